@@ -1,0 +1,119 @@
+// Campaign settings: every knob the core honours, all optional with defaults. Vendor faces translate their
+// own fields into these (Voximplant max_simultaneous → maxConcurrent, Twin24 cps → callsPerSecond, …).
+import type { RetryKey } from "./outcome.ts";
+
+export interface RetryRule {
+  /** Seconds to wait before the next attempt after this outcome. */
+  intervalSec: number;
+  /** How many times this outcome may be retried for one contact; 0 = this outcome is final. */
+  maxRetries: number;
+}
+
+export interface WeeklyRange {
+  /** ISO weekdays 1 (Monday) … 7 (Sunday). */
+  days: number[];
+  /** "HH:mm" or "HH:mm:ss", local to the schedule's zone. */
+  from: string;
+  /** Exclusive end, "HH:mm[:ss]"; "24:00" = end of day. `to` earlier than `from` spans midnight. */
+  to: string;
+}
+
+export interface WeeklySchedule {
+  zone: string;
+  ranges: WeeklyRange[];
+}
+
+export interface DailyWindow {
+  from: string;
+  to: string;
+}
+
+export interface FrequencyCaps {
+  /** Calls per rolling 24 h. */
+  per24h?: number;
+  /** Calls per calendar day in the callee's zone. */
+  perDay?: number;
+}
+
+export interface CampaignSettings {
+  /** 0 is the highest; up to 2^31. */
+  priority: number;
+  maxConcurrent: number;
+  /** Fractional: 0.2 = one call every 5 s. null = unlimited. */
+  callsPerSecond: number | null;
+  maxAttemptsPerContact: number;
+  /** null = no per-phone limit beyond the per-contact one. */
+  maxAttemptsPerPhone: number | null;
+  /** Default wait before a retry, for outcomes without a rule of their own. */
+  retryIntervalSec: number;
+  retry: Partial<Record<RetryKey, RetryRule>>;
+  /** An explicit decline (SIP 603) ends the contact unless `retry.rejected` is given and this is false. */
+  rejectedIsFinal: boolean;
+  /** Which contacts go first when both are due. */
+  attemptOrder: "first_attempts" | "repeated_attempts";
+  /** ms epoch; null = as soon as started. */
+  startAt: number | null;
+  /** ms epoch after which the campaign is halted. */
+  endAt: number | null;
+  /** Seconds after start after which the campaign is halted. */
+  lifetimeSec: number | null;
+  schedule: WeeklySchedule | null;
+  /** Window in each callee's own zone (e.g. 09:00–21:00). */
+  calleeWindow: DailyWindow | null;
+  /** Zone used for contacts whose zone is unknown (for the callee window and per-day caps). */
+  defaultZone: string;
+  /** A human answer with talk ≥ this many seconds counts as success. */
+  successMinTalkSec: number;
+  multiNumber: "sequential" | "parallel";
+  contactCaps: FrequencyCaps | null;
+  /** Counted across every campaign of the account. */
+  phoneCaps: FrequencyCaps | null;
+  /** Minimum seconds between two calls to the same number, across the account's campaigns. */
+  minGapSec: number | null;
+  /** Originate options handed to the driver. */
+  ringTimeoutSec: number;
+  callerIds: string[];
+  callerIdMode: "fixed" | "rotate";
+  amd: { enabled: boolean; mode: "background" | "blocking"; params?: Record<string, number> } | null;
+  record: { enabled: boolean; trimLeftSec: number } | null;
+  /** Simulation scenario name or inline scenario for the sim driver; null = the driver's default. */
+  scenario: string | null;
+  /** Free-form vendor fields kept verbatim for the faces that own them. */
+  vendor: Record<string, unknown>;
+}
+
+export const DEFAULT_SETTINGS: Readonly<CampaignSettings> = Object.freeze({
+  priority: 1000,
+  maxConcurrent: 10,
+  callsPerSecond: null,
+  maxAttemptsPerContact: 3,
+  maxAttemptsPerPhone: null,
+  retryIntervalSec: 1800,
+  retry: {},
+  rejectedIsFinal: true,
+  attemptOrder: "first_attempts",
+  startAt: null,
+  endAt: null,
+  lifetimeSec: null,
+  schedule: null,
+  calleeWindow: null,
+  defaultZone: "UTC",
+  successMinTalkSec: 0,
+  multiNumber: "sequential",
+  contactCaps: null,
+  phoneCaps: null,
+  minGapSec: null,
+  ringTimeoutSec: 30,
+  callerIds: [],
+  callerIdMode: "fixed",
+  amd: null,
+  record: null,
+  scenario: null,
+  vendor: {},
+});
+
+export function withDefaults(partial: Partial<CampaignSettings> | undefined): CampaignSettings {
+  return { ...DEFAULT_SETTINGS, ...(partial ?? {}), retry: { ...(partial?.retry ?? {}) } };
+}
+
+export const MAX_PRIORITY = 2 ** 31;

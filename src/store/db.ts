@@ -1,0 +1,73 @@
+// Opens the store on either dialect and runs migrations. SQLite is the embedded default (WAL, one file
+// under ./data); PostgreSQL is chosen by a postgres:// URL and is what several outdial nodes share.
+import fs from "node:fs";
+import path from "node:path";
+import SQLite from "better-sqlite3";
+import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
+import pg from "pg";
+import { migrateToLatest } from "./migrate.ts";
+import type { Database } from "./schema.ts";
+
+export type DialectName = "sqlite" | "postgres";
+
+export interface Store {
+  db: Kysely<Database>;
+  dialect: DialectName;
+  /** The raw better-sqlite3 handle (SQLite only): the dispatch hot path uses prepared statements on it. */
+  sqlite?: SQLite.Database;
+  /** The raw pg pool (PostgreSQL only). */
+  pool?: pg.Pool;
+  close(): Promise<void>;
+}
+
+// int8 (bigint) and numeric come back from pg as strings by default; every bigint we store is a
+// millisecond time, an id or a micro-USD amount, all well inside 2^53.
+pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
+
+export interface OpenStoreOptions {
+  /** `postgres://…` or a SQLite file path; ':memory:' for a private in-memory database. */
+  url: string;
+  migrate?: boolean;
+  /** PostgreSQL schema to use (tests isolate themselves with one schema each). */
+  pgSchema?: string;
+  poolSize?: number;
+}
+
+export function isPostgresUrl(url: string): boolean {
+  return /^postgres(ql)?:\/\//.test(url);
+}
+
+export async function openStore(opts: OpenStoreOptions): Promise<Store> {
+  let store: Store;
+  if (isPostgresUrl(opts.url)) {
+    const schema = opts.pgSchema;
+    const pool = new pg.Pool({ connectionString: opts.url, max: opts.poolSize ?? 10 });
+    if (schema) {
+      pool.on("connect", (client) => {
+        client.query(`SET search_path TO "${schema}"`).catch(() => {});
+      });
+      const c = await pool.connect();
+      try {
+        await c.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+        await c.query(`SET search_path TO "${schema}"`);
+      } finally {
+        c.release();
+      }
+    }
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    store = { db, dialect: "postgres", pool, close: () => db.destroy() };
+  } else {
+    if (opts.url !== ":memory:") fs.mkdirSync(path.dirname(path.resolve(opts.url)), { recursive: true });
+    const sqlite = new SQLite(opts.url);
+    sqlite.pragma("journal_mode = WAL");
+    // NORMAL in WAL mode is durable against a process crash (SIGKILL); only an OS crash may lose the
+    // last transactions, which the lease reconciliation then treats like any lost call.
+    sqlite.pragma("synchronous = NORMAL");
+    sqlite.pragma("foreign_keys = ON");
+    sqlite.pragma("busy_timeout = 5000");
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    store = { db, dialect: "sqlite", sqlite, close: () => db.destroy() };
+  }
+  if (opts.migrate !== false) await migrateToLatest(store.db);
+  return store;
+}

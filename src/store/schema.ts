@@ -1,0 +1,134 @@
+// Table types as Kysely sees them. Times are integer milliseconds since the epoch in both dialects;
+// JSON values are stored as text so both dialects read them the same way.
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from "kysely";
+
+type Id = Generated<number>;
+
+export interface AccountsTable {
+  id: Id;
+  name: string;
+  created_at: number;
+  /** Balance in micro-USD; null = not metered. */
+  balance_micros: number | null;
+}
+
+export interface ApiKeysTable {
+  id: Id;
+  account_id: number;
+  name: string;
+  prefix: string;
+  hash: string;
+  role: string;
+  created_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
+export interface CampaignsTable {
+  id: Id;
+  account_id: number;
+  name: string;
+  status: string;
+  status_reason: string | null;
+  priority: number;
+  settings: string;
+  created_at: number;
+  updated_at: number;
+  started_at: number | null;
+  /** When a running campaign becomes halted (from endAt or lifetime). */
+  halt_at: number | null;
+  finished_at: number | null;
+}
+
+export interface ListsTable {
+  id: Id;
+  account_id: number;
+  campaign_id: number;
+  name: string;
+  created_at: number;
+}
+
+export interface ContactsTable {
+  id: Id;
+  account_id: number;
+  campaign_id: number;
+  list_id: number;
+  external_id: string | null;
+  /** JSON array of E.164 numbers (or raw text for flagged ones), in dialing order. */
+  phones: string;
+  /** The first phone, indexed for duplicate checks. */
+  phone: string;
+  /** JSON object of custom fields. */
+  custom: string;
+  time_zone: string | null;
+  /** Contact's own daily window, seconds of the UTC day; null = none. */
+  daily_from_sec: number | null;
+  daily_to_sec: number | null;
+  start_at: number | null;
+  /** Lower is dialed first (JAICP policy numbers get a lower value). */
+  priority: number;
+  status: string;
+  /** 1 when due and waiting in the dial queue; 0 while waiting for next_attempt_at. */
+  ready: number;
+  /** 0 = goes first under the campaign's attempt order, 1 = after. */
+  order_class: number;
+  attempts: number;
+  phone_index: number;
+  /** JSON array: attempts per phone index. */
+  phone_attempts: string;
+  /** JSON object: retries used per retry key. */
+  retry_counts: string;
+  next_attempt_at: number;
+  /** Why a pending contact is waiting (window, retry, cap…), for the "why not dialing" report. */
+  wait_reason: string | null;
+  lease_owner: string | null;
+  lease_expires_at: number | null;
+  last_outcome: string | null;
+  last_attempt_at: number | null;
+  /** Set when a phone failed normalization and the import policy kept the row. */
+  flagged: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface AttemptsTable {
+  id: Id;
+  account_id: number;
+  campaign_id: number;
+  contact_id: number;
+  /** 1-based attempt number within the contact; unique per contact. */
+  seq: number;
+  phone: string;
+  phone_index: number;
+  caller_id: string | null;
+  started_at: number;
+  answered_at: number | null;
+  ended_at: number | null;
+  outcome: string | null;
+  cause: string | null;
+  talk_sec: number | null;
+  success: number | null;
+  owner: string;
+  /** JSON: recording metadata, scenario result, AMD verdict details. */
+  details: string | null;
+}
+
+export interface Database {
+  accounts: AccountsTable;
+  api_keys: ApiKeysTable;
+  campaigns: CampaignsTable;
+  lists: ListsTable;
+  contacts: ContactsTable;
+  attempts: AttemptsTable;
+}
+
+export type Account = Selectable<AccountsTable>;
+export type Campaign = Selectable<CampaignsTable>;
+export type NewCampaign = Insertable<CampaignsTable>;
+export type CampaignUpdate = Updateable<CampaignsTable>;
+export type ContactRow = Selectable<ContactsTable>;
+export type NewContact = Insertable<ContactsTable>;
+export type AttemptRow = Selectable<AttemptsTable>;
+export type ListRow = Selectable<ListsTable>;
+export type ApiKeyRow = Selectable<ApiKeysTable>;
+export type { ColumnType };

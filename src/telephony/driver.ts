@@ -1,0 +1,63 @@
+// telephony/ owns the drivers that place calls: one interface, one folder per driver. A driver knows
+// nothing of campaigns or contacts; it originates a call and reports what happened. It must not import
+// store/, engine/ or api/.
+import type { Clock } from "../clock/clock.ts";
+
+export interface OriginateRequest {
+  /** Opaque id chosen by the engine (the attempt id); echoed in every event. */
+  callId: string;
+  to: string;
+  callerId: string | null;
+  ringTimeoutSec: number;
+  amd?: { enabled: boolean; mode: "background" | "blocking"; params?: Record<string, number> } | null;
+  record?: { enabled: boolean; trimLeftSec: number } | null;
+  /** Scenario name or inline configuration for what happens on answer (the sim driver reads it). */
+  scenario?: string | null;
+  /** The contact's custom data, handed to the scenario. */
+  data?: Record<string, unknown>;
+}
+
+export type EndCause = "normal" | "busy" | "no_answer" | "failed" | "rejected" | "cancelled";
+
+export interface CallEnded {
+  callId: string;
+  cause: EndCause;
+  /** SIP or Q.850 style code where known (e.g. 486, 603). */
+  code?: number;
+  /** Seconds from originate to answer (or to the end when not answered). */
+  ringSec: number;
+  /** Seconds from answer to hangup; 0 when not answered. */
+  talkSec: number;
+  answeredBy?: "human" | "machine";
+  recording?: { url: string; durationSec: number; trimLeftSec: number } | null;
+  /** Whatever the scenario reported (e.g. a bot's result). */
+  result?: Record<string, unknown> | null;
+}
+
+export interface DriverEvents {
+  ringing(callId: string): void;
+  answered(callId: string, by: "human" | "machine"): void;
+  ended(ev: CallEnded): void;
+}
+
+export interface DriverCapabilities {
+  amd: boolean;
+  recording: boolean;
+  /** Channels the driver can hold at once (the trunk limit); null = unlimited. */
+  maxChannels: number | null;
+}
+
+export interface TelephonyDriver {
+  readonly name: string;
+  readonly capabilities: DriverCapabilities;
+  /** Registers the engine's listener; called once before any originate. */
+  setListener(events: DriverEvents): void;
+  /** Starts a call; events follow through the listener. Throws only for a request it cannot take at all. */
+  originate(req: OriginateRequest): void;
+  hangup(callId: string): void;
+  close(): Promise<void>;
+}
+
+export interface DriverContext {
+  clock: Clock;
+}
