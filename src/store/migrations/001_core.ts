@@ -104,13 +104,13 @@ export async function up(db: Kysely<any>): Promise<void> {
     .createIndex("contacts_waiting")
     .on("contacts")
     .columns(["campaign_id", "next_attempt_at"])
-    .where(sql`status = 'pending' and ready = 0`)
+    .where(sql<boolean>`status = 'pending' and ready = 0`)
     .execute();
   await db.schema
     .createIndex("contacts_leases")
     .on("contacts")
     .columns(["lease_expires_at"])
-    .where("status", "=", "in_progress")
+    .where(sql<boolean>`status = 'in_progress'`)
     .execute();
   await db.schema
     .createIndex("contacts_campaign_status")
