@@ -1,0 +1,55 @@
+// The engine's public surface, as the API faces and the CLI call it. Faces translate and delegate here;
+// they hold no scheduling logic.
+import type { CampaignStatus } from "../model/outcome.ts";
+
+export interface WaitGroup {
+  /** Rule a pending contact waits on: retry, window, callee_window, daily_window, start_at, cap, gap… */
+  reason: string;
+  count: number;
+  /** Earliest time one of them becomes due (ms epoch), when known. */
+  nextAt: number | null;
+}
+
+export interface Explanation {
+  campaignId: number;
+  status: CampaignStatus;
+  /** True when the dispatcher would place a call for this campaign right now. */
+  dialing: boolean;
+  /** Machine-readable reasons, most important first: not_running, paused, not_started, window_closed,
+   *  no_contacts_due, concurrency_saturated, cps_saturated, global_channels_saturated, balance, no_agents,
+   *  completed, halted. */
+  reasons: { code: string; message: string; until?: number | null }[];
+  inFlight: number;
+  maxConcurrent: number;
+  callsPerSecond: number | null;
+  counts: Record<string, number>;
+  /** Pending contacts grouped by what they wait on. */
+  waiting: WaitGroup[];
+  /** Earliest time the campaign will dial again, when it can be computed. */
+  nextDialAt: number | null;
+}
+
+export class EngineError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status = 409,
+  ) {
+    super(message);
+  }
+}
+
+export interface EngineControl {
+  /** draft/scheduled/stopped → running (or scheduled when startAt is in the future). */
+  start(accountId: number, campaignId: number): Promise<CampaignStatus>;
+  pause(accountId: number, campaignId: number): Promise<CampaignStatus>;
+  resume(accountId: number, campaignId: number): Promise<CampaignStatus>;
+  /** Stops dialing and hangs up calls not yet answered; pending contacts stay pending. */
+  stop(accountId: number, campaignId: number): Promise<CampaignStatus>;
+  /** Brings a stopped/halted/completed campaign back: failed and exhausted contacts are not touched;
+   *  contacts left pending or lost are made due again. Returns how many contacts were recovered. */
+  recover(accountId: number, campaignId: number): Promise<{ status: CampaignStatus; recovered: number }>;
+  explain(accountId: number, campaignId: number): Promise<Explanation>;
+  /** Called after contacts were added or settings changed, so the dispatcher looks again now. */
+  wake(): void;
+}
