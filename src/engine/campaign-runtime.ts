@@ -1,0 +1,70 @@
+// What the dispatcher keeps in memory per active campaign: parsed settings, calls in flight, the dial
+// spacing for calls per second, and caller-id rotation. The database stays the source of truth; this is
+// rebuilt from it on start and refreshed when the campaign changes.
+import { type CampaignSettings, withDefaults } from "../model/campaign-settings.ts";
+import type { CampaignStatus } from "../model/outcome.ts";
+import type { Campaign } from "../store/schema.ts";
+import { buildCampaignWindows, type CampaignWindows } from "./claim-decision.ts";
+import { DialSpacing } from "./rate-limiter.ts";
+
+export class CampaignRuntime {
+  id: number;
+  accountId: number;
+  status: CampaignStatus;
+  priority: number;
+  settings: CampaignSettings;
+  windows: CampaignWindows;
+  startedAt: number | null;
+  haltAt: number | null;
+  /** Dials claimed and not yet ended (queued for their slot or on the line). */
+  inFlight = 0;
+  readonly spacing: DialSpacing;
+  private callerIdTurn = 0;
+  /** Why the last dispatch pass did not dial, for the explain endpoint. */
+  lastBlock: { code: string; until: number | null } | null = null;
+  /** True once a pass found nothing queued, nothing waiting and nothing in flight. */
+  drained = false;
+
+  constructor(row: Campaign) {
+    this.id = row.id;
+    this.accountId = row.account_id;
+    this.status = row.status as CampaignStatus;
+    this.priority = row.priority;
+    this.settings = withDefaults(JSON.parse(row.settings));
+    this.windows = buildCampaignWindows(this.settings);
+    this.startedAt = row.started_at;
+    this.haltAt = row.halt_at;
+    this.spacing = new DialSpacing(this.settings.callsPerSecond);
+  }
+
+  update(row: Campaign): void {
+    const settingsChanged = row.settings !== JSON.stringify(this.settings);
+    this.status = row.status as CampaignStatus;
+    this.priority = row.priority;
+    this.startedAt = row.started_at;
+    this.haltAt = row.halt_at;
+    if (settingsChanged) {
+      this.settings = withDefaults(JSON.parse(row.settings));
+      this.windows = buildCampaignWindows(this.settings);
+      this.spacing.setRate(this.settings.callsPerSecond);
+    }
+    this.drained = false;
+  }
+
+  nextCallerId(): string | null {
+    const ids = this.settings.callerIds;
+    if (ids.length === 0) return null;
+    if (this.settings.callerIdMode === "fixed") return ids[0];
+    const id = ids[this.callerIdTurn % ids.length];
+    this.callerIdTurn++;
+    return id;
+  }
+}
+
+/** When a started campaign halts: the earlier of its end time and its lifetime. */
+export function haltAtFor(settings: CampaignSettings, startedAt: number): number | null {
+  const candidates: number[] = [];
+  if (settings.endAt !== null) candidates.push(settings.endAt);
+  if (settings.lifetimeSec !== null) candidates.push(startedAt + settings.lifetimeSec * 1000);
+  return candidates.length ? Math.min(...candidates) : null;
+}

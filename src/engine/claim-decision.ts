@@ -1,0 +1,142 @@
+// What to do with one queued contact at its dial slot: start an attempt now, wait for a window or a
+// frequency cap, or finish it because nothing is left to dial.
+import { DateTime } from "luxon";
+import type { CampaignSettings } from "../model/campaign-settings.ts";
+import {
+  type WindowConstraint,
+  dailyLocalWindow,
+  dailyUtcWindow,
+  nextAllowed,
+  notBefore,
+  weeklySchedule,
+} from "../model/windows.ts";
+import type { Candidate, ClaimDecision, RecentCalls } from "../store/dispatch/types.ts";
+
+const DAY = 86_400_000;
+
+export interface CampaignWindows {
+  /** Campaign-wide constraints (weekly schedule). */
+  campaign: WindowConstraint[];
+  /** Callee-local window per zone, built once per zone. */
+  calleeByZone: Map<string, WindowConstraint>;
+}
+
+export function buildCampaignWindows(settings: CampaignSettings): CampaignWindows {
+  return {
+    campaign: settings.schedule ? [weeklySchedule(settings.schedule)] : [],
+    calleeByZone: new Map(),
+  };
+}
+
+function contactConstraints(
+  c: Candidate,
+  settings: CampaignSettings,
+  w: CampaignWindows,
+): WindowConstraint[] {
+  const list = w.campaign.slice();
+  if (settings.calleeWindow) {
+    const zone = c.time_zone ?? settings.defaultZone;
+    let cw = w.calleeByZone.get(zone);
+    if (!cw) {
+      cw = dailyLocalWindow(settings.calleeWindow, zone);
+      w.calleeByZone.set(zone, cw);
+    }
+    list.push(cw);
+  }
+  if (c.daily_from_sec !== null && c.daily_to_sec !== null)
+    list.push(dailyUtcWindow(c.daily_from_sec, c.daily_to_sec));
+  if (c.start_at !== null) list.push(notBefore(c.start_at));
+  return list;
+}
+
+/** How far back the store must look for caps and the minimum gap, or null when none is configured. */
+export function recentWindowMs(settings: CampaignSettings): number | null {
+  const capped = settings.phoneCaps || settings.contactCaps;
+  const gap = settings.minGapSec ? settings.minGapSec * 1000 : 0;
+  if (!capped && !gap) return null;
+  return Math.max(capped ? DAY : 0, gap);
+}
+
+/** Start of the calendar day containing `t` in `zone` (ms epoch), and the start of the next one. */
+function localDayBounds(t: number, zone: string): [number, number] {
+  const day = DateTime.fromMillis(t, { zone }).startOf("day");
+  return [day.toMillis(), day.plus({ days: 1 }).toMillis()];
+}
+
+function capDeferral(
+  times: number[] | undefined,
+  at: number,
+  caps: { per24h?: number; perDay?: number } | null,
+  zone: string,
+): number | null {
+  if (!caps || !times || times.length === 0) return null;
+  let until: number | null = null;
+  if (caps.per24h !== undefined) {
+    const inWindow = times.filter((t) => t > at - DAY).sort((a, b) => a - b);
+    if (inWindow.length >= caps.per24h) {
+      // The window frees a slot when the oldest call that keeps it full leaves it.
+      until = inWindow[inWindow.length - caps.per24h] + DAY;
+    }
+  }
+  if (caps.perDay !== undefined) {
+    const [dayStart, nextDay] = localDayBounds(at, zone);
+    if (times.filter((t) => t >= dayStart && t <= at).length >= caps.perDay)
+      until = Math.max(until ?? 0, nextDay);
+  }
+  return until;
+}
+
+export interface DecideContext {
+  settings: CampaignSettings;
+  windows: CampaignWindows;
+  nextCallerId(): string | null;
+}
+
+export function decideClaim(
+  ctx: DecideContext,
+  c: Candidate,
+  at: number,
+  recent: RecentCalls | null,
+): ClaimDecision {
+  const { settings } = ctx;
+  const phones = JSON.parse(c.phones) as string[];
+  if (c.phone_index >= phones.length) return { kind: "final", status: "exhausted", reason: "no_phone_left" };
+  if (c.attempts >= settings.maxAttemptsPerContact) {
+    return { kind: "final", status: "exhausted", reason: "max_attempts_per_contact" };
+  }
+
+  const allowed = nextAllowed(at, contactConstraints(c, settings, ctx.windows));
+  if (allowed === null) return { kind: "defer", until: at + DAY, reason: "no_window" };
+  if (allowed.at > at) return { kind: "defer", until: allowed.at, reason: allowed.reason ?? "window" };
+
+  const phone = phones[c.phone_index];
+  if (recent) {
+    const zone = c.time_zone ?? settings.defaultZone;
+    const phoneTimes = recent.byPhone.get(phone);
+    if (settings.minGapSec && phoneTimes?.length) {
+      const last = Math.max(...phoneTimes);
+      if (at - last < settings.minGapSec * 1000) {
+        return { kind: "defer", until: last + settings.minGapSec * 1000, reason: "min_gap" };
+      }
+    }
+    const phoneUntil = capDeferral(phoneTimes, at, settings.phoneCaps, zone);
+    if (phoneUntil !== null) return { kind: "defer", until: phoneUntil, reason: "phone_cap" };
+    const contactUntil = capDeferral(recent.byContact.get(c.id), at, settings.contactCaps, zone);
+    if (contactUntil !== null) return { kind: "defer", until: contactUntil, reason: "contact_cap" };
+    // Later candidates of this same claim see this call too.
+    recent.byPhone.set(phone, [...(phoneTimes ?? []), at]);
+    recent.byContact.set(c.id, [...(recent.byContact.get(c.id) ?? []), at]);
+  }
+
+  const phoneAttempts = JSON.parse(c.phone_attempts) as number[];
+  while (phoneAttempts.length < phones.length) phoneAttempts.push(0);
+  phoneAttempts[c.phone_index] += 1;
+  return {
+    kind: "start",
+    at,
+    phoneIndex: c.phone_index,
+    phone,
+    callerId: ctx.nextCallerId(),
+    phoneAttempts: JSON.stringify(phoneAttempts),
+  };
+}

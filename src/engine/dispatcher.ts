@@ -1,0 +1,358 @@
+// The dispatch loop. Each pass flushes ended calls to the store, keeps leases fresh, then walks the active
+// campaigns in priority order and claims as many due contacts as concurrency, calls per second and the
+// driver's channels allow, originating each at its own dial slot. Passes run on the Clock: on a timer
+// for the next thing that can change (a slot, a retry coming due, a window opening) and whenever a call ends.
+import type { Clock, TimerHandle } from "../clock/clock.ts";
+import { nextAllowed } from "../model/windows.ts";
+import type { DispatchStore, FinishedAttempt, StartedAttempt } from "../store/dispatch/types.ts";
+import type { CallEnded, TelephonyDriver } from "../telephony/driver.ts";
+import { CampaignRuntime } from "./campaign-runtime.ts";
+import { decideClaim, recentWindowMs } from "./claim-decision.ts";
+import { type CampaignStatusWriter, finishedFromEnd, type LiveCall, lostAttempt } from "./outcomes.ts";
+
+export interface DispatcherOptions {
+  dispatch: DispatchStore;
+  statusWriter: CampaignStatusWriter;
+  clock: Clock;
+  driver: TelephonyDriver;
+  nodeId: string;
+  leaseMs: number;
+  /** Minimum spacing between two passes, so bursts of ended calls share one transaction. */
+  tickGapMs: number;
+  /** Channels across all campaigns (the trunk); null = only the campaigns' own limits. */
+  maxChannels: number | null;
+  /** Upper bound on contacts claimed in one transaction. */
+  claimBatch?: number;
+  /** How far ahead of its slot a rate-limited dial may be claimed. */
+  lookaheadMs?: number;
+  onError?(err: unknown): void;
+}
+
+export class Dispatcher {
+  readonly campaigns = new Map<number, CampaignRuntime>();
+  private readonly calls = new Map<string, LiveCall>();
+  private finished: FinishedAttempt[] = [];
+  private timer: TimerHandle | null = null;
+  private timerAt = Number.POSITIVE_INFINITY;
+  private busy = false;
+  private again = false;
+  private stopped = false;
+  private lastPassAt = Number.NEGATIVE_INFINITY;
+  private nextMaintenanceAt = Number.NEGATIVE_INFINITY;
+  /** Earliest next_attempt_at of each campaign's waiting contacts; -Infinity = unknown, look it up. */
+  private nextWaiting = new Map<number, number>();
+  private readonly claimBatch: number;
+  private readonly lookaheadMs: number;
+  /** Counters for tests and benchmarks. */
+  readonly stats = { originated: 0, finished: 0, passes: 0 };
+  maintenance: (now: number) => Promise<void> = async () => {};
+
+  constructor(private readonly o: DispatcherOptions) {
+    this.claimBatch = o.claimBatch ?? 500;
+    this.lookaheadMs = o.lookaheadMs ?? 1000;
+    o.driver.setListener({
+      ringing: () => {},
+      answered: (callId, by) => {
+        const call = this.calls.get(callId);
+        if (call) {
+          call.answeredAt = o.clock.now();
+          call.answeredBy = by;
+        }
+      },
+      ended: (ev) => this.onEnded(ev),
+    });
+  }
+
+  get inFlight(): number {
+    let n = 0;
+    for (const c of this.campaigns.values()) n += c.inFlight;
+    return n;
+  }
+
+  get liveCalls(): ReadonlyMap<string, LiveCall> {
+    return this.calls;
+  }
+
+  /** Asks for a pass at `at` (default now), unless one is already due sooner. */
+  wake(at?: number): void {
+    if (this.stopped) return;
+    const now = this.o.clock.now();
+    const when = Math.max(at ?? now, this.lastPassAt + this.o.tickGapMs);
+    if (when >= this.timerAt) return;
+    this.timer?.cancel();
+    this.timerAt = when;
+    this.timer = this.o.clock.at(when, () => this.pass());
+  }
+
+  /** Forget what is known about waiting contacts (after an import or a settings change). */
+  invalidateWaiting(campaignId?: number): void {
+    if (campaignId === undefined) this.nextWaiting.clear();
+    else this.nextWaiting.delete(campaignId);
+  }
+
+  async shutdown(): Promise<void> {
+    this.stopped = true;
+    this.timer?.cancel();
+    await this.flush();
+  }
+
+  private onEnded(ev: CallEnded): void {
+    const call = this.calls.get(ev.callId);
+    if (!call) return;
+    this.calls.delete(ev.callId);
+    call.campaign.inFlight--;
+    const now = this.o.clock.now();
+    const f = finishedFromEnd(call, ev, now, this.o.nodeId);
+    this.finished.push(f);
+    this.stats.finished++;
+    if ("nextAt" in f.contact) this.noteWaiting(call.campaign.id, f.contact.nextAt);
+    this.wake();
+  }
+
+  private noteWaiting(campaignId: number, at: number): void {
+    const known = this.nextWaiting.get(campaignId);
+    if (known !== undefined && at < known) this.nextWaiting.set(campaignId, at);
+  }
+
+  async flush(): Promise<void> {
+    if (this.finished.length === 0) return;
+    const batch = this.finished;
+    this.finished = [];
+    await this.o.dispatch.finish(batch);
+  }
+
+  private async pass(): Promise<void> {
+    this.timer = null;
+    this.timerAt = Number.POSITIVE_INFINITY;
+    if (this.stopped) return;
+    if (this.busy) {
+      this.again = true;
+      return;
+    }
+    this.busy = true;
+    const now = this.o.clock.now();
+    this.lastPassAt = now;
+    this.stats.passes++;
+    let wakeAt = Number.POSITIVE_INFINITY;
+    try {
+      await this.flush();
+      if (now >= this.nextMaintenanceAt) {
+        await this.maintenance(now);
+        this.nextMaintenanceAt = now + Math.min(5000, this.o.leaseMs / 3);
+      }
+      wakeAt = this.nextMaintenanceAt;
+      let globalFree =
+        this.o.maxChannels === null ? Number.POSITIVE_INFINITY : this.o.maxChannels - this.inFlight;
+      const active = [...this.campaigns.values()].sort((a, b) => a.priority - b.priority || a.id - b.id);
+      for (const c of active) {
+        const r = await this.dispatchCampaign(c, now, globalFree);
+        globalFree -= r.started;
+        wakeAt = Math.min(wakeAt, r.wakeAt);
+      }
+    } catch (err) {
+      this.o.onError?.(err);
+      wakeAt = Math.min(wakeAt, now + 1000);
+    } finally {
+      this.busy = false;
+    }
+    if (this.again) {
+      this.again = false;
+      wakeAt = now;
+    }
+    if (wakeAt < Number.POSITIVE_INFINITY) this.wake(wakeAt);
+  }
+
+  private async dispatchCampaign(
+    c: CampaignRuntime,
+    now: number,
+    globalFree: number,
+  ): Promise<{ started: number; wakeAt: number }> {
+    const none = { started: 0, wakeAt: Number.POSITIVE_INFINITY };
+    const w = this.o.statusWriter;
+    if (c.status === "scheduled") {
+      const startAt = c.settings.startAt ?? now;
+      if (startAt > now) {
+        c.lastBlock = { code: "not_started", until: startAt };
+        return { started: 0, wakeAt: startAt };
+      }
+      await w.setStatus(c, "running", now);
+    }
+    if (c.status !== "running") return none;
+    if (c.haltAt !== null && now >= c.haltAt) {
+      await w.setStatus(c, "halted", now, "lifetime or end time reached");
+      await this.releaseQueued(c);
+      return none;
+    }
+    if (!(await w.hasBalance(c.accountId))) {
+      c.lastBlock = { code: "balance", until: null };
+      return none;
+    }
+    const haltWake = c.haltAt ?? Number.POSITIVE_INFINITY;
+    if (c.windows.campaign.length) {
+      const open = nextAllowed(now, c.windows.campaign);
+      if (open === null || open.at > now) {
+        c.lastBlock = { code: "window_closed", until: open?.at ?? null };
+        return { started: 0, wakeAt: Math.min(open?.at ?? Number.POSITIVE_INFINITY, haltWake) };
+      }
+    }
+
+    let waitingAt = this.nextWaiting.get(c.id);
+    if (waitingAt === undefined)
+      waitingAt = (await this.o.dispatch.nextWaitingAt(c.id)) ?? Number.POSITIVE_INFINITY;
+    if (waitingAt <= now) {
+      await this.o.dispatch.promoteDue(c.id, now);
+      waitingAt = (await this.o.dispatch.nextWaitingAt(c.id)) ?? Number.POSITIVE_INFINITY;
+    }
+    this.nextWaiting.set(c.id, waitingAt);
+
+    let started = 0;
+    let capacity = Math.min(c.settings.maxConcurrent - c.inFlight, globalFree);
+    let queueDry = false;
+    const recentMs = recentWindowMs(c.settings);
+    for (let round = 0; round < 8 && capacity > 0; round++) {
+      const slots = c.spacing.slots(now, now + this.lookaheadMs, Math.min(capacity, this.claimBatch));
+      if (slots.length === 0 || slots[0] >= now + this.lookaheadMs) break;
+      let k = 0;
+      let deferredUntil = Number.POSITIVE_INFINITY;
+      const ctx = { settings: c.settings, windows: c.windows, nextCallerId: () => c.nextCallerId() };
+      const result = await this.o.dispatch.claim({
+        campaignId: c.id,
+        limit: slots.length,
+        owner: this.o.nodeId,
+        now,
+        leaseUntil: slots[slots.length - 1] + this.o.leaseMs,
+        recentSince: recentMs === null ? null : now - recentMs,
+        decide: (cand, recent) => {
+          const d = decideClaim(ctx, cand, slots[k], recent);
+          if (d.kind === "start") k++;
+          else if (d.kind === "defer") deferredUntil = Math.min(deferredUntil, d.until);
+          return d;
+        },
+      });
+      if (deferredUntil < waitingAt) {
+        waitingAt = deferredUntil;
+        this.nextWaiting.set(c.id, waitingAt);
+      }
+      for (const s of result.started) this.launch(c, s);
+      started += result.started.length;
+      capacity -= result.started.length;
+      if (result.examined < slots.length) {
+        queueDry = true;
+        break;
+      }
+    }
+
+    let wakeAt = Math.min(waitingAt, haltWake);
+    if (capacity <= 0) {
+      c.lastBlock = {
+        code: globalFree <= started ? "global_channels_saturated" : "concurrency_saturated",
+        until: null,
+      };
+    } else if (!queueDry) {
+      const slot = c.spacing.nextSlot(now);
+      c.lastBlock = slot > now ? { code: "cps_saturated", until: slot } : null;
+      wakeAt = Math.min(wakeAt, Math.max(slot - this.lookaheadMs / 2, now + 1));
+    } else {
+      c.lastBlock = { code: "no_contacts_due", until: Number.isFinite(waitingAt) ? waitingAt : null };
+      if (c.inFlight === 0 && !Number.isFinite(waitingAt)) await w.completeIfDrained(c, now);
+    }
+    return { started, wakeAt };
+  }
+
+  private launch(c: CampaignRuntime, s: StartedAttempt): void {
+    c.inFlight++;
+    c.spacing.consume(s.decision.at);
+    const call: LiveCall = {
+      callId: String(s.attemptId),
+      attemptId: s.attemptId,
+      campaign: c,
+      contactId: s.contact.id,
+      seq: s.seq,
+      phoneIndex: s.decision.phoneIndex,
+      phone: s.decision.phone,
+      callerId: s.decision.callerId,
+      startedAt: s.decision.at,
+      answeredAt: null,
+      answeredBy: null,
+      originated: false,
+      queuedTimer: null,
+      contact: s.contact,
+      phoneAttempts: s.decision.phoneAttempts,
+    };
+    this.calls.set(call.callId, call);
+    if (s.decision.at <= this.o.clock.now()) this.originate(call);
+    else call.queuedTimer = this.o.clock.at(s.decision.at, () => this.originate(call));
+  }
+
+  private originate(call: LiveCall): void {
+    call.queuedTimer = null;
+    call.originated = true;
+    this.stats.originated++;
+    const s = call.campaign.settings;
+    try {
+      this.o.driver.originate({
+        callId: call.callId,
+        to: call.phone,
+        callerId: call.callerId,
+        ringTimeoutSec: s.ringTimeoutSec,
+        amd: s.amd,
+        record: s.record,
+        scenario: s.scenario,
+        data: JSON.parse(call.contact.custom),
+      });
+    } catch (err) {
+      this.onEnded({
+        callId: call.callId,
+        cause: "failed",
+        ringSec: 0,
+        talkSec: 0,
+        result: { error: String(err) },
+      });
+    }
+  }
+
+  /** Gives back dials claimed for a slot that has not come yet (pause, stop, halt). */
+  async releaseQueued(c: CampaignRuntime): Promise<number> {
+    const released = [];
+    for (const call of this.calls.values()) {
+      if (call.campaign !== c || call.originated) continue;
+      call.queuedTimer?.cancel();
+      this.calls.delete(call.callId);
+      c.inFlight--;
+      released.push({
+        attemptId: call.attemptId,
+        contactId: call.contactId,
+        owner: this.o.nodeId,
+        attempts: call.contact.attempts,
+        phoneIndex: call.contact.phone_index,
+        phoneAttempts: call.contact.phone_attempts,
+      });
+    }
+    await this.o.dispatch.release(released);
+    this.invalidateWaiting(c.id);
+    return released.length;
+  }
+
+  /** Hangs up the campaign's calls that are not answered yet; answered calls end on their own. */
+  hangupUnanswered(c: CampaignRuntime): number {
+    let n = 0;
+    for (const call of this.calls.values()) {
+      if (call.campaign === c && call.originated && call.answeredAt === null) {
+        this.o.driver.hangup(call.callId);
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** Records an expired lease of a dead process as a lost attempt and applies the redial policy. */
+  queueLost(c: CampaignRuntime, lost: Parameters<typeof lostAttempt>[1], now: number): void {
+    const f = lostAttempt(c, lost, now);
+    this.finished.push(f);
+    if ("nextAt" in f.contact) this.noteWaiting(c.id, f.contact.nextAt);
+  }
+
+  ownsCall(attemptId: number | null): boolean {
+    return attemptId !== null && this.calls.has(String(attemptId));
+  }
+}

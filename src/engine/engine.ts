@@ -1,0 +1,324 @@
+// The engine: owns the dispatcher, applies lifecycle commands (start, pause, resume, stop, recover),
+// keeps the dispatcher's view of campaigns in step with the database, reconciles leases of dead
+// processes, and explains why a campaign is not dialing.
+import type { Clock } from "../clock/clock.ts";
+import type { CampaignStatus } from "../model/outcome.ts";
+import { nextAllowed } from "../model/windows.ts";
+import type { Store } from "../store/db.ts";
+import { openDispatchStore } from "../store/dispatch/index.ts";
+import type { DispatchStore } from "../store/dispatch/types.ts";
+import type { Campaign } from "../store/schema.ts";
+import type { TelephonyDriver } from "../telephony/driver.ts";
+import { CampaignRuntime, haltAtFor } from "./campaign-runtime.ts";
+import { Dispatcher } from "./dispatcher.ts";
+import { explainCampaign } from "./explain.ts";
+import type { CampaignStatusWriter } from "./outcomes.ts";
+import { type EngineControl, EngineError, type Explanation } from "./types.ts";
+
+const ACTIVE: CampaignStatus[] = ["running", "scheduled", "paused"];
+const ONE_USD_MICROS = 1_000_000;
+
+export interface EngineOptions {
+  store: Store;
+  clock: Clock;
+  driver: TelephonyDriver;
+  nodeId: string;
+  leaseMs?: number;
+  tickGapMs?: number;
+  maxChannels?: number | null;
+  claimBatch?: number;
+  onError?(err: unknown): void;
+}
+
+export class Engine implements EngineControl, CampaignStatusWriter {
+  readonly dispatcher: Dispatcher;
+  readonly dispatch: DispatchStore;
+  private readonly store: Store;
+  private readonly clock: Clock;
+  private balances = new Map<number, number | null>();
+
+  constructor(o: EngineOptions) {
+    this.store = o.store;
+    this.clock = o.clock;
+    this.dispatch = openDispatchStore(o.store);
+    this.dispatcher = new Dispatcher({
+      dispatch: this.dispatch,
+      statusWriter: this,
+      clock: o.clock,
+      driver: o.driver,
+      nodeId: o.nodeId,
+      leaseMs: o.leaseMs ?? 60_000,
+      tickGapMs: o.tickGapMs ?? 20,
+      maxChannels: o.maxChannels ?? o.driver.capabilities.maxChannels,
+      claimBatch: o.claimBatch,
+      onError: o.onError,
+    });
+    const leaseMs = o.leaseMs ?? 60_000;
+    this.dispatcher.maintenance = async (now) => {
+      await this.dispatch.renewLeases(o.nodeId, now + leaseMs);
+      await this.reconcileExpired(now);
+      await this.refreshCampaigns();
+    };
+  }
+
+  /** Loads the active campaigns and starts dispatching. */
+  async run(): Promise<void> {
+    await this.refreshCampaigns();
+    this.dispatcher.wake();
+  }
+
+  async start(accountId: number, campaignId: number): Promise<CampaignStatus> {
+    const row = await this.campaign(accountId, campaignId);
+    if (!["draft", "scheduled", "stopped", "paused"].includes(row.status)) {
+      throw new EngineError(
+        "invalid_state",
+        `campaign ${campaignId} is ${row.status}; only a draft, scheduled, paused or stopped campaign can be started`,
+      );
+    }
+    const now = this.clock.now();
+    const runtime = new CampaignRuntime(row);
+    const startedAt = row.started_at ?? now;
+    const status: CampaignStatus =
+      runtime.settings.startAt !== null && runtime.settings.startAt > now ? "scheduled" : "running";
+    await this.store.db
+      .updateTable("campaigns")
+      .set({
+        status,
+        status_reason: null,
+        started_at: startedAt,
+        halt_at: haltAtFor(runtime.settings, startedAt),
+        finished_at: null,
+        updated_at: now,
+      })
+      .where("id", "=", row.id)
+      .execute();
+    await this.reload(row.id);
+    return status;
+  }
+
+  async pause(accountId: number, campaignId: number): Promise<CampaignStatus> {
+    const row = await this.campaign(accountId, campaignId);
+    if (row.status === "paused") return "paused";
+    if (row.status !== "running" && row.status !== "scheduled") {
+      throw new EngineError(
+        "invalid_state",
+        `campaign ${campaignId} is ${row.status}; only a running or scheduled campaign can be paused`,
+      );
+    }
+    await this.writeStatus(row.id, "paused", this.clock.now());
+    const rt = this.dispatcher.campaigns.get(row.id);
+    if (rt) {
+      rt.status = "paused";
+      await this.dispatcher.releaseQueued(rt);
+    }
+    return "paused";
+  }
+
+  async resume(accountId: number, campaignId: number): Promise<CampaignStatus> {
+    const row = await this.campaign(accountId, campaignId);
+    if (row.status !== "paused") {
+      throw new EngineError(
+        "invalid_state",
+        `campaign ${campaignId} is ${row.status}; only a paused campaign can be resumed`,
+      );
+    }
+    const now = this.clock.now();
+    const settings = new CampaignRuntime(row).settings;
+    const status: CampaignStatus =
+      settings.startAt !== null && settings.startAt > now ? "scheduled" : "running";
+    await this.writeStatus(row.id, status, now);
+    await this.reload(row.id);
+    return status;
+  }
+
+  async stop(accountId: number, campaignId: number): Promise<CampaignStatus> {
+    const row = await this.campaign(accountId, campaignId);
+    if (!["running", "scheduled", "paused", "draft"].includes(row.status)) {
+      throw new EngineError("invalid_state", `campaign ${campaignId} is ${row.status} and cannot be stopped`);
+    }
+    await this.writeStatus(row.id, "stopped", this.clock.now(), "stopped by request");
+    const rt = this.dispatcher.campaigns.get(row.id);
+    if (rt) {
+      rt.status = "stopped";
+      await this.dispatcher.releaseQueued(rt);
+      this.dispatcher.hangupUnanswered(rt);
+    }
+    return "stopped";
+  }
+
+  async recover(
+    accountId: number,
+    campaignId: number,
+  ): Promise<{ status: CampaignStatus; recovered: number }> {
+    const row = await this.campaign(accountId, campaignId);
+    if (!["stopped", "halted", "completed", "paused"].includes(row.status)) {
+      throw new EngineError(
+        "invalid_state",
+        `campaign ${campaignId} is ${row.status}; only a stopped, halted, completed or paused campaign can be recovered`,
+      );
+    }
+    const now = this.clock.now();
+    const settings = new CampaignRuntime(row).settings;
+    // A recovered campaign's lifetime counts again from now, or it would halt at once.
+    const haltAt = settings.lifetimeSec !== null ? now + settings.lifetimeSec * 1000 : settings.endAt;
+    if (haltAt !== null && haltAt <= now) {
+      throw new EngineError(
+        "invalid_state",
+        `campaign ${campaignId} ended at ${new Date(haltAt).toISOString()}; change its endAt first`,
+      );
+    }
+    const recovered = (await this.dispatch.countByStatus(row.id)).pending ?? 0;
+    await this.store.db
+      .updateTable("campaigns")
+      .set({
+        status: "running",
+        status_reason: null,
+        started_at: now,
+        halt_at: haltAt,
+        finished_at: null,
+        updated_at: now,
+      })
+      .where("id", "=", row.id)
+      .execute();
+    await this.reload(row.id);
+    return { status: "running", recovered };
+  }
+
+  wake(): void {
+    this.dispatcher.invalidateWaiting();
+    this.dispatcher.wake();
+  }
+
+  /** Re-reads one campaign (after its settings or status changed) and asks for a pass. */
+  async reload(campaignId: number): Promise<void> {
+    const row = await this.store.db
+      .selectFrom("campaigns")
+      .selectAll()
+      .where("id", "=", campaignId)
+      .executeTakeFirst();
+    this.track(row);
+    if (!row || !ACTIVE.includes(row.status as CampaignStatus)) this.dispatcher.campaigns.delete(campaignId);
+    this.dispatcher.invalidateWaiting(campaignId);
+    this.dispatcher.wake();
+  }
+
+  async shutdown(): Promise<void> {
+    await this.dispatcher.shutdown();
+  }
+
+  // CampaignStatusWriter ---------------------------------------------------------------------------
+
+  async setStatus(c: CampaignRuntime, status: CampaignStatus, now: number, reason?: string): Promise<void> {
+    await this.writeStatus(c.id, status, now, reason);
+    c.status = status;
+    if (!ACTIVE.includes(status)) {
+      // Calls in flight still end and are recorded; the campaign just takes no new dials.
+      if (c.inFlight === 0) this.dispatcher.campaigns.delete(c.id);
+    }
+  }
+
+  async completeIfDrained(c: CampaignRuntime, now: number): Promise<void> {
+    const counts = await this.dispatch.countByStatus(c.id);
+    const total = Object.values(counts).reduce((a, b) => a + b, 0);
+    if (total > 0 && !counts.pending && !counts.in_progress) await this.setStatus(c, "completed", now);
+  }
+
+  async hasBalance(accountId: number): Promise<boolean> {
+    if (!this.balances.has(accountId)) await this.loadBalance(accountId);
+    const micros = this.balances.get(accountId);
+    return micros === null || micros === undefined || micros >= ONE_USD_MICROS;
+  }
+
+  // ------------------------------------------------------------------------------------------------
+
+  private async loadBalance(accountId: number): Promise<void> {
+    const row = await this.store.db
+      .selectFrom("accounts")
+      .select("balance_micros")
+      .where("id", "=", accountId)
+      .executeTakeFirst();
+    this.balances.set(accountId, row?.balance_micros ?? null);
+  }
+
+  private track(row: Campaign | undefined): void {
+    if (!row) return;
+    const known = this.dispatcher.campaigns.get(row.id);
+    if (known) known.update(row);
+    else if (ACTIVE.includes(row.status as CampaignStatus))
+      this.dispatcher.campaigns.set(row.id, new CampaignRuntime(row));
+  }
+
+  private async refreshCampaigns(): Promise<void> {
+    const rows = await this.store.db
+      .selectFrom("campaigns")
+      .selectAll()
+      .where("status", "in", ACTIVE)
+      .execute();
+    const seen = new Set<number>();
+    for (const row of rows) {
+      seen.add(row.id);
+      this.track(row);
+    }
+    for (const [id, c] of this.dispatcher.campaigns) {
+      if (!seen.has(id) && c.inFlight === 0) this.dispatcher.campaigns.delete(id);
+    }
+    this.balances.clear();
+  }
+
+  private async reconcileExpired(now: number): Promise<void> {
+    for (let round = 0; round < 20; round++) {
+      const expired = await this.dispatch.expiredLeases(now, 500);
+      const mine = expired.filter((e) => !this.dispatcher.ownsCall(e.attemptId));
+      if (mine.length === 0) return;
+      for (const lost of mine) {
+        const rt =
+          this.dispatcher.campaigns.get(lost.contact.campaign_id) ??
+          (await this.runtimeFor(lost.contact.campaign_id));
+        this.dispatcher.queueLost(rt, lost, now);
+      }
+      await this.dispatcher.flush();
+      if (expired.length < 500) return;
+    }
+  }
+
+  private async runtimeFor(campaignId: number): Promise<CampaignRuntime> {
+    const row = await this.store.db
+      .selectFrom("campaigns")
+      .selectAll()
+      .where("id", "=", campaignId)
+      .executeTakeFirstOrThrow();
+    return new CampaignRuntime(row);
+  }
+
+  private async writeStatus(id: number, status: CampaignStatus, now: number, reason?: string): Promise<void> {
+    const final = status === "completed" || status === "halted" || status === "stopped";
+    await this.store.db
+      .updateTable("campaigns")
+      .set({ status, status_reason: reason ?? null, updated_at: now, ...(final ? { finished_at: now } : {}) })
+      .where("id", "=", id)
+      .execute();
+  }
+
+  private async campaign(accountId: number, campaignId: number): Promise<Campaign> {
+    const row = await this.store.db
+      .selectFrom("campaigns")
+      .selectAll()
+      .where("id", "=", campaignId)
+      .where("account_id", "=", accountId)
+      .executeTakeFirst();
+    if (!row) throw new EngineError("not_found", `campaign ${campaignId} not found`, 404);
+    return row;
+  }
+
+  async explain(accountId: number, campaignId: number): Promise<Explanation> {
+    const row = await this.campaign(accountId, campaignId);
+    return explainCampaign({
+      row,
+      runtime: this.dispatcher.campaigns.get(row.id) ?? null,
+      dispatch: this.dispatch,
+      now: this.clock.now(),
+      hasBalance: await this.hasBalance(accountId),
+      nextAllowed,
+    });
+  }
+}

@@ -1,0 +1,118 @@
+// "Why is this campaign not dialing?" — the question dialer users ask most (an empty hopper nobody can
+// explain). Answers from the campaign's state, its windows, the dispatcher's last pass and the contacts
+// grouped by the rule they wait on.
+import type { CampaignStatus } from "../model/outcome.ts";
+import type { WindowConstraint } from "../model/windows.ts";
+import type { DispatchStore } from "../store/dispatch/types.ts";
+import type { Campaign } from "../store/schema.ts";
+import { CampaignRuntime } from "./campaign-runtime.ts";
+import type { Explanation } from "./types.ts";
+
+const iso = (t: number | null | undefined) =>
+  t === null || t === undefined ? "an unknown time" : new Date(t).toISOString();
+
+export async function explainCampaign(args: {
+  row: Campaign;
+  runtime: CampaignRuntime | null;
+  dispatch: DispatchStore;
+  now: number;
+  hasBalance: boolean;
+  nextAllowed(t: number, c: WindowConstraint[]): { at: number; reason: string | null } | null;
+}): Promise<Explanation> {
+  const { row, now } = args;
+  const rt = args.runtime ?? new CampaignRuntime(row);
+  const status = row.status as CampaignStatus;
+  const counts = await args.dispatch.countByStatus(row.id);
+  const waitingRows = await args.dispatch.waitingSummary(row.id);
+  const reasons: Explanation["reasons"] = [];
+  const due = waitingRows.find((w) => w.reason === "due")?.count ?? 0;
+  const waiting = waitingRows.filter((w) => w.reason !== "due");
+  const nextWaiting = waiting.reduce<number | null>(
+    (m, w) => (w.nextAt !== null && (m === null || w.nextAt < m) ? w.nextAt : m),
+    null,
+  );
+  let nextDialAt: number | null = null;
+
+  const add = (code: string, message: string, until?: number | null) =>
+    reasons.push({ code, message, until });
+  switch (status) {
+    case "draft":
+      add("not_running", "the campaign is a draft; start it to dial");
+      break;
+    case "paused":
+      add("paused", "the campaign is paused; resume it to dial");
+      break;
+    case "stopped":
+      add(
+        "not_running",
+        `the campaign was stopped${row.status_reason ? ` (${row.status_reason})` : ""}; recover it to dial`,
+      );
+      break;
+    case "completed":
+      add("completed", "every contact has reached a final status");
+      break;
+    case "halted":
+      add(
+        "halted",
+        `the campaign reached its end time or lifetime at ${iso(row.halt_at)}; recover it to dial`,
+      );
+      break;
+    case "scheduled":
+      nextDialAt = rt.settings.startAt;
+      add("not_started", `the campaign starts at ${iso(rt.settings.startAt)}`, rt.settings.startAt);
+      break;
+  }
+
+  if (status === "running") {
+    if (!args.hasBalance)
+      add("balance", "the account balance is under 1 USD; top it up and recover the campaign");
+    if (rt.windows.campaign.length) {
+      const open = args.nextAllowed(now, rt.windows.campaign);
+      if (open === null) add("window_closed", "the campaign schedule never opens again", null);
+      else if (open.at > now) {
+        add("window_closed", `the campaign schedule is closed until ${iso(open.at)}`, open.at);
+        nextDialAt = open.at;
+      }
+    }
+    if (rt.inFlight >= rt.settings.maxConcurrent) {
+      add("concurrency_saturated", `all ${rt.settings.maxConcurrent} concurrent calls are in use`);
+    } else if (rt.lastBlock?.code === "global_channels_saturated") {
+      add(
+        "global_channels_saturated",
+        "every channel of the telephony driver is in use by this or higher-priority campaigns",
+      );
+    }
+    if (rt.lastBlock?.code === "cps_saturated" && (rt.lastBlock.until ?? 0) > now) {
+      add(
+        "cps_saturated",
+        `calls per second (${rt.settings.callsPerSecond}) allow the next dial at ${iso(rt.lastBlock.until)}`,
+        rt.lastBlock.until,
+      );
+    }
+    if (due === 0) {
+      const detail = waiting.map((w) => `${w.count} on ${w.reason}`).join(", ");
+      add(
+        "no_contacts_due",
+        nextWaiting !== null
+          ? `no contact is due before ${iso(nextWaiting)}${detail ? ` (${detail})` : ""}`
+          : "no contact is left to dial",
+        nextWaiting,
+      );
+      if (reasons.every((r) => r.code === "no_contacts_due")) nextDialAt = nextWaiting;
+    }
+  }
+  const dialing = status === "running" && reasons.length === 0;
+  if (dialing) nextDialAt = now;
+  return {
+    campaignId: row.id,
+    status,
+    dialing,
+    reasons,
+    inFlight: rt.inFlight,
+    maxConcurrent: rt.settings.maxConcurrent,
+    callsPerSecond: rt.settings.callsPerSecond,
+    counts,
+    waiting: waitingRows,
+    nextDialAt,
+  };
+}

@@ -1,0 +1,128 @@
+// Turning what the driver reported (or a lease that expired with its process) into the attempt's outcome
+// and the contact's next state, through the redial policy.
+import type { CampaignSettings } from "../model/campaign-settings.ts";
+import type { CampaignStatus, Outcome } from "../model/outcome.ts";
+import { type DialState, decideAfterAttempt, isSuccess } from "../model/redial-policy.ts";
+import type { Candidate, ExpiredLease, FinishedAttempt } from "../store/dispatch/types.ts";
+import type { TimerHandle } from "../clock/clock.ts";
+import type { CallEnded } from "../telephony/driver.ts";
+import type { CampaignRuntime } from "./campaign-runtime.ts";
+
+export interface LiveCall {
+  callId: string;
+  attemptId: number;
+  campaign: CampaignRuntime;
+  contactId: number;
+  seq: number;
+  phoneIndex: number;
+  phone: string;
+  callerId: string | null;
+  startedAt: number;
+  answeredAt: number | null;
+  answeredBy: "human" | "machine" | null;
+  originated: boolean;
+  queuedTimer: TimerHandle | null;
+  /** The contact as claimed (its state before this attempt). */
+  contact: Candidate;
+  /** Attempts per phone including this one, as written at the claim. */
+  phoneAttempts: string;
+}
+
+/** Writes campaign status changes; the engine provides it so the dispatcher stays free of Kysely. */
+export interface CampaignStatusWriter {
+  setStatus(c: CampaignRuntime, status: CampaignStatus, now: number, reason?: string): Promise<void>;
+  completeIfDrained(c: CampaignRuntime, now: number): Promise<void>;
+  hasBalance(accountId: number): Promise<boolean>;
+}
+
+export function outcomeOf(ev: CallEnded): Outcome {
+  switch (ev.cause) {
+    case "normal":
+      return ev.answeredBy === "machine" ? "machine" : "human";
+    case "cancelled":
+      return "cancelled";
+    default:
+      return ev.cause;
+  }
+}
+
+function dialState(contact: Candidate, seq: number, phoneIndex: number, phoneAttempts: string): DialState {
+  const phones = JSON.parse(contact.phones) as unknown[];
+  return {
+    phoneCount: phones.length,
+    attempts: seq,
+    phoneIndex,
+    phoneAttempts: JSON.parse(phoneAttempts),
+    retryCounts: JSON.parse(contact.retry_counts),
+  };
+}
+
+function nextContactState(
+  settings: CampaignSettings,
+  state: DialState,
+  outcome: Outcome,
+  talkSec: number,
+  now: number,
+): FinishedAttempt["contact"] {
+  const d = decideAfterAttempt(settings, state, outcome, talkSec, now);
+  const phoneAttempts = JSON.stringify(d.state.phoneAttempts);
+  const retryCounts = JSON.stringify(d.state.retryCounts);
+  if (d.final) return { status: d.status, phoneAttempts, retryCounts, waitReason: d.reason };
+  return {
+    status: "pending",
+    nextAt: d.nextAt,
+    phoneIndex: d.phoneIndex,
+    phoneAttempts,
+    retryCounts,
+    // Every contact here has been attempted, so it sorts as a repeated attempt.
+    orderClass: settings.attemptOrder === "first_attempts" ? 1 : 0,
+    waitReason: d.reason,
+  };
+}
+
+export function finishedFromEnd(call: LiveCall, ev: CallEnded, now: number, owner: string): FinishedAttempt {
+  const settings = call.campaign.settings;
+  const outcome = outcomeOf(ev);
+  const talkSec = ev.talkSec;
+  const state = dialState(call.contact, call.seq, call.phoneIndex, call.phoneAttempts);
+  const details: Record<string, unknown> = {};
+  if (ev.code !== undefined) details.code = ev.code;
+  if (ev.answeredBy) details.answeredBy = ev.answeredBy;
+  if (ev.recording) details.recording = ev.recording;
+  if (ev.result) details.result = ev.result;
+  details.ringSec = ev.ringSec;
+  return {
+    attemptId: call.attemptId,
+    contactId: call.contactId,
+    owner,
+    now,
+    answeredAt: call.answeredAt,
+    endedAt: now,
+    outcome,
+    cause: ev.code !== undefined ? `${ev.cause}:${ev.code}` : ev.cause,
+    talkSec,
+    success: isSuccess(outcome, talkSec, settings),
+    details: JSON.stringify(details),
+    contact: nextContactState(settings, state, outcome, talkSec, now),
+  };
+}
+
+/** The attempt of a process that died mid-call: its result is unknown, it is counted, never redialed as itself. */
+export function lostAttempt(c: CampaignRuntime, lost: ExpiredLease, now: number): FinishedAttempt {
+  const phoneAttempts = lost.contact.phone_attempts;
+  const state = dialState(lost.contact, lost.seq, lost.phoneIndex, phoneAttempts);
+  return {
+    attemptId: lost.attemptId ?? 0,
+    contactId: lost.contact.id,
+    owner: null,
+    now,
+    answeredAt: null,
+    endedAt: now,
+    outcome: "lost",
+    cause: "lease_expired",
+    talkSec: 0,
+    success: false,
+    details: JSON.stringify({ leaseOwner: lost.owner, startedAt: lost.startedAt }),
+    contact: nextContactState(c.settings, state, "lost", 0, now),
+  };
+}

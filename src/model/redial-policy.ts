@@ -1,0 +1,123 @@
+// The redial policy: given a contact's dialing state and the outcome of its latest attempt, decide whether
+// it is finished (and how) or when and on which phone it is tried next. Pure: no clock, no I/O.
+import type { CampaignSettings, RetryRule } from "./campaign-settings.ts";
+import type { ContactStatus, Outcome, RetryKey } from "./outcome.ts";
+
+export interface DialState {
+  phoneCount: number;
+  /** Attempts made so far, including the one that just ended. */
+  attempts: number;
+  phoneIndex: number;
+  /** Attempts per phone index, including the one that just ended. */
+  phoneAttempts: number[];
+  /** Retries used, keyed `${phoneIndex}:${retryKey}`. */
+  retryCounts: Record<string, number>;
+}
+
+export type RedialDecision =
+  | {
+      final: true;
+      status: Exclude<ContactStatus, "pending" | "in_progress">;
+      reason: string;
+      state: DialState;
+    }
+  | { final: false; nextAt: number; phoneIndex: number; reason: string; state: DialState };
+
+export function retryKeyFor(outcome: Outcome, success: boolean): RetryKey | null {
+  switch (outcome) {
+    case "human":
+      return success ? null : "unsuccessful";
+    case "cancelled":
+      return "lost";
+    default:
+      return outcome;
+  }
+}
+
+export function isSuccess(outcome: Outcome, talkSec: number, settings: CampaignSettings): boolean {
+  return outcome === "human" && talkSec >= settings.successMinTalkSec;
+}
+
+function ruleFor(key: RetryKey, settings: CampaignSettings): RetryRule {
+  const own = settings.retry[key];
+  if (own) return own;
+  // Without a rule of its own an outcome is retried at the default interval until the attempt limits stop it.
+  return { intervalSec: settings.retryIntervalSec, maxRetries: Number.POSITIVE_INFINITY };
+}
+
+/**
+ * Decides what follows an attempt on `state.phoneIndex` that ended with `outcome` at `now`.
+ * Per-outcome retry counts are kept per phone, so "retry busy twice" means twice for each number.
+ */
+export function decideAfterAttempt(
+  settings: CampaignSettings,
+  state: DialState,
+  outcome: Outcome,
+  talkSec: number,
+  now: number,
+): RedialDecision {
+  const success = isSuccess(outcome, talkSec, settings);
+  if (success) return { final: true, status: "succeeded", reason: "success", state };
+  const key = retryKeyFor(outcome, success)!;
+  if (key === "rejected" && (settings.rejectedIsFinal || !settings.retry.rejected)) {
+    return { final: true, status: "failed", reason: "rejected", state };
+  }
+
+  const rule = ruleFor(key, settings);
+  const counterKey = `${state.phoneIndex}:${key}`;
+  const used = state.retryCounts[counterKey] ?? 0;
+  const retryCounts = { ...state.retryCounts };
+  const next: DialState = { ...state, retryCounts };
+  if (used < rule.maxRetries) retryCounts[counterKey] = used + 1;
+
+  if (state.attempts >= settings.maxAttemptsPerContact) {
+    return { final: true, status: "exhausted", reason: "max_attempts_per_contact", state: next };
+  }
+
+  const perPhone = settings.maxAttemptsPerPhone ?? Number.POSITIVE_INFINITY;
+  // A phone stays usable while it has attempts left and the outcome that ended its last try may be retried.
+  // A phone whose outcome rule ran out is marked blocked for good, so a later pass skips it too.
+  if (used >= rule.maxRetries) retryCounts[`${state.phoneIndex}:blocked`] = 1;
+  const usable = (i: number): boolean =>
+    (state.phoneAttempts[i] ?? 0) < perPhone && !retryCounts[`${i}:blocked`];
+  const interval = rule.intervalSec * 1000;
+
+  if (settings.multiNumber === "sequential") {
+    if (usable(state.phoneIndex)) {
+      return {
+        final: false,
+        nextAt: now + interval,
+        phoneIndex: state.phoneIndex,
+        reason: "retry",
+        state: next,
+      };
+    }
+    for (let j = state.phoneIndex + 1; j < state.phoneCount; j++) {
+      if (usable(j)) {
+        return { final: false, nextAt: now, phoneIndex: j, reason: "next_number", state: next };
+      }
+    }
+  } else {
+    // parallel: after each failed attempt move to the next number; coming back round to a number already
+    // tried in this pass waits the retry interval.
+    for (let step = 1; step <= state.phoneCount; step++) {
+      const j = (state.phoneIndex + step) % state.phoneCount;
+      if (!usable(j)) continue;
+      const wrapped = j <= state.phoneIndex;
+      return {
+        final: false,
+        nextAt: wrapped ? now + interval : now,
+        phoneIndex: j,
+        reason: wrapped ? "retry" : "next_number",
+        state: next,
+      };
+    }
+  }
+  const noRetryAllowed = rule.maxRetries === 0;
+  return {
+    final: true,
+    status: noRetryAllowed ? "failed" : "exhausted",
+    reason: noRetryAllowed ? `no_retry_on_${key}` : `retries_used_on_${key}`,
+    state: next,
+  };
+}

@@ -1,0 +1,292 @@
+// The dispatch hot path on PostgreSQL, shared by several outdial nodes: the claim locks its rows with
+// FOR UPDATE SKIP LOCKED so two nodes never take the same contact, and writes a whole batch with
+// unnest() arrays in a handful of round trips.
+import type pg from "pg";
+import type {
+  Candidate,
+  ClaimDecision,
+  ClaimResult,
+  DispatchStore,
+  ExpiredLease,
+  RecentCalls,
+  StartedAttempt,
+  WaitingSummary,
+} from "./types.ts";
+
+const CANDIDATE_COLUMNS = `id, account_id, campaign_id, phones, custom, time_zone, daily_from_sec, daily_to_sec,
+  start_at, attempts, phone_index, phone_attempts, retry_counts, next_attempt_at`;
+
+async function inTransaction<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query("BEGIN");
+    const out = await fn(client);
+    await client.query("COMMIT");
+    return out;
+  } catch (err) {
+    await client.query("ROLLBACK").catch(() => {});
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+async function loadRecent(c: pg.PoolClient, rows: Candidate[], since: number): Promise<RecentCalls> {
+  const byPhone = new Map<string, number[]>();
+  const byContact = new Map<number, number[]>();
+  const phones = new Set<string>();
+  for (const r of rows) for (const p of JSON.parse(r.phones) as string[]) phones.add(p);
+  const p = await c.query<{ phone: string; started_at: number }>(
+    "SELECT phone, started_at FROM attempts WHERE account_id = $1 AND phone = ANY($2::text[]) AND started_at >= $3",
+    [rows[0].account_id, [...phones], since],
+  );
+  for (const r of p.rows) byPhone.set(r.phone, [...(byPhone.get(r.phone) ?? []), r.started_at]);
+  const k = await c.query<{ contact_id: number; started_at: number }>(
+    "SELECT contact_id, started_at FROM attempts WHERE contact_id = ANY($1::bigint[]) AND started_at >= $2",
+    [rows.map((r) => r.id), since],
+  );
+  for (const r of k.rows) byContact.set(r.contact_id, [...(byContact.get(r.contact_id) ?? []), r.started_at]);
+  return { byPhone, byContact };
+}
+
+export function postgresDispatchStore(pool: pg.Pool): DispatchStore {
+  return {
+    async promoteDue(campaignId, now) {
+      const r = await pool.query(
+        `UPDATE contacts SET ready = 1, wait_reason = NULL
+          WHERE campaign_id = $1 AND status = 'pending' AND ready = 0 AND next_attempt_at <= $2`,
+        [campaignId, now],
+      );
+      return r.rowCount ?? 0;
+    },
+
+    async nextWaitingAt(campaignId) {
+      const r = await pool.query<{ m: number | null }>(
+        "SELECT min(next_attempt_at) AS m FROM contacts WHERE campaign_id = $1 AND status = 'pending' AND ready = 0",
+        [campaignId],
+      );
+      return r.rows[0]?.m ?? null;
+    },
+
+    async claim(req): Promise<ClaimResult> {
+      return inTransaction(pool, async (client) => {
+        const { rows } = await client.query<Candidate>(
+          `SELECT ${CANDIDATE_COLUMNS} FROM contacts WHERE campaign_id = $1 AND ready = 1
+            ORDER BY priority, order_class, next_attempt_at, id LIMIT $2 FOR UPDATE SKIP LOCKED`,
+          [req.campaignId, req.limit],
+        );
+        if (rows.length === 0) return { started: [], examined: 0 };
+        const recent = req.recentSince !== null ? await loadRecent(client, rows, req.recentSince) : null;
+        const starts: { c: Candidate; d: Extract<ClaimDecision, { kind: "start" }> }[] = [];
+        const defers: { c: Candidate; d: Extract<ClaimDecision, { kind: "defer" }> }[] = [];
+        const finals: { c: Candidate; d: Extract<ClaimDecision, { kind: "final" }> }[] = [];
+        for (const c of rows) {
+          const d = req.decide(c, recent);
+          if (d.kind === "start") starts.push({ c, d });
+          else if (d.kind === "defer") defers.push({ c, d });
+          else finals.push({ c, d });
+        }
+        if (defers.length) {
+          await client.query(
+            `UPDATE contacts c SET ready = 0, next_attempt_at = v.until, wait_reason = v.reason, updated_at = $4
+              FROM unnest($1::bigint[], $2::bigint[], $3::text[]) AS v(id, until, reason) WHERE c.id = v.id`,
+            [defers.map((x) => x.c.id), defers.map((x) => x.d.until), defers.map((x) => x.d.reason), req.now],
+          );
+        }
+        if (finals.length) {
+          await client.query(
+            `UPDATE contacts c SET status = v.status, ready = 0, wait_reason = v.reason, updated_at = $4
+              FROM unnest($1::bigint[], $2::text[], $3::text[]) AS v(id, status, reason) WHERE c.id = v.id`,
+            [
+              finals.map((x) => x.c.id),
+              finals.map((x) => x.d.status),
+              finals.map((x) => x.d.reason),
+              req.now,
+            ],
+          );
+        }
+        const started: StartedAttempt[] = [];
+        if (starts.length) {
+          await client.query(
+            `UPDATE contacts c SET status = 'in_progress', ready = 0, attempts = v.seq, phone_index = v.pi,
+               phone_attempts = v.pa, lease_owner = $6, lease_expires_at = $7, last_attempt_at = v.at,
+               wait_reason = NULL, updated_at = $8
+              FROM unnest($1::bigint[], $2::int[], $3::int[], $4::text[], $5::bigint[]) AS v(id, seq, pi, pa, at)
+              WHERE c.id = v.id`,
+            [
+              starts.map((x) => x.c.id),
+              starts.map((x) => x.c.attempts + 1),
+              starts.map((x) => x.d.phoneIndex),
+              starts.map((x) => x.d.phoneAttempts),
+              starts.map((x) => x.d.at),
+              req.owner,
+              req.leaseUntil,
+              req.now,
+            ],
+          );
+          const ins = await client.query<{ id: number; contact_id: number }>(
+            `INSERT INTO attempts (account_id, campaign_id, contact_id, seq, phone, phone_index, caller_id, started_at, owner)
+              SELECT v.account_id, v.campaign_id, v.contact_id, v.seq, v.phone, v.pi, v.caller_id, v.at, $9
+              FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::int[], $5::text[], $6::int[], $7::text[], $8::bigint[])
+                AS v(account_id, campaign_id, contact_id, seq, phone, pi, caller_id, at)
+              RETURNING id, contact_id`,
+            [
+              starts.map((x) => x.c.account_id),
+              starts.map((x) => x.c.campaign_id),
+              starts.map((x) => x.c.id),
+              starts.map((x) => x.c.attempts + 1),
+              starts.map((x) => x.d.phone),
+              starts.map((x) => x.d.phoneIndex),
+              starts.map((x) => x.d.callerId),
+              starts.map((x) => x.d.at),
+              req.owner,
+            ],
+          );
+          const idByContact = new Map(ins.rows.map((r) => [r.contact_id, r.id]));
+          for (const { c, d } of starts) {
+            started.push({ attemptId: idByContact.get(c.id)!, contact: c, seq: c.attempts + 1, decision: d });
+          }
+        }
+        return { started, examined: rows.length };
+      });
+    },
+
+    async finish(items) {
+      if (items.length === 0) return 0;
+      return inTransaction(pool, async (client) => {
+        let applied = 0;
+        for (const f of items) {
+          const c = f.contact;
+          const guard = f.owner === null ? "lease_expires_at < $LAST" : "lease_owner = $LAST";
+          const guardValue = f.owner === null ? f.now : f.owner;
+          let sql: string;
+          let args: unknown[];
+          if ("nextAt" in c) {
+            args = [
+              c.nextAt <= f.now ? 1 : 0,
+              c.nextAt,
+              c.phoneIndex,
+              c.phoneAttempts,
+              c.retryCounts,
+              c.orderClass,
+              c.waitReason,
+              f.outcome,
+              f.now,
+              f.contactId,
+              guardValue,
+            ];
+            sql = `UPDATE contacts SET status = 'pending', ready = $1, next_attempt_at = $2, phone_index = $3,
+              phone_attempts = $4, retry_counts = $5, order_class = $6, wait_reason = $7, last_outcome = $8,
+              lease_owner = NULL, lease_expires_at = NULL, updated_at = $9
+              WHERE id = $10 AND status = 'in_progress' AND ${guard.replace("$LAST", "$11")}`;
+          } else {
+            args = [
+              c.status,
+              c.phoneAttempts,
+              c.retryCounts,
+              c.waitReason,
+              f.outcome,
+              f.now,
+              f.contactId,
+              guardValue,
+            ];
+            sql = `UPDATE contacts SET status = $1, ready = 0, phone_attempts = $2, retry_counts = $3, wait_reason = $4,
+              last_outcome = $5, lease_owner = NULL, lease_expires_at = NULL, updated_at = $6
+              WHERE id = $7 AND status = 'in_progress' AND ${guard.replace("$LAST", "$8")}`;
+          }
+          const r = await client.query(sql, args);
+          if (!r.rowCount) continue;
+          applied++;
+          await client.query(
+            `UPDATE attempts SET answered_at = $1, ended_at = $2, outcome = $3, cause = $4, talk_sec = $5, success = $6,
+              details = $7 WHERE id = $8 AND ended_at IS NULL`,
+            [
+              f.answeredAt,
+              f.endedAt,
+              f.outcome,
+              f.cause,
+              f.talkSec,
+              f.success ? 1 : 0,
+              f.details,
+              f.attemptId,
+            ],
+          );
+        }
+        return applied;
+      });
+    },
+
+    async release(items) {
+      if (items.length === 0) return;
+      await inTransaction(pool, async (client) => {
+        for (const r of items) {
+          const u = await client.query(
+            `UPDATE contacts SET status = 'pending', ready = 1, attempts = $1, phone_index = $2, phone_attempts = $3,
+              lease_owner = NULL, lease_expires_at = NULL WHERE id = $4 AND status = 'in_progress' AND lease_owner = $5`,
+            [r.attempts, r.phoneIndex, r.phoneAttempts, r.contactId, r.owner],
+          );
+          if (u.rowCount)
+            await client.query("DELETE FROM attempts WHERE id = $1 AND ended_at IS NULL", [r.attemptId]);
+        }
+      });
+    },
+
+    async renewLeases(owner, leaseUntil) {
+      const r = await pool.query(
+        "UPDATE contacts SET lease_expires_at = $1 WHERE status = 'in_progress' AND lease_owner = $2",
+        [leaseUntil, owner],
+      );
+      return r.rowCount ?? 0;
+    },
+
+    async expiredLeases(now, limit) {
+      const { rows } = await pool.query(
+        `SELECT c.id, c.account_id, c.campaign_id, c.phones, c.custom, c.time_zone, c.daily_from_sec,
+          c.daily_to_sec, c.start_at, c.attempts, c.phone_index, c.phone_attempts, c.retry_counts,
+          c.next_attempt_at, c.lease_owner, a.id AS attempt_id, a.phone_index AS attempt_phone_index,
+          a.started_at AS attempt_started_at
+          FROM contacts c LEFT JOIN attempts a ON a.contact_id = c.id AND a.seq = c.attempts
+          WHERE c.status = 'in_progress' AND c.lease_expires_at < $1 ORDER BY c.lease_expires_at LIMIT $2`,
+        [now, limit],
+      );
+      return rows.map((r): ExpiredLease => {
+        const { lease_owner, attempt_id, attempt_phone_index, attempt_started_at, ...contact } = r;
+        return {
+          contact: contact as Candidate,
+          owner: lease_owner,
+          attemptId: attempt_id,
+          seq: contact.attempts,
+          phoneIndex: attempt_phone_index ?? contact.phone_index,
+          startedAt: attempt_started_at,
+        };
+      });
+    },
+
+    async countByStatus(campaignId) {
+      const { rows } = await pool.query<{ status: string; n: number }>(
+        "SELECT status, count(*)::int AS n FROM contacts WHERE campaign_id = $1 GROUP BY status",
+        [campaignId],
+      );
+      return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+    },
+
+    async waitingSummary(campaignId) {
+      const { rows } = await pool.query<{ reason: string; n: number; next_at: number | null }>(
+        `SELECT CASE WHEN ready = 1 THEN 'due' ELSE coalesce(wait_reason, 'scheduled') END AS reason,
+          count(*)::int AS n, min(next_attempt_at) AS next_at
+          FROM contacts WHERE campaign_id = $1 AND status = 'pending' GROUP BY 1 ORDER BY 3`,
+        [campaignId],
+      );
+      return rows.map((r): WaitingSummary => ({ reason: r.reason, count: r.n, nextAt: r.next_at }));
+    },
+
+    async makeAllDue(campaignId, now) {
+      const r = await pool.query(
+        `UPDATE contacts SET ready = 1, next_attempt_at = $1, wait_reason = NULL, updated_at = $1
+          WHERE campaign_id = $2 AND status = 'pending'`,
+        [now, campaignId],
+      );
+      return r.rowCount ?? 0;
+    },
+  };
+}

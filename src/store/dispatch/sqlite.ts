@@ -1,0 +1,278 @@
+// The dispatch hot path on SQLite: cached prepared statements, each batch in one BEGIN IMMEDIATE
+// transaction (better-sqlite3 runs them synchronously, so no other writer interleaves in this process;
+// other processes wait on the write lock).
+import type SQLite from "better-sqlite3";
+import type {
+  Candidate,
+  ClaimRequest,
+  ClaimResult,
+  DispatchStore,
+  ExpiredLease,
+  FinishedAttempt,
+  RecentCalls,
+  ReleasedDial,
+  StartedAttempt,
+  WaitingSummary,
+} from "./types.ts";
+
+const CANDIDATE_COLUMNS = `id, account_id, campaign_id, phones, custom, time_zone, daily_from_sec, daily_to_sec,
+  start_at, attempts, phone_index, phone_attempts, retry_counts, next_attempt_at`;
+
+export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
+  const s = {
+    promote: db.prepare(
+      `UPDATE contacts SET ready = 1, wait_reason = NULL
+        WHERE campaign_id = ? AND status = 'pending' AND ready = 0 AND next_attempt_at <= ?`,
+    ),
+    nextWaiting: db.prepare(
+      `SELECT min(next_attempt_at) AS m FROM contacts WHERE campaign_id = ? AND status = 'pending' AND ready = 0`,
+    ),
+    queue: db.prepare(
+      `SELECT ${CANDIDATE_COLUMNS} FROM contacts WHERE campaign_id = ? AND ready = 1
+        ORDER BY priority, order_class, next_attempt_at, id LIMIT ?`,
+    ),
+    start: db.prepare(
+      `UPDATE contacts SET status = 'in_progress', ready = 0, attempts = ?, phone_index = ?, phone_attempts = ?,
+        lease_owner = ?, lease_expires_at = ?, last_attempt_at = ?, wait_reason = NULL, updated_at = ? WHERE id = ?`,
+    ),
+    insertAttempt: db.prepare(
+      `INSERT INTO attempts (account_id, campaign_id, contact_id, seq, phone, phone_index, caller_id, started_at, owner)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    defer: db.prepare(
+      `UPDATE contacts SET ready = 0, next_attempt_at = ?, wait_reason = ?, updated_at = ? WHERE id = ?`,
+    ),
+    finalize: db.prepare(
+      `UPDATE contacts SET status = ?, ready = 0, wait_reason = ?, updated_at = ? WHERE id = ?`,
+    ),
+    recentByPhone: db.prepare(
+      `SELECT phone, started_at FROM attempts
+        WHERE account_id = ? AND phone IN (SELECT value FROM json_each(?)) AND started_at >= ?`,
+    ),
+    recentByContact: db.prepare(
+      `SELECT contact_id, started_at FROM attempts
+        WHERE contact_id IN (SELECT value FROM json_each(?)) AND started_at >= ?`,
+    ),
+    endAttempt: db.prepare(
+      `UPDATE attempts SET answered_at = ?, ended_at = ?, outcome = ?, cause = ?, talk_sec = ?, success = ?, details = ?
+        WHERE id = ? AND ended_at IS NULL`,
+    ),
+    contactNext: db.prepare(
+      `UPDATE contacts SET status = 'pending', ready = ?, next_attempt_at = ?, phone_index = ?, phone_attempts = ?,
+        retry_counts = ?, order_class = ?, wait_reason = ?, last_outcome = ?, lease_owner = NULL,
+        lease_expires_at = NULL, updated_at = ?
+        WHERE id = ? AND status = 'in_progress' AND lease_owner = ?`,
+    ),
+    contactFinal: db.prepare(
+      `UPDATE contacts SET status = ?, ready = 0, phone_attempts = ?, retry_counts = ?, wait_reason = ?,
+        last_outcome = ?, lease_owner = NULL, lease_expires_at = NULL, updated_at = ?
+        WHERE id = ? AND status = 'in_progress' AND lease_owner = ?`,
+    ),
+    contactNextExpired: db.prepare(
+      `UPDATE contacts SET status = 'pending', ready = ?, next_attempt_at = ?, phone_index = ?, phone_attempts = ?,
+        retry_counts = ?, order_class = ?, wait_reason = ?, last_outcome = ?, lease_owner = NULL,
+        lease_expires_at = NULL, updated_at = ?
+        WHERE id = ? AND status = 'in_progress' AND lease_expires_at < ?`,
+    ),
+    contactFinalExpired: db.prepare(
+      `UPDATE contacts SET status = ?, ready = 0, phone_attempts = ?, retry_counts = ?, wait_reason = ?,
+        last_outcome = ?, lease_owner = NULL, lease_expires_at = NULL, updated_at = ?
+        WHERE id = ? AND status = 'in_progress' AND lease_expires_at < ?`,
+    ),
+    release: db.prepare(
+      `UPDATE contacts SET status = 'pending', ready = 1, attempts = ?, phone_index = ?, phone_attempts = ?,
+        lease_owner = NULL, lease_expires_at = NULL WHERE id = ? AND status = 'in_progress' AND lease_owner = ?`,
+    ),
+    deleteAttempt: db.prepare("DELETE FROM attempts WHERE id = ? AND ended_at IS NULL"),
+    renew: db.prepare(
+      `UPDATE contacts SET lease_expires_at = ? WHERE status = 'in_progress' AND lease_owner = ?`,
+    ),
+    expired: db.prepare(
+      `SELECT c.id, c.account_id, c.campaign_id, c.phones, c.custom, c.time_zone, c.daily_from_sec,
+        c.daily_to_sec, c.start_at, c.attempts, c.phone_index, c.phone_attempts, c.retry_counts,
+        c.next_attempt_at, c.lease_owner, a.id AS attempt_id, a.phone_index AS attempt_phone_index,
+        a.started_at AS attempt_started_at
+        FROM contacts c LEFT JOIN attempts a ON a.contact_id = c.id AND a.seq = c.attempts
+        WHERE c.status = 'in_progress' AND c.lease_expires_at < ? ORDER BY c.lease_expires_at LIMIT ?`,
+    ),
+    countByStatus: db.prepare(
+      "SELECT status, count(*) AS n FROM contacts WHERE campaign_id = ? GROUP BY status",
+    ),
+    waiting: db.prepare(
+      `SELECT CASE WHEN ready = 1 THEN 'due' ELSE coalesce(wait_reason, 'scheduled') END AS reason,
+        count(*) AS n, min(next_attempt_at) AS next_at
+        FROM contacts WHERE campaign_id = ? AND status = 'pending' GROUP BY 1 ORDER BY 3`,
+    ),
+    allDue: db.prepare(
+      `UPDATE contacts SET ready = 1, next_attempt_at = ?, wait_reason = NULL, updated_at = ?
+        WHERE campaign_id = ? AND status = 'pending'`,
+    ),
+  };
+
+  function loadRecent(accountId: number, rows: Candidate[], since: number): RecentCalls {
+    const byPhone = new Map<string, number[]>();
+    const byContact = new Map<number, number[]>();
+    const phones = new Set<string>();
+    for (const r of rows) for (const p of JSON.parse(r.phones) as string[]) phones.add(p);
+    for (const row of s.recentByPhone.all(accountId, JSON.stringify([...phones]), since) as {
+      phone: string;
+      started_at: number;
+    }[]) {
+      const list = byPhone.get(row.phone) ?? [];
+      list.push(row.started_at);
+      byPhone.set(row.phone, list);
+    }
+    for (const row of s.recentByContact.all(JSON.stringify(rows.map((r) => r.id)), since) as {
+      contact_id: number;
+      started_at: number;
+    }[]) {
+      const list = byContact.get(row.contact_id) ?? [];
+      list.push(row.started_at);
+      byContact.set(row.contact_id, list);
+    }
+    return { byPhone, byContact };
+  }
+
+  const claimTx = db.transaction((req: ClaimRequest): ClaimResult => {
+    const rows = s.queue.all(req.campaignId, req.limit) as Candidate[];
+    if (rows.length === 0) return { started: [], examined: 0 };
+    const recent = req.recentSince !== null ? loadRecent(rows[0].account_id, rows, req.recentSince) : null;
+    const started: StartedAttempt[] = [];
+    for (const c of rows) {
+      const d = req.decide(c, recent);
+      if (d.kind === "start") {
+        const seq = c.attempts + 1;
+        s.start.run(seq, d.phoneIndex, d.phoneAttempts, req.owner, req.leaseUntil, d.at, req.now, c.id);
+        const info = s.insertAttempt.run(
+          c.account_id,
+          c.campaign_id,
+          c.id,
+          seq,
+          d.phone,
+          d.phoneIndex,
+          d.callerId,
+          d.at,
+          req.owner,
+        );
+        started.push({ attemptId: Number(info.lastInsertRowid), contact: c, seq, decision: d });
+      } else if (d.kind === "defer") {
+        s.defer.run(d.until, d.reason, req.now, c.id);
+      } else {
+        s.finalize.run(d.status, d.reason, req.now, c.id);
+      }
+    }
+    return { started, examined: rows.length };
+  });
+
+  const finishTx = db.transaction((items: FinishedAttempt[]): number => {
+    let applied = 0;
+    for (const f of items) {
+      const c = f.contact;
+      let changes: number;
+      if ("nextAt" in c) {
+        const ready = c.nextAt <= f.now ? 1 : 0;
+        const args = [
+          ready,
+          c.nextAt,
+          c.phoneIndex,
+          c.phoneAttempts,
+          c.retryCounts,
+          c.orderClass,
+          c.waitReason,
+          f.outcome,
+          f.now,
+          f.contactId,
+        ];
+        changes =
+          f.owner === null
+            ? s.contactNextExpired.run(...args, f.now).changes
+            : s.contactNext.run(...args, f.owner).changes;
+      } else {
+        const args = [c.status, c.phoneAttempts, c.retryCounts, c.waitReason, f.outcome, f.now, f.contactId];
+        changes =
+          f.owner === null
+            ? s.contactFinalExpired.run(...args, f.now).changes
+            : s.contactFinal.run(...args, f.owner).changes;
+      }
+      if (changes === 0) continue;
+      applied++;
+      s.endAttempt.run(
+        f.answeredAt,
+        f.endedAt,
+        f.outcome,
+        f.cause,
+        f.talkSec,
+        f.success ? 1 : 0,
+        f.details,
+        f.attemptId,
+      );
+    }
+    return applied;
+  });
+
+  const releaseTx = db.transaction((items: ReleasedDial[]) => {
+    for (const r of items) {
+      const changed = s.release.run(r.attempts, r.phoneIndex, r.phoneAttempts, r.contactId, r.owner).changes;
+      if (changed) s.deleteAttempt.run(r.attemptId);
+    }
+  });
+
+  const allDueTx = db.transaction(
+    (campaignId: number, now: number) => s.allDue.run(now, now, campaignId).changes,
+  );
+
+  return {
+    async promoteDue(campaignId, now) {
+      return s.promote.run(campaignId, now).changes;
+    },
+    async nextWaitingAt(campaignId) {
+      const row = s.nextWaiting.get(campaignId) as { m: number | null };
+      return row.m;
+    },
+    async claim(req) {
+      return claimTx.immediate(req);
+    },
+    async finish(items) {
+      if (items.length === 0) return 0;
+      return finishTx.immediate(items);
+    },
+    async release(items) {
+      if (items.length) releaseTx.immediate(items);
+    },
+    async renewLeases(owner, leaseUntil) {
+      return s.renew.run(leaseUntil, owner).changes;
+    },
+    async expiredLeases(now, limit) {
+      const rows = s.expired.all(now, limit) as (Candidate & {
+        lease_owner: string | null;
+        attempt_id: number | null;
+        attempt_phone_index: number | null;
+        attempt_started_at: number | null;
+      })[];
+      return rows.map((r): ExpiredLease => {
+        const { lease_owner, attempt_id, attempt_phone_index, attempt_started_at, ...contact } = r;
+        return {
+          contact,
+          owner: lease_owner,
+          attemptId: attempt_id,
+          seq: contact.attempts,
+          phoneIndex: attempt_phone_index ?? contact.phone_index,
+          startedAt: attempt_started_at,
+        };
+      });
+    },
+    async countByStatus(campaignId) {
+      const out: Record<string, number> = {};
+      for (const r of s.countByStatus.all(campaignId) as { status: string; n: number }[]) out[r.status] = r.n;
+      return out;
+    },
+    async waitingSummary(campaignId) {
+      return (s.waiting.all(campaignId) as { reason: string; n: number; next_at: number | null }[]).map(
+        (r): WaitingSummary => ({ reason: r.reason, count: r.n, nextAt: r.next_at }),
+      );
+    },
+    async makeAllDue(campaignId, now) {
+      return allDueTx.immediate(campaignId, now);
+    },
+  };
+}

@@ -1,0 +1,33 @@
+// Real databases for tests: SQLite in memory always; PostgreSQL when OUTDIAL_TEST_PG_URL is set (each
+// store gets a schema of its own, dropped afterwards). Under CI with OUTDIAL_REQUIRE_PG=1 a missing
+// PostgreSQL is an error, never a silent skip.
+import { randomBytes } from "node:crypto";
+import { openStore, type Store } from "../../src/store/db.ts";
+
+export interface DialectCase {
+  name: "sqlite" | "postgres";
+  open(): Promise<Store>;
+}
+
+export function dialects(): DialectCase[] {
+  const out: DialectCase[] = [{ name: "sqlite", open: () => openStore({ url: ":memory:" }) }];
+  const pgUrl = process.env.OUTDIAL_TEST_PG_URL;
+  if (pgUrl) {
+    out.push({
+      name: "postgres",
+      async open() {
+        const schema = `t_${randomBytes(6).toString("hex")}`;
+        const store = await openStore({ url: pgUrl, pgSchema: schema, poolSize: 4 });
+        const close = store.close;
+        store.close = async () => {
+          await store.pool!.query(`DROP SCHEMA "${schema}" CASCADE`);
+          await close();
+        };
+        return store;
+      },
+    });
+  } else if (process.env.OUTDIAL_REQUIRE_PG === "1") {
+    throw new Error("OUTDIAL_REQUIRE_PG=1 but OUTDIAL_TEST_PG_URL is not set: PostgreSQL is required here");
+  }
+  return out;
+}

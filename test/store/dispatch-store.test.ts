@@ -1,0 +1,378 @@
+// The store contract suite for the dispatch hot path: the same assertions on SQLite and PostgreSQL.
+import assert from "node:assert/strict";
+import { afterEach, beforeEach, describe, test } from "node:test";
+import type { Store } from "../../src/store/db.ts";
+import { openDispatchStore } from "../../src/store/dispatch/index.ts";
+import type { Candidate, ClaimDecision, DispatchStore } from "../../src/store/dispatch/types.ts";
+import { dialects } from "../helpers/stores.ts";
+import { addContacts, createAccount, createCampaign } from "../helpers/fixtures.ts";
+
+const start = (c: Candidate, at: number): ClaimDecision => ({
+  kind: "start",
+  at,
+  phoneIndex: c.phone_index,
+  phone: (JSON.parse(c.phones) as string[])[c.phone_index],
+  callerId: "+15550000000",
+  phoneAttempts: JSON.stringify([1]),
+});
+
+for (const dialect of dialects()) {
+  describe(`dispatch store contract (${dialect.name})`, () => {
+    // Every test gets a database of its own: leases and sweeps are global, so tests must not share rows.
+    let store: Store;
+    let ds: DispatchStore;
+    let accountId: number;
+    beforeEach(async () => {
+      store = await dialect.open();
+      ds = openDispatchStore(store);
+      accountId = await createAccount(store);
+    });
+    afterEach(async () => {
+      await store.close();
+    });
+
+    async function campaign(n: number, opts: { priorities?: number[]; times?: number[] } = {}) {
+      const ids = await createCampaign(store, accountId);
+      const contactIds = await addContacts(
+        store,
+        { accountId, ...ids },
+        Array.from({ length: n }, (_, i) => ({
+          phones: [`+1202555${String(1000 + i)}`],
+          priority: opts.priorities?.[i] ?? 0,
+        })),
+      );
+      if (opts.times) {
+        for (let i = 0; i < n; i++) {
+          await store.db
+            .updateTable("contacts")
+            .set({ next_attempt_at: opts.times[i] })
+            .where("id", "=", contactIds[i])
+            .execute();
+        }
+      }
+      return { ...ids, contactIds };
+    }
+
+    test("migrations are idempotent on a second open", async () => {
+      const { migrateToLatest } = await import("../../src/store/migrate.ts");
+      await migrateToLatest(store.db);
+      const n = await store.db
+        .selectFrom("contacts")
+        .select(store.db.fn.countAll().as("n"))
+        .executeTakeFirstOrThrow();
+      assert.ok(Number(n.n) >= 0);
+    });
+
+    test("promoteDue queues only contacts whose time has come; nextWaitingAt sees the rest", async () => {
+      const c = await campaign(3, { times: [100, 200, 300] });
+      assert.equal(await ds.nextWaitingAt(c.campaignId), 100);
+      assert.equal(await ds.promoteDue(c.campaignId, 200), 2);
+      assert.equal(await ds.nextWaitingAt(c.campaignId), 300);
+      const summary = await ds.waitingSummary(c.campaignId);
+      assert.deepEqual(summary.find((s) => s.reason === "due")?.count, 2);
+    });
+
+    test("claim takes queued contacts in priority order and writes one attempt per start", async () => {
+      const c = await campaign(4, { priorities: [5, 1, 3, 0], times: [10, 20, 30, 40] });
+      await ds.promoteDue(c.campaignId, 1000);
+      const res = await ds.claim({
+        campaignId: c.campaignId,
+        limit: 3,
+        owner: "node-a",
+        now: 1000,
+        leaseUntil: 61_000,
+        recentSince: null,
+        decide: (cand) => start(cand, 1000),
+      });
+      assert.equal(res.examined, 3);
+      assert.deepEqual(
+        res.started.map((s) => s.contact.id),
+        [c.contactIds[3], c.contactIds[1], c.contactIds[2]],
+      );
+      const attempts = await store.db
+        .selectFrom("attempts")
+        .selectAll()
+        .where("campaign_id", "=", c.campaignId)
+        .execute();
+      assert.equal(attempts.length, 3);
+      assert.ok(attempts.every((a) => a.seq === 1 && a.owner === "node-a" && a.ended_at === null));
+      const rows = await store.db
+        .selectFrom("contacts")
+        .selectAll()
+        .where("campaign_id", "=", c.campaignId)
+        .orderBy("id")
+        .execute();
+      assert.deepEqual(
+        rows.map((r) => r.status),
+        ["pending", "in_progress", "in_progress", "in_progress"],
+      );
+      assert.equal(rows[1].lease_owner, "node-a");
+      assert.equal(rows[1].lease_expires_at, 61_000);
+    });
+
+    test("a second claim never takes a contact the first one holds", async () => {
+      const c = await campaign(20);
+      await ds.promoteDue(c.campaignId, 0);
+      const claim = (owner: string) =>
+        ds.claim({
+          campaignId: c.campaignId,
+          limit: 15,
+          owner,
+          now: 0,
+          leaseUntil: 1000,
+          recentSince: null,
+          decide: (x) => start(x, 0),
+        });
+      const [a, b] = await Promise.all([claim("a"), claim("b")]);
+      const ids = [...a.started, ...b.started].map((s) => s.contact.id);
+      assert.equal(new Set(ids).size, ids.length);
+      assert.equal(ids.length, 20);
+    });
+
+    test("defer and final decisions take contacts out of the queue", async () => {
+      const c = await campaign(2);
+      await ds.promoteDue(c.campaignId, 0);
+      let i = 0;
+      const res = await ds.claim({
+        campaignId: c.campaignId,
+        limit: 10,
+        owner: "a",
+        now: 0,
+        leaseUntil: 1000,
+        recentSince: null,
+        decide: () =>
+          i++ === 0
+            ? { kind: "defer", until: 5000, reason: "callee_window" }
+            : { kind: "final", status: "exhausted", reason: "no_phone_left" },
+      });
+      assert.equal(res.started.length, 0);
+      assert.equal(res.examined, 2);
+      const rows = await store.db
+        .selectFrom("contacts")
+        .selectAll()
+        .where("campaign_id", "=", c.campaignId)
+        .orderBy("id")
+        .execute();
+      assert.equal(rows[0].status, "pending");
+      assert.equal(rows[0].ready, 0);
+      assert.equal(rows[0].next_attempt_at, 5000);
+      assert.equal(rows[0].wait_reason, "callee_window");
+      assert.equal(rows[1].status, "exhausted");
+      const summary = await ds.waitingSummary(c.campaignId);
+      assert.deepEqual(summary, [{ reason: "callee_window", count: 1, nextAt: 5000 }]);
+    });
+
+    test("finish applies only for the lease owner; an expired lease is reconciled once", async () => {
+      const c = await campaign(2);
+      await ds.promoteDue(c.campaignId, 0);
+      const res = await ds.claim({
+        campaignId: c.campaignId,
+        limit: 2,
+        owner: "a",
+        now: 0,
+        leaseUntil: 1000,
+        recentSince: null,
+        decide: (x) => start(x, 0),
+      });
+      const [s1, s2] = res.started;
+      const base = {
+        now: 500,
+        answeredAt: 100,
+        endedAt: 500,
+        outcome: "human",
+        cause: "normal",
+        talkSec: 40,
+        success: true,
+        details: null,
+      };
+      const final = { status: "succeeded", phoneAttempts: "[1]", retryCounts: "{}", waitReason: "success" };
+      assert.equal(
+        await ds.finish([
+          { ...base, attemptId: s1.attemptId, contactId: s1.contact.id, owner: "intruder", contact: final },
+        ]),
+        0,
+      );
+      assert.equal(
+        await ds.finish([
+          { ...base, attemptId: s1.attemptId, contactId: s1.contact.id, owner: "a", contact: final },
+        ]),
+        1,
+      );
+      const a1 = await store.db
+        .selectFrom("attempts")
+        .selectAll()
+        .where("id", "=", s1.attemptId)
+        .executeTakeFirstOrThrow();
+      assert.equal(a1.outcome, "human");
+      assert.equal(a1.talk_sec, 40);
+      assert.equal(a1.success, 1);
+
+      assert.deepEqual(await ds.expiredLeases(999, 10), []);
+      const expired = await ds.expiredLeases(2000, 10);
+      assert.equal(expired.length, 1);
+      assert.equal(expired[0].contact.id, s2.contact.id);
+      assert.equal(expired[0].attemptId, s2.attemptId);
+      assert.equal(expired[0].owner, "a");
+      const lost = {
+        ...base,
+        now: 2000,
+        endedAt: 2000,
+        outcome: "lost",
+        attemptId: s2.attemptId,
+        contactId: s2.contact.id,
+        owner: null,
+        contact: {
+          status: "pending" as const,
+          nextAt: 2000,
+          phoneIndex: 0,
+          phoneAttempts: "[1]",
+          retryCounts: "{}",
+          orderClass: 1,
+          waitReason: "retry",
+        },
+      };
+      assert.equal(await ds.finish([lost]), 1);
+      assert.equal(await ds.finish([lost]), 0, "a second reconciliation changes nothing");
+      // The late result of the dead owner is ignored: the lease moved on.
+      assert.equal(
+        await ds.finish([
+          { ...base, attemptId: s2.attemptId, contactId: s2.contact.id, owner: "a", contact: final },
+        ]),
+        0,
+      );
+      const row = await store.db
+        .selectFrom("contacts")
+        .selectAll()
+        .where("id", "=", s2.contact.id)
+        .executeTakeFirstOrThrow();
+      assert.equal(row.status, "pending");
+      assert.equal(row.ready, 1);
+      const a2 = await store.db
+        .selectFrom("attempts")
+        .selectAll()
+        .where("id", "=", s2.attemptId)
+        .executeTakeFirstOrThrow();
+      assert.equal(a2.outcome, "lost");
+    });
+
+    test("release gives a never-dialed claim back as if it had not happened", async () => {
+      const c = await campaign(1);
+      await ds.promoteDue(c.campaignId, 0);
+      const res = await ds.claim({
+        campaignId: c.campaignId,
+        limit: 1,
+        owner: "a",
+        now: 0,
+        leaseUntil: 1000,
+        recentSince: null,
+        decide: (x) => start(x, 500),
+      });
+      const s = res.started[0];
+      await ds.release([
+        {
+          attemptId: s.attemptId,
+          contactId: s.contact.id,
+          owner: "a",
+          attempts: 0,
+          phoneIndex: 0,
+          phoneAttempts: "[0]",
+        },
+      ]);
+      const row = await store.db
+        .selectFrom("contacts")
+        .selectAll()
+        .where("id", "=", s.contact.id)
+        .executeTakeFirstOrThrow();
+      assert.equal(row.status, "pending");
+      assert.equal(row.attempts, 0);
+      assert.equal(row.ready, 1);
+      assert.equal(row.lease_owner, null);
+      const n = await store.db
+        .selectFrom("attempts")
+        .select("id")
+        .where("contact_id", "=", s.contact.id)
+        .execute();
+      assert.equal(n.length, 0);
+    });
+
+    test("renewLeases extends only the owner's in-progress contacts", async () => {
+      const c = await campaign(3);
+      await ds.promoteDue(c.campaignId, 0);
+      await ds.claim({
+        campaignId: c.campaignId,
+        limit: 2,
+        owner: "a",
+        now: 0,
+        leaseUntil: 1000,
+        recentSince: null,
+        decide: (x) => start(x, 0),
+      });
+      await ds.claim({
+        campaignId: c.campaignId,
+        limit: 1,
+        owner: "b",
+        now: 0,
+        leaseUntil: 1000,
+        recentSince: null,
+        decide: (x) => start(x, 0),
+      });
+      assert.equal(await ds.renewLeases("a", 9000), 2);
+      const rows = await store.db
+        .selectFrom("contacts")
+        .select(["lease_owner", "lease_expires_at"])
+        .where("campaign_id", "=", c.campaignId)
+        .execute();
+      for (const r of rows) assert.equal(r.lease_expires_at, r.lease_owner === "a" ? 9000 : 1000);
+    });
+
+    test("an attempt number is unique per contact", async () => {
+      const c = await campaign(1);
+      const row = {
+        account_id: accountId,
+        campaign_id: c.campaignId,
+        contact_id: c.contactIds[0],
+        seq: 1,
+        phone: "+12025551000",
+        phone_index: 0,
+        caller_id: null,
+        started_at: 0,
+        owner: "a",
+      };
+      await store.db.insertInto("attempts").values(row).execute();
+      await assert.rejects(store.db.insertInto("attempts").values(row).execute());
+    });
+
+    test("recent calls reach decide for caps", async () => {
+      const c = await campaign(1);
+      await store.db
+        .insertInto("attempts")
+        .values({
+          account_id: accountId,
+          campaign_id: c.campaignId,
+          contact_id: c.contactIds[0],
+          seq: 1,
+          phone: "+12025551000",
+          phone_index: 0,
+          caller_id: null,
+          started_at: 700,
+          owner: "x",
+        })
+        .execute();
+      await ds.promoteDue(c.campaignId, 1000);
+      let seen: number[] | undefined;
+      await ds.claim({
+        campaignId: c.campaignId,
+        limit: 1,
+        owner: "a",
+        now: 1000,
+        leaseUntil: 2000,
+        recentSince: 500,
+        decide: (_x, recent) => {
+          seen = recent?.byPhone.get("+12025551000");
+          return { kind: "defer", until: 5000, reason: "min_gap" };
+        },
+      });
+      assert.deepEqual(seen, [700]);
+    });
+  });
+}
