@@ -1,0 +1,139 @@
+// config/ owns the process configuration: one typed, frozen object read once from the environment, with
+// defaults, failing fast on a bad value. It must not import store/, engine/ or api/.
+import fs from "node:fs";
+import os from "node:os";
+
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Telephony drivers a node can be started with (telephony/<name>/). */
+export const DRIVER_NAMES = ["sim"] as const;
+export type DriverName = (typeof DRIVER_NAMES)[number];
+
+export interface Config {
+  /** `postgres://…` or a SQLite file path (':memory:' for a throwaway database). May hold a password. */
+  databaseUrl: string;
+  host: string;
+  port: number;
+  logLevel: LogLevel;
+  driver: DriverName;
+  simSeed: number;
+  simScenario: string;
+  /** File the sim driver appends every dial to; null = none. */
+  simDialLog: string | null;
+  /** How long a claimed contact stays leased to this node without renewal. */
+  leaseMs: number;
+  tlsCert: string | null;
+  tlsKey: string | null;
+  /** Upper bound of one uploaded contact file. */
+  maxImportBytes: number;
+  /** Names this process as a lease owner; must differ between nodes sharing a database. */
+  nodeId: string;
+}
+
+export type Env = Record<string, string | undefined>;
+
+export class ConfigError extends Error {
+  constructor(variable: string, problem: string) {
+    super(`invalid configuration: ${variable} ${problem}`);
+    this.name = "ConfigError";
+  }
+}
+
+const MIB = 1024 * 1024;
+
+export function loadConfig(env: Env = process.env): Readonly<Config> {
+  const tlsCert = optionalPath(env, "OUTDIAL_TLS_CERT");
+  const tlsKey = optionalPath(env, "OUTDIAL_TLS_KEY");
+  // Half a TLS setup would silently serve plain HTTP; refuse it instead.
+  if ((tlsCert === null) !== (tlsKey === null)) {
+    throw new ConfigError(
+      tlsCert === null ? "OUTDIAL_TLS_CERT" : "OUTDIAL_TLS_KEY",
+      "must be set together with its pair (OUTDIAL_TLS_CERT and OUTDIAL_TLS_KEY)",
+    );
+  }
+  return Object.freeze({
+    databaseUrl: text(env, "OUTDIAL_DATABASE_URL", "./data/outdial.db"),
+    host: text(env, "OUTDIAL_HOST", "127.0.0.1"),
+    port: integer(env, "OUTDIAL_PORT", 8080, 0, 65535),
+    logLevel: oneOf(env, "OUTDIAL_LOG_LEVEL", LOG_LEVELS, "info"),
+    driver: oneOf(env, "OUTDIAL_DRIVER", DRIVER_NAMES, "sim"),
+    simSeed: integer(env, "OUTDIAL_SIM_SEED", 1, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER),
+    simScenario: text(env, "OUTDIAL_SIM_SCENARIO", "default"),
+    simDialLog: optionalText(env, "OUTDIAL_SIM_DIAL_LOG"),
+    // Below a second a lease would need renewing faster than one dispatch pass reliably runs.
+    leaseMs: integer(env, "OUTDIAL_LEASE_MS", 60_000, 1000, 24 * 3600 * 1000),
+    tlsCert,
+    tlsKey,
+    maxImportBytes: byteSize(env, "OUTDIAL_MAX_IMPORT_BYTES", 200 * MIB),
+    nodeId: text(env, "OUTDIAL_NODE_ID", `${os.hostname()}-${process.pid}`),
+  });
+}
+
+/** The configuration with secrets masked, safe to log or print. */
+export function describeConfig(config: Readonly<Config>): Record<string, unknown> {
+  return { ...config, databaseUrl: maskUrlPassword(config.databaseUrl) };
+}
+
+/** `postgres://user:secret@host/db` → `postgres://user:***@host/db`; other values unchanged. */
+export function maskUrlPassword(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:)[^@]*@/i, "$1***@");
+}
+
+function raw(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === undefined || value === "" ? undefined : value;
+}
+
+function text(env: Env, name: string, fallback: string): string {
+  return raw(env, name) ?? fallback;
+}
+
+function optionalText(env: Env, name: string): string | null {
+  return raw(env, name) ?? null;
+}
+
+function optionalPath(env: Env, name: string): string | null {
+  const value = raw(env, name);
+  if (value === undefined) return null;
+  if (!fs.existsSync(value)) throw new ConfigError(name, `names a file that does not exist: ${value}`);
+  return value;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const value = raw(env, name);
+  if (value === undefined) return fallback;
+  if (!/^-?\d+$/.test(value)) throw new ConfigError(name, `must be an integer, got ${JSON.stringify(value)}`);
+  const n = Number(value);
+  if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const value = raw(env, name);
+  if (value === undefined) return fallback;
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new ConfigError(name, `must be one of ${allowed.join(", ")}, got ${JSON.stringify(value)}`);
+  }
+  return value as T;
+}
+
+const BYTE_UNITS: Record<string, number> = { "": 1, b: 1, k: 1024, kib: 1024, m: MIB, mib: MIB };
+BYTE_UNITS.g = BYTE_UNITS.gib = 1024 * MIB;
+
+/** Bytes as a plain integer or with a binary unit: 209715200, 200MiB, 200M, 1GiB. */
+function byteSize(env: Env, name: string, fallback: number): number {
+  const value = raw(env, name);
+  if (value === undefined) return fallback;
+  const m = /^(\d+)\s*([a-z]*)$/i.exec(value);
+  const unit = m ? BYTE_UNITS[m[2].toLowerCase()] : undefined;
+  if (!m || unit === undefined) {
+    throw new ConfigError(
+      name,
+      `must be a byte count such as 209715200 or 200MiB, got ${JSON.stringify(value)}`,
+    );
+  }
+  const bytes = Number(m[1]) * unit;
+  if (bytes < 1 || !Number.isSafeInteger(bytes)) throw new ConfigError(name, `is out of range: ${value}`);
+  return bytes;
+}

@@ -1,0 +1,201 @@
+// The sim driver: simulated people answering, ringing out, being busy or answering machines, on whatever
+// Clock it is given. Under the virtual clock and one seed, every call's fate and timing are reproducible.
+// It can append every originate to a dial log (one JSON line, written before the call starts), which is
+// how the crash test proves that nobody was dialed twice for one attempt.
+import fs from "node:fs";
+import type { TimerHandle } from "../../clock/clock.ts";
+import type {
+  CallEnded,
+  DriverCapabilities,
+  DriverContext,
+  DriverEvents,
+  OriginateRequest,
+  TelephonyDriver,
+} from "../driver.ts";
+import {
+  generator,
+  hashSeed,
+  NAMED_SCENARIOS,
+  pickOutcome,
+  resolveScenario,
+  type SimScenario,
+  sample,
+} from "./scenario.ts";
+
+export interface SimDriverOptions {
+  seed?: number;
+  /** Scenario name, JSON text or object; a call whose request names a known scenario uses that one. */
+  scenario?: string | Record<string, unknown> | null;
+  /** Channels the simulated trunk holds; an originate beyond it fails with 503 (congestion). */
+  maxChannels?: number | null;
+  /** File to append one JSON line per originate to. */
+  dialLogPath?: string;
+}
+
+interface SimCall {
+  req: OriginateRequest;
+  startedAt: number;
+  answeredAt: number | null;
+  answeredBy: "human" | "machine" | null;
+  timers: TimerHandle[];
+}
+
+const ms = (sec: number) => Math.round(sec * 1000);
+
+export class SimDriver implements TelephonyDriver {
+  readonly name = "sim";
+  readonly capabilities: DriverCapabilities;
+  private listener: DriverEvents | null = null;
+  private readonly calls = new Map<string, SimCall>();
+  private readonly scenario: SimScenario;
+  private readonly seed: number;
+  private readonly dialLog: number | null;
+  private closed = false;
+
+  constructor(
+    private readonly ctx: DriverContext,
+    opts: SimDriverOptions = {},
+  ) {
+    this.seed = opts.seed ?? 1;
+    this.scenario = resolveScenario(opts.scenario ?? "default");
+    this.capabilities = { amd: true, recording: true, maxChannels: opts.maxChannels ?? null };
+    this.dialLog = opts.dialLogPath ? fs.openSync(opts.dialLogPath, "a") : null;
+  }
+
+  setListener(events: DriverEvents): void {
+    this.listener = events;
+  }
+
+  get liveCalls(): number {
+    return this.calls.size;
+  }
+
+  originate(req: OriginateRequest): void {
+    if (this.closed) throw new Error("sim driver is closed");
+    if (!this.listener) throw new Error("sim driver has no listener");
+    const now = this.ctx.clock.now();
+    if (this.dialLog !== null) {
+      fs.writeSync(this.dialLog, `${JSON.stringify({ callId: req.callId, to: req.to, at: now })}\n`);
+    }
+    const call: SimCall = { req, startedAt: now, answeredAt: null, answeredBy: null, timers: [] };
+    this.calls.set(req.callId, call);
+    const max = this.capabilities.maxChannels;
+    if (max !== null && this.calls.size > max) {
+      this.schedule(call, 0, () => this.end(call, { cause: "failed", code: 503, ringSec: 0, talkSec: 0 }));
+      return;
+    }
+    this.play(call);
+  }
+
+  hangup(callId: string): void {
+    const call = this.calls.get(callId);
+    if (!call) return;
+    const now = this.ctx.clock.now();
+    if (call.answeredAt !== null && now >= call.answeredAt) {
+      this.end(call, {
+        cause: "normal",
+        ringSec: (call.answeredAt - call.startedAt) / 1000,
+        talkSec: (now - call.answeredAt) / 1000,
+        answeredBy: call.answeredBy ?? "human",
+        recording: this.recording(call, (now - call.answeredAt) / 1000),
+      });
+    } else {
+      this.end(call, { cause: "cancelled", code: 487, ringSec: (now - call.startedAt) / 1000, talkSec: 0 });
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const call of this.calls.values()) for (const t of call.timers) t.cancel();
+    this.calls.clear();
+    if (this.dialLog !== null) fs.closeSync(this.dialLog);
+  }
+
+  private scenarioFor(req: OriginateRequest): SimScenario {
+    const named = req.scenario ? NAMED_SCENARIOS[req.scenario] : undefined;
+    // A campaign naming a scenario keeps the driver's per-number overrides (tests force numbers that way).
+    return named ? { ...named, overrides: this.scenario.overrides } : this.scenario;
+  }
+
+  /** Decides the call's whole course up front from its own random stream, then plays it on the clock. */
+  private play(call: SimCall): void {
+    const { req } = call;
+    const s = this.scenarioFor(req);
+    const rand = generator(hashSeed(this.seed, `${req.callId}|${req.to}`));
+    const outcome = s.overrides[req.to] ?? pickOutcome(s, rand);
+    const postDial = sample(s.postDialSec, rand);
+    const ringTimeout = req.ringTimeoutSec;
+    this.schedule(call, ms(postDial), () => this.listener?.ringing(req.callId));
+
+    const refuse = (cause: CallEnded["cause"], code: number) => {
+      const after = postDial + Math.min(sample(s.busySec, rand), ringTimeout);
+      this.schedule(call, ms(after), () => this.end(call, { cause, code, ringSec: after, talkSec: 0 }));
+    };
+    const ringOut = () => {
+      const after = postDial + ringTimeout;
+      this.schedule(call, ms(after), () =>
+        this.end(call, { cause: "no_answer", code: 480, ringSec: after, talkSec: 0 }),
+      );
+    };
+
+    if (outcome === "busy" || outcome === "rejected" || outcome === "failed") {
+      refuse(outcome, outcome === "busy" ? 486 : outcome === "rejected" ? 603 : 503);
+      return;
+    }
+    if (outcome === "no_answer") {
+      ringOut();
+      return;
+    }
+    const ring = sample(s.ringSec, rand);
+    if (ring >= ringTimeout) {
+      ringOut();
+      return;
+    }
+
+    // With AMD on, the verdict can be wrong; without it the scenario itself tells the two apart.
+    const amd = req.amd?.enabled ? req.amd : null;
+    const right = amd ? rand() < s.amdAccuracy : true;
+    const verdict: "human" | "machine" = right ? outcome : outcome === "human" ? "machine" : "human";
+    const amdSec = amd ? sample(s.amdSec, rand) : 0;
+    let talk: number;
+    if (amd?.mode === "blocking" && verdict === "machine") talk = amdSec;
+    else talk = outcome === "human" ? sample(s.talkSec, rand) : sample(s.machineSec, rand);
+
+    const answerAt = postDial + ring;
+    this.schedule(call, ms(answerAt), () => {
+      call.answeredAt = this.ctx.clock.now();
+      call.answeredBy = verdict;
+      this.listener?.answered(req.callId, verdict);
+    });
+    this.schedule(call, ms(answerAt + talk), () =>
+      this.end(call, {
+        cause: "normal",
+        ringSec: answerAt,
+        talkSec: talk,
+        answeredBy: verdict,
+        recording: this.recording(call, talk),
+      }),
+    );
+  }
+
+  private recording(call: SimCall, talkSec: number): CallEnded["recording"] {
+    const rec = call.req.record;
+    if (!rec?.enabled) return null;
+    return {
+      url: `sim://recordings/${encodeURIComponent(call.req.callId)}.wav`,
+      durationSec: Math.max(0, talkSec - rec.trimLeftSec),
+      trimLeftSec: rec.trimLeftSec,
+    };
+  }
+
+  private schedule(call: SimCall, afterMs: number, fn: () => void): void {
+    call.timers.push(this.ctx.clock.at(call.startedAt + afterMs, fn));
+  }
+
+  private end(call: SimCall, ev: Omit<CallEnded, "callId">): void {
+    if (this.calls.get(call.req.callId) !== call) return;
+    for (const t of call.timers) t.cancel();
+    this.calls.delete(call.req.callId);
+    this.listener?.ended({ callId: call.req.callId, ...ev });
+  }
+}
