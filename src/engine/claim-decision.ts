@@ -2,12 +2,13 @@
 // frequency cap, or finish it because nothing is left to dial.
 import { DateTime } from "luxon";
 import type { CampaignSettings } from "../model/campaign-settings.ts";
+import { countedAttempts } from "../model/redial-policy.ts";
 import {
-  type WindowConstraint,
   dailyLocalWindow,
   dailyUtcWindow,
   nextAllowed,
   notBefore,
+  type WindowConstraint,
   weeklySchedule,
 } from "../model/windows.ts";
 import type { Candidate, ClaimDecision, RecentCalls } from "../store/dispatch/types.ts";
@@ -101,7 +102,11 @@ export function decideClaim(
   const { settings } = ctx;
   const phones = JSON.parse(c.phones) as string[];
   if (c.phone_index >= phones.length) return { kind: "final", status: "exhausted", reason: "no_phone_left" };
-  if (c.attempts >= settings.maxAttemptsPerContact) {
+  // Parsing the counters only at the limit keeps the hot path cheap; withdrawn attempts don't count.
+  if (
+    c.attempts >= settings.maxAttemptsPerContact &&
+    countedAttempts(c.attempts, JSON.parse(c.retry_counts)) >= settings.maxAttemptsPerContact
+  ) {
     return { kind: "final", status: "exhausted", reason: "max_attempts_per_contact" };
   }
 

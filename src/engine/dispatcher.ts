@@ -6,9 +6,25 @@ import type { Clock, TimerHandle } from "../clock/clock.ts";
 import { nextAllowed } from "../model/windows.ts";
 import type { DispatchStore, FinishedAttempt, StartedAttempt } from "../store/dispatch/types.ts";
 import type { CallEnded, TelephonyDriver } from "../telephony/driver.ts";
-import { CampaignRuntime } from "./campaign-runtime.ts";
+import type { CampaignRuntime } from "./campaign-runtime.ts";
 import { decideClaim, recentWindowMs } from "./claim-decision.ts";
 import { type CampaignStatusWriter, finishedFromEnd, type LiveCall, lostAttempt } from "./outcomes.ts";
+
+/** A contact that makes the decision throw (bad data) waits an hour instead of stalling the campaign. */
+function safeDecide(
+  ctx: Parameters<typeof decideClaim>[0],
+  cand: Parameters<typeof decideClaim>[1],
+  at: number,
+  recent: Parameters<typeof decideClaim>[3],
+  onError?: (err: unknown) => void,
+): ReturnType<typeof decideClaim> {
+  try {
+    return decideClaim(ctx, cand, at, recent);
+  } catch (err) {
+    onError?.(err);
+    return { kind: "defer", until: at + 3_600_000, reason: "error" };
+  }
+}
 
 export interface DispatcherOptions {
   dispatch: DispatchStore;
@@ -223,7 +239,7 @@ export class Dispatcher {
         leaseUntil: slots[slots.length - 1] + this.o.leaseMs,
         recentSince: recentMs === null ? null : now - recentMs,
         decide: (cand, recent) => {
-          const d = decideClaim(ctx, cand, slots[k], recent);
+          const d = safeDecide(ctx, cand, slots[k], recent, this.o.onError);
           if (d.kind === "start") k++;
           else if (d.kind === "defer") deferredUntil = Math.min(deferredUntil, d.until);
           return d;

@@ -54,9 +54,20 @@ export class Engine implements EngineControl, CampaignStatusWriter {
       onError: o.onError,
     });
     const leaseMs = o.leaseMs ?? 60_000;
+    // Leases are renewed at a third of their life and swept at half of it, so a live process never loses
+    // one and a dead one's are found within 1.5 lease lengths; campaigns changed by another node are
+    // picked up every 5 s.
+    let renewAt = Number.NEGATIVE_INFINITY;
+    let sweepAt = Number.NEGATIVE_INFINITY;
     this.dispatcher.maintenance = async (now) => {
-      await this.dispatch.renewLeases(o.nodeId, now + leaseMs);
-      await this.reconcileExpired(now);
+      if (now >= renewAt) {
+        await this.dispatch.renewLeases(o.nodeId, now + leaseMs);
+        renewAt = now + leaseMs / 3;
+      }
+      if (now >= sweepAt) {
+        await this.reconcileExpired(now);
+        sweepAt = now + leaseMs / 2;
+      }
       await this.refreshCampaigns();
     };
   }

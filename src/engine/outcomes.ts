@@ -1,10 +1,11 @@
 // Turning what the driver reported (or a lease that expired with its process) into the attempt's outcome
 // and the contact's next state, through the redial policy.
+
+import type { TimerHandle } from "../clock/clock.ts";
 import type { CampaignSettings } from "../model/campaign-settings.ts";
 import type { CampaignStatus, Outcome } from "../model/outcome.ts";
 import { type DialState, decideAfterAttempt, isSuccess } from "../model/redial-policy.ts";
 import type { Candidate, ExpiredLease, FinishedAttempt } from "../store/dispatch/types.ts";
-import type { TimerHandle } from "../clock/clock.ts";
 import type { CallEnded } from "../telephony/driver.ts";
 import type { CampaignRuntime } from "./campaign-runtime.ts";
 

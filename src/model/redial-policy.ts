@@ -28,7 +28,8 @@ export function retryKeyFor(outcome: Outcome, success: boolean): RetryKey | null
     case "human":
       return success ? null : "unsuccessful";
     case "cancelled":
-      return "lost";
+      // Withdrawn attempts have no retry rule: decideAfterAttempt gives the contact its attempt back.
+      return null;
     default:
       return outcome;
   }
@@ -36,6 +37,14 @@ export function retryKeyFor(outcome: Outcome, success: boolean): RetryKey | null
 
 export function isSuccess(outcome: Outcome, talkSec: number, settings: CampaignSettings): boolean {
   return outcome === "human" && talkSec >= settings.successMinTalkSec;
+}
+
+/** Counter of attempts withdrawn by a stop before anyone answered, kept with the retry counters. */
+export const WITHDRAWN_KEY = "withdrawn";
+
+/** Attempts that count against the limits: every attempt but those the dialer itself withdrew. */
+export function countedAttempts(attempts: number, retryCounts: Record<string, number>): number {
+  return attempts - (retryCounts[WITHDRAWN_KEY] ?? 0);
 }
 
 function ruleFor(key: RetryKey, settings: CampaignSettings): RetryRule {
@@ -58,7 +67,19 @@ export function decideAfterAttempt(
 ): RedialDecision {
   const success = isSuccess(outcome, talkSec, settings);
   if (success) return { final: true, status: "succeeded", reason: "success", state };
-  const key = retryKeyFor(outcome, success)!;
+  if (outcome === "cancelled") {
+    // The dialer hung up before an answer (stop, halt): the contact was not reached and keeps its budget.
+    const phoneAttempts = [...state.phoneAttempts];
+    phoneAttempts[state.phoneIndex] = Math.max(0, (phoneAttempts[state.phoneIndex] ?? 1) - 1);
+    const retryCounts = {
+      ...state.retryCounts,
+      [WITHDRAWN_KEY]: (state.retryCounts[WITHDRAWN_KEY] ?? 0) + 1,
+    };
+    const next = { ...state, phoneAttempts, retryCounts };
+    return { final: false, nextAt: now, phoneIndex: state.phoneIndex, reason: "withdrawn", state: next };
+  }
+  const key = retryKeyFor(outcome, success);
+  if (key === null) throw new Error(`no retry key for outcome ${outcome}`);
   if (key === "rejected" && (settings.rejectedIsFinal || !settings.retry.rejected)) {
     return { final: true, status: "failed", reason: "rejected", state };
   }
@@ -70,7 +91,7 @@ export function decideAfterAttempt(
   const next: DialState = { ...state, retryCounts };
   if (used < rule.maxRetries) retryCounts[counterKey] = used + 1;
 
-  if (state.attempts >= settings.maxAttemptsPerContact) {
+  if (countedAttempts(state.attempts, state.retryCounts) >= settings.maxAttemptsPerContact) {
     return { final: true, status: "exhausted", reason: "max_attempts_per_contact", state: next };
   }
 

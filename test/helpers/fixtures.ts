@@ -84,7 +84,7 @@ export async function addContacts(
       phone_attempts: JSON.stringify(s.phones.map(() => 0)),
       retry_counts: "{}",
       next_attempt_at: Math.max(s.startAt ?? now, now),
-      wait_reason: null,
+      wait_reason: (s.startAt ?? 0) > now ? "start_at" : null,
       lease_owner: null,
       lease_expires_at: null,
       last_outcome: null,

@@ -4,8 +4,8 @@ import { afterEach, beforeEach, describe, test } from "node:test";
 import type { Store } from "../../src/store/db.ts";
 import { openDispatchStore } from "../../src/store/dispatch/index.ts";
 import type { Candidate, ClaimDecision, DispatchStore } from "../../src/store/dispatch/types.ts";
-import { dialects } from "../helpers/stores.ts";
 import { addContacts, createAccount, createCampaign } from "../helpers/fixtures.ts";
+import { dialects } from "../helpers/stores.ts";
 
 const start = (c: Candidate, at: number): ClaimDecision => ({
   kind: "start",
