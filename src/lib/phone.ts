@@ -1,0 +1,76 @@
+// Phone number normalization to E.164 with libphonenumber-js semantics ("max" metadata). The common
+// shapes go through a pre-compiled port of the library's own parsing (./phone/fast-parse.ts), several
+// times faster; everything else (extensions, letters, unusual punctuation) is asked of the library.
+import { type CountryCode, parsePhoneNumberFromString } from "libphonenumber-js/max";
+import { fastParse } from "./phone/fast-parse.ts";
+import { isSupportedCountry } from "./phone/numbering-plans.ts";
+
+export type { CountryCode };
+
+export type PhoneResult = { ok: true; e164: string; country?: string } | { ok: false; reason: string };
+
+/** The parsed details an importer needs besides the E.164 text (the national number for zone lookup). */
+export interface PhoneDetails {
+  e164: string;
+  country: string | undefined;
+  nationalNumber: string;
+}
+
+export function isSupportedPhoneCountry(country: string): country is CountryCode {
+  return isSupportedCountry(country);
+}
+
+/**
+ * Normalizes `raw` to E.164. Valid means exactly what `parsePhoneNumberFromString(raw, defaultCountry)
+ * ?.isValid()` says, and `e164` is that parse's `.number` (an extension, if any, is dropped as there).
+ * An unsupported `defaultCountry` is ignored, as the library ignores it.
+ */
+export function normalizePhone(raw: string, defaultCountry?: CountryCode): PhoneResult {
+  const details = phoneDetails(raw, defaultCountry);
+  if (typeof details === "string") return { ok: false, reason: details };
+  return details.country === undefined
+    ? { ok: true, e164: details.e164 }
+    : { ok: true, e164: details.e164, country: details.country };
+}
+
+/** normalizePhone's core: the parsed details, or the reason the number is not valid. */
+export function phoneDetails(raw: string, defaultCountry?: string): PhoneDetails | string {
+  const country = defaultCountry && isSupportedCountry(defaultCountry) ? defaultCountry : undefined;
+  const fast = fastParse(raw, country);
+  if (fast === null) return notANumber(raw);
+  if (fast !== undefined) {
+    if (!fast.valid) return invalidFor(fast.country);
+    return { e164: fast.number, country: fast.country, nationalNumber: fast.nationalNumber };
+  }
+  const parsed = parsePhoneNumberFromString(raw, country as CountryCode | undefined);
+  if (!parsed) return notANumber(raw);
+  if (!parsed.isValid()) return invalidFor(parsed.country);
+  return { e164: parsed.number, country: parsed.country, nationalNumber: parsed.nationalNumber };
+}
+
+function notANumber(raw: string): string {
+  return raw.trim() === ""
+    ? "empty phone number"
+    : "not a phone number (or no country: use +code or a default country)";
+}
+
+function invalidFor(country: string | undefined): string {
+  return country ? `not a valid ${country} phone number` : "not a valid phone number";
+}
+
+/**
+ * Twin24's `phoneNormalization: RU`: 10 digits are a Russian national number (+7 added), 11 digits
+ * starting with 8 or 7 are the same with a trunk/country prefix. A number written with "+" is taken as
+ * international. The result must still be a valid number (so a KZ +7 7xx number passes, as +7 is shared).
+ */
+export function normalizeRuPhone(raw: string): PhoneResult {
+  const trimmed = raw.trim();
+  if (trimmed.startsWith("+")) return normalizePhone(trimmed);
+  const digits = trimmed.replace(/[^0-9]/g, "");
+  let candidate: string;
+  if (digits.length === 10) candidate = `+7${digits}`;
+  else if (digits.length === 11 && (digits[0] === "8" || digits[0] === "7"))
+    candidate = `+7${digits.slice(1)}`;
+  else return { ok: false, reason: "a Russian number has 10 digits, or 11 starting with 8 or 7" };
+  return normalizePhone(candidate);
+}

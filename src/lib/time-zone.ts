@@ -1,0 +1,159 @@
+// Time zones of contacts: parsing what callers send (JAICP's gmtZone formats, which are Java's
+// ZoneId.of formats, and IANA names) into one name luxon accepts, and inferring a zone from a phone
+// number where the number alone decides it. Inference never guesses: an ambiguous number gets null.
+import ct from "countries-and-timezones";
+import { IANAZone } from "luxon";
+import { nanpZone } from "./phone/nanp-zones.ts";
+import { russianZone } from "./phone/ru-zones.ts";
+import { phoneDetails } from "./phone.ts";
+
+export class ZoneError extends Error {
+  readonly input: string;
+  constructor(input: string, why: string) {
+    super(`invalid time zone ${JSON.stringify(input)}: ${why}`);
+    this.name = "ZoneError";
+    this.input = input;
+  }
+}
+
+const MAX_OFFSET_SEC = 18 * 3600;
+const COMPACT_OFFSET = /^([+-])(\d{1,2}|\d{4}|\d{6})$/;
+const COLON_OFFSET = /^([+-])(\d{1,2}):(\d{2})(?::(\d{2}))?$/;
+const PREFIXED = /^(UTC|GMT|UT)(.*)$/i;
+const REGION_ID = /^[A-Za-z][A-Za-z0-9~/._+-]*$/;
+
+/**
+ * Parses a zone into a name luxon accepts: an IANA id as the runtime spells it ("Europe/Moscow"), "UTC"
+ * for a zero offset, or a fixed offset as "UTC+03:00" / "UTC-09:30". Accepted: "Z"; "+h", "+hh",
+ * "+hhmm", "+hhmmss", "+hh:mm", "+hh:mm:ss" (also "+h:mm"), each with "-" too and optionally after
+ * "UTC", "GMT" or "UT" ("GMT-03:00", "UTC+3", "UT+0530"); a bare "UTC"/"GMT"/"UT"; IANA TZDB ids.
+ * Offsets lie within ±18:00 with minutes and seconds below 60; luxon keeps whole minutes only, so
+ * seconds must be 00. A leading space before the digits stands for "+": in a URL query "+03:00" arrives
+ * as " 03:00" unless the sender escaped it (JAICP's own addPhone example does not).
+ */
+export function parseZone(input: string): string {
+  if (typeof input !== "string") throw new ZoneError(String(input), "not a string");
+  let text = input.trimEnd();
+  if (/^\s+\d/.test(text)) text = `+${text.trimStart()}`;
+  else text = text.trimStart();
+  if (text === "") throw new ZoneError(input, "empty");
+  if (text === "Z" || text === "z") return "UTC";
+  if (text[0] === "+" || text[0] === "-") return offsetZone(input, text);
+  const prefixed = PREFIXED.exec(text);
+  if (prefixed) {
+    let rest = prefixed[2];
+    if (rest === "") return "UTC";
+    if (/^ \d/.test(rest)) rest = `+${rest.slice(1)}`;
+    if (rest[0] === "+" || rest[0] === "-") return offsetZone(input, rest);
+  }
+  if (!REGION_ID.test(text) || !IANAZone.isValidZone(text)) {
+    throw new ZoneError(input, "expected an offset like +03:00 or an IANA zone like Europe/Moscow");
+  }
+  return spellZone(text);
+}
+
+let zoneSpellings: Map<string, string> | undefined;
+
+/**
+ * The TZDB spelling of a valid id, keeping the id the caller chose (ICU would turn
+ * "America/Argentina/Buenos_Aires" into its legacy "America/Buenos_Aires"): only the case is fixed.
+ */
+function spellZone(id: string): string {
+  if (!zoneSpellings) {
+    zoneSpellings = new Map();
+    const names = [
+      ...Object.keys(ct.getAllTimezones({ deprecated: true })),
+      ...Intl.supportedValuesOf("timeZone"),
+    ];
+    for (const name of names) zoneSpellings.set(name.toLowerCase(), name);
+  }
+  return (
+    zoneSpellings.get(id.toLowerCase()) ??
+    new Intl.DateTimeFormat("en-US", { timeZone: id }).resolvedOptions().timeZone
+  );
+}
+
+function offsetZone(input: string, text: string): string {
+  let sign: string;
+  let hours: number;
+  let minutes = 0;
+  let seconds = 0;
+  const compact = COMPACT_OFFSET.exec(text);
+  if (compact) {
+    sign = compact[1];
+    const d = compact[2];
+    hours = Number(d.length <= 2 ? d : d.slice(0, 2));
+    if (d.length >= 4) minutes = Number(d.slice(2, 4));
+    if (d.length === 6) seconds = Number(d.slice(4, 6));
+  } else {
+    const colon = COLON_OFFSET.exec(text);
+    if (!colon) throw new ZoneError(input, "expected an offset like +3, +03, +0300, +03:00 or +03:00:00");
+    sign = colon[1];
+    hours = Number(colon[2]);
+    minutes = Number(colon[3]);
+    seconds = colon[4] === undefined ? 0 : Number(colon[4]);
+  }
+  if (minutes >= 60 || seconds >= 60) throw new ZoneError(input, "minutes and seconds must be below 60");
+  const total = hours * 3600 + minutes * 60 + seconds;
+  if (total > MAX_OFFSET_SEC) throw new ZoneError(input, "offsets lie within ±18:00");
+  if (seconds !== 0) throw new ZoneError(input, "offsets with seconds are not supported");
+  if (total === 0) return "UTC";
+  return `UTC${sign}${pad2(hours)}:${pad2(minutes)}`;
+}
+
+function pad2(n: number): string {
+  return n < 10 ? `0${n}` : String(n);
+}
+
+/**
+ * The zone of a number when its country has one (or all its zones keep the same clock), or for US/CA
+ * and Russian numbers when the area code lies in one zone; null when the number leaves it open.
+ */
+export function inferZone(e164: string): string | null {
+  const details = phoneDetails(e164);
+  if (typeof details === "string" || !details.country) return null;
+  return zoneForNumber(details.country, details.nationalNumber);
+}
+
+/** inferZone for an already-parsed number (the import has the country and national number at hand). */
+export function zoneForNumber(country: string, nationalNumber: string): string | null {
+  if (country === "US" || country === "CA") return nanpZone(nationalNumber);
+  if (country === "RU") return russianZone(nationalNumber);
+  return countryZone(country);
+}
+
+const zoneByCountry = new Map<string, string | null>();
+
+/** The country's one zone; several count as one when they keep the same clock (DE: Berlin, Büsingen). */
+export function countryZone(country: string): string | null {
+  const known = zoneByCountry.get(country);
+  if (known !== undefined) return known;
+  const zones = ct.getCountry(country)?.timezones ?? [];
+  let zone: string | null = null;
+  if (zones.length === 1) zone = zones[0];
+  else if (zones.length > 1 && sameClock(zones)) zone = primaryZone(country, zones);
+  zoneByCountry.set(country, zone);
+  return zone;
+}
+
+// Zones "keep the same clock" when their UTC offsets agree every 3 hours over these years: enough to
+// see any DST rule that differs, computed once per country that has several zones.
+const SAME_CLOCK_FROM = Date.UTC(2025, 0, 1);
+const SAME_CLOCK_TO = Date.UTC(2029, 0, 1);
+const SAME_CLOCK_STEP = 3 * 3600 * 1000;
+
+function sameClock(zones: readonly string[]): boolean {
+  const instances = zones.map((z) => IANAZone.create(z));
+  if (instances.some((z) => !z.isValid)) return false;
+  for (let t = SAME_CLOCK_FROM; t < SAME_CLOCK_TO; t += SAME_CLOCK_STEP) {
+    const offset = instances[0].offset(t);
+    for (let i = 1; i < instances.length; i++) if (instances[i].offset(t) !== offset) return false;
+  }
+  return true;
+}
+
+/** Among equivalent zones, the one named for this country (Europe/Berlin rather than Europe/Zurich). */
+function primaryZone(country: string, zones: readonly string[]): string {
+  const own = zones.filter((z) => ct.getTimezone(z)?.countries[0] === country).sort();
+  return own[0] ?? [...zones].sort()[0];
+}

@@ -1,0 +1,301 @@
+// Validation and normalization of one contact, the same for CSV rows and JSON contacts: phones to
+// E.164, zone parsed or inferred, daily window, start time, priority, first phones repeated within the
+// request, and the policy deciding whether a problem fails the import, skips the row or flags it.
+// Accepted rows come out as flat tuples (ROW_STRIDE values each) ready to be staged (stage.ts).
+import { DateTime } from "luxon";
+import { phoneDetails } from "../lib/phone.ts";
+import { parseZone, ZoneError, zoneForNumber } from "../lib/time-zone.ts";
+import { ImportError } from "./errors.ts";
+import { NumberSet } from "./number-set.ts";
+import { DEFAULT_LIMITS, type DuplicatePolicy, type PhonePolicy, type RowIssue } from "./types.ts";
+
+/**
+ * Tuple layout of an accepted row. PHONES is null for the common single plain E.164 phone (the stage
+ * writes ["<phone>"] itself), and next_attempt_at is left to the stage too: fewer values to carry.
+ */
+export const ROW = 0;
+export const EXTERNAL_ID = 1;
+export const PHONES = 2;
+export const PHONE = 3;
+export const CUSTOM = 4;
+export const TIME_ZONE = 5;
+export const DAILY_FROM = 6;
+export const DAILY_TO = 7;
+export const START_AT = 8;
+export const PRIORITY = 9;
+/** How many phones; the stage turns it into phone_attempts (a zero per phone). */
+export const PHONE_COUNT = 10;
+export const FLAGGED = 11;
+export const ROW_STRIDE = 12;
+
+export interface RowInput {
+  /** Raw phone texts in dialing order; blank ones are ignored. */
+  phones: readonly string[];
+  externalId?: string | null;
+  timeZone?: string | null;
+  dailyFrom?: string | null;
+  dailyTo?: string | null;
+  /** CSV: unix seconds or ISO text; JSON: ms epoch or ISO text. */
+  startAt?: string | number | null;
+  priority?: string | number | null;
+  /** The custom fields already as a JSON object text. */
+  customJson: string;
+}
+
+export interface RulesOptions {
+  defaultCountry: string | undefined;
+  phonePolicy: PhonePolicy;
+  duplicatePolicy: DuplicatePolicy;
+  now: number;
+  /** A number in `startAt` is seconds (CSV) or milliseconds (JSON). */
+  startAtNumbers: "seconds" | "ms";
+  /** How the daily window's fields are named in reports (CSV columns or the JSON property). */
+  dailyFields: readonly [string, string];
+  maxErrors?: number;
+}
+
+const MAX_PRIORITY = 2 ** 31;
+const INTEGER = /^[+-]?\d+$/;
+const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)$/;
+const E164 = /^\+\d{1,15}$/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: these are what an external id or a kept phone may not hold
+const CONTROL = /[\u0000-\u001f]/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: see CONTROL
+const CONTROL_ALL = /[\u0000-\u001f]/g;
+const TIME_OF_DAY = /^(\d{1,2}):(\d{2})(?::(\d{2}))?$/;
+
+export class ContactRules {
+  readonly issues: RowIssue[] = [];
+  issuesTruncated = false;
+  skipped = 0;
+  flagged = 0;
+  /**
+   * First phones seen so far: E.164 digits as numbers (16 bytes a row, the import's only per-row memory;
+   * at most 32 MB at the 2M-row limit), and flagged raw texts apart. Repeated external_ids, whose size is
+   * the caller's choice, are found by the stage at commit instead (stored-duplicates.ts).
+   */
+  private readonly seenNumbers = new NumberSet();
+  private readonly seenRawPhones = new Set<string>();
+  private readonly maxErrors: number;
+
+  constructor(private readonly opts: RulesOptions) {
+    this.maxErrors = opts.maxErrors ?? DEFAULT_LIMITS.maxErrors;
+  }
+
+  /**
+   * Validates one row and appends its tuple to `out`. Returns false when the row is skipped (the reason
+   * is in `issues`); throws an ImportError when the policy fails the whole import.
+   */
+  accept(row: number, input: RowInput, out: unknown[]): boolean {
+    const { opts } = this;
+    const phones: string[] = [];
+    let flagged = 0;
+    let firstCountry: string | undefined;
+    let firstNational = "";
+    for (const raw of input.phones) {
+      const text = raw.trim();
+      if (text === "") continue;
+      const details = phoneDetails(text, opts.defaultCountry);
+      let phone: string;
+      if (typeof details === "string") {
+        if (opts.phonePolicy !== "flag") return this.invalidRow(row, "phone", "invalid_phone", details, text);
+        this.note(row, "phone", "invalid_phone", `${details}; kept as written and flagged`, text);
+        phone = text.replace(CONTROL_ALL, "");
+        flagged = 1;
+      } else {
+        phone = details.e164;
+        if (phones.length === 0) {
+          firstCountry = details.country;
+          firstNational = details.nationalNumber;
+        }
+      }
+      if (!phones.includes(phone)) phones.push(phone);
+    }
+    if (phones.length === 0)
+      return this.invalidRow(row, "phone", "missing_phone", "the row has no phone number");
+    if (phones.length > DEFAULT_LIMITS.maxPhones) {
+      return this.invalidRow(
+        row,
+        "phone",
+        "too_many_phones",
+        `at most ${DEFAULT_LIMITS.maxPhones} phones a contact`,
+      );
+    }
+
+    let timeZone: string | null = null;
+    const zoneText = input.timeZone?.trim();
+    if (zoneText) {
+      try {
+        timeZone = parseZone(zoneText);
+      } catch (err) {
+        if (!(err instanceof ZoneError)) throw err;
+        // A bad zone is never kept flagged: dialing at the wrong local hour is worse than not dialing.
+        return this.invalidRow(row, "time_zone", "invalid_time_zone", err.message, zoneText);
+      }
+    } else if (firstCountry) {
+      // Set only when the first phone parsed: a flagged first phone has no country to go by.
+      timeZone = zoneForNumber(firstCountry, firstNational);
+    }
+
+    const fromText = input.dailyFrom?.trim() || "";
+    const toText = input.dailyTo?.trim() || "";
+    let dailyFrom: number | null = null;
+    let dailyTo: number | null = null;
+    if (fromText || toText) {
+      const [fromField, toField] = opts.dailyFields;
+      dailyFrom = secondsOfDay(fromText, false);
+      if (dailyFrom === null)
+        return this.invalidRow(row, fromField, "invalid_daily_window", "expected HH:mm[:ss] (UTC)", fromText);
+      dailyTo = secondsOfDay(toText, true);
+      if (dailyTo === null)
+        return this.invalidRow(row, toField, "invalid_daily_window", "expected HH:mm[:ss] (UTC)", toText);
+      if (dailyFrom === dailyTo)
+        return this.invalidRow(row, toField, "invalid_daily_window", "the window is empty", toText);
+    }
+
+    let startAt: number | null = null;
+    if (input.startAt !== undefined && input.startAt !== null && input.startAt !== "") {
+      startAt = this.instant(input.startAt);
+      if (startAt === null) {
+        const message = `expected ${opts.startAtNumbers === "seconds" ? "unix seconds" : "ms since the epoch"} or an ISO 8601 time`;
+        return this.invalidRow(row, "start_at", "invalid_start_at", message, String(input.startAt));
+      }
+    }
+
+    let priority = 0;
+    if (input.priority !== undefined && input.priority !== null && input.priority !== "") {
+      const value = typeof input.priority === "number" ? input.priority : input.priority.trim();
+      const parsed = typeof value === "number" ? value : INTEGER.test(value) ? Number(value) : Number.NaN;
+      if (!Number.isInteger(parsed) || Math.abs(parsed) > MAX_PRIORITY) {
+        return this.invalidRow(
+          row,
+          "priority",
+          "invalid_priority",
+          `expected an integer within ±2^31`,
+          String(value),
+        );
+      }
+      priority = parsed;
+    }
+
+    const externalId = input.externalId?.trim() || null;
+    if (externalId !== null && CONTROL.test(externalId)) {
+      return this.invalidRow(
+        row,
+        "external_id",
+        "invalid_external_id",
+        "external_id has control characters",
+        externalId,
+      );
+    }
+    const phone = phones[0];
+    if (opts.duplicatePolicy !== "allow") {
+      let repeated: boolean;
+      if (E164.test(phone)) {
+        repeated = !this.seenNumbers.add(Number(phone.slice(1)));
+      } else {
+        repeated = this.seenRawPhones.has(phone);
+        this.seenRawPhones.add(phone);
+      }
+      if (repeated)
+        return this.duplicate(row, "phone", "duplicate_phone", "the phone repeats an earlier row", phone);
+    }
+
+    if (flagged) this.flagged++;
+    out.push(
+      row,
+      externalId,
+      phones.length === 1 && E164.test(phone) ? null : JSON.stringify(phones),
+      phone,
+      input.customJson,
+      timeZone,
+      dailyFrom,
+      dailyTo,
+      startAt,
+      priority,
+      phones.length,
+      flagged,
+    );
+    return true;
+  }
+
+  private instant(value: string | number): number | null {
+    if (typeof value === "number") {
+      if (!Number.isFinite(value)) return null;
+      return Math.round(this.opts.startAtNumbers === "seconds" ? value * 1000 : value);
+    }
+    const text = value.trim();
+    if (NUMBER.test(text)) return this.instant(Number(text));
+    const parsed = DateTime.fromISO(text, { zone: "utc" });
+    return parsed.isValid ? parsed.toMillis() : null;
+  }
+
+  /** An invalid value: the phone policy decides (flag keeps only phones, so other fields skip). */
+  invalidRow(row: number, field: string, code: string, message: string, value?: string): false {
+    if (this.opts.phonePolicy === "reject") throw rowError(row, field, code, message, value);
+    this.skipped++;
+    this.note(row, field, code, message, value);
+    return false;
+  }
+
+  /** A repeated phone or external_id: duplicatePolicy "reject" fails the import, otherwise the row is skipped. */
+  private duplicate(row: number, field: string, code: string, message: string, value: string): false {
+    if (this.opts.duplicatePolicy === "reject") throw rowError(row, field, code, message, value);
+    this.skipped++;
+    this.note(row, field, code, message, value);
+    return false;
+  }
+
+  private note(row: number, field: string, code: string, message: string, value?: string): void {
+    this.keep(
+      value === undefined ? { row, field, code, message } : { row, field, code, message, value: clip(value) },
+    );
+  }
+
+  private keep(issue: RowIssue): void {
+    if (this.issues.length < this.maxErrors) this.issues.push(issue);
+    else this.issuesTruncated = true;
+  }
+}
+
+export function rowError(
+  row: number,
+  field: string,
+  code: string,
+  message: string,
+  value?: string,
+): ImportError {
+  const shown = value === undefined ? "" : ` (${JSON.stringify(clip(value))})`;
+  return new ImportError({
+    code,
+    status: 400,
+    message: `row ${row}, ${field}: ${message}${shown}`,
+    field,
+    row,
+  });
+}
+
+function clip(value: string): string {
+  return value.length > 200 ? `${value.slice(0, 200)}…` : value;
+}
+
+/** "HH:mm[:ss]" → seconds of the day; "24:00" only as the end of a window. */
+function secondsOfDay(text: string, isEnd: boolean): number | null {
+  const m = TIME_OF_DAY.exec(text);
+  if (!m) return null;
+  const h = Number(m[1]);
+  const min = Number(m[2]);
+  const s = m[3] === undefined ? 0 : Number(m[3]);
+  if (min > 59 || s > 59) return null;
+  const total = h * 3600 + min * 60 + s;
+  if (total > 86_400 || (total === 86_400 && !isEnd)) return null;
+  return total;
+}
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: JSON strings must escape control characters
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/** A JSON string literal, without JSON.stringify's cost for the usual plain text. */
+export function jsonString(value: string): string {
+  return NEEDS_ESCAPE.test(value) ? JSON.stringify(value) : `"${value}"`;
+}

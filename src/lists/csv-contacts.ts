@@ -1,0 +1,255 @@
+// CSV bytes → validated contact tuples, in batches. Runs in the import worker thread for large files
+// and in the calling thread for small ones; it is synchronous and keeps no more than one batch.
+// Whole-import problems (malformed CSV, bad bytes, limits, a "reject" policy) are thrown as ImportError.
+import { Parser } from "csv-parse";
+import { ByteDecoder, type EncodingPlan } from "./byte-decoder.ts";
+import { resolveColumns } from "./columns.ts";
+import { ContactRules, jsonString, type RowInput, type RulesOptions } from "./contact-rules.ts";
+import { ImportError } from "./errors.ts";
+import type { ColumnMapping, RowIssue } from "./types.ts";
+
+export interface CsvOptions {
+  encoding: EncodingPlan;
+  delimiter: string;
+  quote: string;
+  escape: string;
+  header: boolean;
+  columns?: ColumnMapping;
+  maxRows: number;
+  maxFieldLength: number;
+  rules: Omit<RulesOptions, "startAtNumbers" | "dailyFields">;
+  /** Rows per emitted batch. */
+  batchRows: number;
+}
+
+export interface CsvSummary {
+  rows: number;
+  skipped: number;
+  flagged: number;
+  issues: RowIssue[];
+  issuesTruncated: boolean;
+}
+
+/** Receives a batch of flat tuples (ROW_STRIDE values per row). */
+export type BatchSink = (tuples: unknown[]) => void;
+
+/** csv-parse's synchronous core, which its stream class wraps: records come back in the same call. */
+interface CsvCore {
+  parse(
+    buf: Buffer | undefined,
+    end: boolean,
+    push: (record: string[]) => void,
+    close: () => void,
+  ): Error | undefined;
+  info: { lines: number };
+}
+
+interface ColumnsPlan {
+  names: string[];
+  phones: number[];
+  externalId: number;
+  timeZone: number;
+  dailyFrom: number;
+  dailyTo: number;
+  startAt: number;
+  priority: number;
+  custom: { index: number; key: string }[];
+}
+
+export function csvParserOptions(
+  opts: Pick<CsvOptions, "delimiter" | "quote" | "escape" | "maxFieldLength">,
+) {
+  return {
+    delimiter: opts.delimiter,
+    quote: opts.quote,
+    escape: opts.escape,
+    relax_column_count: false,
+    relax_quotes: false,
+    skip_empty_lines: true,
+    // A runaway quoted field would otherwise grow until the whole upload is in memory.
+    max_record_size: opts.maxFieldLength * 256 + 65_536,
+    // The stream class routes errors to a "skip" event unless this is cleared.
+    on_skip: undefined,
+  };
+}
+
+/** Builds csv-parse with these options, turning its option errors into a 400 naming the option. */
+export function createCsvCore(
+  opts: Pick<CsvOptions, "delimiter" | "quote" | "escape" | "maxFieldLength">,
+): CsvCore {
+  let parser: Parser;
+  try {
+    parser = new Parser(csvParserOptions(opts) as never);
+  } catch (err) {
+    const code = String((err as { code?: string }).code ?? "");
+    const field = /DELIMITER/.test(code)
+      ? "delimiter"
+      : /QUOTE/.test(code)
+        ? "quote"
+        : /ESCAPE/.test(code)
+          ? "escape"
+          : undefined;
+    throw new ImportError({ code: "invalid_option", status: 400, message: (err as Error).message, field });
+  }
+  const core = (parser as unknown as { api?: CsvCore }).api;
+  if (!core || typeof core.parse !== "function")
+    throw new Error("csv-parse no longer exposes its parser core");
+  return core;
+}
+
+export class CsvContactParser {
+  private readonly decoder: ByteDecoder;
+  private readonly csv: CsvCore;
+  private readonly rules: ContactRules;
+  private columns: ColumnsPlan | null = null;
+  private batch: unknown[] = [];
+  private batchCount = 0;
+  private rows = 0;
+  private readonly onRecord = (record: string[]) => this.record(record);
+
+  constructor(
+    private readonly opts: CsvOptions,
+    private readonly sink: BatchSink,
+  ) {
+    this.decoder = new ByteDecoder(opts.encoding);
+    this.csv = createCsvCore(opts);
+    this.rules = new ContactRules({
+      ...opts.rules,
+      startAtNumbers: "seconds",
+      dailyFields: ["daily_from", "daily_to"],
+    });
+  }
+
+  write(chunk: Buffer): void {
+    const decoded = this.decoder.decode(chunk);
+    this.feed(decoded.bytes, false);
+    if (decoded.bad) this.badEncoding();
+  }
+
+  end(): CsvSummary {
+    const decoded = this.decoder.end();
+    this.feed(decoded.bytes, false);
+    if (decoded.bad) this.badEncoding();
+    this.feed(undefined, true);
+    if (this.batchCount > 0) this.flush();
+    const { rules } = this;
+    return {
+      rows: this.rows,
+      skipped: rules.skipped,
+      flagged: rules.flagged,
+      issues: rules.issues,
+      issuesTruncated: rules.issuesTruncated,
+    };
+  }
+
+  private feed(bytes: Buffer | undefined, end: boolean): void {
+    if (!end && (!bytes || bytes.length === 0)) return;
+    const err = this.csv.parse(bytes, end, this.onRecord, noop);
+    if (err === undefined) return;
+    if (err instanceof ImportError) throw err;
+    const line = (err as { lines?: number }).lines ?? this.csv.info.lines;
+    throw new ImportError({
+      code: "malformed_csv",
+      status: 400,
+      message: `malformed CSV at line ${line}: ${err.message}`,
+      row: this.rows + 1,
+    });
+  }
+
+  private badEncoding(): never {
+    // Rows before the bad byte were parsed; the bad byte sits in the next one.
+    const row = this.rows + 1;
+    throw new ImportError({
+      code: "bad_encoding",
+      status: 400,
+      message: `row ${row} (line ${this.csv.info.lines}) has bytes that are not valid ${this.decoder.encodingName}; pass the file's encoding (e.g. encoding=windows-1251)`,
+      field: "encoding",
+      row,
+    });
+  }
+
+  private record(fields: string[]): void {
+    if (this.columns === null) {
+      this.columns = this.planColumns(fields);
+      if (this.opts.header) return;
+    }
+    const plan = this.columns;
+    // A row of empty cells (spreadsheets leave them at the end) is no row at all.
+    if (plan.phones.length > 0 && fields[plan.phones[0]] === "" && fields.every((f) => f.trim() === ""))
+      return;
+    const row = ++this.rows;
+    if (row > this.opts.maxRows) {
+      throw new ImportError({
+        code: "too_many_rows",
+        status: 413,
+        message: `the file has more than ${this.opts.maxRows} rows`,
+        row,
+      });
+    }
+    const max = this.opts.maxFieldLength;
+    for (let i = 0; i < fields.length; i++) {
+      if (fields[i].length > max) this.tooLong(row, plan.names[i]);
+    }
+    const phones: string[] = [];
+    for (const i of plan.phones) phones.push(fields[i]);
+    let custom = "{";
+    for (let c = 0; c < plan.custom.length; c++) {
+      const col = plan.custom[c];
+      custom += (c === 0 ? "" : ",") + col.key + jsonString(fields[col.index]);
+    }
+    const input: RowInput = {
+      phones,
+      externalId: plan.externalId >= 0 ? fields[plan.externalId] : null,
+      timeZone: plan.timeZone >= 0 ? fields[plan.timeZone] : null,
+      dailyFrom: plan.dailyFrom >= 0 ? fields[plan.dailyFrom] : null,
+      dailyTo: plan.dailyTo >= 0 ? fields[plan.dailyTo] : null,
+      startAt: plan.startAt >= 0 ? fields[plan.startAt] : null,
+      priority: plan.priority >= 0 ? fields[plan.priority] : null,
+      customJson: `${custom}}`,
+    };
+    if (this.rules.accept(row, input, this.batch)) {
+      this.batchCount++;
+      if (this.batchCount >= this.opts.batchRows) this.flush();
+    }
+  }
+
+  private planColumns(first: string[]): ColumnsPlan {
+    const max = this.opts.maxFieldLength;
+    const names = this.opts.header ? first.map((n) => n.trim()) : first.map((_, i) => String(i + 1));
+    if (this.opts.header) {
+      for (const name of names) if (name.length > max) this.tooLong(0, name.slice(0, 40));
+    }
+    const resolved = resolveColumns(names, this.opts.columns);
+    const at = (name: string | undefined) => (name === undefined ? -1 : names.indexOf(name));
+    return {
+      names,
+      phones: resolved.phone.map((n) => names.indexOf(n)),
+      externalId: at(resolved.external_id),
+      timeZone: at(resolved.time_zone),
+      dailyFrom: at(resolved.daily_from),
+      dailyTo: at(resolved.daily_to),
+      startAt: at(resolved.start_at),
+      priority: at(resolved.priority),
+      custom: resolved.custom.map((n) => ({ index: names.indexOf(n), key: `${jsonString(n)}:` })),
+    };
+  }
+
+  private tooLong(row: number, column: string): never {
+    throw new ImportError({
+      code: "field_too_long",
+      status: 400,
+      message: `row ${row}, column "${column}": a value is longer than ${this.opts.maxFieldLength} characters`,
+      field: column,
+      row,
+    });
+  }
+
+  private flush(): void {
+    const batch = this.batch;
+    this.batch = [];
+    this.batchCount = 0;
+    this.sink(batch);
+  }
+}
+
+function noop(): void {}

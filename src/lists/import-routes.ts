@@ -1,0 +1,215 @@
+// HTTP routes of the contact import: a CSV body streamed straight into importCsv (raw text/csv or
+// application/octet-stream, or the `file` part of multipart/form-data), and the JSON bulk add. Errors
+// are thrown as ImportError; the application's error handler renders {error:{code,message,field}}.
+import type { Readable } from "node:stream";
+import multipart from "@fastify/multipart";
+// Brings the schema keys @fastify/swagger documents (summary, description) into FastifySchema.
+import type {} from "@fastify/swagger";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { Store } from "../store/db.ts";
+import { ImportError } from "./errors.ts";
+import { addContacts, importCsv } from "./import.ts";
+import {
+  contactsBodySchema,
+  errorResponses,
+  importQuerySchema,
+  paramsSchema,
+  reportSchema,
+} from "./route-schemas.ts";
+import {
+  type ColumnMapping,
+  type ContactInput,
+  DEFAULT_LIMITS,
+  type DuplicatePolicy,
+  type PhonePolicy,
+} from "./types.ts";
+
+export interface ImportRoutesOptions {
+  store: Store;
+  getAccountId(req: FastifyRequest): number;
+  /** Tells the dispatcher new contacts are there. */
+  wake(): void;
+  maxBytes?: number;
+  maxRows?: number;
+  maxFieldLength?: number;
+  /** ms epoch source for created_at; the wall clock when absent. */
+  now?: () => number;
+}
+
+interface Params {
+  campaignId: number;
+  listId: number;
+}
+
+type ImportQuery = {
+  encoding?: string;
+  delimiter?: string;
+  quote?: string;
+  escape?: string;
+  header?: boolean;
+  phone_policy?: PhonePolicy;
+  duplicate_policy?: DuplicatePolicy;
+  default_country?: string;
+} & Record<string, unknown>;
+
+interface ContactsBody {
+  contacts: ContactInput[];
+  phone_policy?: PhonePolicy;
+  duplicate_policy?: DuplicatePolicy;
+  default_country?: string;
+}
+
+const MAPPED_FIELDS = [
+  "phone",
+  "external_id",
+  "time_zone",
+  "daily_from",
+  "daily_to",
+  "start_at",
+  "priority",
+  "custom",
+] as const;
+const CSV_TYPES = ["text/csv", "application/csv", "application/octet-stream"];
+
+export async function importRoutes(app: FastifyInstance, opts: ImportRoutesOptions): Promise<void> {
+  // The body stays a stream: importCsv reads it at the pace rows are stored.
+  for (const type of CSV_TYPES) {
+    if (!app.hasContentTypeParser(type)) {
+      app.addContentTypeParser(type, (_req, payload, done) => done(null, payload));
+    }
+  }
+  if (!app.hasRequestDecorator("file")) await app.register(multipart);
+
+  app.post<{ Params: Params; Querystring: ImportQuery }>(
+    "/v1/campaigns/:campaignId/lists/:listId/import",
+    {
+      schema: {
+        tags: ["contacts"],
+        consumes: CSV_TYPES.concat("multipart/form-data"),
+        summary: "Import contacts from a CSV file",
+        description:
+          "Streams a CSV (raw text/csv or application/octet-stream body, or the `file` part of multipart/form-data) " +
+          "into the list. Options go in the query string; columns are mapped with map.<field>=<column>[,<column>…] " +
+          "(map.phone=Phone1,Phone2). Without a mapping, common header names are recognised and every other " +
+          "column becomes a custom field. All rows are stored or none.",
+        params: paramsSchema,
+        querystring: importQuerySchema,
+        response: { 200: reportSchema, ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const accountId = opts.getAccountId(req);
+      const source = req.isMultipart() ? await filePart(req) : (req.body as Readable | undefined);
+      if (!source || typeof (source as Readable).on !== "function") {
+        throw new ImportError({
+          code: "missing_body",
+          status: 400,
+          message: "send the CSV as the request body or as a `file` part",
+        });
+      }
+      const q = req.query;
+      try {
+        const report = await importCsv(
+          opts.store,
+          {
+            accountId,
+            campaignId: req.params.campaignId,
+            listId: req.params.listId,
+            now: opts.now?.(),
+            encoding: q.encoding,
+            delimiter: separator(q.delimiter),
+            quote: q.quote,
+            escape: q.escape,
+            header: q.header,
+            phonePolicy: q.phone_policy,
+            duplicatePolicy: q.duplicate_policy,
+            defaultCountry: q.default_country,
+            columns: columnMapping(q),
+            maxBytes: opts.maxBytes,
+            maxRows: opts.maxRows,
+            maxFieldLength: opts.maxFieldLength,
+          },
+          source,
+        );
+        opts.wake();
+        return report;
+      } catch (err) {
+        closeIfUnread(req, reply);
+        throw err;
+      }
+    },
+  );
+
+  app.post<{ Params: Params; Body: ContactsBody }>(
+    "/v1/campaigns/:campaignId/lists/:listId/contacts",
+    {
+      bodyLimit: 64 * 1024 * 1024,
+      schema: {
+        tags: ["contacts"],
+        summary: "Add contacts",
+        description: `Adds up to ${DEFAULT_LIMITS.maxContacts} contacts with the CSV import's validation, policies and report; all or none are stored.`,
+        params: paramsSchema,
+        body: contactsBodySchema,
+        response: { 200: reportSchema, ...errorResponses },
+      },
+    },
+    async (req) => {
+      const accountId = opts.getAccountId(req);
+      const body = req.body;
+      const report = await addContacts(
+        opts.store,
+        {
+          accountId,
+          campaignId: req.params.campaignId,
+          listId: req.params.listId,
+          now: opts.now?.(),
+          phonePolicy: body.phone_policy,
+          duplicatePolicy: body.duplicate_policy,
+          defaultCountry: body.default_country,
+          maxFieldLength: opts.maxFieldLength,
+        },
+        body.contacts,
+      );
+      opts.wake();
+      return report;
+    },
+  );
+}
+
+async function filePart(req: FastifyRequest): Promise<Readable> {
+  const part = await req.file({ limits: { files: 1, fileSize: Number.MAX_SAFE_INTEGER } });
+  if (part?.fieldname !== "file") {
+    throw new ImportError({
+      code: "missing_file",
+      status: 400,
+      message: "send the CSV in a multipart part named `file`",
+      field: "file",
+    });
+  }
+  return part.file;
+}
+
+/** "tab" and a literal "\t" stand for a tab, which is awkward to put in a URL. */
+function separator(value: string | undefined): string | undefined {
+  if (value === "tab" || value === "\\t") return "\t";
+  return value;
+}
+
+/** `map.phone=Phone1,Phone2&map.external_id=ID` → a column mapping; undefined when none is given. */
+function columnMapping(query: Record<string, unknown>): ColumnMapping | undefined {
+  let mapping: ColumnMapping | undefined;
+  for (const field of MAPPED_FIELDS) {
+    const value = query[`map.${field}`];
+    if (typeof value !== "string" || value === "") continue;
+    mapping ??= {};
+    const names = value.split(",").map((n) => n.trim());
+    if (field === "phone" || field === "custom") mapping[field] = names;
+    else mapping[field] = names[0];
+  }
+  return mapping;
+}
+
+/** After an error with the upload still coming, close the connection rather than read it all. */
+function closeIfUnread(req: FastifyRequest, reply: FastifyReply): void {
+  if (!req.raw.complete) reply.header("connection", "close");
+}

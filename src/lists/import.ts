@@ -1,0 +1,235 @@
+// Contact imports: a streamed CSV file (importCsv) or a JSON list (addContacts) into one list of a
+// campaign. Both validate every row the same way (contact-rules.ts), apply the phone and duplicate
+// policies, write everything or nothing (writer.ts), and answer with a per-row report.
+import type { Readable } from "node:stream";
+import type { Store } from "../store/db.ts";
+import { resolveEncoding } from "./byte-decoder.ts";
+import { ContactRules } from "./contact-rules.ts";
+import { type CsvOptions, type CsvSummary, createCsvCore } from "./csv-contacts.ts";
+import { ImportError } from "./errors.ts";
+import { checkValidation, loadTarget, positive, withCampaignLock } from "./import-setup.ts";
+import { contactInput } from "./json-contacts.ts";
+import { createParseHost, type ParseHost } from "./parse-host.ts";
+import {
+  type AddContactsRequest,
+  type ContactInput,
+  DEFAULT_LIMITS,
+  type DuplicatePolicy,
+  type ImportReport,
+  type ImportRequest,
+} from "./types.ts";
+import { type CommitResult, type ContactsWriter, createWriter } from "./writer.ts";
+
+export { ImportError } from "./errors.ts";
+export type * from "./types.ts";
+
+/** Rows the parser validates before handing them to the stage in one go. */
+const BATCH_ROWS = 2000;
+/** Uploads smaller than this are parsed on the calling thread: a worker costs more than it saves. */
+const WORKER_THRESHOLD_BYTES = 1024 * 1024;
+
+/** Streams a CSV into the list. Memory stays flat: the source is read only as fast as rows are stored. */
+export async function importCsv(store: Store, req: ImportRequest, source: Readable): Promise<ImportReport> {
+  // Hold the stream until rows can be taken: a caller's own "data" listener (a progress bar) would
+  // otherwise start it flowing while the campaign is still being looked up, and those bytes be lost.
+  source.pause();
+  const validation = checkValidation(req);
+  const encoding = resolveEncoding(req.encoding);
+  const maxBytes = positive(req.maxBytes, DEFAULT_LIMITS.maxBytes, "max_bytes");
+  const csvOptions: Omit<CsvOptions, "rules"> = {
+    encoding,
+    delimiter: req.delimiter ?? ",",
+    quote: req.quote ?? '"',
+    escape: req.escape ?? req.quote ?? '"',
+    header: req.header ?? true,
+    columns: req.columns,
+    maxRows: positive(req.maxRows, DEFAULT_LIMITS.maxRows, "max_rows"),
+    maxFieldLength: validation.maxFieldLength,
+    batchRows: BATCH_ROWS,
+  };
+  createCsvCore(csvOptions); // option errors now, before anything is read
+  const target = await loadTarget(store, req, req.now);
+  return withCampaignLock(store, req.campaignId, async () => {
+    const writer = createWriter(store, target);
+    const hosting = { host: null as ParseHost | null };
+    try {
+      await writer.begin();
+      const options: CsvOptions = { ...csvOptions, rules: { ...validation, now: target.now } };
+      const start = (useWorker: boolean): ParseHost => {
+        const stage = {
+          output: writer.output,
+          onBatch: (t: unknown[]) => writer.stage(t),
+          onCopy: (d: Uint8Array) => writer.stageCopy(d),
+        };
+        hosting.host = createParseHost(options, stage, useWorker);
+        return hosting.host;
+      };
+      // The worker is decided once the upload proves large (or small, by ending first).
+      const held: Buffer[] = [];
+      let bytes = 0;
+      await readChunks(source, async (chunk) => {
+        bytes += chunk.length;
+        if (bytes > maxBytes) {
+          throw new ImportError({
+            code: "payload_too_large",
+            status: 413,
+            message: `the file is larger than ${maxBytes} bytes`,
+          });
+        }
+        if (hosting.host) return hosting.host.write(chunk);
+        held.push(chunk);
+        if (req.worker === false || (req.worker !== true && bytes < WORKER_THRESHOLD_BYTES)) return;
+        const host = start(true);
+        for (const early of held.splice(0)) await host.write(early);
+      });
+      const host = hosting.host ?? start(req.worker === true);
+      for (const early of held.splice(0)) await host.write(early);
+      const summary = await host.end();
+      return report(summary, await commit(writer, validation.duplicatePolicy, summary));
+    } catch (err) {
+      await hosting.host?.abort();
+      await writer.abort();
+      throw err;
+    }
+  });
+}
+
+/** Adds contacts given as JSON (at most DEFAULT_LIMITS.maxContacts), with the CSV import's rules. */
+export async function addContacts(
+  store: Store,
+  req: AddContactsRequest,
+  contacts: ContactInput[],
+): Promise<ImportReport> {
+  if (!Array.isArray(contacts))
+    throw new ImportError({
+      code: "invalid_body",
+      status: 400,
+      message: "contacts must be an array",
+      field: "contacts",
+    });
+  if (contacts.length > DEFAULT_LIMITS.maxContacts) {
+    throw new ImportError({
+      code: "too_many_contacts",
+      status: 413,
+      message: `at most ${DEFAULT_LIMITS.maxContacts} contacts a request; send the rest in further requests or as a CSV import`,
+      field: "contacts",
+    });
+  }
+  const validation = checkValidation(req);
+  const target = await loadTarget(store, req, req.now);
+  return withCampaignLock(store, req.campaignId, async () => {
+    const writer = createWriter(store, target);
+    try {
+      await writer.begin();
+      const rules = new ContactRules({
+        ...validation,
+        now: target.now,
+        startAtNumbers: "ms",
+        dailyFields: ["daily_window.from", "daily_window.to"],
+      });
+      const tuples: unknown[] = [];
+      contacts.forEach((contact, i) => {
+        const input = contactInput(contact, i + 1, validation.maxFieldLength, rules);
+        if (input) rules.accept(i + 1, input, tuples);
+      });
+      if (tuples.length > 0) await writer.stage(tuples);
+      const summary: CsvSummary = {
+        rows: contacts.length,
+        skipped: rules.skipped,
+        flagged: rules.flagged,
+        issues: rules.issues,
+        issuesTruncated: rules.issuesTruncated,
+      };
+      return report(summary, await commit(writer, validation.duplicatePolicy, summary));
+    } catch (err) {
+      await writer.abort();
+      throw err;
+    }
+  });
+}
+
+async function commit(
+  writer: ContactsWriter,
+  duplicatePolicy: DuplicatePolicy,
+  summary: CsvSummary,
+): Promise<CommitResult> {
+  const staged = summary.rows - summary.skipped;
+  try {
+    return await writer.commit({
+      duplicatePolicy,
+      staged,
+      flagged: summary.flagged,
+      maxIssues: DEFAULT_LIMITS.maxErrors,
+    });
+  } catch (err) {
+    const code = String((err as { code?: string }).code ?? "");
+    // Only a writer bypassing the campaign lock can add a clashing external_id meanwhile.
+    if (code === "SQLITE_CONSTRAINT_UNIQUE" || code === "23505") {
+      throw new ImportError({
+        code: "conflict",
+        status: 409,
+        message: "another write added contacts with the same external_id meanwhile; nothing was imported",
+        field: "external_id",
+      });
+    }
+    throw err;
+  }
+}
+
+function report(summary: CsvSummary, stored: CommitResult): ImportReport {
+  const max = DEFAULT_LIMITS.maxErrors;
+  const all = stored.issues.length
+    ? [...summary.issues, ...stored.issues].sort((a, b) => a.row - b.row)
+    : summary.issues;
+  return {
+    rows: summary.rows,
+    inserted: stored.inserted,
+    skipped: summary.skipped + stored.skipped,
+    flagged: stored.flagged,
+    errors: all.slice(0, max),
+    errorsTruncated: summary.issuesTruncated || stored.skipped > stored.issues.length || all.length > max,
+  };
+}
+
+/**
+ * Reads `source` chunk by chunk, waiting for `onChunk` before the next. On failure the source is paused,
+ * not destroyed: an HTTP request must stay open for the error response.
+ */
+function readChunks(source: Readable, onChunk: (chunk: Buffer) => Promise<void>): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let failed = false;
+    let current: Promise<void> = Promise.resolve();
+    const cleanup = () => {
+      source.off("data", onData);
+      source.off("end", onEnd);
+      source.off("error", onError);
+    };
+    const onError = (err: Error) => {
+      if (failed) return;
+      failed = true;
+      cleanup();
+      reject(err);
+    };
+    const onEnd = () => {
+      cleanup();
+      current.then(resolve, () => {});
+    };
+    const onData = (data: Buffer | string) => {
+      source.pause();
+      const chunk = typeof data === "string" ? Buffer.from(data) : data;
+      current = onChunk(chunk);
+      current.then(
+        () => {
+          if (!failed) source.resume();
+        },
+        (err) => {
+          onError(err);
+        },
+      );
+    };
+    source.on("data", onData);
+    source.on("end", onEnd);
+    source.on("error", onError);
+    source.resume();
+  });
+}

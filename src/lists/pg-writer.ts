@@ -1,0 +1,152 @@
+// Stores an import on PostgreSQL: one pooled connection holds a transaction for the whole upload and
+// COPYs rows into a TEMP stage as they come (COPY text made by the parsing thread, see stage.ts); the
+// commit moves them into contacts with one INSERT … SELECT. Other sessions see nothing until COMMIT and
+// nothing at all after ROLLBACK. An advisory lock per campaign serializes imports across outdial nodes,
+// so the duplicate checks against stored contacts cannot race another import.
+import { once } from "node:events";
+import type { Writable } from "node:stream";
+import { finished } from "node:stream/promises";
+import type pg from "pg";
+import { from as copyFrom } from "pg-copy-streams";
+import type { StageOutput } from "./parse-host.ts";
+import { CONTACT_COLUMNS, copyText, STAGE_COLUMNS, STAGE_DEFINITION, stageSelect } from "./stage.ts";
+import {
+  DUP_REPEATED_EXTERNAL_ID,
+  DUP_STORED_EXTERNAL_ID,
+  DUP_STORED_PHONE,
+  type MarkedRow,
+  rejectDuplicate,
+  storedDuplicateIssue,
+} from "./stored-duplicates.ts";
+import type { CommitOptions, CommitResult, ContactsWriter, WriterTarget } from "./writer.ts";
+
+const STAGE = "outdial_import_stage";
+
+export class PgContactsWriter implements ContactsWriter {
+  readonly output: StageOutput = { kind: "copy" };
+  private client: pg.PoolClient | null = null;
+  private copy: Writable | null = null;
+  private copied: Promise<void> | null = null;
+  private copyError: Error | null = null;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly target: WriterTarget,
+  ) {}
+
+  async begin(): Promise<void> {
+    const client = await this.pool.connect();
+    this.client = client;
+    await client.query("BEGIN");
+    await client.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [
+      `outdial.contacts.${this.target.campaignId}`,
+    ]);
+    await client.query(`CREATE TEMP TABLE ${STAGE} (${STAGE_DEFINITION}) ON COMMIT DROP`);
+    const copy = client.query(copyFrom(`COPY ${STAGE} (${STAGE_COLUMNS.join(", ")}) FROM STDIN`));
+    this.copy = copy;
+    this.copied = finished(copy).catch((err: Error) => {
+      this.copyError = err;
+      throw err;
+    });
+    this.copied.catch(() => {}); // observed in stageCopy/commit; never an unhandled rejection
+  }
+
+  stage(tuples: unknown[]): Promise<void> {
+    return this.stageCopy(copyText(tuples));
+  }
+
+  async stageCopy(data: Uint8Array): Promise<void> {
+    const copy = this.copy as Writable;
+    if (this.copyError) throw this.copyError;
+    if (!copy.write(data)) await Promise.race([once(copy, "drain"), this.copied]);
+    if (this.copyError) throw this.copyError;
+  }
+
+  async commit(opts: CommitOptions): Promise<CommitResult> {
+    const client = this.client as pg.PoolClient;
+    (this.copy as Writable).end();
+    await this.copied;
+    const duplicates = await this.markDuplicates(client, opts);
+    const { accountId, campaignId, listId, orderClass, now } = this.target;
+    const select = stageSelect("postgres", {
+      ids: "$1::bigint, $2::bigint, $3::bigint",
+      orderClass: "$4::integer",
+      now: "$5::bigint",
+    });
+    const res = await client.query(
+      `INSERT INTO contacts (${CONTACT_COLUMNS}) SELECT ${select} FROM ${STAGE} s WHERE s.dup = 0 ORDER BY s.row`,
+      [accountId, campaignId, listId, orderClass, now],
+    );
+    await client.query("COMMIT");
+    this.release();
+    return { ...duplicates, inserted: res.rowCount ?? 0 };
+  }
+
+  async abort(): Promise<void> {
+    const client = this.client;
+    if (!client) return;
+    if (this.copy && !this.copy.writableFinished) this.copy.destroy(new Error("import aborted"));
+    await this.copied?.catch(() => {});
+    try {
+      await client.query("ROLLBACK");
+      this.release();
+    } catch (err) {
+      this.release(err as Error); // a broken connection goes away instead of back to the pool
+    }
+  }
+
+  /** As SqliteContactsWriter.markDuplicates: repeated external_ids, then stored external_ids and phones. */
+  private async markDuplicates(
+    client: pg.PoolClient,
+    opts: CommitOptions,
+  ): Promise<Omit<CommitResult, "inserted">> {
+    const campaignId = this.target.campaignId;
+    let marked = false;
+    const withIds = await client.query(`SELECT 1 FROM ${STAGE} WHERE external_id IS NOT NULL LIMIT 1`);
+    if ((withIds.rowCount ?? 0) > 0) {
+      await client.query(`CREATE INDEX ON ${STAGE} (external_id, row)`);
+      await client.query(
+        `UPDATE ${STAGE} s SET dup = $1 WHERE s.external_id IS NOT NULL
+           AND EXISTS (SELECT 1 FROM ${STAGE} p WHERE p.external_id = s.external_id AND p.row < s.row)`,
+        [DUP_REPEATED_EXTERNAL_ID],
+      );
+      marked = true;
+    }
+    const any = await client.query("SELECT 1 FROM contacts WHERE campaign_id = $1 LIMIT 1", [campaignId]);
+    if ((any.rowCount ?? 0) > 0) {
+      await client.query(
+        `UPDATE ${STAGE} s SET dup = $1 WHERE s.dup = 0 AND s.external_id IS NOT NULL
+           AND EXISTS (SELECT 1 FROM contacts c WHERE c.campaign_id = $2 AND c.external_id = s.external_id)`,
+        [DUP_STORED_EXTERNAL_ID, campaignId],
+      );
+      if (opts.duplicatePolicy !== "allow") {
+        await client.query(
+          `UPDATE ${STAGE} s SET dup = $1 WHERE s.dup = 0
+             AND EXISTS (SELECT 1 FROM contacts c WHERE c.campaign_id = $2 AND c.phone = s.phone)`,
+          [DUP_STORED_PHONE, campaignId],
+        );
+      }
+      marked = true;
+    }
+    const none = { flagged: opts.flagged, skipped: 0, issues: [] };
+    if (!marked) return none;
+    const counts = await client.query<{ n: string; f: string }>(
+      `SELECT count(*) AS n, coalesce(sum(flagged), 0) AS f FROM ${STAGE} WHERE dup <> 0`,
+    );
+    const skipped = Number(counts.rows[0].n);
+    if (skipped === 0) return none;
+    const rows = await client.query<MarkedRow>(
+      `SELECT row, dup, external_id, phone FROM ${STAGE} WHERE dup <> 0 ORDER BY row LIMIT $1`,
+      [opts.duplicatePolicy === "reject" ? 1 : opts.maxIssues],
+    );
+    const issues = rows.rows.map(storedDuplicateIssue);
+    if (opts.duplicatePolicy === "reject") throw rejectDuplicate(issues[0]);
+    return { flagged: opts.flagged - Number(counts.rows[0].f), skipped, issues };
+  }
+
+  private release(err?: Error): void {
+    const client = this.client;
+    this.client = null;
+    client?.release(err);
+  }
+}

@@ -1,0 +1,98 @@
+// The import's request, options and report shapes, shared by the CSV import, the JSON bulk add and routes.
+
+export type PhonePolicy = "reject" | "skip" | "flag";
+export type DuplicatePolicy = "allow" | "skip" | "reject";
+export const PHONE_POLICIES: readonly PhonePolicy[] = ["reject", "skip", "flag"];
+export const DUPLICATE_POLICIES: readonly DuplicatePolicy[] = ["allow", "skip", "reject"];
+
+/** Which CSV columns hold what; every column not named here becomes a custom field unless `custom` lists them. */
+export interface ColumnMapping {
+  /** One column, or several in dialing order. */
+  phone?: string | string[];
+  external_id?: string;
+  time_zone?: string;
+  /** "HH:mm[:ss]" UTC, both or neither. */
+  daily_from?: string;
+  daily_to?: string;
+  /** Unix seconds or ISO 8601 (UTC unless it carries an offset). */
+  start_at?: string;
+  priority?: string;
+  custom?: string[];
+}
+
+export interface ContactsTarget {
+  accountId: number;
+  campaignId: number;
+  listId: number;
+}
+
+export interface ValidationOptions {
+  /** ISO country for numbers written without a country code (e.g. "RU" for "8 916 …"). */
+  defaultCountry?: string;
+  /** An invalid phone (or any invalid value): fail the import, skip the row, or keep it flagged (phones only). */
+  phonePolicy?: PhonePolicy;
+  /** The first phone already in the campaign (or earlier in the same file). */
+  duplicatePolicy?: DuplicatePolicy;
+  /** ms epoch used for created_at and as the earliest next_attempt_at; the wall clock when absent. */
+  now?: number;
+  maxFieldLength?: number;
+}
+
+export interface ImportRequest extends ContactsTarget, ValidationOptions {
+  /** Any encoding iconv-lite knows; utf-8 by default. UTF-8/UTF-16 byte order marks are honoured. */
+  encoding?: string;
+  delimiter?: string;
+  quote?: string;
+  escape?: string;
+  header?: boolean;
+  columns?: ColumnMapping;
+  maxBytes?: number;
+  maxRows?: number;
+  /** Parse in a worker thread: by default only once the body is over 1 MiB. */
+  worker?: boolean | "auto";
+}
+
+export type AddContactsRequest = ContactsTarget & ValidationOptions;
+
+/** One contact of the JSON bulk add. */
+export interface ContactInput {
+  phone?: string;
+  phones?: string[];
+  external_id?: string;
+  time_zone?: string;
+  daily_window?: { from: string; to: string };
+  /** ms epoch or ISO 8601. */
+  start_at?: number | string;
+  priority?: number;
+  custom?: Record<string, string | number | boolean>;
+}
+
+export interface RowIssue {
+  /** 1-based data row (CSV row after the header, or index + 1 in a JSON list). */
+  row: number;
+  field: string;
+  code: string;
+  message: string;
+  value?: string;
+}
+
+export interface ImportReport {
+  rows: number;
+  inserted: number;
+  skipped: number;
+  flagged: number;
+  errors: RowIssue[];
+  errorsTruncated: boolean;
+}
+
+export const DEFAULT_LIMITS = {
+  maxBytes: 200 * 1024 * 1024,
+  maxRows: 2_000_000,
+  maxFieldLength: 1024,
+  /** Contacts per JSON bulk add request. */
+  maxContacts: 10_000,
+  /** Entries kept in a report's error list. */
+  maxErrors: 10_000,
+  /** Phones per contact. */
+  maxPhones: 20,
+} as const;

@@ -1,0 +1,51 @@
+// Where accepted contacts go: one writer per import, for the store's dialect. Rows are staged while the
+// upload streams and invisible until commit, which first sets aside rows whose first phone or
+// external_id the campaign already holds; abort (or a failed commit) leaves contacts as they were.
+import type { Store } from "../store/db.ts";
+import type { StageOutput } from "./parse-host.ts";
+import { PgContactsWriter } from "./pg-writer.ts";
+import { SqliteContactsWriter } from "./sqlite-writer.ts";
+import type { DuplicatePolicy, RowIssue } from "./types.ts";
+
+export interface WriterTarget {
+  accountId: number;
+  campaignId: number;
+  listId: number;
+  /** 0 when the campaign dials first attempts first, else 1 (new contacts have no attempts). */
+  orderClass: number;
+  now: number;
+}
+
+export interface CommitOptions {
+  duplicatePolicy: DuplicatePolicy;
+  /** Rows staged, and how many of them flagged (known from validation, so no count is needed). */
+  staged: number;
+  flagged: number;
+  maxIssues: number;
+}
+
+export interface CommitResult {
+  inserted: number;
+  flagged: number;
+  /** Rows set aside as duplicates of stored contacts. */
+  skipped: number;
+  issues: RowIssue[];
+}
+
+export interface ContactsWriter {
+  begin(): Promise<void>;
+  /** Where a worker thread stages rows. */
+  readonly output: StageOutput;
+  /** Stages rows parsed on this thread (ROW_STRIDE values each, see contact-rules.ts). */
+  stage(tuples: unknown[]): void | Promise<void>;
+  /** Stages COPY text a worker produced (PostgreSQL). */
+  stageCopy(data: Uint8Array): Promise<void>;
+  commit(opts: CommitOptions): Promise<CommitResult>;
+  abort(): Promise<void>;
+}
+
+export function createWriter(store: Store, target: WriterTarget): ContactsWriter {
+  if (store.dialect === "sqlite" && store.sqlite) return new SqliteContactsWriter(store.sqlite, target);
+  if (store.dialect === "postgres" && store.pool) return new PgContactsWriter(store.pool, target);
+  throw new Error(`no raw connection for the ${store.dialect} store`);
+}

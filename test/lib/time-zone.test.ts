@@ -1,0 +1,100 @@
+// Time zones: every JAICP gmtZone format, normalized; inference from numbers only where unambiguous.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { DateTime } from "luxon";
+import { countryZone, inferZone, parseZone, ZoneError } from "../../src/lib/time-zone.ts";
+
+test("parseZone accepts every JAICP gmtZone format and normalizes offsets", () => {
+  const cases: Record<string, string> = {
+    Z: "UTC",
+    "+3": "UTC+03:00",
+    "-3": "UTC-03:00",
+    "+03": "UTC+03:00",
+    "-11": "UTC-11:00",
+    "+0530": "UTC+05:30",
+    "-0930": "UTC-09:30",
+    "+053000": "UTC+05:30",
+    "+03:00": "UTC+03:00",
+    "-03:30": "UTC-03:30",
+    "+05:45:00": "UTC+05:45",
+    "+3:30": "UTC+03:30",
+    "+00:00": "UTC",
+    "-00:30": "UTC-00:30",
+    "+18:00": "UTC+18:00",
+    "-18": "UTC-18:00",
+    "UTC+3": "UTC+03:00",
+    "UTC-03:00": "UTC-03:00",
+    "GMT-03:00": "UTC-03:00",
+    "GMT+0": "UTC",
+    "UT+0530": "UTC+05:30",
+    "UT-10": "UTC-10:00",
+    "utc+03:00": "UTC+03:00",
+    UTC: "UTC",
+    GMT: "UTC",
+    UT: "UTC",
+    "Europe/Moscow": "Europe/Moscow",
+    "europe/moscow": "Europe/Moscow",
+    "America/Argentina/Buenos_Aires": "America/Argentina/Buenos_Aires",
+    "Etc/GMT-3": "Etc/GMT-3",
+    " 03:00": "UTC+03:00", // "+03:00" in a URL query decodes to " 03:00"
+    "GMT 05:30": "UTC+05:30",
+    "  Asia/Tokyo ": "Asia/Tokyo",
+  };
+  for (const [input, expected] of Object.entries(cases)) {
+    const zone = parseZone(input);
+    assert.equal(zone, expected, JSON.stringify(input));
+    assert.ok(DateTime.now().setZone(zone).isValid, `luxon accepts ${zone}`);
+  }
+  assert.equal(DateTime.fromMillis(0).setZone(parseZone("+0530")).offset, 330);
+  assert.equal(DateTime.fromMillis(0).setZone(parseZone("GMT-03:00")).offset, -180);
+});
+
+test("parseZone rejects anything else with a ZoneError", () => {
+  const bad = [
+    "+25",
+    "+03:60",
+    "GMT+",
+    "Mars/Olympus",
+    "3",
+    "+3:0:0:0",
+    "+18:01",
+    "-19",
+    "+030",
+    "+03:0",
+    "+0300:00",
+  ];
+  for (const input of [...bad, "", "UTC3", "+03:00:30", "+03:00:60", "Europe/", "++3"]) {
+    assert.throws(
+      () => parseZone(input),
+      (err: unknown) => err instanceof ZoneError && err.input === input,
+      JSON.stringify(input),
+    );
+  }
+});
+
+test("inferZone: one-zone countries, NANP area codes, Russian area codes, null when ambiguous", () => {
+  assert.equal(inferZone("+74951234567"), "Europe/Moscow");
+  assert.equal(inferZone("+73432123456"), "Asia/Yekaterinburg");
+  assert.equal(inferZone("+74012123456"), "Europe/Kaliningrad");
+  assert.equal(inferZone("+442079460958"), "Europe/London");
+  assert.equal(inferZone("+12125550123"), "America/New_York");
+  assert.equal(inferZone("+12135550123"), "America/Los_Angeles");
+  assert.equal(inferZone("+13125550123"), "America/Chicago");
+  assert.equal(inferZone("+14165550123"), "America/Toronto");
+  assert.equal(inferZone("+33612345678"), "Europe/Paris");
+  assert.equal(inferZone("+919812345678"), "Asia/Kolkata");
+  // Germany has Europe/Berlin and Europe/Zurich (Büsingen), which keep the same clock.
+  assert.equal(inferZone("+49301234567"), "Europe/Berlin");
+  // Ambiguous: a Russian mobile number, an Indiana code split by the zone line, the Florida panhandle,
+  // Alaska's 907 (Adak keeps Hawaii-Aleutian time), a toll-free number, Brazil and Australia.
+  assert.equal(inferZone("+79161234567"), null);
+  assert.equal(inferZone("+18125550123"), null);
+  assert.equal(inferZone("+18505550123"), null);
+  assert.equal(inferZone("+19075550123"), null);
+  assert.equal(inferZone("+18005550123"), null);
+  assert.equal(inferZone("+5511912345678"), null);
+  assert.equal(inferZone("+61412345678"), null);
+  assert.equal(inferZone("not a number"), null);
+  assert.equal(countryZone("US"), null);
+  assert.equal(countryZone("GB"), "Europe/London");
+});

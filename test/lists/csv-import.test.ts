@@ -1,0 +1,219 @@
+// importCsv against a real in-memory SQLite store: encodings, CSV dialects, column mapping and options.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import iconv from "iconv-lite";
+import { importCsv } from "../../src/lists/import.ts";
+import { contactRows, countContacts, fixture, NOW, rejects, run, streamOf, target } from "./helpers.ts";
+
+const clean = { errors: [], errorsTruncated: false, skipped: 0, flagged: 0 };
+
+test("UTF-8: rows become pending contacts exactly as the contract says", async () => {
+  const f = await fixture({ attemptOrder: "repeated_attempts" });
+  const csv = [
+    "phone,external_id,time_zone,priority,daily_from,daily_to,start_at,first_name",
+    "+7 916 123-45-67,A-1,GMT-03:00,5,09:00,18:30,,Иван",
+    '"+1 (212) 555-0123",A-2,,,,,1893456000,"Smith, John"',
+    "+44 20 7946 0958,,Europe/London,-2,,,2020-01-01T00:00:00Z,",
+  ].join("\r\n");
+  const report = await run(f, csv);
+  assert.deepEqual(report, { ...clean, rows: 3, inserted: 3 });
+  const rows = await contactRows(f);
+  assert.equal(rows.length, 3);
+  const [a, b, c] = rows;
+  assert.deepEqual(
+    {
+      account_id: a.account_id,
+      campaign_id: a.campaign_id,
+      list_id: a.list_id,
+      external_id: a.external_id,
+      phones: a.phones,
+      phone: a.phone,
+      custom: JSON.parse(a.custom),
+      time_zone: a.time_zone,
+      daily_from_sec: a.daily_from_sec,
+      daily_to_sec: a.daily_to_sec,
+      start_at: a.start_at,
+      priority: a.priority,
+      status: a.status,
+      ready: a.ready,
+      order_class: a.order_class,
+      attempts: a.attempts,
+      phone_index: a.phone_index,
+      phone_attempts: a.phone_attempts,
+      retry_counts: a.retry_counts,
+      next_attempt_at: a.next_attempt_at,
+      flagged: a.flagged,
+      created_at: a.created_at,
+      updated_at: a.updated_at,
+    },
+    {
+      account_id: f.accountId,
+      campaign_id: f.campaignId,
+      list_id: f.listId,
+      external_id: "A-1",
+      phones: '["+79161234567"]',
+      phone: "+79161234567",
+      custom: { first_name: "Иван" },
+      time_zone: "UTC-03:00",
+      daily_from_sec: 9 * 3600,
+      daily_to_sec: 18 * 3600 + 1800,
+      start_at: null,
+      priority: 5,
+      status: "pending",
+      ready: 0,
+      order_class: 1,
+      attempts: 0,
+      phone_index: 0,
+      phone_attempts: "[0]",
+      retry_counts: "{}",
+      next_attempt_at: NOW,
+      flagged: 0,
+      created_at: NOW,
+      updated_at: NOW,
+    },
+  );
+  // A zone inferred from the number; a future start pushes next_attempt_at; a past one does not.
+  assert.equal(b.time_zone, "America/New_York");
+  assert.equal(b.start_at, 1893456000 * 1000);
+  assert.equal(b.next_attempt_at, 1893456000 * 1000);
+  assert.deepEqual(JSON.parse(b.custom), { first_name: "Smith, John" });
+  assert.equal(c.time_zone, "Europe/London");
+  assert.equal(c.priority, -2);
+  assert.equal(c.start_at, Date.UTC(2020, 0, 1));
+  assert.equal(c.next_attempt_at, NOW);
+  assert.equal(c.external_id, null);
+});
+
+test("windows-1251: Cyrillic custom fields round-trip", async () => {
+  const f = await fixture();
+  const csv = "телефон;Имя;Город\n89161234567;Пётр Иванович;Москва\n";
+  const report = await run(f, iconv.encode(csv, "windows-1251"), {
+    encoding: "windows-1251",
+    delimiter: ";",
+    defaultCountry: "RU",
+    columns: { phone: "телефон" },
+  });
+  assert.deepEqual(report, { ...clean, rows: 1, inserted: 1 });
+  const [row] = await contactRows(f);
+  assert.deepEqual(JSON.parse(row.custom), { Имя: "Пётр Иванович", Город: "Москва" });
+  assert.equal(row.phone, "+79161234567");
+});
+
+test("UTF-16LE with a byte order mark, even when the encoding is not declared", async () => {
+  for (const encoding of [undefined, "utf-16le"]) {
+    const f = await fixture();
+    const bytes = Buffer.concat([
+      Buffer.from([0xff, 0xfe]),
+      iconv.encode("phone\tname\n+79161234567\tЁлка\n", "utf-16le"),
+    ]);
+    const report = await run(f, bytes, { encoding, delimiter: "\t" });
+    assert.deepEqual(report, { ...clean, rows: 1, inserted: 1 }, `encoding ${encoding}`);
+    const [row] = await contactRows(f);
+    assert.deepEqual(JSON.parse(row.custom), { name: "Ёлка" });
+  }
+});
+
+test("a UTF-8 byte order mark is dropped from the first header name", async () => {
+  const f = await fixture();
+  const report = await run(f, "\ufeffphone,name\n+79161234567,x\n");
+  assert.equal(report.inserted, 1);
+  assert.deepEqual(JSON.parse((await contactRows(f))[0].custom), { name: "x" });
+});
+
+test("windows-1251 bytes declared as UTF-8: 400 bad_encoding naming the row, nothing written", async () => {
+  const f = await fixture();
+  const bytes = Buffer.concat([
+    Buffer.from("phone,name\n+79161234567,ok\n+79161234568,fine\n"),
+    iconv.encode("+79161234569,Иван\n", "windows-1251"),
+  ]);
+  for (const worker of [false, true]) {
+    const err = await rejects(run(f, bytes, { worker }), {
+      code: "bad_encoding",
+      status: 400,
+      row: 3,
+      field: "encoding",
+    });
+    assert.match(err.message, /row 3/);
+  }
+  assert.equal(await countContacts(f), 0);
+});
+
+test("semicolon and tab delimiters, quoted fields with delimiters and quotes inside", async () => {
+  const f = await fixture();
+  const semi = 'phone;note\n+79161234567;"a;b ""quoted"""\n';
+  assert.equal((await run(f, semi, { delimiter: ";" })).inserted, 1);
+  const tab = "phone\tnote\n+79161234568\tx\ty\n".replace("x\ty", '"x\ty"');
+  assert.equal((await run(f, tab, { delimiter: "\t" })).inserted, 1);
+  const notes = (await contactRows(f)).map((r) => JSON.parse(r.custom).note);
+  assert.deepEqual(notes, ['a;b "quoted"', "x\ty"]);
+});
+
+test("malformed CSV: 400 malformed_csv with the line number, nothing written", async () => {
+  const f = await fixture();
+  const badQuote = 'phone,name\n+79161234567,a\n+79161234568,"b"x\n+79161234569,c\n';
+  const err = await rejects(run(f, badQuote), { code: "malformed_csv", status: 400, row: 2 });
+  assert.match(err.message, /line 3/);
+  const ragged = "phone,name\n+79161234567,a\n+79161234568,b,extra\n";
+  const err2 = await rejects(run(f, ragged), { code: "malformed_csv", status: 400 });
+  assert.match(err2.message, /line 3/);
+  const unclosed = 'phone,name\n+79161234567,"a\n';
+  await rejects(run(f, unclosed), { code: "malformed_csv", status: 400 });
+  assert.equal(await countContacts(f), 0);
+});
+
+test("several phone columns, in order, blanks ignored; custom fields as chosen", async () => {
+  const f = await fixture();
+  const csv =
+    "Name,Mobile,Home,Work,City,Notes\nAnn,+79161234567,,+74951234567,Moscow,vip\nBob,,+79161234568,,Tver,\n";
+  const report = await run(f, csv, {
+    columns: { phone: ["Mobile", "Home", "Work"], custom: ["Name", "City"] },
+  });
+  assert.deepEqual(report, { ...clean, rows: 2, inserted: 2 });
+  const [ann, bob] = await contactRows(f);
+  assert.equal(ann.phones, '["+79161234567","+74951234567"]');
+  assert.equal(ann.phone_attempts, "[0,0]");
+  assert.deepEqual(JSON.parse(ann.custom), { Name: "Ann", City: "Moscow" });
+  assert.equal(bob.phones, '["+79161234568"]');
+  assert.equal(bob.phone, "+79161234568");
+});
+
+test("header recognition without a mapping, and header=false", async () => {
+  const f = await fixture();
+  const csv = "MSISDN,UUID,gmtZone,Priority,Segment\n79161234567,u-1,+05:00,3,gold\n";
+  assert.equal((await run(f, csv, { defaultCountry: "RU" })).inserted, 1);
+  const [row] = await contactRows(f);
+  assert.deepEqual(
+    [row.phone, row.external_id, row.time_zone, row.priority, row.custom],
+    ["+79161234567", "u-1", "UTC+05:00", 3, '{"Segment":"gold"}'],
+  );
+  const g = await fixture();
+  assert.equal((await run(g, "+79161234567,gold\n", { header: false })).inserted, 1);
+  assert.equal((await contactRows(g))[0].custom, '{"2":"gold"}');
+  await rejects(run(g, "name,city\nx,y\n"), { code: "missing_phone_column", field: "columns.phone" });
+  await rejects(run(g, "phone\n+79161234567\n", { columns: { phone: "Tel" } }), {
+    code: "unknown_column",
+    field: "columns.phone",
+  });
+});
+
+test("options are checked before anything is read", async () => {
+  const f = await fixture();
+  await rejects(run(f, "phone\n", { encoding: "klingon" }), { code: "unknown_encoding", field: "encoding" });
+  await rejects(run(f, "phone\n", { defaultCountry: "XX" }), { field: "default_country" });
+  await rejects(run(f, "phone\n", { phonePolicy: "maybe" as never }), { field: "phone_policy" });
+  await rejects(importCsv(f.store, { ...target(f), campaignId: 999 }, streamOf("phone\n")), {
+    status: 404,
+    code: "campaign_not_found",
+  });
+  await rejects(importCsv(f.store, { ...target(f), accountId: 999 }, streamOf("phone\n")), { status: 404 });
+  await rejects(importCsv(f.store, { ...target(f), listId: 999 }, streamOf("phone\n")), {
+    status: 404,
+    code: "list_not_found",
+  });
+});
+
+test("an empty file and a header-only file import nothing without error", async () => {
+  const f = await fixture();
+  assert.deepEqual(await run(f, ""), { ...clean, rows: 0, inserted: 0 });
+  assert.deepEqual(await run(f, "phone,name\n\n,\n"), { ...clean, rows: 0, inserted: 0 });
+});

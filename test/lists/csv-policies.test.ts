@@ -1,0 +1,209 @@
+// importCsv's policies and limits against a real in-memory SQLite store, and the promise that a failed
+// import writes nothing.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { contactRows, countContacts, fixture, rejects, run } from "./helpers.ts";
+
+const withBadPhones = "phone,name\n+79161234567,a\nnot-a-phone,b\n+7916,c\n+79161234568,d\n";
+
+test("invalid phones, policy reject: 400 naming the row, nothing written", async () => {
+  const f = await fixture();
+  await rejects(run(f, withBadPhones, { phonePolicy: "reject" }), {
+    code: "invalid_phone",
+    status: 400,
+    row: 2,
+    field: "phone",
+  });
+  assert.equal(await countContacts(f), 0);
+});
+
+test("invalid phones, policy skip: the exact rows are listed", async () => {
+  const f = await fixture();
+  const report = await run(f, withBadPhones, { phonePolicy: "skip" });
+  assert.deepEqual(report, {
+    rows: 4,
+    inserted: 2,
+    skipped: 2,
+    flagged: 0,
+    errorsTruncated: false,
+    errors: [
+      {
+        row: 2,
+        field: "phone",
+        code: "invalid_phone",
+        message: "not a phone number (or no country: use +code or a default country)",
+        value: "not-a-phone",
+      },
+      {
+        row: 3,
+        field: "phone",
+        code: "invalid_phone",
+        message: "not a valid RU phone number",
+        value: "+7916",
+      },
+    ],
+  });
+  assert.deepEqual(
+    (await contactRows(f)).map((r) => r.phone),
+    ["+79161234567", "+79161234568"],
+  );
+});
+
+test("invalid phones, policy flag: rows kept with the raw phone and flagged=1", async () => {
+  const f = await fixture();
+  const report = await run(f, withBadPhones, { phonePolicy: "flag" });
+  assert.equal(report.inserted, 4);
+  assert.equal(report.flagged, 2);
+  assert.equal(report.skipped, 0);
+  assert.deepEqual(
+    report.errors.map((e) => [e.row, e.code]),
+    [
+      [2, "invalid_phone"],
+      [3, "invalid_phone"],
+    ],
+  );
+  const rows = await contactRows(f);
+  assert.deepEqual(
+    rows.map((r) => [r.phone, r.phones, r.flagged, r.time_zone]),
+    [
+      ["+79161234567", '["+79161234567"]', 0, null],
+      ["not-a-phone", '["not-a-phone"]', 1, null],
+      ["+7916", '["+7916"]', 1, null],
+      ["+79161234568", '["+79161234568"]', 0, null],
+    ],
+  );
+});
+
+const withDuplicates = "phone,name\n+79161234567,a\n8 916 123-45-67,b\n+79161234568,c\n";
+
+test("duplicates within the file under each policy", async () => {
+  const allow = await fixture();
+  assert.equal(
+    (await run(allow, withDuplicates, { defaultCountry: "RU", duplicatePolicy: "allow" })).inserted,
+    3,
+  );
+
+  const skip = await fixture();
+  assert.deepEqual(await run(skip, withDuplicates, { defaultCountry: "RU", duplicatePolicy: "skip" }), {
+    rows: 3,
+    inserted: 2,
+    skipped: 1,
+    flagged: 0,
+    errorsTruncated: false,
+    errors: [
+      {
+        row: 2,
+        field: "phone",
+        code: "duplicate_phone",
+        message: "the phone repeats an earlier row",
+        value: "+79161234567",
+      },
+    ],
+  });
+
+  const reject = await fixture();
+  await rejects(run(reject, withDuplicates, { defaultCountry: "RU", duplicatePolicy: "reject" }), {
+    code: "duplicate_phone",
+    status: 400,
+    row: 2,
+    field: "phone",
+  });
+  assert.equal(await countContacts(reject), 0);
+});
+
+test("duplicates against contacts already in the campaign under each policy", async () => {
+  const f = await fixture();
+  await run(f, "phone\n+79161234567\n");
+  const next = "phone,name\n+79161234568,new\n+79161234567,again\n";
+  assert.deepEqual(await run(f, next, { duplicatePolicy: "skip" }), {
+    rows: 2,
+    inserted: 1,
+    skipped: 1,
+    flagged: 0,
+    errorsTruncated: false,
+    errors: [
+      {
+        row: 2,
+        field: "phone",
+        code: "duplicate_phone",
+        message: "the campaign already has a contact with this phone",
+        value: "+79161234567",
+      },
+    ],
+  });
+  await rejects(run(f, "phone\n+79161234569\n+79161234567\n", { duplicatePolicy: "reject" }), {
+    code: "duplicate_phone",
+    row: 2,
+  });
+  assert.equal(await countContacts(f), 2, "the rejected import added nothing");
+  assert.equal((await run(f, "phone\n+79161234567\n", { duplicatePolicy: "allow" })).inserted, 1);
+  assert.equal(await countContacts(f), 3);
+});
+
+test("a repeated external_id is skipped and reported, or rejects the import", async () => {
+  const f = await fixture();
+  await run(f, "phone,id\n+79161234567,X1\n");
+  const report = await run(f, "phone,id\n+79161234568,X1\n+79161234569,X2\n+79161234560,X2\n", {
+    duplicatePolicy: "allow",
+  });
+  assert.deepEqual(report.errors, [
+    {
+      row: 1,
+      field: "external_id",
+      code: "duplicate_external_id",
+      message: "the campaign already has a contact with this external_id",
+      value: "X1",
+    },
+    {
+      row: 3,
+      field: "external_id",
+      code: "duplicate_external_id",
+      message: "external_id repeats an earlier row",
+      value: "X2",
+    },
+  ]);
+  assert.equal(report.inserted, 1);
+  await rejects(run(f, "phone,id\n+79161234561,X1\n", { duplicatePolicy: "reject" }), {
+    code: "duplicate_external_id",
+    row: 1,
+  });
+  assert.equal(await countContacts(f), 2);
+});
+
+test("limits: bytes → 413 payload_too_large, rows → 413 too_many_rows, field length → 400; nothing written", async () => {
+  const f = await fixture();
+  const body = `phone,name\n${Array.from({ length: 50 }, (_, i) => `+7916123${String(4500 + i)},n${i}`).join("\n")}\n`;
+  await rejects(run(f, body, { maxBytes: 100 }), { code: "payload_too_large", status: 413 });
+  await rejects(run(f, body, { maxRows: 10 }), { code: "too_many_rows", status: 413, row: 11 });
+  const long = `phone,note\n+79161234567,ok\n+79161234568,${"x".repeat(1025)}\n`;
+  const err = await rejects(run(f, long), { code: "field_too_long", status: 400, row: 2, field: "note" });
+  assert.match(err.message, /row 2, column "note"/);
+  assert.equal((await run(f, long, { maxFieldLength: 2000 })).inserted, 2);
+  assert.equal(await countContacts(f), 2);
+});
+
+test("a bad zone: 400 naming row and field time_zone under reject, a skipped row otherwise", async () => {
+  const f = await fixture();
+  const csv = "phone,tz\n+79161234567,Europe/Moscow\n+79161234568,Mars/Olympus\n+79161234569,+03:60\n";
+  const err = await rejects(run(f, csv, { phonePolicy: "reject" }), {
+    code: "invalid_time_zone",
+    status: 400,
+    row: 2,
+    field: "time_zone",
+  });
+  assert.match(err.message, /Mars\/Olympus/);
+  assert.equal(await countContacts(f), 0);
+  for (const phonePolicy of ["skip", "flag"] as const) {
+    const g = await fixture();
+    const report = await run(g, csv, { phonePolicy });
+    assert.equal(report.inserted, 1);
+    assert.equal(report.flagged, 0);
+    assert.deepEqual(
+      report.errors.map((e) => [e.row, e.field, e.code, e.value]),
+      [
+        [2, "time_zone", "invalid_time_zone", "Mars/Olympus"],
+        [3, "time_zone", "invalid_time_zone", "+03:60"],
+      ],
+    );
+  }
+});

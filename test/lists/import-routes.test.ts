@@ -1,0 +1,186 @@
+// The import routes through Fastify's inject, with a streamed CSV body, multipart and JSON.
+import assert from "node:assert/strict";
+import { Readable } from "node:stream";
+import { test } from "node:test";
+import swagger from "@fastify/swagger";
+import Fastify, { type FastifyError } from "fastify";
+import { importRoutes } from "../../src/lists/import-routes.ts";
+import { contactRows, countContacts, type Fixture, fixture, NOW } from "./helpers.ts";
+
+async function app(f: Fixture) {
+  const woken: number[] = [];
+  const server = Fastify();
+  // What the application's error handler does (src/api/ owns the real one).
+  server.setErrorHandler((err: FastifyError & { field?: string }, _req, reply) => {
+    reply
+      .status(err.statusCode ?? 500)
+      .send({ error: { code: err.code, message: err.message, field: err.field } });
+  });
+  await server.register(swagger, { openapi: { info: { title: "outdial", version: "test" } } });
+  await server.register(importRoutes, {
+    store: f.store,
+    getAccountId: () => f.accountId,
+    wake: () => woken.push(1),
+    now: () => NOW,
+  });
+  await server.ready();
+  return { server, woken };
+}
+
+function chunked(text: string): Readable {
+  return Readable.from(text.match(/[\s\S]{1,5}/g) ?? []);
+}
+
+test("POST …/import streams a CSV body with options and a column mapping from the query", async () => {
+  const f = await fixture();
+  const { server, woken } = await app(f);
+  const csv = "Tel1;Tel2;Client\n8 916 123-45-67;+74951234567;Ann\n+7 916 000;;Bob\n";
+  const res = await server.inject({
+    method: "POST",
+    url: `/v1/campaigns/${f.campaignId}/lists/${f.listId}/import?delimiter=%3B&default_country=RU&map.phone=Tel1,Tel2&phone_policy=skip`,
+    headers: { "content-type": "text/csv" },
+    payload: chunked(csv),
+  });
+  assert.equal(res.statusCode, 200, res.body);
+  assert.deepEqual(res.json(), {
+    rows: 2,
+    inserted: 1,
+    skipped: 1,
+    flagged: 0,
+    errorsTruncated: false,
+    errors: [
+      {
+        row: 2,
+        field: "phone",
+        code: "invalid_phone",
+        message: "not a valid RU phone number",
+        value: "+7 916 000",
+      },
+    ],
+  });
+  const [row] = await contactRows(f);
+  assert.deepEqual([row.phones, row.custom], ['["+79161234567","+74951234567"]', '{"Client":"Ann"}']);
+  assert.equal(woken.length, 1);
+  await server.close();
+});
+
+test("errors come back as {error:{code,message,field}} with their status, and store nothing", async () => {
+  const f = await fixture();
+  const { server, woken } = await app(f);
+  const url = `/v1/campaigns/${f.campaignId}/lists/${f.listId}/import`;
+  const bad = await server.inject({
+    method: "POST",
+    url: `${url}?phone_policy=reject`,
+    headers: { "content-type": "application/octet-stream" },
+    payload: chunked("phone,tz\n+79161234567,UTC\n+79161234568,Atlantis\n"),
+  });
+  assert.equal(bad.statusCode, 400);
+  assert.equal(bad.json().error.code, "invalid_time_zone");
+  assert.equal(bad.json().error.field, "time_zone");
+  const enc = await server.inject({
+    method: "POST",
+    url: `${url}?encoding=ebcdic-martian`,
+    headers: { "content-type": "text/csv" },
+    payload: "phone\n",
+  });
+  assert.deepEqual(
+    [enc.statusCode, enc.json().error.code, enc.json().error.field],
+    [400, "unknown_encoding", "encoding"],
+  );
+  const missing = await server.inject({
+    method: "POST",
+    url: `/v1/campaigns/${f.campaignId}/lists/4242/import`,
+    headers: { "content-type": "text/csv" },
+    payload: "phone\n+79161234567\n",
+  });
+  assert.deepEqual([missing.statusCode, missing.json().error.code], [404, "list_not_found"]);
+  assert.equal(await countContacts(f), 0);
+  assert.equal(woken.length, 0);
+  await server.close();
+});
+
+test("an over-size upload gets 413 payload_too_large and the connection is closed", async () => {
+  const f = await fixture();
+  const server = Fastify();
+  server.setErrorHandler((err: FastifyError, _req, reply) => {
+    reply.status(err.statusCode ?? 500).send({ error: { code: err.code, message: err.message } });
+  });
+  await server.register(importRoutes, {
+    store: f.store,
+    getAccountId: () => f.accountId,
+    wake: () => {},
+    maxBytes: 64,
+  });
+  const rows = Array.from({ length: 100 }, (_, i) => `+7916${String(1_000_000 + i)}`).join("\n");
+  const res = await server.inject({
+    method: "POST",
+    url: `/v1/campaigns/${f.campaignId}/lists/${f.listId}/import`,
+    headers: { "content-type": "text/csv" },
+    payload: chunked(`phone\n${rows}\n`),
+  });
+  assert.deepEqual([res.statusCode, res.json().error.code], [413, "payload_too_large"]);
+  assert.equal(res.headers.connection, "close");
+  assert.equal(await countContacts(f), 0);
+  await server.close();
+});
+
+test("multipart/form-data with a file part", async () => {
+  const f = await fixture();
+  const { server } = await app(f);
+  const boundary = "----outdial-test";
+  const body = [
+    `--${boundary}`,
+    'Content-Disposition: form-data; name="file"; filename="people.csv"',
+    "Content-Type: text/csv",
+    "",
+    "phone,name\n+79161234567,Ann\n+79161234568,Bob\n",
+    `--${boundary}--`,
+    "",
+  ].join("\r\n");
+  const res = await server.inject({
+    method: "POST",
+    url: `/v1/campaigns/${f.campaignId}/lists/${f.listId}/import`,
+    headers: { "content-type": `multipart/form-data; boundary=${boundary}` },
+    payload: body,
+  });
+  assert.equal(res.statusCode, 200, res.body);
+  assert.equal(res.json().inserted, 2);
+  await server.close();
+});
+
+test("POST …/contacts adds JSON contacts; more than 10,000 → 413; both routes are documented", async () => {
+  const f = await fixture();
+  const { server, woken } = await app(f);
+  const url = `/v1/campaigns/${f.campaignId}/lists/${f.listId}/contacts`;
+  const res = await server.inject({
+    method: "POST",
+    url,
+    payload: {
+      contacts: [{ phone: "+79161234567", custom: { name: "Ann" } }, { phone: "89161234568" }],
+      default_country: "RU",
+    },
+  });
+  assert.equal(res.statusCode, 200, res.body);
+  assert.deepEqual(res.json(), {
+    rows: 2,
+    inserted: 2,
+    skipped: 0,
+    flagged: 0,
+    errors: [],
+    errorsTruncated: false,
+  });
+  assert.equal(woken.length, 1);
+  const contacts = Array.from({ length: 10_001 }, () => ({ phone: "+79161234569" }));
+  const tooMany = await server.inject({ method: "POST", url, payload: { contacts } });
+  assert.deepEqual([tooMany.statusCode, tooMany.json().error.code], [413, "too_many_contacts"]);
+  const invalid = await server.inject({
+    method: "POST",
+    url,
+    payload: { contacts: [], phone_policy: "never" },
+  });
+  assert.equal(invalid.statusCode, 400);
+  const paths = (server.swagger() as { paths: Record<string, unknown> }).paths;
+  assert.ok(paths["/v1/campaigns/{campaignId}/lists/{listId}/import"]);
+  assert.ok(paths["/v1/campaigns/{campaignId}/lists/{listId}/contacts"]);
+  await server.close();
+});

@@ -1,0 +1,128 @@
+// The PostgreSQL writer (COPY inside one transaction), run when OUTDIAL_TEST_PG_URL names a server:
+// each run gets its own schema. Skipped otherwise.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { addContacts, ImportError, importCsv } from "../../src/lists/import.ts";
+import { withDefaults } from "../../src/model/campaign-settings.ts";
+import { openStore, type Store } from "../../src/store/db.ts";
+import { NOW, streamOf } from "./helpers.ts";
+
+const url = process.env.OUTDIAL_TEST_PG_URL;
+const skip = url ? false : "set OUTDIAL_TEST_PG_URL to run the PostgreSQL import tests";
+
+async function pgFixture(): Promise<{
+  store: Store;
+  target: { accountId: number; campaignId: number; listId: number; now: number };
+}> {
+  const schema = `lists_test_${process.pid}_${Math.floor(Math.random() * 1e9)}`;
+  const store = await openStore({ url: url as string, pgSchema: schema, poolSize: 4 });
+  const account = await store.db
+    .insertInto("accounts")
+    .values({ name: "a", created_at: NOW, balance_micros: null })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  const campaign = await store.db
+    .insertInto("campaigns")
+    .values({
+      account_id: account.id,
+      name: "c",
+      status: "draft",
+      status_reason: null,
+      priority: 1000,
+      settings: JSON.stringify(withDefaults({})),
+      created_at: NOW,
+      updated_at: NOW,
+      started_at: null,
+      halt_at: null,
+      finished_at: null,
+    })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  const list = await store.db
+    .insertInto("lists")
+    .values({ account_id: account.id, campaign_id: campaign.id, name: "l", created_at: NOW })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  const close = store.close;
+  store.close = async () => {
+    await store.pool?.query(`DROP SCHEMA "${schema}" CASCADE`);
+    await close();
+  };
+  return {
+    store,
+    target: {
+      accountId: Number(account.id),
+      campaignId: Number(campaign.id),
+      listId: Number(list.id),
+      now: NOW,
+    },
+  };
+}
+
+async function count(store: Store): Promise<number> {
+  const row = await store.db
+    .selectFrom("contacts")
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+test("PostgreSQL: a CSV import is copied in one transaction, exactly as on SQLite", { skip }, async () => {
+  const { store, target } = await pgFixture();
+  try {
+    const csv =
+      'phone,id,tz,note\n+79161234567,a1,+03:00,"tab\there, back\\\\slash"\n8 916 123-45-68,a2,,x\nbad,a3,,y\n';
+    const report = await importCsv(store, { ...target, defaultCountry: "RU" }, streamOf(csv));
+    assert.deepEqual([report.rows, report.inserted, report.skipped], [3, 2, 1]);
+    const rows = await store.db.selectFrom("contacts").selectAll().orderBy("id").execute();
+    assert.deepEqual(
+      rows.map((r) => [
+        r.phone,
+        r.external_id,
+        r.time_zone,
+        JSON.parse(r.custom).note,
+        r.status,
+        Number(r.next_attempt_at),
+      ]),
+      [
+        ["+79161234567", "a1", "UTC+03:00", "tab\there, back\\\\slash", "pending", NOW],
+        ["+79161234568", "a2", null, "x", "pending", NOW],
+      ],
+    );
+    // Duplicates against stored contacts, and a rejected import that leaves nothing behind.
+    const again = await importCsv(
+      store,
+      target,
+      streamOf("phone,id\n+79161234567,b1\n+79161234569,a1\n+79161234560,b2\n"),
+    );
+    assert.deepEqual(
+      again.errors.map((e) => [e.row, e.code]),
+      [
+        [1, "duplicate_phone"],
+        [2, "duplicate_external_id"],
+      ],
+    );
+    await assert.rejects(
+      importCsv(store, { ...target, phonePolicy: "reject" }, streamOf("phone\n+79161234561\nnope\n")),
+      (err: unknown) => err instanceof ImportError && err.row === 2,
+    );
+    assert.equal(await count(store), 3);
+    const json = await addContacts(store, target, [{ phone: "+12125550123", custom: { a: "b" } }]);
+    assert.equal(json.inserted, 1);
+    assert.equal(await count(store), 4);
+  } finally {
+    await store.close();
+  }
+});
+
+test("PostgreSQL: a 60,000-row import through the worker", { skip }, async () => {
+  const { store, target } = await pgFixture();
+  try {
+    const lines = Array.from({ length: 60_000 }, (_, i) => `+7916${String(1_000_000 + i)},n${i}`);
+    const report = await importCsv(store, target, streamOf(`phone,name\n${lines.join("\n")}\n`, 65536));
+    assert.equal(report.inserted, 60_000);
+    assert.equal(await count(store), 60_000);
+  } finally {
+    await store.close();
+  }
+});
