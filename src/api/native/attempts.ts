@@ -1,0 +1,111 @@
+// Call attempts: a campaign's (with filters) and one contact's.
+import type { FastifyInstance } from "fastify";
+import { OUTCOMES } from "../../model/outcome.ts";
+import { queryCampaignAttempts, queryContactAttempts } from "../../store/attempts-query.ts";
+import { findCampaign } from "../../store/campaigns.ts";
+import { findContact } from "../../store/contacts-query.ts";
+import { notFound } from "../plugins/errors.ts";
+import { keysetPage, type NativeApiDeps } from "./deps.ts";
+import {
+  afterIdQuery,
+  commaListQuery,
+  errorResponses,
+  idParams,
+  isoTimeQuery,
+  limitQuery,
+  nextAfterId,
+  splitList,
+} from "./schemas/common.ts";
+import { attemptSchema } from "./schemas/contact.ts";
+import { attemptView } from "./views.ts";
+
+interface CampaignAttemptsQuery {
+  limit: number;
+  after_id?: number;
+  contact_id?: number;
+  outcome?: string;
+  since?: string;
+  until?: string;
+}
+
+const attemptPage = {
+  200: {
+    type: "object",
+    required: ["data", "next_after_id"],
+    properties: { data: { type: "array", items: attemptSchema }, next_after_id: nextAfterId },
+  },
+  ...errorResponses,
+} as const;
+
+export async function attemptRoutes(app: FastifyInstance, deps: NativeApiDeps): Promise<void> {
+  const { store } = deps;
+
+  app.get<{ Params: { id: number }; Querystring: CampaignAttemptsQuery }>(
+    "/v1/campaigns/:id/attempts",
+    {
+      config: { permission: "contacts:read" },
+      schema: {
+        tags: ["attempts"],
+        summary: "A campaign's call attempts, in id order",
+        params: idParams("id"),
+        querystring: {
+          type: "object",
+          additionalProperties: false,
+          properties: {
+            limit: limitQuery,
+            after_id: afterIdQuery,
+            contact_id: { type: "integer", minimum: 1 },
+            outcome: commaListQuery(OUTCOMES, "outcomes"),
+            since: { ...isoTimeQuery, description: "Attempts started at or after this time (ISO 8601)" },
+            until: { ...isoTimeQuery, description: "Attempts started before this time (ISO 8601)" },
+          },
+        },
+        response: attemptPage,
+      },
+    },
+    async (req) => {
+      const campaign = await findCampaign(store.db, req.account.id, req.params.id);
+      if (!campaign) throw notFound("campaign", req.params.id);
+      const q = req.query;
+      const rows = await queryCampaignAttempts(
+        store.db,
+        campaign.id,
+        {
+          contactId: q.contact_id,
+          outcomes: splitList(q.outcome),
+          since: q.since === undefined ? undefined : Date.parse(q.since),
+          until: q.until === undefined ? undefined : Date.parse(q.until),
+        },
+        { afterId: q.after_id, limit: q.limit + 1 },
+      );
+      return keysetPage(rows, q.limit, attemptView);
+    },
+  );
+
+  app.get<{ Params: { id: number }; Querystring: { limit: number; after_id?: number } }>(
+    "/v1/contacts/:id/attempts",
+    {
+      config: { permission: "contacts:read" },
+      schema: {
+        tags: ["attempts"],
+        summary: "A contact's call attempts, oldest first",
+        params: idParams("id"),
+        querystring: {
+          type: "object",
+          additionalProperties: false,
+          properties: { limit: limitQuery, after_id: afterIdQuery },
+        },
+        response: attemptPage,
+      },
+    },
+    async (req) => {
+      const contact = await findContact(store.db, req.account.id, req.params.id);
+      if (!contact) throw notFound("contact", req.params.id);
+      const rows = await queryContactAttempts(store.db, contact.id, {
+        afterId: req.query.after_id,
+        limit: req.query.limit + 1,
+      });
+      return keysetPage(rows, req.query.limit, attemptView);
+    },
+  );
+}

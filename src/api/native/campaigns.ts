@@ -1,0 +1,237 @@
+// Campaign CRUD: create, list, read (with contact counts), edit name and settings, delete.
+import type { FastifyInstance } from "fastify";
+import { haltAtFor } from "../../engine/campaign-runtime.ts";
+import { type CampaignSettings, withDefaults } from "../../model/campaign-settings.ts";
+import { CAMPAIGN_STATUSES, type CampaignStatus } from "../../model/outcome.ts";
+import {
+  countContactsByStatus,
+  deleteCampaignUnlessStatus,
+  findCampaign,
+  insertCampaign,
+  listCampaigns,
+  reorderContactsForAttemptOrder,
+  updateCampaign,
+} from "../../store/campaigns.ts";
+import { ApiError, conflict, invalidRequest, notFound } from "../plugins/errors.ts";
+import type { NativeApiDeps } from "./deps.ts";
+import { campaignNameSchema, campaignSchema, campaignWithCountsSchema } from "./schemas/campaign.ts";
+import { campaignSettingsSchema, findSettingsProblem } from "./schemas/campaign-settings.ts";
+import { commaListQuery, errorResponses, idParams, limitQuery, splitList } from "./schemas/common.ts";
+import { campaignView, contactCountsView, parseSettings } from "./views.ts";
+
+/** Statuses in which the engine may be holding calls or about to place them. */
+const ACTIVE_STATUSES: readonly CampaignStatus[] = ["running", "scheduled", "paused"];
+
+interface CreateBody {
+  name: string;
+  settings?: Partial<CampaignSettings>;
+}
+interface EditBody {
+  name?: string;
+  settings?: Partial<CampaignSettings>;
+}
+interface ListQuery {
+  limit: number;
+  cursor?: string;
+  offset?: number;
+  status?: string;
+  name?: string;
+}
+
+export async function campaignRoutes(app: FastifyInstance, deps: NativeApiDeps): Promise<void> {
+  const { store, engine, clock } = deps;
+
+  app.post<{ Body: CreateBody }>(
+    "/v1/campaigns",
+    {
+      config: { permission: "campaigns:write" },
+      schema: {
+        tags: ["campaigns"],
+        summary: "Create a campaign (as a draft)",
+        body: {
+          type: "object",
+          required: ["name"],
+          additionalProperties: false,
+          properties: { name: campaignNameSchema, settings: campaignSettingsSchema },
+        },
+        response: { 201: campaignSchema, ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const settings = withDefaults(req.body.settings);
+      assertSettings(settings, "body.settings");
+      const row = await insertCampaign(store.db, {
+        accountId: req.account.id,
+        name: req.body.name,
+        settings,
+        now: clock.now(),
+      });
+      return reply.status(201).send(campaignView(row));
+    },
+  );
+
+  app.get<{ Querystring: ListQuery }>(
+    "/v1/campaigns",
+    {
+      config: { permission: "campaigns:read" },
+      schema: {
+        tags: ["campaigns"],
+        summary: "List campaigns, newest first",
+        querystring: {
+          type: "object",
+          additionalProperties: false,
+          properties: {
+            limit: limitQuery,
+            cursor: { type: "string", maxLength: 100, description: "next_cursor of the previous page" },
+            offset: { type: "integer", minimum: 0, description: "Rows to skip (instead of cursor)" },
+            status: commaListQuery(CAMPAIGN_STATUSES, "campaign statuses"),
+            name: { type: "string", minLength: 1, maxLength: 200, description: "Substring of the name" },
+          },
+        },
+        response: {
+          200: {
+            type: "object",
+            required: ["data", "next_cursor"],
+            properties: {
+              data: { type: "array", items: campaignSchema },
+              next_cursor: { type: ["string", "null"], description: "Pass as cursor for the next page" },
+            },
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    async (req) => {
+      const q = req.query;
+      if (q.cursor !== undefined && q.offset !== undefined) {
+        throw invalidRequest(
+          "querystring.offset cannot be combined with querystring.cursor",
+          "querystring.offset",
+        );
+      }
+      const rows = await listCampaigns(store.db, req.account.id, {
+        statuses: splitList(q.status),
+        nameContains: q.name,
+        beforeId: q.cursor === undefined ? undefined : decodeCursor(q.cursor),
+        offset: q.offset,
+        limit: q.limit + 1,
+      });
+      const more = rows.length > q.limit;
+      const page = more ? rows.slice(0, q.limit) : rows;
+      return {
+        data: page.map(campaignView),
+        next_cursor: more ? encodeCursor(page[page.length - 1].id) : null,
+      };
+    },
+  );
+
+  app.get<{ Params: { id: number } }>(
+    "/v1/campaigns/:id",
+    {
+      config: { permission: "campaigns:read" },
+      schema: {
+        tags: ["campaigns"],
+        summary: "Read a campaign with its contact counts",
+        params: idParams("id"),
+        response: { 200: campaignWithCountsSchema, ...errorResponses },
+      },
+    },
+    async (req) => {
+      const row = await findCampaign(store.db, req.account.id, req.params.id);
+      if (!row) throw notFound("campaign", req.params.id);
+      const counts = await countContactsByStatus(store.db, row.id);
+      return { ...campaignView(row), contact_counts: contactCountsView(counts) };
+    },
+  );
+
+  app.patch<{ Params: { id: number }; Body: EditBody }>(
+    "/v1/campaigns/:id",
+    {
+      config: { permission: "campaigns:write" },
+      schema: {
+        tags: ["campaigns"],
+        summary: "Rename a campaign or change settings (top-level settings fields replace the stored ones)",
+        params: idParams("id"),
+        body: {
+          type: "object",
+          additionalProperties: false,
+          minProperties: 1,
+          properties: { name: campaignNameSchema, settings: campaignSettingsSchema },
+        },
+        response: { 200: campaignSchema, ...errorResponses },
+      },
+    },
+    async (req) => {
+      const accountId = req.account.id;
+      const id = req.params.id;
+      const current = await findCampaign(store.db, accountId, id);
+      if (!current) throw notFound("campaign", id);
+      const before = parseSettings(current);
+      const settings = req.body.settings ? { ...before, ...req.body.settings } : undefined;
+      if (settings) assertSettings(settings, "body.settings");
+      // A started campaign keeps its start time, so a new end time or lifetime moves its halt time now.
+      const haltMoves =
+        settings !== undefined &&
+        current.started_at !== null &&
+        (settings.endAt !== before.endAt || settings.lifetimeSec !== before.lifetimeSec);
+      const reorder = settings !== undefined && settings.attemptOrder !== before.attemptOrder;
+      const row = await store.db.transaction().execute(async (trx) => {
+        const updated = await updateCampaign(trx, accountId, id, {
+          name: req.body.name,
+          settings,
+          haltAt: haltMoves ? haltAtFor(settings, current.started_at!) : undefined,
+          now: clock.now(),
+        });
+        if (updated && reorder) await reorderContactsForAttemptOrder(trx, id, settings.attemptOrder);
+        return updated;
+      });
+      if (!row) throw notFound("campaign", id);
+      engine.wake();
+      return campaignView(row);
+    },
+  );
+
+  app.delete<{ Params: { id: number } }>(
+    "/v1/campaigns/:id",
+    {
+      config: { permission: "campaigns:write" },
+      schema: {
+        tags: ["campaigns"],
+        summary: "Delete a campaign that is not active, with its lists, contacts and attempts",
+        params: idParams("id"),
+        response: { 204: { type: "null", description: "Deleted" }, ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const { id } = req.params;
+      if (await deleteCampaignUnlessStatus(store.db, req.account.id, id, ACTIVE_STATUSES)) {
+        return reply.status(204).send();
+      }
+      const row = await findCampaign(store.db, req.account.id, id);
+      if (!row) throw notFound("campaign", id);
+      throw conflict("campaign_active", `campaign ${id} is ${row.status}; stop it before deleting it`);
+    },
+  );
+}
+
+function assertSettings(settings: CampaignSettings, prefix: string): void {
+  const problem = findSettingsProblem(settings, prefix);
+  if (problem) throw invalidRequest(problem.message, problem.field);
+}
+
+// The cursor is opaque to clients so the paging scheme can change; today it is the last id seen.
+function encodeCursor(lastId: number): string {
+  return Buffer.from(`c:${lastId}`).toString("base64url");
+}
+
+function decodeCursor(cursor: string): number {
+  const m = /^c:(\d{1,15})$/.exec(Buffer.from(cursor, "base64url").toString());
+  if (!m)
+    throw new ApiError(
+      "invalid_request",
+      400,
+      "querystring.cursor is not a cursor this API issued",
+      "querystring.cursor",
+    );
+  return Number(m[1]);
+}

@@ -1,0 +1,194 @@
+// JSON schema of CampaignSettings (model/campaign-settings.ts), field for field, with the ranges the API
+// accepts. Time zones are checked after the schema by `findSettingsProblem`: whether a name is a real
+// IANA zone is a question for the zone database, not for a pattern.
+import { IANAZone } from "luxon";
+import { type CampaignSettings, MAX_PRIORITY } from "../../../model/campaign-settings.ts";
+import { RETRY_KEYS } from "../../../model/outcome.ts";
+import { validateDailyWindow, validateWeeklySchedule } from "../../../model/windows.ts";
+
+const TIME_OF_DAY = "^(?:(?:[01]\\d|2[0-3]):[0-5]\\d(?::[0-5]\\d)?|24:00(?::00)?)$";
+const ONE_YEAR_SEC = 366 * 24 * 3600;
+
+const timeOfDay = {
+  type: "string",
+  pattern: TIME_OF_DAY,
+  description: "A time of day as HH:mm or HH:mm:ss (24:00 may end a range)",
+} as const;
+
+const zoneName = {
+  type: "string",
+  minLength: 1,
+  maxLength: 64,
+  description: "An IANA time zone name such as Europe/Moscow",
+} as const;
+
+const msEpochOrNull = {
+  type: ["integer", "null"],
+  minimum: 0,
+  description: "Milliseconds since the Unix epoch; null = none",
+} as const;
+
+const frequencyCaps = {
+  type: ["object", "null"],
+  additionalProperties: false,
+  properties: {
+    per24h: { type: "integer", minimum: 1, maximum: 100_000, description: "Calls per rolling 24 h" },
+    perDay: { type: "integer", minimum: 1, maximum: 100_000, description: "Calls per calendar day" },
+  },
+} as const;
+
+const retryRule = {
+  type: "object",
+  additionalProperties: false,
+  required: ["intervalSec", "maxRetries"],
+  properties: {
+    intervalSec: { type: "integer", minimum: 0, maximum: ONE_YEAR_SEC, description: "Wait before the retry" },
+    maxRetries: { type: "integer", minimum: 0, maximum: 100, description: "0 = this outcome is final" },
+  },
+} as const;
+
+export const campaignSettingsSchema = {
+  type: "object",
+  additionalProperties: false,
+  description: "Campaign settings; omitted fields take their defaults",
+  properties: {
+    priority: { type: "integer", minimum: 0, maximum: MAX_PRIORITY, description: "0 is dialed first" },
+    maxConcurrent: { type: "integer", minimum: 1, maximum: 10_000, description: "Calls in flight at once" },
+    callsPerSecond: {
+      type: ["number", "null"],
+      exclusiveMinimum: 0,
+      maximum: 10_000,
+      description: "New calls per second, fractional allowed (0.2 = one every 5 s); null = unlimited",
+    },
+    maxAttemptsPerContact: { type: "integer", minimum: 1, maximum: 100 },
+    maxAttemptsPerPhone: { type: ["integer", "null"], minimum: 1, maximum: 100 },
+    retryIntervalSec: {
+      type: "integer",
+      minimum: 0,
+      maximum: ONE_YEAR_SEC,
+      description: "Default wait before a retry, for outcomes without a rule of their own",
+    },
+    retry: {
+      type: "object",
+      additionalProperties: false,
+      description: "Per-outcome retry rules",
+      properties: Object.fromEntries(RETRY_KEYS.map((k) => [k, retryRule])),
+    },
+    rejectedIsFinal: { type: "boolean" },
+    attemptOrder: { type: "string", enum: ["first_attempts", "repeated_attempts"] },
+    startAt: msEpochOrNull,
+    endAt: msEpochOrNull,
+    lifetimeSec: { type: ["integer", "null"], minimum: 1, maximum: 10 * ONE_YEAR_SEC },
+    schedule: {
+      type: ["object", "null"],
+      additionalProperties: false,
+      required: ["zone", "ranges"],
+      description: "Weekly calling hours in one zone; null = any time",
+      properties: {
+        zone: zoneName,
+        ranges: {
+          type: "array",
+          minItems: 1,
+          maxItems: 100,
+          items: {
+            type: "object",
+            additionalProperties: false,
+            required: ["days", "from", "to"],
+            properties: {
+              days: {
+                type: "array",
+                minItems: 1,
+                maxItems: 7,
+                uniqueItems: true,
+                items: { type: "integer", minimum: 1, maximum: 7, description: "ISO weekday, 1 = Monday" },
+              },
+              from: timeOfDay,
+              to: timeOfDay,
+            },
+          },
+        },
+      },
+    },
+    calleeWindow: {
+      type: ["object", "null"],
+      additionalProperties: false,
+      required: ["from", "to"],
+      description: "Daily window in each callee's own zone",
+      properties: { from: timeOfDay, to: timeOfDay },
+    },
+    defaultZone: zoneName,
+    successMinTalkSec: { type: "number", minimum: 0, maximum: 86_400 },
+    multiNumber: { type: "string", enum: ["sequential", "parallel"] },
+    contactCaps: frequencyCaps,
+    phoneCaps: frequencyCaps,
+    minGapSec: { type: ["integer", "null"], minimum: 0, maximum: ONE_YEAR_SEC },
+    ringTimeoutSec: { type: "integer", minimum: 1, maximum: 600 },
+    callerIds: { type: "array", maxItems: 1000, items: { type: "string", minLength: 1, maxLength: 64 } },
+    callerIdMode: { type: "string", enum: ["fixed", "rotate"] },
+    amd: {
+      type: ["object", "null"],
+      additionalProperties: false,
+      required: ["enabled", "mode"],
+      properties: {
+        enabled: { type: "boolean" },
+        mode: { type: "string", enum: ["background", "blocking"] },
+        params: { type: "object", additionalProperties: { type: "number" } },
+      },
+    },
+    record: {
+      type: ["object", "null"],
+      additionalProperties: false,
+      required: ["enabled", "trimLeftSec"],
+      properties: {
+        enabled: { type: "boolean" },
+        trimLeftSec: { type: "number", minimum: 0, maximum: 3600 },
+      },
+    },
+    scenario: { type: ["string", "null"], maxLength: 10_000 },
+    vendor: { type: "object", additionalProperties: true, description: "Vendor fields kept verbatim" },
+  },
+} as const;
+
+export interface SettingsProblem {
+  field: string;
+  message: string;
+}
+
+/** The first problem a schema cannot see in complete settings: unknown zones, a range starting at 24:00,
+ *  an end before the start. `prefix` is the settings' own path, e.g. "body.settings". */
+export function findSettingsProblem(s: Partial<CampaignSettings>, prefix: string): SettingsProblem | null {
+  const zones: [string, string | undefined][] = [
+    ["defaultZone", s.defaultZone],
+    ["schedule.zone", s.schedule?.zone],
+  ];
+  for (const [path, zone] of zones) {
+    // IANA names only: luxon would also take "local" or "UTC+3", which mean different things on
+    // different servers or ignore daylight saving.
+    if (zone !== undefined && !IANAZone.isValidZone(zone)) {
+      const field = `${prefix}.${path}`;
+      return {
+        field,
+        message: `${field} must be an IANA time zone name such as Europe/Moscow (got ${JSON.stringify(zone)})`,
+      };
+    }
+  }
+  if (s.schedule) {
+    const [first] = validateWeeklySchedule(s.schedule);
+    if (first) {
+      const field = `${prefix}.schedule.${first.field}`;
+      return { field, message: `${field}: ${first.message}` };
+    }
+  }
+  if (s.calleeWindow) {
+    const [first] = validateDailyWindow(s.calleeWindow);
+    if (first) {
+      const field = `${prefix}.calleeWindow.${first.field}`;
+      return { field, message: `${field}: ${first.message}` };
+    }
+  }
+  if (s.startAt != null && s.endAt != null && s.endAt <= s.startAt) {
+    const field = `${prefix}.endAt`;
+    return { field, message: `${field} must be later than ${prefix}.startAt` };
+  }
+  return null;
+}

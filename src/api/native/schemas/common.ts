@@ -1,0 +1,61 @@
+// JSON schema pieces shared by the native routes: ids, paging, timestamps, error responses.
+import { errorResponseSchema } from "../../plugins/errors.ts";
+
+export const MAX_PAGE_SIZE = 1000;
+export const DEFAULT_PAGE_SIZE = 50;
+
+/** `{ <name>: integer ≥ 1 }` path parameters. */
+export function idParams(...names: string[]) {
+  return {
+    type: "object",
+    required: names,
+    additionalProperties: false,
+    properties: Object.fromEntries(names.map((n) => [n, { type: "integer", minimum: 1 }])),
+  } as const;
+}
+
+export const limitQuery = {
+  type: "integer",
+  minimum: 1,
+  maximum: MAX_PAGE_SIZE,
+  default: DEFAULT_PAGE_SIZE,
+  description: `Page size, 1–${MAX_PAGE_SIZE}`,
+} as const;
+
+export const afterIdQuery = {
+  type: "integer",
+  minimum: 0,
+  description: "Keyset paging: only rows with a larger id (pass the previous page's next_after_id)",
+} as const;
+
+export const nextAfterId = {
+  type: ["integer", "null"],
+  description: "Pass as after_id for the next page; null on the last page",
+} as const;
+
+export const isoTime = { type: "string", format: "date-time" } as const;
+export const isoTimeOrNull = { type: ["string", "null"], format: "date-time" } as const;
+export const isoTimeQuery = {
+  type: "string",
+  format: "date-time",
+  description: "ISO 8601 date-time, e.g. 2025-03-01T09:00:00Z",
+} as const;
+
+/** A query value holding one or more of `values`, comma-separated ("pending,failed"). */
+export function commaListQuery(values: readonly string[], what: string) {
+  const one = `(?:${values.join("|")})`;
+  return {
+    type: "string",
+    pattern: `^${one}(?:,${one})*$`,
+    description: `A comma-separated list of ${what}: ${values.join(", ")}`,
+  } as const;
+}
+
+export function splitList(value: string | undefined): string[] | undefined {
+  return value === undefined ? undefined : value.split(",");
+}
+
+/** The error responses every route may give, for the OpenAPI document. */
+export const errorResponses = { "4xx": errorResponseSchema, "5xx": errorResponseSchema } as const;
+
+export const objectOfAnything = { type: "object", additionalProperties: true } as const;

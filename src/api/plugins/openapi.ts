@@ -1,0 +1,40 @@
+// The OpenAPI 3.1 document, generated from the route schemas, at /v1/openapi.json, and an interactive
+// page to try the API at /docs. Registered before the routes: @fastify/swagger collects them as they come.
+import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
+import type { FastifyInstance } from "fastify";
+
+export const OPENAPI_PATH = "/v1/openapi.json";
+export const DOCS_PATH = "/docs";
+
+export async function registerOpenApi(app: FastifyInstance, opts: { version: string }): Promise<void> {
+  await app.register(swagger, {
+    openapi: {
+      openapi: "3.1.0",
+      info: {
+        title: "outdial",
+        version: opts.version,
+        description:
+          "Self-hosted outbound call-campaign engine. Every /v1 route takes `Authorization: Bearer <API key>`; " +
+          "errors are `{ error: { code, message, field? } }`.",
+      },
+      components: {
+        securitySchemes: {
+          bearerAuth: { type: "http", scheme: "bearer", description: "An API key, od_…" },
+        },
+      },
+      security: [{ bearerAuth: [] }],
+      tags: [
+        { name: "campaigns", description: "Campaigns and their lifecycle" },
+        { name: "lists", description: "Contact lists of a campaign" },
+        { name: "contacts", description: "Contacts and their results" },
+        { name: "attempts", description: "Call attempts" },
+        { name: "export", description: "Results as CSV, JSON or XLSX" },
+        { name: "api-keys", description: "API keys of the account" },
+        { name: "system", description: "Health" },
+      ],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: DOCS_PATH, uiConfig: { persistAuthorization: true } });
+  app.get(OPENAPI_PATH, { schema: { hide: true }, config: { public: true } }, async () => app.swagger());
+}

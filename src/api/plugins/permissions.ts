@@ -1,0 +1,41 @@
+// Who may do what, in one place: each route names one permission (route option
+// `config: { permission }`), each API key has one role, and this matrix joins them.
+
+export const PERMISSIONS = [
+  "campaigns:read",
+  "campaigns:write",
+  "campaigns:control",
+  "contacts:read",
+  "contacts:write",
+  "keys:manage",
+] as const;
+export type Permission = (typeof PERMISSIONS)[number];
+
+export const ROLES = ["owner", "admin", "developer", "call_list_manager", "supervisor"] as const;
+export type Role = (typeof ROLES)[number];
+
+const READ: Permission[] = ["campaigns:read", "contacts:read"];
+
+const MATRIX: Readonly<Record<Role, ReadonlySet<Permission>>> = {
+  owner: new Set(PERMISSIONS),
+  admin: new Set(PERMISSIONS),
+  // Builds integrations: everything about campaigns and contacts, but not who holds keys.
+  developer: new Set<Permission>([...READ, "campaigns:write", "campaigns:control", "contacts:write"]),
+  // Uploads and curates contacts; sees campaigns but neither edits nor starts them.
+  call_list_manager: new Set<Permission>([...READ, "contacts:write"]),
+  supervisor: new Set<Permission>(READ),
+};
+
+export function isRole(value: string): value is Role {
+  return (ROLES as readonly string[]).includes(value);
+}
+
+export function roleAllows(role: string, permission: Permission): boolean {
+  return isRole(role) && MATRIX[role].has(permission);
+}
+
+/** Whether a key of role `actor` may create or revoke a key of role `target`: only an owner hands out or
+ *  takes away ownership, so an admin cannot lock the owner out. */
+export function mayManageRole(actor: string, target: string): boolean {
+  return roleAllows(actor, "keys:manage") && (target !== "owner" || actor === "owner");
+}

@@ -1,0 +1,73 @@
+// The HTTP application as a plugin tree: error handling, authentication, the OpenAPI document and every
+// route, wired to the store, engine and clock it is given. It never listens: server.ts does, and tests
+// drive it with app.inject().
+import { createRequire } from "node:module";
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import { nativeApi } from "./api/native/index.ts";
+import { installAuth } from "./api/plugins/auth.ts";
+import { installErrorHandling } from "./api/plugins/errors.ts";
+import { registerOpenApi } from "./api/plugins/openapi.ts";
+import type { Permission } from "./api/plugins/permissions.ts";
+import { schemaController } from "./api/plugins/schema-validation.ts";
+import type { Clock } from "./clock/clock.ts";
+import type { Config } from "./config/config.ts";
+import type { EngineControl } from "./engine/types.ts";
+import { importRoutes } from "./lists/import-routes.ts";
+import type { Store } from "./store/db.ts";
+
+export interface AppDeps {
+  store: Store;
+  engine: EngineControl;
+  clock: Clock;
+  config: Readonly<Config>;
+  /** true = pino at config.logLevel; an object = extra pino options; false/absent = silent (tests). */
+  logger?: boolean | object;
+  /** TLS key and certificate (PEM) to serve HTTPS. */
+  https?: { cert: Buffer | string; key: Buffer | string };
+}
+
+/** JSON bodies of the native API are small; contact imports stream and set their own limit. */
+export const JSON_BODY_LIMIT = 1024 * 1024;
+
+const { version } = createRequire(import.meta.url)("../package.json") as { version: string };
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { store, engine, clock, config } = deps;
+  const options: FastifyServerOptions & { https?: AppDeps["https"] } = {
+    logger: loggerOptions(deps),
+    bodyLimit: JSON_BODY_LIMIT,
+    schemaController,
+  };
+  if (deps.https) options.https = deps.https;
+  // Fastify's typings pick the server type from the options; the instance is the same either way.
+  const app = Fastify(options) as unknown as FastifyInstance;
+
+  installErrorHandling(app);
+  installAuth(app, { store, clock });
+  await registerOpenApi(app, { version });
+  await app.register(nativeApi, { store, engine, clock });
+  await app.register(async (scope) => {
+    // The import routes live in lists/ and leave authorization to the application: adding contacts.
+    scope.addHook("onRoute", (route) => {
+      route.config = { permission: "contacts:write" satisfies Permission, ...(route.config ?? {}) };
+    });
+    await scope.register(importRoutes, {
+      store,
+      getAccountId: (req) => req.account.id,
+      wake: () => engine.wake(),
+      maxBytes: config.maxImportBytes,
+      now: () => clock.now(),
+    });
+  });
+  return app;
+}
+
+function loggerOptions(deps: AppDeps): FastifyServerOptions["logger"] {
+  if (!deps.logger) return false;
+  return {
+    level: deps.config.logLevel,
+    ...(typeof deps.logger === "object" ? deps.logger : {}),
+    // API keys travel in this header; they must never reach a log line.
+    redact: { paths: ["req.headers.authorization", "headers.authorization"], censor: "[redacted]" },
+  };
+}

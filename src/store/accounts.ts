@@ -1,0 +1,40 @@
+// Accounts: the tenants every other row belongs to.
+import { type Kysely, sql } from "kysely";
+import type { Account, Database } from "./schema.ts";
+
+/** Creates the first account, only while there is none; null when one already exists. One statement, so
+ *  two SQLite processes starting together cannot both create it. */
+export async function insertFirstAccount(
+  db: Kysely<Database>,
+  name: string,
+  now: number,
+): Promise<number | null> {
+  const row = await db
+    .insertInto("accounts")
+    .columns(["name", "created_at", "balance_micros"])
+    .expression(
+      db
+        .selectNoFrom([
+          sql.val(name).as("name"),
+          sql.val(now).as("created_at"),
+          sql.lit(null).as("balance_micros"),
+        ])
+        .where(({ not, exists, selectFrom }) => not(exists(selectFrom("accounts").select("id")))),
+    )
+    .returning("id")
+    .executeTakeFirst();
+  return row?.id ?? null;
+}
+
+export async function insertAccount(db: Kysely<Database>, name: string, now: number): Promise<number> {
+  const row = await db
+    .insertInto("accounts")
+    .values({ name, created_at: now, balance_micros: null })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
+export async function findAccount(db: Kysely<Database>, id: number): Promise<Account | undefined> {
+  return db.selectFrom("accounts").selectAll().where("id", "=", id).executeTakeFirst();
+}

@@ -1,0 +1,38 @@
+// Reads of call attempts for the API, keyset-paged by id.
+import type { Kysely } from "kysely";
+import type { AttemptRow, Database } from "./schema.ts";
+
+export interface AttemptFilters {
+  contactId?: number;
+  outcomes?: string[];
+  /** started_at ≥ since (ms epoch). */
+  since?: number;
+  /** started_at < until (ms epoch). */
+  until?: number;
+}
+
+export async function queryCampaignAttempts(
+  db: Kysely<Database>,
+  campaignId: number,
+  filters: AttemptFilters,
+  page: { afterId?: number; limit: number },
+): Promise<AttemptRow[]> {
+  let q = db.selectFrom("attempts").selectAll().where("campaign_id", "=", campaignId);
+  if (filters.contactId !== undefined) q = q.where("contact_id", "=", filters.contactId);
+  if (filters.outcomes?.length) q = q.where("outcome", "in", filters.outcomes);
+  if (filters.since !== undefined) q = q.where("started_at", ">=", filters.since);
+  if (filters.until !== undefined) q = q.where("started_at", "<", filters.until);
+  if (page.afterId !== undefined) q = q.where("id", ">", page.afterId);
+  return q.orderBy("id").limit(page.limit).execute();
+}
+
+/** A contact's attempts in the order they were made. */
+export async function queryContactAttempts(
+  db: Kysely<Database>,
+  contactId: number,
+  page: { afterId?: number; limit: number },
+): Promise<AttemptRow[]> {
+  let q = db.selectFrom("attempts").selectAll().where("contact_id", "=", contactId);
+  if (page.afterId !== undefined) q = q.where("id", ">", page.afterId);
+  return q.orderBy("id").limit(page.limit).execute();
+}

@@ -1,0 +1,156 @@
+// Campaign rows as the API reads and edits them; lifecycle changes (status) belong to the engine.
+import { type Kysely, sql } from "kysely";
+import type { CampaignSettings } from "../model/campaign-settings.ts";
+import type { CampaignStatus } from "../model/outcome.ts";
+import type { Campaign, Database } from "./schema.ts";
+
+export interface NewCampaignInput {
+  accountId: number;
+  name: string;
+  settings: CampaignSettings;
+  now: number;
+}
+
+export async function insertCampaign(db: Kysely<Database>, c: NewCampaignInput): Promise<Campaign> {
+  return db
+    .insertInto("campaigns")
+    .values({
+      account_id: c.accountId,
+      name: c.name,
+      status: "draft",
+      status_reason: null,
+      priority: c.settings.priority,
+      settings: JSON.stringify(c.settings),
+      created_at: c.now,
+      updated_at: c.now,
+      started_at: null,
+      // Set by the engine when the campaign starts: it depends on the start time.
+      halt_at: null,
+      finished_at: null,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/** A campaign of this account; another account's campaign is as absent as a missing one. */
+export async function findCampaign(
+  db: Kysely<Database>,
+  accountId: number,
+  id: number,
+): Promise<Campaign | undefined> {
+  return db
+    .selectFrom("campaigns")
+    .selectAll()
+    .where("account_id", "=", accountId)
+    .where("id", "=", id)
+    .executeTakeFirst();
+}
+
+export interface CampaignListQuery {
+  statuses?: string[];
+  /** Case-insensitive substring of the name. */
+  nameContains?: string;
+  /** Keyset paging: campaigns with an id below this one (the list runs newest first). */
+  beforeId?: number;
+  offset?: number;
+  limit: number;
+}
+
+export async function listCampaigns(
+  db: Kysely<Database>,
+  accountId: number,
+  q: CampaignListQuery,
+): Promise<Campaign[]> {
+  let query = db.selectFrom("campaigns").selectAll().where("account_id", "=", accountId);
+  if (q.statuses?.length) query = query.where("status", "in", q.statuses);
+  if (q.nameContains) {
+    const pattern = `%${escapeLike(q.nameContains.toLowerCase())}%`;
+    query = query.where(sql<boolean>`lower(name) like ${pattern} escape '\\'`);
+  }
+  if (q.beforeId !== undefined) query = query.where("id", "<", q.beforeId);
+  query = query.orderBy("id", "desc").limit(q.limit);
+  if (q.offset) query = query.offset(q.offset);
+  return query.execute();
+}
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+export interface CampaignEdit {
+  name?: string;
+  settings?: CampaignSettings;
+  /** Only for a started campaign whose end time or lifetime changed. */
+  haltAt?: number | null;
+  now: number;
+}
+
+export async function updateCampaign(
+  db: Kysely<Database>,
+  accountId: number,
+  id: number,
+  edit: CampaignEdit,
+): Promise<Campaign | undefined> {
+  return db
+    .updateTable("campaigns")
+    .set({
+      updated_at: edit.now,
+      ...(edit.name !== undefined ? { name: edit.name } : {}),
+      ...(edit.settings !== undefined
+        ? { settings: JSON.stringify(edit.settings), priority: edit.settings.priority }
+        : {}),
+      ...(edit.haltAt !== undefined ? { halt_at: edit.haltAt } : {}),
+    })
+    .where("account_id", "=", accountId)
+    .where("id", "=", id)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** Deletes the campaign (its lists, contacts and attempts cascade) unless its status is one of `keep`.
+ *  Returns whether a row was deleted; the status test is in the same statement, so a campaign started
+ *  meanwhile is never deleted. */
+export async function deleteCampaignUnlessStatus(
+  db: Kysely<Database>,
+  accountId: number,
+  id: number,
+  keep: readonly CampaignStatus[],
+): Promise<boolean> {
+  const result = await db
+    .deleteFrom("campaigns")
+    .where("account_id", "=", accountId)
+    .where("id", "=", id)
+    .where("status", "not in", keep)
+    .executeTakeFirst();
+  return Number(result.numDeletedRows) > 0;
+}
+
+export async function countContactsByStatus(
+  db: Kysely<Database>,
+  campaignId: number,
+): Promise<Record<string, number>> {
+  const rows = await db
+    .selectFrom("contacts")
+    .select(["status", db.fn.countAll<number>().as("n")])
+    .where("campaign_id", "=", campaignId)
+    .groupBy("status")
+    .execute();
+  return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+}
+
+/** Re-sorts a campaign's contacts after its attempt order changed: order_class 0 goes first, so
+ *  "first_attempts" puts never-dialed contacts (attempts = 0) in class 0 and "repeated_attempts" the others. */
+export async function reorderContactsForAttemptOrder(
+  db: Kysely<Database>,
+  campaignId: number,
+  attemptOrder: CampaignSettings["attemptOrder"],
+): Promise<void> {
+  const [fresh, repeated] = attemptOrder === "first_attempts" ? [0, 1] : [1, 0];
+  await db
+    .updateTable("contacts")
+    .set({
+      order_class: sql<number>`case when attempts = 0 then ${sql.lit(fresh)} else ${sql.lit(repeated)} end`,
+    })
+    .where("campaign_id", "=", campaignId)
+    .execute();
+}

@@ -1,0 +1,71 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { describeConfig, loadConfig } from "../../src/config/config.ts";
+
+const EXISTING_FILE = fileURLToPath(import.meta.url);
+
+describe("loadConfig", () => {
+  test("defaults, frozen", () => {
+    const c = loadConfig({});
+    assert.equal(c.databaseUrl, "./data/outdial.db");
+    assert.equal(c.host, "127.0.0.1");
+    assert.equal(c.port, 8080);
+    assert.equal(c.logLevel, "info");
+    assert.equal(c.driver, "sim");
+    assert.equal(c.simSeed, 1);
+    assert.equal(c.simScenario, "default");
+    assert.equal(c.simDialLog, null);
+    assert.equal(c.leaseMs, 60_000);
+    assert.equal(c.tlsCert, null);
+    assert.equal(c.maxImportBytes, 200 * 1024 * 1024);
+    assert.match(c.nodeId, new RegExp(`-${process.pid}$`));
+    assert.ok(Object.isFrozen(c));
+  });
+
+  test("reads every variable", () => {
+    const c = loadConfig({
+      OUTDIAL_DATABASE_URL: "postgres://u:p@db/outdial",
+      OUTDIAL_HOST: "0.0.0.0",
+      OUTDIAL_PORT: "9000",
+      OUTDIAL_LOG_LEVEL: "debug",
+      OUTDIAL_SIM_SEED: "42",
+      OUTDIAL_SIM_SCENARIO: "demo",
+      OUTDIAL_SIM_DIAL_LOG: "/tmp/dials.log",
+      OUTDIAL_LEASE_MS: "5000",
+      OUTDIAL_TLS_CERT: EXISTING_FILE,
+      OUTDIAL_TLS_KEY: EXISTING_FILE,
+      OUTDIAL_MAX_IMPORT_BYTES: "50MiB",
+      OUTDIAL_NODE_ID: "node-a",
+    });
+    assert.deepEqual(
+      [c.port, c.logLevel, c.simSeed, c.leaseMs, c.maxImportBytes, c.nodeId, c.tlsKey],
+      [9000, "debug", 42, 5000, 50 * 1024 * 1024, "node-a", EXISTING_FILE],
+    );
+  });
+
+  test("bad values fail fast naming the variable", () => {
+    const cases: [Record<string, string>, RegExp][] = [
+      [{ OUTDIAL_PORT: "eighty" }, /OUTDIAL_PORT must be an integer/],
+      [{ OUTDIAL_PORT: "70000" }, /OUTDIAL_PORT must be between 0 and 65535/],
+      [{ OUTDIAL_LOG_LEVEL: "loud" }, /OUTDIAL_LOG_LEVEL must be one of/],
+      [{ OUTDIAL_DRIVER: "carrier-pigeon" }, /OUTDIAL_DRIVER must be one of/],
+      [{ OUTDIAL_LEASE_MS: "10" }, /OUTDIAL_LEASE_MS must be between/],
+      [{ OUTDIAL_MAX_IMPORT_BYTES: "lots" }, /OUTDIAL_MAX_IMPORT_BYTES must be a byte count/],
+      [{ OUTDIAL_TLS_CERT: EXISTING_FILE }, /OUTDIAL_TLS_KEY must be set together/],
+      [
+        { OUTDIAL_TLS_CERT: "/no/such/cert.pem", OUTDIAL_TLS_KEY: EXISTING_FILE },
+        /OUTDIAL_TLS_CERT names a file that does not exist/,
+      ],
+    ];
+    for (const [env, message] of cases) assert.throws(() => loadConfig(env), message, JSON.stringify(env));
+  });
+
+  test("describeConfig masks the database password", () => {
+    const shown = describeConfig(
+      loadConfig({ OUTDIAL_DATABASE_URL: "postgres://outdial:s3cret@db:5432/outdial" }),
+    );
+    assert.equal(shown.databaseUrl, "postgres://outdial:***@db:5432/outdial");
+    assert.ok(!JSON.stringify(shown).includes("s3cret"));
+  });
+});

@@ -1,0 +1,222 @@
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { parse } from "csv-parse/sync";
+import ExcelJS from "exceljs";
+import { dialects } from "../helpers/stores.ts";
+import {
+  type ApiFixture,
+  apiFixture,
+  createCampaignViaApi,
+  insertAttempt,
+  insertContacts,
+} from "./helpers.ts";
+
+const T0 = Date.UTC(2026, 0, 5, 12, 0, 0);
+/** More than two export pages (1,000 rows each), so paging and the custom-field pre-pass are exercised. */
+const N = 2345;
+
+const BASE_HEADERS = [
+  "id",
+  "external_id",
+  "phone",
+  "phones",
+  "status",
+  "attempts",
+  "last_outcome",
+  "last_attempt_at",
+  "last_talk_sec",
+  "success_talk_sec",
+];
+
+for (const dialect of dialects()) {
+  describe(`export [${dialect.name}]`, () => {
+    let f: ApiFixture;
+    let campaignId: number;
+    let ids: number[];
+
+    before(async () => {
+      f = await apiFixture(dialect.open);
+      const c = await createCampaignViaApi(f, { name: "export" });
+      campaignId = c.id;
+      const at = { accountId: f.accountId, campaignId, listId: c.listId };
+      const specs = Array.from({ length: N }, (_, i) => ({
+        external_id: `ext-${i}`,
+        phones: JSON.stringify([`+1212555${String(i).padStart(4, "0")}`]),
+        custom: JSON.stringify(
+          i === N - 1 ? { name: `n${i}`, late_field: "only here", status: "vip" } : { name: `n${i}` },
+        ),
+      }));
+      ids = [];
+      for (let i = 0; i < specs.length; i += 500)
+        ids.push(...(await insertContacts(f.store, at, specs.slice(i, i + 500))));
+      // Contact 0: called twice, the second call a success of 42 s. Contact 1: two phones, one busy attempt.
+      await f.store.db
+        .updateTable("contacts")
+        .set({ status: "succeeded", attempts: 2, last_outcome: "human", last_attempt_at: T0 + 60_000 })
+        .where("id", "=", ids[0])
+        .execute();
+      await f.store.db
+        .updateTable("contacts")
+        .set({ phones: JSON.stringify(["+12125550001", "+12125550002"]), attempts: 1, last_outcome: "busy" })
+        .where("id", "=", ids[1])
+        .execute();
+      const base = { accountId: f.accountId, campaignId };
+      await insertAttempt(f.store, {
+        ...base,
+        contactId: ids[0],
+        seq: 1,
+        startedAt: T0,
+        outcome: "human",
+        talkSec: 3,
+        success: 0,
+      });
+      await insertAttempt(f.store, {
+        ...base,
+        contactId: ids[0],
+        seq: 2,
+        startedAt: T0 + 60_000,
+        outcome: "human",
+        talkSec: 42,
+        success: 1,
+      });
+      await insertAttempt(f.store, {
+        ...base,
+        contactId: ids[1],
+        seq: 1,
+        startedAt: T0,
+        outcome: "busy",
+        talkSec: 0,
+      });
+    });
+    after(() => f.close());
+
+    const download = (format?: string) =>
+      f.call({
+        method: "GET",
+        url: `/v1/campaigns/${campaignId}/export${format ? `?format=${format}` : ""}`,
+      });
+
+    test("CSV: header with every custom field, one row per contact, talk times from the attempts", async () => {
+      const res = await download("csv");
+      assert.equal(res.statusCode, 200);
+      assert.equal(res.headers["content-type"], "text/csv; charset=utf-8");
+      assert.equal(
+        res.headers["content-disposition"],
+        `attachment; filename="campaign-${campaignId}-results.csv"`,
+      );
+      const rows = parse(res.body, { columns: true }) as Record<string, string>[];
+      assert.equal(rows.length, N);
+      assert.deepEqual(Object.keys(rows[0]), [...BASE_HEADERS, "name", "late_field", "custom.status"]);
+      assert.deepEqual(rows[0], {
+        id: String(ids[0]),
+        external_id: "ext-0",
+        phone: "+12125550000",
+        phones: "+12125550000",
+        status: "succeeded",
+        attempts: "2",
+        last_outcome: "human",
+        last_attempt_at: new Date(T0 + 60_000).toISOString(),
+        last_talk_sec: "42",
+        success_talk_sec: "42",
+        name: "n0",
+        late_field: "",
+        "custom.status": "",
+      });
+      assert.equal(rows[1].phones, "+12125550001;+12125550002");
+      assert.deepEqual([rows[1].last_talk_sec, rows[1].success_talk_sec], ["0", ""]);
+      assert.deepEqual(
+        [rows[N - 1].late_field, rows[N - 1]["custom.status"], rows[N - 1].status],
+        ["only here", "vip", "pending"],
+      );
+      assert.deepEqual(
+        rows.map((r) => Number(r.id)),
+        ids,
+      );
+    });
+
+    test("CSV is the default format", async () => {
+      const res = await download();
+      assert.equal(res.headers["content-type"], "text/csv; charset=utf-8");
+    });
+
+    test("JSON: a streamed array of flat objects", async () => {
+      const res = await download("json");
+      assert.equal(res.statusCode, 200);
+      assert.equal(res.headers["content-type"], "application/json; charset=utf-8");
+      assert.equal(
+        res.headers["content-disposition"],
+        `attachment; filename="campaign-${campaignId}-results.json"`,
+      );
+      const rows = res.json() as Record<string, unknown>[];
+      assert.equal(rows.length, N);
+      assert.deepEqual(rows[0], {
+        id: ids[0],
+        external_id: "ext-0",
+        phone: "+12125550000",
+        phones: ["+12125550000"],
+        status: "succeeded",
+        attempts: 2,
+        last_outcome: "human",
+        last_attempt_at: new Date(T0 + 60_000).toISOString(),
+        last_talk_sec: 42,
+        success_talk_sec: 42,
+        name: "n0",
+      });
+      assert.deepEqual(rows[1].phones, ["+12125550001", "+12125550002"]);
+      assert.deepEqual(
+        [rows[N - 1].late_field, rows[N - 1]["custom.status"], rows[N - 1].status],
+        ["only here", "vip", "pending"],
+      );
+    });
+
+    test("XLSX: one sheet with the same header and rows", async () => {
+      const res = await download("xlsx");
+      assert.equal(res.statusCode, 200);
+      assert.equal(
+        res.headers["content-type"],
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+      );
+      assert.equal(
+        res.headers["content-disposition"],
+        `attachment; filename="campaign-${campaignId}-results.xlsx"`,
+      );
+      const workbook = new ExcelJS.Workbook();
+      await workbook.xlsx.load(res.rawPayload as unknown as ArrayBuffer);
+      const sheet = workbook.getWorksheet("results")!;
+      assert.equal(sheet.rowCount, N + 1);
+      const values = (n: number) => (sheet.getRow(n).values as unknown[]).slice(1);
+      assert.deepEqual(values(1), [...BASE_HEADERS, "name", "late_field", "custom.status"]);
+      const first = values(2);
+      assert.deepEqual(first.slice(0, 10), [
+        ids[0],
+        "ext-0",
+        "+12125550000",
+        "+12125550000",
+        "succeeded",
+        2,
+        "human",
+        new Date(T0 + 60_000).toISOString(),
+        42,
+        42,
+      ]);
+      assert.equal(first[10], "n0");
+      assert.equal(values(3)[3], "+12125550001;+12125550002");
+      const last = values(N + 1);
+      assert.deepEqual([last[0], last[11], last[12]], [ids[N - 1], "only here", "vip"]);
+    });
+
+    test("an empty campaign exports a header only (CSV) and an empty array (JSON)", async () => {
+      const empty = await createCampaignViaApi(f, { name: "empty" });
+      const csv = await f.call({ method: "GET", url: `/v1/campaigns/${empty.id}/export?format=csv` });
+      assert.equal(csv.body.trim(), BASE_HEADERS.join(","));
+      const json = await f.call({ method: "GET", url: `/v1/campaigns/${empty.id}/export?format=json` });
+      assert.deepEqual(json.json(), []);
+    });
+
+    test("an unknown format is a 400", async () => {
+      const res = await download("pdf");
+      assert.equal(res.statusCode, 400);
+      assert.equal((res.json() as { error: { field: string } }).error.field, "querystring.format");
+    });
+  });
+}

@@ -1,0 +1,236 @@
+// The API under test: the whole app on a real in-memory SQLite store, with API keys, rows written
+// directly with Kysely, and a stand-in for the engine.
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from "fastify";
+import { issueApiKey } from "../../src/api/plugins/auth.ts";
+import type { Role } from "../../src/api/plugins/permissions.ts";
+import { buildApp } from "../../src/app.ts";
+import { VirtualClock } from "../../src/clock/virtual-clock.ts";
+import { loadConfig } from "../../src/config/config.ts";
+import { type EngineControl, EngineError, type Explanation } from "../../src/engine/types.ts";
+import type { CampaignStatus } from "../../src/model/outcome.ts";
+import { insertAccount } from "../../src/store/accounts.ts";
+import { openStore, type Store } from "../../src/store/db.ts";
+import type { NewContact } from "../../src/store/schema.ts";
+
+/** TEST DOUBLE of the engine, the component on the other side of the EngineControl boundary: it only
+ *  moves `campaigns.status` the way the lifecycle allows, so the API's delegation can be observed. The
+ *  real engine is wired by server.ts. */
+export class StatusOnlyEngine implements EngineControl {
+  wakes = 0;
+  constructor(
+    private readonly store: Store,
+    private readonly clock: VirtualClock,
+  ) {}
+
+  private async move(accountId: number, id: number, from: CampaignStatus[], to: CampaignStatus) {
+    const row = await this.store.db
+      .selectFrom("campaigns")
+      .select("status")
+      .where("account_id", "=", accountId)
+      .where("id", "=", id)
+      .executeTakeFirst();
+    if (!row) throw new EngineError("not_found", `campaign ${id} not found`, 404);
+    if (!from.includes(row.status as CampaignStatus)) {
+      throw new EngineError("invalid_transition", `campaign ${id} is ${row.status}`, 409);
+    }
+    await this.store.db
+      .updateTable("campaigns")
+      .set({ status: to, started_at: to === "running" ? this.clock.now() : undefined })
+      .where("id", "=", id)
+      .execute();
+    return to;
+  }
+
+  start(a: number, id: number) {
+    return this.move(a, id, ["draft", "scheduled", "stopped"], "running");
+  }
+  pause(a: number, id: number) {
+    return this.move(a, id, ["running", "scheduled"], "paused");
+  }
+  resume(a: number, id: number) {
+    return this.move(a, id, ["paused"], "running");
+  }
+  stop(a: number, id: number) {
+    return this.move(a, id, ["running", "scheduled", "paused"], "stopped");
+  }
+  async recover(a: number, id: number) {
+    const status = await this.move(a, id, ["stopped", "halted", "completed"], "running");
+    return { status, recovered: 0 };
+  }
+  async explain(_a: number, id: number): Promise<Explanation> {
+    return {
+      campaignId: id,
+      status: "draft",
+      dialing: false,
+      reasons: [{ code: "not_running", message: "the campaign is not running", until: null }],
+      inFlight: 0,
+      maxConcurrent: 10,
+      callsPerSecond: null,
+      counts: { pending: 0 },
+      waiting: [{ reason: "retry", count: 0, nextAt: null }],
+      nextDialAt: null,
+    };
+  }
+  wake() {
+    this.wakes++;
+  }
+}
+
+export interface ApiFixture {
+  app: FastifyInstance;
+  store: Store;
+  engine: StatusOnlyEngine;
+  clock: VirtualClock;
+  accountId: number;
+  /** An owner key of `accountId`. */
+  key: string;
+  /** Another key of the same account with `role`. */
+  keyWithRole(role: Role, accountId?: number): Promise<string>;
+  newAccount(name: string): Promise<{ accountId: number; key: string }>;
+  /** Injects with the owner key unless `key` says otherwise (null = no Authorization header). */
+  call(opts: InjectOptions & { key?: string | null }): Promise<LightMyRequestResponse>;
+  close(): Promise<void>;
+}
+
+/** `open` picks the database (test/helpers/stores.ts `dialects()`); SQLite in memory by default. */
+export async function apiFixture(
+  open: () => Promise<Store> = () => openStore({ url: ":memory:" }),
+): Promise<ApiFixture> {
+  const store = await open();
+  const clock = new VirtualClock(Date.UTC(2026, 0, 5, 12, 0, 0));
+  const engine = new StatusOnlyEngine(store, clock);
+  const config = loadConfig({ OUTDIAL_DATABASE_URL: ":memory:" });
+  const app = await buildApp({ store, engine, clock, config });
+  await app.ready();
+  const issue = async (role: Role, accountId: number): Promise<string> =>
+    (await issueApiKey(store.db, { accountId, name: role, role, now: clock.now() })).key;
+  const newAccount = async (name: string): Promise<{ accountId: number; key: string }> => {
+    const accountId = await insertAccount(store.db, name, clock.now());
+    return { accountId, key: await issue("owner", accountId) };
+  };
+  const { accountId: ownerAccount, key } = await newAccount("acme");
+  const keyWithRole = (role: Role, accountId: number = ownerAccount) => issue(role, accountId);
+  return {
+    app,
+    store,
+    engine,
+    clock,
+    accountId: ownerAccount,
+    key,
+    keyWithRole,
+    newAccount,
+    call({ key: callKey, headers, ...opts }) {
+      const k = callKey === undefined ? key : callKey;
+      return app.inject({
+        ...opts,
+        headers: { ...(k === null ? {} : { authorization: `Bearer ${k}` }), ...headers },
+      });
+    },
+    async close() {
+      await app.close();
+      await store.close();
+    },
+  };
+}
+
+/** The `{error: {...}}` body of a refused request. */
+export function errorOf(res: LightMyRequestResponse): { code: string; message: string; field?: string } {
+  return (res.json() as { error: { code: string; message: string; field?: string } }).error;
+}
+
+export async function createCampaignViaApi(
+  f: ApiFixture,
+  body: Record<string, unknown> = { name: "spring" },
+  key?: string,
+): Promise<{ id: number; listId: number }> {
+  const res = await f.call({ method: "POST", url: "/v1/campaigns", payload: body, key });
+  if (res.statusCode !== 201) throw new Error(`create campaign: ${res.statusCode} ${res.body}`);
+  const id = (res.json() as { id: number }).id;
+  const list = await f.call({
+    method: "POST",
+    url: `/v1/campaigns/${id}/lists`,
+    payload: { name: "main" },
+    key,
+  });
+  return { id, listId: (list.json() as { id: number }).id };
+}
+
+/** Contacts written straight into the table, defaults filled in: tests set only what they look at. */
+export async function insertContacts(
+  store: Store,
+  at: { accountId: number; campaignId: number; listId: number },
+  specs: Partial<NewContact>[],
+): Promise<number[]> {
+  if (specs.length === 0) return [];
+  const rows: NewContact[] = specs.map((s, i) => {
+    const phones = s.phones ?? JSON.stringify([`+1212555${String(1000 + i).slice(-4)}`]);
+    return {
+      account_id: at.accountId,
+      campaign_id: at.campaignId,
+      list_id: at.listId,
+      external_id: null,
+      phone: (JSON.parse(phones) as string[])[0],
+      custom: "{}",
+      time_zone: null,
+      daily_from_sec: null,
+      daily_to_sec: null,
+      start_at: null,
+      priority: 0,
+      status: "pending",
+      ready: 0,
+      order_class: 0,
+      attempts: 0,
+      phone_index: 0,
+      phone_attempts: "[0]",
+      retry_counts: "{}",
+      next_attempt_at: 0,
+      wait_reason: null,
+      lease_owner: null,
+      lease_expires_at: null,
+      last_outcome: null,
+      last_attempt_at: null,
+      flagged: 0,
+      created_at: 0,
+      updated_at: 0,
+      ...s,
+      phones,
+    };
+  });
+  const ids = await store.db.insertInto("contacts").values(rows).returning("id").execute();
+  return ids.map((r) => r.id);
+}
+
+export async function insertAttempt(
+  store: Store,
+  a: { accountId: number; campaignId: number; contactId: number; seq: number; startedAt: number } & Partial<{
+    outcome: string | null;
+    talkSec: number | null;
+    success: number | null;
+    phone: string;
+    details: string | null;
+  }>,
+): Promise<number> {
+  const row = await store.db
+    .insertInto("attempts")
+    .values({
+      account_id: a.accountId,
+      campaign_id: a.campaignId,
+      contact_id: a.contactId,
+      seq: a.seq,
+      phone: a.phone ?? "+12125550100",
+      phone_index: 0,
+      caller_id: null,
+      started_at: a.startedAt,
+      answered_at: null,
+      ended_at: a.startedAt + 30_000,
+      outcome: a.outcome ?? null,
+      cause: null,
+      talk_sec: a.talkSec ?? null,
+      success: a.success ?? null,
+      owner: "test",
+      details: a.details ?? null,
+    })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  return row.id;
+}

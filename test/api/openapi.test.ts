@@ -1,0 +1,129 @@
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { type ApiFixture, apiFixture } from "./helpers.ts";
+
+/** Every route of the application, as the OpenAPI document must list it. */
+const ROUTES: [string, string][] = [
+  ["get", "/healthz"],
+  ["post", "/v1/campaigns"],
+  ["get", "/v1/campaigns"],
+  ["get", "/v1/campaigns/{id}"],
+  ["patch", "/v1/campaigns/{id}"],
+  ["delete", "/v1/campaigns/{id}"],
+  ["post", "/v1/campaigns/{id}/start"],
+  ["post", "/v1/campaigns/{id}/pause"],
+  ["post", "/v1/campaigns/{id}/resume"],
+  ["post", "/v1/campaigns/{id}/stop"],
+  ["post", "/v1/campaigns/{id}/recover"],
+  ["get", "/v1/campaigns/{id}/explain"],
+  ["post", "/v1/campaigns/{id}/lists"],
+  ["get", "/v1/campaigns/{id}/lists"],
+  ["get", "/v1/campaigns/{id}/contacts"],
+  ["get", "/v1/contacts/{id}"],
+  ["post", "/v1/contacts/{id}/cancel"],
+  ["get", "/v1/campaigns/{id}/attempts"],
+  ["get", "/v1/contacts/{id}/attempts"],
+  ["get", "/v1/campaigns/{id}/export"],
+  ["post", "/v1/api-keys"],
+  ["get", "/v1/api-keys"],
+  ["delete", "/v1/api-keys/{id}"],
+  ["post", "/v1/campaigns/{campaignId}/lists/{listId}/import"],
+  ["post", "/v1/campaigns/{campaignId}/lists/{listId}/contacts"],
+];
+
+type Operation = {
+  security?: unknown[];
+  responses: Record<string, unknown>;
+  parameters?: { in: string; name: string }[];
+  requestBody?: { content: Record<string, { schema: Record<string, unknown> }> };
+};
+interface OpenApiDoc {
+  openapi: string;
+  info: { title: string; version: string };
+  security: unknown[];
+  components: { securitySchemes: Record<string, { type: string; scheme: string }> };
+  paths: Record<string, Record<string, Operation>>;
+}
+
+describe("OpenAPI document and docs page", () => {
+  let f: ApiFixture;
+  let doc: OpenApiDoc;
+  before(async () => {
+    f = await apiFixture();
+    const res = await f.call({ method: "GET", url: "/v1/openapi.json", key: null });
+    assert.equal(res.statusCode, 200);
+    assert.match(String(res.headers["content-type"]), /^application\/json/);
+    doc = JSON.parse(res.body) as OpenApiDoc;
+  });
+  after(() => f.close());
+
+  test("is OpenAPI 3.1.0 with bearer security by default", () => {
+    assert.equal(doc.openapi, "3.1.0");
+    assert.equal(doc.info.title, "outdial");
+    assert.deepEqual(doc.components.securitySchemes.bearerAuth, {
+      type: "http",
+      scheme: "bearer",
+      description: "An API key, od_…",
+    });
+    assert.deepEqual(doc.security, [{ bearerAuth: [] }]);
+  });
+
+  test("lists every route, and nothing else", () => {
+    const listed = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.keys(ops).map((method) => `${method} ${path}`),
+    );
+    assert.deepEqual(listed.sort(), ROUTES.map(([m, p]) => `${m} ${p}`).sort());
+  });
+
+  test("every operation documents a success and an error response", () => {
+    // healthz touches nothing that can fail.
+    for (const [method, path] of ROUTES.filter(([, p]) => p !== "/healthz")) {
+      const op = doc.paths[path][method];
+      const codes = Object.keys(op.responses);
+      assert.ok(
+        codes.some((c) => /^2/.test(c)),
+        `${method} ${path} has a 2xx response`,
+      );
+      assert.ok(
+        codes.some((c) => /^4/.test(c)),
+        `${method} ${path} has a 4xx response`,
+      );
+    }
+  });
+
+  test("healthz is public; the native routes are not", () => {
+    assert.deepEqual(doc.paths["/healthz"].get.security, []);
+    assert.equal(doc.paths["/v1/campaigns"].post.security, undefined);
+  });
+
+  test("inputs are described: path ids, query filters, the settings body", () => {
+    const list = doc.paths["/v1/campaigns/{id}/contacts"].get;
+    const names = (list.parameters ?? []).map((p) => `${p.in}:${p.name}`);
+    for (const n of [
+      "path:id",
+      "query:limit",
+      "query:after_id",
+      "query:status",
+      "query:phone",
+      "query:updated_since",
+    ]) {
+      assert.ok(names.includes(n), n);
+    }
+    const body = doc.paths["/v1/campaigns"].post.requestBody!.content["application/json"].schema as {
+      properties: { settings: { properties: Record<string, { type: unknown }> } };
+    };
+    assert.deepEqual(body.properties.settings.properties.callsPerSecond.type, ["number", "null"]);
+  });
+
+  test("the docs page is HTML", async () => {
+    const res = await f.call({ method: "GET", url: "/docs", key: null });
+    assert.equal(res.statusCode, 200);
+    assert.match(String(res.headers["content-type"]), /^text\/html/);
+    assert.match(res.body, /<html/i);
+  });
+
+  test("healthz answers ok without a key", async () => {
+    const res = await f.call({ method: "GET", url: "/healthz", key: null });
+    assert.deepEqual(res.json(), { ok: true });
+  });
+});

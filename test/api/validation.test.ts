@@ -1,0 +1,261 @@
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { type ApiFixture, apiFixture, createCampaignViaApi } from "./helpers.ts";
+
+function rangeWith(over: Record<string, unknown>) {
+  return {
+    schedule: { zone: "Europe/Moscow", ranges: [{ days: [1, 2, 3], from: "09:00", to: "18:00", ...over }] },
+  };
+}
+
+/** Bad campaign settings and the field each must be blamed on. */
+const BAD_SETTINGS: { name: string; settings: Record<string, unknown>; field: string; mentions: RegExp }[] = [
+  {
+    name: "negative priority",
+    settings: { priority: -1 },
+    field: "body.settings.priority",
+    mentions: /at least 0/,
+  },
+  {
+    name: "priority above 2^31",
+    settings: { priority: 2 ** 31 + 1 },
+    field: "body.settings.priority",
+    mentions: /at most 2147483648/,
+  },
+  {
+    name: "fractional priority",
+    settings: { priority: 1.5 },
+    field: "body.settings.priority",
+    mentions: /an integer/,
+  },
+  {
+    name: "negative calls per second",
+    settings: { callsPerSecond: -0.5 },
+    field: "body.settings.callsPerSecond",
+    mentions: /greater than 0/,
+  },
+  {
+    name: "zero calls per second",
+    settings: { callsPerSecond: 0 },
+    field: "body.settings.callsPerSecond",
+    mentions: /greater than 0/,
+  },
+  {
+    name: "too many concurrent calls",
+    settings: { maxConcurrent: 10_001 },
+    field: "body.settings.maxConcurrent",
+    mentions: /at most 10000/,
+  },
+  {
+    name: "weekday 8",
+    settings: rangeWith({ days: [1, 8] }),
+    field: "body.settings.schedule.ranges[0].days[1]",
+    mentions: /at most 7/,
+  },
+  {
+    name: "weekday 0",
+    settings: rangeWith({ days: [0] }),
+    field: "body.settings.schedule.ranges[0].days[0]",
+    mentions: /at least 1/,
+  },
+  {
+    name: "time without a colon",
+    settings: rangeWith({ from: "9am" }),
+    field: "body.settings.schedule.ranges[0].from",
+    mentions: /HH:mm/,
+  },
+  {
+    name: "hour 25",
+    settings: { calleeWindow: { from: "09:00", to: "25:00" } },
+    field: "body.settings.calleeWindow.to",
+    mentions: /HH:mm/,
+  },
+  {
+    name: "24:00 as a start",
+    settings: rangeWith({ from: "24:00" }),
+    field: "body.settings.schedule.ranges[0].from",
+    mentions: /24:00/,
+  },
+  {
+    name: "unknown multiNumber",
+    settings: { multiNumber: "round_robin" },
+    field: "body.settings.multiNumber",
+    mentions: /"sequential", "parallel"/,
+  },
+  {
+    name: "unknown default zone",
+    settings: { defaultZone: "Mars/Olympus_Mons" },
+    field: "body.settings.defaultZone",
+    mentions: /IANA time zone/,
+  },
+  {
+    name: "server-local zone name",
+    settings: { defaultZone: "local" },
+    field: "body.settings.defaultZone",
+    mentions: /IANA time zone/,
+  },
+  {
+    name: "unknown schedule zone",
+    settings: { schedule: { zone: "Europe/Atlantis", ranges: [{ days: [1], from: "09:00", to: "17:00" }] } },
+    field: "body.settings.schedule.zone",
+    mentions: /Europe\/Atlantis/,
+  },
+  {
+    name: "unknown property",
+    settings: { maxConcurency: 5 },
+    field: "body.settings.maxConcurency",
+    mentions: /not a known property/,
+  },
+  {
+    name: "unknown retry key",
+    settings: { retry: { voicemail: { intervalSec: 60, maxRetries: 1 } } },
+    field: "body.settings.retry.voicemail",
+    mentions: /not a known property/,
+  },
+  {
+    name: "negative retry interval",
+    settings: { retry: { busy: { intervalSec: -1, maxRetries: 1 } } },
+    field: "body.settings.retry.busy.intervalSec",
+    mentions: /at least 0/,
+  },
+  {
+    name: "retry rule without maxRetries",
+    settings: { retry: { busy: { intervalSec: 60 } } },
+    field: "body.settings.retry.busy.maxRetries",
+    mentions: /is required/,
+  },
+  {
+    name: "attempts per contact above 100",
+    settings: { maxAttemptsPerContact: 101 },
+    field: "body.settings.maxAttemptsPerContact",
+    mentions: /at most 100/,
+  },
+  {
+    name: "end before start",
+    settings: { startAt: 2000, endAt: 1000 },
+    field: "body.settings.endAt",
+    mentions: /later than/,
+  },
+];
+
+describe("validation errors", () => {
+  let f: ApiFixture;
+  before(async () => {
+    f = await apiFixture();
+  });
+  after(() => f.close());
+
+  for (const c of BAD_SETTINGS) {
+    test(`${c.name} → 400 invalid_request on ${c.field}`, async () => {
+      const res = await f.call({
+        method: "POST",
+        url: "/v1/campaigns",
+        payload: { name: "bad", settings: c.settings },
+      });
+      assert.equal(res.statusCode, 400, res.body);
+      const body = res.json() as Record<string, unknown>;
+      assert.deepEqual(Object.keys(body), ["error"]);
+      const error = body.error as { code: string; message: string; field: string };
+      assert.equal(error.code, "invalid_request");
+      assert.equal(error.field, c.field);
+      assert.match(error.message, c.mentions);
+      assert.ok(error.message.includes(c.field), `message names the field: ${error.message}`);
+    });
+  }
+
+  test("nothing is stored for a refused campaign", async () => {
+    const rows = await f.store.db.selectFrom("campaigns").select("id").where("name", "=", "bad").execute();
+    assert.equal(rows.length, 0);
+  });
+
+  test("valid settings at the edges are accepted", async () => {
+    const res = await f.call({
+      method: "POST",
+      url: "/v1/campaigns",
+      payload: {
+        name: "edges",
+        settings: {
+          priority: 2 ** 31,
+          callsPerSecond: 0.2,
+          maxConcurrent: 10_000,
+          schedule: { zone: "America/New_York", ranges: [{ days: [1, 7], from: "22:00", to: "24:00" }] },
+          calleeWindow: { from: "09:00:30", to: "21:00" },
+          retry: {
+            busy: { intervalSec: 0, maxRetries: 0 },
+            unsuccessful: { intervalSec: 600, maxRetries: 2 },
+          },
+          multiNumber: "parallel",
+        },
+      },
+    });
+    assert.equal(res.statusCode, 201, res.body);
+  });
+
+  test("a missing name, an unknown top-level property and a wrong type", async () => {
+    const cases = [
+      { payload: { settings: {} }, field: "body.name" },
+      { payload: { name: "x", colour: "red" }, field: "body.colour" },
+      { payload: { name: 42 }, field: "body.name" },
+    ];
+    for (const c of cases) {
+      const res = await f.call({ method: "POST", url: "/v1/campaigns", payload: c.payload });
+      assert.equal(res.statusCode, 400);
+      assert.equal((res.json() as { error: { field: string } }).error.field, c.field);
+    }
+  });
+
+  test("query strings are validated with the same shape", async () => {
+    const cases = [
+      { url: "/v1/campaigns?limit=0", field: "querystring.limit" },
+      { url: "/v1/campaigns?limit=1001", field: "querystring.limit" },
+      { url: "/v1/campaigns?status=running,sleeping", field: "querystring.status" },
+      { url: "/v1/campaigns?cursor=garbage", field: "querystring.cursor" },
+      { url: "/v1/campaigns?cursor=Yzo1&offset=3", field: "querystring.offset" },
+      { url: "/v1/campaigns?sort=name", field: "querystring.sort" },
+      { url: "/v1/campaigns/abc", field: "params.id" },
+    ];
+    for (const c of cases) {
+      const res = await f.call({ method: "GET", url: c.url });
+      assert.equal(res.statusCode, 400, c.url);
+      const error = (res.json() as { error: { code: string; field: string } }).error;
+      assert.deepEqual([error.code, error.field], ["invalid_request", c.field], c.url);
+    }
+  });
+
+  test("PATCH validates the merged settings", async () => {
+    const { id } = await createCampaignViaApi(f, { name: "p", settings: { startAt: 5000 } });
+    const res = await f.call({
+      method: "PATCH",
+      url: `/v1/campaigns/${id}`,
+      payload: { settings: { endAt: 4000 } },
+    });
+    assert.equal(res.statusCode, 400);
+    assert.equal((res.json() as { error: { field: string } }).error.field, "body.settings.endAt");
+    const empty = await f.call({ method: "PATCH", url: `/v1/campaigns/${id}`, payload: {} });
+    assert.equal(empty.statusCode, 400);
+  });
+
+  test("malformed JSON, an oversized body and an unknown route keep the error shape", async () => {
+    const malformed = await f.call({
+      method: "POST",
+      url: "/v1/campaigns",
+      payload: "{not json",
+      headers: { "content-type": "application/json" },
+    });
+    assert.equal(malformed.statusCode, 400);
+    assert.equal((malformed.json() as { error: { code: string } }).error.code, "invalid_request");
+
+    const big = await f.call({
+      method: "POST",
+      url: "/v1/campaigns",
+      payload: JSON.stringify({ name: "x".repeat(1024 * 1024 + 10) }),
+      headers: { "content-type": "application/json" },
+    });
+    assert.equal(big.statusCode, 413);
+    assert.equal((big.json() as { error: { code: string } }).error.code, "payload_too_large");
+
+    const missing = await f.call({ method: "GET", url: "/v1/nothing-here" });
+    assert.equal(missing.statusCode, 404);
+    assert.deepEqual(Object.keys((missing.json() as { error: object }).error), ["code", "message"]);
+  });
+});
