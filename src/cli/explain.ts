@@ -1,0 +1,50 @@
+// `outdial explain ID`: asks a running outdial why a campaign is (not) dialing, and prints the answer.
+import { parseArgs } from "node:util";
+import type { Explanation } from "../engine/types.ts";
+
+export function formatExplanation(e: Explanation): string {
+  const lines = [`campaign ${e.campaignId}: ${e.status}, ${e.dialing ? "dialing" : "not dialing"}`];
+  for (const r of e.reasons) lines.push(`  - ${r.message}`);
+  lines.push(
+    `  in flight ${e.inFlight}/${e.maxConcurrent}, calls per second ${e.callsPerSecond ?? "unlimited"}`,
+  );
+  lines.push(
+    `  contacts: ${
+      Object.entries(e.counts)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(", ") || "none"
+    }`,
+  );
+  for (const w of e.waiting) {
+    lines.push(
+      `  waiting on ${w.reason}: ${w.count}${w.nextAt ? ` (first at ${new Date(w.nextAt).toISOString()})` : ""}`,
+    );
+  }
+  if (e.nextDialAt) lines.push(`  next dial at ${new Date(e.nextDialAt).toISOString()}`);
+  return `${lines.join("\n")}\n`;
+}
+
+export async function explainCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { url: { type: "string" }, key: { type: "string" }, json: { type: "boolean" } },
+  });
+  const id = positionals[0];
+  if (!id) throw new Error("usage: outdial explain ID [--url URL] [--key KEY]");
+  const url = values.url ?? `http://127.0.0.1:${process.env.OUTDIAL_PORT ?? 8080}`;
+  const key = values.key ?? process.env.OUTDIAL_API_KEY;
+  if (!key) throw new Error("an API key is needed: --key or OUTDIAL_API_KEY");
+  const res = await fetch(`${url}/v1/campaigns/${encodeURIComponent(id)}/explain`, {
+    headers: { authorization: `Bearer ${key}` },
+  });
+  const body = await res.json();
+  if (!res.ok) {
+    process.stderr.write(`${res.status}: ${body?.error?.message ?? JSON.stringify(body)}\n`);
+    return 1;
+  }
+  process.stdout.write(
+    values.json ? `${JSON.stringify(body, null, 2)}\n` : formatExplanation(body as Explanation),
+  );
+  return 0;
+}

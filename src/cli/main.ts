@@ -1,0 +1,44 @@
+// `outdial <command>`: dispatches to one file per command.
+import { parseArgs } from "node:util";
+
+const USAGE = `outdial — outbound call-campaign engine
+
+usage:
+  outdial serve [--demo]                       run the API and the dialer (config from OUTDIAL_* env)
+  outdial import --campaign ID [--list ID] FILE [--delimiter ;] [--encoding windows-1251]
+                 [--phone-policy reject|skip|flag] [--duplicate-policy allow|skip|reject] [--default-country RU]
+                                               import a CSV into a campaign of the local database
+  outdial simulate CAMPAIGN.json CONTACTS.csv [--seed N] [--max-hours H] [--json]
+                                               run a campaign on the virtual clock and the sim driver
+  outdial explain ID [--url URL] [--key KEY]   why campaign ID is or is not dialing right now
+`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case "serve":
+        return await (await import("./serve.ts")).serveCommand(rest);
+      case "import":
+        return await (await import("./import.ts")).importCommand(rest);
+      case "simulate":
+        return await (await import("./simulate.ts")).simulateCommand(rest);
+      case "explain":
+        return await (await import("./explain.ts")).explainCommand(rest);
+      case undefined:
+      case "help":
+      case "--help":
+      case "-h":
+        process.stdout.write(USAGE);
+        return command === undefined ? 1 : 0;
+      default:
+        process.stderr.write(`unknown command: ${command}\n\n${USAGE}`);
+        return 2;
+    }
+  } catch (err) {
+    process.stderr.write(`outdial ${command}: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+}
+
+export { parseArgs };

@@ -1,0 +1,56 @@
+// `outdial serve [--demo]`: runs the node. With --demo (what `npm start` does) it also creates, once, a
+// demo campaign on the sim driver and prints its progress every few seconds so a newcomer can watch.
+import { parseArgs } from "node:util";
+import { loadConfig } from "../config/config.ts";
+import { startServer } from "../server.ts";
+import { ensureDemoCampaign } from "./demo.ts";
+
+export async function serveCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { demo: { type: "boolean" } } });
+  const config = loadConfig();
+  const server = await startServer(config, {
+    onReady: async (s, bootstrapKey) => {
+      const out = process.stdout;
+      out.write(`outdial listening on ${s.url} (database ${config.databaseUrl}, driver ${config.driver})\n`);
+      out.write(`  API docs: ${s.url}/docs   OpenAPI: ${s.url}/v1/openapi.json\n`);
+      if (bootstrapKey) {
+        out.write(
+          `\nFirst start: created account "default" and its owner API key (shown only now, keep it):\n\n`,
+        );
+        out.write(`  export OUTDIAL_API_KEY=${bootstrapKey}\n\n`);
+      }
+      if (values.demo) {
+        const demo = await ensureDemoCampaign(s.store, s.engine, Date.now());
+        out.write(
+          `demo campaign ${demo.campaignId} "${demo.name}" is ${demo.status}: ${demo.contacts} contacts on the sim driver\n`,
+        );
+        out.write(
+          `  try: curl -s -H "Authorization: Bearer $OUTDIAL_API_KEY" ${s.url}/v1/campaigns/${demo.campaignId}/explain\n`,
+        );
+        const timer = setInterval(async () => {
+          const counts = await s.engine.dispatch.countByStatus(demo.campaignId).catch(() => null);
+          if (!counts) return;
+          const line = Object.entries(counts)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(", ");
+          out.write(
+            `[demo] ${new Date().toISOString().slice(11, 19)} in flight ${s.engine.dispatcher.inFlight} | ${line}\n`,
+          );
+        }, 5000);
+        timer.unref();
+      }
+    },
+  });
+  await new Promise<void>((resolve) => {
+    const shutdown = (signal: string) => {
+      process.stdout.write(`${signal}: shutting down\n`);
+      server.close().then(resolve, (err) => {
+        process.stderr.write(`shutdown failed: ${String(err)}\n`);
+        resolve();
+      });
+    };
+    process.once("SIGINT", () => shutdown("SIGINT"));
+    process.once("SIGTERM", () => shutdown("SIGTERM"));
+  });
+  return 0;
+}

@@ -1,0 +1,135 @@
+// `outdial simulate CAMPAIGN.json CONTACTS.csv`: imports the contacts into a private in-memory database,
+// runs the campaign on the virtual clock with the sim driver, and prints the report.
+import fs from "node:fs";
+import { parseArgs } from "node:util";
+import { type SimulationReport, simulateCampaign } from "../engine/simulation.ts";
+import { importCsv } from "../lists/import.ts";
+import { withDefaults } from "../model/campaign-settings.ts";
+import { openStore } from "../store/db.ts";
+import { progressBar } from "./progress.ts";
+
+interface CampaignFile {
+  name?: string;
+  settings?: Record<string, unknown>;
+  scenario?: string | Record<string, unknown>;
+  seed?: number;
+  startAt?: string;
+  csv?: { delimiter?: string; encoding?: string; defaultCountry?: string };
+}
+
+export function formatReport(r: SimulationReport): string {
+  const hours = r.simulatedMs / 3_600_000;
+  const pct = (n: number) => `${((100 * n) / Math.max(1, r.attempts)).toFixed(1)}%`;
+  const lines = [
+    `contacts            ${r.contacts}`,
+    `attempts            ${r.attempts}`,
+    ...Object.entries(r.byOutcome)
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, v]) => `  ${k.padEnd(18)}${String(v).padStart(8)}  ${pct(v)}`),
+    `contacts by status  ${Object.entries(r.byStatus)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(", ")}`,
+    `success rate        ${(100 * r.successRate).toFixed(1)}% of contacts`,
+    `calls per hour      ${r.callsPerHour.toFixed(0)}`,
+    `simulated duration  ${hours.toFixed(2)} h (${Math.round(r.simulatedMs / 1000)} s)`,
+    `campaign status     ${r.campaignStatus}`,
+    `wall time           ${(r.wallMs / 1000).toFixed(2)} s (${r.attemptsPerSec.toFixed(0)} attempts/s)`,
+  ];
+  return `${lines.join("\n")}\n`;
+}
+
+export async function simulateCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { seed: { type: "string" }, "max-hours": { type: "string" }, json: { type: "boolean" } },
+  });
+  const [campaignPath, csvPath] = positionals;
+  if (!campaignPath || !csvPath) throw new Error("usage: outdial simulate CAMPAIGN.json CONTACTS.csv");
+  const file = JSON.parse(fs.readFileSync(campaignPath, "utf8")) as CampaignFile;
+  const settings = withDefaults(file.settings as never);
+  if (file.scenario !== undefined)
+    settings.scenario = typeof file.scenario === "string" ? file.scenario : null;
+  const startAt = file.startAt ? Date.parse(file.startAt) : Date.UTC(2026, 0, 5, 6, 0, 0);
+  if (Number.isNaN(startAt)) throw new Error(`startAt "${file.startAt}" is not a date`);
+
+  const store = await openStore({ url: ":memory:" });
+  try {
+    const account = await store.db
+      .insertInto("accounts")
+      .values({ name: "simulation", created_at: startAt, balance_micros: null })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    const campaign = await store.db
+      .insertInto("campaigns")
+      .values({
+        account_id: account.id,
+        name: file.name ?? "simulation",
+        status: "draft",
+        status_reason: null,
+        priority: settings.priority,
+        settings: JSON.stringify(settings),
+        created_at: startAt,
+        updated_at: startAt,
+        started_at: null,
+        halt_at: null,
+        finished_at: null,
+      })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    const list = await store.db
+      .insertInto("lists")
+      .values({ account_id: account.id, campaign_id: campaign.id, name: csvPath, created_at: startAt })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    const size = fs.statSync(csvPath).size;
+    const importBar = progressBar("import  ", size, "bytes");
+    const source = fs.createReadStream(csvPath);
+    let read = 0;
+    source.on("data", (chunk) => {
+      read += chunk.length;
+      importBar.update(read);
+    });
+    const report = await importCsv(
+      store,
+      {
+        accountId: account.id,
+        campaignId: campaign.id,
+        listId: list.id,
+        now: startAt,
+        delimiter: file.csv?.delimiter,
+        encoding: file.csv?.encoding,
+        defaultCountry: file.csv?.defaultCountry,
+        phonePolicy: "skip",
+        duplicatePolicy: "allow",
+      } as never,
+      source,
+    );
+    importBar.stop();
+    if (report.skipped)
+      process.stderr.write(
+        `import: ${report.skipped} rows skipped (first: ${JSON.stringify(report.errors[0])})\n`,
+      );
+    const simBar = progressBar(
+      "simulate",
+      report.inserted * Math.max(1, settings.maxAttemptsPerContact),
+      "attempts",
+    );
+    const result = await simulateCampaign({
+      store,
+      accountId: account.id,
+      campaignId: campaign.id,
+      seed: values.seed !== undefined ? Number(values.seed) : (file.seed ?? 1),
+      scenario: file.scenario ?? null,
+      startAt,
+      maxSimMs: values["max-hours"] !== undefined ? Number(values["max-hours"]) * 3_600_000 : undefined,
+      onProgress: (n) => simBar.update(n),
+      progressEvery: 1000,
+    });
+    simBar.stop();
+    process.stdout.write(values.json ? `${JSON.stringify(result, null, 2)}\n` : formatReport(result));
+    return 0;
+  } finally {
+    await store.close();
+  }
+}

@@ -1,0 +1,70 @@
+// Composition root for a running outdial node: opens the store, the telephony driver and the engine,
+// builds the HTTP app, listens, and shuts everything down in order on SIGTERM/SIGINT.
+import fs from "node:fs";
+import type { FastifyInstance } from "fastify";
+import { ensureBootstrapKey } from "./api/plugins/auth.ts";
+import { buildApp } from "./app.ts";
+import { WallClock } from "./clock/clock.ts";
+import type { Config } from "./config/config.ts";
+import { Engine } from "./engine/engine.ts";
+import { openStore, type Store } from "./store/db.ts";
+import { createDriver } from "./telephony/index.ts";
+
+export interface RunningServer {
+  app: FastifyInstance;
+  engine: Engine;
+  store: Store;
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startServer(
+  config: Config,
+  opts: { onReady?(s: RunningServer, bootstrapKey: string | null): Promise<void> | void } = {},
+): Promise<RunningServer> {
+  const clock = new WallClock();
+  const store = await openStore({ url: config.databaseUrl });
+  const driver = createDriver(
+    config.driver,
+    { clock },
+    {
+      seed: config.simSeed,
+      scenario: config.simScenario,
+      dialLogPath: config.simDialLog ?? undefined,
+    },
+  );
+  const engine = new Engine({
+    store,
+    clock,
+    driver,
+    nodeId: config.nodeId,
+    leaseMs: config.leaseMs,
+    onError: (err) => app.log.error({ err }, "dispatch pass failed"),
+  });
+  const https =
+    config.tlsCert && config.tlsKey
+      ? { cert: fs.readFileSync(config.tlsCert), key: fs.readFileSync(config.tlsKey) }
+      : undefined;
+  const app = await buildApp({ store, engine, clock, config, logger: true, https });
+  const bootstrapKey = await ensureBootstrapKey(store, clock.now());
+  await engine.run();
+  const address = await app.listen({ host: config.host, port: config.port });
+  let closing: Promise<void> | null = null;
+  const server: RunningServer = {
+    app,
+    engine,
+    store,
+    url: address,
+    close() {
+      closing ??= (async () => {
+        await app.close();
+        await engine.shutdown();
+        await driver.close();
+        await store.close();
+      })();
+      return closing;
+    },
+  };
+  await opts.onReady?.(server, bootstrapKey);
+  return server;
+}

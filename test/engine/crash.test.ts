@@ -1,0 +1,206 @@
+// Crash safety, for real: outdial runs as a child process, is killed with SIGKILL mid-campaign and
+// restarted on the same database. No contact may be lost and no attempt may be dialed twice; the sim
+// driver's dial log (appended synchronously before each call proceeds) is the witness from the far side.
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { test } from "node:test";
+import SQLite from "better-sqlite3";
+
+// Seconds, not minutes: the campaign must finish in the test's time on the wall clock.
+const FAST_SCENARIO = {
+  outcomes: { human: 0.35, machine: 0.1, busy: 0.2, no_answer: 0.25, failed: 0.1, rejected: 0 },
+  postDialSec: { kind: "uniform", min: 0, max: 0.2 },
+  busySec: { kind: "uniform", min: 0.1, max: 0.5 },
+  ringSec: { kind: "uniform", min: 0.2, max: 1.5 },
+  talkSec: { kind: "uniform", min: 0.5, max: 3 },
+  machineSec: { kind: "uniform", min: 0.3, max: 1 },
+};
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+    srv.on("error", reject);
+  });
+}
+
+function startOutdial(env: NodeJS.ProcessEnv): {
+  child: ChildProcess;
+  output: () => string;
+  ready: Promise<void>;
+} {
+  const child = spawn(process.execPath, ["bin/outdial.mjs", "serve"], {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stdout!.on("data", (d) => {
+    out += d;
+  });
+  child.stderr!.on("data", (d) => {
+    out += d;
+  });
+  const ready = new Promise<void>((resolve, reject) => {
+    const t = setInterval(() => {
+      if (/outdial listening on/.test(out)) {
+        clearInterval(t);
+        resolve();
+      }
+    }, 50);
+    child.once("exit", (code) => {
+      clearInterval(t);
+      reject(new Error(`outdial exited with ${code} before it was ready:\n${out}`));
+    });
+  });
+  return { child, output: () => out, ready };
+}
+
+async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | null> | T | null,
+  timeoutMs = 60_000,
+): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== null && v !== undefined && v !== false) return v as T;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** The call ids the far side saw, one per originate, in order. */
+const dialLog = (file: string): string[] =>
+  fs.existsSync(file)
+    ? fs
+        .readFileSync(file, "utf8")
+        .split("\n")
+        .filter(Boolean)
+        .map((line) => String((JSON.parse(line) as { callId: string }).callId))
+    : [];
+
+test("SIGKILL mid-campaign loses no contact and dials no attempt twice", { timeout: 180_000 }, async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "outdial-crash-"));
+  const port = await freePort();
+  const env = {
+    OUTDIAL_DATABASE_URL: path.join(dir, "outdial.db"),
+    OUTDIAL_HOST: "127.0.0.1",
+    OUTDIAL_PORT: String(port),
+    OUTDIAL_LEASE_MS: "2000",
+    OUTDIAL_SIM_SCENARIO: JSON.stringify(FAST_SCENARIO),
+    OUTDIAL_SIM_DIAL_LOG: path.join(dir, "dial.log"),
+    OUTDIAL_LOG_LEVEL: "warn",
+  };
+  const base = `http://127.0.0.1:${port}`;
+  const first = startOutdial(env);
+  let second: ReturnType<typeof startOutdial> | null = null;
+  try {
+    await first.ready;
+    const key = /OUTDIAL_API_KEY=(\S+)/.exec(first.output())?.[1];
+    assert.ok(key, "the first start prints an API key");
+    const api = async (method: string, url: string, body?: unknown) => {
+      const res = await fetch(base + url, {
+        method,
+        headers: { authorization: `Bearer ${key}`, ...(body ? { "content-type": "application/json" } : {}) },
+        body: body ? JSON.stringify(body) : undefined,
+      });
+      const json = await res.json();
+      if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${JSON.stringify(json)}`);
+      return json;
+    };
+    const campaign = await api("POST", "/v1/campaigns", {
+      name: "crash",
+      settings: {
+        maxConcurrent: 60,
+        callsPerSecond: 40,
+        maxAttemptsPerContact: 3,
+        retryIntervalSec: 1,
+        successMinTalkSec: 0,
+        ringTimeoutSec: 2,
+      },
+    });
+    const list = await api("POST", `/v1/campaigns/${campaign.id}/lists`, { name: "people" });
+    const contacts = Array.from({ length: 300 }, (_, i) => ({ phone: `+1202555${String(1000 + i)}` }));
+    const added = await api("POST", `/v1/campaigns/${campaign.id}/lists/${list.id}/contacts`, { contacts });
+    assert.equal(added.inserted, 300);
+    await api("POST", `/v1/campaigns/${campaign.id}/start`);
+
+    await waitFor("120 dials", () => dialLog(env.OUTDIAL_SIM_DIAL_LOG).length >= 120 || null);
+    first.child.kill("SIGKILL");
+    await new Promise((r) => first.child.once("exit", r));
+    const dialedBeforeKill = dialLog(env.OUTDIAL_SIM_DIAL_LOG).length;
+
+    second = startOutdial(env);
+    await second.ready;
+    assert.ok(!/OUTDIAL_API_KEY=/.test(second.output()), "a restart creates no second bootstrap key");
+    await waitFor(
+      "the campaign to complete",
+      async () => {
+        const c = await api("GET", `/v1/campaigns/${campaign.id}`);
+        return c.status === "completed" || null;
+      },
+      120_000,
+    );
+    second.child.kill("SIGTERM");
+    await new Promise((r) => second!.child.once("exit", r));
+
+    const dialed = dialLog(env.OUTDIAL_SIM_DIAL_LOG);
+    assert.ok(dialed.length > dialedBeforeKill, "dialing went on after the restart");
+    assert.equal(new Set(dialed).size, dialed.length, "no attempt was dialed twice");
+
+    const db = new SQLite(env.OUTDIAL_DATABASE_URL, { readonly: true });
+    const attempts = db
+      .prepare("SELECT id, contact_id, seq, outcome, ended_at FROM attempts WHERE campaign_id = ?")
+      .all(campaign.id) as {
+      id: number;
+      contact_id: number;
+      seq: number;
+      outcome: string | null;
+      ended_at: number | null;
+    }[];
+    const statuses = db
+      .prepare("SELECT status, count(*) AS n FROM contacts WHERE campaign_id = ? GROUP BY status")
+      .all(campaign.id) as { status: string; n: number }[];
+    db.close();
+
+    const total = statuses.reduce((a, s) => a + s.n, 0);
+    assert.equal(total, 300, "no contact was lost");
+    for (const s of statuses)
+      assert.ok(["succeeded", "failed", "exhausted"].includes(s.status), `contact left ${s.status}`);
+    const attemptIds = new Set(attempts.map((a) => String(a.id)));
+    for (const id of dialed) assert.ok(attemptIds.has(id), `dialed call ${id} has its attempt row`);
+    assert.ok(
+      attempts.every((a) => a.ended_at !== null && a.outcome !== null),
+      "every attempt has an outcome",
+    );
+    const lost = attempts.filter((a) => a.outcome === "lost");
+    assert.ok(lost.length > 0, "calls in flight at the kill are recorded as lost");
+    const dialedSet = new Set(dialed);
+    for (const a of attempts) {
+      if (!dialedSet.has(String(a.id)))
+        assert.equal(a.outcome, "lost", `attempt ${a.id} never dialed must be lost`);
+    }
+    const byContact = new Map<number, number[]>();
+    for (const a of attempts) byContact.set(a.contact_id, [...(byContact.get(a.contact_id) ?? []), a.seq]);
+    for (const [contact, seqs] of byContact) {
+      seqs.sort((x, y) => x - y);
+      assert.deepEqual(
+        seqs,
+        seqs.map((_, i) => i + 1),
+        `contact ${contact} attempt numbers are 1..n`,
+      );
+      assert.ok(seqs.length <= 3, `contact ${contact} has at most 3 attempts`);
+    }
+  } finally {
+    first.child.kill("SIGKILL");
+    second?.child.kill("SIGKILL");
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
