@@ -7,6 +7,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type SQLite from "better-sqlite3";
+import { ImportError } from "./errors.ts";
 import type { StageOutput } from "./parse-host.ts";
 import {
   canCheckpointInBackground,
@@ -71,13 +72,26 @@ export class SqliteContactsWriter implements ContactsWriter {
     const background = opts.staged >= MIN_ROWS_FOR_BACKGROUND_CHECKPOINT && canCheckpointInBackground(db);
     db.prepare("ATTACH DATABASE ? AS ?").run(this.file, schema);
     try {
-      const duplicates = this.markDuplicates(opts);
+      const { withIds, ...duplicates } = this.markDuplicates(opts);
       const kept = opts.staged - duplicates.skipped;
-      const rebuild = this.indexesToRebuild(kept);
+      // Rows without an external_id never enter its (partial) index: no need to rebuild it then.
+      const rebuild = this.indexesToRebuild(kept).filter((i) => withIds || i.name !== "contacts_external_id");
       if (background) holdAutoCheckpoint(db);
+      // Foreign keys cost two lookups a row; the list (and so its campaign) is checked once instead,
+      // inside the transaction. Nothing else runs on the connection until the setting is back.
+      const withoutKeys = !db.inTransaction && db.pragma("foreign_keys", { simple: true }) === 1;
+      if (withoutKeys) db.pragma("foreign_keys = OFF");
       try {
         db.exec("BEGIN IMMEDIATE");
         try {
+          const { listId: list, campaignId: campaign } = this.target;
+          if (!db.prepare("SELECT 1 FROM main.lists WHERE id = ? AND campaign_id = ?").get(list, campaign)) {
+            throw new ImportError({
+              code: "list_not_found",
+              status: 404,
+              message: "the list no longer exists",
+            });
+          }
           const dropped = rebuild.filter((index) => {
             try {
               db.exec(`DROP INDEX "${index.name}"`);
@@ -106,6 +120,7 @@ export class SqliteContactsWriter implements ContactsWriter {
           throw err;
         }
       } finally {
+        if (withoutKeys) db.pragma("foreign_keys = ON");
         if (background) checkpointInBackground(db);
       }
     } finally {
@@ -125,13 +140,15 @@ export class SqliteContactsWriter implements ContactsWriter {
    * the import; then, if the campaign has contacts, an external_id or (unless duplicates are allowed) a
    * first phone it already holds, looked up through the contacts indexes.
    */
-  private markDuplicates(opts: CommitOptions): Omit<CommitResult, "inserted"> {
+  private markDuplicates(opts: CommitOptions): Omit<CommitResult, "inserted"> & { withIds: boolean } {
     const { db, schema } = this;
     const stage = `"${schema}".stage`;
     const campaignId = this.target.campaignId;
     db.pragma(`"${schema}".journal_mode = OFF`);
     let marked = false;
-    if (db.prepare(`SELECT 1 FROM ${stage} WHERE external_id IS NOT NULL LIMIT 1`).get() !== undefined) {
+    const withIds =
+      db.prepare(`SELECT 1 FROM ${stage} WHERE external_id IS NOT NULL LIMIT 1`).get() !== undefined;
+    if (withIds) {
       db.exec(`CREATE INDEX "${schema}".stage_external_id ON stage (external_id, row)`);
       db.prepare(
         `UPDATE ${stage} AS s SET dup = ? WHERE s.external_id IS NOT NULL
@@ -154,7 +171,7 @@ export class SqliteContactsWriter implements ContactsWriter {
       }
       marked = true;
     }
-    const none = { flagged: opts.flagged, skipped: 0, issues: [] };
+    const none = { flagged: opts.flagged, skipped: 0, issues: [], withIds };
     if (!marked) return none;
     const counts = db
       .prepare(`SELECT count(*) AS n, coalesce(sum(flagged), 0) AS f FROM ${stage} WHERE dup <> 0`)
@@ -165,7 +182,7 @@ export class SqliteContactsWriter implements ContactsWriter {
       .all(opts.duplicatePolicy === "reject" ? 1 : opts.maxIssues) as MarkedRow[];
     const issues = rows.map(storedDuplicateIssue);
     if (opts.duplicatePolicy === "reject") throw rejectDuplicate(issues[0]);
-    return { flagged: opts.flagged - counts.f, skipped: counts.n, issues };
+    return { flagged: opts.flagged - counts.f, skipped: counts.n, issues, withIds };
   }
 
   /**
