@@ -72,6 +72,66 @@ for (const dialect of dialects()) {
       assert.deepEqual(summary.find((s) => s.reason === "due")?.count, 2);
     });
 
+    test("promoteDue moves at most its limit, earliest first", async () => {
+      const c = await campaign(4, { times: [40, 10, 30, 20] });
+      assert.equal(await ds.promoteDue(c.campaignId, 100, 3), 3);
+      assert.equal(await ds.nextWaitingAt(c.campaignId), 40);
+      assert.equal(await ds.promoteDue(c.campaignId, 100, 3), 1);
+      assert.equal(await ds.nextWaitingAt(c.campaignId), null);
+    });
+
+    test("counts by status add up from the settled, queue, waiting and lease indexes", async () => {
+      const c = await campaign(6, { times: [10, 20, 30, 40, 50, 5000] });
+      await ds.promoteDue(c.campaignId, 100);
+      let k = 0;
+      const res = await ds.claim({
+        campaignId: c.campaignId,
+        limit: 5,
+        owner: "node-a",
+        now: 100,
+        leaseUntil: 60_000,
+        recentSince: null,
+        // two start, one defers to a later time, two are settled for good
+        decide: (cand): ClaimDecision => {
+          k++;
+          if (k <= 2) return start(cand, 100);
+          if (k === 3) return { kind: "defer", until: 9000, reason: "window" };
+          return { kind: "final", status: "suppressed", reason: "test" };
+        },
+      });
+      assert.equal(res.started.length, 2);
+      await ds.finish([
+        {
+          attemptId: res.started[0].attemptId,
+          contactId: res.started[0].contact.id,
+          owner: "node-a",
+          now: 200,
+          answeredAt: 150,
+          endedAt: 200,
+          outcome: "human",
+          cause: "normal",
+          talkSec: 50,
+          success: true,
+          details: null,
+          contact: { status: "succeeded", phoneAttempts: "[1]", retryCounts: "{}", waitReason: "success" },
+        },
+      ]);
+      assert.deepEqual(await ds.countByStatus(c.campaignId), {
+        succeeded: 1,
+        suppressed: 2,
+        in_progress: 1,
+        pending: 2,
+      });
+      const summary = await ds.waitingSummary(c.campaignId);
+      assert.deepEqual(
+        summary.map((w) => [w.reason, w.count, w.nextAt]),
+        [
+          ["scheduled", 1, 5000],
+          ["window", 1, 9000],
+        ],
+      );
+    });
+
     test("claim takes queued contacts in priority order and writes one attempt per start", async () => {
       const c = await campaign(4, { priorities: [5, 1, 3, 0], times: [10, 20, 30, 40] });
       await ds.promoteDue(c.campaignId, 1000);

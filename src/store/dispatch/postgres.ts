@@ -2,16 +2,19 @@
 // FOR UPDATE SKIP LOCKED so two nodes never take the same contact, and writes a whole batch with
 // unnest() arrays in a handful of round trips.
 import type pg from "pg";
+import { LIVE_COUNTS, type LiveCounts, SETTLED_COUNTS, statusCounts, WAITING_SUMMARY } from "./counts.ts";
 import type {
   Candidate,
   ClaimDecision,
   ClaimResult,
   DispatchStore,
   ExpiredLease,
+  FinishedAttempt,
   RecentCalls,
   StartedAttempt,
   WaitingSummary,
 } from "./types.ts";
+import { PROMOTE_LIMIT } from "./types.ts";
 
 const CANDIDATE_COLUMNS = `id, account_id, campaign_id, phones, custom, time_zone, daily_from_sec, daily_to_sec,
   start_at, attempts, phone_index, phone_attempts, retry_counts, next_attempt_at`;
@@ -49,13 +52,69 @@ async function loadRecent(c: pg.PoolClient, rows: Candidate[], since: number): P
   return { byPhone, byContact };
 }
 
+/** Records ended attempts and the contacts' next state; an item whose lease was lost meanwhile is skipped. */
+async function applyFinished(client: pg.PoolClient, items: FinishedAttempt[]): Promise<number> {
+  let applied = 0;
+  for (const f of items) {
+    const c = f.contact;
+    const guard = f.owner === null ? "lease_expires_at < $LAST" : "lease_owner = $LAST";
+    const guardValue = f.owner === null ? f.now : f.owner;
+    let sql: string;
+    let args: unknown[];
+    if ("nextAt" in c) {
+      args = [
+        c.nextAt <= f.now ? 1 : 0,
+        c.nextAt,
+        c.phoneIndex,
+        c.phoneAttempts,
+        c.retryCounts,
+        c.orderClass,
+        c.waitReason,
+        f.outcome,
+        f.now,
+        f.contactId,
+        guardValue,
+      ];
+      sql = `UPDATE contacts SET status = 'pending', ready = $1, next_attempt_at = $2, phone_index = $3,
+          phone_attempts = $4, retry_counts = $5, order_class = $6, wait_reason = $7, last_outcome = $8,
+          lease_owner = NULL, lease_expires_at = NULL, updated_at = $9
+          WHERE id = $10 AND status = 'in_progress' AND ${guard.replace("$LAST", "$11")}`;
+    } else {
+      args = [
+        c.status,
+        c.phoneAttempts,
+        c.retryCounts,
+        c.waitReason,
+        f.outcome,
+        f.now,
+        f.contactId,
+        guardValue,
+      ];
+      sql = `UPDATE contacts SET status = $1, ready = 0, phone_attempts = $2, retry_counts = $3, wait_reason = $4,
+          last_outcome = $5, lease_owner = NULL, lease_expires_at = NULL, updated_at = $6
+          WHERE id = $7 AND status = 'in_progress' AND ${guard.replace("$LAST", "$8")}`;
+    }
+    const r = await client.query(sql, args);
+    if (!r.rowCount) continue;
+    applied++;
+    await client.query(
+      `UPDATE attempts SET answered_at = $1, ended_at = $2, outcome = $3, cause = $4, talk_sec = $5, success = $6,
+          details = $7 WHERE id = $8 AND ended_at IS NULL`,
+      [f.answeredAt, f.endedAt, f.outcome, f.cause, f.talkSec, f.success ? 1 : 0, f.details, f.attemptId],
+    );
+  }
+  return applied;
+}
+
 export function postgresDispatchStore(pool: pg.Pool): DispatchStore {
   return {
-    async promoteDue(campaignId, now) {
+    async promoteDue(campaignId, now, limit = PROMOTE_LIMIT) {
       const r = await pool.query(
-        `UPDATE contacts SET ready = 1, wait_reason = NULL
-          WHERE campaign_id = $1 AND status = 'pending' AND ready = 0 AND next_attempt_at <= $2`,
-        [campaignId, now],
+        `UPDATE contacts SET ready = 1, wait_reason = NULL WHERE id IN (
+          SELECT id FROM contacts WHERE campaign_id = $1 AND status = 'pending' and ready = 0
+            AND next_attempt_at <= $2 ORDER BY next_attempt_at LIMIT $3)
+          AND status = 'pending' AND ready = 0`,
+        [campaignId, now, limit],
       );
       return r.rowCount ?? 0;
     },
@@ -70,6 +129,7 @@ export function postgresDispatchStore(pool: pg.Pool): DispatchStore {
 
     async claim(req): Promise<ClaimResult> {
       return inTransaction(pool, async (client) => {
+        if (req.finished?.length) await applyFinished(client, req.finished);
         const { rows } = await client.query<Candidate>(
           `SELECT ${CANDIDATE_COLUMNS} FROM contacts WHERE campaign_id = $1 AND ready = 1
             ORDER BY priority, order_class, next_attempt_at, id LIMIT $2 FOR UPDATE SKIP LOCKED`,
@@ -153,67 +213,7 @@ export function postgresDispatchStore(pool: pg.Pool): DispatchStore {
 
     async finish(items) {
       if (items.length === 0) return 0;
-      return inTransaction(pool, async (client) => {
-        let applied = 0;
-        for (const f of items) {
-          const c = f.contact;
-          const guard = f.owner === null ? "lease_expires_at < $LAST" : "lease_owner = $LAST";
-          const guardValue = f.owner === null ? f.now : f.owner;
-          let sql: string;
-          let args: unknown[];
-          if ("nextAt" in c) {
-            args = [
-              c.nextAt <= f.now ? 1 : 0,
-              c.nextAt,
-              c.phoneIndex,
-              c.phoneAttempts,
-              c.retryCounts,
-              c.orderClass,
-              c.waitReason,
-              f.outcome,
-              f.now,
-              f.contactId,
-              guardValue,
-            ];
-            sql = `UPDATE contacts SET status = 'pending', ready = $1, next_attempt_at = $2, phone_index = $3,
-              phone_attempts = $4, retry_counts = $5, order_class = $6, wait_reason = $7, last_outcome = $8,
-              lease_owner = NULL, lease_expires_at = NULL, updated_at = $9
-              WHERE id = $10 AND status = 'in_progress' AND ${guard.replace("$LAST", "$11")}`;
-          } else {
-            args = [
-              c.status,
-              c.phoneAttempts,
-              c.retryCounts,
-              c.waitReason,
-              f.outcome,
-              f.now,
-              f.contactId,
-              guardValue,
-            ];
-            sql = `UPDATE contacts SET status = $1, ready = 0, phone_attempts = $2, retry_counts = $3, wait_reason = $4,
-              last_outcome = $5, lease_owner = NULL, lease_expires_at = NULL, updated_at = $6
-              WHERE id = $7 AND status = 'in_progress' AND ${guard.replace("$LAST", "$8")}`;
-          }
-          const r = await client.query(sql, args);
-          if (!r.rowCount) continue;
-          applied++;
-          await client.query(
-            `UPDATE attempts SET answered_at = $1, ended_at = $2, outcome = $3, cause = $4, talk_sec = $5, success = $6,
-              details = $7 WHERE id = $8 AND ended_at IS NULL`,
-            [
-              f.answeredAt,
-              f.endedAt,
-              f.outcome,
-              f.cause,
-              f.talkSec,
-              f.success ? 1 : 0,
-              f.details,
-              f.attemptId,
-            ],
-          );
-        }
-        return applied;
-      });
+      return inTransaction(pool, (client) => applyFinished(client, items));
     },
 
     async release(items) {
@@ -263,18 +263,16 @@ export function postgresDispatchStore(pool: pg.Pool): DispatchStore {
     },
 
     async countByStatus(campaignId) {
-      const { rows } = await pool.query<{ status: string; n: number }>(
-        "SELECT status, count(*)::int AS n FROM contacts WHERE campaign_id = $1 GROUP BY status",
-        [campaignId],
-      );
-      return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+      const [settled, live] = await Promise.all([
+        pool.query<{ status: string; n: number }>(SETTLED_COUNTS, [campaignId]),
+        pool.query<LiveCounts>(LIVE_COUNTS, [campaignId]),
+      ]);
+      return statusCounts(settled.rows, live.rows[0]);
     },
 
     async waitingSummary(campaignId) {
       const { rows } = await pool.query<{ reason: string; n: number; next_at: number | null }>(
-        `SELECT CASE WHEN ready = 1 THEN 'due' ELSE coalesce(wait_reason, 'scheduled') END AS reason,
-          count(*)::int AS n, min(next_attempt_at) AS next_at
-          FROM contacts WHERE campaign_id = $1 AND status = 'pending' GROUP BY 1 ORDER BY 3`,
+        WAITING_SUMMARY,
         [campaignId],
       );
       return rows.map((r): WaitingSummary => ({ reason: r.reason, count: r.n, nextAt: r.next_at }));

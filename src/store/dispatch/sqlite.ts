@@ -2,6 +2,7 @@
 // transaction (better-sqlite3 runs them synchronously, so no other writer interleaves in this process;
 // other processes wait on the write lock).
 import type SQLite from "better-sqlite3";
+import { LIVE_COUNTS, type LiveCounts, SETTLED_COUNTS, statusCounts, WAITING_SUMMARY } from "./counts.ts";
 import type {
   Candidate,
   ClaimRequest,
@@ -14,6 +15,7 @@ import type {
   StartedAttempt,
   WaitingSummary,
 } from "./types.ts";
+import { PROMOTE_LIMIT } from "./types.ts";
 
 const CANDIDATE_COLUMNS = `id, account_id, campaign_id, phones, custom, time_zone, daily_from_sec, daily_to_sec,
   start_at, attempts, phone_index, phone_attempts, retry_counts, next_attempt_at`;
@@ -21,8 +23,9 @@ const CANDIDATE_COLUMNS = `id, account_id, campaign_id, phones, custom, time_zon
 export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
   const s = {
     promote: db.prepare(
-      `UPDATE contacts SET ready = 1, wait_reason = NULL
-        WHERE campaign_id = ? AND status = 'pending' AND ready = 0 AND next_attempt_at <= ?`,
+      `UPDATE contacts SET ready = 1, wait_reason = NULL WHERE id IN (
+        SELECT id FROM contacts WHERE campaign_id = ? AND status = 'pending' and ready = 0
+          AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?)`,
     ),
     nextWaiting: db.prepare(
       `SELECT min(next_attempt_at) AS m FROM contacts WHERE campaign_id = ? AND status = 'pending' AND ready = 0`,
@@ -95,14 +98,9 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
         FROM contacts c LEFT JOIN attempts a ON a.contact_id = c.id AND a.seq = c.attempts
         WHERE c.status = 'in_progress' AND c.lease_expires_at < ? ORDER BY c.lease_expires_at LIMIT ?`,
     ),
-    countByStatus: db.prepare(
-      "SELECT status, count(*) AS n FROM contacts WHERE campaign_id = ? GROUP BY status",
-    ),
-    waiting: db.prepare(
-      `SELECT CASE WHEN ready = 1 THEN 'due' ELSE coalesce(wait_reason, 'scheduled') END AS reason,
-        count(*) AS n, min(next_attempt_at) AS next_at
-        FROM contacts WHERE campaign_id = ? AND status = 'pending' GROUP BY 1 ORDER BY 3`,
-    ),
+    settledCounts: db.prepare(SETTLED_COUNTS),
+    liveCounts: db.prepare(LIVE_COUNTS),
+    waiting: db.prepare(WAITING_SUMMARY),
     allDue: db.prepare(
       `UPDATE contacts SET ready = 1, next_attempt_at = ?, wait_reason = NULL, updated_at = ?
         WHERE campaign_id = ? AND status = 'pending'`,
@@ -133,7 +131,14 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
     return { byPhone, byContact };
   }
 
+  /** better-sqlite3 would nest a batch into a transaction someone else left open on this connection as a
+   *  savepoint, and their rollback would undo claims already dialed. Refuse; the dispatcher retries. */
+  function ownTransaction(): void {
+    if (db.inTransaction) throw new Error("dispatch store: a transaction is already open on this connection");
+  }
+
   const claimTx = db.transaction((req: ClaimRequest): ClaimResult => {
+    if (req.finished?.length) applyFinished(req.finished);
     const rows = s.queue.all(req.campaignId, req.limit) as Candidate[];
     if (rows.length === 0) return { started: [], examined: 0 };
     const recent = req.recentSince !== null ? loadRecent(rows[0].account_id, rows, req.recentSince) : null;
@@ -164,7 +169,7 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
     return { started, examined: rows.length };
   });
 
-  const finishTx = db.transaction((items: FinishedAttempt[]): number => {
+  function applyFinished(items: FinishedAttempt[]): number {
     let applied = 0;
     for (const f of items) {
       const c = f.contact;
@@ -208,7 +213,8 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
       );
     }
     return applied;
-  });
+  }
+  const finishTx = db.transaction(applyFinished);
 
   const releaseTx = db.transaction((items: ReleasedDial[]) => {
     for (const r of items) {
@@ -222,22 +228,26 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
   );
 
   return {
-    async promoteDue(campaignId, now) {
-      return s.promote.run(campaignId, now).changes;
+    async promoteDue(campaignId, now, limit = PROMOTE_LIMIT) {
+      return s.promote.run(campaignId, now, limit).changes;
     },
     async nextWaitingAt(campaignId) {
       const row = s.nextWaiting.get(campaignId) as { m: number | null };
       return row.m;
     },
     async claim(req) {
+      ownTransaction();
       return claimTx.immediate(req);
     },
     async finish(items) {
       if (items.length === 0) return 0;
+      ownTransaction();
       return finishTx.immediate(items);
     },
     async release(items) {
-      if (items.length) releaseTx.immediate(items);
+      if (items.length === 0) return;
+      ownTransaction();
+      releaseTx.immediate(items);
     },
     async renewLeases(owner, leaseUntil) {
       return s.renew.run(leaseUntil, owner).changes;
@@ -262,14 +272,15 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
       });
     },
     async countByStatus(campaignId) {
-      const out: Record<string, number> = {};
-      for (const r of s.countByStatus.all(campaignId) as { status: string; n: number }[]) out[r.status] = r.n;
-      return out;
+      return statusCounts(
+        s.settledCounts.all({ 1: campaignId }) as { status: string; n: number }[],
+        s.liveCounts.get({ 1: campaignId }) as LiveCounts,
+      );
     },
     async waitingSummary(campaignId) {
-      return (s.waiting.all(campaignId) as { reason: string; n: number; next_at: number | null }[]).map(
-        (r): WaitingSummary => ({ reason: r.reason, count: r.n, nextAt: r.next_at }),
-      );
+      return (
+        s.waiting.all({ 1: campaignId }) as { reason: string; n: number; next_at: number | null }[]
+      ).map((r): WaitingSummary => ({ reason: r.reason, count: r.n, nextAt: r.next_at }));
     },
     async makeAllDue(campaignId, now) {
       return allDueTx.immediate(campaignId, now);

@@ -60,6 +60,8 @@ export interface ClaimRequest {
   /** When set, the store loads calls started since this time for the candidates' phones and contacts. */
   recentSince: number | null;
   decide(c: Candidate, recent: RecentCalls | null): ClaimDecision;
+  /** Ended attempts to record first, in the same transaction: one commit per pass instead of two. */
+  finished?: FinishedAttempt[];
 }
 
 export interface FinishedAttempt {
@@ -113,9 +115,13 @@ export interface WaitingSummary {
   nextAt: number | null;
 }
 
+/** Contacts promoted into the dial queue per statement. */
+export const PROMOTE_LIMIT = 20_000;
+
 export interface DispatchStore {
-  /** Moves waiting contacts whose time has come into the dial queue. Returns how many. */
-  promoteDue(campaignId: number, now: number): Promise<number>;
+  /** Moves up to `limit` waiting contacts whose time has come (earliest first) into the dial queue, so no
+   *  single statement holds the database for long. Returns how many. */
+  promoteDue(campaignId: number, now: number, limit?: number): Promise<number>;
   /** Earliest next_attempt_at among waiting contacts of the campaign, or null. */
   nextWaitingAt(campaignId: number): Promise<number | null>;
   /** Claims up to `limit` queued contacts in dial order and applies `decide` to each, in one transaction. */
