@@ -131,10 +131,25 @@ export class Dispatcher {
   }
 
   async flush(): Promise<void> {
-    if (this.finished.length === 0) return;
+    const batch = this.takeFinished();
+    if (batch.length === 0) return;
+    try {
+      await this.o.dispatch.finish(batch);
+    } catch (err) {
+      this.putBack(batch);
+      throw err;
+    }
+  }
+
+  private takeFinished(): FinishedAttempt[] {
     const batch = this.finished;
     this.finished = [];
-    await this.o.dispatch.finish(batch);
+    return batch;
+  }
+
+  /** A failed write keeps its outcomes for the next pass rather than leaving them to lease expiry. */
+  private putBack(batch: FinishedAttempt[]): void {
+    this.finished = batch.concat(this.finished);
   }
 
   private async pass(): Promise<void> {
@@ -151,7 +166,7 @@ export class Dispatcher {
     this.stats.passes++;
     let wakeAt = Number.POSITIVE_INFINITY;
     try {
-      await this.flush();
+      // Ended attempts ride along with the pass's first claim (one commit); whatever is left is flushed last.
       if (now >= this.nextMaintenanceAt) {
         await this.maintenance(now);
         this.nextMaintenanceAt = now + Math.min(5000, this.o.leaseMs / 3);
@@ -165,6 +180,7 @@ export class Dispatcher {
         globalFree -= r.started;
         wakeAt = Math.min(wakeAt, r.wakeAt);
       }
+      await this.flush();
     } catch (err) {
       this.o.onError?.(err);
       wakeAt = Math.min(wakeAt, now + 1000);
@@ -231,20 +247,27 @@ export class Dispatcher {
       let k = 0;
       let deferredUntil = Number.POSITIVE_INFINITY;
       const ctx = { settings: c.settings, windows: c.windows, nextCallerId: () => c.nextCallerId() };
-      const result = await this.o.dispatch.claim({
-        campaignId: c.id,
-        limit: slots.length,
-        owner: this.o.nodeId,
-        now,
-        leaseUntil: slots[slots.length - 1] + this.o.leaseMs,
-        recentSince: recentMs === null ? null : now - recentMs,
-        decide: (cand, recent) => {
-          const d = safeDecide(ctx, cand, slots[k], recent, this.o.onError);
-          if (d.kind === "start") k++;
-          else if (d.kind === "defer") deferredUntil = Math.min(deferredUntil, d.until);
-          return d;
-        },
-      });
+      const finished = this.takeFinished();
+      const result = await this.o.dispatch
+        .claim({
+          finished,
+          campaignId: c.id,
+          limit: slots.length,
+          owner: this.o.nodeId,
+          now,
+          leaseUntil: slots[slots.length - 1] + this.o.leaseMs,
+          recentSince: recentMs === null ? null : now - recentMs,
+          decide: (cand, recent) => {
+            const d = safeDecide(ctx, cand, slots[k], recent, this.o.onError);
+            if (d.kind === "start") k++;
+            else if (d.kind === "defer") deferredUntil = Math.min(deferredUntil, d.until);
+            return d;
+          },
+        })
+        .catch((err) => {
+          this.putBack(finished);
+          throw err;
+        });
       if (deferredUntil < waitingAt) {
         waitingAt = deferredUntil;
         this.nextWaiting.set(c.id, waitingAt);
@@ -270,7 +293,10 @@ export class Dispatcher {
       wakeAt = Math.min(wakeAt, Math.max(slot - this.lookaheadMs / 2, now + 1));
     } else {
       c.lastBlock = { code: "no_contacts_due", until: Number.isFinite(waitingAt) ? waitingAt : null };
-      if (c.inFlight === 0 && !Number.isFinite(waitingAt)) await w.completeIfDrained(c, now);
+      if (c.inFlight === 0 && !Number.isFinite(waitingAt)) {
+        await this.flush();
+        await w.completeIfDrained(c, now);
+      }
     }
     return { started, wakeAt };
   }
