@@ -1,8 +1,11 @@
 // The demo campaign of `npm start`: a few hundred made-up contacts in three countries on the "demo" sim
 // scenario, started once. Later starts find it and leave it as it is.
 import type { Engine } from "../engine/engine.ts";
+import { addContacts } from "../lists/import.ts";
 import { withDefaults } from "../model/campaign-settings.ts";
+import { insertCampaign } from "../store/campaigns.ts";
 import type { Store } from "../store/db.ts";
+import { insertList } from "../store/lists.ts";
 
 const DEMO_NAME = "Demo: spring appointment reminders";
 
@@ -60,64 +63,25 @@ export async function ensureDemoCampaign(
     callerIdMode: "rotate",
     scenario: "demo",
   });
-  const campaign = await store.db
-    .insertInto("campaigns")
-    .values({
-      account_id: account.id,
-      name: DEMO_NAME,
-      status: "draft",
-      status_reason: null,
-      priority: settings.priority,
-      settings: JSON.stringify(settings),
-      created_at: now,
-      updated_at: now,
-      started_at: null,
-      halt_at: null,
-      finished_at: null,
-    })
-    .returning("id")
-    .executeTakeFirstOrThrow();
-  const list = await store.db
-    .insertInto("lists")
-    .values({ account_id: account.id, campaign_id: campaign.id, name: "demo contacts", created_at: now })
-    .returning("id")
-    .executeTakeFirstOrThrow();
+  const campaign = await insertCampaign(store.db, { accountId: account.id, name: DEMO_NAME, settings, now });
+  const list = await insertList(store.db, {
+    accountId: account.id,
+    campaignId: campaign.id,
+    name: "demo contacts",
+    now,
+  });
   const people = demoPhones(300);
-  await store.db
-    .insertInto("contacts")
-    .values(
-      people.map((p, i) => ({
-        account_id: account.id,
-        campaign_id: campaign.id,
-        list_id: list.id,
-        external_id: `demo-${i + 1}`,
-        phones: JSON.stringify([p.phone]),
-        phone: p.phone,
-        custom: JSON.stringify({ name: `Demo person ${i + 1}`, appointment: "tomorrow 10:00" }),
-        time_zone: p.zone,
-        daily_from_sec: null,
-        daily_to_sec: null,
-        start_at: null,
-        priority: 0,
-        status: "pending",
-        ready: 0,
-        order_class: 0,
-        attempts: 0,
-        phone_index: 0,
-        phone_attempts: "[0]",
-        retry_counts: "{}",
-        next_attempt_at: now,
-        wait_reason: null,
-        lease_owner: null,
-        lease_expires_at: null,
-        last_outcome: null,
-        last_attempt_at: null,
-        flagged: 0,
-        created_at: now,
-        updated_at: now,
-      })),
-    )
-    .execute();
+  // The same path as the API's JSON bulk add, so the demo's contacts are checked like anyone's.
+  await addContacts(
+    store,
+    { accountId: account.id, campaignId: campaign.id, listId: list.id, now, duplicatePolicy: "allow" },
+    people.map((p, i) => ({
+      phone: p.phone,
+      external_id: `demo-${i + 1}`,
+      time_zone: p.zone,
+      custom: { name: `Demo person ${i + 1}`, appointment: "tomorrow 10:00" },
+    })),
+  );
   const status = await engine.start(account.id, campaign.id);
   return { campaignId: campaign.id, name: DEMO_NAME, status, contacts: people.length };
 }

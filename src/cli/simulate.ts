@@ -5,17 +5,12 @@ import { parseArgs } from "node:util";
 import { type SimulationReport, simulateCampaign } from "../engine/simulation.ts";
 import { importCsv } from "../lists/import.ts";
 import { withDefaults } from "../model/campaign-settings.ts";
+import { insertAccount } from "../store/accounts.ts";
+import { insertCampaign } from "../store/campaigns.ts";
 import { openStore } from "../store/db.ts";
+import { insertList } from "../store/lists.ts";
+import { parseCampaignFile } from "./campaign-file.ts";
 import { progressBar } from "./progress.ts";
-
-interface CampaignFile {
-  name?: string;
-  settings?: Record<string, unknown>;
-  scenario?: string | Record<string, unknown>;
-  seed?: number;
-  startAt?: string;
-  csv?: { delimiter?: string; encoding?: string; defaultCountry?: string };
-}
 
 export function formatReport(r: SimulationReport): string {
   const hours = r.simulatedMs / 3_600_000;
@@ -46,8 +41,8 @@ export async function simulateCommand(argv: string[]): Promise<number> {
   });
   const [campaignPath, csvPath] = positionals;
   if (!campaignPath || !csvPath) throw new Error("usage: outdial simulate CAMPAIGN.json CONTACTS.csv");
-  const file = JSON.parse(fs.readFileSync(campaignPath, "utf8")) as CampaignFile;
-  const settings = withDefaults(file.settings as never);
+  const file = parseCampaignFile(fs.readFileSync(campaignPath, "utf8"), campaignPath);
+  const settings = withDefaults(file.settings ?? {});
   if (file.scenario !== undefined)
     settings.scenario = typeof file.scenario === "string" ? file.scenario : null;
   const startAt = file.startAt ? Date.parse(file.startAt) : Date.UTC(2026, 0, 5, 6, 0, 0);
@@ -55,33 +50,19 @@ export async function simulateCommand(argv: string[]): Promise<number> {
 
   const store = await openStore({ url: ":memory:" });
   try {
-    const account = await store.db
-      .insertInto("accounts")
-      .values({ name: "simulation", created_at: startAt, balance_micros: null })
-      .returning("id")
-      .executeTakeFirstOrThrow();
-    const campaign = await store.db
-      .insertInto("campaigns")
-      .values({
-        account_id: account.id,
-        name: file.name ?? "simulation",
-        status: "draft",
-        status_reason: null,
-        priority: settings.priority,
-        settings: JSON.stringify(settings),
-        created_at: startAt,
-        updated_at: startAt,
-        started_at: null,
-        halt_at: null,
-        finished_at: null,
-      })
-      .returning("id")
-      .executeTakeFirstOrThrow();
-    const list = await store.db
-      .insertInto("lists")
-      .values({ account_id: account.id, campaign_id: campaign.id, name: csvPath, created_at: startAt })
-      .returning("id")
-      .executeTakeFirstOrThrow();
+    const accountId = await insertAccount(store.db, "simulation", startAt);
+    const campaign = await insertCampaign(store.db, {
+      accountId,
+      name: file.name ?? "simulation",
+      settings,
+      now: startAt,
+    });
+    const list = await insertList(store.db, {
+      accountId,
+      campaignId: campaign.id,
+      name: csvPath,
+      now: startAt,
+    });
     const size = fs.statSync(csvPath).size;
     const importBar = progressBar("import  ", size, "bytes");
     const source = fs.createReadStream(csvPath);
@@ -93,7 +74,7 @@ export async function simulateCommand(argv: string[]): Promise<number> {
     const report = await importCsv(
       store,
       {
-        accountId: account.id,
+        accountId,
         campaignId: campaign.id,
         listId: list.id,
         now: startAt,
@@ -102,7 +83,7 @@ export async function simulateCommand(argv: string[]): Promise<number> {
         defaultCountry: file.csv?.defaultCountry,
         phonePolicy: "skip",
         duplicatePolicy: "allow",
-      } as never,
+      },
       source,
     );
     importBar.stop();
@@ -117,7 +98,7 @@ export async function simulateCommand(argv: string[]): Promise<number> {
     );
     const result = await simulateCampaign({
       store,
-      accountId: account.id,
+      accountId,
       campaignId: campaign.id,
       seed: values.seed !== undefined ? Number(values.seed) : (file.seed ?? 1),
       scenario: file.scenario ?? null,
