@@ -53,8 +53,8 @@ export async function ensureDemoCampaign(
     };
 
   const settings = withDefaults({
-    maxConcurrent: 5,
-    callsPerSecond: 1,
+    maxConcurrent: 10,
+    callsPerSecond: 2,
     maxAttemptsPerContact: 3,
     retryIntervalSec: 60,
     retry: { busy: { intervalSec: 30, maxRetries: 2 }, no_answer: { intervalSec: 45, maxRetries: 2 } },

@@ -23,7 +23,7 @@ export async function explainCampaign(args: {
   const rt = args.runtime ?? new CampaignRuntime(row);
   const status = row.status as CampaignStatus;
   const counts = await args.dispatch.countByStatus(row.id);
-  const waitingRows = await args.dispatch.waitingSummary(row.id);
+  const waitingRows = await args.dispatch.waitingSummary(row.id, now);
   const reasons: Explanation["reasons"] = [];
   const due = waitingRows.find((w) => w.reason === "due")?.count ?? 0;
   const waiting = waitingRows.filter((w) => w.reason !== "due");

@@ -68,8 +68,14 @@ for (const dialect of dialects()) {
       assert.equal(await ds.nextWaitingAt(c.campaignId), 100);
       assert.equal(await ds.promoteDue(c.campaignId, 200), 2);
       assert.equal(await ds.nextWaitingAt(c.campaignId), 300);
-      const summary = await ds.waitingSummary(c.campaignId);
+      const summary = await ds.waitingSummary(c.campaignId, 200);
       assert.deepEqual(summary.find((s) => s.reason === "due")?.count, 2);
+      // Not promoted yet but already due: counted as due, not as waiting.
+      const later = await ds.waitingSummary(c.campaignId, 300);
+      assert.deepEqual(
+        later.map((w) => [w.reason, w.count, w.nextAt]),
+        [["due", 3, 100]],
+      );
     });
 
     test("promoteDue moves at most its limit, earliest first", async () => {
@@ -122,7 +128,7 @@ for (const dialect of dialects()) {
         in_progress: 1,
         pending: 2,
       });
-      const summary = await ds.waitingSummary(c.campaignId);
+      const summary = await ds.waitingSummary(c.campaignId, 200);
       assert.deepEqual(
         summary.map((w) => [w.reason, w.count, w.nextAt]),
         [
@@ -218,7 +224,7 @@ for (const dialect of dialects()) {
       assert.equal(rows[0].next_attempt_at, 5000);
       assert.equal(rows[0].wait_reason, "callee_window");
       assert.equal(rows[1].status, "exhausted");
-      const summary = await ds.waitingSummary(c.campaignId);
+      const summary = await ds.waitingSummary(c.campaignId, 1000);
       assert.deepEqual(summary, [{ reason: "callee_window", count: 1, nextAt: 5000 }]);
     });
 

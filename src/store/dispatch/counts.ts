@@ -19,14 +19,17 @@ export interface LiveCounts {
   in_progress: number | string;
 }
 
-export const WAITING_SUMMARY = `SELECT reason, n, next_at FROM (
+/** Pending contacts by what they wait on; those whose time has come ($2 = now) count as due even before
+ *  the dispatcher has promoted them into the queue. */
+export const WAITING_SUMMARY = `SELECT reason, sum(n) AS n, min(next_at) AS next_at FROM (
     SELECT 'due' AS reason, count(*) AS n, min(next_attempt_at) AS next_at
       FROM contacts WHERE campaign_id = $1 AND ready = 1
     UNION ALL
-    SELECT coalesce(wait_reason, 'scheduled') AS reason, count(*) AS n, min(next_attempt_at) AS next_at
+    SELECT CASE WHEN next_attempt_at <= $2 THEN 'due' ELSE coalesce(wait_reason, 'scheduled') END AS reason,
+        count(*) AS n, min(next_attempt_at) AS next_at
       FROM contacts WHERE campaign_id = $1 AND status = 'pending' and ready = 0
-      GROUP BY coalesce(wait_reason, 'scheduled')
-  ) AS w WHERE n > 0 ORDER BY next_at, reason`;
+      GROUP BY 1
+  ) AS w WHERE n > 0 GROUP BY reason ORDER BY next_at, reason`;
 
 /** Counts by contact status, leaving out statuses with no contact. */
 export function statusCounts(

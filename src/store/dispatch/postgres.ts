@@ -270,12 +270,19 @@ export function postgresDispatchStore(pool: pg.Pool): DispatchStore {
       return statusCounts(settled.rows, live.rows[0]);
     },
 
-    async waitingSummary(campaignId) {
-      const { rows } = await pool.query<{ reason: string; n: number; next_at: number | null }>(
-        WAITING_SUMMARY,
-        [campaignId],
+    async waitingSummary(campaignId, now) {
+      const { rows } = await pool.query<{
+        reason: string;
+        n: number | string;
+        next_at: number | string | null;
+      }>(WAITING_SUMMARY, [campaignId, now]);
+      return rows.map(
+        (r): WaitingSummary => ({
+          reason: r.reason,
+          count: Number(r.n),
+          nextAt: r.next_at === null ? null : Number(r.next_at),
+        }),
       );
-      return rows.map((r): WaitingSummary => ({ reason: r.reason, count: r.n, nextAt: r.next_at }));
     },
 
     async makeAllDue(campaignId, now) {

@@ -277,10 +277,10 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
         s.liveCounts.get({ 1: campaignId }) as LiveCounts,
       );
     },
-    async waitingSummary(campaignId) {
+    async waitingSummary(campaignId, now) {
       return (
-        s.waiting.all({ 1: campaignId }) as { reason: string; n: number; next_at: number | null }[]
-      ).map((r): WaitingSummary => ({ reason: r.reason, count: r.n, nextAt: r.next_at }));
+        s.waiting.all({ 1: campaignId, 2: now }) as { reason: string; n: number; next_at: number | null }[]
+      ).map((r): WaitingSummary => ({ reason: r.reason, count: Number(r.n), nextAt: r.next_at }));
     },
     async makeAllDue(campaignId, now) {
       return allDueTx.immediate(campaignId, now);

@@ -136,7 +136,7 @@ export interface DispatchStore {
   /** Counts of contacts by status for a campaign. */
   countByStatus(campaignId: number): Promise<Record<string, number>>;
   /** Pending contacts grouped by what they wait on (ready ones are reported as reason "due"). */
-  waitingSummary(campaignId: number): Promise<WaitingSummary[]>;
+  waitingSummary(campaignId: number, now: number): Promise<WaitingSummary[]>;
   /** Makes every pending contact of the campaign due now; returns how many. */
   makeAllDue(campaignId: number, now: number): Promise<number>;
 }
