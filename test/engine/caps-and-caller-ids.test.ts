@@ -1,0 +1,83 @@
+// Frequency caps and the minimum gap hold across the account's campaigns; caller ids rotate.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { DateTime } from "luxon";
+import { harness } from "../helpers/engine-harness.ts";
+import { forcedOutcomes } from "../helpers/scenarios.ts";
+
+const SHARED = "+12025557000";
+const busyRetries = { busy: { intervalSec: 60, maxRetries: 50 } };
+
+async function twoCampaignsOnOneNumber(settings: Record<string, unknown>) {
+  const h = await harness({ scenario: forcedOutcomes({ [SHARED]: "busy" }) });
+  const base = { maxAttemptsPerContact: 8, retry: busyRetries, ...settings };
+  const a = await h.campaign(base, [{ phones: [SHARED] }], "a");
+  const b = await h.campaign(base, [{ phones: [SHARED] }], "b");
+  await h.engine.start(h.accountId, a);
+  await h.engine.start(h.accountId, b);
+  await h.runToEnd(5 * 86_400_000);
+  const starts = [...(await h.attempts(a)), ...(await h.attempts(b))]
+    .map((x) => x.started_at)
+    .sort((x, y) => x - y);
+  return { h, starts, a, b };
+}
+
+test("a per-number cap of 2 calls per rolling 24 h holds across two campaigns", async () => {
+  const { h, starts } = await twoCampaignsOnOneNumber({ phoneCaps: { per24h: 2 } });
+  assert.ok(starts.length >= 6, `the campaigns kept calling over the days: ${starts.length}`);
+  for (let i = 2; i < starts.length; i++) {
+    assert.ok(starts[i] - starts[i - 2] >= 86_400_000, `3 calls within 24 h ending at attempt ${i}`);
+  }
+  // And the cap is what spaced them: the third call waits for the first to leave the window, no longer.
+  assert.ok(starts[2] - starts[0] < 86_400_000 + 1000);
+  await h.close();
+});
+
+test("a minimum gap between two calls to one number holds across campaigns", async () => {
+  const { h, starts } = await twoCampaignsOnOneNumber({ minGapSec: 3600 });
+  assert.equal(starts.length, 16);
+  const gaps = starts.slice(1).map((t, i) => t - starts[i]);
+  for (const g of gaps) assert.ok(g >= 3_600_000, `gap ${g} ms`);
+  assert.ok(Math.min(...gaps) < 3_601_000, "the gap is the binding rule");
+  await h.close();
+});
+
+test("a per-contact cap of 1 call per calendar day counts days in the callee's zone", async () => {
+  // Monday 2026-01-05 00:00 UTC is Sunday 16:00 in Los Angeles.
+  const h = await harness({ scenario: forcedOutcomes({ "+13105550100": "busy" }) });
+  const id = await h.campaign({ maxAttemptsPerContact: 3, retry: busyRetries, contactCaps: { perDay: 1 } }, [
+    { phones: ["+13105550100"], timeZone: "America/Los_Angeles" },
+  ]);
+  await h.engine.start(h.accountId, id);
+  await h.runToEnd(5 * 86_400_000);
+  const days = (await h.attempts(id)).map((a) =>
+    DateTime.fromMillis(a.started_at, { zone: "America/Los_Angeles" }).toISODate(),
+  );
+  assert.deepEqual(days, ["2026-01-04", "2026-01-05", "2026-01-06"]);
+  await h.close();
+});
+
+test("caller ids rotate through the pool; a fixed one stays", async () => {
+  const h = await harness({ scenario: "all_human" });
+  const phones = Array.from({ length: 6 }, (_, i) => ({ phones: [`+1202555${8000 + i}`] }));
+  const pool = ["+12025550001", "+12025550002", "+12025550003"];
+  const rotating = await h.campaign(
+    { maxConcurrent: 1, callerIds: pool, callerIdMode: "rotate" },
+    phones,
+    "r",
+  );
+  const fixed = await h.campaign(
+    { maxConcurrent: 1, callerIds: ["+12025550009"], callerIdMode: "fixed" },
+    phones.map((_, i) => ({ phones: [`+1202555${8100 + i}`] })),
+    "f",
+  );
+  await h.engine.start(h.accountId, rotating);
+  await h.engine.start(h.accountId, fixed);
+  await h.runToEnd();
+  assert.deepEqual(
+    (await h.attempts(rotating)).map((a) => a.caller_id),
+    [...pool, ...pool],
+  );
+  assert.ok((await h.attempts(fixed)).every((a) => a.caller_id === "+12025550009"));
+  await h.close();
+});
