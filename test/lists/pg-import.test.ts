@@ -8,6 +8,8 @@ import { openStore, type Store } from "../../src/store/db.ts";
 import { NOW, streamOf } from "./helpers.ts";
 
 const url = process.env.OUTDIAL_TEST_PG_URL;
+if (!url && process.env.OUTDIAL_REQUIRE_PG === "1")
+  throw new Error("OUTDIAL_REQUIRE_PG=1 but OUTDIAL_TEST_PG_URL is not set: PostgreSQL is required here");
 const skip = url ? false : "set OUTDIAL_TEST_PG_URL to run the PostgreSQL import tests";
 
 async function pgFixture(): Promise<{
