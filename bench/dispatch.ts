@@ -18,6 +18,8 @@ const { values } = parseArgs({
     concurrency: { type: "string", default: "10000" },
     keep: { type: "boolean", default: false },
     "tick-ms": { type: "string", default: "500" },
+    /** SQLite page cache; default: the store's own default. */
+    "cache-mb": { type: "string" },
   },
 });
 const contacts = Number(values.rows);
@@ -36,7 +38,8 @@ const sampler = setInterval(() => {
 }, 100);
 
 const t0 = Date.UTC(2026, 0, 5, 6, 0, 0);
-const store = await openStore({ url: file });
+const cacheMb = values["cache-mb"] !== undefined ? Number(values["cache-mb"]) : undefined;
+const store = await openStore({ url: file, sqliteCacheMb: cacheMb });
 const sqlite = store.sqlite!;
 const account = sqlite
   .prepare("INSERT INTO accounts (name, created_at) VALUES ('bench', ?)")

@@ -231,11 +231,9 @@ export class Dispatcher {
     let waitingAt = this.nextWaiting.get(c.id);
     if (waitingAt === undefined)
       waitingAt = (await this.o.dispatch.nextWaitingAt(c.id)) ?? Number.POSITIVE_INFINITY;
-    if (waitingAt <= now) {
-      await this.o.dispatch.promoteDue(c.id, now);
-      waitingAt = (await this.o.dispatch.nextWaitingAt(c.id)) ?? Number.POSITIVE_INFINITY;
-    }
-    this.nextWaiting.set(c.id, waitingAt);
+    // Due waiting contacts are promoted inside the first claim's transaction (one commit per pass); only a
+    // pass that claims nothing promotes on its own.
+    let promotePending = waitingAt <= now;
 
     let started = 0;
     let capacity = Math.min(c.settings.maxConcurrent - c.inFlight, globalFree);
@@ -257,6 +255,7 @@ export class Dispatcher {
           now,
           leaseUntil: slots[slots.length - 1] + this.o.leaseMs,
           recentSince: recentMs === null ? null : now - recentMs,
+          promoteDue: promotePending,
           decide: (cand, recent) => {
             const d = safeDecide(ctx, cand, slots[k], recent, this.o.onError);
             if (d.kind === "start") k++;
@@ -268,10 +267,12 @@ export class Dispatcher {
           this.putBack(finished);
           throw err;
         });
-      if (deferredUntil < waitingAt) {
-        waitingAt = deferredUntil;
-        this.nextWaiting.set(c.id, waitingAt);
+      if (promotePending) {
+        promotePending = false;
+        waitingAt = result.nextWaitingAt ?? Number.POSITIVE_INFINITY;
       }
+      if (deferredUntil < waitingAt) waitingAt = deferredUntil;
+      this.nextWaiting.set(c.id, waitingAt);
       for (const s of result.started) this.launch(c, s);
       started += result.started.length;
       capacity -= result.started.length;
@@ -280,6 +281,12 @@ export class Dispatcher {
         break;
       }
     }
+
+    if (promotePending) {
+      await this.o.dispatch.promoteDue(c.id, now);
+      waitingAt = (await this.o.dispatch.nextWaitingAt(c.id)) ?? Number.POSITIVE_INFINITY;
+    }
+    this.nextWaiting.set(c.id, waitingAt);
 
     let wakeAt = Math.min(waitingAt, haltWake);
     if (capacity <= 0) {

@@ -86,6 +86,26 @@ for (const dialect of dialects()) {
       assert.equal(await ds.nextWaitingAt(c.campaignId), null);
     });
 
+    test("a claim can promote due contacts first and report the next waiting time", async () => {
+      const c = await campaign(3, { times: [100, 200, 900] });
+      const res = await ds.claim({
+        campaignId: c.campaignId,
+        limit: 5,
+        owner: "node-a",
+        now: 500,
+        leaseUntil: 60_000,
+        recentSince: null,
+        promoteDue: true,
+        decide: (cand) => start(cand, 500),
+      });
+      assert.deepEqual(
+        res.started.map((x) => x.contact.id),
+        [c.contactIds[0], c.contactIds[1]],
+      );
+      assert.equal(res.examined, 2);
+      assert.equal(res.nextWaitingAt, 900);
+    });
+
     test("counts by status add up from the settled, queue, waiting and lease indexes", async () => {
       const c = await campaign(6, { times: [10, 20, 30, 40, 50, 5000] });
       await ds.promoteDue(c.campaignId, 100);

@@ -52,6 +52,14 @@ async function loadRecent(c: pg.PoolClient, rows: Candidate[], since: number): P
   return { byPhone, byContact };
 }
 
+const PROMOTE_SQL = `UPDATE contacts SET ready = 1, wait_reason = NULL WHERE id IN (
+    SELECT id FROM contacts WHERE campaign_id = $1 AND status = 'pending' and ready = 0
+      AND next_attempt_at <= $2 ORDER BY next_attempt_at LIMIT $3)
+    AND status = 'pending' AND ready = 0`;
+
+const NEXT_WAITING_SQL =
+  "SELECT min(next_attempt_at) AS m FROM contacts WHERE campaign_id = $1 AND status = 'pending' AND ready = 0";
+
 /** Records ended attempts and the contacts' next state; an item whose lease was lost meanwhile is skipped. */
 async function applyFinished(client: pg.PoolClient, items: FinishedAttempt[]): Promise<number> {
   let applied = 0;
@@ -109,33 +117,30 @@ async function applyFinished(client: pg.PoolClient, items: FinishedAttempt[]): P
 export function postgresDispatchStore(pool: pg.Pool): DispatchStore {
   return {
     async promoteDue(campaignId, now, limit = PROMOTE_LIMIT) {
-      const r = await pool.query(
-        `UPDATE contacts SET ready = 1, wait_reason = NULL WHERE id IN (
-          SELECT id FROM contacts WHERE campaign_id = $1 AND status = 'pending' and ready = 0
-            AND next_attempt_at <= $2 ORDER BY next_attempt_at LIMIT $3)
-          AND status = 'pending' AND ready = 0`,
-        [campaignId, now, limit],
-      );
+      const r = await pool.query(PROMOTE_SQL, [campaignId, now, limit]);
       return r.rowCount ?? 0;
     },
 
     async nextWaitingAt(campaignId) {
-      const r = await pool.query<{ m: number | null }>(
-        "SELECT min(next_attempt_at) AS m FROM contacts WHERE campaign_id = $1 AND status = 'pending' AND ready = 0",
-        [campaignId],
-      );
+      const r = await pool.query<{ m: number | null }>(NEXT_WAITING_SQL, [campaignId]);
       return r.rows[0]?.m ?? null;
     },
 
     async claim(req): Promise<ClaimResult> {
       return inTransaction(pool, async (client) => {
         if (req.finished?.length) await applyFinished(client, req.finished);
+        let nextWaitingAt: number | null | undefined;
+        if (req.promoteDue) {
+          await client.query(PROMOTE_SQL, [req.campaignId, req.now, PROMOTE_LIMIT]);
+          nextWaitingAt =
+            (await client.query<{ m: number | null }>(NEXT_WAITING_SQL, [req.campaignId])).rows[0]?.m ?? null;
+        }
         const { rows } = await client.query<Candidate>(
           `SELECT ${CANDIDATE_COLUMNS} FROM contacts WHERE campaign_id = $1 AND ready = 1
             ORDER BY priority, order_class, next_attempt_at, id LIMIT $2 FOR UPDATE SKIP LOCKED`,
           [req.campaignId, req.limit],
         );
-        if (rows.length === 0) return { started: [], examined: 0 };
+        if (rows.length === 0) return { started: [], examined: 0, nextWaitingAt };
         const recent = req.recentSince !== null ? await loadRecent(client, rows, req.recentSince) : null;
         const starts: { c: Candidate; d: Extract<ClaimDecision, { kind: "start" }> }[] = [];
         const defers: { c: Candidate; d: Extract<ClaimDecision, { kind: "defer" }> }[] = [];
@@ -207,7 +212,7 @@ export function postgresDispatchStore(pool: pg.Pool): DispatchStore {
             started.push({ attemptId: idByContact.get(c.id)!, contact: c, seq: c.attempts + 1, decision: d });
           }
         }
-        return { started, examined: rows.length };
+        return { started, examined: rows.length, nextWaitingAt };
       });
     },
 

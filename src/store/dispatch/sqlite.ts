@@ -139,8 +139,13 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
 
   const claimTx = db.transaction((req: ClaimRequest): ClaimResult => {
     if (req.finished?.length) applyFinished(req.finished);
+    let nextWaitingAt: number | null | undefined;
+    if (req.promoteDue) {
+      s.promote.run(req.campaignId, req.now, PROMOTE_LIMIT);
+      nextWaitingAt = (s.nextWaiting.get(req.campaignId) as { m: number | null }).m;
+    }
     const rows = s.queue.all(req.campaignId, req.limit) as Candidate[];
-    if (rows.length === 0) return { started: [], examined: 0 };
+    if (rows.length === 0) return { started: [], examined: 0, nextWaitingAt };
     const recent = req.recentSince !== null ? loadRecent(rows[0].account_id, rows, req.recentSince) : null;
     const started: StartedAttempt[] = [];
     for (const c of rows) {
@@ -166,7 +171,7 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
         s.finalize.run(d.status, d.reason, req.now, c.id);
       }
     }
-    return { started, examined: rows.length };
+    return { started, examined: rows.length, nextWaitingAt };
   });
 
   function applyFinished(items: FinishedAttempt[]): number {

@@ -49,6 +49,8 @@ export interface ClaimResult {
   started: StartedAttempt[];
   /** How many queued contacts the claim looked at; fewer than the limit means the queue ran dry. */
   examined: number;
+  /** With `promoteDue`: the earliest time a contact still waits for after the promotion, or null. */
+  nextWaitingAt?: number | null;
 }
 
 export interface ClaimRequest {
@@ -62,6 +64,9 @@ export interface ClaimRequest {
   decide(c: Candidate, recent: RecentCalls | null): ClaimDecision;
   /** Ended attempts to record first, in the same transaction: one commit per pass instead of two. */
   finished?: FinishedAttempt[];
+  /** Promote waiting contacts due by `now` (as promoteDue does) before taking the queue, in the same
+   *  transaction, and report nextWaitingAt. */
+  promoteDue?: boolean;
 }
 
 export interface FinishedAttempt {
