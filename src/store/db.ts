@@ -76,6 +76,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
     store = { db, dialect: "sqlite", sqlite, close: () => db.destroy() };
   }
-  if (opts.migrate !== false) await migrateToLatest(store.db);
+  if (opts.migrate !== false)
+    await migrateToLatest(store.db, store.dialect === "postgres" ? opts.pgSchema : undefined);
   return store;
 }
