@@ -274,6 +274,9 @@ export class Engine implements EngineControl, CampaignStatusWriter {
       if (!seen.has(id) && c.inFlight === 0) this.dispatcher.campaigns.delete(id);
     }
     this.balances.clear();
+    // Contacts can arrive or become due through other paths than this node's own calls (imports, edits,
+    // other nodes): re-reading the earliest waiting time now and then bounds how long any can go unseen.
+    this.dispatcher.invalidateWaiting();
   }
 
   private async reconcileExpired(now: number): Promise<void> {

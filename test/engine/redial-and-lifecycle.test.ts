@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { harness } from "../helpers/engine-harness.ts";
+import { addContacts } from "../helpers/fixtures.ts";
 import { forcedOutcomes } from "../helpers/scenarios.ts";
 
 test("retries are spaced and counted as configured per outcome", async () => {
@@ -179,6 +180,28 @@ test("explain names the closed window, the waiting rule and saturation", async (
   assert.deepEqual(
     waiting.waiting.map((g) => [g.reason, g.count]),
     [["start_at", 1]],
+  );
+  await h.close();
+});
+
+test("contacts written into a running campaign by any path are dialed within seconds", async () => {
+  const h = await harness({ scenario: "all_human" });
+  const id = await h.campaign({ maxConcurrent: 5 }, [{ phones: ["+12025554001"] }]);
+  await h.engine.start(h.accountId, id);
+  await h.clock.advance(1000);
+  const [first] = await h.contacts(id);
+  // Written straight to the store, as another node or a bulk tool would: nobody tells this engine.
+  await addContacts(
+    h.store,
+    { accountId: h.accountId, campaignId: id, listId: first.list_id },
+    [{ phones: ["+12025554002"] }],
+    h.clock.now(),
+  );
+  await h.clock.advance(6000);
+  const attempts = await h.attempts(id);
+  assert.deepEqual(
+    attempts.map((a) => a.phone),
+    ["+12025554001", "+12025554002"],
   );
   await h.close();
 });
