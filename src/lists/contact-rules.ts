@@ -92,8 +92,9 @@ export class ContactRules {
     let flagged = 0;
     let firstCountry: string | undefined;
     let firstNational = "";
-    for (const raw of input.phones) {
-      const text = raw.trim();
+    const raws = input.phones;
+    for (let i = 0; i < raws.length; i++) {
+      const text = raws[i].trim();
       if (text === "") continue;
       const details = phoneDetails(text, opts.defaultCountry);
       let phone: string;
@@ -189,9 +190,10 @@ export class ContactRules {
       );
     }
     const phone = phones[0];
+    const e164 = E164.test(phone);
     if (opts.duplicatePolicy !== "allow") {
       let repeated: boolean;
-      if (E164.test(phone)) {
+      if (e164) {
         repeated = !this.seenNumbers.add(Number(phone.slice(1)));
       } else {
         repeated = this.seenRawPhones.has(phone);
@@ -205,7 +207,7 @@ export class ContactRules {
     out.push(
       row,
       externalId,
-      phones.length === 1 && E164.test(phone) ? null : JSON.stringify(phones),
+      phones.length === 1 && e164 ? null : JSON.stringify(phones),
       phone,
       input.customJson,
       timeZone,

@@ -7,9 +7,14 @@ import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { CsvContactParser, type CsvOptions, type CsvSummary } from "./csv-contacts.ts";
 import { ImportError, type ImportErrorData } from "./errors.ts";
+import { unpackRows } from "./row-pack.ts";
 
-/** Where the worker puts accepted rows: a SQLite scratch file it writes, or COPY text it sends back. */
-export type StageOutput = { kind: "scratch"; file: string } | { kind: "copy" };
+/**
+ * How the worker hands accepted rows back: as packed tuple batches (SQLite, row-pack.ts: the main thread
+ * writes them to the scratch file while the worker parses on, so the two threads overlap), or as COPY
+ * text (PostgreSQL).
+ */
+export type StageOutput = { kind: "rows" } | { kind: "copy" };
 
 export type ToWorker =
   | { t: "start"; options: CsvOptions; output: StageOutput }
@@ -19,6 +24,7 @@ export type ToWorker =
 export type FromWorker =
   | { t: "ready" }
   | { t: "copy"; data: Uint8Array }
+  | { t: "rows"; text: string }
   | { t: "consumed" }
   | { t: "done"; summary: CsvSummary }
   | { t: "fatal"; error: ImportErrorData | { message: string } };
@@ -125,11 +131,12 @@ class WorkerParseHost implements ParseHost {
     // before the SQLite commit, the import's most memory-hungry step.
     this.worker = spawnWorker();
     this.worker.on("message", (message: FromWorker) => {
-      if (message.t === "copy") {
+      if (message.t === "copy" || message.t === "rows") {
         this.stored = this.stored
           .then(async () => {
             if (this.failure) return;
-            await target.onCopy(message.data);
+            if (message.t === "copy") await target.onCopy(message.data);
+            else await target.onBatch(unpackRows(message.text));
             this.worker.postMessage({ t: "ack" } satisfies ToWorker);
           })
           .catch((err) => this.fail(err));

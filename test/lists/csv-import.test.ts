@@ -60,7 +60,7 @@ test("UTF-8: rows become pending contacts exactly as the contract says", async (
       start_at: null,
       priority: 5,
       status: "pending",
-      ready: 0,
+      ready: 1, // due now: straight into the dial queue
       order_class: 1,
       attempts: 0,
       phone_index: 0,

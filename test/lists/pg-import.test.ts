@@ -128,3 +128,31 @@ test("PostgreSQL: a 60,000-row import through the worker", { skip }, async () =>
     await store.close();
   }
 });
+
+test("PostgreSQL: due contacts are ready in the dial queue, later ones wait for start_at", {
+  skip,
+}, async () => {
+  const { store, target } = await pgFixture();
+  try {
+    const s = NOW / 1000;
+    const csv = `phone,start_at\n+79161234567,\n+79161234568,${s - 60}\n+79161234569,${s + 3600}\n`;
+    await importCsv(store, target, streamOf(csv));
+    await addContacts(store, target, [
+      { phone: "+79161234570" },
+      { phone: "+79161234571", start_at: NOW + 60_000 },
+    ]);
+    const rows = await store.db.selectFrom("contacts").selectAll().orderBy("id").execute();
+    assert.deepEqual(
+      rows.map((r) => [r.phone, r.ready, r.wait_reason, Number(r.next_attempt_at)]),
+      [
+        ["+79161234567", 1, null, NOW],
+        ["+79161234568", 1, null, NOW],
+        ["+79161234569", 0, "start_at", NOW + 3_600_000],
+        ["+79161234570", 1, null, NOW],
+        ["+79161234571", 0, "start_at", NOW + 60_000],
+      ],
+    );
+  } finally {
+    await store.close();
+  }
+});
