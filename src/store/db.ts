@@ -43,19 +43,15 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
   let store: Store;
   if (isPostgresUrl(opts.url)) {
     const schema = opts.pgSchema;
-    const pool = new pg.Pool({ connectionString: opts.url, max: opts.poolSize ?? 10 });
-    if (schema) {
-      pool.on("connect", (client) => {
-        client.query(`SET search_path TO "${schema}"`).catch(() => {});
-      });
-      const c = await pool.connect();
-      try {
-        await c.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
-        await c.query(`SET search_path TO "${schema}"`);
-      } finally {
-        c.release();
-      }
-    }
+    if (schema && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(schema)) throw new Error(`invalid schema name "${schema}"`);
+    // The schema goes in the connection's startup options, so every pooled connection has it from its
+    // first query on (a SET issued on "connect" would race the pool's first query).
+    const pool = new pg.Pool({
+      connectionString: opts.url,
+      max: opts.poolSize ?? 10,
+      ...(schema ? { options: `-c search_path=${schema}` } : {}),
+    });
+    if (schema) await pool.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     store = { db, dialect: "postgres", pool, close: () => db.destroy() };
   } else {

@@ -28,9 +28,11 @@ export async function harness(opts: {
   scenario?: string | Record<string, unknown>;
   maxChannels?: number | null;
   tickGapMs?: number;
+  /** The store to run on (default: a private in-memory SQLite database). */
+  openStore?: () => Promise<Store>;
 }): Promise<Harness> {
   const clock = new VirtualClock(opts.start ?? Date.UTC(2026, 0, 5, 0, 0, 0));
-  const store = await openStore({ url: ":memory:" });
+  const store = opts.openStore ? await opts.openStore() : await openStore({ url: ":memory:" });
   const driver = createDriver(
     "sim",
     { clock },

@@ -60,58 +60,60 @@ const PROMOTE_SQL = `UPDATE contacts SET ready = 1, wait_reason = NULL WHERE id 
 const NEXT_WAITING_SQL =
   "SELECT min(next_attempt_at) AS m FROM contacts WHERE campaign_id = $1 AND status = 'pending' AND ready = 0";
 
-/** Records ended attempts and the contacts' next state; an item whose lease was lost meanwhile is skipped. */
+/** Records ended attempts and the contacts' next state in one statement, whatever the batch size; an
+ *  item whose lease was lost meanwhile (another owner, or not expired for a reconciliation) is skipped. */
 async function applyFinished(client: pg.PoolClient, items: FinishedAttempt[]): Promise<number> {
-  let applied = 0;
-  for (const f of items) {
-    const c = f.contact;
-    const guard = f.owner === null ? "lease_expires_at < $LAST" : "lease_owner = $LAST";
-    const guardValue = f.owner === null ? f.now : f.owner;
-    let sql: string;
-    let args: unknown[];
-    if ("nextAt" in c) {
-      args = [
-        c.nextAt <= f.now ? 1 : 0,
-        c.nextAt,
-        c.phoneIndex,
-        c.phoneAttempts,
-        c.retryCounts,
-        c.orderClass,
-        c.waitReason,
-        f.outcome,
-        f.now,
-        f.contactId,
-        guardValue,
-      ];
-      sql = `UPDATE contacts SET status = 'pending', ready = $1, next_attempt_at = $2, phone_index = $3,
-          phone_attempts = $4, retry_counts = $5, order_class = $6, wait_reason = $7, last_outcome = $8,
-          lease_owner = NULL, lease_expires_at = NULL, updated_at = $9
-          WHERE id = $10 AND status = 'in_progress' AND ${guard.replace("$LAST", "$11")}`;
-    } else {
-      args = [
-        c.status,
-        c.phoneAttempts,
-        c.retryCounts,
-        c.waitReason,
-        f.outcome,
-        f.now,
-        f.contactId,
-        guardValue,
-      ];
-      sql = `UPDATE contacts SET status = $1, ready = 0, phone_attempts = $2, retry_counts = $3, wait_reason = $4,
-          last_outcome = $5, lease_owner = NULL, lease_expires_at = NULL, updated_at = $6
-          WHERE id = $7 AND status = 'in_progress' AND ${guard.replace("$LAST", "$8")}`;
-    }
-    const r = await client.query(sql, args);
-    if (!r.rowCount) continue;
-    applied++;
-    await client.query(
-      `UPDATE attempts SET answered_at = $1, ended_at = $2, outcome = $3, cause = $4, talk_sec = $5, success = $6,
-          details = $7 WHERE id = $8 AND ended_at IS NULL`,
-      [f.answeredAt, f.endedAt, f.outcome, f.cause, f.talkSec, f.success ? 1 : 0, f.details, f.attemptId],
-    );
-  }
-  return applied;
+  const col = <T>(f: (x: FinishedAttempt) => T): T[] => items.map(f);
+  const next = (x: FinishedAttempt) => ("nextAt" in x.contact ? x.contact : null);
+  const { rows } = await client.query<{ applied: number }>(
+    `WITH v AS (
+       SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::int[],
+         $7::bigint[], $8::int[], $9::text[], $10::text[], $11::int[], $12::text[], $13::text[], $14::bigint[],
+         $15::bigint[], $16::text[], $17::float8[], $18::int[], $19::text[])
+       AS v(contact_id, attempt_id, now, owner, status, ready, next_at, phone_index, phone_attempts, retry_counts,
+         order_class, wait_reason, outcome, answered_at, ended_at, cause, talk_sec, success, details)
+     ), c AS (
+       UPDATE contacts k SET status = v.status, ready = v.ready,
+         next_attempt_at = coalesce(v.next_at, k.next_attempt_at), phone_index = coalesce(v.phone_index, k.phone_index),
+         phone_attempts = v.phone_attempts, retry_counts = v.retry_counts,
+         order_class = coalesce(v.order_class, k.order_class), wait_reason = v.wait_reason, last_outcome = v.outcome,
+         lease_owner = NULL, lease_expires_at = NULL, updated_at = v.now
+       FROM v WHERE k.id = v.contact_id AND k.status = 'in_progress'
+         AND (CASE WHEN v.owner IS NULL THEN k.lease_expires_at < v.now ELSE k.lease_owner = v.owner END)
+       RETURNING v.*
+     ), a AS (
+       UPDATE attempts t SET answered_at = c.answered_at, ended_at = c.ended_at, outcome = c.outcome, cause = c.cause,
+         talk_sec = c.talk_sec, success = c.success, details = c.details
+       FROM c WHERE t.id = c.attempt_id AND t.ended_at IS NULL
+       RETURNING 1
+     )
+     SELECT (SELECT count(*) FROM c)::int AS applied, (SELECT count(*) FROM a)::int AS ended`,
+    [
+      col((x) => x.contactId),
+      col((x) => x.attemptId),
+      col((x) => x.now),
+      col((x) => x.owner),
+      col((x) => ("nextAt" in x.contact ? "pending" : x.contact.status)),
+      col((x) => {
+        const n = next(x);
+        return n !== null && n.nextAt <= x.now ? 1 : 0;
+      }),
+      col((x) => next(x)?.nextAt ?? null),
+      col((x) => next(x)?.phoneIndex ?? null),
+      col((x) => x.contact.phoneAttempts),
+      col((x) => x.contact.retryCounts),
+      col((x) => next(x)?.orderClass ?? null),
+      col((x) => x.contact.waitReason),
+      col((x) => x.outcome),
+      col((x) => x.answeredAt),
+      col((x) => x.endedAt),
+      col((x) => x.cause),
+      col((x) => x.talkSec),
+      col((x) => (x.success ? 1 : 0)),
+      col((x) => x.details),
+    ],
+  );
+  return rows[0]?.applied ?? 0;
 }
 
 export function postgresDispatchStore(pool: pg.Pool): DispatchStore {

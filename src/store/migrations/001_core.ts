@@ -146,7 +146,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn("ended_at", big)
     .addColumn("outcome", "text")
     .addColumn("cause", "text")
-    .addColumn("talk_sec", "real")
+    .addColumn("talk_sec", "double precision")
     .addColumn("success", "integer")
     .addColumn("owner", "text", (c) => c.notNull())
     .addColumn("details", "text")
