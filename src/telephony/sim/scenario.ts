@@ -54,8 +54,9 @@ export const NAMED_SCENARIOS: Record<string, SimScenario> = {
   demo: {
     ...BASE,
     outcomes: { human: 0.45, machine: 0.1, busy: 0.1, no_answer: 0.25, failed: 0.05, rejected: 0.05 },
-    talkSec: { kind: "lognormal", median: 20, sigma: 0.5, min: 5, max: 90 },
-    ringSec: { kind: "lognormal", median: 6, sigma: 0.4, min: 2 },
+    talkSec: { kind: "lognormal", median: 10, sigma: 0.5, min: 3, max: 45 },
+    ringSec: { kind: "lognormal", median: 4, sigma: 0.4, min: 1 },
+    machineSec: { kind: "uniform", min: 5, max: 12 },
   },
   all_human: { ...BASE, outcomes: { human: 1 } },
   always_busy: { ...BASE, outcomes: { busy: 1 } },
