@@ -7,6 +7,7 @@ import { buildApp } from "./app.ts";
 import { WallClock } from "./clock/clock.ts";
 import type { Config } from "./config/config.ts";
 import { Engine } from "./engine/engine.ts";
+import { removeStaleScratchFiles } from "./lists/sqlite-writer.ts";
 import { openStore, type Store } from "./store/db.ts";
 import { createDriver } from "./telephony/index.ts";
 
@@ -24,6 +25,10 @@ export async function startServer(
 ): Promise<RunningServer> {
   const clock = new WallClock();
   const store = await openStore({ url: config.databaseUrl });
+  if (store.dialect === "sqlite" && config.databaseUrl !== ":memory:") {
+    for (const name of removeStaleScratchFiles(config.databaseUrl))
+      process.stderr.write(`removed ${name}, left by an import whose process died\n`);
+  }
   const driver = createDriver(
     config.driver,
     { clock },

@@ -36,6 +36,39 @@ const SORTER_THREADS = Math.min(4, os.availableParallelism());
 
 let scratchCounter = 0;
 
+const SCRATCH_NAME = /^\.outdial-import-(\d+)-\d+\.tmp(?:-journal|-wal|-shm)?$/;
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** Deletes the scratch files of imports whose process died (killed mid-upload) next to a SQLite database.
+ *  Their rows were never committed, so nothing else is left to undo. Returns the files removed. */
+export function removeStaleScratchFiles(databaseFile: string): string[] {
+  const dir = path.dirname(path.resolve(databaseFile));
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    const m = SCRATCH_NAME.exec(name);
+    if (!m) continue;
+    const pid = Number(m[1]);
+    if (pid === process.pid || processAlive(pid)) continue;
+    fs.rmSync(path.join(dir, name), { force: true });
+    removed.push(name);
+  }
+  return removed;
+}
+
 export class SqliteContactsWriter implements ContactsWriter {
   readonly output: StageOutput;
   private readonly file: string;

@@ -43,7 +43,8 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
   let store: Store;
   if (isPostgresUrl(opts.url)) {
     const schema = opts.pgSchema;
-    if (schema && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(schema)) throw new Error(`invalid schema name "${schema}"`);
+    if (schema && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(schema))
+      throw new Error(`invalid schema name "${schema}"`);
     // The schema goes in the connection's startup options, so every pooled connection has it from its
     // first query on (a SET issued on "connect" would race the pool's first query).
     const pool = new pg.Pool({

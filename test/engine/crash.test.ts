@@ -204,3 +204,71 @@ test("SIGKILL mid-campaign loses no contact and dials no attempt twice", { timeo
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("SIGKILL in the middle of a CSV import writes none of it; the restart removes its scratch file", {
+  timeout: 120_000,
+}, async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "outdial-crash-import-"));
+  const port = await freePort();
+  const env = {
+    OUTDIAL_DATABASE_URL: path.join(dir, "outdial.db"),
+    OUTDIAL_HOST: "127.0.0.1",
+    OUTDIAL_PORT: String(port),
+    OUTDIAL_LOG_LEVEL: "warn",
+  };
+  const base = `http://127.0.0.1:${port}`;
+  const scratch = () => fs.readdirSync(dir).filter((f) => f.startsWith(".outdial-import-"));
+  const first = startOutdial(env);
+  let second: ReturnType<typeof startOutdial> | null = null;
+  try {
+    await first.ready;
+    const key = /OUTDIAL_API_KEY=(\S+)/.exec(first.output())?.[1];
+    const headers = { authorization: `Bearer ${key}`, "content-type": "application/json" };
+    const post = async (url: string, body: unknown) =>
+      (await fetch(base + url, { method: "POST", headers, body: JSON.stringify(body) })).json();
+    const campaign = await post("/v1/campaigns", { name: "import crash" });
+    const list = await post(`/v1/campaigns/${campaign.id}/lists`, { name: "big" });
+
+    // Half of a 200,000-row file is sent, then the upload stalls until the process is killed.
+    const rows = Array.from({ length: 200_000 }, (_, i) => `+1212${String(2000000 + i)},n${i}\n`);
+    const chunks: Buffer[] = [];
+    for (let i = 0; i < rows.length; i += 5000) chunks.push(Buffer.from(rows.slice(i, i + 5000).join("")));
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode("phone,name\n"));
+      },
+      async pull(controller) {
+        if (sent < chunks.length / 2) controller.enqueue(chunks[sent++]);
+        else await new Promise(() => {});
+      },
+    });
+    const upload = fetch(`${base}/v1/campaigns/${campaign.id}/lists/${list.id}/import`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${key}`, "content-type": "text/csv" },
+      body,
+      duplex: "half",
+    } as RequestInit).catch((err: unknown) => err);
+    await waitFor("the import's scratch file", () => scratch().length > 0 || null, 30_000);
+    await waitFor("half the file sent", () => sent >= chunks.length / 2 || null, 30_000);
+    first.child.kill("SIGKILL");
+    await new Promise((r) => first.child.once("exit", r));
+    assert.ok((await upload) instanceof Error, "the upload failed with its server");
+    assert.ok(scratch().length >= 1, "the dead import left its scratch file");
+
+    second = startOutdial(env);
+    await second.ready;
+    assert.match(second.output(), /removed \.outdial-import-\d+-\d+\.tmp\b/);
+    assert.deepEqual(scratch(), []);
+    const db = new SQLite(env.OUTDIAL_DATABASE_URL, { readonly: true });
+    const n = db.prepare("SELECT count(*) AS n FROM contacts WHERE campaign_id = ?").get(campaign.id) as {
+      n: number;
+    };
+    db.close();
+    assert.equal(n.n, 0, "no contact of the interrupted import was written");
+  } finally {
+    first.child.kill("SIGKILL");
+    second?.child.kill("SIGKILL");
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
