@@ -16,7 +16,10 @@ import { from as copyFrom } from "pg-copy-streams";
 import { normalizePhone } from "../src/lib/phone.ts";
 import { importRoutes } from "../src/lists/import-routes.ts";
 import { withDefaults } from "../src/model/campaign-settings.ts";
+import { insertAccount } from "../src/store/accounts.ts";
+import { insertCampaign } from "../src/store/campaigns.ts";
 import { openStore, type Store } from "../src/store/db.ts";
+import { insertList } from "../src/store/lists.ts";
 import { printMachine } from "./lib/machine.ts";
 
 const TMP = path.resolve(".bench-tmp");
@@ -84,34 +87,15 @@ async function generate(file: string, rows: number): Promise<void> {
 
 async function seed(store: Store): Promise<{ accountId: number; campaignId: number; listId: number }> {
   const now = Date.now();
-  const account = await store.db
-    .insertInto("accounts")
-    .values({ name: "bench", created_at: now, balance_micros: null })
-    .returning("id")
-    .executeTakeFirstOrThrow();
-  const campaign = await store.db
-    .insertInto("campaigns")
-    .values({
-      account_id: account.id,
-      name: "bench",
-      status: "draft",
-      status_reason: null,
-      priority: 1000,
-      settings: JSON.stringify(withDefaults({})),
-      created_at: now,
-      updated_at: now,
-      started_at: null,
-      halt_at: null,
-      finished_at: null,
-    })
-    .returning("id")
-    .executeTakeFirstOrThrow();
-  const list = await store.db
-    .insertInto("lists")
-    .values({ account_id: account.id, campaign_id: campaign.id, name: "bench", created_at: now })
-    .returning("id")
-    .executeTakeFirstOrThrow();
-  return { accountId: account.id, campaignId: campaign.id, listId: list.id };
+  const accountId = await insertAccount(store.db, "bench", now);
+  const campaign = await insertCampaign(store.db, {
+    accountId,
+    name: "bench",
+    settings: withDefaults({}),
+    now,
+  });
+  const list = await insertList(store.db, { accountId, campaignId: campaign.id, name: "bench", now });
+  return { accountId, campaignId: campaign.id, listId: list.id };
 }
 
 function postFile(port: number, url: string, file: string): Promise<{ status: number; body: string }> {

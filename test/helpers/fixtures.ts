@@ -1,46 +1,28 @@
 // Rows for tests, written with Kysely so they work on both dialects.
 import { type CampaignSettings, withDefaults } from "../../src/model/campaign-settings.ts";
+import { insertAccount } from "../../src/store/accounts.ts";
+import { insertCampaign } from "../../src/store/campaigns.ts";
 import type { Store } from "../../src/store/db.ts";
+import { insertList } from "../../src/store/lists.ts";
 
 export async function createAccount(store: Store, name = "acme", now = 0): Promise<number> {
-  const r = await store.db
-    .insertInto("accounts")
-    .values({ name, created_at: now, balance_micros: null })
-    .returning("id")
-    .executeTakeFirstOrThrow();
-  return r.id;
+  return insertAccount(store.db, name, now);
 }
 
 export async function createCampaign(
   store: Store,
   accountId: number,
   settings: Partial<CampaignSettings> = {},
-  opts: { name?: string; status?: string; now?: number } = {},
+  opts: { name?: string; now?: number } = {},
 ): Promise<{ campaignId: number; listId: number }> {
-  const full = withDefaults(settings);
   const now = opts.now ?? 0;
-  const c = await store.db
-    .insertInto("campaigns")
-    .values({
-      account_id: accountId,
-      name: opts.name ?? "campaign",
-      status: opts.status ?? "draft",
-      status_reason: null,
-      priority: full.priority,
-      settings: JSON.stringify(full),
-      created_at: now,
-      updated_at: now,
-      started_at: null,
-      halt_at: null,
-      finished_at: null,
-    })
-    .returning("id")
-    .executeTakeFirstOrThrow();
-  const l = await store.db
-    .insertInto("lists")
-    .values({ account_id: accountId, campaign_id: c.id, name: "list", created_at: now })
-    .returning("id")
-    .executeTakeFirstOrThrow();
+  const c = await insertCampaign(store.db, {
+    accountId,
+    name: opts.name ?? "campaign",
+    settings: withDefaults(settings),
+    now,
+  });
+  const l = await insertList(store.db, { accountId, campaignId: c.id, name: "list", now });
   return { campaignId: c.id, listId: l.id };
 }
 

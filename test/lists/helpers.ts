@@ -2,8 +2,9 @@
 import assert from "node:assert/strict";
 import { Readable } from "node:stream";
 import { ImportError, type ImportRequest, importCsv } from "../../src/lists/import.ts";
-import { withDefaults } from "../../src/model/campaign-settings.ts";
 import { openStore, type Store } from "../../src/store/db.ts";
+import { insertList } from "../../src/store/lists.ts";
+import { createAccount, createCampaign } from "../helpers/fixtures.ts";
 
 export const NOW = Date.UTC(2025, 5, 1, 12, 0, 0);
 
@@ -16,39 +17,16 @@ export interface Fixture {
 
 export async function fixture(settings: Record<string, unknown> = {}): Promise<Fixture> {
   const store = await openStore({ url: ":memory:" });
-  const account = await store.db
-    .insertInto("accounts")
-    .values({ name: "acme", created_at: NOW, balance_micros: null })
-    .returning("id")
-    .executeTakeFirstOrThrow();
-  const campaign = await store.db
-    .insertInto("campaigns")
-    .values({
-      account_id: account.id,
-      name: "calls",
-      status: "draft",
-      status_reason: null,
-      priority: 1000,
-      settings: JSON.stringify(withDefaults(settings)),
-      created_at: NOW,
-      updated_at: NOW,
-      started_at: null,
-      halt_at: null,
-      finished_at: null,
-    })
-    .returning("id")
-    .executeTakeFirstOrThrow();
-  const list = await addList(store, account.id, campaign.id);
-  return { store, accountId: account.id, campaignId: campaign.id, listId: list };
+  const accountId = await createAccount(store, "acme", NOW);
+  const { campaignId, listId } = await createCampaign(store, accountId, settings, {
+    name: "calls",
+    now: NOW,
+  });
+  return { store, accountId, campaignId, listId };
 }
 
 export async function addList(store: Store, accountId: number, campaignId: number): Promise<number> {
-  const list = await store.db
-    .insertInto("lists")
-    .values({ account_id: accountId, campaign_id: campaignId, name: "list", created_at: NOW })
-    .returning("id")
-    .executeTakeFirstOrThrow();
-  return list.id;
+  return (await insertList(store.db, { accountId, campaignId, name: "list", now: NOW })).id;
 }
 
 /** A stream of the given bytes, cut into small chunks so chunk boundaries get exercised. */

@@ -3,8 +3,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { addContacts, ImportError, importCsv } from "../../src/lists/import.ts";
-import { withDefaults } from "../../src/model/campaign-settings.ts";
 import { openStore, type Store } from "../../src/store/db.ts";
+import { createAccount, createCampaign } from "../helpers/fixtures.ts";
 import { NOW, streamOf } from "./helpers.ts";
 
 const url = process.env.OUTDIAL_TEST_PG_URL;
@@ -18,33 +18,8 @@ async function pgFixture(): Promise<{
 }> {
   const schema = `lists_test_${process.pid}_${Math.floor(Math.random() * 1e9)}`;
   const store = await openStore({ url: url as string, pgSchema: schema, poolSize: 4 });
-  const account = await store.db
-    .insertInto("accounts")
-    .values({ name: "a", created_at: NOW, balance_micros: null })
-    .returning("id")
-    .executeTakeFirstOrThrow();
-  const campaign = await store.db
-    .insertInto("campaigns")
-    .values({
-      account_id: account.id,
-      name: "c",
-      status: "draft",
-      status_reason: null,
-      priority: 1000,
-      settings: JSON.stringify(withDefaults({})),
-      created_at: NOW,
-      updated_at: NOW,
-      started_at: null,
-      halt_at: null,
-      finished_at: null,
-    })
-    .returning("id")
-    .executeTakeFirstOrThrow();
-  const list = await store.db
-    .insertInto("lists")
-    .values({ account_id: account.id, campaign_id: campaign.id, name: "l", created_at: NOW })
-    .returning("id")
-    .executeTakeFirstOrThrow();
+  const accountId = await createAccount(store, "a", NOW);
+  const { campaignId, listId } = await createCampaign(store, accountId, {}, { name: "c", now: NOW });
   const close = store.close;
   store.close = async () => {
     await store.pool?.query(`DROP SCHEMA "${schema}" CASCADE`);
@@ -53,9 +28,9 @@ async function pgFixture(): Promise<{
   return {
     store,
     target: {
-      accountId: Number(account.id),
-      campaignId: Number(campaign.id),
-      listId: Number(list.id),
+      accountId,
+      campaignId,
+      listId,
       now: NOW,
     },
   };
