@@ -1,12 +1,18 @@
 // Real databases for tests: SQLite in memory always; PostgreSQL when OUTDIAL_TEST_PG_URL is set (each
-// store gets a schema of its own, dropped afterwards). Under CI with OUTDIAL_REQUIRE_PG=1 a missing
-// PostgreSQL is an error, never a silent skip.
+// store gets a schema of its own, dropped afterwards). Under CI (CI=true, or OUTDIAL_REQUIRE_PG=1) a
+// missing PostgreSQL is an error, never a silent skip.
 import { randomBytes } from "node:crypto";
 import { openStore, type Store } from "../../src/store/db.ts";
 
 export interface DialectCase {
   name: "sqlite" | "postgres";
   open(): Promise<Store>;
+}
+
+/** PostgreSQL must be there: asked for with OUTDIAL_REQUIRE_PG=1, and implied under CI=true. */
+export function pgRequired(): boolean {
+  const flag = process.env.OUTDIAL_REQUIRE_PG;
+  return flag === "1" || (process.env.CI === "true" && flag !== "0");
 }
 
 export function dialects(): DialectCase[] {
@@ -26,8 +32,10 @@ export function dialects(): DialectCase[] {
         return store;
       },
     });
-  } else if (process.env.OUTDIAL_REQUIRE_PG === "1") {
-    throw new Error("OUTDIAL_REQUIRE_PG=1 but OUTDIAL_TEST_PG_URL is not set: PostgreSQL is required here");
+  } else if (pgRequired()) {
+    throw new Error(
+      "PostgreSQL is required here (CI or OUTDIAL_REQUIRE_PG=1) but OUTDIAL_TEST_PG_URL is not set",
+    );
   }
   return out;
 }

@@ -5,11 +5,14 @@ import { test } from "node:test";
 import { addContacts, ImportError, importCsv } from "../../src/lists/import.ts";
 import { openStore, type Store } from "../../src/store/db.ts";
 import { createAccount, createCampaign } from "../helpers/fixtures.ts";
+import { pgRequired } from "../helpers/stores.ts";
 import { NOW, streamOf } from "./helpers.ts";
 
 const url = process.env.OUTDIAL_TEST_PG_URL;
-if (!url && process.env.OUTDIAL_REQUIRE_PG === "1")
-  throw new Error("OUTDIAL_REQUIRE_PG=1 but OUTDIAL_TEST_PG_URL is not set: PostgreSQL is required here");
+if (!url && pgRequired())
+  throw new Error(
+    "PostgreSQL is required here (CI or OUTDIAL_REQUIRE_PG=1) but OUTDIAL_TEST_PG_URL is not set",
+  );
 const skip = url ? false : "set OUTDIAL_TEST_PG_URL to run the PostgreSQL import tests";
 
 async function pgFixture(): Promise<{
