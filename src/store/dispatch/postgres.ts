@@ -52,10 +52,28 @@ async function loadRecent(c: pg.PoolClient, rows: Candidate[], since: number): P
   return { byPhone, byContact };
 }
 
-const PROMOTE_SQL = `UPDATE contacts SET ready = 1, wait_reason = NULL WHERE id IN (
-    SELECT id FROM contacts WHERE campaign_id = $1 AND status = 'pending' and ready = 0
-      AND next_attempt_at <= $2 ORDER BY next_attempt_at LIMIT $3)
-    AND status = 'pending' AND ready = 0`;
+// Two statements, not one UPDATE … IN (subquery): the planner hashes a scan of the whole table for the
+// latter whenever its statistics overestimate the waiting contacts. Picking ids from the waiting index,
+// then updating by primary key, is cheap whatever the statistics say; the status re-check keeps a contact
+// claimed in between out of the queue.
+const DUE_IDS_SQL = `SELECT id FROM contacts WHERE campaign_id = $1 AND status = 'pending' and ready = 0
+  AND next_attempt_at <= $2 ORDER BY next_attempt_at LIMIT $3`;
+const PROMOTE_SQL = `UPDATE contacts SET ready = 1, wait_reason = NULL
+  WHERE id = ANY($1::bigint[]) AND status = 'pending' AND ready = 0`;
+
+async function promote(
+  q: pg.Pool | pg.PoolClient,
+  campaignId: number,
+  now: number,
+  limit: number,
+): Promise<number> {
+  const ids = (await q.query<{ id: number }>(DUE_IDS_SQL, [campaignId, now, limit])).rows.map((r) => r.id);
+  if (ids.length === 0) return 0;
+  return (await q.query(PROMOTE_SQL, [ids])).rowCount ?? 0;
+}
+
+/** Contacts promoted per statement on PostgreSQL. */
+const PG_PROMOTE_LIMIT = Math.min(PROMOTE_LIMIT, 2000);
 
 const NEXT_WAITING_SQL =
   "SELECT min(next_attempt_at) AS m FROM contacts WHERE campaign_id = $1 AND status = 'pending' AND ready = 0";
@@ -78,8 +96,11 @@ async function applyFinished(client: pg.PoolClient, items: FinishedAttempt[]): P
          phone_attempts = v.phone_attempts, retry_counts = v.retry_counts,
          order_class = coalesce(v.order_class, k.order_class), wait_reason = v.wait_reason, last_outcome = v.outcome,
          lease_owner = NULL, lease_expires_at = NULL, updated_at = v.now
-       FROM v WHERE k.id = v.contact_id AND k.status = 'in_progress'
-         AND (CASE WHEN v.owner IS NULL THEN k.lease_expires_at < v.now ELSE k.lease_owner = v.owner END)
+       -- One guard expression, so the planner joins by primary key: a plain status = 'in_progress' lets it
+       -- pick the lease index and compare every in-flight contact with every item.
+       FROM v WHERE k.id = v.contact_id
+         AND CASE WHEN k.status <> 'in_progress' THEN false
+           WHEN v.owner IS NULL THEN k.lease_expires_at < v.now ELSE k.lease_owner = v.owner END
        RETURNING v.*
      ), a AS (
        UPDATE attempts t SET answered_at = c.answered_at, ended_at = c.ended_at, outcome = c.outcome, cause = c.cause,
@@ -118,9 +139,8 @@ async function applyFinished(client: pg.PoolClient, items: FinishedAttempt[]): P
 
 export function postgresDispatchStore(pool: pg.Pool): DispatchStore {
   return {
-    async promoteDue(campaignId, now, limit = PROMOTE_LIMIT) {
-      const r = await pool.query(PROMOTE_SQL, [campaignId, now, limit]);
-      return r.rowCount ?? 0;
+    async promoteDue(campaignId, now, limit = PG_PROMOTE_LIMIT) {
+      return promote(pool, campaignId, now, limit);
     },
 
     async nextWaitingAt(campaignId) {
@@ -133,7 +153,7 @@ export function postgresDispatchStore(pool: pg.Pool): DispatchStore {
         if (req.finished?.length) await applyFinished(client, req.finished);
         let nextWaitingAt: number | null | undefined;
         if (req.promoteDue) {
-          await client.query(PROMOTE_SQL, [req.campaignId, req.now, PROMOTE_LIMIT]);
+          await promote(client, req.campaignId, req.now, PG_PROMOTE_LIMIT);
           nextWaitingAt =
             (await client.query<{ m: number | null }>(NEXT_WAITING_SQL, [req.campaignId])).rows[0]?.m ?? null;
         }
