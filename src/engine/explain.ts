@@ -34,7 +34,7 @@ export async function explainCampaign(args: {
   let nextDialAt: number | null = null;
 
   const add = (code: string, message: string, until?: number | null) =>
-    reasons.push({ code, message, until });
+    reasons.push(until === undefined ? { code, message } : { code, message, until });
   switch (status) {
     case "draft":
       add("not_running", "the campaign is a draft; start it to dial");

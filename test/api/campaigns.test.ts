@@ -188,7 +188,7 @@ for (const dialect of dialects()) {
       const { id } = await createCampaignViaApi(f);
       const res = await f.call({ method: "POST", url: `/v1/campaigns/${id}/resume` });
       assert.equal(res.statusCode, 409);
-      assert.equal(errorOf(res).code, "invalid_transition");
+      assert.equal(errorOf(res).code, "invalid_state");
     });
 
     test("explain returns the engine's explanation", async () => {

@@ -1,85 +1,31 @@
 // The API under test: the whole app on a real in-memory SQLite store, with API keys, rows written
-// directly with Kysely, and a stand-in for the engine.
+// directly with Kysely, and the real engine on a virtual clock that is never advanced (nothing is dialed).
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from "fastify";
 import { issueApiKey } from "../../src/api/plugins/auth.ts";
 import type { Role } from "../../src/api/plugins/permissions.ts";
 import { buildApp } from "../../src/app.ts";
 import { VirtualClock } from "../../src/clock/virtual-clock.ts";
 import { loadConfig } from "../../src/config/config.ts";
-import { type EngineControl, EngineError, type Explanation } from "../../src/engine/types.ts";
-import type { CampaignStatus } from "../../src/model/outcome.ts";
+import { Engine } from "../../src/engine/engine.ts";
 import { insertAccount } from "../../src/store/accounts.ts";
 import { openStore, type Store } from "../../src/store/db.ts";
 import type { NewContact } from "../../src/store/schema.ts";
+import { createDriver } from "../../src/telephony/index.ts";
 
-/** TEST DOUBLE of the engine, the component on the other side of the EngineControl boundary: it only
- *  moves `campaigns.status` the way the lifecycle allows, so the API's delegation can be observed. The
- *  real engine is wired by server.ts. */
-export class StatusOnlyEngine implements EngineControl {
+/** The real engine, on the virtual clock and the sim driver, with a count of its wake() calls so a test can
+ *  see the API tell it about new contacts. The clock is not advanced here, so nothing is ever dialed. */
+export class ObservedEngine extends Engine {
   wakes = 0;
-  constructor(
-    private readonly store: Store,
-    private readonly clock: VirtualClock,
-  ) {}
-
-  private async move(accountId: number, id: number, from: CampaignStatus[], to: CampaignStatus) {
-    const row = await this.store.db
-      .selectFrom("campaigns")
-      .select("status")
-      .where("account_id", "=", accountId)
-      .where("id", "=", id)
-      .executeTakeFirst();
-    if (!row) throw new EngineError("not_found", `campaign ${id} not found`, 404);
-    if (!from.includes(row.status as CampaignStatus)) {
-      throw new EngineError("invalid_transition", `campaign ${id} is ${row.status}`, 409);
-    }
-    await this.store.db
-      .updateTable("campaigns")
-      .set({ status: to, started_at: to === "running" ? this.clock.now() : undefined })
-      .where("id", "=", id)
-      .execute();
-    return to;
-  }
-
-  start(a: number, id: number) {
-    return this.move(a, id, ["draft", "scheduled", "stopped"], "running");
-  }
-  pause(a: number, id: number) {
-    return this.move(a, id, ["running", "scheduled"], "paused");
-  }
-  resume(a: number, id: number) {
-    return this.move(a, id, ["paused"], "running");
-  }
-  stop(a: number, id: number) {
-    return this.move(a, id, ["running", "scheduled", "paused"], "stopped");
-  }
-  async recover(a: number, id: number) {
-    const status = await this.move(a, id, ["stopped", "halted", "completed"], "running");
-    return { status, recovered: 0 };
-  }
-  async explain(_a: number, id: number): Promise<Explanation> {
-    return {
-      campaignId: id,
-      status: "draft",
-      dialing: false,
-      reasons: [{ code: "not_running", message: "the campaign is not running", until: null }],
-      inFlight: 0,
-      maxConcurrent: 10,
-      callsPerSecond: null,
-      counts: { pending: 0 },
-      waiting: [{ reason: "retry", count: 0, nextAt: null }],
-      nextDialAt: null,
-    };
-  }
-  wake() {
+  override wake(): void {
     this.wakes++;
+    super.wake();
   }
 }
 
 export interface ApiFixture {
   app: FastifyInstance;
   store: Store;
-  engine: StatusOnlyEngine;
+  engine: ObservedEngine;
   clock: VirtualClock;
   accountId: number;
   /** An owner key of `accountId`. */
@@ -98,7 +44,8 @@ export async function apiFixture(
 ): Promise<ApiFixture> {
   const store = await open();
   const clock = new VirtualClock(Date.UTC(2026, 0, 5, 12, 0, 0));
-  const engine = new StatusOnlyEngine(store, clock);
+  const driver = createDriver("sim", { clock }, { seed: 1 });
+  const engine = new ObservedEngine({ store, clock, driver, nodeId: "api-test", leaseMs: 60_000 });
   const config = loadConfig({ OUTDIAL_DATABASE_URL: ":memory:" });
   const app = await buildApp({ store, engine, clock, config });
   await app.ready();
@@ -128,6 +75,8 @@ export async function apiFixture(
     },
     async close() {
       await app.close();
+      await engine.shutdown();
+      await driver.close();
       await store.close();
     },
   };

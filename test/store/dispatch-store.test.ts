@@ -462,3 +462,46 @@ for (const dialect of dialects()) {
     });
   });
 }
+
+describe("dispatch store across nodes (postgres)", () => {
+  const pg = dialects().find((d) => d.name === "postgres");
+  test("two nodes claiming one number at once for two campaigns respect its cap of one call", {
+    skip: pg ? false : "set OUTDIAL_TEST_PG_URL",
+  }, async () => {
+    const store = await pg!.open();
+    try {
+      const accountId = await createAccount(store);
+      const phone = "+12025559999";
+      const ids: { campaignId: number; listId: number }[] = [];
+      for (let i = 0; i < 2; i++) {
+        const c = await createCampaign(store, accountId);
+        await addContacts(store, { accountId, ...c }, [{ phones: [phone] }]);
+        await openDispatchStore(store).promoteDue(c.campaignId, 1000);
+        ids.push(c);
+      }
+      // Two connections open before the race, so both claims really run at once, each on its own
+      // connection as two nodes would; the decide callback applies a cap of one call.
+      await Promise.all([0, 1].map(() => store.pool!.query("SELECT pg_sleep(0.05)")));
+      const claim = (campaignId: number, owner: string) =>
+        openDispatchStore(store).claim({
+          campaignId,
+          limit: 5,
+          owner,
+          now: 1000,
+          leaseUntil: 60_000,
+          recentSince: 0,
+          decide: (cand, recent): ClaimDecision =>
+            (recent?.byPhone.get(phone)?.length ?? 0) >= 1
+              ? { kind: "defer", until: 90_000, reason: "phone_cap" }
+              : start(cand, 1000),
+        });
+      const [a, b] = await Promise.all([
+        claim(ids[0].campaignId, "node-a"),
+        claim(ids[1].campaignId, "node-b"),
+      ]);
+      assert.equal(a.started.length + b.started.length, 1, "exactly one call to the number");
+    } finally {
+      await store.close();
+    }
+  });
+});

@@ -39,6 +39,15 @@ async function loadRecent(c: pg.PoolClient, rows: Candidate[], since: number): P
   const byContact = new Map<number, number[]>();
   const phones = new Set<string>();
   for (const r of rows) for (const p of JSON.parse(r.phones) as string[]) phones.add(p);
+  // Caps and gaps count calls across the account's campaigns, which other nodes claim at the same time:
+  // a transaction-scoped lock per number (taken in one sorted order, so two claims cannot deadlock) makes
+  // a second claim of the same number wait for the first to commit, and then see its call.
+  await c.query(
+    `SELECT pg_advisory_xact_lock(k) FROM (
+       SELECT DISTINCT hashtextextended($1::text || ':' || p, 0) AS k FROM unnest($2::text[]) AS p ORDER BY k
+     ) AS locks`,
+    [String(rows[0].account_id), [...phones]],
+  );
   const p = await c.query<{ phone: string; started_at: number }>(
     "SELECT phone, started_at FROM attempts WHERE account_id = $1 AND phone = ANY($2::text[]) AND started_at >= $3",
     [rows[0].account_id, [...phones], since],
