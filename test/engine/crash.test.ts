@@ -206,7 +206,7 @@ test("SIGKILL mid-campaign loses no contact and dials no attempt twice", { timeo
 });
 
 test("SIGKILL in the middle of a CSV import writes none of it; the restart removes its scratch file", {
-  timeout: 120_000,
+  timeout: 240_000,
 }, async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "outdial-crash-import-"));
   const port = await freePort();
@@ -249,8 +249,10 @@ test("SIGKILL in the middle of a CSV import writes none of it; the restart remov
       body,
       duplex: "half",
     } as RequestInit).catch((err: unknown) => err);
-    await waitFor("the import's scratch file", () => scratch().length > 0 || null, 30_000);
-    await waitFor("half the file sent", () => sent >= chunks.length / 2 || null, 30_000);
+    await waitFor("the import's scratch file", () => scratch().length > 0 || null, 90_000).catch((err) => {
+      throw new Error(`${(err as Error).message}; sent ${sent} chunks; outdial said:\n${first.output()}`);
+    });
+    await waitFor("half the file sent", () => sent >= chunks.length / 2 || null, 90_000);
     first.child.kill("SIGKILL");
     await new Promise((r) => first.child.once("exit", r));
     assert.ok((await upload) instanceof Error, "the upload failed with its server");
