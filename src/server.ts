@@ -8,6 +8,7 @@ import { WallClock } from "./clock/clock.ts";
 import type { Config } from "./config/config.ts";
 import { Engine } from "./engine/engine.ts";
 import { removeStaleScratchFiles } from "./lists/sqlite-writer.ts";
+import { WebhookDelivery } from "./outbox/delivery.ts";
 import { openStore, type Store } from "./store/db.ts";
 import { createDriver } from "./telephony/index.ts";
 
@@ -46,6 +47,16 @@ export async function startServer(
     leaseMs: config.leaseMs,
     onError: (err) => app.log.error({ err }, "dispatch pass failed"),
   });
+  const delivery = new WebhookDelivery({
+    store,
+    clock,
+    nodeId: config.nodeId,
+    baseBackoffMs: config.webhookBackoffBaseMs,
+    maxBackoffMs: config.webhookBackoffMaxMs,
+    timeoutMs: config.webhookTimeoutMs,
+    onError: (err) => app.log.error({ err }, "webhook delivery pass failed"),
+  });
+  engine.onEvents = () => delivery.wake();
   const https =
     config.tlsCert && config.tlsKey
       ? { cert: fs.readFileSync(config.tlsCert), key: fs.readFileSync(config.tlsKey) }
@@ -53,6 +64,7 @@ export async function startServer(
   const app = await buildApp({ store, engine, clock, config, logger: true, https });
   const bootstrapKey = await ensureBootstrapKey(store, clock.now());
   await engine.run();
+  delivery.start();
   const address = await app.listen({ host: config.host, port: config.port });
   let closing: Promise<void> | null = null;
   const server: RunningServer = {
@@ -64,6 +76,7 @@ export async function startServer(
       closing ??= (async () => {
         await app.close();
         await engine.shutdown();
+        await delivery.stop();
         await driver.close();
         await store.close();
       })();

@@ -29,6 +29,11 @@ export interface Config {
   maxImportBytes: number;
   /** Names this process as a lease owner; must differ between nodes sharing a database. */
   nodeId: string;
+  /** Webhook retries: the first after about this long, doubling up to webhookBackoffMaxMs. */
+  webhookBackoffBaseMs: number;
+  webhookBackoffMaxMs: number;
+  /** A webhook request that takes longer fails and is retried. */
+  webhookTimeoutMs: number;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -67,6 +72,9 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     tlsKey,
     maxImportBytes: byteSize(env, "OUTDIAL_MAX_IMPORT_BYTES", 200 * MIB),
     nodeId: text(env, "OUTDIAL_NODE_ID", `${os.hostname()}-${process.pid}`),
+    webhookBackoffBaseMs: integer(env, "OUTDIAL_WEBHOOK_BACKOFF_BASE_MS", 10_000, 10, 3_600_000),
+    webhookBackoffMaxMs: integer(env, "OUTDIAL_WEBHOOK_BACKOFF_MAX_MS", 3_600_000, 10, 86_400_000),
+    webhookTimeoutMs: integer(env, "OUTDIAL_WEBHOOK_TIMEOUT_MS", 10_000, 100, 300_000),
   });
 }
 

@@ -8,6 +8,7 @@ import type { DispatchStore, FinishedAttempt, StartedAttempt } from "../store/di
 import type { CallEnded, TelephonyDriver } from "../telephony/driver.ts";
 import type { CampaignRuntime } from "./campaign-runtime.ts";
 import { decideClaim, recentWindowMs } from "./claim-decision.ts";
+import { finishEvents, settledAtClaimEvents } from "./events.ts";
 import { type CampaignStatusWriter, finishedFromEnd, type LiveCall, lostAttempt } from "./outcomes.ts";
 
 /** A contact that makes the decision throw (bad data) waits an hour instead of stalling the campaign. */
@@ -42,6 +43,8 @@ export interface DispatcherOptions {
   /** How far ahead of its slot a rate-limited dial may be claimed. */
   lookaheadMs?: number;
   onError?(err: unknown): void;
+  /** Called after a commit that wrote webhook events, so delivery can look at once. */
+  onEvents?(): void;
 }
 
 export class Dispatcher {
@@ -119,6 +122,14 @@ export class Dispatcher {
     call.campaign.inFlight--;
     const now = this.o.clock.now();
     const f = finishedFromEnd(call, ev, now, this.o.nodeId);
+    const hooks = call.campaign.webhooks;
+    if (hooks.length) {
+      f.events = finishEvents(
+        hooks,
+        { ...call, accountId: call.campaign.accountId, campaignId: call.campaign.id },
+        f,
+      );
+    }
     this.finished.push(f);
     this.stats.finished++;
     if ("nextAt" in f.contact) this.noteWaiting(call.campaign.id, f.contact.nextAt);
@@ -139,6 +150,11 @@ export class Dispatcher {
       this.putBack(batch);
       throw err;
     }
+    this.eventsWritten(batch);
+  }
+
+  private eventsWritten(batch: FinishedAttempt[]): void {
+    if (this.o.onEvents && batch.some((f) => f.events?.length)) this.o.onEvents();
   }
 
   private takeFinished(): FinishedAttempt[] {
@@ -246,6 +262,7 @@ export class Dispatcher {
       let deferredUntil = Number.POSITIVE_INFINITY;
       const ctx = { settings: c.settings, windows: c.windows, nextCallerId: () => c.nextCallerId() };
       const finished = this.takeFinished();
+      let settledWithEvents = false;
       const result = await this.o.dispatch
         .claim({
           finished,
@@ -256,6 +273,13 @@ export class Dispatcher {
           leaseUntil: slots[slots.length - 1] + this.o.leaseMs,
           recentSince: recentMs === null ? null : now - recentMs,
           promoteDue: promotePending,
+          settledEvents: c.webhooks.length
+            ? (cand, d) => {
+                const rows = settledAtClaimEvents(c.webhooks, cand, d.status, d.reason, now);
+                if (rows.length) settledWithEvents = true;
+                return rows;
+              }
+            : undefined,
           decide: (cand, recent) => {
             const d = safeDecide(ctx, cand, slots[k], recent, this.o.onError);
             if (d.kind === "start") k++;
@@ -267,6 +291,8 @@ export class Dispatcher {
           this.putBack(finished);
           throw err;
         });
+      this.eventsWritten(finished);
+      if (settledWithEvents) this.o.onEvents?.();
       if (promotePending) {
         promotePending = false;
         waitingAt = result.nextWaitingAt ?? Number.POSITIVE_INFINITY;
@@ -397,6 +423,21 @@ export class Dispatcher {
   /** Records an expired lease of a dead process as a lost attempt and applies the redial policy. */
   queueLost(c: CampaignRuntime, lost: Parameters<typeof lostAttempt>[1], now: number): void {
     const f = lostAttempt(c, lost, now);
+    if (c.webhooks.length) {
+      f.events = finishEvents(
+        c.webhooks,
+        {
+          accountId: c.accountId,
+          campaignId: c.id,
+          contact: lost.contact,
+          seq: lost.seq,
+          phone: (JSON.parse(lost.contact.phones) as string[])[lost.phoneIndex] ?? null,
+          callerId: null,
+          startedAt: lost.startedAt,
+        },
+        f,
+      );
+    }
     this.finished.push(f);
     if ("nextAt" in f.contact) this.noteWaiting(c.id, f.contact.nextAt);
   }

@@ -4,13 +4,18 @@
 import type { Clock } from "../clock/clock.ts";
 import type { CampaignStatus } from "../model/outcome.ts";
 import { nextAllowed } from "../model/windows.ts";
+import type { Subscription } from "../outbox/events.ts";
+import { atomically } from "../store/atomic.ts";
+import { cancelPendingContactQuery, findContact } from "../store/contacts-query.ts";
 import type { Store } from "../store/db.ts";
 import { openDispatchStore } from "../store/dispatch/index.ts";
 import type { DispatchStore } from "../store/dispatch/types.ts";
-import type { Campaign } from "../store/schema.ts";
+import type { Campaign, CampaignUpdate } from "../store/schema.ts";
+import { activeSubscriptions, outboxInserts } from "../store/webhooks.ts";
 import type { TelephonyDriver } from "../telephony/driver.ts";
 import { CampaignRuntime, haltAtFor } from "./campaign-runtime.ts";
 import { Dispatcher } from "./dispatcher.ts";
+import { campaignStatusEvents, settledAtClaimEvents } from "./events.ts";
 import { explainCampaign } from "./explain.ts";
 import type { CampaignStatusWriter } from "./outcomes.ts";
 import { type EngineControl, EngineError, type Explanation } from "./types.ts";
@@ -28,7 +33,12 @@ export interface EngineOptions {
   maxChannels?: number | null;
   claimBatch?: number;
   onError?(err: unknown): void;
+  /** Called after a commit that wrote webhook events (delivery wakes up). */
+  onEvents?(): void;
 }
+
+/** What a status change needs to know of the campaign it changes. */
+type StatusHolder = Pick<Campaign, "id" | "account_id" | "status">;
 
 export class Engine implements EngineControl, CampaignStatusWriter {
   readonly dispatcher: Dispatcher;
@@ -36,6 +46,9 @@ export class Engine implements EngineControl, CampaignStatusWriter {
   private readonly store: Store;
   private readonly clock: Clock;
   private balances = new Map<number, number | null>();
+  private subscriptions: Subscription[] = [];
+  /** Set by whoever delivers webhooks; called after a commit that wrote events. */
+  onEvents: (() => void) | undefined;
 
   constructor(o: EngineOptions) {
     this.store = o.store;
@@ -52,7 +65,9 @@ export class Engine implements EngineControl, CampaignStatusWriter {
       maxChannels: o.maxChannels ?? o.driver.capabilities.maxChannels,
       claimBatch: o.claimBatch,
       onError: o.onError,
+      onEvents: () => this.onEvents?.(),
     });
+    this.onEvents = o.onEvents;
     const leaseMs = o.leaseMs ?? 60_000;
     // Leases are renewed at a third of their life and swept at half of it, so a live process never loses
     // one and a dead one's are found within 1.5 lease lengths; campaigns changed by another node are
@@ -91,18 +106,12 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     const startedAt = row.started_at ?? now;
     const status: CampaignStatus =
       runtime.settings.startAt !== null && runtime.settings.startAt > now ? "scheduled" : "running";
-    await this.store.db
-      .updateTable("campaigns")
-      .set({
-        status,
-        status_reason: null,
-        started_at: startedAt,
-        halt_at: haltAtFor(runtime.settings, startedAt),
-        finished_at: null,
-        updated_at: now,
-      })
-      .where("id", "=", row.id)
-      .execute();
+    await this.commitStatus(row, status, now, {
+      status_reason: null,
+      started_at: startedAt,
+      halt_at: haltAtFor(runtime.settings, startedAt),
+      finished_at: null,
+    });
     await this.reload(row.id);
     return status;
   }
@@ -116,7 +125,7 @@ export class Engine implements EngineControl, CampaignStatusWriter {
         `campaign ${campaignId} is ${row.status}; only a running or scheduled campaign can be paused`,
       );
     }
-    await this.writeStatus(row.id, "paused", this.clock.now());
+    await this.writeStatus(row, "paused", this.clock.now());
     const rt = this.dispatcher.campaigns.get(row.id);
     if (rt) {
       rt.status = "paused";
@@ -137,7 +146,7 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     const settings = new CampaignRuntime(row).settings;
     const status: CampaignStatus =
       settings.startAt !== null && settings.startAt > now ? "scheduled" : "running";
-    await this.writeStatus(row.id, status, now);
+    await this.writeStatus(row, status, now);
     await this.reload(row.id);
     return status;
   }
@@ -147,7 +156,7 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     if (!["running", "scheduled", "paused", "draft"].includes(row.status)) {
       throw new EngineError("invalid_state", `campaign ${campaignId} is ${row.status} and cannot be stopped`);
     }
-    await this.writeStatus(row.id, "stopped", this.clock.now(), "stopped by request");
+    await this.writeStatus(row, "stopped", this.clock.now(), "stopped by request");
     const rt = this.dispatcher.campaigns.get(row.id);
     if (rt) {
       rt.status = "stopped";
@@ -179,20 +188,31 @@ export class Engine implements EngineControl, CampaignStatusWriter {
       );
     }
     const recovered = (await this.dispatch.countByStatus(row.id)).pending ?? 0;
-    await this.store.db
-      .updateTable("campaigns")
-      .set({
-        status: "running",
-        status_reason: null,
-        started_at: now,
-        halt_at: haltAt,
-        finished_at: null,
-        updated_at: now,
-      })
-      .where("id", "=", row.id)
-      .execute();
+    await this.commitStatus(row, "running", now, {
+      status_reason: null,
+      started_at: now,
+      halt_at: haltAt,
+      finished_at: null,
+    });
     await this.reload(row.id);
     return { status: "running", recovered };
+  }
+
+  async cancelContact(accountId: number, contactId: number): Promise<boolean> {
+    const now = this.clock.now();
+    const contact = await findContact(this.store.db, accountId, contactId);
+    if (!contact || contact.status !== "pending") return false;
+    const subs = this.subscriptions.filter(
+      (s) => s.accountId === accountId && (s.campaignId === null || s.campaignId === contact.campaign_id),
+    );
+    const events = settledAtClaimEvents(subs, contact, "cancelled", "cancelled by request", now);
+    const [changed] = await atomically(
+      this.store,
+      [cancelPendingContactQuery(this.store.db, accountId, contactId, now)],
+      { thenIfChanged: outboxInserts(this.store.db, events) },
+    );
+    if (changed && events.length) this.onEvents?.();
+    return changed > 0;
   }
 
   wake(): void {
@@ -220,7 +240,7 @@ export class Engine implements EngineControl, CampaignStatusWriter {
   // CampaignStatusWriter ---------------------------------------------------------------------------
 
   async setStatus(c: CampaignRuntime, status: CampaignStatus, now: number, reason?: string): Promise<void> {
-    await this.writeStatus(c.id, status, now, reason);
+    await this.writeStatus({ id: c.id, account_id: c.accountId, status: c.status }, status, now, reason);
     c.status = status;
     if (!ACTIVE.includes(status)) {
       // Calls in flight still end and are recorded; the campaign just takes no new dials.
@@ -255,11 +275,15 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     if (!row) return;
     const known = this.dispatcher.campaigns.get(row.id);
     if (known) known.update(row);
-    else if (ACTIVE.includes(row.status as CampaignStatus))
-      this.dispatcher.campaigns.set(row.id, new CampaignRuntime(row));
+    else if (ACTIVE.includes(row.status as CampaignStatus)) {
+      const rt = new CampaignRuntime(row);
+      this.attachWebhooks(rt);
+      this.dispatcher.campaigns.set(row.id, rt);
+    }
   }
 
   private async refreshCampaigns(): Promise<void> {
+    await this.reloadWebhooks();
     const rows = await this.store.db
       .selectFrom("campaigns")
       .selectAll()
@@ -301,16 +325,59 @@ export class Engine implements EngineControl, CampaignStatusWriter {
       .selectAll()
       .where("id", "=", campaignId)
       .executeTakeFirstOrThrow();
-    return new CampaignRuntime(row);
+    const rt = new CampaignRuntime(row);
+    this.attachWebhooks(rt);
+    return rt;
   }
 
-  private async writeStatus(id: number, status: CampaignStatus, now: number, reason?: string): Promise<void> {
+  private async writeStatus(
+    from: StatusHolder,
+    status: CampaignStatus,
+    now: number,
+    reason?: string,
+  ): Promise<void> {
     const final = status === "completed" || status === "halted" || status === "stopped";
-    await this.store.db
+    await this.commitStatus(from, status, now, {
+      status_reason: reason ?? null,
+      ...(final ? { finished_at: now } : {}),
+    });
+  }
+
+  /** The status change and its campaign.status_changed events, in one transaction. */
+  private async commitStatus(
+    from: StatusHolder,
+    status: CampaignStatus,
+    now: number,
+    set: CampaignUpdate,
+  ): Promise<void> {
+    const update = this.store.db
       .updateTable("campaigns")
-      .set({ status, status_reason: reason ?? null, updated_at: now, ...(final ? { finished_at: now } : {}) })
-      .where("id", "=", id)
-      .execute();
+      .set({ ...set, status, updated_at: now })
+      .where("id", "=", from.id)
+      .compile();
+    const events = campaignStatusEvents(
+      this.subscriptions,
+      from.account_id,
+      from.id,
+      from.status,
+      status,
+      set.status_reason ?? null,
+      now,
+    );
+    await atomically(this.store, [update, ...outboxInserts(this.store.db, events)]);
+    if (events.length) this.onEvents?.();
+  }
+
+  /** Re-reads the active webhook subscriptions (after one was created, changed or deleted). */
+  async reloadWebhooks(): Promise<void> {
+    this.subscriptions = await activeSubscriptions(this.store.db);
+    for (const rt of this.dispatcher.campaigns.values()) this.attachWebhooks(rt);
+  }
+
+  private attachWebhooks(rt: CampaignRuntime): void {
+    rt.webhooks = this.subscriptions.filter(
+      (s) => s.accountId === rt.accountId && (s.campaignId === null || s.campaignId === rt.id),
+    );
   }
 
   private async campaign(accountId: number, campaignId: number): Promise<Campaign> {

@@ -52,4 +52,8 @@ export interface EngineControl {
   explain(accountId: number, campaignId: number): Promise<Explanation>;
   /** Called after contacts were added or settings changed, so the dispatcher looks again now. */
   wake(): void;
+  /** Cancels a pending contact (with its contact.status_changed event); false if it was not pending. */
+  cancelContact(accountId: number, contactId: number): Promise<boolean>;
+  /** Called after a webhook subscription was created, changed or deleted. */
+  reloadWebhooks(): Promise<void>;
 }

@@ -1,6 +1,6 @@
 // Reads of contacts for the API and exports, plus the one edit the API makes to a contact (cancel).
 // Every page is keyset-paged by id, so deep pages cost the same as the first one.
-import type { Kysely } from "kysely";
+import type { CompiledQuery, Kysely } from "kysely";
 import type { ContactRow, Database } from "./schema.ts";
 
 export interface ContactFilters {
@@ -53,20 +53,20 @@ export async function findContact(
 
 /** pending → cancelled in one conditional statement, so a contact claimed meanwhile is left alone;
  *  undefined when the contact was not pending. */
-export async function cancelPendingContact(
+/** The cancellation of a pending contact, compiled to run with its events in one transaction. */
+export function cancelPendingContactQuery(
   db: Kysely<Database>,
   accountId: number,
   id: number,
   now: number,
-): Promise<ContactRow | undefined> {
+): CompiledQuery {
   return db
     .updateTable("contacts")
     .set({ status: "cancelled", ready: 0, wait_reason: null, updated_at: now })
     .where("account_id", "=", accountId)
     .where("id", "=", id)
     .where("status", "=", "pending")
-    .returningAll()
-    .executeTakeFirst();
+    .compile();
 }
 
 export interface ContactResultRow {

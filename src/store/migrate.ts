@@ -2,10 +2,12 @@
 // PostgreSQL, the write lock on SQLite) so two processes starting at once cannot both migrate.
 import { type Kysely, type Migration, type MigrationProvider, Migrator } from "kysely";
 import * as m001 from "./migrations/001_core.ts";
+import * as m002 from "./migrations/002_webhooks.ts";
 import type { Database } from "./schema.ts";
 
 const MIGRATIONS: Record<string, Migration> = {
   "001_core": m001,
+  "002_webhooks": m002,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -113,6 +113,50 @@ export interface AttemptsTable {
   details: string | null;
 }
 
+export interface WebhooksTable {
+  id: Id;
+  account_id: number;
+  /** null = every campaign of the account. */
+  campaign_id: number | null;
+  url: string;
+  /** HMAC-SHA256 key of the signature header; shown once, at creation. */
+  secret: string;
+  /** JSON array of event types. */
+  events: string;
+  /** Seconds an event waits before its first delivery (Twin24 `delay`). */
+  delay_sec: number;
+  /** 0 = only events that settle a contact or a campaign (Twin24 `partialResults: false`). */
+  partial_results: number;
+  /** Failed deliveries after which an event is dead-lettered. */
+  max_attempts: number;
+  active: number;
+  created_at: number;
+  updated_at: number;
+}
+
+/** The outbox: one row per event and subscription. */
+export interface WebhookDeliveriesTable {
+  id: Id;
+  account_id: number;
+  webhook_id: number;
+  /** Unique per event; the receiver's key for deduplication (delivery is at least once). */
+  event_id: string;
+  event_type: string;
+  /** Events with one key are delivered in write order: one contact's, or one campaign's. */
+  order_key: string;
+  payload: string;
+  /** pending | delivered | dead */
+  status: string;
+  attempts: number;
+  next_attempt_at: number;
+  lease_owner: string | null;
+  lease_expires_at: number | null;
+  last_error: string | null;
+  last_status: number | null;
+  created_at: number;
+  delivered_at: number | null;
+}
+
 export interface Database {
   accounts: AccountsTable;
   api_keys: ApiKeysTable;
@@ -120,6 +164,8 @@ export interface Database {
   lists: ListsTable;
   contacts: ContactsTable;
   attempts: AttemptsTable;
+  webhooks: WebhooksTable;
+  webhook_deliveries: WebhookDeliveriesTable;
 }
 
 export type Account = Selectable<AccountsTable>;
@@ -130,5 +176,7 @@ export type ContactRow = Selectable<ContactsTable>;
 export type NewContact = Insertable<ContactsTable>;
 export type AttemptRow = Selectable<AttemptsTable>;
 export type ListRow = Selectable<ListsTable>;
+export type WebhookRow = Selectable<WebhooksTable>;
+export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;
 export type ApiKeyRow = Selectable<ApiKeysTable>;
 export type { ColumnType };

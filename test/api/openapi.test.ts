@@ -29,6 +29,14 @@ const ROUTES: [string, string][] = [
   ["delete", "/v1/api-keys/{id}"],
   ["post", "/v1/campaigns/{campaignId}/lists/{listId}/import"],
   ["post", "/v1/campaigns/{campaignId}/lists/{listId}/contacts"],
+  ["post", "/v1/webhooks"],
+  ["get", "/v1/webhooks"],
+  ["get", "/v1/webhooks/{id}"],
+  ["patch", "/v1/webhooks/{id}"],
+  ["delete", "/v1/webhooks/{id}"],
+  ["get", "/v1/webhooks/{id}/deliveries"],
+  ["post", "/v1/webhooks/{id}/deliveries/{deliveryId}/replay"],
+  ["post", "/v1/webhooks/{id}/replay"],
 ];
 
 type Operation = {

@@ -2,7 +2,7 @@
 import type { FastifyInstance } from "fastify";
 import { CONTACT_STATUSES, OUTCOMES } from "../../model/outcome.ts";
 import { findCampaign } from "../../store/campaigns.ts";
-import { cancelPendingContact, findContact, queryContacts } from "../../store/contacts-query.ts";
+import { findContact, queryContacts } from "../../store/contacts-query.ts";
 import { conflict, notFound } from "../plugins/errors.ts";
 import { keysetPage, type NativeApiDeps } from "./deps.ts";
 import {
@@ -126,10 +126,10 @@ export async function contactRoutes(app: FastifyInstance, deps: NativeApiDeps): 
     },
     async (req) => {
       const { id } = req.params;
-      const cancelled = await cancelPendingContact(store.db, req.account.id, id, clock.now());
-      if (cancelled) return contactView(cancelled);
+      const cancelled = await deps.engine.cancelContact(req.account.id, id);
       const row = await findContact(store.db, req.account.id, id);
       if (!row) throw notFound("contact", id);
+      if (cancelled) return contactView(row);
       // Cancelling twice is harmless: the caller wanted it cancelled and it is.
       if (row.status === "cancelled") return contactView(row);
       if (row.status === "in_progress") {

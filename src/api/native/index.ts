@@ -9,6 +9,7 @@ import type { NativeApiDeps } from "./deps.ts";
 import { exportRoutes } from "./export/routes.ts";
 import { healthRoutes } from "./health.ts";
 import { listRoutes } from "./lists.ts";
+import { webhookRoutes } from "./webhooks.ts";
 
 export type { NativeApiDeps } from "./deps.ts";
 
@@ -21,4 +22,5 @@ export async function nativeApi(app: FastifyInstance, deps: NativeApiDeps): Prom
   await app.register(attemptRoutes, deps);
   await app.register(exportRoutes, deps);
   await app.register(apiKeyRoutes, deps);
+  await app.register(webhookRoutes, deps);
 }

@@ -8,21 +8,29 @@ export const PERMISSIONS = [
   "contacts:read",
   "contacts:write",
   "keys:manage",
+  "webhooks:read",
+  "webhooks:manage",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
 export const ROLES = ["owner", "admin", "developer", "call_list_manager", "supervisor"] as const;
 export type Role = (typeof ROLES)[number];
 
-const READ: Permission[] = ["campaigns:read", "contacts:read"];
+const READ: Permission[] = ["campaigns:read", "contacts:read", "webhooks:read"];
 
 const MATRIX: Readonly<Record<Role, ReadonlySet<Permission>>> = {
   owner: new Set(PERMISSIONS),
   admin: new Set(PERMISSIONS),
   // Builds integrations: everything about campaigns and contacts, but not who holds keys.
-  developer: new Set<Permission>([...READ, "campaigns:write", "campaigns:control", "contacts:write"]),
-  // Uploads and curates contacts; sees campaigns but neither edits nor starts them.
-  call_list_manager: new Set<Permission>([...READ, "contacts:write"]),
+  developer: new Set<Permission>([
+    ...READ,
+    "campaigns:write",
+    "campaigns:control",
+    "contacts:write",
+    "webhooks:manage",
+  ]),
+  // Uploads and curates contacts; sees campaigns but neither edits nor starts them, nor their webhooks.
+  call_list_manager: new Set<Permission>(["campaigns:read", "contacts:read", "contacts:write"]),
   supervisor: new Set<Permission>(READ),
 };
 

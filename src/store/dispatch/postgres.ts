@@ -2,6 +2,7 @@
 // FOR UPDATE SKIP LOCKED so two nodes never take the same contact, and writes a whole batch with
 // unnest() arrays in a handful of round trips.
 import type pg from "pg";
+import { OUTBOX_COLUMNS } from "../../outbox/events.ts";
 import { LIVE_COUNTS, type LiveCounts, SETTLED_COUNTS, statusCounts, WAITING_SUMMARY } from "./counts.ts";
 import type {
   Candidate,
@@ -10,6 +11,7 @@ import type {
   DispatchStore,
   ExpiredLease,
   FinishedAttempt,
+  OutboxRow,
   RecentCalls,
   StartedAttempt,
   WaitingSummary,
@@ -92,7 +94,8 @@ const NEXT_WAITING_SQL =
 async function applyFinished(client: pg.PoolClient, items: FinishedAttempt[]): Promise<number> {
   const col = <T>(f: (x: FinishedAttempt) => T): T[] => items.map(f);
   const next = (x: FinishedAttempt) => ("nextAt" in x.contact ? x.contact : null);
-  const { rows } = await client.query<{ applied: number }>(
+  const withEvents = items.some((x) => x.events?.length);
+  const { rows } = await client.query<{ applied: number; keys?: string[] | null }>(
     `WITH v AS (
        SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::int[],
          $7::bigint[], $8::int[], $9::text[], $10::text[], $11::int[], $12::text[], $13::text[], $14::bigint[],
@@ -117,7 +120,11 @@ async function applyFinished(client: pg.PoolClient, items: FinishedAttempt[]): P
        FROM c WHERE t.id = c.attempt_id AND t.ended_at IS NULL
        RETURNING 1
      )
-     SELECT (SELECT count(*) FROM c)::int AS applied, (SELECT count(*) FROM a)::int AS ended`,
+     SELECT (SELECT count(*) FROM c)::int AS applied, (SELECT count(*) FROM a)::int AS ended${
+       withEvents
+         ? ", (SELECT array_agg(c.contact_id::text || ':' || c.attempt_id::text) FROM c) AS keys"
+         : ""
+     }`,
     [
       col((x) => x.contactId),
       col((x) => x.attemptId),
@@ -143,7 +150,27 @@ async function applyFinished(client: pg.PoolClient, items: FinishedAttempt[]): P
       col((x) => x.details),
     ],
   );
+  if (withEvents) {
+    const applied = new Set(rows[0]?.keys ?? []);
+    const events = items.flatMap((x) =>
+      x.events?.length && applied.has(`${x.contactId}:${x.attemptId}`) ? x.events : [],
+    );
+    await insertEvents(client, events);
+  }
   return rows[0]?.applied ?? 0;
+}
+
+/** Outbox rows in one statement, in the order given (ids follow it, and delivery order follows ids). */
+async function insertEvents(client: pg.PoolClient, events: OutboxRow[]): Promise<void> {
+  if (events.length === 0) return;
+  const types = ["bigint", "bigint", "text", "text", "text", "text", "text", "int", "bigint", "bigint"];
+  await client.query(
+    `INSERT INTO webhook_deliveries (${OUTBOX_COLUMNS.join(", ")})
+      SELECT ${OUTBOX_COLUMNS.map((k) => `v.${k}`).join(", ")}
+        FROM unnest(${types.map((t, i) => `$${i + 1}::${t}[]`).join(", ")}) WITH ORDINALITY
+        AS v(${OUTBOX_COLUMNS.join(", ")}, ord) ORDER BY ord`,
+    OUTBOX_COLUMNS.map((k) => events.map((e) => e[k])),
+  );
 }
 
 export function postgresDispatchStore(pool: pg.Pool): DispatchStore {
@@ -200,6 +227,13 @@ export function postgresDispatchStore(pool: pg.Pool): DispatchStore {
               req.now,
             ],
           );
+          if (req.settledEvents) {
+            const settle = req.settledEvents;
+            await insertEvents(
+              client,
+              finals.flatMap((x) => settle(x.c, x.d)),
+            );
+          }
         }
         const started: StartedAttempt[] = [];
         if (starts.length) {

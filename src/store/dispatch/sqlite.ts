@@ -2,6 +2,7 @@
 // transaction (better-sqlite3 runs them synchronously, so no other writer interleaves in this process;
 // other processes wait on the write lock).
 import type SQLite from "better-sqlite3";
+import { OUTBOX_COLUMNS } from "../../outbox/events.ts";
 import { LIVE_COUNTS, type LiveCounts, SETTLED_COUNTS, statusCounts, WAITING_SUMMARY } from "./counts.ts";
 import type {
   Candidate,
@@ -10,6 +11,7 @@ import type {
   DispatchStore,
   ExpiredLease,
   FinishedAttempt,
+  OutboxRow,
   RecentCalls,
   ReleasedDial,
   StartedAttempt,
@@ -98,6 +100,9 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
         FROM contacts c LEFT JOIN attempts a ON a.contact_id = c.id AND a.seq = c.attempts
         WHERE c.status = 'in_progress' AND c.lease_expires_at < ? ORDER BY c.lease_expires_at LIMIT ?`,
     ),
+    insertEvent: db.prepare(
+      `INSERT INTO webhook_deliveries (${OUTBOX_COLUMNS.join(", ")}) VALUES (${OUTBOX_COLUMNS.map(() => "?").join(", ")})`,
+    ),
     settledCounts: db.prepare(SETTLED_COUNTS),
     liveCounts: db.prepare(LIVE_COUNTS),
     waiting: db.prepare(WAITING_SUMMARY),
@@ -129,6 +134,11 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
       byContact.set(row.contact_id, list);
     }
     return { byPhone, byContact };
+  }
+
+  function writeEvents(rows: OutboxRow[] | undefined): void {
+    if (!rows) return;
+    for (const r of rows) s.insertEvent.run(...OUTBOX_COLUMNS.map((k) => r[k]));
   }
 
   /** better-sqlite3 would nest a batch into a transaction someone else left open on this connection as a
@@ -169,6 +179,7 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
         s.defer.run(d.until, d.reason, req.now, c.id);
       } else {
         s.finalize.run(d.status, d.reason, req.now, c.id);
+        if (req.settledEvents) writeEvents(req.settledEvents(c, d));
       }
     }
     return { started, examined: rows.length, nextWaitingAt };
@@ -206,6 +217,7 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
       }
       if (changes === 0) continue;
       applied++;
+      writeEvents(f.events);
       s.endAttempt.run(
         f.answeredAt,
         f.endedAt,

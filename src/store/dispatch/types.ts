@@ -1,6 +1,10 @@
 // The dispatch hot path: the few statements the dispatcher runs per call, written once per dialect
 // (SQLite: prepared statements inside BEGIN IMMEDIATE; PostgreSQL: FOR UPDATE SKIP LOCKED). Kysely builds
 // everything else; here its per-query compile cost (~20 µs) would dominate at 20k attempts/s.
+import type { OutboxRow } from "../../outbox/events.ts";
+
+/** Webhook events to write with a state change, in its transaction (outbox/events.ts builds them). */
+export type { OutboxRow };
 
 /** A ready contact as the claim sees it, before the engine decides what to do with it. */
 export interface Candidate {
@@ -67,6 +71,8 @@ export interface ClaimRequest {
   /** Promote waiting contacts due by `now` (as promoteDue does) before taking the queue, in the same
    *  transaction, and report nextWaitingAt. */
   promoteDue?: boolean;
+  /** Events of a contact the claim settles without a call (written only when set). */
+  settledEvents?(c: Candidate, d: Extract<ClaimDecision, { kind: "final" }>): OutboxRow[];
 }
 
 export interface FinishedAttempt {
@@ -93,6 +99,8 @@ export interface FinishedAttempt {
         waitReason: string;
       }
     | { status: string; phoneAttempts: string; retryCounts: string; waitReason: string };
+  /** Written with the outcome, and only if the outcome is (its lease still held). */
+  events?: OutboxRow[];
 }
 
 export interface ExpiredLease {

@@ -1,0 +1,351 @@
+// Webhook subscriptions of the caller's account, their deliveries (the outbox as the account sees it) and
+// replay of dead-lettered events. The secret that signs deliveries is in the creation answer only.
+import { randomBytes } from "node:crypto";
+import type { FastifyInstance } from "fastify";
+import { EVENT_TYPES } from "../../outbox/events.ts";
+import { findCampaign } from "../../store/campaigns.ts";
+import type { WebhookDeliveryRow, WebhookRow } from "../../store/schema.ts";
+import {
+  deleteWebhook,
+  findDelivery,
+  findWebhook,
+  insertWebhook,
+  listDeliveries,
+  listWebhooks,
+  replayDeliveries,
+  updateWebhook,
+  type WebhookEdit,
+} from "../../store/webhooks.ts";
+import { notFound } from "../plugins/errors.ts";
+import { keysetPage, type NativeApiDeps } from "./deps.ts";
+import {
+  afterIdQuery,
+  errorResponses,
+  idParams,
+  isoTime,
+  isoTimeOrNull,
+  limitQuery,
+  nextAfterId,
+} from "./schemas/common.ts";
+import { iso } from "./views.ts";
+
+const DELIVERY_STATUSES = ["pending", "delivered", "dead"] as const;
+const DEFAULT_MAX_ATTEMPTS = 12;
+
+const editable = {
+  url: {
+    type: "string",
+    maxLength: 2000,
+    pattern: "^https?://[^\\s]+$",
+    description: "http:// or https:// URL that receives a POST per event",
+  },
+  events: {
+    type: "array",
+    minItems: 1,
+    uniqueItems: true,
+    items: { type: "string", enum: [...EVENT_TYPES] },
+  },
+  delaySec: { type: "integer", minimum: 0, maximum: 86_400, description: "Wait before the first delivery" },
+  partialResults: {
+    type: "boolean",
+    description: "false = only events that settle a contact or campaign (no intermediate attempts)",
+  },
+  maxAttempts: {
+    type: "integer",
+    minimum: 1,
+    maximum: 50,
+    description: "Failed deliveries after which an event is dead-lettered",
+  },
+  active: { type: "boolean" },
+} as const;
+
+const webhookSchema = {
+  type: "object",
+  required: ["id", "campaign_id", "url", "events", "delay_sec", "partial_results", "max_attempts", "active"],
+  properties: {
+    id: { type: "integer" },
+    campaign_id: { type: ["integer", "null"] },
+    url: { type: "string" },
+    events: { type: "array", items: { type: "string" } },
+    delay_sec: { type: "integer" },
+    partial_results: { type: "boolean" },
+    max_attempts: { type: "integer" },
+    active: { type: "boolean" },
+    created_at: isoTime,
+    updated_at: isoTime,
+  },
+} as const;
+
+const deliverySchema = {
+  type: "object",
+  properties: {
+    id: { type: "integer" },
+    event_id: { type: "string" },
+    event_type: { type: "string" },
+    status: { type: "string", enum: [...DELIVERY_STATUSES] },
+    attempts: { type: "integer" },
+    next_attempt_at: isoTime,
+    last_status: { type: ["integer", "null"] },
+    last_error: { type: ["string", "null"] },
+    created_at: isoTime,
+    delivered_at: isoTimeOrNull,
+    payload: { type: "object", additionalProperties: true },
+  },
+} as const;
+
+function webhookView(r: WebhookRow) {
+  return {
+    id: r.id,
+    campaign_id: r.campaign_id,
+    url: r.url,
+    events: JSON.parse(r.events) as string[],
+    delay_sec: r.delay_sec,
+    partial_results: r.partial_results === 1,
+    max_attempts: r.max_attempts,
+    active: r.active === 1,
+    created_at: iso(r.created_at),
+    updated_at: iso(r.updated_at),
+  };
+}
+
+function deliveryView(r: WebhookDeliveryRow) {
+  return {
+    id: r.id,
+    event_id: r.event_id,
+    event_type: r.event_type,
+    status: r.status,
+    attempts: r.attempts,
+    next_attempt_at: iso(r.next_attempt_at),
+    last_status: r.last_status,
+    last_error: r.last_error,
+    created_at: iso(r.created_at),
+    delivered_at: iso(r.delivered_at),
+    payload: JSON.parse(r.payload) as Record<string, unknown>,
+  };
+}
+
+interface CreateBody {
+  url: string;
+  events: string[];
+  campaignId?: number;
+  delaySec?: number;
+  partialResults?: boolean;
+  maxAttempts?: number;
+  active?: boolean;
+}
+
+export async function webhookRoutes(app: FastifyInstance, deps: NativeApiDeps): Promise<void> {
+  const { store, clock, engine } = deps;
+
+  async function owned(accountId: number, id: number): Promise<WebhookRow> {
+    const row = await findWebhook(store.db, accountId, id);
+    if (!row) throw notFound("webhook", id);
+    return row;
+  }
+
+  app.post<{ Body: CreateBody }>(
+    "/v1/webhooks",
+    {
+      config: { permission: "webhooks:manage" },
+      schema: {
+        tags: ["webhooks"],
+        summary: "Subscribe a URL to events; the answer holds the signing secret, shown this once",
+        body: {
+          type: "object",
+          required: ["url", "events"],
+          additionalProperties: false,
+          properties: {
+            ...editable,
+            campaignId: { type: "integer", minimum: 1, description: "Only this campaign's events" },
+          },
+        },
+        response: {
+          201: {
+            ...webhookSchema,
+            required: [...webhookSchema.required, "secret"],
+            properties: { ...webhookSchema.properties, secret: { type: "string" } },
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    async (req, reply) => {
+      const b = req.body;
+      if (b.campaignId !== undefined && !(await findCampaign(store.db, req.account.id, b.campaignId))) {
+        throw notFound("campaign", b.campaignId);
+      }
+      const secret = `whsec_${randomBytes(24).toString("base64url")}`;
+      const row = await insertWebhook(store.db, {
+        accountId: req.account.id,
+        campaignId: b.campaignId ?? null,
+        url: b.url,
+        secret,
+        events: b.events,
+        delaySec: b.delaySec ?? 0,
+        partialResults: b.partialResults ?? true,
+        maxAttempts: b.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+        active: b.active ?? true,
+        now: clock.now(),
+      });
+      await engine.reloadWebhooks();
+      return reply.status(201).send({ ...webhookView(row), secret });
+    },
+  );
+
+  app.get(
+    "/v1/webhooks",
+    {
+      config: { permission: "webhooks:read" },
+      schema: {
+        tags: ["webhooks"],
+        summary: "The account's webhook subscriptions",
+        response: {
+          200: {
+            type: "object",
+            required: ["data"],
+            properties: { data: { type: "array", items: webhookSchema } },
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    async (req) => ({ data: (await listWebhooks(store.db, req.account.id)).map(webhookView) }),
+  );
+
+  app.get<{ Params: { id: number } }>(
+    "/v1/webhooks/:id",
+    {
+      config: { permission: "webhooks:read" },
+      schema: {
+        tags: ["webhooks"],
+        summary: "One webhook subscription",
+        params: idParams("id"),
+        response: { 200: webhookSchema, ...errorResponses },
+      },
+    },
+    async (req) => webhookView(await owned(req.account.id, req.params.id)),
+  );
+
+  app.patch<{ Params: { id: number }; Body: WebhookEdit }>(
+    "/v1/webhooks/:id",
+    {
+      config: { permission: "webhooks:manage" },
+      schema: {
+        tags: ["webhooks"],
+        summary: "Change a subscription; events already in its outbox keep what they were written with",
+        params: idParams("id"),
+        body: { type: "object", additionalProperties: false, minProperties: 1, properties: editable },
+        response: { 200: webhookSchema, ...errorResponses },
+      },
+    },
+    async (req) => {
+      const row = await updateWebhook(store.db, req.account.id, req.params.id, req.body, clock.now());
+      if (!row) throw notFound("webhook", req.params.id);
+      await engine.reloadWebhooks();
+      return webhookView(row);
+    },
+  );
+
+  app.delete<{ Params: { id: number } }>(
+    "/v1/webhooks/:id",
+    {
+      config: { permission: "webhooks:manage" },
+      schema: {
+        tags: ["webhooks"],
+        summary: "Delete a subscription and its undelivered events",
+        params: idParams("id"),
+        response: { 204: { type: "null", description: "Deleted" }, ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      if (!(await deleteWebhook(store.db, req.account.id, req.params.id)))
+        throw notFound("webhook", req.params.id);
+      await engine.reloadWebhooks();
+      return reply.status(204).send();
+    },
+  );
+
+  app.get<{ Params: { id: number }; Querystring: { status?: string; after_id?: number; limit: number } }>(
+    "/v1/webhooks/:id/deliveries",
+    {
+      config: { permission: "webhooks:read" },
+      schema: {
+        tags: ["webhooks"],
+        summary: "The subscription's events in write order: pending, delivered or dead-lettered",
+        params: idParams("id"),
+        querystring: {
+          type: "object",
+          additionalProperties: false,
+          properties: {
+            status: { type: "string", enum: [...DELIVERY_STATUSES] },
+            after_id: afterIdQuery,
+            limit: limitQuery,
+          },
+        },
+        response: {
+          200: {
+            type: "object",
+            required: ["data", "next_after_id"],
+            properties: { data: { type: "array", items: deliverySchema }, next_after_id: nextAfterId },
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    async (req) => {
+      const hook = await owned(req.account.id, req.params.id);
+      const q = req.query;
+      const rows = await listDeliveries(store.db, {
+        webhookId: hook.id,
+        status: q.status,
+        afterId: q.after_id,
+        limit: q.limit,
+      });
+      return keysetPage(rows, q.limit, deliveryView);
+    },
+  );
+
+  app.post<{ Params: { id: number; deliveryId: number } }>(
+    "/v1/webhooks/:id/deliveries/:deliveryId/replay",
+    {
+      config: { permission: "webhooks:manage" },
+      schema: {
+        tags: ["webhooks"],
+        summary: "Send a dead-lettered (or delivered) event again, with its attempts reset",
+        params: idParams("id", "deliveryId"),
+        response: {
+          200: { type: "object", required: ["replayed"], properties: { replayed: { type: "integer" } } },
+          ...errorResponses,
+        },
+      },
+    },
+    async (req) => {
+      const hook = await owned(req.account.id, req.params.id);
+      const replayed = await replayDeliveries(store.db, hook.id, clock.now(), [req.params.deliveryId]);
+      if (replayed === 0 && !(await findDelivery(store.db, hook.id, req.params.deliveryId))) {
+        throw notFound("delivery", req.params.deliveryId);
+      }
+      return { replayed };
+    },
+  );
+
+  app.post<{ Params: { id: number } }>(
+    "/v1/webhooks/:id/replay",
+    {
+      config: { permission: "webhooks:manage" },
+      schema: {
+        tags: ["webhooks"],
+        summary: "Send every dead-lettered event of the subscription again",
+        params: idParams("id"),
+        response: {
+          200: { type: "object", required: ["replayed"], properties: { replayed: { type: "integer" } } },
+          ...errorResponses,
+        },
+      },
+    },
+    async (req) => {
+      const hook = await owned(req.account.id, req.params.id);
+      return { replayed: await replayDeliveries(store.db, hook.id, clock.now()) };
+    },
+  );
+}

@@ -1,0 +1,124 @@
+// The webhook events of the dispatch path, built from what the dispatcher knows when it records an
+// outcome, so the store can write them in the same transaction (outbox/events.ts turns them into rows).
+import { type EventInput, type OutboxRow, outboxRows, type Subscription } from "../outbox/events.ts";
+import type { Candidate, FinishedAttempt } from "../store/dispatch/types.ts";
+
+export interface EndedAttemptInfo {
+  accountId: number;
+  campaignId: number;
+  contact: Candidate;
+  seq: number;
+  phone: string | null;
+  callerId: string | null;
+  startedAt: number | null;
+}
+
+const FINAL_STATUSES = new Set(["succeeded", "failed", "exhausted", "cancelled", "suppressed"]);
+
+function customData(c: Candidate): Record<string, unknown> {
+  try {
+    return JSON.parse(c.custom) as Record<string, unknown>;
+  } catch {
+    return {};
+  }
+}
+
+/** attempt.ended, then contact.retry_scheduled or contact.status_changed (and contact.succeeded). */
+export function finishEvents(
+  subs: readonly Subscription[],
+  info: EndedAttemptInfo,
+  f: FinishedAttempt,
+): OutboxRow[] {
+  if (subs.length === 0) return [];
+  const settled = !("nextAt" in f.contact);
+  const base = { accountId: info.accountId, campaignId: info.campaignId, contactId: f.contactId, at: f.now };
+  const contact = {
+    id: f.contactId,
+    status: f.contact.status,
+    reason: f.contact.waitReason,
+    data: customData(info.contact),
+    ...("nextAt" in f.contact ? { nextAttemptAt: new Date(f.contact.nextAt).toISOString() } : {}),
+  };
+  const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
+  const events: EventInput[] = [
+    {
+      ...base,
+      type: "attempt.ended",
+      final: settled,
+      data: {
+        attempt: {
+          id: f.attemptId,
+          seq: info.seq,
+          phone: info.phone,
+          callerId: info.callerId,
+          startedAt: iso(info.startedAt),
+          answeredAt: iso(f.answeredAt),
+          endedAt: iso(f.endedAt),
+          outcome: f.outcome,
+          cause: f.cause,
+          talkSec: f.talkSec,
+          success: f.success,
+        },
+        contact,
+      },
+    },
+  ];
+  if (!settled) {
+    events.push({ ...base, type: "contact.retry_scheduled", final: false, data: { contact } });
+  } else if (FINAL_STATUSES.has(f.contact.status)) {
+    events.push({
+      ...base,
+      type: "contact.status_changed",
+      final: true,
+      data: { from: "in_progress", to: f.contact.status, contact },
+    });
+  }
+  if (f.success) {
+    events.push({
+      ...base,
+      type: "contact.succeeded",
+      final: true,
+      data: { attemptId: f.attemptId, contact },
+    });
+  }
+  return events.flatMap((e) => outboxRows(subs, e));
+}
+
+/** A queued contact settled at its slot without a call (nothing left to dial). */
+export function settledAtClaimEvents(
+  subs: readonly Subscription[],
+  c: Candidate,
+  status: string,
+  reason: string,
+  now: number,
+): OutboxRow[] {
+  return outboxRows(subs, {
+    type: "contact.status_changed",
+    accountId: c.account_id,
+    campaignId: c.campaign_id,
+    contactId: c.id,
+    final: true,
+    at: now,
+    data: { from: "pending", to: status, contact: { id: c.id, status, reason, data: customData(c) } },
+  });
+}
+
+export function campaignStatusEvents(
+  subs: readonly Subscription[],
+  accountId: number,
+  campaignId: number,
+  from: string,
+  to: string,
+  reason: string | null,
+  now: number,
+): OutboxRow[] {
+  return outboxRows(subs, {
+    type: "campaign.status_changed",
+    accountId,
+    campaignId,
+    contactId: null,
+    final: true,
+    at: now,
+    data: { from, to, reason },
+  });
+}

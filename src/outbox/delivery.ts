@@ -1,0 +1,196 @@
+// Webhook delivery: reads the outbox, POSTs each event signed with its subscription's secret, retries
+// failures with exponential backoff and jitter, dead-letters an event after the subscription's limit.
+// One contact's events (one campaign's, for campaign events) go out one at a time in write order: the next
+// waits while an earlier one is in flight or backing off. Delivery is at least once: a process killed
+// after the receiver answered but before the outbox was updated sends that event again, with its id.
+import { createHmac } from "node:crypto";
+import { request } from "undici";
+import type { Clock, TimerHandle } from "../clock/clock.ts";
+import type { Store } from "../store/db.ts";
+import type { WebhookDeliveryRow, WebhookRow } from "../store/schema.ts";
+import { leaseDelivery, pendingDeliveries, recordDelivery, webhooksWithPending } from "../store/webhooks.ts";
+
+export interface DeliveryOptions {
+  store: Store;
+  clock: Clock;
+  nodeId: string;
+  /** First retry after about this long; each next one doubles, up to maxBackoffMs. */
+  baseBackoffMs: number;
+  maxBackoffMs: number;
+  /** Give up on one request after this long. */
+  timeoutMs?: number;
+  /** Other nodes' events and retries are looked for at least this often. */
+  pollMs?: number;
+  /** Requests in flight at once, over all subscriptions. */
+  concurrency?: number;
+  random?: () => number;
+  onError?(err: unknown): void;
+}
+
+/** How long to wait before try number `failures + 1`: exponential, capped, with "equal jitter" (half fixed,
+ *  half random) so receivers coming back are not hit by every sender at the same instant. */
+export function backoffMs(failures: number, baseMs: number, maxMs: number, random: () => number): number {
+  const ceiling = Math.min(maxMs, baseMs * 2 ** Math.max(0, failures - 1));
+  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}
+
+/** The signature header: `t=<ms>,v1=<hex HMAC-SHA256 of "<t>.<body>">`, as a receiver recomputes it. */
+export function signature(secret: string, timestamp: number, body: string): string {
+  const mac = createHmac("sha256", secret).update(`${timestamp}.${body}`).digest("hex");
+  return `t=${timestamp},v1=${mac}`;
+}
+
+/** Heads of each order key among a subscription's oldest pending events: only they may go now. */
+export function deliverableHeads(
+  rows: WebhookDeliveryRow[],
+  now: number,
+): {
+  due: WebhookDeliveryRow[];
+  nextAt: number;
+} {
+  const seen = new Set<string>();
+  const due: WebhookDeliveryRow[] = [];
+  let nextAt = Number.POSITIVE_INFINITY;
+  for (const r of rows) {
+    if (seen.has(r.order_key)) continue;
+    seen.add(r.order_key);
+    const leased = r.lease_expires_at !== null && r.lease_expires_at >= now;
+    if (leased) nextAt = Math.min(nextAt, r.lease_expires_at! + 1);
+    else if (r.next_attempt_at <= now) due.push(r);
+    else nextAt = Math.min(nextAt, r.next_attempt_at);
+  }
+  return { due, nextAt };
+}
+
+const SCAN_LIMIT = 500;
+
+export class WebhookDelivery {
+  private timer: TimerHandle | null = null;
+  private timerAt = Number.POSITIVE_INFINITY;
+  private running = false;
+  private again = false;
+  private stopped = false;
+  private readonly inFlight = new Set<Promise<void>>();
+  readonly stats = { sent: 0, delivered: 0, failed: 0, dead: 0 };
+
+  constructor(private readonly o: DeliveryOptions) {}
+
+  start(): void {
+    this.stopped = false;
+    this.wake();
+  }
+
+  /** Asks for a pass at `at` (default now), e.g. after new events were written. */
+  wake(at?: number): void {
+    if (this.stopped) return;
+    const when = at ?? this.o.clock.now();
+    if (when >= this.timerAt) return;
+    this.timer?.cancel();
+    this.timerAt = when;
+    this.timer = this.o.clock.at(when, () => this.pass());
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.timer?.cancel();
+    this.timer = null;
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  private async pass(): Promise<void> {
+    this.timer = null;
+    this.timerAt = Number.POSITIVE_INFINITY;
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = true;
+    const now = this.o.clock.now();
+    let wakeAt = now + (this.o.pollMs ?? 1000);
+    try {
+      const hooks = await webhooksWithPending(this.o.store.db);
+      for (const hook of hooks) {
+        const rows = await pendingDeliveries(this.o.store.db, hook.id, SCAN_LIMIT);
+        const { due, nextAt } = deliverableHeads(rows, now);
+        wakeAt = Math.min(wakeAt, nextAt);
+        for (const row of due) {
+          if (this.inFlight.size >= (this.o.concurrency ?? 32)) {
+            wakeAt = now;
+            break;
+          }
+          const leaseUntil = now + 2 * (this.o.timeoutMs ?? 10_000);
+          if (!(await leaseDelivery(this.o.store.db, row.id, this.o.nodeId, now, leaseUntil))) continue;
+          const p = this.send(hook, row).finally(() => {
+            this.inFlight.delete(p);
+            this.wake();
+          });
+          this.inFlight.add(p);
+        }
+      }
+    } catch (err) {
+      this.o.onError?.(err);
+    } finally {
+      this.running = false;
+    }
+    if (this.again) {
+      this.again = false;
+      wakeAt = now;
+    }
+    this.wake(Math.max(wakeAt, now));
+  }
+
+  private async send(hook: WebhookRow, row: WebhookDeliveryRow): Promise<void> {
+    const timestamp = this.o.clock.now();
+    let httpStatus: number | null = null;
+    let error: string | null = null;
+    this.stats.sent++;
+    try {
+      const timeout = this.o.timeoutMs ?? 10_000;
+      const res = await request(hook.url, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "user-agent": "outdial-webhooks",
+          "x-outdial-event-id": row.event_id,
+          "x-outdial-event-type": row.event_type,
+          "x-outdial-delivery-attempt": String(row.attempts + 1),
+          "x-outdial-signature": signature(hook.secret, timestamp, row.payload),
+        },
+        body: row.payload,
+        headersTimeout: timeout,
+        bodyTimeout: timeout,
+      });
+      httpStatus = res.statusCode;
+      await res.body.dump();
+      if (httpStatus < 200 || httpStatus >= 300) error = `HTTP ${httpStatus}`;
+    } catch (err) {
+      error = (err as { code?: string }).code ?? String((err as Error).message ?? err);
+    }
+    const now = this.o.clock.now();
+    const failures = row.attempts + 1;
+    const ok = error === null;
+    let retryAt: number | null = null;
+    if (ok) this.stats.delivered++;
+    else if (failures >= hook.max_attempts) this.stats.dead++;
+    else {
+      this.stats.failed++;
+      retryAt =
+        now + backoffMs(failures, this.o.baseBackoffMs, this.o.maxBackoffMs, this.o.random ?? Math.random);
+    }
+    try {
+      await recordDelivery(this.o.store.db, {
+        id: row.id,
+        owner: this.o.nodeId,
+        now,
+        ok,
+        httpStatus,
+        error: error?.slice(0, 500) ?? null,
+        retryAt,
+      });
+    } catch (err) {
+      // The lease runs out and the event goes again: at least once, never lost.
+      this.o.onError?.(err);
+    }
+  }
+}

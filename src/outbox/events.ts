@@ -1,0 +1,114 @@
+// outbox/ owns webhook events: what each one says, who gets it (subscriptions and their filters), and their
+// delivery. This file is pure: it builds outbox rows; the store writes them in the transaction of the state
+// change they report, and delivery.ts sends them. It must not touch the dispatcher's scheduling.
+import { randomUUID } from "node:crypto";
+
+/** Every event outdial emits. Twin24's names map onto these (TWIN24_EVENTS). */
+export const EVENT_TYPES = [
+  "attempt.ended",
+  "contact.retry_scheduled",
+  "contact.status_changed",
+  "contact.succeeded",
+  "campaign.status_changed",
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/** Twin24 autoCall webhook events and the native events behind them. CALL_REDIRECTED needs transfers to
+ *  agents, which outdial does not have yet, so it is not offered. */
+export const TWIN24_EVENTS: Readonly<Record<string, EventType>> = {
+  CALL_ENDED: "attempt.ended",
+  CANDIDATE_CHANGED: "contact.status_changed",
+  RECALL_SCHEDULED: "contact.retry_scheduled",
+  EFFICIENCY_REACHED: "contact.succeeded",
+  AUTOCALL_STATUS_CHANGED: "campaign.status_changed",
+};
+
+/** A subscription as the writers of events see it. */
+export interface Subscription {
+  id: number;
+  accountId: number;
+  /** null = every campaign of the account. */
+  campaignId: number | null;
+  events: ReadonlySet<string>;
+  delaySec: number;
+  partialResults: boolean;
+}
+
+/** One row of the outbox, ready to insert. */
+export interface OutboxRow {
+  account_id: number;
+  webhook_id: number;
+  event_id: string;
+  event_type: string;
+  order_key: string;
+  payload: string;
+  status: "pending";
+  attempts: 0;
+  next_attempt_at: number;
+  created_at: number;
+}
+
+export interface EventInput {
+  type: EventType;
+  accountId: number;
+  campaignId: number;
+  /** Orders delivery: events of one contact (or of one campaign, when absent) arrive in write order. */
+  contactId: number | null;
+  /** Whether the event settles its contact or campaign. Without partial results, only these are sent. */
+  final: boolean;
+  at: number;
+  data: Record<string, unknown>;
+}
+
+/** The subscriptions that take this event. */
+export function subscribersOf(subs: readonly Subscription[], ev: EventInput): Subscription[] {
+  return subs.filter(
+    (s) =>
+      s.accountId === ev.accountId &&
+      (s.campaignId === null || s.campaignId === ev.campaignId) &&
+      s.events.has(ev.type) &&
+      (s.partialResults || ev.final),
+  );
+}
+
+/** The outbox rows of one event: one per subscription that takes it, all with the same event id. */
+export function outboxRows(subs: readonly Subscription[], ev: EventInput): OutboxRow[] {
+  const targets = subscribersOf(subs, ev);
+  if (targets.length === 0) return [];
+  const eventId = randomUUID();
+  const payload = JSON.stringify({
+    id: eventId,
+    type: ev.type,
+    createdAt: new Date(ev.at).toISOString(),
+    accountId: ev.accountId,
+    campaignId: ev.campaignId,
+    data: ev.data,
+  });
+  const orderKey = ev.contactId !== null ? `contact:${ev.contactId}` : `campaign:${ev.campaignId}`;
+  return targets.map((s) => ({
+    account_id: ev.accountId,
+    webhook_id: s.id,
+    event_id: eventId,
+    event_type: ev.type,
+    order_key: orderKey,
+    payload,
+    status: "pending",
+    attempts: 0,
+    next_attempt_at: ev.at + s.delaySec * 1000,
+    created_at: ev.at,
+  }));
+}
+
+/** Column order of an outbox insert, shared by the dialects' hand-written statements. */
+export const OUTBOX_COLUMNS = [
+  "account_id",
+  "webhook_id",
+  "event_id",
+  "event_type",
+  "order_key",
+  "payload",
+  "status",
+  "attempts",
+  "next_attempt_at",
+  "created_at",
+] as const satisfies readonly (keyof OutboxRow)[];

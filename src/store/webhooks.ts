@@ -1,0 +1,254 @@
+// Webhook subscriptions (CRUD for the API, the active set for the engine) and their outbox: the delivery
+// queue's reads and writes. Events themselves are built in outbox/events.ts and written by whoever changes
+// the state they report, in the same transaction.
+import type { CompiledQuery, Kysely } from "kysely";
+import type { OutboxRow, Subscription } from "../outbox/events.ts";
+import type { Database, WebhookDeliveryRow, WebhookRow } from "./schema.ts";
+
+export interface NewWebhook {
+  accountId: number;
+  campaignId: number | null;
+  url: string;
+  secret: string;
+  events: string[];
+  delaySec: number;
+  partialResults: boolean;
+  maxAttempts: number;
+  active: boolean;
+  now: number;
+}
+
+export async function insertWebhook(db: Kysely<Database>, w: NewWebhook): Promise<WebhookRow> {
+  return db
+    .insertInto("webhooks")
+    .values({
+      account_id: w.accountId,
+      campaign_id: w.campaignId,
+      url: w.url,
+      secret: w.secret,
+      events: JSON.stringify(w.events),
+      delay_sec: w.delaySec,
+      partial_results: w.partialResults ? 1 : 0,
+      max_attempts: w.maxAttempts,
+      active: w.active ? 1 : 0,
+      created_at: w.now,
+      updated_at: w.now,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export async function findWebhook(
+  db: Kysely<Database>,
+  accountId: number,
+  id: number,
+): Promise<WebhookRow | undefined> {
+  return db
+    .selectFrom("webhooks")
+    .selectAll()
+    .where("id", "=", id)
+    .where("account_id", "=", accountId)
+    .executeTakeFirst();
+}
+
+export async function listWebhooks(db: Kysely<Database>, accountId: number): Promise<WebhookRow[]> {
+  return db.selectFrom("webhooks").selectAll().where("account_id", "=", accountId).orderBy("id").execute();
+}
+
+export type WebhookEdit = Partial<
+  Pick<NewWebhook, "url" | "events" | "delaySec" | "partialResults" | "maxAttempts" | "active">
+>;
+
+export async function updateWebhook(
+  db: Kysely<Database>,
+  accountId: number,
+  id: number,
+  edit: WebhookEdit,
+  now: number,
+): Promise<WebhookRow | undefined> {
+  return db
+    .updateTable("webhooks")
+    .set({
+      updated_at: now,
+      ...(edit.url !== undefined ? { url: edit.url } : {}),
+      ...(edit.events !== undefined ? { events: JSON.stringify(edit.events) } : {}),
+      ...(edit.delaySec !== undefined ? { delay_sec: edit.delaySec } : {}),
+      ...(edit.partialResults !== undefined ? { partial_results: edit.partialResults ? 1 : 0 } : {}),
+      ...(edit.maxAttempts !== undefined ? { max_attempts: edit.maxAttempts } : {}),
+      ...(edit.active !== undefined ? { active: edit.active ? 1 : 0 } : {}),
+    })
+    .where("id", "=", id)
+    .where("account_id", "=", accountId)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export async function deleteWebhook(db: Kysely<Database>, accountId: number, id: number): Promise<boolean> {
+  const r = await db
+    .deleteFrom("webhooks")
+    .where("id", "=", id)
+    .where("account_id", "=", accountId)
+    .executeTakeFirst();
+  return Number(r.numDeletedRows) > 0;
+}
+
+/** Every active subscription, as the engine matches events against them. */
+export async function activeSubscriptions(db: Kysely<Database>): Promise<Subscription[]> {
+  const rows = await db.selectFrom("webhooks").selectAll().where("active", "=", 1).execute();
+  return rows.map((r) => ({
+    id: r.id,
+    accountId: r.account_id,
+    campaignId: r.campaign_id,
+    events: new Set(JSON.parse(r.events) as string[]),
+    delaySec: r.delay_sec,
+    partialResults: r.partial_results === 1,
+  }));
+}
+
+/** Inserts of outbox rows, compiled to run inside another statement's transaction. */
+export function outboxInserts(db: Kysely<Database>, rows: OutboxRow[]): CompiledQuery[] {
+  const out: CompiledQuery[] = [];
+  for (let i = 0; i < rows.length; i += 500) {
+    out.push(
+      db
+        .insertInto("webhook_deliveries")
+        .values(rows.slice(i, i + 500))
+        .compile(),
+    );
+  }
+  return out;
+}
+
+// Delivery ------------------------------------------------------------------------------------------
+
+/** Subscriptions with undelivered events, with what delivery needs of them. */
+export async function webhooksWithPending(db: Kysely<Database>): Promise<WebhookRow[]> {
+  return db
+    .selectFrom("webhooks")
+    .selectAll()
+    .where("active", "=", 1)
+    .where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom("webhook_deliveries as d")
+          .select("d.id")
+          .where("d.status", "=", "pending")
+          .whereRef("d.webhook_id", "=", "webhooks.id"),
+      ),
+    )
+    .execute();
+}
+
+/** The oldest undelivered events of one subscription, in write order. */
+export async function pendingDeliveries(
+  db: Kysely<Database>,
+  webhookId: number,
+  limit: number,
+): Promise<WebhookDeliveryRow[]> {
+  return db
+    .selectFrom("webhook_deliveries")
+    .selectAll()
+    .where("status", "=", "pending")
+    .where("webhook_id", "=", webhookId)
+    .orderBy("id")
+    .limit(limit)
+    .execute();
+}
+
+/** Takes a delivery for this node unless another holds a live lease on it. */
+export async function leaseDelivery(
+  db: Kysely<Database>,
+  id: number,
+  owner: string,
+  now: number,
+  until: number,
+): Promise<boolean> {
+  const r = await db
+    .updateTable("webhook_deliveries")
+    .set({ lease_owner: owner, lease_expires_at: until })
+    .where("id", "=", id)
+    .where("status", "=", "pending")
+    .where((eb) => eb.or([eb("lease_expires_at", "is", null), eb("lease_expires_at", "<", now)]))
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
+
+export interface DeliveryResult {
+  id: number;
+  owner: string;
+  now: number;
+  ok: boolean;
+  httpStatus: number | null;
+  error: string | null;
+  /** When not ok: the next try, or null to dead-letter it. */
+  retryAt: number | null;
+}
+
+export async function recordDelivery(db: Kysely<Database>, r: DeliveryResult): Promise<void> {
+  await db
+    .updateTable("webhook_deliveries")
+    .set((eb) => ({
+      attempts: eb("attempts", "+", 1),
+      lease_owner: null,
+      lease_expires_at: null,
+      last_status: r.httpStatus,
+      last_error: r.error,
+      ...(r.ok
+        ? { status: "delivered", delivered_at: r.now }
+        : r.retryAt === null
+          ? { status: "dead" }
+          : { next_attempt_at: r.retryAt }),
+    }))
+    .where("id", "=", r.id)
+    .where("lease_owner", "=", r.owner)
+    .execute();
+}
+
+export interface DeliveryQuery {
+  webhookId: number;
+  status?: string;
+  afterId?: number;
+  limit: number;
+}
+
+export async function listDeliveries(db: Kysely<Database>, q: DeliveryQuery): Promise<WebhookDeliveryRow[]> {
+  let query = db
+    .selectFrom("webhook_deliveries")
+    .selectAll()
+    .where("webhook_id", "=", q.webhookId)
+    .orderBy("id")
+    .limit(q.limit + 1);
+  if (q.status) query = query.where("status", "=", q.status);
+  if (q.afterId !== undefined) query = query.where("id", ">", q.afterId);
+  return query.execute();
+}
+
+export async function findDelivery(
+  db: Kysely<Database>,
+  webhookId: number,
+  id: number,
+): Promise<WebhookDeliveryRow | undefined> {
+  return db
+    .selectFrom("webhook_deliveries")
+    .selectAll()
+    .where("webhook_id", "=", webhookId)
+    .where("id", "=", id)
+    .executeTakeFirst();
+}
+
+/** Puts dead (or delivered) events back in the queue, due now, with their attempts reset. `ids` absent =
+ *  every dead event of the subscription. Returns how many. */
+export async function replayDeliveries(
+  db: Kysely<Database>,
+  webhookId: number,
+  now: number,
+  ids?: number[],
+): Promise<number> {
+  let q = db
+    .updateTable("webhook_deliveries")
+    .set({ status: "pending", attempts: 0, next_attempt_at: now, lease_owner: null, lease_expires_at: null })
+    .where("webhook_id", "=", webhookId);
+  q = ids ? q.where("id", "in", ids).where("status", "<>", "pending") : q.where("status", "=", "dead");
+  const r = await q.executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}

@@ -1,0 +1,84 @@
+// outdial as a real child process (bin/outdial.mjs serve), for the tests that kill it.
+import { type ChildProcess, spawn } from "node:child_process";
+import net from "node:net";
+
+// Seconds, not minutes: the campaign must finish in the test's time on the wall clock.
+export const FAST_SCENARIO = {
+  outcomes: { human: 0.35, machine: 0.1, busy: 0.2, no_answer: 0.25, failed: 0.1, rejected: 0 },
+  postDialSec: { kind: "uniform", min: 0, max: 0.2 },
+  busySec: { kind: "uniform", min: 0.1, max: 0.5 },
+  ringSec: { kind: "uniform", min: 0.2, max: 1.5 },
+  talkSec: { kind: "uniform", min: 0.5, max: 3 },
+  machineSec: { kind: "uniform", min: 0.3, max: 1 },
+};
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+    srv.on("error", reject);
+  });
+}
+
+export function startOutdial(env: NodeJS.ProcessEnv): {
+  child: ChildProcess;
+  output: () => string;
+  ready: Promise<void>;
+} {
+  const child = spawn(process.execPath, ["bin/outdial.mjs", "serve"], {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stdout!.on("data", (d) => {
+    out += d;
+  });
+  child.stderr!.on("data", (d) => {
+    out += d;
+  });
+  const ready = new Promise<void>((resolve, reject) => {
+    const t = setInterval(() => {
+      if (/outdial listening on/.test(out)) {
+        clearInterval(t);
+        resolve();
+      }
+    }, 50);
+    child.once("exit", (code) => {
+      clearInterval(t);
+      reject(new Error(`outdial exited with ${code} before it was ready:\n${out}`));
+    });
+  });
+  return { child, output: () => out, ready };
+}
+
+export async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | null> | T | null,
+  timeoutMs = 60_000,
+): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== null && v !== undefined && v !== false) return v as T;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** JSON calls to a running outdial with an API key; a non-2xx answer throws with its body. */
+export function apiClient(base: string, key: string) {
+  // biome-ignore lint/suspicious/noExplicitAny: tests read whatever the API answered
+  return async (method: string, url: string, body?: unknown): Promise<any> => {
+    const res = await fetch(base + url, {
+      method,
+      headers: { authorization: `Bearer ${key}`, ...(body ? { "content-type": "application/json" } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const json = await res.json();
+    if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${JSON.stringify(json)}`);
+    return json;
+  };
+}

@@ -1,0 +1,322 @@
+// Webhook delivery against real HTTP receivers on 127.0.0.1: signatures, backoff, one event at a time per
+// contact in write order, dead letters and their replay through the API.
+import assert from "node:assert/strict";
+import { createHmac } from "node:crypto";
+import { test } from "node:test";
+import { WallClock } from "../../src/clock/clock.ts";
+import { backoffMs, signature, WebhookDelivery } from "../../src/outbox/delivery.ts";
+import { type OutboxRow, outboxRows, type Subscription } from "../../src/outbox/events.ts";
+import { atomically } from "../../src/store/atomic.ts";
+import type { Store } from "../../src/store/db.ts";
+import { insertWebhook, outboxInserts } from "../../src/store/webhooks.ts";
+import { apiFixture } from "../api/helpers.ts";
+import { createAccount, createCampaign } from "../helpers/fixtures.ts";
+import { dialects } from "../helpers/stores.ts";
+import { receiver } from "../helpers/webhook-receiver.ts";
+
+async function until(what: string, fn: () => Promise<boolean>, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await fn())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+async function countByStatus(store: Store, webhookId: number, status: string): Promise<number> {
+  const r = await store.db
+    .selectFrom("webhook_deliveries")
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .where("webhook_id", "=", webhookId)
+    .where("status", "=", status)
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+function events(sub: Subscription, campaignId: number, contacts: number[], rounds: number): OutboxRow[] {
+  const rows: OutboxRow[] = [];
+  for (let round = 0; round < rounds; round++) {
+    for (const contactId of contacts) {
+      rows.push(
+        ...outboxRows([sub], {
+          type: "attempt.ended",
+          accountId: sub.accountId,
+          campaignId,
+          contactId,
+          final: false,
+          at: Date.now(),
+          data: { round },
+        }),
+      );
+    }
+  }
+  return rows;
+}
+
+test("backoff doubles up to its cap with jitter in the upper half; signatures are HMAC-SHA256", () => {
+  for (let failures = 1; failures <= 30; failures++) {
+    const ceiling = Math.min(60_000, 1000 * 2 ** (failures - 1));
+    assert.equal(
+      backoffMs(failures, 1000, 60_000, () => 0),
+      ceiling / 2,
+    );
+    assert.equal(
+      backoffMs(failures, 1000, 60_000, () => 0.999999),
+      Math.round(ceiling * 0.9999995),
+    );
+  }
+  const sig = signature("whsec_x", 1700000000000, '{"a":1}');
+  const mac = createHmac("sha256", "whsec_x").update('1700000000000.{"a":1}').digest("hex");
+  assert.equal(sig, `t=1700000000000,v1=${mac}`);
+});
+
+for (const dialect of dialects()) {
+  test(`one contact's events go one at a time in write order; a failing one holds back only its own contact [${dialect.name}]`, {
+    timeout: 60_000,
+  }, async () => {
+    const store = await dialect.open();
+    const secret = "whsec_test";
+    let delivery: WebhookDelivery | null = null;
+    const rx = await receiver(secret, (eventId, attempt) =>
+      eventId === stuck && attempt <= 3 ? 500 : eventId === flaky && attempt === 1 ? 503 : 200,
+    );
+    let stuck = "";
+    let flaky = "";
+    try {
+      const accountId = await createAccount(store);
+      const { campaignId } = await createCampaign(store, accountId);
+      const hook = await insertWebhook(store.db, {
+        accountId,
+        campaignId: null,
+        url: rx.url,
+        secret,
+        events: ["attempt.ended"],
+        delaySec: 0,
+        partialResults: true,
+        maxAttempts: 10,
+        active: true,
+        now: Date.now(),
+      });
+      const sub: Subscription = {
+        id: hook.id,
+        accountId,
+        campaignId: null,
+        events: new Set(["attempt.ended"]),
+        delaySec: 0,
+        partialResults: true,
+      };
+      const rows = events(sub, campaignId, [11, 12, 13, 14, 15], 4);
+      stuck = rows[0].event_id; // contact 11, first event
+      flaky = rows[12].event_id; // contact 13, third event
+      await atomically(store, outboxInserts(store.db, rows));
+
+      delivery = new WebhookDelivery({
+        store,
+        clock: new WallClock(),
+        nodeId: "node-a",
+        baseBackoffMs: 40,
+        maxBackoffMs: 200,
+        pollMs: 50,
+      });
+      delivery.start();
+      await until(
+        "every event delivered",
+        async () => (await countByStatus(store, hook.id, "delivered")) === rows.length,
+      );
+
+      assert.ok(
+        rx.got.every((g) => g.signatureOk),
+        "every signature verifies",
+      );
+      assert.ok(
+        rx.got.every((g) => g.payloadId === g.eventId),
+        "the event id header is the payload's id",
+      );
+      const ok = rx.got.filter((g) => g.status === 200);
+      assert.equal(ok.length, rows.length, "each event was accepted exactly once");
+      assert.deepEqual(
+        rx.got.filter((g) => g.eventId === stuck).map((g) => [g.attempt, g.status]),
+        [
+          [1, 500],
+          [2, 500],
+          [3, 500],
+          [4, 200],
+        ],
+      );
+      const sent = rx.got.map((g) => g.eventId);
+      for (const contactId of [11, 12, 13, 14, 15]) {
+        const mine = rows.filter((r) => r.order_key === `contact:${contactId}`).map((r) => r.event_id);
+        // Nothing of a contact is sent before its predecessor was accepted.
+        for (let i = 1; i < mine.length; i++) {
+          const firstSent = sent.indexOf(mine[i]);
+          const prevAccepted = rx.got.findIndex((g) => g.eventId === mine[i - 1] && g.status === 200);
+          assert.ok(prevAccepted >= 0 && firstSent > prevAccepted, `contact ${contactId} event ${i} waited`);
+        }
+      }
+      const stuckAccepted = rx.got.findIndex((g) => g.eventId === stuck && g.status === 200);
+      const otherDone = rows
+        .filter((r) => r.order_key === "contact:12")
+        .every((r) => {
+          const i = rx.got.findIndex((g) => g.eventId === r.event_id && g.status === 200);
+          return i >= 0 && i < stuckAccepted;
+        });
+      assert.ok(otherDone, "another contact's events all went while the stuck one backed off");
+      const stuckRow = await store.db
+        .selectFrom("webhook_deliveries")
+        .selectAll()
+        .where("event_id", "=", stuck)
+        .executeTakeFirstOrThrow();
+      assert.equal(stuckRow.attempts, 4);
+      assert.equal(stuckRow.last_status, 200);
+    } finally {
+      await delivery?.stop();
+      await rx.close();
+      await store.close();
+    }
+  });
+}
+
+test("after its last try an event is dead-lettered, listed, and replayed through the API", {
+  timeout: 60_000,
+}, async () => {
+  const f = await apiFixture();
+  const secret = { value: "" };
+  const probe = await receiver("", () => 200);
+  const port = probe.port;
+  await probe.close(); // the port is free again: connections are refused until the receiver is back
+  let delivery: WebhookDelivery | null = null;
+  let rx: Awaited<ReturnType<typeof receiver>> | null = null;
+  try {
+    const created = await f.call({
+      method: "POST",
+      url: "/v1/webhooks",
+      payload: { url: `http://127.0.0.1:${port}/hooks`, events: ["attempt.ended"], maxAttempts: 2 },
+    });
+    assert.equal(created.statusCode, 201, created.body);
+    const hook = created.json();
+    assert.match(hook.secret, /^whsec_/);
+    secret.value = hook.secret;
+    const listed = await f.call({ method: "GET", url: `/v1/webhooks/${hook.id}` });
+    assert.equal(listed.json().secret, undefined, "the secret is shown at creation only");
+
+    const { campaignId } = await createCampaign(f.store, f.accountId);
+    const sub: Subscription = {
+      id: hook.id,
+      accountId: f.accountId,
+      campaignId: null,
+      events: new Set(["attempt.ended"]),
+      delaySec: 0,
+      partialResults: true,
+    };
+    await atomically(f.store, outboxInserts(f.store.db, events(sub, campaignId, [1, 2], 1)));
+    delivery = new WebhookDelivery({
+      store: f.store,
+      clock: new WallClock(),
+      nodeId: "node-a",
+      baseBackoffMs: 20,
+      maxBackoffMs: 50,
+      pollMs: 30,
+    });
+    delivery.start();
+    await until("two dead letters", async () => (await countByStatus(f.store, hook.id, "dead")) === 2);
+
+    const dead = await f.call({ method: "GET", url: `/v1/webhooks/${hook.id}/deliveries?status=dead` });
+    assert.equal(dead.statusCode, 200);
+    assert.equal(dead.json().data.length, 2);
+    for (const d of dead.json().data) {
+      assert.equal(d.attempts, 2);
+      assert.equal(d.last_error, "ECONNREFUSED");
+      assert.equal(d.payload.type, "attempt.ended");
+    }
+
+    rx = await receiver(secret.value, () => 200, port);
+    const replay = await f.call({ method: "POST", url: `/v1/webhooks/${hook.id}/replay` });
+    assert.deepEqual(replay.json(), { replayed: 2 });
+    await until(
+      "replayed events delivered",
+      async () => (await countByStatus(f.store, hook.id, "delivered")) === 2,
+    );
+    assert.equal(rx.got.length, 2);
+    assert.ok(rx.got.every((g) => g.signatureOk && g.attempt === 1));
+
+    const one = dead.json().data[0].id;
+    const again = await f.call({ method: "POST", url: `/v1/webhooks/${hook.id}/deliveries/${one}/replay` });
+    assert.deepEqual(again.json(), { replayed: 1 });
+    await until("a delivered event sent again", async () => rx!.got.length === 3);
+    const missing = await f.call({ method: "POST", url: `/v1/webhooks/${hook.id}/deliveries/999999/replay` });
+    assert.equal(missing.statusCode, 404);
+  } finally {
+    await delivery?.stop();
+    await rx?.close();
+    await f.close();
+  }
+});
+
+test("webhook routes validate their input and check roles and accounts", async () => {
+  const f = await apiFixture();
+  try {
+    const bad = async (payload: Record<string, unknown>, field: string) => {
+      const r = await f.call({ method: "POST", url: "/v1/webhooks", payload });
+      assert.equal(r.statusCode, 400, r.body);
+      assert.equal(r.json().error.field, field, r.body);
+    };
+    await bad({ url: "ftp://example.com", events: ["attempt.ended"] }, "body.url");
+    await bad({ url: "http://127.0.0.1/x", events: ["call.exploded"] }, "body.events[0]");
+    await bad({ url: "http://127.0.0.1/x", events: [] }, "body.events");
+    await bad({ url: "http://127.0.0.1/x", events: ["attempt.ended"], maxAttempts: 0 }, "body.maxAttempts");
+    await bad({ url: "http://127.0.0.1/x", events: ["attempt.ended"], delaySec: -1 }, "body.delaySec");
+
+    const other = await f.newAccount("other");
+    const { campaignId } = await createCampaign(f.store, other.accountId);
+    const foreign = await f.call({
+      method: "POST",
+      url: "/v1/webhooks",
+      payload: { url: "http://127.0.0.1/x", events: ["attempt.ended"], campaignId },
+    });
+    assert.equal(foreign.statusCode, 404, "another account's campaign is not found");
+
+    const mine = await f.call({
+      method: "POST",
+      url: "/v1/webhooks",
+      payload: { url: "http://127.0.0.1/x", events: ["attempt.ended"] },
+    });
+    const id = mine.json().id;
+    assert.equal(
+      (await f.call({ method: "GET", url: `/v1/webhooks/${id}`, key: other.key })).statusCode,
+      404,
+    );
+    assert.equal(
+      (await f.call({ method: "DELETE", url: `/v1/webhooks/${id}`, key: other.key })).statusCode,
+      404,
+    );
+
+    const supervisor = await f.keyWithRole("supervisor");
+    assert.equal((await f.call({ method: "GET", url: "/v1/webhooks", key: supervisor })).statusCode, 200);
+    assert.equal(
+      (
+        await f.call({
+          method: "PATCH",
+          url: `/v1/webhooks/${id}`,
+          key: supervisor,
+          payload: { active: false },
+        })
+      ).statusCode,
+      403,
+    );
+    const listManager = await f.keyWithRole("call_list_manager");
+    assert.equal((await f.call({ method: "GET", url: "/v1/webhooks", key: listManager })).statusCode, 403);
+    const developer = await f.keyWithRole("developer");
+    const patched = await f.call({
+      method: "PATCH",
+      url: `/v1/webhooks/${id}`,
+      key: developer,
+      payload: { active: false, events: ["contact.status_changed"] },
+    });
+    assert.equal(patched.statusCode, 200);
+    assert.equal(patched.json().active, false);
+    assert.deepEqual(patched.json().events, ["contact.status_changed"]);
+    assert.equal((await f.call({ method: "DELETE", url: `/v1/webhooks/${id}` })).statusCode, 204);
+    assert.equal((await f.call({ method: "GET", url: `/v1/webhooks/${id}` })).statusCode, 404);
+  } finally {
+    await f.close();
+  }
+});
