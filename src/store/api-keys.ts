@@ -1,5 +1,6 @@
 // API keys: only a sha256 hash and a short display prefix are stored; the key itself is shown once.
 import type { Kysely } from "kysely";
+import { findOwned, listOwned, revokeOwned } from "./owned-rows.ts";
 import type { ApiKeyRow, Database } from "./schema.ts";
 
 export interface NewApiKey {
@@ -41,38 +42,11 @@ export async function findActiveApiKeyByHash(
     .executeTakeFirst();
 }
 
-export async function findApiKey(
-  db: Kysely<Database>,
-  accountId: number,
-  id: number,
-): Promise<ApiKeyRow | undefined> {
-  return db
-    .selectFrom("api_keys")
-    .selectAll()
-    .where("account_id", "=", accountId)
-    .where("id", "=", id)
-    .executeTakeFirst();
-}
-
-export async function listApiKeys(db: Kysely<Database>, accountId: number): Promise<ApiKeyRow[]> {
-  return db.selectFrom("api_keys").selectAll().where("account_id", "=", accountId).orderBy("id").execute();
-}
-
-/** Revokes a key once; revoking it again keeps the first time. */
-export async function revokeApiKey(
-  db: Kysely<Database>,
-  accountId: number,
-  id: number,
-  now: number,
-): Promise<void> {
-  await db
-    .updateTable("api_keys")
-    .set({ revoked_at: now })
-    .where("account_id", "=", accountId)
-    .where("id", "=", id)
-    .where("revoked_at", "is", null)
-    .execute();
-}
+export const findApiKey = (db: Kysely<Database>, accountId: number, id: number) =>
+  findOwned(db, "api_keys", accountId, id);
+export const listApiKeys = (db: Kysely<Database>, accountId: number) => listOwned(db, "api_keys", accountId);
+export const revokeApiKey = (db: Kysely<Database>, accountId: number, id: number, now: number) =>
+  revokeOwned(db, "api_keys", accountId, id, now);
 
 /** Records use at most once per `granularityMs`, so authenticating is not a write on every request. */
 export async function touchApiKeyLastUsed(

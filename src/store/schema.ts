@@ -157,6 +157,31 @@ export interface WebhookDeliveriesTable {
   delivered_at: number | null;
 }
 
+export interface UsersTable {
+  id: Id;
+  account_id: number;
+  username: string;
+  /** scrypt$<N>$<r>$<p>$<salt b64>$<hash b64> */
+  password_hash: string;
+  role: string;
+  created_at: number;
+  updated_at: number;
+  disabled_at: number | null;
+}
+
+export interface ServiceAccountsTable {
+  id: Id;
+  account_id: number;
+  name: string;
+  role: string;
+  key_id: string;
+  /** SPKI PEM of the RSA key that signs the account's JWTs. */
+  public_key: string;
+  created_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
 export interface Database {
   accounts: AccountsTable;
   api_keys: ApiKeysTable;
@@ -166,6 +191,8 @@ export interface Database {
   attempts: AttemptsTable;
   webhooks: WebhooksTable;
   webhook_deliveries: WebhookDeliveriesTable;
+  users: UsersTable;
+  service_accounts: ServiceAccountsTable;
 }
 
 export type Account = Selectable<AccountsTable>;
@@ -178,5 +205,7 @@ export type AttemptRow = Selectable<AttemptsTable>;
 export type ListRow = Selectable<ListsTable>;
 export type WebhookRow = Selectable<WebhooksTable>;
 export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;
+export type UserRow = Selectable<UsersTable>;
+export type ServiceAccountRow = Selectable<ServiceAccountsTable>;
 export type ApiKeyRow = Selectable<ApiKeysTable>;
 export type { ColumnType };

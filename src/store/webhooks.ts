@@ -3,6 +3,7 @@
 // the state they report, in the same transaction.
 import type { CompiledQuery, Kysely } from "kysely";
 import type { OutboxRow, Subscription } from "../outbox/events.ts";
+import { deleteOwned, findOwned, listOwned } from "./owned-rows.ts";
 import type { Database, WebhookDeliveryRow, WebhookRow } from "./schema.ts";
 
 export interface NewWebhook {
@@ -38,22 +39,10 @@ export async function insertWebhook(db: Kysely<Database>, w: NewWebhook): Promis
     .executeTakeFirstOrThrow();
 }
 
-export async function findWebhook(
-  db: Kysely<Database>,
-  accountId: number,
-  id: number,
-): Promise<WebhookRow | undefined> {
-  return db
-    .selectFrom("webhooks")
-    .selectAll()
-    .where("id", "=", id)
-    .where("account_id", "=", accountId)
-    .executeTakeFirst();
-}
+export const findWebhook = (db: Kysely<Database>, accountId: number, id: number) =>
+  findOwned(db, "webhooks", accountId, id);
 
-export async function listWebhooks(db: Kysely<Database>, accountId: number): Promise<WebhookRow[]> {
-  return db.selectFrom("webhooks").selectAll().where("account_id", "=", accountId).orderBy("id").execute();
-}
+export const listWebhooks = (db: Kysely<Database>, accountId: number) => listOwned(db, "webhooks", accountId);
 
 export type WebhookEdit = Partial<
   Pick<NewWebhook, "url" | "events" | "delaySec" | "partialResults" | "maxAttempts" | "active">
@@ -83,14 +72,8 @@ export async function updateWebhook(
     .executeTakeFirst();
 }
 
-export async function deleteWebhook(db: Kysely<Database>, accountId: number, id: number): Promise<boolean> {
-  const r = await db
-    .deleteFrom("webhooks")
-    .where("id", "=", id)
-    .where("account_id", "=", accountId)
-    .executeTakeFirst();
-  return Number(r.numDeletedRows) > 0;
-}
+export const deleteWebhook = (db: Kysely<Database>, accountId: number, id: number) =>
+  deleteOwned(db, "webhooks", accountId, id);
 
 /** Every active subscription, as the engine matches events against them. */
 export async function activeSubscriptions(db: Kysely<Database>): Promise<Subscription[]> {

@@ -37,6 +37,13 @@ const ROUTES: [string, string][] = [
   ["get", "/v1/webhooks/{id}/deliveries"],
   ["post", "/v1/webhooks/{id}/deliveries/{deliveryId}/replay"],
   ["post", "/v1/webhooks/{id}/replay"],
+  ["post", "/v1/users"],
+  ["get", "/v1/users"],
+  ["patch", "/v1/users/{id}"],
+  ["delete", "/v1/users/{id}"],
+  ["post", "/v1/service-accounts"],
+  ["get", "/v1/service-accounts"],
+  ["delete", "/v1/service-accounts/{id}"],
 ];
 
 type Operation = {

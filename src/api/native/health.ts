@@ -5,6 +5,7 @@ export async function healthRoutes(app: FastifyInstance): Promise<void> {
   app.get(
     "/healthz",
     {
+      config: { public: true },
       schema: {
         tags: ["system"],
         summary: "Liveness check",

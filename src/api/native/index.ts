@@ -5,6 +5,7 @@ import { attemptRoutes } from "./attempts.ts";
 import { campaignLifecycleRoutes } from "./campaign-lifecycle.ts";
 import { campaignRoutes } from "./campaigns.ts";
 import { contactRoutes } from "./contacts.ts";
+import { credentialRoutes } from "./credentials.ts";
 import type { NativeApiDeps } from "./deps.ts";
 import { exportRoutes } from "./export/routes.ts";
 import { healthRoutes } from "./health.ts";
@@ -23,4 +24,5 @@ export async function nativeApi(app: FastifyInstance, deps: NativeApiDeps): Prom
   await app.register(exportRoutes, deps);
   await app.register(apiKeyRoutes, deps);
   await app.register(webhookRoutes, deps);
+  await app.register(credentialRoutes, deps);
 }

@@ -1,15 +1,11 @@
 // 002: webhook subscriptions and their outbox. Each event is written, once per matching subscription, into
 // webhook_deliveries in the same transaction as the state change it reports; delivery reads it from there.
 import type { Kysely } from "kysely";
+import { dialectColumns } from "./column-types.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: migrations run against any schema version
 export async function up(db: Kysely<any>): Promise<void> {
-  const isPg = db.getExecutor().adapter.constructor.name.toLowerCase().includes("postgres");
-  const idType = isPg ? "bigint" : "integer";
-  // biome-ignore lint/suspicious/noExplicitAny: column builder
-  const id = (col: any) =>
-    isPg ? col.primaryKey().generatedByDefaultAsIdentity() : col.primaryKey().autoIncrement();
-  const big = isPg ? "bigint" : "integer";
+  const { idType, id, big } = dialectColumns(db);
 
   await db.schema
     .createTable("webhooks")

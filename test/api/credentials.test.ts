@@ -1,0 +1,219 @@
+// Users (HTTP Basic) and service accounts (RS256 JWTs as Voximplant's clients sign them) authenticate
+// requests like API keys do: scoped to their account, limited by their role, refused when anything is off.
+import assert from "node:assert/strict";
+import { generateKeyPairSync } from "node:crypto";
+import { after, before, describe, test } from "node:test";
+import { importPKCS8, SignJWT } from "jose";
+import { type ApiFixture, apiFixture } from "./helpers.ts";
+
+const basic = (user: string, pass: string) => `Basic ${Buffer.from(`${user}:${pass}`).toString("base64")}`;
+
+async function jwt(
+  privateKey: string,
+  claims: { kid: string; iss: number | string; iat: number; exp: number },
+): Promise<string> {
+  const key = await importPKCS8(privateKey, "RS256");
+  return new SignJWT({ iss: claims.iss as string })
+    .setProtectedHeader({ alg: "RS256", kid: claims.kid, typ: "JWT" })
+    .setIssuedAt(claims.iat)
+    .setExpirationTime(claims.exp)
+    .sign(key);
+}
+
+describe("service accounts and users", () => {
+  let f: ApiFixture;
+  before(async () => {
+    f = await apiFixture();
+  });
+  after(() => f.close());
+  const nowSec = () => Math.floor(f.clock.now() / 1000);
+  const get = (authorization: string, url = "/v1/campaigns") =>
+    f.call({ method: "GET", url, key: null, headers: { authorization } });
+
+  test("a service account's JWT is accepted while valid, and refused when expired, tampered or foreign", async () => {
+    const created = await f.call({
+      method: "POST",
+      url: "/v1/service-accounts",
+      payload: { name: "integration", role: "developer" },
+    });
+    assert.equal(created.statusCode, 201, created.body);
+    const { credentials } = created.json();
+    assert.equal(credentials.account_id, f.accountId);
+    const { key_id: kid, private_key: pk } = credentials;
+    const iat = nowSec();
+    // Voximplant's client: iss is the account id as a number, a 64 s lifetime.
+    const good = await jwt(pk, { kid, iss: f.accountId, iat, exp: iat + 64 });
+    assert.equal((await get(`Bearer ${good}`)).statusCode, 200);
+    assert.equal(
+      (await get(`Bearer ${await jwt(pk, { kid, iss: String(f.accountId), iat, exp: iat + 64 })}`))
+        .statusCode,
+      200,
+    );
+    // A little clock skew is allowed, an expired token is not.
+    assert.equal(
+      (await get(`Bearer ${await jwt(pk, { kid, iss: f.accountId, iat: iat - 80, exp: iat - 10 })}`))
+        .statusCode,
+      200,
+    );
+    const expired = await get(
+      `Bearer ${await jwt(pk, { kid, iss: f.accountId, iat: iat - 200, exp: iat - 100 })}`,
+    );
+    assert.equal(expired.statusCode, 401);
+    assert.match(expired.json().error.message, /exp/);
+    assert.equal(
+      (await get(`Bearer ${await jwt(pk, { kid, iss: f.accountId, iat: iat + 600, exp: iat + 700 })}`))
+        .statusCode,
+      401,
+      "issued in the future",
+    );
+    assert.equal(
+      (await get(`Bearer ${await jwt(pk, { kid, iss: f.accountId, iat, exp: iat + 7200 })}`)).statusCode,
+      401,
+      "lives too long",
+    );
+    assert.equal(
+      (await get(`Bearer ${await jwt(pk, { kid, iss: f.accountId + 1, iat, exp: iat + 64 })}`)).statusCode,
+      401,
+      "another account's iss",
+    );
+    // Tampered: the payload changed, the signature kept.
+    const [h, , s] = good.split(".");
+    const forged = Buffer.from(JSON.stringify({ iss: f.accountId, iat, exp: iat + 3000 })).toString(
+      "base64url",
+    );
+    assert.equal((await get(`Bearer ${h}.${forged}.${s}`)).statusCode, 401);
+    // Signed by some other key under this kid.
+    const other = generateKeyPairSync("rsa", {
+      modulusLength: 2048,
+      privateKeyEncoding: { type: "pkcs8", format: "pem" },
+      publicKeyEncoding: { type: "spki", format: "pem" },
+    });
+    assert.equal(
+      (await get(`Bearer ${await jwt(other.privateKey, { kid, iss: f.accountId, iat, exp: iat + 64 })}`))
+        .statusCode,
+      401,
+    );
+    assert.equal(
+      (await get(`Bearer ${await jwt(pk, { kid: "nope", iss: f.accountId, iat, exp: iat + 64 })}`))
+        .statusCode,
+      401,
+    );
+
+    // A key of one's own: upload the public key, sign with the private one.
+    const own = await f.call({
+      method: "POST",
+      url: "/v1/service-accounts",
+      payload: { name: "byo", role: "supervisor", publicKey: other.publicKey },
+    });
+    assert.equal(own.statusCode, 201);
+    assert.equal(own.json().credentials, undefined, "no private key was made, so none is shown");
+    const ownToken = await jwt(other.privateKey, {
+      kid: own.json().key_id,
+      iss: f.accountId,
+      iat,
+      exp: iat + 64,
+    });
+    assert.equal((await get(`Bearer ${ownToken}`)).statusCode, 200);
+    const write = await f.call({
+      method: "POST",
+      url: "/v1/campaigns",
+      key: null,
+      headers: { authorization: `Bearer ${ownToken}` },
+      payload: { name: "x" },
+    });
+    assert.equal(write.statusCode, 403, "a supervisor may not create campaigns");
+
+    // Revoked: refused from now on.
+    assert.equal(
+      (await f.call({ method: "DELETE", url: `/v1/service-accounts/${created.json().id}` })).statusCode,
+      204,
+    );
+    assert.equal((await get(`Bearer ${good}`)).statusCode, 401);
+    const listed = await f.call({ method: "GET", url: "/v1/service-accounts" });
+    assert.ok(
+      listed
+        .json()
+        .data.every((s: Record<string, unknown>) => !("credentials" in s) && !("private_key" in s)),
+    );
+  });
+
+  test("users sign in with HTTP Basic, scoped to their account and role", async () => {
+    const created = await f.call({
+      method: "POST",
+      url: "/v1/users",
+      payload: { username: "ann", password: "correct horse battery", role: "call_list_manager" },
+    });
+    assert.equal(created.statusCode, 201, created.body);
+    assert.equal(created.json().password, undefined);
+    assert.equal((await get(basic("ann", "correct horse battery"))).statusCode, 200);
+    assert.equal((await get(basic("ann", "wrong horse battery"))).statusCode, 401);
+    assert.equal((await get(basic("bob", "correct horse battery"))).statusCode, 401);
+    assert.equal((await get("Basic !!!")).statusCode, 401);
+    const denied = await f.call({
+      method: "POST",
+      url: "/v1/campaigns",
+      key: null,
+      headers: { authorization: basic("ann", "correct horse battery") },
+      payload: { name: "x" },
+    });
+    assert.equal(denied.statusCode, 403);
+
+    const dup = await f.call({
+      method: "POST",
+      url: "/v1/users",
+      payload: { username: "ann", password: "another long password", role: "supervisor" },
+    });
+    assert.equal(dup.statusCode, 409);
+    const short = await f.call({
+      method: "POST",
+      url: "/v1/users",
+      payload: { username: "c", password: "short", role: "supervisor" },
+    });
+    assert.equal(short.statusCode, 400);
+    assert.equal(short.json().error.field, "body.password");
+
+    // Another account's user sees only that account.
+    const other = await f.newAccount("other");
+    await f.call({ method: "POST", url: "/v1/campaigns", key: other.key, payload: { name: "theirs" } });
+    await f.call({
+      method: "POST",
+      url: "/v1/users",
+      key: other.key,
+      payload: { username: "zed", password: "zed's long password", role: "supervisor" },
+    });
+    const theirs = (await get(basic("zed", "zed's long password")))
+      .json()
+      .data.map((c: { name: string }) => c.name);
+    assert.deepEqual(theirs, ["theirs"]);
+    assert.equal((await f.call({ method: "GET", url: `/v1/users`, key: other.key })).json().data.length, 1);
+
+    // Disabled users and changed passwords.
+    const id = created.json().id;
+    await f.call({ method: "PATCH", url: `/v1/users/${id}`, payload: { disabled: true } });
+    assert.equal((await get(basic("ann", "correct horse battery"))).statusCode, 401);
+    await f.call({
+      method: "PATCH",
+      url: `/v1/users/${id}`,
+      payload: { disabled: false, password: "a brand new password" },
+    });
+    assert.equal((await get(basic("ann", "correct horse battery"))).statusCode, 401);
+    assert.equal((await get(basic("ann", "a brand new password"))).statusCode, 200);
+  });
+
+  test("only an owner hands out ownership; other roles cannot manage credentials", async () => {
+    const admin = await f.keyWithRole("admin");
+    const asAdmin = await f.call({
+      method: "POST",
+      url: "/v1/users",
+      key: admin,
+      payload: { username: "boss", password: "a long enough password", role: "owner" },
+    });
+    assert.equal(asAdmin.statusCode, 403);
+    const developer = await f.keyWithRole("developer");
+    for (const url of ["/v1/users", "/v1/service-accounts"]) {
+      assert.equal((await f.call({ method: "GET", url, key: developer })).statusCode, 403);
+    }
+    assert.equal((await get("Bearer not-a-key")).statusCode, 401);
+    assert.equal((await get("Digest abc")).statusCode, 401);
+  });
+});
