@@ -3,6 +3,7 @@
 // driver's channels allow, originating each at its own dial slot. Passes run on the Clock: on a timer
 // for the next thing that can change (a slot, a retry coming due, a window opening) and whenever a call ends.
 import type { Clock, TimerHandle } from "../clock/clock.ts";
+import { LOW_BALANCE_REASON } from "../model/billing.ts";
 import { nextAllowed } from "../model/windows.ts";
 import type { DispatchStore, FinishedAttempt, StartedAttempt } from "../store/dispatch/types.ts";
 import type { CallEnded, TelephonyDriver } from "../telephony/driver.ts";
@@ -122,6 +123,13 @@ export class Dispatcher {
     call.campaign.inFlight--;
     const now = this.o.clock.now();
     const f = finishedFromEnd(call, ev, now, this.o.nodeId);
+    const micros = this.o.statusWriter.chargeFor(
+      call.campaign,
+      call.phone,
+      call.answeredAt !== null,
+      ev.talkSec,
+    );
+    if (micros > 0) f.charge = { accountId: call.campaign.accountId, micros };
     const hooks = call.campaign.webhooks;
     if (hooks.length) {
       f.events = finishEvents(
@@ -150,10 +158,12 @@ export class Dispatcher {
       this.putBack(batch);
       throw err;
     }
-    this.eventsWritten(batch);
+    this.committed(batch);
   }
 
-  private eventsWritten(batch: FinishedAttempt[]): void {
+  /** After a commit of ended attempts: their charges reach the balance cache, their events delivery. */
+  private committed(batch: FinishedAttempt[]): void {
+    for (const f of batch) if (f.charge) this.o.statusWriter.noteCharged(f.charge.accountId, f.charge.micros);
     if (this.o.onEvents && batch.some((f) => f.events?.length)) this.o.onEvents();
   }
 
@@ -232,7 +242,10 @@ export class Dispatcher {
       return none;
     }
     if (!(await w.hasBalance(c.accountId))) {
+      // Voximplant's rule: under 1 USD, processing stops at once; a top-up and a resume or recover go on.
       c.lastBlock = { code: "balance", until: null };
+      await w.setStatus(c, "stopped", now, LOW_BALANCE_REASON);
+      await this.releaseQueued(c);
       return none;
     }
     const haltWake = c.haltAt ?? Number.POSITIVE_INFINITY;
@@ -291,7 +304,7 @@ export class Dispatcher {
           this.putBack(finished);
           throw err;
         });
-      this.eventsWritten(finished);
+      this.committed(finished);
       if (settledWithEvents) this.o.onEvents?.();
       if (promotePending) {
         promotePending = false;

@@ -2,6 +2,7 @@
 // keeps the dispatcher's view of campaigns in step with the database, reconciles leases of dead
 // processes, and explains why a campaign is not dialing.
 import type { Clock } from "../clock/clock.ts";
+import { LOW_BALANCE_REASON } from "../model/billing.ts";
 import type { CampaignStatus } from "../model/outcome.ts";
 import { nextAllowed } from "../model/windows.ts";
 import type { Subscription } from "../outbox/events.ts";
@@ -13,6 +14,7 @@ import type { DispatchStore } from "../store/dispatch/types.ts";
 import type { Campaign, CampaignUpdate } from "../store/schema.ts";
 import { activeSubscriptions, outboxInserts } from "../store/webhooks.ts";
 import type { TelephonyDriver } from "../telephony/driver.ts";
+import { AccountBilling } from "./billing.ts";
 import { CampaignRuntime, haltAtFor } from "./campaign-runtime.ts";
 import { Dispatcher } from "./dispatcher.ts";
 import { campaignStatusEvents, settledAtClaimEvents } from "./events.ts";
@@ -21,7 +23,6 @@ import type { CampaignStatusWriter } from "./outcomes.ts";
 import { type EngineControl, EngineError, type Explanation } from "./types.ts";
 
 const ACTIVE: CampaignStatus[] = ["running", "scheduled", "paused"];
-const ONE_USD_MICROS = 1_000_000;
 
 export interface EngineOptions {
   store: Store;
@@ -45,7 +46,7 @@ export class Engine implements EngineControl, CampaignStatusWriter {
   readonly dispatch: DispatchStore;
   private readonly store: Store;
   private readonly clock: Clock;
-  private balances = new Map<number, number | null>();
+  readonly billing: AccountBilling;
   private subscriptions: Subscription[] = [];
   /** Set by whoever delivers webhooks; called after a commit that wrote events. */
   onEvents: (() => void) | undefined;
@@ -54,6 +55,7 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     this.store = o.store;
     this.clock = o.clock;
     this.dispatch = openDispatchStore(o.store);
+    this.billing = new AccountBilling(o.store);
     this.dispatcher = new Dispatcher({
       dispatch: this.dispatch,
       statusWriter: this,
@@ -101,6 +103,7 @@ export class Engine implements EngineControl, CampaignStatusWriter {
         `campaign ${campaignId} is ${row.status}; only a draft, scheduled, paused or stopped campaign can be started`,
       );
     }
+    await this.requireBalance(row);
     const now = this.clock.now();
     const runtime = new CampaignRuntime(row);
     const startedAt = row.started_at ?? now;
@@ -136,12 +139,14 @@ export class Engine implements EngineControl, CampaignStatusWriter {
 
   async resume(accountId: number, campaignId: number): Promise<CampaignStatus> {
     const row = await this.campaign(accountId, campaignId);
-    if (row.status !== "paused") {
+    const stoppedForBalance = row.status === "stopped" && row.status_reason === LOW_BALANCE_REASON;
+    if (row.status !== "paused" && !stoppedForBalance) {
       throw new EngineError(
         "invalid_state",
-        `campaign ${campaignId} is ${row.status}; only a paused campaign can be resumed`,
+        `campaign ${campaignId} is ${row.status}; only a paused campaign (or one stopped for its balance) can be resumed`,
       );
     }
+    await this.requireBalance(row);
     const now = this.clock.now();
     const settings = new CampaignRuntime(row).settings;
     const status: CampaignStatus =
@@ -177,6 +182,7 @@ export class Engine implements EngineControl, CampaignStatusWriter {
         `campaign ${campaignId} is ${row.status}; only a stopped, halted, completed or paused campaign can be recovered`,
       );
     }
+    await this.requireBalance(row);
     const now = this.clock.now();
     const settings = new CampaignRuntime(row).settings;
     // A recovered campaign's lifetime counts again from now, or it would halt at once.
@@ -255,20 +261,35 @@ export class Engine implements EngineControl, CampaignStatusWriter {
   }
 
   async hasBalance(accountId: number): Promise<boolean> {
-    if (!this.balances.has(accountId)) await this.loadBalance(accountId);
-    const micros = this.balances.get(accountId);
-    return micros === null || micros === undefined || micros >= ONE_USD_MICROS;
+    return this.billing.hasBalance(accountId);
+  }
+
+  chargeFor(c: CampaignRuntime, phone: string, answered: boolean, talkSec: number): number {
+    return this.billing.chargeFor(c.accountId, phone, answered, talkSec);
+  }
+
+  noteCharged(accountId: number, micros: number): void {
+    this.billing.noteCharged(accountId, micros);
+  }
+
+  /** After a top-up or a change of rates: re-read the account and look at its campaigns again. */
+  async billingChanged(accountId: number): Promise<void> {
+    await this.billing.reload([accountId]);
+    this.dispatcher.wake();
   }
 
   // ------------------------------------------------------------------------------------------------
 
-  private async loadBalance(accountId: number): Promise<void> {
-    const row = await this.store.db
-      .selectFrom("accounts")
-      .select("balance_micros")
-      .where("id", "=", accountId)
-      .executeTakeFirst();
-    this.balances.set(accountId, row?.balance_micros ?? null);
+  /** A metered account under 1 USD may not start or resume dialing (Voximplant's rule). */
+  private async requireBalance(row: Campaign): Promise<void> {
+    await this.billing.reload([row.account_id]);
+    if (!(await this.billing.hasBalance(row.account_id))) {
+      throw new EngineError(
+        "insufficient_balance",
+        `the account balance is under 1 USD; top it up before starting campaign ${row.id}`,
+        409,
+      );
+    }
   }
 
   private track(row: Campaign | undefined): void {
@@ -297,7 +318,9 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     for (const [id, c] of this.dispatcher.campaigns) {
       if (!seen.has(id) && c.inFlight === 0) this.dispatcher.campaigns.delete(id);
     }
-    this.balances.clear();
+    // Balances move with every charge and with top-ups on any node: re-read the accounts in play.
+    const inPlay = [...this.dispatcher.campaigns.values()].map((c) => c.accountId);
+    await this.billing.reload(inPlay);
     // Contacts can arrive or become due through other paths than this node's own calls (imports, edits,
     // other nodes): re-reading the earliest waiting time now and then bounds how long any can go unseen.
     this.dispatcher.invalidateWaiting();

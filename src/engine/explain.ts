@@ -1,6 +1,7 @@
 // "Why is this campaign not dialing?" — the question dialer users ask most (an empty hopper nobody can
 // explain). Answers from the campaign's state, its windows, the dispatcher's last pass and the contacts
 // grouped by the rule they wait on.
+import { LOW_BALANCE_REASON } from "../model/billing.ts";
 import type { CampaignStatus } from "../model/outcome.ts";
 import type { WindowConstraint } from "../model/windows.ts";
 import type { DispatchStore } from "../store/dispatch/types.ts";
@@ -43,6 +44,10 @@ export async function explainCampaign(args: {
       add("paused", "the campaign is paused; resume it to dial");
       break;
     case "stopped":
+      if (row.status_reason === LOW_BALANCE_REASON) {
+        add("balance", "the account balance is under 1 USD; top it up and resume or recover the campaign");
+        break;
+      }
       add(
         "not_running",
         `the campaign was stopped${row.status_reason ? ` (${row.status_reason})` : ""}; recover it to dial`,
@@ -65,7 +70,7 @@ export async function explainCampaign(args: {
 
   if (status === "running") {
     if (!args.hasBalance)
-      add("balance", "the account balance is under 1 USD; top it up and recover the campaign");
+      add("balance", "the account balance is under 1 USD; dialing stops at the next pass");
     if (rt.windows.campaign.length) {
       const open = args.nextAllowed(now, rt.windows.campaign);
       if (open === null) add("window_closed", "the campaign schedule never opens again", null);

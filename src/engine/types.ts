@@ -54,6 +54,8 @@ export interface EngineControl {
   wake(): void;
   /** Cancels a pending contact (with its contact.status_changed event); false if it was not pending. */
   cancelContact(accountId: number, contactId: number): Promise<boolean>;
+  /** Called after an account's balance or rates changed (a top-up may let its campaigns go on). */
+  billingChanged(accountId: number): Promise<void>;
   /** Called after a webhook subscription was created, changed or deleted. */
   reloadWebhooks(): Promise<void>;
 }

@@ -4,12 +4,14 @@ import { type Kysely, type Migration, type MigrationProvider, Migrator } from "k
 import * as m001 from "./migrations/001_core.ts";
 import * as m002 from "./migrations/002_webhooks.ts";
 import * as m004 from "./migrations/004_credentials.ts";
+import * as m005 from "./migrations/005_billing.ts";
 import type { Database } from "./schema.ts";
 
 const MIGRATIONS: Record<string, Migration> = {
   "001_core": m001,
   "002_webhooks": m002,
   "004_credentials": m004,
+  "005_billing": m005,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -10,6 +10,28 @@ export interface AccountsTable {
   created_at: number;
   /** Balance in micro-USD; null = not metered. */
   balance_micros: number | null;
+  /** Micro-USD per minute of an answered call when no rate prefix matches; null = free. */
+  default_rate_micros: ColumnType<number | null, number | null | undefined, number | null>;
+}
+
+export interface RatesTable {
+  id: Id;
+  account_id: number;
+  /** Digits of E.164 numbers (no '+') this rate applies to; the longest match wins. */
+  prefix: string;
+  /** Micro-USD per minute. */
+  rate_micros: number;
+}
+
+/** The balance ledger: top-ups (positive) and call charges (negative, one per attempt at most). */
+export interface BalanceTransactionsTable {
+  id: Id;
+  account_id: number;
+  kind: string;
+  amount_micros: number;
+  attempt_id: number | null;
+  note: string | null;
+  created_at: number;
 }
 
 export interface ApiKeysTable {
@@ -193,6 +215,8 @@ export interface Database {
   webhook_deliveries: WebhookDeliveriesTable;
   users: UsersTable;
   service_accounts: ServiceAccountsTable;
+  rates: RatesTable;
+  balance_transactions: BalanceTransactionsTable;
 }
 
 export type Account = Selectable<AccountsTable>;
@@ -207,5 +231,6 @@ export type WebhookRow = Selectable<WebhooksTable>;
 export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;
 export type UserRow = Selectable<UsersTable>;
 export type ServiceAccountRow = Selectable<ServiceAccountsTable>;
+export type BalanceTransactionRow = Selectable<BalanceTransactionsTable>;
 export type ApiKeyRow = Selectable<ApiKeysTable>;
 export type { ColumnType };

@@ -44,6 +44,10 @@ const ROUTES: [string, string][] = [
   ["post", "/v1/service-accounts"],
   ["get", "/v1/service-accounts"],
   ["delete", "/v1/service-accounts/{id}"],
+  ["get", "/v1/balance"],
+  ["post", "/v1/balance/top-up"],
+  ["put", "/v1/balance/rates"],
+  ["get", "/v1/balance/transactions"],
 ];
 
 type Operation = {

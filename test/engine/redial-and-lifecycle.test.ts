@@ -205,34 +205,3 @@ test("contacts written into a running campaign by any path are dialed within sec
   );
   await h.close();
 });
-
-test("an account under 1 USD of balance does not dial, explain says so, and a top-up lets it go on", async () => {
-  const h = await harness({ scenario: "all_human" });
-  await h.store.db
-    .updateTable("accounts")
-    .set({ balance_micros: 500_000 })
-    .where("id", "=", h.accountId)
-    .execute();
-  const id = await h.campaign({ maxConcurrent: 2 }, [
-    { phones: ["+12025554101"] },
-    { phones: ["+12025554102"] },
-  ]);
-  await h.engine.start(h.accountId, id);
-  await h.clock.advance(30_000);
-  assert.equal((await h.attempts(id)).length, 0, "nothing dialed under 1 USD");
-  const explained = await h.engine.explain(h.accountId, id);
-  assert.equal(explained.dialing, false);
-  assert.ok(
-    explained.reasons.some((r) => r.code === "balance"),
-    JSON.stringify(explained.reasons),
-  );
-
-  await h.store.db
-    .updateTable("accounts")
-    .set({ balance_micros: 2_000_000 })
-    .where("id", "=", h.accountId)
-    .execute();
-  await h.clock.advance(10_000);
-  assert.equal((await h.attempts(id)).length, 2, "dialing after the top-up");
-  await h.close();
-});

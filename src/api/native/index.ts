@@ -2,6 +2,7 @@
 import type { FastifyInstance } from "fastify";
 import { apiKeyRoutes } from "./api-keys.ts";
 import { attemptRoutes } from "./attempts.ts";
+import { billingRoutes } from "./billing.ts";
 import { campaignLifecycleRoutes } from "./campaign-lifecycle.ts";
 import { campaignRoutes } from "./campaigns.ts";
 import { contactRoutes } from "./contacts.ts";
@@ -25,4 +26,5 @@ export async function nativeApi(app: FastifyInstance, deps: NativeApiDeps): Prom
   await app.register(apiKeyRoutes, deps);
   await app.register(webhookRoutes, deps);
   await app.register(credentialRoutes, deps);
+  await app.register(billingRoutes, deps);
 }

@@ -10,18 +10,21 @@ export const PERMISSIONS = [
   "keys:manage",
   "webhooks:read",
   "webhooks:manage",
+  "billing:read",
+  "billing:manage",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
 export const ROLES = ["owner", "admin", "developer", "call_list_manager", "supervisor"] as const;
 export type Role = (typeof ROLES)[number];
 
-const READ: Permission[] = ["campaigns:read", "contacts:read", "webhooks:read"];
+const READ: Permission[] = ["campaigns:read", "contacts:read", "webhooks:read", "billing:read"];
 
 const MATRIX: Readonly<Record<Role, ReadonlySet<Permission>>> = {
   owner: new Set(PERMISSIONS),
   admin: new Set(PERMISSIONS),
   // Builds integrations: everything about campaigns and contacts, but not who holds keys.
+  // Money is the owner's and admins' business: developers see the balance, they do not top it up.
   developer: new Set<Permission>([
     ...READ,
     "campaigns:write",
@@ -30,7 +33,12 @@ const MATRIX: Readonly<Record<Role, ReadonlySet<Permission>>> = {
     "webhooks:manage",
   ]),
   // Uploads and curates contacts; sees campaigns but neither edits nor starts them, nor their webhooks.
-  call_list_manager: new Set<Permission>(["campaigns:read", "contacts:read", "contacts:write"]),
+  call_list_manager: new Set<Permission>([
+    "campaigns:read",
+    "contacts:read",
+    "contacts:write",
+    "billing:read",
+  ]),
   supervisor: new Set<Permission>(READ),
 };
 

@@ -94,7 +94,7 @@ const NEXT_WAITING_SQL =
 async function applyFinished(client: pg.PoolClient, items: FinishedAttempt[]): Promise<number> {
   const col = <T>(f: (x: FinishedAttempt) => T): T[] => items.map(f);
   const next = (x: FinishedAttempt) => ("nextAt" in x.contact ? x.contact : null);
-  const withEvents = items.some((x) => x.events?.length);
+  const withEvents = items.some((x) => x.events?.length || x.charge?.micros);
   const { rows } = await client.query<{ applied: number; keys?: string[] | null }>(
     `WITH v AS (
        SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::int[],
@@ -156,8 +156,35 @@ async function applyFinished(client: pg.PoolClient, items: FinishedAttempt[]): P
       x.events?.length && applied.has(`${x.contactId}:${x.attemptId}`) ? x.events : [],
     );
     await insertEvents(client, events);
+    const charged = items.filter((x) => x.charge?.micros && applied.has(`${x.contactId}:${x.attemptId}`));
+    await chargeCalls(client, charged);
   }
   return rows[0]?.applied ?? 0;
+}
+
+/** Takes applied attempts' charges from their accounts' balances, with one ledger row each. */
+async function chargeCalls(client: pg.PoolClient, items: FinishedAttempt[]): Promise<void> {
+  if (items.length === 0) return;
+  const accounts = [...new Set(items.map((x) => x.charge!.accountId))].sort((a, b) => a - b);
+  const totals = accounts.map((a) =>
+    items.filter((x) => x.charge!.accountId === a).reduce((sum, x) => sum + x.charge!.micros, 0),
+  );
+  await client.query(
+    `UPDATE accounts a SET balance_micros = a.balance_micros - v.total
+      FROM unnest($1::bigint[], $2::bigint[]) AS v(id, total) WHERE a.id = v.id AND a.balance_micros IS NOT NULL`,
+    [accounts, totals],
+  );
+  await client.query(
+    `INSERT INTO balance_transactions (account_id, kind, amount_micros, attempt_id, note, created_at)
+      SELECT v.account_id, 'charge', -v.micros, v.attempt_id, NULL, v.at
+      FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[]) AS v(account_id, micros, attempt_id, at)`,
+    [
+      items.map((x) => x.charge!.accountId),
+      items.map((x) => x.charge!.micros),
+      items.map((x) => x.attemptId),
+      items.map((x) => x.now),
+    ],
+  );
 }
 
 /** Outbox rows in one statement, in the order given (ids follow it, and delivery order follows ids). */

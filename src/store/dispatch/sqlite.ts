@@ -103,6 +103,13 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
     insertEvent: db.prepare(
       `INSERT INTO webhook_deliveries (${OUTBOX_COLUMNS.join(", ")}) VALUES (${OUTBOX_COLUMNS.map(() => "?").join(", ")})`,
     ),
+    chargeBalance: db.prepare(
+      "UPDATE accounts SET balance_micros = balance_micros - ? WHERE id = ? AND balance_micros IS NOT NULL",
+    ),
+    insertCharge: db.prepare(
+      `INSERT INTO balance_transactions (account_id, kind, amount_micros, attempt_id, note, created_at)
+        VALUES (?, 'charge', ?, ?, NULL, ?)`,
+    ),
     settledCounts: db.prepare(SETTLED_COUNTS),
     liveCounts: db.prepare(LIVE_COUNTS),
     waiting: db.prepare(WAITING_SUMMARY),
@@ -218,6 +225,10 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
       if (changes === 0) continue;
       applied++;
       writeEvents(f.events);
+      if (f.charge && f.charge.micros > 0) {
+        s.chargeBalance.run(f.charge.micros, f.charge.accountId);
+        s.insertCharge.run(f.charge.accountId, -f.charge.micros, f.attemptId, f.now);
+      }
       s.endAttempt.run(
         f.answeredAt,
         f.endedAt,

@@ -101,6 +101,8 @@ export interface FinishedAttempt {
     | { status: string; phoneAttempts: string; retryCounts: string; waitReason: string };
   /** Written with the outcome, and only if the outcome is (its lease still held). */
   events?: OutboxRow[];
+  /** What the call cost a metered account, taken from its balance with the outcome, once per attempt. */
+  charge?: { accountId: number; micros: number };
 }
 
 export interface ExpiredLease {

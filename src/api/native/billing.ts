@@ -1,0 +1,189 @@
+// The account's money: balance, top-ups, per-minute rates by destination prefix, and the ledger. Amounts
+// are USD in the API and integer micro-USD in the store.
+import type { FastifyInstance } from "fastify";
+import { microsToUsd, usdToMicros } from "../../model/billing.ts";
+import { listTransactions, loadBilling, setRates, topUp } from "../../store/billing.ts";
+import type { BalanceTransactionRow } from "../../store/schema.ts";
+import { keysetPage, type NativeApiDeps } from "./deps.ts";
+import { afterIdQuery, errorResponses, isoTime, limitQuery, nextAfterId } from "./schemas/common.ts";
+import { iso } from "./views.ts";
+
+const usd = { type: "number", minimum: 0, maximum: 1_000_000 } as const;
+
+const balanceSchema = {
+  type: "object",
+  required: ["metered", "balance_usd", "default_rate_per_minute_usd", "rates"],
+  properties: {
+    metered: { type: "boolean", description: "false until the first top-up: calls are not charged" },
+    balance_usd: { type: ["number", "null"] },
+    default_rate_per_minute_usd: { type: ["number", "null"] },
+    rates: {
+      type: "array",
+      items: {
+        type: "object",
+        properties: { prefix: { type: "string" }, per_minute_usd: { type: "number" } },
+      },
+    },
+  },
+} as const;
+
+function transactionView(r: BalanceTransactionRow) {
+  return {
+    id: r.id,
+    kind: r.kind,
+    amount_usd: microsToUsd(r.amount_micros),
+    attempt_id: r.attempt_id,
+    note: r.note,
+    created_at: iso(r.created_at),
+  };
+}
+
+export async function billingRoutes(app: FastifyInstance, deps: NativeApiDeps): Promise<void> {
+  const { store, clock, engine } = deps;
+
+  async function balanceView(accountId: number) {
+    const state = (await loadBilling(store.db, [accountId])).get(accountId)!;
+    return {
+      metered: state.balanceMicros !== null,
+      balance_usd: state.balanceMicros === null ? null : microsToUsd(state.balanceMicros),
+      default_rate_per_minute_usd:
+        state.rates.defaultMicrosPerMinute === null ? null : microsToUsd(state.rates.defaultMicrosPerMinute),
+      rates: state.rates.prefixes.map((r) => ({
+        prefix: r.prefix,
+        per_minute_usd: microsToUsd(r.microsPerMinute),
+      })),
+    };
+  }
+
+  app.get(
+    "/v1/balance",
+    {
+      config: { permission: "billing:read" },
+      schema: {
+        tags: ["billing"],
+        summary: "The account's balance and rates. Under 1 USD, campaigns do not start and running ones stop",
+        response: { 200: balanceSchema, ...errorResponses },
+      },
+    },
+    async (req) => balanceView(req.account.id),
+  );
+
+  app.post<{ Body: { amountUsd: number; note?: string } }>(
+    "/v1/balance/top-up",
+    {
+      config: { permission: "billing:manage" },
+      schema: {
+        tags: ["billing"],
+        summary:
+          "Add to the balance (the first top-up makes the account metered); resume stopped campaigns after",
+        body: {
+          type: "object",
+          required: ["amountUsd"],
+          additionalProperties: false,
+          properties: {
+            amountUsd: { type: "number", exclusiveMinimum: 0, maximum: 1_000_000 },
+            note: { type: "string", maxLength: 500 },
+          },
+        },
+        response: { 200: balanceSchema, ...errorResponses },
+      },
+    },
+    async (req) => {
+      await topUp(store, req.account.id, usdToMicros(req.body.amountUsd), req.body.note ?? null, clock.now());
+      await engine.billingChanged(req.account.id);
+      return balanceView(req.account.id);
+    },
+  );
+
+  app.put<{
+    Body: { defaultPerMinuteUsd: number | null; rates: { prefix: string; perMinuteUsd: number }[] };
+  }>(
+    "/v1/balance/rates",
+    {
+      config: { permission: "billing:manage" },
+      schema: {
+        tags: ["billing"],
+        summary: "Replace the per-minute rates: by destination prefix (longest match wins), else the default",
+        body: {
+          type: "object",
+          required: ["defaultPerMinuteUsd", "rates"],
+          additionalProperties: false,
+          properties: {
+            defaultPerMinuteUsd: { ...usd, type: ["number", "null"] },
+            rates: {
+              type: "array",
+              maxItems: 10_000,
+              uniqueItems: true,
+              items: {
+                type: "object",
+                required: ["prefix", "perMinuteUsd"],
+                additionalProperties: false,
+                properties: {
+                  prefix: { type: "string", pattern: "^[1-9][0-9]{0,14}$", description: "Digits after '+'" },
+                  perMinuteUsd: usd,
+                },
+              },
+            },
+          },
+        },
+        response: { 200: balanceSchema, ...errorResponses },
+      },
+    },
+    async (req) => {
+      const b = req.body;
+      await setRates(store, req.account.id, {
+        defaultMicrosPerMinute: b.defaultPerMinuteUsd === null ? null : usdToMicros(b.defaultPerMinuteUsd),
+        prefixes: b.rates.map((r) => ({ prefix: r.prefix, microsPerMinute: usdToMicros(r.perMinuteUsd) })),
+      });
+      await engine.billingChanged(req.account.id);
+      return balanceView(req.account.id);
+    },
+  );
+
+  app.get<{ Querystring: { after_id?: number; limit: number } }>(
+    "/v1/balance/transactions",
+    {
+      config: { permission: "billing:read" },
+      schema: {
+        tags: ["billing"],
+        summary: "The ledger: top-ups and one charge per answered call",
+        querystring: {
+          type: "object",
+          additionalProperties: false,
+          properties: { after_id: afterIdQuery, limit: limitQuery },
+        },
+        response: {
+          200: {
+            type: "object",
+            required: ["data", "next_after_id"],
+            properties: {
+              data: {
+                type: "array",
+                items: {
+                  type: "object",
+                  properties: {
+                    id: { type: "integer" },
+                    kind: { type: "string", enum: ["top_up", "charge"] },
+                    amount_usd: { type: "number" },
+                    attempt_id: { type: ["integer", "null"] },
+                    note: { type: ["string", "null"] },
+                    created_at: isoTime,
+                  },
+                },
+              },
+              next_after_id: nextAfterId,
+            },
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    async (req) => {
+      const rows = await listTransactions(store.db, req.account.id, {
+        afterId: req.query.after_id,
+        limit: req.query.limit,
+      });
+      return keysetPage(rows, req.query.limit, transactionView);
+    },
+  );
+}

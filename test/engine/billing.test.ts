@@ -1,0 +1,128 @@
+// Balance and charges on the virtual clock: each answered call is charged once, per started minute at its
+// destination's rate; under 1 USD a campaign does not start, and a running one stops; a top-up and a
+// resume (or recover) let it go on. On both dialects.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { usdToMicros } from "../../src/model/billing.ts";
+import { setRates, topUp } from "../../src/store/billing.ts";
+import { harness } from "../helpers/engine-harness.ts";
+import { dialects } from "../helpers/stores.ts";
+
+for (const dialect of dialects()) {
+  test(`answered calls are charged; under 1 USD the campaign stops; a top-up and resume go on [${dialect.name}]`, async () => {
+    // Humans answer and talk 30–150 s: one to three started minutes each.
+    const scenario = {
+      base: "all_human",
+      talkSec: { kind: "uniform", min: 30, max: 150 },
+    };
+    const h = await harness({ scenario, openStore: dialect.open });
+    try {
+      const balance = async () =>
+        (
+          await h.store.db
+            .selectFrom("accounts")
+            .select("balance_micros")
+            .where("id", "=", h.accountId)
+            .executeTakeFirstOrThrow()
+        ).balance_micros;
+      await setRates(h.store, h.accountId, {
+        defaultMicrosPerMinute: usdToMicros(0.1),
+        prefixes: [
+          { prefix: "1", microsPerMinute: usdToMicros(0.02) },
+          { prefix: "1202", microsPerMinute: usdToMicros(0.25) },
+        ],
+      });
+      await topUp(h.store, h.accountId, usdToMicros(0.5), "too little", h.clock.now());
+      const contacts = Array.from({ length: 30 }, (_, i) => ({
+        phones: [
+          i % 3 === 0 ? `+1202555${4000 + i}` : i % 3 === 1 ? `+1303555${4000 + i}` : `+44207946${1000 + i}`,
+        ],
+      }));
+      const id = await h.campaign({ maxConcurrent: 3, successMinTalkSec: 0 }, contacts);
+
+      await assert.rejects(
+        h.engine.start(h.accountId, id),
+        (e: Error & { code?: string }) => e.code === "insufficient_balance",
+      );
+      await topUp(h.store, h.accountId, usdToMicros(1.5), "second", h.clock.now());
+      await h.engine.billingChanged(h.accountId);
+      await h.engine.start(h.accountId, id);
+      await h.clock.advance(6 * 3_600_000);
+
+      const stopped = await h.store.db
+        .selectFrom("campaigns")
+        .selectAll()
+        .where("id", "=", id)
+        .executeTakeFirstOrThrow();
+      assert.equal(stopped.status, "stopped", "the campaign stopped when the balance fell under 1 USD");
+      const explained = await h.engine.explain(h.accountId, id);
+      assert.ok(
+        explained.reasons.some((r) => r.code === "balance"),
+        JSON.stringify(explained.reasons),
+      );
+      const before = await h.attempts(id);
+      assert.ok(before.length > 0 && before.length < 30, `some calls, not all: ${before.length}`);
+      const left = await balance();
+      assert.ok(left !== null && left < usdToMicros(1), `balance ${left}`);
+
+      // Every answered call charged exactly once, per started minute at its destination's rate.
+      const rate = (phone: string) =>
+        phone.startsWith("+1202") ? 0.25 : phone.startsWith("+1") ? 0.02 : 0.1;
+      const charges = await h.store.db
+        .selectFrom("balance_transactions")
+        .selectAll()
+        .where("account_id", "=", h.accountId)
+        .where("kind", "=", "charge")
+        .execute();
+      assert.equal(charges.length, before.length);
+      for (const a of before) {
+        const c = charges.filter((x) => x.attempt_id === a.id);
+        assert.equal(c.length, 1, `attempt ${a.id} charged once`);
+        const minutes = Math.max(1, Math.ceil(a.talk_sec! / 60));
+        assert.equal(
+          c[0].amount_micros,
+          -usdToMicros(minutes * rate(a.phone)),
+          `attempt ${a.id} to ${a.phone}`,
+        );
+      }
+      const spent = -charges.reduce((sum, c) => sum + c.amount_micros, 0);
+      assert.equal(left, usdToMicros(2) - spent, "the balance is top-ups minus charges");
+
+      // Nothing more is dialed while stopped; a top-up and a resume go on to the end.
+      await h.clock.advance(3_600_000);
+      assert.equal((await h.attempts(id)).length, before.length);
+      await topUp(h.store, h.accountId, usdToMicros(50), "refill", h.clock.now());
+      await h.engine.billingChanged(h.accountId);
+      assert.equal(await h.engine.resume(h.accountId, id), "running");
+      await h.runToEnd();
+      const all = await h.attempts(id);
+      assert.equal(new Set(all.map((a) => a.contact_id)).size, 30, "every contact was called in the end");
+      const final = await h.store.db
+        .selectFrom("campaigns")
+        .select("status")
+        .where("id", "=", id)
+        .executeTakeFirstOrThrow();
+      assert.equal(final.status, "completed");
+    } finally {
+      await h.close();
+    }
+  });
+}
+
+test("an unmetered account is never charged and never stopped for its balance", async () => {
+  const h = await harness({ scenario: "all_human" });
+  try {
+    await setRates(h.store, h.accountId, { defaultMicrosPerMinute: usdToMicros(5), prefixes: [] });
+    const id = await h.campaign({ maxConcurrent: 2 }, [
+      { phones: ["+12025554101"] },
+      { phones: ["+12025554102"] },
+    ]);
+    await h.engine.start(h.accountId, id);
+    await h.runToEnd();
+    assert.equal((await h.attempts(id)).length, 2);
+    const charges = await h.store.db.selectFrom("balance_transactions").selectAll().execute();
+    assert.equal(charges.length, 0);
+  } finally {
+    await h.close();
+  }
+});
