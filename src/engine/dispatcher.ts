@@ -385,6 +385,7 @@ export class Dispatcher {
         ringTimeoutSec: s.ringTimeoutSec,
         amd: s.amd,
         record: s.record,
+        bot: s.bot,
         scenario: s.scenario,
         data: JSON.parse(call.contact.custom),
       });

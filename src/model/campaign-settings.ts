@@ -28,6 +28,14 @@ export interface DailyWindow {
   to: string;
 }
 
+/** What the driver runs on answer (a bot script) and what it does when the bot transfers the call. */
+export interface BotSettings {
+  scriptId: string;
+  /** end = hang up, ignore = stay with the bot, forward = transfer to `transferTo` (a channel). */
+  onTransfer: "end" | "ignore" | "forward";
+  transferTo: string | null;
+}
+
 export interface FrequencyCaps {
   /** Calls per rolling 24 h. */
   per24h?: number;
@@ -74,8 +82,16 @@ export interface CampaignSettings {
   ringTimeoutSec: number;
   callerIds: string[];
   callerIdMode: "fixed" | "rotate";
-  amd: { enabled: boolean; mode: "background" | "blocking"; params?: Record<string, number> } | null;
+  amd: {
+    enabled: boolean;
+    mode: "background" | "blocking";
+    params?: Record<string, number>;
+    /** Audio played to the callee while blocking detection listens (an id the driver resolves). */
+    greeting?: string;
+  } | null;
   record: { enabled: boolean; trimLeftSec: number } | null;
+  /** The bot script and transfer action handed to the driver; null = the driver's default. */
+  bot: BotSettings | null;
   /** Simulation scenario name or inline scenario for the sim driver; null = the driver's default. */
   scenario: string | null;
   /** Free-form vendor fields kept verbatim for the faces that own them. */
@@ -108,6 +124,7 @@ export const DEFAULT_SETTINGS: Readonly<CampaignSettings> = Object.freeze({
   callerIdMode: "fixed",
   amd: null,
   record: null,
+  bot: null,
   scenario: null,
   vendor: {},
 });

@@ -3,6 +3,7 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator } from "kysely";
 import * as m001 from "./migrations/001_core.ts";
 import * as m002 from "./migrations/002_webhooks.ts";
+import * as m003 from "./migrations/003_twin24.ts";
 import * as m004 from "./migrations/004_credentials.ts";
 import * as m005 from "./migrations/005_billing.ts";
 import type { Database } from "./schema.ts";
@@ -10,6 +11,7 @@ import type { Database } from "./schema.ts";
 const MIGRATIONS: Record<string, Migration> = {
   "001_core": m001,
   "002_webhooks": m002,
+  "003_twin24": m003,
   "004_credentials": m004,
   "005_billing": m005,
 };
@@ -26,6 +28,9 @@ export async function migrateToLatest(db: Kysely<Database>, schema?: string): Pr
   const migrator = new Migrator({
     db,
     provider: new StaticProvider(),
+    // Migrations are independent of each other; one numbered below an applied one (work that landed in
+    // another order than it was numbered) still runs instead of stopping the start.
+    allowUnorderedMigrations: true,
     ...(schema ? { migrationTableSchema: schema } : {}),
   });
   const { error, results } = await migrator.migrateToLatest();

@@ -9,8 +9,16 @@ export interface OriginateRequest {
   to: string;
   callerId: string | null;
   ringTimeoutSec: number;
-  amd?: { enabled: boolean; mode: "background" | "blocking"; params?: Record<string, number> } | null;
+  amd?: {
+    enabled: boolean;
+    mode: "background" | "blocking";
+    params?: Record<string, number>;
+    /** Audio to play while blocking detection listens. */
+    greeting?: string;
+  } | null;
   record?: { enabled: boolean; trimLeftSec: number } | null;
+  /** Bot script to run on answer, and what to do when it transfers the call. */
+  bot?: { scriptId: string; onTransfer: "end" | "ignore" | "forward"; transferTo: string | null } | null;
   /** Scenario name or inline configuration for what happens on answer (the sim driver reads it). */
   scenario?: string | null;
   /** The contact's custom data, handed to the scenario. */

@@ -48,6 +48,20 @@ const ROUTES: [string, string][] = [
   ["post", "/v1/balance/top-up"],
   ["put", "/v1/balance/rates"],
   ["get", "/v1/balance/transactions"],
+  ["post", "/cis/api/v1/telephony/autoCall"],
+  ["get", "/cis/api/v1/telephony/autoCall/{id}"],
+  ["post", "/cis/api/v1/telephony/autoCall/{id}/start"],
+  ["post", "/cis/api/v1/telephony/autoCall/{id}/pause"],
+  ["post", "/cis/api/v1/telephony/autoCall/{id}/resume"],
+  ["post", "/cis/api/v1/telephony/autoCall/{id}/stop"],
+  ["post", "/cis/api/v1/telephony/autoCall/{id}/candidates"],
+  ["get", "/cis/api/v1/telephony/autoCall/{id}/candidates"],
+  ["post", "/cis/api/v1/telephony/schedule"],
+  ["get", "/cis/api/v1/telephony/schedule/{id}"],
+  ["post", "/cis/api/v1/telephony/gornum"],
+  ["get", "/cis/api/v1/telephony/gornum/{id}"],
+  ["post", "/cis/api/v1/telephony/pool"],
+  ["get", "/cis/api/v1/telephony/pool/{id}"],
 ];
 
 type Operation = {

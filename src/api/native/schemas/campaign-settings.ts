@@ -133,6 +133,12 @@ export const campaignSettingsSchema = {
         enabled: { type: "boolean" },
         mode: { type: "string", enum: ["background", "blocking"] },
         params: { type: "object", additionalProperties: { type: "number" } },
+        greeting: {
+          type: "string",
+          minLength: 1,
+          maxLength: 200,
+          description: "Audio id played while blocking",
+        },
       },
     },
     record: {
@@ -142,6 +148,17 @@ export const campaignSettingsSchema = {
       properties: {
         enabled: { type: "boolean" },
         trimLeftSec: { type: "number", minimum: 0, maximum: 3600 },
+      },
+    },
+    bot: {
+      type: ["object", "null"],
+      additionalProperties: false,
+      required: ["scriptId", "onTransfer", "transferTo"],
+      description: "Bot script run on answer and what to do when it transfers the call",
+      properties: {
+        scriptId: { type: "string", minLength: 1, maxLength: 200 },
+        onTransfer: { type: "string", enum: ["end", "ignore", "forward"] },
+        transferTo: { type: ["string", "null"], maxLength: 200 },
       },
     },
     scenario: { type: ["string", "null"], maxLength: 10_000 },

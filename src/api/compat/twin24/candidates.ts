@@ -1,0 +1,125 @@
+// Twin24 candidates → the JSON contacts the lists module adds: numbers normalized by the task's
+// phoneNormalization / normalizationErrorAction / checkPhone, variables as custom fields, the timezone
+// offset as a zone. Pure; the lists module validates again and writes (it must not be bypassed).
+import { normalizePhone, normalizeRuPhone } from "../../../lib/phone.ts";
+import type { ContactInput, RowIssue } from "../../../lists/types.ts";
+
+export interface Candidate {
+  /** One number or several, in dialing order. */
+  phone: string | string[];
+  variables?: Record<string, string | number | boolean | null> | null;
+  clientExternalId?: string | null;
+  /** Seconds east of UTC (Twin24's 25200 = UTC+7), or any zone the native API takes ("Asia/Novosibirsk"). */
+  timezone?: number | string | null;
+}
+
+export interface NumberRules {
+  /** "RU" or null (numbers are taken as international, with or without "+"). */
+  phoneNormalization: "RU" | null;
+  normalizationErrorAction: "IGNORE_NORMALIZATION_ERROR" | "SET_NORMALIZATION_ERROR_FLAG";
+  /** Without normalization: true = a number that is not a valid phone number is left out; false = kept
+   *  as written (and flagged). */
+  checkPhone: boolean;
+}
+
+export interface PreparedCandidates {
+  /** One per candidate, in order (row i + 1); null when no number was left to call. */
+  contacts: (ContactInput | null)[];
+  /** Numbers left out or kept flagged, and candidates left with no number. */
+  issues: RowIssue[];
+}
+
+/** The task's normalization settings as stored in settings.vendor.twin24. */
+export function numberRulesOf(vendor: Record<string, unknown>): NumberRules {
+  const t = (vendor.twin24 ?? {}) as Record<string, unknown>;
+  return {
+    phoneNormalization: t.phoneNormalization === "RU" ? "RU" : null,
+    normalizationErrorAction:
+      t.normalizationErrorAction === "SET_NORMALIZATION_ERROR_FLAG"
+        ? "SET_NORMALIZATION_ERROR_FLAG"
+        : "IGNORE_NORMALIZATION_ERROR",
+    checkPhone: t.checkPhone !== false,
+  };
+}
+
+/** One number: its E.164 form, the raw text to keep flagged, or null to leave it out (with why). */
+export function normalizeNumber(
+  raw: string,
+  rules: NumberRules,
+): { keep: string; flagged: boolean } | { keep: null; reason: string } {
+  const text = raw.trim();
+  if (rules.phoneNormalization === "RU") {
+    const r = normalizeRuPhone(text);
+    if (r.ok) return { keep: r.e164, flagged: false };
+    if (rules.normalizationErrorAction === "SET_NORMALIZATION_ERROR_FLAG")
+      return { keep: text, flagged: true };
+    return { keep: null, reason: `cannot be normalized to a RU number: ${r.reason}` };
+  }
+  const digits = text.replace(/[\s()\-.]/g, "");
+  const r = normalizePhone(/^\+/.test(digits) ? digits : `+${digits}`);
+  if (r.ok) return { keep: r.e164, flagged: false };
+  if (!rules.checkPhone) return { keep: text, flagged: true };
+  return { keep: null, reason: r.reason };
+}
+
+/** Seconds east of UTC → "+07:00"; text is passed on for the lists module's zone parser. */
+export function zoneOf(timezone: number | string): string {
+  if (typeof timezone === "string") return timezone;
+  const sign = timezone < 0 ? "-" : "+";
+  const abs = Math.abs(timezone);
+  const hh = String(Math.floor(abs / 3600)).padStart(2, "0");
+  const mm = String(Math.floor((abs % 3600) / 60)).padStart(2, "0");
+  return `${sign}${hh}:${mm}`;
+}
+
+export function prepareCandidates(candidates: Candidate[], rules: NumberRules): PreparedCandidates {
+  const issues: RowIssue[] = [];
+  const contacts = candidates.map((c, i): ContactInput | null => {
+    const row = i + 1;
+    const raws = typeof c.phone === "string" ? [c.phone] : c.phone;
+    const phones: string[] = [];
+    raws.forEach((raw, j) => {
+      const field = `phone[${j}]`;
+      const n = normalizeNumber(raw, rules);
+      if (n.keep === null) {
+        issues.push({
+          row,
+          field,
+          code: "normalization_error",
+          message: `left out: ${n.reason}`,
+          value: raw,
+        });
+        return;
+      }
+      if (n.flagged) {
+        issues.push({
+          row,
+          field,
+          code: "normalization_error",
+          message: "kept as written and flagged: it could not be normalized",
+          value: raw,
+        });
+      }
+      phones.push(n.keep);
+    });
+    if (phones.length === 0) {
+      issues.push({
+        row,
+        field: "phone",
+        code: "no_number",
+        message: "the candidate has no number left to call",
+      });
+      return null;
+    }
+    const custom: Record<string, string | number | boolean> = {};
+    for (const [k, v] of Object.entries(c.variables ?? {})) if (v !== null) custom[k] = v;
+    const contact: ContactInput = { phones, custom };
+    if (c.clientExternalId !== undefined && c.clientExternalId !== null && c.clientExternalId !== "") {
+      contact.external_id = c.clientExternalId;
+    }
+    if (c.timezone !== undefined && c.timezone !== null && c.timezone !== "")
+      contact.time_zone = zoneOf(c.timezone);
+    return contact;
+  });
+  return { contacts, issues };
+}

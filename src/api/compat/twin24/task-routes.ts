@@ -1,0 +1,194 @@
+// Twin24 autoCall tasks: create one (a campaign with its list and webhook subscriptions), read its status,
+// start / pause / resume / stop it. Translates and delegates: settings to translate.ts, lifecycle to the
+// engine; it must not schedule anything itself.
+import { randomBytes, randomUUID } from "node:crypto";
+import type { FastifyInstance } from "fastify";
+import type { CampaignStatus } from "../../../model/outcome.ts";
+import { countContactsByStatus, findCampaign, insertCampaign } from "../../../store/campaigns.ts";
+import { insertList } from "../../../store/lists.ts";
+import { insertWebhook } from "../../../store/webhooks.ts";
+import { findSettingsProblem } from "../../native/schemas/campaign-settings.ts";
+import { ApiError, invalidRequest, notFound } from "../../plugins/errors.ts";
+import { roleAllows } from "../../plugins/permissions.ts";
+import type { Twin24Deps } from "./deps.ts";
+import { errorResponses, identitySchema, taskBodySchema, uuidParams } from "./schema.ts";
+import { findCallerId, findSchedule, findTask, insertTask, type Twin24TaskRow } from "./store.ts";
+import {
+  findRuleProblem,
+  given,
+  type ResolvedRefs,
+  type TaskBody,
+  toSettings,
+  webhookPlans,
+} from "./translate.ts";
+import { taskView } from "./views.ts";
+
+export const TASK_PATH = "/cis/api/v1/telephony/autoCall";
+const DEFAULT_WEBHOOK_MAX_ATTEMPTS = 12;
+
+type Command = "start" | "pause" | "resume" | "stop";
+const COMMANDS: Record<Command, string> = {
+  start: "Start the task (READY until its startMoment, then PROCESS); a FINISHED one starts again",
+  pause: "Pause the task; calls in progress finish",
+  resume: "Resume a paused task",
+  stop: "Stop the task and hang up calls not yet answered",
+};
+
+const taskSchema = {
+  type: "object",
+  properties: {
+    ...identitySchema.properties,
+    name: { type: "string" },
+    status: { type: "string", description: "BLANK, READY, PROCESS, PAUSED, STOPPED, FINISHED or HALTED" },
+    statusReason: { type: ["string", "null"] },
+    campaignId: { type: "integer" },
+    createdAt: { type: "string" },
+    startedAt: { type: ["string", "null"] },
+    haltAt: { type: ["string", "null"] },
+    finishedAt: { type: ["string", "null"] },
+    candidates: { type: "object", additionalProperties: { type: "integer" } },
+  },
+} as const;
+
+/** The task of this account, or a 404 that cannot tell another account's task from a missing one. */
+export async function ownedTask(deps: Twin24Deps, accountId: number, uuid: string): Promise<Twin24TaskRow> {
+  const task = await findTask(deps.store.db, accountId, uuid);
+  if (!task) throw notFound("autoCall task", uuid);
+  return task;
+}
+
+export async function taskRoutes(app: FastifyInstance, deps: Twin24Deps): Promise<void> {
+  const { store, engine, clock } = deps;
+
+  /** scheduleId and cidData → what they name, or a 400 naming the field. */
+  async function resolveRefs(accountId: number, body: TaskBody): Promise<ResolvedRefs> {
+    let schedule: ResolvedRefs["schedule"] = null;
+    if (given(body.scheduleId)) {
+      const row = await findSchedule(store.db, accountId, body.scheduleId);
+      if (!row)
+        throw invalidRequest(`scheduleId: no schedule ${body.scheduleId} in this account`, "scheduleId");
+      schedule = JSON.parse(row.schedule);
+    }
+    let callerIds: string[] = [];
+    if (body.cidType !== "default" && given(body.cidData)) {
+      const row = await findCallerId(store.db, accountId, body.cidData);
+      if (!row || row.kind !== body.cidType) {
+        throw invalidRequest(`cidData: no ${body.cidType} ${body.cidData} in this account`, "cidData");
+      }
+      callerIds = JSON.parse(row.numbers) as string[];
+    }
+    return { schedule, callerIds };
+  }
+
+  app.post<{ Body: TaskBody }>(
+    TASK_PATH,
+    {
+      config: { permission: "campaigns:write" },
+      schema: {
+        tags: ["twin24"],
+        summary: "Twin24: create an autoCall task",
+        body: taskBodySchema,
+        response: { 200: identitySchema, ...errorResponses },
+      },
+    },
+    async (req) => {
+      const body = req.body;
+      const problem = findRuleProblem(body);
+      if (problem) throw invalidRequest(problem.message, problem.field);
+      const plans = webhookPlans(body.webhookUrls);
+      if (plans.length > 0 && !roleAllows(req.account.role, "webhooks:manage")) {
+        throw new ApiError(
+          "forbidden",
+          403,
+          `role ${req.account.role} may not subscribe webhookUrls`,
+          "webhookUrls",
+        );
+      }
+      const settings = toSettings(body, await resolveRefs(req.account.id, body));
+      const settingsProblem = findSettingsProblem(settings, "settings");
+      if (settingsProblem) throw invalidRequest(settingsProblem.message);
+
+      const uuid = randomUUID();
+      const now = clock.now();
+      const accountId = req.account.id;
+      const campaign = await store.db.transaction().execute(async (trx) => {
+        const row = await insertCampaign(trx, { accountId, name: body.name, settings, now });
+        const list = await insertList(trx, { accountId, campaignId: row.id, name: "candidates", now });
+        await insertTask(trx, {
+          uuid,
+          account_id: accountId,
+          campaign_id: row.id,
+          list_id: list.id,
+          created_at: now,
+        });
+        for (const plan of plans) {
+          await insertWebhook(trx, {
+            accountId,
+            campaignId: row.id,
+            url: plan.url,
+            secret: `whsec_${randomBytes(24).toString("base64url")}`,
+            events: plan.events,
+            delaySec: plan.delaySec,
+            partialResults: plan.partialResults,
+            maxAttempts: DEFAULT_WEBHOOK_MAX_ATTEMPTS,
+            active: true,
+            now,
+          });
+        }
+        return row;
+      });
+      if (plans.length > 0) await engine.reloadWebhooks();
+      // startType = time starts by itself: the engine holds it READY until startMoment.
+      if (body.startType === "time") await engine.start(accountId, campaign.id);
+      return { id: { identity: uuid } };
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    `${TASK_PATH}/:id`,
+    {
+      config: { permission: "campaigns:read" },
+      schema: {
+        tags: ["twin24"],
+        summary: "Twin24: a task's status and candidate counts",
+        params: uuidParams,
+        response: { 200: taskSchema, ...errorResponses },
+      },
+    },
+    async (req) => {
+      const task = await ownedTask(deps, req.account.id, req.params.id);
+      const row = await findCampaign(store.db, req.account.id, task.campaign_id);
+      if (!row) throw notFound("autoCall task", req.params.id);
+      return taskView(task.uuid, row, await countContactsByStatus(store.db, row.id));
+    },
+  );
+
+  for (const command of Object.keys(COMMANDS) as Command[]) {
+    app.post<{ Params: { id: string } }>(
+      `${TASK_PATH}/:id/${command}`,
+      {
+        config: { permission: "campaigns:control" },
+        schema: {
+          tags: ["twin24"],
+          summary: `Twin24: ${COMMANDS[command]}`,
+          params: uuidParams,
+          response: { 200: taskSchema, ...errorResponses },
+        },
+      },
+      async (req) => {
+        const accountId = req.account.id;
+        const task = await ownedTask(deps, accountId, req.params.id);
+        const before = await findCampaign(store.db, accountId, task.campaign_id);
+        if (!before) throw notFound("autoCall task", req.params.id);
+        // A FINISHED task given new candidates starts again: the engine calls that a recovery.
+        const status: CampaignStatus =
+          command === "start" && before.status === "completed"
+            ? (await engine.recover(accountId, task.campaign_id)).status
+            : await engine[command](accountId, task.campaign_id);
+        const row = await findCampaign(store.db, accountId, task.campaign_id);
+        if (!row) throw notFound("autoCall task", req.params.id);
+        return taskView(task.uuid, { ...row, status }, await countContactsByStatus(store.db, row.id));
+      },
+    );
+  }
+}

@@ -1,0 +1,181 @@
+// Twin24 candidates over HTTP (several numbers, variables, RU normalization with both error actions,
+// duplicates, results paging) and who may call the face.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { manualTask, type Twin24Fixture, twin24Fixture } from "./helpers.ts";
+
+const TASKS = "/cis/api/v1/telephony/autoCall";
+
+let f: Twin24Fixture;
+before(async () => {
+  f = await twin24Fixture();
+});
+after(async () => {
+  await f.close();
+});
+
+function errorOf(res: { json(): unknown }) {
+  return (res.json() as { error: { code: string; message: string; field?: string } }).error;
+}
+
+describe("candidates", () => {
+  test("several numbers and variables each; results list them with their status", async () => {
+    const uuid = await f.createTask(manualTask());
+    const report = await f.addCandidates(uuid, [
+      {
+        phone: ["+79161234567", "+79031234567"],
+        variables: { Name: "Ann", debt: 1200 },
+        clientExternalId: "c-1",
+      },
+      { phone: "+74951112233", timezone: 25200 },
+    ]);
+    assert.deepEqual(report, { received: 2, added: 2, skipped: 0, flagged: 0, errors: [] });
+    const res = await f.call({ method: "GET", url: `${TASKS}/${uuid}/candidates` });
+    const { data, nextAfterId } = res.json() as {
+      data: Record<string, unknown>[];
+      nextAfterId: number | null;
+    };
+    assert.equal(nextAfterId, null);
+    assert.deepEqual(
+      data.map((c) => [c.clientExternalId, c.phone, c.variables, c.timezone, c.status, c.calls]),
+      [
+        [
+          "c-1",
+          ["+79161234567", "+79031234567"],
+          { Name: "Ann", debt: "1200" },
+          // A Russian mobile number names no zone: the task's default (Moscow) applies to it.
+          null,
+          "WAITING",
+          [],
+        ],
+        [null, ["+74951112233"], {}, "UTC+07:00", "WAITING", []],
+      ],
+    );
+    const task = await f.task(uuid);
+    assert.equal(task.status, "BLANK");
+    assert.equal((task.candidates as Record<string, number>).WAITING, 2);
+  });
+
+  test("phoneNormalization RU, IGNORE_NORMALIZATION_ERROR: bad numbers are left out, a candidate with none is skipped", async () => {
+    const uuid = await f.createTask(
+      manualTask({ phoneNormalization: "RU", normalizationErrorAction: "IGNORE_NORMALIZATION_ERROR" }),
+    );
+    const report = (await f.addCandidates(uuid, [
+      { phone: ["8 (916) 123-45-67", "0000", "9031234567"] },
+      { phone: ["12"] },
+      { phone: ["+7 903 765 43 21", "79264443322"] },
+    ])) as {
+      added: number;
+      skipped: number;
+      flagged: number;
+      errors: { row: number; field: string; code: string }[];
+    };
+    assert.equal(report.added, 2);
+    assert.equal(report.skipped, 1);
+    assert.equal(report.flagged, 0);
+    assert.deepEqual(
+      report.errors.map((e) => [e.row, e.field, e.code]),
+      [
+        [1, "phone[1]", "normalization_error"],
+        [2, "phone[0]", "normalization_error"],
+        [2, "phone", "no_number"],
+      ],
+    );
+    const data = (
+      (await f.call({ method: "GET", url: `${TASKS}/${uuid}/candidates` })).json() as {
+        data: { phone: string[] }[];
+      }
+    ).data;
+    assert.deepEqual(
+      data.map((c) => c.phone),
+      [
+        ["+79161234567", "+79031234567"],
+        ["+79037654321", "+79264443322"],
+      ],
+    );
+    const waiting = await f.call({
+      method: "GET",
+      url: `${TASKS}/${uuid}/candidates?status=WAITING&limit=1`,
+    });
+    const page = waiting.json() as { data: unknown[]; nextAfterId: number | null };
+    assert.equal(page.data.length, 1);
+    assert.notEqual(page.nextAfterId, null);
+    const none = await f.call({ method: "GET", url: `${TASKS}/${uuid}/candidates?status=SUCCESS` });
+    assert.deepEqual((none.json() as { data: unknown[] }).data, []);
+  });
+
+  test("phoneNormalization RU, SET_NORMALIZATION_ERROR_FLAG: bad numbers are kept as written and flagged", async () => {
+    const uuid = await f.createTask(
+      manualTask({ phoneNormalization: "RU", normalizationErrorAction: "SET_NORMALIZATION_ERROR_FLAG" }),
+    );
+    const report = (await f.addCandidates(uuid, [{ phone: ["12"] }, { phone: ["89161234567"] }])) as {
+      added: number;
+      flagged: number;
+    };
+    assert.equal(report.added, 2);
+    assert.equal(report.flagged, 1);
+    const data = (
+      (await f.call({ method: "GET", url: `${TASKS}/${uuid}/candidates` })).json() as {
+        data: { phone: string[]; normalizationError: boolean }[];
+      }
+    ).data;
+    assert.deepEqual(
+      data.map((c) => [c.phone, c.normalizationError]),
+      [
+        [["12"], true],
+        [["+79161234567"], false],
+      ],
+    );
+  });
+
+  test("a number already in the task is skipped and reported", async () => {
+    const uuid = await f.createTask(manualTask());
+    await f.addCandidates(uuid, [{ phone: "+79161234567" }]);
+    const report = (await f.addCandidates(uuid, [{ phone: "+79161234567" }])) as {
+      added: number;
+      errors: unknown[];
+    };
+    assert.equal(report.added, 0);
+    assert.equal(report.errors.length, 1);
+  });
+});
+
+describe("access", () => {
+  test("Authorization: Bearer <API key> is required; roles apply; another account's task is a 404", async () => {
+    const body = manualTask();
+    assert.equal((await f.call({ method: "POST", url: TASKS, payload: body, key: null })).statusCode, 401);
+    const supervisor = await f.keyWithRole("supervisor");
+    assert.equal(
+      (await f.call({ method: "POST", url: TASKS, payload: body, key: supervisor })).statusCode,
+      403,
+    );
+    const uuid = await f.createTask(body);
+    assert.equal((await f.call({ method: "GET", url: `${TASKS}/${uuid}`, key: supervisor })).statusCode, 200);
+    assert.equal(
+      (await f.call({ method: "POST", url: `${TASKS}/${uuid}/start`, key: supervisor })).statusCode,
+      403,
+    );
+    const listManager = await f.keyWithRole("call_list_manager");
+    const added = await f.call({
+      method: "POST",
+      url: `${TASKS}/${uuid}/candidates`,
+      payload: { batch: [{ phone: "+79161234567" }] },
+      key: listManager,
+    });
+    assert.equal(added.statusCode, 200);
+    assert.equal(
+      (await f.call({ method: "GET", url: `${TASKS}/00000000-0000-0000-0000-000000000000` })).statusCode,
+      404,
+    );
+  });
+
+  test("stopping a task, and a command the engine refuses is a 409", async () => {
+    const uuid = await f.createTask(manualTask());
+    const stopped = await f.command(uuid, "stop");
+    assert.equal(stopped.statusCode, 200);
+    assert.equal((stopped.json() as { status: string }).status, "STOPPED");
+    const resumed = await f.command(uuid, "resume");
+    assert.equal(resumed.statusCode, 409);
+    assert.equal(errorOf(resumed).code, "invalid_state");
+  });
+});
