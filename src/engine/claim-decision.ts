@@ -2,6 +2,7 @@
 // frequency cap, or finish it because nothing is left to dial.
 import { DateTime } from "luxon";
 import type { CampaignSettings } from "../model/campaign-settings.ts";
+import { FINISH_PASSED_REASON, parsePolicy, settingsFor } from "../model/contact-policy.ts";
 import { countedAttempts } from "../model/redial-policy.ts";
 import {
   dailyLocalWindow,
@@ -20,12 +21,15 @@ export interface CampaignWindows {
   campaign: WindowConstraint[];
   /** Callee-local window per zone, built once per zone. */
   calleeByZone: Map<string, WindowConstraint>;
+  /** Contacts' own weekly ranges (their policies), built once per zone and policy. */
+  policyRanges: Map<string, WindowConstraint>;
 }
 
 export function buildCampaignWindows(settings: CampaignSettings): CampaignWindows {
   return {
     campaign: settings.schedule ? [weeklySchedule(settings.schedule)] : [],
     calleeByZone: new Map(),
+    policyRanges: new Map(),
   };
 }
 
@@ -47,6 +51,18 @@ function contactConstraints(
   if (c.daily_from_sec !== null && c.daily_to_sec !== null)
     list.push(dailyUtcWindow(c.daily_from_sec, c.daily_to_sec));
   if (c.start_at !== null) list.push(notBefore(c.start_at));
+  const policy = parsePolicy(c.policy);
+  if (policy?.ranges?.length) {
+    const zone = c.time_zone ?? settings.defaultZone;
+    const key = `${zone}|${c.policy}`;
+    let pw = w.policyRanges.get(key);
+    if (!pw) {
+      pw = weeklySchedule({ zone, ranges: policy.ranges }, "contact_window");
+      if (w.policyRanges.size > 10_000) w.policyRanges.clear();
+      w.policyRanges.set(key, pw);
+    }
+    list.push(pw);
+  }
   return list;
 }
 
@@ -99,7 +115,11 @@ export function decideClaim(
   at: number,
   recent: RecentCalls | null,
 ): ClaimDecision {
-  const { settings } = ctx;
+  const policy = parsePolicy(c.policy);
+  const settings = settingsFor(ctx.settings, policy);
+  if (policy?.finishAt !== undefined && at >= policy.finishAt) {
+    return { kind: "final", status: "exhausted", reason: FINISH_PASSED_REASON };
+  }
   const phones = JSON.parse(c.phones) as string[];
   if (c.phone_index >= phones.length) return { kind: "final", status: "exhausted", reason: "no_phone_left" };
   // Parsing the counters only at the limit keeps the hot path cheap; withdrawn attempts don't count.
@@ -112,7 +132,12 @@ export function decideClaim(
 
   const allowed = nextAllowed(at, contactConstraints(c, settings, ctx.windows));
   if (allowed === null) return { kind: "defer", until: at + DAY, reason: "no_window" };
-  if (allowed.at > at) return { kind: "defer", until: allowed.at, reason: allowed.reason ?? "window" };
+  if (allowed.at > at) {
+    if (policy?.finishAt !== undefined && allowed.at >= policy.finishAt) {
+      return { kind: "final", status: "exhausted", reason: FINISH_PASSED_REASON };
+    }
+    return { kind: "defer", until: allowed.at, reason: allowed.reason ?? "window" };
+  }
 
   const phone = phones[c.phone_index];
   if (recent) {

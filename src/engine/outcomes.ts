@@ -3,6 +3,7 @@
 
 import type { TimerHandle } from "../clock/clock.ts";
 import type { CampaignSettings } from "../model/campaign-settings.ts";
+import { parsePolicy, settingsFor } from "../model/contact-policy.ts";
 import type { CampaignStatus, Outcome } from "../model/outcome.ts";
 import { type DialState, decideAfterAttempt, isSuccess } from "../model/redial-policy.ts";
 import type { Candidate, ExpiredLease, FinishedAttempt } from "../store/dispatch/types.ts";
@@ -86,7 +87,7 @@ function nextContactState(
 }
 
 export function finishedFromEnd(call: LiveCall, ev: CallEnded, now: number, owner: string): FinishedAttempt {
-  const settings = call.campaign.settings;
+  const settings = settingsFor(call.campaign.settings, parsePolicy(call.contact.policy));
   const outcome = outcomeOf(ev);
   const talkSec = ev.talkSec;
   const state = dialState(call.contact, call.seq, call.phoneIndex, call.phoneAttempts);
@@ -128,6 +129,12 @@ export function lostAttempt(c: CampaignRuntime, lost: ExpiredLease, now: number)
     talkSec: 0,
     success: false,
     details: JSON.stringify({ leaseOwner: lost.owner, startedAt: lost.startedAt }),
-    contact: nextContactState(c.settings, state, "lost", 0, now),
+    contact: nextContactState(
+      settingsFor(c.settings, parsePolicy(lost.contact.policy)),
+      state,
+      "lost",
+      0,
+      now,
+    ),
   };
 }

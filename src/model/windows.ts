@@ -311,8 +311,8 @@ function fail(what: string, errors: WindowValidationError[]): never {
 // ---------------------------------------------------------------------------------------------------------
 // Constraints
 
-/** The campaign's weekly schedule in its own zone (reason "window"). */
-export function weeklySchedule(s: WeeklySchedule): WindowConstraint {
+/** A weekly schedule in its own zone (the campaign's: reason "window"). */
+export function weeklySchedule(s: WeeklySchedule, reason = "window"): WindowConstraint {
   const errors = validateWeeklySchedule(s);
   if (errors.length) fail("weekly schedule", errors);
   const raw: [number, number][] = [];
@@ -320,7 +320,7 @@ export function weeklySchedule(s: WeeklySchedule): WindowConstraint {
     const [from, to] = rangeOf(parseTime(r.from, false) as number, parseTime(r.to, true) as number);
     for (const d of new Set(r.days)) raw.push([(d - 1) * DAY + from, (d - 1) * DAY + to]);
   }
-  return new ZonedWindow("window", new LocalIntervals(WEEK, WEEK_ORIGIN, raw), zoneOffsets(s.zone));
+  return new ZonedWindow(reason, new LocalIntervals(WEEK, WEEK_ORIGIN, raw), zoneOffsets(s.zone));
 }
 
 /** Every day from..to on the callee's wall clock in `zone` (reason "callee_window"). */

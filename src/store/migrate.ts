@@ -6,6 +6,7 @@ import * as m002 from "./migrations/002_webhooks.ts";
 import * as m003 from "./migrations/003_twin24.ts";
 import * as m004 from "./migrations/004_credentials.ts";
 import * as m005 from "./migrations/005_billing.ts";
+import * as m006 from "./migrations/006_contact_policy.ts";
 import type { Database } from "./schema.ts";
 
 const MIGRATIONS: Record<string, Migration> = {
@@ -14,6 +15,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "003_twin24": m003,
   "004_credentials": m004,
   "005_billing": m005,
+  "006_contact_policy": m006,
 };
 
 class StaticProvider implements MigrationProvider {

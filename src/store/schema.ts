@@ -109,6 +109,8 @@ export interface ContactsTable {
   last_attempt_at: number | null;
   /** Set when a phone failed normalization and the import policy kept the row. */
   flagged: number;
+  /** JSON of the contact's own call policy (model/contact-policy.ts); null = the campaign's. */
+  policy: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: number;
   updated_at: number;
 }
@@ -204,6 +206,18 @@ export interface ServiceAccountsTable {
   revoked_at: number | null;
 }
 
+/** A secret bound to one campaign (JAICP campaign token); only its sha256 is kept. */
+export interface CampaignTokensTable {
+  id: Id;
+  account_id: number;
+  campaign_id: number;
+  name: string;
+  prefix: string;
+  hash: string;
+  created_at: number;
+  revoked_at: number | null;
+}
+
 export interface Database {
   accounts: AccountsTable;
   api_keys: ApiKeysTable;
@@ -217,6 +231,7 @@ export interface Database {
   service_accounts: ServiceAccountsTable;
   rates: RatesTable;
   balance_transactions: BalanceTransactionsTable;
+  campaign_tokens: CampaignTokensTable;
 }
 
 export type Account = Selectable<AccountsTable>;
@@ -232,5 +247,6 @@ export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;
 export type UserRow = Selectable<UsersTable>;
 export type ServiceAccountRow = Selectable<ServiceAccountsTable>;
 export type BalanceTransactionRow = Selectable<BalanceTransactionsTable>;
+export type CampaignTokenRow = Selectable<CampaignTokensTable>;
 export type ApiKeyRow = Selectable<ApiKeysTable>;
 export type { ColumnType };

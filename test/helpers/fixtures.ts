@@ -2,6 +2,7 @@
 import { type CampaignSettings, withDefaults } from "../../src/model/campaign-settings.ts";
 import { insertAccount } from "../../src/store/accounts.ts";
 import { insertCampaign } from "../../src/store/campaigns.ts";
+import { insertContacts } from "../../src/store/contacts-insert.ts";
 import type { Store } from "../../src/store/db.ts";
 import { insertList } from "../../src/store/lists.ts";
 
@@ -37,46 +38,12 @@ export interface ContactSpec {
   externalId?: string | null;
 }
 
+/** Contacts due from `now` (or their startAt), waiting for the dispatcher to promote them; their ids. */
 export async function addContacts(
   store: Store,
   ids: { accountId: number; campaignId: number; listId: number },
   specs: ContactSpec[],
   now = 0,
 ): Promise<number[]> {
-  const out: number[] = [];
-  for (let i = 0; i < specs.length; i += 500) {
-    const rows = specs.slice(i, i + 500).map((s) => ({
-      account_id: ids.accountId,
-      campaign_id: ids.campaignId,
-      list_id: ids.listId,
-      external_id: s.externalId ?? null,
-      phones: JSON.stringify(s.phones),
-      phone: s.phones[0],
-      custom: JSON.stringify(s.custom ?? {}),
-      time_zone: s.timeZone ?? null,
-      daily_from_sec: s.dailyFromSec ?? null,
-      daily_to_sec: s.dailyToSec ?? null,
-      start_at: s.startAt ?? null,
-      priority: s.priority ?? 0,
-      status: "pending",
-      ready: 0,
-      order_class: 0,
-      attempts: 0,
-      phone_index: 0,
-      phone_attempts: JSON.stringify(s.phones.map(() => 0)),
-      retry_counts: "{}",
-      next_attempt_at: Math.max(s.startAt ?? now, now),
-      wait_reason: (s.startAt ?? 0) > now ? "start_at" : null,
-      lease_owner: null,
-      lease_expires_at: null,
-      last_outcome: null,
-      last_attempt_at: null,
-      flagged: 0,
-      created_at: now,
-      updated_at: now,
-    }));
-    const r = await store.db.insertInto("contacts").values(rows).returning("id").execute();
-    out.push(...r.map((x) => x.id));
-  }
-  return out;
+  return insertContacts(store.db, { ...ids, now }, specs, { queueDue: false });
 }

@@ -4,6 +4,7 @@ import { apiKeyRoutes } from "./api-keys.ts";
 import { attemptRoutes } from "./attempts.ts";
 import { billingRoutes } from "./billing.ts";
 import { campaignLifecycleRoutes } from "./campaign-lifecycle.ts";
+import { campaignTokenRoutes } from "./campaign-tokens.ts";
 import { campaignRoutes } from "./campaigns.ts";
 import { contactRoutes } from "./contacts.ts";
 import { credentialRoutes } from "./credentials.ts";
@@ -27,4 +28,5 @@ export async function nativeApi(app: FastifyInstance, deps: NativeApiDeps): Prom
   await app.register(webhookRoutes, deps);
   await app.register(credentialRoutes, deps);
   await app.register(billingRoutes, deps);
+  await app.register(campaignTokenRoutes, deps);
 }

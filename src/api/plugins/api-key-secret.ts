@@ -12,8 +12,9 @@ export interface GeneratedApiKey {
   prefix: string;
 }
 
-export function generateApiKey(): GeneratedApiKey {
-  const key = KEY_PREFIX + randomBytes(32).toString("base64url");
+/** A new secret: API keys start "od_", campaign tokens "ct_" (so a leaked one is recognised). */
+export function generateApiKey(kind: "od_" | "ct_" = KEY_PREFIX): GeneratedApiKey {
+  const key = kind + randomBytes(32).toString("base64url");
   return { key, hash: hashApiKey(key), prefix: key.slice(0, DISPLAY_PREFIX_LENGTH) };
 }
 

@@ -8,6 +8,7 @@ import type { Kysely } from "kysely";
 import type { Clock } from "../../clock/clock.ts";
 import { insertFirstAccount } from "../../store/accounts.ts";
 import { findActiveApiKeyByHash, insertApiKey, touchApiKeyLastUsed } from "../../store/api-keys.ts";
+import { findActiveCampaignToken } from "../../store/campaign-tokens.ts";
 import { findActiveServiceAccountByKeyId, findUserByName } from "../../store/credentials.ts";
 import type { Store } from "../../store/db.ts";
 import type { ApiKeyRow, Database } from "../../store/schema.ts";
@@ -20,8 +21,8 @@ import { type Permission, type Role, roleAllows } from "./permissions.ts";
 export interface RequestAccount {
   id: number;
   role: string;
-  /** Which credential the request came with. */
-  via: { kind: "api_key" | "service_account" | "user"; id: number };
+  /** Which credential the request came with (a campaign token's id is its campaign's). */
+  via: { kind: "api_key" | "service_account" | "user" | "campaign_token"; id: number };
 }
 
 declare module "fastify" {
@@ -33,6 +34,9 @@ declare module "fastify" {
     permission?: Permission;
     /** Reachable without credentials (health, the OpenAPI document). */
     public?: boolean;
+    /** Authorized by the campaign token in the `token` path parameter instead (JAICP's Calls API); the
+     *  token allows exactly the routes that say so, for its one campaign. */
+    campaignToken?: boolean;
   }
 }
 
@@ -50,7 +54,7 @@ export function installAuth(app: FastifyInstance, deps: { store: Store; clock: C
     if (!route.url.startsWith(DOCS_PREFIX)) routes.push(route);
   });
   app.addHook("onReady", async () => {
-    const bare = routes.filter((r) => !r.config?.permission && !r.config?.public);
+    const bare = routes.filter((r) => !r.config?.permission && !r.config?.public && !r.config?.campaignToken);
     if (bare.length > 0) {
       const names = bare.map((r) => `${String(r.method)} ${r.url}`).join(", ");
       throw new Error(`routes without config.permission or config.public: ${names}`);
@@ -62,6 +66,10 @@ export function installAuth(app: FastifyInstance, deps: { store: Store; clock: C
     const url = req.routeOptions.url;
     // Unknown routes fall through to the 404 handler; the docs page is public.
     if (config.public || url === undefined || url.startsWith(DOCS_PREFIX)) return;
+    if (config.campaignToken) {
+      req.account = await campaignToken((req.params as { token?: string }).token, deps);
+      return;
+    }
     const who = await authenticate(req, deps);
     req.account = who;
     // Fail closed: a route with no permission is allowed to nobody.
@@ -96,6 +104,12 @@ async function authenticate(
   const basic = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
   if (basic) return user(Buffer.from(basic[1], "base64").toString("utf8"), deps);
   throw unauthorized("the Authorization header must be Bearer <API key or JWT> or Basic <user:password>");
+}
+
+async function campaignToken(token: string | undefined, deps: { store: Store }): Promise<RequestAccount> {
+  const row = token ? await findActiveCampaignToken(deps.store.db, hashApiKey(token)) : undefined;
+  if (!row) throw unauthorized("the campaign token is not valid or has been revoked");
+  return { id: row.account_id, role: "campaign_token", via: { kind: "campaign_token", id: row.campaign_id } };
 }
 
 async function apiKey(token: string, deps: { store: Store; clock: Clock }): Promise<RequestAccount> {

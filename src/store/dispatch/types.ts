@@ -22,6 +22,8 @@ export interface Candidate {
   phone_attempts: string;
   retry_counts: string;
   next_attempt_at: number;
+  /** The contact's own call policy (JSON) or null. */
+  policy: string | null;
 }
 
 export type ClaimDecision =

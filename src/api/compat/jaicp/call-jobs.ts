@@ -1,0 +1,113 @@
+// JAICP call jobs → contacts: the number (JAICP sends digits without '+', or a number), its zone in any
+// gmtZone form, the payload for the script, and the CallJobParameters of its own call policy. Pure; the
+// routes write what this returns. A number with a policy is dialed before numbers without one.
+
+import { normalizePhone } from "../../../lib/phone.ts";
+import { inferZone, parseZone, ZoneError } from "../../../lib/time-zone.ts";
+import type { WeeklyRange } from "../../../model/campaign-settings.ts";
+import type { ContactPolicy } from "../../../model/contact-policy.ts";
+import type { NewContactSpec } from "../../../store/contacts-insert.ts";
+import { invalidRequest } from "../../plugins/errors.ts";
+
+export const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;
+type Weekday = (typeof WEEKDAYS)[number];
+
+export interface TimeInterval {
+  localTimeFrom: string;
+  localTimeTo: string;
+}
+
+/** One element of POST /addPhones. */
+export interface CallJob {
+  phone: string | number;
+  gmtZone?: string;
+  payload?: Record<string, unknown>;
+  startDateTime?: string;
+  finishDateTime?: string;
+  allowedDays?: Weekday[];
+  allowedTime?: Partial<Record<Weekday | "default", TimeInterval[]>>;
+  retryIntervalInMinutes?: number;
+  maxAttempts?: number;
+  dialerPriority?: number;
+}
+
+const POLICY_FIELDS = [
+  "startDateTime",
+  "finishDateTime",
+  "allowedDays",
+  "allowedTime",
+  "retryIntervalInMinutes",
+  "maxAttempts",
+  "dialerPriority",
+] as const;
+
+/** Contacts without a policy have priority 0; with one, below 0, lower still for a higher dialerPriority. */
+export function priorityFor(job: CallJob): number {
+  const hasPolicy = POLICY_FIELDS.some((f) => job[f] !== undefined);
+  return hasPolicy ? -1 - (job.dialerPriority ?? 0) : 0;
+}
+
+function weeklyRanges(job: CallJob, field: string): WeeklyRange[] | undefined {
+  if (job.allowedDays === undefined && job.allowedTime === undefined) return undefined;
+  const days = job.allowedDays ?? WEEKDAYS;
+  const ranges: WeeklyRange[] = [];
+  for (const day of new Set(days)) {
+    const intervals = job.allowedTime?.[day] ??
+      job.allowedTime?.default ?? [{ localTimeFrom: "00:00", localTimeTo: "24:00" }];
+    intervals.forEach((t, i) => {
+      if (t.localTimeFrom >= t.localTimeTo && t.localTimeTo !== "00:00") {
+        throw invalidRequest(
+          `${field}.allowedTime.${day}[${i}]: localTimeFrom ${t.localTimeFrom} is not before localTimeTo ${t.localTimeTo}`,
+          `${field}.allowedTime`,
+        );
+      }
+      ranges.push({
+        days: [WEEKDAYS.indexOf(day) + 1],
+        from: t.localTimeFrom,
+        to: t.localTimeTo === "00:00" ? "24:00" : t.localTimeTo,
+      });
+    });
+  }
+  return ranges;
+}
+
+function instant(value: string | undefined, field: string): number | undefined {
+  if (value === undefined) return undefined;
+  const t = Date.parse(value);
+  if (Number.isNaN(t)) throw invalidRequest(`${field}: not a date-time: ${JSON.stringify(value)}`, field);
+  return t;
+}
+
+/** The contact for a call job; `field` prefixes the names in errors ("[3]" for the fourth of a list). */
+export function contactForJob(job: CallJob, field: string): NewContactSpec {
+  const raw = String(job.phone).trim();
+  const phone = normalizePhone(/^\d+$/.test(raw) ? `+${raw}` : raw);
+  if (!phone.ok)
+    throw invalidRequest(`${field}phone: ${phone.reason}: ${JSON.stringify(raw)}`, `${field}phone`);
+  let timeZone: string | null;
+  try {
+    timeZone = job.gmtZone !== undefined ? parseZone(job.gmtZone) : inferZone(phone.e164);
+  } catch (err) {
+    if (err instanceof ZoneError) throw invalidRequest(`${field}gmtZone: ${err.message}`, `${field}gmtZone`);
+    throw err;
+  }
+  const startAt = instant(job.startDateTime, `${field}startDateTime`);
+  const finishAt = instant(job.finishDateTime, `${field}finishDateTime`);
+  if (startAt !== undefined && finishAt !== undefined && finishAt <= startAt) {
+    throw invalidRequest(`${field}finishDateTime must be after startDateTime`, `${field}finishDateTime`);
+  }
+  const policy: ContactPolicy = {};
+  if (finishAt !== undefined) policy.finishAt = finishAt;
+  if (job.maxAttempts !== undefined) policy.maxAttempts = job.maxAttempts;
+  if (job.retryIntervalInMinutes !== undefined) policy.retryIntervalSec = job.retryIntervalInMinutes * 60;
+  const ranges = weeklyRanges(job, field.replace(/\.$/, ""));
+  if (ranges) policy.ranges = ranges;
+  return {
+    phones: [phone.e164],
+    custom: job.payload ?? {},
+    timeZone,
+    startAt: startAt ?? null,
+    priority: priorityFor(job),
+    policy: Object.keys(policy).length ? JSON.stringify(policy) : null,
+  };
+}

@@ -1,0 +1,125 @@
+// The JAICP Calls API face: GET …/addPhone and POST …/addPhones under /api/calls/campaign/{token}, the
+// campaign token (made with POST /v1/campaigns/{id}/tokens) being the credential and naming the campaign.
+// Numbers land in the campaign's "Calls API" list; the answer is the created call job (contact) ids.
+import type { FastifyInstance } from "fastify";
+import { insertContacts, type NewContactSpec } from "../../../store/contacts-insert.ts";
+import { insertList } from "../../../store/lists.ts";
+import type { NativeApiDeps } from "../../native/deps.ts";
+import { errorResponses } from "../../native/schemas/common.ts";
+import { invalidRequest } from "../../plugins/errors.ts";
+import { installRelativeFieldErrors } from "../relative-errors.ts";
+import { type CallJob, contactForJob, WEEKDAYS } from "./call-jobs.ts";
+
+/** Call jobs per POST /addPhones; send more in further requests. */
+export const MAX_JOBS_PER_REQUEST = 10_000;
+const LIST_NAME = "Calls API";
+
+const localTime = { type: "string", pattern: "^([01]\\d|2[0-3]):[0-5]\\d$" } as const;
+const intervals = {
+  type: "array",
+  minItems: 1,
+  items: {
+    type: "object",
+    required: ["localTimeFrom", "localTimeTo"],
+    additionalProperties: false,
+    properties: { localTimeFrom: localTime, localTimeTo: localTime },
+  },
+} as const;
+
+const callJobSchema = {
+  type: "object",
+  required: ["phone"],
+  additionalProperties: false,
+  properties: {
+    phone: { type: ["string", "integer"], minLength: 1, maxLength: 32, minimum: 1 },
+    gmtZone: { type: "string", maxLength: 64 },
+    payload: { type: "object", additionalProperties: true, maxProperties: 200 },
+    startDateTime: { type: "string", format: "date-time" },
+    finishDateTime: { type: "string", format: "date-time" },
+    allowedDays: {
+      type: "array",
+      minItems: 1,
+      uniqueItems: true,
+      items: { type: "string", enum: [...WEEKDAYS] },
+    },
+    allowedTime: {
+      type: "object",
+      additionalProperties: false,
+      minProperties: 1,
+      properties: Object.fromEntries(["default", ...WEEKDAYS].map((d) => [d, intervals])),
+    },
+    retryIntervalInMinutes: { type: "integer", minimum: 1, maximum: 525_600 },
+    maxAttempts: { type: "integer", minimum: 1, maximum: 100 },
+    dialerPriority: { type: "integer", minimum: 0, maximum: 1000, description: "Higher is dialed earlier" },
+  },
+} as const;
+
+export async function jaicpApi(app: FastifyInstance, deps: NativeApiDeps): Promise<void> {
+  const { store, clock, engine } = deps;
+  installRelativeFieldErrors(app);
+
+  async function addContacts(
+    accountId: number,
+    campaignId: number,
+    specs: NewContactSpec[],
+  ): Promise<number[]> {
+    const now = clock.now();
+    let list = await store.db
+      .selectFrom("lists")
+      .select("id")
+      .where("campaign_id", "=", campaignId)
+      .where("name", "=", LIST_NAME)
+      .executeTakeFirst();
+    list ??= await insertList(store.db, { accountId, campaignId, name: LIST_NAME, now });
+    const ids = await insertContacts(store.db, { accountId, campaignId, listId: list.id, now }, specs);
+    engine.wake();
+    return ids;
+  }
+
+  app.get<{ Params: { token: string }; Querystring: Record<string, string> }>(
+    "/api/calls/campaign/:token/addPhone",
+    {
+      config: { campaignToken: true },
+      schema: {
+        tags: ["jaicp"],
+        summary: "JAICP: add one number; every other query parameter is payload for the script",
+        security: [],
+        params: { type: "object", required: ["token"], properties: { token: { type: "string" } } },
+        querystring: {
+          type: "object",
+          required: ["phone"],
+          properties: { phone: { type: "string", minLength: 1, maxLength: 32 }, gmtZone: { type: "string" } },
+          additionalProperties: { type: "string", maxLength: 4000 },
+          maxProperties: 200,
+        },
+        response: { 200: { type: "string", description: "The created call job id" }, ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const { phone, gmtZone, ...payload } = req.query;
+      if (Array.isArray(phone)) throw invalidRequest("phone: give one number", "phone");
+      const spec = contactForJob({ phone, gmtZone, payload }, "");
+      const [id] = await addContacts(req.account.id, req.account.via.id, [spec]);
+      return reply.type("text/plain; charset=utf-8").send(String(id));
+    },
+  );
+
+  app.post<{ Params: { token: string }; Body: CallJob[] }>(
+    "/api/calls/campaign/:token/addPhones",
+    {
+      config: { campaignToken: true },
+      schema: {
+        tags: ["jaicp"],
+        summary: `JAICP: add numbers, each with its own call policy (CallJobParameters); at most ${MAX_JOBS_PER_REQUEST}`,
+        security: [],
+        params: { type: "object", required: ["token"], properties: { token: { type: "string" } } },
+        body: { type: "array", minItems: 1, maxItems: MAX_JOBS_PER_REQUEST, items: callJobSchema },
+        response: { 200: { type: "array", items: { type: "integer" } }, ...errorResponses },
+      },
+    },
+    async (req) => {
+      const specs = req.body.map((job, i) => contactForJob(job, `[${i}].`));
+      return addContacts(req.account.id, req.account.via.id, specs);
+    },
+  );
+}

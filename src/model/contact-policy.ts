@@ -1,0 +1,43 @@
+// A contact's own call policy (JAICP's CallJobParameters in neutral form): a last moment to call, its own
+// attempt limit and retry interval, and weekly calling ranges on the contact's own clock. It narrows the
+// campaign's settings for that contact; it never widens the campaign's windows. Pure.
+import type { CampaignSettings, WeeklyRange } from "./campaign-settings.ts";
+
+export interface ContactPolicy {
+  /** No call starts after this moment (ms epoch); the contact then ends as exhausted. */
+  finishAt?: number;
+  /** Attempts in total, instead of the campaign's maxAttemptsPerContact. */
+  maxAttempts?: number;
+  /** Pause before each next attempt whatever the outcome, instead of the campaign's retry rules. */
+  retryIntervalSec?: number;
+  /** Weekly calling ranges, local to the contact's zone. */
+  ranges?: WeeklyRange[];
+}
+
+export const FINISH_PASSED_REASON = "finish_time_passed";
+
+const parsed = new Map<string, ContactPolicy>();
+
+/** The policy stored with a contact (JSON text), parsed once per distinct text. */
+export function parsePolicy(text: string | null): ContactPolicy | null {
+  if (text === null) return null;
+  let p = parsed.get(text);
+  if (!p) {
+    p = JSON.parse(text) as ContactPolicy;
+    if (parsed.size > 10_000) parsed.clear();
+    parsed.set(text, p);
+  }
+  return p;
+}
+
+/** The campaign's settings as they apply to a contact with this policy. */
+export function settingsFor(settings: CampaignSettings, policy: ContactPolicy | null): CampaignSettings {
+  if (!policy || (policy.maxAttempts === undefined && policy.retryIntervalSec === undefined)) return settings;
+  return {
+    ...settings,
+    ...(policy.maxAttempts !== undefined ? { maxAttemptsPerContact: policy.maxAttempts } : {}),
+    ...(policy.retryIntervalSec !== undefined
+      ? { retryIntervalSec: policy.retryIntervalSec, retry: {} }
+      : {}),
+  };
+}

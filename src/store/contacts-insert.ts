@@ -1,0 +1,70 @@
+// Contacts written one request at a time, with their ids back (the bulk paths stream through lists/). A
+// contact due now goes straight into the dial queue, as imports write them.
+import type { Kysely } from "kysely";
+import type { Database } from "./schema.ts";
+
+export interface NewContactSpec {
+  phones: string[];
+  custom?: Record<string, unknown>;
+  timeZone?: string | null;
+  externalId?: string | null;
+  dailyFromSec?: number | null;
+  dailyToSec?: number | null;
+  startAt?: number | null;
+  /** Lower is dialed first. */
+  priority?: number;
+  /** JSON of the contact's own call policy. */
+  policy?: string | null;
+}
+
+/** `queueDue: false` leaves due contacts for the dispatcher to promote (as contacts written by another
+ *  path would be) instead of queueing them at once. */
+export async function insertContacts(
+  db: Kysely<Database>,
+  target: { accountId: number; campaignId: number; listId: number; now: number },
+  specs: NewContactSpec[],
+  opts: { queueDue?: boolean } = {},
+): Promise<number[]> {
+  const queueDue = opts.queueDue ?? true;
+  const { now } = target;
+  const out: number[] = [];
+  for (let i = 0; i < specs.length; i += 500) {
+    const rows = specs.slice(i, i + 500).map((s) => {
+      const due = Math.max(s.startAt ?? now, now);
+      return {
+        account_id: target.accountId,
+        campaign_id: target.campaignId,
+        list_id: target.listId,
+        external_id: s.externalId ?? null,
+        phones: JSON.stringify(s.phones),
+        phone: s.phones[0],
+        custom: JSON.stringify(s.custom ?? {}),
+        time_zone: s.timeZone ?? null,
+        daily_from_sec: s.dailyFromSec ?? null,
+        daily_to_sec: s.dailyToSec ?? null,
+        start_at: s.startAt ?? null,
+        priority: s.priority ?? 0,
+        status: "pending",
+        ready: queueDue && due <= now ? 1 : 0,
+        order_class: 0,
+        attempts: 0,
+        phone_index: 0,
+        phone_attempts: JSON.stringify(s.phones.map(() => 0)),
+        retry_counts: "{}",
+        next_attempt_at: due,
+        wait_reason: due > now ? "start_at" : null,
+        lease_owner: null,
+        lease_expires_at: null,
+        last_outcome: null,
+        last_attempt_at: null,
+        flagged: 0,
+        policy: s.policy ?? null,
+        created_at: now,
+        updated_at: now,
+      };
+    });
+    const r = await db.insertInto("contacts").values(rows).returning("id").execute();
+    out.push(...r.map((x) => x.id));
+  }
+  return out;
+}

@@ -1,0 +1,210 @@
+// The JAICP Calls API face over HTTP: campaign tokens, addPhone with every gmtZone form and payload from
+// the query, addPhones with call policies, errors naming the field, and tokens that reach one campaign only.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { type ApiFixture, apiFixture } from "../../api/helpers.ts";
+
+describe("JAICP Calls API face", () => {
+  let f: ApiFixture;
+  let campaignId: number;
+  let token: string;
+  before(async () => {
+    f = await apiFixture();
+    campaignId = (
+      await f.call({ method: "POST", url: "/v1/campaigns", payload: { name: "bot calls" } })
+    ).json().id;
+    const created = await f.call({
+      method: "POST",
+      url: `/v1/campaigns/${campaignId}/tokens`,
+      payload: { name: "jaicp" },
+    });
+    assert.equal(created.statusCode, 201, created.body);
+    token = created.json().token;
+    assert.match(token, /^ct_/);
+  });
+  after(() => f.close());
+
+  const contact = (id: number) =>
+    f.store.db.selectFrom("contacts").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
+  const addPhone = (query: string, t = token) =>
+    f.call({ method: "GET", url: `/api/calls/campaign/${t}/addPhone?${query}`, key: null });
+  const addPhones = (body: unknown, t = token) =>
+    f.call({ method: "POST", url: `/api/calls/campaign/${t}/addPhones`, key: null, payload: body as object });
+
+  test("GET addPhone: the seed's example, the id as text, other parameters as payload", async () => {
+    // As in the seed: the '+' of +03:00 is not escaped, so it arrives as a space.
+    const res = await addPhone("phone=79110000000&gmtZone=+03:00&name=Alex");
+    assert.equal(res.statusCode, 200, res.body);
+    assert.match(String(res.headers["content-type"]), /^text\/plain/);
+    assert.match(res.body, /^\d+$/);
+    const row = await contact(Number(res.body));
+    assert.equal(row.campaign_id, campaignId);
+    assert.equal(row.phone, "+79110000000");
+    assert.equal(row.time_zone, "UTC+03:00");
+    assert.deepEqual(JSON.parse(row.custom), { name: "Alex" });
+    assert.equal(row.priority, 0, "no policy: ordinary priority");
+    assert.equal(row.policy, null);
+  });
+
+  test("every gmtZone form of the seed is accepted, anything else is a 400 naming gmtZone", async () => {
+    const good: [string, string][] = [
+      ["Z", "UTC"],
+      ["%2B3", "UTC+03:00"],
+      ["%2B03", "UTC+03:00"],
+      ["-0530", "UTC-05:30"],
+      ["%2B053000", "UTC+05:30"],
+      ["%2B03:00", "UTC+03:00"],
+      ["-03:00:00", "UTC-03:00"],
+      ["UTC%2B3", "UTC+03:00"],
+      ["GMT-05:00", "UTC-05:00"],
+      ["UT%2B0530", "UTC+05:30"],
+      ["Europe/Moscow", "Europe/Moscow"],
+      ["America/New_York", "America/New_York"],
+    ];
+    for (const [zone, expected] of good) {
+      const res = await addPhone(`phone=79110000001&gmtZone=${zone}`);
+      assert.equal(res.statusCode, 200, `${zone}: ${res.body}`);
+      assert.equal((await contact(Number(res.body))).time_zone, expected, zone);
+    }
+    for (const zone of ["%2B25", "Mars/Base", "%2B3:7", "EST%2B", "13:00", "GMT%2B", "%2B03:00:61"]) {
+      const res = await addPhone(`phone=79110000001&gmtZone=${zone}`);
+      assert.equal(res.statusCode, 400, `${zone}: ${res.body}`);
+      assert.equal(res.json().error.field, "gmtZone", zone);
+    }
+    const inferred = await addPhone("phone=12125550123");
+    assert.equal(
+      (await contact(Number(inferred.body))).time_zone,
+      "America/New_York",
+      "zone from the number",
+    );
+  });
+
+  test("POST addPhones: ids in order, payload and call policy, policy numbers ahead", async () => {
+    const res = await addPhones([
+      { phone: 79110000002, gmtZone: "+03:00", payload: { name: "Alex", tags: ["vip"] } },
+      {
+        phone: "79110000003",
+        startDateTime: "2026-01-06T06:00:00Z",
+        finishDateTime: "2026-01-09T18:00:00Z",
+        allowedDays: ["mon", "wed"],
+        allowedTime: {
+          default: [{ localTimeFrom: "10:00", localTimeTo: "18:00" }],
+          wed: [{ localTimeFrom: "12:00", localTimeTo: "13:30" }],
+        },
+        retryIntervalInMinutes: 120,
+        maxAttempts: 2,
+        dialerPriority: 5,
+      },
+      { phone: "+79110000004", maxAttempts: 1 },
+    ]);
+    assert.equal(res.statusCode, 200, res.body);
+    const ids = res.json() as number[];
+    assert.equal(ids.length, 3);
+    assert.ok(ids[0] < ids[1] && ids[1] < ids[2]);
+    const [plain, rich, simple] = await Promise.all(ids.map(contact));
+    assert.deepEqual(JSON.parse(plain.custom), { name: "Alex", tags: ["vip"] });
+    assert.equal(plain.priority, 0);
+    assert.equal(rich.priority, -6, "dialerPriority 5: ahead of the other policy numbers");
+    assert.equal(simple.priority, -1);
+    assert.equal(rich.start_at, Date.parse("2026-01-06T06:00:00Z"));
+    assert.deepEqual(JSON.parse(rich.policy!), {
+      finishAt: Date.parse("2026-01-09T18:00:00Z"),
+      maxAttempts: 2,
+      retryIntervalSec: 7200,
+      ranges: [
+        { days: [1], from: "10:00", to: "18:00" },
+        { days: [3], from: "12:00", to: "13:30" },
+      ],
+    });
+  });
+
+  test("bad call jobs are 400s naming the job and field; nothing of the request is written", async () => {
+    const before = await f.store.db
+      .selectFrom("contacts")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .executeTakeFirstOrThrow();
+    const cases: [unknown, string][] = [
+      [[{ gmtZone: "Z" }], "[0].phone"],
+      [[{ phone: "79110000005" }, { phone: "12" }], "[1].phone"],
+      [[{ phone: "79110000005", maxAttempts: 0 }], "[0].maxAttempts"],
+      [[{ phone: "79110000005", allowedDays: ["funday"] }], "[0].allowedDays[0]"],
+      [
+        [
+          {
+            phone: "79110000005",
+            allowedTime: { default: [{ localTimeFrom: "25:00", localTimeTo: "26:00" }] },
+          },
+        ],
+        "[0].allowedTime.default[0].localTimeFrom",
+      ],
+      [
+        [
+          {
+            phone: "79110000005",
+            allowedTime: { default: [{ localTimeFrom: "18:00", localTimeTo: "10:00" }] },
+          },
+        ],
+        "[0].allowedTime",
+      ],
+      [
+        [
+          {
+            phone: "79110000005",
+            startDateTime: "2026-01-09T00:00:00Z",
+            finishDateTime: "2026-01-08T00:00:00Z",
+          },
+        ],
+        "[0].finishDateTime",
+      ],
+      [[{ phone: "79110000005", gmtZone: "+99" }], "[0].gmtZone"],
+      [[{ phone: "79110000005", colour: "red" }], "[0].colour"],
+      [[], "body"],
+    ];
+    for (const [body, field] of cases) {
+      const res = await addPhones(body);
+      assert.equal(res.statusCode, 400, `${JSON.stringify(body)}: ${res.body}`);
+      assert.equal(res.json().error.field ?? "", field, JSON.stringify(body));
+    }
+    const afterCount = await f.store.db
+      .selectFrom("contacts")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .executeTakeFirstOrThrow();
+    assert.equal(Number(afterCount.n), Number(before.n));
+  });
+
+  test("a token reaches its own campaign only; unknown or revoked tokens are 401", async () => {
+    assert.equal((await addPhone("phone=79110000006", "ct_nope")).statusCode, 401);
+    const other = await f.newAccount("other");
+    const theirs = (
+      await f.call({ method: "POST", url: "/v1/campaigns", key: other.key, payload: { name: "theirs" } })
+    ).json().id;
+    const theirToken = (
+      await f.call({
+        method: "POST",
+        url: `/v1/campaigns/${theirs}/tokens`,
+        key: other.key,
+        payload: { name: "t" },
+      })
+    ).json();
+    const res = await addPhone("phone=79110000007", theirToken.token);
+    assert.equal((await contact(Number(res.body))).campaign_id, theirs);
+    assert.equal((await contact(Number(res.body))).account_id, other.accountId);
+    // The owner of one account cannot see or revoke another's tokens.
+    assert.equal((await f.call({ method: "GET", url: `/v1/campaigns/${theirs}/tokens` })).statusCode, 404);
+    // A campaign token is no API key.
+    assert.equal(
+      (await f.call({ method: "GET", url: "/v1/campaigns", key: theirToken.token })).statusCode,
+      401,
+    );
+    const revoked = await f.call({
+      method: "DELETE",
+      url: `/v1/campaigns/${theirs}/tokens/${theirToken.id}`,
+      key: other.key,
+    });
+    assert.equal(revoked.statusCode, 204);
+    assert.equal((await addPhone("phone=79110000008", theirToken.token)).statusCode, 401);
+    const listed = await f.call({ method: "GET", url: `/v1/campaigns/${theirs}/tokens`, key: other.key });
+    assert.ok(listed.json().data[0].revoked_at);
+    assert.equal(listed.json().data[0].token, undefined);
+  });
+});

@@ -1,0 +1,94 @@
+// Call policies on the virtual clock: numbers with a policy are dialed first (higher dialerPriority
+// earlier), only on their allowed days and local times, within start and finish, with their own attempt
+// limit and retry interval. On both dialects.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { DateTime } from "luxon";
+import { type CallJob, contactForJob } from "../../../src/api/compat/jaicp/call-jobs.ts";
+import { insertContacts } from "../../../src/store/contacts-insert.ts";
+import { harness } from "../../helpers/engine-harness.ts";
+import { createCampaign } from "../../helpers/fixtures.ts";
+import { dialects } from "../../helpers/stores.ts";
+
+// Monday 2026-01-05 00:00 UTC.
+const MONDAY = Date.UTC(2026, 0, 5, 0, 0, 0);
+
+for (const dialect of dialects()) {
+  test(`call policies steer order, windows, limits and retries [${dialect.name}]`, async () => {
+    const h = await harness({ scenario: "always_busy", start: MONDAY, openStore: dialect.open });
+    try {
+      const { campaignId, listId } = await createCampaign(h.store, h.accountId, {
+        maxConcurrent: 1,
+        maxAttemptsPerContact: 3,
+        retryIntervalSec: 600,
+        retry: { busy: { intervalSec: 600, maxRetries: 2 } },
+      });
+      const jobs: CallJob[] = [
+        { phone: "12125550100" }, // no policy: last
+        { phone: "12125550101", maxAttempts: 1, dialerPriority: 1 },
+        { phone: "12125550102", maxAttempts: 1, dialerPriority: 9 }, // first of all
+        // Only Wednesdays 12:00–13:00 New York time, two attempts an hour apart.
+        {
+          phone: "12125550103",
+          gmtZone: "America/New_York",
+          allowedDays: ["wed"],
+          allowedTime: { default: [{ localTimeFrom: "12:00", localTimeTo: "13:00" }] },
+          maxAttempts: 2,
+          retryIntervalInMinutes: 60,
+        },
+        // Not before Tuesday 08:00 UTC and never after Tuesday 08:30 UTC, retried every 20 minutes.
+        {
+          phone: "12125550104",
+          gmtZone: "Z",
+          startDateTime: "2026-01-06T08:00:00Z",
+          finishDateTime: "2026-01-06T08:30:00Z",
+          retryIntervalInMinutes: 20,
+          maxAttempts: 10,
+        },
+      ];
+      const ids = await insertContacts(
+        h.store.db,
+        { accountId: h.accountId, campaignId, listId, now: h.clock.now() },
+        jobs.map((j, i) => contactForJob(j, `[${i}].`)),
+      );
+      await h.engine.start(h.accountId, campaignId);
+      await h.runToEnd(10 * 86_400_000);
+
+      const attempts = await h.attempts(campaignId);
+      const of = (i: number) => attempts.filter((a) => a.contact_id === ids[i]);
+      // Order: dialerPriority 9, then 1, then the ones without policy constraints on time.
+      assert.deepEqual(
+        attempts.slice(0, 3).map((a) => a.contact_id),
+        [ids[2], ids[1], ids[0]],
+        "policy numbers first, higher dialerPriority earlier",
+      );
+      assert.equal(of(1).length, 1, "maxAttempts 1 overrides the campaign's 3");
+      assert.equal(of(2).length, 1);
+      assert.equal(of(0).length, 3, "no policy: the campaign's limits");
+
+      const wed = of(3);
+      assert.equal(wed.length, 2);
+      for (const a of wed) {
+        const local = DateTime.fromMillis(a.started_at, { zone: "America/New_York" });
+        assert.equal(local.weekday, 3, "Wednesday");
+        assert.ok(local.hour === 12, `12:00–13:00 local, got ${local.toISO()}`);
+      }
+      assert.equal(wed[1].started_at - wed[0].started_at >= 3_600_000, true, "an hour apart");
+
+      const window = of(4);
+      assert.ok(window.length >= 1);
+      for (const a of window) {
+        assert.ok(a.started_at >= Date.parse("2026-01-06T08:00:00Z"), "not before startDateTime");
+        assert.ok(a.started_at < Date.parse("2026-01-06T08:30:00Z"), "not after finishDateTime");
+      }
+      for (let i = 1; i < window.length; i++)
+        assert.ok(window[i].started_at - window[i - 1].started_at >= 20 * 60_000);
+      const contacts = await h.contacts(campaignId);
+      const last = contacts.find((c) => c.id === ids[4])!;
+      assert.equal(last.status, "exhausted");
+      assert.equal(last.wait_reason, "finish_time_passed");
+    } finally {
+      await h.close();
+    }
+  });
+}
