@@ -9,7 +9,7 @@ import type { DispatchStore, FinishedAttempt, StartedAttempt } from "../store/di
 import type { CallEnded, TelephonyDriver } from "../telephony/driver.ts";
 import type { CampaignRuntime } from "./campaign-runtime.ts";
 import { decideClaim, recentWindowMs } from "./claim-decision.ts";
-import { finishEvents, settledAtClaimEvents } from "./events.ts";
+import { settledAtClaimEvents } from "./events.ts";
 import { type CampaignStatusWriter, finishedFromEnd, type LiveCall, lostAttempt } from "./outcomes.ts";
 
 /** A contact that makes the decision throw (bad data) waits an hour instead of stalling the campaign. */
@@ -122,22 +122,13 @@ export class Dispatcher {
     this.calls.delete(ev.callId);
     call.campaign.inFlight--;
     const now = this.o.clock.now();
-    const f = finishedFromEnd(call, ev, now, this.o.nodeId);
-    const micros = this.o.statusWriter.chargeFor(
+    const charge = this.o.statusWriter.chargeFor(
       call.campaign,
       call.phone,
       call.answeredAt !== null,
       ev.talkSec,
     );
-    if (micros > 0) f.charge = { accountId: call.campaign.accountId, micros };
-    const hooks = call.campaign.webhooks;
-    if (hooks.length) {
-      f.events = finishEvents(
-        hooks,
-        { ...call, accountId: call.campaign.accountId, campaignId: call.campaign.id },
-        f,
-      );
-    }
+    const f = finishedFromEnd(call, ev, now, this.o.nodeId, charge);
     this.finished.push(f);
     this.stats.finished++;
     if ("nextAt" in f.contact) this.noteWaiting(call.campaign.id, f.contact.nextAt);
@@ -437,21 +428,6 @@ export class Dispatcher {
   /** Records an expired lease of a dead process as a lost attempt and applies the redial policy. */
   queueLost(c: CampaignRuntime, lost: Parameters<typeof lostAttempt>[1], now: number): void {
     const f = lostAttempt(c, lost, now);
-    if (c.webhooks.length) {
-      f.events = finishEvents(
-        c.webhooks,
-        {
-          accountId: c.accountId,
-          campaignId: c.id,
-          contact: lost.contact,
-          seq: lost.seq,
-          phone: (JSON.parse(lost.contact.phones) as string[])[lost.phoneIndex] ?? null,
-          callerId: null,
-          startedAt: lost.startedAt,
-        },
-        f,
-      );
-    }
     this.finished.push(f);
     if ("nextAt" in f.contact) this.noteWaiting(c.id, f.contact.nextAt);
   }

@@ -5,21 +5,17 @@ import type { Clock } from "../clock/clock.ts";
 import { LOW_BALANCE_REASON } from "../model/billing.ts";
 import type { CampaignStatus } from "../model/outcome.ts";
 import { nextAllowed } from "../model/windows.ts";
-import type { Subscription } from "../outbox/events.ts";
-import { atomically } from "../store/atomic.ts";
-import { cancelPendingContactQuery, findContact } from "../store/contacts-query.ts";
 import type { Store } from "../store/db.ts";
 import { openDispatchStore } from "../store/dispatch/index.ts";
 import type { DispatchStore } from "../store/dispatch/types.ts";
 import type { Campaign, CampaignUpdate } from "../store/schema.ts";
-import { activeSubscriptions, outboxInserts } from "../store/webhooks.ts";
 import type { TelephonyDriver } from "../telephony/driver.ts";
 import { AccountBilling } from "./billing.ts";
 import { CampaignRuntime, haltAtFor } from "./campaign-runtime.ts";
 import { Dispatcher } from "./dispatcher.ts";
-import { campaignStatusEvents, settledAtClaimEvents } from "./events.ts";
 import { explainCampaign } from "./explain.ts";
 import type { CampaignStatusWriter } from "./outcomes.ts";
+import { StateWrites, type StatusHolder } from "./state-writes.ts";
 import { type EngineControl, EngineError, type Explanation } from "./types.ts";
 
 const ACTIVE: CampaignStatus[] = ["running", "scheduled", "paused"];
@@ -38,16 +34,13 @@ export interface EngineOptions {
   onEvents?(): void;
 }
 
-/** What a status change needs to know of the campaign it changes. */
-type StatusHolder = Pick<Campaign, "id" | "account_id" | "status">;
-
 export class Engine implements EngineControl, CampaignStatusWriter {
   readonly dispatcher: Dispatcher;
   readonly dispatch: DispatchStore;
   private readonly store: Store;
   private readonly clock: Clock;
   readonly billing: AccountBilling;
-  private subscriptions: Subscription[] = [];
+  private readonly writes: StateWrites;
   /** Set by whoever delivers webhooks; called after a commit that wrote events. */
   onEvents: (() => void) | undefined;
 
@@ -56,6 +49,7 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     this.clock = o.clock;
     this.dispatch = openDispatchStore(o.store);
     this.billing = new AccountBilling(o.store);
+    this.writes = new StateWrites(o.store, () => this.onEvents?.());
     this.dispatcher = new Dispatcher({
       dispatch: this.dispatch,
       statusWriter: this,
@@ -205,20 +199,7 @@ export class Engine implements EngineControl, CampaignStatusWriter {
   }
 
   async cancelContact(accountId: number, contactId: number): Promise<boolean> {
-    const now = this.clock.now();
-    const contact = await findContact(this.store.db, accountId, contactId);
-    if (!contact || contact.status !== "pending") return false;
-    const subs = this.subscriptions.filter(
-      (s) => s.accountId === accountId && (s.campaignId === null || s.campaignId === contact.campaign_id),
-    );
-    const events = settledAtClaimEvents(subs, contact, "cancelled", "cancelled by request", now);
-    const [changed] = await atomically(
-      this.store,
-      [cancelPendingContactQuery(this.store.db, accountId, contactId, now)],
-      { thenIfChanged: outboxInserts(this.store.db, events) },
-    );
-    if (changed && events.length) this.onEvents?.();
-    return changed > 0;
+    return this.writes.cancelContact(accountId, contactId, this.clock.now());
   }
 
   wake(): void {
@@ -366,41 +347,23 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     });
   }
 
-  /** The status change and its campaign.status_changed events, in one transaction. */
   private async commitStatus(
     from: StatusHolder,
     status: CampaignStatus,
     now: number,
     set: CampaignUpdate,
   ): Promise<void> {
-    const update = this.store.db
-      .updateTable("campaigns")
-      .set({ ...set, status, updated_at: now })
-      .where("id", "=", from.id)
-      .compile();
-    const events = campaignStatusEvents(
-      this.subscriptions,
-      from.account_id,
-      from.id,
-      from.status,
-      status,
-      set.status_reason ?? null,
-      now,
-    );
-    await atomically(this.store, [update, ...outboxInserts(this.store.db, events)]);
-    if (events.length) this.onEvents?.();
+    await this.writes.campaignStatus(from, status, now, set);
   }
 
   /** Re-reads the active webhook subscriptions (after one was created, changed or deleted). */
   async reloadWebhooks(): Promise<void> {
-    this.subscriptions = await activeSubscriptions(this.store.db);
+    await this.writes.reloadSubscriptions();
     for (const rt of this.dispatcher.campaigns.values()) this.attachWebhooks(rt);
   }
 
   private attachWebhooks(rt: CampaignRuntime): void {
-    rt.webhooks = this.subscriptions.filter(
-      (s) => s.accountId === rt.accountId && (s.campaignId === null || s.campaignId === rt.id),
-    );
+    rt.webhooks = this.writes.forCampaign(rt.accountId, rt.id);
   }
 
   private async campaign(accountId: number, campaignId: number): Promise<Campaign> {

@@ -9,6 +9,7 @@ import { type DialState, decideAfterAttempt, isSuccess } from "../model/redial-p
 import type { Candidate, ExpiredLease, FinishedAttempt } from "../store/dispatch/types.ts";
 import type { CallEnded } from "../telephony/driver.ts";
 import type { CampaignRuntime } from "./campaign-runtime.ts";
+import { finishEvents } from "./events.ts";
 
 export interface LiveCall {
   callId: string;
@@ -86,7 +87,15 @@ function nextContactState(
   };
 }
 
-export function finishedFromEnd(call: LiveCall, ev: CallEnded, now: number, owner: string): FinishedAttempt {
+/** The attempt's outcome and the contact's next state, with what the call cost (micro-USD, taken from a
+ *  metered balance) and the webhook events of the campaign's subscriptions, all written together. */
+export function finishedFromEnd(
+  call: LiveCall,
+  ev: CallEnded,
+  now: number,
+  owner: string,
+  chargeMicros = 0,
+): FinishedAttempt {
   const settings = settingsFor(call.campaign.settings, parsePolicy(call.contact.policy));
   const outcome = outcomeOf(ev);
   const talkSec = ev.talkSec;
@@ -97,7 +106,7 @@ export function finishedFromEnd(call: LiveCall, ev: CallEnded, now: number, owne
   if (ev.recording) details.recording = ev.recording;
   if (ev.result) details.result = ev.result;
   details.ringSec = ev.ringSec;
-  return {
+  const f: FinishedAttempt = {
     attemptId: call.attemptId,
     contactId: call.contactId,
     owner,
@@ -111,13 +120,19 @@ export function finishedFromEnd(call: LiveCall, ev: CallEnded, now: number, owne
     details: JSON.stringify(details),
     contact: nextContactState(settings, state, outcome, talkSec, now),
   };
+  const c = call.campaign;
+  if (chargeMicros > 0) f.charge = { accountId: c.accountId, micros: chargeMicros };
+  if (c.webhooks.length) {
+    f.events = finishEvents(c.webhooks, { ...call, accountId: c.accountId, campaignId: c.id }, f);
+  }
+  return f;
 }
 
 /** The attempt of a process that died mid-call: its result is unknown, it is counted, never redialed as itself. */
 export function lostAttempt(c: CampaignRuntime, lost: ExpiredLease, now: number): FinishedAttempt {
   const phoneAttempts = lost.contact.phone_attempts;
   const state = dialState(lost.contact, lost.seq, lost.phoneIndex, phoneAttempts);
-  return {
+  const f: FinishedAttempt = {
     attemptId: lost.attemptId ?? 0,
     contactId: lost.contact.id,
     owner: null,
@@ -137,4 +152,17 @@ export function lostAttempt(c: CampaignRuntime, lost: ExpiredLease, now: number)
       now,
     ),
   };
+  if (c.webhooks.length) {
+    const info = {
+      accountId: c.accountId,
+      campaignId: c.id,
+      contact: lost.contact,
+      seq: lost.seq,
+      phone: (JSON.parse(lost.contact.phones) as string[])[lost.phoneIndex] ?? null,
+      callerId: null,
+      startedAt: lost.startedAt,
+    };
+    f.events = finishEvents(c.webhooks, info, f);
+  }
+  return f;
 }

@@ -25,6 +25,7 @@ async function outbox(store: Store, webhookId: number): Promise<WebhookDeliveryR
     .execute();
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: payloads are read field by field and compared
 const data = (r: WebhookDeliveryRow) => (JSON.parse(r.payload) as { data: Record<string, any> }).data;
 
 for (const dialect of dialects()) {

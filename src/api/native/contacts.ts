@@ -31,7 +31,7 @@ interface ContactsQuery {
 }
 
 export async function contactRoutes(app: FastifyInstance, deps: NativeApiDeps): Promise<void> {
-  const { store, clock } = deps;
+  const { store } = deps;
 
   app.get<{ Params: { id: number }; Querystring: ContactsQuery }>(
     "/v1/campaigns/:id/contacts",

@@ -1,0 +1,68 @@
+// State changes the engine makes outside the dispatch path (campaign status, cancelling a contact), each
+// written in one transaction with the webhook events it causes, and the active subscriptions those events
+// are matched against.
+import type { CampaignStatus } from "../model/outcome.ts";
+import type { Subscription } from "../outbox/events.ts";
+import { atomically } from "../store/atomic.ts";
+import { cancelPendingContactQuery, findContact } from "../store/contacts-query.ts";
+import type { Store } from "../store/db.ts";
+import type { Campaign, CampaignUpdate } from "../store/schema.ts";
+import { activeSubscriptions, outboxInserts } from "../store/webhooks.ts";
+import { campaignStatusEvents, settledAtClaimEvents } from "./events.ts";
+
+/** What a status change needs to know of the campaign it changes. */
+export type StatusHolder = Pick<Campaign, "id" | "account_id" | "status">;
+
+export class StateWrites {
+  private subscriptions: Subscription[] = [];
+
+  constructor(
+    private readonly store: Store,
+    /** Called after a commit that wrote events. */
+    private readonly eventsWritten: () => void,
+  ) {}
+
+  async reloadSubscriptions(): Promise<void> {
+    this.subscriptions = await activeSubscriptions(this.store.db);
+  }
+
+  forCampaign(accountId: number, campaignId: number): Subscription[] {
+    return this.subscriptions.filter(
+      (s) => s.accountId === accountId && (s.campaignId === null || s.campaignId === campaignId),
+    );
+  }
+
+  /** The status change and its campaign.status_changed events. */
+  async campaignStatus(
+    from: StatusHolder,
+    status: CampaignStatus,
+    now: number,
+    set: CampaignUpdate,
+  ): Promise<void> {
+    const update = this.store.db
+      .updateTable("campaigns")
+      .set({ ...set, status, updated_at: now })
+      .where("id", "=", from.id)
+      .compile();
+    const subs = this.forCampaign(from.account_id, from.id);
+    const reason = set.status_reason ?? null;
+    const events = campaignStatusEvents(subs, from.account_id, from.id, from.status, status, reason, now);
+    await atomically(this.store, [update, ...outboxInserts(this.store.db, events)]);
+    if (events.length) this.eventsWritten();
+  }
+
+  /** Cancels a pending contact with its contact.status_changed event; false if it was not pending. */
+  async cancelContact(accountId: number, contactId: number, now: number): Promise<boolean> {
+    const contact = await findContact(this.store.db, accountId, contactId);
+    if (contact?.status !== "pending") return false;
+    const subs = this.forCampaign(accountId, contact.campaign_id);
+    const events = settledAtClaimEvents(subs, contact, "cancelled", "cancelled by request", now);
+    const [changed] = await atomically(
+      this.store,
+      [cancelPendingContactQuery(this.store.db, accountId, contactId, now)],
+      { thenIfChanged: outboxInserts(this.store.db, events) },
+    );
+    if (changed && events.length) this.eventsWritten();
+    return changed > 0;
+  }
+}
