@@ -9,6 +9,12 @@ export const DOCS_PATH = "/docs";
 
 export async function registerOpenApi(app: FastifyInstance, opts: { version: string }): Promise<void> {
   await app.register(swagger, {
+    // Each operation names what it takes, so the permission matrix can be read (and tested) from here.
+    transform: ({ schema, url, route }) => {
+      const config = (route.config ?? {}) as { permission?: string; public?: boolean; campaignToken?: boolean };
+      const permission = config.permission ?? (config.campaignToken ? "campaign-token" : config.public ? "public" : null);
+      return { schema: permission ? { ...schema, "x-permission": permission } : schema, url };
+    },
     openapi: {
       openapi: "3.1.0",
       info: {
