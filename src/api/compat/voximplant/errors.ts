@@ -1,0 +1,63 @@
+// Voximplant's error convention for the /platform_api face: HTTP 200 with {"error": {"code", "msg"}} (its
+// clients drop non-2xx answers). Maps outdial's errors onto Voximplant's HTTP API codes; owns nothing else.
+import type { FastifyError, FastifyInstance } from "fastify";
+import { EngineError } from "../../../engine/types.ts";
+import { ImportError } from "../../../lists/errors.ts";
+import { ApiError } from "../../plugins/errors.ts";
+
+/** Codes of Voximplant's HTTP API error list (voximplant.com/docs/references/httpapi/errors). */
+export const VOX = {
+  INTERNAL: 2,
+  /** "Billing failed": the closest code of the list for a balance under 1 USD. */
+  BILLING: 5,
+  AUTH_FAILED: 100,
+  INVALID_ARGUMENTS: 101,
+  MISSING_CMD: 102,
+  UNKNOWN_COMMAND: 103,
+  FORBIDDEN_COMMAND: 104,
+  OUTPUT_NOT_SUPPORTED: 105,
+} as const;
+
+export class VoxError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = "VoxError";
+  }
+}
+
+export function invalidArgument(message: string): VoxError {
+  return new VoxError(VOX.INVALID_ARGUMENTS, message);
+}
+
+export function toVoxError(err: unknown): VoxError {
+  if (err instanceof VoxError) return err;
+  if (err instanceof ApiError) {
+    if (err.status === 401) return new VoxError(VOX.AUTH_FAILED, `Authorization failed: ${err.message}`);
+    if (err.status === 403) return new VoxError(VOX.FORBIDDEN_COMMAND, `Forbidden command: ${err.message}`);
+    if (err.status >= 500) return new VoxError(VOX.INTERNAL, "Internal error");
+    return new VoxError(VOX.INVALID_ARGUMENTS, err.message);
+  }
+  if (err instanceof ImportError) return new VoxError(VOX.INVALID_ARGUMENTS, `file_content: ${err.message}`);
+  if (err instanceof EngineError) {
+    if (err.code === "insufficient_balance") return new VoxError(VOX.BILLING, err.message);
+    return new VoxError(VOX.INVALID_ARGUMENTS, err.message);
+  }
+  const fe = err as Partial<FastifyError>;
+  if (typeof fe.statusCode === "number" && fe.statusCode >= 400 && fe.statusCode < 500) {
+    return new VoxError(VOX.INVALID_ARGUMENTS, fe.message ?? "Invalid arguments");
+  }
+  return new VoxError(VOX.INTERNAL, "Internal error; the server log has the details");
+}
+
+/** Every failure in the face's scope, the auth hook's 401/403 included, leaves as a Voximplant error. */
+export function installVoxErrors(app: FastifyInstance): void {
+  app.setErrorHandler((err, req, reply) => {
+    const vox = toVoxError(err);
+    if (vox.code === VOX.INTERNAL) req.log.error({ err }, "platform_api request failed");
+    else req.log.info({ code: vox.code }, "platform_api request refused");
+    return reply.status(200).send({ error: { code: vox.code, msg: vox.message } });
+  });
+}

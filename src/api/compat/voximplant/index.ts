@@ -1,0 +1,160 @@
+// The Voximplant face at /platform_api: `POST /platform_api` with the method in `cmd`, or
+// `/platform_api/<Method>`, parameters as multipart, url-encoded, query or raw-body (file_content) fields.
+// Dispatches to methods.ts / views.ts, checks each method's own permission, renders errors the Voximplant way.
+import multipart from "@fastify/multipart";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { NativeApiDeps } from "../../native/deps.ts";
+import { type Permission, roleAllows } from "../../plugins/permissions.ts";
+import { installVoxErrors, invalidArgument, VOX, VoxError } from "./errors.ts";
+import {
+  appendToList,
+  createList,
+  type MethodContext,
+  recoverList,
+  startNextTask,
+  stopList,
+} from "./methods.ts";
+import type { Params } from "./params.ts";
+import { getCallListDetails, getCallLists } from "./views.ts";
+
+export interface VoximplantDeps extends NativeApiDeps {
+  /** Largest file_content accepted (bytes). */
+  maxBytes: number;
+}
+
+type Run = (ctx: MethodContext, p: Params, reply: FastifyReply) => Promise<unknown>;
+
+/** Each method with the permission it needs: the seed's roles Owner, Admin, Developer and Call list manager
+ *  are exactly outdial's holders of contacts:write; reading is open to every role (supervisors too). */
+const METHODS: Record<string, { permission: Permission; run: Run }> = {
+  CreateCallList: { permission: "contacts:write", run: (ctx, p) => createList(ctx, p, false) },
+  CreateManualCallList: { permission: "contacts:write", run: (ctx, p) => createList(ctx, p, true) },
+  StartNextCallTask: { permission: "contacts:write", run: startNextTask },
+  AppendToCallList: { permission: "contacts:write", run: appendToList },
+  GetCallLists: { permission: "campaigns:read", run: getCallLists },
+  GetCallListDetails: {
+    permission: "campaigns:read",
+    run: async (ctx, p, reply) => {
+      const out = await getCallListDetails(ctx, p);
+      if (out.kind === "json") return out.body;
+      return reply
+        .type(out.contentType)
+        .header("content-disposition", `attachment; filename="${out.fileName}"`)
+        .send(out.body);
+    },
+  },
+  StopCallListProcessing: { permission: "contacts:write", run: stopList },
+  RecoverCallList: { permission: "contacts:write", run: recoverList },
+};
+const BY_LOWER = new Map(Object.entries(METHODS).map(([name, m]) => [name.toLowerCase(), m]));
+
+const RAW_TYPES = ["text/csv", "application/csv", "application/octet-stream"];
+
+const responses = {
+  200: {
+    description:
+      'The method\'s answer ({"result", "count", "list_id", …}), a file for GetCallListDetails in CSV or XLS, or ' +
+      'an error {"error": {"code", "msg"}}: Voximplant\'s clients read errors from HTTP 200 answers',
+    type: "object",
+    additionalProperties: true,
+  },
+  "4XX": {
+    description:
+      "Not sent: every error is HTTP 200 with {error: {code, msg}}, as Voximplant's clients expect",
+    type: "object",
+    additionalProperties: true,
+  },
+} as const;
+
+export async function voximplantApi(app: FastifyInstance, deps: VoximplantDeps): Promise<void> {
+  installVoxErrors(app);
+  await app.register(multipart, {
+    limits: { fieldSize: deps.maxBytes, fileSize: deps.maxBytes, fields: 200, files: 4 },
+  });
+  app.addContentTypeParser(
+    "application/x-www-form-urlencoded",
+    { parseAs: "string", bodyLimit: deps.maxBytes },
+    (_req, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))),
+  );
+  for (const type of RAW_TYPES) {
+    if (app.hasContentTypeParser(type)) app.removeContentTypeParser(type);
+    app.addContentTypeParser(type, { parseAs: "buffer", bodyLimit: deps.maxBytes }, (_req, body, done) =>
+      done(null, body),
+    );
+  }
+
+  const handle = async (req: FastifyRequest, reply: FastifyReply, fromPath?: string): Promise<unknown> => {
+    const params = await collectParams(req);
+    const cmd = fromPath ?? (typeof params.cmd === "string" ? params.cmd.trim() : undefined);
+    if (!cmd) throw new VoxError(VOX.MISSING_CMD, "Missing 'cmd' parameter");
+    const method = BY_LOWER.get(cmd.toLowerCase());
+    if (!method) throw new VoxError(VOX.UNKNOWN_COMMAND, `Unknown command '${cmd}'`);
+    if (!roleAllows(req.account.role, method.permission)) {
+      throw new VoxError(
+        VOX.FORBIDDEN_COMMAND,
+        `Forbidden command: role ${req.account.role} may not call ${cmd}`,
+      );
+    }
+    const ctx: MethodContext = { ...deps, accountId: req.account.id };
+    return method.run(ctx, params, reply);
+  };
+
+  const common = {
+    bodyLimit: deps.maxBytes,
+    config: { permission: "campaigns:read" as Permission },
+  };
+  app.post(
+    "/platform_api",
+    {
+      ...common,
+      schema: {
+        tags: ["voximplant"],
+        summary:
+          "Voximplant: call a method named in the `cmd` field (multipart or url-encoded, or the query)",
+        consumes: ["multipart/form-data", "application/x-www-form-urlencoded", ...RAW_TYPES],
+        response: responses,
+      },
+    },
+    (req, reply) => handle(req, reply),
+  );
+  for (const method of ["GET", "POST"] as const) {
+    app.route<{ Params: { method: string } }>({
+      method,
+      url: "/platform_api/:method",
+      ...common,
+      schema: {
+        tags: ["voximplant"],
+        summary: "Voximplant: call the method in the path with query or form parameters",
+        params: { type: "object", properties: { method: { type: "string" } }, required: ["method"] },
+        response: responses,
+      },
+      handler: (req, reply) => handle(req, reply, req.params.method),
+    });
+  }
+}
+
+/** Query fields, then the body's: multipart fields and files, url-encoded or JSON fields, or a raw body as
+ *  file_content. Later sources win. */
+async function collectParams(req: FastifyRequest): Promise<Params> {
+  const out: Params = {};
+  const put = (source: unknown) => {
+    if (!source || typeof source !== "object") return;
+    for (const [k, v] of Object.entries(source as Record<string, unknown>)) {
+      if (v === undefined || v === null) continue;
+      out[k] = Buffer.isBuffer(v) ? v : Array.isArray(v) ? String(v[v.length - 1]) : String(v);
+    }
+  };
+  put(req.query);
+  if (req.isMultipart()) {
+    for await (const part of req.parts()) {
+      if (part.type === "file") out[part.fieldname] = await part.toBuffer();
+      else out[part.fieldname] = String(part.value ?? "");
+    }
+  } else if (Buffer.isBuffer(req.body) || typeof req.body === "string") {
+    out.file_content = req.body;
+  } else if (req.body !== undefined && req.body !== null) {
+    if (typeof req.body !== "object") throw invalidArgument("Unreadable request body");
+    put(req.body);
+  }
+  return out;
+}

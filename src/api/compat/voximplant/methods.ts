@@ -1,0 +1,253 @@
+// The call list methods that change things: CreateCallList, CreateManualCallList, AppendToCallList,
+// StartNextCallTask, StopCallListProcessing, RecoverCallList. Translates and delegates: rows to the import,
+// lifecycle to the engine; it schedules nothing (a manual list's tasks are released, the engine dials them).
+import { randomUUID } from "node:crypto";
+import { MAX_PRIORITY, withDefaults } from "../../../model/campaign-settings.ts";
+import type { NativeApiDeps } from "../../native/deps.ts";
+import { findSettingsProblem } from "../../native/schemas/campaign-settings.ts";
+import { type CsvFile, importCallListFile } from "./csv.ts";
+import { invalidArgument, VOX, VoxError } from "./errors.ts";
+import {
+  createCallList,
+  dropCallList,
+  findCallList,
+  findCallListByName,
+  MANUAL_HOLD_AT,
+  type VoxListData,
+} from "./lists.ts";
+import { int, intList, ipAddress, listName, oneOf, type Params, text } from "./params.ts";
+
+export interface MethodContext extends NativeApiDeps {
+  accountId: number;
+  maxBytes: number;
+}
+
+type Result = Record<string, unknown>;
+
+function fileOf(p: Params): CsvFile {
+  const raw = p.file_content;
+  if (raw === undefined || raw.length === 0)
+    throw invalidArgument("The 'file_content' parameter is required");
+  return {
+    content: typeof raw === "string" ? Buffer.from(raw, "utf8") : raw,
+    encoding: text(p, "encoding"),
+    delimiter: text(p, "delimiter"),
+    escape: text(p, "escape"),
+    quote: text(p, "quote"),
+  };
+}
+
+/** Holds a manual list's new tasks (ids above `afterId`) until StartNextCallTask releases them. */
+async function holdManual(ctx: MethodContext, listId: number, afterId: number): Promise<void> {
+  await ctx.store.db
+    .updateTable("contacts")
+    .set({ start_at: MANUAL_HOLD_AT, next_attempt_at: MANUAL_HOLD_AT, ready: 0, wait_reason: "start_at" })
+    .where("list_id", "=", listId)
+    .where("id", ">", afterId)
+    .where("status", "=", "pending")
+    .execute();
+}
+
+async function lastContactId(ctx: MethodContext, listId: number): Promise<number> {
+  const row = await ctx.store.db
+    .selectFrom("contacts")
+    .select((eb) => eb.fn.max("id").as("id"))
+    .where("list_id", "=", listId)
+    .executeTakeFirst();
+  return Number(row?.id ?? 0);
+}
+
+export async function createList(ctx: MethodContext, p: Params, manual: boolean): Promise<Result> {
+  const ruleId = int(p, "rule_id", { required: true, min: 0 }) as number;
+  const priority = int(p, "priority", { required: true, min: 0, max: MAX_PRIORITY }) as number;
+  const maxSimultaneous = int(p, "max_simultaneous", { required: true, min: 1, max: 10_000 }) as number;
+  const numAttempts = int(p, "num_attempts", { required: true, min: 1, max: manual ? 100 : 5 }) as number;
+  const name = listName(p, "name");
+  const file = fileOf(p);
+  const interval = int(p, "interval_seconds", { min: 0, max: 31_536_000 }) ?? 0;
+  const strategy = manual
+    ? undefined
+    : oneOf(p, "task_priority_strategy", ["first_attempts", "repeated_attempts"]);
+  const vox: VoxListData = {
+    type: manual ? "MANUAL" : "AUTOMATIC",
+    rule_id: ruleId,
+    application_id: int(p, "application_id", { min: 0 }) ?? null,
+    queue_id: manual ? null : (int(p, "queue_id", { min: 0 }) ?? null),
+    avg_waiting_sec: manual ? 1 : (int(p, "avg_waiting_sec", { min: 0 }) ?? 1),
+    // The 4.x client names it ip_address.
+    reference_ip: ipAddress(p, "reference_ip") ?? ipAddress(p, "ip_address") ?? null,
+    server_location: manual ? null : (text(p, "server_location")?.trim() ?? null),
+    task_priority_strategy: strategy ?? "first_attempts",
+    interval_seconds: interval,
+    num_attempts: numAttempts,
+    max_simultaneous: maxSimultaneous,
+    phone_column: "",
+  };
+  const settings = withDefaults({
+    priority,
+    maxConcurrent: maxSimultaneous,
+    maxAttemptsPerContact: numAttempts,
+    retryIntervalSec: interval,
+    retry: {},
+    // Voximplant retries every failed attempt alike; the scenario decides what failed.
+    rejectedIsFinal: false,
+    attemptOrder: vox.task_priority_strategy,
+    vendor: { voximplant: vox },
+  });
+  const problem = findSettingsProblem(settings, "settings");
+  if (problem) throw invalidArgument(problem.message);
+
+  const now = ctx.clock.now();
+  const { campaignId, listId } = await createCallList(ctx.store, {
+    accountId: ctx.accountId,
+    name,
+    settings,
+    now,
+  });
+  let count: number;
+  try {
+    const target = { accountId: ctx.accountId, campaignId, listId, now };
+    const imported = await importCallListFile(ctx.store, target, file, ctx.maxBytes);
+    count = imported.count;
+    vox.phone_column = imported.phoneColumn;
+    await ctx.store.db
+      .updateTable("campaigns")
+      .set({ settings: JSON.stringify(settings) })
+      .where("id", "=", campaignId)
+      .execute();
+  } catch (err) {
+    await dropCallList(ctx.store, campaignId);
+    throw err;
+  }
+  if (manual) await holdManual(ctx, listId, 0);
+  const batchId = randomUUID();
+  if (!manual) {
+    try {
+      await ctx.engine.start(ctx.accountId, campaignId);
+    } catch (err) {
+      if ((err as { code?: string }).code === "insufficient_balance") {
+        throw new VoxError(
+          VOX.BILLING,
+          `The account's balance is under 1 USD: call list ${campaignId} is stored (${count} records) but not ` +
+            "processed; top up and call RecoverCallList",
+        );
+      }
+      throw err;
+    }
+  } else {
+    ctx.engine.wake();
+  }
+  return { result: true, count, list_id: campaignId, batch_id: batchId };
+}
+
+export async function appendToList(ctx: MethodContext, p: Params): Promise<Result> {
+  const id = int(p, "list_id", { min: 1 });
+  const name = text(p, "list_name");
+  if (id === undefined && name === undefined)
+    throw invalidArgument("The 'list_id' or 'list_name' parameter is required");
+  const list =
+    id !== undefined
+      ? await findCallList(ctx.store, ctx.accountId, id)
+      : await findCallListByName(ctx.store, ctx.accountId, name as string);
+  const file = fileOf(p);
+  const before = await lastContactId(ctx, list.listId);
+  const target = {
+    accountId: ctx.accountId,
+    campaignId: list.campaign.id,
+    listId: list.listId,
+    now: ctx.clock.now(),
+  };
+  // A running manual list is paused while its new tasks are written and held, so none is dialed unasked.
+  const manual = list.vox.type === "MANUAL";
+  const pause = manual && list.campaign.status === "running";
+  if (pause) await ctx.engine.pause(ctx.accountId, list.campaign.id);
+  let count: number;
+  try {
+    count = (await importCallListFile(ctx.store, target, file, ctx.maxBytes)).count;
+    if (manual) await holdManual(ctx, list.listId, before);
+  } finally {
+    if (pause) await ctx.engine.resume(ctx.accountId, list.campaign.id);
+  }
+  ctx.engine.wake();
+  return { result: true, count, list_id: list.campaign.id, batch_id: randomUUID() };
+}
+
+/** Releases the next held task of the first manual list (in the order given) that has one. */
+export async function startNextTask(ctx: MethodContext, p: Params): Promise<Result> {
+  const ids = intList(p, "list_id");
+  if (!ids || ids.length === 0)
+    throw invalidArgument("The 'list_id' parameter must name call lists separated by ';'");
+  const customParams = text(p, "custom_params");
+  for (const id of ids) {
+    const list = await findCallList(ctx.store, ctx.accountId, id);
+    if (list.vox.type !== "MANUAL") throw invalidArgument(`Call list ${id} is not a manual call list`);
+    const next = await ctx.store.db
+      .selectFrom("contacts")
+      .select(["id", "custom"])
+      .where("list_id", "=", list.listId)
+      .where("status", "=", "pending")
+      .where("start_at", "=", MANUAL_HOLD_AT)
+      .orderBy("priority")
+      .orderBy("id")
+      .executeTakeFirst();
+    if (!next) continue;
+    if (["draft", "stopped", "completed", "halted"].includes(list.campaign.status)) {
+      await startOrRecover(ctx, list.campaign.id, list.campaign.status);
+    }
+    const now = ctx.clock.now();
+    const custom =
+      customParams === undefined
+        ? next.custom
+        : JSON.stringify({ ...JSON.parse(next.custom), custom_params: customParams });
+    await ctx.store.db
+      .updateTable("contacts")
+      .set({ start_at: now, next_attempt_at: now, wait_reason: null, custom, updated_at: now })
+      .where("id", "=", next.id)
+      .execute();
+    ctx.engine.wake();
+    return { result: 1, list_id: id };
+  }
+  throw invalidArgument("No tasks left to start in the given call lists");
+}
+
+async function startOrRecover(ctx: MethodContext, campaignId: number, status: string): Promise<number> {
+  if (status === "draft" || status === "scheduled") {
+    await ctx.engine.start(ctx.accountId, campaignId);
+    return 0;
+  }
+  return (await ctx.engine.recover(ctx.accountId, campaignId)).recovered;
+}
+
+export async function stopList(ctx: MethodContext, p: Params): Promise<Result> {
+  const list = await findCallList(
+    ctx.store,
+    ctx.accountId,
+    int(p, "list_id", { required: true, min: 1 }) as number,
+  );
+  const status = list.campaign.status;
+  if (["running", "scheduled", "paused"].includes(status))
+    await ctx.engine.stop(ctx.accountId, list.campaign.id);
+  return { result: true, msg: `Call list ${list.campaign.id} processing stopped` };
+}
+
+export async function recoverList(ctx: MethodContext, p: Params): Promise<Result> {
+  const list = await findCallList(
+    ctx.store,
+    ctx.accountId,
+    int(p, "list_id", { required: true, min: 1 }) as number,
+  );
+  const status = list.campaign.status;
+  if (status === "running") return { result: true, count_recovery: 0 };
+  if (status === "draft" || status === "scheduled") {
+    await ctx.engine.start(ctx.accountId, list.campaign.id);
+    const row = await ctx.store.db
+      .selectFrom("contacts")
+      .select((eb) => eb.fn.countAll().as("n"))
+      .where("campaign_id", "=", list.campaign.id)
+      .where("status", "=", "pending")
+      .executeTakeFirst();
+    return { result: true, count_recovery: Number(row?.n ?? 0) };
+  }
+  const { recovered } = await ctx.engine.recover(ctx.accountId, list.campaign.id);
+  return { result: true, count_recovery: recovered };
+}

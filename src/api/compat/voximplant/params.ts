@@ -1,0 +1,103 @@
+// Reading Voximplant's text parameters (every value arrives as a form or query string): integers, booleans,
+// ';'-separated id lists, UTC dates and names, each failing with Voximplant's "Invalid arguments". Pure.
+import { isIP } from "node:net";
+import { invalidArgument } from "./errors.ts";
+
+/** What a request carried: text fields, and file_content possibly as bytes. */
+export type Params = Record<string, string | Buffer>;
+
+export function text(p: Params, name: string): string | undefined {
+  const v = p[name];
+  if (v === undefined) return undefined;
+  const s = typeof v === "string" ? v : v.toString("utf8");
+  return s === "" ? undefined : s;
+}
+
+export function required(p: Params, name: string): string {
+  const v = text(p, name);
+  if (v === undefined) throw invalidArgument(`The '${name}' parameter is required`);
+  return v;
+}
+
+export function int(
+  p: Params,
+  name: string,
+  opts: { min?: number; max?: number; required?: boolean } = {},
+): number | undefined {
+  const raw = opts.required ? required(p, name) : text(p, name);
+  if (raw === undefined) return undefined;
+  const t = raw.trim();
+  const n = /^[+-]?\d+$/.test(t) ? Number(t) : Number.NaN;
+  if (!Number.isSafeInteger(n)) throw invalidArgument(`The '${name}' parameter must be an integer`);
+  if (opts.min !== undefined && n < opts.min)
+    throw invalidArgument(`The '${name}' parameter must be at least ${opts.min}`);
+  if (opts.max !== undefined && n > opts.max)
+    throw invalidArgument(`The '${name}' parameter must be at most ${opts.max}`);
+  return n;
+}
+
+export function bool(p: Params, name: string): boolean | undefined {
+  const raw = text(p, name)?.trim().toLowerCase();
+  if (raw === undefined) return undefined;
+  if (raw === "true" || raw === "1") return true;
+  if (raw === "false" || raw === "0") return false;
+  throw invalidArgument(`The '${name}' parameter must be true or false`);
+}
+
+/** "1;2;3" → [1,2,3]; "all" → null (no filter). */
+export function intList(p: Params, name: string): number[] | null | undefined {
+  const raw = text(p, name)?.trim();
+  if (raw === undefined) return undefined;
+  if (raw.toLowerCase() === "all") return null;
+  return raw.split(";").map((part) => {
+    const t = part.trim();
+    if (!/^\d+$/.test(t))
+      throw invalidArgument(`The '${name}' parameter must be ids separated by ';' or 'all'`);
+    return Number(t);
+  });
+}
+
+/** "YYYY-MM-DD HH:mm:ss", UTC → ms epoch. */
+export function utcDate(p: Params, name: string): number | undefined {
+  const raw = text(p, name)?.trim();
+  if (raw === undefined) return undefined;
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?)?$/.exec(raw);
+  const ms = m ? Date.UTC(+m[1], +m[2] - 1, +m[3], +(m[4] ?? 0), +(m[5] ?? 0), +(m[6] ?? 0)) : Number.NaN;
+  const back = new Date(ms);
+  if (!m || Number.isNaN(ms) || back.getUTCDate() !== +m[3] || back.getUTCMonth() !== +m[2] - 1) {
+    throw invalidArgument(`The '${name}' parameter must be a UTC date as YYYY-MM-DD HH:mm:ss`);
+  }
+  return ms;
+}
+
+/** A call list name: 1–255 characters, neither '/' nor '\'. */
+export function listName(p: Params, name: string): string {
+  const v = required(p, name);
+  if (v.length > 255) throw invalidArgument(`The '${name}' parameter must be at most 255 characters`);
+  if (/[/\\]/.test(v)) throw invalidArgument(`The '${name}' parameter cannot contain '/' or '\\'`);
+  return v;
+}
+
+export function oneOf<T extends string>(p: Params, name: string, values: readonly T[]): T | undefined {
+  const v = text(p, name)?.trim();
+  if (v === undefined) return undefined;
+  const hit = values.find((x) => x.toLowerCase() === v.toLowerCase());
+  if (!hit) throw invalidArgument(`The '${name}' parameter must be one of ${values.join(", ")}`);
+  return hit;
+}
+
+export function ipAddress(p: Params, name: string): string | undefined {
+  const v = text(p, name)?.trim();
+  if (v !== undefined && isIP(v) === 0)
+    throw invalidArgument(`The '${name}' parameter must be an IP address`);
+  return v;
+}
+
+/** "YYYY-MM-DD HH:mm:ss" of a ms epoch, UTC (Voximplant's date format). */
+export function formatUtc(ms: number | null): string | null {
+  if (ms === null) return null;
+  return new Date(ms)
+    .toISOString()
+    .replace("T", " ")
+    .replace(/\.\d+Z$/, "");
+}

@@ -1,0 +1,184 @@
+// The reading methods: GetCallLists (filters and paging over the account's call lists) and
+// GetCallListDetails (a list's tasks as CSV, JSON or XLS). Reads the store; changes nothing.
+import { stringify } from "csv-stringify/sync";
+import ExcelJS from "exceljs";
+import iconv from "iconv-lite";
+import type { CampaignStatus } from "../../../model/outcome.ts";
+import type { Campaign } from "../../../store/schema.ts";
+import { invalidArgument, VOX, VoxError } from "./errors.ts";
+import { allCallLists, asCallList, findCallList, MANUAL_HOLD_AT } from "./lists.ts";
+import type { MethodContext } from "./methods.ts";
+import { bool, formatUtc, int, intList, oneOf, type Params, text, utcDate } from "./params.ts";
+
+const ACTIVE: readonly string[] = ["running", "scheduled", "paused"] satisfies CampaignStatus[];
+const LIST_STATUS: Record<string, string> = {
+  draft: "New",
+  scheduled: "In progress",
+  running: "In progress",
+  paused: "Paused",
+  stopped: "Canceled",
+  halted: "Canceled",
+  completed: "Completed",
+};
+
+function listView(c: Campaign): Record<string, unknown> {
+  const { vox, settings } = asCallList(c, 0)!;
+  return {
+    list_id: c.id,
+    list_name: c.name,
+    priority: settings.priority,
+    rule_id: vox.rule_id,
+    application_id: vox.application_id,
+    max_simultaneous: vox.max_simultaneous,
+    num_attempts: vox.num_attempts,
+    dt_submit: formatUtc(c.created_at),
+    dt_complete: formatUtc(c.finished_at),
+    interval_seconds: vox.interval_seconds,
+    status: LIST_STATUS[c.status] ?? c.status,
+    is_active: ACTIVE.includes(c.status),
+    type_list: vox.type,
+    task_priority_strategy: vox.task_priority_strategy,
+    queue_id: vox.queue_id,
+    avg_waiting_sec: vox.avg_waiting_sec,
+    reference_ip: vox.reference_ip,
+    server_location: vox.server_location,
+  };
+}
+
+export async function getCallLists(ctx: MethodContext, p: Params): Promise<Record<string, unknown>> {
+  const ids = intList(p, "list_id");
+  const name = text(p, "name")?.toLowerCase();
+  const active = bool(p, "is_active");
+  const from = utcDate(p, "from_date");
+  const to = utcDate(p, "to_date");
+  const type = oneOf(p, "type_list", ["AUTOMATIC", "MANUAL"]);
+  const count = int(p, "count", { min: 0 });
+  const offset = int(p, "offset", { min: 0 }) ?? 0;
+  const apps = intList(p, "application_id");
+  const found = (await allCallLists(ctx.store, ctx.accountId)).filter((c) => {
+    const vox = asCallList(c, 0)!.vox;
+    if (ids && !ids.includes(c.id)) return false;
+    if (name !== undefined && !c.name.toLowerCase().includes(name)) return false;
+    if (active !== undefined && ACTIVE.includes(c.status) !== active) return false;
+    if (from !== undefined && c.created_at < from) return false;
+    if (to !== undefined && c.created_at > to) return false;
+    if (type !== undefined && vox.type !== type) return false;
+    if (apps && (vox.application_id === null || !apps.includes(vox.application_id))) return false;
+    return true;
+  });
+  const page = found.slice(offset, count === undefined ? undefined : offset + count);
+  return { result: page.map(listView), count: page.length, total_count: found.length };
+}
+
+/** Voximplant's task statuses: 0 New, 1 In progress, 2 Processed, 3 Error, 4 Canceled. */
+function taskStatus(status: string): [number, string] {
+  switch (status) {
+    case "pending":
+      return [0, "New"];
+    case "in_progress":
+      return [1, "In progress"];
+    case "succeeded":
+      return [2, "Processed"];
+    case "failed":
+    case "exhausted":
+      return [3, "Error"];
+    default:
+      return [4, "Canceled"];
+  }
+}
+
+function timeOfDay(sec: number | null): string | null {
+  if (sec === null) return null;
+  const h = Math.floor(sec / 3600);
+  const m = Math.floor((sec % 3600) / 60);
+  const s = sec % 60;
+  return [h, m, s].map((n) => String(n).padStart(2, "0")).join(":");
+}
+
+const COLUMNS = [
+  "list_id",
+  "task_id",
+  "task_uuid",
+  "custom_data",
+  "start_execution_time",
+  "finish_execution_time",
+  "start_at",
+  "status_id",
+  "status",
+  "attempts_left",
+  "last_attempt",
+  "result_data",
+] as const;
+
+export type DetailsOutput =
+  | { kind: "json"; body: Record<string, unknown> }
+  | { kind: "file"; body: Buffer; contentType: string; fileName: string };
+
+export async function getCallListDetails(ctx: MethodContext, p: Params): Promise<DetailsOutput> {
+  const list = await findCallList(
+    ctx.store,
+    ctx.accountId,
+    int(p, "list_id", { required: true, min: 1 }) as number,
+  );
+  const count = int(p, "count", { min: 0 });
+  const offset = int(p, "offset", { min: 0 }) ?? 0;
+  const output = (text(p, "output") ?? "csv").trim().toLowerCase();
+  if (!["csv", "json", "xls", "xlsx"].includes(output)) {
+    throw new VoxError(
+      VOX.OUTPUT_NOT_SUPPORTED,
+      `The output format '${output}' is not supported (CSV, JSON or XLS)`,
+    );
+  }
+  const encoding = text(p, "encoding") ?? "utf-8";
+  if (!iconv.encodingExists(encoding))
+    throw invalidArgument(`The 'encoding' parameter: unknown encoding ${encoding}`);
+  const delimiter = text(p, "delimiter") ?? ";";
+  let q = ctx.store.db
+    .selectFrom("contacts")
+    .selectAll()
+    .where("list_id", "=", list.listId)
+    .orderBy("id")
+    .offset(offset);
+  q = q.limit(count ?? Number.MAX_SAFE_INTEGER);
+  const rows = await q.execute();
+  const phoneColumn = list.vox.phone_column || "phone";
+  const tasks = rows.map((c) => {
+    const [statusId, status] = taskStatus(c.status);
+    const custom = { [phoneColumn]: c.phone, ...(JSON.parse(c.custom) as Record<string, unknown>) };
+    const startAt = c.start_at === null || Number(c.start_at) === MANUAL_HOLD_AT ? null : Number(c.start_at);
+    return {
+      list_id: list.campaign.id,
+      task_id: Number(c.id),
+      task_uuid: c.external_id,
+      custom_data: JSON.stringify(custom),
+      start_execution_time: timeOfDay(c.daily_from_sec),
+      finish_execution_time: timeOfDay(c.daily_to_sec),
+      start_at: startAt === null ? null : Math.floor(startAt / 1000),
+      status_id: statusId,
+      status,
+      attempts_left: Math.max(0, list.vox.num_attempts - c.attempts),
+      last_attempt: formatUtc(c.last_attempt_at === null ? null : Number(c.last_attempt_at)),
+      result_data: c.last_outcome,
+    };
+  });
+  if (output === "json") return { kind: "json", body: { result: tasks, count: tasks.length } };
+  const table = [[...COLUMNS], ...tasks.map((t) => COLUMNS.map((k) => (t[k] === null ? "" : String(t[k]))))];
+  if (output === "csv") {
+    const csv = stringify(table, { delimiter });
+    return {
+      kind: "file",
+      body: iconv.encode(csv, encoding),
+      contentType: "application/octet-stream",
+      fileName: `call_list_${list.campaign.id}.csv`,
+    };
+  }
+  const book = new ExcelJS.Workbook();
+  const sheet = book.addWorksheet("call list");
+  for (const row of table) sheet.addRow(row);
+  return {
+    kind: "file",
+    body: Buffer.from(await book.xlsx.writeBuffer()),
+    contentType: "application/octet-stream",
+    fileName: `call_list_${list.campaign.id}.xlsx`,
+  };
+}

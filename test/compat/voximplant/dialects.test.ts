@@ -1,0 +1,64 @@
+// The Voximplant face on each store (SQLite always, PostgreSQL when OUTDIAL_TEST_PG_URL is set): a call list
+// with control columns, an append, a manual list released by StartNextCallTask, lists and details read back.
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { dialects } from "../../helpers/stores.ts";
+import { listFields, T0, voxFixture } from "./helpers.ts";
+
+for (const dialect of dialects()) {
+  describe(`Voximplant face on ${dialect.name}`, () => {
+    test("create, append, dial, manual release, lists and details", async () => {
+      const f = await voxFixture({ scenario: "all_human", store: dialect.open });
+      try {
+        const at = (T0 + 3600_000) / 1000;
+        const file = `phone;name;__start_at;__task_uuid\n+12125554001;Ann;${at};u-1\n+12125554002;Bob;;u-2\n`;
+        const out = await f.vox(
+          "CreateCallList",
+          listFields({ name: "pg list", file_content: file, application_id: 3 }),
+        );
+        assert.equal(out.count, 2, JSON.stringify(out));
+        const dup = await f.vox("AppendToCallList", {
+          list_id: out.list_id,
+          file_content: "phone;__task_uuid\n+12125554003;u-2\n",
+        });
+        assert.equal(dup.error.code, 101);
+        assert.equal(
+          (await f.vox("AppendToCallList", { list_name: "pg list", file_content: "phone\n+12125554003\n" }))
+            .count,
+          1,
+        );
+        const manual = await f.vox(
+          "CreateManualCallList",
+          listFields({ name: "pg manual", file_content: "phone\n+12125554010\n" }),
+        );
+        await f.run(600_000);
+        assert.deepEqual(f.originated.map((r) => r.to).sort(), ["+12125554002", "+12125554003"]);
+        assert.deepEqual(await f.vox("StartNextCallTask", { list_id: manual.list_id }), {
+          result: 1,
+          list_id: manual.list_id,
+        });
+        await f.run(3600_000);
+        assert.equal(f.originated.length, 4);
+        const lists = await f.vox("GetCallLists", { application_id: "3", is_active: "false" });
+        assert.deepEqual([lists.total_count, lists.result[0].status], [1, "Completed"]);
+        const details = await f.vox("GetCallListDetails", { list_id: out.list_id, output: "json" });
+        assert.equal(details.count, 3);
+        assert.deepEqual(
+          details.result.map((t: { task_uuid: string | null }) => t.task_uuid),
+          ["u-1", "u-2", null],
+        );
+        assert.deepEqual(
+          details.result.map((t: { status: string }) => t.status),
+          ["Processed", "Processed", "Processed"],
+        );
+        assert.equal(details.result[0].start_at, at);
+        assert.deepEqual(await f.vox("StopCallListProcessing", { list_id: manual.list_id }), {
+          result: true,
+          msg: `Call list ${manual.list_id} processing stopped`,
+        });
+      } finally {
+        await f.close();
+      }
+    });
+  });
+}
