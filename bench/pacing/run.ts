@@ -1,0 +1,57 @@
+// bench/pacing/run owns one benchmark case: every dial method on every seed of a scenario and the
+// figures per method (means over seeds; the worst seed's abandonment). It must not print.
+
+import { AbandonTracker } from "../../src/pacing/abandon-tracker.ts";
+import { createPacer } from "../../src/pacing/index.ts";
+import type { PacingScenario } from "../../src/pacing/sim/scenario.ts";
+import { type SimulationResult, simulate } from "../../src/pacing/sim/simulator.ts";
+import type { DialMethod } from "../../src/pacing/types.ts";
+import { oracleSchedule } from "./oracle.ts";
+
+export const METHODS = ["oracle", "predictive", "progressive", "power", "preview"] as const;
+export type BenchMethod = (typeof METHODS)[number];
+
+export function runOnce(method: BenchMethod, scenario: PacingScenario, seed: number): SimulationResult {
+  if (method === "oracle") return simulate({ scenario, seed, schedule: oracleSchedule(scenario, seed) });
+  const tracker = new AbandonTracker({ targetRate: scenario.targetAbandonRate });
+  const pacer = createPacer(method as DialMethod, {
+    tracker,
+    powerRatio: scenario.powerRatio,
+    maxLinesPerAgent: scenario.maxLinesPerAgent,
+    graceMs: scenario.graceSec * 1000,
+  });
+  return simulate({ scenario, seed, pacer, tracker });
+}
+
+export interface MethodFigures {
+  method: BenchMethod;
+  seeds: SimulationResult[];
+  occupancy: number;
+  abandonRate: number;
+  maxSeedAbandonRate: number;
+  talkMinPerAgentHour: number;
+  dialsPerAgentHour: number;
+  peakLinesPerAgent: number;
+  /** Seeds on which the list ran out before the end of the shift. */
+  seedsOutOfLeads: number;
+  seconds: number;
+}
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+export function runMethod(method: BenchMethod, scenario: PacingScenario, seeds: number[]): MethodFigures {
+  const started = performance.now();
+  const results = seeds.map((seed) => runOnce(method, scenario, seed));
+  return {
+    method,
+    seeds: results,
+    occupancy: mean(results.map((r) => r.occupancy)),
+    abandonRate: mean(results.map((r) => r.abandonRate)),
+    maxSeedAbandonRate: Math.max(...results.map((r) => r.abandonRate)),
+    talkMinPerAgentHour: mean(results.map((r) => r.talkMinPerAgentHour)),
+    dialsPerAgentHour: mean(results.map((r) => r.dialsPerAgentHour)),
+    peakLinesPerAgent: Math.max(...results.map((r) => r.peakLinesPerAgent)),
+    seedsOutOfLeads: results.filter((r) => r.leadsExhaustedAtSec !== null).length,
+    seconds: (performance.now() - started) / 1000,
+  };
+}

@@ -1,0 +1,157 @@
+// pacing/abandon-tracker owns the regulated abandonment rate: live answers and abandons (drops and AMD
+// false positives) over a rolling 24 h, 30 days and the campaign. It must not touch the store or clock.
+
+import type { AbandonCause } from "./types.ts";
+
+/** What became of a live answer: an agent took it, nobody did within the grace, or AMD hung up on it. */
+export type LiveAnswerFate = "connected" | AbandonCause;
+
+export interface AbandonCounts {
+  liveAnswers: number;
+  /** Drops plus AMD false positives. */
+  abandoned: number;
+  drops: number;
+  falsePositives: number;
+  /** abandoned / liveAnswers; 0 before the first live answer. */
+  rate: number;
+}
+
+export type AbandonWindow = "24h" | "30d" | "campaign";
+
+const DAY_MS = 24 * 3600 * 1000;
+
+function counts(liveAnswers: number, drops: number, falsePositives: number): AbandonCounts {
+  const abandoned = drops + falsePositives;
+  return {
+    liveAnswers,
+    abandoned,
+    drops,
+    falsePositives,
+    rate: liveAnswers > 0 ? abandoned / liveAnswers : 0,
+  };
+}
+
+/**
+ * Counts over a rolling window kept as time buckets, so memory is bounded by window / bucket whatever
+ * the call volume. An event counts while its bucket lies wholly after now − window; the bucket that
+ * straddles the edge leaves as a whole, so the edge is exact to one bucket.
+ */
+export class RollingCounter {
+  private keys: number[] = [];
+  private live: number[] = [];
+  private drops: number[] = [];
+  private fps: number[] = [];
+  private head = 0;
+  private sumLive = 0;
+  private sumDrops = 0;
+  private sumFps = 0;
+
+  constructor(
+    readonly windowMs: number,
+    readonly bucketMs: number,
+  ) {}
+
+  add(now: number, fate: LiveAnswerFate): void {
+    const key = Math.floor(now / this.bucketMs);
+    const last = this.keys.length - 1;
+    // Events arrive in time order; a late one joins the newest bucket rather than rewriting history.
+    if (last < this.head || this.keys[last] < key) {
+      this.keys.push(key);
+      this.live.push(0);
+      this.drops.push(0);
+      this.fps.push(0);
+    }
+    const i = this.keys.length - 1;
+    this.live[i]++;
+    this.sumLive++;
+    if (fate === "no_agent") {
+      this.drops[i]++;
+      this.sumDrops++;
+    } else if (fate === "amd_false_positive") {
+      this.fps[i]++;
+      this.sumFps++;
+    }
+    this.evict(now);
+  }
+
+  counts(now: number): AbandonCounts {
+    this.evict(now);
+    return counts(this.sumLive, this.sumDrops, this.sumFps);
+  }
+
+  private evict(now: number): void {
+    const oldestKept = Math.floor((now - this.windowMs) / this.bucketMs) + 1;
+    while (this.head < this.keys.length && this.keys[this.head] < oldestKept) {
+      this.sumLive -= this.live[this.head];
+      this.sumDrops -= this.drops[this.head];
+      this.sumFps -= this.fps[this.head];
+      this.head++;
+    }
+    if (this.head > 1024 && this.head * 2 > this.keys.length) {
+      for (const a of [this.keys, this.live, this.drops, this.fps]) a.splice(0, this.head);
+      this.head = 0;
+    }
+  }
+}
+
+export interface AbandonTrackerOptions {
+  /** The cap on abandoned / live answers (default 0.03, the US and UK rule). */
+  targetRate?: number;
+  /** Bucket of the 24 h window (default 1 s). */
+  dayBucketMs?: number;
+  /** Bucket of the 30-day window (default 1 min). */
+  monthBucketMs?: number;
+}
+
+export class AbandonTracker {
+  readonly targetRate: number;
+  private readonly day: RollingCounter;
+  private readonly month: RollingCounter;
+  private live = 0;
+  private drops = 0;
+  private fps = 0;
+
+  constructor(options: AbandonTrackerOptions = {}) {
+    this.targetRate = options.targetRate ?? 0.03;
+    this.day = new RollingCounter(DAY_MS, options.dayBucketMs ?? 1000);
+    this.month = new RollingCounter(30 * DAY_MS, options.monthBucketMs ?? 60_000);
+  }
+
+  /** One live (human) answer and its fate; an AMD false positive is a live answer and an abandon. */
+  recordLiveAnswer(now: number, fate: LiveAnswerFate): void {
+    this.live++;
+    if (fate === "no_agent") this.drops++;
+    else if (fate === "amd_false_positive") this.fps++;
+    this.day.add(now, fate);
+    this.month.add(now, fate);
+  }
+
+  counts(now: number, window: AbandonWindow): AbandonCounts {
+    if (window === "24h") return this.day.counts(now);
+    if (window === "30d") return this.month.counts(now);
+    return counts(this.live, this.drops, this.fps);
+  }
+
+  /** The window with the highest rate: the one a regulator in any of the jurisdictions would cite. */
+  strictest(now: number): AbandonCounts {
+    let worst = this.counts(now, "campaign");
+    for (const w of ["24h", "30d"] as const) {
+      const c = this.counts(now, w);
+      if (c.rate > worst.rate) worst = c;
+    }
+    return worst;
+  }
+
+  /**
+   * Whether a window holding at least `minLiveAnswers` live answers is over the target. Below that a
+   * single AMD false positive among the first answers reads as 5–100%, a rate no dialing can fix.
+   */
+  isOverTarget(now: number, minLiveAnswers = 0): boolean {
+    let over = false;
+    for (const w of ["campaign", "24h", "30d"] as const) {
+      const c = this.counts(now, w);
+      if (c.liveAnswers >= minLiveAnswers && c.rate > this.targetRate) over = true;
+    }
+    return over;
+  }
+}

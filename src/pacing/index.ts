@@ -1,0 +1,46 @@
+// pacing/ owns how many calls to place now: the dial methods and the abandonment tracker they answer
+// to. It must not touch the store, telephony or the clock itself; callers pass `now` and snapshots.
+
+export {
+  type AbandonCounts,
+  AbandonTracker,
+  type AbandonWindow,
+  type LiveAnswerFate,
+} from "./abandon-tracker.ts";
+export { type PredictiveMode, type PredictiveOptions, PredictivePacer } from "./predictive.ts";
+export { PowerPacer, PreviewPacer, ProgressivePacer } from "./simple.ts";
+export * from "./types.ts";
+
+import type { AbandonTracker } from "./abandon-tracker.ts";
+import { PredictivePacer } from "./predictive.ts";
+import { PowerPacer, PreviewPacer, ProgressivePacer } from "./simple.ts";
+import type { DialMethod, Pacer } from "./types.ts";
+
+export interface PacerSettings {
+  tracker: AbandonTracker;
+  /** Power: lines per ready agent. */
+  powerRatio?: number;
+  maxLinesPerAgent?: number;
+  /** How long a live answer may wait for an agent before it is abandoned (default 2 s). */
+  graceMs?: number;
+}
+
+export function createPacer(method: DialMethod, settings: PacerSettings): Pacer {
+  switch (method) {
+    case "preview":
+      return new PreviewPacer();
+    case "progressive":
+      return new ProgressivePacer();
+    case "power":
+      return new PowerPacer({
+        ratio: settings.powerRatio ?? 1.5,
+        maxLinesPerAgent: settings.maxLinesPerAgent,
+      });
+    case "predictive":
+      return new PredictivePacer({
+        tracker: settings.tracker,
+        graceMs: settings.graceMs,
+        maxLinesPerAgent: settings.maxLinesPerAgent,
+      });
+  }
+}

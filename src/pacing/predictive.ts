@@ -1,0 +1,162 @@
+// pacing/predictive owns the predictive pacer: dial ahead of agents becoming free from live estimates,
+// held to the abandonment target by the shared tracker. It must not touch the store, telephony or clock.
+
+import type { AbandonTracker } from "./abandon-tracker.ts";
+import { DropBudget, type DropBudgetOptions } from "./drop-budget.ts";
+import { DurationEstimator, RingModel } from "./estimators.ts";
+import { Forecast } from "./forecast.ts";
+import { progressiveDials } from "./simple.ts";
+import { lognormalCdf } from "./stats.ts";
+import {
+  type AbandonCause,
+  type DialResult,
+  loggedInAgents,
+  type Pacer,
+  type PacingSnapshot,
+} from "./types.ts";
+
+export interface PredictiveOptions {
+  /** The campaign's abandonment tracker; its target is the cap, and over it the pacer dials progressively. */
+  tracker: AbandonTracker;
+  /** How long a live answer may wait for an agent before it counts as abandoned (default 2 s). */
+  graceMs?: number;
+  /** Live answers a window needs before its rate can send the pacer back to progressive (default 100). */
+  fallbackAfterLiveAnswers?: number;
+  maxLinesPerAgent?: number;
+  /** Outer-loop settings (margin under the cap, how fast to settle). */
+  budget?: Omit<DropBudgetOptions, "targetRate">;
+  /** A fixed drop chance for the marginal dial instead of the outer loop (for studies). */
+  fixedThreshold?: number;
+}
+
+export type PredictiveMode = "fallback" | "model";
+
+const STEP_MS = 500;
+/** Dial → human verdict rarely exceeds 35 s; later arrivals are the business of later decisions. */
+const HORIZON_BINS = 70;
+const REBUILD_MS = 10_000;
+
+/**
+ * Each decision forecasts, bin by bin over the next 35 s, how many agents will be free (ready ones,
+ * wrap-ups ending, calls ending then wrapped up: Kaplan–Meier laws learned in the shift) and how many
+ * live answers the lines already out will bring (by how long each has rung or since it was answered).
+ * It then places the most dials whose last one still has a drop chance within the outer loop's
+ * threshold — never fewer than progressive would.
+ */
+export class PredictivePacer implements Pacer {
+  readonly method = "predictive";
+  /** What the last decision was based on; for tests and the engine's explain. */
+  mode: PredictiveMode = "model";
+  /** The drop chance the last model decision allowed its marginal dial. */
+  threshold = 0;
+
+  private readonly tracker: AbandonTracker;
+  private readonly maxLinesPerAgent: number;
+  private readonly talk: DurationEstimator;
+  private readonly wrap: DurationEstimator;
+  private readonly ring: RingModel;
+  private readonly forecast: Forecast;
+  private readonly budget: DropBudget;
+  private lastRebuild = Number.NEGATIVE_INFINITY;
+
+  constructor(private readonly options: PredictiveOptions) {
+    this.tracker = options.tracker;
+    this.maxLinesPerAgent = options.maxLinesPerAgent ?? 3.5;
+    // Conservative priors: calls and wrap-ups longer than usual until the shift's own data outweigh them.
+    this.talk = new DurationEstimator({
+      stepMs: STEP_MS,
+      maxMs: 4000_000,
+      memory: 3000,
+      prior: { weight: 10, cdf: (ms) => lognormalCdf(ms, 300_000, 1) },
+    });
+    this.wrap = new DurationEstimator({
+      stepMs: STEP_MS,
+      maxMs: 600_000,
+      memory: 3000,
+      prior: { weight: 10, cdf: (ms) => lognormalCdf(ms, 40_000, 0.5) },
+    });
+    // Until results come in, half of all dials are taken for people answering anywhere from 3 to 20 s:
+    // more people, sooner and more spread than usual, so the first decisions err towards idle agents.
+    this.ring = new RingModel({
+      stepMs: STEP_MS,
+      maxMs: 50_000,
+      memory: 3000,
+      prior: {
+        results: 40,
+        humanShare: 0.5,
+        humanAnswerMs: [3000, 20_000],
+        amdMs: 2000,
+        otherEndMs: [3000, 30_000],
+      },
+    });
+    this.forecast = new Forecast(
+      { stepMs: STEP_MS, horizonBins: HORIZON_BINS, graceMs: options.graceMs ?? 2000 },
+      this.ring.bins,
+    );
+    this.budget = new DropBudget({ targetRate: this.tracker.targetRate, ...options.budget });
+  }
+
+  onDialResult(result: DialResult): void {
+    const kind = result.outcome === "human" ? "human" : result.outcome === "machine" ? "machine" : "other";
+    this.ring.observe(kind, result.ringMs, result.amdMs ?? 0);
+  }
+
+  onTalkEnded(event: { now: number; talkMs: number; wrapUp: boolean }): void {
+    this.talk.observe(event.talkMs, !event.wrapUp);
+  }
+
+  onWrapEnded(event: { now: number; wrapMs: number }): void {
+    this.wrap.observe(event.wrapMs);
+  }
+
+  onAbandon(event: { now: number; cause: AbandonCause }): void {
+    if (event.cause === "no_agent") this.budget.noteDrop();
+  }
+
+  decide(snapshot: PacingSnapshot): number {
+    const { now } = snapshot;
+    const floor = progressiveDials(snapshot);
+    if (this.tracker.isOverTarget(now, this.options.fallbackAfterLiveAnswers ?? 100)) {
+      this.mode = "fallback";
+      return floor;
+    }
+    this.mode = "model";
+    const headroom =
+      Math.floor(this.maxLinesPerAgent * loggedInAgents(snapshot.agents)) - snapshot.lines.length;
+    if (headroom <= floor) return Math.max(0, Math.min(floor, headroom));
+    if (now - this.lastRebuild >= REBUILD_MS) this.rebuild(snapshot);
+    const forecast = this.forecast;
+    forecast.supply(snapshot, this.talk, this.wrap);
+    forecast.demand(snapshot, this.ring);
+    this.threshold = this.options.fixedThreshold ?? this.budget.threshold(this.tracker.strictest(now));
+    // The largest count whose last dial still meets the threshold (the drop chance grows with the count).
+    let lo = floor;
+    let hi = headroom;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (forecast.dropChance(mid) <= this.threshold) lo = mid;
+      else hi = mid - 1;
+    }
+    if (lo > floor) {
+      // The drop chance grows about linearly over one decision's dials: the trapezoid is close enough.
+      const expectedDrops = ((lo - floor) * (forecast.dropChance(floor + 1) + forecast.dropChance(lo))) / 2;
+      this.budget.notePredicted(expectedDrops * forecast.humanShare);
+    }
+    return lo;
+  }
+
+  private rebuild(snapshot: PacingSnapshot): void {
+    const onCall: number[] = [];
+    const inWrap: number[] = [];
+    for (const a of snapshot.agents) {
+      if (a.state === "on_call") onCall.push(snapshot.now - a.since);
+      else if (a.state === "wrap_up") inWrap.push(snapshot.now - a.since);
+    }
+    this.talk.rebuild(onCall);
+    this.wrap.rebuild(inWrap);
+    this.ring.rebuild();
+    this.forecast.learnNewDials(this.ring);
+    this.forecast.learnTalk(this.talk);
+    this.lastRebuild = snapshot.now;
+  }
+}

@@ -1,0 +1,46 @@
+// pacing/simple owns the pacers that need no model: preview, progressive and power. They count agents
+// and lines in the snapshot; they must not touch the store, telephony or the clock.
+
+import { countAgents, loggedInAgents, type Pacer, type PacingSnapshot } from "./types.ts";
+
+/** One line per ready agent, counting the lines already out: a live answer always finds an agent. */
+export function progressiveDials(snapshot: PacingSnapshot): number {
+  return Math.max(0, countAgents(snapshot.agents, "ready") - snapshot.lines.length);
+}
+
+export class ProgressivePacer implements Pacer {
+  readonly method = "progressive";
+  decide(snapshot: PacingSnapshot): number {
+    return progressiveDials(snapshot);
+  }
+}
+
+/** Each ready agent asks for a contact; the engine reserves that agent for the call it previews. */
+export class PreviewPacer implements Pacer {
+  readonly method = "preview";
+  decide(snapshot: PacingSnapshot): number {
+    return countAgents(snapshot.agents, "ready");
+  }
+}
+
+export interface PowerOptions {
+  /** Lines per ready agent, fractional allowed (1.5 = three lines for two ready agents). */
+  ratio: number;
+  /** Never more lines out than this many per logged-in agent. */
+  maxLinesPerAgent?: number;
+}
+
+/** A fixed ratio of lines to ready agents, counting the lines already out. */
+export class PowerPacer implements Pacer {
+  readonly method = "power";
+  constructor(private readonly options: PowerOptions) {
+    if (!(options.ratio >= 1)) throw new RangeError("power ratio must be ≥ 1");
+  }
+
+  decide(snapshot: PacingSnapshot): number {
+    const ready = countAgents(snapshot.agents, "ready");
+    const cap = Math.floor((this.options.maxLinesPerAgent ?? Infinity) * loggedInAgents(snapshot.agents));
+    const wanted = Math.min(Math.round(this.options.ratio * ready), cap);
+    return Math.max(0, wanted - snapshot.lines.length);
+  }
+}

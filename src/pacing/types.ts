@@ -1,0 +1,80 @@
+// pacing/ owns how many calls to place now: the snapshot a pacer reads, the results it learns from, and
+// the pacer interface. It must not touch the store, telephony or the clock itself; callers pass `now`.
+
+/** How a campaign decides when to dial. Robot campaigns (no agents) are paced by concurrency/cps instead. */
+export type DialMethod = "preview" | "progressive" | "power" | "predictive";
+
+/** An agent's state as the engine tracks it; only `ready` agents can take a new call. */
+export type AgentState = "ready" | "reserved" | "on_call" | "wrap_up" | "paused";
+
+export interface AgentView {
+  readonly state: AgentState;
+  /** When the agent entered this state (ms, the caller's clock): elapsed in state = now − since. */
+  readonly since: number;
+}
+
+/**
+ * A dialed call not yet handed to an agent or ended: `ringing` (no answer yet), `answered` (AMD is
+ * listening) or `waiting` (a live person waiting for an agent within the grace).
+ */
+export type LineStage = "ringing" | "answered" | "waiting";
+
+export interface LineView {
+  readonly stage: LineStage;
+  /** When it was dialed (ms): elapsed since dial = now − dialedAt. */
+  readonly dialedAt: number;
+  /** When the far end answered (ms), or null while it rings. */
+  readonly answeredAt: number | null;
+}
+
+/** What a pacer sees at one decision. Arrays are read during `decide` only, never kept. */
+export interface PacingSnapshot {
+  readonly now: number;
+  readonly agents: ReadonlyArray<AgentView>;
+  readonly lines: ReadonlyArray<LineView>;
+}
+
+/** What the engine saw of a call: the AMD verdict for answered calls, the network result otherwise. */
+export type DialOutcome = "human" | "machine" | "no_answer" | "busy" | "failed";
+
+export interface DialResult {
+  readonly now: number;
+  readonly outcome: DialOutcome;
+  /** Dial → answer for answered calls; dial → resolution otherwise. */
+  readonly ringMs: number;
+  /** Answer → AMD verdict, for answered calls. */
+  readonly amdMs?: number;
+}
+
+export type AbandonCause = "no_agent" | "amd_false_positive";
+
+/** The feedback an engine (or the simulator) gives a pacer, all optional for the pacers that ignore it. */
+export interface PacerFeedback {
+  onDialResult?(result: DialResult): void;
+  /** `wrapUp: false` when the agent goes straight back to ready (e.g. the call was a machine). */
+  onTalkEnded?(event: { now: number; talkMs: number; wrapUp: boolean }): void;
+  onWrapEnded?(event: { now: number; wrapMs: number }): void;
+  onAbandon?(event: { now: number; cause: AbandonCause }): void;
+}
+
+export interface Pacer extends PacerFeedback {
+  readonly method: DialMethod;
+  /**
+   * How many new dials to place now. For `preview` it is how many ready agents get a contact to preview
+   * (each such agent is then reserved for its call); for the others the calls go to whichever agent is
+   * ready when a live person answers.
+   */
+  decide(snapshot: PacingSnapshot): number;
+}
+
+export function countAgents(agents: ReadonlyArray<AgentView>, state: AgentState): number {
+  let n = 0;
+  for (const a of agents) if (a.state === state) n++;
+  return n;
+}
+
+export function loggedInAgents(agents: ReadonlyArray<AgentView>): number {
+  let n = 0;
+  for (const a of agents) if (a.state !== "paused") n++;
+  return n;
+}

@@ -1,0 +1,83 @@
+// The abandonment tracker: live answers and abandons over a rolling 24 h, a rolling 30 days and the
+// whole campaign, with AMD false positives counted as abandoned.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { AbandonTracker, RollingCounter } from "../../src/pacing/abandon-tracker.ts";
+
+const HOUR = 3600_000;
+const DAY = 24 * HOUR;
+
+test("an AMD false positive is a live answer and an abandon; a connected answer only a live answer", () => {
+  const t = new AbandonTracker();
+  t.recordLiveAnswer(0, "connected");
+  t.recordLiveAnswer(1, "amd_false_positive");
+  t.recordLiveAnswer(2, "no_agent");
+  t.recordLiveAnswer(3, "connected");
+  assert.deepEqual(t.counts(3, "campaign"), {
+    liveAnswers: 4,
+    abandoned: 2,
+    drops: 1,
+    falsePositives: 1,
+    rate: 0.5,
+  });
+});
+
+test("the 24 h window drops an answer exactly 24 h after it, the campaign keeps it", () => {
+  const t = new AbandonTracker();
+  t.recordLiveAnswer(0, "no_agent");
+  t.recordLiveAnswer(12 * HOUR, "connected");
+  assert.equal(t.counts(DAY - 1, "24h").liveAnswers, 2);
+  assert.equal(t.counts(DAY - 1, "24h").abandoned, 1);
+  assert.equal(t.counts(DAY, "24h").liveAnswers, 1, "the first answer left the window at 24 h");
+  assert.equal(t.counts(DAY, "24h").abandoned, 0);
+  assert.equal(t.counts(36 * HOUR, "24h").liveAnswers, 0);
+  assert.equal(t.counts(36 * HOUR, "30d").liveAnswers, 2);
+  assert.equal(t.counts(36 * HOUR, "campaign").liveAnswers, 2);
+});
+
+test("the 30-day window counts across its edge to the minute and forgets what is older", () => {
+  const t = new AbandonTracker();
+  t.recordLiveAnswer(0, "amd_false_positive");
+  t.recordLiveAnswer(10 * DAY, "connected");
+  t.recordLiveAnswer(29 * DAY, "no_agent");
+  assert.equal(t.counts(30 * DAY - 60_000, "30d").liveAnswers, 3);
+  assert.equal(t.counts(30 * DAY, "30d").liveAnswers, 2);
+  assert.equal(t.counts(30 * DAY, "30d").falsePositives, 0);
+  assert.equal(t.counts(40 * DAY, "30d").liveAnswers, 1);
+  assert.equal(t.counts(40 * DAY, "24h").liveAnswers, 0);
+  assert.deepEqual(t.counts(40 * DAY, "campaign"), {
+    liveAnswers: 3,
+    abandoned: 2,
+    drops: 1,
+    falsePositives: 1,
+    rate: 2 / 3,
+  });
+});
+
+test("a rolling counter keeps running totals right over many evictions", () => {
+  const c = new RollingCounter(10_000, 1000);
+  let expected = 0;
+  const times: number[] = [];
+  for (let t = 0; t < 200_000; t += 250) {
+    c.add(t, t % 1000 === 0 ? "no_agent" : "connected");
+    times.push(t);
+  }
+  const now = 199_750;
+  for (const t of times) if (Math.floor(t / 1000) > Math.floor((now - 10_000) / 1000)) expected++;
+  const counts = c.counts(now);
+  assert.equal(counts.liveAnswers, expected);
+  assert.equal(counts.drops, expected / 4);
+});
+
+test("the strictest window decides whether the campaign is over target, once it has enough answers", () => {
+  const t = new AbandonTracker({ targetRate: 0.03 });
+  // A bad hour two days ago: fine over the campaign, but not over its own 24 h... which has passed.
+  for (let i = 0; i < 1000; i++) t.recordLiveAnswer(i * 1000, "connected");
+  for (let i = 0; i < 20; i++) t.recordLiveAnswer(2 * DAY + i * 1000, i < 5 ? "no_agent" : "connected");
+  const now = 2 * DAY + 30_000;
+  assert.ok(t.counts(now, "campaign").rate < 0.03);
+  assert.equal(t.counts(now, "24h").rate, 5 / 20);
+  assert.equal(t.strictest(now).rate, 5 / 20);
+  assert.equal(t.isOverTarget(now), true);
+  assert.equal(t.isOverTarget(now, 50), false, "20 answers in the day's window are too few to judge");
+});

@@ -1,0 +1,105 @@
+// The predictive pacer: it learns from results, never dials fewer lines than progressive, falls back to
+// progressive while the tracker is over target, and holds the cap in a simulated shift.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { AbandonTracker } from "../../src/pacing/abandon-tracker.ts";
+import { DurationEstimator } from "../../src/pacing/estimators.ts";
+import { PredictivePacer } from "../../src/pacing/predictive.ts";
+import { OB50 } from "../../src/pacing/sim/scenario.ts";
+import { simulate } from "../../src/pacing/sim/simulator.ts";
+import { ProgressivePacer } from "../../src/pacing/simple.ts";
+import type { AgentState, PacingSnapshot } from "../../src/pacing/types.ts";
+
+function snapshot(now: number, agents: [AgentState, number][], ringing = 0): PacingSnapshot {
+  return {
+    now,
+    agents: agents.map(([state, since]) => ({ state, since })),
+    lines: Array.from({ length: ringing }, () => ({
+      stage: "ringing" as const,
+      dialedAt: now - 2000,
+      answeredAt: null,
+    })),
+  };
+}
+
+function teach(pacer: PredictivePacer, humanShare: number, results = 400) {
+  for (let i = 0; i < results; i++) {
+    const human = (i * humanShare) % 1 < humanShare;
+    if (human) pacer.onDialResult({ now: 0, outcome: "human", ringMs: 9000, amdMs: 2000 });
+    else pacer.onDialResult({ now: 0, outcome: "no_answer", ringMs: 27_000 });
+  }
+  for (let i = 0; i < 50; i++) {
+    pacer.onTalkEnded({ now: 0, talkMs: 120_000 + i * 2000, wrapUp: true });
+    pacer.onWrapEnded({ now: 0, wrapMs: 15_000 + i * 200 });
+  }
+}
+
+const TEN_READY: [AgentState, number][] = [
+  ...Array.from({ length: 10 }, (): [AgentState, number] => ["ready", 0]),
+  ...Array.from({ length: 40 }, (_, i): [AgentState, number] => ["on_call", i * 5000]),
+];
+
+test("what it learns changes what it dials: fewer lines when more of them reach people", () => {
+  const often = new PredictivePacer({ tracker: new AbandonTracker(), graceMs: 1000 });
+  const rarely = new PredictivePacer({ tracker: new AbandonTracker(), graceMs: 1000 });
+  teach(often, 0.6);
+  teach(rarely, 0.15);
+  const now = 300_000;
+  const a = often.decide(snapshot(now, TEN_READY));
+  const b = rarely.decide(snapshot(now, TEN_READY));
+  assert.ok(a >= 10 && b > a * 2, `dials for 10 ready agents: ${a} at 60% people, ${b} at 15%`);
+  assert.equal(often.mode, "model");
+});
+
+test("it never dials fewer lines than progressive would", () => {
+  const pacer = new PredictivePacer({ tracker: new AbandonTracker(), graceMs: 1000 });
+  teach(pacer, 0.95);
+  const s = snapshot(300_000, TEN_READY, 4);
+  assert.ok(pacer.decide(s) >= new ProgressivePacer().decide(s));
+});
+
+test("over target it dials progressively, and back under target it predicts again", () => {
+  const tracker = new AbandonTracker({ targetRate: 0.03 });
+  const pacer = new PredictivePacer({ tracker, graceMs: 1000 });
+  teach(pacer, 0.3);
+  for (let i = 0; i < 120; i++) tracker.recordLiveAnswer(i, i < 5 ? "no_agent" : "connected");
+  const s = snapshot(300_000, TEN_READY, 3);
+  assert.equal(pacer.decide(s), 7, "5/120 = 4.2% > 3%: one line per ready agent");
+  assert.equal(pacer.mode, "fallback");
+  for (let i = 0; i < 60; i++) tracker.recordLiveAnswer(200 + i, "connected");
+  assert.ok(pacer.decide(s) > 7, "5/180 = 2.8%: dialing ahead again");
+  assert.equal(pacer.mode, "model");
+});
+
+test("a durations law learned with calls still in progress is not biased short", () => {
+  const estimator = new DurationEstimator({
+    stepMs: 1000,
+    maxMs: 100_000,
+    memory: 10_000,
+    prior: { weight: 0.01, cdf: (ms) => Math.min(1, ms / 100_000) },
+  });
+  for (let i = 0; i < 50; i++) estimator.observe(10_500);
+  // Fifty more calls are still going at 30 s: half the calls last longer than 10 s, not none.
+  estimator.rebuild(Array(50).fill(30_000));
+  assert.ok(Math.abs(estimator.survival[15] - 0.5) < 0.01, `S(15 s) = ${estimator.survival[15]}`);
+  estimator.rebuild([]);
+  assert.ok(estimator.survival[15] < 0.01);
+});
+
+test("in a two-hour shift of 20 agents it stays under 3% and beats progressive", () => {
+  const scenario = { ...OB50, agents: 20, shiftSec: 7200, leads: 10_000 };
+  const tracker = new AbandonTracker({ targetRate: 0.03 });
+  const predictive = simulate({
+    scenario,
+    seed: 11,
+    tracker,
+    pacer: new PredictivePacer({ tracker, graceMs: 1000, maxLinesPerAgent: 3.5 }),
+  });
+  const progressive = simulate({ scenario, seed: 11, pacer: new ProgressivePacer() });
+  assert.ok(predictive.abandonRate <= 0.03, `abandoned ${predictive.abandonRate}`);
+  assert.ok(predictive.drops > 0, "it does dial ahead");
+  assert.ok(
+    predictive.occupancy > progressive.occupancy + 0.05,
+    `${predictive.occupancy} vs progressive ${progressive.occupancy}`,
+  );
+});
