@@ -3,6 +3,7 @@
 // rebuilt from it on start and refreshed when the campaign changes.
 import { type CampaignSettings, withDefaults } from "../model/campaign-settings.ts";
 import type { CampaignStatus } from "../model/outcome.ts";
+import type { RobotScenario } from "../model/robot-scenario.ts";
 import type { Subscription } from "../outbox/events.ts";
 import type { Campaign } from "../store/schema.ts";
 import { buildCampaignWindows, type CampaignWindows } from "./claim-decision.ts";
@@ -23,6 +24,8 @@ export class CampaignRuntime {
   private callerIdTurn = 0;
   /** Why the last dispatch pass did not dial, for the explain endpoint. */
   lastBlock: { code: string; until: number | null } | null = null;
+  /** The robot scenario its bot script id names, when the account has one by that key. */
+  robot: RobotScenario | null = null;
   /** Active webhook subscriptions that take this campaign's events (the engine keeps them current). */
   webhooks: Subscription[] = [];
   /** True once a pass found nothing queued, nothing waiting and nothing in flight. */

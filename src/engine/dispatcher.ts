@@ -377,6 +377,7 @@ export class Dispatcher {
         amd: s.amd,
         record: s.record,
         bot: s.bot,
+        robot: call.campaign.robot,
         scenario: s.scenario,
         data: JSON.parse(call.contact.custom),
       });

@@ -8,6 +8,7 @@ import { nextAllowed } from "../model/windows.ts";
 import type { Store } from "../store/db.ts";
 import { openDispatchStore } from "../store/dispatch/index.ts";
 import type { DispatchStore } from "../store/dispatch/types.ts";
+import { scenariosByKey } from "../store/scenarios.ts";
 import type { Campaign, CampaignUpdate } from "../store/schema.ts";
 import type { TelephonyDriver } from "../telephony/driver.ts";
 import { AccountBilling } from "./billing.ts";
@@ -216,8 +217,20 @@ export class Engine implements EngineControl, CampaignStatusWriter {
       .executeTakeFirst();
     this.track(row);
     if (!row || !ACTIVE.includes(row.status as CampaignStatus)) this.dispatcher.campaigns.delete(campaignId);
+    await this.attachRobots();
     this.dispatcher.invalidateWaiting(campaignId);
     this.dispatcher.wake();
+  }
+
+  /** Gives each campaign the robot scenario its bot script id names (re-read with the campaigns). */
+  private async attachRobots(runtimes = [...this.dispatcher.campaigns.values()]): Promise<void> {
+    const wanted = runtimes.flatMap((rt) =>
+      rt.settings.bot ? [{ accountId: rt.accountId, key: rt.settings.bot.scriptId }] : [],
+    );
+    const found = await scenariosByKey(this.store.db, wanted);
+    for (const rt of runtimes) {
+      rt.robot = rt.settings.bot ? (found.get(`${rt.accountId}:${rt.settings.bot.scriptId}`) ?? null) : null;
+    }
   }
 
   async shutdown(): Promise<void> {
@@ -299,6 +312,7 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     for (const [id, c] of this.dispatcher.campaigns) {
       if (!seen.has(id) && c.inFlight === 0) this.dispatcher.campaigns.delete(id);
     }
+    await this.attachRobots();
     // Balances move with every charge and with top-ups on any node: re-read the accounts in play.
     const inPlay = [...this.dispatcher.campaigns.values()].map((c) => c.accountId);
     await this.billing.reload(inPlay);

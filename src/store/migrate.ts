@@ -7,6 +7,7 @@ import * as m003 from "./migrations/003_twin24.ts";
 import * as m004 from "./migrations/004_credentials.ts";
 import * as m005 from "./migrations/005_billing.ts";
 import * as m006 from "./migrations/006_contact_policy.ts";
+import * as m007 from "./migrations/007_scenarios.ts";
 import type { Database } from "./schema.ts";
 
 const MIGRATIONS: Record<string, Migration> = {
@@ -16,6 +17,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "004_credentials": m004,
   "005_billing": m005,
   "006_contact_policy": m006,
+  "007_scenarios": m007,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -218,6 +218,17 @@ export interface CampaignTokensTable {
   revoked_at: number | null;
 }
 
+/** A robot scenario (model/robot-scenario.ts); `config` holds say, results and talkSec as JSON. */
+export interface ScenariosTable {
+  id: Id;
+  account_id: number;
+  key: string;
+  name: string;
+  config: string;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface Database {
   accounts: AccountsTable;
   api_keys: ApiKeysTable;
@@ -232,6 +243,7 @@ export interface Database {
   rates: RatesTable;
   balance_transactions: BalanceTransactionsTable;
   campaign_tokens: CampaignTokensTable;
+  scenarios: ScenariosTable;
 }
 
 export type Account = Selectable<AccountsTable>;
@@ -248,5 +260,6 @@ export type UserRow = Selectable<UsersTable>;
 export type ServiceAccountRow = Selectable<ServiceAccountsTable>;
 export type BalanceTransactionRow = Selectable<BalanceTransactionsTable>;
 export type CampaignTokenRow = Selectable<CampaignTokensTable>;
+export type ScenarioRow = Selectable<ScenariosTable>;
 export type ApiKeyRow = Selectable<ApiKeysTable>;
 export type { ColumnType };

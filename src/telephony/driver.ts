@@ -2,6 +2,7 @@
 // nothing of campaigns or contacts; it originates a call and reports what happened. It must not import
 // store/, engine/ or api/.
 import type { Clock } from "../clock/clock.ts";
+import type { Dist } from "./sim/scenario.ts";
 
 export interface OriginateRequest {
   /** Opaque id chosen by the engine (the attempt id); echoed in every event. */
@@ -19,6 +20,15 @@ export interface OriginateRequest {
   record?: { enabled: boolean; trimLeftSec: number } | null;
   /** Bot script to run on answer, and what to do when it transfers the call. */
   bot?: { scriptId: string; onTransfer: "end" | "ignore" | "forward"; transferTo: string | null } | null;
+  /** The robot scenario to run when a person answers: what to say (the contact's data filled in) and the
+   *  results it may end with; the sim driver also takes the conversation length from it. */
+  robot?: {
+    key: string;
+    name: string;
+    say: string | null;
+    results: { name: string; weight: number }[];
+    talkSec: Dist | null;
+  } | null;
   /** Scenario name or inline configuration for what happens on answer (the sim driver reads it). */
   scenario?: string | null;
   /** The contact's custom data, handed to the scenario. */

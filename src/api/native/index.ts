@@ -12,6 +12,7 @@ import type { NativeApiDeps } from "./deps.ts";
 import { exportRoutes } from "./export/routes.ts";
 import { healthRoutes } from "./health.ts";
 import { listRoutes } from "./lists.ts";
+import { scenarioRoutes } from "./scenarios.ts";
 import { webhookRoutes } from "./webhooks.ts";
 
 export type { NativeApiDeps } from "./deps.ts";
@@ -29,4 +30,5 @@ export async function nativeApi(app: FastifyInstance, deps: NativeApiDeps): Prom
   await app.register(credentialRoutes, deps);
   await app.register(billingRoutes, deps);
   await app.register(campaignTokenRoutes, deps);
+  await app.register(scenarioRoutes, deps);
 }

@@ -11,8 +11,13 @@ export async function registerOpenApi(app: FastifyInstance, opts: { version: str
   await app.register(swagger, {
     // Each operation names what it takes, so the permission matrix can be read (and tested) from here.
     transform: ({ schema, url, route }) => {
-      const config = (route.config ?? {}) as { permission?: string; public?: boolean; campaignToken?: boolean };
-      const permission = config.permission ?? (config.campaignToken ? "campaign-token" : config.public ? "public" : null);
+      const config = (route.config ?? {}) as {
+        permission?: string;
+        public?: boolean;
+        campaignToken?: boolean;
+      };
+      const permission =
+        config.permission ?? (config.campaignToken ? "campaign-token" : config.public ? "public" : null);
       return { schema: permission ? { ...schema, "x-permission": permission } : schema, url };
     },
     openapi: {

@@ -4,6 +4,7 @@
 // how the crash test proves that nobody was dialed twice for one attempt.
 import fs from "node:fs";
 import type { TimerHandle } from "../../clock/clock.ts";
+import { pickResult, renderSay } from "../../model/robot-scenario.ts";
 import type {
   CallEnded,
   DriverCapabilities,
@@ -160,6 +161,17 @@ export class SimDriver implements TelephonyDriver {
     let talk: number;
     if (amd?.mode === "blocking" && verdict === "machine") talk = amdSec;
     else talk = outcome === "human" ? sample(s.talkSec, rand) : sample(s.machineSec, rand);
+    // A person the robot talks to: its own conversation length and one of its results.
+    const robot = req.robot && outcome === "human" && verdict === "human" ? req.robot : null;
+    let result: CallEnded["result"] = null;
+    if (robot) {
+      if (robot.talkSec !== null) talk = sample(robot.talkSec, rand);
+      result = {
+        scenario: robot.key,
+        result: pickResult(robot.results, rand()),
+        said: robot.say === null ? null : renderSay(robot.say, req.data ?? {}),
+      };
+    }
 
     const answerAt = postDial + ring;
     this.schedule(call, ms(answerAt), () => {
@@ -174,6 +186,7 @@ export class SimDriver implements TelephonyDriver {
         talkSec: talk,
         answeredBy: verdict,
         recording: this.recording(call, talk),
+        ...(result ? { result } : {}),
       }),
     );
   }

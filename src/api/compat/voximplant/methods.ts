@@ -92,6 +92,8 @@ export async function createList(ctx: MethodContext, p: Params, manual: boolean)
     // Voximplant retries every failed attempt alike; the scenario decides what failed.
     rejectedIsFinal: false,
     attemptOrder: vox.task_priority_strategy,
+    // The rule's scenario runs on answer: the robot scenario keyed by the rule id, when the account has one.
+    bot: { scriptId: String(ruleId), onTransfer: "end", transferTo: null },
     vendor: { voximplant: vox },
   });
   const problem = findSettingsProblem(settings, "settings");

@@ -1,0 +1,184 @@
+// Robot scenarios: what runs when a person answers. A campaign uses the one whose key its bot script id
+// names (settings.bot.scriptId; Twin24's defaultExecData). Queue scenarios (connect to agents) come with
+// agents.
+import type { FastifyInstance } from "fastify";
+import type { RobotScenario } from "../../model/robot-scenario.ts";
+import {
+  deleteScenario,
+  findScenario,
+  listScenarios,
+  scenarioOf,
+  upsertScenario,
+} from "../../store/scenarios.ts";
+import type { ScenarioRow } from "../../store/schema.ts";
+import { notFound } from "../plugins/errors.ts";
+import type { NativeApiDeps } from "./deps.ts";
+import { errorResponses, idParams, isoTime } from "./schemas/common.ts";
+import { iso } from "./views.ts";
+
+const seconds = { type: "number", minimum: 0, maximum: 86_400 } as const;
+
+const scenarioBody = {
+  type: "object",
+  required: ["key", "name", "results"],
+  additionalProperties: false,
+  properties: {
+    key: {
+      type: "string",
+      minLength: 1,
+      maxLength: 200,
+      description: "What campaigns name it by (bot.scriptId)",
+    },
+    name: { type: "string", minLength: 1, maxLength: 200 },
+    say: { type: ["string", "null"], maxLength: 10_000, description: "{{field}} takes the contact's data" },
+    results: {
+      type: "array",
+      minItems: 1,
+      maxItems: 100,
+      items: {
+        type: "object",
+        required: ["name", "weight"],
+        additionalProperties: false,
+        properties: {
+          name: { type: "string", minLength: 1, maxLength: 200 },
+          weight: { type: "number", exclusiveMinimum: 0 },
+        },
+      },
+    },
+    talkSec: {
+      description: "Conversation length on the sim driver: seconds, or a uniform range",
+      anyOf: [
+        { type: "null" },
+        seconds,
+        {
+          type: "object",
+          required: ["min", "max"],
+          additionalProperties: false,
+          properties: { min: seconds, max: seconds },
+        },
+      ],
+    },
+  },
+} as const;
+
+const scenarioSchema = {
+  type: "object",
+  properties: {
+    id: { type: "integer" },
+    key: { type: "string" },
+    name: { type: "string" },
+    say: { type: ["string", "null"] },
+    results: { type: "array", items: { type: "object", additionalProperties: true } },
+    talkSec: {},
+    created_at: isoTime,
+    updated_at: isoTime,
+  },
+} as const;
+
+type Body = {
+  key: string;
+  name: string;
+  say?: string | null;
+  results: RobotScenario["results"];
+  talkSec?: number | { min: number; max: number } | null;
+};
+
+function view(row: ScenarioRow) {
+  const s = scenarioOf(row);
+  return { id: row.id, ...s, created_at: iso(row.created_at), updated_at: iso(row.updated_at) };
+}
+
+export async function scenarioRoutes(app: FastifyInstance, deps: NativeApiDeps): Promise<void> {
+  const { store, clock, engine } = deps;
+
+  app.put<{ Body: Body }>(
+    "/v1/scenarios",
+    {
+      config: { permission: "campaigns:write" },
+      schema: {
+        tags: ["campaigns"],
+        summary:
+          "Create or replace the robot scenario with this key; running campaigns take it up within 5 s",
+        body: scenarioBody,
+        response: { 200: scenarioSchema, ...errorResponses },
+      },
+    },
+    async (req) => {
+      const b = req.body;
+      const talk = b.talkSec ?? null;
+      const row = await upsertScenario(
+        store.db,
+        req.account.id,
+        {
+          key: b.key,
+          name: b.name,
+          say: b.say ?? null,
+          results: b.results,
+          talkSec:
+            talk === null || typeof talk === "number"
+              ? talk
+              : { kind: "uniform", min: talk.min, max: talk.max },
+        },
+        clock.now(),
+      );
+      engine.wake();
+      return view(row);
+    },
+  );
+
+  app.get(
+    "/v1/scenarios",
+    {
+      config: { permission: "campaigns:read" },
+      schema: {
+        tags: ["campaigns"],
+        summary: "The account's robot scenarios",
+        response: {
+          200: {
+            type: "object",
+            required: ["data"],
+            properties: { data: { type: "array", items: scenarioSchema } },
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    async (req) => ({ data: (await listScenarios(store.db, req.account.id)).map(view) }),
+  );
+
+  app.get<{ Params: { id: number } }>(
+    "/v1/scenarios/:id",
+    {
+      config: { permission: "campaigns:read" },
+      schema: {
+        tags: ["campaigns"],
+        summary: "One robot scenario",
+        params: idParams("id"),
+        response: { 200: scenarioSchema, ...errorResponses },
+      },
+    },
+    async (req) => {
+      const row = await findScenario(store.db, req.account.id, req.params.id);
+      if (!row) throw notFound("scenario", req.params.id);
+      return view(row);
+    },
+  );
+
+  app.delete<{ Params: { id: number } }>(
+    "/v1/scenarios/:id",
+    {
+      config: { permission: "campaigns:write" },
+      schema: {
+        tags: ["campaigns"],
+        summary: "Delete a robot scenario",
+        params: idParams("id"),
+        response: { 204: { type: "null", description: "Deleted" }, ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      if (!(await deleteScenario(store.db, req.account.id, req.params.id)))
+        throw notFound("scenario", req.params.id);
+      return reply.status(204).send();
+    },
+  );
+}
