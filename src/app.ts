@@ -6,6 +6,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastif
 import { jaicpApi } from "./api/compat/jaicp/index.ts";
 import { twin24Api } from "./api/compat/twin24/index.ts";
 import { voximplantApi } from "./api/compat/voximplant/index.ts";
+import { xcallyApi } from "./api/compat/xcally/index.ts";
 import { nativeApi } from "./api/native/index.ts";
 import { installAuth } from "./api/plugins/auth.ts";
 import { installErrorHandling } from "./api/plugins/errors.ts";
@@ -51,6 +52,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(nativeApi, { store, engine, clock });
   await app.register(twin24Api, { store, engine, clock });
   await app.register(jaicpApi, { store, engine, clock });
+  await app.register(xcallyApi, { store, engine, clock, maxBytes: config.maxImportBytes });
   await app.register(voximplantApi, { store, engine, clock, maxBytes: config.maxImportBytes });
   await app.register(async (scope) => {
     // The import routes live in lists/ and leave authorization to the application: adding contacts.

@@ -8,6 +8,7 @@ import * as m004 from "./migrations/004_credentials.ts";
 import * as m005 from "./migrations/005_billing.ts";
 import * as m006 from "./migrations/006_contact_policy.ts";
 import * as m007 from "./migrations/007_scenarios.ts";
+import * as m008 from "./migrations/008_xcally.ts";
 import type { Database } from "./schema.ts";
 
 const MIGRATIONS: Record<string, Migration> = {
@@ -18,6 +19,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "005_billing": m005,
   "006_contact_policy": m006,
   "007_scenarios": m007,
+  "008_xcally": m008,
 };
 
 class StaticProvider implements MigrationProvider {

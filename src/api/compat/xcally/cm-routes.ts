@@ -1,0 +1,345 @@
+// Xcally contact manager routes (/api/cm/…): lists, contacts one by one and in bulk, the two-step CSV
+// upload, and agents linked to lists (stored only). Contacts land in the face's own tables.
+import { randomUUID } from "node:crypto";
+import type { FastifyInstance } from "fastify";
+import { errorResponses, idParams } from "../../native/schemas/common.ts";
+import { invalidRequest, notFound } from "../../plugins/errors.ts";
+import {
+  type ContactBody,
+  contactBodySchema,
+  contactView,
+  type ListBody,
+  listBodySchema,
+  listView,
+  MAX_CONTACTS_PER_REQUEST,
+} from "./contacts.ts";
+import { anyObject, CSV_TYPES, type IdsBody, idsBody, type XcallyDeps, xcallyService } from "./service.ts";
+import { contactsFromCsv, type UploadBody, uploadBodySchema } from "./upload.ts";
+
+export async function cmRoutes(app: FastifyInstance, deps: XcallyDeps): Promise<void> {
+  const { clock } = deps;
+  const { db, findList, addContacts, insertParsed, linkAgents } = xcallyService(deps);
+
+  // ---- contact manager: lists ----
+
+  const listResponse = {
+    type: "object",
+    properties: {
+      id: { type: "integer" },
+      name: { type: "string" },
+      description: { type: ["string", "null"] },
+      createdAt: { type: "string" },
+      updatedAt: { type: "string" },
+    },
+  } as const;
+
+  app.post<{ Body: ListBody }>(
+    "/api/cm/lists",
+    {
+      config: { permission: "contacts:write" },
+      schema: {
+        tags: ["xcally"],
+        summary: "Xcally: create a contact-manager list",
+        body: { ...listBodySchema, required: ["name"] },
+        response: { 201: listResponse, ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const now = clock.now();
+      const row = await db
+        .insertInto("xcally_lists")
+        .values({
+          account_id: req.account.id,
+          name: req.body.name as string,
+          description: req.body.description ?? null,
+          created_at: now,
+          updated_at: now,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return reply.status(201).send(listView(row));
+    },
+  );
+
+  app.get(
+    "/api/cm/lists",
+    {
+      config: { permission: "contacts:read" },
+      schema: {
+        tags: ["xcally"],
+        summary: "Xcally: the account's contact-manager lists",
+        response: {
+          200: {
+            type: "object",
+            properties: { count: { type: "integer" }, rows: { type: "array", items: listResponse } },
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    async (req) => {
+      const rows = await db
+        .selectFrom("xcally_lists")
+        .selectAll()
+        .where("account_id", "=", req.account.id)
+        .orderBy("id")
+        .execute();
+      return { count: rows.length, rows: rows.map(listView) };
+    },
+  );
+
+  app.get<{ Params: { id: number } }>(
+    "/api/cm/lists/:id",
+    {
+      config: { permission: "contacts:read" },
+      schema: {
+        tags: ["xcally"],
+        summary: "Xcally: read a list",
+        params: idParams("id"),
+        response: { 200: listResponse, ...errorResponses },
+      },
+    },
+    async (req) => listView(await findList(req.account.id, req.params.id)),
+  );
+
+  app.put<{ Params: { id: number }; Body: ListBody }>(
+    "/api/cm/lists/:id",
+    {
+      config: { permission: "contacts:write" },
+      schema: {
+        tags: ["xcally"],
+        summary: "Xcally: rename a list or change its description",
+        params: idParams("id"),
+        body: listBodySchema,
+        response: { 200: listResponse, ...errorResponses },
+      },
+    },
+    async (req) => {
+      await findList(req.account.id, req.params.id);
+      const row = await db
+        .updateTable("xcally_lists")
+        .set({
+          ...(req.body.name !== undefined ? { name: req.body.name } : {}),
+          ...(req.body.description !== undefined ? { description: req.body.description } : {}),
+          updated_at: clock.now(),
+        })
+        .where("id", "=", req.params.id)
+        .where("account_id", "=", req.account.id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return listView(row);
+    },
+  );
+
+  app.delete<{ Params: { id: number } }>(
+    "/api/cm/lists/:id",
+    {
+      config: { permission: "contacts:write" },
+      schema: {
+        tags: ["xcally"],
+        summary: "Xcally: delete a list with its contacts (contacts already copied into campaigns stay)",
+        params: idParams("id"),
+        response: { 204: { type: "null", description: "Deleted" }, ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const id = (await findList(req.account.id, req.params.id)).id;
+      await db.transaction().execute(async (trx) => {
+        await trx.deleteFrom("xcally_contacts").where("list_id", "=", id).execute();
+        await trx.deleteFrom("xcally_queue_lists").where("list_id", "=", id).execute();
+        await trx
+          .deleteFrom("xcally_agent_links")
+          .where("kind", "=", "list")
+          .where("target_id", "=", id)
+          .execute();
+        await trx.deleteFrom("xcally_lists").where("id", "=", id).execute();
+      });
+      return reply.status(204).send();
+    },
+  );
+
+  // ---- contact manager: contacts ----
+
+  app.post<{ Body: ContactBody }>(
+    "/api/cm/contacts",
+    {
+      config: { permission: "contacts:write" },
+      schema: {
+        tags: ["xcally"],
+        summary: "Xcally: add a contact to a list (cf_<n> fields are its custom data)",
+        body: { ...contactBodySchema, required: ["phone", "ListId"] },
+        response: { 201: anyObject, ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const [row] = await addContacts(req.account.id, req.body.ListId as number, [req.body], () => "");
+      return reply.status(201).send(contactView(row));
+    },
+  );
+
+  app.post<{ Params: { id: number }; Body: ContactBody[] }>(
+    "/api/cm/lists/:id/contacts",
+    {
+      config: { permission: "contacts:write" },
+      schema: {
+        tags: ["xcally"],
+        summary: `Xcally: add contacts to a list; at most ${MAX_CONTACTS_PER_REQUEST}`,
+        params: idParams("id"),
+        body: {
+          type: "array",
+          minItems: 1,
+          maxItems: MAX_CONTACTS_PER_REQUEST,
+          items: { ...contactBodySchema, required: ["phone"] },
+        },
+        response: { 201: { type: "array", items: anyObject }, ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const id = req.params.id;
+      req.body.forEach((c, i) => {
+        if (c.ListId !== undefined && c.ListId !== id)
+          throw invalidRequest(
+            `[${i}].ListId: ${c.ListId} is not the list of the path (${id})`,
+            `[${i}].ListId`,
+          );
+      });
+      const rows = await addContacts(req.account.id, id, req.body, (i) => `[${i}].`);
+      return reply.status(201).send(rows.map(contactView));
+    },
+  );
+
+  app.get<{ Querystring: { ListId?: number; limit: number; offset: number } }>(
+    "/api/cm/contacts",
+    {
+      config: { permission: "contacts:read" },
+      schema: {
+        tags: ["xcally"],
+        summary: "Xcally: contacts of the account, of one list with ListId",
+        querystring: {
+          type: "object",
+          additionalProperties: false,
+          properties: {
+            ListId: { type: "integer", minimum: 1 },
+            limit: { type: "integer", minimum: 1, maximum: 1000, default: 100 },
+            offset: { type: "integer", minimum: 0, default: 0 },
+          },
+        },
+        response: {
+          200: {
+            type: "object",
+            properties: { count: { type: "integer" }, rows: { type: "array", items: anyObject } },
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    async (req) => {
+      const { ListId, limit, offset } = req.query;
+      let q = db.selectFrom("xcally_contacts").where("account_id", "=", req.account.id);
+      if (ListId !== undefined) q = q.where("list_id", "=", ListId);
+      const total = await q.select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow();
+      const rows = await q.selectAll().orderBy("id").limit(limit).offset(offset).execute();
+      return { count: Number(total.n), rows: rows.map(contactView) };
+    },
+  );
+
+  app.post<{ Params: { id: number }; Body: IdsBody }>(
+    "/api/cm/lists/:id/users",
+    {
+      config: { permission: "contacts:write" },
+      schema: {
+        tags: ["xcally"],
+        summary: "Xcally: link agents to a list (stored only: outdial has no agents yet)",
+        params: idParams("id"),
+        body: idsBody,
+        response: { 200: anyObject, ...errorResponses },
+      },
+    },
+    async (req) => {
+      const list = await findList(req.account.id, req.params.id);
+      await linkAgents(req.account.id, "list", list.id, req.body);
+      return { id: list.id, ids: req.body.ids };
+    },
+  );
+
+  app.post<{ Body: string }>(
+    "/api/cm/contacts/upload",
+    {
+      config: { permission: "contacts:write" },
+      schema: {
+        tags: ["xcally"],
+        summary: "Xcally: upload a CSV file (the body); import it with POST /api/cm/contacts/upload/{id}",
+        consumes: CSV_TYPES,
+        response: {
+          201: { type: "object", properties: { id: { type: "string" }, size: { type: "integer" } } },
+          ...errorResponses,
+        },
+      },
+    },
+    async (req, reply) => {
+      const content = typeof req.body === "string" ? req.body : "";
+      if (content.trim() === "") throw invalidRequest("the body must be the CSV file", "body");
+      const name = `${randomUUID()}.csv`;
+      await db
+        .insertInto("xcally_uploads")
+        .values({ account_id: req.account.id, name, content, created_at: clock.now() })
+        .execute();
+      return reply.status(201).send({ id: name, size: Buffer.byteLength(content) });
+    },
+  );
+
+  app.post<{ Params: { file: string }; Body: UploadBody }>(
+    "/api/cm/contacts/upload/:file",
+    {
+      config: { permission: "contacts:write" },
+      schema: {
+        tags: ["xcally"],
+        summary: "Xcally: add an uploaded CSV file's rows to a list (binding: contact field → column)",
+        params: {
+          type: "object",
+          required: ["file"],
+          properties: { file: { type: "string", minLength: 1, maxLength: 255 } },
+        },
+        body: uploadBodySchema,
+        response: {
+          200: {
+            type: "object",
+            properties: {
+              created: { type: "integer" },
+              duplicates: { type: "integer" },
+              errors: { type: "array", items: anyObject },
+            },
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    async (req) => {
+      const accountId = req.account.id;
+      const upload = await db
+        .selectFrom("xcally_uploads")
+        .selectAll()
+        .where("account_id", "=", accountId)
+        .where("name", "=", req.params.file)
+        .executeTakeFirst();
+      if (!upload) throw notFound("file", req.params.file);
+      await findList(accountId, req.body.ListId);
+      const existing = (
+        await db.selectFrom("xcally_contacts").selectAll().where("list_id", "=", req.body.ListId).execute()
+      ).map((r) => ({
+        firstName: r.first_name,
+        lastName: r.last_name,
+        phone: r.phone,
+        custom: JSON.parse(r.custom) as Record<string, unknown>,
+      }));
+      const { contacts, duplicates, errors } = contactsFromCsv(upload.content, req.body, existing);
+      const rows = await insertParsed(accountId, req.body.ListId, contacts);
+      await db
+        .deleteFrom("xcally_uploads")
+        .where("account_id", "=", accountId)
+        .where("name", "=", upload.name)
+        .execute();
+      return { created: rows.length, duplicates, errors };
+    },
+  );
+}

@@ -1,0 +1,97 @@
+// Xcally contact-manager lists and contacts: request schemas, parsing and the answers' shape.
+// Phones: E.164 ("+39…") or digits only, taken as international (country code first, as Motion dials
+// them without a country); anything libphonenumber finds invalid is a 400 naming the field. There is no
+// default country, so a national number such as the seed's placeholder "1234567890" is refused.
+import { normalizePhone } from "../../../lib/phone.ts";
+import { invalidRequest } from "../../plugins/errors.ts";
+
+export const MAX_CONTACTS_PER_REQUEST = 10_000;
+
+export type ListBody = { name?: string; description?: string | null };
+
+export const listBodySchema = {
+  type: "object",
+  additionalProperties: false,
+  minProperties: 1,
+  properties: {
+    id: { type: "integer" },
+    name: { type: "string", minLength: 1, maxLength: 255 },
+    description: { type: ["string", "null"], maxLength: 4000 },
+  },
+} as const;
+
+export type ContactBody = Record<string, unknown> & {
+  firstName?: string | null;
+  lastName?: string | null;
+  phone?: string | number;
+  ListId?: number;
+};
+
+export const contactBodySchema = {
+  type: "object",
+  additionalProperties: false,
+  properties: {
+    firstName: { type: ["string", "null"], maxLength: 255 },
+    lastName: { type: ["string", "null"], maxLength: 255 },
+    phone: { type: ["string", "integer"], minLength: 1, maxLength: 32, minimum: 1 },
+    ListId: { type: "integer", minimum: 1 },
+  },
+  patternProperties: { "^cf_\\d{1,4}$": { type: ["string", "number", "boolean", "null"], maxLength: 4000 } },
+} as const;
+
+export interface ParsedContact {
+  firstName: string | null;
+  lastName: string | null;
+  phone: string;
+  custom: Record<string, unknown>;
+}
+
+export function parseContact(body: ContactBody, prefix: string): ParsedContact {
+  const raw = String(body.phone ?? "").trim();
+  const phone = normalizePhone(/^\d+$/.test(raw) ? `+${raw}` : raw);
+  if (!phone.ok)
+    throw invalidRequest(`${prefix}phone: ${phone.reason}: ${JSON.stringify(raw)}`, `${prefix}phone`);
+  const custom: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(body)) if (/^cf_\d+$/.test(k)) custom[k] = v;
+  return { firstName: body.firstName ?? null, lastName: body.lastName ?? null, phone: phone.e164, custom };
+}
+
+const iso = (t: number) => new Date(t).toISOString().replace(/\.\d{3}Z$/, "Z");
+
+export function listView(row: {
+  id: number;
+  name: string;
+  description: string | null;
+  created_at: number;
+  updated_at: number;
+}) {
+  return {
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    updatedAt: iso(row.updated_at),
+    createdAt: iso(row.created_at),
+  };
+}
+
+export function contactView(row: {
+  id: number;
+  list_id: number;
+  first_name: string | null;
+  last_name: string | null;
+  phone: string;
+  custom: string;
+  created_at: number;
+  updated_at: number;
+}) {
+  return {
+    id: row.id,
+    firstName: row.first_name,
+    lastName: row.last_name,
+    phone: row.phone,
+    ListId: row.list_id,
+    ...(JSON.parse(row.custom) as Record<string, unknown>),
+    updatedAt: iso(row.updated_at),
+    createdAt: iso(row.created_at),
+  };
+}

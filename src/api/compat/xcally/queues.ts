@@ -1,0 +1,153 @@
+// Xcally Motion outbound queues (campaigns) → outdial campaign settings. Pure; the routes store what this
+// returns. Every field of the queue body is also kept verbatim in settings.vendor.xcally, so GET answers it.
+//
+// Decisions:
+//  - dialOriginateTimeout → ringTimeoutSec.
+//  - dial{Busy,NoAnswer,Congestion}{MaxRetry,RetryFrequency} → retry.{busy,no_answer,failed} (frequency in
+//    seconds, as Motion takes it; congestion is outdial's "failed" outcome).
+//  - dialGlobalMaxRetry counts retries after the first call: maxAttemptsPerContact = 1 + dialGlobalMaxRetry.
+//  - AMD is enabled when dialAMDActive is true (Motion's switch); the dialAMD* numbers then become amd.params
+//    under their Asterisk AMD() names (initialSilence, greeting, …). Without it they are only kept.
+//  - dialGlobalInterval (an Asterisk time spec) is validated; when its day-of-month and month fields are "*"
+//    it becomes settings.schedule (weekday ranges, end minute included as Asterisk does) in the spec's own
+//    zone, else UTC. A spec restricting days of the month or months is stored but not enforced (the engine
+//    takes weekly schedules only).
+//  - dialMethod (preview/progressive/power/predictive), dialPowerLevel, dialPredictiveOptimization(+
+//    Percentage), dialOrderByScheduledAt and the rest are stored only: outdial dials with robot pacing.
+import type { CampaignSettings, RetryRule, WeeklyRange } from "../../../model/campaign-settings.ts";
+import { parseTimeSpec, type TimeSpec } from "../../../model/time-spec.ts";
+import { invalidRequest } from "../../plugins/errors.ts";
+
+export const DIAL_METHODS = ["preview", "progressive", "power", "predictive"] as const;
+export const DUPLICATE_TYPES = ["always", "onlyIfOpen", "never"] as const;
+export type DuplicateType = (typeof DUPLICATE_TYPES)[number];
+
+const AMD_FIELDS: Record<string, string> = {
+  dialAMDInitialSilence: "initialSilence",
+  dialAMDGreeting: "greeting",
+  dialAMDAfterGreetingSilence: "afterGreetingSilence",
+  dialAMDTotalAnalysisTime: "totalAnalysisTime",
+  dialAMDMinWordLength: "minimumWordLength",
+  dialAMDBetweenWordsSilence: "betweenWordsSilence",
+  dialAMDMaximumNumberOfWords: "maximumNumberOfWords",
+  dialAMDSilenceThreshold: "silenceThreshold",
+  dialAMDMaximumWordLength: "maximumWordLength",
+};
+
+const count = { type: "integer", minimum: 0, maximum: 100 } as const;
+const seconds = { type: "integer", minimum: 0, maximum: 31_536_000 } as const;
+const yesNo = { type: "string", maxLength: 10 } as const;
+
+/** The queue body; unknown fields are kept too (Motion sends many Asterisk queue options). */
+export const queueBodySchema = {
+  type: "object",
+  additionalProperties: true,
+  maxProperties: 300,
+  properties: {
+    name: { type: "string", minLength: 1, maxLength: 200 },
+    type: { type: "string", enum: ["outbound"], description: "Only outbound queues are campaigns" },
+    dialActive: { type: "boolean" },
+    dialCheckDuplicateType: { type: "string", enum: [...DUPLICATE_TYPES] },
+    dialGlobalInterval: { type: "string", maxLength: 500 },
+    dialOriginateTimeout: { type: "integer", minimum: 1, maximum: 600 },
+    dialGlobalMaxRetry: { type: "integer", minimum: 0, maximum: 99 },
+    dialBusyMaxRetry: count,
+    dialBusyRetryFrequency: seconds,
+    dialNoAnswerMaxRetry: count,
+    dialNoAnswerRetryFrequency: seconds,
+    dialCongestionMaxRetry: count,
+    dialCongestionRetryFrequency: seconds,
+    dialAMDActive: { type: "boolean" },
+    ...Object.fromEntries(Object.keys(AMD_FIELDS).map((k) => [k, { type: "integer", minimum: 0 }])),
+    dialMethod: { type: "string", enum: [...DIAL_METHODS] },
+    dialOrderByScheduledAt: { type: "string", enum: ["ASC", "DESC", "asc", "desc"] },
+    dialPowerLevel: { type: "number", minimum: 0 },
+    dialPredictiveOptimization: { type: "string", maxLength: 50 },
+    dialPredictiveOptimizationPercentage: { type: "number", minimum: 0, maximum: 100 },
+    autopause: yesNo,
+    ringinuse: yesNo,
+  },
+} as const;
+
+export type QueueBody = Record<string, unknown> & {
+  name?: string;
+  type?: string;
+  dialActive?: boolean;
+  dialCheckDuplicateType?: DuplicateType;
+  dialGlobalInterval?: string;
+};
+
+/** Motion's defaults for the fields the mapping reads, so a bare body behaves as Motion would. */
+export const QUEUE_DEFAULTS = {
+  dialActive: true,
+  dialCheckDuplicateType: "always",
+  dialMethod: "preview",
+  dialOriginateTimeout: 30,
+  dialGlobalMaxRetry: 4,
+  dialBusyMaxRetry: 3,
+  dialBusyRetryFrequency: 150,
+  dialNoAnswerMaxRetry: 3,
+  dialNoAnswerRetryFrequency: 150,
+  dialCongestionMaxRetry: 3,
+  dialCongestionRetryFrequency: 150,
+  dialGlobalInterval: "00:00-24:00,*,*,*",
+  dialOrderByScheduledAt: "DESC",
+} as const;
+
+/** The weekly schedule a spec makes, or null when its day-of-month or month fields are restricted. */
+export function scheduleForSpec(spec: TimeSpec): CampaignSettings["schedule"] {
+  if (spec.monthDays.subarray(1).includes(0) || spec.months.subarray(1).includes(0)) return null;
+  const runs: { from: string; to: string }[] = [];
+  const hhmm = (m: number) =>
+    m >= 1440 ? "24:00" : `${String(Math.floor(m / 60)).padStart(2, "0")}:${String(m % 60).padStart(2, "0")}`;
+  for (let m = 0; m < 1440; ) {
+    if (spec.minutes[m] !== 1) {
+      m++;
+      continue;
+    }
+    const start = m;
+    while (m < 1440 && spec.minutes[m] === 1) m++;
+    runs.push({ from: hhmm(start), to: hhmm(m) });
+  }
+  const days = [1, 2, 3, 4, 5, 6, 7].filter((d) => spec.weekdays[d] === 1);
+  if (days.length === 7 && runs.length === 1 && runs[0].from === "00:00" && runs[0].to === "24:00")
+    return null;
+  const ranges: WeeklyRange[] = runs.map((r) => ({ days, ...r }));
+  return { zone: spec.zone ?? "UTC", ranges };
+}
+
+/** The full queue (defaults under the body) and the settings it maps to over `base`. */
+export function settingsForQueue(
+  body: QueueBody,
+  base: CampaignSettings,
+): { queue: Record<string, unknown>; settings: CampaignSettings } {
+  if (body.type !== undefined && body.type !== "outbound") {
+    throw invalidRequest(`type: only "outbound" queues are campaigns here`, "type");
+  }
+  const queue: Record<string, unknown> = { ...QUEUE_DEFAULTS, ...body, type: "outbound" };
+  const num = (k: string) => queue[k] as number;
+  const spec = parseTimeSpec(queue.dialGlobalInterval, "dialGlobalInterval");
+  if (!spec.ok) throw invalidRequest(`${spec.error.field}: ${spec.error.message}`, "dialGlobalInterval");
+  const open = spec.value.minutes.includes(1) && spec.value.weekdays.subarray(1).includes(1);
+  if (!open) throw invalidRequest("dialGlobalInterval: the spec never opens", "dialGlobalInterval");
+  const rule = (max: string, freq: string): RetryRule => ({ intervalSec: num(freq), maxRetries: num(max) });
+  const amdParams: Record<string, number> = {};
+  for (const [k, name] of Object.entries(AMD_FIELDS))
+    if (typeof queue[k] === "number") amdParams[name] = num(k);
+  const { xcally: _old, ...otherVendor } = base.vendor;
+  const settings: CampaignSettings = {
+    ...base,
+    ringTimeoutSec: num("dialOriginateTimeout"),
+    maxAttemptsPerContact: 1 + num("dialGlobalMaxRetry"),
+    retry: {
+      ...base.retry,
+      busy: rule("dialBusyMaxRetry", "dialBusyRetryFrequency"),
+      no_answer: rule("dialNoAnswerMaxRetry", "dialNoAnswerRetryFrequency"),
+      failed: rule("dialCongestionMaxRetry", "dialCongestionRetryFrequency"),
+    },
+    amd: queue.dialAMDActive === true ? { enabled: true, mode: "background", params: amdParams } : null,
+    schedule: scheduleForSpec(spec.value),
+    vendor: { ...otherVendor, xcally: queue },
+  };
+  return { queue, settings };
+}

@@ -1,0 +1,201 @@
+import type { Selectable } from "kysely";
+import { findCampaign } from "../../../store/campaigns.ts";
+import { insertContacts, type NewContactSpec } from "../../../store/contacts-insert.ts";
+import { insertList } from "../../../store/lists.ts";
+import type { Campaign } from "../../../store/schema.ts";
+import type { NativeApiDeps } from "../../native/deps.ts";
+import { findSettingsProblem } from "../../native/schemas/campaign-settings.ts";
+import { parseSettings } from "../../native/views.ts";
+import { invalidRequest, notFound } from "../../plugins/errors.ts";
+import { type ContactBody, type ParsedContact, parseContact } from "./contacts.ts";
+import type { DuplicateType } from "./queues.ts";
+import { type XcallyContactsTable, xcallyTables } from "./store.ts";
+
+export type XcallyDeps = NativeApiDeps & { maxBytes?: number };
+export const CSV_TYPES = [
+  "application/x-www-form-urlencoded",
+  "text/csv",
+  "text/plain",
+  "application/octet-stream",
+];
+
+export const anyObject = { type: "object", additionalProperties: true } as const;
+export const idsBody = {
+  type: "object",
+  required: ["ids"],
+  additionalProperties: false,
+  properties: {
+    id: { type: ["integer", "string"] },
+    ids: { type: "array", minItems: 1, maxItems: 1000, items: { type: "integer", minimum: 1 } },
+    penalty: { type: ["integer", "string"], pattern: "^\\d{1,4}$", minimum: 0, maximum: 9999 },
+  },
+} as const;
+export type IdsBody = { id?: number | string; ids: number[]; penalty?: number | string };
+
+export const ACTIVE = ["running", "scheduled"];
+
+export function xcallyService(deps: XcallyDeps) {
+  const { store, clock, engine } = deps;
+  const db = xcallyTables(store.db);
+  async function findList(accountId: number, id: number) {
+    const row = await db
+      .selectFrom("xcally_lists")
+      .selectAll()
+      .where("account_id", "=", accountId)
+      .where("id", "=", id)
+      .executeTakeFirst();
+    if (!row) throw notFound("list", id);
+    return row;
+  }
+
+  async function findQueue(accountId: number, id: number): Promise<Campaign> {
+    const row = await findCampaign(store.db, accountId, id);
+    if (!row || parseSettings(row).vendor.xcally === undefined) throw notFound("queue", id);
+    return row;
+  }
+
+  function queueView(row: Campaign) {
+    const queue = parseSettings(row).vendor.xcally as Record<string, unknown>;
+    return {
+      ...queue,
+      id: row.id,
+      name: row.name,
+      dialActive: ACTIVE.includes(row.status),
+      status: row.status,
+      createdAt: new Date(row.created_at).toISOString(),
+      updatedAt: new Date(row.updated_at).toISOString(),
+    };
+  }
+
+  /** Copies Xcally contacts into a campaign (into an outdial list named after the Xcally one), skipping the
+   *  duplicates the queue's dialCheckDuplicateType asks to skip. Returns [added, skipped]. */
+  async function materialize(
+    campaign: Campaign,
+    xcallyListId: number,
+    contacts: Selectable<XcallyContactsTable>[],
+  ): Promise<[number, number]> {
+    const queue = parseSettings(campaign).vendor.xcally as { dialCheckDuplicateType?: DuplicateType };
+    const mode = queue.dialCheckDuplicateType ?? "always";
+    const seen = new Set<string>();
+    if (mode !== "never") {
+      let q = store.db.selectFrom("contacts").select("phone").where("campaign_id", "=", campaign.id);
+      if (mode === "onlyIfOpen") q = q.where("status", "in", ["pending", "in_progress"]);
+      for (const r of await q.execute()) seen.add(r.phone);
+    }
+    const specs: NewContactSpec[] = [];
+    for (const c of contacts) {
+      if (mode !== "never") {
+        if (seen.has(c.phone)) continue;
+        seen.add(c.phone);
+      }
+      specs.push({
+        phones: [c.phone],
+        externalId: String(c.id),
+        custom: { firstName: c.first_name, lastName: c.last_name, ...JSON.parse(c.custom) },
+      });
+    }
+    if (specs.length > 0) {
+      const now = clock.now();
+      const name = `Xcally list ${xcallyListId}`;
+      let list = await store.db
+        .selectFrom("lists")
+        .select("id")
+        .where("campaign_id", "=", campaign.id)
+        .where("name", "=", name)
+        .executeTakeFirst();
+      list ??= await insertList(store.db, {
+        accountId: campaign.account_id,
+        campaignId: campaign.id,
+        name,
+        now,
+      });
+      await insertContacts(
+        store.db,
+        { accountId: campaign.account_id, campaignId: campaign.id, listId: list.id, now },
+        specs,
+      );
+      engine.wake();
+    }
+    return [specs.length, contacts.length - specs.length];
+  }
+
+  async function addContacts(
+    accountId: number,
+    listId: number,
+    bodies: ContactBody[],
+    prefix: (i: number) => string,
+  ) {
+    const parsed = bodies.map((b, i) => parseContact(b, prefix(i)));
+    return insertParsed(accountId, listId, parsed);
+  }
+
+  /** Writes contacts into an Xcally list, then copies them into the campaigns the list is linked to. */
+  async function insertParsed(accountId: number, listId: number, parsed: ParsedContact[]) {
+    await findList(accountId, listId);
+    if (parsed.length === 0) return [];
+    const now = clock.now();
+    const rows: Selectable<XcallyContactsTable>[] = [];
+    for (let i = 0; i < parsed.length; i += 500) {
+      const chunk = await db
+        .insertInto("xcally_contacts")
+        .values(
+          parsed.slice(i, i + 500).map((p) => ({
+            account_id: accountId,
+            list_id: listId,
+            first_name: p.firstName,
+            last_name: p.lastName,
+            phone: p.phone,
+            custom: JSON.stringify(p.custom),
+            created_at: now,
+            updated_at: now,
+          })),
+        )
+        .returningAll()
+        .execute();
+      rows.push(...chunk);
+    }
+    const links = await db
+      .selectFrom("xcally_queue_lists")
+      .select("campaign_id")
+      .where("list_id", "=", listId)
+      .execute();
+    for (const l of links) {
+      const campaign = await findCampaign(store.db, accountId, l.campaign_id);
+      if (campaign) await materialize(campaign, listId, rows);
+    }
+    return rows;
+  }
+
+  async function linkAgents(accountId: number, kind: "list" | "queue", targetId: number, body: IdsBody) {
+    const penalty = Number(body.penalty ?? 0);
+    const now = clock.now();
+    await db.transaction().execute(async (trx) => {
+      await trx
+        .deleteFrom("xcally_agent_links")
+        .where("kind", "=", kind)
+        .where("target_id", "=", targetId)
+        .where("agent_id", "in", body.ids)
+        .execute();
+      await trx
+        .insertInto("xcally_agent_links")
+        .values(
+          [...new Set(body.ids)].map((agent_id) => ({
+            account_id: accountId,
+            kind,
+            target_id: targetId,
+            agent_id,
+            penalty,
+            created_at: now,
+          })),
+        )
+        .execute();
+    });
+  }
+
+  return { db, findList, findQueue, queueView, materialize, addContacts, insertParsed, linkAgents };
+}
+
+export function assertSettings(settings: Parameters<typeof findSettingsProblem>[0]): void {
+  const problem = findSettingsProblem(settings, "settings");
+  if (problem) throw invalidRequest(problem.message, problem.field);
+}

@@ -1,0 +1,107 @@
+// The two-step CSV upload of the contact manager: the file (POST /api/cm/contacts/upload, the raw CSV as
+// the body) is kept under a generated name; POST /api/cm/contacts/upload/{name} then binds contact fields to
+// its columns (header names compared without surrounding spaces, so the seed's " telefono" finds
+// "telefono") and adds the rows to a list. Rows whose phone is not valid are reported and skipped; rows
+// whose `duplicates` fields equal a contact already in the list (or an earlier row) are counted and skipped.
+import { parse } from "csv-parse/sync";
+import { invalidRequest } from "../../plugins/errors.ts";
+import { type ContactBody, type ParsedContact, parseContact } from "./contacts.ts";
+
+export const FIELD = /^(firstName|lastName|phone|cf_\d{1,4})$/;
+
+export type UploadBody = {
+  id?: string;
+  binding: Record<string, string>;
+  ListId: number;
+  duplicates?: string[];
+};
+
+export const uploadBodySchema = {
+  type: "object",
+  required: ["binding", "ListId"],
+  additionalProperties: false,
+  properties: {
+    id: { type: "string", maxLength: 255 },
+    binding: {
+      type: "object",
+      required: ["phone"],
+      maxProperties: 200,
+      propertyNames: { pattern: FIELD.source },
+      additionalProperties: { type: "string", minLength: 1, maxLength: 255 },
+    },
+    ListId: { type: "integer", minimum: 1 },
+    duplicates: { type: "array", maxItems: 20, items: { type: "string", pattern: FIELD.source } },
+  },
+} as const;
+
+export interface RowError {
+  /** 1-based line of the file, the header being line 1. */
+  row: number;
+  field: string;
+  message: string;
+}
+
+function fieldValue(c: ParsedContact, field: string): unknown {
+  if (field === "firstName") return c.firstName;
+  if (field === "lastName") return c.lastName;
+  if (field === "phone") return c.phone;
+  return c.custom[field];
+}
+
+export function duplicateKey(c: ParsedContact, fields: string[]): string {
+  return JSON.stringify(fields.map((f) => fieldValue(c, f) ?? null));
+}
+
+export function contactsFromCsv(
+  text: string,
+  body: UploadBody,
+  existing: ParsedContact[],
+): { contacts: ParsedContact[]; duplicates: number; errors: RowError[] } {
+  const firstLine = text.slice(0, text.indexOf("\n") >>> 0);
+  const delimiter = (firstLine.match(/;/g)?.length ?? 0) > (firstLine.match(/,/g)?.length ?? 0) ? ";" : ",";
+  let records: string[][];
+  try {
+    records = parse(text, { delimiter, bom: true, skip_empty_lines: true, relax_column_count: true });
+  } catch (err) {
+    throw invalidRequest(`file: not a CSV file: ${(err as Error).message}`, "id");
+  }
+  const header = (records[0] ?? []).map((h) => h.trim());
+  const columns: [string, number][] = Object.entries(body.binding).map(([field, column]) => {
+    const index = header.indexOf(column.trim());
+    if (index < 0)
+      throw invalidRequest(
+        `binding.${field}: the file has no column ${JSON.stringify(column)} (it has ${header.map((h) => JSON.stringify(h)).join(", ")})`,
+        `binding.${field}`,
+      );
+    return [field, index];
+  });
+  const dupFields = body.duplicates ?? [];
+  const seen = new Set(dupFields.length ? existing.map((c) => duplicateKey(c, dupFields)) : []);
+  const contacts: ParsedContact[] = [];
+  const errors: RowError[] = [];
+  let duplicates = 0;
+  records.slice(1).forEach((record, i) => {
+    const row: ContactBody = {};
+    for (const [field, index] of columns) {
+      const v = record[index]?.trim();
+      if (v !== undefined && v !== "") row[field] = v;
+    }
+    let contact: ParsedContact;
+    try {
+      contact = parseContact(row, "");
+    } catch (err) {
+      errors.push({ row: i + 2, field: "phone", message: (err as Error).message });
+      return;
+    }
+    if (dupFields.length) {
+      const key = duplicateKey(contact, dupFields);
+      if (seen.has(key)) {
+        duplicates++;
+        return;
+      }
+      seen.add(key);
+    }
+    contacts.push(contact);
+  });
+  return { contacts, duplicates, errors };
+}

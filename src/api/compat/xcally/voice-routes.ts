@@ -1,0 +1,166 @@
+import type { FastifyInstance } from "fastify";
+import { withDefaults } from "../../../model/campaign-settings.ts";
+import { insertCampaign, updateCampaign } from "../../../store/campaigns.ts";
+import { errorResponses, idParams } from "../../native/schemas/common.ts";
+import { parseSettings } from "../../native/views.ts";
+import { type QueueBody, queueBodySchema, settingsForQueue } from "./queues.ts";
+import {
+  ACTIVE,
+  anyObject,
+  assertSettings,
+  type IdsBody,
+  idsBody,
+  type XcallyDeps,
+  xcallyService,
+} from "./service.ts";
+
+export async function voiceRoutes(app: FastifyInstance, deps: XcallyDeps): Promise<void> {
+  const { store, clock, engine } = deps;
+  const { db, findList, findQueue, queueView, materialize, linkAgents } = xcallyService(deps);
+
+  // ---- voice: outbound queues ----
+
+  app.post<{ Body: QueueBody }>(
+    "/api/voice/queues",
+    {
+      config: { permission: "campaigns:write" },
+      schema: {
+        tags: ["xcally"],
+        summary:
+          "Xcally: create an outbound queue campaign (an outdial campaign, started unless dialActive is false)",
+        body: { ...queueBodySchema, required: ["name", "type"] },
+        response: { 201: anyObject, ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const { queue, settings } = settingsForQueue(req.body, withDefaults(undefined));
+      assertSettings(settings);
+      const accountId = req.account.id;
+      const row = await insertCampaign(store.db, {
+        accountId,
+        name: req.body.name as string,
+        settings,
+        now: clock.now(),
+      });
+      await engine.start(accountId, row.id);
+      if (queue.dialActive === false) await engine.pause(accountId, row.id);
+      return reply.status(201).send(queueView(await findQueue(accountId, row.id)));
+    },
+  );
+
+  app.get<{ Params: { id: number } }>(
+    "/api/voice/queues/:id",
+    {
+      config: { permission: "campaigns:read" },
+      schema: {
+        tags: ["xcally"],
+        summary: "Xcally: read a queue campaign",
+        params: idParams("id"),
+        response: { 200: anyObject, ...errorResponses },
+      },
+    },
+    async (req) => queueView(await findQueue(req.account.id, req.params.id)),
+  );
+
+  app.put<{ Params: { id: number }; Body: QueueBody }>(
+    "/api/voice/queues/:id",
+    {
+      config: { permission: "campaigns:write" },
+      schema: {
+        tags: ["xcally"],
+        summary: "Xcally: change a queue campaign; dialActive false pauses it, true resumes it",
+        params: idParams("id"),
+        body: queueBodySchema,
+        response: { 200: anyObject, ...errorResponses },
+      },
+    },
+    async (req) => {
+      const accountId = req.account.id;
+      const current = await findQueue(accountId, req.params.id);
+      const before = parseSettings(current);
+      const merged = { ...(before.vendor.xcally as QueueBody), ...req.body };
+      const { settings } = settingsForQueue(merged, before);
+      assertSettings(settings);
+      await updateCampaign(store.db, accountId, current.id, {
+        name: req.body.name,
+        settings,
+        now: clock.now(),
+      });
+      engine.wake();
+      if (req.body.dialActive === false && ACTIVE.includes(current.status))
+        await engine.pause(accountId, current.id);
+      if (req.body.dialActive === true) {
+        if (current.status === "paused") await engine.resume(accountId, current.id);
+        else if (current.status === "draft" || current.status === "stopped")
+          await engine.start(accountId, current.id);
+      }
+      return queueView(await findQueue(accountId, current.id));
+    },
+  );
+
+  app.post<{ Params: { id: number }; Body: IdsBody }>(
+    "/api/voice/queues/:id/lists",
+    {
+      config: { permission: "campaigns:write" },
+      schema: {
+        tags: ["xcally"],
+        summary:
+          "Xcally: link lists to a queue campaign, copying their contacts into it (dialCheckDuplicateType)",
+        params: idParams("id"),
+        body: idsBody,
+        response: { 200: anyObject, ...errorResponses },
+      },
+    },
+    async (req) => {
+      const accountId = req.account.id;
+      const campaign = await findQueue(accountId, req.params.id);
+      const ids = [...new Set(req.body.ids)];
+      for (const id of ids) await findList(accountId, id);
+      let added = 0;
+      let skipped = 0;
+      for (const listId of ids) {
+        const linked = await db
+          .selectFrom("xcally_queue_lists")
+          .select("list_id")
+          .where("campaign_id", "=", campaign.id)
+          .where("list_id", "=", listId)
+          .executeTakeFirst();
+        if (linked) continue;
+        await db
+          .insertInto("xcally_queue_lists")
+          .values({ campaign_id: campaign.id, list_id: listId, created_at: clock.now() })
+          .execute();
+        const contacts = await db
+          .selectFrom("xcally_contacts")
+          .selectAll()
+          .where("list_id", "=", listId)
+          .orderBy("id")
+          .execute();
+        const [a, s] = await materialize(campaign, listId, contacts);
+        added += a;
+        skipped += s;
+      }
+      return { id: campaign.id, ids, contactsAdded: added, duplicatesSkipped: skipped };
+    },
+  );
+
+  app.post<{ Params: { id: number }; Body: IdsBody }>(
+    "/api/voice/queues/:id/users",
+    {
+      config: { permission: "campaigns:write" },
+      schema: {
+        tags: ["xcally"],
+        summary:
+          "Xcally: link agents to a queue campaign with a penalty (stored only: outdial has no agents yet)",
+        params: idParams("id"),
+        body: idsBody,
+        response: { 200: anyObject, ...errorResponses },
+      },
+    },
+    async (req) => {
+      const campaign = await findQueue(req.account.id, req.params.id);
+      await linkAgents(req.account.id, "queue", campaign.id, req.body);
+      return { id: campaign.id, ids: req.body.ids, penalty: String(req.body.penalty ?? "0") };
+    },
+  );
+}
