@@ -4,6 +4,7 @@ import { DateTime } from "luxon";
 import type { CampaignSettings } from "../model/campaign-settings.ts";
 import { FINISH_PASSED_REASON, parsePolicy, settingsFor } from "../model/contact-policy.ts";
 import { countedAttempts } from "../model/redial-policy.ts";
+import { parseTimeSpec, timeSpecWindow } from "../model/time-spec.ts";
 import {
   dailyLocalWindow,
   dailyUtcWindow,
@@ -25,9 +26,19 @@ export interface CampaignWindows {
   policyRanges: Map<string, WindowConstraint>;
 }
 
+/** A validated time spec as a window (settings are validated on the way in; a bad one here is a bug). */
+function timeSpecConstraint(text: string, defaultZone: string): WindowConstraint {
+  const spec = parseTimeSpec(text);
+  if (!spec.ok) throw new Error(`invalid time spec ${JSON.stringify(text)}: ${spec.error.message}`);
+  return timeSpecWindow(spec.value, spec.value.zone ?? defaultZone);
+}
+
 export function buildCampaignWindows(settings: CampaignSettings): CampaignWindows {
   return {
-    campaign: settings.schedule ? [weeklySchedule(settings.schedule)] : [],
+    campaign: [
+      ...(settings.schedule ? [weeklySchedule(settings.schedule)] : []),
+      ...(settings.timeSpec ? [timeSpecConstraint(settings.timeSpec, settings.defaultZone)] : []),
+    ],
     calleeByZone: new Map(),
     policyRanges: new Map(),
   };

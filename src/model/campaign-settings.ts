@@ -66,6 +66,9 @@ export interface CampaignSettings {
   /** Seconds after start after which the campaign is halted. */
   lifetimeSec: number | null;
   schedule: WeeklySchedule | null;
+  /** An Asterisk time spec ("07:00-22:00,mon-fri,1-15,*", Xcally's dialGlobalInterval) the campaign also
+   *  keeps to, in the spec's own zone or else defaultZone; null = none. */
+  timeSpec?: string | null;
   /** Window in each callee's own zone (e.g. 09:00–21:00). */
   calleeWindow: DailyWindow | null;
   /** Zone used for contacts whose zone is unknown (for the callee window and per-day caps). */

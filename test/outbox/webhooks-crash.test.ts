@@ -58,7 +58,7 @@ test("webhooks survive a receiver that refuses for a while and a SIGKILL of outd
   try {
     await first.ready;
     const key = /OUTDIAL_API_KEY=(\S+)/.exec(first.output())?.[1];
-    assert.ok(key);
+    assert.ok(key, `the first start prints an API key; outdial said:\n${first.output()}`);
     const api = apiClient(base, key);
     const campaign = await api("POST", "/v1/campaigns", {
       name: "hooks",

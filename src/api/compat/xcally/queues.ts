@@ -10,8 +10,8 @@
 //    under their Asterisk AMD() names (initialSilence, greeting, …). Without it they are only kept.
 //  - dialGlobalInterval (an Asterisk time spec) is validated; when its day-of-month and month fields are "*"
 //    it becomes settings.schedule (weekday ranges, end minute included as Asterisk does) in the spec's own
-//    zone, else UTC. A spec restricting days of the month or months is stored but not enforced (the engine
-//    takes weekly schedules only).
+//    zone, else UTC. A spec restricting days of the month or months becomes settings.timeSpec, which the
+//    engine keeps to as it is (in the spec's zone, else the campaign's default zone, UTC).
 //  - dialMethod (preview/progressive/power/predictive), dialPowerLevel, dialPredictiveOptimization(+
 //    Percentage), dialOrderByScheduledAt and the rest are stored only: outdial dials with robot pacing.
 import type { CampaignSettings, RetryRule, WeeklyRange } from "../../../model/campaign-settings.ts";
@@ -94,9 +94,13 @@ export const QUEUE_DEFAULTS = {
   dialOrderByScheduledAt: "DESC",
 } as const;
 
+function limitsMonthDays(spec: TimeSpec): boolean {
+  return spec.monthDays.subarray(1).includes(0) || spec.months.subarray(1).includes(0);
+}
+
 /** The weekly schedule a spec makes, or null when its day-of-month or month fields are restricted. */
 export function scheduleForSpec(spec: TimeSpec): CampaignSettings["schedule"] {
-  if (spec.monthDays.subarray(1).includes(0) || spec.months.subarray(1).includes(0)) return null;
+  if (limitsMonthDays(spec)) return null;
   const runs: { from: string; to: string }[] = [];
   const hhmm = (m: number) =>
     m >= 1440 ? "24:00" : `${String(Math.floor(m / 60)).padStart(2, "0")}:${String(m % 60).padStart(2, "0")}`;
@@ -147,6 +151,8 @@ export function settingsForQueue(
     },
     amd: queue.dialAMDActive === true ? { enabled: true, mode: "background", params: amdParams } : null,
     schedule: scheduleForSpec(spec.value),
+    // A spec that limits month days or months is no weekly schedule: the engine keeps to the spec itself.
+    timeSpec: limitsMonthDays(spec.value) ? (queue.dialGlobalInterval as string) : null,
     vendor: { ...otherVendor, xcally: queue },
   };
   return { queue, settings };

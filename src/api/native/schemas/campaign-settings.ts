@@ -1,9 +1,11 @@
 // JSON schema of CampaignSettings (model/campaign-settings.ts), field for field, with the ranges the API
 // accepts. Time zones are checked after the schema by `findSettingsProblem`: whether a name is a real
 // IANA zone is a question for the zone database, not for a pattern.
+
 import { IANAZone } from "luxon";
 import { type CampaignSettings, MAX_PRIORITY } from "../../../model/campaign-settings.ts";
 import { RETRY_KEYS } from "../../../model/outcome.ts";
+import { parseTimeSpec } from "../../../model/time-spec.ts";
 import { validateDailyWindow, validateWeeklySchedule } from "../../../model/windows.ts";
 
 const TIME_OF_DAY = "^(?:(?:[01]\\d|2[0-3]):[0-5]\\d(?::[0-5]\\d)?|24:00(?::00)?)$";
@@ -79,6 +81,11 @@ export const campaignSettingsSchema = {
     startAt: msEpochOrNull,
     endAt: msEpochOrNull,
     lifetimeSec: { type: ["integer", "null"], minimum: 1, maximum: 10 * ONE_YEAR_SEC },
+    timeSpec: {
+      type: ["string", "null"],
+      maxLength: 500,
+      description: 'Asterisk time spec, e.g. "07:00-22:00,mon-fri,*,*", kept to besides the schedule',
+    },
     schedule: {
       type: ["object", "null"],
       additionalProperties: false,
@@ -188,6 +195,11 @@ export function findSettingsProblem(s: Partial<CampaignSettings>, prefix: string
         message: `${field} must be an IANA time zone name such as Europe/Moscow (got ${JSON.stringify(zone)})`,
       };
     }
+  }
+  if (s.timeSpec) {
+    const spec = parseTimeSpec(s.timeSpec, `${prefix}.timeSpec`);
+    if (!spec.ok)
+      return { field: `${prefix}.timeSpec`, message: `${spec.error.field}: ${spec.error.message}` };
   }
   if (s.schedule) {
     const [first] = validateWeeklySchedule(s.schedule);
