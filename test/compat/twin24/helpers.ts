@@ -12,36 +12,12 @@ import { Engine } from "../../../src/engine/engine.ts";
 import { insertAccount } from "../../../src/store/accounts.ts";
 import { openStore, type Store } from "../../../src/store/db.ts";
 import type { AttemptRow } from "../../../src/store/schema.ts";
-import type { DriverEvents, OriginateRequest, TelephonyDriver } from "../../../src/telephony/driver.ts";
+import type { OriginateRequest } from "../../../src/telephony/driver.ts";
 import { createDriver } from "../../../src/telephony/index.ts";
+import { KeepingDriver } from "../../helpers/keeping-driver.ts";
 
 /** Monday 2026-01-05 12:00 UTC (15:00 in Moscow). */
 export const T0 = Date.UTC(2026, 0, 5, 12, 0, 0);
-
-/** Passes calls to the sim driver and keeps what the engine asked for. */
-class KeepingDriver implements TelephonyDriver {
-  readonly requests: OriginateRequest[] = [];
-  constructor(private readonly inner: TelephonyDriver) {}
-  get name() {
-    return this.inner.name;
-  }
-  get capabilities() {
-    return this.inner.capabilities;
-  }
-  setListener(events: DriverEvents): void {
-    this.inner.setListener(events);
-  }
-  originate(req: OriginateRequest): void {
-    this.requests.push(req);
-    this.inner.originate(req);
-  }
-  hangup(callId: string): void {
-    this.inner.hangup(callId);
-  }
-  close(): Promise<void> {
-    return this.inner.close();
-  }
-}
 
 export interface Twin24Fixture {
   app: FastifyInstance;
