@@ -3,6 +3,7 @@
 import { Ajv } from "ajv";
 import { campaignSettingsSchema, findSettingsProblem } from "../api/native/schemas/campaign-settings.ts";
 import type { CampaignSettings } from "../model/campaign-settings.ts";
+import type { Dist } from "../telephony/sim/scenario.ts";
 
 export interface CampaignFile {
   name?: string;
@@ -13,7 +14,21 @@ export interface CampaignFile {
   /** ISO 8601 start of the simulation (default 2026-01-05T06:00:00Z, a Monday). */
   startAt?: string;
   csv?: { delimiter?: string; encoding?: string; defaultCountry?: string };
+  /** Simulated agents for a campaign that dials for agents: how many, and their talk and wrap-up times
+   *  in seconds (a number, or a distribution as in sim scenarios). */
+  agents?: { count: number; talkSec?: Dist; wrapSec?: Dist; previewSec?: Dist };
 }
+
+const dist = {
+  anyOf: [
+    { type: "number", minimum: 0 },
+    {
+      type: "object",
+      required: ["kind"],
+      properties: { kind: { type: "string", enum: ["fixed", "uniform", "lognormal", "exponential"] } },
+    },
+  ],
+};
 
 const fileSchema = {
   type: "object",
@@ -24,6 +39,17 @@ const fileSchema = {
     scenario: { type: ["string", "object"] },
     seed: { type: "integer" },
     startAt: { type: "string", format: "date-time" },
+    agents: {
+      type: "object",
+      additionalProperties: false,
+      required: ["count"],
+      properties: {
+        count: { type: "integer", minimum: 1, maximum: 10_000 },
+        talkSec: dist,
+        wrapSec: dist,
+        previewSec: dist,
+      },
+    },
     csv: {
       type: "object",
       additionalProperties: false,

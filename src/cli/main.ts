@@ -8,7 +8,7 @@ usage:
   outdial import --campaign ID [--list ID] FILE [--delimiter ;] [--encoding windows-1251]
                  [--phone-policy reject|skip|flag] [--duplicate-policy allow|skip|reject] [--default-country RU]
                                                import a CSV into a campaign of the local database
-  outdial simulate CAMPAIGN.json CONTACTS.csv [--seed N] [--max-hours H] [--json]
+  outdial simulate CAMPAIGN.json CONTACTS.csv [--seed N] [--max-hours H] [--agents N] [--json]
                                                run a campaign on the virtual clock and the sim driver
   outdial explain ID [--url URL] [--key KEY]   why campaign ID is or is not dialing right now
 `;

@@ -9,7 +9,7 @@ import { insertAccount } from "../store/accounts.ts";
 import { insertCampaign } from "../store/campaigns.ts";
 import { openStore } from "../store/db.ts";
 import { insertList } from "../store/lists.ts";
-import { parseCampaignFile } from "./campaign-file.ts";
+import { type CampaignFile, parseCampaignFile } from "./campaign-file.ts";
 import { progressBar } from "./progress.ts";
 
 export function formatReport(r: SimulationReport): string {
@@ -30,6 +30,16 @@ export function formatReport(r: SimulationReport): string {
     `campaign status     ${r.campaignStatus}`,
     `wall time           ${(r.wallMs / 1000).toFixed(2)} s (${r.attemptsPerSec.toFixed(0)} attempts/s)`,
   ];
+  const a = r.agents;
+  if (a) {
+    lines.push(
+      `agents              ${a.count}`,
+      `  occupancy         ${(100 * a.occupancy).toFixed(1)}% ((talk + wrap-up) / logged-in time)`,
+      `  abandonment       ${(100 * a.abandonRate).toFixed(2)}% (${a.abandoned} of ${a.liveAnswers} live answers)`,
+      `  live connects     ${a.liveConnectsPerAgentHour.toFixed(1)} per agent-hour`,
+      `  wait between calls ${a.meanWaitSec.toFixed(1)} s mean`,
+    );
+  }
   return `${lines.join("\n")}\n`;
 }
 
@@ -37,7 +47,12 @@ export async function simulateCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { seed: { type: "string" }, "max-hours": { type: "string" }, json: { type: "boolean" } },
+    options: {
+      seed: { type: "string" },
+      "max-hours": { type: "string" },
+      json: { type: "boolean" },
+      agents: { type: "string" },
+    },
   });
   const [campaignPath, csvPath] = positionals;
   if (!campaignPath || !csvPath) throw new Error("usage: outdial simulate CAMPAIGN.json CONTACTS.csv");
@@ -103,6 +118,7 @@ export async function simulateCommand(argv: string[]): Promise<number> {
       seed: values.seed !== undefined ? Number(values.seed) : (file.seed ?? 1),
       scenario: file.scenario ?? null,
       startAt,
+      agents: agentsOption(values.agents, file.agents),
       maxSimMs: values["max-hours"] !== undefined ? Number(values["max-hours"]) * 3_600_000 : undefined,
       onProgress: (n) => simBar.update(n),
       progressEvery: 1000,
@@ -113,4 +129,17 @@ export async function simulateCommand(argv: string[]): Promise<number> {
   } finally {
     await store.close();
   }
+}
+
+/** `--agents N` overrides the file's agent count (keeping its talk and wrap-up times). */
+function agentsOption(
+  flag: string | undefined,
+  fromFile: CampaignFile["agents"],
+): CampaignFile["agents"] | null {
+  if (flag === undefined) return fromFile ?? null;
+  const count = Number(flag);
+  if (!Number.isInteger(count) || count < 1 || count > 10_000) {
+    throw new Error(`--agents must be a whole number from 1 to 10000 (got "${flag}")`);
+  }
+  return { ...(fromFile ?? {}), count };
 }

@@ -1,7 +1,7 @@
 // What to do with one queued contact at its dial slot: start an attempt now, wait for a window or a
 // frequency cap, or finish it because nothing is left to dial.
 import { DateTime } from "luxon";
-import type { CampaignSettings } from "../model/campaign-settings.ts";
+import { type CampaignSettings, effectiveCalleeWindow } from "../model/campaign-settings.ts";
 import { FINISH_PASSED_REASON, parsePolicy, settingsFor } from "../model/contact-policy.ts";
 import { countedAttempts } from "../model/redial-policy.ts";
 import { parseTimeSpec, timeSpecWindow } from "../model/time-spec.ts";
@@ -50,11 +50,12 @@ function contactConstraints(
   w: CampaignWindows,
 ): WindowConstraint[] {
   const list = w.campaign.slice();
-  if (settings.calleeWindow) {
+  const calleeWindow = effectiveCalleeWindow(settings);
+  if (calleeWindow) {
     const zone = c.time_zone ?? settings.defaultZone;
     let cw = w.calleeByZone.get(zone);
     if (!cw) {
-      cw = dailyLocalWindow(settings.calleeWindow, zone);
+      cw = dailyLocalWindow(calleeWindow, zone);
       w.calleeByZone.set(zone, cw);
     }
     list.push(cw);
@@ -114,6 +115,33 @@ function capDeferral(
   return until;
 }
 
+/** Why a contact settled at claim without a call: every phone it had left is on the do-not-call list. */
+export const DNC_REASON = "dnc";
+
+/**
+ * The phone to dial instead of a listed one: the next the multi-number strategy would move to (sequential:
+ * the following ones; parallel: round from the current one) that still has attempts and is not listed.
+ * null when none is left.
+ */
+function unlistedPhoneIndex(
+  phones: string[],
+  listed: ReadonlySet<string>,
+  c: Candidate,
+  settings: CampaignSettings,
+): number | null {
+  if (!listed.has(phones[c.phone_index])) return c.phone_index;
+  const phoneAttempts = JSON.parse(c.phone_attempts) as number[];
+  const retryCounts = JSON.parse(c.retry_counts) as Record<string, number>;
+  const perPhone = settings.maxAttemptsPerPhone ?? Number.POSITIVE_INFINITY;
+  const steps = settings.multiNumber === "sequential" ? phones.length - c.phone_index : phones.length;
+  for (let step = 1; step < steps; step++) {
+    const j = (c.phone_index + step) % phones.length;
+    if (listed.has(phones[j]) || (phoneAttempts[j] ?? 0) >= perPhone || retryCounts[`${j}:blocked`]) continue;
+    return j;
+  }
+  return null;
+}
+
 export interface DecideContext {
   settings: CampaignSettings;
   windows: CampaignWindows;
@@ -140,6 +168,8 @@ export function decideClaim(
   ) {
     return { kind: "final", status: "exhausted", reason: "max_attempts_per_contact" };
   }
+  const phoneIndex = c.dnc ? unlistedPhoneIndex(phones, c.dnc, c, settings) : c.phone_index;
+  if (phoneIndex === null) return { kind: "final", status: "suppressed", reason: DNC_REASON };
 
   const allowed = nextAllowed(at, contactConstraints(c, settings, ctx.windows));
   if (allowed === null) return { kind: "defer", until: at + DAY, reason: "no_window" };
@@ -150,7 +180,7 @@ export function decideClaim(
     return { kind: "defer", until: allowed.at, reason: allowed.reason ?? "window" };
   }
 
-  const phone = phones[c.phone_index];
+  const phone = phones[phoneIndex];
   if (recent) {
     const zone = c.time_zone ?? settings.defaultZone;
     const phoneTimes = recent.byPhone.get(phone);
@@ -171,11 +201,11 @@ export function decideClaim(
 
   const phoneAttempts = JSON.parse(c.phone_attempts) as number[];
   while (phoneAttempts.length < phones.length) phoneAttempts.push(0);
-  phoneAttempts[c.phone_index] += 1;
+  phoneAttempts[phoneIndex] += 1;
   return {
     kind: "start",
     at,
-    phoneIndex: c.phone_index,
+    phoneIndex,
     phone,
     callerId: ctx.nextCallerId(),
     phoneAttempts: JSON.stringify(phoneAttempts),

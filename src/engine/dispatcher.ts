@@ -4,9 +4,17 @@
 // for the next thing that can change (a slot, a retry coming due, a window opening) and whenever a call ends.
 import type { Clock, TimerHandle } from "../clock/clock.ts";
 import { LOW_BALANCE_REASON } from "../model/billing.ts";
+import { usesAgents } from "../model/campaign-settings.ts";
 import { nextAllowed } from "../model/windows.ts";
-import type { DispatchStore, FinishedAttempt, StartedAttempt } from "../store/dispatch/types.ts";
+import type {
+  DispatchStore,
+  FinishedAttempt,
+  ReleasedDial,
+  StartedAttempt,
+} from "../store/dispatch/types.ts";
 import type { CallEnded, TelephonyDriver } from "../telephony/driver.ts";
+import type { LiveAgent } from "./agents/board.ts";
+import type { AgentDialing } from "./agents/dialing.ts";
 import type { CampaignRuntime } from "./campaign-runtime.ts";
 import { decideClaim, recentWindowMs } from "./claim-decision.ts";
 import { settledAtClaimEvents } from "./events.ts";
@@ -37,6 +45,8 @@ export interface DispatcherOptions {
   leaseMs: number;
   /** Minimum spacing between two passes, so bursts of ended calls share one transaction. */
   tickGapMs: number;
+  /** How often to re-read campaigns and sweep leases without any event (default 5 s). */
+  maintenanceMs?: number;
   /** Channels across all campaigns (the trunk); null = only the campaigns' own limits. */
   maxChannels: number | null;
   /** Upper bound on contacts claimed in one transaction. */
@@ -46,6 +56,8 @@ export interface DispatcherOptions {
   onError?(err: unknown): void;
   /** Called after a commit that wrote webhook events, so delivery can look at once. */
   onEvents?(): void;
+  /** Agent campaigns: pacing, live answers to agents, abandonment. */
+  agents: AgentDialing;
 }
 
 export class Dispatcher {
@@ -77,6 +89,7 @@ export class Dispatcher {
         if (call) {
           call.answeredAt = o.clock.now();
           call.answeredBy = by;
+          if (usesAgents(call.campaign.settings) || call.agent) o.agents.answered(call, by, call.answeredAt);
         }
       },
       ended: (ev) => this.onEnded(ev),
@@ -122,6 +135,7 @@ export class Dispatcher {
     this.calls.delete(ev.callId);
     call.campaign.inFlight--;
     const now = this.o.clock.now();
+    if (usesAgents(call.campaign.settings) || call.agent) this.o.agents.ended(call, ev, now);
     const charge = this.o.statusWriter.chargeFor(
       call.campaign,
       call.phone,
@@ -186,7 +200,7 @@ export class Dispatcher {
       // Ended attempts ride along with the pass's first claim (one commit); whatever is left is flushed last.
       if (now >= this.nextMaintenanceAt) {
         await this.maintenance(now);
-        this.nextMaintenanceAt = now + Math.min(5000, this.o.leaseMs / 3);
+        this.nextMaintenanceAt = now + Math.min(this.o.maintenanceMs ?? 5000, this.o.leaseMs / 3);
       }
       wakeAt = this.nextMaintenanceAt;
       let globalFree =
@@ -257,6 +271,24 @@ export class Dispatcher {
 
     let started = 0;
     let capacity = Math.min(c.settings.maxConcurrent - c.inFlight, globalFree);
+    let agentWake = Number.POSITIVE_INFINITY;
+    if (usesAgents(c.settings)) {
+      // Agent campaigns dial what their pacer asks for, within the same limits as any campaign.
+      const want = this.o.agents.wanted(c, now);
+      agentWake = want.wakeAt;
+      if (want.dials <= 0) {
+        c.lastBlock = { code: want.block ?? "agents_busy", until: null };
+        // Agents' own events (ready, call ended) bring the next pass; contacts already due need no timer.
+        const waitingWake = waitingAt > now ? waitingAt : Number.POSITIVE_INFINITY;
+        // No claim runs here to find the queue dry, so a campaign with nothing left is completed here.
+        if (c.inFlight === 0 && !Number.isFinite(waitingAt)) {
+          await this.flush();
+          await w.completeIfDrained(c, now);
+        }
+        return { started: 0, wakeAt: Math.min(agentWake, haltWake, waitingWake) };
+      }
+      capacity = Math.min(capacity, want.dials);
+    }
     let queueDry = false;
     const recentMs = recentWindowMs(c.settings);
     for (let round = 0; round < 8 && capacity > 0; round++) {
@@ -318,7 +350,7 @@ export class Dispatcher {
     }
     this.nextWaiting.set(c.id, waitingAt);
 
-    let wakeAt = Math.min(waitingAt, haltWake);
+    let wakeAt = Math.min(waitingAt, haltWake, agentWake);
     if (capacity <= 0) {
       c.lastBlock = {
         code: globalFree <= started ? "global_channels_saturated" : "concurrency_saturated",
@@ -338,7 +370,7 @@ export class Dispatcher {
     return { started, wakeAt };
   }
 
-  private launch(c: CampaignRuntime, s: StartedAttempt): void {
+  private launch(c: CampaignRuntime, s: StartedAttempt, reservedFor: LiveAgent | null = null): LiveCall {
     c.inFlight++;
     c.spacing.consume(s.decision.at);
     const call: LiveCall = {
@@ -357,10 +389,81 @@ export class Dispatcher {
       queuedTimer: null,
       contact: s.contact,
       phoneAttempts: s.decision.phoneAttempts,
+      agent: reservedFor,
+      connectedAt: null,
+      waitingSince: null,
+      waitTimer: null,
+      abandoned: false,
     };
     this.calls.set(call.callId, call);
+    if (usesAgents(c.settings)) this.o.agents.launched(call);
+    if (reservedFor) return call;
     if (s.decision.at <= this.o.clock.now()) this.originate(call);
     else call.queuedTimer = this.o.clock.at(s.decision.at, () => this.originate(call));
+    return call;
+  }
+
+  /**
+   * Preview: claims the campaign's next due contact for an agent, who sees it before anything is dialed.
+   * The attempt holds its lease like any other; `dialReserved` places it, `releaseReserved` gives it back.
+   */
+  async claimForAgent(c: CampaignRuntime, agent: LiveAgent): Promise<LiveCall | null> {
+    const now = this.o.clock.now();
+    const recentMs = recentWindowMs(c.settings);
+    const ctx = { settings: c.settings, windows: c.windows, nextCallerId: () => c.nextCallerId() };
+    for (let round = 0; round < 20; round++) {
+      let settled = false;
+      const result = await this.o.dispatch.claim({
+        campaignId: c.id,
+        limit: 1,
+        owner: this.o.nodeId,
+        now,
+        leaseUntil: now + this.o.leaseMs,
+        recentSince: recentMs === null ? null : now - recentMs,
+        promoteDue: round === 0,
+        settledEvents: c.webhooks.length
+          ? (cand, d) => {
+              const rows = settledAtClaimEvents(c.webhooks, cand, d.status, d.reason, now);
+              settled ||= rows.length > 0;
+              return rows;
+            }
+          : undefined,
+        decide: (cand, recent) => safeDecide(ctx, cand, now, recent, this.o.onError),
+      });
+      if (settled) this.o.onEvents?.();
+      this.invalidateWaiting(c.id);
+      const s = result.started[0];
+      if (s) return this.launch(c, s, agent);
+      if (result.examined === 0) return null;
+    }
+    return null;
+  }
+
+  /** Places the call a previewing agent chose to dial. */
+  dialReserved(call: LiveCall): void {
+    if (!call.originated) this.originate(call);
+  }
+
+  /** Gives back a previewed contact that was not dialed, as if it had never been claimed. */
+  async releaseReserved(call: LiveCall): Promise<void> {
+    if (call.originated || this.calls.get(call.callId) !== call) return;
+    this.calls.delete(call.callId);
+    call.campaign.inFlight--;
+    await this.o.dispatch.release([this.releasedDial(call)]);
+    this.o.agents.released(call);
+    this.invalidateWaiting(call.campaign.id);
+    this.wake();
+  }
+
+  private releasedDial(call: LiveCall): ReleasedDial {
+    return {
+      attemptId: call.attemptId,
+      contactId: call.contactId,
+      owner: this.o.nodeId,
+      attempts: call.contact.attempts,
+      phoneIndex: call.contact.phone_index,
+      phoneAttempts: call.contact.phone_attempts,
+    };
   }
 
   private originate(call: LiveCall): void {
@@ -400,14 +503,8 @@ export class Dispatcher {
       call.queuedTimer?.cancel();
       this.calls.delete(call.callId);
       c.inFlight--;
-      released.push({
-        attemptId: call.attemptId,
-        contactId: call.contactId,
-        owner: this.o.nodeId,
-        attempts: call.contact.attempts,
-        phoneIndex: call.contact.phone_index,
-        phoneAttempts: call.contact.phone_attempts,
-      });
+      released.push(this.releasedDial(call));
+      this.o.agents.released(call);
     }
     await this.o.dispatch.release(released);
     this.invalidateWaiting(c.id);

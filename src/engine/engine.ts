@@ -3,14 +3,20 @@
 // processes, and explains why a campaign is not dialing.
 import type { Clock } from "../clock/clock.ts";
 import { LOW_BALANCE_REASON } from "../model/billing.ts";
+import { usesAgents } from "../model/campaign-settings.ts";
 import type { CampaignStatus } from "../model/outcome.ts";
 import { nextAllowed } from "../model/windows.ts";
+import { Xoshiro128 } from "../pacing/sim/random.ts";
+import { liveAnswers, recordAgentOnAttempt } from "../store/agent-calls.ts";
 import type { Store } from "../store/db.ts";
 import { openDispatchStore } from "../store/dispatch/index.ts";
 import type { DispatchStore } from "../store/dispatch/types.ts";
 import { scenariosByKey } from "../store/scenarios.ts";
 import type { Campaign, CampaignUpdate } from "../store/schema.ts";
 import type { TelephonyDriver } from "../telephony/driver.ts";
+import { AgentBoard } from "./agents/board.ts";
+import { AgentDesk } from "./agents/desk.ts";
+import { AgentDialing } from "./agents/dialing.ts";
 import { AccountBilling } from "./billing.ts";
 import { CampaignRuntime, haltAtFor } from "./campaign-runtime.ts";
 import { Dispatcher } from "./dispatcher.ts";
@@ -28,11 +34,16 @@ export interface EngineOptions {
   nodeId: string;
   leaseMs?: number;
   tickGapMs?: number;
+  /** How often campaigns changed elsewhere are picked up and leases swept (default 5 s; a lone engine on
+   *  the virtual clock can look far less often and run idle days quickly). */
+  maintenanceMs?: number;
   maxChannels?: number | null;
   claimBatch?: number;
   onError?(err: unknown): void;
   /** Called after a commit that wrote webhook events (delivery wakes up). */
   onEvents?(): void;
+  /** Seed of the engine's random choices (the random agent selection); default: from the wall clock. */
+  seed?: number;
 }
 
 export class Engine implements EngineControl, CampaignStatusWriter {
@@ -41,6 +52,10 @@ export class Engine implements EngineControl, CampaignStatusWriter {
   private readonly store: Store;
   private readonly clock: Clock;
   readonly billing: AccountBilling;
+  /** Agents logged in on this node, and the desktop commands they send. */
+  readonly board: AgentBoard;
+  readonly agents: AgentDesk;
+  private readonly dialing: AgentDialing;
   private readonly writes: StateWrites;
   /** Set by whoever delivers webhooks; called after a commit that wrote events. */
   onEvents: (() => void) | undefined;
@@ -51,7 +66,26 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     this.dispatch = openDispatchStore(o.store);
     this.billing = new AccountBilling(o.store);
     this.writes = new StateWrites(o.store, () => this.onEvents?.());
+    const rng = new Xoshiro128(o.seed ?? Date.now());
+    this.board = new AgentBoard(o.clock, () => rng.next());
+    this.dialing = new AgentDialing({
+      board: this.board,
+      clock: o.clock,
+      driver: o.driver,
+      onConnect: (call, agent, waitMs) => {
+        recordAgentOnAttempt(o.store, call.attemptId, agent.id, waitMs).catch((err) => o.onError?.(err));
+      },
+      onError: o.onError,
+    });
+    this.board.listener = {
+      agentReady: (agent) => {
+        this.dialing.agentReady(agent);
+        this.dispatcher.wake();
+      },
+      agentsChanged: () => this.dispatcher.wake(),
+    };
     this.dispatcher = new Dispatcher({
+      agents: this.dialing,
       dispatch: this.dispatch,
       statusWriter: this,
       clock: o.clock,
@@ -59,12 +93,20 @@ export class Engine implements EngineControl, CampaignStatusWriter {
       nodeId: o.nodeId,
       leaseMs: o.leaseMs ?? 60_000,
       tickGapMs: o.tickGapMs ?? 20,
+      maintenanceMs: o.maintenanceMs,
       maxChannels: o.maxChannels ?? o.driver.capabilities.maxChannels,
       claimBatch: o.claimBatch,
       onError: o.onError,
       onEvents: () => this.onEvents?.(),
     });
     this.onEvents = o.onEvents;
+    this.agents = new AgentDesk({
+      store: o.store,
+      clock: o.clock,
+      board: this.board,
+      dispatcher: this.dispatcher,
+      driver: o.driver,
+    });
     const leaseMs = o.leaseMs ?? 60_000;
     // Leases are renewed at a third of their life and swept at half of it, so a live process never loses
     // one and a dead one's are found within 1.5 lease lengths; campaigns changed by another node are
@@ -218,6 +260,7 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     this.track(row);
     if (!row || !ACTIVE.includes(row.status as CampaignStatus)) this.dispatcher.campaigns.delete(campaignId);
     await this.attachRobots();
+    await this.seedAbandonment();
     this.dispatcher.invalidateWaiting(campaignId);
     this.dispatcher.wake();
   }
@@ -230,6 +273,15 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     const found = await scenariosByKey(this.store.db, wanted);
     for (const rt of runtimes) {
       rt.robot = rt.settings.bot ? (found.get(`${rt.accountId}:${rt.settings.bot.scriptId}`) ?? null) : null;
+    }
+  }
+
+  /** Agent campaigns count abandonment over 24 h, 30 days and their whole life: after a start or restart
+   *  the tracker is rebuilt from the attempts on record before the pacer answers to it. */
+  private async seedAbandonment(): Promise<void> {
+    for (const rt of this.dispatcher.campaigns.values()) {
+      if (!usesAgents(rt.settings) || this.dialing.hasTracker(rt.id)) continue;
+      this.dialing.seed(rt, await liveAnswers(this.store, rt.id));
     }
   }
 
@@ -313,6 +365,7 @@ export class Engine implements EngineControl, CampaignStatusWriter {
       if (!seen.has(id) && c.inFlight === 0) this.dispatcher.campaigns.delete(id);
     }
     await this.attachRobots();
+    await this.seedAbandonment();
     // Balances move with every charge and with top-ups on any node: re-read the accounts in play.
     const inPlay = [...this.dispatcher.campaigns.values()].map((c) => c.accountId);
     await this.billing.reload(inPlay);

@@ -87,6 +87,8 @@ export async function explainCampaign(args: {
         "every channel of the telephony driver is in use by this or higher-priority campaigns",
       );
     }
+    const agentBlock = AGENT_BLOCKS[rt.lastBlock?.code ?? ""];
+    if (agentBlock && rt.settings.dialMethod !== "robot") add(rt.lastBlock?.code ?? "", agentBlock);
     if (rt.lastBlock?.code === "cps_saturated" && (rt.lastBlock.until ?? 0) > now) {
       add(
         "cps_saturated",
@@ -121,3 +123,10 @@ export async function explainCampaign(args: {
     nextDialAt,
   };
 }
+
+/** Why an agent campaign placed no dial at its last pass. */
+const AGENT_BLOCKS: Record<string, string> = {
+  no_agents: "no agent of the campaign's queue is logged in",
+  agents_busy: "the pacer wants no more lines now: every agent is busy or already has a line coming",
+  preview: "a preview campaign dials only when an agent asks for the next contact",
+};

@@ -8,10 +8,11 @@ import type { CampaignStatus, Outcome } from "../model/outcome.ts";
 import { type DialState, decideAfterAttempt, isSuccess } from "../model/redial-policy.ts";
 import type { Candidate, ExpiredLease, FinishedAttempt } from "../store/dispatch/types.ts";
 import type { CallEnded } from "../telephony/driver.ts";
+import type { AgentCallState } from "./agents/dialing.ts";
 import type { CampaignRuntime } from "./campaign-runtime.ts";
 import { finishEvents } from "./events.ts";
 
-export interface LiveCall {
+export interface LiveCall extends AgentCallState {
   callId: string;
   attemptId: number;
   campaign: CampaignRuntime;
@@ -97,7 +98,7 @@ export function finishedFromEnd(
   chargeMicros = 0,
 ): FinishedAttempt {
   const settings = settingsFor(call.campaign.settings, parsePolicy(call.contact.policy));
-  const outcome = outcomeOf(ev);
+  const outcome: Outcome = call.abandoned ? "abandoned" : outcomeOf(ev);
   const talkSec = ev.talkSec;
   const state = dialState(call.contact, call.seq, call.phoneIndex, call.phoneAttempts);
   const details: Record<string, unknown> = {};
@@ -106,6 +107,10 @@ export function finishedFromEnd(
   if (ev.recording) details.recording = ev.recording;
   if (ev.result) details.result = ev.result;
   details.ringSec = ev.ringSec;
+  if (call.agent && call.connectedAt !== null) {
+    details.agentId = call.agent.id;
+    details.waitMs = call.connectedAt - (call.answeredAt ?? call.connectedAt);
+  }
   const f: FinishedAttempt = {
     attemptId: call.attemptId,
     contactId: call.contactId,
@@ -118,7 +123,7 @@ export function finishedFromEnd(
     talkSec,
     success: isSuccess(outcome, talkSec, settings),
     details: JSON.stringify(details),
-    contact: nextContactState(settings, state, outcome, talkSec, now),
+    contact: abandonRule(settings, nextContactState(settings, state, outcome, talkSec, now), outcome, now),
   };
   const c = call.campaign;
   if (chargeMicros > 0) f.charge = { accountId: c.accountId, micros: chargeMicros };
@@ -126,6 +131,20 @@ export function finishedFromEnd(
     f.events = finishEvents(c.webhooks, { ...call, accountId: c.accountId, campaignId: c.id }, f);
   }
   return f;
+}
+
+/** An abandoned callee is not dialed again for 72 h, unless an agent is reserved before the dial (preview). */
+export const ABANDON_REDIAL_GAP_MS = 72 * 3600 * 1000;
+
+function abandonRule(
+  settings: CampaignSettings,
+  next: FinishedAttempt["contact"],
+  outcome: Outcome,
+  now: number,
+): FinishedAttempt["contact"] {
+  if (outcome !== "abandoned" || !("nextAt" in next) || settings.dialMethod === "preview") return next;
+  const earliest = now + ABANDON_REDIAL_GAP_MS;
+  return next.nextAt >= earliest ? next : { ...next, nextAt: earliest, waitReason: "abandoned_72h" };
 }
 
 /** The attempt of a process that died mid-call: its result is unknown, it is counted, never redialed as itself. */

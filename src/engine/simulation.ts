@@ -1,8 +1,11 @@
 // Runs one campaign to its end on the virtual clock and the sim driver, and reports what happened:
 // the engine behind `outdial simulate` and `npm run bench:dispatch`. The same seed gives the same report.
 import { VirtualClock } from "../clock/virtual-clock.ts";
+import { createAgent, setCampaignAgents } from "../store/agents.ts";
 import type { Store } from "../store/db.ts";
 import { createDriver } from "../telephony/index.ts";
+import type { Dist } from "../telephony/sim/scenario.ts";
+import { SimulatedAgents } from "./agents/simulated.ts";
 import { Engine } from "./engine.ts";
 
 export interface SimulationOptions {
@@ -18,6 +21,8 @@ export interface SimulationOptions {
   maxSimMs?: number;
   tickGapMs?: number;
   claimBatch?: number;
+  /** Simulated agents, for a campaign that dials for agents. */
+  agents?: { count: number; talkSec?: Dist; wrapSec?: Dist; previewSec?: Dist } | null;
   /** Called about every `progressEvery` attempts with the attempts finished so far. */
   onProgress?(finished: number): void;
   progressEvery?: number;
@@ -34,6 +39,21 @@ export interface SimulationReport {
   wallMs: number;
   attemptsPerSec: number;
   campaignStatus: string;
+  /** With simulated agents: what their shift looked like. */
+  agents?: AgentReport;
+}
+
+export interface AgentReport {
+  count: number;
+  /** (talk + wrap-up) / logged-in time. */
+  occupancy: number;
+  /** Abandoned / live answers over the run. */
+  abandonRate: number;
+  liveAnswers: number;
+  abandoned: number;
+  liveConnectsPerAgentHour: number;
+  /** Mean time an agent waited, ready, between calls (s). */
+  meanWaitSec: number;
 }
 
 export async function simulateCampaign(o: SimulationOptions): Promise<SimulationReport> {
@@ -61,6 +81,7 @@ export async function simulateCampaign(o: SimulationOptions): Promise<Simulation
   });
   const wall0 = performance.now();
   await engine.run();
+  const sim = o.agents ? await logInAgents(engine, o, clock) : null;
   await engine.start(o.accountId, o.campaignId);
   const d = engine.dispatcher;
   const every = o.progressEvery ?? 10_000;
@@ -76,6 +97,7 @@ export async function simulateCampaign(o: SimulationOptions): Promise<Simulation
       return !d.campaigns.has(o.campaignId) && d.inFlight === 0;
     },
   });
+  const agents = sim ? await agentReport(engine, sim, o) : undefined;
   await engine.shutdown();
   await driver.close();
   const wallMs = performance.now() - wall0;
@@ -113,5 +135,53 @@ export async function simulateCampaign(o: SimulationOptions): Promise<Simulation
     wallMs,
     attemptsPerSec: wallMs > 0 ? attempts / (wallMs / 1000) : 0,
     campaignStatus: campaign.status,
+    ...(agents ? { agents } : {}),
+  };
+}
+
+async function logInAgents(
+  engine: Engine,
+  o: SimulationOptions,
+  clock: VirtualClock,
+): Promise<SimulatedAgents> {
+  const spec = o.agents as NonNullable<SimulationOptions["agents"]>;
+  const now = clock.now();
+  const ids: number[] = [];
+  for (let i = 0; i < spec.count; i++) {
+    ids.push(
+      (
+        await createAgent(
+          o.store.db,
+          o.accountId,
+          { name: `sim agent ${i + 1}`, userId: null, extension: null },
+          now,
+        )
+      ).id,
+    );
+  }
+  const members = ids.map((agentId) => ({ agentId, penalty: 0 }));
+  await setCampaignAgents(o.store, o.accountId, o.campaignId, members, now);
+  const sim = new SimulatedAgents(engine.agents, engine.board, clock, o.accountId, {
+    talkSec: spec.talkSec ?? { kind: "lognormal", median: 90, sigma: 0.6, min: 5, max: 1800 },
+    wrapSec: spec.wrapSec ?? { kind: "uniform", min: 5, max: 20 },
+    previewSec: spec.previewSec,
+    seed: o.seed ?? 1,
+  });
+  await sim.login(o.campaignId, ids);
+  return sim;
+}
+
+async function agentReport(engine: Engine, sim: SimulatedAgents, o: SimulationOptions): Promise<AgentReport> {
+  const t = sim.totals();
+  const rates = await engine.agents.abandonment(o.accountId, o.campaignId);
+  const hours = t.loggedInMs / 3_600_000;
+  return {
+    count: t.agents,
+    occupancy: t.loggedInMs > 0 ? (t.onCallMs + t.wrapUpMs) / t.loggedInMs : 0,
+    abandonRate: rates.campaign.rate,
+    liveAnswers: rates.campaign.liveAnswers,
+    abandoned: rates.campaign.abandoned,
+    liveConnectsPerAgentHour: hours > 0 ? t.connects / hours : 0,
+    meanWaitSec: t.connects > 0 ? t.readyMs / t.connects / 1000 : 0,
   };
 }

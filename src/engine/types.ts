@@ -1,6 +1,7 @@
 // The engine's public surface, as the API faces and the CLI call it. Faces translate and delegate here;
 // they hold no scheduling logic.
 import type { CampaignStatus } from "../model/outcome.ts";
+import type { AgentDesk } from "./agents/desk.ts";
 
 export interface WaitGroup {
   /** Rule a pending contact waits on: retry, window, callee_window, daily_window, start_at, cap, gap… */
@@ -40,6 +41,8 @@ export class EngineError extends Error {
 }
 
 export interface EngineControl {
+  /** The agent desktop's commands and live agent states. */
+  readonly agents: AgentDesk;
   /** draft/scheduled/stopped → running (or scheduled when startAt is in the future). */
   start(accountId: number, campaignId: number): Promise<CampaignStatus>;
   pause(accountId: number, campaignId: number): Promise<CampaignStatus>;

@@ -43,7 +43,32 @@ export interface FrequencyCaps {
   perDay?: number;
 }
 
+/** How a campaign dials: robot = no agents, paced by concurrency and calls per second only; the others dial
+ *  for the campaign's queue of agents (preview: an agent asks for each contact; progressive: one line per
+ *  ready agent; power: `powerRatio` lines per ready agent; predictive: ahead of agents becoming free). */
+export type DialMethod = "robot" | "preview" | "progressive" | "power" | "predictive";
+
+/** Which ready agent takes an answered call, among those of the lowest penalty. */
+export type AgentSelection = "longest_idle" | "fewest_calls" | "round_robin" | "random" | "linear";
+
+/** Calling hours in the callee's zone that agent campaigns keep when they set no calleeWindow. */
+export const AGENT_CALLING_HOURS: Readonly<DailyWindow> = Object.freeze({ from: "08:00", to: "21:00" });
+
 export interface CampaignSettings {
+  dialMethod: DialMethod;
+  /** Power: lines per ready agent, fractional (1.5 = three lines for two ready agents). */
+  powerRatio: number;
+  /** Predictive: the cap on abandoned / live answers it holds to (0.03 = 3 %). */
+  targetAbandonRate: number;
+  /** Power and predictive: never more lines out than this per logged-in agent. */
+  maxLinesPerAgent: number;
+  /** A live answer that gets no agent within this many seconds is abandoned. */
+  abandonAfterSec: number;
+  /** What an abandoned callee hears before the hangup (an audio id or text the driver resolves). */
+  abandonMessage: string | null;
+  /** Seconds of wrap-up after each agent call before the agent is ready again (ending it early is allowed). */
+  wrapUpSec: number;
+  agentSelection: AgentSelection;
   /** 0 is the highest; up to 2^31. */
   priority: number;
   maxConcurrent: number;
@@ -102,6 +127,14 @@ export interface CampaignSettings {
 }
 
 export const DEFAULT_SETTINGS: Readonly<CampaignSettings> = Object.freeze({
+  dialMethod: "robot",
+  powerRatio: 1.5,
+  targetAbandonRate: 0.03,
+  maxLinesPerAgent: 3,
+  abandonAfterSec: 2,
+  abandonMessage: null,
+  wrapUpSec: 15,
+  agentSelection: "longest_idle",
   priority: 1000,
   maxConcurrent: 10,
   callsPerSecond: null,
@@ -134,6 +167,15 @@ export const DEFAULT_SETTINGS: Readonly<CampaignSettings> = Object.freeze({
 
 export function withDefaults(partial: Partial<CampaignSettings> | undefined): CampaignSettings {
   return { ...DEFAULT_SETTINGS, ...(partial ?? {}), retry: { ...(partial?.retry ?? {}) } };
+}
+
+export function usesAgents(s: Pick<CampaignSettings, "dialMethod">): boolean {
+  return s.dialMethod !== "robot";
+}
+
+/** The callee-local window a campaign keeps: its own, or for agent campaigns the default calling hours. */
+export function effectiveCalleeWindow(s: CampaignSettings): DailyWindow | null {
+  return s.calleeWindow ?? (usesAgents(s) ? AGENT_CALLING_HOURS : null);
 }
 
 export const MAX_PRIORITY = 2 ** 31;

@@ -8,6 +8,7 @@ export const OUTCOMES = [
   "rejected", // an explicit decline by the callee (SIP 603 / 607)
   "lost", // the process holding the call died; its fate is unknown and it is never re-dialed as the same attempt
   "cancelled", // the attempt was withdrawn by a stop before the callee answered
+  "abandoned", // a person answered and no agent took the call within the grace; a message played, then hangup
 ] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
@@ -20,6 +21,7 @@ export const RETRY_KEYS = [
   "rejected",
   "unsuccessful",
   "lost",
+  "abandoned",
 ] as const;
 export type RetryKey = (typeof RETRY_KEYS)[number];
 

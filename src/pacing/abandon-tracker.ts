@@ -104,7 +104,8 @@ export interface AbandonTrackerOptions {
 }
 
 export class AbandonTracker {
-  readonly targetRate: number;
+  /** Writable: a campaign's target can change while its counts go on. */
+  targetRate: number;
   private readonly day: RollingCounter;
   private readonly month: RollingCounter;
   private live = 0;

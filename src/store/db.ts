@@ -17,6 +17,8 @@ export interface Store {
   sqlite?: SQLite.Database;
   /** The raw pg pool (PostgreSQL only). */
   pool?: pg.Pool;
+  /** The PostgreSQL schema the store lives in, when not the default one. */
+  schema?: string;
   close(): Promise<void>;
 }
 
@@ -54,7 +56,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
     });
     if (schema) await pool.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    store = { db, dialect: "postgres", pool, close: () => db.destroy() };
+    store = { db, dialect: "postgres", pool, schema, close: () => db.destroy() };
   } else {
     if (opts.url !== ":memory:") fs.mkdirSync(path.dirname(path.resolve(opts.url)), { recursive: true });
     const sqlite = new SQLite(opts.url);
@@ -73,7 +75,6 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
     store = { db, dialect: "sqlite", sqlite, close: () => db.destroy() };
   }
-  if (opts.migrate !== false)
-    await migrateToLatest(store.db, store.dialect === "postgres" ? opts.pgSchema : undefined);
+  if (opts.migrate !== false) await migrateToLatest(store.db, store.schema);
   return store;
 }

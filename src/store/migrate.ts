@@ -9,6 +9,8 @@ import * as m005 from "./migrations/005_billing.ts";
 import * as m006 from "./migrations/006_contact_policy.ts";
 import * as m007 from "./migrations/007_scenarios.ts";
 import * as m008 from "./migrations/008_xcally.ts";
+import * as m009 from "./migrations/009_dnc.ts";
+import * as m010 from "./migrations/010_agents.ts";
 import type { Database } from "./schema.ts";
 
 const MIGRATIONS: Record<string, Migration> = {
@@ -20,6 +22,8 @@ const MIGRATIONS: Record<string, Migration> = {
   "006_contact_policy": m006,
   "007_scenarios": m007,
   "008_xcally": m008,
+  "009_dnc": m009,
+  "010_agents": m010,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -3,7 +3,7 @@
 import type { Kysely, Selectable } from "kysely";
 import type { Database } from "./schema.ts";
 
-type OwnedTable = "api_keys" | "users" | "service_accounts" | "webhooks" | "scenarios";
+type OwnedTable = "api_keys" | "users" | "service_accounts" | "webhooks" | "scenarios" | "agents";
 type RevocableTable = "api_keys" | "service_accounts";
 
 // biome-ignore lint/suspicious/noExplicitAny: one query over several tables; the signatures keep the types

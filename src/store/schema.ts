@@ -135,6 +135,13 @@ export interface AttemptsTable {
   owner: string;
   /** JSON: recording metadata, scenario result, AMD verdict details. */
   details: string | null;
+  /** The agent the answered call was connected to (kept after the agent is deleted). */
+  agent_id: number | null;
+  /** What the agent set after the call, and when. */
+  disposition: string | null;
+  disposition_at: number | null;
+  /** Answer → connected to an agent, in ms. */
+  wait_ms: number | null;
 }
 
 export interface WebhooksTable {
@@ -229,6 +236,41 @@ export interface ScenariosTable {
   updated_at: number;
 }
 
+export interface AgentsTable {
+  id: Id;
+  account_id: number;
+  name: string;
+  /** The account user who acts as this agent from a desktop; one agent per user. */
+  user_id: number | null;
+  /** SIP endpoint or number the agent's own leg is dialed on. */
+  extension: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** A campaign's queue: the agents it dials for. */
+export interface CampaignAgentsTable {
+  campaign_id: number;
+  agent_id: number;
+  /** Lower is offered calls first. */
+  penalty: ColumnType<number, number | undefined, number>;
+  created_at: number;
+}
+
+/** An account's do-not-call entry: the number is never dialed while it is listed and not expired. */
+export interface DncNumbersTable {
+  id: Id;
+  account_id: number;
+  /** E.164. */
+  phone: string;
+  /** The list or file it came from. */
+  source: string;
+  reason: string | null;
+  created_at: number;
+  /** null = listed until removed. */
+  expires_at: number | null;
+}
+
 export interface Database {
   accounts: AccountsTable;
   api_keys: ApiKeysTable;
@@ -244,6 +286,9 @@ export interface Database {
   balance_transactions: BalanceTransactionsTable;
   campaign_tokens: CampaignTokensTable;
   scenarios: ScenariosTable;
+  dnc_numbers: DncNumbersTable;
+  agents: AgentsTable;
+  campaign_agents: CampaignAgentsTable;
 }
 
 export type Account = Selectable<AccountsTable>;
@@ -261,5 +306,7 @@ export type ServiceAccountRow = Selectable<ServiceAccountsTable>;
 export type BalanceTransactionRow = Selectable<BalanceTransactionsTable>;
 export type CampaignTokenRow = Selectable<CampaignTokensTable>;
 export type ScenarioRow = Selectable<ScenariosTable>;
+export type DncNumberRow = Selectable<DncNumbersTable>;
 export type ApiKeyRow = Selectable<ApiKeysTable>;
+export type AgentRow = Selectable<AgentsTable>;
 export type { ColumnType };

@@ -72,7 +72,8 @@ export interface TelephonyDriver {
   setListener(events: DriverEvents): void;
   /** Starts a call; events follow through the listener. Throws only for a request it cannot take at all. */
   originate(req: OriginateRequest): void;
-  hangup(callId: string): void;
+  /** Ends the call; `announce` is played to the callee first (an audio id or text the driver resolves). */
+  hangup(callId: string, opts?: { announce?: string | null }): void;
   close(): Promise<void>;
 }
 

@@ -6,14 +6,18 @@ import type { CampaignSettings } from "../../src/model/campaign-settings.ts";
 import type { Store } from "../../src/store/db.ts";
 import { openStore } from "../../src/store/db.ts";
 import type { AttemptRow, ContactRow } from "../../src/store/schema.ts";
+import type { OriginateRequest } from "../../src/telephony/driver.ts";
 import { createDriver } from "../../src/telephony/index.ts";
 import { addContacts, type ContactSpec, createAccount, createCampaign } from "./fixtures.ts";
+import { KeepingDriver } from "./keeping-driver.ts";
 
 export interface Harness {
   store: Store;
   clock: VirtualClock;
   engine: Engine;
   accountId: number;
+  /** Every call the engine asked the driver to place, in order. */
+  originated: OriginateRequest[];
   campaign(settings: Partial<CampaignSettings>, contacts: ContactSpec[], name?: string): Promise<number>;
   /** Runs until no campaign is active and no call is in flight, or until `maxMs` of virtual time. */
   runToEnd(maxMs?: number): Promise<void>;
@@ -28,15 +32,19 @@ export async function harness(opts: {
   scenario?: string | Record<string, unknown>;
   maxChannels?: number | null;
   tickGapMs?: number;
+  /** How often the engine looks for changes made behind its back (default 5 s); longer runs idle days faster. */
+  maintenanceMs?: number;
   /** The store to run on (default: a private in-memory SQLite database). */
   openStore?: () => Promise<Store>;
 }): Promise<Harness> {
   const clock = new VirtualClock(opts.start ?? Date.UTC(2026, 0, 5, 0, 0, 0));
   const store = opts.openStore ? await opts.openStore() : await openStore({ url: ":memory:" });
-  const driver = createDriver(
-    "sim",
-    { clock },
-    { seed: opts.seed ?? 1, scenario: opts.scenario ?? "default", maxChannels: opts.maxChannels ?? null },
+  const driver = new KeepingDriver(
+    createDriver(
+      "sim",
+      { clock },
+      { seed: opts.seed ?? 1, scenario: opts.scenario ?? "default", maxChannels: opts.maxChannels ?? null },
+    ),
   );
   const errors: unknown[] = [];
   const engine = new Engine({
@@ -46,6 +54,7 @@ export async function harness(opts: {
     nodeId: "test-node",
     leaseMs: 3_600_000,
     tickGapMs: opts.tickGapMs ?? 20,
+    maintenanceMs: opts.maintenanceMs,
     maxChannels: opts.maxChannels ?? null,
     onError: (err) => errors.push(err),
   });
@@ -56,6 +65,7 @@ export async function harness(opts: {
     clock,
     engine,
     accountId,
+    originated: driver.requests,
     async campaign(settings, contacts, name) {
       const ids = await createCampaign(store, accountId, settings, { name, now: clock.now() });
       await addContacts(store, { accountId, ...ids }, contacts, clock.now());

@@ -18,8 +18,8 @@ export class KeepingDriver implements TelephonyDriver {
     this.requests.push(req);
     this.inner.originate(req);
   }
-  hangup(callId: string): void {
-    this.inner.hangup(callId);
+  hangup(callId: string, opts?: { announce?: string | null }): void {
+    this.inner.hangup(callId, opts);
   }
   close(): Promise<void> {
     return this.inner.close();

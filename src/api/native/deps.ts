@@ -7,6 +7,24 @@ export interface NativeApiDeps {
   store: Store;
   engine: EngineControl;
   clock: Clock;
+  /** The engine's live state of the given agents of the account; an agent missing from the map (or no
+   *  hook at all) reads as logged out. */
+  agentStates?: (
+    accountId: number,
+    agentIds: number[],
+  ) => Map<number, AgentLiveState> | Promise<Map<number, AgentLiveState>>;
+  /** Told after an agent or a campaign's queue was created, changed or deleted; absent, engine.wake(). */
+  agentsChanged?: (accountId: number) => void;
+}
+
+export interface AgentLiveState {
+  /** logged_out | ready | reserved | on_call | wrap_up | paused */
+  state: string;
+  /** Since when, ms epoch. */
+  since: number;
+  /** The campaign the agent is reserved for, on a call of, or wrapping up. */
+  campaignId: number | null;
+  pauseReason: string | null;
 }
 
 /** Keyset paging: ask the store for one row more than the page to learn whether another page follows. */

@@ -1,5 +1,8 @@
 // The native /v1 API: every route plugin, registered in one place.
 import type { FastifyInstance } from "fastify";
+import type { AgentSnapshot } from "../../engine/agents/board.ts";
+import { agentActionRoutes } from "./agent-actions.ts";
+import { agentRoutes } from "./agents.ts";
 import { apiKeyRoutes } from "./api-keys.ts";
 import { attemptRoutes } from "./attempts.ts";
 import { billingRoutes } from "./billing.ts";
@@ -8,7 +11,8 @@ import { campaignTokenRoutes } from "./campaign-tokens.ts";
 import { campaignRoutes } from "./campaigns.ts";
 import { contactRoutes } from "./contacts.ts";
 import { credentialRoutes } from "./credentials.ts";
-import type { NativeApiDeps } from "./deps.ts";
+import type { AgentLiveState, NativeApiDeps } from "./deps.ts";
+import { dncRoutes } from "./dnc.ts";
 import { exportRoutes } from "./export/routes.ts";
 import { healthRoutes } from "./health.ts";
 import { listRoutes } from "./lists.ts";
@@ -16,6 +20,19 @@ import { scenarioRoutes } from "./scenarios.ts";
 import { webhookRoutes } from "./webhooks.ts";
 
 export type { NativeApiDeps } from "./deps.ts";
+
+function liveStates(snapshots: Map<number, AgentSnapshot>): Map<number, AgentLiveState> {
+  const out = new Map<number, AgentLiveState>();
+  for (const [id, s] of snapshots) {
+    out.set(id, {
+      state: s.state,
+      since: s.since ?? 0,
+      campaignId: s.campaignId,
+      pauseReason: s.pauseReason,
+    });
+  }
+  return out;
+}
 
 export async function nativeApi(app: FastifyInstance, deps: NativeApiDeps): Promise<void> {
   await app.register(healthRoutes);
@@ -31,4 +48,12 @@ export async function nativeApi(app: FastifyInstance, deps: NativeApiDeps): Prom
   await app.register(billingRoutes, deps);
   await app.register(campaignTokenRoutes, deps);
   await app.register(scenarioRoutes, deps);
+  await app.register(dncRoutes, deps);
+  // Agents' live states come from the engine unless the caller wires its own.
+  const withAgents: NativeApiDeps = {
+    ...deps,
+    agentStates: deps.agentStates ?? ((accountId) => liveStates(deps.engine.agents.states(accountId))),
+  };
+  await app.register(agentRoutes, withAgents);
+  await app.register(agentActionRoutes, withAgents);
 }

@@ -12,10 +12,14 @@ export const PERMISSIONS = [
   "webhooks:manage",
   "billing:read",
   "billing:manage",
+  "agents:read",
+  "agents:manage",
+  /** Agent desktop actions: log in and out, ready, pause, dispositions; see requireActingAgent. */
+  "agents:act",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
-export const ROLES = ["owner", "admin", "developer", "call_list_manager", "supervisor"] as const;
+export const ROLES = ["owner", "admin", "developer", "call_list_manager", "supervisor", "agent"] as const;
 export type Role = (typeof ROLES)[number];
 
 const READ: Permission[] = ["campaigns:read", "contacts:read", "webhooks:read", "billing:read"];
@@ -31,6 +35,8 @@ const MATRIX: Readonly<Record<Role, ReadonlySet<Permission>>> = {
     "campaigns:control",
     "contacts:write",
     "webhooks:manage",
+    "agents:read",
+    "agents:manage",
   ]),
   // Uploads and curates contacts; sees campaigns but neither edits nor starts them, nor their webhooks.
   call_list_manager: new Set<Permission>([
@@ -38,8 +44,14 @@ const MATRIX: Readonly<Record<Role, ReadonlySet<Permission>>> = {
     "contacts:read",
     "contacts:write",
     "billing:read",
+    "agents:read",
   ]),
-  supervisor: new Set<Permission>(READ),
+  // Watches the floor and may force an agent's state (log out someone who walked away).
+  supervisor: new Set<Permission>([...READ, "agents:read", "agents:act"]),
+  // A person at an agent desktop, acting only as the agent bound to them (requireActingAgent). No
+  // campaigns:read: that would open every campaign's attempts and exports (callees' numbers) to them; the
+  // desktop gets its own queues and the contact it is offered through the agents:act routes.
+  agent: new Set<Permission>(["agents:act"]),
 };
 
 export function isRole(value: string): value is Role {

@@ -4,6 +4,7 @@
 import type pg from "pg";
 import { OUTBOX_COLUMNS } from "../../outbox/events.ts";
 import { LIVE_COUNTS, type LiveCounts, SETTLED_COUNTS, statusCounts, WAITING_SUMMARY } from "./counts.ts";
+import { batchPhones, DNC_AMONG_PG, DNC_ANY, markListed } from "./dnc.ts";
 import type {
   Candidate,
   ClaimDecision,
@@ -226,6 +227,13 @@ export function postgresDispatchStore(pool: pg.Pool): DispatchStore {
           [req.campaignId, req.limit],
         );
         if (rows.length === 0) return { started: [], examined: 0, nextWaitingAt };
+        if ((await client.query(DNC_ANY, [rows[0].account_id, req.now])).rowCount) {
+          const among = [rows[0].account_id, batchPhones(rows), req.now];
+          markListed(
+            rows,
+            (await client.query<{ phone: string }>(DNC_AMONG_PG, among)).rows.map((r) => r.phone),
+          );
+        }
         const recent = req.recentSince !== null ? await loadRecent(client, rows, req.recentSince) : null;
         const starts: { c: Candidate; d: Extract<ClaimDecision, { kind: "start" }> }[] = [];
         const defers: { c: Candidate; d: Extract<ClaimDecision, { kind: "defer" }> }[] = [];

@@ -4,6 +4,7 @@
 import type SQLite from "better-sqlite3";
 import { OUTBOX_COLUMNS } from "../../outbox/events.ts";
 import { LIVE_COUNTS, type LiveCounts, SETTLED_COUNTS, statusCounts, WAITING_SUMMARY } from "./counts.ts";
+import { batchPhones, DNC_AMONG_SQLITE, DNC_ANY, markListed } from "./dnc.ts";
 import type {
   Candidate,
   ClaimRequest,
@@ -113,6 +114,8 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
     settledCounts: db.prepare(SETTLED_COUNTS),
     liveCounts: db.prepare(LIVE_COUNTS),
     waiting: db.prepare(WAITING_SUMMARY),
+    dncAny: db.prepare(DNC_ANY),
+    dncAmong: db.prepare(DNC_AMONG_SQLITE),
     allDue: db.prepare(
       `UPDATE contacts SET ready = 1, next_attempt_at = ?, wait_reason = NULL, updated_at = ?
         WHERE campaign_id = ? AND status = 'pending'`,
@@ -163,6 +166,13 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
     }
     const rows = s.queue.all(req.campaignId, req.limit) as Candidate[];
     if (rows.length === 0) return { started: [], examined: 0, nextWaitingAt };
+    if (s.dncAny.get({ 1: rows[0].account_id, 2: req.now })) {
+      const among = { 1: rows[0].account_id, 2: JSON.stringify(batchPhones(rows)), 3: req.now };
+      markListed(
+        rows,
+        (s.dncAmong.all(among) as { phone: string }[]).map((r) => r.phone),
+      );
+    }
     const recent = req.recentSince !== null ? loadRecent(rows[0].account_id, rows, req.recentSince) : null;
     const started: StartedAttempt[] = [];
     for (const c of rows) {

@@ -24,6 +24,8 @@ export interface Candidate {
   next_attempt_at: number;
   /** The contact's own call policy (JSON) or null. */
   policy: string | null;
+  /** Set by the claim when some phone of its batch is on the account's do-not-call list: those phones. */
+  dnc?: ReadonlySet<string>;
 }
 
 export type ClaimDecision =

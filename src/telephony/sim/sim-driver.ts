@@ -88,17 +88,20 @@ export class SimDriver implements TelephonyDriver {
     this.play(call);
   }
 
-  hangup(callId: string): void {
+  hangup(callId: string, opts?: { announce?: string | null }): void {
     const call = this.calls.get(callId);
     if (!call) return;
     const now = this.ctx.clock.now();
     if (call.answeredAt !== null && now >= call.answeredAt) {
+      // The simulated callee hears an announcement in no time; the result says what was played.
+      const announced = opts?.announce ?? null;
       this.end(call, {
         cause: "normal",
         ringSec: (call.answeredAt - call.startedAt) / 1000,
         talkSec: (now - call.answeredAt) / 1000,
         answeredBy: call.answeredBy ?? "human",
         recording: this.recording(call, (now - call.answeredAt) / 1000),
+        ...(announced !== null ? { result: { announced } } : {}),
       });
     } else {
       this.end(call, { cause: "cancelled", code: 487, ringSec: (now - call.startedAt) / 1000, talkSec: 0 });

@@ -38,6 +38,8 @@ export const CALL_STATUS: Readonly<Record<Outcome, string>> = {
   rejected: "REJECTED",
   lost: "LOST",
   cancelled: "CANCELLED",
+  // Twin24 tasks are robot campaigns and never abandon; a native agent campaign read through this face can.
+  abandoned: "ABANDONED",
 };
 
 /** The redial rule of the seed that governed what followed this call, if any. */

@@ -62,6 +62,47 @@ export const campaignSettingsSchema = {
       maximum: 10_000,
       description: "New calls per second, fractional allowed (0.2 = one every 5 s); null = unlimited",
     },
+    dialMethod: {
+      type: "string",
+      enum: ["robot", "preview", "progressive", "power", "predictive"],
+      description:
+        "robot = no agents (concurrency and calls per second only); the others dial for the campaign's agents",
+    },
+    powerRatio: {
+      type: "number",
+      minimum: 1,
+      maximum: 10,
+      description: "Power dialing: lines per ready agent, fractional",
+    },
+    targetAbandonRate: {
+      type: "number",
+      minimum: 0.001,
+      maximum: 0.5,
+      description: "Predictive dialing: the cap on abandoned / live answers (0.03 = 3 %)",
+    },
+    maxLinesPerAgent: { type: "number", minimum: 1, maximum: 20 },
+    abandonAfterSec: {
+      type: "number",
+      minimum: 0.5,
+      maximum: 60,
+      description: "A live answer with no agent after this many seconds is abandoned",
+    },
+    abandonMessage: {
+      type: ["string", "null"],
+      maxLength: 1000,
+      description: "What an abandoned callee hears before the hangup",
+    },
+    wrapUpSec: {
+      type: "integer",
+      minimum: 0,
+      maximum: 3600,
+      description: "Timed wrap-up after each agent call",
+    },
+    agentSelection: {
+      type: "string",
+      enum: ["longest_idle", "fewest_calls", "round_robin", "random", "linear"],
+      description: "Which ready agent (of the lowest penalty) takes an answered call",
+    },
     maxAttemptsPerContact: { type: "integer", minimum: 1, maximum: 100 },
     maxAttemptsPerPhone: { type: ["integer", "null"], minimum: 1, maximum: 100 },
     retryIntervalSec: {

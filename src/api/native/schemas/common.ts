@@ -33,6 +33,22 @@ export const nextAfterId = {
   description: "Pass as after_id for the next page; null on the last page",
 } as const;
 
+/** The query string of a list paged by keyset and nothing else. */
+export const keysetQuery = {
+  type: "object",
+  additionalProperties: false,
+  properties: { after_id: afterIdQuery, limit: limitQuery },
+} as const;
+
+/** The answer of a list paged by keyset (deps.ts `keysetPage`). */
+export function keysetPageSchema<T extends object>(items: T) {
+  return {
+    type: "object",
+    required: ["data", "next_after_id"],
+    properties: { data: { type: "array", items }, next_after_id: nextAfterId },
+  } as const;
+}
+
 export const isoTime = { type: "string", format: "date-time" } as const;
 export const isoTimeOrNull = { type: ["string", "null"], format: "date-time" } as const;
 export const isoTimeQuery = {

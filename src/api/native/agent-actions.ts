@@ -1,0 +1,376 @@
+// The agent desktop's side of the native API: log in to a campaign's queue, go ready, pause, end wrap-up,
+// hang up, set a disposition, preview (next, dial, skip), the agent's live state and its event stream
+// (Server-Sent Events), a supervisor's stream of every agent, and a campaign's abandonment rates. Checked
+// for who may act as which agent here (requireActingAgent); decided by the engine's desk.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { AgentEvent, AgentSnapshot, ContactCard } from "../../engine/agents/board.ts";
+import { agentForUser } from "../../store/agents.ts";
+import { findCampaign } from "../../store/campaigns.ts";
+import { ApiError, notFound } from "../plugins/errors.ts";
+import { requireActingAgent } from "./agents.ts";
+import type { NativeApiDeps } from "./deps.ts";
+import { errorResponses, idParams, isoTimeOrNull } from "./schemas/common.ts";
+import { iso } from "./views.ts";
+
+const statsSchema = {
+  type: "object",
+  description: "Milliseconds in each state since login, and calls taken",
+  properties: Object.fromEntries(
+    ["loggedInMs", "readyMs", "reservedMs", "onCallMs", "wrapUpMs", "pausedMs", "calls"].map((k) => [
+      k,
+      { type: "integer" },
+    ]),
+  ),
+} as const;
+
+const agentStateSchema = {
+  type: "object",
+  properties: {
+    agent_id: { type: "integer" },
+    name: { type: "string" },
+    state: { type: "string", enum: ["logged_out", "ready", "reserved", "on_call", "wrap_up", "paused"] },
+    since: isoTimeOrNull,
+    campaign_id: { type: ["integer", "null"] },
+    pause_reason: { type: ["string", "null"] },
+    attempt_id: { type: ["integer", "null"], description: "The call the agent is on or was offered" },
+    last_attempt_id: { type: ["integer", "null"], description: "The call a disposition applies to" },
+    stats: statsSchema,
+  },
+} as const;
+
+const contactCardSchema = {
+  type: "object",
+  properties: {
+    contact_id: { type: "integer" },
+    attempt_id: { type: "integer" },
+    phone: { type: "string" },
+    phones: { type: "array", items: { type: "string" } },
+    time_zone: { type: ["string", "null"] },
+    attempts: { type: "integer" },
+    data: { type: "object", additionalProperties: true },
+  },
+} as const;
+
+function stateView(s: AgentSnapshot) {
+  return {
+    agent_id: s.agentId,
+    name: s.name,
+    state: s.state,
+    since: s.since === null ? null : iso(s.since),
+    campaign_id: s.campaignId,
+    pause_reason: s.pauseReason,
+    attempt_id: s.attemptId,
+    last_attempt_id: s.lastAttemptId,
+    stats: s.stats,
+  };
+}
+
+function cardView(c: ContactCard) {
+  return {
+    contact_id: c.contactId,
+    attempt_id: c.attemptId,
+    phone: c.phone,
+    phones: c.phones,
+    time_zone: c.timeZone,
+    attempts: c.attempts,
+    data: c.data,
+  };
+}
+
+function eventView(e: AgentEvent) {
+  const at = iso(e.at);
+  switch (e.type) {
+    case "state":
+      return { type: e.type, at, agent: stateView(e.agent) };
+    case "offer":
+      return { type: e.type, at, contact: cardView(e.contact) };
+    case "call":
+      return { type: e.type, at, contact: cardView(e.contact), wait_ms: e.waitMs };
+    case "call_ended":
+      return { type: e.type, at, attempt_id: e.attemptId, outcome: e.outcome, talk_sec: e.talkSec };
+  }
+}
+
+/** Holds the response open as an event stream: one `event:`/`data:` pair per event, a comment every 15 s
+ *  so proxies keep the connection, until the client goes away. */
+function stream(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  first: AgentEvent[],
+  subscribe: (send: (e: AgentEvent) => void) => () => void,
+): void {
+  reply.hijack();
+  const res = reply.raw;
+  res.writeHead(200, {
+    "content-type": "text/event-stream; charset=utf-8",
+    "cache-control": "no-cache, no-transform",
+    connection: "keep-alive",
+    "x-accel-buffering": "no",
+  });
+  let seq = 0;
+  const send = (e: AgentEvent) => {
+    seq++;
+    res.write(`id: ${seq}\nevent: ${e.type}\ndata: ${JSON.stringify(eventView(e))}\n\n`);
+  };
+  for (const e of first) send(e);
+  const unsubscribe = subscribe(send);
+  // Wall-clock keep-alive for the network, not engine time.
+  const keepAlive = setInterval(() => res.write(": keep-alive\n\n"), 15_000);
+  req.raw.on("close", () => {
+    clearInterval(keepAlive);
+    unsubscribe();
+  });
+}
+
+export async function agentActionRoutes(app: FastifyInstance, deps: NativeApiDeps): Promise<void> {
+  const { store, engine, clock } = deps;
+  const desk = engine.agents;
+  const agentParams = idParams("id");
+  const act = { permission: "agents:act" } as const;
+  const stateReply = { 200: agentStateSchema, ...errorResponses };
+
+  type Req = FastifyRequest<{ Params: { id: number } }>;
+  const actingAs = async (req: Req) => (await requireActingAgent(req, req.params.id, store.db)).id;
+
+  app.get(
+    "/v1/agents/me",
+    {
+      config: act,
+      schema: {
+        tags: ["agents"],
+        summary: "The agent the calling user acts as, with its live state",
+        response: stateReply,
+      },
+    },
+    async (req) => {
+      const via = req.account.via;
+      const row = via.kind === "user" ? await agentForUser(store.db, req.account.id, via.id) : undefined;
+      if (!row) throw new ApiError("not_found", 404, "no agent is bound to the calling user");
+      return stateView(await desk.state(req.account.id, row.id));
+    },
+  );
+
+  app.get<{ Params: { id: number } }>(
+    "/v1/agents/:id/state",
+    {
+      config: act,
+      schema: {
+        tags: ["agents"],
+        summary: "The agent's live state",
+        params: agentParams,
+        response: stateReply,
+      },
+    },
+    async (req) => stateView(await desk.state(req.account.id, await actingAs(req))),
+  );
+
+  app.post<{ Params: { id: number }; Body: { campaignId: number } }>(
+    "/v1/agents/:id/login",
+    {
+      config: act,
+      schema: {
+        tags: ["agents"],
+        summary: "Log the agent in to a campaign whose queue it is in; it is ready at once",
+        params: agentParams,
+        body: {
+          type: "object",
+          additionalProperties: false,
+          required: ["campaignId"],
+          properties: { campaignId: { type: "integer", minimum: 1 } },
+        },
+        response: stateReply,
+      },
+    },
+    async (req) => stateView(await desk.login(req.account.id, await actingAs(req), req.body.campaignId)),
+  );
+
+  const simple: [string, string, (accountId: number, agentId: number) => Promise<AgentSnapshot>][] = [
+    ["logout", "Log the agent out (not while on a call)", (a, id) => desk.logout(a, id)],
+    ["ready", "Make the agent ready: from paused, or ending wrap-up early", (a, id) => desk.ready(a, id)],
+    ["hangup", "Hang up the agent's call", (a, id) => desk.hangup(a, id)],
+    ["preview/dial", "Dial the contact the agent is previewing", (a, id) => desk.previewDial(a, id)],
+    [
+      "preview/skip",
+      "Give the previewed contact back undialed (it waits the campaign's retry interval)",
+      (a, id) => desk.previewSkip(a, id),
+    ],
+  ];
+  for (const [path, summary, run] of simple) {
+    app.post<{ Params: { id: number } }>(
+      `/v1/agents/:id/${path}`,
+      { config: act, schema: { tags: ["agents"], summary, params: agentParams, response: stateReply } },
+      async (req) => stateView(await run(req.account.id, await actingAs(req))),
+    );
+  }
+
+  app.post<{ Params: { id: number }; Body: { reason?: string | null } }>(
+    "/v1/agents/:id/pause",
+    {
+      config: act,
+      schema: {
+        tags: ["agents"],
+        summary: "Pause the agent, with a reason (from ready or wrap-up)",
+        params: agentParams,
+        body: {
+          type: "object",
+          additionalProperties: false,
+          properties: { reason: { type: ["string", "null"], minLength: 1, maxLength: 100 } },
+        },
+        response: stateReply,
+      },
+    },
+    async (req) => stateView(await desk.pause(req.account.id, await actingAs(req), req.body?.reason ?? null)),
+  );
+
+  app.post<{ Params: { id: number }; Body: { disposition: string; attemptId?: number } }>(
+    "/v1/agents/:id/disposition",
+    {
+      config: act,
+      schema: {
+        tags: ["agents"],
+        summary: "Set the disposition of the agent's current or last call",
+        params: agentParams,
+        body: {
+          type: "object",
+          additionalProperties: false,
+          required: ["disposition"],
+          properties: {
+            disposition: { type: "string", minLength: 1, maxLength: 100 },
+            attemptId: { type: "integer", minimum: 1, description: "Default: the current or last call" },
+          },
+        },
+        response: {
+          200: {
+            type: "object",
+            properties: { attempt_id: { type: "integer" }, disposition: { type: "string" } },
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    async (req) => {
+      const agentId = await actingAs(req);
+      const r = await desk.dispose(req.account.id, agentId, req.body.disposition, req.body.attemptId ?? null);
+      return { attempt_id: r.attemptId, disposition: r.disposition };
+    },
+  );
+
+  app.post<{ Params: { id: number } }>(
+    "/v1/agents/:id/preview/next",
+    {
+      config: act,
+      schema: {
+        tags: ["agents"],
+        summary: "Preview: reserve the campaign's next due contact for the agent (null when none is due)",
+        params: agentParams,
+        response: {
+          200: { type: "object", properties: { contact: { anyOf: [contactCardSchema, { type: "null" }] } } },
+          ...errorResponses,
+        },
+      },
+    },
+    async (req) => {
+      const card = await desk.previewNext(req.account.id, await actingAs(req));
+      return { contact: card ? cardView(card) : null };
+    },
+  );
+
+  app.get<{ Params: { id: number } }>(
+    "/v1/agents/:id/events",
+    {
+      config: act,
+      schema: {
+        tags: ["agents"],
+        summary:
+          "The agent's event stream (text/event-stream): state, offer, call and call_ended events; the current state first",
+        params: agentParams,
+        produces: ["text/event-stream"],
+        response: { 200: { type: "string", description: "Server-Sent Events" }, ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const agentId = await actingAs(req);
+      const accountId = req.account.id;
+      const first: AgentEvent = {
+        type: "state",
+        at: clock.now(),
+        agent: await desk.state(accountId, agentId),
+      };
+      stream(req, reply, [first], (send) => desk.watch(agentId, send));
+    },
+  );
+
+  app.get(
+    "/v1/agents/events",
+    {
+      config: { permission: "agents:read" },
+      schema: {
+        tags: ["agents"],
+        summary: "Every agent event of the account (text/event-stream), for a supervisor's wallboard",
+        produces: ["text/event-stream"],
+        response: { 200: { type: "string", description: "Server-Sent Events" }, ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const accountId = req.account.id;
+      const first: AgentEvent[] = [...desk.states(accountId).values()].map((agent) => ({
+        type: "state",
+        at: clock.now(),
+        agent,
+      }));
+      stream(req, reply, first, (send) => desk.subscribeAccount(accountId, send));
+    },
+  );
+
+  app.get<{ Params: { id: number } }>(
+    "/v1/campaigns/:id/abandonment",
+    {
+      config: { permission: "campaigns:read" },
+      schema: {
+        tags: ["campaigns"],
+        summary: "Abandoned / live answers over the last 24 h, 30 days and the whole campaign",
+        params: idParams("id"),
+        response: {
+          200: {
+            type: "object",
+            properties: {
+              campaign_id: { type: "integer" },
+              target_rate: { type: "number" },
+              ...Object.fromEntries(
+                ["rolling_24h", "rolling_30d", "campaign"].map((k) => [
+                  k,
+                  {
+                    type: "object",
+                    properties: {
+                      live_answers: { type: "integer" },
+                      abandoned: { type: "integer" },
+                      rate: { type: "number" },
+                    },
+                  },
+                ]),
+              ),
+            },
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    async (req) => {
+      const campaign = await findCampaign(store.db, req.account.id, req.params.id);
+      if (!campaign) throw notFound("campaign", req.params.id);
+      const r = await desk.abandonment(req.account.id, campaign.id);
+      const w = (x: { liveAnswers: number; abandoned: number; rate: number }) => ({
+        live_answers: x.liveAnswers,
+        abandoned: x.abandoned,
+        rate: x.rate,
+      });
+      return {
+        campaign_id: r.campaignId,
+        target_rate: r.targetRate,
+        rolling_24h: w(r.rolling24h),
+        rolling_30d: w(r.rolling30d),
+        campaign: w(r.campaign),
+      };
+    },
+  );
+}

@@ -1,0 +1,203 @@
+// What the do-not-call routes take in: numbers from a JSON list or from the phone column(s) of a CSV file,
+// each normalized to E.164 with lib/phone.ts and recorded with a per-row report of what was skipped and
+// why. The CSV is decoded and parsed with the contact import's machinery (lists/: encodings and byte
+// order marks, any delimiter and quote, malformed-file and limit errors as ImportError, rendered 400/413).
+import { isSupportedPhoneCountry, phoneDetails } from "../../lib/phone.ts";
+import { ByteDecoder, resolveEncoding } from "../../lists/byte-decoder.ts";
+import { resolveColumns } from "../../lists/columns.ts";
+import { createCsvCore } from "../../lists/csv-contacts.ts";
+import { badRequest, ImportError } from "../../lists/errors.ts";
+import type { RowIssue } from "../../lists/types.ts";
+import type { DncEntry } from "../../store/dnc.ts";
+
+export const DNC_LIMITS = {
+  /** Numbers per JSON request (more: 413). */
+  maxNumbers: 10_000,
+  /** CSV upload size (more: 413). */
+  maxBytes: 16 * 1024 * 1024,
+  /** CSV data rows (more: 413). */
+  maxRows: 200_000,
+  maxFieldLength: 1024,
+  /** Row problems listed in a report; the counts stay exact. */
+  maxErrors: 1000,
+} as const;
+
+export type DncPhonePolicy = "skip" | "reject";
+export const DNC_PHONE_POLICIES: readonly DncPhonePolicy[] = ["skip", "reject"];
+
+export interface DncReport {
+  rows: number;
+  added: number;
+  already_listed: number;
+  skipped: number;
+  errors: RowIssue[];
+  errors_truncated: boolean;
+}
+
+/** Collects a request's numbers: one entry per phone, a row problem for each one skipped. */
+export class DncBatch {
+  readonly entries = new Map<string, DncEntry>();
+  readonly issues: RowIssue[] = [];
+  rows = 0;
+  skipped = 0;
+  private issuesTruncated = false;
+  private readonly firstRow = new Map<string, number>();
+
+  constructor(private readonly opts: { defaultCountry?: string; phonePolicy: DncPhonePolicy }) {}
+
+  /** `field` names the input in a reject error (body.numbers[3], or the CSV column). */
+  add(row: number, raw: string, field: string, entry: Omit<DncEntry, "phone">): void {
+    const parsed = phoneDetails(raw, this.opts.defaultCountry);
+    if (typeof parsed === "string") {
+      this.invalid({ row, field, code: "invalid_phone", message: parsed, value: raw });
+      return;
+    }
+    const earlier = this.firstRow.get(parsed.e164);
+    if (earlier !== undefined) {
+      this.skip({
+        row,
+        field,
+        code: "duplicate",
+        message: `${parsed.e164} is already in row ${earlier} of this request`,
+        value: raw,
+      });
+      return;
+    }
+    this.firstRow.set(parsed.e164, row);
+    this.entries.set(parsed.e164, { phone: parsed.e164, ...entry });
+  }
+
+  /** A row that cannot be listed: skipped and reported, or under phone_policy=reject a 400 for it all. */
+  invalid(issue: RowIssue): void {
+    if (this.opts.phonePolicy === "reject") {
+      const { code, field, row } = issue;
+      const message = issue.value === undefined ? issue.message : `${issue.value}: ${issue.message}`;
+      throw new ImportError({ code, status: 400, message, field, row });
+    }
+    this.skip(issue);
+  }
+
+  skip(issue: RowIssue): void {
+    this.skipped++;
+    if (this.issues.length < DNC_LIMITS.maxErrors) this.issues.push(issue);
+    else this.issuesTruncated = true;
+  }
+
+  report(written: { added: number; alreadyListed: number }): DncReport {
+    return {
+      rows: this.rows,
+      added: written.added,
+      already_listed: written.alreadyListed,
+      skipped: this.skipped,
+      errors: this.issues,
+      errors_truncated: this.issuesTruncated,
+    };
+  }
+}
+
+/** A 400 naming `field` unless the ISO country is one phone numbers can be read for. */
+export function checkedCountry(country: string | undefined, field: string): string | undefined {
+  if (country === undefined || country === "") return undefined;
+  const upper = country.trim().toUpperCase();
+  if (!isSupportedPhoneCountry(upper))
+    throw badRequest("invalid_option", `unknown country "${country}"`, field);
+  return upper;
+}
+
+export interface DncCsvOptions {
+  encoding?: string;
+  delimiter?: string;
+  quote?: string;
+  escape?: string;
+  header?: boolean;
+  /** Column names (or 1-based numbers without a header) holding phones; default: the recognised headers. */
+  phoneColumns?: string[];
+  maxRows: number;
+  entry: Omit<DncEntry, "phone">;
+}
+
+/** Reads every phone cell of the file into the batch. Whole-file problems throw ImportError. */
+export function readDncCsv(bytes: Buffer, opts: DncCsvOptions, batch: DncBatch): void {
+  const decoder = new ByteDecoder(resolveEncoding(opts.encoding));
+  const quote = opts.quote ?? '"';
+  const csv = createCsvCore({
+    delimiter: opts.delimiter ?? ",",
+    quote,
+    escape: opts.escape ?? quote,
+    maxFieldLength: DNC_LIMITS.maxFieldLength,
+  });
+  const header = opts.header ?? true;
+  let names: string[] | null = null;
+  let phoneAt: number[] = [];
+
+  const record = (fields: string[]): void => {
+    if (names === null) {
+      names = header ? fields.map((n) => n.trim()) : fields.map((_, i) => String(i + 1));
+      phoneAt = phoneColumns(names, opts.phoneColumns).map((n) => names!.indexOf(n));
+      if (header) return;
+    }
+    if (fields.every((f) => f.trim() === "")) return;
+    const row = ++batch.rows;
+    if (row > opts.maxRows) {
+      throw new ImportError({
+        code: "too_many_rows",
+        status: 413,
+        message: `the file has more than ${opts.maxRows} rows`,
+        row,
+      });
+    }
+    for (let i = 0; i < fields.length; i++) {
+      if (fields[i].length > DNC_LIMITS.maxFieldLength) {
+        const message = `column "${names[i]}": a value is longer than ${DNC_LIMITS.maxFieldLength} characters`;
+        throw badRequest("field_too_long", message, names[i], row);
+      }
+    }
+    const cells = phoneAt.filter((i) => fields[i].trim() !== "");
+    if (cells.length === 0) {
+      batch.invalid({
+        row,
+        field: names[phoneAt[0]],
+        code: "missing_phone",
+        message: "no phone in this row",
+      });
+    }
+    for (const i of cells) batch.add(row, fields[i], names[i], opts.entry);
+  };
+
+  const feed = (chunk: Buffer | undefined, end: boolean): void => {
+    const err = csv.parse(chunk, end, record, () => {});
+    if (err === undefined) return;
+    if (err instanceof ImportError) throw err;
+    throw new ImportError({
+      code: "malformed_csv",
+      status: 400,
+      message: `malformed CSV at line ${csv.info.lines}: ${err.message}`,
+      row: batch.rows + 1,
+    });
+  };
+  for (const decoded of [decoder.decode(bytes), decoder.end()]) {
+    feed(decoded.bytes, false);
+    if (decoded.bad) {
+      throw new ImportError({
+        code: "bad_encoding",
+        status: 400,
+        message: `row ${batch.rows + 1} has bytes that are not valid ${decoder.encodingName}; pass the file's encoding (e.g. encoding=windows-1251)`,
+        field: "encoding",
+        row: batch.rows + 1,
+      });
+    }
+  }
+  feed(undefined, true);
+}
+
+/** The contact import's column rules, with the errors naming this route's query option. */
+function phoneColumns(names: string[], wanted: string[] | undefined): string[] {
+  try {
+    return resolveColumns(names, wanted ? { phone: wanted } : undefined).phone;
+  } catch (err) {
+    if (err instanceof ImportError) {
+      throw badRequest(err.code, err.message.replace("map.phone", "phone_column"), "phone_column");
+    }
+    throw err;
+  }
+}

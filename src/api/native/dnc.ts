@@ -1,0 +1,314 @@
+// The account's do-not-call list: numbers added as JSON or from a CSV file, listed, checked and removed.
+// The dispatcher reads the same table at every claim, so a number listed here is never dialed from the
+// next claim on, whichever campaign holds it and whenever it was imported.
+import type { Readable } from "node:stream";
+import multipart from "@fastify/multipart";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { normalizePhone } from "../../lib/phone.ts";
+import { ImportError } from "../../lists/errors.ts";
+import {
+  addDncNumbers,
+  type DncEntry,
+  findDncNumber,
+  listDncNumbers,
+  removeDncNumber,
+} from "../../store/dnc.ts";
+import type { DncNumberRow } from "../../store/schema.ts";
+import { ApiError, invalidRequest } from "../plugins/errors.ts";
+import { keysetPage, type NativeApiDeps } from "./deps.ts";
+import { checkedCountry, DNC_LIMITS, DncBatch, readDncCsv } from "./dnc-input.ts";
+import { afterIdQuery, errorResponses, limitQuery, nextAfterId } from "./schemas/common.ts";
+import {
+  type AddBody,
+  addBodySchema,
+  entrySchema,
+  type ImportQuery,
+  importQuerySchema,
+  type NumberItem,
+  phoneParams,
+  reportSchema,
+} from "./schemas/dnc.ts";
+import { iso } from "./views.ts";
+
+const CSV_TYPES = ["text/csv", "application/csv", "application/octet-stream"];
+
+function view(row: DncNumberRow) {
+  return {
+    id: row.id,
+    phone: row.phone,
+    source: row.source,
+    reason: row.reason,
+    created_at: iso(row.created_at),
+    expires_at: iso(row.expires_at),
+  };
+}
+
+/** An expiry in ms, or a 400 naming `field` when it is not ahead of now. */
+function futureTime(value: string | null | undefined, now: number, field: string): number | null {
+  if (value === undefined || value === null) return null;
+  const t = Date.parse(value);
+  if (!(t > now)) throw invalidRequest(`${field} must be a time in the future`, field);
+  return t;
+}
+
+/** One item of `numbers`: a phone, or a phone with its own reason and expiry. */
+function addItem(
+  batch: DncBatch,
+  item: NumberItem,
+  field: string,
+  defaults: Omit<DncEntry, "phone">,
+  now: number,
+): void {
+  const row = ++batch.rows;
+  if (typeof item === "string") {
+    batch.add(row, item, field, defaults);
+    return;
+  }
+  const given = item.expires_at;
+  const expiresAt = given === undefined ? defaults.expiresAt : given === null ? null : Date.parse(given);
+  if (expiresAt !== null && !(expiresAt > now)) {
+    const message = "must be a time in the future";
+    batch.invalid({ row, field: `${field}.expires_at`, code: "invalid_expires_at", message });
+    return;
+  }
+  const reason = item.reason === undefined ? defaults.reason : item.reason;
+  batch.add(row, item.phone, `${field}.phone`, { source: defaults.source, reason, expiresAt });
+}
+
+/** A phone of the path: E.164 with or without its "+" (a "+" is awkward in a URL). */
+function pathPhone(raw: string): string {
+  const text = raw.trim();
+  const parsed = normalizePhone(/^\d+$/.test(text) ? `+${text}` : text);
+  if (!parsed.ok) throw invalidRequest(`params.phone: ${parsed.reason}`, "params.phone");
+  return parsed.e164;
+}
+
+export async function dncRoutes(app: FastifyInstance, deps: NativeApiDeps): Promise<void> {
+  const { store, clock } = deps;
+  for (const type of CSV_TYPES) {
+    if (app.hasContentTypeParser(type)) app.removeContentTypeParser(type);
+    app.addContentTypeParser(type, { parseAs: "buffer" }, (_req, body, done) => done(null, body));
+  }
+  if (!app.hasRequestDecorator("file")) await app.register(multipart);
+
+  const write = async (accountId: number, batch: DncBatch, now: number) =>
+    batch.report(await addDncNumbers(store, accountId, [...batch.entries.values()], now));
+
+  app.post<{ Body: AddBody }>(
+    "/v1/dnc",
+    {
+      config: { permission: "contacts:write" },
+      bodyLimit: 8 * 1024 * 1024,
+      schema: {
+        tags: ["dnc"],
+        summary: "Add numbers to the account's do-not-call list",
+        description:
+          `Up to ${DNC_LIMITS.maxNumbers} numbers (more: 413), each a string or {phone, reason, expires_at}, ` +
+          "normalized to E.164. Numbers already listed are refreshed; invalid ones are skipped and reported " +
+          "(phone_policy=reject refuses the request instead). A request that fails writes nothing.",
+        body: addBodySchema,
+        response: { 200: reportSchema, ...errorResponses },
+      },
+    },
+    async (req) => {
+      const b = req.body;
+      const now = clock.now();
+      if (b.numbers.length > DNC_LIMITS.maxNumbers) {
+        throw new ApiError(
+          "too_many_numbers",
+          413,
+          `at most ${DNC_LIMITS.maxNumbers} numbers per request; send the rest in another one`,
+          "body.numbers",
+        );
+      }
+      const defaults = {
+        source: b.source ?? "api",
+        reason: b.reason ?? null,
+        expiresAt: futureTime(b.expires_at, now, "body.expires_at"),
+      };
+      const batch = new DncBatch({
+        defaultCountry: checkedCountry(b.default_country, "body.default_country"),
+        phonePolicy: b.phone_policy ?? "skip",
+      });
+      b.numbers.forEach((item, i) => {
+        addItem(batch, item, `body.numbers[${i}]`, defaults, now);
+      });
+      return write(req.account.id, batch, now);
+    },
+  );
+
+  app.post<{ Querystring: ImportQuery }>(
+    "/v1/dnc/import",
+    {
+      config: { permission: "contacts:write" },
+      bodyLimit: DNC_LIMITS.maxBytes,
+      schema: {
+        tags: ["dnc"],
+        consumes: [...CSV_TYPES, "multipart/form-data"],
+        summary: "Add the numbers of a CSV file to the account's do-not-call list",
+        description:
+          "The CSV is the raw body (text/csv, application/octet-stream) or the `file` part of a multipart form, " +
+          `at most ${DNC_LIMITS.maxBytes / 1024 / 1024} MiB and ${DNC_LIMITS.maxRows} rows (more: 413). Phones are ` +
+          "read from the phone_column(s), else from the columns named phone/number/msisdn/tel/mobile, else " +
+          "from the first column of a file without a header. Rows without a valid phone are skipped and " +
+          "reported; a malformed file, bytes not in its encoding or a limit exceeded write nothing.",
+        querystring: importQuerySchema,
+        response: { 200: reportSchema, ...errorResponses },
+      },
+    },
+    async (req) => {
+      const q = req.query;
+      const now = clock.now();
+      const batch = new DncBatch({
+        defaultCountry: checkedCountry(q.default_country, "querystring.default_country"),
+        phonePolicy: q.phone_policy ?? "skip",
+      });
+      const expiry = futureTime(q.expires_at, now, "querystring.expires_at");
+      const upload = await csvBody(req);
+      readDncCsv(
+        upload.bytes,
+        {
+          encoding: q.encoding,
+          delimiter: q.delimiter === "tab" || q.delimiter === "\\t" ? "\t" : q.delimiter,
+          quote: q.quote,
+          escape: q.escape,
+          header: q.header,
+          phoneColumns: q.phone_column?.split(",").map((c) => c.trim()),
+          maxRows: DNC_LIMITS.maxRows,
+          entry: { source: q.source ?? upload.name ?? "csv", reason: q.reason ?? null, expiresAt: expiry },
+        },
+        batch,
+      );
+      return write(req.account.id, batch, now);
+    },
+  );
+
+  app.get<{ Querystring: { limit: number; after_id?: number; phone?: string } }>(
+    "/v1/dnc",
+    {
+      config: { permission: "contacts:read" },
+      schema: {
+        tags: ["dnc"],
+        summary: "The account's do-not-call list in force, in id order",
+        querystring: {
+          type: "object",
+          additionalProperties: false,
+          properties: {
+            limit: limitQuery,
+            after_id: afterIdQuery,
+            phone: {
+              type: "string",
+              pattern: "^\\s*\\+?[0-9]{1,15}$",
+              description:
+                "Only numbers starting with these digits, e.g. +1212 (a whole number matches itself)",
+            },
+          },
+        },
+        response: {
+          200: {
+            type: "object",
+            required: ["data", "next_after_id"],
+            properties: { data: { type: "array", items: entrySchema }, next_after_id: nextAfterId },
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    async (req) => {
+      const q = req.query;
+      const digits = q.phone?.replace(/[^0-9]/g, "");
+      const rows = await listDncNumbers(
+        store.db,
+        req.account.id,
+        {
+          phonePrefix: digits === undefined ? undefined : `+${digits}`,
+          afterId: q.after_id,
+          limit: q.limit + 1,
+        },
+        clock.now(),
+      );
+      return keysetPage(rows, q.limit, view);
+    },
+  );
+
+  app.get<{ Params: { phone: string } }>(
+    "/v1/dnc/:phone",
+    {
+      config: { permission: "contacts:read" },
+      schema: {
+        tags: ["dnc"],
+        summary: "Whether a number is on the do-not-call list: its entry, or 404",
+        params: phoneParams,
+        response: { 200: entrySchema, ...errorResponses },
+      },
+    },
+    async (req) => {
+      const phone = pathPhone(req.params.phone);
+      const row = await findDncNumber(store.db, req.account.id, phone, clock.now());
+      if (!row) throw notListed(phone);
+      return view(row);
+    },
+  );
+
+  app.delete<{ Params: { phone: string } }>(
+    "/v1/dnc/:phone",
+    {
+      config: { permission: "contacts:write" },
+      schema: {
+        tags: ["dnc"],
+        summary: "Take a number off the do-not-call list; contacts still pending may be dialed on it again",
+        params: phoneParams,
+        response: { 204: { type: "null", description: "Removed" }, ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const phone = pathPhone(req.params.phone);
+      if (!(await removeDncNumber(store.db, req.account.id, phone, clock.now()))) throw notListed(phone);
+      return reply.status(204).send();
+    },
+  );
+}
+
+function notListed(phone: string): ApiError {
+  return new ApiError("not_found", 404, `${phone} is not on the do-not-call list`);
+}
+
+/** The uploaded bytes: the raw body, or the `file` part of a multipart form (with its file name). */
+async function csvBody(req: FastifyRequest): Promise<{ bytes: Buffer; name?: string }> {
+  if (!req.isMultipart()) {
+    if (!Buffer.isBuffer(req.body) || req.body.length === 0) {
+      throw new ImportError({
+        code: "missing_body",
+        status: 400,
+        message: "send the CSV as the request body (text/csv) or as a multipart `file` part",
+      });
+    }
+    return { bytes: req.body };
+  }
+  const part = await req.file({ limits: { files: 1, fileSize: DNC_LIMITS.maxBytes } });
+  if (part?.fieldname !== "file") {
+    throw new ImportError({
+      code: "missing_file",
+      status: 400,
+      message: "send the CSV in a multipart part named `file`",
+      field: "file",
+    });
+  }
+  const bytes = await readAll(part.file);
+  // @fastify/multipart cuts a part at fileSize and only marks it truncated.
+  if ((part.file as Readable & { truncated?: boolean }).truncated) {
+    throw new ImportError({
+      code: "payload_too_large",
+      status: 413,
+      message: `the file is larger than ${DNC_LIMITS.maxBytes} bytes`,
+      field: "file",
+    });
+  }
+  return { bytes, name: part.filename || undefined };
+}
+
+async function readAll(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}

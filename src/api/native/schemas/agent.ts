@@ -1,0 +1,113 @@
+// JSON schemas of agents and campaign queues. The live part of an agent (state, since, campaign, pause
+// reason) comes from the engine when it offers it (deps.agentStates); the rest is the stored row.
+import { isoTime, isoTimeOrNull } from "./common.ts";
+
+export const MAX_QUEUE_SIZE = 5000;
+
+export const agentFields = {
+  name: { type: "string", minLength: 1, maxLength: 200 },
+  userId: {
+    type: ["integer", "null"],
+    minimum: 1,
+    description:
+      "The account user who acts as this agent from a desktop (usually of role agent); one agent per user",
+  },
+  extension: {
+    type: ["string", "null"],
+    minLength: 1,
+    maxLength: 200,
+    description: "SIP endpoint or number the agent's own leg is dialed on",
+  },
+} as const;
+
+export const penalty = {
+  type: "integer",
+  minimum: 0,
+  maximum: 9999,
+  default: 0,
+  description: "Lower is offered calls first",
+} as const;
+
+export const queueBody = {
+  type: "object",
+  required: ["agents"],
+  additionalProperties: false,
+  properties: {
+    agents: {
+      type: "array",
+      maxItems: MAX_QUEUE_SIZE,
+      items: {
+        type: "object",
+        required: ["agentId"],
+        additionalProperties: false,
+        properties: { agentId: { type: "integer", minimum: 1 }, penalty },
+      },
+    },
+  },
+} as const;
+
+const liveState = {
+  state: {
+    type: "string",
+    description: "logged_out, ready, reserved, on_call, wrap_up or paused",
+  },
+  state_since: { ...isoTimeOrNull, description: "null while logged out with no history" },
+  state_campaign_id: {
+    type: ["integer", "null"],
+    description: "The campaign the agent is reserved for, on a call of, or wrapping up",
+  },
+  pause_reason: { type: ["string", "null"] },
+} as const;
+
+export const agentSchema = {
+  type: "object",
+  required: ["id", "name", "user_id", "extension", "state"],
+  properties: {
+    id: { type: "integer" },
+    name: { type: "string" },
+    user_id: { type: ["integer", "null"] },
+    extension: { type: ["string", "null"] },
+    ...liveState,
+    created_at: isoTime,
+    updated_at: isoTime,
+  },
+} as const;
+
+export const agentWithQueuesSchema = {
+  ...agentSchema,
+  required: [...agentSchema.required, "campaigns"],
+  properties: {
+    ...agentSchema.properties,
+    campaigns: {
+      type: "array",
+      description: "The campaigns whose queues the agent is in",
+      items: {
+        type: "object",
+        required: ["campaign_id", "penalty"],
+        properties: { campaign_id: { type: "integer" }, penalty: { type: "integer" } },
+      },
+    },
+  },
+} as const;
+
+export const queueSchema = {
+  type: "object",
+  required: ["data"],
+  properties: {
+    data: {
+      type: "array",
+      description: "Lowest penalty first",
+      items: {
+        type: "object",
+        required: ["agent_id", "name", "penalty", "state"],
+        properties: {
+          agent_id: { type: "integer" },
+          name: { type: "string" },
+          extension: { type: ["string", "null"] },
+          penalty: { type: "integer" },
+          ...liveState,
+        },
+      },
+    },
+  },
+} as const;

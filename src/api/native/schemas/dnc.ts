@@ -1,0 +1,140 @@
+// JSON schemas and request shapes of the do-not-call routes (api/native/dnc.ts). The CSV options the
+// import shares with the contact import are taken from its schema, so both document them alike.
+import {
+  importQuerySchema as contactImportQuery,
+  reportSchema as contactReport,
+} from "../../../lists/route-schemas.ts";
+import { DNC_LIMITS, DNC_PHONE_POLICIES, type DncPhonePolicy } from "../dnc-input.ts";
+import { isoTime, isoTimeOrNull } from "./common.ts";
+
+const source = {
+  type: "string",
+  minLength: 1,
+  maxLength: 200,
+  description: "The list it came from",
+} as const;
+const reason = { type: ["string", "null"], maxLength: 500 } as const;
+const expiresAt = {
+  ...isoTimeOrNull,
+  description: "When the entry lapses (the number may be dialed again); null or absent = never",
+} as const;
+const phonePolicy = {
+  type: "string",
+  enum: DNC_PHONE_POLICIES,
+  default: "skip",
+  description: "An invalid number: skip it and report it (default), or refuse the whole request",
+} as const;
+const csv = contactImportQuery.properties;
+
+export const entrySchema = {
+  type: "object",
+  required: ["id", "phone", "source", "reason", "created_at", "expires_at"],
+  properties: {
+    id: { type: "integer" },
+    phone: { type: "string", description: "E.164" },
+    source,
+    reason,
+    created_at: isoTime,
+    expires_at: isoTimeOrNull,
+  },
+} as const;
+
+export const reportSchema = {
+  type: "object",
+  required: ["rows", "added", "already_listed", "skipped", "errors", "errors_truncated"],
+  properties: {
+    rows: { type: "integer", description: "Numbers (JSON) or data rows (CSV) read" },
+    added: { type: "integer", description: "Numbers not listed before" },
+    already_listed: {
+      type: "integer",
+      description: "Numbers already listed; source, reason and expiry refreshed",
+    },
+    skipped: { type: "integer" },
+    // Row problems as the contact import reports them; codes here: invalid_phone, missing_phone,
+    // duplicate, invalid_expires_at.
+    errors: contactReport.properties.errors,
+    errors_truncated: { type: "boolean", description: `Only the first ${DNC_LIMITS.maxErrors} are listed` },
+  },
+} as const;
+
+export const phoneParams = {
+  type: "object",
+  required: ["phone"],
+  additionalProperties: false,
+  properties: {
+    phone: { type: "string", minLength: 1, maxLength: 64, description: "E.164, with or without the +" },
+  },
+} as const;
+
+export type NumberItem = string | { phone: string; reason?: string | null; expires_at?: string | null };
+export interface AddBody {
+  numbers: NumberItem[];
+  source?: string;
+  reason?: string | null;
+  expires_at?: string | null;
+  default_country?: string;
+  phone_policy?: DncPhonePolicy;
+}
+export interface ImportQuery {
+  encoding?: string;
+  delimiter?: string;
+  quote?: string;
+  escape?: string;
+  header?: boolean;
+  phone_column?: string;
+  default_country?: string;
+  source?: string;
+  reason?: string;
+  expires_at?: string;
+  phone_policy?: DncPhonePolicy;
+}
+
+export const addBodySchema = {
+  type: "object",
+  required: ["numbers"],
+  additionalProperties: false,
+  properties: {
+    numbers: {
+      type: "array",
+      minItems: 1,
+      items: {
+        anyOf: [
+          { type: "string", maxLength: 64 },
+          {
+            type: "object",
+            required: ["phone"],
+            additionalProperties: false,
+            properties: { phone: { type: "string", maxLength: 64 }, reason, expires_at: expiresAt },
+          },
+        ],
+      },
+    },
+    source,
+    reason,
+    expires_at: expiresAt,
+    default_country: csv.default_country,
+    phone_policy: phonePolicy,
+  },
+} as const;
+
+export const importQuerySchema = {
+  type: "object",
+  additionalProperties: false,
+  properties: {
+    encoding: csv.encoding,
+    delimiter: csv.delimiter,
+    quote: csv.quote,
+    escape: csv.escape,
+    header: csv.header,
+    phone_column: {
+      type: "string",
+      minLength: 1,
+      description: "Column(s) holding phones, comma-separated; 1, 2… in a file without a header",
+    },
+    default_country: csv.default_country,
+    source: { ...source, description: "The list it came from (default: the file name, else csv)" },
+    reason: { type: "string", maxLength: 500 },
+    expires_at: { ...isoTime, description: "When the entries lapse; absent = never" },
+    phone_policy: phonePolicy,
+  },
+} as const;

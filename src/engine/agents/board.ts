@@ -1,0 +1,276 @@
+// engine/agents owns the agents that are logged in on this node: their states and how long they spent in
+// each, the calls they hold, wrap-up timers, and the event stream of each agent's desktop. Agent rows and
+// queue membership live in the store (store/agents.ts); state is live and belongs to the node the agent
+// logged in on (a restart logs everyone out, as a desktop's dropped connection would). It must not import
+// api/ or the store.
+import type { Clock, TimerHandle } from "../../clock/clock.ts";
+import type { AgentSelection } from "../../model/campaign-settings.ts";
+import type { AgentState } from "../../pacing/types.ts";
+import { type RoundRobinMemory, selectAgent } from "./selection.ts";
+
+export type AgentStatus = "logged_out" | AgentState;
+
+/** Milliseconds spent in each state since login, and calls taken. */
+export interface AgentStats {
+  loggedInMs: number;
+  readyMs: number;
+  reservedMs: number;
+  onCallMs: number;
+  wrapUpMs: number;
+  pausedMs: number;
+  calls: number;
+}
+
+/** What a desktop shows of the contact on the line (or offered for preview). */
+export interface ContactCard {
+  contactId: number;
+  attemptId: number;
+  phone: string;
+  phones: string[];
+  timeZone: string | null;
+  attempts: number;
+  data: Record<string, unknown>;
+}
+
+export interface AgentSnapshot {
+  agentId: number;
+  name: string;
+  state: AgentStatus;
+  /** When the agent entered this state (ms epoch); null when logged out. */
+  since: number | null;
+  campaignId: number | null;
+  pauseReason: string | null;
+  /** The attempt the agent is on, or was offered for preview. */
+  attemptId: number | null;
+  /** The agent's last call, the one a disposition applies to. */
+  lastAttemptId: number | null;
+  stats: AgentStats;
+}
+
+export type AgentEvent =
+  | { type: "state"; at: number; agent: AgentSnapshot }
+  | { type: "offer"; at: number; contact: ContactCard }
+  | { type: "call"; at: number; contact: ContactCard; waitMs: number }
+  | { type: "call_ended"; at: number; attemptId: number; outcome: string; talkSec: number };
+
+export interface AgentIdentity {
+  id: number;
+  accountId: number;
+  name: string;
+}
+
+export class LiveAgent {
+  state: AgentState = "ready";
+  since: number;
+  readySince: number;
+  pauseReason: string | null = null;
+  /** The call the agent holds (reserved for, on, or wrapping up). */
+  callId: string | null = null;
+  lastAttemptId: number | null = null;
+  callsTaken = 0;
+  /** A preview claim for this agent is under way: no answered call may take it meanwhile. */
+  claiming = false;
+  wrapTimer: TimerHandle | null = null;
+  readonly loggedInAt: number;
+  readonly stats: AgentStats = emptyStats();
+
+  constructor(
+    readonly who: AgentIdentity,
+    readonly campaignId: number,
+    readonly penalty: number,
+    readonly order: number,
+    now: number,
+  ) {
+    this.since = now;
+    this.readySince = now;
+    this.loggedInAt = now;
+  }
+
+  get id(): number {
+    return this.who.id;
+  }
+
+  snapshot(now: number): AgentSnapshot {
+    const stats = { ...this.stats, loggedInMs: now - this.loggedInAt };
+    stats[STAT_OF[this.state]] += now - this.since;
+    return {
+      agentId: this.who.id,
+      name: this.who.name,
+      state: this.state,
+      since: this.since,
+      campaignId: this.campaignId,
+      pauseReason: this.pauseReason,
+      attemptId: this.callId === null ? null : Number(this.callId),
+      lastAttemptId: this.lastAttemptId,
+      stats,
+    };
+  }
+}
+
+const STAT_OF: Record<AgentState, keyof AgentStats> = {
+  ready: "readyMs",
+  reserved: "reservedMs",
+  on_call: "onCallMs",
+  wrap_up: "wrapUpMs",
+  paused: "pausedMs",
+};
+
+export function loggedOut(who: AgentIdentity): AgentSnapshot {
+  return {
+    agentId: who.id,
+    name: who.name,
+    state: "logged_out",
+    since: null,
+    campaignId: null,
+    pauseReason: null,
+    attemptId: null,
+    lastAttemptId: null,
+    stats: emptyStats(),
+  };
+}
+
+export function emptyStats(): AgentStats {
+  return { loggedInMs: 0, readyMs: 0, reservedMs: 0, onCallMs: 0, wrapUpMs: 0, pausedMs: 0, calls: 0 };
+}
+
+export interface BoardListener {
+  /** An agent of the campaign became ready (a waiting call may take it; the dispatcher may dial). */
+  agentReady(agent: LiveAgent): void;
+  /** Agents of the campaign changed (login, logout, pause): pacing looks again. */
+  agentsChanged(campaignId: number): void;
+}
+
+export class AgentBoard {
+  private readonly agents = new Map<number, LiveAgent>();
+  private readonly byCampaign = new Map<number, Set<LiveAgent>>();
+  private readonly subscribers = new Map<number, Set<(e: AgentEvent) => void>>();
+  private readonly accountSubscribers = new Map<number, Set<(e: AgentEvent) => void>>();
+  private readonly roundRobin = new Map<number, RoundRobinMemory>();
+  listener: BoardListener | null = null;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly random: () => number,
+  ) {}
+
+  get(agentId: number): LiveAgent | undefined {
+    return this.agents.get(agentId);
+  }
+
+  of(campaignId: number): ReadonlySet<LiveAgent> {
+    return this.byCampaign.get(campaignId) ?? EMPTY;
+  }
+
+  all(): IterableIterator<LiveAgent> {
+    return this.agents.values();
+  }
+
+  login(who: AgentIdentity, campaignId: number, penalty: number, order: number): LiveAgent {
+    const now = this.clock.now();
+    const agent = new LiveAgent(who, campaignId, penalty, order, now);
+    this.agents.set(who.id, agent);
+    let set = this.byCampaign.get(campaignId);
+    if (!set) {
+      set = new Set();
+      this.byCampaign.set(campaignId, set);
+    }
+    set.add(agent);
+    this.announce(agent, now);
+    this.listener?.agentsChanged(campaignId);
+    this.listener?.agentReady(agent);
+    return agent;
+  }
+
+  /** Removes the agent; the caller has dealt with any call it held. */
+  logout(agent: LiveAgent): AgentSnapshot {
+    const now = this.clock.now();
+    agent.wrapTimer?.cancel();
+    this.agents.delete(agent.id);
+    this.byCampaign.get(agent.campaignId)?.delete(agent);
+    const out = loggedOut(agent.who);
+    this.emit(agent.who, { type: "state", at: now, agent: out });
+    this.listener?.agentsChanged(agent.campaignId);
+    return out;
+  }
+
+  /** Moves the agent to `state`, counting the time spent in the old one. */
+  move(agent: LiveAgent, state: AgentState, opts: { pauseReason?: string | null } = {}): void {
+    const now = this.clock.now();
+    agent.stats[STAT_OF[agent.state]] += now - agent.since;
+    if (agent.state === "wrap_up") {
+      agent.wrapTimer?.cancel();
+      agent.wrapTimer = null;
+    }
+    agent.state = state;
+    agent.since = now;
+    agent.pauseReason = state === "paused" ? (opts.pauseReason ?? null) : null;
+    if (state === "ready") {
+      agent.readySince = now;
+      agent.callId = null;
+    }
+    this.announce(agent, now);
+    if (state === "ready") this.listener?.agentReady(agent);
+    else if (state === "paused") this.listener?.agentsChanged(agent.campaignId);
+  }
+
+  /** Wrap-up after a call, timed: the agent is ready again after `seconds` unless they end it sooner. */
+  wrapUp(agent: LiveAgent, seconds: number, onEnd?: (wrapMs: number) => void): void {
+    if (seconds <= 0) {
+      this.move(agent, "ready");
+      onEnd?.(0);
+      return;
+    }
+    this.move(agent, "wrap_up");
+    const startedAt = agent.since;
+    agent.wrapTimer = this.clock.after(seconds * 1000, () => {
+      if (agent.state !== "wrap_up" || agent.since !== startedAt) return;
+      agent.wrapTimer = null;
+      this.move(agent, "ready");
+      onEnd?.(this.clock.now() - startedAt);
+    });
+  }
+
+  /** The ready agent of the campaign that takes the next answered call, or null. */
+  select(campaignId: number, strategy: AgentSelection): LiveAgent | null {
+    const ready = [...this.of(campaignId)].filter((a) => a.state === "ready" && !a.claiming);
+    let memory = this.roundRobin.get(campaignId);
+    if (!memory) {
+      memory = {};
+      this.roundRobin.set(campaignId, memory);
+    }
+    return selectAgent(ready, strategy, memory, this.random);
+  }
+
+  subscribe(agentId: number, fn: (e: AgentEvent) => void): () => void {
+    return addTo(this.subscribers, agentId, fn);
+  }
+
+  /** Every agent event of the account (a supervisor's wallboard). */
+  subscribeAccount(accountId: number, fn: (e: AgentEvent) => void): () => void {
+    return addTo(this.accountSubscribers, accountId, fn);
+  }
+
+  emit(who: AgentIdentity, event: AgentEvent): void {
+    for (const fn of this.subscribers.get(who.id) ?? []) fn(event);
+    for (const fn of this.accountSubscribers.get(who.accountId) ?? []) fn(event);
+  }
+
+  private announce(agent: LiveAgent, now: number): void {
+    this.emit(agent.who, { type: "state", at: now, agent: agent.snapshot(now) });
+  }
+}
+
+const EMPTY: ReadonlySet<LiveAgent> = new Set();
+
+function addTo<K, F>(map: Map<K, Set<F>>, key: K, fn: F): () => void {
+  let set = map.get(key);
+  if (!set) {
+    set = new Set();
+    map.set(key, set);
+  }
+  set.add(fn);
+  return () => {
+    set.delete(fn);
+    if (set.size === 0) map.delete(key);
+  };
+}

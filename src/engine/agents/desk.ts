@@ -1,0 +1,268 @@
+// The agent desktop's commands: log in to a campaign's queue, go ready, pause, end wrap-up, hang up, set a
+// disposition, and the preview flow (ask for the next contact, then dial or skip it). Each checks the
+// agent's state and answers with an EngineError the API turns into a 4xx; the states themselves are the
+// board's, the calls the dispatcher's.
+import type { Clock } from "../../clock/clock.ts";
+import { abandonment, setDisposition } from "../../store/agent-calls.ts";
+import { campaignAgents, getAgent } from "../../store/agents.ts";
+import type { Store } from "../../store/db.ts";
+import type { TelephonyDriver } from "../../telephony/driver.ts";
+import type { Dispatcher } from "../dispatcher.ts";
+import type { LiveCall } from "../outcomes.ts";
+import { EngineError } from "../types.ts";
+import {
+  type AgentBoard,
+  type AgentEvent,
+  type AgentSnapshot,
+  type ContactCard,
+  type LiveAgent,
+  loggedOut,
+} from "./board.ts";
+import { contactCard } from "./dialing.ts";
+
+export interface DeskDeps {
+  store: Store;
+  clock: Clock;
+  board: AgentBoard;
+  dispatcher: Dispatcher;
+  driver: TelephonyDriver;
+}
+
+export class AgentDesk {
+  constructor(private readonly d: DeskDeps) {}
+
+  async login(accountId: number, agentId: number, campaignId: number): Promise<AgentSnapshot> {
+    const row = await this.agentRow(accountId, agentId);
+    const current = this.d.board.get(agentId);
+    if (current) {
+      if (current.campaignId === campaignId) return current.snapshot(this.d.clock.now());
+      throw new EngineError(
+        "already_logged_in",
+        `agent ${agentId} is logged in to campaign ${current.campaignId}; log out first`,
+      );
+    }
+    const campaign = await this.d.store.db
+      .selectFrom("campaigns")
+      .select(["id", "status"])
+      .where("id", "=", campaignId)
+      .where("account_id", "=", accountId)
+      .executeTakeFirst();
+    if (!campaign) throw new EngineError("not_found", `campaign ${campaignId} not found`, 404);
+    const queue = await campaignAgents(this.d.store.db, campaignId);
+    const order = queue.findIndex((m) => m.agentId === agentId);
+    if (order < 0) {
+      throw new EngineError(
+        "not_in_queue",
+        `agent ${agentId} is not in the queue of campaign ${campaignId}; add it with PUT /v1/campaigns/${campaignId}/agents`,
+      );
+    }
+    const agent = this.d.board.login(
+      { id: agentId, accountId, name: row.name },
+      campaignId,
+      queue[order].penalty,
+      order,
+    );
+    return agent.snapshot(this.d.clock.now());
+  }
+
+  async logout(accountId: number, agentId: number): Promise<AgentSnapshot> {
+    const row = await this.agentRow(accountId, agentId);
+    const agent = this.d.board.get(agentId);
+    if (!agent) return loggedOut({ id: agentId, accountId, name: row.name });
+    if (agent.state === "on_call") {
+      throw new EngineError("on_call", `agent ${agentId} is on a call; hang up before logging out`);
+    }
+    if (agent.state === "reserved") {
+      const call = this.reservedCall(agent);
+      if (call?.originated) {
+        throw new EngineError("on_call", `agent ${agentId}'s preview call is ringing; hang up first`);
+      }
+      if (call) await this.d.dispatcher.releaseReserved(call);
+    }
+    return this.d.board.logout(agent);
+  }
+
+  /** Ready from paused, or the end of wrap-up. */
+  async ready(accountId: number, agentId: number): Promise<AgentSnapshot> {
+    const agent = await this.live(accountId, agentId);
+    if (agent.state === "paused" || agent.state === "wrap_up") this.d.board.move(agent, "ready");
+    else if (agent.state !== "ready") {
+      throw new EngineError("invalid_state", `agent ${agentId} is ${agent.state}; it cannot go ready now`);
+    }
+    return agent.snapshot(this.d.clock.now());
+  }
+
+  async pause(accountId: number, agentId: number, reason: string | null): Promise<AgentSnapshot> {
+    const agent = await this.live(accountId, agentId);
+    if (agent.state === "reserved" || agent.state === "on_call") {
+      throw new EngineError(
+        "invalid_state",
+        `agent ${agentId} is ${agent.state}; pause after the call (from wrap-up)`,
+      );
+    }
+    this.d.board.move(agent, "paused", { pauseReason: reason });
+    return agent.snapshot(this.d.clock.now());
+  }
+
+  /** Ends the agent's call (the agent hangs up). */
+  async hangup(accountId: number, agentId: number): Promise<AgentSnapshot> {
+    const agent = await this.live(accountId, agentId);
+    const call = agent.callId === null ? undefined : this.d.dispatcher.liveCalls.get(agent.callId);
+    if (!call?.originated || (agent.state !== "on_call" && agent.state !== "reserved")) {
+      throw new EngineError("invalid_state", `agent ${agentId} has no call to hang up`);
+    }
+    this.d.driver.hangup(call.callId);
+    return agent.snapshot(this.d.clock.now());
+  }
+
+  /** Records the agent's disposition of its current or last call (or of `attemptId`, one of those). */
+  async dispose(
+    accountId: number,
+    agentId: number,
+    disposition: string,
+    attemptId: number | null,
+  ): Promise<{ attemptId: number; disposition: string }> {
+    const agent = await this.live(accountId, agentId);
+    const own = [agent.callId === null ? null : Number(agent.callId), agent.lastAttemptId];
+    const target = attemptId ?? own.find((id) => id !== null) ?? null;
+    if (target === null || !own.includes(target)) {
+      throw new EngineError(
+        "invalid_state",
+        attemptId === null
+          ? `agent ${agentId} has had no call to set a disposition on`
+          : `attempt ${attemptId} is not agent ${agentId}'s current or last call`,
+      );
+    }
+    await setDisposition(this.d.store, accountId, target, disposition, agentId, this.d.clock.now());
+    return { attemptId: target, disposition };
+  }
+
+  /** Preview: the campaign's next due contact, reserved for this agent; null when none is due. */
+  async previewNext(accountId: number, agentId: number): Promise<ContactCard | null> {
+    const agent = await this.live(accountId, agentId);
+    const c = this.d.dispatcher.campaigns.get(agent.campaignId);
+    if (c?.status !== "running") {
+      throw new EngineError("invalid_state", `campaign ${agent.campaignId} is not running`);
+    }
+    if (c.settings.dialMethod !== "preview") {
+      throw new EngineError(
+        "invalid_state",
+        `campaign ${c.id} dials ${c.settings.dialMethod}; only a preview campaign hands out contacts`,
+      );
+    }
+    if (agent.state !== "ready") {
+      throw new EngineError(
+        "invalid_state",
+        `agent ${agentId} is ${agent.state}; only a ready agent previews`,
+      );
+    }
+    if (agent.claiming)
+      throw new EngineError("invalid_state", `agent ${agentId} is already asking for a contact`);
+    // Held back from answered calls while the claim awaits, without a state change a desktop would see.
+    agent.claiming = true;
+    let call: LiveCall | null;
+    try {
+      call = await this.d.dispatcher.claimForAgent(c, agent);
+    } finally {
+      agent.claiming = false;
+    }
+    if (!call) return null;
+    this.d.board.move(agent, "reserved");
+    agent.callId = call.callId;
+    const card = contactCard(call);
+    this.d.board.emit(agent.who, { type: "offer", at: this.d.clock.now(), contact: card });
+    return card;
+  }
+
+  async previewDial(accountId: number, agentId: number): Promise<AgentSnapshot> {
+    const agent = await this.live(accountId, agentId);
+    const call = this.reservedCall(agent);
+    if (!call || call.originated) {
+      throw new EngineError("invalid_state", `agent ${agentId} has no previewed contact to dial`);
+    }
+    this.d.dispatcher.dialReserved(call);
+    return agent.snapshot(this.d.clock.now());
+  }
+
+  /** Gives the previewed contact back undialed; it waits the campaign's retry interval before it is offered again. */
+  async previewSkip(accountId: number, agentId: number): Promise<AgentSnapshot> {
+    const agent = await this.live(accountId, agentId);
+    const call = this.reservedCall(agent);
+    if (!call || call.originated) {
+      throw new EngineError("invalid_state", `agent ${agentId} has no previewed contact to skip`);
+    }
+    await this.d.dispatcher.releaseReserved(call);
+    const c = call.campaign;
+    const until = this.d.clock.now() + c.settings.retryIntervalSec * 1000;
+    await this.d.store.db
+      .updateTable("contacts")
+      .set({ ready: 0, next_attempt_at: until, wait_reason: "preview_skipped" })
+      .where("id", "=", call.contactId)
+      .where("status", "=", "pending")
+      .execute();
+    this.d.dispatcher.invalidateWaiting(c.id);
+    return agent.snapshot(this.d.clock.now());
+  }
+
+  async state(accountId: number, agentId: number): Promise<AgentSnapshot> {
+    const row = await this.agentRow(accountId, agentId);
+    const agent = this.d.board.get(agentId);
+    return agent ? agent.snapshot(this.d.clock.now()) : loggedOut({ id: agentId, accountId, name: row.name });
+  }
+
+  /** Live states of the account's logged-in agents (on this node), by agent id. */
+  states(accountId: number): Map<number, AgentSnapshot> {
+    const now = this.d.clock.now();
+    const out = new Map<number, AgentSnapshot>();
+    for (const a of this.d.board.all()) if (a.who.accountId === accountId) out.set(a.id, a.snapshot(now));
+    return out;
+  }
+
+  /** The agent's events (the caller has checked the agent is the account's). */
+  watch(agentId: number, fn: (e: AgentEvent) => void): () => void {
+    return this.d.board.subscribe(agentId, fn);
+  }
+
+  subscribeAccount(accountId: number, fn: (e: AgentEvent) => void): () => void {
+    return this.d.board.subscribeAccount(accountId, fn);
+  }
+
+  async abandonment(accountId: number, campaignId: number) {
+    const row = await this.d.store.db
+      .selectFrom("campaigns")
+      .select(["id", "settings"])
+      .where("id", "=", campaignId)
+      .where("account_id", "=", accountId)
+      .executeTakeFirst();
+    if (!row) throw new EngineError("not_found", `campaign ${campaignId} not found`, 404);
+    const target = (JSON.parse(row.settings) as { targetAbandonRate?: number }).targetAbandonRate ?? 0.03;
+    return {
+      campaignId,
+      targetRate: target,
+      ...(await abandonment(this.d.store, campaignId, this.d.clock.now())),
+    };
+  }
+
+  dialMethodOf(campaignId: number): string | null {
+    return this.d.dispatcher.campaigns.get(campaignId)?.settings.dialMethod ?? null;
+  }
+
+  private reservedCall(agent: LiveAgent): LiveCall | undefined {
+    if (agent.state !== "reserved" || agent.callId === null) return undefined;
+    const call = this.d.dispatcher.liveCalls.get(agent.callId);
+    return call && call.agent === agent ? call : undefined;
+  }
+
+  private async live(accountId: number, agentId: number): Promise<LiveAgent> {
+    await this.agentRow(accountId, agentId);
+    const agent = this.d.board.get(agentId);
+    if (!agent) throw new EngineError("logged_out", `agent ${agentId} is not logged in`);
+    return agent;
+  }
+
+  private async agentRow(accountId: number, agentId: number) {
+    const row = await getAgent(this.d.store.db, accountId, agentId);
+    if (!row) throw new EngineError("not_found", `agent ${agentId} not found`, 404);
+    return row;
+  }
+}

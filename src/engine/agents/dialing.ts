@@ -1,0 +1,282 @@
+// Dialing for agents: how many lines a campaign's agents want now (its pacer over a snapshot of agents and
+// lines), and what happens to each line — a live answer goes to a ready agent or waits for one within
+// the grace, after which it is abandoned (a message, then hangup); the agent's call ends in timed wrap-up.
+// Each live answer's fate goes to the campaign's abandonment tracker, which the predictive pacer answers to.
+import type { Clock, TimerHandle } from "../../clock/clock.ts";
+import type { CampaignSettings } from "../../model/campaign-settings.ts";
+import {
+  AbandonTracker,
+  createPacer,
+  type DialOutcome,
+  type LineView,
+  type LiveAnswerFate,
+  type Pacer,
+} from "../../pacing/index.ts";
+import type { CallEnded, TelephonyDriver } from "../../telephony/driver.ts";
+import type { CampaignRuntime } from "../campaign-runtime.ts";
+import type { LiveCall } from "../outcomes.ts";
+import type { AgentBoard, ContactCard, LiveAgent } from "./board.ts";
+
+/** How often a predictive campaign with agents looks again: its forecast moves with time, not just events. */
+const PREDICTIVE_STEP_MS = 500;
+
+interface CampaignPacing {
+  key: string;
+  pacer: Pacer | null;
+  /** Lines out and not yet with an agent: ringing, or a live answer waiting. */
+  readonly lines: Set<LiveCall>;
+  /** Live answers waiting for an agent, oldest first. */
+  readonly waiting: LiveCall[];
+}
+
+export interface AgentCallState {
+  /** The agent reserved for (preview) or connected to the call. */
+  agent: LiveAgent | null;
+  connectedAt: number | null;
+  /** When a live answer began waiting for an agent. */
+  waitingSince: number | null;
+  waitTimer: TimerHandle | null;
+  abandoned: boolean;
+}
+
+export interface DialingOptions {
+  board: AgentBoard;
+  clock: Clock;
+  driver: TelephonyDriver;
+  /** After a call was connected to an agent (the engine records who took it and how long it waited). */
+  onConnect?(call: LiveCall, agent: LiveAgent, waitMs: number): void;
+  onError?(err: unknown): void;
+}
+
+export class AgentDialing {
+  private readonly pacing = new Map<number, CampaignPacing>();
+  /** Per campaign: the abandonment tracker, kept across settings changes, seeded from the store. */
+  private readonly trackers = new Map<number, AbandonTracker>();
+
+  constructor(private readonly o: DialingOptions) {}
+
+  tracker(c: CampaignRuntime): AbandonTracker {
+    let t = this.trackers.get(c.id);
+    if (!t) {
+      t = new AbandonTracker({ targetRate: c.settings.targetAbandonRate });
+      this.trackers.set(c.id, t);
+    }
+    t.targetRate = c.settings.targetAbandonRate;
+    return t;
+  }
+
+  hasTracker(campaignId: number): boolean {
+    return this.trackers.has(campaignId);
+  }
+
+  /** Replays the campaign's past live answers (from the store) into a fresh tracker. */
+  seed(c: CampaignRuntime, history: { at: number; fate: LiveAnswerFate }[]): void {
+    const t = new AbandonTracker({ targetRate: c.settings.targetAbandonRate });
+    for (const h of history) t.recordLiveAnswer(h.at, h.fate);
+    this.trackers.set(c.id, t);
+  }
+
+  private pacingOf(c: CampaignRuntime): CampaignPacing {
+    const s = c.settings;
+    const key = pacerKey(s);
+    let p = this.pacing.get(c.id);
+    if (!p) {
+      p = { key: "", pacer: null, lines: new Set(), waiting: [] };
+      this.pacing.set(c.id, p);
+    }
+    if (p.key !== key) {
+      // A new method or ratio starts a new pacer; the lines already out stay counted.
+      p.key = key;
+      p.pacer =
+        s.dialMethod === "robot"
+          ? null
+          : createPacer(s.dialMethod, {
+              tracker: this.tracker(c),
+              powerRatio: s.powerRatio,
+              maxLinesPerAgent: s.maxLinesPerAgent,
+              graceMs: s.abandonAfterSec * 1000,
+            });
+    }
+    return p;
+  }
+
+  /** Lines the campaign's agents want dialed now, and when to look again without an event. */
+  wanted(c: CampaignRuntime, now: number): { dials: number; wakeAt: number; block: string | null } {
+    const p = this.pacingOf(c);
+    const agents = this.o.board.of(c.id);
+    if (agents.size === 0) return { dials: 0, wakeAt: Number.POSITIVE_INFINITY, block: "no_agents" };
+    if (c.settings.dialMethod === "preview" || !p.pacer) {
+      return { dials: 0, wakeAt: Number.POSITIVE_INFINITY, block: "preview" };
+    }
+    const lines: LineView[] = [];
+    for (const call of p.lines) {
+      lines.push({
+        stage: call.waitingSince !== null ? "waiting" : call.answeredAt !== null ? "answered" : "ringing",
+        dialedAt: call.startedAt,
+        answeredAt: call.answeredAt,
+      });
+    }
+    const dials = p.pacer.decide({ now, agents: [...agents], lines });
+    const wakeAt =
+      c.settings.dialMethod === "predictive" ? now + PREDICTIVE_STEP_MS : Number.POSITIVE_INFINITY;
+    return { dials, wakeAt, block: dials > 0 ? null : "agents_busy" };
+  }
+
+  /** A dial was claimed for the campaign (queued for its slot or reserved for a previewing agent). */
+  launched(call: LiveCall): void {
+    if (call.agent === null) this.pacingOf(call.campaign).lines.add(call);
+  }
+
+  answered(call: LiveCall, by: "human" | "machine", now: number): void {
+    const c = call.campaign;
+    const p = this.pacingOf(c);
+    p.pacer?.onDialResult?.({ now, outcome: by, ringMs: now - call.startedAt });
+    if (by === "machine") {
+      // Agents are not given machines: the line is dropped at once.
+      this.o.driver.hangup(call.callId);
+      return;
+    }
+    const reserved = call.agent;
+    if (reserved) {
+      this.connect(call, reserved, now);
+      return;
+    }
+    const agent = this.o.board.select(c.id, c.settings.agentSelection);
+    if (agent) {
+      this.connect(call, agent, now);
+      return;
+    }
+    call.waitingSince = now;
+    p.waiting.push(call);
+    call.waitTimer = this.o.clock.after(c.settings.abandonAfterSec * 1000, () => this.abandon(call));
+  }
+
+  /** An agent became ready: the oldest live answer of its campaign still waiting goes to it. */
+  agentReady(agent: LiveAgent): void {
+    const p = this.pacing.get(agent.campaignId);
+    const call = p?.waiting[0];
+    if (!call || agent.state !== "ready" || agent.claiming) return;
+    this.connect(call, agent, this.o.clock.now());
+  }
+
+  private connect(call: LiveCall, agent: LiveAgent, now: number): void {
+    const c = call.campaign;
+    const p = this.pacingOf(c);
+    const waitMs = call.waitingSince === null ? 0 : now - call.waitingSince;
+    this.stopWaiting(call, p);
+    p.lines.delete(call);
+    call.agent = agent;
+    call.connectedAt = now;
+    agent.callId = call.callId;
+    agent.callsTaken++;
+    agent.stats.calls++;
+    this.tracker(c).recordLiveAnswer(now, "connected");
+    this.o.board.move(agent, "on_call");
+    this.o.board.emit(agent.who, { type: "call", at: now, contact: contactCard(call), waitMs });
+    this.o.onConnect?.(call, agent, waitMs);
+  }
+
+  private abandon(call: LiveCall): void {
+    const p = this.pacing.get(call.campaign.id);
+    if (!p || call.waitingSince === null || call.connectedAt !== null) return;
+    const now = this.o.clock.now();
+    this.stopWaiting(call, p);
+    this.markAbandoned(call, now);
+    this.o.driver.hangup(call.callId, { announce: call.campaign.settings.abandonMessage });
+  }
+
+  private markAbandoned(call: LiveCall, now: number): void {
+    call.abandoned = true;
+    this.tracker(call.campaign).recordLiveAnswer(now, "no_agent");
+    this.pacingOf(call.campaign).pacer?.onAbandon?.({ now, cause: "no_agent" });
+  }
+
+  private stopWaiting(call: LiveCall, p: CampaignPacing): void {
+    call.waitTimer?.cancel();
+    call.waitTimer = null;
+    if (call.waitingSince === null) return;
+    call.waitingSince = null;
+    const i = p.waiting.indexOf(call);
+    if (i >= 0) p.waiting.splice(i, 1);
+  }
+
+  /** The call ended: settle its line, its agent (wrap-up) and what the pacer learns from it. */
+  ended(call: LiveCall, ev: CallEnded, now: number): void {
+    const c = call.campaign;
+    const p = this.pacingOf(c);
+    p.lines.delete(call);
+    if (call.waitingSince !== null) {
+      // The callee hung up before any agent came: no agent within the grace is an abandon all the same.
+      this.stopWaiting(call, p);
+      this.markAbandoned(call, now);
+    }
+    if (call.answeredAt === null) {
+      const outcome = dialOutcomeOf(ev);
+      if (outcome) p.pacer?.onDialResult?.({ now, outcome, ringMs: now - call.startedAt });
+    }
+    const agent = call.agent;
+    if (!agent || agent.callId !== call.callId || this.o.board.get(agent.id) !== agent) return;
+    agent.lastAttemptId = call.attemptId;
+    this.o.board.emit(agent.who, {
+      type: "call_ended",
+      at: now,
+      attemptId: call.attemptId,
+      outcome: call.abandoned ? "abandoned" : ev.cause,
+      talkSec: ev.talkSec,
+    });
+    if (call.connectedAt === null) {
+      // A previewed call nobody answered (or a machine): the agent goes straight back to work.
+      this.o.board.move(agent, "ready");
+      return;
+    }
+    const wrapSec = c.settings.wrapUpSec;
+    p.pacer?.onTalkEnded?.({ now, talkMs: now - call.connectedAt, wrapUp: wrapSec > 0 });
+    this.o.board.wrapUp(agent, wrapSec, (wrapMs) =>
+      p.pacer?.onWrapEnded?.({ now: this.o.clock.now(), wrapMs }),
+    );
+  }
+
+  /** A reserved preview call was given back without dialing: its agent is ready again. */
+  released(call: LiveCall): void {
+    this.pacing.get(call.campaign.id)?.lines.delete(call);
+    const agent = call.agent;
+    if (agent && agent.callId === call.callId && this.o.board.get(agent.id) === agent) {
+      this.o.board.move(agent, "ready");
+    }
+  }
+
+  forget(campaignId: number): void {
+    this.pacing.delete(campaignId);
+    this.trackers.delete(campaignId);
+  }
+}
+
+function pacerKey(s: CampaignSettings): string {
+  return `${s.dialMethod}|${s.powerRatio}|${s.maxLinesPerAgent}|${s.abandonAfterSec}|${s.targetAbandonRate}`;
+}
+
+function dialOutcomeOf(ev: CallEnded): DialOutcome | null {
+  switch (ev.cause) {
+    case "busy":
+      return "busy";
+    case "no_answer":
+      return "no_answer";
+    case "failed":
+    case "rejected":
+      return "failed";
+    default:
+      return null;
+  }
+}
+
+export function contactCard(call: LiveCall): ContactCard {
+  return {
+    contactId: call.contactId,
+    attemptId: call.attemptId,
+    phone: call.phone,
+    phones: JSON.parse(call.contact.phones) as string[],
+    timeZone: call.contact.time_zone,
+    attempts: call.seq,
+    data: JSON.parse(call.contact.custom) as Record<string, unknown>,
+  };
+}

@@ -1,0 +1,155 @@
+// The account's do-not-call list: add (upsert), remove, list, check. An entry whose expires_at has passed
+// counts as absent everywhere; re-adding the number lists it again. The dispatcher does its own lookups
+// in store/dispatch/ (prepared statements inside the claim's transaction), against the same index.
+import { type Kysely, sql } from "kysely";
+import { atomically } from "./atomic.ts";
+import type { Store } from "./db.ts";
+import type { Database, DncNumberRow } from "./schema.ts";
+
+export interface DncEntry {
+  /** E.164. */
+  phone: string;
+  source: string;
+  reason: string | null;
+  expiresAt: number | null;
+}
+
+/** Rows per statement: well under SQLite's and PostgreSQL's bound-parameter limits. */
+const CHUNK = 500;
+
+function chunks<T>(items: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK));
+  return out;
+}
+
+/** An entry in force at `now`. */
+function active(now: number) {
+  // biome-ignore lint/suspicious/noExplicitAny: the expression builder of any query on dnc_numbers
+  return (eb: any) => eb.or([eb("expires_at", "is", null), eb("expires_at", ">", now)]);
+}
+
+/** The phones among `phones` the account has listed at `now`. */
+export async function suppressedAmong(
+  db: Kysely<Database>,
+  accountId: number,
+  phones: readonly string[],
+  now: number,
+): Promise<Set<string>> {
+  const out = new Set<string>();
+  for (const part of chunks([...new Set(phones)])) {
+    const rows = await db
+      .selectFrom("dnc_numbers")
+      .select("phone")
+      .where("account_id", "=", accountId)
+      .where("phone", "in", part)
+      .where(active(now))
+      .execute();
+    for (const r of rows) out.add(r.phone);
+  }
+  return out;
+}
+
+/**
+ * Lists the entries (one per phone; a later entry for a phone wins), all or none. Adding a listed number
+ * again refreshes its source, reason and expiry and keeps its created_at. Returns how many were not
+ * listed before (as seen just before the write) and how many already were.
+ */
+export async function addDncNumbers(
+  store: Store,
+  accountId: number,
+  entries: readonly DncEntry[],
+  now: number,
+): Promise<{ added: number; alreadyListed: number }> {
+  const byPhone = new Map(entries.map((e) => [e.phone, e]));
+  if (byPhone.size === 0) return { added: 0, alreadyListed: 0 };
+  const listed = await suppressedAmong(store.db, accountId, [...byPhone.keys()], now);
+  const queries = chunks([...byPhone.values()]).map((part) =>
+    store.db
+      .insertInto("dnc_numbers")
+      .values(
+        part.map((e) => ({
+          account_id: accountId,
+          phone: e.phone,
+          source: e.source,
+          reason: e.reason,
+          created_at: now,
+          expires_at: e.expiresAt,
+        })),
+      )
+      .onConflict((oc) =>
+        oc.columns(["account_id", "phone"]).doUpdateSet((eb) => ({
+          source: eb.ref("excluded.source"),
+          reason: eb.ref("excluded.reason"),
+          expires_at: eb.ref("excluded.expires_at"),
+          // An expired entry listed again is a new listing.
+          created_at: sql<number>`CASE WHEN dnc_numbers.expires_at IS NULL OR dnc_numbers.expires_at > ${now}
+            THEN dnc_numbers.created_at ELSE excluded.created_at END`,
+        })),
+      )
+      .compile(),
+  );
+  await atomically(store, queries);
+  return { added: byPhone.size - listed.size, alreadyListed: listed.size };
+}
+
+/** Takes the number off the list; false when it was not listed (or only expired). */
+export async function removeDncNumber(
+  db: Kysely<Database>,
+  accountId: number,
+  phone: string,
+  now: number,
+): Promise<boolean> {
+  const found = await findDncNumber(db, accountId, phone, now);
+  const r = await db
+    .deleteFrom("dnc_numbers")
+    .where("account_id", "=", accountId)
+    .where("phone", "=", phone)
+    .executeTakeFirst();
+  return found !== undefined && Number(r.numDeletedRows) > 0;
+}
+
+/** The entry listing `phone` at `now`, if any. */
+export async function findDncNumber(
+  db: Kysely<Database>,
+  accountId: number,
+  phone: string,
+  now: number,
+): Promise<DncNumberRow | undefined> {
+  return db
+    .selectFrom("dnc_numbers")
+    .selectAll()
+    .where("account_id", "=", accountId)
+    .where("phone", "=", phone)
+    .where(active(now))
+    .executeTakeFirst();
+}
+
+export interface DncFilter {
+  /** "+" and leading digits of the numbers to list, e.g. "+1212". */
+  phonePrefix?: string;
+  afterId?: number;
+  limit: number;
+}
+
+/** Entries in force at `now`, in id order. */
+export async function listDncNumbers(
+  db: Kysely<Database>,
+  accountId: number,
+  filter: DncFilter,
+  now: number,
+): Promise<DncNumberRow[]> {
+  let q = db
+    .selectFrom("dnc_numbers")
+    .selectAll()
+    .where("account_id", "=", accountId)
+    .where(active(now))
+    .orderBy("id")
+    .limit(filter.limit);
+  if (filter.afterId !== undefined) q = q.where("id", ">", filter.afterId);
+  if (filter.phonePrefix !== undefined) {
+    // A range, not LIKE: it walks the (account_id, phone) index on both dialects. ":" sorts after "9".
+    q = q.where("phone", ">=", filter.phonePrefix).where("phone", "<", `${filter.phonePrefix}:`);
+  }
+  return q.execute();
+}

@@ -1,0 +1,280 @@
+// The agent desktop API against the running HTTP server: log in, the event stream (SSE), a call handed to
+// the agent, hangup, wrap-up, disposition, pause, logout, the preview flow, a supervisor's stream, the
+// abandonment report, and who may act as which agent. The engine runs on the virtual clock, which the
+// test advances while the stream is read over a real connection.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { waitFor } from "../helpers/child.ts";
+import { type ApiFixture, apiFixture, createCampaignViaApi, errorOf, insertContacts } from "./helpers.ts";
+
+type Event = { event: string; data: Record<string, unknown> };
+
+/** Reads a text/event-stream over HTTP into `events` until closed. */
+async function openStream(url: string, authorization: string) {
+  const controller = new AbortController();
+  const res = await fetch(url, { headers: { authorization }, signal: controller.signal });
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get("content-type") ?? "", /^text\/event-stream/);
+  const events: Event[] = [];
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+  const decoder = new TextDecoder();
+  let buffer = "";
+  void (async () => {
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        buffer += decoder.decode(value, { stream: true });
+        let cut = buffer.indexOf("\n\n");
+        while (cut >= 0) {
+          const block = buffer.slice(0, cut);
+          buffer = buffer.slice(cut + 2);
+          const event = /^event: (.*)$/m.exec(block)?.[1];
+          const data = /^data: (.*)$/m.exec(block)?.[1];
+          if (event && data) events.push({ event, data: JSON.parse(data) });
+          cut = buffer.indexOf("\n\n");
+        }
+      }
+    } catch {
+      // aborted
+    }
+  })();
+  return { events, close: () => controller.abort() };
+}
+
+describe("agent desktop API", () => {
+  let f: ApiFixture;
+  let base: string;
+  const bearer = () => `Bearer ${f.key}`;
+  const post = (url: string, payload: unknown = {}, key?: string) =>
+    f.call({ method: "POST", url, payload: payload as object, key });
+
+  before(async () => {
+    f = await apiFixture();
+    base = await f.app.listen({ host: "127.0.0.1", port: 0 });
+  });
+  after(() => f.close());
+
+  /** Advances the virtual clock a second at a time until `done` holds (or 10 virtual minutes). */
+  async function advanceUntil(done: () => boolean): Promise<void> {
+    for (let i = 0; i < 600 && !done(); i++) {
+      await f.clock.run({ until: f.clock.now() + 1000 });
+      await new Promise((r) => setTimeout(r, 3));
+    }
+    await waitFor("the stream to catch up", () => done(), 5000);
+  }
+
+  async function campaignWithAgent(settings: Record<string, unknown>, contacts: number) {
+    const { id, listId } = await createCampaignViaApi(f, {
+      name: `agents ${settings.dialMethod}`,
+      settings: { scenario: "all_human", calleeWindow: { from: "00:00", to: "24:00" }, ...settings },
+    });
+    await insertContacts(
+      f.store,
+      { accountId: f.accountId, campaignId: id, listId },
+      Array.from({ length: contacts }, (_, i) => ({
+        phones: JSON.stringify([`+1415555${String(2000 + i)}`]),
+        custom: JSON.stringify({ name: `Caller ${i}` }),
+      })),
+    );
+    const agent = (await post("/v1/agents", { name: "Ann" })).json() as { id: number };
+    const put = await f.call({
+      method: "PUT",
+      url: `/v1/campaigns/${id}/agents`,
+      payload: { agents: [{ agentId: agent.id, penalty: 0 }] },
+    });
+    assert.equal(put.statusCode, 200, put.body);
+    return { campaignId: id, agentId: agent.id };
+  }
+
+  test("progressive: login, a call with the contact's data on the stream, hangup, wrap-up, disposition, ready, pause, logout", async () => {
+    const { campaignId, agentId } = await campaignWithAgent({ dialMethod: "progressive", wrapUpSec: 30 }, 2);
+    const stream = await openStream(`${base}/v1/agents/${agentId}/events`, bearer());
+    const wall = await openStream(`${base}/v1/agents/events`, bearer());
+    try {
+      await waitFor("the current state first", () => stream.events[0]?.event === "state", 5000);
+      assert.equal((stream.events[0].data.agent as { state: string }).state, "logged_out");
+
+      const login = await post(`/v1/agents/${agentId}/login`, { campaignId });
+      assert.equal(login.statusCode, 200, login.body);
+      assert.equal(login.json().state, "ready");
+      assert.equal((await post(`/v1/campaigns/${campaignId}/start`)).statusCode, 200);
+
+      await advanceUntil(() => stream.events.some((e) => e.event === "call"));
+      const call = stream.events.find((e) => e.event === "call")?.data as {
+        contact: { attempt_id: number; phone: string; data: { name: string } };
+        wait_ms: number;
+      };
+      assert.match(call.contact.phone, /^\+1415555200[01]$/);
+      assert.match(call.contact.data.name, /^Caller [01]$/);
+      const onCall = await f.call({ method: "GET", url: `/v1/agents/${agentId}/state` });
+      assert.equal(onCall.json().state, "on_call");
+      assert.equal(onCall.json().attempt_id, call.contact.attempt_id);
+
+      // Pausing or logging out mid-call is refused; hanging up ends the call into wrap-up.
+      assert.equal(
+        errorOf(await post(`/v1/agents/${agentId}/pause`, { reason: "coffee" })).code,
+        "invalid_state",
+      );
+      assert.equal(errorOf(await post(`/v1/agents/${agentId}/logout`)).code, "on_call");
+      assert.equal((await post(`/v1/agents/${agentId}/hangup`)).statusCode, 200);
+      await advanceUntil(() => stream.events.some((e) => e.event === "call_ended"));
+      assert.equal(
+        (await f.call({ method: "GET", url: `/v1/agents/${agentId}/state` })).json().state,
+        "wrap_up",
+      );
+
+      const disp = await post(`/v1/agents/${agentId}/disposition`, { disposition: "sale" });
+      assert.equal(disp.statusCode, 200, disp.body);
+      assert.deepEqual(disp.json(), { attempt_id: call.contact.attempt_id, disposition: "sale" });
+      await f.engine.dispatcher.flush();
+      const row = await f.store.db
+        .selectFrom("attempts")
+        .selectAll()
+        .where("id", "=", call.contact.attempt_id)
+        .executeTakeFirstOrThrow();
+      assert.equal(row.disposition, "sale");
+      assert.equal(Number(row.agent_id), agentId);
+      assert.equal(row.outcome, "human");
+      assert.equal(
+        errorOf(await post(`/v1/agents/${agentId}/disposition`, { disposition: "x", attemptId: 999999 }))
+          .code,
+        "invalid_state",
+      );
+
+      // Wrap-up ended early by the agent; then a pause with its reason, and logout.
+      const pause = await post(`/v1/agents/${agentId}/pause`, { reason: "coffee" });
+      assert.equal(pause.json().state, "paused");
+      assert.equal(pause.json().pause_reason, "coffee");
+      assert.equal((await post(`/v1/agents/${agentId}/ready`)).json().state, "ready");
+      await advanceUntil(() => stream.events.filter((e) => e.event === "call").length === 2);
+      assert.equal((await post(`/v1/agents/${agentId}/hangup`)).statusCode, 200);
+      await advanceUntil(() => stream.events.filter((e) => e.event === "call_ended").length === 2);
+      const out = await post(`/v1/agents/${agentId}/logout`);
+      assert.equal(out.json().state, "logged_out");
+      await waitFor(
+        "the logout on the stream",
+        () => stream.events.filter((e) => e.event === "state").length === 9,
+        5000,
+      );
+
+      const states = stream.events
+        .filter((e) => e.event === "state")
+        .map((e) => (e.data.agent as { state: string }).state);
+      assert.deepEqual(states, [
+        "logged_out",
+        "ready",
+        "on_call",
+        "wrap_up",
+        "paused",
+        "ready",
+        "on_call",
+        "wrap_up",
+        "logged_out",
+      ]);
+      // The supervisor's stream saw the same agent's events.
+      assert.ok(wall.events.filter((e) => e.event === "call").length === 2);
+
+      const rates = await f.call({ method: "GET", url: `/v1/campaigns/${campaignId}/abandonment` });
+      assert.equal(rates.statusCode, 200, rates.body);
+      assert.deepEqual(rates.json().campaign, { live_answers: 2, abandoned: 0, rate: 0 });
+      assert.equal(rates.json().target_rate, 0.03);
+    } finally {
+      stream.close();
+      wall.close();
+    }
+  });
+
+  test("preview: next shows the contact before any dial, skip defers it, dial places it", async () => {
+    const { campaignId, agentId } = await campaignWithAgent(
+      { dialMethod: "preview", wrapUpSec: 0, retryIntervalSec: 3600 },
+      2,
+    );
+    assert.equal((await post(`/v1/agents/${agentId}/login`, { campaignId })).statusCode, 200);
+    assert.equal((await post(`/v1/campaigns/${campaignId}/start`)).statusCode, 200);
+    const first = await post(`/v1/agents/${agentId}/preview/next`);
+    assert.equal(first.statusCode, 200, first.body);
+    const offered = first.json().contact as { contact_id: number; attempt_id: number };
+    assert.ok(offered);
+    const dialed = f.engine.dispatcher.stats.originated;
+    await f.clock.run({ until: f.clock.now() + 10_000 });
+    assert.equal(f.engine.dispatcher.stats.originated, dialed, "nothing dialed while the agent looks");
+    assert.equal(
+      (await f.call({ method: "GET", url: `/v1/agents/${agentId}/state` })).json().state,
+      "reserved",
+    );
+    assert.equal(errorOf(await post(`/v1/agents/${agentId}/preview/next`)).code, "invalid_state");
+
+    assert.equal((await post(`/v1/agents/${agentId}/preview/skip`)).json().state, "ready");
+    const skipped = await f.store.db
+      .selectFrom("contacts")
+      .selectAll()
+      .where("id", "=", offered.contact_id)
+      .executeTakeFirstOrThrow();
+    assert.equal(skipped.status, "pending");
+    assert.equal(skipped.wait_reason, "preview_skipped");
+    assert.equal(Number(skipped.next_attempt_at), f.clock.now() + 3600_000);
+    assert.equal(skipped.attempts, 0, "a skip is not an attempt");
+
+    const second = (await post(`/v1/agents/${agentId}/preview/next`)).json().contact as {
+      contact_id: number;
+    };
+    assert.notEqual(second.contact_id, offered.contact_id);
+    assert.equal((await post(`/v1/agents/${agentId}/preview/dial`)).statusCode, 200);
+    assert.equal(f.engine.dispatcher.stats.originated, dialed + 1);
+    await advanceUntil(() => f.engine.board.get(agentId)?.state === "on_call");
+    // Nothing else is due for an hour.
+    assert.equal((await post(`/v1/agents/${agentId}/hangup`)).statusCode, 200);
+    await advanceUntil(() => f.engine.board.get(agentId)?.state === "ready");
+    assert.deepEqual((await post(`/v1/agents/${agentId}/preview/next`)).json(), { contact: null });
+  });
+
+  test("errors: validation, not in the queue, logged out, another account's agent", async () => {
+    const { campaignId, agentId } = await campaignWithAgent({ dialMethod: "progressive" }, 0);
+    const bad = await post(`/v1/agents/${agentId}/login`, {});
+    assert.equal(bad.statusCode, 400);
+    assert.equal(errorOf(bad).field, "body.campaignId");
+    const other = (await post("/v1/agents", { name: "Bo" })).json() as { id: number };
+    const notQueued = await post(`/v1/agents/${other.id}/login`, { campaignId });
+    assert.equal(notQueued.statusCode, 409);
+    assert.equal(errorOf(notQueued).code, "not_in_queue");
+    assert.equal(errorOf(await post(`/v1/agents/${other.id}/ready`)).code, "logged_out");
+    const stranger = await f.newAccount("elsewhere");
+    const foreign = await post(`/v1/agents/${agentId}/login`, { campaignId }, stranger.key);
+    assert.equal(foreign.statusCode, 404);
+    assert.equal(errorOf(await post("/v1/agents/999999/logout")).code, "not_found");
+  });
+
+  test("an agent user acts only as its own agent, and finds it at /v1/agents/me", async () => {
+    const { campaignId, agentId } = await campaignWithAgent({ dialMethod: "progressive" }, 0);
+    const user = await post("/v1/users", {
+      username: "ann-desk",
+      password: "a long agent password",
+      role: "agent",
+    });
+    assert.equal(user.statusCode, 201, user.body);
+    const bind = await f.call({
+      method: "PATCH",
+      url: `/v1/agents/${agentId}`,
+      payload: { userId: user.json().id },
+    });
+    assert.equal(bind.statusCode, 200, bind.body);
+    const other = (await post("/v1/agents", { name: "Cy" })).json() as { id: number };
+    const basic = `Basic ${Buffer.from("ann-desk:a long agent password").toString("base64")}`;
+    const as = (method: "GET" | "POST", url: string, payload?: object) =>
+      f.app.inject({ method, url, payload, headers: { authorization: basic } });
+    const me = await as("GET", "/v1/agents/me");
+    assert.equal(me.statusCode, 200, me.body);
+    assert.equal(me.json().agent_id, agentId);
+    assert.equal((await as("POST", `/v1/agents/${agentId}/login`, { campaignId })).statusCode, 200);
+    assert.equal((await as("POST", `/v1/agents/${other.id}/login`, { campaignId })).statusCode, 403);
+    const stream = await openStream(`${base}/v1/agents/${agentId}/events`, basic);
+    await waitFor("own stream", () => stream.events.length > 0, 5000);
+    stream.close();
+    const foreignStream = await fetch(`${base}/v1/agents/${other.id}/events`, {
+      headers: { authorization: basic },
+    });
+    assert.equal(foreignStream.status, 403);
+    assert.equal((await as("POST", `/v1/agents/${agentId}/logout`)).statusCode, 200);
+  });
+});

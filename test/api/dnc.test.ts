@@ -1,0 +1,339 @@
+// The do-not-call API through the whole app on each store dialect: JSON adds with a per-item report, CSV
+// imports in other encodings with a per-row report, the limits (413) and validation errors (400) that
+// write nothing, listing with paging and a phone filter, the check, removal, lapsed entries and accounts
+// that never see each other's list.
+import assert from "node:assert/strict";
+import { after, before, beforeEach, describe, test } from "node:test";
+import iconv from "iconv-lite";
+import { DNC_LIMITS } from "../../src/api/native/dnc-input.ts";
+import { dialects } from "../helpers/stores.ts";
+import { type ApiFixture, apiFixture, errorOf } from "./helpers.ts";
+
+interface Entry {
+  id: number;
+  phone: string;
+  source: string;
+  reason: string | null;
+  created_at: string;
+  expires_at: string | null;
+}
+
+for (const dialect of dialects()) {
+  describe(`do-not-call API [${dialect.name}]`, () => {
+    let f: ApiFixture;
+    before(async () => {
+      f = await apiFixture(dialect.open);
+    });
+    after(() => f.close());
+    beforeEach(() => f.store.db.deleteFrom("dnc_numbers").execute());
+
+    const add = (payload: object, key?: string) => f.call({ method: "POST", url: "/v1/dnc", payload, key });
+    const csv = (body: string | Buffer, query = "", key?: string) =>
+      f.call({
+        method: "POST",
+        url: `/v1/dnc/import${query}`,
+        headers: { "content-type": "text/csv" },
+        payload: body,
+        key,
+      });
+    const phones = async (key?: string) =>
+      ((await f.call({ method: "GET", url: "/v1/dnc?limit=1000", key })).json().data as Entry[]).map(
+        (e) => e.phone,
+      );
+
+    test("POST /v1/dnc normalizes, reports each skipped item, and is idempotent", async () => {
+      const payload = {
+        numbers: [
+          "+1 (212) 555-0100",
+          { phone: "212 555 0101", reason: "lawyer's letter" },
+          "12345",
+          "+12125550100",
+        ],
+        source: "crm-optouts",
+        reason: "asked on a call",
+        default_country: "US",
+      };
+      const res = await add(payload);
+      assert.equal(res.statusCode, 200, res.body);
+      assert.deepEqual(res.json(), {
+        rows: 4,
+        added: 2,
+        already_listed: 0,
+        skipped: 2,
+        errors: [
+          {
+            row: 3,
+            field: "body.numbers[2]",
+            code: "invalid_phone",
+            message: "not a valid US phone number",
+            value: "12345",
+          },
+          {
+            row: 4,
+            field: "body.numbers[3]",
+            code: "duplicate",
+            message: "+12125550100 is already in row 1 of this request",
+            value: "+12125550100",
+          },
+        ],
+        errors_truncated: false,
+      });
+      const entry = (await f.call({ method: "GET", url: "/v1/dnc/+12125550101" })).json() as Entry;
+      assert.deepEqual(
+        { phone: entry.phone, source: entry.source, reason: entry.reason, expires_at: entry.expires_at },
+        { phone: "+12125550101", source: "crm-optouts", reason: "lawyer's letter", expires_at: null },
+      );
+      assert.equal(entry.created_at, new Date(f.clock.now()).toISOString());
+
+      const again = (await add({ numbers: ["+12125550100", "+12125550101"], reason: "again" })).json();
+      assert.deepEqual([again.added, again.already_listed], [0, 2]);
+      assert.deepEqual(await phones(), ["+12125550100", "+12125550101"]);
+      const refreshed = (await f.call({ method: "GET", url: "/v1/dnc/12125550101" })).json() as Entry;
+      assert.deepEqual([refreshed.id, refreshed.source, refreshed.reason], [entry.id, "api", "again"]);
+    });
+
+    test("an invalid body, a rejected number or too many numbers writes nothing", async () => {
+      const cases: [object, number, string, string?][] = [
+        [{}, 400, "invalid_request", "body.numbers"],
+        [{ numbers: [] }, 400, "invalid_request", "body.numbers"],
+        [{ numbers: [42] }, 400, "invalid_request", "body.numbers[0]"],
+        [{ numbers: ["+12125550100"], colour: "red" }, 400, "invalid_request", "body.colour"],
+        [{ numbers: ["+12125550100"], default_country: "XX" }, 400, "invalid_option", "body.default_country"],
+        [
+          { numbers: ["+12125550100"], expires_at: "2020-01-01T00:00:00Z" },
+          400,
+          "invalid_request",
+          "body.expires_at",
+        ],
+        [
+          { numbers: ["+12125550100", "nope"], phone_policy: "reject" },
+          400,
+          "invalid_phone",
+          "body.numbers[1]",
+        ],
+        [
+          {
+            numbers: ["+12125550100", { phone: "+12125550101", expires_at: "2020-01-01T00:00:00Z" }],
+            phone_policy: "reject",
+          },
+          400,
+          "invalid_expires_at",
+          "body.numbers[1].expires_at",
+        ],
+        [
+          {
+            numbers: Array.from(
+              { length: DNC_LIMITS.maxNumbers + 1 },
+              (_, i) => `+1212555${String(i).padStart(4, "0")}`,
+            ),
+          },
+          413,
+          "too_many_numbers",
+          "body.numbers",
+        ],
+      ];
+      for (const [payload, status, code, field] of cases) {
+        const res = await add(payload);
+        assert.equal(res.statusCode, status, `${JSON.stringify(payload).slice(0, 80)} → ${res.body}`);
+        assert.deepEqual([errorOf(res).code, errorOf(res).field], [code, field]);
+      }
+      const rejected = errorOf(await add({ numbers: ["+12125550100", "nope"], phone_policy: "reject" }));
+      assert.match(rejected.message, /^nope: .*\(row 2\)$/);
+      assert.deepEqual(await phones(), []);
+    });
+
+    test("POST /v1/dnc/import reads a windows-1251 file with ';' and reports the rows it skipped", async () => {
+      const file = iconv.encode(
+        [
+          "Имя;Телефон;Заметка",
+          "Анна;+7 916 123-45-67;жалоба",
+          "Борис;8 (916) 123-45-68;",
+          "Вера;;нет номера",
+          "Глеб;не номер;",
+          "Дина;+79161234567;повтор",
+        ].join("\r\n"),
+        "windows-1251",
+      );
+      const res = await csv(
+        file,
+        "?encoding=windows-1251&delimiter=;&phone_column=Телефон&default_country=RU&reason=complaint",
+      );
+      assert.equal(res.statusCode, 200, res.body);
+      const report = res.json();
+      assert.deepEqual([report.rows, report.added, report.already_listed, report.skipped], [5, 2, 0, 3]);
+      assert.deepEqual(
+        report.errors.map((e: { row: number; field: string; code: string }) => [e.row, e.field, e.code]),
+        [
+          [3, "Телефон", "missing_phone"],
+          [4, "Телефон", "invalid_phone"],
+          [5, "Телефон", "duplicate"],
+        ],
+      );
+      assert.deepEqual(await phones(), ["+79161234567", "+79161234568"]);
+      const entry = (await f.call({ method: "GET", url: "/v1/dnc/+79161234568" })).json() as Entry;
+      assert.deepEqual([entry.source, entry.reason], ["csv", "complaint"]);
+    });
+
+    test("a multipart upload takes its source from the file name; a file without a header uses column 1", async () => {
+      const boundary = "----dnc-test";
+      const body = [
+        `--${boundary}`,
+        'Content-Disposition: form-data; name="file"; filename="optouts-may.csv"',
+        "Content-Type: text/csv",
+        "",
+        "phone,name\n+12125550100,Ann\n",
+        `--${boundary}--`,
+        "",
+      ].join("\r\n");
+      const res = await f.call({
+        method: "POST",
+        url: "/v1/dnc/import",
+        headers: { "content-type": `multipart/form-data; boundary=${boundary}` },
+        payload: body,
+      });
+      assert.equal(res.statusCode, 200, res.body);
+      assert.equal(
+        (await f.call({ method: "GET", url: "/v1/dnc/+12125550100" })).json().source,
+        "optouts-may.csv",
+      );
+
+      const big = `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.csv"\r\n\r\n${"1".repeat(DNC_LIMITS.maxBytes + 1)}\r\n--${boundary}--\r\n`;
+      const tooBig = await f.call({
+        method: "POST",
+        url: "/v1/dnc/import",
+        headers: { "content-type": `multipart/form-data; boundary=${boundary}` },
+        payload: big,
+      });
+      assert.deepEqual([tooBig.statusCode, errorOf(tooBig).code], [413, "payload_too_large"]);
+
+      const bare = await csv("+12125550101,x\n+12125550102,y\n", "?header=false&source=bare");
+      assert.deepEqual(bare.json().added, 2);
+      assert.deepEqual(await phones(), ["+12125550100", "+12125550101", "+12125550102"]);
+    });
+
+    test("whole-file problems and limits answer 400 or 413 and write nothing", async () => {
+      const rows = Array.from(
+        { length: DNC_LIMITS.maxRows + 1 },
+        (_, i) => `+1212${String(i).padStart(7, "0")}`,
+      );
+      const cases: [string | Buffer, string, number, string, string?][] = [
+        [`phone\n${rows.join("\n")}\n`, "", 413, "too_many_rows"],
+        [Buffer.alloc(DNC_LIMITS.maxBytes + 1, "1"), "", 413, "payload_too_large"],
+        ['phone,name\n+12125550100,"Ann\n', "", 400, "malformed_csv"],
+        [
+          Buffer.from([0x70, 0x68, 0x6f, 0x6e, 0x65, 0x0a, 0xff, 0xfe, 0x0a]),
+          "",
+          400,
+          "bad_encoding",
+          "encoding",
+        ],
+        ["name,city\nAnn,Paris\n", "", 400, "missing_phone_column", "phone_column"],
+        ["phone\n+12125550100\n", "?phone_column=Mobile", 400, "unknown_column", "phone_column"],
+        ["phone\n+12125550100\n", "?encoding=klingon", 400, "unknown_encoding", "encoding"],
+        ["phone\n+12125550100\nnope\n", "?phone_policy=reject", 400, "invalid_phone", "phone"],
+        [
+          "phone\n+12125550100\n",
+          "?default_country=XX",
+          400,
+          "invalid_option",
+          "querystring.default_country",
+        ],
+        ["phone\n+12125550100\n", "?header=maybe", 400, "invalid_request", "querystring.header"],
+      ];
+      for (const [body, query, status, code, field] of cases) {
+        const res = await csv(body, query);
+        assert.equal(res.statusCode, status, `${code}: ${res.body.slice(0, 200)}`);
+        assert.equal(errorOf(res).code, code);
+        if (field) assert.equal(errorOf(res).field, field);
+      }
+      const empty = await f.call({
+        method: "POST",
+        url: "/v1/dnc/import",
+        headers: { "content-type": "text/csv" },
+      });
+      assert.deepEqual([empty.statusCode, errorOf(empty).code], [400, "missing_body"]);
+      assert.deepEqual(await phones(), []);
+    });
+
+    test("GET /v1/dnc pages by id and filters by leading digits", async () => {
+      await add({ numbers: ["+12125550100", "+442079460123", "+12125550101", "+13105550100"] });
+      const page1 = (await f.call({ method: "GET", url: "/v1/dnc?limit=2" })).json();
+      assert.deepEqual(
+        page1.data.map((e: Entry) => e.phone),
+        ["+12125550100", "+442079460123"],
+      );
+      const page2 = (
+        await f.call({ method: "GET", url: `/v1/dnc?limit=2&after_id=${page1.next_after_id}` })
+      ).json();
+      assert.deepEqual(
+        page2.data.map((e: Entry) => e.phone),
+        ["+12125550101", "+13105550100"],
+      );
+      assert.equal(page2.next_after_id, null);
+      for (const filter of ["%2B1212", "1212", "+1212"]) {
+        const res = (await f.call({ method: "GET", url: `/v1/dnc?phone=${filter}` })).json();
+        assert.deepEqual(
+          res.data.map((e: Entry) => e.phone),
+          ["+12125550100", "+12125550101"],
+          filter,
+        );
+      }
+      const bad = await f.call({ method: "GET", url: "/v1/dnc?phone=abc" });
+      assert.deepEqual([bad.statusCode, errorOf(bad).field], [400, "querystring.phone"]);
+    });
+
+    test("GET and DELETE /v1/dnc/{phone}: 200/204 when listed, 404 when not, 400 for a non-number", async () => {
+      await add({ numbers: ["+12125550100"] });
+      assert.equal((await f.call({ method: "GET", url: "/v1/dnc/%2B12125550100" })).statusCode, 200);
+      const missing = await f.call({ method: "GET", url: "/v1/dnc/+12125550199" });
+      assert.deepEqual([missing.statusCode, errorOf(missing).code], [404, "not_found"]);
+      const bad = await f.call({ method: "GET", url: "/v1/dnc/hello" });
+      assert.deepEqual([bad.statusCode, errorOf(bad).field], [400, "params.phone"]);
+
+      assert.equal((await f.call({ method: "DELETE", url: "/v1/dnc/12125550100" })).statusCode, 204);
+      assert.equal((await f.call({ method: "GET", url: "/v1/dnc/+12125550100" })).statusCode, 404);
+      assert.equal((await f.call({ method: "DELETE", url: "/v1/dnc/+12125550100" })).statusCode, 404);
+    });
+
+    test("an entry past its expires_at is no longer listed; adding it again lists it anew", async () => {
+      const expires = new Date(f.clock.now() + 60_000).toISOString();
+      await add({ numbers: ["+12125550100"], expires_at: expires });
+      assert.equal((await f.call({ method: "GET", url: "/v1/dnc/+12125550100" })).json().expires_at, expires);
+      await f.clock.advance(61_000);
+      assert.equal((await f.call({ method: "GET", url: "/v1/dnc/+12125550100" })).statusCode, 404);
+      assert.deepEqual(await phones(), []);
+      const again = (await add({ numbers: ["+12125550100"] })).json();
+      assert.deepEqual([again.added, again.already_listed], [1, 0]);
+      const entry = (await f.call({ method: "GET", url: "/v1/dnc/+12125550100" })).json() as Entry;
+      assert.deepEqual([entry.expires_at, entry.created_at], [null, new Date(f.clock.now()).toISOString()]);
+    });
+
+    test("each account sees and changes only its own list; reads need contacts:read, writes contacts:write", async () => {
+      await add({ numbers: ["+12125550100"] });
+      const other = await f.newAccount(`other-${Date.now()}`);
+      assert.deepEqual(await phones(other.key), []);
+      assert.equal(
+        (await f.call({ method: "GET", url: "/v1/dnc/+12125550100", key: other.key })).statusCode,
+        404,
+      );
+      assert.equal(
+        (await f.call({ method: "DELETE", url: "/v1/dnc/+12125550100", key: other.key })).statusCode,
+        404,
+      );
+      const theirs = (await add({ numbers: ["+12125550100"] }, other.key)).json();
+      assert.deepEqual([theirs.added, theirs.already_listed], [1, 0]);
+      assert.equal(
+        (await f.call({ method: "DELETE", url: "/v1/dnc/+12125550100", key: other.key })).statusCode,
+        204,
+      );
+      assert.deepEqual(await phones(), ["+12125550100"], "the first account's entry is untouched");
+
+      const supervisor = await f.keyWithRole("supervisor");
+      assert.deepEqual(await phones(supervisor), ["+12125550100"]);
+      assert.equal((await add({ numbers: ["+12125550101"] }, supervisor)).statusCode, 403);
+      assert.equal((await csv("phone\n+12125550101\n", "", supervisor)).statusCode, 403);
+      const manager = await f.keyWithRole("call_list_manager");
+      assert.equal((await csv("phone\n+12125550101\n", "", manager)).statusCode, 200);
+    });
+  });
+}
