@@ -23,7 +23,17 @@ function customData(c: Candidate): Record<string, unknown> {
   }
 }
 
-/** attempt.ended, then contact.retry_scheduled or contact.status_changed (and contact.succeeded). */
+/** The channel a bot forwarded the call to, as the driver reported it in the call's result. */
+function transferOf(details: string | null): { to: string | null; atSec: number } | null {
+  if (details === null || !details.includes('"transfer"')) return null;
+  const t = (JSON.parse(details) as { result?: { transfer?: { to?: unknown; atSec?: unknown } } }).result
+    ?.transfer;
+  if (!t) return null;
+  return { to: typeof t.to === "string" ? t.to : null, atSec: typeof t.atSec === "number" ? t.atSec : 0 };
+}
+
+/** attempt.transferred when a bot forwarded the call, attempt.ended, then contact.retry_scheduled or
+ *  contact.status_changed (and contact.succeeded). */
 export function finishEvents(
   subs: readonly Subscription[],
   info: EndedAttemptInfo,
@@ -63,6 +73,24 @@ export function finishEvents(
       },
     },
   ];
+  const transfer = transferOf(f.details);
+  if (transfer) {
+    // The bot handed the call to a channel before it ended: told first, as it happened first.
+    events.unshift({
+      ...base,
+      type: "attempt.transferred",
+      final: settled,
+      data: {
+        attempt: { id: f.attemptId, seq: info.seq, phone: info.phone, startedAt: iso(info.startedAt) },
+        // atSec counts from the answer, which was talkSec before the end.
+        transfer: {
+          to: transfer.to,
+          at: iso(Math.round(f.endedAt - ((f.talkSec ?? 0) - transfer.atSec) * 1000)),
+        },
+        contact,
+      },
+    });
+  }
   if (!settled) {
     events.push({ ...base, type: "contact.retry_scheduled", final: false, data: { contact } });
   } else if (FINAL_STATUSES.has(f.contact.status)) {

@@ -6,6 +6,7 @@ import { randomUUID } from "node:crypto";
 /** Every event outdial emits. Twin24's names map onto these (TWIN24_EVENTS). */
 export const EVENT_TYPES = [
   "attempt.ended",
+  "attempt.transferred",
   "contact.retry_scheduled",
   "contact.status_changed",
   "contact.succeeded",
@@ -13,10 +14,11 @@ export const EVENT_TYPES = [
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
-/** Twin24 autoCall webhook events and the native events behind them. CALL_REDIRECTED needs transfers to
- *  agents, which outdial does not have yet, so it is not offered. */
+/** Twin24 autoCall webhook events and the native events behind them. CALL_REDIRECTED is a bot's transfer
+ *  of the call to a channel (secondExec = ch), as the driver reports it. */
 export const TWIN24_EVENTS: Readonly<Record<string, EventType>> = {
   CALL_ENDED: "attempt.ended",
+  CALL_REDIRECTED: "attempt.transferred",
   CANDIDATE_CHANGED: "contact.status_changed",
   RECALL_SCHEDULED: "contact.retry_scheduled",
   EFFICIENCY_REACHED: "contact.succeeded",

@@ -127,3 +127,89 @@ test("a bad scenario names its field", () => {
   assert.throws(() => resolveScenario("{oops"), /not valid JSON/);
   assert.equal(resolveScenario('{"base":"always_busy"}').outcomes.busy, 1);
 });
+
+test("AMD parameters bound the verdict: a machine after its greeting, every verdict within the total", async () => {
+  const T0 = Date.UTC(2026, 0, 5);
+  const scenario = {
+    outcomes: { human: 1, machine: 1 },
+    amdSec: { kind: "uniform", min: 0.2, max: 9 },
+    amdAccuracy: 1,
+    ringSec: 5,
+    talkSec: 60,
+  };
+  const params = { greeting: 1500, afterGreetingSilence: 800, totalAnalysisTime: 3000 };
+  const verdictDelays = async (amdParams?: Record<string, number>) => {
+    const r = await runCalls({ seed: 7, scenario }, 400, {
+      amd: { enabled: true, mode: "background", ...(amdParams ? { params: amdParams } : {}) },
+    });
+    const ringMs = new Map(r.ended.map((e) => [e.callId, e.ringSec * 1000]));
+    return r.answered.map((a) => ({ by: a.by, ms: a.at - T0 - (ringMs.get(a.callId) ?? 0) }));
+  };
+  const bounded = await verdictDelays(params);
+  assert.equal(bounded.length, 400);
+  for (const v of bounded) {
+    const floor = v.by === "machine" ? params.greeting : params.afterGreetingSilence;
+    assert.ok(v.ms >= floor - 2 && v.ms <= params.totalAnalysisTime + 2, `${v.by} verdict after ${v.ms} ms`);
+  }
+  const atTotal = bounded.filter((v) => Math.abs(v.ms - params.totalAnalysisTime) <= 2).length;
+  assert.ok(atTotal > 100, `a slow detector is cut off at the total analysis time (${atTotal})`);
+  // The same detector without parameters takes as long as it takes: the bounds above came from them.
+  const free = await verdictDelays();
+  assert.ok(free.some((v) => v.ms > 5000));
+  assert.ok(free.some((v) => v.by === "machine" && v.ms < 1000));
+});
+
+test("blocking AMD hangs up on a machine at its verdict; a person's conversation starts after it", async () => {
+  const r = await runCalls(
+    { seed: 5, scenario: { outcomes: { human: 1, machine: 1 }, amdAccuracy: 1, talkSec: 30 } },
+    200,
+    { amd: { enabled: true, mode: "blocking", params: { greeting: 2500, totalAnalysisTime: 3500 } } },
+  );
+  const machines = r.ended.filter((e) => e.answeredBy === "machine");
+  const people = r.ended.filter((e) => e.answeredBy === "human");
+  assert.ok(machines.length > 50 && people.length > 50);
+  for (const e of machines) assert.ok(e.talkSec >= 2.5 && e.talkSec <= 3.5, `machine ended at ${e.talkSec}`);
+  for (const e of people) assert.ok(e.talkSec > 30 && e.talkSec <= 30 + 3.5, `person talked ${e.talkSec}`);
+});
+
+test("AMD's error rate makes that share of verdicts wrong, the same calls under the same seed", async () => {
+  const wrong = async (seed: number, errorRate: number) => {
+    const r = await runCalls({ seed, scenario: { base: "all_human", amdAccuracy: 1, ringSec: 5 } }, 2000, {
+      amd: { enabled: true, mode: "background", params: { errorRate } },
+    });
+    assert.equal(r.answered.length, 2000);
+    return r.answered
+      .filter((a) => a.by === "machine")
+      .map((a) => a.callId)
+      .sort();
+  };
+  const a = await wrong(11, 0.2);
+  assert.ok(a.length > 0.17 * 2000 && a.length < 0.23 * 2000, `${a.length} of 2000 wrong`);
+  assert.deepEqual(await wrong(11, 0.2), a);
+  assert.notDeepEqual(await wrong(12, 0.2), a);
+  assert.equal((await wrong(11, 0)).length, 0);
+  // Without the parameter the scenario's accuracy rules: amdAccuracy 1 is never wrong.
+  const r = await runCalls({ seed: 11, scenario: { outcomes: { human: 1 }, amdAccuracy: 1 } }, 500, {
+    amd: { enabled: true, mode: "background" },
+  });
+  assert.ok(r.answered.every((x) => x.by === "human"));
+});
+
+test("a bot that forwards its transfers reports the channel in the result; end and ignore do not", async () => {
+  const scenario = { base: "all_human", transferRate: 1, talkSec: 20 };
+  const bot = (onTransfer: "end" | "ignore" | "forward") => ({
+    bot: { scriptId: "s-1", onTransfer, transferTo: onTransfer === "forward" ? "ch-9" : null },
+  });
+  const forwarded = await runCalls({ seed: 2, scenario }, 20, bot("forward"));
+  for (const e of forwarded.ended) {
+    const transfer = (e.result as { transfer: { to: string; atSec: number } }).transfer;
+    assert.equal(transfer.to, "ch-9");
+    assert.equal(transfer.atSec, 20, "transferred when the bot's part ended");
+    assert.equal(e.talkSec, 40, "the channel talks on after the transfer");
+  }
+  for (const kind of ["end", "ignore"] as const) {
+    const r = await runCalls({ seed: 2, scenario }, 20, bot(kind));
+    assert.ok(r.ended.every((e) => e.result === undefined && e.talkSec === 20));
+  }
+  assert.throws(() => resolveScenario({ transferRate: 2 }), /scenario.transferRate/);
+});

@@ -1,6 +1,7 @@
 // Sim scenarios: what the simulated people on the far end do. A scenario gives outcome weights and time
 // distributions (seconds); named ones cover the common cases and a JSON object configures the rest.
-// Per-number overrides force one number's outcome, for tests and demos.
+// Per-number overrides force one number's outcome, for tests and demos. AMD verdicts keep the scenario's
+// pace and accuracy within what the campaign's Asterisk-style AMD parameters allow (amdVerdictSec).
 import { generator, hashSeed, normal } from "./random.ts";
 
 export const SIM_OUTCOMES = ["human", "machine", "busy", "no_answer", "failed", "rejected"] as const;
@@ -30,8 +31,10 @@ export interface SimScenario {
   machineSec: Dist;
   /** Seconds answer-machine detection takes to reach its verdict. */
   amdSec: Dist;
-  /** Probability that AMD's verdict is right. */
+  /** Probability that AMD's verdict is right (a campaign's amd.params.errorRate overrides it). */
   amdAccuracy: number;
+  /** Share of the people a bot talks to whom it transfers (the bot's transfer action then applies). */
+  transferRate: number;
   /** A number's forced outcome, by E.164 number. */
   overrides: Record<string, SimOutcome>;
 }
@@ -45,6 +48,7 @@ const BASE: SimScenario = {
   machineSec: { kind: "uniform", min: 15, max: 35 },
   amdSec: { kind: "uniform", min: 2, max: 4 },
   amdAccuracy: 0.9,
+  transferRate: 0,
   overrides: {},
 };
 
@@ -161,9 +165,10 @@ export function resolveScenario(input: string | Record<string, unknown> | null |
         break;
       }
       case "amdAccuracy":
+      case "transferRate":
         if (typeof v !== "number" || v < 0 || v > 1)
-          throw new ScenarioError("scenario.amdAccuracy: must be between 0 and 1");
-        out.amdAccuracy = v;
+          throw new ScenarioError(`scenario.${k}: must be between 0 and 1`);
+        out[k] = v;
         break;
       case "postDialSec":
       case "ringSec":
@@ -209,6 +214,35 @@ export function pickOutcome(s: SimScenario, rand: () => number): SimOutcome {
     if (r < 0) return o;
   }
   return "human";
+}
+
+/** An AMD parameter in seconds (Asterisk's AMD() takes milliseconds), or null when absent or not a time. */
+function amdParamSec(params: Record<string, number> | undefined, name: string): number | null {
+  const v = params?.[name];
+  return typeof v === "number" && Number.isFinite(v) && v >= 0 ? v / 1000 : null;
+}
+
+/** The chance an AMD verdict is right: 1 − params.errorRate when the campaign sets one, else the scenario's. */
+export function amdAccuracyOf(s: SimScenario, params: Record<string, number> | undefined): number {
+  const errorRate = params?.errorRate;
+  if (typeof errorRate !== "number" || !Number.isFinite(errorRate)) return s.amdAccuracy;
+  return 1 - Math.min(1, Math.max(0, errorRate));
+}
+
+/**
+ * Seconds from the answer to AMD's verdict. `drawn` is the detector's own pace (the scenario's amdSec);
+ * Asterisk's parameters bound it as AMD() behaves: it never listens longer than totalAnalysisTime, calls a
+ * machine only once the greeting has run longer than `greeting`, and a person only after
+ * `afterGreetingSilence` of silence followed their hello. A bound that exceeds the total gives the total.
+ */
+export function amdVerdictSec(
+  drawn: number,
+  verdict: "human" | "machine",
+  params: Record<string, number> | undefined,
+): number {
+  const floor = amdParamSec(params, verdict === "machine" ? "greeting" : "afterGreetingSilence") ?? 0;
+  const total = amdParamSec(params, "totalAnalysisTime") ?? Number.POSITIVE_INFINITY;
+  return Math.min(total, Math.max(floor, drawn));
 }
 
 export { generator, hashSeed };

@@ -1,7 +1,9 @@
 // The sim driver: simulated people answering, ringing out, being busy or answering machines, on whatever
 // Clock it is given. Under the virtual clock and one seed, every call's fate and timing are reproducible.
 // It can append every originate to a dial log (one JSON line, written before the call starts), which is
-// how the crash test proves that nobody was dialed twice for one attempt.
+// how the crash test proves that nobody was dialed twice for one attempt. With AMD on, the answer is
+// reported at the verdict, timed and as accurate as the campaign's AMD parameters and the scenario say; a
+// bot's transfer to a channel is reported in the call's result (result.transfer).
 import fs from "node:fs";
 import type { TimerHandle } from "../../clock/clock.ts";
 import { pickResult, renderSay } from "../../model/robot-scenario.ts";
@@ -14,6 +16,8 @@ import type {
   TelephonyDriver,
 } from "../driver.ts";
 import {
+  amdAccuracyOf,
+  amdVerdictSec,
   generator,
   hashSeed,
   NAMED_SCENARIOS,
@@ -156,13 +160,16 @@ export class SimDriver implements TelephonyDriver {
       return;
     }
 
-    // With AMD on, the verdict can be wrong; without it the scenario itself tells the two apart.
+    // With AMD on, the verdict can be wrong (amd.params.errorRate, else the scenario's accuracy) and comes
+    // amdSec after the answer, within the bounds of the AMD parameters; the engine hears of the answer
+    // then, when it knows who answered. Without AMD the scenario itself tells the two apart at once.
     const amd = req.amd?.enabled ? req.amd : null;
-    const right = amd ? rand() < s.amdAccuracy : true;
+    const right = amd ? rand() < amdAccuracyOf(s, amd.params) : true;
     const verdict: "human" | "machine" = right ? outcome : outcome === "human" ? "machine" : "human";
-    const amdSec = amd ? sample(s.amdSec, rand) : 0;
+    const amdSec = amd ? amdVerdictSec(sample(s.amdSec, rand), verdict, amd.params) : 0;
+    const blocking = amd?.mode === "blocking";
     let talk: number;
-    if (amd?.mode === "blocking" && verdict === "machine") talk = amdSec;
+    if (blocking && verdict === "machine") talk = amdSec;
     else talk = outcome === "human" ? sample(s.talkSec, rand) : sample(s.machineSec, rand);
     // A person the robot talks to: its own conversation length and one of its results.
     const robot = req.robot && outcome === "human" && verdict === "human" ? req.robot : null;
@@ -175,13 +182,26 @@ export class SimDriver implements TelephonyDriver {
         said: robot.say === null ? null : renderSay(robot.say, req.data ?? {}),
       };
     }
+    // Blocking detection holds the line until its verdict; the conversation starts after it.
+    if (blocking && verdict === "human") talk += amdSec;
+    // A bot that forwards its transfers hands some people to the channel (secondExec = ch), who talks on.
+    const bot = req.bot;
+    if (bot?.onTransfer === "forward" && verdict === "human" && outcome === "human" && s.transferRate > 0) {
+      if (rand() < s.transferRate) {
+        result = { ...(result ?? {}), transfer: { to: bot.transferTo, atSec: talk } };
+        talk += sample(s.talkSec, rand);
+      }
+    }
 
     const answerAt = postDial + ring;
     this.schedule(call, ms(answerAt), () => {
       call.answeredAt = this.ctx.clock.now();
       call.answeredBy = verdict;
-      this.listener?.answered(req.callId, verdict);
     });
+    // Someone who hangs up while AMD still listens ends the analysis with the call.
+    this.schedule(call, ms(answerAt + Math.min(amdSec, talk)), () =>
+      this.listener?.answered(req.callId, verdict),
+    );
     this.schedule(call, ms(answerAt + talk), () =>
       this.end(call, {
         cause: "normal",

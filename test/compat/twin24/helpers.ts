@@ -224,12 +224,14 @@ export function redial(time: number, count: number) {
   return { redial: true, time, count };
 }
 
-/** Runs `fn` on a fresh fixture whose sim driver plays `scenario`, and closes it. */
+/** Runs `fn` on a fresh fixture whose sim driver plays `scenario` (on `openStore`'s database, SQLite in
+ *  memory by default), and closes it. */
 export async function withFixture(
   scenario: string | Record<string, unknown>,
   fn: (f: Twin24Fixture) => Promise<void>,
+  openStore?: () => Promise<Store>,
 ): Promise<void> {
-  const f = await twin24Fixture({ scenario });
+  const f = await twin24Fixture({ scenario, openStore });
   try {
     await fn(f);
   } finally {

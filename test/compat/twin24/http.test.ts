@@ -73,7 +73,7 @@ describe("creating a task", () => {
     assert.equal(mine[0].url, "https://example.com");
     assert.equal(mine[0].delay_sec, 4);
     assert.equal(mine[0].partial_results, true);
-    assert.equal(mine[0].events.length, 5);
+    assert.equal(mine[0].events.length, 6);
   });
 
   test("Twin24's other example: manual start, cps 1, nulls and empty strings for unset fields", async () => {

@@ -294,7 +294,7 @@ describe("settings", () => {
 });
 
 describe("webhookUrls", () => {
-  test("the seed's entry: five events (CALL_REDIRECTED has no native event), delay and partial results", () => {
+  test("the seed's entry: its six events, delay and partial results", () => {
     const [plan, ...rest] = webhookPlans(seedBody().webhookUrls as TaskBody["webhookUrls"]);
     assert.equal(rest.length, 0);
     assert.deepEqual(plan, {
@@ -302,6 +302,7 @@ describe("webhookUrls", () => {
       events: [
         "attempt.ended",
         "contact.status_changed",
+        "attempt.transferred",
         "contact.retry_scheduled",
         "contact.succeeded",
         "campaign.status_changed",
@@ -312,7 +313,7 @@ describe("webhookUrls", () => {
   });
   test("partialResults false and no delay", () => {
     const [plan] = webhookPlans([{ url: "https://a.example", partialResults: false }]);
-    assert.deepEqual([plan.partialResults, plan.delaySec, plan.events.length], [false, 0, 5]);
+    assert.deepEqual([plan.partialResults, plan.delaySec, plan.events.length], [false, 0, 6]);
   });
   test("value false leaves an event out; no event left is no subscription; a bare URL takes all", () => {
     const plans = webhookPlans([
@@ -327,7 +328,8 @@ describe("webhookUrls", () => {
       plans.map((p) => [p.url, p.events.length, p.partialResults]),
       [
         ["https://a.example", 1, true],
-        ["https://c.example", 5, true],
+        ["https://b.example", 1, true],
+        ["https://c.example", 6, true],
       ],
     );
   });

@@ -197,6 +197,7 @@ for (const dialect of dialects())
         failed: { intervalSec: 150, maxRetries: 3 },
       });
       assert.equal(settings.amd?.enabled, true);
+      assert.equal(settings.amd?.mode, "blocking", "Motion runs AMD() before the queue");
       assert.equal(settings.amd?.params?.initialSilence, 2500);
       assert.equal(settings.amd?.params?.maximumWordLength, 5000);
       assert.deepEqual(settings.schedule, {
@@ -217,7 +218,7 @@ for (const dialect of dialects())
       });
       assert.equal(paused.dialActive, false);
       const p = await settingsOf(paused.id);
-      assert.equal(p.status, "paused");
+      assert.equal(p.status, "draft", "an inactive queue is not started");
       assert.deepEqual(p.settings.schedule, {
         zone: "Europe/Rome",
         ranges: [
@@ -228,7 +229,8 @@ for (const dialect of dialects())
       const monthly = await settingsOf(
         (await newQueue({ name: "m", type: "outbound", dialGlobalInterval: "07:00-22:00,*,1-15,*" })).id,
       );
-      assert.equal(monthly.settings.schedule, null, "day-of-month specs are stored, not enforced");
+      assert.equal(monthly.settings.schedule, null, "a day-of-month spec is no weekly schedule");
+      assert.equal(monthly.settings.timeSpec, "07:00-22:00,*,1-15,*", "the engine keeps to the spec itself");
     });
 
     test("queue errors: a bad dialGlobalInterval, a non-outbound type, an unknown dialMethod", async () => {

@@ -2,7 +2,7 @@
 // Plain functions taking the store's db; the core tables are read and written elsewhere, never here.
 import type { Kysely } from "kysely";
 import type { WeeklySchedule } from "../../../model/campaign-settings.ts";
-import type { Database } from "../../../store/schema.ts";
+import type { Campaign, Database } from "../../../store/schema.ts";
 
 export type Twin24TaskRow = {
   uuid: string;
@@ -56,6 +56,23 @@ export async function findTask(db: Db, accountId: number, uuid: string): Promise
     .where("uuid", "=", uuid)
     .where("account_id", "=", accountId)
     .executeTakeFirst();
+}
+
+/** The account's tasks with their campaigns, in campaign id order after `afterCampaignId`. */
+export async function listTasks(
+  db: Db,
+  accountId: number,
+  q: { statuses?: string[]; afterCampaignId?: number; limit: number },
+): Promise<(Campaign & { task_uuid: string })[]> {
+  let query = tables(db)
+    .selectFrom("twin24_tasks as t")
+    .innerJoin("campaigns as c", "c.id", "t.campaign_id")
+    .selectAll("c")
+    .select("t.uuid as task_uuid")
+    .where("t.account_id", "=", accountId);
+  if (q.statuses?.length) query = query.where("c.status", "in", q.statuses);
+  if (q.afterCampaignId !== undefined) query = query.where("c.id", ">", q.afterCampaignId);
+  return query.orderBy("c.id").limit(q.limit).execute();
 }
 
 export async function insertSchedule(

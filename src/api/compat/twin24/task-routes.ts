@@ -3,11 +3,15 @@
 // engine; it must not schedule anything itself.
 import { randomBytes, randomUUID } from "node:crypto";
 import type { FastifyInstance } from "fastify";
+import type { Kysely } from "kysely";
+import type { CampaignSettings } from "../../../model/campaign-settings.ts";
 import type { CampaignStatus } from "../../../model/outcome.ts";
 import { countContactsByStatus, findCampaign, insertCampaign } from "../../../store/campaigns.ts";
 import { insertList } from "../../../store/lists.ts";
+import type { Database } from "../../../store/schema.ts";
 import { insertWebhook } from "../../../store/webhooks.ts";
 import { findSettingsProblem } from "../../native/schemas/campaign-settings.ts";
+import type { RequestAccount } from "../../plugins/auth.ts";
 import { ApiError, invalidRequest, notFound } from "../../plugins/errors.ts";
 import { roleAllows } from "../../plugins/permissions.ts";
 import type { Twin24Deps } from "./deps.ts";
@@ -19,6 +23,7 @@ import {
   type ResolvedRefs,
   type TaskBody,
   toSettings,
+  type WebhookPlan,
   webhookPlans,
 } from "./translate.ts";
 import { taskView } from "./views.ts";
@@ -34,7 +39,7 @@ const COMMANDS: Record<Command, string> = {
   stop: "Stop the task and hang up calls not yet answered",
 };
 
-const taskSchema = {
+export const taskSchema = {
   type: "object",
   properties: {
     ...identitySchema.properties,
@@ -57,28 +62,64 @@ export async function ownedTask(deps: Twin24Deps, accountId: number, uuid: strin
   return task;
 }
 
+/** scheduleId and cidData → what they name, or a 400 naming the field. */
+async function resolveRefs(db: Kysely<Database>, accountId: number, body: TaskBody): Promise<ResolvedRefs> {
+  let schedule: ResolvedRefs["schedule"] = null;
+  if (given(body.scheduleId)) {
+    const row = await findSchedule(db, accountId, body.scheduleId);
+    if (!row)
+      throw invalidRequest(`scheduleId: no schedule ${body.scheduleId} in this account`, "scheduleId");
+    schedule = JSON.parse(row.schedule);
+  }
+  let callerIds: string[] = [];
+  if (body.cidType !== "default" && given(body.cidData)) {
+    const row = await findCallerId(db, accountId, body.cidData);
+    if (!row || row.kind !== body.cidType) {
+      throw invalidRequest(`cidData: no ${body.cidType} ${body.cidData} in this account`, "cidData");
+    }
+    callerIds = JSON.parse(row.numbers) as string[];
+  }
+  return { schedule, callerIds };
+}
+
+/** The campaign settings and webhook subscriptions a task body makes, or the 4xx that says why not. */
+export async function taskPlan(
+  db: Kysely<Database>,
+  account: RequestAccount,
+  body: TaskBody,
+): Promise<{ settings: CampaignSettings; plans: WebhookPlan[] }> {
+  const problem = findRuleProblem(body);
+  if (problem) throw invalidRequest(problem.message, problem.field);
+  const plans = webhookPlans(body.webhookUrls);
+  if (plans.length > 0 && !roleAllows(account.role, "webhooks:manage")) {
+    throw new ApiError("forbidden", 403, `role ${account.role} may not subscribe webhookUrls`, "webhookUrls");
+  }
+  const settings = toSettings(body, await resolveRefs(db, account.id, body));
+  const settingsProblem = findSettingsProblem(settings, "settings");
+  if (settingsProblem) throw invalidRequest(settingsProblem.message);
+  return { settings, plans };
+}
+
+/** A task's webhookUrls entry as a native subscription of its campaign, with a secret of its own. */
+export async function insertTaskWebhook(
+  db: Kysely<Database>,
+  at: { accountId: number; campaignId: number; now: number },
+  plan: WebhookPlan,
+): Promise<void> {
+  await insertWebhook(db, {
+    ...at,
+    url: plan.url,
+    secret: `whsec_${randomBytes(24).toString("base64url")}`,
+    events: plan.events,
+    delaySec: plan.delaySec,
+    partialResults: plan.partialResults,
+    maxAttempts: DEFAULT_WEBHOOK_MAX_ATTEMPTS,
+    active: true,
+  });
+}
+
 export async function taskRoutes(app: FastifyInstance, deps: Twin24Deps): Promise<void> {
   const { store, engine, clock } = deps;
-
-  /** scheduleId and cidData → what they name, or a 400 naming the field. */
-  async function resolveRefs(accountId: number, body: TaskBody): Promise<ResolvedRefs> {
-    let schedule: ResolvedRefs["schedule"] = null;
-    if (given(body.scheduleId)) {
-      const row = await findSchedule(store.db, accountId, body.scheduleId);
-      if (!row)
-        throw invalidRequest(`scheduleId: no schedule ${body.scheduleId} in this account`, "scheduleId");
-      schedule = JSON.parse(row.schedule);
-    }
-    let callerIds: string[] = [];
-    if (body.cidType !== "default" && given(body.cidData)) {
-      const row = await findCallerId(store.db, accountId, body.cidData);
-      if (!row || row.kind !== body.cidType) {
-        throw invalidRequest(`cidData: no ${body.cidType} ${body.cidData} in this account`, "cidData");
-      }
-      callerIds = JSON.parse(row.numbers) as string[];
-    }
-    return { schedule, callerIds };
-  }
 
   app.post<{ Body: TaskBody }>(
     TASK_PATH,
@@ -93,21 +134,7 @@ export async function taskRoutes(app: FastifyInstance, deps: Twin24Deps): Promis
     },
     async (req) => {
       const body = req.body;
-      const problem = findRuleProblem(body);
-      if (problem) throw invalidRequest(problem.message, problem.field);
-      const plans = webhookPlans(body.webhookUrls);
-      if (plans.length > 0 && !roleAllows(req.account.role, "webhooks:manage")) {
-        throw new ApiError(
-          "forbidden",
-          403,
-          `role ${req.account.role} may not subscribe webhookUrls`,
-          "webhookUrls",
-        );
-      }
-      const settings = toSettings(body, await resolveRefs(req.account.id, body));
-      const settingsProblem = findSettingsProblem(settings, "settings");
-      if (settingsProblem) throw invalidRequest(settingsProblem.message);
-
+      const { settings, plans } = await taskPlan(store.db, req.account, body);
       const uuid = randomUUID();
       const now = clock.now();
       const accountId = req.account.id;
@@ -121,20 +148,7 @@ export async function taskRoutes(app: FastifyInstance, deps: Twin24Deps): Promis
           list_id: list.id,
           created_at: now,
         });
-        for (const plan of plans) {
-          await insertWebhook(trx, {
-            accountId,
-            campaignId: row.id,
-            url: plan.url,
-            secret: `whsec_${randomBytes(24).toString("base64url")}`,
-            events: plan.events,
-            delaySec: plan.delaySec,
-            partialResults: plan.partialResults,
-            maxAttempts: DEFAULT_WEBHOOK_MAX_ATTEMPTS,
-            active: true,
-            now,
-          });
-        }
+        for (const plan of plans) await insertTaskWebhook(trx, { accountId, campaignId: row.id, now }, plan);
         return row;
       });
       if (plans.length > 0) await engine.reloadWebhooks();

@@ -325,8 +325,8 @@ export interface WebhookPlan {
 
 /**
  * webhookUrls → native subscriptions. A plain URL string (Twin24's older form) takes every event; an
- * object takes the events whose value is true (all when `events` is absent). CALL_REDIRECTED has no native
- * event yet and is left out; an entry left with no event is no subscription at all.
+ * object takes the events whose value is true (all when `events` is absent); an entry left with no event
+ * is no subscription at all.
  */
 export function webhookPlans(urls: TaskBody["webhookUrls"]): WebhookPlan[] {
   const all = [...new Set(Object.values(TWIN24_EVENTS))];

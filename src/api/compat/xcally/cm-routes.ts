@@ -1,5 +1,5 @@
 // Xcally contact manager routes (/api/cm/…): lists, contacts one by one and in bulk, the two-step CSV
-// upload, and agents linked to lists (stored only). Contacts land in the face's own tables.
+// upload (any encoding), and agents linked to lists (stored only). Contacts land in the face's own tables.
 import { randomUUID } from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import { errorResponses, idParams } from "../../native/schemas/common.ts";
@@ -14,7 +14,7 @@ import {
   MAX_CONTACTS_PER_REQUEST,
 } from "./contacts.ts";
 import { anyObject, CSV_TYPES, type IdsBody, idsBody, type XcallyDeps, xcallyService } from "./service.ts";
-import { contactsFromCsv, type UploadBody, uploadBodySchema } from "./upload.ts";
+import { charsetOf, contactsFromCsv, decodeUpload, type UploadBody, uploadBodySchema } from "./upload.ts";
 
 export async function cmRoutes(app: FastifyInstance, deps: XcallyDeps): Promise<void> {
   const { clock } = deps;
@@ -262,7 +262,7 @@ export async function cmRoutes(app: FastifyInstance, deps: XcallyDeps): Promise<
     },
   );
 
-  app.post<{ Body: string }>(
+  app.post<{ Body: Buffer; Querystring: { encoding?: string } }>(
     "/api/cm/contacts/upload",
     {
       config: { permission: "contacts:write" },
@@ -270,6 +270,19 @@ export async function cmRoutes(app: FastifyInstance, deps: XcallyDeps): Promise<
         tags: ["xcally"],
         summary: "Xcally: upload a CSV file (the body); import it with POST /api/cm/contacts/upload/{id}",
         consumes: CSV_TYPES,
+        querystring: {
+          type: "object",
+          additionalProperties: false,
+          properties: {
+            encoding: {
+              type: "string",
+              minLength: 1,
+              maxLength: 40,
+              description:
+                "The file's encoding (windows-1251, utf-16le, koi8-r …); else the Content-Type charset, else UTF-8. Byte order marks are honoured.",
+            },
+          },
+        },
         response: {
           201: { type: "object", properties: { id: { type: "string" }, size: { type: "integer" } } },
           ...errorResponses,
@@ -277,14 +290,16 @@ export async function cmRoutes(app: FastifyInstance, deps: XcallyDeps): Promise<
       },
     },
     async (req, reply) => {
-      const content = typeof req.body === "string" ? req.body : "";
+      const bytes = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      const encoding = req.query.encoding ?? charsetOf(req.headers["content-type"]);
+      const content = decodeUpload(bytes, encoding);
       if (content.trim() === "") throw invalidRequest("the body must be the CSV file", "body");
       const name = `${randomUUID()}.csv`;
       await db
         .insertInto("xcally_uploads")
         .values({ account_id: req.account.id, name, content, created_at: clock.now() })
         .execute();
-      return reply.status(201).send({ id: name, size: Buffer.byteLength(content) });
+      return reply.status(201).send({ id: name, size: bytes.length });
     },
   );
 

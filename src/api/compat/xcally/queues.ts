@@ -7,13 +7,20 @@
 //    seconds, as Motion takes it; congestion is outdial's "failed" outcome).
 //  - dialGlobalMaxRetry counts retries after the first call: maxAttemptsPerContact = 1 + dialGlobalMaxRetry.
 //  - AMD is enabled when dialAMDActive is true (Motion's switch); the dialAMD* numbers then become amd.params
-//    under their Asterisk AMD() names (initialSilence, greeting, …). Without it they are only kept.
+//    under their Asterisk AMD() names (initialSilence, greeting, …). Without it they are only kept. Motion
+//    runs AMD() before the call reaches the queue, so detection is blocking: a machine is hung up at the
+//    verdict, a person goes on after it (the sim driver times and bounds the verdict by these params).
 //  - dialGlobalInterval (an Asterisk time spec) is validated; when its day-of-month and month fields are "*"
 //    it becomes settings.schedule (weekday ranges, end minute included as Asterisk does) in the spec's own
 //    zone, else UTC. A spec restricting days of the month or months becomes settings.timeSpec, which the
 //    engine keeps to as it is (in the spec's zone, else the campaign's default zone, UTC).
+//  - dialOrderByScheduledAt: Motion dials its hopper by scheduledat, the time a contact entered it (ASC:
+//    oldest first; DESC, Motion's default: newest first). The core dials due contacts by their own priority
+//    first, so each contact copied into the queue gets the priority scheduledPriority() gives its copy time;
+//    a change of direction turns the queue's priorities round. A retry keeps its contact's place (Motion
+//    would give it a new scheduledat): the core has no per-campaign direction for retry times.
 //  - dialMethod (preview/progressive/power/predictive), dialPowerLevel, dialPredictiveOptimization(+
-//    Percentage), dialOrderByScheduledAt and the rest are stored only: outdial dials with robot pacing.
+//    Percentage) and the rest are stored only: outdial dials with robot pacing.
 import type { CampaignSettings, RetryRule, WeeklyRange } from "../../../model/campaign-settings.ts";
 import { parseTimeSpec, type TimeSpec } from "../../../model/time-spec.ts";
 import { invalidRequest } from "../../plugins/errors.ts";
@@ -149,11 +156,29 @@ export function settingsForQueue(
       no_answer: rule("dialNoAnswerMaxRetry", "dialNoAnswerRetryFrequency"),
       failed: rule("dialCongestionMaxRetry", "dialCongestionRetryFrequency"),
     },
-    amd: queue.dialAMDActive === true ? { enabled: true, mode: "background", params: amdParams } : null,
+    amd: queue.dialAMDActive === true ? { enabled: true, mode: "blocking", params: amdParams } : null,
     schedule: scheduleForSpec(spec.value),
     // A spec that limits month days or months is no weekly schedule: the engine keeps to the spec itself.
     timeSpec: limitsMonthDays(spec.value) ? (queue.dialGlobalInterval as string) : null,
     vendor: { ...otherVendor, xcally: queue },
   };
   return { queue, settings };
+}
+
+/** Seconds from this epoch keep scheduledPriority() well inside a 32-bit integer column for decades. */
+const SCHEDULED_EPOCH_MS = Date.UTC(2020, 0, 1);
+
+export type ScheduledOrder = "ASC" | "DESC";
+
+/** The queue's dialOrderByScheduledAt, whatever case it was sent in (Motion's default: DESC). */
+export function scheduledOrderOf(queue: Record<string, unknown>): ScheduledOrder {
+  return String(queue.dialOrderByScheduledAt ?? QUEUE_DEFAULTS.dialOrderByScheduledAt).toUpperCase() === "ASC"
+    ? "ASC"
+    : "DESC";
+}
+
+/** The contact priority (lower is dialed first) that orders contacts scheduled at `at` the queue's way. */
+export function scheduledPriority(order: ScheduledOrder, at: number): number {
+  const sec = Math.floor((at - SCHEDULED_EPOCH_MS) / 1000);
+  return order === "ASC" ? sec : -sec;
 }

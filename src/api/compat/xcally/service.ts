@@ -1,4 +1,5 @@
 import type { Selectable } from "kysely";
+import { EngineError } from "../../../engine/types.ts";
 import { findCampaign } from "../../../store/campaigns.ts";
 import { insertContacts, type NewContactSpec } from "../../../store/contacts-insert.ts";
 import { insertList } from "../../../store/lists.ts";
@@ -8,7 +9,7 @@ import { findSettingsProblem } from "../../native/schemas/campaign-settings.ts";
 import { parseSettings } from "../../native/views.ts";
 import { invalidRequest, notFound } from "../../plugins/errors.ts";
 import { type ContactBody, type ParsedContact, parseContact } from "./contacts.ts";
-import type { DuplicateType } from "./queues.ts";
+import { type DuplicateType, scheduledOrderOf, scheduledPriority } from "./queues.ts";
 import { type XcallyContactsTable, xcallyTables } from "./store.ts";
 
 export type XcallyDeps = NativeApiDeps & { maxBytes?: number };
@@ -68,13 +69,17 @@ export function xcallyService(deps: XcallyDeps) {
   }
 
   /** Copies Xcally contacts into a campaign (into an outdial list named after the Xcally one), skipping the
-   *  duplicates the queue's dialCheckDuplicateType asks to skip. Returns [added, skipped]. */
+   *  duplicates the queue's dialCheckDuplicateType asks to skip, each placed by dialOrderByScheduledAt. A
+   *  completed queue given new contacts is recovered, so they get dialed. Returns [added, skipped]. */
   async function materialize(
     campaign: Campaign,
     xcallyListId: number,
     contacts: Selectable<XcallyContactsTable>[],
   ): Promise<[number, number]> {
-    const queue = parseSettings(campaign).vendor.xcally as { dialCheckDuplicateType?: DuplicateType };
+    const queue = parseSettings(campaign).vendor.xcally as Record<string, unknown> & {
+      dialCheckDuplicateType?: DuplicateType;
+    };
+    const priority = scheduledPriority(scheduledOrderOf(queue), clock.now());
     const mode = queue.dialCheckDuplicateType ?? "always";
     const seen = new Set<string>();
     if (mode !== "never") {
@@ -92,6 +97,7 @@ export function xcallyService(deps: XcallyDeps) {
         phones: [c.phone],
         externalId: String(c.id),
         custom: { firstName: c.first_name, lastName: c.last_name, ...JSON.parse(c.custom) },
+        priority,
       });
     }
     if (specs.length > 0) {
@@ -114,9 +120,24 @@ export function xcallyService(deps: XcallyDeps) {
         { accountId: campaign.account_id, campaignId: campaign.id, listId: list.id, now },
         specs,
       );
-      engine.wake();
+      await dialAgain(campaign);
     }
     return [specs.length, contacts.length - specs.length];
+  }
+
+  /** New contacts in a queue: a completed one is recovered (the engine's own recover), any other looks
+   *  again. Under 1 USD the recover is refused and the queue stays completed until PUT dialActive: true. */
+  async function dialAgain(campaign: Campaign): Promise<void> {
+    const current = await findCampaign(store.db, campaign.account_id, campaign.id);
+    if (current?.status !== "completed") {
+      engine.wake();
+      return;
+    }
+    try {
+      await engine.recover(campaign.account_id, campaign.id);
+    } catch (err) {
+      if (!(err instanceof EngineError && err.code === "insufficient_balance")) throw err;
+    }
   }
 
   async function addContacts(

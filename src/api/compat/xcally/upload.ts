@@ -1,9 +1,12 @@
 // The two-step CSV upload of the contact manager: the file (POST /api/cm/contacts/upload, the raw CSV as
-// the body) is kept under a generated name; POST /api/cm/contacts/upload/{name} then binds contact fields to
+// the body, in any encoding iconv-lite knows: ?encoding=, else the Content-Type's charset, else UTF-8, a
+// UTF-8 or UTF-16 byte order mark honoured) is kept as text under a generated name;
+// POST /api/cm/contacts/upload/{name} then binds contact fields to
 // its columns (header names compared without surrounding spaces, so the seed's " telefono" finds
 // "telefono") and adds the rows to a list. Rows whose phone is not valid are reported and skipped; rows
 // whose `duplicates` fields equal a contact already in the list (or an earlier row) are counted and skipped.
 import { parse } from "csv-parse/sync";
+import { ByteDecoder, resolveEncoding } from "../../../lists/byte-decoder.ts";
 import { invalidRequest } from "../../plugins/errors.ts";
 import { type ContactBody, type ParsedContact, parseContact } from "./contacts.ts";
 
@@ -33,6 +36,26 @@ export const uploadBodySchema = {
     duplicates: { type: "array", maxItems: 20, items: { type: "string", pattern: FIELD.source } },
   },
 } as const;
+
+/** The charset parameter of a Content-Type header, if it has one. */
+export function charsetOf(contentType: string | undefined): string | undefined {
+  const m = /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(contentType ?? "");
+  return m?.[1];
+}
+
+/** The uploaded bytes as text. Bytes that are not valid in the encoding are a 400 naming `encoding`. */
+export function decodeUpload(bytes: Buffer, encoding: string | undefined): string {
+  const decoder = new ByteDecoder(resolveEncoding(encoding));
+  const head = decoder.decode(bytes);
+  const tail = head.bad ? null : decoder.end();
+  if (tail === null || tail.bad) {
+    throw invalidRequest(
+      `the file is not valid ${decoder.encodingName}; name its encoding with ?encoding= (e.g. windows-1251) or a charset in Content-Type`,
+      "encoding",
+    );
+  }
+  return Buffer.concat([head.bytes, tail.bytes]).toString("utf8");
+}
 
 export interface RowError {
   /** 1-based line of the file, the header being line 1. */

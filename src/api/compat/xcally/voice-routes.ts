@@ -1,9 +1,13 @@
+// Xcally voice routes (/api/voice/queues…): outbound queues as outdial campaigns (created, read, changed;
+// dialActive starts, pauses, resumes or recovers them through the engine), lists linked to queues (their
+// contacts copied in by service.ts) and agents linked with a penalty (stored only). No scheduling here.
 import type { FastifyInstance } from "fastify";
 import { withDefaults } from "../../../model/campaign-settings.ts";
-import { insertCampaign, updateCampaign } from "../../../store/campaigns.ts";
+import { CAMPAIGN_STATUSES } from "../../../model/outcome.ts";
+import { deleteCampaignUnlessStatus, insertCampaign, updateCampaign } from "../../../store/campaigns.ts";
 import { errorResponses, idParams } from "../../native/schemas/common.ts";
 import { parseSettings } from "../../native/views.ts";
-import { type QueueBody, queueBodySchema, settingsForQueue } from "./queues.ts";
+import { type QueueBody, queueBodySchema, scheduledOrderOf, settingsForQueue } from "./queues.ts";
 import {
   ACTIVE,
   anyObject,
@@ -13,6 +17,8 @@ import {
   type XcallyDeps,
   xcallyService,
 } from "./service.ts";
+
+const NOT_DRAFT = CAMPAIGN_STATUSES.filter((s) => s !== "draft");
 
 export async function voiceRoutes(app: FastifyInstance, deps: XcallyDeps): Promise<void> {
   const { store, clock, engine } = deps;
@@ -42,8 +48,16 @@ export async function voiceRoutes(app: FastifyInstance, deps: XcallyDeps): Promi
         settings,
         now: clock.now(),
       });
-      await engine.start(accountId, row.id);
-      if (queue.dialActive === false) await engine.pause(accountId, row.id);
+      // An inactive queue is not started (dialActive: true later starts it). A start the engine refuses
+      // (under 1 USD) fails the whole request: the queue it would have been is deleted, not left behind.
+      if (queue.dialActive !== false) {
+        try {
+          await engine.start(accountId, row.id);
+        } catch (err) {
+          await deleteCampaignUnlessStatus(store.db, accountId, row.id, NOT_DRAFT);
+          throw err;
+        }
+      }
       return reply.status(201).send(queueView(await findQueue(accountId, row.id)));
     },
   );
@@ -79,12 +93,19 @@ export async function voiceRoutes(app: FastifyInstance, deps: XcallyDeps): Promi
       const current = await findQueue(accountId, req.params.id);
       const before = parseSettings(current);
       const merged = { ...(before.vendor.xcally as QueueBody), ...req.body };
-      const { settings } = settingsForQueue(merged, before);
+      const { queue, settings } = settingsForQueue(merged, before);
       assertSettings(settings);
-      await updateCampaign(store.db, accountId, current.id, {
-        name: req.body.name,
-        settings,
-        now: clock.now(),
+      const order = scheduledOrderOf(queue);
+      await store.db.transaction().execute(async (trx) => {
+        await updateCampaign(trx, accountId, current.id, { name: req.body.name, settings, now: clock.now() });
+        // Priorities hold the scheduled order (queues.ts): the other direction is the same numbers negated.
+        if (order !== scheduledOrderOf(before.vendor.xcally as Record<string, unknown>)) {
+          await trx
+            .updateTable("contacts")
+            .set((eb) => ({ priority: eb.neg(eb.ref("priority")) }))
+            .where("campaign_id", "=", current.id)
+            .execute();
+        }
       });
       engine.wake();
       if (req.body.dialActive === false && ACTIVE.includes(current.status))
@@ -93,6 +114,7 @@ export async function voiceRoutes(app: FastifyInstance, deps: XcallyDeps): Promi
         if (current.status === "paused") await engine.resume(accountId, current.id);
         else if (current.status === "draft" || current.status === "stopped")
           await engine.start(accountId, current.id);
+        else if (current.status === "completed") await engine.recover(accountId, current.id);
       }
       return queueView(await findQueue(accountId, current.id));
     },

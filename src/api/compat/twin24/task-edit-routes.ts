@@ -1,0 +1,184 @@
+// Twin24 autoCall tasks listed, edited and deleted. The seed documents only a task's creation, so these
+// follow the face's own conventions: the task as GET …/autoCall/{id} answers it, pages as
+// {data, nextAfterId} with candidates' paging (the cursor here is the task's campaignId), an edit is the
+// creation body again, checked by the same rules, and errors in the face's shape. Lifecycle stays with the
+// engine; the task's webhook subscriptions follow its edited webhookUrls.
+import type { FastifyInstance } from "fastify";
+import type { Kysely } from "kysely";
+import { haltAtFor } from "../../../engine/campaign-runtime.ts";
+import type { CampaignStatus } from "../../../model/outcome.ts";
+import {
+  countContactsByStatus,
+  deleteCampaignUnlessStatus,
+  findCampaign,
+  updateCampaign,
+} from "../../../store/campaigns.ts";
+import type { Database } from "../../../store/schema.ts";
+import { updateWebhook } from "../../../store/webhooks.ts";
+import { parseSettings } from "../../native/views.ts";
+import { conflict, notFound } from "../../plugins/errors.ts";
+import type { Twin24Deps } from "./deps.ts";
+import { errorResponses, taskBodySchema, uuidParams } from "./schema.ts";
+import { listTasks } from "./store.ts";
+import { insertTaskWebhook, ownedTask, TASK_PATH, taskPlan, taskSchema } from "./task-routes.ts";
+import type { TaskBody, WebhookPlan } from "./translate.ts";
+import { TASK_STATUS, taskView } from "./views.ts";
+
+/** A task in one of these is dialing or may dial again by itself: stop it before deleting it. */
+const LIVE: readonly CampaignStatus[] = ["running", "scheduled", "paused"];
+const STATUS_BY_NAME = Object.fromEntries(Object.entries(TASK_STATUS).map(([core, t]) => [t, core]));
+
+interface TaskListQuery {
+  limit: number;
+  afterId?: number;
+  status?: string;
+}
+
+/**
+ * Makes a task's subscriptions what its webhookUrls now say: an entry whose URL a subscription already has
+ * updates it (its secret stays), a new URL subscribes, and a URL no longer listed is deactivated, not
+ * deleted, so its dead letters stay listed and replayable.
+ */
+async function syncTaskWebhooks(
+  db: Kysely<Database>,
+  at: { accountId: number; campaignId: number; now: number },
+  plans: WebhookPlan[],
+): Promise<void> {
+  const existing = await db
+    .selectFrom("webhooks")
+    .selectAll()
+    .where("account_id", "=", at.accountId)
+    .where("campaign_id", "=", at.campaignId)
+    .orderBy("id")
+    .execute();
+  const unmatched = [...plans];
+  for (const hook of existing) {
+    const i = unmatched.findIndex((p) => p.url === hook.url);
+    const plan = i >= 0 ? unmatched.splice(i, 1)[0] : null;
+    const edit = plan
+      ? { events: plan.events, delaySec: plan.delaySec, partialResults: plan.partialResults, active: true }
+      : { active: false };
+    await updateWebhook(db, at.accountId, hook.id, edit, at.now);
+  }
+  for (const plan of unmatched) await insertTaskWebhook(db, at, plan);
+}
+
+export async function taskEditRoutes(app: FastifyInstance, deps: Twin24Deps): Promise<void> {
+  const { store, engine, clock } = deps;
+
+  app.get<{ Querystring: TaskListQuery }>(
+    TASK_PATH,
+    {
+      config: { permission: "campaigns:read" },
+      schema: {
+        tags: ["twin24"],
+        summary: "Twin24: the account's tasks in creation order, optionally of one status",
+        querystring: {
+          type: "object",
+          additionalProperties: false,
+          properties: {
+            limit: { type: "integer", minimum: 1, maximum: 500, default: 100 },
+            afterId: { type: "integer", minimum: 0, description: "nextAfterId of the previous page" },
+            status: { type: "string", enum: Object.values(TASK_STATUS) },
+          },
+        },
+        response: {
+          200: {
+            type: "object",
+            required: ["data", "nextAfterId"],
+            properties: {
+              data: { type: "array", items: taskSchema },
+              nextAfterId: { type: ["integer", "null"] },
+            },
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    async (req) => {
+      const q = req.query;
+      const rows = await listTasks(store.db, req.account.id, {
+        statuses: q.status ? [STATUS_BY_NAME[q.status]] : undefined,
+        afterCampaignId: q.afterId,
+        limit: q.limit + 1,
+      });
+      const more = rows.length > q.limit;
+      const page = more ? rows.slice(0, q.limit) : rows;
+      const data = [];
+      for (const row of page) {
+        data.push(taskView(row.task_uuid, row, await countContactsByStatus(store.db, row.id)));
+      }
+      return { data, nextAfterId: more ? page[page.length - 1].id : null };
+    },
+  );
+
+  app.put<{ Params: { id: string }; Body: TaskBody }>(
+    `${TASK_PATH}/:id`,
+    {
+      config: { permission: "campaigns:write" },
+      schema: {
+        tags: ["twin24"],
+        summary: "Twin24: change a task (the whole creation body again); its candidates and calls stay",
+        params: uuidParams,
+        body: taskBodySchema,
+        response: { 200: taskSchema, ...errorResponses },
+      },
+    },
+    async (req) => {
+      const accountId = req.account.id;
+      const task = await ownedTask(deps, accountId, req.params.id);
+      const current = await findCampaign(store.db, accountId, task.campaign_id);
+      if (!current) throw notFound("autoCall task", req.params.id);
+      const { settings, plans } = await taskPlan(store.db, req.account, req.body);
+      // A started task keeps its start time, so a new lifetime moves its halt time from there.
+      const haltMoves =
+        current.started_at !== null && settings.lifetimeSec !== parseSettings(current).lifetimeSec;
+      const now = clock.now();
+      await store.db.transaction().execute(async (trx) => {
+        await updateCampaign(trx, accountId, current.id, {
+          name: req.body.name,
+          settings,
+          haltAt: haltMoves ? haltAtFor(settings, current.started_at as number) : undefined,
+          now,
+        });
+        await syncTaskWebhooks(trx, { accountId, campaignId: current.id, now }, plans);
+      });
+      await engine.reloadWebhooks();
+      engine.wake();
+      // As at creation, startType = time starts a task not yet started: the engine holds it READY.
+      if (req.body.startType === "time" && current.status === "draft")
+        await engine.start(accountId, current.id);
+      const row = await findCampaign(store.db, accountId, current.id);
+      if (!row) throw notFound("autoCall task", req.params.id);
+      return taskView(task.uuid, row, await countContactsByStatus(store.db, row.id));
+    },
+  );
+
+  app.delete<{ Params: { id: string } }>(
+    `${TASK_PATH}/:id`,
+    {
+      config: { permission: "campaigns:write" },
+      schema: {
+        tags: ["twin24"],
+        summary: "Twin24: delete a task that is not running, with its candidates, calls and webhooks",
+        params: uuidParams,
+        response: { 204: { type: "null", description: "Deleted" }, ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const accountId = req.account.id;
+      const task = await ownedTask(deps, accountId, req.params.id);
+      // The status test is in the delete itself, so a task started meanwhile is never deleted.
+      if (!(await deleteCampaignUnlessStatus(store.db, accountId, task.campaign_id, LIVE))) {
+        const row = await findCampaign(store.db, accountId, task.campaign_id);
+        if (!row) throw notFound("autoCall task", req.params.id);
+        throw conflict(
+          "task_active",
+          `task ${task.uuid} is ${TASK_STATUS[row.status as CampaignStatus]}; stop it before deleting it`,
+        );
+      }
+      await engine.reloadWebhooks();
+      return reply.status(204).send();
+    },
+  );
+}

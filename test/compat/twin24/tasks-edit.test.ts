@@ -1,0 +1,218 @@
+// Twin24 tasks listed (by status, a page at a time, one account's only), edited with the creation body
+// (settings and webhook subscriptions follow, the same rules answer 400) and deleted (409 while running).
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { issueApiKey } from "../../../src/api/plugins/auth.ts";
+import { insertAccount } from "../../../src/store/accounts.ts";
+import { dialects } from "../../helpers/stores.ts";
+import { manualTask, started, type Twin24Fixture, withFixture } from "./helpers.ts";
+
+const TASKS = "/cis/api/v1/telephony/autoCall";
+
+type TaskPage = {
+  data: { id: { identity: string }; name: string; status: string }[];
+  nextAfterId: number | null;
+};
+
+const errorOf = (res: { json(): unknown }) =>
+  (res.json() as { error: { code: string; message: string; field?: string } }).error;
+
+async function page(f: Twin24Fixture, query = "", key?: string): Promise<TaskPage> {
+  const res = await f.call({ method: "GET", url: `${TASKS}${query}`, key });
+  assert.equal(res.statusCode, 200, res.body);
+  return res.json() as TaskPage;
+}
+
+async function hooksOf(f: Twin24Fixture, campaignId: number) {
+  return f.store.db
+    .selectFrom("webhooks")
+    .selectAll()
+    .where("campaign_id", "=", campaignId)
+    .orderBy("id")
+    .execute();
+}
+
+for (const dialect of dialects()) {
+  describe(`task list [${dialect.name}]`, () => {
+    test("in creation order, by Twin24 status, a page at a time, and only the account's own", () =>
+      withFixture(
+        "all_human",
+        async (f) => {
+          const a = await f.createTask(manualTask({ name: "a" }));
+          const b = await f.createTask(
+            manualTask({ name: "b", startType: "time", startMoment: "2027-01-01 10:00" }),
+          );
+          const c = await f.createTask(manualTask({ name: "c" }));
+          const all = await page(f);
+          assert.deepEqual(
+            all.data.map((t) => [t.id.identity, t.status]),
+            [
+              [a, "BLANK"],
+              [b, "READY"],
+              [c, "BLANK"],
+            ],
+          );
+          assert.equal(all.nextAfterId, null);
+          assert.deepEqual(
+            (await page(f, "?status=BLANK")).data.map((t) => t.name),
+            ["a", "c"],
+          );
+          assert.deepEqual(
+            (await page(f, "?status=READY")).data.map((t) => t.name),
+            ["b"],
+          );
+          const first = await page(f, "?limit=2");
+          assert.deepEqual(
+            first.data.map((t) => t.name),
+            ["a", "b"],
+          );
+          const second = await page(f, `?limit=2&afterId=${first.nextAfterId}`);
+          assert.deepEqual(
+            second.data.map((t) => t.name),
+            ["c"],
+          );
+          assert.equal(second.nextAfterId, null);
+          const bad = await f.call({ method: "GET", url: `${TASKS}?status=RUNNING` });
+          assert.equal(bad.statusCode, 400);
+          assert.match(String(errorOf(bad).field), /status/);
+
+          const other = await insertAccount(f.store.db, "other", f.clock.now());
+          const otherKey = (
+            await issueApiKey(f.store.db, { accountId: other, name: "o", role: "owner", now: 0 })
+          ).key;
+          assert.deepEqual((await page(f, "", otherKey)).data, []);
+        },
+        dialect.open,
+      ));
+  });
+
+  describe(`task edit [${dialect.name}]`, () => {
+    test("the creation body again: settings, name and webhook subscriptions follow it", () =>
+      withFixture(
+        "all_human",
+        async (f) => {
+          const uuid = await f.createTask(
+            manualTask({
+              webhookUrls: [
+                {
+                  url: "https://a.example/hook",
+                  events: { CALL_ENDED: { name: "CALL_ENDED", value: true } },
+                },
+                "https://b.example/hook",
+              ],
+            }),
+          );
+          const { campaignId } = await f.task(uuid);
+          const [hookA] = await hooksOf(f, campaignId);
+
+          const res = await f.call({
+            method: "PUT",
+            url: `${TASKS}/${uuid}`,
+            payload: manualTask({
+              name: "renamed",
+              cps: 1.05,
+              webhookUrls: [
+                {
+                  url: "https://a.example/hook",
+                  delay: 7,
+                  events: { CALL_REDIRECTED: { name: "CALL_REDIRECTED", value: true } },
+                },
+                "https://c.example/hook",
+              ],
+            }),
+          });
+          assert.equal(res.statusCode, 200, res.body);
+          assert.deepEqual(
+            [res.json().name, res.json().status, res.json().id.identity],
+            ["renamed", "BLANK", uuid],
+          );
+          const campaign = (await f.call({ method: "GET", url: `/v1/campaigns/${campaignId}` })).json();
+          assert.equal(campaign.settings.callsPerSecond, 5);
+          const hooks = await hooksOf(f, campaignId);
+          assert.deepEqual(
+            hooks.map((h) => [h.url, h.active, JSON.parse(h.events).length]),
+            [
+              ["https://a.example/hook", 1, 1],
+              ["https://b.example/hook", 0, 6],
+              ["https://c.example/hook", 1, 6],
+            ],
+          );
+          assert.deepEqual(JSON.parse(hooks[0].events), ["attempt.transferred"]);
+          assert.equal(hooks[0].delay_sec, 7);
+          assert.equal(hooks[0].secret, hookA.secret, "a subscription kept keeps its secret");
+        },
+        dialect.open,
+      ));
+
+    test("the creation rules answer 400 and change nothing; startType = time makes a BLANK task READY", () =>
+      withFixture(
+        "all_human",
+        async (f) => {
+          const uuid = await f.createTask(manualTask({ name: "kept" }));
+          const bad = await f.call({
+            method: "PUT",
+            url: `${TASKS}/${uuid}`,
+            payload: manualTask({ name: "lost", secondExec: "ch", secondExecData: "" }),
+          });
+          assert.equal(bad.statusCode, 400);
+          assert.equal(errorOf(bad).field, "secondExecData");
+          const cps = await f.call({
+            method: "PUT",
+            url: `${TASKS}/${uuid}`,
+            payload: manualTask({ cps: 1.005 }),
+          });
+          assert.equal(errorOf(cps).field, "cps");
+          assert.equal((await f.task(uuid)).name, "kept");
+
+          const timed = await f.call({
+            method: "PUT",
+            url: `${TASKS}/${uuid}`,
+            payload: manualTask({ startType: "time", startMoment: "2027-01-01 10:00" }),
+          });
+          assert.equal(timed.statusCode, 200, timed.body);
+          assert.equal(timed.json().status, "READY");
+          const missing = await f.call({
+            method: "PUT",
+            url: `${TASKS}/00000000-0000-4000-8000-000000000000`,
+            payload: manualTask(),
+          });
+          assert.equal(missing.statusCode, 404);
+        },
+        dialect.open,
+      ));
+  });
+
+  describe(`task delete [${dialect.name}]`, () => {
+    test("a task that may dial is refused with 409; a stopped one goes with its candidates and webhooks", () =>
+      withFixture(
+        "all_human",
+        async (f) => {
+          const uuid = await started(f, { cps: 0.4, webhookUrls: ["https://a.example/hook"] }, [
+            { phone: "+79161110001" },
+            { phone: "+79161110002" },
+          ]);
+          await f.run(1000);
+          const { campaignId } = await f.task(uuid);
+          const refused = await f.call({ method: "DELETE", url: `${TASKS}/${uuid}` });
+          assert.equal(refused.statusCode, 409);
+          assert.equal(errorOf(refused).code, "task_active");
+          assert.match(errorOf(refused).message, /PROCESS/);
+
+          assert.equal((await f.command(uuid, "stop")).statusCode, 200);
+          await f.run(60_000);
+          const gone = await f.call({ method: "DELETE", url: `${TASKS}/${uuid}` });
+          assert.equal(gone.statusCode, 204, gone.body);
+          assert.equal((await f.call({ method: "GET", url: `${TASKS}/${uuid}` })).statusCode, 404);
+          assert.equal((await f.call({ method: "DELETE", url: `${TASKS}/${uuid}` })).statusCode, 404);
+          const left = await f.store.db
+            .selectFrom("contacts")
+            .select("id")
+            .where("campaign_id", "=", campaignId)
+            .execute();
+          assert.deepEqual([left.length, (await hooksOf(f, campaignId)).length], [0, 0]);
+          assert.deepEqual((await page(f)).data, []);
+        },
+        dialect.open,
+      ));
+  });
+}

@@ -1,0 +1,90 @@
+// The Xcally CSV upload in the file's own encoding: named by ?encoding= or the Content-Type charset, or told
+// by a byte order mark; bytes the encoding cannot hold and unknown encodings are 400s naming `encoding`.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import iconv from "iconv-lite";
+import { type ApiFixture, apiFixture, errorOf } from "../../api/helpers.ts";
+import { dialects } from "../../helpers/stores.ts";
+
+const HEADER = "Имя;Город;телефон";
+
+for (const dialect of dialects())
+  describe(`Xcally CSV upload encodings [${dialect.name}]`, () => {
+    let f: ApiFixture;
+    let listId: number;
+    before(async () => {
+      f = await apiFixture(dialect.open);
+      const list = await f.call({ method: "POST", url: "/api/cm/lists", payload: { name: "encodings" } });
+      listId = list.json().id;
+    });
+    after(() => f.close());
+
+    const upload = (bytes: Buffer, contentType = "application/x-www-form-urlencoded", query = "") =>
+      f.call({
+        method: "POST",
+        url: `/api/cm/contacts/upload${query}`,
+        headers: { "content-type": contentType },
+        payload: bytes,
+      });
+
+    /** Uploads the file, imports it into the list and returns the contacts it created. */
+    async function imported(bytes: Buffer, contentType?: string, query?: string) {
+      const up = await upload(bytes, contentType, query);
+      assert.equal(up.statusCode, 201, up.body);
+      assert.equal(up.json().size, bytes.length);
+      const res = await f.call({
+        method: "POST",
+        url: `/api/cm/contacts/upload/${up.json().id}`,
+        payload: { binding: { firstName: "Имя", phone: " телефон", cf_1: "Город" }, ListId: listId },
+      });
+      assert.equal(res.statusCode, 200, res.body);
+      assert.deepEqual(res.json().errors, []);
+      const rows = (
+        await f.call({ method: "GET", url: `/api/cm/contacts?ListId=${listId}&limit=1000` })
+      ).json().rows as { firstName: string; phone: string; cf_1: string }[];
+      return rows.slice(-res.json().created).map((c) => [c.firstName, c.cf_1, c.phone]);
+    }
+
+    const csv = (name: string, city: string, phone: string) => `${HEADER}\n${name};${city};${phone}\n`;
+
+    test("windows-1251 named by ?encoding=, KOI8-R by the Content-Type charset", async () => {
+      const cp1251 = iconv.encode(csv("Анна", "Москва", "+14155550601"), "windows-1251");
+      assert.deepEqual(await imported(cp1251, undefined, "?encoding=windows-1251"), [
+        ["Анна", "Москва", "+14155550601"],
+      ]);
+      const koi8 = iconv.encode(csv("Борис", "Тверь", "+14155550602"), "koi8-r");
+      assert.deepEqual(await imported(koi8, "text/csv; charset=KOI8-R"), [
+        ["Борис", "Тверь", "+14155550602"],
+      ]);
+    });
+
+    test("UTF-16 and UTF-8 byte order marks are honoured without a declaration", async () => {
+      const utf16 = Buffer.concat([
+        Buffer.from([0xff, 0xfe]),
+        iconv.encode(csv("Вера", "Омск", "+14155550603"), "utf-16le"),
+      ]);
+      assert.deepEqual(await imported(utf16), [["Вера", "Омск", "+14155550603"]]);
+      const utf8 = Buffer.concat([
+        Buffer.from([0xef, 0xbb, 0xbf]),
+        Buffer.from(csv("Галя", "Сочи", "+14155550604")),
+      ]);
+      assert.deepEqual(await imported(utf8), [["Галя", "Сочи", "+14155550604"]]);
+    });
+
+    test("bytes that are not in the encoding, and an unknown encoding, are 400s naming encoding", async () => {
+      const cp1251 = iconv.encode(csv("Дина", "Уфа", "+14155550605"), "windows-1251");
+      const undeclared = await upload(cp1251);
+      assert.equal(undeclared.statusCode, 400);
+      assert.equal(errorOf(undeclared).field, "encoding");
+      assert.match(errorOf(undeclared).message, /not valid UTF-8/);
+      const unknown = await upload(cp1251, undefined, "?encoding=klingon");
+      assert.equal(unknown.statusCode, 400);
+      assert.equal(errorOf(unknown).field, "encoding");
+      const stored = await f.store.db
+        .withTables<{ xcally_uploads: { name: string } }>()
+        .selectFrom("xcally_uploads")
+        .select("name")
+        .execute();
+      assert.equal(stored.length, 0, "nothing kept of a refused upload");
+    });
+  });
