@@ -327,16 +327,47 @@ for (const dialect of dialects())
       );
     });
 
-    test("agent links of queues and lists are stored", async () => {
-      const q = await newQueue({ ...SEED_QUEUE, name: "agents" });
+    test("a queue's users are outdial agents: they join its queue with the penalty and it dials by its dialMethod", async () => {
+      const q = await newQueue({ ...SEED_QUEUE, name: "agents", strategy: "rrmemory" });
       const listId = await newList("agents");
-      const r = await x("POST", `/api/voice/queues/${q.id}/users`, {
-        id: q.id,
-        ids: [24, 26, 31],
-        penalty: "0",
-      });
+      const settingsOf = async () =>
+        JSON.parse(
+          (
+            await f.store.db
+              .selectFrom("campaigns")
+              .select("settings")
+              .where("id", "=", q.id)
+              .executeTakeFirstOrThrow()
+          ).settings,
+        );
+      // No agents yet: robot-style dialing, with the queue's other dialing fields already mapped.
+      const before = await settingsOf();
+      assert.equal(before.dialMethod, "robot");
+      assert.equal(before.agentSelection, "round_robin");
+      assert.equal(before.targetAbandonRate, 0.03);
+      const agentIds: number[] = [];
+      for (const name of ["A", "B", "C"]) {
+        const a = await f.call({ method: "POST", url: "/v1/agents", payload: { name } });
+        assert.equal(a.statusCode, 201, a.body);
+        agentIds.push(a.json().id);
+      }
+      const r = await x("POST", `/api/voice/queues/${q.id}/users`, { id: q.id, ids: agentIds, penalty: "2" });
       assert.equal(r.statusCode, 200, r.body);
-      assert.deepEqual(r.json(), { id: q.id, ids: [24, 26, 31], penalty: "0" });
+      assert.deepEqual(r.json(), { id: q.id, ids: agentIds, penalty: "2" });
+      const members = await f.call({ method: "GET", url: `/v1/campaigns/${q.id}/agents` });
+      assert.deepEqual(
+        (members.json().data as { agent_id: number; penalty: number }[]).map((m) => [m.agent_id, m.penalty]),
+        agentIds.map((id) => [id, 2]),
+      );
+      assert.equal((await settingsOf()).dialMethod, "progressive");
+      // A later PUT keeps the agents' dial method, and maps a new one.
+      const put = await x("PUT", `/api/voice/queues/${q.id}`, { dialMethod: "predictive" });
+      assert.equal(put.statusCode, 200, put.body);
+      assert.equal((await settingsOf()).dialMethod, "predictive");
+
+      const unknown = await x("POST", `/api/voice/queues/${q.id}/users`, { ids: [999999] });
+      assert.equal(unknown.statusCode, 404);
+      assert.match(errorOf(unknown).message, /agent 999999/);
       const l = await x("POST", `/api/cm/lists/${listId}/users`, { id: listId, ids: [24, 26] });
       assert.equal(l.statusCode, 200, l.body);
       const rows = await f.store.db

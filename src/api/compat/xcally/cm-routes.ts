@@ -1,5 +1,5 @@
 // Xcally contact manager routes (/api/cm/…): lists, contacts one by one and in bulk, the two-step CSV
-// upload (any encoding), and agents linked to lists (stored only). Contacts land in the face's own tables.
+// upload (any encoding), and agents linked to lists (stored: outdial offers every agent every list). Contacts land in the face's own tables.
 import { randomUUID } from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import { errorResponses, idParams } from "../../native/schemas/common.ts";
@@ -249,7 +249,7 @@ export async function cmRoutes(app: FastifyInstance, deps: XcallyDeps): Promise<
       config: { permission: "contacts:write" },
       schema: {
         tags: ["xcally"],
-        summary: "Xcally: link agents to a list (stored only: outdial has no agents yet)",
+        summary: "Xcally: link agents to a list (stored; outdial does not limit agents to lists)",
         params: idParams("id"),
         body: idsBody,
         response: { 200: anyObject, ...errorResponses },

@@ -3,7 +3,7 @@
 // copies its contacts into the campaign, honouring the queue's dialCheckDuplicateType and placing them by
 // dialOrderByScheduledAt; contacts added to a linked list later are copied too, and a completed queue given
 // contacts is recovered. CSV uploads are decoded from any encoding. AMD runs blocking, with the queue's
-// Asterisk AMD parameters. Agent links are stored only: outdial has no agents yet.
+// Asterisk AMD parameters. A queue's users are outdial agents in its queue.
 // Credentials are the account's users over HTTP Basic (or any API key), as on the native API.
 import type { FastifyInstance } from "fastify";
 import { installRelativeFieldErrors } from "../relative-errors.ts";

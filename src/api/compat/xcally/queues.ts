@@ -19,9 +19,18 @@
 //    first, so each contact copied into the queue gets the priority scheduledPriority() gives its copy time;
 //    a change of direction turns the queue's priorities round. A retry keeps its contact's place (Motion
 //    would give it a new scheduledat): the core has no per-campaign direction for retry times.
-//  - dialMethod (preview/progressive/power/predictive), dialPowerLevel, dialPredictiveOptimization(+
-//    Percentage) and the rest are stored only: outdial dials with robot pacing.
-import type { CampaignSettings, RetryRule, WeeklyRange } from "../../../model/campaign-settings.ts";
+//  - dialMethod (preview/progressive/power/predictive) is the campaign's dial method once agents are
+//    linked to the queue (POST …/users, outdial agent ids); a queue without agents dials robot-style
+//    (its calls go to whatever answers them, a bot or an IVR), as it did before agents existed.
+//    dialPowerLevel → powerRatio (at least 1); dialPredictiveOptimization "dropRate" with its Percentage →
+//    targetAbandonRate; strategy (Asterisk's queue strategies) → agentSelection. The rest is kept only.
+import type {
+  AgentSelection,
+  CampaignSettings,
+  DialMethod,
+  RetryRule,
+  WeeklyRange,
+} from "../../../model/campaign-settings.ts";
 import { parseTimeSpec, type TimeSpec } from "../../../model/time-spec.ts";
 import { invalidRequest } from "../../plugins/errors.ts";
 
@@ -131,6 +140,7 @@ export function scheduleForSpec(spec: TimeSpec): CampaignSettings["schedule"] {
 export function settingsForQueue(
   body: QueueBody,
   base: CampaignSettings,
+  withAgents = base.dialMethod !== "robot",
 ): { queue: Record<string, unknown>; settings: CampaignSettings } {
   if (body.type !== undefined && body.type !== "outbound") {
     throw invalidRequest(`type: only "outbound" queues are campaigns here`, "type");
@@ -161,8 +171,34 @@ export function settingsForQueue(
     // A spec that limits month days or months is no weekly schedule: the engine keeps to the spec itself.
     timeSpec: limitsMonthDays(spec.value) ? (queue.dialGlobalInterval as string) : null,
     vendor: { ...otherVendor, xcally: queue },
+    ...agentDialing(queue, withAgents),
   };
   return { queue, settings };
+}
+
+const STRATEGIES: Record<string, AgentSelection> = {
+  leastrecent: "longest_idle",
+  ringall: "longest_idle",
+  fewestcalls: "fewest_calls",
+  random: "random",
+  wrandom: "random",
+  rrmemory: "round_robin",
+  rrordered: "round_robin",
+  linear: "linear",
+};
+
+/** How the queue dials: by its dialMethod once it has agents, robot-style until then. */
+function agentDialing(queue: Record<string, unknown>, withAgents: boolean) {
+  const pct = queue.dialPredictiveOptimizationPercentage;
+  return {
+    dialMethod: withAgents ? (queue.dialMethod as DialMethod) : ("robot" as const),
+    powerRatio: Math.max(1, Number(queue.dialPowerLevel ?? 1) || 1),
+    targetAbandonRate:
+      queue.dialPredictiveOptimization === "dropRate" && typeof pct === "number" && pct > 0
+        ? Math.min(0.5, Math.max(0.001, pct / 100))
+        : 0.03,
+    agentSelection: STRATEGIES[String(queue.strategy)] ?? "longest_idle",
+  };
 }
 
 /** Seconds from this epoch keep scheduledPriority() well inside a 32-bit integer column for decades. */

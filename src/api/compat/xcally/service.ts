@@ -1,15 +1,22 @@
 import type { Selectable } from "kysely";
 import { EngineError } from "../../../engine/types.ts";
-import { findCampaign } from "../../../store/campaigns.ts";
+import { addCampaignAgents } from "../../../store/agents.ts";
+import { findCampaign, updateCampaign } from "../../../store/campaigns.ts";
 import { insertContacts, type NewContactSpec } from "../../../store/contacts-insert.ts";
 import { insertList } from "../../../store/lists.ts";
 import type { Campaign } from "../../../store/schema.ts";
 import type { NativeApiDeps } from "../../native/deps.ts";
 import { findSettingsProblem } from "../../native/schemas/campaign-settings.ts";
 import { parseSettings } from "../../native/views.ts";
-import { invalidRequest, notFound } from "../../plugins/errors.ts";
+import { ApiError, invalidRequest, notFound } from "../../plugins/errors.ts";
 import { type ContactBody, type ParsedContact, parseContact } from "./contacts.ts";
-import { type DuplicateType, scheduledOrderOf, scheduledPriority } from "./queues.ts";
+import {
+  type DuplicateType,
+  type QueueBody,
+  scheduledOrderOf,
+  scheduledPriority,
+  settingsForQueue,
+} from "./queues.ts";
 import { type XcallyContactsTable, xcallyTables } from "./store.ts";
 
 export type XcallyDeps = NativeApiDeps & { maxBytes?: number };
@@ -190,6 +197,7 @@ export function xcallyService(deps: XcallyDeps) {
   async function linkAgents(accountId: number, kind: "list" | "queue", targetId: number, body: IdsBody) {
     const penalty = Number(body.penalty ?? 0);
     const now = clock.now();
+    if (kind === "queue") await joinQueue(accountId, targetId, body.ids, penalty, now);
     await db.transaction().execute(async (trx) => {
       await trx
         .deleteFrom("xcally_agent_links")
@@ -211,6 +219,34 @@ export function xcallyService(deps: XcallyDeps) {
         )
         .execute();
     });
+  }
+
+  /** Motion's users of a queue are outdial agents: they join the campaign's queue with the penalty, and
+   *  the queue dials by its dialMethod from then on. */
+  async function joinQueue(
+    accountId: number,
+    campaignId: number,
+    ids: number[],
+    penalty: number,
+    now: number,
+  ) {
+    const members = [...new Set(ids)].map((agentId) => ({ agentId, penalty }));
+    const refusal = await addCampaignAgents(store.db, accountId, campaignId, members, now);
+    if (refusal?.missing === "agent") {
+      throw new ApiError(
+        "not_found",
+        404,
+        `agent ${refusal.id} not found: a queue's users are outdial agents (POST /v1/agents)`,
+      );
+    }
+    if (refusal) throw notFound("queue", campaignId);
+    const row = await findQueue(accountId, campaignId);
+    const before = parseSettings(row);
+    if (before.dialMethod === "robot") {
+      const { settings } = settingsForQueue(before.vendor.xcally as QueueBody, before, true);
+      await updateCampaign(store.db, accountId, campaignId, { settings, now });
+      engine.wake();
+    }
   }
 
   return { db, findList, findQueue, queueView, materialize, addContacts, insertParsed, linkAgents };

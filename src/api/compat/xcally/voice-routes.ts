@@ -1,6 +1,6 @@
 // Xcally voice routes (/api/voice/queues…): outbound queues as outdial campaigns (created, read, changed;
 // dialActive starts, pauses, resumes or recovers them through the engine), lists linked to queues (their
-// contacts copied in by service.ts) and agents linked with a penalty (stored only). No scheduling here.
+// contacts copied in by service.ts) and agents linked with a penalty (the campaign's queue of agents). No scheduling here.
 import type { FastifyInstance } from "fastify";
 import { withDefaults } from "../../../model/campaign-settings.ts";
 import { CAMPAIGN_STATUSES } from "../../../model/outcome.ts";
@@ -173,7 +173,7 @@ export async function voiceRoutes(app: FastifyInstance, deps: XcallyDeps): Promi
       schema: {
         tags: ["xcally"],
         summary:
-          "Xcally: link agents to a queue campaign with a penalty (stored only: outdial has no agents yet)",
+          "Xcally: link outdial agents to a queue campaign with a penalty; the queue then dials by its dialMethod",
         params: idParams("id"),
         body: idsBody,
         response: { 200: anyObject, ...errorResponses },
