@@ -1,7 +1,7 @@
 // Xcally Motion queues dialing on the virtual clock: the AMD parameters reach the driver and bound its
 // verdicts, a queue refused for the balance leaves nothing behind, a completed queue given new contacts is
-// recovered, and dialOrderByScheduledAt orders the hopper. The app fixture is the one the Twin24 tests use
-// (Xcally's routes take its API key, as every face does).
+// recovered, dialOrderByScheduledAt orders the hopper, and retry counts and frequencies space the calls.
+// The app fixture is the one the Twin24 tests use (Xcally's routes take its API key, as every face does).
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { Store } from "../../../src/store/db.ts";
@@ -180,6 +180,46 @@ for (const dialect of dialects()) {
           [phones(1, 3200)[0], phones(1, 3300)[0]],
         );
       }));
+
+    test("retry counts and frequencies per disposition, capped by dialGlobalMaxRetry", async () => {
+      const cases = [
+        // busy twice more, 150 s after each call ends
+        {
+          scenario: "always_busy",
+          body: { dialBusyMaxRetry: 2, dialBusyRetryFrequency: 150 },
+          calls: 3,
+          gap: 150,
+        },
+        // no answer once more, 300 s later
+        {
+          scenario: "always_no_answer",
+          body: { dialNoAnswerMaxRetry: 1, dialNoAnswerRetryFrequency: 300 },
+          calls: 2,
+          gap: 300,
+        },
+        // five busy retries allowed, but only two retries in all
+        {
+          scenario: "always_busy",
+          body: { dialBusyMaxRetry: 5, dialBusyRetryFrequency: 60, dialGlobalMaxRetry: 2 },
+          calls: 3,
+          gap: 60,
+        },
+      ];
+      for (const c of cases) {
+        await onQueues(c.scenario, dialect.open, async (x) => {
+          const q = await x.queue({ name: `retries ${c.scenario}`, dialGlobalMaxRetry: 4, ...c.body });
+          await x.linkedList(q.id, phones(1, 3400));
+          await x.f.run(60 * MINUTE);
+          const attempts = await x.attempts(q.id);
+          assert.equal(attempts.length, c.calls, JSON.stringify(c.body));
+          for (let i = 1; i < attempts.length; i++) {
+            const waited = attempts[i].started_at - Number(attempts[i - 1].ended_at);
+            assert.ok(waited >= c.gap * 1000 && waited < c.gap * 1000 + 1000, `waited ${waited} ms`);
+          }
+          assert.equal(await x.status(q.id), "completed");
+        });
+      }
+    });
 
     test("dialOrderByScheduledAt: DESC dials the newest contacts first, ASC the oldest; a change turns it", () =>
       onQueues("all_human", dialect.open, async (x) => {
