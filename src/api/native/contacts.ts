@@ -11,8 +11,8 @@ import {
   errorResponses,
   idParams,
   isoTimeQuery,
+  keysetPageSchema,
   limitQuery,
-  nextAfterId,
   splitList,
 } from "./schemas/common.ts";
 import { contactSchema } from "./schemas/contact.ts";
@@ -64,11 +64,7 @@ export async function contactRoutes(app: FastifyInstance, deps: NativeApiDeps): 
           },
         },
         response: {
-          200: {
-            type: "object",
-            required: ["data", "next_after_id"],
-            properties: { data: { type: "array", items: contactSchema }, next_after_id: nextAfterId },
-          },
+          200: keysetPageSchema(contactSchema),
           ...errorResponses,
         },
       },

@@ -17,7 +17,7 @@ import type { DncNumberRow } from "../../store/schema.ts";
 import { ApiError, invalidRequest } from "../plugins/errors.ts";
 import { keysetPage, type NativeApiDeps } from "./deps.ts";
 import { checkedCountry, DNC_LIMITS, DncBatch, readDncCsv } from "./dnc-input.ts";
-import { afterIdQuery, errorResponses, limitQuery, nextAfterId } from "./schemas/common.ts";
+import { afterIdQuery, errorResponses, keysetPageSchema, limitQuery } from "./schemas/common.ts";
 import {
   type AddBody,
   addBodySchema,
@@ -205,11 +205,7 @@ export async function dncRoutes(app: FastifyInstance, deps: NativeApiDeps): Prom
           },
         },
         response: {
-          200: {
-            type: "object",
-            required: ["data", "next_after_id"],
-            properties: { data: { type: "array", items: entrySchema }, next_after_id: nextAfterId },
-          },
+          200: keysetPageSchema(entrySchema),
           ...errorResponses,
         },
       },
