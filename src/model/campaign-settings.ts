@@ -66,6 +66,9 @@ export interface CampaignSettings {
   abandonAfterSec: number;
   /** What an abandoned callee hears before the hangup (an audio id or text the driver resolves). */
   abandonMessage: string | null;
+  /** A named queue of the account (agent_queues) whose members serve the campaign besides its own agents
+   *  (an agent in both keeps the lower penalty); null or absent = its own agents only. */
+  queueId?: number | null;
   /** Seconds of wrap-up after each agent call before the agent is ready again (ending it early is allowed). */
   wrapUpSec: number;
   agentSelection: AgentSelection;

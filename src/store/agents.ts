@@ -1,7 +1,7 @@
 // Agents of an account and the campaign queues they take calls in: CRUD for the API, and the reads the
 // engine makes of a queue. Whatever names an account is scoped to it (another account's id reads as
 // missing); the engine's reads by campaign or agent id start from rows it already holds.
-import type { Kysely } from "kysely";
+import type { CompiledQuery, Kysely } from "kysely";
 import { atomically } from "./atomic.ts";
 import type { Store } from "./db.ts";
 import { deleteOwned, findOwned } from "./owned-rows.ts";
@@ -116,6 +116,15 @@ async function membershipRefusal(
     .where("id", "=", campaignId)
     .executeTakeFirst();
   if (!campaign) return { missing: "campaign", id: campaignId };
+  return foreignAgent(db, accountId, members);
+}
+
+/** The first of `members` that is not an agent of the account, with its index; null when all are. */
+export async function foreignAgent(
+  db: Kysely<Database>,
+  accountId: number,
+  members: QueueMember[],
+): Promise<{ missing: "agent"; id: number; index: number } | null> {
   if (members.length === 0) return null;
   const ids = [...new Set(members.map((m) => m.agentId))];
   const rows = await db
@@ -129,22 +138,55 @@ async function membershipRefusal(
   return index < 0 ? null : { missing: "agent", id: members[index].agentId, index };
 }
 
-function upsertMembers(db: Kysely<Database>, campaignId: number, members: QueueMember[], now: number) {
+/** A table of agents with a penalty each, by owner: a campaign's own agents, or a named queue's members. */
+export type Membership =
+  | { table: "campaign_agents"; owner: "campaign_id" }
+  | { table: "agent_queue_members"; owner: "queue_id" };
+
+const CAMPAIGN_MEMBERS: Membership = { table: "campaign_agents", owner: "campaign_id" };
+
+/** The writes that upsert `members` into the owner's membership and, with `replace`, first remove everyone
+ *  else; members that stay keep their created_at. Compiled, to run as one transaction (atomic.ts). */
+export function membershipWrites(
+  db: Kysely<Database>,
+  m: Membership,
+  ownerId: number,
+  members: QueueMember[],
+  now: number,
+  opts: { replace: boolean },
+): CompiledQuery[] {
+  // biome-ignore lint/suspicious/noExplicitAny: one statement over either membership table
+  const loose = db as unknown as Kysely<any>;
+  const writes: CompiledQuery[] = [];
+  if (opts.replace) {
+    let leave = loose.deleteFrom(m.table).where(m.owner, "=", ownerId);
+    if (members.length > 0) {
+      leave = leave.where(
+        "agent_id",
+        "not in",
+        members.map((x) => x.agentId),
+      );
+    }
+    writes.push(leave.compile());
+  }
+  if (members.length === 0) return writes;
   // One row per agent (the last penalty given wins): PostgreSQL refuses to upsert one key twice in a statement.
-  const penalties = new Map(members.map((m) => [m.agentId, m.penalty]));
-  return db
-    .insertInto("campaign_agents")
+  const penalties = new Map(members.map((x) => [x.agentId, x.penalty]));
+  const upsert = loose
+    .insertInto(m.table)
     .values(
       [...penalties].map(([agentId, penalty]) => ({
-        campaign_id: campaignId,
+        [m.owner]: ownerId,
         agent_id: agentId,
         penalty,
         created_at: now,
       })),
     )
     .onConflict((oc) =>
-      oc.columns(["campaign_id", "agent_id"]).doUpdateSet((eb) => ({ penalty: eb.ref("excluded.penalty") })),
+      oc.columns([m.owner, "agent_id"]).doUpdateSet((eb) => ({ penalty: eb.ref("excluded.penalty") })),
     );
+  writes.push(upsert.compile());
+  return writes;
 }
 
 /** Makes `members` the campaign's whole queue, in one transaction; members that stay keep their
@@ -156,20 +198,12 @@ export async function setCampaignAgents(
   members: QueueMember[],
   now: number,
 ): Promise<MembershipRefusal | null> {
-  const db = store.db;
-  const refusal = await membershipRefusal(db, accountId, campaignId, members);
+  const refusal = await membershipRefusal(store.db, accountId, campaignId, members);
   if (refusal) return refusal;
-  let leave = db.deleteFrom("campaign_agents").where("campaign_id", "=", campaignId);
-  if (members.length > 0) {
-    leave = leave.where(
-      "agent_id",
-      "not in",
-      members.map((m) => m.agentId),
-    );
-  }
-  const writes = [leave.compile()];
-  if (members.length > 0) writes.push(upsertMembers(db, campaignId, members, now).compile());
-  await atomically(store, writes);
+  await atomically(
+    store,
+    membershipWrites(store.db, CAMPAIGN_MEMBERS, campaignId, members, now, { replace: true }),
+  );
   return null;
 }
 
@@ -183,7 +217,9 @@ export async function addCampaignAgents(
 ): Promise<MembershipRefusal | null> {
   const refusal = await membershipRefusal(db, accountId, campaignId, members);
   if (refusal) return refusal;
-  if (members.length > 0) await upsertMembers(db, campaignId, members, now).execute();
+  for (const write of membershipWrites(db, CAMPAIGN_MEMBERS, campaignId, members, now, { replace: false })) {
+    await db.executeQuery(write);
+  }
   return null;
 }
 
@@ -210,21 +246,47 @@ export interface CampaignAgent extends QueueMember {
   extension: string | null;
 }
 
-/** The campaign's queue, lowest penalty first (then by agent id, for a stable order). */
+/** The agents who serve the campaign: its own (campaign_agents) and the members of the named queue its
+ *  settings give (settings.queueId, when it is a queue of the campaign's account); an agent in both keeps
+ *  the lower penalty. Lowest penalty first (then by agent id, for a stable order). */
 export async function campaignAgents(db: Kysely<Database>, campaignId: number): Promise<CampaignAgent[]> {
-  return db
+  const campaign = await db
+    .selectFrom("campaigns")
+    .select(["account_id", "settings"])
+    .where("id", "=", campaignId)
+    .executeTakeFirst();
+  if (!campaign) return [];
+  const own = db
     .selectFrom("campaign_agents")
-    .innerJoin("agents", "agents.id", "campaign_agents.agent_id")
-    .select([
-      "campaign_agents.agent_id as agentId",
-      "campaign_agents.penalty as penalty",
+    .select(["agent_id", "penalty"])
+    .where("campaign_id", "=", campaignId);
+  const queueId = (JSON.parse(campaign.settings) as { queueId?: number | null }).queueId ?? null;
+  const members =
+    queueId === null
+      ? own
+      : own.unionAll(
+          db
+            .selectFrom("agent_queue_members")
+            .innerJoin("agent_queues", "agent_queues.id", "agent_queue_members.queue_id")
+            .select(["agent_queue_members.agent_id as agent_id", "agent_queue_members.penalty as penalty"])
+            .where("agent_queues.id", "=", queueId)
+            .where("agent_queues.account_id", "=", campaign.account_id),
+        );
+  const rows = await db
+    .selectFrom(members.as("m"))
+    .innerJoin("agents", "agents.id", "m.agent_id")
+    .select((eb) => [
+      "m.agent_id as agentId",
+      eb.fn.min("m.penalty").as("penalty"),
       "agents.name as name",
       "agents.extension as extension",
     ])
-    .where("campaign_agents.campaign_id", "=", campaignId)
-    .orderBy("campaign_agents.penalty")
-    .orderBy("campaign_agents.agent_id")
+    .groupBy(["m.agent_id", "agents.name", "agents.extension"])
     .execute();
+  // Sorted here: ordering by an aggregate's alias is not portable across the two dialects.
+  return rows
+    .map((r) => ({ ...r, agentId: Number(r.agentId), penalty: Number(r.penalty) }))
+    .sort((a, b) => a.penalty - b.penalty || a.agentId - b.agentId);
 }
 
 /** The campaigns whose queues the agent is in, by campaign id. */

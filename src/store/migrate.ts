@@ -11,6 +11,7 @@ import * as m007 from "./migrations/007_scenarios.ts";
 import * as m008 from "./migrations/008_xcally.ts";
 import * as m009 from "./migrations/009_dnc.ts";
 import * as m010 from "./migrations/010_agents.ts";
+import * as m011 from "./migrations/011_queues.ts";
 import type { Database } from "./schema.ts";
 
 const MIGRATIONS: Record<string, Migration> = {
@@ -24,6 +25,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "008_xcally": m008,
   "009_dnc": m009,
   "010_agents": m010,
+  "011_queues": m011,
 };
 
 class StaticProvider implements MigrationProvider {

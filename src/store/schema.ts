@@ -257,6 +257,23 @@ export interface CampaignAgentsTable {
   created_at: number;
 }
 
+/** A named queue of agents (Voximplant's ACD queue): campaigns name it in settings.queueId. */
+export interface AgentQueuesTable {
+  id: Id;
+  account_id: number;
+  name: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface AgentQueueMembersTable {
+  queue_id: number;
+  agent_id: number;
+  /** Lower is offered calls first. */
+  penalty: ColumnType<number, number | undefined, number>;
+  created_at: number;
+}
+
 /** An account's do-not-call entry: the number is never dialed while it is listed and not expired. */
 export interface DncNumbersTable {
   id: Id;
@@ -289,6 +306,8 @@ export interface Database {
   dnc_numbers: DncNumbersTable;
   agents: AgentsTable;
   campaign_agents: CampaignAgentsTable;
+  agent_queues: AgentQueuesTable;
+  agent_queue_members: AgentQueueMembersTable;
 }
 
 export type Account = Selectable<AccountsTable>;
@@ -309,4 +328,5 @@ export type ScenarioRow = Selectable<ScenariosTable>;
 export type DncNumberRow = Selectable<DncNumbersTable>;
 export type ApiKeyRow = Selectable<ApiKeysTable>;
 export type AgentRow = Selectable<AgentsTable>;
+export type AgentQueueRow = Selectable<AgentQueuesTable>;
 export type { ColumnType };

@@ -12,6 +12,7 @@ import {
   reorderContactsForAttemptOrder,
   updateCampaign,
 } from "../../store/campaigns.ts";
+import { findQueue } from "../../store/queues.ts";
 import { ApiError, conflict, invalidRequest, notFound } from "../plugins/errors.ts";
 import type { NativeApiDeps } from "./deps.ts";
 import { campaignNameSchema, campaignSchema, campaignWithCountsSchema } from "./schemas/campaign.ts";
@@ -60,6 +61,7 @@ export async function campaignRoutes(app: FastifyInstance, deps: NativeApiDeps):
     async (req, reply) => {
       const settings = withDefaults(req.body.settings);
       assertSettings(settings, "body.settings");
+      await assertOwnQueue(deps, req.account.id, settings.queueId);
       const row = await insertCampaign(store.db, {
         accountId: req.account.id,
         name: req.body.name,
@@ -169,6 +171,7 @@ export async function campaignRoutes(app: FastifyInstance, deps: NativeApiDeps):
       const before = parseSettings(current);
       const settings = req.body.settings ? { ...before, ...req.body.settings } : undefined;
       if (settings) assertSettings(settings, "body.settings");
+      await assertOwnQueue(deps, accountId, req.body.settings?.queueId);
       // A started campaign keeps its start time, so a new end time or lifetime moves its halt time now.
       const haltMoves =
         settings !== undefined &&
@@ -217,6 +220,13 @@ export async function campaignRoutes(app: FastifyInstance, deps: NativeApiDeps):
 function assertSettings(settings: CampaignSettings, prefix: string): void {
   const problem = findSettingsProblem(settings, prefix);
   if (problem) throw invalidRequest(problem.message, problem.field);
+}
+
+/** A queueId given must be a queue of the account (another account's reads as missing). Only a given one
+ *  is checked: a campaign whose queue was deleted since can still have its other settings changed. */
+async function assertOwnQueue(deps: NativeApiDeps, accountId: number, queueId: number | null | undefined) {
+  if (queueId == null || (await findQueue(deps.store.db, accountId, queueId))) return;
+  throw invalidRequest(`queue ${queueId} is not a queue of this account`, "body.settings.queueId");
 }
 
 // The cursor is opaque to clients so the paging scheme can change; today it is the last id seen.

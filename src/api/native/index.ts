@@ -16,6 +16,7 @@ import { dncRoutes } from "./dnc.ts";
 import { exportRoutes } from "./export/routes.ts";
 import { healthRoutes } from "./health.ts";
 import { listRoutes } from "./lists.ts";
+import { queueRoutes } from "./queues.ts";
 import { scenarioRoutes } from "./scenarios.ts";
 import { webhookRoutes } from "./webhooks.ts";
 
@@ -56,4 +57,5 @@ export async function nativeApi(app: FastifyInstance, deps: NativeApiDeps): Prom
   };
   await app.register(agentRoutes, withAgents);
   await app.register(agentActionRoutes, withAgents);
+  await app.register(queueRoutes, withAgents);
 }

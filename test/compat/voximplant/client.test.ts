@@ -8,6 +8,7 @@ import { after, before, describe, test } from "node:test";
 import ExcelJS from "exceljs";
 import iconv from "iconv-lite";
 import { importPKCS8, SignJWT } from "jose";
+import { createQueue } from "../../../src/store/queues.ts";
 import { type VoxFixture, voxFixture } from "./helpers.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: the client is untyped JavaScript at runtime
@@ -76,6 +77,7 @@ describe("the official client, every call list method it has", () => {
   let listId: number;
 
   test("createCallList: result, count, listId and batchId with their JSON types", async () => {
+    const queue = await createQueue(f.store.db, f.accountId, "pds", f.clock.now());
     const res = await dev.CallLists.createCallList({
       ruleId: 11,
       priority: 3,
@@ -89,7 +91,7 @@ describe("the official client, every call list method it has", () => {
       escape: '"',
       serverLocation: "de",
       taskPriorityStrategy: "first_attempts",
-      queueId: 5,
+      queueId: queue.id,
       // Not in the 4.x client's mapping: sent as given, under the seed's names.
       reference_ip: "198.51.100.2",
       avg_waiting_sec: 20,
@@ -110,7 +112,7 @@ describe("the official client, every call list method it has", () => {
       ).settings,
     ).vendor.voximplant;
     assert.equal(vox.rule_id, 11);
-    assert.equal(vox.queue_id, 5);
+    assert.equal(vox.queue_id, queue.id);
     assert.equal(vox.avg_waiting_sec, 20);
     assert.equal(vox.reference_ip, "198.51.100.2");
     assert.equal(vox.server_location, "de");

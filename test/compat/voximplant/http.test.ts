@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import iconv from "iconv-lite";
+import { createQueue } from "../../../src/store/queues.ts";
 import { listFields, multipartBody, type VoxFixture, voxFixture } from "./helpers.ts";
 
 let f: VoxFixture;
@@ -82,6 +83,7 @@ describe("CreateCallList parameters and control columns", () => {
       "phone_number,first_name,__start_execution_time,__end_execution_time,__start_at,__task_uuid\n" +
       '+12125550131,"Ann, Jr.",09:00:00,17:30:00,1767614400,task-1:a\n' +
       "+12125550132,Bob,,,,\n";
+    const queue = await createQueue(f.store.db, f.accountId, "pds", f.clock.now());
     const out = await f.vox(
       "CreateCallList",
       listFields({
@@ -90,7 +92,7 @@ describe("CreateCallList parameters and control columns", () => {
         max_simultaneous: 3,
         num_attempts: 4,
         interval_seconds: 90,
-        queue_id: 12,
+        queue_id: queue.id,
         avg_waiting_sec: 30,
         delimiter: ",",
         reference_ip: "203.0.113.7",
@@ -110,12 +112,15 @@ describe("CreateCallList parameters and control columns", () => {
     assert.equal(settings.maxAttemptsPerContact, 4);
     assert.equal(settings.retryIntervalSec, 90);
     assert.equal(settings.attemptOrder, "repeated_attempts");
+    assert.equal(settings.queueId, queue.id);
+    assert.equal(settings.dialMethod, "predictive", "a queue means PDS");
+    assert.equal(settings.abandonAfterSec, 2, "avg_waiting_sec 30 held to the 2-second rule");
     assert.equal(settings.scenario, null, "rule_id names no sim scenario: kept in vendor data only");
     assert.deepEqual(settings.vendor.voximplant, {
       type: "AUTOMATIC",
       rule_id: 7,
       application_id: 44,
-      queue_id: 12,
+      queue_id: queue.id,
       avg_waiting_sec: 30,
       reference_ip: "203.0.113.7",
       server_location: "eu",

@@ -3,6 +3,7 @@
 // lifecycle to the engine; it schedules nothing (a manual list's tasks are released, the engine dials them).
 import { randomUUID } from "node:crypto";
 import { MAX_PRIORITY, withDefaults } from "../../../model/campaign-settings.ts";
+import { findQueue } from "../../../store/queues.ts";
 import type { NativeApiDeps } from "../../native/deps.ts";
 import { findSettingsProblem } from "../../native/schemas/campaign-settings.ts";
 import { type CsvFile, importCallListFile } from "./csv.ts";
@@ -15,7 +16,7 @@ import {
   MANUAL_HOLD_AT,
   type VoxListData,
 } from "./lists.ts";
-import { int, intList, ipAddress, listName, oneOf, type Params, text } from "./params.ts";
+import { decimal, int, intList, ipAddress, listName, oneOf, type Params, text } from "./params.ts";
 
 export interface MethodContext extends NativeApiDeps {
   accountId: number;
@@ -57,6 +58,12 @@ async function lastContactId(ctx: MethodContext, listId: number): Promise<number
   return Number(row?.id ?? 0);
 }
 
+/** How long a live answer of a PDS list may wait for an agent: avg_waiting_sec, but never over 2 s — the
+ *  legal 2-second rule (issue #5) wins over a longer wait — nor under the native API's floor of 0.5 s. */
+function abandonAfterSec(avgWaitingSec: number): number {
+  return Math.min(2, Math.max(0.5, avgWaitingSec));
+}
+
 export async function createList(ctx: MethodContext, p: Params, manual: boolean): Promise<Result> {
   const ruleId = int(p, "rule_id", { required: true, min: 0 }) as number;
   const priority = int(p, "priority", { required: true, min: 0, max: MAX_PRIORITY }) as number;
@@ -68,12 +75,17 @@ export async function createList(ctx: MethodContext, p: Params, manual: boolean)
   const strategy = manual
     ? undefined
     : oneOf(p, "task_priority_strategy", ["first_attempts", "repeated_attempts"]);
+  const queueId = int(p, "queue_id", { min: 0 }) ?? null;
+  const avgWaitingSec = decimal(p, "avg_waiting_sec", { min: 0, max: 86_400 }) ?? 1;
+  if (queueId !== null && !(await findQueue(ctx.store.db, ctx.accountId, queueId))) {
+    throw invalidArgument(`The 'queue_id' parameter: queue ${queueId} is not a queue of this account`);
+  }
   const vox: VoxListData = {
     type: manual ? "MANUAL" : "AUTOMATIC",
     rule_id: ruleId,
     application_id: int(p, "application_id", { min: 0 }) ?? null,
-    queue_id: manual ? null : (int(p, "queue_id", { min: 0 }) ?? null),
-    avg_waiting_sec: manual ? 1 : (int(p, "avg_waiting_sec", { min: 0 }) ?? 1),
+    queue_id: queueId,
+    avg_waiting_sec: avgWaitingSec,
     // The 4.x client names it ip_address.
     reference_ip: ipAddress(p, "reference_ip") ?? ipAddress(p, "ip_address") ?? null,
     server_location: manual ? null : (text(p, "server_location")?.trim() ?? null),
@@ -95,6 +107,10 @@ export async function createList(ctx: MethodContext, p: Params, manual: boolean)
     // The rule's scenario runs on answer: the robot scenario keyed by the rule id, when the account has one.
     bot: { scriptId: String(ruleId), onTransfer: "end", transferTo: null },
     vendor: { voximplant: vox },
+    // PDS: the list dials predictively for the queue's agents.
+    ...(queueId === null
+      ? {}
+      : { queueId, dialMethod: "predictive", abandonAfterSec: abandonAfterSec(avgWaitingSec) }),
   });
   const problem = findSettingsProblem(settings, "settings");
   if (problem) throw invalidArgument(problem.message);

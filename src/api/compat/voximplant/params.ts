@@ -29,11 +29,28 @@ export function int(
   const t = raw.trim();
   const n = /^[+-]?\d+$/.test(t) ? Number(t) : Number.NaN;
   if (!Number.isSafeInteger(n)) throw invalidArgument(`The '${name}' parameter must be an integer`);
+  return inRange(name, n, opts);
+}
+
+function inRange(name: string, n: number, opts: { min?: number; max?: number }): number {
   if (opts.min !== undefined && n < opts.min)
     throw invalidArgument(`The '${name}' parameter must be at least ${opts.min}`);
   if (opts.max !== undefined && n > opts.max)
     throw invalidArgument(`The '${name}' parameter must be at most ${opts.max}`);
   return n;
+}
+
+/** A decimal number ("1", "1.5"); Voximplant's "number" parameters that are not ids or counts. */
+export function decimal(
+  p: Params,
+  name: string,
+  opts: { min?: number; max?: number } = {},
+): number | undefined {
+  const t = text(p, name)?.trim();
+  if (t === undefined) return undefined;
+  const n = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$/.test(t) ? Number(t) : Number.NaN;
+  if (!Number.isFinite(n)) throw invalidArgument(`The '${name}' parameter must be a number`);
+  return inRange(name, n, opts);
 }
 
 export function bool(p: Params, name: string): boolean | undefined {

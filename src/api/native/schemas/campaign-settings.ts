@@ -92,6 +92,12 @@ export const campaignSettingsSchema = {
       maxLength: 1000,
       description: "What an abandoned callee hears before the hangup",
     },
+    queueId: {
+      type: ["integer", "null"],
+      minimum: 1,
+      description:
+        "A named queue of the account (/v1/queues) whose members serve the campaign besides its own agents",
+    },
     wrapUpSec: {
       type: "integer",
       minimum: 0,
