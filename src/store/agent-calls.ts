@@ -17,7 +17,8 @@ export async function recordAgentOnAttempt(
     .execute();
 }
 
-/** Sets the disposition of an attempt of the account; false when there is no such attempt. */
+/** Sets the disposition of an attempt of the account; the number it called, or null when there is no such
+ *  attempt. */
 export async function setDisposition(
   store: Store,
   accountId: number,
@@ -25,14 +26,15 @@ export async function setDisposition(
   disposition: string,
   agentId: number,
   at: number,
-): Promise<boolean> {
+): Promise<string | null> {
   const r = await store.db
     .updateTable("attempts")
     .set({ disposition, disposition_at: at, agent_id: agentId })
     .where("id", "=", attemptId)
     .where("account_id", "=", accountId)
+    .returning("phone")
     .executeTakeFirst();
-  return Number(r.numUpdatedRows) > 0;
+  return r?.phone ?? null;
 }
 
 export interface LiveAnswer {

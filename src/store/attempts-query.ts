@@ -9,6 +9,7 @@ export interface AttemptFilters {
   since?: number;
   /** started_at < until (ms epoch). */
   until?: number;
+  agentId?: number;
 }
 
 export async function queryCampaignAttempts(
@@ -19,6 +20,7 @@ export async function queryCampaignAttempts(
 ): Promise<AttemptRow[]> {
   let q = db.selectFrom("attempts").selectAll().where("campaign_id", "=", campaignId);
   if (filters.contactId !== undefined) q = q.where("contact_id", "=", filters.contactId);
+  if (filters.agentId !== undefined) q = q.where("agent_id", "=", filters.agentId);
   if (filters.outcomes?.length) q = q.where("outcome", "in", filters.outcomes);
   if (filters.since !== undefined) q = q.where("started_at", ">=", filters.since);
   if (filters.until !== undefined) q = q.where("started_at", "<", filters.until);

@@ -82,6 +82,9 @@ export interface ContactResultRow {
   last_talk_sec: number | null;
   /** Talk time of the attempt that counted as success, if any. */
   success_talk_sec: number | null;
+  /** The agent and the disposition of the contact's latest call that an agent took or disposed of. */
+  last_agent_id: number | null;
+  last_disposition: string | null;
 }
 
 /** One page of per-contact results for an export. The talk times come from correlated subqueries that
@@ -118,6 +121,24 @@ export async function readContactResultsPage(
           .whereRef("a.contact_id", "=", "c.id")
           .where("a.success", "=", 1)
           .as("success_talk_sec"),
+      (eb) =>
+        eb
+          .selectFrom("attempts as a")
+          .select("a.agent_id")
+          .whereRef("a.contact_id", "=", "c.id")
+          .where("a.agent_id", "is not", null)
+          .orderBy("a.seq", "desc")
+          .limit(1)
+          .as("last_agent_id"),
+      (eb) =>
+        eb
+          .selectFrom("attempts as a")
+          .select("a.disposition")
+          .whereRef("a.contact_id", "=", "c.id")
+          .where("a.disposition", "is not", null)
+          .orderBy("a.seq", "desc")
+          .limit(1)
+          .as("last_disposition"),
     ])
     .where("c.campaign_id", "=", campaignId)
     .where("c.id", ">", afterId)
@@ -128,6 +149,7 @@ export async function readContactResultsPage(
     ...r,
     last_talk_sec: r.last_talk_sec === null ? null : Number(r.last_talk_sec),
     success_talk_sec: r.success_talk_sec === null ? null : Number(r.success_talk_sec),
+    last_agent_id: r.last_agent_id === null ? null : Number(r.last_agent_id),
   }));
 }
 

@@ -126,7 +126,11 @@ describe("agent desktop API", () => {
 
       const disp = await post(`/v1/agents/${agentId}/disposition`, { disposition: "sale" });
       assert.equal(disp.statusCode, 200, disp.body);
-      assert.deepEqual(disp.json(), { attempt_id: call.contact.attempt_id, disposition: "sale" });
+      assert.deepEqual(disp.json(), {
+        attempt_id: call.contact.attempt_id,
+        disposition: "sale",
+        dnc_phone: null,
+      });
       await f.engine.dispatcher.flush();
       const row = await f.store.db
         .selectFrom("attempts")
@@ -136,6 +140,25 @@ describe("agent desktop API", () => {
       assert.equal(row.disposition, "sale");
       assert.equal(Number(row.agent_id), agentId);
       assert.equal(row.outcome, "human");
+      // The attempts API shows who took the call, how long the person waited, and the disposition;
+      // and filters a campaign's attempts by agent.
+      const byAgent = await f.call({
+        method: "GET",
+        url: `/v1/campaigns/${campaignId}/attempts?agent_id=${agentId}`,
+      });
+      assert.equal(byAgent.statusCode, 200, byAgent.body);
+      const [seen] = byAgent.json().data as Record<string, unknown>[];
+      assert.equal(byAgent.json().data.length, 1);
+      assert.equal(seen.id, call.contact.attempt_id);
+      assert.equal(seen.agent_id, agentId);
+      assert.equal(seen.wait_ms, 0);
+      assert.equal(seen.disposition, "sale");
+      assert.equal(seen.disposition_at, new Date(row.disposition_at as number).toISOString());
+      const other = await f.call({
+        method: "GET",
+        url: `/v1/campaigns/${campaignId}/attempts?agent_id=${agentId + 1000}`,
+      });
+      assert.deepEqual(other.json().data, []);
       assert.equal(
         errorOf(await post(`/v1/agents/${agentId}/disposition`, { disposition: "x", attemptId: 999999 }))
           .code,
@@ -150,6 +173,31 @@ describe("agent desktop API", () => {
       await advanceUntil(() => stream.events.filter((e) => e.event === "call").length === 2);
       assert.equal((await post(`/v1/agents/${agentId}/hangup`)).statusCode, 200);
       await advanceUntil(() => stream.events.filter((e) => e.event === "call_ended").length === 2);
+      // "Don't call me again": the disposition puts the number called on the account's DNC list.
+      const second = stream.events.filter((e) => e.event === "call")[1].data as {
+        contact: { attempt_id: number; phone: string };
+      };
+      const dnc = await post(`/v1/agents/${agentId}/disposition`, { disposition: "do not call", dnc: true });
+      assert.equal(dnc.statusCode, 200, dnc.body);
+      assert.equal(dnc.json().dnc_phone, second.contact.phone);
+      const listed = await f.call({
+        method: "GET",
+        url: `/v1/dnc/${encodeURIComponent(second.contact.phone)}`,
+      });
+      assert.equal(listed.statusCode, 200, listed.body);
+      assert.equal(listed.json().source, "agent");
+      assert.match(listed.json().reason, /do not call/);
+      const firstListed = await f.call({
+        method: "GET",
+        url: `/v1/dnc/${encodeURIComponent(call.contact.phone)}`,
+      });
+      assert.equal(firstListed.statusCode, 404, "the first call's number was not put on the list");
+      // The other tests of this account dial the same numbers.
+      const unlisted = await f.call({
+        method: "DELETE",
+        url: `/v1/dnc/${encodeURIComponent(second.contact.phone)}`,
+      });
+      assert.equal(unlisted.statusCode, 204, unlisted.body);
       const out = await post(`/v1/agents/${agentId}/logout`);
       assert.equal(out.json().state, "logged_out");
       await waitFor(

@@ -26,6 +26,8 @@ const BASE_HEADERS = [
   "last_attempt_at",
   "last_talk_sec",
   "success_talk_sec",
+  "last_agent_id",
+  "last_disposition",
 ];
 
 for (const dialect of dialects()) {
@@ -87,6 +89,20 @@ for (const dialect of dialects()) {
         outcome: "busy",
         talkSec: 0,
       });
+      // Contact 0's first call was taken by agent 7 and disposed of; its second by agent 9, no disposition
+      // (yet): the export shows the latest agent and the latest disposition.
+      await f.store.db
+        .updateTable("attempts")
+        .set({ agent_id: 7, disposition: "call back later", disposition_at: T0 + 30_000 })
+        .where("contact_id", "=", ids[0])
+        .where("seq", "=", 1)
+        .execute();
+      await f.store.db
+        .updateTable("attempts")
+        .set({ agent_id: 9 })
+        .where("contact_id", "=", ids[0])
+        .where("seq", "=", 2)
+        .execute();
     });
     after(() => f.close());
 
@@ -118,6 +134,8 @@ for (const dialect of dialects()) {
         last_attempt_at: new Date(T0 + 60_000).toISOString(),
         last_talk_sec: "42",
         success_talk_sec: "42",
+        last_agent_id: "9",
+        last_disposition: "call back later",
         name: "n0",
         late_field: "",
         "custom.status": "",
@@ -160,6 +178,8 @@ for (const dialect of dialects()) {
         last_attempt_at: new Date(T0 + 60_000).toISOString(),
         last_talk_sec: 42,
         success_talk_sec: 42,
+        last_agent_id: 9,
+        last_disposition: "call back later",
         name: "n0",
       });
       assert.deepEqual(rows[1].phones, ["+12125550001", "+12125550002"]);
@@ -187,7 +207,7 @@ for (const dialect of dialects()) {
       const values = (n: number) => (sheet.getRow(n).values as unknown[]).slice(1);
       assert.deepEqual(values(1), [...BASE_HEADERS, "name", "late_field", "custom.status"]);
       const first = values(2);
-      assert.deepEqual(first.slice(0, 10), [
+      assert.deepEqual(first.slice(0, 12), [
         ids[0],
         "ext-0",
         "+12125550000",
@@ -198,11 +218,13 @@ for (const dialect of dialects()) {
         new Date(T0 + 60_000).toISOString(),
         42,
         42,
+        9,
+        "call back later",
       ]);
-      assert.equal(first[10], "n0");
+      assert.equal(first[12], "n0");
       assert.equal(values(3)[3], "+12125550001;+12125550002");
       const last = values(N + 1);
-      assert.deepEqual([last[0], last[11], last[12]], [ids[N - 1], "only here", "vip"]);
+      assert.deepEqual([last[0], last[13], last[14]], [ids[N - 1], "only here", "vip"]);
     });
 
     test("an empty campaign exports a header only (CSV) and an empty array (JSON)", async () => {

@@ -222,7 +222,7 @@ export async function agentActionRoutes(app: FastifyInstance, deps: NativeApiDep
     async (req) => stateView(await desk.pause(req.account.id, await actingAs(req), req.body?.reason ?? null)),
   );
 
-  app.post<{ Params: { id: number }; Body: { disposition: string; attemptId?: number } }>(
+  app.post<{ Params: { id: number }; Body: { disposition: string; attemptId?: number; dnc?: boolean } }>(
     "/v1/agents/:id/disposition",
     {
       config: act,
@@ -237,12 +237,21 @@ export async function agentActionRoutes(app: FastifyInstance, deps: NativeApiDep
           properties: {
             disposition: { type: "string", minLength: 1, maxLength: 100 },
             attemptId: { type: "integer", minimum: 1, description: "Default: the current or last call" },
+            dnc: {
+              type: "boolean",
+              description:
+                "The person asked not to be called again: put the number called on the account's do-not-call list",
+            },
           },
         },
         response: {
           200: {
             type: "object",
-            properties: { attempt_id: { type: "integer" }, disposition: { type: "string" } },
+            properties: {
+              attempt_id: { type: "integer" },
+              disposition: { type: "string" },
+              dnc_phone: { type: ["string", "null"], description: "The number put on the do-not-call list" },
+            },
           },
           ...errorResponses,
         },
@@ -250,8 +259,9 @@ export async function agentActionRoutes(app: FastifyInstance, deps: NativeApiDep
     },
     async (req) => {
       const agentId = await actingAs(req);
-      const r = await desk.dispose(req.account.id, agentId, req.body.disposition, req.body.attemptId ?? null);
-      return { attempt_id: r.attemptId, disposition: r.disposition };
+      const { disposition, attemptId, dnc } = req.body;
+      const r = await desk.dispose(req.account.id, agentId, disposition, attemptId ?? null, { dnc });
+      return { attempt_id: r.attemptId, disposition: r.disposition, dnc_phone: r.dncPhone };
     },
   );
 

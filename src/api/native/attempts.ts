@@ -23,6 +23,7 @@ interface CampaignAttemptsQuery {
   limit: number;
   after_id?: number;
   contact_id?: number;
+  agent_id?: number;
   outcome?: string;
   since?: string;
   until?: string;
@@ -55,6 +56,7 @@ export async function attemptRoutes(app: FastifyInstance, deps: NativeApiDeps): 
             limit: limitQuery,
             after_id: afterIdQuery,
             contact_id: { type: "integer", minimum: 1 },
+            agent_id: { type: "integer", minimum: 1, description: "Only the calls connected to this agent" },
             outcome: commaListQuery(OUTCOMES, "outcomes"),
             since: { ...isoTimeQuery, description: "Attempts started at or after this time (ISO 8601)" },
             until: { ...isoTimeQuery, description: "Attempts started before this time (ISO 8601)" },
@@ -72,6 +74,7 @@ export async function attemptRoutes(app: FastifyInstance, deps: NativeApiDeps): 
         campaign.id,
         {
           contactId: q.contact_id,
+          agentId: q.agent_id,
           outcomes: splitList(q.outcome),
           since: q.since === undefined ? undefined : Date.parse(q.since),
           until: q.until === undefined ? undefined : Date.parse(q.until),

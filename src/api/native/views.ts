@@ -89,6 +89,10 @@ export function attemptView(row: AttemptRow) {
     talk_sec: row.talk_sec,
     success: row.success === null ? null : row.success === 1,
     details: row.details === null ? null : (JSON.parse(row.details) as Record<string, unknown>),
+    agent_id: row.agent_id,
+    wait_ms: row.wait_ms,
+    disposition: row.disposition,
+    disposition_at: iso(row.disposition_at),
   };
 }
 

@@ -6,6 +6,7 @@ import type { Clock } from "../../clock/clock.ts";
 import { abandonment, setDisposition } from "../../store/agent-calls.ts";
 import { campaignAgents, getAgent } from "../../store/agents.ts";
 import type { Store } from "../../store/db.ts";
+import { addDncNumbers } from "../../store/dnc.ts";
 import type { TelephonyDriver } from "../../telephony/driver.ts";
 import type { Dispatcher } from "../dispatcher.ts";
 import type { LiveCall } from "../outcomes.ts";
@@ -115,13 +116,18 @@ export class AgentDesk {
     return agent.snapshot(this.d.clock.now());
   }
 
-  /** Records the agent's disposition of its current or last call (or of `attemptId`, one of those). */
+  /**
+   * Records the agent's disposition of its current or last call (or of `attemptId`, one of those). With
+   * `dnc`, the person asked not to be called again: the number called goes on the account's do-not-call
+   * list at once (source "agent"), so no campaign of the account dials it again.
+   */
   async dispose(
     accountId: number,
     agentId: number,
     disposition: string,
     attemptId: number | null,
-  ): Promise<{ attemptId: number; disposition: string }> {
+    opts: { dnc?: boolean } = {},
+  ): Promise<{ attemptId: number; disposition: string; dncPhone: string | null }> {
     const agent = await this.live(accountId, agentId);
     const own = [agent.callId === null ? null : Number(agent.callId), agent.lastAttemptId];
     const target = attemptId ?? own.find((id) => id !== null) ?? null;
@@ -133,8 +139,19 @@ export class AgentDesk {
           : `attempt ${attemptId} is not agent ${agentId}'s current or last call`,
       );
     }
-    await setDisposition(this.d.store, accountId, target, disposition, agentId, this.d.clock.now());
-    return { attemptId: target, disposition };
+    const now = this.d.clock.now();
+    const phone = await setDisposition(this.d.store, accountId, target, disposition, agentId, now);
+    if (phone === null) throw new EngineError("not_found", `attempt ${target} not found`, 404);
+    if (opts.dnc) {
+      const reason = `agent ${agentId}, disposition: ${disposition}`;
+      await addDncNumbers(
+        this.d.store,
+        accountId,
+        [{ phone, source: "agent", reason, expiresAt: null }],
+        now,
+      );
+    }
+    return { attemptId: target, disposition, dncPhone: opts.dnc ? phone : null };
   }
 
   /** Preview: the campaign's next due contact, reserved for this agent; null when none is due. */

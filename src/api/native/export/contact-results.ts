@@ -29,6 +29,8 @@ const BASE_COLUMNS: ExportColumn[] = [
   { header: "last_attempt_at", value: (r) => iso(r.last_attempt_at) },
   { header: "last_talk_sec", value: (r) => r.last_talk_sec },
   { header: "success_talk_sec", value: (r) => r.success_talk_sec },
+  { header: "last_agent_id", value: (r) => r.last_agent_id },
+  { header: "last_disposition", value: (r) => r.last_disposition },
 ];
 
 /** The base columns, then one per custom field; a custom field named like a base column is "custom.<name>". */

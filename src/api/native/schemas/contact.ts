@@ -61,5 +61,12 @@ export const attemptSchema = {
     talk_sec: { type: ["number", "null"] },
     success: { type: ["boolean", "null"] },
     details: { type: ["object", "null"], additionalProperties: true },
+    agent_id: { type: ["integer", "null"], description: "The agent the live answer was connected to" },
+    wait_ms: {
+      type: ["integer", "null"],
+      description: "How long the answered person waited for an agent (abandoned calls: until abandoned)",
+    },
+    disposition: { type: ["string", "null"], description: "Set by the agent after the call" },
+    disposition_at: isoTimeOrNull,
   },
 } as const;
