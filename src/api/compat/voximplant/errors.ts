@@ -58,6 +58,10 @@ export function installVoxErrors(app: FastifyInstance): void {
     const vox = toVoxError(err);
     if (vox.code === VOX.INTERNAL) req.log.error({ err }, "platform_api request failed");
     else req.log.info({ code: vox.code }, "platform_api request refused");
-    return reply.status(200).send({ error: { code: vox.code, msg: vox.message } });
+    // A file answer may have set its own type before failing.
+    return reply
+      .status(200)
+      .type("application/json; charset=utf-8")
+      .send({ error: { code: vox.code, msg: vox.message } });
   });
 }

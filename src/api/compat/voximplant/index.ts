@@ -35,12 +35,14 @@ const METHODS: Record<string, { permission: Permission; run: Run }> = {
   GetCallListDetails: {
     permission: "campaigns:read",
     run: async (ctx, p, reply) => {
-      const out = await getCallListDetails(ctx, p);
-      if (out.kind === "json") return out.body;
-      return reply
-        .type(out.contentType)
-        .header("content-disposition", `attachment; filename="${out.fileName}"`)
-        .send(out.body);
+      // Checked before the first byte: errors up to here are Voximplant's own answers. Once the answer
+      // streams, a failed read can only cut it short (and is logged).
+      const out = await getCallListDetails(ctx, p, (err) =>
+        reply.log.error({ err }, "GetCallListDetails failed"),
+      );
+      reply.type(out.contentType);
+      if (out.fileName) reply.header("content-disposition", `attachment; filename="${out.fileName}"`);
+      return reply.send(out.body);
     },
   },
   StopCallListProcessing: { permission: "contacts:write", run: stopList },

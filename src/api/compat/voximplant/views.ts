@@ -1,10 +1,11 @@
 // The reading methods: GetCallLists (filters and paging over the account's call lists) and
 // GetCallListDetails (a list's tasks as CSV, JSON or XLS). Reads the store; changes nothing.
-import { stringify } from "csv-stringify/sync";
-import ExcelJS from "exceljs";
+import { pipeline, Readable, type Transform } from "node:stream";
 import iconv from "iconv-lite";
+import type { Selectable } from "kysely";
 import type { CampaignStatus } from "../../../model/outcome.ts";
-import type { Campaign } from "../../../store/schema.ts";
+import type { Campaign, ContactsTable } from "../../../store/schema.ts";
+import { csvStream, xlsxStream } from "../../native/export/writers.ts";
 import { invalidArgument, VOX, VoxError } from "./errors.ts";
 import { allCallLists, asCallList, findCallList, MANUAL_HOLD_AT } from "./lists.ts";
 import type { MethodContext } from "./methods.ts";
@@ -110,11 +111,23 @@ const COLUMNS = [
   "result_data",
 ] as const;
 
-export type DetailsOutput =
-  | { kind: "json"; body: Record<string, unknown> }
-  | { kind: "file"; body: Buffer; contentType: string; fileName: string };
+/** A list's tasks are read and written a page at a time, so a list of millions is never whole in memory. */
+const DETAILS_PAGE = 1000;
 
-export async function getCallListDetails(ctx: MethodContext, p: Params): Promise<DetailsOutput> {
+export interface DetailsOutput {
+  body: Readable;
+  contentType: string;
+  /** For the files (CSV, XLS); JSON is the answer itself. */
+  fileName: string | null;
+}
+
+type Task = Record<(typeof COLUMNS)[number], string | number | null>;
+
+export async function getCallListDetails(
+  ctx: MethodContext,
+  p: Params,
+  onError: (err: unknown) => void,
+): Promise<DetailsOutput> {
   const list = await findCallList(
     ctx.store,
     ctx.accountId,
@@ -133,16 +146,8 @@ export async function getCallListDetails(ctx: MethodContext, p: Params): Promise
   if (!iconv.encodingExists(encoding))
     throw invalidArgument(`The 'encoding' parameter: unknown encoding ${encoding}`);
   const delimiter = text(p, "delimiter") ?? ";";
-  let q = ctx.store.db
-    .selectFrom("contacts")
-    .selectAll()
-    .where("list_id", "=", list.listId)
-    .orderBy("id")
-    .offset(offset);
-  q = q.limit(count ?? Number.MAX_SAFE_INTEGER);
-  const rows = await q.execute();
   const phoneColumn = list.vox.phone_column || "phone";
-  const tasks = rows.map((c) => {
+  const toTask = (c: Selectable<ContactsTable>): Task => {
     const [statusId, status] = taskStatus(c.status);
     const custom = { [phoneColumn]: c.phone, ...(JSON.parse(c.custom) as Record<string, unknown>) };
     const startAt = c.start_at === null || Number(c.start_at) === MANUAL_HOLD_AT ? null : Number(c.start_at);
@@ -160,25 +165,83 @@ export async function getCallListDetails(ctx: MethodContext, p: Params): Promise
       last_attempt: formatUtc(c.last_attempt_at === null ? null : Number(c.last_attempt_at)),
       result_data: c.last_outcome,
     };
-  });
-  if (output === "json") return { kind: "json", body: { result: tasks, count: tasks.length } };
-  const table = [[...COLUMNS], ...tasks.map((t) => COLUMNS.map((k) => (t[k] === null ? "" : String(t[k]))))];
+  };
+  const pages = taskPages(ctx, list.listId, offset, count ?? Number.POSITIVE_INFINITY, toTask);
+  if (output === "json") {
+    const out = Readable.from(jsonTasks(pages));
+    out.on("error", onError);
+    return { body: out, contentType: "application/json; charset=utf-8", fileName: null };
+  }
+  const cells = (async function* () {
+    for await (const page of pages) {
+      for (const t of page) yield COLUMNS.map((k) => (t[k] === null ? "" : String(t[k])));
+    }
+  })();
   if (output === "csv") {
-    const csv = stringify(table, { delimiter });
+    const csv = csvStream([...COLUMNS], cells, { delimiter }, onError);
+    csv.setEncoding("utf8"); // iconv's encoder takes text
     return {
-      kind: "file",
-      body: iconv.encode(csv, encoding),
+      body: pipeline(csv, iconv.encodeStream(encoding) as Transform, (err) => {
+        if (err) onError(err);
+      }),
       contentType: "application/octet-stream",
       fileName: `call_list_${list.campaign.id}.csv`,
     };
   }
-  const book = new ExcelJS.Workbook();
-  const sheet = book.addWorksheet("call list");
-  for (const row of table) sheet.addRow(row);
   return {
-    kind: "file",
-    body: Buffer.from(await book.xlsx.writeBuffer()),
+    body: xlsxStream("call list", [...COLUMNS], cells, onError),
     contentType: "application/octet-stream",
     fileName: `call_list_${list.campaign.id}.xlsx`,
   };
+}
+
+/** The list's contacts as tasks in id order, from the `offset`-th on, at most `limit`, a page at a time. */
+async function* taskPages(
+  ctx: MethodContext,
+  listId: number,
+  offset: number,
+  limit: number,
+  toTask: (c: Selectable<ContactsTable>) => Task,
+): AsyncGenerator<Task[]> {
+  const db = ctx.store.db;
+  let afterId = 0;
+  if (offset > 0) {
+    const before = await db
+      .selectFrom("contacts")
+      .select("id")
+      .where("list_id", "=", listId)
+      .orderBy("id")
+      .limit(1)
+      .offset(offset - 1)
+      .executeTakeFirst();
+    if (!before) return;
+    afterId = Number(before.id);
+  }
+  let left = limit;
+  while (left > 0) {
+    const size = Math.min(DETAILS_PAGE, left);
+    const rows = await db
+      .selectFrom("contacts")
+      .selectAll()
+      .where("list_id", "=", listId)
+      .where("id", ">", afterId)
+      .orderBy("id")
+      .limit(size)
+      .execute();
+    if (rows.length > 0) yield rows.map(toTask);
+    if (rows.length < size) return;
+    left -= rows.length;
+    afterId = Number(rows[rows.length - 1].id);
+  }
+}
+
+/** Voximplant's JSON answer {"result": [tasks], "count": n}, written as the tasks are read. */
+async function* jsonTasks(pages: AsyncIterable<Task[]>): AsyncGenerator<string> {
+  yield '{"result":[';
+  let n = 0;
+  for await (const page of pages) {
+    yield page.map((t, i) => (n + i === 0 ? "" : ",") + JSON.stringify(t)).join("");
+    n += page.length;
+  }
+  yield `],"count":${n}}`;
 }

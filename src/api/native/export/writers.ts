@@ -28,7 +28,10 @@ export async function openExport(format: ExportFormat, src: ExportSource): Promi
   const columns = exportColumns(await collectCustomKeys(src.db, src.campaignId));
   const headers = columns.map((c) => c.header);
   const rows = resultRows(src.db, src.campaignId, columns);
-  return format === "csv" ? csvExport(headers, rows, src) : xlsxExport(headers, rows, src);
+  const flat = mapRows(rows);
+  return format === "csv"
+    ? csvStream(headers, flat, {}, src.onError)
+    : xlsxStream("results", headers, flat, src.onError);
 }
 
 /** Lists go into one cell: "+12125550100;+12125550101". */
@@ -36,20 +39,28 @@ function flatCell(cell: Cell): string | number | boolean | null {
   return Array.isArray(cell) ? cell.join(";") : cell;
 }
 
-function csvExport(headers: string[], rows: AsyncIterable<Cell[]>, src: ExportSource): Readable {
-  const source = Readable.from(mapRows(rows));
+type FlatCell = string | number | boolean | null;
+
+/** A CSV with a header row, written as the client reads (also the Voximplant face's list details). */
+export function csvStream(
+  headers: string[],
+  rows: AsyncIterable<FlatCell[]>,
+  opts: { delimiter?: string },
+  onError: (err: unknown) => void,
+): Readable {
   const csv = stringify({
     header: true,
     columns: headers,
+    delimiter: opts.delimiter ?? ",",
     cast: { boolean: (b) => (b ? "true" : "false") },
   });
   // pipeline carries the client's pace back to the reads and tears everything down on an error.
-  return pipeline(source, csv, (err) => {
-    if (err) src.onError(err);
+  return pipeline(Readable.from(rows), csv, (err) => {
+    if (err) onError(err);
   });
 }
 
-async function* mapRows(rows: AsyncIterable<Cell[]>): AsyncGenerator<(string | number | boolean | null)[]> {
+async function* mapRows(rows: AsyncIterable<Cell[]>): AsyncGenerator<FlatCell[]> {
   for await (const row of rows) yield row.map(flatCell);
 }
 
@@ -76,28 +87,34 @@ function jsonExport(src: ExportSource): Readable {
   return out;
 }
 
-/** exceljs' streaming writer: rows are committed (written out and dropped) as they are added. */
-function xlsxExport(headers: string[], rows: AsyncIterable<Cell[]>, src: ExportSource): Readable {
+/** One sheet through exceljs' streaming writer: rows are committed (written out and dropped) as they are
+ *  added (also the Voximplant face's list details). */
+export function xlsxStream(
+  sheetName: string,
+  headers: string[],
+  rows: AsyncIterable<FlatCell[]>,
+  onError: (err: unknown) => void,
+): Readable {
   const out = new PassThrough();
   const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({
     stream: out,
     useStyles: false,
     useSharedStrings: false,
   });
-  const sheet = workbook.addWorksheet("results");
+  const sheet = workbook.addWorksheet(sheetName);
   void (async () => {
     sheet.addRow(headers).commit();
     let n = 0;
     for await (const row of rows) {
       if (out.destroyed) return;
-      sheet.addRow(row.map(flatCell)).commit();
+      sheet.addRow(row).commit();
       // exceljs takes no backpressure: every page, wait for a slow client to catch up.
       if (++n % 1000 === 0 && out.writableNeedDrain) await drainedOrClosed(out);
     }
     sheet.commit();
     await workbook.commit();
   })().catch((err) => {
-    src.onError(err);
+    onError(err);
     out.destroy(err as Error);
   });
   return out;
