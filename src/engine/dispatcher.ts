@@ -3,9 +3,7 @@
 // driver's channels allow, originating each at its own dial slot. Passes run on the Clock: on a timer
 // for the next thing that can change (a slot, a retry coming due, a window opening) and whenever a call ends.
 import type { Clock, TimerHandle } from "../clock/clock.ts";
-import { LOW_BALANCE_REASON } from "../model/billing.ts";
 import { usesAgents } from "../model/campaign-settings.ts";
-import { nextAllowed } from "../model/windows.ts";
 import type {
   DispatchStore,
   FinishedAttempt,
@@ -15,26 +13,16 @@ import type {
 import type { CallEnded, TelephonyDriver } from "../telephony/driver.ts";
 import type { LiveAgent } from "./agents/board.ts";
 import type { AgentDialing } from "./agents/dialing.ts";
+import { claimHooks, gateCampaign } from "./campaign-gate.ts";
 import type { CampaignRuntime } from "./campaign-runtime.ts";
-import { decideClaim, recentWindowMs } from "./claim-decision.ts";
-import { settledAtClaimEvents } from "./events.ts";
-import { type CampaignStatusWriter, finishedFromEnd, type LiveCall, lostAttempt } from "./outcomes.ts";
-
-/** A contact that makes the decision throw (bad data) waits an hour instead of stalling the campaign. */
-function safeDecide(
-  ctx: Parameters<typeof decideClaim>[0],
-  cand: Parameters<typeof decideClaim>[1],
-  at: number,
-  recent: Parameters<typeof decideClaim>[3],
-  onError?: (err: unknown) => void,
-): ReturnType<typeof decideClaim> {
-  try {
-    return decideClaim(ctx, cand, at, recent);
-  } catch (err) {
-    onError?.(err);
-    return { kind: "defer", until: at + 3_600_000, reason: "error" };
-  }
-}
+import {
+  type CampaignStatusWriter,
+  finishedFromEnd,
+  type LiveCall,
+  lostAttempt,
+  newLiveCall,
+  originateRequest,
+} from "./outcomes.ts";
 
 export interface DispatcherOptions {
   dispatch: DispatchStore;
@@ -230,37 +218,10 @@ export class Dispatcher {
     now: number,
     globalFree: number,
   ): Promise<{ started: number; wakeAt: number }> {
-    const none = { started: 0, wakeAt: Number.POSITIVE_INFINITY };
     const w = this.o.statusWriter;
-    if (c.status === "scheduled") {
-      const startAt = c.settings.startAt ?? now;
-      if (startAt > now) {
-        c.lastBlock = { code: "not_started", until: startAt };
-        return { started: 0, wakeAt: startAt };
-      }
-      await w.setStatus(c, "running", now);
-    }
-    if (c.status !== "running") return none;
-    if (c.haltAt !== null && now >= c.haltAt) {
-      await w.setStatus(c, "halted", now, "lifetime or end time reached");
-      await this.releaseQueued(c);
-      return none;
-    }
-    if (!(await w.hasBalance(c.accountId))) {
-      // Voximplant's rule: under 1 USD, processing stops at once; a top-up and a resume or recover go on.
-      c.lastBlock = { code: "balance", until: null };
-      await w.setStatus(c, "stopped", now, LOW_BALANCE_REASON);
-      await this.releaseQueued(c);
-      return none;
-    }
-    const haltWake = c.haltAt ?? Number.POSITIVE_INFINITY;
-    if (c.windows.campaign.length) {
-      const open = nextAllowed(now, c.windows.campaign);
-      if (open === null || open.at > now) {
-        c.lastBlock = { code: "window_closed", until: open?.at ?? null };
-        return { started: 0, wakeAt: Math.min(open?.at ?? Number.POSITIVE_INFINITY, haltWake) };
-      }
-    }
+    const gate = await gateCampaign(c, now, w, () => this.releaseQueued(c));
+    if (!gate.open) return { started: 0, wakeAt: gate.wakeAt };
+    const haltWake = gate.haltWake;
 
     let waitingAt = this.nextWaiting.get(c.id);
     if (waitingAt === undefined)
@@ -290,15 +251,13 @@ export class Dispatcher {
       capacity = Math.min(capacity, want.dials);
     }
     let queueDry = false;
-    const recentMs = recentWindowMs(c.settings);
+    const hooks = claimHooks(c, now, this.o.onError);
     for (let round = 0; round < 8 && capacity > 0; round++) {
       const slots = c.spacing.slots(now, now + this.lookaheadMs, Math.min(capacity, this.claimBatch));
       if (slots.length === 0 || slots[0] >= now + this.lookaheadMs) break;
       let k = 0;
       let deferredUntil = Number.POSITIVE_INFINITY;
-      const ctx = { settings: c.settings, windows: c.windows, nextCallerId: () => c.nextCallerId() };
       const finished = this.takeFinished();
-      let settledWithEvents = false;
       const result = await this.o.dispatch
         .claim({
           finished,
@@ -307,17 +266,11 @@ export class Dispatcher {
           owner: this.o.nodeId,
           now,
           leaseUntil: slots[slots.length - 1] + this.o.leaseMs,
-          recentSince: recentMs === null ? null : now - recentMs,
+          recentSince: hooks.recentSince,
           promoteDue: promotePending,
-          settledEvents: c.webhooks.length
-            ? (cand, d) => {
-                const rows = settledAtClaimEvents(c.webhooks, cand, d.status, d.reason, now);
-                if (rows.length) settledWithEvents = true;
-                return rows;
-              }
-            : undefined,
+          settledEvents: hooks.settledEvents,
           decide: (cand, recent) => {
-            const d = safeDecide(ctx, cand, slots[k], recent, this.o.onError);
+            const d = hooks.decide(cand, slots[k], recent);
             if (d.kind === "start") k++;
             else if (d.kind === "defer") deferredUntil = Math.min(deferredUntil, d.until);
             return d;
@@ -328,7 +281,7 @@ export class Dispatcher {
           throw err;
         });
       this.committed(finished);
-      if (settledWithEvents) this.o.onEvents?.();
+      if (hooks.takeSettled()) this.o.onEvents?.();
       if (promotePending) {
         promotePending = false;
         waitingAt = result.nextWaitingAt ?? Number.POSITIVE_INFINITY;
@@ -373,28 +326,7 @@ export class Dispatcher {
   private launch(c: CampaignRuntime, s: StartedAttempt, reservedFor: LiveAgent | null = null): LiveCall {
     c.inFlight++;
     c.spacing.consume(s.decision.at);
-    const call: LiveCall = {
-      callId: String(s.attemptId),
-      attemptId: s.attemptId,
-      campaign: c,
-      contactId: s.contact.id,
-      seq: s.seq,
-      phoneIndex: s.decision.phoneIndex,
-      phone: s.decision.phone,
-      callerId: s.decision.callerId,
-      startedAt: s.decision.at,
-      answeredAt: null,
-      answeredBy: null,
-      originated: false,
-      queuedTimer: null,
-      contact: s.contact,
-      phoneAttempts: s.decision.phoneAttempts,
-      agent: reservedFor,
-      connectedAt: null,
-      waitingSince: null,
-      waitTimer: null,
-      abandoned: false,
-    };
+    const call = newLiveCall(c, s, reservedFor);
     this.calls.set(call.callId, call);
     if (usesAgents(c.settings)) this.o.agents.launched(call);
     if (reservedFor) return call;
@@ -409,28 +341,20 @@ export class Dispatcher {
    */
   async claimForAgent(c: CampaignRuntime, agent: LiveAgent): Promise<LiveCall | null> {
     const now = this.o.clock.now();
-    const recentMs = recentWindowMs(c.settings);
-    const ctx = { settings: c.settings, windows: c.windows, nextCallerId: () => c.nextCallerId() };
+    const hooks = claimHooks(c, now, this.o.onError);
     for (let round = 0; round < 20; round++) {
-      let settled = false;
       const result = await this.o.dispatch.claim({
         campaignId: c.id,
         limit: 1,
         owner: this.o.nodeId,
         now,
         leaseUntil: now + this.o.leaseMs,
-        recentSince: recentMs === null ? null : now - recentMs,
+        recentSince: hooks.recentSince,
         promoteDue: round === 0,
-        settledEvents: c.webhooks.length
-          ? (cand, d) => {
-              const rows = settledAtClaimEvents(c.webhooks, cand, d.status, d.reason, now);
-              settled ||= rows.length > 0;
-              return rows;
-            }
-          : undefined,
-        decide: (cand, recent) => safeDecide(ctx, cand, now, recent, this.o.onError),
+        settledEvents: hooks.settledEvents,
+        decide: (cand, recent) => hooks.decide(cand, now, recent),
       });
-      if (settled) this.o.onEvents?.();
+      if (hooks.takeSettled()) this.o.onEvents?.();
       this.invalidateWaiting(c.id);
       const s = result.started[0];
       if (s) return this.launch(c, s, agent);
@@ -470,20 +394,8 @@ export class Dispatcher {
     call.queuedTimer = null;
     call.originated = true;
     this.stats.originated++;
-    const s = call.campaign.settings;
     try {
-      this.o.driver.originate({
-        callId: call.callId,
-        to: call.phone,
-        callerId: call.callerId,
-        ringTimeoutSec: s.ringTimeoutSec,
-        amd: s.amd,
-        record: s.record,
-        bot: s.bot,
-        robot: call.campaign.robot,
-        scenario: s.scenario,
-        data: JSON.parse(call.contact.custom),
-      });
+      this.o.driver.originate(originateRequest(call));
     } catch (err) {
       this.onEnded({
         callId: call.callId,

@@ -6,8 +6,9 @@ import type { CampaignSettings } from "../model/campaign-settings.ts";
 import { parsePolicy, settingsFor } from "../model/contact-policy.ts";
 import type { CampaignStatus, Outcome } from "../model/outcome.ts";
 import { type DialState, decideAfterAttempt, isSuccess } from "../model/redial-policy.ts";
-import type { Candidate, ExpiredLease, FinishedAttempt } from "../store/dispatch/types.ts";
-import type { CallEnded } from "../telephony/driver.ts";
+import type { Candidate, ExpiredLease, FinishedAttempt, StartedAttempt } from "../store/dispatch/types.ts";
+import type { CallEnded, OriginateRequest } from "../telephony/driver.ts";
+import type { LiveAgent } from "./agents/board.ts";
 import type { AgentCallState } from "./agents/dialing.ts";
 import type { CampaignRuntime } from "./campaign-runtime.ts";
 import { finishEvents } from "./events.ts";
@@ -30,6 +31,49 @@ export interface LiveCall extends AgentCallState {
   contact: Candidate;
   /** Attempts per phone including this one, as written at the claim. */
   phoneAttempts: string;
+}
+
+/** The live call of an attempt just claimed; `reservedFor`: the agent a preview reserved it for. */
+export function newLiveCall(c: CampaignRuntime, s: StartedAttempt, reservedFor: LiveAgent | null): LiveCall {
+  return {
+    callId: String(s.attemptId),
+    attemptId: s.attemptId,
+    campaign: c,
+    contactId: s.contact.id,
+    seq: s.seq,
+    phoneIndex: s.decision.phoneIndex,
+    phone: s.decision.phone,
+    callerId: s.decision.callerId,
+    startedAt: s.decision.at,
+    answeredAt: null,
+    answeredBy: null,
+    originated: false,
+    queuedTimer: null,
+    contact: s.contact,
+    phoneAttempts: s.decision.phoneAttempts,
+    agent: reservedFor,
+    connectedAt: null,
+    waitingSince: null,
+    waitTimer: null,
+    abandoned: false,
+  };
+}
+
+/** What the driver is asked to dial for a live call: its number, caller id and the campaign's options. */
+export function originateRequest(call: LiveCall): OriginateRequest {
+  const s = call.campaign.settings;
+  return {
+    callId: call.callId,
+    to: call.phone,
+    callerId: call.callerId,
+    ringTimeoutSec: s.ringTimeoutSec,
+    amd: s.amd,
+    record: s.record,
+    bot: s.bot,
+    robot: call.campaign.robot,
+    scenario: s.scenario,
+    data: JSON.parse(call.contact.custom),
+  };
 }
 
 /** Writes campaign status changes; the engine provides it so the dispatcher stays free of Kysely. */

@@ -1,0 +1,96 @@
+// Two steps of a campaign's turn in the dispatch pass, kept apart from the loop that drives them: whether
+// the campaign may dial at all right now (its start, lifetime, the account's balance, its weekly windows),
+// and what every claim of its contacts shares (the decision context, the frequency-cap window, webhook
+// events of contacts settled at claim time). Writes go through the CampaignStatusWriter; no claims here.
+import { LOW_BALANCE_REASON } from "../model/billing.ts";
+import { nextAllowed } from "../model/windows.ts";
+import type { Candidate, ClaimDecision, ClaimRequest, RecentCalls } from "../store/dispatch/types.ts";
+import type { CampaignRuntime } from "./campaign-runtime.ts";
+import { decideClaim, recentWindowMs } from "./claim-decision.ts";
+import { settledAtClaimEvents } from "./events.ts";
+import type { CampaignStatusWriter } from "./outcomes.ts";
+
+export type Gate = { open: true; haltWake: number } | { open: false; wakeAt: number };
+
+/**
+ * Starts a scheduled campaign whose time has come, halts one past its lifetime, stops one whose account is
+ * under the balance floor, and keeps one outside its weekly windows waiting; `lastBlock` says which.
+ * Open: the campaign may claim, and `haltWake` is when it must be looked at again for its lifetime.
+ */
+export async function gateCampaign(
+  c: CampaignRuntime,
+  now: number,
+  w: CampaignStatusWriter,
+  releaseQueued: () => Promise<unknown>,
+): Promise<Gate> {
+  const closed = { open: false, wakeAt: Number.POSITIVE_INFINITY } as const;
+  if (c.status === "scheduled") {
+    const startAt = c.settings.startAt ?? now;
+    if (startAt > now) {
+      c.lastBlock = { code: "not_started", until: startAt };
+      return { open: false, wakeAt: startAt };
+    }
+    await w.setStatus(c, "running", now);
+  }
+  if (c.status !== "running") return closed;
+  if (c.haltAt !== null && now >= c.haltAt) {
+    await w.setStatus(c, "halted", now, "lifetime or end time reached");
+    await releaseQueued();
+    return closed;
+  }
+  if (!(await w.hasBalance(c.accountId))) {
+    // Voximplant's rule: under 1 USD, processing stops at once; a top-up and a resume or recover go on.
+    c.lastBlock = { code: "balance", until: null };
+    await w.setStatus(c, "stopped", now, LOW_BALANCE_REASON);
+    await releaseQueued();
+    return closed;
+  }
+  const haltWake = c.haltAt ?? Number.POSITIVE_INFINITY;
+  if (c.windows.campaign.length) {
+    const open = nextAllowed(now, c.windows.campaign);
+    if (open === null || open.at > now) {
+      c.lastBlock = { code: "window_closed", until: open?.at ?? null };
+      return { open: false, wakeAt: Math.min(open?.at ?? Number.POSITIVE_INFINITY, haltWake) };
+    }
+  }
+  return { open: true, haltWake };
+}
+
+export interface ClaimHooks {
+  recentSince: number | null;
+  settledEvents: ClaimRequest["settledEvents"];
+  /** The decision for one candidate at its dial slot `at`. A contact whose data makes the decision throw
+   *  waits an hour instead of stalling the campaign. */
+  decide(cand: Candidate, at: number, recent: RecentCalls | null): ClaimDecision;
+  /** Whether a claim since the last call settled contacts with webhook events (then delivery should look). */
+  takeSettled(): boolean;
+}
+
+export function claimHooks(c: CampaignRuntime, now: number, onError?: (err: unknown) => void): ClaimHooks {
+  const ctx = { settings: c.settings, windows: c.windows, nextCallerId: () => c.nextCallerId() };
+  const recentMs = recentWindowMs(c.settings);
+  let settled = false;
+  return {
+    recentSince: recentMs === null ? null : now - recentMs,
+    settledEvents: c.webhooks.length
+      ? (cand, d) => {
+          const rows = settledAtClaimEvents(c.webhooks, cand, d.status, d.reason, now);
+          if (rows.length) settled = true;
+          return rows;
+        }
+      : undefined,
+    decide(cand, at, recent) {
+      try {
+        return decideClaim(ctx, cand, at, recent);
+      } catch (err) {
+        onError?.(err);
+        return { kind: "defer", until: at + 3_600_000, reason: "error" };
+      }
+    },
+    takeSettled() {
+      const was = settled;
+      settled = false;
+      return was;
+    },
+  };
+}
