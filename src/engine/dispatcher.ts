@@ -124,6 +124,9 @@ export class Dispatcher {
     call.campaign.inFlight--;
     const now = this.o.clock.now();
     if (usesAgents(call.campaign.settings) || call.agent) this.o.agents.ended(call, ev, now);
+    // Hung up while AMD still listened (a stop, say): the line was connected though no verdict reached us,
+    // so the call is answered from the moment it connected, and billed like any answered call.
+    if (call.answeredAt === null && ev.talkSec > 0) call.answeredAt = now - Math.round(ev.talkSec * 1000);
     const charge = this.o.statusWriter.chargeFor(
       call.campaign,
       call.phone,

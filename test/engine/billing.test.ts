@@ -126,3 +126,54 @@ test("an unmetered account is never charged and never stopped for its balance", 
     await h.close();
   }
 });
+
+test("a call hung up while AMD still listens was connected: it is answered and charged", async () => {
+  // People answer after 5 s of ringing; the detector needs 8 s, longer than the 3 s the test lets them talk.
+  const scenario = {
+    base: "all_human",
+    postDialSec: 0,
+    ringSec: 5,
+    amdSec: 8,
+    amdAccuracy: 1,
+    talkSec: 60,
+  };
+  const h = await harness({ scenario });
+  try {
+    await setRates(h.store, h.accountId, { defaultMicrosPerMinute: usdToMicros(0.1), prefixes: [] });
+    await topUp(h.store, h.accountId, usdToMicros(5), "funds", h.clock.now());
+    const id = await h.campaign(
+      {
+        maxConcurrent: 2,
+        amd: { enabled: true, mode: "background", params: { totalAnalysisTime: 9000 } },
+      },
+      [{ phones: ["+12025554201"] }, { phones: ["+12025554202"] }],
+    );
+    await h.engine.billingChanged(h.accountId);
+    await h.engine.start(h.accountId, id);
+    await h.clock.advance(8_000); // answered at 5 s, no verdict until 13 s
+    assert.equal(h.engine.dispatcher.liveCalls.size, 2);
+    for (const call of h.engine.dispatcher.liveCalls.values()) assert.equal(call.answeredAt, null);
+    await h.engine.stop(h.accountId, id);
+    await h.clock.advance(1_000);
+    await h.engine.dispatcher.flush();
+
+    const attempts = await h.attempts(id);
+    assert.equal(attempts.length, 2);
+    for (const a of attempts) {
+      assert.ok(a.talk_sec !== null && a.talk_sec >= 2.9, `talked ${a.talk_sec} s before the hangup`);
+      assert.equal(Number(a.answered_at), Number(a.ended_at) - Math.round(Number(a.talk_sec) * 1000));
+    }
+    const charges = await h.store.db
+      .selectFrom("balance_transactions")
+      .selectAll()
+      .where("kind", "=", "charge")
+      .execute();
+    // One started minute at 0.10 USD each.
+    assert.deepEqual(charges.map((c) => Number(c.amount_micros)).sort(), [
+      -usdToMicros(0.1),
+      -usdToMicros(0.1),
+    ]);
+  } finally {
+    await h.close();
+  }
+});
