@@ -42,9 +42,15 @@ export function isSuccess(outcome: Outcome, talkSec: number, settings: CampaignS
 /** Counter of attempts withdrawn by a stop before anyone answered, kept with the retry counters. */
 export const WITHDRAWN_KEY = "withdrawn";
 
-/** Attempts that count against the limits: every attempt but those the dialer itself withdrew. */
+/** Counter of callbacks an agent scheduled with the person: each grants one attempt beyond the limits. */
+export const CALLBACKS_KEY = "callbacks";
+/** wait_reason of a contact waiting for its scheduled callback. */
+export const CALLBACK_REASON = "callback";
+
+/** Attempts that count against the limits: every attempt but those the dialer itself withdrew and those
+ *  granted by a scheduled callback. */
 export function countedAttempts(attempts: number, retryCounts: Record<string, number>): number {
-  return attempts - (retryCounts[WITHDRAWN_KEY] ?? 0);
+  return attempts - (retryCounts[WITHDRAWN_KEY] ?? 0) - (retryCounts[CALLBACKS_KEY] ?? 0);
 }
 
 function ruleFor(key: RetryKey, settings: CampaignSettings): RetryRule {

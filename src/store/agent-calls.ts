@@ -2,6 +2,7 @@
 // disposition, and the live answers and abandons a campaign's abandonment rate is counted from. The
 // database is the record; the engine's in-memory tracker is seeded from it after a restart.
 import { sql } from "kysely";
+import { CALLBACK_REASON, CALLBACKS_KEY } from "../model/redial-policy.ts";
 import type { Store } from "./db.ts";
 
 export async function recordAgentOnAttempt(
@@ -101,4 +102,50 @@ export async function abandonment(
     rolling30d: window(row.live_month, row.abandoned_month),
     campaign: window(row.live, row.abandoned),
   };
+}
+
+/** Why a callback was not scheduled. */
+export type CallbackRefusal = "call_in_progress" | "not_found";
+
+/**
+ * Schedules a callback the person agreed to on the attempt's call: the contact waits (wait_reason
+ * 'callback') until `at`, whatever it had settled to, and the callback is one more attempt on top of the
+ * limits (counted in retry_counts.callbacks, which countedAttempts leaves out). Refused while the call or
+ * another attempt of the contact is still live: the outcome would overwrite it. Optimistic: the update
+ * holds only if the contact is as it was read, so a claim in between wins and the caller hears
+ * `call_in_progress`.
+ */
+export async function scheduleCallback(
+  store: Store,
+  accountId: number,
+  attemptId: number,
+  at: number,
+  now: number,
+): Promise<CallbackRefusal | null> {
+  const row = await store.db
+    .selectFrom("attempts as a")
+    .innerJoin("contacts as c", "c.id", "a.contact_id")
+    .select(["a.contact_id", "a.ended_at", "c.status", "c.retry_counts", "c.updated_at"])
+    .where("a.id", "=", attemptId)
+    .where("a.account_id", "=", accountId)
+    .executeTakeFirst();
+  if (!row) return "not_found";
+  if (row.ended_at === null || row.status === "in_progress") return "call_in_progress";
+  const counts = JSON.parse(row.retry_counts) as Record<string, number>;
+  counts[CALLBACKS_KEY] = (counts[CALLBACKS_KEY] ?? 0) + 1;
+  const r = await store.db
+    .updateTable("contacts")
+    .set({
+      status: "pending",
+      ready: 0,
+      wait_reason: CALLBACK_REASON,
+      next_attempt_at: at,
+      retry_counts: JSON.stringify(counts),
+      updated_at: Math.max(now, Number(row.updated_at) + 1),
+    })
+    .where("id", "=", row.contact_id)
+    .where("status", "=", row.status)
+    .where("updated_at", "=", row.updated_at)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0 ? null : "call_in_progress";
 }

@@ -130,6 +130,7 @@ describe("agent desktop API", () => {
         attempt_id: call.contact.attempt_id,
         disposition: "sale",
         dnc_phone: null,
+        callback_at: null,
       });
       await f.engine.dispatcher.flush();
       const row = await f.store.db

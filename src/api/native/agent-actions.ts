@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { AgentEvent, AgentSnapshot, ContactCard } from "../../engine/agents/board.ts";
 import { agentForUser } from "../../store/agents.ts";
 import { findCampaign } from "../../store/campaigns.ts";
-import { ApiError, notFound } from "../plugins/errors.ts";
+import { ApiError, invalidRequest, notFound } from "../plugins/errors.ts";
 import { requireActingAgent } from "./agents.ts";
 import type { NativeApiDeps } from "./deps.ts";
 import { errorResponses, idParams, isoTimeOrNull } from "./schemas/common.ts";
@@ -222,7 +222,10 @@ export async function agentActionRoutes(app: FastifyInstance, deps: NativeApiDep
     async (req) => stateView(await desk.pause(req.account.id, await actingAs(req), req.body?.reason ?? null)),
   );
 
-  app.post<{ Params: { id: number }; Body: { disposition: string; attemptId?: number; dnc?: boolean } }>(
+  app.post<{
+    Params: { id: number };
+    Body: { disposition: string; attemptId?: number; dnc?: boolean; callbackAt?: string };
+  }>(
     "/v1/agents/:id/disposition",
     {
       config: act,
@@ -242,6 +245,12 @@ export async function agentActionRoutes(app: FastifyInstance, deps: NativeApiDep
               description:
                 "The person asked not to be called again: put the number called on the account's do-not-call list",
             },
+            callbackAt: {
+              type: "string",
+              format: "date-time",
+              description:
+                "The person agreed to be called back then: the contact waits until that time and gets one attempt beyond the campaign's limits (once the call has ended)",
+            },
           },
         },
         response: {
@@ -251,6 +260,7 @@ export async function agentActionRoutes(app: FastifyInstance, deps: NativeApiDep
               attempt_id: { type: "integer" },
               disposition: { type: "string" },
               dnc_phone: { type: ["string", "null"], description: "The number put on the do-not-call list" },
+              callback_at: isoTimeOrNull,
             },
           },
           ...errorResponses,
@@ -260,8 +270,20 @@ export async function agentActionRoutes(app: FastifyInstance, deps: NativeApiDep
     async (req) => {
       const agentId = await actingAs(req);
       const { disposition, attemptId, dnc } = req.body;
-      const r = await desk.dispose(req.account.id, agentId, disposition, attemptId ?? null, { dnc });
-      return { attempt_id: r.attemptId, disposition: r.disposition, dnc_phone: r.dncPhone };
+      const callbackAt = req.body.callbackAt === undefined ? undefined : Date.parse(req.body.callbackAt);
+      if (callbackAt !== undefined && callbackAt <= clock.now()) {
+        throw invalidRequest("callbackAt must be in the future", "body.callbackAt");
+      }
+      const r = await desk.dispose(req.account.id, agentId, disposition, attemptId ?? null, {
+        dnc,
+        callbackAt,
+      });
+      return {
+        attempt_id: r.attemptId,
+        disposition: r.disposition,
+        dnc_phone: r.dncPhone,
+        callback_at: iso(r.callbackAt),
+      };
     },
   );
 

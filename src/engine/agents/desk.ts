@@ -3,7 +3,7 @@
 // agent's state and answers with an EngineError the API turns into a 4xx; the states themselves are the
 // board's, the calls the dispatcher's.
 import type { Clock } from "../../clock/clock.ts";
-import { abandonment, setDisposition } from "../../store/agent-calls.ts";
+import { abandonment, scheduleCallback, setDisposition } from "../../store/agent-calls.ts";
 import { campaignAgents, getAgent } from "../../store/agents.ts";
 import type { Store } from "../../store/db.ts";
 import { addDncNumbers } from "../../store/dnc.ts";
@@ -119,15 +119,17 @@ export class AgentDesk {
   /**
    * Records the agent's disposition of its current or last call (or of `attemptId`, one of those). With
    * `dnc`, the person asked not to be called again: the number called goes on the account's do-not-call
-   * list at once (source "agent"), so no campaign of the account dials it again.
+   * list at once (source "agent"), so no campaign of the account dials it again. With `callbackAt`, the
+   * person agreed to be called back then: the contact waits for that time and gets one attempt beyond the
+   * campaign's limits. A callback needs the call to have ended (during wrap-up, say).
    */
   async dispose(
     accountId: number,
     agentId: number,
     disposition: string,
     attemptId: number | null,
-    opts: { dnc?: boolean } = {},
-  ): Promise<{ attemptId: number; disposition: string; dncPhone: string | null }> {
+    opts: { dnc?: boolean; callbackAt?: number } = {},
+  ): Promise<{ attemptId: number; disposition: string; dncPhone: string | null; callbackAt: number | null }> {
     const agent = await this.live(accountId, agentId);
     const own = [agent.callId === null ? null : Number(agent.callId), agent.lastAttemptId];
     const target = attemptId ?? own.find((id) => id !== null) ?? null;
@@ -140,6 +142,12 @@ export class AgentDesk {
       );
     }
     const now = this.d.clock.now();
+    const callbackAt = opts.callbackAt ?? null;
+    if (callbackAt !== null) {
+      if (this.d.dispatcher.liveCalls.has(String(target))) throw callbackRefused(target);
+      // The ended call's outcome may still wait for the next pass: write it first, or it would overwrite us.
+      await this.d.dispatcher.flush();
+    }
     const phone = await setDisposition(this.d.store, accountId, target, disposition, agentId, now);
     if (phone === null) throw new EngineError("not_found", `attempt ${target} not found`, 404);
     if (opts.dnc) {
@@ -151,7 +159,14 @@ export class AgentDesk {
         now,
       );
     }
-    return { attemptId: target, disposition, dncPhone: opts.dnc ? phone : null };
+    if (callbackAt !== null) {
+      const refused = await scheduleCallback(this.d.store, accountId, target, callbackAt, now);
+      if (refused) throw callbackRefused(target);
+      // The call may have been in another campaign than the agent's current one: forget them all.
+      this.d.dispatcher.invalidateWaiting();
+      this.d.dispatcher.wake();
+    }
+    return { attemptId: target, disposition, dncPhone: opts.dnc ? phone : null, callbackAt };
   }
 
   /** Preview: the campaign's next due contact, reserved for this agent; null when none is due. */
@@ -282,4 +297,11 @@ export class AgentDesk {
     if (!row) throw new EngineError("not_found", `agent ${agentId} not found`, 404);
     return row;
   }
+}
+
+function callbackRefused(attemptId: number): EngineError {
+  return new EngineError(
+    "call_in_progress",
+    `attempt ${attemptId}: a callback can be scheduled once the call has ended and no other attempt of the contact is live`,
+  );
 }

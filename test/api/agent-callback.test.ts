@@ -1,0 +1,114 @@
+// A callback scheduled by the agent's disposition: refused while the call is live and for a time already
+// past; once set, the contact waits for that time (nothing dialed before it), is called again then although
+// the campaign allows one attempt, and that call goes to the agent; the contact then settles for good.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { type ApiFixture, apiFixture, createCampaignViaApi, errorOf, insertContacts } from "./helpers.ts";
+
+describe("a callback from the agent's disposition", () => {
+  let f: ApiFixture;
+  before(async () => {
+    f = await apiFixture();
+  });
+  after(() => f.close());
+
+  const post = (url: string, payload: unknown = {}) =>
+    f.call({ method: "POST", url, payload: payload as object });
+  const state = (agentId: number) => f.engine.board.get(agentId)?.state;
+  /** Advances the virtual clock in steps of `stepMs` until `done` holds (at most `maxSteps` steps). */
+  async function advanceUntil(done: () => boolean, stepMs = 1000, maxSteps = 600): Promise<void> {
+    for (let i = 0; i < maxSteps && !done(); i++) {
+      await f.clock.run({ until: f.clock.now() + stepMs });
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    assert.ok(done(), "the awaited state came");
+  }
+  const attempts = (campaignId: number) =>
+    f.store.db
+      .selectFrom("attempts")
+      .selectAll()
+      .where("campaign_id", "=", campaignId)
+      .orderBy("id")
+      .execute();
+
+  test("scheduled after the call, dialed at its time beyond the attempt limit, to the agent", async () => {
+    const { id: campaignId, listId } = await createCampaignViaApi(f, {
+      name: "callbacks",
+      settings: {
+        dialMethod: "progressive",
+        scenario: "all_human",
+        calleeWindow: { from: "00:00", to: "24:00" },
+        maxAttemptsPerContact: 1,
+        wrapUpSec: 5,
+      },
+    });
+    const [contactId] = await insertContacts(f.store, { accountId: f.accountId, campaignId, listId }, [
+      { phones: JSON.stringify(["+14155553001"]), custom: JSON.stringify({ name: "Bea" }) },
+    ]);
+    const agent = (await post("/v1/agents", { name: "Cal" })).json() as { id: number };
+    const put = await f.call({
+      method: "PUT",
+      url: `/v1/campaigns/${campaignId}/agents`,
+      payload: { agents: [{ agentId: agent.id, penalty: 0 }] },
+    });
+    assert.equal(put.statusCode, 200, put.body);
+    assert.equal((await post(`/v1/agents/${agent.id}/login`, { campaignId })).statusCode, 200);
+    assert.equal((await post(`/v1/campaigns/${campaignId}/start`)).statusCode, 200);
+
+    await advanceUntil(() => state(agent.id) === "on_call");
+    const inTwoHours = () => new Date(f.clock.now() + 2 * 3_600_000).toISOString();
+    // While the call is live its outcome would overwrite the callback.
+    const live = await post(`/v1/agents/${agent.id}/disposition`, {
+      disposition: "call back",
+      callbackAt: inTwoHours(),
+    });
+    assert.equal(live.statusCode, 409, live.body);
+    assert.equal(errorOf(live).code, "call_in_progress");
+    assert.equal((await post(`/v1/agents/${agent.id}/hangup`)).statusCode, 200);
+    await advanceUntil(() => state(agent.id) === "wrap_up", 100, 50);
+
+    const past = await post(`/v1/agents/${agent.id}/disposition`, {
+      disposition: "call back",
+      callbackAt: new Date(f.clock.now() - 1000).toISOString(),
+    });
+    assert.equal(past.statusCode, 400, past.body);
+    assert.equal(errorOf(past).field, "body.callbackAt");
+
+    const at = inTwoHours();
+    const ok = await post(`/v1/agents/${agent.id}/disposition`, { disposition: "call back", callbackAt: at });
+    assert.equal(ok.statusCode, 200, ok.body);
+    assert.equal(ok.json().callback_at, at);
+    const waiting = await f.store.db
+      .selectFrom("contacts")
+      .selectAll()
+      .where("id", "=", contactId)
+      .executeTakeFirstOrThrow();
+    assert.equal(waiting.status, "pending");
+    assert.equal(waiting.wait_reason, "callback");
+    assert.equal(Number(waiting.next_attempt_at), Date.parse(at));
+
+    // Nothing is dialed before the callback's time, though the agent is ready again.
+    await f.clock.run({ until: Date.parse(at) - 60_000 });
+    assert.equal(state(agent.id), "ready");
+    assert.equal((await attempts(campaignId)).length, 1);
+    await advanceUntil(() => state(agent.id) === "on_call");
+    const [first, second] = await attempts(campaignId);
+    assert.ok(second, "the callback was dialed although the campaign allows one attempt");
+    assert.ok(Number(second.started_at) >= Date.parse(at), "not before its time");
+    assert.equal(second.contact_id, first.contact_id);
+    assert.equal((await post(`/v1/agents/${agent.id}/hangup`)).statusCode, 200);
+    await advanceUntil(() => state(agent.id) !== "on_call", 100, 50);
+    await f.clock.run({ until: f.clock.now() + 6 * 3_600_000 });
+    await f.engine.dispatcher.flush();
+    const after = await attempts(campaignId);
+    assert.equal(after.length, 2, "one callback grants one attempt");
+    assert.equal(Number(after[1].agent_id), agent.id);
+    const settled = await f.store.db
+      .selectFrom("contacts")
+      .select(["status", "attempts"])
+      .where("id", "=", contactId)
+      .executeTakeFirstOrThrow();
+    assert.equal(settled.status, "succeeded");
+    assert.equal(settled.attempts, 2);
+  });
+});
