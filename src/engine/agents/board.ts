@@ -74,11 +74,15 @@ export class LiveAgent {
   readonly loggedInAt: number;
   readonly stats: AgentStats = emptyStats();
 
+  /** Taken out of the campaign's queue while busy: logs out when it would next be ready. */
+  leaving = false;
+
   constructor(
     readonly who: AgentIdentity,
     readonly campaignId: number,
-    readonly penalty: number,
-    readonly order: number,
+    /** Penalty and position in the campaign's queue; a membership change updates them. */
+    public penalty: number,
+    public order: number,
     now: number,
   ) {
     this.since = now;
@@ -195,6 +199,11 @@ export class AgentBoard {
 
   /** Moves the agent to `state`, counting the time spent in the old one. */
   move(agent: LiveAgent, state: AgentState, opts: { pauseReason?: string | null } = {}): void {
+    if (state === "ready" && agent.leaving) {
+      agent.stats[STAT_OF[agent.state]] += this.clock.now() - agent.since;
+      this.logout(agent);
+      return;
+    }
     const now = this.clock.now();
     agent.stats[STAT_OF[agent.state]] += now - agent.since;
     if (agent.state === "wrap_up") {

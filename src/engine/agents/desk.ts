@@ -83,6 +83,42 @@ export class AgentDesk {
     return this.d.board.logout(agent);
   }
 
+  /**
+   * After the account's queues changed (a campaign's agents, a named queue's members, a campaign's
+   * queueId): logged-in members take their new penalty and place; an agent no longer in its campaign's
+   * queue logs out — at once when ready or paused (a preview not yet dialed is given back), and after its
+   * call and wrap-up (so it can still set the disposition) when busy.
+   */
+  async membershipChanged(accountId: number): Promise<void> {
+    const byCampaign = new Map<number, LiveAgent[]>();
+    for (const agent of this.d.board.all()) {
+      if (agent.who.accountId !== accountId) continue;
+      const list = byCampaign.get(agent.campaignId) ?? [];
+      list.push(agent);
+      byCampaign.set(agent.campaignId, list);
+    }
+    for (const [campaignId, agents] of byCampaign) {
+      const queue = await campaignAgents(this.d.store.db, campaignId);
+      for (const agent of agents) {
+        if (this.d.board.get(agent.id) !== agent) continue; // logged out meanwhile
+        const order = queue.findIndex((m) => m.agentId === agent.id);
+        if (order >= 0) {
+          agent.penalty = queue[order].penalty;
+          agent.order = order;
+          agent.leaving = false;
+          continue;
+        }
+        const preview = agent.state === "reserved" ? this.reservedCall(agent) : undefined;
+        if (agent.state === "ready" || agent.state === "paused" || (preview && !preview.originated)) {
+          if (preview) await this.d.dispatcher.releaseReserved(preview);
+          if (this.d.board.get(agent.id) === agent) this.d.board.logout(agent);
+        } else {
+          agent.leaving = true;
+        }
+      }
+    }
+  }
+
   /** Ready from paused, or the end of wrap-up. */
   async ready(accountId: number, agentId: number): Promise<AgentSnapshot> {
     const agent = await this.live(accountId, agentId);

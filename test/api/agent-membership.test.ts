@@ -1,0 +1,88 @@
+// Queue changes reach agents who are logged in: a member keeps working with its new penalty; an agent taken
+// out of the campaign's queue logs out at once when idle, and after its call and wrap-up when busy (it can
+// still set the disposition of that call).
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { waitFor } from "../helpers/child.ts";
+import { type ApiFixture, apiFixture, createCampaignViaApi, insertContacts } from "./helpers.ts";
+
+describe("queue changes and logged-in agents", () => {
+  let f: ApiFixture;
+  before(async () => {
+    f = await apiFixture();
+  });
+  after(() => f.close());
+
+  const post = (url: string, payload: unknown = {}) =>
+    f.call({ method: "POST", url, payload: payload as object });
+  const state = (agentId: number) => f.engine.board.get(agentId)?.state ?? "logged_out";
+  async function advanceUntil(done: () => boolean, stepMs = 1000, maxSteps = 600): Promise<void> {
+    for (let i = 0; i < maxSteps && !done(); i++) {
+      await f.clock.run({ until: f.clock.now() + stepMs });
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    assert.ok(done(), "the awaited state came");
+  }
+
+  test("removed while on a call: logs out after wrap-up; removed while idle: at once; penalties follow", async () => {
+    const { id: campaignId, listId } = await createCampaignViaApi(f, {
+      name: "membership",
+      settings: {
+        dialMethod: "progressive",
+        scenario: "all_human",
+        calleeWindow: { from: "00:00", to: "24:00" },
+        wrapUpSec: 10,
+      },
+    });
+    await insertContacts(
+      f.store,
+      { accountId: f.accountId, campaignId, listId },
+      Array.from({ length: 40 }, (_, i) => ({ phones: JSON.stringify([`+1415555${4000 + i}`]) })),
+    );
+    const ids: number[] = [];
+    for (const name of ["Ada", "Bo", "Cy"]) ids.push((await post("/v1/agents", { name })).json().id);
+    const [ada, bo, cy] = ids;
+    const setQueue = async (members: { agentId: number; penalty: number }[]) => {
+      const res = await f.call({
+        method: "PUT",
+        url: `/v1/campaigns/${campaignId}/agents`,
+        payload: { agents: members },
+      });
+      assert.equal(res.statusCode, 200, res.body);
+    };
+    await setQueue(ids.map((agentId) => ({ agentId, penalty: 0 })));
+    for (const id of ids)
+      assert.equal((await post(`/v1/agents/${id}/login`, { campaignId })).statusCode, 200);
+    assert.equal((await post(`/v1/agents/${cy}/pause`, { reason: "training" })).json().state, "paused");
+    assert.equal((await post(`/v1/campaigns/${campaignId}/start`)).statusCode, 200);
+    await advanceUntil(() => state(ada) === "on_call" && state(bo) === "on_call");
+
+    // Bo and Cy leave the queue; Ada's penalty changes.
+    await setQueue([{ agentId: ada, penalty: 3 }]);
+    await waitFor("Cy (paused) logged out", () => state(cy) === "logged_out", 5000);
+    assert.equal(state(bo), "on_call", "a call in progress is not cut");
+    assert.equal(f.engine.board.get(ada)?.penalty, 3);
+
+    assert.equal((await post(`/v1/agents/${bo}/hangup`)).statusCode, 200);
+    await advanceUntil(() => state(bo) === "wrap_up", 100, 50);
+    const disp = await post(`/v1/agents/${bo}/disposition`, { disposition: "done" });
+    assert.equal(disp.statusCode, 200, "the leaving agent still disposes of its last call");
+    await advanceUntil(() => state(bo) !== "wrap_up");
+    assert.equal(state(bo), "logged_out", "after wrap-up the removed agent is logged out, not ready");
+    const login = await post(`/v1/agents/${bo}/login`, { campaignId });
+    assert.equal(login.statusCode, 409);
+    assert.equal(login.json().error.code, "not_in_queue");
+
+    // Ada keeps taking calls; Bo takes no call after it left.
+    const callsBefore = f.engine.board.get(ada)?.callsTaken ?? 0;
+    await f.clock.run({ until: f.clock.now() + 30 * 60_000 });
+    assert.ok((f.engine.board.get(ada)?.callsTaken ?? 0) > callsBefore);
+    const bosCalls = await f.store.db
+      .selectFrom("attempts")
+      .select("id")
+      .where("campaign_id", "=", campaignId)
+      .where("agent_id", "=", bo)
+      .execute();
+    assert.equal(bosCalls.length, 1);
+  });
+});
