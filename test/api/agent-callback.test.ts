@@ -3,7 +3,14 @@
 // the campaign allows one attempt, and that call goes to the agent; the contact then settles for good.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { type ApiFixture, apiFixture, createCampaignViaApi, errorOf, insertContacts } from "./helpers.ts";
+import {
+  type ApiFixture,
+  advanceClockUntil,
+  apiFixture,
+  createCampaignViaApi,
+  errorOf,
+  insertContacts,
+} from "./helpers.ts";
 
 describe("a callback from the agent's disposition", () => {
   let f: ApiFixture;
@@ -15,14 +22,8 @@ describe("a callback from the agent's disposition", () => {
   const post = (url: string, payload: unknown = {}) =>
     f.call({ method: "POST", url, payload: payload as object });
   const state = (agentId: number) => f.engine.board.get(agentId)?.state;
-  /** Advances the virtual clock in steps of `stepMs` until `done` holds (at most `maxSteps` steps). */
-  async function advanceUntil(done: () => boolean, stepMs = 1000, maxSteps = 600): Promise<void> {
-    for (let i = 0; i < maxSteps && !done(); i++) {
-      await f.clock.run({ until: f.clock.now() + stepMs });
-      await new Promise((r) => setTimeout(r, 2));
-    }
-    assert.ok(done(), "the awaited state came");
-  }
+  const advanceUntil = (done: () => boolean, stepMs?: number, maxSteps?: number) =>
+    advanceClockUntil(f, done, stepMs, maxSteps);
   const attempts = (campaignId: number) =>
     f.store.db
       .selectFrom("attempts")

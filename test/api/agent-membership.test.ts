@@ -4,7 +4,13 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { waitFor } from "../helpers/child.ts";
-import { type ApiFixture, apiFixture, createCampaignViaApi, insertContacts } from "./helpers.ts";
+import {
+  type ApiFixture,
+  advanceClockUntil,
+  apiFixture,
+  createCampaignViaApi,
+  insertContacts,
+} from "./helpers.ts";
 
 describe("queue changes and logged-in agents", () => {
   let f: ApiFixture;
@@ -16,13 +22,8 @@ describe("queue changes and logged-in agents", () => {
   const post = (url: string, payload: unknown = {}) =>
     f.call({ method: "POST", url, payload: payload as object });
   const state = (agentId: number) => f.engine.board.get(agentId)?.state ?? "logged_out";
-  async function advanceUntil(done: () => boolean, stepMs = 1000, maxSteps = 600): Promise<void> {
-    for (let i = 0; i < maxSteps && !done(); i++) {
-      await f.clock.run({ until: f.clock.now() + stepMs });
-      await new Promise((r) => setTimeout(r, 2));
-    }
-    assert.ok(done(), "the awaited state came");
-  }
+  const advanceUntil = (done: () => boolean, stepMs?: number, maxSteps?: number) =>
+    advanceClockUntil(f, done, stepMs, maxSteps);
 
   test("removed while on a call: logs out after wrap-up; removed while idle: at once; penalties follow", async () => {
     const { id: campaignId, listId } = await createCampaignViaApi(f, {

@@ -83,6 +83,21 @@ export async function apiFixture(
 }
 
 /** The `{error: {...}}` body of a refused request. */
+/** Advances the fixture's virtual clock `stepMs` at a time (letting the server's promises run between
+ *  steps) until `done` holds; fails after `maxSteps` steps. */
+export async function advanceClockUntil(
+  f: ApiFixture,
+  done: () => boolean,
+  stepMs = 1000,
+  maxSteps = 600,
+): Promise<void> {
+  for (let i = 0; i < maxSteps && !done(); i++) {
+    await f.clock.run({ until: f.clock.now() + stepMs });
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  if (!done()) throw new Error(`the awaited state did not come within ${maxSteps} steps of ${stepMs} ms`);
+}
+
 export function errorOf(res: LightMyRequestResponse): { code: string; message: string; field?: string } {
   return (res.json() as { error: { code: string; message: string; field?: string } }).error;
 }
