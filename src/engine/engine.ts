@@ -59,8 +59,10 @@ export class Engine implements EngineControl, CampaignStatusWriter {
   private readonly writes: StateWrites;
   /** Set by whoever delivers webhooks; called after a commit that wrote events. */
   onEvents: (() => void) | undefined;
+  private readonly onError: ((err: unknown) => void) | undefined;
 
   constructor(o: EngineOptions) {
+    this.onError = o.onError;
     this.store = o.store;
     this.clock = o.clock;
     this.dispatch = openDispatchStore(o.store);
@@ -248,6 +250,13 @@ export class Engine implements EngineControl, CampaignStatusWriter {
   wake(): void {
     this.dispatcher.invalidateWaiting();
     this.dispatcher.wake();
+  }
+
+  agentsChanged(accountId: number): void {
+    this.agents
+      .membershipChanged(accountId)
+      .catch((err) => this.onError?.(err))
+      .finally(() => this.wake());
   }
 
   /** Re-reads one campaign (after its settings or status changed) and asks for a pass. */

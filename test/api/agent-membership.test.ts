@@ -86,4 +86,33 @@ describe("queue changes and logged-in agents", () => {
       .execute();
     assert.equal(bosCalls.length, 1);
   });
+  test("a campaign switched to another named queue logs out the agents only the old one brought", async () => {
+    const queue = async (name: string, agentId: number) => {
+      const q = (await post("/v1/queues", { name })).json() as { id: number };
+      const put = await f.call({
+        method: "PUT",
+        url: `/v1/queues/${q.id}/members`,
+        payload: { agents: [{ agentId, penalty: 0 }] },
+      });
+      assert.equal(put.statusCode, 200, put.body);
+      return q.id;
+    };
+    const dee = (await post("/v1/agents", { name: "Dee" })).json().id as number;
+    const eli = (await post("/v1/agents", { name: "Eli" })).json().id as number;
+    const first = await queue("first", dee);
+    const second = await queue("second", eli);
+    const { id: campaignId } = await createCampaignViaApi(f, {
+      name: "switch",
+      settings: { dialMethod: "progressive", queueId: first },
+    });
+    assert.equal((await post(`/v1/agents/${dee}/login`, { campaignId })).json().state, "ready");
+    const patch = await f.call({
+      method: "PATCH",
+      url: `/v1/campaigns/${campaignId}`,
+      payload: { settings: { queueId: second } },
+    });
+    assert.equal(patch.statusCode, 200, patch.body);
+    await waitFor("Dee logged out", () => state(dee) === "logged_out", 5000);
+    assert.equal((await post(`/v1/agents/${eli}/login`, { campaignId })).json().state, "ready");
+  });
 });

@@ -189,7 +189,9 @@ export async function campaignRoutes(app: FastifyInstance, deps: NativeApiDeps):
         return updated;
       });
       if (!row) throw notFound("campaign", id);
-      engine.wake();
+      // Another queue: agents logged in through the old one may no longer belong.
+      if (req.body.settings?.queueId !== undefined) engine.agentsChanged(accountId);
+      else engine.wake();
       return campaignView(row);
     },
   );

@@ -54,15 +54,7 @@ export async function nativeApi(app: FastifyInstance, deps: NativeApiDeps): Prom
   const withAgents: NativeApiDeps = {
     ...deps,
     agentStates: deps.agentStates ?? ((accountId) => liveStates(deps.engine.agents.states(accountId))),
-    agentsChanged:
-      deps.agentsChanged ??
-      ((accountId) => {
-        // Logged-in agents follow the new membership; then the dialer looks again.
-        deps.engine.agents
-          .membershipChanged(accountId)
-          .catch((err) => app.log.error({ err }, "agents did not follow a queue change"))
-          .finally(() => deps.engine.wake());
-      }),
+    agentsChanged: deps.agentsChanged ?? ((accountId) => deps.engine.agentsChanged(accountId)),
   };
   await app.register(agentRoutes, withAgents);
   await app.register(agentActionRoutes, withAgents);

@@ -240,6 +240,7 @@ export function xcallyService(deps: XcallyDeps) {
       );
     }
     if (refusal) throw notFound("queue", campaignId);
+    engine.agentsChanged(accountId);
     const row = await findQueue(accountId, campaignId);
     const before = parseSettings(row);
     if (before.dialMethod === "robot") {
