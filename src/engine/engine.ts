@@ -108,6 +108,7 @@ export class Engine implements EngineControl, CampaignStatusWriter {
       board: this.board,
       dispatcher: this.dispatcher,
       driver: o.driver,
+      writes: this.writes,
     });
     const leaseMs = o.leaseMs ?? 60_000;
     // Leases are renewed at a third of their life and swept at half of it, so a live process never loses

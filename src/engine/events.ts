@@ -150,3 +150,40 @@ export function campaignStatusEvents(
     data: { from, to, reason },
   });
 }
+
+/** What an agent's disposition of a call reports: the call, the agent and what the agent decided. */
+export interface DispositionInfo {
+  accountId: number;
+  campaignId: number;
+  contactId: number;
+  attemptId: number;
+  seq: number;
+  phone: string;
+  agentId: number;
+  disposition: string;
+  at: number;
+  callbackAt: number | null;
+  dnc: boolean;
+}
+
+/** attempt.disposed, for a CRM to record the agent's result of the call. A subscription names it to get it,
+ *  so it goes to subscriptions without partial results too: it is a result, not an intermediate attempt. */
+export function dispositionEvents(subs: readonly Subscription[], d: DispositionInfo): OutboxRow[] {
+  if (subs.length === 0) return [];
+  return outboxRows(subs, {
+    type: "attempt.disposed",
+    accountId: d.accountId,
+    campaignId: d.campaignId,
+    contactId: d.contactId,
+    final: true,
+    at: d.at,
+    data: {
+      attempt: { id: d.attemptId, seq: d.seq, phone: d.phone },
+      agentId: d.agentId,
+      disposition: d.disposition,
+      disposedAt: new Date(d.at).toISOString(),
+      callbackAt: d.callbackAt === null ? null : new Date(d.callbackAt).toISOString(),
+      doNotCall: d.dnc,
+    },
+  });
+}

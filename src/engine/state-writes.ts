@@ -8,7 +8,12 @@ import { cancelPendingContactQuery, findContact } from "../store/contacts-query.
 import type { Store } from "../store/db.ts";
 import type { Campaign, CampaignUpdate } from "../store/schema.ts";
 import { activeSubscriptions, outboxInserts } from "../store/webhooks.ts";
-import { campaignStatusEvents, settledAtClaimEvents } from "./events.ts";
+import {
+  campaignStatusEvents,
+  type DispositionInfo,
+  dispositionEvents,
+  settledAtClaimEvents,
+} from "./events.ts";
 
 /** What a status change needs to know of the campaign it changes. */
 export type StatusHolder = Pick<Campaign, "id" | "account_id" | "status">;
@@ -64,5 +69,41 @@ export class StateWrites {
     );
     if (changed && events.length) this.eventsWritten();
     return changed > 0;
+  }
+
+  /**
+   * Records an agent's disposition of an attempt of the account, with its attempt.disposed event, in one
+   * transaction. Null when the account has no such attempt.
+   */
+  async disposition(
+    accountId: number,
+    attemptId: number,
+    d: Pick<DispositionInfo, "agentId" | "disposition" | "at" | "callbackAt" | "dnc">,
+  ): Promise<{ phone: string; campaignId: number } | null> {
+    const row = await this.store.db
+      .selectFrom("attempts")
+      .select(["campaign_id", "contact_id", "seq", "phone"])
+      .where("id", "=", attemptId)
+      .where("account_id", "=", accountId)
+      .executeTakeFirst();
+    if (!row) return null;
+    const campaignId = Number(row.campaign_id);
+    const update = this.store.db
+      .updateTable("attempts")
+      .set({ disposition: d.disposition, disposition_at: d.at, agent_id: d.agentId })
+      .where("id", "=", attemptId)
+      .compile();
+    const events = dispositionEvents(this.forCampaign(accountId, campaignId), {
+      ...d,
+      accountId,
+      campaignId,
+      contactId: Number(row.contact_id),
+      attemptId,
+      seq: row.seq,
+      phone: row.phone,
+    });
+    await atomically(this.store, [update, ...outboxInserts(this.store.db, events)]);
+    if (events.length) this.eventsWritten();
+    return { phone: row.phone, campaignId };
   }
 }

@@ -7,6 +7,7 @@ import { randomUUID } from "node:crypto";
 export const EVENT_TYPES = [
   "attempt.ended",
   "attempt.transferred",
+  "attempt.disposed",
   "contact.retry_scheduled",
   "contact.status_changed",
   "contact.succeeded",

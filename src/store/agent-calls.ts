@@ -18,26 +18,6 @@ export async function recordAgentOnAttempt(
     .execute();
 }
 
-/** Sets the disposition of an attempt of the account; the number it called, or null when there is no such
- *  attempt. */
-export async function setDisposition(
-  store: Store,
-  accountId: number,
-  attemptId: number,
-  disposition: string,
-  agentId: number,
-  at: number,
-): Promise<string | null> {
-  const r = await store.db
-    .updateTable("attempts")
-    .set({ disposition, disposition_at: at, agent_id: agentId })
-    .where("id", "=", attemptId)
-    .where("account_id", "=", accountId)
-    .returning("phone")
-    .executeTakeFirst();
-  return r?.phone ?? null;
-}
-
 export interface LiveAnswer {
   at: number;
   fate: "connected" | "no_agent";

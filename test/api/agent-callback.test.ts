@@ -46,6 +46,14 @@ describe("a callback from the agent's disposition", () => {
     const [contactId] = await insertContacts(f.store, { accountId: f.accountId, campaignId, listId }, [
       { phones: JSON.stringify(["+14155553001"]), custom: JSON.stringify({ name: "Bea" }) },
     ]);
+    // A CRM takes the agents' results, and nothing else (no partial results).
+    const hook = await post("/v1/webhooks", {
+      url: "http://127.0.0.1:9/crm",
+      events: ["attempt.disposed"],
+      campaignId,
+      partialResults: false,
+    });
+    assert.equal(hook.statusCode, 201, hook.body);
     const agent = (await post("/v1/agents", { name: "Cal" })).json() as { id: number };
     const put = await f.call({
       method: "PUT",
@@ -87,6 +95,26 @@ describe("a callback from the agent's disposition", () => {
     assert.equal(waiting.status, "pending");
     assert.equal(waiting.wait_reason, "callback");
     assert.equal(Number(waiting.next_attempt_at), Date.parse(at));
+    // The disposition reached the CRM's outbox, with the callback and the agent; the refused tries did not.
+    const sent = await f.store.db
+      .selectFrom("webhook_deliveries")
+      .selectAll()
+      .where("webhook_id", "=", hook.json().id)
+      .execute();
+    assert.deepEqual(
+      sent.map((r) => r.event_type),
+      ["attempt.disposed"],
+    );
+    const event = JSON.parse(sent[0].payload);
+    assert.equal(event.campaignId, campaignId);
+    assert.deepEqual(event.data, {
+      attempt: { id: ok.json().attempt_id, seq: 1, phone: "+14155553001" },
+      agentId: agent.id,
+      disposition: "call back",
+      disposedAt: new Date(f.clock.now()).toISOString(),
+      callbackAt: at,
+      doNotCall: false,
+    });
 
     // Nothing is dialed before the callback's time, though the agent is ready again.
     await f.clock.run({ until: Date.parse(at) - 60_000 });

@@ -3,13 +3,14 @@
 // agent's state and answers with an EngineError the API turns into a 4xx; the states themselves are the
 // board's, the calls the dispatcher's.
 import type { Clock } from "../../clock/clock.ts";
-import { abandonment, scheduleCallback, setDisposition } from "../../store/agent-calls.ts";
+import { abandonment, scheduleCallback } from "../../store/agent-calls.ts";
 import { campaignAgents, getAgent } from "../../store/agents.ts";
 import type { Store } from "../../store/db.ts";
 import { addDncNumbers } from "../../store/dnc.ts";
 import type { TelephonyDriver } from "../../telephony/driver.ts";
 import type { Dispatcher } from "../dispatcher.ts";
 import type { LiveCall } from "../outcomes.ts";
+import type { StateWrites } from "../state-writes.ts";
 import { EngineError } from "../types.ts";
 import {
   type AgentBoard,
@@ -27,6 +28,8 @@ export interface DeskDeps {
   board: AgentBoard;
   dispatcher: Dispatcher;
   driver: TelephonyDriver;
+  /** Writes that carry webhook events (the disposition's attempt.disposed). */
+  writes: StateWrites;
 }
 
 export class AgentDesk {
@@ -183,10 +186,24 @@ export class AgentDesk {
       if (this.d.dispatcher.liveCalls.has(String(target))) throw callbackRefused(target);
       // The ended call's outcome may still wait for the next pass: write it first, or it would overwrite us.
       await this.d.dispatcher.flush();
+      const refused = await scheduleCallback(this.d.store, accountId, target, callbackAt, now);
+      if (refused === "not_found") throw new EngineError("not_found", `attempt ${target} not found`, 404);
+      if (refused) throw callbackRefused(target);
+      // The call may have been in another campaign than the agent's current one: forget them all.
+      this.d.dispatcher.invalidateWaiting();
+      this.d.dispatcher.wake();
     }
-    const phone = await setDisposition(this.d.store, accountId, target, disposition, agentId, now);
-    if (phone === null) throw new EngineError("not_found", `attempt ${target} not found`, 404);
-    if (opts.dnc) {
+    const dnc = opts.dnc === true;
+    const recorded = await this.d.writes.disposition(accountId, target, {
+      agentId,
+      disposition,
+      at: now,
+      callbackAt,
+      dnc,
+    });
+    if (recorded === null) throw new EngineError("not_found", `attempt ${target} not found`, 404);
+    const phone = recorded.phone;
+    if (dnc) {
       const reason = `agent ${agentId}, disposition: ${disposition}`;
       await addDncNumbers(
         this.d.store,
@@ -195,14 +212,7 @@ export class AgentDesk {
         now,
       );
     }
-    if (callbackAt !== null) {
-      const refused = await scheduleCallback(this.d.store, accountId, target, callbackAt, now);
-      if (refused) throw callbackRefused(target);
-      // The call may have been in another campaign than the agent's current one: forget them all.
-      this.d.dispatcher.invalidateWaiting();
-      this.d.dispatcher.wake();
-    }
-    return { attemptId: target, disposition, dncPhone: opts.dnc ? phone : null, callbackAt };
+    return { attemptId: target, disposition, dncPhone: dnc ? phone : null, callbackAt };
   }
 
   /** Preview: the campaign's next due contact, reserved for this agent; null when none is due. */
