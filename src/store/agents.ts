@@ -289,15 +289,46 @@ export async function campaignAgents(db: Kysely<Database>, campaignId: number): 
     .sort((a, b) => a.penalty - b.penalty || a.agentId - b.agentId);
 }
 
-/** The campaigns whose queues the agent is in, by campaign id. */
+/** The campaigns the agent serves, by campaign id: those whose own queue holds it and those whose
+ *  settings name a named queue it is a member of (the lower penalty where both). */
 export async function campaignsOfAgent(
   db: Kysely<Database>,
   agentId: number,
 ): Promise<{ campaignId: number; penalty: number }[]> {
-  return db
+  const own = await db
     .selectFrom("campaign_agents")
     .select(["campaign_id as campaignId", "penalty"])
     .where("agent_id", "=", agentId)
-    .orderBy("campaign_id")
     .execute();
+  const penalties = new Map(own.map((r) => [Number(r.campaignId), Number(r.penalty)]));
+  const memberships = await db
+    .selectFrom("agent_queue_members")
+    .innerJoin("agent_queues", "agent_queues.id", "agent_queue_members.queue_id")
+    .select([
+      "agent_queues.id as queueId",
+      "agent_queues.account_id as accountId",
+      "agent_queue_members.penalty",
+    ])
+    .where("agent_queue_members.agent_id", "=", agentId)
+    .execute();
+  if (memberships.length > 0) {
+    const byQueue = new Map(memberships.map((m) => [Number(m.queueId), Number(m.penalty)]));
+    // queueId lives in the settings JSON: read the account's campaigns that name any queue.
+    const campaigns = await db
+      .selectFrom("campaigns")
+      .select(["id", "settings"])
+      .where("account_id", "=", memberships[0].accountId)
+      .where("settings", "like", '%"queueId":%')
+      .execute();
+    for (const c of campaigns) {
+      const queueId = (JSON.parse(c.settings) as { queueId?: number | null }).queueId ?? null;
+      const penalty = queueId === null ? undefined : byQueue.get(queueId);
+      if (penalty === undefined) continue;
+      const id = Number(c.id);
+      penalties.set(id, Math.min(penalty, penalties.get(id) ?? penalty));
+    }
+  }
+  return [...penalties]
+    .map(([campaignId, penalty]) => ({ campaignId, penalty }))
+    .sort((a, b) => a.campaignId - b.campaignId);
 }

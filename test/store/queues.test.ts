@@ -3,7 +3,13 @@
 // agents and the queue's, the lower penalty kept, never another account's queue).
 import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, test } from "node:test";
-import { addCampaignAgents, campaignAgents, createAgent, deleteAgent } from "../../src/store/agents.ts";
+import {
+  addCampaignAgents,
+  campaignAgents,
+  campaignsOfAgent,
+  createAgent,
+  deleteAgent,
+} from "../../src/store/agents.ts";
 import type { Store } from "../../src/store/db.ts";
 import {
   createQueue,
@@ -196,6 +202,10 @@ for (const dialect of dialects()) {
 
       const { campaignId: noQueue } = await createCampaign(store, acme, { dialMethod: "progressive" });
       assert.deepEqual(await campaignAgents(store.db, noQueue), [], "no queueId: no queue members");
+      // From the agent's side: the campaigns it serves, directly or through the queue.
+      assert.deepEqual(await campaignsOfAgent(store.db, both), [{ campaignId, penalty: 1 }]);
+      assert.deepEqual(await campaignsOfAgent(store.db, queued), [{ campaignId, penalty: 5 }]);
+      assert.deepEqual(await campaignsOfAgent(store.db, own), [{ campaignId, penalty: 2 }]);
 
       await deleteQueue(store.db, acme, q);
       assert.deepEqual(

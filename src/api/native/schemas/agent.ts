@@ -80,7 +80,7 @@ export const agentWithQueuesSchema = {
     ...agentSchema.properties,
     campaigns: {
       type: "array",
-      description: "The campaigns whose queues the agent is in",
+      description: "The campaigns the agent serves: directly, or through a named queue a campaign names",
       items: {
         type: "object",
         required: ["campaign_id", "penalty"],
