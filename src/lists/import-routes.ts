@@ -99,7 +99,7 @@ export async function importRoutes(app: FastifyInstance, opts: ImportRoutesOptio
     },
     async (req, reply) => {
       const accountId = opts.getAccountId(req);
-      const source = req.isMultipart() ? await filePart(req) : (req.body as Readable | undefined);
+      const source = req.isMultipart() ? (await filePart(req)).file : (req.body as Readable | undefined);
       if (!source || typeof (source as Readable).on !== "function") {
         throw new ImportError({
           code: "missing_body",
@@ -176,8 +176,13 @@ export async function importRoutes(app: FastifyInstance, opts: ImportRoutesOptio
   );
 }
 
-async function filePart(req: FastifyRequest): Promise<Readable> {
-  const part = await req.file({ limits: { files: 1, fileSize: Number.MAX_SAFE_INTEGER } });
+/** The `file` part of a multipart upload (a 400 naming `file` without one). @fastify/multipart cuts a part at
+ *  `maxBytes` and only marks its stream `truncated`: a caller with a limit checks that flag after reading. */
+export async function filePart(
+  req: FastifyRequest,
+  maxBytes = Number.MAX_SAFE_INTEGER,
+): Promise<{ file: Readable & { truncated?: boolean }; filename: string }> {
+  const part = await req.file({ limits: { files: 1, fileSize: maxBytes } });
   if (part?.fieldname !== "file") {
     throw new ImportError({
       code: "missing_file",
@@ -186,7 +191,7 @@ async function filePart(req: FastifyRequest): Promise<Readable> {
       field: "file",
     });
   }
-  return part.file;
+  return { file: part.file, filename: part.filename };
 }
 
 /** "tab" and a literal "\t" stand for a tab, which is awkward to put in a URL. */

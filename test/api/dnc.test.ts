@@ -205,6 +205,16 @@ for (const dialect of dialects()) {
         payload: big,
       });
       assert.deepEqual([tooBig.statusCode, errorOf(tooBig).code], [413, "payload_too_large"]);
+      const wrongPart = await f.call({
+        method: "POST",
+        url: "/v1/dnc/import",
+        headers: { "content-type": `multipart/form-data; boundary=${boundary}` },
+        payload: `--${boundary}\r\nContent-Disposition: form-data; name="upload"; filename="a.csv"\r\n\r\n+12125550103\r\n--${boundary}--\r\n`,
+      });
+      assert.deepEqual(
+        [wrongPart.statusCode, errorOf(wrongPart).code, errorOf(wrongPart).field],
+        [400, "missing_file", "file"],
+      );
 
       const bare = await csv("+12125550101,x\n+12125550102,y\n", "?header=false&source=bare");
       assert.deepEqual(bare.json().added, 2);

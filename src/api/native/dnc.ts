@@ -6,6 +6,7 @@ import multipart from "@fastify/multipart";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { normalizePhone } from "../../lib/phone.ts";
 import { ImportError } from "../../lists/errors.ts";
+import { filePart } from "../../lists/import-routes.ts";
 import {
   addDncNumbers,
   type DncEntry,
@@ -281,18 +282,9 @@ async function csvBody(req: FastifyRequest): Promise<{ bytes: Buffer; name?: str
     }
     return { bytes: req.body };
   }
-  const part = await req.file({ limits: { files: 1, fileSize: DNC_LIMITS.maxBytes } });
-  if (part?.fieldname !== "file") {
-    throw new ImportError({
-      code: "missing_file",
-      status: 400,
-      message: "send the CSV in a multipart part named `file`",
-      field: "file",
-    });
-  }
+  const part = await filePart(req, DNC_LIMITS.maxBytes);
   const bytes = await readAll(part.file);
-  // @fastify/multipart cuts a part at fileSize and only marks it truncated.
-  if ((part.file as Readable & { truncated?: boolean }).truncated) {
+  if (part.file.truncated) {
     throw new ImportError({
       code: "payload_too_large",
       status: 413,
