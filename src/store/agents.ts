@@ -4,7 +4,7 @@
 import type { CompiledQuery, Kysely } from "kysely";
 import { atomically } from "./atomic.ts";
 import type { Store } from "./db.ts";
-import { deleteOwned, findOwned } from "./owned-rows.ts";
+import { deleteOwned, findOwned, pageOwned } from "./owned-rows.ts";
 import type { AgentRow, Database } from "./schema.ts";
 
 export interface AgentFields {
@@ -49,20 +49,11 @@ export const getAgent = (db: Kysely<Database>, accountId: number, id: number) =>
   findOwned(db, "agents", accountId, id);
 
 /** By id, after `afterId`: up to `limit + 1` rows, the extra one telling that another page follows. */
-export async function listAgents(
+export const listAgents = (
   db: Kysely<Database>,
   accountId: number,
   page: { afterId?: number; limit: number },
-): Promise<AgentRow[]> {
-  let query = db
-    .selectFrom("agents")
-    .selectAll()
-    .where("account_id", "=", accountId)
-    .orderBy("id")
-    .limit(page.limit + 1);
-  if (page.afterId !== undefined) query = query.where("id", ">", page.afterId);
-  return query.execute();
-}
+) => pageOwned(db, "agents", accountId, page);
 
 export async function updateAgent(
   db: Kysely<Database>,

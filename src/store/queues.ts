@@ -5,6 +5,7 @@ import type { Kysely } from "kysely";
 import { foreignAgent, type Membership, membershipWrites, type QueueMember } from "./agents.ts";
 import { atomically } from "./atomic.ts";
 import type { Store } from "./db.ts";
+import { deleteOwned, findOwned, pageOwned } from "./owned-rows.ts";
 import type { AgentQueueRow, Database } from "./schema.ts";
 
 const QUEUE_MEMBERS: Membership = { table: "agent_queue_members", owner: "queue_id" };
@@ -33,34 +34,15 @@ export async function createQueue(
     .executeTakeFirstOrThrow();
 }
 
-export async function findQueue(
-  db: Kysely<Database>,
-  accountId: number,
-  id: number,
-): Promise<AgentQueueRow | undefined> {
-  return db
-    .selectFrom("agent_queues")
-    .selectAll()
-    .where("account_id", "=", accountId)
-    .where("id", "=", id)
-    .executeTakeFirst();
-}
+export const findQueue = (db: Kysely<Database>, accountId: number, id: number) =>
+  findOwned(db, "agent_queues", accountId, id);
 
 /** By id, after `afterId`: up to `limit + 1` rows, the extra one telling that another page follows. */
-export async function listQueues(
+export const listQueues = (
   db: Kysely<Database>,
   accountId: number,
   page: { afterId?: number; limit: number },
-): Promise<AgentQueueRow[]> {
-  let query = db
-    .selectFrom("agent_queues")
-    .selectAll()
-    .where("account_id", "=", accountId)
-    .orderBy("id")
-    .limit(page.limit + 1);
-  if (page.afterId !== undefined) query = query.where("id", ">", page.afterId);
-  return query.execute();
-}
+) => pageOwned(db, "agent_queues", accountId, page);
 
 export async function renameQueue(
   db: Kysely<Database>,
@@ -79,14 +61,8 @@ export async function renameQueue(
 }
 
 /** Deletes the queue and its memberships; campaigns naming it keep only their own agents. */
-export async function deleteQueue(db: Kysely<Database>, accountId: number, id: number): Promise<boolean> {
-  const r = await db
-    .deleteFrom("agent_queues")
-    .where("account_id", "=", accountId)
-    .where("id", "=", id)
-    .executeTakeFirst();
-  return Number(r.numDeletedRows) > 0;
-}
+export const deleteQueue = (db: Kysely<Database>, accountId: number, id: number) =>
+  deleteOwned(db, "agent_queues", accountId, id);
 
 /** The queue's members, lowest penalty first (then by agent id). The caller has checked the queue is the
  *  account's. */

@@ -20,6 +20,7 @@ import {
 } from "../../store/agents.ts";
 import { findCampaign } from "../../store/campaigns.ts";
 import { findUser } from "../../store/credentials.ts";
+import type { QueueMembershipRefusal } from "../../store/queues.ts";
 import type { AgentRow, Database } from "../../store/schema.ts";
 import { ApiError, invalidRequest, notFound } from "../plugins/errors.ts";
 import { type AgentLiveState, keysetPage, type NativeApiDeps } from "./deps.ts";
@@ -71,9 +72,22 @@ function agentView(row: AgentRow, live: AgentLiveState | undefined) {
   };
 }
 
-function refused(r: MembershipRefusal): ApiError {
-  if (r.missing === "campaign") return notFound("campaign", r.id);
+/** A membership change refused by the store: its owner (a campaign or a named queue) is missing, or the
+ *  agent at `index` of the body is not the account's. */
+export function membershipRefused(r: MembershipRefusal | QueueMembershipRefusal): ApiError {
+  if (r.missing !== "agent") return notFound(r.missing, r.id);
   return new ApiError("not_found", 404, `agent ${r.id} not found`, `body.agents[${r.index}].agentId`);
+}
+
+/** An agent listed twice in a membership body is a 400 naming its second place (the JSON schema cannot say
+ *  that items differ in one property). */
+export function assertListedOnce(members: QueueMember[]): void {
+  const seen = new Set<number>();
+  members.forEach((m, i) => {
+    if (seen.has(m.agentId))
+      throw invalidRequest(`agent ${m.agentId} is listed twice`, `body.agents[${i}].agentId`);
+    seen.add(m.agentId);
+  });
 }
 
 const isUniqueViolation = (err: unknown) => /unique|duplicate/i.test(String((err as Error).message));
@@ -266,15 +280,9 @@ export async function agentRoutes(app: FastifyInstance, deps: NativeApiDeps): Pr
     async (req) => {
       const accountId = req.account.id;
       const members: QueueMember[] = req.body.agents;
-      const seen = new Set<number>();
-      for (const [i, m] of members.entries()) {
-        if (seen.has(m.agentId)) {
-          throw invalidRequest(`agent ${m.agentId} is listed twice`, `body.agents[${i}].agentId`);
-        }
-        seen.add(m.agentId);
-      }
+      assertListedOnce(members);
       const refusal = await setCampaignAgents(store, accountId, req.params.id, members, clock.now());
-      if (refusal) throw refused(refusal);
+      if (refusal) throw membershipRefused(refusal);
       changed(accountId);
       return queueView(accountId, req.params.id);
     },

@@ -9,13 +9,13 @@ import {
   deleteQueue,
   findQueue,
   listQueues,
-  type QueueMembershipRefusal,
   queueMembers,
   renameQueue,
   setQueueMembers,
 } from "../../store/queues.ts";
 import type { AgentQueueRow } from "../../store/schema.ts";
-import { ApiError, invalidRequest, notFound } from "../plugins/errors.ts";
+import { notFound } from "../plugins/errors.ts";
+import { assertListedOnce, membershipRefused } from "./agents.ts";
 import { keysetPage, type NativeApiDeps } from "./deps.ts";
 import { queueBody, queueSchema } from "./schemas/agent.ts";
 import { errorResponses, idParams, isoTime, keysetPageSchema, keysetQuery } from "./schemas/common.ts";
@@ -36,23 +36,7 @@ const queueView = (row: AgentQueueRow) => ({
   updated_at: iso(row.updated_at),
 });
 
-function refused(r: QueueMembershipRefusal): ApiError {
-  if (r.missing === "queue") return notFound("queue", r.id);
-  return new ApiError("not_found", 404, `agent ${r.id} not found`, `body.agents[${r.index}].agentId`);
-}
-
 type MembersBody = { agents: QueueMember[] };
-
-/** An agent listed twice in a membership body is a 400 naming its second place (the JSON schema cannot say
- *  that items differ in one property). */
-export function assertListedOnce(members: QueueMember[]): void {
-  const seen = new Set<number>();
-  members.forEach((m, i) => {
-    if (seen.has(m.agentId))
-      throw invalidRequest(`agent ${m.agentId} is listed twice`, `body.agents[${i}].agentId`);
-    seen.add(m.agentId);
-  });
-}
 
 export async function queueRoutes(app: FastifyInstance, deps: NativeApiDeps): Promise<void> {
   const { store, clock } = deps;
@@ -181,7 +165,7 @@ export async function queueRoutes(app: FastifyInstance, deps: NativeApiDeps): Pr
       const members = req.body.agents;
       assertListedOnce(members);
       const refusal = await setQueueMembers(store, accountId, req.params.id, members, clock.now());
-      if (refusal) throw refused(refusal);
+      if (refusal) throw membershipRefused(refusal);
       changed(accountId);
       return membersView(accountId, req.params.id);
     },
