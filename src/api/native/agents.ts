@@ -23,7 +23,7 @@ import { findUser } from "../../store/credentials.ts";
 import type { QueueMembershipRefusal } from "../../store/queues.ts";
 import type { AgentRow, Database } from "../../store/schema.ts";
 import { ApiError, invalidRequest, notFound } from "../plugins/errors.ts";
-import { type AgentLiveState, keysetPage, type NativeApiDeps } from "./deps.ts";
+import { type AgentLiveState, keysetPage, type NativeApiDeps, tellAgentsChanged } from "./deps.ts";
 import { agentFields, agentSchema, agentWithQueuesSchema, queueBody, queueSchema } from "./schemas/agent.ts";
 import { errorResponses, idParams, keysetPageSchema, keysetQuery } from "./schemas/common.ts";
 import { iso } from "./views.ts";
@@ -103,8 +103,7 @@ export async function agentRoutes(app: FastifyInstance, deps: NativeApiDeps): Pr
     if (!deps.agentStates || ids.length === 0) return new Map();
     return deps.agentStates(accountId, ids);
   }
-  const changed = (accountId: number) =>
-    deps.agentsChanged ? deps.agentsChanged(accountId) : deps.engine.wake();
+  const changed = (accountId: number) => tellAgentsChanged(deps, accountId);
 
   /** A user may act as one agent at most, and only a user of this account. */
   async function checkUserBinding(accountId: number, userId: number, agentId?: number): Promise<void> {

@@ -14,7 +14,7 @@ import {
 } from "../../store/campaigns.ts";
 import { findQueue } from "../../store/queues.ts";
 import { ApiError, conflict, invalidRequest, notFound } from "../plugins/errors.ts";
-import type { NativeApiDeps } from "./deps.ts";
+import { type NativeApiDeps, tellAgentsChanged } from "./deps.ts";
 import { campaignNameSchema, campaignSchema, campaignWithCountsSchema } from "./schemas/campaign.ts";
 import { campaignSettingsSchema, findSettingsProblem } from "./schemas/campaign-settings.ts";
 import { commaListQuery, errorResponses, idParams, limitQuery, splitList } from "./schemas/common.ts";
@@ -190,7 +190,7 @@ export async function campaignRoutes(app: FastifyInstance, deps: NativeApiDeps):
       });
       if (!row) throw notFound("campaign", id);
       // Another queue: agents logged in through the old one may no longer belong.
-      if (req.body.settings?.queueId !== undefined) engine.agentsChanged(accountId);
+      if (req.body.settings?.queueId !== undefined) tellAgentsChanged(deps, accountId);
       else engine.wake();
       return campaignView(row);
     },

@@ -13,8 +13,15 @@ export interface NativeApiDeps {
     accountId: number,
     agentIds: number[],
   ) => Map<number, AgentLiveState> | Promise<Map<number, AgentLiveState>>;
-  /** Told after an agent or a campaign's queue was created, changed or deleted; absent, engine.wake(). */
+  /** Told after an agent or a queue (a campaign's own, a named one, a campaign's queueId) was created,
+   *  changed or deleted; absent, the engine's agentsChanged (see tellAgentsChanged). */
   agentsChanged?: (accountId: number) => void;
+}
+
+/** Tells whoever follows the account's queues that they changed: the deps' hook, else the engine. */
+export function tellAgentsChanged(deps: NativeApiDeps, accountId: number): void {
+  if (deps.agentsChanged) deps.agentsChanged(accountId);
+  else deps.engine.agentsChanged(accountId);
 }
 
 export interface AgentLiveState {

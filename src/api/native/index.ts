@@ -54,7 +54,6 @@ export async function nativeApi(app: FastifyInstance, deps: NativeApiDeps): Prom
   const withAgents: NativeApiDeps = {
     ...deps,
     agentStates: deps.agentStates ?? ((accountId) => liveStates(deps.engine.agents.states(accountId))),
-    agentsChanged: deps.agentsChanged ?? ((accountId) => deps.engine.agentsChanged(accountId)),
   };
   await app.register(agentRoutes, withAgents);
   await app.register(agentActionRoutes, withAgents);

@@ -16,7 +16,7 @@ import {
 import type { AgentQueueRow } from "../../store/schema.ts";
 import { notFound } from "../plugins/errors.ts";
 import { assertListedOnce, membershipRefused } from "./agents.ts";
-import { keysetPage, type NativeApiDeps } from "./deps.ts";
+import { keysetPage, type NativeApiDeps, tellAgentsChanged } from "./deps.ts";
 import { queueBody, queueSchema } from "./schemas/agent.ts";
 import { errorResponses, idParams, isoTime, keysetPageSchema, keysetQuery } from "./schemas/common.ts";
 import { iso } from "./views.ts";
@@ -41,8 +41,7 @@ type MembersBody = { agents: QueueMember[] };
 export async function queueRoutes(app: FastifyInstance, deps: NativeApiDeps): Promise<void> {
   const { store, clock } = deps;
   const db = store.db;
-  const changed = (accountId: number) =>
-    deps.agentsChanged ? deps.agentsChanged(accountId) : deps.engine.wake();
+  const changed = (accountId: number) => tellAgentsChanged(deps, accountId);
 
   async function membersView(accountId: number, queueId: number) {
     const members = await queueMembers(db, queueId);
