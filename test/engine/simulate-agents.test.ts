@@ -6,6 +6,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { test } from "node:test";
+import type { AgentReport, SimulationReport } from "../../src/engine/simulation.ts";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "outdial-simulate-"));
 const csv = path.join(dir, "contacts.csv");
@@ -36,19 +37,8 @@ function simulate(method: string, extra: string[] = []) {
     ["bin/outdial.mjs", "simulate", file, csv, "--json", "--max-hours", "1", ...extra],
     { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] },
   );
-  return JSON.parse(out) as {
-    attempts: number;
-    byOutcome: Record<string, number>;
-    agents: {
-      count: number;
-      occupancy: number;
-      abandonRate: number;
-      liveAnswers: number;
-      abandoned: number;
-      liveConnectsPerAgentHour: number;
-      meanWaitSec: number;
-    };
-  };
+  // The CLI prints the engine's report as JSON.
+  return JSON.parse(out) as SimulationReport & { agents: AgentReport };
 }
 
 test("simulate --agents reports occupancy, abandonment, connects per agent-hour and wait, the same for the same seed", () => {
