@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import {
   type ApiFixture,
-  advanceClockUntil,
+  agentShorthands,
   apiFixture,
   createCampaignViaApi,
   errorOf,
@@ -19,18 +19,7 @@ describe("a callback from the agent's disposition", () => {
   });
   after(() => f.close());
 
-  const post = (url: string, payload: unknown = {}) =>
-    f.call({ method: "POST", url, payload: payload as object });
-  const state = (agentId: number) => f.engine.board.get(agentId)?.state;
-  const advanceUntil = (done: () => boolean, stepMs?: number, maxSteps?: number) =>
-    advanceClockUntil(f, done, stepMs, maxSteps);
-  const attempts = (campaignId: number) =>
-    f.store.db
-      .selectFrom("attempts")
-      .selectAll()
-      .where("campaign_id", "=", campaignId)
-      .orderBy("id")
-      .execute();
+  const { post, state, advanceUntil, attempts } = agentShorthands(() => f);
 
   test("scheduled after the call, dialed at its time beyond the attempt limit, to the agent", async () => {
     const { id: campaignId, listId } = await createCampaignViaApi(f, {

@@ -6,7 +6,7 @@ import { after, before, describe, test } from "node:test";
 import { waitFor } from "../helpers/child.ts";
 import {
   type ApiFixture,
-  advanceClockUntil,
+  agentShorthands,
   apiFixture,
   createCampaignViaApi,
   insertContacts,
@@ -19,11 +19,7 @@ describe("queue changes and logged-in agents", () => {
   });
   after(() => f.close());
 
-  const post = (url: string, payload: unknown = {}) =>
-    f.call({ method: "POST", url, payload: payload as object });
-  const state = (agentId: number) => f.engine.board.get(agentId)?.state ?? "logged_out";
-  const advanceUntil = (done: () => boolean, stepMs?: number, maxSteps?: number) =>
-    advanceClockUntil(f, done, stepMs, maxSteps);
+  const { post, state, advanceUntil } = agentShorthands(() => f);
 
   test("removed while on a call: logs out after wrap-up; removed while idle: at once; penalties follow", async () => {
     const { id: campaignId, listId } = await createCampaignViaApi(f, {

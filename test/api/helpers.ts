@@ -98,6 +98,28 @@ export async function advanceClockUntil(
   if (!done()) throw new Error(`the awaited state did not come within ${maxSteps} steps of ${stepMs} ms`);
 }
 
+/**
+ * Shorthands the agent tests share over a fixture set up in `before` (hence the getter): a POST with a
+ * JSON body, an agent's live state ("logged_out" when it has none), advancing the virtual clock until a
+ * condition holds, and a campaign's attempts in id order.
+ */
+export function agentShorthands(fixture: () => ApiFixture) {
+  return {
+    post: (url: string, payload: unknown = {}) =>
+      fixture().call({ method: "POST", url, payload: payload as object }),
+    state: (agentId: number) => fixture().engine.board.get(agentId)?.state ?? "logged_out",
+    advanceUntil: (done: () => boolean, stepMs?: number, maxSteps?: number) =>
+      advanceClockUntil(fixture(), done, stepMs, maxSteps),
+    attempts: (campaignId: number) =>
+      fixture()
+        .store.db.selectFrom("attempts")
+        .selectAll()
+        .where("campaign_id", "=", campaignId)
+        .orderBy("id")
+        .execute(),
+  };
+}
+
 export function errorOf(res: LightMyRequestResponse): { code: string; message: string; field?: string } {
   return (res.json() as { error: { code: string; message: string; field?: string } }).error;
 }
