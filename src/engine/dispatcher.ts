@@ -339,13 +339,16 @@ export class Dispatcher {
   }
 
   /**
-   * Preview: claims the campaign's next due contact for an agent, who sees it before anything is dialed.
-   * The attempt holds its lease like any other; `dialReserved` places it, `releaseReserved` gives it back.
+   * Preview: claims the campaign's next due contact for an agent, who sees it before anything is dialed;
+   * with `contactId`, that contact only (the agent's personal callback). The attempt holds its lease like
+   * any other; `dialReserved` places it, `releaseReserved` gives it back.
    */
-  async claimForAgent(c: CampaignRuntime, agent: LiveAgent): Promise<LiveCall | null> {
+  async claimForAgent(c: CampaignRuntime, agent: LiveAgent, contactId?: number): Promise<LiveCall | null> {
     const now = this.o.clock.now();
     const hooks = claimHooks(c, now, this.o.onError);
-    for (let round = 0; round < 20; round++) {
+    // A given contact (a personal callback) is tried once: if the rules defer or settle it, that stands.
+    const rounds = contactId === undefined ? 20 : 1;
+    for (let round = 0; round < rounds; round++) {
       const result = await this.o.dispatch.claim({
         campaignId: c.id,
         limit: 1,
@@ -353,9 +356,10 @@ export class Dispatcher {
         now,
         leaseUntil: now + this.o.leaseMs,
         recentSince: hooks.recentSince,
-        promoteDue: round === 0,
+        promoteDue: round === 0 && contactId === undefined,
         settledEvents: hooks.settledEvents,
         decide: (cand, recent) => hooks.decide(cand, now, recent),
+        contactId,
       });
       if (hooks.takeSettled()) this.o.onEvents?.();
       this.invalidateWaiting(c.id);

@@ -17,6 +17,7 @@ import type { TelephonyDriver } from "../telephony/driver.ts";
 import { AgentBoard } from "./agents/board.ts";
 import { AgentDesk } from "./agents/desk.ts";
 import { AgentDialing } from "./agents/dialing.ts";
+import { PersonalCallbacks } from "./agents/personal-callbacks.ts";
 import { AccountBilling } from "./billing.ts";
 import { CampaignRuntime, haltAtFor } from "./campaign-runtime.ts";
 import { Dispatcher } from "./dispatcher.ts";
@@ -56,6 +57,7 @@ export class Engine implements EngineControl, CampaignStatusWriter {
   readonly board: AgentBoard;
   readonly agents: AgentDesk;
   private readonly dialing: AgentDialing;
+  private readonly callbacks: PersonalCallbacks;
   private readonly writes: StateWrites;
   /** Set by whoever delivers webhooks; called after a commit that wrote events. */
   onEvents: (() => void) | undefined;
@@ -82,6 +84,7 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     this.board.listener = {
       agentReady: (agent) => {
         this.dialing.agentReady(agent);
+        this.callbacks.agentReady(agent);
         this.dispatcher.wake();
       },
       agentsChanged: () => this.dispatcher.wake(),
@@ -102,6 +105,13 @@ export class Engine implements EngineControl, CampaignStatusWriter {
       onEvents: () => this.onEvents?.(),
     });
     this.onEvents = o.onEvents;
+    this.callbacks = new PersonalCallbacks({
+      store: o.store,
+      clock: o.clock,
+      board: this.board,
+      dispatcher: this.dispatcher,
+      onError: o.onError,
+    });
     this.agents = new AgentDesk({
       store: o.store,
       clock: o.clock,
@@ -109,6 +119,7 @@ export class Engine implements EngineControl, CampaignStatusWriter {
       dispatcher: this.dispatcher,
       driver: o.driver,
       writes: this.writes,
+      callbacks: this.callbacks,
     });
     const leaseMs = o.leaseMs ?? 60_000;
     // Leases are renewed at a third of their life and swept at half of it, so a live process never loses

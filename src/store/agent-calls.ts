@@ -4,6 +4,7 @@
 import { sql } from "kysely";
 import { CALLBACK_REASON, CALLBACKS_KEY } from "../model/redial-policy.ts";
 import type { Store } from "./db.ts";
+import { PERSONAL_CALLBACK_REASON } from "./dispatch/types.ts";
 
 export async function recordAgentOnAttempt(
   store: Store,
@@ -90,10 +91,11 @@ export type CallbackRefusal = "call_in_progress" | "not_found";
 /**
  * Schedules a callback the person agreed to on the attempt's call: the contact waits (wait_reason
  * 'callback') until `at`, whatever it had settled to, and the callback is one more attempt on top of the
- * limits (counted in retry_counts.callbacks, which countedAttempts leaves out). Refused while the call or
- * another attempt of the contact is still live: the outcome would overwrite it. Optimistic: the update
- * holds only if the contact is as it was read, so a claim in between wins and the caller hears
- * `call_in_progress`.
+ * limits (counted in retry_counts.callbacks, which countedAttempts leaves out). With `forAgent`, it is a
+ * personal callback: held for that agent (wait_reason 'callback_personal'), out of the dial queue. Refused
+ * while the call or another attempt of the contact is still live: the outcome would overwrite it.
+ * Optimistic: the update holds only if the contact is as it was read, so a claim in between wins and the
+ * caller hears `call_in_progress`.
  */
 export async function scheduleCallback(
   store: Store,
@@ -101,6 +103,7 @@ export async function scheduleCallback(
   attemptId: number,
   at: number,
   now: number,
+  forAgent: number | null = null,
 ): Promise<CallbackRefusal | null> {
   const row = await store.db
     .selectFrom("attempts as a")
@@ -118,7 +121,8 @@ export async function scheduleCallback(
     .set({
       status: "pending",
       ready: 0,
-      wait_reason: CALLBACK_REASON,
+      wait_reason: forAgent === null ? CALLBACK_REASON : PERSONAL_CALLBACK_REASON,
+      callback_agent_id: forAgent,
       next_attempt_at: at,
       retry_counts: JSON.stringify(counts),
       updated_at: Math.max(now, Number(row.updated_at) + 1),

@@ -12,6 +12,7 @@ import * as m008 from "./migrations/008_xcally.ts";
 import * as m009 from "./migrations/009_dnc.ts";
 import * as m010 from "./migrations/010_agents.ts";
 import * as m011 from "./migrations/011_queues.ts";
+import * as m012 from "./migrations/012_personal_callbacks.ts";
 import type { Database } from "./schema.ts";
 
 const MIGRATIONS: Record<string, Migration> = {
@@ -26,6 +27,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "009_dnc": m009,
   "010_agents": m010,
   "011_queues": m011,
+  "012_personal_callbacks": m012,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -111,6 +111,8 @@ export interface ContactsTable {
   flagged: number;
   /** JSON of the contact's own call policy (model/contact-policy.ts); null = the campaign's. */
   policy: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The agent a personal callback is held for (see store/personal-callbacks.ts); null = anyone's. */
+  callback_agent_id: ColumnType<number | null, number | null | undefined, number | null>;
   created_at: number;
   updated_at: number;
 }

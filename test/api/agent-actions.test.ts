@@ -131,6 +131,7 @@ describe("agent desktop API", () => {
         disposition: "sale",
         dnc_phone: null,
         callback_at: null,
+        callback_personal: false,
       });
       await f.engine.dispatcher.flush();
       const row = await f.store.db

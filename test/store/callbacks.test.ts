@@ -1,11 +1,15 @@
 // scheduleCallback on both dialects: a settled contact waits for its callback with one attempt granted
 // (retry_counts.callbacks, left out of the counted attempts); refused while the attempt or another of the
-// contact is live, for another account's attempt, and when a claim changed the contact in between.
+// contact is live, for another account's attempt, and when a claim changed the contact in between. A
+// personal callback is held for its agent: promotion, the next waiting time and the dial queue leave it
+// out, a claim by its id takes it, and it is released to everyone when its agent no longer serves.
 import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, test } from "node:test";
 import { countedAttempts } from "../../src/model/redial-policy.ts";
 import { scheduleCallback } from "../../src/store/agent-calls.ts";
 import type { Store } from "../../src/store/db.ts";
+import { openDispatchStore } from "../../src/store/dispatch/index.ts";
+import { nextPersonalCallback, releaseOrphanedCallbacks } from "../../src/store/personal-callbacks.ts";
 import { insertAttempt } from "../api/helpers.ts";
 import { addContacts, createAccount, createCampaign } from "../helpers/fixtures.ts";
 import { dialects } from "../helpers/stores.ts";
@@ -75,6 +79,103 @@ for (const dialect of dialects()) {
         .execute();
       assert.equal(await scheduleCallback(store, accountId, attemptId, AT, NOW), "call_in_progress");
       assert.equal((await contact()).status, "in_progress", "nothing written");
+    });
+
+    test("a personal callback is held for its agent: out of promotion, claimed by id, released when orphaned", async () => {
+      const campaignId = (await contact()).campaign_id;
+      const [other] = await addContacts(store, { accountId, campaignId, listId: (await contact()).list_id }, [
+        { phones: ["+12125550101"] },
+      ]);
+      // The other contact waits for later than the callback, so it shows what the waiting time comes from.
+      await store.db
+        .updateTable("contacts")
+        .set({ ready: 0, next_attempt_at: AT + 60_000, wait_reason: "retry" })
+        .where("id", "=", other)
+        .execute();
+      const agentId = 7;
+      assert.equal(await scheduleCallback(store, accountId, attemptId, AT, NOW, agentId), null);
+      const held = await contact();
+      assert.equal(held.wait_reason, "callback_personal");
+      assert.equal(Number(held.callback_agent_id), agentId);
+      assert.deepEqual(await nextPersonalCallback(store, agentId, campaignId), { contactId, at: AT });
+      assert.equal(await nextPersonalCallback(store, agentId + 1, campaignId), null);
+
+      const ds = openDispatchStore(store);
+      const late = AT + 120_000;
+      assert.equal(await ds.promoteDue(campaignId, late), 1, "only the other contact enters the queue");
+      assert.equal((await contact()).ready, 0);
+      assert.equal(await ds.nextWaitingAt(campaignId), null, "a held contact is no time to wake for");
+      const counts = await ds.countByStatus(campaignId);
+      assert.equal(counts.pending, 2, "a held contact is still pending (the campaign is not complete)");
+      const waiting = await ds.waitingSummary(campaignId, late);
+      assert.deepEqual(
+        waiting.map((w) => [w.reason, w.count]),
+        [
+          ["callback_personal", 1],
+          ["due", 1],
+        ],
+      );
+
+      const claim = (only?: number) =>
+        ds.claim({
+          campaignId,
+          limit: 5,
+          owner: "node-a",
+          now: late,
+          leaseUntil: late + 60_000,
+          recentSince: null,
+          decide: (c) => ({
+            kind: "start",
+            at: late,
+            phoneIndex: 0,
+            phone: (JSON.parse(c.phones) as string[])[0],
+            callerId: null,
+            phoneAttempts: "[1]",
+          }),
+          contactId: only,
+        });
+      assert.deepEqual(
+        (await claim()).started.map((s) => s.contact.id),
+        [other],
+        "the dial queue holds the other contact only",
+      );
+      const mine = await claim(contactId);
+      assert.deepEqual(
+        mine.started.map((s) => s.contact.id),
+        [contactId],
+      );
+      const claimed = await contact();
+      assert.equal(claimed.status, "in_progress");
+      assert.equal(claimed.callback_agent_id, null, "the attempt uses the hold up");
+      assert.equal((await claim(contactId)).examined, 0, "claimed once");
+
+      // Held again, then its agent leaves the campaign: the callback is anyone's.
+      await store.db
+        .updateTable("contacts")
+        .set({ status: "pending", ready: 0, wait_reason: "callback_personal", callback_agent_id: agentId })
+        .where("id", "=", contactId)
+        .execute();
+      const asked: [number, number][] = [];
+      const serves = async (c: number, a: number) => {
+        asked.push([Number(c), Number(a)]);
+        return false;
+      };
+      assert.equal(
+        await releaseOrphanedCallbacks(store, accountId + 1000, serves, late),
+        0,
+        "another account's",
+      );
+      assert.equal(
+        await releaseOrphanedCallbacks(store, accountId, async () => true, late),
+        0,
+        "still served",
+      );
+      assert.equal(await releaseOrphanedCallbacks(store, accountId, serves, late), 1);
+      assert.deepEqual(asked, [[Number(campaignId), agentId]]);
+      const released = await contact();
+      assert.equal(released.callback_agent_id, null);
+      assert.equal(released.wait_reason, "callback");
+      assert.equal(await ds.promoteDue(campaignId, late), 1, "and promotion takes it now");
     });
   });
 }

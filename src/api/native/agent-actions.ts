@@ -83,6 +83,7 @@ function eventView(e: AgentEvent) {
     case "state":
       return { type: e.type, at, agent: stateView(e.agent) };
     case "offer":
+    case "callback":
       return { type: e.type, at, contact: cardView(e.contact) };
     case "call":
       return { type: e.type, at, contact: cardView(e.contact), wait_ms: e.waitMs };
@@ -224,7 +225,13 @@ export async function agentActionRoutes(app: FastifyInstance, deps: NativeApiDep
 
   app.post<{
     Params: { id: number };
-    Body: { disposition: string; attemptId?: number; dnc?: boolean; callbackAt?: string };
+    Body: {
+      disposition: string;
+      attemptId?: number;
+      dnc?: boolean;
+      callbackAt?: string;
+      callbackPersonal?: boolean;
+    };
   }>(
     "/v1/agents/:id/disposition",
     {
@@ -251,6 +258,11 @@ export async function agentActionRoutes(app: FastifyInstance, deps: NativeApiDep
               description:
                 "The person agreed to be called back then: the contact waits until that time and gets one attempt beyond the campaign's limits (once the call has ended)",
             },
+            callbackPersonal: {
+              type: "boolean",
+              description:
+                "With callbackAt: the callback is this agent's own. It is dialed only for this agent, once it is due and the agent is ready in the campaign; if the agent leaves the campaign's queue, it becomes anyone's",
+            },
           },
         },
         response: {
@@ -261,6 +273,7 @@ export async function agentActionRoutes(app: FastifyInstance, deps: NativeApiDep
               disposition: { type: "string" },
               dnc_phone: { type: ["string", "null"], description: "The number put on the do-not-call list" },
               callback_at: isoTimeOrNull,
+              callback_personal: { type: "boolean", description: "The callback is held for this agent" },
             },
           },
           ...errorResponses,
@@ -269,20 +282,26 @@ export async function agentActionRoutes(app: FastifyInstance, deps: NativeApiDep
     },
     async (req) => {
       const agentId = await actingAs(req);
-      const { disposition, attemptId, dnc } = req.body;
+      const { disposition, attemptId, dnc, callbackPersonal } = req.body;
       const callbackAt = req.body.callbackAt === undefined ? undefined : Date.parse(req.body.callbackAt);
       if (callbackAt !== undefined && callbackAt <= clock.now()) {
         throw invalidRequest("callbackAt must be in the future", "body.callbackAt");
       }
+      if (callbackPersonal === true && callbackAt === undefined) {
+        throw invalidRequest("callbackPersonal needs callbackAt", "body.callbackPersonal");
+      }
+      const personal = callbackPersonal === true;
       const r = await desk.dispose(req.account.id, agentId, disposition, attemptId ?? null, {
         dnc,
         callbackAt,
+        personal,
       });
       return {
         attempt_id: r.attemptId,
         disposition: r.disposition,
         dnc_phone: r.dncPhone,
         callback_at: iso(r.callbackAt),
+        callback_personal: r.callbackAt !== null && personal,
       };
     },
   );
@@ -314,7 +333,7 @@ export async function agentActionRoutes(app: FastifyInstance, deps: NativeApiDep
       schema: {
         tags: ["agents"],
         summary:
-          "The agent's event stream (text/event-stream): state, offer, call and call_ended events; the current state first",
+          "The agent's event stream (text/event-stream): state, offer (preview), callback (a personal callback dialed for the agent), call and call_ended events; the current state first",
         params: agentParams,
         produces: ["text/event-stream"],
         response: { 200: { type: "string", description: "Server-Sent Events" }, ...errorResponses },

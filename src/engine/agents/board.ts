@@ -50,6 +50,8 @@ export interface AgentSnapshot {
 export type AgentEvent =
   | { type: "state"; at: number; agent: AgentSnapshot }
   | { type: "offer"; at: number; contact: ContactCard }
+  /** The agent's personal callback is being dialed for it (the agent is reserved). */
+  | { type: "callback"; at: number; contact: ContactCard }
   | { type: "call"; at: number; contact: ContactCard; waitMs: number }
   | { type: "call_ended"; at: number; attemptId: number; outcome: string; talkSec: number };
 

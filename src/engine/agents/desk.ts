@@ -7,6 +7,7 @@ import { abandonment, scheduleCallback } from "../../store/agent-calls.ts";
 import { campaignAgents, getAgent } from "../../store/agents.ts";
 import type { Store } from "../../store/db.ts";
 import { addDncNumbers } from "../../store/dnc.ts";
+import { releaseOrphanedCallbacks } from "../../store/personal-callbacks.ts";
 import type { TelephonyDriver } from "../../telephony/driver.ts";
 import type { Dispatcher } from "../dispatcher.ts";
 import type { LiveCall } from "../outcomes.ts";
@@ -21,6 +22,7 @@ import {
   loggedOut,
 } from "./board.ts";
 import { contactCard } from "./dialing.ts";
+import type { PersonalCallbacks } from "./personal-callbacks.ts";
 
 export interface DeskDeps {
   store: Store;
@@ -30,6 +32,7 @@ export interface DeskDeps {
   driver: TelephonyDriver;
   /** Writes that carry webhook events (the disposition's attempt.disposed). */
   writes: StateWrites;
+  callbacks: PersonalCallbacks;
 }
 
 export class AgentDesk {
@@ -90,7 +93,8 @@ export class AgentDesk {
    * After the account's queues changed (a campaign's agents, a named queue's members, a campaign's
    * queueId): logged-in members take their new penalty and place; an agent no longer in its campaign's
    * queue logs out — at once when ready or paused (a preview not yet dialed is given back), and after its
-   * call and wrap-up (so it can still set the disposition) when busy.
+   * call and wrap-up (so it can still set the disposition) when busy. Its personal callbacks in that
+   * campaign are released to the campaign's other agents.
    */
   async membershipChanged(accountId: number): Promise<void> {
     const byCampaign = new Map<number, LiveAgent[]>();
@@ -119,6 +123,25 @@ export class AgentDesk {
           agent.leaving = true;
         }
       }
+    }
+    // A personal callback whose agent left the campaign's queue (or was deleted) is anyone's now.
+    const queues = new Map<number, Set<number>>();
+    const released = await releaseOrphanedCallbacks(
+      this.d.store,
+      accountId,
+      async (campaignId, agentId) => {
+        let members = queues.get(campaignId);
+        if (!members) {
+          members = new Set((await campaignAgents(this.d.store.db, campaignId)).map((m) => m.agentId));
+          queues.set(campaignId, members);
+        }
+        return members.has(agentId);
+      },
+      this.d.clock.now(),
+    );
+    if (released > 0) {
+      this.d.dispatcher.invalidateWaiting();
+      this.d.dispatcher.wake();
     }
   }
 
@@ -160,14 +183,15 @@ export class AgentDesk {
    * `dnc`, the person asked not to be called again: the number called goes on the account's do-not-call
    * list at once (source "agent"), so no campaign of the account dials it again. With `callbackAt`, the
    * person agreed to be called back then: the contact waits for that time and gets one attempt beyond the
-   * campaign's limits. A callback needs the call to have ended (during wrap-up, say).
+   * campaign's limits; with `personal` as well, the callback is this agent's: only it is given the call
+   * (see personal-callbacks.ts). A callback needs the call to have ended (during wrap-up, say).
    */
   async dispose(
     accountId: number,
     agentId: number,
     disposition: string,
     attemptId: number | null,
-    opts: { dnc?: boolean; callbackAt?: number } = {},
+    opts: { dnc?: boolean; callbackAt?: number; personal?: boolean } = {},
   ): Promise<{ attemptId: number; disposition: string; dncPhone: string | null; callbackAt: number | null }> {
     const agent = await this.live(accountId, agentId);
     const own = [agent.callId === null ? null : Number(agent.callId), agent.lastAttemptId];
@@ -186,12 +210,14 @@ export class AgentDesk {
       if (this.d.dispatcher.liveCalls.has(String(target))) throw callbackRefused(target);
       // The ended call's outcome may still wait for the next pass: write it first, or it would overwrite us.
       await this.d.dispatcher.flush();
-      const refused = await scheduleCallback(this.d.store, accountId, target, callbackAt, now);
+      const forAgent = opts.personal === true ? agentId : null;
+      const refused = await scheduleCallback(this.d.store, accountId, target, callbackAt, now, forAgent);
       if (refused === "not_found") throw new EngineError("not_found", `attempt ${target} not found`, 404);
       if (refused) throw callbackRefused(target);
       // The call may have been in another campaign than the agent's current one: forget them all.
       this.d.dispatcher.invalidateWaiting();
       this.d.dispatcher.wake();
+      if (forAgent !== null) this.d.callbacks.scheduled(agentId);
     }
     const dnc = opts.dnc === true;
     const recorded = await this.d.writes.disposition(accountId, target, {

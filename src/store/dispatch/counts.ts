@@ -5,6 +5,8 @@
 // written $1, which PostgreSQL numbers and SQLite takes as a named parameter. The unary + keeps SQLite
 // off the (campaign_id, …) indexes where the small lease index is the better road.
 
+import { PERSONAL_CALLBACK_REASON } from "./types.ts";
+
 export const SETTLED_COUNTS = `SELECT status, count(*) AS n FROM contacts
   WHERE campaign_id = $1 AND status not in ('pending', 'in_progress') GROUP BY status`;
 
@@ -20,12 +22,13 @@ export interface LiveCounts {
 }
 
 /** Pending contacts by what they wait on; those whose time has come ($2 = now) count as due even before
- *  the dispatcher has promoted them into the queue. */
+ *  the dispatcher has promoted them into the queue, except personal callbacks, held for their agent. */
 export const WAITING_SUMMARY = `SELECT reason, sum(n) AS n, min(next_at) AS next_at FROM (
     SELECT 'due' AS reason, count(*) AS n, min(next_attempt_at) AS next_at
       FROM contacts WHERE campaign_id = $1 AND ready = 1
     UNION ALL
-    SELECT CASE WHEN next_attempt_at <= $2 THEN 'due' ELSE coalesce(wait_reason, 'scheduled') END AS reason,
+    SELECT CASE WHEN wait_reason = '${PERSONAL_CALLBACK_REASON}' THEN wait_reason
+          WHEN next_attempt_at <= $2 THEN 'due' ELSE coalesce(wait_reason, 'scheduled') END AS reason,
         count(*) AS n, min(next_attempt_at) AS next_at
       FROM contacts WHERE campaign_id = $1 AND status = 'pending' and ready = 0
       GROUP BY 1

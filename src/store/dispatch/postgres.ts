@@ -17,7 +17,7 @@ import type {
   StartedAttempt,
   WaitingSummary,
 } from "./types.ts";
-import { PROMOTE_LIMIT } from "./types.ts";
+import { heldOr, PROMOTE_LIMIT } from "./types.ts";
 
 const CANDIDATE_COLUMNS = `id, account_id, campaign_id, phones, custom, time_zone, daily_from_sec, daily_to_sec,
   start_at, attempts, phone_index, phone_attempts, retry_counts, next_attempt_at, policy`;
@@ -69,7 +69,7 @@ async function loadRecent(c: pg.PoolClient, rows: Candidate[], since: number): P
 // then updating by primary key, is cheap whatever the statistics say; the status re-check keeps a contact
 // claimed in between out of the queue.
 const DUE_IDS_SQL = `SELECT id FROM contacts WHERE campaign_id = $1 AND status = 'pending' and ready = 0
-  AND next_attempt_at <= $2 ORDER BY next_attempt_at LIMIT $3`;
+  AND next_attempt_at <= $2 AND callback_agent_id IS NULL ORDER BY next_attempt_at LIMIT $3`;
 const PROMOTE_SQL = `UPDATE contacts SET ready = 1, wait_reason = NULL
   WHERE id = ANY($1::bigint[]) AND status = 'pending' AND ready = 0`;
 
@@ -87,8 +87,8 @@ async function promote(
 /** Contacts promoted per statement on PostgreSQL. */
 const PG_PROMOTE_LIMIT = Math.min(PROMOTE_LIMIT, 2000);
 
-const NEXT_WAITING_SQL =
-  "SELECT min(next_attempt_at) AS m FROM contacts WHERE campaign_id = $1 AND status = 'pending' AND ready = 0";
+const NEXT_WAITING_SQL = `SELECT min(next_attempt_at) AS m FROM contacts
+  WHERE campaign_id = $1 AND status = 'pending' AND ready = 0 AND callback_agent_id IS NULL`;
 
 /** Records ended attempts and the contacts' next state in one statement, whatever the batch size; an
  *  item whose lease was lost meanwhile (another owner, or not expired for a reconciliation) is skipped. */
@@ -221,11 +221,18 @@ export function postgresDispatchStore(pool: pg.Pool): DispatchStore {
           nextWaitingAt =
             (await client.query<{ m: number | null }>(NEXT_WAITING_SQL, [req.campaignId])).rows[0]?.m ?? null;
         }
-        const { rows } = await client.query<Candidate>(
-          `SELECT ${CANDIDATE_COLUMNS} FROM contacts WHERE campaign_id = $1 AND ready = 1
-            ORDER BY priority, order_class, next_attempt_at, id LIMIT $2 FOR UPDATE SKIP LOCKED`,
-          [req.campaignId, req.limit],
-        );
+        const { rows } =
+          req.contactId === undefined
+            ? await client.query<Candidate>(
+                `SELECT ${CANDIDATE_COLUMNS} FROM contacts WHERE campaign_id = $1 AND ready = 1
+                  ORDER BY priority, order_class, next_attempt_at, id LIMIT $2 FOR UPDATE SKIP LOCKED`,
+                [req.campaignId, req.limit],
+              )
+            : await client.query<Candidate>(
+                `SELECT ${CANDIDATE_COLUMNS} FROM contacts WHERE id = $1 AND campaign_id = $2
+                  AND status = 'pending' FOR UPDATE SKIP LOCKED`,
+                [req.contactId, req.campaignId],
+              );
         if (rows.length === 0) return { started: [], examined: 0, nextWaitingAt };
         if ((await client.query(DNC_ANY, [rows[0].account_id, req.now])).rowCount) {
           const among = [rows[0].account_id, batchPhones(rows), req.now];
@@ -246,14 +253,15 @@ export function postgresDispatchStore(pool: pg.Pool): DispatchStore {
         }
         if (defers.length) {
           await client.query(
-            `UPDATE contacts c SET ready = 0, next_attempt_at = v.until, wait_reason = v.reason, updated_at = $4
+            `UPDATE contacts c SET ready = 0, next_attempt_at = v.until, wait_reason = ${heldOr("v.reason")}, updated_at = $4
               FROM unnest($1::bigint[], $2::bigint[], $3::text[]) AS v(id, until, reason) WHERE c.id = v.id`,
             [defers.map((x) => x.c.id), defers.map((x) => x.d.until), defers.map((x) => x.d.reason), req.now],
           );
         }
         if (finals.length) {
           await client.query(
-            `UPDATE contacts c SET status = v.status, ready = 0, wait_reason = v.reason, updated_at = $4
+            `UPDATE contacts c SET status = v.status, ready = 0, wait_reason = v.reason, callback_agent_id = NULL,
+              updated_at = $4
               FROM unnest($1::bigint[], $2::text[], $3::text[]) AS v(id, status, reason) WHERE c.id = v.id`,
             [
               finals.map((x) => x.c.id),
@@ -275,7 +283,7 @@ export function postgresDispatchStore(pool: pg.Pool): DispatchStore {
           await client.query(
             `UPDATE contacts c SET status = 'in_progress', ready = 0, attempts = v.seq, phone_index = v.pi,
                phone_attempts = v.pa, lease_owner = $6, lease_expires_at = $7, last_attempt_at = v.at,
-               wait_reason = NULL, updated_at = $8
+               wait_reason = NULL, callback_agent_id = NULL, updated_at = $8
               FROM unnest($1::bigint[], $2::int[], $3::int[], $4::text[], $5::bigint[]) AS v(id, seq, pi, pa, at)
               WHERE c.id = v.id`,
             [
@@ -393,7 +401,7 @@ export function postgresDispatchStore(pool: pg.Pool): DispatchStore {
     async makeAllDue(campaignId, now) {
       const r = await pool.query(
         `UPDATE contacts SET ready = 1, next_attempt_at = $1, wait_reason = NULL, updated_at = $1
-          WHERE campaign_id = $2 AND status = 'pending'`,
+          WHERE campaign_id = $2 AND status = 'pending' AND callback_agent_id IS NULL`,
         [now, campaignId],
       );
       return r.rowCount ?? 0;

@@ -18,7 +18,7 @@ import type {
   StartedAttempt,
   WaitingSummary,
 } from "./types.ts";
-import { PROMOTE_LIMIT } from "./types.ts";
+import { heldOr, PROMOTE_LIMIT } from "./types.ts";
 
 const CANDIDATE_COLUMNS = `id, account_id, campaign_id, phones, custom, time_zone, daily_from_sec, daily_to_sec,
   start_at, attempts, phone_index, phone_attempts, retry_counts, next_attempt_at, policy`;
@@ -28,28 +28,35 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
     promote: db.prepare(
       `UPDATE contacts SET ready = 1, wait_reason = NULL WHERE id IN (
         SELECT id FROM contacts WHERE campaign_id = ? AND status = 'pending' and ready = 0
-          AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?)`,
+          AND next_attempt_at <= ? AND callback_agent_id IS NULL ORDER BY next_attempt_at LIMIT ?)`,
     ),
     nextWaiting: db.prepare(
-      `SELECT min(next_attempt_at) AS m FROM contacts WHERE campaign_id = ? AND status = 'pending' AND ready = 0`,
+      `SELECT min(next_attempt_at) AS m FROM contacts WHERE campaign_id = ? AND status = 'pending' AND ready = 0
+        AND callback_agent_id IS NULL`,
     ),
     queue: db.prepare(
       `SELECT ${CANDIDATE_COLUMNS} FROM contacts WHERE campaign_id = ? AND ready = 1
         ORDER BY priority, order_class, next_attempt_at, id LIMIT ?`,
     ),
+    one: db.prepare(
+      `SELECT ${CANDIDATE_COLUMNS} FROM contacts WHERE id = ? AND campaign_id = ? AND status = 'pending'`,
+    ),
     start: db.prepare(
       `UPDATE contacts SET status = 'in_progress', ready = 0, attempts = ?, phone_index = ?, phone_attempts = ?,
-        lease_owner = ?, lease_expires_at = ?, last_attempt_at = ?, wait_reason = NULL, updated_at = ? WHERE id = ?`,
+        lease_owner = ?, lease_expires_at = ?, last_attempt_at = ?, wait_reason = NULL, callback_agent_id = NULL,
+        updated_at = ? WHERE id = ?`,
     ),
     insertAttempt: db.prepare(
       `INSERT INTO attempts (account_id, campaign_id, contact_id, seq, phone, phone_index, caller_id, started_at, owner)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     defer: db.prepare(
-      `UPDATE contacts SET ready = 0, next_attempt_at = ?, wait_reason = ?, updated_at = ? WHERE id = ?`,
+      `UPDATE contacts SET ready = 0, next_attempt_at = ?, wait_reason = ${heldOr("?")}, updated_at = ?
+        WHERE id = ?`,
     ),
     finalize: db.prepare(
-      `UPDATE contacts SET status = ?, ready = 0, wait_reason = ?, updated_at = ? WHERE id = ?`,
+      `UPDATE contacts SET status = ?, ready = 0, wait_reason = ?, callback_agent_id = NULL, updated_at = ?
+        WHERE id = ?`,
     ),
     recentByPhone: db.prepare(
       `SELECT phone, started_at FROM attempts
@@ -118,7 +125,7 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
     dncAmong: db.prepare(DNC_AMONG_SQLITE),
     allDue: db.prepare(
       `UPDATE contacts SET ready = 1, next_attempt_at = ?, wait_reason = NULL, updated_at = ?
-        WHERE campaign_id = ? AND status = 'pending'`,
+        WHERE campaign_id = ? AND status = 'pending' AND callback_agent_id IS NULL`,
     ),
   };
 
@@ -164,7 +171,11 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
       s.promote.run(req.campaignId, req.now, PROMOTE_LIMIT);
       nextWaitingAt = (s.nextWaiting.get(req.campaignId) as { m: number | null }).m;
     }
-    const rows = s.queue.all(req.campaignId, req.limit) as Candidate[];
+    const rows = (
+      req.contactId === undefined
+        ? s.queue.all(req.campaignId, req.limit)
+        : s.one.all(req.contactId, req.campaignId)
+    ) as Candidate[];
     if (rows.length === 0) return { started: [], examined: 0, nextWaitingAt };
     if (s.dncAny.get({ 1: rows[0].account_id, 2: req.now })) {
       const among = { 1: rows[0].account_id, 2: JSON.stringify(batchPhones(rows)), 3: req.now };

@@ -77,6 +77,9 @@ export interface ClaimRequest {
   promoteDue?: boolean;
   /** Events of a contact the claim settles without a call (written only when set). */
   settledEvents?(c: Candidate, d: Extract<ClaimDecision, { kind: "final" }>): OutboxRow[];
+  /** Claim this pending contact only, wherever it waits (a personal callback for the agent claiming it),
+   *  instead of the head of the dial queue. */
+  contactId?: number;
 }
 
 export interface FinishedAttempt {
@@ -137,11 +140,19 @@ export interface WaitingSummary {
 /** Contacts promoted into the dial queue per statement. */
 export const PROMOTE_LIMIT = 20_000;
 
+/** wait_reason of a contact held for one agent (a personal callback): promotion leaves it out. */
+export const PERSONAL_CALLBACK_REASON = "callback_personal";
+/** SQL for a deferred contact's wait_reason (`reason`, a parameter or column), except that a held contact
+ *  stays marked as held: explain and the counts read that reason from the waiting index. */
+export function heldOr(reason: string): string {
+  return `CASE WHEN callback_agent_id IS NULL THEN ${reason} ELSE '${PERSONAL_CALLBACK_REASON}' END`;
+}
+
 export interface DispatchStore {
   /** Moves up to `limit` waiting contacts whose time has come (earliest first) into the dial queue, so no
-   *  single statement holds the database for long. Returns how many. */
+   *  single statement holds the database for long; personal callbacks stay held. Returns how many. */
   promoteDue(campaignId: number, now: number, limit?: number): Promise<number>;
-  /** Earliest next_attempt_at among waiting contacts of the campaign, or null. */
+  /** Earliest next_attempt_at among waiting contacts of the campaign (personal callbacks aside), or null. */
   nextWaitingAt(campaignId: number): Promise<number | null>;
   /** Claims up to `limit` queued contacts in dial order and applies `decide` to each, in one transaction. */
   claim(req: ClaimRequest): Promise<ClaimResult>;
@@ -156,6 +167,7 @@ export interface DispatchStore {
   countByStatus(campaignId: number): Promise<Record<string, number>>;
   /** Pending contacts grouped by what they wait on (ready ones are reported as reason "due"). */
   waitingSummary(campaignId: number, now: number): Promise<WaitingSummary[]>;
-  /** Makes every pending contact of the campaign due now; returns how many. */
+  /** Makes every pending contact of the campaign due now, except personal callbacks (held for their
+   *  agent); returns how many. */
   makeAllDue(campaignId: number, now: number): Promise<number>;
 }

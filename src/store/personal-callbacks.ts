@@ -1,0 +1,66 @@
+// Personal callbacks: contacts held for the agent who promised to call them back (contacts.callback_agent_id,
+// wait_reason 'callback_personal'). The dispatcher's promotion leaves them out of the dial queue; the
+// agent's desk finds them here and claims them one by one. A hold whose agent no longer serves the
+// campaign is released to the campaign's other agents.
+import { CALLBACK_REASON } from "../model/redial-policy.ts";
+import type { Store } from "./db.ts";
+
+export interface HeldCallback {
+  contactId: number;
+  /** When the callee expects the call (the hold's next_attempt_at). */
+  at: number;
+}
+
+/** The agent's earliest personal callback in the campaign, due or not; null when it holds none there. */
+export async function nextPersonalCallback(
+  store: Store,
+  agentId: number,
+  campaignId: number,
+): Promise<HeldCallback | null> {
+  const row = await store.db
+    .selectFrom("contacts")
+    .select(["id", "next_attempt_at"])
+    .where("callback_agent_id", "=", agentId)
+    .where("campaign_id", "=", campaignId)
+    .where("status", "=", "pending")
+    .orderBy("next_attempt_at")
+    .limit(1)
+    .executeTakeFirst();
+  return row ? { contactId: Number(row.id), at: Number(row.next_attempt_at) } : null;
+}
+
+/**
+ * Releases the account's personal callbacks whose agent `serves(campaignId, agentId)` no more (taken out of
+ * the campaign's queue, or deleted): they become ordinary callbacks any agent of the campaign may take.
+ * Returns how many were released.
+ */
+export async function releaseOrphanedCallbacks(
+  store: Store,
+  accountId: number,
+  serves: (campaignId: number, agentId: number) => Promise<boolean>,
+  now: number,
+): Promise<number> {
+  const holds = await store.db
+    .selectFrom("contacts")
+    .select(["campaign_id", "callback_agent_id"])
+    .distinct()
+    .where("callback_agent_id", "is not", null)
+    .where("account_id", "=", accountId)
+    .where("status", "=", "pending")
+    .execute();
+  let released = 0;
+  for (const h of holds) {
+    const campaignId = Number(h.campaign_id);
+    const agentId = Number(h.callback_agent_id);
+    if (await serves(campaignId, agentId)) continue;
+    const r = await store.db
+      .updateTable("contacts")
+      .set({ callback_agent_id: null, wait_reason: CALLBACK_REASON, updated_at: now })
+      .where("campaign_id", "=", campaignId)
+      .where("callback_agent_id", "=", agentId)
+      .where("status", "=", "pending")
+      .executeTakeFirst();
+    released += Number(r.numUpdatedRows);
+  }
+  return released;
+}

@@ -1,0 +1,183 @@
+// Personal callbacks (a disposition with callbackPersonal): the contact is held for the agent who set it.
+// Another ready agent never gets it; the agent does, as soon as it is ready in the campaign once the time
+// has come (coming back from a logout, or idling at that time), reserved before the dial. When the agent
+// leaves the campaign's queue, the callback becomes anyone's.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import type { AgentEvent } from "../../src/engine/agents/board.ts";
+import {
+  type ApiFixture,
+  agentShorthands,
+  apiFixture,
+  createCampaignViaApi,
+  errorOf,
+  insertContacts,
+} from "./helpers.ts";
+
+describe("a personal callback", () => {
+  let f: ApiFixture;
+  before(async () => {
+    f = await apiFixture();
+  });
+  after(() => f.close());
+
+  const { post, state, advanceUntil, attempts } = agentShorthands(() => f);
+  const contactRow = (id: number) =>
+    f.store.db.selectFrom("contacts").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
+
+  /** A progressive campaign with one contact and agents Ann and Bob in its queue; Ann logs in and takes the
+   *  contact's call, hangs up and, in wrap-up, promises to call back herself in two hours. */
+  async function annPromisesACallback(name: string) {
+    const { id: campaignId, listId } = await createCampaignViaApi(f, {
+      name,
+      settings: {
+        dialMethod: "progressive",
+        scenario: "all_human",
+        calleeWindow: { from: "00:00", to: "24:00" },
+        maxAttemptsPerContact: 1,
+        wrapUpSec: 5,
+      },
+    });
+    const [contactId] = await insertContacts(f.store, { accountId: f.accountId, campaignId, listId }, [
+      { phones: JSON.stringify(["+14155553101"]), custom: JSON.stringify({ name: "Dee" }) },
+    ]);
+    const ann = (await post("/v1/agents", { name: `Ann ${name}` })).json() as { id: number };
+    const bob = (await post("/v1/agents", { name: `Bob ${name}` })).json() as { id: number };
+    const put = await f.call({
+      method: "PUT",
+      url: `/v1/campaigns/${campaignId}/agents`,
+      payload: {
+        agents: [
+          { agentId: bob.id, penalty: 0 },
+          { agentId: ann.id, penalty: 5 },
+        ],
+      },
+    });
+    assert.equal(put.statusCode, 200, put.body);
+    assert.equal((await post(`/v1/agents/${ann.id}/login`, { campaignId })).statusCode, 200);
+    assert.equal((await post(`/v1/campaigns/${campaignId}/start`)).statusCode, 200);
+    await advanceUntil(() => state(ann.id) === "on_call");
+    assert.equal((await post(`/v1/agents/${ann.id}/hangup`)).statusCode, 200);
+    await advanceUntil(() => state(ann.id) === "wrap_up", 100, 50);
+    const at = new Date(f.clock.now() + 2 * 3_600_000).toISOString();
+    const ok = await post(`/v1/agents/${ann.id}/disposition`, {
+      disposition: "call back",
+      callbackAt: at,
+      callbackPersonal: true,
+    });
+    assert.equal(ok.statusCode, 200, ok.body);
+    assert.equal(ok.json().callback_personal, true);
+    return { campaignId, contactId, ann: ann.id, bob: bob.id, at };
+  }
+
+  /** The agent hangs up; once the call is recorded, the campaign's attempts. */
+  async function hangUp(agentId: number, campaignId: number) {
+    assert.equal((await post(`/v1/agents/${agentId}/hangup`)).statusCode, 200);
+    await advanceUntil(() => state(agentId) !== "on_call", 100, 50);
+    await f.engine.dispatcher.flush();
+    return attempts(campaignId);
+  }
+
+  test("waits for its agent: another ready agent never gets it, its agent does on coming back", async () => {
+    const { campaignId, contactId, ann, bob, at } = await annPromisesACallback("back later");
+    const without = await post(`/v1/agents/${ann}/disposition`, {
+      disposition: "call back",
+      callbackPersonal: true,
+    });
+    assert.equal(without.statusCode, 400, without.body);
+    assert.equal(errorOf(without).field, "body.callbackPersonal");
+    const held = await contactRow(contactId);
+    assert.equal(held.wait_reason, "callback_personal");
+    assert.equal(Number(held.callback_agent_id), ann);
+
+    // Ann goes home; Bob, first in the queue, is ready well past the callback's time.
+    assert.equal((await post(`/v1/agents/${ann}/logout`)).statusCode, 200);
+    assert.equal((await post(`/v1/agents/${bob}/login`, { campaignId })).statusCode, 200);
+    await f.clock.run({ until: Date.parse(at) + 30 * 60_000 });
+    // The campaign dials on for Bob: a new contact goes to him, the held one does not.
+    const listId = (await contactRow(contactId)).list_id;
+    const added = await post(`/v1/campaigns/${campaignId}/lists/${listId}/contacts`, {
+      contacts: [{ phone: "+14155553102" }],
+    });
+    assert.equal(added.statusCode, 200, added.body);
+    await advanceUntil(() => state(bob) === "on_call");
+    const newcomer = Number((await attempts(campaignId))[1].contact_id);
+    assert.notEqual(newcomer, contactId);
+    assert.deepEqual(
+      (await hangUp(bob, campaignId)).map((a) => Number(a.contact_id)),
+      [contactId, newcomer],
+      "not dialed for anyone else",
+    );
+    const why = await f.call({ method: "GET", url: `/v1/campaigns/${campaignId}/explain` });
+    assert.equal(why.statusCode, 200, why.body);
+    assert.deepEqual(
+      (why.json().waiting as { reason: string; count: number }[]).map((w) => [w.reason, w.count]),
+      [["callback_personal", 1]],
+    );
+    assert.equal(why.json().status, "running", "a held callback keeps the campaign from completing");
+
+    // Ann logs in again: she is reserved for the callback and it is dialed at once.
+    const events: AgentEvent[] = [];
+    const stop = f.engine.board.subscribe(ann, (e) => events.push(e));
+    const back = f.clock.now();
+    assert.equal((await post(`/v1/agents/${ann}/login`, { campaignId })).statusCode, 200);
+    await advanceUntil(() => state(ann) === "on_call", 100, 100);
+    stop();
+    assert.ok(
+      events.some((e) => e.type === "callback" && e.contact.contactId === contactId),
+      "her desktop heard which callback is dialed",
+    );
+    const [, , third] = await attempts(campaignId);
+    assert.equal(third.contact_id, contactId);
+    assert.ok(Number(third.started_at) - back < 5000, "dialed as soon as she was back");
+    assert.equal(f.engine.board.get(bob)?.stats.calls, 1, "Bob never had it, only the newcomer");
+    const done = await hangUp(ann, campaignId);
+    assert.equal(done.length, 3);
+    assert.equal(Number(done[2].agent_id), ann);
+    assert.equal((await contactRow(contactId)).status, "succeeded");
+    await post(`/v1/agents/${ann}/logout`);
+    await post(`/v1/agents/${bob}/logout`);
+  });
+
+  test("dialed at its time for its agent idling ready, not for the agent first in the queue", async () => {
+    const { campaignId, contactId, ann, bob, at } = await annPromisesACallback("on time");
+    assert.equal((await post(`/v1/agents/${bob}/login`, { campaignId })).statusCode, 200);
+    await f.clock.run({ until: Date.parse(at) - 60_000 });
+    assert.equal(state(ann), "ready");
+    assert.equal((await attempts(campaignId)).length, 1, "nothing before its time");
+    await advanceUntil(() => state(ann) === "on_call");
+    const [, second] = await attempts(campaignId);
+    assert.equal(second.contact_id, contactId);
+    assert.ok(Number(second.started_at) >= Date.parse(at), "not before its time");
+    assert.ok(Number(second.started_at) - Date.parse(at) < 5000, "on time");
+    assert.equal(state(bob), "ready");
+    assert.equal(Number((await hangUp(ann, campaignId))[1].agent_id), ann);
+    await post(`/v1/agents/${ann}/logout`);
+    await post(`/v1/agents/${bob}/logout`);
+  });
+
+  test("becomes anyone's when its agent leaves the campaign's queue", async () => {
+    const { campaignId, contactId, ann, bob, at } = await annPromisesACallback("moved on");
+    assert.equal((await post(`/v1/agents/${bob}/login`, { campaignId })).statusCode, 200);
+    const gone = await f.call({ method: "DELETE", url: `/v1/campaigns/${campaignId}/agents/${ann}` });
+    assert.equal(gone.statusCode, 204, gone.body);
+    await advanceUntil(() => state(ann) === "logged_out", 100, 100);
+    // The release runs after the queue change's answer: look until it has.
+    let released = await contactRow(contactId);
+    for (let i = 0; i < 50 && released.callback_agent_id !== null; i++) {
+      await f.clock.run({ until: f.clock.now() + 100 });
+      await new Promise((r) => setTimeout(r, 2));
+      released = await contactRow(contactId);
+    }
+    assert.equal(released.callback_agent_id, null);
+    assert.equal(released.wait_reason, "callback");
+    await f.clock.run({ until: Date.parse(at) - 60_000 });
+    assert.equal((await attempts(campaignId)).length, 1, "nothing before its time");
+    await advanceUntil(() => state(bob) === "on_call");
+    const [, second] = await attempts(campaignId);
+    assert.equal(second.contact_id, contactId);
+    assert.ok(Number(second.started_at) >= Date.parse(at), "still not before its time");
+    assert.equal(Number((await hangUp(bob, campaignId))[1].agent_id), bob);
+    await post(`/v1/agents/${bob}/logout`);
+  });
+});
