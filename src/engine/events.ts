@@ -163,6 +163,8 @@ export interface DispositionInfo {
   disposition: string;
   at: number;
   callbackAt: number | null;
+  /** The callback is held for this agent alone (a personal callback). */
+  callbackPersonal: boolean;
   dnc: boolean;
 }
 
@@ -183,6 +185,7 @@ export function dispositionEvents(subs: readonly Subscription[], d: DispositionI
       disposition: d.disposition,
       disposedAt: new Date(d.at).toISOString(),
       callbackAt: d.callbackAt === null ? null : new Date(d.callbackAt).toISOString(),
+      callbackPersonal: d.callbackPersonal,
       doNotCall: d.dnc,
     },
   });

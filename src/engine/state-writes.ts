@@ -78,7 +78,7 @@ export class StateWrites {
   async disposition(
     accountId: number,
     attemptId: number,
-    d: Pick<DispositionInfo, "agentId" | "disposition" | "at" | "callbackAt" | "dnc">,
+    d: Pick<DispositionInfo, "agentId" | "disposition" | "at" | "callbackAt" | "callbackPersonal" | "dnc">,
   ): Promise<{ phone: string; campaignId: number } | null> {
     const row = await this.store.db
       .selectFrom("attempts")

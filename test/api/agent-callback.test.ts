@@ -102,6 +102,7 @@ describe("a callback from the agent's disposition", () => {
       disposition: "call back",
       disposedAt: new Date(f.clock.now()).toISOString(),
       callbackAt: at,
+      callbackPersonal: false,
       doNotCall: false,
     });
 

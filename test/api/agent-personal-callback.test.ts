@@ -54,6 +54,13 @@ describe("a personal callback", () => {
       },
     });
     assert.equal(put.statusCode, 200, put.body);
+    // A CRM takes the agents' results.
+    const hook = await post("/v1/webhooks", {
+      url: "http://127.0.0.1:9/crm",
+      events: ["attempt.disposed"],
+      campaignId,
+    });
+    assert.equal(hook.statusCode, 201, hook.body);
     assert.equal((await post(`/v1/agents/${ann.id}/login`, { campaignId })).statusCode, 200);
     assert.equal((await post(`/v1/campaigns/${campaignId}/start`)).statusCode, 200);
     await advanceUntil(() => state(ann.id) === "on_call");
@@ -67,6 +74,19 @@ describe("a personal callback", () => {
     });
     assert.equal(ok.statusCode, 200, ok.body);
     assert.equal(ok.json().callback_personal, true);
+    const sent = await f.store.db
+      .selectFrom("webhook_deliveries")
+      .select("payload")
+      .where("webhook_id", "=", hook.json().id)
+      .execute();
+    assert.deepEqual(
+      sent.map((r) => {
+        const { agentId, callbackAt, callbackPersonal } = JSON.parse(r.payload).data;
+        return { agentId, callbackAt, callbackPersonal };
+      }),
+      [{ agentId: ann.id, callbackAt: at, callbackPersonal: true }],
+      "the CRM hears whose callback it is",
+    );
     return { campaignId, contactId, ann: ann.id, bob: bob.id, at };
   }
 

@@ -225,6 +225,7 @@ export class AgentDesk {
       disposition,
       at: now,
       callbackAt,
+      callbackPersonal: callbackAt !== null && opts.personal === true,
       dnc,
     });
     if (recorded === null) throw new EngineError("not_found", `attempt ${target} not found`, 404);
