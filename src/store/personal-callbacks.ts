@@ -64,3 +64,37 @@ export async function releaseOrphanedCallbacks(
   }
   return released;
 }
+
+export interface PersonalCallbackRow {
+  contactId: number;
+  campaignId: number;
+  phone: string;
+  at: number;
+  custom: string;
+}
+
+/** The agent's personal callbacks still waiting, in all of the account's campaigns, earliest first. */
+export async function listPersonalCallbacks(
+  store: Store,
+  accountId: number,
+  agentId: number,
+  limit: number,
+): Promise<PersonalCallbackRow[]> {
+  const rows = await store.db
+    .selectFrom("contacts")
+    .select(["id", "campaign_id", "phone", "next_attempt_at", "custom"])
+    .where("callback_agent_id", "=", agentId)
+    .where("account_id", "=", accountId)
+    .where("status", "=", "pending")
+    .orderBy("next_attempt_at")
+    .orderBy("id")
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({
+    contactId: Number(r.id),
+    campaignId: Number(r.campaign_id),
+    phone: r.phone,
+    at: Number(r.next_attempt_at),
+    custom: r.custom,
+  }));
+}

@@ -109,6 +109,25 @@ describe("a personal callback", () => {
     const held = await contactRow(contactId);
     assert.equal(held.wait_reason, "callback_personal");
     assert.equal(Number(held.callback_agent_id), ann);
+    // Her desktop lists it; Bob's lists nothing.
+    const callbacksOf = async (agentId: number) => {
+      const res = await f.call({ method: "GET", url: `/v1/agents/${agentId}/callbacks` });
+      assert.equal(res.statusCode, 200, res.body);
+      return res.json().data;
+    };
+    assert.deepEqual(await callbacksOf(ann), [
+      {
+        contact_id: contactId,
+        campaign_id: campaignId,
+        phone: "+14155553101",
+        callback_at: at,
+        data: { name: "Dee" },
+      },
+    ]);
+    assert.deepEqual(await callbacksOf(bob), []);
+    const badLimit = await f.call({ method: "GET", url: `/v1/agents/${ann}/callbacks?limit=0` });
+    assert.equal(badLimit.statusCode, 400, badLimit.body);
+    assert.match(errorOf(badLimit).field ?? "", /limit/);
 
     // Ann goes home; Bob, first in the queue, is ready well past the callback's time.
     assert.equal((await post(`/v1/agents/${ann}/logout`)).statusCode, 200);
@@ -155,6 +174,7 @@ describe("a personal callback", () => {
     assert.equal(done.length, 3);
     assert.equal(Number(done[2].agent_id), ann);
     assert.equal((await contactRow(contactId)).status, "succeeded");
+    assert.deepEqual(await callbacksOf(ann), [], "made: no longer on her list");
     await post(`/v1/agents/${ann}/logout`);
     await post(`/v1/agents/${bob}/logout`);
   });

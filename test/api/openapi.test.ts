@@ -115,6 +115,7 @@ const ROUTES: [string, string][] = [
   ["get", "/cis/api/v1/telephony/pool/{id}"],
   ["get", "/v1/agents/me"],
   ["get", "/v1/agents/{id}/state"],
+  ["get", "/v1/agents/{id}/callbacks"],
   ["post", "/v1/agents/{id}/login"],
   ["post", "/v1/agents/{id}/logout"],
   ["post", "/v1/agents/{id}/ready"],
