@@ -6,10 +6,10 @@ import { after, before, describe, test } from "node:test";
 import { waitFor } from "../helpers/child.ts";
 import {
   type ApiFixture,
+  agentCampaign,
   agentShorthands,
   apiFixture,
   createCampaignViaApi,
-  insertContacts,
 } from "./helpers.ts";
 
 describe("queue changes and logged-in agents", () => {
@@ -22,22 +22,12 @@ describe("queue changes and logged-in agents", () => {
   const { post, state, advanceUntil } = agentShorthands(() => f);
 
   test("removed while on a call: logs out after wrap-up; removed while idle: at once; penalties follow", async () => {
-    const { id: campaignId, listId } = await createCampaignViaApi(f, {
+    const { campaignId, agentIds: ids } = await agentCampaign(f, {
       name: "membership",
-      settings: {
-        dialMethod: "progressive",
-        scenario: "all_human",
-        calleeWindow: { from: "00:00", to: "24:00" },
-        wrapUpSec: 10,
-      },
+      settings: { dialMethod: "progressive", wrapUpSec: 10 },
+      contacts: Array.from({ length: 40 }, (_, i) => ({ phone: `+1415555${4000 + i}` })),
+      agents: ["Ada", "Bo", "Cy"],
     });
-    await insertContacts(
-      f.store,
-      { accountId: f.accountId, campaignId, listId },
-      Array.from({ length: 40 }, (_, i) => ({ phones: JSON.stringify([`+1415555${4000 + i}`]) })),
-    );
-    const ids: number[] = [];
-    for (const name of ["Ada", "Bo", "Cy"]) ids.push((await post("/v1/agents", { name })).json().id);
     const [ada, bo, cy] = ids;
     const setQueue = async (members: { agentId: number; penalty: number }[]) => {
       const res = await f.call({
@@ -47,7 +37,6 @@ describe("queue changes and logged-in agents", () => {
       });
       assert.equal(res.statusCode, 200, res.body);
     };
-    await setQueue(ids.map((agentId) => ({ agentId, penalty: 0 })));
     for (const id of ids)
       assert.equal((await post(`/v1/agents/${id}/login`, { campaignId })).statusCode, 200);
     assert.equal((await post(`/v1/agents/${cy}/pause`, { reason: "training" })).json().state, "paused");

@@ -5,14 +5,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { AgentEvent } from "../../src/engine/agents/board.ts";
-import {
-  type ApiFixture,
-  agentShorthands,
-  apiFixture,
-  createCampaignViaApi,
-  errorOf,
-  insertContacts,
-} from "./helpers.ts";
+import { type ApiFixture, agentCampaign, agentShorthands, apiFixture, errorOf } from "./helpers.ts";
 
 describe("a personal callback", () => {
   let f: ApiFixture;
@@ -28,32 +21,18 @@ describe("a personal callback", () => {
   /** A progressive campaign with one contact and agents Ann and Bob in its queue; Ann logs in and takes the
    *  contact's call, hangs up and, in wrap-up, promises to call back herself in two hours. */
   async function annPromisesACallback(name: string) {
-    const { id: campaignId, listId } = await createCampaignViaApi(f, {
+    const {
+      campaignId,
+      contactIds: [contactId],
+      agentIds: [ann, bob],
+    } = await agentCampaign(f, {
       name,
-      settings: {
-        dialMethod: "progressive",
-        scenario: "all_human",
-        calleeWindow: { from: "00:00", to: "24:00" },
-        maxAttemptsPerContact: 1,
-        wrapUpSec: 5,
-      },
+      settings: { dialMethod: "progressive", maxAttemptsPerContact: 1, wrapUpSec: 5 },
+      contacts: [{ phone: "+14155553101", custom: { name: "Dee" } }],
+      // Bob is first in the queue.
+      agents: [`Ann ${name}`, `Bob ${name}`],
+      penalties: [5, 0],
     });
-    const [contactId] = await insertContacts(f.store, { accountId: f.accountId, campaignId, listId }, [
-      { phones: JSON.stringify(["+14155553101"]), custom: JSON.stringify({ name: "Dee" }) },
-    ]);
-    const ann = (await post("/v1/agents", { name: `Ann ${name}` })).json() as { id: number };
-    const bob = (await post("/v1/agents", { name: `Bob ${name}` })).json() as { id: number };
-    const put = await f.call({
-      method: "PUT",
-      url: `/v1/campaigns/${campaignId}/agents`,
-      payload: {
-        agents: [
-          { agentId: bob.id, penalty: 0 },
-          { agentId: ann.id, penalty: 5 },
-        ],
-      },
-    });
-    assert.equal(put.statusCode, 200, put.body);
     // A CRM takes the agents' results.
     const hook = await post("/v1/webhooks", {
       url: "http://127.0.0.1:9/crm",
@@ -61,13 +40,13 @@ describe("a personal callback", () => {
       campaignId,
     });
     assert.equal(hook.statusCode, 201, hook.body);
-    assert.equal((await post(`/v1/agents/${ann.id}/login`, { campaignId })).statusCode, 200);
+    assert.equal((await post(`/v1/agents/${ann}/login`, { campaignId })).statusCode, 200);
     assert.equal((await post(`/v1/campaigns/${campaignId}/start`)).statusCode, 200);
-    await advanceUntil(() => state(ann.id) === "on_call");
-    assert.equal((await post(`/v1/agents/${ann.id}/hangup`)).statusCode, 200);
-    await advanceUntil(() => state(ann.id) === "wrap_up", 100, 50);
+    await advanceUntil(() => state(ann) === "on_call");
+    assert.equal((await post(`/v1/agents/${ann}/hangup`)).statusCode, 200);
+    await advanceUntil(() => state(ann) === "wrap_up", 100, 50);
     const at = new Date(f.clock.now() + 2 * 3_600_000).toISOString();
-    const ok = await post(`/v1/agents/${ann.id}/disposition`, {
+    const ok = await post(`/v1/agents/${ann}/disposition`, {
       disposition: "call back",
       callbackAt: at,
       callbackPersonal: true,
@@ -84,10 +63,10 @@ describe("a personal callback", () => {
         const { agentId, callbackAt, callbackPersonal } = JSON.parse(r.payload).data;
         return { agentId, callbackAt, callbackPersonal };
       }),
-      [{ agentId: ann.id, callbackAt: at, callbackPersonal: true }],
+      [{ agentId: ann, callbackAt: at, callbackPersonal: true }],
       "the CRM hears whose callback it is",
     );
-    return { campaignId, contactId, ann: ann.id, bob: bob.id, at };
+    return { campaignId, contactId, ann, bob, at };
   }
 
   /** The agent hangs up; once the call is recorded, the campaign's attempts. */

@@ -120,6 +120,45 @@ export function agentShorthands(fixture: () => ApiFixture) {
   };
 }
 
+/**
+ * A campaign for agent tests (`settings` over: every callee answers as a person, at any hour), its
+ * contacts (a phone each, custom fields optional) and new agents by name, all in its queue with the
+ * penalties given (0 by default). The agents are not logged in; the campaign is not started.
+ */
+export async function agentCampaign(
+  f: ApiFixture,
+  o: {
+    name: string;
+    settings: Record<string, unknown>;
+    contacts: { phone: string; custom?: Record<string, unknown> }[];
+    agents: string[];
+    penalties?: number[];
+  },
+): Promise<{ campaignId: number; listId: number; contactIds: number[]; agentIds: number[] }> {
+  const { id: campaignId, listId } = await createCampaignViaApi(f, {
+    name: o.name,
+    settings: { scenario: "all_human", calleeWindow: { from: "00:00", to: "24:00" }, ...o.settings },
+  });
+  const contactIds = await insertContacts(
+    f.store,
+    { accountId: f.accountId, campaignId, listId },
+    o.contacts.map((c) => ({ phones: JSON.stringify([c.phone]), custom: JSON.stringify(c.custom ?? {}) })),
+  );
+  const agentIds: number[] = [];
+  for (const name of o.agents) {
+    const res = await f.call({ method: "POST", url: "/v1/agents", payload: { name } });
+    if (res.statusCode !== 201) throw new Error(`agent ${name}: ${res.statusCode} ${res.body}`);
+    agentIds.push((res.json() as { id: number }).id);
+  }
+  const put = await f.call({
+    method: "PUT",
+    url: `/v1/campaigns/${campaignId}/agents`,
+    payload: { agents: agentIds.map((agentId, i) => ({ agentId, penalty: o.penalties?.[i] ?? 0 })) },
+  });
+  if (put.statusCode !== 200) throw new Error(`queue: ${put.statusCode} ${put.body}`);
+  return { campaignId, listId, contactIds, agentIds };
+}
+
 export function errorOf(res: LightMyRequestResponse): { code: string; message: string; field?: string } {
   return (res.json() as { error: { code: string; message: string; field?: string } }).error;
 }
