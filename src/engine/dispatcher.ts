@@ -358,7 +358,12 @@ export class Dispatcher {
         recentSince: hooks.recentSince,
         promoteDue: round === 0 && contactId === undefined,
         settledEvents: hooks.settledEvents,
-        decide: (cand, recent) => hooks.decide(cand, now, recent),
+        decide: (cand, recent) => {
+          // The dial's calls-per-second slot, taken at once: another agent's claim in between gets the next.
+          const d = hooks.decide(cand, c.spacing.nextSlot(now), recent);
+          if (d.kind === "start") c.spacing.consume(d.at);
+          return d;
+        },
         contactId,
       });
       if (hooks.takeSettled()) this.o.onEvents?.();
@@ -370,14 +375,20 @@ export class Dispatcher {
     return null;
   }
 
-  /** Places the call a previewing agent chose to dial. */
+  /** Places the call a previewing agent chose to dial; at once, unless its claim took a calls-per-second
+   *  slot still ahead, which it then waits for. */
   dialReserved(call: LiveCall): void {
-    if (!call.originated) this.originate(call);
+    if (call.originated || call.queuedTimer) return;
+    if (call.startedAt <= this.o.clock.now()) this.originate(call);
+    else call.queuedTimer = this.o.clock.at(call.startedAt, () => this.originate(call));
   }
 
-  /** Gives back a previewed contact that was not dialed, as if it had never been claimed. */
+  /** Gives back a previewed contact that was not dialed (even if asked to, while it waits for its slot),
+   *  as if it had never been claimed. */
   async releaseReserved(call: LiveCall): Promise<void> {
     if (call.originated || this.calls.get(call.callId) !== call) return;
+    call.queuedTimer?.cancel();
+    call.queuedTimer = null;
     this.calls.delete(call.callId);
     call.campaign.inFlight--;
     await this.o.dispatch.release([this.releasedDial(call)]);
