@@ -124,7 +124,7 @@ for (const dialect of dialects()) {
         ["B", 1, "logged_out"],
         ["A", 5, "logged_out"],
       ]);
-      assert.ok(f.engine.wakes > wakes, "the engine hears of the new queue");
+      await f.engine.wokenSince(wakes); // the engine hears of the new queue
       const aQueues = (await f.call({ method: "GET", url: `/v1/agents/${a.id}` })).json() as AgentJson;
       assert.deepEqual(aQueues.campaigns, [{ campaign_id: campaign, penalty: 5 }]);
 

@@ -20,6 +20,16 @@ export class ObservedEngine extends Engine {
     this.wakes++;
     super.wake();
   }
+
+  /** Resolves once wake() was called after the count `since` (a queue change tells the engine after its
+   *  database work, not before the request's answer); fails after `ms` of wall time. */
+  async wokenSince(since: number, ms = 5000): Promise<void> {
+    const until = Date.now() + ms;
+    while (this.wakes <= since) {
+      if (Date.now() > until) throw new Error(`the engine was not woken within ${ms} ms`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
 }
 
 export interface ApiFixture {

@@ -77,6 +77,7 @@ for (const dialect of dialects()) {
       const put = await ok("PUT", `/v1/queues/${q}/members`, {
         agents: [{ agentId: ann, penalty: 5 }, { agentId: bob }],
       });
+      await f.engine.wokenSince(wakes);
       assert.equal(f.engine.wakes, wakes + 1);
       assert.deepEqual(put, {
         data: [
