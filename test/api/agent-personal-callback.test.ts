@@ -154,6 +154,27 @@ describe("a personal callback", () => {
     assert.equal(Number(done[2].agent_id), ann);
     assert.equal((await contactRow(contactId)).status, "succeeded");
     assert.deepEqual(await callbacksOf(ann), [], "made: no longer on her list");
+
+    // The supervisor's report: Ann took her call and the callback, Bob the newcomer's.
+    const report = await f.call({ method: "GET", url: `/v1/campaigns/${campaignId}/agent-report` });
+    assert.equal(report.statusCode, 200, report.body);
+    assert.deepEqual(
+      (report.json().data as { agent_id: number; calls: number; dispositions: object }[]).map((r) => [
+        r.agent_id,
+        r.calls,
+        r.dispositions,
+      ]),
+      [
+        [ann, 2, { "call back": 1 }],
+        [bob, 1, {}],
+      ].sort((a, b) => (a[0] as number) - (b[0] as number)),
+    );
+    const backwards = await f.call({
+      method: "GET",
+      url: `/v1/campaigns/${campaignId}/agent-report?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z`,
+    });
+    assert.equal(backwards.statusCode, 400, backwards.body);
+    assert.equal(errorOf(backwards).field, "querystring.to");
     await post(`/v1/agents/${ann}/logout`);
     await post(`/v1/agents/${bob}/logout`);
   });

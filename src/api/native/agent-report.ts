@@ -1,0 +1,95 @@
+// A campaign's per-agent report for supervisors: calls taken, talk time, how long people waited for each
+// agent and the agents' dispositions, over a period (store/agent-report.ts). Reads only.
+import type { FastifyInstance } from "fastify";
+import { agentReport } from "../../store/agent-report.ts";
+import { findCampaign } from "../../store/campaigns.ts";
+import { invalidRequest, notFound } from "../plugins/errors.ts";
+import type { NativeApiDeps } from "./deps.ts";
+import { errorResponses, idParams, isoTime } from "./schemas/common.ts";
+import { iso } from "./views.ts";
+
+const agentFiguresSchema = {
+  type: "object",
+  properties: {
+    agent_id: { type: "integer" },
+    name: { type: ["string", "null"], description: "null when the agent was deleted since" },
+    calls: { type: "integer", description: "Calls connected to the agent" },
+    talk_sec: { type: "number" },
+    mean_talk_sec: { type: "number" },
+    mean_wait_ms: { type: ["integer", "null"], description: "Mean wait of the people, answer → agent" },
+    dispositions: { type: "object", additionalProperties: { type: "integer" } },
+  },
+} as const;
+
+export async function agentReportRoutes(app: FastifyInstance, deps: NativeApiDeps): Promise<void> {
+  const { store } = deps;
+
+  app.get<{ Params: { id: number }; Querystring: { from?: string; to?: string } }>(
+    "/v1/campaigns/:id/agent-report",
+    {
+      config: { permission: "agents:read" },
+      schema: {
+        tags: ["agents"],
+        summary:
+          "Per agent: calls, talk time, the people's wait and dispositions, for calls started in [from, to)",
+        params: idParams("id"),
+        querystring: {
+          type: "object",
+          additionalProperties: false,
+          properties: {
+            from: { ...isoTime, description: "Default: the beginning" },
+            to: { ...isoTime, description: "Default: now" },
+          },
+        },
+        response: {
+          200: {
+            type: "object",
+            properties: {
+              campaign_id: { type: "integer" },
+              from: { type: ["string", "null"], format: "date-time" },
+              to: isoTime,
+              data: { type: "array", items: agentFiguresSchema },
+            },
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    async (req) => {
+      const accountId = req.account.id;
+      const campaignId = req.params.id;
+      if (!(await findCampaign(store.db, accountId, campaignId))) throw notFound("campaign", campaignId);
+      const from = req.query.from === undefined ? null : Date.parse(req.query.from);
+      const to = req.query.to === undefined ? deps.clock.now() : Date.parse(req.query.to);
+      if (from !== null && from >= to) throw invalidRequest("to must be after from", "querystring.to");
+      const figures = await agentReport(store, campaignId, from ?? 0, to);
+      const ids = figures.map((x) => x.agentId);
+      const names = new Map(
+        ids.length === 0
+          ? []
+          : (
+              await store.db
+                .selectFrom("agents")
+                .select(["id", "name"])
+                .where("account_id", "=", accountId)
+                .where("id", "in", ids)
+                .execute()
+            ).map((r) => [Number(r.id), r.name] as const),
+      );
+      return {
+        campaign_id: campaignId,
+        from: from === null ? null : iso(from),
+        to: iso(to),
+        data: figures.map((x) => ({
+          agent_id: x.agentId,
+          name: names.get(x.agentId) ?? null,
+          calls: x.calls,
+          talk_sec: x.talkSec,
+          mean_talk_sec: x.calls > 0 ? x.talkSec / x.calls : 0,
+          mean_wait_ms: x.meanWaitMs,
+          dispositions: x.dispositions,
+        })),
+      };
+    },
+  );
+}

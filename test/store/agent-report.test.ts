@@ -1,0 +1,73 @@
+// The per-agent report on both dialects: calls connected to each agent in the period, their talk time,
+// the people's mean wait, and dispositions counted per agent; calls outside the period, of another
+// campaign, or never connected to an agent are left out.
+import assert from "node:assert/strict";
+import { afterEach, beforeEach, describe, test } from "node:test";
+import { agentReport } from "../../src/store/agent-report.ts";
+import type { Store } from "../../src/store/db.ts";
+import { insertAttempt } from "../api/helpers.ts";
+import { addContacts, createAccount, createCampaign } from "../helpers/fixtures.ts";
+import { dialects } from "../helpers/stores.ts";
+
+for (const dialect of dialects()) {
+  describe(`agentReport (${dialect.name})`, () => {
+    let store: Store;
+    beforeEach(async () => {
+      store = await dialect.open();
+    });
+    afterEach(() => store.close());
+
+    test("calls, talk, wait and dispositions per agent, within the period only", async () => {
+      const accountId = await createAccount(store, "acme");
+      const ids = await createCampaign(store, accountId, {});
+      const other = await createCampaign(store, accountId, {});
+      const [c1, c2] = await addContacts(store, { accountId, ...ids }, [
+        { phones: ["+12125550100"] },
+        { phones: ["+12125550101"] },
+      ]);
+      const [o1] = await addContacts(store, { accountId, ...other }, [{ phones: ["+12125550102"] }]);
+      const call = async (
+        campaignId: number,
+        contactId: number,
+        seq: number,
+        startedAt: number,
+        agent: { id: number; talkSec: number; waitMs: number; disposition?: string } | null,
+      ) => {
+        const id = await insertAttempt(store, {
+          accountId,
+          campaignId,
+          contactId,
+          seq,
+          startedAt,
+          outcome: "human",
+          talkSec: agent?.talkSec ?? 0,
+        });
+        if (agent) {
+          await store.db
+            .updateTable("attempts")
+            .set({ agent_id: agent.id, wait_ms: agent.waitMs, disposition: agent.disposition ?? null })
+            .where("id", "=", id)
+            .execute();
+        }
+      };
+      await call(ids.campaignId, c1, 1, 1_000, { id: 7, talkSec: 60, waitMs: 200, disposition: "sale" });
+      await call(ids.campaignId, c2, 1, 2_000, { id: 7, talkSec: 30, waitMs: 500, disposition: "no sale" });
+      await call(ids.campaignId, c1, 2, 3_000, { id: 7, talkSec: 10, waitMs: 300, disposition: "sale" });
+      await call(ids.campaignId, c2, 2, 4_000, { id: 8, talkSec: 45, waitMs: 1000 });
+      await call(ids.campaignId, c2, 3, 5_000, null); // a robot's call, or abandoned: no agent
+      await call(ids.campaignId, c1, 3, 9_000, { id: 8, talkSec: 99, waitMs: 0 }); // after the period
+      await call(other.campaignId, o1, 1, 2_500, { id: 7, talkSec: 20, waitMs: 100 }); // another campaign
+
+      assert.deepEqual(await agentReport(store, ids.campaignId, 0, 9_000), [
+        { agentId: 7, calls: 3, talkSec: 100, meanWaitMs: 333, dispositions: { sale: 2, "no sale": 1 } },
+        { agentId: 8, calls: 1, talkSec: 45, meanWaitMs: 1000, dispositions: {} },
+      ]);
+      assert.deepEqual(
+        (await agentReport(store, ids.campaignId, 2_000, 3_000)).map((a) => [a.agentId, a.calls]),
+        [[7, 1]],
+        "from inclusive, to exclusive",
+      );
+      assert.deepEqual(await agentReport(store, ids.campaignId, 10_000, 20_000), []);
+    });
+  });
+}
