@@ -328,26 +328,37 @@ export class Dispatcher {
 
   private launch(c: CampaignRuntime, s: StartedAttempt, reservedFor: LiveAgent | null = null): LiveCall {
     c.inFlight++;
-    c.spacing.consume(s.decision.at);
     const call = newLiveCall(c, s, reservedFor);
     this.calls.set(call.callId, call);
     if (usesAgents(c.settings)) this.o.agents.launched(call);
-    if (reservedFor) return call;
-    if (s.decision.at <= this.o.clock.now()) this.originate(call);
-    else call.queuedTimer = this.o.clock.at(s.decision.at, () => this.originate(call));
+    // A reserved call takes its calls-per-second slot when the agent dials it (dialReserved).
+    if (!reservedFor) this.place(call, s.decision.at);
     return call;
+  }
+
+  /** Originates the call in the first calls-per-second slot from `at` on, which it takes: the pass's own
+   *  slots are that already, and an agent's dial placed meanwhile pushes them on rather than doubling up. */
+  private place(call: LiveCall, at: number): void {
+    const slot = call.campaign.spacing.take(at);
+    if (slot <= this.o.clock.now()) this.originate(call);
+    else call.queuedTimer = this.o.clock.at(slot, () => this.originate(call));
   }
 
   /**
    * Preview: claims the campaign's next due contact for an agent, who sees it before anything is dialed;
-   * with `contactId`, that contact only (the agent's personal callback). The attempt holds its lease like
-   * any other; `dialReserved` places it, `releaseReserved` gives it back.
+   * with `heldContactId`, that contact only, if it is still the agent's due personal callback. The attempt
+   * holds its lease like any other; `dialReserved` places it, `releaseReserved` gives it back.
    */
-  async claimForAgent(c: CampaignRuntime, agent: LiveAgent, contactId?: number): Promise<LiveCall | null> {
+  async claimForAgent(
+    c: CampaignRuntime,
+    agent: LiveAgent,
+    heldContactId?: number,
+  ): Promise<LiveCall | null> {
     const now = this.o.clock.now();
     const hooks = claimHooks(c, now, this.o.onError);
     // A given contact (a personal callback) is tried once: if the rules defer or settle it, that stands.
-    const rounds = contactId === undefined ? 20 : 1;
+    const held = heldContactId === undefined ? undefined : { contactId: heldContactId, agentId: agent.id };
+    const rounds = held === undefined ? 20 : 1;
     for (let round = 0; round < rounds; round++) {
       const result = await this.o.dispatch.claim({
         campaignId: c.id,
@@ -356,15 +367,10 @@ export class Dispatcher {
         now,
         leaseUntil: now + this.o.leaseMs,
         recentSince: hooks.recentSince,
-        promoteDue: round === 0 && contactId === undefined,
+        promoteDue: round === 0 && held === undefined,
         settledEvents: hooks.settledEvents,
-        decide: (cand, recent) => {
-          // The dial's calls-per-second slot, taken at once: another agent's claim in between gets the next.
-          const d = hooks.decide(cand, c.spacing.nextSlot(now), recent);
-          if (d.kind === "start") c.spacing.consume(d.at);
-          return d;
-        },
-        contactId,
+        decide: (cand, recent) => hooks.decide(cand, now, recent),
+        held,
       });
       if (hooks.takeSettled()) this.o.onEvents?.();
       this.invalidateWaiting(c.id);
@@ -375,12 +381,10 @@ export class Dispatcher {
     return null;
   }
 
-  /** Places the call a previewing agent chose to dial; at once, unless its claim took a calls-per-second
-   *  slot still ahead, which it then waits for. */
+  /** Places the call a previewing agent chose to dial, in the campaign's next calls-per-second slot. */
   dialReserved(call: LiveCall): void {
     if (call.originated || call.queuedTimer) return;
-    if (call.startedAt <= this.o.clock.now()) this.originate(call);
-    else call.queuedTimer = this.o.clock.at(call.startedAt, () => this.originate(call));
+    this.place(call, this.o.clock.now());
   }
 
   /** Gives back a previewed contact that was not dialed (even if asked to, while it waits for its slot),

@@ -110,6 +110,7 @@ export class Engine implements EngineControl, CampaignStatusWriter {
       clock: o.clock,
       board: this.board,
       dispatcher: this.dispatcher,
+      dialing: this.dialing,
       onError: o.onError,
     });
     this.agents = new AgentDesk({

@@ -35,4 +35,16 @@ export class DialSpacing {
   consume(at: number): void {
     if (at > this.last) this.last = at;
   }
+
+  /**
+   * Takes the slot of a dial wanted at `at` (whole ms): `at` itself when the last dial is a spacing before
+   * it (within the 1 ms that `slots` rounds up by, so a pass's own slots stay as planned), else the next
+   * free one — another dial took a slot in between.
+   */
+  take(at: number): number {
+    const free = this.last + this.intervalMs;
+    const slot = !this.cps || at >= free - 1 ? at : Math.ceil(free);
+    this.consume(slot);
+    return slot;
+  }
 }

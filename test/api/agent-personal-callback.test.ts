@@ -221,3 +221,99 @@ describe("a personal callback", () => {
     await post(`/v1/agents/${bob}/logout`);
   });
 });
+
+describe("a personal callback and the agent's other calls", () => {
+  let f: ApiFixture;
+  before(async () => {
+    f = await apiFixture();
+  });
+  after(() => f.close());
+
+  const { post, state, advanceUntil, attempts } = agentShorthands(() => f);
+
+  test("an agent taken out of the queue during its call cannot hold a callback for itself", async () => {
+    const {
+      campaignId,
+      agentIds: [ann, bob],
+    } = await agentCampaign(f, {
+      name: "leaving",
+      settings: { dialMethod: "progressive", maxAttemptsPerContact: 1, wrapUpSec: 30 },
+      contacts: [{ phone: "+14155553201" }],
+      agents: ["Ann leaving", "Bob staying"],
+    });
+    assert.equal((await post(`/v1/agents/${ann}/login`, { campaignId })).statusCode, 200);
+    assert.equal((await post(`/v1/campaigns/${campaignId}/start`)).statusCode, 200);
+    await advanceUntil(() => state(ann) === "on_call");
+    const out = await f.call({ method: "DELETE", url: `/v1/campaigns/${campaignId}/agents/${ann}` });
+    assert.equal(out.statusCode, 204, out.body);
+    await advanceUntil(() => f.engine.board.get(ann)?.leaving === true, 100, 50);
+    assert.equal((await post(`/v1/agents/${ann}/hangup`)).statusCode, 200);
+    await advanceUntil(() => state(ann) === "wrap_up", 100, 50);
+    const at = new Date(f.clock.now() + 3_600_000).toISOString();
+    const personal = await post(`/v1/agents/${ann}/disposition`, {
+      disposition: "call back",
+      callbackAt: at,
+      callbackPersonal: true,
+    });
+    assert.equal(personal.statusCode, 409, personal.body);
+    assert.equal(errorOf(personal).code, "invalid_state");
+    const anyone = await post(`/v1/agents/${ann}/disposition`, { disposition: "call back", callbackAt: at });
+    assert.equal(anyone.statusCode, 200, anyone.body);
+    assert.equal(anyone.json().callback_personal, false);
+    assert.equal((await post(`/v1/agents/${bob}/login`, { campaignId })).statusCode, 200);
+    await f.clock.run({ until: Date.parse(at) - 1000 });
+    await advanceUntil(() => state(bob) === "on_call");
+    assert.equal(Number((await attempts(campaignId))[1].agent_id), bob, "Bob makes it");
+  });
+
+  test("comes due while the pacer's call for its agent rings: nobody is abandoned, and it goes to the agent", async () => {
+    const {
+      campaignId,
+      contactIds,
+      agentIds: [ann],
+    } = await agentCampaign(f, {
+      name: "busy line",
+      settings: { dialMethod: "progressive", maxAttemptsPerContact: 1, wrapUpSec: 5 },
+      contacts: Array.from({ length: 60 }, (_, i) => ({ phone: `+1415555${3300 + i}` })),
+      agents: ["Ann alone"],
+    });
+    assert.equal((await post(`/v1/agents/${ann}/login`, { campaignId })).statusCode, 200);
+    assert.equal((await post(`/v1/campaigns/${campaignId}/start`)).statusCode, 200);
+    await advanceUntil(() => state(ann) === "on_call");
+    const first = Number((await attempts(campaignId))[0].contact_id);
+    assert.equal((await post(`/v1/agents/${ann}/hangup`)).statusCode, 200);
+    await advanceUntil(() => state(ann) === "wrap_up", 100, 50);
+    // Due a second after her wrap-up ends: the line the pacer dials for her then is still ringing.
+    const at = f.clock.now() + 6_000;
+    const ok = await post(`/v1/agents/${ann}/disposition`, {
+      disposition: "call back",
+      callbackAt: new Date(at).toISOString(),
+      callbackPersonal: true,
+    });
+    assert.equal(ok.statusCode, 200, ok.body);
+    // Ann works the list (each call ended by her after a while) until her callback is dialed.
+    const callbackAttempt = async () =>
+      (await attempts(campaignId)).find((a) => Number(a.contact_id) === first && a.seq === 2);
+    for (let i = 0; i < 200 && !(await callbackAttempt()); i++) {
+      await f.clock.run({ until: f.clock.now() + 5_000 });
+      await new Promise((r) => setTimeout(r, 2));
+      if (state(ann) === "on_call") await post(`/v1/agents/${ann}/hangup`);
+    }
+    const made = await callbackAttempt();
+    assert.ok(made, "the callback was dialed");
+    assert.ok(Number(made.started_at) >= at, "not before its time");
+    await advanceUntil(() => state(ann) === "on_call");
+    await post(`/v1/agents/${ann}/hangup`);
+    await advanceUntil(() => state(ann) !== "on_call", 100, 50);
+    await f.engine.dispatcher.flush();
+    const all = await attempts(campaignId);
+    assert.ok(all.length >= 3, "the pacer's call for her went out before the callback");
+    assert.deepEqual(
+      all.filter((a) => a.outcome === "abandoned").map((a) => a.contact_id),
+      [],
+      "no call was abandoned for the callback",
+    );
+    assert.equal(Number(all.find((a) => a.id === made.id)?.agent_id), ann);
+    assert.ok(contactIds.length === 60);
+  });
+});

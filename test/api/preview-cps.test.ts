@@ -46,5 +46,30 @@ describe("a preview campaign's calls per second", () => {
     await advanceUntil(() => dialed() === before + 2, 500, 10);
     await f.clock.run({ until: f.clock.now() + 20_000 });
     assert.equal(dialed(), before + 2, "the skipped dial never went out");
+    for (const id of agents) await post(`/v1/agents/${id}/logout`);
+  });
+
+  test("previews taken at different times and dialed together are dialed one slot apart", async () => {
+    const { campaignId, agentIds } = await agentCampaign(f, {
+      name: "preview cps later",
+      settings: { dialMethod: "preview", callsPerSecond: 0.2 },
+      contacts: [{ phone: "+14155554011" }, { phone: "+14155554012" }],
+      agents: ["Dee", "Eli"],
+    });
+    for (const id of agentIds) {
+      assert.equal((await post(`/v1/agents/${id}/login`, { campaignId })).statusCode, 200);
+    }
+    assert.equal((await post(`/v1/campaigns/${campaignId}/start`)).statusCode, 200);
+    const dialed = () => f.engine.dispatcher.stats.originated;
+    assert.ok((await post(`/v1/agents/${agentIds[0]}/preview/next`)).json().contact);
+    await f.clock.run({ until: f.clock.now() + 10_000 });
+    assert.ok((await post(`/v1/agents/${agentIds[1]}/preview/next`)).json().contact);
+    await f.clock.run({ until: f.clock.now() + 60_000 });
+    const before = dialed();
+    for (const id of agentIds) {
+      assert.equal((await post(`/v1/agents/${id}/preview/dial`)).statusCode, 200);
+    }
+    assert.equal(dialed(), before + 1, "the second waits for the next slot");
+    await advanceUntil(() => dialed() === before + 2, 500, 12);
   });
 });

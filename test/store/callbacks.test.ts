@@ -9,6 +9,7 @@ import { countedAttempts } from "../../src/model/redial-policy.ts";
 import { scheduleCallback } from "../../src/store/agent-calls.ts";
 import type { Store } from "../../src/store/db.ts";
 import { openDispatchStore } from "../../src/store/dispatch/index.ts";
+import type { ClaimDecision, FinishedAttempt } from "../../src/store/dispatch/types.ts";
 import { nextPersonalCallback, releaseOrphanedCallbacks } from "../../src/store/personal-callbacks.ts";
 import { insertAttempt } from "../api/helpers.ts";
 import { addContacts, createAccount, createCampaign } from "../helpers/fixtures.ts";
@@ -116,38 +117,94 @@ for (const dialect of dialects()) {
         ],
       );
 
-      const claim = (only?: number) =>
+      const claim = (only?: number, o: { agent?: number; now?: number; defer?: boolean } = {}) =>
         ds.claim({
           campaignId,
           limit: 5,
           owner: "node-a",
-          now: late,
+          now: o.now ?? late,
           leaseUntil: late + 60_000,
           recentSince: null,
-          decide: (c) => ({
-            kind: "start",
-            at: late,
-            phoneIndex: 0,
-            phone: (JSON.parse(c.phones) as string[])[0],
-            callerId: null,
-            phoneAttempts: "[1]",
-          }),
-          contactId: only,
+          decide: (c): ClaimDecision =>
+            o.defer
+              ? { kind: "defer", until: late + 3_600_000, reason: "callee_window" }
+              : {
+                  kind: "start",
+                  at: late,
+                  phoneIndex: 0,
+                  phone: (JSON.parse(c.phones) as string[])[0],
+                  callerId: null,
+                  phoneAttempts: "[1]",
+                },
+          held: only === undefined ? undefined : { contactId: only, agentId: o.agent ?? agentId },
         });
       assert.deepEqual(
         (await claim()).started.map((s) => s.contact.id),
         [other],
         "the dial queue holds the other contact only",
       );
+      assert.equal((await claim(contactId, { agent: agentId + 1 })).examined, 0, "not another agent's claim");
+      assert.equal((await claim(contactId, { now: AT - 1 })).examined, 0, "not before its time");
+      // The rules may defer it (calling hours, say): it stays held.
+      assert.equal((await claim(contactId, { defer: true })).started.length, 0);
+      let c = await contact();
+      assert.equal(c.wait_reason, "callback_personal");
+      assert.equal(Number(c.callback_agent_id), agentId);
+      assert.equal(Number(c.next_attempt_at), late + 3_600_000);
+      await store.db
+        .updateTable("contacts")
+        .set({ next_attempt_at: AT })
+        .where("id", "=", contactId)
+        .execute();
+
       const mine = await claim(contactId);
       assert.deepEqual(
         mine.started.map((s) => s.contact.id),
         [contactId],
       );
-      const claimed = await contact();
-      assert.equal(claimed.status, "in_progress");
-      assert.equal(claimed.callback_agent_id, null, "the attempt uses the hold up");
+      c = await contact();
+      assert.equal(c.status, "in_progress");
+      assert.equal(Number(c.callback_agent_id), agentId, "held until the attempt ends");
       assert.equal((await claim(contactId)).examined, 0, "claimed once");
+      // Given back undialed (the agent skipped it or logged out): held for the agent again, not queued.
+      const started = mine.started[0];
+      await ds.release([
+        {
+          attemptId: started.attemptId,
+          contactId,
+          owner: "node-a",
+          attempts: started.contact.attempts,
+          phoneIndex: started.contact.phone_index,
+          phoneAttempts: started.contact.phone_attempts,
+        },
+      ]);
+      c = await contact();
+      assert.deepEqual(
+        [c.status, c.ready, c.wait_reason, Number(c.callback_agent_id)],
+        ["pending", 0, "callback_personal", agentId],
+      );
+      // Claimed again and the call made: the attempt's end uses the hold up.
+      const again = (await claim(contactId)).started[0];
+      assert.ok(again, "claimed again");
+      await ds.finish([
+        {
+          attemptId: again.attemptId,
+          contactId,
+          owner: "node-a",
+          now: late + 60_000,
+          answeredAt: late + 5_000,
+          endedAt: late + 60_000,
+          outcome: "human",
+          cause: null,
+          talkSec: 55,
+          success: true,
+          details: null,
+          contact: { status: "succeeded", phoneAttempts: "[1]", retryCounts: "{}", waitReason: "success" },
+        } satisfies FinishedAttempt,
+      ]);
+      c = await contact();
+      assert.equal(c.status, "succeeded");
+      assert.equal(c.callback_agent_id, null);
 
       // Held again, then its agent leaves the campaign: the callback is anyone's.
       await store.db

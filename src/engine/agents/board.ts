@@ -72,6 +72,9 @@ export class LiveAgent {
   callsTaken = 0;
   /** A preview claim for this agent is under way: no answered call may take it meanwhile. */
   claiming = false;
+  /** A personal callback of this agent is due: the pacer no longer dials for it (it may still take a call
+   *  dialed before), and it is reserved for the callback once those calls are covered. */
+  callbackDue = false;
   wrapTimer: TimerHandle | null = null;
   readonly loggedInAt: number;
   readonly stats: AgentStats = emptyStats();

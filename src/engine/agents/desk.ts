@@ -206,6 +206,13 @@ export class AgentDesk {
     }
     const now = this.d.clock.now();
     const callbackAt = opts.callbackAt ?? null;
+    if (callbackAt !== null && opts.personal === true && agent.leaving) {
+      // It would be held for an agent who can no longer log in to the campaign, and never made.
+      throw new EngineError(
+        "invalid_state",
+        `agent ${agentId} has left campaign ${agent.campaignId}'s queue; set the callback for the campaign instead`,
+      );
+    }
     if (callbackAt !== null) {
       if (this.d.dispatcher.liveCalls.has(String(target))) throw callbackRefused(target);
       // The ended call's outcome may still wait for the next pass: write it first, or it would overwrite us.
@@ -272,6 +279,11 @@ export class AgentDesk {
       agent.claiming = false;
     }
     if (!call) return null;
+    if (this.d.board.get(agent.id) !== agent || agent.state !== "ready") {
+      // Logged out or paused while the claim awaited: the contact goes back untouched.
+      await this.d.dispatcher.releaseReserved(call);
+      throw new EngineError("invalid_state", `agent ${agentId} is no longer ready`);
+    }
     this.d.board.move(agent, "reserved");
     agent.callId = call.callId;
     const card = contactCard(call);

@@ -116,7 +116,11 @@ export class AgentDialing {
         answeredAt: call.answeredAt,
       });
     }
-    const dials = p.pacer.decide({ now, agents: [...agents], lines });
+    // An agent kept for its due personal callback is not ready as far as the pacer is concerned.
+    const views = [...agents].map((a) =>
+      a.callbackDue && a.state === "ready" ? { state: "reserved" as const, since: a.since } : a,
+    );
+    const dials = p.pacer.decide({ now, agents: views, lines });
     const wakeAt =
       c.settings.dialMethod === "predictive" ? now + PREDICTIVE_STEP_MS : Number.POSITIVE_INFINITY;
     return { dials, wakeAt, block: dials > 0 ? null : "agents_busy" };
@@ -234,6 +238,20 @@ export class AgentDialing {
     this.o.board.wrapUp(agent, wrapSec, (wrapMs) =>
       p.pacer?.onWrapEnded?.({ now: this.o.clock.now(), wrapMs }),
     );
+  }
+
+  /**
+   * Whether the campaign's lines out still need `agent`: more lines wait for an agent (ringing, answered
+   * or waiting) than the campaign has other ready agents. Taking it away then risks an abandoned call.
+   */
+  needs(agent: LiveAgent): boolean {
+    const lines = this.pacing.get(agent.campaignId)?.lines.size ?? 0;
+    if (lines === 0) return false;
+    let others = 0;
+    for (const a of this.o.board.of(agent.campaignId)) {
+      if (a !== agent && a.state === "ready" && !a.claiming && !a.callbackDue) others++;
+    }
+    return lines > others;
   }
 
   /** A reserved preview call was given back without dialing: its agent is ready again. */

@@ -1,30 +1,40 @@
 // Personal callbacks on the agent's side: a contact held for an agent (store/personal-callbacks.ts) is
 // dialed for that agent, and only that agent, once it is due and the agent is ready in its campaign. The
-// agent is reserved first and the call is placed at once, so the person never waits for an agent. It
-// must not touch pacing or the dial queue: held contacts are out of it, and a reserved agent is simply
-// not ready for the pacer.
+// agent is reserved first, so the person never waits for an agent; and it is only taken once the calls
+// the pacer dialed counting on it are covered, so nobody else is abandoned for it. It must not touch
+// pacing or the dial queue: held contacts are out of the queue, and the pacer sees an agent kept for its
+// callback (callbackDue) as not ready.
 import type { Clock, TimerHandle } from "../../clock/clock.ts";
 import type { Store } from "../../store/db.ts";
-import { nextPersonalCallback } from "../../store/personal-callbacks.ts";
+import { type HeldCallback, nextPersonalCallback } from "../../store/personal-callbacks.ts";
 import type { Dispatcher } from "../dispatcher.ts";
 import type { AgentBoard, LiveAgent } from "./board.ts";
+import type { AgentDialing } from "./dialing.ts";
 import { contactCard } from "./dialing.ts";
 
 /** An agent whose campaign could not take its due callback (paused, say) looks again this much later. */
 const RETRY_MS = 60_000;
+/** While the pacer's lines out still need the agent, look again this often. */
+const DRAIN_STEP_MS = 1000;
+/** Beyond ring timeout and grace: how long an answered call may wait for its AMD verdict. */
+const AMD_MARGIN_MS = 5000;
 
 export interface PersonalCallbackDeps {
   store: Store;
   clock: Clock;
   board: AgentBoard;
   dispatcher: Dispatcher;
+  dialing: AgentDialing;
   onError?: (err: unknown) => void;
 }
 
 interface Watch {
   timer: TimerHandle | null;
-  /** A look-up or claim is under way: the agent's other transitions wait for it. */
+  /** A look-up or claim is under way; `again`: something happened meanwhile, look once more after it. */
   busy: boolean;
+  again: boolean;
+  /** When the pacer stopped counting the agent for its due callback. */
+  dueSince: number | null;
 }
 
 export class PersonalCallbacks {
@@ -46,38 +56,46 @@ export class PersonalCallbacks {
   private watch(agent: LiveAgent): Watch {
     let w = this.watches.get(agent);
     if (!w) {
-      w = { timer: null, busy: false };
+      w = { timer: null, busy: false, again: false, dueSince: null };
       this.watches.set(agent, w);
     }
     return w;
   }
 
+  private loggedIn(agent: LiveAgent): boolean {
+    return this.d.board.get(agent.id) === agent && !agent.leaving;
+  }
+
   private available(agent: LiveAgent): boolean {
-    return (
-      this.d.board.get(agent.id) === agent && agent.state === "ready" && !agent.claiming && !agent.leaving
-    );
+    return this.loggedIn(agent) && agent.state === "ready" && !agent.claiming;
   }
 
   private async look(agent: LiveAgent): Promise<void> {
     const w = this.watch(agent);
-    if (w.busy || !this.available(agent)) return;
+    if (w.busy) {
+      w.again = true;
+      return;
+    }
+    if (!this.available(agent)) return;
     w.timer?.cancel();
     w.timer = null;
     w.busy = true;
-    let again: number | null = null;
+    w.again = false;
+    let next: number | null = null;
     try {
       const held = await nextPersonalCallback(this.d.store, agent.id, agent.campaignId);
-      if (!held) return;
-      const now = this.d.clock.now();
-      if (held.at > now) {
-        again = held.at;
-        return;
-      }
-      again = (await this.dial(agent, held.contactId)) ? null : now + RETRY_MS;
+      next = await this.serve(agent, w, held);
+    } catch (err) {
+      this.d.onError?.(err);
+      next = this.d.clock.now() + RETRY_MS;
     } finally {
       w.busy = false;
-      if (again !== null && this.available(agent)) {
-        w.timer = this.d.clock.at(again, () => {
+      if (!this.loggedIn(agent)) {
+        agent.callbackDue = false;
+      } else if (w.again) {
+        this.agentReady(agent);
+      } else if (next !== null) {
+        w.timer = this.d.clock.at(next, () => {
           w.timer = null;
           this.agentReady(agent);
         });
@@ -85,23 +103,46 @@ export class PersonalCallbacks {
     }
   }
 
-  /** Reserves the agent for the held contact and dials it; false when the campaign could not take it now. */
-  private async dial(agent: LiveAgent, contactId: number): Promise<boolean> {
+  /** Dials the agent's due callback if it safely can; returns when to look again (null: on the next ready). */
+  private async serve(agent: LiveAgent, w: Watch, held: HeldCallback | null): Promise<number | null> {
+    const now = this.d.clock.now();
+    if (!held || held.at > now) {
+      agent.callbackDue = false;
+      w.dueSince = null;
+      return held ? held.at : null;
+    }
     const c = this.d.dispatcher.campaigns.get(agent.campaignId);
-    if (c?.status !== "running" || !this.available(agent)) return false;
+    if (c?.status !== "running") return now + RETRY_MS;
+    if (!agent.callbackDue) {
+      agent.callbackDue = true;
+      w.dueSince = now;
+    }
+    // Lines dialed while the pacer still counted this agent have rung out or been answered by now.
+    const drained =
+      now - (w.dueSince ?? now) >=
+      (c.settings.ringTimeoutSec + c.settings.abandonAfterSec) * 1000 + AMD_MARGIN_MS;
+    if (!drained && this.d.dialing.needs(agent)) return now + DRAIN_STEP_MS;
+    if (!this.available(agent)) return null;
     // Held back from answered calls while the claim awaits, as a previewing agent is.
     agent.claiming = true;
     let call: Awaited<ReturnType<Dispatcher["claimForAgent"]>>;
     try {
-      call = await this.d.dispatcher.claimForAgent(c, agent, contactId);
+      call = await this.d.dispatcher.claimForAgent(c, agent, held.contactId);
     } finally {
       agent.claiming = false;
     }
-    if (!call) return false;
+    if (!call) return now + RETRY_MS; // the rules deferred it (calling hours, say), or it is gone
+    if (!this.available(agent)) {
+      // Logged out or paused while the claim awaited: the contact goes back, held for the agent still.
+      await this.d.dispatcher.releaseReserved(call);
+      return null;
+    }
+    agent.callbackDue = false;
+    w.dueSince = null;
     this.d.board.move(agent, "reserved");
     agent.callId = call.callId;
     this.d.board.emit(agent.who, { type: "callback", at: this.d.clock.now(), contact: contactCard(call) });
     this.d.dispatcher.dialReserved(call);
-    return true;
+    return null;
   }
 }

@@ -17,7 +17,7 @@ import type {
   StartedAttempt,
   WaitingSummary,
 } from "./types.ts";
-import { heldOr, PROMOTE_LIMIT } from "./types.ts";
+import { heldOr, PROMOTE_LIMIT, RELEASED_READY } from "./types.ts";
 
 const CANDIDATE_COLUMNS = `id, account_id, campaign_id, phones, custom, time_zone, daily_from_sec, daily_to_sec,
   start_at, attempts, phone_index, phone_attempts, retry_counts, next_attempt_at, policy`;
@@ -108,7 +108,7 @@ async function applyFinished(client: pg.PoolClient, items: FinishedAttempt[]): P
          next_attempt_at = coalesce(v.next_at, k.next_attempt_at), phone_index = coalesce(v.phone_index, k.phone_index),
          phone_attempts = v.phone_attempts, retry_counts = v.retry_counts,
          order_class = coalesce(v.order_class, k.order_class), wait_reason = v.wait_reason, last_outcome = v.outcome,
-         lease_owner = NULL, lease_expires_at = NULL, updated_at = v.now
+         lease_owner = NULL, lease_expires_at = NULL, callback_agent_id = NULL, updated_at = v.now
        -- One guard expression, so the planner joins by primary key: a plain status = 'in_progress' lets it
        -- pick the lease index and compare every in-flight contact with every item.
        FROM v WHERE k.id = v.contact_id
@@ -222,7 +222,7 @@ export function postgresDispatchStore(pool: pg.Pool): DispatchStore {
             (await client.query<{ m: number | null }>(NEXT_WAITING_SQL, [req.campaignId])).rows[0]?.m ?? null;
         }
         const { rows } =
-          req.contactId === undefined
+          req.held === undefined
             ? await client.query<Candidate>(
                 `SELECT ${CANDIDATE_COLUMNS} FROM contacts WHERE campaign_id = $1 AND ready = 1
                   ORDER BY priority, order_class, next_attempt_at, id LIMIT $2 FOR UPDATE SKIP LOCKED`,
@@ -230,8 +230,8 @@ export function postgresDispatchStore(pool: pg.Pool): DispatchStore {
               )
             : await client.query<Candidate>(
                 `SELECT ${CANDIDATE_COLUMNS} FROM contacts WHERE id = $1 AND campaign_id = $2
-                  AND status = 'pending' FOR UPDATE SKIP LOCKED`,
-                [req.contactId, req.campaignId],
+                  AND status = 'pending' AND callback_agent_id = $3 AND next_attempt_at <= $4 FOR UPDATE SKIP LOCKED`,
+                [req.held.contactId, req.campaignId, req.held.agentId, req.now],
               );
         if (rows.length === 0) return { started: [], examined: 0, nextWaitingAt };
         if ((await client.query(DNC_ANY, [rows[0].account_id, req.now])).rowCount) {
@@ -283,7 +283,7 @@ export function postgresDispatchStore(pool: pg.Pool): DispatchStore {
           await client.query(
             `UPDATE contacts c SET status = 'in_progress', ready = 0, attempts = v.seq, phone_index = v.pi,
                phone_attempts = v.pa, lease_owner = $6, lease_expires_at = $7, last_attempt_at = v.at,
-               wait_reason = NULL, callback_agent_id = NULL, updated_at = $8
+               wait_reason = NULL, updated_at = $8
               FROM unnest($1::bigint[], $2::int[], $3::int[], $4::text[], $5::bigint[]) AS v(id, seq, pi, pa, at)
               WHERE c.id = v.id`,
             [
@@ -334,8 +334,9 @@ export function postgresDispatchStore(pool: pg.Pool): DispatchStore {
       await inTransaction(pool, async (client) => {
         for (const r of items) {
           const u = await client.query(
-            `UPDATE contacts SET status = 'pending', ready = 1, attempts = $1, phone_index = $2, phone_attempts = $3,
-              lease_owner = NULL, lease_expires_at = NULL WHERE id = $4 AND status = 'in_progress' AND lease_owner = $5`,
+            `UPDATE contacts SET status = 'pending', ${RELEASED_READY}, attempts = $1, phone_index = $2,
+              phone_attempts = $3, lease_owner = NULL, lease_expires_at = NULL
+              WHERE id = $4 AND status = 'in_progress' AND lease_owner = $5`,
             [r.attempts, r.phoneIndex, r.phoneAttempts, r.contactId, r.owner],
           );
           if (u.rowCount)

@@ -18,7 +18,7 @@ import type {
   StartedAttempt,
   WaitingSummary,
 } from "./types.ts";
-import { heldOr, PROMOTE_LIMIT } from "./types.ts";
+import { heldOr, PROMOTE_LIMIT, RELEASED_READY } from "./types.ts";
 
 const CANDIDATE_COLUMNS = `id, account_id, campaign_id, phones, custom, time_zone, daily_from_sec, daily_to_sec,
   start_at, attempts, phone_index, phone_attempts, retry_counts, next_attempt_at, policy`;
@@ -38,13 +38,13 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
       `SELECT ${CANDIDATE_COLUMNS} FROM contacts WHERE campaign_id = ? AND ready = 1
         ORDER BY priority, order_class, next_attempt_at, id LIMIT ?`,
     ),
-    one: db.prepare(
-      `SELECT ${CANDIDATE_COLUMNS} FROM contacts WHERE id = ? AND campaign_id = ? AND status = 'pending'`,
+    held: db.prepare(
+      `SELECT ${CANDIDATE_COLUMNS} FROM contacts WHERE id = ? AND campaign_id = ? AND status = 'pending'
+        AND callback_agent_id = ? AND next_attempt_at <= ?`,
     ),
     start: db.prepare(
       `UPDATE contacts SET status = 'in_progress', ready = 0, attempts = ?, phone_index = ?, phone_attempts = ?,
-        lease_owner = ?, lease_expires_at = ?, last_attempt_at = ?, wait_reason = NULL, callback_agent_id = NULL,
-        updated_at = ? WHERE id = ?`,
+        lease_owner = ?, lease_expires_at = ?, last_attempt_at = ?, wait_reason = NULL, updated_at = ? WHERE id = ?`,
     ),
     insertAttempt: db.prepare(
       `INSERT INTO attempts (account_id, campaign_id, contact_id, seq, phone, phone_index, caller_id, started_at, owner)
@@ -73,27 +73,27 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
     contactNext: db.prepare(
       `UPDATE contacts SET status = 'pending', ready = ?, next_attempt_at = ?, phone_index = ?, phone_attempts = ?,
         retry_counts = ?, order_class = ?, wait_reason = ?, last_outcome = ?, lease_owner = NULL,
-        lease_expires_at = NULL, updated_at = ?
+        lease_expires_at = NULL, callback_agent_id = NULL, updated_at = ?
         WHERE id = ? AND status = 'in_progress' AND lease_owner = ?`,
     ),
     contactFinal: db.prepare(
       `UPDATE contacts SET status = ?, ready = 0, phone_attempts = ?, retry_counts = ?, wait_reason = ?,
-        last_outcome = ?, lease_owner = NULL, lease_expires_at = NULL, updated_at = ?
+        last_outcome = ?, lease_owner = NULL, lease_expires_at = NULL, callback_agent_id = NULL, updated_at = ?
         WHERE id = ? AND status = 'in_progress' AND lease_owner = ?`,
     ),
     contactNextExpired: db.prepare(
       `UPDATE contacts SET status = 'pending', ready = ?, next_attempt_at = ?, phone_index = ?, phone_attempts = ?,
         retry_counts = ?, order_class = ?, wait_reason = ?, last_outcome = ?, lease_owner = NULL,
-        lease_expires_at = NULL, updated_at = ?
+        lease_expires_at = NULL, callback_agent_id = NULL, updated_at = ?
         WHERE id = ? AND status = 'in_progress' AND lease_expires_at < ?`,
     ),
     contactFinalExpired: db.prepare(
       `UPDATE contacts SET status = ?, ready = 0, phone_attempts = ?, retry_counts = ?, wait_reason = ?,
-        last_outcome = ?, lease_owner = NULL, lease_expires_at = NULL, updated_at = ?
+        last_outcome = ?, lease_owner = NULL, lease_expires_at = NULL, callback_agent_id = NULL, updated_at = ?
         WHERE id = ? AND status = 'in_progress' AND lease_expires_at < ?`,
     ),
     release: db.prepare(
-      `UPDATE contacts SET status = 'pending', ready = 1, attempts = ?, phone_index = ?, phone_attempts = ?,
+      `UPDATE contacts SET status = 'pending', ${RELEASED_READY}, attempts = ?, phone_index = ?, phone_attempts = ?,
         lease_owner = NULL, lease_expires_at = NULL WHERE id = ? AND status = 'in_progress' AND lease_owner = ?`,
     ),
     deleteAttempt: db.prepare("DELETE FROM attempts WHERE id = ? AND ended_at IS NULL"),
@@ -172,9 +172,9 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
       nextWaitingAt = (s.nextWaiting.get(req.campaignId) as { m: number | null }).m;
     }
     const rows = (
-      req.contactId === undefined
+      req.held === undefined
         ? s.queue.all(req.campaignId, req.limit)
-        : s.one.all(req.contactId, req.campaignId)
+        : s.held.all(req.held.contactId, req.campaignId, req.held.agentId, req.now)
     ) as Candidate[];
     if (rows.length === 0) return { started: [], examined: 0, nextWaitingAt };
     if (s.dncAny.get({ 1: rows[0].account_id, 2: req.now })) {

@@ -77,9 +77,9 @@ export interface ClaimRequest {
   promoteDue?: boolean;
   /** Events of a contact the claim settles without a call (written only when set). */
   settledEvents?(c: Candidate, d: Extract<ClaimDecision, { kind: "final" }>): OutboxRow[];
-  /** Claim this pending contact only, wherever it waits (a personal callback for the agent claiming it),
-   *  instead of the head of the dial queue. */
-  contactId?: number;
+  /** Claim this contact only, instead of the head of the dial queue: a personal callback, if it is still
+   *  held for this agent and due by `now`. */
+  held?: { contactId: number; agentId: number };
 }
 
 export interface FinishedAttempt {
@@ -147,6 +147,10 @@ export const PERSONAL_CALLBACK_REASON = "callback_personal";
 export function heldOr(reason: string): string {
   return `CASE WHEN callback_agent_id IS NULL THEN ${reason} ELSE '${PERSONAL_CALLBACK_REASON}' END`;
 }
+/** A claim given back undialed goes back where it came from: the dial queue, or held for its agent (the
+ *  hold lasts until the attempt ends). SET clause for the give-back statements. */
+export const RELEASED_READY = `ready = CASE WHEN callback_agent_id IS NULL THEN 1 ELSE 0 END,
+  wait_reason = ${heldOr("wait_reason")}`;
 
 export interface DispatchStore {
   /** Moves up to `limit` waiting contacts whose time has come (earliest first) into the dial queue, so no
