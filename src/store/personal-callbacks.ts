@@ -98,3 +98,24 @@ export async function listPersonalCallbacks(
     custom: r.custom,
   }));
 }
+
+/** Hands one of the agent's personal callbacks to the campaign's other agents; its campaign, or null when
+ *  the agent holds no such pending callback (of the account). */
+export async function releasePersonalCallback(
+  store: Store,
+  accountId: number,
+  agentId: number,
+  contactId: number,
+  now: number,
+): Promise<{ campaignId: number; at: number } | null> {
+  const row = await store.db
+    .updateTable("contacts")
+    .set({ callback_agent_id: null, wait_reason: CALLBACK_REASON, updated_at: now })
+    .where("id", "=", contactId)
+    .where("account_id", "=", accountId)
+    .where("callback_agent_id", "=", agentId)
+    .where("status", "=", "pending")
+    .returning(["campaign_id", "next_attempt_at"])
+    .executeTakeFirst();
+  return row ? { campaignId: Number(row.campaign_id), at: Number(row.next_attempt_at) } : null;
+}

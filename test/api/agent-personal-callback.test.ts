@@ -220,6 +220,26 @@ describe("a personal callback", () => {
     assert.equal(Number((await hangUp(bob, campaignId))[1].agent_id), bob);
     await post(`/v1/agents/${bob}/logout`);
   });
+  test("handed to the campaign by its agent (or a supervisor): anyone's from then on", async () => {
+    const { campaignId, contactId, ann, bob, at } = await annPromisesACallback("handed on");
+    const url = `/v1/agents/${ann}/callbacks/${contactId}/release`;
+    const done = await post(url);
+    assert.equal(done.statusCode, 200, done.body);
+    assert.deepEqual(done.json(), { contact_id: contactId, campaign_id: campaignId, callback_at: at });
+    const again = await post(url);
+    assert.equal(again.statusCode, 404, again.body);
+    assert.equal(errorOf(again).code, "not_found");
+    const released = await contactRow(contactId);
+    assert.equal(released.callback_agent_id, null);
+    assert.equal(released.wait_reason, "callback");
+    assert.equal((await post(`/v1/agents/${bob}/login`, { campaignId })).statusCode, 200);
+    await f.clock.run({ until: Date.parse(at) - 1000 });
+    await advanceUntil(() => state(bob) === "on_call");
+    assert.equal(Number((await attempts(campaignId))[1].agent_id), bob);
+    assert.equal(Number((await hangUp(bob, campaignId))[1].contact_id), contactId);
+    await post(`/v1/agents/${ann}/logout`);
+    await post(`/v1/agents/${bob}/logout`);
+  });
 });
 
 describe("a personal callback and the agent's other calls", () => {

@@ -116,6 +116,7 @@ const ROUTES: [string, string][] = [
   ["get", "/v1/agents/me"],
   ["get", "/v1/agents/{id}/state"],
   ["get", "/v1/agents/{id}/callbacks"],
+  ["post", "/v1/agents/{id}/callbacks/{contactId}/release"],
   ["get", "/v1/campaigns/{id}/agent-report"],
   ["post", "/v1/agents/{id}/login"],
   ["post", "/v1/agents/{id}/logout"],

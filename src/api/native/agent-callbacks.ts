@@ -1,5 +1,6 @@
 // The agent's own callbacks (personal callbacks it promised, see store/personal-callbacks.ts), for its
-// desktop: what is coming and when. It reads only; the desk dials them (engine/agents/personal-callbacks.ts).
+// desktop: what is coming and when, and handing one to the campaign's other agents. The engine dials them
+// (engine/agents/personal-callbacks.ts); these routes only read and release.
 import type { FastifyInstance } from "fastify";
 import { listPersonalCallbacks } from "../../store/personal-callbacks.ts";
 import { requireActingAgent } from "./agents.ts";
@@ -52,6 +53,34 @@ export async function agentCallbackRoutes(app: FastifyInstance, deps: NativeApiD
           data: JSON.parse(r.custom) as Record<string, unknown>,
         })),
       };
+    },
+  );
+
+  app.post<{ Params: { id: number; contactId: number } }>(
+    "/v1/agents/:id/callbacks/:contactId/release",
+    {
+      config: { permission: "agents:act" },
+      schema: {
+        tags: ["agents"],
+        summary: "Hand one of the agent's personal callbacks to the campaign's other agents",
+        params: idParams("id", "contactId"),
+        response: {
+          200: {
+            type: "object",
+            properties: {
+              contact_id: { type: "integer" },
+              campaign_id: { type: "integer" },
+              callback_at: isoTime,
+            },
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    async (req) => {
+      const agent = await requireActingAgent(req, req.params.id, store.db);
+      const r = await deps.engine.agents.releaseCallback(req.account.id, agent.id, req.params.contactId);
+      return { contact_id: req.params.contactId, campaign_id: r.campaignId, callback_at: iso(r.at) };
     },
   );
 }

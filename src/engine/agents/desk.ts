@@ -7,7 +7,7 @@ import { abandonment, scheduleCallback } from "../../store/agent-calls.ts";
 import { campaignAgents, getAgent } from "../../store/agents.ts";
 import type { Store } from "../../store/db.ts";
 import { addDncNumbers } from "../../store/dnc.ts";
-import { releaseOrphanedCallbacks } from "../../store/personal-callbacks.ts";
+import { releaseOrphanedCallbacks, releasePersonalCallback } from "../../store/personal-callbacks.ts";
 import type { TelephonyDriver } from "../../telephony/driver.ts";
 import type { Dispatcher } from "../dispatcher.ts";
 import type { LiveCall } from "../outcomes.ts";
@@ -247,6 +247,25 @@ export class AgentDesk {
       );
     }
     return { attemptId: target, disposition, dncPhone: dnc ? phone : null, callbackAt };
+  }
+
+  /** Hands one of the agent's personal callbacks (not yet being dialed) to its campaign's other agents. */
+  async releaseCallback(accountId: number, agentId: number, contactId: number) {
+    const released = await releasePersonalCallback(
+      this.d.store,
+      accountId,
+      agentId,
+      contactId,
+      this.d.clock.now(),
+    );
+    if (!released) {
+      throw new EngineError("not_found", `agent ${agentId} holds no callback of contact ${contactId}`, 404);
+    }
+    this.d.dispatcher.invalidateWaiting(released.campaignId);
+    this.d.dispatcher.wake();
+    // The agent may be kept for it (callbackDue): a fresh look lets it go.
+    this.d.callbacks.scheduled(agentId);
+    return released;
   }
 
   /** Preview: the campaign's next due contact, reserved for this agent; null when none is due. */
