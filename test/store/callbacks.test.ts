@@ -10,7 +10,11 @@ import { scheduleCallback } from "../../src/store/agent-calls.ts";
 import type { Store } from "../../src/store/db.ts";
 import { openDispatchStore } from "../../src/store/dispatch/index.ts";
 import type { ClaimDecision, FinishedAttempt } from "../../src/store/dispatch/types.ts";
-import { nextPersonalCallback, releaseOrphanedCallbacks } from "../../src/store/personal-callbacks.ts";
+import {
+  nextPersonalCallback,
+  releaseOrphanedCallbacks,
+  releasePersonalCallback,
+} from "../../src/store/personal-callbacks.ts";
 import { insertAttempt } from "../api/helpers.ts";
 import { addContacts, createAccount, createCampaign } from "../helpers/fixtures.ts";
 import { dialects } from "../helpers/stores.ts";
@@ -205,6 +209,22 @@ for (const dialect of dialects()) {
       c = await contact();
       assert.equal(c.status, "succeeded");
       assert.equal(c.callback_agent_id, null);
+
+      // Held again and handed on by its agent (or a supervisor): anyone's.
+      await store.db
+        .updateTable("contacts")
+        .set({ status: "pending", ready: 0, wait_reason: "callback_personal", callback_agent_id: agentId })
+        .where("id", "=", contactId)
+        .execute();
+      assert.equal(await releasePersonalCallback(store, accountId, agentId + 1, contactId, late), null);
+      assert.equal(await releasePersonalCallback(store, accountId + 1000, agentId, contactId, late), null);
+      assert.deepEqual(await releasePersonalCallback(store, accountId, agentId, contactId, late), {
+        campaignId: Number(campaignId),
+        at: AT,
+      });
+      c = await contact();
+      assert.deepEqual([c.callback_agent_id, c.wait_reason], [null, "callback"]);
+      assert.equal(await releasePersonalCallback(store, accountId, agentId, contactId, late), null, "once");
 
       // Held again, then its agent leaves the campaign: the callback is anyone's.
       await store.db
