@@ -35,6 +35,10 @@ interface Watch {
   again: boolean;
   /** When the pacer stopped counting the agent for its due callback. */
   dueSince: number | null;
+  /** The last look found no callback held for the agent in its campaign. Holds are only made by this
+   *  agent's own dispositions (on this node, see `scheduled`), so until then its ready transitions need
+   *  not ask the database again. */
+  holdsNone: boolean;
 }
 
 export class PersonalCallbacks {
@@ -50,13 +54,15 @@ export class PersonalCallbacks {
   /** A callback was just held for the agent: if it is logged in and idle, the new time may be the next. */
   scheduled(agentId: number): void {
     const agent = this.d.board.get(agentId);
-    if (agent) this.agentReady(agent);
+    if (!agent) return;
+    this.watch(agent).holdsNone = false;
+    this.agentReady(agent);
   }
 
   private watch(agent: LiveAgent): Watch {
     let w = this.watches.get(agent);
     if (!w) {
-      w = { timer: null, busy: false, again: false, dueSince: null };
+      w = { timer: null, busy: false, again: false, dueSince: null, holdsNone: false };
       this.watches.set(agent, w);
     }
     return w;
@@ -76,7 +82,7 @@ export class PersonalCallbacks {
       w.again = true;
       return;
     }
-    if (!this.available(agent)) return;
+    if (w.holdsNone || !this.available(agent)) return;
     w.timer?.cancel();
     w.timer = null;
     w.busy = true;
@@ -84,6 +90,7 @@ export class PersonalCallbacks {
     let next: number | null = null;
     try {
       const held = await nextPersonalCallback(this.d.store, agent.id, agent.campaignId);
+      w.holdsNone = held === null;
       next = await this.serve(agent, w, held);
     } catch (err) {
       this.d.onError?.(err);
@@ -93,6 +100,8 @@ export class PersonalCallbacks {
       if (!this.loggedIn(agent)) {
         agent.callbackDue = false;
       } else if (w.again) {
+        // What happened meanwhile may be a new hold that this look read the database too early to see.
+        w.holdsNone = false;
         this.agentReady(agent);
       } else if (next !== null) {
         w.timer = this.d.clock.at(next, () => {
