@@ -4,7 +4,7 @@
 // board's, the calls the dispatcher's.
 import type { Clock } from "../../clock/clock.ts";
 import { abandonment, scheduleCallback } from "../../store/agent-calls.ts";
-import { campaignAgents, getAgent } from "../../store/agents.ts";
+import { type CampaignAgent, campaignAgents, getAgent } from "../../store/agents.ts";
 import type { Store } from "../../store/db.ts";
 import { addDncNumbers } from "../../store/dnc.ts";
 import { releaseOrphanedCallbacks, releasePersonalCallback } from "../../store/personal-callbacks.ts";
@@ -97,6 +97,16 @@ export class AgentDesk {
    * campaign are released to the campaign's other agents.
    */
   async membershipChanged(accountId: number): Promise<void> {
+    // Each campaign's queue is read once, for its logged-in agents and its personal callbacks alike.
+    const queues = new Map<number, CampaignAgent[]>();
+    const queueOf = async (campaignId: number) => {
+      let queue = queues.get(campaignId);
+      if (!queue) {
+        queue = await campaignAgents(this.d.store.db, campaignId);
+        queues.set(campaignId, queue);
+      }
+      return queue;
+    };
     const byCampaign = new Map<number, LiveAgent[]>();
     for (const agent of this.d.board.all()) {
       if (agent.who.accountId !== accountId) continue;
@@ -105,7 +115,7 @@ export class AgentDesk {
       byCampaign.set(agent.campaignId, list);
     }
     for (const [campaignId, agents] of byCampaign) {
-      const queue = await campaignAgents(this.d.store.db, campaignId);
+      const queue = await queueOf(campaignId);
       for (const agent of agents) {
         if (this.d.board.get(agent.id) !== agent) continue; // logged out meanwhile
         const order = queue.findIndex((m) => m.agentId === agent.id);
@@ -125,18 +135,10 @@ export class AgentDesk {
       }
     }
     // A personal callback whose agent left the campaign's queue (or was deleted) is anyone's now.
-    const queues = new Map<number, Set<number>>();
     const released = await releaseOrphanedCallbacks(
       this.d.store,
       accountId,
-      async (campaignId, agentId) => {
-        let members = queues.get(campaignId);
-        if (!members) {
-          members = new Set((await campaignAgents(this.d.store.db, campaignId)).map((m) => m.agentId));
-          queues.set(campaignId, members);
-        }
-        return members.has(agentId);
-      },
+      async (campaignId, agentId) => (await queueOf(campaignId)).some((m) => m.agentId === agentId),
       this.d.clock.now(),
     );
     if (released > 0) {
