@@ -290,18 +290,17 @@ export async function agentActionRoutes(app: FastifyInstance, deps: NativeApiDep
       if (callbackPersonal === true && callbackAt === undefined) {
         throw invalidRequest("callbackPersonal needs callbackAt", "body.callbackPersonal");
       }
-      const personal = callbackPersonal === true;
       const r = await desk.dispose(req.account.id, agentId, disposition, attemptId ?? null, {
         dnc,
         callbackAt,
-        personal,
+        personal: callbackPersonal,
       });
       return {
         attempt_id: r.attemptId,
         disposition: r.disposition,
         dnc_phone: r.dncPhone,
         callback_at: iso(r.callbackAt),
-        callback_personal: r.callbackAt !== null && personal,
+        callback_personal: r.callbackPersonal,
       };
     },
   );

@@ -194,7 +194,13 @@ export class AgentDesk {
     disposition: string,
     attemptId: number | null,
     opts: { dnc?: boolean; callbackAt?: number; personal?: boolean } = {},
-  ): Promise<{ attemptId: number; disposition: string; dncPhone: string | null; callbackAt: number | null }> {
+  ): Promise<{
+    attemptId: number;
+    disposition: string;
+    dncPhone: string | null;
+    callbackAt: number | null;
+    callbackPersonal: boolean;
+  }> {
     const agent = await this.live(accountId, agentId);
     const own = [agent.callId === null ? null : Number(agent.callId), agent.lastAttemptId];
     const target = attemptId ?? own.find((id) => id !== null) ?? null;
@@ -208,7 +214,8 @@ export class AgentDesk {
     }
     const now = this.d.clock.now();
     const callbackAt = opts.callbackAt ?? null;
-    if (callbackAt !== null && opts.personal === true && agent.leaving) {
+    const personal = callbackAt !== null && opts.personal === true;
+    if (personal && agent.leaving) {
       // It would be held for an agent who can no longer log in to the campaign, and never made.
       throw new EngineError(
         "invalid_state",
@@ -219,14 +226,14 @@ export class AgentDesk {
       if (this.d.dispatcher.liveCalls.has(String(target))) throw callbackRefused(target);
       // The ended call's outcome may still wait for the next pass: write it first, or it would overwrite us.
       await this.d.dispatcher.flush();
-      const forAgent = opts.personal === true ? agentId : null;
+      const forAgent = personal ? agentId : null;
       const refused = await scheduleCallback(this.d.store, accountId, target, callbackAt, now, forAgent);
       if (refused === "not_found") throw new EngineError("not_found", `attempt ${target} not found`, 404);
       if (refused) throw callbackRefused(target);
       // The call may have been in another campaign than the agent's current one: forget them all.
       this.d.dispatcher.invalidateWaiting();
       this.d.dispatcher.wake();
-      if (forAgent !== null) this.d.callbacks.scheduled(agentId);
+      if (personal) this.d.callbacks.scheduled(agentId);
     }
     const dnc = opts.dnc === true;
     const recorded = await this.d.writes.disposition(accountId, target, {
@@ -234,7 +241,7 @@ export class AgentDesk {
       disposition,
       at: now,
       callbackAt,
-      callbackPersonal: callbackAt !== null && opts.personal === true,
+      callbackPersonal: personal,
       dnc,
     });
     if (recorded === null) throw new EngineError("not_found", `attempt ${target} not found`, 404);
@@ -248,7 +255,13 @@ export class AgentDesk {
         now,
       );
     }
-    return { attemptId: target, disposition, dncPhone: dnc ? phone : null, callbackAt };
+    return {
+      attemptId: target,
+      disposition,
+      dncPhone: dnc ? phone : null,
+      callbackAt,
+      callbackPersonal: personal,
+    };
   }
 
   /** Hands one of the agent's personal callbacks (not yet being dialed) to its campaign's other agents. */
