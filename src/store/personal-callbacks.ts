@@ -29,6 +29,15 @@ export async function nextPersonalCallback(
   return row ? { contactId: Number(row.id), at: Number(row.next_attempt_at) } : null;
 }
 
+/** The update that hands the agent's pending holds to everyone (ordinary callbacks); callers narrow it. */
+function handOn(store: Store, agentId: number, now: number) {
+  return store.db
+    .updateTable("contacts")
+    .set({ callback_agent_id: null, wait_reason: CALLBACK_REASON, updated_at: now })
+    .where("callback_agent_id", "=", agentId)
+    .where("status", "=", "pending");
+}
+
 /**
  * Releases the account's personal callbacks whose agent `serves(campaignId, agentId)` no more (taken out of
  * the campaign's queue, or deleted): they become ordinary callbacks any agent of the campaign may take.
@@ -53,13 +62,7 @@ export async function releaseOrphanedCallbacks(
     const campaignId = Number(h.campaign_id);
     const agentId = Number(h.callback_agent_id);
     if (await serves(campaignId, agentId)) continue;
-    const r = await store.db
-      .updateTable("contacts")
-      .set({ callback_agent_id: null, wait_reason: CALLBACK_REASON, updated_at: now })
-      .where("campaign_id", "=", campaignId)
-      .where("callback_agent_id", "=", agentId)
-      .where("status", "=", "pending")
-      .executeTakeFirst();
+    const r = await handOn(store, agentId, now).where("campaign_id", "=", campaignId).executeTakeFirst();
     released += Number(r.numUpdatedRows);
   }
   return released;
@@ -108,13 +111,9 @@ export async function releasePersonalCallback(
   contactId: number,
   now: number,
 ): Promise<{ campaignId: number; at: number } | null> {
-  const row = await store.db
-    .updateTable("contacts")
-    .set({ callback_agent_id: null, wait_reason: CALLBACK_REASON, updated_at: now })
+  const row = await handOn(store, agentId, now)
     .where("id", "=", contactId)
     .where("account_id", "=", accountId)
-    .where("callback_agent_id", "=", agentId)
-    .where("status", "=", "pending")
     .returning(["campaign_id", "next_attempt_at"])
     .executeTakeFirst();
   return row ? { campaignId: Number(row.campaign_id), at: Number(row.next_attempt_at) } : null;
