@@ -6,6 +6,8 @@ import type { Store } from "./db.ts";
 
 export interface AgentFigures {
   agentId: number;
+  /** Null when the agent was deleted since (its attempts keep its id). */
+  name: string | null;
   calls: number;
   talkSec: number;
   /** Mean answer → agent wait of the agent's calls, in ms; null when none was measured. */
@@ -22,25 +24,29 @@ export async function agentReport(
   to: number,
 ): Promise<AgentFigures[]> {
   const inPeriod = store.db
-    .selectFrom("attempts")
-    .where("campaign_id", "=", campaignId)
-    .where("agent_id", "is not", null)
-    .where("started_at", ">=", from)
-    .where("started_at", "<", to);
+    .selectFrom("attempts as a")
+    .where("a.campaign_id", "=", campaignId)
+    .where("a.agent_id", "is not", null)
+    .where("a.started_at", ">=", from)
+    .where("a.started_at", "<", to);
   const totals = await inPeriod
+    .leftJoin("agents as g", (j) =>
+      j.onRef("g.id", "=", "a.agent_id").onRef("g.account_id", "=", "a.account_id"),
+    )
     .select([
-      "agent_id",
+      "a.agent_id",
+      "g.name",
       sql<number>`count(*)`.as("calls"),
-      sql<number | null>`sum(talk_sec)`.as("talk_sec"),
-      sql<number | null>`avg(wait_ms)`.as("mean_wait_ms"),
+      sql<number | null>`sum(a.talk_sec)`.as("talk_sec"),
+      sql<number | null>`avg(a.wait_ms)`.as("mean_wait_ms"),
     ])
-    .groupBy("agent_id")
-    .orderBy("agent_id")
+    .groupBy(["a.agent_id", "g.name"])
+    .orderBy("a.agent_id")
     .execute();
   const disposed = await inPeriod
-    .where("disposition", "is not", null)
-    .select(["agent_id", "disposition", sql<number>`count(*)`.as("n")])
-    .groupBy(["agent_id", "disposition"])
+    .where("a.disposition", "is not", null)
+    .select(["a.agent_id", "a.disposition", sql<number>`count(*)`.as("n")])
+    .groupBy(["a.agent_id", "a.disposition"])
     .execute();
   const byAgent = new Map<number, Record<string, number>>();
   for (const d of disposed) {
@@ -50,6 +56,7 @@ export async function agentReport(
   }
   return totals.map((t) => ({
     agentId: Number(t.agent_id),
+    name: t.name ?? null,
     calls: Number(t.calls),
     talkSec: Number(t.talk_sec ?? 0),
     meanWaitMs: t.mean_wait_ms === null ? null : Math.round(Number(t.mean_wait_ms)),

@@ -1,9 +1,10 @@
 // The per-agent report on both dialects: calls connected to each agent in the period, their talk time,
-// the people's mean wait, and dispositions counted per agent; calls outside the period, of another
-// campaign, or never connected to an agent are left out.
+// the people's mean wait, dispositions counted per agent, and its name (null once deleted); calls outside
+// the period, of another campaign, or never connected to an agent are left out.
 import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, test } from "node:test";
 import { agentReport } from "../../src/store/agent-report.ts";
+import { createAgent } from "../../src/store/agents.ts";
 import type { Store } from "../../src/store/db.ts";
 import { insertAttempt } from "../api/helpers.ts";
 import { addContacts, createAccount, createCampaign } from "../helpers/fixtures.ts";
@@ -26,6 +27,11 @@ for (const dialect of dialects()) {
         { phones: ["+12125550101"] },
       ]);
       const [o1] = await addContacts(store, { accountId, ...other }, [{ phones: ["+12125550102"] }]);
+      // Agent 7 is on the books; agent 8 was deleted since (its attempts keep its id).
+      const seven = (
+        await createAgent(store.db, accountId, { name: "Ann", userId: null, extension: null }, 0)
+      ).id;
+      const eight = Number(seven) + 1;
       const call = async (
         campaignId: number,
         contactId: number,
@@ -50,21 +56,33 @@ for (const dialect of dialects()) {
             .execute();
         }
       };
-      await call(ids.campaignId, c1, 1, 1_000, { id: 7, talkSec: 60, waitMs: 200, disposition: "sale" });
-      await call(ids.campaignId, c2, 1, 2_000, { id: 7, talkSec: 30, waitMs: 500, disposition: "no sale" });
-      await call(ids.campaignId, c1, 2, 3_000, { id: 7, talkSec: 10, waitMs: 300, disposition: "sale" });
-      await call(ids.campaignId, c2, 2, 4_000, { id: 8, talkSec: 45, waitMs: 1000 });
+      await call(ids.campaignId, c1, 1, 1_000, { id: seven, talkSec: 60, waitMs: 200, disposition: "sale" });
+      await call(ids.campaignId, c2, 1, 2_000, {
+        id: seven,
+        talkSec: 30,
+        waitMs: 500,
+        disposition: "no sale",
+      });
+      await call(ids.campaignId, c1, 2, 3_000, { id: seven, talkSec: 10, waitMs: 300, disposition: "sale" });
+      await call(ids.campaignId, c2, 2, 4_000, { id: eight, talkSec: 45, waitMs: 1000 });
       await call(ids.campaignId, c2, 3, 5_000, null); // a robot's call, or abandoned: no agent
-      await call(ids.campaignId, c1, 3, 9_000, { id: 8, talkSec: 99, waitMs: 0 }); // after the period
-      await call(other.campaignId, o1, 1, 2_500, { id: 7, talkSec: 20, waitMs: 100 }); // another campaign
+      await call(ids.campaignId, c1, 3, 9_000, { id: eight, talkSec: 99, waitMs: 0 }); // after the period
+      await call(other.campaignId, o1, 1, 2_500, { id: seven, talkSec: 20, waitMs: 100 }); // another campaign
 
       assert.deepEqual(await agentReport(store, ids.campaignId, 0, 9_000), [
-        { agentId: 7, calls: 3, talkSec: 100, meanWaitMs: 333, dispositions: { sale: 2, "no sale": 1 } },
-        { agentId: 8, calls: 1, talkSec: 45, meanWaitMs: 1000, dispositions: {} },
+        {
+          agentId: seven,
+          name: "Ann",
+          calls: 3,
+          talkSec: 100,
+          meanWaitMs: 333,
+          dispositions: { sale: 2, "no sale": 1 },
+        },
+        { agentId: eight, name: null, calls: 1, talkSec: 45, meanWaitMs: 1000, dispositions: {} },
       ]);
       assert.deepEqual(
         (await agentReport(store, ids.campaignId, 2_000, 3_000)).map((a) => [a.agentId, a.calls]),
-        [[7, 1]],
+        [[seven, 1]],
         "from inclusive, to exclusive",
       );
       assert.deepEqual(await agentReport(store, ids.campaignId, 10_000, 20_000), []);

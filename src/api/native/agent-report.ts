@@ -63,26 +63,13 @@ export async function agentReportRoutes(app: FastifyInstance, deps: NativeApiDep
       const to = req.query.to === undefined ? deps.clock.now() : Date.parse(req.query.to);
       if (from !== null && from >= to) throw invalidRequest("to must be after from", "querystring.to");
       const figures = await agentReport(store, campaignId, from ?? 0, to);
-      const ids = figures.map((x) => x.agentId);
-      const names = new Map(
-        ids.length === 0
-          ? []
-          : (
-              await store.db
-                .selectFrom("agents")
-                .select(["id", "name"])
-                .where("account_id", "=", accountId)
-                .where("id", "in", ids)
-                .execute()
-            ).map((r) => [Number(r.id), r.name] as const),
-      );
       return {
         campaign_id: campaignId,
         from: from === null ? null : iso(from),
         to: iso(to),
         data: figures.map((x) => ({
           agent_id: x.agentId,
-          name: names.get(x.agentId) ?? null,
+          name: x.name,
           calls: x.calls,
           talk_sec: x.talkSec,
           mean_talk_sec: x.calls > 0 ? x.talkSec / x.calls : 0,
