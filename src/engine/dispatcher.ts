@@ -340,6 +340,7 @@ export class Dispatcher {
    *  slots are that already, and an agent's dial placed meanwhile pushes them on rather than doubling up. */
   private place(call: LiveCall, at: number): void {
     const slot = call.campaign.spacing.take(at);
+    call.startedAt = slot;
     if (slot <= this.o.clock.now()) this.originate(call);
     else call.queuedTimer = this.o.clock.at(slot, () => this.originate(call));
   }

@@ -22,7 +22,10 @@ export interface LiveCall extends AgentCallState {
   phoneIndex: number;
   phone: string;
   callerId: string | null;
+  /** When the call was dialed (or, until then, is due to be). */
   startedAt: number;
+  /** The start the claim wrote to the attempt; an agent's dial goes out later. */
+  claimedStartAt: number;
   answeredAt: number | null;
   answeredBy: "human" | "machine" | null;
   originated: boolean;
@@ -45,6 +48,7 @@ export function newLiveCall(c: CampaignRuntime, s: StartedAttempt, reservedFor: 
     phone: s.decision.phone,
     callerId: s.decision.callerId,
     startedAt: s.decision.at,
+    claimedStartAt: s.decision.at,
     answeredAt: null,
     answeredBy: null,
     originated: false,
@@ -169,6 +173,7 @@ export function finishedFromEnd(
     details: JSON.stringify(details),
     contact: abandonRule(settings, nextContactState(settings, state, outcome, talkSec, now), outcome, now),
   };
+  if (call.startedAt !== call.claimedStartAt) f.dialedAt = call.startedAt;
   const c = call.campaign;
   if (chargeMicros > 0) f.charge = { accountId: c.accountId, micros: chargeMicros };
   if (c.webhooks.length) {

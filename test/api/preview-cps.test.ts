@@ -12,7 +12,7 @@ describe("a preview campaign's calls per second", () => {
   });
   after(() => f.close());
 
-  const { post, state, advanceUntil } = agentShorthands(() => f);
+  const { post, state, advanceUntil, attempts } = agentShorthands(() => f);
 
   test("two agents dialing at once are dialed one slot apart, and a skip in the wait dials nothing", async () => {
     const { campaignId, agentIds: agents } = await agentCampaign(f, {
@@ -71,5 +71,46 @@ describe("a preview campaign's calls per second", () => {
     }
     assert.equal(dialed(), before + 1, "the second waits for the next slot");
     await advanceUntil(() => dialed() === before + 2, 500, 12);
+  });
+
+  test("an attempt starts when it is dialed, not when its preview began", async () => {
+    const { campaignId, agentIds } = await agentCampaign(f, {
+      name: "preview start times",
+      settings: { dialMethod: "preview", callsPerSecond: 0.2 },
+      contacts: [{ phone: "+14155554021" }, { phone: "+14155554022" }],
+      agents: ["Fay", "Gus"],
+    });
+    for (const id of agentIds) {
+      assert.equal((await post(`/v1/agents/${id}/login`, { campaignId })).statusCode, 200);
+    }
+    assert.equal((await post(`/v1/campaigns/${campaignId}/start`)).statusCode, 200);
+    const offered: number[] = [];
+    for (const id of agentIds) {
+      const next = (await post(`/v1/agents/${id}/preview/next`)).json();
+      offered.push(next.contact.contact_id);
+    }
+    const previewedAt = f.clock.now();
+    await f.clock.run({ until: previewedAt + 45_000 });
+    const dialAt = f.clock.now();
+    for (const id of agentIds) {
+      assert.equal((await post(`/v1/agents/${id}/preview/dial`)).statusCode, 200);
+    }
+    let rows = await attempts(campaignId);
+    for (let i = 0; i < 900 && !(rows.length === 2 && rows.every((r) => r.ended_at !== null)); i++) {
+      await f.clock.run({ until: f.clock.now() + 1_000 });
+      rows = await attempts(campaignId);
+    }
+    assert.equal(rows.length, 2);
+    const starts = rows.map((r) => Number(r.started_at)).sort((a, b) => a - b);
+    // The first goes out at the dial, the second in the next slot 5 s on; nothing at the preview.
+    assert.deepEqual(starts, [dialAt, dialAt + 5_000]);
+    for (const r of rows) {
+      assert.notEqual(r.ended_at, null, "the calls are over");
+      const contact = (await f.call({ method: "GET", url: `/v1/contacts/${r.contact_id}` })).json();
+      assert.equal(contact.last_attempt_at, new Date(Number(r.started_at)).toISOString());
+      assert.ok(Number(r.started_at) <= Number(r.answered_at ?? r.ended_at));
+    }
+    assert.deepEqual(rows.map((r) => Number(r.contact_id)).sort(), [...offered].sort());
+    for (const id of agentIds) await post(`/v1/agents/${id}/logout`);
   });
 });

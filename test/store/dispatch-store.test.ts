@@ -31,6 +31,14 @@ for (const dialect of dialects()) {
       await store.close();
     });
 
+    /** Claims up to `limit` queued contacts and starts every one at `now`. */
+    function claimStarting(
+      campaignId: number,
+      o: { limit: number; owner: string; now: number; leaseUntil: number },
+    ) {
+      return ds.claim({ campaignId, ...o, recentSince: null, decide: (x) => start(x, o.now) });
+    }
+
     async function campaign(n: number, opts: { priorities?: number[]; times?: number[] } = {}) {
       const ids = await createCampaign(store, accountId);
       const contactIds = await addContacts(
@@ -162,14 +170,11 @@ for (const dialect of dialects()) {
     test("claim takes queued contacts in priority order and writes one attempt per start", async () => {
       const c = await campaign(4, { priorities: [5, 1, 3, 0], times: [10, 20, 30, 40] });
       await ds.promoteDue(c.campaignId, 1000);
-      const res = await ds.claim({
-        campaignId: c.campaignId,
+      const res = await claimStarting(c.campaignId, {
         limit: 3,
         owner: "node-a",
         now: 1000,
         leaseUntil: 61_000,
-        recentSince: null,
-        decide: (cand) => start(cand, 1000),
       });
       assert.equal(res.examined, 3);
       assert.deepEqual(
@@ -252,15 +257,7 @@ for (const dialect of dialects()) {
     test("finish applies only for the lease owner; an expired lease is reconciled once", async () => {
       const c = await campaign(2);
       await ds.promoteDue(c.campaignId, 0);
-      const res = await ds.claim({
-        campaignId: c.campaignId,
-        limit: 2,
-        owner: "a",
-        now: 0,
-        leaseUntil: 1000,
-        recentSince: null,
-        decide: (x) => start(x, 0),
-      });
+      const res = await claimStarting(c.campaignId, { limit: 2, owner: "a", now: 0, leaseUntil: 1000 });
       const [s1, s2] = res.started;
       const base = {
         now: 500,
@@ -382,27 +379,46 @@ for (const dialect of dialects()) {
       assert.equal(n.length, 0);
     });
 
+    test("an attempt dialed after its claim is dated by the dial; one dialed as claimed keeps its start", async () => {
+      const c = await campaign(2);
+      await ds.promoteDue(c.campaignId, 0);
+      const res = await claimStarting(c.campaignId, { limit: 2, owner: "a", now: 1000, leaseUntil: 600_000 });
+      const [late, onTime] = res.started;
+      const ended = (s: typeof late, dialedAt?: number) => ({
+        attemptId: s.attemptId,
+        contactId: s.contact.id,
+        owner: "a",
+        now: 90_000,
+        answeredAt: 80_000,
+        endedAt: 90_000,
+        outcome: "human",
+        cause: "normal",
+        talkSec: 10,
+        success: true,
+        details: null,
+        contact: { status: "succeeded", phoneAttempts: "[1]", retryCounts: "{}", waitReason: "success" },
+        ...(dialedAt === undefined ? {} : { dialedAt }),
+      });
+      assert.equal(await ds.finish([ended(late, 61_000), ended(onTime)]), 2);
+      const attempt = (id: number) =>
+        store.db.selectFrom("attempts").select("started_at").where("id", "=", id).executeTakeFirstOrThrow();
+      const contact = (id: number) =>
+        store.db
+          .selectFrom("contacts")
+          .select("last_attempt_at")
+          .where("id", "=", id)
+          .executeTakeFirstOrThrow();
+      assert.equal(Number((await attempt(late.attemptId)).started_at), 61_000);
+      assert.equal(Number((await contact(late.contact.id)).last_attempt_at), 61_000);
+      assert.equal(Number((await attempt(onTime.attemptId)).started_at), 1000);
+      assert.equal(Number((await contact(onTime.contact.id)).last_attempt_at), 1000);
+    });
+
     test("renewLeases extends only the owner's in-progress contacts", async () => {
       const c = await campaign(3);
       await ds.promoteDue(c.campaignId, 0);
-      await ds.claim({
-        campaignId: c.campaignId,
-        limit: 2,
-        owner: "a",
-        now: 0,
-        leaseUntil: 1000,
-        recentSince: null,
-        decide: (x) => start(x, 0),
-      });
-      await ds.claim({
-        campaignId: c.campaignId,
-        limit: 1,
-        owner: "b",
-        now: 0,
-        leaseUntil: 1000,
-        recentSince: null,
-        decide: (x) => start(x, 0),
-      });
+      await claimStarting(c.campaignId, { limit: 2, owner: "a", now: 0, leaseUntil: 1000 });
+      await claimStarting(c.campaignId, { limit: 1, owner: "b", now: 0, leaseUntil: 1000 });
       assert.equal(await ds.renewLeases("a", 9000), 2);
       const rows = await store.db
         .selectFrom("contacts")

@@ -100,15 +100,16 @@ async function applyFinished(client: pg.PoolClient, items: FinishedAttempt[]): P
     `WITH v AS (
        SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::int[],
          $7::bigint[], $8::int[], $9::text[], $10::text[], $11::int[], $12::text[], $13::text[], $14::bigint[],
-         $15::bigint[], $16::text[], $17::float8[], $18::int[], $19::text[])
+         $15::bigint[], $16::text[], $17::float8[], $18::int[], $19::text[], $20::bigint[])
        AS v(contact_id, attempt_id, now, owner, status, ready, next_at, phone_index, phone_attempts, retry_counts,
-         order_class, wait_reason, outcome, answered_at, ended_at, cause, talk_sec, success, details)
+         order_class, wait_reason, outcome, answered_at, ended_at, cause, talk_sec, success, details, dialed_at)
      ), c AS (
        UPDATE contacts k SET status = v.status, ready = v.ready,
          next_attempt_at = coalesce(v.next_at, k.next_attempt_at), phone_index = coalesce(v.phone_index, k.phone_index),
          phone_attempts = v.phone_attempts, retry_counts = v.retry_counts,
          order_class = coalesce(v.order_class, k.order_class), wait_reason = v.wait_reason, last_outcome = v.outcome,
-         lease_owner = NULL, lease_expires_at = NULL, callback_agent_id = NULL, updated_at = v.now
+         lease_owner = NULL, lease_expires_at = NULL, callback_agent_id = NULL, updated_at = v.now,
+         last_attempt_at = coalesce(v.dialed_at, k.last_attempt_at)
        -- One guard expression, so the planner joins by primary key: a plain status = 'in_progress' lets it
        -- pick the lease index and compare every in-flight contact with every item.
        FROM v WHERE k.id = v.contact_id
@@ -117,7 +118,8 @@ async function applyFinished(client: pg.PoolClient, items: FinishedAttempt[]): P
        RETURNING v.*
      ), a AS (
        UPDATE attempts t SET answered_at = c.answered_at, ended_at = c.ended_at, outcome = c.outcome, cause = c.cause,
-         talk_sec = c.talk_sec, success = c.success, details = c.details
+         talk_sec = c.talk_sec, success = c.success, details = c.details,
+         started_at = coalesce(c.dialed_at, t.started_at)
        FROM c WHERE t.id = c.attempt_id AND t.ended_at IS NULL
        RETURNING 1
      )
@@ -149,6 +151,7 @@ async function applyFinished(client: pg.PoolClient, items: FinishedAttempt[]): P
       col((x) => x.talkSec),
       col((x) => (x.success ? 1 : 0)),
       col((x) => x.details),
+      col((x) => x.dialedAt ?? null),
     ],
   );
   if (withEvents) {

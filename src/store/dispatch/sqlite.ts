@@ -97,6 +97,8 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
         lease_owner = NULL, lease_expires_at = NULL WHERE id = ? AND status = 'in_progress' AND lease_owner = ?`,
     ),
     deleteAttempt: db.prepare("DELETE FROM attempts WHERE id = ? AND ended_at IS NULL"),
+    redateAttempt: db.prepare("UPDATE attempts SET started_at = ? WHERE id = ?"),
+    redateContact: db.prepare("UPDATE contacts SET last_attempt_at = ? WHERE id = ?"),
     renew: db.prepare(
       `UPDATE contacts SET lease_expires_at = ? WHERE status = 'in_progress' AND lease_owner = ?`,
     ),
@@ -260,6 +262,11 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
         f.details,
         f.attemptId,
       );
+      // Rare (agents' dials only), so kept out of the statements every attempt runs.
+      if (f.dialedAt !== undefined) {
+        s.redateAttempt.run(f.dialedAt, f.attemptId);
+        s.redateContact.run(f.dialedAt, f.contactId);
+      }
     }
     return applied;
   }

@@ -95,6 +95,9 @@ export interface FinishedAttempt {
   talkSec: number | null;
   success: boolean;
   details: string | null;
+  /** When the call was dialed, if later than the start the claim recorded (an agent's dial, placed when
+   *  the agent chose to or when a calls-per-second slot came); absent when it went out as recorded. */
+  dialedAt?: number;
   contact:
     | {
         status: "pending";
