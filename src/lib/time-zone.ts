@@ -2,7 +2,7 @@
 // ZoneId.of formats, and IANA names) into one name luxon accepts, and inferring a zone from a phone
 // number where the number alone decides it. Inference never guesses: an ambiguous number gets null.
 import ct from "countries-and-timezones";
-import { IANAZone } from "luxon";
+import { DateTime, IANAZone } from "luxon";
 import { nanpZone } from "./phone/nanp-zones.ts";
 import { russianZone } from "./phone/ru-zones.ts";
 import { phoneDetails } from "./phone.ts";
@@ -171,4 +171,14 @@ function sameClock(zones: readonly string[]): boolean {
 function primaryZone(country: string, zones: readonly string[]): string {
   const own = zones.filter((z) => ct.getTimezone(z)?.countries[0] === country).sort();
   return own[0] ?? [...zones].sort()[0];
+}
+
+/**
+ * The instant a wall-clock time ("2026-12-04T10:00", seconds optional) names in `zone`, or NaN when it
+ * names no real date. A time the zone skips when clocks go forward is moved on by the gap; a time it
+ * goes through twice when they go back is the later of the two (never earlier than the person meant).
+ */
+export function localTimeIn(local: string, zone: string): number {
+  const t = DateTime.fromISO(local, { zone });
+  return t.isValid ? t.toMillis() : Number.NaN;
 }

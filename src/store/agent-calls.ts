@@ -2,6 +2,7 @@
 // disposition, and the live answers and abandons a campaign's abandonment rate is counted from. The
 // database is the record; the engine's in-memory tracker is seeded from it after a restart.
 import { sql } from "kysely";
+import { withDefaults } from "../model/campaign-settings.ts";
 import { CALLBACK_REASON, CALLBACKS_KEY } from "../model/redial-policy.ts";
 import type { Store } from "./db.ts";
 import { PERSONAL_CALLBACK_REASON } from "./dispatch/types.ts";
@@ -132,4 +133,19 @@ export async function scheduleCallback(
     .where("updated_at", "=", row.updated_at)
     .executeTakeFirst();
   return Number(r.numUpdatedRows) > 0 ? null : "call_in_progress";
+}
+
+/** The zone of the person an attempt called, as its campaign's windows read it: the contact's own zone,
+ *  else the campaign's default. Null when the account has no such attempt. */
+export async function calleeZone(store: Store, accountId: number, attemptId: number): Promise<string | null> {
+  const row = await store.db
+    .selectFrom("attempts as a")
+    .innerJoin("contacts as c", "c.id", "a.contact_id")
+    .innerJoin("campaigns as k", "k.id", "a.campaign_id")
+    .select(["c.time_zone", "k.settings"])
+    .where("a.id", "=", attemptId)
+    .where("a.account_id", "=", accountId)
+    .executeTakeFirst();
+  if (!row) return null;
+  return row.time_zone ?? withDefaults(JSON.parse(row.settings)).defaultZone;
 }

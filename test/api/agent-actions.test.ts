@@ -132,6 +132,7 @@ describe("agent desktop API", () => {
         dnc_phone: null,
         callback_at: null,
         callback_personal: false,
+        callback_zone: null,
       });
       await f.engine.dispatcher.flush();
       const row = await f.store.db

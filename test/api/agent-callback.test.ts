@@ -3,8 +3,10 @@
 // the campaign allows one attempt, and that call goes to the agent; the contact then settles for good.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { DateTime } from "luxon";
 import {
   type ApiFixture,
+  agentCampaign,
   agentShorthands,
   apiFixture,
   createCampaignViaApi,
@@ -129,5 +131,73 @@ describe("a callback from the agent's disposition", () => {
       .executeTakeFirstOrThrow();
     assert.equal(settled.status, "succeeded");
     assert.equal(settled.attempts, 2);
+  });
+
+  test("a callback in the person's local time is read in the contact's zone, else the campaign's", async () => {
+    const {
+      campaignId,
+      contactIds,
+      agentIds: [agentId],
+    } = await agentCampaign(f, {
+      name: "local callbacks",
+      settings: { dialMethod: "progressive", defaultZone: "Asia/Tokyo", wrapUpSec: 600 },
+      contacts: [{ phone: "+12125553101", timeZone: "America/New_York" }, { phone: "+12125553102" }],
+      agents: ["Lou"],
+    });
+    assert.equal((await post(`/v1/agents/${agentId}/login`, { campaignId })).statusCode, 200);
+    assert.equal((await post(`/v1/campaigns/${campaignId}/start`)).statusCode, 200);
+    const dispose = (body: Record<string, unknown>) =>
+      post(`/v1/agents/${agentId}/disposition`, { disposition: "call back", ...body });
+    const tomorrowTen = (zone: string) =>
+      DateTime.fromMillis(f.clock.now(), { zone })
+        .plus({ days: 1 })
+        .set({ hour: 10, minute: 0, second: 0, millisecond: 0 });
+    const nextAt = async (id: number) =>
+      Number(
+        (
+          await f.store.db
+            .selectFrom("contacts")
+            .select("next_attempt_at")
+            .where("id", "=", id)
+            .executeTakeFirstOrThrow()
+        ).next_attempt_at,
+      );
+
+    for (const [i, zone] of [
+      [0, "America/New_York"],
+      [1, "Asia/Tokyo"],
+    ] as const) {
+      await advanceUntil(() => state(agentId) === "on_call");
+      assert.equal((await post(`/v1/agents/${agentId}/hangup`)).statusCode, 200);
+      await advanceUntil(() => state(agentId) === "wrap_up", 100, 50);
+      const local = tomorrowTen(zone).toFormat("yyyy-LL-dd'T'HH:mm");
+      if (i === 0) {
+        const both = await dispose({
+          callbackLocal: local,
+          callbackAt: new Date(f.clock.now() + 3_600_000).toISOString(),
+        });
+        assert.equal(both.statusCode, 400, both.body);
+        assert.equal(errorOf(both).field, "body.callbackLocal");
+        const notADate = await dispose({ callbackLocal: "2027-02-30T10:00" });
+        assert.equal(notADate.statusCode, 400, notADate.body);
+        assert.equal(errorOf(notADate).field, "body.callbackLocal");
+        const badShape = await dispose({ callbackLocal: "tomorrow 10am" });
+        assert.equal(badShape.statusCode, 400, badShape.body);
+        assert.equal(errorOf(badShape).field, "body.callbackLocal");
+        const yesterday = tomorrowTen(zone).minus({ days: 2 }).toFormat("yyyy-LL-dd'T'HH:mm");
+        const past = await dispose({ callbackLocal: yesterday });
+        assert.equal(past.statusCode, 400, past.body);
+        assert.match(errorOf(past).message, /America\/New_York/);
+      }
+      const ok = await dispose({ callbackLocal: local });
+      assert.equal(ok.statusCode, 200, ok.body);
+      const at = tomorrowTen(zone).toMillis();
+      assert.equal(ok.json().callback_at, new Date(at).toISOString());
+      assert.equal(ok.json().callback_zone, zone);
+      assert.equal(await nextAt(contactIds[i]), at, "the contact waits for 10:00 on its own clock");
+      assert.equal((await post(`/v1/agents/${agentId}/ready`)).statusCode, 200);
+    }
+    const plain = await attempts(campaignId);
+    assert.equal(plain.length, 2, "nothing dialed before the callbacks' times");
   });
 });

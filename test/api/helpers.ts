@@ -132,7 +132,7 @@ export function agentShorthands(fixture: () => ApiFixture) {
 
 /**
  * A campaign for agent tests (`settings` over: every callee answers as a person, at any hour), its
- * contacts (a phone each, custom fields optional) and new agents by name, all in its queue with the
+ * contacts (a phone each, custom fields and a time zone optional) and new agents by name, all in its queue with the
  * penalties given (0 by default). The agents are not logged in; the campaign is not started.
  */
 export async function agentCampaign(
@@ -140,7 +140,7 @@ export async function agentCampaign(
   o: {
     name: string;
     settings: Record<string, unknown>;
-    contacts: { phone: string; custom?: Record<string, unknown> }[];
+    contacts: { phone: string; custom?: Record<string, unknown>; timeZone?: string }[];
     agents: string[];
     penalties?: number[];
   },
@@ -152,7 +152,11 @@ export async function agentCampaign(
   const contactIds = await insertContacts(
     f.store,
     { accountId: f.accountId, campaignId, listId },
-    o.contacts.map((c) => ({ phones: JSON.stringify([c.phone]), custom: JSON.stringify(c.custom ?? {}) })),
+    o.contacts.map((c) => ({
+      phones: JSON.stringify([c.phone]),
+      custom: JSON.stringify(c.custom ?? {}),
+      time_zone: c.timeZone ?? null,
+    })),
   );
   const agentIds: number[] = [];
   for (const name of o.agents) {

@@ -1,12 +1,12 @@
 // The agent desktop's side of the native API: log in to a campaign's queue, go ready, pause, end wrap-up,
-// hang up, set a disposition, preview (next, dial, skip), the agent's live state and its event stream
+// hang up, preview (next, dial, skip), the agent's live state and its event stream
 // (Server-Sent Events), a supervisor's stream of every agent, and a campaign's abandonment rates. Checked
 // for who may act as which agent here (requireActingAgent); decided by the engine's desk.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { AgentEvent, AgentSnapshot, ContactCard } from "../../engine/agents/board.ts";
 import { agentForUser } from "../../store/agents.ts";
 import { findCampaign } from "../../store/campaigns.ts";
-import { ApiError, invalidRequest, notFound } from "../plugins/errors.ts";
+import { ApiError, notFound } from "../plugins/errors.ts";
 import { requireActingAgent } from "./agents.ts";
 import type { NativeApiDeps } from "./deps.ts";
 import { errorResponses, idParams, isoTimeOrNull } from "./schemas/common.ts";
@@ -221,88 +221,6 @@ export async function agentActionRoutes(app: FastifyInstance, deps: NativeApiDep
       },
     },
     async (req) => stateView(await desk.pause(req.account.id, await actingAs(req), req.body?.reason ?? null)),
-  );
-
-  app.post<{
-    Params: { id: number };
-    Body: {
-      disposition: string;
-      attemptId?: number;
-      dnc?: boolean;
-      callbackAt?: string;
-      callbackPersonal?: boolean;
-    };
-  }>(
-    "/v1/agents/:id/disposition",
-    {
-      config: act,
-      schema: {
-        tags: ["agents"],
-        summary: "Set the disposition of the agent's current or last call",
-        params: agentParams,
-        body: {
-          type: "object",
-          additionalProperties: false,
-          required: ["disposition"],
-          properties: {
-            disposition: { type: "string", minLength: 1, maxLength: 100 },
-            attemptId: { type: "integer", minimum: 1, description: "Default: the current or last call" },
-            dnc: {
-              type: "boolean",
-              description:
-                "The person asked not to be called again: put the number called on the account's do-not-call list",
-            },
-            callbackAt: {
-              type: "string",
-              format: "date-time",
-              description:
-                "The person agreed to be called back then: the contact waits until that time and gets one attempt beyond the campaign's limits (once the call has ended)",
-            },
-            callbackPersonal: {
-              type: "boolean",
-              description:
-                "With callbackAt: the callback is this agent's own. It is dialed only for this agent, once it is due and the agent is ready in the campaign; if the agent leaves the campaign's queue, it becomes anyone's",
-            },
-          },
-        },
-        response: {
-          200: {
-            type: "object",
-            properties: {
-              attempt_id: { type: "integer" },
-              disposition: { type: "string" },
-              dnc_phone: { type: ["string", "null"], description: "The number put on the do-not-call list" },
-              callback_at: isoTimeOrNull,
-              callback_personal: { type: "boolean", description: "The callback is held for this agent" },
-            },
-          },
-          ...errorResponses,
-        },
-      },
-    },
-    async (req) => {
-      const agentId = await actingAs(req);
-      const { disposition, attemptId, dnc, callbackPersonal } = req.body;
-      const callbackAt = req.body.callbackAt === undefined ? undefined : Date.parse(req.body.callbackAt);
-      if (callbackAt !== undefined && callbackAt <= clock.now()) {
-        throw invalidRequest("callbackAt must be in the future", "body.callbackAt");
-      }
-      if (callbackPersonal === true && callbackAt === undefined) {
-        throw invalidRequest("callbackPersonal needs callbackAt", "body.callbackPersonal");
-      }
-      const r = await desk.dispose(req.account.id, agentId, disposition, attemptId ?? null, {
-        dnc,
-        callbackAt,
-        personal: callbackPersonal,
-      });
-      return {
-        attempt_id: r.attemptId,
-        disposition: r.disposition,
-        dnc_phone: r.dncPhone,
-        callback_at: iso(r.callbackAt),
-        callback_personal: r.callbackPersonal,
-      };
-    },
   );
 
   app.post<{ Params: { id: number } }>(

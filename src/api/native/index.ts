@@ -3,6 +3,7 @@ import type { FastifyInstance } from "fastify";
 import type { AgentSnapshot } from "../../engine/agents/board.ts";
 import { agentActionRoutes } from "./agent-actions.ts";
 import { agentCallbackRoutes } from "./agent-callbacks.ts";
+import { agentDispositionRoutes } from "./agent-disposition.ts";
 import { agentReportRoutes } from "./agent-report.ts";
 import { agentRoutes } from "./agents.ts";
 import { apiKeyRoutes } from "./api-keys.ts";
@@ -59,6 +60,7 @@ export async function nativeApi(app: FastifyInstance, deps: NativeApiDeps): Prom
   };
   await app.register(agentRoutes, withAgents);
   await app.register(agentActionRoutes, withAgents);
+  await app.register(agentDispositionRoutes, withAgents);
   await app.register(agentCallbackRoutes, deps);
   await app.register(agentReportRoutes, deps);
   await app.register(queueRoutes, withAgents);

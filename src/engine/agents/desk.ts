@@ -3,7 +3,7 @@
 // agent's state and answers with an EngineError the API turns into a 4xx; the states themselves are the
 // board's, the calls the dispatcher's.
 import type { Clock } from "../../clock/clock.ts";
-import { abandonment, scheduleCallback } from "../../store/agent-calls.ts";
+import { abandonment, calleeZone, scheduleCallback } from "../../store/agent-calls.ts";
 import { type CampaignAgent, campaignAgents, getAgent } from "../../store/agents.ts";
 import type { Store } from "../../store/db.ts";
 import { addDncNumbers } from "../../store/dnc.ts";
@@ -33,6 +33,21 @@ export interface DeskDeps {
   /** Writes that carry webhook events (the disposition's attempt.disposed). */
   writes: StateWrites;
   callbacks: PersonalCallbacks;
+}
+
+/** The attempt a disposition is about: `attemptId` if it is the agent's current or last call, else that call. */
+function dispositionTarget(agent: LiveAgent, attemptId: number | null): number {
+  const own = [agent.callId === null ? null : Number(agent.callId), agent.lastAttemptId];
+  const target = attemptId ?? own.find((id) => id !== null) ?? null;
+  if (target === null || !own.includes(target)) {
+    throw new EngineError(
+      "invalid_state",
+      attemptId === null
+        ? `agent ${agent.id} has had no call to set a disposition on`
+        : `attempt ${attemptId} is not agent ${agent.id}'s current or last call`,
+    );
+  }
+  return target;
 }
 
 export class AgentDesk {
@@ -202,16 +217,7 @@ export class AgentDesk {
     callbackPersonal: boolean;
   }> {
     const agent = await this.live(accountId, agentId);
-    const own = [agent.callId === null ? null : Number(agent.callId), agent.lastAttemptId];
-    const target = attemptId ?? own.find((id) => id !== null) ?? null;
-    if (target === null || !own.includes(target)) {
-      throw new EngineError(
-        "invalid_state",
-        attemptId === null
-          ? `agent ${agentId} has had no call to set a disposition on`
-          : `attempt ${attemptId} is not agent ${agentId}'s current or last call`,
-      );
-    }
+    const target = dispositionTarget(agent, attemptId);
     const now = this.d.clock.now();
     const callbackAt = opts.callbackAt ?? null;
     const personal = callbackAt !== null && opts.personal === true;
@@ -262,6 +268,18 @@ export class AgentDesk {
       callbackAt,
       callbackPersonal: personal,
     };
+  }
+
+  /**
+   * The zone a callback given in the person's local time is read in: the zone of the contact called on the
+   * agent's current or last call (or `attemptId`), else its campaign's default zone.
+   */
+  async callbackZone(accountId: number, agentId: number, attemptId: number | null): Promise<string> {
+    const agent = await this.live(accountId, agentId);
+    const target = dispositionTarget(agent, attemptId);
+    const zone = await calleeZone(this.d.store, accountId, target);
+    if (zone === null) throw new EngineError("not_found", `attempt ${target} not found`, 404);
+    return zone;
   }
 
   /** Hands one of the agent's personal callbacks (not yet being dialed) to its campaign's other agents. */
