@@ -138,6 +138,7 @@ export class Engine implements EngineControl, CampaignStatusWriter {
         sweepAt = now + leaseMs / 2;
       }
       await this.refreshCampaigns();
+      await this.callbacks.releaseOverdue(now);
     };
   }
 

@@ -69,6 +69,10 @@ export interface CampaignSettings {
   /** A named queue of the account (agent_queues) whose members serve the campaign besides its own agents
    *  (an agent in both keeps the lower penalty); null or absent = its own agents only. */
   queueId?: number | null;
+  /** How long past its time a personal callback waits for its agent before any agent of the campaign may
+   *  make it (the person is not kept waiting on an agent who is off sick); null or absent = as long as it
+   *  takes (until the agent returns, leaves the queue, or releases it). */
+  personalCallbackWaitSec?: number | null;
   /** Seconds of wrap-up after each agent call before the agent is ready again (ending it early is allowed). */
   wrapUpSec: number;
   agentSelection: AgentSelection;

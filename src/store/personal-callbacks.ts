@@ -29,13 +29,31 @@ export async function nextPersonalCallback(
   return row ? { contactId: Number(row.id), at: Number(row.next_attempt_at) } : null;
 }
 
-/** The update that hands the agent's pending holds to everyone (ordinary callbacks); callers narrow it. */
-function handOn(store: Store, agentId: number, now: number) {
-  return store.db
+/** The update that hands pending holds (of one agent, or of any) to everyone as ordinary callbacks;
+ *  callers narrow it. */
+function handOn(store: Store, agentId: number | "any", now: number) {
+  const pending = store.db
     .updateTable("contacts")
     .set({ callback_agent_id: null, wait_reason: CALLBACK_REASON, updated_at: now })
-    .where("callback_agent_id", "=", agentId)
     .where("status", "=", "pending");
+  return agentId === "any"
+    ? pending.where("callback_agent_id", "is not", null)
+    : pending.where("callback_agent_id", "=", agentId);
+}
+
+/** Hands the campaign's personal callbacks due at `dueBy` or earlier, not yet being made, to all its
+ *  agents. Returns how many. */
+export async function releaseOverdueCallbacks(
+  store: Store,
+  campaignId: number,
+  dueBy: number,
+  now: number,
+): Promise<number> {
+  const r = await handOn(store, "any", now)
+    .where("campaign_id", "=", campaignId)
+    .where("next_attempt_at", "<=", dueBy)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows);
 }
 
 /**

@@ -20,14 +20,14 @@ describe("a personal callback", () => {
 
   /** A progressive campaign with one contact and agents Ann and Bob in its queue; Ann logs in and takes the
    *  contact's call, hangs up and, in wrap-up, promises to call back herself in two hours. */
-  async function annPromisesACallback(name: string) {
+  async function annPromisesACallback(name: string, settings: Record<string, unknown> = {}) {
     const {
       campaignId,
       contactIds: [contactId],
       agentIds: [ann, bob],
     } = await agentCampaign(f, {
       name,
-      settings: { dialMethod: "progressive", maxAttemptsPerContact: 1, wrapUpSec: 5 },
+      settings: { dialMethod: "progressive", maxAttemptsPerContact: 1, wrapUpSec: 5, ...settings },
       contacts: [{ phone: "+14155553101", custom: { name: "Dee" } }],
       // Bob is first in the queue.
       agents: [`Ann ${name}`, `Bob ${name}`],
@@ -220,6 +220,38 @@ describe("a personal callback", () => {
     assert.equal(Number((await hangUp(bob, campaignId))[1].agent_id), bob);
     await post(`/v1/agents/${bob}/logout`);
   });
+  test("waits personalCallbackWaitSec past its time for an absent agent, then is anyone's", async () => {
+    const { campaignId, contactId, ann, bob, at } = await annPromisesACallback("off sick", {
+      personalCallbackWaitSec: 1800,
+    });
+    const patch = (personalCallbackWaitSec: unknown) =>
+      f.call({
+        method: "PATCH",
+        url: `/v1/campaigns/${campaignId}`,
+        payload: { settings: { personalCallbackWaitSec } },
+      });
+    const negative = await patch(-1);
+    assert.equal(negative.statusCode, 400, negative.body);
+    assert.match(errorOf(negative).field ?? "", /personalCallbackWaitSec/);
+    assert.equal((await post(`/v1/agents/${ann}/logout`)).statusCode, 200);
+    assert.equal((await post(`/v1/agents/${bob}/login`, { campaignId })).statusCode, 200);
+    const handOnAt = Date.parse(at) + 1800_000;
+    await f.clock.run({ until: handOnAt - 60_000 });
+    assert.equal((await attempts(campaignId)).length, 1, "Bob does not get it while it waits for Ann");
+    assert.equal(Number((await contactRow(contactId)).callback_agent_id), ann);
+    await advanceUntil(() => state(bob) === "on_call");
+    const [, second] = await attempts(campaignId);
+    assert.equal(second.contact_id, contactId);
+    assert.ok(Number(second.started_at) >= handOnAt, "not before it has waited its time");
+    assert.ok(Number(second.started_at) - handOnAt < 10_000, "and at once then");
+    assert.equal(Number((await hangUp(bob, campaignId))[1].agent_id), bob);
+    assert.equal((await contactRow(contactId)).status, "succeeded");
+    await f.clock.run({ until: f.clock.now() + 10_000 });
+    const campaign = await f.call({ method: "GET", url: `/v1/campaigns/${campaignId}` });
+    assert.equal(campaign.json().status, "completed", "nothing held back the campaign's completion");
+    await post(`/v1/agents/${bob}/logout`);
+  });
+
   test("handed to the campaign by its agent (or a supervisor): anyone's from then on", async () => {
     const { campaignId, contactId, ann, bob, at } = await annPromisesACallback("handed on");
     const url = `/v1/agents/${ann}/callbacks/${contactId}/release`;

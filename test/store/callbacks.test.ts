@@ -13,6 +13,7 @@ import type { ClaimDecision, FinishedAttempt } from "../../src/store/dispatch/ty
 import {
   nextPersonalCallback,
   releaseOrphanedCallbacks,
+  releaseOverdueCallbacks,
   releasePersonalCallback,
 } from "../../src/store/personal-callbacks.ts";
 import { insertAttempt } from "../api/helpers.ts";
@@ -210,12 +211,14 @@ for (const dialect of dialects()) {
       assert.equal(c.status, "succeeded");
       assert.equal(c.callback_agent_id, null);
 
+      const holdAgain = () =>
+        store.db
+          .updateTable("contacts")
+          .set({ status: "pending", ready: 0, wait_reason: "callback_personal", callback_agent_id: agentId })
+          .where("id", "=", contactId)
+          .execute();
       // Held again and handed on by its agent (or a supervisor): anyone's.
-      await store.db
-        .updateTable("contacts")
-        .set({ status: "pending", ready: 0, wait_reason: "callback_personal", callback_agent_id: agentId })
-        .where("id", "=", contactId)
-        .execute();
+      await holdAgain();
       assert.equal(await releasePersonalCallback(store, accountId, agentId + 1, contactId, late), null);
       assert.equal(await releasePersonalCallback(store, accountId + 1000, agentId, contactId, late), null);
       assert.deepEqual(await releasePersonalCallback(store, accountId, agentId, contactId, late), {
@@ -226,12 +229,21 @@ for (const dialect of dialects()) {
       assert.deepEqual([c.callback_agent_id, c.wait_reason], [null, "callback"]);
       assert.equal(await releasePersonalCallback(store, accountId, agentId, contactId, late), null, "once");
 
+      // Held again and overdue by longer than the campaign lets it wait for its agent: anyone's.
+      await holdAgain();
+      assert.equal(await releaseOverdueCallbacks(store, campaignId, AT - 1, late), 0, "not due by then");
+      assert.equal(
+        await releaseOverdueCallbacks(store, campaignId + 1000, AT, late),
+        0,
+        "another campaign's",
+      );
+      assert.equal(await releaseOverdueCallbacks(store, campaignId, AT, late), 1);
+      c = await contact();
+      assert.deepEqual([c.callback_agent_id, c.wait_reason], [null, "callback"]);
+      assert.equal(await releaseOverdueCallbacks(store, campaignId, late, late), 0, "once");
+
       // Held again, then its agent leaves the campaign: the callback is anyone's.
-      await store.db
-        .updateTable("contacts")
-        .set({ status: "pending", ready: 0, wait_reason: "callback_personal", callback_agent_id: agentId })
-        .where("id", "=", contactId)
-        .execute();
+      await holdAgain();
       const asked: [number, number][] = [];
       const serves = async (c: number, a: number) => {
         asked.push([Number(c), Number(a)]);

@@ -6,7 +6,11 @@
 // callback (callbackDue) as not ready.
 import type { Clock, TimerHandle } from "../../clock/clock.ts";
 import type { Store } from "../../store/db.ts";
-import { type HeldCallback, nextPersonalCallback } from "../../store/personal-callbacks.ts";
+import {
+  type HeldCallback,
+  nextPersonalCallback,
+  releaseOverdueCallbacks,
+} from "../../store/personal-callbacks.ts";
 import type { Dispatcher } from "../dispatcher.ts";
 import type { AgentBoard, LiveAgent } from "./board.ts";
 import type { AgentDialing } from "./dialing.ts";
@@ -57,6 +61,17 @@ export class PersonalCallbacks {
     if (!agent) return;
     this.watch(agent).holdsNone = false;
     this.agentReady(agent);
+  }
+
+  /** Hands to all of a campaign's agents the personal callbacks that waited for their agent longer past
+   *  their time than the campaign's personalCallbackWaitSec allows. */
+  async releaseOverdue(now: number): Promise<void> {
+    for (const c of this.d.dispatcher.campaigns.values()) {
+      const waitSec = c.settings.personalCallbackWaitSec;
+      if (waitSec === null || waitSec === undefined) continue;
+      const released = await releaseOverdueCallbacks(this.d.store, c.id, now - waitSec * 1000, now);
+      if (released > 0) this.d.dispatcher.invalidateWaiting(c.id);
+    }
   }
 
   private watch(agent: LiveAgent): Watch {
@@ -140,7 +155,13 @@ export class PersonalCallbacks {
     } finally {
       agent.claiming = false;
     }
-    if (!call) return now + RETRY_MS; // the rules deferred it (calling hours, say), or it is gone
+    if (!call) {
+      // The rules deferred it (calling hours, say), or it is no longer this agent's: the pacer may count
+      // the agent again, and the next look reads what the hold has become.
+      agent.callbackDue = false;
+      w.dueSince = null;
+      return now + DRAIN_STEP_MS;
+    }
     if (!this.available(agent)) {
       // Logged out or paused while the claim awaited: the contact goes back, held for the agent still.
       await this.d.dispatcher.releaseReserved(call);

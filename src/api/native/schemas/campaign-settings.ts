@@ -98,6 +98,13 @@ export const campaignSettingsSchema = {
       description:
         "A named queue of the account (/v1/queues) whose members serve the campaign besides its own agents",
     },
+    personalCallbackWaitSec: {
+      type: ["integer", "null"],
+      minimum: 0,
+      maximum: ONE_YEAR_SEC,
+      description:
+        "How long past its time a personal callback waits for its agent before any agent of the campaign may make it; null (default): until the agent returns, leaves the queue or releases it",
+    },
     wrapUpSec: {
       type: "integer",
       minimum: 0,
