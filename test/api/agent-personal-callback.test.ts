@@ -4,6 +4,7 @@
 // leaves the campaign's queue, the callback becomes anyone's.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { DateTime } from "luxon";
 import type { AgentEvent } from "../../src/engine/agents/board.ts";
 import { type ApiFixture, agentCampaign, agentShorthands, apiFixture, errorOf } from "./helpers.ts";
 
@@ -367,5 +368,53 @@ describe("a personal callback and the agent's other calls", () => {
     );
     assert.equal(Number(all.find((a) => a.id === made.id)?.agent_id), ann);
     assert.ok(contactIds.length === 60);
+  });
+
+  test("due outside its calling hours: deferred, and the agent goes on taking other calls at once", async () => {
+    const {
+      campaignId,
+      contactIds: [held, other],
+      agentIds: [ann],
+    } = await agentCampaign(f, {
+      name: "after hours",
+      settings: { dialMethod: "progressive", calleeWindow: { from: "09:00", to: "18:00" } },
+      contacts: [
+        { phone: "+14155553401", timeZone: "UTC" },
+        { phone: "+14155553402", timeZone: "America/Los_Angeles" },
+      ],
+      agents: ["Ann after hours"],
+    });
+    // Tomorrow at 20:00 UTC: the held callee's evening, noon for the other callee, who is due then too.
+    const eight = DateTime.fromMillis(f.clock.now(), { zone: "UTC" })
+      .plus({ days: 1 })
+      .set({ hour: 20, minute: 0, second: 0, millisecond: 0 })
+      .toMillis();
+    const wait = { status: "pending", ready: 0, next_attempt_at: eight } as const;
+    await f.store.db
+      .updateTable("contacts")
+      .set({ ...wait, wait_reason: "callback_personal", callback_agent_id: ann })
+      .where("id", "=", held)
+      .execute();
+    await f.store.db
+      .updateTable("contacts")
+      .set({ ...wait, wait_reason: "scheduled" })
+      .where("id", "=", other)
+      .execute();
+    assert.equal((await post(`/v1/agents/${ann}/login`, { campaignId })).statusCode, 200);
+    assert.equal((await post(`/v1/campaigns/${campaignId}/start`)).statusCode, 200);
+    await f.clock.run({ until: eight - 1000 });
+    assert.equal((await attempts(campaignId)).length, 0);
+    await advanceUntil(() => state(ann) === "on_call", 1000, 120);
+    const [call] = await attempts(campaignId);
+    assert.equal(Number(call.contact_id), other, "the callback waits for its callee's morning");
+    assert.ok(Number(call.started_at) - eight < 10_000, "Ann was not kept from her next call");
+    const deferred = await f.store.db
+      .selectFrom("contacts")
+      .select(["callback_agent_id", "next_attempt_at"])
+      .where("id", "=", held)
+      .executeTakeFirstOrThrow();
+    assert.equal(Number(deferred.callback_agent_id), ann, "still hers");
+    assert.ok(Number(deferred.next_attempt_at) > eight, "deferred to its calling hours");
+    await post(`/v1/agents/${ann}/logout`);
   });
 });
