@@ -69,7 +69,7 @@ export const importQuerySchema = {
   },
 } as const;
 
-const contactSchema = {
+export const contactSchema = {
   type: "object",
   properties: {
     phone: {

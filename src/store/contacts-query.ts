@@ -1,7 +1,8 @@
-// Reads of contacts for the API and exports, plus the one edit the API makes to a contact (cancel).
+// Reads of contacts for the API and exports, plus the two edits the API makes to a contact (cancel, and
+// an edit of its data, validated in lists/contact-edit.ts).
 // Every page is keyset-paged by id, so deep pages cost the same as the first one.
-import type { CompiledQuery, Kysely } from "kysely";
-import type { ContactRow, Database } from "./schema.ts";
+import type { CompiledQuery, Kysely, Updateable } from "kysely";
+import type { ContactRow, ContactsTable, Database } from "./schema.ts";
 
 export interface ContactFilters {
   statuses?: string[];
@@ -52,8 +53,7 @@ export async function findContact(
 }
 
 /** pending → cancelled in one conditional statement, so a contact claimed meanwhile is left alone;
- *  undefined when the contact was not pending. */
-/** The cancellation of a pending contact, compiled to run with its events in one transaction. */
+ *  compiled to run with its events in one transaction. */
 export function cancelPendingContactQuery(
   db: Kysely<Database>,
   accountId: number,
@@ -67,6 +67,24 @@ export function cancelPendingContactQuery(
     .where("id", "=", id)
     .where("status", "=", "pending")
     .compile();
+}
+
+/** An edit of a contact's columns, applied only if nobody changed the contact since it was read at
+ *  `readUpdatedAt` and it is not on a call. */
+export function editContactQuery(
+  db: Kysely<Database>,
+  accountId: number,
+  id: number,
+  readUpdatedAt: number,
+  set: Updateable<ContactsTable>,
+) {
+  return db
+    .updateTable("contacts")
+    .set(set)
+    .where("account_id", "=", accountId)
+    .where("id", "=", id)
+    .where("updated_at", "=", readUpdatedAt)
+    .where("status", "<>", "in_progress");
 }
 
 export interface ContactResultRow {

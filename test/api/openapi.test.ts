@@ -20,6 +20,7 @@ const ROUTES: [string, string][] = [
   ["get", "/v1/campaigns/{id}/lists"],
   ["get", "/v1/campaigns/{id}/contacts"],
   ["get", "/v1/contacts/{id}"],
+  ["patch", "/v1/contacts/{id}"],
   ["post", "/v1/contacts/{id}/cancel"],
   ["get", "/v1/campaigns/{id}/attempts"],
   ["get", "/v1/contacts/{id}/attempts"],

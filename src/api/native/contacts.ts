@@ -1,9 +1,12 @@
-// Contacts: search a campaign's contacts, read one, cancel one that has not been dialed yet.
+// Contacts: search a campaign's contacts, read one, edit one (validated as an import validates it), cancel
+// one that has not been dialed yet.
 import type { FastifyInstance } from "fastify";
+import { type ContactEdit, ContactEditError, editContact } from "../../lists/contact-edit.ts";
+import { contactSchema as contactInputSchema } from "../../lists/route-schemas.ts";
 import { CONTACT_STATUSES, OUTCOMES } from "../../model/outcome.ts";
 import { findCampaign } from "../../store/campaigns.ts";
 import { findContact, queryContacts } from "../../store/contacts-query.ts";
-import { conflict, notFound } from "../plugins/errors.ts";
+import { conflict, invalidRequest, notFound } from "../plugins/errors.ts";
 import { keysetPage, type NativeApiDeps } from "./deps.ts";
 import {
   afterIdQuery,
@@ -106,6 +109,72 @@ export async function contactRoutes(app: FastifyInstance, deps: NativeApiDeps): 
       const row = await findContact(store.db, req.account.id, req.params.id);
       if (!row) throw notFound("contact", req.params.id);
       return contactView(row);
+    },
+  );
+
+  const { properties: input } = contactInputSchema;
+  const orNull = (schema: object) => ({ anyOf: [schema, { type: "null" }] });
+  app.patch<{ Params: { id: number }; Querystring: { default_country?: string }; Body: ContactEdit }>(
+    "/v1/contacts/:id",
+    {
+      config: { permission: "contacts:write" },
+      schema: {
+        tags: ["contacts"],
+        summary:
+          "Edit a contact: given fields replace the stored ones (null clears one; custom is merged, a null value removes that field). Validated as an import row; a contact on a call is a 409",
+        params: idParams("id"),
+        querystring: {
+          type: "object",
+          additionalProperties: false,
+          properties: { default_country: { type: "string", pattern: "^[A-Za-z]{2}$" } },
+        },
+        body: {
+          type: "object",
+          additionalProperties: false,
+          minProperties: 1,
+          properties: {
+            ...input,
+            phones: { ...input.phones, minItems: 1 },
+            external_id: orNull(input.external_id),
+            time_zone: orNull(input.time_zone),
+            daily_window: orNull(input.daily_window),
+            start_at: orNull(input.start_at),
+          },
+          description:
+            "New phones start their per-phone attempt counts afresh. A pending contact whose phones, start time, zone or window changed is judged again: at once (or at the new start time) if it has not been called, else when its retry or callback was due",
+        },
+        response: { 200: contactSchema, ...errorResponses },
+      },
+    },
+    async (req) => {
+      const { id } = req.params;
+      let result: Awaited<ReturnType<typeof editContact>>;
+      try {
+        result = await editContact(store, req.account.id, id, req.body, {
+          defaultCountry: req.query.default_country,
+          now: deps.clock.now(),
+        });
+      } catch (err) {
+        if (!(err instanceof ContactEditError)) throw err;
+        if (err.code === "duplicate_external_id") {
+          throw conflict(err.code, `external_id: ${err.message}`);
+        }
+        // The rules name a bad number "phone", whichever of phone or phones held it.
+        const field = err.field === "phone" && req.body.phone === undefined ? "phones" : err.field;
+        throw invalidRequest(err.message, `body.${field}`);
+      }
+      if (result.kind === "not_found") throw notFound("contact", id);
+      if (result.kind === "in_progress") {
+        throw conflict("contact_in_progress", `contact ${id} is on a call now; edit it once the call ends`);
+      }
+      if (result.kind === "changed_meanwhile") {
+        throw conflict(
+          "contact_changed",
+          `contact ${id} changed while it was being edited; read it and try again`,
+        );
+      }
+      if (result.redial) deps.engine.wake();
+      return contactView(result.contact);
     },
   );
 

@@ -1,0 +1,211 @@
+// Editing one stored contact (PATCH /v1/contacts/{id}): the stored values with the edit laid over them go
+// through the same rules as an imported row (contact-rules.ts), so an edited contact is one an import could
+// have written. It decides what the edit does to the contact's place in the dialing (new phones start their
+// per-phone counts afresh; a new start time, zone or window is judged again at the next claim) and writes it
+// with one guarded statement; a contact on a call is left alone. It must not touch the engine: the caller
+// wakes the dispatcher.
+
+import type { Updateable } from "kysely";
+import { CALLBACK_REASON } from "../model/redial-policy.ts";
+import { editContactQuery, findContact } from "../store/contacts-query.ts";
+import type { Store } from "../store/db.ts";
+import { PERSONAL_CALLBACK_REASON } from "../store/dispatch/types.ts";
+import type { ContactRow, ContactsTable } from "../store/schema.ts";
+import {
+  ContactRules,
+  CUSTOM,
+  DAILY_FROM,
+  DAILY_TO,
+  EXTERNAL_ID,
+  FLAGGED,
+  PHONE,
+  PHONE_COUNT,
+  PHONES,
+  PRIORITY,
+  START_AT,
+  TIME_ZONE,
+} from "./contact-rules.ts";
+import { ImportError } from "./errors.ts";
+import { contactInput } from "./json-contacts.ts";
+import { type ContactInput, DEFAULT_LIMITS } from "./types.ts";
+
+/** What a PATCH may change; a field given as null is cleared, an absent one kept. */
+export interface ContactEdit {
+  phone?: string | number;
+  phones?: (string | number)[];
+  external_id?: string | number | null;
+  time_zone?: string | null;
+  daily_window?: { from: string; to: string } | null;
+  start_at?: number | string | null;
+  priority?: number;
+  /** Merged into the stored fields; a null value removes that field. */
+  custom?: Record<string, string | number | boolean | null>;
+}
+
+export type EditResult =
+  | { kind: "edited"; contact: ContactRow; redial: boolean }
+  | { kind: "not_found" }
+  | { kind: "in_progress" }
+  | { kind: "changed_meanwhile" };
+
+/** A field of the edit that the rules refused, as the API reports it. */
+export class ContactEditError extends Error {
+  constructor(
+    readonly field: string,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const clockTime = (sec: number) =>
+  [Math.floor(sec / 3600), Math.floor((sec % 3600) / 60), sec % 60]
+    .map((n) => String(n).padStart(2, "0"))
+    .join(":");
+
+/** The stored contact as the input an import would have had, the edit laid over it. */
+function mergedInput(stored: ContactRow, edit: ContactEdit): ContactInput {
+  const has = (k: keyof ContactEdit) => Object.hasOwn(edit, k);
+  const phonesEdited = has("phone") || has("phones");
+  const custom: Record<string, string | number | boolean> = JSON.parse(stored.custom);
+  for (const [k, v] of Object.entries(edit.custom ?? {})) {
+    if (v === null) delete custom[k];
+    else custom[k] = v;
+  }
+  const storedWindow =
+    stored.daily_from_sec === null || stored.daily_to_sec === null
+      ? undefined
+      : { from: clockTime(Number(stored.daily_from_sec)), to: clockTime(Number(stored.daily_to_sec)) };
+  const pick = <K extends keyof ContactEdit, T>(k: K, kept: T) => (has(k) ? (edit[k] ?? undefined) : kept);
+  return {
+    ...(phonesEdited
+      ? { phone: edit.phone as string | undefined, phones: edit.phones as string[] | undefined }
+      : { phones: JSON.parse(stored.phones) as string[] }),
+    external_id: pick("external_id", stored.external_id ?? undefined) as string | undefined,
+    // A zone inferred from the old phone would be wrong for a new one: unless given, it is inferred again.
+    time_zone: pick("time_zone", phonesEdited ? undefined : (stored.time_zone ?? undefined)) as
+      | string
+      | undefined,
+    daily_window: pick("daily_window", storedWindow),
+    start_at: pick("start_at", stored.start_at === null ? undefined : Number(stored.start_at)),
+    priority: edit.priority ?? stored.priority,
+    custom,
+  };
+}
+
+/** The row a valid edit leads to (validated like a JSON-added contact), or a ContactEditError. */
+function editedColumns(
+  stored: ContactRow,
+  edit: ContactEdit,
+  defaultCountry: string | undefined,
+  now: number,
+) {
+  const phonesEdited = Object.hasOwn(edit, "phone") || Object.hasOwn(edit, "phones");
+  // Stored phones that were kept flagged stay as they are; new ones must be valid.
+  const rules = new ContactRules({
+    defaultCountry,
+    phonePolicy: phonesEdited ? "reject" : "flag",
+    duplicatePolicy: "allow",
+    now,
+    startAtNumbers: "ms",
+    dailyFields: ["daily_window.from", "daily_window.to"],
+  });
+  const out: unknown[] = [];
+  try {
+    const input = contactInput(mergedInput(stored, edit), 1, DEFAULT_LIMITS.maxFieldLength, rules);
+    if (input === null || !rules.accept(1, input, out)) {
+      const issue = rules.issues.at(-1);
+      throw new ContactEditError(
+        issue?.field ?? "contact",
+        issue?.code ?? "invalid_contact",
+        issue?.message ?? "",
+      );
+    }
+  } catch (err) {
+    if (!(err instanceof ImportError)) throw err;
+    throw new ContactEditError(err.field ?? "contact", err.code, err.message.replace(/^row \d+, /, ""));
+  }
+  const phone = out[PHONE] as string;
+  return {
+    phones: (out[PHONES] as string | null) ?? JSON.stringify([phone]),
+    phone,
+    external_id: out[EXTERNAL_ID] as string | null,
+    custom: out[CUSTOM] as string,
+    time_zone: out[TIME_ZONE] as string | null,
+    daily_from_sec: out[DAILY_FROM] as number | null,
+    daily_to_sec: out[DAILY_TO] as number | null,
+    start_at: out[START_AT] as number | null,
+    priority: out[PRIORITY] as number,
+    flagged: out[FLAGGED] as number,
+    phoneCount: out[PHONE_COUNT] as number,
+  };
+}
+
+/**
+ * Applies `edit` to the account's contact `id`. A pending contact whose phones, start time, zone or window
+ * changed leaves the dial queue and is judged again from its next due time: now (or the new start time) for
+ * a contact not yet called, else the time its retry or callback already waits for (or the start, if later).
+ */
+export async function editContact(
+  store: Store,
+  accountId: number,
+  id: number,
+  edit: ContactEdit,
+  opts: { defaultCountry?: string; now: number },
+): Promise<EditResult> {
+  const { now } = opts;
+  const stored = await findContact(store.db, accountId, id);
+  if (!stored) return { kind: "not_found" };
+  if (stored.status === "in_progress") return { kind: "in_progress" };
+  const { phoneCount, ...columns } = editedColumns(stored, edit, opts.defaultCountry, now);
+  const phonesChanged = columns.phones !== stored.phones;
+  const set: Updateable<ContactsTable> = {
+    ...columns,
+    updated_at: Math.max(now, Number(stored.updated_at) + 1),
+  };
+  if (phonesChanged) {
+    set.phone_index = 0;
+    set.phone_attempts = JSON.stringify(new Array(phoneCount).fill(0));
+  }
+  const rescheduled =
+    phonesChanged ||
+    columns.start_at !== (stored.start_at === null ? null : Number(stored.start_at)) ||
+    columns.time_zone !== stored.time_zone ||
+    columns.daily_from_sec !== stored.daily_from_sec ||
+    columns.daily_to_sec !== stored.daily_to_sec;
+  const redial = stored.status === "pending" && rescheduled;
+  if (redial) {
+    const waits =
+      stored.attempts > 0 ||
+      stored.wait_reason === CALLBACK_REASON ||
+      stored.wait_reason === PERSONAL_CALLBACK_REASON;
+    const from = waits ? Number(stored.next_attempt_at) : now;
+    const next = Math.max(from, columns.start_at ?? from);
+    set.ready = 0;
+    set.next_attempt_at = next;
+    if (!waits) set.wait_reason = next > now ? "start_at" : null;
+  }
+  try {
+    const r = await editContactQuery(
+      store.db,
+      accountId,
+      id,
+      Number(stored.updated_at),
+      set,
+    ).executeTakeFirst();
+    if (Number(r.numUpdatedRows) === 0) return { kind: "changed_meanwhile" };
+  } catch (err) {
+    const code = String((err as { code?: string }).code ?? "");
+    if (code === "SQLITE_CONSTRAINT_UNIQUE" || code === "23505") {
+      throw new ContactEditError(
+        "external_id",
+        "duplicate_external_id",
+        "another contact of the campaign has it",
+      );
+    }
+    throw err;
+  }
+  const contact = await findContact(store.db, accountId, id);
+  return contact ? { kind: "edited", contact, redial } : { kind: "not_found" };
+}

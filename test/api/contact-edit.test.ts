@@ -1,0 +1,147 @@
+// PATCH /v1/contacts/{id}: an edit is validated as an import row is, clears with null, merges custom
+// fields, refuses a contact on a call and a clashing external_id, and leaves the contact untouched when
+// refused. A changed phone starts its attempt count afresh; a changed start time moves the next attempt.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { dialects } from "../helpers/stores.ts";
+import { type ApiFixture, apiFixture, createCampaignViaApi, errorOf, insertContacts } from "./helpers.ts";
+
+const HOUR = 3_600_000;
+
+for (const dialect of dialects()) {
+  describe(`contact edits [${dialect.name}]`, () => {
+    let f: ApiFixture;
+    let ann: number;
+    let bob: number;
+    let onCall: number;
+    let retrying: number;
+
+    before(async () => {
+      f = await apiFixture(dialect.open);
+      const { id: campaignId, listId } = await createCampaignViaApi(f, { name: "edits" });
+      const now = f.clock.now();
+      [ann, bob, onCall, retrying] = await insertContacts(
+        f.store,
+        { accountId: f.accountId, campaignId, listId },
+        [
+          {
+            external_id: "crm-1",
+            phones: JSON.stringify(["+12125550101", "+12125550199"]),
+            phone_attempts: "[0,0]",
+            custom: JSON.stringify({ name: "Ann", plan: "gold" }),
+            time_zone: "America/New_York",
+            daily_from_sec: 9 * 3600,
+            daily_to_sec: 21 * 3600 + 30 * 60,
+          },
+          { external_id: "crm-2", phones: JSON.stringify(["+12125550102"]), next_attempt_at: now },
+          { phones: JSON.stringify(["+12125550103"]), status: "in_progress" },
+          {
+            phones: JSON.stringify(["+12125550104"]),
+            attempts: 1,
+            phone_attempts: "[1]",
+            wait_reason: "retry",
+            next_attempt_at: now + HOUR,
+          },
+        ],
+      );
+    });
+    after(() => f.close());
+
+    const patch = (id: number, payload: object, query = "") =>
+      f.call({ method: "PATCH", url: `/v1/contacts/${id}${query}`, payload });
+    const read = async (id: number) => (await f.call({ method: "GET", url: `/v1/contacts/${id}` })).json();
+    const row = (id: number) =>
+      f.store.db.selectFrom("contacts").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
+
+    test("refused edits name the field and change nothing", async () => {
+      const before = await read(ann);
+      const cases: [object, number, string, string?][] = [
+        [{ phone: "not a phone" }, 400, "body.phone"],
+        [{ phones: ["+1"] }, 400, "body.phones"],
+        [{ time_zone: "Mars/Olympus" }, 400, "body.time_zone"],
+        [{ daily_window: { from: "25:00", to: "10:00" } }, 400, "body.daily_window.from"],
+        [{ start_at: "next tuesday" }, 400, "body.start_at"],
+        [{ priority: 2 ** 40 }, 400, "body.priority"],
+        [{}, 400, "body"],
+        [{ nickname: "A" }, 400, "body"],
+        [{ external_id: "crm-2" }, 409, "", "duplicate_external_id"],
+      ];
+      for (const [body, status, field, code] of cases) {
+        const res = await patch(ann, body);
+        assert.equal(res.statusCode, status, `${JSON.stringify(body)}: ${res.body}`);
+        if (field) assert.match(errorOf(res).field ?? "", new RegExp(`^${field.replace(/\./g, "\\.")}`));
+        if (code) assert.equal(errorOf(res).code, code);
+      }
+      const local = await patch(ann, { phone: "8 (212) 555-01-77" }, "?default_country=GBR");
+      assert.equal(local.statusCode, 400, local.body);
+      assert.equal(errorOf(local).field, "querystring.default_country");
+      assert.deepEqual(await read(ann), before, "nothing was written");
+
+      const busy = await patch(onCall, { custom: { note: "x" } });
+      assert.equal(busy.statusCode, 409, busy.body);
+      assert.equal(errorOf(busy).code, "contact_in_progress");
+      assert.equal((await patch(999_999, { priority: 1 })).statusCode, 404);
+      const other = await f.newAccount("other");
+      const foreign = await f.call({
+        method: "PATCH",
+        url: `/v1/contacts/${ann}`,
+        payload: { priority: 1 },
+        key: other.key,
+      });
+      assert.equal(foreign.statusCode, 404, "another account's contact is not found");
+    });
+
+    test("custom fields merge; null clears a field; the rest is kept", async () => {
+      const res = await patch(ann, { custom: { plan: null, tier: 2 }, external_id: null, priority: 7 });
+      assert.equal(res.statusCode, 200, res.body);
+      const c = res.json();
+      assert.deepEqual(c.custom, { name: "Ann", tier: "2" });
+      assert.equal(c.external_id, null);
+      assert.equal(c.priority, 7);
+      assert.deepEqual(c.phones, ["+12125550101", "+12125550199"], "phones kept");
+      assert.equal(c.time_zone, "America/New_York", "zone kept");
+      assert.deepEqual(c.daily_window, { from: "09:00:00", to: "21:30:00" });
+      assert.deepEqual(await read(ann), c);
+    });
+
+    test("new phones are normalized, start their counts afresh, and the zone follows them", async () => {
+      await f.store.db
+        .updateTable("contacts")
+        .set({ phone_attempts: "[2,1]", phone_index: 1 })
+        .where("id", "=", ann)
+        .execute();
+      const res = await patch(ann, { phones: ["020 7946 0958"] }, "?default_country=GB");
+      assert.equal(res.statusCode, 200, res.body);
+      assert.deepEqual(res.json().phones, ["+442079460958"]);
+      assert.equal(res.json().time_zone, "Europe/London", "inferred again from the new number");
+      const stored = await row(ann);
+      assert.equal(stored.phone, "+442079460958");
+      assert.equal(stored.phone_attempts, "[0]");
+      assert.equal(stored.phone_index, 0);
+      assert.equal(stored.ready, 0, "judged again at the next claim");
+    });
+
+    test("a start time moves the next attempt; a retry keeps its own time unless the start is later", async () => {
+      const now = f.clock.now();
+      const later = new Date(now + 2 * HOUR).toISOString();
+      const set = await patch(bob, { start_at: later });
+      assert.equal(set.statusCode, 200, set.body);
+      assert.equal(set.json().next_attempt_at, later);
+      assert.equal(set.json().wait_reason, "start_at");
+      const cleared = await patch(bob, { start_at: null });
+      assert.equal(cleared.statusCode, 200, cleared.body);
+      assert.equal(cleared.json().start_at, null);
+      assert.equal(cleared.json().next_attempt_at, new Date(now).toISOString(), "due again at once");
+
+      const soon = await patch(retrying, { start_at: new Date(now + HOUR / 2).toISOString() });
+      assert.equal(soon.statusCode, 200, soon.body);
+      assert.equal(soon.json().next_attempt_at, new Date(now + HOUR).toISOString(), "the retry's own time");
+      assert.equal(soon.json().wait_reason, "retry");
+      const late = await patch(retrying, { start_at: later });
+      assert.equal(late.json().next_attempt_at, later);
+      const data = await patch(retrying, { custom: { note: "VIP" } });
+      assert.equal(data.json().next_attempt_at, later, "a data edit leaves the schedule alone");
+      assert.equal(data.json().attempts, 1);
+    });
+  });
+}
