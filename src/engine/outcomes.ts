@@ -2,7 +2,7 @@
 // and the contact's next state, through the redial policy.
 
 import type { TimerHandle } from "../clock/clock.ts";
-import type { CampaignSettings } from "../model/campaign-settings.ts";
+import { type CampaignSettings, orderClassOf } from "../model/campaign-settings.ts";
 import { parsePolicy, settingsFor } from "../model/contact-policy.ts";
 import type { CampaignStatus, Outcome } from "../model/outcome.ts";
 import { type DialState, decideAfterAttempt, isSuccess } from "../model/redial-policy.ts";
@@ -131,7 +131,7 @@ function nextContactState(
     phoneAttempts,
     retryCounts,
     // Every contact here has been attempted, so it sorts as a repeated attempt.
-    orderClass: settings.attemptOrder === "first_attempts" ? 1 : 0,
+    orderClass: orderClassOf(settings, true),
     waitReason: d.reason,
   };
 }

@@ -4,8 +4,9 @@
 
 import { WallClock } from "../clock/clock.ts";
 import { isSupportedPhoneCountry } from "../lib/phone.ts";
-import { withDefaults } from "../model/campaign-settings.ts";
+import { orderClassOf, withDefaults } from "../model/campaign-settings.ts";
 import type { Store } from "../store/db.ts";
+import { findList } from "../store/lists.ts";
 import { badRequest, ImportError } from "./errors.ts";
 import {
   type ContactsTarget,
@@ -84,16 +85,7 @@ export async function loadTarget(
       field: "campaignId",
     });
   }
-  const list = await store.db
-    .selectFrom("lists")
-    .select(["id", "account_id", "campaign_id"])
-    .where("id", "=", target.listId)
-    .executeTakeFirst();
-  if (
-    !list ||
-    Number(list.campaign_id) !== target.campaignId ||
-    Number(list.account_id) !== target.accountId
-  ) {
+  if (!(await findList(store.db, target.campaignId, target.listId))) {
     throw new ImportError({
       code: "list_not_found",
       status: 404,
@@ -106,7 +98,7 @@ export async function loadTarget(
     accountId: target.accountId,
     campaignId: target.campaignId,
     listId: target.listId,
-    orderClass: settings.attemptOrder === "first_attempts" ? 0 : 1,
+    orderClass: orderClassOf(settings, false),
     now: now ?? new WallClock().now(),
   };
 }

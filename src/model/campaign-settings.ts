@@ -176,6 +176,12 @@ export function withDefaults(partial: Partial<CampaignSettings> | undefined): Ca
   return { ...DEFAULT_SETTINGS, ...(partial ?? {}), retry: { ...(partial?.retry ?? {}) } };
 }
 
+/** The dial queue's sort class of a contact: with attemptOrder, first attempts (0 or 1) sort before or
+ *  after repeated ones. */
+export function orderClassOf(s: Pick<CampaignSettings, "attemptOrder">, attempted: boolean): 0 | 1 {
+  return (s.attemptOrder === "first_attempts") === attempted ? 1 : 0;
+}
+
 export function usesAgents(s: Pick<CampaignSettings, "dialMethod">): boolean {
   return s.dialMethod !== "robot";
 }

@@ -1,5 +1,7 @@
-// Contact lists of a campaign (each import or manual batch goes into one).
-import type { Kysely } from "kysely";
+// Contact lists of a campaign (each import or manual batch goes into one): create, read with counts, and
+// reset a list's finished contacts for another round.
+import { type Kysely, sql } from "kysely";
+import type { Store } from "./db.ts";
 import type { Database, ListRow } from "./schema.ts";
 
 export async function insertList(
@@ -13,28 +15,109 @@ export async function insertList(
     .executeTakeFirstOrThrow();
 }
 
+/** The campaign's list `listId` (the campaign's own account owns it too). */
+export async function findList(
+  db: Kysely<Database>,
+  campaignId: number,
+  listId: number,
+): Promise<ListRow | undefined> {
+  return db
+    .selectFrom("lists")
+    .selectAll()
+    .where("id", "=", listId)
+    .where("campaign_id", "=", campaignId)
+    .executeTakeFirst();
+}
+
 export interface ListWithCount extends ListRow {
   contact_count: number;
+  /** Contacts by status (only the statuses the list has). */
+  status_counts: Record<string, number>;
 }
 
 export async function listListsWithContactCounts(
   db: Kysely<Database>,
   campaignId: number,
 ): Promise<ListWithCount[]> {
-  const rows = await db
-    .selectFrom("lists")
-    .leftJoin("contacts", "contacts.list_id", "lists.id")
-    .select([
-      "lists.id",
-      "lists.account_id",
-      "lists.campaign_id",
-      "lists.name",
-      "lists.created_at",
-      (eb) => eb.fn.count<number>("contacts.id").as("contact_count"),
-    ])
-    .where("lists.campaign_id", "=", campaignId)
-    .groupBy(["lists.id", "lists.account_id", "lists.campaign_id", "lists.name", "lists.created_at"])
-    .orderBy("lists.id")
-    .execute();
-  return rows.map((r) => ({ ...r, contact_count: Number(r.contact_count) }));
+  const [lists, counts] = await Promise.all([
+    db.selectFrom("lists").selectAll().where("campaign_id", "=", campaignId).orderBy("id").execute(),
+    db
+      .selectFrom("contacts")
+      .select(["list_id", "status", (eb) => eb.fn.countAll<number>().as("n")])
+      .where("campaign_id", "=", campaignId)
+      .groupBy(["list_id", "status"])
+      .execute(),
+  ]);
+  const byList = new Map<number, Record<string, number>>();
+  for (const c of counts) {
+    const of = byList.get(Number(c.list_id)) ?? {};
+    of[c.status] = Number(c.n);
+    byList.set(Number(c.list_id), of);
+  }
+  return lists.map((l) => {
+    const status_counts = byList.get(l.id) ?? {};
+    const contact_count = Object.values(status_counts).reduce((a, b) => a + b, 0);
+    return { ...l, contact_count, status_counts };
+  });
+}
+
+/** The statuses a list reset may take back to pending; suppressed (do-not-call) never goes back. */
+export const RESETTABLE_STATUSES = ["failed", "exhausted", "succeeded", "cancelled"] as const;
+export type ResettableStatus = (typeof RESETTABLE_STATUSES)[number];
+
+const ABANDON_GAP_MS = 72 * 3_600_000;
+/** Per-phone attempt counts of zero, as many as the contact has phones (at most 20). */
+const ZEROS = new Array(20).fill("0").join(",");
+
+/**
+ * Puts the list's contacts in `statuses` back to pending for another round: attempt counts, per-phone
+ * counts and per-outcome retry counts start afresh, the history (attempts) stays. They are due at `from`,
+ * except that one whose last call was abandoned waits out 72 h from it (unless `previewOnly`: an agent is
+ * reserved before every dial). Caps and do-not-call are checked again at each dial. Returns how many.
+ */
+export async function resetListContacts(
+  store: Store,
+  o: {
+    listId: number;
+    statuses: readonly ResettableStatus[];
+    from: number;
+    now: number;
+    orderClass: number;
+    previewOnly: boolean;
+  },
+): Promise<number> {
+  const sqlite = store.dialect === "sqlite";
+  const later = sql.raw(sqlite ? "max" : "greatest");
+  const phoneCount = sqlite ? sql`json_array_length(phones)` : sql`json_array_length(phones::json)`;
+  // Typed, so PostgreSQL never compares two untyped parameters as text.
+  const from = sql<number>`CAST(${o.from} AS bigint)`;
+  const fromReason = o.from > o.now ? "start_at" : null;
+  const abandonedLately = sql`last_outcome = 'abandoned' AND last_attempt_at + ${ABANDON_GAP_MS} > ${from}`;
+  const [due, reason] = o.previewOnly
+    ? [from, sql<string | null>`${fromReason}`]
+    : [
+        sql<number>`CASE WHEN ${abandonedLately} THEN ${later}(${from}, last_attempt_at + ${ABANDON_GAP_MS}) ELSE ${from} END`,
+        sql<string | null>`CASE WHEN ${abandonedLately} THEN 'abandoned_72h' ELSE ${fromReason} END`,
+      ];
+  const r = await store.db
+    .updateTable("contacts")
+    .set({
+      status: "pending",
+      ready: 0,
+      attempts: 0,
+      phone_index: 0,
+      phone_attempts: sql<string>`'[' || substr(${ZEROS}, 1, 2 * ${phoneCount} - 1) || ']'`,
+      retry_counts: "{}",
+      order_class: o.orderClass,
+      next_attempt_at: due,
+      wait_reason: reason,
+      lease_owner: null,
+      lease_expires_at: null,
+      callback_agent_id: null,
+      updated_at: o.now,
+    })
+    .where("list_id", "=", o.listId)
+    .where("status", "in", [...o.statuses])
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows);
 }

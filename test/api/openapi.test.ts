@@ -18,6 +18,7 @@ const ROUTES: [string, string][] = [
   ["get", "/v1/campaigns/{id}/explain"],
   ["post", "/v1/campaigns/{id}/lists"],
   ["get", "/v1/campaigns/{id}/lists"],
+  ["post", "/v1/campaigns/{id}/lists/{listId}/reset"],
   ["get", "/v1/campaigns/{id}/contacts"],
   ["get", "/v1/contacts/{id}"],
   ["patch", "/v1/contacts/{id}"],

@@ -1,10 +1,19 @@
-// Contact lists of a campaign. Contacts get into a list through the import routes (lists/).
+// Contact lists of a campaign: create, list with counts, reset a list's finished contacts for another
+// round. Contacts get into a list through the import routes (lists/).
 import type { FastifyInstance } from "fastify";
+import { orderClassOf, withDefaults } from "../../model/campaign-settings.ts";
 import { findCampaign } from "../../store/campaigns.ts";
-import { insertList, listListsWithContactCounts } from "../../store/lists.ts";
-import { notFound } from "../plugins/errors.ts";
+import {
+  findList,
+  insertList,
+  listListsWithContactCounts,
+  RESETTABLE_STATUSES,
+  type ResettableStatus,
+  resetListContacts,
+} from "../../store/lists.ts";
+import { invalidRequest, notFound } from "../plugins/errors.ts";
 import type { NativeApiDeps } from "./deps.ts";
-import { errorResponses, idParams } from "./schemas/common.ts";
+import { errorResponses, idParams, isoTime } from "./schemas/common.ts";
 import { listSchema } from "./schemas/contact.ts";
 import { listView } from "./views.ts";
 
@@ -37,7 +46,7 @@ export async function listRoutes(app: FastifyInstance, deps: NativeApiDeps): Pro
         name: req.body.name,
         now: clock.now(),
       });
-      return reply.status(201).send(listView({ ...row, contact_count: 0 }));
+      return reply.status(201).send(listView({ ...row, contact_count: 0, status_counts: {} }));
     },
   );
 
@@ -64,6 +73,74 @@ export async function listRoutes(app: FastifyInstance, deps: NativeApiDeps): Pro
       if (!campaign) throw notFound("campaign", req.params.id);
       const rows = await listListsWithContactCounts(store.db, campaign.id);
       return { data: rows.map(listView) };
+    },
+  );
+
+  app.post<{
+    Params: { id: number; listId: number };
+    Body: { statuses?: ResettableStatus[]; startAt?: string } | null;
+  }>(
+    "/v1/campaigns/:id/lists/:listId/reset",
+    {
+      config: { permission: "contacts:write" },
+      schema: {
+        tags: ["lists"],
+        summary:
+          "Reset a list's finished contacts for another round: back to pending with their attempt counts afresh (their attempts stay on record)",
+        description:
+          "Do-not-call contacts (suppressed) never go back; caps, calling hours and the do-not-call list are checked again at every dial, and a contact whose last call was abandoned still waits 72 h from it (except in preview campaigns). No webhook events are sent for the reset. A completed or stopped campaign dials them once recovered.",
+        params: {
+          type: "object",
+          required: ["id", "listId"],
+          properties: { id: { type: "integer", minimum: 1 }, listId: { type: "integer", minimum: 1 } },
+        },
+        body: {
+          type: ["object", "null"],
+          additionalProperties: false,
+          properties: {
+            statuses: {
+              type: "array",
+              minItems: 1,
+              uniqueItems: true,
+              items: { type: "string", enum: RESETTABLE_STATUSES },
+              default: ["failed", "exhausted"],
+              description: "Which finished contacts go back",
+            },
+            startAt: { ...isoTime, description: "Not dialed before this time (default: now)" },
+          },
+        },
+        response: {
+          200: {
+            type: "object",
+            properties: {
+              list_id: { type: "integer" },
+              reset: { type: "integer", description: "Contacts put back to pending" },
+              campaign_status: { type: "string" },
+            },
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    async (req) => {
+      const campaign = await findCampaign(store.db, req.account.id, req.params.id);
+      if (!campaign) throw notFound("campaign", req.params.id);
+      const list = await findList(store.db, campaign.id, req.params.listId);
+      if (!list) throw notFound("list", req.params.listId);
+      const now = clock.now();
+      const startAt = req.body?.startAt === undefined ? now : Date.parse(req.body.startAt);
+      if (Number.isNaN(startAt)) throw invalidRequest("startAt is not a time", "body.startAt");
+      const settings = withDefaults(JSON.parse(campaign.settings));
+      const reset = await resetListContacts(store, {
+        listId: list.id,
+        statuses: req.body?.statuses ?? ["failed", "exhausted"],
+        from: Math.max(now, startAt),
+        now,
+        orderClass: orderClassOf(settings, false),
+        previewOnly: settings.dialMethod === "preview",
+      });
+      if (reset > 0) deps.engine.wake();
+      return { list_id: list.id, reset, campaign_status: campaign.status };
     },
   );
 }

@@ -103,6 +103,7 @@ export function listView(row: ListWithCount) {
     name: row.name,
     created_at: iso(row.created_at),
     contact_count: row.contact_count,
+    status_counts: row.status_counts,
   };
 }
 

@@ -41,6 +41,11 @@ export const listSchema = {
     name: { type: "string" },
     created_at: isoTime,
     contact_count: { type: "integer" },
+    status_counts: {
+      type: "object",
+      additionalProperties: { type: "integer" },
+      description: "The list's contacts by status (statuses it has none of are left out)",
+    },
   },
 } as const;
 
