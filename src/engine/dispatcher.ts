@@ -22,6 +22,7 @@ import {
   lostAttempt,
   newLiveCall,
   originateRequest,
+  voicemailOf,
 } from "./outcomes.ts";
 
 export interface DispatcherOptions {
@@ -78,6 +79,7 @@ export class Dispatcher {
           call.answeredAt = o.clock.now();
           call.answeredBy = by;
           if (usesAgents(call.campaign.settings) || call.agent) o.agents.answered(call, by, call.answeredAt);
+          else if (by === "machine") this.leaveVoicemail(call);
         }
       },
       ended: (ev) => this.onEnded(ev),
@@ -444,6 +446,13 @@ export class Dispatcher {
     await this.o.dispatch.release(released);
     this.invalidateWaiting(c.id);
     return released.length;
+  }
+
+  /** A robot campaign's machine answer: left the campaign's message after its greeting, if it has one
+   *  (else the robot's scenario runs on, as for anyone). */
+  private leaveVoicemail(call: LiveCall): void {
+    const message = voicemailOf(call);
+    if (message !== null) this.o.driver.hangup(call.callId, { announce: message, afterGreeting: true });
   }
 
   /** Hangs up the campaign's calls that are not answered yet; answered calls end on their own. */

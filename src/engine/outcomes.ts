@@ -63,6 +63,11 @@ export function newLiveCall(c: CampaignRuntime, s: StartedAttempt, reservedFor: 
   };
 }
 
+/** The message a machine that answers the call is left before the hangup (voicemail drop), or null. */
+export function voicemailOf(call: LiveCall): string | null {
+  return call.campaign.settings.amd?.voicemailMessage ?? null;
+}
+
 /** What the driver is asked to dial for a live call: its number, caller id and the campaign's options. */
 export function originateRequest(call: LiveCall): OriginateRequest {
   const s = call.campaign.settings;

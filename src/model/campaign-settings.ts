@@ -123,6 +123,9 @@ export interface CampaignSettings {
     params?: Record<string, number>;
     /** Audio played to the callee while blocking detection listens (an id the driver resolves). */
     greeting?: string;
+    /** Left on an answering machine after its greeting (voicemail drop) before the hangup; absent or null:
+     *  a machine is hung up at once (agent campaigns) or left to end on its own (robot campaigns). */
+    voicemailMessage?: string | null;
   } | null;
   record: { enabled: boolean; trimLeftSec: number } | null;
   /** The bot script and transfer action handed to the driver; null = the driver's default. */

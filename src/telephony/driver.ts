@@ -65,6 +65,11 @@ export interface DriverCapabilities {
   maxChannels: number | null;
 }
 
+export interface HangupOptions {
+  announce?: string | null;
+  afterGreeting?: boolean;
+}
+
 export interface TelephonyDriver {
   readonly name: string;
   readonly capabilities: DriverCapabilities;
@@ -72,8 +77,12 @@ export interface TelephonyDriver {
   setListener(events: DriverEvents): void;
   /** Starts a call; events follow through the listener. Throws only for a request it cannot take at all. */
   originate(req: OriginateRequest): void;
-  /** Ends the call; `announce` is played to the callee first (an audio id or text the driver resolves). */
-  hangup(callId: string, opts?: { announce?: string | null }): void;
+  /**
+   * Ends the call; `announce` is played to the callee first (an audio id or text the driver resolves).
+   * With `afterGreeting` (an answering machine), the announcement waits for the greeting to end (its beep)
+   * so that it is recorded whole: a voicemail left. The ended event's result says { voicemail: announce }.
+   */
+  hangup(callId: string, opts?: HangupOptions): void;
   close(): Promise<void>;
 }
 

@@ -18,6 +18,8 @@ export interface Harness {
   accountId: number;
   /** Every call the engine asked the driver to place, in order. */
   originated: OriginateRequest[];
+  /** Every hangup the engine asked of the driver, in order. */
+  hangups: KeepingDriver["hangups"];
   campaign(settings: Partial<CampaignSettings>, contacts: ContactSpec[], name?: string): Promise<number>;
   /** Runs until no campaign is active and no call is in flight, or until `maxMs` of virtual time. */
   runToEnd(maxMs?: number): Promise<void>;
@@ -66,6 +68,7 @@ export async function harness(opts: {
     engine,
     accountId,
     originated: driver.requests,
+    hangups: driver.hangups,
     async campaign(settings, contacts, name) {
       const ids = await createCampaign(store, accountId, settings, { name, now: clock.now() });
       await addContacts(store, { accountId, ...ids }, contacts, clock.now());

@@ -213,3 +213,50 @@ test("a bot that forwards its transfers reports the channel in the result; end a
   }
   assert.throws(() => resolveScenario({ transferRate: 2 }), /scenario.transferRate/);
 });
+
+test("a voicemail waits for the machine's greeting to end; after a person's answer it goes at once", async () => {
+  const scenario = {
+    outcomes: { machine: 1, human: 1 },
+    amdAccuracy: 0.8,
+    machineSec: { kind: "uniform", min: 10, max: 30 },
+    talkSec: 60,
+  } as const;
+  const amd = { amd: { enabled: true, mode: "background" as const } };
+  // The same seed without a hangup: how long each machine's greeting ran.
+  const natural = await runCalls({ seed: 11, scenario }, 200, amd);
+  const r = rig({ seed: 11, scenario });
+  r.driver.setListener({
+    ringing: () => {},
+    answered: (callId, by) => {
+      r.answered.push({ callId, by, at: r.clock.now() });
+      if (by === "machine") r.driver.hangup(callId, { announce: "vm-7", afterGreeting: true });
+    },
+    ended: (ev) => r.ended.push({ ...ev, at: r.clock.now() }),
+  });
+  for (let i = 0; i < 200; i++) r.call(i, amd);
+  await r.clock.run({});
+  const before = new Map(natural.ended.map((e) => [e.callId, e]));
+  const left = r.ended.filter((e) => e.result?.voicemail === "vm-7");
+  assert.ok(left.length > 50, `${left.length} voicemails`);
+  let realMachines = 0;
+  let people = 0;
+  for (const e of left) {
+    const was = before.get(e.callId)!;
+    const verdictAt = r.answered.find((a) => a.callId === e.callId)!.at;
+    // Only a person talks the scenario's 60 s: the rest are machines' greetings (10–30 s).
+    if (was.talkSec < 60) {
+      realMachines++;
+      // The message is recorded whole: the call lasts the greeting (to the ms), no longer, no shorter.
+      assert.ok(
+        Math.abs(e.talkSec - was.talkSec) < 0.001,
+        `call ${e.callId}: ${e.talkSec} vs ${was.talkSec}`,
+      );
+      assert.ok(e.at >= verdictAt);
+    } else {
+      people++;
+      assert.equal(e.at, verdictAt, "a person (a false verdict) is not kept waiting for a beep");
+    }
+  }
+  assert.ok(realMachines > 0 && people > 0, `${realMachines} machines, ${people} people`);
+  assert.equal(r.driver.liveCalls, 0);
+});

@@ -14,7 +14,7 @@ import {
 } from "../../pacing/index.ts";
 import type { CallEnded, TelephonyDriver } from "../../telephony/driver.ts";
 import type { CampaignRuntime } from "../campaign-runtime.ts";
-import type { LiveCall } from "../outcomes.ts";
+import { type LiveCall, voicemailOf } from "../outcomes.ts";
 import type { AgentBoard, ContactCard, LiveAgent } from "./board.ts";
 
 /** How often a predictive campaign with agents looks again: its forecast moves with time, not just events. */
@@ -136,8 +136,18 @@ export class AgentDialing {
     const p = this.pacingOf(c);
     p.pacer?.onDialResult?.({ now, outcome: by, ringMs: now - call.startedAt });
     if (by === "machine") {
-      // Agents are not given machines: the line is dropped at once.
-      this.o.driver.hangup(call.callId);
+      // Agents are not given machines: the line is dropped at once, or once a voicemail is left.
+      const message = voicemailOf(call);
+      if (message === null) {
+        this.o.driver.hangup(call.callId);
+        return;
+      }
+      // The message waits for the greeting's beep: meanwhile no agent is wanted for the line, and an agent
+      // who dialed it (a preview) goes back to work.
+      p.lines.delete(call);
+      this.callOver(call, "machine", 0, now);
+      call.agent = null;
+      this.o.driver.hangup(call.callId, { announce: message, afterGreeting: true });
       return;
     }
     const reserved = call.agent;
@@ -218,26 +228,34 @@ export class AgentDialing {
       const outcome = dialOutcomeOf(ev);
       if (outcome) p.pacer?.onDialResult?.({ now, outcome, ringMs: now - call.startedAt });
     }
-    const agent = call.agent;
-    if (!agent || agent.callId !== call.callId || this.o.board.get(agent.id) !== agent) return;
-    agent.lastAttemptId = call.attemptId;
-    this.o.board.emit(agent.who, {
-      type: "call_ended",
-      at: now,
-      attemptId: call.attemptId,
-      outcome: call.abandoned ? "abandoned" : ev.cause,
-      talkSec: ev.talkSec,
-    });
-    if (call.connectedAt === null) {
-      // A previewed call nobody answered (or a machine): the agent goes straight back to work.
-      this.o.board.move(agent, "ready");
-      return;
-    }
+    const agent = this.callOver(call, call.abandoned ? "abandoned" : ev.cause, ev.talkSec, now);
+    if (agent === null || call.connectedAt === null) return;
     const wrapSec = c.settings.wrapUpSec;
     p.pacer?.onTalkEnded?.({ now, talkMs: now - call.connectedAt, wrapUp: wrapSec > 0 });
     this.o.board.wrapUp(agent, wrapSec, (wrapMs) =>
       p.pacer?.onWrapEnded?.({ now: this.o.clock.now(), wrapMs }),
     );
+  }
+
+  /**
+   * Tells the call's agent (if it still has the call) that the call is over for it. An agent the call
+   * never reached (a preview nobody answered, or a machine) goes straight back to work; returns the agent
+   * when it took the call and so has its wrap-up to do.
+   */
+  private callOver(call: LiveCall, outcome: string, talkSec: number, now: number): LiveAgent | null {
+    const agent = call.agent;
+    if (!agent || agent.callId !== call.callId || this.o.board.get(agent.id) !== agent) return null;
+    agent.lastAttemptId = call.attemptId;
+    this.o.board.emit(agent.who, {
+      type: "call_ended",
+      at: now,
+      attemptId: call.attemptId,
+      outcome,
+      talkSec,
+    });
+    if (call.connectedAt !== null) return agent;
+    this.o.board.move(agent, "ready");
+    return null;
   }
 
   /**

@@ -12,6 +12,7 @@ import type {
   DriverCapabilities,
   DriverContext,
   DriverEvents,
+  HangupOptions,
   OriginateRequest,
   TelephonyDriver,
 } from "../driver.ts";
@@ -42,6 +43,9 @@ interface SimCall {
   startedAt: number;
   answeredAt: number | null;
   answeredBy: "human" | "machine" | null;
+  /** When a message left on this call would start: a machine's greeting ends (its beep), or for anyone
+   *  else the AMD verdict comes. */
+  greetingEndsAt: number | null;
   timers: TimerHandle[];
 }
 
@@ -82,7 +86,14 @@ export class SimDriver implements TelephonyDriver {
     if (this.dialLog !== null) {
       fs.writeSync(this.dialLog, `${JSON.stringify({ callId: req.callId, to: req.to, at: now })}\n`);
     }
-    const call: SimCall = { req, startedAt: now, answeredAt: null, answeredBy: null, timers: [] };
+    const call: SimCall = {
+      req,
+      startedAt: now,
+      answeredAt: null,
+      answeredBy: null,
+      greetingEndsAt: null,
+      timers: [],
+    };
     this.calls.set(req.callId, call);
     const max = this.capabilities.maxChannels;
     if (max !== null && this.calls.size > max) {
@@ -92,21 +103,32 @@ export class SimDriver implements TelephonyDriver {
     this.play(call);
   }
 
-  hangup(callId: string, opts?: { announce?: string | null }): void {
+  hangup(callId: string, opts?: HangupOptions): void {
     const call = this.calls.get(callId);
     if (!call) return;
     const now = this.ctx.clock.now();
-    if (call.answeredAt !== null && now >= call.answeredAt) {
+    const answeredAt = call.answeredAt;
+    if (answeredAt !== null && now >= answeredAt) {
       // The simulated callee hears an announcement in no time; the result says what was played.
       const announced = opts?.announce ?? null;
-      this.end(call, {
-        cause: "normal",
-        ringSec: (call.answeredAt - call.startedAt) / 1000,
-        talkSec: (now - call.answeredAt) / 1000,
-        answeredBy: call.answeredBy ?? "human",
-        recording: this.recording(call, (now - call.answeredAt) / 1000),
-        ...(announced !== null ? { result: { announced } } : {}),
-      });
+      const voicemail = announced !== null && opts?.afterGreeting === true;
+      const endAt = voicemail ? Math.max(now, call.greetingEndsAt ?? now) : now;
+      const finish = () =>
+        this.end(call, {
+          cause: "normal",
+          ringSec: (answeredAt - call.startedAt) / 1000,
+          talkSec: (endAt - answeredAt) / 1000,
+          answeredBy: call.answeredBy ?? "human",
+          recording: this.recording(call, (endAt - answeredAt) / 1000),
+          ...(announced === null ? {} : { result: voicemail ? { voicemail: announced } : { announced } }),
+        });
+      if (endAt === now) {
+        finish();
+        return;
+      }
+      // The greeting plays on to its beep; the call's own end (the machine hanging up) no longer comes.
+      for (const t of call.timers) t.cancel();
+      call.timers = [this.ctx.clock.at(endAt, finish)];
     } else {
       this.end(call, { cause: "cancelled", code: 487, ringSec: (now - call.startedAt) / 1000, talkSec: 0 });
     }
@@ -194,6 +216,10 @@ export class SimDriver implements TelephonyDriver {
     }
 
     const answerAt = postDial + ring;
+    // A real machine's greeting is what its answer lasts unless blocking AMD cut it short at the verdict.
+    const greeting =
+      outcome === "machine" && !(blocking && verdict === "machine") ? talk : Math.min(amdSec, talk);
+    call.greetingEndsAt = call.startedAt + ms(answerAt + greeting);
     this.schedule(call, ms(answerAt), () => {
       call.answeredAt = this.ctx.clock.now();
       call.answeredBy = verdict;

@@ -200,6 +200,13 @@ export const campaignSettingsSchema = {
           maxLength: 200,
           description: "Audio id played while blocking",
         },
+        voicemailMessage: {
+          type: ["string", "null"],
+          minLength: 1,
+          maxLength: 1000,
+          description:
+            "On a machine: wait for its greeting to end (the beep), leave this message (an audio id or text the driver resolves), then hang up. The attempt's outcome stays machine, with details.result.voicemail; retry.machine decides what comes next (maxRetries 0: one message, no more calls)",
+        },
       },
     },
     record: {
