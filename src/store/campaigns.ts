@@ -122,7 +122,15 @@ export async function deleteCampaignUnlessStatus(
     .where("id", "=", id)
     .where("status", "not in", keep)
     .executeTakeFirst();
-  return Number(result.numDeletedRows) > 0;
+  if (Number(result.numDeletedRows) === 0) return false;
+  // The campaign's own do-not-call list goes with it (its rows name it by number, without a foreign key,
+  // since 0 names the account's list; ids are never reused, so a leftover would only be dead weight).
+  await db
+    .deleteFrom("dnc_numbers")
+    .where("account_id", "=", accountId)
+    .where("campaign_id", "=", id)
+    .execute();
+  return true;
 }
 
 export async function countContactsByStatus(

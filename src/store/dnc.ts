@@ -1,10 +1,20 @@
-// The account's do-not-call list: add (upsert), remove, list, check. An entry whose expires_at has passed
-// counts as absent everywhere; re-adding the number lists it again. The dispatcher does its own lookups
+// Do-not-call lists: the account's own, and one per campaign beside it (a DncList names which): add
+// (upsert), remove, list, check. An entry whose expires_at has passed counts as absent everywhere;
+// re-adding the number lists it again. The dispatcher does its own lookups
 // in store/dispatch/ (prepared statements inside the claim's transaction), against the same index.
 import { type Kysely, sql } from "kysely";
 import { atomically } from "./atomic.ts";
 import type { Store } from "./db.ts";
 import type { Database, DncNumberRow } from "./schema.ts";
+
+/** Which do-not-call list: the account's own (campaignId 0) or one campaign's. A campaign's calls are
+ *  checked against both. */
+export interface DncList {
+  accountId: number;
+  campaignId: number;
+}
+
+export const accountList = (accountId: number): DncList => ({ accountId, campaignId: 0 });
 
 export interface DncEntry {
   /** E.164. */
@@ -29,10 +39,10 @@ function active(now: number) {
   return (eb: any) => eb.or([eb("expires_at", "is", null), eb("expires_at", ">", now)]);
 }
 
-/** The phones among `phones` the account has listed at `now`. */
+/** The phones among `phones` that `list` holds at `now`. */
 export async function suppressedAmong(
   db: Kysely<Database>,
-  accountId: number,
+  list: DncList,
   phones: readonly string[],
   now: number,
 ): Promise<Set<string>> {
@@ -41,7 +51,8 @@ export async function suppressedAmong(
     const rows = await db
       .selectFrom("dnc_numbers")
       .select("phone")
-      .where("account_id", "=", accountId)
+      .where("account_id", "=", list.accountId)
+      .where("campaign_id", "=", list.campaignId)
       .where("phone", "in", part)
       .where(active(now))
       .execute();
@@ -57,19 +68,20 @@ export async function suppressedAmong(
  */
 export async function addDncNumbers(
   store: Store,
-  accountId: number,
+  list: DncList,
   entries: readonly DncEntry[],
   now: number,
 ): Promise<{ added: number; alreadyListed: number }> {
   const byPhone = new Map(entries.map((e) => [e.phone, e]));
   if (byPhone.size === 0) return { added: 0, alreadyListed: 0 };
-  const listed = await suppressedAmong(store.db, accountId, [...byPhone.keys()], now);
+  const listed = await suppressedAmong(store.db, list, [...byPhone.keys()], now);
   const queries = chunks([...byPhone.values()]).map((part) =>
     store.db
       .insertInto("dnc_numbers")
       .values(
         part.map((e) => ({
-          account_id: accountId,
+          account_id: list.accountId,
+          campaign_id: list.campaignId,
           phone: e.phone,
           source: e.source,
           reason: e.reason,
@@ -78,7 +90,7 @@ export async function addDncNumbers(
         })),
       )
       .onConflict((oc) =>
-        oc.columns(["account_id", "phone"]).doUpdateSet((eb) => ({
+        oc.columns(["account_id", "campaign_id", "phone"]).doUpdateSet((eb) => ({
           source: eb.ref("excluded.source"),
           reason: eb.ref("excluded.reason"),
           expires_at: eb.ref("excluded.expires_at"),
@@ -96,14 +108,15 @@ export async function addDncNumbers(
 /** Takes the number off the list; false when it was not listed (or only expired). */
 export async function removeDncNumber(
   db: Kysely<Database>,
-  accountId: number,
+  list: DncList,
   phone: string,
   now: number,
 ): Promise<boolean> {
-  const found = await findDncNumber(db, accountId, phone, now);
+  const found = await findDncNumber(db, list, phone, now);
   const r = await db
     .deleteFrom("dnc_numbers")
-    .where("account_id", "=", accountId)
+    .where("account_id", "=", list.accountId)
+    .where("campaign_id", "=", list.campaignId)
     .where("phone", "=", phone)
     .executeTakeFirst();
   return found !== undefined && Number(r.numDeletedRows) > 0;
@@ -112,14 +125,15 @@ export async function removeDncNumber(
 /** The entry listing `phone` at `now`, if any. */
 export async function findDncNumber(
   db: Kysely<Database>,
-  accountId: number,
+  list: DncList,
   phone: string,
   now: number,
 ): Promise<DncNumberRow | undefined> {
   return db
     .selectFrom("dnc_numbers")
     .selectAll()
-    .where("account_id", "=", accountId)
+    .where("account_id", "=", list.accountId)
+    .where("campaign_id", "=", list.campaignId)
     .where("phone", "=", phone)
     .where(active(now))
     .executeTakeFirst();
@@ -135,20 +149,22 @@ export interface DncFilter {
 /** Entries in force at `now`, in id order. */
 export async function listDncNumbers(
   db: Kysely<Database>,
-  accountId: number,
+  list: DncList,
   filter: DncFilter,
   now: number,
 ): Promise<DncNumberRow[]> {
   let q = db
     .selectFrom("dnc_numbers")
     .selectAll()
-    .where("account_id", "=", accountId)
+    .where("account_id", "=", list.accountId)
+    .where("campaign_id", "=", list.campaignId)
     .where(active(now))
     .orderBy("id")
     .limit(filter.limit);
   if (filter.afterId !== undefined) q = q.where("id", ">", filter.afterId);
   if (filter.phonePrefix !== undefined) {
-    // A range, not LIKE: it walks the (account_id, phone) index on both dialects. ":" sorts after "9".
+    // A range, not LIKE: it walks the (account_id, campaign_id, phone) index on both dialects. ":" sorts
+    // after "9".
     q = q.where("phone", ">=", filter.phonePrefix).where("phone", "<", `${filter.phonePrefix}:`);
   }
   return q.execute();

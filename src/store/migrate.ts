@@ -1,6 +1,12 @@
 // Runs the numbered migrations under Kysely's Migrator, which takes a lock (an advisory lock on
 // PostgreSQL, the write lock on SQLite) so two processes starting at once cannot both migrate.
-import { type Kysely, type Migration, type MigrationProvider, Migrator } from "kysely";
+import {
+  type Kysely,
+  type Migration,
+  type MigrationProvider,
+  type MigrationResultSet,
+  Migrator,
+} from "kysely";
 import * as m001 from "./migrations/001_core.ts";
 import * as m002 from "./migrations/002_webhooks.ts";
 import * as m003 from "./migrations/003_twin24.ts";
@@ -13,6 +19,7 @@ import * as m009 from "./migrations/009_dnc.ts";
 import * as m010 from "./migrations/010_agents.ts";
 import * as m011 from "./migrations/011_queues.ts";
 import * as m012 from "./migrations/012_personal_callbacks.ts";
+import * as m013 from "./migrations/013_campaign_dnc.ts";
 import type { Database } from "./schema.ts";
 
 const MIGRATIONS: Record<string, Migration> = {
@@ -28,6 +35,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "010_agents": m010,
   "011_queues": m011,
   "012_personal_callbacks": m012,
+  "013_campaign_dnc": m013,
 };
 
 class StaticProvider implements MigrationProvider {
@@ -38,8 +46,8 @@ class StaticProvider implements MigrationProvider {
 
 /** `schema`: the PostgreSQL schema the store lives in, when not the default one. Kysely looks its
  *  bookkeeping tables up by name across schemas, so each store's must be named explicitly. */
-export async function migrateToLatest(db: Kysely<Database>, schema?: string): Promise<void> {
-  const migrator = new Migrator({
+function migrator(db: Kysely<Database>, schema?: string): Migrator {
+  return new Migrator({
     db,
     provider: new StaticProvider(),
     // Migrations are independent of each other; one numbered below an applied one (work that landed in
@@ -47,9 +55,20 @@ export async function migrateToLatest(db: Kysely<Database>, schema?: string): Pr
     allowUnorderedMigrations: true,
     ...(schema ? { migrationTableSchema: schema } : {}),
   });
-  const { error, results } = await migrator.migrateToLatest();
+}
+
+function check(name: string, { error, results }: MigrationResultSet): void {
   const failed = results?.find((r) => r.status === "Error");
   if (error || failed) {
-    throw new Error(`migration ${failed?.migrationName ?? ""} failed: ${String(error)}`);
+    throw new Error(`migration ${failed?.migrationName ?? name} failed: ${String(error)}`);
   }
+}
+
+export async function migrateToLatest(db: Kysely<Database>, schema?: string): Promise<void> {
+  check("", await migrator(db, schema).migrateToLatest());
+}
+
+/** Migrates up (or down) to the named migration: for tests of an upgrade from an older schema. */
+export async function migrateTo(db: Kysely<Database>, name: string, schema?: string): Promise<void> {
+  check(name, await migrator(db, schema).migrateTo(name));
 }

@@ -280,6 +280,8 @@ export interface AgentQueueMembersTable {
 export interface DncNumbersTable {
   id: Id;
   account_id: number;
+  /** The campaign whose own list holds the entry; 0 = the account-wide list. */
+  campaign_id: Generated<number>;
   /** E.164. */
   phone: string;
   /** The list or file it came from. */

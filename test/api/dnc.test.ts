@@ -1,17 +1,18 @@
 // The do-not-call API through the whole app on each store dialect: JSON adds with a per-item report, CSV
 // imports in other encodings with a per-row report, the limits (413) and validation errors (400) that
-// write nothing, listing with paging and a phone filter, the check, removal, lapsed entries and accounts
-// that never see each other's list.
+// write nothing, listing with paging and a phone filter, the check, removal, lapsed entries, accounts
+// that never see each other's list, and campaigns' own lists beside the account's.
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, test } from "node:test";
 import iconv from "iconv-lite";
 import { DNC_LIMITS } from "../../src/api/native/dnc-input.ts";
 import { dialects } from "../helpers/stores.ts";
-import { type ApiFixture, apiFixture, errorOf } from "./helpers.ts";
+import { type ApiFixture, apiFixture, createCampaignViaApi, errorOf } from "./helpers.ts";
 
 interface Entry {
   id: number;
   phone: string;
+  campaign_id: number | null;
   source: string;
   reason: string | null;
   created_at: string;
@@ -344,6 +345,57 @@ for (const dialect of dialects()) {
       assert.equal((await csv("phone\n+12125550101\n", "", supervisor)).statusCode, 403);
       const manager = await f.keyWithRole("call_list_manager");
       assert.equal((await csv("phone\n+12125550101\n", "", manager)).statusCode, 200);
+    });
+
+    test("a campaign's own list: kept apart from the account's, and only for the account's campaigns", async () => {
+      const { id: campaignId } = await createCampaignViaApi(f, { name: `dnc-${Date.now()}` });
+      const q = `?campaign_id=${campaignId}`;
+      const own = await add({ numbers: ["+12125550100", "+12125550101"], campaign_id: campaignId });
+      assert.equal(own.statusCode, 200, own.body);
+      assert.equal(own.json().added, 2);
+      const csvOwn = await csv("phone\n+12125550102\n", q);
+      assert.equal(csvOwn.json().added, 1, csvOwn.body);
+      // The account's list is another list: the same number is new there.
+      assert.deepEqual(await phones(), []);
+      assert.equal((await add({ numbers: ["+12125550100"] })).json().added, 1);
+      const listed = (await f.call({ method: "GET", url: `/v1/dnc${q}&limit=10` })).json().data as Entry[];
+      assert.deepEqual(
+        listed.map((e) => [e.phone, e.campaign_id]),
+        [
+          ["+12125550100", campaignId],
+          ["+12125550101", campaignId],
+          ["+12125550102", campaignId],
+        ],
+      );
+      const entry = await f.call({ method: "GET", url: `/v1/dnc/+12125550101${q}` });
+      assert.equal(entry.json().campaign_id, campaignId);
+      assert.equal((await f.call({ method: "GET", url: "/v1/dnc/+12125550101" })).statusCode, 404);
+      assert.equal((await f.call({ method: "GET", url: "/v1/dnc/+12125550100" })).json().campaign_id, null);
+      assert.equal((await f.call({ method: "DELETE", url: `/v1/dnc/+12125550100${q}` })).statusCode, 204);
+      assert.equal(
+        (await f.call({ method: "GET", url: "/v1/dnc/+12125550100" })).statusCode,
+        200,
+        "the account's entry stays",
+      );
+
+      const other = await f.newAccount(`campaign-owner-${Date.now()}`);
+      const foreign = await add({ numbers: ["+12125550103"], campaign_id: campaignId }, other.key);
+      assert.deepEqual([foreign.statusCode, errorOf(foreign).code], [404, "not_found"]);
+      const none = await f.call({ method: "GET", url: `/v1/dnc${q}`, key: other.key });
+      assert.equal(none.statusCode, 404, "another account's campaign");
+      const bad = await f.call({ method: "GET", url: "/v1/dnc?campaign_id=0" });
+      assert.equal(bad.statusCode, 400);
+      assert.match(errorOf(bad).field ?? "", /campaign_id/);
+
+      const gone = await f.call({ method: "DELETE", url: `/v1/campaigns/${campaignId}` });
+      assert.ok(gone.statusCode < 300, gone.body);
+      const left = await f.store.db
+        .selectFrom("dnc_numbers")
+        .select("phone")
+        .where("campaign_id", "=", campaignId)
+        .execute();
+      assert.deepEqual(left, [], "a deleted campaign's list goes with it");
+      assert.deepEqual(await phones(), ["+12125550100"], "the account's list stays");
     });
   });
 }

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { insertAccount } from "../../src/store/accounts.ts";
-import { addDncNumbers, removeDncNumber } from "../../src/store/dnc.ts";
+import { accountList, addDncNumbers, removeDncNumber } from "../../src/store/dnc.ts";
 import { insertWebhook } from "../../src/store/webhooks.ts";
 import { type Harness, harness } from "../helpers/engine-harness.ts";
 import { forcedOutcomes } from "../helpers/scenarios.ts";
@@ -16,14 +16,19 @@ const START = Date.UTC(2026, 0, 5, 15, 0, 0);
 const MINUTE = 60_000;
 const busyRetries = { maxAttemptsPerContact: 6, retry: { busy: { intervalSec: 600, maxRetries: 3 } } };
 
-function list(h: Harness, phones: string[], opts: { accountId?: number; expiresAt?: number } = {}) {
+function list(
+  h: Harness,
+  phones: string[],
+  opts: { accountId?: number; campaignId?: number; expiresAt?: number } = {},
+) {
   const entries = phones.map((phone) => ({
     phone,
     source: "test",
     reason: "asked not to be called",
     expiresAt: opts.expiresAt ?? null,
   }));
-  return addDncNumbers(h.store, opts.accountId ?? h.accountId, entries, h.clock.now());
+  const owner = { accountId: opts.accountId ?? h.accountId, campaignId: opts.campaignId ?? 0 };
+  return addDncNumbers(h.store, owner, entries, h.clock.now());
 }
 
 const dialed = (h: Harness) => h.originated.map((r) => r.to);
@@ -152,11 +157,48 @@ for (const dialect of dialects()) {
       ]);
       await h.engine.start(h.accountId, id);
       await h.clock.run({ until: START + 10 * MINUTE });
-      assert.equal(await removeDncNumber(h.store.db, h.accountId, "+12125550500", h.clock.now()), true);
+      assert.equal(
+        await removeDncNumber(h.store.db, accountList(h.accountId), "+12125550500", h.clock.now()),
+        true,
+      );
       await h.runToEnd();
       assert.deepEqual(dialed(h).sort(), ["+12125550500", "+12125550501"]);
       assert.deepEqual(
         (await h.contacts(id)).map((c) => c.status),
+        ["succeeded", "succeeded"],
+      );
+      await h.close();
+    });
+
+    test("a campaign's own list keeps that campaign from a number; other campaigns still dial it", async () => {
+      const h = await open();
+      const people = [{ phones: ["+12125550600"] }, { phones: ["+12125550601"] }];
+      const first = await h.campaign({}, people, "first");
+      const second = await h.campaign({}, people, "second");
+      assert.deepEqual(await list(h, ["+12125550600"], { campaignId: first }), {
+        added: 1,
+        alreadyListed: 0,
+      });
+      // Listed again for the same campaign: a refresh of its entry, not a second one.
+      assert.deepEqual(await list(h, ["+12125550600"], { campaignId: first }), {
+        added: 0,
+        alreadyListed: 1,
+      });
+      await h.engine.start(h.accountId, first);
+      await h.engine.start(h.accountId, second);
+      await h.runToEnd();
+      const calls = h.originated.map((r) => [r.to, r.callId]);
+      assert.equal(
+        calls.filter(([to]) => to === "+12125550600").length,
+        1,
+        "dialed once: by the second only",
+      );
+      assert.deepEqual(
+        (await h.contacts(first)).map((c) => c.status),
+        ["suppressed", "succeeded"],
+      );
+      assert.deepEqual(
+        (await h.contacts(second)).map((c) => c.status),
         ["succeeded", "succeeded"],
       );
       await h.close();

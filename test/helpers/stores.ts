@@ -6,7 +6,8 @@ import { openStore, type Store } from "../../src/store/db.ts";
 
 export interface DialectCase {
   name: "sqlite" | "postgres";
-  open(): Promise<Store>;
+  /** A fresh store; `migrate: false` leaves its schema empty (for upgrade tests). */
+  open(opts?: { migrate?: boolean }): Promise<Store>;
 }
 
 /** PostgreSQL must be there: asked for with OUTDIAL_REQUIRE_PG=1, and implied under CI=true. */
@@ -16,14 +17,16 @@ export function pgRequired(): boolean {
 }
 
 export function dialects(): DialectCase[] {
-  const out: DialectCase[] = [{ name: "sqlite", open: () => openStore({ url: ":memory:" }) }];
+  const out: DialectCase[] = [
+    { name: "sqlite", open: (opts) => openStore({ url: ":memory:", migrate: opts?.migrate }) },
+  ];
   const pgUrl = process.env.OUTDIAL_TEST_PG_URL;
   if (pgUrl) {
     out.push({
       name: "postgres",
-      async open() {
+      async open(opts) {
         const schema = `t_${randomBytes(6).toString("hex")}`;
-        const store = await openStore({ url: pgUrl, pgSchema: schema, poolSize: 4 });
+        const store = await openStore({ url: pgUrl, pgSchema: schema, poolSize: 4, migrate: opts?.migrate });
         const close = store.close;
         store.close = async () => {
           await store.pool!.query(`DROP SCHEMA "${schema}" CASCADE`);

@@ -1,21 +1,25 @@
-// The account's do-not-call list: numbers added as JSON or from a CSV file, listed, checked and removed.
-// The dispatcher reads the same table at every claim, so a number listed here is never dialed from the
-// next claim on, whichever campaign holds it and whenever it was imported.
+// Do-not-call lists: the account's, and each campaign's own (campaign_id): numbers added as JSON or from a
+// CSV file, listed, checked and removed. The dispatcher reads the same table at every claim, so a number on
+// the account's list is never dialed from the next claim on, whichever campaign holds it, and one on a
+// campaign's list is never dialed by that campaign.
 import type { Readable } from "node:stream";
 import multipart from "@fastify/multipart";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { normalizePhone } from "../../lib/phone.ts";
 import { ImportError } from "../../lists/errors.ts";
 import { filePart } from "../../lists/import-routes.ts";
+import { findCampaign } from "../../store/campaigns.ts";
 import {
+  accountList,
   addDncNumbers,
   type DncEntry,
+  type DncList,
   findDncNumber,
   listDncNumbers,
   removeDncNumber,
 } from "../../store/dnc.ts";
 import type { DncNumberRow } from "../../store/schema.ts";
-import { ApiError, invalidRequest } from "../plugins/errors.ts";
+import { ApiError, invalidRequest, notFound } from "../plugins/errors.ts";
 import { keysetPage, type NativeApiDeps } from "./deps.ts";
 import { checkedCountry, DNC_LIMITS, DncBatch, readDncCsv } from "./dnc-input.ts";
 import { afterIdQuery, errorResponses, keysetPageSchema, limitQuery } from "./schemas/common.ts";
@@ -25,6 +29,7 @@ import {
   entrySchema,
   type ImportQuery,
   importQuerySchema,
+  listQuerySchema,
   type NumberItem,
   phoneParams,
   reportSchema,
@@ -37,6 +42,7 @@ function view(row: DncNumberRow) {
   return {
     id: row.id,
     phone: row.phone,
+    campaign_id: row.campaign_id === 0 ? null : row.campaign_id,
     source: row.source,
     reason: row.reason,
     created_at: iso(row.created_at),
@@ -92,8 +98,14 @@ export async function dncRoutes(app: FastifyInstance, deps: NativeApiDeps): Prom
   }
   if (!app.hasRequestDecorator("file")) await app.register(multipart);
 
-  const write = async (accountId: number, batch: DncBatch, now: number) =>
-    batch.report(await addDncNumbers(store, accountId, [...batch.entries.values()], now));
+  const write = async (list: DncList, batch: DncBatch, now: number) =>
+    batch.report(await addDncNumbers(store, list, [...batch.entries.values()], now));
+  /** The list a request names: one of the account's campaigns' (404 for any other), or the account's. */
+  const listOf = async (accountId: number, campaignId: number | undefined): Promise<DncList> => {
+    if (campaignId === undefined) return accountList(accountId);
+    if (!(await findCampaign(store.db, accountId, campaignId))) throw notFound("campaign", campaignId);
+    return { accountId, campaignId };
+  };
 
   app.post<{ Body: AddBody }>(
     "/v1/dnc",
@@ -131,10 +143,11 @@ export async function dncRoutes(app: FastifyInstance, deps: NativeApiDeps): Prom
         defaultCountry: checkedCountry(b.default_country, "body.default_country"),
         phonePolicy: b.phone_policy ?? "skip",
       });
+      const list = await listOf(req.account.id, b.campaign_id);
       b.numbers.forEach((item, i) => {
         addItem(batch, item, `body.numbers[${i}]`, defaults, now);
       });
-      return write(req.account.id, batch, now);
+      return write(list, batch, now);
     },
   );
 
@@ -165,6 +178,7 @@ export async function dncRoutes(app: FastifyInstance, deps: NativeApiDeps): Prom
         phonePolicy: q.phone_policy ?? "skip",
       });
       const expiry = futureTime(q.expires_at, now, "querystring.expires_at");
+      const list = await listOf(req.account.id, q.campaign_id);
       const upload = await csvBody(req);
       readDncCsv(
         upload.bytes,
@@ -180,11 +194,11 @@ export async function dncRoutes(app: FastifyInstance, deps: NativeApiDeps): Prom
         },
         batch,
       );
-      return write(req.account.id, batch, now);
+      return write(list, batch, now);
     },
   );
 
-  app.get<{ Querystring: { limit: number; after_id?: number; phone?: string } }>(
+  app.get<{ Querystring: { limit: number; after_id?: number; phone?: string; campaign_id?: number } }>(
     "/v1/dnc",
     {
       config: { permission: "contacts:read" },
@@ -203,6 +217,7 @@ export async function dncRoutes(app: FastifyInstance, deps: NativeApiDeps): Prom
               description:
                 "Only numbers starting with these digits, e.g. +1212 (a whole number matches itself)",
             },
+            ...listQuerySchema.properties,
           },
         },
         response: {
@@ -216,7 +231,7 @@ export async function dncRoutes(app: FastifyInstance, deps: NativeApiDeps): Prom
       const digits = q.phone?.replace(/[^0-9]/g, "");
       const rows = await listDncNumbers(
         store.db,
-        req.account.id,
+        await listOf(req.account.id, q.campaign_id),
         {
           phonePrefix: digits === undefined ? undefined : `+${digits}`,
           afterId: q.after_id,
@@ -228,7 +243,7 @@ export async function dncRoutes(app: FastifyInstance, deps: NativeApiDeps): Prom
     },
   );
 
-  app.get<{ Params: { phone: string } }>(
+  app.get<{ Params: { phone: string }; Querystring: { campaign_id?: number } }>(
     "/v1/dnc/:phone",
     {
       config: { permission: "contacts:read" },
@@ -236,18 +251,20 @@ export async function dncRoutes(app: FastifyInstance, deps: NativeApiDeps): Prom
         tags: ["dnc"],
         summary: "Whether a number is on the do-not-call list: its entry, or 404",
         params: phoneParams,
+        querystring: listQuerySchema,
         response: { 200: entrySchema, ...errorResponses },
       },
     },
     async (req) => {
       const phone = pathPhone(req.params.phone);
-      const row = await findDncNumber(store.db, req.account.id, phone, clock.now());
+      const list = await listOf(req.account.id, req.query.campaign_id);
+      const row = await findDncNumber(store.db, list, phone, clock.now());
       if (!row) throw notListed(phone);
       return view(row);
     },
   );
 
-  app.delete<{ Params: { phone: string } }>(
+  app.delete<{ Params: { phone: string }; Querystring: { campaign_id?: number } }>(
     "/v1/dnc/:phone",
     {
       config: { permission: "contacts:write" },
@@ -255,12 +272,14 @@ export async function dncRoutes(app: FastifyInstance, deps: NativeApiDeps): Prom
         tags: ["dnc"],
         summary: "Take a number off the do-not-call list; contacts still pending may be dialed on it again",
         params: phoneParams,
+        querystring: listQuerySchema,
         response: { 204: { type: "null", description: "Removed" }, ...errorResponses },
       },
     },
     async (req, reply) => {
       const phone = pathPhone(req.params.phone);
-      if (!(await removeDncNumber(store.db, req.account.id, phone, clock.now()))) throw notListed(phone);
+      const list = await listOf(req.account.id, req.query.campaign_id);
+      if (!(await removeDncNumber(store.db, list, phone, clock.now()))) throw notListed(phone);
       return reply.status(204).send();
     },
   );

@@ -6,7 +6,7 @@ import type { Clock } from "../../clock/clock.ts";
 import { abandonment, calleeZone, scheduleCallback } from "../../store/agent-calls.ts";
 import { type CampaignAgent, campaignAgents, getAgent } from "../../store/agents.ts";
 import type { Store } from "../../store/db.ts";
-import { addDncNumbers } from "../../store/dnc.ts";
+import { accountList, addDncNumbers } from "../../store/dnc.ts";
 import { releaseOrphanedCallbacks, releasePersonalCallback } from "../../store/personal-callbacks.ts";
 import type { TelephonyDriver } from "../../telephony/driver.ts";
 import type { Dispatcher } from "../dispatcher.ts";
@@ -256,7 +256,7 @@ export class AgentDesk {
       const reason = `agent ${agentId}, disposition: ${disposition}`;
       await addDncNumbers(
         this.d.store,
-        accountId,
+        accountList(accountId),
         [{ phone, source: "agent", reason, expiresAt: null }],
         now,
       );

@@ -237,8 +237,8 @@ export function postgresDispatchStore(pool: pg.Pool): DispatchStore {
                 [req.held.contactId, req.campaignId, req.held.agentId, req.now],
               );
         if (rows.length === 0) return { started: [], examined: 0, nextWaitingAt };
-        if ((await client.query(DNC_ANY, [rows[0].account_id, req.now])).rowCount) {
-          const among = [rows[0].account_id, batchPhones(rows), req.now];
+        if ((await client.query(DNC_ANY, [rows[0].account_id, req.now, req.campaignId])).rowCount) {
+          const among = [rows[0].account_id, batchPhones(rows), req.now, req.campaignId];
           markListed(
             rows,
             (await client.query<{ phone: string }>(DNC_AMONG_PG, among)).rows.map((r) => r.phone),

@@ -179,8 +179,9 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
         : s.held.all(req.held.contactId, req.campaignId, req.held.agentId, req.now)
     ) as Candidate[];
     if (rows.length === 0) return { started: [], examined: 0, nextWaitingAt };
-    if (s.dncAny.get({ 1: rows[0].account_id, 2: req.now })) {
-      const among = { 1: rows[0].account_id, 2: JSON.stringify(batchPhones(rows)), 3: req.now };
+    if (s.dncAny.get({ 1: rows[0].account_id, 2: req.now, 3: req.campaignId })) {
+      const phones = JSON.stringify(batchPhones(rows));
+      const among = { 1: rows[0].account_id, 2: phones, 3: req.now, 4: req.campaignId };
       markListed(
         rows,
         (s.dncAmong.all(among) as { phone: string }[]).map((r) => r.phone),

@@ -25,6 +25,19 @@ const phonePolicy = {
   description: "An invalid number: skip it and report it (default), or refuse the whole request",
 } as const;
 const csv = contactImportQuery.properties;
+/** Which list: a campaign's own, else the account's. */
+export const campaignList = {
+  type: "integer",
+  minimum: 1,
+  description:
+    "The campaign whose own do-not-call list this is about; absent = the account's list (a campaign's calls are checked against both)",
+} as const;
+/** The query of the routes that name one list. */
+export const listQuerySchema = {
+  type: "object",
+  additionalProperties: false,
+  properties: { campaign_id: campaignList },
+} as const;
 
 export const entrySchema = {
   type: "object",
@@ -32,6 +45,10 @@ export const entrySchema = {
   properties: {
     id: { type: "integer" },
     phone: { type: "string", description: "E.164" },
+    campaign_id: {
+      type: ["integer", "null"],
+      description: "The campaign whose list holds it; null = the account's",
+    },
     source,
     reason,
     created_at: isoTime,
@@ -74,6 +91,7 @@ export interface AddBody {
   expires_at?: string | null;
   default_country?: string;
   phone_policy?: DncPhonePolicy;
+  campaign_id?: number;
 }
 export interface ImportQuery {
   encoding?: string;
@@ -87,6 +105,7 @@ export interface ImportQuery {
   reason?: string;
   expires_at?: string;
   phone_policy?: DncPhonePolicy;
+  campaign_id?: number;
 }
 
 export const addBodySchema = {
@@ -114,6 +133,7 @@ export const addBodySchema = {
     expires_at: expiresAt,
     default_country: csv.default_country,
     phone_policy: phonePolicy,
+    campaign_id: campaignList,
   },
 } as const;
 
@@ -136,5 +156,6 @@ export const importQuerySchema = {
     reason: { type: "string", maxLength: 500 },
     expires_at: { ...isoTime, description: "When the entries lapse; absent = never" },
     phone_policy: phonePolicy,
+    campaign_id: campaignList,
   },
 } as const;
