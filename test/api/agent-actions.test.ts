@@ -130,6 +130,7 @@ describe("agent desktop API", () => {
         attempt_id: call.contact.attempt_id,
         disposition: "sale",
         dnc_phone: null,
+        dnc_campaign_id: null,
         callback_at: null,
         callback_personal: false,
         callback_zone: null,
@@ -195,6 +196,24 @@ describe("agent desktop API", () => {
         url: `/v1/dnc/${encodeURIComponent(call.contact.phone)}`,
       });
       assert.equal(firstListed.statusCode, 404, "the first call's number was not put on the list");
+      assert.equal(dnc.json().dnc_campaign_id, null, "the account's list");
+      // "Not for this company": the campaign's own list instead (dncList needs dnc).
+      const loose = await post(`/v1/agents/${agentId}/disposition`, {
+        disposition: "not this client",
+        dncList: "campaign",
+      });
+      assert.equal(loose.statusCode, 400, loose.body);
+      assert.equal(errorOf(loose).field, "body.dncList");
+      const own = await post(`/v1/agents/${agentId}/disposition`, {
+        disposition: "not this client",
+        dnc: true,
+        dncList: "campaign",
+      });
+      assert.equal(own.statusCode, 200, own.body);
+      assert.equal(own.json().dnc_campaign_id, campaignId);
+      const ownUrl = `/v1/dnc/${encodeURIComponent(second.contact.phone)}?campaign_id=${campaignId}`;
+      assert.equal((await f.call({ method: "GET", url: ownUrl })).json().campaign_id, campaignId);
+      assert.equal((await f.call({ method: "DELETE", url: ownUrl })).statusCode, 204);
       // The other tests of this account dial the same numbers.
       const unlisted = await f.call({
         method: "DELETE",

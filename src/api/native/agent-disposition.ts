@@ -23,6 +23,7 @@ export async function agentDispositionRoutes(app: FastifyInstance, deps: NativeA
       disposition: string;
       attemptId?: number;
       dnc?: boolean;
+      dncList?: "account" | "campaign";
       callbackAt?: string;
       callbackLocal?: string;
       callbackPersonal?: boolean;
@@ -45,7 +46,14 @@ export async function agentDispositionRoutes(app: FastifyInstance, deps: NativeA
             dnc: {
               type: "boolean",
               description:
-                "The person asked not to be called again: put the number called on the account's do-not-call list",
+                "The person asked not to be called again: put the number called on a do-not-call list (dncList)",
+            },
+            dncList: {
+              type: "string",
+              enum: ["account", "campaign"],
+              default: "account",
+              description:
+                "With dnc: the account's list (no campaign calls the number again) or the call's campaign's own list",
             },
             callbackAt: {
               type: "string",
@@ -73,6 +81,10 @@ export async function agentDispositionRoutes(app: FastifyInstance, deps: NativeA
               attempt_id: { type: "integer" },
               disposition: { type: "string" },
               dnc_phone: { type: ["string", "null"], description: "The number put on the do-not-call list" },
+              dnc_campaign_id: {
+                type: ["integer", "null"],
+                description: "The campaign whose own list it went on (null: the account's, or no dnc)",
+              },
               callback_at: isoTimeOrNull,
               callback_personal: { type: "boolean", description: "The callback is held for this agent" },
               callback_zone: {
@@ -87,7 +99,10 @@ export async function agentDispositionRoutes(app: FastifyInstance, deps: NativeA
     },
     async (req) => {
       const agentId = await actingAs(req);
-      const { disposition, attemptId, dnc, callbackPersonal } = req.body;
+      const { disposition, attemptId, dnc, dncList, callbackPersonal } = req.body;
+      if (dncList === "campaign" && dnc !== true) {
+        throw invalidRequest("dncList goes with dnc: true", "body.dncList");
+      }
       const { callbackLocal } = req.body;
       let callbackAt = req.body.callbackAt === undefined ? undefined : Date.parse(req.body.callbackAt);
       let callbackZone: string | null = null;
@@ -112,7 +127,7 @@ export async function agentDispositionRoutes(app: FastifyInstance, deps: NativeA
         throw invalidRequest("callbackPersonal needs callbackAt or callbackLocal", "body.callbackPersonal");
       }
       const r = await desk.dispose(req.account.id, agentId, disposition, attemptId ?? null, {
-        dnc,
+        dnc: dnc === true ? (dncList ?? "account") : undefined,
         callbackAt,
         personal: callbackPersonal,
       });
@@ -120,6 +135,7 @@ export async function agentDispositionRoutes(app: FastifyInstance, deps: NativeA
         attempt_id: r.attemptId,
         disposition: r.disposition,
         dnc_phone: r.dncPhone,
+        dnc_campaign_id: r.dncCampaignId,
         callback_at: iso(r.callbackAt),
         callback_personal: r.callbackPersonal,
         callback_zone: callbackZone,

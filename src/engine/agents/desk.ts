@@ -6,7 +6,7 @@ import type { Clock } from "../../clock/clock.ts";
 import { abandonment, calleeZone, scheduleCallback } from "../../store/agent-calls.ts";
 import { type CampaignAgent, campaignAgents, getAgent } from "../../store/agents.ts";
 import type { Store } from "../../store/db.ts";
-import { accountList, addDncNumbers } from "../../store/dnc.ts";
+import { addDncNumbers } from "../../store/dnc.ts";
 import { releaseOrphanedCallbacks, releasePersonalCallback } from "../../store/personal-callbacks.ts";
 import type { TelephonyDriver } from "../../telephony/driver.ts";
 import type { Dispatcher } from "../dispatcher.ts";
@@ -197,9 +197,9 @@ export class AgentDesk {
 
   /**
    * Records the agent's disposition of its current or last call (or of `attemptId`, one of those). With
-   * `dnc`, the person asked not to be called again: the number called goes on the account's do-not-call
-   * list at once (source "agent"), so no campaign of the account dials it again. With `callbackAt`, the
-   * person agreed to be called back then: the contact waits for that time and gets one attempt beyond the
+   * `dnc`, the person asked not to be called again: the number called goes at once (source "agent") on
+   * the account's do-not-call list, so no campaign of the account dials it again, or with "campaign" on
+   * the call's campaign's own list. With `callbackAt`, the person agreed to be called back then: the contact waits for that time and gets one attempt beyond the
    * campaign's limits; with `personal` as well, the callback is this agent's: only it is given the call
    * (see personal-callbacks.ts). A callback needs the call to have ended (during wrap-up, say).
    */
@@ -208,11 +208,12 @@ export class AgentDesk {
     agentId: number,
     disposition: string,
     attemptId: number | null,
-    opts: { dnc?: boolean; callbackAt?: number; personal?: boolean } = {},
+    opts: { dnc?: "account" | "campaign"; callbackAt?: number; personal?: boolean } = {},
   ): Promise<{
     attemptId: number;
     disposition: string;
     dncPhone: string | null;
+    dncCampaignId: number | null;
     callbackAt: number | null;
     callbackPersonal: boolean;
   }> {
@@ -241,7 +242,7 @@ export class AgentDesk {
       this.d.dispatcher.wake();
       if (personal) this.d.callbacks.scheduled(agentId);
     }
-    const dnc = opts.dnc === true;
+    const dnc = opts.dnc !== undefined;
     const recorded = await this.d.writes.disposition(accountId, target, {
       agentId,
       disposition,
@@ -252,11 +253,12 @@ export class AgentDesk {
     });
     if (recorded === null) throw new EngineError("not_found", `attempt ${target} not found`, 404);
     const phone = recorded.phone;
+    const dncCampaignId = opts.dnc === "campaign" ? recorded.campaignId : null;
     if (dnc) {
       const reason = `agent ${agentId}, disposition: ${disposition}`;
       await addDncNumbers(
         this.d.store,
-        accountList(accountId),
+        { accountId, campaignId: dncCampaignId ?? 0 },
         [{ phone, source: "agent", reason, expiresAt: null }],
         now,
       );
@@ -265,6 +267,7 @@ export class AgentDesk {
       attemptId: target,
       disposition,
       dncPhone: dnc ? phone : null,
+      dncCampaignId,
       callbackAt,
       callbackPersonal: personal,
     };
