@@ -199,9 +199,10 @@ export class AgentDesk {
    * Records the agent's disposition of its current or last call (or of `attemptId`, one of those). With
    * `dnc`, the person asked not to be called again: the number called goes at once (source "agent") on
    * the account's do-not-call list, so no campaign of the account dials it again, or with "campaign" on
-   * the call's campaign's own list. With `callbackAt`, the person agreed to be called back then: the contact waits for that time and gets one attempt beyond the
-   * campaign's limits; with `personal` as well, the callback is this agent's: only it is given the call
-   * (see personal-callbacks.ts). A callback needs the call to have ended (during wrap-up, say).
+   * the call's campaign's own list. With `callbackAt`, the person agreed to be called back then: the
+   * contact waits for that time and gets one attempt beyond the campaign's limits; with `personal` as
+   * well, the callback is this agent's: only it is given the call (see personal-callbacks.ts). A callback
+   * needs the call to have ended (during wrap-up, say).
    */
   async dispose(
     accountId: number,
