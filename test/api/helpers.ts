@@ -247,6 +247,9 @@ export async function insertAttempt(
     success: number | null;
     phone: string;
     details: string | null;
+    answeredAt: number | null;
+    /** Default: 30 s after the start; null = still in progress. */
+    endedAt: number | null;
   }>,
 ): Promise<number> {
   const row = await store.db
@@ -260,8 +263,8 @@ export async function insertAttempt(
       phone_index: 0,
       caller_id: null,
       started_at: a.startedAt,
-      answered_at: null,
-      ended_at: a.startedAt + 30_000,
+      answered_at: a.answeredAt ?? null,
+      ended_at: a.endedAt === undefined ? a.startedAt + 30_000 : a.endedAt,
       outcome: a.outcome ?? null,
       cause: null,
       talk_sec: a.talkSec ?? null,

@@ -120,6 +120,7 @@ const ROUTES: [string, string][] = [
   ["get", "/v1/agents/{id}/callbacks"],
   ["post", "/v1/agents/{id}/callbacks/{contactId}/release"],
   ["get", "/v1/campaigns/{id}/agent-report"],
+  ["get", "/v1/campaigns/{id}/report"],
   ["post", "/v1/agents/{id}/login"],
   ["post", "/v1/agents/{id}/logout"],
   ["post", "/v1/agents/{id}/ready"],

@@ -3,9 +3,9 @@
 import type { FastifyInstance } from "fastify";
 import { agentReport } from "../../store/agent-report.ts";
 import { findCampaign } from "../../store/campaigns.ts";
-import { invalidRequest, notFound } from "../plugins/errors.ts";
+import { notFound } from "../plugins/errors.ts";
 import type { NativeApiDeps } from "./deps.ts";
-import { errorResponses, idParams, isoTime } from "./schemas/common.ts";
+import { errorResponses, idParams, isoTime, reportPeriod } from "./schemas/common.ts";
 import { iso } from "./views.ts";
 
 const agentFiguresSchema = {
@@ -59,9 +59,7 @@ export async function agentReportRoutes(app: FastifyInstance, deps: NativeApiDep
       const accountId = req.account.id;
       const campaignId = req.params.id;
       if (!(await findCampaign(store.db, accountId, campaignId))) throw notFound("campaign", campaignId);
-      const from = req.query.from === undefined ? null : Date.parse(req.query.from);
-      const to = req.query.to === undefined ? deps.clock.now() : Date.parse(req.query.to);
-      if (from !== null && from >= to) throw invalidRequest("to must be after from", "querystring.to");
+      const { from, to } = reportPeriod(req.query, deps.clock.now());
       const figures = await agentReport(store, campaignId, from ?? 0, to);
       return {
         campaign_id: campaignId,

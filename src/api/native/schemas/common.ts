@@ -1,5 +1,5 @@
-// JSON schema pieces shared by the native routes: ids, paging, timestamps, error responses.
-import { errorResponseSchema } from "../../plugins/errors.ts";
+// JSON schema pieces shared by the native routes: ids, paging, timestamps, report periods, error responses.
+import { errorResponseSchema, invalidRequest } from "../../plugins/errors.ts";
 
 export const MAX_PAGE_SIZE = 1000;
 export const DEFAULT_PAGE_SIZE = 50;
@@ -75,3 +75,15 @@ export function splitList(value: string | undefined): string[] | undefined {
 export const errorResponses = { "4xx": errorResponseSchema, "5xx": errorResponseSchema } as const;
 
 export const objectOfAnything = { type: "object", additionalProperties: true } as const;
+
+/** A report's period from its `from` and `to` query times (to defaults to `now`; from to null, the
+ *  beginning): a 400 naming querystring.to unless from is before to. */
+export function reportPeriod(
+  q: { from?: string; to?: string },
+  now: number,
+): { from: number | null; to: number } {
+  const to = q.to === undefined ? now : Date.parse(q.to);
+  const from = q.from === undefined ? null : Date.parse(q.from);
+  if (from !== null && from >= to) throw invalidRequest("to must be after from", "querystring.to");
+  return { from, to };
+}
