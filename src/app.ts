@@ -7,6 +7,7 @@ import { jaicpApi } from "./api/compat/jaicp/index.ts";
 import { twin24Api } from "./api/compat/twin24/index.ts";
 import { voximplantApi } from "./api/compat/voximplant/index.ts";
 import { xcallyApi } from "./api/compat/xcally/index.ts";
+import { installMetrics } from "./api/metrics.ts";
 import { nativeApi } from "./api/native/index.ts";
 import { installAuth } from "./api/plugins/auth.ts";
 import { installErrorHandling } from "./api/plugins/errors.ts";
@@ -48,6 +49,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   installErrorHandling(app);
   installAuth(app, { store, clock });
+  installMetrics(app, { engine, token: config.metricsToken });
   await registerOpenApi(app, { version });
   await app.register(nativeApi, { store, engine, clock });
   await app.register(twin24Api, { store, engine, clock });

@@ -34,6 +34,8 @@ export interface Config {
   webhookBackoffMaxMs: number;
   /** A webhook request that takes longer fails and is retried. */
   webhookTimeoutMs: number;
+  /** The operator's bearer token for GET /metrics (Prometheus); null = no /metrics. A secret. */
+  metricsToken: string | null;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -75,12 +77,17 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     webhookBackoffBaseMs: integer(env, "OUTDIAL_WEBHOOK_BACKOFF_BASE_MS", 10_000, 10, 3_600_000),
     webhookBackoffMaxMs: integer(env, "OUTDIAL_WEBHOOK_BACKOFF_MAX_MS", 3_600_000, 10, 86_400_000),
     webhookTimeoutMs: integer(env, "OUTDIAL_WEBHOOK_TIMEOUT_MS", 10_000, 100, 300_000),
+    metricsToken: secret(env, "OUTDIAL_METRICS_TOKEN", 16),
   });
 }
 
 /** The configuration with secrets masked, safe to log or print. */
 export function describeConfig(config: Readonly<Config>): Record<string, unknown> {
-  return { ...config, databaseUrl: maskUrlPassword(config.databaseUrl) };
+  return {
+    ...config,
+    databaseUrl: maskUrlPassword(config.databaseUrl),
+    metricsToken: config.metricsToken === null ? null : "***",
+  };
 }
 
 /** `postgres://user:secret@host/db` → `postgres://user:***@host/db`; other values unchanged. */
@@ -99,6 +106,14 @@ function text(env: Env, name: string, fallback: string): string {
 
 function optionalText(env: Env, name: string): string | null {
   return raw(env, name) ?? null;
+}
+
+/** A token, long enough not to be guessed; null when unset. */
+function secret(env: Env, name: string, minLength: number): string | null {
+  const value = raw(env, name);
+  if (value === undefined) return null;
+  if (value.length < minLength) throw new ConfigError(name, `must be at least ${minLength} characters long`);
+  return value;
 }
 
 function optionalPath(env: Env, name: string): string | null {

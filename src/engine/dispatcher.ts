@@ -65,7 +65,7 @@ export class Dispatcher {
   private readonly claimBatch: number;
   private readonly lookaheadMs: number;
   /** Counters for tests and benchmarks. */
-  readonly stats = { originated: 0, finished: 0, passes: 0 };
+  readonly stats = { originated: 0, finished: 0, passes: 0, outcomes: {} as Record<string, number> };
   maintenance: (now: number) => Promise<void> = async () => {};
 
   constructor(private readonly o: DispatcherOptions) {
@@ -137,9 +137,14 @@ export class Dispatcher {
     );
     const f = finishedFromEnd(call, ev, now, this.o.nodeId, charge);
     this.finished.push(f);
-    this.stats.finished++;
+    this.counted(f.outcome);
     if ("nextAt" in f.contact) this.noteWaiting(call.campaign.id, f.contact.nextAt);
     this.wake();
+  }
+
+  private counted(outcome: string): void {
+    this.stats.finished++;
+    this.stats.outcomes[outcome] = (this.stats.outcomes[outcome] ?? 0) + 1;
   }
 
   private noteWaiting(campaignId: number, at: number): void {
@@ -471,6 +476,7 @@ export class Dispatcher {
   queueLost(c: CampaignRuntime, lost: Parameters<typeof lostAttempt>[1], now: number): void {
     const f = lostAttempt(c, lost, now);
     this.finished.push(f);
+    this.counted(f.outcome);
     if ("nextAt" in f.contact) this.noteWaiting(c.id, f.contact.nextAt);
   }
 

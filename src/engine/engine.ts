@@ -24,7 +24,7 @@ import { Dispatcher } from "./dispatcher.ts";
 import { explainCampaign } from "./explain.ts";
 import type { CampaignStatusWriter } from "./outcomes.ts";
 import { StateWrites, type StatusHolder } from "./state-writes.ts";
-import { type EngineControl, EngineError, type Explanation } from "./types.ts";
+import { type EngineControl, EngineError, type EngineMetrics, type Explanation } from "./types.ts";
 
 const ACTIVE: CampaignStatus[] = ["running", "scheduled", "paused"];
 
@@ -264,6 +264,23 @@ export class Engine implements EngineControl, CampaignStatusWriter {
   wake(): void {
     this.dispatcher.invalidateWaiting();
     this.dispatcher.wake();
+  }
+
+  metrics(): EngineMetrics {
+    const d = this.dispatcher;
+    const tally = <T>(items: Iterable<T>, key: (x: T) => string) => {
+      const out: Record<string, number> = {};
+      for (const x of items) out[key(x)] = (out[key(x)] ?? 0) + 1;
+      return out;
+    };
+    return {
+      dials: d.stats.originated,
+      ended: { ...d.stats.outcomes },
+      dispatchPasses: d.stats.passes,
+      callsInFlight: d.inFlight,
+      campaigns: tally(d.campaigns.values(), (c) => c.status),
+      agents: tally(this.board.all(), (a) => a.state),
+    };
   }
 
   agentsChanged(accountId: number): void {

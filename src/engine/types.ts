@@ -64,4 +64,19 @@ export interface EngineControl {
   billingChanged(accountId: number): Promise<void>;
   /** Called after a webhook subscription was created, changed or deleted. */
   reloadWebhooks(): Promise<void>;
+  /** This process's dialing so far and now, for /metrics. */
+  metrics(): EngineMetrics;
+}
+
+export interface EngineMetrics {
+  /** Calls handed to the driver since the process started. */
+  dials: number;
+  /** Attempts ended since the process started, by outcome (lost ones found after a crash included). */
+  ended: Record<string, number>;
+  dispatchPasses: number;
+  callsInFlight: number;
+  /** Campaigns this node dispatches, by status. */
+  campaigns: Record<string, number>;
+  /** Agents logged in on this node, by state. */
+  agents: Record<string, number>;
 }

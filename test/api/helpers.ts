@@ -51,12 +51,14 @@ export interface ApiFixture {
 /** `open` picks the database (test/helpers/stores.ts `dialects()`); SQLite in memory by default. */
 export async function apiFixture(
   open: () => Promise<Store> = () => openStore({ url: ":memory:" }),
+  /** More configuration, as environment variables (OUTDIAL_METRICS_TOKEN, say). */
+  env: Record<string, string> = {},
 ): Promise<ApiFixture> {
   const store = await open();
   const clock = new VirtualClock(Date.UTC(2026, 0, 5, 12, 0, 0));
   const driver = createDriver("sim", { clock }, { seed: 1 });
   const engine = new ObservedEngine({ store, clock, driver, nodeId: "api-test", leaseMs: 60_000 });
-  const config = loadConfig({ OUTDIAL_DATABASE_URL: ":memory:" });
+  const config = loadConfig({ OUTDIAL_DATABASE_URL: ":memory:", ...env });
   const app = await buildApp({ store, engine, clock, config });
   await app.ready();
   const issue = async (role: Role, accountId: number): Promise<string> =>
