@@ -47,10 +47,19 @@ export const CALLBACKS_KEY = "callbacks";
 /** wait_reason of a contact waiting for its scheduled callback. */
 export const CALLBACK_REASON = "callback";
 
-/** Attempts that count against the limits: every attempt but those the dialer itself withdrew and those
- *  granted by a scheduled callback. */
+/** Counter of the attempts made before the contact's list was last reset for another round: they stay on
+ *  record (and number the next attempt) but no longer count against the limits. */
+export const EARLIER_ROUNDS_KEY = "earlierRounds";
+
+/** Attempts that count against the limits: every attempt but those the dialer itself withdrew, those
+ *  granted by a scheduled callback and those of earlier rounds. */
 export function countedAttempts(attempts: number, retryCounts: Record<string, number>): number {
-  return attempts - (retryCounts[WITHDRAWN_KEY] ?? 0) - (retryCounts[CALLBACKS_KEY] ?? 0);
+  return (
+    attempts -
+    (retryCounts[WITHDRAWN_KEY] ?? 0) -
+    (retryCounts[CALLBACKS_KEY] ?? 0) -
+    (retryCounts[EARLIER_ROUNDS_KEY] ?? 0)
+  );
 }
 
 function ruleFor(key: RetryKey, settings: CampaignSettings): RetryRule {

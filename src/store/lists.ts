@@ -1,6 +1,7 @@
 // Contact lists of a campaign (each import or manual batch goes into one): create, read with counts, and
 // reset a list's finished contacts for another round.
 import { type Kysely, sql } from "kysely";
+import { EARLIER_ROUNDS_KEY } from "../model/redial-policy.ts";
 import type { Store } from "./db.ts";
 import type { Database, ListRow } from "./schema.ts";
 
@@ -70,10 +71,11 @@ const ABANDON_GAP_MS = 72 * 3_600_000;
 const ZEROS = new Array(20).fill("0").join(",");
 
 /**
- * Puts the list's contacts in `statuses` back to pending for another round: attempt counts, per-phone
- * counts and per-outcome retry counts start afresh, the history (attempts) stays. They are due at `from`,
- * except that one whose last call was abandoned waits out 72 h from it (unless `previewOnly`: an agent is
- * reserved before every dial). Caps and do-not-call are checked again at each dial. Returns how many.
+ * Puts the list's contacts in `statuses` back to pending for another round: the limits count afresh (the
+ * attempts made so far no longer count, per-phone and per-outcome counts restart) and the history stays.
+ * They are due at `from`, except that one whose last call was abandoned waits out 72 h from it (unless
+ * `previewOnly`: an agent is reserved before every dial). Caps and do-not-call are checked again at each
+ * dial. Returns how many.
  */
 export async function resetListContacts(
   store: Store,
@@ -104,10 +106,11 @@ export async function resetListContacts(
     .set({
       status: "pending",
       ready: 0,
-      attempts: 0,
+      // The attempt count stays: it numbers the next attempt after those on record. The earlier rounds'
+      // attempts stop counting against the limits instead (EARLIER_ROUNDS_KEY).
       phone_index: 0,
       phone_attempts: sql<string>`'[' || substr(${ZEROS}, 1, 2 * ${phoneCount} - 1) || ']'`,
-      retry_counts: "{}",
+      retry_counts: sql<string>`${sql.lit(`{"${EARLIER_ROUNDS_KEY}":`)} || CAST(attempts AS text) || '}'`,
       order_class: o.orderClass,
       next_attempt_at: due,
       wait_reason: reason,

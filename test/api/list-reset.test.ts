@@ -6,7 +6,14 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { NewContact } from "../../src/store/schema.ts";
 import { dialects } from "../helpers/stores.ts";
-import { type ApiFixture, apiFixture, createCampaignViaApi, errorOf, insertContacts } from "./helpers.ts";
+import {
+  type ApiFixture,
+  apiFixture,
+  createCampaignViaApi,
+  errorOf,
+  insertAttempt,
+  insertContacts,
+} from "./helpers.ts";
 
 const HOUR = 3_600_000;
 
@@ -63,6 +70,18 @@ for (const dialect of dialects()) {
         ids[name] = made[i];
       });
       [ids.otherList] = await insertContacts(f.store, { ...at, listId: otherList }, [finished("failed")]);
+      // Their three attempts on record: the next round numbers its attempts after them.
+      for (const name of ["failed", "exhausted", "succeeded"]) {
+        for (let seq = 1; seq <= 3; seq++) {
+          await insertAttempt(f.store, {
+            ...at,
+            contactId: ids[name],
+            seq,
+            startedAt: now - (5 - seq) * HOUR,
+            outcome: "busy",
+          });
+        }
+      }
     });
     after(() => f.close());
 
@@ -109,7 +128,7 @@ for (const dialect of dialects()) {
       const failed = await row("failed");
       assert.deepEqual(
         [failed.status, failed.attempts, failed.phone_index, failed.phone_attempts, failed.retry_counts],
-        ["pending", 0, 0, "[0,0]", "{}"],
+        ["pending", 3, 0, "[0,0]", '{"earlierRounds":3}'],
       );
       assert.equal(Number(failed.next_attempt_at), now);
       assert.equal(failed.wait_reason, null);
@@ -171,8 +190,20 @@ for (const dialect of dialects()) {
         .selectFrom("attempts")
         .select("contact_id")
         .where("campaign_id", "=", campaignId)
+        .where("started_at", ">=", now)
         .execute();
       const called = new Set(dialed.map((a) => Number(a.contact_id)));
+      const fresh = await f.store.db
+        .selectFrom("attempts")
+        .select(["contact_id", "seq"])
+        .where("campaign_id", "=", campaignId)
+        .where("seq", ">", 3)
+        .orderBy("contact_id")
+        .execute();
+      assert.ok(
+        fresh.some((a) => Number(a.contact_id) === ids.failed && a.seq === 4),
+        "the new round's first attempt follows the three on record",
+      );
       assert.ok(called.has(ids.failed) && called.has(ids.exhausted), "reset contacts were dialed again");
       assert.ok(!called.has(ids.abandoned), "not within 72 h of the abandoned call");
       assert.ok(!called.has(ids.succeeded), "not before its start time");
