@@ -5,7 +5,12 @@ import type { TimerHandle } from "../clock/clock.ts";
 import { type CampaignSettings, orderClassOf } from "../model/campaign-settings.ts";
 import { parsePolicy, settingsFor } from "../model/contact-policy.ts";
 import type { CampaignStatus, Outcome } from "../model/outcome.ts";
-import { type DialState, decideAfterAttempt, isSuccess } from "../model/redial-policy.ts";
+import {
+  ABANDONED_WAIT_REASON,
+  type DialState,
+  decideAfterAttempt,
+  isSuccess,
+} from "../model/redial-policy.ts";
 import type { Candidate, ExpiredLease, FinishedAttempt, StartedAttempt } from "../store/dispatch/types.ts";
 import type { CallEnded, OriginateRequest } from "../telephony/driver.ts";
 import type { LiveAgent } from "./agents/board.ts";
@@ -198,7 +203,7 @@ function abandonRule(
 ): FinishedAttempt["contact"] {
   if (outcome !== "abandoned" || !("nextAt" in next) || settings.dialMethod === "preview") return next;
   const earliest = now + ABANDON_REDIAL_GAP_MS;
-  return next.nextAt >= earliest ? next : { ...next, nextAt: earliest, waitReason: "abandoned_72h" };
+  return next.nextAt >= earliest ? next : { ...next, nextAt: earliest, waitReason: ABANDONED_WAIT_REASON };
 }
 
 /** The attempt of a process that died mid-call: its result is unknown, it is counted, never redialed as itself. */

@@ -6,7 +6,9 @@
 // wakes the dispatcher.
 
 import type { Updateable } from "kysely";
-import { CALLBACK_REASON } from "../model/redial-policy.ts";
+import { phoneDetails } from "../lib/phone.ts";
+import { zoneForNumber } from "../lib/time-zone.ts";
+import { ABANDONED_WAIT_REASON, CALLBACK_REASON } from "../model/redial-policy.ts";
 import { editContactQuery, findContact } from "../store/contacts-query.ts";
 import type { Store } from "../store/db.ts";
 import { PERSONAL_CALLBACK_REASON } from "../store/dispatch/types.ts";
@@ -64,6 +66,12 @@ const clockTime = (sec: number) =>
     .map((n) => String(n).padStart(2, "0"))
     .join(":");
 
+/** The zone an import infers from the phone (null when the number alone does not decide it). */
+function inferredZone(phone: string): string | null {
+  const d = phoneDetails(phone);
+  return typeof d === "string" || d.country === undefined ? null : zoneForNumber(d.country, d.nationalNumber);
+}
+
 /** The stored contact as the input an import would have had, the edit laid over it. */
 function mergedInput(stored: ContactRow, edit: ContactEdit): ContactInput {
   const has = (k: keyof ContactEdit) => Object.hasOwn(edit, k);
@@ -83,10 +91,14 @@ function mergedInput(stored: ContactRow, edit: ContactEdit): ContactInput {
       ? { phone: edit.phone as string | undefined, phones: edit.phones as string[] | undefined }
       : { phones: JSON.parse(stored.phones) as string[] }),
     external_id: pick("external_id", stored.external_id ?? undefined) as string | undefined,
-    // A zone inferred from the old phone would be wrong for a new one: unless given, it is inferred again.
-    time_zone: pick("time_zone", phonesEdited ? undefined : (stored.time_zone ?? undefined)) as
-      | string
-      | undefined,
+    // A zone inferred from the old first phone would be wrong for a new one: unless given, it is inferred
+    // again. One that differs from what the old phone gives was set by someone, and stays.
+    time_zone: pick(
+      "time_zone",
+      phonesEdited && stored.time_zone === inferredZone(stored.phone)
+        ? undefined
+        : (stored.time_zone ?? undefined),
+    ) as string | undefined,
     daily_window: pick("daily_window", storedWindow),
     start_at: pick("start_at", stored.start_at === null ? undefined : Number(stored.start_at)),
     priority: edit.priority ?? stored.priority,
@@ -176,10 +188,12 @@ export async function editContact(
     columns.daily_to_sec !== stored.daily_to_sec;
   const redial = stored.status === "pending" && rescheduled;
   if (redial) {
+    // A rule's wait (a retry's interval, a callback, 72 h after an abandoned call) is never cut short.
     const waits =
       stored.attempts > 0 ||
       stored.wait_reason === CALLBACK_REASON ||
-      stored.wait_reason === PERSONAL_CALLBACK_REASON;
+      stored.wait_reason === PERSONAL_CALLBACK_REASON ||
+      stored.wait_reason === ABANDONED_WAIT_REASON;
     const from = waits ? Number(stored.next_attempt_at) : now;
     const next = Math.max(from, columns.start_at ?? from);
     set.ready = 0;

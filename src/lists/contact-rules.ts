@@ -55,6 +55,8 @@ export interface RulesOptions {
 }
 
 const MAX_PRIORITY = 2 ** 31;
+/** The last ms of year 9999. */
+const LAST_INSTANT = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 const INTEGER = /^[+-]?\d+$/;
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)$/;
 const E164 = /^\+\d{1,15}$/;
@@ -158,7 +160,8 @@ export class ContactRules {
     if (input.startAt !== undefined && input.startAt !== null && input.startAt !== "") {
       startAt = this.instant(input.startAt);
       if (startAt === null) {
-        const message = `expected ${opts.startAtNumbers === "seconds" ? "unix seconds" : "ms since the epoch"} or an ISO 8601 time`;
+        const unit = opts.startAtNumbers === "seconds" ? "unix seconds" : "ms since the epoch";
+        const message = `expected ${unit} or an ISO 8601 time, from 1970 to 9999`;
         return this.invalidRow(row, "start_at", "invalid_start_at", message, String(input.startAt));
       }
     }
@@ -221,15 +224,19 @@ export class ContactRules {
     return true;
   }
 
+  /** An instant in ms, or null when it is none or lies outside 1970–9999 (a bigint column and an ISO
+   *  date must both hold it). */
   private instant(value: string | number): number | null {
+    let ms: number;
     if (typeof value === "number") {
-      if (!Number.isFinite(value)) return null;
-      return Math.round(this.opts.startAtNumbers === "seconds" ? value * 1000 : value);
+      ms = Math.round(this.opts.startAtNumbers === "seconds" ? value * 1000 : value);
+    } else {
+      const text = value.trim();
+      if (NUMBER.test(text)) return this.instant(Number(text));
+      const parsed = DateTime.fromISO(text, { zone: "utc" });
+      ms = parsed.isValid ? parsed.toMillis() : Number.NaN;
     }
-    const text = value.trim();
-    if (NUMBER.test(text)) return this.instant(Number(text));
-    const parsed = DateTime.fromISO(text, { zone: "utc" });
-    return parsed.isValid ? parsed.toMillis() : null;
+    return Number.isFinite(ms) && ms >= 0 && ms <= LAST_INSTANT ? ms : null;
   }
 
   /** An invalid value: the phone policy decides (flag keeps only phones, so other fields skip). */

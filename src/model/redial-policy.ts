@@ -46,6 +46,8 @@ export const WITHDRAWN_KEY = "withdrawn";
 export const CALLBACKS_KEY = "callbacks";
 /** wait_reason of a contact waiting for its scheduled callback. */
 export const CALLBACK_REASON = "callback";
+/** wait_reason of a contact whose call was abandoned, waiting out the 72 hours before it may be dialed. */
+export const ABANDONED_WAIT_REASON = "abandoned_72h";
 
 /** Counter of the attempts made before the contact's list was last reset for another round: they stay on
  *  record (and number the next attempt) but no longer count against the limits. */

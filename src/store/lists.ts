@@ -1,7 +1,7 @@
 // Contact lists of a campaign (each import or manual batch goes into one): create, read with counts, and
 // reset a list's finished contacts for another round.
 import { type Kysely, sql } from "kysely";
-import { EARLIER_ROUNDS_KEY } from "../model/redial-policy.ts";
+import { ABANDONED_WAIT_REASON, EARLIER_ROUNDS_KEY } from "../model/redial-policy.ts";
 import type { Store } from "./db.ts";
 import type { Database, ListRow } from "./schema.ts";
 
@@ -99,7 +99,9 @@ export async function resetListContacts(
     ? [from, sql<string | null>`${fromReason}`]
     : [
         sql<number>`CASE WHEN ${abandonedLately} THEN ${later}(${from}, last_attempt_at + ${ABANDON_GAP_MS}) ELSE ${from} END`,
-        sql<string | null>`CASE WHEN ${abandonedLately} THEN 'abandoned_72h' ELSE ${fromReason} END`,
+        sql<
+          string | null
+        >`CASE WHEN ${abandonedLately} THEN ${sql.lit(ABANDONED_WAIT_REASON)} ELSE ${fromReason} END`,
       ];
   const r = await store.db
     .updateTable("contacts")

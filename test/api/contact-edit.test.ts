@@ -15,12 +15,14 @@ for (const dialect of dialects()) {
     let bob: number;
     let onCall: number;
     let retrying: number;
+    let chicago: number;
+    let abandoned: number;
 
     before(async () => {
       f = await apiFixture(dialect.open);
       const { id: campaignId, listId } = await createCampaignViaApi(f, { name: "edits" });
       const now = f.clock.now();
-      [ann, bob, onCall, retrying] = await insertContacts(
+      [ann, bob, onCall, retrying, chicago, abandoned] = await insertContacts(
         f.store,
         { accountId: f.accountId, campaignId, listId },
         [
@@ -42,6 +44,14 @@ for (const dialect of dialects()) {
             wait_reason: "retry",
             next_attempt_at: now + HOUR,
           },
+          // A New York number whose person lives in Chicago: the zone was set, not inferred.
+          { phones: JSON.stringify(["+12125550105"]), time_zone: "America/Chicago" },
+          // Abandoned an hour ago (its list since reset): 71 h still to wait.
+          {
+            phones: JSON.stringify(["+12125550106"]),
+            wait_reason: "abandoned_72h",
+            next_attempt_at: now + 71 * HOUR,
+          },
         ],
       );
     });
@@ -61,6 +71,8 @@ for (const dialect of dialects()) {
         [{ time_zone: "Mars/Olympus" }, 400, "body.time_zone"],
         [{ daily_window: { from: "25:00", to: "10:00" } }, 400, "body.daily_window.from"],
         [{ start_at: "next tuesday" }, 400, "body.start_at"],
+        [{ start_at: 1e20 }, 400, "body.start_at"],
+        [{ start_at: "+275760-09-13T00:00:00Z" }, 400, "body.start_at"],
         [{ priority: 2 ** 40 }, 400, "body.priority"],
         [{}, 400, "body"],
         [{ nickname: "A" }, 400, "body"],
@@ -142,6 +154,18 @@ for (const dialect of dialects()) {
       const data = await patch(retrying, { custom: { note: "VIP" } });
       assert.equal(data.json().next_attempt_at, later, "a data edit leaves the schedule alone");
       assert.equal(data.json().attempts, 1);
+    });
+
+    test("a zone someone set survives new phones; the 72-hour wait after an abandoned call is not cut short", async () => {
+      const moved = await patch(chicago, { phones: ["+12125550107"] });
+      assert.equal(moved.statusCode, 200, moved.body);
+      assert.equal(moved.json().time_zone, "America/Chicago", "set by someone: kept");
+      const before = await row(abandoned);
+      const res = await patch(abandoned, { daily_window: { from: "00:00", to: "24:00" } });
+      assert.equal(res.statusCode, 200, res.body);
+      const after = await row(abandoned);
+      assert.equal(Number(after.next_attempt_at), Number(before.next_attempt_at));
+      assert.equal(after.wait_reason, "abandoned_72h");
     });
   });
 }

@@ -115,3 +115,26 @@ test("more than 10,000 contacts → 413; a wrong type is an invalid row", async 
   const big = await addContacts(f.store, target(f), many.slice(0, 10_000));
   assert.equal(big.inserted, 10_000);
 });
+
+test("a start time outside 1970–9999 is an invalid row, whatever its form", async () => {
+  const f = await fixture();
+  const report = await addContacts(f.store, { ...target(f) }, [
+    { phone: "+12125550131", start_at: 1e20 },
+    { phone: "+12125550132", start_at: "+275760-09-13T00:00:00Z" },
+    { phone: "+12125550133", start_at: -1 },
+    { phone: "+12125550134", start_at: "9999-12-31T23:59:59Z" },
+  ]);
+  assert.deepEqual(
+    [report.inserted, report.skipped, report.errors.map((e) => [e.row, e.field, e.code])],
+    [
+      1,
+      3,
+      [
+        [1, "start_at", "invalid_start_at"],
+        [2, "start_at", "invalid_start_at"],
+        [3, "start_at", "invalid_start_at"],
+      ],
+    ],
+  );
+  assert.equal(await countContacts(f), 1);
+});
