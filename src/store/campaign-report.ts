@@ -23,6 +23,8 @@ export interface PeriodFigures {
 }
 
 export interface CampaignReport extends PeriodFigures {
+  /** Talk time of the live answers alone (machines and voicemails left out). */
+  liveTalkSec: number;
   byOutcome: Record<string, number>;
   buckets: ({ start: number } & PeriodFigures)[];
 }
@@ -59,19 +61,21 @@ export async function campaignReport(
     .where("ended_at", "is not", null)
     .groupBy([quarter, "outcome"])
     .execute();
-  const report: CampaignReport = { ...empty(), byOutcome: {}, buckets: [] };
+  const report: CampaignReport = { ...empty(), liveTalkSec: 0, byOutcome: {}, buckets: [] };
   const buckets = new Map<number, { start: number } & PeriodFigures>();
   for (const r of rows) {
     const outcome = r.outcome ?? "unknown";
     const n = Number(r.attempts);
+    const live = outcome === "human" || outcome === "abandoned";
     const figures: PeriodFigures = {
       attempts: n,
       answered: Number(r.answered),
-      liveAnswers: outcome === "human" || outcome === "abandoned" ? n : 0,
+      liveAnswers: live ? n : 0,
       successes: Number(r.successes),
       talkSec: Number(r.talk_sec ?? 0),
     };
     add(report, figures);
+    if (live) report.liveTalkSec += figures.talkSec;
     report.byOutcome[outcome] = (report.byOutcome[outcome] ?? 0) + n;
     const start = DateTime.fromMillis(Math.floor(Number(r.quarter)) * QUARTER_MS, { zone: o.zone })
       .startOf(o.bucket)

@@ -2,6 +2,7 @@
 // outcome, answers, live answers, successes and talk time, in total and per hour or day on a zone's clock.
 // Reads only.
 import type { FastifyInstance } from "fastify";
+import { DateTime } from "luxon";
 import { parseZone, ZoneError } from "../../lib/time-zone.ts";
 import { withDefaults } from "../../model/campaign-settings.ts";
 import { type CampaignReport, campaignReport, type PeriodFigures } from "../../store/campaign-report.ts";
@@ -37,7 +38,7 @@ function reportView(r: CampaignReport) {
     ...figuresView(r),
     answer_rate: r.attempts > 0 ? r.answered / r.attempts : null,
     success_rate: r.attempts > 0 ? r.successes / r.attempts : null,
-    mean_talk_sec: r.liveAnswers > 0 ? r.talkSec / r.liveAnswers : null,
+    mean_talk_sec: r.liveAnswers > 0 ? r.liveTalkSec / r.liveAnswers : null,
     by_outcome: r.byOutcome,
   };
 }
@@ -115,6 +116,13 @@ export async function campaignReportRoutes(app: FastifyInstance, deps: NativeApi
       } catch (err) {
         if (err instanceof ZoneError) throw invalidRequest(err.message, "querystring.zone");
         throw err;
+      }
+      // Attempts are summed per quarter hour (store/campaign-report.ts): a zone off that grid (+05:07)
+      // would put some of them in the wrong hour.
+      for (const t of [from, to]) {
+        if (DateTime.fromMillis(t, { zone }).offset % 15 !== 0) {
+          throw invalidRequest(`${zone} is not a whole number of quarter hours from UTC`, "querystring.zone");
+        }
       }
       const report = await campaignReport(store, campaign.id, { from, to, bucket: q.bucket, zone });
       return {

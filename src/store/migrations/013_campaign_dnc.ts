@@ -24,9 +24,17 @@ export async function up(db: Kysely<any>): Promise<void> {
   await rebuildOnSqlite(db, true);
 }
 
-/** SQLite: the table again with or without campaign_id and its unique key, rows and ids kept. */
+/**
+ * SQLite: the table again with or without campaign_id and its unique key, rows, ids and id counter kept.
+ * One transaction (Kysely runs SQLite migrations outside one): a crash halfway leaves the old table whole.
+ */
 // biome-ignore lint/suspicious/noExplicitAny: migrations run against any schema version
-async function rebuildOnSqlite(db: Kysely<any>, perCampaign: boolean): Promise<void> {
+async function rebuildOnSqlite(outer: Kysely<any>, perCampaign: boolean): Promise<void> {
+  await outer.transaction().execute((db) => rebuild(db, perCampaign));
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: migrations run against any schema version
+async function rebuild(db: Kysely<any>, perCampaign: boolean): Promise<void> {
   const { idType, id, big } = dialectColumns(db);
   let table = db.schema
     .createTable("dnc_numbers_013")
@@ -57,6 +65,10 @@ async function rebuildOnSqlite(db: Kysely<any>, perCampaign: boolean): Promise<v
       db,
     );
   }
+  // AUTOINCREMENT's counter: ids of entries deleted at the top are not handed out again.
+  await sql`DELETE FROM sqlite_sequence WHERE name = 'dnc_numbers_013'`.execute(db);
+  await sql`INSERT INTO sqlite_sequence (name, seq)
+    SELECT 'dnc_numbers_013', seq FROM sqlite_sequence WHERE name = 'dnc_numbers'`.execute(db);
   await db.schema.dropTable("dnc_numbers").execute();
   await db.schema.alterTable("dnc_numbers_013").renameTo("dnc_numbers").execute();
   await db.schema
