@@ -136,7 +136,11 @@ export async function contactRoutes(app: FastifyInstance, deps: NativeApiDeps): 
             ...input,
             phones: { ...input.phones, minItems: 1 },
             external_id: orNull(input.external_id),
-            time_zone: orNull(input.time_zone),
+            time_zone: {
+              ...orNull(input.time_zone),
+              description:
+                "IANA id or offset; null: inferred from the first phone again, as an import does. Unless given, a zone that was inferred follows new phones, and one that was set stays",
+            },
             daily_window: orNull(input.daily_window),
             start_at: orNull(input.start_at),
           },
