@@ -333,6 +333,10 @@ export class Engine implements EngineControl, CampaignStatusWriter {
 
   async setStatus(c: CampaignRuntime, status: CampaignStatus, now: number, reason?: string): Promise<void> {
     await this.writeStatus({ id: c.id, account_id: c.accountId, status: c.status }, status, now, reason);
+    this.statusSet(c, status);
+  }
+
+  private statusSet(c: CampaignRuntime, status: CampaignStatus): void {
     c.status = status;
     if (!ACTIVE.includes(status)) {
       // Calls in flight still end and are recorded; the campaign just takes no new dials.
@@ -343,7 +347,20 @@ export class Engine implements EngineControl, CampaignStatusWriter {
   async completeIfDrained(c: CampaignRuntime, now: number): Promise<void> {
     const counts = await this.dispatch.countByStatus(c.id);
     const total = Object.values(counts).reduce((a, b) => a + b, 0);
-    if (total > 0 && !counts.pending && !counts.in_progress) await this.setStatus(c, "completed", now);
+    if (total === 0 || counts.pending || counts.in_progress) return;
+    // Checked again in the write itself: contacts a reset or an import brought back meanwhile keep it running.
+    const holder = { id: c.id, account_id: c.accountId, status: c.status };
+    const done = await this.writes.campaignStatus(
+      holder,
+      "completed",
+      now,
+      { status_reason: null, finished_at: now },
+      {
+        ifDrained: true,
+      },
+    );
+    if (done) this.statusSet(c, "completed");
+    else this.dispatcher.invalidateWaiting(c.id);
   }
 
   async hasBalance(accountId: number): Promise<boolean> {

@@ -37,23 +37,42 @@ export class StateWrites {
     );
   }
 
-  /** The status change and its campaign.status_changed events. */
+  /**
+   * The status change and its campaign.status_changed events. With `ifDrained`, only if the campaign has
+   * no contact pending or on a call at the moment of the write (a list reset or an import may have just
+   * added some); returns whether the change was made.
+   */
   async campaignStatus(
     from: StatusHolder,
     status: CampaignStatus,
     now: number,
     set: CampaignUpdate,
-  ): Promise<void> {
-    const update = this.store.db
+    opts: { ifDrained?: boolean } = {},
+  ): Promise<boolean> {
+    let update = this.store.db
       .updateTable("campaigns")
       .set({ ...set, status, updated_at: now })
-      .where("id", "=", from.id)
-      .compile();
+      .where("id", "=", from.id);
+    if (opts.ifDrained) {
+      update = update.where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom("contacts")
+              .select("contacts.id")
+              .where("contacts.campaign_id", "=", from.id)
+              .where("contacts.status", "in", ["pending", "in_progress"]),
+          ),
+        ),
+      );
+    }
     const subs = this.forCampaign(from.account_id, from.id);
     const reason = set.status_reason ?? null;
     const events = campaignStatusEvents(subs, from.account_id, from.id, from.status, status, reason, now);
-    await atomically(this.store, [update, ...outboxInserts(this.store.db, events)]);
-    if (events.length) this.eventsWritten();
+    const [changed] = await atomically(this.store, [update.compile()], {
+      thenIfChanged: outboxInserts(this.store.db, events),
+    });
+    if (changed > 0 && events.length) this.eventsWritten();
+    return changed > 0;
   }
 
   /** Cancels a pending contact with its contact.status_changed event; false if it was not pending. */

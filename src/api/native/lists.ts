@@ -140,7 +140,9 @@ export async function listRoutes(app: FastifyInstance, deps: NativeApiDeps): Pro
         previewOnly: settings.dialMethod === "preview",
       });
       if (reset > 0) deps.engine.wake();
-      return { list_id: list.id, reset, campaign_status: campaign.status };
+      // As it stands after the reset: a campaign that completed just before needs a recover to dial them.
+      const after = await findCampaign(store.db, req.account.id, campaign.id);
+      return { list_id: list.id, reset, campaign_status: after?.status ?? campaign.status };
     },
   );
 }
