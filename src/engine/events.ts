@@ -165,7 +165,8 @@ export interface DispositionInfo {
   callbackAt: number | null;
   /** The callback is held for this agent alone (a personal callback). */
   callbackPersonal: boolean;
-  dnc: boolean;
+  /** The person asked not to be called again: the list the number went on, or null. */
+  dnc: "account" | "campaign" | null;
 }
 
 /** attempt.disposed, for a CRM to record the agent's result of the call. A subscription names it to get it,
@@ -186,7 +187,9 @@ export function dispositionEvents(subs: readonly Subscription[], d: DispositionI
       disposedAt: new Date(d.at).toISOString(),
       callbackAt: d.callbackAt === null ? null : new Date(d.callbackAt).toISOString(),
       callbackPersonal: d.callbackPersonal,
-      doNotCall: d.dnc,
+      doNotCall: d.dnc !== null,
+      // Which do-not-call list: the account's (no campaign calls again) or this campaign's own.
+      doNotCallList: d.dnc,
     },
   });
 }

@@ -177,6 +177,13 @@ describe("agent desktop API", () => {
       await advanceUntil(() => stream.events.filter((e) => e.event === "call").length === 2);
       assert.equal((await post(`/v1/agents/${agentId}/hangup`)).statusCode, 200);
       await advanceUntil(() => stream.events.filter((e) => e.event === "call_ended").length === 2);
+      // A CRM hears each disposition, with the list a do-not-call request went on.
+      const crm = await post("/v1/webhooks", {
+        url: "http://127.0.0.1:9/crm",
+        events: ["attempt.disposed"],
+        campaignId,
+      });
+      assert.equal(crm.statusCode, 201, crm.body);
       // "Don't call me again": the disposition puts the number called on the account's DNC list.
       const second = stream.events.filter((e) => e.event === "call")[1].data as {
         contact: { attempt_id: number; phone: string };
@@ -214,6 +221,26 @@ describe("agent desktop API", () => {
       const ownUrl = `/v1/dnc/${encodeURIComponent(second.contact.phone)}?campaign_id=${campaignId}`;
       assert.equal((await f.call({ method: "GET", url: ownUrl })).json().campaign_id, campaignId);
       assert.equal((await f.call({ method: "DELETE", url: ownUrl })).statusCode, 204);
+      const told = await f.store.db
+        .selectFrom("webhook_deliveries")
+        .select("payload")
+        .where("webhook_id", "=", crm.json().id)
+        .orderBy("id")
+        .execute();
+      assert.deepEqual(
+        told.map((r) => {
+          const { disposition, doNotCall, doNotCallList } = JSON.parse(r.payload).data;
+          return [disposition, doNotCall, doNotCallList];
+        }),
+        [
+          ["do not call", true, "account"],
+          ["not this client", true, "campaign"],
+        ],
+      );
+      assert.equal(
+        (await f.call({ method: "DELETE", url: `/v1/webhooks/${crm.json().id}` })).statusCode,
+        204,
+      );
       // The other tests of this account dial the same numbers.
       const unlisted = await f.call({
         method: "DELETE",

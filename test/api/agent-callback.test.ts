@@ -106,6 +106,7 @@ describe("a callback from the agent's disposition", () => {
       callbackAt: at,
       callbackPersonal: false,
       doNotCall: false,
+      doNotCallList: null,
     });
 
     // Nothing is dialed before the callback's time, though the agent is ready again.

@@ -250,7 +250,7 @@ export class AgentDesk {
       at: now,
       callbackAt,
       callbackPersonal: personal,
-      dnc,
+      dnc: opts.dnc ?? null,
     });
     if (recorded === null) throw new EngineError("not_found", `attempt ${target} not found`, 404);
     const phone = recorded.phone;
