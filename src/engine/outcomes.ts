@@ -6,6 +6,7 @@ import { type CampaignSettings, orderClassOf } from "../model/campaign-settings.
 import { parsePolicy, settingsFor } from "../model/contact-policy.ts";
 import type { CampaignStatus, Outcome } from "../model/outcome.ts";
 import {
+  ABANDON_REDIAL_GAP_MS,
   ABANDONED_WAIT_REASON,
   type DialState,
   decideAfterAttempt,
@@ -191,9 +192,6 @@ export function finishedFromEnd(
   }
   return f;
 }
-
-/** An abandoned callee is not dialed again for 72 h, unless an agent is reserved before the dial (preview). */
-export const ABANDON_REDIAL_GAP_MS = 72 * 3600 * 1000;
 
 function abandonRule(
   settings: CampaignSettings,

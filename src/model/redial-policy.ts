@@ -48,6 +48,8 @@ export const CALLBACKS_KEY = "callbacks";
 export const CALLBACK_REASON = "callback";
 /** wait_reason of a contact whose call was abandoned, waiting out the 72 hours before it may be dialed. */
 export const ABANDONED_WAIT_REASON = "abandoned_72h";
+/** An abandoned callee is not dialed again for 72 h, unless an agent is reserved before the dial (preview). */
+export const ABANDON_REDIAL_GAP_MS = 72 * 3600 * 1000;
 
 /** Counter of the attempts made before the contact's list was last reset for another round: they stay on
  *  record (and number the next attempt) but no longer count against the limits. */

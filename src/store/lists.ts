@@ -1,7 +1,7 @@
 // Contact lists of a campaign (each import or manual batch goes into one): create, read with counts, and
 // reset a list's finished contacts for another round.
 import { type Kysely, sql } from "kysely";
-import { ABANDONED_WAIT_REASON, EARLIER_ROUNDS_KEY } from "../model/redial-policy.ts";
+import { ABANDON_REDIAL_GAP_MS, ABANDONED_WAIT_REASON, EARLIER_ROUNDS_KEY } from "../model/redial-policy.ts";
 import type { Store } from "./db.ts";
 import type { Database, ListRow } from "./schema.ts";
 
@@ -66,7 +66,6 @@ export async function listListsWithContactCounts(
 export const RESETTABLE_STATUSES = ["failed", "exhausted", "succeeded", "cancelled"] as const;
 export type ResettableStatus = (typeof RESETTABLE_STATUSES)[number];
 
-const ABANDON_GAP_MS = 72 * 3_600_000;
 /** Per-phone attempt counts of zero, as many as the contact has phones (at most 20). */
 const ZEROS = new Array(20).fill("0").join(",");
 
@@ -94,11 +93,11 @@ export async function resetListContacts(
   // Typed, so PostgreSQL never compares two untyped parameters as text.
   const from = sql<number>`CAST(${o.from} AS bigint)`;
   const fromReason = o.from > o.now ? "start_at" : null;
-  const abandonedLately = sql`last_outcome = 'abandoned' AND last_attempt_at + ${ABANDON_GAP_MS} > ${from}`;
+  const abandonedLately = sql`last_outcome = 'abandoned' AND last_attempt_at + ${ABANDON_REDIAL_GAP_MS} > ${from}`;
   const [due, reason] = o.previewOnly
     ? [from, sql<string | null>`${fromReason}`]
     : [
-        sql<number>`CASE WHEN ${abandonedLately} THEN ${later}(${from}, last_attempt_at + ${ABANDON_GAP_MS}) ELSE ${from} END`,
+        sql<number>`CASE WHEN ${abandonedLately} THEN ${later}(${from}, last_attempt_at + ${ABANDON_REDIAL_GAP_MS}) ELSE ${from} END`,
         sql<
           string | null
         >`CASE WHEN ${abandonedLately} THEN ${sql.lit(ABANDONED_WAIT_REASON)} ELSE ${fromReason} END`,
