@@ -9,6 +9,7 @@ import type { Updateable } from "kysely";
 import { phoneDetails } from "../lib/phone.ts";
 import { zoneForNumber } from "../lib/time-zone.ts";
 import { ABANDONED_WAIT_REASON, CALLBACK_REASON } from "../model/redial-policy.ts";
+import { clockOfDay } from "../model/windows.ts";
 import { editContactQuery, findContact } from "../store/contacts-query.ts";
 import type { Store } from "../store/db.ts";
 import { PERSONAL_CALLBACK_REASON } from "../store/dispatch/types.ts";
@@ -61,11 +62,6 @@ export class ContactEditError extends Error {
   }
 }
 
-const clockTime = (sec: number) =>
-  [Math.floor(sec / 3600), Math.floor((sec % 3600) / 60), sec % 60]
-    .map((n) => String(n).padStart(2, "0"))
-    .join(":");
-
 /** The zone an import infers from the phone (null when the number alone does not decide it). */
 function inferredZone(phone: string): string | null {
   const d = phoneDetails(phone);
@@ -84,7 +80,7 @@ function mergedInput(stored: ContactRow, edit: ContactEdit): ContactInput {
   const storedWindow =
     stored.daily_from_sec === null || stored.daily_to_sec === null
       ? undefined
-      : { from: clockTime(Number(stored.daily_from_sec)), to: clockTime(Number(stored.daily_to_sec)) };
+      : { from: clockOfDay(Number(stored.daily_from_sec)), to: clockOfDay(Number(stored.daily_to_sec)) };
   const pick = <K extends keyof ContactEdit, T>(k: K, kept: T) => (has(k) ? (edit[k] ?? undefined) : kept);
   return {
     ...(phonesEdited

@@ -339,6 +339,14 @@ const utcWindows = new Map<string, WindowConstraint>();
  * Seconds of the UTC day, from inclusive to exclusive (reason "daily_window"); from > to spans midnight,
  * from == to is the whole day. Memoized: the dispatcher builds one per contact claim.
  */
+/** Seconds of the day, as daily windows are stored → "HH:mm:ss" (a window ending at 86400 → "24:00:00"). */
+export function clockOfDay(sec: number): string {
+  const h = Math.floor(sec / 3600);
+  const m = Math.floor((sec % 3600) / 60);
+  const s = sec % 60;
+  return [h, m, s].map((n) => String(n).padStart(2, "0")).join(":");
+}
+
 export function dailyUtcWindow(fromSec: number, toSec: number): WindowConstraint {
   const key = `${fromSec}:${toSec}`;
   const known = utcWindows.get(key);

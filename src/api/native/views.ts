@@ -1,6 +1,7 @@
 // Rows as the native API shows them: ISO times, parsed JSON columns, booleans for 0/1 flags.
 import type { CampaignSettings } from "../../model/campaign-settings.ts";
 import { CONTACT_STATUSES } from "../../model/outcome.ts";
+import { clockOfDay } from "../../model/windows.ts";
 import type { ListWithCount } from "../../store/lists.ts";
 import type { ApiKeyRow, AttemptRow, Campaign, ContactRow } from "../../store/schema.ts";
 
@@ -8,14 +9,6 @@ export function iso(ms: number): string;
 export function iso(ms: number | null): string | null;
 export function iso(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString();
-}
-
-/** Seconds of the day → "HH:mm:ss". */
-export function timeOfDay(sec: number): string {
-  const h = Math.floor(sec / 3600);
-  const m = Math.floor((sec % 3600) / 60);
-  const s = sec % 60;
-  return [h, m, s].map((n) => String(n).padStart(2, "0")).join(":");
 }
 
 export function parseSettings(row: Campaign): CampaignSettings {
@@ -58,7 +51,7 @@ export function contactView(row: ContactRow) {
     daily_window:
       row.daily_from_sec === null || row.daily_to_sec === null
         ? null
-        : { from: timeOfDay(row.daily_from_sec), to: timeOfDay(row.daily_to_sec) },
+        : { from: clockOfDay(row.daily_from_sec), to: clockOfDay(row.daily_to_sec) },
     start_at: iso(row.start_at),
     priority: row.priority,
     status: row.status,

@@ -4,6 +4,7 @@ import { pipeline, Readable, type Transform } from "node:stream";
 import iconv from "iconv-lite";
 import type { Selectable } from "kysely";
 import type { CampaignStatus } from "../../../model/outcome.ts";
+import { clockOfDay } from "../../../model/windows.ts";
 import type { Campaign, ContactsTable } from "../../../store/schema.ts";
 import { csvStream, xlsxStream } from "../../native/export/writers.ts";
 import { invalidArgument, VOX, VoxError } from "./errors.ts";
@@ -89,11 +90,7 @@ function taskStatus(status: string): [number, string] {
 }
 
 function timeOfDay(sec: number | null): string | null {
-  if (sec === null) return null;
-  const h = Math.floor(sec / 3600);
-  const m = Math.floor((sec % 3600) / 60);
-  const s = sec % 60;
-  return [h, m, s].map((n) => String(n).padStart(2, "0")).join(":");
+  return sec === null ? null : clockOfDay(sec);
 }
 
 const COLUMNS = [
