@@ -11,7 +11,7 @@ import { zoneForNumber } from "../lib/time-zone.ts";
 import { ABANDONED_WAIT_REASON, CALLBACK_REASON } from "../model/redial-policy.ts";
 import { clockOfDay } from "../model/windows.ts";
 import { editContactQuery, findContact } from "../store/contacts-query.ts";
-import type { Store } from "../store/db.ts";
+import { isUniqueViolation, type Store } from "../store/db.ts";
 import { PERSONAL_CALLBACK_REASON } from "../store/dispatch/types.ts";
 import type { ContactRow, ContactsTable } from "../store/schema.ts";
 import {
@@ -206,8 +206,7 @@ export async function editContact(
     ).executeTakeFirst();
     if (Number(r.numUpdatedRows) === 0) return { kind: "changed_meanwhile" };
   } catch (err) {
-    const code = String((err as { code?: string }).code ?? "");
-    if (code === "SQLITE_CONSTRAINT_UNIQUE" || code === "23505") {
+    if (isUniqueViolation(err)) {
       throw new ContactEditError(
         "external_id",
         "duplicate_external_id",

@@ -2,7 +2,7 @@
 // campaign. Both validate every row the same way (contact-rules.ts), apply the phone and duplicate
 // policies, write everything or nothing (writer.ts), and answer with a per-row report.
 import type { Readable } from "node:stream";
-import type { Store } from "../store/db.ts";
+import { isUniqueViolation, type Store } from "../store/db.ts";
 import { resolveEncoding } from "./byte-decoder.ts";
 import { ContactRules } from "./contact-rules.ts";
 import { type CsvOptions, type CsvSummary, createCsvCore } from "./csv-contacts.ts";
@@ -169,9 +169,8 @@ async function commit(
       maxIssues: DEFAULT_LIMITS.maxErrors,
     });
   } catch (err) {
-    const code = String((err as { code?: string }).code ?? "");
     // Only a writer bypassing the campaign lock can add a clashing external_id meanwhile.
-    if (code === "SQLITE_CONSTRAINT_UNIQUE" || code === "23505") {
+    if (isUniqueViolation(err)) {
       throw new ImportError({
         code: "conflict",
         status: 409,

@@ -37,6 +37,12 @@ export interface OpenStoreOptions {
   poolSize?: number;
 }
 
+/** A write refused by a unique index or constraint, on either dialect. */
+export function isUniqueViolation(err: unknown): boolean {
+  const code = String((err as { code?: unknown } | null)?.code ?? "");
+  return code === "SQLITE_CONSTRAINT_UNIQUE" || code === "23505";
+}
+
 export function isPostgresUrl(url: string): boolean {
   return /^postgres(ql)?:\/\//.test(url);
 }

@@ -20,6 +20,7 @@ import {
 } from "../../store/agents.ts";
 import { findCampaign } from "../../store/campaigns.ts";
 import { findUser } from "../../store/credentials.ts";
+import { isUniqueViolation } from "../../store/db.ts";
 import type { QueueMembershipRefusal } from "../../store/queues.ts";
 import type { AgentRow, Database } from "../../store/schema.ts";
 import { ApiError, invalidRequest, notFound } from "../plugins/errors.ts";
@@ -89,8 +90,6 @@ export function assertListedOnce(members: QueueMember[]): void {
     seen.add(m.agentId);
   });
 }
-
-const isUniqueViolation = (err: unknown) => /unique|duplicate/i.test(String((err as Error).message));
 
 type AgentBody = { name: string; userId?: number | null; extension?: string | null };
 type QueueBody = { agents: { agentId: number; penalty: number }[] };
