@@ -350,15 +350,7 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     if (total === 0 || counts.pending || counts.in_progress) return;
     // Checked again in the write itself: contacts a reset or an import brought back meanwhile keep it running.
     const holder = { id: c.id, account_id: c.accountId, status: c.status };
-    const done = await this.writes.campaignStatus(
-      holder,
-      "completed",
-      now,
-      { status_reason: null, finished_at: now },
-      {
-        ifDrained: true,
-      },
-    );
+    const done = await this.writeStatus(holder, "completed", now, undefined, { ifDrained: true });
     if (done) this.statusSet(c, "completed");
     else this.dispatcher.invalidateWaiting(c.id);
   }
@@ -458,17 +450,17 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     return rt;
   }
 
+  /** Returns whether the status was written (with `ifDrained`, it may not be; see StateWrites). */
   private async writeStatus(
     from: StatusHolder,
     status: CampaignStatus,
     now: number,
     reason?: string,
-  ): Promise<void> {
+    opts: { ifDrained?: boolean } = {},
+  ): Promise<boolean> {
     const final = status === "completed" || status === "halted" || status === "stopped";
-    await this.commitStatus(from, status, now, {
-      status_reason: reason ?? null,
-      ...(final ? { finished_at: now } : {}),
-    });
+    const set = { status_reason: reason ?? null, ...(final ? { finished_at: now } : {}) };
+    return this.writes.campaignStatus(from, status, now, set, opts);
   }
 
   private async commitStatus(
