@@ -1,6 +1,7 @@
 // `outdial explain ID`: asks a running outdial why a campaign is (not) dialing, and prints the answer.
 import { parseArgs } from "node:util";
 import type { Explanation } from "../engine/types.ts";
+import { apiGet } from "./api-get.ts";
 
 export function formatExplanation(e: Explanation): string {
   const lines = [`campaign ${e.campaignId}: ${e.status}, ${e.dialing ? "dialing" : "not dialing"}`];
@@ -32,17 +33,8 @@ export async function explainCommand(argv: string[]): Promise<number> {
   });
   const id = positionals[0];
   if (!id) throw new Error("usage: outdial explain ID [--url URL] [--key KEY]");
-  const url = values.url ?? `http://127.0.0.1:${process.env.OUTDIAL_PORT ?? 8080}`;
-  const key = values.key ?? process.env.OUTDIAL_API_KEY;
-  if (!key) throw new Error("an API key is needed: --key or OUTDIAL_API_KEY");
-  const res = await fetch(`${url}/v1/campaigns/${encodeURIComponent(id)}/explain`, {
-    headers: { authorization: `Bearer ${key}` },
-  });
-  const body = await res.json();
-  if (!res.ok) {
-    process.stderr.write(`${res.status}: ${body?.error?.message ?? JSON.stringify(body)}\n`);
-    return 1;
-  }
+  const body = await apiGet(`/v1/campaigns/${encodeURIComponent(id)}/explain`, values);
+  if (body === null) return 1;
   process.stdout.write(
     values.json ? `${JSON.stringify(body, null, 2)}\n` : formatExplanation(body as Explanation),
   );

@@ -11,6 +11,8 @@ usage:
   outdial simulate CAMPAIGN.json CONTACTS.csv [--seed N] [--max-hours H] [--agents N] [--json]
                                                run a campaign on the virtual clock and the sim driver
   outdial explain ID [--url URL] [--key KEY]   why campaign ID is or is not dialing right now
+  outdial pacing ID [--limit N] [--url URL] [--key KEY]
+                                               how agent campaign ID is being paced: its latest decisions
 `;
 
 export async function main(argv: string[]): Promise<number> {
@@ -25,6 +27,8 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import("./simulate.ts")).simulateCommand(rest);
       case "explain":
         return await (await import("./explain.ts")).explainCommand(rest);
+      case "pacing":
+        return await (await import("./pacing.ts")).pacingCommand(rest);
       case undefined:
       case "help":
       case "--help":

@@ -249,6 +249,7 @@ export class Dispatcher {
       agentWake = want.wakeAt;
       if (want.dials <= 0) {
         c.lastBlock = { code: want.block ?? "agents_busy", until: null };
+        this.o.agents.placed(c, 0, null);
         // Agents' own events (ready, call ended) bring the next pass; contacts already due need no timer.
         const waitingWake = waitingAt > now ? waitingAt : Number.POSITIVE_INFINITY;
         // No claim runs here to find the queue dry, so a campaign with nothing left is completed here.
@@ -330,6 +331,7 @@ export class Dispatcher {
         await w.completeIfDrained(c, now);
       }
     }
+    if (usesAgents(c.settings)) this.o.agents.placed(c, started, c.lastBlock?.code ?? null);
     return { started, wakeAt };
   }
 

@@ -3,7 +3,7 @@
 // processes, and explains why a campaign is not dialing.
 import type { Clock } from "../clock/clock.ts";
 import { LOW_BALANCE_REASON } from "../model/billing.ts";
-import { usesAgents } from "../model/campaign-settings.ts";
+import { usesAgents, withDefaults } from "../model/campaign-settings.ts";
 import type { CampaignStatus } from "../model/outcome.ts";
 import { nextAllowed } from "../model/windows.ts";
 import { Xoshiro128 } from "../pacing/sim/random.ts";
@@ -24,7 +24,13 @@ import { Dispatcher } from "./dispatcher.ts";
 import { explainCampaign } from "./explain.ts";
 import type { CampaignStatusWriter } from "./outcomes.ts";
 import { StateWrites, type StatusHolder } from "./state-writes.ts";
-import { type EngineControl, EngineError, type EngineMetrics, type Explanation } from "./types.ts";
+import {
+  type CampaignPacingView,
+  type EngineControl,
+  EngineError,
+  type EngineMetrics,
+  type Explanation,
+} from "./types.ts";
 
 const ACTIVE: CampaignStatus[] = ["running", "scheduled", "paused"];
 
@@ -491,6 +497,23 @@ export class Engine implements EngineControl, CampaignStatusWriter {
       .executeTakeFirst();
     if (!row) throw new EngineError("not_found", `campaign ${campaignId} not found`, 404);
     return row;
+  }
+
+  async pacing(accountId: number, campaignId: number): Promise<CampaignPacingView> {
+    const row = await this.campaign(accountId, campaignId);
+    const rt = this.dispatcher.campaigns.get(row.id);
+    if (!rt) {
+      const view = { method: withDefaults(JSON.parse(row.settings)).dialMethod, latest: null, decisions: [] };
+      return { ...view, campaignId: row.id, active: false, abandonment: null };
+    }
+    const tracker =
+      usesAgents(rt.settings) && this.dialing.hasTracker(rt.id) ? this.dialing.tracker(rt) : null;
+    return {
+      ...this.dialing.view(rt),
+      campaignId: rt.id,
+      active: true,
+      abandonment: tracker && { ...tracker.strictest(this.clock.now()), targetRate: tracker.targetRate },
+    };
   }
 
   async explain(accountId: number, campaignId: number): Promise<Explanation> {

@@ -1,7 +1,9 @@
 // The engine's public surface, as the API faces and the CLI call it. Faces translate and delegate here;
 // they hold no scheduling logic.
 import type { CampaignStatus } from "../model/outcome.ts";
+import type { AbandonCounts, AbandonWindow } from "../pacing/index.ts";
 import type { AgentDesk } from "./agents/desk.ts";
+import type { PacingView } from "./agents/dialing.ts";
 
 export interface WaitGroup {
   /** Rule a pending contact waits on: retry, window, callee_window, daily_window, start_at, cap, gap… */
@@ -66,6 +68,17 @@ export interface EngineControl {
   reloadWebhooks(): Promise<void>;
   /** This process's dialing so far and now, for /metrics. */
   metrics(): EngineMetrics;
+  /** How an agent campaign is being paced on this node: its latest decision, the recent ones that
+   *  dialed, and the abandonment counts the pacer answers to. */
+  pacing(accountId: number, campaignId: number): Promise<CampaignPacingView>;
+}
+
+export interface CampaignPacingView extends PacingView {
+  campaignId: number;
+  /** Whether this node is dispatching the campaign now (otherwise there is nothing live to show). */
+  active: boolean;
+  /** The counts of the window with the highest rate, as the pacer sees them; null before any. */
+  abandonment: (AbandonCounts & { targetRate: number; window: AbandonWindow }) | null;
 }
 
 export interface EngineMetrics {

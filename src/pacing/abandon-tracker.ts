@@ -134,11 +134,11 @@ export class AbandonTracker {
   }
 
   /** The window with the highest rate: the one a regulator in any of the jurisdictions would cite. */
-  strictest(now: number): AbandonCounts {
-    let worst = this.counts(now, "campaign");
-    for (const w of ["24h", "30d"] as const) {
-      const c = this.counts(now, w);
-      if (c.rate > worst.rate) worst = c;
+  strictest(now: number): AbandonCounts & { window: AbandonWindow } {
+    let worst = { ...this.counts(now, "campaign"), window: "campaign" as AbandonWindow };
+    for (const window of ["24h", "30d"] as const) {
+      const c = this.counts(now, window);
+      if (c.rate > worst.rate) worst = { ...c, window };
     }
     return worst;
   }

@@ -64,6 +64,8 @@ export class DurationEstimator {
   readonly survival: Float64Array;
   /** Per bin: the share of the durations ending there that were flagged. */
   readonly flaggedShare: Float64Array;
+  /** The law's mean as last rebuilt (the area under its survival curve). */
+  meanMs = 0;
   private readonly done: Float64Array;
   private readonly flagged: Float64Array;
   private readonly priorDone: Float64Array;
@@ -129,6 +131,9 @@ export class DurationEstimator {
       const hazard = risk > 0 ? Math.min(1, (ended + this.priorDone[k]) / risk) : 1;
       survival[k + 1] = survival[k] * (1 - hazard);
     }
+    let area = 0;
+    for (let k = 0; k < bins; k++) area += survival[k] + survival[k + 1];
+    this.meanMs = (area / 2) * this.options.stepMs;
   }
 }
 

@@ -12,6 +12,7 @@ import {
   type DialResult,
   loggedInAgents,
   type Pacer,
+  type PacerInsight,
   type PacingSnapshot,
 } from "./types.ts";
 
@@ -49,6 +50,8 @@ export class PredictivePacer implements Pacer {
   mode: PredictiveMode = "model";
   /** The drop chance the last model decision allowed its marginal dial. */
   threshold = 0;
+  private lastDialDropChance: number | null = null;
+  private nextDialDropChance: number | null = null;
 
   private readonly tracker: AbandonTracker;
   private readonly maxLinesPerAgent: number;
@@ -116,6 +119,8 @@ export class PredictivePacer implements Pacer {
   decide(snapshot: PacingSnapshot): number {
     const { now } = snapshot;
     const floor = progressiveDials(snapshot);
+    this.lastDialDropChance = null;
+    this.nextDialDropChance = null;
     if (this.tracker.isOverTarget(now, this.options.fallbackAfterLiveAnswers ?? 100)) {
       this.mode = "fallback";
       return floor;
@@ -132,17 +137,45 @@ export class PredictivePacer implements Pacer {
     // The largest count whose last dial still meets the threshold (the drop chance grows with the count).
     let lo = floor;
     let hi = headroom;
+    // The first refused count's chance is kept for the pacing view; the search usually tries it.
+    let refused = Number.POSITIVE_INFINITY;
+    let refusedChance = 0;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
-      if (forecast.dropChance(mid) <= this.threshold) lo = mid;
-      else hi = mid - 1;
+      const chance = forecast.dropChance(mid);
+      if (chance <= this.threshold) lo = mid;
+      else {
+        hi = mid - 1;
+        refused = mid;
+        refusedChance = chance;
+      }
+    }
+    if (lo < headroom) {
+      this.nextDialDropChance = refused === lo + 1 ? refusedChance : forecast.dropChance(lo + 1);
     }
     if (lo > floor) {
+      this.lastDialDropChance = forecast.dropChance(lo);
       // The drop chance grows about linearly over one decision's dials: the trapezoid is close enough.
-      const expectedDrops = ((lo - floor) * (forecast.dropChance(floor + 1) + forecast.dropChance(lo))) / 2;
+      const expectedDrops = ((lo - floor) * (forecast.dropChance(floor + 1) + this.lastDialDropChance)) / 2;
       this.budget.notePredicted(expectedDrops * forecast.humanShare);
     }
     return lo;
+  }
+
+  insight(): PacerInsight {
+    return {
+      mode: this.mode,
+      threshold: this.threshold,
+      lastDialDropChance: this.lastDialDropChance,
+      nextDialDropChance: this.nextDialDropChance,
+      humanShare: this.forecast.humanShare,
+      meanTalkMs: this.talk.meanMs,
+      meanWrapMs: this.wrap.meanMs,
+      dialResults: this.ring.results,
+      talks: this.talk.observations,
+      wrapUps: this.wrap.observations,
+      calibration: this.budget.calibration,
+    };
   }
 
   private rebuild(snapshot: PacingSnapshot): void {

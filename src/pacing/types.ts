@@ -57,8 +57,32 @@ export interface PacerFeedback {
   onAbandon?(event: { now: number; cause: AbandonCause }): void;
 }
 
+/** What a model-based pacer's last decision rested on, for the pacing view (VICIdial's adaptive log). */
+export interface PacerInsight {
+  /** "model": the forecast decided; "fallback": a window is over the abandonment target, so progressive. */
+  readonly mode: "model" | "fallback";
+  /** The drop chance the outer loop let the last dial of a decision have. */
+  readonly threshold: number;
+  /** The forecast drop chance of the last dial the model placed beyond progressive, if it placed one. */
+  readonly lastDialDropChance: number | null;
+  /** The forecast drop chance of one more dial, the one it did not place (null: at the lines cap). */
+  readonly nextDialDropChance: number | null;
+  /** Share of new dials expected to reach a person (within the forecast's horizon). */
+  readonly humanShare: number;
+  readonly meanTalkMs: number;
+  readonly meanWrapMs: number;
+  /** Observations behind the estimates, net of fading (priors fade as these grow). */
+  readonly dialResults: number;
+  readonly talks: number;
+  readonly wrapUps: number;
+  /** Drops that happened per drop the forecast predicted (1 = the forecast is right). */
+  readonly calibration: number;
+}
+
 export interface Pacer extends PacerFeedback {
   readonly method: DialMethod;
+  /** The last decision's basis; only model-based pacers have one. */
+  insight?(): PacerInsight;
   /**
    * How many new dials to place now. For `preview` it is how many ready agents get a contact to preview
    * (each such agent is then reserved for its call); for the others the calls go to whichever agent is

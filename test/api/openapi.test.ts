@@ -121,6 +121,7 @@ const ROUTES: [string, string][] = [
   ["post", "/v1/agents/{id}/callbacks/{contactId}/release"],
   ["get", "/v1/campaigns/{id}/agent-report"],
   ["get", "/v1/campaigns/{id}/report"],
+  ["get", "/v1/campaigns/{id}/pacing"],
   ["post", "/v1/agents/{id}/login"],
   ["post", "/v1/agents/{id}/logout"],
   ["post", "/v1/agents/{id}/ready"],

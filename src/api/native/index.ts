@@ -10,6 +10,7 @@ import { apiKeyRoutes } from "./api-keys.ts";
 import { attemptRoutes } from "./attempts.ts";
 import { billingRoutes } from "./billing.ts";
 import { campaignLifecycleRoutes } from "./campaign-lifecycle.ts";
+import { campaignPacingRoutes } from "./campaign-pacing.ts";
 import { campaignReportRoutes } from "./campaign-report.ts";
 import { campaignTokenRoutes } from "./campaign-tokens.ts";
 import { campaignRoutes } from "./campaigns.ts";
@@ -65,5 +66,6 @@ export async function nativeApi(app: FastifyInstance, deps: NativeApiDeps): Prom
   await app.register(agentCallbackRoutes, deps);
   await app.register(agentReportRoutes, deps);
   await app.register(campaignReportRoutes, deps);
+  await app.register(campaignPacingRoutes, deps);
   await app.register(queueRoutes, withAgents);
 }

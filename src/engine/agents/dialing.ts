@@ -6,11 +6,13 @@ import type { Clock, TimerHandle } from "../../clock/clock.ts";
 import type { CampaignSettings } from "../../model/campaign-settings.ts";
 import {
   AbandonTracker,
+  type AgentView,
   createPacer,
   type DialOutcome,
   type LineView,
   type LiveAnswerFate,
   type Pacer,
+  type PacerInsight,
 } from "../../pacing/index.ts";
 import type { CallEnded, TelephonyDriver } from "../../telephony/driver.ts";
 import type { CampaignRuntime } from "../campaign-runtime.ts";
@@ -19,6 +21,8 @@ import type { AgentBoard, ContactCard, LiveAgent } from "./board.ts";
 
 /** How often a predictive campaign with agents looks again: its forecast moves with time, not just events. */
 const PREDICTIVE_STEP_MS = 500;
+/** Decisions kept for the pacing view: those that placed lines or changed the pacer's mode. */
+const DECISION_LOG = 100;
 
 interface CampaignPacing {
   key: string;
@@ -27,6 +31,36 @@ interface CampaignPacing {
   readonly lines: Set<LiveCall>;
   /** Live answers waiting for an agent, oldest first. */
   readonly waiting: LiveCall[];
+  /** The latest decision, and the recent ones that dialed or changed mode, oldest first. */
+  last: PacingDecision | null;
+  /** The latest decision until the dispatcher says how many of its lines it placed. */
+  unplaced: PacingDecision | null;
+  readonly log: PacingDecision[];
+}
+
+/** One pacing decision as the pacing view shows it. */
+export interface PacingDecision {
+  at: number;
+  /** Agents by state, as the pacer saw them (an agent kept for a due personal callback counts as reserved). */
+  agents: Record<AgentView["state"], number>;
+  /** Lines out without an agent: ringing, answered (AMD listening), a person waiting. */
+  lines: Record<LineView["stage"], number>;
+  /** Lines the pacer asked for. */
+  dials: number;
+  /** Lines the dispatcher placed for it (null until it says), and what held back the rest. */
+  placed: number | null;
+  heldBy: string | null;
+  /** What a model-based pacer's decision rested on. */
+  insight: PacerInsight | null;
+  modeChanged: boolean;
+}
+
+/** What the pacing view shows of a campaign on this node. */
+export interface PacingView {
+  method: string;
+  latest: PacingDecision | null;
+  /** Newest first. */
+  decisions: PacingDecision[];
 }
 
 export interface AgentCallState {
@@ -81,7 +115,7 @@ export class AgentDialing {
     const key = pacerKey(s);
     let p = this.pacing.get(c.id);
     if (!p) {
-      p = { key: "", pacer: null, lines: new Set(), waiting: [] };
+      p = { key: "", pacer: null, lines: new Set(), waiting: [], last: null, unplaced: null, log: [] };
       this.pacing.set(c.id, p);
     }
     if (p.key !== key) {
@@ -121,9 +155,54 @@ export class AgentDialing {
       a.callbackDue && a.state === "ready" ? { state: "reserved" as const, since: a.since } : a,
     );
     const dials = p.pacer.decide({ now, agents: views, lines });
+    this.note(p, {
+      at: now,
+      agents: tallyStates(views),
+      lines: tallyStages(lines),
+      dials,
+      placed: null,
+      heldBy: null,
+      insight: null,
+      modeChanged: false,
+    });
     const wakeAt =
       c.settings.dialMethod === "predictive" ? now + PREDICTIVE_STEP_MS : Number.POSITIVE_INFINITY;
     return { dials, wakeAt, block: dials > 0 ? null : "agents_busy" };
+  }
+
+  /** Keeps the decision for the pacing view, with what the pacer based it on; `placed` logs it. */
+  private note(p: CampaignPacing, d: PacingDecision): void {
+    d.insight = p.pacer?.insight?.() ?? null;
+    d.modeChanged = d.insight !== null && p.last?.insight?.mode !== d.insight.mode;
+    p.last = d;
+    p.unplaced = d;
+  }
+
+  /**
+   * The dispatcher placed `placed` of the lines the campaign's latest decision asked for; `heldBy` is
+   * what held back the rest (concurrency, calls per second, no contact due). The decision is logged when
+   * it placed a line or changed the pacer's mode.
+   */
+  placed(c: CampaignRuntime, placed: number, heldBy: string | null): void {
+    const p = this.pacing.get(c.id);
+    const d = p?.unplaced;
+    if (!p || !d) return;
+    p.unplaced = null;
+    d.placed = placed;
+    d.heldBy = placed < d.dials ? heldBy : null;
+    if (placed === 0 && !d.modeChanged) return;
+    p.log.push(d);
+    if (p.log.length > DECISION_LOG) p.log.shift();
+  }
+
+  /** The campaign's pacing on this node: its latest decision and the recent ones that dialed. */
+  view(c: CampaignRuntime): PacingView {
+    const p = this.pacing.get(c.id);
+    return {
+      method: c.settings.dialMethod,
+      latest: p?.last ?? null,
+      decisions: p ? [...p.log].reverse() : [],
+    };
   }
 
   /** A dial was claimed for the campaign (queued for its slot or reserved for a previewing agent). */
@@ -285,6 +364,18 @@ export class AgentDialing {
     this.pacing.delete(campaignId);
     this.trackers.delete(campaignId);
   }
+}
+
+function tallyStates(agents: readonly AgentView[]): PacingDecision["agents"] {
+  const out = { ready: 0, reserved: 0, on_call: 0, wrap_up: 0, paused: 0 };
+  for (const a of agents) out[a.state]++;
+  return out;
+}
+
+function tallyStages(lines: readonly LineView[]): PacingDecision["lines"] {
+  const out = { ringing: 0, answered: 0, waiting: 0 };
+  for (const l of lines) out[l.stage]++;
+  return out;
 }
 
 function pacerKey(s: CampaignSettings): string {
