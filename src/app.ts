@@ -19,6 +19,7 @@ import type { Config } from "./config/config.ts";
 import type { EngineControl } from "./engine/types.ts";
 import { importRoutes } from "./lists/import-routes.ts";
 import type { Store } from "./store/db.ts";
+import { dashboard } from "./web/dashboard.ts";
 
 export interface AppDeps {
   store: Store;
@@ -52,6 +53,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   installMetrics(app, { engine, token: config.metricsToken });
   await registerOpenApi(app, { version });
   await app.register(nativeApi, { store, engine, clock });
+  await app.register(dashboard);
   await app.register(twin24Api, { store, engine, clock });
   await app.register(jaicpApi, { store, engine, clock });
   await app.register(xcallyApi, { store, engine, clock, maxBytes: config.maxImportBytes });

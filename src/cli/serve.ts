@@ -3,6 +3,7 @@
 import { parseArgs } from "node:util";
 import { loadConfig } from "../config/config.ts";
 import { startServer } from "../server.ts";
+import { DASHBOARD_PATH } from "../web/dashboard.ts";
 import { ensureDemoCampaign } from "./demo.ts";
 
 export async function serveCommand(argv: string[]): Promise<number> {
@@ -13,7 +14,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
       const out = process.stdout;
       // One write: whoever reads "listening" (a supervisor, a test) finds the key in the same chunk.
       let banner = `outdial listening on ${s.url} (database ${config.databaseUrl}, driver ${config.driver})\n`;
-      banner += `  API docs: ${s.url}/docs   OpenAPI: ${s.url}/v1/openapi.json\n`;
+      banner += `  dashboard: ${s.url}${DASHBOARD_PATH}   API docs: ${s.url}/docs   OpenAPI: ${s.url}/v1/openapi.json\n`;
       if (bootstrapKey) {
         banner += `\nFirst start: created account "default" and its owner API key (shown only now, keep it):\n\n`;
         banner += `  export OUTDIAL_API_KEY=${bootstrapKey}\n\n`;
@@ -25,7 +26,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
           `demo campaign ${demo.campaignId} "${demo.name}" is ${demo.status}: ${demo.contacts} contacts on the sim driver\n`,
         );
         out.write(
-          `  try: curl -s -H "Authorization: Bearer $OUTDIAL_API_KEY" ${s.url}/v1/campaigns/${demo.campaignId}/explain\n`,
+          `  watch it at ${s.url}${DASHBOARD_PATH} (with the key above), or: curl -s -H "Authorization: Bearer $OUTDIAL_API_KEY" ${s.url}/v1/campaigns/${demo.campaignId}/explain\n`,
         );
         const timer = setInterval(async () => {
           const counts = await s.engine.dispatch.countByStatus(demo.campaignId).catch(() => null);

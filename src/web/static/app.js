@@ -1,0 +1,245 @@
+// The dashboard's page script: a client of the native API (/v1) with the key the user typed, kept in
+// sessionStorage. It shows every campaign's progress and why it is or is not dialing, runs the lifecycle
+// commands, and for the selected campaign its results, agents and pacing. Data is only ever put on the
+// page as text (never as markup), and the page's CSP allows no other script.
+
+const REFRESH_MS = 2000;
+/** Counting a campaign of a million contacts takes the server a few hundred ms: the page waits at least
+ *  this many times as long as its last refresh took, so it never keeps the server busy more than 1/10. */
+const IDLE_FACTOR = 10;
+const KEY_ITEM = "outdial.key";
+
+const $ = (id) => document.getElementById(id);
+let key = sessionStorage.getItem(KEY_ITEM);
+let selected = null;
+let timer = null;
+/** Bumped by each refresh: a refresh overtaken by a newer one (a click) leaves the next turn to it. */
+let generation = 0;
+
+/** An element with attributes (class, data-*, …) and children (nodes or text). */
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (value !== undefined && value !== null) node.setAttribute(name, String(value));
+  }
+  for (const child of children) node.append(child instanceof Node ? child : String(child ?? ""));
+  return node;
+}
+
+class ApiError extends Error {
+  constructor(status, message) {
+    super(message);
+    this.status = status;
+  }
+}
+
+async function api(path, method = "GET") {
+  const res = await fetch(path, { method, headers: { authorization: `Bearer ${key}` } });
+  const body = await res.json().catch(() => null);
+  if (!res.ok) throw new ApiError(res.status, body?.error?.message ?? `HTTP ${res.status}`);
+  return body;
+}
+
+/** The same call, or null when the key's role may not read it (a section is then left out). */
+async function optional(path) {
+  try {
+    return await api(path);
+  } catch (err) {
+    if (err instanceof ApiError && (err.status === 403 || err.status === 404)) return null;
+    throw err;
+  }
+}
+
+const pct = (x) => (x === null || x === undefined ? "–" : `${(x * 100).toFixed(1)}%`);
+
+/** Lifecycle commands offered for each status (the engine refuses the others). */
+const COMMANDS = {
+  draft: ["start"],
+  scheduled: ["stop"],
+  running: ["pause", "stop"],
+  paused: ["resume", "stop"],
+  stopped: ["start", "recover"],
+  halted: ["recover"],
+  completed: ["recover"],
+};
+
+function campaignRow(c, why) {
+  const counts = why?.counts ?? {};
+  const total = Object.values(counts).reduce((a, b) => a + b, 0);
+  const open = (counts.pending ?? 0) + (counts.in_progress ?? 0);
+  const done = total - open;
+  const bar = el("div", { class: "bar", title: `${done} of ${total} contacts done` });
+  const fill = el("div");
+  fill.style.width = `${total > 0 ? (100 * done) / total : 0}%`;
+  bar.append(fill);
+  const now = why ? (why.dialing ? "dialing" : (why.reasons[0]?.message ?? "")) : "";
+  const actions = el("td");
+  for (const command of COMMANDS[c.status] ?? []) {
+    const button = el("button", { type: "button", "data-command": command }, command);
+    button.addEventListener("click", (event) => {
+      event.stopPropagation();
+      run(c.id, command);
+    });
+    actions.append(button, " ");
+  }
+  const row = el(
+    "tr",
+    { "data-id": c.id, class: c.id === selected ? "selected" : undefined },
+    el("td", {}, `${c.name} `, el("span", { class: "muted" }, `#${c.id}`)),
+    el("td", {}, el("span", { class: `status ${c.status}`, "data-field": "status" }, c.status)),
+    el("td", {}, bar),
+    el("td", { class: "num", "data-field": "pending" }, open),
+    el("td", { class: "num", "data-field": "succeeded" }, counts.succeeded ?? 0),
+    el("td", { class: "num", "data-field": "failed" }, (counts.failed ?? 0) + (counts.exhausted ?? 0)),
+    el("td", { class: "num", "data-field": "in-flight" }, why?.inFlight ?? ""),
+    el("td", { "data-field": "now" }, now),
+    actions,
+  );
+  row.addEventListener("click", () => {
+    selected = c.id;
+    refresh();
+  });
+  return row;
+}
+
+async function run(id, command) {
+  try {
+    await api(`/v1/campaigns/${id}/${command}`, "POST");
+    $("notice").textContent = "";
+  } catch (err) {
+    $("notice").textContent = `${command} campaign ${id}: ${err.message}`;
+  }
+  refresh();
+}
+
+function fillList(list, items) {
+  list.replaceChildren(...items.map((text) => el("li", {}, text)));
+}
+
+function fillTable(table, rows) {
+  table.tBodies[0].replaceChildren(
+    ...rows.map((cells) =>
+      el("tr", {}, ...cells.map((c, i) => el("td", { class: i > 0 ? "num" : undefined }, c))),
+    ),
+  );
+}
+
+async function showDetail(c, why) {
+  $("detail").hidden = false;
+  $("detail-title").textContent = `${c.name} (#${c.id}) — ${c.settings.dialMethod ?? "robot"}`;
+  fillList($("reasons"), why.dialing ? ["dialing now"] : why.reasons.map((r) => r.message));
+  fillList(
+    $("waiting"),
+    why.waiting.length === 0
+      ? ["none"]
+      : why.waiting.map(
+          (w) =>
+            `${w.count} on ${w.reason}${w.nextAt ? ` (first at ${new Date(w.nextAt).toLocaleString()})` : ""}`,
+        ),
+  );
+  const [report, agents, pacing] = await Promise.all([
+    optional(`/v1/campaigns/${c.id}/report?bucket=day`),
+    optional("/v1/agents?limit=100"),
+    c.settings.dialMethod && c.settings.dialMethod !== "robot"
+      ? optional(`/v1/campaigns/${c.id}/pacing`)
+      : null,
+  ]);
+  fillTable(
+    $("results"),
+    report
+      ? [
+          ["attempts", report.attempts],
+          ["answered", `${report.answered} (${pct(report.answer_rate)})`],
+          ["live answers", report.live_answers],
+          ["successes", `${report.successes} (${pct(report.success_rate)})`],
+          ["mean talk", report.mean_talk_sec === null ? "–" : `${report.mean_talk_sec.toFixed(0)} s`],
+          ...Object.entries(report.by_outcome).map(([outcome, n]) => [outcome, n]),
+        ]
+      : [["not readable with this key", ""]],
+  );
+  const staff = agents?.data.filter((a) => a.state !== "logged_out") ?? [];
+  $("agents-box").hidden = staff.length === 0 && pacing === null;
+  fillTable($("agents"), staff.length === 0 ? [["none logged in", ""]] : staff.map((a) => [a.name, a.state]));
+  const latest = pacing?.latest;
+  $("pacing").textContent = latest
+    ? `latest decision: ${latest.agents.ready} ready, ${Object.values(latest.lines).reduce((a, b) => a + b, 0)} lines out, asked ${latest.dials}, placed ${latest.placed ?? "–"}` +
+      (latest.predictive
+        ? `; ${latest.predictive.mode}, next line's drop chance ${pct(latest.predictive.next_dial_drop_chance)} against ${pct(latest.predictive.threshold)} allowed`
+        : "")
+    : "no pacing decision on this node yet";
+}
+
+async function refresh() {
+  clearTimeout(timer);
+  timer = null;
+  // A hidden tab looks again when it is shown.
+  if (document.hidden) return;
+  const mine = ++generation;
+  const started = performance.now();
+  try {
+    const list = await api("/v1/campaigns?limit=100");
+    const explanations = await Promise.all(
+      list.data.map((c) => api(`/v1/campaigns/${c.id}/explain`).catch(() => null)),
+    );
+    $("campaigns").tBodies[0].replaceChildren(...list.data.map((c, i) => campaignRow(c, explanations[i])));
+    $("no-campaigns").hidden = list.data.length > 0;
+    const i = list.data.findIndex((c) => c.id === selected);
+    if (i >= 0 && explanations[i]) await showDetail(list.data[i], explanations[i]);
+    else $("detail").hidden = true;
+    $("updated").textContent = `updated ${new Date().toLocaleTimeString()}`;
+  } catch (err) {
+    if (mine !== generation) return; // signed out, or overtaken: not this refresh's business any more
+    if (err instanceof ApiError && err.status === 401) return signOut("That key is no longer accepted.");
+    $("notice").textContent = `Could not refresh: ${err.message}`;
+  }
+  if (key && mine === generation) {
+    timer = setTimeout(refresh, Math.max(REFRESH_MS, IDLE_FACTOR * (performance.now() - started)));
+  }
+}
+
+document.addEventListener("visibilitychange", () => {
+  if (!document.hidden && key && timer === null) refresh();
+});
+
+function show(signedIn) {
+  $("sign-in").hidden = signedIn;
+  $("board").hidden = !signedIn;
+  $("sign-out").hidden = !signedIn;
+}
+
+function signOut(message = "") {
+  clearTimeout(timer);
+  generation++;
+  key = null;
+  selected = null;
+  sessionStorage.removeItem(KEY_ITEM);
+  $("sign-in-error").textContent = message;
+  $("updated").textContent = "";
+  show(false);
+}
+
+$("key-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  key = $("key").value.trim();
+  try {
+    await api("/v1/campaigns?limit=1");
+  } catch (err) {
+    return signOut(
+      err instanceof ApiError && err.status === 401 ? "That key was not accepted." : err.message,
+    );
+  }
+  sessionStorage.setItem(KEY_ITEM, key);
+  $("key").value = "";
+  $("sign-in-error").textContent = "";
+  show(true);
+  refresh();
+});
+
+$("sign-out").addEventListener("click", () => signOut());
+
+if (key) {
+  show(true);
+  refresh();
+} else {
+  show(false);
+}

@@ -1,0 +1,174 @@
+// The dashboard in a real browser (Debian's Chromium, driven by playwright-core) against the running HTTP
+// server on the virtual clock: the key form, a refused key, a campaign started from the page and its
+// progress as the clock runs, the selected campaign's detail, a role that may not steer, and the page's
+// security headers. Under CI (or OUTDIAL_REQUIRE_BROWSER=1) a missing Chromium fails the suite.
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { after, before, describe, test } from "node:test";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { type ApiFixture, apiFixture, createCampaignViaApi, insertContacts } from "../api/helpers.ts";
+
+const CHROMIUM = process.env.OUTDIAL_CHROMIUM ?? "/usr/bin/chromium";
+const required = process.env.OUTDIAL_REQUIRE_BROWSER === "1" || process.env.CI === "true";
+const missing = !existsSync(CHROMIUM);
+if (missing && required) {
+  throw new Error(
+    `Chromium is required here (CI or OUTDIAL_REQUIRE_BROWSER=1) but ${CHROMIUM} does not exist`,
+  );
+}
+
+describe("dashboard in Chromium", { skip: missing ? `no Chromium at ${CHROMIUM}` : false }, () => {
+  let f: ApiFixture;
+  let base: string;
+  let browser: Browser;
+  let campaignId: number;
+  const pageErrors: string[] = [];
+  /** Every answer of 400 or more the pages got, as "status METHOD path". */
+  const refusals: string[] = [];
+
+  before(async () => {
+    f = await apiFixture();
+    base = await f.app.listen({ host: "127.0.0.1", port: 0 });
+    const created = await createCampaignViaApi(f, {
+      name: "Spring renewals",
+      settings: { scenario: "all_human", maxConcurrent: 5, calleeWindow: { from: "00:00", to: "24:00" } },
+    });
+    campaignId = created.id;
+    await insertContacts(
+      f.store,
+      { accountId: f.accountId, campaignId, listId: created.listId },
+      Array.from({ length: 40 }, (_, i) => ({ phones: JSON.stringify([`+1415555${String(3000 + i)}`]) })),
+    );
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      // As root in a sandboxed machine with no network beyond loopback.
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    });
+  });
+  after(async () => {
+    await browser?.close();
+    await f?.close();
+  });
+
+  async function openPage(): Promise<Page> {
+    const page = await browser.newPage();
+    page.setDefaultTimeout(10_000);
+    page.on("pageerror", (err) => pageErrors.push(err.message));
+    page.on("console", (msg) => {
+      if (msg.type() === "error" && !msg.text().startsWith("Failed to load resource"))
+        pageErrors.push(msg.text());
+    });
+    page.on("response", (res) => {
+      if (res.status() >= 400)
+        refusals.push(`${res.status()} ${res.request().method()} ${new URL(res.url()).pathname}`);
+    });
+    return page;
+  }
+
+  const row = (page: Page) => page.locator(`#campaigns tr[data-id="${campaignId}"]`);
+
+  test("/ leads to the dashboard, served with a strict content security policy", async () => {
+    const res = await fetch(`${base}/`, { redirect: "manual" });
+    assert.equal(res.status, 302);
+    assert.equal(res.headers.get("location"), "/dashboard/");
+    const page = await fetch(`${base}/dashboard/`);
+    assert.equal(page.status, 200);
+    const csp = page.headers.get("content-security-policy") ?? "";
+    assert.match(csp, /default-src 'none'/);
+    assert.match(csp, /script-src 'self'/);
+    assert.equal(page.headers.get("x-content-type-options"), "nosniff");
+    assert.match(await page.text(), /<script type="module" src="app.js"><\/script>/);
+  });
+
+  test("a refused key stays on the form; the owner's key shows the campaign, starts it and watches it progress", async () => {
+    const page = await openPage();
+    await page.goto(`${base}/`);
+    await page.fill("#key", "od_not-a-real-key");
+    await page.click("#key-form button");
+    await page.waitForSelector("#sign-in-error:text('That key was not accepted.')");
+    assert.equal(await page.isVisible("#board"), false);
+
+    await page.fill("#key", f.key);
+    await page.click("#key-form button");
+    await row(page).waitFor();
+    assert.match((await row(page).textContent()) ?? "", /Spring renewals/);
+    assert.equal(await row(page).locator('[data-field="status"]').textContent(), "draft");
+    assert.equal(await row(page).locator('[data-field="pending"]').textContent(), "40");
+    assert.match(
+      (await row(page).locator('[data-field="now"]').textContent()) ?? "",
+      /draft; start it to dial/,
+    );
+
+    await row(page).locator('button[data-command="start"]').click();
+    await row(page).locator('[data-field="status"]:text("running")').waitFor();
+    const status = await f.store.db
+      .selectFrom("campaigns")
+      .select("status")
+      .where("id", "=", campaignId)
+      .executeTakeFirstOrThrow();
+    assert.equal(status.status, "running", "the page's button started it through the API");
+
+    // The campaign runs on the virtual clock; the page shows what happened at its next refresh.
+    await f.clock.run({ until: f.clock.now() + 10 * 60_000 });
+    await page.waitForFunction(
+      (id) => {
+        const cell = document.querySelector(`#campaigns tr[data-id="${id}"] [data-field="succeeded"]`);
+        return Number(cell?.textContent ?? 0) > 0;
+      },
+      campaignId,
+      { timeout: 10_000 },
+    );
+    const succeeded = Number(await row(page).locator('[data-field="succeeded"]').textContent());
+    const db = await f.store.db
+      .selectFrom("contacts")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .where("campaign_id", "=", campaignId)
+      .where("status", "=", "succeeded")
+      .executeTakeFirstOrThrow();
+    assert.ok(succeeded > 0 && succeeded <= Number(db.n), `page ${succeeded}, store ${db.n}`);
+
+    await row(page).click();
+    await page.waitForSelector("#detail:not([hidden])");
+    assert.match((await page.textContent("#detail-title")) ?? "", /Spring renewals \(#\d+\)/);
+    await page.waitForSelector("#results td:text('attempts')");
+    const attempts = Number(await page.locator("#results tr:first-child td:nth-child(2)").textContent());
+    assert.ok(attempts >= succeeded, `attempts ${attempts}`);
+
+    if (process.env.OUTDIAL_SCREENSHOT)
+      await page.screenshot({ path: process.env.OUTDIAL_SCREENSHOT, fullPage: true });
+    await page.click("#sign-out");
+    await page.waitForSelector("#key-form");
+    assert.equal(
+      await page.evaluate(() => sessionStorage.getItem("outdial.key")),
+      null,
+      "the key is forgotten",
+    );
+    await page.close();
+  });
+
+  test("a supervisor's key sees the campaigns but is told it may not pause one", async () => {
+    const page = await openPage();
+    await page.goto(`${base}/dashboard/`);
+    await page.fill("#key", await f.keyWithRole("supervisor"));
+    await page.click("#key-form button");
+    await row(page).locator('button[data-command="pause"]').click();
+    await page.waitForSelector("#notice:has-text('may not do this')");
+    assert.match((await page.textContent("#notice")) ?? "", new RegExp(`pause campaign ${campaignId}:`));
+    assert.equal(await row(page).locator('[data-field="status"]').textContent(), "running");
+    await page.close();
+    assert.deepEqual(pageErrors, [], "no script errors, no CSP violations");
+    assert.deepEqual(
+      refusals,
+      ["401 GET /v1/campaigns", `403 POST /v1/campaigns/${campaignId}/pause`],
+      "only the refused key and the refused pause were refused",
+    );
+  });
+});
