@@ -115,3 +115,24 @@ export const OUTBOX_COLUMNS = [
   "next_attempt_at",
   "created_at",
 ] as const satisfies readonly (keyof OutboxRow)[];
+
+/** SQL types of OUTBOX_COLUMNS, in the same order (for statements whose values have no column to go by). */
+export const OUTBOX_COLUMN_TYPES = [
+  "bigint",
+  "bigint",
+  "text",
+  "text",
+  "text",
+  "text",
+  "text",
+  "int",
+  "bigint",
+  "bigint",
+];
+
+/**
+ * An outbox insert keeps only events whose subscription still exists: events are built from a cached
+ * list of subscriptions, and one deleted since (through the API, or on another node) would otherwise fail
+ * the whole write on its foreign key, again at every retry.
+ */
+export const OUTBOX_WEBHOOK_EXISTS = "EXISTS (SELECT 1 FROM webhooks w WHERE w.id = v.webhook_id)";

@@ -1,8 +1,14 @@
 // Webhook subscriptions (CRUD for the API, the active set for the engine) and their outbox: the delivery
 // queue's reads and writes. Events themselves are built in outbox/events.ts and written by whoever changes
 // the state they report, in the same transaction.
-import type { CompiledQuery, Kysely } from "kysely";
-import type { OutboxRow, Subscription } from "../outbox/events.ts";
+import { type CompiledQuery, type Kysely, sql } from "kysely";
+import {
+  OUTBOX_COLUMN_TYPES,
+  OUTBOX_COLUMNS,
+  OUTBOX_WEBHOOK_EXISTS,
+  type OutboxRow,
+  type Subscription,
+} from "../outbox/events.ts";
 import { deleteOwned, findOwned, listOwned } from "./owned-rows.ts";
 import type { Database, WebhookDeliveryRow, WebhookRow } from "./schema.ts";
 
@@ -88,18 +94,17 @@ export async function activeSubscriptions(db: Kysely<Database>): Promise<Subscri
   }));
 }
 
-/** Inserts of outbox rows, compiled to run inside another statement's transaction. */
+/** Inserts of outbox rows, compiled to run inside another statement's transaction; rows of a subscription
+ *  deleted meanwhile are left out (OUTBOX_WEBHOOK_EXISTS). */
 export function outboxInserts(db: Kysely<Database>, rows: OutboxRow[]): CompiledQuery[] {
-  const out: CompiledQuery[] = [];
-  for (let i = 0; i < rows.length; i += 500) {
-    out.push(
-      db
-        .insertInto("webhook_deliveries")
-        .values(rows.slice(i, i + 500))
-        .compile(),
+  const columns = sql.raw(OUTBOX_COLUMNS.join(", "));
+  return rows.map((row) => {
+    const values = OUTBOX_COLUMNS.map(
+      (k, i) => sql`CAST(${row[k]} AS ${sql.raw(OUTBOX_COLUMN_TYPES[i])}) AS ${sql.raw(k)}`,
     );
-  }
-  return out;
+    return sql`INSERT INTO webhook_deliveries (${columns})
+      SELECT * FROM (SELECT ${sql.join(values)}) AS v WHERE ${sql.raw(OUTBOX_WEBHOOK_EXISTS)}`.compile(db);
+  });
 }
 
 // Delivery ------------------------------------------------------------------------------------------

@@ -193,4 +193,57 @@ for (const dialect of dialects()) {
       await h.close();
     }
   });
+
+  test(`a subscription deleted while its events are on their way loses them, not the dialer's writes [${dialect.name}]`, async () => {
+    const h = await harness({ seed: 7, openStore: dialect.open });
+    try {
+      const hook = (events: string[]) =>
+        insertWebhook(h.store.db, {
+          accountId: h.accountId,
+          campaignId: null,
+          url: "http://127.0.0.1:9/hook",
+          secret: "s",
+          events,
+          delaySec: 0,
+          partialResults: true,
+          maxAttempts: 3,
+          active: true,
+          now: h.clock.now(),
+        });
+      const doomed = await hook(ALL);
+      const kept = await hook(ALL);
+      await h.engine.reloadWebhooks();
+      const id = await h.campaign(
+        { maxConcurrent: 5, maxAttemptsPerContact: 1 },
+        Array.from({ length: 30 }, (_, i) => ({ phones: [`+1202555${String(2000 + i)}`] })),
+      );
+      await h.engine.start(h.accountId, id);
+      await h.clock.run({ until: h.clock.now() + 60_000 });
+      const before = (await outbox(h.store, doomed.id)).length;
+      assert.ok(before > 0, "events went to both before the delete");
+      // Deleted the way another node's API would: this engine's list of subscriptions still has it, so
+      // the events of the calls ending next are built for it, and for ended calls, cancels and the
+      // campaign's completion alike (the dispatcher's batch and the engine's state writes).
+      await h.store.db.deleteFrom("webhook_deliveries").where("webhook_id", "=", doomed.id).execute();
+      await h.store.db.deleteFrom("webhooks").where("id", "=", doomed.id).execute();
+      const pending = (await h.contacts(id)).find((c) => c.status === "pending");
+      assert.ok(pending, "a contact still to dial");
+      assert.equal(await h.engine.cancelContact(h.accountId, pending.id), true);
+      await h.runToEnd(4 * 3600_000);
+      const contacts = await h.contacts(id);
+      assert.equal(
+        contacts.filter((c) => c.status === "pending" || c.status === "in_progress").length,
+        0,
+        "every contact settled: the writes carrying events for the deleted subscription went through",
+      );
+      const attempts = await h.attempts(id);
+      assert.equal(attempts.filter((a) => a.ended_at === null).length, 0);
+      assert.equal((await outbox(h.store, doomed.id)).length, 0, "nothing written for the deleted one");
+      const rows = await outbox(h.store, kept.id);
+      assert.equal(rows.filter((r) => r.event_type === "attempt.ended").length, attempts.length);
+      assert.equal(rows.at(-1)?.event_type, "campaign.status_changed", "the completion's event too");
+    } finally {
+      await h.close();
+    }
+  });
 }

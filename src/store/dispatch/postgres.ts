@@ -2,7 +2,7 @@
 // FOR UPDATE SKIP LOCKED so two nodes never take the same contact, and writes a whole batch with
 // unnest() arrays in a handful of round trips.
 import type pg from "pg";
-import { OUTBOX_COLUMNS } from "../../outbox/events.ts";
+import { OUTBOX_COLUMN_TYPES, OUTBOX_COLUMNS, OUTBOX_WEBHOOK_EXISTS } from "../../outbox/events.ts";
 import { LIVE_COUNTS, type LiveCounts, SETTLED_COUNTS, statusCounts, WAITING_SUMMARY } from "./counts.ts";
 import { batchPhones, DNC_AMONG_PG, DNC_ANY, markListed } from "./dnc.ts";
 import type {
@@ -194,12 +194,11 @@ async function chargeCalls(client: pg.PoolClient, items: FinishedAttempt[]): Pro
 /** Outbox rows in one statement, in the order given (ids follow it, and delivery order follows ids). */
 async function insertEvents(client: pg.PoolClient, events: OutboxRow[]): Promise<void> {
   if (events.length === 0) return;
-  const types = ["bigint", "bigint", "text", "text", "text", "text", "text", "int", "bigint", "bigint"];
   await client.query(
     `INSERT INTO webhook_deliveries (${OUTBOX_COLUMNS.join(", ")})
       SELECT ${OUTBOX_COLUMNS.map((k) => `v.${k}`).join(", ")}
-        FROM unnest(${types.map((t, i) => `$${i + 1}::${t}[]`).join(", ")}) WITH ORDINALITY
-        AS v(${OUTBOX_COLUMNS.join(", ")}, ord) ORDER BY ord`,
+        FROM unnest(${OUTBOX_COLUMN_TYPES.map((t, i) => `$${i + 1}::${t}[]`).join(", ")}) WITH ORDINALITY
+        AS v(${OUTBOX_COLUMNS.join(", ")}, ord) WHERE ${OUTBOX_WEBHOOK_EXISTS} ORDER BY ord`,
     OUTBOX_COLUMNS.map((k) => events.map((e) => e[k])),
   );
 }

@@ -2,7 +2,7 @@
 // transaction (better-sqlite3 runs them synchronously, so no other writer interleaves in this process;
 // other processes wait on the write lock).
 import type SQLite from "better-sqlite3";
-import { OUTBOX_COLUMNS } from "../../outbox/events.ts";
+import { OUTBOX_COLUMNS, OUTBOX_WEBHOOK_EXISTS } from "../../outbox/events.ts";
 import { LIVE_COUNTS, type LiveCounts, SETTLED_COUNTS, statusCounts, WAITING_SUMMARY } from "./counts.ts";
 import { batchPhones, DNC_AMONG_SQLITE, DNC_ANY, markListed } from "./dnc.ts";
 import type {
@@ -111,7 +111,8 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
         WHERE c.status = 'in_progress' AND c.lease_expires_at < ? ORDER BY c.lease_expires_at LIMIT ?`,
     ),
     insertEvent: db.prepare(
-      `INSERT INTO webhook_deliveries (${OUTBOX_COLUMNS.join(", ")}) VALUES (${OUTBOX_COLUMNS.map(() => "?").join(", ")})`,
+      `INSERT INTO webhook_deliveries (${OUTBOX_COLUMNS.join(", ")})
+        SELECT * FROM (SELECT ${OUTBOX_COLUMNS.map((k) => `? AS ${k}`).join(", ")}) AS v WHERE ${OUTBOX_WEBHOOK_EXISTS}`,
     ),
     chargeBalance: db.prepare(
       "UPDATE accounts SET balance_micros = balance_micros - ? WHERE id = ? AND balance_micros IS NOT NULL",
