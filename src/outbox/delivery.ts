@@ -71,7 +71,7 @@ export class WebhookDelivery {
   private again = false;
   private stopped = false;
   private readonly inFlight = new Set<Promise<void>>();
-  readonly stats = { sent: 0, delivered: 0, failed: 0, dead: 0 };
+  readonly stats = { passes: 0, sent: 0, delivered: 0, failed: 0, dead: 0 };
 
   constructor(private readonly o: DeliveryOptions) {}
 
@@ -106,19 +106,18 @@ export class WebhookDelivery {
       return;
     }
     this.running = true;
+    this.stats.passes++;
     const now = this.o.clock.now();
     let wakeAt = now + (this.o.pollMs ?? 1000);
     try {
       const hooks = await webhooksWithPending(this.o.store.db);
-      for (const hook of hooks) {
+      // With every slot taken, the next send to finish asks for the next pass (its finally wakes us).
+      scan: for (const hook of hooks) {
         const rows = await pendingDeliveries(this.o.store.db, hook.id, SCAN_LIMIT);
         const { due, nextAt } = deliverableHeads(rows, now);
         wakeAt = Math.min(wakeAt, nextAt);
         for (const row of due) {
-          if (this.inFlight.size >= (this.o.concurrency ?? 32)) {
-            wakeAt = now;
-            break;
-          }
+          if (this.inFlight.size >= (this.o.concurrency ?? 32)) break scan;
           const leaseUntil = now + 2 * (this.o.timeoutMs ?? 10_000);
           if (!(await leaseDelivery(this.o.store.db, row.id, this.o.nodeId, now, leaseUntil))) continue;
           const p = this.send(hook, row).finally(() => {

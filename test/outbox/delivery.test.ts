@@ -2,12 +2,14 @@
 // contact in write order, dead letters and their replay through the API.
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { test } from "node:test";
 import { WallClock } from "../../src/clock/clock.ts";
 import { backoffMs, signature, WebhookDelivery } from "../../src/outbox/delivery.ts";
 import { type OutboxRow, outboxRows, type Subscription } from "../../src/outbox/events.ts";
 import { atomically } from "../../src/store/atomic.ts";
-import type { Store } from "../../src/store/db.ts";
+import { openStore, type Store } from "../../src/store/db.ts";
 import { insertWebhook, outboxInserts } from "../../src/store/webhooks.ts";
 import { apiFixture } from "../api/helpers.ts";
 import { createAccount, createCampaign } from "../helpers/fixtures.ts";
@@ -318,5 +320,65 @@ test("webhook routes validate their input and check roles and accounts", async (
     assert.equal((await f.call({ method: "GET", url: `/v1/webhooks/${id}` })).statusCode, 404);
   } finally {
     await f.close();
+  }
+});
+
+test("with every send slot taken, delivery waits for a send to finish instead of scanning again and again", async () => {
+  const store = await openStore({ url: ":memory:" });
+  const held: http.ServerResponse[] = [];
+  const server = http.createServer((_req, res) => {
+    held.push(res);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as AddressInfo).port;
+  const delivery = new WebhookDelivery({
+    store,
+    clock: new WallClock(),
+    nodeId: "n1",
+    baseBackoffMs: 1000,
+    maxBackoffMs: 5000,
+    timeoutMs: 5000,
+    pollMs: 1000,
+    concurrency: 2,
+  });
+  try {
+    const accountId = await createAccount(store);
+    const { campaignId } = await createCampaign(store, accountId);
+    const hook = await insertWebhook(store.db, {
+      accountId,
+      campaignId: null,
+      url: `http://127.0.0.1:${port}/hook`,
+      secret: "s",
+      events: ["attempt.ended"],
+      delaySec: 0,
+      partialResults: true,
+      maxAttempts: 3,
+      active: true,
+      now: Date.now(),
+    });
+    const sub: Subscription = {
+      id: hook.id,
+      accountId,
+      campaignId: null,
+      events: new Set(["attempt.ended"]),
+      delaySec: 0,
+      partialResults: true,
+    };
+    await atomically(store, outboxInserts(store.db, events(sub, campaignId, [1, 2, 3, 4], 1)));
+    delivery.start();
+    await until("two sends held by the receiver", async () => held.length === 2);
+    const passes = delivery.stats.passes;
+    await new Promise((r) => setTimeout(r, 1000));
+    // The poll may come once in that second; a loop would have come hundreds of times.
+    assert.ok(delivery.stats.passes - passes <= 2, `${delivery.stats.passes - passes} passes while full`);
+    for (const res of held.splice(0)) res.end("ok");
+    await until("the other two sent", async () => held.length === 2);
+    for (const res of held.splice(0)) res.end("ok");
+    await until("all four delivered", async () => (await countByStatus(store, hook.id, "delivered")) === 4);
+  } finally {
+    for (const res of held) res.end();
+    await delivery.stop();
+    server.close();
+    await store.close();
   }
 });
