@@ -2,8 +2,8 @@
 // route, wired to the store, engine and clock it is given. It never listens: server.ts does, and tests
 // drive it with app.inject().
 import { createRequire } from "node:module";
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
-import { jaicpApi } from "./api/compat/jaicp/index.ts";
+import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from "fastify";
+import { CAMPAIGN_TOKEN_IN_PATH, jaicpApi } from "./api/compat/jaicp/index.ts";
 import { twin24Api } from "./api/compat/twin24/index.ts";
 import { voximplantApi } from "./api/compat/voximplant/index.ts";
 import { xcallyApi } from "./api/compat/xcally/index.ts";
@@ -81,5 +81,20 @@ function loggerOptions(deps: AppDeps): FastifyServerOptions["logger"] {
     ...(typeof deps.logger === "object" ? deps.logger : {}),
     // API keys travel in this header; they must never reach a log line.
     redact: { paths: ["req.headers.authorization", "headers.authorization"], censor: "[redacted]" },
+    // Fastify's own request fields, with JAICP's campaign token (a secret in the path) blanked out.
+    serializers: {
+      req: (req: FastifyRequest) => ({
+        method: req.method,
+        url: urlForLog(req.url),
+        host: req.host,
+        remoteAddress: req.ip,
+        remotePort: req.socket?.remotePort,
+      }),
+    },
   };
+}
+
+/** A request's URL as logs may show it: secrets that some faces carry in the path are replaced. */
+export function urlForLog(url: string): string {
+  return url.replace(CAMPAIGN_TOKEN_IN_PATH, "$1[redacted]");
 }

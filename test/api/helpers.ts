@@ -3,7 +3,7 @@
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from "fastify";
 import { issueApiKey } from "../../src/api/plugins/auth.ts";
 import type { Role } from "../../src/api/plugins/permissions.ts";
-import { buildApp } from "../../src/app.ts";
+import { type AppDeps, buildApp } from "../../src/app.ts";
 import { VirtualClock } from "../../src/clock/virtual-clock.ts";
 import { loadConfig } from "../../src/config/config.ts";
 import { Engine } from "../../src/engine/engine.ts";
@@ -53,13 +53,15 @@ export async function apiFixture(
   open: () => Promise<Store> = () => openStore({ url: ":memory:" }),
   /** More configuration, as environment variables (OUTDIAL_METRICS_TOKEN, say). */
   env: Record<string, string> = {},
+  /** The app's logger (AppDeps.logger); silent by default. */
+  logger: AppDeps["logger"] = false,
 ): Promise<ApiFixture> {
   const store = await open();
   const clock = new VirtualClock(Date.UTC(2026, 0, 5, 12, 0, 0));
   const driver = createDriver("sim", { clock }, { seed: 1 });
   const engine = new ObservedEngine({ store, clock, driver, nodeId: "api-test", leaseMs: 60_000 });
   const config = loadConfig({ OUTDIAL_DATABASE_URL: ":memory:", ...env });
-  const app = await buildApp({ store, engine, clock, config });
+  const app = await buildApp({ store, engine, clock, config, logger });
   await app.ready();
   const issue = async (role: Role, accountId: number): Promise<string> =>
     (await issueApiKey(store.db, { accountId, name: role, role, now: clock.now() })).key;

@@ -11,6 +11,9 @@ import { installRelativeFieldErrors } from "../relative-errors.ts";
 import { type CallJob, contactForJob, WEEKDAYS } from "./call-jobs.ts";
 
 /** Call jobs per POST /addPhones; send more in further requests. */
+/** The campaign token in this face's paths: a secret, which a log line must not carry. */
+export const CAMPAIGN_TOKEN_IN_PATH = /(\/api\/calls\/campaign\/)[^/?#]+/;
+
 export const MAX_JOBS_PER_REQUEST = 10_000;
 const LIST_NAME = "Calls API";
 
