@@ -8,7 +8,7 @@
 import type { Updateable } from "kysely";
 import { phoneDetails } from "../lib/phone.ts";
 import { zoneForNumber } from "../lib/time-zone.ts";
-import { ABANDONED_WAIT_REASON, CALLBACK_REASON } from "../model/redial-policy.ts";
+import { ABANDONED_WAIT_REASON, CALLBACK_REASON, renumberPhones } from "../model/redial-policy.ts";
 import { clockOfDay } from "../model/windows.ts";
 import { editContactQuery, findContact } from "../store/contacts-query.ts";
 import { isUniqueViolation, type Store } from "../store/db.ts";
@@ -22,7 +22,6 @@ import {
   EXTERNAL_ID,
   FLAGGED,
   PHONE,
-  PHONE_COUNT,
   PHONES,
   PRIORITY,
   START_AT,
@@ -146,7 +145,6 @@ function editedColumns(
     start_at: out[START_AT] as number | null,
     priority: out[PRIORITY] as number,
     flagged: out[FLAGGED] as number,
-    phoneCount: out[PHONE_COUNT] as number,
   };
 }
 
@@ -166,15 +164,21 @@ export async function editContact(
   const stored = await findContact(store.db, accountId, id);
   if (!stored) return { kind: "not_found" };
   if (stored.status === "in_progress") return { kind: "in_progress" };
-  const { phoneCount, ...columns } = editedColumns(stored, edit, opts.defaultCountry, now);
+  const columns = editedColumns(stored, edit, opts.defaultCountry, now);
   const phonesChanged = columns.phones !== stored.phones;
   const set: Updateable<ContactsTable> = {
     ...columns,
     updated_at: Math.max(now, Number(stored.updated_at) + 1),
   };
   if (phonesChanged) {
-    set.phone_index = 0;
-    set.phone_attempts = JSON.stringify(new Array(phoneCount).fill(0));
+    const use = renumberPhones(JSON.parse(stored.phones), JSON.parse(columns.phones as string), {
+      phoneIndex: stored.phone_index,
+      phoneAttempts: JSON.parse(stored.phone_attempts),
+      retryCounts: JSON.parse(stored.retry_counts),
+    });
+    set.phone_index = use.phoneIndex;
+    set.phone_attempts = JSON.stringify(use.phoneAttempts);
+    set.retry_counts = JSON.stringify(use.retryCounts);
   }
   const rescheduled =
     phonesChanged ||

@@ -161,3 +161,49 @@ export function decideAfterAttempt(
     state: next,
   };
 }
+
+/** What a contact has used of each phone, as stored: attempts and retry counters by phone index. */
+export interface PhoneUse {
+  phoneIndex: number;
+  phoneAttempts: number[];
+  retryCounts: Record<string, number>;
+}
+
+/**
+ * The same use after the contact's phones were edited from `before` to `after`: a phone kept (wherever it
+ * moved) keeps its attempts, retry counters and block; a new one starts afresh; a removed one's counters
+ * go. The phone to dial next stays the one it was if kept, else the first fresh one, else the least used.
+ */
+export function renumberPhones(before: readonly string[], after: readonly string[], use: PhoneUse): PhoneUse {
+  const taken = new Set<number>();
+  const from = after.map((phone) => {
+    const i = before.findIndex((p, k) => p === phone && !taken.has(k));
+    if (i >= 0) taken.add(i);
+    return i;
+  });
+  const newIndex = new Map<number, number>();
+  from.forEach((i, j) => {
+    if (i >= 0) newIndex.set(i, j);
+  });
+  const retryCounts: Record<string, number> = {};
+  for (const [key, n] of Object.entries(use.retryCounts)) {
+    const m = /^(\d+):(.+)$/.exec(key);
+    if (!m)
+      retryCounts[key] = n; // counters of the contact, not of a phone
+    else if (newIndex.has(Number(m[1]))) retryCounts[`${newIndex.get(Number(m[1]))}:${m[2]}`] = n;
+  }
+  const phoneAttempts = from.map((i) => (i >= 0 ? (use.phoneAttempts[i] ?? 0) : 0));
+  const blocked = (j: number) => retryCounts[`${j}:blocked`] !== undefined;
+  let phoneIndex = newIndex.get(use.phoneIndex) ?? -1;
+  if (phoneIndex < 0) phoneIndex = from.findIndex((i, j) => i < 0 && !blocked(j));
+  if (phoneIndex < 0) {
+    let fewest = Number.POSITIVE_INFINITY;
+    phoneAttempts.forEach((n, j) => {
+      if (!blocked(j) && n < fewest) {
+        fewest = n;
+        phoneIndex = j;
+      }
+    });
+  }
+  return { phoneIndex: Math.max(0, phoneIndex), phoneAttempts, retryCounts };
+}

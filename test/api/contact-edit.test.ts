@@ -1,6 +1,6 @@
 // PATCH /v1/contacts/{id}: an edit is validated as an import row is, clears with null, merges custom
 // fields, refuses a contact on a call and a clashing external_id, and leaves the contact untouched when
-// refused. A changed phone starts its attempt count afresh; a changed start time moves the next attempt.
+// refused. A new phone starts its attempt count afresh, a kept one keeps it; a changed start time moves the next attempt.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { dialects } from "../helpers/stores.ts";
@@ -131,6 +131,44 @@ for (const dialect of dialects()) {
       assert.equal(stored.phone_attempts, "[0]");
       assert.equal(stored.phone_index, 0);
       assert.equal(stored.ready, 0, "judged again at the next claim");
+    });
+
+    test("phones kept through an edit keep their attempts, retry counters and block, wherever they move", async () => {
+      const { account_id, campaign_id, list_id } = await row(ann);
+      const [id] = await insertContacts(
+        f.store,
+        { accountId: account_id, campaignId: campaign_id, listId: list_id },
+        [
+          {
+            phones: JSON.stringify(["+12125550111", "+12125550112"]),
+            attempts: 2,
+            phone_index: 1,
+            phone_attempts: "[1,1]",
+            retry_counts: JSON.stringify({ "0:busy": 1, "1:no_answer": 1, "1:blocked": 1, callbacks: 1 }),
+            wait_reason: "retry",
+            next_attempt_at: f.clock.now() + HOUR,
+          },
+        ],
+      );
+      const moved = await patch(id, { phones: ["+12125550113", "+12125550111", "+12125550112"] });
+      assert.equal(moved.statusCode, 200, moved.body);
+      let stored = await row(id);
+      assert.deepEqual(JSON.parse(stored.phone_attempts), [0, 1, 1]);
+      assert.deepEqual(JSON.parse(stored.retry_counts), {
+        "1:busy": 1,
+        "2:no_answer": 1,
+        "2:blocked": 1,
+        callbacks: 1,
+      });
+      assert.equal(stored.phone_index, 2, "still the phone it was on");
+      // The phone it was on goes: its counters go with it, and the fresh phone is next.
+      const dropped = await patch(id, { phones: ["+12125550111", "+12125550113"] });
+      assert.equal(dropped.statusCode, 200, dropped.body);
+      stored = await row(id);
+      assert.deepEqual(JSON.parse(stored.phone_attempts), [1, 0]);
+      assert.deepEqual(JSON.parse(stored.retry_counts), { "0:busy": 1, callbacks: 1 });
+      assert.equal(stored.phone_index, 1);
+      assert.equal(stored.attempts, 2, "the contact's own count is not the phones'");
     });
 
     test("a start time moves the next attempt; a retry keeps its own time unless the start is later", async () => {
