@@ -44,15 +44,8 @@ export function checkValidation(opts: ValidationOptions): CheckedValidation {
       "duplicate_policy",
     );
   }
-  let defaultCountry: string | undefined;
-  if (opts.defaultCountry !== undefined && opts.defaultCountry !== "") {
-    defaultCountry = opts.defaultCountry.trim().toUpperCase();
-    if (!isSupportedPhoneCountry(defaultCountry)) {
-      throw badRequest("invalid_option", `unknown country "${opts.defaultCountry}"`, "default_country");
-    }
-  }
   return {
-    defaultCountry,
+    defaultCountry: checkedCountry(opts.defaultCountry, "default_country"),
     phonePolicy,
     duplicatePolicy,
     maxFieldLength: positive(opts.maxFieldLength, DEFAULT_LIMITS.maxFieldLength, "max_field_length"),
@@ -125,4 +118,13 @@ export async function withCampaignLock<T>(
   } finally {
     if (locks.get(campaignId) === tail) locks.delete(campaignId);
   }
+}
+
+/** The ISO country phone numbers are read for (any case; empty = none), or a 400 naming `field`. */
+export function checkedCountry(country: string | undefined, field: string): string | undefined {
+  if (country === undefined || country === "") return undefined;
+  const upper = country.trim().toUpperCase();
+  if (!isSupportedPhoneCountry(upper))
+    throw badRequest("invalid_option", `unknown country "${country}"`, field);
+  return upper;
 }

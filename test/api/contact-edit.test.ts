@@ -122,7 +122,11 @@ for (const dialect of dialects()) {
         .set({ phone_attempts: "[2,1]", phone_index: 1 })
         .where("id", "=", ann)
         .execute();
-      const res = await patch(ann, { phones: ["020 7946 0958"] }, "?default_country=GB");
+      const unknown = await patch(ann, { phones: ["020 7946 0958"] }, "?default_country=ZZ");
+      assert.equal(unknown.statusCode, 400);
+      assert.equal(errorOf(unknown).field, "querystring.default_country");
+      // The country in any case, as the import and the do-not-call routes take it.
+      const res = await patch(ann, { phones: ["020 7946 0958"] }, "?default_country=gb");
       assert.equal(res.statusCode, 200, res.body);
       assert.deepEqual(res.json().phones, ["+442079460958"]);
       assert.equal(res.json().time_zone, "Europe/London", "inferred again from the new number");

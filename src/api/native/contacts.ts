@@ -2,6 +2,7 @@
 // one that has not been dialed yet.
 import type { FastifyInstance } from "fastify";
 import { type ContactEdit, ContactEditError, editContact } from "../../lists/contact-edit.ts";
+import { checkedCountry } from "../../lists/import-setup.ts";
 import { contactSchema as contactInputSchema } from "../../lists/route-schemas.ts";
 import { CONTACT_STATUSES, OUTCOMES } from "../../model/outcome.ts";
 import { findCampaign } from "../../store/campaigns.ts";
@@ -152,10 +153,11 @@ export async function contactRoutes(app: FastifyInstance, deps: NativeApiDeps): 
     },
     async (req) => {
       const { id } = req.params;
+      const defaultCountry = checkedCountry(req.query.default_country, "querystring.default_country");
       let result: Awaited<ReturnType<typeof editContact>>;
       try {
         result = await editContact(store, req.account.id, id, req.body, {
-          defaultCountry: req.query.default_country,
+          defaultCountry,
           now: deps.clock.now(),
         });
       } catch (err) {

@@ -2,7 +2,7 @@
 // each normalized to E.164 with lib/phone.ts and recorded with a per-row report of what was skipped and
 // why. The CSV is decoded and parsed with the contact import's machinery (lists/: encodings and byte
 // order marks, any delimiter and quote, malformed-file and limit errors as ImportError, rendered 400/413).
-import { isSupportedPhoneCountry, phoneDetails } from "../../lib/phone.ts";
+import { phoneDetails } from "../../lib/phone.ts";
 import { ByteDecoder, resolveEncoding } from "../../lists/byte-decoder.ts";
 import { resolveColumns } from "../../lists/columns.ts";
 import { createCsvCore } from "../../lists/csv-contacts.ts";
@@ -93,15 +93,6 @@ export class DncBatch {
       errors_truncated: this.issuesTruncated,
     };
   }
-}
-
-/** A 400 naming `field` unless the ISO country is one phone numbers can be read for. */
-export function checkedCountry(country: string | undefined, field: string): string | undefined {
-  if (country === undefined || country === "") return undefined;
-  const upper = country.trim().toUpperCase();
-  if (!isSupportedPhoneCountry(upper))
-    throw badRequest("invalid_option", `unknown country "${country}"`, field);
-  return upper;
 }
 
 export interface DncCsvOptions {

@@ -8,6 +8,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import { normalizePhone } from "../../lib/phone.ts";
 import { ImportError } from "../../lists/errors.ts";
 import { filePart } from "../../lists/import-routes.ts";
+import { checkedCountry } from "../../lists/import-setup.ts";
 import { findCampaign } from "../../store/campaigns.ts";
 import {
   accountList,
@@ -21,7 +22,7 @@ import {
 import type { DncNumberRow } from "../../store/schema.ts";
 import { ApiError, invalidRequest, notFound } from "../plugins/errors.ts";
 import { keysetPage, type NativeApiDeps } from "./deps.ts";
-import { checkedCountry, DNC_LIMITS, DncBatch, readDncCsv } from "./dnc-input.ts";
+import { DNC_LIMITS, DncBatch, readDncCsv } from "./dnc-input.ts";
 import { afterIdQuery, errorResponses, keysetPageSchema, limitQuery } from "./schemas/common.ts";
 import {
   type AddBody,
