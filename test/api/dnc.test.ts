@@ -197,6 +197,20 @@ for (const dialect of dialects()) {
         (await f.call({ method: "GET", url: "/v1/dnc/+12125550100" })).json().source,
         "optouts-may.csv",
       );
+      // A file name is the client's to choose: it is kept to the 200 characters ?source= may have.
+      const longName = `${"x".repeat(5000)}.csv`;
+      const long = await f.call({
+        method: "POST",
+        url: "/v1/dnc/import",
+        headers: { "content-type": `multipart/form-data; boundary=${boundary}` },
+        payload: body.replace("optouts-may.csv", longName).replace("+12125550100", "+12125550108"),
+      });
+      assert.equal(long.statusCode, 200, long.body);
+      assert.equal(
+        (await f.call({ method: "GET", url: "/v1/dnc/+12125550108" })).json().source,
+        longName.slice(0, 200),
+      );
+      assert.equal((await f.call({ method: "DELETE", url: "/v1/dnc/+12125550108" })).statusCode, 204);
 
       const big = `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.csv"\r\n\r\n${"1".repeat(DNC_LIMITS.maxBytes + 1)}\r\n--${boundary}--\r\n`;
       const tooBig = await f.call({

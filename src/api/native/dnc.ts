@@ -31,6 +31,7 @@ import {
   type ImportQuery,
   importQuerySchema,
   listQuerySchema,
+  MAX_SOURCE_LENGTH,
   type NumberItem,
   phoneParams,
   reportSchema,
@@ -191,7 +192,12 @@ export async function dncRoutes(app: FastifyInstance, deps: NativeApiDeps): Prom
           header: q.header,
           phoneColumns: q.phone_column?.split(",").map((c) => c.trim()),
           maxRows: DNC_LIMITS.maxRows,
-          entry: { source: q.source ?? upload.name ?? "csv", reason: q.reason ?? null, expiresAt: expiry },
+          entry: {
+            // The schema bounds ?source=; a file name is the client's to choose, so it is cut to the same.
+            source: q.source ?? (upload.name?.slice(0, MAX_SOURCE_LENGTH) || "csv"),
+            reason: q.reason ?? null,
+            expiresAt: expiry,
+          },
         },
         batch,
       );

@@ -7,10 +7,13 @@ import {
 import { DNC_LIMITS, DNC_PHONE_POLICIES, type DncPhonePolicy } from "../dnc-input.ts";
 import { isoTime, isoTimeOrNull } from "./common.ts";
 
+/** The longest `source` an entry keeps (a file name taken for one is cut to it). */
+export const MAX_SOURCE_LENGTH = 200;
+
 const source = {
   type: "string",
   minLength: 1,
-  maxLength: 200,
+  maxLength: MAX_SOURCE_LENGTH,
   description: "The list it came from",
 } as const;
 const reason = { type: ["string", "null"], maxLength: 500 } as const;
