@@ -1,6 +1,7 @@
 // State changes the engine makes outside the dispatch path (campaign status, cancelling a contact), each
 // written in one transaction with the webhook events it causes, and the active subscriptions those events
 // are matched against.
+import type { CompiledQuery } from "kysely";
 import type { CampaignStatus } from "../model/outcome.ts";
 import type { Subscription } from "../outbox/events.ts";
 import { atomically } from "../store/atomic.ts";
@@ -91,13 +92,15 @@ export class StateWrites {
   }
 
   /**
-   * Records an agent's disposition of an attempt of the account, with its attempt.disposed event, in one
-   * transaction. Null when the account has no such attempt.
+   * Records an agent's disposition of an attempt of the account, with its attempt.disposed event and the
+   * writes `alsoWrite` gives for the attempt (a do-not-call entry), in one transaction. Null when the
+   * account has no such attempt.
    */
   async disposition(
     accountId: number,
     attemptId: number,
     d: Pick<DispositionInfo, "agentId" | "disposition" | "at" | "callbackAt" | "callbackPersonal" | "dnc">,
+    alsoWrite?: (attempt: { phone: string; campaignId: number }) => CompiledQuery[],
   ): Promise<{ phone: string; campaignId: number } | null> {
     const row = await this.store.db
       .selectFrom("attempts")
@@ -121,8 +124,13 @@ export class StateWrites {
       seq: row.seq,
       phone: row.phone,
     });
-    await atomically(this.store, [update, ...outboxInserts(this.store.db, events)]);
+    const attempt = { phone: row.phone, campaignId };
+    await atomically(this.store, [
+      update,
+      ...(alsoWrite?.(attempt) ?? []),
+      ...outboxInserts(this.store.db, events),
+    ]);
     if (events.length) this.eventsWritten();
-    return { phone: row.phone, campaignId };
+    return attempt;
   }
 }

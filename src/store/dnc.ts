@@ -2,7 +2,7 @@
 // (upsert), remove, list, check. An entry whose expires_at has passed counts as absent everywhere;
 // re-adding the number lists it again. The dispatcher does its own lookups
 // in store/dispatch/ (prepared statements inside the claim's transaction), against the same index.
-import { type Kysely, sql } from "kysely";
+import { type CompiledQuery, type Kysely, sql } from "kysely";
 import { atomically } from "./atomic.ts";
 import type { Store } from "./db.ts";
 import type { Database, DncNumberRow } from "./schema.ts";
@@ -75,8 +75,19 @@ export async function addDncNumbers(
   const byPhone = new Map(entries.map((e) => [e.phone, e]));
   if (byPhone.size === 0) return { added: 0, alreadyListed: 0 };
   const listed = await suppressedAmong(store.db, list, [...byPhone.keys()], now);
-  const queries = chunks([...byPhone.values()]).map((part) =>
-    store.db
+  await atomically(store, dncInserts(store.db, list, [...byPhone.values()], now));
+  return { added: byPhone.size - listed.size, alreadyListed: listed.size };
+}
+
+/** addDncNumbers' writes, compiled to run in another write's transaction (entries one per phone). */
+export function dncInserts(
+  db: Kysely<Database>,
+  list: DncList,
+  entries: readonly DncEntry[],
+  now: number,
+): CompiledQuery[] {
+  return chunks([...entries]).map((part) =>
+    db
       .insertInto("dnc_numbers")
       .values(
         part.map((e) => ({
@@ -101,8 +112,6 @@ export async function addDncNumbers(
       )
       .compile(),
   );
-  await atomically(store, queries);
-  return { added: byPhone.size - listed.size, alreadyListed: listed.size };
 }
 
 /** Takes the number off the list; false when it was not listed (or only expired). */

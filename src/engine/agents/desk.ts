@@ -6,7 +6,7 @@ import type { Clock } from "../../clock/clock.ts";
 import { abandonment, calleeZone, scheduleCallback } from "../../store/agent-calls.ts";
 import { type CampaignAgent, campaignAgents, getAgent } from "../../store/agents.ts";
 import type { Store } from "../../store/db.ts";
-import { addDncNumbers } from "../../store/dnc.ts";
+import { dncInserts } from "../../store/dnc.ts";
 import { releaseOrphanedCallbacks, releasePersonalCallback } from "../../store/personal-callbacks.ts";
 import type { TelephonyDriver } from "../../telephony/driver.ts";
 import type { Dispatcher } from "../dispatcher.ts";
@@ -244,26 +244,30 @@ export class AgentDesk {
       if (personal) this.d.callbacks.scheduled(agentId);
     }
     const dnc = opts.dnc !== undefined;
-    const recorded = await this.d.writes.disposition(accountId, target, {
-      agentId,
-      disposition,
-      at: now,
-      callbackAt,
-      callbackPersonal: personal,
-      dnc: opts.dnc ?? null,
-    });
+    // The number goes on the list in the transaction that tells subscribers it did (attempt.disposed).
+    const listing = (attempt: { phone: string; campaignId: number }) =>
+      dncInserts(
+        this.d.store.db,
+        { accountId, campaignId: opts.dnc === "campaign" ? attempt.campaignId : 0 },
+        [
+          {
+            phone: attempt.phone,
+            source: "agent",
+            reason: `agent ${agentId}, disposition: ${disposition}`,
+            expiresAt: null,
+          },
+        ],
+        now,
+      );
+    const recorded = await this.d.writes.disposition(
+      accountId,
+      target,
+      { agentId, disposition, at: now, callbackAt, callbackPersonal: personal, dnc: opts.dnc ?? null },
+      dnc ? listing : undefined,
+    );
     if (recorded === null) throw new EngineError("not_found", `attempt ${target} not found`, 404);
     const phone = recorded.phone;
     const dncCampaignId = opts.dnc === "campaign" ? recorded.campaignId : null;
-    if (dnc) {
-      const reason = `agent ${agentId}, disposition: ${disposition}`;
-      await addDncNumbers(
-        this.d.store,
-        { accountId, campaignId: dncCampaignId ?? 0 },
-        [{ phone, source: "agent", reason, expiresAt: null }],
-        now,
-      );
-    }
     return {
       attemptId: target,
       disposition,
