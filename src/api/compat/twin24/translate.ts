@@ -115,7 +115,8 @@ export function decodeCps(cps: number): number | string {
   if (!Number.isFinite(cps) || cps <= 0) return "cps must be greater than 0";
   if (cps === 1) return 1;
   const n = Math.round(Math.abs(cps - 1) * 100);
-  if (Math.abs(Math.abs(cps - 1) * 100 - n) > 1e-6) {
+  // N = 0 is only 1.0 itself: a value a hair off it would decode to 0 or 1/0 calls a second, i.e. no limit.
+  if (n === 0 || Math.abs(Math.abs(cps - 1) * 100 - n) > 1e-6) {
     return `cps must be 1 + N/100 (N calls per second) or 1 - N/100 (one call every N seconds) with a whole N (got ${cps})`;
   }
   if (cps > 1) {
@@ -159,10 +160,11 @@ export function findRuleProblem(body: TaskBody): RuleProblem | null {
   }
   if (body.startType === "time") {
     if (!given(body.startMoment)) return required("startMoment", "startType = time");
-    if (!START_MOMENT.test(body.startMoment.trim())) {
+    // The shape, and a day and time that exist (not 2026-02-30, not 25:00), whatever the zone.
+    if (parseStartMoment(body.startMoment, "UTC") === null) {
       return {
         field: "startMoment",
-        message: `startMoment must be a date and time YYYY-MM-DD HH:MM (got ${JSON.stringify(body.startMoment)})`,
+        message: `startMoment must be an existing date and time YYYY-MM-DD HH:MM (got ${JSON.stringify(body.startMoment)})`,
       };
     }
   }
