@@ -1,7 +1,7 @@
 // Campaign rows as the API reads and edits them; lifecycle changes (status) belong to the engine.
 import { type Kysely, sql } from "kysely";
 import type { CampaignSettings } from "../model/campaign-settings.ts";
-import type { CampaignStatus } from "../model/outcome.ts";
+import { CAMPAIGN_STATUSES, type CampaignStatus } from "../model/outcome.ts";
 import type { Campaign, Database } from "./schema.ts";
 
 export interface NewCampaignInput {
@@ -110,6 +110,9 @@ export async function updateCampaign(
 /** Deletes the campaign (its lists, contacts and attempts cascade) unless its status is one of `keep`.
  *  Returns whether a row was deleted; the status test is in the same statement, so a campaign started
  *  meanwhile is never deleted. */
+/** Every status but draft: deleteCampaignUnlessStatus with these removes a campaign that never started. */
+export const NOT_DRAFT: readonly CampaignStatus[] = CAMPAIGN_STATUSES.filter((s) => s !== "draft");
+
 export async function deleteCampaignUnlessStatus(
   db: Kysely<Database>,
   accountId: number,

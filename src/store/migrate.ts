@@ -20,6 +20,7 @@ import * as m010 from "./migrations/010_agents.ts";
 import * as m011 from "./migrations/011_queues.ts";
 import * as m012 from "./migrations/012_personal_callbacks.ts";
 import * as m013 from "./migrations/013_campaign_dnc.ts";
+import * as m014 from "./migrations/014_webhook_owner.ts";
 import type { Database } from "./schema.ts";
 
 const MIGRATIONS: Record<string, Migration> = {
@@ -36,6 +37,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "011_queues": m011,
   "012_personal_callbacks": m012,
   "013_campaign_dnc": m013,
+  "014_webhook_owner": m014,
 };
 
 class StaticProvider implements MigrationProvider {

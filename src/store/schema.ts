@@ -163,6 +163,8 @@ export interface WebhooksTable {
   /** Failed deliveries after which an event is dead-lettered. */
   max_attempts: number;
   active: number;
+  /** The face that made it and keeps it in step ("twin24": a task's webhookUrls); null = the native API. */
+  made_by: string | null;
   created_at: number;
   updated_at: number;
 }

@@ -22,6 +22,8 @@ export interface NewWebhook {
   partialResults: boolean;
   maxAttempts: number;
   active: boolean;
+  /** The face that made it (see WebhooksTable.made_by); absent = the native API. */
+  madeBy?: string;
   now: number;
 }
 
@@ -38,6 +40,7 @@ export async function insertWebhook(db: Kysely<Database>, w: NewWebhook): Promis
       partial_results: w.partialResults ? 1 : 0,
       max_attempts: w.maxAttempts,
       active: w.active ? 1 : 0,
+      made_by: w.madeBy ?? null,
       created_at: w.now,
       updated_at: w.now,
     })

@@ -20,7 +20,14 @@ import { conflict, notFound } from "../../plugins/errors.ts";
 import type { Twin24Deps } from "./deps.ts";
 import { errorResponses, taskBodySchema, uuidParams } from "./schema.ts";
 import { listTasks } from "./store.ts";
-import { insertTaskWebhook, ownedTask, TASK_PATH, taskPlan, taskSchema } from "./task-routes.ts";
+import {
+  insertTaskWebhook,
+  ownedTask,
+  TASK_PATH,
+  TWIN24_WEBHOOKS,
+  taskPlan,
+  taskSchema,
+} from "./task-routes.ts";
 import type { TaskBody, WebhookPlan } from "./translate.ts";
 import { TASK_STATUS, taskView } from "./views.ts";
 
@@ -49,6 +56,7 @@ async function syncTaskWebhooks(
     .selectAll()
     .where("account_id", "=", at.accountId)
     .where("campaign_id", "=", at.campaignId)
+    .where("made_by", "=", TWIN24_WEBHOOKS)
     .orderBy("id")
     .execute();
   const unmatched = [...plans];

@@ -6,7 +6,13 @@ import type { FastifyInstance } from "fastify";
 import type { Kysely } from "kysely";
 import type { CampaignSettings } from "../../../model/campaign-settings.ts";
 import type { CampaignStatus } from "../../../model/outcome.ts";
-import { countContactsByStatus, findCampaign, insertCampaign } from "../../../store/campaigns.ts";
+import {
+  countContactsByStatus,
+  deleteCampaignUnlessStatus,
+  findCampaign,
+  insertCampaign,
+  NOT_DRAFT,
+} from "../../../store/campaigns.ts";
 import { insertList } from "../../../store/lists.ts";
 import type { Database } from "../../../store/schema.ts";
 import { insertWebhook } from "../../../store/webhooks.ts";
@@ -115,8 +121,12 @@ export async function insertTaskWebhook(
     partialResults: plan.partialResults,
     maxAttempts: DEFAULT_WEBHOOK_MAX_ATTEMPTS,
     active: true,
+    madeBy: TWIN24_WEBHOOKS,
   });
 }
+
+/** webhooks.made_by of the subscriptions a task's webhookUrls made. */
+export const TWIN24_WEBHOOKS = "twin24";
 
 export async function taskRoutes(app: FastifyInstance, deps: Twin24Deps): Promise<void> {
   const { store, engine, clock } = deps;
@@ -152,8 +162,17 @@ export async function taskRoutes(app: FastifyInstance, deps: Twin24Deps): Promis
         return row;
       });
       if (plans.length > 0) await engine.reloadWebhooks();
-      // startType = time starts by itself: the engine holds it READY until startMoment.
-      if (body.startType === "time") await engine.start(accountId, campaign.id);
+      // startType = time starts by itself: the engine holds it READY until startMoment. A start the engine
+      // refuses (under 1 USD) fails the whole request: the task (campaign, list, subscriptions) goes again.
+      if (body.startType === "time") {
+        try {
+          await engine.start(accountId, campaign.id);
+        } catch (err) {
+          await deleteCampaignUnlessStatus(store.db, accountId, campaign.id, NOT_DRAFT);
+          if (plans.length > 0) await engine.reloadWebhooks();
+          throw err;
+        }
+      }
       return { id: { identity: uuid } };
     },
   );

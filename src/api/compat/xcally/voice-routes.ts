@@ -3,8 +3,12 @@
 // contacts copied in by service.ts) and agents linked with a penalty (the campaign's queue of agents). No scheduling here.
 import type { FastifyInstance } from "fastify";
 import { withDefaults } from "../../../model/campaign-settings.ts";
-import { CAMPAIGN_STATUSES } from "../../../model/outcome.ts";
-import { deleteCampaignUnlessStatus, insertCampaign, updateCampaign } from "../../../store/campaigns.ts";
+import {
+  deleteCampaignUnlessStatus,
+  insertCampaign,
+  NOT_DRAFT,
+  updateCampaign,
+} from "../../../store/campaigns.ts";
 import { errorResponses, idParams } from "../../native/schemas/common.ts";
 import { parseSettings } from "../../native/views.ts";
 import { type QueueBody, queueBodySchema, scheduledOrderOf, settingsForQueue } from "./queues.ts";
@@ -17,8 +21,6 @@ import {
   type XcallyDeps,
   xcallyService,
 } from "./service.ts";
-
-const NOT_DRAFT = CAMPAIGN_STATUSES.filter((s) => s !== "draft");
 
 export async function voiceRoutes(app: FastifyInstance, deps: XcallyDeps): Promise<void> {
   const { store, clock, engine } = deps;
