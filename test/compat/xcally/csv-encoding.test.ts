@@ -1,4 +1,4 @@
-// The Xcally CSV upload in the file's own encoding: named by ?encoding= or the Content-Type charset, or told
+// The Xcally CSV upload (field length limits per row, and) in the file's own encoding: named by ?encoding= or the Content-Type charset, or told
 // by a byte order mark; bytes the encoding cannot hold and unknown encodings are 400s naming `encoding`.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
@@ -46,6 +46,23 @@ for (const dialect of dialects())
     }
 
     const csv = (name: string, city: string, phone: string) => `${HEADER}\n${name};${city};${phone}\n`;
+
+    test("a cell longer than the field allows is reported for its row, which is left out", async () => {
+      const text = `${HEADER}\n${"Я".repeat(256)};Москва;+14155550611\nЕва;${"x".repeat(4001)};+14155550612\nИра;Рим;+14155550613\n`;
+      const up = await upload(Buffer.from(text), "text/csv; charset=utf-8");
+      assert.equal(up.statusCode, 201, up.body);
+      const res = await f.call({
+        method: "POST",
+        url: `/api/cm/contacts/upload/${up.json().id}`,
+        payload: { binding: { firstName: "Имя", phone: " телефон", cf_1: "Город" }, ListId: listId },
+      });
+      assert.equal(res.statusCode, 200, res.body);
+      assert.equal(res.json().created, 1);
+      assert.deepEqual(res.json().errors, [
+        { row: 2, field: "firstName", message: "longer than 255 characters" },
+        { row: 3, field: "cf_1", message: "longer than 4000 characters" },
+      ]);
+    });
 
     test("windows-1251 named by ?encoding=, KOI8-R by the Content-Type charset", async () => {
       const cp1251 = iconv.encode(csv("Анна", "Москва", "+14155550601"), "windows-1251");

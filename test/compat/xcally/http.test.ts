@@ -233,7 +233,7 @@ for (const dialect of dialects())
       assert.equal(monthly.settings.timeSpec, "07:00-22:00,*,1-15,*", "the engine keeps to the spec itself");
     });
 
-    test("queue errors: a bad dialGlobalInterval, a non-outbound type, an unknown dialMethod", async () => {
+    test("queue errors: a bad dialGlobalInterval, a non-outbound type, an unknown dialMethod, a power level over 10", async () => {
       const bad = await x("POST", "/api/voice/queues", { ...SEED_QUEUE, dialGlobalInterval: "7-22,*,*,*" });
       assert.equal(bad.statusCode, 400);
       assert.equal(errorOf(bad).field, "dialGlobalInterval");
@@ -244,6 +244,9 @@ for (const dialect of dialects())
       const method = await x("POST", "/api/voice/queues", { ...SEED_QUEUE, dialMethod: "magic" });
       assert.equal(method.statusCode, 400);
       assert.equal(errorOf(method).field, "dialMethod");
+      const power = await x("POST", "/api/voice/queues", { ...SEED_QUEUE, dialPowerLevel: 1e9 });
+      assert.equal(power.statusCode, 400);
+      assert.equal(errorOf(power).field, "dialPowerLevel");
     });
 
     test("PUT: dialActive false pauses, true resumes; other fields remap and stay", async () => {

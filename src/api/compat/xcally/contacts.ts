@@ -27,16 +27,26 @@ export type ContactBody = Record<string, unknown> & {
   ListId?: number;
 };
 
+/** The longest value of each contact field, in a JSON body and a CSV upload alike. */
+export const CONTACT_FIELD_MAX = { firstName: 255, lastName: 255, phone: 32, custom: 4000 } as const;
+
+/** The length limit of a contact field by name (cf_N fields share one). */
+export function contactFieldMax(field: string): number {
+  return field.startsWith("cf_") ? CONTACT_FIELD_MAX.custom : CONTACT_FIELD_MAX[field as "phone"];
+}
+
 export const contactBodySchema = {
   type: "object",
   additionalProperties: false,
   properties: {
-    firstName: { type: ["string", "null"], maxLength: 255 },
-    lastName: { type: ["string", "null"], maxLength: 255 },
-    phone: { type: ["string", "integer"], minLength: 1, maxLength: 32, minimum: 1 },
+    firstName: { type: ["string", "null"], maxLength: CONTACT_FIELD_MAX.firstName },
+    lastName: { type: ["string", "null"], maxLength: CONTACT_FIELD_MAX.lastName },
+    phone: { type: ["string", "integer"], minLength: 1, maxLength: CONTACT_FIELD_MAX.phone, minimum: 1 },
     ListId: { type: "integer", minimum: 1 },
   },
-  patternProperties: { "^cf_\\d{1,4}$": { type: ["string", "number", "boolean", "null"], maxLength: 4000 } },
+  patternProperties: {
+    "^cf_\\d{1,4}$": { type: ["string", "number", "boolean", "null"], maxLength: CONTACT_FIELD_MAX.custom },
+  },
 } as const;
 
 export interface ParsedContact {

@@ -77,7 +77,8 @@ export const queueBodySchema = {
     ...Object.fromEntries(Object.keys(AMD_FIELDS).map((k) => [k, { type: "integer", minimum: 0 }])),
     dialMethod: { type: "string", enum: [...DIAL_METHODS] },
     dialOrderByScheduledAt: { type: "string", enum: ["ASC", "DESC", "asc", "desc"] },
-    dialPowerLevel: { type: "number", minimum: 0 },
+    // Up to the lines per ready agent the core allows (powerRatio, at most 10).
+    dialPowerLevel: { type: "number", minimum: 0, maximum: 10 },
     dialPredictiveOptimization: { type: "string", maxLength: 50 },
     dialPredictiveOptimizationPercentage: { type: "number", minimum: 0, maximum: 100 },
     autopause: yesNo,

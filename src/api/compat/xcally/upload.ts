@@ -8,7 +8,7 @@
 import { parse } from "csv-parse/sync";
 import { ByteDecoder, resolveEncoding } from "../../../lists/byte-decoder.ts";
 import { invalidRequest } from "../../plugins/errors.ts";
-import { type ContactBody, type ParsedContact, parseContact } from "./contacts.ts";
+import { type ContactBody, contactFieldMax, type ParsedContact, parseContact } from "./contacts.ts";
 
 export const FIELD = /^(firstName|lastName|phone|cf_\d{1,4})$/;
 
@@ -108,6 +108,13 @@ export function contactsFromCsv(
     for (const [field, index] of columns) {
       const v = record[index]?.trim();
       if (v !== undefined && v !== "") row[field] = v;
+    }
+    // The limits the JSON routes' schema sets, per row here: the row is reported and left out.
+    const long = columns.find(([field]) => String(row[field] ?? "").length > contactFieldMax(field));
+    if (long) {
+      const [field] = long;
+      errors.push({ row: i + 2, field, message: `longer than ${contactFieldMax(field)} characters` });
+      return;
     }
     let contact: ParsedContact;
     try {
