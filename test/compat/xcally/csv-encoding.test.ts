@@ -1,5 +1,6 @@
-// The Xcally CSV upload (field length limits per row, and) in the file's own encoding: named by ?encoding= or the Content-Type charset, or told
-// by a byte order mark; bytes the encoding cannot hold and unknown encodings are 400s naming `encoding`.
+// The Xcally CSV upload: each row held to the fields' lengths, and the file read in its own encoding, named
+// by ?encoding= or the Content-Type charset, or told by a byte order mark; bytes the encoding cannot hold and
+// unknown encodings are 400s naming `encoding`.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import iconv from "iconv-lite";
