@@ -178,4 +178,28 @@ describe("access", () => {
     assert.equal(resumed.statusCode, 409);
     assert.equal(errorOf(resumed).code, "invalid_state");
   });
+
+  test("a variable too long refuses the batch, naming its candidate's row in the batch and variables.<name>", async () => {
+    const uuid = await f.createTask(
+      manualTask({ phoneNormalization: "RU", normalizationErrorAction: "IGNORE_NORMALIZATION_ERROR" }),
+    );
+    const res = await f.call({
+      method: "POST",
+      url: `${TASKS}/${uuid}/candidates`,
+      payload: {
+        batch: [
+          { phone: ["12"] },
+          { phone: ["12"] },
+          { phone: ["+79161234567"], variables: { a: "x".repeat(2000) } },
+        ],
+      },
+    });
+    assert.equal(res.statusCode, 400, res.body);
+    const e = res.json().error as { field: string; row: number; message: string };
+    assert.equal(e.field, "variables.a");
+    assert.equal(e.row, 3);
+    assert.match(e.message, /variables\.a/);
+    assert.doesNotMatch(e.message, /custom/);
+    assert.equal((await f.task(uuid)).candidates.total, 0, "nothing of the batch was added");
+  });
 });

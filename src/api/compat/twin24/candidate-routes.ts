@@ -2,6 +2,7 @@
 // module's JSON add, and read them back with their calls (the task's results). It writes contacts only
 // through lists/ and reads attempts as the engine recorded them.
 import type { FastifyInstance } from "fastify";
+import { ImportError } from "../../../lists/errors.ts";
 import { addContacts } from "../../../lists/import.ts";
 import type { ContactInput, RowIssue } from "../../../lists/types.ts";
 import { findCampaign } from "../../../store/campaigns.ts";
@@ -67,7 +68,9 @@ export async function candidateRoutes(app: FastifyInstance, deps: Twin24Deps): P
                 now: clock.now(),
               },
               contacts,
-            );
+            ).catch((err) => {
+              throw err instanceof ImportError ? inBatchTerms(err, rowOf) : err;
+            });
       if (report.inserted > 0) engine.wake();
       const errors = [
         ...prepared.issues,
@@ -145,4 +148,14 @@ export async function candidateRoutes(app: FastifyInstance, deps: Twin24Deps): P
       };
     },
   );
+}
+
+/** A whole-request refusal of the lists module, in the batch's terms: its candidate's row in the batch
+ *  (not among those with a number), and `variables` where the module says `custom`. */
+function inBatchTerms(err: ImportError, rowOf: number[]): ImportError {
+  const data = err.toData();
+  if (data.row !== undefined) data.row = rowOf[data.row - 1] ?? data.row;
+  if (data.field !== undefined) data.field = data.field.replace(/^custom\./, "variables.");
+  const message = data.message.replace(/\bcustom\./g, "variables.");
+  return new ImportError({ ...data, message });
 }
