@@ -200,6 +200,7 @@ describe("access", () => {
     assert.equal(e.row, 3);
     assert.match(e.message, /variables\.a/);
     assert.doesNotMatch(e.message, /custom/);
-    assert.equal((await f.task(uuid)).candidates.total, 0, "nothing of the batch was added");
+    const { candidates } = (await f.task(uuid)) as unknown as { candidates: { total: number } };
+    assert.equal(candidates.total, 0, "nothing of the batch was added");
   });
 });
