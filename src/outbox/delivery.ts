@@ -157,6 +157,9 @@ export class WebhookDelivery {
           "x-outdial-signature": signature(hook.secret, timestamp, row.payload),
         },
         body: row.payload,
+        // The whole exchange (connect, headers, a trickling body) within the timeout, so the lease (twice
+        // as long) outlives it and no other pass sends the event again meanwhile.
+        signal: AbortSignal.timeout(timeout),
         headersTimeout: timeout,
         bodyTimeout: timeout,
       });

@@ -146,7 +146,8 @@ export async function pendingDeliveries(
     .execute();
 }
 
-/** Takes a delivery for this node unless another holds a live lease on it. */
+/** Takes a due delivery for this node unless another holds a live lease on it. Due is checked here too:
+ *  another node may have failed it into backoff since this one scanned it. */
 export async function leaseDelivery(
   db: Kysely<Database>,
   id: number,
@@ -159,6 +160,7 @@ export async function leaseDelivery(
     .set({ lease_owner: owner, lease_expires_at: until })
     .where("id", "=", id)
     .where("status", "=", "pending")
+    .where("next_attempt_at", "<=", now)
     .where((eb) => eb.or([eb("lease_expires_at", "is", null), eb("lease_expires_at", "<", now)]))
     .executeTakeFirst();
   return Number(r.numUpdatedRows) > 0;

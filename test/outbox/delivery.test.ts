@@ -10,7 +10,7 @@ import { backoffMs, signature, WebhookDelivery } from "../../src/outbox/delivery
 import { type OutboxRow, outboxRows, type Subscription } from "../../src/outbox/events.ts";
 import { atomically } from "../../src/store/atomic.ts";
 import { openStore, type Store } from "../../src/store/db.ts";
-import { insertWebhook, outboxInserts } from "../../src/store/webhooks.ts";
+import { insertWebhook, leaseDelivery, outboxInserts } from "../../src/store/webhooks.ts";
 import { apiFixture } from "../api/helpers.ts";
 import { createAccount, createCampaign } from "../helpers/fixtures.ts";
 import { dialects } from "../helpers/stores.ts";
@@ -382,3 +382,46 @@ test("with every send slot taken, delivery waits for a send to finish instead of
     await store.close();
   }
 });
+
+for (const dialect of dialects()) {
+  test(`a delivery in backoff cannot be leased before its time, though no lease holds it [${dialect.name}]`, async () => {
+    const store = await dialect.open();
+    try {
+      const accountId = await createAccount(store);
+      const { campaignId } = await createCampaign(store, accountId);
+      const hook = await insertWebhook(store.db, {
+        accountId,
+        campaignId: null,
+        url: "http://127.0.0.1:9/hook",
+        secret: "s",
+        events: ["attempt.ended"],
+        delaySec: 0,
+        partialResults: true,
+        maxAttempts: 5,
+        active: true,
+        now: 0,
+      });
+      const sub: Subscription = {
+        id: hook.id,
+        accountId,
+        campaignId: null,
+        events: new Set(["attempt.ended"]),
+        delaySec: 0,
+        partialResults: true,
+      };
+      await atomically(store, outboxInserts(store.db, events(sub, campaignId, [1], 1)));
+      const row = await store.db.selectFrom("webhook_deliveries").selectAll().executeTakeFirstOrThrow();
+      // Another node failed it a moment ago: retry in a minute, its lease released.
+      const retryAt = Date.now() + 60_000;
+      await store.db
+        .updateTable("webhook_deliveries")
+        .set({ next_attempt_at: retryAt, attempts: 1, lease_owner: null, lease_expires_at: null })
+        .where("id", "=", row.id)
+        .execute();
+      assert.equal(await leaseDelivery(store.db, row.id, "n2", retryAt - 1, retryAt + 20_000), false);
+      assert.equal(await leaseDelivery(store.db, row.id, "n2", retryAt, retryAt + 20_000), true);
+    } finally {
+      await store.close();
+    }
+  });
+}
