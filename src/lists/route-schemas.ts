@@ -71,6 +71,8 @@ export const importQuerySchema = {
 
 export const contactSchema = {
   type: "object",
+  // A misspelt field (externalId for external_id) is a 400 naming it, not a value silently dropped.
+  additionalProperties: false,
   properties: {
     phone: {
       anyOf: [{ type: "string" }, { type: "number" }],

@@ -204,6 +204,23 @@ describe("validation errors", () => {
     }
   });
 
+  test("a misspelt field of a JSON contact is a 400 naming it, and nothing of the request is written", async () => {
+    const { id, listId } = await createCampaignViaApi(f, { name: "bulk" });
+    const res = await f.call({
+      method: "POST",
+      url: `/v1/campaigns/${id}/lists/${listId}/contacts`,
+      payload: { contacts: [{ phone: "+79161234570" }, { phone: "+79161234571", externalId: "crm-7" }] },
+    });
+    assert.equal(res.statusCode, 400, res.body);
+    assert.equal((res.json() as { error: { field: string } }).error.field, "body.contacts[1].externalId");
+    const stored = await f.store.db
+      .selectFrom("contacts")
+      .select("id")
+      .where("campaign_id", "=", id)
+      .execute();
+    assert.equal(stored.length, 0);
+  });
+
   test("query strings are validated with the same shape", async () => {
     const cases = [
       { url: "/v1/campaigns?limit=0", field: "querystring.limit" },
