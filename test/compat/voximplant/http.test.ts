@@ -295,6 +295,10 @@ describe("errors: HTTP 200 with {error: {code, msg}}", () => {
     );
     assert.equal((await f.vox("GetCallLists", { is_active: "maybe" })).error.code, 101);
     assert.equal((await f.vox("GetCallLists", { from_date: "2026-13-01 00:00:00" })).error.code, 101);
+    // Times that Date.UTC would roll over into the next hour or day are refused too.
+    for (const from_date of ["2024-01-01 00:99:00", "2024-01-01 24:00:00", "2024-01-01 10:00:60"]) {
+      assert.equal((await f.vox("GetCallLists", { from_date })).error?.code, 101, from_date);
+    }
     assert.equal((await f.vox("GetCallLists", { list_id: "1,x" })).error.code, 101);
     assert.equal((await f.vox("GetCallLists", { type_list: "OTHER" })).error.code, 101);
     assert.equal((await f.vox("GetCallListDetails", {})).error.code, 101);

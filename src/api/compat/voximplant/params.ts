@@ -81,7 +81,16 @@ export function utcDate(p: Params, name: string): number | undefined {
   const m = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?)?$/.exec(raw);
   const ms = m ? Date.UTC(+m[1], +m[2] - 1, +m[3], +(m[4] ?? 0), +(m[5] ?? 0), +(m[6] ?? 0)) : Number.NaN;
   const back = new Date(ms);
-  if (!m || Number.isNaN(ms) || back.getUTCDate() !== +m[3] || back.getUTCMonth() !== +m[2] - 1) {
+  // Date.UTC rolls 2024-02-30 or 00:99 over into the next day or hour: every part must survive as given.
+  const same =
+    m !== null &&
+    back.getUTCFullYear() === +m[1] &&
+    back.getUTCMonth() === +m[2] - 1 &&
+    back.getUTCDate() === +m[3] &&
+    back.getUTCHours() === +(m[4] ?? 0) &&
+    back.getUTCMinutes() === +(m[5] ?? 0) &&
+    back.getUTCSeconds() === +(m[6] ?? 0);
+  if (!m || Number.isNaN(ms) || !same) {
     throw invalidArgument(`The '${name}' parameter must be a UTC date as YYYY-MM-DD HH:mm:ss`);
   }
   return ms;
