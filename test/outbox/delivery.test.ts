@@ -54,6 +54,35 @@ function events(sub: Subscription, campaignId: number, contacts: number[], round
   return rows;
 }
 
+/** The attempt.ended subscription a test's events go to, as the engine would hold it. */
+function subscriptionOf(webhookId: number, accountId: number): Subscription {
+  return {
+    id: webhookId,
+    accountId,
+    campaignId: null,
+    events: new Set(["attempt.ended"]),
+    delaySec: 0,
+    partialResults: true,
+  };
+}
+
+/** An account-wide attempt.ended webhook to `url`, and its subscription. */
+async function endedHook(store: Store, accountId: number, url: string, secret: string, maxAttempts: number) {
+  const hook = await insertWebhook(store.db, {
+    accountId,
+    campaignId: null,
+    url,
+    secret,
+    events: ["attempt.ended"],
+    delaySec: 0,
+    partialResults: true,
+    maxAttempts,
+    active: true,
+    now: Date.now(),
+  });
+  return { hook, sub: subscriptionOf(hook.id, accountId) };
+}
+
 test("backoff doubles up to its cap with jitter in the upper half; signatures are HMAC-SHA256", () => {
   for (let failures = 1; failures <= 30; failures++) {
     const ceiling = Math.min(60_000, 1000 * 2 ** (failures - 1));
@@ -86,26 +115,7 @@ for (const dialect of dialects()) {
     try {
       const accountId = await createAccount(store);
       const { campaignId } = await createCampaign(store, accountId);
-      const hook = await insertWebhook(store.db, {
-        accountId,
-        campaignId: null,
-        url: rx.url,
-        secret,
-        events: ["attempt.ended"],
-        delaySec: 0,
-        partialResults: true,
-        maxAttempts: 10,
-        active: true,
-        now: Date.now(),
-      });
-      const sub: Subscription = {
-        id: hook.id,
-        accountId,
-        campaignId: null,
-        events: new Set(["attempt.ended"]),
-        delaySec: 0,
-        partialResults: true,
-      };
+      const { hook, sub } = await endedHook(store, accountId, rx.url, secret, 10);
       const rows = events(sub, campaignId, [11, 12, 13, 14, 15], 4);
       stuck = rows[0].event_id; // contact 11, first event
       flaky = rows[12].event_id; // contact 13, third event
@@ -201,14 +211,7 @@ test("after its last try an event is dead-lettered, listed, and replayed through
     assert.equal(listed.json().secret, undefined, "the secret is shown at creation only");
 
     const { campaignId } = await createCampaign(f.store, f.accountId);
-    const sub: Subscription = {
-      id: hook.id,
-      accountId: f.accountId,
-      campaignId: null,
-      events: new Set(["attempt.ended"]),
-      delaySec: 0,
-      partialResults: true,
-    };
+    const sub = subscriptionOf(hook.id, f.accountId);
     await atomically(f.store, outboxInserts(f.store.db, events(sub, campaignId, [1, 2], 1)));
     delivery = new WebhookDelivery({
       store: f.store,
@@ -344,26 +347,7 @@ test("with every send slot taken, delivery waits for a send to finish instead of
   try {
     const accountId = await createAccount(store);
     const { campaignId } = await createCampaign(store, accountId);
-    const hook = await insertWebhook(store.db, {
-      accountId,
-      campaignId: null,
-      url: `http://127.0.0.1:${port}/hook`,
-      secret: "s",
-      events: ["attempt.ended"],
-      delaySec: 0,
-      partialResults: true,
-      maxAttempts: 3,
-      active: true,
-      now: Date.now(),
-    });
-    const sub: Subscription = {
-      id: hook.id,
-      accountId,
-      campaignId: null,
-      events: new Set(["attempt.ended"]),
-      delaySec: 0,
-      partialResults: true,
-    };
+    const { hook, sub } = await endedHook(store, accountId, `http://127.0.0.1:${port}/hook`, "s", 3);
     await atomically(store, outboxInserts(store.db, events(sub, campaignId, [1, 2, 3, 4], 1)));
     delivery.start();
     await until("two sends held by the receiver", async () => held.length === 2);
@@ -389,26 +373,7 @@ for (const dialect of dialects()) {
     try {
       const accountId = await createAccount(store);
       const { campaignId } = await createCampaign(store, accountId);
-      const hook = await insertWebhook(store.db, {
-        accountId,
-        campaignId: null,
-        url: "http://127.0.0.1:9/hook",
-        secret: "s",
-        events: ["attempt.ended"],
-        delaySec: 0,
-        partialResults: true,
-        maxAttempts: 5,
-        active: true,
-        now: 0,
-      });
-      const sub: Subscription = {
-        id: hook.id,
-        accountId,
-        campaignId: null,
-        events: new Set(["attempt.ended"]),
-        delaySec: 0,
-        partialResults: true,
-      };
+      const { sub } = await endedHook(store, accountId, "http://127.0.0.1:9/hook", "s", 5);
       await atomically(store, outboxInserts(store.db, events(sub, campaignId, [1], 1)));
       const row = await store.db.selectFrom("webhook_deliveries").selectAll().executeTakeFirstOrThrow();
       // Another node failed it a moment ago: retry in a minute, its lease released.
