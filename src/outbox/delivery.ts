@@ -167,7 +167,7 @@ export class WebhookDelivery {
       await res.body.dump();
       if (httpStatus < 200 || httpStatus >= 300) error = `HTTP ${httpStatus}`;
     } catch (err) {
-      error = (err as { code?: string }).code ?? String((err as Error).message ?? err);
+      error = failureText(err);
     }
     const now = this.o.clock.now();
     const failures = row.attempts + 1;
@@ -195,4 +195,16 @@ export class WebhookDelivery {
       this.o.onError?.(err);
     }
   }
+}
+
+/**
+ * What a failed send records: undici's error code (UND_ERR_CONNECT_TIMEOUT…) when it is one, else the
+ * error's name and message. An aborted send's DOMException carries a numeric legacy code (23 for a
+ * timeout), which says nothing and is no text.
+ */
+export function failureText(err: unknown): string {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === "string" && code !== "") return code;
+  if (err instanceof Error) return err.name === "TimeoutError" ? "timeout" : `${err.name}: ${err.message}`;
+  return String(err);
 }

@@ -390,3 +390,42 @@ for (const dialect of dialects()) {
     }
   });
 }
+
+test("a receiver that never answers: each try times out, is recorded as such, and the event ends dead", async () => {
+  const store = await openStore({ url: ":memory:" });
+  const held: http.ServerResponse[] = [];
+  const server = http.createServer((_req, res) => {
+    held.push(res);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as AddressInfo).port;
+  const delivery = new WebhookDelivery({
+    store,
+    clock: new WallClock(),
+    nodeId: "n1",
+    baseBackoffMs: 50,
+    maxBackoffMs: 100,
+    timeoutMs: 300,
+    pollMs: 100,
+  });
+  try {
+    const accountId = await createAccount(store);
+    const { campaignId } = await createCampaign(store, accountId);
+    const { hook, sub } = await endedHook(store, accountId, `http://127.0.0.1:${port}/hook`, "s", 2);
+    await atomically(store, outboxInserts(store.db, events(sub, campaignId, [1], 1)));
+    delivery.start();
+    await until(
+      "the event dead after its two tries",
+      async () => (await countByStatus(store, hook.id, "dead")) === 1,
+    );
+    const row = await store.db.selectFrom("webhook_deliveries").selectAll().executeTakeFirstOrThrow();
+    assert.equal(row.attempts, 2);
+    assert.equal(row.last_error, "timeout");
+    assert.equal(held.length, 2, "sent twice, no more");
+  } finally {
+    for (const res of held) res.destroy();
+    await delivery.stop();
+    server.close();
+    await store.close();
+  }
+});
