@@ -8,6 +8,7 @@
 import type { Updateable } from "kysely";
 import { phoneDetails } from "../lib/phone.ts";
 import { zoneForNumber } from "../lib/time-zone.ts";
+import { withDefaults } from "../model/campaign-settings.ts";
 import { ABANDONED_WAIT_REASON, CALLBACK_REASON, renumberPhones } from "../model/redial-policy.ts";
 import { clockOfDay } from "../model/windows.ts";
 import { editContactQuery, findContact } from "../store/contacts-query.ts";
@@ -171,11 +172,23 @@ export async function editContact(
     updated_at: Math.max(now, Number(stored.updated_at) + 1),
   };
   if (phonesChanged) {
-    const use = renumberPhones(JSON.parse(stored.phones), JSON.parse(columns.phones as string), {
-      phoneIndex: stored.phone_index,
-      phoneAttempts: JSON.parse(stored.phone_attempts),
-      retryCounts: JSON.parse(stored.retry_counts),
-    });
+    const campaign = await store.db
+      .selectFrom("campaigns")
+      .select("settings")
+      .where("id", "=", stored.campaign_id)
+      .executeTakeFirstOrThrow();
+    const { maxAttemptsPerPhone } = withDefaults(JSON.parse(campaign.settings));
+    const before = JSON.parse(stored.phones) as string[];
+    const after = JSON.parse(columns.phones as string) as string[];
+    const use = renumberPhones(
+      before,
+      after,
+      {
+        phoneAttempts: JSON.parse(stored.phone_attempts),
+        retryCounts: JSON.parse(stored.retry_counts),
+      },
+      maxAttemptsPerPhone,
+    );
     set.phone_index = use.phoneIndex;
     set.phone_attempts = JSON.stringify(use.phoneAttempts);
     set.retry_counts = JSON.stringify(use.retryCounts);

@@ -172,9 +172,16 @@ export interface PhoneUse {
 /**
  * The same use after the contact's phones were edited from `before` to `after`: a phone kept (wherever it
  * moved) keeps its attempts, retry counters and block; a new one starts afresh; a removed one's counters
- * go. The phone to dial next stays the one it was if kept, else the first fresh one, else the least used.
+ * go. The phone to dial next is the first in the new order with tries left (`perPhone` attempts, not
+ * blocked): sequential dialing only moves forward, so a phone put ahead of the one the contact was on is
+ * not skipped. With none left it is past the last phone, and the contact is exhausted at its next claim.
  */
-export function renumberPhones(before: readonly string[], after: readonly string[], use: PhoneUse): PhoneUse {
+export function renumberPhones(
+  before: readonly string[],
+  after: readonly string[],
+  use: Omit<PhoneUse, "phoneIndex">,
+  perPhone: number | null,
+): PhoneUse {
   const taken = new Set<number>();
   const from = after.map((phone) => {
     const i = before.findIndex((p, k) => p === phone && !taken.has(k));
@@ -193,17 +200,7 @@ export function renumberPhones(before: readonly string[], after: readonly string
     else if (newIndex.has(Number(m[1]))) retryCounts[`${newIndex.get(Number(m[1]))}:${m[2]}`] = n;
   }
   const phoneAttempts = from.map((i) => (i >= 0 ? (use.phoneAttempts[i] ?? 0) : 0));
-  const blocked = (j: number) => retryCounts[`${j}:blocked`] !== undefined;
-  let phoneIndex = newIndex.get(use.phoneIndex) ?? -1;
-  if (phoneIndex < 0) phoneIndex = from.findIndex((i, j) => i < 0 && !blocked(j));
-  if (phoneIndex < 0) {
-    let fewest = Number.POSITIVE_INFINITY;
-    phoneAttempts.forEach((n, j) => {
-      if (!blocked(j) && n < fewest) {
-        fewest = n;
-        phoneIndex = j;
-      }
-    });
-  }
-  return { phoneIndex: Math.max(0, phoneIndex), phoneAttempts, retryCounts };
+  const limit = perPhone ?? Number.POSITIVE_INFINITY;
+  const left = phoneAttempts.findIndex((n, j) => n < limit && retryCounts[`${j}:blocked`] === undefined);
+  return { phoneIndex: left >= 0 ? left : after.length, phoneAttempts, retryCounts };
 }

@@ -137,7 +137,7 @@ for (const dialect of dialects()) {
       assert.equal(stored.ready, 0, "judged again at the next claim");
     });
 
-    test("phones kept through an edit keep their attempts, retry counters and block, wherever they move", async () => {
+    test("phones kept through an edit keep their attempts, retry counters and block; the next is the first with tries left", async () => {
       const { account_id, campaign_id, list_id } = await row(ann);
       const [id] = await insertContacts(
         f.store,
@@ -164,8 +164,15 @@ for (const dialect of dialects()) {
         "2:blocked": 1,
         callbacks: 1,
       });
-      assert.equal(stored.phone_index, 2, "still the phone it was on");
-      // The phone it was on goes: its counters go with it, and the fresh phone is next.
+      // Sequential dialing only moves forward: the next phone is the first with tries left, the new one.
+      assert.equal(stored.phone_index, 0);
+      // With one try per phone, a kept phone already tried has none left: the fresh one is next, wherever.
+      const limit = await f.call({
+        method: "PATCH",
+        url: `/v1/campaigns/${campaign_id}`,
+        payload: { settings: { maxAttemptsPerPhone: 1 } },
+      });
+      assert.equal(limit.statusCode, 200, limit.body);
       const dropped = await patch(id, { phones: ["+12125550111", "+12125550113"] });
       assert.equal(dropped.statusCode, 200, dropped.body);
       stored = await row(id);
@@ -173,6 +180,16 @@ for (const dialect of dialects()) {
       assert.deepEqual(JSON.parse(stored.retry_counts), { "0:busy": 1, callbacks: 1 });
       assert.equal(stored.phone_index, 1);
       assert.equal(stored.attempts, 2, "the contact's own count is not the phones'");
+      // Only used phones left: past the last one, so the next claim finds the contact exhausted.
+      const used = await patch(id, { phones: ["+12125550111"] });
+      assert.equal(used.statusCode, 200, used.body);
+      stored = await row(id);
+      assert.deepEqual([stored.phone_index, JSON.parse(stored.phone_attempts)], [1, [1]]);
+      await f.call({
+        method: "PATCH",
+        url: `/v1/campaigns/${campaign_id}`,
+        payload: { settings: { maxAttemptsPerPhone: null } },
+      });
     });
 
     test("a start time moves the next attempt; a retry keeps its own time unless the start is later", async () => {

@@ -146,7 +146,7 @@ export async function contactRoutes(app: FastifyInstance, deps: NativeApiDeps): 
             start_at: orNull(input.start_at),
           },
           description:
-            "New phones start their per-phone attempt counts afresh; phones kept (wherever they move in the list) keep their attempts, retry counters and block. A pending contact whose phones, start time, zone or window changed is judged again: at once (or at the new start time) if it has not been called, else when its retry or callback was due",
+            "New phones start their per-phone attempt counts afresh; phones kept (wherever they move in the list) keep their attempts, retry counters and block, and the next phone dialed is the first in the new order with tries left. A pending contact whose phones, start time, zone or window changed is judged again: at once (or at the new start time) if it has not been called, else when its retry or callback was due",
         },
         response: { 200: contactSchema, ...errorResponses },
       },
