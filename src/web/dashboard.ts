@@ -35,9 +35,14 @@ export async function dashboard(app: FastifyInstance): Promise<void> {
       async (_req, reply) => reply.headers(SECURITY_HEADERS).type(type).send(bodies.get(name)),
     );
   }
-  for (const url of ["/", "/favicon.ico"]) {
+  const redirects: Record<string, string> = {
+    "/": DASHBOARD_PATH,
+    "/dashboard": DASHBOARD_PATH,
+    "/favicon.ico": `${DASHBOARD_PATH}favicon.svg`,
+  };
+  for (const [url, to] of Object.entries(redirects)) {
     app.get(url, { config: { public: true }, schema: { hide: true } }, async (_req, reply) =>
-      reply.redirect(url === "/" ? DASHBOARD_PATH : `${DASHBOARD_PATH}favicon.svg`),
+      reply.redirect(to),
     );
   }
 }

@@ -6,7 +6,13 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 import { type Browser, chromium, type Page } from "playwright-core";
-import { type ApiFixture, apiFixture, createCampaignViaApi, insertContacts } from "../api/helpers.ts";
+import {
+  type ApiFixture,
+  agentCampaign,
+  apiFixture,
+  createCampaignViaApi,
+  insertContacts,
+} from "../api/helpers.ts";
 
 const CHROMIUM = process.env.OUTDIAL_CHROMIUM ?? "/usr/bin/chromium";
 const required = process.env.OUTDIAL_REQUIRE_BROWSER === "1" || process.env.CI === "true";
@@ -39,6 +45,19 @@ describe("dashboard in Chromium", { skip: missing ? `no Chromium at ${CHROMIUM}`
       { accountId: f.accountId, campaignId, listId: created.listId },
       Array.from({ length: 40 }, (_, i) => ({ phones: JSON.stringify([`+1415555${String(3000 + i)}`]) })),
     );
+    // Another campaign's agent, logged in: the robot campaign's detail must not show her.
+    const staffed = await agentCampaign(f, {
+      name: "Callbacks desk",
+      settings: { dialMethod: "progressive" },
+      contacts: [{ phone: "+14155553999" }],
+      agents: ["Alice"],
+    });
+    const login = await f.call({
+      method: "POST",
+      url: `/v1/agents/${staffed.agentIds[0]}/login`,
+      payload: { campaignId: staffed.campaignId },
+    });
+    assert.equal(login.statusCode, 200, login.body);
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       // As root in a sandboxed machine with no network beyond loopback.
@@ -76,9 +95,11 @@ describe("dashboard in Chromium", { skip: missing ? `no Chromium at ${CHROMIUM}`
   const row = (page: Page) => page.locator(`#campaigns tr[data-id="${campaignId}"]`);
 
   test("/ leads to the dashboard, served with a strict content security policy", async () => {
-    const res = await fetch(`${base}/`, { redirect: "manual" });
-    assert.equal(res.status, 302);
-    assert.equal(res.headers.get("location"), "/dashboard/");
+    for (const path of ["/", "/dashboard"]) {
+      const res = await fetch(`${base}${path}`, { redirect: "manual" });
+      assert.equal(res.status, 302, path);
+      assert.equal(res.headers.get("location"), "/dashboard/");
+    }
     const page = await fetch(`${base}/dashboard/`);
     assert.equal(page.status, 200);
     const csp = page.headers.get("content-security-policy") ?? "";
@@ -141,6 +162,7 @@ describe("dashboard in Chromium", { skip: missing ? `no Chromium at ${CHROMIUM}`
     await page.waitForSelector("#results td:text('attempts')");
     const attempts = Number(await page.locator("#results tr:first-child td:nth-child(2)").textContent());
     assert.ok(attempts >= succeeded, `attempts ${attempts}`);
+    assert.equal(await page.isVisible("#agents-box"), false, "no agent of this campaign, no pacing");
 
     if (process.env.OUTDIAL_SCREENSHOT)
       await page.screenshot({ path: process.env.OUTDIAL_SCREENSHOT, fullPage: true });

@@ -124,7 +124,7 @@ function fillTable(table, rows) {
   );
 }
 
-async function showDetail(c, why) {
+async function showDetail(c, why, current) {
   $("detail").hidden = false;
   $("detail-title").textContent = `${c.name} (#${c.id}) — ${c.settings.dialMethod ?? "robot"}`;
   fillList($("reasons"), why.dialing ? ["dialing now"] : why.reasons.map((r) => r.message));
@@ -144,6 +144,7 @@ async function showDetail(c, why) {
       ? optional(`/v1/campaigns/${c.id}/pacing`)
       : null,
   ]);
+  if (!current()) return;
   fillTable(
     $("results"),
     report
@@ -157,7 +158,7 @@ async function showDetail(c, why) {
         ]
       : [["not readable with this key", ""]],
   );
-  const staff = agents?.data.filter((a) => a.state !== "logged_out") ?? [];
+  const staff = agents?.data.filter((a) => a.state !== "logged_out" && a.state_campaign_id === c.id) ?? [];
   $("agents-box").hidden = staff.length === 0 && pacing === null;
   fillTable($("agents"), staff.length === 0 ? [["none logged in", ""]] : staff.map((a) => [a.name, a.state]));
   const latest = pacing?.latest;
@@ -181,16 +182,21 @@ async function refresh() {
     const explanations = await Promise.all(
       list.data.map((c) => api(`/v1/campaigns/${c.id}/explain`).catch(() => null)),
     );
+    // Overtaken by a newer refresh (a click) or a sign-out: what this one read is already old.
+    const current = () => mine === generation;
+    if (!current()) return;
     $("campaigns").tBodies[0].replaceChildren(...list.data.map((c, i) => campaignRow(c, explanations[i])));
     $("no-campaigns").hidden = list.data.length > 0;
     const i = list.data.findIndex((c) => c.id === selected);
-    if (i >= 0 && explanations[i]) await showDetail(list.data[i], explanations[i]);
+    if (i >= 0 && explanations[i]) await showDetail(list.data[i], explanations[i], current);
     else $("detail").hidden = true;
+    if (!current()) return;
     $("updated").textContent = `updated ${new Date().toLocaleTimeString()}`;
   } catch (err) {
     if (mine !== generation) return; // signed out, or overtaken: not this refresh's business any more
     if (err instanceof ApiError && err.status === 401) return signOut("That key is no longer accepted.");
-    $("notice").textContent = `Could not refresh: ${err.message}`;
+    // In the header, where the next good refresh replaces it (the notice is for the buttons' refusals).
+    $("updated").textContent = `could not refresh: ${err.message}`;
   }
   if (key && mine === generation) {
     timer = setTimeout(refresh, Math.max(REFRESH_MS, IDLE_FACTOR * (performance.now() - started)));
