@@ -156,6 +156,7 @@ function inBatchTerms(err: ImportError, rowOf: number[]): ImportError {
   const data = err.toData();
   if (data.row !== undefined) data.row = rowOf[data.row - 1] ?? data.row;
   if (data.field !== undefined) data.field = data.field.replace(/^custom\./, "variables.");
-  const message = data.message.replace(/\bcustom\./g, "variables.");
+  // The module's message may open with its own row number; the API appends the batch's.
+  const message = data.message.replace(/^row \d+, /, "").replace(/\bcustom\./g, "variables.");
   return new ImportError({ ...data, message });
 }
