@@ -304,7 +304,7 @@ export class Engine implements EngineControl, CampaignStatusWriter {
       .where("id", "=", campaignId)
       .executeTakeFirst();
     this.track(row);
-    if (!row || !ACTIVE.includes(row.status as CampaignStatus)) this.dispatcher.campaigns.delete(campaignId);
+    if (!row || !ACTIVE.includes(row.status as CampaignStatus)) this.untrack(campaignId);
     await this.attachRobots();
     await this.seedAbandonment();
     this.dispatcher.invalidateWaiting(campaignId);
@@ -342,11 +342,18 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     this.statusSet(c, status);
   }
 
+  /** The campaign is no longer dispatched here: its pacing state and abandonment tracker go too (a later
+   *  start rebuilds the tracker from the attempts on record). */
+  private untrack(campaignId: number): void {
+    this.dispatcher.campaigns.delete(campaignId);
+    this.dialing.forget(campaignId);
+  }
+
   private statusSet(c: CampaignRuntime, status: CampaignStatus): void {
     c.status = status;
     if (!ACTIVE.includes(status)) {
       // Calls in flight still end and are recorded; the campaign just takes no new dials.
-      if (c.inFlight === 0) this.dispatcher.campaigns.delete(c.id);
+      if (c.inFlight === 0) this.untrack(c.id);
     }
   }
 
@@ -417,7 +424,7 @@ export class Engine implements EngineControl, CampaignStatusWriter {
       this.track(row);
     }
     for (const [id, c] of this.dispatcher.campaigns) {
-      if (!seen.has(id) && c.inFlight === 0) this.dispatcher.campaigns.delete(id);
+      if (!seen.has(id) && c.inFlight === 0) this.untrack(id);
     }
     await this.attachRobots();
     await this.seedAbandonment();

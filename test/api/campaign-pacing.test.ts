@@ -195,6 +195,18 @@ describe("campaign pacing view", () => {
       },
     );
     await post(`/v1/campaigns/${campaignId}/stop`);
+    // Once its calls are over the campaign is no longer dispatched, and its pacing state goes: started
+    // again, it shows only the new run's decisions.
+    await advanceUntil(() => !f.engine.dispatcher.campaigns.has(campaignId), 1000, 900);
+    const restartAt = f.clock.now();
+    const again = f.engine.dispatcher.stats.originated;
+    assert.equal((await post(`/v1/campaigns/${campaignId}/start`)).statusCode, 200);
+    await advanceUntil(() => f.engine.dispatcher.stats.originated > again, 500, 100);
+    const rerun = await pacing(campaignId);
+    assert.ok(rerun.decisions.length > 0);
+    for (const d of rerun.decisions)
+      assert.ok(Date.parse(d.at) >= restartAt, `a decision of the first run: ${d.at}`);
+    await post(`/v1/campaigns/${campaignId}/stop`);
     await post(`/v1/agents/${agentIds[0]}/logout`);
 
     const { key: other } = await f.newAccount("rival");
