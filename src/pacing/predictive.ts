@@ -123,6 +123,7 @@ export class PredictivePacer implements Pacer {
     this.nextDialDropChance = null;
     if (this.tracker.isOverTarget(now, this.options.fallbackAfterLiveAnswers ?? 100)) {
       this.mode = "fallback";
+      this.threshold = 0; // no dial beyond one per ready agent may risk a drop
       return floor;
     }
     this.mode = "model";

@@ -30,7 +30,7 @@ const decisionSchema = {
     held_by: {
       type: ["string", "null"],
       description:
-        "What held back the lines asked for and not placed: concurrency_saturated, global_channels_saturated, cps_saturated or no_contacts_due",
+        "What held back the lines asked for and not placed: concurrency_saturated, global_channels_saturated, cps_saturated, no_contacts_due, or contacts_deferred (their rules put the due contacts off: calling hours, caps, a gap between calls)",
     },
     predictive: {
       type: ["object", "null"],

@@ -138,7 +138,13 @@ export class AgentDialing {
   wanted(c: CampaignRuntime, now: number): { dials: number; wakeAt: number; block: string | null } {
     const p = this.pacingOf(c);
     const agents = this.o.board.of(c.id);
-    if (agents.size === 0) return { dials: 0, wakeAt: Number.POSITIVE_INFINITY, block: "no_agents" };
+    if (agents.size === 0) {
+      // The view's latest decision says so, rather than show the last agent's.
+      if (p.last && sumOf(p.last.agents) > 0) {
+        p.last = { ...p.last, at: now, agents: tallyStates([]), dials: 0, placed: null, heldBy: null };
+      }
+      return { dials: 0, wakeAt: Number.POSITIVE_INFINITY, block: "no_agents" };
+    }
     if (c.settings.dialMethod === "preview" || !p.pacer) {
       return { dials: 0, wakeAt: Number.POSITIVE_INFINITY, block: "preview" };
     }
@@ -189,7 +195,9 @@ export class AgentDialing {
     if (!p || !d) return;
     p.unplaced = null;
     d.placed = placed;
-    d.heldBy = placed < d.dials ? heldBy : null;
+    // Fewer placed than asked with no campaign-wide block: the rules put the due contacts off (calling
+    // hours, caps, a gap between calls).
+    d.heldBy = placed < d.dials ? (heldBy ?? "contacts_deferred") : null;
     if (placed === 0 && !d.modeChanged) return;
     p.log.push(d);
     if (p.log.length > DECISION_LOG) p.log.shift();
@@ -364,6 +372,12 @@ export class AgentDialing {
     this.pacing.delete(campaignId);
     this.trackers.delete(campaignId);
   }
+}
+
+function sumOf(counts: Record<string, number>): number {
+  let n = 0;
+  for (const v of Object.values(counts)) n += v;
+  return n;
 }
 
 function tallyStates(agents: readonly AgentView[]): PacingDecision["agents"] {
