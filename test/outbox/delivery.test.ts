@@ -83,6 +83,17 @@ async function endedHook(store: Store, accountId: number, url: string, secret: s
   return { hook, sub: subscriptionOf(hook.id, accountId) };
 }
 
+/** A receiver on 127.0.0.1 that answers no request until the test ends it (`held`). */
+async function holdingReceiver() {
+  const held: http.ServerResponse[] = [];
+  const server = http.createServer((_req, res) => {
+    held.push(res);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+  return { held, url, server };
+}
+
 test("backoff doubles up to its cap with jitter in the upper half; signatures are HMAC-SHA256", () => {
   for (let failures = 1; failures <= 30; failures++) {
     const ceiling = Math.min(60_000, 1000 * 2 ** (failures - 1));
@@ -328,12 +339,7 @@ test("webhook routes validate their input and check roles and accounts", async (
 
 test("with every send slot taken, delivery waits for a send to finish instead of scanning again and again", async () => {
   const store = await openStore({ url: ":memory:" });
-  const held: http.ServerResponse[] = [];
-  const server = http.createServer((_req, res) => {
-    held.push(res);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as AddressInfo).port;
+  const { held, url, server } = await holdingReceiver();
   const delivery = new WebhookDelivery({
     store,
     clock: new WallClock(),
@@ -347,7 +353,7 @@ test("with every send slot taken, delivery waits for a send to finish instead of
   try {
     const accountId = await createAccount(store);
     const { campaignId } = await createCampaign(store, accountId);
-    const { hook, sub } = await endedHook(store, accountId, `http://127.0.0.1:${port}/hook`, "s", 3);
+    const { hook, sub } = await endedHook(store, accountId, url, "s", 3);
     await atomically(store, outboxInserts(store.db, events(sub, campaignId, [1, 2, 3, 4], 1)));
     delivery.start();
     await until("two sends held by the receiver", async () => held.length === 2);
@@ -393,12 +399,7 @@ for (const dialect of dialects()) {
 
 test("a receiver that never answers: each try times out, is recorded as such, and the event ends dead", async () => {
   const store = await openStore({ url: ":memory:" });
-  const held: http.ServerResponse[] = [];
-  const server = http.createServer((_req, res) => {
-    held.push(res);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as AddressInfo).port;
+  const { held, url, server } = await holdingReceiver();
   const delivery = new WebhookDelivery({
     store,
     clock: new WallClock(),
@@ -411,7 +412,7 @@ test("a receiver that never answers: each try times out, is recorded as such, an
   try {
     const accountId = await createAccount(store);
     const { campaignId } = await createCampaign(store, accountId);
-    const { hook, sub } = await endedHook(store, accountId, `http://127.0.0.1:${port}/hook`, "s", 2);
+    const { hook, sub } = await endedHook(store, accountId, url, "s", 2);
     await atomically(store, outboxInserts(store.db, events(sub, campaignId, [1], 1)));
     delivery.start();
     await until(
