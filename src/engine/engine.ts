@@ -390,11 +390,16 @@ export class Engine implements EngineControl, CampaignStatusWriter {
 
   /** A metered account under 1 USD may not start or resume dialing (Voximplant's rule). */
   private async requireBalance(row: Campaign): Promise<void> {
-    await this.billing.reload([row.account_id]);
-    if (!(await this.billing.hasBalance(row.account_id))) {
+    await this.requireStartBalance(row.account_id, row.id);
+  }
+
+  async requireStartBalance(accountId: number, campaignId: number | null): Promise<void> {
+    await this.billing.reload([accountId]);
+    if (!(await this.billing.hasBalance(accountId))) {
+      const what = campaignId === null ? "a campaign" : `campaign ${campaignId}`;
       throw new EngineError(
         "insufficient_balance",
-        `the account balance is under 1 USD; top it up before starting campaign ${row.id}`,
+        `the account balance is under 1 USD; top it up before starting ${what}`,
         409,
       );
     }

@@ -45,6 +45,9 @@ export class EngineError extends Error {
 export interface EngineControl {
   /** The agent desktop's commands and live agent states. */
   readonly agents: AgentDesk;
+  /** Throws what start would for the account's balance (409 insufficient_balance under 1 USD), so a face
+   *  can refuse a request that would start a campaign before it writes anything. */
+  requireStartBalance(accountId: number, campaignId: number | null): Promise<void>;
   /** draft/scheduled/stopped → running (or scheduled when startAt is in the future). */
   start(accountId: number, campaignId: number): Promise<CampaignStatus>;
   pause(accountId: number, campaignId: number): Promise<CampaignStatus>;

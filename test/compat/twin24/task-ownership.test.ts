@@ -33,6 +33,34 @@ test("a task whose start is refused (under 1 USD) is not stored, nor its campaig
   }
 });
 
+test("an edit that would start a task under 1 USD is refused whole: the task stays as it was", async () => {
+  const f = await twin24Fixture();
+  try {
+    const body = { ...seedBody(), startType: "manual", startMoment: "", webhookUrls: [] };
+    const uuid = await f.createTask(body);
+    const { campaignId } = await f.task(uuid);
+    const topUp = await f.call({ method: "POST", url: "/v1/balance/top-up", payload: { amountUsd: 0.5 } });
+    assert.equal(topUp.statusCode, 200, topUp.body);
+    const put = await f.call({
+      method: "PUT",
+      url: `${TASKS}/${uuid}`,
+      payload: { ...body, name: "renamed", startType: "time", startMoment: "2023-06-02 10:00", cps: 1.05 },
+    });
+    assert.equal(put.statusCode, 409, put.body);
+    const campaign = (await f.call({ method: "GET", url: `/v1/campaigns/${campaignId}` })).json() as {
+      name: string;
+      status: string;
+      settings: { callsPerSecond: number };
+    };
+    assert.deepEqual(
+      [campaign.name, campaign.status, campaign.settings.callsPerSecond],
+      ["test_autocall", "draft", 3],
+    );
+  } finally {
+    await f.close();
+  }
+});
+
 test("a task edit switches off its own subscriptions it no longer lists, not the campaign's others", async () => {
   const f = await twin24Fixture();
   try {

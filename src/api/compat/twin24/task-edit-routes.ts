@@ -141,6 +141,9 @@ export async function taskEditRoutes(app: FastifyInstance, deps: Twin24Deps): Pr
       // A started task keeps its start time, so a new lifetime moves its halt time from there.
       const haltMoves =
         current.started_at !== null && settings.lifetimeSec !== parseSettings(current).lifetimeSec;
+      // The start below would be refused under 1 USD: refuse the whole edit before anything is written.
+      const starts = req.body.startType === "time" && current.status === "draft";
+      if (starts) await engine.requireStartBalance(accountId, current.id);
       const now = clock.now();
       await store.db.transaction().execute(async (trx) => {
         await updateCampaign(trx, accountId, current.id, {
@@ -154,8 +157,7 @@ export async function taskEditRoutes(app: FastifyInstance, deps: Twin24Deps): Pr
       await engine.reloadWebhooks();
       engine.wake();
       // As at creation, startType = time starts a task not yet started: the engine holds it READY.
-      if (req.body.startType === "time" && current.status === "draft")
-        await engine.start(accountId, current.id);
+      if (starts) await engine.start(accountId, current.id);
       const row = await findCampaign(store.db, accountId, current.id);
       if (!row) throw notFound("autoCall task", req.params.id);
       return taskView(task.uuid, row, await countContactsByStatus(store.db, row.id));

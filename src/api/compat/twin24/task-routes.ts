@@ -145,6 +145,8 @@ export async function taskRoutes(app: FastifyInstance, deps: Twin24Deps): Promis
     async (req) => {
       const body = req.body;
       const { settings, plans } = await taskPlan(store.db, req.account, body);
+      // startType = time starts the task: under 1 USD that start is refused, so nothing is written.
+      if (body.startType === "time") await engine.requireStartBalance(req.account.id, null);
       const uuid = randomUUID();
       const now = clock.now();
       const accountId = req.account.id;
@@ -163,7 +165,7 @@ export async function taskRoutes(app: FastifyInstance, deps: Twin24Deps): Promis
       });
       if (plans.length > 0) await engine.reloadWebhooks();
       // startType = time starts by itself: the engine holds it READY until startMoment. A start the engine
-      // refuses (under 1 USD) fails the whole request: the task (campaign, list, subscriptions) goes again.
+      // still refuses (the balance fell meanwhile) fails the whole request: the task goes again.
       if (body.startType === "time") {
         try {
           await engine.start(accountId, campaign.id);
