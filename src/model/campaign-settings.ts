@@ -175,8 +175,18 @@ export const DEFAULT_SETTINGS: Readonly<CampaignSettings> = Object.freeze({
   vendor: {},
 });
 
+/** An agent campaign's lines are already bounded by its pacer (maxLinesPerAgent per logged-in agent); a
+ *  robot campaign's cap of 10 would hold a predictive campaign of more than 3 or 4 agents to fewer lines
+ *  than agents, i.e. below progressive. So when the caller gives no cap, agent campaigns get this one: the
+ *  trunk-side bound, not a pacing one. */
+export const AGENT_DEFAULT_MAX_CONCURRENT = 200;
+
 export function withDefaults(partial: Partial<CampaignSettings> | undefined): CampaignSettings {
-  return { ...DEFAULT_SETTINGS, ...(partial ?? {}), retry: { ...(partial?.retry ?? {}) } };
+  const settings = { ...DEFAULT_SETTINGS, ...(partial ?? {}), retry: { ...(partial?.retry ?? {}) } };
+  if (partial?.maxConcurrent === undefined && usesAgents(settings)) {
+    settings.maxConcurrent = AGENT_DEFAULT_MAX_CONCURRENT;
+  }
+  return settings;
 }
 
 /** The dial queue's sort class of a contact: with attemptOrder, first attempts (0 or 1) sort before or

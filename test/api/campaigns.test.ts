@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { DEFAULT_SETTINGS } from "../../src/model/campaign-settings.ts";
+import { AGENT_DEFAULT_MAX_CONCURRENT, DEFAULT_SETTINGS } from "../../src/model/campaign-settings.ts";
 import { dialects } from "../helpers/stores.ts";
 import { type ApiFixture, apiFixture, createCampaignViaApi, errorOf, insertContacts } from "./helpers.ts";
 
@@ -49,6 +49,22 @@ for (const dialect of dialects()) {
       assert.equal(row.priority, 7);
       assert.equal(row.halt_at, null);
       assert.deepEqual(JSON.parse(row.settings), c.settings);
+    });
+
+    test("an agent campaign's line cap defaults to one its pacer can use; a robot campaign's stays 10", async () => {
+      const made = async (settings: Record<string, unknown>) => {
+        const res = await f.call({
+          method: "POST",
+          url: "/v1/campaigns",
+          payload: { name: "cap", settings },
+        });
+        assert.equal(res.statusCode, 201, res.body);
+        return (res.json() as CampaignJson).settings.maxConcurrent;
+      };
+      assert.equal(await made({}), 10);
+      assert.equal(await made({ dialMethod: "predictive" }), AGENT_DEFAULT_MAX_CONCURRENT);
+      assert.equal(await made({ dialMethod: "progressive" }), AGENT_DEFAULT_MAX_CONCURRENT);
+      assert.equal(await made({ dialMethod: "predictive", maxConcurrent: 12 }), 12, "a given cap is kept");
     });
 
     test("read returns contact counts by status", async () => {

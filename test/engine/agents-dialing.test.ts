@@ -188,8 +188,9 @@ const OUTBOUND = {
 
 async function runMethod(method: "progressive" | "predictive", seed: number) {
   const h = await harness({ start: START, seed, scenario: OUTBOUND });
+  // No maxConcurrent: an agent campaign's default cap must leave 20 agents their lines.
   const id = await h.campaign(
-    { dialMethod: method, maxConcurrent: 200, wrapUpSec: 60, maxAttemptsPerContact: 1, ringTimeoutSec: 30 },
+    { dialMethod: method, wrapUpSec: 60, maxAttemptsPerContact: 1, ringTimeoutSec: 30 },
     contacts(8000),
   );
   const agents = await queueAgents(h, id, 20);

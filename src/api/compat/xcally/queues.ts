@@ -24,12 +24,14 @@
 //    (its calls go to whatever answers them, a bot or an IVR), as it did before agents existed.
 //    dialPowerLevel → powerRatio (at least 1); dialPredictiveOptimization "dropRate" with its Percentage →
 //    targetAbandonRate; strategy (Asterisk's queue strategies) → agentSelection. The rest is kept only.
-import type {
-  AgentSelection,
-  CampaignSettings,
-  DialMethod,
-  RetryRule,
-  WeeklyRange,
+import {
+  AGENT_DEFAULT_MAX_CONCURRENT,
+  type AgentSelection,
+  type CampaignSettings,
+  DEFAULT_SETTINGS,
+  type DialMethod,
+  type RetryRule,
+  type WeeklyRange,
 } from "../../../model/campaign-settings.ts";
 import { parseTimeSpec, type TimeSpec } from "../../../model/time-spec.ts";
 import { invalidRequest } from "../../plugins/errors.ts";
@@ -193,6 +195,9 @@ function agentDialing(queue: Record<string, unknown>, withAgents: boolean) {
   const pct = queue.dialPredictiveOptimizationPercentage;
   return {
     dialMethod: withAgents ? (queue.dialMethod as DialMethod) : ("robot" as const),
+    // Motion's queues have no line cap of their own: the robot-style one until agents join, then an agent
+    // campaign's (which the pacer bounds per agent).
+    maxConcurrent: withAgents ? AGENT_DEFAULT_MAX_CONCURRENT : DEFAULT_SETTINGS.maxConcurrent,
     powerRatio: Math.max(1, Number(queue.dialPowerLevel ?? 1) || 1),
     targetAbandonRate:
       queue.dialPredictiveOptimization === "dropRate" && typeof pct === "number" && pct > 0

@@ -55,7 +55,13 @@ export const campaignSettingsSchema = {
   description: "Campaign settings; omitted fields take their defaults",
   properties: {
     priority: { type: "integer", minimum: 0, maximum: MAX_PRIORITY, description: "0 is dialed first" },
-    maxConcurrent: { type: "integer", minimum: 1, maximum: 10_000, description: "Calls in flight at once" },
+    maxConcurrent: {
+      type: "integer",
+      minimum: 1,
+      maximum: 10_000,
+      description:
+        "Calls in flight at once; default 10, or 200 for a campaign with agents (whose pacer already bounds its lines by maxLinesPerAgent per logged-in agent)",
+    },
     callsPerSecond: {
       type: ["number", "null"],
       exclusiveMinimum: 0,
