@@ -142,6 +142,21 @@ function unlistedPhoneIndex(
   return null;
 }
 
+/** Whether the contact's windows (the campaign's, the callee's hours, its own) are open at `at`: asked
+ *  again when an agent dials a contact it previewed a while before. */
+export function windowsOpen(
+  settings: CampaignSettings,
+  windows: CampaignWindows,
+  c: Candidate,
+  at: number,
+): boolean {
+  const allowed = nextAllowed(
+    at,
+    contactConstraints(c, settingsFor(settings, parsePolicy(c.policy)), windows),
+  );
+  return allowed !== null && allowed.at <= at;
+}
+
 export interface DecideContext {
   settings: CampaignSettings;
   windows: CampaignWindows;

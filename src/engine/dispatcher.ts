@@ -6,8 +6,10 @@ import type { Clock, TimerHandle } from "../clock/clock.ts";
 import { usesAgents } from "../model/campaign-settings.ts";
 import type {
   DispatchStore,
+  ExpiredLease,
   FinishedAttempt,
   ReleasedDial,
+  ReservedState,
   StartedAttempt,
 } from "../store/dispatch/types.ts";
 import type { CallEnded, TelephonyDriver } from "../telephony/driver.ts";
@@ -15,6 +17,7 @@ import type { LiveAgent } from "./agents/board.ts";
 import type { AgentDialing } from "./agents/dialing.ts";
 import { claimHooks, gateCampaign } from "./campaign-gate.ts";
 import type { CampaignRuntime } from "./campaign-runtime.ts";
+import { windowsOpen } from "./claim-decision.ts";
 import {
   type CampaignStatusWriter,
   finishedFromEnd,
@@ -117,6 +120,9 @@ export class Dispatcher {
     this.stopped = true;
     this.timer?.cancel();
     await this.flush();
+    // Nothing dialed them yet: previews and calls waiting for their slot go back as if never claimed.
+    for (const c of new Set([...this.calls.values()].map((call) => call.campaign)))
+      await this.releaseQueued(c);
   }
 
   private onEnded(ev: CallEnded): void {
@@ -381,6 +387,7 @@ export class Dispatcher {
         settledEvents: hooks.settledEvents,
         decide: (cand, recent) => hooks.decide(cand, now, recent),
         held,
+        reserve: true,
       });
       if (hooks.takeSettled()) this.o.onEvents?.();
       this.invalidateWaiting(c.id);
@@ -391,10 +398,31 @@ export class Dispatcher {
     return null;
   }
 
-  /** Places the call a previewing agent chose to dial, in the campaign's next calls-per-second slot. */
-  dialReserved(call: LiveCall): void {
-    if (call.originated || call.queuedTimer) return;
+  /**
+   * Places the call a previewing agent chose to dial, in the campaign's next calls-per-second slot, once
+   * its attempt is marked dialed for good (see ClaimRequest.reserve). The contact was claimed when the
+   * agent asked for it, maybe minutes ago: if its number went on a do-not-call list or its calling hours
+   * closed since, it is given back undialed instead, for the claim's rules to settle ("given_back": a
+   * pause or stop gave it back meanwhile).
+   */
+  async dialReserved(call: LiveCall): Promise<"placed" | "given_back" | "dnc_listed" | "window_closed"> {
+    if (call.dialRequested) return "placed";
+    call.dialRequested = true;
+    const c = call.campaign;
+    const now = this.o.clock.now();
+    const refusal = !windowsOpen(c.settings, c.windows, call.contact, now)
+      ? "window_closed"
+      : (await this.o.dispatch.listedPhones(c.accountId, c.id, [call.phone], now)).length > 0
+        ? "dnc_listed"
+        : null;
+    if (refusal === null) await this.o.dispatch.markDialed(call.attemptId);
+    if (this.calls.get(call.callId) !== call) return "given_back";
+    if (refusal !== null) {
+      await this.releaseReserved(call);
+      return refusal;
+    }
     this.place(call, this.o.clock.now());
+    return "placed";
   }
 
   /** Gives back a previewed contact that was not dialed (even if asked to, while it waits for its slot),
@@ -475,6 +503,14 @@ export class Dispatcher {
   }
 
   /** Records an expired lease of a dead process as a lost attempt and applies the redial policy. */
+  /** A preview its process claimed but never dialed (it died first): the contact goes back untouched. */
+  async releaseLost(lost: ExpiredLease & { reserved: ReservedState }, now: number): Promise<void> {
+    if (lost.attemptId === null) return;
+    const released = { ...lost.reserved, attemptId: lost.attemptId, contactId: lost.contact.id };
+    await this.o.dispatch.release([{ ...released, owner: { expiredBefore: now } }]);
+    this.invalidateWaiting(lost.contact.campaign_id);
+  }
+
   queueLost(c: CampaignRuntime, lost: Parameters<typeof lostAttempt>[1], now: number): void {
     const f = lostAttempt(c, lost, now);
     this.finished.push(f);

@@ -68,9 +68,11 @@ export class Engine implements EngineControl, CampaignStatusWriter {
   /** Set by whoever delivers webhooks; called after a commit that wrote events. */
   onEvents: (() => void) | undefined;
   private readonly onError: ((err: unknown) => void) | undefined;
+  private readonly nodeId: string;
 
   constructor(o: EngineOptions) {
     this.onError = o.onError;
+    this.nodeId = o.nodeId;
     this.store = o.store;
     this.clock = o.clock;
     this.dispatch = openDispatchStore(o.store);
@@ -150,6 +152,8 @@ export class Engine implements EngineControl, CampaignStatusWriter {
 
   /** Loads the active campaigns and starts dispatching. */
   async run(): Promise<void> {
+    // Nothing is held yet: any lease under this node's id is an earlier process's (a restart keeps the id).
+    await this.dispatch.expireLeasesOf(this.nodeId);
     await this.refreshCampaigns();
     this.dispatcher.wake();
   }
@@ -447,6 +451,10 @@ export class Engine implements EngineControl, CampaignStatusWriter {
       const mine = expired.filter((e) => !this.dispatcher.ownsCall(e.attemptId));
       if (mine.length === 0) return;
       for (const lost of mine) {
+        if (lost.reserved !== null) {
+          await this.dispatcher.releaseLost({ ...lost, reserved: lost.reserved }, now);
+          continue;
+        }
         const rt =
           this.dispatcher.campaigns.get(lost.contact.campaign_id) ??
           (await this.runtimeFor(lost.contact.campaign_id));

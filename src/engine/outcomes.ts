@@ -36,6 +36,9 @@ export interface LiveCall extends AgentCallState {
   answeredBy: "human" | "machine" | null;
   originated: boolean;
   queuedTimer: TimerHandle | null;
+  /** A previewing agent chose to dial it: its attempt counts from then on unless it is given back before
+   *  it goes out (a skip while it waits for its calls-per-second slot, a pause, a stop). */
+  dialRequested: boolean;
   /** The contact as claimed (its state before this attempt). */
   contact: Candidate;
   /** Attempts per phone including this one, as written at the claim. */
@@ -59,6 +62,7 @@ export function newLiveCall(c: CampaignRuntime, s: StartedAttempt, reservedFor: 
     answeredBy: null,
     originated: false,
     queuedTimer: null,
+    dialRequested: false,
     contact: s.contact,
     phoneAttempts: s.decision.phoneAttempts,
     agent: reservedFor,

@@ -21,6 +21,7 @@ import * as m011 from "./migrations/011_queues.ts";
 import * as m012 from "./migrations/012_personal_callbacks.ts";
 import * as m013 from "./migrations/013_campaign_dnc.ts";
 import * as m014 from "./migrations/014_webhook_owner.ts";
+import * as m015 from "./migrations/015_reserved_attempts.ts";
 import type { Database } from "./schema.ts";
 
 const MIGRATIONS: Record<string, Migration> = {
@@ -38,6 +39,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "012_personal_callbacks": m012,
   "013_campaign_dnc": m013,
   "014_webhook_owner": m014,
+  "015_reserved_attempts": m015,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -144,6 +144,8 @@ export interface AttemptsTable {
   disposition_at: number | null;
   /** Answer → connected to an agent, in ms. */
   wait_ms: number | null;
+  /** JSON ReservedState: set while an agent's previewed contact is claimed but not dialed (015). */
+  reserved: string | null;
 }
 
 export interface WebhooksTable {

@@ -326,6 +326,77 @@ describe("agent desktop API", () => {
     assert.deepEqual((await post(`/v1/agents/${agentId}/preview/next`)).json(), { contact: null });
   });
 
+  test("preview: a disposition set while the next contact is previewed is the last call's, not the preview's", async () => {
+    const { campaignId, agentId } = await campaignWithAgent({ dialMethod: "preview", wrapUpSec: 60 }, 2);
+    assert.equal((await post(`/v1/agents/${agentId}/login`, { campaignId })).statusCode, 200);
+    assert.equal((await post(`/v1/campaigns/${campaignId}/start`)).statusCode, 200);
+    const talked = (await post(`/v1/agents/${agentId}/preview/next`)).json().contact.attempt_id as number;
+    assert.equal((await post(`/v1/agents/${agentId}/preview/dial`)).statusCode, 200);
+    await advanceUntil(() => f.engine.board.get(agentId)?.state === "on_call");
+    assert.equal((await post(`/v1/agents/${agentId}/hangup`)).statusCode, 200);
+    await advanceUntil(() => f.engine.board.get(agentId)?.state === "wrap_up");
+    assert.equal((await post(`/v1/agents/${agentId}/ready`)).statusCode, 200, "wrap-up ended early");
+    const previewed = (await post(`/v1/agents/${agentId}/preview/next`)).json().contact.attempt_id as number;
+    assert.notEqual(previewed, talked);
+
+    const refused = await post(`/v1/agents/${agentId}/disposition`, {
+      disposition: "x",
+      attemptId: previewed,
+    });
+    assert.equal(errorOf(refused).code, "invalid_state", "a contact only previewed has had no call");
+    const set = await post(`/v1/agents/${agentId}/disposition`, { disposition: "sale" });
+    assert.equal(set.statusCode, 200, set.body);
+    assert.equal(set.json().attempt_id, talked);
+    assert.equal((await post(`/v1/agents/${agentId}/preview/skip`)).statusCode, 200);
+    const row = await f.store.db
+      .selectFrom("attempts")
+      .select("disposition")
+      .where("id", "=", talked)
+      .executeTakeFirstOrThrow();
+    assert.equal(row.disposition, "sale", "kept on the call that happened");
+    await post(`/v1/agents/${agentId}/logout`);
+  });
+
+  test("preview: a number listed do-not-call, or calling hours closed, after the preview is not dialed", async () => {
+    // Contacts without a zone keep the campaign's default zone (UTC); the clock starts at 12:00 UTC.
+    const { campaignId, agentId } = await campaignWithAgent(
+      { dialMethod: "preview", calleeWindow: { from: "09:00", to: "12:05" }, defaultZone: "UTC" },
+      2,
+    );
+    assert.equal((await post(`/v1/agents/${agentId}/login`, { campaignId })).statusCode, 200);
+    assert.equal((await post(`/v1/campaigns/${campaignId}/start`)).statusCode, 200);
+    const dialed = f.engine.dispatcher.stats.originated;
+
+    const first = (await post(`/v1/agents/${agentId}/preview/next`)).json().contact;
+    assert.equal((await post("/v1/dnc", { numbers: [first.phone] })).statusCode, 200);
+    const listed = await post(`/v1/agents/${agentId}/preview/dial`);
+    assert.equal(listed.statusCode, 409, listed.body);
+    assert.equal(errorOf(listed).code, "dnc_listed");
+    assert.equal(f.engine.board.get(agentId)?.state, "ready", "the agent may ask for the next contact");
+
+    const second = (await post(`/v1/agents/${agentId}/preview/next`)).json().contact;
+    assert.notEqual(second.contact_id, first.contact_id, "the listed contact is not offered again");
+    const listedRow = await f.store.db
+      .selectFrom("contacts")
+      .select(["status", "attempts"])
+      .where("id", "=", first.contact_id)
+      .executeTakeFirstOrThrow();
+    assert.deepEqual(listedRow, { status: "suppressed", attempts: 0 }, "the claim's rules settled it");
+
+    await f.clock.run({ until: f.clock.now() + 10 * 60_000 }); // the agent reads until 12:10
+    const closed = await post(`/v1/agents/${agentId}/preview/dial`);
+    assert.equal(errorOf(closed).code, "window_closed");
+    const waiting = await f.store.db
+      .selectFrom("contacts")
+      .select(["status", "attempts"])
+      .where("id", "=", second.contact_id)
+      .executeTakeFirstOrThrow();
+    assert.deepEqual(waiting, { status: "pending", attempts: 0 });
+    assert.deepEqual((await post(`/v1/agents/${agentId}/preview/next`)).json(), { contact: null });
+    assert.equal(f.engine.dispatcher.stats.originated, dialed, "nobody was called");
+    await post(`/v1/agents/${agentId}/logout`);
+  });
+
   test("errors: validation, not in the queue, logged out, another account's agent", async () => {
     const { campaignId, agentId } = await campaignWithAgent({ dialMethod: "progressive" }, 0);
     const bad = await post(`/v1/agents/${agentId}/login`, {});

@@ -3,35 +3,12 @@
 // driver's dial log (appended synchronously before each call proceeds) is the witness from the far side.
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { test } from "node:test";
 import SQLite from "better-sqlite3";
-import { apiClient, FAST_SCENARIO, freePort, startOutdial, waitFor } from "../helpers/child.ts";
-
-/** The call ids the far side saw, one per originate, in order. */
-const dialLog = (file: string): string[] =>
-  fs.existsSync(file)
-    ? fs
-        .readFileSync(file, "utf8")
-        .split("\n")
-        .filter(Boolean)
-        .map((line) => String((JSON.parse(line) as { callId: string }).callId))
-    : [];
+import { apiClient, childSetup, dialLog, startOutdial, waitFor } from "../helpers/child.ts";
 
 test("SIGKILL mid-campaign loses no contact and dials no attempt twice", { timeout: 180_000 }, async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "outdial-crash-"));
-  const port = await freePort();
-  const env = {
-    OUTDIAL_DATABASE_URL: path.join(dir, "outdial.db"),
-    OUTDIAL_HOST: "127.0.0.1",
-    OUTDIAL_PORT: String(port),
-    OUTDIAL_LEASE_MS: "2000",
-    OUTDIAL_SIM_SCENARIO: JSON.stringify(FAST_SCENARIO),
-    OUTDIAL_SIM_DIAL_LOG: path.join(dir, "dial.log"),
-    OUTDIAL_LOG_LEVEL: "warn",
-  };
-  const base = `http://127.0.0.1:${port}`;
+  const { dir, env, base } = await childSetup("outdial-crash-");
   const first = startOutdial(env);
   let second: ReturnType<typeof startOutdial> | null = null;
   try {
@@ -132,15 +109,7 @@ test("SIGKILL mid-campaign loses no contact and dials no attempt twice", { timeo
 test("SIGKILL in the middle of a CSV import writes none of it; the restart removes its scratch file", {
   timeout: 240_000,
 }, async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "outdial-crash-import-"));
-  const port = await freePort();
-  const env = {
-    OUTDIAL_DATABASE_URL: path.join(dir, "outdial.db"),
-    OUTDIAL_HOST: "127.0.0.1",
-    OUTDIAL_PORT: String(port),
-    OUTDIAL_LOG_LEVEL: "warn",
-  };
-  const base = `http://127.0.0.1:${port}`;
+  const { dir, env, base } = await childSetup("outdial-crash-import-");
   const scratch = () => fs.readdirSync(dir).filter((f) => f.startsWith(".outdial-import-"));
   const first = startOutdial(env);
   let second: ReturnType<typeof startOutdial> | null = null;

@@ -1,6 +1,9 @@
 // outdial as a real child process (bin/outdial.mjs serve), for the tests that kill it.
 import { type ChildProcess, spawn } from "node:child_process";
+import fs from "node:fs";
 import net from "node:net";
+import os from "node:os";
+import path from "node:path";
 
 // Seconds, not minutes: the campaign must finish in the test's time on the wall clock.
 export const FAST_SCENARIO = {
@@ -81,4 +84,33 @@ export function apiClient(base: string, key: string) {
     if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${JSON.stringify(json)}`);
     return json;
   };
+}
+
+/** A fresh directory for a child's database and dial log, a free port, and the environment for them:
+ *  the sim driver on FAST_SCENARIO with 2 s leases and a dial log, unless `more` says otherwise. */
+export async function childSetup(prefix: string, more: Record<string, string> = {}) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const port = await freePort();
+  const env = {
+    OUTDIAL_DATABASE_URL: path.join(dir, "outdial.db"),
+    OUTDIAL_HOST: "127.0.0.1",
+    OUTDIAL_PORT: String(port),
+    OUTDIAL_LEASE_MS: "2000",
+    OUTDIAL_SIM_SCENARIO: JSON.stringify(FAST_SCENARIO),
+    OUTDIAL_SIM_DIAL_LOG: path.join(dir, "dial.log"),
+    OUTDIAL_LOG_LEVEL: "warn",
+    ...more,
+  };
+  return { dir, env, base: `http://127.0.0.1:${port}` };
+}
+
+/** The call ids the far side saw (the sim driver's dial log), one per originate, in order. */
+export function dialLog(file: string): string[] {
+  return fs.existsSync(file)
+    ? fs
+        .readFileSync(file, "utf8")
+        .split("\n")
+        .filter(Boolean)
+        .map((line) => String((JSON.parse(line) as { callId: string }).callId))
+    : [];
 }

@@ -35,9 +35,35 @@ export interface DeskDeps {
   callbacks: PersonalCallbacks;
 }
 
-/** The attempt a disposition is about: `attemptId` if it is the agent's current or last call, else that call. */
-function dispositionTarget(agent: LiveAgent, attemptId: number | null): number {
-  const own = [agent.callId === null ? null : Number(agent.callId), agent.lastAttemptId];
+const DIAL_REFUSALS = {
+  given_back: (agentId: number) =>
+    new EngineError(
+      "invalid_state",
+      `agent ${agentId}'s previewed contact was given back (paused or stopped)`,
+    ),
+  dnc_listed: () =>
+    new EngineError(
+      "dnc_listed",
+      "the number went on a do-not-call list after the preview: not dialed; the contact goes back to the campaign's rules",
+    ),
+  window_closed: () =>
+    new EngineError(
+      "window_closed",
+      "the contact's calling hours closed after the preview: not dialed; it waits for them to open",
+    ),
+};
+
+/** The attempt a disposition is about: `attemptId` if it is the agent's current or last call, else that call.
+ *  A contact the agent previews, or has dialed but waits for its calls-per-second slot, is no call yet
+ *  (skipping it deletes its attempt). */
+function dispositionTarget(
+  agent: LiveAgent,
+  attemptId: number | null,
+  liveCalls: ReadonlyMap<string, LiveCall>,
+): number {
+  const live = agent.callId === null ? undefined : liveCalls.get(agent.callId);
+  const current = agent.callId === null || (live && !live.originated) ? null : Number(agent.callId);
+  const own = [current, agent.lastAttemptId];
   const target = attemptId ?? own.find((id) => id !== null) ?? null;
   if (target === null || !own.includes(target)) {
     throw new EngineError(
@@ -219,7 +245,7 @@ export class AgentDesk {
     callbackPersonal: boolean;
   }> {
     const agent = await this.live(accountId, agentId);
-    const target = dispositionTarget(agent, attemptId);
+    const target = dispositionTarget(agent, attemptId, this.d.dispatcher.liveCalls);
     const now = this.d.clock.now();
     const callbackAt = opts.callbackAt ?? null;
     const personal = callbackAt !== null && opts.personal === true;
@@ -284,7 +310,7 @@ export class AgentDesk {
    */
   async callbackZone(accountId: number, agentId: number, attemptId: number | null): Promise<string> {
     const agent = await this.live(accountId, agentId);
-    const target = dispositionTarget(agent, attemptId);
+    const target = dispositionTarget(agent, attemptId, this.d.dispatcher.liveCalls);
     const zone = await calleeZone(this.d.store, accountId, target);
     if (zone === null) throw new EngineError("not_found", `attempt ${target} not found`, 404);
     return zone;
@@ -354,10 +380,11 @@ export class AgentDesk {
   async previewDial(accountId: number, agentId: number): Promise<AgentSnapshot> {
     const agent = await this.live(accountId, agentId);
     const call = this.reservedCall(agent);
-    if (!call || call.originated) {
+    if (!call || call.originated || call.dialRequested) {
       throw new EngineError("invalid_state", `agent ${agentId} has no previewed contact to dial`);
     }
-    this.d.dispatcher.dialReserved(call);
+    const dialed = await this.d.dispatcher.dialReserved(call);
+    if (dialed !== "placed") throw DIAL_REFUSALS[dialed](agentId);
     return agent.snapshot(this.d.clock.now());
   }
 

@@ -172,7 +172,7 @@ export class PersonalCallbacks {
     this.d.board.move(agent, "reserved");
     agent.callId = call.callId;
     this.d.board.emit(agent.who, { type: "callback", at: this.d.clock.now(), contact: contactCard(call) });
-    this.d.dispatcher.dialReserved(call);
+    await this.d.dispatcher.dialReserved(call);
     return null;
   }
 }

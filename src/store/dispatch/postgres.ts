@@ -10,14 +10,20 @@ import type {
   ClaimDecision,
   ClaimResult,
   DispatchStore,
-  ExpiredLease,
   FinishedAttempt,
   OutboxRow,
   RecentCalls,
   StartedAttempt,
   WaitingSummary,
 } from "./types.ts";
-import { heldOr, PROMOTE_LIMIT, RELEASED_READY } from "./types.ts";
+import {
+  earlierProcessOf,
+  expiredLease,
+  heldOr,
+  PROMOTE_LIMIT,
+  RELEASED_READY,
+  reservedJson,
+} from "./types.ts";
 
 const CANDIDATE_COLUMNS = `id, account_id, campaign_id, phones, custom, time_zone, daily_from_sec, daily_to_sec,
   start_at, attempts, phone_index, phone_attempts, retry_counts, next_attempt_at, policy`;
@@ -318,6 +324,13 @@ export function postgresDispatchStore(pool: pg.Pool): DispatchStore {
             ],
           );
           const idByContact = new Map(ins.rows.map((r) => [r.contact_id, r.id]));
+          if (req.reserve) {
+            await client.query(
+              `UPDATE attempts a SET reserved = v.state FROM unnest($1::bigint[], $2::text[]) AS v(id, state)
+                WHERE a.id = v.id`,
+              [starts.map(({ c }) => idByContact.get(c.id)), starts.map(({ c }) => reservedJson(c))],
+            );
+          }
           for (const { c, d } of starts) {
             started.push({ attemptId: idByContact.get(c.id)!, contact: c, seq: c.attempts + 1, decision: d });
           }
@@ -335,16 +348,46 @@ export function postgresDispatchStore(pool: pg.Pool): DispatchStore {
       if (items.length === 0) return;
       await inTransaction(pool, async (client) => {
         for (const r of items) {
+          const expired = typeof r.owner !== "string";
           const u = await client.query(
             `UPDATE contacts SET status = 'pending', ${RELEASED_READY}, attempts = $1, phone_index = $2,
               phone_attempts = $3, lease_owner = NULL, lease_expires_at = NULL
-              WHERE id = $4 AND status = 'in_progress' AND lease_owner = $5`,
-            [r.attempts, r.phoneIndex, r.phoneAttempts, r.contactId, r.owner],
+              WHERE id = $4 AND status = 'in_progress' AND ${expired ? "lease_expires_at < $5" : "lease_owner = $5"}`,
+            [
+              r.attempts,
+              r.phoneIndex,
+              r.phoneAttempts,
+              r.contactId,
+              typeof r.owner === "string" ? r.owner : r.owner.expiredBefore,
+            ],
           );
           if (u.rowCount)
             await client.query("DELETE FROM attempts WHERE id = $1 AND ended_at IS NULL", [r.attemptId]);
         }
       });
+    },
+
+    async listedPhones(accountId, campaignId, phones, now) {
+      const { rows } = await pool.query<{ phone: string }>(DNC_AMONG_PG, [
+        accountId,
+        phones,
+        now,
+        campaignId,
+      ]);
+      return rows.map((r) => r.phone);
+    },
+
+    async markDialed(attemptId) {
+      await pool.query("UPDATE attempts SET reserved = NULL WHERE id = $1", [attemptId]);
+    },
+
+    async expireLeasesOf(owner) {
+      const r = await pool.query(
+        `UPDATE contacts SET lease_owner = $1, lease_expires_at = 0
+          WHERE status = 'in_progress' AND lease_owner = $2`,
+        [earlierProcessOf(owner), owner],
+      );
+      return r.rowCount ?? 0;
     },
 
     async renewLeases(owner, leaseUntil) {
@@ -360,22 +403,12 @@ export function postgresDispatchStore(pool: pg.Pool): DispatchStore {
         `SELECT c.id, c.account_id, c.campaign_id, c.phones, c.custom, c.time_zone, c.daily_from_sec,
           c.daily_to_sec, c.start_at, c.attempts, c.phone_index, c.phone_attempts, c.retry_counts,
           c.next_attempt_at, c.policy, c.lease_owner, a.id AS attempt_id, a.phone_index AS attempt_phone_index,
-          a.started_at AS attempt_started_at
+          a.started_at AS attempt_started_at, a.reserved AS attempt_reserved
           FROM contacts c LEFT JOIN attempts a ON a.contact_id = c.id AND a.seq = c.attempts
           WHERE c.status = 'in_progress' AND c.lease_expires_at < $1 ORDER BY c.lease_expires_at LIMIT $2`,
         [now, limit],
       );
-      return rows.map((r): ExpiredLease => {
-        const { lease_owner, attempt_id, attempt_phone_index, attempt_started_at, ...contact } = r;
-        return {
-          contact: contact as Candidate,
-          owner: lease_owner,
-          attemptId: attempt_id,
-          seq: contact.attempts,
-          phoneIndex: attempt_phone_index ?? contact.phone_index,
-          startedAt: attempt_started_at,
-        };
-      });
+      return rows.map(expiredLease);
     },
 
     async countByStatus(campaignId) {

@@ -10,7 +10,6 @@ import type {
   ClaimRequest,
   ClaimResult,
   DispatchStore,
-  ExpiredLease,
   FinishedAttempt,
   OutboxRow,
   RecentCalls,
@@ -18,7 +17,14 @@ import type {
   StartedAttempt,
   WaitingSummary,
 } from "./types.ts";
-import { heldOr, PROMOTE_LIMIT, RELEASED_READY } from "./types.ts";
+import {
+  earlierProcessOf,
+  expiredLease,
+  heldOr,
+  PROMOTE_LIMIT,
+  RELEASED_READY,
+  reservedJson,
+} from "./types.ts";
 
 const CANDIDATE_COLUMNS = `id, account_id, campaign_id, phones, custom, time_zone, daily_from_sec, daily_to_sec,
   start_at, attempts, phone_index, phone_attempts, retry_counts, next_attempt_at, policy`;
@@ -96,6 +102,15 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
       `UPDATE contacts SET status = 'pending', ${RELEASED_READY}, attempts = ?, phone_index = ?, phone_attempts = ?,
         lease_owner = NULL, lease_expires_at = NULL WHERE id = ? AND status = 'in_progress' AND lease_owner = ?`,
     ),
+    releaseExpired: db.prepare(
+      `UPDATE contacts SET status = 'pending', ${RELEASED_READY}, attempts = ?, phone_index = ?, phone_attempts = ?,
+        lease_owner = NULL, lease_expires_at = NULL WHERE id = ? AND status = 'in_progress' AND lease_expires_at < ?`,
+    ),
+    reserve: db.prepare("UPDATE attempts SET reserved = ? WHERE id = ?"),
+    markDialed: db.prepare("UPDATE attempts SET reserved = NULL WHERE id = ?"),
+    expireOwn: db.prepare(
+      `UPDATE contacts SET lease_owner = ?, lease_expires_at = 0 WHERE status = 'in_progress' AND lease_owner = ?`,
+    ),
     deleteAttempt: db.prepare("DELETE FROM attempts WHERE id = ? AND ended_at IS NULL"),
     redateAttempt: db.prepare("UPDATE attempts SET started_at = ? WHERE id = ?"),
     redateContact: db.prepare("UPDATE contacts SET last_attempt_at = ? WHERE id = ?"),
@@ -106,7 +121,7 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
       `SELECT c.id, c.account_id, c.campaign_id, c.phones, c.custom, c.time_zone, c.daily_from_sec,
         c.daily_to_sec, c.start_at, c.attempts, c.phone_index, c.phone_attempts, c.retry_counts,
         c.next_attempt_at, c.policy, c.lease_owner, a.id AS attempt_id, a.phone_index AS attempt_phone_index,
-        a.started_at AS attempt_started_at
+        a.started_at AS attempt_started_at, a.reserved AS attempt_reserved
         FROM contacts c LEFT JOIN attempts a ON a.contact_id = c.id AND a.seq = c.attempts
         WHERE c.status = 'in_progress' AND c.lease_expires_at < ? ORDER BY c.lease_expires_at LIMIT ?`,
     ),
@@ -167,6 +182,14 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
     if (db.inTransaction) throw new Error("dispatch store: a transaction is already open on this connection");
   }
 
+  /** Resolves once no transaction is open on the connection (a Kysely one holds it across awaits). */
+  async function noTransactionOpen(): Promise<void> {
+    for (let i = 0; db.inTransaction; i++) {
+      if (i === 10_000) ownTransaction();
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+
   const claimTx = db.transaction((req: ClaimRequest): ClaimResult => {
     if (req.finished?.length) applyFinished(req.finished);
     let nextWaitingAt: number | null | undefined;
@@ -206,7 +229,9 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
           d.at,
           req.owner,
         );
-        started.push({ attemptId: Number(info.lastInsertRowid), contact: c, seq, decision: d });
+        const attemptId = Number(info.lastInsertRowid);
+        if (req.reserve) s.reserve.run(reservedJson(c), attemptId);
+        started.push({ attemptId, contact: c, seq, decision: d });
       } else if (d.kind === "defer") {
         s.defer.run(d.until, d.reason, req.now, c.id);
       } else {
@@ -276,7 +301,13 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
 
   const releaseTx = db.transaction((items: ReleasedDial[]) => {
     for (const r of items) {
-      const changed = s.release.run(r.attempts, r.phoneIndex, r.phoneAttempts, r.contactId, r.owner).changes;
+      const changed = (typeof r.owner === "string" ? s.release : s.releaseExpired).run(
+        r.attempts,
+        r.phoneIndex,
+        r.phoneAttempts,
+        r.contactId,
+        typeof r.owner === "string" ? r.owner : r.owner.expiredBefore,
+      ).changes;
       if (changed) s.deleteAttempt.run(r.attemptId);
     }
   });
@@ -307,6 +338,19 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
       ownTransaction();
       releaseTx.immediate(items);
     },
+    async listedPhones(accountId, campaignId, phones, now) {
+      const among = { 1: accountId, 2: JSON.stringify(phones), 3: now, 4: campaignId };
+      return (s.dncAmong.all(among) as { phone: string }[]).map((r) => r.phone);
+    },
+    async markDialed(attemptId) {
+      // An agent's request, not a dispatcher pass that can simply retry: wait out another's transaction.
+      await noTransactionOpen();
+      s.markDialed.run(attemptId);
+    },
+    async expireLeasesOf(owner) {
+      await noTransactionOpen();
+      return s.expireOwn.run(earlierProcessOf(owner), owner).changes;
+    },
     async renewLeases(owner, leaseUntil) {
       return s.renew.run(leaseUntil, owner).changes;
     },
@@ -316,18 +360,9 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
         attempt_id: number | null;
         attempt_phone_index: number | null;
         attempt_started_at: number | null;
+        attempt_reserved: string | null;
       })[];
-      return rows.map((r): ExpiredLease => {
-        const { lease_owner, attempt_id, attempt_phone_index, attempt_started_at, ...contact } = r;
-        return {
-          contact,
-          owner: lease_owner,
-          attemptId: attempt_id,
-          seq: contact.attempts,
-          phoneIndex: attempt_phone_index ?? contact.phone_index,
-          startedAt: attempt_started_at,
-        };
-      });
+      return rows.map(expiredLease);
     },
     async countByStatus(campaignId) {
       return statusCounts(

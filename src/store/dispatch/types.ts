@@ -80,6 +80,9 @@ export interface ClaimRequest {
   /** Claim this contact only, instead of the head of the dial queue: a personal callback, if it is still
    *  held for this agent and due by `now`. */
   held?: { contactId: number; agentId: number };
+  /** An agent's preview: each attempt keeps the contact's state from before the claim (attempts.reserved)
+   *  until markDialed, so a process that dies before the dial gives the contact back, not an attempt. */
+  reserve?: boolean;
 }
 
 export interface FinishedAttempt {
@@ -122,16 +125,23 @@ export interface ExpiredLease {
   seq: number;
   phoneIndex: number;
   startedAt: number | null;
+  /** Set when the attempt was an agent's preview its process never dialed. */
+  reserved: ReservedState | null;
 }
 
-export interface ReleasedDial {
-  attemptId: number;
-  contactId: number;
-  owner: string;
-  /** The contact's dialing state before the claim, restored as if it never happened. */
+/** A contact's dialing state before a claim, restored as if the claim never happened. */
+export interface ReservedState {
   attempts: number;
   phoneIndex: number;
   phoneAttempts: string;
+}
+
+export interface ReleasedDial extends ReservedState {
+  attemptId: number;
+  contactId: number;
+  /** The lease owner the contact must still have; for an expired lease (its process died), the time the
+   *  lease must have run out by instead. */
+  owner: string | { expiredBefore: number };
 }
 
 export interface WaitingSummary {
@@ -167,6 +177,14 @@ export interface DispatchStore {
   finish(items: FinishedAttempt[]): Promise<number>;
   /** Gives back claimed dials that were never originated (pause/stop before their slot). */
   release(items: ReleasedDial[]): Promise<void>;
+  /** Which of `phones` the account's or the campaign's do-not-call list holds now. */
+  listedPhones(accountId: number, campaignId: number, phones: string[], now: number): Promise<string[]>;
+  /** An agent's previewed attempt is about to be dialed: from now on it counts, even if this process dies. */
+  markDialed(attemptId: number): Promise<void>;
+  /** This node's leases left by an earlier process of the same node id (a restart keeps the id): they
+   *  expire now and pass to earlierProcessOf(owner), for the sweep to settle, instead of being renewed
+   *  as if this process held them. */
+  expireLeasesOf(owner: string): Promise<number>;
   renewLeases(owner: string, leaseUntil: number): Promise<number>;
   /** In-progress contacts whose lease expired before `now`, with their open attempt. */
   expiredLeases(now: number, limit: number): Promise<ExpiredLease[]>;
@@ -177,4 +195,42 @@ export interface DispatchStore {
   /** Makes every pending contact of the campaign due now, except personal callbacks (held for their
    *  agent); returns how many. */
   makeAllDue(campaignId: number, now: number): Promise<number>;
+}
+
+/** attempts.reserved of a contact claimed for an agent's preview: its state before the claim. */
+export function reservedJson(c: Pick<Candidate, "attempts" | "phone_index" | "phone_attempts">): string {
+  const state: ReservedState = {
+    attempts: c.attempts,
+    phoneIndex: c.phone_index,
+    phoneAttempts: c.phone_attempts,
+  };
+  return JSON.stringify(state);
+}
+
+/** An expiredLeases row (the contact's candidate columns, lease owner and open attempt) as an ExpiredLease. */
+export function expiredLease(
+  r: Candidate & {
+    lease_owner: string | null;
+    attempt_id: number | null;
+    attempt_phone_index: number | null;
+    attempt_started_at: number | null;
+    attempt_reserved: string | null;
+  },
+): ExpiredLease {
+  const { lease_owner, attempt_id, attempt_phone_index, attempt_started_at, attempt_reserved, ...contact } =
+    r;
+  return {
+    contact,
+    owner: lease_owner,
+    attemptId: attempt_id === null ? null : Number(attempt_id),
+    seq: contact.attempts,
+    phoneIndex: attempt_phone_index ?? contact.phone_index,
+    startedAt: attempt_started_at === null ? null : Number(attempt_started_at),
+    reserved: attempt_reserved === null ? null : (JSON.parse(attempt_reserved) as ReservedState),
+  };
+}
+
+/** The lease owner of what a process left behind, once a new process of the same node id has started. */
+export function earlierProcessOf(owner: string): string {
+  return `${owner} (before restart)`;
 }
