@@ -3,11 +3,9 @@
 // event written must arrive, each contact's in order, every signature must verify.
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { test } from "node:test";
 import SQLite from "better-sqlite3";
-import { apiClient, FAST_SCENARIO, freePort, startOutdial, waitFor } from "../helpers/child.ts";
+import { apiClient, childSetup, freePort, startOutdial, waitFor } from "../helpers/child.ts";
 import { receiver } from "../helpers/webhook-receiver.ts";
 
 interface OutboxRow {
@@ -23,19 +21,11 @@ interface OutboxRow {
 test("webhooks survive a receiver that refuses for a while and a SIGKILL of outdial", {
   timeout: 240_000,
 }, async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "outdial-webhooks-"));
-  const [port, hookPort] = [await freePort(), await freePort()];
-  const env = {
-    OUTDIAL_DATABASE_URL: path.join(dir, "outdial.db"),
-    OUTDIAL_HOST: "127.0.0.1",
-    OUTDIAL_PORT: String(port),
-    OUTDIAL_LEASE_MS: "2000",
-    OUTDIAL_SIM_SCENARIO: JSON.stringify(FAST_SCENARIO),
-    OUTDIAL_LOG_LEVEL: "warn",
+  const { dir, env, base } = await childSetup("outdial-webhooks-", {
     OUTDIAL_WEBHOOK_BACKOFF_BASE_MS: "100",
     OUTDIAL_WEBHOOK_BACKOFF_MAX_MS: "800",
-  };
-  const base = `http://127.0.0.1:${port}`;
+  });
+  const hookPort = await freePort();
   const outbox = (): OutboxRow[] => {
     if (!fs.existsSync(env.OUTDIAL_DATABASE_URL)) return [];
     const db = new SQLite(env.OUTDIAL_DATABASE_URL, { readonly: true });
