@@ -7,6 +7,16 @@ import { importCsv } from "../lists/import.ts";
 import { openStore } from "../store/db.ts";
 import { progressBar } from "./progress.ts";
 
+const PHONE_POLICIES = ["reject", "skip", "flag"] as const;
+const DUPLICATE_POLICIES = ["allow", "skip", "reject"] as const;
+
+function choice<T extends string>(name: string, value: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new Error(`${name} must be one of ${allowed.join(", ")} (got "${value}")`);
+  }
+  return value as T;
+}
+
 export async function importCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -23,6 +33,10 @@ export async function importCommand(argv: string[]): Promise<number> {
   });
   const file = positionals[0];
   if (!file || !values.campaign) throw new Error("usage: outdial import --campaign ID [--list ID] FILE");
+  // Checked before anything is written: a failed import leaves no list behind.
+  const phonePolicy = choice("--phone-policy", values["phone-policy"] ?? "skip", PHONE_POLICIES);
+  const duplicatePolicy = choice("--duplicate-policy", values["duplicate-policy"] ?? "allow", DUPLICATE_POLICIES);
+  const size = fs.statSync(file).size;
   const config = loadConfig();
   const store = await openStore({ url: config.databaseUrl });
   try {
@@ -34,6 +48,7 @@ export async function importCommand(argv: string[]): Promise<number> {
     if (!campaign) throw new Error(`campaign ${values.campaign} not found`);
     let listId = values.list ? Number(values.list) : null;
     const now = Date.now();
+    const created = listId === null;
     if (listId === null) {
       const list = await store.db
         .insertInto("lists")
@@ -42,7 +57,6 @@ export async function importCommand(argv: string[]): Promise<number> {
         .executeTakeFirstOrThrow();
       listId = list.id;
     }
-    const size = fs.statSync(file).size;
     const bar = progressBar("import", size, "bytes");
     const source = fs.createReadStream(file);
     let read = 0;
@@ -60,11 +74,16 @@ export async function importCommand(argv: string[]): Promise<number> {
         delimiter: values.delimiter,
         encoding: values.encoding,
         defaultCountry: values["default-country"],
-        phonePolicy: values["phone-policy"] ?? "skip",
-        duplicatePolicy: values["duplicate-policy"] ?? "allow",
-      } as never,
+        phonePolicy,
+        duplicatePolicy,
+      },
       source,
-    );
+    ).catch(async (err) => {
+      bar.stop();
+      // The import wrote no contact (all or nothing); the list this command made for it goes too.
+      if (created) await store.db.deleteFrom("lists").where("id", "=", listId).execute();
+      throw err;
+    });
     bar.stop();
     process.stdout.write(`${JSON.stringify({ listId, ...report }, null, 2)}\n`);
     return 0;

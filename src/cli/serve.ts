@@ -1,7 +1,7 @@
 // `outdial serve [--demo]`: runs the node. With --demo (what `npm start` does) it also creates, once, a
 // demo campaign on the sim driver and prints its progress every few seconds so a newcomer can watch.
 import { parseArgs } from "node:util";
-import { loadConfig } from "../config/config.ts";
+import { loadConfig, maskUrlPassword } from "../config/config.ts";
 import { startServer } from "../server.ts";
 import { DASHBOARD_PATH } from "../web/dashboard.ts";
 import { ensureDemoCampaign } from "./demo.ts";
@@ -13,7 +13,8 @@ export async function serveCommand(argv: string[]): Promise<number> {
     onReady: async (s, bootstrapKey) => {
       const out = process.stdout;
       // One write: whoever reads "listening" (a supervisor, a test) finds the key in the same chunk.
-      let banner = `outdial listening on ${s.url} (database ${config.databaseUrl}, driver ${config.driver})\n`;
+      const database = maskUrlPassword(config.databaseUrl);
+      let banner = `outdial listening on ${s.url} (database ${database}, driver ${config.driver})\n`;
       banner += `  dashboard: ${s.url}${DASHBOARD_PATH}   API docs: ${s.url}/docs   OpenAPI: ${s.url}/v1/openapi.json\n`;
       if (bootstrapKey) {
         banner += `\nFirst start: created account "default" and its owner API key (shown only now, keep it):\n\n`;

@@ -115,11 +115,14 @@ export async function simulateCommand(argv: string[]): Promise<number> {
       store,
       accountId,
       campaignId: campaign.id,
-      seed: values.seed !== undefined ? Number(values.seed) : (file.seed ?? 1),
+      seed: values.seed !== undefined ? numberOption("--seed", values.seed, 0, 2 ** 32 - 1, true) : (file.seed ?? 1),
       scenario: file.scenario ?? null,
       startAt,
       agents: agentsOption(values.agents, file.agents),
-      maxSimMs: values["max-hours"] !== undefined ? Number(values["max-hours"]) * 3_600_000 : undefined,
+      maxSimMs:
+        values["max-hours"] !== undefined
+          ? numberOption("--max-hours", values["max-hours"], 0.001, 100_000, false) * 3_600_000
+          : undefined,
       onProgress: (n) => simBar.update(n),
       progressEvery: 1000,
     });
@@ -131,15 +134,20 @@ export async function simulateCommand(argv: string[]): Promise<number> {
   }
 }
 
+/** A numeric option's value, or an error naming it (a typo must not run as seed 0 or without a limit). */
+function numberOption(name: string, flag: string, min: number, max: number, whole: boolean): number {
+  const n = Number(flag);
+  if (flag.trim() === "" || !Number.isFinite(n) || (whole && !Number.isInteger(n)) || n < min || n > max) {
+    throw new Error(`${name} must be a ${whole ? "whole " : ""}number from ${min} to ${max} (got "${flag}")`);
+  }
+  return n;
+}
+
 /** `--agents N` overrides the file's agent count (keeping its talk and wrap-up times). */
 function agentsOption(
   flag: string | undefined,
   fromFile: CampaignFile["agents"],
 ): CampaignFile["agents"] | null {
   if (flag === undefined) return fromFile ?? null;
-  const count = Number(flag);
-  if (!Number.isInteger(count) || count < 1 || count > 10_000) {
-    throw new Error(`--agents must be a whole number from 1 to 10000 (got "${flag}")`);
-  }
-  return { ...(fromFile ?? {}), count };
+  return { ...(fromFile ?? {}), count: numberOption("--agents", flag, 1, 10_000, true) };
 }
