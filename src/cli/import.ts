@@ -35,7 +35,11 @@ export async function importCommand(argv: string[]): Promise<number> {
   if (!file || !values.campaign) throw new Error("usage: outdial import --campaign ID [--list ID] FILE");
   // Checked before anything is written: a failed import leaves no list behind.
   const phonePolicy = choice("--phone-policy", values["phone-policy"] ?? "skip", PHONE_POLICIES);
-  const duplicatePolicy = choice("--duplicate-policy", values["duplicate-policy"] ?? "allow", DUPLICATE_POLICIES);
+  const duplicatePolicy = choice(
+    "--duplicate-policy",
+    values["duplicate-policy"] ?? "allow",
+    DUPLICATE_POLICIES,
+  );
   const size = fs.statSync(file).size;
   const config = loadConfig();
   const store = await openStore({ url: config.databaseUrl });

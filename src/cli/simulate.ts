@@ -115,7 +115,10 @@ export async function simulateCommand(argv: string[]): Promise<number> {
       store,
       accountId,
       campaignId: campaign.id,
-      seed: values.seed !== undefined ? numberOption("--seed", values.seed, 0, 2 ** 32 - 1, true) : (file.seed ?? 1),
+      seed:
+        values.seed !== undefined
+          ? numberOption("--seed", values.seed, 0, 2 ** 32 - 1, true)
+          : (file.seed ?? 1),
       scenario: file.scenario ?? null,
       startAt,
       agents: agentsOption(values.agents, file.agents),

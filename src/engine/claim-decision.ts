@@ -109,7 +109,8 @@ function capDeferral(
   }
   if (caps.perDay !== undefined) {
     const [dayStart, nextDay] = localDayBounds(at, zone);
-    if (times.filter((t) => t >= dayStart && t <= at).length >= caps.perDay)
+    // Every call of the day counts, those claimed for a later slot of the day too.
+    if (times.filter((t) => t >= dayStart && t < nextDay).length >= caps.perDay)
       until = Math.max(until ?? 0, nextDay);
   }
   return until;
@@ -199,11 +200,12 @@ export function decideClaim(
   if (recent) {
     const zone = c.time_zone ?? settings.defaultZone;
     const phoneTimes = recent.byPhone.get(phone);
-    if (settings.minGapSec && phoneTimes?.length) {
-      const last = Math.max(...phoneTimes);
-      if (at - last < settings.minGapSec * 1000) {
-        return { kind: "defer", until: last + settings.minGapSec * 1000, reason: "min_gap" };
-      }
+    const busyUntil = recent.phoneBusyUntil.get(phone);
+    if (settings.minGapSec && busyUntil !== undefined) {
+      // The gap runs from the end of the last call; a call still live defers by the gap, to look again.
+      const gapMs = settings.minGapSec * 1000;
+      const until = busyUntil === Number.POSITIVE_INFINITY ? at + gapMs : busyUntil + gapMs;
+      if (at < until) return { kind: "defer", until, reason: "min_gap" };
     }
     const phoneUntil = capDeferral(phoneTimes, at, settings.phoneCaps, zone);
     if (phoneUntil !== null) return { kind: "defer", until: phoneUntil, reason: "phone_cap" };
@@ -211,6 +213,7 @@ export function decideClaim(
     if (contactUntil !== null) return { kind: "defer", until: contactUntil, reason: "contact_cap" };
     // Later candidates of this same claim see this call too.
     recent.byPhone.set(phone, [...(phoneTimes ?? []), at]);
+    recent.phoneBusyUntil.set(phone, Number.POSITIVE_INFINITY);
     recent.byContact.set(c.id, [...(recent.byContact.get(c.id) ?? []), at]);
   }
 

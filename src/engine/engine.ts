@@ -169,9 +169,10 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     await this.requireBalance(row);
     const now = this.clock.now();
     const runtime = new CampaignRuntime(row);
-    const startedAt = row.started_at ?? now;
     const status: CampaignStatus =
       runtime.settings.startAt !== null && runtime.settings.startAt > now ? "scheduled" : "running";
+    // A scheduled campaign starts dialing at its start time: its lifetime counts from then.
+    const startedAt = row.started_at ?? (status === "scheduled" ? (runtime.settings.startAt as number) : now);
     await this.commitStatus(row, status, now, {
       status_reason: null,
       started_at: startedAt,

@@ -16,10 +16,10 @@ async function twoCampaignsOnOneNumber(settings: Record<string, unknown>) {
   await h.engine.start(h.accountId, a);
   await h.engine.start(h.accountId, b);
   await h.runToEnd(5 * 86_400_000);
-  const starts = [...(await h.attempts(a)), ...(await h.attempts(b))]
-    .map((x) => x.started_at)
-    .sort((x, y) => x - y);
-  return { h, starts, a, b };
+  const calls = [...(await h.attempts(a)), ...(await h.attempts(b))].sort(
+    (x, y) => x.started_at - y.started_at,
+  );
+  return { h, starts: calls.map((x) => x.started_at), calls, a, b };
 }
 
 test("a per-number cap of 2 calls per rolling 24 h holds across two campaigns", async () => {
@@ -34,11 +34,49 @@ test("a per-number cap of 2 calls per rolling 24 h holds across two campaigns", 
 });
 
 test("a minimum gap between two calls to one number holds across campaigns", async () => {
-  const { h, starts } = await twoCampaignsOnOneNumber({ minGapSec: 3600 });
-  assert.equal(starts.length, 16);
-  const gaps = starts.slice(1).map((t, i) => t - starts[i]);
+  const { h, calls } = await twoCampaignsOnOneNumber({ minGapSec: 3600 });
+  assert.equal(calls.length, 16);
+  // From the end of one call to the start of the next.
+  const gaps = calls.slice(1).map((x, i) => x.started_at - (calls[i].ended_at as number));
   for (const g of gaps) assert.ok(g >= 3_600_000, `gap ${g} ms`);
   assert.ok(Math.min(...gaps) < 3_601_000, "the gap is the binding rule");
+  await h.close();
+});
+
+test("a number on a long call is not dialed by another campaign, and the gap runs from the call's end", async () => {
+  const h = await harness({ scenario: { base: "all_human", talkSec: 300, ringSec: 5, postDialSec: 1 } });
+  const a = await h.campaign({ minGapSec: 60, priority: 0 }, [{ phones: [SHARED] }], "a");
+  const b = await h.campaign({ minGapSec: 60, priority: 5 }, [{ phones: [SHARED] }], "b");
+  await h.engine.start(h.accountId, a);
+  await h.engine.start(h.accountId, b);
+  await h.runToEnd(3_600_000);
+  const [first, second] = [...(await h.attempts(a)), ...(await h.attempts(b))].sort(
+    (x, y) => x.started_at - y.started_at,
+  );
+  assert.equal(first.talk_sec, 300);
+  assert.ok(
+    second.started_at >= (first.ended_at as number) + 60_000,
+    `second call ${second.started_at - (first.ended_at as number)} ms after the first ended`,
+  );
+  await h.close();
+});
+
+test("a per-day cap counts a call claimed for a later slot of the day", async () => {
+  // Campaign a (first by priority) claims the shared number for its second calls-per-second slot, half a
+  // second ahead; campaign b, claiming in the same pass, must see that call.
+  const h = await harness({ start: Date.UTC(2026, 0, 5, 12), scenario: "all_human" });
+  const caps = { phoneCaps: { perDay: 1 } };
+  const a = await h.campaign({ ...caps, priority: 0, callsPerSecond: 2 }, [
+    { phones: ["+12025557001"] },
+    { phones: [SHARED] },
+  ]);
+  const b = await h.campaign({ ...caps, priority: 5 }, [{ phones: [SHARED] }]);
+  await h.engine.start(h.accountId, a);
+  await h.engine.start(h.accountId, b);
+  await h.runToEnd(12 * 3_600_000);
+  const calls = [...(await h.attempts(a)), ...(await h.attempts(b))].filter((x) => x.phone === SHARED);
+  const days = calls.map((x) => new Date(x.started_at).toISOString().slice(0, 10));
+  assert.deepEqual(days, ["2026-01-05", "2026-01-06"], "one call to the number a day");
   await h.close();
 });
 

@@ -118,6 +118,28 @@ test("a higher-priority campaign takes the shared channels first", async () => {
   await h.close();
 });
 
+test("a scheduled campaign's lifetime counts from its start time, not from the start command", async () => {
+  const h = await harness({ scenario: "all_human", seed: 6 });
+  const startAt = h.clock.now() + 18 * 3600_000; // started the evening before, for 09:00 tomorrow
+  const id = await h.campaign(
+    { maxConcurrent: 1, callsPerSecond: 0.01, startAt, lifetimeSec: 8 * 3600, maxAttemptsPerContact: 1 },
+    Array.from({ length: 500 }, (_, i) => ({ phones: [phone(i)] })),
+  );
+  assert.equal(await h.engine.start(h.accountId, id), "scheduled");
+  await h.runToEnd(3 * 86_400_000);
+  const row = await h.store.db
+    .selectFrom("campaigns")
+    .selectAll()
+    .where("id", "=", id)
+    .executeTakeFirstOrThrow();
+  assert.equal(row.status, "halted");
+  assert.equal(row.halt_at, startAt + 8 * 3600_000);
+  const starts = (await h.attempts(id)).map((a) => a.started_at);
+  assert.ok(starts.length > 200, `${starts.length} calls in the 8 hours`);
+  assert.ok(starts.every((t) => t >= startAt && t < startAt + 8 * 3600_000));
+  await h.close();
+});
+
 test("lifetime halts the campaign and no call starts after it", async () => {
   const h = await harness({ scenario: "all_human", seed: 6 });
   const id = await h.campaign(

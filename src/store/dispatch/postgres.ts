@@ -20,7 +20,9 @@ import {
   earlierProcessOf,
   expiredLease,
   heldOr,
+  noteRecentCall,
   PROMOTE_LIMIT,
+  RECENT_BY_PHONE_WHERE,
   RELEASED_READY,
   reservedJson,
 } from "./types.ts";
@@ -44,8 +46,8 @@ async function inTransaction<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise
 }
 
 async function loadRecent(c: pg.PoolClient, rows: Candidate[], since: number): Promise<RecentCalls> {
-  const byPhone = new Map<string, number[]>();
-  const byContact = new Map<number, number[]>();
+  const recent: RecentCalls = { byPhone: new Map(), byContact: new Map(), phoneBusyUntil: new Map() };
+  const byContact = recent.byContact;
   const phones = new Set<string>();
   for (const r of rows) for (const p of JSON.parse(r.phones) as string[]) phones.add(p);
   // Caps and gaps count calls across the account's campaigns, which other nodes claim at the same time:
@@ -57,17 +59,18 @@ async function loadRecent(c: pg.PoolClient, rows: Candidate[], since: number): P
      ) AS locks`,
     [String(rows[0].account_id), [...phones]],
   );
-  const p = await c.query<{ phone: string; started_at: number }>(
-    "SELECT phone, started_at FROM attempts WHERE account_id = $1 AND phone = ANY($2::text[]) AND started_at >= $3",
+  const p = await c.query<{ phone: string; started_at: number; ended_at: number | null }>(
+    `SELECT phone, started_at, ended_at FROM attempts
+      WHERE account_id = $1 AND phone = ANY($2::text[]) AND ${RECENT_BY_PHONE_WHERE}`,
     [rows[0].account_id, [...phones], since],
   );
-  for (const r of p.rows) byPhone.set(r.phone, [...(byPhone.get(r.phone) ?? []), r.started_at]);
+  for (const r of p.rows) noteRecentCall(recent, r.phone, r.started_at, r.ended_at);
   const k = await c.query<{ contact_id: number; started_at: number }>(
     "SELECT contact_id, started_at FROM attempts WHERE contact_id = ANY($1::bigint[]) AND started_at >= $2",
     [rows.map((r) => r.id), since],
   );
   for (const r of k.rows) byContact.set(r.contact_id, [...(byContact.get(r.contact_id) ?? []), r.started_at]);
-  return { byPhone, byContact };
+  return recent;
 }
 
 // Two statements, not one UPDATE … IN (subquery): the planner hashes a scan of the whole table for the

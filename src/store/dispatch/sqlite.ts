@@ -21,7 +21,9 @@ import {
   earlierProcessOf,
   expiredLease,
   heldOr,
+  noteRecentCall,
   PROMOTE_LIMIT,
+  RECENT_BY_PHONE_WHERE,
   RELEASED_READY,
   reservedJson,
 } from "./types.ts";
@@ -65,8 +67,8 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
         WHERE id = ?`,
     ),
     recentByPhone: db.prepare(
-      `SELECT phone, started_at FROM attempts
-        WHERE account_id = ? AND phone IN (SELECT value FROM json_each(?)) AND started_at >= ?`,
+      `SELECT phone, started_at, ended_at FROM attempts
+        WHERE account_id = $1 AND phone IN (SELECT value FROM json_each($2)) AND ${RECENT_BY_PHONE_WHERE}`,
     ),
     recentByContact: db.prepare(
       `SELECT contact_id, started_at FROM attempts
@@ -148,17 +150,16 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
   };
 
   function loadRecent(accountId: number, rows: Candidate[], since: number): RecentCalls {
-    const byPhone = new Map<string, number[]>();
-    const byContact = new Map<number, number[]>();
+    const recent: RecentCalls = { byPhone: new Map(), byContact: new Map(), phoneBusyUntil: new Map() };
+    const byContact = recent.byContact;
     const phones = new Set<string>();
     for (const r of rows) for (const p of JSON.parse(r.phones) as string[]) phones.add(p);
-    for (const row of s.recentByPhone.all(accountId, JSON.stringify([...phones]), since) as {
+    for (const row of s.recentByPhone.all({ 1: accountId, 2: JSON.stringify([...phones]), 3: since }) as {
       phone: string;
       started_at: number;
+      ended_at: number | null;
     }[]) {
-      const list = byPhone.get(row.phone) ?? [];
-      list.push(row.started_at);
-      byPhone.set(row.phone, list);
+      noteRecentCall(recent, row.phone, row.started_at, row.ended_at);
     }
     for (const row of s.recentByContact.all(JSON.stringify(rows.map((r) => r.id)), since) as {
       contact_id: number;
@@ -168,7 +169,7 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
       list.push(row.started_at);
       byContact.set(row.contact_id, list);
     }
-    return { byPhone, byContact };
+    return recent;
   }
 
   function writeEvents(rows: OutboxRow[] | undefined): void {

@@ -49,8 +49,31 @@ export interface StartedAttempt {
 
 /** Recent calls known to the store, for frequency caps and the minimum gap. */
 export interface RecentCalls {
+  /** Start times of the account's calls to each phone since the claim's recentSince (and of calls still
+   *  live, whenever they started). */
   byPhone: Map<string, number[]>;
   byContact: Map<number, number[]>;
+  /** When the latest of those calls to each phone ended; +Infinity while one is still live. */
+  phoneBusyUntil: Map<string, number>;
+}
+
+/** Which of the account's calls to the phones a claim loads: started since `since`, still live, or ended
+ *  since `since` (a minimum gap runs from a call's end). $1 account, $2 phones, $3 since. */
+export const RECENT_BY_PHONE_WHERE = "(started_at >= $3 OR ended_at IS NULL OR ended_at >= $3)";
+
+/** Adds one loaded call to the phone's start times and busy-until. */
+export function noteRecentCall(
+  recent: Pick<RecentCalls, "byPhone" | "phoneBusyUntil">,
+  phone: string,
+  startedAt: number,
+  endedAt: number | null,
+): void {
+  const list = recent.byPhone.get(phone);
+  if (list) list.push(startedAt);
+  else recent.byPhone.set(phone, [startedAt]);
+  const end = endedAt ?? Number.POSITIVE_INFINITY;
+  if (end > (recent.phoneBusyUntil.get(phone) ?? Number.NEGATIVE_INFINITY))
+    recent.phoneBusyUntil.set(phone, end);
 }
 
 export interface ClaimResult {

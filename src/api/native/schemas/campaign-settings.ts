@@ -188,7 +188,13 @@ export const campaignSettingsSchema = {
     multiNumber: { type: "string", enum: ["sequential", "parallel"] },
     contactCaps: frequencyCaps,
     phoneCaps: frequencyCaps,
-    minGapSec: { type: ["integer", "null"], minimum: 0, maximum: ONE_YEAR_SEC },
+    minGapSec: {
+      type: ["integer", "null"],
+      minimum: 0,
+      maximum: ONE_YEAR_SEC,
+      description:
+        "Seconds from the end of a call to a number until the next call to it, across the account's campaigns (never while one is live)",
+    },
     ringTimeoutSec: { type: "integer", minimum: 1, maximum: 600 },
     callerIds: { type: "array", maxItems: 1000, items: { type: "string", minLength: 1, maxLength: 64 } },
     callerIdMode: { type: "string", enum: ["fixed", "rotate"] },
