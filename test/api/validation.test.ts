@@ -131,6 +131,12 @@ const BAD_SETTINGS: { name: string; settings: Record<string, unknown>; field: st
     mentions: /at most 100/,
   },
   {
+    name: "an end time after the year 9999",
+    settings: { endAt: 1e17 },
+    field: "body.settings.endAt",
+    mentions: /at most 253402300799999/,
+  },
+  {
     name: "end before start",
     settings: { startAt: 2000, endAt: 1000 },
     field: "body.settings.endAt",
@@ -230,6 +236,10 @@ describe("validation errors", () => {
       { url: "/v1/campaigns?cursor=Yzo1&offset=3", field: "querystring.offset" },
       { url: "/v1/campaigns?sort=name", field: "querystring.sort" },
       { url: "/v1/campaigns/abc", field: "params.id" },
+      // Beyond what a database id or a JavaScript number holds exactly.
+      { url: "/v1/campaigns/100000000000000000000", field: "params.id" },
+      { url: "/v1/campaigns?offset=100000000000000000000", field: "querystring.offset" },
+      { url: "/v1/agents?after_id=9223372036854775808", field: "querystring.after_id" },
     ];
     for (const c of cases) {
       const res = await f.call({ method: "GET", url: c.url });
@@ -237,6 +247,31 @@ describe("validation errors", () => {
       const error = (res.json() as { error: { code: string; field: string } }).error;
       assert.deepEqual([error.code, error.field], ["invalid_request", c.field], c.url);
     }
+  });
+
+  test("billing: a top-up under one micro-USD and a prefix given two rates are 400s, not 0 USD or a 500", async () => {
+    const topUp = await f.call({
+      method: "POST",
+      url: "/v1/balance/top-up",
+      payload: { amountUsd: 0.0000001 },
+    });
+    assert.equal(topUp.statusCode, 400, topUp.body);
+    assert.equal(topUp.json().error.field, "body.amountUsd");
+    const rates = await f.call({
+      method: "PUT",
+      url: "/v1/balance/rates",
+      payload: {
+        defaultPerMinuteUsd: 0.01,
+        rates: [
+          { prefix: "1", perMinuteUsd: 0.01 },
+          { prefix: "1", perMinuteUsd: 0.02 },
+        ],
+      },
+    });
+    assert.equal(rates.statusCode, 400, rates.body);
+    assert.equal(rates.json().error.field, "body.rates[1].prefix");
+    const balance = (await f.call({ method: "GET", url: "/v1/balance" })).json();
+    assert.equal(balance.metered, false, "nothing was written");
   });
 
   test("PATCH validates the merged settings", async () => {

@@ -9,7 +9,7 @@ import { findCampaign } from "../../store/campaigns.ts";
 import { ApiError, notFound } from "../plugins/errors.ts";
 import { requireActingAgent } from "./agents.ts";
 import type { NativeApiDeps } from "./deps.ts";
-import { errorResponses, idParams, isoTimeOrNull } from "./schemas/common.ts";
+import { errorResponses, idParams, idSchema, isoTimeOrNull } from "./schemas/common.ts";
 import { iso } from "./views.ts";
 
 const statsSchema = {
@@ -177,7 +177,7 @@ export async function agentActionRoutes(app: FastifyInstance, deps: NativeApiDep
           type: "object",
           additionalProperties: false,
           required: ["campaignId"],
-          properties: { campaignId: { type: "integer", minimum: 1 } },
+          properties: { campaignId: idSchema },
         },
         response: stateReply,
       },

@@ -11,6 +11,7 @@ import {
   commaListQuery,
   errorResponses,
   idParams,
+  idSchema,
   isoTimeQuery,
   limitQuery,
   nextAfterId,
@@ -55,7 +56,7 @@ export async function attemptRoutes(app: FastifyInstance, deps: NativeApiDeps): 
           properties: {
             limit: limitQuery,
             after_id: afterIdQuery,
-            contact_id: { type: "integer", minimum: 1 },
+            contact_id: idSchema,
             agent_id: { type: "integer", minimum: 1, description: "Only the calls connected to this agent" },
             outcome: commaListQuery(OUTCOMES, "outcomes"),
             since: { ...isoTimeQuery, description: "Attempts started at or after this time (ISO 8601)" },

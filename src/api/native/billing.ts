@@ -4,6 +4,7 @@ import type { FastifyInstance } from "fastify";
 import { microsToUsd, usdToMicros } from "../../model/billing.ts";
 import { listTransactions, loadBilling, setRates, topUp } from "../../store/billing.ts";
 import type { BalanceTransactionRow } from "../../store/schema.ts";
+import { invalidRequest } from "../plugins/errors.ts";
 import { keysetPage, type NativeApiDeps } from "./deps.ts";
 import { afterIdQuery, errorResponses, isoTime, limitQuery, nextAfterId } from "./schemas/common.ts";
 import { iso } from "./views.ts";
@@ -81,7 +82,8 @@ export async function billingRoutes(app: FastifyInstance, deps: NativeApiDeps): 
           required: ["amountUsd"],
           additionalProperties: false,
           properties: {
-            amountUsd: { type: "number", exclusiveMinimum: 0, maximum: 1_000_000 },
+            // The balance is kept in whole micro-USD: a smaller amount would be recorded as 0.
+            amountUsd: { type: "number", minimum: 0.000001, maximum: 1_000_000 },
             note: { type: "string", maxLength: 500 },
           },
         },
@@ -131,6 +133,13 @@ export async function billingRoutes(app: FastifyInstance, deps: NativeApiDeps): 
     },
     async (req) => {
       const b = req.body;
+      const seen = new Set<string>();
+      b.rates.forEach((r, i) => {
+        if (seen.has(r.prefix)) {
+          throw invalidRequest(`prefix ${r.prefix} has a rate already`, `body.rates[${i}].prefix`);
+        }
+        seen.add(r.prefix);
+      });
       await setRates(store, req.account.id, {
         defaultMicrosPerMinute: b.defaultPerMinuteUsd === null ? null : usdToMicros(b.defaultPerMinuteUsd),
         prefixes: b.rates.map((r) => ({ prefix: r.prefix, microsPerMinute: usdToMicros(r.perMinuteUsd) })),

@@ -85,7 +85,12 @@ export async function campaignRoutes(app: FastifyInstance, deps: NativeApiDeps):
           properties: {
             limit: limitQuery,
             cursor: { type: "string", maxLength: 100, description: "next_cursor of the previous page" },
-            offset: { type: "integer", minimum: 0, description: "Rows to skip (instead of cursor)" },
+            offset: {
+              type: "integer",
+              minimum: 0,
+              maximum: Number.MAX_SAFE_INTEGER,
+              description: "Rows to skip (instead of cursor)",
+            },
             status: commaListQuery(CAMPAIGN_STATUSES, "campaign statuses"),
             name: { type: "string", minLength: 1, maxLength: 200, description: "Substring of the name" },
           },

@@ -14,6 +14,7 @@ import {
   commaListQuery,
   errorResponses,
   idParams,
+  idSchema,
   isoTimeQuery,
   keysetPageSchema,
   limitQuery,
@@ -52,7 +53,7 @@ export async function contactRoutes(app: FastifyInstance, deps: NativeApiDeps): 
             limit: limitQuery,
             after_id: afterIdQuery,
             status: commaListQuery(CONTACT_STATUSES, "contact statuses"),
-            list_id: { type: "integer", minimum: 1 },
+            list_id: idSchema,
             phone: {
               type: "string",
               pattern: "^\\+[1-9]\\d{1,14}$",

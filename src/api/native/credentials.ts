@@ -1,7 +1,7 @@
 // The account's users (name + password, for HTTP Basic) and service accounts (RSA keys, for JWTs as
 // Voximplant's clients sign them). Managing them takes keys:manage, and only an owner hands out or takes
 // away ownership. Passwords and private keys are never stored or shown again.
-import { randomUUID } from "node:crypto";
+import { createPublicKey, randomUUID } from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import {
   deleteUser,
@@ -16,7 +16,7 @@ import {
 } from "../../store/credentials.ts";
 import type { ServiceAccountRow, UserRow } from "../../store/schema.ts";
 import { hashPassword, newServiceAccountKey } from "../plugins/credentials.ts";
-import { ApiError, notFound } from "../plugins/errors.ts";
+import { ApiError, invalidRequest, notFound } from "../plugins/errors.ts";
 import { mayManageRole, type Role } from "../plugins/permissions.ts";
 import type { NativeApiDeps } from "./deps.ts";
 import { roleSchema } from "./schemas/api-key.ts";
@@ -245,6 +245,7 @@ export async function credentialRoutes(app: FastifyInstance, deps: NativeApiDeps
     async (req, reply) => {
       const { name, role, publicKey } = req.body;
       if (!mayManageRole(req.account.role, role)) throw forbiddenRole(req.account.role, role);
+      if (publicKey !== undefined) assertRsaPublicKey(publicKey);
       const generated = publicKey === undefined ? newServiceAccountKey() : null;
       const row = await insertServiceAccount(store.db, {
         accountId: req.account.id,
@@ -300,4 +301,16 @@ export async function credentialRoutes(app: FastifyInstance, deps: NativeApiDeps
       return reply.status(204).send();
     },
   );
+}
+
+/** A key the JWT check could not use would only fail at every sign-in: refuse it here. */
+function assertRsaPublicKey(pem: string): void {
+  let type: string | undefined;
+  try {
+    type = createPublicKey(pem).asymmetricKeyType;
+  } catch {
+    throw invalidRequest("body.publicKey is not a PEM public key that can be read", "body.publicKey");
+  }
+  if (type !== "rsa")
+    throw invalidRequest(`body.publicKey is a ${type} key; an RSA key is needed`, "body.publicKey");
 }

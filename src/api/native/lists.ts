@@ -13,7 +13,7 @@ import {
 } from "../../store/lists.ts";
 import { invalidRequest, notFound } from "../plugins/errors.ts";
 import type { NativeApiDeps } from "./deps.ts";
-import { errorResponses, idParams, isoTime } from "./schemas/common.ts";
+import { errorResponses, idParams, idSchema, isoTime } from "./schemas/common.ts";
 import { listSchema } from "./schemas/contact.ts";
 import { listView } from "./views.ts";
 
@@ -92,7 +92,7 @@ export async function listRoutes(app: FastifyInstance, deps: NativeApiDeps): Pro
         params: {
           type: "object",
           required: ["id", "listId"],
-          properties: { id: { type: "integer", minimum: 1 }, listId: { type: "integer", minimum: 1 } },
+          properties: { id: idSchema, listId: idSchema },
         },
         body: {
           type: ["object", "null"],

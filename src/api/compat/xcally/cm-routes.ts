@@ -2,7 +2,7 @@
 // upload (any encoding), and agents linked to lists (stored: outdial offers every agent every list). Contacts land in the face's own tables.
 import { randomUUID } from "node:crypto";
 import type { FastifyInstance } from "fastify";
-import { errorResponses, idParams } from "../../native/schemas/common.ts";
+import { errorResponses, idParams, idSchema } from "../../native/schemas/common.ts";
 import { invalidRequest, notFound } from "../../plugins/errors.ts";
 import {
   type ContactBody,
@@ -219,7 +219,7 @@ export async function cmRoutes(app: FastifyInstance, deps: XcallyDeps): Promise<
           type: "object",
           additionalProperties: false,
           properties: {
-            ListId: { type: "integer", minimum: 1 },
+            ListId: idSchema,
             limit: { type: "integer", minimum: 1, maximum: 1000, default: 100 },
             offset: { type: "integer", minimum: 0, default: 0 },
           },

@@ -3,6 +3,7 @@
 // them without a country); anything libphonenumber finds invalid is a 400 naming the field. There is no
 // default country, so a national number such as the seed's placeholder "1234567890" is refused.
 import { normalizePhone } from "../../../lib/phone.ts";
+import { idSchema } from "../../native/schemas/common.ts";
 import { invalidRequest } from "../../plugins/errors.ts";
 
 export const MAX_CONTACTS_PER_REQUEST = 10_000;
@@ -42,7 +43,7 @@ export const contactBodySchema = {
     firstName: { type: ["string", "null"], maxLength: CONTACT_FIELD_MAX.firstName },
     lastName: { type: ["string", "null"], maxLength: CONTACT_FIELD_MAX.lastName },
     phone: { type: ["string", "integer"], minLength: 1, maxLength: CONTACT_FIELD_MAX.phone, minimum: 1 },
-    ListId: { type: "integer", minimum: 1 },
+    ListId: idSchema,
   },
   patternProperties: {
     "^cf_\\d{1,4}$": { type: ["string", "number", "boolean", "null"], maxLength: CONTACT_FIELD_MAX.custom },

@@ -7,6 +7,7 @@ import { insertList } from "../../../store/lists.ts";
 import type { Campaign } from "../../../store/schema.ts";
 import type { NativeApiDeps } from "../../native/deps.ts";
 import { findSettingsProblem } from "../../native/schemas/campaign-settings.ts";
+import { idSchema } from "../../native/schemas/common.ts";
 import { parseSettings } from "../../native/views.ts";
 import { ApiError, invalidRequest, notFound } from "../../plugins/errors.ts";
 import { type ContactBody, type ParsedContact, parseContact } from "./contacts.ts";
@@ -34,7 +35,7 @@ export const idsBody = {
   additionalProperties: false,
   properties: {
     id: { type: ["integer", "string"] },
-    ids: { type: "array", minItems: 1, maxItems: 1000, items: { type: "integer", minimum: 1 } },
+    ids: { type: "array", minItems: 1, maxItems: 1000, items: idSchema },
     penalty: { type: ["integer", "string"], pattern: "^\\d{1,4}$", minimum: 0, maximum: 9999 },
   },
 } as const;

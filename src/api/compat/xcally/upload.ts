@@ -7,6 +7,7 @@
 // whose `duplicates` fields equal a contact already in the list (or an earlier row) are counted and skipped.
 import { parse } from "csv-parse/sync";
 import { ByteDecoder, resolveEncoding } from "../../../lists/byte-decoder.ts";
+import { idSchema } from "../../native/schemas/common.ts";
 import { invalidRequest } from "../../plugins/errors.ts";
 import { type ContactBody, contactFieldMax, type ParsedContact, parseContact } from "./contacts.ts";
 
@@ -32,7 +33,7 @@ export const uploadBodySchema = {
       propertyNames: { pattern: FIELD.source },
       additionalProperties: { type: "string", minLength: 1, maxLength: 255 },
     },
-    ListId: { type: "integer", minimum: 1 },
+    ListId: idSchema,
     duplicates: { type: "array", maxItems: 20, items: { type: "string", pattern: FIELD.source } },
   },
 } as const;

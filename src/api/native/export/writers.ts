@@ -41,6 +41,13 @@ function flatCell(cell: Cell): string | number | boolean | null {
 
 type FlatCell = string | number | boolean | null;
 
+/** A text a spreadsheet would run as a formula (=, +, -, @, tab or CR first: OWASP's CSV injection) gets a
+ *  leading apostrophe, which spreadsheets show as text. Numbers and phones stay as they are (+12125550100,
+ *  a contact's phones "+12125550100;+12125550101"): digits and punctuation alone cannot call anything. */
+export function inertCell(value: string): string {
+  return /^[=+\-@\t\r]/.test(value) && !/^[+-]?\d[\d ().;+-]*$/.test(value) ? `'${value}` : value;
+}
+
 /** A CSV with a header row, written as the client reads (also the Voximplant face's list details). */
 export function csvStream(
   headers: string[],
@@ -50,9 +57,9 @@ export function csvStream(
 ): Readable {
   const csv = stringify({
     header: true,
-    columns: headers,
+    columns: headers.map(inertCell),
     delimiter: opts.delimiter ?? ",",
-    cast: { boolean: (b) => (b ? "true" : "false") },
+    cast: { boolean: (b) => (b ? "true" : "false"), string: inertCell },
   });
   // pipeline carries the client's pace back to the reads and tears everything down on an error.
   return pipeline(Readable.from(rows), csv, (err) => {

@@ -1,6 +1,6 @@
 // JSON schemas of agents and campaign queues. The live part of an agent (state, since, campaign, pause
 // reason) comes from the engine when it offers it (deps.agentStates); the rest is the stored row.
-import { isoTime, isoTimeOrNull } from "./common.ts";
+import { idSchema, isoTime, isoTimeOrNull } from "./common.ts";
 
 export const MAX_QUEUE_SIZE = 5000;
 
@@ -40,7 +40,7 @@ export const queueBody = {
         type: "object",
         required: ["agentId"],
         additionalProperties: false,
-        properties: { agentId: { type: "integer", minimum: 1 }, penalty },
+        properties: { agentId: idSchema, penalty },
       },
     },
   },

@@ -27,6 +27,8 @@ const zoneName = {
 const msEpochOrNull = {
   type: ["integer", "null"],
   minimum: 0,
+  // 9999-12-31T23:59:59.999Z: any later time is not a date (as the contact import has it).
+  maximum: 253_402_300_799_999,
   description: "Milliseconds since the Unix epoch; null = none",
 } as const;
 

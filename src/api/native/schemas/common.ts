@@ -4,13 +4,17 @@ import { errorResponseSchema, invalidRequest } from "../../plugins/errors.ts";
 export const MAX_PAGE_SIZE = 1000;
 export const DEFAULT_PAGE_SIZE = 50;
 
-/** `{ <name>: integer ≥ 1 }` path parameters. */
+/** A row id: bounded so that no id reaches a database as a number it cannot hold (PostgreSQL's bigint,
+ *  SQLite's integer) or JavaScript cannot represent exactly; such an id simply matches nothing. */
+export const idSchema = { type: "integer", minimum: 1, maximum: Number.MAX_SAFE_INTEGER } as const;
+
+/** `{ <name>: id }` path parameters. */
 export function idParams(...names: string[]) {
   return {
     type: "object",
     required: names,
     additionalProperties: false,
-    properties: Object.fromEntries(names.map((n) => [n, { type: "integer", minimum: 1 }])),
+    properties: Object.fromEntries(names.map((n) => [n, idSchema])),
   } as const;
 }
 
@@ -25,6 +29,7 @@ export const limitQuery = {
 export const afterIdQuery = {
   type: "integer",
   minimum: 0,
+  maximum: Number.MAX_SAFE_INTEGER,
   description: "Keyset paging: only rows with a larger id (pass the previous page's next_after_id)",
 } as const;
 
