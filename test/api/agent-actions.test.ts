@@ -446,3 +446,27 @@ describe("agent desktop API", () => {
     assert.equal((await as("POST", `/v1/agents/${agentId}/logout`)).statusCode, 200);
   });
 });
+
+test("closing the server ends open event streams instead of waiting for their clients", async () => {
+  const f = await apiFixture();
+  const base = await f.app.listen({ host: "127.0.0.1", port: 0 });
+  const agent = (await f.call({ method: "POST", url: "/v1/agents", payload: { name: "Ann" } })).json();
+  const streams = await Promise.all(
+    [`/v1/agents/${agent.id}/events`, "/v1/agents/events"].map((url) =>
+      fetch(base + url, { headers: { authorization: `Bearer ${f.key}` } }),
+    ),
+  );
+  const readers = streams.map((res) => {
+    assert.equal(res.status, 200);
+    return res.body!.getReader();
+  });
+  for (const r of readers) assert.equal((await r.read()).done, false, "the stream is open");
+  const closed = f.close().then(() => "closed");
+  const timeout = new Promise((resolve) => setTimeout(() => resolve("still open after 5 s"), 5000));
+  assert.equal(await Promise.race([closed, timeout]), "closed");
+  for (const r of readers) {
+    let done = false;
+    while (!done) done = (await r.read()).done;
+    assert.ok(done, "the client sees the end");
+  }
+});

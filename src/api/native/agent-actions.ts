@@ -93,12 +93,14 @@ function eventView(e: AgentEvent) {
 }
 
 /** Holds the response open as an event stream: one `event:`/`data:` pair per event, a comment every 15 s
- *  so proxies keep the connection, until the client goes away. */
+ *  so proxies keep the connection, until the client goes away or the server closes (`open` holds each
+ *  stream's end, for the server's close to call: a desktop left open must not hold a shutdown forever). */
 function stream(
   req: FastifyRequest,
   reply: FastifyReply,
   first: AgentEvent[],
   subscribe: (send: (e: AgentEvent) => void) => () => void,
+  open: Set<() => void>,
 ): void {
   reply.hijack();
   const res = reply.raw;
@@ -113,20 +115,34 @@ function stream(
     seq++;
     res.write(`id: ${seq}\nevent: ${e.type}\ndata: ${JSON.stringify(eventView(e))}\n\n`);
   };
+  // A comment at once: a stream with nothing to say yet (no agent logged in) still shows it is live.
+  res.write(": connected\n\n");
   for (const e of first) send(e);
   const unsubscribe = subscribe(send);
   // Wall-clock keep-alive for the network, not engine time.
   const keepAlive = setInterval(() => res.write(": keep-alive\n\n"), 15_000);
-  req.raw.on("close", () => {
+  const finish = () => {
+    if (!open.delete(end)) return;
     clearInterval(keepAlive);
     unsubscribe();
-  });
+  };
+  const end = () => {
+    finish();
+    res.end();
+  };
+  open.add(end);
+  req.raw.on("close", finish);
 }
 
 export async function agentActionRoutes(app: FastifyInstance, deps: NativeApiDeps): Promise<void> {
   const { store, engine, clock } = deps;
   const desk = engine.agents;
   const agentParams = idParams("id");
+  const openStreams = new Set<() => void>();
+  // preClose, not onClose: onClose waits for the in-flight requests, which these streams never finish.
+  app.addHook("preClose", async () => {
+    for (const end of [...openStreams]) end();
+  });
   const act = { permission: "agents:act" } as const;
   const stateReply = { 200: agentStateSchema, ...errorResponses };
 
@@ -264,7 +280,7 @@ export async function agentActionRoutes(app: FastifyInstance, deps: NativeApiDep
         at: clock.now(),
         agent: await desk.state(accountId, agentId),
       };
-      stream(req, reply, [first], (send) => desk.watch(agentId, send));
+      stream(req, reply, [first], (send) => desk.watch(agentId, send), openStreams);
     },
   );
 
@@ -286,7 +302,7 @@ export async function agentActionRoutes(app: FastifyInstance, deps: NativeApiDep
         at: clock.now(),
         agent,
       }));
-      stream(req, reply, first, (send) => desk.subscribeAccount(accountId, send));
+      stream(req, reply, first, (send) => desk.subscribeAccount(accountId, send), openStreams);
     },
   );
 
