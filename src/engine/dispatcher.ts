@@ -427,13 +427,13 @@ export class Dispatcher {
 
   /** Gives back a previewed contact that was not dialed (even if asked to, while it waits for its slot),
    *  as if it had never been claimed. */
-  async releaseReserved(call: LiveCall): Promise<void> {
+  async releaseReserved(call: LiveCall, defer?: ReleasedDial["defer"]): Promise<void> {
     if (call.originated || this.calls.get(call.callId) !== call) return;
     call.queuedTimer?.cancel();
     call.queuedTimer = null;
     this.calls.delete(call.callId);
     call.campaign.inFlight--;
-    await this.o.dispatch.release([this.releasedDial(call)]);
+    await this.o.dispatch.release([{ ...this.releasedDial(call), defer }]);
     this.o.agents.released(call);
     this.invalidateWaiting(call.campaign.id);
     this.wake();

@@ -144,14 +144,22 @@ export class AbandonTracker {
   }
 
   /**
-   * Whether a window holding at least `minLiveAnswers` live answers is over the target. Below that a
-   * single AMD false positive among the first answers reads as 5–100%, a rate no dialing can fix.
+   * Whether a window is over the target. A window with fewer than `minLiveAnswers` live answers is not
+   * judged by its rate: a single AMD false positive among the first answers reads as 5–100%, a rate the
+   * rest of the window can still bring under the target. It is over, though, once it holds more abandons
+   * than the target allows in twice that many answers: no longer a matter of one unlucky answer, and a
+   * campaign with fewer live answers a day than `minLiveAnswers` is still judged on its 24 h window.
    */
   isOverTarget(now: number, minLiveAnswers = 0): boolean {
     let over = false;
     for (const w of ["campaign", "24h", "30d"] as const) {
       const c = this.counts(now, w);
-      if (c.liveAnswers >= minLiveAnswers && c.rate > this.targetRate) over = true;
+      if (
+        c.liveAnswers >= minLiveAnswers
+          ? c.rate > this.targetRate
+          : c.abandoned > this.targetRate * 2 * minLiveAnswers
+      )
+        over = true;
     }
     return over;
   }

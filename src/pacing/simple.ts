@@ -30,9 +30,15 @@ export interface PowerOptions {
   maxLinesPerAgent?: number;
 }
 
-/** A fixed ratio of lines to ready agents, counting the lines already out. */
+/**
+ * A fixed ratio of lines to ready agents, counting the lines already out. A fractional ratio holds on
+ * average: agents usually free up one at a time, and rounding 1.2 × 1 ready agent every time would make
+ * any ratio under 1.5 progressive. The fraction left over when lines are placed is carried to the next
+ * placing decision (error diffusion): 1.2 gives 1, 1, 1, 1, 2 lines for one ready agent.
+ */
 export class PowerPacer implements Pacer {
   readonly method = "power";
+  private carry = 0;
   constructor(private readonly options: PowerOptions) {
     if (!(options.ratio >= 1)) throw new RangeError("power ratio must be ≥ 1");
   }
@@ -40,7 +46,11 @@ export class PowerPacer implements Pacer {
   decide(snapshot: PacingSnapshot): number {
     const ready = countAgents(snapshot.agents, "ready");
     const cap = Math.floor((this.options.maxLinesPerAgent ?? Infinity) * loggedInAgents(snapshot.agents));
-    const wanted = Math.min(Math.round(this.options.ratio * ready), cap);
-    return Math.max(0, wanted - snapshot.lines.length);
+    const target = this.options.ratio * ready + this.carry;
+    const wanted = Math.min(Math.floor(target + 1e-9), cap);
+    const placed = Math.max(0, wanted - snapshot.lines.length);
+    // Only a fraction is owed: lines the cap withheld are not made up later.
+    if (placed > 0) this.carry = wanted === cap ? 0 : Math.max(0, target - wanted);
+    return placed;
   }
 }

@@ -37,6 +37,15 @@ test("power dials ratio × ready agents (fractional), counting lines out, under 
   assert.throws(() => new PowerPacer({ ratio: 0.5 }), RangeError);
 });
 
+test("a fractional power ratio holds on average when agents free up one at a time", () => {
+  for (const ratio of [1.2, 1.49, 2.3]) {
+    const p = new PowerPacer({ ratio });
+    let lines = 0;
+    for (let i = 0; i < 100; i++) lines += p.decide(snapshot({ ready: 1, on_call: 9 }));
+    assert.ok(Math.abs(lines / 100 - ratio) < 0.02, `ratio ${ratio}: ${lines / 100} lines per ready agent`);
+  }
+});
+
 test("preview hands a contact to every ready agent", () => {
   assert.equal(new PreviewPacer().decide(snapshot({ ready: 3, reserved: 2, on_call: 5 })), 3);
 });

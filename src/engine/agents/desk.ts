@@ -395,16 +395,9 @@ export class AgentDesk {
     if (!call || call.originated) {
       throw new EngineError("invalid_state", `agent ${agentId} has no previewed contact to skip`);
     }
-    await this.d.dispatcher.releaseReserved(call);
     const c = call.campaign;
     const until = this.d.clock.now() + c.settings.retryIntervalSec * 1000;
-    await this.d.store.db
-      .updateTable("contacts")
-      .set({ ready: 0, next_attempt_at: until, wait_reason: "preview_skipped" })
-      .where("id", "=", call.contactId)
-      .where("status", "=", "pending")
-      .execute();
-    this.d.dispatcher.invalidateWaiting(c.id);
+    await this.d.dispatcher.releaseReserved(call, { until, reason: "preview_skipped" });
     return agent.snapshot(this.d.clock.now());
   }
 

@@ -364,8 +364,14 @@ export function postgresDispatchStore(pool: pg.Pool): DispatchStore {
               typeof r.owner === "string" ? r.owner : r.owner.expiredBefore,
             ],
           );
-          if (u.rowCount)
-            await client.query("DELETE FROM attempts WHERE id = $1 AND ended_at IS NULL", [r.attemptId]);
+          if (!u.rowCount) continue;
+          await client.query("DELETE FROM attempts WHERE id = $1 AND ended_at IS NULL", [r.attemptId]);
+          if (r.defer) {
+            await client.query(
+              "UPDATE contacts SET ready = 0, next_attempt_at = $1, wait_reason = $2 WHERE id = $3 AND status = 'pending'",
+              [r.defer.until, r.defer.reason, r.contactId],
+            );
+          }
         }
       });
     },

@@ -109,6 +109,9 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
         lease_owner = NULL, lease_expires_at = NULL WHERE id = ? AND status = 'in_progress' AND lease_expires_at < ?`,
     ),
     reserve: db.prepare("UPDATE attempts SET reserved = ? WHERE id = ?"),
+    deferReleased: db.prepare(
+      "UPDATE contacts SET ready = 0, next_attempt_at = ?, wait_reason = ? WHERE id = ? AND status = 'pending'",
+    ),
     markDialed: db.prepare("UPDATE attempts SET reserved = NULL WHERE id = ?"),
     expireOwn: db.prepare(
       `UPDATE contacts SET lease_owner = ?, lease_expires_at = 0 WHERE status = 'in_progress' AND lease_owner = ?`,
@@ -309,7 +312,9 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
         r.contactId,
         typeof r.owner === "string" ? r.owner : r.owner.expiredBefore,
       ).changes;
-      if (changed) s.deleteAttempt.run(r.attemptId);
+      if (!changed) continue;
+      s.deleteAttempt.run(r.attemptId);
+      if (r.defer) s.deferReleased.run(r.defer.until, r.defer.reason, r.contactId);
     }
   });
 

@@ -165,6 +165,9 @@ export interface ReleasedDial extends ReservedState {
   /** The lease owner the contact must still have; for an expired lease (its process died), the time the
    *  lease must have run out by instead. */
   owner: string | { expiredBefore: number };
+  /** Given back to wait (an agent skipped it) rather than to the dial queue: in the same transaction, so
+   *  no other claim can take it in between. */
+  defer?: { until: number; reason: string };
 }
 
 export interface WaitingSummary {
