@@ -76,6 +76,8 @@ export class LiveAgent {
    *  dialed before), and it is reserved for the callback once those calls are covered. */
   callbackDue = false;
   wrapTimer: TimerHandle | null = null;
+  /** Told how long the wrap-up lasted when it ends, by its timer or sooner (the agent ready or paused). */
+  wrapEnd: ((wrapMs: number) => void) | null = null;
   readonly loggedInAt: number;
   readonly stats: AgentStats = emptyStats();
 
@@ -211,9 +213,15 @@ export class AgentBoard {
     }
     const now = this.clock.now();
     agent.stats[STAT_OF[agent.state]] += now - agent.since;
+    let wrapEnded: (() => void) | null = null;
     if (agent.state === "wrap_up") {
       agent.wrapTimer?.cancel();
       agent.wrapTimer = null;
+      // The pacer learns every wrap-up's length, those agents end early too.
+      const end = agent.wrapEnd;
+      const wrapMs = now - agent.since;
+      agent.wrapEnd = null;
+      if (end) wrapEnded = () => end(wrapMs);
     }
     agent.state = state;
     agent.since = now;
@@ -225,6 +233,7 @@ export class AgentBoard {
     this.announce(agent, now);
     if (state === "ready") this.listener?.agentReady(agent);
     else if (state === "paused") this.listener?.agentsChanged(agent.campaignId);
+    wrapEnded?.();
   }
 
   /** Wrap-up after a call, timed: the agent is ready again after `seconds` unless they end it sooner. */
@@ -236,11 +245,11 @@ export class AgentBoard {
     }
     this.move(agent, "wrap_up");
     const startedAt = agent.since;
+    agent.wrapEnd = onEnd ?? null;
     agent.wrapTimer = this.clock.after(seconds * 1000, () => {
       if (agent.state !== "wrap_up" || agent.since !== startedAt) return;
       agent.wrapTimer = null;
       this.move(agent, "ready");
-      onEnd?.(this.clock.now() - startedAt);
     });
   }
 
