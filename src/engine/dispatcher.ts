@@ -408,18 +408,33 @@ export class Dispatcher {
   async dialReserved(call: LiveCall): Promise<"placed" | "given_back" | "dnc_listed" | "window_closed"> {
     if (call.dialRequested) return "placed";
     call.dialRequested = true;
-    const c = call.campaign;
-    const now = this.o.clock.now();
-    const refusal = !windowsOpen(c.settings, c.windows, call.contact, now)
-      ? "window_closed"
-      : (await this.o.dispatch.listedPhones(c.accountId, c.id, [call.phone], now)).length > 0
-        ? "dnc_listed"
-        : null;
-    if (refusal === null) await this.o.dispatch.markDialed(call.attemptId);
-    if (this.calls.get(call.callId) !== call) return "given_back";
-    if (refusal !== null) {
+    let refusal: "dnc_listed" | "window_closed" | null;
+    let marked: boolean;
+    try {
+      const c = call.campaign;
+      const now = this.o.clock.now();
+      refusal = !windowsOpen(c.settings, c.windows, call.contact, now)
+        ? "window_closed"
+        : (await this.o.dispatch.listedPhones(c.accountId, c.id, [call.phone], now)).length > 0
+          ? "dnc_listed"
+          : null;
+      marked = refusal === null ? await this.o.dispatch.markDialed(call.attemptId) : true;
+    } catch (err) {
+      call.dialRequested = false; // nothing was dialed: the agent may try again
+      throw err;
+    }
+    if (this.calls.get(call.callId) !== call) return "given_back"; // a pause or stop gave it back meanwhile
+    if (!marked) {
+      // Another node's sweep gave the contact back (this node's lease ran out): it is not ours to dial.
+      this.calls.delete(call.callId);
+      call.campaign.inFlight--;
+      this.o.agents.released(call);
+      return "given_back";
+    }
+    if (refusal !== null || this.stopped) {
+      call.dialRequested = false;
       await this.releaseReserved(call);
-      return refusal;
+      return refusal ?? "given_back";
     }
     this.place(call, this.o.clock.now());
     return "placed";
@@ -502,7 +517,6 @@ export class Dispatcher {
     return n;
   }
 
-  /** Records an expired lease of a dead process as a lost attempt and applies the redial policy. */
   /** A preview its process claimed but never dialed (it died first): the contact goes back untouched. */
   async releaseLost(lost: ExpiredLease & { reserved: ReservedState }, now: number): Promise<void> {
     if (lost.attemptId === null) return;
@@ -511,6 +525,7 @@ export class Dispatcher {
     this.invalidateWaiting(lost.contact.campaign_id);
   }
 
+  /** Records an expired lease of a dead process as a lost attempt and applies the redial policy. */
   queueLost(c: CampaignRuntime, lost: Parameters<typeof lostAttempt>[1], now: number): void {
     const f = lostAttempt(c, lost, now);
     this.finished.push(f);

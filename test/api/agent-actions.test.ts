@@ -397,6 +397,59 @@ describe("agent desktop API", () => {
     await post(`/v1/agents/${agentId}/logout`);
   });
 
+  test("preview: a dial after a store error can be retried; a preview another node's sweep gave back is not dialed", async () => {
+    // Three contacts: the first number went on the account's do-not-call list in an earlier test.
+    const { campaignId, agentId } = await campaignWithAgent({ dialMethod: "preview" }, 3);
+    assert.equal((await post(`/v1/agents/${agentId}/login`, { campaignId })).statusCode, 200);
+    assert.equal((await post(`/v1/campaigns/${campaignId}/start`)).statusCode, 200);
+    const dialed = f.engine.dispatcher.stats.originated;
+
+    // A transient store error at the dial: nothing is dialed, and the agent may try again.
+    await post(`/v1/agents/${agentId}/preview/next`);
+    const dispatch = f.engine.dispatch;
+    const listedPhones = dispatch.listedPhones;
+    dispatch.listedPhones = async () => {
+      dispatch.listedPhones = listedPhones;
+      throw new Error("connection reset");
+    };
+    assert.equal((await post(`/v1/agents/${agentId}/preview/dial`)).statusCode, 500);
+    assert.equal(f.engine.dispatcher.stats.originated, dialed);
+    assert.equal((await post(`/v1/agents/${agentId}/preview/dial`)).statusCode, 200, "the retry dials");
+    assert.equal(f.engine.dispatcher.stats.originated, dialed + 1);
+    await advanceUntil(() => f.engine.board.get(agentId)?.state === "on_call");
+    assert.equal((await post(`/v1/agents/${agentId}/hangup`)).statusCode, 200);
+    await advanceUntil(() => f.engine.board.get(agentId)?.state === "wrap_up");
+    assert.equal((await post(`/v1/agents/${agentId}/ready`)).statusCode, 200);
+
+    // This node's lease on the preview ran out (a long stall) and another node's sweep gave it back.
+    const next = await post(`/v1/agents/${agentId}/preview/next`);
+    const offered = next.json().contact;
+    assert.ok(offered, `${next.statusCode} ${next.body} ${f.engine.board.get(agentId)?.state}`);
+    const now = f.clock.now();
+    await f.store.db
+      .updateTable("contacts")
+      .set({ lease_expires_at: now - 1 })
+      .where("id", "=", offered.contact_id)
+      .execute();
+    const { reserved } = await f.store.db
+      .selectFrom("attempts")
+      .select("reserved")
+      .where("id", "=", offered.attempt_id)
+      .executeTakeFirstOrThrow();
+    const before = JSON.parse(reserved as string);
+    const released = { ...before, attemptId: offered.attempt_id, contactId: offered.contact_id };
+    await dispatch.release([{ ...released, owner: { expiredBefore: now } }]);
+    const refused = await post(`/v1/agents/${agentId}/preview/dial`);
+    assert.equal(errorOf(refused).code, "invalid_state");
+    assert.equal(
+      f.engine.dispatcher.stats.originated,
+      dialed + 1,
+      "nobody was called for a contact not ours",
+    );
+    assert.equal(f.engine.board.get(agentId)?.state, "ready");
+    await post(`/v1/agents/${agentId}/logout`);
+  });
+
   test("errors: validation, not in the queue, logged out, another account's agent", async () => {
     const { campaignId, agentId } = await campaignWithAgent({ dialMethod: "progressive" }, 0);
     const bad = await post(`/v1/agents/${agentId}/login`, {});

@@ -57,7 +57,12 @@ export async function attemptRoutes(app: FastifyInstance, deps: NativeApiDeps): 
             limit: limitQuery,
             after_id: afterIdQuery,
             contact_id: idSchema,
-            agent_id: { type: "integer", minimum: 1, description: "Only the calls connected to this agent" },
+            agent_id: {
+              type: "integer",
+              minimum: 1,
+              maximum: Number.MAX_SAFE_INTEGER,
+              description: "Only the calls connected to this agent",
+            },
             outcome: commaListQuery(OUTCOMES, "outcomes"),
             since: { ...isoTimeQuery, description: "Attempts started at or after this time (ISO 8601)" },
             until: { ...isoTimeQuery, description: "Attempts started before this time (ISO 8601)" },

@@ -156,7 +156,12 @@ export async function webhookRoutes(app: FastifyInstance, deps: NativeApiDeps): 
           additionalProperties: false,
           properties: {
             ...editable,
-            campaignId: { type: "integer", minimum: 1, description: "Only this campaign's events" },
+            campaignId: {
+              type: "integer",
+              minimum: 1,
+              maximum: Number.MAX_SAFE_INTEGER,
+              description: "Only this campaign's events",
+            },
           },
         },
         response: {

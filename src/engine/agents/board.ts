@@ -208,6 +208,8 @@ export class AgentBoard {
   move(agent: LiveAgent, state: AgentState, opts: { pauseReason?: string | null } = {}): void {
     if (state === "ready" && agent.leaving) {
       agent.stats[STAT_OF[agent.state]] += this.clock.now() - agent.since;
+      if (agent.state === "wrap_up") agent.wrapEnd?.(this.clock.now() - agent.since);
+      agent.wrapEnd = null;
       this.logout(agent);
       return;
     }

@@ -387,7 +387,11 @@ export function postgresDispatchStore(pool: pg.Pool): DispatchStore {
     },
 
     async markDialed(attemptId) {
-      await pool.query("UPDATE attempts SET reserved = NULL WHERE id = $1", [attemptId]);
+      const r = await pool.query(
+        "UPDATE attempts SET reserved = NULL WHERE id = $1 AND reserved IS NOT NULL",
+        [attemptId],
+      );
+      return r.rowCount === 1;
     },
 
     async expireLeasesOf(owner) {

@@ -112,7 +112,7 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
     deferReleased: db.prepare(
       "UPDATE contacts SET ready = 0, next_attempt_at = ?, wait_reason = ? WHERE id = ? AND status = 'pending'",
     ),
-    markDialed: db.prepare("UPDATE attempts SET reserved = NULL WHERE id = ?"),
+    markDialed: db.prepare("UPDATE attempts SET reserved = NULL WHERE id = ? AND reserved IS NOT NULL"),
     expireOwn: db.prepare(
       `UPDATE contacts SET lease_owner = ?, lease_expires_at = 0 WHERE status = 'in_progress' AND lease_owner = ?`,
     ),
@@ -351,7 +351,7 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
     async markDialed(attemptId) {
       // An agent's request, not a dispatcher pass that can simply retry: wait out another's transaction.
       await noTransactionOpen();
-      s.markDialed.run(attemptId);
+      return s.markDialed.run(attemptId).changes === 1;
     },
     async expireLeasesOf(owner) {
       await noTransactionOpen();

@@ -205,8 +205,9 @@ export interface DispatchStore {
   release(items: ReleasedDial[]): Promise<void>;
   /** Which of `phones` the account's or the campaign's do-not-call list holds now. */
   listedPhones(accountId: number, campaignId: number, phones: string[], now: number): Promise<string[]>;
-  /** An agent's previewed attempt is about to be dialed: from now on it counts, even if this process dies. */
-  markDialed(attemptId: number): Promise<void>;
+  /** An agent's previewed attempt is about to be dialed: from now on it counts, even if this process dies.
+   *  False if the reservation is gone (a sweep gave the contact back after this node's lease ran out). */
+  markDialed(attemptId: number): Promise<boolean>;
   /** This node's leases left by an earlier process of the same node id (a restart keeps the id): they
    *  expire now and pass to earlierProcessOf(owner), for the sweep to settle, instead of being renewed
    *  as if this process held them. */

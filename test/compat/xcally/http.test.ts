@@ -263,6 +263,15 @@ for (const dialect of dialects())
       s = await settingsOf(q.id);
       assert.equal(s.status, "running");
       assert.equal((s.settings.vendor.xcally as { dialBusyMaxRetry: number }).dialBusyMaxRetry, 7);
+      // A line cap set through /v1 survives a queue update (Motion's queues have none of their own).
+      const capped = await f.call({
+        method: "PATCH",
+        url: `/v1/campaigns/${q.id}`,
+        payload: { settings: { maxConcurrent: 50 } },
+      });
+      assert.equal(capped.statusCode, 200, capped.body);
+      await x("PUT", `/api/voice/queues/${q.id}`, { description: "renamed" });
+      assert.equal((await settingsOf(q.id)).settings.maxConcurrent, 50);
       const bad = await x("PUT", `/api/voice/queues/${q.id}`, { dialGlobalInterval: "07:00-22:00,*,*" });
       assert.equal(errorOf(bad).field, "dialGlobalInterval");
       assert.equal(

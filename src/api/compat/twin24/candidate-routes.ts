@@ -100,7 +100,12 @@ export async function candidateRoutes(app: FastifyInstance, deps: Twin24Deps): P
           additionalProperties: false,
           properties: {
             limit: { type: "integer", minimum: 1, maximum: 1000, default: 100 },
-            afterId: { type: "integer", minimum: 0, description: "nextAfterId of the previous page" },
+            afterId: {
+              type: "integer",
+              minimum: 0,
+              maximum: Number.MAX_SAFE_INTEGER,
+              description: "nextAfterId of the previous page",
+            },
             status: { type: "string", enum: Object.values(CANDIDATE_STATUS) },
           },
         },

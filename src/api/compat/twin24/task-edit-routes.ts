@@ -86,7 +86,12 @@ export async function taskEditRoutes(app: FastifyInstance, deps: Twin24Deps): Pr
           additionalProperties: false,
           properties: {
             limit: { type: "integer", minimum: 1, maximum: 500, default: 100 },
-            afterId: { type: "integer", minimum: 0, description: "nextAfterId of the previous page" },
+            afterId: {
+              type: "integer",
+              minimum: 0,
+              maximum: Number.MAX_SAFE_INTEGER,
+              description: "nextAfterId of the previous page",
+            },
             status: { type: "string", enum: Object.values(TASK_STATUS) },
           },
         },

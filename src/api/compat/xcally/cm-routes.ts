@@ -221,7 +221,7 @@ export async function cmRoutes(app: FastifyInstance, deps: XcallyDeps): Promise<
           properties: {
             ListId: idSchema,
             limit: { type: "integer", minimum: 1, maximum: 1000, default: 100 },
-            offset: { type: "integer", minimum: 0, default: 0 },
+            offset: { type: "integer", minimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: 0 },
           },
         },
         response: {

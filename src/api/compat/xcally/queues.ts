@@ -28,7 +28,6 @@ import {
   AGENT_DEFAULT_MAX_CONCURRENT,
   type AgentSelection,
   type CampaignSettings,
-  DEFAULT_SETTINGS,
   type DialMethod,
   type RetryRule,
   type WeeklyRange,
@@ -175,6 +174,10 @@ export function settingsForQueue(
     timeSpec: limitsMonthDays(spec.value) ? (queue.dialGlobalInterval as string) : null,
     vendor: { ...otherVendor, xcally: queue },
     ...agentDialing(queue, withAgents),
+    // Motion's queues have no line cap of their own: the robot default until agents join, then an agent
+    // campaign's (which the pacer bounds per agent); a cap set through /v1 since stays.
+    maxConcurrent:
+      withAgents && base.dialMethod === "robot" ? AGENT_DEFAULT_MAX_CONCURRENT : base.maxConcurrent,
   };
   return { queue, settings };
 }
@@ -195,9 +198,6 @@ function agentDialing(queue: Record<string, unknown>, withAgents: boolean) {
   const pct = queue.dialPredictiveOptimizationPercentage;
   return {
     dialMethod: withAgents ? (queue.dialMethod as DialMethod) : ("robot" as const),
-    // Motion's queues have no line cap of their own: the robot-style one until agents join, then an agent
-    // campaign's (which the pacer bounds per agent).
-    maxConcurrent: withAgents ? AGENT_DEFAULT_MAX_CONCURRENT : DEFAULT_SETTINGS.maxConcurrent,
     powerRatio: Math.max(1, Number(queue.dialPowerLevel ?? 1) || 1),
     targetAbandonRate:
       queue.dialPredictiveOptimization === "dropRate" && typeof pct === "number" && pct > 0
