@@ -12,6 +12,7 @@ import type {
   ReservedState,
   StartedAttempt,
 } from "../store/dispatch/types.ts";
+import { reservedStateOf } from "../store/dispatch/types.ts";
 import type { CallEnded, TelephonyDriver } from "../telephony/driver.ts";
 import type { LiveAgent } from "./agents/board.ts";
 import type { AgentDialing } from "./agents/dialing.ts";
@@ -426,8 +427,7 @@ export class Dispatcher {
     if (this.calls.get(call.callId) !== call) return "given_back"; // a pause or stop gave it back meanwhile
     if (!marked) {
       // Another node's sweep gave the contact back (this node's lease ran out): it is not ours to dial.
-      this.calls.delete(call.callId);
-      call.campaign.inFlight--;
+      this.forgetUndialed(call);
       this.o.agents.released(call);
       return "given_back";
     }
@@ -444,10 +444,7 @@ export class Dispatcher {
    *  as if it had never been claimed. */
   async releaseReserved(call: LiveCall, defer?: ReleasedDial["defer"]): Promise<void> {
     if (call.originated || this.calls.get(call.callId) !== call) return;
-    call.queuedTimer?.cancel();
-    call.queuedTimer = null;
-    this.calls.delete(call.callId);
-    call.campaign.inFlight--;
+    this.forgetUndialed(call);
     await this.o.dispatch.release([{ ...this.releasedDial(call), defer }]);
     this.o.agents.released(call);
     this.invalidateWaiting(call.campaign.id);
@@ -456,13 +453,19 @@ export class Dispatcher {
 
   private releasedDial(call: LiveCall): ReleasedDial {
     return {
+      ...reservedStateOf(call.contact),
       attemptId: call.attemptId,
       contactId: call.contactId,
       owner: this.o.nodeId,
-      attempts: call.contact.attempts,
-      phoneIndex: call.contact.phone_index,
-      phoneAttempts: call.contact.phone_attempts,
     };
+  }
+
+  /** Forgets a call that never went out (it was given back): its slot timer, its place, its capacity. */
+  private forgetUndialed(call: LiveCall): void {
+    call.queuedTimer?.cancel();
+    call.queuedTimer = null;
+    this.calls.delete(call.callId);
+    call.campaign.inFlight--;
   }
 
   private originate(call: LiveCall): void {
@@ -487,9 +490,7 @@ export class Dispatcher {
     const released = [];
     for (const call of this.calls.values()) {
       if (call.campaign !== c || call.originated) continue;
-      call.queuedTimer?.cancel();
-      this.calls.delete(call.callId);
-      c.inFlight--;
+      this.forgetUndialed(call);
       released.push(this.releasedDial(call));
       this.o.agents.released(call);
     }

@@ -23,7 +23,7 @@ import {
   noteRecentCall,
   PROMOTE_LIMIT,
   RECENT_BY_PHONE_WHERE,
-  RELEASED_READY,
+  releaseSql,
   reservedJson,
 } from "./types.ts";
 
@@ -352,18 +352,13 @@ export function postgresDispatchStore(pool: pg.Pool): DispatchStore {
       await inTransaction(pool, async (client) => {
         for (const r of items) {
           const expired = typeof r.owner !== "string";
-          const u = await client.query(
-            `UPDATE contacts SET status = 'pending', ${RELEASED_READY}, attempts = $1, phone_index = $2,
-              phone_attempts = $3, lease_owner = NULL, lease_expires_at = NULL
-              WHERE id = $4 AND status = 'in_progress' AND ${expired ? "lease_expires_at < $5" : "lease_owner = $5"}`,
-            [
-              r.attempts,
-              r.phoneIndex,
-              r.phoneAttempts,
-              r.contactId,
-              typeof r.owner === "string" ? r.owner : r.owner.expiredBefore,
-            ],
-          );
+          const u = await client.query(releaseSql(expired, ["$1", "$2", "$3", "$4", "$5"]), [
+            r.attempts,
+            r.phoneIndex,
+            r.phoneAttempts,
+            r.contactId,
+            typeof r.owner === "string" ? r.owner : r.owner.expiredBefore,
+          ]);
           if (!u.rowCount) continue;
           await client.query("DELETE FROM attempts WHERE id = $1 AND ended_at IS NULL", [r.attemptId]);
           if (r.defer) {

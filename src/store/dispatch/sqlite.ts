@@ -24,7 +24,7 @@ import {
   noteRecentCall,
   PROMOTE_LIMIT,
   RECENT_BY_PHONE_WHERE,
-  RELEASED_READY,
+  releaseSql,
   reservedJson,
 } from "./types.ts";
 
@@ -100,14 +100,8 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
         last_outcome = ?, lease_owner = NULL, lease_expires_at = NULL, callback_agent_id = NULL, updated_at = ?
         WHERE id = ? AND status = 'in_progress' AND lease_expires_at < ?`,
     ),
-    release: db.prepare(
-      `UPDATE contacts SET status = 'pending', ${RELEASED_READY}, attempts = ?, phone_index = ?, phone_attempts = ?,
-        lease_owner = NULL, lease_expires_at = NULL WHERE id = ? AND status = 'in_progress' AND lease_owner = ?`,
-    ),
-    releaseExpired: db.prepare(
-      `UPDATE contacts SET status = 'pending', ${RELEASED_READY}, attempts = ?, phone_index = ?, phone_attempts = ?,
-        lease_owner = NULL, lease_expires_at = NULL WHERE id = ? AND status = 'in_progress' AND lease_expires_at < ?`,
-    ),
+    release: db.prepare(releaseSql(false, ["?", "?", "?", "?", "?"])),
+    releaseExpired: db.prepare(releaseSql(true, ["?", "?", "?", "?", "?"])),
     reserve: db.prepare("UPDATE attempts SET reserved = ? WHERE id = ?"),
     deferReleased: db.prepare(
       "UPDATE contacts SET ready = 0, next_attempt_at = ?, wait_reason = ? WHERE id = ? AND status = 'pending'",

@@ -188,7 +188,7 @@ export function heldOr(reason: string): string {
 }
 /** A claim given back undialed goes back where it came from: the dial queue, or held for its agent (the
  *  hold lasts until the attempt ends). SET clause for the give-back statements. */
-export const RELEASED_READY = `ready = CASE WHEN callback_agent_id IS NULL THEN 1 ELSE 0 END,
+const RELEASED_READY = `ready = CASE WHEN callback_agent_id IS NULL THEN 1 ELSE 0 END,
   wait_reason = ${heldOr("wait_reason")}`;
 
 export interface DispatchStore {
@@ -224,14 +224,26 @@ export interface DispatchStore {
   makeAllDue(campaignId: number, now: number): Promise<number>;
 }
 
+/** A contact's dialing state as the claim read it (before the claim changed it). */
+export function reservedStateOf(
+  c: Pick<Candidate, "attempts" | "phone_index" | "phone_attempts">,
+): ReservedState {
+  return { attempts: c.attempts, phoneIndex: c.phone_index, phoneAttempts: c.phone_attempts };
+}
+
 /** attempts.reserved of a contact claimed for an agent's preview: its state before the claim. */
 export function reservedJson(c: Pick<Candidate, "attempts" | "phone_index" | "phone_attempts">): string {
-  const state: ReservedState = {
-    attempts: c.attempts,
-    phoneIndex: c.phone_index,
-    phoneAttempts: c.phone_attempts,
-  };
-  return JSON.stringify(state);
+  return JSON.stringify(reservedStateOf(c));
+}
+
+/** SQL giving a claimed contact back as if never claimed, if it still has its owner's lease or (`expired`)
+ *  if that lease ran out. `p`: the dialect's placeholders for attempts, phone_index, phone_attempts, id,
+ *  and the owner or the time the lease must have run out by. */
+export function releaseSql(expired: boolean, p: readonly string[]): string {
+  const lease = expired ? `lease_expires_at < ${p[4]}` : `lease_owner = ${p[4]}`;
+  return `UPDATE contacts SET status = 'pending', ${RELEASED_READY}, attempts = ${p[0]}, phone_index = ${p[1]},
+    phone_attempts = ${p[2]}, lease_owner = NULL, lease_expires_at = NULL
+    WHERE id = ${p[3]} AND status = 'in_progress' AND ${lease}`;
 }
 
 /** An expiredLeases row (the contact's candidate columns, lease owner and open attempt) as an ExpiredLease. */
