@@ -3,9 +3,10 @@
 import fs from "node:fs";
 import path from "node:path";
 import SQLite from "better-sqlite3";
-import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
+import { Kysely, SqliteDialect } from "kysely";
 import pg from "pg";
 import { migrateToLatest } from "./migrate.ts";
+import { CurrentSchemaPostgresDialect } from "./pg-introspector.ts";
 import type { Database } from "./schema.ts";
 
 export type DialectName = "sqlite" | "postgres";
@@ -61,7 +62,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
       ...(schema ? { options: `-c search_path=${schema}` } : {}),
     });
     if (schema) await pool.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    const db = new Kysely<Database>({ dialect: new CurrentSchemaPostgresDialect({ pool }) });
     store = { db, dialect: "postgres", pool, schema, close: () => db.destroy() };
   } else {
     if (opts.url !== ":memory:") fs.mkdirSync(path.dirname(path.resolve(opts.url)), { recursive: true });
