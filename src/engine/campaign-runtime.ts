@@ -1,10 +1,11 @@
 // What the dispatcher keeps in memory per active campaign: parsed settings, calls in flight, the dial
 // spacing for calls per second, and caller-id rotation. The database stays the source of truth; this is
 // rebuilt from it on start and refreshed when the campaign changes.
-import { type CampaignSettings, withDefaults } from "../model/campaign-settings.ts";
+import { type CampaignSettings, usesAgents, withDefaults } from "../model/campaign-settings.ts";
 import type { CampaignStatus } from "../model/outcome.ts";
 import type { RobotScenario } from "../model/robot-scenario.ts";
 import type { Subscription } from "../outbox/events.ts";
+import type { CampaignHolder } from "../store/campaign-leases.ts";
 import type { Campaign } from "../store/schema.ts";
 import { buildCampaignWindows, type CampaignWindows } from "./claim-decision.ts";
 import { DialSpacing } from "./rate-limiter.ts";
@@ -28,6 +29,8 @@ export class CampaignRuntime {
   robot: RobotScenario | null = null;
   /** Active webhook subscriptions that take this campaign's events (the engine keeps them current). */
   webhooks: Subscription[] = [];
+  /** Who held its dispatch lease at the last look (store/campaign-leases.ts); agent campaigns have none. */
+  holder: CampaignHolder | null = null;
   /** True once a pass found nothing queued, nothing waiting and nothing in flight. */
   drained = false;
 
@@ -55,6 +58,13 @@ export class CampaignRuntime {
       this.spacing.setRate(this.settings.callsPerSecond);
     }
     this.drained = false;
+  }
+
+  /** Whether `nodeId` may dial this campaign at `now`: agent campaigns are dialed by every node that has
+   *  their agents; any other only by the node holding its lease. */
+  dialsOn(nodeId: string, now: number): boolean {
+    if (usesAgents(this.settings)) return true;
+    return this.holder !== null && this.holder.nodeId === nodeId && this.holder.expiresAt > now;
   }
 
   nextCallerId(): string | null {

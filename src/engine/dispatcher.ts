@@ -235,6 +235,11 @@ export class Dispatcher {
     now: number,
     globalFree: number,
   ): Promise<{ started: number; wakeAt: number }> {
+    if (!c.dialsOn(this.o.nodeId, now)) {
+      // Another node dispatches it, or this node's lease lapsed; maintenance looks again within seconds.
+      c.lastBlock = { code: "other_node", until: null };
+      return { started: 0, wakeAt: Number.POSITIVE_INFINITY };
+    }
     const w = this.o.statusWriter;
     const gate = await gateCampaign(c, now, w, () => this.releaseQueued(c));
     if (!gate.open) return { started: 0, wakeAt: gate.wakeAt };

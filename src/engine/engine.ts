@@ -8,6 +8,7 @@ import type { CampaignStatus } from "../model/outcome.ts";
 import { nextAllowed } from "../model/windows.ts";
 import { Xoshiro128 } from "../pacing/sim/random.ts";
 import { liveAnswers, recordAgentOnAttempt } from "../store/agent-calls.ts";
+import { campaignHolder } from "../store/campaign-leases.ts";
 import type { Store } from "../store/db.ts";
 import { openDispatchStore } from "../store/dispatch/index.ts";
 import type { DispatchStore } from "../store/dispatch/types.ts";
@@ -19,6 +20,7 @@ import { AgentDesk } from "./agents/desk.ts";
 import { AgentDialing } from "./agents/dialing.ts";
 import { PersonalCallbacks } from "./agents/personal-callbacks.ts";
 import { AccountBilling } from "./billing.ts";
+import { CampaignLeases } from "./campaign-leases.ts";
 import { CampaignRuntime, haltAtFor } from "./campaign-runtime.ts";
 import { Dispatcher } from "./dispatcher.ts";
 import { explainCampaign } from "./explain.ts";
@@ -65,6 +67,7 @@ export class Engine implements EngineControl, CampaignStatusWriter {
   private readonly dialing: AgentDialing;
   private readonly callbacks: PersonalCallbacks;
   private readonly writes: StateWrites;
+  private readonly leases: CampaignLeases;
   /** Set by whoever delivers webhooks; called after a commit that wrote events. */
   onEvents: (() => void) | undefined;
   private readonly onError: ((err: unknown) => void) | undefined;
@@ -131,6 +134,12 @@ export class Engine implements EngineControl, CampaignStatusWriter {
       callbacks: this.callbacks,
     });
     const leaseMs = o.leaseMs ?? 60_000;
+    this.leases = new CampaignLeases({
+      store: o.store,
+      dispatcher: this.dispatcher,
+      nodeId: o.nodeId,
+      leaseMs,
+    });
     // Leases are renewed at a third of their life and swept at half of it, so a live process never loses
     // one and a dead one's are found within 1.5 lease lengths; campaigns changed by another node are
     // picked up every 5 s.
@@ -146,6 +155,7 @@ export class Engine implements EngineControl, CampaignStatusWriter {
         sweepAt = now + leaseMs / 2;
       }
       await this.refreshCampaigns();
+      await this.leases.hold(now);
       await this.callbacks.releaseOverdue(now);
     };
   }
@@ -155,6 +165,7 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     // Nothing is held yet: any lease under this node's id is an earlier process's (a restart keeps the id).
     await this.dispatch.expireLeasesOf(this.nodeId);
     await this.refreshCampaigns();
+    await this.leases.hold(this.clock.now());
     this.dispatcher.wake();
   }
 
@@ -312,6 +323,7 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     if (!row || !ACTIVE.includes(row.status as CampaignStatus)) this.untrack(campaignId);
     await this.attachRobots();
     await this.seedAbandonment();
+    await this.leases.hold(this.clock.now());
     this.dispatcher.invalidateWaiting(campaignId);
     this.dispatcher.wake();
   }
@@ -338,6 +350,7 @@ export class Engine implements EngineControl, CampaignStatusWriter {
 
   async shutdown(): Promise<void> {
     await this.dispatcher.shutdown();
+    await this.leases.release();
   }
 
   // CampaignStatusWriter ---------------------------------------------------------------------------
@@ -545,6 +558,8 @@ export class Engine implements EngineControl, CampaignStatusWriter {
       dispatch: this.dispatch,
       now: this.clock.now(),
       hasBalance: await this.hasBalance(accountId),
+      holder: await campaignHolder(this.store.db, row.id, this.clock.now()),
+      nodeId: this.nodeId,
       nextAllowed,
     });
   }

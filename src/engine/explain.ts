@@ -2,8 +2,10 @@
 // explain). Answers from the campaign's state, its windows, the dispatcher's last pass and the contacts
 // grouped by the rule they wait on.
 import { LOW_BALANCE_REASON } from "../model/billing.ts";
+import { usesAgents } from "../model/campaign-settings.ts";
 import type { CampaignStatus } from "../model/outcome.ts";
 import type { WindowConstraint } from "../model/windows.ts";
+import type { CampaignHolder } from "../store/campaign-leases.ts";
 import type { DispatchStore } from "../store/dispatch/types.ts";
 import type { Campaign } from "../store/schema.ts";
 import { CampaignRuntime } from "./campaign-runtime.ts";
@@ -18,6 +20,9 @@ export async function explainCampaign(args: {
   dispatch: DispatchStore;
   now: number;
   hasBalance: boolean;
+  /** Who holds the campaign's dispatch lease now, and which node answers. */
+  holder: CampaignHolder | null;
+  nodeId: string;
   nextAllowed(t: number, c: WindowConstraint[]): { at: number; reason: string | null } | null;
 }): Promise<Explanation> {
   const { row, now } = args;
@@ -69,6 +74,14 @@ export async function explainCampaign(args: {
   }
 
   if (status === "running") {
+    const elsewhere = args.holder && args.holder.nodeId !== args.nodeId && !usesAgents(rt.settings);
+    if (elsewhere) {
+      // Not a block: the figures below (calls in flight, the last pass) are this node's, not the dialing one's.
+      add(
+        "other_node",
+        `node ${args.holder?.nodeId} dispatches this campaign; calls in flight and the last pass shown here are this node's (${args.nodeId})`,
+      );
+    }
     if (!args.hasBalance)
       add("balance", "the account balance is under 1 USD; dialing stops at the next pass");
     if (rt.windows.campaign.length) {
@@ -105,10 +118,11 @@ export async function explainCampaign(args: {
           : "no contact is left to dial",
         nextWaiting,
       );
-      if (reasons.every((r) => r.code === "no_contacts_due")) nextDialAt = nextWaiting;
+      if (reasons.every((r) => r.code === "no_contacts_due" || r.code === "other_node"))
+        nextDialAt = nextWaiting;
     }
   }
-  const dialing = status === "running" && reasons.length === 0;
+  const dialing = status === "running" && reasons.every((r) => r.code === "other_node");
   if (dialing) nextDialAt = now;
   return {
     campaignId: row.id,

@@ -22,6 +22,7 @@ import * as m012 from "./migrations/012_personal_callbacks.ts";
 import * as m013 from "./migrations/013_campaign_dnc.ts";
 import * as m014 from "./migrations/014_webhook_owner.ts";
 import * as m015 from "./migrations/015_reserved_attempts.ts";
+import * as m016 from "./migrations/016_campaign_leases.ts";
 import type { Database } from "./schema.ts";
 
 const MIGRATIONS: Record<string, Migration> = {
@@ -40,6 +41,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "013_campaign_dnc": m013,
   "014_webhook_owner": m014,
   "015_reserved_attempts": m015,
+  "016_campaign_leases": m016,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -296,6 +296,13 @@ export interface DncNumbersTable {
   expires_at: number | null;
 }
 
+/** The node that dispatches a campaign (see migration 016). */
+export interface CampaignLeasesTable {
+  campaign_id: number;
+  node_id: string;
+  expires_at: number;
+}
+
 export interface Database {
   accounts: AccountsTable;
   api_keys: ApiKeysTable;
@@ -316,6 +323,7 @@ export interface Database {
   campaign_agents: CampaignAgentsTable;
   agent_queues: AgentQueuesTable;
   agent_queue_members: AgentQueueMembersTable;
+  campaign_leases: CampaignLeasesTable;
 }
 
 export type Account = Selectable<AccountsTable>;

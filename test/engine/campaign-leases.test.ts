@@ -1,0 +1,159 @@
+// Two nodes on one database: a campaign's max concurrent calls and calls per second hold across them,
+// because only the node holding the campaign's lease dials it; another takes over when that node shuts
+// down (at once) or dies (once its lease expires). Runs on every dialect (PostgreSQL when configured).
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { VirtualClock } from "../../src/clock/virtual-clock.ts";
+import { Engine } from "../../src/engine/engine.ts";
+import type { Store } from "../../src/store/db.ts";
+import { createDriver } from "../../src/telephony/index.ts";
+import { peakConcurrency, peakPerSecond } from "../helpers/engine-harness.ts";
+import { addContacts, createAccount, createCampaign } from "../helpers/fixtures.ts";
+import { KeepingDriver } from "../helpers/keeping-driver.ts";
+import { dialects } from "../helpers/stores.ts";
+
+const LEASE_MS = 60_000;
+
+interface Node {
+  engine: Engine;
+  driver: KeepingDriver;
+  /** Virtual times at which this node originated a call. */
+  dialedAt: number[];
+  errors: unknown[];
+}
+
+async function twoNodes(store: Store) {
+  const clock = new VirtualClock(Date.UTC(2026, 0, 5, 9, 0, 0));
+  const node = (name: string, seed: number): Node => {
+    const driver = new KeepingDriver(
+      createDriver("sim", { clock }, { seed, scenario: "default", maxChannels: null }),
+    );
+    const dialedAt: number[] = [];
+    const originate = driver.originate.bind(driver);
+    driver.originate = (req) => {
+      dialedAt.push(clock.now());
+      originate(req);
+    };
+    const errors: unknown[] = [];
+    const engine = new Engine({
+      store,
+      clock,
+      driver,
+      nodeId: name,
+      leaseMs: LEASE_MS,
+      maxChannels: null,
+      onError: (err) => errors.push(err),
+    });
+    return { engine, driver, dialedAt, errors };
+  };
+  const a = node("node-a", 1);
+  const b = node("node-b", 2);
+  const accountId = await createAccount(store, "acme", clock.now());
+  await a.engine.run();
+  await b.engine.run();
+  const ids = await createCampaign(
+    store,
+    accountId,
+    { maxConcurrent: 4, callsPerSecond: 2, maxAttemptsPerContact: 2 },
+    { now: clock.now() },
+  );
+  await addContacts(
+    store,
+    { accountId, ...ids },
+    Array.from({ length: 150 }, (_, i) => ({ phones: [`+1202555${String(1000 + i)}`] })),
+    clock.now(),
+  );
+  const campaignId = ids.campaignId;
+  const attempts = () =>
+    store.db.selectFrom("attempts").selectAll().where("campaign_id", "=", campaignId).orderBy("id").execute();
+  const unfinished = async () =>
+    Number(
+      (
+        await store.db
+          .selectFrom("contacts")
+          .select((eb) => eb.fn.countAll().as("n"))
+          .where("campaign_id", "=", campaignId)
+          .where("status", "in", ["pending", "in_progress"])
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+  return { clock, a, b, accountId, campaignId, attempts, unfinished };
+}
+
+for (const dialect of dialects()) {
+  describe(`campaign leases [${dialect.name}]`, () => {
+    test("two nodes never exceed the campaign's concurrency or calls per second together", async () => {
+      const store = await dialect.open();
+      const { clock, a, b, accountId, campaignId, attempts, unfinished } = await twoNodes(store);
+      try {
+        await b.engine.start(accountId, campaignId); // started through node B's API
+        const explainA = await a.engine.explain(accountId, campaignId);
+        assert.deepEqual(
+          explainA.reasons.map((r) => r.code),
+          ["other_node"],
+        );
+        assert.match(explainA.reasons[0].message, /node node-b dispatches/);
+        assert.equal(explainA.dialing, true);
+        await clock.run({ until: clock.now() + 6 * 3_600_000 });
+        assert.equal(await unfinished(), 0);
+        const all = await attempts();
+        assert.ok(all.length >= 150, `${all.length} attempts`);
+        assert.ok(peakConcurrency(all) <= 4, `peak concurrency ${peakConcurrency(all)}`);
+        assert.ok(peakPerSecond(all) <= 2, `peak per second ${peakPerSecond(all)}`);
+        assert.deepEqual(new Set(all.map((x) => x.owner)), new Set(["node-b"]));
+        assert.equal(a.dialedAt.length, 0);
+        assert.deepEqual([...a.errors, ...b.errors], []);
+      } finally {
+        await a.engine.shutdown();
+        await b.engine.shutdown();
+        await store.close();
+      }
+    });
+
+    test("a node that shuts down hands its campaign over at once; one that dies, when its lease expires", async () => {
+      const store = await dialect.open();
+      const { clock, a, b, accountId, campaignId, attempts, unfinished } = await twoNodes(store);
+      try {
+        await a.engine.start(accountId, campaignId);
+        await clock.run({ until: clock.now() + 120_000 });
+        assert.ok(a.dialedAt.length > 10 && b.dialedAt.length === 0);
+
+        // A graceful stop: node B dials within its next look (every 5 s), not after the lease's minute.
+        const stoppedAt = clock.now();
+        await a.engine.shutdown();
+        await clock.run({ until: clock.now() + 30_000 });
+        assert.ok(b.dialedAt.length > 0, "node B took over");
+        assert.ok(b.dialedAt[0] - stoppedAt <= 5_100, `node B began ${b.dialedAt[0] - stoppedAt} ms after`);
+
+        // Node A comes back under its id, takes nothing (B holds the campaign); B then dies without a word.
+        const a2 = new Engine({
+          store,
+          clock,
+          driver: new KeepingDriver(createDriver("sim", { clock }, { seed: 3, scenario: "default" })),
+          nodeId: "node-a",
+          leaseMs: LEASE_MS,
+          maxChannels: null,
+        });
+        await a2.run();
+        const diedAt = clock.now();
+        await b.engine.dispatcher.shutdown(); // stops every timer: no renewal, no release, like a SIGKILL
+        const before = (await attempts()).length;
+        await clock.run({ until: clock.now() + 6 * 3_600_000 });
+        const after = await attempts();
+        const a2Dials = after.slice(before).flatMap((x) => (x.owner === "node-a" ? [x.started_at] : []));
+        assert.ok(a2Dials.length > 0, "node A took over again");
+        const gap = Math.min(...a2Dials) - diedAt;
+        assert.ok(gap >= LEASE_MS - LEASE_MS / 3 && gap <= LEASE_MS + 5_100, `takeover after ${gap} ms`);
+        assert.equal(await unfinished(), 0);
+        // Each node's own stretch kept the limits (the dead node's last calls count until reconciled).
+        const mine = after.filter((x) => x.owner === "node-a" && x.started_at > diedAt);
+        assert.ok(peakConcurrency(mine) <= 4 && peakPerSecond(mine) <= 2);
+        await a2.shutdown();
+      } finally {
+        await a.engine.shutdown();
+        await b.engine.shutdown();
+        await store.close();
+      }
+    });
+  });
+}
