@@ -63,7 +63,7 @@ export async function suppressedAmong(
 
 /**
  * Lists the entries (one per phone; a later entry for a phone wins), all or none. Adding a listed number
- * again refreshes its source, reason and expiry and keeps its created_at. Returns how many were not
+ * again refreshes its source and reason, keeps its created_at, and extends its expiry (never shortens it). Returns how many were not
  * listed before (as seen just before the write) and how many already were.
  */
 export async function addDncNumbers(
@@ -104,7 +104,13 @@ export function dncInserts(
         oc.columns(["account_id", "campaign_id", "phone"]).doUpdateSet((eb) => ({
           source: eb.ref("excluded.source"),
           reason: eb.ref("excluded.reason"),
-          expires_at: eb.ref("excluded.expires_at"),
+          // Adding never weakens a listing that is in force: the later expiry wins, and "until removed"
+          // (null) beats any date. Shortening one takes a removal (dnc:remove) and a new entry.
+          expires_at: sql<number | null>`CASE
+            WHEN dnc_numbers.expires_at IS NOT NULL AND dnc_numbers.expires_at <= ${now} THEN excluded.expires_at
+            WHEN dnc_numbers.expires_at IS NULL OR excluded.expires_at IS NULL THEN NULL
+            WHEN excluded.expires_at > dnc_numbers.expires_at THEN excluded.expires_at
+            ELSE dnc_numbers.expires_at END`,
           // An expired entry listed again is a new listing.
           created_at: sql<number>`CASE WHEN dnc_numbers.expires_at IS NULL OR dnc_numbers.expires_at > ${now}
             THEN dnc_numbers.created_at ELSE excluded.created_at END`,

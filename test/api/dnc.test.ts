@@ -359,6 +359,43 @@ for (const dialect of dialects()) {
       assert.equal((await csv("phone\n+12125550101\n", "", supervisor)).statusCode, 403);
       const manager = await f.keyWithRole("call_list_manager");
       assert.equal((await csv("phone\n+12125550101\n", "", manager)).statusCode, 200);
+      // Taking a number off is a compliance decision: not a call-list manager's, nor a supervisor's.
+      for (const key of [manager, supervisor]) {
+        const refused = await f.call({ method: "DELETE", url: "/v1/dnc/+12125550101", key });
+        assert.equal(refused.statusCode, 403);
+      }
+      assert.deepEqual(await phones(), ["+12125550100", "+12125550101"]);
+      const developer = await f.keyWithRole("developer");
+      assert.equal(
+        (await f.call({ method: "DELETE", url: "/v1/dnc/+12125550101", key: developer })).statusCode,
+        204,
+      );
+    });
+
+    test("adding a listed number again never shortens its listing", async () => {
+      const inAMinute = new Date(f.clock.now() + 60_000).toISOString();
+      const inADay = new Date(f.clock.now() + 86_400_000).toISOString();
+      const entry = async (phone: string) =>
+        ((await f.call({ method: "GET", url: `/v1/dnc/${phone}` })).json() as Entry).expires_at;
+      await add({ numbers: ["+12125550100", { phone: "+12125550101", expires_at: inADay }] });
+      const manager = await f.keyWithRole("call_list_manager");
+      const shorter = await add(
+        { numbers: ["+12125550100", "+12125550101"], expires_at: inAMinute },
+        manager,
+      );
+      assert.deepEqual([shorter.statusCode, shorter.json().already_listed], [200, 2]);
+      assert.deepEqual([await entry("+12125550100"), await entry("+12125550101")], [null, inADay]);
+      await f.clock.advance(120_000);
+      assert.deepEqual(await phones(), ["+12125550100", "+12125550101"], "both still listed");
+      // A later expiry, or none, extends it.
+      await add({
+        numbers: [
+          { phone: "+12125550101", expires_at: new Date(f.clock.now() + 2 * 86_400_000).toISOString() },
+        ],
+      });
+      assert.equal(await entry("+12125550101"), new Date(f.clock.now() + 2 * 86_400_000).toISOString());
+      await add({ numbers: ["+12125550101"] });
+      assert.equal(await entry("+12125550101"), null);
     });
 
     test("a campaign's own list: kept apart from the account's, and only for the account's campaigns", async () => {

@@ -274,7 +274,7 @@ export async function dncRoutes(app: FastifyInstance, deps: NativeApiDeps): Prom
   app.delete<{ Params: { phone: string }; Querystring: { campaign_id?: number } }>(
     "/v1/dnc/:phone",
     {
-      config: { permission: "contacts:write" },
+      config: { permission: "dnc:remove" },
       schema: {
         tags: ["dnc"],
         summary: "Take a number off the do-not-call list; contacts still pending may be dialed on it again",

@@ -7,6 +7,8 @@ export const PERMISSIONS = [
   "campaigns:control",
   "contacts:read",
   "contacts:write",
+  /** Taking a number off a do-not-call list (adding one is contacts:write): a compliance decision. */
+  "dnc:remove",
   "keys:manage",
   "webhooks:read",
   "webhooks:manage",
@@ -34,11 +36,13 @@ const MATRIX: Readonly<Record<Role, ReadonlySet<Permission>>> = {
     "campaigns:write",
     "campaigns:control",
     "contacts:write",
+    "dnc:remove",
     "webhooks:manage",
     "agents:read",
     "agents:manage",
   ]),
   // Uploads and curates contacts; sees campaigns but neither edits nor starts them, nor their webhooks.
+  // Adds numbers to do-not-call lists but takes none off (nor shortens a listing: see store/dnc.ts).
   call_list_manager: new Set<Permission>([
     "campaigns:read",
     "contacts:read",
