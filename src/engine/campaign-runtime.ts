@@ -84,3 +84,21 @@ export function haltAtFor(settings: CampaignSettings, startedAt: number): number
   if (settings.lifetimeSec !== null) candidates.push(startedAt + settings.lifetimeSec * 1000);
   return candidates.length ? Math.min(...candidates) : null;
 }
+
+/**
+ * What an edit of a started campaign's settings does to its start and halt times. One that has not begun
+ * dialing yet (scheduled, or paused before its start time) starts at its new start time, or now if that
+ * has passed; one already dialing keeps its start. A new start, end time or lifetime moves the halt time.
+ */
+export function startAndHaltAfterEdit(
+  current: { started_at: number | null },
+  before: CampaignSettings,
+  after: CampaignSettings,
+  now: number,
+): { startedAt?: number; haltAt?: number | null } {
+  if (current.started_at === null) return {};
+  const notBegun = current.started_at > now && after.startAt !== before.startAt;
+  const startedAt = notBegun ? Math.max(after.startAt ?? now, now) : current.started_at;
+  if (!notBegun && after.endAt === before.endAt && after.lifetimeSec === before.lifetimeSec) return {};
+  return { ...(notBegun ? { startedAt } : {}), haltAt: haltAtFor(after, startedAt) };
+}

@@ -80,8 +80,10 @@ function escapeLike(text: string): string {
 export interface CampaignEdit {
   name?: string;
   settings?: CampaignSettings;
-  /** Only for a started campaign whose end time or lifetime changed. */
+  /** Only for a started campaign whose start time, end time or lifetime changed. */
   haltAt?: number | null;
+  /** Only for a campaign that has not begun dialing and whose start time changed. */
+  startedAt?: number;
   now: number;
 }
 
@@ -100,6 +102,7 @@ export async function updateCampaign(
         ? { settings: JSON.stringify(edit.settings), priority: edit.settings.priority }
         : {}),
       ...(edit.haltAt !== undefined ? { halt_at: edit.haltAt } : {}),
+      ...(edit.startedAt !== undefined ? { started_at: edit.startedAt } : {}),
     })
     .where("account_id", "=", accountId)
     .where("id", "=", id)

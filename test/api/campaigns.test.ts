@@ -151,6 +151,43 @@ for (const dialect of dialects()) {
       assert.equal(c.halt_at, new Date(endAt).toISOString());
     });
 
+    test("PATCH of startAt on a campaign not dialing yet moves its start and its halt time", async () => {
+      const { id } = await createCampaignViaApi(f, { name: "later" });
+      const at = (ms: number) => new Date(ms).toISOString();
+      const hour = 3_600_000;
+      const patch = async (settings: object) =>
+        (
+          await f.call({ method: "PATCH", url: `/v1/campaigns/${id}`, payload: { settings } })
+        ).json() as CampaignJson & {
+          started_at: string | null;
+        };
+      await patch({ startAt: f.clock.now() + hour, lifetimeSec: 3600 });
+      const started = await f.call({ method: "POST", url: `/v1/campaigns/${id}/start` });
+      assert.equal(started.json().status, "scheduled");
+      let c = await patch({ startAt: f.clock.now() + 3 * hour });
+      assert.deepEqual(
+        [c.started_at, c.halt_at],
+        [at(f.clock.now() + 3 * hour), at(f.clock.now() + 4 * hour)],
+      );
+      // Paused before its start: the same.
+      assert.equal((await f.call({ method: "POST", url: `/v1/campaigns/${id}/pause` })).statusCode, 200);
+      c = await patch({ startAt: f.clock.now() + 2 * hour });
+      assert.deepEqual(
+        [c.started_at, c.halt_at],
+        [at(f.clock.now() + 2 * hour), at(f.clock.now() + 3 * hour)],
+      );
+      // A start time now past: it starts now, and its lifetime counts from now.
+      c = await patch({ startAt: f.clock.now() - 60_000 });
+      assert.deepEqual([c.started_at, c.halt_at], [at(f.clock.now()), at(f.clock.now() + hour)]);
+      // Once dialing, a new start time changes nothing.
+      await f.clock.advance(10 * 60_000);
+      c = await patch({ startAt: f.clock.now() + hour });
+      assert.deepEqual(
+        [c.started_at, c.halt_at],
+        [at(f.clock.now() - 10 * 60_000), at(f.clock.now() + 50 * 60_000)],
+      );
+    });
+
     test("DELETE removes an inactive campaign with its contacts; a running one is 409", async () => {
       const { id, listId } = await createCampaignViaApi(f, { name: "doomed" });
       await insertContacts(f.store, { accountId: f.accountId, campaignId: id, listId }, [{}, {}]);

@@ -1,6 +1,6 @@
 // Campaign CRUD: create, list, read (with contact counts), edit name and settings, delete.
 import type { FastifyInstance } from "fastify";
-import { haltAtFor } from "../../engine/campaign-runtime.ts";
+import { startAndHaltAfterEdit } from "../../engine/campaign-runtime.ts";
 import { type CampaignSettings, withDefaults } from "../../model/campaign-settings.ts";
 import { CAMPAIGN_STATUSES, type CampaignStatus } from "../../model/outcome.ts";
 import {
@@ -177,18 +177,15 @@ export async function campaignRoutes(app: FastifyInstance, deps: NativeApiDeps):
       const settings = req.body.settings ? { ...before, ...req.body.settings } : undefined;
       if (settings) assertSettings(settings, "body.settings");
       await assertOwnQueue(deps, accountId, req.body.settings?.queueId);
-      // A started campaign keeps its start time, so a new end time or lifetime moves its halt time now.
-      const haltMoves =
-        settings !== undefined &&
-        current.started_at !== null &&
-        (settings.endAt !== before.endAt || settings.lifetimeSec !== before.lifetimeSec);
+      const now = clock.now();
+      const times = settings ? startAndHaltAfterEdit(current, before, settings, now) : {};
       const reorder = settings !== undefined && settings.attemptOrder !== before.attemptOrder;
       const row = await store.db.transaction().execute(async (trx) => {
         const updated = await updateCampaign(trx, accountId, id, {
           name: req.body.name,
           settings,
-          haltAt: haltMoves ? haltAtFor(settings, current.started_at!) : undefined,
-          now: clock.now(),
+          ...times,
+          now,
         });
         if (updated && reorder) await reorderContactsForAttemptOrder(trx, id, settings.attemptOrder);
         return updated;

@@ -5,7 +5,7 @@
 // engine; the task's webhook subscriptions follow its edited webhookUrls.
 import type { FastifyInstance } from "fastify";
 import type { Kysely } from "kysely";
-import { haltAtFor } from "../../../engine/campaign-runtime.ts";
+import { startAndHaltAfterEdit } from "../../../engine/campaign-runtime.ts";
 import type { CampaignStatus } from "../../../model/outcome.ts";
 import {
   countContactsByStatus,
@@ -143,18 +143,16 @@ export async function taskEditRoutes(app: FastifyInstance, deps: Twin24Deps): Pr
       const current = await findCampaign(store.db, accountId, task.campaign_id);
       if (!current) throw notFound("autoCall task", req.params.id);
       const { settings, plans } = await taskPlan(store.db, req.account, req.body);
-      // A started task keeps its start time, so a new lifetime moves its halt time from there.
-      const haltMoves =
-        current.started_at !== null && settings.lifetimeSec !== parseSettings(current).lifetimeSec;
       // The start below would be refused under 1 USD: refuse the whole edit before anything is written.
       const starts = req.body.startType === "time" && current.status === "draft";
       if (starts) await engine.requireStartBalance(accountId, current.id);
       const now = clock.now();
+      const times = startAndHaltAfterEdit(current, parseSettings(current), settings, now);
       await store.db.transaction().execute(async (trx) => {
         await updateCampaign(trx, accountId, current.id, {
           name: req.body.name,
           settings,
-          haltAt: haltMoves ? haltAtFor(settings, current.started_at as number) : undefined,
+          ...times,
           now,
         });
         await syncTaskWebhooks(trx, { accountId, campaignId: current.id, now }, plans);
