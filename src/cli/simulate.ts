@@ -102,6 +102,14 @@ export async function simulateCommand(argv: string[]): Promise<number> {
       source,
     );
     importBar.stop();
+    // A campaign without contacts waits for some (as a running one does for an import): here nothing
+    // would ever come, and the run would idle to its time limit.
+    if (report.inserted === 0) {
+      const first = report.errors[0] ? ` (first skipped: ${JSON.stringify(report.errors[0])})` : "";
+      throw new Error(
+        `no contacts to simulate: ${csvPath} has ${report.rows} data rows and none was imported${first}`,
+      );
+    }
     if (report.skipped)
       process.stderr.write(
         `import: ${report.skipped} rows skipped (first: ${JSON.stringify(report.errors[0])})\n`,

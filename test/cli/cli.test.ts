@@ -49,6 +49,26 @@ test("simulate refuses a seed or a time limit that is not a number", () => {
   }
 });
 
+test("simulate refuses a CSV that brings no contact instead of idling to its time limit", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "outdial-cli-sim-"));
+  const empty = path.join(dir, "empty.csv");
+  fs.writeFileSync(empty, "phone\n");
+  const invalid = path.join(dir, "invalid.csv");
+  fs.writeFileSync(invalid, "phone\n12\nabc\n");
+  for (const [file, rows] of [
+    [empty, 0],
+    [invalid, 2],
+  ] as const) {
+    const r = outdial("simulate", "examples/campaign.json", file);
+    assert.equal(r.code, 1, r.out);
+    assert.match(
+      r.err,
+      new RegExp(`no contacts to simulate: .* has ${rows} data rows and none was imported`),
+    );
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
 test("a failed import writes nothing, not even the list it would have made", async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "outdial-cli-import-"));
   const env = { OUTDIAL_DATABASE_URL: path.join(dir, "outdial.db") };
