@@ -9,6 +9,7 @@ import { nextAllowed } from "../model/windows.ts";
 import { Xoshiro128 } from "../pacing/sim/random.ts";
 import { liveAnswers, recordAgentOnAttempt } from "../store/agent-calls.ts";
 import { campaignHolder } from "../store/campaign-leases.ts";
+import { lastDialAt } from "../store/campaigns.ts";
 import type { Store } from "../store/db.ts";
 import { openDispatchStore } from "../store/dispatch/index.ts";
 import type { DispatchStore } from "../store/dispatch/types.ts";
@@ -319,7 +320,7 @@ export class Engine implements EngineControl, CampaignStatusWriter {
       .selectAll()
       .where("id", "=", campaignId)
       .executeTakeFirst();
-    this.track(row);
+    await this.track(row);
     if (!row || !ACTIVE.includes(row.status as CampaignStatus)) this.untrack(campaignId);
     await this.attachRobots();
     await this.seedAbandonment();
@@ -423,13 +424,17 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     }
   }
 
-  private track(row: Campaign | undefined): void {
+  private async track(row: Campaign | undefined): Promise<void> {
     if (!row) return;
     const known = this.dispatcher.campaigns.get(row.id);
     if (known) known.update(row);
     else if (ACTIVE.includes(row.status as CampaignStatus)) {
       const rt = new CampaignRuntime(row);
       this.attachWebhooks(rt);
+      // Its calls-per-second spacing goes on from the campaign's last dial: a stop and start, a restart
+      // or another node's handover must not allow a burst within the same second.
+      const last = await lastDialAt(this.store.db, row.id);
+      if (last !== null) rt.spacing.consume(last);
       this.dispatcher.campaigns.set(row.id, rt);
     }
   }
@@ -444,7 +449,7 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     const seen = new Set<number>();
     for (const row of rows) {
       seen.add(row.id);
-      this.track(row);
+      await this.track(row);
     }
     for (const [id, c] of this.dispatcher.campaigns) {
       if (!seen.has(id) && c.inFlight === 0) this.untrack(id);

@@ -168,3 +168,16 @@ export async function reorderContactsForAttemptOrder(
     .where("campaign_id", "=", campaignId)
     .execute();
 }
+
+/** When the campaign's latest dial went out (or is due, for one waiting for its slot); null before any. */
+export async function lastDialAt(db: Kysely<Database>, campaignId: number): Promise<number | null> {
+  // The newest attempts by id (the attempts_campaign index) hold the latest dial times.
+  const rows = await db
+    .selectFrom("attempts")
+    .select("started_at")
+    .where("campaign_id", "=", campaignId)
+    .orderBy("id", "desc")
+    .limit(100)
+    .execute();
+  return rows.length ? Math.max(...rows.map((r) => r.started_at)) : null;
+}
