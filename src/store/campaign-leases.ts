@@ -24,9 +24,22 @@ export async function holdCampaigns(
   if (campaignIds.length === 0) return holders;
   // Sorted, so two nodes taking overlapping sets lock the rows in the same order (no deadlock on PG).
   const ids = [...new Set(campaignIds)].sort((a, b) => a - b);
+  // From the campaigns table, not a list of values: a campaign deleted since this node looked takes no
+  // lease (a value row for it would fail the foreign key, and with it every other campaign's renewal).
   await db
     .insertInto("campaign_leases")
-    .values(ids.map((id) => ({ campaign_id: id, node_id: nodeId, expires_at: until })))
+    .columns(["campaign_id", "node_id", "expires_at"])
+    .expression(
+      db
+        .selectFrom("campaigns")
+        .select((eb) => [
+          "id as campaign_id",
+          eb.cast<string>(eb.val(nodeId), "text").as("node_id"),
+          eb.cast<number>(eb.val(until), "bigint").as("expires_at"),
+        ])
+        .where("id", "in", ids)
+        .orderBy("id"),
+    )
     .onConflict((oc) =>
       oc
         .column("campaign_id")

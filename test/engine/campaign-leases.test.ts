@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { VirtualClock } from "../../src/clock/virtual-clock.ts";
 import { Engine } from "../../src/engine/engine.ts";
+import { campaignHolder, holdCampaigns, releaseCampaigns } from "../../src/store/campaign-leases.ts";
 import type { Store } from "../../src/store/db.ts";
 import { createDriver } from "../../src/telephony/index.ts";
 import { peakConcurrency, peakPerSecond } from "../helpers/engine-harness.ts";
@@ -106,6 +107,39 @@ for (const dialect of dialects()) {
       } finally {
         await a.engine.shutdown();
         await b.engine.shutdown();
+        await store.close();
+      }
+    });
+
+    test("leases: free or expired ones are taken, live ones kept; a deleted campaign blocks no renewal", async () => {
+      const store = await dialect.open();
+      try {
+        const accountId = await createAccount(store, "acme", 0);
+        const a = (await createCampaign(store, accountId, {}, { now: 0 })).campaignId;
+        const b = (await createCampaign(store, accountId, {}, { now: 0 })).campaignId;
+        const gone = (await createCampaign(store, accountId, {}, { now: 0 })).campaignId;
+        await store.db.deleteFrom("campaigns").where("id", "=", gone).execute();
+        const held = await holdCampaigns(store.db, "n1", [gone, b, a], 1000, 2000);
+        assert.deepEqual(
+          [...held].sort(([x], [y]) => x - y),
+          [
+            [a, { nodeId: "n1", expiresAt: 2000 }],
+            [b, { nodeId: "n1", expiresAt: 2000 }],
+          ],
+        );
+        const other = await holdCampaigns(store.db, "n2", [a, b], 1999, 3000);
+        assert.equal(other.get(a)?.nodeId, "n1", "a live lease stays with its holder");
+        await releaseCampaigns(store.db, "n1", [b]);
+        const after = await holdCampaigns(store.db, "n2", [a, b], 2000, 3000);
+        assert.deepEqual(
+          [after.get(a), after.get(b)],
+          [
+            { nodeId: "n2", expiresAt: 3000 },
+            { nodeId: "n2", expiresAt: 3000 },
+          ],
+        );
+        assert.equal(await campaignHolder(store.db, a, 3000), null, "expired at 3000");
+      } finally {
         await store.close();
       }
     });
