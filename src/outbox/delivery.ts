@@ -8,7 +8,7 @@ import { request } from "undici";
 import type { Clock, TimerHandle } from "../clock/clock.ts";
 import type { Store } from "../store/db.ts";
 import type { WebhookDeliveryRow, WebhookRow } from "../store/schema.ts";
-import { leaseDelivery, pendingDeliveries, recordDelivery, webhooksWithPending } from "../store/webhooks.ts";
+import { dueHeads, leaseDelivery, recordDelivery, webhooksWithPending } from "../store/webhooks.ts";
 
 export interface DeliveryOptions {
   store: Store;
@@ -40,30 +40,6 @@ export function signature(secret: string, timestamp: number, body: string): stri
   return `t=${timestamp},v1=${mac}`;
 }
 
-/** Heads of each order key among a subscription's oldest pending events: only they may go now. */
-export function deliverableHeads(
-  rows: WebhookDeliveryRow[],
-  now: number,
-): {
-  due: WebhookDeliveryRow[];
-  nextAt: number;
-} {
-  const seen = new Set<string>();
-  const due: WebhookDeliveryRow[] = [];
-  let nextAt = Number.POSITIVE_INFINITY;
-  for (const r of rows) {
-    if (seen.has(r.order_key)) continue;
-    seen.add(r.order_key);
-    const leased = r.lease_expires_at !== null && r.lease_expires_at >= now;
-    if (leased) nextAt = Math.min(nextAt, r.lease_expires_at! + 1);
-    else if (r.next_attempt_at <= now) due.push(r);
-    else nextAt = Math.min(nextAt, r.next_attempt_at);
-  }
-  return { due, nextAt };
-}
-
-const SCAN_LIMIT = 500;
-
 export class WebhookDelivery {
   private timer: TimerHandle | null = null;
   private timerAt = Number.POSITIVE_INFINITY;
@@ -71,6 +47,10 @@ export class WebhookDelivery {
   private again = false;
   private stopped = false;
   private readonly inFlight = new Set<Promise<void>>();
+  /** Sends in flight per subscription: none may take more than its share of the slots. */
+  private readonly inFlightByHook = new Map<number, number>();
+  /** Where the next pass starts among the subscriptions, so the first in the table is not always first. */
+  private turn = 0;
   readonly stats = { passes: 0, sent: 0, delivered: 0, failed: 0, dead: 0 };
 
   constructor(private readonly o: DeliveryOptions) {}
@@ -110,18 +90,31 @@ export class WebhookDelivery {
     const now = this.o.clock.now();
     let wakeAt = now + (this.o.pollMs ?? 1000);
     try {
-      const hooks = await webhooksWithPending(this.o.store.db);
-      // With every slot taken, the next send to finish asks for the next pass (its finally wakes us).
-      scan: for (const hook of hooks) {
-        const rows = await pendingDeliveries(this.o.store.db, hook.id, SCAN_LIMIT);
-        const { due, nextAt } = deliverableHeads(rows, now);
+      const pending = await webhooksWithPending(this.o.store.db);
+      const concurrency = this.o.concurrency ?? 32;
+      // Each subscription gets an equal share of the slots (a receiver that hangs holds only its own),
+      // and the walk starts one further each pass, so a share that does not divide evenly rotates.
+      const share = Math.max(1, Math.ceil(concurrency / Math.max(1, pending.length)));
+      const start = pending.length ? this.turn++ % pending.length : 0;
+      const hooks = [...pending.slice(start), ...pending.slice(0, start)];
+      for (const hook of hooks) {
+        const free = Math.min(
+          concurrency - this.inFlight.size,
+          share - (this.inFlightByHook.get(hook.id) ?? 0),
+        );
+        // With every slot taken, the next send to finish asks for the next pass (its finally wakes us).
+        if (free <= 0) continue;
+        const { due, nextAt } = await dueHeads(this.o.store.db, hook.id, now, free);
         wakeAt = Math.min(wakeAt, nextAt);
         for (const row of due) {
-          if (this.inFlight.size >= (this.o.concurrency ?? 32)) break scan;
           const leaseUntil = now + 2 * (this.o.timeoutMs ?? 10_000);
           if (!(await leaseDelivery(this.o.store.db, row.id, this.o.nodeId, now, leaseUntil))) continue;
+          this.inFlightByHook.set(hook.id, (this.inFlightByHook.get(hook.id) ?? 0) + 1);
           const p = this.send(hook, row).finally(() => {
             this.inFlight.delete(p);
+            const left = (this.inFlightByHook.get(hook.id) ?? 1) - 1;
+            if (left > 0) this.inFlightByHook.set(hook.id, left);
+            else this.inFlightByHook.delete(hook.id);
             this.wake();
           });
           this.inFlight.add(p);

@@ -23,6 +23,7 @@ import * as m013 from "./migrations/013_campaign_dnc.ts";
 import * as m014 from "./migrations/014_webhook_owner.ts";
 import * as m015 from "./migrations/015_reserved_attempts.ts";
 import * as m016 from "./migrations/016_campaign_leases.ts";
+import * as m017 from "./migrations/017_webhook_heads.ts";
 import type { Database } from "./schema.ts";
 
 const MIGRATIONS: Record<string, Migration> = {
@@ -42,6 +43,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "014_webhook_owner": m014,
   "015_reserved_attempts": m015,
   "016_campaign_leases": m016,
+  "017_webhook_heads": m017,
 };
 
 class StaticProvider implements MigrationProvider {

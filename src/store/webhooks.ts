@@ -127,23 +127,49 @@ export async function webhooksWithPending(db: Kysely<Database>): Promise<Webhook
           .whereRef("d.webhook_id", "=", "webhooks.id"),
       ),
     )
+    .orderBy("id")
     .execute();
 }
 
-/** The oldest undelivered events of one subscription, in write order. */
-export async function pendingDeliveries(
+/**
+ * The events of one subscription that may go now: the oldest pending event of each order key (a contact,
+ * or a campaign), due and not leased, earliest due first; and when the next of the others comes due.
+ * Heads are found over every order key (the partial index webhook_deliveries_heads), so keys whose head
+ * is backing off never hide the rest, however many they are.
+ */
+export async function dueHeads(
   db: Kysely<Database>,
   webhookId: number,
+  now: number,
   limit: number,
-): Promise<WebhookDeliveryRow[]> {
-  return db
+): Promise<{ due: WebhookDeliveryRow[]; nextAt: number }> {
+  const heads = db
     .selectFrom("webhook_deliveries")
-    .selectAll()
-    .where("status", "=", "pending")
+    .select((eb) => eb.fn.min("id").as("id"))
     .where("webhook_id", "=", webhookId)
-    .orderBy("id")
-    .limit(limit)
+    .where("status", "=", "pending")
+    .groupBy("order_key");
+  // When each head may go: its retry time, or just after a live lease (another send of it) runs out.
+  const goesAt = sql<number>`CASE WHEN d.lease_expires_at >= ${now} THEN d.lease_expires_at + 1 ELSE d.next_attempt_at END`;
+  const rows = await db
+    .selectFrom("webhook_deliveries as d")
+    .innerJoin(heads.as("h"), "h.id", "d.id")
+    .selectAll("d")
+    .select(goesAt.as("goes_at"))
+    .orderBy(goesAt)
+    .orderBy("d.id")
+    .limit(limit + 1)
     .execute();
+  const due: WebhookDeliveryRow[] = [];
+  let nextAt = Number.POSITIVE_INFINITY;
+  for (const { goes_at, ...row } of rows) {
+    if (Number(goes_at) > now) {
+      nextAt = Number(goes_at);
+      break;
+    }
+    if (due.length < limit) due.push(row);
+  }
+  return { due, nextAt };
 }
 
 /** Takes a due delivery for this node unless another holds a live lease on it. Due is checked here too:

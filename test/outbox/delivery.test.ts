@@ -430,3 +430,101 @@ test("a receiver that never answers: each try times out, is recorded as such, an
     await store.close();
   }
 });
+
+test("a receiver that hangs holds only its subscription's share of the send slots; others go on", async () => {
+  const store = await openStore({ url: ":memory:" });
+  const hung = await holdingReceiver();
+  const rx = await receiver("sb", () => 200);
+  const delivery = new WebhookDelivery({
+    store,
+    clock: new WallClock(),
+    nodeId: "n1",
+    baseBackoffMs: 1000,
+    maxBackoffMs: 5000,
+    timeoutMs: 3000,
+    pollMs: 100,
+    concurrency: 4,
+  });
+  try {
+    const a = await createAccount(store, "a");
+    const b = await createAccount(store, "b");
+    const ca = (await createCampaign(store, a)).campaignId;
+    const cb = (await createCampaign(store, b)).campaignId;
+    const hookA = await endedHook(store, a, hung.url, "sa", 3);
+    const hookB = await endedHook(store, b, rx.url, "sb", 3);
+    // Account A's many contacts come first in the outbox and in the subscriptions table.
+    await atomically(
+      store,
+      outboxInserts(store.db, [
+        ...events(
+          hookA.sub,
+          ca,
+          Array.from({ length: 50 }, (_, i) => i + 1),
+          1,
+        ),
+        ...events(hookB.sub, cb, [1, 2, 3], 2),
+      ]),
+    );
+    delivery.start();
+    await until(
+      "account B's six events",
+      async () => (await countByStatus(store, hookB.hook.id, "delivered")) === 6,
+      5000,
+    );
+    // Before the shares, A took all four slots at every pass and B waited for A's timeouts, again and again.
+    assert.ok(hung.held.length >= 2, "A keeps its own share busy");
+  } finally {
+    for (const res of hung.held) res.end();
+    await delivery.stop();
+    hung.server.closeAllConnections();
+    hung.server.close();
+    await rx.close();
+    await store.close();
+  }
+});
+
+for (const dialect of dialects()) {
+  test(`contacts whose first event keeps failing, however many, do not hold back other contacts' events [${dialect.name}]`, async () => {
+    const store = await dialect.open();
+    const refused = new Set<string>();
+    const rx = await receiver("s", (eventId) => (refused.has(eventId) ? 410 : 200));
+    const delivery = new WebhookDelivery({
+      store,
+      clock: new WallClock(),
+      nodeId: "n1",
+      baseBackoffMs: 600_000,
+      maxBackoffMs: 3_600_000,
+      pollMs: 100,
+    });
+    try {
+      const accountId = await createAccount(store);
+      const { campaignId } = await createCampaign(store, accountId);
+      const { hook, sub } = await endedHook(store, accountId, rx.url, "s", 12);
+      // 600 contacts with two events each, all refused: more pending rows than any fixed window.
+      const failing = events(
+        sub,
+        campaignId,
+        Array.from({ length: 600 }, (_, i) => i + 1),
+        2,
+      );
+      for (const r of failing) refused.add(r.event_id);
+      const good = events(sub, campaignId, [9999], 1);
+      await atomically(store, outboxInserts(store.db, [...failing, ...good]));
+      delivery.start();
+      await until(
+        "the other contact's event",
+        async () => (await countByStatus(store, hook.id, "delivered")) === 1,
+        10_000,
+      );
+      const seen = new Set(rx.got.map((g) => g.eventId));
+      assert.ok(seen.has(good[0].event_id));
+      // Only heads were tried: no contact's second event went before its first.
+      const seconds = new Set(failing.slice(600).map((r) => r.event_id));
+      assert.ok(rx.got.every((g) => !seconds.has(g.eventId)));
+    } finally {
+      await delivery.stop();
+      await rx.close();
+      await store.close();
+    }
+  });
+}
