@@ -285,6 +285,9 @@ export class AgentDesk {
         ],
         now,
       );
+    // A call that has ended may still have its outcome waiting for the dispatcher's next pass: write it
+    // first, so subscribers hear attempt.ended before attempt.disposed, as it happened.
+    if (!this.d.dispatcher.liveCalls.has(String(target))) await this.d.dispatcher.flush();
     const recorded = await this.d.writes.disposition(
       accountId,
       target,
