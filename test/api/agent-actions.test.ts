@@ -282,6 +282,34 @@ describe("agent desktop API", () => {
     }
   });
 
+  test("a disposition right after the call ends reaches subscribers after the call's own events", async () => {
+    const { campaignId, agentId } = await campaignWithAgent({ dialMethod: "progressive", wrapUpSec: 30 }, 1);
+    const hook = await post("/v1/webhooks", {
+      url: "http://127.0.0.1:9/crm",
+      campaignId,
+      events: ["attempt.ended", "attempt.disposed", "contact.status_changed"],
+    });
+    assert.equal(hook.statusCode, 201, hook.body);
+    const state = () => f.engine.agents.states(f.accountId).get(agentId)?.state;
+    assert.equal((await post(`/v1/agents/${agentId}/login`, { campaignId })).statusCode, 200);
+    assert.equal((await post(`/v1/campaigns/${campaignId}/start`)).statusCode, 200);
+    await advanceUntil(() => state() === "on_call");
+    assert.equal((await post(`/v1/agents/${agentId}/hangup`)).statusCode, 200);
+    // Just until the call has ended: its outcome may still wait for the dispatcher's next pass.
+    await f.clock.run({ until: f.clock.now() + 5000, stop: () => state() === "wrap_up" });
+    assert.equal((await post(`/v1/agents/${agentId}/disposition`, { disposition: "sale" })).statusCode, 200);
+    await f.clock.run({ until: f.clock.now() + 2000 });
+    const types = (
+      await f.store.db
+        .selectFrom("webhook_deliveries")
+        .select("event_type")
+        .where("webhook_id", "=", hook.json().id)
+        .orderBy("id")
+        .execute()
+    ).map((r) => r.event_type);
+    assert.deepEqual(types, ["attempt.ended", "contact.status_changed", "attempt.disposed"]);
+  });
+
   test("preview: next shows the contact before any dial, skip defers it, dial places it", async () => {
     const { campaignId, agentId } = await campaignWithAgent(
       { dialMethod: "preview", wrapUpSec: 0, retryIntervalSec: 3600 },
@@ -521,5 +549,51 @@ test("closing the server ends open event streams instead of waiting for their cl
     let done = false;
     while (!done) done = (await r.read()).done;
     assert.ok(done, "the client sees the end");
+  }
+});
+
+test("an open event stream ends once its key is revoked, its user disabled or its role changed", async () => {
+  const f = await apiFixture();
+  const base = await f.app.listen({ host: "127.0.0.1", port: 0 });
+  const post = (url: string, payload: object) => f.call({ method: "POST", url, payload });
+  /** Opens the account's stream; `closed` resolves when the server ends it. */
+  const open = async (authorization: string) => {
+    const res = await fetch(`${base}/v1/agents/events`, { headers: { authorization } });
+    assert.equal(res.status, 200);
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    const closed = (async () => {
+      for (;;) if ((await reader.read()).done) return true;
+    })();
+    return { closed, cancel: () => reader.cancel() };
+  };
+  const basic = (user: string) => `Basic ${Buffer.from(`${user}:correct horse battery`).toString("base64")}`;
+  try {
+    const key = (await post("/v1/api-keys", { name: "sup", role: "supervisor" })).json() as {
+      id: number;
+      key: string;
+    };
+    const users = [];
+    for (const username of ["sue", "sam"]) {
+      const r = await post("/v1/users", { username, password: "correct horse battery", role: "supervisor" });
+      assert.equal(r.statusCode, 201, r.body);
+      users.push(r.json() as { id: number });
+    }
+    const byKey = await open(`Bearer ${key.key}`);
+    const disabled = await open(basic("sue"));
+    const demoted = await open(basic("sam"));
+    const kept = await open(`Bearer ${f.key}`);
+    assert.equal((await f.call({ method: "DELETE", url: `/v1/api-keys/${key.id}` })).statusCode, 204);
+    const patch = (id: number, payload: object) =>
+      f.call({ method: "PATCH", url: `/v1/users/${id}`, payload });
+    assert.equal((await patch(users[0].id, { disabled: true })).statusCode, 200);
+    assert.equal((await patch(users[1].id, { role: "call_list_manager" })).statusCode, 200);
+    const within = (ms: number) => new Promise<false>((r) => setTimeout(() => r(false), ms));
+    for (const [name, s] of Object.entries({ byKey, disabled, demoted })) {
+      assert.equal(await Promise.race([s.closed, within(12_000)]), true, `${name}'s stream ended`);
+    }
+    assert.equal(await Promise.race([kept.closed, within(100)]), false, "the owner's stream stays open");
+    await kept.cancel();
+  } finally {
+    await f.close();
   }
 });

@@ -6,6 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { AgentEvent, AgentSnapshot, ContactCard } from "../../engine/agents/board.ts";
 import { agentForUser } from "../../store/agents.ts";
 import { findCampaign } from "../../store/campaigns.ts";
+import { credentialStamp } from "../plugins/auth.ts";
 import { ApiError, notFound } from "../plugins/errors.ts";
 import { requireActingAgent } from "./agents.ts";
 import type { NativeApiDeps } from "./deps.ts";
@@ -92,15 +93,21 @@ function eventView(e: AgentEvent) {
   }
 }
 
+/** How often an open stream checks that its credential still holds (revoked, disabled, role changed). */
+const RECHECK_MS = 5000;
+const KEEP_ALIVE_MS = 15_000;
+
 /** Holds the response open as an event stream: one `event:`/`data:` pair per event, a comment every 15 s
- *  so proxies keep the connection, until the client goes away or the server closes (`open` holds each
- *  stream's end, for the server's close to call: a desktop left open must not hold a shutdown forever). */
+ *  so proxies keep the connection, until the client goes away, its credential stops allowing it
+ *  (`allowed`, asked every 5 s), or the server closes (`open` holds each stream's end, for the server's
+ *  close to call: a desktop left open must not hold a shutdown forever). */
 function stream(
   req: FastifyRequest,
   reply: FastifyReply,
   first: AgentEvent[],
   subscribe: (send: (e: AgentEvent) => void) => () => void,
   open: Set<() => void>,
+  allowed: () => Promise<boolean>,
 ): void {
   reply.hijack();
   const res = reply.raw;
@@ -119,8 +126,20 @@ function stream(
   res.write(": connected\n\n");
   for (const e of first) send(e);
   const unsubscribe = subscribe(send);
-  // Wall-clock keep-alive for the network, not engine time.
-  const keepAlive = setInterval(() => res.write(": keep-alive\n\n"), 15_000);
+  // Wall-clock timers for the network and the credential, not engine time.
+  let quiet = 0;
+  const keepAlive = setInterval(() => {
+    allowed().then(
+      (ok) => {
+        if (!ok) return end();
+        quiet += RECHECK_MS;
+        if (quiet < KEEP_ALIVE_MS) return;
+        quiet = 0;
+        res.write(": keep-alive\n\n");
+      },
+      () => {}, // a store hiccup: ask again next time
+    );
+  }, RECHECK_MS);
   const finish = () => {
     if (!open.delete(end)) return;
     clearInterval(keepAlive);
@@ -280,7 +299,10 @@ export async function agentActionRoutes(app: FastifyInstance, deps: NativeApiDep
         at: clock.now(),
         agent: await desk.state(accountId, agentId),
       };
-      stream(req, reply, [first], (send) => desk.watch(agentId, send), openStreams);
+      const stamp = await credentialStamp(req, deps);
+      const allowed = async () =>
+        (await credentialStamp(req, deps)) === stamp && (await actingAs(req).catch(() => null)) === agentId;
+      stream(req, reply, [first], (send) => desk.watch(agentId, send), openStreams, allowed);
     },
   );
 
@@ -302,7 +324,9 @@ export async function agentActionRoutes(app: FastifyInstance, deps: NativeApiDep
         at: clock.now(),
         agent,
       }));
-      stream(req, reply, first, (send) => desk.subscribeAccount(accountId, send), openStreams);
+      const stamp = await credentialStamp(req, deps);
+      const allowed = async () => (await credentialStamp(req, deps)) === stamp;
+      stream(req, reply, first, (send) => desk.subscribeAccount(accountId, send), openStreams, allowed);
     },
   );
 

@@ -3,17 +3,25 @@
 // or `Basic <user:password>` of an account user (Xcally's clients). The credential names its account and
 // role; the route names the permission it needs (`config.permission`); permissions.ts joins the two.
 // Every route must name a permission or be marked `config: { public: true }` (checked at start).
+import { randomBytes } from "node:crypto";
 import type { FastifyInstance, FastifyRequest, RouteOptions } from "fastify";
 import type { Kysely } from "kysely";
 import type { Clock } from "../../clock/clock.ts";
 import { insertFirstAccount } from "../../store/accounts.ts";
 import { findActiveApiKeyByHash, insertApiKey, touchApiKeyLastUsed } from "../../store/api-keys.ts";
 import { findActiveCampaignToken } from "../../store/campaign-tokens.ts";
-import { findActiveServiceAccountByKeyId, findUserByName } from "../../store/credentials.ts";
+import { findActiveServiceAccountByKeyId, findUser, findUserByName } from "../../store/credentials.ts";
 import type { Store } from "../../store/db.ts";
+import { findOwned } from "../../store/owned-rows.ts";
 import type { ApiKeyRow, Database } from "../../store/schema.ts";
 import { generateApiKey, hashApiKey } from "./api-key-secret.ts";
-import { jwtKeyId, looksLikeJwt, verifyPassword, verifyServiceAccountJwt } from "./credentials.ts";
+import {
+  hashPassword,
+  jwtKeyId,
+  looksLikeJwt,
+  verifyPassword,
+  verifyServiceAccountJwt,
+} from "./credentials.ts";
 import { ApiError } from "./errors.ts";
 import { DOCS_PATH } from "./openapi.ts";
 import { type Permission, type Role, roleAllows } from "./permissions.ts";
@@ -133,13 +141,55 @@ async function serviceAccount(token: string, deps: { store: Store; clock: Clock 
   return { id: sa.account_id, role: sa.role, via: { kind: "service_account", id: sa.id } };
 }
 
+/** Hashed once, for refusals of unknown and disabled users: they take as long as a wrong password, so
+ *  the answer's timing does not tell which user names exist (in any account). */
+let decoyHash: Promise<string> | null = null;
+
 async function user(pair: string, deps: { store: Store; clock: Clock }): Promise<RequestAccount> {
   const colon = pair.indexOf(":");
   const row = colon > 0 ? await findUserByName(deps.store.db, pair.slice(0, colon)) : undefined;
-  const ok =
-    row && row.disabled_at === null && (await verifyPassword(pair.slice(colon + 1), row.password_hash));
+  const usable = row !== undefined && row.disabled_at === null;
+  decoyHash ??= hashPassword(randomBytes(16).toString("hex"));
+  const hash = usable ? row.password_hash : await decoyHash;
+  const ok = (await verifyPassword(colon > 0 ? pair.slice(colon + 1) : pair, hash)) && usable;
   if (!row || !ok) throw unauthorized("the user name or password is wrong, or the user is disabled");
   return { id: row.account_id, role: row.role, via: { kind: "user", id: row.id } };
+}
+
+/**
+ * For a response that stays open (an event stream): a value to compare now and then with the one taken
+ * when it opened. Null once the credential is revoked, disabled, deleted or expired; another value once
+ * its role (or a user's password) changed. Cheap: a user's password is not hashed again.
+ */
+export async function credentialStamp(
+  req: FastifyRequest,
+  deps: { store: Store; clock: Clock },
+): Promise<string | null> {
+  const who = req.account;
+  const db = deps.store.db;
+  switch (who.via.kind) {
+    case "api_key": {
+      const key = await findOwned(db, "api_keys", who.id, who.via.id);
+      return key && key.revoked_at === null ? `key:${key.role}` : null;
+    }
+    case "user": {
+      const user = await findUser(db, who.id, who.via.id);
+      return user && user.disabled_at === null ? `user:${user.role}:${user.password_hash}` : null;
+    }
+    case "service_account": {
+      const bearer = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? "");
+      try {
+        const again = await serviceAccount(bearer?.[1] ?? "", deps); // also its expiry
+        return again.id === who.id ? `jwt:${again.role}:${again.via.id}` : null;
+      } catch {
+        return null;
+      }
+    }
+    case "campaign_token": {
+      const again = await campaignToken((req.params as { token?: string }).token, deps).catch(() => null);
+      return again ? `token:${again.via.id}` : null;
+    }
+  }
 }
 
 export interface IssuedApiKey {
