@@ -96,5 +96,14 @@ function loggerOptions(deps: AppDeps): FastifyServerOptions["logger"] {
 
 /** A request's URL as logs may show it: secrets that some faces carry in the path are replaced. */
 export function urlForLog(url: string): string {
+  // The router decodes the path before matching, so "/api/calls/%63ampaign/<token>" reaches the route
+  // too: match the decoded form (and show it) when it differs.
+  let decoded = url;
+  try {
+    decoded = decodeURI(url);
+  } catch {
+    // malformed escapes: the router refuses such a path, and the raw one is matched below
+  }
+  if (CAMPAIGN_TOKEN_IN_PATH.test(decoded)) return decoded.replace(CAMPAIGN_TOKEN_IN_PATH, "$1[redacted]");
   return url.replace(CAMPAIGN_TOKEN_IN_PATH, "$1[redacted]");
 }
