@@ -48,6 +48,8 @@ export class ByteDecoder {
   private carry: Buffer = EMPTY;
   private decoder: iconv.DecoderStream | null = null;
   private byteCount = 0;
+  /** UTF-16: a high surrogate that ended the last chunk, waiting for its pair (iconv-lite passes it on). */
+  private highSurrogate = "";
 
   constructor(plan: EncodingPlan) {
     this.plan = plan;
@@ -90,9 +92,14 @@ export class ByteDecoder {
     }
     const out = this.transcode(tail);
     if (out.bad || !this.decoder) return out;
-    const rest = this.decoder.end() ?? "";
     if (this.plan.kind === "utf16" && this.byteCount % 2 === 1) return { bytes: out.bytes, bad: true };
-    return { bytes: rest ? Buffer.concat([out.bytes, Buffer.from(rest, "utf8")]) : out.bytes, bad: false };
+    // What the decoder still held: a character cut by the end of the file (a lone lead byte, a high
+    // surrogate without its pair) comes out as U+FFFD or a lone surrogate, both bad.
+    const rest = this.checked(this.decoder.end() ?? "", true);
+    return {
+      bytes: rest.bytes.length ? Buffer.concat([out.bytes, rest.bytes]) : out.bytes,
+      bad: rest.bad,
+    };
   }
 
   private stripBom(input: Buffer): Buffer {
@@ -126,13 +133,33 @@ export class ByteDecoder {
     }
     this.byteCount += chunk.length;
     if (chunk.length === 0) return { bytes: EMPTY, bad: false };
-    const text = this.decoder.write(chunk);
-    // Single-byte encodings have no U+FFFD of their own: one in the output marks an unmapped byte.
-    const bad = this.plan.kind === "single" ? text.indexOf("\ufffd") : -1;
+    return this.checked(this.decoder.write(chunk), false);
+  }
+
+  /**
+   * Decoded text as UTF-8, cut before the first sign of bad input. iconv-lite's encodings other than
+   * UTF-16 answer a byte they cannot map (or a sequence cut short) with U+FFFD, which the legacy
+   * encodings we take cannot hold themselves; UTF-16 passes a lone surrogate through, which UTF-8 could
+   * only store as U+FFFD. A high surrogate ending a chunk is held back for its pair, unless `last`.
+   */
+  private checked(decoded: string, last: boolean): Decoded {
+    let text = decoded;
+    let bad = -1;
+    if (this.plan.kind === "utf16") {
+      if (this.highSurrogate) text = this.highSurrogate + text;
+      const end = text.charCodeAt(text.length - 1);
+      this.highSurrogate = !last && end >= 0xd800 && end <= 0xdbff ? text.slice(-1) : "";
+      if (this.highSurrogate) text = text.slice(0, -1);
+    }
+    if (this.plan.kind === "single") bad = text.indexOf("\ufffd");
+    else bad = text.search(LONE_SURROGATE);
     if (bad >= 0) return { bytes: Buffer.from(text.slice(0, bad), "utf8"), bad: true };
     return { bytes: Buffer.from(text, "utf8"), bad: false };
   }
 }
+
+/** Half of a surrogate pair without its other half. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /** Length of the prefix that ends on a character boundary (a cut multi-byte sequence waits for more). */
 function completeUtf8Length(buf: Buffer): number {

@@ -68,15 +68,16 @@ function inferredZone(phone: string): string | null {
   return typeof d === "string" || d.country === undefined ? null : zoneForNumber(d.country, d.nationalNumber);
 }
 
-/** The stored contact as the input an import would have had, the edit laid over it. */
+/**
+ * The stored contact as the input an import would have had, the edit laid over it. Of the custom fields
+ * only those the edit sets are validated: stored ones stay as they are (another face may have written
+ * longer values, or numbers and nested objects), see mergedCustom.
+ */
 function mergedInput(stored: ContactRow, edit: ContactEdit): ContactInput {
   const has = (k: keyof ContactEdit) => Object.hasOwn(edit, k);
   const phonesEdited = has("phone") || has("phones");
-  const custom: Record<string, string | number | boolean> = JSON.parse(stored.custom);
-  for (const [k, v] of Object.entries(edit.custom ?? {})) {
-    if (v === null) delete custom[k];
-    else custom[k] = v;
-  }
+  const custom: Record<string, string | number | boolean> = {};
+  for (const [k, v] of Object.entries(edit.custom ?? {})) if (v !== null) custom[k] = v;
   const storedWindow =
     stored.daily_from_sec === null || stored.daily_to_sec === null
       ? undefined
@@ -135,11 +136,12 @@ function editedColumns(
     throw new ContactEditError(err.field ?? "contact", err.code, err.message.replace(/^row \d+, /, ""));
   }
   const phone = out[PHONE] as string;
+  const custom = mergedCustom(stored.custom, edit.custom, JSON.parse(out[CUSTOM] as string));
   return {
     phones: (out[PHONES] as string | null) ?? JSON.stringify([phone]),
     phone,
     external_id: out[EXTERNAL_ID] as string | null,
-    custom: out[CUSTOM] as string,
+    custom,
     time_zone: out[TIME_ZONE] as string | null,
     daily_from_sec: out[DAILY_FROM] as number | null,
     daily_to_sec: out[DAILY_TO] as number | null,
@@ -147,6 +149,29 @@ function editedColumns(
     priority: out[PRIORITY] as number,
     flagged: out[FLAGGED] as number,
   };
+}
+
+/** The stored custom fields as they are, with the edit's removals and its validated values laid over. */
+function mergedCustom(
+  storedJson: string,
+  edit: ContactEdit["custom"],
+  validated: Record<string, unknown>,
+): string {
+  if (edit === undefined || edit === null) return storedJson;
+  const custom: Record<string, unknown> = JSON.parse(storedJson);
+  const before = Object.keys(custom).length;
+  for (const [k, v] of Object.entries(edit)) if (v === null) delete custom[k];
+  Object.assign(custom, validated);
+  const after = Object.keys(custom).length;
+  // A contact written with more fields by another face may keep them, but an edit adds none beyond the limit.
+  if (after > DEFAULT_LIMITS.maxCustomFields && after > before) {
+    throw new ContactEditError(
+      "custom",
+      "too_many_custom_fields",
+      `at most ${DEFAULT_LIMITS.maxCustomFields} custom fields a contact (the edit makes ${after})`,
+    );
+  }
+  return JSON.stringify(custom);
 }
 
 /**

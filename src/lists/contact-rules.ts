@@ -54,7 +54,11 @@ export interface RulesOptions {
   maxErrors?: number;
 }
 
-const MAX_PRIORITY = 2 ** 31;
+/** A contact's priority is a 32-bit signed integer (the column's type on both dialects). */
+const MIN_PRIORITY = -(2 ** 31);
+const MAX_PRIORITY = 2 ** 31 - 1;
+/** Any external_id this many UTF-16 units or shorter is within maxExternalIdBytes (3 UTF-8 bytes a unit). */
+const SURELY_SHORT_ID = Math.floor(DEFAULT_LIMITS.maxExternalIdBytes / 3);
 /** The last ms of year 9999. */
 const LAST_INSTANT = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 const INTEGER = /^[+-]?\d+$/;
@@ -78,6 +82,15 @@ export class ContactRules {
    */
   private readonly seenNumbers = new NumberSet();
   private readonly seenRawPhones = new Set<string>();
+  /**
+   * First phones of rows carrying an external_id. Such a row may still be set aside at commit (its
+   * external_id repeats an earlier row's or is stored already), so its phone must not make later rows
+   * duplicates here: they are staged, and the commit keeps the earliest row still standing per phone.
+   */
+  private idNumbers: NumberSet | null = null;
+  private readonly idRawPhones = new Set<string>();
+  /** Some staged rows repeat the first phone of an earlier staged row that has an external_id. */
+  phoneRepeats = false;
   private readonly maxErrors: number;
 
   constructor(private readonly opts: RulesOptions) {
@@ -94,6 +107,8 @@ export class ContactRules {
     let flagged = 0;
     let firstCountry: string | undefined;
     let firstNational = "";
+    /** (reason, text) pairs of phones kept as written, reported once the row is accepted. */
+    let flagNotes: string[] | null = null;
     const raws = input.phones;
     for (let i = 0; i < raws.length; i++) {
       const text = raws[i].trim();
@@ -102,8 +117,15 @@ export class ContactRules {
       let phone: string;
       if (typeof details === "string") {
         if (opts.phonePolicy !== "flag") return this.invalidRow(row, "phone", "invalid_phone", details, text);
-        this.note(row, "phone", "invalid_phone", `${details}; kept as written and flagged`, text);
-        phone = text.replace(CONTROL_ALL, "");
+        phone = text.replace(CONTROL_ALL, "").trim();
+        if (phone === "") continue; // nothing left to keep: as a blank cell
+        if (phone.length > DEFAULT_LIMITS.maxFlaggedPhoneLength) {
+          const limit = DEFAULT_LIMITS.maxFlaggedPhoneLength;
+          const message = `${details}; too long to keep as written (over ${limit} characters)`;
+          return this.invalidRow(row, "phone", "invalid_phone", message, text);
+        }
+        flagNotes ??= [];
+        flagNotes.push(details, text);
         flagged = 1;
       } else {
         phone = details.e164;
@@ -170,43 +192,35 @@ export class ContactRules {
     if (input.priority !== undefined && input.priority !== null && input.priority !== "") {
       const value = typeof input.priority === "number" ? input.priority : input.priority.trim();
       const parsed = typeof value === "number" ? value : INTEGER.test(value) ? Number(value) : Number.NaN;
-      if (!Number.isInteger(parsed) || Math.abs(parsed) > MAX_PRIORITY) {
-        return this.invalidRow(
-          row,
-          "priority",
-          "invalid_priority",
-          `expected an integer within ±2^31`,
-          String(value),
-        );
+      if (!Number.isInteger(parsed) || parsed < MIN_PRIORITY || parsed > MAX_PRIORITY) {
+        const message = "expected an integer from -2147483648 to 2147483647";
+        return this.invalidRow(row, "priority", "invalid_priority", message, String(value));
       }
       priority = parsed;
     }
 
     const externalId = input.externalId?.trim() || null;
-    if (externalId !== null && CONTROL.test(externalId)) {
-      return this.invalidRow(
-        row,
-        "external_id",
-        "invalid_external_id",
-        "external_id has control characters",
-        externalId,
-      );
+    if (externalId !== null) {
+      if (CONTROL.test(externalId)) {
+        const message = "external_id has control characters";
+        return this.invalidRow(row, "external_id", "invalid_external_id", message, externalId);
+      }
+      if (externalId.length > SURELY_SHORT_ID && utf8Length(externalId) > DEFAULT_LIMITS.maxExternalIdBytes) {
+        const message = `external_id is longer than ${DEFAULT_LIMITS.maxExternalIdBytes} bytes (UTF-8)`;
+        return this.invalidRow(row, "external_id", "invalid_external_id", message, externalId);
+      }
     }
     const phone = phones[0];
     const e164 = E164.test(phone);
-    if (opts.duplicatePolicy !== "allow") {
-      let repeated: boolean;
-      if (e164) {
-        repeated = !this.seenNumbers.add(Number(phone.slice(1)));
-      } else {
-        repeated = this.seenRawPhones.has(phone);
-        this.seenRawPhones.add(phone);
-      }
-      if (repeated)
-        return this.duplicate(row, "phone", "duplicate_phone", "the phone repeats an earlier row", phone);
-    }
+    if (opts.duplicatePolicy !== "allow" && this.repeatsEarlierRow(phone, e164, externalId !== null))
+      return this.duplicate(row, "phone", "duplicate_phone", "the phone repeats an earlier row", phone);
 
-    if (flagged) this.flagged++;
+    if (flagged) {
+      this.flagged++;
+      const notes = flagNotes as string[];
+      for (let i = 0; i < notes.length; i += 2)
+        this.note(row, "phone", "invalid_phone", `${notes[i]}; kept as written and flagged`, notes[i + 1]);
+    }
     out.push(
       row,
       externalId,
@@ -222,6 +236,36 @@ export class ContactRules {
       flagged,
     );
     return true;
+  }
+
+  /**
+   * Whether the row's first phone repeats an earlier row's for certain, and remembers it. A row without
+   * an external_id takes its phone for good; one with an external_id only provisionally (it may be set
+   * aside at commit), so a later row with that phone is staged and `phoneRepeats` leaves the call to the
+   * commit. Rows without external_ids pay one lookup, as before.
+   */
+  private repeatsEarlierRow(phone: string, e164: boolean, withId: boolean): boolean {
+    if (e164) {
+      const n = Number(phone.slice(1));
+      if (!withId) {
+        if (!this.seenNumbers.add(n)) return true;
+        if (this.idNumbers?.has(n)) this.phoneRepeats = true;
+        return false;
+      }
+      if (this.seenNumbers.has(n)) return true;
+      this.idNumbers ??= new NumberSet();
+      if (!this.idNumbers.add(n)) this.phoneRepeats = true;
+      return false;
+    }
+    if (this.seenRawPhones.has(phone)) return true;
+    if (withId) {
+      if (this.idRawPhones.has(phone)) this.phoneRepeats = true;
+      else this.idRawPhones.add(phone);
+      return false;
+    }
+    this.seenRawPhones.add(phone);
+    if (this.idRawPhones.has(phone)) this.phoneRepeats = true;
+    return false;
   }
 
   /** An instant in ms, or null when it is none or lies outside 1970–9999 (a bigint column and an ISO
@@ -282,6 +326,11 @@ export function rowError(
     field,
     row,
   });
+}
+
+/** UTF-8 length of `text` (lone surrogates count 3, as they are stored). */
+function utf8Length(text: string): number {
+  return Buffer.byteLength(text, "utf8");
 }
 
 function clip(value: string): string {

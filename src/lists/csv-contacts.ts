@@ -7,7 +7,7 @@ import { resolveColumns } from "./columns.ts";
 import { ContactRules, jsonString, type RowInput, type RulesOptions } from "./contact-rules.ts";
 import { type CsvCore, FastCsvCore, fastCsvSupports } from "./csv-fast.ts";
 import { ImportError } from "./errors.ts";
-import type { ColumnMapping, RowIssue } from "./types.ts";
+import { type ColumnMapping, DEFAULT_LIMITS, type RowIssue } from "./types.ts";
 
 export interface CsvOptions {
   encoding: EncodingPlan;
@@ -29,6 +29,8 @@ export interface CsvSummary {
   flagged: number;
   issues: RowIssue[];
   issuesTruncated: boolean;
+  /** Staged rows may repeat an earlier row's phone: the commit decides (ContactRules.phoneRepeats). */
+  phoneRepeats: boolean;
 }
 
 /** Receives a batch of flat tuples (ROW_STRIDE values per row). */
@@ -137,6 +139,7 @@ export class CsvContactParser {
       flagged: rules.flagged,
       issues: rules.issues,
       issuesTruncated: rules.issuesTruncated,
+      phoneRepeats: rules.phoneRepeats,
     };
   }
 
@@ -218,6 +221,14 @@ export class CsvContactParser {
       for (const name of names) if (name.length > max) this.tooLong(0, name.slice(0, 40));
     }
     const resolved = resolveColumns(names, this.opts.columns);
+    if (resolved.custom.length > DEFAULT_LIMITS.maxCustomFields) {
+      throw new ImportError({
+        code: "too_many_custom_fields",
+        status: 400,
+        message: `${resolved.custom.length} columns would become custom fields, at most ${DEFAULT_LIMITS.maxCustomFields} are allowed: map the ones to keep (map.custom=<column>,…)`,
+        field: "columns.custom",
+      });
+    }
     const at = (name: string | undefined) => (name === undefined ? -1 : names.indexOf(name));
     return {
       names,

@@ -146,6 +146,7 @@ export async function addContacts(
         flagged: rules.flagged,
         issues: rules.issues,
         issuesTruncated: rules.issuesTruncated,
+        phoneRepeats: rules.phoneRepeats,
       };
       return report(summary, await commit(writer, validation.duplicatePolicy, summary));
     } catch (err) {
@@ -166,6 +167,7 @@ async function commit(
       duplicatePolicy,
       staged,
       flagged: summary.flagged,
+      phoneRepeats: summary.phoneRepeats,
       maxIssues: DEFAULT_LIMITS.maxErrors,
     });
   } catch (err) {
@@ -184,9 +186,13 @@ async function commit(
 
 function report(summary: CsvSummary, stored: CommitResult): ImportReport {
   const max = DEFAULT_LIMITS.maxErrors;
-  const all = stored.issues.length
-    ? [...summary.issues, ...stored.issues].sort((a, b) => a.row - b.row)
-    : summary.issues;
+  let all = summary.issues;
+  if (stored.issues.length) {
+    // A row set aside at commit was staged, so its only earlier note is a phone kept flagged: not kept now.
+    const setAside = new Set(stored.issues.map((i) => i.row));
+    const kept = summary.issues.filter((i) => !(i.code === "invalid_phone" && setAside.has(i.row)));
+    all = [...kept, ...stored.issues].sort((a, b) => a.row - b.row);
+  }
   return {
     rows: summary.rows,
     inserted: stored.inserted,

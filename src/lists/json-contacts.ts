@@ -2,7 +2,7 @@
 // wrong type is an invalid row, handled by the phone policy); JAICP-style numeric phones are accepted.
 import { type ContactRules, jsonString, type RowInput } from "./contact-rules.ts";
 import { ImportError } from "./errors.ts";
-import type { ContactInput } from "./types.ts";
+import { type ContactInput, DEFAULT_LIMITS } from "./types.ts";
 
 /** The row input, or null when the contact was skipped as invalid (throws when the policy rejects). */
 export function contactInput(
@@ -112,6 +112,11 @@ export function contactInput(
       if (text(key, "custom") === null) return null;
       const shown = text(String(value), `custom.${key}`) as string;
       parts.push(`${jsonString(key)}:${jsonString(shown)}`);
+    }
+    if (parts.length > DEFAULT_LIMITS.maxCustomFields) {
+      const message = `at most ${DEFAULT_LIMITS.maxCustomFields} custom fields a contact (${parts.length} given)`;
+      rules.invalidRow(row, "custom", "too_many_custom_fields", message);
+      return null;
     }
     customJson = `{${parts.join(",")}}`;
   }

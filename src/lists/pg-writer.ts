@@ -12,9 +12,11 @@ import type { StageOutput } from "./parse-host.ts";
 import { CONTACT_COLUMNS, copyText, STAGE_COLUMNS, STAGE_DEFINITION, stageSelect } from "./stage.ts";
 import {
   DUP_REPEATED_EXTERNAL_ID,
+  DUP_REPEATED_PHONE,
   DUP_STORED_EXTERNAL_ID,
   DUP_STORED_PHONE,
   type MarkedRow,
+  markRepeatedPhonesSql,
   rejectDuplicate,
   storedDuplicateIssue,
 } from "./stored-duplicates.ts";
@@ -95,7 +97,8 @@ export class PgContactsWriter implements ContactsWriter {
     }
   }
 
-  /** As SqliteContactsWriter.markDuplicates: repeated external_ids, then stored external_ids and phones. */
+  /** As SqliteContactsWriter.markDuplicates: repeated external_ids, stored external_ids and phones, then
+   *  phones repeating an earlier row still standing. */
   private async markDuplicates(
     client: pg.PoolClient,
     opts: CommitOptions,
@@ -126,6 +129,11 @@ export class PgContactsWriter implements ContactsWriter {
           [DUP_STORED_PHONE, campaignId],
         );
       }
+      marked = true;
+    }
+    if ((withIds.rowCount ?? 0) > 0 && opts.phoneRepeats && opts.duplicatePolicy !== "allow") {
+      await client.query(`CREATE INDEX ON ${STAGE} (phone, row) WHERE external_id IS NOT NULL`);
+      await client.query(markRepeatedPhonesSql(STAGE, "$1"), [DUP_REPEATED_PHONE]);
       marked = true;
     }
     const none = { flagged: opts.flagged, skipped: 0, issues: [] };

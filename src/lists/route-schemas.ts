@@ -47,11 +47,15 @@ export const importQuerySchema = {
     delimiter: {
       type: "string",
       minLength: 1,
-      default: ",",
-      description: 'Field delimiter; "tab" for a tab.',
+      description: 'Field delimiter (default ","); "tab" for a tab.',
     },
-    quote: { type: "string", minLength: 1, default: '"' },
-    escape: { type: "string", minLength: 1, default: '"' },
+    // No schema defaults here: the import's own (escape = quote unless given) must see what was left out.
+    quote: { type: "string", minLength: 1, description: 'Quote character (default ").' },
+    escape: {
+      type: "string",
+      minLength: 1,
+      description: "Escapes a quote inside a quoted field (default: the quote itself, doubled).",
+    },
     header: {
       type: "boolean",
       default: true,
@@ -66,7 +70,7 @@ export const importQuerySchema = {
     "map.daily_from": mapping("the start of the contact's daily window, HH:mm[:ss] UTC"),
     "map.daily_to": mapping("the end of the contact's daily window, HH:mm[:ss] UTC"),
     "map.start_at": mapping("the earliest call time, unix seconds or ISO 8601"),
-    "map.priority": mapping("an integer priority (lower dials first, default 0)"),
+    "map.priority": mapping("an integer priority (lower dials first, default 0; -2^31 to 2^31-1)"),
     "map.custom": mapping("the custom fields, comma-separated (default: every unmapped column)"),
   },
 } as const;
@@ -97,7 +101,10 @@ export const contactSchema = {
       anyOf: [{ type: "number" }, { type: "string" }],
       description: "Earliest call time: ms since the epoch or ISO 8601.",
     },
-    priority: { type: "integer", description: "Lower dials first; default 0." },
+    priority: {
+      type: "integer",
+      description: "Lower dials first; default 0. A 32-bit integer: -2147483648 to 2147483647.",
+    },
     custom: {
       type: "object",
       additionalProperties: {

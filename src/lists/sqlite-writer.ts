@@ -18,9 +18,11 @@ import {
 import { CONTACT_COLUMNS, ScratchStage, stageSelect } from "./stage.ts";
 import {
   DUP_REPEATED_EXTERNAL_ID,
+  DUP_REPEATED_PHONE,
   DUP_STORED_EXTERNAL_ID,
   DUP_STORED_PHONE,
   type MarkedRow,
+  markRepeatedPhonesSql,
   rejectDuplicate,
   storedDuplicateIssue,
 } from "./stored-duplicates.ts";
@@ -186,7 +188,8 @@ export class SqliteContactsWriter implements ContactsWriter {
   /**
    * Marks staged rows to leave out, with set-based statements: an external_id repeating an earlier row of
    * the import; then, if the campaign has contacts, an external_id or (unless duplicates are allowed) a
-   * first phone it already holds, looked up through the contacts indexes.
+   * first phone it already holds, looked up through the contacts indexes; then a first phone repeating an
+   * earlier row still standing (only when validation saw one may, see CommitOptions.phoneRepeats).
    */
   private markDuplicates(opts: CommitOptions): Omit<CommitResult, "inserted"> & { withIds: boolean } {
     const { db, schema } = this;
@@ -217,6 +220,11 @@ export class SqliteContactsWriter implements ContactsWriter {
              AND EXISTS (SELECT 1 FROM main.contacts c WHERE c.campaign_id = ? AND c.phone = s.phone)`,
         ).run(DUP_STORED_PHONE, campaignId);
       }
+      marked = true;
+    }
+    if (withIds && opts.phoneRepeats && opts.duplicatePolicy !== "allow") {
+      db.exec(`CREATE INDEX "${schema}".stage_id_phone ON stage (phone, row) WHERE external_id IS NOT NULL`);
+      db.exec(markRepeatedPhonesSql(stage, String(DUP_REPEATED_PHONE)));
       marked = true;
     }
     const none = { flagged: opts.flagged, skipped: 0, issues: [], withIds };

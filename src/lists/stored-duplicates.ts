@@ -8,6 +8,21 @@ import type { RowIssue } from "./types.ts";
 export const DUP_STORED_EXTERNAL_ID = 1;
 export const DUP_STORED_PHONE = 2;
 export const DUP_REPEATED_EXTERNAL_ID = 3;
+/** The first phone repeats an earlier row of the import that is kept (one with an external_id). */
+export const DUP_REPEATED_PHONE = 4;
+
+/**
+ * The statement marking DUP_REPEATED_PHONE, run once external_ids and stored phones are marked: a row
+ * still standing whose phone an earlier standing row with an external_id has. Only such earlier rows are
+ * staged beside a repeat (ContactRules stages no other), so the partial index `stage_id_phone` on
+ * (phone, row) WHERE external_id IS NOT NULL serves it. The earliest standing row of a phone is never
+ * marked, so the result is the same whether the statement sees its own changes or not.
+ */
+export function markRepeatedPhonesSql(stage: string, mark: string): string {
+  return `UPDATE ${stage} AS s SET dup = ${mark} WHERE s.dup = 0
+    AND EXISTS (SELECT 1 FROM ${stage} p WHERE p.external_id IS NOT NULL AND p.phone = s.phone
+                AND p.row < s.row AND p.dup = 0)`;
+}
 
 /** A staged row marked at commit (see the DUP_ marks). */
 export interface MarkedRow {
@@ -19,6 +34,15 @@ export interface MarkedRow {
 
 /** The report entry of a marked row. */
 export function storedDuplicateIssue(row: MarkedRow): RowIssue {
+  if (row.dup === DUP_REPEATED_PHONE) {
+    return {
+      row: Number(row.row),
+      field: "phone",
+      code: "duplicate_phone",
+      message: "the phone repeats an earlier row",
+      value: row.phone,
+    };
+  }
   if (row.dup === DUP_REPEATED_EXTERNAL_ID) {
     return {
       row: Number(row.row),

@@ -95,4 +95,10 @@ export const DEFAULT_LIMITS = {
   maxErrors: 10_000,
   /** Phones per contact. */
   maxPhones: 20,
+  /** Custom fields per contact. */
+  maxCustomFields: 100,
+  /** An external_id's UTF-8 bytes: an index entry must fit PostgreSQL's B-tree (2,704 bytes). */
+  maxExternalIdBytes: 1000,
+  /** Characters of a phone kept as written (phone_policy flag). */
+  maxFlaggedPhoneLength: 64,
 } as const;

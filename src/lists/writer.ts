@@ -21,6 +21,9 @@ export interface CommitOptions {
   /** Rows staged, and how many of them flagged (known from validation, so no count is needed). */
   staged: number;
   flagged: number;
+  /** Some staged rows repeat the first phone of an earlier staged row with an external_id (see
+   *  ContactRules.phoneRepeats): once external_ids are settled, all but the earliest standing are set aside. */
+  phoneRepeats?: boolean;
   maxIssues: number;
 }
 

@@ -17,10 +17,12 @@ for (const dialect of dialects()) {
     let retrying: number;
     let chicago: number;
     let abandoned: number;
+    let list: { accountId: number; campaignId: number; listId: number };
 
     before(async () => {
       f = await apiFixture(dialect.open);
       const { id: campaignId, listId } = await createCampaignViaApi(f, { name: "edits" });
+      list = { accountId: f.accountId, campaignId, listId };
       const now = f.clock.now();
       [ann, bob, onCall, retrying, chicago, abandoned] = await insertContacts(
         f.store,
@@ -114,6 +116,45 @@ for (const dialect of dialects()) {
       assert.equal(c.time_zone, "America/New_York", "zone kept");
       assert.deepEqual(c.daily_window, { from: "09:00:00", to: "21:30:00" });
       assert.deepEqual(await read(ann), c);
+    });
+
+    test("custom fields the edit does not name stay as stored (another face's long values, numbers, objects)", async () => {
+      const custom = { order: { id: 7 }, count: 3, vip: true, note: "x".repeat(2000) };
+      const [id] = await insertContacts(f.store, list, [
+        { phones: JSON.stringify(["+12125550107"]), custom: JSON.stringify(custom) },
+      ]);
+      const res = await patch(id, { priority: 5 });
+      assert.equal(res.statusCode, 200, res.body);
+      assert.equal((await row(id)).custom, JSON.stringify(custom), "stored text unchanged");
+      const edited = await patch(id, { custom: { count: null, tier: 2, vip: false } });
+      assert.equal(edited.statusCode, 200, edited.body);
+      assert.deepEqual(edited.json().custom, {
+        order: { id: 7 },
+        vip: "false",
+        note: custom.note,
+        tier: "2",
+      });
+      const long = await patch(id, { custom: { note: "y".repeat(1025) } });
+      assert.equal(long.statusCode, 400, "a value the edit gives is validated");
+    });
+
+    test("limits: an external_id over 1,000 UTF-8 bytes, more than 100 custom fields", async () => {
+      const [id] = await insertContacts(f.store, list, [{ phones: JSON.stringify(["+12125550108"]) }]);
+      const wide = await patch(id, { external_id: "中".repeat(334) });
+      assert.equal(wide.statusCode, 400, wide.body);
+      assert.equal(errorOf(wide).field, "body.external_id");
+      assert.equal((await patch(id, { external_id: "中".repeat(333) })).statusCode, 200);
+      const fields = (from: number, n: number) =>
+        Object.fromEntries(Array.from({ length: n }, (_, i) => [`f${from + i}`, "v"]));
+      const many = await patch(id, { custom: fields(0, 101) });
+      assert.equal(many.statusCode, 400, many.body);
+      assert.equal(errorOf(many).field, "body.custom");
+      assert.equal((await patch(id, { custom: fields(0, 99) })).statusCode, 200);
+      assert.equal((await patch(id, { custom: fields(99, 1) })).statusCode, 200);
+      const over = await patch(id, { custom: fields(100, 1) });
+      assert.equal(over.statusCode, 400, over.body);
+      assert.match(errorOf(over).message, /at most 100 custom fields/);
+      assert.equal(Object.keys((await read(id)).custom).length, 100);
     });
 
     test("new phones are normalized, start their counts afresh, and the zone follows them", async () => {

@@ -261,6 +261,24 @@ for (const dialect of dialects()) {
       assert.deepEqual(json.json(), []);
     });
 
+    test("a custom field named like a base column never shares a header with another field", async () => {
+      const c = await createCampaignViaApi(f, { name: "clash" });
+      const at = { accountId: f.accountId, campaignId: c.id, listId: c.listId };
+      const custom = { status: "VIP", "custom.status": "gold", "custom.status#2": "x", id: "crm" };
+      await insertContacts(f.store, at, [{ custom: JSON.stringify(custom) }]);
+      const extra = ["custom.status#3", "custom.status", "custom.status#2", "custom.id"];
+      const csv = await f.call({ method: "GET", url: `/v1/campaigns/${c.id}/export?format=csv` });
+      const [header, row] = parse(csv.body) as string[][];
+      assert.deepEqual(header, [...BASE_HEADERS, ...extra]);
+      assert.deepEqual(row.slice(BASE_HEADERS.length), ["VIP", "gold", "x", "crm"]);
+      const json = await f.call({ method: "GET", url: `/v1/campaigns/${c.id}/export?format=json` });
+      const [record] = json.json() as Record<string, unknown>[];
+      assert.deepEqual(
+        extra.map((h) => record[h]),
+        ["VIP", "gold", "x", "crm"],
+      );
+    });
+
     test("an unknown format is a 400", async () => {
       const res = await download("pdf");
       assert.equal(res.statusCode, 400);

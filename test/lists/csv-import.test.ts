@@ -138,6 +138,71 @@ test("windows-1251 bytes declared as UTF-8: 400 bad_encoding naming the row, not
   assert.equal(await countContacts(f), 0);
 });
 
+test("a lone UTF-16 surrogate, or a character cut by the end of the file: 400 bad_encoding", async () => {
+  const f = await fixture();
+  const utf16 = (text: string) => iconv.encode(text, "utf-16le");
+  const lone = [0x00, 0xd8]; // a high surrogate without its low half
+  const cases: [string, Buffer, string | undefined][] = [
+    [
+      "UTF-16 mark",
+      Buffer.concat([
+        Buffer.from([0xff, 0xfe]),
+        utf16("phone,n\n+79161234567,A"),
+        Buffer.from(lone),
+        utf16("B\n"),
+      ]),
+      undefined,
+    ],
+    [
+      "UTF-16LE declared",
+      Buffer.concat([utf16("phone,n\n+79161234567,A"), Buffer.from(lone), utf16("B\n")]),
+      "utf-16le",
+    ],
+    ["UTF-16LE, last", Buffer.concat([utf16("phone,n\n+79161234567,A"), Buffer.from(lone)]), "utf-16le"],
+    [
+      "UTF-16BE, low half first",
+      Buffer.concat([iconv.encode("phone,n\n+79161234567,A", "utf-16be"), Buffer.from([0xdc, 0x00])]),
+      "utf-16be",
+    ],
+    [
+      "gbk lead byte cut",
+      Buffer.concat([Buffer.from("phone,n\n+79161234567,A"), Buffer.from([0x81])]),
+      "gbk",
+    ],
+    [
+      "shift_jis lead byte cut",
+      Buffer.concat([Buffer.from("phone,n\n+79161234567,A"), Buffer.from([0x82])]),
+      "shift_jis",
+    ],
+  ];
+  for (const [label, bytes, encoding] of cases) {
+    await rejects(run(f, bytes, { encoding }), {
+      code: "bad_encoding",
+      status: 400,
+      field: "encoding",
+    }).catch((err) => assert.fail(`${label}: ${err.message}`));
+  }
+  assert.equal(await countContacts(f), 0);
+  // Surrogate pairs split across chunks (7 bytes each) and whole multi-byte characters are fine.
+  const emoji = "phone,n\n+79161234567,A😀B𝄞\n+79161234568,😀😀😀\n";
+  const hanzi = "phone,n\n+79161234567,漢字\n+79161234568,中文\n";
+  for (const [encoding, text] of [
+    ["utf-16le", emoji],
+    ["utf-16be", emoji],
+    ["gbk", hanzi],
+  ]) {
+    const g = await fixture();
+    assert.equal((await run(g, iconv.encode(text, encoding), { encoding })).inserted, 2, encoding);
+    assert.deepEqual(
+      (await contactRows(g)).map((c) => JSON.parse(c.custom).n),
+      text
+        .split("\n")
+        .slice(1, 3)
+        .map((line) => line.split(",")[1]),
+    );
+  }
+});
+
 test("semicolon and tab delimiters, quoted fields with delimiters and quotes inside", async () => {
   const f = await fixture();
   const semi = 'phone;note\n+79161234567;"a;b ""quoted"""\n';

@@ -207,3 +207,180 @@ test("a bad zone: 400 naming row and field time_zone under reject, a skipped row
     );
   }
 });
+
+/** The stored contacts as [phone, external_id, custom.name]. */
+async function stored(f: Awaited<ReturnType<typeof fixture>>) {
+  return (await contactRows(f)).map((c) => [c.phone, c.external_id, JSON.parse(c.custom).name ?? null]);
+}
+
+test("a row set aside at commit for its external_id does not hold its phone against later rows", async () => {
+  const f = await fixture();
+  const csv = [
+    "phone,external_id,name",
+    "+12125550101,A,first",
+    "+12125550102,A,same id as row 1",
+    "+12125550102,,the person of row 2",
+    "+12125550101,B,phone of row 1",
+    "+12125550101,,phone of row 1 again",
+    "+12125550103,C,c",
+    "+12125550103,D,phone of row 6",
+  ].join("\n");
+  const report = await run(f, csv);
+  const dup = (row: number, value: string) => ({
+    row,
+    field: "phone",
+    code: "duplicate_phone",
+    message: "the phone repeats an earlier row",
+    value,
+  });
+  assert.deepEqual(report, {
+    rows: 7,
+    inserted: 3,
+    skipped: 4,
+    flagged: 0,
+    errorsTruncated: false,
+    errors: [
+      {
+        row: 2,
+        field: "external_id",
+        code: "duplicate_external_id",
+        message: "external_id repeats an earlier row",
+        value: "A",
+      },
+      dup(4, "+12125550101"),
+      dup(5, "+12125550101"),
+      dup(7, "+12125550103"),
+    ],
+  });
+  assert.deepEqual(await stored(f), [
+    ["+12125550101", "A", "first"],
+    ["+12125550102", null, "the person of row 2"],
+    ["+12125550103", "C", "c"],
+  ]);
+
+  // An external_id the campaign holds already; a kept (flagged) phone the same way.
+  const g = await fixture();
+  await run(g, "phone,external_id\n+12125550199,X\n555-HELP,Y\n", { phonePolicy: "flag" });
+  const next = await run(g, "phone,external_id\n+12125550103,X\n+12125550103,\n555-CALL,Y\n555-CALL,\n", {
+    phonePolicy: "flag",
+  });
+  assert.deepEqual(
+    [next.inserted, next.skipped, next.flagged, next.errors.map((e) => [e.row, e.code])],
+    [
+      2,
+      2,
+      1,
+      [
+        [1, "duplicate_external_id"],
+        [3, "duplicate_external_id"],
+        [4, "invalid_phone"],
+      ],
+    ],
+  );
+  assert.deepEqual(
+    (await stored(g)).map((c) => c.slice(0, 2)),
+    [
+      ["+12125550199", "X"],
+      ["555-HELP", "Y"],
+      ["+12125550103", null],
+      ["555-CALL", null],
+    ],
+  );
+  // duplicatePolicy reject still refuses a phone repeating a row that is kept.
+  const h = await fixture();
+  await rejects(run(h, "phone,external_id\n+12125550101,A\n+12125550101,\n", { duplicatePolicy: "reject" }), {
+    code: "duplicate_phone",
+    row: 2,
+  });
+  assert.equal(await countContacts(h), 0);
+});
+
+test("phone_policy=flag: only rows kept are reported as kept as written", async () => {
+  const f = await fixture();
+  const report = await run(f, "phone,time_zone\n12345,Mars/Olympus\n555-CALL,\n555-CALL,\n", {
+    phonePolicy: "flag",
+  });
+  assert.deepEqual(
+    report.errors.map((e) => [e.row, e.code, e.message.endsWith("kept as written and flagged")]),
+    [
+      [1, "invalid_time_zone", false],
+      [2, "invalid_phone", true],
+      [3, "duplicate_phone", false],
+    ],
+  );
+  assert.deepEqual([report.inserted, report.flagged], [1, 1]);
+  // Set aside at commit (the campaign has the phone): not kept either.
+  const again = await run(f, "phone\n555-CALL\n", { phonePolicy: "flag" });
+  assert.deepEqual(
+    [again.inserted, again.flagged, again.errors.map((e) => e.code)],
+    [0, 0, ["duplicate_phone"]],
+  );
+});
+
+test("a kept phone of control characters only is no phone: missing_phone, on either parse path", async () => {
+  for (const worker of [false, true]) {
+    const f = await fixture();
+    const report = await run(f, "phone,name\n+12125550100,a\n\u0001\u0002,b\n\u0003,+12125550101\n", {
+      phonePolicy: "flag",
+      worker,
+    });
+    assert.deepEqual(
+      [report.inserted, report.flagged, report.errors.map((e) => [e.row, e.code])],
+      [
+        1,
+        0,
+        [
+          [2, "missing_phone"],
+          [3, "missing_phone"],
+        ],
+      ],
+      `worker: ${worker}`,
+    );
+    assert.deepEqual(
+      (await contactRows(f)).map((c) => c.phone),
+      ["+12125550100"],
+    );
+  }
+});
+
+test("an external_id over 1,000 UTF-8 bytes, a kept phone over 64 characters and a priority beyond 32 bits are invalid rows", async () => {
+  const f = await fixture();
+  const longId = "中".repeat(334); // 1,002 bytes
+  const csv = [
+    "phone,external_id,priority",
+    `+12125550101,${"中".repeat(333)},-2147483648`,
+    `+12125550102,${longId},`,
+    "+12125550103,,2147483647",
+    "+12125550104,,2147483648",
+    "+12125550105,,-2147483649",
+    `${"9".repeat(63)}x,,`,
+    `${"9".repeat(64)}x,,`,
+  ].join("\n");
+  const report = await run(f, csv, { phonePolicy: "flag" });
+  assert.deepEqual(
+    report.errors.map((e) => [e.row, e.field, e.code]),
+    [
+      [2, "external_id", "invalid_external_id"],
+      [4, "priority", "invalid_priority"],
+      [5, "priority", "invalid_priority"],
+      [6, "phone", "invalid_phone"],
+      [7, "phone", "invalid_phone"],
+    ],
+  );
+  assert.match(report.errors[0].message, /1000 bytes/);
+  assert.match(report.errors[3].message, /kept as written and flagged/);
+  assert.match(report.errors[4].message, /too long to keep as written/);
+  assert.deepEqual([report.inserted, report.skipped, report.flagged], [3, 4, 1]);
+  assert.deepEqual(
+    (await contactRows(f)).map((c) => [c.priority, c.phone.length]),
+    [
+      [-2147483648, 12],
+      [2147483647, 12],
+      [0, 64],
+    ],
+  );
+  await rejects(run(f, `phone,external_id\n+12125550109,${longId}\n`, { phonePolicy: "reject" }), {
+    code: "invalid_external_id",
+    row: 1,
+  });
+});

@@ -184,3 +184,69 @@ test("POST …/contacts adds JSON contacts; more than 10,000 → 413; both route
   assert.ok(paths["/v1/campaigns/{campaignId}/lists/{listId}/contacts"]);
   await server.close();
 });
+
+test("quote given without escape: a doubled quote escapes it, as when both are given", async () => {
+  const f = await fixture();
+  const { server } = await app(f);
+  const url = `/v1/campaigns/${f.campaignId}/lists/${f.listId}/import?delimiter=%3B&quote='&duplicate_policy=allow`;
+  for (const query of ["", "&escape='"]) {
+    const res = await server.inject({
+      method: "POST",
+      url: url + query,
+      headers: { "content-type": "text/csv" },
+      payload: "phone;name\n+12125550123;'O''Brien; Jr.'\n",
+    });
+    assert.equal(res.statusCode, 200, `${query}: ${res.body}`);
+  }
+  assert.deepEqual(
+    (await contactRows(f)).map((c) => JSON.parse(c.custom).name),
+    ["O'Brien; Jr.", "O'Brien; Jr."],
+  );
+  await server.close();
+});
+
+test("at most 100 custom fields a contact: a CSV with more custom columns is a 400, a JSON contact a skipped row", async () => {
+  const f = await fixture();
+  const { server } = await app(f);
+  const base = `/v1/campaigns/${f.campaignId}/lists/${f.listId}`;
+  const names = Array.from({ length: 101 }, (_, i) => `f${i}`);
+  const csv = `phone,${names.join(",")}\n+12125550123,${names.join(",")}\n`;
+  const wide = await server.inject({
+    method: "POST",
+    url: `${base}/import`,
+    headers: { "content-type": "text/csv" },
+    payload: csv,
+  });
+  assert.equal(wide.statusCode, 400, wide.body);
+  assert.deepEqual(
+    [wide.json().error.code, wide.json().error.field],
+    ["too_many_custom_fields", "columns.custom"],
+  );
+  const mapped = await server.inject({
+    method: "POST",
+    url: `${base}/import?map.phone=phone&map.custom=${names.slice(0, 100).join(",")}`,
+    headers: { "content-type": "text/csv" },
+    payload: csv,
+  });
+  assert.equal(mapped.statusCode, 200, mapped.body);
+  assert.equal(mapped.json().inserted, 1);
+
+  const custom = (n: number) => Object.fromEntries(names.slice(0, n).map((k) => [k, "v"]));
+  const json = await server.inject({
+    method: "POST",
+    url: `${base}/contacts`,
+    payload: {
+      contacts: [
+        { phone: "+12125550124", custom: custom(100) },
+        { phone: "+12125550125", custom: custom(101) },
+      ],
+    },
+  });
+  assert.equal(json.statusCode, 200, json.body);
+  assert.deepEqual(
+    [json.json().inserted, json.json().errors.map((e: { row: number; code: string }) => [e.row, e.code])],
+    [1, [[2, "too_many_custom_fields"]]],
+  );
+  assert.equal(await countContacts(f), 2);
+  await server.close();
+});

@@ -134,3 +134,86 @@ test("PostgreSQL: due contacts are ready in the dial queue, later ones wait for 
     await store.close();
   }
 });
+
+test("PostgreSQL: values past the index entry or integer limits are invalid rows, not a failed import", {
+  skip,
+}, async () => {
+  const { store, target } = await pgFixture();
+  try {
+    // 1,000 CJK characters: within the field length, 3,000 bytes, over a B-tree entry's 2,704.
+    const wide = Array.from({ length: 1000 }, (_, i) =>
+      String.fromCharCode(0x4e00 + ((i * 7919) % 20000)),
+    ).join("");
+    const csv = `phone,external_id,priority\n+12125550101,ok,2147483647\n+12125550102,${wide},\n+12125550103,,2147483648\n`;
+    const report = await importCsv(store, target, streamOf(csv));
+    assert.deepEqual(
+      [report.inserted, report.errors.map((e) => [e.row, e.code])],
+      [
+        1,
+        [
+          [2, "invalid_external_id"],
+          [3, "invalid_priority"],
+        ],
+      ],
+    );
+    const json = await addContacts(store, { ...target, phonePolicy: "flag" }, [
+      { phone: "+12125550104", priority: -2147483648 },
+      { phone: wide },
+      { phone: "+12125550105", external_id: wide },
+      { phone: "+12125550106", priority: -2147483649 },
+    ]);
+    assert.deepEqual(
+      [json.inserted, json.errors.map((e) => [e.row, e.code])],
+      [
+        1,
+        [
+          [2, "invalid_phone"],
+          [3, "invalid_external_id"],
+          [4, "invalid_priority"],
+        ],
+      ],
+    );
+    assert.equal(await count(store), 2);
+  } finally {
+    await store.close();
+  }
+});
+
+test("PostgreSQL: a row set aside for its external_id does not hold its phone against later rows", {
+  skip,
+}, async () => {
+  const { store, target } = await pgFixture();
+  try {
+    await importCsv(store, target, streamOf("phone,external_id\n+12125550199,X\n"));
+    const csv =
+      "phone,external_id\n+12125550101,X\n+12125550101,\n+12125550102,A\n+12125550102,A\n+12125550102,\n";
+    const report = await importCsv(store, target, streamOf(csv));
+    assert.deepEqual(
+      [report.inserted, report.skipped, report.errors.map((e) => [e.row, e.code])],
+      [
+        2,
+        3,
+        [
+          [1, "duplicate_external_id"],
+          [4, "duplicate_external_id"],
+          [5, "duplicate_phone"],
+        ],
+      ],
+    );
+    const rows = await store.db
+      .selectFrom("contacts")
+      .select(["phone", "external_id"])
+      .orderBy("id")
+      .execute();
+    assert.deepEqual(
+      rows.map((r) => [r.phone, r.external_id]),
+      [
+        ["+12125550199", "X"],
+        ["+12125550101", null],
+        ["+12125550102", "A"],
+      ],
+    );
+  } finally {
+    await store.close();
+  }
+});

@@ -33,15 +33,23 @@ const BASE_COLUMNS: ExportColumn[] = [
   { header: "last_disposition", value: (r) => r.last_disposition },
 ];
 
-/** The base columns, then one per custom field; a custom field named like a base column is "custom.<name>". */
+/**
+ * The base columns, then one per custom field. A custom field named like a base column is
+ * "custom.<name>"; should that be taken too (a custom field really named so), "custom.<name>#2", #3, …:
+ * every header is unique, so no value is lost in a JSON record or sits under a repeated CSV header.
+ */
 export function exportColumns(customKeys: readonly string[]): ExportColumn[] {
-  const taken = new Set(BASE_COLUMNS.map((c) => c.header));
-  const custom = customKeys.map(
-    (key): ExportColumn => ({
-      header: taken.has(key) ? `custom.${key}` : key,
-      value: (_r, fields) => customCell(fields[key]),
-    }),
-  );
+  const base = new Set(BASE_COLUMNS.map((c) => c.header));
+  const taken = new Set([...base, ...customKeys.filter((key) => !base.has(key))]);
+  const custom = customKeys.map((key): ExportColumn => {
+    let header = key;
+    if (base.has(key)) {
+      header = `custom.${key}`;
+      for (let n = 2; taken.has(header); n++) header = `custom.${key}#${n}`;
+      taken.add(header);
+    }
+    return { header, value: (_r, fields) => customCell(fields[key]) };
+  });
   return [...BASE_COLUMNS, ...custom];
 }
 
