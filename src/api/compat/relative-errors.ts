@@ -1,7 +1,9 @@
 // Vendor faces whose clients send a bare body name fields as the body does ("cps", "[3].phone"), not as
 // the native API does ("body.cps"); otherwise errors keep the native {"error": {code, message, field}}.
+// The same faces (Twin24, JAICP, Xcally) refuse text holding a NUL character with a 400 naming the field.
 import type { FastifyInstance } from "fastify";
-import { toErrorResponse } from "../plugins/errors.ts";
+import { invalidRequest, toErrorResponse } from "../plugins/errors.ts";
+import { installNulGuard, nulMessage } from "./nul-guard.ts";
 
 const BODY_PREFIX = /\bbody(?=[.[])\.?/g;
 
@@ -15,4 +17,5 @@ export function installRelativeFieldErrors(app: FastifyInstance): void {
     if (e.field !== undefined) e.field = e.field.replace(BODY_PREFIX, "");
     return reply.status(status).send(body);
   });
+  installNulGuard(app, (field) => invalidRequest(nulMessage(field), field === "" ? undefined : field));
 }

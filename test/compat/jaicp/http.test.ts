@@ -3,6 +3,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { type ApiFixture, apiFixture } from "../../api/helpers.ts";
+import { dialects } from "../../helpers/stores.ts";
+import { type VoxFixture, voxFixture } from "../voximplant/helpers.ts";
 
 describe("JAICP Calls API face", () => {
   let f: ApiFixture;
@@ -208,3 +210,85 @@ describe("JAICP Calls API face", () => {
     assert.equal(listed.json().data[0].token, undefined);
   });
 });
+
+for (const dialect of dialects()) {
+  describe(`JAICP Calls API face, dialing [${dialect.name}]`, () => {
+    const fixture = () => voxFixture({ store: dialect.open }); // the engine runs; everyone answers
+    const setUp = async (f: VoxFixture, settings: object = {}) => {
+      const id = (
+        await f.call({ method: "POST", url: "/v1/campaigns", payload: { name: "bot", settings } })
+      ).json().id;
+      const tokens = await f.call({
+        method: "POST",
+        url: `/v1/campaigns/${id}/tokens`,
+        payload: { name: "j" },
+      });
+      return { id, token: tokens.json().token as string };
+    };
+
+    test("concurrent first requests put their numbers in one 'Calls API' list", async () => {
+      const f = await fixture();
+      try {
+        const { id, token } = await setUp(f);
+        const answers = await Promise.all(
+          [0, 1, 2, 3].map((n) =>
+            f.call({
+              method: "GET",
+              url: `/api/calls/campaign/${token}/addPhone?phone=1212555020${n}`,
+              key: null,
+            }),
+          ),
+        );
+        assert.deepEqual(
+          answers.map((r) => r.statusCode),
+          [200, 200, 200, 200],
+        );
+        const lists = await f.store.db
+          .selectFrom("lists")
+          .select("id")
+          .where("campaign_id", "=", id)
+          .execute();
+        assert.equal(lists.length, 1);
+        const inIt = await f.store.db
+          .selectFrom("contacts")
+          .select("id")
+          .where("list_id", "=", lists[0].id)
+          .execute();
+        assert.equal(inIt.length, 4);
+      } finally {
+        await f.close();
+      }
+    });
+
+    test("numbers added to a campaign that has completed bring it back, and are dialed", async () => {
+      const f = await fixture();
+      try {
+        const { id, token } = await setUp(f, { calleeWindow: { from: "00:00", to: "24:00" } });
+        const add = (phone: string) =>
+          f.call({ method: "GET", url: `/api/calls/campaign/${token}/addPhone?phone=${phone}`, key: null });
+        assert.equal((await add("12125550301")).statusCode, 200);
+        assert.equal((await f.call({ method: "POST", url: `/v1/campaigns/${id}/start` })).statusCode, 200);
+        await f.run(600_000);
+        const status = async () =>
+          (await f.call({ method: "GET", url: `/v1/campaigns/${id}` })).json().status;
+        assert.equal(await status(), "completed");
+        assert.equal((await add("12125550302")).statusCode, 200);
+        const more = await f.call({
+          method: "POST",
+          url: `/api/calls/campaign/${token}/addPhones`,
+          key: null,
+          payload: [{ phone: "12125550303" }],
+        });
+        assert.equal(more.statusCode, 200, more.body);
+        await f.run(3_600_000);
+        assert.deepEqual(
+          f.originated.map((r) => r.to),
+          ["+12125550301", "+12125550302", "+12125550303"],
+        );
+        assert.equal(await status(), "completed");
+      } finally {
+        await f.close();
+      }
+    });
+  });
+}

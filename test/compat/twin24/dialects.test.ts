@@ -49,5 +49,36 @@ for (const dialect of dialects()) {
         await f.close();
       }
     });
+
+    test("a NUL character in a text field is a 400 naming the field, and nothing is stored", async () => {
+      const f = await twin24Fixture({ openStore: dialect.open });
+      try {
+        const pool = await f.call({
+          method: "POST",
+          url: "/cis/api/v1/telephony/pool",
+          payload: { name: "p\u0000", numbers: ["+74950000001"] },
+        });
+        assert.equal(pool.statusCode, 400, pool.body);
+        assert.deepEqual(pool.json().error.field, "name");
+        const task = await f.call({
+          method: "POST",
+          url: "/cis/api/v1/telephony/autoCall",
+          payload: manualTask({ taskComment: "a\u0000b" }),
+        });
+        assert.equal(task.statusCode, 400, task.body);
+        assert.equal(task.json().error.field, "taskComment");
+        const uuid = await f.createTask(manualTask());
+        const cand = await f.call({
+          method: "POST",
+          url: `/cis/api/v1/telephony/autoCall/${uuid}/candidates`,
+          payload: { batch: [{ phone: "+79161110001", variables: { name: "A\u0000" } }] },
+        });
+        assert.equal(cand.statusCode, 400, cand.body);
+        assert.equal(cand.json().error.field, "batch[0].variables.name");
+        assert.equal((await f.store.db.selectFrom("contacts").select("id").execute()).length, 0);
+      } finally {
+        await f.close();
+      }
+    });
   });
 }

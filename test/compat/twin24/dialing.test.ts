@@ -71,6 +71,25 @@ describe("call strategy on a candidate with two numbers (busy redialled once aft
     }));
 });
 
+describe("a declined call (SIP 603) on the first of two numbers", () => {
+  for (const callStrategy of ["STEP_2_STEP", "PARALLEL"]) {
+    test(`${callStrategy}: that number is not called again, the next one still is`, () =>
+      withFixture({ outcomes: { human: 1 }, overrides: { [A]: "rejected" } }, async (f) => {
+        const uuid = await started(f, { callStrategy, cps: 1.05 }, [{ phone: [A, B] }]);
+        await f.run(600 * SEC);
+        assert.deepEqual(
+          (await f.attempts(uuid)).map((a) => [a.phone, a.outcome]),
+          [
+            [A, "rejected"],
+            [B, "human"],
+          ],
+        );
+        const c = await f.store.db.selectFrom("contacts").select("status").executeTakeFirstOrThrow();
+        assert.equal(c.status, "succeeded");
+      }));
+  }
+});
+
 describe("caller id", () => {
   test("pool: the numbers take turns; gornum: always its number; default: the trunk's (none given)", () =>
     withFixture("all_human", async (f) => {

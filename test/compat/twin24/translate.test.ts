@@ -255,7 +255,10 @@ describe("settings", () => {
       machine: { intervalSec: 0, maxRetries: 0 },
       failed: { intervalSec: 60, maxRetries: 1 },
       unsuccessful: { intervalSec: 3600, maxRetries: 1 },
+      // No Twin24 rule: a declined number is not called again, the candidate's other numbers still are.
+      rejected: { intervalSec: 0, maxRetries: 0 },
     });
+    assert.equal(s.rejectedIsFinal, false);
     assert.equal(s.maxAttemptsPerContact, 4);
     assert.equal(s.maxAttemptsPerPhone, 2);
   });

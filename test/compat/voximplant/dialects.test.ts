@@ -2,6 +2,7 @@
 // with control columns, an append, a manual list released by StartNextCallTask, lists and details read back.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { MANUAL_HOLD_AT } from "../../../src/api/compat/voximplant/lists.ts";
 import { dialects } from "../../helpers/stores.ts";
 import { listFields, T0, voxFixture } from "./helpers.ts";
 
@@ -56,6 +57,48 @@ for (const dialect of dialects()) {
           result: true,
           msg: `Call list ${manual.list_id} processing stopped`,
         });
+      } finally {
+        await f.close();
+      }
+    });
+
+    test("concurrent StartNextCallTask calls each release a task of their own", async () => {
+      const f = await voxFixture({ store: dialect.open });
+      try {
+        const file = "phone\n+12125554020\n+12125554021\n+12125554022\n+12125554023\n";
+        const manual = await f.vox("CreateManualCallList", listFields({ name: "race", file_content: file }));
+        const answers = await Promise.all(
+          [1, 2, 3].map(() => f.vox("StartNextCallTask", { list_id: manual.list_id })),
+        );
+        assert.deepEqual(
+          answers,
+          [1, 2, 3].map(() => ({ result: 1, list_id: manual.list_id })),
+        );
+        const held = await f.store.db
+          .selectFrom("contacts")
+          .select("id")
+          .where("campaign_id", "=", manual.list_id)
+          .where("start_at", "=", MANUAL_HOLD_AT)
+          .execute();
+        assert.equal(held.length, 1, "three calls, three tasks released");
+      } finally {
+        await f.close();
+      }
+    });
+
+    test("a NUL character in a text parameter is refused with 101, not an internal error", async () => {
+      const f = await voxFixture({ store: dialect.open });
+      try {
+        const out = await f.vox("CreateCallList", listFields({ name: "nul\u0000name" }));
+        assert.equal(out.error?.code, 101, JSON.stringify(out));
+        assert.match(out.error.msg, /'name'.*NUL/);
+        const made = await f.vox("CreateCallList", listFields({ name: "fine" }));
+        const append = await f.vox("AppendToCallList", {
+          list_name: "fine\u0000",
+          file_content: "phone\n+12125554030\n",
+        });
+        assert.equal(append.error?.code, 101, JSON.stringify(append));
+        assert.equal((await f.vox("GetCallLists", { list_id: made.list_id })).result.length, 1);
       } finally {
         await f.close();
       }

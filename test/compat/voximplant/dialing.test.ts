@@ -89,6 +89,43 @@ describe("list settings", () => {
       assert.equal(details.result[0].status, "Error");
     }));
 
+  test("a declined call (SIP 603) is retried like any other failed attempt, up to num_attempts", () =>
+    withFixture({ scenario: { outcomes: { rejected: 1 } } }, async (f) => {
+      const out = await f.vox(
+        "CreateCallList",
+        listFields({ num_attempts: 3, interval_seconds: 60, file_content: "phone\n+12125553025\n" }),
+      );
+      await f.run(HOUR);
+      const attempts = await f.attempts(out.list_id);
+      assert.deepEqual(
+        attempts.map((a) => a.outcome),
+        ["rejected", "rejected", "rejected"],
+      );
+      for (let i = 1; i < 3; i++) {
+        const gap = attempts[i].started_at - (attempts[i - 1].ended_at as number);
+        assert.ok(gap >= 60 * SEC && gap < 62 * SEC, `gap ${gap}`);
+      }
+    }));
+
+  test("AppendToCallList to an automatic list that has completed brings it back: the new tasks are dialed", () =>
+    withFixture({ scenario: "all_human" }, async (f) => {
+      const out = await f.vox("CreateCallList", listFields({ file_content: "phone\n+12125553026\n" }));
+      await f.run(HOUR);
+      const status = async () => (await f.vox("GetCallLists", { list_id: out.list_id })).result[0].status;
+      assert.equal(await status(), "Completed");
+      const more = await f.vox("AppendToCallList", {
+        list_id: out.list_id,
+        file_content: "phone\n+12125553027\n+12125553028\n",
+      });
+      assert.equal(more.count, 2, JSON.stringify(more));
+      await f.run(HOUR);
+      assert.deepEqual(
+        f.originated.map((r) => r.to),
+        ["+12125553026", "+12125553027", "+12125553028"],
+      );
+      assert.equal(await status(), "Completed");
+    }));
+
   test("max_simultaneous caps the calls in flight", () =>
     withFixture({ scenario: "all_human" }, async (f) => {
       const out = await f.vox(

@@ -1,7 +1,10 @@
 // GetCallLists over HTTP: list_id (one, several separated by ';', 'all'), name, is_active, type_list,
-// application_id, from_date / to_date, count and offset, and the list fields with real JSON types.
+// application_id, from_date / to_date, count and offset, and the list fields with real JSON types; the
+// roles the README gives the reading methods are the roles let in.
 import assert from "node:assert/strict";
+import fs from "node:fs";
 import { after, before, describe, test } from "node:test";
+import { ROLES, type Role } from "../../../src/api/plugins/permissions.ts";
 import { listFields, type VoxFixture, voxFixture } from "./helpers.ts";
 
 describe("GetCallLists filters and paging", () => {
@@ -74,5 +77,36 @@ describe("GetCallLists filters and paging", () => {
     assert.equal(beta.is_active, false);
     assert.equal(beta.status, "Canceled");
     assert.match(beta.dt_submit, /^2026-01-06 10:00:00$/);
+  });
+
+  test("the README's roles of each reading method are the roles let in (agents are not)", async () => {
+    const readme = fs.readFileSync(new URL("../../../README.md", import.meta.url), "utf8");
+    const cell = (method: string) => {
+      const row = readme.split("\n").find((l) => l.startsWith(`| \`${method}\` |`));
+      assert.ok(row, method);
+      return row.split("|").at(-2)?.trim() as string;
+    };
+    // The column's phrases: "every role", "every role but <role> …", "same as `<Method>`".
+    const documented = (method: string): Role[] => {
+      const text = cell(method);
+      const same = /^same as `(\w+)`/.exec(text);
+      if (same) return documented(same[1]);
+      const but = /^every role(?: but (\w+))?/.exec(text);
+      assert.ok(but, `${method}: ${text}`);
+      return ROLES.filter((r) => r !== but[1]);
+    };
+    for (const method of ["GetCallLists", "GetCallListDetails"]) {
+      const allowed: Role[] = [];
+      for (const role of ROLES) {
+        const res = await g.call({
+          method: "GET",
+          url: `/platform_api/${method}?list_id=1&output=json`,
+          key: await g.keyWithRole(role),
+        });
+        if (res.json().error?.code !== 104) allowed.push(role);
+      }
+      assert.deepEqual(documented(method), allowed, method);
+      assert.ok(!allowed.includes("agent"), method);
+    }
   });
 });

@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import iconv from "iconv-lite";
 import { createQueue } from "../../../src/store/queues.ts";
+import { apiFixture } from "../../api/helpers.ts";
 import { listFields, multipartBody, type VoxFixture, voxFixture } from "./helpers.ts";
 
 let f: VoxFixture;
@@ -69,6 +70,36 @@ describe("how parameters arrive", () => {
       payload: "phone;x\n+12125550121;1\n+12125550122;2\n+12125550123;3\n",
     });
     assert.equal(res.json().count, 3);
+  });
+
+  test("file_content over the size limit is refused as a multipart text field too, never imported cut", async () => {
+    const small = await apiFixture(undefined, { OUTDIAL_MAX_IMPORT_BYTES: "2000" });
+    try {
+      const rows = ["phone_number;first_name"];
+      for (let i = 0; Buffer.byteLength(rows.join("\n")) < 2100; i++) rows.push(`+1212555${1000 + i};N${i}`);
+      const file = rows.join("\n");
+      const fields = Object.entries(listFields({ name: "big" })).filter(([k]) => k !== "file_content");
+      const { payload, headers } = await multipartBody({
+        cmd: "CreateCallList",
+        ...Object.fromEntries(fields.map(([k, v]) => [k, String(v)])),
+        file_content: file,
+      });
+      const res = await small.call({ method: "POST", url: "/platform_api", payload, headers });
+      assert.equal(res.statusCode, 200);
+      assert.equal(res.json().error?.code, 101, res.body);
+      assert.match(res.json().error.msg, /too large/);
+      const raw = await small.call({
+        method: "POST",
+        url: `/platform_api/CreateCallList?${new URLSearchParams(fields.map(([k, v]) => [k, String(v)]))}`,
+        headers: { "content-type": "text/csv" },
+        payload: file,
+      });
+      assert.equal(raw.json().error?.code, 101, "the raw body the same");
+      const n = await small.store.db.selectFrom("contacts").select("id").execute();
+      assert.equal(n.length, 0);
+    } finally {
+      await small.close();
+    }
   });
 
   test("method names are matched case-insensitively, as in the path of the docs", async () => {

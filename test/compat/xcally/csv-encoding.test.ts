@@ -1,6 +1,7 @@
 // The Xcally CSV upload: each row held to the fields' lengths, and the file read in its own encoding, named
 // by ?encoding= or the Content-Type charset, or told by a byte order mark; bytes the encoding cannot hold and
-// unknown encodings are 400s naming `encoding`.
+// unknown encodings are 400s naming `encoding`. Other bodies: JSON even when sent as a form (curl -d), and
+// text holding a NUL character refused with a 400 naming the field (PostgreSQL cannot store it).
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import iconv from "iconv-lite";
@@ -104,5 +105,85 @@ for (const dialect of dialects())
         .select("name")
         .execute();
       assert.equal(stored.length, 0, "nothing kept of a refused upload");
+    });
+  });
+
+for (const dialect of dialects())
+  describe(`Xcally request bodies [${dialect.name}]`, () => {
+    let f: ApiFixture;
+    let listId: number;
+    before(async () => {
+      f = await apiFixture(dialect.open);
+      listId = (await f.call({ method: "POST", url: "/api/cm/lists", payload: { name: "bodies" } })).json()
+        .id;
+    });
+    after(() => f.close());
+    const stored = async () =>
+      (
+        await f.store.db
+          .withTables<{ xcally_contacts: { list_id: number } }>()
+          .selectFrom("xcally_contacts")
+          .select("list_id")
+          .execute()
+      ).length;
+
+    test("a NUL character in a text field is a 400 naming it, and nothing of the request is stored", async () => {
+      const list = await f.call({ method: "POST", url: "/api/cm/lists", payload: { name: "x\u0000" } });
+      assert.equal(list.statusCode, 400, list.body);
+      assert.equal(errorOf(list).field, "name");
+      const batch = Array.from({ length: 600 }, (_, i) => ({
+        firstName: i === 550 ? "Ann\u0000" : `n${i}`,
+        phone: `+1212555${1000 + i}`,
+      }));
+      const bulk = await f.call({ method: "POST", url: `/api/cm/lists/${listId}/contacts`, payload: batch });
+      assert.equal(bulk.statusCode, 400, bulk.body);
+      assert.equal(errorOf(bulk).field, "[550].firstName");
+      const one = await f.call({
+        method: "POST",
+        url: "/api/cm/contacts",
+        payload: { phone: "+12125550100", ListId: listId, cf_2: "a\u0000" },
+      });
+      assert.equal(one.statusCode, 400, one.body);
+      assert.equal(errorOf(one).field, "cf_2");
+      const file = await f.call({
+        method: "POST",
+        url: "/api/cm/contacts/upload",
+        headers: { "content-type": "text/csv" },
+        payload: "name;phone\nAnn\u0000;+12125550101\n",
+      });
+      assert.equal(file.statusCode, 400, file.body);
+      assert.equal(await stored(), 0);
+    });
+
+    test("the seed's curl -d (JSON sent as a form) is read as JSON; a form that is not JSON is a 400 saying so", async () => {
+      const form = { "content-type": "application/x-www-form-urlencoded" };
+      const res = await f.call({
+        method: "POST",
+        url: "/api/cm/contacts",
+        headers: form,
+        payload: `{"firstName": "John", "lastName": "doe", "phone": "+12125550123", "ListId": ${listId}, "cf_1": "some text"}`,
+      });
+      assert.equal(res.statusCode, 201, res.body);
+      assert.deepEqual(
+        [res.json().firstName, res.json().phone, res.json().cf_1],
+        ["John", "+12125550123", "some text"],
+      );
+      const list = await f.call({
+        method: "POST",
+        url: "/api/cm/lists",
+        headers: { "content-type": "text/plain" },
+        payload: '{"name": "list1", "description": "A brief description of my list"}',
+      });
+      assert.equal(list.statusCode, 201, list.body);
+      const notJson = await f.call({
+        method: "POST",
+        url: "/api/cm/contacts",
+        headers: form,
+        payload: `phone=%2B12125550124&ListId=${listId}`,
+      });
+      assert.equal(notJson.statusCode, 400, notJson.body);
+      assert.equal(errorOf(notJson).field, "body");
+      assert.match(errorOf(notJson).message, /must be JSON/);
+      assert.equal(await stored(), 1);
     });
   });

@@ -4,6 +4,7 @@
 // The app fixture is the one the Twin24 tests use (Xcally's routes take its API key, as every face does).
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { sql } from "kysely";
 import type { Store } from "../../../src/store/db.ts";
 import { dialects } from "../../helpers/stores.ts";
 import { type Twin24Fixture, twin24Fixture } from "../twin24/helpers.ts";
@@ -145,6 +146,62 @@ for (const dialect of dialects()) {
         assert.equal(started.json().dialActive, true);
         await x.f.run(10 * MINUTE);
         assert.equal((await x.attempts(idle.id)).length, 1);
+      }));
+
+    test("a PUT that would start a queue under 1 USD is refused whole: the queue stays as it was", () =>
+      onQueues("all_human", dialect.open, async (x) => {
+        const q = await x.queue({ name: "TestCampaign", dialActive: false, dialBusyMaxRetry: 3 });
+        await x.topUp(0.5);
+        const put = await x.send("PUT", `/api/voice/queues/${q.id}`, {
+          name: "renamed",
+          dialActive: true,
+          dialBusyMaxRetry: 9,
+          dialOrderByScheduledAt: "ASC",
+        });
+        assert.equal(put.statusCode, 409, put.body);
+        assert.equal(put.json().error.code, "insufficient_balance");
+        const after = (await x.send("GET", `/api/voice/queues/${q.id}`)).json();
+        assert.deepEqual(
+          [after.name, after.dialBusyMaxRetry, after.dialOrderByScheduledAt, after.status],
+          ["TestCampaign", 3, "DESC", "draft"],
+        );
+        // Without a start, an edit under 1 USD is no problem.
+        const edit = await x.send("PUT", `/api/voice/queues/${q.id}`, { name: "renamed" });
+        assert.equal(edit.statusCode, 200, edit.body);
+      }));
+
+    test("a bulk add that fails part-way leaves nothing: no contact in the list, none copied to its queue", () =>
+      onQueues("all_human", dialect.open, async (x) => {
+        const q = await x.queue({ name: "tx", dialActive: false });
+        const list = await x.linkedList(q.id, phones(1, 4000));
+        const bad = phones(1, 4550)[0];
+        // The copy of the 551st contact into the queue's campaign fails (a trigger standing in for any error).
+        if (dialect.name === "sqlite") {
+          await sql`CREATE TRIGGER boom BEFORE INSERT ON contacts WHEN NEW.phone = ${sql.lit(bad)}
+            BEGIN SELECT RAISE(ABORT, 'boom'); END`.execute(x.f.store.db);
+        } else {
+          await sql`CREATE FUNCTION boom() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+            IF NEW.phone = ${sql.lit(bad)} THEN RAISE EXCEPTION 'boom'; END IF; RETURN NEW; END $$`.execute(
+            x.f.store.db,
+          );
+          await sql`CREATE TRIGGER boom BEFORE INSERT ON contacts FOR EACH ROW EXECUTE FUNCTION boom()`.execute(
+            x.f.store.db,
+          );
+        }
+        const batch = phones(600, 4000 + 1).map((phone) => ({ phone }));
+        const res = await x.send("POST", `/api/cm/lists/${list}/contacts`, batch);
+        assert.equal(res.statusCode, 500, res.body);
+        const count = async (table: "xcally_contacts" | "contacts", column: string, id: number) =>
+          (
+            await x.f.store.db
+              .withTables<{ xcally_contacts: { list_id: number } }>()
+              .selectFrom(table)
+              .select((e) => e.fn.countAll<number>().as("n"))
+              .where(column as "list_id", "=", id)
+              .executeTakeFirstOrThrow()
+          ).n;
+        assert.equal(Number(await count("xcally_contacts", "list_id", list)), 1, "only the first contact");
+        assert.equal(Number(await count("contacts", "campaign_id", q.id)), 1, "only its copy");
       }));
 
     test("a completed queue is recovered when a list is linked or a linked list grows; new contacts are dialed", () =>

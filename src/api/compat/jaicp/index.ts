@@ -3,10 +3,11 @@
 // Numbers land in the campaign's "Calls API" list; the answer is the created call job (contact) ids.
 import type { FastifyInstance } from "fastify";
 import { insertContacts, type NewContactSpec } from "../../../store/contacts-insert.ts";
-import { insertList } from "../../../store/lists.ts";
 import type { NativeApiDeps } from "../../native/deps.ts";
 import { errorResponses } from "../../native/schemas/common.ts";
 import { invalidRequest } from "../../plugins/errors.ts";
+import { dialAgain } from "../dial-again.ts";
+import { findOrCreateList } from "../named-list.ts";
 import { installRelativeFieldErrors } from "../relative-errors.ts";
 import { type CallJob, contactForJob, WEEKDAYS } from "./call-jobs.ts";
 
@@ -58,7 +59,7 @@ const callJobSchema = {
 } as const;
 
 export async function jaicpApi(app: FastifyInstance, deps: NativeApiDeps): Promise<void> {
-  const { store, clock, engine } = deps;
+  const { store, clock } = deps;
   installRelativeFieldErrors(app);
 
   async function addContacts(
@@ -67,15 +68,10 @@ export async function jaicpApi(app: FastifyInstance, deps: NativeApiDeps): Promi
     specs: NewContactSpec[],
   ): Promise<number[]> {
     const now = clock.now();
-    let list = await store.db
-      .selectFrom("lists")
-      .select("id")
-      .where("campaign_id", "=", campaignId)
-      .where("name", "=", LIST_NAME)
-      .executeTakeFirst();
-    list ??= await insertList(store.db, { accountId, campaignId, name: LIST_NAME, now });
+    const list = await findOrCreateList(store, { accountId, campaignId, name: LIST_NAME, now });
     const ids = await insertContacts(store.db, { accountId, campaignId, listId: list.id, now }, specs);
-    engine.wake();
+    // A campaign that has run dry is brought back, so the new numbers get dialed.
+    await dialAgain(deps, accountId, campaignId);
     return ids;
   }
 

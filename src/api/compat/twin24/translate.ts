@@ -228,6 +228,9 @@ export function retryRules(redial: TaskBody["redialStrategyOptions"]): Partial<R
         ? { intervalSec: r.time ?? 0, maxRetries: r.count ?? 0 }
         : { intervalSec: 0, maxRetries: 0 };
   }
+  // Twin24 has no rule for a declined call (SIP 603): that number is never called again, but the
+  // candidate's other numbers still are (the core would end the whole candidate without a rule).
+  out.rejected = { intervalSec: 0, maxRetries: 0 };
   return out;
 }
 
@@ -251,6 +254,7 @@ export function toSettings(body: TaskBody, refs: ResolvedRefs): CampaignSettings
     maxAttemptsPerContact: limitOf(redial.candidateLimit) ?? UNLIMITED_ATTEMPTS,
     maxAttemptsPerPhone: limitOf(redial.numberLimit),
     retry: retryRules(redial),
+    rejectedIsFinal: false,
     startAt,
     lifetimeSec: given(body.lifetime) ? body.lifetime : null,
     schedule: refs.schedule,

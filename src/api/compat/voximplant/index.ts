@@ -25,7 +25,7 @@ export interface VoximplantDeps extends NativeApiDeps {
 type Run = (ctx: MethodContext, p: Params, reply: FastifyReply) => Promise<unknown>;
 
 /** Each method with the permission it needs: the seed's roles Owner, Admin, Developer and Call list manager
- *  are exactly outdial's holders of contacts:write; reading is open to every role (supervisors too). */
+ *  are exactly outdial's holders of contacts:write; reading needs campaigns:read (every role but agent). */
 const METHODS: Record<string, { permission: Permission; run: Run }> = {
   CreateCallList: { permission: "contacts:write", run: (ctx, p) => createList(ctx, p, false) },
   CreateManualCallList: { permission: "contacts:write", run: (ctx, p) => createList(ctx, p, true) },
@@ -86,7 +86,7 @@ export async function voximplantApi(app: FastifyInstance, deps: VoximplantDeps):
   }
 
   const handle = async (req: FastifyRequest, reply: FastifyReply, fromPath?: string): Promise<unknown> => {
-    const params = await collectParams(req);
+    const params = await collectParams(req, deps.maxBytes);
     const cmd = fromPath ?? (typeof params.cmd === "string" ? params.cmd.trim() : undefined);
     if (!cmd) throw new VoxError(VOX.MISSING_CMD, "Missing 'cmd' parameter");
     const method = BY_LOWER.get(cmd.toLowerCase());
@@ -137,7 +137,7 @@ export async function voximplantApi(app: FastifyInstance, deps: VoximplantDeps):
 
 /** Query fields, then the body's: multipart fields and files, url-encoded or JSON fields, or a raw body as
  *  file_content. Later sources win. */
-async function collectParams(req: FastifyRequest): Promise<Params> {
+async function collectParams(req: FastifyRequest, maxBytes: number): Promise<Params> {
   const out: Params = {};
   const put = (source: unknown) => {
     if (!source || typeof source !== "object") return;
@@ -150,7 +150,13 @@ async function collectParams(req: FastifyRequest): Promise<Params> {
   if (req.isMultipart()) {
     for await (const part of req.parts()) {
       if (part.type === "file") out[part.fieldname] = await part.toBuffer();
-      else out[part.fieldname] = String(part.value ?? "");
+      else if (part.valueTruncated) {
+        // @fastify/multipart cuts a text field at fieldSize and says so only here: refused, as a raw body
+        // over the limit is, never imported cut short.
+        throw invalidArgument(
+          `Request body is too large: the '${part.fieldname}' field is over ${maxBytes} bytes`,
+        );
+      } else out[part.fieldname] = String(part.value ?? "");
     }
   } else if (Buffer.isBuffer(req.body) || typeof req.body === "string") {
     out.file_content = req.body;

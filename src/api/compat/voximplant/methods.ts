@@ -2,10 +2,13 @@
 // StartNextCallTask, StopCallListProcessing, RecoverCallList. Translates and delegates: rows to the import,
 // lifecycle to the engine; it schedules nothing (a manual list's tasks are released, the engine dials them).
 import { randomUUID } from "node:crypto";
+import { EngineError } from "../../../engine/types.ts";
 import { MAX_PRIORITY, withDefaults } from "../../../model/campaign-settings.ts";
+import { findCampaign } from "../../../store/campaigns.ts";
 import { findQueue } from "../../../store/queues.ts";
 import type { NativeApiDeps } from "../../native/deps.ts";
 import { findSettingsProblem } from "../../native/schemas/campaign-settings.ts";
+import { dialAgain } from "../dial-again.ts";
 import { type CsvFile, importCallListFile } from "./csv.ts";
 import { invalidArgument, VOX, VoxError } from "./errors.ts";
 import {
@@ -100,8 +103,10 @@ export async function createList(ctx: MethodContext, p: Params, manual: boolean)
     maxConcurrent: maxSimultaneous,
     maxAttemptsPerContact: numAttempts,
     retryIntervalSec: interval,
-    retry: {},
-    // Voximplant retries every failed attempt alike; the scenario decides what failed.
+    // Voximplant retries every failed attempt alike; the scenario decides what failed. Other outcomes
+    // without a rule already retry at retryIntervalSec up to num_attempts; a declined call (SIP 603) is
+    // final in the core unless it has a rule, so it is given the same one.
+    retry: { rejected: { intervalSec: interval, maxRetries: numAttempts } },
     rejectedIsFinal: false,
     attemptOrder: vox.task_priority_strategy,
     // The rule's scenario runs on answer: the robot scenario keyed by the rule id, when the account has one.
@@ -186,11 +191,16 @@ export async function appendToList(ctx: MethodContext, p: Params): Promise<Resul
   } finally {
     if (pause) await ctx.engine.resume(ctx.accountId, list.campaign.id);
   }
-  ctx.engine.wake();
+  // An automatic list that has run dry is brought back for its new tasks (a manual one waits for
+  // StartNextCallTask, which does so itself).
+  if (manual) ctx.engine.wake();
+  else await dialAgain(ctx, ctx.accountId, list.campaign.id);
   return { result: true, count, list_id: list.campaign.id, batch_id: randomUUID() };
 }
 
-/** Releases the next held task of the first manual list (in the order given) that has one. */
+/** Releases the next held task of the first manual list (in the order given) that has one. Concurrent
+ *  calls each release a task of their own: the release is conditional on the task still being held, and a
+ *  call that lost the task to another goes on to the next one. */
 export async function startNextTask(ctx: MethodContext, p: Params): Promise<Result> {
   const ids = intList(p, "list_id");
   if (!ids || ids.length === 0)
@@ -199,41 +209,54 @@ export async function startNextTask(ctx: MethodContext, p: Params): Promise<Resu
   for (const id of ids) {
     const list = await findCallList(ctx.store, ctx.accountId, id);
     if (list.vox.type !== "MANUAL") throw invalidArgument(`Call list ${id} is not a manual call list`);
-    const next = await ctx.store.db
-      .selectFrom("contacts")
-      .select(["id", "custom"])
-      .where("list_id", "=", list.listId)
-      .where("status", "=", "pending")
-      .where("start_at", "=", MANUAL_HOLD_AT)
-      .orderBy("priority")
-      .orderBy("id")
-      .executeTakeFirst();
-    if (!next) continue;
-    if (["draft", "stopped", "completed", "halted"].includes(list.campaign.status)) {
-      await startOrRecover(ctx, list.campaign.id, list.campaign.status);
+    let started = false;
+    // A task lost to a concurrent call is no longer held: the same look-up then finds the next one.
+    for (;;) {
+      const next = await ctx.store.db
+        .selectFrom("contacts")
+        .select(["id", "custom"])
+        .where("list_id", "=", list.listId)
+        .where("status", "=", "pending")
+        .where("start_at", "=", MANUAL_HOLD_AT)
+        .orderBy("priority")
+        .orderBy("id")
+        .executeTakeFirst();
+      if (!next) break;
+      if (!started && ["draft", "stopped", "completed", "halted"].includes(list.campaign.status)) {
+        await startOrRecover(ctx, list.campaign.id, list.campaign.status);
+      }
+      started = true;
+      const now = ctx.clock.now();
+      const custom =
+        customParams === undefined
+          ? next.custom
+          : JSON.stringify({ ...JSON.parse(next.custom), custom_params: customParams });
+      const released = await ctx.store.db
+        .updateTable("contacts")
+        .set({ start_at: now, next_attempt_at: now, wait_reason: null, custom, updated_at: now })
+        .where("id", "=", next.id)
+        .where("status", "=", "pending")
+        .where("start_at", "=", MANUAL_HOLD_AT)
+        .executeTakeFirst();
+      if (Number(released.numUpdatedRows) === 1) {
+        ctx.engine.wake();
+        return { result: 1, list_id: id };
+      }
     }
-    const now = ctx.clock.now();
-    const custom =
-      customParams === undefined
-        ? next.custom
-        : JSON.stringify({ ...JSON.parse(next.custom), custom_params: customParams });
-    await ctx.store.db
-      .updateTable("contacts")
-      .set({ start_at: now, next_attempt_at: now, wait_reason: null, custom, updated_at: now })
-      .where("id", "=", next.id)
-      .execute();
-    ctx.engine.wake();
-    return { result: 1, list_id: id };
   }
   throw invalidArgument("No tasks left to start in the given call lists");
 }
 
-async function startOrRecover(ctx: MethodContext, campaignId: number, status: string): Promise<number> {
-  if (status === "draft" || status === "scheduled") {
-    await ctx.engine.start(ctx.accountId, campaignId);
-    return 0;
+async function startOrRecover(ctx: MethodContext, campaignId: number, status: string): Promise<void> {
+  try {
+    if (status === "draft" || status === "scheduled") await ctx.engine.start(ctx.accountId, campaignId);
+    else await ctx.engine.recover(ctx.accountId, campaignId);
+  } catch (err) {
+    // A concurrent StartNextCallTask started or recovered it first.
+    const now = await findCampaign(ctx.store.db, ctx.accountId, campaignId);
+    const running = now?.status === "running" || now?.status === "scheduled";
+    if (!(err instanceof EngineError && err.code === "invalid_state" && running)) throw err;
   }
-  return (await ctx.engine.recover(ctx.accountId, campaignId)).recovered;
 }
 
 export async function stopList(ctx: MethodContext, p: Params): Promise<Result> {

@@ -10,6 +10,8 @@ export function text(p: Params, name: string): string | undefined {
   const v = p[name];
   if (v === undefined) return undefined;
   const s = typeof v === "string" ? v : v.toString("utf8");
+  // PostgreSQL stores no NUL in text: refused here, as every text parameter is read through text().
+  if (s.includes("\u0000")) throw invalidArgument(`The '${name}' parameter cannot contain a NUL character`);
   return s === "" ? undefined : s;
 }
 

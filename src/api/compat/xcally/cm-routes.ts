@@ -16,6 +16,9 @@ import {
 import { anyObject, CSV_TYPES, type IdsBody, idsBody, type XcallyDeps, xcallyService } from "./service.ts";
 import { charsetOf, contactsFromCsv, decodeUpload, type UploadBody, uploadBodySchema } from "./upload.ts";
 
+/** The route whose body is a CSV file, not JSON. */
+export const UPLOAD_PATH = "/api/cm/contacts/upload";
+
 export async function cmRoutes(app: FastifyInstance, deps: XcallyDeps): Promise<void> {
   const { clock } = deps;
   const { db, findList, addContacts, insertParsed, linkAgents } = xcallyService(deps);
@@ -263,7 +266,7 @@ export async function cmRoutes(app: FastifyInstance, deps: XcallyDeps): Promise<
   );
 
   app.post<{ Body: Buffer; Querystring: { encoding?: string } }>(
-    "/api/cm/contacts/upload",
+    UPLOAD_PATH,
     {
       config: { permission: "contacts:write" },
       schema: {
@@ -294,6 +297,11 @@ export async function cmRoutes(app: FastifyInstance, deps: XcallyDeps): Promise<
       const encoding = req.query.encoding ?? charsetOf(req.headers["content-type"]);
       const content = decodeUpload(bytes, encoding);
       if (content.trim() === "") throw invalidRequest("the body must be the CSV file", "body");
+      if (content.includes("\u0000"))
+        throw invalidRequest(
+          "the CSV file holds a NUL character (a UTF-16 file without ?encoding=?)",
+          "body",
+        );
       const name = `${randomUUID()}.csv`;
       await db
         .insertInto("xcally_uploads")

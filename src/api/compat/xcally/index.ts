@@ -6,8 +6,9 @@
 // Asterisk AMD parameters. A queue's users are outdial agents in its queue.
 // Credentials are the account's users over HTTP Basic (or any API key), as on the native API.
 import type { FastifyInstance } from "fastify";
+import { invalidRequest } from "../../plugins/errors.ts";
 import { installRelativeFieldErrors } from "../relative-errors.ts";
-import { cmRoutes } from "./cm-routes.ts";
+import { cmRoutes, UPLOAD_PATH } from "./cm-routes.ts";
 import { CSV_TYPES, type XcallyDeps } from "./service.ts";
 import { voiceRoutes } from "./voice-routes.ts";
 
@@ -16,14 +17,34 @@ export type { XcallyDeps } from "./service.ts";
 export async function xcallyApi(app: FastifyInstance, deps: XcallyDeps): Promise<void> {
   installRelativeFieldErrors(app);
   // The upload's body is the CSV itself, whatever type curl --data-binary says it is; its bytes are kept
-  // as they came, for the route to decode in the file's own encoding.
+  // as they came, for the route to decode in the file's own encoding. Every other route takes JSON, which
+  // the seed's curl lines send with -d and no type (application/x-www-form-urlencoded): read as JSON.
   for (const type of CSV_TYPES) {
     if (app.hasContentTypeParser(type)) app.removeContentTypeParser(type);
-    app.addContentTypeParser(type, { parseAs: "buffer", bodyLimit: deps.maxBytes }, (_req, body, done) =>
-      done(null, body),
-    );
+    app.addContentTypeParser(type, { parseAs: "buffer", bodyLimit: deps.maxBytes }, (req, body, done) => {
+      if (req.routeOptions.url === UPLOAD_PATH) return done(null, body);
+      try {
+        done(null, jsonOf(body as Buffer));
+      } catch (err) {
+        done(err as Error);
+      }
+    });
   }
 
   await app.register(cmRoutes, deps);
   await app.register(voiceRoutes, deps);
+}
+
+/** A non-upload body sent with a form or text type: JSON all the same, or a 400 saying what to send. */
+function jsonOf(body: Buffer): unknown {
+  const text = body.toString("utf8").replace(/^\uFEFF/, "");
+  if (text.trim() === "") return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw invalidRequest(
+      "the body must be JSON (send it with Content-Type: application/json); only POST /api/cm/contacts/upload takes a file",
+      "body",
+    );
+  }
 }

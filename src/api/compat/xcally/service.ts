@@ -1,15 +1,15 @@
-import type { Selectable } from "kysely";
-import { EngineError } from "../../../engine/types.ts";
+import type { Kysely, Selectable } from "kysely";
 import { addCampaignAgents } from "../../../store/agents.ts";
 import { findCampaign, updateCampaign } from "../../../store/campaigns.ts";
 import { insertContacts, type NewContactSpec } from "../../../store/contacts-insert.ts";
-import { insertList } from "../../../store/lists.ts";
-import type { Campaign } from "../../../store/schema.ts";
+import type { Campaign, Database } from "../../../store/schema.ts";
 import type { NativeApiDeps } from "../../native/deps.ts";
 import { findSettingsProblem } from "../../native/schemas/campaign-settings.ts";
 import { idSchema } from "../../native/schemas/common.ts";
 import { parseSettings } from "../../native/views.ts";
 import { ApiError, invalidRequest, notFound } from "../../plugins/errors.ts";
+import { dialAgain } from "../dial-again.ts";
+import { findOrCreateList } from "../named-list.ts";
 import { type ContactBody, type ParsedContact, parseContact } from "./contacts.ts";
 import {
   type DuplicateType,
@@ -77,9 +77,10 @@ export function xcallyService(deps: XcallyDeps) {
   }
 
   /** Copies Xcally contacts into a campaign (into an outdial list named after the Xcally one), skipping the
-   *  duplicates the queue's dialCheckDuplicateType asks to skip, each placed by dialOrderByScheduledAt. A
-   *  completed queue given new contacts is recovered, so they get dialed. Returns [added, skipped]. */
-  async function materialize(
+   *  duplicates the queue's dialCheckDuplicateType asks to skip, each placed by dialOrderByScheduledAt; on
+   *  `on`, a transaction of the caller's. Tells the engine nothing. Returns [added, skipped]. */
+  async function copyInto(
+    on: Kysely<Database>,
     campaign: Campaign,
     xcallyListId: number,
     contacts: Selectable<XcallyContactsTable>[],
@@ -91,7 +92,7 @@ export function xcallyService(deps: XcallyDeps) {
     const mode = queue.dialCheckDuplicateType ?? "always";
     const seen = new Set<string>();
     if (mode !== "never") {
-      let q = store.db.selectFrom("contacts").select("phone").where("campaign_id", "=", campaign.id);
+      let q = on.selectFrom("contacts").select("phone").where("campaign_id", "=", campaign.id);
       if (mode === "onlyIfOpen") q = q.where("status", "in", ["pending", "in_progress"]);
       for (const r of await q.execute()) seen.add(r.phone);
     }
@@ -110,42 +111,23 @@ export function xcallyService(deps: XcallyDeps) {
     }
     if (specs.length > 0) {
       const now = clock.now();
+      const target = { accountId: campaign.account_id, campaignId: campaign.id, now };
       const name = `Xcally list ${xcallyListId}`;
-      let list = await store.db
-        .selectFrom("lists")
-        .select("id")
-        .where("campaign_id", "=", campaign.id)
-        .where("name", "=", name)
-        .executeTakeFirst();
-      list ??= await insertList(store.db, {
-        accountId: campaign.account_id,
-        campaignId: campaign.id,
-        name,
-        now,
-      });
-      await insertContacts(
-        store.db,
-        { accountId: campaign.account_id, campaignId: campaign.id, listId: list.id, now },
-        specs,
-      );
-      await dialAgain(campaign);
+      const list = await findOrCreateList(store, { ...target, name }, on === store.db ? undefined : on);
+      await insertContacts(on, { ...target, listId: list.id }, specs);
     }
     return [specs.length, contacts.length - specs.length];
   }
 
-  /** New contacts in a queue: a completed one is recovered (the engine's own recover), any other looks
-   *  again. Under 1 USD the recover is refused and the queue stays completed until PUT dialActive: true. */
-  async function dialAgain(campaign: Campaign): Promise<void> {
-    const current = await findCampaign(store.db, campaign.account_id, campaign.id);
-    if (current?.status !== "completed") {
-      engine.wake();
-      return;
-    }
-    try {
-      await engine.recover(campaign.account_id, campaign.id);
-    } catch (err) {
-      if (!(err instanceof EngineError && err.code === "insufficient_balance")) throw err;
-    }
+  /** copyInto, then a completed queue given new contacts is recovered, so they get dialed. */
+  async function materialize(
+    campaign: Campaign,
+    xcallyListId: number,
+    contacts: Selectable<XcallyContactsTable>[],
+  ): Promise<[number, number]> {
+    const [added, skipped] = await copyInto(store.db, campaign, xcallyListId, contacts);
+    if (added > 0) await dialAgain(deps, campaign.account_id, campaign.id);
+    return [added, skipped];
   }
 
   async function addContacts(
@@ -158,40 +140,48 @@ export function xcallyService(deps: XcallyDeps) {
     return insertParsed(accountId, listId, parsed);
   }
 
-  /** Writes contacts into an Xcally list, then copies them into the campaigns the list is linked to. */
+  /** Writes contacts into an Xcally list and copies them into the campaigns the list is linked to, all in
+   *  one transaction (a failure leaves nothing written); then the campaigns given contacts dial again. */
   async function insertParsed(accountId: number, listId: number, parsed: ParsedContact[]) {
     await findList(accountId, listId);
     if (parsed.length === 0) return [];
     const now = clock.now();
-    const rows: Selectable<XcallyContactsTable>[] = [];
-    for (let i = 0; i < parsed.length; i += 500) {
-      const chunk = await db
-        .insertInto("xcally_contacts")
-        .values(
-          parsed.slice(i, i + 500).map((p) => ({
-            account_id: accountId,
-            list_id: listId,
-            first_name: p.firstName,
-            last_name: p.lastName,
-            phone: p.phone,
-            custom: JSON.stringify(p.custom),
-            created_at: now,
-            updated_at: now,
-          })),
-        )
-        .returningAll()
+    const { rows, changed } = await store.db.transaction().execute(async (trx) => {
+      const x = xcallyTables(trx);
+      const rows: Selectable<XcallyContactsTable>[] = [];
+      for (let i = 0; i < parsed.length; i += 500) {
+        const chunk = await x
+          .insertInto("xcally_contacts")
+          .values(
+            parsed.slice(i, i + 500).map((p) => ({
+              account_id: accountId,
+              list_id: listId,
+              first_name: p.firstName,
+              last_name: p.lastName,
+              phone: p.phone,
+              custom: JSON.stringify(p.custom),
+              created_at: now,
+              updated_at: now,
+            })),
+          )
+          .returningAll()
+          .execute();
+        rows.push(...chunk);
+      }
+      const links = await x
+        .selectFrom("xcally_queue_lists")
+        .select("campaign_id")
+        .where("list_id", "=", listId)
+        .orderBy("campaign_id") // one order of the per-list locks for every writer
         .execute();
-      rows.push(...chunk);
-    }
-    const links = await db
-      .selectFrom("xcally_queue_lists")
-      .select("campaign_id")
-      .where("list_id", "=", listId)
-      .execute();
-    for (const l of links) {
-      const campaign = await findCampaign(store.db, accountId, l.campaign_id);
-      if (campaign) await materialize(campaign, listId, rows);
-    }
+      const changed: number[] = [];
+      for (const l of links) {
+        const campaign = await findCampaign(trx, accountId, l.campaign_id);
+        if (campaign && (await copyInto(trx, campaign, listId, rows))[0] > 0) changed.push(campaign.id);
+      }
+      return { rows, changed };
+    });
+    for (const campaignId of changed) await dialAgain(deps, accountId, campaignId);
     return rows;
   }
 

@@ -98,6 +98,11 @@ export async function voiceRoutes(app: FastifyInstance, deps: XcallyDeps): Promi
       const { queue, settings } = settingsForQueue(merged, before);
       assertSettings(settings);
       const order = scheduledOrderOf(queue);
+      // dialActive: true starts, resumes or recovers it, which is refused under 1 USD: refuse the whole edit
+      // before anything is written.
+      const starts =
+        req.body.dialActive === true && ["paused", "draft", "stopped", "completed"].includes(current.status);
+      if (starts) await engine.requireStartBalance(accountId, current.id);
       await store.db.transaction().execute(async (trx) => {
         await updateCampaign(trx, accountId, current.id, { name: req.body.name, settings, now: clock.now() });
         // Priorities hold the scheduled order (queues.ts): the other direction is the same numbers negated.
