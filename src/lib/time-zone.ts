@@ -29,7 +29,8 @@ const REGION_ID = /^[A-Za-z][A-Za-z0-9~/._+-]*$/;
  * "UTC", "GMT" or "UT" ("GMT-03:00", "UTC+3", "UT+0530"); a bare "UTC"/"GMT"/"UT"; IANA TZDB ids.
  * Offsets lie within ±18:00 with minutes and seconds below 60; luxon keeps whole minutes only, so
  * seconds must be 00. A leading space before the digits stands for "+": in a URL query "+03:00" arrives
- * as " 03:00" unless the sender escaped it (JAICP's own addPhone example does not).
+ * as " 03:00" unless the sender escaped it (JAICP's own addPhone example does not); so does the space in
+ * "Etc/GMT 5".
  */
 export function parseZone(input: string): string {
   if (typeof input !== "string") throw new ZoneError(String(input), "not a string");
@@ -46,6 +47,9 @@ export function parseZone(input: string): string {
     if (/^ \d/.test(rest)) rest = `+${rest.slice(1)}`;
     if (rest[0] === "+" || rest[0] === "-") return offsetZone(input, rest);
   }
+  // The same unescaped "+" inside the one kind of IANA id that has it: "Etc/GMT+5" arrives as "Etc/GMT 5".
+  const spaced = /^(Etc\/GMT) (\d{1,2})$/i.exec(text);
+  if (spaced) text = `${spaced[1]}+${spaced[2]}`;
   if (!REGION_ID.test(text) || !IANAZone.isValidZone(text)) {
     throw new ZoneError(input, "expected an offset like +03:00 or an IANA zone like Europe/Moscow");
   }
@@ -124,14 +128,22 @@ export function zoneForNumber(country: string, nationalNumber: string): string |
 
 const zoneByCountry = new Map<string, string | null>();
 
+/** Regions libphonenumber knows and countries-and-timezones does not: Ascension and Tristan da Cunha keep
+ *  St Helena's clock (the tz database files all three under SH), Kosovo keeps Belgrade's (as in CLDR). */
+const UNLISTED_REGIONS: Readonly<Record<string, string>> = {
+  AC: "Atlantic/St_Helena",
+  TA: "Atlantic/St_Helena",
+  XK: "Europe/Belgrade",
+};
+
 /** The country's one zone; several count as one when they keep the same clock (DE: Berlin, Büsingen). */
 export function countryZone(country: string): string | null {
   const known = zoneByCountry.get(country);
   if (known !== undefined) return known;
   const zones = ct.getCountry(country)?.timezones ?? [];
   let zone: string | null = null;
-  if (zones.length === 1) zone = zones[0];
-  else if (zones.length > 1 && sameClock(zones)) zone = primaryZone(country, zones);
+  if (zones.length === 0) zone = Object.hasOwn(UNLISTED_REGIONS, country) ? UNLISTED_REGIONS[country] : null;
+  else if (zones.length === 1 || sameClock(zones)) zone = primaryZone(country, zones);
   zoneByCountry.set(country, zone);
   return zone;
 }
@@ -167,18 +179,40 @@ function sameClock(zones: readonly string[]): boolean {
   return true;
 }
 
-/** Among equivalent zones, the one named for this country (Europe/Berlin rather than Europe/Zurich). */
+/**
+ * Among equivalent zones, the one named for this country (Europe/Berlin rather than Europe/Zurich). Where
+ * the tz database merged a country's zone into another country's (DK → Europe/Berlin, IS → Africa/Abidjan,
+ * BS → America/Toronto), the country's own id lives on as a link: that one is stored with the contact, so
+ * a Danish number reads "Europe/Copenhagen" and follows Denmark's rules should they ever part again.
+ */
 function primaryZone(country: string, zones: readonly string[]): string {
-  const own = zones.filter((z) => ct.getTimezone(z)?.countries[0] === country).sort();
-  return own[0] ?? [...zones].sort()[0];
+  const ownIn = (list: readonly string[]) =>
+    list.filter((z) => z.includes("/") && ct.getTimezone(z)?.countries[0] === country).sort();
+  const own = ownIn(zones);
+  if (own.length) return own[0];
+  // A link keeps the clock of its target by definition (and should the runtime's data already have split
+  // them, the country's own id is the right one all the more).
+  const links = ownIn(ct.getCountry(country, { deprecated: true })?.timezones ?? []);
+  return links.find((z) => IANAZone.isValidZone(z)) ?? [...zones].sort()[0];
 }
 
 /**
  * The instant a wall-clock time ("2026-12-04T10:00", seconds optional) names in `zone`, or NaN when it
  * names no real date. A time the zone skips when clocks go forward is moved on by the gap; a time it
- * goes through twice when they go back is the later of the two (never earlier than the person meant).
+ * goes through twice when they go back is the later of the two (never earlier than the person meant),
+ * whatever the date today. An explicit offset in `local` ("…T10:00+03:00") is taken as written.
  */
 export function localTimeIn(local: string, zone: string): number {
   const t = DateTime.fromISO(local, { zone });
-  return t.isValid ? t.toMillis() : Number.NaN;
+  if (!t.isValid) return Number.NaN;
+  const ms = t.toMillis();
+  // luxon reads a repeated wall time with the offset the zone has *now* (the real clock, not the virtual
+  // one), so which of the two it picks changes with the season. Take the later one here: it is read with
+  // the offset the zone switches to afterwards, the one an hour or so on (an overlap is shorter than 3 h).
+  if (/T.*(?:[zZ]|[+-]\d)/.test(local)) return ms; // an explicit offset names one instant already
+  const offset = t.zone.offset(ms);
+  const after = t.zone.offset(ms + 3 * HOUR);
+  if (after >= offset) return ms;
+  const later = ms + (offset - after) * 60_000;
+  return t.zone.offset(later) === after ? later : ms;
 }

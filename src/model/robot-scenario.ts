@@ -14,10 +14,11 @@ export interface RobotScenario {
   talkSec: Dist | null;
 }
 
-/** The script with the contact's data filled in; a field the contact lacks is left empty. */
+/** The script with the contact's data filled in; a field the contact lacks is left empty (only its own
+ *  fields count: "{{constructor}}" must not read Object.prototype's). */
 export function renderSay(template: string, data: Record<string, unknown>): string {
   return template.replace(/\{\{\s*([\w.-]+)\s*\}\}/g, (_, field: string) => {
-    const v = data[field];
+    const v = Object.hasOwn(data, field) ? data[field] : undefined;
     return v === undefined || v === null ? "" : String(v);
   });
 }

@@ -1,8 +1,8 @@
 // Time zones: every JAICP gmtZone format, normalized; inference from numbers only where unambiguous.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { DateTime } from "luxon";
-import { countryZone, inferZone, parseZone, ZoneError } from "../../src/lib/time-zone.ts";
+import { DateTime, Settings } from "luxon";
+import { countryZone, inferZone, localTimeIn, parseZone, ZoneError } from "../../src/lib/time-zone.ts";
 
 test("parseZone accepts every JAICP gmtZone format and normalizes offsets", () => {
   const cases: Record<string, string> = {
@@ -37,6 +37,7 @@ test("parseZone accepts every JAICP gmtZone format and normalizes offsets", () =
     "America/Argentina/Buenos_Aires": "America/Argentina/Buenos_Aires",
     "Etc/GMT-3": "Etc/GMT-3",
     " 03:00": "UTC+03:00", // "+03:00" in a URL query decodes to " 03:00"
+    "Etc/GMT 5": "Etc/GMT+5", // and "Etc/GMT+5" to "Etc/GMT 5"
     "GMT 05:30": "UTC+05:30",
     "  Asia/Tokyo ": "Asia/Tokyo",
   };
@@ -97,4 +98,85 @@ test("inferZone: one-zone countries, NANP area codes, Russian area codes, null w
   assert.equal(inferZone("not a number"), null);
   assert.equal(countryZone("US"), null);
   assert.equal(countryZone("GB"), "Europe/London");
+});
+
+test("inferZone: an area code with a county on the other side of a zone line gives null", () => {
+  // 606: eastern Kentucky is Eastern, but Albany (Clinton County) keeps Central; 219: northwest Indiana is
+  // Central, but Francesville (Pulaski County) keeps Eastern. Either guess moves someone's window an hour.
+  assert.equal(inferZone("+16063876011"), null);
+  assert.equal(inferZone("+12195550123"), null);
+  assert.equal(inferZone("+18595550123"), "America/New_York", "859 (Lexington) is Eastern throughout");
+  assert.equal(inferZone("+13125550123"), "America/Chicago");
+});
+
+test("countryZone: a country whose zone the tz database merged into another's keeps its own id", () => {
+  const cases: Record<string, string> = {
+    DK: "Europe/Copenhagen",
+    SE: "Europe/Stockholm",
+    NO: "Europe/Oslo",
+    IS: "Atlantic/Reykjavik",
+    BS: "America/Nassau",
+    KW: "Asia/Kuwait",
+    NL: "Europe/Amsterdam",
+  };
+  for (const [country, zone] of Object.entries(cases)) assert.equal(countryZone(country), zone, country);
+  assert.equal(inferZone("+4532123456"), "Europe/Copenhagen");
+  assert.equal(countryZone("DE"), "Europe/Berlin");
+  assert.equal(countryZone("IN"), "Asia/Kolkata", "a country's current id wins over its old alias");
+});
+
+test("inferZone: regions libphonenumber knows beyond countries-and-timezones' list", () => {
+  assert.equal(inferZone("+38343201234"), "Europe/Belgrade", "Kosovo");
+  assert.equal(inferZone("+2908999"), "Atlantic/St_Helena", "Tristan da Cunha");
+  assert.equal(countryZone("AC"), "Atlantic/St_Helena", "Ascension");
+  assert.equal(countryZone("ZZ"), null);
+});
+
+test("localTimeIn: a repeated wall time is the later instant, whatever the date today", () => {
+  const realNow = Settings.now;
+  try {
+    // luxon's own reading depends on the zone's offset at Settings.now(): try a northern and a southern summer.
+    for (const today of [Date.UTC(2026, 6, 1), Date.UTC(2026, 11, 15)]) {
+      Settings.now = () => today;
+      const label = new Date(today).toISOString().slice(0, 10);
+      // New York falls back at 02:00 EDT: 01:30 comes at 05:30Z (EDT) and again at 06:30Z (EST).
+      assert.equal(
+        localTimeIn("2026-11-01T01:30", "America/New_York"),
+        Date.parse("2026-11-01T06:30Z"),
+        label,
+      );
+      // Sydney falls back at 03:00 AEDT: 02:30 comes at 15:30Z (AEDT) and again at 16:30Z (AEST).
+      assert.equal(
+        localTimeIn("2026-04-05T02:30", "Australia/Sydney"),
+        Date.parse("2026-04-04T16:30Z"),
+        label,
+      );
+      // Lord Howe falls back half an hour.
+      assert.equal(
+        localTimeIn("2026-04-05T01:45", "Australia/Lord_Howe"),
+        Date.parse("2026-04-04T15:15Z"),
+        label,
+      );
+      // Skipped times move on by the gap; ordinary times and times next to a change are untouched.
+      assert.equal(
+        localTimeIn("2026-03-08T02:30", "America/New_York"),
+        Date.parse("2026-03-08T07:30Z"),
+        label,
+      );
+      assert.equal(
+        localTimeIn("2026-11-01T00:30", "America/New_York"),
+        Date.parse("2026-11-01T04:30Z"),
+        label,
+      );
+      assert.equal(
+        localTimeIn("2026-11-01T02:30", "America/New_York"),
+        Date.parse("2026-11-01T07:30Z"),
+        label,
+      );
+      assert.equal(localTimeIn("2026-12-04T10:00", "UTC+03:00"), Date.parse("2026-12-04T07:00Z"), label);
+    }
+  } finally {
+    Settings.now = realNow;
+  }
+  assert.ok(Number.isNaN(localTimeIn("2026-02-30T10:00", "UTC")));
 });

@@ -1,10 +1,13 @@
 // US and Canadian area codes that lie wholly in one time zone. Left out on purpose (their callers' zone
 // is unknown): codes split by a zone line (907 Adak, 928 Navajo Nation, 208/986 Idaho, 850/448 Florida
-// panhandle, 574/812/930 Indiana, 620/785 Kansas, 270/364 Kentucky, 906 Michigan, 308 Nebraska, 775
-// Nevada, 701 North Dakota, 541/458 Oregon, 605 South Dakota, 423/931 Tennessee, 432 Texas, 250/778/236/672
-// British Columbia, 306/639/474 Saskatchewan, 807 Ontario, 418/581/367 Quebec, 709/879 Newfoundland and
-// Labrador, 867 the territories), toll-free and non-geographic codes, and overlays too recent to be sure of.
-// Zones are the official ones (e.g. 334 Alabama is Central, though Phenix City keeps Eastern unofficially).
+// panhandle, 219 Indiana (Francesville, in Pulaski County, keeps Eastern), 574/812/930 Indiana, 620/785
+// Kansas, 270/364 Kentucky, 606 Kentucky (Clinton County, around Albany, keeps Central), 906 Michigan, 308
+// Nebraska, 775 Nevada, 701 North Dakota, 541/458 Oregon, 605 South Dakota, 423/931 Tennessee, 432 Texas,
+// 250/778/236/672 British Columbia, 306/639/474 Saskatchewan, 807 Ontario, 418/581/367 Quebec, 709/879
+// Newfoundland and Labrador, 867 the territories), toll-free and non-geographic codes, and overlays too
+// recent to be sure of. A code in the wrong zone moves its callee window by an hour, so when in doubt a
+// code stays out. Zones are the official ones (e.g. 334 Alabama is Central, though Phenix City keeps
+// Eastern unofficially).
 
 const BY_ZONE: Record<string, string> = {
   "America/New_York": [
@@ -27,7 +30,7 @@ const BY_ZONE: Record<string, string> = {
     "802", // VT
     "276 434 540 571 703 757 804 948", // VA
     "304 681", // WV
-    "502 606 859", // KY (Eastern part)
+    "502 859", // KY (Eastern part)
     "865", // TN (Knoxville)
   ].join(" "),
   "America/Detroit": "231 248 269 313 517 586 616 734 810 947 989",
@@ -36,7 +39,6 @@ const BY_ZONE: Record<string, string> = {
     "205 251 256 334 659 938", // AL
     "327 479 501 870", // AR
     "217 224 309 312 331 447 464 618 630 708 730 773 779 815 847 872", // IL
-    "219", // IN (northwest)
     "319 515 563 641 712", // IA
     "316 913", // KS
     "225 318 337 504 985", // LA
