@@ -3,12 +3,27 @@ import { type Kysely, sql } from "kysely";
 import type { Account, Database } from "./schema.ts";
 
 /** Creates the first account, only while there is none; null when one already exists. One statement, so
- *  two SQLite processes starting together cannot both create it. */
+ *  two SQLite processes starting together cannot both create it. On PostgreSQL one statement is not enough:
+ *  each sees the rows committed when it began, so nodes starting together on a new database each saw no
+ *  account and made one (each printing its own first key, for a tenant the others do not see). There a
+ *  transaction-scoped advisory lock, taken by a statement of its own first, makes the next one wait and
+ *  then see the first's account. */
 export async function insertFirstAccount(
   db: Kysely<Database>,
   name: string,
   now: number,
 ): Promise<number | null> {
+  if (!db.getExecutor().adapter.constructor.name.toLowerCase().includes("postgres")) {
+    return insertIfNoAccount(db, name, now);
+  }
+  const locked = async (trx: Kysely<Database>) => {
+    await sql`SELECT pg_advisory_xact_lock(hashtextextended('outdial.first_account', 0))`.execute(trx);
+    return insertIfNoAccount(trx, name, now);
+  };
+  return db.isTransaction ? locked(db) : db.transaction().execute(locked);
+}
+
+async function insertIfNoAccount(db: Kysely<Database>, name: string, now: number): Promise<number | null> {
   const row = await db
     .insertInto("accounts")
     .columns(["name", "created_at", "balance_micros"])

@@ -2,6 +2,7 @@
 import { type Kysely, sql } from "kysely";
 import type { CampaignSettings } from "../model/campaign-settings.ts";
 import { CAMPAIGN_STATUSES, type CampaignStatus } from "../model/outcome.ts";
+import { LIVE_COUNTS, type LiveCounts, SETTLED_COUNTS, statusCounts } from "./dispatch/counts.ts";
 import type { Campaign, Database } from "./schema.ts";
 
 export interface NewCampaignInput {
@@ -139,17 +140,24 @@ export async function deleteCampaignUnlessStatus(
   return true;
 }
 
+/** Contacts by status (only the statuses the campaign has). From the indexes dispatch keeps (see
+ *  dispatch/counts.ts): a GROUP BY over the campaign's rows read every one of a 1M-contact campaign's rows,
+ *  2–3 s on SQLite, for each campaign a listing showed. */
 export async function countContactsByStatus(
   db: Kysely<Database>,
   campaignId: number,
 ): Promise<Record<string, number>> {
-  const rows = await db
-    .selectFrom("contacts")
-    .select(["status", db.fn.countAll<number>().as("n")])
-    .where("campaign_id", "=", campaignId)
-    .groupBy("status")
-    .execute();
-  return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+  // The texts name the campaign as $1, once or several times; bound here once per place.
+  const bound = (text: string) =>
+    sql.join(
+      text.split("$1").map((part) => sql.raw(part)),
+      sql`${campaignId}`,
+    );
+  const [settled, live] = await Promise.all([
+    bound(SETTLED_COUNTS).execute(db),
+    bound(LIVE_COUNTS).execute(db),
+  ]);
+  return statusCounts(settled.rows as { status: string; n: number | string }[], live.rows[0] as LiveCounts);
 }
 
 /** Re-sorts a campaign's contacts after its attempt order changed: order_class 0 goes first, so

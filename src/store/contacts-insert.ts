@@ -18,18 +18,33 @@ export interface NewContactSpec {
 }
 
 /** `queueDue: false` leaves due contacts for the dispatcher to promote (as contacts written by another
- *  path would be) instead of queueing them at once. */
+ *  path would be) instead of queueing them at once. All or none: a batch of more than one statement runs
+ *  in a transaction (the caller's, if `db` is one), so a failure at row 700 of 1,000 leaves no 500
+ *  contacts behind to be dialed and then added again by the caller's retry. */
 export async function insertContacts(
   db: Kysely<Database>,
   target: { accountId: number; campaignId: number; listId: number; now: number },
   specs: NewContactSpec[],
   opts: { queueDue?: boolean } = {},
 ): Promise<number[]> {
+  if (specs.length <= CHUNK || db.isTransaction) return insertChunks(db, target, specs, opts);
+  return db.transaction().execute((trx) => insertChunks(trx, target, specs, opts));
+}
+
+/** Rows per INSERT: well under both dialects' bound-parameter limits. */
+const CHUNK = 500;
+
+async function insertChunks(
+  db: Kysely<Database>,
+  target: { accountId: number; campaignId: number; listId: number; now: number },
+  specs: NewContactSpec[],
+  opts: { queueDue?: boolean },
+): Promise<number[]> {
   const queueDue = opts.queueDue ?? true;
   const { now } = target;
   const out: number[] = [];
-  for (let i = 0; i < specs.length; i += 500) {
-    const rows = specs.slice(i, i + 500).map((s) => {
+  for (let i = 0; i < specs.length; i += CHUNK) {
+    const rows = specs.slice(i, i + CHUNK).map((s) => {
       const due = Math.max(s.startAt ?? now, now);
       return {
         account_id: target.accountId,

@@ -79,6 +79,11 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
     // Checkpoint every 64 MB of WAL instead of every 4 MB: contact pages rewritten by many attempts between
     // two checkpoints are copied back once, which is most of the dispatch hot path's write volume.
     sqlite.pragma("wal_autocheckpoint = 16384");
+    // SQLite's own lower() folds ASCII only, so a case-insensitive search for "клиенты" missed "Клиенты"
+    // here while PostgreSQL found it; JavaScript's folds every script, as PostgreSQL's does.
+    sqlite.function("lower", { deterministic: true }, (v: unknown) =>
+      v === null ? null : String(v).toLowerCase(),
+    );
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
     store = { db, dialect: "sqlite", sqlite, close: () => db.destroy() };
   }

@@ -178,9 +178,24 @@ export async function listDncNumbers(
     .limit(filter.limit);
   if (filter.afterId !== undefined) q = q.where("id", ">", filter.afterId);
   if (filter.phonePrefix !== undefined) {
-    // A range, not LIKE: it walks the (account_id, campaign_id, phone) index on both dialects. ":" sorts
-    // after "9".
-    q = q.where("phone", ">=", filter.phonePrefix).where("phone", "<", `${filter.phonePrefix}:`);
+    // A range, not LIKE: it walks the (account_id, campaign_id, phone) index on both dialects.
+    const upper = nextDigitPrefix(filter.phonePrefix);
+    q = q.where("phone", ">=", filter.phonePrefix);
+    if (upper !== null) q = q.where("phone", "<", upper);
   }
   return q.execute();
+}
+
+/**
+ * The least "+digits" string above every number that starts with `prefix` ("+1212" → "+1213", "+1299" →
+ * "+13"); null when nothing is (all nines). Only digits are compared: a database whose collation is a
+ * language's (en_US, ICU) weighs punctuation such as ":" after the digits, so `prefix + ":"` — right in
+ * byte order — found nothing there.
+ */
+export function nextDigitPrefix(prefix: string): string | null {
+  if (!/^\+?[0-9]*$/.test(prefix)) throw new Error(`phone prefix must be "+" and digits: ${prefix}`);
+  const digits = prefix.replace(/9+$/, "");
+  const last = digits.at(-1);
+  if (last === undefined || last === "+") return null;
+  return digits.slice(0, -1) + String(Number(last) + 1);
 }

@@ -1,11 +1,16 @@
-// Runs the numbered migrations under Kysely's Migrator, which takes a lock (an advisory lock on
-// PostgreSQL, the write lock on SQLite) so two processes starting at once cannot both migrate.
+// Runs the numbered migrations under Kysely's Migrator. On PostgreSQL it takes an advisory lock and one
+// transaction; on SQLite it takes neither (its adapter has no lock and no transactional DDL), so two
+// processes opening one file at once both ran 001 and one died on "table already exists", and a process
+// killed inside a migration left it half applied and unrecorded, failing every later start. There the
+// whole run is one BEGIN IMMEDIATE transaction when there is anything to run: the second process waits on
+// the write lock (busy_timeout) and then finds nothing to do, and a crash rolls back to the last whole state.
 import {
   type Kysely,
   type Migration,
   type MigrationProvider,
   type MigrationResultSet,
   Migrator,
+  sql,
 } from "kysely";
 import * as m001 from "./migrations/001_core.ts";
 import * as m002 from "./migrations/002_webhooks.ts";
@@ -72,11 +77,35 @@ function check(name: string, { error, results }: MigrationResultSet): void {
   }
 }
 
+/** Runs `run` as one transaction on SQLite (see the header); as it is on PostgreSQL. */
+async function exclusively(db: Kysely<Database>, run: () => Promise<MigrationResultSet>) {
+  if (isPostgres(db)) return run();
+  await sql`BEGIN IMMEDIATE`.execute(db);
+  let result: MigrationResultSet;
+  try {
+    result = await run();
+  } catch (err) {
+    await sql`ROLLBACK`.execute(db);
+    throw err;
+  }
+  const failed = result.error !== undefined || result.results?.some((r) => r.status === "Error");
+  await sql.raw(failed ? "ROLLBACK" : "COMMIT").execute(db);
+  return result;
+}
+
+function isPostgres(db: Kysely<Database>): boolean {
+  return db.getExecutor().adapter.constructor.name.toLowerCase().includes("postgres");
+}
+
 export async function migrateToLatest(db: Kysely<Database>, schema?: string): Promise<void> {
-  check("", await migrator(db, schema).migrateToLatest());
+  const m = migrator(db, schema);
+  // Nothing to do (every start but the first of a new version) takes no write lock: another process may
+  // hold it for a while (an import), and waiting on it here could fail the start.
+  if (!isPostgres(db) && (await m.getMigrations()).every((x) => x.executedAt !== undefined)) return;
+  check("", await exclusively(db, () => m.migrateToLatest()));
 }
 
 /** Migrates up (or down) to the named migration: for tests of an upgrade from an older schema. */
 export async function migrateTo(db: Kysely<Database>, name: string, schema?: string): Promise<void> {
-  check(name, await migrator(db, schema).migrateTo(name));
+  check(name, await exclusively(db, () => migrator(db, schema).migrateTo(name)));
 }

@@ -19,6 +19,7 @@ import type {
 import {
   earlierProcessOf,
   expiredLease,
+  finishesCurrentAttempt,
   heldOr,
   noteRecentCall,
   PROMOTE_LIMIT,
@@ -123,7 +124,9 @@ async function applyFinished(client: pg.PoolClient, items: FinishedAttempt[]): P
        -- pick the lease index and compare every in-flight contact with every item.
        FROM v WHERE k.id = v.contact_id
          AND CASE WHEN k.status <> 'in_progress' THEN false
-           WHEN v.owner IS NULL THEN k.lease_expires_at < v.now ELSE k.lease_owner = v.owner END
+           WHEN v.owner IS NULL THEN k.lease_expires_at < v.now
+           ELSE k.lease_owner = v.owner
+             AND EXISTS (SELECT 1 FROM attempts t WHERE t.id = v.attempt_id AND ${finishesCurrentAttempt("k")}) END
        RETURNING v.*
      ), a AS (
        UPDATE attempts t SET answered_at = c.answered_at, ended_at = c.ended_at, outcome = c.outcome, cause = c.cause,

@@ -20,6 +20,7 @@ import type {
 import {
   earlierProcessOf,
   expiredLease,
+  finishesCurrentAttempt,
   heldOr,
   noteRecentCall,
   PROMOTE_LIMIT,
@@ -30,6 +31,9 @@ import {
 
 const CANDIDATE_COLUMNS = `id, account_id, campaign_id, phones, custom, time_zone, daily_from_sec, daily_to_sec,
   start_at, attempts, phone_index, phone_attempts, retry_counts, next_attempt_at, policy`;
+
+/** The outcome's attempt (the last parameter) is the contact's latest: see finishesCurrentAttempt. */
+const CURRENT_ATTEMPT = `EXISTS (SELECT 1 FROM attempts t WHERE t.id = ? AND ${finishesCurrentAttempt("contacts")})`;
 
 export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
   const s = {
@@ -82,12 +86,12 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
       `UPDATE contacts SET status = 'pending', ready = ?, next_attempt_at = ?, phone_index = ?, phone_attempts = ?,
         retry_counts = ?, order_class = ?, wait_reason = ?, last_outcome = ?, lease_owner = NULL,
         lease_expires_at = NULL, callback_agent_id = NULL, updated_at = ?
-        WHERE id = ? AND status = 'in_progress' AND lease_owner = ?`,
+        WHERE id = ? AND status = 'in_progress' AND lease_owner = ? AND ${CURRENT_ATTEMPT}`,
     ),
     contactFinal: db.prepare(
       `UPDATE contacts SET status = ?, ready = 0, phone_attempts = ?, retry_counts = ?, wait_reason = ?,
         last_outcome = ?, lease_owner = NULL, lease_expires_at = NULL, callback_agent_id = NULL, updated_at = ?
-        WHERE id = ? AND status = 'in_progress' AND lease_owner = ?`,
+        WHERE id = ? AND status = 'in_progress' AND lease_owner = ? AND ${CURRENT_ATTEMPT}`,
     ),
     contactNextExpired: db.prepare(
       `UPDATE contacts SET status = 'pending', ready = ?, next_attempt_at = ?, phone_index = ?, phone_attempts = ?,
@@ -262,13 +266,13 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
         changes =
           f.owner === null
             ? s.contactNextExpired.run(...args, f.now).changes
-            : s.contactNext.run(...args, f.owner).changes;
+            : s.contactNext.run(...args, f.owner, f.attemptId).changes;
       } else {
         const args = [c.status, c.phoneAttempts, c.retryCounts, c.waitReason, f.outcome, f.now, f.contactId];
         changes =
           f.owner === null
             ? s.contactFinalExpired.run(...args, f.now).changes
-            : s.contactFinal.run(...args, f.owner).changes;
+            : s.contactFinal.run(...args, f.owner, f.attemptId).changes;
       }
       if (changes === 0) continue;
       applied++;

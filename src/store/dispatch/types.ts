@@ -186,6 +186,19 @@ export const PERSONAL_CALLBACK_REASON = "callback_personal";
 export function heldOr(reason: string): string {
   return `CASE WHEN callback_agent_id IS NULL THEN ${reason} ELSE '${PERSONAL_CALLBACK_REASON}' END`;
 }
+/**
+ * SQL: the finished attempt `t` is the latest attempt of the contact being updated (`contact`: the table's
+ * name or alias in the caller's statement). The lease owner alone does not tell: a node whose leases ran
+ * out (a stall, a database failover) has them reconciled by another node, may claim the same contact again
+ * under the same owner, and then hears the first call end. That outcome settled the contact in the middle
+ * of its second call, whose own outcome then found the contact settled and left its attempt open for good
+ * (a live call to the number for every later cap and gap check). Reconciliations (owner null) need no such
+ * check: the lease sweep joined their attempt on the contact's latest seq.
+ */
+export function finishesCurrentAttempt(contact: string): string {
+  return `t.contact_id = ${contact}.id AND t.seq = ${contact}.attempts`;
+}
+
 /** A claim given back undialed goes back where it came from: the dial queue, or held for its agent (the
  *  hold lasts until the attempt ends). SET clause for the give-back statements. */
 const RELEASED_READY = `ready = CASE WHEN callback_agent_id IS NULL THEN 1 ELSE 0 END,

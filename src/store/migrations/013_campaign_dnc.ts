@@ -26,11 +26,20 @@ export async function up(db: Kysely<any>): Promise<void> {
 
 /**
  * SQLite: the table again with or without campaign_id and its unique key, rows, ids and id counter kept.
- * One transaction (Kysely runs SQLite migrations outside one): a crash halfway leaves the old table whole.
+ * All or nothing: a crash halfway leaves the old table whole. A savepoint, not a transaction: migrate.ts
+ * runs SQLite migrations inside one transaction since, and a savepoint nests in it (or is one alone).
  */
 // biome-ignore lint/suspicious/noExplicitAny: migrations run against any schema version
-async function rebuildOnSqlite(outer: Kysely<any>, perCampaign: boolean): Promise<void> {
-  await outer.transaction().execute((db) => rebuild(db, perCampaign));
+async function rebuildOnSqlite(db: Kysely<any>, perCampaign: boolean): Promise<void> {
+  await sql`SAVEPOINT dnc_numbers_013`.execute(db);
+  try {
+    await rebuild(db, perCampaign);
+  } catch (err) {
+    await sql`ROLLBACK TO dnc_numbers_013`.execute(db);
+    await sql`RELEASE dnc_numbers_013`.execute(db);
+    throw err;
+  }
+  await sql`RELEASE dnc_numbers_013`.execute(db);
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: migrations run against any schema version
