@@ -3,7 +3,7 @@
 import { Ajv } from "ajv";
 import { campaignSettingsSchema, findSettingsProblem } from "../api/native/schemas/campaign-settings.ts";
 import type { CampaignSettings } from "../model/campaign-settings.ts";
-import type { Dist } from "../telephony/sim/scenario.ts";
+import { checkDist, type Dist, resolveScenario } from "../telephony/sim/scenario.ts";
 
 export interface CampaignFile {
   name?: string;
@@ -66,6 +66,9 @@ const validate = new Ajv({ allErrors: false, strict: false, formats: { "date-tim
   fileSchema,
 );
 
+/** An ISO 8601 date and time with its offset (or a bare date, which JavaScript reads as UTC midnight). */
+const ZONED_INSTANT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2}))?$/i;
+
 /** Parses and checks a campaign file; throws an Error naming the field and the reason. */
 export function parseCampaignFile(text: string, source: string): CampaignFile {
   let data: unknown;
@@ -83,7 +86,26 @@ export function parseCampaignFile(text: string, source: string): CampaignFile {
   const file = data as CampaignFile;
   if (file.startAt !== undefined && Number.isNaN(Date.parse(file.startAt)))
     throw new Error(`${source}: startAt is not a date`);
+  // Date.parse reads a time without a zone in the machine's own zone: the same file and seed would give
+  // another simulation under another TZ. The file must say which instant it means.
+  if (file.startAt !== undefined && !ZONED_INSTANT.test(file.startAt.trim()))
+    throw new Error(
+      `${source}: startAt "${file.startAt}" needs a time zone: an ISO 8601 time ending in Z or ±hh:mm (e.g. 2026-03-02T06:00:00Z)`,
+    );
   const problem = file.settings ? findSettingsProblem(file.settings, "settings") : null;
   if (problem) throw new Error(`${source}: ${problem.message}`);
+  // The schema only knows a distribution's kind: a uniform without min and max would give the agents
+  // NaN seconds, and the run would never end. Scenario and distributions are checked in full here, before
+  // any import, with the sim driver's own rules.
+  try {
+    if (file.scenario !== undefined) resolveScenario(file.scenario);
+    else if (typeof file.settings?.scenario === "string") resolveScenario(file.settings.scenario);
+    for (const k of ["talkSec", "wrapSec", "previewSec"] as const) {
+      const d = file.agents?.[k];
+      if (d !== undefined) checkDist(d, k, "agents");
+    }
+  } catch (err) {
+    throw new Error(`${source}: ${(err as Error).message}`);
+  }
   return file;
 }

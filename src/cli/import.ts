@@ -17,6 +17,14 @@ function choice<T extends string>(name: string, value: string, allowed: readonly
   return value as T;
 }
 
+/** An id option: a typo must say so, not run as "list NaN" or campaign 1.5. */
+function idOption(name: string, value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1)
+    throw new Error(`${name} must be a positive whole number (got "${value}")`);
+  return n;
+}
+
 export async function importCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -33,6 +41,8 @@ export async function importCommand(argv: string[]): Promise<number> {
   });
   const file = positionals[0];
   if (!file || !values.campaign) throw new Error("usage: outdial import --campaign ID [--list ID] FILE");
+  const campaignId = idOption("--campaign", values.campaign);
+  const givenList = values.list === undefined ? null : idOption("--list", values.list);
   // Checked before anything is written: a failed import leaves no list behind.
   const phonePolicy = choice("--phone-policy", values["phone-policy"] ?? "skip", PHONE_POLICIES);
   const duplicatePolicy = choice(
@@ -47,10 +57,10 @@ export async function importCommand(argv: string[]): Promise<number> {
     const campaign = await store.db
       .selectFrom("campaigns")
       .select(["id", "account_id"])
-      .where("id", "=", Number(values.campaign))
+      .where("id", "=", campaignId)
       .executeTakeFirst();
     if (!campaign) throw new Error(`campaign ${values.campaign} not found`);
-    let listId = values.list ? Number(values.list) : null;
+    let listId = givenList;
     const now = Date.now();
     const created = listId === null;
     if (listId === null) {

@@ -1,5 +1,6 @@
 // `outdial <command>`: dispatches to one file per command.
 import { parseArgs } from "node:util";
+import { stopProgress } from "./progress.ts";
 
 const USAGE = `outdial — outbound call-campaign engine
 
@@ -44,6 +45,7 @@ export async function main(argv: string[]): Promise<number> {
         return 2;
     }
   } catch (err) {
+    stopProgress();
     process.stderr.write(`outdial ${command}: ${err instanceof Error ? err.message : String(err)}\n`);
     return 1;
   }

@@ -7,6 +7,14 @@ export interface Progress {
   stop(): void;
 }
 
+/** Bars drawing now. A bar left running keeps its redraw timer (and the process) alive and line wrapping
+ *  off, and the error that cut its work short would be printed on its line: main stops them all first. */
+const live = new Set<Progress>();
+
+export function stopProgress(): void {
+  for (const bar of [...live]) bar.stop();
+}
+
 export function progressBar(label: string, total: number, unit: string): Progress {
   if (!process.stderr.isTTY) return { update() {}, stop() {} };
   const bar = new cliProgress.SingleBar(
@@ -17,8 +25,13 @@ export function progressBar(label: string, total: number, unit: string): Progres
     cliProgress.Presets.shades_classic,
   );
   bar.start(total, 0);
-  return {
+  const progress: Progress = {
     update: (v) => bar.update(Math.min(v, total)),
-    stop: () => bar.stop(),
+    stop: () => {
+      live.delete(progress);
+      bar.stop();
+    },
   };
+  live.add(progress);
+  return progress;
 }

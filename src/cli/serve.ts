@@ -27,7 +27,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
           `demo campaign ${demo.campaignId} "${demo.name}" is ${demo.status}: ${demo.contacts} contacts on the sim driver\n`,
         );
         out.write(
-          `  watch it at ${s.url}${DASHBOARD_PATH} (with the key above), or: curl -s -H "Authorization: Bearer $OUTDIAL_API_KEY" ${s.url}/v1/campaigns/${demo.campaignId}/explain\n`,
+          `  watch it at ${s.url}${DASHBOARD_PATH} (with ${bootstrapKey ? "the key above" : "your API key"}), or: curl -s -H "Authorization: Bearer $OUTDIAL_API_KEY" ${s.url}/v1/campaigns/${demo.campaignId}/explain\n`,
         );
         const timer = setInterval(async () => {
           const counts = await s.engine.dispatch.countByStatus(demo.campaignId).catch(() => null);

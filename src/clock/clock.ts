@@ -24,6 +24,8 @@ export class WallClock implements Clock {
     return this.after(at - Date.now(), fn);
   }
   after(ms: number, fn: () => void | Promise<void>): TimerHandle {
+    // As on the virtual clock, a NaN time is a bug where it was computed, not "now" (setTimeout's reading).
+    if (Number.isNaN(ms)) throw new RangeError("wall clock: a timer's time is not a number (NaN)");
     // setTimeout caps at 2^31-1 ms; longer waits re-arm themselves.
     const MAX = 2_147_000_000;
     let handle: NodeJS.Timeout;

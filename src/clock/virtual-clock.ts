@@ -31,6 +31,9 @@ export class VirtualClock implements Clock {
   }
 
   at(at: number, fn: () => void | Promise<void>): TimerHandle {
+    // A NaN time would sit anywhere in the heap and, once run, make `now` NaN: every later timer would
+    // land at NaN too and `run({ until })` would never stop. Refuse it where it is made.
+    if (Number.isNaN(at)) throw new RangeError("virtual clock: a timer's time is not a number (NaN)");
     const timer: VirtualTimer = { at: Math.max(at, this.current), seq: this.seq++, fn, cancelled: false };
     this.push(timer);
     this.live++;
@@ -61,12 +64,17 @@ export class VirtualClock implements Clock {
   async run(opts: { until?: number; stop?: () => boolean; maxEvents?: number } = {}): Promise<number> {
     let count = 0;
     const max = opts.maxEvents ?? Number.POSITIVE_INFINITY;
+    // Time may only jump to `until` when nothing is left before it: stopping on maxEvents or stop() with
+    // events still due must not move `now` past them (they would run later with time going backwards).
+    let drained = false;
     while (count < max) {
       if (opts.stop?.()) break;
       this.dropCancelled();
       const next = this.heap[0];
-      if (!next) break;
-      if (opts.until !== undefined && next.at > opts.until) break;
+      if (!next || (opts.until !== undefined && next.at > opts.until)) {
+        drained = true;
+        break;
+      }
       this.pop();
       this.live--;
       next.cancelled = true;
@@ -75,7 +83,7 @@ export class VirtualClock implements Clock {
       if (result && typeof (result as Promise<void>).then === "function") await result;
       count++;
     }
-    if (opts.until !== undefined && this.current < opts.until && !(opts.stop?.() ?? false)) {
+    if (opts.until !== undefined && drained && this.current < opts.until) {
       this.current = opts.until;
     }
     return count;

@@ -5,10 +5,13 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { test } from "node:test";
 import pg from "pg";
+import { defaultApiUrl } from "../../src/cli/api-get.ts";
+import { parseCampaignFile } from "../../src/cli/campaign-file.ts";
 import { insertAccount } from "../../src/store/accounts.ts";
 import { openStore } from "../../src/store/db.ts";
 import { childSetup, startOutdial } from "../helpers/child.ts";
@@ -147,4 +150,105 @@ test("serve prints the database address without its password", { timeout: 60_000
     await admin.query(`DROP DATABASE ${name} WITH (FORCE)`);
     await admin.end();
   }
+});
+
+test("a campaign file's agent times and scenario are checked in full, naming the field", () => {
+  const base = JSON.parse(fs.readFileSync("examples/campaign.json", "utf8"));
+  const bad: [Record<string, unknown>, RegExp][] = [
+    // A uniform without min and max gave the agents NaN seconds, and the simulation never ended.
+    [{ agents: { count: 2, talkSec: { kind: "uniform" } } }, /agents\.talkSec: min must be/],
+    [{ agents: { count: 2, wrapSec: { kind: "lognormal", median: 10 } } }, /agents\.wrapSec: sigma must be/],
+    [
+      { agents: { count: 2, talkSec: { kind: "uniform", min: 9, max: 1 } } },
+      /agents\.talkSec: min is above max/,
+    ],
+    [{ scenario: { outcomes: { human: -1 } } }, /scenario\.outcomes\.human/],
+    [{ scenario: "always_bussy" }, /unknown name "always_bussy"/],
+    [{ settings: { ...base.settings, scenario: "nope" } }, /unknown name "nope"/],
+  ];
+  for (const [over, message] of bad) {
+    const text = JSON.stringify({ ...base, scenario: undefined, ...over });
+    assert.throws(() => parseCampaignFile(text, "c.json"), message, JSON.stringify(over));
+  }
+  const good = { ...base, agents: { count: 2, talkSec: 30, wrapSec: { kind: "uniform", min: 1, max: 5 } } };
+  assert.equal(parseCampaignFile(JSON.stringify(good), "c.json").agents?.count, 2);
+});
+
+test("a campaign file's start names its instant: the same file and seed simulate alike in every TZ", () => {
+  const base = JSON.parse(fs.readFileSync("examples/campaign.json", "utf8"));
+  const at = (startAt: string) => () => parseCampaignFile(JSON.stringify({ ...base, startAt }), "c.json");
+  // Date.parse reads these in the machine's zone: TZ=Asia/Tokyo simulated another day than TZ=UTC.
+  for (const local of ["2026-03-02T06:00:00", "2026-03-02T06:00", "March 2, 2026 06:00"])
+    assert.throws(at(local), /startAt ".*" needs a time zone/, local);
+  for (const zoned of [
+    "2026-03-02T06:00:00Z",
+    "2026-03-02T09:00:00+03:00",
+    "2026-03-02T06:00:00.5-0500",
+    "2026-03-02",
+  ])
+    assert.doesNotThrow(at(zoned), zoned);
+});
+
+test("import refuses an id that is not one; explain says where outdial could not be reached", async () => {
+  for (const [flag, value] of [
+    ["--campaign", "abc"],
+    ["--campaign", "1.5"],
+    ["--list", "abc"],
+  ]) {
+    const args = flag === "--list" ? ["--campaign", "1", flag, value] : [flag, value];
+    const r = outdial("import", ...args, "examples/contacts.csv");
+    assert.equal(r.code, 1);
+    assert.match(r.err, new RegExp(`${flag} must be a positive whole number \\(got "${value}"\\)`), r.err);
+  }
+  // A port nobody listens on. Was "outdial explain: fetch failed".
+  const probe = net.createServer();
+  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+  const { port } = probe.address() as net.AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  const r = outdial("explain", "1", "--key", "x", "--url", `http://127.0.0.1:${port}`);
+  assert.equal(r.code, 1);
+  assert.match(
+    r.err,
+    new RegExp(`cannot reach outdial at http://127.0.0.1:${port} \\(ECONNREFUSED\\)`),
+    r.err,
+  );
+});
+
+test("on a terminal, a command that fails mid-progress stops its bar, prints on its own line and exits", {
+  skip: fs.existsSync("/usr/bin/script") ? false : "no script(1) for a pseudo-terminal",
+}, () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "outdial-cli-tty-"));
+  const campaign = path.join(dir, "campaign.json");
+  fs.writeFileSync(campaign, JSON.stringify({ csv: { encoding: "bogus" } }));
+  const csv = path.join(dir, "contacts.csv");
+  fs.writeFileSync(csv, "phone\n+12025550100\n");
+  // Before, the import bar's redraw timer kept the process alive for ever after the error.
+  const r = spawnSync(
+    "/usr/bin/script",
+    ["-qec", `${process.execPath} bin/outdial.mjs simulate ${campaign} ${csv}`, "/dev/null"],
+    { encoding: "utf8", timeout: 60_000 },
+  );
+  fs.rmSync(dir, { recursive: true, force: true });
+  assert.equal(r.error, undefined, "it exits");
+  assert.equal(r.status, 1, r.stdout);
+  assert.match(r.stdout, /import +\[/, "a bar was drawn");
+  assert.ok(r.stdout.includes("\u001b[?7h"), "line wrapping is switched back on");
+  assert.match(
+    r.stdout,
+    /\n\r?outdial simulate: unknown encoding "bogus"/,
+    "the error has a line of its own",
+  );
+});
+
+test("explain and pacing look for outdial where serve listens under the same settings", () => {
+  assert.equal(defaultApiUrl({}), "http://127.0.0.1:8080");
+  assert.equal(defaultApiUrl({ OUTDIAL_PORT: "9000" }), "http://127.0.0.1:9000");
+  // Before, always http://127.0.0.1: a node with a certificate only answered "socket closed".
+  assert.equal(
+    defaultApiUrl({ OUTDIAL_TLS_CERT: "/etc/c.pem", OUTDIAL_HOST: "10.0.0.5", OUTDIAL_PORT: "8443" }),
+    "https://10.0.0.5:8443",
+  );
+  assert.equal(defaultApiUrl({ OUTDIAL_HOST: "0.0.0.0" }), "http://127.0.0.1:8080");
+  assert.equal(defaultApiUrl({ OUTDIAL_HOST: "::" }), "http://[::1]:8080");
+  assert.equal(defaultApiUrl({ OUTDIAL_HOST: "fd00::5" }), "http://[fd00::5]:8080");
 });

@@ -260,3 +260,68 @@ test("a voicemail waits for the machine's greeting to end; after a person's answ
   assert.ok(realMachines > 0 && people > 0, `${realMachines} machines, ${people} people`);
   assert.equal(r.driver.liveCalls, 0);
 });
+
+test("a call refused for want of a channel holds none while its 503 is on the way", async () => {
+  const r = rig({ seed: 1, scenario: { base: "all_human", ringSec: 5, talkSec: 100 }, maxChannels: 1 });
+  r.call(0);
+  r.call(1); // refused: the one channel is taken
+  r.driver.hangup("0"); // the channel is free again at once
+  r.call(2); // ...so this one gets it, in the same instant as call 1's 503
+  await r.clock.run({});
+  const byId = new Map(r.ended.map((e) => [e.callId, e]));
+  assert.equal(byId.get("1")?.code, 503);
+  assert.equal(byId.get("2")?.cause, "normal", `call 2: ${JSON.stringify(byId.get("2"))}`);
+  assert.equal(r.driver.liveCalls, 0);
+});
+
+test("a request's inline scenario (campaign settings) is played; one that does not resolve is refused", async () => {
+  const r = rig({ seed: 1, scenario: { base: "default", overrides: { "+12025551005": "human" } } });
+  for (let i = 0; i < 10; i++) r.call(i, { scenario: '{"outcomes":{"busy":1}}' });
+  await r.clock.run({});
+  const causes = new Map(r.ended.map((e) => [e.callId, e.cause]));
+  // Every call busy, except the number the driver forces (its overrides still apply).
+  for (let i = 0; i < 10; i++) assert.equal(causes.get(String(i)), i === 5 ? "normal" : "busy", `call ${i}`);
+  // A typo or a bad inline scenario must not silently run the default: the originate says why.
+  for (const scenario of ["always_bussy", "constructor", '{"outcomes":{"human":-1}}']) {
+    assert.throws(() => r.call(99, { scenario }), ScenarioError, scenario);
+  }
+  assert.equal(r.driver.liveCalls, 0, "a refused request holds nothing");
+});
+
+test("a scenario that cannot be drawn from is refused", () => {
+  // 1e400 is JSON for Infinity: every draw would be NaN.
+  assert.throws(() => resolveScenario('{"outcomes":{"human":1e400}}'), /outcomes.human: must be a finite/);
+  for (const kind of ["lognormal", "exponential"]) {
+    assert.throws(
+      () => resolveScenario({ talkSec: { kind, median: 60, sigma: 1, mean: 60, min: 100, max: 10 } }),
+      /talkSec: min is above max/,
+      kind,
+    );
+  }
+  for (const name of ["constructor", "toString", "__proto__"]) {
+    assert.throws(() => resolveScenario(name), /unknown name/, name);
+    assert.throws(() => resolveScenario({ base: name }), /unknown name/, name);
+  }
+});
+
+test("a request the clock cannot time is refused whole: nothing of it rings or answers later", async () => {
+  const r = rig({ seed: 1, scenario: "all_human" });
+  const rang: string[] = [];
+  r.driver.setListener({
+    ringing: (id) => rang.push(id),
+    answered: (id, by) => r.answered.push({ callId: id, by, at: r.clock.now() }),
+    ended: (ev) => r.ended.push({ ...ev, at: r.clock.now() }),
+  });
+  // A robot scenario whose talk time is not a number: ringing and the answer were already on the clock.
+  const robot = {
+    key: "r",
+    name: "r",
+    say: null,
+    results: [{ name: "ok", weight: 1 }],
+    talkSec: { kind: "fixed" as const, value: Number.NaN },
+  };
+  assert.throws(() => r.call(0, { robot }), RangeError);
+  assert.equal(r.driver.liveCalls, 0);
+  await r.clock.run({});
+  assert.deepEqual([rang, r.answered, r.ended], [[], [], []]);
+});

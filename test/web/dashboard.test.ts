@@ -193,4 +193,51 @@ describe("dashboard in Chromium", { skip: missing ? `no Chromium at ${CHROMIUM}`
       "only the refused key and the refused pause were refused",
     );
   });
+
+  test("a campaign's agents show however many agents the account has", async () => {
+    // 100 agents of the account come first (one page of /v1/agents?limit=100), then the desk's own.
+    for (let i = 0; i < 100; i++) {
+      const res = await f.call({ method: "POST", url: "/v1/agents", payload: { name: `Spare ${i}` } });
+      assert.equal(res.statusCode, 201, res.body);
+    }
+    const desk = await agentCampaign(f, {
+      name: "Late desk",
+      settings: { dialMethod: "progressive" },
+      contacts: [{ phone: "+14155553998" }],
+      agents: ["Zed"],
+    });
+    const login = await f.call({
+      method: "POST",
+      url: `/v1/agents/${desk.agentIds[0]}/login`,
+      payload: { campaignId: desk.campaignId },
+    });
+    assert.equal(login.statusCode, 200, login.body);
+    const page = await openPage();
+    await page.goto(`${base}/dashboard/`);
+    await page.fill("#key", f.key);
+    await page.click("#key-form button");
+    await page.locator(`#campaigns tr[data-id="${desk.campaignId}"]`).click();
+    await page.waitForSelector("#agents-box:not([hidden]) #agents td");
+    // Before, only the first 100 agents were read: Zed, logged in to this campaign, was "none logged in".
+    await page.waitForSelector("#agents td:text('Zed')", { timeout: 5000 });
+    assert.equal(await page.isVisible("#more-campaigns"), false, "every campaign is on the page");
+    await page.close();
+    assert.deepEqual(pageErrors, [], "no script errors, no CSP violations");
+  });
+
+  test("an account with more campaigns than the page shows is told so", async () => {
+    const res = await f.call({ method: "GET", url: "/v1/campaigns?limit=100" });
+    const have = (res.json() as { data: unknown[] }).data.length;
+    for (let i = have; i <= 100; i++) await createCampaignViaApi(f, { name: `Filler ${i}`, settings: {} });
+    const page = await openPage();
+    await page.goto(`${base}/dashboard/`);
+    await page.fill("#key", f.key);
+    await page.click("#key-form button");
+    await page.locator("#campaigns tbody tr").first().waitFor();
+    // Before, the oldest campaign just was not there.
+    await page.waitForSelector("#more-campaigns:not([hidden])", { timeout: 5000 });
+    assert.equal(await page.locator("#campaigns tbody tr").count(), 100);
+    await page.close();
+    assert.deepEqual(pageErrors, [], "no script errors, no CSP violations");
+  });
 });

@@ -69,8 +69,9 @@ export const NAMED_SCENARIOS: Record<string, SimScenario> = {
 
 export class ScenarioError extends Error {}
 
-function checkDist(d: unknown, field: string): Dist {
-  const bad = (why: string) => new ScenarioError(`scenario.${field}: ${why}`);
+/** Checks a time distribution; throws ScenarioError naming `where.field` (e.g. scenario.talkSec) and why. */
+export function checkDist(d: unknown, field: string, where = "scenario"): Dist {
+  const bad = (why: string) => new ScenarioError(`${where}.${field}: ${why}`);
   if (typeof d === "number") {
     if (!(d >= 0) || !Number.isFinite(d)) throw bad("must be a non-negative number of seconds");
     return d;
@@ -90,7 +91,6 @@ function checkDist(d: unknown, field: string): Dist {
     case "uniform":
       num("min");
       num("max");
-      if ((o.min as number) > (o.max as number)) throw bad("min is above max");
       break;
     case "lognormal":
       num("median");
@@ -106,6 +106,8 @@ function checkDist(d: unknown, field: string): Dist {
     default:
       throw bad("kind must be fixed, uniform, lognormal or exponential");
   }
+  // A clip whose floor is above its ceiling would silently give the ceiling for every draw.
+  if (typeof o.min === "number" && typeof o.max === "number" && o.min > o.max) throw bad("min is above max");
   return d as Dist;
 }
 
@@ -125,7 +127,8 @@ export function resolveScenario(input: string | Record<string, unknown> | null |
       }
       return resolveScenario(parsed as Record<string, unknown>);
     }
-    const named = NAMED_SCENARIOS[input];
+    // Own names only: "constructor" or "toString" are not scenarios.
+    const named = Object.hasOwn(NAMED_SCENARIOS, input) ? NAMED_SCENARIOS[input] : undefined;
     if (!named) {
       throw new ScenarioError(
         `scenario: unknown name "${input}" (known: ${Object.keys(NAMED_SCENARIOS).join(", ")})`,
@@ -146,8 +149,9 @@ export function resolveScenario(input: string | Record<string, unknown> | null |
         for (const [o, w] of Object.entries(v)) {
           if (!SIM_OUTCOMES.includes(o as SimOutcome))
             throw new ScenarioError(`scenario.outcomes.${o}: unknown outcome`);
-          if (typeof w !== "number" || !(w >= 0))
-            throw new ScenarioError(`scenario.outcomes.${o}: weight >= 0`);
+          // Finite too: an infinite weight (JSON's 1e400) would make every draw NaN.
+          if (typeof w !== "number" || !(w >= 0) || !Number.isFinite(w))
+            throw new ScenarioError(`scenario.outcomes.${o}: must be a finite weight >= 0`);
           weights[o as SimOutcome] = w;
         }
         if (!Object.values(weights).some((w) => (w ?? 0) > 0))

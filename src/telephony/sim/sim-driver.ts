@@ -21,7 +21,6 @@ import {
   amdVerdictSec,
   generator,
   hashSeed,
-  NAMED_SCENARIOS,
   pickOutcome,
   resolveScenario,
   type SimScenario,
@@ -46,6 +45,8 @@ interface SimCall {
   /** When a message left on this call would start: a machine's greeting ends (its beep), or for anyone
    *  else the AMD verdict comes. */
   greetingEndsAt: number | null;
+  /** Refused for want of a channel: it holds none while its 503 is on the way. */
+  refused: boolean;
   timers: TimerHandle[];
 }
 
@@ -57,9 +58,13 @@ export class SimDriver implements TelephonyDriver {
   private listener: DriverEvents | null = null;
   private readonly calls = new Map<string, SimCall>();
   private readonly scenario: SimScenario;
+  /** Scenarios named by requests, resolved once per distinct text. */
+  private readonly byRequest = new Map<string, SimScenario>();
   private readonly seed: number;
   private readonly dialLog: number | null;
   private closed = false;
+  /** Calls in `calls` that were refused a channel (their 503 is due). */
+  private refusing = 0;
 
   constructor(
     private readonly ctx: DriverContext,
@@ -82,6 +87,8 @@ export class SimDriver implements TelephonyDriver {
   originate(req: OriginateRequest): void {
     if (this.closed) throw new Error("sim driver is closed");
     if (!this.listener) throw new Error("sim driver has no listener");
+    // Before anything is logged or held: a request naming a scenario that does not resolve is refused.
+    const scenario = this.scenarioFor(req);
     const now = this.ctx.clock.now();
     if (this.dialLog !== null) {
       fs.writeSync(this.dialLog, `${JSON.stringify({ callId: req.callId, to: req.to, at: now })}\n`);
@@ -92,15 +99,27 @@ export class SimDriver implements TelephonyDriver {
       answeredAt: null,
       answeredBy: null,
       greetingEndsAt: null,
+      refused: false,
       timers: [],
     };
-    this.calls.set(req.callId, call);
     const max = this.capabilities.maxChannels;
-    if (max !== null && this.calls.size > max) {
+    // Only calls in play hold channels: a refused one still waiting for its 503 must not refuse the next.
+    call.refused = max !== null && this.calls.size - this.refusing >= max;
+    this.calls.set(req.callId, call);
+    if (call.refused) {
+      this.refusing++;
       this.schedule(call, 0, () => this.end(call, { cause: "failed", code: 503, ringSec: 0, talkSec: 0 }));
       return;
     }
-    this.play(call);
+    try {
+      this.play(call, scenario);
+    } catch (err) {
+      // A request the clock refuses (e.g. a robot's NaN talk time): nothing of it may stay behind to
+      // ring or answer for a call the engine has already written off.
+      for (const t of call.timers) t.cancel();
+      this.calls.delete(req.callId);
+      throw err;
+    }
   }
 
   hangup(callId: string, opts?: HangupOptions): void {
@@ -138,19 +157,32 @@ export class SimDriver implements TelephonyDriver {
     this.closed = true;
     for (const call of this.calls.values()) for (const t of call.timers) t.cancel();
     this.calls.clear();
+    this.refusing = 0;
     if (this.dialLog !== null) fs.closeSync(this.dialLog);
   }
 
+  /**
+   * The scenario a request names (a known name or inline JSON, as campaign settings hold it), else the
+   * driver's own. One it cannot resolve throws a ScenarioError naming the problem, so the attempt fails
+   * saying why instead of silently running another scenario. It keeps the driver's per-number overrides
+   * (tests force numbers that way) under its own.
+   */
   private scenarioFor(req: OriginateRequest): SimScenario {
-    const named = req.scenario ? NAMED_SCENARIOS[req.scenario] : undefined;
-    // A campaign naming a scenario keeps the driver's per-number overrides (tests force numbers that way).
-    return named ? { ...named, overrides: this.scenario.overrides } : this.scenario;
+    if (!req.scenario) return this.scenario;
+    let s = this.byRequest.get(req.scenario);
+    if (!s) {
+      const resolved = resolveScenario(req.scenario);
+      s = { ...resolved, overrides: { ...this.scenario.overrides, ...resolved.overrides } };
+      // Campaigns are few; a bound keeps a stream of distinct inline texts from growing it for ever.
+      if (this.byRequest.size >= 100) this.byRequest.clear();
+      this.byRequest.set(req.scenario, s);
+    }
+    return s;
   }
 
   /** Decides the call's whole course up front from its own random stream, then plays it on the clock. */
-  private play(call: SimCall): void {
+  private play(call: SimCall, s: SimScenario): void {
     const { req } = call;
-    const s = this.scenarioFor(req);
     const rand = generator(hashSeed(this.seed, `${req.callId}|${req.to}`));
     const outcome = s.overrides[req.to] ?? pickOutcome(s, rand);
     const postDial = sample(s.postDialSec, rand);
@@ -258,6 +290,7 @@ export class SimDriver implements TelephonyDriver {
     if (this.calls.get(call.req.callId) !== call) return;
     for (const t of call.timers) t.cancel();
     this.calls.delete(call.req.callId);
+    if (call.refused) this.refusing--;
     this.listener?.ended({ callId: call.req.callId, ...ev });
   }
 }

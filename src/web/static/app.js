@@ -50,6 +50,21 @@ async function optional(path) {
   }
 }
 
+/** Every agent of the account, page by page (a campaign's staff may sit past the first page), or null
+ *  when the key may not read them. Bounded, so a huge account cannot keep a refresh going for ever. */
+async function allAgents() {
+  const agents = [];
+  let after = null;
+  for (let pages = 0; pages < 20; pages++) {
+    const body = await optional(`/v1/agents?limit=1000${after === null ? "" : `&after_id=${after}`}`);
+    if (body === null) return pages === 0 ? null : agents;
+    agents.push(...body.data);
+    if (body.next_after_id === null || body.next_after_id === undefined) break;
+    after = body.next_after_id;
+  }
+  return agents;
+}
+
 const pct = (x) => (x === null || x === undefined ? "–" : `${(x * 100).toFixed(1)}%`);
 
 /** Lifecycle commands offered for each status (the engine refuses the others). */
@@ -139,7 +154,7 @@ async function showDetail(c, why, current) {
   );
   const [report, agents, pacing] = await Promise.all([
     optional(`/v1/campaigns/${c.id}/report?bucket=day`),
-    optional("/v1/agents?limit=100"),
+    allAgents(),
     c.settings.dialMethod && c.settings.dialMethod !== "robot"
       ? optional(`/v1/campaigns/${c.id}/pacing`)
       : null,
@@ -158,7 +173,7 @@ async function showDetail(c, why, current) {
         ]
       : [["not readable with this key", ""]],
   );
-  const staff = agents?.data.filter((a) => a.state !== "logged_out" && a.state_campaign_id === c.id) ?? [];
+  const staff = agents?.filter((a) => a.state !== "logged_out" && a.state_campaign_id === c.id) ?? [];
   $("agents-box").hidden = staff.length === 0 && pacing === null;
   fillTable($("agents"), staff.length === 0 ? [["none logged in", ""]] : staff.map((a) => [a.name, a.state]));
   const latest = pacing?.latest;
@@ -187,6 +202,8 @@ async function refresh() {
     if (!current()) return;
     $("campaigns").tBodies[0].replaceChildren(...list.data.map((c, i) => campaignRow(c, explanations[i])));
     $("no-campaigns").hidden = list.data.length > 0;
+    // One page only (each row costs an explain per refresh): say so rather than hide the rest silently.
+    $("more-campaigns").hidden = !list.next_cursor;
     const i = list.data.findIndex((c) => c.id === selected);
     if (i >= 0 && explanations[i]) await showDetail(list.data[i], explanations[i], current);
     else $("detail").hidden = true;
