@@ -63,26 +63,34 @@ export async function startServer(
       : undefined;
   const app = await buildApp({ store, engine, clock, config, logger: true, https });
   const bootstrapKey = await ensureBootstrapKey(store, clock.now());
-  await engine.run();
-  delivery.start();
-  const address = await app.listen({ host: config.host, port: config.port });
   let closing: Promise<void> | null = null;
-  const server: RunningServer = {
-    app,
-    engine,
-    store,
-    url: address,
-    close() {
-      closing ??= (async () => {
-        await app.close();
-        await engine.shutdown();
-        await delivery.stop();
-        await driver.close();
-        await store.close();
-      })();
-      return closing;
-    },
+  const closeAll = () => {
+    closing ??= (async () => {
+      await app.close();
+      // Stopping the engine releases its campaign leases, so a node started again right after a failed
+      // start (port in use, bad TLS file) dials at once instead of waiting for the leases to run out.
+      await engine.shutdown();
+      await delivery.stop();
+      await driver.close();
+      await store.close();
+    })();
+    return closing;
   };
-  await opts.onReady?.(server, bootstrapKey);
+  let address: string;
+  try {
+    await engine.run();
+    delivery.start();
+    address = await app.listen({ host: config.host, port: config.port });
+  } catch (err) {
+    await closeAll().catch(() => {});
+    throw err;
+  }
+  const server: RunningServer = { app, engine, store, url: address, close: closeAll };
+  try {
+    await opts.onReady?.(server, bootstrapKey);
+  } catch (err) {
+    await closeAll().catch(() => {});
+    throw err;
+  }
   return server;
 }
