@@ -3,7 +3,7 @@
 // The same faces (Twin24, JAICP, Xcally) refuse text holding a NUL character with a 400 naming the field.
 import type { FastifyInstance } from "fastify";
 import { invalidRequest, toErrorResponse } from "../plugins/errors.ts";
-import { installNulGuard, nulMessage } from "./nul-guard.ts";
+import { installNulGuard, nulMessage } from "../plugins/nul-guard.ts";
 
 const BODY_PREFIX = /\bbody(?=[.[])\.?/g;
 

@@ -1,6 +1,7 @@
 // Text with a NUL character ("\u0000" is valid JSON, "%00" a valid query byte) cannot be stored: PostgreSQL
 // refuses NUL in text columns. The faces refuse it up front, each in its own error format, naming the field,
-// instead of answering a 500 from the store on PostgreSQL (and storing it on SQLite).
+// instead of answering a 500 from the store on PostgreSQL (and storing it on SQLite). The native API and
+// every vendor face install it.
 import type { FastifyInstance } from "fastify";
 
 const NUL = "\u0000";
@@ -30,12 +31,29 @@ export function nulMessage(field: string): string {
   return `${field === "" ? "the body" : field}: text cannot contain a NUL character (\\u0000)`;
 }
 
-/** Refuses, before schema validation, a request whose path parameters, query or body hold a NUL. */
-export function installNulGuard(app: FastifyInstance, refuse: (field: string) => Error): void {
+export type RequestPart = "params" | "querystring" | "body";
+
+/** Refuses, before schema validation, a request whose path parameters, query or body hold a NUL. `field`
+ *  is the path inside `part` ("" for the part itself). */
+export function installNulGuard(
+  app: FastifyInstance,
+  refuse: (field: string, part: RequestPart) => Error,
+): void {
   app.addHook("preValidation", async (req) => {
-    for (const part of [req.params, req.query, req.body]) {
-      const field = nulPath(part);
-      if (field !== undefined) throw refuse(field);
+    const parts: [RequestPart, unknown][] = [
+      ["params", req.params],
+      ["querystring", req.query],
+      ["body", req.body],
+    ];
+    for (const [part, value] of parts) {
+      const field = nulPath(value);
+      if (field !== undefined) throw refuse(field, part);
     }
   });
+}
+
+/** A field named as the native API names it: "body.name", "querystring.q", "body[2].phone". */
+export function qualifiedField(part: RequestPart, field: string): string {
+  if (field === "") return part;
+  return field.startsWith("[") ? `${part}${field}` : `${part}.${field}`;
 }
