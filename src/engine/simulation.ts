@@ -71,6 +71,8 @@ export async function simulateCampaign(o: SimulationOptions): Promise<Simulation
     clock,
     driver,
     nodeId: "simulation",
+    // The engine draws too (which of several free agents takes a call): the same seed, the same run.
+    seed: o.seed ?? 1,
     // Leases only matter for a process that can die mid-call; an hour keeps renewals rare here.
     leaseMs: 3_600_000,
     tickGapMs: o.tickGapMs ?? 100,

@@ -6,7 +6,9 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { test } from "node:test";
-import type { AgentReport, SimulationReport } from "../../src/engine/simulation.ts";
+import { type AgentReport, type SimulationReport, simulateCampaign } from "../../src/engine/simulation.ts";
+import { openStore } from "../../src/store/db.ts";
+import { addContacts, createAccount, createCampaign } from "../helpers/fixtures.ts";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "outdial-simulate-"));
 const csv = path.join(dir, "contacts.csv");
@@ -15,7 +17,7 @@ fs.writeFileSync(
   `phone\n${Array.from({ length: 1500 }, (_, i) => `+1202555${String(i).padStart(4, "0")}`).join("\n")}\n`,
 );
 
-function simulate(method: string, extra: string[] = []) {
+function simulate(method: string, extra: string[] = [], settings: Record<string, unknown> = {}) {
   const file = path.join(dir, `${method}.json`);
   fs.writeFileSync(
     file,
@@ -24,7 +26,13 @@ function simulate(method: string, extra: string[] = []) {
       seed: 3,
       startAt: "2026-03-02T14:00:00Z",
       scenario: "default",
-      settings: { dialMethod: method, maxConcurrent: 100, maxAttemptsPerContact: 1, wrapUpSec: 30 },
+      settings: {
+        dialMethod: method,
+        maxConcurrent: 100,
+        maxAttemptsPerContact: 1,
+        wrapUpSec: 30,
+        ...settings,
+      },
       agents: {
         count: 8,
         talkSec: { kind: "lognormal", median: 80, sigma: 0.5, min: 10, max: 600 },
@@ -68,4 +76,55 @@ test("simulate --agents reports occupancy, abandonment, connects per agent-hour 
 
   // --agents overrides the file's count.
   assert.equal(simulate("progressive", ["--agents", "3"]).agents.count, 3);
+});
+
+test("agents picked at random: the same seed gives the same agent for every call", async () => {
+  const startAt = Date.UTC(2026, 2, 2, 14, 0, 0);
+  async function run(): Promise<[string, number | null][]> {
+    const store = await openStore({ url: ":memory:" });
+    try {
+      const accountId = await createAccount(store, "acme", startAt);
+      const settings = {
+        dialMethod: "progressive" as const,
+        agentSelection: "random" as const,
+        maxConcurrent: 20,
+      };
+      const ids = await createCampaign(
+        store,
+        accountId,
+        { ...settings, maxAttemptsPerContact: 1 },
+        { now: startAt },
+      );
+      const phones = Array.from({ length: 300 }, (_, i) => [`+1202556${String(i).padStart(4, "0")}`]);
+      await addContacts(
+        store,
+        { accountId, ...ids },
+        phones.map((p) => ({ phones: p })),
+        startAt,
+      );
+      await simulateCampaign({
+        store,
+        accountId,
+        campaignId: ids.campaignId,
+        seed: 5,
+        startAt,
+        maxSimMs: 1_800_000,
+        scenario: "all_human",
+        agents: { count: 6, talkSec: { kind: "uniform", min: 20, max: 90 }, wrapSec: 5 },
+      });
+      const rows = await store.db
+        .selectFrom("attempts")
+        .select(["phone", "agent_id"])
+        .where("agent_id", "is not", null)
+        .orderBy("id")
+        .execute();
+      return rows.map((r) => [r.phone, r.agent_id]);
+    } finally {
+      await store.close();
+    }
+  }
+  const first = await run();
+  assert.ok(first.length > 50, `${first.length} calls reached an agent`);
+  assert.ok(new Set(first.map(([, agent]) => agent)).size > 1, "several agents took calls");
+  assert.deepEqual(await run(), first, "the engine's own draws come from the seed too");
 });
