@@ -11,6 +11,18 @@ function rangeWith(over: Record<string, unknown>) {
 /** Bad campaign settings and the field each must be blamed on. */
 const BAD_SETTINGS: { name: string; settings: Record<string, unknown>; field: string; mentions: RegExp }[] = [
   {
+    name: "a sim scenario name that does not exist",
+    settings: { scenario: "alway_busy" },
+    field: "body.settings.scenario",
+    mentions: /unknown name "alway_busy"/,
+  },
+  {
+    name: "an inline sim scenario that is not JSON",
+    settings: { scenario: "{outcomes: 1" },
+    field: "body.settings.scenario",
+    mentions: /not valid JSON/,
+  },
+  {
     name: "negative priority",
     settings: { priority: -1 },
     field: "body.settings.priority",
@@ -191,6 +203,7 @@ describe("validation errors", () => {
             unsuccessful: { intervalSec: 600, maxRetries: 2 },
           },
           multiNumber: "parallel",
+          scenario: JSON.stringify({ outcomes: { human: 1, busy: 1 } }),
         },
       },
     });

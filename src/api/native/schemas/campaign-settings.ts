@@ -7,6 +7,7 @@ import { type CampaignSettings, MAX_PRIORITY } from "../../../model/campaign-set
 import { RETRY_KEYS } from "../../../model/outcome.ts";
 import { parseTimeSpec } from "../../../model/time-spec.ts";
 import { validateDailyWindow, validateWeeklySchedule } from "../../../model/windows.ts";
+import { resolveScenario, ScenarioError } from "../../../telephony/sim/scenario.ts";
 
 const TIME_OF_DAY = "^(?:(?:[01]\\d|2[0-3]):[0-5]\\d(?::[0-5]\\d)?|24:00(?::00)?)$";
 const ONE_YEAR_SEC = 366 * 24 * 3600;
@@ -293,6 +294,16 @@ export function findSettingsProblem(s: Partial<CampaignSettings>, prefix: string
   if (s.startAt != null && s.endAt != null && s.endAt <= s.startAt) {
     const field = `${prefix}.endAt`;
     return { field, message: `${field} must be later than ${prefix}.startAt` };
+  }
+  // The sim driver would fail every attempt of a campaign whose scenario it cannot read; say so at save.
+  if (typeof s.scenario === "string") {
+    try {
+      resolveScenario(s.scenario);
+    } catch (err) {
+      if (!(err instanceof ScenarioError)) throw err;
+      const field = `${prefix}.scenario`;
+      return { field, message: `${field}: ${err.message.replace(/^scenario:\s*/, "")}` };
+    }
   }
   return null;
 }
