@@ -293,6 +293,14 @@ describe("settings", () => {
     assert.equal(parseStartMoment("2026-01-05 16:00", "Europe/Moscow"), Date.UTC(2026, 0, 5, 13, 0));
     assert.equal(parseStartMoment("2026-02-30 16:00", "Europe/Moscow"), null);
     assert.equal(parseStartMoment("tomorrow", "Europe/Moscow"), null);
+    assert.equal(parseStartMoment("2026-01-05 16:00:30", "Europe/Moscow"), Date.UTC(2026, 0, 5, 13, 0, 30));
+  });
+
+  test("a startMoment the zone goes through twice is the later instant, whatever the season today", () => {
+    // Sydney leaves daylight saving on 2026-04-05 at 03:00 (+11 → +10); Berlin on 2026-10-25 (+2 → +1).
+    // One of the two is in daylight saving on any real date, so a reading by today's offset fails one.
+    assert.equal(parseStartMoment("2026-04-05 02:30", "Australia/Sydney"), Date.UTC(2026, 3, 4, 16, 30));
+    assert.equal(parseStartMoment("2026-10-25 02:30", "Europe/Berlin"), Date.UTC(2026, 9, 25, 1, 30));
   });
 });
 

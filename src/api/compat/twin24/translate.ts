@@ -1,6 +1,6 @@
 // Twin24 autoCall task → core campaign settings, and the rules the task body's JSON schema cannot say
 // ("required if …", the cps encoding, startMoment). Pure: no store, no clock; routes.ts resolves the ids.
-import { DateTime } from "luxon";
+import { localTimeIn } from "../../../lib/time-zone.ts";
 import {
   type CampaignSettings,
   DEFAULT_SETTINGS,
@@ -132,9 +132,10 @@ const START_MOMENT = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2})(?::(\d{2}))?$/;
 export function parseStartMoment(text: string, zone: string): number | null {
   const m = START_MOMENT.exec(text.trim());
   if (!m) return null;
-  const [y, mo, d, h, mi, s] = m.slice(1).map((x) => (x === undefined ? 0 : Number(x)));
-  const t = DateTime.fromObject({ year: y, month: mo, day: d, hour: h, minute: mi, second: s }, { zone });
-  return t.isValid ? t.toMillis() : null;
+  const [y, mo, d, h, mi, s = "00"] = m.slice(1);
+  // localTimeIn reads a wall time the zone goes through twice as the later instant, whatever today's date.
+  const ms = localTimeIn(`${y}-${mo}-${d}T${h}:${mi}:${s}`, zone);
+  return Number.isNaN(ms) ? null : ms;
 }
 
 /** Seconds of the day → "HH:mm:ss" (86400 → "24:00:00"). */
