@@ -1,7 +1,8 @@
 // What to do with one queued contact at its dial slot: start an attempt now, wait for a window or a
 // frequency cap, or finish it because nothing is left to dial.
 import { DateTime } from "luxon";
-import { type CampaignSettings, effectiveCalleeWindow } from "../model/campaign-settings.ts";
+import { possibleZones } from "../lib/time-zone.ts";
+import { type CampaignSettings, campaignZone, effectiveCalleeWindow } from "../model/campaign-settings.ts";
 import { FINISH_PASSED_REASON, parsePolicy, settingsFor } from "../model/contact-policy.ts";
 import { countedAttempts } from "../model/redial-policy.ts";
 import { parseTimeSpec, timeSpecWindow } from "../model/time-spec.ts";
@@ -37,35 +38,47 @@ export function buildCampaignWindows(settings: CampaignSettings): CampaignWindow
   return {
     campaign: [
       ...(settings.schedule ? [weeklySchedule(settings.schedule)] : []),
-      ...(settings.timeSpec ? [timeSpecConstraint(settings.timeSpec, settings.defaultZone)] : []),
+      ...(settings.timeSpec ? [timeSpecConstraint(settings.timeSpec, campaignZone(settings))] : []),
     ],
     calleeByZone: new Map(),
     policyRanges: new Map(),
   };
 }
 
+/** The zones the callee window must hold in: the contact's own, else the campaign's defaultZone, else every
+ *  zone the number could be in (calling hours are a legal limit: when the zone is unknown, nobody may be
+ *  called outside them wherever they are), else, for a number with no country, UTC. */
+function calleeZones(c: Candidate, phone: string, settings: CampaignSettings): readonly string[] {
+  if (c.time_zone !== null) return [c.time_zone];
+  if (settings.defaultZone !== null) return [settings.defaultZone];
+  const zones = possibleZones(phone);
+  return zones.length ? zones : ["UTC"];
+}
+
 function contactConstraints(
   c: Candidate,
+  phone: string,
   settings: CampaignSettings,
   w: CampaignWindows,
 ): WindowConstraint[] {
   const list = w.campaign.slice();
   const calleeWindow = effectiveCalleeWindow(settings);
   if (calleeWindow) {
-    const zone = c.time_zone ?? settings.defaultZone;
-    let cw = w.calleeByZone.get(zone);
-    if (!cw) {
-      cw = dailyLocalWindow(calleeWindow, zone);
-      w.calleeByZone.set(zone, cw);
+    for (const zone of calleeZones(c, phone, settings)) {
+      let cw = w.calleeByZone.get(zone);
+      if (!cw) {
+        cw = dailyLocalWindow(calleeWindow, zone);
+        w.calleeByZone.set(zone, cw);
+      }
+      list.push(cw);
     }
-    list.push(cw);
   }
   if (c.daily_from_sec !== null && c.daily_to_sec !== null)
     list.push(dailyUtcWindow(c.daily_from_sec, c.daily_to_sec));
   if (c.start_at !== null) list.push(notBefore(c.start_at));
   const policy = parsePolicy(c.policy);
   if (policy?.ranges?.length) {
-    const zone = c.time_zone ?? settings.defaultZone;
+    const zone = c.time_zone ?? campaignZone(settings);
     const key = `${zone}|${c.policy}`;
     let pw = w.policyRanges.get(key);
     if (!pw) {
@@ -149,11 +162,12 @@ export function windowsOpen(
   settings: CampaignSettings,
   windows: CampaignWindows,
   c: Candidate,
+  phone: string,
   at: number,
 ): boolean {
   const allowed = nextAllowed(
     at,
-    contactConstraints(c, settingsFor(settings, parsePolicy(c.policy)), windows),
+    contactConstraints(c, phone, settingsFor(settings, parsePolicy(c.policy)), windows),
   );
   return allowed !== null && allowed.at <= at;
 }
@@ -187,7 +201,8 @@ export function decideClaim(
   const phoneIndex = c.dnc ? unlistedPhoneIndex(phones, c.dnc, c, settings) : c.phone_index;
   if (phoneIndex === null) return { kind: "final", status: "suppressed", reason: DNC_REASON };
 
-  const allowed = nextAllowed(at, contactConstraints(c, settings, ctx.windows));
+  const phone = phones[phoneIndex];
+  const allowed = nextAllowed(at, contactConstraints(c, phone, settings, ctx.windows));
   if (allowed === null) return { kind: "defer", until: at + DAY, reason: "no_window" };
   if (allowed.at > at) {
     if (policy?.finishAt !== undefined && allowed.at >= policy.finishAt) {
@@ -196,9 +211,8 @@ export function decideClaim(
     return { kind: "defer", until: allowed.at, reason: allowed.reason ?? "window" };
   }
 
-  const phone = phones[phoneIndex];
   if (recent) {
-    const zone = c.time_zone ?? settings.defaultZone;
+    const zone = c.time_zone ?? campaignZone(settings);
     const phoneTimes = recent.byPhone.get(phone);
     const busyUntil = recent.phoneBusyUntil.get(phone);
     if (settings.minGapSec && busyUntil !== undefined) {

@@ -419,7 +419,7 @@ export class Dispatcher {
     try {
       const c = call.campaign;
       const now = this.o.clock.now();
-      refusal = !windowsOpen(c.settings, c.windows, call.contact, now)
+      refusal = !windowsOpen(c.settings, c.windows, call.contact, call.phone, now)
         ? "window_closed"
         : (await this.o.dispatch.listedPhones(c.accountId, c.id, [call.phone], now)).length > 0
           ? "dnc_listed"

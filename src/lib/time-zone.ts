@@ -126,6 +126,34 @@ export function zoneForNumber(country: string, nationalNumber: string): string |
   return countryZone(country);
 }
 
+/**
+ * Every zone a number's callee could be in: its own when the number decides it (inferZone), else each
+ * zone its country has (a US number of a split or non-geographic area code: New York to Honolulu); empty
+ * when the number names no country. A window that must hold for the callee wherever they are holds in all.
+ */
+export function possibleZones(e164: string): readonly string[] {
+  const details = phoneDetails(e164);
+  if (typeof details === "string" || !details.country) return [];
+  const one = zoneForNumber(details.country, details.nationalNumber);
+  return one ? [one] : countryZones(details.country);
+}
+
+const zonesByCountry = new Map<string, readonly string[]>();
+
+function countryZones(country: string): readonly string[] {
+  let zones = zonesByCountry.get(country);
+  if (!zones) {
+    const listed = (ct.getCountry(country)?.timezones ?? []).filter((z) => IANAZone.isValidZone(z));
+    zones = listed.length
+      ? listed
+      : Object.hasOwn(UNLISTED_REGIONS, country)
+        ? [UNLISTED_REGIONS[country]]
+        : [];
+    zonesByCountry.set(country, zones);
+  }
+  return zones;
+}
+
 const zoneByCountry = new Map<string, string | null>();
 
 /** Regions libphonenumber knows and countries-and-timezones does not: Ascension and Tristan da Cunha keep

@@ -103,8 +103,11 @@ export interface CampaignSettings {
   timeSpec?: string | null;
   /** Window in each callee's own zone (e.g. 09:00–21:00). */
   calleeWindow: DailyWindow | null;
-  /** Zone used for contacts whose zone is unknown (for the callee window and per-day caps). */
-  defaultZone: string;
+  /** Zone of contacts whose zone is unknown (for the callee window, their own ranges and per-day caps).
+   *  null: not chosen. The callee window then holds in every zone the number's country has (the strictest
+   *  reading: nobody is called outside it wherever they are); their own ranges, per-day caps, time specs
+   *  and reports use UTC. */
+  defaultZone: string | null;
   /** A human answer with talk ≥ this many seconds counts as success. */
   successMinTalkSec: number;
   multiNumber: "sequential" | "parallel";
@@ -159,7 +162,7 @@ export const DEFAULT_SETTINGS: Readonly<CampaignSettings> = Object.freeze({
   lifetimeSec: null,
   schedule: null,
   calleeWindow: null,
-  defaultZone: "UTC",
+  defaultZone: null,
   successMinTalkSec: 0,
   multiNumber: "sequential",
   contactCaps: null,
@@ -202,6 +205,11 @@ export function usesAgents(s: Pick<CampaignSettings, "dialMethod">): boolean {
 /** The callee-local window a campaign keeps: its own, or for agent campaigns the default calling hours. */
 export function effectiveCalleeWindow(s: CampaignSettings): DailyWindow | null {
   return s.calleeWindow ?? (usesAgents(s) ? AGENT_CALLING_HOURS : null);
+}
+
+/** The zone a campaign's own clock questions use when nothing names one: its defaultZone, else UTC. */
+export function campaignZone(s: Pick<CampaignSettings, "defaultZone">): string {
+  return s.defaultZone ?? "UTC";
 }
 
 export const MAX_PRIORITY = 2 ** 31;

@@ -2,7 +2,7 @@
 // disposition, and the live answers and abandons a campaign's abandonment rate is counted from. The
 // database is the record; the engine's in-memory tracker is seeded from it after a restart.
 import { sql } from "kysely";
-import { withDefaults } from "../model/campaign-settings.ts";
+import { campaignZone, withDefaults } from "../model/campaign-settings.ts";
 import { CALLBACK_REASON, CALLBACKS_KEY } from "../model/redial-policy.ts";
 import type { Store } from "./db.ts";
 import { PERSONAL_CALLBACK_REASON } from "./dispatch/types.ts";
@@ -147,5 +147,5 @@ export async function calleeZone(store: Store, accountId: number, attemptId: num
     .where("a.account_id", "=", accountId)
     .executeTakeFirst();
   if (!row) return null;
-  return row.time_zone ?? withDefaults(JSON.parse(row.settings)).defaultZone;
+  return row.time_zone ?? campaignZone(withDefaults(JSON.parse(row.settings)));
 }

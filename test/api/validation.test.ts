@@ -204,10 +204,12 @@ describe("validation errors", () => {
           },
           multiNumber: "parallel",
           scenario: JSON.stringify({ outcomes: { human: 1, busy: 1 } }),
+          defaultZone: null,
         },
       },
     });
     assert.equal(res.statusCode, 201, res.body);
+    assert.equal(res.json().settings.defaultZone, null, "no zone chosen for contacts of unknown zone");
   });
 
   test("a missing name, an unknown top-level property and a wrong type", async () => {

@@ -2,7 +2,14 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { DateTime, Settings } from "luxon";
-import { countryZone, inferZone, localTimeIn, parseZone, ZoneError } from "../../src/lib/time-zone.ts";
+import {
+  countryZone,
+  inferZone,
+  localTimeIn,
+  parseZone,
+  possibleZones,
+  ZoneError,
+} from "../../src/lib/time-zone.ts";
 
 test("parseZone accepts every JAICP gmtZone format and normalizes offsets", () => {
   const cases: Record<string, string> = {
@@ -179,4 +186,16 @@ test("localTimeIn: a repeated wall time is the later instant, whatever the date 
     Settings.now = realNow;
   }
   assert.ok(Number.isNaN(localTimeIn("2026-02-30T10:00", "UTC")));
+});
+
+test("possibleZones: the number's own zone when it decides one, else every zone of its country", () => {
+  assert.deepEqual(possibleZones("+12125550100"), ["America/New_York"]);
+  assert.deepEqual(possibleZones("+493012345678"), ["Europe/Berlin"]);
+  const indiana = possibleZones("+12192345678");
+  for (const z of ["America/New_York", "America/Chicago", "America/Adak", "Pacific/Honolulu"])
+    assert.ok(indiana.includes(z), `${z} in ${indiana.join(" ")}`);
+  const mobile = possibleZones("+79161234567");
+  for (const z of ["Europe/Kaliningrad", "Europe/Moscow", "Asia/Kamchatka"])
+    assert.ok(mobile.includes(z), `${z} in ${mobile.join(" ")}`);
+  assert.deepEqual(possibleZones("+999123"), [], "no country, no zones");
 });

@@ -4,7 +4,7 @@
 import type { FastifyInstance } from "fastify";
 import { DateTime } from "luxon";
 import { parseZone, ZoneError } from "../../lib/time-zone.ts";
-import { withDefaults } from "../../model/campaign-settings.ts";
+import { campaignZone, withDefaults } from "../../model/campaign-settings.ts";
 import { type CampaignReport, campaignReport, type PeriodFigures } from "../../store/campaign-report.ts";
 import { findCampaign } from "../../store/campaigns.ts";
 import { invalidRequest, notFound } from "../plugins/errors.ts";
@@ -112,7 +112,9 @@ export async function campaignReportRoutes(app: FastifyInstance, deps: NativeApi
       let zone: string;
       try {
         zone =
-          q.zone === undefined ? withDefaults(JSON.parse(campaign.settings)).defaultZone : parseZone(q.zone);
+          q.zone === undefined
+            ? campaignZone(withDefaults(JSON.parse(campaign.settings)))
+            : parseZone(q.zone);
       } catch (err) {
         if (err instanceof ZoneError) throw invalidRequest(err.message, "querystring.zone");
         throw err;

@@ -186,7 +186,13 @@ export const campaignSettingsSchema = {
       description: "Daily window in each callee's own zone",
       properties: { from: timeOfDay, to: timeOfDay },
     },
-    defaultZone: zoneName,
+    defaultZone: {
+      type: ["string", "null"],
+      minLength: 1,
+      maxLength: 64,
+      description:
+        "Zone of contacts whose own zone is unknown (IANA name). null (the default): the callee window must hold in every zone of the number's country; other local-time questions use UTC",
+    },
     successMinTalkSec: { type: "number", minimum: 0, maximum: 86_400 },
     multiNumber: { type: "string", enum: ["sequential", "parallel"] },
     contactCaps: frequencyCaps,
@@ -258,7 +264,7 @@ export interface SettingsProblem {
  *  an end before the start. `prefix` is the settings' own path, e.g. "body.settings". */
 export function findSettingsProblem(s: Partial<CampaignSettings>, prefix: string): SettingsProblem | null {
   const zones: [string, string | undefined][] = [
-    ["defaultZone", s.defaultZone],
+    ["defaultZone", s.defaultZone ?? undefined],
     ["schedule.zone", s.schedule?.zone],
   ];
   for (const [path, zone] of zones) {
