@@ -311,6 +311,13 @@ export class Dispatcher {
       }
       if (deferredUntil < waitingAt) waitingAt = deferredUntil;
       this.nextWaiting.set(c.id, waitingAt);
+      if (c.status !== "running" || this.stopped) {
+        // Paused, stopped or halted while the claim ran, or the process is shutting down (their
+        // releaseQueued came too early to see these): what it took goes back undialed.
+        await this.o.dispatch.release(result.started.map((s) => this.releasedStart(s)));
+        this.invalidateWaiting(c.id);
+        return { started, wakeAt: Number.POSITIVE_INFINITY };
+      }
       for (const s of result.started) this.launch(c, s);
       started += result.started.length;
       capacity -= result.started.length;
@@ -398,6 +405,11 @@ export class Dispatcher {
       if (hooks.takeSettled()) this.o.onEvents?.();
       this.invalidateWaiting(c.id);
       const s = result.started[0];
+      if (s && (c.status !== "running" || this.stopped)) {
+        // Paused or stopped while the claim ran: nothing to offer, and the contact goes back untouched.
+        await this.o.dispatch.release([this.releasedStart(s)]);
+        return null;
+      }
       if (s) return this.launch(c, s, agent);
       if (result.examined === 0) return null;
     }
@@ -454,6 +466,16 @@ export class Dispatcher {
     this.o.agents.released(call);
     this.invalidateWaiting(call.campaign.id);
     this.wake();
+  }
+
+  /** A claimed attempt given back before it became a live call. */
+  private releasedStart(s: StartedAttempt): ReleasedDial {
+    return {
+      ...reservedStateOf(s.contact),
+      attemptId: s.attemptId,
+      contactId: s.contact.id,
+      owner: this.o.nodeId,
+    };
   }
 
   private releasedDial(call: LiveCall): ReleasedDial {

@@ -227,7 +227,8 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     const settings = new CampaignRuntime(row).settings;
     const status: CampaignStatus =
       settings.startAt !== null && settings.startAt > now ? "scheduled" : "running";
-    await this.writeStatus(row, status, now);
+    // One stopped for its balance had a finish time: it is going on, not finished.
+    await this.commitStatus(row, status, now, { status_reason: null, finished_at: null });
     await this.reload(row.id);
     return status;
   }
@@ -261,8 +262,8 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     await this.requireBalance(row);
     const now = this.clock.now();
     const settings = new CampaignRuntime(row).settings;
-    // A recovered campaign's lifetime counts again from now, or it would halt at once.
-    const haltAt = settings.lifetimeSec !== null ? now + settings.lifetimeSec * 1000 : settings.endAt;
+    // A recovered campaign's lifetime counts again from now, or it would halt at once; its end time holds.
+    const haltAt = haltAtFor(settings, now);
     if (haltAt !== null && haltAt <= now) {
       throw new EngineError(
         "invalid_state",
@@ -357,8 +358,20 @@ export class Engine implements EngineControl, CampaignStatusWriter {
   // CampaignStatusWriter ---------------------------------------------------------------------------
 
   async setStatus(c: CampaignRuntime, status: CampaignStatus, now: number, reason?: string): Promise<void> {
-    await this.writeStatus({ id: c.id, account_id: c.accountId, status: c.status }, status, now, reason);
-    this.statusSet(c, status);
+    const from = { id: c.id, account_id: c.accountId, status: c.status };
+    if (await this.writeStatus(from, status, now, reason, { ifUnchanged: true })) {
+      this.statusSet(c, status);
+      return;
+    }
+    // A command served by another node changed the campaign since this node last read it (a pause just
+    // before a scheduled start, say): that change stands, and this node follows it.
+    const row = await this.store.db
+      .selectFrom("campaigns")
+      .selectAll()
+      .where("id", "=", c.id)
+      .executeTakeFirst();
+    await this.track(row);
+    this.statusSet(c, row ? c.status : "stopped");
   }
 
   /** The campaign is no longer dispatched here: its pacing state and abandonment tracker go too (a later
@@ -427,8 +440,16 @@ export class Engine implements EngineControl, CampaignStatusWriter {
   private async track(row: Campaign | undefined): Promise<void> {
     if (!row) return;
     const known = this.dispatcher.campaigns.get(row.id);
-    if (known) known.update(row);
-    else if (ACTIVE.includes(row.status as CampaignStatus)) {
+    if (known) {
+      const wasDialing = known.status === "running" || known.status === "scheduled";
+      known.update(row);
+      if (wasDialing && known.status !== "running" && known.status !== "scheduled") {
+        // Paused or stopped through another node: what this node claimed for a coming slot goes back, and a
+        // stop hangs up the calls not answered yet, as it does on the node that was asked.
+        await this.dispatcher.releaseQueued(known);
+        if (known.status === "stopped") this.dispatcher.hangupUnanswered(known);
+      }
+    } else if (ACTIVE.includes(row.status as CampaignStatus)) {
       const rt = new CampaignRuntime(row);
       this.attachWebhooks(rt);
       // Its calls-per-second spacing goes on from the campaign's last dial: a stop and start, a restart
@@ -450,6 +471,13 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     for (const row of rows) {
       seen.add(row.id);
       await this.track(row);
+    }
+    // A campaign stopped, halted or completed elsewhere (another node's API) while calls of its are still on
+    // the line here stays tracked until they end: it must learn its new status, or it would go on dialing.
+    const gone = [...this.dispatcher.campaigns.keys()].filter((id) => !seen.has(id));
+    if (gone.length) {
+      const left = await this.store.db.selectFrom("campaigns").selectAll().where("id", "in", gone).execute();
+      for (const row of left) await this.track(row);
     }
     for (const [id, c] of this.dispatcher.campaigns) {
       if (!seen.has(id) && c.inFlight === 0) this.untrack(id);
@@ -501,7 +529,7 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     status: CampaignStatus,
     now: number,
     reason?: string,
-    opts: { ifDrained?: boolean } = {},
+    opts: { ifDrained?: boolean; ifUnchanged?: boolean } = {},
   ): Promise<boolean> {
     const final = status === "completed" || status === "halted" || status === "stopped";
     const set = { status_reason: reason ?? null, ...(final ? { finished_at: now } : {}) };

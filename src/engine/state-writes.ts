@@ -41,19 +41,21 @@ export class StateWrites {
   /**
    * The status change and its campaign.status_changed events. With `ifDrained`, only if the campaign has
    * no contact pending or on a call at the moment of the write (a list reset or an import may have just
-   * added some); returns whether the change was made.
+   * added some); with `ifUnchanged`, only if the campaign still has the status `from` says (a command on
+   * another node may have changed it since this node read it). Returns whether the change was made.
    */
   async campaignStatus(
     from: StatusHolder,
     status: CampaignStatus,
     now: number,
     set: CampaignUpdate,
-    opts: { ifDrained?: boolean } = {},
+    opts: { ifDrained?: boolean; ifUnchanged?: boolean } = {},
   ): Promise<boolean> {
     let update = this.store.db
       .updateTable("campaigns")
       .set({ ...set, status, updated_at: now })
       .where("id", "=", from.id);
+    if (opts.ifUnchanged) update = update.where("status", "=", from.status);
     if (opts.ifDrained) {
       update = update.where(({ not, exists, selectFrom }) =>
         not(

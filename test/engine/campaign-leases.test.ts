@@ -11,42 +11,14 @@ import { createDriver } from "../../src/telephony/index.ts";
 import { peakConcurrency, peakPerSecond } from "../helpers/engine-harness.ts";
 import { addContacts, createAccount, createCampaign } from "../helpers/fixtures.ts";
 import { KeepingDriver } from "../helpers/keeping-driver.ts";
+import { engineNode, type Node } from "../helpers/nodes.ts";
 import { dialects } from "../helpers/stores.ts";
 
 const LEASE_MS = 60_000;
 
-interface Node {
-  engine: Engine;
-  driver: KeepingDriver;
-  /** Virtual times at which this node originated a call. */
-  dialedAt: number[];
-  errors: unknown[];
-}
-
 async function twoNodes(store: Store) {
   const clock = new VirtualClock(Date.UTC(2026, 0, 5, 9, 0, 0));
-  const node = (name: string, seed: number): Node => {
-    const driver = new KeepingDriver(
-      createDriver("sim", { clock }, { seed, scenario: "default", maxChannels: null }),
-    );
-    const dialedAt: number[] = [];
-    const originate = driver.originate.bind(driver);
-    driver.originate = (req) => {
-      dialedAt.push(clock.now());
-      originate(req);
-    };
-    const errors: unknown[] = [];
-    const engine = new Engine({
-      store,
-      clock,
-      driver,
-      nodeId: name,
-      leaseMs: LEASE_MS,
-      maxChannels: null,
-      onError: (err) => errors.push(err),
-    });
-    return { engine, driver, dialedAt, errors };
-  };
+  const node = (name: string, seed: number): Node => engineNode(store, clock, name, seed, LEASE_MS);
   const a = node("node-a", 1);
   const b = node("node-b", 2);
   const accountId = await createAccount(store, "acme", clock.now());
