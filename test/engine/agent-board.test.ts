@@ -4,6 +4,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { VirtualClock } from "../../src/clock/virtual-clock.ts";
 import { AgentBoard } from "../../src/engine/agents/board.ts";
+import { queueAgents } from "../helpers/agents.ts";
+import { harness } from "../helpers/engine-harness.ts";
 
 test("a wrap-up reports its length when the timer ends it, and when the agent ends it early", async () => {
   const clock = new VirtualClock(Date.UTC(2026, 0, 5, 12));
@@ -25,4 +27,39 @@ test("a wrap-up reports its length when the timer ends it, and when the agent en
   ]);
   board.move(agents[1], "paused");
   assert.equal(ended.length, 3, "told once");
+});
+
+// A ready agent whose personal callback is due later has a timer armed for that time. Logging out must
+// cancel it: else it outlives the agent (and an engine shut down), keeping a real process alive for hours.
+test("logging out cancels the timer armed for the agent's personal callback", async () => {
+  // Monday 2026-01-05 14:00 UTC = 09:00 in Washington: inside the default calling hours.
+  const h = await harness({
+    start: Date.UTC(2026, 0, 5, 14, 0, 0),
+    seed: 5,
+    scenario: { outcomes: { human: 1 }, talkSec: 3600, ringSec: 5 },
+  });
+  try {
+    const id = await h.campaign(
+      { dialMethod: "progressive", maxConcurrent: 10, wrapUpSec: 600, maxAttemptsPerContact: 1 },
+      [{ phones: ["+12025551000"] }],
+    );
+    const [ann] = await queueAgents(h, id, 1);
+    const desk = h.engine.agents;
+    await desk.login(h.accountId, ann, id);
+    await h.engine.start(h.accountId, id);
+    const stateOf = () => h.engine.board.get(ann)?.state ?? "logged_out";
+    for (let i = 0; i < 60 && stateOf() !== "on_call"; i++) await h.clock.advance(500);
+    await desk.hangup(h.accountId, ann);
+    for (let i = 0; i < 10 && stateOf() !== "wrap_up"; i++) await h.clock.advance(100);
+    const at = h.clock.now() + 2 * 3600_000;
+    await desk.dispose(h.accountId, ann, "call back", null, { callbackAt: at, personal: true });
+    await desk.ready(h.accountId, ann);
+    await h.clock.advance(1000);
+    assert.equal(stateOf(), "ready");
+    await desk.logout(h.accountId, ann);
+    await h.engine.shutdown();
+    assert.equal(h.clock.nextAt(), null, "no timer left once the agent logged out and the engine stopped");
+  } finally {
+    await h.close();
+  }
 });

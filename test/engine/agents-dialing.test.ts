@@ -3,6 +3,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { DateTime } from "luxon";
+import { AgentDialing } from "../../src/engine/agents/dialing.ts";
+import { CampaignRuntime } from "../../src/engine/campaign-runtime.ts";
+import type { TelephonyDriver } from "../../src/telephony/driver.ts";
 import { queueAgents, simulatedAgents } from "../helpers/agents.ts";
 import { harness, peakConcurrency } from "../helpers/engine-harness.ts";
 
@@ -271,4 +274,45 @@ test("predictive falls back to progressive while the campaign's rate is over tar
   assert.ok(peakConcurrency(late) > 5, `predictive again: ${peakConcurrency(late)} lines for 5 agents`);
   assert.ok(rate.campaign.rate <= 0.03, `campaign rate ${rate.campaign.rate}`);
   await h.close();
+});
+
+// The engine seeds a campaign's abandonment tracker from the attempts on record after a start or restart;
+// a pass that ran while it read them (a timer firing during the query) has made a pacer already. That
+// pacer must answer to the seeded counts, or a campaign already over the cap goes on dialing ahead.
+test("predictive: a pacer made before the abandonment history was seeded answers to the seeded counts", async () => {
+  const h = await harness({ start: START, seed: 4 });
+  try {
+    const id = await h.campaign({ dialMethod: "predictive", maxConcurrent: 50 }, contacts(10));
+    const agents = await queueAgents(h, id, 5);
+    for (const a of agents) await h.engine.agents.login(h.accountId, a, id);
+    const row = await h.store.db
+      .selectFrom("campaigns")
+      .selectAll()
+      .where("id", "=", id)
+      .executeTakeFirstOrThrow();
+    const c = new CampaignRuntime(row);
+    // Nothing here dials or hangs up: the driver is never reached.
+    const dialing = new AgentDialing({
+      board: h.engine.board,
+      clock: h.clock,
+      driver: {} as TelephonyDriver,
+    });
+    const now = h.clock.now();
+    assert.equal(
+      dialing.wanted(c, now).block,
+      null,
+      "the pacer, made before the seed, dials for 5 ready agents",
+    );
+    // 200 live answers in the last hour, 20 of them abandoned: 10 % against a 3 % cap.
+    const history = Array.from({ length: 200 }, (_, i) => ({
+      at: now - 3600_000 + i * 1000,
+      fate: i % 10 === 0 ? ("no_agent" as const) : ("connected" as const),
+    }));
+    dialing.seed(c, history);
+    assert.equal(dialing.tracker(c).isOverTarget(now, 100), true);
+    dialing.wanted(c, now);
+    assert.equal(dialing.view(c).latest?.insight?.mode, "fallback", "over the cap: progressive");
+  } finally {
+    await h.close();
+  }
 });

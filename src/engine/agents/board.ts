@@ -76,6 +76,8 @@ export class LiveAgent {
    *  dialed before), and it is reserved for the callback once those calls are covered. */
   callbackDue = false;
   wrapTimer: TimerHandle | null = null;
+  /** When to look again for the agent's personal callback (personal-callbacks.ts). */
+  callbackTimer: TimerHandle | null = null;
   /** Told how long the wrap-up lasted when it ends, by its timer or sooner (the agent ready or paused). */
   wrapEnd: ((wrapMs: number) => void) | null = null;
   readonly loggedInAt: number;
@@ -196,6 +198,8 @@ export class AgentBoard {
   logout(agent: LiveAgent): AgentSnapshot {
     const now = this.clock.now();
     agent.wrapTimer?.cancel();
+    agent.callbackTimer?.cancel();
+    agent.callbackTimer = null;
     this.agents.delete(agent.id);
     this.byCampaign.get(agent.campaignId)?.delete(agent);
     const out = loggedOut(agent.who);
@@ -204,9 +208,10 @@ export class AgentBoard {
     return out;
   }
 
-  /** Moves the agent to `state`, counting the time spent in the old one. */
+  /** Moves the agent to `state`, counting the time spent in the old one. An agent that left the campaign's
+   *  queue logs out instead of going ready or pausing (either ends its wrap-up). */
   move(agent: LiveAgent, state: AgentState, opts: { pauseReason?: string | null } = {}): void {
-    if (state === "ready" && agent.leaving) {
+    if ((state === "ready" || state === "paused") && agent.leaving) {
       agent.stats[STAT_OF[agent.state]] += this.clock.now() - agent.since;
       if (agent.state === "wrap_up") agent.wrapEnd?.(this.clock.now() - agent.since);
       agent.wrapEnd = null;

@@ -125,9 +125,20 @@ export class AgentDesk {
       if (call?.originated) {
         throw new EngineError("on_call", `agent ${agentId}'s preview call is ringing; hang up first`);
       }
-      if (call) await this.d.dispatcher.releaseReserved(call);
+      if (call) {
+        // Given back, it would be ready for an instant and a person waiting would be put through to it:
+        // leaving, it logs out instead.
+        const wasLeaving = agent.leaving;
+        agent.leaving = true;
+        try {
+          await this.d.dispatcher.releaseReserved(call);
+        } catch (err) {
+          agent.leaving = wasLeaving;
+          throw err;
+        }
+      }
     }
-    return this.d.board.logout(agent);
+    return this.d.board.get(agent.id) === agent ? this.d.board.logout(agent) : loggedOut(agent.who);
   }
 
   /**
@@ -168,7 +179,12 @@ export class AgentDesk {
         }
         const preview = agent.state === "reserved" ? this.reservedCall(agent) : undefined;
         if (agent.state === "ready" || agent.state === "paused" || (preview && !preview.originated)) {
-          if (preview) await this.d.dispatcher.releaseReserved(preview);
+          if (preview) {
+            // Leaving, it logs out when the preview is given back rather than go ready (and be given a
+            // person waiting) for an instant.
+            agent.leaving = true;
+            await this.d.dispatcher.releaseReserved(preview);
+          }
           if (this.d.board.get(agent.id) === agent) this.d.board.logout(agent);
         } else {
           agent.leaving = true;
@@ -195,7 +211,7 @@ export class AgentDesk {
     else if (agent.state !== "ready") {
       throw new EngineError("invalid_state", `agent ${agentId} is ${agent.state}; it cannot go ready now`);
     }
-    return agent.snapshot(this.d.clock.now());
+    return this.current(agent);
   }
 
   async pause(accountId: number, agentId: number, reason: string | null): Promise<AgentSnapshot> {
@@ -207,7 +223,7 @@ export class AgentDesk {
       );
     }
     this.d.board.move(agent, "paused", { pauseReason: reason });
-    return agent.snapshot(this.d.clock.now());
+    return this.current(agent);
   }
 
   /** Ends the agent's call (the agent hangs up). */
@@ -445,6 +461,11 @@ export class AgentDesk {
 
   dialMethodOf(campaignId: number): string | null {
     return this.d.dispatcher.campaigns.get(campaignId)?.settings.dialMethod ?? null;
+  }
+
+  /** The agent's snapshot, or logged out if it logged out (an agent that left its queue does on going ready). */
+  private current(agent: LiveAgent): AgentSnapshot {
+    return this.d.board.get(agent.id) === agent ? agent.snapshot(this.d.clock.now()) : loggedOut(agent.who);
   }
 
   private reservedCall(agent: LiveAgent): LiveCall | undefined {

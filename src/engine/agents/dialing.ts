@@ -108,6 +108,10 @@ export class AgentDialing {
     const t = new AbandonTracker({ targetRate: c.settings.targetAbandonRate });
     for (const h of history) t.recordLiveAnswer(h.at, h.fate);
     this.trackers.set(c.id, t);
+    // A pacer made meanwhile (a pass while the history was read) holds the tracker it was given: the
+    // campaign's next decision makes a new one, on this tracker.
+    const p = this.pacing.get(c.id);
+    if (p) p.key = "";
   }
 
   private pacingOf(c: CampaignRuntime): CampaignPacing {
@@ -156,10 +160,13 @@ export class AgentDialing {
         answeredAt: call.answeredAt,
       });
     }
-    // An agent kept for its due personal callback is not ready as far as the pacer is concerned.
-    const views = [...agents].map((a) =>
-      a.callbackDue && a.state === "ready" ? { state: "reserved" as const, since: a.since } : a,
-    );
+    // An agent kept for its due personal callback is not ready as far as the pacer is concerned; one taken
+    // out of the queue logs out after its call and wrap-up, so it is not counted on to free up.
+    const views = [...agents]
+      .filter((a) => !a.leaving)
+      .map((a) =>
+        a.callbackDue && a.state === "ready" ? { state: "reserved" as const, since: a.since } : a,
+      );
     const dials = p.pacer.decide({ now, agents: views, lines });
     this.note(p, {
       at: now,

@@ -4,7 +4,7 @@
 // the pacer dialed counting on it are covered, so nobody else is abandoned for it. It must not touch
 // pacing or the dial queue: held contacts are out of the queue, and the pacer sees an agent kept for its
 // callback (callbackDue) as not ready.
-import type { Clock, TimerHandle } from "../../clock/clock.ts";
+import type { Clock } from "../../clock/clock.ts";
 import type { Store } from "../../store/db.ts";
 import {
   type HeldCallback,
@@ -33,7 +33,6 @@ export interface PersonalCallbackDeps {
 }
 
 interface Watch {
-  timer: TimerHandle | null;
   /** A look-up or claim is under way; `again`: something happened meanwhile, look once more after it. */
   busy: boolean;
   again: boolean;
@@ -77,7 +76,7 @@ export class PersonalCallbacks {
   private watch(agent: LiveAgent): Watch {
     let w = this.watches.get(agent);
     if (!w) {
-      w = { timer: null, busy: false, again: false, dueSince: null, holdsNone: false };
+      w = { busy: false, again: false, dueSince: null, holdsNone: false };
       this.watches.set(agent, w);
     }
     return w;
@@ -98,8 +97,8 @@ export class PersonalCallbacks {
       return;
     }
     if (w.holdsNone || !this.available(agent)) return;
-    w.timer?.cancel();
-    w.timer = null;
+    agent.callbackTimer?.cancel();
+    agent.callbackTimer = null;
     w.busy = true;
     w.again = false;
     let next: number | null = null;
@@ -119,8 +118,9 @@ export class PersonalCallbacks {
         w.holdsNone = false;
         this.agentReady(agent);
       } else if (next !== null) {
-        w.timer = this.d.clock.at(next, () => {
-          w.timer = null;
+        // On the agent, so that its logout cancels it.
+        agent.callbackTimer = this.d.clock.at(next, () => {
+          agent.callbackTimer = null;
           this.agentReady(agent);
         });
       }
