@@ -46,6 +46,8 @@ export class WebhookDelivery {
   private running = false;
   private again = false;
   private stopped = false;
+  /** Settles when the pass under way (if any) ends: stop() waits for it, then for the sends it began. */
+  private passDone: Promise<void> = Promise.resolve();
   private readonly inFlight = new Set<Promise<void>>();
   /** Sends in flight per subscription: none may take more than its share of the slots. */
   private readonly inFlightByHook = new Map<number, number>();
@@ -74,6 +76,9 @@ export class WebhookDelivery {
     this.stopped = true;
     this.timer?.cancel();
     this.timer = null;
+    // A pass reading the outbox now would otherwise lease and send after this returned (and the store
+    // closed): wait for it, and then for every send it began.
+    await this.passDone;
     await Promise.allSettled([...this.inFlight]);
   }
 
@@ -86,6 +91,10 @@ export class WebhookDelivery {
       return;
     }
     this.running = true;
+    let passEnded!: () => void;
+    this.passDone = new Promise((resolve) => {
+      passEnded = resolve;
+    });
     this.stats.passes++;
     const now = this.o.clock.now();
     let wakeAt = now + (this.o.pollMs ?? 1000);
@@ -98,6 +107,7 @@ export class WebhookDelivery {
       const start = pending.length ? this.turn++ % pending.length : 0;
       const hooks = [...pending.slice(start), ...pending.slice(0, start)];
       for (const hook of hooks) {
+        if (this.stopped) break;
         const free = Math.min(
           concurrency - this.inFlight.size,
           share - (this.inFlightByHook.get(hook.id) ?? 0),
@@ -107,6 +117,7 @@ export class WebhookDelivery {
         const { due, nextAt } = await dueHeads(this.o.store.db, hook.id, now, free);
         wakeAt = Math.min(wakeAt, nextAt);
         for (const row of due) {
+          if (this.stopped) break;
           const leaseUntil = now + 2 * (this.o.timeoutMs ?? 10_000);
           if (!(await leaseDelivery(this.o.store.db, row.id, this.o.nodeId, now, leaseUntil))) continue;
           this.inFlightByHook.set(hook.id, (this.inFlightByHook.get(hook.id) ?? 0) + 1);
@@ -124,6 +135,7 @@ export class WebhookDelivery {
       this.o.onError?.(err);
     } finally {
       this.running = false;
+      passEnded();
     }
     if (this.again) {
       this.again = false;

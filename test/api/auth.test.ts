@@ -32,6 +32,24 @@ for (const dialect of dialects()) {
       assert.equal(errorOf(unknown).code, "unauthorized");
     });
 
+    test("a user name or JWT kid holding a NUL character is 401, not a 500 from the store", async () => {
+      const b64 = (s: string) => Buffer.from(s).toString("base64url");
+      const jwt = `${b64(JSON.stringify({ alg: "RS256", kid: "a\u0000b" }))}.${b64("{}")}.c2ln`;
+      for (const authorization of [
+        `Bearer ${jwt}`,
+        `Basic ${Buffer.from("ad\u0000min:a-long-password").toString("base64")}`,
+      ]) {
+        const res = await f.call({
+          method: "GET",
+          url: "/v1/campaigns",
+          key: null,
+          headers: { authorization },
+        });
+        assert.equal(res.statusCode, 401, `${authorization}: ${res.body}`);
+        assert.equal(errorOf(res).code, "unauthorized");
+      }
+    });
+
     test("a revoked key is 401 from the moment it is revoked", async () => {
       const created = await f.call({
         method: "POST",

@@ -114,6 +114,19 @@ describe("service accounts and users", () => {
       assert.equal(refused.statusCode, 400, refused.body);
       assert.equal(refused.json().error.field, "body.publicKey");
     }
+    // Nor an RSA key too short for RS256 (under 2048 bits): every token signed with it would be refused.
+    const short = generateKeyPairSync("rsa", {
+      modulusLength: 1024,
+      publicKeyEncoding: { type: "spki", format: "pem" },
+      privateKeyEncoding: { type: "pkcs8", format: "pem" },
+    });
+    const tooShort = await f.call({
+      method: "POST",
+      url: "/v1/service-accounts",
+      payload: { name: "short key", role: "supervisor", publicKey: short.publicKey },
+    });
+    assert.equal(tooShort.statusCode, 400, tooShort.body);
+    assert.equal(tooShort.json().error.field, "body.publicKey");
 
     // A key of one's own: upload the public key, sign with the private one.
     const own = await f.call({

@@ -211,6 +211,21 @@ for (const dialect of dialects()) {
         longName.slice(0, 200),
       );
       assert.equal((await f.call({ method: "DELETE", url: "/v1/dnc/+12125550108" })).statusCode, 204);
+      // Nor can a NUL in it (which PostgreSQL refuses to store) fail the import: it is left out.
+      const nul = await f.call({
+        method: "POST",
+        url: "/v1/dnc/import",
+        headers: { "content-type": `multipart/form-data; boundary=${boundary}` },
+        payload: body
+          .replace('filename="optouts-may.csv"', "filename*=UTF-8''opt%00outs.csv")
+          .replace("+12125550100", "+12125550109"),
+      });
+      assert.equal(nul.statusCode, 200, nul.body);
+      assert.equal(
+        (await f.call({ method: "GET", url: "/v1/dnc/+12125550109" })).json().source,
+        "optouts.csv",
+      );
+      assert.equal((await f.call({ method: "DELETE", url: "/v1/dnc/+12125550109" })).statusCode, 204);
 
       const big = `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.csv"\r\n\r\n${"1".repeat(DNC_LIMITS.maxBytes + 1)}\r\n--${boundary}--\r\n`;
       const tooBig = await f.call({

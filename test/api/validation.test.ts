@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { dialects } from "../helpers/stores.ts";
 import { type ApiFixture, apiFixture, createCampaignViaApi } from "./helpers.ts";
 
 function rangeWith(over: Record<string, unknown>) {
@@ -326,3 +327,56 @@ describe("validation errors", () => {
     assert.deepEqual(Object.keys((missing.json() as { error: object }).error), ["code", "message"]);
   });
 });
+
+for (const dialect of dialects()) {
+  describe(`ids in a body beyond what a database column holds [${dialect.name}]`, () => {
+    let f: ApiFixture;
+    before(async () => {
+      f = await apiFixture(dialect.open);
+    });
+    after(() => f.close());
+
+    test("a userId, queueId or campaign_id past the largest id is a 400 naming it, not a 500 from PostgreSQL", async () => {
+      const agent = await f.call({ method: "POST", url: "/v1/agents", payload: { name: "ann" } });
+      assert.equal(agent.statusCode, 201, agent.body);
+      const { id: campaignId } = await createCampaignViaApi(f);
+      const cases: { method: "GET" | "POST" | "PATCH"; url: string; payload?: object; field: string }[] = [
+        { method: "POST", url: "/v1/agents", payload: { name: "bob", userId: 1e20 }, field: "body.userId" },
+        {
+          method: "PATCH",
+          url: `/v1/agents/${agent.json().id}`,
+          payload: { userId: 1e20 },
+          field: "body.userId",
+        },
+        {
+          method: "POST",
+          url: "/v1/campaigns",
+          payload: { name: "q", settings: { queueId: 1e20 } },
+          field: "body.settings.queueId",
+        },
+        {
+          method: "PATCH",
+          url: `/v1/campaigns/${campaignId}`,
+          payload: { settings: { queueId: 1e20 } },
+          field: "body.settings.queueId",
+        },
+      ];
+      const big = "100000000000000000000";
+      for (const url of [`/v1/dnc?campaign_id=${big}`, `/v1/dnc/+12125550100?campaign_id=${big}`]) {
+        cases.push({ method: "GET", url, field: "querystring.campaign_id" });
+      }
+      cases.push({
+        method: "POST",
+        url: "/v1/dnc",
+        payload: { numbers: ["+12125550100"], campaign_id: 1e20 },
+        field: "body.campaign_id",
+      });
+      for (const c of cases) {
+        const res = await f.call(c);
+        assert.equal(res.statusCode, 400, `${c.method} ${c.url}: ${res.body}`);
+        const error = (res.json() as { error: { code: string; field?: string } }).error;
+        assert.deepEqual([error.code, error.field], ["invalid_request", c.field]);
+      }
+    });
+  });
+}

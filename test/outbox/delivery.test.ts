@@ -528,3 +528,42 @@ for (const dialect of dialects()) {
     }
   });
 }
+
+for (const dialect of dialects()) {
+  test(`once stop() has resolved, a pass that was under way sends and writes nothing more [${dialect.name}]`, {
+    timeout: 30_000,
+  }, async () => {
+    const store = await dialect.open();
+    const secret = "whsec_stop";
+    const rx = await receiver(secret, () => 200);
+    try {
+      const accountId = await createAccount(store);
+      const { campaignId } = await createCampaign(store, accountId);
+      const { hook, sub } = await endedHook(store, accountId, rx.url, secret, 5);
+      await atomically(store, outboxInserts(store.db, events(sub, campaignId, [1], 1)));
+      const delivery = new WebhookDelivery({
+        store,
+        clock: new WallClock(),
+        nodeId: "node-a",
+        baseBackoffMs: 40,
+        maxBackoffMs: 200,
+      });
+      delivery.start();
+      // Stop as soon as the first pass has begun (it is reading the outbox), as a shutdown may.
+      while (delivery.stats.passes === 0) await new Promise((r) => setImmediate(r));
+      await delivery.stop();
+      const row = () =>
+        store.db.selectFrom("webhook_deliveries").selectAll().where("webhook_id", "=", hook.id).execute();
+      const sentAtStop = rx.got.length;
+      const atStop = await row();
+      await new Promise((r) => setTimeout(r, 400));
+      // Whatever the pass had done by then is finished and recorded; nothing starts after.
+      assert.equal(rx.got.length, sentAtStop, "no request went out after stop() resolved");
+      assert.deepEqual(await row(), atStop, "the outbox did not change after stop() resolved");
+      assert.equal(delivery.stats.sent, sentAtStop);
+    } finally {
+      await rx.close();
+      await store.close();
+    }
+  });
+}

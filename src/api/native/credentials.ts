@@ -305,12 +305,20 @@ export async function credentialRoutes(app: FastifyInstance, deps: NativeApiDeps
 
 /** A key the JWT check could not use would only fail at every sign-in: refuse it here. */
 function assertRsaPublicKey(pem: string): void {
-  let type: string | undefined;
+  let key: ReturnType<typeof createPublicKey>;
   try {
-    type = createPublicKey(pem).asymmetricKeyType;
+    key = createPublicKey(pem);
   } catch {
     throw invalidRequest("body.publicKey is not a PEM public key that can be read", "body.publicKey");
   }
+  const type = key.asymmetricKeyType;
   if (type !== "rsa")
     throw invalidRequest(`body.publicKey is a ${type} key; an RSA key is needed`, "body.publicKey");
+  // RS256 as the JWT check verifies it (jose) takes no RSA key under 2048 bits.
+  const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
+  if (bits < 2048)
+    throw invalidRequest(
+      `body.publicKey is a ${bits}-bit RSA key; RS256 needs 2048 bits or more`,
+      "body.publicKey",
+    );
 }

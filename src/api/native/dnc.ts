@@ -318,7 +318,9 @@ async function csvBody(req: FastifyRequest): Promise<{ bytes: Buffer; name?: str
       field: "file",
     });
   }
-  return { bytes, name: part.filename || undefined };
+  // The name is only a label (the entries' default source): a NUL in it, which PostgreSQL cannot store,
+  // is left out rather than failing the import.
+  return { bytes, name: part.filename?.replaceAll("\u0000", "") || undefined };
 }
 
 async function readAll(stream: Readable): Promise<Buffer> {

@@ -130,7 +130,9 @@ async function apiKey(token: string, deps: { store: Store; clock: Clock }): Prom
 
 async function serviceAccount(token: string, deps: { store: Store; clock: Clock }): Promise<RequestAccount> {
   const kid = jwtKeyId(token);
-  const sa = kid ? await findActiveServiceAccountByKeyId(deps.store.db, kid) : undefined;
+  // A NUL cannot be in any stored key id, and PostgreSQL refuses it in a query (a 500, not a 401).
+  const sa =
+    kid && !kid.includes("\u0000") ? await findActiveServiceAccountByKeyId(deps.store.db, kid) : undefined;
   if (!sa) throw unauthorized("the token's key (kid) is unknown or revoked");
   try {
     await verifyServiceAccountJwt(token, sa.public_key, sa.account_id, deps.clock.now());
@@ -147,7 +149,9 @@ let decoyHash: Promise<string> | null = null;
 
 async function user(pair: string, deps: { store: Store; clock: Clock }): Promise<RequestAccount> {
   const colon = pair.indexOf(":");
-  const row = colon > 0 ? await findUserByName(deps.store.db, pair.slice(0, colon)) : undefined;
+  const name = colon > 0 ? pair.slice(0, colon) : "";
+  // No user name holds a NUL (the API refuses one), and PostgreSQL would refuse it in the query.
+  const row = name !== "" && !name.includes("\u0000") ? await findUserByName(deps.store.db, name) : undefined;
   const usable = row !== undefined && row.disabled_at === null;
   decoyHash ??= hashPassword(randomBytes(16).toString("hex"));
   const hash = usable ? row.password_hash : await decoyHash;

@@ -9,6 +9,8 @@ export const agentFields = {
   userId: {
     type: ["integer", "null"],
     minimum: 1,
+    // Bounded as every id is (common.ts idSchema): a larger one is a 500 from PostgreSQL's bigint.
+    maximum: Number.MAX_SAFE_INTEGER,
     description:
       "The account user who acts as this agent from a desktop (usually of role agent); one agent per user",
   },

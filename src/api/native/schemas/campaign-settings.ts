@@ -104,6 +104,7 @@ export const campaignSettingsSchema = {
     queueId: {
       type: ["integer", "null"],
       minimum: 1,
+      maximum: Number.MAX_SAFE_INTEGER,
       description:
         "A named queue of the account (/v1/queues) whose members serve the campaign besides its own agents",
     },

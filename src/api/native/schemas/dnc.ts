@@ -32,6 +32,7 @@ const csv = contactImportQuery.properties;
 export const campaignList = {
   type: "integer",
   minimum: 1,
+  maximum: Number.MAX_SAFE_INTEGER,
   description:
     "The campaign whose own do-not-call list this is about; absent = the account's list (a campaign's calls are checked against both)",
 } as const;
