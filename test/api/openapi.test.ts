@@ -162,15 +162,15 @@ describe("OpenAPI document and docs page", () => {
   });
   after(() => f.close());
 
-  test("is OpenAPI 3.1.0 with bearer security by default", () => {
+  test("is OpenAPI 3.1.0 and names every way to authenticate: bearer (API key or JWT) or basic", () => {
     assert.equal(doc.openapi, "3.1.0");
     assert.equal(doc.info.title, "outdial");
-    assert.deepEqual(doc.components.securitySchemes.bearerAuth, {
-      type: "http",
-      scheme: "bearer",
-      description: "An API key, od_…",
-    });
-    assert.deepEqual(doc.security, [{ bearerAuth: [] }]);
+    const { bearerAuth, basicAuth } = doc.components.securitySchemes;
+    assert.equal(bearerAuth.type, "http");
+    assert.equal(bearerAuth.scheme, "bearer");
+    assert.match(String((bearerAuth as { description?: string }).description), /API key.*JWT/);
+    assert.equal(basicAuth?.scheme, "basic");
+    assert.deepEqual(doc.security, [{ bearerAuth: [] }, { basicAuth: [] }]);
   });
 
   test("lists every route, and nothing else", () => {
@@ -225,6 +225,12 @@ describe("OpenAPI document and docs page", () => {
     assert.equal(res.statusCode, 200);
     assert.match(String(res.headers["content-type"]), /^text\/html/);
     assert.match(res.body, /<html/i);
+  });
+
+  test("the docs page does not keep the key it is given in the browser's storage", async () => {
+    const res = await f.call({ method: "GET", url: "/docs/static/swagger-initializer.js", key: null });
+    assert.equal(res.statusCode, 200);
+    assert.match(res.body, /"persistAuthorization":\s*false/);
   });
 
   test("healthz answers ok without a key", async () => {

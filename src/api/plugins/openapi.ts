@@ -31,10 +31,17 @@ export async function registerOpenApi(app: FastifyInstance, opts: { version: str
       },
       components: {
         securitySchemes: {
-          bearerAuth: { type: "http", scheme: "bearer", description: "An API key, od_…" },
+          bearerAuth: {
+            type: "http",
+            scheme: "bearer",
+            description:
+              "An API key (od_…), or a JWT signed by a service account's private key (RS256, kid = its key id)",
+          },
+          basicAuth: { type: "http", scheme: "basic", description: "An account user's name and password" },
         },
       },
-      security: [{ bearerAuth: [] }],
+      // Either one: each alone authenticates a request.
+      security: [{ bearerAuth: [] }, { basicAuth: [] }],
       tags: [
         { name: "campaigns", description: "Campaigns and their lifecycle" },
         { name: "lists", description: "Contact lists of a campaign" },
@@ -46,6 +53,8 @@ export async function registerOpenApi(app: FastifyInstance, opts: { version: str
       ],
     },
   });
-  await app.register(swaggerUi, { routePrefix: DOCS_PATH, uiConfig: { persistAuthorization: true } });
+  // The key typed into the docs page stays in that page: persisted, it would sit in localStorage, where any
+  // script of the origin could read it.
+  await app.register(swaggerUi, { routePrefix: DOCS_PATH, uiConfig: { persistAuthorization: false } });
   app.get(OPENAPI_PATH, { schema: { hide: true }, config: { public: true } }, async () => app.swagger());
 }
