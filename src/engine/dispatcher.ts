@@ -314,7 +314,7 @@ export class Dispatcher {
       if (c.status !== "running" || this.stopped) {
         // Paused, stopped or halted while the claim ran, or the process is shutting down (their
         // releaseQueued came too early to see these): what it took goes back undialed.
-        await this.o.dispatch.release(result.started.map((s) => this.releasedStart(s)));
+        await this.o.dispatch.release(result.started.map((s) => this.releasedDial(s)));
         this.invalidateWaiting(c.id);
         return { started, wakeAt: Number.POSITIVE_INFINITY };
       }
@@ -407,7 +407,7 @@ export class Dispatcher {
       const s = result.started[0];
       if (s && (c.status !== "running" || this.stopped)) {
         // Paused or stopped while the claim ran: nothing to offer, and the contact goes back untouched.
-        await this.o.dispatch.release([this.releasedStart(s)]);
+        await this.o.dispatch.release([this.releasedDial(s)]);
         return null;
       }
       if (s) return this.launch(c, s, agent);
@@ -468,21 +468,12 @@ export class Dispatcher {
     this.wake();
   }
 
-  /** A claimed attempt given back before it became a live call. */
-  private releasedStart(s: StartedAttempt): ReleasedDial {
+  /** A claimed attempt (a live call's, or one given back before it became one) as it is released. */
+  private releasedDial(d: Pick<StartedAttempt, "contact" | "attemptId">): ReleasedDial {
     return {
-      ...reservedStateOf(s.contact),
-      attemptId: s.attemptId,
-      contactId: s.contact.id,
-      owner: this.o.nodeId,
-    };
-  }
-
-  private releasedDial(call: LiveCall): ReleasedDial {
-    return {
-      ...reservedStateOf(call.contact),
-      attemptId: call.attemptId,
-      contactId: call.contactId,
+      ...reservedStateOf(d.contact),
+      attemptId: d.attemptId,
+      contactId: d.contact.id,
       owner: this.o.nodeId,
     };
   }

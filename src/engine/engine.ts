@@ -316,12 +316,7 @@ export class Engine implements EngineControl, CampaignStatusWriter {
 
   /** Re-reads one campaign (after its settings or status changed) and asks for a pass. */
   async reload(campaignId: number): Promise<void> {
-    const row = await this.store.db
-      .selectFrom("campaigns")
-      .selectAll()
-      .where("id", "=", campaignId)
-      .executeTakeFirst();
-    await this.track(row);
+    const row = await this.refresh(campaignId);
     if (!row || !ACTIVE.includes(row.status as CampaignStatus)) this.untrack(campaignId);
     await this.attachRobots();
     await this.seedAbandonment();
@@ -365,13 +360,19 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     }
     // A command served by another node changed the campaign since this node last read it (a pause just
     // before a scheduled start, say): that change stands, and this node follows it.
+    const row = await this.refresh(c.id);
+    this.statusSet(c, row ? c.status : "stopped");
+  }
+
+  /** Reads one campaign as stored now and brings this node's view of it up to date. */
+  private async refresh(campaignId: number): Promise<Campaign | undefined> {
     const row = await this.store.db
       .selectFrom("campaigns")
       .selectAll()
-      .where("id", "=", c.id)
+      .where("id", "=", campaignId)
       .executeTakeFirst();
     await this.track(row);
-    this.statusSet(c, row ? c.status : "stopped");
+    return row;
   }
 
   /** The campaign is no longer dispatched here: its pacing state and abandonment tracker go too (a later

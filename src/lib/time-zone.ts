@@ -143,15 +143,17 @@ const zonesByCountry = new Map<string, readonly string[]>();
 function countryZones(country: string): readonly string[] {
   let zones = zonesByCountry.get(country);
   if (!zones) {
-    const listed = (ct.getCountry(country)?.timezones ?? []).filter((z) => IANAZone.isValidZone(z));
-    zones = listed.length
-      ? listed
-      : Object.hasOwn(UNLISTED_REGIONS, country)
-        ? [UNLISTED_REGIONS[country]]
-        : [];
+    zones = listedZones(country).filter((z) => IANAZone.isValidZone(z));
     zonesByCountry.set(country, zones);
   }
   return zones;
+}
+
+/** The zones the data lists for a country, or the one an unlisted region keeps. */
+function listedZones(country: string): readonly string[] {
+  const zones = ct.getCountry(country)?.timezones ?? [];
+  if (zones.length) return zones;
+  return Object.hasOwn(UNLISTED_REGIONS, country) ? [UNLISTED_REGIONS[country]] : [];
 }
 
 const zoneByCountry = new Map<string, string | null>();
@@ -168,10 +170,9 @@ const UNLISTED_REGIONS: Readonly<Record<string, string>> = {
 export function countryZone(country: string): string | null {
   const known = zoneByCountry.get(country);
   if (known !== undefined) return known;
-  const zones = ct.getCountry(country)?.timezones ?? [];
+  const zones = listedZones(country);
   let zone: string | null = null;
-  if (zones.length === 0) zone = Object.hasOwn(UNLISTED_REGIONS, country) ? UNLISTED_REGIONS[country] : null;
-  else if (zones.length === 1 || sameClock(zones)) zone = primaryZone(country, zones);
+  if (zones.length === 1 || (zones.length > 1 && sameClock(zones))) zone = primaryZone(country, zones);
   zoneByCountry.set(country, zone);
   return zone;
 }

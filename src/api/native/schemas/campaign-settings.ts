@@ -188,9 +188,8 @@ export const campaignSettingsSchema = {
       properties: { from: timeOfDay, to: timeOfDay },
     },
     defaultZone: {
+      ...zoneName,
       type: ["string", "null"],
-      minLength: 1,
-      maxLength: 64,
       description:
         "Zone of contacts whose own zone is unknown (IANA name). null (the default): the callee window must hold in every zone of the number's country; other local-time questions use UTC",
     },
