@@ -1,5 +1,6 @@
 // Accounts: the tenants every other row belongs to.
 import { type Kysely, sql } from "kysely";
+import { isPostgresDb } from "./dialect.ts";
 import type { Account, Database } from "./schema.ts";
 
 /** Creates the first account, only while there is none; null when one already exists. One statement, so
@@ -13,7 +14,7 @@ export async function insertFirstAccount(
   name: string,
   now: number,
 ): Promise<number | null> {
-  if (!db.getExecutor().adapter.constructor.name.toLowerCase().includes("postgres")) {
+  if (!isPostgresDb(db)) {
     return insertIfNoAccount(db, name, now);
   }
   const locked = async (trx: Kysely<Database>) => {

@@ -12,6 +12,7 @@ import {
   Migrator,
   sql,
 } from "kysely";
+import { isPostgresDb } from "./dialect.ts";
 import * as m001 from "./migrations/001_core.ts";
 import * as m002 from "./migrations/002_webhooks.ts";
 import * as m003 from "./migrations/003_twin24.ts";
@@ -79,7 +80,7 @@ function check(name: string, { error, results }: MigrationResultSet): void {
 
 /** Runs `run` as one transaction on SQLite (see the header); as it is on PostgreSQL. */
 async function exclusively(db: Kysely<Database>, run: () => Promise<MigrationResultSet>) {
-  if (isPostgres(db)) return run();
+  if (isPostgresDb(db)) return run();
   await sql`BEGIN IMMEDIATE`.execute(db);
   let result: MigrationResultSet;
   try {
@@ -93,15 +94,11 @@ async function exclusively(db: Kysely<Database>, run: () => Promise<MigrationRes
   return result;
 }
 
-function isPostgres(db: Kysely<Database>): boolean {
-  return db.getExecutor().adapter.constructor.name.toLowerCase().includes("postgres");
-}
-
 export async function migrateToLatest(db: Kysely<Database>, schema?: string): Promise<void> {
   const m = migrator(db, schema);
   // Nothing to do (every start but the first of a new version) takes no write lock: another process may
   // hold it for a while (an import), and waiting on it here could fail the start.
-  if (!isPostgres(db) && (await m.getMigrations()).every((x) => x.executedAt !== undefined)) return;
+  if (!isPostgresDb(db) && (await m.getMigrations()).every((x) => x.executedAt !== undefined)) return;
   check("", await exclusively(db, () => m.migrateToLatest()));
 }
 
