@@ -317,7 +317,11 @@ export class Engine implements EngineControl, CampaignStatusWriter {
   /** Re-reads one campaign (after its settings or status changed) and asks for a pass. */
   async reload(campaignId: number): Promise<void> {
     const row = await this.refresh(campaignId);
-    if (!row || !ACTIVE.includes(row.status as CampaignStatus)) this.untrack(campaignId);
+    const rt = this.dispatcher.campaigns.get(campaignId);
+    // As in statusSet: calls still on the line keep the runtime (their limits, pacing and abandonment).
+    if (!row) this.untrack(campaignId);
+    else if (!ACTIVE.includes(row.status as CampaignStatus) && (rt?.inFlight ?? 0) === 0)
+      this.untrack(campaignId);
     await this.attachRobots();
     await this.seedAbandonment();
     await this.leases.hold(this.clock.now());
@@ -394,11 +398,18 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     const counts = await this.dispatch.countByStatus(c.id);
     const total = Object.values(counts).reduce((a, b) => a + b, 0);
     if (total === 0 || counts.pending || counts.in_progress) return;
-    // Checked again in the write itself: contacts a reset or an import brought back meanwhile keep it running.
+    // Checked again in the write itself: contacts a reset or an import brought back meanwhile keep it
+    // running, and a pause or stop served by another node since this node last read the campaign stands.
     const holder = { id: c.id, account_id: c.accountId, status: c.status };
-    const done = await this.writeStatus(holder, "completed", now, undefined, { ifDrained: true });
-    if (done) this.statusSet(c, "completed");
-    else this.dispatcher.invalidateWaiting(c.id);
+    const opts = { ifDrained: true, ifUnchanged: true };
+    if (await this.writeStatus(holder, "completed", now, undefined, opts)) {
+      this.statusSet(c, "completed");
+      return;
+    }
+    this.dispatcher.invalidateWaiting(c.id);
+    const row = await this.refresh(c.id);
+    if (!row) this.statusSet(c, "stopped");
+    else if (row.status !== holder.status) this.statusSet(c, c.status);
   }
 
   async hasBalance(accountId: number): Promise<boolean> {

@@ -1,11 +1,12 @@
 // Lifecycle commands keep a campaign's own limits and its record straight: a recovered campaign's lifetime
 // counts again from the recovery, but its end time (an absolute moment after which it must not dial) still
-// holds; a campaign resumed after a stop for its balance is running again, not finished.
+// holds; a campaign resumed after a stop for its balance is running again, not finished; a campaign stopped
+// and started again while answered calls are still on the line keeps counting them against its limits.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { usdToMicros } from "../../src/model/billing.ts";
 import { setRates, topUp } from "../../src/store/billing.ts";
-import { harness } from "../helpers/engine-harness.ts";
+import { harness, peakConcurrency } from "../helpers/engine-harness.ts";
 
 const HOUR = 3_600_000;
 
@@ -74,6 +75,30 @@ test("a campaign resumed after a stop for its balance has no finish time while i
     assert.equal(resumed.status, "running");
     assert.equal(resumed.status_reason, null);
     assert.equal(resumed.finished_at, null, "a running campaign has not finished");
+  } finally {
+    await h.close();
+  }
+});
+
+test("stopped and started again while its answered calls are on the line: they still count against max concurrent", async () => {
+  const start = Date.UTC(2026, 0, 5, 15, 0, 0);
+  const h = await harness({ start, scenario: { outcomes: { human: 1 }, talkSec: 600 } });
+  try {
+    const id = await h.campaign(
+      { maxConcurrent: 5, maxAttemptsPerContact: 1 },
+      Array.from({ length: 30 }, (_, i) => ({ phones: [`+1202555${String(1000 + i)}`] })),
+    );
+    await h.engine.start(h.accountId, id);
+    await h.clock.run({ until: start + 60_000 });
+    assert.equal(h.engine.dispatcher.inFlight, 5);
+    assert.equal(await h.engine.stop(h.accountId, id), "stopped"); // answered calls go on to their end
+    await h.clock.run({ until: start + 61_000 });
+    assert.equal(h.engine.dispatcher.inFlight, 5);
+    assert.equal(await h.engine.start(h.accountId, id), "running");
+    await h.clock.run({ until: start + 3 * 3_600_000 });
+    const attempts = await h.attempts(id);
+    assert.equal(attempts.length, 30);
+    assert.equal(peakConcurrency(attempts), 5, "the calls placed before the stop still held their lines");
   } finally {
     await h.close();
   }

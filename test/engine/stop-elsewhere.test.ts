@@ -1,6 +1,7 @@
 // A campaign stopped or paused through another node's API: the node that holds its lease and dials it sees
 // the change at its next look (every 5 s) and places no new call, even while calls of its own are still on
-// the line; and what it writes itself (a scheduled campaign's start) does not undo the other node's change.
+// the line; and what it writes itself (a scheduled campaign's start, completion once drained) does not undo
+// the other node's change.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { VirtualClock } from "../../src/clock/virtual-clock.ts";
@@ -10,7 +11,7 @@ import { addContacts, createAccount, createCampaign } from "../helpers/fixtures.
 import { engineNode } from "../helpers/nodes.ts";
 import { dialects } from "../helpers/stores.ts";
 
-async function twoNodes(store: Store, settings: Partial<CampaignSettings> = {}) {
+async function twoNodes(store: Store, settings: Partial<CampaignSettings> = {}, contacts = 2000) {
   const clock = new VirtualClock(Date.UTC(2026, 0, 5, 9, 0, 0));
   const node = (name: string, seed: number) => engineNode(store, clock, name, seed, 60_000);
   const a = node("node-a", 1);
@@ -27,7 +28,7 @@ async function twoNodes(store: Store, settings: Partial<CampaignSettings> = {}) 
   await addContacts(
     store,
     { accountId, campaignId, ...ids },
-    Array.from({ length: 2000 }, (_, i) => ({ phones: [`+1202555${String(1000 + i)}`] })),
+    Array.from({ length: contacts }, (_, i) => ({ phones: [`+1202555${String(1000 + i)}`] })),
     clock.now(),
   );
   return { clock, a, b, accountId, campaignId };
@@ -83,6 +84,32 @@ for (const dialect of dialects()) {
           .executeTakeFirstOrThrow();
         assert.equal(row.status, "paused");
         assert.equal(a.dialedAt.length + b.dialedAt.length, 0, "nothing dialed while paused");
+        assert.deepEqual([...a.errors, ...b.errors], []);
+      } finally {
+        await a.engine.shutdown();
+        await b.engine.shutdown();
+        await store.close();
+      }
+    });
+    test("a campaign paused elsewhere whose last call ends before the dialing node looks again stays paused", async () => {
+      const store = await dialect.open();
+      const { clock, a, b, accountId, campaignId } = await twoNodes(store, { maxAttemptsPerContact: 1 }, 1);
+      try {
+        await a.engine.start(accountId, campaignId);
+        await clock.run({ until: clock.now() + 500 });
+        assert.equal(a.dialedAt.length, 1);
+        assert.equal(a.engine.dispatcher.inFlight, 1, "the one call is on the line");
+        assert.equal(await b.engine.pause(accountId, campaignId), "paused"); // through node B's API
+        // The call ends (the callee hangs up) before node A has read the pause: its last contact is now final.
+        a.driver.hangup(a.driver.requests[0].callId);
+        await clock.run({ until: clock.now() + 30_000 });
+        assert.equal(a.engine.dispatcher.inFlight, 0);
+        const row = await store.db
+          .selectFrom("campaigns")
+          .select("status")
+          .where("id", "=", campaignId)
+          .executeTakeFirstOrThrow();
+        assert.equal(row.status, "paused", "node A's completion wrote over the pause");
         assert.deepEqual([...a.errors, ...b.errors], []);
       } finally {
         await a.engine.shutdown();
