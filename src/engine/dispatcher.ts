@@ -60,6 +60,8 @@ export class Dispatcher {
   private timer: TimerHandle | null = null;
   private timerAt = Number.POSITIVE_INFINITY;
   private busy = false;
+  /** Settles when the pass under way ends: a shutdown waits for it before it gives back what was claimed. */
+  private passDone: Promise<void> = Promise.resolve();
   private again = false;
   private stopped = false;
   private lastPassAt = Number.NEGATIVE_INFINITY;
@@ -120,6 +122,9 @@ export class Dispatcher {
   async shutdown(): Promise<void> {
     this.stopped = true;
     this.timer?.cancel();
+    // A pass still in the database would otherwise write (claimed contacts, ended attempts) after this
+    // returns, when the store may be closing.
+    await this.passDone;
     await this.flush();
     // Nothing dialed them yet: previews and calls waiting for their slot go back as if never claimed.
     for (const c of new Set([...this.calls.values()].map((call) => call.campaign)))
@@ -197,6 +202,10 @@ export class Dispatcher {
       return;
     }
     this.busy = true;
+    let passEnded!: () => void;
+    this.passDone = new Promise((resolve) => {
+      passEnded = resolve;
+    });
     const now = this.o.clock.now();
     this.lastPassAt = now;
     this.stats.passes++;
@@ -222,6 +231,7 @@ export class Dispatcher {
       wakeAt = Math.min(wakeAt, now + 1000);
     } finally {
       this.busy = false;
+      passEnded();
     }
     if (this.again) {
       this.again = false;
@@ -255,6 +265,7 @@ export class Dispatcher {
     let started = 0;
     let capacity = Math.min(c.settings.maxConcurrent - c.inFlight, globalFree);
     let agentWake = Number.POSITIVE_INFINITY;
+    let pacerBound = false;
     if (usesAgents(c.settings)) {
       // Agent campaigns dial what their pacer asks for, within the same limits as any campaign.
       const want = this.o.agents.wanted(c, now);
@@ -271,6 +282,8 @@ export class Dispatcher {
         }
         return { started: 0, wakeAt: Math.min(agentWake, haltWake, waitingWake) };
       }
+      // The pacer's allowance, not the campaign's limits, is what a pass that used it all stops at.
+      pacerBound = want.dials < capacity;
       capacity = Math.min(capacity, want.dials);
     }
     let queueDry = false;
@@ -334,7 +347,9 @@ export class Dispatcher {
     this.nextWaiting.set(c.id, waitingAt);
 
     let wakeAt = Math.min(waitingAt, haltWake, agentWake);
-    if (capacity <= 0) {
+    if (capacity <= 0 && pacerBound) {
+      c.lastBlock = { code: "agents_busy", until: null };
+    } else if (capacity <= 0) {
       c.lastBlock = {
         code: globalFree <= started ? "global_channels_saturated" : "concurrency_saturated",
         until: null,

@@ -316,3 +316,23 @@ test("predictive: a pacer made before the abandonment history was seeded answers
     await h.close();
   }
 });
+
+test("explain: a pass that placed every line the pacer asked for says the pacer holds, not the concurrency limit", async () => {
+  const h = await harness({ start: START, seed: 5, scenario: MIXED });
+  const id = await h.campaign(
+    { dialMethod: "progressive", maxConcurrent: 50, wrapUpSec: 5, maxAttemptsPerContact: 1 },
+    contacts(60),
+  );
+  const agents = await queueAgents(h, id, 3);
+  await simulatedAgents(h, { talkSec: 30, wrapSec: 2, seed: 1 }).login(id, agents);
+  await h.engine.start(h.accountId, id);
+  await h.clock.run({ until: START + 1000 });
+  assert.equal(h.engine.dispatcher.inFlight, 3, "one line per ready agent");
+  const why = await h.engine.explain(h.accountId, id);
+  assert.deepEqual(
+    why.reasons.map((r) => r.code),
+    ["agents_busy"],
+    "3 lines out of 50 allowed: the pacer, not concurrency, holds the rest",
+  );
+  await h.close();
+});
