@@ -38,8 +38,10 @@ export async function updateUser(
   id: number,
   edit: { role?: string; passwordHash?: string; disabled?: boolean },
   now: number,
+  /** Only if the user still has this role (the role the caller's permission was checked against). */
+  ifRole?: string,
 ): Promise<UserRow | undefined> {
-  return db
+  let update = db
     .updateTable("users")
     .set({
       updated_at: now,
@@ -48,9 +50,9 @@ export async function updateUser(
       ...(edit.disabled !== undefined ? { disabled_at: edit.disabled ? now : null } : {}),
     })
     .where("account_id", "=", accountId)
-    .where("id", "=", id)
-    .returningAll()
-    .executeTakeFirst();
+    .where("id", "=", id);
+  if (ifRole !== undefined) update = update.where("role", "=", ifRole);
+  return update.returningAll().executeTakeFirst();
 }
 
 export const deleteUser = (db: Kysely<Database>, accountId: number, id: number) =>

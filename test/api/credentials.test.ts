@@ -245,4 +245,21 @@ describe("service accounts and users", () => {
     assert.equal((await get("Bearer not-a-key")).statusCode, 401);
     assert.equal((await get("Digest abc")).statusCode, 401);
   });
+  test("a user deleted while a password change is hashed: the change answers 404, not 500", async () => {
+    const created = await f.call({
+      method: "POST",
+      url: "/v1/users",
+      payload: { username: "dora", password: "a long enough password", role: "supervisor" },
+    });
+    assert.equal(created.statusCode, 201, created.body);
+    const url = `/v1/users/${created.json().id}`;
+    // The password is hashed with scrypt (tens of milliseconds); the delete lands meanwhile.
+    const patching = f.call({ method: "PATCH", url, payload: { password: "another long password" } });
+    await new Promise((r) => setTimeout(r, 15));
+    const deleted = await f.call({ method: "DELETE", url });
+    const patched = await patching;
+    assert.equal(deleted.statusCode, 204, deleted.body);
+    assert.equal(patched.statusCode, 404, patched.body);
+    assert.equal(patched.json().error.code, "not_found");
+  });
 });

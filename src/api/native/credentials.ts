@@ -175,7 +175,11 @@ export async function credentialRoutes(app: FastifyInstance, deps: NativeApiDeps
       const passwordHash =
         req.body.password !== undefined ? await hashPassword(req.body.password) : undefined;
       const edit = { role: req.body.role, disabled: req.body.disabled, passwordHash };
-      return userView((await updateUser(store.db, req.account.id, row.id, edit, clock.now()))!);
+      // Hashing takes a while: the user may have been deleted or given another role meanwhile.
+      const updated = await updateUser(store.db, req.account.id, row.id, edit, clock.now(), row.role);
+      if (updated) return userView(updated);
+      if (!(await findUser(store.db, req.account.id, row.id))) throw notFound("user", req.params.id);
+      throw new ApiError("conflict", 409, `user ${row.id} was changed meanwhile; read it and try again`);
     },
   );
 
