@@ -141,7 +141,15 @@ export class Forecast {
       const elapsed = (snapshot.now - line.dialedAt) / stepMs;
       const e = Math.floor(elapsed);
       if (line.stage === "waiting") waiting++;
-      else if (line.stage === "ringing") {
+      else if (line.stage === "ringing" && elapsed < 0) {
+        // Claimed, waiting for its calls-per-second slot: it rings like a new dial, from its slot on.
+        const delay = Math.ceil(-elapsed);
+        for (let k = delay; k <= horizon; k++) {
+          const q = this.newHumanBy[k - delay];
+          mean[k] += q;
+          variance[k] += q * (1 - q);
+        }
+      } else if (line.stage === "ringing") {
         // Shared between the bins either side of its exact age, as the table is by whole bins.
         const part = elapsed - e;
         if (e < ring.bins) ringingCount[e] += 1 - part;

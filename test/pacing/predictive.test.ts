@@ -58,6 +58,30 @@ test("it never dials fewer lines than progressive would", () => {
   assert.ok(pacer.decide(s) >= new ProgressivePacer().decide(s));
 });
 
+test("lines claimed and waiting for their calls-per-second slot count as lines about to ring", () => {
+  const now = 300_000;
+  const agents: [AgentState, number][] = [
+    ...Array.from({ length: 5 }, (): [AgentState, number] => ["ready", now - 10_000]),
+    ...Array.from({ length: 45 }, (_, i): [AgentState, number] => ["on_call", now - i * 5000]),
+  ];
+  const decide = (lines: number, dialedAt: number) => {
+    const pacer = new PredictivePacer({ tracker: new AbandonTracker(), graceMs: 1000 });
+    teach(pacer, 0.3);
+    const lineViews = Array.from({ length: lines }, () => ({
+      stage: "ringing" as const,
+      dialedAt,
+      answeredAt: null,
+    }));
+    return pacer.decide({ ...snapshot(now, agents), lines: lineViews });
+  };
+  const none = decide(0, now);
+  const ringing = decide(10, now);
+  const queued = decide(10, now + 3000); // their slots come 3 s from now
+  assert.ok(none > ringing, `no lines out: ${none}; 10 ringing: ${ringing}`);
+  assert.ok(queued < none, `10 lines queued for their slots were not counted: ${queued} dials, as for none`);
+  assert.ok(queued <= ringing + 1, `10 queued: ${queued}; 10 ringing: ${ringing}`);
+});
+
 test("over target it dials progressively, and back under target it predicts again", () => {
   const tracker = new AbandonTracker({ targetRate: 0.03 });
   const pacer = new PredictivePacer({ tracker, graceMs: 1000 });
