@@ -261,15 +261,9 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     }
     await this.requireBalance(row);
     const now = this.clock.now();
-    const settings = new CampaignRuntime(row).settings;
-    // A recovered campaign's lifetime counts again from now, or it would halt at once; its end time holds.
-    const haltAt = haltAtFor(settings, now);
-    if (haltAt !== null && haltAt <= now) {
-      throw new EngineError(
-        "invalid_state",
-        `campaign ${campaignId} ended at ${new Date(haltAt).toISOString()}; change its endAt first`,
-      );
-    }
+    const ended = this.endedError(row);
+    if (ended) throw ended;
+    const haltAt = haltAtFor(new CampaignRuntime(row).settings, now);
     const recovered = (await this.dispatch.countByStatus(row.id)).pending ?? 0;
     await this.commitStatus(row, "running", now, {
       status_reason: null,
@@ -279,6 +273,18 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     });
     await this.reload(row.id);
     return { status: "running", recovered };
+  }
+
+  /** Why a recover now would be refused for the campaign's end time (its endAt has passed), or null. */
+  endedError(row: Campaign): EngineError | null {
+    const now = this.clock.now();
+    // A recovered campaign's lifetime counts again from now, or it would halt at once; its end time holds.
+    const haltAt = haltAtFor(new CampaignRuntime(row).settings, now);
+    if (haltAt === null || haltAt > now) return null;
+    return new EngineError(
+      "invalid_state",
+      `campaign ${row.id} ended at ${new Date(haltAt).toISOString()}; change its endAt first`,
+    );
   }
 
   async cancelContact(accountId: number, contactId: number): Promise<boolean> {

@@ -2,6 +2,7 @@
 // they hold no scheduling logic.
 import type { CampaignStatus } from "../model/outcome.ts";
 import type { AbandonCounts, AbandonWindow } from "../pacing/index.ts";
+import type { Campaign } from "../store/schema.ts";
 import type { AgentDesk } from "./agents/desk.ts";
 import type { PacingView } from "./agents/dialing.ts";
 
@@ -57,6 +58,8 @@ export interface EngineControl {
   /** Brings a stopped/halted/completed campaign back: failed and exhausted contacts are not touched;
    *  contacts left pending or lost are made due again. Returns how many contacts were recovered. */
   recover(accountId: number, campaignId: number): Promise<{ status: CampaignStatus; recovered: number }>;
+  /** Why a recover now would be refused for the campaign's end time (its endAt has passed), or null. */
+  endedError(row: Campaign): EngineError | null;
   explain(accountId: number, campaignId: number): Promise<Explanation>;
   /** Called after contacts were added or settings changed, so the dispatcher looks again now. */
   wake(): void;

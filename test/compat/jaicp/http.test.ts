@@ -290,5 +290,44 @@ for (const dialect of dialects()) {
         await f.close();
       }
     });
+    test("a completed campaign past its end time refuses new numbers and stores none of them", async () => {
+      const f = await fixture();
+      try {
+        const endAt = f.clock.now() + 3_600_000;
+        const { id, token } = await setUp(f, { calleeWindow: { from: "00:00", to: "24:00" }, endAt });
+        const add = (phone: string) =>
+          f.call({ method: "GET", url: `/api/calls/campaign/${token}/addPhone?phone=${phone}`, key: null });
+        assert.equal((await add("12125550301")).statusCode, 200);
+        assert.equal((await f.call({ method: "POST", url: `/v1/campaigns/${id}/start` })).statusCode, 200);
+        await f.run(2 * 3_600_000); // it completes in minutes; then its end time passes
+        assert.equal(
+          (await f.call({ method: "GET", url: `/v1/campaigns/${id}` })).json().status,
+          "completed",
+        );
+        const one = await add("12125550302");
+        const many = await f.call({
+          method: "POST",
+          url: `/api/calls/campaign/${token}/addPhones`,
+          key: null,
+          payload: [{ phone: "12125550303" }],
+        });
+        for (const r of [one, many]) {
+          assert.equal(r.statusCode, 409, r.body);
+          assert.match(r.json().error.message, /change its endAt/);
+        }
+        const stored = await f.store.db
+          .selectFrom("contacts")
+          .select("phone")
+          .where("campaign_id", "=", id)
+          .execute();
+        assert.deepEqual(
+          stored.map((c) => c.phone),
+          ["+12125550301"],
+          "a refused request writes nothing (a client's retry would add them twice)",
+        );
+      } finally {
+        await f.close();
+      }
+    });
   });
 }

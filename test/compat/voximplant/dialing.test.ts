@@ -126,6 +126,35 @@ describe("list settings", () => {
       assert.equal(await status(), "Completed");
     }));
 
+  test("AppendToCallList to a completed list past its end time stores the tasks and answers success; none is dialed", () =>
+    withFixture({ scenario: "all_human" }, async (f) => {
+      const out = await f.vox("CreateCallList", listFields({ file_content: "phone\n+12125553029\n" }));
+      await f.run(HOUR);
+      const endAt = f.clock.now() + 60 * SEC; // set through the native API: the list's campaign ends soon
+      const patched = await f.call({
+        method: "PATCH",
+        url: `/v1/campaigns/${out.list_id}`,
+        payload: { settings: { endAt } },
+      });
+      assert.equal(patched.statusCode, 200, patched.body);
+      await f.run(2 * 60 * SEC);
+      const more = await f.vox("AppendToCallList", {
+        list_id: out.list_id,
+        file_content: "phone\n+12125553030\n",
+      });
+      // The tasks are written before the list could be brought back: an error now would make a retry add
+      // them twice. The list stays completed until its end time is changed.
+      assert.equal(more.result, true, JSON.stringify(more));
+      assert.equal(more.count, 1);
+      await f.run(HOUR);
+      assert.deepEqual(
+        f.originated.map((r) => r.to),
+        ["+12125553029"],
+      );
+      const listed = await f.vox("GetCallLists", { list_id: out.list_id });
+      assert.equal(listed.result[0].status, "Completed");
+    }));
+
   test("max_simultaneous caps the calls in flight", () =>
     withFixture({ scenario: "all_human" }, async (f) => {
       const out = await f.vox(

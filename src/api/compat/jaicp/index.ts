@@ -6,7 +6,7 @@ import { insertContacts, type NewContactSpec } from "../../../store/contacts-ins
 import type { NativeApiDeps } from "../../native/deps.ts";
 import { errorResponses } from "../../native/schemas/common.ts";
 import { invalidRequest } from "../../plugins/errors.ts";
-import { dialAgain } from "../dial-again.ts";
+import { dialAgain, refuseIfEnded } from "../dial-again.ts";
 import { findOrCreateList } from "../named-list.ts";
 import { installRelativeFieldErrors } from "../relative-errors.ts";
 import { type CallJob, contactForJob, WEEKDAYS } from "./call-jobs.ts";
@@ -67,6 +67,7 @@ export async function jaicpApi(app: FastifyInstance, deps: NativeApiDeps): Promi
     campaignId: number,
     specs: NewContactSpec[],
   ): Promise<number[]> {
+    await refuseIfEnded(deps, accountId, campaignId);
     const now = clock.now();
     const list = await findOrCreateList(store, { accountId, campaignId, name: LIST_NAME, now });
     const ids = await insertContacts(store.db, { accountId, campaignId, listId: list.id, now }, specs);
