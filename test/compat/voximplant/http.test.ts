@@ -106,6 +106,14 @@ describe("how parameters arrive", () => {
     const res = await f.call({ method: "GET", url: "/platform_api/getcalllists?count=1" });
     assert.equal(res.json().count, 1);
   });
+
+  test("/platform_api/<Method>/ with a trailing slash answers as without it", async () => {
+    for (const method of ["GET", "POST"] as const) {
+      const res = await f.call({ method, url: "/platform_api/GetCallLists/?count=1" });
+      assert.equal(res.statusCode, 200, res.body);
+      assert.equal(res.json().count, 1, res.body);
+    }
+  });
 });
 
 describe("CreateCallList parameters and control columns", () => {
@@ -281,6 +289,24 @@ describe("errors: HTTP 200 with {error: {code, msg}}", () => {
       103,
       /NoSuchMethod/,
     );
+    // Deeper paths are unknown commands too, in Voximplant's shape rather than a native 404.
+    await expectError(await f.call({ method: "GET", url: "/platform_api/x/y" }), 103, /x\/y/);
+  });
+
+  test("101 for a multipart body the parser cannot read: cut short, or without a boundary", async () => {
+    const cut = '--XYZ\r\nContent-Disposition: form-data; name="cmd"\r\n\r\nGetCallLists';
+    for (const [type, payload] of [
+      ["multipart/form-data; boundary=XYZ", cut],
+      ["multipart/form-data", "abc"],
+    ]) {
+      const res = await f.call({
+        method: "POST",
+        url: "/platform_api",
+        headers: { "content-type": type },
+        payload,
+      });
+      await expectError(res, 101, /multipart|boundary/i);
+    }
   });
 
   test("101 for missing or invalid arguments", async () => {
@@ -346,6 +372,17 @@ describe("errors: HTTP 200 with {error: {code, msg}}", () => {
       101,
     );
     assert.equal((await f.vox("StartNextCallTask", {})).error.code, 101);
+    // An id past 2^53 would reach the database mangled (1e20, a bigint out of range on PostgreSQL).
+    for (const list_id of ["99999999999999999999", "0", `1;${"9".repeat(400)}`]) {
+      const res = await f.vox("StartNextCallTask", { list_id });
+      assert.equal(res.error?.code, 101, `${list_id.slice(0, 30)} → ${JSON.stringify(res)}`);
+      assert.match(res.error.msg, /list_id/);
+    }
+    for (const delimiter of ['"', "\n", "a\r", "12345"]) {
+      const res = await f.vox("GetCallListDetails", { list_id: 1, delimiter });
+      assert.equal(res.error?.code, 101, `${JSON.stringify(delimiter)} → ${JSON.stringify(res)}`);
+      assert.match(res.error.msg, /delimiter/);
+    }
   });
 
   test("another account's list is as absent as a missing one", async () => {

@@ -120,19 +120,34 @@ export async function voximplantApi(app: FastifyInstance, deps: VoximplantDeps):
     (req, reply) => handle(req, reply),
   );
   for (const method of ["GET", "POST"] as const) {
-    app.route<{ Params: { method: string } }>({
-      method,
-      url: "/platform_api/:method",
-      ...common,
-      schema: {
-        tags: ["voximplant"],
-        summary: "Voximplant: call the method in the path with query or form parameters",
-        params: { type: "object", properties: { method: { type: "string" } }, required: ["method"] },
-        response: responses,
-      },
-      handler: (req, reply) => handle(req, reply, req.params.method),
-    });
+    // Voximplant's own URLs are often written with a trailing slash (/platform_api/GetCallLists/).
+    for (const url of ["/platform_api/:method", "/platform_api/:method/"]) {
+      app.route<{ Params: { method: string } }>({
+        method,
+        url,
+        ...common,
+        schema: {
+          tags: ["voximplant"],
+          summary: "Voximplant: call the method in the path with query or form parameters",
+          params: { type: "object", properties: { method: { type: "string" } }, required: ["method"] },
+          response: responses,
+          hide: url.endsWith("/"),
+        },
+        handler: (req, reply) => handle(req, reply, req.params.method),
+      });
+    }
   }
+  // Anything else under /platform_api is an unknown command, answered the Voximplant way, not as a
+  // native 404 its clients would drop.
+  app.route({
+    method: ["GET", "POST"],
+    url: "/platform_api/*",
+    ...common,
+    schema: { hide: true },
+    handler: async (req) => {
+      throw new VoxError(VOX.UNKNOWN_COMMAND, `Unknown command '${req.url.split("?")[0]}'`);
+    },
+  });
 }
 
 /** Query fields, then the body's: multipart fields and files, url-encoded or JSON fields, or a raw body as
@@ -148,15 +163,22 @@ async function collectParams(req: FastifyRequest, maxBytes: number): Promise<Par
   };
   put(req.query);
   if (req.isMultipart()) {
-    for await (const part of req.parts()) {
-      if (part.type === "file") out[part.fieldname] = await part.toBuffer();
-      else if (part.valueTruncated) {
-        // @fastify/multipart cuts a text field at fieldSize and says so only here: refused, as a raw body
-        // over the limit is, never imported cut short.
-        throw invalidArgument(
-          `Request body is too large: the '${part.fieldname}' field is over ${maxBytes} bytes`,
-        );
-      } else out[part.fieldname] = String(part.value ?? "");
+    try {
+      for await (const part of req.parts()) {
+        if (part.type === "file") out[part.fieldname] = await part.toBuffer();
+        else if (part.valueTruncated) {
+          // @fastify/multipart cuts a text field at fieldSize and says so only here: refused, as a raw body
+          // over the limit is, never imported cut short.
+          throw invalidArgument(
+            `Request body is too large: the '${part.fieldname}' field is over ${maxBytes} bytes`,
+          );
+        } else out[part.fieldname] = String(part.value ?? "");
+      }
+    } catch (err) {
+      // The multipart parser's own errors (no boundary, a body cut short) carry no status: the client's.
+      const status = (err as { statusCode?: unknown }).statusCode;
+      if (err instanceof VoxError || typeof status === "number") throw err;
+      throw invalidArgument(`Malformed multipart body: ${(err as Error).message}`);
     }
   } else if (Buffer.isBuffer(req.body) || typeof req.body === "string") {
     out.file_content = req.body;

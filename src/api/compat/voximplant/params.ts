@@ -70,9 +70,11 @@ export function intList(p: Params, name: string): number[] | null | undefined {
   if (raw.toLowerCase() === "all") return null;
   return raw.split(";").map((part) => {
     const t = part.trim();
-    if (!/^\d+$/.test(t))
-      throw invalidArgument(`The '${name}' parameter must be ids separated by ';' or 'all'`);
-    return Number(t);
+    const n = /^\d+$/.test(t) ? Number(t) : Number.NaN;
+    // An id past 2^53 would reach the database as 1e20 (or Infinity): out of a bigint's range.
+    if (!Number.isSafeInteger(n) || n < 1)
+      throw invalidArgument(`The '${name}' parameter must be ids (1 or more) separated by ';' or 'all'`);
+    return n;
   });
 }
 

@@ -143,6 +143,11 @@ export async function getCallListDetails(
   if (!iconv.encodingExists(encoding))
     throw invalidArgument(`The 'encoding' parameter: unknown encoding ${encoding}`);
   const delimiter = text(p, "delimiter") ?? ";";
+  // A quote or a line break as the delimiter makes a file no CSV reader can take apart again.
+  if (delimiter.length === 0 || delimiter.length > 4 || /["\r\n]/.test(delimiter))
+    throw invalidArgument(
+      "The 'delimiter' parameter must be 1 to 4 characters, none of them a quote or line break",
+    );
   const phoneColumn = list.vox.phone_column || "phone";
   const toTask = (c: Selectable<ContactsTable>): Task => {
     const [statusId, status] = taskStatus(c.status);
