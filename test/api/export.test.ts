@@ -181,6 +181,18 @@ for (const dialect of dialects()) {
     test("CSV is the default format", async () => {
       const res = await download();
       assert.equal(res.headers["content-type"], "text/csv; charset=utf-8");
+      assert.ok(res.rawPayload.subarray(0, 3).toString("hex") !== "efbbbf", "no byte order mark unasked");
+    });
+
+    test("CSV with bom=true starts with a UTF-8 byte order mark (for Excel); a bom that is no boolean is a 400", async () => {
+      const url = `/v1/campaigns/${campaignId}/export?format=csv&bom=true`;
+      const res = await f.call({ method: "GET", url });
+      assert.equal(res.statusCode, 200);
+      assert.equal(res.rawPayload.subarray(0, 3).toString("hex"), "efbbbf");
+      assert.equal(parse(res.body, { columns: true, bom: true }).length, N);
+      const bad = await f.call({ method: "GET", url: `/v1/campaigns/${campaignId}/export?bom=maybe` });
+      assert.equal(bad.statusCode, 400);
+      assert.equal(bad.json().error.field, "querystring.bom");
     });
 
     test("JSON: a streamed array of flat objects", async () => {

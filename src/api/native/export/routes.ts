@@ -9,7 +9,7 @@ import { CONTENT_TYPES, EXPORT_FORMATS, type ExportFormat, openExport } from "./
 export async function exportRoutes(app: FastifyInstance, deps: NativeApiDeps): Promise<void> {
   const { store } = deps;
 
-  app.get<{ Params: { id: number }; Querystring: { format: ExportFormat } }>(
+  app.get<{ Params: { id: number }; Querystring: { format: ExportFormat; bom: boolean } }>(
     "/v1/campaigns/:id/export",
     {
       config: { permission: "contacts:read" },
@@ -21,7 +21,15 @@ export async function exportRoutes(app: FastifyInstance, deps: NativeApiDeps): P
         querystring: {
           type: "object",
           additionalProperties: false,
-          properties: { format: { type: "string", enum: EXPORT_FORMATS, default: "csv" } },
+          properties: {
+            format: { type: "string", enum: EXPORT_FORMATS, default: "csv" },
+            bom: {
+              type: "boolean",
+              default: false,
+              description:
+                "CSV only: start with a UTF-8 byte order mark, so that Excel reads non-ASCII names right",
+            },
+          },
         },
         response: {
           200: {
@@ -45,6 +53,7 @@ export async function exportRoutes(app: FastifyInstance, deps: NativeApiDeps): P
       const stream = await openExport(format, {
         db: store.db,
         campaignId: campaign.id,
+        bom: req.query.bom,
         onError: (err) => req.log.error({ err }, "export failed while streaming"),
       });
       return reply

@@ -20,6 +20,8 @@ export const CONTENT_TYPES: Record<ExportFormat, string> = {
 export interface ExportSource {
   db: Kysely<Database>;
   campaignId: number;
+  /** CSV: begin with a UTF-8 byte order mark. */
+  bom?: boolean;
   onError(err: unknown): void;
 }
 
@@ -30,7 +32,7 @@ export async function openExport(format: ExportFormat, src: ExportSource): Promi
   const rows = resultRows(src.db, src.campaignId, columns);
   const flat = mapRows(rows);
   return format === "csv"
-    ? csvStream(headers, flat, {}, src.onError)
+    ? csvStream(headers, flat, { bom: src.bom }, src.onError)
     : xlsxStream("results", headers, flat, src.onError);
 }
 
@@ -52,10 +54,11 @@ export function inertCell(value: string): string {
 export function csvStream(
   headers: string[],
   rows: AsyncIterable<FlatCell[]>,
-  opts: { delimiter?: string },
+  opts: { delimiter?: string; bom?: boolean },
   onError: (err: unknown) => void,
 ): Readable {
   const csv = stringify({
+    bom: opts.bom ?? false,
     header: true,
     columns: headers.map(inertCell),
     delimiter: opts.delimiter ?? ",",
