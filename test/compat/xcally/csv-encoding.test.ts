@@ -1,7 +1,8 @@
-// The Xcally CSV upload: each row held to the fields' lengths, and the file read in its own encoding, named
-// by ?encoding= or the Content-Type charset, or told by a byte order mark; bytes the encoding cannot hold and
-// unknown encodings are 400s naming `encoding`. Other bodies: JSON even when sent as a form (curl -d), and
-// text holding a NUL character refused with a 400 naming the field (PostgreSQL cannot store it).
+// The Xcally CSV upload: each row held to the fields' lengths, `duplicates` checked on bound fields and only
+// on rows with values in them, and the file read in its own encoding, named by ?encoding= or the
+// Content-Type charset, or told by a byte order mark; bytes the encoding cannot hold and unknown encodings
+// are 400s naming `encoding`. Other bodies: JSON even when sent as a form (curl -d), and text holding a NUL
+// character refused with a 400 naming the field (PostgreSQL cannot store it).
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import iconv from "iconv-lite";
@@ -64,6 +65,48 @@ for (const dialect of dialects())
         { row: 2, field: "firstName", message: "longer than 255 characters" },
         { row: 3, field: "cf_1", message: "longer than 4000 characters" },
       ]);
+    });
+
+    test("duplicates: a field the binding does not fill is a 400; a row with its key fields empty is no duplicate", async () => {
+      const list = (await f.call({ method: "POST", url: "/api/cm/lists", payload: { name: "dups" } })).json()
+        .id;
+      await f.call({
+        method: "POST",
+        url: `/api/cm/lists/${list}/contacts`,
+        payload: [{ phone: "+12125550299" }],
+      });
+      const binding = { firstName: "Nome", phone: "telefono" };
+      const importAs = (file: string, duplicates: string[]) =>
+        f.call({
+          method: "POST",
+          url: `/api/cm/contacts/upload/${file}`,
+          payload: { binding, ListId: list, duplicates },
+        });
+      const uploaded = async (text: string) => {
+        const up = await upload(Buffer.from(text));
+        assert.equal(up.statusCode, 201, up.body);
+        return up.json().id as string;
+      };
+      const file = await uploaded("Nome;telefono\nAnn;+12125550201\nBob;+12125550202\n");
+      const unbound = await importAs(file, ["phone", "cf_1"]);
+      assert.equal(unbound.statusCode, 400, unbound.body);
+      assert.equal(errorOf(unbound).field, "duplicates[1]");
+      assert.match(errorOf(unbound).message, /cf_1/);
+      assert.equal(
+        (await importAs(file, ["phone"])).json().created,
+        2,
+        "the file stays for a corrected body",
+      );
+      // Motion's "duplicates" keeps a contact from being added again; a missing value matches nothing.
+      const noNames = await uploaded("Nome;telefono\n;+12125550301\n;+12125550302\n;+12125550303\n");
+      const none = await importAs(noNames, ["firstName"]);
+      assert.equal(none.statusCode, 200, none.body);
+      assert.deepEqual([none.json().created, none.json().duplicates], [3, 0]);
+      const named = await uploaded("Nome;telefono\nAnn;+12125550401\n;+12125550402\nAnn;+12125550403\n");
+      const some = await importAs(named, ["firstName"]);
+      assert.deepEqual([some.json().created, some.json().duplicates], [1, 2], "Ann is in the list already");
+      const total = (await f.call({ method: "GET", url: `/api/cm/contacts?ListId=${list}` })).json().count;
+      assert.equal(total, 1 + 2 + 3 + 1);
     });
 
     test("windows-1251 named by ?encoding=, KOI8-R by the Content-Type charset", async () => {

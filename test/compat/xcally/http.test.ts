@@ -47,6 +47,7 @@ for (const dialect of dialects())
     let f: ApiFixture;
     let auth: string;
     let otherAuth: string;
+    let otherKey: string;
     before(async () => {
       f = await apiFixture(dialect.open);
       const basic = (u: string, p: string) => `Basic ${Buffer.from(`${u}:${p}`).toString("base64")}`;
@@ -58,6 +59,7 @@ for (const dialect of dialects())
       assert.equal(user.statusCode, 201, user.body);
       auth = basic("xadmin", "correct horse battery");
       const other = await f.newAccount("other");
+      otherKey = other.key;
       const otherUser = await f.call({
         method: "POST",
         url: "/v1/users",
@@ -380,7 +382,7 @@ for (const dialect of dialects())
       const unknown = await x("POST", `/api/voice/queues/${q.id}/users`, { ids: [999999] });
       assert.equal(unknown.statusCode, 404);
       assert.match(errorOf(unknown).message, /agent 999999/);
-      const l = await x("POST", `/api/cm/lists/${listId}/users`, { id: listId, ids: [24, 26] });
+      const l = await x("POST", `/api/cm/lists/${listId}/users`, { id: listId, ids: agentIds.slice(1) });
       assert.equal(l.statusCode, 200, l.body);
       const rows = await f.store.db
         .withTables<{ xcally_agent_links: { kind: string; agent_id: number } }>()
@@ -392,6 +394,56 @@ for (const dialect of dialects())
       const bad = await x("POST", `/api/voice/queues/${q.id}/users`, { ids: ["a"] });
       assert.equal(bad.statusCode, 400);
       assert.match(String(errorOf(bad).field), /^ids/);
+    });
+
+    test("a list's users are agents of the account: an unknown or another account's agent is a 404, nothing stored", async () => {
+      const listId = await newList("list users");
+      const mine = await f.call({ method: "POST", url: "/v1/agents", payload: { name: "mine" } });
+      const theirs = await f.call({
+        method: "POST",
+        url: "/v1/agents",
+        key: otherKey,
+        payload: { name: "theirs" },
+      });
+      assert.equal(theirs.statusCode, 201, theirs.body);
+      const links = async () =>
+        (
+          await f.store.db
+            .withTables<{ xcally_agent_links: { kind: string; target_id: number; agent_id: number } }>()
+            .selectFrom("xcally_agent_links")
+            .select("agent_id")
+            .where("kind", "=", "list")
+            .where("target_id", "=", listId)
+            .execute()
+        ).map((r) => r.agent_id);
+      for (const id of [999999, theirs.json().id]) {
+        const res = await x("POST", `/api/cm/lists/${listId}/users`, { ids: [mine.json().id, id] });
+        assert.equal(res.statusCode, 404, res.body);
+        assert.match(errorOf(res).message, new RegExp(`agent ${id} not found`));
+        assert.deepEqual(await links(), []);
+      }
+      const ok = await x("POST", `/api/cm/lists/${listId}/users`, { ids: [mine.json().id] });
+      assert.equal(ok.statusCode, 200, ok.body);
+      assert.deepEqual(await links(), [mine.json().id]);
+    });
+
+    test("lists page by limit and offset, count being the total; an unknown parameter is a 400", async () => {
+      const ids = [await newList("p1"), await newList("p2"), await newList("p3")];
+      const all = await x("GET", "/api/cm/lists?limit=1000");
+      const total = all.json().count as number;
+      assert.ok(total >= 3);
+      const page = await x("GET", `/api/cm/lists?limit=2&offset=${total - 3}`);
+      assert.equal(page.statusCode, 200, page.body);
+      assert.equal(page.json().count, total);
+      assert.deepEqual(
+        page.json().rows.map((l: { id: number }) => l.id),
+        ids.slice(0, 2),
+      );
+      for (const q of ["bogus=1", "limit=0", "offset=-1"]) {
+        const bad = await x("GET", `/api/cm/lists?${q}`);
+        assert.equal(bad.statusCode, 400, `${q}: ${bad.body}`);
+        assert.equal(errorOf(bad).code, "invalid_request");
+      }
     });
 
     test("another account's user gets 404 for everything, and its own list of nothing", async () => {

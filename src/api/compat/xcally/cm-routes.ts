@@ -19,6 +19,15 @@ import { charsetOf, contactsFromCsv, decodeUpload, type UploadBody, uploadBodySc
 /** The route whose body is a CSV file, not JSON. */
 export const UPLOAD_PATH = "/api/cm/contacts/upload";
 
+const pageQuery = {
+  type: "object",
+  additionalProperties: false,
+  properties: {
+    limit: { type: "integer", minimum: 1, maximum: 1000, default: 100 },
+    offset: { type: "integer", minimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: 0 },
+  },
+} as const;
+
 export async function cmRoutes(app: FastifyInstance, deps: XcallyDeps): Promise<void> {
   const { clock } = deps;
   const { db, findList, addContacts, insertParsed, linkAgents } = xcallyService(deps);
@@ -64,13 +73,14 @@ export async function cmRoutes(app: FastifyInstance, deps: XcallyDeps): Promise<
     },
   );
 
-  app.get(
+  app.get<{ Querystring: { limit: number; offset: number } }>(
     "/api/cm/lists",
     {
       config: { permission: "contacts:read" },
       schema: {
         tags: ["xcally"],
-        summary: "Xcally: the account's contact-manager lists",
+        summary: "Xcally: the account's contact-manager lists (count: all of them)",
+        querystring: pageQuery,
         response: {
           200: {
             type: "object",
@@ -81,13 +91,15 @@ export async function cmRoutes(app: FastifyInstance, deps: XcallyDeps): Promise<
       },
     },
     async (req) => {
-      const rows = await db
-        .selectFrom("xcally_lists")
+      const q = db.selectFrom("xcally_lists").where("account_id", "=", req.account.id);
+      const total = await q.select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow();
+      const rows = await q
         .selectAll()
-        .where("account_id", "=", req.account.id)
         .orderBy("id")
+        .limit(req.query.limit)
+        .offset(req.query.offset)
         .execute();
-      return { count: rows.length, rows: rows.map(listView) };
+      return { count: Number(total.n), rows: rows.map(listView) };
     },
   );
 
@@ -218,15 +230,7 @@ export async function cmRoutes(app: FastifyInstance, deps: XcallyDeps): Promise<
       schema: {
         tags: ["xcally"],
         summary: "Xcally: contacts of the account, of one list with ListId",
-        querystring: {
-          type: "object",
-          additionalProperties: false,
-          properties: {
-            ListId: idSchema,
-            limit: { type: "integer", minimum: 1, maximum: 1000, default: 100 },
-            offset: { type: "integer", minimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: 0 },
-          },
-        },
+        querystring: { ...pageQuery, properties: { ListId: idSchema, ...pageQuery.properties } },
         response: {
           200: {
             type: "object",

@@ -1,5 +1,5 @@
 import type { Kysely, Selectable } from "kysely";
-import { addCampaignAgents } from "../../../store/agents.ts";
+import { addCampaignAgents, foreignAgent } from "../../../store/agents.ts";
 import { findCampaign, updateCampaign } from "../../../store/campaigns.ts";
 import { insertContacts, type NewContactSpec } from "../../../store/contacts-insert.ts";
 import type { Campaign, Database } from "../../../store/schema.ts";
@@ -189,6 +189,15 @@ export function xcallyService(deps: XcallyDeps) {
     const penalty = Number(body.penalty ?? 0);
     const now = clock.now();
     if (kind === "queue") await joinQueue(accountId, targetId, body.ids, penalty, now);
+    else {
+      // A list's links are only kept, but they must still name agents of the account, as a queue's do.
+      const foreign = await foreignAgent(
+        store.db,
+        accountId,
+        body.ids.map((agentId) => ({ agentId, penalty })),
+      );
+      if (foreign) throw agentNotFound(foreign.id, "list");
+    }
     await db.transaction().execute(async (trx) => {
       await trx
         .deleteFrom("xcally_agent_links")
@@ -223,13 +232,7 @@ export function xcallyService(deps: XcallyDeps) {
   ) {
     const members = [...new Set(ids)].map((agentId) => ({ agentId, penalty }));
     const refusal = await addCampaignAgents(store.db, accountId, campaignId, members, now);
-    if (refusal?.missing === "agent") {
-      throw new ApiError(
-        "not_found",
-        404,
-        `agent ${refusal.id} not found: a queue's users are outdial agents (POST /v1/agents)`,
-      );
-    }
+    if (refusal?.missing === "agent") throw agentNotFound(refusal.id, "queue");
     if (refusal) throw notFound("queue", campaignId);
     engine.agentsChanged(accountId);
     const row = await findQueue(accountId, campaignId);
@@ -242,6 +245,14 @@ export function xcallyService(deps: XcallyDeps) {
   }
 
   return { db, findList, findQueue, queueView, materialize, addContacts, insertParsed, linkAgents };
+}
+
+function agentNotFound(id: number, of: "list" | "queue"): ApiError {
+  return new ApiError(
+    "not_found",
+    404,
+    `agent ${id} not found: a ${of}'s users are outdial agents (POST /v1/agents)`,
+  );
 }
 
 export function assertSettings(settings: Parameters<typeof findSettingsProblem>[0]): void {

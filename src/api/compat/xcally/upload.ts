@@ -4,7 +4,8 @@
 // POST /api/cm/contacts/upload/{name} then binds contact fields to
 // its columns (header names compared without surrounding spaces, so the seed's " telefono" finds
 // "telefono") and adds the rows to a list. Rows whose phone is not valid are reported and skipped; rows
-// whose `duplicates` fields equal a contact already in the list (or an earlier row) are counted and skipped.
+// whose `duplicates` fields (each bound to a column) equal a contact already in the list (or an earlier
+// row) are counted and skipped; a row with all of them empty is no duplicate.
 import { parse } from "csv-parse/sync";
 import { ByteDecoder, resolveEncoding } from "../../../lists/byte-decoder.ts";
 import { idSchema } from "../../native/schemas/common.ts";
@@ -72,8 +73,11 @@ function fieldValue(c: ParsedContact, field: string): unknown {
   return c.custom[field];
 }
 
-export function duplicateKey(c: ParsedContact, fields: string[]): string {
-  return JSON.stringify(fields.map((f) => fieldValue(c, f) ?? null));
+/** The contact's values of the `duplicates` fields, or null when all are empty: a missing value matches
+ *  nothing (as NULL in SQL), so such a contact is never a duplicate nor makes one. */
+export function duplicateKey(c: ParsedContact, fields: string[]): string | null {
+  const values = fields.map((f) => fieldValue(c, f) ?? null);
+  return values.every((v) => v === null || v === "") ? null : JSON.stringify(values);
 }
 
 export function contactsFromCsv(
@@ -81,6 +85,15 @@ export function contactsFromCsv(
   body: UploadBody,
   existing: ParsedContact[],
 ): { contacts: ParsedContact[]; duplicates: number; errors: RowError[] } {
+  const dupFields = body.duplicates ?? [];
+  // A field no column fills is empty in every row: checking on it could only match nothing.
+  dupFields.forEach((field, i) => {
+    if (!Object.hasOwn(body.binding, field))
+      throw invalidRequest(
+        `duplicates[${i}]: ${field} is not bound to a column (binding has ${Object.keys(body.binding).join(", ")})`,
+        `duplicates[${i}]`,
+      );
+  });
   const firstLine = text.slice(0, text.indexOf("\n") >>> 0);
   const delimiter = (firstLine.match(/;/g)?.length ?? 0) > (firstLine.match(/,/g)?.length ?? 0) ? ";" : ",";
   let records: string[][];
@@ -99,8 +112,8 @@ export function contactsFromCsv(
       );
     return [field, index];
   });
-  const dupFields = body.duplicates ?? [];
   const seen = new Set(dupFields.length ? existing.map((c) => duplicateKey(c, dupFields)) : []);
+  seen.delete(null);
   const contacts: ParsedContact[] = [];
   const errors: RowError[] = [];
   let duplicates = 0;
@@ -124,8 +137,8 @@ export function contactsFromCsv(
       errors.push({ row: i + 2, field: "phone", message: (err as Error).message });
       return;
     }
-    if (dupFields.length) {
-      const key = duplicateKey(contact, dupFields);
+    const key = dupFields.length ? duplicateKey(contact, dupFields) : null;
+    if (key !== null) {
       if (seen.has(key)) {
         duplicates++;
         return;
