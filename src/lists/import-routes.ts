@@ -6,6 +6,7 @@ import multipart from "@fastify/multipart";
 // Brings the schema keys @fastify/swagger documents (summary, description) into FastifySchema.
 import type {} from "@fastify/swagger";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { CSV_TYPES, csvFileBody } from "../api/plugins/file-body.ts";
 import type { Store } from "../store/db.ts";
 import { ImportError } from "./errors.ts";
 import { addContacts, importCsv } from "./import.ts";
@@ -69,7 +70,6 @@ const MAPPED_FIELDS = [
   "priority",
   "custom",
 ] as const;
-const CSV_TYPES = ["text/csv", "application/csv", "application/octet-stream"];
 
 export async function importRoutes(app: FastifyInstance, opts: ImportRoutesOptions): Promise<void> {
   // The body stays a stream: importCsv reads it at the pace rows are stored.
@@ -83,6 +83,7 @@ export async function importRoutes(app: FastifyInstance, opts: ImportRoutesOptio
   app.post<{ Params: Params; Querystring: ImportQuery }>(
     "/v1/campaigns/:campaignId/lists/:listId/import",
     {
+      config: { openapiBody: csvFileBody({ multipart: true }) },
       schema: {
         tags: ["contacts"],
         consumes: CSV_TYPES.concat("multipart/form-data"),

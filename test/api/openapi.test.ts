@@ -220,6 +220,22 @@ describe("OpenAPI document and docs page", () => {
     assert.deepEqual(body.properties.settings.properties.callsPerSecond.type, ["number", "null"]);
   });
 
+  test("file uploads are described: a CSV as the raw body or a multipart file part", () => {
+    for (const path of ["/v1/campaigns/{campaignId}/lists/{listId}/import", "/v1/dnc/import"]) {
+      const content = doc.paths[path].post.requestBody?.content ?? {};
+      assert.deepEqual(
+        Object.keys(content).sort(),
+        ["application/csv", "application/octet-stream", "multipart/form-data", "text/csv"],
+        path,
+      );
+      assert.equal(content["text/csv"].schema.type, "string", path);
+      const form = content["multipart/form-data"].schema as {
+        properties: { file: { type: string; format: string } };
+      };
+      assert.deepEqual(form.properties.file, { ...form.properties.file, type: "string", format: "binary" });
+    }
+  });
+
   test("the docs page is HTML", async () => {
     const res = await f.call({ method: "GET", url: "/docs", key: null });
     assert.equal(res.statusCode, 200);

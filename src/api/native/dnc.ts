@@ -21,6 +21,7 @@ import {
 } from "../../store/dnc.ts";
 import type { DncNumberRow } from "../../store/schema.ts";
 import { ApiError, invalidRequest, notFound } from "../plugins/errors.ts";
+import { CSV_TYPES, csvFileBody } from "../plugins/file-body.ts";
 import { keysetPage, type NativeApiDeps } from "./deps.ts";
 import { DNC_LIMITS, DncBatch, readDncCsv } from "./dnc-input.ts";
 import { afterIdQuery, errorResponses, keysetPageSchema, limitQuery } from "./schemas/common.ts";
@@ -37,8 +38,6 @@ import {
   reportSchema,
 } from "./schemas/dnc.ts";
 import { iso } from "./views.ts";
-
-const CSV_TYPES = ["text/csv", "application/csv", "application/octet-stream"];
 
 function view(row: DncNumberRow) {
   return {
@@ -156,7 +155,7 @@ export async function dncRoutes(app: FastifyInstance, deps: NativeApiDeps): Prom
   app.post<{ Querystring: ImportQuery }>(
     "/v1/dnc/import",
     {
-      config: { permission: "contacts:write" },
+      config: { permission: "contacts:write", openapiBody: csvFileBody({ multipart: true }) },
       bodyLimit: DNC_LIMITS.maxBytes,
       schema: {
         tags: ["dnc"],

@@ -3,6 +3,7 @@
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import type { FastifyInstance } from "fastify";
+import type { FileBodyDoc } from "./file-body.ts";
 
 export const OPENAPI_PATH = "/v1/openapi.json";
 export const DOCS_PATH = "/docs";
@@ -15,10 +16,14 @@ export async function registerOpenApi(app: FastifyInstance, opts: { version: str
         permission?: string;
         public?: boolean;
         campaignToken?: boolean;
+        openapiBody?: FileBodyDoc;
       };
       const permission =
         config.permission ?? (config.campaignToken ? "campaign-token" : config.public ? "public" : null);
-      return { schema: permission ? { ...schema, "x-permission": permission } : schema, url };
+      let documented = permission ? { ...schema, "x-permission": permission } : schema;
+      // A file body the route reads itself: shown, though Fastify never validates it.
+      if (config.openapiBody) documented = { ...documented, body: config.openapiBody };
+      return { schema: documented, url };
     },
     openapi: {
       openapi: "3.1.0",
