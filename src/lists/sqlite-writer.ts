@@ -4,6 +4,7 @@
 // small batches while the worker parses on; see stage.ts), and contacts is written by one synchronous
 // BEGIN IMMEDIATE … COMMIT at the end, with the scratch file attached: nothing else runs inside it, and a
 // failed import leaves no trace.
+import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -37,8 +38,10 @@ const COMMIT_CACHE_KIB = 2000;
 const SORTER_THREADS = Math.min(4, os.availableParallelism());
 
 let scratchCounter = 0;
+/** Scratch files of this process's imports under way: the only ones with its pid that are not stale. */
+const liveScratch = new Set<string>();
 
-const SCRATCH_NAME = /^\.outdial-import-(\d+)-\d+\.tmp(?:-journal|-wal|-shm)?$/;
+const SCRATCH_NAME = /^\.outdial-import-(\d+)-[\w-]+\.tmp(?:-journal|-wal|-shm)?$/;
 
 function processAlive(pid: number): boolean {
   try {
@@ -50,7 +53,9 @@ function processAlive(pid: number): boolean {
 }
 
 /** Deletes the scratch files of imports whose process died (killed mid-upload) next to a SQLite database.
- *  Their rows were never committed, so nothing else is left to undo. Returns the files removed. */
+ *  Their rows were never committed, so nothing else is left to undo. A file with this process's own pid is
+ *  stale too unless one of its imports has it open: a restarted server often gets the pid of the one that
+ *  was killed (pid 1 in a container). Returns the files removed. */
 export function removeStaleScratchFiles(databaseFile: string): string[] {
   const dir = path.dirname(path.resolve(databaseFile));
   const removed: string[] = [];
@@ -64,7 +69,12 @@ export function removeStaleScratchFiles(databaseFile: string): string[] {
     const m = SCRATCH_NAME.exec(name);
     if (!m) continue;
     const pid = Number(m[1]);
-    if (pid === process.pid || processAlive(pid)) continue;
+    if (
+      pid === process.pid
+        ? liveScratch.has(path.join(dir, name.replace(/-(?:journal|wal|shm)$/, "")))
+        : processAlive(pid)
+    )
+      continue;
     fs.rmSync(path.join(dir, name), { force: true });
     removed.push(name);
   }
@@ -84,7 +94,9 @@ export class SqliteContactsWriter implements ContactsWriter {
     const n = ++scratchCounter;
     // Next to the database (same disk, not a RAM-backed /tmp) unless the database lives in memory.
     const dir = db.memory || db.name === "" ? os.tmpdir() : path.dirname(path.resolve(db.name));
-    this.file = path.join(dir, `.outdial-import-${process.pid}-${n}.tmp`);
+    // Unique across restarts too: a file a killed import left must never be taken for a new import's.
+    this.file = path.join(dir, `.outdial-import-${process.pid}-${n}-${randomBytes(6).toString("hex")}.tmp`);
+    liveScratch.add(this.file);
     this.schema = `outdial_stage_${n}`;
     this.output = { kind: "rows" };
   }
@@ -260,5 +272,6 @@ export class SqliteContactsWriter implements ContactsWriter {
 
   private removeScratch(): void {
     fs.rmSync(this.file, { force: true });
+    liveScratch.delete(this.file);
   }
 }

@@ -2,6 +2,7 @@
 // tuples (contact-rules.ts) become its rows: a SQLite scratch database file written on the main thread
 // (ScratchStage; a worker's batches arrive packed, see row-pack.ts), or PostgreSQL COPY text (copyText)
 // for a TEMP table of the import's transaction.
+import fs from "node:fs";
 import Database from "better-sqlite3";
 import {
   DAILY_FROM,
@@ -112,12 +113,14 @@ export class ScratchStage {
   private readonly plainArgs = new Array<unknown>(ROWS_PER_STATEMENT * PLAIN_STRIDE);
 
   constructor(file: string) {
+    // Whatever a file of that name holds is not this import's (names are unique; this is a second guard).
+    for (const f of [file, `${file}-journal`]) fs.rmSync(f, { force: true });
     this.db = new Database(file);
     // Nothing here needs to survive a crash: the file is deleted after the import either way.
     this.db.pragma("journal_mode = OFF");
     this.db.pragma("synchronous = OFF");
     this.db.pragma("cache_size = -4096");
-    this.db.exec(`CREATE TABLE IF NOT EXISTS stage (${STAGE_DEFINITION})`);
+    this.db.exec(`CREATE TABLE stage (${STAGE_DEFINITION})`);
     const values = (count: number) => `(${new Array(count).fill("?").join(",")})`;
     const into = (columns: readonly string[]) => `INSERT INTO stage (${columns.join(", ")}) VALUES `;
     const row = values(ROW_STRIDE);
