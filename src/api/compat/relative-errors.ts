@@ -1,21 +1,50 @@
 // Vendor faces whose clients send a bare body name fields as the body does ("cps", "[3].phone"), not as
 // the native API does ("body.cps"); otherwise errors keep the native {"error": {code, message, field}}.
-// The same faces (Twin24, JAICP, Xcally) refuse text holding a NUL character with a 400 naming the field.
-import type { FastifyInstance } from "fastify";
-import { invalidRequest, toErrorResponse } from "../plugins/errors.ts";
+// The same faces (Twin24, JAICP, Xcally) refuse text holding a NUL character with a 400 naming the field,
+// and say how many bytes a request body may have when one is over.
+import type { FastifyError, FastifyInstance, FastifyRequest } from "fastify";
+import { ApiError, invalidRequest, toErrorResponse } from "../plugins/errors.ts";
 import { installNulGuard, nulMessage } from "../plugins/nul-guard.ts";
+import { describeViolation, type SchemaViolation } from "../plugins/validation-errors.ts";
 
-const BODY_PREFIX = /\bbody(?=[.[])\.?/g;
+/** Only the native path's own "body" goes, never one inside a name the client sent ("variables.body.x"). */
+const LEADING_BODY = /^body(?=[.[])\.?/;
+/** Stands for the body where a schema error names it: the NUL guard refuses a NUL in any name or text
+ *  before validation, so the client's own names never hold one. */
+const MARK = "\u0000";
+const JSON_TYPE = /^application\/json\s*(;|$)/i;
 
 export function installRelativeFieldErrors(app: FastifyInstance): void {
   app.setErrorHandler((err, req, reply) => {
-    const { status, body } = toErrorResponse(err);
+    const { status, body } = toErrorResponse(relative(err, req));
     if (status >= 500) req.log.error({ err }, "request failed");
     else req.log.info({ code: body.error.code, status }, "request refused");
     const e = body.error;
-    e.message = e.message.replace(BODY_PREFIX, "");
-    if (e.field !== undefined) e.field = e.field.replace(BODY_PREFIX, "");
+    e.message = e.message.replace(LEADING_BODY, "");
+    if (e.field !== undefined) e.field = e.field.replace(LEADING_BODY, "");
     return reply.status(status).send(body);
   });
   installNulGuard(app, (field) => invalidRequest(nulMessage(field), field === "" ? undefined : field));
+}
+
+/** A schema error on the body with its paths relative to the body (the body itself still "body"); a JSON
+ *  body over the limit with the limit in bytes; anything else as it is. */
+function relative(err: unknown, req: FastifyRequest): unknown {
+  const fe = err as Partial<FastifyError & { validation: SchemaViolation[]; validationContext: string }>;
+  // JSON is read by Fastify's own parser, whose limit is the route's or else the server's: the one
+  // routeOptions reports. A face's own parser (Xcally's uploads) may have another, not known here.
+  if (fe.code === "FST_ERR_CTP_BODY_TOO_LARGE" && JSON_TYPE.test(req.headers["content-type"] ?? "")) {
+    const limit = req.routeOptions.bodyLimit;
+    return new ApiError(
+      "payload_too_large",
+      413,
+      `the request body is over this request's limit of ${limit} bytes`,
+    );
+  }
+  if (!Array.isArray(fe.validation) || fe.validation.length === 0 || fe.validationContext !== "body")
+    return err;
+  const p = describeViolation(MARK, fe.validation[0]);
+  const unmark = (s: string) =>
+    s.replaceAll(`${MARK}.`, "").replaceAll(`${MARK}[`, "[").replaceAll(MARK, "body");
+  return invalidRequest(unmark(p.message), unmark(p.field));
 }

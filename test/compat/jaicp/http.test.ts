@@ -146,7 +146,22 @@ describe("JAICP Calls API face", () => {
             allowedTime: { default: [{ localTimeFrom: "18:00", localTimeTo: "10:00" }] },
           },
         ],
-        "[0].allowedTime",
+        "[0].allowedTime.default[0]",
+      ],
+      [
+        [
+          {
+            phone: "79110000005",
+            allowedTime: {
+              default: [{ localTimeFrom: "10:00", localTimeTo: "18:00" }],
+              fri: [
+                { localTimeFrom: "09:00", localTimeTo: "12:00" },
+                { localTimeFrom: "14:00", localTimeTo: "13:00" },
+              ],
+            },
+          },
+        ],
+        "[0].allowedTime.fri[1]",
       ],
       [
         [
@@ -172,6 +187,54 @@ describe("JAICP Calls API face", () => {
       .select((eb) => eb.fn.countAll<number>().as("n"))
       .executeTakeFirstOrThrow();
     assert.equal(Number(afterCount.n), Number(before.n));
+  });
+
+  test("an interval that ends before it starts is named where the client wrote it, default or a day", async () => {
+    const res = await addPhones([
+      {
+        phone: "79110000005",
+        allowedTime: { default: [{ localTimeFrom: "22:00", localTimeTo: "02:00" }] },
+      },
+    ]);
+    assert.equal(res.statusCode, 400, res.body);
+    const e = res.json().error;
+    assert.equal(e.field, "[0].allowedTime.default[0]");
+    assert.match(
+      e.message,
+      /^\[0\]\.allowedTime\.default\[0\]: localTimeFrom 22:00 is not before localTimeTo 02:00/,
+    );
+  });
+
+  test("10,000 call jobs of ordinary size fit one request; a body over 16 MiB is a 413 naming its limit", async () => {
+    const jobs = Array.from({ length: 10_000 }, (_, i) => ({
+      phone: 79120000000 + i,
+      gmtZone: "Europe/Moscow",
+      payload: { name: "Alexander Petrov", orderId: `ORD-${String(i).padStart(8, "0")}`, city: "Moscow" },
+    }));
+    const body = JSON.stringify(jobs);
+    assert.ok(body.length > 1024 * 1024, "over the app's own JSON limit");
+    const headers = { "content-type": "application/json" };
+    const res = await f.call({
+      method: "POST",
+      url: `/api/calls/campaign/${token}/addPhones`,
+      key: null,
+      payload: body,
+      headers,
+    });
+    assert.equal(res.statusCode, 200, res.body.slice(0, 300));
+    assert.equal((res.json() as number[]).length, 10_000);
+
+    const huge = JSON.stringify([{ phone: "79110000007", payload: { a: "x".repeat(16 * 1024 * 1024) } }]);
+    const over = await f.call({
+      method: "POST",
+      url: `/api/calls/campaign/${token}/addPhones`,
+      key: null,
+      payload: huge,
+      headers,
+    });
+    assert.equal(over.statusCode, 413);
+    assert.equal(over.json().error.code, "payload_too_large");
+    assert.match(over.json().error.message, /16777216 bytes/);
   });
 
   test("a token reaches its own campaign only; unknown or revoked tokens are 401", async () => {

@@ -128,6 +128,147 @@ describe("candidates", () => {
     );
   });
 
+  test("row errors name the API's fields: timezone, clientExternalId, variables", async () => {
+    const uuid = await f.createTask(manualTask());
+    await f.addCandidates(uuid, [{ phone: "+79162220001", clientExternalId: "c-1" }]);
+    const report = (await f.addCandidates(uuid, [
+      { phone: "+79162220002", timezone: "Mars/Base" },
+      { phone: "+79162220003", clientExternalId: "c-2" },
+      { phone: "+79162220004", clientExternalId: "c-2" },
+      { phone: "+79162220005", clientExternalId: "c-1" },
+      // A zone named like an internal field is the client's own text: it stays as sent.
+      { phone: "+79162220006", timezone: "external_id" },
+    ])) as { added: number; errors: { row: number; field: string; message: string; value: string }[] };
+    assert.equal(report.added, 1);
+    assert.deepEqual(
+      report.errors.map((e) => [e.row, e.field]),
+      [
+        [1, "timezone"],
+        [3, "clientExternalId"],
+        [4, "clientExternalId"],
+        [5, "timezone"],
+      ],
+    );
+    for (const e of report.errors) assert.doesNotMatch(e.message, /\b(time_zone|custom)\b/);
+    assert.match(report.errors[1].message, /clientExternalId repeats an earlier/);
+    assert.match(report.errors[2].message, /already has a contact with this clientExternalId/);
+    assert.match(report.errors[3].message, /"external_id"/);
+    assert.equal(report.errors[3].value, "external_id");
+  });
+
+  test("variables: at most 100 a candidate (the lists module's limit), a 400 naming them", async () => {
+    const uuid = await f.createTask(manualTask());
+    const vars = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, "v"]));
+    const res = await f.call({
+      method: "POST",
+      url: `${TASKS}/${uuid}/candidates`,
+      payload: { batch: [{ phone: "+79162220011", variables: vars(101) }] },
+    });
+    assert.equal(res.statusCode, 400, res.body);
+    assert.equal(errorOf(res).field, "batch[0].variables");
+    assert.match(errorOf(res).message, /more than 100 properties/);
+    const report = await f.addCandidates(uuid, [{ phone: "+79162220012", variables: vars(100) }]);
+    assert.equal(report.added, 1);
+  });
+
+  test("a variable's name too long refuses the batch naming variables, not the module's custom", async () => {
+    const uuid = await f.createTask(manualTask());
+    const res = await f.call({
+      method: "POST",
+      url: `${TASKS}/${uuid}/candidates`,
+      payload: { batch: [{ phone: "+79162220021", variables: { ["k".repeat(2000)]: "v" } }] },
+    });
+    assert.equal(res.statusCode, 400, res.body);
+    assert.equal(errorOf(res).field, "variables");
+    assert.match(errorOf(res).message, /^variables: longer than/);
+  });
+
+  test("a candidate's bad phone or timezone is a 400 saying what is wrong with the value given", async () => {
+    const uuid = await f.createTask(manualTask());
+    const cases: [Record<string, unknown>, string, RegExp][] = [
+      [{ phone: [] }, "batch[0].phone", /must hold at least 1 item/],
+      [{ phone: [""] }, "batch[0].phone[0]", /must not be empty/],
+      [{ phone: "" }, "batch[0].phone", /must not be empty/],
+      [{ phone: 79161234567 }, "batch[0].phone", /must be a string or a list/],
+      [{ phone: "+79161234567", timezone: 70_000 }, "batch[0].timezone", /at most 64800/],
+      [{ phone: "+79161234567", timezone: "x".repeat(65) }, "batch[0].timezone", /at most 64 characters/],
+      [{ phone: "+79161234567", timezone: 1.5 }, "batch[0].timezone", /an integer or a string or null/],
+    ];
+    for (const [candidate, field, message] of cases) {
+      const res = await f.call({
+        method: "POST",
+        url: `${TASKS}/${uuid}/candidates`,
+        payload: { batch: [candidate] },
+      });
+      assert.equal(res.statusCode, 400, `${JSON.stringify(candidate)}: ${res.body}`);
+      assert.equal(errorOf(res).field, field, JSON.stringify(candidate));
+      assert.match(errorOf(res).message, message, JSON.stringify(candidate));
+    }
+  });
+
+  test("a client's own names keep the word body; only the native path's own prefix goes", async () => {
+    const uuid = await f.createTask(manualTask());
+    const cases: [Record<string, unknown>, string, RegExp][] = [
+      [
+        { phone: "+79161234567", variables: { "body.text": { a: 1 } } },
+        "batch[0].variables.body.text",
+        /^batch\[0\]\.variables\.body\.text must be a string/,
+      ],
+      [
+        { phone: "+79161234567", variables: { "x body[1]": [] } },
+        "batch[0].variables.x body[1]",
+        /^batch\[0\]\.variables\.x body\[1\] must be/,
+      ],
+      [
+        { phone: "+79161234567", body: 1 },
+        "batch[0].body",
+        /^batch\[0\]\.body is not a known property of batch\[0\]$/,
+      ],
+    ];
+    for (const [candidate, field, message] of cases) {
+      const res = await f.call({
+        method: "POST",
+        url: `${TASKS}/${uuid}/candidates`,
+        payload: { batch: [candidate] },
+      });
+      assert.equal(res.statusCode, 400, `${JSON.stringify(candidate)}: ${res.body}`);
+      assert.equal(errorOf(res).field, field, JSON.stringify(candidate));
+      assert.match(errorOf(res).message, message, JSON.stringify(candidate));
+    }
+  });
+
+  test("10,000 candidates of ordinary size fit one request; a body over 16 MiB is a 413 naming its limit", async () => {
+    const uuid = await f.createTask(manualTask());
+    const batch = Array.from({ length: 10_000 }, (_, i) => ({
+      phone: `+7916${1_000_000 + i}`,
+      clientExternalId: `crm-${String(i).padStart(8, "0")}`,
+      variables: { Name: "Anna Petrova", order: `A-${String(i).padStart(8, "0")}`, city: "Novosibirsk" },
+    }));
+    const payload = JSON.stringify({ batch });
+    assert.ok(payload.length > 1024 * 1024, "over the app's own JSON limit");
+    const res = await f.call({
+      method: "POST",
+      url: `${TASKS}/${uuid}/candidates`,
+      payload,
+      headers: { "content-type": "application/json" },
+    });
+    assert.equal(res.statusCode, 200, res.body.slice(0, 300));
+    assert.equal(res.json().added, 10_000);
+
+    const huge = JSON.stringify({
+      batch: [{ phone: "+79161234567", variables: { a: "x".repeat(16 * 1024 * 1024) } }],
+    });
+    const over = await f.call({
+      method: "POST",
+      url: `${TASKS}/${uuid}/candidates`,
+      payload: huge,
+      headers: { "content-type": "application/json" },
+    });
+    assert.equal(over.statusCode, 413);
+    assert.equal(errorOf(over).code, "payload_too_large");
+    assert.match(errorOf(over).message, /16777216 bytes/);
+  });
+
   test("a number already in the task is skipped and reported", async () => {
     const uuid = await f.createTask(manualTask());
     await f.addCandidates(uuid, [{ phone: "+79161234567" }]);

@@ -227,6 +227,21 @@ describe("creating a task", () => {
     ],
     ["an unknown scheduleId", { scheduleId: "nope" }, "scheduleId", /no schedule nope/],
     ["an unknown gornum", { cidType: "gornum", cidData: "nope" }, "cidData", /no gornum nope/],
+    // An entry is a URL or an object: the error says what is wrong with the one given.
+    [
+      "an unknown webhook event",
+      { webhookUrls: [{ url: "https://e.example", events: { FOO: { name: "FOO", value: true } } }] },
+      "webhookUrls[0].events",
+      /must be one of "CALL_ENDED".*\(got "FOO"\)/,
+    ],
+    ["a webhook URL not http(s)", { webhookUrls: ["ftp://e.example"] }, "webhookUrls[0]", /an http\(s\) URL/],
+    ["a webhookUrls entry of neither kind", { webhookUrls: [5] }, "webhookUrls[0]", /a string or an object/],
+    [
+      "a webhook option of the wrong type",
+      { webhookUrls: [{ url: "https://e.example", delay: "4" }] },
+      "webhookUrls[0].delay",
+      /must be an integer or null/,
+    ],
   ];
   for (const [name, patch, field, message] of refused) {
     test(`400: ${name}`, async () => {

@@ -180,6 +180,33 @@ for (const dialect of dialects()) {
         },
         dialect.open,
       ));
+
+    test("a READY task made startType = manual is BLANK again and waits for /start", () =>
+      withFixture(
+        "all_human",
+        async (f) => {
+          // A minute ahead (the engine still holds it READY when the edit lands), then a month ahead.
+          for (const startMoment of ["2026-01-05 15:01", "2026-02-01 10:00"]) {
+            const uuid = await f.createTask(manualTask({ startType: "time", startMoment }));
+            await f.addCandidates(uuid, [{ phone: "+79161110001" }]);
+            assert.equal((await f.task(uuid)).status, "READY");
+            const res = await f.call({ method: "PUT", url: `${TASKS}/${uuid}`, payload: manualTask() });
+            assert.equal(res.statusCode, 200, res.body);
+            assert.deepEqual(
+              [res.json().status, res.json().startedAt, res.json().haltAt],
+              ["BLANK", null, null],
+              startMoment,
+            );
+            await f.run(5 * 60_000);
+            assert.equal((await f.task(uuid)).status, "BLANK", startMoment);
+            assert.equal((await f.attempts(uuid)).length, 0, `${startMoment}: no call before /start`);
+            assert.equal((await f.command(uuid, "start")).json().status, "PROCESS");
+            await f.run(60_000);
+            assert.equal((await f.attempts(uuid)).length, 1, startMoment);
+          }
+        },
+        dialect.open,
+      ));
   });
 
   describe(`task delete [${dialect.name}]`, () => {

@@ -52,13 +52,15 @@ function weeklyRanges(job: CallJob, field: string): WeeklyRange[] | undefined {
   const days = job.allowedDays ?? WEEKDAYS;
   const ranges: WeeklyRange[] = [];
   for (const day of new Set(days)) {
-    const intervals = job.allowedTime?.[day] ??
-      job.allowedTime?.default ?? [{ localTimeFrom: "00:00", localTimeTo: "24:00" }];
+    // An error names the intervals where the client wrote them: a day's own, or the default it fell back to.
+    const key = job.allowedTime?.[day] !== undefined ? day : "default";
+    const intervals = job.allowedTime?.[key] ?? [{ localTimeFrom: "00:00", localTimeTo: "24:00" }];
     intervals.forEach((t, i) => {
       if (t.localTimeFrom >= t.localTimeTo && t.localTimeTo !== "00:00") {
+        const at = `${field}.allowedTime.${key}[${i}]`;
         throw invalidRequest(
-          `${field}.allowedTime.${day}[${i}]: localTimeFrom ${t.localTimeFrom} is not before localTimeTo ${t.localTimeTo}`,
-          `${field}.allowedTime`,
+          `${at}: localTimeFrom ${t.localTimeFrom} is not before localTimeTo ${t.localTimeTo}`,
+          at,
         );
       }
       ranges.push({

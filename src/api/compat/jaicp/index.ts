@@ -11,11 +11,15 @@ import { findOrCreateList } from "../named-list.ts";
 import { installRelativeFieldErrors } from "../relative-errors.ts";
 import { type CallJob, contactForJob, WEEKDAYS } from "./call-jobs.ts";
 
-/** Call jobs per POST /addPhones; send more in further requests. */
 /** The campaign token in this face's paths: a secret, which a log line must not carry. */
 export const CAMPAIGN_TOKEN_IN_PATH = /(\/api\/calls\/campaign\/)[^/?#]+/;
 
+/** Call jobs per POST /addPhones; send more in further requests. */
 export const MAX_JOBS_PER_REQUEST = 10_000;
+/** Bytes of a POST /addPhones body: the app's 1 MiB is ~100 bytes a job at the most jobs, less than a number
+ *  with a zone and a small payload takes; 16 MiB is ~1.6 KiB a job. Jobs with larger payloads go in more
+ *  requests (the schema bounds a payload's fields, not its size). */
+export const ADD_PHONES_BODY_LIMIT = 16 * 1024 * 1024;
 const LIST_NAME = "Calls API";
 
 const localTime = { type: "string", pattern: "^([01]\\d|2[0-3]):[0-5]\\d$" } as const;
@@ -108,9 +112,11 @@ export async function jaicpApi(app: FastifyInstance, deps: NativeApiDeps): Promi
     "/api/calls/campaign/:token/addPhones",
     {
       config: { campaignToken: true },
+      bodyLimit: ADD_PHONES_BODY_LIMIT,
       schema: {
         tags: ["jaicp"],
         summary: `JAICP: add numbers, each with its own call policy (CallJobParameters); at most ${MAX_JOBS_PER_REQUEST}`,
+        description: `At most ${MAX_JOBS_PER_REQUEST} call jobs and ${ADD_PHONES_BODY_LIMIT} bytes (more: 413).`,
         security: [],
         params: { type: "object", required: ["token"], properties: { token: { type: "string" } } },
         body: { type: "array", minItems: 1, maxItems: MAX_JOBS_PER_REQUEST, items: callJobSchema },

@@ -9,11 +9,16 @@ import { findCampaign } from "../../../store/campaigns.ts";
 import { queryContacts } from "../../../store/contacts-query.ts";
 import type { AttemptRow } from "../../../store/schema.ts";
 import { notFound } from "../../plugins/errors.ts";
-import { type Candidate, numberRulesOf, prepareCandidates } from "./candidates.ts";
+import { apiField, apiMessage, type Candidate, numberRulesOf, prepareCandidates } from "./candidates.ts";
 import type { Twin24Deps } from "./deps.ts";
 import { candidatesBodySchema, candidatesReportSchema, errorResponses, uuidParams } from "./schema.ts";
 import { ownedTask, TASK_PATH } from "./task-routes.ts";
 import { CANDIDATE_STATUS, candidateView } from "./views.ts";
+
+/** Bytes of a candidates body: the app's 1 MiB is ~100 bytes a candidate at the schema's 10,000, less than
+ *  a number, an id and a few variables take; 16 MiB is ~1.6 KiB a candidate. Candidates with more in them
+ *  go in more requests (the schema's own bounds allow far larger ones). */
+export const CANDIDATES_BODY_LIMIT = 16 * 1024 * 1024;
 
 const STATUS_BY_NAME = Object.fromEntries(Object.entries(CANDIDATE_STATUS).map(([core, t]) => [t, core]));
 
@@ -30,9 +35,11 @@ export async function candidateRoutes(app: FastifyInstance, deps: Twin24Deps): P
     `${TASK_PATH}/:id/candidates`,
     {
       config: { permission: "contacts:write" },
+      bodyLimit: CANDIDATES_BODY_LIMIT,
       schema: {
         tags: ["twin24"],
         summary: "Twin24: add candidates (several numbers each, variables) to a task",
+        description: `At most ${candidatesBodySchema.properties.batch.maxItems} candidates and ${CANDIDATES_BODY_LIMIT} bytes (more: 413).`,
         params: uuidParams,
         body: candidatesBodySchema,
         response: { 200: candidatesReportSchema, ...errorResponses },
@@ -74,7 +81,12 @@ export async function candidateRoutes(app: FastifyInstance, deps: Twin24Deps): P
       if (report.inserted > 0) engine.wake();
       const errors = [
         ...prepared.issues,
-        ...report.errors.map((e) => ({ ...e, row: rowOf[e.row - 1] ?? e.row })),
+        ...report.errors.map((e) => ({
+          ...e,
+          row: rowOf[e.row - 1] ?? e.row,
+          field: apiField(e.field),
+          message: apiMessage(e.message, e.field),
+        })),
       ];
       errors.sort((a, b) => a.row - b.row);
       return {
@@ -156,12 +168,11 @@ export async function candidateRoutes(app: FastifyInstance, deps: Twin24Deps): P
 }
 
 /** A whole-request refusal of the lists module, in the batch's terms: its candidate's row in the batch
- *  (not among those with a number), and `variables` where the module says `custom`. */
+ *  (not among those with a number; the answer appends it to the message), and the API's field names. */
 function inBatchTerms(err: ImportError, rowOf: number[]): ImportError {
   const data = err.toData();
   if (data.row !== undefined) data.row = rowOf[data.row - 1] ?? data.row;
-  if (data.field !== undefined) data.field = data.field.replace(/^custom\./, "variables.");
-  // The module's message may open with its own row number; the API appends the batch's.
-  const message = data.message.replace(/^row \d+, /, "").replace(/\bcustom\./g, "variables.");
+  const message = apiMessage(data.message, data.field);
+  if (data.field !== undefined) data.field = apiField(data.field);
   return new ImportError({ ...data, message });
 }

@@ -1,6 +1,7 @@
 // Twin24 candidates → the JSON contacts the lists module adds: numbers normalized by the task's
 // phoneNormalization / normalizationErrorAction / checkPhone, variables as custom fields, the timezone
-// offset as a zone. Pure; the lists module validates again and writes (it must not be bypassed).
+// offset as a zone, and the lists module's findings back in the API's names. Pure; the lists module
+// validates again and writes (it must not be bypassed).
 import { normalizePhone, normalizeRuPhone } from "../../../lib/phone.ts";
 import type { ContactInput, RowIssue } from "../../../lists/types.ts";
 
@@ -122,4 +123,46 @@ export function prepareCandidates(candidates: Candidate[], rules: NumberRules): 
     return contact;
   });
   return { contacts, issues };
+}
+
+/** The lists module's names of the fields a candidate fills → the API's. */
+const API_NAMES: Record<string, string> = {
+  external_id: "clientExternalId",
+  time_zone: "timezone",
+  custom: "variables",
+  phones: "phone",
+};
+const MODULE_NAME = /^(external_id|time_zone|custom|phones)(?=$|[.[])/;
+/** A JSON string the module quotes in its message: the client's own text. */
+const QUOTED = /("(?:[^"\\]|\\.)*")/;
+
+/** A field the lists module names, as the API does ("custom.a" → "variables.a"). */
+export function apiField(field: string): string {
+  const m = MODULE_NAME.exec(field);
+  return m ? API_NAMES[m[1]] + field.slice(m[1].length) : field;
+}
+
+/**
+ * The lists module's message in the API's names: the field it may open with ("row 3, custom.a: …", its row
+ * being the caller's to give), and its own words for the fields; the values it quotes stay as sent.
+ */
+export function apiMessage(message: string, field: string | undefined): string {
+  let rest = message.replace(/^row \d+, /, "");
+  let head = "";
+  if (field !== undefined && rest.startsWith(`${field}:`)) {
+    head = apiField(field);
+    rest = rest.slice(field.length);
+  }
+  const words = (text: string) =>
+    text
+      .replace(/\bcustom fields\b/g, "variables")
+      .replace(/\bcustom values\b/g, "variable values")
+      .replace(/\b(external_id|time_zone|custom)\b/g, (w) => API_NAMES[w]);
+  return (
+    head +
+    rest
+      .split(QUOTED)
+      .map((part, i) => (i % 2 === 1 ? part : words(part)))
+      .join("")
+  );
 }

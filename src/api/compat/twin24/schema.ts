@@ -1,6 +1,7 @@
 // JSON schemas of the Twin24 face: the autoCall task body field for field as the seed lists it (types,
 // enums, which fields are always required), candidates, schedules, caller ids, and the answers. The
 // "required if …" rules are checked after the schema, in translate.ts, so each 400 can name its rule.
+import { DEFAULT_LIMITS } from "../../../lists/types.ts";
 import { errorResponseSchema } from "../../plugins/errors.ts";
 
 /** Strings Twin24 clients send as "" or null when unset. */
@@ -39,8 +40,14 @@ const redialLimit = {
   },
 } as const;
 
-const webhookObject = {
-  type: "object",
+/** A webhookUrls entry: a URL, or an object with one and its options. One schema with both types rather
+ *  than anyOf, so an error names what is wrong with the entry given, not that it is not the other kind:
+ *  the string keywords apply to a string only, the object ones to an object only. */
+const webhookEntry = {
+  type: ["string", "object"],
+  maxLength: 2000,
+  pattern: "^https?://[^\\s]+$",
+  description: "An http(s) URL",
   additionalProperties: false,
   properties: {
     url: { type: "string", maxLength: 2000, pattern: "^https?://[^\\s]+$", description: "An http(s) URL" },
@@ -91,9 +98,7 @@ export const taskBodySchema = {
     webhookUrls: {
       type: ["array", "null"],
       maxItems: 20,
-      items: {
-        anyOf: [{ type: "string", maxLength: 2000, pattern: "^https?://[^\\s]+$" }, webhookObject],
-      },
+      items: webhookEntry,
     },
     additionalOptions: {
       type: "object",
@@ -167,28 +172,28 @@ export const candidatesBodySchema = {
         additionalProperties: false,
         required: ["phone"],
         properties: {
+          // Both types in one schema (each keyword applies to its own type), not anyOf: an error then
+          // says what is wrong with the value given, not that it is not the other kind.
           phone: {
-            anyOf: [
-              { type: "string", minLength: 1, maxLength: 64 },
-              {
-                type: "array",
-                minItems: 1,
-                maxItems: 20,
-                items: { type: "string", minLength: 1, maxLength: 64 },
-              },
-            ],
+            type: ["string", "array"],
+            minLength: 1,
+            maxLength: 64,
+            minItems: 1,
+            maxItems: 20,
+            items: { type: "string", minLength: 1, maxLength: 64 },
           },
           variables: {
             type: ["object", "null"],
-            maxProperties: 200,
+            maxProperties: DEFAULT_LIMITS.maxCustomFields,
             additionalProperties: { type: ["string", "number", "boolean", "null"] },
           },
           clientExternalId: { type: ["string", "null"], maxLength: 200 },
           timezone: {
-            anyOf: [
-              { type: "integer", minimum: -64_800, maximum: 64_800 },
-              { type: ["string", "null"], maxLength: 64 },
-            ],
+            type: ["integer", "string", "null"],
+            minimum: -64_800,
+            maximum: 64_800,
+            maxLength: 64,
+            description: "Seconds east of UTC, or a zone name",
           },
         },
       },

@@ -71,6 +71,21 @@ async function syncTaskWebhooks(
   for (const plan of unmatched) await insertTaskWebhook(db, at, plan);
 }
 
+/**
+ * Puts a scheduled campaign back to draft, as never started. Only while it is still scheduled: one the
+ * engine began dialing meanwhile goes on. The engine's own status writes are conditional on the status it
+ * last read, so its stale view of the campaign cannot start it; it drops the campaign at its next look.
+ */
+async function unschedule(db: Kysely<Database>, accountId: number, campaignId: number): Promise<void> {
+  await db
+    .updateTable("campaigns")
+    .set({ status: "draft", status_reason: null, started_at: null, halt_at: null })
+    .where("account_id", "=", accountId)
+    .where("id", "=", campaignId)
+    .where("status", "=", "scheduled")
+    .execute();
+}
+
 export async function taskEditRoutes(app: FastifyInstance, deps: Twin24Deps): Promise<void> {
   const { store, engine, clock } = deps;
 
@@ -146,6 +161,9 @@ export async function taskEditRoutes(app: FastifyInstance, deps: Twin24Deps): Pr
       // The start below would be refused under 1 USD: refuse the whole edit before anything is written.
       const starts = req.body.startType === "time" && current.status === "draft";
       if (starts) await engine.requireStartBalance(accountId, current.id);
+      // A manual task waits for /start (the seed): one READY for its startMoment is BLANK again, as if
+      // created so, or the engine would find it scheduled with no start time and dial at once.
+      const unschedules = req.body.startType === "manual" && current.status === "scheduled";
       const now = clock.now();
       const times = startAndHaltAfterEdit(current, parseSettings(current), settings, now);
       await store.db.transaction().execute(async (trx) => {
@@ -155,6 +173,7 @@ export async function taskEditRoutes(app: FastifyInstance, deps: Twin24Deps): Pr
           ...times,
           now,
         });
+        if (unschedules) await unschedule(trx, accountId, current.id);
         await syncTaskWebhooks(trx, { accountId, campaignId: current.id, now }, plans);
       });
       await engine.reloadWebhooks();
