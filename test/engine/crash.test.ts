@@ -153,7 +153,7 @@ test("SIGKILL in the middle of a CSV import writes none of it; the restart remov
 
     second = startOutdial(env);
     await second.ready;
-    assert.match(second.output(), /removed \.outdial-import-\d+-\d+\.tmp\b/);
+    assert.match(second.output(), /removed \.outdial-import-\d+-\d+-[0-9a-f]+\.tmp\b/);
     assert.deepEqual(scratch(), []);
     const db = new SQLite(env.OUTDIAL_DATABASE_URL, { readonly: true });
     const n = db.prepare("SELECT count(*) AS n FROM contacts WHERE campaign_id = ?").get(campaign.id) as {
