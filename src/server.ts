@@ -54,6 +54,7 @@ export async function startServer(
     baseBackoffMs: config.webhookBackoffBaseMs,
     maxBackoffMs: config.webhookBackoffMaxMs,
     timeoutMs: config.webhookTimeoutMs,
+    allowPrivateNetworks: config.webhookAllowPrivate,
     onError: (err) => app.log.error({ err }, "webhook delivery pass failed"),
   });
   engine.onEvents = () => delivery.wake();

@@ -34,6 +34,8 @@ export interface Config {
   webhookBackoffMaxMs: number;
   /** A webhook request that takes longer fails and is retried. */
   webhookTimeoutMs: number;
+  /** Webhooks may go to loopback, private and link-local addresses (default: public addresses only). */
+  webhookAllowPrivate: boolean;
   /** The operator's bearer token for GET /metrics (Prometheus); null = no /metrics. A secret. */
   metricsToken: string | null;
 }
@@ -77,6 +79,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     webhookBackoffBaseMs: integer(env, "OUTDIAL_WEBHOOK_BACKOFF_BASE_MS", 10_000, 10, 3_600_000),
     webhookBackoffMaxMs: integer(env, "OUTDIAL_WEBHOOK_BACKOFF_MAX_MS", 3_600_000, 10, 86_400_000),
     webhookTimeoutMs: integer(env, "OUTDIAL_WEBHOOK_TIMEOUT_MS", 10_000, 100, 300_000),
+    webhookAllowPrivate: flag(env, "OUTDIAL_WEBHOOK_ALLOW_PRIVATE"),
     metricsToken: secret(env, "OUTDIAL_METRICS_TOKEN", 16),
   });
 }
@@ -121,6 +124,15 @@ function optionalPath(env: Env, name: string): string | null {
   if (value === undefined) return null;
   if (!fs.existsSync(value)) throw new ConfigError(name, `names a file that does not exist: ${value}`);
   return value;
+}
+
+/** 1/true/yes or 0/false/no; false when unset. */
+function flag(env: Env, name: string): boolean {
+  const value = raw(env, name)?.toLowerCase();
+  if (value === undefined) return false;
+  if (["1", "true", "yes"].includes(value)) return true;
+  if (["0", "false", "no"].includes(value)) return false;
+  throw new ConfigError(name, `must be 1 or 0 (true or false), got ${JSON.stringify(value)}`);
 }
 
 function integer(env: Env, name: string, fallback: number, min: number, max: number): number {

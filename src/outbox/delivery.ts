@@ -4,11 +4,12 @@
 // waits while an earlier one is in flight or backing off. Delivery is at least once: a process killed
 // after the receiver answered but before the outbox was updated sends that event again, with its id.
 import { createHmac } from "node:crypto";
-import { request } from "undici";
+import { type Agent, request } from "undici";
 import type { Clock, TimerHandle } from "../clock/clock.ts";
 import type { Store } from "../store/db.ts";
 import type { WebhookDeliveryRow, WebhookRow } from "../store/schema.ts";
 import { dueHeads, leaseDelivery, recordDelivery, webhooksWithPending } from "../store/webhooks.ts";
+import { checkLiteralHost, DestinationRefused, webhookAgent } from "./destinations.ts";
 
 export interface DeliveryOptions {
   store: Store;
@@ -24,6 +25,8 @@ export interface DeliveryOptions {
   /** Requests in flight at once, over all subscriptions. */
   concurrency?: number;
   random?: () => number;
+  /** Send to loopback, private and link-local addresses too (default: public addresses only). */
+  allowPrivateNetworks?: boolean;
   onError?(err: unknown): void;
 }
 
@@ -55,6 +58,9 @@ export class WebhookDelivery {
   private turn = 0;
   readonly stats = { passes: 0, sent: 0, delivered: 0, failed: 0, dead: 0 };
 
+  /** Made at the first send, closed by stop(); none (undici's default) when private destinations are allowed. */
+  private agent: Agent | undefined;
+
   constructor(private readonly o: DeliveryOptions) {}
 
   start(): void {
@@ -80,6 +86,9 @@ export class WebhookDelivery {
     // closed): wait for it, and then for every send it began.
     await this.passDone;
     await Promise.allSettled([...this.inFlight]);
+    // Its idle keep-alive connections would otherwise outlive the service.
+    await this.agent?.close();
+    this.agent = undefined;
   }
 
   private async pass(): Promise<void> {
@@ -151,7 +160,13 @@ export class WebhookDelivery {
     this.stats.sent++;
     try {
       const timeout = this.o.timeoutMs ?? 10_000;
+      const allowPrivate = this.o.allowPrivateNetworks === true;
+      if (!allowPrivate) {
+        checkLiteralHost(hook.url);
+        this.agent ??= webhookAgent();
+      }
       const res = await request(hook.url, {
+        dispatcher: this.agent,
         method: "POST",
         headers: {
           "content-type": "application/json",
@@ -208,6 +223,7 @@ export class WebhookDelivery {
  * timeout), which says nothing and is no text.
  */
 export function failureText(err: unknown): string {
+  if (err instanceof DestinationRefused) return `${err.code}: ${err.message}`;
   const code = (err as { code?: unknown } | null)?.code;
   if (typeof code === "string" && code !== "") return code;
   if (err instanceof Error) return err.name === "TimeoutError" ? "timeout" : `${err.name}: ${err.message}`;

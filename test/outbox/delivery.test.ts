@@ -133,6 +133,7 @@ for (const dialect of dialects()) {
       await atomically(store, outboxInserts(store.db, rows));
 
       delivery = new WebhookDelivery({
+        allowPrivateNetworks: true, // the receivers listen on 127.0.0.1
         store,
         clock: new WallClock(),
         nodeId: "node-a",
@@ -225,6 +226,7 @@ test("after its last try an event is dead-lettered, listed, and replayed through
     const sub = subscriptionOf(hook.id, f.accountId);
     await atomically(f.store, outboxInserts(f.store.db, events(sub, campaignId, [1, 2], 1)));
     delivery = new WebhookDelivery({
+      allowPrivateNetworks: true, // the receivers listen on 127.0.0.1
       store: f.store,
       clock: new WallClock(),
       nodeId: "node-a",
@@ -341,6 +343,7 @@ test("with every send slot taken, delivery waits for a send to finish instead of
   const store = await openStore({ url: ":memory:" });
   const { held, url, server } = await holdingReceiver();
   const delivery = new WebhookDelivery({
+    allowPrivateNetworks: true, // the receivers listen on 127.0.0.1
     store,
     clock: new WallClock(),
     nodeId: "n1",
@@ -401,6 +404,7 @@ test("a receiver that never answers: each try times out, is recorded as such, an
   const store = await openStore({ url: ":memory:" });
   const { held, url, server } = await holdingReceiver();
   const delivery = new WebhookDelivery({
+    allowPrivateNetworks: true, // the receivers listen on 127.0.0.1
     store,
     clock: new WallClock(),
     nodeId: "n1",
@@ -436,6 +440,7 @@ test("a receiver that hangs holds only its subscription's share of the send slot
   const hung = await holdingReceiver();
   const rx = await receiver("sb", () => 200);
   const delivery = new WebhookDelivery({
+    allowPrivateNetworks: true, // the receivers listen on 127.0.0.1
     store,
     clock: new WallClock(),
     nodeId: "n1",
@@ -489,6 +494,7 @@ for (const dialect of dialects()) {
     const refused = new Set<string>();
     const rx = await receiver("s", (eventId) => (refused.has(eventId) ? 410 : 200));
     const delivery = new WebhookDelivery({
+      allowPrivateNetworks: true, // the receivers listen on 127.0.0.1
       store,
       clock: new WallClock(),
       nodeId: "n1",
@@ -542,6 +548,7 @@ for (const dialect of dialects()) {
       const { hook, sub } = await endedHook(store, accountId, rx.url, secret, 5);
       await atomically(store, outboxInserts(store.db, events(sub, campaignId, [1], 1)));
       const delivery = new WebhookDelivery({
+        allowPrivateNetworks: true, // the receivers listen on 127.0.0.1
         store,
         clock: new WallClock(),
         nodeId: "node-a",

@@ -24,6 +24,7 @@ test("webhooks survive a receiver that refuses for a while and a SIGKILL of outd
   const { dir, env, base } = await childSetup("outdial-webhooks-", {
     OUTDIAL_WEBHOOK_BACKOFF_BASE_MS: "100",
     OUTDIAL_WEBHOOK_BACKOFF_MAX_MS: "800",
+    OUTDIAL_WEBHOOK_ALLOW_PRIVATE: "1", // the receiver listens on 127.0.0.1
   });
   const hookPort = await freePort();
   const outbox = (): OutboxRow[] => {

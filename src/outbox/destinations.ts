@@ -1,0 +1,82 @@
+// Where webhooks may be sent. A subscription's URL is chosen by an API caller, so by default it may not
+// reach the server's own network (loopback, private ranges, link-local cloud metadata at 169.254.169.254):
+// otherwise any account could probe or poke internal services through outdial (server-side request
+// forgery). The check runs at connect time on the addresses DNS gave, so a name that resolves elsewhere
+// later (DNS rebinding) is caught too. OUTDIAL_WEBHOOK_ALLOW_PRIVATE=1 lifts it for self-hosters whose
+// receivers live inside.
+import dns, { type LookupAddress } from "node:dns";
+import net from "node:net";
+import { Agent } from "undici";
+
+const NOT_PUBLIC = new net.BlockList();
+for (const [prefix, bits] of [
+  ["0.0.0.0", 8], // "this network"
+  ["10.0.0.0", 8],
+  ["100.64.0.0", 10], // carrier-grade NAT
+  ["127.0.0.0", 8],
+  ["169.254.0.0", 16], // link-local, cloud metadata
+  ["172.16.0.0", 12],
+  ["192.0.0.0", 24],
+  ["192.168.0.0", 16],
+  ["198.18.0.0", 15], // benchmarking
+  ["224.0.0.0", 4], // multicast
+  ["240.0.0.0", 4], // reserved, broadcast
+] as const) {
+  NOT_PUBLIC.addSubnet(prefix, bits, "ipv4");
+}
+for (const [prefix, bits] of [
+  ["::", 128],
+  ["::1", 128],
+  ["fc00::", 7], // unique local
+  ["fe80::", 10], // link-local
+  ["ff00::", 8], // multicast
+] as const) {
+  NOT_PUBLIC.addSubnet(prefix, bits, "ipv6");
+}
+
+/** Whether an IP address is on the public internet (false for anything that is not an address). */
+export function isPublicAddress(address: string): boolean {
+  const family = net.isIP(address);
+  if (family === 0) return false;
+  // ::ffff:127.0.0.1 is 127.0.0.1 to the socket.
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(address);
+  if (mapped) return isPublicAddress(mapped[1]);
+  return !NOT_PUBLIC.check(address, family === 4 ? "ipv4" : "ipv6");
+}
+
+export class DestinationRefused extends Error {
+  readonly code = "destination_not_allowed";
+  constructor(host: string, address: string) {
+    super(
+      `${host === address ? address : `${host} (${address})`} is not a public address; ` +
+        "set OUTDIAL_WEBHOOK_ALLOW_PRIVATE=1 to send webhooks inside the server's network",
+    );
+    this.name = "DestinationRefused";
+  }
+}
+
+/** Refuses a URL whose host is an IP literal outside the public internet (those never reach lookup). */
+export function checkLiteralHost(url: string): void {
+  const host = new URL(url).hostname.replace(/^\[(.*)\]$/, "$1");
+  if (net.isIP(host) !== 0 && !isPublicAddress(host)) throw new DestinationRefused(host, host);
+}
+
+type LookupCallback = (err: Error | null, address: string | LookupAddress[], family?: number) => void;
+
+/** dns.lookup that keeps only public addresses and fails when none is left. */
+function publicLookup(hostname: string, options: dns.LookupOptions, callback: LookupCallback): void {
+  dns.lookup(hostname, { ...options, all: true }, (err, addresses) => {
+    if (err) return callback(err, []);
+    const usable = addresses.filter((a) => isPublicAddress(a.address));
+    if (usable.length === 0) {
+      return callback(new DestinationRefused(hostname, addresses[0]?.address ?? "no address"), []);
+    }
+    if (options.all) return callback(null, usable);
+    callback(null, usable[0].address, usable[0].family);
+  });
+}
+
+/** The HTTP client for webhook sends to public destinations only. */
+export function webhookAgent(): Agent {
+  return new Agent({ connect: { lookup: publicLookup as never } });
+}
