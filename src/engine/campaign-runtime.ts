@@ -33,12 +33,16 @@ export class CampaignRuntime {
   holder: CampaignHolder | null = null;
   /** True once a pass found nothing queued, nothing waiting and nothing in flight. */
   drained = false;
+  /** The settings as stored: a row read again is parsed again only if they changed (stored settings may
+   *  leave defaults out, so comparing with the parsed ones would rebuild everything at every look). */
+  private settingsText: string;
 
   constructor(row: Campaign) {
     this.id = row.id;
     this.accountId = row.account_id;
     this.status = row.status as CampaignStatus;
     this.priority = row.priority;
+    this.settingsText = row.settings;
     this.settings = withDefaults(JSON.parse(row.settings));
     this.windows = buildCampaignWindows(this.settings);
     this.startedAt = row.started_at;
@@ -47,7 +51,8 @@ export class CampaignRuntime {
   }
 
   update(row: Campaign): void {
-    const settingsChanged = row.settings !== JSON.stringify(this.settings);
+    const settingsChanged = row.settings !== this.settingsText;
+    this.settingsText = row.settings;
     this.status = row.status as CampaignStatus;
     this.priority = row.priority;
     this.startedAt = row.started_at;
