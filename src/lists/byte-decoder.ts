@@ -1,14 +1,23 @@
 // Turns the uploaded bytes into UTF-8 for the CSV parser, in chunks, checking they really are in the
-// declared encoding. UTF-8 input is only validated (no copy); other encodings are transcoded through
-// iconv-lite. A UTF-8 or UTF-16 byte order mark at the start is honoured and removed.
+// declared encoding. UTF-8 input is only validated (no copy); GB18030 is decoded by Node's TextDecoder,
+// other encodings are transcoded through iconv-lite. A UTF-8 or UTF-16 byte order mark at the start is
+// honoured and removed.
 import { isUtf8 } from "node:buffer";
 import iconv from "iconv-lite";
 import { badRequest } from "./errors.ts";
 
+// iconv-lite's double-byte decoder sizes a chunk's output at 2 bytes per input byte; a chunk that starts
+// with the last byte of a character decoding to two UTF-16 units overflows it, and the chunk's last
+// character is dropped without a trace. Only GB18030 (4-byte astral characters) and Big5-HKSCS (2-byte
+// astral characters and pairs like Ê̄) have such characters. GB18030 goes to ICU's decoder, which streams
+// correctly; ICU's Big5 (like its GBK, Shift_JIS and EUC) drops bytes it cannot map, so Big5 stays with
+// iconv-lite and is handed whole characters only, starting every write with nothing held over.
 export type EncodingPlan =
   | { kind: "utf8" }
   | { kind: "utf16"; endian: "le" | "be" }
-  | { kind: "single"; name: string };
+  | { kind: "single"; name: string }
+  | { kind: "big5"; name: string }
+  | { kind: "gb18030"; name: string };
 
 const UTF8_NAMES = new Set(["utf8", "utf-8", "unicode-1-1-utf-8"]);
 const UTF16_NAMES: Record<string, "le" | "be"> = {
@@ -23,6 +32,8 @@ const UTF16_NAMES: Record<string, "le" | "be"> = {
 };
 
 /** Validates an encoding name (400 naming field `encoding` when iconv-lite does not know it). */
+const NOT_FOR_FILES = new Set(["utf7", "unicode11utf7", "utf7imap", "base64", "hex"]);
+
 export function resolveEncoding(name: string | undefined): EncodingPlan {
   const key = (name ?? "utf-8").trim().toLowerCase();
   if (UTF8_NAMES.has(key)) return { kind: "utf8" };
@@ -30,6 +41,14 @@ export function resolveEncoding(name: string | undefined): EncodingPlan {
   if (endian) return { kind: "utf16", endian };
   if (!iconv.encodingExists(key))
     throw badRequest("unknown_encoding", `unknown encoding "${name}"`, "encoding");
+  // iconv-lite knows these, but they are no character sets for a file (base64, hex), or its decoder
+  // loses characters where a chunk ends (UTF-7): refused rather than stored altered.
+  if (NOT_FOR_FILES.has(key.replace(/[^0-9a-z]/g, "")))
+    throw badRequest("unknown_encoding", `encoding "${name}" is not supported for files`, "encoding");
+  // Aliases (chinese, cn-big5, …) resolve to the codec iconv-lite would use.
+  const codec = iconv.getCodec(key).encodingName;
+  if (codec === "gb18030") return { kind: "gb18030", name: key };
+  if (codec === "big5hkscs") return { kind: "big5", name: key };
   return { kind: "single", name: key };
 }
 
@@ -45,10 +64,12 @@ const EMPTY: Buffer = Buffer.alloc(0);
 export class ByteDecoder {
   private plan: EncodingPlan;
   private head: Buffer | null = EMPTY;
+  /** UTF-8 and Big5: the start of a character cut by the end of the last chunk. */
   private carry: Buffer = EMPTY;
   private decoder: iconv.DecoderStream | null = null;
+  private gb18030: TextDecoder | null = null;
   private byteCount = 0;
-  /** UTF-16: a high surrogate that ended the last chunk, waiting for its pair (iconv-lite passes it on). */
+  /** A high surrogate that ended the last chunk, waiting for its pair (iconv-lite passes it on). */
   private highSurrogate = "";
 
   constructor(plan: EncodingPlan) {
@@ -91,11 +112,14 @@ export class ByteDecoder {
       return this.carry.length ? { bytes: out.bytes, bad: true } : out;
     }
     const out = this.transcode(tail);
-    if (out.bad || !this.decoder) return out;
+    if (out.bad) return out;
     if (this.plan.kind === "utf16" && this.byteCount % 2 === 1) return { bytes: out.bytes, bad: true };
+    if (this.plan.kind === "big5" && this.carry.length) return { bytes: out.bytes, bad: true };
     // What the decoder still held: a character cut by the end of the file (a lone lead byte, a high
     // surrogate without its pair) comes out as U+FFFD or a lone surrogate, both bad.
-    const rest = this.checked(this.decoder.end() ?? "", true);
+    const held: unknown = this.gb18030 ? this.gb18030.decode() : this.decoder?.end();
+    // iconv-lite's CESU-8 decoder ends with the number 0 when it holds nothing.
+    const rest = this.checked(typeof held === "string" ? held : "", true);
     return {
       bytes: rest.bytes.length ? Buffer.concat([out.bytes, rest.bytes]) : out.bytes,
       bad: rest.bad,
@@ -107,7 +131,7 @@ export class ByteDecoder {
     const utf8Bom = input[0] === 0xef && input[1] === 0xbb && input[2] === 0xbf;
     const le = input[0] === 0xff && input[1] === 0xfe;
     const be = input[0] === 0xfe && input[1] === 0xff;
-    if (plan.kind === "single") return input;
+    if (plan.kind !== "utf8" && plan.kind !== "utf16") return input;
     if (plan.kind === "utf8" && utf8Bom) return input.subarray(3);
     // A UTF-16 mark overrides a declared UTF-8 (the default) or the other UTF-16 byte order.
     if (le) this.plan = { kind: "utf16", endian: "le" };
@@ -125,37 +149,59 @@ export class ByteDecoder {
   }
 
   private transcode(chunk: Buffer): Decoded {
-    if (!this.decoder) {
-      const { plan } = this;
-      this.decoder = iconv.getDecoder(
-        plan.kind === "utf16" ? `utf-16${plan.endian}` : (plan as { name: string }).name,
-      );
+    const { plan } = this;
+    if (plan.kind === "gb18030") {
+      this.gb18030 ??= new TextDecoder("gb18030");
+      if (chunk.length === 0) return { bytes: EMPTY, bad: false };
+      return this.checked(this.gb18030.decode(chunk, { stream: true }), false);
     }
+    this.decoder ??= iconv.getDecoder(
+      plan.kind === "utf16" ? `utf-16${plan.endian}` : (plan as { name: string }).name,
+    );
     this.byteCount += chunk.length;
-    if (chunk.length === 0) return { bytes: EMPTY, bad: false };
-    return this.checked(this.decoder.write(chunk), false);
+    let input = chunk;
+    if (plan.kind === "big5") {
+      input = this.carry.length ? Buffer.concat([this.carry, chunk]) : chunk;
+      const end = completeBig5Length(input);
+      this.carry = end < input.length ? Buffer.from(input.subarray(end)) : EMPTY;
+      input = input.subarray(0, end);
+    }
+    if (input.length === 0) return { bytes: EMPTY, bad: false };
+    return this.checked(this.decoder.write(input), false);
   }
 
   /**
-   * Decoded text as UTF-8, cut before the first sign of bad input. iconv-lite's encodings other than
-   * UTF-16 answer a byte they cannot map (or a sequence cut short) with U+FFFD, which the legacy
-   * encodings we take cannot hold themselves; UTF-16 passes a lone surrogate through, which UTF-8 could
-   * only store as U+FFFD. A high surrogate ending a chunk is held back for its pair, unless `last`.
+   * Decoded text as UTF-8, cut before the first sign of bad input. The decoders of the legacy encodings
+   * answer a byte they cannot map (or a sequence cut short) with U+FFFD, which the legacy encodings we
+   * take cannot hold themselves; UTF-16 passes a lone surrogate through, which UTF-8 could only store as
+   * U+FFFD. A lone surrogate from any other iconv-lite codec (UTF-7, CESU-8, a character cut in two) is
+   * just as bad. A high surrogate ending a chunk is held back for its pair, unless `last`.
    */
   private checked(decoded: string, last: boolean): Decoded {
+    const { kind } = this.plan;
     let text = decoded;
     let bad = -1;
-    if (this.plan.kind === "utf16") {
-      if (this.highSurrogate) text = this.highSurrogate + text;
-      const end = text.charCodeAt(text.length - 1);
-      this.highSurrogate = !last && end >= 0xd800 && end <= 0xdbff ? text.slice(-1) : "";
-      if (this.highSurrogate) text = text.slice(0, -1);
-    }
-    if (this.plan.kind === "single") bad = text.indexOf("\ufffd");
-    else bad = text.search(LONE_SURROGATE);
+    if (this.highSurrogate) text = this.highSurrogate + text;
+    const end = text.charCodeAt(text.length - 1);
+    this.highSurrogate = !last && end >= 0xd800 && end <= 0xdbff ? text.slice(-1) : "";
+    if (this.highSurrogate) text = text.slice(0, -1);
+    if (kind !== "utf16") bad = text.indexOf("\ufffd");
+    // TextDecoder only ever yields whole surrogate pairs.
+    const lone = kind === "gb18030" ? -1 : (bad >= 0 ? text.slice(0, bad) : text).search(LONE_SURROGATE);
+    if (lone >= 0) bad = lone;
     if (bad >= 0) return { bytes: Buffer.from(text.slice(0, bad), "utf8"), bad: true };
     return { bytes: Buffer.from(text, "utf8"), bad: false };
   }
+}
+
+/** Length of the prefix of Big5 bytes that ends on a character boundary: 0x81–0xFE lead a 2-byte character.
+ *  Trail bytes share the lead range, so the scan starts after the last byte below 0x40 (digits, delimiters,
+ *  line ends), which is a character by itself and never part of one. */
+function completeBig5Length(buf: Buffer): number {
+  let i = buf.length;
+  while (i > 0 && buf[i - 1] >= 0x40) i--;
+  while (i < buf.length) i += buf[i] >= 0x81 && buf[i] <= 0xfe ? 2 : 1;
+  return i > buf.length ? buf.length - 1 : buf.length;
 }
 
 /** Half of a surrogate pair without its other half. */

@@ -1,11 +1,13 @@
 // HTTP routes of the contact import: a CSV body streamed straight into importCsv (raw text/csv or
 // application/octet-stream, or the `file` part of multipart/form-data), and the JSON bulk add. Errors
-// are thrown as ImportError; the application's error handler renders {error:{code,message,field}}.
+// are thrown as ImportError (a wrong content type as ApiError); the application's error handler renders
+// {error:{code,message,field}}.
 import type { Readable } from "node:stream";
 import multipart from "@fastify/multipart";
 // Brings the schema keys @fastify/swagger documents (summary, description) into FastifySchema.
 import type {} from "@fastify/swagger";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { ApiError } from "../api/plugins/errors.ts";
 import { CSV_TYPES, csvFileBody } from "../api/plugins/file-body.ts";
 import type { Store } from "../store/db.ts";
 import { ImportError } from "./errors.ts";
@@ -60,6 +62,8 @@ interface ContactsBody {
   default_country?: string;
 }
 
+const UPLOAD_TYPES = CSV_TYPES.concat("multipart/form-data");
+
 const MAPPED_FIELDS = [
   "phone",
   "external_id",
@@ -84,9 +88,11 @@ export async function importRoutes(app: FastifyInstance, opts: ImportRoutesOptio
     "/v1/campaigns/:campaignId/lists/:listId/import",
     {
       config: { openapiBody: csvFileBody({ multipart: true }) },
+      // Before the body is read: Fastify would parse text/plain or JSON itself, whole, into a string.
+      onRequest: async (req, reply) => refuseOtherTypes(req, reply),
       schema: {
         tags: ["contacts"],
-        consumes: CSV_TYPES.concat("multipart/form-data"),
+        consumes: UPLOAD_TYPES,
         summary: "Import contacts from a CSV file",
         description:
           "Streams a CSV (raw text/csv or application/octet-stream body, or the `file` part of multipart/form-data) " +
@@ -136,7 +142,7 @@ export async function importRoutes(app: FastifyInstance, opts: ImportRoutesOptio
         return report;
       } catch (err) {
         closeIfUnread(req, reply);
-        throw err;
+        throw err instanceof ImportError ? inQueryTerms(err) : err;
       }
     },
   );
@@ -193,6 +199,27 @@ export async function filePart(
     });
   }
   return { file: part.file, filename: part.filename };
+}
+
+/** A 415 naming the types taken, unless the request is one of them (or has no body to type). */
+function refuseOtherTypes(req: FastifyRequest, reply: FastifyReply): void {
+  const type = req.headers["content-type"]?.split(";")[0].trim().toLowerCase();
+  const hasBody =
+    req.headers["transfer-encoding"] !== undefined || Number(req.headers["content-length"] ?? 0) > 0;
+  if (type ? UPLOAD_TYPES.includes(type) : !hasBody) return;
+  if (hasBody) closeIfUnread(req, reply);
+  throw new ApiError(
+    "unsupported_media_type",
+    415,
+    `send the CSV as ${CSV_TYPES.join(", ")} or as the \`file\` part of multipart/form-data (got ${type ? `"${type}"` : "no Content-Type"})`,
+    "headers.content-type",
+  );
+}
+
+/** The import names a mapping error after its own option (columns.phone); here that is map.phone. */
+function inQueryTerms(err: ImportError): ImportError {
+  if (!err.field?.startsWith("columns.")) return err;
+  return new ImportError({ ...err.toData(), field: `map.${err.field.slice("columns.".length)}` });
 }
 
 /** "tab" and a literal "\t" stand for a tab, which is awkward to put in a URL. */

@@ -38,6 +38,8 @@ const mapping = (what: string) => ({ type: "string", description: `CSV column ho
 
 export const importQuerySchema = {
   type: "object",
+  // A misspelt option (duplicate-policy, map.phones) is a 400 naming it, not an import run with the defaults.
+  additionalProperties: false,
   properties: {
     encoding: {
       type: "string",
@@ -117,6 +119,8 @@ export const contactSchema = {
 export const contactsBodySchema = {
   type: "object",
   required: ["contacts"],
+  // As in contactSchema: duplicatePolicy for duplicate_policy is a 400, not the default policy applied.
+  additionalProperties: false,
   properties: {
     contacts: {
       type: "array",

@@ -1,7 +1,9 @@
 // importCsv against a real in-memory SQLite store: encodings, CSV dialects, column mapping and options.
 import assert from "node:assert/strict";
+import { Readable } from "node:stream";
 import { test } from "node:test";
 import iconv from "iconv-lite";
+import { ByteDecoder, resolveEncoding } from "../../src/lists/byte-decoder.ts";
 import { importCsv } from "../../src/lists/import.ts";
 import { contactRows, countContacts, fixture, NOW, rejects, run, streamOf, target } from "./helpers.ts";
 
@@ -174,6 +176,30 @@ test("a lone UTF-16 surrogate, or a character cut by the end of the file: 400 ba
       Buffer.concat([Buffer.from("phone,n\n+79161234567,A"), Buffer.from([0x82])]),
       "shift_jis",
     ],
+    [
+      "gb18030 4-byte sequence cut",
+      Buffer.concat([Buffer.from("phone,n\n+79161234567,A"), Buffer.from([0x94, 0x39, 0xfc])]),
+      "gb18030",
+    ],
+    [
+      "gb18030 unmapped 4-byte sequence",
+      Buffer.concat([
+        Buffer.from("phone,n\n+79161234567,A"),
+        Buffer.from([0x84, 0x31, 0xa9, 0x30]),
+        Buffer.from("B\n"),
+      ]),
+      "gb18030",
+    ],
+    [
+      "big5 lead byte cut",
+      Buffer.concat([Buffer.from("phone,n\n+79161234567,A"), Buffer.from([0xa4])]),
+      "big5",
+    ],
+    [
+      "big5 bad trail byte",
+      Buffer.concat([Buffer.from("phone,n\n+79161234567,A"), Buffer.from([0xa4, 0x20]), Buffer.from("B\n")]),
+      "big5",
+    ],
   ];
   for (const [label, bytes, encoding] of cases) {
     await rejects(run(f, bytes, { encoding }), {
@@ -200,6 +226,63 @@ test("a lone UTF-16 surrogate, or a character cut by the end of the file: 400 ba
         .slice(1, 3)
         .map((line) => line.split(",")[1]),
     );
+  }
+});
+
+test("GB18030: a chunk starting with the last byte of an emoji loses nothing (the phone after it is kept whole)", async () => {
+  const f = await fixture();
+  let csv = "phone,name\n+79160000001,王小明😀\n";
+  for (let i = 2; i <= 40; i++) csv += `+7916${String(i).padStart(7, "0")},Li\n`;
+  csv += "+4930123456789,Müller\n";
+  const bytes = iconv.encode(csv, "gb18030");
+  const at = bytes.indexOf(iconv.encode("😀", "gb18030")) + 3;
+  const phone = Buffer.from("+4930123456789");
+  const cut = bytes.indexOf(phone) + phone.length - 1;
+  const chunks = [bytes.subarray(0, at), bytes.subarray(at, cut), bytes.subarray(cut)];
+  const report = await importCsv(f.store, { ...target(f), encoding: "gb18030" }, Readable.from(chunks));
+  assert.deepEqual(report, { ...clean, rows: 41, inserted: 41 });
+  const rows = await contactRows(f);
+  assert.deepEqual(
+    rows.map((r) => r.phone),
+    csv
+      .trim()
+      .split("\n")
+      .slice(1)
+      .map((line) => line.split(",")[0]),
+  );
+  assert.equal(JSON.parse(rows[0].custom).name, "王小明😀");
+});
+
+test("GB18030 and Big5(-HKSCS): the decoded text is the same however the bytes are cut", () => {
+  // Astral characters (4 bytes in GB18030, 2 in Big5-HKSCS) and Big5's pairs (0x8862 is Ê + U+0304).
+  const cases: [string, string][] = [
+    ["gb18030", "a😀b,王𠀋\n€😀😀x\n"],
+    ["big5", "a𧉧b,中Ê̄\n文𧉧𧉧x\n"],
+  ];
+  for (const [encoding, text] of cases) {
+    const bytes = iconv.encode(text, encoding);
+    assert.equal(iconv.decode(bytes, encoding), text, `${encoding} test data`);
+    const decode = (chunks: Buffer[]): string => {
+      const decoder = new ByteDecoder(resolveEncoding(encoding));
+      const out: Buffer[] = [];
+      for (const chunk of chunks) {
+        const d = decoder.decode(chunk);
+        assert.equal(d.bad, false);
+        out.push(d.bytes);
+      }
+      const d = decoder.end();
+      assert.equal(d.bad, false);
+      out.push(d.bytes);
+      return Buffer.concat(out).toString("utf8");
+    };
+    for (let i = 0; i <= bytes.length; i++) {
+      for (let j = i; j <= bytes.length; j++) {
+        const chunks = [bytes.subarray(0, i), bytes.subarray(i, j), bytes.subarray(j)];
+        assert.equal(decode(chunks), text, `${encoding} cut at ${i} and ${j}`);
+      }
+    }
+    const oneByOne = [...bytes].map((b) => Buffer.from([b]));
+    assert.equal(decode(oneByOne), text, `${encoding} one byte at a time`);
   }
 });
 
@@ -264,6 +347,10 @@ test("header recognition without a mapping, and header=false", async () => {
 test("options are checked before anything is read", async () => {
   const f = await fixture();
   await rejects(run(f, "phone\n", { encoding: "klingon" }), { code: "unknown_encoding", field: "encoding" });
+  // Known to iconv-lite, but no character set for a file, or lossy where a chunk ends (UTF-7).
+  for (const encoding of ["utf-7", "UTF7", "base64", "hex"]) {
+    await rejects(run(f, "phone\n", { encoding }), { code: "unknown_encoding", field: "encoding" });
+  }
   await rejects(run(f, "phone\n", { defaultCountry: "XX" }), { field: "default_country" });
   await rejects(run(f, "phone\n", { phonePolicy: "maybe" as never }), { field: "phone_policy" });
   await rejects(importCsv(f.store, { ...target(f), campaignId: 999 }, streamOf("phone\n")), {

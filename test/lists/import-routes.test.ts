@@ -5,6 +5,7 @@ import { test } from "node:test";
 import swagger from "@fastify/swagger";
 import Fastify, { type FastifyError } from "fastify";
 import { importRoutes } from "../../src/lists/import-routes.ts";
+import { type ApiFixture, apiFixture, createCampaignViaApi } from "../api/helpers.ts";
 import { contactRows, countContacts, type Fixture, fixture, NOW } from "./helpers.ts";
 
 async function app(f: Fixture) {
@@ -220,7 +221,7 @@ test("at most 100 custom fields a contact: a CSV with more custom columns is a 4
   assert.equal(wide.statusCode, 400, wide.body);
   assert.deepEqual(
     [wide.json().error.code, wide.json().error.field],
-    ["too_many_custom_fields", "columns.custom"],
+    ["too_many_custom_fields", "map.custom"],
   );
   const mapped = await server.inject({
     method: "POST",
@@ -249,4 +250,128 @@ test("at most 100 custom fields a contact: a CSV with more custom columns is a 4
   );
   assert.equal(await countContacts(f), 2);
   await server.close();
+});
+
+/** The whole application: its schema options, error handler and authentication around the routes. */
+async function appWithList(): Promise<{ f: ApiFixture; base: string }> {
+  const f = await apiFixture();
+  const { id, listId } = await createCampaignViaApi(f, { name: "imports" });
+  return { f, base: `/v1/campaigns/${id}/lists/${listId}` };
+}
+
+async function storedPhones(f: ApiFixture): Promise<string[]> {
+  return (await f.store.db.selectFrom("contacts").select("phone").execute()).map((r) => r.phone);
+}
+
+test("a misspelt option is a 400 naming it as sent, not ignored: query parameters, map.<field>, body fields", async () => {
+  const { f, base } = await appWithList();
+  const csv = (url: string, payload: string) =>
+    f.call({ method: "POST", url: `${base}${url}`, headers: { "content-type": "text/csv" }, payload });
+  const cases = [
+    [
+      await csv("/import?duplicate-policy=reject&phone-policy=reject", "phone\n+79161234567\n+79161234567\n"),
+      "querystring.duplicate-policy",
+    ],
+    [
+      await csv("/import?map.phones=Mobile", "Phone,Mobile\n+79161230001,+79161239999\n"),
+      "querystring.map.phones",
+    ],
+    [
+      await csv("/import?map.Phone=Mobile", "Phone,Mobile\n+79161230001,+79161239999\n"),
+      "querystring.map.Phone",
+    ],
+    [
+      await f.call({
+        method: "POST",
+        url: `${base}/contacts`,
+        payload: { contacts: [{ phone: "+79161235555" }], duplicatePolicy: "reject" },
+      }),
+      "body.duplicatePolicy",
+    ],
+  ] as const;
+  for (const [res, field] of cases) {
+    assert.equal(res.statusCode, 400, `${field}: ${res.body}`);
+    assert.equal(res.json().error.code, "invalid_request");
+    assert.equal(res.json().error.field, field);
+    assert.match(res.json().error.message, /not a known property/);
+  }
+  assert.deepEqual(await storedPhones(f), []);
+  // The options spelt right still work.
+  const ok = await csv(
+    "/import?duplicate_policy=reject&map.phone=Mobile&map.custom=Phone",
+    "Phone,Mobile\n+79161230001,+79161239999\n",
+  );
+  assert.equal(ok.statusCode, 200, ok.body);
+  assert.deepEqual(await storedPhones(f), ["+79161239999"]);
+  await f.close();
+});
+
+test("a CSV sent as another content type is a 415 naming the types taken, before the body is read", async () => {
+  const { f, base } = await appWithList();
+  for (const [type, payload] of [
+    ["text/plain", "phone\n+79161234567\n"],
+    ["application/json", '"phone\\n+79161234567\\n"'],
+    ["application/x-www-form-urlencoded", "phone=%2B79161234567"],
+    // Over the 1 MiB limit of Fastify's own text parser: reading it first would answer 413.
+    ["text/plain; charset=utf-8", `phone\n${"+79161234567\n".repeat(200_000)}`],
+  ]) {
+    const res = await f.call({
+      method: "POST",
+      url: `${base}/import`,
+      headers: { "content-type": type },
+      payload,
+    });
+    assert.equal(res.statusCode, 415, `${type}: ${res.body}`);
+    const { error } = res.json();
+    assert.equal(error.code, "unsupported_media_type");
+    assert.equal(error.field, "headers.content-type");
+    for (const taken of ["text/csv", "application/csv", "application/octet-stream", "multipart/form-data"])
+      assert.ok(error.message.includes(taken), `${type}: ${error.message}`);
+    assert.equal(res.headers.connection, "close", type);
+  }
+  const noType = await f.call({ method: "POST", url: `${base}/import`, payload: Buffer.from("phone\n") });
+  assert.deepEqual([noType.statusCode, noType.json().error.code], [415, "unsupported_media_type"]);
+  // Without a body there is nothing to type: still told to send one.
+  const empty = await f.call({ method: "POST", url: `${base}/import` });
+  assert.deepEqual([empty.statusCode, empty.json().error.code], [400, "missing_body"]);
+  // Parameters and case do not matter; an unauthenticated caller hears 401 first.
+  const csv = await f.call({
+    method: "POST",
+    url: `${base}/import`,
+    headers: { "content-type": "Text/CSV; charset=utf-8" },
+    payload: "phone\n+79161234567\n",
+  });
+  assert.equal(csv.statusCode, 200, csv.body);
+  const anonymous = await f.call({
+    method: "POST",
+    url: `${base}/import`,
+    key: null,
+    headers: { "content-type": "text/plain" },
+    payload: "phone\n",
+  });
+  assert.equal(anonymous.statusCode, 401);
+  assert.deepEqual(await storedPhones(f), ["+79161234567"]);
+  await f.close();
+});
+
+test("column-mapping errors name the query parameter the caller used (map.<field>)", async () => {
+  const { f, base } = await appWithList();
+  const cases = [
+    ["?map.phone=Tel", "phone\n+79161234567\n", "unknown_column", "map.phone"],
+    ["?map.external_id=Ref", "phone\n+79161234567\n", "unknown_column", "map.external_id"],
+    ["?map.phone=phone&map.custom=phone", "phone\n+79161234567\n", "duplicate_mapping", "map.custom"],
+    ["", "name\nAnn\n", "missing_phone_column", "map.phone"],
+  ];
+  for (const [query, payload, code, field] of cases) {
+    const res = await f.call({
+      method: "POST",
+      url: `${base}/import${query}`,
+      headers: { "content-type": "text/csv" },
+      payload,
+    });
+    assert.equal(res.statusCode, 400, `${query}: ${res.body}`);
+    assert.deepEqual([res.json().error.code, res.json().error.field], [code, field], query);
+  }
+  assert.deepEqual(await storedPhones(f), []);
+  await f.close();
 });
