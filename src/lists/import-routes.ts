@@ -201,8 +201,9 @@ export async function filePart(
   return { file: part.file, filename: part.filename };
 }
 
-/** A 415 naming the types taken, unless the request is one of them (or has no body to type). */
-function refuseOtherTypes(req: FastifyRequest, reply: FastifyReply): void {
+/** A 415 naming the types taken, unless the request is one of them (or has no body to type). For an
+ *  onRequest hook: Fastify would otherwise parse text/plain or JSON itself, whole, into a string. */
+export function refuseOtherTypes(req: FastifyRequest, reply: FastifyReply): void {
   const type = req.headers["content-type"]?.split(";")[0].trim().toLowerCase();
   const hasBody =
     req.headers["transfer-encoding"] !== undefined || Number(req.headers["content-length"] ?? 0) > 0;

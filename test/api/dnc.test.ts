@@ -292,6 +292,17 @@ for (const dialect of dialects()) {
         headers: { "content-type": "text/csv" },
       });
       assert.deepEqual([empty.statusCode, errorOf(empty).code], [400, "missing_body"]);
+      // A CSV sent under another type is told which types are taken, not that it sent nothing.
+      for (const type of ["text/plain", "application/json"]) {
+        const wrong = await f.call({
+          method: "POST",
+          url: "/v1/dnc/import",
+          headers: { "content-type": type },
+          payload: type === "application/json" ? '{"phone": "+12125550100"}' : "phone\n+12125550100\n",
+        });
+        assert.deepEqual([wrong.statusCode, errorOf(wrong).code], [415, "unsupported_media_type"], type);
+        assert.equal(errorOf(wrong).field, "headers.content-type");
+      }
       assert.deepEqual(await phones(), []);
     });
 

@@ -7,7 +7,7 @@ import multipart from "@fastify/multipart";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { normalizePhone } from "../../lib/phone.ts";
 import { ImportError } from "../../lists/errors.ts";
-import { filePart } from "../../lists/import-routes.ts";
+import { filePart, refuseOtherTypes } from "../../lists/import-routes.ts";
 import { checkedCountry } from "../../lists/import-setup.ts";
 import { findCampaign } from "../../store/campaigns.ts";
 import {
@@ -156,6 +156,7 @@ export async function dncRoutes(app: FastifyInstance, deps: NativeApiDeps): Prom
     "/v1/dnc/import",
     {
       config: { permission: "contacts:write", openapiBody: csvFileBody({ multipart: true }) },
+      onRequest: async (req, reply) => refuseOtherTypes(req, reply),
       bodyLimit: DNC_LIMITS.maxBytes,
       schema: {
         tags: ["dnc"],
