@@ -9,6 +9,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type SQLite from "better-sqlite3";
+import { noTransactionOpen } from "../store/atomic.ts";
 import { ImportError } from "./errors.ts";
 import type { StageOutput } from "./parse-host.ts";
 import {
@@ -120,6 +121,9 @@ export class SqliteContactsWriter implements ContactsWriter {
       return { inserted: 0, flagged: 0, skipped: 0, issues: [] };
     }
     const { db, schema } = this;
+    // Everything from here on is synchronous: begun while another request's Kysely transaction is open,
+    // the ATTACH and BEGIN IMMEDIATE below would fail.
+    await noTransactionOpen(db);
     const background = opts.staged >= MIN_ROWS_FOR_BACKGROUND_CHECKPOINT && canCheckpointInBackground(db);
     db.prepare("ATTACH DATABASE ? AS ?").run(this.file, schema);
     // The store's page cache (64 MB, for the dialer's index walks) would fill with this import's new
