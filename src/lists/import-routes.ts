@@ -142,7 +142,8 @@ export async function importRoutes(app: FastifyInstance, opts: ImportRoutesOptio
         return report;
       } catch (err) {
         closeIfUnread(req, reply);
-        throw err instanceof ImportError ? inQueryTerms(err) : err;
+        if (err instanceof ImportError) throw inQueryTerms(err);
+        throw req.isMultipart() && isParserError(err) ? malformedMultipart(err) : err;
       }
     },
   );
@@ -189,7 +190,12 @@ export async function filePart(
   req: FastifyRequest,
   maxBytes = Number.MAX_SAFE_INTEGER,
 ): Promise<{ file: Readable & { truncated?: boolean }; filename: string }> {
-  const part = await req.file({ limits: { files: 1, fileSize: maxBytes } });
+  let part: Awaited<ReturnType<FastifyRequest["file"]>>;
+  try {
+    part = await req.file({ limits: { files: 1, fileSize: maxBytes } });
+  } catch (err) {
+    throw malformedMultipart(err);
+  }
   if (part?.fieldname !== "file") {
     throw new ImportError({
       code: "missing_file",
@@ -199,6 +205,24 @@ export async function filePart(
     });
   }
   return { file: part.file, filename: part.filename };
+}
+
+/** The multipart parser's own errors (no boundary, a body cut short) carry no status: they are the client's.
+ *  For an error met while a multipart upload's file is read, too. */
+/** An error with no status of ours: a parser's, not the store's (those fail the request as a 500 still). */
+function isParserError(err: unknown): boolean {
+  return err instanceof Error && /multipart|boundary|unexpected end/i.test(err.message);
+}
+
+export function malformedMultipart(err: unknown): Error {
+  if (typeof (err as { statusCode?: unknown }).statusCode === "number" || err instanceof ImportError)
+    return err as Error;
+  return new ImportError({
+    code: "malformed_multipart",
+    status: 400,
+    message: `the multipart body cannot be read: ${(err as Error).message}`,
+    field: "file",
+  });
 }
 
 /** A 415 naming the types taken, unless the request is one of them (or has no body to type). For an

@@ -1,7 +1,7 @@
 // Contact imports: a streamed CSV file (importCsv) or a JSON list (addContacts) into one list of a
 // campaign. Both validate every row the same way (contact-rules.ts), apply the phone and duplicate
 // policies, write everything or nothing (writer.ts), and answer with a per-row report.
-import type { Readable } from "node:stream";
+import { finished, type Readable } from "node:stream";
 import { isUniqueViolation, type Store } from "../store/db.ts";
 import { resolveEncoding } from "./byte-decoder.ts";
 import { ContactRules } from "./contact-rules.ts";
@@ -242,6 +242,11 @@ function readChunks(source: Readable, onChunk: (chunk: Buffer) => Promise<void>)
     source.on("data", onData);
     source.on("end", onEnd);
     source.on("error", onError);
+    // A source that failed or closed before these listeners were attached (a multipart body cut short)
+    // sends no more events: finished() reports it, or the import would wait for ever, holding its lock.
+    finished(source, (err) => {
+      if (err) onError(err);
+    });
     source.resume();
   });
 }

@@ -245,6 +245,27 @@ for (const dialect of dialects()) {
         [wrongPart.statusCode, errorOf(wrongPart).code, errorOf(wrongPart).field],
         [400, "missing_file", "file"],
       );
+      // Bodies the multipart parser cannot read are the client's error, not the server's.
+      for (const [type, payload] of [
+        ["multipart/form-data", "garbage"],
+        [`multipart/form-data; boundary=${boundary}`, "garbage"],
+        [
+          `multipart/form-data; boundary=${boundary}`,
+          `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.csv"\r\n\r\nphone\n+12125550109`,
+        ],
+      ]) {
+        const bad = await f.call({
+          method: "POST",
+          url: "/v1/dnc/import",
+          headers: { "content-type": type },
+          payload,
+        });
+        assert.deepEqual(
+          [bad.statusCode, errorOf(bad).code, errorOf(bad).field],
+          [400, "malformed_multipart", "file"],
+          `${type}: ${bad.body}`,
+        );
+      }
 
       const bare = await csv("+12125550101,x\n+12125550102,y\n", "?header=false&source=bare");
       assert.deepEqual(bare.json().added, 2);

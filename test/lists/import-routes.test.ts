@@ -375,3 +375,30 @@ test("column-mapping errors name the query parameter the caller used (map.<field
   assert.deepEqual(await storedPhones(f), []);
   await f.close();
 });
+
+test("a multipart body the parser cannot read is a 400 naming file, and stores nothing", async () => {
+  const { f, base } = await appWithList();
+  try {
+    const boundary = "XyZ";
+    for (const [type, payload] of [
+      ["multipart/form-data", "garbage"],
+      [`multipart/form-data; boundary=${boundary}`, "garbage"],
+      [
+        `multipart/form-data; boundary=${boundary}`,
+        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.csv"\r\n\r\nphone\n+12125550109`,
+      ],
+    ]) {
+      const res = await f.call({
+        method: "POST",
+        url: `${base}/import`,
+        headers: { "content-type": type },
+        payload,
+      });
+      assert.equal(res.statusCode, 400, `${type}: ${res.body}`);
+      assert.deepEqual([res.json().error.code, res.json().error.field], ["malformed_multipart", "file"]);
+    }
+    assert.deepEqual(await storedPhones(f), []);
+  } finally {
+    await f.close();
+  }
+});

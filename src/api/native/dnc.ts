@@ -7,7 +7,7 @@ import multipart from "@fastify/multipart";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { normalizePhone } from "../../lib/phone.ts";
 import { ImportError } from "../../lists/errors.ts";
-import { filePart, refuseOtherTypes } from "../../lists/import-routes.ts";
+import { filePart, malformedMultipart, refuseOtherTypes } from "../../lists/import-routes.ts";
 import { checkedCountry } from "../../lists/import-setup.ts";
 import { findCampaign } from "../../store/campaigns.ts";
 import {
@@ -309,7 +309,12 @@ async function csvBody(req: FastifyRequest): Promise<{ bytes: Buffer; name?: str
     return { bytes: req.body };
   }
   const part = await filePart(req, DNC_LIMITS.maxBytes);
-  const bytes = await readAll(part.file);
+  let bytes: Buffer;
+  try {
+    bytes = await readAll(part.file);
+  } catch (err) {
+    throw malformedMultipart(err); // a body cut short fails as its file is read
+  }
   if (part.file.truncated) {
     throw new ImportError({
       code: "payload_too_large",
