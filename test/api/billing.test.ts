@@ -88,3 +88,67 @@ test("balance, top-ups, rates and the ledger through the API", async () => {
     await f.close();
   }
 });
+
+test("amounts finer than a micro-USD are refused naming the field, not rounded (a positive rate made free)", async () => {
+  const f = await apiFixture();
+  try {
+    const cases: [string, string, object, string][] = [
+      [
+        "PUT",
+        "/v1/balance/rates",
+        { defaultPerMinuteUsd: null, rates: [{ prefix: "1", perMinuteUsd: 0.0000004 }] },
+        "body.rates[0].perMinuteUsd",
+      ],
+      ["PUT", "/v1/balance/rates", { defaultPerMinuteUsd: 0.0100005, rates: [] }, "body.defaultPerMinuteUsd"],
+      ["POST", "/v1/balance/top-up", { amountUsd: 10.0000014 }, "body.amountUsd"],
+    ];
+    for (const [method, url, payload, field] of cases) {
+      const res = await f.call({ method: method as "PUT" | "POST", url, payload });
+      assert.equal(res.statusCode, 400, `${field}: ${res.body}`);
+      assert.equal(res.json().error.field, field);
+      assert.match(res.json().error.message, /micro-USD/);
+    }
+    assert.equal(
+      (await f.call({ method: "GET", url: "/v1/balance" })).json().metered,
+      false,
+      "nothing stored",
+    );
+    // Six decimals are exact, whatever binary floating point makes of them.
+    const ok = await f.call({
+      method: "PUT",
+      url: "/v1/balance/rates",
+      payload: { defaultPerMinuteUsd: 0.015, rates: [{ prefix: "44", perMinuteUsd: 0.123457 }] },
+    });
+    assert.equal(ok.statusCode, 200, ok.body);
+    assert.deepEqual(ok.json().rates, [{ prefix: "44", per_minute_usd: 0.123457 }]);
+    assert.equal(ok.json().default_rate_per_minute_usd, 0.015);
+  } finally {
+    await f.close();
+  }
+});
+
+test("10,000 rates are taken; a repeated prefix is a 400 naming it", async () => {
+  const f = await apiFixture();
+  try {
+    const rates = Array.from({ length: 10_000 }, (_, i) => ({
+      prefix: String(10_000 + i),
+      perMinuteUsd: 0.01,
+    }));
+    const res = await f.call({
+      method: "PUT",
+      url: "/v1/balance/rates",
+      payload: { defaultPerMinuteUsd: null, rates },
+    });
+    assert.equal(res.statusCode, 200, res.body.slice(0, 300));
+    rates[9_999] = { ...rates[17] };
+    const dup = await f.call({
+      method: "PUT",
+      url: "/v1/balance/rates",
+      payload: { defaultPerMinuteUsd: null, rates },
+    });
+    assert.equal(dup.statusCode, 400);
+    assert.equal(dup.json().error.field, "body.rates[9999].prefix");
+  } finally {
+    await f.close();
+  }
+});
