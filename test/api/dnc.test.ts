@@ -140,6 +140,23 @@ for (const dialect of dialects()) {
       }
       const rejected = errorOf(await add({ numbers: ["+12125550100", "nope"], phone_policy: "reject" }));
       assert.match(rejected.message, /^nope: .*\(row 2\)$/);
+      // An error inside an object item names that field and what is wrong with it.
+      const itemCases: [object, string, RegExp][] = [
+        [{ phone: "+12125550101", expires_at: "tomorrow" }, "body.numbers[1].expires_at", /date-time/],
+        [{ phone: "+12125550101", reason: "r".repeat(501) }, "body.numbers[1].reason", /500/],
+        [{ phone: 12125550101 }, "body.numbers[1].phone", /string/],
+        [{ phone: "+12125550101", reasn: "typo" }, "body.numbers[1].reasn", /not a known property/],
+        [{ reason: "no phone" }, "body.numbers[1].phone", /required/],
+      ];
+      for (const [item, field, message] of itemCases) {
+        const res = await add({ numbers: ["+12125550100", item] });
+        assert.equal(res.statusCode, 400, res.body);
+        assert.equal(errorOf(res).field, field, res.body);
+        assert.match(errorOf(res).message, message);
+      }
+      const leap = await add({ numbers: ["+12125550100"], expires_at: "2099-12-31T23:59:60Z" });
+      assert.deepEqual([leap.statusCode, errorOf(leap).field], [400, "body.expires_at"]);
+      assert.match(errorOf(leap).message, /not a date-time/);
       assert.deepEqual(await phones(), []);
     });
 

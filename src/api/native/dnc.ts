@@ -55,6 +55,8 @@ function view(row: DncNumberRow) {
 function futureTime(value: string | null | undefined, now: number, field: string): number | null {
   if (value === undefined || value === null) return null;
   const t = Date.parse(value);
+  // date-time lets a leap second (23:59:60) through, which Date cannot read.
+  if (Number.isNaN(t)) throw invalidRequest(`${field} is not a date-time JavaScript can read: ${value}`, field);
   if (!(t > now)) throw invalidRequest(`${field} must be a time in the future`, field);
   return t;
 }
@@ -75,7 +77,7 @@ function addItem(
   const given = item.expires_at;
   const expiresAt = given === undefined ? defaults.expiresAt : given === null ? null : Date.parse(given);
   if (expiresAt !== null && !(expiresAt > now)) {
-    const message = "must be a time in the future";
+    const message = Number.isNaN(expiresAt) ? "is not a readable date-time" : "must be a time in the future";
     batch.invalid({ row, field: `${field}.expires_at`, code: "invalid_expires_at", message });
     return;
   }

@@ -120,16 +120,14 @@ export const addBodySchema = {
     numbers: {
       type: "array",
       minItems: 1,
+      // A phone, or a phone with its own reason and expiry: one schema for both (each keyword applies to its
+      // own type), so an error names what is wrong with the item given rather than "must be a string".
       items: {
-        anyOf: [
-          { type: "string", maxLength: 64 },
-          {
-            type: "object",
-            required: ["phone"],
-            additionalProperties: false,
-            properties: { phone: { type: "string", maxLength: 64 }, reason, expires_at: expiresAt },
-          },
-        ],
+        type: ["string", "object"],
+        maxLength: 64,
+        required: ["phone"],
+        additionalProperties: false,
+        properties: { phone: { type: "string", maxLength: 64 }, reason, expires_at: expiresAt },
       },
     },
     source,
