@@ -3,7 +3,7 @@
 // database is the record; the engine's in-memory tracker is seeded from it after a restart.
 import { sql } from "kysely";
 import { campaignZone, withDefaults } from "../model/campaign-settings.ts";
-import { CALLBACK_REASON, CALLBACKS_KEY } from "../model/redial-policy.ts";
+import { ABANDON_REDIAL_GAP_MS, CALLBACK_REASON, CALLBACKS_KEY } from "../model/redial-policy.ts";
 import type { Store } from "./db.ts";
 import { PERSONAL_CALLBACK_REASON } from "./dispatch/types.ts";
 
@@ -86,15 +86,17 @@ export async function abandonment(
   };
 }
 
-/** Why a callback was not scheduled. */
-export type CallbackRefusal = "call_in_progress" | "not_found";
+/** Why a callback was not scheduled: `abandonedWait` holds the end of the 72 h wait it would cut short. */
+export type CallbackRefusal = "call_in_progress" | "not_found" | { abandonedWait: number };
 
 /**
  * Schedules a callback the person agreed to on the attempt's call: the contact waits (wait_reason
  * 'callback') until `at`, whatever it had settled to, and the callback is one more attempt on top of the
  * limits (counted in retry_counts.callbacks, which countedAttempts leaves out). With `forAgent`, it is a
  * personal callback: held for that agent (wait_reason 'callback_personal'), out of the dial queue. Refused
- * while the call or another attempt of the contact is still live: the outcome would overwrite it.
+ * while the call or another attempt of the contact is still live: the outcome would overwrite it. Refused
+ * too (`abandonedWait`) for a time within 72 h of the end of a call of the contact that was abandoned, unless
+ * personal or in a preview campaign (an agent is reserved before those dials).
  * Optimistic: the update holds only if the contact is as it was read, so a claim in between wins and the
  * caller hears `call_in_progress`.
  */
@@ -109,12 +111,29 @@ export async function scheduleCallback(
   const row = await store.db
     .selectFrom("attempts as a")
     .innerJoin("contacts as c", "c.id", "a.contact_id")
-    .select(["a.contact_id", "a.ended_at", "c.status", "c.retry_counts", "c.updated_at"])
+    .innerJoin("campaigns as k", "k.id", "c.campaign_id")
+    .select(["a.contact_id", "a.ended_at", "c.status", "c.retry_counts", "c.updated_at", "k.settings"])
+    .select((eb) =>
+      eb
+        .selectFrom("attempts as b")
+        .select((b) => b.fn.max("b.ended_at").as("end"))
+        .whereRef("b.contact_id", "=", "a.contact_id")
+        .where("b.outcome", "=", "abandoned")
+        .as("abandoned_end"),
+    )
     .where("a.id", "=", attemptId)
     .where("a.account_id", "=", accountId)
     .executeTakeFirst();
   if (!row) return "not_found";
   if (row.ended_at === null || row.status === "in_progress") return "call_in_progress";
+  // The campaign would dial it with no agent reserved, so the 72 h after an abandoned call still hold
+  // (outcomes.ts abandonRule). Refused rather than moved: the person was promised this time, and the agent
+  // can still keep it with a personal callback, or agree a later one.
+  if (forAgent === null && row.abandoned_end !== null) {
+    const waitEnd = Number(row.abandoned_end) + ABANDON_REDIAL_GAP_MS;
+    const preview = withDefaults(JSON.parse(row.settings)).dialMethod === "preview";
+    if (at < waitEnd && !preview) return { abandonedWait: waitEnd };
+  }
   const counts = JSON.parse(row.retry_counts) as Record<string, number>;
   counts[CALLBACKS_KEY] = (counts[CALLBACKS_KEY] ?? 0) + 1;
   const r = await store.db

@@ -8,6 +8,7 @@ export interface AgentFigures {
   agentId: number;
   /** Null when the agent was deleted since (its attempts keep its id). */
   name: string | null;
+  /** Calls connected to the agent. */
   calls: number;
   talkSec: number;
   /** Mean answer → agent wait of the agent's calls, in ms; null when none was measured. */
@@ -16,7 +17,8 @@ export interface AgentFigures {
   dispositions: Record<string, number>;
 }
 
-/** Figures of every agent who took a call of the campaign that started in [from, to), by agent id. */
+/** Figures of every agent who took, or set the disposition of, a call of the campaign that started in
+ *  [from, to), by agent id. */
 export async function agentReport(
   store: Store,
   campaignId: number,
@@ -36,8 +38,10 @@ export async function agentReport(
     .select([
       "a.agent_id",
       "g.name",
-      sql<number>`count(*)`.as("calls"),
-      sql<number | null>`sum(a.talk_sec)`.as("talk_sec"),
+      // wait_ms is written with agent_id when a call is connected to the agent (recordAgentOnAttempt);
+      // agent_id alone may be a disposition's, of a call that never reached it (a preview not answered).
+      sql<number>`count(a.wait_ms)`.as("calls"),
+      sql<number | null>`sum(case when a.wait_ms is not null then a.talk_sec end)`.as("talk_sec"),
       sql<number | null>`avg(a.wait_ms)`.as("mean_wait_ms"),
     ])
     .groupBy(["a.agent_id", "g.name"])

@@ -72,7 +72,7 @@ const ZEROS = new Array(20).fill("0").join(",");
 /**
  * Puts the list's contacts in `statuses` back to pending for another round: the limits count afresh (the
  * attempts made so far no longer count, per-phone and per-outcome counts restart) and the history stays.
- * They are due at `from`, except that one whose last call was abandoned waits out 72 h from it (unless
+ * They are due at `from`, except that one with a call abandoned lately waits out 72 h from its end (unless
  * `previewOnly`: an agent is reserved before every dial). Caps and do-not-call are checked again at each
  * dial. Returns how many.
  */
@@ -93,11 +93,16 @@ export async function resetListContacts(
   // Typed, so PostgreSQL never compares two untyped parameters as text.
   const from = sql<number>`CAST(${o.from} AS bigint)`;
   const fromReason = o.from > o.now ? "start_at" : null;
-  const abandonedLately = sql`last_outcome = 'abandoned' AND last_attempt_at + ${ABANDON_REDIAL_GAP_MS} > ${from}`;
+  // The 72 h run from the abandoned call's end (as when the call ended: outcomes.ts abandonRule), not from
+  // last_attempt_at (its dial), and from any abandoned call of the contact, not only its last one.
+  const waitEnd = sql<
+    number | null
+  >`(SELECT max(a.ended_at) FROM attempts a WHERE a.contact_id = contacts.id AND a.outcome = 'abandoned') + ${ABANDON_REDIAL_GAP_MS}`;
+  const abandonedLately = sql`${waitEnd} > ${from}`;
   const [due, reason] = o.previewOnly
     ? [from, sql<string | null>`${fromReason}`]
     : [
-        sql<number>`CASE WHEN ${abandonedLately} THEN ${later}(${from}, last_attempt_at + ${ABANDON_REDIAL_GAP_MS}) ELSE ${from} END`,
+        sql<number>`CASE WHEN ${abandonedLately} THEN ${later}(${from}, ${waitEnd}) ELSE ${from} END`,
         sql<
           string | null
         >`CASE WHEN ${abandonedLately} THEN ${sql.lit(ABANDONED_WAIT_REASON)} ELSE ${fromReason} END`,

@@ -1,6 +1,7 @@
 // A callback scheduled by the agent's disposition: refused while the call is live and for a time already
 // past; once set, the contact waits for that time (nothing dialed before it), is called again then although
-// the campaign allows one attempt, and that call goes to the agent; the contact then settles for good.
+// the campaign allows one attempt, and that call goes to the agent; the contact then settles for good. Within
+// 72 h of an abandoned call of the contact, only the agent's own callback is taken.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { DateTime } from "luxon";
@@ -11,6 +12,7 @@ import {
   apiFixture,
   createCampaignViaApi,
   errorOf,
+  insertAttempt,
   insertContacts,
 } from "./helpers.ts";
 
@@ -200,5 +202,75 @@ describe("a callback from the agent's disposition", () => {
     }
     const plain = await attempts(campaignId);
     assert.equal(plain.length, 2, "nothing dialed before the callbacks' times");
+  });
+
+  // Ann's call with X ended; while she wrapped up, the campaign called X again and nobody was free: the
+  // call was abandoned, and X waits 72 h from its end. Ann now records her call: "call back in 10 minutes".
+  test("within 72 h of an abandoned call, refused unless personal: the campaign would dial with no agent", async () => {
+    const {
+      campaignId,
+      contactIds: [x],
+      agentIds: [ann],
+    } = await agentCampaign(f, {
+      name: "abandoned callbacks",
+      settings: { dialMethod: "progressive", wrapUpSec: 600 },
+      contacts: [{ phone: "+14155553201" }],
+      agents: ["Ann"],
+    });
+    assert.equal((await post(`/v1/agents/${ann}/login`, { campaignId })).statusCode, 200);
+    assert.equal((await post(`/v1/campaigns/${campaignId}/start`)).statusCode, 200);
+    await advanceUntil(() => state(ann) === "on_call");
+    assert.equal((await post(`/v1/agents/${ann}/hangup`)).statusCode, 200);
+    await advanceUntil(() => state(ann) === "wrap_up", 100, 50);
+    await f.engine.dispatcher.flush();
+    const now = f.clock.now();
+    await insertAttempt(f.store, {
+      accountId: f.accountId,
+      campaignId,
+      contactId: x,
+      seq: 2,
+      startedAt: now - 30_000,
+      answeredAt: now - 5_000,
+      endedAt: now - 3_000,
+      outcome: "abandoned",
+    });
+    const waitEnd = now - 3_000 + 72 * 3_600_000;
+    await f.store.db
+      .updateTable("contacts")
+      .set({ status: "pending", wait_reason: "abandoned_72h", next_attempt_at: waitEnd, updated_at: now })
+      .where("id", "=", x)
+      .execute();
+    const contact = () =>
+      f.store.db
+        .selectFrom("contacts")
+        .select(["wait_reason", "next_attempt_at"])
+        .where("id", "=", x)
+        .executeTakeFirstOrThrow();
+
+    const soon = new Date(now + 10 * 60_000).toISOString();
+    const refused = await post(`/v1/agents/${ann}/disposition`, {
+      disposition: "call back",
+      callbackAt: soon,
+    });
+    assert.equal(refused.statusCode, 409, refused.body);
+    assert.equal(errorOf(refused).code, "abandoned_wait");
+    assert.ok(errorOf(refused).message.includes(new Date(waitEnd).toISOString()), errorOf(refused).message);
+    const kept = await contact();
+    assert.deepEqual([kept.wait_reason, Number(kept.next_attempt_at)], ["abandoned_72h", waitEnd]);
+
+    // Her own callback reserves her before the dial: allowed.
+    const own = await post(`/v1/agents/${ann}/disposition`, {
+      disposition: "call back",
+      callbackAt: soon,
+      callbackPersonal: true,
+    });
+    assert.equal(own.statusCode, 200, own.body);
+    assert.equal((await contact()).wait_reason, "callback_personal");
+    // Anyone's, once the wait is over: allowed.
+    const later = new Date(waitEnd).toISOString();
+    const ok = await post(`/v1/agents/${ann}/disposition`, { disposition: "call back", callbackAt: later });
+    assert.equal(ok.statusCode, 200, ok.body);
+    const waiting = await contact();
+    assert.deepEqual([waiting.wait_reason, Number(waiting.next_attempt_at)], ["callback", waitEnd]);
   });
 });

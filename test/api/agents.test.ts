@@ -10,7 +10,7 @@ import { installAuth } from "../../src/api/plugins/auth.ts";
 import { installErrorHandling } from "../../src/api/plugins/errors.ts";
 import { schemaController } from "../../src/api/plugins/schema-validation.ts";
 import { dialects } from "../helpers/stores.ts";
-import { type ApiFixture, apiFixture, createCampaignViaApi, errorOf } from "./helpers.ts";
+import { type ApiFixture, agentCampaign, apiFixture, createCampaignViaApi, errorOf } from "./helpers.ts";
 
 interface AgentJson {
   id: number;
@@ -154,6 +154,49 @@ for (const dialect of dialects()) {
       await f.call({ method: "DELETE", url: `/v1/agents/${a.id}` });
       assert.deepEqual((await f.call({ method: "GET", url })).json().data, []);
       assert.equal((await f.call({ method: "PUT", url, payload: { agents: [] } })).statusCode, 200);
+    });
+
+    test("concurrent logins of one agent leave it on one campaign's board once, and none after logout", async () => {
+      const { campaignId: one, agentIds } = await agentCampaign(f, {
+        name: "twice",
+        settings: { dialMethod: "progressive" },
+        contacts: [{ phone: "+14155550001" }],
+        agents: ["Dee"],
+      });
+      const [dee] = agentIds;
+      const { id: two } = await createCampaignViaApi(f, { name: "twice, other" });
+      const queue = { agents: [{ agentId: dee }] };
+      assert.equal(
+        (await f.call({ method: "PUT", url: `/v1/campaigns/${two}/agents`, payload: queue })).statusCode,
+        200,
+      );
+      const login = (campaignId: number) =>
+        f.call({ method: "POST", url: `/v1/agents/${dee}/login`, payload: { campaignId } });
+      const logout = () => f.call({ method: "POST", url: `/v1/agents/${dee}/logout` });
+      const onBoards = () => [...f.engine.board.of(one), ...f.engine.board.of(two)].map((a) => a.id);
+
+      const same = await Promise.all([1, 2, 3, 4].map(() => login(one)));
+      assert.deepEqual(
+        same.map((r) => [r.statusCode, r.json().state]),
+        [1, 2, 3, 4].map(() => [200, "ready"]),
+      );
+      assert.deepEqual(onBoards(), [dee]);
+      assert.equal((await logout()).json().state, "logged_out");
+      assert.deepEqual(onBoards(), [], "no ghost left to take calls");
+
+      // To two campaigns at once: one gets in, the other hears it is logged in elsewhere.
+      const both = await Promise.all([login(one), login(two), login(one), login(two)]);
+      const codes = both.map((r) => (r.statusCode === 200 ? 200 : errorOf(r).code));
+      const won = both.findIndex((r) => r.statusCode === 200);
+      const winner = won % 2 === 0 ? one : two;
+      assert.deepEqual(
+        codes,
+        [one, two, one, two].map((c) => (c === winner ? 200 : "already_logged_in")),
+      );
+      assert.equal(f.engine.board.get(dee)?.campaignId, winner);
+      assert.deepEqual(onBoards(), [dee]);
+      assert.equal((await logout()).json().state, "logged_out");
+      assert.deepEqual(onBoards(), []);
     });
 
     test("bad input is a 400 naming the field; unknown ids a 404", async () => {

@@ -1,7 +1,7 @@
 // POST /v1/campaigns/{id}/lists/{listId}/reset: a list's finished contacts go back to pending for another
 // round, with fresh attempt counts and their history kept; do-not-call contacts, contacts on a call, other
-// lists and (by default) successes stay as they are; an abandoned callee still waits 72 h; the campaign
-// dials them.
+// lists and (by default) successes stay as they are; an abandoned callee still waits 72 h from that call's
+// end; the campaign dials them.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { NewContact } from "../../src/store/schema.ts";
@@ -59,6 +59,11 @@ for (const dialect of dialects()) {
         ["inProgress", { status: "in_progress", attempts: 1 }],
         ["pending", { status: "pending", attempts: 1, next_attempt_at: now + HOUR, wait_reason: "retry" }],
         ["abandoned", finished("exhausted", { last_outcome: "abandoned", last_attempt_at: now - HOUR })],
+        // Abandoned, then not answered on a later call (the agent's personal callback, say).
+        [
+          "abandonedBefore",
+          finished("exhausted", { last_outcome: "no_answer", last_attempt_at: now - 2 * HOUR }),
+        ],
       ];
       const at = { accountId: f.accountId, campaignId, listId };
       const made = await insertContacts(
@@ -82,6 +87,27 @@ for (const dialect of dialects()) {
           });
         }
       }
+      // The abandoned calls: dialed, answered 20 s later, hung up on 2 s after that (last_attempt_at is
+      // the dial).
+      const abandonedCall = (name: string, seq: number, startedAt: number) =>
+        insertAttempt(f.store, {
+          ...at,
+          contactId: ids[name],
+          seq,
+          startedAt,
+          answeredAt: startedAt + 20_000,
+          endedAt: startedAt + 22_000,
+          outcome: "abandoned",
+        });
+      await abandonedCall("abandoned", 3, now - HOUR);
+      await abandonedCall("abandonedBefore", 2, now - 3 * HOUR);
+      await insertAttempt(f.store, {
+        ...at,
+        contactId: ids.abandonedBefore,
+        seq: 3,
+        startedAt: now - 2 * HOUR,
+        outcome: "no_answer",
+      });
     });
     after(() => f.close());
 
@@ -124,7 +150,7 @@ for (const dialect of dialects()) {
       const now = f.clock.now();
       const res = await reset();
       assert.equal(res.statusCode, 200, res.body);
-      assert.deepEqual(res.json(), { list_id: listId, reset: 3, campaign_status: "draft" });
+      assert.deepEqual(res.json(), { list_id: listId, reset: 4, campaign_status: "draft" });
       const failed = await row("failed");
       assert.deepEqual(
         [failed.status, failed.attempts, failed.phone_index, failed.phone_attempts, failed.retry_counts],
@@ -135,8 +161,18 @@ for (const dialect of dialects()) {
       assert.equal((await row("exhausted")).status, "pending");
       const abandoned = await row("abandoned");
       assert.equal(abandoned.status, "pending");
-      assert.equal(Number(abandoned.next_attempt_at), Number(abandoned.last_attempt_at) + 72 * HOUR);
+      assert.equal(
+        Number(abandoned.next_attempt_at),
+        now - HOUR + 22_000 + 72 * HOUR,
+        "72 h from the abandoned call's end, not its dial",
+      );
       assert.equal(abandoned.wait_reason, "abandoned_72h");
+      const before = await row("abandonedBefore");
+      assert.deepEqual(
+        [before.status, Number(before.next_attempt_at), before.wait_reason],
+        ["pending", now - 3 * HOUR + 22_000 + 72 * HOUR, "abandoned_72h"],
+        "an abandoned call before the last one still counts",
+      );
       for (const [name, status] of [
         ["succeeded", "succeeded"],
         ["suppressed", "suppressed"],
@@ -153,7 +189,7 @@ for (const dialect of dialects()) {
           l.status_counts,
         ]),
         [
-          [listId, 7, { pending: 4, succeeded: 1, suppressed: 1, in_progress: 1 }],
+          [listId, 8, { pending: 5, succeeded: 1, suppressed: 1, in_progress: 1 }],
           [otherList, 1, { failed: 1 }],
         ],
         "each list's contacts by status",
@@ -206,6 +242,7 @@ for (const dialect of dialects()) {
       );
       assert.ok(called.has(ids.failed) && called.has(ids.exhausted), "reset contacts were dialed again");
       assert.ok(!called.has(ids.abandoned), "not within 72 h of the abandoned call");
+      assert.ok(!called.has(ids.abandonedBefore), "nor of an abandoned call before its last one");
       assert.ok(!called.has(ids.succeeded), "not before its start time");
       assert.ok(!called.has(ids.suppressed) && !called.has(ids.otherList));
     });

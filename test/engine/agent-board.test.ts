@@ -29,6 +29,22 @@ test("a wrap-up reports its length when the timer ends it, and when the agent en
   assert.equal(ended.length, 3, "told once");
 });
 
+// The desk checks before it logs an agent in; should two logins get past that, the second must not put a
+// second LiveAgent of the id on the campaign's board, which the agent's logout would leave there.
+test("an agent logged in already is refused a second login, and leaves no one behind on logout", () => {
+  const clock = new VirtualClock(Date.UTC(2026, 0, 5, 12));
+  const board = new AgentBoard(clock, () => 0.5);
+  const who = { id: 1, accountId: 1, name: "a1" };
+  const first = board.login(who, 7, 0, 0);
+  assert.throws(() => board.login(who, 7, 0, 0), /agent 1 is logged in already/);
+  assert.throws(() => board.login(who, 8, 0, 0), /agent 1 is logged in already/);
+  assert.equal(board.get(1), first);
+  assert.deepEqual([...board.of(7)], [first]);
+  assert.equal(board.of(8).size, 0);
+  board.logout(first);
+  assert.equal(board.of(7).size, 0);
+});
+
 // A ready agent whose personal callback is due later has a timer armed for that time. Logging out must
 // cancel it: else it outlives the agent (and an engine shut down), keeping a real process alive for hours.
 test("logging out cancels the timer armed for the agent's personal callback", async () => {

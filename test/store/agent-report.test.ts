@@ -1,6 +1,7 @@
 // The per-agent report on both dialects: calls connected to each agent in the period, their talk time,
 // the people's mean wait, dispositions counted per agent, and its name (null once deleted); calls outside
-// the period, of another campaign, or never connected to an agent are left out.
+// the period, of another campaign, or never connected to an agent are left out (though a disposition the
+// agent set on one still counts among its dispositions).
 import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, test } from "node:test";
 import { agentReport } from "../../src/store/agent-report.ts";
@@ -37,7 +38,8 @@ for (const dialect of dialects()) {
         contactId: number,
         seq: number,
         startedAt: number,
-        agent: { id: number; talkSec: number; waitMs: number; disposition?: string } | null,
+        agent: { id: number; talkSec: number; waitMs: number | null; disposition?: string } | null,
+        outcome = "human",
       ) => {
         const id = await insertAttempt(store, {
           accountId,
@@ -45,7 +47,7 @@ for (const dialect of dialects()) {
           contactId,
           seq,
           startedAt,
-          outcome: "human",
+          outcome,
           talkSec: agent?.talkSec ?? 0,
         });
         if (agent) {
@@ -66,6 +68,15 @@ for (const dialect of dialects()) {
       await call(ids.campaignId, c1, 2, 3_000, { id: seven, talkSec: 10, waitMs: 300, disposition: "sale" });
       await call(ids.campaignId, c2, 2, 4_000, { id: eight, talkSec: 45, waitMs: 1000 });
       await call(ids.campaignId, c2, 3, 5_000, null); // a robot's call, or abandoned: no agent
+      // A preview Ann dialed that nobody answered: never connected to her, but she set its disposition.
+      await call(
+        ids.campaignId,
+        c2,
+        4,
+        6_000,
+        { id: seven, talkSec: 0, waitMs: null, disposition: "no answer" },
+        "no_answer",
+      );
       await call(ids.campaignId, c1, 3, 9_000, { id: eight, talkSec: 99, waitMs: 0 }); // after the period
       await call(other.campaignId, o1, 1, 2_500, { id: seven, talkSec: 20, waitMs: 100 }); // another campaign
 
@@ -76,7 +87,7 @@ for (const dialect of dialects()) {
           calls: 3,
           talkSec: 100,
           meanWaitMs: 333,
-          dispositions: { sale: 2, "no sale": 1 },
+          dispositions: { sale: 2, "no sale": 1, "no answer": 1 },
         },
         { agentId: eight, name: null, calls: 1, talkSec: 45, meanWaitMs: 1000, dispositions: {} },
       ]);

@@ -1,10 +1,12 @@
 // scheduleCallback on both dialects: a settled contact waits for its callback with one attempt granted
 // (retry_counts.callbacks, left out of the counted attempts); refused while the attempt or another of the
-// contact is live, for another account's attempt, and when a claim changed the contact in between. A
+// contact is live, for another account's attempt, when a claim changed the contact in between, and (unless
+// personal, or in a preview campaign) for a time within 72 h of an abandoned call of the contact. A
 // personal callback is held for its agent: promotion, the next waiting time and the dial queue leave it
 // out, a claim by its id takes it, and it is released to everyone when its agent no longer serves.
 import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, test } from "node:test";
+import { withDefaults } from "../../src/model/campaign-settings.ts";
 import { countedAttempts } from "../../src/model/redial-policy.ts";
 import { scheduleCallback } from "../../src/store/agent-calls.ts";
 import type { Store } from "../../src/store/db.ts";
@@ -85,6 +87,58 @@ for (const dialect of dialects()) {
         .execute();
       assert.equal(await scheduleCallback(store, accountId, attemptId, AT, NOW), "call_in_progress");
       assert.equal((await contact()).status, "in_progress", "nothing written");
+    });
+
+    test("refused within 72 h of the end of an abandoned call of the contact, unless personal or preview", async () => {
+      const { campaign_id: campaignId } = await contact();
+      // The contact's next call, an hour later, was answered and abandoned: it waits 72 h from its end.
+      const end = NOW + 3_600_000;
+      await insertAttempt(store, {
+        accountId,
+        campaignId,
+        contactId,
+        seq: 2,
+        startedAt: end - 30_000,
+        answeredAt: end - 3_000,
+        endedAt: end,
+        outcome: "abandoned",
+      });
+      const waitEnd = end + 72 * 3_600_000;
+      await store.db
+        .updateTable("contacts")
+        .set({ status: "pending", attempts: 2, next_attempt_at: waitEnd, wait_reason: "abandoned_72h" })
+        .where("id", "=", contactId)
+        .execute();
+      const now = end + 60_000;
+      // The agent's callback on the first call, 10 minutes on: the campaign would dial with no agent.
+      const soon = now + 600_000;
+      assert.deepEqual(await scheduleCallback(store, accountId, attemptId, soon, now), {
+        abandonedWait: waitEnd,
+      });
+      assert.deepEqual(await scheduleCallback(store, accountId, attemptId, waitEnd - 1, now), {
+        abandonedWait: waitEnd,
+      });
+      let c = await contact();
+      assert.deepEqual(
+        [c.wait_reason, Number(c.next_attempt_at), c.retry_counts],
+        ["abandoned_72h", waitEnd, '{"human":1}'],
+        "nothing written",
+      );
+      assert.equal(await scheduleCallback(store, accountId, attemptId, waitEnd, now), null, "from its end");
+      c = await contact();
+      assert.deepEqual([c.wait_reason, Number(c.next_attempt_at)], ["callback", waitEnd]);
+      // The agent's own: it is reserved before the dial.
+      assert.equal(await scheduleCallback(store, accountId, attemptId, soon, now + 1, 7), null);
+      c = await contact();
+      assert.deepEqual([c.wait_reason, Number(c.next_attempt_at)], ["callback_personal", soon]);
+      // A preview campaign's every dial is an agent's.
+      await store.db
+        .updateTable("campaigns")
+        .set({ settings: JSON.stringify(withDefaults({ dialMethod: "preview" })) })
+        .where("id", "=", campaignId)
+        .execute();
+      assert.equal(await scheduleCallback(store, accountId, attemptId, soon, now + 2), null);
+      assert.equal((await contact()).wait_reason, "callback");
     });
 
     test("a personal callback is held for its agent: out of promotion, claimed by id, released when orphaned", async () => {

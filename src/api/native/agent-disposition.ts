@@ -59,7 +59,7 @@ export async function agentDispositionRoutes(app: FastifyInstance, deps: NativeA
               type: "string",
               format: "date-time",
               description:
-                "The person agreed to be called back then: the contact waits until that time and gets one attempt beyond the campaign's limits (once the call has ended)",
+                "The person agreed to be called back then: the contact waits until that time and gets one attempt beyond the campaign's limits (once the call has ended). Within 72 h of an abandoned call of the contact a campaign callback is a 409 abandoned_wait (a personal one is allowed: its agent is reserved first)",
             },
             callbackLocal: {
               type: "string",

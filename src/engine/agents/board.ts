@@ -178,7 +178,10 @@ export class AgentBoard {
     return this.agents.values();
   }
 
+  /** Logs the agent in; refused if it is logged in already (the caller checks first: a second LiveAgent
+   *  of the id would stay on its campaign's board, and take calls, after the agent logged out). */
   login(who: AgentIdentity, campaignId: number, penalty: number, order: number): LiveAgent {
+    if (this.agents.has(who.id)) throw new Error(`agent ${who.id} is logged in already`);
     const now = this.clock.now();
     const agent = new LiveAgent(who, campaignId, penalty, order, now);
     this.agents.set(who.id, agent);

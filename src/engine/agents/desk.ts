@@ -81,14 +81,8 @@ export class AgentDesk {
 
   async login(accountId: number, agentId: number, campaignId: number): Promise<AgentSnapshot> {
     const row = await this.agentRow(accountId, agentId);
-    const current = this.d.board.get(agentId);
-    if (current) {
-      if (current.campaignId === campaignId) return current.snapshot(this.d.clock.now());
-      throw new EngineError(
-        "already_logged_in",
-        `agent ${agentId} is logged in to campaign ${current.campaignId}; log out first`,
-      );
-    }
+    const already = this.loggedIn(agentId, campaignId);
+    if (already) return already;
     const campaign = await this.d.store.db
       .selectFrom("campaigns")
       .select(["id", "status"])
@@ -104,6 +98,9 @@ export class AgentDesk {
         `agent ${agentId} is not in the queue of campaign ${campaignId}; add it with PUT /v1/campaigns/${campaignId}/agents`,
       );
     }
+    // Another login of the agent may have got here while we awaited the store: answer as it did.
+    const meanwhile = this.loggedIn(agentId, campaignId);
+    if (meanwhile) return meanwhile;
     const agent = this.d.board.login(
       { id: agentId, accountId, name: row.name },
       campaignId,
@@ -244,7 +241,8 @@ export class AgentDesk {
    * the call's campaign's own list. With `callbackAt`, the person agreed to be called back then: the
    * contact waits for that time and gets one attempt beyond the campaign's limits; with `personal` as
    * well, the callback is this agent's: only it is given the call (see personal-callbacks.ts). A callback
-   * needs the call to have ended (during wrap-up, say).
+   * needs the call to have ended (during wrap-up, say). Within 72 h of the end of an abandoned call of the
+   * contact, only a personal one is taken (or any in a preview campaign): 409 abandoned_wait names when.
    */
   async dispose(
     accountId: number,
@@ -279,7 +277,8 @@ export class AgentDesk {
       const forAgent = personal ? agentId : null;
       const refused = await scheduleCallback(this.d.store, accountId, target, callbackAt, now, forAgent);
       if (refused === "not_found") throw new EngineError("not_found", `attempt ${target} not found`, 404);
-      if (refused) throw callbackRefused(target);
+      if (refused === "call_in_progress") throw callbackRefused(target);
+      if (refused) throw abandonedWait(callbackAt, refused.abandonedWait);
       // The call may have been in another campaign than the agent's current one: forget them all.
       this.d.dispatcher.invalidateWaiting();
       this.d.dispatcher.wake();
@@ -468,6 +467,17 @@ export class AgentDesk {
     return this.d.board.get(agent.id) === agent ? agent.snapshot(this.d.clock.now()) : loggedOut(agent.who);
   }
 
+  /** The agent's snapshot if it is logged in to the campaign already; throws if to another one. */
+  private loggedIn(agentId: number, campaignId: number): AgentSnapshot | null {
+    const current = this.d.board.get(agentId);
+    if (!current) return null;
+    if (current.campaignId === campaignId) return current.snapshot(this.d.clock.now());
+    throw new EngineError(
+      "already_logged_in",
+      `agent ${agentId} is logged in to campaign ${current.campaignId}; log out first`,
+    );
+  }
+
   private reservedCall(agent: LiveAgent): LiveCall | undefined {
     if (agent.state !== "reserved" || agent.callId === null) return undefined;
     const call = this.d.dispatcher.liveCalls.get(agent.callId);
@@ -492,5 +502,12 @@ function callbackRefused(attemptId: number): EngineError {
   return new EngineError(
     "call_in_progress",
     `attempt ${attemptId}: a callback can be scheduled once the call has ended and no other attempt of the contact is live`,
+  );
+}
+
+function abandonedWait(at: number, waitEnd: number): EngineError {
+  return new EngineError(
+    "abandoned_wait",
+    `a callback at ${new Date(at).toISOString()} is within 72 h of an abandoned call of the contact: the campaign may dial it from ${new Date(waitEnd).toISOString()}; set the callback then or later, or as this agent's own (callbackPersonal), which reserves the agent before the dial`,
   );
 }
