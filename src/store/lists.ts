@@ -1,7 +1,8 @@
 // Contact lists of a campaign (each import or manual batch goes into one): create, read with counts, and
 // reset a list's finished contacts for another round.
 import { type Kysely, sql } from "kysely";
-import { ABANDON_REDIAL_GAP_MS, ABANDONED_WAIT_REASON, EARLIER_ROUNDS_KEY } from "../model/redial-policy.ts";
+import { ABANDONED_WAIT_REASON, EARLIER_ROUNDS_KEY } from "../model/redial-policy.ts";
+import { abandonedWaitEnd } from "./abandon-wait.ts";
 import type { Store } from "./db.ts";
 import type { Database, ListRow } from "./schema.ts";
 
@@ -95,9 +96,7 @@ export async function resetListContacts(
   const fromReason = o.from > o.now ? "start_at" : null;
   // The 72 h run from the abandoned call's end (as when the call ended: outcomes.ts abandonRule), not from
   // last_attempt_at (its dial), and from any abandoned call of the contact, not only its last one.
-  const waitEnd = sql<
-    number | null
-  >`(SELECT max(a.ended_at) FROM attempts a WHERE a.contact_id = contacts.id AND a.outcome = 'abandoned') + ${ABANDON_REDIAL_GAP_MS}`;
+  const waitEnd = abandonedWaitEnd();
   const abandonedLately = sql`${waitEnd} > ${from}`;
   const [due, reason] = o.previewOnly
     ? [from, sql<string | null>`${fromReason}`]

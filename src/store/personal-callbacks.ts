@@ -2,7 +2,9 @@
 // wait_reason 'callback_personal'). The dispatcher's promotion leaves them out of the dial queue; the
 // agent's desk finds them here and claims them one by one. A hold whose agent no longer serves the
 // campaign is released to the campaign's other agents.
-import { CALLBACK_REASON } from "../model/redial-policy.ts";
+import { sql } from "kysely";
+import { ABANDONED_WAIT_REASON, CALLBACK_REASON } from "../model/redial-policy.ts";
+import { abandonedWaitEnd } from "./abandon-wait.ts";
 import type { Store } from "./db.ts";
 
 export interface HeldCallback {
@@ -30,11 +32,20 @@ export async function nextPersonalCallback(
 }
 
 /** The update that hands pending holds (of one agent, or of any) to everyone as ordinary callbacks;
- *  callers narrow it. */
+ *  callers narrow it. A personal callback may fall within 72 h of an abandoned call of the contact (its
+ *  agent is reserved before the dial); handed to the campaign, which dials with no agent reserved, it waits
+ *  out the rest of those 72 h. */
 function handOn(store: Store, agentId: number | "any", now: number) {
+  const waitEnd = abandonedWaitEnd();
+  const held = sql<boolean>`coalesce(${waitEnd}, 0) > next_attempt_at`;
   const pending = store.db
     .updateTable("contacts")
-    .set({ callback_agent_id: null, wait_reason: CALLBACK_REASON, updated_at: now })
+    .set({
+      callback_agent_id: null,
+      wait_reason: sql<string>`CASE WHEN ${held} THEN ${sql.lit(ABANDONED_WAIT_REASON)} ELSE ${sql.lit(CALLBACK_REASON)} END`,
+      next_attempt_at: sql<number>`CASE WHEN ${held} THEN ${waitEnd} ELSE next_attempt_at END`,
+      updated_at: now,
+    })
     .where("status", "=", "pending");
   return agentId === "any"
     ? pending.where("callback_agent_id", "is not", null)

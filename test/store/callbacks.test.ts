@@ -131,13 +131,23 @@ for (const dialect of dialects()) {
       assert.equal(await scheduleCallback(store, accountId, attemptId, soon, now + 1, 7), null);
       c = await contact();
       assert.deepEqual([c.wait_reason, Number(c.next_attempt_at)], ["callback_personal", soon]);
+      // Handed to the campaign's other agents (its agent lets it go), it waits out the rest of the 72 h.
+      assert.deepEqual(await releasePersonalCallback(store, accountId, 7, contactId, now + 2), {
+        campaignId: Number(campaignId),
+        at: waitEnd,
+      });
+      c = await contact();
+      assert.deepEqual(
+        [c.callback_agent_id, c.wait_reason, Number(c.next_attempt_at)],
+        [null, "abandoned_72h", waitEnd],
+      );
       // A preview campaign's every dial is an agent's.
       await store.db
         .updateTable("campaigns")
         .set({ settings: JSON.stringify(withDefaults({ dialMethod: "preview" })) })
         .where("id", "=", campaignId)
         .execute();
-      assert.equal(await scheduleCallback(store, accountId, attemptId, soon, now + 2), null);
+      assert.equal(await scheduleCallback(store, accountId, attemptId, soon, now + 3), null);
       assert.equal((await contact()).wait_reason, "callback");
     });
 

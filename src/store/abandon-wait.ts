@@ -1,0 +1,13 @@
+// The 72 hours after an abandoned call (model/redial-policy.ts), as SQL over the record: when the wait of a
+// contact row ends, counted from the end of its latest abandoned call, as the engine counts it when the
+// call ends (engine/outcomes.ts abandonRule). For the statements that move a contact's due time outside
+// the engine (a list reset, a personal callback handed to the campaign).
+import { type RawBuilder, sql } from "kysely";
+import { ABANDON_REDIAL_GAP_MS } from "../model/redial-policy.ts";
+
+/** End of the wait of the `contacts` row in scope; null when the contact has no abandoned call. */
+export function abandonedWaitEnd(): RawBuilder<number | null> {
+  return sql<
+    number | null
+  >`(SELECT max(a.ended_at) FROM attempts a WHERE a.contact_id = contacts.id AND a.outcome = 'abandoned') + ${ABANDON_REDIAL_GAP_MS}`;
+}
