@@ -56,7 +56,8 @@ function futureTime(value: string | null | undefined, now: number, field: string
   if (value === undefined || value === null) return null;
   const t = Date.parse(value);
   // date-time lets a leap second (23:59:60) through, which Date cannot read.
-  if (Number.isNaN(t)) throw invalidRequest(`${field} is not a date-time JavaScript can read: ${value}`, field);
+  if (Number.isNaN(t))
+    throw invalidRequest(`${field} is not a date-time JavaScript can read: ${value}`, field);
   if (!(t > now)) throw invalidRequest(`${field} must be a time in the future`, field);
   return t;
 }
