@@ -70,6 +70,11 @@ export function describeViolation(context: string, v: SchemaViolation): FieldPro
       return { field: base, message: `${base} must not repeat an item` };
     case "minProperties":
       return { field: base, message: `${base} must set at least ${p.limit} field(s)` };
+    case "maxProperties":
+      return {
+        field: base,
+        message: `${base} must hold at most ${p.limit} field(s) (got more than ${p.limit})`,
+      };
     case "format":
       return {
         field: base,

@@ -166,7 +166,7 @@ describe("candidates", () => {
     });
     assert.equal(res.statusCode, 400, res.body);
     assert.equal(errorOf(res).field, "batch[0].variables");
-    assert.match(errorOf(res).message, /more than 100 properties/);
+    assert.match(errorOf(res).message, /at most 100 field\(s\)/);
     const report = await f.addCandidates(uuid, [{ phone: "+79162220012", variables: vars(100) }]);
     assert.equal(report.added, 1);
   });
