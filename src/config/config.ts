@@ -93,9 +93,25 @@ export function describeConfig(config: Readonly<Config>): Record<string, unknown
   };
 }
 
-/** `postgres://user:secret@host/db` → `postgres://user:***@host/db`; other values unchanged. */
+/**
+ * `postgres://user:secret@host/db` → `postgres://user:***@host/db`, and any query parameter that may hold a
+ * secret (`?password=`, `sslpassword=`, …) masked too; a path (SQLite) unchanged. Read as pg reads it: the
+ * password runs to the last `@` of the authority, so one holding an `@` is masked whole.
+ */
 export function maskUrlPassword(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:)[^@]*@/i, "$1***@");
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(url);
+  if (!scheme) return url;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return `${scheme[0]}***`; // not readable as a URL: show nothing of it
+  }
+  if (parsed.password) parsed.password = "***";
+  for (const key of [...parsed.searchParams.keys()]) {
+    if (/pass|secret|token|key/i.test(key)) parsed.searchParams.set(key, "***");
+  }
+  return parsed.toString();
 }
 
 function raw(env: Env, name: string): string | undefined {

@@ -68,4 +68,20 @@ describe("loadConfig", () => {
     assert.equal(shown.databaseUrl, "postgres://outdial:***@db:5432/outdial");
     assert.ok(!JSON.stringify(shown).includes("s3cret"));
   });
+
+  test("the database URL is masked however pg would find a password in it", () => {
+    const cases: [string, string][] = [
+      ["postgres://postgres:S3c@retPw@127.0.0.1:5432/db", "postgres://postgres:***@127.0.0.1:5432/db"],
+      ["postgres://u@h:5432/db?password=S3cretPw", "postgres://u@h:5432/db?password=***"],
+      [
+        "postgresql://db/x?user=u&password=p1&sslpassword=p2",
+        "postgresql://db/x?user=u&password=***&sslpassword=***",
+      ],
+      ["postgres://u@h/db?sslmode=require", "postgres://u@h/db?sslmode=require"],
+      ["./data/outdial.db", "./data/outdial.db"],
+    ];
+    for (const [url, shown] of cases) {
+      assert.equal(describeConfig(loadConfig({ OUTDIAL_DATABASE_URL: url })).databaseUrl, shown, url);
+    }
+  });
 });
