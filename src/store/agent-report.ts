@@ -40,9 +40,12 @@ export async function agentReport(
       "g.name",
       // wait_ms is written with agent_id when a call is connected to the agent (recordAgentOnAttempt);
       // agent_id alone may be a disposition's, of a call that never reached it (a preview not answered).
-      sql<number>`count(a.wait_ms)`.as("calls"),
-      sql<number | null>`sum(case when a.wait_ms is not null then a.talk_sec end)`.as("talk_sec"),
-      sql<number | null>`avg(a.wait_ms)`.as("mean_wait_ms"),
+      // Calls still on the line have no talk time yet: counted once ended, as the campaign report does.
+      sql<number>`count(case when a.wait_ms is not null and a.ended_at is not null then 1 end)`.as("calls"),
+      sql<
+        number | null
+      >`sum(case when a.wait_ms is not null and a.ended_at is not null then a.talk_sec end)`.as("talk_sec"),
+      sql<number | null>`avg(case when a.ended_at is not null then a.wait_ms end)`.as("mean_wait_ms"),
     ])
     .groupBy(["a.agent_id", "g.name"])
     .orderBy("a.agent_id")

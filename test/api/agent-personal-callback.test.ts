@@ -176,6 +176,15 @@ describe("a personal callback", () => {
     });
     assert.equal(backwards.statusCode, 400, backwards.body);
     assert.equal(errorOf(backwards).field, "querystring.to");
+    // A leap second passes the date-time format but no Date can read it: a 400 naming it, not a 500.
+    for (const name of ["from", "to"]) {
+      const leap = await f.call({
+        method: "GET",
+        url: `/v1/campaigns/${campaignId}/agent-report?${name}=2016-12-31T23:59:60Z`,
+      });
+      assert.equal(leap.statusCode, 400, leap.body);
+      assert.equal(errorOf(leap).field, `querystring.${name}`);
+    }
     await post(`/v1/agents/${ann}/logout`);
     await post(`/v1/agents/${bob}/logout`);
   });

@@ -79,6 +79,14 @@ for (const dialect of dialects()) {
       );
       await call(ids.campaignId, c1, 3, 9_000, { id: eight, talkSec: 99, waitMs: 0 }); // after the period
       await call(other.campaignId, o1, 1, 2_500, { id: seven, talkSec: 20, waitMs: 100 }); // another campaign
+      // Ann's call still on the line: connected, no talk time yet; counted once it ends.
+      await call(ids.campaignId, c1, 4, 8_000, { id: seven, talkSec: 0, waitMs: 900 });
+      await store.db
+        .updateTable("attempts")
+        .set({ ended_at: null, outcome: null })
+        .where("seq", "=", 4)
+        .where("contact_id", "=", c1)
+        .execute();
 
       assert.deepEqual(await agentReport(store, ids.campaignId, 0, 9_000), [
         {

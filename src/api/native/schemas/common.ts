@@ -89,6 +89,15 @@ export function reportPeriod(
 ): { from: number | null; to: number } {
   const to = q.to === undefined ? now : Date.parse(q.to);
   const from = q.from === undefined ? null : Date.parse(q.from);
+  // The date-time format lets a leap second (23:59:60) through, which Date cannot read.
+  for (const [name, t] of [
+    ["to", to],
+    ["from", from],
+  ] as const) {
+    if (t !== null && Number.isNaN(t)) {
+      throw invalidRequest(`${name} is not a time JavaScript can read: ${q[name]}`, `querystring.${name}`);
+    }
+  }
   if (from !== null && from >= to) throw invalidRequest("to must be after from", "querystring.to");
   return { from, to };
 }
