@@ -10,6 +10,7 @@ import { Engine } from "./engine/engine.ts";
 import { removeStaleScratchFiles } from "./lists/sqlite-writer.ts";
 import { WebhookDelivery } from "./outbox/delivery.ts";
 import { openStore, type Store } from "./store/db.ts";
+import type { TelephonyDriver } from "./telephony/driver.ts";
 import { createDriver } from "./telephony/index.ts";
 
 export interface RunningServer {
@@ -30,68 +31,86 @@ export async function startServer(
     for (const name of removeStaleScratchFiles(config.databaseUrl))
       process.stderr.write(`removed ${name}, left by an import whose process died\n`);
   }
-  const driver = createDriver(
-    config.driver,
-    { clock },
-    {
-      seed: config.simSeed,
-      scenario: config.simScenario,
-      dialLogPath: config.simDialLog ?? undefined,
-    },
-  );
-  const engine = new Engine({
-    store,
-    clock,
-    driver,
-    nodeId: config.nodeId,
-    leaseMs: config.leaseMs,
-    onError: (err) => app.log.error({ err }, "dispatch pass failed"),
-  });
-  const delivery = new WebhookDelivery({
-    store,
-    clock,
-    nodeId: config.nodeId,
-    baseBackoffMs: config.webhookBackoffBaseMs,
-    maxBackoffMs: config.webhookBackoffMaxMs,
-    timeoutMs: config.webhookTimeoutMs,
-    allowPrivateNetworks: config.webhookAllowPrivate,
-    onError: (err) => app.log.error({ err }, "webhook delivery pass failed"),
-  });
-  engine.onEvents = () => delivery.wake();
-  const https =
-    config.tlsCert && config.tlsKey
-      ? { cert: fs.readFileSync(config.tlsCert), key: fs.readFileSync(config.tlsKey) }
-      : undefined;
-  const app = await buildApp({ store, engine, clock, config, logger: true, https });
-  const bootstrapKey = await ensureBootstrapKey(store, clock.now());
+  // What is open so far: a start that fails halfway (a bad TLS file, the port in use) closes it again.
+  const opened: {
+    driver?: TelephonyDriver;
+    engine?: Engine;
+    delivery?: WebhookDelivery;
+    app?: FastifyInstance;
+  } = {};
   let closing: Promise<void> | null = null;
   const closeAll = () => {
     closing ??= (async () => {
-      await app.close();
-      // Stopping the engine releases its campaign leases, so a node started again right after a failed
-      // start (port in use, bad TLS file) dials at once instead of waiting for the leases to run out.
-      await engine.shutdown();
-      await delivery.stop();
-      await driver.close();
+      const { driver, engine, delivery, app } = opened;
+      // Dialing stops at once; requests under way get the grace period to finish, then their connections
+      // are closed (one slow client must not keep the node dialing, or alive, after a stop signal).
+      await Promise.all([engine?.shutdown(), app ? closeHttp(app, config.shutdownGraceMs) : undefined]);
+      // Again: a request served meanwhile (a campaign started) may have taken a lease. Stopping the engine
+      // releases its leases, so a node started right after this one dials at once.
+      await engine?.shutdown();
+      await delivery?.stop();
+      await driver?.close();
       await store.close();
     })();
     return closing;
   };
-  let address: string;
   try {
+    const driver = createDriver(
+      config.driver,
+      { clock },
+      {
+        seed: config.simSeed,
+        scenario: config.simScenario,
+        dialLogPath: config.simDialLog ?? undefined,
+      },
+    );
+    opened.driver = driver;
+    const engine = new Engine({
+      store,
+      clock,
+      driver,
+      nodeId: config.nodeId,
+      leaseMs: config.leaseMs,
+      onError: (err) => app.log.error({ err }, "dispatch pass failed"),
+    });
+    opened.engine = engine;
+    const delivery = new WebhookDelivery({
+      store,
+      clock,
+      nodeId: config.nodeId,
+      baseBackoffMs: config.webhookBackoffBaseMs,
+      maxBackoffMs: config.webhookBackoffMaxMs,
+      timeoutMs: config.webhookTimeoutMs,
+      allowPrivateNetworks: config.webhookAllowPrivate,
+      onError: (err) => app.log.error({ err }, "webhook delivery pass failed"),
+    });
+    opened.delivery = delivery;
+    engine.onEvents = () => delivery.wake();
+    const https =
+      config.tlsCert && config.tlsKey
+        ? { cert: fs.readFileSync(config.tlsCert), key: fs.readFileSync(config.tlsKey) }
+        : undefined;
+    const app = await buildApp({ store, engine, clock, config, logger: true, https });
+    opened.app = app;
+    const bootstrapKey = await ensureBootstrapKey(store, clock.now());
     await engine.run();
     delivery.start();
-    address = await app.listen({ host: config.host, port: config.port });
-  } catch (err) {
-    await closeAll().catch(() => {});
-    throw err;
-  }
-  const server: RunningServer = { app, engine, store, url: address, close: closeAll };
-  try {
+    const url = await app.listen({ host: config.host, port: config.port });
+    const server: RunningServer = { app, engine, store, url, close: closeAll };
     await opts.onReady?.(server, bootstrapKey);
+    return server;
   } catch (err) {
     await closeAll().catch(() => {});
     throw err;
   }
-  return server;
+}
+
+/** Closes the HTTP server: requests under way may finish within `graceMs`, then every connection is cut. */
+async function closeHttp(app: FastifyInstance, graceMs: number): Promise<void> {
+  const cut = setTimeout(() => app.server.closeAllConnections(), graceMs);
+  try {
+    await app.close();
+  } finally {
+    clearTimeout(cut);
+  }
 }

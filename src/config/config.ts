@@ -36,6 +36,8 @@ export interface Config {
   webhookTimeoutMs: number;
   /** Webhooks may go to loopback, private and link-local addresses (default: public addresses only). */
   webhookAllowPrivate: boolean;
+  /** On a stop signal, HTTP requests under way may take this long to finish before their connections close. */
+  shutdownGraceMs: number;
   /** The operator's bearer token for GET /metrics (Prometheus); null = no /metrics. A secret. */
   metricsToken: string | null;
 }
@@ -80,6 +82,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     webhookBackoffMaxMs: integer(env, "OUTDIAL_WEBHOOK_BACKOFF_MAX_MS", 3_600_000, 10, 86_400_000),
     webhookTimeoutMs: integer(env, "OUTDIAL_WEBHOOK_TIMEOUT_MS", 10_000, 100, 300_000),
     webhookAllowPrivate: flag(env, "OUTDIAL_WEBHOOK_ALLOW_PRIVATE"),
+    shutdownGraceMs: integer(env, "OUTDIAL_SHUTDOWN_GRACE_MS", 10_000, 0, 600_000),
     metricsToken: secret(env, "OUTDIAL_METRICS_TOKEN", 16),
   });
 }

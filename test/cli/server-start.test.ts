@@ -1,5 +1,7 @@
 // A node whose start fails after the engine took its campaigns (port in use) must give them back, so a
-// node started right after it dials at once instead of waiting for the leases to run out.
+// node started right after it dials at once instead of waiting for the leases to run out; one that fails
+// earlier (a bad TLS file) closes what it opened. On close, dialing stops at once and a client holding a
+// request open cannot keep the node up past the grace period.
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import net from "node:net";
@@ -51,6 +53,80 @@ test("a start that cannot listen releases the campaign leases it took", async ()
     assert.deepEqual(held, [], "the failed node holds no campaign");
   } finally {
     await store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("on close, dialing stops at once and a request left half-sent is cut after the grace period", async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "outdial-stop-"));
+  const dialLog = path.join(dir, "dials.log");
+  const env = {
+    OUTDIAL_DATABASE_URL: path.join(dir, "outdial.db"),
+    OUTDIAL_HOST: "127.0.0.1",
+    OUTDIAL_PORT: "0",
+    OUTDIAL_LOG_LEVEL: "silent",
+    OUTDIAL_SIM_DIAL_LOG: dialLog,
+    OUTDIAL_SHUTDOWN_GRACE_MS: "500",
+  };
+  let key = "";
+  const server = await startServer(loadConfig(env), {
+    onReady: async (s, bootstrapKey) => {
+      key = bootstrapKey ?? "";
+      await ensureDemoCampaign(s.store, s.engine, Date.now());
+    },
+  });
+  const dials = () =>
+    fs.existsSync(dialLog) ? fs.readFileSync(dialLog, "utf8").split("\n").filter(Boolean).length : 0;
+  const socket = new net.Socket();
+  try {
+    const until = Date.now() + 10_000;
+    while (dials() === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(dials() > 0, "the demo campaign is dialing");
+    // A client that sends half a request and then nothing.
+    await new Promise<void>((resolve) =>
+      socket.connect(Number(new URL(server.url).port), "127.0.0.1", resolve),
+    );
+    socket.write(
+      `POST /v1/campaigns HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${key}\r\ncontent-type: application/json\r\ncontent-length: 100000\r\n\r\n{"name":`,
+    );
+    socket.on("error", () => {});
+    await new Promise((r) => setTimeout(r, 100));
+    const closed = server.close().then(() => "closed");
+    await new Promise((r) => setTimeout(r, 200));
+    const atStop = dials();
+    const outcome = await Promise.race([closed, new Promise((r) => setTimeout(() => r("still open"), 5000))]);
+    assert.equal(outcome, "closed", "the half-sent request was cut after the grace period");
+    assert.equal(dials(), atStop, "no call was placed once the close began");
+  } finally {
+    socket.destroy();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a start that fails before it listens closes what it opened", async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "outdial-badtls-"));
+  const garbage = path.join(dir, "garbage.pem");
+  fs.writeFileSync(garbage, "not a certificate");
+  const databaseUrl = path.join(dir, "outdial.db");
+  const env = {
+    OUTDIAL_DATABASE_URL: databaseUrl,
+    OUTDIAL_PORT: "0",
+    OUTDIAL_LOG_LEVEL: "silent",
+    OUTDIAL_TLS_CERT: garbage,
+    OUTDIAL_TLS_KEY: garbage,
+  };
+  const openFiles = () =>
+    fs.readdirSync("/proc/self/fd").filter((fd) => {
+      try {
+        return fs.readlinkSync(`/proc/self/fd/${fd}`).startsWith(dir);
+      } catch {
+        return false;
+      }
+    }).length;
+  try {
+    for (let i = 0; i < 2; i++) await assert.rejects(startServer(loadConfig(env)), /PEM|certificate|key/i);
+    assert.equal(openFiles(), 0, "the database files are closed again");
+  } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
