@@ -5,9 +5,10 @@
 import { type RawBuilder, sql } from "kysely";
 import { ABANDON_REDIAL_GAP_MS } from "../model/redial-policy.ts";
 
-/** End of the wait of the `contacts` row in scope; null when the contact has no abandoned call. */
-export function abandonedWaitEnd(): RawBuilder<number | null> {
+/** End of the wait of the contact whose id `contactId` refers to (the `contacts` row in scope by default);
+ *  null when the contact has no abandoned call. */
+export function abandonedWaitEnd(contactId = "contacts.id"): RawBuilder<number | null> {
   return sql<
     number | null
-  >`(SELECT max(a.ended_at) FROM attempts a WHERE a.contact_id = contacts.id AND a.outcome = 'abandoned') + ${ABANDON_REDIAL_GAP_MS}`;
+  >`(SELECT max(abandoned.ended_at) FROM attempts abandoned WHERE abandoned.contact_id = ${sql.ref(contactId)} AND abandoned.outcome = 'abandoned') + ${ABANDON_REDIAL_GAP_MS}`;
 }

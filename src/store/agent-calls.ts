@@ -3,7 +3,8 @@
 // database is the record; the engine's in-memory tracker is seeded from it after a restart.
 import { sql } from "kysely";
 import { campaignZone, withDefaults } from "../model/campaign-settings.ts";
-import { ABANDON_REDIAL_GAP_MS, CALLBACK_REASON, CALLBACKS_KEY } from "../model/redial-policy.ts";
+import { CALLBACK_REASON, CALLBACKS_KEY } from "../model/redial-policy.ts";
+import { abandonedWaitEnd } from "./abandon-wait.ts";
 import type { Store } from "./db.ts";
 import { PERSONAL_CALLBACK_REASON } from "./dispatch/types.ts";
 
@@ -113,14 +114,7 @@ export async function scheduleCallback(
     .innerJoin("contacts as c", "c.id", "a.contact_id")
     .innerJoin("campaigns as k", "k.id", "c.campaign_id")
     .select(["a.contact_id", "a.ended_at", "c.status", "c.retry_counts", "c.updated_at", "k.settings"])
-    .select((eb) =>
-      eb
-        .selectFrom("attempts as b")
-        .select((b) => b.fn.max("b.ended_at").as("end"))
-        .whereRef("b.contact_id", "=", "a.contact_id")
-        .where("b.outcome", "=", "abandoned")
-        .as("abandoned_end"),
-    )
+    .select(abandonedWaitEnd("c.id").as("wait_end"))
     .where("a.id", "=", attemptId)
     .where("a.account_id", "=", accountId)
     .executeTakeFirst();
@@ -129,8 +123,8 @@ export async function scheduleCallback(
   // The campaign would dial it with no agent reserved, so the 72 h after an abandoned call still hold
   // (outcomes.ts abandonRule). Refused rather than moved: the person was promised this time, and the agent
   // can still keep it with a personal callback, or agree a later one.
-  if (forAgent === null && row.abandoned_end !== null) {
-    const waitEnd = Number(row.abandoned_end) + ABANDON_REDIAL_GAP_MS;
+  if (forAgent === null && row.wait_end !== null) {
+    const waitEnd = Number(row.wait_end);
     const preview = withDefaults(JSON.parse(row.settings)).dialMethod === "preview";
     if (at < waitEnd && !preview) return { abandonedWait: waitEnd };
   }
