@@ -11,9 +11,9 @@ import type { Store } from "./db.ts";
  * savepoint and go with its rollback (or, begun with BEGIN, fail). Call right before such a transaction,
  * with no await in between.
  */
-export async function noTransactionOpen(sqlite: SQLite.Database): Promise<void> {
+export async function noTransactionOpen(sqlite: SQLite.Database, maxTurns = 100_000): Promise<void> {
   for (let i = 0; sqlite.inTransaction; i++) {
-    if (i === 100_000) throw new Error("a transaction stays open on the SQLite connection");
+    if (i === maxTurns) throw new Error("a transaction stays open on the SQLite connection");
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
 }

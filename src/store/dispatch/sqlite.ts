@@ -3,6 +3,7 @@
 // other processes wait on the write lock).
 import type SQLite from "better-sqlite3";
 import { OUTBOX_COLUMNS, OUTBOX_WEBHOOK_EXISTS } from "../../outbox/events.ts";
+import { noTransactionOpen } from "../atomic.ts";
 import { LIVE_COUNTS, type LiveCounts, SETTLED_COUNTS, statusCounts, WAITING_SUMMARY } from "./counts.ts";
 import { batchPhones, DNC_AMONG_SQLITE, DNC_ANY, markListed } from "./dnc.ts";
 import type {
@@ -184,14 +185,6 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
     if (db.inTransaction) throw new Error("dispatch store: a transaction is already open on this connection");
   }
 
-  /** Resolves once no transaction is open on the connection (a Kysely one holds it across awaits). */
-  async function noTransactionOpen(): Promise<void> {
-    for (let i = 0; db.inTransaction; i++) {
-      if (i === 10_000) ownTransaction();
-      await new Promise<void>((resolve) => setImmediate(resolve));
-    }
-  }
-
   const claimTx = db.transaction((req: ClaimRequest): ClaimResult => {
     if (req.finished?.length) applyFinished(req.finished);
     let nextWaitingAt: number | null | undefined;
@@ -348,11 +341,11 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
     },
     async markDialed(attemptId) {
       // An agent's request, not a dispatcher pass that can simply retry: wait out another's transaction.
-      await noTransactionOpen();
+      await noTransactionOpen(db, 10_000);
       return s.markDialed.run(attemptId).changes === 1;
     },
     async expireLeasesOf(owner) {
-      await noTransactionOpen();
+      await noTransactionOpen(db, 10_000);
       return s.expireOwn.run(earlierProcessOf(owner), owner).changes;
     },
     async renewLeases(owner, leaseUntil) {
