@@ -143,7 +143,7 @@ export async function importRoutes(app: FastifyInstance, opts: ImportRoutesOptio
       } catch (err) {
         closeIfUnread(req, reply);
         if (err instanceof ImportError) throw inQueryTerms(err);
-        throw req.isMultipart() && isParserError(err) ? malformedMultipart(err) : err;
+        throw uploadErrors.has(err as object) ? malformedMultipart(err) : err;
       }
     },
   );
@@ -204,16 +204,18 @@ export async function filePart(
       field: "file",
     });
   }
+  // What the file part's stream fails with is the upload's fault (a body cut short): the reader meets it
+  // as its own error, told apart here by identity. It may have failed already, the body read whole.
+  if (part.file.errored) uploadErrors.add(part.file.errored);
+  part.file.on("error", (err) => uploadErrors.add(err));
   return { file: part.file, filename: part.filename };
 }
 
+/** Errors the multipart file streams handed out by filePart failed with. */
+const uploadErrors = new WeakSet<object>();
+
 /** The multipart parser's own errors (no boundary, a body cut short) carry no status: they are the client's.
  *  For an error met while a multipart upload's file is read, too. */
-/** An error with no status of ours: a parser's, not the store's (those fail the request as a 500 still). */
-function isParserError(err: unknown): boolean {
-  return err instanceof Error && /multipart|boundary|unexpected end/i.test(err.message);
-}
-
 export function malformedMultipart(err: unknown): Error {
   if (typeof (err as { statusCode?: unknown }).statusCode === "number" || err instanceof ImportError)
     return err as Error;
