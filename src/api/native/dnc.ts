@@ -24,7 +24,13 @@ import { ApiError, invalidRequest, notFound } from "../plugins/errors.ts";
 import { CSV_TYPES, csvFileBody } from "../plugins/file-body.ts";
 import { keysetPage, type NativeApiDeps } from "./deps.ts";
 import { DNC_LIMITS, DncBatch, readDncCsv } from "./dnc-input.ts";
-import { afterIdQuery, errorResponses, keysetPageSchema, limitQuery } from "./schemas/common.ts";
+import {
+  afterIdQuery,
+  errorResponses,
+  keysetPageSchema,
+  limitQuery,
+  readableTime,
+} from "./schemas/common.ts";
 import {
   type AddBody,
   addBodySchema,
@@ -54,10 +60,7 @@ function view(row: DncNumberRow) {
 /** An expiry in ms, or a 400 naming `field` when it is not ahead of now. */
 function futureTime(value: string | null | undefined, now: number, field: string): number | null {
   if (value === undefined || value === null) return null;
-  const t = Date.parse(value);
-  // date-time lets a leap second (23:59:60) through, which Date cannot read.
-  if (Number.isNaN(t))
-    throw invalidRequest(`${field} is not a date-time JavaScript can read: ${value}`, field);
+  const t = readableTime(value, field);
   if (!(t > now)) throw invalidRequest(`${field} must be a time in the future`, field);
   return t;
 }
