@@ -2,8 +2,12 @@
 // application/octet-stream, or the `file` part of multipart/form-data), and the JSON bulk add. Errors
 // are thrown as ImportError (a wrong content type as ApiError); the application's error handler renders
 // {error:{code,message,field}}.
-import type { Readable } from "node:stream";
-import multipart from "@fastify/multipart";
+import { PassThrough, type Readable } from "node:stream";
+import multipart, {
+  type FastifyMultipartBaseOptions,
+  type Multipart,
+  type MultipartFile,
+} from "@fastify/multipart";
 // Brings the schema keys @fastify/swagger documents (summary, description) into FastifySchema.
 import type {} from "@fastify/swagger";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
@@ -185,18 +189,26 @@ export async function importRoutes(app: FastifyInstance, opts: ImportRoutesOptio
 }
 
 /** The `file` part of a multipart upload (a 400 naming `file` without one). @fastify/multipart cuts a part at
- *  `maxBytes` and only marks its stream `truncated`: a caller with a limit checks that flag after reading. */
+ *  `maxBytes` and only marks its stream `truncated`: a caller with a limit checks that flag after reading.
+ *  One file is taken, never a second silently: the stream handed out ends only once the rest of the body
+ *  is read, and fails with a 400 `multiple_files` naming `file` if another file part comes (form fields
+ *  beside it are ignored), so a caller that writes only after the stream ends writes nothing. */
 export async function filePart(
   req: FastifyRequest,
   maxBytes = Number.MAX_SAFE_INTEGER,
 ): Promise<{ file: Readable & { truncated?: boolean }; filename: string }> {
-  let part: Awaited<ReturnType<FastifyRequest["file"]>>;
+  // No `files` limit: busboy would skip a second file itself, and its 413 only reach a reader of later parts.
+  // No thrown size limit: the callers check `truncated` (its error would otherwise end the iteration).
+  const options: FastifyMultipartBaseOptions = { limits: { fileSize: maxBytes }, throwFileSizeLimit: false };
+  const parts = req.parts(options);
+  let part: MultipartFile | undefined;
   try {
-    part = await req.file({ limits: { files: 1, fileSize: maxBytes } });
+    part = await nextFile(parts);
   } catch (err) {
     throw malformedMultipart(err);
   }
   if (part?.fieldname !== "file") {
+    part?.file.resume();
     throw new ImportError({
       code: "missing_file",
       status: 400,
@@ -204,11 +216,47 @@ export async function filePart(
       field: "file",
     });
   }
+  const source = part.file;
   // What the file part's stream fails with is the upload's fault (a body cut short): the reader meets it
   // as its own error, told apart here by identity. It may have failed already, the body read whole.
-  if (part.file.errored) uploadErrors.add(part.file.errored);
-  part.file.on("error", (err) => uploadErrors.add(err));
-  return { file: part.file, filename: part.filename };
+  if (source.errored) uploadErrors.add(source.errored);
+  source.on("error", (err) => uploadErrors.add(err));
+  const file = new PassThrough({
+    // The part's bytes are all through: the rest of the body decides whether the stream ends or fails.
+    flush: (done) => refuseAnotherFile(parts).then(() => done(), done),
+  });
+  Object.defineProperty(file, "truncated", { get: () => source.truncated });
+  source.on("error", (err) => file.destroy(err));
+  if (source.errored) file.destroy(source.errored);
+  else source.pipe(file);
+  return { file, filename: part.filename };
+}
+
+/** The next file part, form fields passed over; undefined at the end of the body. */
+async function nextFile(parts: AsyncIterableIterator<Multipart>): Promise<MultipartFile | undefined> {
+  // Not `for await`: leaving it would close the iterator, which must go on after the file is read.
+  for (let next = await parts.next(); !next.done; next = await parts.next()) {
+    if (next.value.type === "file") return next.value;
+  }
+  return undefined;
+}
+
+/** Reads the multipart body after its file part to the end: another file part is a 400. */
+async function refuseAnotherFile(parts: AsyncIterableIterator<Multipart>): Promise<void> {
+  let extra: MultipartFile | undefined;
+  try {
+    extra = await nextFile(parts);
+  } catch (err) {
+    throw malformedMultipart(err);
+  }
+  if (!extra) return;
+  extra.file.resume(); // not read: the request is answered at once
+  throw new ImportError({
+    code: "multiple_files",
+    status: 400,
+    message: `send one file part, named \`file\`: a second file part \`${extra.fieldname}\` came after it`,
+    field: "file",
+  });
 }
 
 /** Errors the multipart file streams handed out by filePart failed with. */

@@ -262,6 +262,19 @@ for (const dialect of dialects()) {
         [wrongPart.statusCode, errorOf(wrongPart).code, errorOf(wrongPart).field],
         [400, "missing_file", "file"],
       );
+      // A second file part is refused, not ignored: nothing of the first is listed either.
+      const filePartOf = (name: string, phone: string) =>
+        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${name}"\r\n\r\n${phone}\r\n`;
+      const twoFiles = await f.call({
+        method: "POST",
+        url: "/v1/dnc/import?header=false",
+        headers: { "content-type": `multipart/form-data; boundary=${boundary}` },
+        payload: `${filePartOf("a.csv", "+12125550103")}${filePartOf("b.csv", "+12125550104")}--${boundary}--\r\n`,
+      });
+      assert.deepEqual(
+        [twoFiles.statusCode, errorOf(twoFiles).code, errorOf(twoFiles).field],
+        [400, "multiple_files", "file"],
+      );
       // Bodies the multipart parser cannot read are the client's error, not the server's.
       for (const [type, payload] of [
         ["multipart/form-data", "garbage"],

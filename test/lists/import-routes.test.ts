@@ -402,3 +402,36 @@ test("a multipart body the parser cannot read is a 400 naming file, and stores n
     await f.close();
   }
 });
+
+test("a multipart upload with a second file part is a 400 naming file, and stores nothing", async () => {
+  const { f, base } = await appWithList();
+  try {
+    const boundary = "XyZ";
+    const part = (name: string, filename: string, csv: string) =>
+      `--${boundary}\r\nContent-Disposition: form-data; name="${name}"; filename="${filename}"\r\nContent-Type: text/csv\r\n\r\n${csv}\r\n`;
+    for (const second of ["file", "more"]) {
+      const res = await f.call({
+        method: "POST",
+        url: `${base}/import`,
+        headers: { "content-type": `multipart/form-data; boundary=${boundary}` },
+        payload: `${part("file", "a.csv", "phone\n+79161234567\n")}${part(second, "b.csv", "phone\n+79161234568\n")}--${boundary}--\r\n`,
+      });
+      assert.equal(res.statusCode, 400, `${second}: ${res.body}`);
+      const { error } = res.json();
+      assert.deepEqual([error.code, error.field], ["multiple_files", "file"], second);
+      assert.match(error.message, new RegExp(`one file part.*\`${second}\``), second);
+    }
+    assert.deepEqual(await storedPhones(f), []);
+    // A form field beside the one file part is no file: the upload goes through.
+    const withField = await f.call({
+      method: "POST",
+      url: `${base}/import`,
+      headers: { "content-type": `multipart/form-data; boundary=${boundary}` },
+      payload: `${part("file", "a.csv", "phone\n+79161234567\n")}--${boundary}\r\nContent-Disposition: form-data; name="note"\r\n\r\nhello\r\n--${boundary}--\r\n`,
+    });
+    assert.equal(withField.statusCode, 200, withField.body);
+    assert.deepEqual(await storedPhones(f), ["+79161234567"]);
+  } finally {
+    await f.close();
+  }
+});

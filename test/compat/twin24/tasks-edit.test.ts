@@ -207,6 +207,46 @@ for (const dialect of dialects()) {
         },
         dialect.open,
       ));
+
+    test("a task paused while READY and made startType = manual is BLANK again: /resume does not dial it, /start does", () =>
+      withFixture(
+        "all_human",
+        async (f) => {
+          const uuid = await f.createTask(manualTask({ startType: "time", startMoment: "2026-02-01 10:00" }));
+          await f.addCandidates(uuid, [{ phone: "+79161110001" }]);
+          assert.equal((await f.command(uuid, "pause")).json().status, "PAUSED");
+          const res = await f.call({ method: "PUT", url: `${TASKS}/${uuid}`, payload: manualTask() });
+          assert.equal(res.statusCode, 200, res.body);
+          assert.deepEqual([res.json().status, res.json().startedAt], ["BLANK", null]);
+          const resumed = await f.command(uuid, "resume");
+          assert.equal(resumed.statusCode, 409, resumed.body);
+          assert.equal(errorOf(resumed).code, "invalid_state");
+          await f.run(5 * 60_000);
+          assert.equal((await f.task(uuid)).status, "BLANK");
+          assert.equal((await f.attempts(uuid)).length, 0, "no call before /start");
+          assert.equal((await f.command(uuid, "start")).json().status, "PROCESS");
+          await f.run(60_000);
+          assert.equal((await f.attempts(uuid)).length, 1);
+
+          // One paused after it began dialing was started already: edited, it stays PAUSED and resumes.
+          const begun = await started(f, { cps: 0.4 }, [
+            { phone: "+79161110002" },
+            { phone: "+79161110003" },
+          ]);
+          await f.run(1000);
+          assert.equal((await f.command(begun, "pause")).json().status, "PAUSED");
+          const edited = await f.call({
+            method: "PUT",
+            url: `${TASKS}/${begun}`,
+            payload: manualTask({ cps: 0.4 }),
+          });
+          assert.equal(edited.json().status, "PAUSED", edited.body);
+          assert.equal((await f.command(begun, "resume")).json().status, "PROCESS");
+          await f.run(300_000);
+          assert.equal((await f.attempts(begun)).length, 2);
+        },
+        dialect.open,
+      ));
   });
 
   describe(`task delete [${dialect.name}]`, () => {

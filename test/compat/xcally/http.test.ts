@@ -544,6 +544,53 @@ for (const dialect of dialects())
       );
     });
 
+    test("CSV upload duplicates compare values as text: a cf_ field sent as a JSON number or boolean matches the file's text", async () => {
+      const listId = await newList("typed");
+      const added = await x("POST", `/api/cm/lists/${listId}/contacts`, [
+        { phone: "+14155550501", cf_1: 123, cf_2: true },
+        { phone: "+14155550502", cf_1: 4.5, cf_2: false },
+      ]);
+      assert.equal(added.statusCode, 201, added.body);
+      const csv =
+        "tel;code;flag\n+14155550511;123;x\n+14155550512;4.5;x\n+14155550513;124;y\n+14155550514;999;x\n+14155550515;123;y\n";
+      const up = await f.call({
+        method: "POST",
+        url: "/api/cm/contacts/upload",
+        key: null,
+        headers: { authorization: auth, "content-type": "text/csv" },
+        payload: csv,
+      });
+      assert.equal(up.statusCode, 201, up.body);
+      const res = await x("POST", `/api/cm/contacts/upload/${up.json().id}`, {
+        binding: { phone: "tel", cf_1: "code", cf_2: "flag" },
+        ListId: listId,
+        duplicates: ["cf_1"],
+      });
+      assert.equal(res.statusCode, 200, res.body);
+      // 123 and 4.5 are stored contacts' values (as numbers); the last row repeats the first row's 123.
+      assert.deepEqual([res.json().created, res.json().duplicates], [2, 3]);
+      const rows = (await x("GET", `/api/cm/contacts?ListId=${listId}`)).json().rows as { phone: string }[];
+      assert.deepEqual(
+        rows.map((c) => c.phone),
+        ["+14155550501", "+14155550502", "+14155550513", "+14155550514"],
+      );
+      // A boolean matches its text as well.
+      const again = await f.call({
+        method: "POST",
+        url: "/api/cm/contacts/upload",
+        key: null,
+        headers: { authorization: auth, "content-type": "text/csv" },
+        payload: "tel;flag\n+14155550521;true\n+14155550522;no\n",
+      });
+      const flags = await x("POST", `/api/cm/contacts/upload/${again.json().id}`, {
+        binding: { phone: "tel", cf_2: "flag" },
+        ListId: listId,
+        duplicates: ["cf_2"],
+      });
+      assert.equal(flags.statusCode, 200, flags.body);
+      assert.deepEqual([flags.json().created, flags.json().duplicates], [1, 1]);
+    });
+
     test("a role without campaigns:write cannot create queues", async () => {
       const key = await f.keyWithRole("call_list_manager");
       const res = await f.call({ method: "POST", url: "/api/voice/queues", key, payload: SEED_QUEUE });

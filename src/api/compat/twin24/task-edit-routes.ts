@@ -13,7 +13,7 @@ import {
   findCampaign,
   updateCampaign,
 } from "../../../store/campaigns.ts";
-import type { Database } from "../../../store/schema.ts";
+import type { Campaign, Database } from "../../../store/schema.ts";
 import { updateWebhook } from "../../../store/webhooks.ts";
 import { parseSettings } from "../../native/views.ts";
 import { conflict, notFound } from "../../plugins/errors.ts";
@@ -72,9 +72,23 @@ async function syncTaskWebhooks(
 }
 
 /**
- * Puts a scheduled campaign back to draft, as never started. Only while it is still scheduled: one the
- * engine began dialing meanwhile goes on. The engine's own status writes are conditional on the status it
- * last read, so its stale view of the campaign cannot start it; it drops the campaign at its next look.
+ * Whether a task made startType = manual goes back to BLANK: one READY for its startMoment, or PAUSED
+ * before that moment came (not begun, as the engine's startAndHaltAfterEdit tells it: a start time still
+ * ahead). Such a task was never started, and a manual task waits for /start (the seed): left PAUSED with
+ * no start time, a /resume would dial it at once. One paused after it began dialing stays PAUSED and
+ * resumes as ever: it was started.
+ */
+function unstartsAsManual(current: Campaign, body: TaskBody, now: number): boolean {
+  if (body.startType !== "manual") return false;
+  if (current.status === "scheduled") return true;
+  return current.status === "paused" && current.started_at !== null && current.started_at > now;
+}
+
+/**
+ * Puts a campaign that has not begun dialing (scheduled, or paused before its start) back to draft, as
+ * never started. Only while it is still one of those: one the engine began dialing meanwhile goes on. The
+ * engine's own status writes are conditional on the status it last read, so its stale view of the
+ * campaign cannot start it; it drops the campaign at its next look.
  */
 async function unschedule(db: Kysely<Database>, accountId: number, campaignId: number): Promise<void> {
   await db
@@ -82,7 +96,7 @@ async function unschedule(db: Kysely<Database>, accountId: number, campaignId: n
     .set({ status: "draft", status_reason: null, started_at: null, halt_at: null })
     .where("account_id", "=", accountId)
     .where("id", "=", campaignId)
-    .where("status", "=", "scheduled")
+    .where("status", "in", ["scheduled", "paused"])
     .execute();
 }
 
@@ -161,10 +175,11 @@ export async function taskEditRoutes(app: FastifyInstance, deps: Twin24Deps): Pr
       // The start below would be refused under 1 USD: refuse the whole edit before anything is written.
       const starts = req.body.startType === "time" && current.status === "draft";
       if (starts) await engine.requireStartBalance(accountId, current.id);
-      // A manual task waits for /start (the seed): one READY for its startMoment is BLANK again, as if
-      // created so, or the engine would find it scheduled with no start time and dial at once.
-      const unschedules = req.body.startType === "manual" && current.status === "scheduled";
+      // A manual task waits for /start (the seed): one READY for its startMoment (or paused before it) is
+      // BLANK again, as if created so, or the engine would find it scheduled with no start time and dial
+      // at once (a paused one at its /resume).
       const now = clock.now();
+      const unschedules = unstartsAsManual(current, req.body, now);
       const times = startAndHaltAfterEdit(current, parseSettings(current), settings, now);
       await store.db.transaction().execute(async (trx) => {
         await updateCampaign(trx, accountId, current.id, {

@@ -4,8 +4,8 @@
 // POST /api/cm/contacts/upload/{name} then binds contact fields to
 // its columns (header names compared without surrounding spaces, so the seed's " telefono" finds
 // "telefono") and adds the rows to a list. Rows whose phone is not valid are reported and skipped; rows
-// whose `duplicates` fields (each bound to a column) equal a contact already in the list (or an earlier
-// row) are counted and skipped; a row with all of them empty is no duplicate.
+// whose `duplicates` fields (each bound to a column) equal, as text, a contact already in the list (or an
+// earlier row) are counted and skipped; a row with all of them empty is no duplicate.
 import { parse } from "csv-parse/sync";
 import { ByteDecoder, resolveEncoding } from "../../../lists/byte-decoder.ts";
 import { idSchema } from "../../native/schemas/common.ts";
@@ -74,10 +74,15 @@ function fieldValue(c: ParsedContact, field: string): unknown {
 }
 
 /** The contact's values of the `duplicates` fields, or null when all are empty: a missing value matches
- *  nothing (as NULL in SQL), so such a contact is never a duplicate nor makes one. */
+ *  nothing (as NULL in SQL), so such a contact is never a duplicate nor makes one. Values are compared as
+ *  the text Motion keeps in its contact columns: a cf_ field sent in JSON as 123 or true is the file's
+ *  "123" or "true", not a different value for its JSON type. */
 export function duplicateKey(c: ParsedContact, fields: string[]): string | null {
-  const values = fields.map((f) => fieldValue(c, f) ?? null);
-  return values.every((v) => v === null || v === "") ? null : JSON.stringify(values);
+  const values = fields.map((f) => {
+    const v = fieldValue(c, f);
+    return v === null || v === undefined ? "" : String(v);
+  });
+  return values.every((v) => v === "") ? null : JSON.stringify(values);
 }
 
 export function contactsFromCsv(
