@@ -63,8 +63,10 @@ export async function startServer(
         scenario: config.simScenario,
         dialLogPath: config.simDialLog ?? undefined,
       },
+      config.sip,
     );
     opened.driver = driver;
+    await driver.start?.();
     const engine = new Engine({
       store,
       clock,

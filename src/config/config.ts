@@ -7,7 +7,7 @@ export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** Telephony drivers a node can be started with (telephony/<name>/). */
-export const DRIVER_NAMES = ["sim"] as const;
+export const DRIVER_NAMES = ["sim", "sip"] as const;
 export type DriverName = (typeof DRIVER_NAMES)[number];
 
 export interface Config {
@@ -21,6 +21,8 @@ export interface Config {
   simScenario: string;
   /** File the sim driver appends every dial to; null = none. */
   simDialLog: string | null;
+  /** The sip driver's trunk and local address; null unless the driver is sip. */
+  sip: SipConfig | null;
   /** How long a claimed contact stays leased to this node without renewal. */
   leaseMs: number;
   tlsCert: string | null;
@@ -40,6 +42,20 @@ export interface Config {
   shutdownGraceMs: number;
   /** The operator's bearer token for GET /metrics (Prometheus); null = no /metrics. A secret. */
   metricsToken: string | null;
+}
+
+export interface SipConfig {
+  /** host[:port] or a sip: URI every call goes to. */
+  trunk: string;
+  bindHost: string;
+  bindPort: number;
+  /** The address the trunk reaches this node at (Via, Contact, SDP); the bound one when null. */
+  publicHost: string | null;
+  username: string | null;
+  /** Digest password for the trunk. A secret. */
+  password: string | null;
+  fromDomain: string | null;
+  maxChannels: number | null;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -63,15 +79,17 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       "must be set together with its pair (OUTDIAL_TLS_CERT and OUTDIAL_TLS_KEY)",
     );
   }
+  const driver = oneOf(env, "OUTDIAL_DRIVER", DRIVER_NAMES, "sim");
   return Object.freeze({
     databaseUrl: text(env, "OUTDIAL_DATABASE_URL", "./data/outdial.db"),
     host: text(env, "OUTDIAL_HOST", "127.0.0.1"),
     port: integer(env, "OUTDIAL_PORT", 8080, 0, 65535),
     logLevel: oneOf(env, "OUTDIAL_LOG_LEVEL", LOG_LEVELS, "info"),
-    driver: oneOf(env, "OUTDIAL_DRIVER", DRIVER_NAMES, "sim"),
+    driver,
     simSeed: integer(env, "OUTDIAL_SIM_SEED", 1, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER),
     simScenario: text(env, "OUTDIAL_SIM_SCENARIO", "default"),
     simDialLog: optionalText(env, "OUTDIAL_SIM_DIAL_LOG"),
+    sip: driver === "sip" ? sipConfig(env) : null,
     // Below a second a lease would need renewing faster than one dispatch pass reliably runs.
     leaseMs: integer(env, "OUTDIAL_LEASE_MS", 60_000, 1000, 24 * 3600 * 1000),
     tlsCert,
@@ -93,6 +111,8 @@ export function describeConfig(config: Readonly<Config>): Record<string, unknown
     ...config,
     databaseUrl: maskUrlPassword(config.databaseUrl),
     metricsToken: config.metricsToken === null ? null : "***",
+    sip:
+      config.sip === null ? null : { ...config.sip, password: config.sip.password === null ? null : "***" },
   };
 }
 
@@ -115,6 +135,57 @@ export function maskUrlPassword(url: string): string {
     if (/pass|secret|token|key/i.test(key)) parsed.searchParams.set(key, "***");
   }
   return parsed.toString();
+}
+
+/** host, host:port, [v6]:port, or sip:host[:port]: the trunk or the local address of the sip driver. */
+const HOST_PORT = /^(?:sips?:)?(\[[0-9a-f:.]+\]|[A-Za-z0-9.-]+)(?::(\d{1,5}))?$/i;
+
+function hostPort(name: string, fallbackPort: number, value: string): { host: string; port: number } {
+  const m = HOST_PORT.exec(value);
+  const port = m?.[2] === undefined ? fallbackPort : Number(m[2]);
+  if (!m || port > 65535) {
+    throw new ConfigError(
+      name,
+      `must be host[:port] (a sip: URI for the trunk), got ${JSON.stringify(value)}`,
+    );
+  }
+  return { host: m[1].replace(/^\[|\]$/g, ""), port };
+}
+
+function sipConfig(env: Env): SipConfig {
+  const trunk = raw(env, "OUTDIAL_SIP_TRUNK");
+  if (trunk === undefined)
+    throw new ConfigError("OUTDIAL_SIP_TRUNK", "must be set when OUTDIAL_DRIVER is sip");
+  const target = hostPort("OUTDIAL_SIP_TRUNK", 5060, trunk);
+  if (target.port === 0) throw new ConfigError("OUTDIAL_SIP_TRUNK", "must name a port other than 0");
+  const bind = hostPort("OUTDIAL_SIP_BIND", 5060, text(env, "OUTDIAL_SIP_BIND", "127.0.0.1:5060"));
+  const publicHost = optionalText(env, "OUTDIAL_SIP_PUBLIC_HOST");
+  // A wildcard address cannot go into Via or Contact: the trunk would not know where to answer.
+  if (publicHost === null && (bind.host === "0.0.0.0" || bind.host === "::")) {
+    throw new ConfigError(
+      "OUTDIAL_SIP_PUBLIC_HOST",
+      `must be set when OUTDIAL_SIP_BIND is a wildcard (${bind.host})`,
+    );
+  }
+  const username = optionalText(env, "OUTDIAL_SIP_USERNAME");
+  const password = optionalText(env, "OUTDIAL_SIP_PASSWORD");
+  if ((username === null) !== (password === null)) {
+    throw new ConfigError(
+      username === null ? "OUTDIAL_SIP_USERNAME" : "OUTDIAL_SIP_PASSWORD",
+      "must be set together with its pair (OUTDIAL_SIP_USERNAME and OUTDIAL_SIP_PASSWORD)",
+    );
+  }
+  const maxChannels = integer(env, "OUTDIAL_SIP_MAX_CHANNELS", 0, 0, 100_000);
+  return {
+    trunk,
+    bindHost: bind.host,
+    bindPort: bind.port,
+    publicHost,
+    username,
+    password,
+    fromDomain: optionalText(env, "OUTDIAL_SIP_FROM_DOMAIN"),
+    maxChannels: maxChannels === 0 ? null : maxChannels,
+  };
 }
 
 function raw(env: Env, name: string): string | undefined {

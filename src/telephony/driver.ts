@@ -73,6 +73,9 @@ export interface HangupOptions {
 export interface TelephonyDriver {
   readonly name: string;
   readonly capabilities: DriverCapabilities;
+  /** Opens what the driver needs before its first call (sockets); a driver that needs nothing has none. A
+   *  rejection fails the node's start. */
+  start?(): Promise<void>;
   /** Registers the engine's listener; called once before any originate. */
   setListener(events: DriverEvents): void;
   /** Starts a call; events follow through the listener. Throws only for a request it cannot take at all. */

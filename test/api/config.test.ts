@@ -84,4 +84,54 @@ describe("loadConfig", () => {
       assert.equal(describeConfig(loadConfig({ OUTDIAL_DATABASE_URL: url })).databaseUrl, shown, url);
     }
   });
+
+  test("the sip driver: its trunk, local address and credentials; the password masked", () => {
+    const c = loadConfig({
+      OUTDIAL_DRIVER: "sip",
+      OUTDIAL_SIP_TRUNK: "sip:pbx.example.net:5080",
+      OUTDIAL_SIP_BIND: "10.0.0.5:5062",
+      OUTDIAL_SIP_USERNAME: "outdial",
+      OUTDIAL_SIP_PASSWORD: "Tr0nk-s3cret",
+      OUTDIAL_SIP_MAX_CHANNELS: "30",
+    });
+    assert.deepEqual(c.sip, {
+      trunk: "sip:pbx.example.net:5080",
+      bindHost: "10.0.0.5",
+      bindPort: 5062,
+      publicHost: null,
+      username: "outdial",
+      password: "Tr0nk-s3cret",
+      fromDomain: null,
+      maxChannels: 30,
+    });
+    assert.ok(!JSON.stringify(describeConfig(c)).includes("Tr0nk-s3cret"));
+    assert.equal((describeConfig(c).sip as { password: string }).password, "***");
+    assert.equal(loadConfig({}).sip, null, "no sip settings for the sim driver");
+    const local = loadConfig({ OUTDIAL_DRIVER: "sip", OUTDIAL_SIP_TRUNK: "127.0.0.1" }).sip;
+    assert.equal(local?.bindHost, "127.0.0.1");
+    assert.equal(local?.bindPort, 5060);
+    assert.equal(local?.maxChannels, null);
+  });
+
+  test("the sip driver refuses a setup that cannot work, naming the variable", () => {
+    const sip = { OUTDIAL_DRIVER: "sip" };
+    const cases: [Record<string, string>, RegExp][] = [
+      [sip, /OUTDIAL_SIP_TRUNK must be set when OUTDIAL_DRIVER is sip/],
+      [{ ...sip, OUTDIAL_SIP_TRUNK: "pbx:99999" }, /OUTDIAL_SIP_TRUNK must be host\[:port\]/],
+      [{ ...sip, OUTDIAL_SIP_TRUNK: "pbx:0" }, /OUTDIAL_SIP_TRUNK must name a port other than 0/],
+      [
+        { ...sip, OUTDIAL_SIP_TRUNK: "pbx", OUTDIAL_SIP_BIND: "0.0.0.0:5060" },
+        /OUTDIAL_SIP_PUBLIC_HOST must be set/,
+      ],
+      [
+        { ...sip, OUTDIAL_SIP_TRUNK: "pbx", OUTDIAL_SIP_USERNAME: "u" },
+        /OUTDIAL_SIP_PASSWORD must be set together/,
+      ],
+      [
+        { ...sip, OUTDIAL_SIP_TRUNK: "pbx", OUTDIAL_SIP_BIND: "a b" },
+        /OUTDIAL_SIP_BIND must be host\[:port\]/,
+      ],
+    ];
+    for (const [env, message] of cases) assert.throws(() => loadConfig(env), message, JSON.stringify(env));
+  });
 });

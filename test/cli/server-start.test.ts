@@ -3,6 +3,7 @@
 // earlier (a bad TLS file) closes what it opened. On close, dialing stops at once and a client holding a
 // request open cannot keep the node up past the grace period.
 import assert from "node:assert/strict";
+import dgram from "node:dgram";
 import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
@@ -128,5 +129,26 @@ test("a start that fails before it listens closes what it opened", async () => {
     assert.equal(openFiles(), 0, "the database files are closed again");
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("with the sip driver, a SIP address already taken fails the start, and nothing is left open", async () => {
+  const taken = dgram.createSocket("udp4");
+  await new Promise<void>((r) => taken.bind(0, "127.0.0.1", () => r()));
+  const env = {
+    OUTDIAL_DATABASE_URL: ":memory:",
+    OUTDIAL_PORT: "0",
+    OUTDIAL_LOG_LEVEL: "silent",
+    OUTDIAL_DRIVER: "sip",
+    OUTDIAL_SIP_TRUNK: "127.0.0.1:5999",
+    OUTDIAL_SIP_BIND: `127.0.0.1:${taken.address().port}`,
+  };
+  try {
+    await assert.rejects(startServer(loadConfig(env)), /EADDRINUSE/);
+    // The same start on a free port serves, and closes its sockets when stopped.
+    const server = await startServer(loadConfig({ ...env, OUTDIAL_SIP_BIND: "127.0.0.1:0" }));
+    await server.close();
+  } finally {
+    taken.close();
   }
 });

@@ -1,0 +1,260 @@
+// The sip driver's calls and the messages it writes for them: what one call's state holds, how a final
+// answer maps to the engine's end cause, and a composer that writes every request and response the driver
+// sends (RFC 3261 §8.1.1, §9.1, §12.2.1.1, §17.1.1.3), so the driver itself keeps only the state machine.
+import { randomBytes } from "node:crypto";
+import type { Clock } from "../../clock/clock.ts";
+import type { EndCause, OriginateRequest } from "../driver.ts";
+import { formatRequest, formatResponse, header, param, type SipRequest } from "./message.ts";
+import type { Peer, Retransmission } from "./transport.ts";
+
+export interface SipDriverOptions {
+  /** Where every request goes: `sip:host[:port]` or `host[:port]` (port 5060 when left out). */
+  trunk: string;
+  /** The local UDP address; port 0 takes any free one. */
+  bindHost: string;
+  bindPort: number;
+  /** The address the trunk reaches us at (Via, Contact, SDP); the bound one when null. */
+  publicHost?: string | null;
+  /** Digest credentials for a trunk that challenges (401/407); none = a challenge fails the call. */
+  username?: string | null;
+  password?: string | null;
+  /** Host part of the From URI; the trunk's host when null. */
+  fromDomain?: string | null;
+  maxChannels?: number | null;
+  /** RFC 3261's T1 (round-trip estimate), 500 ms by default. */
+  t1Ms?: number;
+}
+
+export type CancelReason = "timeout" | "hangup";
+
+export interface SipCall {
+  req: OriginateRequest;
+  sipCallId: string;
+  localTag: string;
+  remoteTag: string | null;
+  cseq: number;
+  branch: string;
+  inviteTx: Retransmission | null;
+  startedAt: number;
+  answeredAt: number | null;
+  provisional: boolean;
+  rang: boolean;
+  cancel: CancelReason | null;
+  cancelSent: boolean;
+  cancelTx: Retransmission | null;
+  /** After a 2xx: where in-dialog requests go, and the route they take. */
+  remoteTarget: string | null;
+  routes: string[];
+  ack: string | null;
+  authTried: boolean;
+  timers: { cancel(): void }[];
+  /** Our BYE is out (the call ends at its answer, or at 64·T1). */
+  ending: boolean;
+  /** When we hung up an answered call: its talk time ends there, not when the BYE is answered. */
+  hungUpAt: number | null;
+  /** The ACK of a final failure, resent if the failure is (our ACK was lost). */
+  failAck: string | null;
+  /** Ended and reported; kept 64·T1 to answer retransmissions. */
+  done: boolean;
+}
+
+export function newCall(req: OriginateRequest, now: number): SipCall {
+  return {
+    req,
+    sipCallId: `${token(12)}@outdial`,
+    localTag: token(),
+    remoteTag: null,
+    cseq: 1,
+    branch: "",
+    inviteTx: null,
+    startedAt: now,
+    answeredAt: null,
+    provisional: false,
+    rang: false,
+    cancel: null,
+    cancelSent: false,
+    cancelTx: null,
+    remoteTarget: null,
+    routes: [],
+    ack: null,
+    authTried: false,
+    timers: [],
+    ending: false,
+    hungUpAt: null,
+    failAck: null,
+    done: false,
+  };
+}
+
+/** Status codes → the engine's end causes (RFC 3261 §21; 487 depends on why the call was cancelled). */
+export function causeOf(status: number, cancel: CancelReason | null): EndCause {
+  if (status === 487) return cancel === "hangup" ? "cancelled" : "no_answer";
+  if (status === 486 || status === 600) return "busy";
+  if (status === 408 || status === 480) return "no_answer";
+  if (status === 603 || status === 607 || status === 608) return "rejected";
+  return "failed";
+}
+
+export const token = (bytes = 8) => randomBytes(bytes).toString("hex");
+export const newBranch = () => `z9hG4bK${token()}`;
+/** A phone or caller id as the user part of a SIP URI: anything outside RFC 3261's user characters escaped. */
+const userPart = (s: string) => s.replace(/[^A-Za-z0-9\-_.!~*'()&=+$,;?/]/g, (c) => encodeURIComponent(c));
+
+/** A display name is a quoted string: quotes, backslashes and control characters are dropped from it. */
+function displayName(id: string): string {
+  let out = "";
+  for (const ch of id) out += ch === '"' || ch === "\\" || isControl(ch) ? " " : ch;
+  return out.replace(/ +/g, " ").trim();
+}
+
+/** A value from the engine as a header value: control characters (a line break) become spaces. */
+const headerSafe = (value: string) => [...value].map((ch) => (isControl(ch) ? " " : ch)).join("");
+const isControl = (ch: string) => ch < " " || ch === "\u007f";
+
+const bracketed = (host: string) => (host.includes(":") ? `[${host}]` : host);
+
+export class SipComposer {
+  /** Set once the driver's sockets are bound. */
+  local: Peer | null = null;
+  rtpPort = 0;
+
+  constructor(
+    private readonly trunk: Peer,
+    private readonly opts: SipDriverOptions,
+    private readonly clock: Clock,
+  ) {}
+
+  private get host(): string {
+    return this.opts.publicHost ?? this.local?.host ?? this.opts.bindHost;
+  }
+
+  private get hostPort(): string {
+    return `${bracketed(this.host)}:${this.local?.port ?? this.opts.bindPort}`;
+  }
+
+  requestUri(call: SipCall): string {
+    return `sip:${userPart(call.req.to)}@${bracketed(this.trunk.host)}:${this.trunk.port}`;
+  }
+
+  private from(call: SipCall): string {
+    const id = call.req.callerId;
+    const domain = this.opts.fromDomain ?? this.trunk.host;
+    const display = id ? `"${displayName(id)}" ` : '"Anonymous" ';
+    return `${display}<sip:${id ? userPart(id) : "anonymous"}@${domain}>;tag=${call.localTag}`;
+  }
+
+  private to(call: SipCall, remoteTag = call.remoteTag): string {
+    return `<${this.requestUri(call)}>${remoteTag ? `;tag=${remoteTag}` : ""}`;
+  }
+
+  private via(branch: string): string {
+    return `SIP/2.0/UDP ${this.hostPort};branch=${branch};rport`;
+  }
+
+  private contact(): string {
+    return `<sip:outdial@${this.hostPort}>`;
+  }
+
+  sdp(): string {
+    const ip = this.host.includes(":") ? "IP6" : "IP4";
+    const session = this.clock.now() % 1e9;
+    return [
+      "v=0",
+      `o=outdial ${session} ${session} IN ${ip} ${this.host}`,
+      "s=outdial",
+      `c=IN ${ip} ${this.host}`,
+      "t=0 0",
+      `m=audio ${this.rtpPort} RTP/AVP 0 8 101`,
+      "a=rtpmap:0 PCMU/8000",
+      "a=rtpmap:8 PCMA/8000",
+      "a=rtpmap:101 telephone-event/8000",
+      "a=sendrecv",
+      "",
+    ].join("\r\n");
+  }
+
+  /** The INVITE on the call's current branch and sequence number, with credentials when challenged. */
+  invite(call: SipCall, auth: { name: string; value: string } | null): string {
+    const headers: [string, string][] = [
+      ["Via", this.via(call.branch)],
+      ["Max-Forwards", "70"],
+      ["From", this.from(call)],
+      ["To", this.to(call)],
+      ["Call-ID", call.sipCallId],
+      ["CSeq", `${call.cseq} INVITE`],
+      ["Contact", this.contact()],
+      ["Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS"],
+      ["User-Agent", "outdial"],
+      ["Content-Type", "application/sdp"],
+    ];
+    if (call.req.callerId === null) headers.push(["Privacy", "id"]);
+    // What the PBX routes the answered call by (its dialplan reads them): the attempt, and the bot script
+    // or robot scenario the campaign runs, if any.
+    headers.push(["X-Outdial-Call-Id", headerSafe(call.req.callId)]);
+    const script = call.req.bot?.scriptId ?? call.req.robot?.key ?? null;
+    if (script) headers.push(["X-Outdial-Script", headerSafe(script)]);
+    if (auth) headers.push([auth.name, auth.value]);
+    return formatRequest("INVITE", this.requestUri(call), headers, this.sdp());
+  }
+
+  /** CANCEL and the ACK of a failure belong to the INVITE's transaction: its branch, its sequence number. */
+  cancel(call: SipCall): string {
+    return formatRequest("CANCEL", this.requestUri(call), [
+      ["Via", this.via(call.branch)],
+      ["Max-Forwards", "70"],
+      ["From", this.from(call)],
+      ["To", this.to(call, null)],
+      ["Call-ID", call.sipCallId],
+      ["CSeq", `${call.cseq} CANCEL`],
+      ["User-Agent", "outdial"],
+    ]);
+  }
+
+  failureAck(call: SipCall, toValue: string | undefined): string {
+    return formatRequest("ACK", this.requestUri(call), [
+      ["Via", this.via(call.branch)],
+      ["Max-Forwards", "70"],
+      ["From", this.from(call)],
+      ["To", toValue ?? this.to(call)],
+      ["Call-ID", call.sipCallId],
+      ["CSeq", `${call.cseq} ACK`],
+    ]);
+  }
+
+  /** A request within the dialog a 2xx made: to its remote target, along its route set. */
+  inDialog(call: SipCall, method: string, cseq: number): string {
+    const headers: [string, string][] = [
+      ["Via", this.via(newBranch())],
+      ["Max-Forwards", "70"],
+    ];
+    for (const r of call.routes) headers.push(["Route", r]);
+    headers.push(
+      ["From", this.from(call)],
+      ["To", this.to(call)],
+      ["Call-ID", call.sipCallId],
+      ["CSeq", `${cseq} ${method}`],
+      ["User-Agent", "outdial"],
+    );
+    return formatRequest(method, call.remoteTarget ?? this.requestUri(call), headers);
+  }
+
+  response(req: SipRequest, status: number, reason: string, body = ""): string {
+    const headers: [string, string][] = [];
+    for (const v of req.headers.get("via") ?? []) headers.push(["Via", v]);
+    const toValue = header(req, "to") ?? "";
+    const tagged =
+      status > 100 && param(toValue, "tag") === undefined ? `${toValue};tag=${token()}` : toValue;
+    headers.push(
+      ["From", header(req, "from") ?? ""],
+      ["To", tagged],
+      ["Call-ID", header(req, "call-id") ?? ""],
+      ["CSeq", header(req, "cseq") ?? ""],
+      ["User-Agent", "outdial"],
+    );
+    if (req.method === "INVITE" && status === 200) {
+      headers.push(["Contact", this.contact()], ["Content-Type", "application/sdp"]);
+    }
+    if (status === 405) headers.push(["Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS"]);
+    return formatResponse(status, reason, headers, body);
+  }
+}

@@ -1,0 +1,73 @@
+// SIP digest authentication (RFC 3261 §22, RFC 2617 / RFC 7616 with MD5): answering a trunk's 401 or 407
+// challenge. The password never leaves this module except hashed into the response.
+import { createHash, randomBytes } from "node:crypto";
+
+export interface DigestChallenge {
+  realm: string;
+  nonce: string;
+  opaque?: string;
+  algorithm: string;
+  /** "auth" when the server offers it (auth-int is not offered by us: it would hash the body). */
+  qop?: "auth";
+  stale: boolean;
+}
+
+/** Reads a WWW-Authenticate / Proxy-Authenticate value; null when it is not a Digest challenge we can answer. */
+export function parseChallenge(value: string | undefined): DigestChallenge | null {
+  if (!value || !/^digest\s/i.test(value.trim())) return null;
+  const params = new Map<string, string>();
+  const re = /([a-z0-9_-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))/gi;
+  for (let m = re.exec(value); m !== null; m = re.exec(value)) {
+    params.set(m[1].toLowerCase(), m[2] !== undefined ? m[2].replace(/\\(.)/g, "$1") : m[3]);
+  }
+  const realm = params.get("realm");
+  const nonce = params.get("nonce");
+  if (realm === undefined || nonce === undefined) return null;
+  const algorithm = params.get("algorithm") ?? "MD5";
+  if (algorithm.toUpperCase() !== "MD5") return null;
+  const qops = (params.get("qop") ?? "").split(",").map((q) => q.trim().toLowerCase());
+  // A server offering only auth-int cannot be answered with plain auth.
+  if (params.has("qop") && !qops.includes("auth")) return null;
+  return {
+    realm,
+    nonce,
+    opaque: params.get("opaque"),
+    algorithm,
+    qop: qops.includes("auth") ? "auth" : undefined,
+    stale: (params.get("stale") ?? "").toLowerCase() === "true",
+  };
+}
+
+const md5 = (s: string) => createHash("md5").update(s, "utf8").digest("hex");
+const quote = (s: string) => `"${s.replace(/(["\\])/g, "\\$1")}"`;
+
+/** The Authorization / Proxy-Authorization value answering `challenge` for `method` on `uri`. */
+export function digestAuthorization(
+  challenge: DigestChallenge,
+  credentials: { username: string; password: string },
+  method: string,
+  uri: string,
+  nonceCount = 1,
+): string {
+  const ha1 = md5(`${credentials.username}:${challenge.realm}:${credentials.password}`);
+  const ha2 = md5(`${method}:${uri}`);
+  const parts = [
+    `username=${quote(credentials.username)}`,
+    `realm=${quote(challenge.realm)}`,
+    `nonce=${quote(challenge.nonce)}`,
+    `uri=${quote(uri)}`,
+  ];
+  let response: string;
+  if (challenge.qop === "auth") {
+    const nc = nonceCount.toString(16).padStart(8, "0");
+    const cnonce = randomBytes(8).toString("hex");
+    response = md5(`${ha1}:${challenge.nonce}:${nc}:${cnonce}:auth:${ha2}`);
+    parts.push(`response=${quote(response)}`, "qop=auth", `nc=${nc}`, `cnonce=${quote(cnonce)}`);
+  } else {
+    response = md5(`${ha1}:${challenge.nonce}:${ha2}`);
+    parts.push(`response=${quote(response)}`);
+  }
+  parts.push(`algorithm=${challenge.algorithm}`);
+  if (challenge.opaque !== undefined) parts.push(`opaque=${quote(challenge.opaque)}`);
+  return `Digest ${parts.join(", ")}`;
+}

@@ -1,0 +1,161 @@
+// SIP messages (RFC 3261 §7): parsing a datagram into a request or a response, and writing one back. Only
+// what a user agent placing calls needs: the start line, headers (compact forms expanded, repeated headers
+// kept in order) and a body bounded by Content-Length. A datagram that is not a well-formed SIP message
+// reads as null and is dropped, as §18.3 asks.
+
+/** Headers are keyed by lower-case full name; values in the order they came (Via split per hop). */
+export interface SipRequest {
+  kind: "request";
+  method: string;
+  uri: string;
+  headers: Map<string, string[]>;
+  body: string;
+}
+
+export interface SipResponse {
+  kind: "response";
+  status: number;
+  reason: string;
+  headers: Map<string, string[]>;
+  body: string;
+}
+
+export type SipMessage = SipRequest | SipResponse;
+
+const COMPACT: Record<string, string> = {
+  i: "call-id",
+  m: "contact",
+  e: "content-encoding",
+  l: "content-length",
+  c: "content-type",
+  f: "from",
+  s: "subject",
+  k: "supported",
+  t: "to",
+  v: "via",
+};
+
+/** A datagram holds at most this much (RFC 3261 §18.1.1 keeps UDP messages well under 64 KB). */
+export const MAX_DATAGRAM = 65_507;
+
+export function parseMessage(data: Buffer | string): SipMessage | null {
+  const text = typeof data === "string" ? data : data.toString("utf8");
+  const split = text.indexOf("\r\n\r\n");
+  const head = split === -1 ? text : text.slice(0, split);
+  let body = split === -1 ? "" : text.slice(split + 4);
+  const lines = head.split("\r\n");
+  // Header lines folded onto the next (RFC 3261 §7.3.1) join the line before them.
+  const unfolded: string[] = [];
+  for (const line of lines.slice(1)) {
+    if (/^[ \t]/.test(line) && unfolded.length > 0) unfolded[unfolded.length - 1] += ` ${line.trim()}`;
+    else unfolded.push(line);
+  }
+  const headers = new Map<string, string[]>();
+  for (const line of unfolded) {
+    if (line === "") continue;
+    const colon = line.indexOf(":");
+    if (colon <= 0) return null;
+    const raw = line.slice(0, colon).trim().toLowerCase();
+    const name = COMPACT[raw] ?? raw;
+    const value = line.slice(colon + 1).trim();
+    const values = headers.get(name) ?? [];
+    // Via may come comma-joined; each hop is its own value (the top one is what a response matches).
+    if (name === "via") values.push(...splitOutsideQuotes(value));
+    else values.push(value);
+    headers.set(name, values);
+  }
+  const length = headers.get("content-length")?.[0];
+  if (length !== undefined) {
+    const n = Number(length);
+    if (!Number.isInteger(n) || n < 0) return null;
+    const bytes = Buffer.from(body, "utf8");
+    if (bytes.length < n) return null; // truncated datagram
+    body = bytes.subarray(0, n).toString("utf8");
+  }
+  if (!headers.has("call-id") || !headers.has("cseq") || !headers.has("from") || !headers.has("to"))
+    return null;
+  const start = lines[0] ?? "";
+  const status = /^SIP\/2\.0 ([1-6]\d\d) ?(.*)$/i.exec(start);
+  if (status) return { kind: "response", status: Number(status[1]), reason: status[2] ?? "", headers, body };
+  const request = /^([A-Za-z]+) (\S+) SIP\/2\.0$/i.exec(start);
+  if (request) return { kind: "request", method: request[1].toUpperCase(), uri: request[2], headers, body };
+  return null;
+}
+
+/** The first value of a header, or undefined. */
+export function header(msg: { headers: Map<string, string[]> }, name: string): string | undefined {
+  return msg.headers.get(name)?.[0];
+}
+
+export function formatRequest(method: string, uri: string, headers: [string, string][], body = ""): string {
+  return formatMessage(`${method} ${uri} SIP/2.0`, headers, body);
+}
+
+export function formatResponse(
+  status: number,
+  reason: string,
+  headers: [string, string][],
+  body = "",
+): string {
+  return formatMessage(`SIP/2.0 ${status} ${reason}`, headers, body);
+}
+
+function formatMessage(start: string, headers: [string, string][], body: string): string {
+  const lines = [start];
+  for (const [name, value] of headers) {
+    // A CR or LF in a value would let a caller id or a phone number inject headers of its own.
+    if (/[\r\n]/.test(value)) throw new Error(`SIP header ${name} holds a line break`);
+    lines.push(`${name}: ${value}`);
+  }
+  lines.push(`Content-Length: ${Buffer.byteLength(body, "utf8")}`);
+  return `${lines.join("\r\n")}\r\n\r\n${body}`;
+}
+
+/** CSeq "314 INVITE" → { seq: 314, method: "INVITE" }. */
+export function parseCSeq(value: string | undefined): { seq: number; method: string } | null {
+  const m = /^(\d+)\s+([A-Za-z]+)$/.exec(value?.trim() ?? "");
+  return m ? { seq: Number(m[1]), method: m[2].toUpperCase() } : null;
+}
+
+/** A header parameter (`;tag=abc`, `;branch=z9…`) of a From/To/Via value, outside its URI's angle brackets. */
+export function param(value: string | undefined, name: string): string | undefined {
+  if (value === undefined) return undefined;
+  const close = value.lastIndexOf(">");
+  const tail = close === -1 ? value : value.slice(close + 1);
+  const re = new RegExp(`;\\s*${name}\\s*=\\s*("[^"]*"|[^;,\\s]+)`, "i");
+  const m = re.exec(tail);
+  return m ? m[1].replace(/^"|"$/g, "") : undefined;
+}
+
+/** The URI inside a name-addr (`"Bob" <sip:bob@host>;tag=1` → `sip:bob@host`), or an addr-spec as given. */
+export function uriOf(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const m = /<([^>]*)>/.exec(value);
+  if (m) return m[1];
+  return value.split(";")[0].trim();
+}
+
+/** Host and port of a sip: URI (`sip:user@host:5060;transport=udp` → host, 5060). */
+export function hostPortOf(uri: string): { host: string; port: number } | null {
+  const m = /^sips?:(?:[^@]*@)?(\[[^\]]+\]|[^:;?>]+)(?::(\d+))?/i.exec(uri.trim());
+  if (!m) return null;
+  const port = m[2] === undefined ? 5060 : Number(m[2]);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) return null;
+  return { host: m[1].replace(/^\[|\]$/g, ""), port };
+}
+
+function splitOutsideQuotes(value: string): string[] {
+  const out: string[] = [];
+  let quoted = false;
+  let start = 0;
+  for (let i = 0; i < value.length; i++) {
+    const ch = value[i];
+    if (ch === '"') quoted = !quoted;
+    else if (ch === "," && !quoted) {
+      out.push(value.slice(start, i).trim());
+      start = i + 1;
+    }
+  }
+  out.push(value.slice(start).trim());
+  return out.filter((v) => v !== "");
+}

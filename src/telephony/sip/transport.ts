@@ -1,0 +1,94 @@
+// The SIP driver's UDP transport and its retransmission (RFC 3261 §17.1): one socket toward the trunk,
+// requests resent at T1, 2·T1, … until a response stops them or 64·T1 gives up. Timers run on the Clock.
+import dgram from "node:dgram";
+import type { Clock, TimerHandle } from "../../clock/clock.ts";
+import { MAX_DATAGRAM, parseMessage, type SipMessage } from "./message.ts";
+
+export interface Peer {
+  host: string;
+  port: number;
+}
+
+/** A request being retransmitted until `cancel()` (which also ends the 64·T1 wait: after a provisional
+ *  response an INVITE waits for its final one without bound, RFC 3261 §17.1.1.2). */
+export interface Retransmission {
+  cancel(): void;
+}
+
+export class SipTransport {
+  private socket: dgram.Socket | null = null;
+  private handler: ((msg: SipMessage, from: Peer) => void) | null = null;
+
+  constructor(
+    private readonly clock: Clock,
+    readonly t1Ms: number,
+    /** Non-INVITE retransmissions stop doubling here (T2). */
+    readonly t2Ms = 4000,
+  ) {}
+
+  /** Binds the socket; rejects when the address cannot be had (in use, not local). */
+  async open(host: string, port: number, onMessage: (msg: SipMessage, from: Peer) => void): Promise<Peer> {
+    this.handler = onMessage;
+    const type = host.includes(":") ? "udp6" : "udp4";
+    const socket = dgram.createSocket({ type, recvBufferSize: 1 << 20 });
+    this.socket = socket;
+    await new Promise<void>((resolve, reject) => {
+      socket.once("error", reject);
+      socket.bind(port, host, () => {
+        socket.off("error", reject);
+        resolve();
+      });
+    });
+    // A send error (a host that does not resolve, a full buffer) loses one datagram; retransmission or the
+    // transaction's timeout deals with it, as with any datagram lost on the way.
+    socket.on("error", () => {});
+    socket.on("message", (data, rinfo) => {
+      if (data.length > MAX_DATAGRAM) return;
+      const msg = parseMessage(data);
+      if (msg) this.handler?.(msg, { host: rinfo.address, port: rinfo.port });
+    });
+    const address = socket.address();
+    return { host: address.address, port: address.port };
+  }
+
+  send(text: string, to: Peer): void {
+    this.socket?.send(Buffer.from(text, "utf8"), to.port, to.host, () => {});
+  }
+
+  /**
+   * Sends `text` now and again until stopped. An INVITE doubles its interval without bound (Timer A); other
+   * requests cap it at T2 (Timer E). After 64·T1 (Timers B and F) `onTimeout` runs.
+   */
+  retransmit(text: string, to: Peer, invite: boolean, onTimeout: () => void): Retransmission {
+    let stopped = false;
+    let interval = this.t1Ms;
+    let resend: TimerHandle | null = null;
+    const again = () => {
+      if (stopped) return;
+      this.send(text, to);
+      resend = this.clock.after(interval, again);
+      interval = invite ? interval * 2 : Math.min(interval * 2, this.t2Ms);
+    };
+    again();
+    const giveUp = this.clock.after(64 * this.t1Ms, () => {
+      if (stopped) return;
+      stopped = true;
+      resend?.cancel();
+      onTimeout();
+    });
+    return {
+      cancel() {
+        stopped = true;
+        resend?.cancel();
+        giveUp.cancel();
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    const socket = this.socket;
+    this.socket = null;
+    this.handler = null;
+    if (socket) await new Promise<void>((resolve) => socket.close(() => resolve()));
+  }
+}

@@ -1,0 +1,238 @@
+// The sip driver against SIPp playing the callee on 127.0.0.1 (scenarios in test/telephony/sipp/), and
+// against a bare UDP socket that never answers (retransmission and Timer B).
+import assert from "node:assert/strict";
+import dgram from "node:dgram";
+import { after, describe, it } from "node:test";
+import { WallClock } from "../../src/clock/clock.ts";
+import type { CallEnded } from "../../src/telephony/driver.ts";
+import { causeOf, SipDriver, type SipDriverOptions } from "../../src/telephony/sip/sip-driver.ts";
+import { type SippRun, skipWithoutSipp, startSipp } from "../helpers/sipp.ts";
+
+interface Heard {
+  ringing: number;
+  answered: string[];
+  ended: Promise<CallEnded>;
+}
+
+async function driverFor(port: number, extra: Partial<SipDriverOptions> = {}) {
+  const driver = new SipDriver(
+    { clock: new WallClock() },
+    { trunk: `127.0.0.1:${port}`, bindHost: "127.0.0.1", bindPort: 0, t1Ms: 100, ...extra },
+  );
+  await driver.start();
+  const heard = new Map<string, Heard>();
+  const resolvers = new Map<string, (ev: CallEnded) => void>();
+  driver.setListener({
+    ringing: (id) => {
+      const h = heard.get(id);
+      if (h) h.ringing++;
+    },
+    answered: (id, by) => heard.get(id)?.answered.push(by),
+    ended: (ev) => resolvers.get(ev.callId)?.(ev),
+  });
+  const call = (
+    callId: string,
+    to = "+15550100",
+    ringTimeoutSec = 20,
+    callerId: string | null = "+15550199",
+  ) => {
+    const h: Heard = {
+      ringing: 0,
+      answered: [],
+      ended: new Promise((resolve) => resolvers.set(callId, resolve)),
+    };
+    heard.set(callId, h);
+    driver.originate({ callId, to, callerId, ringTimeoutSec });
+    return h;
+  };
+  return { driver, call };
+}
+
+describe("sip driver against SIPp", { skip: skipWithoutSipp }, () => {
+  const cleanup: (() => Promise<void>)[] = [];
+  after(async () => {
+    for (const c of cleanup) await c();
+  });
+  /** SIPp playing `scenario` for one call, and a driver whose trunk it is (both closed after the tests). */
+  const against = async (scenario: string, extra: Partial<SipDriverOptions> = {}) => {
+    const sipp = await startSipp(scenario);
+    const { driver, call } = await driverFor(sipp.port, extra);
+    cleanup.push(
+      () => driver.close(),
+      () => sipp.stop(),
+    );
+    return { sipp, driver, call };
+  };
+  /** SIPp's clean exit: every message of its scenario came (our ACKs, CANCEL, BYE among them). */
+  const finished = async (sipp: SippRun) => {
+    const exit = await sipp.exited;
+    assert.equal(exit.code, 0, exit.output.slice(-1500));
+  };
+
+  it("reports ringing, the answer and the callee's hang-up with the talk time", async () => {
+    const { sipp, call } = await against("answer-bye.xml");
+    const h = call("a1");
+    const ended = await h.ended;
+    assert.equal(h.ringing, 1);
+    assert.deepEqual(h.answered, ["human"]);
+    assert.equal(ended.cause, "normal");
+    assert.equal(ended.answeredBy, "human");
+    assert.ok(ended.talkSec >= 0.9 && ended.talkSec < 3, `talk ${ended.talkSec}`);
+    assert.ok(ended.ringSec >= 0.25 && ended.ringSec < 2, `ring ${ended.ringSec}`);
+    await finished(sipp);
+  });
+
+  it("hangs up an answered call with a BYE the callee accepts", async () => {
+    const { sipp, driver, call } = await against("answer-wait.xml");
+    const h = call("w1");
+    while (h.answered.length === 0) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 300));
+    driver.hangup("w1");
+    const ended = await h.ended;
+    assert.equal(ended.cause, "normal");
+    assert.ok(ended.talkSec >= 0.25 && ended.talkSec < 2, `talk ${ended.talkSec}`);
+    await finished(sipp);
+  });
+
+  for (const [scenario, cause, code] of [
+    ["busy.xml", "busy", 486],
+    ["decline.xml", "rejected", 603],
+  ] as const) {
+    it(`reports ${code} as ${cause} and acknowledges it`, async () => {
+      const { sipp, call } = await against(scenario);
+      const h = call("r1");
+      const ended = await h.ended;
+      assert.equal(ended.cause, cause);
+      assert.equal(ended.code, code);
+      assert.equal(ended.talkSec, 0);
+      assert.deepEqual(h.answered, []);
+      // sipp waits for our ACK: its clean exit shows the ACK came.
+      await finished(sipp);
+    });
+  }
+
+  it("cancels at the ring timeout: no answer, the CANCEL answered and the 487 acknowledged", async () => {
+    const { sipp, call } = await against("ring.xml");
+    const started = Date.now();
+    const h = call("t1", "+15550100", 1);
+    const ended = await h.ended;
+    assert.equal(ended.cause, "no_answer");
+    assert.equal(ended.code, 487);
+    assert.equal(h.ringing, 1);
+    const took = Date.now() - started;
+    assert.ok(took >= 950 && took < 3000, `ended after ${took} ms`);
+    await finished(sipp);
+  });
+
+  it("a hang-up before the answer is a CANCEL, reported as cancelled", async () => {
+    const { sipp, driver, call } = await against("ring.xml");
+    const h = call("c1");
+    while (h.ringing === 0) await new Promise((r) => setTimeout(r, 20));
+    driver.hangup("c1");
+    const ended = await h.ended;
+    assert.equal(ended.cause, "cancelled");
+    assert.equal(ended.code, 487);
+    await finished(sipp);
+  });
+
+  it("answers a digest challenge with the trunk's credentials", async () => {
+    const { sipp, driver, call } = await against("auth.xml", { username: "alice", password: "s3cret" });
+    const h = call("d1");
+    while (h.answered.length === 0) await new Promise((r) => setTimeout(r, 20));
+    driver.hangup("d1");
+    const ended = await h.ended;
+    assert.equal(ended.cause, "normal");
+    await finished(sipp);
+  });
+
+  it("a wrong password is refused by the trunk (403) and the call fails", async () => {
+    const { sipp, call } = await against("auth.xml", { username: "alice", password: "wrong" });
+    const ended = await call("d2").ended;
+    assert.equal(ended.cause, "failed");
+    assert.equal(ended.code, 403);
+    await finished(sipp);
+  });
+
+  it("without credentials a challenge fails the call with its own code", async () => {
+    const { call } = await against("auth.xml");
+    const ended = await call("d3").ended;
+    assert.equal(ended.cause, "failed");
+    assert.equal(ended.code, 401);
+  });
+
+  it("close() hangs up the calls still up", async () => {
+    const sipp = await startSipp("answer-wait.xml");
+    const { driver, call } = await driverFor(sipp.port);
+    cleanup.push(() => sipp.stop());
+    const h = call("x1");
+    while (h.answered.length === 0) await new Promise((r) => setTimeout(r, 20));
+    await driver.close();
+    // sipp's scenario ends only with our BYE answered.
+    await finished(sipp);
+  });
+});
+
+describe("sip driver toward a trunk that never answers", () => {
+  it("retransmits the INVITE at T1, 2·T1, 4·T1 … and fails the call with 408 at 64·T1", async () => {
+    const silent = dgram.createSocket("udp4");
+    await new Promise<void>((r) => silent.bind(0, "127.0.0.1", () => r()));
+    const invites: number[] = [];
+    const first = { at: 0 };
+    silent.on("message", (m) => {
+      if (!m.toString().startsWith("INVITE ")) return;
+      if (invites.length === 0) first.at = Date.now();
+      invites.push(Date.now() - first.at);
+    });
+    const { driver, call } = await driverFor(silent.address().port, { t1Ms: 25 });
+    try {
+      const started = Date.now();
+      const ended = await call("s1").ended;
+      const took = Date.now() - started;
+      assert.equal(ended.cause, "failed");
+      assert.equal(ended.code, 408);
+      assert.ok(took >= 64 * 25 - 10 && took < 64 * 25 + 1000, `gave up after ${took} ms`);
+      // Sent at 0, 25, 75, 175, 375, 775 and 1575 ms: seven INVITEs, each gap twice the one before.
+      assert.equal(invites.length, 7, `INVITEs at ${invites.join(", ")} ms`);
+      for (let i = 2; i < invites.length; i++) {
+        const gap = invites[i] - invites[i - 1];
+        const before = invites[i - 1] - invites[i - 2];
+        assert.ok(gap > before * 1.5, `gaps ${invites.join(", ")}`);
+      }
+    } finally {
+      await driver.close();
+      silent.close();
+    }
+  });
+
+  it("escapes a phone number and caller id that hold line breaks: no header can be injected", async () => {
+    const silent = dgram.createSocket("udp4");
+    await new Promise<void>((r) => silent.bind(0, "127.0.0.1", () => r()));
+    const got = new Promise<string>((resolve) => silent.once("message", (m) => resolve(m.toString())));
+    const { driver, call } = await driverFor(silent.address().port);
+    try {
+      call("inj", "+1555\r\nX-Evil: 1", 20, 'Bob"\r\nX-Evil: 2');
+      const invite = await got;
+      assert.ok(!/^X-Evil/m.test(invite), invite);
+      assert.match(invite, /^INVITE sip:\+1555%0D%0AX-Evil%3A%201@127\.0\.0\.1:\d+ SIP\/2\.0\r\n/);
+      assert.match(invite, /^From: "Bob X-Evil: 2" <sip:Bob%22%0D%0AX-Evil%3A%202@/m);
+      assert.match(invite, /^X-Outdial-Call-Id: inj\r$/m, "the attempt travels with the call for the PBX");
+    } finally {
+      await driver.close();
+      silent.close();
+    }
+  });
+});
+
+describe("SIP status codes as end causes", () => {
+  it("maps the codes a trunk answers to the engine's causes", () => {
+    assert.equal(causeOf(486, null), "busy");
+    assert.equal(causeOf(600, null), "busy");
+    assert.equal(causeOf(480, null), "no_answer");
+    assert.equal(causeOf(408, null), "no_answer");
+    assert.equal(causeOf(603, null), "rejected");
+    assert.equal(causeOf(404, null), "failed");
+    assert.equal(causeOf(503, null), "failed");
+    assert.equal(causeOf(487, "timeout"), "no_answer");
+    assert.equal(causeOf(487, "hangup"), "cancelled");
+  });
+});
