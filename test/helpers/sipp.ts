@@ -37,7 +37,22 @@ async function freeUdpPort(): Promise<number> {
 
 /** Starts `sipp -sf <scenario>` as a UAS that takes `calls` calls and exits; resolves once it listens. */
 export async function startSipp(scenario: string, calls = 1, timeoutSec = 30): Promise<SippRun> {
+  // Its ports are free when picked, not held: another socket may take one before sipp binds it. Such a
+  // start is tried again on other ports.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await spawnSipp(scenario, calls, timeoutSec);
+    } catch (err) {
+      if (attempt >= 3 || !String(err).includes("Address already in use")) throw err;
+    }
+  }
+}
+
+async function spawnSipp(scenario: string, calls: number, timeoutSec: number): Promise<SippRun> {
   const port = await freeUdpPort();
+  // sipp binds its media ports from -mp up (audio, video, their RTCP): none may be the SIP port.
+  let mediaPort = await freeUdpPort();
+  while (Math.abs(mediaPort - port) < 4) mediaPort = await freeUdpPort();
   const cwd = fs.mkdtempSync(path.join(os.tmpdir(), "outdial-sipp-"));
   const child = spawn(
     SIPP,
@@ -55,7 +70,9 @@ export async function startSipp(scenario: string, calls = 1, timeoutSec = 30): P
       `${timeoutSec}s`,
       "-timeout_error",
       "-mp",
-      String(await freeUdpPort()),
+      String(mediaPort),
+      // Why a call failed (an unexpected message, a check that did not hold) goes to a file: read at exit.
+      "-trace_err",
     ],
     { cwd, stdio: ["ignore", "pipe", "pipe"] },
   );
@@ -69,6 +86,9 @@ export async function startSipp(scenario: string, calls = 1, timeoutSec = 30): P
   });
   const exited = new Promise<{ code: number | null; output: string }>((resolve) =>
     child.on("exit", (code) => {
+      for (const f of fs.readdirSync(cwd).filter((name) => name.endsWith("_errors.log"))) {
+        output += `\n${fs.readFileSync(path.join(cwd, f), "utf8").slice(-3000)}`;
+      }
       fs.rmSync(cwd, { recursive: true, force: true });
       resolve({ code, output });
     }),

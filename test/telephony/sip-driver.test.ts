@@ -3,71 +3,13 @@
 import assert from "node:assert/strict";
 import dgram from "node:dgram";
 import { after, describe, it } from "node:test";
-import { WallClock } from "../../src/clock/clock.ts";
-import type { CallEnded } from "../../src/telephony/driver.ts";
-import { causeOf, SipDriver, type SipDriverOptions } from "../../src/telephony/sip/sip-driver.ts";
-import { type SippRun, skipWithoutSipp, startSipp } from "../helpers/sipp.ts";
-
-interface Heard {
-  ringing: number;
-  answered: string[];
-  ended: Promise<CallEnded>;
-}
-
-async function driverFor(port: number, extra: Partial<SipDriverOptions> = {}) {
-  const driver = new SipDriver(
-    { clock: new WallClock() },
-    { trunk: `127.0.0.1:${port}`, bindHost: "127.0.0.1", bindPort: 0, t1Ms: 100, ...extra },
-  );
-  await driver.start();
-  const heard = new Map<string, Heard>();
-  const resolvers = new Map<string, (ev: CallEnded) => void>();
-  driver.setListener({
-    ringing: (id) => {
-      const h = heard.get(id);
-      if (h) h.ringing++;
-    },
-    answered: (id, by) => heard.get(id)?.answered.push(by),
-    ended: (ev) => resolvers.get(ev.callId)?.(ev),
-  });
-  const call = (
-    callId: string,
-    to = "+15550100",
-    ringTimeoutSec = 20,
-    callerId: string | null = "+15550199",
-  ) => {
-    const h: Heard = {
-      ringing: 0,
-      answered: [],
-      ended: new Promise((resolve) => resolvers.set(callId, resolve)),
-    };
-    heard.set(callId, h);
-    driver.originate({ callId, to, callerId, ringTimeoutSec });
-    return h;
-  };
-  return { driver, call };
-}
+import { causeOf } from "../../src/telephony/sip/sip-driver.ts";
+import { skipWithoutSipp, startSipp } from "../helpers/sipp.ts";
+import { driverFor, sippSuite } from "./sip-harness.ts";
 
 describe("sip driver against SIPp", { skip: skipWithoutSipp }, () => {
-  const cleanup: (() => Promise<void>)[] = [];
-  after(async () => {
-    for (const c of cleanup) await c();
-  });
-  /** SIPp playing `scenario` for one call, and a driver whose trunk it is (both closed after the tests). */
-  const against = async (scenario: string, extra: Partial<SipDriverOptions> = {}) => {
-    const sipp = await startSipp(scenario);
-    const { driver, call } = await driverFor(sipp.port, extra);
-    cleanup.push(
-      () => driver.close(),
-      () => sipp.stop(),
-    );
-    return { sipp, driver, call };
-  };
-  /** SIPp's clean exit: every message of its scenario came (our ACKs, CANCEL, BYE among them). */
-  const finished = async (sipp: SippRun) => {
-    const exit = await sipp.exited;
-    assert.equal(exit.code, 0, exit.output.slice(-1500));
-  };
+  const { against, finished, keep, cleanup } = sippSuite(30);
+  after(cleanup);
 
   it("reports ringing, the answer and the callee's hang-up with the talk time", async () => {
     const { sipp, call } = await against("answer-bye.xml");
@@ -163,7 +105,7 @@ describe("sip driver against SIPp", { skip: skipWithoutSipp }, () => {
   it("close() hangs up the calls still up", async () => {
     const sipp = await startSipp("answer-wait.xml");
     const { driver, call } = await driverFor(sipp.port);
-    cleanup.push(() => sipp.stop());
+    keep(() => sipp.stop());
     const h = call("x1");
     while (h.answered.length === 0) await new Promise((r) => setTimeout(r, 20));
     await driver.close();

@@ -2,8 +2,8 @@
 // answer maps to the engine's end cause, and a composer that writes every request and response the driver
 // sends (RFC 3261 §8.1.1, §9.1, §12.2.1.1, §17.1.1.3), so the driver itself keeps only the state machine.
 import { randomBytes } from "node:crypto";
-import type { Clock } from "../../clock/clock.ts";
 import type { EndCause, OriginateRequest } from "../driver.ts";
+import type { Credential } from "./digest.ts";
 import { formatRequest, formatResponse, header, param, type SipRequest } from "./message.ts";
 import type { Peer, Retransmission } from "./transport.ts";
 
@@ -32,6 +32,7 @@ export interface SipCall {
   sipCallId: string;
   localTag: string;
   remoteTag: string | null;
+  /** The INVITE's sequence number (its ACK and CANCEL carry it; a BYE takes the next one). */
   cseq: number;
   branch: string;
   inviteTx: Retransmission | null;
@@ -46,7 +47,13 @@ export interface SipCall {
   remoteTarget: string | null;
   routes: string[];
   ack: string | null;
-  authTried: boolean;
+  /** What the INVITE carries, one per realm that challenged it; its ACK carries them too (§13.2.2.4). */
+  credentials: Credential[];
+  authTries: number;
+  /** To tags of the other dialogs a forked INVITE made: each ACKed and hung up once. */
+  forks: Set<string>;
+  /** Refused for maxChannels before it went out: it holds no channel while its 503 is on the way. */
+  refused: boolean;
   timers: { cancel(): void }[];
   /** Our BYE is out (the call ends at its answer, or at 64·T1). */
   ending: boolean;
@@ -77,7 +84,10 @@ export function newCall(req: OriginateRequest, now: number): SipCall {
     remoteTarget: null,
     routes: [],
     ack: null,
-    authTried: false,
+    credentials: [],
+    authTries: 0,
+    forks: new Set(),
+    refused: false,
     timers: [],
     ending: false,
     hungUpAt: null,
@@ -121,11 +131,15 @@ export class SipComposer {
   constructor(
     private readonly trunk: Peer,
     private readonly opts: SipDriverOptions,
-    private readonly clock: Clock,
   ) {}
 
   private get host(): string {
     return this.opts.publicHost ?? this.local?.host ?? this.opts.bindHost;
+  }
+
+  /** Where requests within the call's dialog go (its remote target), the INVITE's URI before a 2xx. */
+  target(call: SipCall): string {
+    return call.remoteTarget ?? this.requestUri(call);
   }
 
   private get hostPort(): string {
@@ -138,7 +152,7 @@ export class SipComposer {
 
   private from(call: SipCall): string {
     const id = call.req.callerId;
-    const domain = this.opts.fromDomain ?? this.trunk.host;
+    const domain = this.opts.fromDomain ?? bracketed(this.trunk.host);
     const display = id ? `"${displayName(id)}" ` : '"Anonymous" ';
     return `${display}<sip:${id ? userPart(id) : "anonymous"}@${domain}>;tag=${call.localTag}`;
   }
@@ -155,9 +169,10 @@ export class SipComposer {
     return `<sip:outdial@${this.hostPort}>`;
   }
 
-  sdp(): string {
+  /** The call's offer; the same o= line each time, as the answer to a re-INVITE must keep it (RFC 3264 §8). */
+  sdp(call: SipCall): string {
     const ip = this.host.includes(":") ? "IP6" : "IP4";
-    const session = this.clock.now() % 1e9;
+    const session = call.startedAt % 1e9;
     return [
       "v=0",
       `o=outdial ${session} ${session} IN ${ip} ${this.host}`,
@@ -174,7 +189,7 @@ export class SipComposer {
   }
 
   /** The INVITE on the call's current branch and sequence number, with credentials when challenged. */
-  invite(call: SipCall, auth: { name: string; value: string } | null): string {
+  invite(call: SipCall): string {
     const headers: [string, string][] = [
       ["Via", this.via(call.branch)],
       ["Max-Forwards", "70"],
@@ -193,8 +208,8 @@ export class SipComposer {
     headers.push(["X-Outdial-Call-Id", headerSafe(call.req.callId)]);
     const script = call.req.bot?.scriptId ?? call.req.robot?.key ?? null;
     if (script) headers.push(["X-Outdial-Script", headerSafe(script)]);
-    if (auth) headers.push([auth.name, auth.value]);
-    return formatRequest("INVITE", this.requestUri(call), headers, this.sdp());
+    for (const c of call.credentials) headers.push([c.name, c.value]);
+    return formatRequest("INVITE", this.requestUri(call), headers, this.sdp(call));
   }
 
   /** CANCEL and the ACK of a failure belong to the INVITE's transaction: its branch, its sequence number. */
@@ -222,9 +237,15 @@ export class SipComposer {
   }
 
   /** A request within the dialog a 2xx made: to its remote target, along its route set. */
-  inDialog(call: SipCall, method: string, cseq: number): string {
+  inDialog(
+    call: SipCall,
+    method: string,
+    cseq: number,
+    branch: string,
+    credentials: Credential[] = [],
+  ): string {
     const headers: [string, string][] = [
-      ["Via", this.via(newBranch())],
+      ["Via", this.via(branch)],
       ["Max-Forwards", "70"],
     ];
     for (const r of call.routes) headers.push(["Route", r]);
@@ -235,7 +256,8 @@ export class SipComposer {
       ["CSeq", `${cseq} ${method}`],
       ["User-Agent", "outdial"],
     );
-    return formatRequest(method, call.remoteTarget ?? this.requestUri(call), headers);
+    for (const c of credentials) headers.push([c.name, c.value]);
+    return formatRequest(method, this.target(call), headers);
   }
 
   response(req: SipRequest, status: number, reason: string, body = ""): string {

@@ -1,6 +1,14 @@
 // SIP digest authentication (RFC 3261 §22, RFC 2617 / RFC 7616 with MD5): answering a trunk's 401 or 407
 // challenge. The password never leaves this module except hashed into the response.
 import { createHash, randomBytes } from "node:crypto";
+import type { SipResponse } from "./message.ts";
+
+/** An Authorization or Proxy-Authorization header answering one realm's challenge. */
+export interface Credential {
+  name: "Authorization" | "Proxy-Authorization";
+  realm: string;
+  value: string;
+}
 
 export interface DigestChallenge {
   realm: string;
@@ -70,4 +78,30 @@ export function digestAuthorization(
   parts.push(`algorithm=${challenge.algorithm}`);
   if (challenge.opaque !== undefined) parts.push(`opaque=${quote(challenge.opaque)}`);
   return `Digest ${parts.join(", ")}`;
+}
+
+/**
+ * The credential answering a 401's or 407's challenge for `method` on `uri`, null when it holds none we can
+ * answer. A server may offer several, in its order of preference (RFC 8760 §2.4, say SHA-256 before MD5):
+ * the first we can answer is taken, as the RFC asks, not the first alone.
+ */
+export function answerChallenge(
+  res: SipResponse,
+  credentials: { username: string; password: string },
+  method: string,
+  uri: string,
+): (Credential & { stale: boolean }) | null {
+  const proxy = res.status === 407;
+  if (!proxy && res.status !== 401) return null;
+  for (const value of res.headers.get(proxy ? "proxy-authenticate" : "www-authenticate") ?? []) {
+    const challenge = parseChallenge(value);
+    if (!challenge) continue;
+    return {
+      name: proxy ? "Proxy-Authorization" : "Authorization",
+      realm: challenge.realm,
+      value: digestAuthorization(challenge, credentials, method, uri),
+      stale: challenge.stale,
+    };
+  }
+  return null;
 }

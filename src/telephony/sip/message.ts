@@ -39,11 +39,16 @@ const COMPACT: Record<string, string> = {
 export const MAX_DATAGRAM = 65_507;
 
 export function parseMessage(data: Buffer | string): SipMessage | null {
-  const text = typeof data === "string" ? data : data.toString("utf8");
-  const split = text.indexOf("\r\n\r\n");
-  const head = split === -1 ? text : text.slice(0, split);
-  let body = split === -1 ? "" : text.slice(split + 4);
+  // Content-Length counts bytes: the body is measured before decoding, where bytes that are not UTF-8
+  // would change its length.
+  const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
+  const split = bytes.indexOf("\r\n\r\n");
+  const head = (split === -1 ? bytes : bytes.subarray(0, split)).toString("utf8");
+  let body = split === -1 ? Buffer.alloc(0) : bytes.subarray(split + 4);
   const lines = head.split("\r\n");
+  // A CR or LF alone would end a line for whoever reads a header we echo back (a Via, a From): a header
+  // injected there, or one our own writer refuses to send.
+  if (lines.some((line) => /[\r\n]/.test(line))) return null;
   // Header lines folded onto the next (RFC 3261 §7.3.1) join the line before them.
   const unfolded: string[] = [];
   for (const line of lines.slice(1)) {
@@ -59,8 +64,9 @@ export function parseMessage(data: Buffer | string): SipMessage | null {
     const name = COMPACT[raw] ?? raw;
     const value = line.slice(colon + 1).trim();
     const values = headers.get(name) ?? [];
-    // Via may come comma-joined; each hop is its own value (the top one is what a response matches).
-    if (name === "via") values.push(...splitOutsideQuotes(value));
+    // Via and the route headers may come comma-joined; each hop is its own value (the top Via is what a
+    // response matches, the route set is the Record-Route hops reversed).
+    if (name === "via" || name === "record-route" || name === "route") values.push(...splitList(value));
     else values.push(value);
     headers.set(name, values);
   }
@@ -68,17 +74,19 @@ export function parseMessage(data: Buffer | string): SipMessage | null {
   if (length !== undefined) {
     const n = Number(length);
     if (!Number.isInteger(n) || n < 0) return null;
-    const bytes = Buffer.from(body, "utf8");
-    if (bytes.length < n) return null; // truncated datagram
-    body = bytes.subarray(0, n).toString("utf8");
+    if (body.length < n) return null; // truncated datagram
+    body = body.subarray(0, n);
   }
   if (!headers.has("call-id") || !headers.has("cseq") || !headers.has("from") || !headers.has("to"))
     return null;
   const start = lines[0] ?? "";
   const status = /^SIP\/2\.0 ([1-6]\d\d) ?(.*)$/i.exec(start);
-  if (status) return { kind: "response", status: Number(status[1]), reason: status[2] ?? "", headers, body };
+  const text = body.toString("utf8");
+  if (status)
+    return { kind: "response", status: Number(status[1]), reason: status[2] ?? "", headers, body: text };
   const request = /^([A-Za-z]+) (\S+) SIP\/2\.0$/i.exec(start);
-  if (request) return { kind: "request", method: request[1].toUpperCase(), uri: request[2], headers, body };
+  if (request)
+    return { kind: "request", method: request[1].toUpperCase(), uri: request[2], headers, body: text };
   return null;
 }
 
@@ -144,14 +152,18 @@ export function hostPortOf(uri: string): { host: string; port: number } | null {
   return { host: m[1].replace(/^\[|\]$/g, ""), port };
 }
 
-function splitOutsideQuotes(value: string): string[] {
+/** A header's comma-separated values; a comma in a quoted display name or inside <uri> separates nothing. */
+function splitList(value: string): string[] {
   const out: string[] = [];
   let quoted = false;
+  let bracketed = false;
   let start = 0;
   for (let i = 0; i < value.length; i++) {
     const ch = value[i];
-    if (ch === '"') quoted = !quoted;
-    else if (ch === "," && !quoted) {
+    if (ch === '"' && !bracketed) quoted = !quoted;
+    else if (ch === "<" && !quoted) bracketed = true;
+    else if (ch === ">" && !quoted) bracketed = false;
+    else if (ch === "," && !quoted && !bracketed) {
       out.push(value.slice(start, i).trim());
       start = i + 1;
     }

@@ -22,7 +22,7 @@ import {
   SipComposer,
   type SipDriverOptions,
 } from "./call.ts";
-import { type DigestChallenge, digestAuthorization, parseChallenge } from "./digest.ts";
+import { answerChallenge, type Credential } from "./digest.ts";
 import {
   header,
   hostPortOf,
@@ -37,6 +37,19 @@ import { type Peer, type Retransmission, SipTransport } from "./transport.ts";
 
 export { causeOf, type SipDriverOptions };
 
+/** INVITEs a challenged call may send with credentials: a proxy's realm, the PBX's, a stale nonce once. */
+const MAX_AUTH_TRIES = 3;
+
+interface Bye {
+  /** The dialog it ends: the call's own, or another one a forked INVITE made. */
+  dialog: SipCall;
+  seq: number;
+  tx: Retransmission;
+  /** The call that ends with its answer; null for a fork's dialog, which the engine never heard of. */
+  ends: SipCall | null;
+  authorized: boolean;
+}
+
 export class SipDriver implements TelephonyDriver {
   readonly name = "sip";
   readonly capabilities: DriverCapabilities;
@@ -46,8 +59,10 @@ export class SipDriver implements TelephonyDriver {
   private readonly calls = new Map<string, SipCall>();
   /** Calls by SIP Call-ID, ended ones too for 64·T1 (to answer retransmissions). */
   private readonly bySipId = new Map<string, SipCall>();
-  /** BYEs being retransmitted, by SIP Call-ID: they outlive the call they end. */
-  private readonly byes = new Map<string, Retransmission>();
+  /** BYEs being retransmitted, by branch: they outlive the call they end. */
+  private readonly byes = new Map<string, Bye>();
+  /** Calls refused for maxChannels whose 503 is still on the way. */
+  private refusing = 0;
   /** Timers that forget ended calls, cancelled at close so they do not hold the process open. */
   private readonly lingering = new Set<{ cancel(): void }>();
   private readonly compose: SipComposer;
@@ -63,7 +78,7 @@ export class SipDriver implements TelephonyDriver {
     if (!trunk) throw new Error(`sip driver: the trunk "${opts.trunk}" is not host[:port] or a sip: URI`);
     this.trunk = trunk;
     this.transport = new SipTransport(ctx.clock, opts.t1Ms ?? 500);
-    this.compose = new SipComposer(trunk, opts, ctx.clock);
+    this.compose = new SipComposer(trunk, opts);
     this.capabilities = { amd: false, recording: false, maxChannels: opts.maxChannels ?? null };
   }
 
@@ -102,25 +117,29 @@ export class SipDriver implements TelephonyDriver {
     if (this.calls.has(req.callId)) throw new Error(`sip driver: call ${req.callId} is already up`);
     const call = newCall(req, this.ctx.clock.now());
     const max = this.capabilities.maxChannels;
-    this.calls.set(req.callId, call);
-    if (max !== null && this.calls.size > max) {
-      // The trunk's limit, as a trunk would answer it; the engine normally keeps under it.
+    if (max !== null && this.calls.size - this.refusing >= max) {
+      // The trunk's limit, as a trunk would answer it; the engine normally keeps under it. Refused, the
+      // call holds no channel: it must not refuse the next one as well.
+      call.refused = true;
+      this.refusing++;
+      this.calls.set(req.callId, call);
       call.timers.push(this.ctx.clock.after(0, () => this.end(call, "failed", 503)));
       return;
     }
-    this.bySipId.set(call.sipCallId, call);
+    // Armed before anything goes out: a time the clock refuses (NaN) throws here, and no INVITE rings a
+    // callee for a call the engine has written off.
+    const ring = this.ctx.clock.after(req.ringTimeoutSec * 1000, () => {
+      if (call.answeredAt === null) this.cancel(call, "timeout");
+    });
     try {
-      this.sendInvite(call, null);
+      this.sendInvite(call);
     } catch (err) {
-      this.calls.delete(req.callId);
-      this.bySipId.delete(call.sipCallId);
+      ring.cancel();
       throw err;
     }
-    call.timers.push(
-      this.ctx.clock.after(req.ringTimeoutSec * 1000, () => {
-        if (call.answeredAt === null) this.cancel(call, "timeout");
-      }),
-    );
+    call.timers.push(ring);
+    this.calls.set(req.callId, call);
+    this.bySipId.set(call.sipCallId, call);
   }
 
   hangup(callId: string): void {
@@ -144,10 +163,11 @@ export class SipDriver implements TelephonyDriver {
       call.inviteTx?.cancel();
       for (const t of call.timers) t.cancel();
     }
-    for (const tx of this.byes.values()) tx.cancel();
+    for (const bye of this.byes.values()) bye.tx.cancel();
     for (const t of this.lingering) t.cancel();
     this.lingering.clear();
     this.calls.clear();
+    this.refusing = 0;
     this.bySipId.clear();
     this.byes.clear();
     await this.transport.close();
@@ -156,9 +176,9 @@ export class SipDriver implements TelephonyDriver {
     if (rtp) await new Promise<void>((r) => rtp.close(() => r()));
   }
 
-  private sendInvite(call: SipCall, auth: { name: string; value: string } | null): void {
+  private sendInvite(call: SipCall): void {
     call.branch = newBranch();
-    call.inviteTx = this.transport.retransmit(this.compose.invite(call, auth), this.trunk, true, () =>
+    call.inviteTx = this.transport.retransmit(this.compose.invite(call), this.trunk, true, () =>
       // Timer B: the trunk never answered at all (a call hung up meanwhile still reads as cancelled).
       this.end(call, call.cancel ? causeOf(487, call.cancel) : "failed", 408),
     );
@@ -183,17 +203,18 @@ export class SipDriver implements TelephonyDriver {
     if (call.ending) return;
     call.ending = true;
     call.hungUpAt = this.ctx.clock.now();
-    call.cseq++;
-    const tx = this.transport.retransmit(
-      this.compose.inDialog(call, "BYE", call.cseq),
-      this.trunk,
-      false,
-      () => {
-        this.byes.delete(call.sipCallId);
-        this.end(call, "normal");
-      },
-    );
-    this.byes.set(call.sipCallId, tx);
+    this.sendBye(call, call.cseq + 1, call);
+  }
+
+  /** A BYE in `dialog`, resent until answered (or 64·T1); `ends` is the call that ends with it. */
+  private sendBye(dialog: SipCall, seq: number, ends: SipCall | null, credentials: Credential[] = []): void {
+    const branch = newBranch();
+    const text = this.compose.inDialog(dialog, "BYE", seq, branch, credentials);
+    const tx = this.transport.retransmit(text, this.trunk, false, () => {
+      this.byes.delete(branch);
+      if (ends) this.end(ends, "normal");
+    });
+    this.byes.set(branch, { dialog, seq, tx, ends, authorized: credentials.length > 0 });
   }
 
   // ——— what the trunk sends ———
@@ -204,36 +225,38 @@ export class SipDriver implements TelephonyDriver {
   }
 
   private onResponse(res: SipResponse): void {
-    const sipCallId = header(res, "call-id") ?? "";
-    const call = this.bySipId.get(sipCallId);
     const cseq = parseCSeq(header(res, "cseq"));
-    if (!call || !cseq) return;
+    if (!cseq) return;
+    const branch = param(header(res, "via"), "branch");
     if (cseq.method === "BYE") {
-      if (res.status < 200 || cseq.seq !== call.cseq) return;
-      this.byes.get(sipCallId)?.cancel();
-      this.byes.delete(sipCallId);
-      this.end(call, "normal");
+      this.onByeAnswer(res, branch ?? "");
       return;
     }
+    const call = this.bySipId.get(header(res, "call-id") ?? "");
+    if (!call) return;
     if (cseq.method === "CANCEL") {
       if (res.status >= 200) call.cancelTx?.cancel();
       return;
     }
-    if (cseq.method !== "INVITE" || cseq.seq !== call.cseq) return;
-    if (call.done) {
-      // Retransmitted finals: our ACK was lost on the way.
+    if (cseq.method !== "INVITE" || cseq.seq !== call.cseq || branch !== call.branch) return;
+    // A 2xx is acknowledged whenever it comes, the call ended or not: its callee is on the line.
+    if (res.status >= 200 && res.status < 300) this.onAnswer(call, res);
+    else if (call.done) {
+      // A failure retransmitted: our ACK was lost on the way.
       if (res.status >= 300 && call.failAck) this.transport.send(call.failAck, this.trunk);
-      if (res.status >= 200 && res.status < 300 && call.ack) this.transport.send(call.ack, this.trunk);
-      return;
-    }
-    if (param(header(res, "via"), "branch") !== call.branch) {
-      // A 2xx retransmitted after our ACK was lost (the branch is the one of the INVITE it answers).
-      if (res.status >= 200 && res.status < 300 && call.ack) this.transport.send(call.ack, this.trunk);
-      return;
-    }
-    if (res.status < 200) this.onProvisional(call, res);
-    else if (res.status < 300) this.onAnswer(call, res);
+    } else if (res.status < 200) this.onProvisional(call, res);
     else this.onFailure(call, res);
+  }
+
+  private onByeAnswer(res: SipResponse, branch: string): void {
+    const bye = this.byes.get(branch);
+    if (!bye || res.status < 200) return;
+    bye.tx.cancel();
+    this.byes.delete(branch);
+    // A challenged BYE never reached the callee, who is still on the line: it goes again with credentials.
+    const credential = bye.authorized ? null : this.answer(res, "BYE", this.compose.target(bye.dialog));
+    if (credential) this.sendBye(bye.dialog, bye.seq + 1, bye.ends, [credential]);
+    else if (bye.ends) this.end(bye.ends, "normal");
   }
 
   private onProvisional(call: SipCall, res: SipResponse): void {
@@ -248,20 +271,40 @@ export class SipDriver implements TelephonyDriver {
 
   private onAnswer(call: SipCall, res: SipResponse): void {
     call.inviteTx?.cancel();
+    // The dialog this 2xx makes: its To tag, the callee's Contact, the Record-Route hops reversed (§12.1.2).
+    const dialog: SipCall = {
+      ...call,
+      remoteTag: param(header(res, "to"), "tag") ?? null,
+      remoteTarget: uriOf(header(res, "contact")) ?? null,
+      routes: [...(res.headers.get("record-route") ?? [])].reverse(),
+    };
+    if (call.ack !== null && dialog.remoteTag !== call.remoteTag) {
+      // Another branch of a forked INVITE answered too: its 2xx is ACKed in its own dialog, which is hung up
+      // at once (§13.2.2.4); the call goes on with the callee who answered first.
+      const ack = this.compose.inDialog(dialog, "ACK", call.cseq, newBranch(), call.credentials);
+      this.transport.send(ack, this.trunk);
+      const tag = dialog.remoteTag ?? "";
+      if (!call.forks.has(tag)) {
+        call.forks.add(tag);
+        this.sendBye(dialog, call.cseq + 1, null);
+      }
+      return;
+    }
     if (call.ack === null) {
-      call.remoteTag = param(header(res, "to"), "tag") ?? null;
-      call.remoteTarget = uriOf(header(res, "contact")) ?? null;
-      call.routes = [...(res.headers.get("record-route") ?? [])].reverse();
+      call.remoteTag = dialog.remoteTag;
+      call.remoteTarget = dialog.remoteTarget;
+      call.routes = dialog.routes;
       // The ACK of a 2xx is its own transaction but carries the INVITE's sequence number (§13.2.2.4).
-      call.ack = this.compose.inDialog(call, "ACK", call.cseq);
+      call.ack = this.compose.inDialog(call, "ACK", call.cseq, newBranch(), call.credentials);
     }
     this.transport.send(call.ack, this.trunk);
     if (call.answeredAt !== null || call.ending) return;
-    if (call.cancel) {
-      // The answer crossed our CANCEL: the call is up, so it ends with a BYE, reported as cancelled.
-      const why = call.cancel;
+    if (call.cancel || call.done) {
+      // The answer crossed our CANCEL, or came after the call was given up (Timer B, no 487 after the
+      // CANCEL): the callee is on the line, so it ends with a BYE. The engine hears of it as cancelled,
+      // unless it has heard of the call's end already.
       this.bye(call);
-      this.end(call, causeOf(487, why), 487);
+      this.end(call, causeOf(487, call.cancel), 487);
       return;
     }
     call.answeredAt = this.ctx.clock.now();
@@ -273,40 +316,41 @@ export class SipDriver implements TelephonyDriver {
     // Every final non-2xx is acknowledged in the INVITE's transaction (§17.1.1.3), retransmissions too.
     call.failAck = this.compose.failureAck(call, header(res, "to"));
     this.transport.send(call.failAck, this.trunk);
-    if (call.ending) return;
-    const challenge = this.challengeOf(res);
-    if (challenge && !call.cancel && this.opts.username && this.opts.password !== undefined) {
-      if (!call.authTried || challenge.stale) {
-        call.authTried = true;
+    // After a 2xx the call is up whatever else comes: only a BYE ends it.
+    if (call.ending || call.answeredAt !== null) return;
+    const credential = call.cancel ? null : this.answer(res, "INVITE", this.compose.requestUri(call));
+    if (credential && call.authTries < MAX_AUTH_TRIES) {
+      const known = call.credentials.find((c) => c.name === credential.name && c.realm === credential.realm);
+      // A realm that challenges the answer it had refuses the password, unless its nonce had gone stale.
+      if (!known || credential.stale) {
+        call.credentials = [...call.credentials.filter((c) => c !== known), credential];
+        call.authTries++;
         call.cseq++;
         call.provisional = false;
         call.failAck = null;
-        const value = digestAuthorization(
-          challenge,
-          { username: this.opts.username, password: this.opts.password ?? "" },
-          "INVITE",
-          this.compose.requestUri(call),
-        );
-        this.sendInvite(call, { name: res.status === 407 ? "Proxy-Authorization" : "Authorization", value });
+        this.sendInvite(call);
         return;
       }
     }
     this.end(call, causeOf(res.status, call.cancel), res.status);
   }
 
-  private challengeOf(res: SipResponse): DigestChallenge | null {
-    if (res.status === 401) return parseChallenge(header(res, "www-authenticate"));
-    if (res.status === 407) return parseChallenge(header(res, "proxy-authenticate"));
-    return null;
+  /** Our credentials answering a 401 or 407 to `method` on `uri`; null without them or a challenge to answer. */
+  private answer(res: SipResponse, method: string, uri: string): (Credential & { stale: boolean }) | null {
+    const username = this.opts.username;
+    if (!username) return null;
+    return answerChallenge(res, { username, password: this.opts.password ?? "" }, method, uri);
   }
 
   private onRequest(req: SipRequest, from: Peer): void {
     if (req.method === "ACK") return;
     const call = this.bySipId.get(header(req, "call-id") ?? "");
-    const ours = call !== undefined && param(header(req, "to"), "tag") === call.localTag;
+    const toUs = call !== undefined && param(header(req, "to"), "tag") === call.localTag;
+    // The other dialogs of a forked INVITE share our tag: what comes in them neither ends nor changes the call.
+    const ours = toUs && (call.remoteTag === null || param(header(req, "from"), "tag") === call.remoteTag);
     if (req.method === "BYE") {
-      this.respond(req, from, ours ? 200 : 481, ours ? "OK" : "Call/Transaction Does Not Exist");
-      if (ours && call && !call.done) this.end(call, "normal");
+      this.respond(req, from, toUs ? 200 : 481, toUs ? "OK" : "Call/Transaction Does Not Exist");
+      if (ours && !call.done) this.end(call, "normal");
       return;
     }
     if (req.method === "OPTIONS" || (ours && ["INFO", "NOTIFY", "UPDATE"].includes(req.method))) {
@@ -315,7 +359,7 @@ export class SipDriver implements TelephonyDriver {
     }
     if (req.method === "INVITE" && ours && !call.done) {
       // A session refresh: the same offer again.
-      this.respond(req, from, 200, "OK", this.compose.sdp());
+      this.respond(req, from, 200, "OK", this.compose.sdp(call));
       return;
     }
     // An outbound dialer takes no calls.
@@ -334,6 +378,7 @@ export class SipDriver implements TelephonyDriver {
   private end(call: SipCall, cause: EndCause, code?: number): void {
     if (call.done) return;
     call.done = true;
+    if (call.refused) this.refusing--;
     call.inviteTx?.cancel();
     for (const t of call.timers) t.cancel();
     call.timers = [];

@@ -52,7 +52,12 @@ export class SipTransport {
   }
 
   send(text: string, to: Peer): void {
-    this.socket?.send(Buffer.from(text, "utf8"), to.port, to.host, () => {});
+    try {
+      this.socket?.send(Buffer.from(text, "utf8"), to.port, to.host, () => {});
+    } catch {
+      // A send refused outright (a reply to the port 0 a spoofed datagram came from) loses that datagram,
+      // as any send error does; thrown, it would end the process from inside the socket's message handler.
+    }
   }
 
   /**

@@ -1,0 +1,235 @@
+// The sip driver against a bare UDP socket playing the far end on 127.0.0.1: hostile datagrams, responses in
+// an order SIPp will not send, and what is left of a call the driver has already given up.
+import assert from "node:assert/strict";
+import { afterEach, describe, it } from "node:test";
+import { WallClock } from "../../src/clock/clock.ts";
+import { VirtualClock } from "../../src/clock/virtual-clock.ts";
+import type { SipDriver } from "../../src/telephony/sip/sip-driver.ts";
+import { SipTransport } from "../../src/telephony/sip/transport.ts";
+import { type Datagram, driverFor, FarEnd, headerOf, sleep, until } from "./sip-harness.ts";
+
+const SDP =
+  "v=0\r\no=far 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 9 RTP/AVP 0\r\n";
+
+describe("sip driver toward a bare UDP far end", () => {
+  let far: FarEnd;
+  let driver: SipDriver | null = null;
+  afterEach(async () => {
+    await driver?.close();
+    driver = null;
+    await far.close();
+  });
+  /** A far end and a driver whose trunk it is. */
+  const setUp = async (extra: Parameters<typeof driverFor>[1] = {}, host = "127.0.0.1") => {
+    far = await FarEnd.open(host);
+    const made = await driverFor(far.port, { bindHost: host, ...extra });
+    driver = made.driver;
+    return made;
+  };
+  /** The far end answers the INVITE (180, then 200 with SDP) and takes our ACK. */
+  const answer = async (toTag = "far1"): Promise<Datagram> => {
+    const invite = await far.next("INVITE ");
+    far.reply(invite, 180, "Ringing", { toTag });
+    const contact = `Contact: <sip:far@127.0.0.1:${far.port}>`;
+    far.reply(invite, 200, "OK", { toTag, headers: [contact, "Content-Type: application/sdp"], body: SDP });
+    await far.next("ACK ");
+    return invite;
+  };
+  /** A request from the far end within the call's dialog (`invite` is ours, answered with `toTag`). */
+  const inDialog = (invite: Datagram, method: string, seq: number, toTag = "far1", body = "") =>
+    [
+      `${method} ${/<([^>]*)>/.exec(headerOf(invite.text, "Contact") ?? "")?.[1]} SIP/2.0`,
+      `Via: SIP/2.0/UDP 127.0.0.1:${far.port};branch=z9hG4bK${method}${seq}`,
+      `From: <sip:far@127.0.0.1>;tag=${toTag}`,
+      `To: ${headerOf(invite.text, "From")}`,
+      `Call-ID: ${headerOf(invite.text, "Call-ID")}`,
+      `CSeq: ${seq} ${method}`,
+      `Content-Length: ${Buffer.byteLength(body)}`,
+      "",
+      body,
+    ].join("\r\n");
+
+  it("drops a datagram whose header holds a bare line feed, and lives on to answer the next", async () => {
+    await setUp();
+    const to = { address: "127.0.0.1", port: driver!.address!.port };
+    const options = (via: string) =>
+      `OPTIONS sip:x@127.0.0.1 SIP/2.0\r\nVia: ${via}\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:x@c>\r\n` +
+      "Call-ID: q1\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n";
+    // Echoed into the response, the LF would make a line of its own: a header injected, or a throw.
+    far.send(options(`SIP/2.0/UDP 127.0.0.1:${far.port};branch=z9hG4bKa\nX-Evil: 1`), to);
+    far.send(options(`SIP/2.0/UDP 127.0.0.1:${far.port};branch=z9hG4bKb`), to);
+    const ok = await far.next("SIP/2.0 200");
+    assert.match(ok.text, /branch=z9hG4bKb/);
+    await sleep(100);
+    assert.equal(far.all("SIP/2.0").length, 1, "the malformed one got no answer");
+  });
+
+  it("drops a response whose Content-Length claims more bytes than came, whatever bytes they are", async () => {
+    const { call } = await setUp();
+    const h = call("cl1");
+    const invite = await far.next("INVITE ");
+    far.reply(invite, 180, "Ringing", { toTag: "far1" });
+    // 8 bytes that are not UTF-8, announced as 12: a truncated datagram (RFC 3261 §18.3).
+    const headers = ["Content-Type: application/sdp", `Contact: <sip:far@127.0.0.1:${far.port}>`];
+    far.reply(invite, 200, "OK", { toTag: "far1", headers, body: Buffer.alloc(8, 0xff), contentLength: 12 });
+    await sleep(300);
+    assert.deepEqual(h.answered, [], "the truncated 200 was not taken");
+    far.reply(invite, 200, "OK", { toTag: "far1", headers, body: SDP });
+    await until("the answer", () => h.answered.length === 1);
+  });
+
+  it("after 100 Trying and silence the ring timeout ends the call; a 2xx after that is ACKed and hung up", async () => {
+    const { call } = await setUp({ t1Ms: 25 });
+    const h = call("late1", "+15550100", 1);
+    const invite = await far.next("INVITE ");
+    far.reply(invite, 100, "Trying");
+    await far.next("CANCEL ");
+    const ended = await h.ended; // no 200 to the CANCEL, no 487: given up 64·T1 after the CANCEL
+    assert.equal(ended.cause, "no_answer");
+    assert.equal(ended.code, 487);
+    // The callee picks up after all: it must hear a BYE, not silence until its own timers give up.
+    const contact = `Contact: <sip:far@127.0.0.1:${far.port}>`;
+    far.reply(invite, 200, "OK", { toTag: "far1", headers: [contact], body: SDP });
+    const ack = await far.next("ACK ");
+    assert.match(headerOf(ack.text, "To") ?? "", /;tag=far1$/);
+    const bye = await far.next("BYE ");
+    far.reply(bye, 200, "OK");
+    await sleep(100);
+    assert.equal(h.endings.length, 1, "the engine heard of the call once");
+  });
+
+  it("a final failure after the answer does not end the answered call", async () => {
+    const { call } = await setUp();
+    const h = call("f1");
+    const invite = await answer();
+    assert.deepEqual(h.answered, ["human"]);
+    far.reply(invite, 486, "Busy Here", { toTag: "far1" });
+    await sleep(200);
+    assert.equal(h.endings.length, 0, "the call is still up");
+    driver!.hangup("f1");
+    far.reply(await far.next("BYE "), 200, "OK");
+    const ended = await h.ended;
+    assert.equal(ended.cause, "normal");
+    assert.equal(ended.answeredBy, "human");
+  });
+
+  it("a trunk that calls every nonce stale gets a few tries, not one INVITE per round trip until the ring timeout", async () => {
+    const { call } = await setUp({ username: "alice", password: "s3cret" });
+    const started = Date.now();
+    const h = call("st1", "+15550100", 5);
+    let n = 0;
+    const challenge = async () => {
+      for (;;) {
+        const invite = await far.next("INVITE ", 6000).catch(() => null);
+        if (!invite) return;
+        n++;
+        const auth = `WWW-Authenticate: Digest realm="t", nonce="n${n}", qop="auth"${n > 1 ? ", stale=true" : ""}`;
+        far.reply(invite, 401, "Unauthorized", { toTag: `t${n}`, headers: [auth] });
+      }
+    };
+    void challenge();
+    const ended = await h.ended;
+    assert.equal(ended.cause, "failed");
+    assert.equal(ended.code, 401);
+    assert.ok(Date.now() - started < 2000, `ended after ${Date.now() - started} ms`);
+    assert.ok(far.all("INVITE ").length <= 4, `${far.all("INVITE ").length} INVITEs`);
+  });
+
+  it("a call refused for maxChannels holds no channel: the next call goes out once the one up has ended", async () => {
+    far = await FarEnd.open();
+    const clock = new VirtualClock(Date.now());
+    const made = await driverFor(far.port, { maxChannels: 1 }, clock);
+    try {
+      const a = made.call("m1");
+      const b = made.call("m2"); // refused: its 503 comes at the clock's next turn
+      far.reply(await far.next("INVITE "), 486, "Busy Here", { toTag: "far1" });
+      assert.equal((await a.ended).cause, "busy");
+      const c = made.call("m3");
+      const invite = await far.next("INVITE ", 1000);
+      assert.match(invite.text, /^INVITE sip:\+15550100@/);
+      await clock.advance(1);
+      assert.equal((await b.ended).code, 503);
+      far.reply(invite, 486, "Busy Here", { toTag: "far2" });
+      assert.equal((await c.ended).cause, "busy");
+    } finally {
+      // close() waits on the driver's clock for calls still up: this one moves only when told.
+      let closed = false;
+      const closing = made.driver.close().then(() => {
+        closed = true;
+      });
+      while (!closed) await clock.advance(50).then(() => sleep(1));
+      await closing;
+    }
+  });
+
+  it("a request the clock refuses (a NaN ring timeout) throws before anything goes out", async () => {
+    const { call } = await setUp();
+    assert.throws(() => call("nan1", "+15550100", Number.NaN), RangeError);
+    await assert.rejects(far.next("INVITE ", 300));
+  });
+
+  it("writes an IPv6 trunk's address in brackets in the From URI", async () => {
+    const { call } = await setUp({}, "::1");
+    call("v6");
+    const invite = await far.next("INVITE ");
+    assert.match(invite.text, /^INVITE sip:\+15550100@\[::1\]:\d+ SIP\/2\.0\r\n/);
+    assert.match(headerOf(invite.text, "From") ?? "", /^"\+15550199" <sip:\+15550199@\[::1\]>;tag=/);
+  });
+
+  it("answers the far end's re-INVITE with the session's own o= line (RFC 3264 §8)", async () => {
+    const { call } = await setUp();
+    call("re1");
+    const invite = await answer();
+    await sleep(20);
+    far.send(inDialog(invite, "INVITE", 1, "far1", SDP), invite.from);
+    const ok = await far.next("SIP/2.0 200");
+    assert.match(headerOf(ok.text, "CSeq") ?? "", /^1 INVITE$/);
+    const origin = (text: string) => /^o=.*$/m.exec(text)?.[0];
+    assert.equal(origin(ok.text), origin(invite.text));
+  });
+
+  it("our BYE crossing the callee's: both answered, the call ended once at our hang-up", async () => {
+    const { call } = await setUp();
+    const h = call("cb1");
+    const invite = await answer();
+    await sleep(200);
+    driver!.hangup("cb1");
+    const ours = await far.next("BYE ");
+    far.send(inDialog(invite, "BYE", 2), invite.from);
+    assert.match((await far.next("SIP/2.0 200")).text, /CSeq: 2 BYE/);
+    far.reply(ours, 481, "Call/Transaction Does Not Exist");
+    const ended = await h.ended;
+    assert.equal(ended.cause, "normal");
+    assert.ok(ended.talkSec >= 0.15 && ended.talkSec < 0.5, `talk ${ended.talkSec}`);
+    await sleep(100);
+    assert.equal(h.endings.length, 1);
+  });
+
+  it("a BYE from another dialog of the call (a fork we hung up) does not end the call", async () => {
+    const { call } = await setUp();
+    const h = call("fb1");
+    const invite = await answer("far1");
+    far.send(inDialog(invite, "BYE", 5, "far2"), invite.from);
+    await far.next("SIP/2.0 ");
+    await sleep(100);
+    assert.equal(h.endings.length, 0, "the call with far1 is still up");
+    far.send(inDialog(invite, "BYE", 6, "far1"), invite.from);
+    assert.equal((await h.ended).cause, "normal");
+  });
+});
+
+describe("sip transport", () => {
+  it("lives on when an answer would go to port 0 (a spoofed source): the datagram is lost, nothing throws", async () => {
+    // Node's send() throws for port 0; a request spoofed from there reached it through respond() and took
+    // the process down. The transport now loses such a datagram like any other.
+    const transport = new SipTransport(new WallClock(), 100);
+    await transport.open("127.0.0.1", 0, () => {});
+    try {
+      assert.doesNotThrow(() =>
+        transport.send("OPTIONS sip:x SIP/2.0\r\n\r\n", { host: "127.0.0.1", port: 0 }),
+      );
+    } finally {
+      await transport.close();
+    }
+  });
+});
