@@ -6,6 +6,7 @@ import { apiGet } from "./api-get.ts";
 export function formatExplanation(e: Explanation): string {
   const lines = [`campaign ${e.campaignId}: ${e.status}, ${e.dialing ? "dialing" : "not dialing"}`];
   for (const r of e.reasons) lines.push(`  - ${r.message}`);
+  for (const w of e.warnings ?? []) lines.push(`  ! ${w.message}`);
   lines.push(
     `  in flight ${e.inFlight}/${e.maxConcurrent}, calls per second ${e.callsPerSecond ?? "unlimited"}`,
   );

@@ -73,10 +73,12 @@ export class Engine implements EngineControl, CampaignStatusWriter {
   onEvents: (() => void) | undefined;
   private readonly onError: ((err: unknown) => void) | undefined;
   private readonly nodeId: string;
+  private readonly driver: TelephonyDriver;
 
   constructor(o: EngineOptions) {
     this.onError = o.onError;
     this.nodeId = o.nodeId;
+    this.driver = o.driver;
     this.store = o.store;
     this.clock = o.clock;
     this.dispatch = openDispatchStore(o.store);
@@ -611,6 +613,7 @@ export class Engine implements EngineControl, CampaignStatusWriter {
       hasBalance: await this.hasBalance(accountId),
       holder: await campaignHolder(this.store.db, row.id, this.clock.now()),
       nodeId: this.nodeId,
+      driver: this.driver,
       nextAllowed,
     });
   }

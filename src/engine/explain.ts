@@ -8,6 +8,7 @@ import type { WindowConstraint } from "../model/windows.ts";
 import type { CampaignHolder } from "../store/campaign-leases.ts";
 import type { DispatchStore } from "../store/dispatch/types.ts";
 import type { Campaign } from "../store/schema.ts";
+import type { TelephonyDriver } from "../telephony/driver.ts";
 import { CampaignRuntime } from "./campaign-runtime.ts";
 import type { Explanation } from "./types.ts";
 
@@ -23,6 +24,7 @@ export async function explainCampaign(args: {
   /** Who holds the campaign's dispatch lease now, and which node answers. */
   holder: CampaignHolder | null;
   nodeId: string;
+  driver: Pick<TelephonyDriver, "name" | "capabilities">;
   nextAllowed(t: number, c: WindowConstraint[]): { at: number; reason: string | null } | null;
 }): Promise<Explanation> {
   const { row, now } = args;
@@ -122,6 +124,7 @@ export async function explainCampaign(args: {
         nextDialAt = nextWaiting;
     }
   }
+  const warnings = driverWarnings(rt.settings, args.driver);
   const dialing = status === "running" && reasons.every((r) => r.code === "other_node");
   if (dialing) nextDialAt = now;
   return {
@@ -129,6 +132,7 @@ export async function explainCampaign(args: {
     status,
     dialing,
     reasons,
+    warnings,
     inFlight: rt.inFlight,
     maxConcurrent: rt.settings.maxConcurrent,
     callsPerSecond: rt.settings.callsPerSecond,
@@ -136,6 +140,28 @@ export async function explainCampaign(args: {
     waiting: waitingRows,
     nextDialAt,
   };
+}
+
+/** A campaign set up for the sim driver and run on the sip one would otherwise count every answering
+ *  machine as a person, or promise recordings that never come, without a word. */
+function driverWarnings(
+  settings: CampaignRuntime["settings"],
+  driver: Pick<TelephonyDriver, "name" | "capabilities">,
+): Explanation["warnings"] {
+  const warnings: Explanation["warnings"] = [];
+  if (settings.amd?.enabled && !driver.capabilities.amd) {
+    warnings.push({
+      code: "amd_unavailable",
+      message: `answering-machine detection is on, but the ${driver.name} driver has none: every answer counts as a person`,
+    });
+  }
+  if (settings.record?.enabled && !driver.capabilities.recording) {
+    warnings.push({
+      code: "recording_unavailable",
+      message: `recording is on, but the ${driver.name} driver records nothing`,
+    });
+  }
+  return warnings;
 }
 
 /** Why an agent campaign placed no dial at its last pass. */

@@ -23,6 +23,9 @@ export interface Explanation {
    *  no_contacts_due, concurrency_saturated, cps_saturated, global_channels_saturated, balance, no_agents,
    *  completed, halted. */
   reasons: { code: string; message: string; until?: number | null }[];
+  /** What the campaign asks for that this node's telephony driver cannot do (it dials regardless):
+   *  amd_unavailable, recording_unavailable. */
+  warnings: { code: string; message: string }[];
   inFlight: number;
   maxConcurrent: number;
   callsPerSecond: number | null;

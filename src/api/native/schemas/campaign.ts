@@ -50,7 +50,17 @@ export const lifecycleResponseSchema = {
 export const explanationSchema = {
   type: "object",
   description: "Why the campaign is or is not dialing right now",
-  required: ["campaignId", "status", "dialing", "reasons", "inFlight", "maxConcurrent", "counts", "waiting"],
+  required: [
+    "campaignId",
+    "status",
+    "dialing",
+    "reasons",
+    "warnings",
+    "inFlight",
+    "maxConcurrent",
+    "counts",
+    "waiting",
+  ],
   properties: {
     campaignId: { type: "integer" },
     status: campaignStatus,
@@ -65,6 +75,16 @@ export const explanationSchema = {
           message: { type: "string" },
           until: { type: ["integer", "null"], description: "ms epoch" },
         },
+      },
+    },
+    warnings: {
+      type: "array",
+      description:
+        "What the campaign asks for that the node's telephony driver cannot do (it dials regardless)",
+      items: {
+        type: "object",
+        required: ["code", "message"],
+        properties: { code: { type: "string" }, message: { type: "string" } },
       },
     },
     inFlight: { type: "integer" },
