@@ -226,6 +226,10 @@ export async function filePart(
     flush: (done) => refuseAnotherFile(parts).then(() => done(), done),
   });
   Object.defineProperty(file, "truncated", { get: () => source.truncated });
+  // The caller may await other things (the list, the campaign's import lock) before it reads: an error the
+  // stream fails with meanwhile (a second file part, a body cut short) must wait for that reader, who
+  // meets it through finished() or its for-await, instead of being an unhandled 'error' that ends the node.
+  file.on("error", () => {});
   source.on("error", (err) => file.destroy(err));
   if (source.errored) file.destroy(source.errored);
   else source.pipe(file);

@@ -435,3 +435,36 @@ test("a multipart upload with a second file part is a 400 naming file, and store
     await f.close();
   }
 });
+
+test("a bad multipart upload to a list that does not exist is a 404, and the node lives on", async () => {
+  // The route fails before it reads the file (no such list): the file stream's own error (a second file
+  // part, a body cut short) came with no reader, and an unhandled 'error' event ended the process.
+  const { f, base } = await appWithList();
+  try {
+    const boundary = "XyZ";
+    const file = `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.csv"\r\n\r\nphone\n+79161234567\r\n`;
+    const missing = base.replace(/\/lists\/\d+$/, "/lists/999999");
+    for (const rest of [
+      `--${boundary}\r\nContent-Disposition: form-data; name="more"; filename="b.csv"\r\n\r\nphone\n+79161234568\r\n--${boundary}--\r\n`,
+      `--${boundary}\r\nContent-Disposition: form-data; name="x"\r\n\r\nabc`,
+    ]) {
+      const res = await f.call({
+        method: "POST",
+        url: `${missing}/import`,
+        headers: { "content-type": `multipart/form-data; boundary=${boundary}` },
+        payload: file + rest,
+      });
+      assert.equal(res.statusCode, 404, res.body);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+    const ok = await f.call({
+      method: "POST",
+      url: `${base}/import`,
+      headers: { "content-type": "text/csv" },
+      payload: "phone\n+79161234567\n",
+    });
+    assert.equal(ok.statusCode, 200, ok.body);
+  } finally {
+    await f.close();
+  }
+});

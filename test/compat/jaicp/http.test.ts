@@ -205,55 +205,6 @@ describe("JAICP Calls API face", () => {
     );
   });
 
-  test("allowedTime for a day not in allowedDays is a 400 naming that day's times; nothing is written", async () => {
-    const count = async () =>
-      Number(
-        (
-          await f.store.db
-            .selectFrom("contacts")
-            .select((eb) => eb.fn.countAll<number>().as("n"))
-            .executeTakeFirstOrThrow()
-        ).n,
-      );
-    const before = await count();
-    const res = await addPhones([
-      { phone: "79110000006" },
-      {
-        phone: "79110000007",
-        allowedDays: ["mon", "wed"],
-        allowedTime: {
-          default: [{ localTimeFrom: "10:00", localTimeTo: "18:00" }],
-          wed: [{ localTimeFrom: "12:00", localTimeTo: "13:00" }],
-          sat: [{ localTimeFrom: "10:00", localTimeTo: "12:00" }],
-        },
-      },
-    ]);
-    assert.equal(res.statusCode, 400, res.body);
-    const e = res.json().error;
-    assert.deepEqual([e.code, e.field], ["invalid_request", "[1].allowedTime.sat"]);
-    assert.match(e.message, /^\[1\]\.allowedTime\.sat: sat is not in allowedDays \(mon, wed\)/);
-    // Checked even when its times could not be used anyway (an interval that ends before it starts).
-    const bad = await addPhones([
-      {
-        phone: "79110000007",
-        allowedDays: ["mon"],
-        allowedTime: { sun: [{ localTimeFrom: "18:00", localTimeTo: "10:00" }] },
-      },
-    ]);
-    assert.deepEqual([bad.statusCode, bad.json().error.field], [400, "[0].allowedTime.sun"]);
-    assert.equal(await count(), before);
-    // Without allowedDays every day is allowed, so any day's times are taken.
-    const ok = await addPhones([
-      { phone: "79110000008", allowedTime: { sat: [{ localTimeFrom: "10:00", localTimeTo: "12:00" }] } },
-    ]);
-    assert.equal(ok.statusCode, 200, ok.body);
-    assert.deepEqual(JSON.parse((await contact(ok.json()[0])).policy!).ranges[5], {
-      days: [6],
-      from: "10:00",
-      to: "12:00",
-    });
-  });
-
   test("10,000 call jobs of ordinary size fit one request; a body over 16 MiB is a 413 naming its limit", async () => {
     const jobs = Array.from({ length: 10_000 }, (_, i) => ({
       phone: 79120000000 + i,

@@ -50,17 +50,6 @@ export function priorityFor(job: CallJob): number {
 function weeklyRanges(job: CallJob, field: string): WeeklyRange[] | undefined {
   if (job.allowedDays === undefined && job.allowedTime === undefined) return undefined;
   const days = job.allowedDays ?? WEEKDAYS;
-  // Times for a day the job may not be called on could never apply: a client that sent them meant
-  // something else (a day left out of allowedDays, a day misnamed), so they are refused, not dropped.
-  for (const day of WEEKDAYS) {
-    if (job.allowedTime?.[day] !== undefined && !days.includes(day)) {
-      const at = `${field}.allowedTime.${day}`;
-      throw invalidRequest(
-        `${at}: ${day} is not in allowedDays (${days.join(", ")}); give times only for allowed days`,
-        at,
-      );
-    }
-  }
   const ranges: WeeklyRange[] = [];
   for (const day of new Set(days)) {
     // An error names the intervals where the client wrote them: a day's own, or the default it fell back to.
