@@ -1,6 +1,7 @@
 // config/ owns the process configuration: one typed, frozen object read once from the environment, with
 // defaults, failing fast on a bad value. It must not import store/, engine/ or api/.
 import fs from "node:fs";
+import net from "node:net";
 import os from "node:os";
 
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -156,18 +157,32 @@ function sipConfig(env: Env): SipConfig {
   const trunk = raw(env, "OUTDIAL_SIP_TRUNK");
   if (trunk === undefined)
     throw new ConfigError("OUTDIAL_SIP_TRUNK", "must be set when OUTDIAL_DRIVER is sip");
+  // The driver speaks UDP only: a sips: trunk would get the cleartext its operator asked not to send.
+  if (/^sips:/i.test(trunk)) {
+    throw new ConfigError(
+      "OUTDIAL_SIP_TRUNK",
+      "is sips: (TLS), which the sip driver does not speak; use sip: (UDP)",
+    );
+  }
   const target = hostPort("OUTDIAL_SIP_TRUNK", 5060, trunk);
   if (target.port === 0) throw new ConfigError("OUTDIAL_SIP_TRUNK", "must name a port other than 0");
   const bind = hostPort("OUTDIAL_SIP_BIND", 5060, text(env, "OUTDIAL_SIP_BIND", "127.0.0.1:5060"));
-  const publicHost = optionalText(env, "OUTDIAL_SIP_PUBLIC_HOST");
+  const publicHost = bareHost(env, "OUTDIAL_SIP_PUBLIC_HOST");
   // A wildcard address cannot go into Via or Contact: the trunk would not know where to answer.
-  if (publicHost === null && (bind.host === "0.0.0.0" || bind.host === "::")) {
+  if (publicHost === null && isUnspecified(bind.host)) {
     throw new ConfigError(
       "OUTDIAL_SIP_PUBLIC_HOST",
       `must be set when OUTDIAL_SIP_BIND is a wildcard (${bind.host})`,
     );
   }
   const username = optionalText(env, "OUTDIAL_SIP_USERNAME");
+  // It is written into every Authorization header: printable, no quote or backslash, no space.
+  if (username !== null && !/^[!#-[\]-~]+$/.test(username)) {
+    throw new ConfigError(
+      "OUTDIAL_SIP_USERNAME",
+      "must be printable ASCII without spaces, quotes or backslashes",
+    );
+  }
   const password = optionalText(env, "OUTDIAL_SIP_PASSWORD");
   if ((username === null) !== (password === null)) {
     throw new ConfigError(
@@ -183,9 +198,27 @@ function sipConfig(env: Env): SipConfig {
     publicHost,
     username,
     password,
-    fromDomain: optionalText(env, "OUTDIAL_SIP_FROM_DOMAIN"),
+    fromDomain: bareHost(env, "OUTDIAL_SIP_FROM_DOMAIN"),
     maxChannels: maxChannels === 0 ? null : maxChannels,
   };
+}
+
+/** A host name or IP address alone (it goes into Via, Contact, SDP or From), or null when unset. */
+function bareHost(env: Env, name: string): string | null {
+  const value = raw(env, name);
+  if (value === undefined) return null;
+  if (net.isIP(value) || /^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(value)) return value;
+  throw new ConfigError(
+    name,
+    `must be a host name or IP address alone (no port, no scheme), got ${JSON.stringify(value)}`,
+  );
+}
+
+/** 0.0.0.0, ::, [::0] and the like: every address, none a peer can answer to. */
+function isUnspecified(host: string): boolean {
+  if (net.isIPv4(host)) return host === "0.0.0.0";
+  if (net.isIPv6(host)) return new URL(`http://[${host}]`).hostname === "[::]";
+  return false;
 }
 
 function raw(env: Env, name: string): string | undefined {

@@ -131,6 +131,23 @@ describe("loadConfig", () => {
         { ...sip, OUTDIAL_SIP_TRUNK: "pbx", OUTDIAL_SIP_BIND: "a b" },
         /OUTDIAL_SIP_BIND must be host\[:port\]/,
       ],
+      [{ ...sip, OUTDIAL_SIP_TRUNK: "sips:pbx" }, /OUTDIAL_SIP_TRUNK is sips: \(TLS\)/],
+      [
+        { ...sip, OUTDIAL_SIP_TRUNK: "pbx", OUTDIAL_SIP_BIND: "[::0]:5060" },
+        /OUTDIAL_SIP_PUBLIC_HOST must be set/,
+      ],
+      [
+        { ...sip, OUTDIAL_SIP_TRUNK: "pbx", OUTDIAL_SIP_PUBLIC_HOST: "203.0.113.5:5070" },
+        /OUTDIAL_SIP_PUBLIC_HOST must be a host name or IP address alone/,
+      ],
+      [
+        { ...sip, OUTDIAL_SIP_TRUNK: "pbx", OUTDIAL_SIP_FROM_DOMAIN: "a.example>;x=1" },
+        /OUTDIAL_SIP_FROM_DOMAIN must be a host name or IP address alone/,
+      ],
+      [
+        { ...sip, OUTDIAL_SIP_TRUNK: "pbx", OUTDIAL_SIP_USERNAME: 'al"ice', OUTDIAL_SIP_PASSWORD: "p" },
+        /OUTDIAL_SIP_USERNAME must be printable ASCII/,
+      ],
     ];
     for (const [env, message] of cases) assert.throws(() => loadConfig(env), message, JSON.stringify(env));
   });

@@ -146,6 +146,21 @@ describe("sip driver toward a trunk that never answers", () => {
     }
   });
 
+  it("a trunk that never answers fails the call even when the ring time ran out first (not no_answer)", async () => {
+    const silent = dgram.createSocket("udp4");
+    await new Promise<void>((r) => silent.bind(0, "127.0.0.1", () => r()));
+    const { driver, call } = await driverFor(silent.address().port, { t1Ms: 10 });
+    try {
+      // Ring timeout 0.2 s, Timer B at 64·T1 = 0.64 s: as with the defaults (30 s against 32 s).
+      const ended = await call("dead", "+15550100", 0.2).ended;
+      assert.equal(ended.cause, "failed");
+      assert.equal(ended.code, 408);
+    } finally {
+      await driver.close();
+      silent.close();
+    }
+  });
+
   it("escapes a phone number and caller id that hold line breaks: no header can be injected", async () => {
     const silent = dgram.createSocket("udp4");
     await new Promise<void>((r) => silent.bind(0, "127.0.0.1", () => r()));

@@ -179,8 +179,10 @@ export class SipDriver implements TelephonyDriver {
   private sendInvite(call: SipCall): void {
     call.branch = newBranch();
     call.inviteTx = this.transport.retransmit(this.compose.invite(call), this.trunk, true, () =>
-      // Timer B: the trunk never answered at all (a call hung up meanwhile still reads as cancelled).
-      this.end(call, call.cancel ? causeOf(487, call.cancel) : "failed", 408),
+      // Timer B: the trunk never answered at all, so the call failed, even if its ring time ran out first
+      // (30 s by default, under 64·T1): a dead trunk read as "no answer" would spend contacts' attempts and
+      // hide the outage. Only a call the engine hung up meanwhile reads as cancelled.
+      this.end(call, call.cancel === "hangup" ? "cancelled" : "failed", 408),
     );
   }
 
