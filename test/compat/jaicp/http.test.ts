@@ -205,6 +205,24 @@ describe("JAICP Calls API face", () => {
     );
   });
 
+  test("allowedTime for a day outside allowedDays is not used: the job is taken, that day never opens", async () => {
+    // A client may send one week template for every job and narrow it with allowedDays; JAICP's docs do not
+    // say it refuses that, so neither does the face.
+    const res = await addPhones([
+      {
+        phone: "79110000007",
+        allowedDays: ["mon", "wed"],
+        allowedTime: {
+          default: [{ localTimeFrom: "10:00", localTimeTo: "18:00" }],
+          sat: [{ localTimeFrom: "10:00", localTimeTo: "12:00" }],
+        },
+      },
+    ]);
+    assert.equal(res.statusCode, 200, res.body);
+    const ranges = JSON.parse((await contact(res.json()[0])).policy!).ranges as { days: number[] }[];
+    assert.deepEqual([...new Set(ranges.flatMap((r) => r.days))].sort(), [1, 3]);
+  });
+
   test("10,000 call jobs of ordinary size fit one request; a body over 16 MiB is a 413 naming its limit", async () => {
     const jobs = Array.from({ length: 10_000 }, (_, i) => ({
       phone: 79120000000 + i,

@@ -90,13 +90,15 @@ function unstartsAsManual(current: Campaign, body: TaskBody, now: number): boole
  * engine's own status writes are conditional on the status it last read, so its stale view of the
  * campaign cannot start it; it drops the campaign at its next look.
  */
-async function unschedule(db: Kysely<Database>, accountId: number, campaignId: number): Promise<void> {
+async function unschedule(db: Kysely<Database>, accountId: number, current: Campaign): Promise<void> {
   await db
     .updateTable("campaigns")
     .set({ status: "draft", status_reason: null, started_at: null, halt_at: null })
     .where("account_id", "=", accountId)
-    .where("id", "=", campaignId)
-    .where("status", "in", ["scheduled", "paused"])
+    .where("id", "=", current.id)
+    // Still in the status that was judged unstarted: one read scheduled, started by the engine and then
+    // paused before this write is paused now, but it has dialed.
+    .where("status", "=", current.status)
     .execute();
 }
 
@@ -188,7 +190,7 @@ export async function taskEditRoutes(app: FastifyInstance, deps: Twin24Deps): Pr
           ...times,
           now,
         });
-        if (unschedules) await unschedule(trx, accountId, current.id);
+        if (unschedules) await unschedule(trx, accountId, current);
         await syncTaskWebhooks(trx, { accountId, campaignId: current.id, now }, plans);
       });
       await engine.reloadWebhooks();
