@@ -155,6 +155,18 @@ function driverWarnings(
       message: `answering-machine detection is on, but the ${driver.name} driver has none: every answer counts as a person`,
     });
   }
+  if ((settings.abandonMessage || settings.amd?.voicemailMessage) && !driver.capabilities.announcements) {
+    warnings.push({
+      code: "announcements_unavailable",
+      message: `the campaign has an abandon or voicemail message, but the ${driver.name} driver plays none: calls end without it`,
+    });
+  }
+  if (usesAgents(settings) && !driver.capabilities.agentAudio) {
+    warnings.push({
+      code: "agents_not_connected",
+      message: `answered calls are given to agents, but the ${driver.name} driver does not connect their audio: the PBX must route them (X-Outdial-Call-Id names the attempt)`,
+    });
+  }
   if (settings.record?.enabled && !driver.capabilities.recording) {
     warnings.push({
       code: "recording_unavailable",

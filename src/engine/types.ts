@@ -24,7 +24,7 @@ export interface Explanation {
    *  completed, halted. */
   reasons: { code: string; message: string; until?: number | null }[];
   /** What the campaign asks for that this node's telephony driver cannot do (it dials regardless):
-   *  amd_unavailable, recording_unavailable. */
+   *  amd_unavailable, announcements_unavailable, agents_not_connected, recording_unavailable. */
   warnings: { code: string; message: string }[];
   inFlight: number;
   maxConcurrent: number;

@@ -61,6 +61,10 @@ export interface DriverEvents {
 export interface DriverCapabilities {
   amd: boolean;
   recording: boolean;
+  /** Plays a hang-up's `announce` (abandon messages, voicemail drops) to the callee. */
+  announcements: boolean;
+  /** Connects an answered call's audio to the agent the engine gives it to. */
+  agentAudio: boolean;
   /** Channels the driver can hold at once (the trunk limit); null = unlimited. */
   maxChannels: number | null;
 }

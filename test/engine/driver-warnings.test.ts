@@ -11,8 +11,9 @@ import { SipDriver } from "../../src/telephony/sip/sip-driver.ts";
 import { createAccount, createCampaign } from "../helpers/fixtures.ts";
 
 const settings = {
-  amd: { enabled: true, mode: "background" as const },
+  amd: { enabled: true, mode: "background" as const, voicemailMessage: "call us back" },
   record: { enabled: true, trimLeftSec: 0 },
+  dialMethod: "progressive" as const,
 };
 
 for (const driverName of ["sip", "sim"] as const) {
@@ -30,7 +31,12 @@ for (const driverName of ["sip", "sim"] as const) {
       const withBoth = await createCampaign(store, accountId, settings, { name: "both" });
       const plain = await createCampaign(store, accountId, {}, { name: "plain" });
       const warned = (await engine.explain(accountId, withBoth.campaignId)).warnings.map((w) => w.code);
-      assert.deepEqual(warned, driverName === "sip" ? ["amd_unavailable", "recording_unavailable"] : []);
+      assert.deepEqual(
+        warned,
+        driverName === "sip"
+          ? ["amd_unavailable", "announcements_unavailable", "agents_not_connected", "recording_unavailable"]
+          : [],
+      );
       assert.deepEqual((await engine.explain(accountId, plain.campaignId)).warnings, []);
       if (driverName === "sip") {
         const [amd] = (await engine.explain(accountId, withBoth.campaignId)).warnings;

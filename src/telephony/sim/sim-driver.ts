@@ -72,7 +72,13 @@ export class SimDriver implements TelephonyDriver {
   ) {
     this.seed = opts.seed ?? 1;
     this.scenario = resolveScenario(opts.scenario ?? "default");
-    this.capabilities = { amd: true, recording: true, maxChannels: opts.maxChannels ?? null };
+    this.capabilities = {
+      amd: true,
+      recording: true,
+      announcements: true,
+      agentAudio: true,
+      maxChannels: opts.maxChannels ?? null,
+    };
     this.dialLog = opts.dialLogPath ? fs.openSync(opts.dialLogPath, "a") : null;
   }
 

@@ -79,7 +79,13 @@ export class SipDriver implements TelephonyDriver {
     this.trunk = trunk;
     this.transport = new SipTransport(ctx.clock, opts.t1Ms ?? 500);
     this.compose = new SipComposer(trunk, opts);
-    this.capabilities = { amd: false, recording: false, maxChannels: opts.maxChannels ?? null };
+    this.capabilities = {
+      amd: false,
+      recording: false,
+      announcements: false,
+      agentAudio: false,
+      maxChannels: opts.maxChannels ?? null,
+    };
   }
 
   /** Binds the SIP and media sockets; the server awaits it before dialing, so a taken port fails startup. */
