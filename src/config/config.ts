@@ -57,6 +57,8 @@ export interface SipConfig {
   password: string | null;
   fromDomain: string | null;
   maxChannels: number | null;
+  /** An answered call is hung up after this many seconds (a lost BYE must not hold a channel forever). */
+  maxCallSec: number;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -200,6 +202,7 @@ function sipConfig(env: Env): SipConfig {
     password,
     fromDomain: bareHost(env, "OUTDIAL_SIP_FROM_DOMAIN"),
     maxChannels: maxChannels === 0 ? null : maxChannels,
+    maxCallSec: integer(env, "OUTDIAL_SIP_MAX_CALL_SEC", 4 * 3600, 10, 7 * 86_400),
   };
 }
 

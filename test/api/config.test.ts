@@ -103,6 +103,7 @@ describe("loadConfig", () => {
       password: "Tr0nk-s3cret",
       fromDomain: null,
       maxChannels: 30,
+      maxCallSec: 4 * 3600,
     });
     assert.ok(!JSON.stringify(describeConfig(c)).includes("Tr0nk-s3cret"));
     assert.equal((describeConfig(c).sip as { password: string }).password, "***");
@@ -111,6 +112,16 @@ describe("loadConfig", () => {
     assert.equal(local?.bindHost, "127.0.0.1");
     assert.equal(local?.bindPort, 5060);
     assert.equal(local?.maxChannels, null);
+    const short = loadConfig({
+      OUTDIAL_DRIVER: "sip",
+      OUTDIAL_SIP_TRUNK: "pbx",
+      OUTDIAL_SIP_MAX_CALL_SEC: "600",
+    });
+    assert.equal(short.sip?.maxCallSec, 600);
+    assert.throws(
+      () => loadConfig({ OUTDIAL_DRIVER: "sip", OUTDIAL_SIP_TRUNK: "pbx", OUTDIAL_SIP_MAX_CALL_SEC: "5" }),
+      /OUTDIAL_SIP_MAX_CALL_SEC must be between 10 and 604800/,
+    );
   });
 
   test("the sip driver refuses a setup that cannot work, naming the variable", () => {

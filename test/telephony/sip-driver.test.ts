@@ -102,6 +102,16 @@ describe("sip driver against SIPp", { skip: skipWithoutSipp }, () => {
     assert.equal(ended.code, 401);
   });
 
+  it("hangs up an answered call at the longest call allowed (a BYE that never comes holds no channel forever)", async () => {
+    const { sipp, call } = await against("answer-wait.xml", { maxCallSec: 0.5 });
+    const h = call("m1");
+    const ended = await h.ended;
+    assert.deepEqual(h.answered, ["human"]);
+    assert.equal(ended.cause, "normal");
+    assert.ok(ended.talkSec >= 0.45 && ended.talkSec < 1.5, `talk ${ended.talkSec}`);
+    await finished(sipp);
+  });
+
   it("close() hangs up the calls still up", async () => {
     const sipp = await startSipp("answer-wait.xml");
     const { driver, call } = await driverFor(sipp.port);

@@ -21,6 +21,9 @@ export interface SipDriverOptions {
   /** Host part of the From URI; the trunk's host when null. */
   fromDomain?: string | null;
   maxChannels?: number | null;
+  /** An answered call is hung up after this long (a BYE that never comes would hold its channel forever);
+   *  null = no limit. */
+  maxCallSec?: number | null;
   /** RFC 3261's T1 (round-trip estimate), 500 ms by default. */
   t1Ms?: number;
 }

@@ -316,6 +316,8 @@ export class SipDriver implements TelephonyDriver {
       return;
     }
     call.answeredAt = this.ctx.clock.now();
+    const maxCallSec = this.opts.maxCallSec ?? null;
+    if (maxCallSec !== null) call.timers.push(this.ctx.clock.after(maxCallSec * 1000, () => this.bye(call)));
     this.listener?.answered(call.req.callId, "human");
   }
 
