@@ -21,6 +21,17 @@ export class ObservedEngine extends Engine {
     super.wake();
   }
 
+  /** The wake count once no wake() came for `quietMs`: a change made just before (an agent created tells
+   *  the engine after its database work, later on a slow database) cannot land in a count taken after. */
+  async settledWakes(quietMs = 100, ms = 5000): Promise<number> {
+    const until = Date.now() + ms;
+    for (;;) {
+      const seen = this.wakes;
+      await new Promise((r) => setTimeout(r, quietMs));
+      if (this.wakes === seen || Date.now() > until) return this.wakes;
+    }
+  }
+
   /** Resolves once wake() was called after the count `since` (a queue change tells the engine after its
    *  database work, not before the request's answer); fails after `ms` of wall time. */
   async wokenSince(since: number, ms = 5000): Promise<void> {
