@@ -44,7 +44,7 @@ export interface SipCall {
   provisional: boolean;
   rang: boolean;
   cancel: CancelReason | null;
-  cancelSent: boolean;
+  /** Our CANCEL, once sent (it waits for a provisional response). */
   cancelTx: Retransmission | null;
   /** After a 2xx: where in-dialog requests go, and the route they take. */
   remoteTarget: string | null;
@@ -82,7 +82,6 @@ export function newCall(req: OriginateRequest, now: number): SipCall {
     provisional: false,
     rang: false,
     cancel: null,
-    cancelSent: false,
     cancelTx: null,
     remoteTarget: null,
     routes: [],

@@ -196,8 +196,7 @@ export class SipDriver implements TelephonyDriver {
     if (call.ending || call.answeredAt !== null) return;
     call.cancel ??= why;
     // RFC 3261 §9.1: a CANCEL waits for a provisional response; the 1xx handler sends it then.
-    if (!call.provisional || call.cancelSent) return;
-    call.cancelSent = true;
+    if (!call.provisional || call.cancelTx) return;
     const text = this.compose.cancel(call);
     call.cancelTx = this.transport.retransmit(text, this.trunk, false, () => {});
     call.timers.push(call.cancelTx);
@@ -274,7 +273,7 @@ export class SipDriver implements TelephonyDriver {
       call.rang = true;
       this.listener?.ringing(call.req.callId);
     }
-    if (call.cancel && !call.cancelSent) this.cancel(call, call.cancel);
+    if (call.cancel) this.cancel(call, call.cancel);
   }
 
   private onAnswer(call: SipCall, res: SipResponse): void {
