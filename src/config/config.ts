@@ -46,8 +46,9 @@ export interface Config {
 }
 
 export interface SipConfig {
-  /** host[:port] or a sip: URI every call goes to. */
-  trunk: string;
+  /** Where every call goes: OUTDIAL_SIP_TRUNK as parsed here, once (an IPv6 host without its brackets,
+   *  port 5060 when left out); the driver takes it as it is. */
+  trunk: { host: string; port: number };
   bindHost: string;
   bindPort: number;
   /** The address the trunk reaches this node at (Via, Contact, SDP); the bound one when null. */
@@ -194,7 +195,7 @@ function sipConfig(env: Env): SipConfig {
   }
   const maxChannels = integer(env, "OUTDIAL_SIP_MAX_CHANNELS", 0, 0, 100_000);
   return {
-    trunk,
+    trunk: target,
     bindHost: bind.host,
     bindPort: bind.port,
     publicHost,

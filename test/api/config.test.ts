@@ -95,7 +95,7 @@ describe("loadConfig", () => {
       OUTDIAL_SIP_MAX_CHANNELS: "30",
     });
     assert.deepEqual(c.sip, {
-      trunk: "sip:pbx.example.net:5080",
+      trunk: { host: "pbx.example.net", port: 5080 },
       bindHost: "10.0.0.5",
       bindPort: 5062,
       publicHost: null,
@@ -112,6 +112,12 @@ describe("loadConfig", () => {
     assert.equal(local?.bindHost, "127.0.0.1");
     assert.equal(local?.bindPort, 5060);
     assert.equal(local?.maxChannels, null);
+    assert.deepEqual(local?.trunk, { host: "127.0.0.1", port: 5060 }, "port 5060 when left out");
+    assert.deepEqual(
+      loadConfig({ OUTDIAL_DRIVER: "sip", OUTDIAL_SIP_TRUNK: "sip:[::1]:5070" }).sip?.trunk,
+      { host: "::1", port: 5070 },
+      "an IPv6 trunk's host without its brackets",
+    );
     const short = loadConfig({
       OUTDIAL_DRIVER: "sip",
       OUTDIAL_SIP_TRUNK: "pbx",

@@ -23,7 +23,10 @@ for (const driverName of ["sip", "sim"] as const) {
     // Never started: explain needs only what the driver can do, no socket.
     const driver =
       driverName === "sip"
-        ? new SipDriver({ clock }, { trunk: "127.0.0.1:5060", bindHost: "127.0.0.1", bindPort: 0 })
+        ? new SipDriver(
+            { clock },
+            { trunk: { host: "127.0.0.1", port: 5060 }, bindHost: "127.0.0.1", bindPort: 0 },
+          )
         : createDriver("sim", { clock });
     const engine = new Engine({ store, clock, driver, nodeId: "n1", leaseMs: 60_000 });
     try {

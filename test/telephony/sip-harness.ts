@@ -22,7 +22,7 @@ export async function driverFor(port: number, extra: Partial<SipDriverOptions> =
   const driver = new SipDriver(
     { clock: clock ?? new WallClock() },
     {
-      trunk: `${host.includes(":") ? `[${host}]` : host}:${port}`,
+      trunk: { host, port },
       bindHost: host,
       bindPort: 0,
       t1Ms: 100,

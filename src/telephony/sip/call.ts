@@ -8,8 +8,8 @@ import { formatRequest, formatResponse, header, param, type SipRequest } from ".
 import type { Peer, Retransmission } from "./transport.ts";
 
 export interface SipDriverOptions {
-  /** Where every request goes: `sip:host[:port]` or `host[:port]` (port 5060 when left out). */
-  trunk: string;
+  /** Where every request goes, as the configuration parsed it (an IPv6 host without brackets). */
+  trunk: Peer;
   /** The local UDP address; port 0 takes any free one. */
   bindHost: string;
   bindPort: number;

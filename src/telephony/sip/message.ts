@@ -143,15 +143,6 @@ export function uriOf(value: string | undefined): string | undefined {
   return value.split(";")[0].trim();
 }
 
-/** Host and port of a sip: URI (`sip:user@host:5060;transport=udp` → host, 5060). */
-export function hostPortOf(uri: string): { host: string; port: number } | null {
-  const m = /^sips?:(?:[^@]*@)?(\[[^\]]+\]|[^:;?>]+)(?::(\d+))?/i.exec(uri.trim());
-  if (!m) return null;
-  const port = m[2] === undefined ? 5060 : Number(m[2]);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) return null;
-  return { host: m[1].replace(/^\[|\]$/g, ""), port };
-}
-
 /** A header's comma-separated values; a comma in a quoted display name or inside <uri> separates nothing. */
 function splitList(value: string): string[] {
   const out: string[] = [];

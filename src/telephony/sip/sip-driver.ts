@@ -25,7 +25,6 @@ import {
 import { answerChallenge, type Credential } from "./digest.ts";
 import {
   header,
-  hostPortOf,
   param,
   parseCSeq,
   type SipMessage,
@@ -74,11 +73,9 @@ export class SipDriver implements TelephonyDriver {
     private readonly ctx: DriverContext,
     private readonly opts: SipDriverOptions,
   ) {
-    const trunk = hostPortOf(/^sips?:/i.test(opts.trunk) ? opts.trunk : `sip:${opts.trunk}`);
-    if (!trunk) throw new Error(`sip driver: the trunk "${opts.trunk}" is not host[:port] or a sip: URI`);
-    this.trunk = trunk;
+    this.trunk = { host: opts.trunk.host, port: opts.trunk.port };
     this.transport = new SipTransport(ctx.clock, opts.t1Ms ?? 500);
-    this.compose = new SipComposer(trunk, opts);
+    this.compose = new SipComposer(this.trunk, opts);
     this.capabilities = {
       amd: false,
       recording: false,
