@@ -1,11 +1,14 @@
 // The dashboard in a real browser (Debian's Chromium, driven by playwright-core) against the running HTTP
 // server on the virtual clock: the key form, a refused key, a campaign started from the page and its
-// progress as the clock runs, the selected campaign's detail, a role that may not steer, and the page's
-// security headers. Under CI (or OUTDIAL_REQUIRE_BROWSER=1) a missing Chromium fails the suite.
+// progress as the clock runs, the selected campaign's detail, a role that may not steer, the page's
+// security headers, and on a node with the sip driver the warnings explain gives for what it cannot do. Under CI (or OUTDIAL_REQUIRE_BROWSER=1) a missing Chromium fails the suite.
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 import { type Browser, chromium, type Page } from "playwright-core";
+import { loadConfig } from "../../src/config/config.ts";
+import type { Explanation } from "../../src/engine/types.ts";
+import { type RunningServer, startServer } from "../../src/server.ts";
 import {
   type ApiFixture,
   agentCampaign,
@@ -21,6 +24,32 @@ if (missing && required) {
   throw new Error(
     `Chromium is required here (CI or OUTDIAL_REQUIRE_BROWSER=1) but ${CHROMIUM} does not exist`,
   );
+}
+
+const launchChromium = () =>
+  chromium.launch({
+    executablePath: CHROMIUM,
+    // As root in a sandboxed machine with no network beyond loopback.
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+
+/** A page that records its script errors and CSP violations in `errors`. */
+async function newPage(browser: Browser, errors: string[]): Promise<Page> {
+  const page = await browser.newPage();
+  page.setDefaultTimeout(10_000);
+  page.on("pageerror", (err) => errors.push(err.message));
+  page.on("console", (msg) => {
+    if (msg.type() === "error" && !msg.text().startsWith("Failed to load resource")) errors.push(msg.text());
+  });
+  return page;
 }
 
 describe("dashboard in Chromium", { skip: missing ? `no Chromium at ${CHROMIUM}` : false }, () => {
@@ -58,19 +87,7 @@ describe("dashboard in Chromium", { skip: missing ? `no Chromium at ${CHROMIUM}`
       payload: { campaignId: staffed.campaignId },
     });
     assert.equal(login.statusCode, 200, login.body);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      // As root in a sandboxed machine with no network beyond loopback.
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();
@@ -78,13 +95,7 @@ describe("dashboard in Chromium", { skip: missing ? `no Chromium at ${CHROMIUM}`
   });
 
   async function openPage(): Promise<Page> {
-    const page = await browser.newPage();
-    page.setDefaultTimeout(10_000);
-    page.on("pageerror", (err) => pageErrors.push(err.message));
-    page.on("console", (msg) => {
-      if (msg.type() === "error" && !msg.text().startsWith("Failed to load resource"))
-        pageErrors.push(msg.text());
-    });
+    const page = await newPage(browser, pageErrors);
     page.on("response", (res) => {
       if (res.status() >= 400)
         refusals.push(`${res.status()} ${res.request().method()} ${new URL(res.url()).pathname}`);
@@ -163,6 +174,9 @@ describe("dashboard in Chromium", { skip: missing ? `no Chromium at ${CHROMIUM}`
     const attempts = Number(await page.locator("#results tr:first-child td:nth-child(2)").textContent());
     assert.ok(attempts >= succeeded, `attempts ${attempts}`);
     assert.equal(await page.isVisible("#agents-box"), false, "no agent of this campaign, no pacing");
+    // The sim driver does everything a campaign may ask for: no warning, in the row or the detail.
+    assert.equal(await page.isVisible("#warnings-box"), false);
+    assert.equal(await page.locator(".warning").count(), 0);
 
     if (process.env.OUTDIAL_SCREENSHOT)
       await page.screenshot({ path: process.env.OUTDIAL_SCREENSHOT, fullPage: true });
@@ -237,6 +251,120 @@ describe("dashboard in Chromium", { skip: missing ? `no Chromium at ${CHROMIUM}`
     // Before, the oldest campaign just was not there.
     await page.waitForSelector("#more-campaigns:not([hidden])", { timeout: 5000 });
     assert.equal(await page.locator("#campaigns tbody tr").count(), 100);
+    await page.close();
+    assert.deepEqual(pageErrors, [], "no script errors, no CSP violations");
+  });
+});
+
+describe("dashboard of a node on the sip driver", {
+  skip: missing ? `no Chromium at ${CHROMIUM}` : false,
+}, () => {
+  let server: RunningServer;
+  let key = "";
+  let browser: Browser;
+  const pageErrors: string[] = [];
+
+  before(async () => {
+    // A real node as `outdial serve` starts one with OUTDIAL_DRIVER=sip: no AMD, recording, announcements
+    // or agent audio. Its campaigns stay drafts, so it never sends an INVITE to the trunk.
+    const config = loadConfig({
+      OUTDIAL_DATABASE_URL: ":memory:",
+      OUTDIAL_HOST: "127.0.0.1",
+      OUTDIAL_PORT: "0",
+      OUTDIAL_LOG_LEVEL: "silent",
+      OUTDIAL_NODE_ID: "sip-node",
+      OUTDIAL_DRIVER: "sip",
+      OUTDIAL_SIP_TRUNK: "sip:127.0.0.1:5060",
+      OUTDIAL_SIP_BIND: "127.0.0.1:0",
+    });
+    server = await startServer(config, {
+      onReady: (_s, bootstrapKey) => {
+        key = bootstrapKey ?? "";
+      },
+    });
+    assert.ok(key, "a new node issues its owner key");
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const res = await fetch(`${server.url}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${key}`,
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    assert.ok(res.ok, `${method} ${path}: ${res.status} ${text}`);
+    return JSON.parse(text) as T;
+  }
+
+  async function signIn(): Promise<Page> {
+    const page = await newPage(browser, pageErrors);
+    await page.goto(`${server.url}/dashboard/`);
+    await page.fill("#key", key);
+    await page.click("#key-form button");
+    return page;
+  }
+
+  test("a campaign asking for AMD and recording shows explain's warnings; one asking for neither, none", async () => {
+    const warned = await api<{ id: number }>("POST", "/v1/campaigns", {
+      name: "Machine check <b>",
+      settings: { amd: { enabled: true, mode: "background" }, record: { enabled: true, trimLeftSec: 0 } },
+    });
+    const plain = await api<{ id: number }>("POST", "/v1/campaigns", { name: "Plain", settings: {} });
+    // What the page must show: the node's own answer, not a copy of the wording.
+    const explained = await api<Explanation>("GET", `/v1/campaigns/${warned.id}/explain`);
+    assert.deepEqual(
+      explained.warnings.map((w) => w.code),
+      ["amd_unavailable", "recording_unavailable"],
+    );
+    const messages = explained.warnings.map((w) => w.message);
+    assert.match(messages[0], /the sip driver has none: every answer counts as a person/);
+    assert.deepEqual((await api<Explanation>("GET", `/v1/campaigns/${plain.id}/explain`)).warnings, []);
+
+    const page = await signIn();
+    const warnedRow = page.locator(`#campaigns tr[data-id="${warned.id}"]`);
+    const plainRow = page.locator(`#campaigns tr[data-id="${plain.id}"]`);
+    await warnedRow.locator('[data-field="now"] .warning').first().waitFor();
+    // In the row, below why it is not dialing: each warning's message, marked as one, as text.
+    const rowWarnings = warnedRow.locator('[data-field="now"] .warning');
+    assert.deepEqual(
+      await rowWarnings.allTextContents(),
+      messages.map((m) => `Warning: ${m}`),
+    );
+    assert.deepEqual(await rowWarnings.evaluateAll((els) => els.map((e) => e.getAttribute("data-code"))), [
+      "amd_unavailable",
+      "recording_unavailable",
+    ]);
+    assert.match(
+      (await warnedRow.locator('[data-field="now"]').textContent()) ?? "",
+      /^the campaign is a draft; start it to dial/,
+    );
+    assert.match((await warnedRow.textContent()) ?? "", /Machine check <b>/, "the name is text, not markup");
+    assert.equal(await plainRow.locator(".warning").count(), 0);
+
+    // In the selected campaign's detail, under its own heading.
+    await warnedRow.click();
+    await page.waitForSelector("#warnings-box:not([hidden])");
+    assert.deepEqual(
+      await page.locator("#warnings li.warning").allTextContents(),
+      messages.map((m) => `Warning: ${m}`),
+    );
+    assert.equal(await page.locator("#warnings strong").count(), 2);
+    assert.equal(await page.locator("#warnings b, #campaigns b").count(), 0);
+
+    // A campaign without warnings: the detail's warnings go away, and none stays behind.
+    await plainRow.click();
+    await page.waitForSelector("#detail-title:has-text('Plain')");
+    assert.equal(await page.isVisible("#warnings-box"), false);
+    assert.equal(await page.locator("#warnings li").count(), 0);
+    assert.match((await page.textContent("#reasons")) ?? "", /draft; start it to dial/);
     await page.close();
     assert.deepEqual(pageErrors, [], "no script errors, no CSP violations");
   });

@@ -1,7 +1,8 @@
 // The dashboard's page script: a client of the native API (/v1) with the key the user typed, kept in
-// sessionStorage. It shows every campaign's progress and why it is or is not dialing, runs the lifecycle
-// commands, and for the selected campaign its results, agents and pacing. Data is only ever put on the
-// page as text (never as markup), and the page's CSP allows no other script.
+// sessionStorage. It shows every campaign's progress, why it is or is not dialing and what it asks for
+// that the node's telephony driver cannot do (explain's warnings), runs the lifecycle commands, and for
+// the selected campaign its results, agents and pacing. Data is only ever put on the page as text (never
+// as markup), and the page's CSP allows no other script.
 
 const REFRESH_MS = 2000;
 /** Counting a campaign of a million contacts takes the server a few hundred ms: the page waits at least
@@ -78,6 +79,14 @@ const COMMANDS = {
   completed: ["recover"],
 };
 
+/** Explain's warnings (settings the node's driver cannot honour; the campaign dials regardless), one
+ *  `tag` element each, marked as a warning; none when there are none. */
+function warningItems(why, tag) {
+  return (why?.warnings ?? []).map((w) =>
+    el(tag, { class: "warning", "data-code": w.code }, el("strong", {}, "Warning: "), w.message),
+  );
+}
+
 function campaignRow(c, why) {
   const counts = why?.counts ?? {};
   const total = Object.values(counts).reduce((a, b) => a + b, 0);
@@ -107,7 +116,7 @@ function campaignRow(c, why) {
     el("td", { class: "num", "data-field": "succeeded" }, counts.succeeded ?? 0),
     el("td", { class: "num", "data-field": "failed" }, (counts.failed ?? 0) + (counts.exhausted ?? 0)),
     el("td", { class: "num", "data-field": "in-flight" }, why?.inFlight ?? ""),
-    el("td", { "data-field": "now" }, now),
+    el("td", { "data-field": "now" }, now, ...warningItems(why, "div")),
     actions,
   );
   row.addEventListener("click", () => {
@@ -143,6 +152,9 @@ async function showDetail(c, why, current) {
   $("detail").hidden = false;
   $("detail-title").textContent = `${c.name} (#${c.id}) — ${c.settings.dialMethod ?? "robot"}`;
   fillList($("reasons"), why.dialing ? ["dialing now"] : why.reasons.map((r) => r.message));
+  const warnings = warningItems(why, "li");
+  $("warnings").replaceChildren(...warnings);
+  $("warnings-box").hidden = warnings.length === 0;
   fillList(
     $("waiting"),
     why.waiting.length === 0
