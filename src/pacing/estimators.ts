@@ -55,7 +55,8 @@ export interface DurationEstimatorOptions {
 
 /**
  * A duration law estimated by Kaplan–Meier on a fixed grid. Calls still in progress count as censored
- * observations, so early in a shift the long calls nobody has finished yet do not bias the law short.
+ * observations, so early in a shift the long calls nobody has finished yet do not bias the law short;
+ * so do those whose end will never be seen (`observeCensored`: the agent logged out in wrap-up, say).
  * Observations may carry a flag (for talk: no wrap-up followed), whose share is kept per bin.
  */
 export class DurationEstimator {
@@ -71,6 +72,8 @@ export class DurationEstimator {
   private readonly priorDone: Float64Array;
   private readonly priorAtRisk: Float64Array;
   private readonly censored: Float64Array;
+  /** Censored observations that ended unseen, faded like `done`, by the same bins as `censored`. */
+  private readonly lost: Float64Array;
   private readonly atRisk: Float64Array;
   private readonly fading: Fading;
 
@@ -84,6 +87,7 @@ export class DurationEstimator {
     this.priorDone = new Float64Array(bins);
     this.priorAtRisk = new Float64Array(bins);
     this.censored = new Float64Array(bins + 1);
+    this.lost = new Float64Array(bins + 1);
     this.atRisk = new Float64Array(bins);
     this.fading = new Fading(options.memory);
     const { weight, cdf } = options.prior;
@@ -96,24 +100,34 @@ export class DurationEstimator {
     this.rebuild([]);
   }
 
-  /** Completed observations, net of fading. */
+  /** Observations, ended and censored, net of fading. */
   get observations(): number {
     return this.fading.count;
   }
 
   observe(durationMs: number, flagged = false): void {
-    const weight = this.fading.add([this.done, this.flagged]);
+    const weight = this.fading.add([this.done, this.flagged, this.lost]);
     const bin = binOf(durationMs, this.options.stepMs, this.bins);
     this.done[bin] += weight;
     if (flagged) this.flagged[bin] += weight;
   }
 
+  /**
+   * A duration known only to have lasted at least `elapsedMs`: its end will not be seen. Like a call in
+   * progress, it is at risk through the bins it came through and never counts as ended: counting it
+   * ended (or dropping it) would bias the law short, as those cut off are the ones still going.
+   */
+  observeCensored(elapsedMs: number): void {
+    const weight = this.fading.add([this.done, this.flagged, this.lost]);
+    this.lost[Math.min(this.bins, Math.max(0, Math.floor(elapsedMs / this.options.stepMs)))] += weight;
+  }
+
   /** Recomputes `survival`, with the elapsed times of the calls still in progress as censored data. */
   rebuild(ongoingElapsedMs: Iterable<number>): void {
-    const { bins, done, flagged, censored, atRisk, survival } = this;
+    const { bins, done, flagged, censored, lost, atRisk, survival } = this;
     const scale = 1 / this.fading.unit;
-    // censored[k]: calls in progress that have come through bins 0…k−1 but not yet bin k.
-    censored.fill(0);
+    // censored[k]: calls in progress (or cut off) that have come through bins 0…k−1 but not yet bin k.
+    for (let k = 0; k <= bins; k++) censored[k] = lost[k] * scale;
     for (const ms of ongoingElapsedMs) censored[Math.min(bins, Math.floor(ms / this.options.stepMs))] += 1;
     let laterDone = 0;
     let laterCensored = censored[bins];

@@ -108,8 +108,11 @@ export class PredictivePacer implements Pacer {
     this.talk.observe(event.talkMs, !event.wrapUp);
   }
 
-  onWrapEnded(event: { now: number; wrapMs: number }): void {
-    this.wrap.observe(event.wrapMs);
+  onWrapEnded(event: { now: number; wrapMs: number; censored?: boolean }): void {
+    // The law is of how long a wrap-up keeps its agent from being free: one cut off by a logout or a
+    // pause says only that it lasted at least this long.
+    if (event.censored) this.wrap.observeCensored(event.wrapMs);
+    else this.wrap.observe(event.wrapMs);
   }
 
   onAbandon(event: { now: number; cause: AbandonCause }): void {

@@ -53,7 +53,11 @@ export interface PacerFeedback {
   onDialResult?(result: DialResult): void;
   /** `wrapUp: false` when the agent goes straight back to ready (e.g. the call was a machine). */
   onTalkEnded?(event: { now: number; talkMs: number; wrapUp: boolean }): void;
-  onWrapEnded?(event: { now: number; wrapMs: number }): void;
+  /**
+   * `censored` when the wrap-up was cut off rather than ended with the agent free: the agent logged out
+   * or paused. It lasted at least `wrapMs`; how much longer it would have taken is not known.
+   */
+  onWrapEnded?(event: { now: number; wrapMs: number; censored?: boolean }): void;
   onAbandon?(event: { now: number; cause: AbandonCause }): void;
 }
 

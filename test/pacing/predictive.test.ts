@@ -110,6 +110,66 @@ test("a durations law learned with calls still in progress is not biased short",
   assert.ok(estimator.survival[15] < 0.01);
 });
 
+test("a duration cut off before its end counts as censored: at risk until then, never ended", () => {
+  const make = () =>
+    new DurationEstimator({
+      stepMs: 1000,
+      maxMs: 100_000,
+      memory: 10_000,
+      prior: { weight: 0.01, cdf: (ms) => Math.min(1, ms / 100_000) },
+    });
+  const censored = make();
+  const ended = make();
+  for (let i = 0; i < 50; i++) {
+    censored.observe(20_500);
+    ended.observe(20_500);
+  }
+  // Fifty more are cut off at 5 s (the agents logged out in wrap-up): none of them is known to have ended.
+  for (let i = 0; i < 50; i++) {
+    censored.observeCensored(5_000);
+    ended.observe(5_000);
+  }
+  censored.rebuild([]);
+  ended.rebuild([]);
+  assert.ok(Math.abs(censored.observations - 100) < 1, `${censored.observations} observations`);
+  assert.ok(censored.survival[10] > 0.99, `S(10 s) = ${censored.survival[10]}`);
+  assert.ok(Math.abs(censored.meanMs - 21_000) < 500, `mean ${censored.meanMs} ms`);
+  assert.ok(ended.meanMs < 14_000, `counted as ended they pull the mean short: ${ended.meanMs} ms`);
+  // Just as fifty still going at 5 s would.
+  const ongoing = make();
+  for (let i = 0; i < 50; i++) ongoing.observe(20_500);
+  ongoing.rebuild(Array(50).fill(5_000));
+  for (let k = 0; k <= censored.bins; k++) {
+    assert.ok(Math.abs(censored.survival[k] - ongoing.survival[k]) < 1e-3, `S(${k} s)`);
+  }
+});
+
+test("a wrap-up cut off by a logout or a pause is learned as censored, not as a short wrap-up", () => {
+  const now = 300_000;
+  const wrapLaw = (cutOff: "censored" | "ended" | "none") => {
+    const pacer = new PredictivePacer({ tracker: new AbandonTracker(), graceMs: 1000 });
+    teach(pacer, 0.3);
+    if (cutOff !== "none") {
+      for (let i = 0; i < 50; i++) {
+        pacer.onWrapEnded({ now, wrapMs: 2000, censored: cutOff === "censored" });
+      }
+    }
+    pacer.decide(snapshot(now, TEN_READY));
+    return pacer.insight();
+  };
+  const none = wrapLaw("none");
+  const censored = wrapLaw("censored");
+  const ended = wrapLaw("ended");
+  // Observations net of fading, the cut-off ones among them.
+  assert.equal(censored.wrapUps, ended.wrapUps, "the cut-off wrap-ups are observations too");
+  assert.ok(censored.wrapUps > none.wrapUps + 45, `${censored.wrapUps} vs ${none.wrapUps}`);
+  assert.ok(
+    Math.abs(censored.meanWrapMs - none.meanWrapMs) < 200,
+    `mean wrap-up ${censored.meanWrapMs} ms, ${none.meanWrapMs} ms without them`,
+  );
+  assert.ok(ended.meanWrapMs < none.meanWrapMs * 0.6, `counted as ended: ${ended.meanWrapMs} ms`);
+});
+
 test("in a two-hour shift of 20 agents it stays under 3% and beats progressive", () => {
   const scenario = { ...OB50, agents: 20, shiftSec: 7200, leads: 10_000 };
   const tracker = new AbandonTracker({ targetRate: 0.03 });

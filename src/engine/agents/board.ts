@@ -78,8 +78,11 @@ export class LiveAgent {
   wrapTimer: TimerHandle | null = null;
   /** When to look again for the agent's personal callback (personal-callbacks.ts). */
   callbackTimer: TimerHandle | null = null;
-  /** Told how long the wrap-up lasted when it ends, by its timer or sooner (the agent ready or paused). */
-  wrapEnd: ((wrapMs: number) => void) | null = null;
+  /**
+   * Told how long the wrap-up lasted when it ends: by its timer or the agent going ready, or cut off
+   * (`censored`) by a pause or a logout, after which the agent is not free to take a call.
+   */
+  wrapEnd: ((wrapMs: number, censored: boolean) => void) | null = null;
   readonly loggedInAt: number;
   readonly stats: AgentStats = emptyStats();
 
@@ -197,17 +200,22 @@ export class AgentBoard {
     return agent;
   }
 
-  /** Removes the agent; the caller has dealt with any call it held. */
+  /** Removes the agent; the caller has dealt with any call it held. A wrap-up under way is cut off. */
   logout(agent: LiveAgent): AgentSnapshot {
     const now = this.clock.now();
     agent.wrapTimer?.cancel();
+    agent.wrapTimer = null;
     agent.callbackTimer?.cancel();
     agent.callbackTimer = null;
+    const wrapEnd = agent.state === "wrap_up" ? agent.wrapEnd : null;
+    agent.wrapEnd = null;
     this.agents.delete(agent.id);
     this.byCampaign.get(agent.campaignId)?.delete(agent);
     const out = loggedOut(agent.who);
     this.emit(agent.who, { type: "state", at: now, agent: out });
     this.listener?.agentsChanged(agent.campaignId);
+    // How long it would have lasted is not known, only that it lasted this long: a censored observation.
+    wrapEnd?.(now - agent.since, true);
     return out;
   }
 
@@ -216,8 +224,10 @@ export class AgentBoard {
   move(agent: LiveAgent, state: AgentState, opts: { pauseReason?: string | null } = {}): void {
     if ((state === "ready" || state === "paused") && agent.leaving) {
       agent.stats[STAT_OF[agent.state]] += this.clock.now() - agent.since;
-      if (agent.state === "wrap_up") agent.wrapEnd?.(this.clock.now() - agent.since);
+      // Its wrap-up ended as any other would (then it logs out): ended by going ready, cut off by a pause.
+      const end = agent.state === "wrap_up" ? agent.wrapEnd : null;
       agent.wrapEnd = null;
+      end?.(this.clock.now() - agent.since, state === "paused");
       this.logout(agent);
       return;
     }
@@ -227,11 +237,13 @@ export class AgentBoard {
     if (agent.state === "wrap_up") {
       agent.wrapTimer?.cancel();
       agent.wrapTimer = null;
-      // The pacer learns every wrap-up's length, those agents end early too.
+      // The pacer learns every wrap-up's length, those agents end early too. One that ends in a pause
+      // is cut off, not ended: the agent is not free, and when it would have been is not known.
       const end = agent.wrapEnd;
       const wrapMs = now - agent.since;
+      const censored = state === "paused";
       agent.wrapEnd = null;
-      if (end) wrapEnded = () => end(wrapMs);
+      if (end) wrapEnded = () => end(wrapMs, censored);
     }
     agent.state = state;
     agent.since = now;
@@ -247,10 +259,10 @@ export class AgentBoard {
   }
 
   /** Wrap-up after a call, timed: the agent is ready again after `seconds` unless they end it sooner. */
-  wrapUp(agent: LiveAgent, seconds: number, onEnd?: (wrapMs: number) => void): void {
+  wrapUp(agent: LiveAgent, seconds: number, onEnd?: (wrapMs: number, censored: boolean) => void): void {
     if (seconds <= 0) {
       this.move(agent, "ready");
-      onEnd?.(0);
+      onEnd?.(0, false);
       return;
     }
     this.move(agent, "wrap_up");
