@@ -36,6 +36,7 @@ export interface PacingBody {
     live_answers: number;
     abandoned: number;
     drops: number;
+    amd_machine_verdicts: number;
     amd_false_positives: number;
     rate: number;
     target_rate: number;
@@ -46,6 +47,8 @@ export interface PacingBody {
 
 const pct = (x: number | null | undefined) =>
   x === null || x === undefined ? "-" : `${(x * 100).toFixed(2)}%`;
+/** Estimated false positives make counts fractional: one decimal, none for whole numbers. */
+const round = (x: number) => (Number.isInteger(x) ? String(x) : x.toFixed(1));
 const total = (o: Record<string, number>) => Object.values(o).reduce((a, b) => a + b, 0);
 
 export function formatPacing(v: PacingBody, limit = 20): string {
@@ -55,8 +58,13 @@ export function formatPacing(v: PacingBody, limit = 20): string {
   const a = v.abandonment;
   if (a) {
     out.push(
-      `  abandoned ${a.abandoned} of ${a.live_answers} live answers = ${pct(a.rate)} (${a.window} window), target ${pct(a.target_rate)}`,
+      `  abandoned ${round(a.abandoned)} of ${round(a.live_answers)} live answers = ${pct(a.rate)} (${a.window} window), target ${pct(a.target_rate)}`,
     );
+    if (a.amd_false_positives > 0) {
+      out.push(
+        `  of which ${round(a.amd_false_positives)} estimated AMD false positives (people among ${a.amd_machine_verdicts} machine verdicts)`,
+      );
+    }
   }
   const p = v.decisions[0]?.predictive;
   if (p) {

@@ -7,7 +7,7 @@ import { usesAgents, withDefaults } from "../model/campaign-settings.ts";
 import type { CampaignStatus } from "../model/outcome.ts";
 import { nextAllowed } from "../model/windows.ts";
 import { Xoshiro128 } from "../pacing/sim/random.ts";
-import { liveAnswers, recordAgentOnAttempt } from "../store/agent-calls.ts";
+import { answerHistory, recordAgentOnAttempt } from "../store/agent-calls.ts";
 import { campaignHolder } from "../store/campaign-leases.ts";
 import { lastDialAt } from "../store/campaigns.ts";
 import type { Store } from "../store/db.ts";
@@ -353,7 +353,7 @@ export class Engine implements EngineControl, CampaignStatusWriter {
   private async seedAbandonment(): Promise<void> {
     for (const rt of this.dispatcher.campaigns.values()) {
       if (!usesAgents(rt.settings) || this.dialing.hasTracker(rt.id)) continue;
-      this.dialing.seed(rt, await liveAnswers(this.store, rt.id));
+      this.dialing.seed(rt, await answerHistory(this.store, rt.id));
     }
   }
 

@@ -129,6 +129,10 @@ export interface CampaignSettings {
     /** Left on an answering machine after its greeting (voicemail drop) before the hangup; absent or null:
      *  a machine is hung up at once (agent campaigns) or left to end on its own (robot campaigns). */
     voicemailMessage?: string | null;
+    /** The share of machine verdicts that were in fact people (AMD false positives): a reasoned estimate,
+     *  e.g. from listening to a sample of machine-verdict recordings. Each machine verdict counts this
+     *  much of a live answer abandoned (default 0.02, see AMD_FALSE_POSITIVE_SHARE). */
+    falsePositiveShare?: number;
   } | null;
   record: { enabled: boolean; trimLeftSec: number } | null;
   /** The bot script and transfer action handed to the driver; null = the driver's default. */
@@ -196,6 +200,21 @@ export function withDefaults(partial: Partial<CampaignSettings> | undefined): Ca
  *  after repeated ones. */
 export function orderClassOf(s: Pick<CampaignSettings, "attemptOrder">, attempted: boolean): 0 | 1 {
   return (s.attemptOrder === "first_attempts") === attempted ? 1 : 0;
+}
+
+/**
+ * What a campaign assumes when it has not measured its AMD: 2% of machine verdicts are people. Regulators
+ * count a person AMD hangs up on as an abandoned call (FTC TSR; Ofcom wants a reasoned estimate in the
+ * count), and nothing on the line tells them apart, so a dialer that counted none would report a rate
+ * under the real one. 2% is about what the pacing benchmark's AMD gives (1% of people misjudged: 0.3 of
+ * every 13.8 machine verdicts are people); a campaign that measured its own sets the figure, 0 included.
+ */
+export const AMD_FALSE_POSITIVE_SHARE = 0.02;
+
+/** The share of machine verdicts counted as people abandoned: none without AMD, which hangs up on nobody
+ *  (a driver may still tell machines apart, as the simulator does, but then it knows). */
+export function amdFalsePositiveShare(s: Pick<CampaignSettings, "amd">): number {
+  return s.amd?.enabled ? (s.amd.falsePositiveShare ?? AMD_FALSE_POSITIVE_SHARE) : 0;
 }
 
 export function usesAgents(s: Pick<CampaignSettings, "dialMethod">): boolean {

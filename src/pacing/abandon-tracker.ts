@@ -1,17 +1,26 @@
 // pacing/abandon-tracker owns the regulated abandonment rate: live answers and abandons (drops and AMD
-// false positives) over a rolling 24 h, 30 days and the campaign. It must not touch the store or clock.
+// false positives, known or estimated from machine verdicts) over a rolling 24 h, 30 days and the campaign.
+// It must not touch the store or clock.
 
 import type { AbandonCause } from "./types.ts";
 
 /** What became of a live answer: an agent took it, nobody did within the grace, or AMD hung up on it. */
 export type LiveAnswerFate = "connected" | AbandonCause;
 
+/**
+ * A window's counts. AMD false positives are people AMD took for a machine: known ones (a simulation knows)
+ * and an estimate, `falsePositiveShare` × machine verdicts, since on a real line nothing tells them apart.
+ * Both count as live answers and as abandons, so `liveAnswers`, `abandoned` and `falsePositives` may be
+ * fractional.
+ */
 export interface AbandonCounts {
   liveAnswers: number;
   /** Drops plus AMD false positives. */
   abandoned: number;
   drops: number;
   falsePositives: number;
+  /** Answers AMD judged a machine (the estimate's base). */
+  machineVerdicts: number;
   /** abandoned / liveAnswers; 0 before the first live answer. */
   rate: number;
 }
@@ -20,16 +29,31 @@ export type AbandonWindow = "24h" | "30d" | "campaign";
 
 const DAY_MS = 24 * 3600 * 1000;
 
-function counts(liveAnswers: number, drops: number, falsePositives: number): AbandonCounts {
-  const abandoned = drops + falsePositives;
+/** Raw counts of one window: live answers (known false positives among them), drops, machine verdicts. */
+interface Tally {
+  live: number;
+  drops: number;
+  fps: number;
+  machines: number;
+}
+
+function counts(t: Tally, falsePositiveShare: number): AbandonCounts {
+  const estimated = falsePositiveShare * t.machines;
+  const liveAnswers = t.live + estimated;
+  const falsePositives = t.fps + estimated;
+  const abandoned = t.drops + falsePositives;
   return {
     liveAnswers,
     abandoned,
-    drops,
+    drops: t.drops,
     falsePositives,
+    machineVerdicts: t.machines,
     rate: liveAnswers > 0 ? abandoned / liveAnswers : 0,
   };
 }
+
+/** What became of an answer the tracker hears of: a live answer's fate, or a machine verdict. */
+export type AnswerEvent = LiveAnswerFate | "machine";
 
 /**
  * Counts over a rolling window kept as time buckets, so memory is bounded by window / bucket whatever
@@ -41,17 +65,16 @@ export class RollingCounter {
   private live: number[] = [];
   private drops: number[] = [];
   private fps: number[] = [];
+  private machines: number[] = [];
   private head = 0;
-  private sumLive = 0;
-  private sumDrops = 0;
-  private sumFps = 0;
+  private readonly sum: Tally = { live: 0, drops: 0, fps: 0, machines: 0 };
 
   constructor(
     readonly windowMs: number,
     readonly bucketMs: number,
   ) {}
 
-  add(now: number, fate: LiveAnswerFate): void {
+  add(now: number, event: AnswerEvent): void {
     const key = Math.floor(now / this.bucketMs);
     const last = this.keys.length - 1;
     // Events arrive in time order; a late one joins the newest bucket rather than rewriting history.
@@ -60,35 +83,42 @@ export class RollingCounter {
       this.live.push(0);
       this.drops.push(0);
       this.fps.push(0);
+      this.machines.push(0);
     }
     const i = this.keys.length - 1;
-    this.live[i]++;
-    this.sumLive++;
-    if (fate === "no_agent") {
-      this.drops[i]++;
-      this.sumDrops++;
-    } else if (fate === "amd_false_positive") {
-      this.fps[i]++;
-      this.sumFps++;
+    if (event === "machine") {
+      this.machines[i]++;
+      this.sum.machines++;
+    } else {
+      this.live[i]++;
+      this.sum.live++;
+      if (event === "no_agent") {
+        this.drops[i]++;
+        this.sum.drops++;
+      } else if (event === "amd_false_positive") {
+        this.fps[i]++;
+        this.sum.fps++;
+      }
     }
     this.evict(now);
   }
 
-  counts(now: number): AbandonCounts {
+  tally(now: number): Tally {
     this.evict(now);
-    return counts(this.sumLive, this.sumDrops, this.sumFps);
+    return { ...this.sum };
   }
 
   private evict(now: number): void {
     const oldestKept = Math.floor((now - this.windowMs) / this.bucketMs) + 1;
     while (this.head < this.keys.length && this.keys[this.head] < oldestKept) {
-      this.sumLive -= this.live[this.head];
-      this.sumDrops -= this.drops[this.head];
-      this.sumFps -= this.fps[this.head];
+      this.sum.live -= this.live[this.head];
+      this.sum.drops -= this.drops[this.head];
+      this.sum.fps -= this.fps[this.head];
+      this.sum.machines -= this.machines[this.head];
       this.head++;
     }
     if (this.head > 1024 && this.head * 2 > this.keys.length) {
-      for (const a of [this.keys, this.live, this.drops, this.fps]) a.splice(0, this.head);
+      for (const a of [this.keys, this.live, this.drops, this.fps, this.machines]) a.splice(0, this.head);
       this.head = 0;
     }
   }
@@ -101,36 +131,51 @@ export interface AbandonTrackerOptions {
   dayBucketMs?: number;
   /** Bucket of the 30-day window (default 1 min). */
   monthBucketMs?: number;
+  /** The share of machine verdicts counted as people AMD hung up on (default 0: only known ones count). */
+  falsePositiveShare?: number;
 }
 
 export class AbandonTracker {
   /** Writable: a campaign's target can change while its counts go on. */
   targetRate: number;
+  /** Writable too: a new estimate applies to the whole record, as the store's figures apply it. */
+  falsePositiveShare: number;
   private readonly day: RollingCounter;
   private readonly month: RollingCounter;
-  private live = 0;
-  private drops = 0;
-  private fps = 0;
+  private readonly all: Tally = { live: 0, drops: 0, fps: 0, machines: 0 };
 
   constructor(options: AbandonTrackerOptions = {}) {
     this.targetRate = options.targetRate ?? 0.03;
+    this.falsePositiveShare = options.falsePositiveShare ?? 0;
     this.day = new RollingCounter(DAY_MS, options.dayBucketMs ?? 1000);
     this.month = new RollingCounter(30 * DAY_MS, options.monthBucketMs ?? 60_000);
   }
 
   /** One live (human) answer and its fate; an AMD false positive is a live answer and an abandon. */
   recordLiveAnswer(now: number, fate: LiveAnswerFate): void {
-    this.live++;
-    if (fate === "no_agent") this.drops++;
-    else if (fate === "amd_false_positive") this.fps++;
-    this.day.add(now, fate);
-    this.month.add(now, fate);
+    this.record(now, fate);
+  }
+
+  /** An answer AMD judged a machine: `falsePositiveShare` of it counts as a person abandoned. */
+  recordMachineVerdict(now: number): void {
+    this.record(now, "machine");
+  }
+
+  record(now: number, event: AnswerEvent): void {
+    if (event === "machine") this.all.machines++;
+    else {
+      this.all.live++;
+      if (event === "no_agent") this.all.drops++;
+      else if (event === "amd_false_positive") this.all.fps++;
+    }
+    this.day.add(now, event);
+    this.month.add(now, event);
   }
 
   counts(now: number, window: AbandonWindow): AbandonCounts {
-    if (window === "24h") return this.day.counts(now);
-    if (window === "30d") return this.month.counts(now);
-    return counts(this.live, this.drops, this.fps);
+    const tally =
+      window === "24h" ? this.day.tally(now) : window === "30d" ? this.month.tally(now) : this.all;
+    return counts(tally, this.falsePositiveShare);
   }
 
   /** The window with the highest rate: the one a regulator in any of the jurisdictions would cite. */

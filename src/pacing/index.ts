@@ -5,6 +5,7 @@ export {
   type AbandonCounts,
   AbandonTracker,
   type AbandonWindow,
+  type AnswerEvent,
   type LiveAnswerFate,
 } from "./abandon-tracker.ts";
 export { type PredictiveMode, type PredictiveOptions, PredictivePacer } from "./predictive.ts";

@@ -21,70 +21,83 @@ export async function recordAgentOnAttempt(
     .execute();
 }
 
-export interface LiveAnswer {
+/** An answer the abandonment rate counts: a person connected or abandoned, or an AMD machine verdict. */
+export interface AnswerRecord {
   at: number;
-  fate: "connected" | "no_agent";
+  event: "connected" | "no_agent" | "machine";
 }
 
-/** The campaign's live answers in time order, each connected or abandoned. */
-export async function liveAnswers(store: Store, campaignId: number): Promise<LiveAnswer[]> {
+const EVENT_OF: Record<string, AnswerRecord["event"]> = {
+  human: "connected",
+  abandoned: "no_agent",
+  machine: "machine",
+};
+
+/** The campaign's answers in time order: live ones connected or abandoned, and machine verdicts. */
+export async function answerHistory(store: Store, campaignId: number): Promise<AnswerRecord[]> {
   const rows = await store.db
     .selectFrom("attempts")
     .select(["answered_at", "outcome"])
     .where("campaign_id", "=", campaignId)
-    .where("outcome", "in", ["human", "abandoned"])
+    .where("outcome", "in", ["human", "abandoned", "machine"])
     .where("answered_at", "is not", null)
     .orderBy("answered_at")
     .execute();
-  return rows.map((r) => ({
-    at: Number(r.answered_at),
-    fate: r.outcome === "abandoned" ? "no_agent" : "connected",
-  }));
+  return rows.map((r) => ({ at: Number(r.answered_at), event: EVENT_OF[r.outcome ?? ""] }));
 }
 
 export interface AbandonmentWindow {
+  /** People who answered (agents' calls and abandons), plus the estimated AMD false positives. */
   liveAnswers: number;
+  /** Abandoned people, plus the estimated AMD false positives. */
   abandoned: number;
+  /** Answers AMD judged a machine. */
+  machineVerdicts: number;
+  /** machineVerdicts × the campaign's amd.falsePositiveShare. */
+  estimatedFalsePositives: number;
   /** abandoned / liveAnswers; 0 before the first live answer. */
   rate: number;
 }
 
-/** Abandoned / live answers over the last 24 h, 30 days and the whole campaign, from the attempts. */
+/**
+ * Abandoned / live answers over the last 24 h, 30 days and the whole campaign, from the attempts, with
+ * `falsePositiveShare` of the machine verdicts counted as people AMD hung up on (see AbandonTracker).
+ */
 export async function abandonment(
   store: Store,
   campaignId: number,
   now: number,
+  falsePositiveShare: number,
 ): Promise<Record<"rolling24h" | "rolling30d" | "campaign", AbandonmentWindow>> {
   const day = now - 24 * 3600 * 1000;
   const month = now - 30 * 24 * 3600 * 1000;
-  const row = await store.db
+  const rows = await store.db
     .selectFrom("attempts")
+    .select(["outcome", sql<number>`count(*)`.as("n")])
     .select([
-      sql<number>`count(*)`.as("live"),
-      sql<number>`sum(case when outcome = 'abandoned' then 1 else 0 end)`.as("abandoned"),
-      sql<number>`sum(case when answered_at > ${day} then 1 else 0 end)`.as("live_day"),
-      sql<number>`sum(case when answered_at > ${day} and outcome = 'abandoned' then 1 else 0 end)`.as(
-        "abandoned_day",
-      ),
-      sql<number>`sum(case when answered_at > ${month} then 1 else 0 end)`.as("live_month"),
-      sql<number>`sum(case when answered_at > ${month} and outcome = 'abandoned' then 1 else 0 end)`.as(
-        "abandoned_month",
-      ),
+      sql<number>`sum(case when answered_at > ${day} then 1 else 0 end)`.as("n_day"),
+      sql<number>`sum(case when answered_at > ${month} then 1 else 0 end)`.as("n_month"),
     ])
     .where("campaign_id", "=", campaignId)
-    .where("outcome", "in", ["human", "abandoned"])
+    .where("outcome", "in", ["human", "abandoned", "machine"])
     .where("answered_at", "is not", null)
-    .executeTakeFirstOrThrow();
-  const window = (live: unknown, abandoned: unknown): AbandonmentWindow => {
-    const l = Number(live ?? 0);
-    const a = Number(abandoned ?? 0);
-    return { liveAnswers: l, abandoned: a, rate: l > 0 ? a / l : 0 };
+    .groupBy("outcome")
+    .execute();
+  const window = (column: "n" | "n_day" | "n_month"): AbandonmentWindow => {
+    const of = (outcome: string) => Number(rows.find((r) => r.outcome === outcome)?.[column] ?? 0);
+    const machineVerdicts = of("machine");
+    const estimated = machineVerdicts * falsePositiveShare;
+    const liveAnswers = of("human") + of("abandoned") + estimated;
+    const abandoned = of("abandoned") + estimated;
+    return {
+      liveAnswers,
+      abandoned,
+      machineVerdicts,
+      estimatedFalsePositives: estimated,
+      rate: liveAnswers > 0 ? abandoned / liveAnswers : 0,
+    };
   };
-  return {
-    rolling24h: window(row.live_day, row.abandoned_day),
-    rolling30d: window(row.live_month, row.abandoned_month),
-    campaign: window(row.live, row.abandoned),
-  };
+  return { rolling24h: window("n_day"), rolling30d: window("n_month"), campaign: window("n") };
 }
 
 /** Why a callback was not scheduled: `abandonedWait` holds the end of the 72 h wait it would cut short. */

@@ -274,7 +274,13 @@ describe("agent desktop API", () => {
 
       const rates = await f.call({ method: "GET", url: `/v1/campaigns/${campaignId}/abandonment` });
       assert.equal(rates.statusCode, 200, rates.body);
-      assert.deepEqual(rates.json().campaign, { live_answers: 2, abandoned: 0, rate: 0 });
+      assert.deepEqual(rates.json().campaign, {
+        live_answers: 2,
+        abandoned: 0,
+        amd_machine_verdicts: 0,
+        amd_false_positives_estimated: 0,
+        rate: 0,
+      });
       assert.equal(rates.json().target_rate, 0.03);
     } finally {
       stream.close();

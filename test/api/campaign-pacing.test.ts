@@ -5,7 +5,6 @@ import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
-import type { PacingBody } from "../../src/cli/pacing.ts";
 import {
   type ApiFixture,
   agentCampaign,
@@ -13,6 +12,7 @@ import {
   apiFixture,
   errorOf,
   insertAttempt,
+  pacingView,
 } from "./helpers.ts";
 
 const sum = (o: Record<string, number>) => Object.values(o).reduce((a, b) => a + b, 0);
@@ -21,11 +21,7 @@ describe("campaign pacing view", () => {
   let f: ApiFixture;
   let base: string;
   const { post, advanceUntil } = agentShorthands(() => f);
-  const pacing = async (id: number) => {
-    const res = await f.call({ method: "GET", url: `/v1/campaigns/${id}/pacing` });
-    assert.equal(res.statusCode, 200, res.body);
-    return res.json() as PacingBody;
-  };
+  const pacing = (id: number) => pacingView(f, id);
 
   before(async () => {
     f = await apiFixture();
@@ -158,6 +154,7 @@ describe("campaign pacing view", () => {
       live_answers: 100,
       abandoned: 10,
       drops: 10,
+      amd_machine_verdicts: 0,
       amd_false_positives: 0,
       rate: 0.1,
       target_rate: 0.03,

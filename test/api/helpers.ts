@@ -1,9 +1,11 @@
 // The API under test: the whole app on a real in-memory SQLite store, with API keys, rows written
 // directly with Kysely, and the real engine on a virtual clock that is never advanced (nothing is dialed).
+import assert from "node:assert/strict";
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from "fastify";
 import { issueApiKey } from "../../src/api/plugins/auth.ts";
 import type { Role } from "../../src/api/plugins/permissions.ts";
 import { type AppDeps, buildApp } from "../../src/app.ts";
+import type { PacingBody } from "../../src/cli/pacing.ts";
 import { VirtualClock } from "../../src/clock/virtual-clock.ts";
 import { loadConfig } from "../../src/config/config.ts";
 import { Engine } from "../../src/engine/engine.ts";
@@ -290,4 +292,11 @@ export async function insertAttempt(
     .returning("id")
     .executeTakeFirstOrThrow();
   return row.id;
+}
+
+/** GET /v1/campaigns/{id}/pacing, asserted 200. */
+export async function pacingView(f: ApiFixture, campaignId: number): Promise<PacingBody> {
+  const res = await f.call({ method: "GET", url: `/v1/campaigns/${campaignId}/pacing` });
+  assert.equal(res.statusCode, 200, res.body);
+  return res.json() as PacingBody;
 }

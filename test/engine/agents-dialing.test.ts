@@ -306,7 +306,7 @@ test("predictive: a pacer made before the abandonment history was seeded answers
     // 200 live answers in the last hour, 20 of them abandoned: 10 % against a 3 % cap.
     const history = Array.from({ length: 200 }, (_, i) => ({
       at: now - 3600_000 + i * 1000,
-      fate: i % 10 === 0 ? ("no_agent" as const) : ("connected" as const),
+      event: i % 10 === 0 ? ("no_agent" as const) : ("connected" as const),
     }));
     dialing.seed(c, history);
     assert.equal(dialing.tracker(c).isOverTarget(now, 100), true);

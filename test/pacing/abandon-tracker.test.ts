@@ -18,8 +18,34 @@ test("an AMD false positive is a live answer and an abandon; a connected answer 
     abandoned: 2,
     drops: 1,
     falsePositives: 1,
+    machineVerdicts: 0,
     rate: 0.5,
   });
+});
+
+test("machine verdicts count their estimated share of people as live answers abandoned, in every window", () => {
+  const t = new AbandonTracker({ falsePositiveShare: 0.05 });
+  for (let i = 0; i < 97; i++) t.recordLiveAnswer(i * 1000, "connected");
+  t.recordLiveAnswer(97_000, "no_agent");
+  for (let i = 0; i < 40; i++) t.recordMachineVerdict(100_000 + i * 1000);
+  // 40 machine verdicts × 5 % = 2 people AMD hung up on: (1 + 2) / (98 + 2).
+  for (const window of ["campaign", "24h", "30d"] as const) {
+    const c = t.counts(200_000, window);
+    assert.equal(c.machineVerdicts, 40, window);
+    assert.ok(Math.abs(c.falsePositives - 2) < 1e-9, window);
+    assert.ok(Math.abs(c.liveAnswers - 100) < 1e-9, window);
+    assert.ok(Math.abs(c.abandoned - 3) < 1e-9, window);
+    assert.ok(Math.abs(c.rate - 0.03) < 1e-9, window);
+  }
+  assert.equal(t.isOverTarget(200_000, 0), false, "3 % is at the cap, not over it");
+  t.recordMachineVerdict(201_000);
+  assert.equal(t.isOverTarget(201_000, 0), true, "one more machine verdict takes the estimate over 3 %");
+  // The estimate is the campaign's setting: a new figure applies to the whole record.
+  t.falsePositiveShare = 0;
+  assert.equal(t.counts(201_000, "campaign").rate, 1 / 98);
+  // Machine verdicts leave the 24 h window like answers do.
+  assert.equal(t.counts(DAY + 150_000, "24h").machineVerdicts, 1, "only the verdict at 201 s is within 24 h");
+  assert.equal(t.counts(DAY + 150_000, "campaign").machineVerdicts, 41);
 });
 
 test("the 24 h window drops an answer exactly 24 h after it, the campaign keeps it", () => {
@@ -50,6 +76,7 @@ test("the 30-day window counts across its edge to the minute and forgets what is
     abandoned: 2,
     drops: 1,
     falsePositives: 1,
+    machineVerdicts: 0,
     rate: 2 / 3,
   });
 });
@@ -64,8 +91,8 @@ test("a rolling counter keeps running totals right over many evictions", () => {
   }
   const now = 199_750;
   for (const t of times) if (Math.floor(t / 1000) > Math.floor((now - 10_000) / 1000)) expected++;
-  const counts = c.counts(now);
-  assert.equal(counts.liveAnswers, expected);
+  const counts = c.tally(now);
+  assert.equal(counts.live, expected);
   assert.equal(counts.drops, expected / 4);
 });
 

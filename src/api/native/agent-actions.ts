@@ -2,8 +2,10 @@
 // hang up, preview (next, dial, skip), the agent's live state and its event stream
 // (Server-Sent Events), a supervisor's stream of every agent, and a campaign's abandonment rates. Checked
 // for who may act as which agent here (requireActingAgent); decided by the engine's desk.
+
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { AgentEvent, AgentSnapshot, ContactCard } from "../../engine/agents/board.ts";
+import type { AbandonmentWindow } from "../../store/agent-calls.ts";
 import { agentForUser } from "../../store/agents.ts";
 import { findCampaign } from "../../store/campaigns.ts";
 import { credentialStamp } from "../plugins/auth.ts";
@@ -344,15 +346,32 @@ export async function agentActionRoutes(app: FastifyInstance, deps: NativeApiDep
             properties: {
               campaign_id: { type: "integer" },
               target_rate: { type: "number" },
+              amd_false_positive_share: {
+                type: "number",
+                description:
+                  "The campaign's amd.falsePositiveShare: the share of machine verdicts counted as people AMD hung up on",
+              },
               ...Object.fromEntries(
                 ["rolling_24h", "rolling_30d", "campaign"].map((k) => [
                   k,
                   {
                     type: "object",
                     properties: {
-                      live_answers: { type: "integer" },
-                      abandoned: { type: "integer" },
-                      rate: { type: "number" },
+                      live_answers: {
+                        type: "number",
+                        description: "People who answered, plus the estimated AMD false positives",
+                      },
+                      abandoned: {
+                        type: "number",
+                        description:
+                          "People no agent took within the grace, plus the estimated AMD false positives",
+                      },
+                      amd_machine_verdicts: { type: "integer" },
+                      amd_false_positives_estimated: {
+                        type: "number",
+                        description: "amd_machine_verdicts × amd_false_positive_share",
+                      },
+                      rate: { type: "number", description: "abandoned / live_answers" },
                     },
                   },
                 ]),
@@ -367,14 +386,17 @@ export async function agentActionRoutes(app: FastifyInstance, deps: NativeApiDep
       const campaign = await findCampaign(store.db, req.account.id, req.params.id);
       if (!campaign) throw notFound("campaign", req.params.id);
       const r = await desk.abandonment(req.account.id, campaign.id);
-      const w = (x: { liveAnswers: number; abandoned: number; rate: number }) => ({
+      const w = (x: AbandonmentWindow) => ({
         live_answers: x.liveAnswers,
         abandoned: x.abandoned,
+        amd_machine_verdicts: x.machineVerdicts,
+        amd_false_positives_estimated: x.estimatedFalsePositives,
         rate: x.rate,
       });
       return {
         campaign_id: r.campaignId,
         target_rate: r.targetRate,
+        amd_false_positive_share: r.falsePositiveShare,
         rolling_24h: w(r.rolling24h),
         rolling_30d: w(r.rolling30d),
         campaign: w(r.campaign),

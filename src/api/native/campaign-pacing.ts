@@ -114,10 +114,17 @@ export async function campaignPacingRoutes(app: FastifyInstance, deps: NativeApi
                 description: "The window with the highest rate, as the pacer counts it live",
                 properties: {
                   window: { type: "string", enum: ["24h", "30d", "campaign"] },
-                  live_answers: { type: "integer" },
-                  abandoned: { type: "integer" },
+                  live_answers: {
+                    type: "number",
+                    description: "People who answered, plus the estimated AMD false positives",
+                  },
+                  abandoned: { type: "number", description: "Drops plus AMD false positives" },
                   drops: { type: "integer", description: "No agent within the grace" },
-                  amd_false_positives: { type: "integer" },
+                  amd_machine_verdicts: { type: "integer" },
+                  amd_false_positives: {
+                    type: "number",
+                    description: "Estimated: amd_machine_verdicts × the campaign's amd.falsePositiveShare",
+                  },
                   rate: { type: "number" },
                   target_rate: { type: "number" },
                 },
@@ -144,6 +151,7 @@ export async function campaignPacingRoutes(app: FastifyInstance, deps: NativeApi
           live_answers: a.liveAnswers,
           abandoned: a.abandoned,
           drops: a.drops,
+          amd_machine_verdicts: a.machineVerdicts,
           amd_false_positives: a.falsePositives,
           rate: a.rate,
           target_rate: a.targetRate,

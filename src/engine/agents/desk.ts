@@ -3,6 +3,7 @@
 // agent's state and answers with an EngineError the API turns into a 4xx; the states themselves are the
 // board's, the calls the dispatcher's.
 import type { Clock } from "../../clock/clock.ts";
+import { amdFalsePositiveShare, withDefaults } from "../../model/campaign-settings.ts";
 import { abandonment, calleeZone, scheduleCallback } from "../../store/agent-calls.ts";
 import { type CampaignAgent, campaignAgents, getAgent } from "../../store/agents.ts";
 import type { Store } from "../../store/db.ts";
@@ -450,11 +451,13 @@ export class AgentDesk {
       .where("account_id", "=", accountId)
       .executeTakeFirst();
     if (!row) throw new EngineError("not_found", `campaign ${campaignId} not found`, 404);
-    const target = (JSON.parse(row.settings) as { targetAbandonRate?: number }).targetAbandonRate ?? 0.03;
+    const settings = withDefaults(JSON.parse(row.settings));
+    const falsePositiveShare = amdFalsePositiveShare(settings);
     return {
       campaignId,
-      targetRate: target,
-      ...(await abandonment(this.d.store, campaignId, this.d.clock.now())),
+      targetRate: settings.targetAbandonRate,
+      falsePositiveShare,
+      ...(await abandonment(this.d.store, campaignId, this.d.clock.now(), falsePositiveShare)),
     };
   }
 

@@ -3,14 +3,14 @@
 // the grace, after which it is abandoned (a message, then hangup); the agent's call ends in timed wrap-up.
 // Each live answer's fate goes to the campaign's abandonment tracker, which the predictive pacer answers to.
 import type { Clock, TimerHandle } from "../../clock/clock.ts";
-import type { CampaignSettings } from "../../model/campaign-settings.ts";
+import { amdFalsePositiveShare, type CampaignSettings } from "../../model/campaign-settings.ts";
 import {
   AbandonTracker,
   type AgentView,
+  type AnswerEvent,
   createPacer,
   type DialOutcome,
   type LineView,
-  type LiveAnswerFate,
   type Pacer,
   type PacerInsight,
 } from "../../pacing/index.ts";
@@ -92,10 +92,11 @@ export class AgentDialing {
   tracker(c: CampaignRuntime): AbandonTracker {
     let t = this.trackers.get(c.id);
     if (!t) {
-      t = new AbandonTracker({ targetRate: c.settings.targetAbandonRate });
+      t = new AbandonTracker();
       this.trackers.set(c.id, t);
     }
     t.targetRate = c.settings.targetAbandonRate;
+    t.falsePositiveShare = amdFalsePositiveShare(c.settings);
     return t;
   }
 
@@ -104,9 +105,12 @@ export class AgentDialing {
   }
 
   /** Replays the campaign's past live answers (from the store) into a fresh tracker. */
-  seed(c: CampaignRuntime, history: { at: number; fate: LiveAnswerFate }[]): void {
-    const t = new AbandonTracker({ targetRate: c.settings.targetAbandonRate });
-    for (const h of history) t.recordLiveAnswer(h.at, h.fate);
+  seed(c: CampaignRuntime, history: { at: number; event: AnswerEvent }[]): void {
+    const t = new AbandonTracker({
+      targetRate: c.settings.targetAbandonRate,
+      falsePositiveShare: amdFalsePositiveShare(c.settings),
+    });
+    for (const h of history) t.record(h.at, h.event);
     this.trackers.set(c.id, t);
     // A pacer made meanwhile (a pass while the history was read) holds the tracker it was given: the
     // campaign's next decision makes a new one, on this tracker.
@@ -230,6 +234,8 @@ export class AgentDialing {
     const p = this.pacingOf(c);
     p.pacer?.onDialResult?.({ now, outcome: by, ringMs: now - call.startedAt });
     if (by === "machine") {
+      // Some of these were people: the tracker counts the campaign's estimate of them as abandoned.
+      this.tracker(c).recordMachineVerdict(now);
       // Agents are not given machines: the line is dropped at once, or once a voicemail is left.
       const message = voicemailOf(call);
       if (message === null) {
@@ -326,8 +332,8 @@ export class AgentDialing {
     if (agent === null || call.connectedAt === null) return;
     const wrapSec = c.settings.wrapUpSec;
     p.pacer?.onTalkEnded?.({ now, talkMs: now - call.connectedAt, wrapUp: wrapSec > 0 });
-    this.o.board.wrapUp(agent, wrapSec, (wrapMs) =>
-      p.pacer?.onWrapEnded?.({ now: this.o.clock.now(), wrapMs }),
+    this.o.board.wrapUp(agent, wrapSec, (wrapMs, censored) =>
+      p.pacer?.onWrapEnded?.({ now: this.o.clock.now(), wrapMs, censored }),
     );
   }
 

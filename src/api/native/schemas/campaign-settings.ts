@@ -228,6 +228,13 @@ export const campaignSettingsSchema = {
           description:
             "On a machine: wait for its greeting to end (the beep), leave this message (an audio id or text the driver resolves), then hang up. The attempt's outcome stays machine, with details.result.voicemail; retry.machine decides what comes next (maxRetries 0: one message, no more calls)",
         },
+        falsePositiveShare: {
+          type: "number",
+          minimum: 0,
+          maximum: 1,
+          description:
+            "The share of machine verdicts that were in fact people (AMD false positives), a reasoned estimate such as a sample of machine-verdict recordings listened to. While AMD is enabled, each machine verdict on record counts this much of a live answer abandoned in the abandonment rate the pacer holds under targetAbandonRate (default 0.02)",
+        },
       },
     },
     record: {
