@@ -2,6 +2,7 @@
 import { type Kysely, sql } from "kysely";
 import type { CampaignSettings } from "../model/campaign-settings.ts";
 import { CAMPAIGN_STATUSES, type CampaignStatus } from "../model/outcome.ts";
+import { enforceAbandonedWait } from "./abandon-wait.ts";
 import { LIVE_COUNTS, type LiveCounts, SETTLED_COUNTS, statusCounts } from "./dispatch/counts.ts";
 import type { Campaign, Database } from "./schema.ts";
 
@@ -94,7 +95,11 @@ export async function updateCampaign(
   id: number,
   edit: CampaignEdit,
 ): Promise<Campaign | undefined> {
-  return db
+  const leavesPreview =
+    edit.settings !== undefined &&
+    edit.settings.dialMethod !== "preview" &&
+    (await isPreview(db, accountId, id));
+  const updated = await db
     .updateTable("campaigns")
     .set({
       updated_at: edit.now,
@@ -109,6 +114,21 @@ export async function updateCampaign(
     .where("id", "=", id)
     .returningAll()
     .executeTakeFirst();
+  // Preview dials skip the 72 h after an abandoned call; no other method may.
+  if (updated && leavesPreview) await enforceAbandonedWait(db, id, edit.now);
+  return updated;
+}
+
+async function isPreview(db: Kysely<Database>, accountId: number, id: number): Promise<boolean> {
+  const row = await db
+    .selectFrom("campaigns")
+    .select("settings")
+    .where("account_id", "=", accountId)
+    .where("id", "=", id)
+    .executeTakeFirst();
+  return (
+    row !== undefined && (JSON.parse(row.settings) as Partial<CampaignSettings>).dialMethod === "preview"
+  );
 }
 
 /** Deletes the campaign (its lists, contacts and attempts cascade) unless its status is one of `keep`.
