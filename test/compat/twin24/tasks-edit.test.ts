@@ -23,6 +23,25 @@ async function page(f: Twin24Fixture, query = "", key?: string): Promise<TaskPag
   return res.json() as TaskPage;
 }
 
+/** A subscription to AUTOCALL_STATUS_CHANGED alone, in the seed's webhookUrls shape. */
+const STATUS_HOOK = {
+  url: "https://hooks.example/twin24",
+  partialResults: false,
+  events: { AUTOCALL_STATUS_CHANGED: { name: "AUTOCALL_STATUS_CHANGED", value: true } },
+};
+
+/** The campaign.status_changed rows of the outbox (AUTOCALL_STATUS_CHANGED), in write order. */
+async function statusEvents(f: Twin24Fixture, campaignId: number) {
+  const rows = await f.store.db
+    .selectFrom("webhook_deliveries")
+    .select(["event_type", "order_key", "payload"])
+    .where("event_type", "=", "campaign.status_changed")
+    .where("order_key", "=", `campaign:${campaignId}`)
+    .orderBy("id")
+    .execute();
+  return rows.map((r) => JSON.parse(r.payload) as { type: string; campaignId: number; data: object });
+}
+
 async function hooksOf(f: Twin24Fixture, campaignId: number) {
   return f.store.db
     .selectFrom("webhooks")
@@ -244,6 +263,65 @@ for (const dialect of dialects()) {
           assert.equal((await f.command(begun, "resume")).json().status, "PROCESS");
           await f.run(300_000);
           assert.equal((await f.attempts(begun)).length, 2);
+        },
+        dialect.open,
+      ));
+    test("READY (or paused before its start) made manual is BLANK again: AUTOCALL_STATUS_CHANGED, once", () =>
+      withFixture(
+        "all_human",
+        async (f) => {
+          const timed = manualTask({
+            startType: "time",
+            startMoment: "2026-02-01 10:00",
+            webhookUrls: [STATUS_HOOK],
+          });
+          const manual = manualTask({ webhookUrls: [STATUS_HOOK] });
+          const transitions = async (campaignId: number) =>
+            (await statusEvents(f, campaignId)).map((e) => e.data);
+
+          // READY → BLANK.
+          const ready = await f.createTask(timed);
+          await f.addCandidates(ready, [{ phone: "+79161110001" }]);
+          const { campaignId } = await f.task(ready);
+          assert.deepEqual(await transitions(campaignId), [{ from: "draft", to: "scheduled", reason: null }]);
+          const res = await f.call({ method: "PUT", url: `${TASKS}/${ready}`, payload: manual });
+          assert.equal(res.json().status, "BLANK", res.body);
+          await f.run(5 * 60_000);
+          const events = await statusEvents(f, campaignId);
+          assert.deepEqual(
+            events.map((e) => e.data),
+            [
+              { from: "draft", to: "scheduled", reason: null },
+              { from: "scheduled", to: "draft", reason: null },
+            ],
+            "the change to BLANK is told once, and the engine adds nothing of its own",
+          );
+          // The payload every other status change has.
+          assert.deepEqual(Object.keys(events[1]).sort(), Object.keys(events[0]).sort());
+          assert.deepEqual([events[1].type, events[1].campaignId], ["campaign.status_changed", campaignId]);
+          // An edit that changes no status tells nothing.
+          await f.call({ method: "PUT", url: `${TASKS}/${ready}`, payload: manual });
+          assert.equal((await statusEvents(f, campaignId)).length, 2);
+          assert.equal((await f.command(ready, "start")).json().status, "PROCESS");
+          assert.deepEqual((await transitions(campaignId)).at(-1), {
+            from: "draft",
+            to: "running",
+            reason: null,
+          });
+
+          // PAUSED before its start → BLANK.
+          const paused = await f.createTask(timed);
+          await f.addCandidates(paused, [{ phone: "+79161110002" }]);
+          const second = (await f.task(paused)).campaignId;
+          assert.equal((await f.command(paused, "pause")).json().status, "PAUSED");
+          const edited = await f.call({ method: "PUT", url: `${TASKS}/${paused}`, payload: manual });
+          assert.equal(edited.json().status, "BLANK", edited.body);
+          await f.run(60_000);
+          assert.deepEqual(await transitions(second), [
+            { from: "draft", to: "scheduled", reason: null },
+            { from: "scheduled", to: "paused", reason: null },
+            { from: "paused", to: "draft", reason: null },
+          ]);
         },
         dialect.open,
       ));

@@ -6,6 +6,7 @@
 import type { FastifyInstance } from "fastify";
 import type { Kysely } from "kysely";
 import { startAndHaltAfterEdit } from "../../../engine/campaign-runtime.ts";
+import { campaignStatusEvents } from "../../../engine/events.ts";
 import type { CampaignStatus } from "../../../model/outcome.ts";
 import {
   countContactsByStatus,
@@ -14,7 +15,7 @@ import {
   updateCampaign,
 } from "../../../store/campaigns.ts";
 import type { Campaign, Database } from "../../../store/schema.ts";
-import { updateWebhook } from "../../../store/webhooks.ts";
+import { activeSubscriptions, outboxInserts, updateWebhook } from "../../../store/webhooks.ts";
 import { parseSettings } from "../../native/views.ts";
 import { conflict, notFound } from "../../plugins/errors.ts";
 import type { Twin24Deps } from "./deps.ts";
@@ -86,12 +87,20 @@ function unstartsAsManual(current: Campaign, body: TaskBody, now: number): boole
 
 /**
  * Puts a campaign that has not begun dialing (scheduled, or paused before its start) back to draft, as
- * never started. Only while it is still one of those: one the engine began dialing meanwhile goes on. The
- * engine's own status writes are conditional on the status it last read, so its stale view of the
- * campaign cannot start it; it drops the campaign at its next look.
+ * never started, with its campaign.status_changed events (AUTOCALL_STATUS_CHANGED), as the engine writes
+ * every other status change's: in the same transaction, matched against the subscriptions the task has
+ * once `trx` synced them to the edit. Only while it is still one of those: one the engine began dialing
+ * meanwhile goes on, and no event is written. The engine's own status writes are conditional on the status
+ * it last read, so its stale view of the campaign cannot start it; it drops the campaign at its next look
+ * without a status write (so this change is told once, here).
  */
-async function unschedule(db: Kysely<Database>, accountId: number, current: Campaign): Promise<void> {
-  await db
+async function unschedule(
+  trx: Kysely<Database>,
+  accountId: number,
+  current: Campaign,
+  now: number,
+): Promise<void> {
+  const result = await trx
     .updateTable("campaigns")
     .set({ status: "draft", status_reason: null, started_at: null, halt_at: null })
     .where("account_id", "=", accountId)
@@ -99,7 +108,13 @@ async function unschedule(db: Kysely<Database>, accountId: number, current: Camp
     // Still in the status that was judged unstarted: one read scheduled, started by the engine and then
     // paused before this write is paused now, but it has dialed.
     .where("status", "=", current.status)
-    .execute();
+    .executeTakeFirst();
+  if (Number(result.numUpdatedRows) === 0) return;
+  const subs = (await activeSubscriptions(trx)).filter(
+    (s) => s.accountId === accountId && (s.campaignId === null || s.campaignId === current.id),
+  );
+  const events = campaignStatusEvents(subs, accountId, current.id, current.status, "draft", null, now);
+  for (const insert of outboxInserts(trx, events)) await trx.executeQuery(insert);
 }
 
 export async function taskEditRoutes(app: FastifyInstance, deps: Twin24Deps): Promise<void> {
@@ -190,8 +205,8 @@ export async function taskEditRoutes(app: FastifyInstance, deps: Twin24Deps): Pr
           ...times,
           now,
         });
-        if (unschedules) await unschedule(trx, accountId, current);
         await syncTaskWebhooks(trx, { accountId, campaignId: current.id, now }, plans);
+        if (unschedules) await unschedule(trx, accountId, current, now);
       });
       await engine.reloadWebhooks();
       engine.wake();
