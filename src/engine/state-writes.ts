@@ -114,7 +114,8 @@ export class StateWrites {
     const campaignId = Number(row.campaign_id);
     const update = this.store.db
       .updateTable("attempts")
-      .set({ disposition: d.disposition, disposition_at: d.at, agent_id: d.agentId })
+      // Who disposed of it, not who took it: agent_id stays the agent the call was connected to (if any).
+      .set({ disposition: d.disposition, disposition_at: d.at, disposed_by: d.agentId })
       .where("id", "=", attemptId)
       .compile();
     const events = dispositionEvents(this.forCampaign(accountId, campaignId), {

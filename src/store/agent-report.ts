@@ -13,12 +13,12 @@ export interface AgentFigures {
   talkSec: number;
   /** Mean answer → agent wait of the agent's calls, in ms; null when none was measured. */
   meanWaitMs: number | null;
-  /** Calls that got a disposition, by disposition. */
+  /** Calls the agent set the disposition of (taken by it or not), by disposition. */
   dispositions: Record<string, number>;
 }
 
-/** Figures of every agent who took, or set the disposition of, a call of the campaign that started in
- *  [from, to), by agent id. */
+/** Figures of every agent who took (agent_id), or set the disposition of (disposed_by), a call of the
+ *  campaign that started in [from, to), by agent id. */
 export async function agentReport(
   store: Store,
   campaignId: number,
@@ -28,18 +28,18 @@ export async function agentReport(
   const inPeriod = store.db
     .selectFrom("attempts as a")
     .where("a.campaign_id", "=", campaignId)
-    .where("a.agent_id", "is not", null)
     .where("a.started_at", ">=", from)
     .where("a.started_at", "<", to);
   const totals = await inPeriod
+    .where("a.agent_id", "is not", null)
     .leftJoin("agents as g", (j) =>
       j.onRef("g.id", "=", "a.agent_id").onRef("g.account_id", "=", "a.account_id"),
     )
     .select([
       "a.agent_id",
       "g.name",
-      // wait_ms is written with agent_id when a call is connected to the agent (recordAgentOnAttempt);
-      // agent_id alone may be a disposition's, of a call that never reached it (a preview not answered).
+      // agent_id and wait_ms are written together when a call is connected to the agent
+      // (recordAgentOnAttempt); a disposition writes disposed_by, never agent_id.
       // Calls still on the line have no talk time yet: counted once ended, as the campaign report does.
       sql<number>`count(case when a.wait_ms is not null and a.ended_at is not null then 1 end)`.as("calls"),
       sql<
@@ -48,25 +48,37 @@ export async function agentReport(
       sql<number | null>`avg(case when a.ended_at is not null then a.wait_ms end)`.as("mean_wait_ms"),
     ])
     .groupBy(["a.agent_id", "g.name"])
-    .orderBy("a.agent_id")
     .execute();
+  // Dispositions count for the agent who set them, whether or not the call was connected to it (a preview
+  // nobody answered): such an agent is in the report even with no call taken.
   const disposed = await inPeriod
+    .where("a.disposed_by", "is not", null)
     .where("a.disposition", "is not", null)
-    .select(["a.agent_id", "a.disposition", sql<number>`count(*)`.as("n")])
-    .groupBy(["a.agent_id", "a.disposition"])
+    .leftJoin("agents as g", (j) =>
+      j.onRef("g.id", "=", "a.disposed_by").onRef("g.account_id", "=", "a.account_id"),
+    )
+    .select(["a.disposed_by", "g.name", "a.disposition", sql<number>`count(*)`.as("n")])
+    .groupBy(["a.disposed_by", "g.name", "a.disposition"])
     .execute();
-  const byAgent = new Map<number, Record<string, number>>();
-  for (const d of disposed) {
-    const counts = byAgent.get(Number(d.agent_id)) ?? {};
-    counts[d.disposition as string] = Number(d.n);
-    byAgent.set(Number(d.agent_id), counts);
+  const figures = new Map<number, AgentFigures>();
+  for (const t of totals) {
+    figures.set(Number(t.agent_id), {
+      agentId: Number(t.agent_id),
+      name: t.name ?? null,
+      calls: Number(t.calls),
+      talkSec: Number(t.talk_sec ?? 0),
+      meanWaitMs: t.mean_wait_ms === null ? null : Math.round(Number(t.mean_wait_ms)),
+      dispositions: {},
+    });
   }
-  return totals.map((t) => ({
-    agentId: Number(t.agent_id),
-    name: t.name ?? null,
-    calls: Number(t.calls),
-    talkSec: Number(t.talk_sec ?? 0),
-    meanWaitMs: t.mean_wait_ms === null ? null : Math.round(Number(t.mean_wait_ms)),
-    dispositions: byAgent.get(Number(t.agent_id)) ?? {},
-  }));
+  for (const d of disposed) {
+    const agentId = Number(d.disposed_by);
+    let f = figures.get(agentId);
+    if (!f) {
+      f = { agentId, name: d.name ?? null, calls: 0, talkSec: 0, meanWaitMs: null, dispositions: {} };
+      figures.set(agentId, f);
+    }
+    f.dispositions[d.disposition as string] = Number(d.n);
+  }
+  return [...figures.values()].sort((a, b) => a.agentId - b.agentId);
 }

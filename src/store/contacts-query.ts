@@ -100,9 +100,11 @@ export interface ContactResultRow {
   last_talk_sec: number | null;
   /** Talk time of the attempt that counted as success, if any. */
   success_talk_sec: number | null;
-  /** The agent and the disposition of the contact's latest call that an agent took or disposed of. */
+  /** The agent the contact's latest call that reached an agent was connected to. */
   last_agent_id: number | null;
+  /** The disposition of the contact's latest disposed-of call, and the agent who set it. */
   last_disposition: string | null;
+  last_disposed_by: number | null;
 }
 
 /** One page of per-contact results for an export. The talk times come from correlated subqueries that
@@ -157,6 +159,15 @@ export async function readContactResultsPage(
           .orderBy("a.seq", "desc")
           .limit(1)
           .as("last_disposition"),
+      (eb) =>
+        eb
+          .selectFrom("attempts as a")
+          .select("a.disposed_by")
+          .whereRef("a.contact_id", "=", "c.id")
+          .where("a.disposition", "is not", null)
+          .orderBy("a.seq", "desc")
+          .limit(1)
+          .as("last_disposed_by"),
     ])
     .where("c.campaign_id", "=", campaignId)
     .where("c.id", ">", afterId)
@@ -168,6 +179,7 @@ export async function readContactResultsPage(
     last_talk_sec: r.last_talk_sec === null ? null : Number(r.last_talk_sec),
     success_talk_sec: r.success_talk_sec === null ? null : Number(r.success_talk_sec),
     last_agent_id: r.last_agent_id === null ? null : Number(r.last_agent_id),
+    last_disposed_by: r.last_disposed_by === null ? null : Number(r.last_disposed_by),
   }));
 }
 

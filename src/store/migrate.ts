@@ -30,6 +30,7 @@ import * as m014 from "./migrations/014_webhook_owner.ts";
 import * as m015 from "./migrations/015_reserved_attempts.ts";
 import * as m016 from "./migrations/016_campaign_leases.ts";
 import * as m017 from "./migrations/017_webhook_heads.ts";
+import * as m018 from "./migrations/018_disposed_by.ts";
 import type { Database } from "./schema.ts";
 
 const MIGRATIONS: Record<string, Migration> = {
@@ -50,6 +51,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "015_reserved_attempts": m015,
   "016_campaign_leases": m016,
   "017_webhook_heads": m017,
+  "018_disposed_by": m018,
 };
 
 class StaticProvider implements MigrationProvider {

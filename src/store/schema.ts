@@ -137,11 +137,14 @@ export interface AttemptsTable {
   owner: string;
   /** JSON: recording metadata, scenario result, AMD verdict details. */
   details: string | null;
-  /** The agent the answered call was connected to (kept after the agent is deleted). */
+  /** The agent the answered call was connected to (kept after the agent is deleted); null when the call
+   *  never reached an agent (a preview nobody answered, a machine, a robot's call), disposed of or not. */
   agent_id: number | null;
   /** What the agent set after the call, and when. */
   disposition: string | null;
   disposition_at: number | null;
+  /** The agent who set the disposition (018), whether or not the call was connected to it. */
+  disposed_by: number | null;
   /** Answer → connected to an agent, in ms. */
   wait_ms: number | null;
   /** JSON ReservedState: set while an agent's previewed contact is claimed but not dialed (015). */

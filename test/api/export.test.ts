@@ -28,6 +28,7 @@ const BASE_HEADERS = [
   "success_talk_sec",
   "last_agent_id",
   "last_disposition",
+  "last_disposed_by",
 ];
 
 for (const dialect of dialects()) {
@@ -89,11 +90,12 @@ for (const dialect of dialects()) {
         outcome: "busy",
         talkSec: 0,
       });
-      // Contact 0's first call was taken by agent 7 and disposed of; its second by agent 9, no disposition
-      // (yet): the export shows the latest agent and the latest disposition.
+      // Contact 0's first call was taken by agent 7 and disposed of by it; its second by agent 9, no
+      // disposition (yet): the export shows the latest agent who took a call, and the latest disposition
+      // with the agent who set it.
       await f.store.db
         .updateTable("attempts")
-        .set({ agent_id: 7, disposition: "call back later", disposition_at: T0 + 30_000 })
+        .set({ agent_id: 7, disposition: "call back later", disposition_at: T0 + 30_000, disposed_by: 7 })
         .where("contact_id", "=", ids[0])
         .where("seq", "=", 1)
         .execute();
@@ -136,6 +138,7 @@ for (const dialect of dialects()) {
         success_talk_sec: "42",
         last_agent_id: "9",
         last_disposition: "call back later",
+        last_disposed_by: "7",
         name: "n0",
         late_field: "",
         "custom.status": "",
@@ -218,6 +221,7 @@ for (const dialect of dialects()) {
         success_talk_sec: 42,
         last_agent_id: 9,
         last_disposition: "call back later",
+        last_disposed_by: 7,
         name: "n0",
       });
       assert.deepEqual(rows[1].phones, ["+12125550001", "+12125550002"]);
@@ -245,7 +249,7 @@ for (const dialect of dialects()) {
       const values = (n: number) => (sheet.getRow(n).values as unknown[]).slice(1);
       assert.deepEqual(values(1), [...BASE_HEADERS, "name", "late_field", "custom.status"]);
       const first = values(2);
-      assert.deepEqual(first.slice(0, 12), [
+      assert.deepEqual(first.slice(0, 13), [
         ids[0],
         "ext-0",
         "+12125550000",
@@ -258,11 +262,12 @@ for (const dialect of dialects()) {
         42,
         9,
         "call back later",
+        7,
       ]);
-      assert.equal(first[12], "n0");
+      assert.equal(first[13], "n0");
       assert.equal(values(3)[3], "+12125550001;+12125550002");
       const last = values(N + 1);
-      assert.deepEqual([last[0], last[13], last[14]], [ids[N - 1], "only here", "vip"]);
+      assert.deepEqual([last[0], last[14], last[15]], [ids[N - 1], "only here", "vip"]);
     });
 
     test("an empty campaign exports a header only (CSV) and an empty array (JSON)", async () => {

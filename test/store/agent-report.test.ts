@@ -1,7 +1,8 @@
-// The per-agent report on both dialects: calls connected to each agent in the period, their talk time,
-// the people's mean wait, dispositions counted per agent, and its name (null once deleted); calls outside
-// the period, of another campaign, or never connected to an agent are left out (though a disposition the
-// agent set on one still counts among its dispositions).
+// The per-agent report on both dialects: calls connected to each agent in the period (agent_id), their
+// talk time, the people's mean wait, dispositions counted per agent who set them (disposed_by), and its
+// name (null once deleted); calls outside the period, of another campaign, or never connected to an agent
+// are left out (though a disposition an agent set on one still counts among its dispositions, and puts an
+// agent who took no call in the report).
 import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, test } from "node:test";
 import { agentReport } from "../../src/store/agent-report.ts";
@@ -32,7 +33,7 @@ for (const dialect of dialects()) {
       const seven = (
         await createAgent(store.db, accountId, { name: "Ann", userId: null, extension: null }, 0)
       ).id;
-      const eight = Number(seven) + 1;
+      const eight = Number(seven) + 100;
       const call = async (
         campaignId: number,
         contactId: number,
@@ -51,9 +52,15 @@ for (const dialect of dialects()) {
           talkSec: agent?.talkSec ?? 0,
         });
         if (agent) {
+          // As the engine writes them: agent_id and wait_ms on connecting, disposed_by with a disposition.
           await store.db
             .updateTable("attempts")
-            .set({ agent_id: agent.id, wait_ms: agent.waitMs, disposition: agent.disposition ?? null })
+            .set({
+              agent_id: agent.waitMs === null ? null : agent.id,
+              wait_ms: agent.waitMs,
+              disposition: agent.disposition ?? null,
+              disposed_by: agent.disposition === undefined ? null : agent.id,
+            })
             .where("id", "=", id)
             .execute();
         }
@@ -77,6 +84,17 @@ for (const dialect of dialects()) {
         { id: seven, talkSec: 0, waitMs: null, disposition: "no answer" },
         "no_answer",
       );
+      // Bob took no call in the period, but set the disposition of a preview of his nobody answered.
+      const bob = (await createAgent(store.db, accountId, { name: "Bob", userId: null, extension: null }, 0))
+        .id;
+      await call(
+        ids.campaignId,
+        c1,
+        5,
+        7_000,
+        { id: bob, talkSec: 0, waitMs: null, disposition: "no answer" },
+        "no_answer",
+      );
       await call(ids.campaignId, c1, 3, 9_000, { id: eight, talkSec: 99, waitMs: 0 }); // after the period
       await call(other.campaignId, o1, 1, 2_500, { id: seven, talkSec: 20, waitMs: 100 }); // another campaign
       // Ann's call still on the line: connected, no talk time yet; counted once it ends.
@@ -96,6 +114,14 @@ for (const dialect of dialects()) {
           talkSec: 100,
           meanWaitMs: 333,
           dispositions: { sale: 2, "no sale": 1, "no answer": 1 },
+        },
+        {
+          agentId: bob,
+          name: "Bob",
+          calls: 0,
+          talkSec: 0,
+          meanWaitMs: null,
+          dispositions: { "no answer": 1 },
         },
         { agentId: eight, name: null, calls: 1, talkSec: 45, meanWaitMs: 1000, dispositions: {} },
       ]);

@@ -17,7 +17,11 @@ const agentFiguresSchema = {
     talk_sec: { type: "number" },
     mean_talk_sec: { type: "number" },
     mean_wait_ms: { type: ["integer", "null"], description: "Mean wait of the people, answer → agent" },
-    dispositions: { type: "object", additionalProperties: { type: "integer" } },
+    dispositions: {
+      type: "object",
+      additionalProperties: { type: "integer" },
+      description: "Calls the agent set the disposition of (connected to it or not), by disposition",
+    },
   },
 } as const;
 

@@ -86,6 +86,7 @@ export function attemptView(row: AttemptRow) {
     wait_ms: row.wait_ms,
     disposition: row.disposition,
     disposition_at: iso(row.disposition_at),
+    disposed_by: row.disposed_by,
   };
 }
 

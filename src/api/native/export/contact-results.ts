@@ -31,6 +31,7 @@ const BASE_COLUMNS: ExportColumn[] = [
   { header: "success_talk_sec", value: (r) => r.success_talk_sec },
   { header: "last_agent_id", value: (r) => r.last_agent_id },
   { header: "last_disposition", value: (r) => r.last_disposition },
+  { header: "last_disposed_by", value: (r) => r.last_disposed_by },
 ];
 
 /**

@@ -66,12 +66,20 @@ export const attemptSchema = {
     talk_sec: { type: ["number", "null"] },
     success: { type: ["boolean", "null"] },
     details: { type: ["object", "null"], additionalProperties: true },
-    agent_id: { type: ["integer", "null"], description: "The agent the live answer was connected to" },
+    agent_id: {
+      type: ["integer", "null"],
+      description:
+        "The agent the live answer was connected to; null when the call reached no agent (even if one disposed of it)",
+    },
     wait_ms: {
       type: ["integer", "null"],
       description: "How long the answered person waited for an agent (abandoned calls: until abandoned)",
     },
     disposition: { type: ["string", "null"], description: "Set by the agent after the call" },
     disposition_at: isoTimeOrNull,
+    disposed_by: {
+      type: ["integer", "null"],
+      description: "The agent who set the disposition (not necessarily the one the call was connected to)",
+    },
   },
 } as const;
