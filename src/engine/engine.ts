@@ -16,6 +16,7 @@ import type { DispatchStore } from "../store/dispatch/types.ts";
 import { scenariosByKey } from "../store/scenarios.ts";
 import type { Campaign, CampaignUpdate } from "../store/schema.ts";
 import type { TelephonyDriver } from "../telephony/driver.ts";
+import { refreshAbandonGroups } from "./abandon-groups.ts";
 import { AgentBoard } from "./agents/board.ts";
 import { AgentDesk } from "./agents/desk.ts";
 import { AgentDialing } from "./agents/dialing.ts";
@@ -349,12 +350,19 @@ export class Engine implements EngineControl, CampaignStatusWriter {
   }
 
   /** Agent campaigns count abandonment over 24 h, 30 days and their whole life: after a start or restart
-   *  the tracker is rebuilt from the attempts on record before the pacer answers to it. */
+   *  the tracker is rebuilt from the attempts on record before the pacer answers to it; a campaign in an
+   *  abandonment group adds its group's other campaigns, re-read with the campaigns. */
   private async seedAbandonment(): Promise<void> {
     for (const rt of this.dispatcher.campaigns.values()) {
       if (!usesAgents(rt.settings) || this.dialing.hasTracker(rt.id)) continue;
       this.dialing.seed(rt, await answerHistory(this.store, rt.id));
     }
+    await refreshAbandonGroups(
+      this.store,
+      this.dialing,
+      this.dispatcher.campaigns.values(),
+      this.clock.now(),
+    );
   }
 
   async shutdown(): Promise<void> {

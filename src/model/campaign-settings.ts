@@ -60,6 +60,9 @@ export interface CampaignSettings {
   powerRatio: number;
   /** Predictive: the cap on abandoned / live answers it holds to (0.03 = 3 %). */
   targetAbandonRate: number;
+  /** Campaigns of the account with the same group share one abandonment rate (a VICIdial drop-rate group,
+   *  or the call centre Ofcom may judge): each one's pacer answers to the pooled counts. Null = its own. */
+  abandonGroup: string | null;
   /** Power and predictive: never more lines out than this per logged-in agent. */
   maxLinesPerAgent: number;
   /** A live answer that gets no agent within this many seconds is abandoned. */
@@ -147,6 +150,7 @@ export const DEFAULT_SETTINGS: Readonly<CampaignSettings> = Object.freeze({
   dialMethod: "robot",
   powerRatio: 1.5,
   targetAbandonRate: 0.03,
+  abandonGroup: null,
   maxLinesPerAgent: 3,
   abandonAfterSec: 2,
   abandonMessage: null,

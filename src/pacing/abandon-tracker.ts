@@ -30,7 +30,7 @@ export type AbandonWindow = "24h" | "30d" | "campaign";
 const DAY_MS = 24 * 3600 * 1000;
 
 /** Raw counts of one window: live answers (known false positives among them), drops, machine verdicts. */
-interface Tally {
+export interface Tally {
   live: number;
   drops: number;
   fps: number;
@@ -143,6 +143,7 @@ export class AbandonTracker {
   private readonly day: RollingCounter;
   private readonly month: RollingCounter;
   private readonly all: Tally = { live: 0, drops: 0, fps: 0, machines: 0 };
+  private others: Record<AbandonWindow, Tally> | null = null;
 
   constructor(options: AbandonTrackerOptions = {}) {
     this.targetRate = options.targetRate ?? 0.03;
@@ -172,9 +173,25 @@ export class AbandonTracker {
     this.month.add(now, event);
   }
 
+  /**
+   * What the other campaigns of an abandonment group count, added to every window from now on (null: none).
+   * Their estimated AMD false positives come counted in, as known ones (`fps`, within `live`).
+   */
+  setOthers(others: Record<AbandonWindow, Tally> | null): void {
+    this.others = others;
+  }
+
   counts(now: number, window: AbandonWindow): AbandonCounts {
-    const tally =
-      window === "24h" ? this.day.tally(now) : window === "30d" ? this.month.tally(now) : this.all;
+    const own = window === "24h" ? this.day.tally(now) : window === "30d" ? this.month.tally(now) : this.all;
+    const o = this.others?.[window];
+    const tally = o
+      ? {
+          live: own.live + o.live,
+          drops: own.drops + o.drops,
+          fps: own.fps + o.fps,
+          machines: own.machines + o.machines,
+        }
+      : own;
     return counts(tally, this.falsePositiveShare);
   }
 

@@ -1,7 +1,3 @@
-// What the store keeps of agents' calls: who took an attempt and how long the callee waited, the agent's
-// disposition, and the live answers and abandons a campaign's abandonment rate is counted from. The
-// database is the record; the engine's in-memory tracker is seeded from it after a restart.
-import { sql } from "kysely";
 import { campaignZone, withDefaults } from "../model/campaign-settings.ts";
 import { CALLBACK_REASON, CALLBACKS_KEY } from "../model/redial-policy.ts";
 import { abandonedWaitEnd } from "./abandon-wait.ts";
@@ -44,60 +40,6 @@ export async function answerHistory(store: Store, campaignId: number): Promise<A
     .orderBy("answered_at")
     .execute();
   return rows.map((r) => ({ at: Number(r.answered_at), event: EVENT_OF[r.outcome ?? ""] }));
-}
-
-export interface AbandonmentWindow {
-  /** People who answered (agents' calls and abandons), plus the estimated AMD false positives. */
-  liveAnswers: number;
-  /** Abandoned people, plus the estimated AMD false positives. */
-  abandoned: number;
-  /** Answers AMD judged a machine. */
-  machineVerdicts: number;
-  /** machineVerdicts × the campaign's amd.falsePositiveShare. */
-  estimatedFalsePositives: number;
-  /** abandoned / liveAnswers; 0 before the first live answer. */
-  rate: number;
-}
-
-/**
- * Abandoned / live answers over the last 24 h, 30 days and the whole campaign, from the attempts, with
- * `falsePositiveShare` of the machine verdicts counted as people AMD hung up on (see AbandonTracker).
- */
-export async function abandonment(
-  store: Store,
-  campaignId: number,
-  now: number,
-  falsePositiveShare: number,
-): Promise<Record<"rolling24h" | "rolling30d" | "campaign", AbandonmentWindow>> {
-  const day = now - 24 * 3600 * 1000;
-  const month = now - 30 * 24 * 3600 * 1000;
-  const rows = await store.db
-    .selectFrom("attempts")
-    .select(["outcome", sql<number>`count(*)`.as("n")])
-    .select([
-      sql<number>`sum(case when answered_at > ${day} then 1 else 0 end)`.as("n_day"),
-      sql<number>`sum(case when answered_at > ${month} then 1 else 0 end)`.as("n_month"),
-    ])
-    .where("campaign_id", "=", campaignId)
-    .where("outcome", "in", ["human", "abandoned", "machine"])
-    .where("answered_at", "is not", null)
-    .groupBy("outcome")
-    .execute();
-  const window = (column: "n" | "n_day" | "n_month"): AbandonmentWindow => {
-    const of = (outcome: string) => Number(rows.find((r) => r.outcome === outcome)?.[column] ?? 0);
-    const machineVerdicts = of("machine");
-    const estimated = machineVerdicts * falsePositiveShare;
-    const liveAnswers = of("human") + of("abandoned") + estimated;
-    const abandoned = of("abandoned") + estimated;
-    return {
-      liveAnswers,
-      abandoned,
-      machineVerdicts,
-      estimatedFalsePositives: estimated,
-      rate: liveAnswers > 0 ? abandoned / liveAnswers : 0,
-    };
-  };
-  return { rolling24h: window("n_day"), rolling30d: window("n_month"), campaign: window("n") };
 }
 
 /** Why a callback was not scheduled: `abandonedWait` holds the end of the 72 h wait it would cut short. */

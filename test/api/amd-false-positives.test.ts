@@ -8,6 +8,7 @@ import { after, before, describe, test } from "node:test";
 import { formatPacing } from "../../src/cli/pacing.ts";
 import {
   type ApiFixture,
+  abandonmentOf,
   agentCampaign,
   agentShorthands,
   apiFixture,
@@ -15,30 +16,13 @@ import {
   pacingView,
 } from "./helpers.ts";
 
-interface Window {
-  live_answers: number;
-  abandoned: number;
-  amd_machine_verdicts: number;
-  amd_false_positives_estimated: number;
-  rate: number;
-}
-
 const close = (actual: number, expected: number, what: string) =>
   assert.ok(Math.abs(actual - expected) < 1e-9, `${what}: ${actual} against ${expected}`);
 
 describe("AMD false positives in the abandonment rate", () => {
   let f: ApiFixture;
   const { post, advanceUntil, state } = agentShorthands(() => f);
-  const abandonment = async (id: number) => {
-    const res = await f.call({ method: "GET", url: `/v1/campaigns/${id}/abandonment` });
-    assert.equal(res.statusCode, 200, res.body);
-    return res.json() as {
-      amd_false_positive_share: number;
-      rolling_24h: Window;
-      rolling_30d: Window;
-      campaign: Window;
-    };
-  };
+  const abandonment = (id: number) => abandonmentOf(f, id);
   const pacing = (id: number) => pacingView(f, id);
 
   before(async () => {

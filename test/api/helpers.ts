@@ -300,3 +300,33 @@ export async function pacingView(f: ApiFixture, campaignId: number): Promise<Pac
   assert.equal(res.statusCode, 200, res.body);
   return res.json() as PacingBody;
 }
+
+/** One window of GET /v1/campaigns/{id}/abandonment. */
+export interface AbandonmentWindowBody {
+  live_answers: number;
+  abandoned: number;
+  amd_machine_verdicts: number;
+  amd_false_positives_estimated: number;
+  rate: number;
+}
+
+export interface AbandonmentBody {
+  amd_false_positive_share: number;
+  rolling_24h: AbandonmentWindowBody;
+  rolling_30d: AbandonmentWindowBody;
+  campaign: AbandonmentWindowBody;
+  group: null | {
+    name: string;
+    campaign_ids: number[];
+    rolling_24h: AbandonmentWindowBody;
+    rolling_30d: AbandonmentWindowBody;
+    campaign: AbandonmentWindowBody;
+  };
+}
+
+/** GET /v1/campaigns/{id}/abandonment, asserted 200. */
+export async function abandonmentOf(f: ApiFixture, campaignId: number): Promise<AbandonmentBody> {
+  const res = await f.call({ method: "GET", url: `/v1/campaigns/${campaignId}/abandonment` });
+  assert.equal(res.statusCode, 200, res.body);
+  return res.json() as AbandonmentBody;
+}

@@ -122,3 +122,24 @@ test("the strictest window decides whether the campaign is over target, once it 
   assert.equal(early.isOverTarget(30_000), true);
   assert.equal(early.isOverTarget(30_000, 50), false, "1 of 20 answers is too few to judge");
 });
+
+test("a group's other campaigns add to every window, and setting none takes them away", () => {
+  const t = new AbandonTracker({ targetRate: 0.03, falsePositiveShare: 0.05 });
+  for (let i = 0; i < 50; i++) t.recordLiveAnswer(i * 1000, "connected");
+  t.recordMachineVerdict(60_000);
+  const others = (live: number, drops: number) => ({ live, drops, fps: 0.5, machines: 0 });
+  t.setOthers({ "24h": others(10, 1), "30d": others(100, 4), campaign: others(200, 6) });
+  // Own: 50 live, 1 machine verdict × 5 % = 0.05 estimated; others add theirs, 0.5 estimated among them.
+  const day = t.counts(61_000, "24h");
+  assert.ok(Math.abs(day.liveAnswers - 60.05) < 1e-9, String(day.liveAnswers));
+  assert.ok(Math.abs(day.abandoned - (1 + 0.5 + 0.05)) < 1e-9, String(day.abandoned));
+  assert.equal(day.drops, 1);
+  assert.equal(day.machineVerdicts, 1);
+  assert.ok(Math.abs(t.counts(61_000, "campaign").liveAnswers - 250.05) < 1e-9);
+  // 24 h: 1.55 / 60.05 = 2.6 %; 30 days: 4.55 / 150.05 = 3.03 %; the campaign: 6.55 / 250.05 = 2.6 %.
+  assert.equal(t.strictest(61_000).window, "30d");
+  assert.equal(t.isOverTarget(61_000, 0), true);
+  t.setOthers(null);
+  assert.ok(Math.abs(t.counts(61_000, "24h").liveAnswers - 50.05) < 1e-9);
+  assert.equal(t.isOverTarget(61_000, 0), false);
+});

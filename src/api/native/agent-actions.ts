@@ -5,11 +5,9 @@
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { AgentEvent, AgentSnapshot, ContactCard } from "../../engine/agents/board.ts";
-import type { AbandonmentWindow } from "../../store/agent-calls.ts";
 import { agentForUser } from "../../store/agents.ts";
-import { findCampaign } from "../../store/campaigns.ts";
 import { credentialStamp } from "../plugins/auth.ts";
-import { ApiError, notFound } from "../plugins/errors.ts";
+import { ApiError } from "../plugins/errors.ts";
 import { requireActingAgent } from "./agents.ts";
 import type { NativeApiDeps } from "./deps.ts";
 import { errorResponses, idParams, idSchema, isoTimeOrNull } from "./schemas/common.ts";
@@ -329,78 +327,6 @@ export async function agentActionRoutes(app: FastifyInstance, deps: NativeApiDep
       const stamp = await credentialStamp(req, deps);
       const allowed = async () => (await credentialStamp(req, deps)) === stamp;
       stream(req, reply, first, (send) => desk.subscribeAccount(accountId, send), openStreams, allowed);
-    },
-  );
-
-  app.get<{ Params: { id: number } }>(
-    "/v1/campaigns/:id/abandonment",
-    {
-      config: { permission: "campaigns:read" },
-      schema: {
-        tags: ["campaigns"],
-        summary: "Abandoned / live answers over the last 24 h, 30 days and the whole campaign",
-        params: idParams("id"),
-        response: {
-          200: {
-            type: "object",
-            properties: {
-              campaign_id: { type: "integer" },
-              target_rate: { type: "number" },
-              amd_false_positive_share: {
-                type: "number",
-                description:
-                  "The campaign's amd.falsePositiveShare: the share of machine verdicts counted as people AMD hung up on",
-              },
-              ...Object.fromEntries(
-                ["rolling_24h", "rolling_30d", "campaign"].map((k) => [
-                  k,
-                  {
-                    type: "object",
-                    properties: {
-                      live_answers: {
-                        type: "number",
-                        description: "People who answered, plus the estimated AMD false positives",
-                      },
-                      abandoned: {
-                        type: "number",
-                        description:
-                          "People no agent took within the grace, plus the estimated AMD false positives",
-                      },
-                      amd_machine_verdicts: { type: "integer" },
-                      amd_false_positives_estimated: {
-                        type: "number",
-                        description: "amd_machine_verdicts × amd_false_positive_share",
-                      },
-                      rate: { type: "number", description: "abandoned / live_answers" },
-                    },
-                  },
-                ]),
-              ),
-            },
-          },
-          ...errorResponses,
-        },
-      },
-    },
-    async (req) => {
-      const campaign = await findCampaign(store.db, req.account.id, req.params.id);
-      if (!campaign) throw notFound("campaign", req.params.id);
-      const r = await desk.abandonment(req.account.id, campaign.id);
-      const w = (x: AbandonmentWindow) => ({
-        live_answers: x.liveAnswers,
-        abandoned: x.abandoned,
-        amd_machine_verdicts: x.machineVerdicts,
-        amd_false_positives_estimated: x.estimatedFalsePositives,
-        rate: x.rate,
-      });
-      return {
-        campaign_id: r.campaignId,
-        target_rate: r.targetRate,
-        amd_false_positive_share: r.falsePositiveShare,
-        rolling_24h: w(r.rolling24h),
-        rolling_30d: w(r.rolling30d),
-        campaign: w(r.campaign),
-      };
     },
   );
 }

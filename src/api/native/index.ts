@@ -11,6 +11,7 @@ import { agentRoutes } from "./agents.ts";
 import { apiKeyRoutes } from "./api-keys.ts";
 import { attemptRoutes } from "./attempts.ts";
 import { billingRoutes } from "./billing.ts";
+import { campaignAbandonmentRoutes } from "./campaign-abandonment.ts";
 import { campaignLifecycleRoutes } from "./campaign-lifecycle.ts";
 import { campaignPacingRoutes } from "./campaign-pacing.ts";
 import { campaignReportRoutes } from "./campaign-report.ts";
@@ -73,5 +74,6 @@ export async function nativeApi(app: FastifyInstance, deps: NativeApiDeps): Prom
   await app.register(agentReportRoutes, deps);
   await app.register(campaignReportRoutes, deps);
   await app.register(campaignPacingRoutes, deps);
+  await app.register(campaignAbandonmentRoutes, deps);
   await app.register(queueRoutes, withAgents);
 }

@@ -4,7 +4,8 @@
 // board's, the calls the dispatcher's.
 import type { Clock } from "../../clock/clock.ts";
 import { amdFalsePositiveShare, withDefaults } from "../../model/campaign-settings.ts";
-import { abandonment, calleeZone, scheduleCallback } from "../../store/agent-calls.ts";
+import { abandonment, groupCampaigns, pooledAbandonment } from "../../store/abandonment.ts";
+import { calleeZone, scheduleCallback } from "../../store/agent-calls.ts";
 import { type CampaignAgent, campaignAgents, getAgent } from "../../store/agents.ts";
 import type { Store } from "../../store/db.ts";
 import { dncInserts } from "../../store/dnc.ts";
@@ -453,11 +454,22 @@ export class AgentDesk {
     if (!row) throw new EngineError("not_found", `campaign ${campaignId} not found`, 404);
     const settings = withDefaults(JSON.parse(row.settings));
     const falsePositiveShare = amdFalsePositiveShare(settings);
+    const now = this.d.clock.now();
+    const group = settings.abandonGroup;
+    const members = group === null ? [] : await groupCampaigns(this.d.store, accountId, group);
     return {
       campaignId,
       targetRate: settings.targetAbandonRate,
       falsePositiveShare,
-      ...(await abandonment(this.d.store, campaignId, this.d.clock.now(), falsePositiveShare)),
+      ...(await abandonment(this.d.store, campaignId, now, falsePositiveShare)),
+      group:
+        group === null
+          ? null
+          : {
+              name: group,
+              campaignIds: members.map((m) => m.id),
+              ...(await pooledAbandonment(this.d.store, members, now)),
+            },
     };
   }
 

@@ -89,6 +89,13 @@ export const campaignSettingsSchema = {
       maximum: 0.5,
       description: "Predictive dialing: the cap on abandoned / live answers (0.03 = 3 %)",
     },
+    abandonGroup: {
+      type: ["string", "null"],
+      minLength: 1,
+      maxLength: 64,
+      description:
+        "Campaigns of the account with the same group share one abandonment rate, pooled over their live answers (a drop-rate group, or the call centre a regulator judges): each one's predictive pacer holds the pooled rate under its own targetAbandonRate, and GET /v1/campaigns/{id}/abandonment reports the group's figures too. Null: the campaign's own",
+    },
     maxLinesPerAgent: { type: "number", minimum: 1, maximum: 20 },
     abandonAfterSec: {
       type: "number",

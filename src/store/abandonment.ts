@@ -1,0 +1,123 @@
+// What the store says of abandonment: live answers, abandons and AMD machine verdicts over 24 h, 30 days and
+// campaigns' whole lives, from the attempts on record, for one campaign or pooled over an abandonment
+// group. The engine's live trackers (pacing/abandon-tracker.ts) count the same things as they happen.
+import { sql } from "kysely";
+import { amdFalsePositiveShare, withDefaults } from "../model/campaign-settings.ts";
+import type { Store } from "./db.ts";
+
+export interface AbandonmentWindow {
+  /** People who answered (agents' calls and abandons), plus the estimated AMD false positives. */
+  liveAnswers: number;
+  /** Abandoned people, plus the estimated AMD false positives. */
+  abandoned: number;
+  /** Answers AMD judged a machine. */
+  machineVerdicts: number;
+  /** machineVerdicts × the campaign's amd.falsePositiveShare. */
+  estimatedFalsePositives: number;
+  /** abandoned / liveAnswers; 0 before the first live answer. */
+  rate: number;
+}
+
+export type AbandonmentWindows = Record<"rolling24h" | "rolling30d" | "campaign", AbandonmentWindow>;
+
+/** A campaign whose answers count, and the share of its machine verdicts that counts as people. */
+export interface CountedCampaign {
+  id: number;
+  falsePositiveShare: number;
+}
+
+const COLUMN = { rolling24h: "n_day", rolling30d: "n_month", campaign: "n" } as const;
+
+/**
+ * Abandoned / live answers over the last 24 h, 30 days and the campaigns' whole lives, pooled over
+ * `campaigns`, each counting its own share of its machine verdicts as people AMD hung up on.
+ */
+export async function pooledAbandonment(
+  store: Store,
+  campaigns: readonly CountedCampaign[],
+  now: number,
+): Promise<AbandonmentWindows> {
+  const day = now - 24 * 3600 * 1000;
+  const month = now - 30 * 24 * 3600 * 1000;
+  const rows =
+    campaigns.length === 0
+      ? []
+      : await store.db
+          .selectFrom("attempts")
+          .select(["campaign_id", "outcome", sql<number>`count(*)`.as("n")])
+          .select([
+            sql<number>`sum(case when answered_at > ${day} then 1 else 0 end)`.as("n_day"),
+            sql<number>`sum(case when answered_at > ${month} then 1 else 0 end)`.as("n_month"),
+          ])
+          .where(
+            "campaign_id",
+            "in",
+            campaigns.map((c) => c.id),
+          )
+          .where("outcome", "in", ["human", "abandoned", "machine"])
+          .where("answered_at", "is not", null)
+          .groupBy(["campaign_id", "outcome"])
+          .execute();
+  const share = new Map(campaigns.map((c) => [c.id, c.falsePositiveShare]));
+  const window = (column: (typeof COLUMN)[keyof typeof COLUMN]): AbandonmentWindow => {
+    let people = 0;
+    let abandons = 0;
+    let machineVerdicts = 0;
+    let estimated = 0;
+    for (const r of rows) {
+      const n = Number(r[column] ?? 0);
+      if (r.outcome === "machine") {
+        machineVerdicts += n;
+        estimated += n * (share.get(Number(r.campaign_id)) ?? 0);
+      } else {
+        people += n;
+        if (r.outcome === "abandoned") abandons += n;
+      }
+    }
+    const liveAnswers = people + estimated;
+    const abandoned = abandons + estimated;
+    return {
+      liveAnswers,
+      abandoned,
+      machineVerdicts,
+      estimatedFalsePositives: estimated,
+      rate: liveAnswers > 0 ? abandoned / liveAnswers : 0,
+    };
+  };
+  return {
+    rolling24h: window(COLUMN.rolling24h),
+    rolling30d: window(COLUMN.rolling30d),
+    campaign: window(COLUMN.campaign),
+  };
+}
+
+/** One campaign's figures (see pooledAbandonment). */
+export function abandonment(
+  store: Store,
+  campaignId: number,
+  now: number,
+  falsePositiveShare: number,
+): Promise<AbandonmentWindows> {
+  return pooledAbandonment(store, [{ id: campaignId, falsePositiveShare }], now);
+}
+
+/** The account's campaigns in the abandonment group, each with its AMD estimate. */
+export async function groupCampaigns(
+  store: Store,
+  accountId: number,
+  group: string,
+): Promise<CountedCampaign[]> {
+  // Settings are JSON text on both dialects; an account has few campaigns, so they are read and matched here.
+  const rows = await store.db
+    .selectFrom("campaigns")
+    .select(["id", "settings"])
+    .where("account_id", "=", accountId)
+    .execute();
+  const out: CountedCampaign[] = [];
+  for (const r of rows) {
+    const s = withDefaults(JSON.parse(r.settings));
+    if (s.abandonGroup === group)
+      out.push({ id: Number(r.id), falsePositiveShare: amdFalsePositiveShare(s) });
+  }
+  return out;
+}

@@ -1,0 +1,135 @@
+// Abandonment groups (settings.abandonGroup), against the running HTTP server on the virtual clock: the
+// campaigns of a group share one abandonment rate, pooled over their live answers, which each one's pacer
+// answers to (a VICIdial drop-rate group, or the call centre Ofcom judges). On both dialects.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { dialects } from "../helpers/stores.ts";
+import {
+  type ApiFixture,
+  abandonmentOf,
+  agentCampaign,
+  agentShorthands,
+  apiFixture,
+  insertAttempt,
+  pacingView,
+} from "./helpers.ts";
+
+for (const dialect of dialects()) {
+  describe(`abandonment groups [${dialect.name}]`, () => {
+    let f: ApiFixture;
+    const { post, advanceUntil } = agentShorthands(() => f);
+    const abandonment = (id: number) => abandonmentOf(f, id);
+    before(async () => {
+      f = await apiFixture(dialect.open);
+    });
+    after(() => f.close());
+
+    const contacts = (n: number, from: number) =>
+      Array.from({ length: n }, (_, i) => ({ phone: `+1415555${String(from + i).padStart(4, "0")}` }));
+    const predictive = { dialMethod: "predictive", scenario: "default", wrapUpSec: 5 };
+
+    test("a campaign's pacer answers to its group's pooled rate, and to its own once it leaves the group", async () => {
+      // B has dialed already: 100 live answers, 10 abandoned (10 %). A and C have no history; A shares B's group.
+      const b = await agentCampaign(f, {
+        name: "floor B",
+        settings: { ...predictive, abandonGroup: "floor" },
+        contacts: contacts(10, 0),
+        agents: [],
+      });
+      const now = f.clock.now();
+      for (let i = 0; i < 100; i++) {
+        await insertAttempt(f.store, {
+          accountId: f.accountId,
+          campaignId: b.campaignId,
+          contactId: b.contactIds[i % b.contactIds.length],
+          seq: 100 + i,
+          startedAt: now - 3600_000 + i * 1000,
+          answeredAt: now - 3600_000 + i * 1000 + 5000,
+          outcome: i % 10 === 0 ? "abandoned" : "human",
+        });
+      }
+      const a = await agentCampaign(f, {
+        name: "floor A",
+        settings: { ...predictive, abandonGroup: "floor" },
+        contacts: contacts(300, 100),
+        agents: ["A0", "A1", "A2", "A3"],
+      });
+      const c = await agentCampaign(f, {
+        name: "on its own",
+        settings: predictive,
+        contacts: contacts(300, 500),
+        agents: ["C0", "C1", "C2", "C3"],
+      });
+      // Another account's campaign of the same group name pools nothing with these.
+      const other = await f.newAccount("someone else");
+      const res = await f.call({
+        method: "POST",
+        url: "/v1/campaigns",
+        payload: { name: "elsewhere", settings: { ...predictive, abandonGroup: "floor" } },
+        key: other.key,
+      });
+      assert.equal(res.statusCode, 201, res.body);
+
+      const reported = await abandonment(a.campaignId);
+      assert.equal(reported.campaign.live_answers, 0, "A's own record is empty");
+      assert.ok(reported.group);
+      assert.equal(reported.group.name, "floor");
+      assert.deepEqual([...reported.group.campaign_ids].sort(), [a.campaignId, b.campaignId].sort());
+      assert.deepEqual(
+        { live: reported.group.campaign.live_answers, abandoned: reported.group.campaign.abandoned },
+        { live: 100, abandoned: 10 },
+      );
+      assert.equal(reported.group.campaign.rate, 0.1);
+      assert.equal((await abandonment(c.campaignId)).group, null);
+
+      for (const id of [...a.agentIds, ...c.agentIds]) {
+        const login = await post(`/v1/agents/${id}/login`, {
+          campaignId: a.agentIds.includes(id) ? a.campaignId : c.campaignId,
+        });
+        assert.equal(login.statusCode, 200, login.body);
+      }
+      const dialed = f.engine.dispatcher.stats.originated;
+      assert.equal((await post(`/v1/campaigns/${a.campaignId}/start`)).statusCode, 200);
+      assert.equal((await post(`/v1/campaigns/${c.campaignId}/start`)).statusCode, 200);
+      await advanceUntil(() => f.engine.dispatcher.stats.originated > dialed + 8, 500, 200);
+
+      const pooled = await pacingView(f, a.campaignId);
+      assert.ok(pooled.abandonment && pooled.latest?.predictive);
+      assert.ok(pooled.abandonment.live_answers >= 100, "B's answers count in A's tracker");
+      assert.ok(pooled.abandonment.rate > 0.03, `pooled rate ${pooled.abandonment.rate}`);
+      assert.equal(pooled.latest.predictive.mode, "fallback", "over the cap as a group: progressive");
+      const alone = await pacingView(f, c.campaignId);
+      assert.equal(alone.latest?.predictive?.mode, "model", "the campaign outside the group dials ahead");
+
+      // A leaves the group: from the next re-read its pacer counts its own answers only.
+      const patch = await f.call({
+        method: "PATCH",
+        url: `/v1/campaigns/${a.campaignId}`,
+        payload: { settings: { abandonGroup: null } },
+      });
+      assert.equal(patch.statusCode, 200, patch.body);
+      const left = f.clock.now();
+      await advanceUntil(() => f.clock.now() - left >= 30_000, 500, 200);
+      const own = await pacingView(f, a.campaignId);
+      assert.ok(own.abandonment);
+      assert.ok(own.abandonment.live_answers < 100, `own answers only (${own.abandonment.live_answers})`);
+      assert.equal(own.latest?.predictive?.mode, "model");
+      assert.equal((await abandonment(a.campaignId)).group, null);
+
+      for (const id of [a.campaignId, c.campaignId]) await post(`/v1/campaigns/${id}/stop`);
+      for (const id of [...a.agentIds, ...c.agentIds]) await post(`/v1/agents/${id}/logout`);
+    });
+
+    test("a group name must be 1–64 characters", async () => {
+      for (const abandonGroup of ["", "x".repeat(65)]) {
+        const res = await f.call({
+          method: "POST",
+          url: "/v1/campaigns",
+          payload: { name: "bad group", settings: { abandonGroup } },
+        });
+        assert.equal(res.statusCode, 400, res.body);
+        assert.match((res.json() as { error: { field?: string } }).error.field ?? "", /abandonGroup/);
+      }
+    });
+  });
+}
