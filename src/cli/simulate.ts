@@ -31,11 +31,13 @@ export function formatReport(r: SimulationReport): string {
     `wall time           ${(r.wallMs / 1000).toFixed(2)} s (${r.attemptsPerSec.toFixed(0)} attempts/s)`,
   ];
   const a = r.agents;
+  // AMD false positives are estimated from machine verdicts: fractional counts, shown to one decimal.
+  const count = (x: number) => (Number.isInteger(x) ? String(x) : x.toFixed(1));
   if (a) {
     lines.push(
       `agents              ${a.count}`,
       `  occupancy         ${(100 * a.occupancy).toFixed(1)}% ((talk + wrap-up) / logged-in time)`,
-      `  abandonment       ${(100 * a.abandonRate).toFixed(2)}% (${a.abandoned} of ${a.liveAnswers} live answers)`,
+      `  abandonment       ${(100 * a.abandonRate).toFixed(2)}% (${count(a.abandoned)} of ${count(a.liveAnswers)} live answers${Number.isInteger(a.abandoned) ? "" : ", AMD false positives estimated"})`,
       `  live connects     ${a.liveConnectsPerAgentHour.toFixed(1)} per agent-hour`,
       `  wait between calls ${a.meanWaitSec.toFixed(1)} s mean`,
     );

@@ -506,7 +506,9 @@ export class Dispatcher {
     call.originated = true;
     this.stats.originated++;
     try {
-      this.o.driver.originate(originateRequest(call));
+      const request = originateRequest(call);
+      call.amdOn = request.amd?.enabled === true;
+      this.o.driver.originate(request);
     } catch (err) {
       this.onEnded({
         callId: call.callId,

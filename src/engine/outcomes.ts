@@ -35,6 +35,8 @@ export interface LiveCall extends AgentCallState {
   answeredAt: number | null;
   answeredBy: "human" | "machine" | null;
   originated: boolean;
+  /** Dialed with AMD on: a machine verdict is AMD's, and may have been a person hung up on. */
+  amdOn: boolean;
   queuedTimer: TimerHandle | null;
   /** A previewing agent chose to dial it: its attempt counts from then on unless it is given back before
    *  it goes out (a skip while it waits for its calls-per-second slot, a pause, a stop). */
@@ -61,6 +63,7 @@ export function newLiveCall(c: CampaignRuntime, s: StartedAttempt, reservedFor: 
     answeredAt: null,
     answeredBy: null,
     originated: false,
+    amdOn: false,
     queuedTimer: null,
     dialRequested: false,
     contact: s.contact,
@@ -170,6 +173,8 @@ export function finishedFromEnd(
   if (ev.recording) details.recording = ev.recording;
   if (ev.result) details.result = ev.result;
   details.ringSec = ev.ringSec;
+  // The abandonment rate counts AMD's machine verdicts (store/abandonment.ts), whatever AMD is set to later.
+  if (call.amdOn && outcome === "machine") details.amd = true;
   if (call.agent && call.connectedAt !== null) {
     details.agentId = call.agent.id;
     details.waitMs = call.connectedAt - (call.answeredAt ?? call.connectedAt);

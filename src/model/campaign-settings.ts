@@ -122,7 +122,8 @@ export interface CampaignSettings {
   /** Originate options handed to the driver. */
   ringTimeoutSec: number;
   callerIds: string[];
-  callerIdMode: "fixed" | "rotate";
+  /** fixed: the first; rotate: each in turn; local: in turn among those closest to the callee's number. */
+  callerIdMode: "fixed" | "rotate" | "local";
   amd: {
     enabled: boolean;
     mode: "background" | "blocking";
@@ -215,10 +216,11 @@ export function orderClassOf(s: Pick<CampaignSettings, "attemptOrder">, attempte
  */
 export const AMD_FALSE_POSITIVE_SHARE = 0.02;
 
-/** The share of machine verdicts counted as people abandoned: none without AMD, which hangs up on nobody
- *  (a driver may still tell machines apart, as the simulator does, but then it knows). */
+/** The share of AMD's machine verdicts counted as people abandoned. Only verdicts of calls dialed with AMD
+ *  on count (a driver may tell machines apart without it, as the simulator does, but then it knows), and
+ *  they keep counting when AMD is turned off later: those people were hung up on all the same. */
 export function amdFalsePositiveShare(s: Pick<CampaignSettings, "amd">): number {
-  return s.amd?.enabled ? (s.amd.falsePositiveShare ?? AMD_FALSE_POSITIVE_SHARE) : 0;
+  return s.amd?.falsePositiveShare ?? AMD_FALSE_POSITIVE_SHARE;
 }
 
 export function usesAgents(s: Pick<CampaignSettings, "dialMethod">): boolean {

@@ -1,7 +1,7 @@
 // What the store says of abandonment: live answers, abandons and AMD machine verdicts over 24 h, 30 days and
 // campaigns' whole lives, from the attempts on record, for one campaign or pooled over an abandonment
 // group. The engine's live trackers (pacing/abandon-tracker.ts) count the same things as they happen.
-import { sql } from "kysely";
+import { type RawBuilder, sql } from "kysely";
 import { amdFalsePositiveShare, withDefaults } from "../model/campaign-settings.ts";
 import type { Store } from "./db.ts";
 
@@ -27,6 +27,19 @@ export interface CountedCampaign {
 }
 
 const COLUMN = { rolling24h: "n_day", rolling30d: "n_month", campaign: "n" } as const;
+
+/**
+ * Whether an attempt row counts towards abandonment: a live answer, or a machine verdict AMD gave (its
+ * details say so: outcomes.ts). A machine told apart without AMD hung up on nobody. CASE keeps PostgreSQL
+ * from reading other rows' details as JSON.
+ */
+export function countsForAbandonment(store: Store): RawBuilder<boolean> {
+  const amd =
+    store.dialect === "sqlite"
+      ? sql`json_extract(details, '$.amd') = 1`
+      : sql`(details::json ->> 'amd') = 'true'`;
+  return sql<boolean>`CASE WHEN outcome = 'machine' THEN ${amd} ELSE outcome IN ('human', 'abandoned') END`;
+}
 
 /**
  * Abandoned / live answers over the last 24 h, 30 days and the campaigns' whole lives, pooled over
@@ -55,6 +68,7 @@ export async function pooledAbandonment(
             campaigns.map((c) => c.id),
           )
           .where("outcome", "in", ["human", "abandoned", "machine"])
+          .where(countsForAbandonment(store))
           .where("answered_at", "is not", null)
           .groupBy(["campaign_id", "outcome"])
           .execute();

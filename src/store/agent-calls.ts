@@ -1,6 +1,7 @@
 import { campaignZone, withDefaults } from "../model/campaign-settings.ts";
 import { CALLBACK_REASON, CALLBACKS_KEY } from "../model/redial-policy.ts";
 import { abandonedWaitEnd } from "./abandon-wait.ts";
+import { countsForAbandonment } from "./abandonment.ts";
 import type { Store } from "./db.ts";
 import { PERSONAL_CALLBACK_REASON } from "./dispatch/types.ts";
 
@@ -29,13 +30,14 @@ const EVENT_OF: Record<string, AnswerRecord["event"]> = {
   machine: "machine",
 };
 
-/** The campaign's answers in time order: live ones connected or abandoned, and machine verdicts. */
+/** The campaign's answers in time order: live ones connected or abandoned, and AMD's machine verdicts. */
 export async function answerHistory(store: Store, campaignId: number): Promise<AnswerRecord[]> {
   const rows = await store.db
     .selectFrom("attempts")
     .select(["answered_at", "outcome"])
     .where("campaign_id", "=", campaignId)
     .where("outcome", "in", ["human", "abandoned", "machine"])
+    .where(countsForAbandonment(store))
     .where("answered_at", "is not", null)
     .orderBy("answered_at")
     .execute();

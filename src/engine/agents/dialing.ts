@@ -144,6 +144,7 @@ export class AgentDialing {
 
   /** Lines the campaign's agents want dialed now, and when to look again without an event. */
   wanted(c: CampaignRuntime, now: number): { dials: number; wakeAt: number; block: string | null } {
+    this.tracker(c); // brings the target and AMD estimate up to the campaign's settings
     const p = this.pacingOf(c);
     const agents = this.o.board.of(c.id);
     if (agents.size === 0) {
@@ -234,8 +235,8 @@ export class AgentDialing {
     const p = this.pacingOf(c);
     p.pacer?.onDialResult?.({ now, outcome: by, ringMs: now - call.startedAt });
     if (by === "machine") {
-      // Some of these were people: the tracker counts the campaign's estimate of them as abandoned.
-      this.tracker(c).recordMachineVerdict(now);
+      // Some of AMD's were people: the tracker counts the campaign's estimate of them as abandoned.
+      if (call.amdOn) this.tracker(c).recordMachineVerdict(now);
       // Agents are not given machines: the line is dropped at once, or once a voicemail is left.
       const message = voicemailOf(call);
       if (message === null) {

@@ -139,6 +139,15 @@ export function scheduleForSpec(spec: TimeSpec): CampaignSettings["schedule"] {
 }
 
 /** The full queue (defaults under the body) and the settings it maps to over `base`. */
+/** What /v1 set on the campaign's AMD that Motion's queue has no field for: kept across queue edits. */
+function amdKeptFrom(amd: CampaignSettings["amd"]): Partial<NonNullable<CampaignSettings["amd"]>> {
+  if (!amd) return {};
+  return {
+    ...(amd.falsePositiveShare !== undefined ? { falsePositiveShare: amd.falsePositiveShare } : {}),
+    ...(amd.voicemailMessage !== undefined ? { voicemailMessage: amd.voicemailMessage } : {}),
+  };
+}
+
 export function settingsForQueue(
   body: QueueBody,
   base: CampaignSettings,
@@ -168,7 +177,10 @@ export function settingsForQueue(
       no_answer: rule("dialNoAnswerMaxRetry", "dialNoAnswerRetryFrequency"),
       failed: rule("dialCongestionMaxRetry", "dialCongestionRetryFrequency"),
     },
-    amd: queue.dialAMDActive === true ? { enabled: true, mode: "blocking", params: amdParams } : null,
+    amd:
+      queue.dialAMDActive === true
+        ? { ...amdKeptFrom(base.amd), enabled: true, mode: "blocking", params: amdParams }
+        : null,
     schedule: scheduleForSpec(spec.value),
     // A spec that limits month days or months is no weekly schedule: the engine keeps to the spec itself.
     timeSpec: limitsMonthDays(spec.value) ? (queue.dialGlobalInterval as string) : null,

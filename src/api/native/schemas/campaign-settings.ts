@@ -213,7 +213,12 @@ export const campaignSettingsSchema = {
     },
     ringTimeoutSec: { type: "integer", minimum: 1, maximum: 600 },
     callerIds: { type: "array", maxItems: 1000, items: { type: "string", minLength: 1, maxLength: 64 } },
-    callerIdMode: { type: "string", enum: ["fixed", "rotate"] },
+    callerIdMode: {
+      type: "string",
+      enum: ["fixed", "rotate", "local"],
+      description:
+        "fixed: the first caller id; rotate: each in turn; local (local presence): in turn among the caller ids sharing the longest leading digits with the callee's number (country, then area code, then exchange), all of them when none shares the country code's first digit",
+    },
     amd: {
       type: ["object", "null"],
       additionalProperties: false,
@@ -240,7 +245,7 @@ export const campaignSettingsSchema = {
           minimum: 0,
           maximum: 1,
           description:
-            "The share of machine verdicts that were in fact people (AMD false positives), a reasoned estimate such as a sample of machine-verdict recordings listened to. While AMD is enabled, each machine verdict on record counts this much of a live answer abandoned in the abandonment rate the pacer holds under targetAbandonRate (default 0.02)",
+            "The share of machine verdicts that were in fact people (AMD false positives), a reasoned estimate such as a sample of machine-verdict recordings listened to. Each machine verdict of a call dialed with AMD on counts this much of a live answer abandoned, also after AMD is turned off, in the abandonment rate the pacer holds under targetAbandonRate (default 0.02)",
         },
       },
     },
