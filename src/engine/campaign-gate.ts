@@ -67,7 +67,11 @@ export interface ClaimHooks {
 }
 
 export function claimHooks(c: CampaignRuntime, now: number, onError?: (err: unknown) => void): ClaimHooks {
-  const ctx = { settings: c.settings, windows: c.windows, nextCallerId: () => c.nextCallerId() };
+  const ctx = {
+    settings: c.settings,
+    windows: c.windows,
+    nextCallerId: (phone: string) => c.nextCallerId(phone),
+  };
   const recentMs = recentWindowMs(c.settings);
   let settled = false;
   return {

@@ -72,14 +72,37 @@ export class CampaignRuntime {
     return this.holder !== null && this.holder.nodeId === nodeId && this.holder.expiresAt > now;
   }
 
-  nextCallerId(): string | null {
+  /** The caller id for a call to `phone`: the first, each in turn, or in turn among the closest to it. */
+  nextCallerId(phone: string): string | null {
     const ids = this.settings.callerIds;
     if (ids.length === 0) return null;
     if (this.settings.callerIdMode === "fixed") return ids[0];
-    const id = ids[this.callerIdTurn % ids.length];
+    const pool = this.settings.callerIdMode === "local" ? closestCallerIds(ids, phone) : ids;
+    const id = pool[this.callerIdTurn % pool.length];
     this.callerIdTurn++;
     return id;
   }
+}
+
+/**
+ * Local presence: the caller ids whose digits share the longest prefix with the callee's number (its
+ * country code, then area code, then exchange), so that the callee sees a number from near home; every id
+ * when none shares even the first digit.
+ */
+export function closestCallerIds(ids: readonly string[], phone: string): readonly string[] {
+  const callee = phone.replace(/\D/g, "");
+  let best = 0;
+  let closest: string[] = [];
+  for (const id of ids) {
+    const digits = id.replace(/\D/g, "");
+    let n = 0;
+    while (n < digits.length && n < callee.length && digits.charCodeAt(n) === callee.charCodeAt(n)) n++;
+    if (n > best) {
+      best = n;
+      closest = [id];
+    } else if (n === best && n > 0) closest.push(id);
+  }
+  return best > 0 ? closest : ids;
 }
 
 /** When a started campaign halts: the earlier of its end time and its lifetime. */

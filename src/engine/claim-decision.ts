@@ -175,7 +175,7 @@ export function windowsOpen(
 export interface DecideContext {
   settings: CampaignSettings;
   windows: CampaignWindows;
-  nextCallerId(): string | null;
+  nextCallerId(phone: string): string | null;
 }
 
 export function decideClaim(
@@ -239,7 +239,7 @@ export function decideClaim(
     at,
     phoneIndex,
     phone,
-    callerId: ctx.nextCallerId(),
+    callerId: ctx.nextCallerId(phone),
     phoneAttempts: JSON.stringify(phoneAttempts),
   };
 }

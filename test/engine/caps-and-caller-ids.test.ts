@@ -119,3 +119,38 @@ test("caller ids rotate through the pool; a fixed one stays", async () => {
   assert.ok((await h.attempts(fixed)).every((a) => a.caller_id === "+12025550009"));
   await h.close();
 });
+
+test("local presence: each call shows the caller id closest to the callee's number, in turn among equals", async () => {
+  const h = await harness({ scenario: "all_human" });
+  const ny = "+12125550001";
+  const sf = ["+14155550001", "+14155550002"];
+  const london = "+442071234567";
+  const callees = [
+    "+14155551000", // San Francisco: the two 415 ids, in turn
+    "+14155551001",
+    "+12125551000", // New York: the 212 id
+    "+442079460000", // London: the UK id
+    "+16465551000", // another US area code: any US id, never the UK one
+    "+33145550000", // France: no id shares a digit, so any of them
+  ];
+  const id = await h.campaign(
+    { maxConcurrent: 1, callerIds: [ny, ...sf, london], callerIdMode: "local" },
+    callees.map((p) => ({ phones: [p] })),
+  );
+  await h.engine.start(h.accountId, id);
+  await h.runToEnd();
+  const shown = new Map((await h.attempts(id)).map((a) => [a.phone, a.caller_id]));
+  assert.deepEqual(
+    new Set([shown.get(callees[0]), shown.get(callees[1])]),
+    new Set(sf),
+    "both 415 ids, in turn",
+  );
+  assert.equal(shown.get(callees[2]), ny);
+  assert.equal(shown.get(callees[3]), london);
+  assert.ok(
+    [ny, ...sf].includes(shown.get(callees[4]) ?? ""),
+    `a US id for a US callee: ${shown.get(callees[4])}`,
+  );
+  assert.ok([ny, ...sf, london].includes(shown.get(callees[5]) ?? ""));
+  await h.close();
+});
