@@ -1,7 +1,7 @@
 // The sip driver against SIPp (scenarios in test/telephony/sipp/) where RFC 3261 is easy to get wrong: a 2xx
 // that crosses our CANCEL or comes again after our BYE, a forked INVITE answered twice, a route set given
 // in one header line, digest challenges beyond the first (a choice of algorithms, a proxy then the PBX,
-// a stale nonce, a challenged BYE).
+// a stale nonce, a challenged BYE), a re-INVITE whose 200 is never ACKed.
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import { skipWithoutSipp } from "../helpers/sipp.ts";
@@ -57,6 +57,24 @@ describe("sip driver dialogs against SIPp", { skip: skipWithoutSipp }, () => {
     driver.hangup("rr1");
     assert.equal((await h.ended).cause, "normal");
     await finished(sipp);
+  });
+
+  it("resends its 200 to a re-INVITE never ACKed, then ends the session with a BYE at 64·T1 (§13.3.1.4)", async () => {
+    const { sipp, call } = await against("reinvite.xml", { t1Ms: 20 });
+    const h = call("ri1");
+    await until("the answer", () => h.answered.length === 1);
+    // Nobody hangs up here: only the driver's giving up on the ACK (64·T1 = 1.28 s) ends the call.
+    await until("the driver's BYE answered", () => h.endings.length > 0, 5000);
+    assert.equal(h.endings[0].cause, "normal");
+    const exit = await sipp.exited;
+    assert.equal(exit.code, 0, exit.output.slice(-1500));
+    // SIPp's screen counts the 200s it took after the first as retransmissions: at 20, 60, 140, 300, 620 and
+    // 1260 ms (T2 is 4 s), six of them.
+    const resent = Number(/-{10}> 200\s+1\s+(\d+)/.exec(exit.output)?.[1]);
+    assert.ok(
+      resent >= 4 && resent <= 7,
+      `${resent} retransmissions of the 200 (${exit.output.slice(-1500)})`,
+    );
   });
 
   it("answers the first challenge it can when the trunk offers several (SHA-256, then MD5)", async () => {

@@ -6,10 +6,7 @@ import { WallClock } from "../../src/clock/clock.ts";
 import { VirtualClock } from "../../src/clock/virtual-clock.ts";
 import type { SipDriver } from "../../src/telephony/sip/sip-driver.ts";
 import { SipTransport } from "../../src/telephony/sip/transport.ts";
-import { type Datagram, driverFor, FarEnd, headerOf, sleep, until } from "./sip-harness.ts";
-
-const SDP =
-  "v=0\r\no=far 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 9 RTP/AVP 0\r\n";
+import { driverFor, FarEnd, headerOf, FAR_SDP as SDP, sleep, until } from "./sip-harness.ts";
 
 describe("sip driver toward a bare UDP far end", () => {
   let far: FarEnd;
@@ -22,32 +19,13 @@ describe("sip driver toward a bare UDP far end", () => {
   /** A far end and a driver whose trunk it is. */
   const setUp = async (extra: Parameters<typeof driverFor>[1] = {}, host = "127.0.0.1") => {
     far = await FarEnd.open(host);
-    const made = await driverFor(far.port, { bindHost: host, ...extra });
+    // A call left up (no far end answers its BYE) holds afterEach's close() for this long, not 4 s.
+    const made = await driverFor(far.port, { bindHost: host, closeWaitMs: 500, ...extra });
     driver = made.driver;
     return made;
   };
-  /** The far end answers the INVITE (180, then 200 with SDP) and takes our ACK. */
-  const answer = async (toTag = "far1"): Promise<Datagram> => {
-    const invite = await far.next("INVITE ");
-    far.reply(invite, 180, "Ringing", { toTag });
-    const contact = `Contact: <sip:far@127.0.0.1:${far.port}>`;
-    far.reply(invite, 200, "OK", { toTag, headers: [contact, "Content-Type: application/sdp"], body: SDP });
-    await far.next("ACK ");
-    return invite;
-  };
-  /** A request from the far end within the call's dialog (`invite` is ours, answered with `toTag`). */
-  const inDialog = (invite: Datagram, method: string, seq: number, toTag = "far1", body = "") =>
-    [
-      `${method} ${/<([^>]*)>/.exec(headerOf(invite.text, "Contact") ?? "")?.[1]} SIP/2.0`,
-      `Via: SIP/2.0/UDP 127.0.0.1:${far.port};branch=z9hG4bK${method}${seq}`,
-      `From: <sip:far@127.0.0.1>;tag=${toTag}`,
-      `To: ${headerOf(invite.text, "From")}`,
-      `Call-ID: ${headerOf(invite.text, "Call-ID")}`,
-      `CSeq: ${seq} ${method}`,
-      `Content-Length: ${Buffer.byteLength(body)}`,
-      "",
-      body,
-    ].join("\r\n");
+  const answer = (toTag?: string) => far.answer(toTag);
+  const inDialog = (...args: Parameters<FarEnd["inDialog"]>) => far.inDialog(...args);
 
   it("drops a datagram whose header holds a bare line feed, and lives on to answer the next", async () => {
     await setUp();
@@ -186,6 +164,49 @@ describe("sip driver toward a bare UDP far end", () => {
     assert.match(headerOf(ok.text, "CSeq") ?? "", /^1 INVITE$/);
     const origin = (text: string) => /^o=.*$/m.exec(text)?.[0];
     assert.equal(origin(ok.text), origin(invite.text));
+  });
+
+  it("resends its 200 to a re-INVITE at T1, 2·T1, … up to T2 until the ACK, then no more (§13.3.1.4)", async () => {
+    const { call } = await setUp({ t1Ms: 20, t2Ms: 80 });
+    const h = call("re2");
+    const invite = await answer();
+    const reinvite = inDialog(invite, "INVITE", 7, "far1", SDP);
+    far.send(reinvite, invite.from);
+    await until("six 200s", () => far.all("SIP/2.0 200").length >= 6, 3000);
+    // The same INVITE again (as if our 200 was slow): absorbed, not a second series of 200s.
+    far.send(reinvite, invite.from);
+    far.send(inDialog(invite, "ACK", 7), invite.from);
+    await sleep(40);
+    const oks = far.all("SIP/2.0 200");
+    await sleep(400);
+    assert.equal(far.all("SIP/2.0 200").length, oks.length, "no 200 after the ACK");
+    assert.ok(oks.every((ok) => /^CSeq: 7 INVITE\r$/m.test(ok.text)));
+    // Sent at 0, 20, 60, 140, 220 … ms: doubling from T1, then every T2.
+    const gaps = oks.slice(1).map((ok, i) => ok.at - oks[i].at);
+    assert.ok(gaps[0] >= 10 && gaps[0] < 50, `gaps ${gaps.join(", ")}`);
+    assert.ok(gaps[1] >= 30 && gaps[1] < 75, `gaps ${gaps.join(", ")}`);
+    for (const gap of gaps.slice(2, 5)) assert.ok(gap >= 65 && gap < 130, `gaps ${gaps.join(", ")}`);
+    assert.equal(h.endings.length, 0, "the call is still up");
+  });
+
+  it("a 200 to a re-INVITE never ACKed goes out until 64·T1, then the call ends with our BYE", async () => {
+    const { call } = await setUp({ t1Ms: 20, t2Ms: 80 });
+    const h = call("re3");
+    const invite = await answer();
+    const sent = Date.now();
+    far.send(inDialog(invite, "INVITE", 7, "far1", SDP), invite.from);
+    const bye = await far.next("BYE ", 3000);
+    const took = bye.at - sent;
+    assert.ok(took >= 64 * 20 - 20 && took < 64 * 20 + 500, `BYE after ${took} ms`);
+    // At 0, 20, 60, then every 80 ms up to 1280: 18 in all, give or take the timers' slack.
+    const oks = far.all("SIP/2.0 200").length;
+    assert.ok(oks >= 12 && oks <= 19, `${oks} 200s`);
+    far.reply(bye, 200, "OK");
+    const ended = await h.ended;
+    assert.equal(ended.cause, "normal");
+    assert.equal(ended.answeredBy, "human");
+    await sleep(200);
+    assert.equal(far.all("SIP/2.0 200").length, oks, "no 200 after giving up");
   });
 
   it("our BYE crossing the callee's: both answered, the call ended once at our hang-up", async () => {

@@ -17,8 +17,10 @@ export interface Heard {
   endings: CallEnded[];
 }
 
+/** A started driver toward `port`; what it warns of (calls close() left unsettled) lands in `warnings`. */
 export async function driverFor(port: number, extra: Partial<SipDriverOptions> = {}, clock?: Clock) {
   const host = extra.bindHost ?? "127.0.0.1";
+  const warnings: string[] = [];
   const driver = new SipDriver(
     { clock: clock ?? new WallClock() },
     {
@@ -26,6 +28,7 @@ export async function driverFor(port: number, extra: Partial<SipDriverOptions> =
       bindHost: host,
       bindPort: 0,
       t1Ms: 100,
+      warn: (message) => warnings.push(message),
       ...extra,
     },
   );
@@ -59,7 +62,7 @@ export async function driverFor(port: number, extra: Partial<SipDriverOptions> =
     driver.originate({ callId, to, callerId, ringTimeoutSec });
     return h;
   };
-  return { driver, call };
+  return { driver, call, warnings };
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -76,7 +79,13 @@ export async function until(what: string, ok: () => boolean, ms = 5000): Promise
 export interface Datagram {
   text: string;
   from: { address: string; port: number };
+  /** When it came (Date.now()). */
+  at: number;
 }
+
+/** An offer as a far end makes it. */
+export const FAR_SDP =
+  "v=0\r\no=far 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 9 RTP/AVP 0\r\n";
 
 /** A header's first value in a datagram the driver sent (it writes full names, one header a line). */
 export function headerOf(text: string, name: string): string | undefined {
@@ -91,7 +100,8 @@ export class FarEnd {
 
   private constructor(private readonly socket: dgram.Socket) {
     socket.on("message", (data, rinfo) => {
-      this.got.push({ text: data.toString("utf8"), from: { address: rinfo.address, port: rinfo.port } });
+      const from = { address: rinfo.address, port: rinfo.port };
+      this.got.push({ text: data.toString("utf8"), from, at: Date.now() });
       for (const w of this.waiters.splice(0)) w();
     });
   }
@@ -156,6 +166,32 @@ export class FarEnd {
     const body = typeof opts.body === "string" ? Buffer.from(opts.body) : (opts.body ?? Buffer.alloc(0));
     lines.push(`Content-Length: ${opts.contentLength ?? body.length}`);
     this.send(Buffer.concat([Buffer.from(`${lines.join("\r\n")}\r\n\r\n`), body]), req.from);
+  }
+
+  /** Answers the driver's INVITE as its callee (180, then 200 with SDP) and takes the ACK; the INVITE. */
+  async answer(toTag = "far1"): Promise<Datagram> {
+    const invite = await this.next("INVITE ");
+    this.reply(invite, 180, "Ringing", { toTag });
+    const contact = `Contact: <sip:far@127.0.0.1:${this.port}>`;
+    const headers = [contact, "Content-Type: application/sdp"];
+    this.reply(invite, 200, "OK", { toTag, headers, body: FAR_SDP });
+    await this.next("ACK ");
+    return invite;
+  }
+
+  /** A request of the callee's within the call's dialog (`invite` is the driver's, answered with `toTag`). */
+  inDialog(invite: Datagram, method: string, seq: number, toTag = "far1", body = ""): string {
+    return [
+      `${method} ${/<([^>]*)>/.exec(headerOf(invite.text, "Contact") ?? "")?.[1]} SIP/2.0`,
+      `Via: SIP/2.0/UDP 127.0.0.1:${this.port};branch=z9hG4bK${method}${seq}`,
+      `From: <sip:far@127.0.0.1>;tag=${toTag}`,
+      `To: ${headerOf(invite.text, "From")}`,
+      `Call-ID: ${headerOf(invite.text, "Call-ID")}`,
+      `CSeq: ${seq} ${method}`,
+      `Content-Length: ${Buffer.byteLength(body)}`,
+      "",
+      body,
+    ].join("\r\n");
   }
 
   async close(): Promise<void> {

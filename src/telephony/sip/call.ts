@@ -2,7 +2,7 @@
 // answer maps to the engine's end cause, and a composer that writes every request and response the driver
 // sends (RFC 3261 §8.1.1, §9.1, §12.2.1.1, §17.1.1.3), so the driver itself keeps only the state machine.
 import { randomBytes } from "node:crypto";
-import type { EndCause, OriginateRequest } from "../driver.ts";
+import type { CallEnded, EndCause, OriginateRequest } from "../driver.ts";
 import type { Credential } from "./digest.ts";
 import { formatRequest, formatResponse, header, param, type SipRequest } from "./message.ts";
 import type { Peer, Retransmission } from "./transport.ts";
@@ -26,7 +26,19 @@ export interface SipDriverOptions {
   maxCallSec?: number | null;
   /** RFC 3261's T1 (round-trip estimate), 500 ms by default. */
   t1Ms?: number;
+  /** RFC 3261's T2 (the longest interval between retransmissions of a non-INVITE request or of a 2xx),
+   *  4 s by default. */
+  t2Ms?: number;
+  /** How long close() waits for its calls to settle (cancelled, hung up, answered) before it gives up on
+   *  them and says so; CLOSE_WAIT_MS by default. */
+  closeWaitMs?: number;
+  /** Where the driver reports what it could not do (calls close() left unsettled); stderr by default. */
+  warn?: (message: string) => void;
 }
+
+/** close()'s default bound: room for an INVITE resent at T1 and 3·T1 (500 ms, 1.5 s) to draw its first
+ *  response, then for the CANCEL and its 487 or the ACK and BYE that follow, over a slow trunk. */
+export const CLOSE_WAIT_MS = 4000;
 
 export type CancelReason = "timeout" | "hangup";
 
@@ -66,6 +78,8 @@ export interface SipCall {
   failAck: string | null;
   /** Ended and reported; kept 64·T1 to answer retransmissions. */
   done: boolean;
+  /** The far end's last INVITE in the dialog (a re-INVITE) and our 2xx to it, resent until its ACK. */
+  answering: { seq: number; acked: boolean; tx: Retransmission } | null;
 }
 
 export function newCall(req: OriginateRequest, now: number): SipCall {
@@ -95,6 +109,7 @@ export function newCall(req: OriginateRequest, now: number): SipCall {
     hungUpAt: null,
     failAck: null,
     done: false,
+    answering: null,
   };
 }
 
@@ -105,6 +120,31 @@ export function causeOf(status: number, cancel: CancelReason | null): EndCause {
   if (status === 408 || status === 480) return "no_answer";
   if (status === 603 || status === 607 || status === 608) return "rejected";
   return "failed";
+}
+
+/** What the engine hears of a call's end at `now`: talk time ends at our hang-up if it was ours. */
+export function endedEvent(call: SipCall, cause: EndCause, code: number | undefined, now: number): CallEnded {
+  const end = call.hungUpAt ?? now;
+  const answeredAt = cause === "normal" ? call.answeredAt : null;
+  return {
+    callId: call.req.callId,
+    cause,
+    ...(code === undefined ? {} : { code }),
+    ringSec: ((answeredAt ?? end) - call.startedAt) / 1000,
+    talkSec: answeredAt === null ? 0 : (end - answeredAt) / 1000,
+    ...(answeredAt === null ? {} : { answeredBy: "human" as const }),
+  };
+}
+
+/** Why a call close() is giving up on may leave a callee on the line; null when it cannot (a BYE out is
+ *  reported with the BYE; a call refused for maxChannels never went out). */
+export function unsettled(call: SipCall): string | null {
+  if (call.done || call.refused || call.ending) return null;
+  const id = `${call.req.callId} (Call-ID ${call.sipCallId}) unsettled: `;
+  if (!call.provisional) {
+    return `${id}its INVITE had no response, so it could not be cancelled (RFC 3261 §9.1); if the callee answers now, nobody hangs up`;
+  }
+  return `${id}its CANCEL had no final answer; if the callee answered meanwhile, nobody hangs up`;
 }
 
 export const token = (bytes = 8) => randomBytes(bytes).toString("hex");

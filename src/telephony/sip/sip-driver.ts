@@ -2,10 +2,10 @@
 // PBX and reports what the far end answered. It carries signalling only: it offers an audio stream whose
 // packets it discards, so the answered call's media belongs to the PBX (a queue, a bot) — no answering-
 // machine detection, recording or announcements here (capabilities say so). It answers a trunk's digest
-// challenge, cancels at the ring timeout, and ends answered calls with BYE on hangup and on close.
-import dgram from "node:dgram";
+// challenge, cancels at the ring timeout, and ends answered calls with BYE on hangup and on close. What the
+// far end asks of it is answered in incoming.ts.
+import type dgram from "node:dgram";
 import type {
-  CallEnded,
   DriverCapabilities,
   DriverContext,
   DriverEvents,
@@ -15,24 +15,20 @@ import type {
 } from "../driver.ts";
 import {
   type CancelReason,
+  CLOSE_WAIT_MS,
   causeOf,
+  endedEvent,
   newBranch,
   newCall,
   type SipCall,
   SipComposer,
   type SipDriverOptions,
+  unsettled,
 } from "./call.ts";
 import { answerChallenge, type Credential } from "./digest.ts";
-import {
-  header,
-  param,
-  parseCSeq,
-  type SipMessage,
-  type SipRequest,
-  type SipResponse,
-  uriOf,
-} from "./message.ts";
-import { type Peer, type Retransmission, SipTransport } from "./transport.ts";
+import { IncomingRequests } from "./incoming.ts";
+import { header, param, parseCSeq, type SipMessage, type SipResponse, uriOf } from "./message.ts";
+import { bindSink, type Peer, type Retransmission, SipTransport } from "./transport.ts";
 
 export { causeOf, type SipDriverOptions };
 
@@ -65,17 +61,30 @@ export class SipDriver implements TelephonyDriver {
   /** Timers that forget ended calls, cancelled at close so they do not hold the process open. */
   private readonly lingering = new Set<{ cancel(): void }>();
   private readonly compose: SipComposer;
+  private readonly incoming: IncomingRequests;
+  private readonly closeWaitMs: number;
+  private readonly warn: (message: string) => void;
   private rtp: dgram.Socket | null = null;
   private closed = false;
   private opening: Promise<void> | null = null;
+  private closing: Promise<void> | null = null;
 
   constructor(
     private readonly ctx: DriverContext,
     private readonly opts: SipDriverOptions,
   ) {
     this.trunk = { host: opts.trunk.host, port: opts.trunk.port };
-    this.transport = new SipTransport(ctx.clock, opts.t1Ms ?? 500);
+    this.transport = new SipTransport(ctx.clock, opts.t1Ms ?? 500, opts.t2Ms ?? 4000);
     this.compose = new SipComposer(this.trunk, opts);
+    this.incoming = new IncomingRequests(this.transport, this.compose, {
+      find: (sipCallId) => this.bySipId.get(sipCallId),
+      ended: (call) => this.end(call, "normal"),
+      hangUp: (call) => {
+        if (call.answeredAt !== null) this.bye(call);
+      },
+    });
+    this.closeWaitMs = opts.closeWaitMs ?? CLOSE_WAIT_MS;
+    this.warn = opts.warn ?? ((message) => process.stderr.write(`outdial: ${message}\n`));
     this.capabilities = {
       amd: false,
       recording: false,
@@ -87,22 +96,33 @@ export class SipDriver implements TelephonyDriver {
 
   /** Binds the SIP and media sockets; the server awaits it before dialing, so a taken port fails startup. */
   start(): Promise<void> {
-    this.opening ??= (async () => {
+    // Once closed, for good: sockets bound now would be closed by nobody.
+    if (this.closed) return Promise.reject(new Error("sip driver is closed: it cannot be started again"));
+    this.opening ??= this.open();
+    return this.opening;
+  }
+
+  private async open(): Promise<void> {
+    try {
       const local = await this.transport.open(this.opts.bindHost, this.opts.bindPort, (m, from) =>
         this.onMessage(m, from),
       );
-      const rtp = dgram.createSocket(this.opts.bindHost.includes(":") ? "udp6" : "udp4");
-      rtp.on("message", () => {}); // media is the PBX's business: discarded
-      await new Promise<void>((resolve, reject) => {
-        rtp.once("error", reject);
-        rtp.bind(0, this.opts.bindHost, () => resolve());
-      });
-      rtp.on("error", () => {});
-      this.rtp = rtp;
-      this.compose.rtpPort = rtp.address().port;
+      this.refuseIfClosed();
+      // Media is the PBX's business: the port the offer names takes whatever comes and drops it.
+      this.rtp = await bindSink(this.opts.bindHost);
+      this.refuseIfClosed();
+      this.compose.rtpPort = this.rtp.address().port;
       this.compose.local = local;
-    })();
-    return this.opening;
+    } catch (err) {
+      // A start that fails holds no port: its caller may never call close().
+      await this.closeSockets();
+      throw err;
+    }
+  }
+
+  /** close() came while start() was binding: the start fails, and what it bound is let go. */
+  private refuseIfClosed(): void {
+    if (this.closed) throw new Error("sip driver was closed while it started");
   }
 
   /** The bound SIP address (after start). */
@@ -152,27 +172,50 @@ export class SipDriver implements TelephonyDriver {
     else this.cancel(call, "hangup");
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
+  /** Hangs up every call, waits (closeWaitMs at most) for them to settle, then closes the sockets. */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
     this.closed = true;
+    // A start() under way finishes binding (and then fails): its sockets are closed here, not left bound.
+    await this.opening?.catch(() => {});
     // Calls left up would hold the trunk's channels (and someone on the line) until the far end gave up.
-    const open = [...this.calls.values()];
-    for (const call of open) this.hangup(call.req.callId);
-    const deadline = this.ctx.clock.now() + 2000;
-    while (this.calls.size > 0 && this.ctx.clock.now() < deadline && this.compose.local) {
+    // One whose INVITE had no response yet cannot be cancelled (§9.1): its CANCEL goes with the first
+    // provisional, or its 2xx is ACKed and hung up, if either comes in time. The BYEs out are waited for
+    // too: once the socket closes, a lost one is never resent.
+    for (const call of [...this.calls.values()]) this.hangup(call.req.callId);
+    const deadline = this.ctx.clock.now() + this.closeWaitMs;
+    while ((this.calls.size > 0 || this.byes.size > 0) && this.ctx.clock.now() < deadline) {
       await new Promise<void>((r) => this.ctx.clock.after(20, r));
     }
+    // What did not settle is said, not dropped: each may leave a callee on the line with nobody to hang up.
     for (const call of this.calls.values()) {
+      const why = unsettled(call);
+      if (why) this.warn(`sip driver closed after ${this.closeWaitMs} ms with call ${why}`);
       call.inviteTx?.cancel();
       for (const t of call.timers) t.cancel();
     }
-    for (const bye of this.byes.values()) bye.tx.cancel();
+    for (const bye of this.byes.values()) {
+      const of = bye.ends ? `call ${bye.ends.req.callId}` : "a forked dialog of a call";
+      const why = "unsettled: its BYE was not answered, so the callee may still be on the line";
+      this.warn(
+        `sip driver closed after ${this.closeWaitMs} ms with ${of} (Call-ID ${bye.dialog.sipCallId}) ${why}`,
+      );
+      bye.tx.cancel();
+    }
     for (const t of this.lingering) t.cancel();
     this.lingering.clear();
     this.calls.clear();
     this.refusing = 0;
     this.bySipId.clear();
     this.byes.clear();
+    await this.closeSockets();
+  }
+
+  private async closeSockets(): Promise<void> {
     await this.transport.close();
     const rtp = this.rtp;
     this.rtp = null;
@@ -225,7 +268,7 @@ export class SipDriver implements TelephonyDriver {
 
   private onMessage(msg: SipMessage, from: Peer): void {
     if (msg.kind === "response") this.onResponse(msg);
-    else this.onRequest(msg, from);
+    else this.incoming.on(msg, from);
   }
 
   private onResponse(res: SipResponse): void {
@@ -348,39 +391,6 @@ export class SipDriver implements TelephonyDriver {
     return answerChallenge(res, { username, password: this.opts.password ?? "" }, method, uri);
   }
 
-  private onRequest(req: SipRequest, from: Peer): void {
-    if (req.method === "ACK") return;
-    const call = this.bySipId.get(header(req, "call-id") ?? "");
-    const toUs = call !== undefined && param(header(req, "to"), "tag") === call.localTag;
-    // The other dialogs of a forked INVITE share our tag: what comes in them neither ends nor changes the call.
-    const ours = toUs && (call.remoteTag === null || param(header(req, "from"), "tag") === call.remoteTag);
-    if (req.method === "BYE") {
-      this.respond(req, from, toUs ? 200 : 481, toUs ? "OK" : "Call/Transaction Does Not Exist");
-      if (ours && !call.done) this.end(call, "normal");
-      return;
-    }
-    if (req.method === "OPTIONS" || (ours && ["INFO", "NOTIFY", "UPDATE"].includes(req.method))) {
-      this.respond(req, from, 200, "OK");
-      return;
-    }
-    if (req.method === "INVITE" && ours && !call.done) {
-      // A session refresh: the same offer again.
-      this.respond(req, from, 200, "OK", this.compose.sdp(call));
-      return;
-    }
-    // An outbound dialer takes no calls.
-    this.respond(
-      req,
-      from,
-      req.method === "INVITE" ? 603 : 405,
-      req.method === "INVITE" ? "Decline" : "Method Not Allowed",
-    );
-  }
-
-  private respond(req: SipRequest, to: Peer, status: number, reason: string, body = ""): void {
-    this.transport.send(this.compose.response(req, status, reason, body), to);
-  }
-
   private end(call: SipCall, cause: EndCause, code?: number): void {
     if (call.done) return;
     call.done = true;
@@ -394,16 +404,6 @@ export class SipDriver implements TelephonyDriver {
       if (this.bySipId.get(call.sipCallId) === call) this.bySipId.delete(call.sipCallId);
     });
     this.lingering.add(forget);
-    const now = call.hungUpAt ?? this.ctx.clock.now();
-    const answeredAt = cause === "normal" ? call.answeredAt : null;
-    const ev: CallEnded = {
-      callId: call.req.callId,
-      cause,
-      ...(code === undefined ? {} : { code }),
-      ringSec: ((answeredAt ?? now) - call.startedAt) / 1000,
-      talkSec: answeredAt === null ? 0 : (now - answeredAt) / 1000,
-      ...(answeredAt === null ? {} : { answeredBy: "human" as const }),
-    };
-    if (!this.closed) this.listener?.ended(ev);
+    if (!this.closed) this.listener?.ended(endedEvent(call, cause, code, this.ctx.clock.now()));
   }
 }

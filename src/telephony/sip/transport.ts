@@ -32,13 +32,13 @@ export class SipTransport {
     const type = host.includes(":") ? "udp6" : "udp4";
     const socket = dgram.createSocket({ type, recvBufferSize: 1 << 20 });
     this.socket = socket;
-    await new Promise<void>((resolve, reject) => {
-      socket.once("error", reject);
-      socket.bind(port, host, () => {
-        socket.off("error", reject);
-        resolve();
-      });
-    });
+    try {
+      await bind(socket, port, host);
+    } catch (err) {
+      this.socket = null;
+      this.handler = null;
+      throw err;
+    }
     // A send error (a host that does not resolve, a full buffer) loses one datagram; retransmission or the
     // transaction's timeout deals with it, as with any datagram lost on the way.
     socket.on("error", () => {});
@@ -62,7 +62,8 @@ export class SipTransport {
 
   /**
    * Sends `text` now and again until stopped. An INVITE doubles its interval without bound (Timer A); other
-   * requests cap it at T2 (Timer E). After 64·T1 (Timers B and F) `onTimeout` runs.
+   * requests, and a UAS's 2xx to an INVITE (§13.3.1.4), cap it at T2 (Timer E). After 64·T1 (Timers B and
+   * F) `onTimeout` runs.
    */
   retransmit(text: string, to: Peer, invite: boolean, onTimeout: () => void): Retransmission {
     let stopped = false;
@@ -95,5 +96,31 @@ export class SipTransport {
     this.socket = null;
     this.handler = null;
     if (socket) await new Promise<void>((resolve) => socket.close(() => resolve()));
+  }
+}
+
+/** A UDP socket on `host` (any port) that takes whatever comes and drops it; closed again if it cannot bind. */
+export async function bindSink(host: string): Promise<dgram.Socket> {
+  const socket = dgram.createSocket(host.includes(":") ? "udp6" : "udp4");
+  socket.on("message", () => {});
+  await bind(socket, 0, host);
+  socket.on("error", () => {});
+  return socket;
+}
+
+/** Binds `socket`, or closes it and throws: whoever failed to open may never call close(), and the handle
+ *  would keep the process alive. */
+async function bind(socket: dgram.Socket, port: number, host: string): Promise<void> {
+  try {
+    await new Promise<void>((resolve, reject) => {
+      socket.once("error", reject);
+      socket.bind(port, host, () => {
+        socket.off("error", reject);
+        resolve();
+      });
+    });
+  } catch (err) {
+    socket.close();
+    throw err;
   }
 }
