@@ -3,7 +3,7 @@
 // that its pacer answers to the pooled rate. It must not pace, dial or write anything.
 import { usesAgents } from "../model/campaign-settings.ts";
 import type { AbandonWindow, Tally } from "../pacing/abandon-tracker.ts";
-import { type AbandonmentWindow, groupCampaigns, pooledAbandonment } from "../store/abandonment.ts";
+import { type AbandonmentWindow, groupAbandonment, groupCampaigns } from "../store/abandonment.ts";
 import type { Store } from "../store/db.ts";
 import type { AgentDialing } from "./agents/dialing.ts";
 import type { CampaignRuntime } from "./campaign-runtime.ts";
@@ -16,21 +16,24 @@ function tally(w: AbandonmentWindow): Tally {
 
 /**
  * Gives every tracked agent campaign in a group the counts of the group's other campaigns, as the store has
- * them now (a call still on the line is counted once its attempt is recorded: until then the pooled rate
- * reads a little high, never low), and takes them from a campaign that left its group.
+ * them now, and takes them from a campaign that left its group. One query per group. A call still on the
+ * line counts once its attempt is recorded, so the others' figures trail theirs by a call or so either way.
+ * A group whose figures cannot be read keeps its last ones (reported through `onError`), so that the rest
+ * of the engine's upkeep goes on.
  */
 export async function refreshAbandonGroups(
   store: Store,
   dialing: AgentDialing,
   campaigns: Iterable<CampaignRuntime>,
   now: number,
+  onError: (err: unknown) => void,
 ): Promise<void> {
   const groups = new Map<string, { accountId: number; group: string; members: CampaignRuntime[] }>();
   for (const rt of campaigns) {
     if (!usesAgents(rt.settings) || !dialing.hasTracker(rt.id)) continue;
     const group = rt.settings.abandonGroup;
     if (group === null) {
-      dialing.tracker(rt).setOthers(null);
+      dialing.setGroupCounts(rt.id, null);
       continue;
     }
     const key = JSON.stringify([rt.accountId, group]);
@@ -39,19 +42,19 @@ export async function refreshAbandonGroups(
     groups.set(key, entry);
   }
   for (const { accountId, group, members } of groups.values()) {
-    const onRecord = await groupCampaigns(store, accountId, group);
-    for (const rt of members) {
-      const w = await pooledAbandonment(
-        store,
-        onRecord.filter((c) => c.id !== rt.id),
-        now,
-      );
-      const others: Record<AbandonWindow, Tally> = {
-        "24h": tally(w.rolling24h),
-        "30d": tally(w.rolling30d),
-        campaign: tally(w.campaign),
-      };
-      dialing.tracker(rt).setOthers(others);
+    try {
+      const counts = await groupAbandonment(store, await groupCampaigns(store, accountId, group), now);
+      for (const rt of members) {
+        const w = counts.without(rt.id);
+        const others: Record<AbandonWindow, Tally> = {
+          "24h": tally(w.rolling24h),
+          "30d": tally(w.rolling30d),
+          campaign: tally(w.campaign),
+        };
+        dialing.setGroupCounts(rt.id, others);
+      }
+    } catch (err) {
+      onError(err);
     }
   }
 }

@@ -37,6 +37,8 @@ import {
 } from "./types.ts";
 
 const ACTIVE: CampaignStatus[] = ["running", "scheduled", "paused"];
+/** How often the abandonment groups' pooled figures are re-read from the store (engine/abandon-groups.ts). */
+const GROUP_REFRESH_MS = 30_000;
 
 export interface EngineOptions {
   store: Store;
@@ -73,6 +75,9 @@ export class Engine implements EngineControl, CampaignStatusWriter {
   /** Set by whoever delivers webhooks; called after a commit that wrote events. */
   onEvents: (() => void) | undefined;
   private readonly onError: ((err: unknown) => void) | undefined;
+  /** When the abandonment groups' figures were last read (refreshAbandonGroups). */
+  private groupsReadAt = Number.NEGATIVE_INFINITY;
+  private groupMembership = "";
   private readonly nodeId: string;
   private readonly driver: TelephonyDriver;
 
@@ -353,15 +358,24 @@ export class Engine implements EngineControl, CampaignStatusWriter {
    *  the tracker is rebuilt from the attempts on record before the pacer answers to it; a campaign in an
    *  abandonment group adds its group's other campaigns, re-read with the campaigns. */
   private async seedAbandonment(): Promise<void> {
+    let seeded = false;
     for (const rt of this.dispatcher.campaigns.values()) {
       if (!usesAgents(rt.settings) || this.dialing.hasTracker(rt.id)) continue;
       this.dialing.seed(rt, await answerHistory(this.store, rt.id));
+      seeded = true;
     }
-    await refreshAbandonGroups(
-      this.store,
-      this.dialing,
-      this.dispatcher.campaigns.values(),
-      this.clock.now(),
+    // The pooled figures move slowly next to the 3 % they are held to; a new tracker, or a campaign that
+    // joined or left a group, needs them at once.
+    const now = this.clock.now();
+    const membership = [...this.dispatcher.campaigns.values()]
+      .filter((rt) => usesAgents(rt.settings))
+      .map((rt) => `${rt.id}:${rt.settings.abandonGroup}`)
+      .join();
+    if (!seeded && membership === this.groupMembership && now - this.groupsReadAt < GROUP_REFRESH_MS) return;
+    this.groupsReadAt = now;
+    this.groupMembership = membership;
+    await refreshAbandonGroups(this.store, this.dialing, this.dispatcher.campaigns.values(), now, (err) =>
+      this.onError?.(err),
     );
   }
 

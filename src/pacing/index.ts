@@ -7,6 +7,7 @@ export {
   type AbandonWindow,
   type AnswerEvent,
   type LiveAnswerFate,
+  type Tally,
 } from "./abandon-tracker.ts";
 export { type PredictiveMode, type PredictiveOptions, PredictivePacer } from "./predictive.ts";
 export { PowerPacer, PreviewPacer, ProgressivePacer } from "./simple.ts";

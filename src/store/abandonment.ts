@@ -2,7 +2,7 @@
 // campaigns' whole lives, from the attempts on record, for one campaign or pooled over an abandonment
 // group. The engine's live trackers (pacing/abandon-tracker.ts) count the same things as they happen.
 import { type RawBuilder, sql } from "kysely";
-import { amdFalsePositiveShare, withDefaults } from "../model/campaign-settings.ts";
+import { amdFalsePositiveShare, usesAgents, withDefaults } from "../model/campaign-settings.ts";
 import type { Store } from "./db.ts";
 
 export interface AbandonmentWindow {
@@ -50,6 +50,32 @@ export async function pooledAbandonment(
   campaigns: readonly CountedCampaign[],
   now: number,
 ): Promise<AbandonmentWindows> {
+  return fold(await answerCounts(store, campaigns, now), campaigns, () => true);
+}
+
+/** The group's figures without one member's (what the member's own tracker adds to), from one query. */
+export async function groupAbandonment(
+  store: Store,
+  campaigns: readonly CountedCampaign[],
+  now: number,
+): Promise<{ without(campaignId: number): AbandonmentWindows }> {
+  const rows = await answerCounts(store, campaigns, now);
+  return { without: (campaignId) => fold(rows, campaigns, (id) => id !== campaignId) };
+}
+
+interface AnswerCountRow {
+  campaign_id: number;
+  outcome: string | null;
+  n: number;
+  n_day: number;
+  n_month: number;
+}
+
+async function answerCounts(
+  store: Store,
+  campaigns: readonly CountedCampaign[],
+  now: number,
+): Promise<AnswerCountRow[]> {
   const day = now - 24 * 3600 * 1000;
   const month = now - 30 * 24 * 3600 * 1000;
   const rows =
@@ -72,6 +98,14 @@ export async function pooledAbandonment(
           .where("answered_at", "is not", null)
           .groupBy(["campaign_id", "outcome"])
           .execute();
+  return rows;
+}
+
+function fold(
+  rows: readonly AnswerCountRow[],
+  campaigns: readonly CountedCampaign[],
+  counted: (campaignId: number) => boolean,
+): AbandonmentWindows {
   const share = new Map(campaigns.map((c) => [c.id, c.falsePositiveShare]));
   const window = (column: (typeof COLUMN)[keyof typeof COLUMN]): AbandonmentWindow => {
     let people = 0;
@@ -79,6 +113,7 @@ export async function pooledAbandonment(
     let machineVerdicts = 0;
     let estimated = 0;
     for (const r of rows) {
+      if (!counted(Number(r.campaign_id))) continue;
       const n = Number(r[column] ?? 0);
       if (r.outcome === "machine") {
         machineVerdicts += n;
@@ -115,7 +150,8 @@ export function abandonment(
   return pooledAbandonment(store, [{ id: campaignId, falsePositiveShare }], now);
 }
 
-/** The account's campaigns in the abandonment group, each with its AMD estimate. */
+/** The account's agent campaigns in the abandonment group, each with its AMD estimate. A robot campaign
+ *  abandons nobody (no agent is wanted), so its answers would only dilute the group's rate. */
 export async function groupCampaigns(
   store: Store,
   accountId: number,
@@ -130,7 +166,7 @@ export async function groupCampaigns(
   const out: CountedCampaign[] = [];
   for (const r of rows) {
     const s = withDefaults(JSON.parse(r.settings));
-    if (s.abandonGroup === group)
+    if (s.abandonGroup === group && usesAgents(s))
       out.push({ id: Number(r.id), falsePositiveShare: amdFalsePositiveShare(s) });
   }
   return out;

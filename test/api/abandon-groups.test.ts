@@ -120,6 +120,39 @@ for (const dialect of dialects()) {
       for (const id of [...a.agentIds, ...c.agentIds]) await post(`/v1/agents/${id}/logout`);
     });
 
+    test("a robot campaign in the group abandons nobody, so its answers do not dilute the group's rate", async () => {
+      const agents = await agentCampaign(f, {
+        name: "desk",
+        settings: { ...predictive, abandonGroup: "mixed" },
+        contacts: contacts(10, 900),
+        agents: [],
+      });
+      const robot = await agentCampaign(f, {
+        name: "robot",
+        settings: { dialMethod: "robot", abandonGroup: "mixed" },
+        contacts: contacts(10, 950),
+        agents: [],
+      });
+      const now = f.clock.now();
+      let seq = 1;
+      const answer = async (c: typeof agents, outcome: string) =>
+        insertAttempt(f.store, {
+          accountId: f.accountId,
+          campaignId: c.campaignId,
+          contactId: c.contactIds[seq % c.contactIds.length],
+          seq: seq++,
+          startedAt: now - 600_000,
+          answeredAt: now - 590_000,
+          outcome,
+        });
+      for (let i = 0; i < 10; i++) await answer(agents, i === 0 ? "abandoned" : "human");
+      for (let i = 0; i < 90; i++) await answer(robot, "human");
+      const group = (await abandonment(agents.campaignId)).group;
+      assert.ok(group);
+      assert.deepEqual(group.campaign_ids, [agents.campaignId]);
+      assert.equal(group.campaign.rate, 0.1, "1 of the desk's 10, not 1 of 100");
+    });
+
     test("a group name must be 1–64 characters", async () => {
       for (const abandonGroup of ["", "x".repeat(65)]) {
         const res = await f.call({

@@ -67,7 +67,7 @@ export async function campaignAbandonmentRoutes(app: FastifyInstance, deps: Nati
               amd_false_positive_share: {
                 type: "number",
                 description:
-                  "The campaign's amd.falsePositiveShare while its AMD is on, else 0: the share of machine verdicts counted as people AMD hung up on",
+                  "The campaign's amd.falsePositiveShare (default 0.02): the share of AMD's machine verdicts counted as people hung up on",
               },
               ...windowsSchema,
               group: {

@@ -6,6 +6,7 @@ import type { Clock, TimerHandle } from "../../clock/clock.ts";
 import { amdFalsePositiveShare, type CampaignSettings } from "../../model/campaign-settings.ts";
 import {
   AbandonTracker,
+  type AbandonWindow,
   type AgentView,
   type AnswerEvent,
   createPacer,
@@ -13,6 +14,7 @@ import {
   type LineView,
   type Pacer,
   type PacerInsight,
+  type Tally,
 } from "../../pacing/index.ts";
 import type { CallEnded, TelephonyDriver } from "../../telephony/driver.ts";
 import type { CampaignRuntime } from "../campaign-runtime.ts";
@@ -102,6 +104,12 @@ export class AgentDialing {
 
   hasTracker(campaignId: number): boolean {
     return this.trackers.has(campaignId);
+  }
+
+  /** Gives the campaign's tracker, if it still has one, its abandonment group's other counts (never makes
+   *  one: a campaign dropped meanwhile is rebuilt from its record at its next start). */
+  setGroupCounts(campaignId: number, others: Record<AbandonWindow, Tally> | null): void {
+    this.trackers.get(campaignId)?.setOthers(others);
   }
 
   /** Replays the campaign's past live answers (from the store) into a fresh tracker. */
