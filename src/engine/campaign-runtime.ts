@@ -1,6 +1,7 @@
 // What the dispatcher keeps in memory per active campaign: parsed settings, calls in flight, the dial
 // spacing for calls per second, and caller-id rotation. The database stays the source of truth; this is
 // rebuilt from it on start and refreshed when the campaign changes.
+
 import { type CampaignSettings, usesAgents, withDefaults } from "../model/campaign-settings.ts";
 import type { CampaignStatus } from "../model/outcome.ts";
 import type { RobotScenario } from "../model/robot-scenario.ts";
@@ -8,6 +9,7 @@ import type { Subscription } from "../outbox/events.ts";
 import type { CampaignHolder } from "../store/campaign-leases.ts";
 import type { Campaign } from "../store/schema.ts";
 import { buildCampaignWindows, type CampaignWindows } from "./claim-decision.ts";
+import { LocalPresence } from "./local-presence.ts";
 import { DialSpacing } from "./rate-limiter.ts";
 
 export class CampaignRuntime {
@@ -23,6 +25,8 @@ export class CampaignRuntime {
   inFlight = 0;
   readonly spacing: DialSpacing;
   private callerIdTurn = 0;
+  /** Built from the caller ids on first use after each settings change. */
+  private presence: LocalPresence | null = null;
   /** Why the last dispatch pass did not dial, for the explain endpoint. */
   lastBlock: { code: string; until: number | null } | null = null;
   /** The robot scenario its bot script id names, when the account has one by that key. */
@@ -59,6 +63,7 @@ export class CampaignRuntime {
     this.haltAt = row.halt_at;
     if (settingsChanged) {
       this.settings = withDefaults(JSON.parse(row.settings));
+      this.presence = null;
       this.windows = buildCampaignWindows(this.settings);
       this.spacing.setRate(this.settings.callsPerSecond);
     }
@@ -77,32 +82,14 @@ export class CampaignRuntime {
     const ids = this.settings.callerIds;
     if (ids.length === 0) return null;
     if (this.settings.callerIdMode === "fixed") return ids[0];
-    const pool = this.settings.callerIdMode === "local" ? closestCallerIds(ids, phone) : ids;
-    const id = pool[this.callerIdTurn % pool.length];
+    if (this.settings.callerIdMode === "local") {
+      this.presence ??= new LocalPresence(ids);
+      return this.presence.pick(phone);
+    }
+    const id = ids[this.callerIdTurn % ids.length];
     this.callerIdTurn++;
     return id;
   }
-}
-
-/**
- * Local presence: the caller ids whose digits share the longest prefix with the callee's number (its
- * country code, then area code, then exchange), so that the callee sees a number from near home; every id
- * when none shares even the first digit.
- */
-export function closestCallerIds(ids: readonly string[], phone: string): readonly string[] {
-  const callee = phone.replace(/\D/g, "");
-  let best = 0;
-  let closest: string[] = [];
-  for (const id of ids) {
-    const digits = id.replace(/\D/g, "");
-    let n = 0;
-    while (n < digits.length && n < callee.length && digits.charCodeAt(n) === callee.charCodeAt(n)) n++;
-    if (n > best) {
-      best = n;
-      closest = [id];
-    } else if (n === best && n > 0) closest.push(id);
-  }
-  return best > 0 ? closest : ids;
 }
 
 /** When a started campaign halts: the earlier of its end time and its lifetime. */

@@ -2,7 +2,12 @@
 // frequency cap, or finish it because nothing is left to dial.
 import { DateTime } from "luxon";
 import { possibleZones } from "../lib/time-zone.ts";
-import { type CampaignSettings, campaignZone, effectiveCalleeWindow } from "../model/campaign-settings.ts";
+import {
+  type CampaignSettings,
+  campaignZone,
+  effectiveCalleeWindow,
+  type FrequencyCaps,
+} from "../model/campaign-settings.ts";
 import { FINISH_PASSED_REASON, parsePolicy, settingsFor } from "../model/contact-policy.ts";
 import { countedAttempts } from "../model/redial-policy.ts";
 import { parseTimeSpec, timeSpecWindow } from "../model/time-spec.ts";
@@ -93,11 +98,24 @@ function contactConstraints(
 
 /** How far back the store must look for caps and the minimum gap, or null when none is configured. */
 export function recentWindowMs(settings: CampaignSettings): number | null {
-  const capped = settings.phoneCaps || settings.contactCaps;
   const gap = settings.minGapSec ? settings.minGapSec * 1000 : 0;
-  if (!capped && !gap) return null;
-  return Math.max(capped ? DAY : 0, gap);
+  const caps = [settings.phoneCaps, settings.contactCaps].filter((c) => c !== null);
+  if (caps.length === 0 && !gap) return null;
+  // As far back as the longest rolling cap looks (a calendar day lies within the last 24 h and a bit).
+  let span = 0;
+  for (const c of caps) {
+    for (const [key, ms] of ROLLING) if (c[key] !== undefined) span = Math.max(span, ms);
+    if (c.perDay !== undefined) span = Math.max(span, DAY);
+  }
+  return Math.max(span, gap);
 }
+
+/** The rolling caps and the span each counts calls over. */
+const ROLLING: readonly (readonly ["per24h" | "per7d" | "per30d", number])[] = [
+  ["per24h", DAY],
+  ["per7d", 7 * DAY],
+  ["per30d", 30 * DAY],
+];
 
 /** Start of the calendar day containing `t` in `zone` (ms epoch), and the start of the next one. */
 function localDayBounds(t: number, zone: string): [number, number] {
@@ -108,16 +126,18 @@ function localDayBounds(t: number, zone: string): [number, number] {
 function capDeferral(
   times: number[] | undefined,
   at: number,
-  caps: { per24h?: number; perDay?: number } | null,
+  caps: FrequencyCaps | null,
   zone: string,
 ): number | null {
   if (!caps || !times || times.length === 0) return null;
   let until: number | null = null;
-  if (caps.per24h !== undefined) {
-    const inWindow = times.filter((t) => t > at - DAY).sort((a, b) => a - b);
-    if (inWindow.length >= caps.per24h) {
+  for (const [key, span] of ROLLING) {
+    const cap = caps[key];
+    if (cap === undefined) continue;
+    const inWindow = times.filter((t) => t > at - span).sort((a, b) => a - b);
+    if (inWindow.length >= cap) {
       // The window frees a slot when the oldest call that keeps it full leaves it.
-      until = inWindow[inWindow.length - caps.per24h] + DAY;
+      until = Math.max(until ?? 0, inWindow[inWindow.length - cap] + span);
     }
   }
   if (caps.perDay !== undefined) {

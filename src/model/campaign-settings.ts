@@ -41,6 +41,10 @@ export interface FrequencyCaps {
   per24h?: number;
   /** Calls per calendar day in the callee's zone. */
   perDay?: number;
+  /** Calls per rolling 7 days (e.g. Russia's 230-FZ: two a week). */
+  per7d?: number;
+  /** Calls per rolling 30 days (e.g. France's décret 2022-1313: four per 30 days, unanswered ones too). */
+  per30d?: number;
 }
 
 /** How a campaign dials: robot = no agents, paced by concurrency and calls per second only; the others dial

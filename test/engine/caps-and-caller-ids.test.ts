@@ -2,20 +2,26 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { DateTime } from "luxon";
+import { LocalPresence } from "../../src/engine/local-presence.ts";
 import { harness } from "../helpers/engine-harness.ts";
 import { forcedOutcomes } from "../helpers/scenarios.ts";
 
 const SHARED = "+12025557000";
 const busyRetries = { busy: { intervalSec: 60, maxRetries: 50 } };
 
-async function twoCampaignsOnOneNumber(settings: Record<string, unknown>) {
-  const h = await harness({ scenario: forcedOutcomes({ [SHARED]: "busy" }) });
+async function twoCampaignsOnOneNumber(
+  settings: Record<string, unknown>,
+  runMs = 5 * 86_400_000,
+  /** The engine's upkeep every 5 s is most of a long run's cost; nothing here waits on it. */
+  maintenanceMs = 600_000,
+) {
+  const h = await harness({ scenario: forcedOutcomes({ [SHARED]: "busy" }), maintenanceMs });
   const base = { maxAttemptsPerContact: 8, retry: busyRetries, ...settings };
   const a = await h.campaign(base, [{ phones: [SHARED] }], "a");
   const b = await h.campaign(base, [{ phones: [SHARED] }], "b");
   await h.engine.start(h.accountId, a);
   await h.engine.start(h.accountId, b);
-  await h.runToEnd(5 * 86_400_000);
+  await h.runToEnd(runMs);
   const calls = [...(await h.attempts(a)), ...(await h.attempts(b))].sort(
     (x, y) => x.started_at - y.started_at,
   );
@@ -30,6 +36,32 @@ test("a per-number cap of 2 calls per rolling 24 h holds across two campaigns", 
   }
   // And the cap is what spaced them: the third call waits for the first to leave the window, no longer.
   assert.ok(starts[2] - starts[0] < 86_400_000 + 1000);
+  await h.close();
+});
+
+test("per-number caps per rolling 7 and 30 days hold across two campaigns", async () => {
+  const DAY = 86_400_000;
+  const { h, starts, a, b } = await twoCampaignsOnOneNumber({ phoneCaps: { per7d: 2, per30d: 3 } }, 8 * DAY);
+  // Two calls at once (busy, retried a minute later), the third when the first leaves the 7 days; then
+  // the 7-day cap would allow a fourth, but three calls in 30 days put it off until the first leaves those.
+  assert.equal(starts.length, 3, `calls: ${starts.map((t) => new Date(t).toISOString())}`);
+  assert.ok(starts[1] - starts[0] < DAY);
+  assert.ok(
+    starts[2] - starts[0] >= 7 * DAY && starts[2] - starts[0] < 7 * DAY + 1000,
+    "the 7-day cap binds",
+  );
+  const waiting = await h.store.db
+    .selectFrom("contacts")
+    .select(["next_attempt_at", "wait_reason"])
+    .where("campaign_id", "in", [a, b])
+    .where("status", "=", "pending")
+    .execute();
+  assert.ok(waiting.length > 0);
+  for (const c of waiting) {
+    assert.equal(c.wait_reason, "phone_cap");
+    assert.ok(Number(c.next_attempt_at) >= starts[0] + 30 * DAY, "the 30-day cap binds the fourth call");
+    assert.ok(Number(c.next_attempt_at) < starts[0] + 30 * DAY + 1000);
+  }
   await h.close();
 });
 
@@ -153,4 +185,19 @@ test("local presence: each call shows the caller id closest to the callee's numb
   );
   assert.ok([ny, ...sf, london].includes(shown.get(callees[5]) ?? ""));
   await h.close();
+});
+
+test("local presence: regions taking turns do not starve an id; an id not in international format waits for no match", () => {
+  const sf = ["+14155550001", "+14155550002"];
+  const ny = ["+12125550001", "+12125550002"];
+  const presence = new LocalPresence([...sf, ...ny, "(415) 555-0100"]);
+  const used = new Map<string, number>();
+  for (let i = 0; i < 40; i++) {
+    const id = presence.pick(i % 2 === 0 ? "+14155551234" : "+12125551234");
+    used.set(id, (used.get(id) ?? 0) + 1);
+  }
+  assert.deepEqual(Object.fromEntries(used), Object.fromEntries([...sf, ...ny].map((id) => [id, 10])));
+  // A callee of a country no id shares: every id in turn, the national-format one among them.
+  const abroad = new Set(Array.from({ length: 5 }, () => presence.pick("+33145550000")));
+  assert.equal(abroad.size, 5);
 });

@@ -39,6 +39,13 @@ const frequencyCaps = {
   properties: {
     per24h: { type: "integer", minimum: 1, maximum: 100_000, description: "Calls per rolling 24 h" },
     perDay: { type: "integer", minimum: 1, maximum: 100_000, description: "Calls per calendar day" },
+    per7d: { type: "integer", minimum: 1, maximum: 100_000, description: "Calls per rolling 7 days" },
+    per30d: {
+      type: "integer",
+      minimum: 1,
+      maximum: 100_000,
+      description: "Calls per rolling 30 days (France: 4, answered or not)",
+    },
   },
 } as const;
 
@@ -94,7 +101,7 @@ export const campaignSettingsSchema = {
       minLength: 1,
       maxLength: 64,
       description:
-        "Campaigns of the account with the same group share one abandonment rate, pooled over their live answers (a drop-rate group, or the call centre a regulator judges): each one's predictive pacer holds the pooled rate under its own targetAbandonRate, and GET /v1/campaigns/{id}/abandonment reports the group's figures too. Null: the campaign's own",
+        "Agent campaigns of the account with the same group share one abandonment rate, pooled over their live answers (a drop-rate group, or the call centre a regulator judges): each one's predictive pacer holds the pooled rate under its own targetAbandonRate, and GET /v1/campaigns/{id}/abandonment reports the group's figures too. Null: the campaign's own",
     },
     maxLinesPerAgent: { type: "number", minimum: 1, maximum: 20 },
     abandonAfterSec: {
@@ -217,7 +224,7 @@ export const campaignSettingsSchema = {
       type: "string",
       enum: ["fixed", "rotate", "local"],
       description:
-        "fixed: the first caller id; rotate: each in turn; local (local presence): in turn among the caller ids sharing the longest leading digits with the callee's number (country, then area code, then exchange), all of them when none shares the country code's first digit",
+        "fixed: the first caller id; rotate: each in turn; local (local presence): in turn among the caller ids (in international format, +…) sharing the callee's country calling code and the most digits after it (area code, then exchange); all of them, in turn, when none shares the country",
     },
     amd: {
       type: ["object", "null"],
