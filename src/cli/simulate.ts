@@ -41,6 +41,12 @@ export function formatReport(r: SimulationReport): string {
       `  live connects     ${a.liveConnectsPerAgentHour.toFixed(1)} per agent-hour`,
       `  wait between calls ${a.meanWaitSec.toFixed(1)} s mean`,
     );
+    const fp = a.amdFalsePositives;
+    if (fp.machineVerdicts > 0) {
+      lines.push(
+        `  AMD false positives ${count(fp.estimated)} estimated in the rate, ${fp.known} people the simulation hung up on (of ${fp.machineVerdicts} machine verdicts)`,
+      );
+    }
   }
   return `${lines.join("\n")}\n`;
 }

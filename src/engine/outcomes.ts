@@ -175,6 +175,10 @@ export function finishedFromEnd(
   details.ringSec = ev.ringSec;
   // The abandonment rate counts AMD's machine verdicts (store/abandonment.ts), whatever AMD is set to later.
   if (call.amdOn && outcome === "machine") details.amd = true;
+  // A simulator knows whom AMD misjudged: the simulate report counts the people it hung up on.
+  if (ev.answeredByTruth !== undefined && ev.answeredByTruth !== ev.answeredBy) {
+    details.answeredByTruth = ev.answeredByTruth;
+  }
   if (call.agent && call.connectedAt !== null) {
     details.agentId = call.agent.id;
     details.waitMs = call.connectedAt - (call.answeredAt ?? call.connectedAt);

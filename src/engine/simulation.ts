@@ -54,6 +54,9 @@ export interface AgentReport {
   liveConnectsPerAgentHour: number;
   /** Mean time an agent waited, ready, between calls (s). */
   meanWaitSec: number;
+  /** People AMD took for machines: as the rate counts them (estimated from machine verdicts), and as the
+   *  simulator knows them, so that a campaign's amd.falsePositiveShare can be checked against its AMD. */
+  amdFalsePositives: { estimated: number; known: number; machineVerdicts: number };
 }
 
 export async function simulateCampaign(o: SimulationOptions): Promise<SimulationReport> {
@@ -177,6 +180,17 @@ async function agentReport(engine: Engine, sim: SimulatedAgents, o: SimulationOp
   const t = sim.totals();
   const rates = await engine.agents.abandonment(o.accountId, o.campaignId);
   const hours = t.loggedInMs / 3_600_000;
+  // AMD's machine verdicts of people: the outcome is machine, the simulator's truth a person.
+  const misjudged = await o.store.db
+    .selectFrom("attempts")
+    .select("details")
+    .where("campaign_id", "=", o.campaignId)
+    .where("outcome", "=", "machine")
+    .execute();
+  const known = misjudged.filter((r) => {
+    const d = JSON.parse(r.details ?? "{}") as { amd?: boolean; answeredByTruth?: string };
+    return d.amd === true && d.answeredByTruth === "human";
+  }).length;
   return {
     count: t.agents,
     occupancy: t.loggedInMs > 0 ? (t.onCallMs + t.wrapUpMs) / t.loggedInMs : 0,
@@ -185,5 +199,10 @@ async function agentReport(engine: Engine, sim: SimulatedAgents, o: SimulationOp
     abandoned: rates.campaign.abandoned,
     liveConnectsPerAgentHour: hours > 0 ? t.connects / hours : 0,
     meanWaitSec: t.connects > 0 ? t.readyMs / t.connects / 1000 : 0,
+    amdFalsePositives: {
+      estimated: rates.campaign.estimatedFalsePositives,
+      known,
+      machineVerdicts: rates.campaign.machineVerdicts,
+    },
   };
 }

@@ -47,6 +47,8 @@ export interface CallEnded {
   /** Seconds from answer to hangup; 0 when not answered. */
   talkSec: number;
   answeredBy?: "human" | "machine";
+  /** Who really answered, where the driver knows it apart from AMD's verdict: only a simulator does. */
+  answeredByTruth?: "human" | "machine";
   recording?: { url: string; durationSec: number; trimLeftSec: number } | null;
   /** Whatever the scenario reported (e.g. a bot's result). */
   result?: Record<string, unknown> | null;

@@ -76,6 +76,33 @@ test("simulate --agents reports occupancy, abandonment, connects per agent-hour 
 
   // --agents overrides the file's count.
   assert.equal(simulate("progressive", ["--agents", "3"]).agents.count, 3);
+  // Without AMD nothing is judged a machine by AMD: no false positive, estimated or known.
+  assert.deepEqual(progressive.agents.amdFalsePositives, { estimated: 0, known: 0, machineVerdicts: 0 });
+});
+
+test("simulate with AMD: the people it hung up on, as the rate estimates them and as the simulation knows them", () => {
+  // The default scenario's AMD is right 90 % of the time: a tenth of the people are taken for machines.
+  const report = simulate("progressive", [], {
+    amd: { enabled: true, mode: "background", falsePositiveShare: 0.05 },
+  });
+  const fp = report.agents.amdFalsePositives;
+  assert.ok(fp.machineVerdicts > 20, `${fp.machineVerdicts} machine verdicts`);
+  assert.ok(Math.abs(fp.estimated - 0.05 * fp.machineVerdicts) < 1e-9);
+  assert.ok(fp.known > 0 && fp.known < fp.machineVerdicts, `${fp.known} people among them`);
+  // Each known one is a machine verdict of a person: the rate's estimate is what the report set against it.
+  assert.ok(report.agents.abandoned >= fp.estimated);
+  const text = execFileSync(
+    process.execPath,
+    ["bin/outdial.mjs", "simulate", path.join(dir, "progressive.json"), csv, "--max-hours", "1"],
+    { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] },
+  );
+  const estimated = Number.isInteger(fp.estimated) ? String(fp.estimated) : fp.estimated.toFixed(1);
+  assert.ok(
+    text.includes(
+      `AMD false positives ${estimated} estimated in the rate, ${fp.known} people the simulation hung up on (of ${fp.machineVerdicts} machine verdicts)`,
+    ),
+    text,
+  );
 });
 
 test("agents picked at random: the same seed gives the same agent for every call", async () => {

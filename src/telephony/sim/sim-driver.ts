@@ -42,6 +42,8 @@ interface SimCall {
   startedAt: number;
   answeredAt: number | null;
   answeredBy: "human" | "machine" | null;
+  /** Who the scenario says answered, whatever AMD made of it. */
+  truth: "human" | "machine" | null;
   /** When a message left on this call would start: a machine's greeting ends (its beep), or for anyone
    *  else the AMD verdict comes. */
   greetingEndsAt: number | null;
@@ -104,6 +106,7 @@ export class SimDriver implements TelephonyDriver {
       startedAt: now,
       answeredAt: null,
       answeredBy: null,
+      truth: null,
       greetingEndsAt: null,
       refused: false,
       timers: [],
@@ -261,6 +264,7 @@ export class SimDriver implements TelephonyDriver {
     this.schedule(call, ms(answerAt), () => {
       call.answeredAt = this.ctx.clock.now();
       call.answeredBy = verdict;
+      call.truth = outcome;
     });
     // Someone who hangs up while AMD still listens ends the analysis with the call.
     this.schedule(call, ms(answerAt + Math.min(amdSec, talk)), () =>
@@ -297,6 +301,7 @@ export class SimDriver implements TelephonyDriver {
     for (const t of call.timers) t.cancel();
     this.calls.delete(call.req.callId);
     if (call.refused) this.refusing--;
-    this.listener?.ended({ callId: call.req.callId, ...ev });
+    const truth = ev.answeredBy !== undefined && call.truth !== null ? { answeredByTruth: call.truth } : {};
+    this.listener?.ended({ callId: call.req.callId, ...ev, ...truth });
   }
 }
