@@ -2,7 +2,9 @@
 // on rows with values in them, and the file read in its own encoding, named by ?encoding= or the
 // Content-Type charset, or told by a byte order mark; bytes the encoding cannot hold and unknown encodings
 // are 400s naming `encoding`. Other bodies: JSON even when sent as a form (curl -d), and text holding a NUL
-// character refused with a 400 naming the field (PostgreSQL cannot store it).
+// character refused with a 400 naming the field (PostgreSQL cannot store it). A contact sent as JSON reads
+// back as the same row of a file would: cf_ values as text (Motion's cf_ columns are text), values trimmed,
+// blank ones empty, and `duplicates` matching across the two.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import iconv from "iconv-lite";
@@ -228,5 +230,135 @@ for (const dialect of dialects())
       assert.equal(errorOf(notJson).field, "body");
       assert.match(errorOf(notJson).message, /must be JSON/);
       assert.equal(await stored(), 1);
+    });
+
+    /** A fresh list; `contacts` added to it as JSON, then `csv` uploaded and imported into it. */
+    async function jsonThenCsv(name: string, contacts: object[], csv: string, duplicates: string[] = []) {
+      const list = (await f.call({ method: "POST", url: "/api/cm/lists", payload: { name } })).json().id;
+      const added = await f.call({
+        method: "POST",
+        url: `/api/cm/lists/${list}/contacts`,
+        payload: contacts,
+      });
+      assert.equal(added.statusCode, 201, added.body);
+      const up = await f.call({
+        method: "POST",
+        url: "/api/cm/contacts/upload",
+        headers: { "content-type": "text/csv" },
+        payload: csv,
+      });
+      assert.equal(up.statusCode, 201, up.body);
+      const binding = { firstName: "name", lastName: "surname", phone: "phone", cf_1: "code", cf_2: "flag" };
+      const imported = await f.call({
+        method: "POST",
+        url: `/api/cm/contacts/upload/${up.json().id}`,
+        payload: { binding, ListId: list, duplicates },
+      });
+      assert.equal(imported.statusCode, 200, imported.body);
+      const rows = (await f.call({ method: "GET", url: `/api/cm/contacts?ListId=${list}` })).json().rows;
+      return { list, added: added.json(), imported: imported.json(), rows };
+    }
+    const fields = (c: Record<string, unknown>) =>
+      [c.firstName, c.lastName, c.phone, c.cf_1, c.cf_2].map((v) => (v === undefined ? "(absent)" : v));
+
+    test("cf_ fields are text, as Motion's columns: a JSON number or boolean reads back as the CSV's string", async () => {
+      const { added, imported, rows } = await jsonThenCsv(
+        "cf text",
+        [{ firstName: "Ann", phone: "+12125550701", cf_1: 42, cf_2: true }],
+        "name;surname;phone;code;flag\nBob;;+12125550702;42;true\n",
+      );
+      assert.deepEqual([added[0].cf_1, added[0].cf_2], ["42", "true"], "the POST's answer");
+      assert.equal(imported.created, 1);
+      assert.deepEqual(rows.map(fields), [
+        ["Ann", null, "+12125550701", "42", "true"],
+        ["Bob", null, "+12125550702", "42", "true"],
+      ]);
+      const one = await f.call({
+        method: "POST",
+        url: "/api/cm/contacts",
+        payload: { phone: "+12125550703", ListId: listId, cf_1: 1.5, cf_2: false, cf_3: null },
+      });
+      assert.equal(one.statusCode, 201, one.body);
+      assert.deepEqual(fields(one.json()), [null, null, "+12125550703", "1.5", "false"]);
+      assert.equal(
+        Object.hasOwn(one.json(), "cf_3"),
+        false,
+        "a null cf_ field is no value, as an empty cell",
+      );
+      // A contact stored with a JSON-typed value before cf_ fields were kept as text reads back as text.
+      const db = f.store.db.withTables<{
+        xcally_contacts: { id: number; custom: string; list_id: number };
+      }>();
+      await db
+        .updateTable("xcally_contacts")
+        .set({ custom: '{"cf_1":7,"cf_2":false}' })
+        .where("id", "=", one.json().id)
+        .execute();
+      const read = (await f.call({ method: "GET", url: `/api/cm/contacts?ListId=${listId}&limit=1000` }))
+        .json()
+        .rows.find((c: { id: number }) => c.id === one.json().id);
+      assert.deepEqual([read.cf_1, read.cf_2], ["7", "false"]);
+    });
+
+    test("JSON values are trimmed as CSV cells are, and a blank one is empty as a blank cell is", async () => {
+      const { added, imported, rows } = await jsonThenCsv(
+        "trimmed",
+        [
+          { firstName: "  Ann ", lastName: "\tLee\t", phone: " +12125550711 ", cf_1: " A-1 ", cf_2: "  " },
+          { firstName: "   ", lastName: "", phone: "+12125550712", cf_1: "" },
+        ],
+        "name;surname;phone;code;flag\n  Ann ;\tLee\t; +12125550713 ; A-1 ;  \n   ;;+12125550714;;\n",
+      );
+      assert.deepEqual(
+        fields(added[0]),
+        ["Ann", "Lee", "+12125550711", "A-1", "(absent)"],
+        "the POST's answer",
+      );
+      assert.equal(imported.created, 2);
+      assert.deepEqual(rows.map(fields), [
+        ["Ann", "Lee", "+12125550711", "A-1", "(absent)"],
+        [null, null, "+12125550712", "(absent)", "(absent)"],
+        ["Ann", "Lee", "+12125550713", "A-1", "(absent)"],
+        [null, null, "+12125550714", "(absent)", "(absent)"],
+      ]);
+    });
+
+    test("duplicates: a CSV row matches a contact added as JSON with the same value padded or typed", async () => {
+      const { imported } = await jsonThenCsv(
+        "dup json",
+        [
+          { firstName: " Ann ", phone: "+12125550721", cf_1: 42 },
+          { firstName: "Bob", phone: "+12125550722", cf_1: " 7 " },
+        ],
+        "name;surname;phone;code;flag\nAnn;;+12125550723;1;\nCid;;+12125550724;7;\nDan;;+12125550725;42;\n",
+        ["firstName"],
+      );
+      assert.deepEqual([imported.created, imported.duplicates], [2, 1], "Ann is in the list already");
+      const byCode = await jsonThenCsv(
+        "dup code",
+        [{ phone: "+12125550731", cf_1: " 7 " }],
+        "name;surname;phone;code;flag\nCid;;+12125550732;7;\n",
+        ["cf_1"],
+      );
+      assert.deepEqual([byCode.imported.created, byCode.imported.duplicates], [0, 1]);
+      // A contact stored untrimmed and typed (before JSON values were trimmed) still matches the cell.
+      await f.store.db
+        .withTables<{ xcally_contacts: { id: number; custom: string } }>()
+        .updateTable("xcally_contacts")
+        .set({ custom: '{"cf_1":" 8 "}' })
+        .where("id", "=", byCode.added[0].id)
+        .execute();
+      const up = await f.call({
+        method: "POST",
+        url: "/api/cm/contacts/upload",
+        headers: { "content-type": "text/csv" },
+        payload: "phone;code\n+12125550733;8\n+12125550734; 7\n",
+      });
+      const legacy = await f.call({
+        method: "POST",
+        url: `/api/cm/contacts/upload/${up.json().id}`,
+        payload: { binding: { phone: "phone", cf_1: "code" }, ListId: byCode.list, duplicates: ["cf_1"] },
+      });
+      assert.deepEqual([legacy.json().created, legacy.json().duplicates], [1, 1]);
     });
   });

@@ -12,6 +12,7 @@ import {
   listBodySchema,
   listView,
   MAX_CONTACTS_PER_REQUEST,
+  storedCustom,
 } from "./contacts.ts";
 import { anyObject, CSV_TYPES, type IdsBody, idsBody, type XcallyDeps, xcallyService } from "./service.ts";
 import { charsetOf, contactsFromCsv, decodeUpload, type UploadBody, uploadBodySchema } from "./upload.ts";
@@ -357,7 +358,7 @@ export async function cmRoutes(app: FastifyInstance, deps: XcallyDeps): Promise<
         firstName: r.first_name,
         lastName: r.last_name,
         phone: r.phone,
-        custom: JSON.parse(r.custom) as Record<string, unknown>,
+        custom: storedCustom(r.custom),
       }));
       const { contacts, duplicates, errors } = contactsFromCsv(upload.content, req.body, existing);
       const rows = await insertParsed(accountId, req.body.ListId, contacts);

@@ -54,17 +54,45 @@ export interface ParsedContact {
   firstName: string | null;
   lastName: string | null;
   phone: string;
-  custom: Record<string, unknown>;
+  /** The cf_<n> fields, as text (null only in a row stored before they were kept as text). */
+  custom: Record<string, string | null>;
 }
 
+/** A contact field's value as Motion keeps it and as a CSV cell is read: text (its cf_ columns are text,
+ *  so a JSON 42 or true is "42" or "true"), without surrounding white space; blank is no value. */
+function fieldText(v: unknown): string | null {
+  if (v === null || v === undefined) return null;
+  const text = String(v).trim();
+  return text === "" ? null : text;
+}
+
+/** Parses a contact of a JSON body or of a CSV row alike: values trimmed, cf_ values as text, a blank
+ *  name null and a blank (or null) cf_ field left out, as an empty CSV cell is. */
 export function parseContact(body: ContactBody, prefix: string): ParsedContact {
   const raw = String(body.phone ?? "").trim();
   const phone = normalizePhone(/^\d+$/.test(raw) ? `+${raw}` : raw);
   if (!phone.ok)
     throw invalidRequest(`${prefix}phone: ${phone.reason}: ${JSON.stringify(raw)}`, `${prefix}phone`);
-  const custom: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(body)) if (/^cf_\d+$/.test(k)) custom[k] = v;
-  return { firstName: body.firstName ?? null, lastName: body.lastName ?? null, phone: phone.e164, custom };
+  const custom: Record<string, string> = {};
+  for (const [k, v] of Object.entries(body)) {
+    const text = /^cf_\d+$/.test(k) ? fieldText(v) : null;
+    if (text !== null) custom[k] = text;
+  }
+  return {
+    firstName: fieldText(body.firstName),
+    lastName: fieldText(body.lastName),
+    phone: phone.e164,
+    custom,
+  };
+}
+
+/** A stored row's cf_ fields (its `custom` JSON) as text: rows written before cf_ values were kept as
+ *  text may hold a JSON number or boolean, read back as the text Motion would give. */
+export function storedCustom(json: string): Record<string, string | null> {
+  const custom: Record<string, string | null> = {};
+  for (const [k, v] of Object.entries(JSON.parse(json) as Record<string, unknown>))
+    custom[k] = v === null || v === undefined ? null : String(v);
+  return custom;
 }
 
 const iso = (t: number) => new Date(t).toISOString().replace(/\.\d{3}Z$/, "Z");
@@ -101,7 +129,7 @@ export function contactView(row: {
     lastName: row.last_name,
     phone: row.phone,
     ListId: row.list_id,
-    ...(JSON.parse(row.custom) as Record<string, unknown>),
+    ...storedCustom(row.custom),
     updatedAt: iso(row.updated_at),
     createdAt: iso(row.created_at),
   };

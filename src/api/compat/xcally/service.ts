@@ -10,7 +10,7 @@ import { parseSettings } from "../../native/views.ts";
 import { ApiError, invalidRequest, notFound } from "../../plugins/errors.ts";
 import { dialAgain } from "../dial-again.ts";
 import { findOrCreateList } from "../named-list.ts";
-import { type ContactBody, type ParsedContact, parseContact } from "./contacts.ts";
+import { type ContactBody, type ParsedContact, parseContact, storedCustom } from "./contacts.ts";
 import {
   type DuplicateType,
   type QueueBody,
@@ -105,7 +105,7 @@ export function xcallyService(deps: XcallyDeps) {
       specs.push({
         phones: [c.phone],
         externalId: String(c.id),
-        custom: { firstName: c.first_name, lastName: c.last_name, ...JSON.parse(c.custom) },
+        custom: { firstName: c.first_name, lastName: c.last_name, ...storedCustom(c.custom) },
         priority,
       });
     }

@@ -75,12 +75,13 @@ function fieldValue(c: ParsedContact, field: string): unknown {
 
 /** The contact's values of the `duplicates` fields, or null when all are empty: a missing value matches
  *  nothing (as NULL in SQL), so such a contact is never a duplicate nor makes one. Values are compared as
- *  the text Motion keeps in its contact columns: a cf_ field sent in JSON as 123 or true is the file's
- *  "123" or "true", not a different value for its JSON type. */
+ *  the text Motion keeps in its contact columns, trimmed as parseContact leaves them (a contact stored
+ *  before JSON values were trimmed matches the file's trimmed cell). Compared exactly, case included: the
+ *  seed says nothing of case. */
 export function duplicateKey(c: ParsedContact, fields: string[]): string | null {
   const values = fields.map((f) => {
     const v = fieldValue(c, f);
-    return v === null || v === undefined ? "" : String(v);
+    return v === null || v === undefined ? "" : String(v).trim();
   });
   return values.every((v) => v === "") ? null : JSON.stringify(values);
 }
