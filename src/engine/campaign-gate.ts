@@ -66,10 +66,17 @@ export interface ClaimHooks {
   takeSettled(): boolean;
 }
 
-export function claimHooks(c: CampaignRuntime, now: number, onError?: (err: unknown) => void): ClaimHooks {
+export function claimHooks(
+  c: CampaignRuntime,
+  now: number,
+  onError?: (err: unknown) => void,
+  /** An agent's own claim (a preview or a personal callback): its agent is there before the dial. */
+  agentReserved = false,
+): ClaimHooks {
   const ctx = {
     settings: c.settings,
     windows: c.windows,
+    agentReserved,
     nextCallerId: (phone: string) => c.nextCallerId(phone),
   };
   const recentMs = recentWindowMs(c.settings);

@@ -9,7 +9,7 @@ import {
   type FrequencyCaps,
 } from "../model/campaign-settings.ts";
 import { FINISH_PASSED_REASON, parsePolicy, settingsFor } from "../model/contact-policy.ts";
-import { countedAttempts } from "../model/redial-policy.ts";
+import { ABANDON_REDIAL_GAP_MS, ABANDONED_WAIT_REASON, countedAttempts } from "../model/redial-policy.ts";
 import { parseTimeSpec, timeSpecWindow } from "../model/time-spec.ts";
 import {
   dailyLocalWindow,
@@ -195,6 +195,8 @@ export function windowsOpen(
 export interface DecideContext {
   settings: CampaignSettings;
   windows: CampaignWindows;
+  /** The claim is an agent's own (a preview, a personal callback): the agent is there before the dial. */
+  agentReserved: boolean;
   nextCallerId(phone: string): string | null;
 }
 
@@ -220,6 +222,14 @@ export function decideClaim(
   }
   const phoneIndex = c.dnc ? unlistedPhoneIndex(phones, c.dnc, c, settings) : c.phone_index;
   if (phoneIndex === null) return { kind: "final", status: "suppressed", reason: DNC_REASON };
+
+  // 72 h after an abandoned call, only a dial with its agent already there may reach the person. The
+  // outcome's rule (outcomes.ts abandonRule) usually has the contact wait already; this catches every other
+  // way back into the queue (a preview campaign switched while the contact was reserved, say).
+  if (c.abandoned_at !== null && !ctx.agentReserved && settings.dialMethod !== "preview") {
+    const until = Number(c.abandoned_at) + ABANDON_REDIAL_GAP_MS;
+    if (at < until) return { kind: "defer", until, reason: ABANDONED_WAIT_REASON };
+  }
 
   const phone = phones[phoneIndex];
   const allowed = nextAllowed(at, contactConstraints(c, phone, settings, ctx.windows));

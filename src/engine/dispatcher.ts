@@ -399,7 +399,7 @@ export class Dispatcher {
     heldContactId?: number,
   ): Promise<LiveCall | null> {
     const now = this.o.clock.now();
-    const hooks = claimHooks(c, now, this.o.onError);
+    const hooks = claimHooks(c, now, this.o.onError, true);
     // A given contact (a personal callback) is tried once: if the rules defer or settle it, that stands.
     const held = heldContactId === undefined ? undefined : { contactId: heldContactId, agentId: agent.id };
     const rounds = held === undefined ? 20 : 1;

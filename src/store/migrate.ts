@@ -31,6 +31,7 @@ import * as m015 from "./migrations/015_reserved_attempts.ts";
 import * as m016 from "./migrations/016_campaign_leases.ts";
 import * as m017 from "./migrations/017_webhook_heads.ts";
 import * as m018 from "./migrations/018_disposed_by.ts";
+import * as m019 from "./migrations/019_abandoned_at.ts";
 import type { Database } from "./schema.ts";
 
 const MIGRATIONS: Record<string, Migration> = {
@@ -52,6 +53,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "016_campaign_leases": m016,
   "017_webhook_heads": m017,
   "018_disposed_by": m018,
+  "019_abandoned_at": m019,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -113,6 +113,8 @@ export interface ContactsTable {
   policy: ColumnType<string | null, string | null | undefined, string | null>;
   /** The agent a personal callback is held for (see store/personal-callbacks.ts); null = anyone's. */
   callback_agent_id: ColumnType<number | null, number | null | undefined, number | null>;
+  /** When the contact's latest abandoned call ended; null if none was. The claim keeps 72 h after it. */
+  abandoned_at: ColumnType<number | null, number | null | undefined, number | null>;
   created_at: number;
   updated_at: number;
 }

@@ -7,6 +7,7 @@ import { ABANDONED_WAIT_REASON } from "../../src/model/redial-policy.ts";
 import { dialects } from "../helpers/stores.ts";
 import {
   type ApiFixture,
+  advanceClockUntil,
   apiFixture,
   createCampaignViaApi,
   insertAttempt,
@@ -103,5 +104,71 @@ for (const dialect of dialects())
         c.now - HOUR + 72 * HOUR,
         "left preview",
       );
+    });
+
+    test("a contact reserved by a preview when the campaign leaves preview, then given back, still waits out its 72 h", async () => {
+      const now = f.clock.now();
+      const { id, listId } = await createCampaignViaApi(f, {
+        name: "reserved at the switch",
+        settings: {
+          dialMethod: "preview",
+          scenario: "all_human",
+          calleeWindow: { from: "00:00", to: "24:00" },
+          wrapUpSec: 0,
+        },
+      });
+      const abandonedAt = now - HOUR;
+      // As the engine leaves a contact whose call was abandoned an hour ago (its record says when), due
+      // again at once because a preview campaign may call it back with its agent there.
+      const [c] = await insertContacts(f.store, { accountId: f.accountId, campaignId: id, listId }, [
+        {
+          phones: JSON.stringify(["+14155552000"]),
+          ready: 1,
+          next_attempt_at: now,
+          attempts: 1,
+          phone_attempts: "[1]",
+          abandoned_at: abandonedAt,
+        },
+      ]);
+      await insertAttempt(f.store, {
+        accountId: f.accountId,
+        campaignId: id,
+        contactId: c,
+        seq: 1,
+        startedAt: abandonedAt - 60_000,
+        answeredAt: abandonedAt - 50_000,
+        endedAt: abandonedAt,
+        outcome: "abandoned",
+      });
+      const agents: number[] = [];
+      for (const name of ["Reserving", "Other"]) {
+        agents.push((await f.call({ method: "POST", url: "/v1/agents", payload: { name } })).json().id);
+      }
+      const put = await f.call({
+        method: "PUT",
+        url: `/v1/campaigns/${id}/agents`,
+        payload: { agents: agents.map((agentId) => ({ agentId, penalty: 0 })) },
+      });
+      assert.ok(put.statusCode < 300, put.body);
+      const post = (url: string, payload: object = {}) => f.call({ method: "POST", url, payload });
+      for (const a of agents)
+        assert.equal((await post(`/v1/agents/${a}/login`, { campaignId: id })).statusCode, 200);
+      assert.equal((await post(`/v1/campaigns/${id}/start`)).statusCode, 200);
+      const next = await post(`/v1/agents/${agents[0]}/preview/next`);
+      assert.equal(next.json().contact?.contact_id, c, next.body);
+      // The switch finds the contact reserved, not pending; the logout gives it back to the dial queue.
+      await patch(id, { dialMethod: "progressive" });
+      assert.equal((await post(`/v1/agents/${agents[0]}/logout`)).statusCode, 200);
+      const from = f.clock.now();
+      await advanceClockUntil(f, () => f.clock.now() - from >= 120_000, 1000, 200);
+      assert.equal(f.engine.dispatcher.stats.originated, 0, "no progressive dial within the 72 h");
+      assert.deepEqual(await contact(c), {
+        next_attempt_at: abandonedAt + 72 * HOUR,
+        wait_reason: ABANDONED_WAIT_REASON,
+        ready: 0,
+        status: "pending",
+      });
+      await post(`/v1/campaigns/${id}/stop`);
+      await post(`/v1/agents/${agents[1]}/logout`);
     });
   });

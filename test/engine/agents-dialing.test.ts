@@ -133,6 +133,14 @@ test("72-hour rule: an abandoned contact is not dialed again for 72 h, except in
         assert.ok(next, `contact ${a.contact_id} was dialed again`);
         assert.ok(next.started_at - Number(a.ended_at) >= 72 * 3600_000, "not within 72 h");
       }
+      // The contact keeps when its latest abandoned call ended: every later claim checks the 72 h by it.
+      for (const c of await h.store.db.selectFrom("contacts").select(["id", "abandoned_at"]).execute()) {
+        const ends = abandoned.filter((a) => a.contact_id === c.id).map((a) => Number(a.ended_at));
+        assert.equal(
+          c.abandoned_at === null ? null : Number(c.abandoned_at),
+          ends.length ? Math.max(...ends) : null,
+        );
+      }
     } else {
       // Preview reserves the agent before each dial: nothing is abandoned, nothing waits 72 h.
       assert.equal(attempts.filter((a) => a.outcome === "abandoned").length, 0);

@@ -29,7 +29,7 @@ import {
 } from "./types.ts";
 
 const CANDIDATE_COLUMNS = `id, account_id, campaign_id, phones, custom, time_zone, daily_from_sec, daily_to_sec,
-  start_at, attempts, phone_index, phone_attempts, retry_counts, next_attempt_at, policy`;
+  start_at, attempts, phone_index, phone_attempts, retry_counts, next_attempt_at, policy, abandoned_at`;
 
 async function inTransaction<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
@@ -118,6 +118,7 @@ async function applyFinished(client: pg.PoolClient, items: FinishedAttempt[]): P
          next_attempt_at = coalesce(v.next_at, k.next_attempt_at), phone_index = coalesce(v.phone_index, k.phone_index),
          phone_attempts = v.phone_attempts, retry_counts = v.retry_counts,
          order_class = coalesce(v.order_class, k.order_class), wait_reason = v.wait_reason, last_outcome = v.outcome,
+         abandoned_at = CASE WHEN v.outcome = 'abandoned' THEN v.ended_at ELSE k.abandoned_at END,
          lease_owner = NULL, lease_expires_at = NULL, callback_agent_id = NULL, updated_at = v.now,
          last_attempt_at = coalesce(v.dialed_at, k.last_attempt_at)
        -- One guard expression, so the planner joins by primary key: a plain status = 'in_progress' lets it

@@ -19,6 +19,7 @@ import type {
   WaitingSummary,
 } from "./types.ts";
 import {
+  abandonedAt,
   earlierProcessOf,
   expiredLease,
   finishesCurrentAttempt,
@@ -31,7 +32,7 @@ import {
 } from "./types.ts";
 
 const CANDIDATE_COLUMNS = `id, account_id, campaign_id, phones, custom, time_zone, daily_from_sec, daily_to_sec,
-  start_at, attempts, phone_index, phone_attempts, retry_counts, next_attempt_at, policy`;
+  start_at, attempts, phone_index, phone_attempts, retry_counts, next_attempt_at, policy, abandoned_at`;
 
 /** The outcome's attempt (the last parameter) is the contact's latest: see finishesCurrentAttempt. */
 const CURRENT_ATTEMPT = `EXISTS (SELECT 1 FROM attempts t WHERE t.id = ? AND ${finishesCurrentAttempt("contacts")})`;
@@ -85,24 +86,24 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
     ),
     contactNext: db.prepare(
       `UPDATE contacts SET status = 'pending', ready = ?, next_attempt_at = ?, phone_index = ?, phone_attempts = ?,
-        retry_counts = ?, order_class = ?, wait_reason = ?, last_outcome = ?, lease_owner = NULL,
+        retry_counts = ?, order_class = ?, wait_reason = ?, last_outcome = ?, abandoned_at = coalesce(?, abandoned_at), lease_owner = NULL,
         lease_expires_at = NULL, callback_agent_id = NULL, updated_at = ?
         WHERE id = ? AND status = 'in_progress' AND lease_owner = ? AND ${CURRENT_ATTEMPT}`,
     ),
     contactFinal: db.prepare(
       `UPDATE contacts SET status = ?, ready = 0, phone_attempts = ?, retry_counts = ?, wait_reason = ?,
-        last_outcome = ?, lease_owner = NULL, lease_expires_at = NULL, callback_agent_id = NULL, updated_at = ?
+        last_outcome = ?, abandoned_at = coalesce(?, abandoned_at), lease_owner = NULL, lease_expires_at = NULL, callback_agent_id = NULL, updated_at = ?
         WHERE id = ? AND status = 'in_progress' AND lease_owner = ? AND ${CURRENT_ATTEMPT}`,
     ),
     contactNextExpired: db.prepare(
       `UPDATE contacts SET status = 'pending', ready = ?, next_attempt_at = ?, phone_index = ?, phone_attempts = ?,
-        retry_counts = ?, order_class = ?, wait_reason = ?, last_outcome = ?, lease_owner = NULL,
+        retry_counts = ?, order_class = ?, wait_reason = ?, last_outcome = ?, abandoned_at = coalesce(?, abandoned_at), lease_owner = NULL,
         lease_expires_at = NULL, callback_agent_id = NULL, updated_at = ?
         WHERE id = ? AND status = 'in_progress' AND lease_expires_at < ?`,
     ),
     contactFinalExpired: db.prepare(
       `UPDATE contacts SET status = ?, ready = 0, phone_attempts = ?, retry_counts = ?, wait_reason = ?,
-        last_outcome = ?, lease_owner = NULL, lease_expires_at = NULL, callback_agent_id = NULL, updated_at = ?
+        last_outcome = ?, abandoned_at = coalesce(?, abandoned_at), lease_owner = NULL, lease_expires_at = NULL, callback_agent_id = NULL, updated_at = ?
         WHERE id = ? AND status = 'in_progress' AND lease_expires_at < ?`,
     ),
     release: db.prepare(releaseSql(false, ["?", "?", "?", "?", "?"])),
@@ -253,6 +254,7 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
           c.orderClass,
           c.waitReason,
           f.outcome,
+          abandonedAt(f),
           f.now,
           f.contactId,
         ];
@@ -261,7 +263,16 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
             ? s.contactNextExpired.run(...args, f.now).changes
             : s.contactNext.run(...args, f.owner, f.attemptId).changes;
       } else {
-        const args = [c.status, c.phoneAttempts, c.retryCounts, c.waitReason, f.outcome, f.now, f.contactId];
+        const args = [
+          c.status,
+          c.phoneAttempts,
+          c.retryCounts,
+          c.waitReason,
+          f.outcome,
+          abandonedAt(f),
+          f.now,
+          f.contactId,
+        ];
         changes =
           f.owner === null
             ? s.contactFinalExpired.run(...args, f.now).changes

@@ -24,6 +24,8 @@ export interface Candidate {
   next_attempt_at: number;
   /** The contact's own call policy (JSON) or null. */
   policy: string | null;
+  /** When its latest abandoned call ended, or null: no claim without an agent reserved dials it within 72 h. */
+  abandoned_at: number | null;
   /** Set by the claim when some phone of its batch is on the account's do-not-call list: those phones. */
   dnc?: ReadonlySet<string>;
 }
@@ -242,6 +244,11 @@ export function reservedStateOf(
   c: Pick<Candidate, "attempts" | "phone_index" | "phone_attempts">,
 ): ReservedState {
   return { attempts: c.attempts, phoneIndex: c.phone_index, phoneAttempts: c.phone_attempts };
+}
+
+/** contacts.abandoned_at as an ended attempt sets it: its end if it was abandoned, else null (no change). */
+export function abandonedAt(f: Pick<FinishedAttempt, "outcome" | "endedAt">): number | null {
+  return f.outcome === "abandoned" ? f.endedAt : null;
 }
 
 /** attempts.reserved of a contact claimed for an agent's preview: its state before the claim. */
