@@ -228,7 +228,12 @@ export function decideClaim(
   // way back into the queue (a preview campaign switched while the contact was reserved, say).
   if (c.abandoned_at !== null && !ctx.agentReserved && settings.dialMethod !== "preview") {
     const until = Number(c.abandoned_at) + ABANDON_REDIAL_GAP_MS;
-    if (at < until) return { kind: "defer", until, reason: ABANDONED_WAIT_REASON };
+    if (at < until) {
+      if (policy?.finishAt !== undefined && until >= policy.finishAt) {
+        return { kind: "final", status: "exhausted", reason: FINISH_PASSED_REASON };
+      }
+      return { kind: "defer", until, reason: ABANDONED_WAIT_REASON };
+    }
   }
 
   const phone = phones[phoneIndex];

@@ -206,6 +206,23 @@ describe("a personal callback", () => {
     await post(`/v1/agents/${bob}/logout`);
   });
 
+  test("within 72 h of an abandoned call of the contact, still dialed at its time: its agent is there first", async () => {
+    const { campaignId, contactId, ann, at } = await annPromisesACallback("abandoned lately");
+    // As if an earlier call of the contact had been abandoned an hour ago (the claim reads abandoned_at).
+    await f.store.db
+      .updateTable("contacts")
+      .set({ abandoned_at: f.clock.now() - 3_600_000 })
+      .where("id", "=", contactId)
+      .execute();
+    await f.clock.run({ until: Date.parse(at) - 60_000 });
+    await advanceUntil(() => state(ann) === "on_call");
+    const [, second] = await attempts(campaignId);
+    assert.equal(second.contact_id, contactId);
+    assert.ok(Number(second.started_at) - Date.parse(at) < 5000, "on time, not 72 h later");
+    await hangUp(ann, campaignId);
+    await post(`/v1/agents/${ann}/logout`);
+  });
+
   test("becomes anyone's when its agent leaves the campaign's queue", async () => {
     const { campaignId, contactId, ann, bob, at } = await annPromisesACallback("moved on");
     assert.equal((await post(`/v1/agents/${bob}/login`, { campaignId })).statusCode, 200);

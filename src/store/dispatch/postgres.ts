@@ -414,7 +414,7 @@ export function postgresDispatchStore(pool: pg.Pool): DispatchStore {
       const { rows } = await pool.query(
         `SELECT c.id, c.account_id, c.campaign_id, c.phones, c.custom, c.time_zone, c.daily_from_sec,
           c.daily_to_sec, c.start_at, c.attempts, c.phone_index, c.phone_attempts, c.retry_counts,
-          c.next_attempt_at, c.policy, c.lease_owner, a.id AS attempt_id, a.phone_index AS attempt_phone_index,
+          c.next_attempt_at, c.policy, c.abandoned_at, c.lease_owner, a.id AS attempt_id, a.phone_index AS attempt_phone_index,
           a.started_at AS attempt_started_at, a.reserved AS attempt_reserved
           FROM contacts c LEFT JOIN attempts a ON a.contact_id = c.id AND a.seq = c.attempts
           WHERE c.status = 'in_progress' AND c.lease_expires_at < $1 ORDER BY c.lease_expires_at LIMIT $2`,
