@@ -114,12 +114,10 @@ export class AgentDialing {
 
   /** Replays the campaign's past live answers (from the store) into a fresh tracker. */
   seed(c: CampaignRuntime, history: { at: number; event: AnswerEvent }[]): void {
-    const t = new AbandonTracker({
-      targetRate: c.settings.targetAbandonRate,
-      falsePositiveShare: amdFalsePositiveShare(c.settings),
-    });
+    const t = new AbandonTracker();
     for (const h of history) t.record(h.at, h.event);
     this.trackers.set(c.id, t);
+    this.tracker(c); // takes the campaign's target and AMD estimate, as every later use does
     // A pacer made meanwhile (a pass while the history was read) holds the tracker it was given: the
     // campaign's next decision makes a new one, on this tracker.
     const p = this.pacing.get(c.id);
