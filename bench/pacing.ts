@@ -101,6 +101,10 @@ if (predictive) {
       .map((r) => `${r.seed}: ${pct(r.occupancy)} / ${pct(r.abandonRate, 2)}`)
       .join(", ")}`,
   );
+  console.log(
+    `predictive hung up ${predictive.releasedPerAgentHour.toFixed(1)} lines per agent-hour unanswered after ≥ 15 s of ringing; ` +
+      `${pct(predictive.releasedPeopleShare, 2)} of the people its lines reached would have answered one of them later`,
+  );
   const ratio = predictive.occupancy / oracle.occupancy;
   const cap = scenario.targetAbandonRate;
   const overCap = predictive.seeds.filter((r) => r.abandonRate > cap).map((r) => r.seed);
@@ -120,6 +124,8 @@ for (const f of figures.values()) {
     ratio_to_oracle: round(f.occupancy / oracle.occupancy),
     dials_per_agent_hour: round(f.dialsPerAgentHour, 2),
     gap_closed: progressive ? round((f.occupancy - progressive.occupancy) / (1 - progressive.occupancy)) : 0,
+    released_per_agent_hour: round(f.releasedPerAgentHour, 2),
+    released_people_share: round(f.releasedPeopleShare),
   };
 }
 console.log(JSON.stringify({ methods: json }));

@@ -32,6 +32,10 @@ export interface MethodFigures {
   talkMinPerAgentHour: number;
   dialsPerAgentHour: number;
   peakLinesPerAgent: number;
+  /** Lines hung up unanswered after the legal minimum of ringing, per agent-hour (predictive only). */
+  releasedPerAgentHour: number;
+  /** Of the people the lines reached or would have reached, the share lost to those releases. */
+  releasedPeopleShare: number;
   /** Seeds on which the list ran out before the end of the shift. */
   seedsOutOfLeads: number;
   seconds: number;
@@ -51,6 +55,8 @@ export function runMethod(method: BenchMethod, scenario: PacingScenario, seeds: 
     talkMinPerAgentHour: mean(results.map((r) => r.talkMinPerAgentHour)),
     dialsPerAgentHour: mean(results.map((r) => r.dialsPerAgentHour)),
     peakLinesPerAgent: Math.max(...results.map((r) => r.peakLinesPerAgent)),
+    releasedPerAgentHour: mean(results.map((r) => r.released / ((r.agents * scenario.shiftSec) / 3600))),
+    releasedPeopleShare: mean(results.map((r) => r.releasedHumans / (r.liveAnswers + r.releasedHumans || 1))),
     seedsOutOfLeads: results.filter((r) => r.leadsExhaustedAtSec !== null).length,
     seconds: (performance.now() - started) / 1000,
   };

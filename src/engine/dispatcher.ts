@@ -78,7 +78,10 @@ export class Dispatcher {
     this.claimBatch = o.claimBatch ?? 500;
     this.lookaheadMs = o.lookaheadMs ?? 1000;
     o.driver.setListener({
-      ringing: () => {},
+      ringing: (callId) => {
+        const call = this.calls.get(callId);
+        if (call && call.ringingAt === null) call.ringingAt = o.clock.now();
+      },
       answered: (callId, by) => {
         const call = this.calls.get(callId);
         if (call) {
@@ -131,9 +134,12 @@ export class Dispatcher {
       await this.releaseQueued(c);
   }
 
-  private onEnded(ev: CallEnded): void {
-    const call = this.calls.get(ev.callId);
+  private onEnded(ended: CallEnded): void {
+    const call = this.calls.get(ended.callId);
     if (!call) return;
+    // The pacer hung it up after it rang its legal minimum: the callee did not answer in that time.
+    const ev: CallEnded =
+      call.releasedAt !== null && ended.cause === "cancelled" ? { ...ended, cause: "no_answer" } : ended;
     this.calls.delete(ev.callId);
     call.campaign.inFlight--;
     const now = this.o.clock.now();

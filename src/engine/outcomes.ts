@@ -34,6 +34,10 @@ export interface LiveCall extends AgentCallState {
   claimedStartAt: number;
   answeredAt: number | null;
   answeredBy: "human" | "machine" | null;
+  /** When the telephony reported the far end ringing (null until then, or when it never says). */
+  ringingAt: number | null;
+  /** When the predictive pacer hung it up unanswered (see CampaignSettings.releaseAfterRingSec). */
+  releasedAt: number | null;
   originated: boolean;
   /** Dialed with AMD on: a machine verdict is AMD's, and may have been a person hung up on. */
   amdOn: boolean;
@@ -62,6 +66,8 @@ export function newLiveCall(c: CampaignRuntime, s: StartedAttempt, reservedFor: 
     claimedStartAt: s.decision.at,
     answeredAt: null,
     answeredBy: null,
+    ringingAt: null,
+    releasedAt: null,
     originated: false,
     amdOn: false,
     queuedTimer: null,
@@ -173,6 +179,7 @@ export function finishedFromEnd(
   if (ev.recording) details.recording = ev.recording;
   if (ev.result) details.result = ev.result;
   details.ringSec = ev.ringSec;
+  if (call.releasedAt !== null && outcome === "no_answer") details.releasedByPacer = true;
   // The abandonment rate counts AMD's machine verdicts (store/abandonment.ts), whatever AMD is set to later.
   if (call.amdOn && outcome === "machine") details.amd = true;
   // A simulator knows whom AMD misjudged: the simulate report counts the people it hung up on.

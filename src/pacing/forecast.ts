@@ -178,6 +178,30 @@ export class Forecast {
   }
 
   /**
+   * The chance that the person of a line ringing for `elapsedBins`, if they still answer, finds no agent
+   * within the grace: as `dropChance`, with the line's own odds of answering in each coming bin, and the
+   * line itself taken out of the people before it. 0 when the line is not expected to answer at all.
+   */
+  ringingDropChance(elapsedBins: number, ring: RingModel): number {
+    const { supplyMean, supplyVar, demandMean, demandVar, graceBins, horizon } = this;
+    const e = Math.floor(elapsedBins);
+    const share = ring.ringingHumanBy(e, e + horizon);
+    if (share <= 1e-6) return 0;
+    let drop = 0;
+    let previous = 0;
+    for (let k = 0; k <= horizon; k++) {
+      const by = ring.ringingHumanBy(e, e + k);
+      const arriving = by - previous;
+      previous = by;
+      if (arriving < 1e-7) continue;
+      const margin = supplyMean[k + graceBins] - (demandMean[k] - by);
+      const spread = supplyVar[k + graceBins] + demandVar[k] - by * (1 - by) + 0.05;
+      drop += arriving * normalCdf((0.5 - margin) / Math.sqrt(Math.max(spread, 0.05)));
+    }
+    return drop / share;
+  }
+
+  /**
    * The chance that the count-th new dial of this decision, if it reaches a person, finds no agent
    * within the grace: agents free by its verdict + grace, less the people before it (old lines and,
    * with their own odds, the other new dials).

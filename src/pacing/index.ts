@@ -25,6 +25,8 @@ export interface PacerSettings {
   maxLinesPerAgent?: number;
   /** How long a live answer may wait for an agent before it is abandoned (default 2 s). */
   graceMs?: number;
+  /** Predictive: see PredictiveOptions.releaseAfterRingMs. */
+  releaseAfterRingMs?: number | null;
 }
 
 export function createPacer(method: DialMethod, settings: PacerSettings): Pacer {
@@ -43,6 +45,7 @@ export function createPacer(method: DialMethod, settings: PacerSettings): Pacer 
         tracker: settings.tracker,
         graceMs: settings.graceMs,
         maxLinesPerAgent: settings.maxLinesPerAgent,
+        releaseAfterRingMs: settings.releaseAfterRingMs,
       });
   }
 }

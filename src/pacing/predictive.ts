@@ -10,6 +10,7 @@ import { lognormalCdf } from "./stats.ts";
 import {
   type AbandonCause,
   type DialResult,
+  type LineView,
   loggedInAgents,
   type Pacer,
   type PacerInsight,
@@ -28,7 +29,15 @@ export interface PredictiveOptions {
   budget?: Omit<DropBudgetOptions, "targetRate">;
   /** A fixed drop chance for the marginal dial instead of the outer loop (for studies). */
   fixedThreshold?: number;
+  /**
+   * After this long ringing (ms), a line whose person would probably find no agent is hung up unanswered
+   * (see `releases`); null: never. Default 15 s, the least that FTC TSR and Ofcom allow.
+   */
+  releaseAfterRingMs?: number | null;
 }
+
+/** FTC TSR's safe harbour and Ofcom: an unanswered call rings at least 15 s before the caller gives up. */
+export const LEGAL_MIN_RING_MS = 15_000;
 
 export type PredictiveMode = "fallback" | "model";
 
@@ -61,6 +70,7 @@ export class PredictivePacer implements Pacer {
   private readonly forecast: Forecast;
   private readonly budget: DropBudget;
   private lastRebuild = Number.NEGATIVE_INFINITY;
+  private released: LineView[] = [];
 
   constructor(private readonly options: PredictiveOptions) {
     this.tracker = options.tracker;
@@ -124,6 +134,7 @@ export class PredictivePacer implements Pacer {
     const floor = progressiveDials(snapshot);
     this.lastDialDropChance = null;
     this.nextDialDropChance = null;
+    this.released = [];
     if (this.tracker.isOverTarget(now, this.options.fallbackAfterLiveAnswers ?? 100)) {
       this.mode = "fallback";
       this.threshold = 0; // no dial beyond one per ready agent may risk a drop
@@ -138,6 +149,7 @@ export class PredictivePacer implements Pacer {
     forecast.supply(snapshot, this.talk, this.wrap);
     forecast.demand(snapshot, this.ring);
     this.threshold = this.options.fixedThreshold ?? this.budget.threshold(this.tracker.strictest(now));
+    this.release(snapshot);
     // The largest count whose last dial still meets the threshold (the drop chance grows with the count).
     let lo = floor;
     let hi = headroom;
@@ -164,6 +176,31 @@ export class PredictivePacer implements Pacer {
       this.budget.notePredicted(expectedDrops * forecast.humanShare);
     }
     return lo;
+  }
+
+  releases(): ReadonlyArray<LineView> {
+    return this.released;
+  }
+
+  /**
+   * A line that has rung the legal minimum is kept only while it would still be placed: when its person,
+   * should they answer now, would find no agent with a chance above the threshold a new dial must meet,
+   * it is hung up, and the forecast goes on without it. Such late answers are few (most people answer
+   * within 15 s) but come when the agents are taken by the lines that answered on time.
+   */
+  private release(snapshot: PacingSnapshot): void {
+    const after =
+      this.options.releaseAfterRingMs === undefined ? LEGAL_MIN_RING_MS : this.options.releaseAfterRingMs;
+    if (after === null) return;
+    const { now } = snapshot;
+    for (const line of snapshot.lines) {
+      if (line.stage !== "ringing" || line.ringingAt == null || now - line.ringingAt < after) continue;
+      const chance = this.forecast.ringingDropChance((now - line.dialedAt) / STEP_MS, this.ring);
+      if (chance > this.threshold) this.released.push(line);
+    }
+    if (this.released.length === 0) return;
+    const gone = new Set(this.released);
+    this.forecast.demand({ ...snapshot, lines: snapshot.lines.filter((l) => !gone.has(l)) }, this.ring);
   }
 
   insight(): PacerInsight {

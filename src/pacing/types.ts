@@ -25,6 +25,8 @@ export interface LineView {
   readonly dialedAt: number;
   /** When the far end answered (ms), or null while it rings. */
   readonly answeredAt: number | null;
+  /** When the far end began ringing (ms), where the telephony reported it; null or absent otherwise. */
+  readonly ringingAt?: number | null;
 }
 
 /** What a pacer sees at one decision. Arrays are read during `decide` only, never kept. */
@@ -93,6 +95,12 @@ export interface Pacer extends PacerFeedback {
    * ready when a live person answers.
    */
   decide(snapshot: PacingSnapshot): number;
+  /**
+   * Lines of the last `decide`'s snapshot to hang up now, unanswered: each has rung at least the legal
+   * minimum, and its person, should they still answer, would probably find no agent. Read right after
+   * `decide`; the caller hangs them up and reports each as a no-answer.
+   */
+  releases?(): ReadonlyArray<LineView>;
 }
 
 export function countAgents(agents: ReadonlyArray<AgentView>, state: AgentState): number {

@@ -187,3 +187,84 @@ test("in a two-hour shift of 20 agents it stays under 3% and beats progressive",
     `${predictive.occupancy} vs progressive ${progressive.occupancy}`,
   );
 });
+
+/** 25% people answering at 9 s, 5% at 20 s (the late ones), the rest no answer at 27 s. */
+function teachLateAnswers(pacer: PredictivePacer) {
+  for (let i = 0; i < 400; i++) {
+    const r = i % 20;
+    if (r < 5) pacer.onDialResult({ now: 0, outcome: "human", ringMs: 9000, amdMs: 2000 });
+    else if (r === 5) pacer.onDialResult({ now: 0, outcome: "human", ringMs: 20_000, amdMs: 2000 });
+    else pacer.onDialResult({ now: 0, outcome: "no_answer", ringMs: 27_000 });
+  }
+  for (let i = 0; i < 50; i++) {
+    pacer.onTalkEnded({ now: 0, talkMs: 120_000 + i * 2000, wrapUp: true });
+    pacer.onWrapEnded({ now: 0, wrapMs: 15_000 + i * 200 });
+  }
+}
+
+test("a line that rang the legal 15 s is hung up when its person would find no agent, and only then", () => {
+  const now = 600_000;
+  // Every agent has just started a call: nobody frees up within the forecast's 35 s.
+  const allBusy: [AgentState, number][] = Array.from({ length: 10 }, () => ["on_call", now - 1000]);
+  const someReady: [AgentState, number][] = [
+    ...Array.from({ length: 8 }, (): [AgentState, number] => ["on_call", now - 1000]),
+    ["ready", now - 5000],
+    ["ready", now - 5000],
+  ];
+  const line = (rangMs: number | null) => ({
+    stage: "ringing" as const,
+    dialedAt: now - 19_000,
+    answeredAt: null,
+    ringingAt: rangMs === null ? null : now - rangMs,
+  });
+  const releases = (
+    agents: [AgentState, number][],
+    rangMs: number | null,
+    options: { releaseAfterRingMs?: number | null } = {},
+  ) => {
+    const pacer = new PredictivePacer({ tracker: new AbandonTracker(), graceMs: 1000, ...options });
+    teachLateAnswers(pacer);
+    const s = { ...snapshot(now, agents), lines: [line(rangMs), line(2000)] };
+    pacer.decide(s);
+    assert.equal(pacer.mode, "model");
+    return pacer.releases().map((l) => s.lines.indexOf(l as (typeof s.lines)[number]));
+  };
+  assert.deepEqual(releases(allBusy, 17_000), [0], "rang 17 s, no agent in sight: hung up");
+  assert.deepEqual(releases(allBusy, 14_000), [], "rang 14 s: under the legal minimum, kept");
+  assert.deepEqual(releases(allBusy, null), [], "nobody reported it ringing: kept");
+  assert.deepEqual(releases(someReady, 17_000), [], "two agents ready: its person would be served");
+  assert.deepEqual(releases(allBusy, 17_000, { releaseAfterRingMs: null }), [], "turned off");
+  assert.deepEqual(releases(allBusy, 17_000, { releaseAfterRingMs: 20_000 }), [], "a longer minimum");
+  assert.deepEqual(releases(allBusy, 21_000, { releaseAfterRingMs: 20_000 }), [0]);
+});
+
+test("in a simulated shift it hangs up late lines only after 15 s of ringing, and the cap holds", () => {
+  const scenario = { ...OB50, agents: 10, shiftSec: 7200, leads: 4000 };
+  const run = (releaseAfterRingMs?: number | null) => {
+    const tracker = new AbandonTracker({ targetRate: 0.03 });
+    const pacer = new PredictivePacer({ tracker, graceMs: 1000, maxLinesPerAgent: 3.5, releaseAfterRingMs });
+    const released: number[] = [];
+    const decide = pacer.decide.bind(pacer);
+    pacer.decide = (s) => {
+      const n = decide(s);
+      for (const l of pacer.releases()) {
+        assert.equal(l.stage, "ringing");
+        released.push(s.now - (l.ringingAt ?? Number.NaN));
+      }
+      return n;
+    };
+    return { result: simulate({ scenario, seed: 4, tracker, pacer }), released };
+  };
+  const on = run();
+  assert.ok(on.released.length > 20, `${on.released.length} lines released`);
+  assert.equal(on.result.released, on.released.length, "each release hung up a ringing line");
+  assert.ok(
+    Math.min(...on.released) >= 15_000,
+    `shortest ring before release ${Math.min(...on.released)} ms`,
+  );
+  assert.ok(on.result.releasedHumans < on.result.released * 0.2, "mostly lines nobody would answer");
+  assert.ok(on.result.abandonRate <= 0.03, `abandoned ${on.result.abandonRate}`);
+  const off = run(null);
+  assert.equal(off.result.released, 0);
+  assert.equal(off.released.length, 0);
+});

@@ -143,6 +143,7 @@ export class AgentDialing {
               powerRatio: s.powerRatio,
               maxLinesPerAgent: s.maxLinesPerAgent,
               graceMs: s.abandonAfterSec * 1000,
+              releaseAfterRingMs: releaseAfterRingMs(s),
             });
     }
     return p;
@@ -164,12 +165,16 @@ export class AgentDialing {
       return { dials: 0, wakeAt: Number.POSITIVE_INFINITY, block: "preview" };
     }
     const lines: LineView[] = [];
+    const callOf = new Map<LineView, LiveCall>();
     for (const call of p.lines) {
-      lines.push({
+      const line: LineView = {
         stage: call.waitingSince !== null ? "waiting" : call.answeredAt !== null ? "answered" : "ringing",
         dialedAt: call.startedAt,
         answeredAt: call.answeredAt,
-      });
+        ringingAt: call.ringingAt,
+      };
+      lines.push(line);
+      callOf.set(line, call);
     }
     // An agent kept for its due personal callback is not ready as far as the pacer is concerned; one taken
     // out of the queue logs out after its call and wrap-up, so it is not counted on to free up.
@@ -179,6 +184,13 @@ export class AgentDialing {
         a.callbackDue && a.state === "ready" ? { state: "reserved" as const, since: a.since } : a,
       );
     const dials = p.pacer.decide({ now, agents: views, lines });
+    for (const line of p.pacer.releases?.() ?? []) {
+      const call = callOf.get(line);
+      // Still ringing: decide and this run in one turn, so no answer came in between.
+      if (!call || call.answeredAt !== null || call.releasedAt !== null || call.ringingAt === null) continue;
+      call.releasedAt = now;
+      this.o.driver.hangup(call.callId);
+    }
     this.note(p, {
       at: now,
       agents: tallyStates(views),
@@ -413,7 +425,12 @@ function tallyStages(lines: readonly LineView[]): PacingDecision["lines"] {
 }
 
 function pacerKey(s: CampaignSettings): string {
-  return `${s.dialMethod}|${s.powerRatio}|${s.maxLinesPerAgent}|${s.abandonAfterSec}|${s.targetAbandonRate}`;
+  return `${s.dialMethod}|${s.powerRatio}|${s.maxLinesPerAgent}|${s.abandonAfterSec}|${s.targetAbandonRate}|${releaseAfterRingMs(s)}`;
+}
+
+/** Null (or absent from settings that skipped withDefaults): every line rings to the ring timeout. */
+function releaseAfterRingMs(s: CampaignSettings): number | null {
+  return s.releaseAfterRingSec == null ? null : s.releaseAfterRingSec * 1000;
 }
 
 function dialOutcomeOf(ev: CallEnded): DialOutcome | null {

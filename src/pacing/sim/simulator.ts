@@ -40,6 +40,10 @@ export interface SimulationResult {
   drops: number;
   falsePositives: number;
   connects: number;
+  /** Lines the pacer hung up unanswered after the legal minimum of ringing (see Pacer.releases). */
+  released: number;
+  /** Of those, the ones whose person would still have answered (the simulator knows; a pacer does not). */
+  releasedHumans: number;
   /** Seconds into the shift when the list ran out, or null. */
   leadsExhaustedAtSec: number | null;
 }
@@ -55,6 +59,8 @@ interface Line {
   stage: LineStage;
   dialedAt: number;
   answeredAt: number | null;
+  /** When it starts ringing: the simulator knows it from the dial on (post-dial delay). */
+  ringingAt: number;
   lead: Lead;
   outcome: TrueOutcome;
   /** Preview binds a line to the agent who dialed it. */
@@ -104,6 +110,8 @@ export function simulate(options: SimulationOptions): SimulationResult {
   let drops = 0;
   let falsePositives = 0;
   let connects = 0;
+  let released = 0;
+  let releasedHumans = 0;
   let busyMs = 0;
   let talkMs = 0;
   let peakLines = 0;
@@ -131,6 +139,7 @@ export function simulate(options: SimulationOptions): SimulationResult {
       stage: "ringing",
       dialedAt: now,
       answeredAt: null,
+      ringingAt: now + lead.postDialMs,
       lead,
       outcome,
       agent,
@@ -213,6 +222,7 @@ export function simulate(options: SimulationOptions): SimulationResult {
       }
       case "answer": {
         const line = event.line;
+        if (line.position < 0) return; // hung up by the pacer while it rang
         line.stage = "answered";
         line.answeredAt = now;
         const verdictMs = line.outcome === "human" ? line.lead.humanVerdictMs : line.lead.machineVerdictMs;
@@ -250,6 +260,7 @@ export function simulate(options: SimulationOptions): SimulationResult {
       }
       case "resolve": {
         const line = event.line;
+        if (line.position < 0) return;
         const outcome =
           line.outcome === "no_answer" ? "no_answer" : line.outcome === "busy" ? "busy" : "failed";
         pacer?.onDialResult?.({ now, outcome, ringMs: now - line.dialedAt });
@@ -305,6 +316,14 @@ export function simulate(options: SimulationOptions): SimulationResult {
       }
       return;
     }
+    for (const view of pacer.releases?.() ?? []) {
+      const line = view as Line;
+      if (line.position < 0 || line.stage !== "ringing") continue;
+      removeLine(line);
+      released++;
+      if (line.outcome === "human") releasedHumans++;
+      pacer.onDialResult?.({ now, outcome: "no_answer", ringMs: now - line.dialedAt });
+    }
     const n = Math.min(wanted, maxLines - lines.length);
     for (let i = 0; i < n; i++) {
       const lead = takeLead(now);
@@ -336,6 +355,8 @@ export function simulate(options: SimulationOptions): SimulationResult {
     drops,
     falsePositives,
     connects,
+    released,
+    releasedHumans,
     leadsExhaustedAtSec: leadsExhaustedAt === null ? null : leadsExhaustedAt / 1000,
   };
 }

@@ -110,6 +110,13 @@ export const campaignSettingsSchema = {
       maximum: 60,
       description: "A live answer with no agent after this many seconds is abandoned",
     },
+    releaseAfterRingSec: {
+      type: ["integer", "null"],
+      minimum: 15,
+      maximum: 600,
+      description:
+        "Predictive: after this many seconds of ringing (at least 15, the FTC TSR and Ofcom minimum), a line whose person would probably find no agent is hung up unanswered and recorded as no_answer (details.releasedByPacer), so a late answer does not become an abandoned call. Null: every line rings to ringTimeoutSec. Default 15",
+    },
     abandonMessage: {
       type: ["string", "null"],
       maxLength: 1000,
