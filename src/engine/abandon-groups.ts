@@ -43,7 +43,12 @@ export async function refreshAbandonGroups(
   }
   for (const { accountId, group, members } of groups.values()) {
     try {
-      const counts = await groupAbandonment(store, await groupCampaigns(store, accountId, group), now);
+      const campaigns = await groupCampaigns(store, accountId, group);
+      const counts = await groupAbandonment(store, campaigns, now);
+      // One rate, one cap: the strictest target of the group's campaigns, on this node or not.
+      let target = Number.POSITIVE_INFINITY;
+      for (const c of campaigns) target = Math.min(target, c.targetAbandonRate ?? target);
+      for (const rt of members) target = Math.min(target, rt.settings.targetAbandonRate);
       for (const rt of members) {
         const w = counts.without(rt.id);
         const others: Record<AbandonWindow, Tally> = {
@@ -51,7 +56,7 @@ export async function refreshAbandonGroups(
           "30d": tally(w.rolling30d),
           campaign: tally(w.campaign),
         };
-        dialing.setGroupCounts(rt.id, others);
+        dialing.setGroupCounts(rt.id, others, target);
       }
     } catch (err) {
       onError(err);

@@ -23,6 +23,8 @@ export interface AbandonCounts {
   machineVerdicts: number;
   /** abandoned / liveAnswers; 0 before the first live answer. */
   rate: number;
+  /** This campaign's share of the live answers (1 outside an abandonment group, or before any answer). */
+  ownShare: number;
 }
 
 export type AbandonWindow = "24h" | "30d" | "campaign";
@@ -37,9 +39,10 @@ export interface Tally {
   machines: number;
 }
 
-function counts(t: Tally, falsePositiveShare: number): AbandonCounts {
+function counts(t: Tally, falsePositiveShare: number, own: Tally = t): AbandonCounts {
   const estimated = falsePositiveShare * t.machines;
   const liveAnswers = t.live + estimated;
+  const ownLive = own.live + falsePositiveShare * own.machines;
   const falsePositives = t.fps + estimated;
   const abandoned = t.drops + falsePositives;
   return {
@@ -49,6 +52,7 @@ function counts(t: Tally, falsePositiveShare: number): AbandonCounts {
     falsePositives,
     machineVerdicts: t.machines,
     rate: liveAnswers > 0 ? abandoned / liveAnswers : 0,
+    ownShare: liveAnswers > 0 ? ownLive / liveAnswers : 1,
   };
 }
 
@@ -192,7 +196,7 @@ export class AbandonTracker {
           machines: own.machines + o.machines,
         }
       : own;
-    return counts(tally, this.falsePositiveShare);
+    return counts(tally, this.falsePositiveShare, own);
   }
 
   /** The window with the highest rate: the one a regulator in any of the jurisdictions would cite. */

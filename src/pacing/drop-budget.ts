@@ -61,16 +61,21 @@ export class DropBudget {
     return (this.realized + 26) / (this.predicted + 20);
   }
 
-  /** The drop chance the next marginal dial may have, given the counts of the window that binds. */
-  threshold(counts: AbandonCounts): number {
-    const { targetRate, margin, settleAnswers, reserveAbandons, rampAnswers } = this.options;
+  /**
+   * The drop chance the next marginal dial may have, given the counts of the window that binds and the cap
+   * in force now (an abandonment group's may be stricter than the campaign's own).
+   */
+  threshold(counts: AbandonCounts, targetRate = this.options.targetRate): number {
+    const { margin, settleAnswers, reserveAbandons, rampAnswers } = this.options;
     const { minThreshold, maxThreshold } = this.options;
     const aim = targetRate - margin;
     const live = counts.liveAnswers;
     // False positives are rare events: a prior of 1.5% over 300 answers (worse than typical AMD) keeps
     // an early lucky streak from inviting drops the false positives will need later.
     const falsePositiveShare = (counts.falsePositives + 4.5) / (live + 300);
-    const surplus = aim * live - counts.abandoned - reserveAbandons;
+    // In an abandonment group every member's pacer sees the same pooled surplus or deficit: each works off
+    // its own share of it (by live answers), or together they would spend it once per member.
+    const surplus = (aim * live - counts.abandoned - reserveAbandons) * counts.ownShare;
     // Early in a campaign one drop moves the rate a lot: spend mostly surplus already earned.
     const ramp = live / (live + rampAnswers);
     const dropShare = (aim - falsePositiveShare) * ramp + surplus / settleAnswers;

@@ -148,7 +148,9 @@ export class PredictivePacer implements Pacer {
     const forecast = this.forecast;
     forecast.supply(snapshot, this.talk, this.wrap);
     forecast.demand(snapshot, this.ring);
-    this.threshold = this.options.fixedThreshold ?? this.budget.threshold(this.tracker.strictest(now));
+    this.threshold =
+      this.options.fixedThreshold ??
+      this.budget.threshold(this.tracker.strictest(now), this.tracker.targetRate);
     this.release(snapshot);
     // The largest count whose last dial still meets the threshold (the drop chance grows with the count).
     let lo = floor;

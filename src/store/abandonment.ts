@@ -24,6 +24,8 @@ export type AbandonmentWindows = Record<"rolling24h" | "rolling30d" | "campaign"
 export interface CountedCampaign {
   id: number;
   falsePositiveShare: number;
+  /** Its own cap (settings.targetAbandonRate); a group answers to the strictest of its campaigns'. */
+  targetAbandonRate?: number;
 }
 
 const COLUMN = { rolling24h: "n_day", rolling30d: "n_month", campaign: "n" } as const;
@@ -167,7 +169,11 @@ export async function groupCampaigns(
   for (const r of rows) {
     const s = withDefaults(JSON.parse(r.settings));
     if (s.abandonGroup === group && usesAgents(s))
-      out.push({ id: Number(r.id), falsePositiveShare: amdFalsePositiveShare(s) });
+      out.push({
+        id: Number(r.id),
+        falsePositiveShare: amdFalsePositiveShare(s),
+        targetAbandonRate: s.targetAbandonRate,
+      });
   }
   return out;
 }

@@ -153,6 +153,40 @@ for (const dialect of dialects()) {
       assert.equal(group.campaign.rate, 0.1, "1 of the desk's 10, not 1 of 100");
     });
 
+    test("a group answers to the strictest cap of its campaigns, and a campaign that leaves to its own", async () => {
+      await agentCampaign(f, {
+        name: "strict B",
+        settings: { ...predictive, abandonGroup: "strict", targetAbandonRate: 0.02 },
+        contacts: contacts(5, 1000),
+        agents: [],
+      });
+      const a = await agentCampaign(f, {
+        name: "loose A",
+        settings: { ...predictive, abandonGroup: "strict", targetAbandonRate: 0.05 },
+        contacts: contacts(200, 1100),
+        agents: ["S0", "S1"],
+      });
+      for (const id of a.agentIds) {
+        assert.equal((await post(`/v1/agents/${id}/login`, { campaignId: a.campaignId })).statusCode, 200);
+      }
+      const dialed = f.engine.dispatcher.stats.originated;
+      assert.equal((await post(`/v1/campaigns/${a.campaignId}/start`)).statusCode, 200);
+      await advanceUntil(() => f.engine.dispatcher.stats.originated > dialed + 2, 500, 200);
+      assert.equal((await pacingView(f, a.campaignId)).abandonment?.target_rate, 0.02, "B's 2 % binds A");
+
+      const patch = await f.call({
+        method: "PATCH",
+        url: `/v1/campaigns/${a.campaignId}`,
+        payload: { settings: { abandonGroup: null } },
+      });
+      assert.equal(patch.statusCode, 200, patch.body);
+      const left = f.clock.now();
+      await advanceUntil(() => f.clock.now() - left >= 30_000, 500, 200);
+      assert.equal((await pacingView(f, a.campaignId)).abandonment?.target_rate, 0.05, "its own cap again");
+      await post(`/v1/campaigns/${a.campaignId}/stop`);
+      for (const id of a.agentIds) await post(`/v1/agents/${id}/logout`);
+    });
+
     test("a group name must be 1–64 characters", async () => {
       for (const abandonGroup of ["", "x".repeat(65)]) {
         const res = await f.call({

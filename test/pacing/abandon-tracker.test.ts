@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { AbandonTracker, RollingCounter } from "../../src/pacing/abandon-tracker.ts";
+import { DropBudget } from "../../src/pacing/drop-budget.ts";
 
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
@@ -20,6 +21,7 @@ test("an AMD false positive is a live answer and an abandon; a connected answer 
     falsePositives: 1,
     machineVerdicts: 0,
     rate: 0.5,
+    ownShare: 1,
   });
 });
 
@@ -78,6 +80,7 @@ test("the 30-day window counts across its edge to the minute and forgets what is
     falsePositives: 1,
     machineVerdicts: 0,
     rate: 2 / 3,
+    ownShare: 1,
   });
 });
 
@@ -139,7 +142,35 @@ test("a group's other campaigns add to every window, and setting none takes them
   // 24 h: 1.55 / 60.05 = 2.6 %; 30 days: 4.55 / 150.05 = 3.03 %; the campaign: 6.55 / 250.05 = 2.6 %.
   assert.equal(t.strictest(61_000).window, "30d");
   assert.equal(t.isOverTarget(61_000, 0), true);
+  // Its own share of the pooled answers: 50.05 of 60.05 in 24 h.
+  assert.ok(Math.abs(day.ownShare - 50.05 / 60.05) < 1e-9, String(day.ownShare));
   t.setOthers(null);
+  assert.equal(t.counts(61_000, "24h").ownShare, 1);
   assert.ok(Math.abs(t.counts(61_000, "24h").liveAnswers - 50.05) < 1e-9);
   assert.equal(t.isOverTarget(61_000, 0), false);
+});
+
+test("members of a group each work off their share of the pooled surplus, not all of it", () => {
+  const budget = () => new DropBudget({ targetRate: 0.03 });
+  // 2,000 pooled live answers and 20 abandons: well under the aim, a surplus to spend.
+  const pooled = (ownShare: number) => ({
+    liveAnswers: 2000,
+    abandoned: 20,
+    drops: 10,
+    falsePositives: 10,
+    machineVerdicts: 0,
+    rate: 0.01,
+    ownShare,
+  });
+  const alone = budget().threshold(pooled(1));
+  const quarter = budget().threshold(pooled(0.25));
+  const none = budget().threshold({ ...pooled(1), abandoned: 2000 * (0.03 - 0.0012) - 2 });
+  // The base share (no surplus) is the same; the surplus part of a quarter member is a quarter.
+  assert.ok(alone > quarter && quarter > none, `${alone} > ${quarter} > ${none}`);
+  assert.ok(
+    Math.abs((quarter - none) / (alone - none) - 0.25) < 1e-9,
+    `${(quarter - none) / (alone - none)}`,
+  );
+  // A stricter cap handed in (an abandonment group's) lowers the threshold.
+  assert.ok(budget().threshold(pooled(1), 0.02) < alone);
 });

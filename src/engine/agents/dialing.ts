@@ -88,6 +88,8 @@ export class AgentDialing {
   private readonly pacing = new Map<number, CampaignPacing>();
   /** Per campaign: the abandonment tracker, kept across settings changes, seeded from the store. */
   private readonly trackers = new Map<number, AbandonTracker>();
+  /** Per campaign in an abandonment group: the group's cap (the strictest of its campaigns' targets). */
+  private readonly groupTargets = new Map<number, number>();
 
   constructor(private readonly o: DialingOptions) {}
 
@@ -97,7 +99,11 @@ export class AgentDialing {
       t = new AbandonTracker();
       this.trackers.set(c.id, t);
     }
-    t.targetRate = c.settings.targetAbandonRate;
+    // In a group the pooled rate answers to the group's strictest cap, whatever this campaign's own.
+    t.targetRate = Math.min(
+      c.settings.targetAbandonRate,
+      this.groupTargets.get(c.id) ?? Number.POSITIVE_INFINITY,
+    );
     t.falsePositiveShare = amdFalsePositiveShare(c.settings);
     return t;
   }
@@ -108,8 +114,17 @@ export class AgentDialing {
 
   /** Gives the campaign's tracker, if it still has one, its abandonment group's other counts (never makes
    *  one: a campaign dropped meanwhile is rebuilt from its record at its next start). */
-  setGroupCounts(campaignId: number, others: Record<AbandonWindow, Tally> | null): void {
-    this.trackers.get(campaignId)?.setOthers(others);
+  /** The group's other campaigns' counts and the group's cap (null: the campaign is in no group). */
+  setGroupCounts(
+    campaignId: number,
+    others: Record<AbandonWindow, Tally> | null,
+    groupTarget: number | null = null,
+  ): void {
+    const t = this.trackers.get(campaignId);
+    if (!t) return;
+    t.setOthers(others);
+    if (others === null || groupTarget === null) this.groupTargets.delete(campaignId);
+    else this.groupTargets.set(campaignId, groupTarget);
   }
 
   /** Replays the campaign's past live answers (from the store) into a fresh tracker. */
