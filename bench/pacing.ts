@@ -20,6 +20,8 @@ const { values } = parseArgs({
     scenario: { type: "string", default: path.join(here, "pacing", "ob50.json") },
     /** A comma-separated subset of the methods (the oracle always runs: ratios need it). */
     methods: { type: "string" },
+    /** Predictive releases late lines after this many seconds of ringing (releaseAfterRingSec; off by default). */
+    "release-after-ring": { type: "string" },
   },
 });
 
@@ -55,7 +57,13 @@ console.log(
 );
 
 const figures = new Map<BenchMethod, MethodFigures>();
-for (const method of methods) figures.set(method, runMethod(method, scenario, seeds));
+const releaseAfterRingSec =
+  values["release-after-ring"] === undefined ? null : Number(values["release-after-ring"]);
+if (releaseAfterRingSec !== null && !(releaseAfterRingSec >= 15)) {
+  throw new Error("--release-after-ring: seconds of ringing, at least 15 (the legal minimum)");
+}
+for (const method of methods)
+  figures.set(method, runMethod(method, scenario, seeds, { releaseAfterRingSec }));
 const oracle = figures.get("oracle")!;
 const progressive = figures.get("progressive");
 
@@ -101,10 +109,11 @@ if (predictive) {
       .map((r) => `${r.seed}: ${pct(r.occupancy)} / ${pct(r.abandonRate, 2)}`)
       .join(", ")}`,
   );
-  console.log(
-    `predictive hung up ${predictive.releasedPerAgentHour.toFixed(1)} lines per agent-hour unanswered after ≥ 15 s of ringing; ` +
-      `${pct(predictive.releasedPeopleShare, 2)} of the people its lines reached would have answered one of them later`,
-  );
+  if (releaseAfterRingSec !== null)
+    console.log(
+      `predictive hung up ${predictive.releasedPerAgentHour.toFixed(1)} lines per agent-hour unanswered after ≥ ${releaseAfterRingSec} s of ringing; ` +
+        `${pct(predictive.releasedPeopleShare, 2)} of the people its lines reached would have answered one of them later`,
+    );
   const ratio = predictive.occupancy / oracle.occupancy;
   const cap = scenario.targetAbandonRate;
   const overCap = predictive.seeds.filter((r) => r.abandonRate > cap).map((r) => r.seed);

@@ -11,7 +11,18 @@ import { oracleSchedule } from "./oracle.ts";
 export const METHODS = ["oracle", "predictive", "progressive", "power", "preview"] as const;
 export type BenchMethod = (typeof METHODS)[number];
 
-export function runOnce(method: BenchMethod, scenario: PacingScenario, seed: number): SimulationResult {
+/** Pacer settings that are not the scenario's: the campaign's own choices. */
+export interface PacerChoices {
+  /** Predictive: releaseAfterRingSec (null: every line rings out, the default). */
+  releaseAfterRingSec: number | null;
+}
+
+export function runOnce(
+  method: BenchMethod,
+  scenario: PacingScenario,
+  seed: number,
+  choices: PacerChoices = { releaseAfterRingSec: null },
+): SimulationResult {
   if (method === "oracle") return simulate({ scenario, seed, schedule: oracleSchedule(scenario, seed) });
   const tracker = new AbandonTracker({ targetRate: scenario.targetAbandonRate });
   const pacer = createPacer(method as DialMethod, {
@@ -19,6 +30,7 @@ export function runOnce(method: BenchMethod, scenario: PacingScenario, seed: num
     powerRatio: scenario.powerRatio,
     maxLinesPerAgent: scenario.maxLinesPerAgent,
     graceMs: scenario.graceSec * 1000,
+    releaseAfterRingMs: choices.releaseAfterRingSec === null ? null : choices.releaseAfterRingSec * 1000,
   });
   return simulate({ scenario, seed, pacer, tracker });
 }
@@ -43,9 +55,14 @@ export interface MethodFigures {
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
-export function runMethod(method: BenchMethod, scenario: PacingScenario, seeds: number[]): MethodFigures {
+export function runMethod(
+  method: BenchMethod,
+  scenario: PacingScenario,
+  seeds: number[],
+  choices?: PacerChoices,
+): MethodFigures {
   const started = performance.now();
-  const results = seeds.map((seed) => runOnce(method, scenario, seed));
+  const results = seeds.map((seed) => runOnce(method, scenario, seed, choices));
   return {
     method,
     seeds: results,

@@ -82,6 +82,10 @@ export class Dispatcher {
         const call = this.calls.get(callId);
         if (call && call.ringingAt === null) call.ringingAt = o.clock.now();
       },
+      connected: (callId) => {
+        const call = this.calls.get(callId);
+        if (call && call.pickedUpAt === null) call.pickedUpAt = o.clock.now();
+      },
       answered: (callId, by) => {
         const call = this.calls.get(callId);
         if (call) {
@@ -138,8 +142,11 @@ export class Dispatcher {
     const call = this.calls.get(ended.callId);
     if (!call) return;
     // The pacer hung it up after it rang its legal minimum: the callee did not answer in that time.
+    // (One who answered as it was hung up was hung up on: the agents' side counts it as abandoned.)
     const ev: CallEnded =
-      call.releasedAt !== null && ended.cause === "cancelled" ? { ...ended, cause: "no_answer" } : ended;
+      call.releasedAt !== null && ended.cause === "cancelled" && !ended.answeredAfterCancel
+        ? { ...ended, cause: "no_answer" }
+        : ended;
     this.calls.delete(ev.callId);
     call.campaign.inFlight--;
     const now = this.o.clock.now();
@@ -147,10 +154,12 @@ export class Dispatcher {
     // Hung up while AMD still listened (a stop, say): the line was connected though no verdict reached us,
     // so the call is answered from the moment it connected, and billed like any answered call.
     if (call.answeredAt === null && ev.talkSec > 0) call.answeredAt = now - Math.round(ev.talkSec * 1000);
+    // An answer that crossed our CANCEL is on the record as a live answer (abandoned), but the call was
+    // given up: billed as unanswered, as a robot campaign's is.
     const charge = this.o.statusWriter.chargeFor(
       call.campaign,
       call.phone,
-      call.answeredAt !== null,
+      call.answeredAt !== null && !ev.answeredAfterCancel,
       ev.talkSec,
     );
     const f = finishedFromEnd(call, ev, now, this.o.nodeId, charge);
@@ -552,6 +561,7 @@ export class Dispatcher {
     let n = 0;
     for (const call of this.calls.values()) {
       if (call.campaign === c && call.originated && call.answeredAt === null) {
+        call.withdrawn = true;
         this.o.driver.hangup(call.callId);
         n++;
       }

@@ -36,8 +36,12 @@ export interface LiveCall extends AgentCallState {
   answeredBy: "human" | "machine" | null;
   /** When the telephony reported the far end ringing (null until then, or when it never says). */
   ringingAt: number | null;
+  /** When the far end picked up (drivers with pickupEvents; AMD's verdict, `answeredAt`, comes later). */
+  pickedUpAt: number | null;
   /** When the predictive pacer hung it up unanswered (see CampaignSettings.releaseAfterRingSec). */
   releasedAt: number | null;
+  /** A stop hung it up before it was answered: it goes back as cancelled, and no release may touch it. */
+  withdrawn: boolean;
   originated: boolean;
   /** Dialed with AMD on: a machine verdict is AMD's, and may have been a person hung up on. */
   amdOn: boolean;
@@ -67,7 +71,9 @@ export function newLiveCall(c: CampaignRuntime, s: StartedAttempt, reservedFor: 
     answeredAt: null,
     answeredBy: null,
     ringingAt: null,
+    pickedUpAt: null,
     releasedAt: null,
+    withdrawn: false,
     originated: false,
     amdOn: false,
     queuedTimer: null,
@@ -179,7 +185,7 @@ export function finishedFromEnd(
   if (ev.recording) details.recording = ev.recording;
   if (ev.result) details.result = ev.result;
   details.ringSec = ev.ringSec;
-  if (call.releasedAt !== null && outcome === "no_answer") details.releasedByPacer = true;
+  if (call.releasedAt !== null) details.releasedByPacer = true;
   // The abandonment rate counts AMD's machine verdicts (store/abandonment.ts), whatever AMD is set to later.
   if (call.amdOn && outcome === "machine") details.amd = true;
   // A simulator knows whom AMD misjudged: the simulate report counts the people it hung up on.

@@ -72,8 +72,8 @@ export interface CampaignSettings {
   /** A live answer that gets no agent within this many seconds is abandoned. */
   abandonAfterSec: number;
   /** Predictive: after this many seconds of ringing, a line whose person would probably find no agent is
-   *  hung up unanswered and counts as a no-answer (at least 15, the FTC TSR and Ofcom minimum); null or
-   *  absent = every line rings to ringTimeoutSec. */
+   *  hung up unanswered and counts as a no-answer (at least 15, the FTC TSR and Ofcom minimum); null (the
+   *  default) = every line rings to ringTimeoutSec. */
   releaseAfterRingSec?: number | null;
   /** What an abandoned callee hears before the hangup (an audio id or text the driver resolves). */
   abandonMessage: string | null;
@@ -162,7 +162,7 @@ export const DEFAULT_SETTINGS: Readonly<CampaignSettings> = Object.freeze({
   abandonGroup: null,
   maxLinesPerAgent: 3,
   abandonAfterSec: 2,
-  releaseAfterRingSec: 15,
+  releaseAfterRingSec: null,
   abandonMessage: null,
   wrapUpSec: 15,
   agentSelection: "longest_idle",

@@ -181,6 +181,8 @@ export class RingModel {
   private readonly machine: Float64Array;
   /** Dial → answer or resolution, every result. */
   private readonly ringEnd: Float64Array;
+  /** Lines hung up unanswered while they rang (released): at risk until then, their end unknown. */
+  private readonly censored: Float64Array;
   private readonly fading: Fading;
   /** ringingTable[e · bins + v]: P(human verdict by bin v | still ringing at bin e). */
   private readonly ringingTable: Float64Array;
@@ -195,6 +197,7 @@ export class RingModel {
     this.human = new Float64Array(bins * bins);
     this.machine = new Float64Array(bins * bins);
     this.ringEnd = new Float64Array(bins);
+    this.censored = new Float64Array(bins);
     this.ringingTable = new Float64Array(bins * bins);
     this.humanCum = new Float64Array(bins * bins);
     this.machineCum = new Float64Array(bins * bins);
@@ -229,13 +232,20 @@ export class RingModel {
   }
 
   observe(outcome: "human" | "machine" | "other", ringMs: number, amdMs = 0): void {
-    const weight = this.fading.add([this.human, this.machine, this.ringEnd]);
+    const weight = this.fading.add([this.human, this.machine, this.ringEnd, this.censored]);
     const { stepMs } = this.options;
     const answer = binOf(ringMs, stepMs, this.bins);
     this.ringEnd[answer] += weight;
     if (outcome === "other") return;
     const verdict = binOf(ringMs + amdMs, stepMs, this.bins);
     (outcome === "human" ? this.human : this.machine)[answer * this.bins + verdict] += weight;
+  }
+
+  /** A line hung up unanswered after ringing `ringMs`: it had not answered by then; what it would have done
+   *  is unknown, so it counts as still ringing up to then and no further (Kaplan–Meier censoring). */
+  observeCensored(ringMs: number): void {
+    const weight = this.fading.add([this.human, this.machine, this.ringEnd, this.censored]);
+    this.censored[binOf(ringMs, this.options.stepMs, this.bins)] += weight;
   }
 
   rebuild(): void {
@@ -251,16 +261,31 @@ export class RingModel {
         machineCum[a * B + v] = m;
       }
     }
-    // Walking e downwards keeps humanAtOrAfter[v] = Σ over answer bins a ≥ e of human[a][v].
+    // P(human verdict by v | ringing at e) = Σ over answer bins a ≥ e of S(a)/S(e) · human[a][≤ v] / R(a),
+    // with R(a) the lines at risk in bin a (ended in it or later, or censored in it or later) and S the
+    // Kaplan–Meier survival of ringing. Without censored lines this is Σ human[a][≤ v] / R(e), the plain
+    // share. Walking e downwards keeps humanAtOrAfter[v] = Σ over a ≥ e of S(a) · human[a][v] / R(a).
+    const { ringEnd, censored } = this;
+    const atRisk = new Float64Array(B + 1);
+    for (let a = B - 1; a >= 0; a--) atRisk[a] = atRisk[a + 1] + ringEnd[a] + censored[a];
+    const survival = new Float64Array(B + 1);
+    survival[0] = 1;
+    for (let a = 0; a < B; a++) {
+      // (atRisk[a + 1] + censored[a]) / atRisk[a] is 1 − ringEnd[a] / atRisk[a] without its rounding to 0.
+      survival[a + 1] =
+        atRisk[a] > 0 ? (survival[a] * (atRisk[a + 1] + censored[a])) / atRisk[a] : survival[a];
+    }
     humanAtOrAfter.fill(0);
-    let stillRinging = 0;
     for (let e = B - 1; e >= 0; e--) {
-      for (let v = e; v < B; v++) humanAtOrAfter[v] += human[e * B + v];
-      stillRinging += this.ringEnd[e];
+      if (atRisk[e] > 0) {
+        const w = survival[e] / atRisk[e];
+        for (let v = e; v < B; v++) humanAtOrAfter[v] += human[e * B + v] * w;
+      }
+      const s = survival[e];
       let cum = 0;
       for (let v = 0; v < B; v++) {
         cum += humanAtOrAfter[v];
-        ringingTable[e * B + v] = stillRinging > 0 ? cum / stillRinging : 0;
+        ringingTable[e * B + v] = s > 0 && atRisk[e] > 0 ? cum / s : 0;
       }
     }
   }

@@ -30,8 +30,8 @@ export interface PredictiveOptions {
   /** A fixed drop chance for the marginal dial instead of the outer loop (for studies). */
   fixedThreshold?: number;
   /**
-   * After this long ringing (ms), a line whose person would probably find no agent is hung up unanswered
-   * (see `releases`); null: never. Default 15 s, the least that FTC TSR and Ofcom allow.
+   * After this long ringing (ms; at least 15 s, the least that FTC TSR and Ofcom allow), a line whose person
+   * would probably find no agent is hung up unanswered (see `releases`). Null or absent: never.
    */
   releaseAfterRingMs?: number | null;
 }
@@ -110,6 +110,10 @@ export class PredictivePacer implements Pacer {
   }
 
   onDialResult(result: DialResult): void {
+    if (result.censored) {
+      this.ring.observeCensored(result.ringMs);
+      return;
+    }
     const kind = result.outcome === "human" ? "human" : result.outcome === "machine" ? "machine" : "other";
     this.ring.observe(kind, result.ringMs, result.amdMs ?? 0);
   }
@@ -188,15 +192,18 @@ export class PredictivePacer implements Pacer {
    * A line that has rung the legal minimum is kept only while it would still be placed: when its person,
    * should they answer now, would find no agent with a chance above the threshold a new dial must meet,
    * it is hung up, and the forecast goes on without it. Such late answers are few (most people answer
-   * within 15 s) but come when the agents are taken by the lines that answered on time.
+   * within 15 s) but come when the agents are taken by the lines that answered on time. Its result comes
+   * back censored (it had not answered by then), so the ring model is not taught that lines end there.
    */
   private release(snapshot: PacingSnapshot): void {
-    const after =
-      this.options.releaseAfterRingMs === undefined ? LEGAL_MIN_RING_MS : this.options.releaseAfterRingMs;
-    if (after === null) return;
+    const asked = this.options.releaseAfterRingMs ?? null;
+    if (asked === null) return;
+    // Never under the legal minimum, whatever a caller asks.
+    const after = Math.max(asked, LEGAL_MIN_RING_MS);
     const { now } = snapshot;
     for (const line of snapshot.lines) {
-      if (line.stage !== "ringing" || line.ringingAt == null || now - line.ringingAt < after) continue;
+      if (line.stage !== "ringing" || line.releasable === false) continue;
+      if (line.ringingAt == null || now - line.ringingAt < after) continue;
       const chance = this.forecast.ringingDropChance((now - line.dialedAt) / STEP_MS, this.ring);
       if (chance > this.threshold) this.released.push(line);
     }

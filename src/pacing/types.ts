@@ -27,6 +27,9 @@ export interface LineView {
   readonly answeredAt: number | null;
   /** When the far end began ringing (ms), where the telephony reported it; null or absent otherwise. */
   readonly ringingAt?: number | null;
+  /** false: the caller cannot hang this line up unanswered safely (it cannot tell a pickup while AMD
+   *  listens, say), so a pacer must not count on releasing it. */
+  readonly releasable?: boolean;
 }
 
 /** What a pacer sees at one decision. Arrays are read during `decide` only, never kept. */
@@ -46,6 +49,9 @@ export interface DialResult {
   readonly ringMs: number;
   /** Answer → AMD verdict, for answered calls. */
   readonly amdMs?: number;
+  /** The pacer hung the line up (see Pacer.releases) after `ringMs`: it had not answered by then, and
+   *  what it would have done is unknown. Only with outcome `no_answer`. */
+  readonly censored?: boolean;
 }
 
 export type AbandonCause = "no_agent" | "amd_false_positive";

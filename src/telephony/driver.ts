@@ -52,10 +52,16 @@ export interface CallEnded {
   recording?: { url: string; durationSec: number; trimLeftSec: number } | null;
   /** Whatever the scenario reported (e.g. a bot's result). */
   result?: Record<string, unknown> | null;
+  /** The callee answered as the call was being given up (a 2xx crossing our CANCEL) and was hung up on. */
+  answeredAfterCancel?: boolean;
 }
 
 export interface DriverEvents {
+  /** The far end rings: a 180 Ringing, not any provisional response (early media can come before ringing). */
   ringing(callId: string): void;
+  /** The far end picked up, before any AMD verdict; drivers with `pickupEvents` report it. */
+  connected?(callId: string): void;
+  /** The far end answered: at pickup, or with AMD on at its verdict. */
   answered(callId: string, by: "human" | "machine"): void;
   ended(ev: CallEnded): void;
 }
@@ -69,6 +75,8 @@ export interface DriverCapabilities {
   agentAudio: boolean;
   /** Channels the driver can hold at once (the trunk limit); null = unlimited. */
   maxChannels: number | null;
+  /** Reports `connected` at pickup, so an AMD call still listening is known to be answered. */
+  pickupEvents?: boolean;
 }
 
 export interface HangupOptions {

@@ -1,5 +1,5 @@
 // releaseAfterRingSec through /v1: the FTC TSR and Ofcom minimum of 15 s of ringing is enforced at the
-// API, null turns the release off, and a campaign created without it releases after the 15 s default.
+// API, on create and on edit; a campaign created without it releases nothing (null, the default).
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { type ApiFixture, apiFixture } from "./helpers.ts";
@@ -28,9 +28,22 @@ describe("releaseAfterRingSec", () => {
       assert.equal(settings.releaseAfterRingSec, good);
     }
     const res = await create({ dialMethod: "predictive" });
+    const created = res.json() as { id: number; settings: { releaseAfterRingSec: number | null } };
+    assert.equal(created.settings.releaseAfterRingSec, null);
+    const edit = (value: unknown) =>
+      f.call({
+        method: "PATCH",
+        url: `/v1/campaigns/${created.id}`,
+        payload: { settings: { releaseAfterRingSec: value } },
+      });
+    const bad = await edit(5);
+    assert.equal(bad.statusCode, 400, bad.body);
+    assert.match((bad.json() as { error: { field?: string } }).error.field ?? "", /releaseAfterRingSec/);
+    const good = await edit(20);
+    assert.equal(good.statusCode, 200, good.body);
     assert.equal(
-      (res.json() as { settings: { releaseAfterRingSec: number } }).settings.releaseAfterRingSec,
-      15,
+      (good.json() as { settings: { releaseAfterRingSec: number } }).settings.releaseAfterRingSec,
+      20,
     );
   });
 });

@@ -344,3 +344,56 @@ test("explain: a pass that placed every line the pacer asked for says the pacer 
   );
   await h.close();
 });
+
+test("a callee who answers as the call is given up (a 2xx crossing the CANCEL) was hung up on: abandoned", async () => {
+  const h = await harness({
+    start: START,
+    seed: 9,
+    scenario: { outcomes: { no_answer: 1 } },
+  });
+  const id = await h.campaign(
+    { dialMethod: "progressive", maxConcurrent: 10, ringTimeoutSec: 60, maxAttemptsPerContact: 2 },
+    contacts(10),
+  );
+  const agents = await queueAgents(h, id, 3);
+  await simulatedAgents(h, { talkSec: 30, wrapSec: 0 }).login(id, agents);
+  await h.engine.start(h.accountId, id);
+  await h.clock.run({ until: START + 20_000, stop: () => false });
+  h.driver.crossAnswers = true;
+  await h.engine.stop(h.accountId, id);
+  await h.clock.run({ until: START + 60_000, stop: () => false });
+  const attempts = await h.attempts(id);
+  assert.equal(attempts.length, 3, "three lines out when stopped");
+  for (const a of attempts) assert.equal(a.outcome, "abandoned", `attempt ${a.id}: ${a.outcome}`);
+  const rate = await h.engine.agents.abandonment(h.accountId, id);
+  assert.equal(rate.campaign.abandoned, 3, "each counts in the campaign's abandonment");
+  assert.equal((await h.engine.pacing(h.accountId, id)).abandonment, null, "stopped: no live tracker");
+  await h.close();
+});
+
+test("with AMD on, a line picked up while AMD listens is an answered line to the pacer, not a ringing one", async () => {
+  const h = await harness({
+    start: START,
+    seed: 12,
+    scenario: { outcomes: { human: 0.5, machine: 0.2, no_answer: 0.3 }, talkSec: 600, amdSec: 3 },
+  });
+  const id = await h.campaign(
+    {
+      dialMethod: "predictive",
+      maxConcurrent: 60,
+      wrapUpSec: 5,
+      maxAttemptsPerContact: 1,
+      amd: { enabled: true, mode: "background" },
+    },
+    contacts(400),
+  );
+  const agents = await queueAgents(h, id, 6);
+  await simulatedAgents(h, { talkSec: 60, wrapSec: 5 }).login(id, agents);
+  await h.engine.start(h.accountId, id);
+  await h.clock.run({ until: START + 1800_000, stop: () => false });
+  const view = await h.engine.pacing(h.accountId, id);
+  const answered = view.decisions.reduce((n, d) => n + d.lines.answered, 0);
+  assert.ok(answered > 0, `decisions that saw a line answered while AMD listened: ${answered}`);
+  await h.engine.stop(h.accountId, id);
+  await h.close();
+});

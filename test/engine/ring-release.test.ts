@@ -1,6 +1,7 @@
-// The predictive pacer's release of late lines, through the engine on the sim driver: a line it hangs up
-// has rung at least 15 s (from the driver's ringing event), is recorded as an unanswered no-answer marked
-// releasedByPacer, and is redialed under the no-answer policy; with the setting off, no line is released.
+// The predictive pacer's release of late lines (releaseAfterRingSec), through the engine on the sim driver:
+// a line it hangs up has rung at least 15 s (from the driver's ringing event), is recorded as an unanswered
+// no-answer marked releasedByPacer, and is redialed under the no-answer policy; with AMD on, a line picked
+// up while AMD listens is never released; with the setting off (the default), no line is released.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { simulateCampaign } from "../../src/engine/simulation.ts";
@@ -38,6 +39,7 @@ async function run(settings: Partial<CampaignSettings>) {
         ringTimeoutSec: 30,
         maxAttemptsPerContact: 2,
         retry: { no_answer: { intervalSec: 600, maxRetries: 1 } },
+        releaseAfterRingSec: 15,
         ...settings,
       },
       { now: startAt },
@@ -100,6 +102,17 @@ test("a released line rang its 15 s, is an unanswered no-answer, and is redialed
     "released on its last attempt, the contact is exhausted like any no-answer",
   );
   assert.ok(report.agents!.abandonRate <= 0.03, `abandonment ${report.agents!.abandonRate}`);
+});
+
+test("with AMD on, a line the far end picked up is never released while AMD listens", async () => {
+  // The sim driver reports the pickup (connected) before AMD's verdict: such a line is answered, not ringing.
+  const { rows } = await run({ amd: { enabled: true, mode: "background" } });
+  const gone = released(rows);
+  assert.ok(gone.length >= 5, `${gone.length} of ${rows.length} lines released`);
+  for (const r of gone) {
+    assert.equal(r.outcome, "no_answer", `attempt of contact ${r.contact_id}: ${r.outcome}`);
+    assert.equal(r.answered_at, null);
+  }
 });
 
 test("with releaseAfterRingSec null every line rings to the ring timeout", async () => {

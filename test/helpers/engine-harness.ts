@@ -20,6 +20,8 @@ export interface Harness {
   originated: OriginateRequest[];
   /** Every hangup the engine asked of the driver, in order. */
   hangups: KeepingDriver["hangups"];
+  /** The driver itself (the sim, kept): `crossAnswers` makes hang-ups end as answered-after-CANCEL. */
+  driver: KeepingDriver;
   campaign(settings: Partial<CampaignSettings>, contacts: ContactSpec[], name?: string): Promise<number>;
   /** Runs until no campaign is active and no call is in flight, or until `maxMs` of virtual time. */
   runToEnd(maxMs?: number): Promise<void>;
@@ -69,6 +71,7 @@ export async function harness(opts: {
     accountId,
     originated: driver.requests,
     hangups: driver.hangups,
+    driver,
     async campaign(settings, contacts, name) {
       const ids = await createCampaign(store, accountId, settings, { name, now: clock.now() });
       await addContacts(store, { accountId, ...ids }, contacts, clock.now());

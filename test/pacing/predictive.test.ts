@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { AbandonTracker } from "../../src/pacing/abandon-tracker.ts";
-import { DurationEstimator } from "../../src/pacing/estimators.ts";
+import { DurationEstimator, RingModel } from "../../src/pacing/estimators.ts";
 import { PredictivePacer } from "../../src/pacing/predictive.ts";
 import { OB50 } from "../../src/pacing/sim/scenario.ts";
 import { simulate } from "../../src/pacing/sim/simulator.ts";
@@ -202,6 +202,18 @@ function teachLateAnswers(pacer: PredictivePacer) {
   }
 }
 
+/** A pacer that releases after 15 s unless `options` say otherwise, taught that some people answer late. */
+function releasingPacer(options: { releaseAfterRingMs?: number | null } = {}): PredictivePacer {
+  const pacer = new PredictivePacer({
+    tracker: new AbandonTracker(),
+    graceMs: 1000,
+    releaseAfterRingMs: 15_000,
+    ...options,
+  });
+  teachLateAnswers(pacer);
+  return pacer;
+}
+
 test("a line that rang the legal 15 s is hung up when its person would find no agent, and only then", () => {
   const now = 600_000;
   // Every agent has just started a call: nobody frees up within the forecast's 35 s.
@@ -222,8 +234,7 @@ test("a line that rang the legal 15 s is hung up when its person would find no a
     rangMs: number | null,
     options: { releaseAfterRingMs?: number | null } = {},
   ) => {
-    const pacer = new PredictivePacer({ tracker: new AbandonTracker(), graceMs: 1000, ...options });
-    teachLateAnswers(pacer);
+    const pacer = releasingPacer(options);
     const s = { ...snapshot(now, agents), lines: [line(rangMs), line(2000)] };
     pacer.decide(s);
     assert.equal(pacer.mode, "model");
@@ -232,6 +243,18 @@ test("a line that rang the legal 15 s is hung up when its person would find no a
   assert.deepEqual(releases(allBusy, 17_000), [0], "rang 17 s, no agent in sight: hung up");
   assert.deepEqual(releases(allBusy, 14_000), [], "rang 14 s: under the legal minimum, kept");
   assert.deepEqual(releases(allBusy, null), [], "nobody reported it ringing: kept");
+  const unsafe = (pacer: PredictivePacer) => {
+    const s = { ...snapshot(now, allBusy), lines: [{ ...line(17_000), releasable: false }] };
+    pacer.decide(s);
+    return pacer.releases().length;
+  };
+  const pacer = new PredictivePacer({
+    tracker: new AbandonTracker(),
+    graceMs: 1000,
+    releaseAfterRingMs: 15_000,
+  });
+  teachLateAnswers(pacer);
+  assert.equal(unsafe(pacer), 0, "a line its caller cannot hang up safely: kept");
   assert.deepEqual(releases(someReady, 17_000), [], "two agents ready: its person would be served");
   assert.deepEqual(releases(allBusy, 17_000, { releaseAfterRingMs: null }), [], "turned off");
   assert.deepEqual(releases(allBusy, 17_000, { releaseAfterRingMs: 20_000 }), [], "a longer minimum");
@@ -240,7 +263,7 @@ test("a line that rang the legal 15 s is hung up when its person would find no a
 
 test("in a simulated shift it hangs up late lines only after 15 s of ringing, and the cap holds", () => {
   const scenario = { ...OB50, agents: 10, shiftSec: 7200, leads: 4000 };
-  const run = (releaseAfterRingMs?: number | null) => {
+  const run = (releaseAfterRingMs: number | null) => {
     const tracker = new AbandonTracker({ targetRate: 0.03 });
     const pacer = new PredictivePacer({ tracker, graceMs: 1000, maxLinesPerAgent: 3.5, releaseAfterRingMs });
     const released: number[] = [];
@@ -255,7 +278,7 @@ test("in a simulated shift it hangs up late lines only after 15 s of ringing, an
     };
     return { result: simulate({ scenario, seed: 4, tracker, pacer }), released };
   };
-  const on = run();
+  const on = run(15_000);
   assert.ok(on.released.length > 20, `${on.released.length} lines released`);
   assert.equal(on.result.released, on.released.length, "each release hung up a ringing line");
   assert.ok(
@@ -267,4 +290,57 @@ test("in a simulated shift it hangs up late lines only after 15 s of ringing, an
   const off = run(null);
   assert.equal(off.result.released, 0);
   assert.equal(off.released.length, 0);
+});
+
+test("a released line is learned as censored: the odds of lines still ringing before its release stay right", () => {
+  const model = () => new RingModel({ stepMs: 500, maxMs: 50_000, memory: 1e9 });
+  // 200 lines: 40 people answer at 20 s (verdict at 22 s), 160 ring out at 27 s.
+  const full = model();
+  for (let i = 0; i < 40; i++) full.observe("human", 20_000, 2000);
+  for (let i = 0; i < 160; i++) full.observe("other", 27_000);
+  // The same lines with half of each kind released at 16 s: their fate is unknown from then on.
+  const censored = model();
+  const asEnded = model();
+  for (let i = 0; i < 20; i++) {
+    censored.observe("human", 20_000, 2000);
+    asEnded.observe("human", 20_000, 2000);
+  }
+  for (let i = 0; i < 80; i++) {
+    censored.observe("other", 27_000);
+    asEnded.observe("other", 27_000);
+  }
+  for (let i = 0; i < 100; i++) {
+    censored.observeCensored(16_000);
+    asEnded.observe("other", 16_000);
+  }
+  for (const m of [full, censored, asEnded]) m.rebuild();
+  const at = (m: RingModel, ringingSec: number) => m.ringingHumanBy(ringingSec * 2, 99);
+  assert.ok(Math.abs(at(full, 10) - 0.2) < 1e-6, `all seen: ${at(full, 10)}`);
+  assert.ok(Math.abs(at(censored, 10) - 0.2) < 1e-6, `censored: ${at(censored, 10)}`);
+  assert.ok(Math.abs(at(censored, 18) - 0.2) < 1e-6, `after the release: ${at(censored, 18)}`);
+  assert.ok(at(asEnded, 10) < 0.11, `taken as rung out at 16 s, the late people halve: ${at(asEnded, 10)}`);
+});
+
+test("a released line leaves the forecast: the next dial is judged as if it were gone; never under 15 s", () => {
+  const now = 600_000;
+  const agents: [AgentState, number][] = Array.from({ length: 10 }, () => ["on_call", now - 1000]);
+  const late = {
+    stage: "ringing" as const,
+    dialedAt: now - 19_000,
+    answeredAt: null,
+    ringingAt: now - 17_000,
+  };
+  const decide = (lines: (typeof late)[], options: { releaseAfterRingMs?: number | null } = {}) => {
+    const pacer = releasingPacer(options);
+    pacer.decide({ ...snapshot(now, agents), lines });
+    return { next: pacer.insight().nextDialDropChance, released: pacer.releases().length };
+  };
+  const released = decide([late, late, late]);
+  assert.equal(released.released, 3);
+  assert.equal(released.next, decide([]).next, "the next dial's drop chance: as with no lines out");
+  const kept = decide([late, late, late], { releaseAfterRingMs: null });
+  assert.equal(kept.released, 0);
+  assert.notEqual(kept.next, released.next, "the kept lines are in the forecast");
+  const early = { ...late, ringingAt: now - 10_000 };
+  assert.equal(decide([early], { releaseAfterRingMs: 5000 }).released, 0, "5 s asked: 15 s kept");
 });

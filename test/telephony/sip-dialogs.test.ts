@@ -21,6 +21,7 @@ describe("sip driver dialogs against SIPp", { skip: skipWithoutSipp }, () => {
     const ended = await h.ended;
     assert.equal(ended.cause, "cancelled");
     assert.equal(ended.code, 487);
+    assert.equal(ended.answeredAfterCancel, true, "the callee answered and was hung up on");
     assert.deepEqual(h.answered, []);
     await finished(sipp);
     assert.equal(h.endings.length, 1);

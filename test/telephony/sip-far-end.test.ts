@@ -56,6 +56,24 @@ describe("sip driver toward a bare UDP far end", () => {
     await until("the answer", () => h.answered.length === 1);
   });
 
+  it("a 183 is not ringing (early media may come before the handset rings); the 180 that follows is", async () => {
+    const { call } = await setUp();
+    const h = call("em1");
+    const invite = await far.next("INVITE ");
+    far.reply(invite, 183, "Session Progress", { toTag: "far1", body: SDP });
+    await sleep(200);
+    assert.equal(h.ringing, 0, "no ringing at the 183");
+    far.reply(invite, 180, "Ringing", { toTag: "far1" });
+    await until("the 180", () => h.ringing === 1);
+    driver!.hangup("em1");
+    const cancel = await far.next("CANCEL ");
+    far.reply(cancel, 200, "OK");
+    far.reply(invite, 487, "Request Terminated", { toTag: "far1" });
+    const ended = await h.ended;
+    assert.equal(ended.cause, "cancelled");
+    assert.equal(ended.answeredAfterCancel, undefined, "nobody answered");
+  });
+
   it("after 100 Trying and silence the ring timeout ends the call; a 2xx after that is ACKed and hung up", async () => {
     const { call } = await setUp({ t1Ms: 25 });
     const h = call("late1", "+15550100", 1);

@@ -112,9 +112,9 @@ export class AgentDialing {
     return this.trackers.has(campaignId);
   }
 
-  /** Gives the campaign's tracker, if it still has one, its abandonment group's other counts (never makes
-   *  one: a campaign dropped meanwhile is rebuilt from its record at its next start). */
-  /** The group's other campaigns' counts and the group's cap (null: the campaign is in no group). */
+  /** Gives the campaign's tracker, if it still has one, its abandonment group's other counts and the group's
+   *  cap (null: the campaign is in no group). Never makes one: a campaign dropped meanwhile is rebuilt from
+   *  its record at its next start. */
   setGroupCounts(
     campaignId: number,
     others: Record<AbandonWindow, Tally> | null,
@@ -182,11 +182,16 @@ export class AgentDialing {
     const lines: LineView[] = [];
     const callOf = new Map<LineView, LiveCall>();
     for (const call of p.lines) {
+      // Hung up already (released, or a stop's): no longer a line that may bring a person.
+      if (call.releasedAt !== null || call.withdrawn) continue;
+      // With AMD on, the verdict (answeredAt) comes seconds after the pickup a pickup-reporting driver told.
+      const answeredAt = call.pickedUpAt ?? call.answeredAt;
       const line: LineView = {
-        stage: call.waitingSince !== null ? "waiting" : call.answeredAt !== null ? "answered" : "ringing",
+        stage: call.waitingSince !== null ? "waiting" : answeredAt !== null ? "answered" : "ringing",
         dialedAt: call.startedAt,
-        answeredAt: call.answeredAt,
+        answeredAt,
         ringingAt: call.ringingAt,
+        releasable: this.releasable(call),
       };
       lines.push(line);
       callOf.set(line, call);
@@ -201,8 +206,7 @@ export class AgentDialing {
     const dials = p.pacer.decide({ now, agents: views, lines });
     for (const line of p.pacer.releases?.() ?? []) {
       const call = callOf.get(line);
-      // Still ringing: decide and this run in one turn, so no answer came in between.
-      if (!call || call.answeredAt !== null || call.releasedAt !== null || call.ringingAt === null) continue;
+      if (!call || !this.releasable(call)) continue;
       call.releasedAt = now;
       this.o.driver.hangup(call.callId);
     }
@@ -219,6 +223,18 @@ export class AgentDialing {
     const wakeAt =
       c.settings.dialMethod === "predictive" ? now + PREDICTIVE_STEP_MS : Number.POSITIVE_INFINITY;
     return { dials, wakeAt, block: dials > 0 ? null : "agents_busy" };
+  }
+
+  /**
+   * Whether the pacer may hang up this line unanswered: it rings (its ringing was reported), nobody has
+   * picked up, and nobody could have unseen. With AMD on, a driver that does AMD reports the answer only
+   * at the verdict, seconds after the pickup: unless it also reports pickups, a person may be on the line.
+   */
+  private releasable(call: LiveCall): boolean {
+    if (call.ringingAt === null || call.pickedUpAt !== null || call.answeredAt !== null) return false;
+    if (call.releasedAt !== null || call.withdrawn || call.agent !== null) return false;
+    const caps = this.o.driver.capabilities;
+    return !call.amdOn || !caps.amd || caps.pickupEvents === true;
   }
 
   /** Keeps the decision for the pacing view, with what the pacer based it on; `placed` logs it. */
@@ -266,7 +282,10 @@ export class AgentDialing {
   answered(call: LiveCall, by: "human" | "machine", now: number): void {
     const c = call.campaign;
     const p = this.pacingOf(c);
-    p.pacer?.onDialResult?.({ now, outcome: by, ringMs: now - call.startedAt });
+    // With AMD on, a pickup-reporting driver tells the pickup first: ring and AMD times apart, as the
+    // pacer's forecast reads a line answered and still waiting for its verdict.
+    const pickedUp = call.pickedUpAt ?? now;
+    p.pacer?.onDialResult?.({ now, outcome: by, ringMs: pickedUp - call.startedAt, amdMs: now - pickedUp });
     if (by === "machine") {
       // Some of AMD's were people: the tracker counts the campaign's estimate of them as abandoned.
       if (call.amdOn) this.tracker(c).recordMachineVerdict(now);
@@ -333,10 +352,11 @@ export class AgentDialing {
     this.o.driver.hangup(call.callId, { announce: call.campaign.settings.abandonMessage });
   }
 
-  private markAbandoned(call: LiveCall, now: number): void {
+  /** `forecast`: a drop of a line the pacer placed, which its calibration learns from. */
+  private markAbandoned(call: LiveCall, now: number, forecast = true): void {
     call.abandoned = true;
     this.tracker(call.campaign).recordLiveAnswer(now, "no_agent");
-    this.pacingOf(call.campaign).pacer?.onAbandon?.({ now, cause: "no_agent" });
+    if (forecast) this.pacingOf(call.campaign).pacer?.onAbandon?.({ now, cause: "no_agent" });
   }
 
   private stopWaiting(call: LiveCall, p: CampaignPacing): void {
@@ -358,9 +378,25 @@ export class AgentDialing {
       this.stopWaiting(call, p);
       this.markAbandoned(call, now);
     }
+    // Someone who answered as the call was given up (a 2xx crossing the CANCEL of a ring timeout, a stop
+    // or a release), or a released line a person answered after all, was hung up on with no agent:
+    // abandoned. The pacer's forecast never placed these, so they count in the rate, not in its calibration.
+    const hungUpOn =
+      ev.answeredAfterCancel === true ||
+      (call.releasedAt !== null && ev.answeredBy !== "machine" && (ev.cause === "normal" || ev.talkSec > 0));
+    if (hungUpOn && !call.abandoned && call.connectedAt === null) {
+      if (call.answeredAt === null) {
+        // They picked up, however briefly: a live answer on the record, and one the ring model learns.
+        call.answeredAt = now - Math.round(ev.talkSec * 1000);
+        p.pacer?.onDialResult?.({ now, outcome: "human", ringMs: call.answeredAt - call.startedAt });
+      }
+      this.markAbandoned(call, now, false);
+    }
     if (call.answeredAt === null) {
       const outcome = dialOutcomeOf(ev);
-      if (outcome) p.pacer?.onDialResult?.({ now, outcome, ringMs: now - call.startedAt });
+      // A released line had not answered by then; what it would have done is not known (censored).
+      const censored = call.releasedAt !== null && outcome === "no_answer";
+      if (outcome) p.pacer?.onDialResult?.({ now, outcome, ringMs: now - call.startedAt, censored });
     }
     const agent = this.callOver(call, call.abandoned ? "abandoned" : ev.cause, ev.talkSec, now);
     if (agent === null || call.connectedAt === null) return;
@@ -397,7 +433,11 @@ export class AgentDialing {
    * or waiting) than the campaign has other ready agents. Taking it away then risks an abandoned call.
    */
   needs(agent: LiveAgent): boolean {
-    const lines = this.pacing.get(agent.campaignId)?.lines.size ?? 0;
+    let lines = 0;
+    // Lines already hung up (released, or a stop's) will bring nobody.
+    for (const call of this.pacing.get(agent.campaignId)?.lines ?? []) {
+      if (call.releasedAt === null && !call.withdrawn) lines++;
+    }
     if (lines === 0) return false;
     let others = 0;
     for (const a of this.o.board.of(agent.campaignId)) {

@@ -322,7 +322,7 @@ export function simulate(options: SimulationOptions): SimulationResult {
       removeLine(line);
       released++;
       if (line.outcome === "human") releasedHumans++;
-      pacer.onDialResult?.({ now, outcome: "no_answer", ringMs: now - line.dialedAt });
+      pacer.onDialResult?.({ now, outcome: "no_answer", ringMs: now - line.dialedAt, censored: true });
     }
     const n = Math.min(wanted, maxLines - lines.length);
     for (let i = 0; i < n; i++) {

@@ -80,6 +80,7 @@ export class SimDriver implements TelephonyDriver {
       announcements: true,
       agentAudio: true,
       maxChannels: opts.maxChannels ?? null,
+      pickupEvents: true,
     };
     this.dialLog = opts.dialLogPath ? fs.openSync(opts.dialLogPath, "a") : null;
   }
@@ -265,6 +266,7 @@ export class SimDriver implements TelephonyDriver {
       call.answeredAt = this.ctx.clock.now();
       call.answeredBy = verdict;
       call.truth = outcome;
+      this.listener?.connected?.(req.callId);
     });
     // Someone who hangs up while AMD still listens ends the analysis with the call.
     this.schedule(call, ms(answerAt + Math.min(amdSec, talk)), () =>

@@ -123,10 +123,17 @@ export function causeOf(status: number, cancel: CancelReason | null): EndCause {
 }
 
 /** What the engine hears of a call's end at `now`: talk time ends at our hang-up if it was ours. */
-export function endedEvent(call: SipCall, cause: EndCause, code: number | undefined, now: number): CallEnded {
+export function endedEvent(
+  call: SipCall,
+  cause: EndCause,
+  code: number | undefined,
+  now: number,
+  answeredAfterCancel = false,
+): CallEnded {
   const end = call.hungUpAt ?? now;
   const answeredAt = cause === "normal" ? call.answeredAt : null;
   return {
+    ...(answeredAfterCancel ? { answeredAfterCancel } : {}),
     callId: call.req.callId,
     cause,
     ...(code === undefined ? {} : { code }),

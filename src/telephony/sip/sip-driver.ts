@@ -309,7 +309,9 @@ export class SipDriver implements TelephonyDriver {
   private onProvisional(call: SipCall, res: SipResponse): void {
     call.inviteTx?.cancel();
     call.provisional = true;
-    if ((res.status === 180 || res.status === 183) && !call.rang) {
+    // Only 180 is the phone ringing: a 183 often brings a carrier's early media before the handset
+    // is alerted, and the ringing time is what a release after the legal minimum counts.
+    if (res.status === 180 && !call.rang) {
       call.rang = true;
       this.listener?.ringing(call.req.callId);
     }
@@ -348,10 +350,10 @@ export class SipDriver implements TelephonyDriver {
     if (call.answeredAt !== null || call.ending) return;
     if (call.cancel || call.done) {
       // The answer crossed our CANCEL, or came after the call was given up (Timer B, no 487 after the
-      // CANCEL): the callee is on the line, so it ends with a BYE. The engine hears of it as cancelled,
-      // unless it has heard of the call's end already.
+      // CANCEL): the callee is on the line, so it ends with a BYE. The engine hears of it as cancelled
+      // (unless it has heard of the call's end already), flagged: someone answered and was hung up on.
       this.bye(call);
-      this.end(call, causeOf(487, call.cancel), 487);
+      this.end(call, causeOf(487, call.cancel), 487, true);
       return;
     }
     call.answeredAt = this.ctx.clock.now();
@@ -391,7 +393,7 @@ export class SipDriver implements TelephonyDriver {
     return answerChallenge(res, { username, password: this.opts.password ?? "" }, method, uri);
   }
 
-  private end(call: SipCall, cause: EndCause, code?: number): void {
+  private end(call: SipCall, cause: EndCause, code?: number, answeredAfterCancel = false): void {
     if (call.done) return;
     call.done = true;
     if (call.refused) this.refusing--;
@@ -404,6 +406,7 @@ export class SipDriver implements TelephonyDriver {
       if (this.bySipId.get(call.sipCallId) === call) this.bySipId.delete(call.sipCallId);
     });
     this.lingering.add(forget);
-    if (!this.closed) this.listener?.ended(endedEvent(call, cause, code, this.ctx.clock.now()));
+    if (!this.closed)
+      this.listener?.ended(endedEvent(call, cause, code, this.ctx.clock.now(), answeredAfterCancel));
   }
 }
