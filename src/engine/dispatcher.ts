@@ -556,11 +556,15 @@ export class Dispatcher {
     if (message !== null) this.o.driver.hangup(call.callId, { announce: message, afterGreeting: true });
   }
 
-  /** Hangs up the campaign's calls that are not answered yet; answered calls end on their own. */
+  /**
+   * Hangs up the campaign's calls that are not answered yet; answered calls end on their own. A call picked
+   * up while AMD still listens (a driver with pickup events tells) is answered: someone is on the line, and
+   * hanging up on them would be an abandoned call, so it goes on to its verdict like any answered call.
+   */
   hangupUnanswered(c: CampaignRuntime): number {
     let n = 0;
     for (const call of this.calls.values()) {
-      if (call.campaign === c && call.originated && call.answeredAt === null) {
+      if (call.campaign === c && call.originated && call.answeredAt === null && call.pickedUpAt === null) {
         call.withdrawn = true;
         this.o.driver.hangup(call.callId);
         n++;

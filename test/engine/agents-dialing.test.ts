@@ -397,3 +397,49 @@ test("with AMD on, a line picked up while AMD listens is an answered line to the
   await h.engine.stop(h.accountId, id);
   await h.close();
 });
+
+test("a stop hangs up the lines still ringing, not a call picked up while AMD listens", async () => {
+  const h = await harness({
+    start: START,
+    seed: 13,
+    scenario: { outcomes: { human: 0.6, no_answer: 0.4 }, talkSec: 120, amdSec: 3, amdAccuracy: 1 },
+  });
+  const id = await h.campaign(
+    {
+      dialMethod: "power",
+      powerRatio: 3,
+      maxConcurrent: 30,
+      wrapUpSec: 0,
+      maxAttemptsPerContact: 1,
+      amd: { enabled: true, mode: "background" },
+    },
+    contacts(60),
+  );
+  const agents = await queueAgents(h, id, 4);
+  await simulatedAgents(h, { talkSec: 30, wrapSec: 0 }).login(id, agents);
+  await h.engine.start(h.accountId, id);
+  const listening = () =>
+    [...h.engine.dispatcher.liveCalls.values()].filter((c) => c.pickedUpAt !== null && c.answeredAt === null);
+  const ringing = () =>
+    [...h.engine.dispatcher.liveCalls.values()].filter((c) => c.originated && c.pickedUpAt === null);
+  let at = START;
+  while (listening().length === 0 || ringing().length === 0) {
+    at += 100;
+    assert.ok(at < START + 600_000, "a moment with a call under AMD and one ringing");
+    await h.clock.run({ until: at, stop: () => false });
+  }
+  const heard = new Set(listening().map((c) => c.attemptId));
+  const rang = new Set(ringing().map((c) => c.attemptId));
+  const before = h.hangups.length;
+  await h.engine.stop(h.accountId, id);
+  const withdrawn = h.hangups.slice(before).map((x) => Number(x.callId));
+  assert.deepEqual(new Set(withdrawn), rang, "the stop hung up exactly the lines still ringing");
+  await h.clock.run({ until: at + 600_000, stop: () => false });
+  const attempts = await h.attempts(id);
+  for (const a of attempts.filter((x) => heard.has(x.id))) {
+    assert.notEqual(a.outcome, "cancelled", `attempt ${a.id} was picked up: not withdrawn`);
+    assert.ok(a.answered_at !== null);
+  }
+  for (const a of attempts.filter((x) => rang.has(x.id))) assert.equal(a.outcome, "cancelled");
+  await h.close();
+});
