@@ -5,6 +5,8 @@ import { test } from "node:test";
 import { DateTime } from "luxon";
 import { AgentDialing } from "../../src/engine/agents/dialing.ts";
 import { CampaignRuntime } from "../../src/engine/campaign-runtime.ts";
+import { usdToMicros } from "../../src/model/billing.ts";
+import { setRates, topUp } from "../../src/store/billing.ts";
 import type { TelephonyDriver } from "../../src/telephony/driver.ts";
 import { queueAgents, simulatedAgents } from "../helpers/agents.ts";
 import { harness, peakConcurrency } from "../helpers/engine-harness.ts";
@@ -351,6 +353,10 @@ test("a callee who answers as the call is given up (a 2xx crossing the CANCEL) w
     seed: 9,
     scenario: { outcomes: { no_answer: 1 } },
   });
+  // A metered account: the crossed answers are on the record as live answers, but not billed.
+  await setRates(h.store, h.accountId, { defaultMicrosPerMinute: usdToMicros(0.1), prefixes: [] });
+  await topUp(h.store, h.accountId, usdToMicros(5), "funds", h.clock.now());
+  await h.engine.billingChanged(h.accountId);
   const id = await h.campaign(
     { dialMethod: "progressive", maxConcurrent: 10, ringTimeoutSec: 60, maxAttemptsPerContact: 2 },
     contacts(10),
@@ -367,7 +373,13 @@ test("a callee who answers as the call is given up (a 2xx crossing the CANCEL) w
   for (const a of attempts) assert.equal(a.outcome, "abandoned", `attempt ${a.id}: ${a.outcome}`);
   const rate = await h.engine.agents.abandonment(h.accountId, id);
   assert.equal(rate.campaign.abandoned, 3, "each counts in the campaign's abandonment");
-  assert.equal((await h.engine.pacing(h.accountId, id)).abandonment, null, "stopped: no live tracker");
+  for (const a of attempts) assert.ok(a.answered_at !== null, "a live answer on the record");
+  const charges = await h.store.db
+    .selectFrom("balance_transactions")
+    .select("id")
+    .where("kind", "=", "charge")
+    .execute();
+  assert.equal(charges.length, 0, "given up before it was answered: not billed");
   await h.close();
 });
 

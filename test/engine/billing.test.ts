@@ -153,7 +153,8 @@ test("a call hung up while AMD still listens was connected: it is answered and c
     await h.clock.advance(8_000); // answered at 5 s, no verdict until 13 s
     assert.equal(h.engine.dispatcher.liveCalls.size, 2);
     for (const call of h.engine.dispatcher.liveCalls.values()) assert.equal(call.answeredAt, null);
-    await h.engine.stop(h.accountId, id);
+    // The lines drop (a stop would let them reach their verdict: someone is on the line).
+    for (const call of [...h.engine.dispatcher.liveCalls.values()]) h.driver.hangup(call.callId);
     await h.clock.advance(1_000);
     await h.engine.dispatcher.flush();
 
