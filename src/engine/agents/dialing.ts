@@ -394,9 +394,11 @@ export class AgentDialing {
     }
     if (call.answeredAt === null) {
       const outcome = dialOutcomeOf(ev);
-      // A released line had not answered by then; what it would have done is not known (censored).
+      // A released line had not answered when it was released (not when the CANCEL's 487 came back); what
+      // it would have done is not known (censored).
       const censored = call.releasedAt !== null && outcome === "no_answer";
-      if (outcome) p.pacer?.onDialResult?.({ now, outcome, ringMs: now - call.startedAt, censored });
+      const ringMs = (censored ? call.releasedAt! : now) - call.startedAt;
+      if (outcome) p.pacer?.onDialResult?.({ now, outcome, ringMs, censored });
     }
     const agent = this.callOver(call, call.abandoned ? "abandoned" : ev.cause, ev.talkSec, now);
     if (agent === null || call.connectedAt === null) return;
