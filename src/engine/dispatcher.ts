@@ -151,8 +151,9 @@ export class Dispatcher {
     call.campaign.inFlight--;
     const now = this.o.clock.now();
     if (usesAgents(call.campaign.settings) || call.agent) this.o.agents.ended(call, ev, now);
-    // Hung up while AMD still listened (a stop, say): the line was connected though no verdict reached us,
-    // so the call is answered from the moment it connected, and billed like any answered call.
+    // Hung up while AMD still listened (the line dropped; or a stop, on a driver that does not report
+    // pickups): the line was connected though no verdict reached us, so the call is answered from the
+    // moment it connected, and billed like any answered call.
     if (call.answeredAt === null && ev.talkSec > 0) call.answeredAt = now - Math.round(ev.talkSec * 1000);
     // An answer that crossed our CANCEL is on the record as a live answer (abandoned), but the call was
     // given up: billed as unanswered, as a robot campaign's is.

@@ -182,8 +182,7 @@ export class AgentDialing {
     const lines: LineView[] = [];
     const callOf = new Map<LineView, LiveCall>();
     for (const call of p.lines) {
-      // Hung up already (released, or a stop's): no longer a line that may bring a person.
-      if (call.releasedAt !== null || call.withdrawn) continue;
+      if (hungUp(call)) continue;
       // With AMD on, the verdict (answeredAt) comes seconds after the pickup a pickup-reporting driver told.
       const answeredAt = call.pickedUpAt ?? call.answeredAt;
       const line: LineView = {
@@ -206,7 +205,8 @@ export class AgentDialing {
     const dials = p.pacer.decide({ now, agents: views, lines });
     for (const line of p.pacer.releases?.() ?? []) {
       const call = callOf.get(line);
-      if (!call || !this.releasable(call)) continue;
+      // Decided on in this same turn: what made the line releasable still holds.
+      if (!call || !line.releasable) continue;
       call.releasedAt = now;
       this.o.driver.hangup(call.callId);
     }
@@ -232,7 +232,7 @@ export class AgentDialing {
    */
   private releasable(call: LiveCall): boolean {
     if (call.ringingAt === null || call.pickedUpAt !== null || call.answeredAt !== null) return false;
-    if (call.releasedAt !== null || call.withdrawn || call.agent !== null) return false;
+    if (hungUp(call) || call.agent !== null) return false;
     const caps = this.o.driver.capabilities;
     return !call.amdOn || !caps.amd || caps.pickupEvents === true;
   }
@@ -436,10 +436,7 @@ export class AgentDialing {
    */
   needs(agent: LiveAgent): boolean {
     let lines = 0;
-    // Lines already hung up (released, or a stop's) will bring nobody.
-    for (const call of this.pacing.get(agent.campaignId)?.lines ?? []) {
-      if (call.releasedAt === null && !call.withdrawn) lines++;
-    }
+    for (const call of this.pacing.get(agent.campaignId)?.lines ?? []) if (!hungUp(call)) lines++;
     if (lines === 0) return false;
     let others = 0;
     for (const a of this.o.board.of(agent.campaignId)) {
@@ -479,6 +476,11 @@ function tallyStages(lines: readonly LineView[]): PacingDecision["lines"] {
   const out = { ringing: 0, answered: 0, waiting: 0 };
   for (const l of lines) out[l.stage]++;
   return out;
+}
+
+/** Hung up already (released by the pacer, or withdrawn by a stop): a line that will bring nobody. */
+function hungUp(call: LiveCall): boolean {
+  return call.releasedAt !== null || call.withdrawn;
 }
 
 function pacerKey(s: CampaignSettings): string {
