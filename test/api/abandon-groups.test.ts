@@ -17,7 +17,18 @@ import {
 for (const dialect of dialects()) {
   describe(`abandonment groups [${dialect.name}]`, () => {
     let f: ApiFixture;
-    const { post, advanceUntil } = agentShorthands(() => f);
+    const { post, advanceUntil, startDialing } = agentShorthands(() => f);
+    /** Takes the campaign out of its group and runs the clock past the groups' next re-read (30 s). */
+    const leaveGroup = async (campaignId: number) => {
+      const patch = await f.call({
+        method: "PATCH",
+        url: `/v1/campaigns/${campaignId}`,
+        payload: { settings: { abandonGroup: null } },
+      });
+      assert.equal(patch.statusCode, 200, patch.body);
+      const left = f.clock.now();
+      await advanceUntil(() => f.clock.now() - left >= 30_000, 500, 200);
+    };
     const abandonment = (id: number) => abandonmentOf(f, id);
     before(async () => {
       f = await apiFixture(dialect.open);
@@ -102,14 +113,7 @@ for (const dialect of dialects()) {
       assert.equal(alone.latest?.predictive?.mode, "model", "the campaign outside the group dials ahead");
 
       // A leaves the group: from the next re-read its pacer counts its own answers only.
-      const patch = await f.call({
-        method: "PATCH",
-        url: `/v1/campaigns/${a.campaignId}`,
-        payload: { settings: { abandonGroup: null } },
-      });
-      assert.equal(patch.statusCode, 200, patch.body);
-      const left = f.clock.now();
-      await advanceUntil(() => f.clock.now() - left >= 30_000, 500, 200);
+      await leaveGroup(a.campaignId);
       const own = await pacingView(f, a.campaignId);
       assert.ok(own.abandonment);
       assert.ok(own.abandonment.live_answers < 100, `own answers only (${own.abandonment.live_answers})`);
@@ -166,22 +170,10 @@ for (const dialect of dialects()) {
         contacts: contacts(200, 1100),
         agents: ["S0", "S1"],
       });
-      for (const id of a.agentIds) {
-        assert.equal((await post(`/v1/agents/${id}/login`, { campaignId: a.campaignId })).statusCode, 200);
-      }
-      const dialed = f.engine.dispatcher.stats.originated;
-      assert.equal((await post(`/v1/campaigns/${a.campaignId}/start`)).statusCode, 200);
-      await advanceUntil(() => f.engine.dispatcher.stats.originated > dialed + 2, 500, 200);
+      await startDialing(a.campaignId, a.agentIds, 2, 200);
       assert.equal((await pacingView(f, a.campaignId)).abandonment?.target_rate, 0.02, "B's 2 % binds A");
 
-      const patch = await f.call({
-        method: "PATCH",
-        url: `/v1/campaigns/${a.campaignId}`,
-        payload: { settings: { abandonGroup: null } },
-      });
-      assert.equal(patch.statusCode, 200, patch.body);
-      const left = f.clock.now();
-      await advanceUntil(() => f.clock.now() - left >= 30_000, 500, 200);
+      await leaveGroup(a.campaignId);
       assert.equal((await pacingView(f, a.campaignId)).abandonment?.target_rate, 0.05, "its own cap again");
       await post(`/v1/campaigns/${a.campaignId}/stop`);
       for (const id of a.agentIds) await post(`/v1/agents/${id}/logout`);

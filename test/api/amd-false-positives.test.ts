@@ -23,7 +23,7 @@ const close = (actual: number, expected: number, what: string) =>
 for (const dialect of dialects())
   describe(`AMD false positives in the abandonment rate [${dialect.name}]`, () => {
     let f: ApiFixture;
-    const { post, advanceUntil, state } = agentShorthands(() => f);
+    const { post, advanceUntil, state, startDialing } = agentShorthands(() => f);
     const abandonment = (id: number) => abandonmentOf(f, id);
     const pacing = (id: number) => pacingView(f, id);
 
@@ -92,11 +92,7 @@ for (const dialect of dialects())
 
       // The pacer's tracker is seeded from the same record: the campaign window is over 3 %, so the
       // predictive pacer dials progressively.
-      for (const id of agentIds)
-        assert.equal((await post(`/v1/agents/${id}/login`, { campaignId })).statusCode, 200);
-      const dialed = f.engine.dispatcher.stats.originated;
-      assert.equal((await post(`/v1/campaigns/${campaignId}/start`)).statusCode, 200);
-      await advanceUntil(() => f.engine.dispatcher.stats.originated > dialed, 500, 100);
+      await startDialing(campaignId, agentIds);
       const v = await pacing(campaignId);
       assert.ok(v.abandonment);
       assert.equal(v.abandonment.window, "campaign");

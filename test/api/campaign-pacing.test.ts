@@ -20,7 +20,7 @@ const sum = (o: Record<string, number>) => Object.values(o).reduce((a, b) => a +
 describe("campaign pacing view", () => {
   let f: ApiFixture;
   let base: string;
-  const { post, advanceUntil } = agentShorthands(() => f);
+  const { post, advanceUntil, startDialing } = agentShorthands(() => f);
   const pacing = (id: number) => pacingView(f, id);
 
   before(async () => {
@@ -143,11 +143,7 @@ describe("campaign pacing view", () => {
         outcome: i % 10 === 0 ? "abandoned" : "human",
       });
     }
-    for (const id of agentIds)
-      assert.equal((await post(`/v1/agents/${id}/login`, { campaignId })).statusCode, 200);
-    const dialed = f.engine.dispatcher.stats.originated;
-    assert.equal((await post(`/v1/campaigns/${campaignId}/start`)).statusCode, 200);
-    await advanceUntil(() => f.engine.dispatcher.stats.originated > dialed, 500, 100);
+    await startDialing(campaignId, agentIds);
     const v = await pacing(campaignId);
     assert.deepEqual(v.abandonment, {
       window: "campaign",
@@ -175,10 +171,7 @@ describe("campaign pacing view", () => {
       contacts: contacts(5, 2000),
       agents: ["Flo"],
     });
-    assert.equal((await post(`/v1/agents/${agentIds[0]}/login`, { campaignId })).statusCode, 200);
-    const dialed = f.engine.dispatcher.stats.originated;
-    assert.equal((await post(`/v1/campaigns/${campaignId}/start`)).statusCode, 200);
-    await advanceUntil(() => f.engine.dispatcher.stats.originated > dialed, 500, 100);
+    await startDialing(campaignId, [agentIds[0]]);
     const v = await pacing(campaignId);
     assert.equal(v.dial_method, "progressive");
     const d = v.decisions[0];

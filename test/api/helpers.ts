@@ -131,9 +131,28 @@ export async function advanceClockUntil(
  * condition holds, and a campaign's attempts in id order.
  */
 export function agentShorthands(fixture: () => ApiFixture) {
+  const post = (url: string, payload: unknown = {}) =>
+    fixture().call({ method: "POST", url, payload: payload as object });
   return {
-    post: (url: string, payload: unknown = {}) =>
-      fixture().call({ method: "POST", url, payload: payload as object }),
+    post,
+    /** Logs the agents in to the campaign, starts it, and runs the clock (500 ms steps, at most `maxSteps`)
+     *  until more than `moreThan` of its calls have been dialed. */
+    startDialing: async (campaignId: number, agentIds: number[], moreThan = 0, maxSteps = 100) => {
+      for (const id of agentIds) {
+        const login = await post(`/v1/agents/${id}/login`, { campaignId });
+        assert.equal(login.statusCode, 200, login.body);
+      }
+      const f = fixture();
+      const dialed = f.engine.dispatcher.stats.originated;
+      const start = await post(`/v1/campaigns/${campaignId}/start`);
+      assert.equal(start.statusCode, 200, start.body);
+      await advanceClockUntil(
+        f,
+        () => f.engine.dispatcher.stats.originated > dialed + moreThan,
+        500,
+        maxSteps,
+      );
+    },
     state: (agentId: number) => fixture().engine.board.get(agentId)?.state ?? "logged_out",
     advanceUntil: (done: () => boolean, stepMs?: number, maxSteps?: number) =>
       advanceClockUntil(fixture(), done, stepMs, maxSteps),
