@@ -24,7 +24,7 @@ export interface Config {
   simDialLog: string | null;
   /** The sip driver's trunk and local address; null unless the driver is sip. */
   sip: SipConfig | null;
-  /** How long a claimed contact stays leased to this node without renewal. */
+  /** How long this node's claims and heartbeat hold its contacts (and campaigns) once it stops renewing. */
   leaseMs: number;
   tlsCert: string | null;
   tlsKey: string | null;

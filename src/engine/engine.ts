@@ -149,14 +149,14 @@ export class Engine implements EngineControl, CampaignStatusWriter {
       nodeId: o.nodeId,
       leaseMs,
     });
-    // Leases are renewed at a third of their life and swept at half of it, so a live process never loses
-    // one and a dead one's are found within 1.5 lease lengths; campaigns changed by another node are
-    // picked up every 5 s.
+    // The node's heartbeat (which keeps every contact it leased) is renewed at a third of a lease's life
+    // and leases are swept at half of it, so a live process never loses one and a dead one's are found
+    // within 1.5 lease lengths; campaigns changed by another node are picked up every 5 s.
     let renewAt = Number.NEGATIVE_INFINITY;
     let sweepAt = Number.NEGATIVE_INFINITY;
     this.dispatcher.maintenance = async (now) => {
       if (now >= renewAt) {
-        await this.dispatch.renewLeases(o.nodeId, now + leaseMs);
+        await this.dispatch.heartbeat(o.nodeId, now + leaseMs, now);
         renewAt = now + leaseMs / 3;
       }
       if (now >= sweepAt) {

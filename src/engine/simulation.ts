@@ -76,8 +76,7 @@ export async function simulateCampaign(o: SimulationOptions): Promise<Simulation
     nodeId: "simulation",
     // The engine draws too (which of several free agents takes a call): the same seed, the same run.
     seed: o.seed ?? 1,
-    // Leases only matter for a process that can die mid-call; an hour keeps renewals rare here.
-    leaseMs: 3_600_000,
+    // The production lease length: a live node keeps its leases by one heartbeat row, whatever their number.
     tickGapMs: o.tickGapMs ?? 100,
     claimBatch: o.claimBatch,
     onError: (err) => {

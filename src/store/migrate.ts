@@ -32,6 +32,7 @@ import * as m016 from "./migrations/016_campaign_leases.ts";
 import * as m017 from "./migrations/017_webhook_heads.ts";
 import * as m018 from "./migrations/018_disposed_by.ts";
 import * as m019 from "./migrations/019_abandoned_at.ts";
+import * as m020 from "./migrations/020_node_heartbeats.ts";
 import type { Database } from "./schema.ts";
 
 const MIGRATIONS: Record<string, Migration> = {
@@ -54,6 +55,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "017_webhook_heads": m017,
   "018_disposed_by": m018,
   "019_abandoned_at": m019,
+  "020_node_heartbeats": m020,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -308,6 +308,12 @@ export interface CampaignLeasesTable {
   expires_at: number;
 }
 
+/** A node process's heartbeat: the contacts it leased stay its own until `alive_until` (020). */
+export interface NodeHeartbeatsTable {
+  node_id: string;
+  alive_until: number;
+}
+
 export interface Database {
   accounts: AccountsTable;
   api_keys: ApiKeysTable;
@@ -329,6 +335,7 @@ export interface Database {
   agent_queues: AgentQueuesTable;
   agent_queue_members: AgentQueueMembersTable;
   campaign_leases: CampaignLeasesTable;
+  node_heartbeats: NodeHeartbeatsTable;
 }
 
 export type Account = Selectable<AccountsTable>;

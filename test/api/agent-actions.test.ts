@@ -465,6 +465,10 @@ describe("agent desktop API", () => {
       .set({ lease_expires_at: now - 1 })
       .where("id", "=", offered.contact_id)
       .execute();
+    await f.store.db
+      .updateTable("node_heartbeats")
+      .set({ alive_until: now - 1 })
+      .execute();
     const { reserved } = await f.store.db
       .selectFrom("attempts")
       .select("reserved")

@@ -116,6 +116,83 @@ for (const dialect of dialects()) {
       }
     });
 
+    test("calls longer than a lease stay the live node's while another node sweeps; its death frees them", async () => {
+      const store = await dialect.open();
+      const clock = new VirtualClock(Date.UTC(2026, 0, 5, 9, 0, 0));
+      // Everyone answers and talks 5 minutes: every call outlives its claim-time lease of one minute.
+      const longTalk = { outcomes: { human: 1 }, talkSec: { kind: "fixed", value: 300 } };
+      const engine = (nodeId: string) =>
+        new Engine({
+          store,
+          clock,
+          driver: new KeepingDriver(createDriver("sim", { clock }, { seed: 7, scenario: longTalk })),
+          nodeId,
+          leaseMs: LEASE_MS,
+          maxChannels: null,
+        });
+      const a = engine("node-a");
+      const b = engine("node-b");
+      try {
+        const accountId = await createAccount(store, "acme", clock.now());
+        await a.run();
+        await b.run();
+        const ids = await createCampaign(store, accountId, { maxConcurrent: 3 }, { now: clock.now() });
+        await addContacts(
+          store,
+          { accountId, ...ids },
+          Array.from({ length: 9 }, (_, i) => ({ phones: [`+1202555${String(1000 + i)}`] })),
+          clock.now(),
+        );
+        await a.start(accountId, ids.campaignId);
+        await clock.run({ until: clock.now() + 4 * 60_000 });
+        const inFlight = await store.db
+          .selectFrom("contacts")
+          .select(["lease_owner", "lease_expires_at"])
+          .where("campaign_id", "=", ids.campaignId)
+          .where("status", "=", "in_progress")
+          .execute();
+        assert.equal(inFlight.length, 3);
+        for (const c of inFlight) {
+          assert.equal(c.lease_owner, "node-a");
+          assert.ok(
+            Number(c.lease_expires_at) < clock.now(),
+            "past the claim-time expiry, held by the heartbeat",
+          );
+        }
+        const ended = () =>
+          store.db
+            .selectFrom("attempts")
+            .select(["outcome", "ended_at"])
+            .where("campaign_id", "=", ids.campaignId)
+            .where("outcome", "is not", null)
+            .orderBy("id")
+            .execute();
+        await clock.run({ until: clock.now() + 8 * 60_000 });
+        assert.deepEqual(
+          (await ended()).map((x) => x.outcome),
+          Array(6).fill("human"),
+          "node B's sweeps took none of A's calls as lost",
+        );
+
+        // Node A dies with its last three calls up: B records them lost once A's heartbeat has lapsed.
+        const diedAt = clock.now();
+        await a.dispatcher.shutdown(); // stops every timer: no heartbeat, like a SIGKILL
+        await clock.run({ until: diedAt + LEASE_MS / 2 });
+        assert.equal((await ended()).length, 6, "nothing lost before the heartbeat lapses");
+        await clock.run({ until: diedAt + 2 * LEASE_MS });
+        const lost = (await ended()).slice(6);
+        assert.deepEqual(
+          lost.map((x) => x.outcome),
+          ["lost", "lost", "lost"],
+        );
+        for (const l of lost) assert.ok(Number(l.ended_at) - diedAt <= LEASE_MS + LEASE_MS / 2 + 1);
+      } finally {
+        await a.shutdown();
+        await b.shutdown();
+        await store.close();
+      }
+    });
+
     test("a node that shuts down hands its campaign over at once; one that dies, when its lease expires", async () => {
       const store = await dialect.open();
       const { clock, a, b, accountId, campaignId, attempts, unfinished } = await twoNodes(store);

@@ -414,18 +414,78 @@ for (const dialect of dialects()) {
       assert.equal(Number((await contact(onTime.contact.id)).last_attempt_at), 1000);
     });
 
-    test("renewLeases extends only the owner's in-progress contacts", async () => {
+    test("a live owner's heartbeat keeps its leases past their claim-time expiry; once it lapses they expire", async () => {
       const c = await campaign(3);
       await ds.promoteDue(c.campaignId, 0);
-      await claimStarting(c.campaignId, { limit: 2, owner: "a", now: 0, leaseUntil: 1000 });
+      const a = await claimStarting(c.campaignId, { limit: 2, owner: "a", now: 0, leaseUntil: 1000 });
       await claimStarting(c.campaignId, { limit: 1, owner: "b", now: 0, leaseUntil: 1000 });
-      assert.equal(await ds.renewLeases("a", 9000), 2);
-      const rows = await store.db
-        .selectFrom("contacts")
-        .select(["lease_owner", "lease_expires_at"])
-        .where("campaign_id", "=", c.campaignId)
-        .execute();
-      for (const r of rows) assert.equal(r.lease_expires_at, r.lease_owner === "a" ? 9000 : 1000);
+      await ds.heartbeat("a", 5000, 0);
+      const expiredAt = async (now: number) =>
+        (await ds.expiredLeases(now, 10))
+          .map((e) => e.owner)
+          .sort((x, y) => String(x).localeCompare(String(y)));
+      assert.deepEqual(await expiredAt(999), [], "nothing before the claim-time expiry");
+      assert.deepEqual(await expiredAt(3000), ["b"], "a's heartbeat holds its two; b has none");
+      assert.deepEqual(await expiredAt(5000), ["b"], "alive up to and including alive_until");
+      assert.deepEqual(await expiredAt(5001), ["a", "a", "b"]);
+      // A heartbeat renewed before the sweep's write wins over the sweep's earlier read: neither the lost
+      // outcome nor the release of a preview takes a contact whose owner is alive again.
+      await ds.heartbeat("a", 9000, 5001);
+      const [first, second] = a.started;
+      const lost = {
+        attemptId: first.attemptId,
+        contactId: first.contact.id,
+        owner: null,
+        now: 6000,
+        answeredAt: null,
+        endedAt: 6000,
+        outcome: "lost",
+        cause: null,
+        talkSec: 0,
+        success: false,
+        details: null,
+        contact: {
+          status: "pending" as const,
+          nextAt: 6000,
+          phoneIndex: 0,
+          phoneAttempts: "[1]",
+          retryCounts: "{}",
+          orderClass: 1,
+          waitReason: "retry",
+        },
+      };
+      assert.equal(await ds.finish([lost]), 0);
+      const released = {
+        attemptId: second.attemptId,
+        contactId: second.contact.id,
+        owner: { expiredBefore: 6000 },
+        attempts: 0,
+        phoneIndex: 0,
+        phoneAttempts: "[0]",
+      };
+      await ds.release([released]);
+      const statusOf = async (id: number) =>
+        (
+          await store.db
+            .selectFrom("contacts")
+            .select("status")
+            .where("id", "=", id)
+            .executeTakeFirstOrThrow()
+        ).status;
+      assert.equal(await statusOf(first.contact.id), "in_progress");
+      assert.equal(await statusOf(second.contact.id), "in_progress");
+      // Past the renewed heartbeat both go.
+      assert.equal(await ds.finish([{ ...lost, now: 9001, endedAt: 9001 }]), 1);
+      await ds.release([{ ...released, owner: { expiredBefore: 9001 } }]);
+      assert.equal(await statusOf(first.contact.id), "pending");
+      assert.equal(await statusOf(second.contact.id), "pending");
+      // Heartbeats lapsed for a day are forgotten; a live one stays.
+      await ds.heartbeat("b", 200_000_000, 100_000_000);
+      const nodes = await store.db.selectFrom("node_heartbeats").select("node_id").execute();
+      assert.deepEqual(
+        nodes.map((n) => n.node_id),
+        ["b"],
+      );
     });
 
     test("an attempt number is unique per contact", async () => {

@@ -20,7 +20,9 @@ import {
   earlierProcessOf,
   expiredLease,
   finishesCurrentAttempt,
+  HEARTBEAT_MEMORY_MS,
   heldOr,
+  leaseLapsed,
   noteRecentCall,
   PROMOTE_LIMIT,
   RECENT_BY_PHONE_WHERE,
@@ -125,7 +127,7 @@ async function applyFinished(client: pg.PoolClient, items: FinishedAttempt[]): P
        -- pick the lease index and compare every in-flight contact with every item.
        FROM v WHERE k.id = v.contact_id
          AND CASE WHEN k.status <> 'in_progress' THEN false
-           WHEN v.owner IS NULL THEN k.lease_expires_at < v.now
+           WHEN v.owner IS NULL THEN ${leaseLapsed("k", "v.now")}
            ELSE k.lease_owner = v.owner
              AND EXISTS (SELECT 1 FROM attempts t WHERE t.id = v.attempt_id AND ${finishesCurrentAttempt("k")}) END
        RETURNING v.*
@@ -402,12 +404,13 @@ export function postgresDispatchStore(pool: pg.Pool): DispatchStore {
       return r.rowCount ?? 0;
     },
 
-    async renewLeases(owner, leaseUntil) {
-      const r = await pool.query(
-        "UPDATE contacts SET lease_expires_at = $1 WHERE status = 'in_progress' AND lease_owner = $2",
-        [leaseUntil, owner],
+    async heartbeat(owner, aliveUntil, now) {
+      await pool.query(
+        `INSERT INTO node_heartbeats (node_id, alive_until) VALUES ($1, $2)
+          ON CONFLICT (node_id) DO UPDATE SET alive_until = excluded.alive_until`,
+        [owner, aliveUntil],
       );
-      return r.rowCount ?? 0;
+      await pool.query("DELETE FROM node_heartbeats WHERE alive_until < $1", [now - HEARTBEAT_MEMORY_MS]);
     },
 
     async expiredLeases(now, limit) {
@@ -417,7 +420,7 @@ export function postgresDispatchStore(pool: pg.Pool): DispatchStore {
           c.next_attempt_at, c.policy, c.abandoned_at, c.lease_owner, a.id AS attempt_id, a.phone_index AS attempt_phone_index,
           a.started_at AS attempt_started_at, a.reserved AS attempt_reserved
           FROM contacts c LEFT JOIN attempts a ON a.contact_id = c.id AND a.seq = c.attempts
-          WHERE c.status = 'in_progress' AND c.lease_expires_at < $1 ORDER BY c.lease_expires_at LIMIT $2`,
+          WHERE c.status = 'in_progress' AND ${leaseLapsed("c", "$1")} ORDER BY c.lease_expires_at LIMIT $2`,
         [now, limit],
       );
       return rows.map(expiredLease);

@@ -23,7 +23,9 @@ import {
   earlierProcessOf,
   expiredLease,
   finishesCurrentAttempt,
+  HEARTBEAT_MEMORY_MS,
   heldOr,
+  leaseLapsed,
   noteRecentCall,
   PROMOTE_LIMIT,
   RECENT_BY_PHONE_WHERE,
@@ -99,12 +101,12 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
       `UPDATE contacts SET status = 'pending', ready = ?, next_attempt_at = ?, phone_index = ?, phone_attempts = ?,
         retry_counts = ?, order_class = ?, wait_reason = ?, last_outcome = ?, abandoned_at = coalesce(?, abandoned_at), lease_owner = NULL,
         lease_expires_at = NULL, callback_agent_id = NULL, updated_at = ?
-        WHERE id = ? AND status = 'in_progress' AND lease_expires_at < ?`,
+        WHERE id = ? AND status = 'in_progress' AND ${leaseLapsed("contacts", "?")}`,
     ),
     contactFinalExpired: db.prepare(
       `UPDATE contacts SET status = ?, ready = 0, phone_attempts = ?, retry_counts = ?, wait_reason = ?,
         last_outcome = ?, abandoned_at = coalesce(?, abandoned_at), lease_owner = NULL, lease_expires_at = NULL, callback_agent_id = NULL, updated_at = ?
-        WHERE id = ? AND status = 'in_progress' AND lease_expires_at < ?`,
+        WHERE id = ? AND status = 'in_progress' AND ${leaseLapsed("contacts", "?")}`,
     ),
     release: db.prepare(releaseSql(false, ["?", "?", "?", "?", "?"])),
     releaseExpired: db.prepare(releaseSql(true, ["?", "?", "?", "?", "?"])),
@@ -119,16 +121,18 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
     deleteAttempt: db.prepare("DELETE FROM attempts WHERE id = ? AND ended_at IS NULL"),
     redateAttempt: db.prepare("UPDATE attempts SET started_at = ? WHERE id = ?"),
     redateContact: db.prepare("UPDATE contacts SET last_attempt_at = ? WHERE id = ?"),
-    renew: db.prepare(
-      `UPDATE contacts SET lease_expires_at = ? WHERE status = 'in_progress' AND lease_owner = ?`,
+    heartbeat: db.prepare(
+      `INSERT INTO node_heartbeats (node_id, alive_until) VALUES (?, ?)
+        ON CONFLICT (node_id) DO UPDATE SET alive_until = excluded.alive_until`,
     ),
+    forgetHeartbeats: db.prepare("DELETE FROM node_heartbeats WHERE alive_until < ?"),
     expired: db.prepare(
       `SELECT c.id, c.account_id, c.campaign_id, c.phones, c.custom, c.time_zone, c.daily_from_sec,
         c.daily_to_sec, c.start_at, c.attempts, c.phone_index, c.phone_attempts, c.retry_counts,
         c.next_attempt_at, c.policy, c.abandoned_at, c.lease_owner, a.id AS attempt_id, a.phone_index AS attempt_phone_index,
         a.started_at AS attempt_started_at, a.reserved AS attempt_reserved
         FROM contacts c LEFT JOIN attempts a ON a.contact_id = c.id AND a.seq = c.attempts
-        WHERE c.status = 'in_progress' AND c.lease_expires_at < ? ORDER BY c.lease_expires_at LIMIT ?`,
+        WHERE c.status = 'in_progress' AND ${leaseLapsed("c", "?")} ORDER BY c.lease_expires_at LIMIT ?`,
     ),
     insertEvent: db.prepare(
       `INSERT INTO webhook_deliveries (${OUTBOX_COLUMNS.join(", ")})
@@ -260,7 +264,7 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
         ];
         changes =
           f.owner === null
-            ? s.contactNextExpired.run(...args, f.now).changes
+            ? s.contactNextExpired.run(...args, f.now, f.now).changes
             : s.contactNext.run(...args, f.owner, f.attemptId).changes;
       } else {
         const args = [
@@ -275,7 +279,7 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
         ];
         changes =
           f.owner === null
-            ? s.contactFinalExpired.run(...args, f.now).changes
+            ? s.contactFinalExpired.run(...args, f.now, f.now).changes
             : s.contactFinal.run(...args, f.owner, f.attemptId).changes;
       }
       if (changes === 0) continue;
@@ -307,12 +311,11 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
 
   const releaseTx = db.transaction((items: ReleasedDial[]) => {
     for (const r of items) {
-      const changed = (typeof r.owner === "string" ? s.release : s.releaseExpired).run(
-        r.attempts,
-        r.phoneIndex,
-        r.phoneAttempts,
-        r.contactId,
-        typeof r.owner === "string" ? r.owner : r.owner.expiredBefore,
+      const state = [r.attempts, r.phoneIndex, r.phoneAttempts, r.contactId];
+      const changed = (
+        typeof r.owner === "string"
+          ? s.release.run(...state, r.owner)
+          : s.releaseExpired.run(...state, r.owner.expiredBefore, r.owner.expiredBefore)
       ).changes;
       if (!changed) continue;
       s.deleteAttempt.run(r.attemptId);
@@ -359,11 +362,12 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
       await noTransactionOpen(db, 10_000);
       return s.expireOwn.run(earlierProcessOf(owner), owner).changes;
     },
-    async renewLeases(owner, leaseUntil) {
-      return s.renew.run(leaseUntil, owner).changes;
+    async heartbeat(owner, aliveUntil, now) {
+      s.heartbeat.run(owner, aliveUntil);
+      s.forgetHeartbeats.run(now - HEARTBEAT_MEMORY_MS);
     },
     async expiredLeases(now, limit) {
-      const rows = s.expired.all(now, limit) as (Candidate & {
+      const rows = s.expired.all(now, now, limit) as (Candidate & {
         lease_owner: string | null;
         attempt_id: number | null;
         attempt_phone_index: number | null;

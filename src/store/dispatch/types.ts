@@ -227,8 +227,10 @@ export interface DispatchStore {
    *  expire now and pass to earlierProcessOf(owner), for the sweep to settle, instead of being renewed
    *  as if this process held them. */
   expireLeasesOf(owner: string): Promise<number>;
-  renewLeases(owner: string, leaseUntil: number): Promise<number>;
-  /** In-progress contacts whose lease expired before `now`, with their open attempt. */
+  /** This node is alive until `aliveUntil`: its leased contacts stay its own until then, whatever their
+   *  claim-time expiry. Also forgets heartbeats that lapsed long ago (processes gone for a day). */
+  heartbeat(owner: string, aliveUntil: number, now: number): Promise<void>;
+  /** In-progress contacts whose lease ran out before `now` (see leaseLapsed), with their open attempt. */
   expiredLeases(now: number, limit: number): Promise<ExpiredLease[]>;
   /** Counts of contacts by status for a campaign. */
   countByStatus(campaignId: number): Promise<Record<string, number>>;
@@ -260,10 +262,21 @@ export function reservedJson(c: Pick<Candidate, "attempts" | "phone_index" | "ph
  *  if that lease ran out. `p`: the dialect's placeholders for attempts, phone_index, phone_attempts, id,
  *  and the owner or the time the lease must have run out by. */
 export function releaseSql(expired: boolean, p: readonly string[]): string {
-  const lease = expired ? `lease_expires_at < ${p[4]}` : `lease_owner = ${p[4]}`;
+  const lease = expired ? leaseLapsed("contacts", p[4]) : `lease_owner = ${p[4]}`;
   return `UPDATE contacts SET status = 'pending', ${RELEASED_READY}, attempts = ${p[0]}, phone_index = ${p[1]},
     phone_attempts = ${p[2]}, lease_owner = NULL, lease_expires_at = NULL
     WHERE id = ${p[3]} AND status = 'in_progress' AND ${lease}`;
+}
+
+/**
+ * SQL that is true when contact `c`'s lease has run out by `now` (a placeholder or a column; it appears twice,
+ * so a positional `?` takes its value twice): the expiry set at the claim has passed and the owner's
+ * heartbeat (node_heartbeats) no longer covers it. A live node keeps its contacts by its one heartbeat row
+ * rather than by rewriting each contact's expiry.
+ */
+export function leaseLapsed(c: string, now: string): string {
+  return `${c}.lease_expires_at < ${now} AND NOT EXISTS (SELECT 1 FROM node_heartbeats h
+    WHERE h.node_id = ${c}.lease_owner AND h.alive_until >= ${now})`;
 }
 
 /** An expiredLeases row (the contact's candidate columns, lease owner and open attempt) as an ExpiredLease. */
@@ -288,6 +301,9 @@ export function expiredLease(
     reserved: attempt_reserved === null ? null : (JSON.parse(attempt_reserved) as ReservedState),
   };
 }
+
+/** How long a lapsed heartbeat is kept: long enough for any sweep to settle what its node left. */
+export const HEARTBEAT_MEMORY_MS = 86_400_000;
 
 /** The lease owner of what a process left behind, once a new process of the same node id has started. */
 export function earlierProcessOf(owner: string): string {
