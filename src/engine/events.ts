@@ -68,6 +68,9 @@ export function finishEvents(
           cause: f.cause,
           talkSec: f.talkSec,
           success: f.success,
+          // As GET /v1/.../attempts gives them: why a no_answer was hung up early (releasedByPacer), AMD's
+          // verdict, a bot's result, a voicemail left.
+          details: f.details === null ? null : (JSON.parse(f.details) as Record<string, unknown>),
         },
         contact,
       },

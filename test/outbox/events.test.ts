@@ -104,6 +104,7 @@ for (const dialect of dialects()) {
         const a = attempts.find((x) => x.id === data(r).attempt.id)!;
         assert.equal(data(r).attempt.outcome, a.outcome);
         assert.equal(data(r).attempt.phone, a.phone);
+        assert.deepEqual(data(r).attempt.details, a.details === null ? null : JSON.parse(a.details));
       }
       // contact.status_changed: once per contact, to its final status.
       const changed = byType("contact.status_changed");
