@@ -186,6 +186,9 @@ export function finishedFromEnd(
   if (ev.result) details.result = ev.result;
   details.ringSec = ev.ringSec;
   if (call.releasedAt !== null) details.releasedByPacer = true;
+  // Someone picked up as the call was given up and heard it end. Agent campaigns count it as abandoned; a
+  // robot campaign keeps its outcome (nobody heard the message), but the record says so.
+  if (ev.answeredAfterCancel) details.answeredAfterCancel = true;
   // The abandonment rate counts AMD's machine verdicts (store/abandonment.ts), whatever AMD is set to later.
   if (call.amdOn && outcome === "machine") details.amd = true;
   // A simulator knows whom AMD misjudged: the simulate report counts the people it hung up on.

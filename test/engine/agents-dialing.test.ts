@@ -383,6 +383,26 @@ test("a callee who answers as the call is given up (a 2xx crossing the CANCEL) w
   await h.close();
 });
 
+test("a robot campaign's call answered as a stop gave it up keeps its outcome and says so on its record", async () => {
+  const h = await harness({ start: START, seed: 9, scenario: { outcomes: { no_answer: 1 } } });
+  const id = await h.campaign(
+    { maxConcurrent: 3, ringTimeoutSec: 60, maxAttemptsPerContact: 2 },
+    contacts(5),
+  );
+  await h.engine.start(h.accountId, id);
+  await h.clock.run({ until: START + 20_000, stop: () => false });
+  h.driver.crossAnswers = true;
+  await h.engine.stop(h.accountId, id);
+  await h.clock.run({ until: START + 60_000, stop: () => false });
+  const attempts = await h.attempts(id);
+  assert.equal(attempts.length, 3);
+  for (const a of attempts) {
+    assert.notEqual(a.outcome, "abandoned", "a robot campaign has no agents to abandon a call");
+    assert.equal(JSON.parse(a.details ?? "{}").answeredAfterCancel, true, `attempt ${a.id}`);
+  }
+  await h.close();
+});
+
 test("with AMD on, a line picked up while AMD listens is an answered line to the pacer, not a ringing one", async () => {
   const h = await harness({
     start: START,
