@@ -12,7 +12,7 @@ import type {
   ReservedState,
   StartedAttempt,
 } from "../store/dispatch/types.ts";
-import { reservedStateOf } from "../store/dispatch/types.ts";
+import { CLAIM_LEASE_MS, reservedStateOf } from "../store/dispatch/types.ts";
 import type { CallEnded, TelephonyDriver } from "../telephony/driver.ts";
 import type { LiveAgent } from "./agents/board.ts";
 import type { AgentDialing } from "./agents/dialing.ts";
@@ -35,6 +35,7 @@ export interface DispatcherOptions {
   clock: Clock;
   driver: TelephonyDriver;
   nodeId: string;
+  /** How long this node's heartbeat holds what it claimed once it stops renewing it (engine.ts renews it). */
   leaseMs: number;
   /** Minimum spacing between two passes, so bursts of ended calls share one transaction. */
   tickGapMs: number;
@@ -317,7 +318,7 @@ export class Dispatcher {
           limit: slots.length,
           owner: this.o.nodeId,
           now,
-          leaseUntil: slots[slots.length - 1] + this.o.leaseMs,
+          leaseUntil: slots[slots.length - 1] + CLAIM_LEASE_MS,
           recentSince: hooks.recentSince,
           promoteDue: promotePending,
           settledEvents: hooks.settledEvents,
@@ -425,7 +426,7 @@ export class Dispatcher {
         limit: 1,
         owner: this.o.nodeId,
         now,
-        leaseUntil: now + this.o.leaseMs,
+        leaseUntil: now + CLAIM_LEASE_MS,
         recentSince: hooks.recentSince,
         promoteDue: round === 0 && held === undefined,
         settledEvents: hooks.settledEvents,

@@ -154,10 +154,8 @@ for (const dialect of dialects()) {
         assert.equal(inFlight.length, 3);
         for (const c of inFlight) {
           assert.equal(c.lease_owner, "node-a");
-          assert.ok(
-            Number(c.lease_expires_at) < clock.now(),
-            "past the claim-time expiry, held by the heartbeat",
-          );
+          // Far ahead: a node of an older version, which reads only this, leaves the call alone.
+          assert.ok(Number(c.lease_expires_at) >= clock.now() + 23 * 3_600_000);
         }
         const ended = () =>
           store.db

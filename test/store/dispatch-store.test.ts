@@ -425,7 +425,11 @@ for (const dialect of dialects()) {
           .map((e) => e.owner)
           .sort((x, y) => String(x).localeCompare(String(y)));
       assert.deepEqual(await expiredAt(999), [], "nothing before the claim-time expiry");
-      assert.deepEqual(await expiredAt(3000), ["b"], "a's heartbeat holds its two; b has none");
+      assert.deepEqual(
+        await expiredAt(3000),
+        ["b"],
+        "a's heartbeat holds its two; b, with none, has its own",
+      );
       assert.deepEqual(await expiredAt(5000), ["b"], "alive up to and including alive_until");
       assert.deepEqual(await expiredAt(5001), ["a", "a", "b"]);
       // A heartbeat renewed before the sweep's write wins over the sweep's earlier read: neither the lost
@@ -479,13 +483,27 @@ for (const dialect of dialects()) {
       await ds.release([{ ...released, owner: { expiredBefore: 9001 } }]);
       assert.equal(await statusOf(first.contact.id), "pending");
       assert.equal(await statusOf(second.contact.id), "pending");
-      // Heartbeats lapsed for a day are forgotten; a live one stays.
+      // Heartbeats lapsed for a day are forgotten; one lapsed for less, and live ones, stay.
+      const day = 86_400_000;
+      await ds.heartbeat("c", 100_000_000 - day + 1, 0);
+      await ds.heartbeat("d", 200_000_000, 0);
       await ds.heartbeat("b", 200_000_000, 100_000_000);
-      const nodes = await store.db.selectFrom("node_heartbeats").select("node_id").execute();
-      assert.deepEqual(
-        nodes.map((n) => n.node_id),
-        ["b"],
-      );
+      const nodes = async () =>
+        (await store.db.selectFrom("node_heartbeats").select("node_id").orderBy("node_id").execute()).map(
+          (n) => n.node_id,
+        );
+      assert.deepEqual(await nodes(), ["b", "c", "d"]);
+      // A node that shuts down ends its heartbeat: what it holds is free at once, whatever its own expiry.
+      const held = await claimStarting(c.campaignId, {
+        limit: 1,
+        owner: "d",
+        now: 150_000_000,
+        leaseUntil: 150_000_000 + day,
+      });
+      assert.equal(held.started.length, 1);
+      assert.deepEqual(await expiredAt(150_000_001), [], "b's and d's heartbeats hold their contacts");
+      await ds.endHeartbeat("d");
+      assert.deepEqual(await expiredAt(150_000_001), ["d"]);
     });
 
     test("an attempt number is unique per contact", async () => {

@@ -126,6 +126,7 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
         ON CONFLICT (node_id) DO UPDATE SET alive_until = excluded.alive_until`,
     ),
     forgetHeartbeats: db.prepare("DELETE FROM node_heartbeats WHERE alive_until < ?"),
+    endHeartbeat: db.prepare("UPDATE node_heartbeats SET alive_until = 0 WHERE node_id = ?"),
     expired: db.prepare(
       `SELECT c.id, c.account_id, c.campaign_id, c.phones, c.custom, c.time_zone, c.daily_from_sec,
         c.daily_to_sec, c.start_at, c.attempts, c.phone_index, c.phone_attempts, c.retry_counts,
@@ -264,7 +265,7 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
         ];
         changes =
           f.owner === null
-            ? s.contactNextExpired.run(...args, f.now, f.now).changes
+            ? s.contactNextExpired.run(...args, f.now).changes
             : s.contactNext.run(...args, f.owner, f.attemptId).changes;
       } else {
         const args = [
@@ -279,7 +280,7 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
         ];
         changes =
           f.owner === null
-            ? s.contactFinalExpired.run(...args, f.now, f.now).changes
+            ? s.contactFinalExpired.run(...args, f.now).changes
             : s.contactFinal.run(...args, f.owner, f.attemptId).changes;
       }
       if (changes === 0) continue;
@@ -311,11 +312,12 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
 
   const releaseTx = db.transaction((items: ReleasedDial[]) => {
     for (const r of items) {
-      const state = [r.attempts, r.phoneIndex, r.phoneAttempts, r.contactId];
-      const changed = (
-        typeof r.owner === "string"
-          ? s.release.run(...state, r.owner)
-          : s.releaseExpired.run(...state, r.owner.expiredBefore, r.owner.expiredBefore)
+      const changed = (typeof r.owner === "string" ? s.release : s.releaseExpired).run(
+        r.attempts,
+        r.phoneIndex,
+        r.phoneAttempts,
+        r.contactId,
+        typeof r.owner === "string" ? r.owner : r.owner.expiredBefore,
       ).changes;
       if (!changed) continue;
       s.deleteAttempt.run(r.attemptId);
@@ -366,8 +368,11 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
       s.heartbeat.run(owner, aliveUntil);
       s.forgetHeartbeats.run(now - HEARTBEAT_MEMORY_MS);
     },
+    async endHeartbeat(owner) {
+      s.endHeartbeat.run(owner);
+    },
     async expiredLeases(now, limit) {
-      const rows = s.expired.all(now, now, limit) as (Candidate & {
+      const rows = s.expired.all(now, limit) as (Candidate & {
         lease_owner: string | null;
         attempt_id: number | null;
         attempt_phone_index: number | null;

@@ -230,6 +230,8 @@ export interface DispatchStore {
   /** This node is alive until `aliveUntil`: its leased contacts stay its own until then, whatever their
    *  claim-time expiry. Also forgets heartbeats that lapsed long ago (processes gone for a day). */
   heartbeat(owner: string, aliveUntil: number, now: number): Promise<void>;
+  /** This node is going away: what it still holds is another node's to sweep at once. */
+  endHeartbeat(owner: string): Promise<void>;
   /** In-progress contacts whose lease ran out before `now` (see leaseLapsed), with their open attempt. */
   expiredLeases(now: number, limit: number): Promise<ExpiredLease[]>;
   /** Counts of contacts by status for a campaign. */
@@ -269,15 +271,22 @@ export function releaseSql(expired: boolean, p: readonly string[]): string {
 }
 
 /**
- * SQL that is true when contact `c`'s lease has run out by `now` (a placeholder or a column; it appears twice,
- * so a positional `?` takes its value twice): the expiry set at the claim has passed and the owner's
- * heartbeat (node_heartbeats) no longer covers it. A live node keeps its contacts by its one heartbeat row
- * rather than by rewriting each contact's expiry.
+ * SQL that is true when contact `c`'s lease has run out by `now` (a placeholder or a column). A node that
+ * keeps a heartbeat (node_heartbeats) holds its contacts for as long as the heartbeat lives, whatever their
+ * own expiry: one row renewed instead of every contact it is calling. A contact whose owner has no heartbeat
+ * row (a process restarted under the same id, an older version of outdial during a rolling upgrade, which
+ * renews each contact instead) runs out at its own `lease_expires_at`.
  */
 export function leaseLapsed(c: string, now: string): string {
-  return `${c}.lease_expires_at < ${now} AND NOT EXISTS (SELECT 1 FROM node_heartbeats h
-    WHERE h.node_id = ${c}.lease_owner AND h.alive_until >= ${now})`;
+  return `coalesce((SELECT h.alive_until FROM node_heartbeats h WHERE h.node_id = ${c}.lease_owner),
+    ${c}.lease_expires_at) < ${now}`;
 }
+
+/**
+ * How long a claim holds its contact by its own expiry. Nodes with a heartbeat never rely on it; it keeps a
+ * node of an older version (whose sweep reads only the contact's expiry) from taking calls still up.
+ */
+export const CLAIM_LEASE_MS = 86_400_000;
 
 /** An expiredLeases row (the contact's candidate columns, lease owner and open attempt) as an ExpiredLease. */
 export function expiredLease(
@@ -302,8 +311,9 @@ export function expiredLease(
   };
 }
 
-/** How long a lapsed heartbeat is kept: long enough for any sweep to settle what its node left. */
-export const HEARTBEAT_MEMORY_MS = 86_400_000;
+/** How long a lapsed heartbeat is kept: long enough for any sweep to settle what its node left. Once it
+ *  is forgotten its contacts fall back on their own expiry, which has passed by then (a claim is older). */
+export const HEARTBEAT_MEMORY_MS = CLAIM_LEASE_MS;
 
 /** The lease owner of what a process left behind, once a new process of the same node id has started. */
 export function earlierProcessOf(owner: string): string {

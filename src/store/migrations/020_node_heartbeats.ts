@@ -1,7 +1,8 @@
 // 020: one heartbeat row per node process. A claimed contact's lease used to be renewed row by row every
 // third of its life, so a node with 10,000 calls in flight rewrote 500 contact rows (and their index
-// entries) a second just to say it was alive. Now a contact's lease, once its claim-time expiry passes,
-// holds for as long as its owner's heartbeat does: one row written per node instead.
+// entries) a second just to say it was alive. Now a node's contacts are its own for as long as its one
+// heartbeat row lives; a contact whose owner has no row (an older version during a rolling upgrade, which
+// still renews each contact) runs out at its own expiry (store/dispatch/types.ts leaseLapsed).
 import type { Kysely } from "kysely";
 import { dialectColumns } from "./column-types.ts";
 
