@@ -22,6 +22,8 @@ const { values } = parseArgs({
     methods: { type: "string" },
     /** Predictive releases late lines after this many seconds of ringing (releaseAfterRingSec; off by default). */
     "release-after-ring": { type: "string" },
+    /** For studies: the predictive outer loop's options as JSON, e.g. '{"margin":0,"reserveAbandons":0}'. */
+    budget: { type: "string" },
   },
 });
 
@@ -34,6 +36,33 @@ function parseSeeds(spec: string): number[] {
     for (let s = from; s <= (to ?? from); s++) seeds.push(s);
   }
   return seeds;
+}
+
+const BUDGET_KEYS = [
+  "margin",
+  "settleAnswers",
+  "reserveAbandons",
+  "rampAnswers",
+  "minThreshold",
+  "maxThreshold",
+];
+
+function parseBudget(text: string): Record<string, number> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new Error(`--budget: not JSON: ${text}`);
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new Error("--budget: a JSON object, e.g. '{\"margin\":0}'");
+  }
+  for (const [k, v] of Object.entries(parsed)) {
+    if (!BUDGET_KEYS.includes(k))
+      throw new Error(`--budget: unknown key ${k} (one of ${BUDGET_KEYS.join(", ")})`);
+    if (typeof v !== "number" || !Number.isFinite(v)) throw new Error(`--budget: ${k} must be a number`);
+  }
+  return parsed as Record<string, number>;
 }
 
 const scenario = parseScenario(JSON.parse(fs.readFileSync(values.scenario, "utf8")));
@@ -62,8 +91,9 @@ const releaseAfterRingSec =
 if (releaseAfterRingSec !== null && !(releaseAfterRingSec >= 15)) {
   throw new Error("--release-after-ring: seconds of ringing, at least 15 (the legal minimum)");
 }
+const budget = values.budget === undefined ? undefined : parseBudget(values.budget);
 for (const method of methods)
-  figures.set(method, runMethod(method, scenario, seeds, { releaseAfterRingSec }));
+  figures.set(method, runMethod(method, scenario, seeds, { releaseAfterRingSec, budget }));
 const oracle = figures.get("oracle")!;
 const progressive = figures.get("progressive");
 

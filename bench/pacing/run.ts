@@ -2,7 +2,7 @@
 // figures per method (means over seeds; the worst seed's abandonment). It must not print.
 
 import { AbandonTracker } from "../../src/pacing/abandon-tracker.ts";
-import { createPacer } from "../../src/pacing/index.ts";
+import { createPacer, type PacerSettings } from "../../src/pacing/index.ts";
 import type { PacingScenario } from "../../src/pacing/sim/scenario.ts";
 import { type SimulationResult, simulate } from "../../src/pacing/sim/simulator.ts";
 import type { DialMethod } from "../../src/pacing/types.ts";
@@ -15,6 +15,8 @@ export type BenchMethod = (typeof METHODS)[number];
 export interface PacerChoices {
   /** Predictive: releaseAfterRingSec (null: every line rings out, the default). */
   releaseAfterRingSec: number | null;
+  /** Predictive, for studies: the outer loop's options instead of its defaults. */
+  budget?: PacerSettings["budget"];
 }
 
 export function runOnce(
@@ -31,6 +33,7 @@ export function runOnce(
     maxLinesPerAgent: scenario.maxLinesPerAgent,
     graceMs: scenario.graceSec * 1000,
     releaseAfterRingMs: choices.releaseAfterRingSec === null ? null : choices.releaseAfterRingSec * 1000,
+    budget: choices.budget,
   });
   return simulate({ scenario, seed, pacer, tracker });
 }

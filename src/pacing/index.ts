@@ -14,7 +14,7 @@ export { PowerPacer, PreviewPacer, ProgressivePacer } from "./simple.ts";
 export * from "./types.ts";
 
 import type { AbandonTracker } from "./abandon-tracker.ts";
-import { PredictivePacer } from "./predictive.ts";
+import { type PredictiveOptions, PredictivePacer } from "./predictive.ts";
 import { PowerPacer, PreviewPacer, ProgressivePacer } from "./simple.ts";
 import type { DialMethod, Pacer } from "./types.ts";
 
@@ -27,6 +27,8 @@ export interface PacerSettings {
   graceMs?: number;
   /** Predictive: see PredictiveOptions.releaseAfterRingMs. */
   releaseAfterRingMs?: number | null;
+  /** Predictive, for studies: the outer loop's options (see DropBudgetOptions). */
+  budget?: PredictiveOptions["budget"];
 }
 
 export function createPacer(method: DialMethod, settings: PacerSettings): Pacer {
@@ -46,6 +48,7 @@ export function createPacer(method: DialMethod, settings: PacerSettings): Pacer 
         graceMs: settings.graceMs,
         maxLinesPerAgent: settings.maxLinesPerAgent,
         releaseAfterRingMs: settings.releaseAfterRingMs,
+        budget: settings.budget,
       });
   }
 }
