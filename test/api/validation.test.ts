@@ -256,6 +256,13 @@ describe("validation errors", () => {
       { url: "/v1/campaigns/100000000000000000000", field: "params.id" },
       { url: "/v1/campaigns?offset=100000000000000000000", field: "querystring.offset" },
       { url: "/v1/agents?after_id=9223372036854775808", field: "querystring.after_id" },
+      // Read as Infinity, which passes Ajv's integer bounds: a 400, not a 500 from the database.
+      { url: "/v1/campaigns?limit=1e400", field: "querystring.limit" },
+      { url: "/v1/campaigns?offset=-1e400", field: "querystring.offset" },
+      { url: "/v1/campaigns/1e400", field: "params.id" },
+      { url: "/v1/campaigns/1/attempts?after_id=1e400", field: "querystring.after_id" },
+      { url: "/v1/balance/transactions?limit=1e400", field: "querystring.limit" },
+      { url: "/api/cm/lists?offset=1e400", field: "querystring.offset" },
     ];
     for (const c of cases) {
       const res = await f.call({ method: "GET", url: c.url });
@@ -263,6 +270,20 @@ describe("validation errors", () => {
       const error = (res.json() as { error: { code: string; field: string } }).error;
       assert.deepEqual([error.code, error.field], ["invalid_request", c.field], c.url);
     }
+  });
+
+  test("a number JSON reads as Infinity (1e400) is a 400 naming it", async () => {
+    const res = await f.call({
+      method: "PATCH",
+      url: "/v1/campaigns/1",
+      headers: { "content-type": "application/json" },
+      payload:
+        '{"settings":{"amd":{"enabled":true,"mode":"background","params":{"totalAnalysisTime":1e400}}}}',
+    });
+    assert.equal(res.statusCode, 400, res.body);
+    const error = (res.json() as { error: { field: string; message: string } }).error;
+    assert.equal(error.field, "body.settings.amd.params.totalAnalysisTime");
+    assert.match(error.message, /must be a number \(got Infinity\)/);
   });
 
   test("billing: a top-up under one micro-USD and a prefix given two rates are 400s, not 0 USD or a 500", async () => {

@@ -17,7 +17,47 @@ const SHARED = {
 } as const;
 
 type RouteSchemaDefinition = { httpPart?: string };
-type CompileFn = (definition: RouteSchemaDefinition) => unknown;
+type Validate = ((data: unknown) => boolean) & { errors?: unknown[] | null };
+type CompileFn = (definition: RouteSchemaDefinition) => Validate;
+
+/** Where in `data` a number is not finite, as an Ajv instance path; null if nowhere. */
+function nonFinitePath(data: unknown, path: string): { path: string; value: number } | null {
+  if (typeof data === "number") return Number.isFinite(data) ? null : { path, value: data };
+  if (typeof data !== "object" || data === null) return null;
+  for (const [key, value] of Object.entries(data)) {
+    const found = nonFinitePath(value, `${path}/${key.replace(/~/g, "~0").replace(/\//g, "~1")}`);
+    if (found) return found;
+  }
+  return null;
+}
+
+/**
+ * Coercion turns the text "1e400" into Infinity after Ajv's type check, and Infinity passes every bound
+ * (`maximum: 500` included), so `?limit=1e400` reached the database as a datatype error (a 500). A coerced
+ * value must also be finite: the failure reads like any other schema violation, with the field. (Bodies
+ * are not coerced, and Ajv's own type check refuses Infinity there.)
+ */
+function finiteOnly(validate: Validate): Validate {
+  const checked: Validate = (data) => {
+    if (!validate(data)) {
+      checked.errors = validate.errors;
+      return false;
+    }
+    const bad = nonFinitePath(data, "");
+    checked.errors = bad && [
+      {
+        keyword: "finite",
+        instancePath: bad.path,
+        schemaPath: "#",
+        params: {},
+        message: "must be a finite number",
+        data: bad.value,
+      },
+    ];
+    return bad === null;
+  };
+  return checked;
+}
 
 export const schemaController: NonNullable<FastifyServerOptions["schemaController"]> = {
   compilersFactory: {
@@ -34,7 +74,7 @@ export const schemaController: NonNullable<FastifyServerOptions["schemaControlle
         plugins,
       }) as unknown as CompileFn;
       const compile = (definition: RouteSchemaDefinition) =>
-        definition.httpPart === "body" ? strict(definition) : lenient(definition);
+        definition.httpPart === "body" ? strict(definition) : finiteOnly(lenient(definition));
       return compile as never;
     },
   },

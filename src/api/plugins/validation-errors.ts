@@ -46,6 +46,8 @@ export function describeViolation(context: string, v: SchemaViolation): FieldPro
         .join(" or ");
       return { field: base, message: `${base} must be ${wanted}${got(v)}` };
     }
+    case "finite":
+      return { field: base, message: `${base} must be a finite number${got(v)}` };
     case "minimum":
     case "maximum":
     case "exclusiveMinimum":
