@@ -2,15 +2,21 @@
 // route, wired to the store, engine and clock it is given. It never listens: server.ts does, and tests
 // drive it with app.inject().
 import { createRequire } from "node:module";
-import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from "fastify";
+import Fastify, {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyServerOptions,
+} from "fastify";
 import { CAMPAIGN_TOKEN_IN_PATH, jaicpApi } from "./api/compat/jaicp/index.ts";
 import { twin24Api } from "./api/compat/twin24/index.ts";
+import { invalidArgument, isVoximplantUrl, sendVoxError } from "./api/compat/voximplant/errors.ts";
 import { voximplantApi } from "./api/compat/voximplant/index.ts";
 import { xcallyApi } from "./api/compat/xcally/index.ts";
 import { installMetrics } from "./api/metrics.ts";
 import { nativeApi } from "./api/native/index.ts";
 import { installAuth } from "./api/plugins/auth.ts";
-import { installErrorHandling } from "./api/plugins/errors.ts";
+import { installErrorHandling, toErrorResponse } from "./api/plugins/errors.ts";
 import { registerOpenApi } from "./api/plugins/openapi.ts";
 import type { Permission } from "./api/plugins/permissions.ts";
 import { schemaController } from "./api/plugins/schema-validation.ts";
@@ -43,6 +49,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     logger: loggerOptions(deps),
     bodyLimit: JSON_BODY_LIMIT,
     schemaController,
+    // The router's own refusals (a malformed escape, a path parameter over its length) in the error shape
+    // of the face the URL belongs to, not Fastify's.
+    frameworkErrors: (err, req, reply) => {
+      req.log.info({ code: err.code }, "request refused by the router");
+      if (isVoximplantUrl(req.url)) return sendVoxError(reply, invalidArgument(err.message));
+      const { status, body } = toErrorResponse(err);
+      return (reply as FastifyReply).status(status).send(body);
+    },
   };
   if (deps.https) options.https = deps.https;
   // Fastify's typings pick the server type from the options; the instance is the same either way.
@@ -98,9 +112,11 @@ function loggerOptions(deps: AppDeps): FastifyServerOptions["logger"] {
 export function urlForLog(url: string): string {
   // The router decodes the path before matching, so "/api/calls/%63ampaign/<token>" reaches the route
   // too: match the decoded form (and show it) when it differs.
+  // Every escape is decoded, "%2F" included: the route does not match that one, but the 404's log line
+  // must not show the token either.
   let decoded = url;
   try {
-    decoded = decodeURI(url);
+    decoded = decodeURIComponent(url);
   } catch {
     // malformed escapes: the router refuses such a path, and the raw one is matched below
   }

@@ -346,6 +346,14 @@ describe("validation errors", () => {
     const missing = await f.call({ method: "GET", url: "/v1/nothing-here" });
     assert.equal(missing.statusCode, 404);
     assert.deepEqual(Object.keys((missing.json() as { error: object }).error), ["code", "message"]);
+
+    // What the router itself refuses: a malformed escape, a path parameter over its length.
+    const badEscape = await f.call({ method: "GET", url: "/v1/campaigns/%ZZ" });
+    assert.equal(badEscape.statusCode, 400);
+    assert.equal((badEscape.json() as { error: { code: string } }).error.code, "invalid_request");
+    const long = await f.call({ method: "GET", url: `/v1/campaigns/${"1".repeat(120)}` });
+    assert.equal(long.statusCode, 414);
+    assert.equal((long.json() as { error: { code: string } }).error.code, "uri_too_long");
   });
 });
 

@@ -68,6 +68,7 @@ const CODE_BY_STATUS: Record<number, string> = {
   406: "not_acceptable",
   409: "conflict",
   413: "payload_too_large",
+  414: "uri_too_long",
   415: "unsupported_media_type",
   429: "too_many_requests",
 };

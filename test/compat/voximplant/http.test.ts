@@ -291,6 +291,16 @@ describe("errors: HTTP 200 with {error: {code, msg}}", () => {
     );
     // Deeper paths are unknown commands too, in Voximplant's shape rather than a native 404.
     await expectError(await f.call({ method: "GET", url: "/platform_api/x/y" }), 103, /x\/y/);
+    // So are other HTTP methods, on the face's root too.
+    await expectError(await f.call({ method: "PUT", url: "/platform_api/GetCallLists" }), 103, /PUT/);
+    await expectError(await f.call({ method: "DELETE", url: "/platform_api" }), 103, /DELETE/);
+    // A URL the router cannot read is an invalid argument, still in Voximplant's shape.
+    await expectError(await f.call({ method: "GET", url: "/platform_api/%ZZ" }), 101, /not a valid url/);
+    // The method may come in the query of a GET to the root, as with a POST.
+    await expectError(await f.call({ method: "GET", url: "/platform_api" }), 102);
+    const lists = await f.call({ method: "GET", url: "/platform_api?cmd=GetCallLists" });
+    assert.equal(lists.statusCode, 200);
+    assert.ok(Array.isArray((lists.json() as { result: unknown }).result), lists.body);
   });
 
   test("101 for a multipart body the parser cannot read: cut short, or without a boundary", async () => {

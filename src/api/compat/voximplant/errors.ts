@@ -1,6 +1,6 @@
 // Voximplant's error convention for the /platform_api face: HTTP 200 with {"error": {"code", "msg"}} (its
 // clients drop non-2xx answers). Maps outdial's errors onto Voximplant's HTTP API codes; owns nothing else.
-import type { FastifyError, FastifyInstance } from "fastify";
+import type { FastifyError, FastifyInstance, FastifyReply } from "fastify";
 import { EngineError } from "../../../engine/types.ts";
 import { ImportError } from "../../../lists/errors.ts";
 import { ApiError } from "../../plugins/errors.ts";
@@ -52,16 +52,26 @@ export function toVoxError(err: unknown): VoxError {
   return new VoxError(VOX.INTERNAL, "Internal error; the server log has the details");
 }
 
+/** The face's URLs: a failure the router itself raises there (a malformed URL) answers the Voximplant way. */
+export function isVoximplantUrl(url: string): boolean {
+  return url === "/platform_api" || url.startsWith("/platform_api/") || url.startsWith("/platform_api?");
+}
+
+/** A Voximplant error as its clients read it: HTTP 200 with {"error": {"code", "msg"}}. */
+export function sendVoxError(reply: FastifyReply, vox: VoxError): FastifyReply {
+  // A file answer may have set its own type before failing.
+  return reply
+    .status(200)
+    .type("application/json; charset=utf-8")
+    .send({ error: { code: vox.code, msg: vox.message } });
+}
+
 /** Every failure in the face's scope, the auth hook's 401/403 included, leaves as a Voximplant error. */
 export function installVoxErrors(app: FastifyInstance): void {
   app.setErrorHandler((err, req, reply) => {
     const vox = toVoxError(err);
     if (vox.code === VOX.INTERNAL) req.log.error({ err }, "platform_api request failed");
     else req.log.info({ code: vox.code }, "platform_api request refused");
-    // A file answer may have set its own type before failing.
-    return reply
-      .status(200)
-      .type("application/json; charset=utf-8")
-      .send({ error: { code: vox.code, msg: vox.message } });
+    return sendVoxError(reply, vox);
   });
 }

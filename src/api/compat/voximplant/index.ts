@@ -2,7 +2,7 @@
 // `/platform_api/<Method>`, parameters as multipart, url-encoded, query or raw-body (file_content) fields.
 // Dispatches to methods.ts / views.ts, checks each method's own permission, renders errors the Voximplant way.
 import multipart from "@fastify/multipart";
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from "fastify";
 import type { NativeApiDeps } from "../../native/deps.ts";
 import { type Permission, roleAllows } from "../../plugins/permissions.ts";
 import { installVoxErrors, invalidArgument, VOX, VoxError } from "./errors.ts";
@@ -137,16 +137,27 @@ export async function voximplantApi(app: FastifyInstance, deps: VoximplantDeps):
       });
     }
   }
+  // The method in the query: GET /platform_api?cmd=GetCallLists, as Voximplant's clients also send it.
+  app.get("/platform_api", { ...common, schema: { hide: true } }, (req, reply) => handle(req, reply));
   // Anything else under /platform_api is an unknown command, answered the Voximplant way, not as a
   // native 404 its clients would drop.
+  const unknown = async (req: FastifyRequest) => {
+    throw new VoxError(VOX.UNKNOWN_COMMAND, `Unknown command ${req.method} '${req.url.split("?")[0]}'`);
+  };
+  const otherMethods: HTTPMethods[] = ["PUT", "DELETE", "PATCH", "OPTIONS"];
   app.route({
-    method: ["GET", "POST"],
+    method: otherMethods,
+    url: "/platform_api",
+    ...common,
+    schema: { hide: true },
+    handler: unknown,
+  });
+  app.route({
+    method: ["GET", "POST", ...otherMethods],
     url: "/platform_api/*",
     ...common,
     schema: { hide: true },
-    handler: async (req) => {
-      throw new VoxError(VOX.UNKNOWN_COMMAND, `Unknown command '${req.url.split("?")[0]}'`);
-    },
+    handler: unknown,
   });
 }
 
