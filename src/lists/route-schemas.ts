@@ -96,7 +96,9 @@ export const contactSchema = {
     daily_window: {
       type: "object",
       required: ["from", "to"],
-      properties: { from: { type: "string" }, to: { type: "string" } },
+      // A misspelt or unknown key (a "zone", say) is a 400, not a window silently read in UTC.
+      additionalProperties: false,
+      properties: { from: { type: "string", maxLength: 8 }, to: { type: "string", maxLength: 8 } },
       description: "The contact's own daily window, HH:mm[:ss] UTC.",
     },
     start_at: {

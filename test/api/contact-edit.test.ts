@@ -72,6 +72,11 @@ for (const dialect of dialects()) {
         [{ phones: ["+1"] }, 400, "body.phones"],
         [{ time_zone: "Mars/Olympus" }, 400, "body.time_zone"],
         [{ daily_window: { from: "25:00", to: "10:00" } }, 400, "body.daily_window.from"],
+        [
+          { daily_window: { from: "09:00", to: "17:00", zone: "Europe/Moscow" } },
+          400,
+          "body.daily_window.zone",
+        ],
         [{ start_at: "next tuesday" }, 400, "body.start_at"],
         [{ start_at: 1e20 }, 400, "body.start_at"],
         [{ start_at: "+275760-09-13T00:00:00Z" }, 400, "body.start_at"],

@@ -12,6 +12,18 @@ function rangeWith(over: Record<string, unknown>) {
 /** Bad campaign settings and the field each must be blamed on. */
 const BAD_SETTINGS: { name: string; settings: Record<string, unknown>; field: string; mentions: RegExp }[] = [
   {
+    name: "an AMD parameter beyond 10 minutes",
+    settings: { amd: { enabled: true, mode: "background", params: { totalAnalysisTime: 1e300 } } },
+    field: "body.settings.amd.params.totalAnalysisTime",
+    mentions: /at most 600000/,
+  },
+  {
+    name: "a negative AMD parameter",
+    settings: { amd: { enabled: true, mode: "background", params: { greeting: -5 } } },
+    field: "body.settings.amd.params.greeting",
+    mentions: /at least 0/,
+  },
+  {
     name: "a sim scenario name that does not exist",
     settings: { scenario: "alway_busy" },
     field: "body.settings.scenario",

@@ -85,6 +85,12 @@ test("scenarios through the API: create or replace by key, validation, account s
       [{ key: "", name: "x", results: [{ name: "a", weight: 1 }] }, "body.key"],
       [{ key: "k", name: "x", results: [] }, "body.results"],
       [{ key: "k", name: "x", results: [{ name: "a", weight: 0 }] }, "body.results[0].weight"],
+      // Weights whose sum is not finite would break the weighted draw.
+      [{ key: "k", name: "x", results: [{ name: "a", weight: 1e308 }] }, "body.results[0].weight"],
+      [
+        { key: "k", name: "x", results: [{ name: "a", weight: 1 }], talkSec: { min: 100, max: 1 } },
+        "body.talkSec.max",
+      ],
     ] as const) {
       const r = await put(payload as Record<string, unknown>);
       assert.equal(r.statusCode, 400, r.body);

@@ -11,7 +11,7 @@ import {
   upsertScenario,
 } from "../../store/scenarios.ts";
 import type { ScenarioRow } from "../../store/schema.ts";
-import { notFound } from "../plugins/errors.ts";
+import { ApiError, notFound } from "../plugins/errors.ts";
 import type { NativeApiDeps } from "./deps.ts";
 import { errorResponses, idParams, isoTime } from "./schemas/common.ts";
 import { iso } from "./views.ts";
@@ -41,7 +41,8 @@ const scenarioBody = {
         additionalProperties: false,
         properties: {
           name: { type: "string", minLength: 1, maxLength: 200 },
-          weight: { type: "number", exclusiveMinimum: 0 },
+          // Bounded so that a hundred weights add up to a finite total for the weighted draw.
+          weight: { type: "number", exclusiveMinimum: 0, maximum: 1_000_000 },
         },
       },
     },
@@ -106,6 +107,14 @@ export async function scenarioRoutes(app: FastifyInstance, deps: NativeApiDeps):
     async (req) => {
       const b = req.body;
       const talk = b.talkSec ?? null;
+      if (talk !== null && typeof talk !== "number" && talk.min > talk.max) {
+        throw new ApiError(
+          "invalid_request",
+          400,
+          `body.talkSec.max must be at least body.talkSec.min (${talk.min})`,
+          "body.talkSec.max",
+        );
+      }
       const row = await upsertScenario(
         store.db,
         req.account.id,

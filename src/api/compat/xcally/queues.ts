@@ -75,7 +75,10 @@ export const queueBodySchema = {
     dialCongestionMaxRetry: count,
     dialCongestionRetryFrequency: seconds,
     dialAMDActive: { type: "boolean" },
-    ...Object.fromEntries(Object.keys(AMD_FIELDS).map((k) => [k, { type: "integer", minimum: 0 }])),
+    // Milliseconds, as Asterisk's AMD() takes them; bounded as /v1's amd.params are.
+    ...Object.fromEntries(
+      Object.keys(AMD_FIELDS).map((k) => [k, { type: "integer", minimum: 0, maximum: 600_000 }]),
+    ),
     dialMethod: { type: "string", enum: [...DIAL_METHODS] },
     dialOrderByScheduledAt: { type: "string", enum: ["ASC", "DESC", "asc", "desc"] },
     // Up to the lines per ready agent the core allows (powerRatio, at most 10).

@@ -240,7 +240,13 @@ export const campaignSettingsSchema = {
       properties: {
         enabled: { type: "boolean" },
         mode: { type: "string", enum: ["background", "blocking"] },
-        params: { type: "object", additionalProperties: { type: "number" } },
+        params: {
+          type: "object",
+          description:
+            "Detector parameters (Asterisk AMD's, in ms: initialSilence, greeting, afterGreetingSilence, totalAnalysisTime, …; errorRate 0–1 for the sim driver)",
+          maxProperties: 32,
+          additionalProperties: { type: "number", minimum: 0, maximum: 600_000 },
+        },
         greeting: {
           type: "string",
           minLength: 1,
