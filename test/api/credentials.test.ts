@@ -166,6 +166,39 @@ describe("service accounts and users", () => {
     );
   });
 
+  test("wrong passwords are throttled per user name and per address: 429 with Retry-After, then open again", async () => {
+    const created = await f.call({
+      method: "POST",
+      url: "/v1/users",
+      payload: { username: "tess", password: "a good long password", role: "supervisor" },
+    });
+    assert.equal(created.statusCode, 201, created.body);
+    const from = (remoteAddress: string, authorization: string) =>
+      f.call({ method: "GET", url: "/v1/campaigns", key: null, remoteAddress, headers: { authorization } });
+    for (let i = 0; i < 10; i++) {
+      assert.equal((await from("198.51.100.1", basic("tess", `guess ${i}`))).statusCode, 401);
+    }
+    // The right password from anywhere is refused for the rest of the window, unchecked.
+    const locked = await from("198.51.100.2", basic("tess", "a good long password"));
+    assert.equal(locked.statusCode, 429, locked.body);
+    assert.equal(locked.json().error.code, "too_many_requests");
+    const wait = Number(locked.headers["retry-after"]);
+    assert.ok(wait > 0 && wait <= 900, `Retry-After ${wait}`);
+    // Made-up user names from one address: 50 wrong, then that address is refused for any name.
+    for (let i = 0; i < 40; i++) {
+      assert.equal((await from("198.51.100.1", basic(`nobody${i}`, "x"))).statusCode, 401);
+    }
+    assert.equal((await from("198.51.100.1", basic("nobody99", "x"))).statusCode, 429);
+    assert.equal((await from("198.51.100.3", basic("nobody99", "x"))).statusCode, 401, "another address");
+    // API keys are not throttled (they cannot be guessed).
+    assert.equal(
+      (await f.call({ method: "GET", url: "/v1/campaigns", remoteAddress: "198.51.100.1" })).statusCode,
+      200,
+    );
+    await f.clock.advance(wait * 1000);
+    assert.equal((await from("198.51.100.1", basic("tess", "a good long password"))).statusCode, 200);
+  });
+
   test("users sign in with HTTP Basic, scoped to their account and role", async () => {
     const created = await f.call({
       method: "POST",

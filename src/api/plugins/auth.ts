@@ -24,6 +24,11 @@ import {
 } from "./credentials.ts";
 import { ApiError } from "./errors.ts";
 import { DOCS_PATH } from "./openapi.ts";
+import {
+  DEFAULT_PASSWORD_LIMITS,
+  PasswordThrottle,
+  type PasswordThrottleLimits,
+} from "./password-throttle.ts";
 import { type Permission, type Role, roleAllows } from "./permissions.ts";
 
 export interface RequestAccount {
@@ -51,7 +56,28 @@ declare module "fastify" {
 /** last_used_at is a hint for spotting stale keys: minute precision spares a write per request. */
 const LAST_USED_GRANULARITY_MS = 60_000;
 
-export function installAuth(app: FastifyInstance, deps: { store: Store; clock: Clock }): void {
+interface AuthDeps {
+  store: Store;
+  clock: Clock;
+  throttle: PasswordThrottle;
+}
+
+/** A password refused without being checked: too many wrong ones for the name or from the address. */
+class TooManyTries extends ApiError {
+  constructor(readonly retryAfterSec: number) {
+    super("too_many_requests", 429, `too many wrong passwords: try again in ${retryAfterSec} s`);
+  }
+}
+
+export function installAuth(
+  app: FastifyInstance,
+  options: { store: Store; clock: Clock; passwordLimits?: PasswordThrottleLimits },
+): void {
+  const deps: AuthDeps = {
+    store: options.store,
+    clock: options.clock,
+    throttle: new PasswordThrottle(options.clock, options.passwordLimits ?? DEFAULT_PASSWORD_LIMITS),
+  };
   app.decorateRequest("account", null as unknown as RequestAccount);
 
   // A route that forgot to say who may call it must not start: checked once every plugin has registered,
@@ -69,7 +95,7 @@ export function installAuth(app: FastifyInstance, deps: { store: Store; clock: C
     }
   });
 
-  app.addHook("onRequest", async (req) => {
+  app.addHook("onRequest", async (req, reply) => {
     const config = req.routeOptions.config;
     const url = req.routeOptions.url;
     // Unknown routes fall through to the 404 handler; the docs page is public.
@@ -78,7 +104,13 @@ export function installAuth(app: FastifyInstance, deps: { store: Store; clock: C
       req.account = await campaignToken((req.params as { token?: string }).token, deps);
       return;
     }
-    const who = await authenticate(req, deps);
+    let who: RequestAccount;
+    try {
+      who = await authenticate(req, deps);
+    } catch (err) {
+      if (err instanceof TooManyTries) reply.header("retry-after", String(err.retryAfterSec));
+      throw err;
+    }
     req.account = who;
     // Fail closed: a route with no permission is allowed to nobody.
     if (!config.permission || !roleAllows(who.role, config.permission)) {
@@ -97,10 +129,7 @@ function unauthorized(message: string): ApiError {
   return new ApiError("unauthorized", 401, message);
 }
 
-async function authenticate(
-  req: FastifyRequest,
-  deps: { store: Store; clock: Clock },
-): Promise<RequestAccount> {
+async function authenticate(req: FastifyRequest, deps: AuthDeps): Promise<RequestAccount> {
   const header = req.headers.authorization;
   if (!header) {
     throw unauthorized("credentials are required: send Authorization: Bearer <API key or JWT> or Basic");
@@ -110,7 +139,7 @@ async function authenticate(
     return looksLikeJwt(bearer[1]) ? serviceAccount(bearer[1], deps) : apiKey(bearer[1], deps);
   }
   const basic = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
-  if (basic) return user(Buffer.from(basic[1], "base64").toString("utf8"), deps);
+  if (basic) return user(Buffer.from(basic[1], "base64").toString("utf8"), req.ip, deps);
   throw unauthorized("the Authorization header must be Bearer <API key or JWT> or Basic <user:password>");
 }
 
@@ -147,16 +176,22 @@ async function serviceAccount(token: string, deps: { store: Store; clock: Clock 
  *  the answer's timing does not tell which user names exist (in any account). */
 let decoyHash: Promise<string> | null = null;
 
-async function user(pair: string, deps: { store: Store; clock: Clock }): Promise<RequestAccount> {
+async function user(pair: string, address: string, deps: AuthDeps): Promise<RequestAccount> {
   const colon = pair.indexOf(":");
   const name = colon > 0 ? pair.slice(0, colon) : "";
+  const wait = deps.throttle.retryAfterMs(address, name);
+  if (wait > 0) throw new TooManyTries(Math.ceil(wait / 1000));
   // No user name holds a NUL (the API refuses one), and PostgreSQL would refuse it in the query.
   const row = name !== "" && !name.includes("\u0000") ? await findUserByName(deps.store.db, name) : undefined;
   const usable = row !== undefined && row.disabled_at === null;
   decoyHash ??= hashPassword(randomBytes(16).toString("hex"));
   const hash = usable ? row.password_hash : await decoyHash;
   const ok = (await verifyPassword(colon > 0 ? pair.slice(colon + 1) : pair, hash)) && usable;
-  if (!row || !ok) throw unauthorized("the user name or password is wrong, or the user is disabled");
+  if (!row || !ok) {
+    deps.throttle.failed(address, name);
+    throw unauthorized("the user name or password is wrong, or the user is disabled");
+  }
+  deps.throttle.succeeded(name);
   return { id: row.account_id, role: row.role, via: { kind: "user", id: row.id } };
 }
 

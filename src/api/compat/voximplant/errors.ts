@@ -35,7 +35,9 @@ export function invalidArgument(message: string): VoxError {
 export function toVoxError(err: unknown): VoxError {
   if (err instanceof VoxError) return err;
   if (err instanceof ApiError) {
-    if (err.status === 401) return new VoxError(VOX.AUTH_FAILED, `Authorization failed: ${err.message}`);
+    if (err.status === 401 || err.status === 429) {
+      return new VoxError(VOX.AUTH_FAILED, `Authorization failed: ${err.message}`);
+    }
     if (err.status === 403) return new VoxError(VOX.FORBIDDEN_COMMAND, `Forbidden command: ${err.message}`);
     if (err.status >= 500) return new VoxError(VOX.INTERNAL, "Internal error");
     return new VoxError(VOX.INVALID_ARGUMENTS, err.message);
