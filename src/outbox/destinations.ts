@@ -27,6 +27,12 @@ for (const [prefix, bits] of [
 for (const [prefix, bits] of [
   ["::", 128],
   ["::1", 128],
+  ["::", 96], // IPv4-compatible (deprecated): ::10.0.0.1 would reach 10.0.0.1
+  ["::ffff:0:0:0", 96], // IPv4-translated
+  ["64:ff9b::", 96], // NAT64: a gateway would carry it to the IPv4 address it embeds
+  ["64:ff9b:1::", 48], // local-use NAT64
+  ["2002::", 16], // 6to4: embeds an IPv4 address
+  ["fec0::", 10], // site-local (deprecated)
   ["fc00::", 7], // unique local
   ["fe80::", 10], // link-local
   ["ff00::", 8], // multicast
@@ -38,19 +44,28 @@ for (const [prefix, bits] of [
 export function isPublicAddress(address: string): boolean {
   const family = net.isIP(address);
   if (family === 0) return false;
-  // ::ffff:127.0.0.1 is 127.0.0.1 to the socket.
+  // ::ffff:127.0.0.1 (or ::ffff:7f00:1) is 127.0.0.1 to the socket: checked as that IPv4 address.
   const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(address);
   if (mapped) return isPublicAddress(mapped[1]);
+  const hexMapped =
+    family === 6
+      ? /^\[::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})\]$/.exec(new URL(`http://[${address}]`).hostname)
+      : null;
+  if (hexMapped) {
+    const [hi, lo] = [Number.parseInt(hexMapped[1], 16), Number.parseInt(hexMapped[2], 16)];
+    return isPublicAddress(`${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`);
+  }
   return !NOT_PUBLIC.check(address, family === 4 ? "ipv4" : "ipv6");
 }
 
 export class DestinationRefused extends Error {
   readonly code = "destination_not_allowed";
   constructor(host: string, address: string) {
-    super(
-      `${host === address ? address : `${host} (${address})`} is not a public address; ` +
-        "set OUTDIAL_WEBHOOK_ALLOW_PRIVATE=1 to send webhooks inside the server's network",
-    );
+    // A name's private address stays out of the message: it reaches the account through the deliveries'
+    // last_error, and would map the server's own network for whoever chose the name.
+    const what =
+      host === address ? `${address} is not a public address` : `${host} resolves to no public address`;
+    super(`${what}; set OUTDIAL_WEBHOOK_ALLOW_PRIVATE=1 to send webhooks inside the server's network`);
     this.name = "DestinationRefused";
   }
 }
