@@ -123,7 +123,9 @@ export function installMetrics(
     },
     async (req, reply) => {
       // Both sides hashed to one length, so the comparison takes the same time whatever was sent.
-      if (!timingSafeEqual(digest(req.headers.authorization ?? ""), expected)) {
+      // The scheme's name is case-insensitive (RFC 9110), the token is not.
+      const sent = (req.headers.authorization ?? "").replace(/^bearer(?=\s)/i, "Bearer");
+      if (!timingSafeEqual(digest(sent), expected)) {
         return reply
           .status(401)
           .send({ error: { code: "unauthorized", message: "send the metrics token as a Bearer token" } });

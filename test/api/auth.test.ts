@@ -92,6 +92,12 @@ for (const dialect of dialects()) {
         const res = await f.call({ method: "GET", url, key: null });
         assert.equal(res.statusCode, 200, url);
       }
+      // The docs page takes a key: no other site may frame it.
+      for (const url of ["/docs", "/docs/static/index.html"]) {
+        const page = await f.call({ method: "GET", url, key: null });
+        assert.equal(page.headers["x-frame-options"], "DENY", url);
+        assert.equal(page.headers["content-security-policy"], "frame-ancestors 'none'", url);
+      }
     });
   });
 }

@@ -60,6 +60,18 @@ export async function registerOpenApi(app: FastifyInstance, opts: { version: str
   });
   // The key typed into the docs page stays in that page: persisted, it would sit in localStorage, where any
   // script of the origin could read it.
-  await app.register(swaggerUi, { routePrefix: DOCS_PATH, uiConfig: { persistAuthorization: false } });
+  await app.register(swaggerUi, {
+    routePrefix: DOCS_PATH,
+    uiConfig: { persistAuthorization: false },
+    // The page takes a key: no other site may frame it (clickjacking), nor may a browser guess its types.
+    uiHooks: {
+      onRequest: (_req, reply, done) => {
+        reply.header("x-frame-options", "DENY");
+        reply.header("content-security-policy", "frame-ancestors 'none'");
+        reply.header("x-content-type-options", "nosniff");
+        done();
+      },
+    },
+  });
   app.get(OPENAPI_PATH, { schema: { hide: true }, config: { public: true } }, async () => app.swagger());
 }
