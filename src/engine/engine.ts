@@ -382,9 +382,6 @@ export class Engine implements EngineControl, CampaignStatusWriter {
   async shutdown(): Promise<void> {
     await this.dispatcher.shutdown();
     await this.leases.release();
-    // Calls still up end with this process, unrecorded: other nodes may settle them once their claim-time
-    // expiry passes, without waiting out the heartbeat.
-    await this.dispatch.endHeartbeat(this.nodeId);
   }
 
   // CampaignStatusWriter ---------------------------------------------------------------------------

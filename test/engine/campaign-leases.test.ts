@@ -191,6 +191,58 @@ for (const dialect of dialects()) {
       }
     });
 
+    test("calls left up by a graceful shutdown are settled by a process of another id within 1.5 leases", async () => {
+      const store = await dialect.open();
+      const clock = new VirtualClock(Date.UTC(2026, 0, 5, 9, 0, 0));
+      const longTalk = { outcomes: { human: 1 }, talkSec: { kind: "fixed", value: 300 } };
+      const engine = (nodeId: string) =>
+        new Engine({
+          store,
+          clock,
+          driver: new KeepingDriver(createDriver("sim", { clock }, { seed: 7, scenario: longTalk })),
+          nodeId,
+          leaseMs: LEASE_MS,
+          maxChannels: null,
+        });
+      // The default node id is hostname-pid: a restart is another node.
+      const a = engine("host-111");
+      const b = engine("host-222");
+      try {
+        const accountId = await createAccount(store, "acme", clock.now());
+        await a.run();
+        const ids = await createCampaign(store, accountId, { maxConcurrent: 3 }, { now: clock.now() });
+        await addContacts(
+          store,
+          { accountId, ...ids },
+          Array.from({ length: 9 }, (_, i) => ({ phones: [`+1202555${String(1000 + i)}`] })),
+          clock.now(),
+        );
+        await a.start(accountId, ids.campaignId);
+        await clock.run({ until: clock.now() + 60_000 });
+        await a.shutdown();
+        const stoppedAt = clock.now();
+        const inProgress = async () =>
+          (
+            await store.db
+              .selectFrom("contacts")
+              .select("id")
+              .where("campaign_id", "=", ids.campaignId)
+              .where("status", "=", "in_progress")
+              .where("lease_owner", "=", "host-111")
+              .execute()
+          ).length;
+        assert.equal(await inProgress(), 3, "three calls were up at the shutdown");
+        await b.run();
+        // B's heartbeat prunes only heartbeats lapsed a day ago: A's row still says when A's hold ended.
+        await clock.run({ until: stoppedAt + LEASE_MS + LEASE_MS / 2 + 1000 });
+        assert.equal(await inProgress(), 0, "settled by the new process, not after the 24 h claim expiry");
+      } finally {
+        await a.shutdown();
+        await b.shutdown();
+        await store.close();
+      }
+    });
+
     test("a node that shuts down hands its campaign over at once; one that dies, when its lease expires", async () => {
       const store = await dialect.open();
       const { clock, a, b, accountId, campaignId, attempts, unfinished } = await twoNodes(store);

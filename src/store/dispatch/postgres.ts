@@ -413,10 +413,6 @@ export function postgresDispatchStore(pool: pg.Pool): DispatchStore {
       await pool.query("DELETE FROM node_heartbeats WHERE alive_until < $1", [now - HEARTBEAT_MEMORY_MS]);
     },
 
-    async endHeartbeat(owner) {
-      await pool.query("UPDATE node_heartbeats SET alive_until = 0 WHERE node_id = $1", [owner]);
-    },
-
     async expiredLeases(now, limit) {
       const { rows } = await pool.query(
         `SELECT c.id, c.account_id, c.campaign_id, c.phones, c.custom, c.time_zone, c.daily_from_sec,

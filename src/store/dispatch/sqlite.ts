@@ -126,7 +126,6 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
         ON CONFLICT (node_id) DO UPDATE SET alive_until = excluded.alive_until`,
     ),
     forgetHeartbeats: db.prepare("DELETE FROM node_heartbeats WHERE alive_until < ?"),
-    endHeartbeat: db.prepare("UPDATE node_heartbeats SET alive_until = 0 WHERE node_id = ?"),
     expired: db.prepare(
       `SELECT c.id, c.account_id, c.campaign_id, c.phones, c.custom, c.time_zone, c.daily_from_sec,
         c.daily_to_sec, c.start_at, c.attempts, c.phone_index, c.phone_attempts, c.retry_counts,
@@ -367,9 +366,6 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
     async heartbeat(owner, aliveUntil, now) {
       s.heartbeat.run(owner, aliveUntil);
       s.forgetHeartbeats.run(now - HEARTBEAT_MEMORY_MS);
-    },
-    async endHeartbeat(owner) {
-      s.endHeartbeat.run(owner);
     },
     async expiredLeases(now, limit) {
       const rows = s.expired.all(now, limit) as (Candidate & {

@@ -230,8 +230,6 @@ export interface DispatchStore {
   /** This node is alive until `aliveUntil`: its leased contacts stay its own until then, whatever their
    *  claim-time expiry. Also forgets heartbeats that lapsed long ago (processes gone for a day). */
   heartbeat(owner: string, aliveUntil: number, now: number): Promise<void>;
-  /** This node is going away: what it still holds is another node's to sweep at once. */
-  endHeartbeat(owner: string): Promise<void>;
   /** In-progress contacts whose lease ran out before `now` (see leaseLapsed), with their open attempt. */
   expiredLeases(now: number, limit: number): Promise<ExpiredLease[]>;
   /** Counts of contacts by status for a campaign. */
