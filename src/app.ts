@@ -110,16 +110,21 @@ function loggerOptions(deps: AppDeps): FastifyServerOptions["logger"] {
 
 /** A request's URL as logs may show it: secrets that some faces carry in the path are replaced. */
 export function urlForLog(url: string): string {
-  // The router decodes the path before matching, so "/api/calls/%63ampaign/<token>" reaches the route
-  // too: match the decoded form (and show it) when it differs.
-  // Every escape is decoded, "%2F" included: the route does not match that one, but the 404's log line
-  // must not show the token either.
-  let decoded = url;
-  try {
-    decoded = decodeURIComponent(url);
-  } catch {
-    // malformed escapes: the router refuses such a path, and the raw one is matched below
-  }
-  if (CAMPAIGN_TOKEN_IN_PATH.test(decoded)) return decoded.replace(CAMPAIGN_TOKEN_IN_PATH, "$1[redacted]");
-  return url.replace(CAMPAIGN_TOKEN_IN_PATH, "$1[redacted]");
+  // The router decodes the path before matching, so "/api/calls/%63ampaign/<token>" reaches the route too;
+  // and "campaign%2F<token>" reaches the 404 handler's log line. Each segment is decoded on its own, so
+  // one malformed escape (in the query, say) cannot keep the rest from being read.
+  const q = url.indexOf("?");
+  const path = q < 0 ? url : url.slice(0, q);
+  const decoded = path
+    .split("/")
+    .map((segment) => {
+      try {
+        return decodeURIComponent(segment);
+      } catch {
+        return segment;
+      }
+    })
+    .join("/");
+  if (!CAMPAIGN_TOKEN_IN_PATH.test(decoded)) return url;
+  return decoded.replace(CAMPAIGN_TOKEN_IN_PATH, "$1[redacted]") + (q < 0 ? "" : url.slice(q));
 }

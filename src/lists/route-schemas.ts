@@ -98,7 +98,8 @@ export const contactSchema = {
       required: ["from", "to"],
       // A misspelt or unknown key (a "zone", say) is a 400, not a window silently read in UTC.
       additionalProperties: false,
-      properties: { from: { type: "string", maxLength: 8 }, to: { type: "string", maxLength: 8 } },
+      // Trimmed before reading: a little room for spaces around HH:mm:ss.
+      properties: { from: { type: "string", maxLength: 16 }, to: { type: "string", maxLength: 16 } },
       description: "The contact's own daily window, HH:mm[:ss] UTC.",
     },
     start_at: {

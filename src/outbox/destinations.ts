@@ -47,9 +47,12 @@ export function isPublicAddress(address: string): boolean {
   // ::ffff:127.0.0.1 (or ::ffff:7f00:1) is 127.0.0.1 to the socket: checked as that IPv4 address.
   const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(address);
   if (mapped) return isPublicAddress(mapped[1]);
+  // A zone (fe80::1%eth0) is no part of the address the URL parser below reads.
   const hexMapped =
     family === 6
-      ? /^\[::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})\]$/.exec(new URL(`http://[${address}]`).hostname)
+      ? /^\[::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})\]$/.exec(
+          new URL(`http://[${address.replace(/%.*$/, "")}]`).hostname,
+        )
       : null;
   if (hexMapped) {
     const [hi, lo] = [Number.parseInt(hexMapped[1], 16), Number.parseInt(hexMapped[2], 16)];

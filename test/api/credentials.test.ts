@@ -166,7 +166,7 @@ describe("service accounts and users", () => {
     );
   });
 
-  test("wrong passwords are throttled per user name and per address: 429 with Retry-After, then open again", async () => {
+  test("wrong passwords are throttled per address, for one user name and for all: 429 with Retry-After, then open again", async () => {
     const created = await f.call({
       method: "POST",
       url: "/v1/users",
@@ -178,10 +178,18 @@ describe("service accounts and users", () => {
     for (let i = 0; i < 10; i++) {
       assert.equal((await from("198.51.100.1", basic("tess", `guess ${i}`))).statusCode, 401);
     }
-    // The right password from anywhere is refused for the rest of the window, unchecked.
-    const locked = await from("198.51.100.2", basic("tess", "a good long password"));
+    // The right password from that address is refused for the rest of the window, unchecked; from another
+    // address it works: nobody can lock a user out by failing in their name.
+    const locked = await from("198.51.100.1", basic("tess", "a good long password"));
     assert.equal(locked.statusCode, 429, locked.body);
     assert.equal(locked.json().error.code, "too_many_requests");
+    assert.equal((await from("198.51.100.2", basic("tess", "a good long password"))).statusCode, 200);
+    // One IPv6 host holds a /64: its addresses share one count.
+    for (let i = 0; i < 10; i++) {
+      assert.equal((await from(`2001:db8:5:6::${i + 1}`, basic("tess", `guess ${i}`))).statusCode, 401);
+    }
+    assert.equal((await from("2001:db8:5:6:ffff::1", basic("tess", "a good long password"))).statusCode, 429);
+    assert.equal((await from("2001:db8:5:7::1", basic("tess", "a good long password"))).statusCode, 200);
     const wait = Number(locked.headers["retry-after"]);
     assert.ok(wait > 0 && wait <= 900, `Retry-After ${wait}`);
     // Made-up user names from one address: 50 wrong, then that address is refused for any name.

@@ -13,6 +13,9 @@ test("a campaign token in the path is redacted, percent-encoded or not", () => {
     // The router does not match an escaped slash, but the 404's log line must not show the token either.
     "/api/calls/campaign%2FSeCrEt123/addPhone",
     "/api/calls/campaign%2fSeCrEt123/addPhone",
+    // A malformed escape elsewhere must not keep the path from being decoded.
+    "/api/calls/%63ampaign/SeCrEt123/addPhone?phone=1&x=%",
+    "/api/calls/%63ampaign/SeCrEt123/addPhone?x=%ZZ",
   ]) {
     const shown = urlForLog(url);
     assert.ok(!/SeCrEt123|%53eCrEt123/.test(shown), `${url} → ${shown}`);

@@ -47,6 +47,7 @@ test("public addresses are told from loopback, private, link-local and reserved 
     "64:ff9b::a9fe:a9fe", // NAT64 of 169.254.169.254
     "2002:7f00:1::1", // 6to4 of 127.0.0.1
     "fec0::1", // site-local
+    "fe80::1%eth0", // link-local with a zone
     "not an address",
   ]) {
     assert.equal(isPublicAddress(a), false, a);

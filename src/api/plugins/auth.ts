@@ -191,7 +191,7 @@ async function user(pair: string, address: string, deps: AuthDeps): Promise<Requ
     deps.throttle.failed(address, name);
     throw unauthorized("the user name or password is wrong, or the user is disabled");
   }
-  deps.throttle.succeeded(name);
+  deps.throttle.succeeded(address, name);
   return { id: row.account_id, role: row.role, via: { kind: "user", id: row.id } };
 }
 

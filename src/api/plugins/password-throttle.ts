@@ -1,11 +1,14 @@
-// Online guessing of user passwords (HTTP Basic): a user name that fails too often, or an address that
-// sends too many wrong passwords, is answered 429 until its window ends. API keys and service-account
-// JWTs need no such limit (a key is 256 random bits, a JWT is signed); passwords are chosen by people,
-// and each try also costs the server a scrypt hash. Counts are per process: a node each.
+// Online guessing of user passwords (HTTP Basic): an address that sends too many wrong passwords for one
+// user name, or for any, is answered 429 until its window ends. Counted by address and not by user name
+// alone, so that nobody can lock a user (an integration logging in over Basic) out from elsewhere by
+// failing in their name. IPv6 addresses count by their /64, which one host can rotate through. API keys
+// and service-account JWTs need no such limit (a key is 256 random bits, a JWT is signed); passwords are
+// chosen by people, and each try also costs the server a scrypt hash. Counts are per process: a node each.
+import net from "node:net";
 import type { Clock } from "../../clock/clock.ts";
 
 export interface PasswordThrottleLimits {
-  /** Wrong passwords for one user name per window. */
+  /** Wrong passwords for one user name from one address per window. */
   perUser: number;
   /** Wrong passwords (any user name, unknown ones too) from one address per window. */
   perAddress: number;
@@ -20,6 +23,24 @@ export const DEFAULT_PASSWORD_LIMITS: PasswordThrottleLimits = {
 
 /** Entries kept before expired windows are swept out (a flood of made-up names must not grow memory). */
 const MAX_ENTRIES = 10_000;
+/** User names are kept this long at most in a key: longer ones exist nowhere, and memory stays bounded. */
+const NAME_CHARS = 128;
+
+/** The part of an address one client controls: the whole IPv4 address, an IPv6 address's /64. */
+function client(address: string): string {
+  if (net.isIP(address) !== 6 || address.startsWith("::ffff:")) return address;
+  const bare = address.replace(/%.*$/, "");
+  const [head, tail = ""] = bare.split("::");
+  const left = head === "" ? [] : head.split(":");
+  const right = tail === "" ? [] : tail.split(":");
+  const groups = bare.includes("::")
+    ? [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill("0"), ...right]
+    : left;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.toLowerCase().replace(/^0+(?=.)/, ""))
+    .join(":")}::/64`;
+}
 
 interface Window {
   startedAt: number;
@@ -37,22 +58,24 @@ export class PasswordThrottle {
   /** Milliseconds until this user name may try again from this address; 0 if it may now. */
   retryAfterMs(address: string, userName: string): number {
     const now = this.clock.now();
+    const from = client(address);
     return Math.max(
-      this.blockedFor(`a:${address}`, this.limits.perAddress, now),
-      this.blockedFor(`u:${userName}`, this.limits.perUser, now),
+      this.blockedFor(`a:${from}`, this.limits.perAddress, now),
+      this.blockedFor(`u:${from}|${userName.slice(0, NAME_CHARS)}`, this.limits.perUser, now),
     );
   }
 
   failed(address: string, userName: string): void {
     const now = this.clock.now();
     if (this.windows.size >= MAX_ENTRIES) this.sweep(now);
-    this.count(`a:${address}`, now);
-    this.count(`u:${userName}`, now);
+    const from = client(address);
+    this.count(`a:${from}`, now);
+    this.count(`u:${from}|${userName.slice(0, NAME_CHARS)}`, now);
   }
 
-  /** The right password: the user name's count starts again (the address's does not). */
-  succeeded(userName: string): void {
-    this.windows.delete(`u:${userName}`);
+  /** The right password: the name's count from that address starts again (the address's does not). */
+  succeeded(address: string, userName: string): void {
+    this.windows.delete(`u:${client(address)}|${userName.slice(0, NAME_CHARS)}`);
   }
 
   private blockedFor(key: string, limit: number, now: number): number {
