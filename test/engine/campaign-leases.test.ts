@@ -53,6 +53,39 @@ async function twoNodes(store: Store) {
   return { clock, a, b, accountId, campaignId, attempts, unfinished };
 }
 
+/**
+ * Two engine nodes on `store` whose every call is answered and talks 5 minutes (each outlives its claim-time
+ * lease of one minute), and a campaign of 9 contacts, 3 at a time, started on node `a`; `b` runs only with
+ * `bRuns` (else the test starts it).
+ */
+async function longCallNodes(store: Store, names: [string, string], bRuns: boolean) {
+  const clock = new VirtualClock(Date.UTC(2026, 0, 5, 9, 0, 0));
+  const longTalk = { outcomes: { human: 1 }, talkSec: { kind: "fixed", value: 300 } };
+  const engine = (nodeId: string) =>
+    new Engine({
+      store,
+      clock,
+      driver: new KeepingDriver(createDriver("sim", { clock }, { seed: 7, scenario: longTalk })),
+      nodeId,
+      leaseMs: LEASE_MS,
+      maxChannels: null,
+    });
+  const a = engine(names[0]);
+  const b = engine(names[1]);
+  const accountId = await createAccount(store, "acme", clock.now());
+  await a.run();
+  if (bRuns) await b.run();
+  const ids = await createCampaign(store, accountId, { maxConcurrent: 3 }, { now: clock.now() });
+  await addContacts(
+    store,
+    { accountId, ...ids },
+    Array.from({ length: 9 }, (_, i) => ({ phones: [`+1202555${String(1000 + i)}`] })),
+    clock.now(),
+  );
+  await a.start(accountId, ids.campaignId);
+  return { clock, a, b, ids };
+}
+
 for (const dialect of dialects()) {
   describe(`campaign leases [${dialect.name}]`, () => {
     test("two nodes never exceed the campaign's concurrency or calls per second together", async () => {
@@ -118,32 +151,8 @@ for (const dialect of dialects()) {
 
     test("calls longer than a lease stay the live node's while another node sweeps; its death frees them", async () => {
       const store = await dialect.open();
-      const clock = new VirtualClock(Date.UTC(2026, 0, 5, 9, 0, 0));
-      // Everyone answers and talks 5 minutes: every call outlives its claim-time lease of one minute.
-      const longTalk = { outcomes: { human: 1 }, talkSec: { kind: "fixed", value: 300 } };
-      const engine = (nodeId: string) =>
-        new Engine({
-          store,
-          clock,
-          driver: new KeepingDriver(createDriver("sim", { clock }, { seed: 7, scenario: longTalk })),
-          nodeId,
-          leaseMs: LEASE_MS,
-          maxChannels: null,
-        });
-      const a = engine("node-a");
-      const b = engine("node-b");
+      const { clock, a, b, ids } = await longCallNodes(store, ["node-a", "node-b"], true);
       try {
-        const accountId = await createAccount(store, "acme", clock.now());
-        await a.run();
-        await b.run();
-        const ids = await createCampaign(store, accountId, { maxConcurrent: 3 }, { now: clock.now() });
-        await addContacts(
-          store,
-          { accountId, ...ids },
-          Array.from({ length: 9 }, (_, i) => ({ phones: [`+1202555${String(1000 + i)}`] })),
-          clock.now(),
-        );
-        await a.start(accountId, ids.campaignId);
         await clock.run({ until: clock.now() + 4 * 60_000 });
         const inFlight = await store.db
           .selectFrom("contacts")
@@ -193,31 +202,9 @@ for (const dialect of dialects()) {
 
     test("calls left up by a graceful shutdown are settled by a process of another id within 1.5 leases", async () => {
       const store = await dialect.open();
-      const clock = new VirtualClock(Date.UTC(2026, 0, 5, 9, 0, 0));
-      const longTalk = { outcomes: { human: 1 }, talkSec: { kind: "fixed", value: 300 } };
-      const engine = (nodeId: string) =>
-        new Engine({
-          store,
-          clock,
-          driver: new KeepingDriver(createDriver("sim", { clock }, { seed: 7, scenario: longTalk })),
-          nodeId,
-          leaseMs: LEASE_MS,
-          maxChannels: null,
-        });
       // The default node id is hostname-pid: a restart is another node.
-      const a = engine("host-111");
-      const b = engine("host-222");
+      const { clock, a, b, ids } = await longCallNodes(store, ["host-111", "host-222"], false);
       try {
-        const accountId = await createAccount(store, "acme", clock.now());
-        await a.run();
-        const ids = await createCampaign(store, accountId, { maxConcurrent: 3 }, { now: clock.now() });
-        await addContacts(
-          store,
-          { accountId, ...ids },
-          Array.from({ length: 9 }, (_, i) => ({ phones: [`+1202555${String(1000 + i)}`] })),
-          clock.now(),
-        );
-        await a.start(accountId, ids.campaignId);
         await clock.run({ until: clock.now() + 60_000 });
         await a.shutdown();
         const stoppedAt = clock.now();
