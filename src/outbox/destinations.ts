@@ -44,18 +44,16 @@ for (const [prefix, bits] of [
 export function isPublicAddress(address: string): boolean {
   const family = net.isIP(address);
   if (family === 0) return false;
-  // ::ffff:127.0.0.1 (or ::ffff:7f00:1) is 127.0.0.1 to the socket: checked as that IPv4 address.
-  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(address);
-  if (mapped) return isPublicAddress(mapped[1]);
-  // A zone (fe80::1%eth0) is no part of the address the URL parser below reads.
-  const hexMapped =
+  // ::ffff:127.0.0.1 (or ::ffff:7f00:1) is 127.0.0.1 to the socket: checked as that IPv4 address. The URL
+  // parser writes either form as the second; a zone (fe80::1%eth0) is no part of what it reads.
+  const mapped =
     family === 6
       ? /^\[::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})\]$/.exec(
           new URL(`http://[${address.replace(/%.*$/, "")}]`).hostname,
         )
       : null;
-  if (hexMapped) {
-    const [hi, lo] = [Number.parseInt(hexMapped[1], 16), Number.parseInt(hexMapped[2], 16)];
+  if (mapped) {
+    const [hi, lo] = [Number.parseInt(mapped[1], 16), Number.parseInt(mapped[2], 16)];
     return isPublicAddress(`${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`);
   }
   return !NOT_PUBLIC.check(address, family === 4 ? "ipv4" : "ipv6");
