@@ -49,6 +49,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     logger: loggerOptions(deps),
     bodyLimit: JSON_BODY_LIMIT,
     schemaController,
+    // req.ip (password throttle, logs) is the proxy's address unless the operator names the proxy.
+    trustProxy: config.trustProxy.length > 0 ? config.trustProxy : false,
     // The router's own refusals (a malformed escape, a path parameter over its length) in the error shape
     // of the face the URL belongs to, not Fastify's.
     frameworkErrors: (err, req, reply) => {

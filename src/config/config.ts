@@ -43,6 +43,9 @@ export interface Config {
   shutdownGraceMs: number;
   /** The operator's bearer token for GET /metrics (Prometheus); null = no /metrics. A secret. */
   metricsToken: string | null;
+  /** Reverse proxies whose X-Forwarded-For names the client (addresses, CIDR ranges, or proxy-addr's
+   *  `loopback`, `linklocal`, `uniquelocal`); empty = the socket's peer is the client. */
+  trustProxy: string[];
 }
 
 export interface SipConfig {
@@ -106,6 +109,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     webhookAllowPrivate: flag(env, "OUTDIAL_WEBHOOK_ALLOW_PRIVATE"),
     shutdownGraceMs: integer(env, "OUTDIAL_SHUTDOWN_GRACE_MS", 10_000, 0, 600_000),
     metricsToken: secret(env, "OUTDIAL_METRICS_TOKEN", 16),
+    trustProxy: proxyList(env, "OUTDIAL_TRUST_PROXY"),
   });
 }
 
@@ -278,6 +282,30 @@ function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], 
     throw new ConfigError(name, `must be one of ${allowed.join(", ")}, got ${JSON.stringify(value)}`);
   }
   return value as T;
+}
+
+const PROXY_RANGE_NAMES = ["loopback", "linklocal", "uniquelocal"];
+
+/** A comma-separated list of proxies to trust. Named ones only, never "any": trusting every peer would let
+ *  any client choose the address its password tries are counted under. */
+function proxyList(env: Env, name: string): string[] {
+  const value = raw(env, name);
+  if (value === undefined) return [];
+  return value.split(",").map((entry) => {
+    const item = entry.trim();
+    if (PROXY_RANGE_NAMES.includes(item)) return item;
+    const [address, bits, extra] = item.split("/");
+    const family = net.isIP(address);
+    const maxBits = family === 6 ? 128 : 32;
+    const bitsOk = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= maxBits);
+    if (family === 0 || !bitsOk || extra !== undefined) {
+      throw new ConfigError(
+        name,
+        `must list addresses or CIDR ranges (or ${PROXY_RANGE_NAMES.join(", ")}), comma-separated; got ${JSON.stringify(item)}`,
+      );
+    }
+    return item;
+  });
 }
 
 const BYTE_UNITS: Record<string, number> = { "": 1, b: 1, k: 1024, kib: 1024, m: MIB, mib: MIB };

@@ -19,6 +19,7 @@ describe("loadConfig", () => {
     assert.equal(c.leaseMs, 60_000);
     assert.equal(c.tlsCert, null);
     assert.equal(c.maxImportBytes, 200 * 1024 * 1024);
+    assert.deepEqual(c.trustProxy, []);
     assert.match(c.nodeId, new RegExp(`-${process.pid}$`));
     assert.ok(Object.isFrozen(c));
   });
@@ -37,11 +38,13 @@ describe("loadConfig", () => {
       OUTDIAL_TLS_KEY: EXISTING_FILE,
       OUTDIAL_MAX_IMPORT_BYTES: "50MiB",
       OUTDIAL_NODE_ID: "node-a",
+      OUTDIAL_TRUST_PROXY: "10.0.0.5, 192.168.0.0/16,fd00::/8,loopback",
     });
     assert.deepEqual(
       [c.port, c.logLevel, c.simSeed, c.leaseMs, c.maxImportBytes, c.nodeId, c.tlsKey],
       [9000, "debug", 42, 5000, 50 * 1024 * 1024, "node-a", EXISTING_FILE],
     );
+    assert.deepEqual(c.trustProxy, ["10.0.0.5", "192.168.0.0/16", "fd00::/8", "loopback"]);
   });
 
   test("bad values fail fast naming the variable", () => {
@@ -53,6 +56,11 @@ describe("loadConfig", () => {
       [{ OUTDIAL_LEASE_MS: "10" }, /OUTDIAL_LEASE_MS must be between/],
       [{ OUTDIAL_MAX_IMPORT_BYTES: "lots" }, /OUTDIAL_MAX_IMPORT_BYTES must be a byte count/],
       [{ OUTDIAL_TLS_CERT: EXISTING_FILE }, /OUTDIAL_TLS_KEY must be set together/],
+      // "Trust everyone" would let any client pick the address its password tries count under.
+      [{ OUTDIAL_TRUST_PROXY: "true" }, /OUTDIAL_TRUST_PROXY must list addresses or CIDR ranges/],
+      [{ OUTDIAL_TRUST_PROXY: "10.0.0.0/33" }, /OUTDIAL_TRUST_PROXY must list/],
+      [{ OUTDIAL_TRUST_PROXY: "10.0.0.1,,10.0.0.2" }, /OUTDIAL_TRUST_PROXY must list/],
+      [{ OUTDIAL_TRUST_PROXY: "10.0.0.0/8/8" }, /OUTDIAL_TRUST_PROXY must list/],
       [
         { OUTDIAL_TLS_CERT: "/no/such/cert.pem", OUTDIAL_TLS_KEY: EXISTING_FILE },
         /OUTDIAL_TLS_CERT names a file that does not exist/,

@@ -10,10 +10,10 @@ const basic = (user: string, pass: string) => `Basic ${Buffer.from(`${user}:${pa
 
 async function jwt(
   privateKey: string,
-  claims: { kid: string; iss: number | string; iat: number; exp: number },
+  claims: { kid: string; iss: number | string; iat: number; exp: number; aud?: string | string[] },
 ): Promise<string> {
   const key = await importPKCS8(privateKey, "RS256");
-  return new SignJWT({ iss: claims.iss as string })
+  return new SignJWT({ iss: claims.iss as string, ...(claims.aud === undefined ? {} : { aud: claims.aud }) })
     .setProtectedHeader({ alg: "RS256", kid: claims.kid, typ: "JWT" })
     .setIssuedAt(claims.iat)
     .setExpirationTime(claims.exp)
@@ -76,6 +76,21 @@ describe("service accounts and users", () => {
       401,
       "another account's iss",
     );
+    // A token addressed to another service is refused; one addressed to outdial is accepted.
+    for (const aud of ["billing-service", ["outdial", "billing-service"]]) {
+      const foreign = await get(
+        `Bearer ${await jwt(pk, { kid, iss: f.accountId, iat, exp: iat + 64, aud })}`,
+      );
+      assert.equal(foreign.statusCode, 401, JSON.stringify(aud));
+      assert.match(foreign.json().error.message, /aud/);
+    }
+    for (const aud of ["outdial", ["outdial"]]) {
+      assert.equal(
+        (await get(`Bearer ${await jwt(pk, { kid, iss: f.accountId, iat, exp: iat + 64, aud })}`)).statusCode,
+        200,
+        JSON.stringify(aud),
+      );
+    }
     // Tampered: the payload changed, the signature kept.
     const [h, , s] = good.split(".");
     const forged = Buffer.from(JSON.stringify({ iss: f.accountId, iat, exp: iat + 3000 })).toString(
@@ -205,6 +220,51 @@ describe("service accounts and users", () => {
     );
     await f.clock.advance(wait * 1000);
     assert.equal((await from("198.51.100.1", basic("tess", "a good long password"))).statusCode, 200);
+  });
+
+  test("behind a proxy named in OUTDIAL_TRUST_PROXY, wrong passwords count by the forwarded client address", async () => {
+    const proxied = await apiFixture(undefined, { OUTDIAL_TRUST_PROXY: "10.0.0.7" });
+    try {
+      const created = await proxied.call({
+        method: "POST",
+        url: "/v1/users",
+        payload: { username: "pat", password: "a good long password", role: "supervisor" },
+      });
+      assert.equal(created.statusCode, 201, created.body);
+      const via = (proxy: string, client: string, authorization: string) =>
+        proxied.call({
+          method: "GET",
+          url: "/v1/campaigns",
+          key: null,
+          remoteAddress: proxy,
+          headers: { authorization, "x-forwarded-for": client },
+        });
+      for (let i = 0; i < 10; i++) {
+        assert.equal((await via("10.0.0.7", "203.0.113.9", basic("pat", `guess ${i}`))).statusCode, 401);
+      }
+      assert.equal(
+        (await via("10.0.0.7", "203.0.113.9", basic("pat", "a good long password"))).statusCode,
+        429,
+      );
+      // Another client behind the same proxy is its own address, not the proxy's.
+      assert.equal(
+        (await via("10.0.0.7", "203.0.113.10", basic("pat", "a good long password"))).statusCode,
+        200,
+      );
+      // A peer that is not the proxy cannot choose its address with the header.
+      for (let i = 0; i < 10; i++) {
+        assert.equal(
+          (await via("198.51.100.7", `203.0.113.${20 + i}`, basic("pat", `x${i}`))).statusCode,
+          401,
+        );
+      }
+      assert.equal(
+        (await via("198.51.100.7", "203.0.113.99", basic("pat", "a good long password"))).statusCode,
+        429,
+      );
+    } finally {
+      await proxied.close();
+    }
   });
 
   test("users sign in with HTTP Basic, scoped to their account and role", async () => {

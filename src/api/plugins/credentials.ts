@@ -64,6 +64,8 @@ export function jwtKeyId(token: string): string | null {
 /** Longest lifetime accepted for one token: Voximplant's clients sign for an hour at most. */
 const MAX_TOKEN_LIFETIME_SEC = 3600;
 const CLOCK_SKEW_SEC = 30;
+/** The only audience a service account's token may name, when it names one. */
+export const JWT_AUDIENCE = "outdial";
 
 /** Verifies a service account's JWT; throws with the reason on any failure. */
 export async function verifyServiceAccountJwt(
@@ -85,5 +87,11 @@ export async function verifyServiceAccountJwt(
     throw new Error("the token is issued in the future (iat)");
   if (payload.exp! - payload.iat! > MAX_TOKEN_LIFETIME_SEC) {
     throw new Error(`the token lives longer than ${MAX_TOKEN_LIFETIME_SEC} s`);
+  }
+  // A key pair may sign tokens for other services too; a token addressed to one of them is not ours to
+  // accept. Voximplant's clients set no audience, so none, or ours, is what a client of outdial sends.
+  const audience = payload.aud === undefined ? [] : [payload.aud].flat();
+  if (audience.some((a) => a !== JWT_AUDIENCE)) {
+    throw new Error(`the token's aud is not ${JWT_AUDIENCE}`);
   }
 }
