@@ -86,8 +86,16 @@ export interface CampaignEdit {
   haltAt?: number | null;
   /** Only for a campaign that has not begun dialing and whose start time changed. */
   startedAt?: number;
+  /** The stored settings text the edit was computed from. Given, the update lands only while that text is
+   *  still stored (else nothing is written and undefined comes back: read again and redo the edit), so two
+   *  edits merged into one stale read never lose each other's fields. */
+  basedOn?: string;
   now: number;
 }
+
+/** How often an edit based on a stale read is redone before the client gets a 409: only a campaign edited
+ *  by that many others at once gets there. */
+export const MAX_EDIT_TRIES = 5;
 
 export async function updateCampaign(
   db: Kysely<Database>,
@@ -98,8 +106,8 @@ export async function updateCampaign(
   const leavesPreview =
     edit.settings !== undefined &&
     edit.settings.dialMethod !== "preview" &&
-    (await isPreview(db, accountId, id));
-  const updated = await db
+    (edit.basedOn !== undefined ? isPreviewText(edit.basedOn) : await isPreview(db, accountId, id));
+  let update = db
     .updateTable("campaigns")
     .set({
       updated_at: edit.now,
@@ -111,9 +119,9 @@ export async function updateCampaign(
       ...(edit.startedAt !== undefined ? { started_at: edit.startedAt } : {}),
     })
     .where("account_id", "=", accountId)
-    .where("id", "=", id)
-    .returningAll()
-    .executeTakeFirst();
+    .where("id", "=", id);
+  if (edit.basedOn !== undefined) update = update.where("settings", "=", edit.basedOn);
+  const updated = await update.returningAll().executeTakeFirst();
   // Preview dials skip the 72 h after an abandoned call; no other method may.
   if (updated && leavesPreview) await enforceAbandonedWait(db, id, edit.now);
   return updated;
@@ -126,9 +134,11 @@ async function isPreview(db: Kysely<Database>, accountId: number, id: number): P
     .where("account_id", "=", accountId)
     .where("id", "=", id)
     .executeTakeFirst();
-  return (
-    row !== undefined && (JSON.parse(row.settings) as Partial<CampaignSettings>).dialMethod === "preview"
-  );
+  return row !== undefined && isPreviewText(row.settings);
+}
+
+function isPreviewText(settings: string): boolean {
+  return (JSON.parse(settings) as Partial<CampaignSettings>).dialMethod === "preview";
 }
 
 /** Deletes the campaign (its lists, contacts and attempts cascade) unless its status is one of `keep`.

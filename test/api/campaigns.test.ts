@@ -111,6 +111,29 @@ for (const dialect of dialects()) {
       assert.equal(f.engine.wakes, wakes + 1);
     });
 
+    test("concurrent PATCHes of different settings both land: none is lost to the other's stale read", async () => {
+      const { id } = await createCampaignViaApi(f, { name: "shared", settings: { maxConcurrent: 4 } });
+      const edits = [
+        { maxConcurrent: 9 },
+        { callsPerSecond: 3 },
+        { priority: 5 },
+        { maxAttemptsPerContact: 7 },
+        { successMinTalkSec: 12 },
+        { retryIntervalSec: 900 },
+      ];
+      const results = await Promise.all(
+        edits.map((settings) =>
+          f.call({ method: "PATCH", url: `/v1/campaigns/${id}`, payload: { settings } }),
+        ),
+      );
+      for (const r of results) assert.equal(r.statusCode, 200, r.body);
+      const stored = (await f.call({ method: "GET", url: `/v1/campaigns/${id}` })).json() as CampaignJson;
+      for (const e of edits) {
+        for (const [k, v] of Object.entries(e)) assert.equal(stored.settings[k], v, `${k} kept`);
+      }
+      assert.equal(stored.priority, 5);
+    });
+
     test("PATCH of attemptOrder re-sorts the campaign's contacts", async () => {
       const { id, listId } = await createCampaignViaApi(f, { name: "order" });
       const other = await createCampaignViaApi(f, { name: "other" });

@@ -9,10 +9,12 @@ import {
   findCampaign,
   insertCampaign,
   listCampaigns,
+  MAX_EDIT_TRIES,
   reorderContactsForAttemptOrder,
   updateCampaign,
 } from "../../store/campaigns.ts";
 import { findQueue } from "../../store/queues.ts";
+import type { Campaign } from "../../store/schema.ts";
 import { ApiError, conflict, invalidRequest, notFound } from "../plugins/errors.ts";
 import { type NativeApiDeps, tellAgentsChanged } from "./deps.ts";
 import { campaignNameSchema, campaignSchema, campaignWithCountsSchema } from "./schemas/campaign.ts";
@@ -171,32 +173,44 @@ export async function campaignRoutes(app: FastifyInstance, deps: NativeApiDeps):
     async (req) => {
       const accountId = req.account.id;
       const id = req.params.id;
-      const current = await findCampaign(store.db, accountId, id);
-      if (!current) throw notFound("campaign", id);
-      const before = parseSettings(current);
-      const settings = req.body.settings ? { ...before, ...req.body.settings } : undefined;
-      if (settings) assertSettings(settings, "body.settings");
       await assertOwnQueue(deps, accountId, req.body.settings?.queueId);
-      const now = clock.now();
-      const times = settings ? startAndHaltAfterEdit(current, before, settings, now) : {};
-      const reorder = settings !== undefined && settings.attemptOrder !== before.attemptOrder;
-      const row = await store.db.transaction().execute(async (trx) => {
-        const updated = await updateCampaign(trx, accountId, id, {
-          name: req.body.name,
-          settings,
-          ...times,
-          now,
-        });
-        if (updated && reorder) await reorderContactsForAttemptOrder(trx, id, settings.attemptOrder);
-        return updated;
-      });
-      if (!row) throw notFound("campaign", id);
+      let row: Campaign | undefined;
+      // The merge is made from a read; if another edit lands in between, read again and merge onto it.
+      for (let tries = 1; row === undefined; tries++) {
+        const current = await findCampaign(store.db, accountId, id);
+        if (!current) throw notFound("campaign", id);
+        if (tries > MAX_EDIT_TRIES) {
+          throw conflict("edit_conflict", `campaign ${id} kept changing during the edit; send it again`);
+        }
+        row = await applyEdit(current, req.body);
+      }
       // Another queue: agents logged in through the old one may no longer belong.
       if (req.body.settings?.queueId !== undefined) tellAgentsChanged(deps, accountId);
       else engine.wake();
       return campaignView(row);
     },
   );
+
+  /** The edit merged onto `current`, written only if its settings are still stored (undefined if not). */
+  async function applyEdit(current: Campaign, body: EditBody): Promise<Campaign | undefined> {
+    const before = parseSettings(current);
+    const settings = body.settings ? { ...before, ...body.settings } : undefined;
+    if (settings) assertSettings(settings, "body.settings");
+    const now = clock.now();
+    const times = settings ? startAndHaltAfterEdit(current, before, settings, now) : {};
+    const reorder = settings !== undefined && settings.attemptOrder !== before.attemptOrder;
+    return store.db.transaction().execute(async (trx) => {
+      const updated = await updateCampaign(trx, current.account_id, current.id, {
+        name: body.name,
+        settings,
+        ...times,
+        basedOn: current.settings,
+        now,
+      });
+      if (updated && reorder) await reorderContactsForAttemptOrder(trx, current.id, settings.attemptOrder);
+      return updated;
+    });
+  }
 
   app.delete<{ Params: { id: number } }>(
     "/v1/campaigns/:id",

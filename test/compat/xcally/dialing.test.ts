@@ -170,6 +170,34 @@ for (const dialect of dialects()) {
         assert.equal(edit.statusCode, 200, edit.body);
       }));
 
+    test("concurrent PUTs both land, and a scheduled-order flip sent twice at once flips the priorities once", () =>
+      onQueues("all_human", dialect.open, async (x) => {
+        const q = await x.queue({ name: "race", dialActive: false, dialBusyMaxRetry: 3 });
+        await x.linkedList(q.id, phones(5, 1000));
+        const puts = await Promise.all([
+          x.send("PUT", `/api/voice/queues/${q.id}`, { dialOrderByScheduledAt: "ASC", dialBusyMaxRetry: 5 }),
+          x.send("PUT", `/api/voice/queues/${q.id}`, {
+            dialOrderByScheduledAt: "ASC",
+            dialNoAnswerMaxRetry: 6,
+          }),
+          x.send("PUT", `/api/voice/queues/${q.id}`, { name: "race renamed" }),
+        ]);
+        for (const put of puts) assert.equal(put.statusCode, 200, put.body);
+        const after = (await x.send("GET", `/api/voice/queues/${q.id}`)).json();
+        assert.deepEqual(
+          [after.name, after.dialBusyMaxRetry, after.dialNoAnswerMaxRetry, after.dialOrderByScheduledAt],
+          ["race renamed", 5, 6, "ASC"],
+        );
+        // ASC: a contact's priority is its scheduled second, positive (DESC negates it).
+        const priorities = await x.f.store.db
+          .selectFrom("contacts")
+          .select("priority")
+          .where("campaign_id", "=", q.id)
+          .execute();
+        assert.equal(priorities.length, 5);
+        for (const p of priorities) assert.ok(p.priority > 0, `priority ${p.priority} in ASC order`);
+      }));
+
     test("a bulk add that fails part-way leaves nothing: no contact in the list, none copied to its queue", () =>
       onQueues("all_human", dialect.open, async (x) => {
         const q = await x.queue({ name: "tx", dialActive: false });

@@ -1,13 +1,13 @@
 import type { Kysely, Selectable } from "kysely";
 import { addCampaignAgents, foreignAgent } from "../../../store/agents.ts";
-import { findCampaign, updateCampaign } from "../../../store/campaigns.ts";
+import { findCampaign, MAX_EDIT_TRIES, updateCampaign } from "../../../store/campaigns.ts";
 import { insertContacts, type NewContactSpec } from "../../../store/contacts-insert.ts";
 import type { Campaign, Database } from "../../../store/schema.ts";
 import type { NativeApiDeps } from "../../native/deps.ts";
 import { findSettingsProblem } from "../../native/schemas/campaign-settings.ts";
 import { idSchema } from "../../native/schemas/common.ts";
 import { parseSettings } from "../../native/views.ts";
-import { ApiError, invalidRequest, notFound } from "../../plugins/errors.ts";
+import { ApiError, conflict, invalidRequest, notFound } from "../../plugins/errors.ts";
 import { dialAgain } from "../dial-again.ts";
 import { findOrCreateList } from "../named-list.ts";
 import { type ContactBody, type ParsedContact, parseContact, storedCustom } from "./contacts.ts";
@@ -235,12 +235,22 @@ export function xcallyService(deps: XcallyDeps) {
     if (refusal?.missing === "agent") throw agentNotFound(refusal.id, "queue");
     if (refusal) throw notFound("queue", campaignId);
     engine.agentsChanged(accountId);
-    const row = await findQueue(accountId, campaignId);
-    const before = parseSettings(row);
-    if (before.dialMethod === "robot") {
+    // Written only onto the settings read (basedOn): a queue edit landing in between is read again, not lost.
+    for (let tries = 1; ; tries++) {
+      const row = await findQueue(accountId, campaignId);
+      const before = parseSettings(row);
+      if (before.dialMethod !== "robot") return;
       const { settings } = settingsForQueue(before.vendor.xcally as QueueBody, before, true);
-      await updateCampaign(store.db, accountId, campaignId, { settings, now });
-      engine.wake();
+      if (await updateCampaign(store.db, accountId, campaignId, { settings, basedOn: row.settings, now })) {
+        engine.wake();
+        return;
+      }
+      if (tries >= MAX_EDIT_TRIES) {
+        throw conflict(
+          "edit_conflict",
+          `queue ${campaignId} kept changing while agents joined; send it again`,
+        );
+      }
     }
   }
 

@@ -6,11 +6,14 @@ import { withDefaults } from "../../../model/campaign-settings.ts";
 import {
   deleteCampaignUnlessStatus,
   insertCampaign,
+  MAX_EDIT_TRIES,
   NOT_DRAFT,
   updateCampaign,
 } from "../../../store/campaigns.ts";
+import type { Campaign } from "../../../store/schema.ts";
 import { errorResponses, idParams } from "../../native/schemas/common.ts";
 import { parseSettings } from "../../native/views.ts";
+import { conflict } from "../../plugins/errors.ts";
 import { type QueueBody, queueBodySchema, scheduledOrderOf, settingsForQueue } from "./queues.ts";
 import {
   ACTIVE,
@@ -78,6 +81,39 @@ export async function voiceRoutes(app: FastifyInstance, deps: XcallyDeps): Promi
     async (req) => queueView(await findQueue(req.account.id, req.params.id)),
   );
 
+  /** The body merged onto `current` and written, if its settings are still the ones read; false if not. */
+  async function applyQueueEdit(current: Campaign, body: QueueBody): Promise<boolean> {
+    const accountId = current.account_id;
+    const before = parseSettings(current);
+    const merged = { ...(before.vendor.xcally as QueueBody), ...body };
+    const { queue, settings } = settingsForQueue(merged, before);
+    assertSettings(settings);
+    const order = scheduledOrderOf(queue);
+    // dialActive: true starts, resumes or recovers it, which is refused under 1 USD: refuse the whole edit
+    // before anything is written.
+    const starts =
+      body.dialActive === true && ["paused", "draft", "stopped", "completed"].includes(current.status);
+    if (starts) await engine.requireStartBalance(accountId, current.id);
+    return store.db.transaction().execute(async (trx) => {
+      const updated = await updateCampaign(trx, accountId, current.id, {
+        name: body.name,
+        settings,
+        basedOn: current.settings,
+        now: clock.now(),
+      });
+      if (!updated) return false;
+      // Priorities hold the scheduled order (queues.ts): the other direction is the same numbers negated.
+      if (order !== scheduledOrderOf(before.vendor.xcally as Record<string, unknown>)) {
+        await trx
+          .updateTable("contacts")
+          .set((eb) => ({ priority: eb.neg(eb.ref("priority")) }))
+          .where("campaign_id", "=", current.id)
+          .execute();
+      }
+      return true;
+    });
+  }
+
   app.put<{ Params: { id: number }; Body: QueueBody }>(
     "/api/voice/queues/:id",
     {
@@ -92,28 +128,15 @@ export async function voiceRoutes(app: FastifyInstance, deps: XcallyDeps): Promi
     },
     async (req) => {
       const accountId = req.account.id;
-      const current = await findQueue(accountId, req.params.id);
-      const before = parseSettings(current);
-      const merged = { ...(before.vendor.xcally as QueueBody), ...req.body };
-      const { queue, settings } = settingsForQueue(merged, before);
-      assertSettings(settings);
-      const order = scheduledOrderOf(queue);
-      // dialActive: true starts, resumes or recovers it, which is refused under 1 USD: refuse the whole edit
-      // before anything is written.
-      const starts =
-        req.body.dialActive === true && ["paused", "draft", "stopped", "completed"].includes(current.status);
-      if (starts) await engine.requireStartBalance(accountId, current.id);
-      await store.db.transaction().execute(async (trx) => {
-        await updateCampaign(trx, accountId, current.id, { name: req.body.name, settings, now: clock.now() });
-        // Priorities hold the scheduled order (queues.ts): the other direction is the same numbers negated.
-        if (order !== scheduledOrderOf(before.vendor.xcally as Record<string, unknown>)) {
-          await trx
-            .updateTable("contacts")
-            .set((eb) => ({ priority: eb.neg(eb.ref("priority")) }))
-            .where("campaign_id", "=", current.id)
-            .execute();
+      let current = await findQueue(accountId, req.params.id);
+      // The merge is made from a read; if another edit lands in between, read again and merge onto it
+      // (a scheduled-order flip made twice from one read would negate the priorities back).
+      for (let tries = 1; !(await applyQueueEdit(current, req.body)); tries++) {
+        current = await findQueue(accountId, req.params.id);
+        if (tries >= MAX_EDIT_TRIES) {
+          throw conflict("edit_conflict", `queue ${current.id} kept changing during the edit; send it again`);
         }
-      });
+      }
       engine.wake();
       if (req.body.dialActive === false && ACTIVE.includes(current.status))
         await engine.pause(accountId, current.id);
