@@ -2,6 +2,7 @@
 // builds the HTTP app, listens, and shuts everything down in order on SIGTERM/SIGINT.
 import fs from "node:fs";
 import type { FastifyInstance } from "fastify";
+import { dialAgainAfterRestart } from "./api/compat/dial-again.ts";
 import { ensureBootstrapKey } from "./api/plugins/auth.ts";
 import { buildApp } from "./app.ts";
 import { WallClock } from "./clock/clock.ts";
@@ -96,6 +97,10 @@ export async function startServer(
     opened.app = app;
     const bootstrapKey = await ensureBootstrapKey(store, clock.now());
     await engine.run();
+    // A face's campaign given contacts just as the previous process died is brought back now.
+    await dialAgainAfterRestart({ store, engine }).catch((err: unknown) =>
+      app.log.error({ err }, "bringing back campaigns given contacts before a restart failed"),
+    );
     delivery.start();
     const url = await app.listen({ host: config.host, port: config.port });
     const server: RunningServer = { app, engine, store, url, close: closeAll };

@@ -5,7 +5,9 @@
 // written by then, so the request must not answer an error. A face that adds to one campaign asks
 // refuseIfEnded first, so that nothing is written for a campaign that can never dial it. Shared by the
 // faces; holds no scheduling logic.
+import { sql } from "kysely";
 import { EngineError } from "../../engine/types.ts";
+import { withDefaults } from "../../model/campaign-settings.ts";
 import { findCampaign } from "../../store/campaigns.ts";
 import type { NativeApiDeps } from "../native/deps.ts";
 
@@ -45,4 +47,44 @@ export async function refuseIfEnded(
   const current = await findCampaign(deps.store.db, accountId, campaignId);
   const ended = current?.status === "completed" ? deps.engine.endedError(current) : null;
   if (ended) throw ended;
+}
+
+/**
+ * dialAgain runs after the new contacts commit, so a process that dies between the two leaves a face's
+ * campaign completed with contacts nobody will dial (a retried request adds nothing new: duplicates). At
+ * start, every campaign a face brings back on an add (Xcally queues, automatic Voximplant lists, JAICP
+ * campaigns) that completed and then got contacts is brought back now. A native campaign is not: its
+ * new contacts wait for an explicit recover, as documented. Returns how many it brought back or tried to
+ * (one under 1 USD, or past its end time, stays completed, as dialAgain leaves it).
+ */
+export async function dialAgainAfterRestart(deps: Pick<NativeApiDeps, "store" | "engine">): Promise<number> {
+  const { store } = deps;
+  // Two probes, each on a partial index: contacts due now (the dial queue) and ones waiting for later.
+  // Without statistics SQLite would take the (campaign_id, phone) index and read every contact of every
+  // completed campaign; INDEXED BY keeps it on the partial ones (PostgreSQL's planner finds them itself).
+  const on = (index: string) =>
+    sql.raw(store.dialect === "sqlite" ? `contacts k INDEXED BY ${index}` : "contacts k");
+  const { rows } = await sql<{ id: number; account_id: number; settings: string; has_token: unknown }>`
+    SELECT c.id, c.account_id, c.settings,
+        EXISTS (SELECT 1 FROM campaign_tokens t WHERE t.campaign_id = c.id) AS has_token
+      FROM campaigns c
+      WHERE c.status = 'completed' AND (
+        EXISTS (SELECT 1 FROM ${on("contacts_dial_queue")}
+          WHERE k.campaign_id = c.id AND k.ready = 1 AND k.created_at > c.finished_at)
+        OR EXISTS (SELECT 1 FROM ${on("contacts_waiting")}
+          WHERE k.campaign_id = c.id AND k.status = 'pending' and k.ready = 0 AND k.created_at > c.finished_at))`.execute(
+    store.db,
+  );
+  const broughtBack = rows.filter((r) => bringsBackOnAdd(r.settings, Boolean(r.has_token)));
+  for (const r of broughtBack) await dialAgain(deps, Number(r.account_id), Number(r.id));
+  return broughtBack.length;
+}
+
+/** Whether a face brings the campaign back when contacts are added to it (the callers of dialAgain). */
+function bringsBackOnAdd(settingsText: string, hasJaicpToken: boolean): boolean {
+  const { vendor } = withDefaults(JSON.parse(settingsText));
+  const vox = vendor.voximplant as { type?: string } | undefined;
+  // A manual Voximplant list is dialed by StartNextCallTask, never on an add.
+  if (vox !== undefined) return vox.type !== "MANUAL";
+  return vendor.xcally !== undefined || hasJaicpToken;
 }
