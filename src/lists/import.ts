@@ -51,7 +51,8 @@ export async function importCsv(store: Store, req: ImportRequest, source: Readab
     maxFieldLength: validation.maxFieldLength,
   };
   createCsvCore(csvOptions); // option errors now, before anything is read
-  const target = await loadTarget(store, req, req.now);
+  const loaded = await loadTarget(store, req, req.now);
+  const target = req.holdUntil === undefined ? loaded : { ...loaded, holdUntil: Math.trunc(req.holdUntil) };
   return withCampaignLock(store, req.campaignId, async () => {
     const writer = createWriter(store, target);
     const hosting = { host: null as ParseHost | null };

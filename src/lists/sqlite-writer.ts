@@ -164,18 +164,27 @@ export class SqliteContactsWriter implements ContactsWriter {
               return false; // in use by a statement still running: it simply grows row by row
             }
           });
-          const { accountId, campaignId, listId, orderClass, now } = this.target;
+          const { accountId, campaignId, listId, orderClass, now, holdUntil } = this.target;
+          const held = holdUntil === undefined ? {} : { startAt: holdUntil };
           const select = stageSelect("sqlite", {
             ids: ":account, :campaign, :list",
             orderClass: ":orderClass",
             now: ":now",
+            ...(holdUntil === undefined ? {} : { startAt: ":startAt" }),
           });
           const inserted = db
             .prepare(
               `INSERT INTO contacts (${CONTACT_COLUMNS}) SELECT ${select}
                FROM "${schema}".stage s WHERE s.dup = 0 ORDER BY s.rowid`,
             )
-            .run({ account: accountId, campaign: campaignId, list: listId, orderClass, now }).changes;
+            .run({
+              account: accountId,
+              campaign: campaignId,
+              list: listId,
+              orderClass,
+              now,
+              ...held,
+            }).changes;
           for (const index of dropped) db.exec(index.sql);
           db.exec("COMMIT");
           return { ...duplicates, inserted };

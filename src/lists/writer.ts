@@ -14,6 +14,8 @@ export interface WriterTarget {
   /** 0 when the campaign dials first attempts first, else 1 (new contacts have no attempts). */
   orderClass: number;
   now: number;
+  /** Every row's start time, whatever its own (ImportRequest.holdUntil). */
+  holdUntil?: number;
 }
 
 export interface CommitOptions {

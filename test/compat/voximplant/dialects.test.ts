@@ -86,6 +86,50 @@ for (const dialect of dialects()) {
       }
     });
 
+    test("AppendToCallList to a running manual list writes its tasks held in the import's commit, with no pause around it", async () => {
+      const f = await voxFixture({ scenario: "all_human", store: dialect.open });
+      try {
+        const file = "phone\n+12125554040\n+12125554041\n";
+        const manual = await f.vox("CreateManualCallList", listFields({ name: "held", file_content: file }));
+        assert.deepEqual(await f.vox("StartNextCallTask", { list_id: manual.list_id }), {
+          result: 1,
+          list_id: manual.list_id,
+        });
+        const status = async () =>
+          (
+            await f.store.db
+              .selectFrom("campaigns")
+              .select("status")
+              .where("id", "=", manual.list_id)
+              .executeTakeFirstOrThrow()
+          ).status;
+        assert.equal(await status(), "running");
+        // A pause and a resume around the import were two more commits a kill could split (the list left
+        // paused for good, or tasks written but not yet held): the append must need neither.
+        const refuse = () => Promise.reject(new Error("the append must not pause or resume the list"));
+        Object.assign(f.engine, { pause: refuse, resume: refuse });
+        const more = await f.vox("AppendToCallList", {
+          list_id: manual.list_id,
+          file_content: "phone;__start_at\n+12125554042;\n+12125554043;1\n",
+        });
+        assert.equal(more.count, 2, JSON.stringify(more));
+        assert.equal(await status(), "running");
+        const added = await f.store.db
+          .selectFrom("contacts")
+          .select(["start_at", "next_attempt_at", "ready", "wait_reason"])
+          .where("campaign_id", "=", manual.list_id)
+          .where("phone", "in", ["+12125554042", "+12125554043"])
+          .execute();
+        assert.deepEqual(
+          added.map((c) => [Number(c.start_at), Number(c.next_attempt_at), c.ready, c.wait_reason]),
+          [0, 1].map(() => [MANUAL_HOLD_AT, MANUAL_HOLD_AT, 0, "start_at"]),
+          "held whatever the file's __start_at says",
+        );
+      } finally {
+        await f.close();
+      }
+    });
+
     test("a NUL character in a text parameter is refused with 101, not an internal error", async () => {
       const f = await voxFixture({ store: dialect.open });
       try {

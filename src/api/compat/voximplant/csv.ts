@@ -91,6 +91,8 @@ export async function importCallListFile(
   target: { accountId: number; campaignId: number; listId: number; now: number },
   file: CsvFile,
   maxBytes: number,
+  /** A manual list's tasks: written held (until StartNextCallTask) in the import's own commit. */
+  holdUntil?: number,
 ): Promise<{ count: number; phoneColumn: string }> {
   const scan = scanCsv(file);
   for (let i = 0; i < scan.uuids.length; i += 500) {
@@ -117,6 +119,7 @@ export async function importCallListFile(
       duplicatePolicy: "allow",
       maxBytes,
       worker: false,
+      holdUntil,
     },
     Readable.from([file.content]),
   ).catch((err: unknown) => {

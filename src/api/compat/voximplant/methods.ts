@@ -41,26 +41,6 @@ function fileOf(p: Params): CsvFile {
   };
 }
 
-/** Holds a manual list's new tasks (ids above `afterId`) until StartNextCallTask releases them. */
-async function holdManual(ctx: MethodContext, listId: number, afterId: number): Promise<void> {
-  await ctx.store.db
-    .updateTable("contacts")
-    .set({ start_at: MANUAL_HOLD_AT, next_attempt_at: MANUAL_HOLD_AT, ready: 0, wait_reason: "start_at" })
-    .where("list_id", "=", listId)
-    .where("id", ">", afterId)
-    .where("status", "=", "pending")
-    .execute();
-}
-
-async function lastContactId(ctx: MethodContext, listId: number): Promise<number> {
-  const row = await ctx.store.db
-    .selectFrom("contacts")
-    .select((eb) => eb.fn.max("id").as("id"))
-    .where("list_id", "=", listId)
-    .executeTakeFirst();
-  return Number(row?.id ?? 0);
-}
-
 /** How long a live answer of a PDS list may wait for an agent: avg_waiting_sec, but never over 2 s — the
  *  legal 2-second rule (issue #5) wins over a longer wait — nor under the native API's floor of 0.5 s. */
 function abandonAfterSec(avgWaitingSec: number): number {
@@ -130,7 +110,13 @@ export async function createList(ctx: MethodContext, p: Params, manual: boolean)
   let count: number;
   try {
     const target = { accountId: ctx.accountId, campaignId, listId, now };
-    const imported = await importCallListFile(ctx.store, target, file, ctx.maxBytes);
+    const imported = await importCallListFile(
+      ctx.store,
+      target,
+      file,
+      ctx.maxBytes,
+      manual ? MANUAL_HOLD_AT : undefined,
+    );
     count = imported.count;
     vox.phone_column = imported.phoneColumn;
     await ctx.store.db
@@ -142,7 +128,6 @@ export async function createList(ctx: MethodContext, p: Params, manual: boolean)
     await dropCallList(ctx.store, campaignId);
     throw err;
   }
-  if (manual) await holdManual(ctx, listId, 0);
   const batchId = randomUUID();
   if (!manual) {
     try {
@@ -173,24 +158,22 @@ export async function appendToList(ctx: MethodContext, p: Params): Promise<Resul
       ? await findCallList(ctx.store, ctx.accountId, id)
       : await findCallListByName(ctx.store, ctx.accountId, name as string);
   const file = fileOf(p);
-  const before = await lastContactId(ctx, list.listId);
   const target = {
     accountId: ctx.accountId,
     campaignId: list.campaign.id,
     listId: list.listId,
     now: ctx.clock.now(),
   };
-  // A running manual list is paused while its new tasks are written and held, so none is dialed unasked.
+  // A manual list's new tasks are written held in the import's own commit: none is dialed unasked, and
+  // nothing (a pause, a hold afterwards) is left half-done by a process killed on the way.
   const manual = list.vox.type === "MANUAL";
-  const pause = manual && list.campaign.status === "running";
-  if (pause) await ctx.engine.pause(ctx.accountId, list.campaign.id);
-  let count: number;
-  try {
-    count = (await importCallListFile(ctx.store, target, file, ctx.maxBytes)).count;
-    if (manual) await holdManual(ctx, list.listId, before);
-  } finally {
-    if (pause) await ctx.engine.resume(ctx.accountId, list.campaign.id);
-  }
+  const { count } = await importCallListFile(
+    ctx.store,
+    target,
+    file,
+    ctx.maxBytes,
+    manual ? MANUAL_HOLD_AT : undefined,
+  );
   // An automatic list that has run dry is brought back for its new tasks (a manual one waits for
   // StartNextCallTask, which does so itself).
   if (manual) ctx.engine.wake();
