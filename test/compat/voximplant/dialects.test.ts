@@ -2,7 +2,9 @@
 // with control columns, an append, a manual list released by StartNextCallTask, lists and details read back.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { MANUAL_HOLD_AT } from "../../../src/api/compat/voximplant/lists.ts";
+import { importCallListFile } from "../../../src/api/compat/voximplant/csv.ts";
+import { createCallList, MANUAL_HOLD_AT } from "../../../src/api/compat/voximplant/lists.ts";
+import { withDefaults } from "../../../src/model/campaign-settings.ts";
 import { dialects } from "../../helpers/stores.ts";
 import { listFields, T0, voxFixture } from "./helpers.ts";
 
@@ -125,6 +127,70 @@ for (const dialect of dialects()) {
           [0, 1].map(() => [MANUAL_HOLD_AT, MANUAL_HOLD_AT, 0, "start_at"]),
           "held whatever the file's __start_at says",
         );
+      } finally {
+        await f.close();
+      }
+    });
+
+    test("a list whose creation a kill cut short is never shown, recovered or dialed, and is dropped an hour later", async () => {
+      const f = await voxFixture({ scenario: "all_human", store: dialect.open });
+      try {
+        // What a process killed after CreateCallList's import, before its start, leaves behind.
+        const now = f.clock.now();
+        const { campaignId: orphan, listId } = await createCallList(f.store, {
+          accountId: f.accountId,
+          name: "cut short",
+          settings: withDefaults({ vendor: { voximplant: { type: "AUTOMATIC" } } }),
+          now,
+        });
+        const file = { content: Buffer.from("phone\n+12125554050\n") };
+        await importCallListFile(
+          f.store,
+          { accountId: f.accountId, campaignId: orphan, listId, now },
+          file,
+          1 << 20,
+        );
+        // The client, with no answer, sends it again.
+        const again = await f.vox(
+          "CreateCallList",
+          listFields({ name: "cut short", file_content: file.content.toString() }),
+        );
+        assert.equal(again.result, true, JSON.stringify(again));
+        const shown = await f.vox("GetCallLists", { name: "cut short" });
+        assert.deepEqual(
+          shown.result.map((l: { list_id: number }) => l.list_id),
+          [again.list_id],
+        );
+        const append = await f.vox("AppendToCallList", {
+          list_name: "cut short",
+          file_content: "phone\n+12125554051\n",
+        });
+        assert.equal(append.result, true, JSON.stringify(append));
+        for (const cmd of ["RecoverCallList", "StopCallListProcessing", "GetCallListDetails"]) {
+          const refused = await f.vox(cmd, { list_id: orphan });
+          assert.equal(refused.error?.code, 101, `${cmd}: ${JSON.stringify(refused)}`);
+        }
+        await f.run(10 * 60_000);
+        assert.deepEqual(
+          f.originated.map((o) => o.to),
+          ["+12125554050", "+12125554051"],
+          "the number was called once, by the list the client knows",
+        );
+        // An hour on, the next creation drops it with its tasks.
+        await f.run(3600_000);
+        await f.vox("CreateCallList", listFields({ name: "later" }));
+        const left = await f.store.db
+          .selectFrom("contacts")
+          .select("id")
+          .where("campaign_id", "=", orphan)
+          .execute();
+        assert.equal(left.length, 0);
+        const row = await f.store.db
+          .selectFrom("campaigns")
+          .select("id")
+          .where("id", "=", orphan)
+          .executeTakeFirst();
+        assert.equal(row, undefined);
       } finally {
         await f.close();
       }

@@ -8,6 +8,12 @@ import type { Campaign } from "../../../store/schema.ts";
 import { invalidArgument } from "./errors.ts";
 
 export const LIST_NAME = "call list";
+/** A list being created: a draft with this status reason until its file is in and it is started (or, manual,
+ *  held). A process killed on the way leaves one behind; the face never shows it, and drops it later. */
+export const CREATING_REASON = "voximplant_creating";
+/** How old a list left in creation must be before it is dropped (another node may still be importing it). */
+export const CREATING_GIVE_UP_MS = 3600_000;
+
 /** Contacts of a manual list wait here until StartNextCallTask releases them one by one. */
 export const MANUAL_HOLD_AT = Date.UTC(9999, 0, 1);
 
@@ -36,6 +42,7 @@ export interface CallList {
 }
 
 export function asCallList(campaign: Campaign, listId: number): CallList | null {
+  if (campaign.status_reason === CREATING_REASON && campaign.status === "draft") return null;
   const settings = JSON.parse(campaign.settings) as CampaignSettings;
   const vox = settings.vendor?.voximplant as VoxListData | undefined;
   return vox ? { campaign, settings, vox, listId } : null;
@@ -95,6 +102,11 @@ export async function createCallList(
 ): Promise<{ campaignId: number; listId: number }> {
   return store.db.transaction().execute(async (trx) => {
     const row = await insertCampaign(trx, c);
+    await trx
+      .updateTable("campaigns")
+      .set({ status_reason: CREATING_REASON })
+      .where("id", "=", row.id)
+      .execute();
     const list = await insertList(trx, {
       accountId: c.accountId,
       campaignId: row.id,
@@ -103,6 +115,19 @@ export async function createCallList(
     });
     return { campaignId: row.id, listId: list.id };
   });
+}
+
+/** Drops the account's lists left in creation longer than CREATING_GIVE_UP_MS ago by a killed process. */
+export async function dropAbandonedCreations(store: Store, accountId: number, now: number): Promise<void> {
+  const left = await store.db
+    .selectFrom("campaigns")
+    .select("id")
+    .where("account_id", "=", accountId)
+    .where("status", "=", "draft")
+    .where("status_reason", "=", CREATING_REASON)
+    .where("created_at", "<", now - CREATING_GIVE_UP_MS)
+    .execute();
+  for (const { id } of left) await dropCallList(store, Number(id));
 }
 
 /** Removes a list whose file was refused, so a failed CreateCallList leaves nothing behind. */

@@ -12,7 +12,9 @@ import { dialAgain } from "../dial-again.ts";
 import { type CsvFile, importCallListFile } from "./csv.ts";
 import { invalidArgument, VOX, VoxError } from "./errors.ts";
 import {
+  CREATING_REASON,
   createCallList,
+  dropAbandonedCreations,
   dropCallList,
   findCallList,
   findCallListByName,
@@ -101,6 +103,8 @@ export async function createList(ctx: MethodContext, p: Params, manual: boolean)
   if (problem) throw invalidArgument(problem.message);
 
   const now = ctx.clock.now();
+  await dropAbandonedCreations(ctx.store, ctx.accountId, now);
+  // Hidden until done (CREATING_REASON): a kill on the way leaves no list a client could see or recover.
   const { campaignId, listId } = await createCallList(ctx.store, {
     accountId: ctx.accountId,
     name,
@@ -119,9 +123,10 @@ export async function createList(ctx: MethodContext, p: Params, manual: boolean)
     );
     count = imported.count;
     vox.phone_column = imported.phoneColumn;
+    // A manual list is done once its held tasks are in; an automatic one when the start below commits.
     await ctx.store.db
       .updateTable("campaigns")
-      .set({ settings: JSON.stringify(settings) })
+      .set({ settings: JSON.stringify(settings), ...(manual ? { status_reason: null } : {}) })
       .where("id", "=", campaignId)
       .execute();
   } catch (err) {
@@ -134,6 +139,12 @@ export async function createList(ctx: MethodContext, p: Params, manual: boolean)
       await ctx.engine.start(ctx.accountId, campaignId);
     } catch (err) {
       if ((err as { code?: string }).code === "insufficient_balance") {
+        await ctx.store.db
+          .updateTable("campaigns")
+          .set({ status_reason: null })
+          .where("id", "=", campaignId)
+          .where("status_reason", "=", CREATING_REASON)
+          .execute();
         throw new VoxError(
           VOX.BILLING,
           `The account's balance is under 1 USD: call list ${campaignId} is stored (${count} records) but not ` +
