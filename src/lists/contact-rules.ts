@@ -116,9 +116,9 @@ export class ContactRules {
       const details = phoneDetails(text, opts.defaultCountry);
       let phone: string;
       if (typeof details === "string") {
-        if (opts.phonePolicy !== "flag") return this.invalidRow(row, "phone", "invalid_phone", details, text);
         phone = text.replace(CONTROL_ALL, "").trim();
-        if (phone === "") continue; // nothing left to keep: as a blank cell
+        if (phone === "") continue; // control characters only: as a blank cell, under every policy
+        if (opts.phonePolicy !== "flag") return this.invalidRow(row, "phone", "invalid_phone", details, text);
         if (phone.length > DEFAULT_LIMITS.maxFlaggedPhoneLength) {
           const limit = DEFAULT_LIMITS.maxFlaggedPhoneLength;
           const message = `${details}; too long to keep as written (over ${limit} characters)`;

@@ -68,9 +68,9 @@ for (const dialect of dialects()) {
     test("refused edits name the field and change nothing", async () => {
       const before = await read(ann);
       const cases: [object, number, string, string?][] = [
-        [{ phone: "not a phone" }, 400, "body.phone"],
-        [{ phones: ["+1"] }, 400, "body.phones"],
-        [{ time_zone: "Mars/Olympus" }, 400, "body.time_zone"],
+        [{ phone: "not a phone" }, 400, "body.phone", "invalid_phone"],
+        [{ phones: ["+1"] }, 400, "body.phones", "invalid_phone"],
+        [{ time_zone: "Mars/Olympus" }, 400, "body.time_zone", "invalid_time_zone"],
         [{ daily_window: { from: "25:00", to: "10:00" } }, 400, "body.daily_window.from"],
         [
           { daily_window: { from: "09:00", to: "17:00", zone: "Europe/Moscow" } },
@@ -154,11 +154,13 @@ for (const dialect of dialects()) {
       const many = await patch(id, { custom: fields(0, 101) });
       assert.equal(many.statusCode, 400, many.body);
       assert.equal(errorOf(many).field, "body.custom");
+      assert.equal(errorOf(many).code, "too_many_custom_fields");
       assert.equal((await patch(id, { custom: fields(0, 99) })).statusCode, 200);
       assert.equal((await patch(id, { custom: fields(99, 1) })).statusCode, 200);
       const over = await patch(id, { custom: fields(100, 1) });
       assert.equal(over.statusCode, 400, over.body);
       assert.match(errorOf(over).message, /at most 100 custom fields/);
+      assert.equal(errorOf(over).code, "too_many_custom_fields");
       assert.equal(Object.keys((await read(id)).custom).length, 100);
     });
 

@@ -317,11 +317,16 @@ test("phone_policy=flag: only rows kept are reported as kept as written", async 
   );
 });
 
-test("a kept phone of control characters only is no phone: missing_phone, on either parse path", async () => {
-  for (const worker of [false, true]) {
+test("a phone of control characters only is no phone: missing_phone, under every policy, on either parse path", async () => {
+  for (const [worker, phonePolicy] of [
+    [false, "flag"],
+    [true, "flag"],
+    [false, "skip"],
+    [true, "skip"],
+  ] as const) {
     const f = await fixture();
     const report = await run(f, "phone,name\n+12125550100,a\n\u0001\u0002,b\n\u0003,+12125550101\n", {
-      phonePolicy: "flag",
+      phonePolicy,
       worker,
     });
     assert.deepEqual(
@@ -334,7 +339,7 @@ test("a kept phone of control characters only is no phone: missing_phone, on eit
           [3, "missing_phone"],
         ],
       ],
-      `worker: ${worker}`,
+      `worker: ${worker}, ${phonePolicy}`,
     );
     assert.deepEqual(
       (await contactRows(f)).map((c) => c.phone),

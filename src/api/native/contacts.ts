@@ -7,7 +7,7 @@ import { contactSchema as contactInputSchema } from "../../lists/route-schemas.t
 import { CONTACT_STATUSES, OUTCOMES } from "../../model/outcome.ts";
 import { findCampaign } from "../../store/campaigns.ts";
 import { findContact, queryContacts } from "../../store/contacts-query.ts";
-import { conflict, invalidRequest, notFound } from "../plugins/errors.ts";
+import { ApiError, conflict, invalidRequest, notFound } from "../plugins/errors.ts";
 import { keysetPage, type NativeApiDeps } from "./deps.ts";
 import {
   afterIdQuery,
@@ -168,7 +168,8 @@ export async function contactRoutes(app: FastifyInstance, deps: NativeApiDeps): 
         }
         // The rules name a bad number "phone", whichever of phone or phones held it.
         const field = err.field === "phone" && req.body.phone === undefined ? "phones" : err.field;
-        throw invalidRequest(err.message, `body.${field}`);
+        // The import's own code (invalid_phone, too_many_custom_fields, …), as the README promises.
+        throw new ApiError(err.code, 400, err.message, `body.${field}`);
       }
       if (result.kind === "not_found") throw notFound("contact", id);
       if (result.kind === "in_progress") {
