@@ -7,7 +7,7 @@ import { contactSchema as contactInputSchema } from "../../lists/route-schemas.t
 import { CONTACT_STATUSES, OUTCOMES } from "../../model/outcome.ts";
 import { findCampaign } from "../../store/campaigns.ts";
 import { findContact, queryContacts } from "../../store/contacts-query.ts";
-import { ApiError, conflict, invalidRequest, notFound } from "../plugins/errors.ts";
+import { ApiError, conflict, notFound } from "../plugins/errors.ts";
 import { keysetPage, type NativeApiDeps } from "./deps.ts";
 import {
   afterIdQuery,
