@@ -100,9 +100,10 @@ function offsetZone(input: string, text: string): string {
   if (minutes >= 60 || seconds >= 60) throw new ZoneError(input, "minutes and seconds must be below 60");
   const total = hours * 3600 + minutes * 60 + seconds;
   if (total > MAX_OFFSET_SEC) throw new ZoneError(input, "offsets lie within ±18:00");
-  if (seconds !== 0) throw new ZoneError(input, "offsets with seconds are not supported");
-  if (total === 0) return "UTC";
-  return `UTC${sign}${pad2(hours)}:${pad2(minutes)}`;
+  // JAICP's ±hhmmss: windows are judged on a clock of whole minutes, so seconds round to the nearest one.
+  const totalMinutes = Math.round(total / 60);
+  if (totalMinutes === 0) return "UTC";
+  return `UTC${sign}${pad2(Math.floor(totalMinutes / 60))}:${pad2(totalMinutes % 60)}`;
 }
 
 function pad2(n: number): string {

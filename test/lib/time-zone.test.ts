@@ -24,6 +24,13 @@ test("parseZone accepts every JAICP gmtZone format and normalizes offsets", () =
     "+03:00": "UTC+03:00",
     "-03:30": "UTC-03:30",
     "+05:45:00": "UTC+05:45",
+    // Seconds (JAICP's ±hhmmss) round to the nearest minute: windows are judged on whole minutes.
+    "+033015": "UTC+03:30",
+    "+03:30:30": "UTC+03:31",
+    "-05:00:29": "UTC-05:00",
+    "-00:00:20": "UTC",
+    "UT+03:30:15": "UTC+03:30",
+    "+17:59:59": "UTC+18:00",
     "+3:30": "UTC+03:30",
     "+00:00": "UTC",
     "-00:30": "UTC-00:30",
@@ -71,7 +78,7 @@ test("parseZone rejects anything else with a ZoneError", () => {
     "+03:0",
     "+0300:00",
   ];
-  for (const input of [...bad, "", "UTC3", "+03:00:30", "+03:00:60", "Europe/", "++3"]) {
+  for (const input of [...bad, "", "UTC3", "+18:00:01", "+03:00:60", "Europe/", "++3"]) {
     assert.throws(
       () => parseZone(input),
       (err: unknown) => err instanceof ZoneError && err.input === input,
