@@ -66,8 +66,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   installErrorHandling(app);
   installAuth(app, { store, clock });
-  installMetrics(app, { engine, token: config.metricsToken });
   await registerOpenApi(app, { version });
+  // After the OpenAPI plugin, which documents only the routes added once it is in.
+  installMetrics(app, { engine, token: config.metricsToken });
   await app.register(nativeApi, { store, engine, clock });
   await app.register(dashboard);
   await app.register(twin24Api, { store, engine, clock });

@@ -180,7 +180,11 @@ const errorSchema = {
 
 export const errorResponses = {
   400: { description: "Invalid options, malformed CSV, bad encoding, a rejected row", ...errorSchema },
+  401: { description: "No credentials, or credentials not accepted", ...errorSchema },
+  403: { description: "The credentials' role may not write contacts", ...errorSchema },
   404: { description: "No such campaign or list in the account", ...errorSchema },
   409: { description: "A concurrent write clashed", ...errorSchema },
   413: { description: "Over the size, row or contact limits", ...errorSchema },
+  415: { description: "A body type the route does not read", ...errorSchema },
+  429: { description: "Too many wrong passwords from this address (Basic credentials)", ...errorSchema },
 } as const;

@@ -96,6 +96,7 @@ const ROUTES: [string, string][] = [
   ["post", "/api/voice/queues/{id}/lists"],
   ["post", "/api/voice/queues/{id}/users"],
   ["post", "/platform_api"],
+  ["get", "/platform_api"],
   ["get", "/platform_api/{method}"],
   ["post", "/platform_api/{method}"],
   ["post", "/cis/api/v1/telephony/autoCall"],
@@ -193,6 +194,31 @@ describe("OpenAPI document and docs page", () => {
         codes.some((c) => /^4/.test(c)),
         `${method} ${path} has a 4xx response`,
       );
+    }
+  });
+
+  test("every route that needs credentials documents the 4xx a refused credential gets", () => {
+    for (const [method, path] of ROUTES) {
+      const op = doc.paths[path][method];
+      if (Array.isArray(op.security) && op.security.length === 0) continue;
+      const codes = Object.keys(op.responses);
+      assert.ok(
+        codes.some((c) => ["4xx", "4XX", "401"].includes(c)) &&
+          codes.some((c) => ["4xx", "4XX", "403"].includes(c)),
+        `${method} ${path}: ${codes.join(", ")}`,
+      );
+    }
+  });
+
+  test("/metrics is in the document when the operator's token turns it on", async () => {
+    const withMetrics = await apiFixture(undefined, { OUTDIAL_METRICS_TOKEN: "a-long-operator-token" });
+    try {
+      const res = await withMetrics.call({ method: "GET", url: "/v1/openapi.json", key: null });
+      const paths = (JSON.parse(res.body) as OpenApiDoc).paths;
+      assert.deepEqual(Object.keys(paths["/metrics"] ?? {}), ["get"]);
+      assert.deepEqual(Object.keys(paths["/metrics"].get.responses).sort(), ["200", "401"]);
+    } finally {
+      await withMetrics.close();
     }
   });
 

@@ -138,7 +138,22 @@ export async function voximplantApi(app: FastifyInstance, deps: VoximplantDeps):
     }
   }
   // The method in the query: GET /platform_api?cmd=GetCallLists, as Voximplant's clients also send it.
-  app.get("/platform_api", { ...common, schema: { hide: true } }, (req, reply) => handle(req, reply));
+  app.get(
+    "/platform_api",
+    {
+      ...common,
+      schema: {
+        tags: ["voximplant"],
+        summary: "Voximplant: call the method named in the `cmd` query parameter, with query parameters",
+        querystring: {
+          type: "object",
+          properties: { cmd: { type: "string", description: "The method, e.g. GetCallLists" } },
+        },
+        response: responses,
+      },
+    },
+    (req, reply) => handle(req, reply),
+  );
   // Anything else under /platform_api is an unknown command, answered the Voximplant way, not as a
   // native 404 its clients would drop.
   const unknown = async (req: FastifyRequest) => {
