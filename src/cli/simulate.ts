@@ -68,6 +68,13 @@ export async function simulateCommand(argv: string[]): Promise<number> {
   const settings = withDefaults(file.settings ?? {});
   if (file.scenario !== undefined)
     settings.scenario = typeof file.scenario === "string" ? file.scenario : null;
+  const agents = agentsOption(values.agents, file.agents);
+  // A robot campaign never hands a call to an agent: its agents would sit idle and report zeros.
+  if (agents !== null && settings.dialMethod === "robot") {
+    throw new Error(
+      `agents need a campaign that dials for them: ${campaignPath} dials "robot"; set settings.dialMethod to preview, progressive, power or predictive`,
+    );
+  }
   const startAt = file.startAt ? Date.parse(file.startAt) : Date.UTC(2026, 0, 5, 6, 0, 0);
   if (Number.isNaN(startAt)) throw new Error(`startAt "${file.startAt}" is not a date`);
 
@@ -137,7 +144,7 @@ export async function simulateCommand(argv: string[]): Promise<number> {
           : (file.seed ?? 1),
       scenario: file.scenario ?? null,
       startAt,
-      agents: agentsOption(values.agents, file.agents),
+      agents,
       maxSimMs:
         values["max-hours"] !== undefined
           ? numberOption("--max-hours", values["max-hours"], 0.001, 100_000, false) * 3_600_000
