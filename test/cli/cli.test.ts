@@ -52,6 +52,17 @@ test("simulate refuses a seed or a time limit that is not a number", () => {
   }
 });
 
+test("simulate refuses agents for a robot campaign, and runs the agent example", () => {
+  const robot = outdial("simulate", "examples/campaign.json", "examples/contacts.csv", "--agents", "3");
+  assert.equal(robot.code, 1, robot.out);
+  assert.match(robot.err, /agents need a campaign that dials for them: .* dials "robot"/);
+  const agents = outdial("simulate", "examples/agent-campaign.json", "examples/contacts.csv", "--json");
+  assert.equal(agents.code, 0, agents.err);
+  const report = JSON.parse(agents.out);
+  assert.equal(report.agents.count, 5);
+  assert.ok(report.agents.occupancy > 0.3, `occupancy ${report.agents.occupancy}`);
+});
+
 test("simulate refuses a CSV that brings no contact instead of idling to its time limit", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "outdial-cli-sim-"));
   const empty = path.join(dir, "empty.csv");
