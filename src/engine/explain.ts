@@ -61,6 +61,10 @@ export async function explainCampaign(args: {
       );
       break;
     case "completed":
+      if (row.status_reason === LOW_BALANCE_REASON) {
+        add("balance", "contacts came after it completed, under 1 USD of balance; top it up and recover it");
+        break;
+      }
       add("completed", "every contact has reached a final status");
       break;
     case "halted":

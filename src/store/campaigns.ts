@@ -93,9 +93,9 @@ export interface CampaignEdit {
   now: number;
 }
 
-/** How often an edit based on a stale read is redone before the client gets a 409: only a campaign edited
- *  by that many others at once gets there. */
-export const MAX_EDIT_TRIES = 5;
+/** How often an edit based on a stale read is redone before the client gets a 409. Each lost race means
+ *  another edit landed, so only a campaign edited by at least this many others at once gets there. */
+export const MAX_EDIT_TRIES = 10;
 
 export async function updateCampaign(
   db: Kysely<Database>,

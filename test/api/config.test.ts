@@ -59,6 +59,8 @@ describe("loadConfig", () => {
       // "Trust everyone" would let any client pick the address its password tries count under.
       [{ OUTDIAL_TRUST_PROXY: "true" }, /OUTDIAL_TRUST_PROXY must list addresses or CIDR ranges/],
       [{ OUTDIAL_TRUST_PROXY: "10.0.0.0/33" }, /OUTDIAL_TRUST_PROXY must list/],
+      [{ OUTDIAL_TRUST_PROXY: "0.0.0.0/0" }, /OUTDIAL_TRUST_PROXY must list/],
+      [{ OUTDIAL_TRUST_PROXY: "::/0" }, /OUTDIAL_TRUST_PROXY must list/],
       [{ OUTDIAL_TRUST_PROXY: "10.0.0.1,,10.0.0.2" }, /OUTDIAL_TRUST_PROXY must list/],
       [{ OUTDIAL_TRUST_PROXY: "10.0.0.0/8/8" }, /OUTDIAL_TRUST_PROXY must list/],
       [

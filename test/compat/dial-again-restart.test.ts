@@ -7,9 +7,10 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, test } from "node:test";
-import { dialAgainAfterRestart } from "../../src/api/compat/dial-again.ts";
+import { dialAgain, dialAgainAfterRestart } from "../../src/api/compat/dial-again.ts";
 import { findOrCreateList } from "../../src/api/compat/named-list.ts";
 import { loadConfig } from "../../src/config/config.ts";
+import { LOW_BALANCE_REASON } from "../../src/model/billing.ts";
 import { withDefaults } from "../../src/model/campaign-settings.ts";
 import { startServer } from "../../src/server.ts";
 import { insertAccount } from "../../src/store/accounts.ts";
@@ -30,6 +31,8 @@ async function completedThenGiven(
   vendor: Record<string, unknown>,
   now: number,
   phone: string,
+  /** When the adding request began: its contacts carry that time, even if it is before the completion. */
+  addedAt = now,
 ): Promise<number> {
   const { id: campaignId } = await insertCampaign(store.db, {
     accountId,
@@ -43,7 +46,9 @@ async function completedThenGiven(
     .where("id", "=", campaignId)
     .execute();
   const list = await findOrCreateList(store, { accountId, campaignId, name: "added", now });
-  await insertContacts(store.db, { accountId, campaignId, listId: list.id, now }, [{ phones: [phone] }]);
+  await insertContacts(store.db, { accountId, campaignId, listId: list.id, now: addedAt }, [
+    { phones: [phone] },
+  ]);
   return campaignId;
 }
 
@@ -57,8 +62,8 @@ for (const dialect of dialects()) {
       const f = await twin24Fixture({ openStore: dialect.open });
       try {
         const now = f.clock.now();
-        const give = (name: string, vendor: Record<string, unknown>, phone: string) =>
-          completedThenGiven(f.store, f.accountId, name, vendor, now, phone);
+        const give = (name: string, vendor: Record<string, unknown>, phone: string, addedAt = now) =>
+          completedThenGiven(f.store, f.accountId, name, vendor, now, phone, addedAt);
         const xcally = await give("xcally queue", { xcally: { name: "q" } }, "+14155550101");
         const voxAuto = await give("vox automatic", { voximplant: { type: "AUTOMATIC" } }, "+14155550102");
         const voxManual = await give("vox manual", { voximplant: { type: "MANUAL" } }, "+14155550103");
@@ -72,6 +77,15 @@ for (const dialect of dialects()) {
           hash: "0".repeat(64),
           now,
         });
+        // A long import that began before the campaign completed commits contacts older than its completion.
+        const early = await give("xcally early", { xcally: { name: "e" } }, "+14155550107", now - 5 * MINUTE);
+        // One that dialAgain left completed for the balance waits for the client's own start.
+        const broke = await give("xcally broke", { xcally: { name: "b" } }, "+14155550108");
+        await f.store.db
+          .updateTable("campaigns")
+          .set({ status_reason: LOW_BALANCE_REASON })
+          .where("id", "=", broke)
+          .execute();
         // A face campaign that completed with nothing added since stays completed.
         const idle = await give("xcally idle", { xcally: { name: "idle" } }, "+14155550106");
         await f.store.db
@@ -80,17 +94,49 @@ for (const dialect of dialects()) {
           .where("campaign_id", "=", idle)
           .execute();
 
-        assert.equal(await dialAgainAfterRestart({ store: f.store, engine: f.engine }), 3);
-        for (const id of [xcally, voxAuto, jaicp]) assert.equal(await statusOf(f.store, id), "running");
-        for (const id of [voxManual, native, idle]) assert.equal(await statusOf(f.store, id), "completed");
+        assert.equal(await dialAgainAfterRestart({ store: f.store, engine: f.engine }), 4);
+        for (const id of [xcally, voxAuto, jaicp, early])
+          assert.equal(await statusOf(f.store, id), "running");
+        for (const id of [voxManual, native, idle, broke])
+          assert.equal(await statusOf(f.store, id), "completed");
         await f.run(10 * MINUTE);
         assert.deepEqual(
           f.originated.map((o) => o.to).sort(),
-          ["+14155550101", "+14155550102", "+14155550105"],
+          ["+14155550101", "+14155550102", "+14155550105", "+14155550107"],
           "the brought-back campaigns dialed their new contacts, the others nothing",
         );
         // Once they are dialed, nothing is left to bring back.
         assert.equal(await dialAgainAfterRestart({ store: f.store, engine: f.engine }), 0);
+
+        // An add under 1 USD leaves the campaign completed and says why; a top-up and a restart do not
+        // dial it behind the client's back (the README: it waits for the client's start).
+        const topUp = (amountUsd: number) =>
+          f.call({ method: "POST", url: "/v1/balance/top-up", payload: { amountUsd } });
+        assert.equal((await topUp(0.5)).statusCode, 200);
+        const later = f.clock.now();
+        const poor = await completedThenGiven(
+          f.store,
+          f.accountId,
+          "poor",
+          { xcally: { name: "p" } },
+          later,
+          "+14155550109",
+        );
+        await dialAgain({ store: f.store, engine: f.engine }, f.accountId, poor);
+        const row = await f.store.db
+          .selectFrom("campaigns")
+          .select(["status", "status_reason"])
+          .where("id", "=", poor)
+          .executeTakeFirstOrThrow();
+        assert.deepEqual(row, { status: "completed", status_reason: LOW_BALANCE_REASON });
+        const explained = await f.engine.explain(f.accountId, poor);
+        assert.deepEqual(
+          explained.reasons.map((r) => r.code),
+          ["balance"],
+        );
+        assert.equal((await topUp(20)).statusCode, 200);
+        assert.equal(await dialAgainAfterRestart({ store: f.store, engine: f.engine }), 0);
+        assert.equal(await statusOf(f.store, poor), "completed");
       } finally {
         await f.close();
       }

@@ -7,6 +7,7 @@
 // faces; holds no scheduling logic.
 import { sql } from "kysely";
 import { EngineError } from "../../engine/types.ts";
+import { LOW_BALANCE_REASON } from "../../model/billing.ts";
 import { withDefaults } from "../../model/campaign-settings.ts";
 import { findCampaign } from "../../store/campaigns.ts";
 import type { NativeApiDeps } from "../native/deps.ts";
@@ -27,7 +28,16 @@ export async function dialAgain(
     await engine.recover(accountId, campaignId);
   } catch (err) {
     if (!(err instanceof EngineError)) throw err;
-    if (err.code === "insufficient_balance") return;
+    if (err.code === "insufficient_balance") {
+      // Said on the campaign, so that a restart (dialAgainAfterRestart) leaves it for the client's own start.
+      await store.db
+        .updateTable("campaigns")
+        .set({ status_reason: LOW_BALANCE_REASON })
+        .where("id", "=", campaignId)
+        .where("status", "=", "completed")
+        .execute();
+      return;
+    }
     // Two requests adding contacts at once both saw it completed: the other one recovered it first.
     const now = await findCampaign(store.db, accountId, campaignId);
     if (err.code === "invalid_state" && now !== undefined && now.status !== "completed") {
@@ -53,8 +63,10 @@ export async function refuseIfEnded(
  * dialAgain runs after the new contacts commit, so a process that dies between the two leaves a face's
  * campaign completed with contacts nobody will dial (a retried request adds nothing new: duplicates). At
  * start, every campaign a face brings back on an add (Xcally queues, automatic Voximplant lists, JAICP
- * campaigns) that completed and then got contacts is brought back now. A native campaign is not: its
- * new contacts wait for an explicit recover, as documented. Returns how many it brought back or tried to
+ * campaigns) that is completed with pending contacts is brought back now: a campaign completes only once
+ * none is pending, so any pending one came later (however long before its commit the request began).
+ * Not one that dialAgain left completed for the balance (it waits for the client's start, as
+ * documented), nor a native campaign: its new contacts wait for an explicit recover. Returns how many it brought back or tried to
  * (one under 1 USD, or past its end time, stays completed, as dialAgain leaves it).
  */
 export async function dialAgainAfterRestart(deps: Pick<NativeApiDeps, "store" | "engine">): Promise<number> {
@@ -68,13 +80,10 @@ export async function dialAgainAfterRestart(deps: Pick<NativeApiDeps, "store" | 
     SELECT c.id, c.account_id, c.settings,
         EXISTS (SELECT 1 FROM campaign_tokens t WHERE t.campaign_id = c.id) AS has_token
       FROM campaigns c
-      WHERE c.status = 'completed' AND (
-        EXISTS (SELECT 1 FROM ${on("contacts_dial_queue")}
-          WHERE k.campaign_id = c.id AND k.ready = 1 AND k.created_at > c.finished_at)
+      WHERE c.status = 'completed' AND (c.status_reason IS NULL OR c.status_reason <> ${LOW_BALANCE_REASON}) AND (
+        EXISTS (SELECT 1 FROM ${on("contacts_dial_queue")} WHERE k.campaign_id = c.id AND k.ready = 1)
         OR EXISTS (SELECT 1 FROM ${on("contacts_waiting")}
-          WHERE k.campaign_id = c.id AND k.status = 'pending' and k.ready = 0 AND k.created_at > c.finished_at))`.execute(
-    store.db,
-  );
+          WHERE k.campaign_id = c.id AND k.status = 'pending' and k.ready = 0))`.execute(store.db);
   const broughtBack = rows.filter((r) => bringsBackOnAdd(r.settings, Boolean(r.has_token)));
   for (const r of broughtBack) await dialAgain(deps, Number(r.account_id), Number(r.id));
   return broughtBack.length;
