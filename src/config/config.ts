@@ -298,7 +298,8 @@ function proxyList(env: Env, name: string): string[] {
     const family = net.isIP(address);
     const maxBits = family === 6 ? 128 : 32;
     // A /0 is every address: "trust any peer" under another name.
-    const bitsOk = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) >= 1 && Number(bits) <= maxBits);
+    const bitsOk =
+      bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) >= 1 && Number(bits) <= maxBits);
     if (family === 0 || !bitsOk || extra !== undefined) {
       throw new ConfigError(
         name,

@@ -9,7 +9,7 @@ import { nextAllowed } from "../model/windows.ts";
 import { Xoshiro128 } from "../pacing/sim/random.ts";
 import { answerHistory, recordAgentOnAttempt } from "../store/agent-calls.ts";
 import { campaignHolder } from "../store/campaign-leases.ts";
-import { lastDialAt } from "../store/campaigns.ts";
+import { lastDialAt, MAX_EDIT_TRIES } from "../store/campaigns.ts";
 import type { Store } from "../store/db.ts";
 import { openDispatchStore } from "../store/dispatch/index.ts";
 import type { DispatchStore } from "../store/dispatch/types.ts";
@@ -179,7 +179,11 @@ export class Engine implements EngineControl, CampaignStatusWriter {
   }
 
   async start(accountId: number, campaignId: number): Promise<CampaignStatus> {
-    const row = await this.campaign(accountId, campaignId);
+    return this.onFreshRead(accountId, campaignId, (row) => this.startFrom(row));
+  }
+
+  private async startFrom(row: Campaign): Promise<CampaignStatus | null> {
+    const campaignId = row.id;
     if (!["draft", "scheduled", "stopped", "paused"].includes(row.status)) {
       throw new EngineError(
         "invalid_state",
@@ -193,18 +197,23 @@ export class Engine implements EngineControl, CampaignStatusWriter {
       runtime.settings.startAt !== null && runtime.settings.startAt > now ? "scheduled" : "running";
     // A scheduled campaign starts dialing at its start time: its lifetime counts from then.
     const startedAt = row.started_at ?? (status === "scheduled" ? (runtime.settings.startAt as number) : now);
-    await this.commitStatus(row, status, now, {
+    const written = await this.commitStatus(row, status, now, {
       status_reason: null,
       started_at: startedAt,
       halt_at: haltAtFor(runtime.settings, startedAt),
       finished_at: null,
     });
+    if (!written) return null;
     await this.reload(row.id);
     return status;
   }
 
   async pause(accountId: number, campaignId: number): Promise<CampaignStatus> {
-    const row = await this.campaign(accountId, campaignId);
+    return this.onFreshRead(accountId, campaignId, (row) => this.pauseFrom(row));
+  }
+
+  private async pauseFrom(row: Campaign): Promise<CampaignStatus | null> {
+    const campaignId = row.id;
     if (row.status === "paused") return "paused";
     if (row.status !== "running" && row.status !== "scheduled") {
       throw new EngineError(
@@ -212,7 +221,8 @@ export class Engine implements EngineControl, CampaignStatusWriter {
         `campaign ${campaignId} is ${row.status}; only a running or scheduled campaign can be paused`,
       );
     }
-    await this.writeStatus(row, "paused", this.clock.now());
+    if (!(await this.writeStatus(row, "paused", this.clock.now(), undefined, { ifUnchanged: true })))
+      return null;
     const rt = this.dispatcher.campaigns.get(row.id);
     if (rt) {
       rt.status = "paused";
@@ -222,7 +232,11 @@ export class Engine implements EngineControl, CampaignStatusWriter {
   }
 
   async resume(accountId: number, campaignId: number): Promise<CampaignStatus> {
-    const row = await this.campaign(accountId, campaignId);
+    return this.onFreshRead(accountId, campaignId, (row) => this.resumeFrom(row));
+  }
+
+  private async resumeFrom(row: Campaign): Promise<CampaignStatus | null> {
+    const campaignId = row.id;
     const stoppedForBalance = row.status === "stopped" && row.status_reason === LOW_BALANCE_REASON;
     if (row.status !== "paused" && !stoppedForBalance) {
       throw new EngineError(
@@ -236,17 +250,23 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     const status: CampaignStatus =
       settings.startAt !== null && settings.startAt > now ? "scheduled" : "running";
     // One stopped for its balance had a finish time: it is going on, not finished.
-    await this.commitStatus(row, status, now, { status_reason: null, finished_at: null });
+    if (!(await this.commitStatus(row, status, now, { status_reason: null, finished_at: null }))) return null;
     await this.reload(row.id);
     return status;
   }
 
   async stop(accountId: number, campaignId: number): Promise<CampaignStatus> {
-    const row = await this.campaign(accountId, campaignId);
+    return this.onFreshRead(accountId, campaignId, (row) => this.stopFrom(row));
+  }
+
+  private async stopFrom(row: Campaign): Promise<CampaignStatus | null> {
+    const campaignId = row.id;
     if (!["running", "scheduled", "paused", "draft"].includes(row.status)) {
       throw new EngineError("invalid_state", `campaign ${campaignId} is ${row.status} and cannot be stopped`);
     }
-    await this.writeStatus(row, "stopped", this.clock.now(), "stopped by request");
+    const now = this.clock.now();
+    if (!(await this.writeStatus(row, "stopped", now, "stopped by request", { ifUnchanged: true })))
+      return null;
     const rt = this.dispatcher.campaigns.get(row.id);
     if (rt) {
       rt.status = "stopped";
@@ -260,7 +280,11 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     accountId: number,
     campaignId: number,
   ): Promise<{ status: CampaignStatus; recovered: number }> {
-    const row = await this.campaign(accountId, campaignId);
+    return this.onFreshRead(accountId, campaignId, (row) => this.recoverFrom(row));
+  }
+
+  private async recoverFrom(row: Campaign): Promise<{ status: CampaignStatus; recovered: number } | null> {
+    const campaignId = row.id;
     if (!["stopped", "halted", "completed", "paused"].includes(row.status)) {
       throw new EngineError(
         "invalid_state",
@@ -273,12 +297,13 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     if (ended) throw ended;
     const haltAt = haltAtFor(new CampaignRuntime(row).settings, now);
     const recovered = (await this.dispatch.countByStatus(row.id)).pending ?? 0;
-    await this.commitStatus(row, "running", now, {
+    const written = await this.commitStatus(row, "running", now, {
       status_reason: null,
       started_at: now,
       halt_at: haltAt,
       finished_at: null,
     });
+    if (!written) return null;
     await this.reload(row.id);
     return { status: "running", recovered };
   }
@@ -578,13 +603,38 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     return this.writes.campaignStatus(from, status, now, set, opts);
   }
 
+  /** A lifecycle command's write: only onto the status and settings it was decided from (false if not). */
   private async commitStatus(
     from: StatusHolder,
     status: CampaignStatus,
     now: number,
     set: CampaignUpdate,
-  ): Promise<void> {
-    await this.writes.campaignStatus(from, status, now, set);
+  ): Promise<boolean> {
+    return this.writes.campaignStatus(from, status, now, set, { ifUnchanged: true });
+  }
+
+  /**
+   * Runs a lifecycle command on a fresh read of the campaign. Its write lands only if the campaign is still
+   * as read (commitStatus): a command that lost the race to another one, or to an edit, answers null and
+   * is decided again on a new read, so concurrent commands act as if sent one after the other (a pause
+   * that loses to a stop is refused, not written over it; a second start is refused, not sent twice).
+   */
+  private async onFreshRead<T>(
+    accountId: number,
+    campaignId: number,
+    command: (row: Campaign) => Promise<T | null>,
+  ): Promise<T> {
+    for (let tries = 1; ; tries++) {
+      const done = await command(await this.campaign(accountId, campaignId));
+      if (done !== null) return done;
+      if (tries >= MAX_EDIT_TRIES) {
+        throw new EngineError(
+          "conflict",
+          `campaign ${campaignId} kept changing; send the command again`,
+          409,
+        );
+      }
+    }
   }
 
   /** Re-reads the active webhook subscriptions (after one was created, changed or deleted). */

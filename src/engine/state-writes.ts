@@ -17,7 +17,8 @@ import {
 } from "./events.ts";
 
 /** What a status change needs to know of the campaign it changes. */
-export type StatusHolder = Pick<Campaign, "id" | "account_id" | "status">;
+export type StatusHolder = Pick<Campaign, "id" | "account_id" | "status"> &
+  Partial<Pick<Campaign, "settings">>;
 
 export class StateWrites {
   private subscriptions: Subscription[] = [];
@@ -41,8 +42,9 @@ export class StateWrites {
   /**
    * The status change and its campaign.status_changed events. With `ifDrained`, only if the campaign has
    * no contact pending or on a call at the moment of the write (a list reset or an import may have just
-   * added some); with `ifUnchanged`, only if the campaign still has the status `from` says (a command on
-   * another node may have changed it since this node read it). Returns whether the change was made.
+   * added some); with `ifUnchanged`, only if the campaign still has the status `from` says, and the settings
+   * when `from` carries them (a command or an edit elsewhere may have changed them since they were read, and
+   * a start computes its halt time from them). Returns whether the change was made.
    */
   async campaignStatus(
     from: StatusHolder,
@@ -55,7 +57,10 @@ export class StateWrites {
       .updateTable("campaigns")
       .set({ ...set, status, updated_at: now })
       .where("id", "=", from.id);
-    if (opts.ifUnchanged) update = update.where("status", "=", from.status);
+    if (opts.ifUnchanged) {
+      update = update.where("status", "=", from.status);
+      if (from.settings !== undefined) update = update.where("settings", "=", from.settings);
+    }
     if (opts.ifDrained) {
       update = update.where(({ not, exists, selectFrom }) =>
         not(

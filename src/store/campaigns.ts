@@ -86,10 +86,11 @@ export interface CampaignEdit {
   haltAt?: number | null;
   /** Only for a campaign that has not begun dialing and whose start time changed. */
   startedAt?: number;
-  /** The stored settings text the edit was computed from. Given, the update lands only while that text is
-   *  still stored (else nothing is written and undefined comes back: read again and redo the edit), so two
-   *  edits merged into one stale read never lose each other's fields. */
-  basedOn?: string;
+  /** The row the edit was computed from (its settings text and status). Given, the update lands only while
+   *  both are still stored (else nothing is written and undefined comes back: read again and redo the
+   *  edit), so two edits merged into one stale read never lose each other's fields, and an edit that worked
+   *  out halt times for a campaign not yet started does not land on one a start has just begun. */
+  basedOn?: Pick<Campaign, "settings" | "status">;
   now: number;
 }
 
@@ -106,7 +107,7 @@ export async function updateCampaign(
   const leavesPreview =
     edit.settings !== undefined &&
     edit.settings.dialMethod !== "preview" &&
-    (edit.basedOn !== undefined ? isPreviewText(edit.basedOn) : await isPreview(db, accountId, id));
+    (edit.basedOn !== undefined ? isPreviewText(edit.basedOn.settings) : await isPreview(db, accountId, id));
   let update = db
     .updateTable("campaigns")
     .set({
@@ -120,7 +121,9 @@ export async function updateCampaign(
     })
     .where("account_id", "=", accountId)
     .where("id", "=", id);
-  if (edit.basedOn !== undefined) update = update.where("settings", "=", edit.basedOn);
+  if (edit.basedOn !== undefined) {
+    update = update.where("settings", "=", edit.basedOn.settings).where("status", "=", edit.basedOn.status);
+  }
   const updated = await update.returningAll().executeTakeFirst();
   // Preview dials skip the 72 h after an abandoned call; no other method may.
   if (updated && leavesPreview) await enforceAbandonedWait(db, id, edit.now);

@@ -204,7 +204,7 @@ export async function campaignRoutes(app: FastifyInstance, deps: NativeApiDeps):
         name: body.name,
         settings,
         ...times,
-        basedOn: current.settings,
+        basedOn: current,
         now,
       });
       if (updated && reorder) await reorderContactsForAttemptOrder(trx, current.id, settings.attemptOrder);

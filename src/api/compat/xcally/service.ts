@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from "kysely";
+import { type Kysely, type Selectable, sql } from "kysely";
 import { addCampaignAgents, foreignAgent } from "../../../store/agents.ts";
 import { findCampaign, MAX_EDIT_TRIES, updateCampaign } from "../../../store/campaigns.ts";
 import { insertContacts, type NewContactSpec } from "../../../store/contacts-insert.ts";
@@ -85,6 +85,16 @@ export function xcallyService(deps: XcallyDeps) {
     xcallyListId: number,
     contacts: Selectable<XcallyContactsTable>[],
   ): Promise<[number, number]> {
+    if (!on.isTransaction) {
+      return store.db.transaction().execute((trx) => copyInto(trx, campaign, xcallyListId, contacts));
+    }
+    // The campaign's row lock orders two copies at once: the second reads the phones the first added,
+    // instead of both finding a phone missing and the person being called twice.
+    await on
+      .updateTable("campaigns")
+      .set({ id: sql.ref("id") })
+      .where("id", "=", campaign.id)
+      .execute();
     const queue = parseSettings(campaign).vendor.xcally as Record<string, unknown> & {
       dialCheckDuplicateType?: DuplicateType;
     };
@@ -113,7 +123,7 @@ export function xcallyService(deps: XcallyDeps) {
       const now = clock.now();
       const target = { accountId: campaign.account_id, campaignId: campaign.id, now };
       const name = `Xcally list ${xcallyListId}`;
-      const list = await findOrCreateList(store, { ...target, name }, on === store.db ? undefined : on);
+      const list = await findOrCreateList(store, { ...target, name }, on);
       await insertContacts(on, { ...target, listId: list.id }, specs);
     }
     return [specs.length, contacts.length - specs.length];
@@ -217,6 +227,12 @@ export function xcallyService(deps: XcallyDeps) {
             created_at: now,
           })),
         )
+        // Another request linking the same agent committed between our delete and this insert.
+        .onConflict((oc) =>
+          oc
+            .columns(["kind", "target_id", "agent_id"])
+            .doUpdateSet((eb) => ({ penalty: eb.ref("excluded.penalty") })),
+        )
         .execute();
     });
   }
@@ -241,7 +257,7 @@ export function xcallyService(deps: XcallyDeps) {
       const before = parseSettings(row);
       if (before.dialMethod !== "robot") return;
       const { settings } = settingsForQueue(before.vendor.xcally as QueueBody, before, true);
-      if (await updateCampaign(store.db, accountId, campaignId, { settings, basedOn: row.settings, now })) {
+      if (await updateCampaign(store.db, accountId, campaignId, { settings, basedOn: row, now })) {
         engine.wake();
         return;
       }

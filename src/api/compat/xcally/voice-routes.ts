@@ -98,7 +98,7 @@ export async function voiceRoutes(app: FastifyInstance, deps: XcallyDeps): Promi
       const updated = await updateCampaign(trx, accountId, current.id, {
         name: body.name,
         settings,
-        basedOn: current.settings,
+        basedOn: current,
         now: clock.now(),
       });
       if (!updated) return false;
@@ -171,17 +171,13 @@ export async function voiceRoutes(app: FastifyInstance, deps: XcallyDeps): Promi
       let added = 0;
       let skipped = 0;
       for (const listId of ids) {
-        const linked = await db
-          .selectFrom("xcally_queue_lists")
-          .select("list_id")
-          .where("campaign_id", "=", campaign.id)
-          .where("list_id", "=", listId)
-          .executeTakeFirst();
-        if (linked) continue;
-        await db
+        // Linked already (perhaps by a request running beside this one): nothing to copy again.
+        const link = await db
           .insertInto("xcally_queue_lists")
           .values({ campaign_id: campaign.id, list_id: listId, created_at: clock.now() })
-          .execute();
+          .onConflict((oc) => oc.columns(["campaign_id", "list_id"]).doNothing())
+          .executeTakeFirst();
+        if (Number(link.numInsertedOrUpdatedRows ?? 0) === 0) continue;
         const contacts = await db
           .selectFrom("xcally_contacts")
           .selectAll()
