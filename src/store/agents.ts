@@ -1,7 +1,7 @@
 // Agents of an account and the campaign queues they take calls in: CRUD for the API, and the reads the
 // engine makes of a queue. Whatever names an account is scoped to it (another account's id reads as
 // missing); the engine's reads by campaign or agent id start from rows it already holds.
-import type { CompiledQuery, Kysely } from "kysely";
+import { type CompiledQuery, type Kysely, sql } from "kysely";
 import { atomically } from "./atomic.ts";
 import type { Store } from "./db.ts";
 import { deleteOwned, findOwned, pageOwned } from "./owned-rows.ts";
@@ -131,10 +131,14 @@ export async function foreignAgent(
 
 /** A table of agents with a penalty each, by owner: a campaign's own agents, or a named queue's members. */
 export type Membership =
-  | { table: "campaign_agents"; owner: "campaign_id" }
-  | { table: "agent_queue_members"; owner: "queue_id" };
+  | { table: "campaign_agents"; owner: "campaign_id"; ownerTable: "campaigns" }
+  | { table: "agent_queue_members"; owner: "queue_id"; ownerTable: "agent_queues" };
 
-const CAMPAIGN_MEMBERS: Membership = { table: "campaign_agents", owner: "campaign_id" };
+const CAMPAIGN_MEMBERS: Membership = {
+  table: "campaign_agents",
+  owner: "campaign_id",
+  ownerTable: "campaigns",
+};
 
 /** The writes that upsert `members` into the owner's membership and, with `replace`, first remove everyone
  *  else; members that stay keep their created_at. Compiled, to run as one transaction (atomic.ts). */
@@ -150,6 +154,16 @@ export function membershipWrites(
   const loose = db as unknown as Kysely<any>;
   const writes: CompiledQuery[] = [];
   if (opts.replace) {
+    // Locks the owner's row first (PostgreSQL; SQLite has one writer anyway): two replaces at once then
+    // run one after the other, and the second's delete sees the first's members, instead of both
+    // deleting only what was there before and leaving the union of the two lists.
+    writes.push(
+      loose
+        .updateTable(m.ownerTable)
+        .set({ id: sql.ref("id") })
+        .where("id", "=", ownerId)
+        .compile(),
+    );
     let leave = loose.deleteFrom(m.table).where(m.owner, "=", ownerId);
     if (members.length > 0) {
       leave = leave.where(

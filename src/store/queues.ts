@@ -8,7 +8,11 @@ import type { Store } from "./db.ts";
 import { deleteOwned, findOwned, pageOwned } from "./owned-rows.ts";
 import type { AgentQueueRow, Database } from "./schema.ts";
 
-const QUEUE_MEMBERS: Membership = { table: "agent_queue_members", owner: "queue_id" };
+const QUEUE_MEMBERS: Membership = {
+  table: "agent_queue_members",
+  owner: "queue_id",
+  ownerTable: "agent_queues",
+};
 
 export interface NamedQueueMember extends QueueMember {
   name: string;

@@ -3,6 +3,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { EngineError } from "../../engine/types.ts";
 import { ImportError } from "../../lists/errors.ts";
+import { isForeignKeyViolation } from "../../store/db.ts";
 import { describeViolation, type SchemaViolation } from "./validation-errors.ts";
 
 export class ApiError extends Error {
@@ -84,6 +85,11 @@ export function toErrorResponse(err: unknown): { status: number; body: ErrorBody
     return out;
   }
   if (err instanceof EngineError) return render(err.status, err.code, err.message);
+  // The handler found its campaign (queue, …), then a delete committed before its own write: answered as
+  // the delete first would have been answered.
+  if (isForeignKeyViolation(err)) {
+    return render(404, "not_found", "what this request refers to was deleted while it ran");
+  }
   const fe = err as Partial<ValidationError>;
   if (Array.isArray(fe.validation) && fe.validation.length > 0) {
     const problem = describeViolation(fe.validationContext ?? "body", fe.validation[0]);
