@@ -260,8 +260,14 @@ export async function stopList(ctx: MethodContext, p: Params): Promise<Result> {
     int(p, "list_id", { required: true, min: 1 }) as number,
   );
   const status = list.campaign.status;
-  if (["running", "scheduled", "paused"].includes(status))
-    await ctx.engine.stop(ctx.accountId, list.campaign.id);
+  if (["running", "scheduled", "paused"].includes(status)) {
+    try {
+      await ctx.engine.stop(ctx.accountId, list.campaign.id);
+    } catch (err) {
+      // Stopped (or finished) by a request beside this one: the list is not processing, as asked.
+      if (!(err instanceof EngineError && err.code === "invalid_state")) throw err;
+    }
+  }
   return { result: true, msg: `Call list ${list.campaign.id} processing stopped` };
 }
 
@@ -274,7 +280,7 @@ export async function recoverList(ctx: MethodContext, p: Params): Promise<Result
   const status = list.campaign.status;
   if (status === "running") return { result: true, count_recovery: 0 };
   if (status === "draft" || status === "scheduled") {
-    await ctx.engine.start(ctx.accountId, list.campaign.id);
+    await startOrRecover(ctx, list.campaign.id, status);
     const row = await ctx.store.db
       .selectFrom("contacts")
       .select((eb) => eb.fn.countAll().as("n"))
@@ -283,6 +289,14 @@ export async function recoverList(ctx: MethodContext, p: Params): Promise<Result
       .executeTakeFirst();
     return { result: true, count_recovery: Number(row?.n ?? 0) };
   }
-  const { recovered } = await ctx.engine.recover(ctx.accountId, list.campaign.id);
-  return { result: true, count_recovery: recovered };
+  try {
+    const { recovered } = await ctx.engine.recover(ctx.accountId, list.campaign.id);
+    return { result: true, count_recovery: recovered };
+  } catch (err) {
+    // Recovered by a request beside this one: running, as asked, with nothing left for this one to count.
+    const now = await findCampaign(ctx.store.db, ctx.accountId, list.campaign.id);
+    const running = now?.status === "running" || now?.status === "scheduled";
+    if (!(err instanceof EngineError && err.code === "invalid_state" && running)) throw err;
+    return { result: true, count_recovery: 0 };
+  }
 }
