@@ -70,7 +70,16 @@ export async function scheduleCallback(
     .selectFrom("attempts as a")
     .innerJoin("contacts as c", "c.id", "a.contact_id")
     .innerJoin("campaigns as k", "k.id", "c.campaign_id")
-    .select(["a.contact_id", "a.ended_at", "c.status", "c.retry_counts", "c.updated_at", "k.settings"])
+    .select([
+      "a.contact_id",
+      "a.ended_at",
+      "a.seq",
+      "c.status",
+      "c.retry_counts",
+      "c.updated_at",
+      "k.settings",
+    ])
+    .select(["c.wait_reason", "c.attempts"])
     .select(abandonedWaitEnd("c.id").as("wait_end"))
     .where("a.id", "=", attemptId)
     .where("a.account_id", "=", accountId)
@@ -86,7 +95,13 @@ export async function scheduleCallback(
     if (at < waitEnd && !preview) return { abandonedWait: waitEnd };
   }
   const counts = JSON.parse(row.retry_counts) as Record<string, number>;
-  counts[CALLBACKS_KEY] = (counts[CALLBACKS_KEY] ?? 0) + 1;
+  // One call, one promised callback: a second time set from the same call ("3 pm… no, 4 pm", or two
+  // desktops) moves it, and must not earn the contact another attempt beyond the campaign's limits.
+  const moves =
+    row.status === "pending" &&
+    (row.wait_reason === CALLBACK_REASON || row.wait_reason === PERSONAL_CALLBACK_REASON) &&
+    Number(row.attempts) === Number(row.seq);
+  if (!moves) counts[CALLBACKS_KEY] = (counts[CALLBACKS_KEY] ?? 0) + 1;
   const r = await store.db
     .updateTable("contacts")
     .set({

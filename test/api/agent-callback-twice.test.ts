@@ -1,0 +1,61 @@
+// A callback the agent sets twice on one call (a reschedule: "3 pm... no, make it 4 pm", or two desktops)
+// must still grant ONE attempt beyond the limits. Control: a single callback.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { type ApiFixture, agentCampaign, agentShorthands, apiFixture } from "./helpers.ts";
+
+describe("callback set twice on the same call", () => {
+  let f: ApiFixture;
+  before(async () => {
+    f = await apiFixture();
+  });
+  after(() => f.close());
+  const { post, state, advanceUntil, attempts } = agentShorthands(() => f);
+
+  for (const times of [1, 2]) {
+    test(`callback set ${times}x: the contact gets one attempt beyond maxAttemptsPerContact=1`, async () => {
+      const { campaignId, agentIds, contactIds } = await agentCampaign(f, {
+        name: `cb${times}`,
+        settings: {
+          dialMethod: "progressive",
+          maxAttemptsPerContact: 1,
+          successMinTalkSec: 3600, // a short call is not a success: the limits decide what follows
+          retryIntervalSec: 60,
+          wrapUpSec: 5,
+        },
+        contacts: [{ phone: `+1415555400${times}` }],
+        agents: [`Ann${times}`],
+      });
+      const [ann] = agentIds;
+      await post(`/v1/agents/${ann}/login`, { campaignId });
+      await post(`/v1/campaigns/${campaignId}/start`);
+      await advanceUntil(() => state(ann) === "on_call");
+      await post(`/v1/agents/${ann}/hangup`);
+      await advanceUntil(() => state(ann) === "wrap_up", 100, 50);
+      for (let i = 0; i < times; i++) {
+        const at = new Date(f.clock.now() + (2 + i) * 3_600_000).toISOString();
+        const r = await post(`/v1/agents/${ann}/disposition`, { disposition: "callback", callbackAt: at });
+        assert.equal(r.statusCode, 200, r.body);
+      }
+      // Callback call(s): the agent answers and hangs up each one at once.
+      for (let k = 0; k < 3; k++) {
+        try {
+          await advanceUntil(() => state(ann) === "on_call", 60_000, 24 * 60);
+        } catch {
+          break;
+        }
+        await post(`/v1/agents/${ann}/hangup`);
+        await advanceUntil(() => state(ann) !== "on_call", 100, 50);
+      }
+      await f.engine.dispatcher.flush();
+      const made = (await attempts(campaignId)).filter((a) => a.contact_id === contactIds[0]);
+      const contact = await f.store.db
+        .selectFrom("contacts")
+        .select(["status", "retry_counts"])
+        .where("id", "=", contactIds[0])
+        .executeTakeFirstOrThrow();
+      assert.equal(made.length, 2, "first call + exactly one callback attempt");
+      assert.equal(JSON.parse(contact.retry_counts).callbacks, 1, contact.retry_counts);
+    });
+  }
+});
