@@ -104,7 +104,8 @@ const KEEP_ALIVE_MS = 15_000;
 function stream(
   req: FastifyRequest,
   reply: FastifyReply,
-  first: AgentEvent[],
+  /** The current state, read in the same synchronous step as the subscription: no event falls between. */
+  first: () => AgentEvent[],
   subscribe: (send: (e: AgentEvent) => void) => () => void,
   open: Set<() => void>,
   allowed: () => Promise<boolean>,
@@ -124,7 +125,7 @@ function stream(
   };
   // A comment at once: a stream with nothing to say yet (no agent logged in) still shows it is live.
   res.write(": connected\n\n");
-  for (const e of first) send(e);
+  for (const e of first()) send(e);
   const unsubscribe = subscribe(send);
   // Wall-clock timers for the network and the credential, not engine time.
   let quiet = 0;
@@ -294,15 +295,15 @@ export async function agentActionRoutes(app: FastifyInstance, deps: NativeApiDep
     async (req, reply) => {
       const agentId = await actingAs(req);
       const accountId = req.account.id;
-      const first: AgentEvent = {
-        type: "state",
-        at: clock.now(),
-        agent: await desk.state(accountId, agentId),
-      };
+      // Checks the agent is the account's (404 if not); its state is read again when the stream opens.
+      const known = await desk.state(accountId, agentId);
       const stamp = await credentialStamp(req, deps);
       const allowed = async () =>
         (await credentialStamp(req, deps)) === stamp && (await actingAs(req).catch(() => null)) === agentId;
-      stream(req, reply, [first], (send) => desk.watch(agentId, send), openStreams, allowed);
+      const first = (): AgentEvent[] => [
+        { type: "state", at: clock.now(), agent: desk.stateNow(accountId, agentId, known.name) },
+      ];
+      stream(req, reply, first, (send) => desk.watch(agentId, send), openStreams, allowed);
     },
   );
 
@@ -319,11 +320,8 @@ export async function agentActionRoutes(app: FastifyInstance, deps: NativeApiDep
     },
     async (req, reply) => {
       const accountId = req.account.id;
-      const first: AgentEvent[] = [...desk.states(accountId).values()].map((agent) => ({
-        type: "state",
-        at: clock.now(),
-        agent,
-      }));
+      const first = (): AgentEvent[] =>
+        [...desk.states(accountId).values()].map((agent) => ({ type: "state", at: clock.now(), agent }));
       const stamp = await credentialStamp(req, deps);
       const allowed = async () => (await credentialStamp(req, deps)) === stamp;
       stream(req, reply, first, (send) => desk.subscribeAccount(accountId, send), openStreams, allowed);

@@ -390,8 +390,9 @@ export class AgentDesk {
       await this.d.dispatcher.releaseReserved(call);
       throw new EngineError("invalid_state", `agent ${agentId} is no longer ready`);
     }
-    this.d.board.move(agent, "reserved");
+    // The call first: the state event the move sends carries it.
     agent.callId = call.callId;
+    this.d.board.move(agent, "reserved");
     const card = contactCard(call);
     this.d.board.emit(agent.who, { type: "offer", at: this.d.clock.now(), contact: card });
     return card;
@@ -425,6 +426,12 @@ export class AgentDesk {
     const row = await this.agentRow(accountId, agentId);
     const agent = this.d.board.get(agentId);
     return agent ? agent.snapshot(this.d.clock.now()) : loggedOut({ id: agentId, accountId, name: row.name });
+  }
+
+  /** state() for an agent already known to be the account's (its name given), read synchronously. */
+  stateNow(accountId: number, agentId: number, name: string): AgentSnapshot {
+    const agent = this.d.board.get(agentId);
+    return agent ? agent.snapshot(this.d.clock.now()) : loggedOut({ id: agentId, accountId, name });
   }
 
   /** Live states of the account's logged-in agents (on this node), by agent id. */

@@ -169,8 +169,9 @@ export class PersonalCallbacks {
     }
     agent.callbackDue = false;
     w.dueSince = null;
-    this.d.board.move(agent, "reserved");
+    // The call first: the state event the move sends carries it.
     agent.callId = call.callId;
+    this.d.board.move(agent, "reserved");
     this.d.board.emit(agent.who, { type: "callback", at: this.d.clock.now(), contact: contactCard(call) });
     await this.d.dispatcher.dialReserved(call);
     return null;

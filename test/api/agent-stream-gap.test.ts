@@ -1,0 +1,102 @@
+// The agent's event stream reads the agent's state in the same synchronous step as it subscribes: a state
+// change while the stream opens (a pause from another desktop) is in the first state or comes after it, so
+// the desktop never shows a stale state for good.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { type ApiFixture, agentCampaign, apiFixture } from "./helpers.ts";
+
+type Ev = { event: string; data: { agent: { state: string } } };
+async function openStream(url: string, authorization: string) {
+  const controller = new AbortController();
+  const res = await fetch(url, { headers: { authorization }, signal: controller.signal });
+  const events: Ev[] = [];
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+  const dec = new TextDecoder();
+  let buf = "";
+  void (async () => {
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        buf += dec.decode(value, { stream: true });
+        let cut = buf.indexOf("\n\n");
+        while (cut >= 0) {
+          const block = buf.slice(0, cut);
+          buf = buf.slice(cut + 2);
+          const event = /^event: (.*)$/m.exec(block)?.[1];
+          const data = /^data: (.*)$/m.exec(block)?.[1];
+          if (event && data) events.push({ event, data: JSON.parse(data) });
+          cut = buf.indexOf("\n\n");
+        }
+      }
+    } catch {}
+  })();
+  return { events, close: () => controller.abort() };
+}
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe("agent event stream: events between the first snapshot and the subscription", () => {
+  let f: ApiFixture;
+  let base: string;
+  before(async () => {
+    f = await apiFixture();
+    base = await f.app.listen({ host: "127.0.0.1", port: 0 });
+  });
+  after(() => f.close());
+
+  test("a pause by another desktop while the stream opens never reaches the stream", async () => {
+    const { campaignId, agentIds } = await agentCampaign(f, {
+      name: "sse",
+      settings: { dialMethod: "progressive" },
+      contacts: [],
+      agents: ["Ann"],
+    });
+    const [ann] = agentIds;
+    const login = await f.call({ method: "POST", url: `/v1/agents/${ann}/login`, payload: { campaignId } });
+    assert.equal(login.statusCode, 200);
+    const desk = f.engine.agents;
+    const orig = desk.state.bind(desk);
+    // Another desktop's pause arrives just as the stream has read the state (its request is underway).
+    (desk as { state: typeof orig }).state = async (a: number, id: number) => {
+      const s = await orig(a, id);
+      void desk.pause(a, id, "lunch");
+      return s;
+    };
+    const s = await openStream(`${base}/v1/agents/${ann}/events`, `Bearer ${f.key}`);
+    (desk as { state: typeof orig }).state = orig;
+    await sleep(300);
+    const actual = f.engine.board.get(ann)?.state;
+    const shown = s.events.filter((e) => e.event === "state").map((e) => e.data.agent.state);
+    s.close();
+    assert.equal(actual, "paused");
+    assert.equal(shown.at(-1), "paused", "the stream's last state is the agent's state");
+  });
+
+  test("natural race: stream opened concurrently with POST pause/ready (30 rounds)", async () => {
+    const { campaignId, agentIds } = await agentCampaign(f, {
+      name: "sse2",
+      settings: { dialMethod: "progressive" },
+      contacts: [],
+      agents: ["Bob"],
+    });
+    const [bob] = agentIds;
+    await f.call({ method: "POST", url: `/v1/agents/${bob}/login`, payload: { campaignId } });
+    let stale = 0;
+    for (let i = 0; i < 30; i++) {
+      const target = i % 2 === 0 ? "pause" : "ready";
+      const [s] = await Promise.all([
+        openStream(`${base}/v1/agents/${bob}/events`, `Bearer ${f.key}`),
+        fetch(`${base}/v1/agents/${bob}/${target}`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${f.key}`, "content-type": "application/json" },
+          body: "{}",
+        }),
+      ]);
+      await sleep(30);
+      const shown = s.events.filter((e) => e.event === "state").map((e) => e.data.agent.state);
+      if (shown.at(-1) !== f.engine.board.get(bob)?.state) stale++;
+      s.close();
+    }
+    assert.equal(stale, 0);
+  });
+});
