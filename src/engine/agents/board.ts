@@ -69,6 +69,8 @@ export class LiveAgent {
   /** The call the agent holds (reserved for, on, or wrapping up). */
   callId: string | null = null;
   lastAttemptId: number | null = null;
+  /** A disposition has been set on lastAttemptId (during this login). */
+  lastDisposed = false;
   callsTaken = 0;
   /** A preview claim for this agent is under way: no answered call may take it meanwhile. */
   claiming = false;

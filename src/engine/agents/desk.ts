@@ -55,6 +55,9 @@ const DIAL_REFUSALS = {
     ),
 };
 
+/** How soon after a call is put through a disposition without attemptId may be meant for the call before. */
+const AMBIGUOUS_DISPOSITION_MS = 10_000;
+
 /** The attempt a disposition is about: `attemptId` if it is the agent's current or last call, else that call.
  *  A contact the agent previews, or has dialed but waits for its calls-per-second slot, is no call yet
  *  (skipping it deletes its attempt). */
@@ -62,9 +65,26 @@ function dispositionTarget(
   agent: LiveAgent,
   attemptId: number | null,
   liveCalls: ReadonlyMap<string, LiveCall>,
+  now: number,
 ): number {
   const live = agent.callId === null ? undefined : liveCalls.get(agent.callId);
   const current = agent.callId === null || (live && !live.originated) ? null : Number(agent.callId);
+  // A disposition sent in wrap-up can arrive just after the wrap-up ended and the next person was put
+  // through: without attemptId it is then ambiguous, and guessing would file it on the wrong call.
+  const connectedAt = live?.connectedAt ?? null;
+  if (
+    attemptId === null &&
+    current !== null &&
+    agent.lastAttemptId !== null &&
+    !agent.lastDisposed &&
+    connectedAt !== null &&
+    now - connectedAt < AMBIGUOUS_DISPOSITION_MS
+  ) {
+    throw new EngineError(
+      "disposition_ambiguous",
+      `agent ${agent.id} took call ${current} ${Math.round((now - connectedAt) / 1000)} s ago and has not set call ${agent.lastAttemptId}'s disposition: name the call (attemptId)`,
+    );
+  }
   const own = [current, agent.lastAttemptId];
   const target = attemptId ?? own.find((id) => id !== null) ?? null;
   if (target === null || !own.includes(target)) {
@@ -261,8 +281,8 @@ export class AgentDesk {
     callbackPersonal: boolean;
   }> {
     const agent = await this.live(accountId, agentId);
-    const target = dispositionTarget(agent, attemptId, this.d.dispatcher.liveCalls);
     const now = this.d.clock.now();
+    const target = dispositionTarget(agent, attemptId, this.d.dispatcher.liveCalls, now);
     const callbackAt = opts.callbackAt ?? null;
     const personal = callbackAt !== null && opts.personal === true;
     if (personal && agent.leaving) {
@@ -312,6 +332,7 @@ export class AgentDesk {
       dnc ? listing : undefined,
     );
     if (recorded === null) throw new EngineError("not_found", `attempt ${target} not found`, 404);
+    if (target === agent.lastAttemptId) agent.lastDisposed = true;
     const phone = recorded.phone;
     const dncCampaignId = opts.dnc === "campaign" ? recorded.campaignId : null;
     return {
@@ -330,7 +351,7 @@ export class AgentDesk {
    */
   async callbackZone(accountId: number, agentId: number, attemptId: number | null): Promise<string> {
     const agent = await this.live(accountId, agentId);
-    const target = dispositionTarget(agent, attemptId, this.d.dispatcher.liveCalls);
+    const target = dispositionTarget(agent, attemptId, this.d.dispatcher.liveCalls, this.d.clock.now());
     const zone = await calleeZone(this.d.store, accountId, target);
     if (zone === null) throw new EngineError("not_found", `attempt ${target} not found`, 404);
     return zone;

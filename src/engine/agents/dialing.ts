@@ -418,6 +418,7 @@ export class AgentDialing {
     const agent = call.agent;
     if (!agent || agent.callId !== call.callId || this.o.board.get(agent.id) !== agent) return null;
     agent.lastAttemptId = call.attemptId;
+    agent.lastDisposed = false;
     this.o.board.emit(agent.who, {
       type: "call_ended",
       at: now,

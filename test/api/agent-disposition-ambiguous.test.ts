@@ -1,0 +1,79 @@
+// A disposition typed in wrap-up may arrive just after the wrap-up ran out and the next waiting person was
+// put through. Without attemptId it is then ambiguous: it is refused (409 disposition_ambiguous, naming
+// both calls) rather than filed on the new call; with attemptId it goes where it was meant. Once the call
+// before has its disposition, or the new call has lasted a while, a disposition without attemptId is the
+// new call's, as before.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { type ApiFixture, agentCampaign, agentShorthands, apiFixture } from "./helpers.ts";
+
+describe("disposition racing the wrap-up timer", () => {
+  let f: ApiFixture;
+  before(async () => {
+    f = await apiFixture();
+  });
+  after(() => f.close());
+  const { post, state, advanceUntil, attempts } = agentShorthands(() => f);
+
+  test("without attemptId it is refused as ambiguous; with it, it lands on the call in wrap-up", async () => {
+    const { campaignId, agentIds } = await agentCampaign(f, {
+      name: "race",
+      settings: {
+        scenario: JSON.stringify({
+          outcomes: { human: 1 },
+          talkSec: { kind: "fixed", value: 3600 },
+          ringSec: { kind: "fixed", value: 3 },
+        }),
+        dialMethod: "power",
+        powerRatio: 2,
+        abandonAfterSec: 60,
+        wrapUpSec: 40,
+        maxConcurrent: 2,
+      },
+      contacts: [{ phone: "+14155557001" }, { phone: "+14155557002" }],
+      agents: ["Ann"],
+    });
+    const [ann] = agentIds;
+    await post(`/v1/agents/${ann}/login`, { campaignId });
+    await post(`/v1/campaigns/${campaignId}/start`);
+    await advanceUntil(() => state(ann) === "on_call", 100, 600);
+    const first = Number(f.engine.board.get(ann)?.callId);
+    await post(`/v1/agents/${ann}/hangup`);
+    await advanceUntil(() => state(ann) === "wrap_up", 100, 50);
+    // The second line's person waits for Ann (abandonAfterSec 60) and is put through as wrap-up runs out.
+    await advanceUntil(
+      () => [...f.engine.dispatcher.liveCalls.values()].some((c) => c.waitingSince !== null),
+      100,
+      300,
+    );
+    await f.clock.run({ until: (f.engine.board.get(ann)?.since ?? 0) + 40_000 });
+    assert.equal(state(ann), "on_call");
+    const second = Number(f.engine.board.get(ann)?.callId);
+    assert.notEqual(second, first);
+
+    const guessed = await post(`/v1/agents/${ann}/disposition`, { disposition: "sale" });
+    assert.equal(guessed.statusCode, 409, guessed.body);
+    assert.equal(guessed.json().error.code, "disposition_ambiguous");
+    assert.match(guessed.json().error.message, new RegExp(`call ${second} .*call ${first}`));
+
+    const named = await post(`/v1/agents/${ann}/disposition`, { disposition: "sale", attemptId: first });
+    assert.equal(named.statusCode, 200, named.body);
+    assert.equal(named.json().attempt_id, first);
+    // The call before has its disposition now: one without attemptId is the current call's.
+    const current = await post(`/v1/agents/${ann}/disposition`, { disposition: "interested" });
+    assert.equal(current.statusCode, 200, current.body);
+    assert.equal(current.json().attempt_id, second);
+    await f.engine.dispatcher.flush();
+    const rows = await attempts(campaignId);
+    assert.deepEqual(
+      rows
+        .filter((a) => a.disposition !== null)
+        .map((a) => [Number(a.id), a.disposition])
+        .sort(),
+      [
+        [first, "sale"],
+        [second, "interested"],
+      ].sort(),
+    );
+  });
+});
