@@ -114,12 +114,12 @@ export class AgentDesk {
     if (!campaign) throw new EngineError("not_found", `campaign ${campaignId} not found`, 404);
     const queue = await campaignAgents(this.d.store.db, campaignId);
     const order = queue.findIndex((m) => m.agentId === agentId);
-    if (order < 0) {
-      throw new EngineError(
+    const notInQueue = () =>
+      new EngineError(
         "not_in_queue",
         `agent ${agentId} is not in the queue of campaign ${campaignId}; add it with PUT /v1/campaigns/${campaignId}/agents`,
       );
-    }
+    if (order < 0) throw notInQueue();
     // Another login of the agent may have got here while we awaited the store: answer as it did.
     const meanwhile = this.loggedIn(agentId, campaignId);
     if (meanwhile) return meanwhile;
@@ -129,6 +129,13 @@ export class AgentDesk {
       queue[order].penalty,
       order,
     );
+    // A removal that committed after our read told the board before the agent was on it: read again now
+    // that it is. One committing later finds it on the board (membershipChanged runs after the commit).
+    const still = await campaignAgents(this.d.store.db, campaignId);
+    if (!still.some((m) => m.agentId === agentId)) {
+      await this.membershipChanged(accountId);
+      if (this.d.board.get(agentId) !== agent) throw notInQueue();
+    }
     return agent.snapshot(this.d.clock.now());
   }
 
