@@ -65,9 +65,11 @@ for (const dialect of dialects()) {
       const counts = JSON.parse(c.retry_counts);
       assert.deepEqual(counts, { human: 1, callbacks: 1 });
       assert.equal(countedAttempts(c.attempts, counts), 0, "the next attempt is within a limit of 1");
-      // A second callback grants another.
+      // Set again from the same call ("3 pm… no, 4 pm"), it moves: still the one attempt granted.
       assert.equal(await scheduleCallback(store, accountId, attemptId, AT + 1000, NOW + 1), null);
-      assert.equal(JSON.parse((await contact()).retry_counts).callbacks, 2);
+      const moved = await contact();
+      assert.equal(JSON.parse(moved.retry_counts).callbacks, 1);
+      assert.equal(Number(moved.next_attempt_at), AT + 1000);
     });
 
     test("refused while live, for another account, and after a claim in between", async () => {
