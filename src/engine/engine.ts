@@ -108,6 +108,7 @@ export class Engine implements EngineControl, CampaignStatusWriter {
         this.dispatcher.wake();
       },
       agentsChanged: () => this.dispatcher.wake(),
+      claimCameBackEmpty: (agent) => this.dialing.agentReady(agent),
     };
     this.dispatcher = new Dispatcher({
       agents: this.dialing,

@@ -156,6 +156,9 @@ export interface BoardListener {
   agentReady(agent: LiveAgent): void;
   /** Agents of the campaign changed (login, logout, pause): pacing looks again. */
   agentsChanged(campaignId: number): void;
+  /** A ready agent's claim (a preview, a personal callback) came back empty: a person who started waiting
+   *  while it was held back may take it now. */
+  claimCameBackEmpty?(agent: LiveAgent): void;
 }
 
 export class AgentBoard {
@@ -275,6 +278,13 @@ export class AgentBoard {
       agent.wrapTimer = null;
       this.move(agent, "ready");
     });
+  }
+
+  /** After a claim for the agent found nothing: it is free for answered calls again. */
+  claimEmpty(agent: LiveAgent): void {
+    if (this.get(agent.id) === agent && agent.state === "ready" && !agent.claiming) {
+      this.listener?.claimCameBackEmpty?.(agent);
+    }
   }
 
   /** The ready agent of the campaign that takes the next answered call, or null. */

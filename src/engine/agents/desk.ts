@@ -412,7 +412,11 @@ export class AgentDesk {
     } finally {
       agent.claiming = false;
     }
-    if (!call) return null;
+    if (!call) {
+      // Held back from answered calls while the claim awaited: one waiting meanwhile may take the agent.
+      this.d.board.claimEmpty(agent);
+      return null;
+    }
     if (this.d.board.get(agent.id) !== agent || agent.state !== "ready") {
       // Logged out or paused while the claim awaited: the contact goes back untouched.
       await this.d.dispatcher.releaseReserved(call);

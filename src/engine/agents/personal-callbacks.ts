@@ -160,6 +160,8 @@ export class PersonalCallbacks {
       // the agent again, and the next look reads what the hold has become.
       agent.callbackDue = false;
       w.dueSince = null;
+      // Held back from answered calls while the claim awaited: one waiting meanwhile may take the agent.
+      this.d.board.claimEmpty(agent);
       return now + DRAIN_STEP_MS;
     }
     if (!this.available(agent)) {
