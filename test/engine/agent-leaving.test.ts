@@ -80,37 +80,42 @@ test("predictive: agents leaving the queue are not counted on to take the people
   assert.ok(abandoned <= 1, `${abandoned} of ${live} live answers abandoned after 8 agents left (3 runs)`);
 });
 
+/** A power campaign dialing for one agent, Ann, logged in: its one line rings (5 s), and the person, when
+ *  they answer, waits 30 s for an agent. */
+async function oneAgentOneLine() {
+  const h = await harness({
+    start: START,
+    seed: 5,
+    scenario: { outcomes: { human: 1 }, talkSec: 3600, ringSec: 5 },
+  });
+  const id = await h.campaign(
+    {
+      dialMethod: "power",
+      powerRatio: 1,
+      maxConcurrent: 10,
+      abandonAfterSec: 30,
+      wrapUpSec: 5,
+      maxAttemptsPerContact: 1,
+    },
+    contacts(5),
+  );
+  const [ann] = await queueAgents(h, id, 1);
+  await h.engine.agents.login(h.accountId, ann, id);
+  await h.engine.start(h.accountId, id);
+  await h.clock.advance(1000);
+  const lines = [...h.engine.dispatcher.liveCalls.values()];
+  assert.equal(lines.length, 1, "one line dialed for the one ready agent");
+  return { h, id, ann, line: lines[0] };
+}
+
 // An agent reserved for a contact claimed but not dialed yet (a preview, or its personal callback waiting
 // for its calls-per-second slot) that logs out or leaves the queue gives the contact back; meanwhile a
 // live answer of its campaign waits for an agent. Giving the contact back must not make the agent ready
 // for an instant: that instant hands it the waiting person, and the agent is then logged out on the call.
 for (const how of ["logout", "membership"] as const) {
   test(`a reserved agent that ${how === "logout" ? "logs out" : "leaves the queue"} is not handed a waiting call on the way out`, async () => {
-    const h = await harness({
-      start: START,
-      seed: 5,
-      scenario: { outcomes: { human: 1 }, talkSec: 3600, ringSec: 5 },
-    });
+    const { h, id, ann, line } = await oneAgentOneLine();
     try {
-      const id = await h.campaign(
-        {
-          dialMethod: "power",
-          powerRatio: 1,
-          maxConcurrent: 10,
-          abandonAfterSec: 30,
-          wrapUpSec: 5,
-          maxAttemptsPerContact: 1,
-        },
-        contacts(5),
-      );
-      const [ann] = await queueAgents(h, id, 1);
-      await h.engine.agents.login(h.accountId, ann, id);
-      await h.engine.start(h.accountId, id);
-      await h.clock.advance(1000); // the pacer's line for Ann rings (5 s)
-      const lines = [...h.engine.dispatcher.liveCalls.values()];
-      assert.equal(lines.length, 1, "one line dialed for the one ready agent");
-      const [line] = lines;
-
       // Ann is reserved for a contact claimed for her, as for her due personal callback, not dialed yet.
       const agent = h.engine.board.get(ann);
       assert.ok(agent);
@@ -184,3 +189,26 @@ for (const how of ["ready", "pause"] as const) {
     }
   });
 }
+
+// A ready agent is held back from answered calls while a claim for it awaits the store (its preview, its due
+// personal callback). A person answering meanwhile waits; if the claim comes back empty, that person must be
+// put through to the agent at once, not left to be abandoned with the agent ready.
+test("a claim that comes back empty hands the agent to the person who started waiting meanwhile", async () => {
+  const { h, ann, line } = await oneAgentOneLine();
+  try {
+    const agent = h.engine.board.get(ann);
+    assert.ok(agent);
+    // A claim for Ann is under way (as desk.previewNext and the personal callbacks set it).
+    agent.claiming = true;
+    for (let i = 0; i < 40 && line.waitingSince === null; i++) await h.clock.advance(500);
+    assert.notEqual(line.waitingSince, null, "the person waits: Ann is held back");
+    // The claim found nothing.
+    agent.claiming = false;
+    h.engine.board.claimEmpty(agent);
+    assert.equal(line.agent, agent, "put through to Ann at once");
+    assert.equal(agent.state, "on_call");
+    assert.equal(line.abandoned, false);
+  } finally {
+    await h.close();
+  }
+});
