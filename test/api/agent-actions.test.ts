@@ -5,42 +5,14 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { waitFor } from "../helpers/child.ts";
-import { type ApiFixture, apiFixture, createCampaignViaApi, errorOf, insertContacts } from "./helpers.ts";
-
-type Event = { event: string; data: Record<string, unknown> };
-
-/** Reads a text/event-stream over HTTP into `events` until closed. */
-async function openStream(url: string, authorization: string) {
-  const controller = new AbortController();
-  const res = await fetch(url, { headers: { authorization }, signal: controller.signal });
-  assert.equal(res.status, 200);
-  assert.match(res.headers.get("content-type") ?? "", /^text\/event-stream/);
-  const events: Event[] = [];
-  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
-  const decoder = new TextDecoder();
-  let buffer = "";
-  void (async () => {
-    try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) return;
-        buffer += decoder.decode(value, { stream: true });
-        let cut = buffer.indexOf("\n\n");
-        while (cut >= 0) {
-          const block = buffer.slice(0, cut);
-          buffer = buffer.slice(cut + 2);
-          const event = /^event: (.*)$/m.exec(block)?.[1];
-          const data = /^data: (.*)$/m.exec(block)?.[1];
-          if (event && data) events.push({ event, data: JSON.parse(data) });
-          cut = buffer.indexOf("\n\n");
-        }
-      }
-    } catch {
-      // aborted
-    }
-  })();
-  return { events, close: () => controller.abort() };
-}
+import {
+  type ApiFixture,
+  apiFixture,
+  createCampaignViaApi,
+  errorOf,
+  insertContacts,
+  openEventStream,
+} from "./helpers.ts";
 
 describe("agent desktop API", () => {
   let f: ApiFixture;
@@ -89,8 +61,8 @@ describe("agent desktop API", () => {
 
   test("progressive: login, a call with the contact's data on the stream, hangup, wrap-up, disposition, ready, pause, logout", async () => {
     const { campaignId, agentId } = await campaignWithAgent({ dialMethod: "progressive", wrapUpSec: 30 }, 2);
-    const stream = await openStream(`${base}/v1/agents/${agentId}/events`, bearer());
-    const wall = await openStream(`${base}/v1/agents/events`, bearer());
+    const stream = await openEventStream(`${base}/v1/agents/${agentId}/events`, bearer());
+    const wall = await openEventStream(`${base}/v1/agents/events`, bearer());
     try {
       await waitFor("the current state first", () => stream.events[0]?.event === "state", 5000);
       assert.equal((stream.events[0].data.agent as { state: string }).state, "logged_out");
@@ -527,7 +499,7 @@ describe("agent desktop API", () => {
     assert.equal(me.json().agent_id, agentId);
     assert.equal((await as("POST", `/v1/agents/${agentId}/login`, { campaignId })).statusCode, 200);
     assert.equal((await as("POST", `/v1/agents/${other.id}/login`, { campaignId })).statusCode, 403);
-    const stream = await openStream(`${base}/v1/agents/${agentId}/events`, basic);
+    const stream = await openEventStream(`${base}/v1/agents/${agentId}/events`, basic);
     await waitFor("own stream", () => stream.events.length > 0, 5000);
     stream.close();
     const foreignStream = await fetch(`${base}/v1/agents/${other.id}/events`, {

@@ -3,36 +3,10 @@
 // the desktop never shows a stale state for good.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { type ApiFixture, agentCampaign, apiFixture } from "./helpers.ts";
+import { type ApiFixture, agentCampaign, apiFixture, openEventStream, type StreamEvent } from "./helpers.ts";
 
-type Ev = { event: string; data: { agent: { state: string } } };
-async function openStream(url: string, authorization: string) {
-  const controller = new AbortController();
-  const res = await fetch(url, { headers: { authorization }, signal: controller.signal });
-  const events: Ev[] = [];
-  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
-  const dec = new TextDecoder();
-  let buf = "";
-  void (async () => {
-    try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) return;
-        buf += dec.decode(value, { stream: true });
-        let cut = buf.indexOf("\n\n");
-        while (cut >= 0) {
-          const block = buf.slice(0, cut);
-          buf = buf.slice(cut + 2);
-          const event = /^event: (.*)$/m.exec(block)?.[1];
-          const data = /^data: (.*)$/m.exec(block)?.[1];
-          if (event && data) events.push({ event, data: JSON.parse(data) });
-          cut = buf.indexOf("\n\n");
-        }
-      }
-    } catch {}
-  })();
-  return { events, close: () => controller.abort() };
-}
+/** The agent state a `state` event carries. */
+const stateOf = (e: StreamEvent) => (e.data.agent as { state: string }).state;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe("agent event stream: events between the first snapshot and the subscription", () => {
@@ -62,11 +36,11 @@ describe("agent event stream: events between the first snapshot and the subscrip
       void desk.pause(a, id, "lunch");
       return s;
     };
-    const s = await openStream(`${base}/v1/agents/${ann}/events`, `Bearer ${f.key}`);
+    const s = await openEventStream(`${base}/v1/agents/${ann}/events`, `Bearer ${f.key}`);
     (desk as { state: typeof orig }).state = orig;
     await sleep(300);
     const actual = f.engine.board.get(ann)?.state;
-    const shown = s.events.filter((e) => e.event === "state").map((e) => e.data.agent.state);
+    const shown = s.events.filter((e) => e.event === "state").map(stateOf);
     s.close();
     assert.equal(actual, "paused");
     assert.equal(shown.at(-1), "paused", "the stream's last state is the agent's state");
@@ -85,7 +59,7 @@ describe("agent event stream: events between the first snapshot and the subscrip
     for (let i = 0; i < 30; i++) {
       const target = i % 2 === 0 ? "pause" : "ready";
       const [s] = await Promise.all([
-        openStream(`${base}/v1/agents/${bob}/events`, `Bearer ${f.key}`),
+        openEventStream(`${base}/v1/agents/${bob}/events`, `Bearer ${f.key}`),
         fetch(`${base}/v1/agents/${bob}/${target}`, {
           method: "POST",
           headers: { authorization: `Bearer ${f.key}`, "content-type": "application/json" },
@@ -93,7 +67,7 @@ describe("agent event stream: events between the first snapshot and the subscrip
         }),
       ]);
       await sleep(30);
-      const shown = s.events.filter((e) => e.event === "state").map((e) => e.data.agent.state);
+      const shown = s.events.filter((e) => e.event === "state").map(stateOf);
       if (shown.at(-1) !== f.engine.board.get(bob)?.state) stale++;
       s.close();
     }

@@ -349,3 +349,39 @@ export async function abandonmentOf(f: ApiFixture, campaignId: number): Promise<
   assert.equal(res.statusCode, 200, res.body);
   return res.json() as AbandonmentBody;
 }
+
+/** One server-sent event: its name and its JSON data. */
+export type StreamEvent = { event: string; data: Record<string, unknown> };
+
+/** Reads a text/event-stream over HTTP into `events` until closed. */
+export async function openEventStream(url: string, authorization: string) {
+  const controller = new AbortController();
+  const res = await fetch(url, { headers: { authorization }, signal: controller.signal });
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get("content-type") ?? "", /^text\/event-stream/);
+  const events: StreamEvent[] = [];
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+  const decoder = new TextDecoder();
+  let buffer = "";
+  void (async () => {
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        buffer += decoder.decode(value, { stream: true });
+        let cut = buffer.indexOf("\n\n");
+        while (cut >= 0) {
+          const block = buffer.slice(0, cut);
+          buffer = buffer.slice(cut + 2);
+          const event = /^event: (.*)$/m.exec(block)?.[1];
+          const data = /^data: (.*)$/m.exec(block)?.[1];
+          if (event && data) events.push({ event, data: JSON.parse(data) });
+          cut = buffer.indexOf("\n\n");
+        }
+      }
+    } catch {
+      // aborted
+    }
+  })();
+  return { events, close: () => controller.abort() };
+}
