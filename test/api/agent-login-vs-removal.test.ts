@@ -13,6 +13,14 @@ for (const dc of dialects())
       f = await apiFixture(() => dc.open());
     });
     after(() => f.close());
+    const queueHoldsAnyone = async (campaignId: number) =>
+      (
+        await f.store.db
+          .selectFrom("campaign_agents")
+          .select("agent_id")
+          .where("campaign_id", "=", campaignId)
+          .execute()
+      ).length > 0;
 
     test("desk level: login || removeCampaignAgent + membershipChanged, microtask offsets 0..300", async () => {
       const { removeCampaignAgent } = await import("../../src/store/agents.ts");
@@ -33,14 +41,7 @@ for (const dc of dialects())
           await f.engine.agents.membershipChanged(f.accountId);
         })();
         const [l] = await Promise.all([login, del]);
-        const inQueue =
-          (
-            await f.store.db
-              .selectFrom("campaign_agents")
-              .select("agent_id")
-              .where("campaign_id", "=", campaignId)
-              .execute()
-          ).length > 0;
+        const inQueue = await queueHoldsAnyone(campaignId);
         const live = f.engine.board.get(a);
         if (live && !inQueue)
           bad.push(
@@ -66,14 +67,7 @@ for (const dc of dialects())
         const del = f.call({ method: "DELETE", url: `/v1/campaigns/${campaignId}/agents/${a}` });
         const [l, d] = await Promise.all([login, del]);
         await new Promise((r) => setTimeout(r, 30)); // membershipChanged runs after the 204
-        const inQueue =
-          (
-            await f.store.db
-              .selectFrom("campaign_agents")
-              .select("agent_id")
-              .where("campaign_id", "=", campaignId)
-              .execute()
-          ).length > 0;
+        const inQueue = await queueHoldsAnyone(campaignId);
         const live = f.engine.board.get(a);
         if (live && !inQueue)
           bad.push(
