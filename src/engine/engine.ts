@@ -9,7 +9,7 @@ import { nextAllowed } from "../model/windows.ts";
 import { Xoshiro128 } from "../pacing/sim/random.ts";
 import { answerHistory, recordAgentOnAttempt } from "../store/agent-calls.ts";
 import { campaignHolder } from "../store/campaign-leases.ts";
-import { lastDialAt, MAX_EDIT_TRIES } from "../store/campaigns.ts";
+import { lastDialAt, untilWritten } from "../store/campaigns.ts";
 import type { Store } from "../store/db.ts";
 import { openDispatchStore } from "../store/dispatch/index.ts";
 import type { DispatchStore } from "../store/dispatch/types.ts";
@@ -625,17 +625,10 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     campaignId: number,
     command: (row: Campaign) => Promise<T | null>,
   ): Promise<T> {
-    for (let tries = 1; ; tries++) {
-      const done = await command(await this.campaign(accountId, campaignId));
-      if (done !== null) return done;
-      if (tries >= MAX_EDIT_TRIES) {
-        throw new EngineError(
-          "conflict",
-          `campaign ${campaignId} kept changing; send the command again`,
-          409,
-        );
-      }
-    }
+    return untilWritten(
+      async () => command(await this.campaign(accountId, campaignId)),
+      () => new EngineError("conflict", `campaign ${campaignId} kept changing; send the command again`, 409),
+    );
   }
 
   /** Re-reads the active webhook subscriptions (after one was created, changed or deleted). */

@@ -98,6 +98,22 @@ export interface CampaignEdit {
  *  another edit landed, so only a campaign edited by at least this many others at once gets there. */
 export const MAX_EDIT_TRIES = 10;
 
+/**
+ * Runs `attempt` (a read, then a write onto what it read: updateCampaign's `basedOn`, a conditional status
+ * write) until it writes, at most MAX_EDIT_TRIES times; null or undefined means another write landed in
+ * between. Past that, `giveUp()` is thrown.
+ */
+export async function untilWritten<T>(
+  attempt: () => Promise<T | null | undefined>,
+  giveUp: () => Error,
+): Promise<T> {
+  for (let tries = 1; ; tries++) {
+    const done = await attempt();
+    if (done !== null && done !== undefined) return done;
+    if (tries >= MAX_EDIT_TRIES) throw giveUp();
+  }
+}
+
 export async function updateCampaign(
   db: Kysely<Database>,
   accountId: number,

@@ -9,8 +9,8 @@ import {
   findCampaign,
   insertCampaign,
   listCampaigns,
-  MAX_EDIT_TRIES,
   reorderContactsForAttemptOrder,
+  untilWritten,
   updateCampaign,
 } from "../../store/campaigns.ts";
 import { findQueue } from "../../store/queues.ts";
@@ -174,16 +174,15 @@ export async function campaignRoutes(app: FastifyInstance, deps: NativeApiDeps):
       const accountId = req.account.id;
       const id = req.params.id;
       await assertOwnQueue(deps, accountId, req.body.settings?.queueId);
-      let row: Campaign | undefined;
       // The merge is made from a read; if another edit lands in between, read again and merge onto it.
-      for (let tries = 1; row === undefined; tries++) {
-        const current = await findCampaign(store.db, accountId, id);
-        if (!current) throw notFound("campaign", id);
-        if (tries > MAX_EDIT_TRIES) {
-          throw conflict("edit_conflict", `campaign ${id} kept changing during the edit; send it again`);
-        }
-        row = await applyEdit(current, req.body);
-      }
+      const row = await untilWritten(
+        async () => {
+          const current = await findCampaign(store.db, accountId, id);
+          if (!current) throw notFound("campaign", id);
+          return applyEdit(current, req.body);
+        },
+        () => conflict("edit_conflict", `campaign ${id} kept changing during the edit; send it again`),
+      );
       // Another queue: agents logged in through the old one may no longer belong.
       if (req.body.settings?.queueId !== undefined) tellAgentsChanged(deps, accountId);
       else engine.wake();

@@ -12,7 +12,7 @@ import {
   countContactsByStatus,
   deleteCampaignUnlessStatus,
   findCampaign,
-  MAX_EDIT_TRIES,
+  untilWritten,
   updateCampaign,
 } from "../../../store/campaigns.ts";
 import type { Campaign, Database } from "../../../store/schema.ts";
@@ -188,44 +188,38 @@ export async function taskEditRoutes(app: FastifyInstance, deps: Twin24Deps): Pr
       const accountId = req.account.id;
       const task = await ownedTask(deps, accountId, req.params.id);
       const { settings, plans } = await taskPlan(store.db, req.account, req.body);
-      let current: Campaign | undefined;
-      let starts = false;
       // Decided on a read and written only onto it (basedOn): a start or an edit landing in between is
       // read again, so the halt time and the manual-start rule follow the task as it is.
-      for (let tries = 1; ; tries++) {
-        const read = await findCampaign(store.db, accountId, task.campaign_id);
-        if (!read) throw notFound("autoCall task", req.params.id);
-        current = read;
-        // The start below would be refused under 1 USD: refuse the whole edit before anything is written.
-        starts = req.body.startType === "time" && read.status === "draft";
-        if (starts) await engine.requireStartBalance(accountId, read.id);
-        // A manual task waits for /start (the seed): one READY for its startMoment (or paused before it) is
-        // BLANK again, as if created so, or the engine would find it scheduled with no start time and dial
-        // at once (a paused one at its /resume).
-        const now = clock.now();
-        const unschedules = unstartsAsManual(read, req.body, now);
-        const times = startAndHaltAfterEdit(read, parseSettings(read), settings, now);
-        const written = await store.db.transaction().execute(async (trx) => {
-          const updated = await updateCampaign(trx, accountId, read.id, {
-            name: req.body.name,
-            settings,
-            ...times,
-            basedOn: read,
-            now,
+      const { current, starts } = await untilWritten(
+        async () => {
+          const read = await findCampaign(store.db, accountId, task.campaign_id);
+          if (!read) throw notFound("autoCall task", req.params.id);
+          // The start below would be refused under 1 USD: refuse the whole edit before anything is written.
+          const starts = req.body.startType === "time" && read.status === "draft";
+          if (starts) await engine.requireStartBalance(accountId, read.id);
+          // A manual task waits for /start (the seed): one READY for its startMoment (or paused before it)
+          // is BLANK again, as if created so, or the engine would find it scheduled with no start time and
+          // dial at once (a paused one at its /resume).
+          const now = clock.now();
+          const unschedules = unstartsAsManual(read, req.body, now);
+          const times = startAndHaltAfterEdit(read, parseSettings(read), settings, now);
+          const written = await store.db.transaction().execute(async (trx) => {
+            const updated = await updateCampaign(trx, accountId, read.id, {
+              name: req.body.name,
+              settings,
+              ...times,
+              basedOn: read,
+              now,
+            });
+            if (!updated) return false;
+            await syncTaskWebhooks(trx, { accountId, campaignId: read.id, now }, plans);
+            if (unschedules) await unschedule(trx, accountId, read, now);
+            return true;
           });
-          if (!updated) return false;
-          await syncTaskWebhooks(trx, { accountId, campaignId: read.id, now }, plans);
-          if (unschedules) await unschedule(trx, accountId, read, now);
-          return true;
-        });
-        if (written) break;
-        if (tries >= MAX_EDIT_TRIES) {
-          throw conflict(
-            "edit_conflict",
-            `task ${req.params.id} kept changing during the edit; send it again`,
-          );
-        }
-      }
+          return written ? { current: read, starts } : null;
+        },
+        () => conflict("edit_conflict", `task ${req.params.id} kept changing during the edit; send it again`),
+      );
       await engine.reloadWebhooks();
       engine.wake();
       // As at creation, startType = time starts a task not yet started: the engine holds it READY.

@@ -1,6 +1,6 @@
 import { type Kysely, type Selectable, sql } from "kysely";
 import { addCampaignAgents, foreignAgent } from "../../../store/agents.ts";
-import { findCampaign, MAX_EDIT_TRIES, updateCampaign } from "../../../store/campaigns.ts";
+import { findCampaign, untilWritten, updateCampaign } from "../../../store/campaigns.ts";
 import { insertContacts, type NewContactSpec } from "../../../store/contacts-insert.ts";
 import type { Campaign, Database } from "../../../store/schema.ts";
 import type { NativeApiDeps } from "../../native/deps.ts";
@@ -252,22 +252,19 @@ export function xcallyService(deps: XcallyDeps) {
     if (refusal) throw notFound("queue", campaignId);
     engine.agentsChanged(accountId);
     // Written only onto the settings read (basedOn): a queue edit landing in between is read again, not lost.
-    for (let tries = 1; ; tries++) {
-      const row = await findQueue(accountId, campaignId);
-      const before = parseSettings(row);
-      if (before.dialMethod !== "robot") return;
-      const { settings } = settingsForQueue(before.vendor.xcally as QueueBody, before, true);
-      if (await updateCampaign(store.db, accountId, campaignId, { settings, basedOn: row, now })) {
+    await untilWritten(
+      async () => {
+        const row = await findQueue(accountId, campaignId);
+        const before = parseSettings(row);
+        if (before.dialMethod !== "robot") return true;
+        const { settings } = settingsForQueue(before.vendor.xcally as QueueBody, before, true);
+        if (!(await updateCampaign(store.db, accountId, campaignId, { settings, basedOn: row, now })))
+          return null;
         engine.wake();
-        return;
-      }
-      if (tries >= MAX_EDIT_TRIES) {
-        throw conflict(
-          "edit_conflict",
-          `queue ${campaignId} kept changing while agents joined; send it again`,
-        );
-      }
-    }
+        return true;
+      },
+      () => conflict("edit_conflict", `queue ${campaignId} kept changing while agents joined; send it again`),
+    );
   }
 
   return { db, findList, findQueue, queueView, materialize, addContacts, insertParsed, linkAgents };

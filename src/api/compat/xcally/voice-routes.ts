@@ -6,8 +6,8 @@ import { withDefaults } from "../../../model/campaign-settings.ts";
 import {
   deleteCampaignUnlessStatus,
   insertCampaign,
-  MAX_EDIT_TRIES,
   NOT_DRAFT,
+  untilWritten,
   updateCampaign,
 } from "../../../store/campaigns.ts";
 import type { Campaign } from "../../../store/schema.ts";
@@ -128,15 +128,16 @@ export async function voiceRoutes(app: FastifyInstance, deps: XcallyDeps): Promi
     },
     async (req) => {
       const accountId = req.account.id;
-      let current = await findQueue(accountId, req.params.id);
       // The merge is made from a read; if another edit lands in between, read again and merge onto it
       // (a scheduled-order flip made twice from one read would negate the priorities back).
-      for (let tries = 1; !(await applyQueueEdit(current, req.body)); tries++) {
-        current = await findQueue(accountId, req.params.id);
-        if (tries >= MAX_EDIT_TRIES) {
-          throw conflict("edit_conflict", `queue ${current.id} kept changing during the edit; send it again`);
-        }
-      }
+      const current = await untilWritten(
+        async () => {
+          const read = await findQueue(accountId, req.params.id);
+          return (await applyQueueEdit(read, req.body)) ? read : null;
+        },
+        () =>
+          conflict("edit_conflict", `queue ${req.params.id} kept changing during the edit; send it again`),
+      );
       engine.wake();
       if (req.body.dialActive === false && ACTIVE.includes(current.status))
         await engine.pause(accountId, current.id);
