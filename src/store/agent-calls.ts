@@ -77,9 +77,10 @@ export async function scheduleCallback(
       "c.status",
       "c.retry_counts",
       "c.updated_at",
+      "c.wait_reason",
+      "c.attempts",
       "k.settings",
     ])
-    .select(["c.wait_reason", "c.attempts"])
     .select(abandonedWaitEnd("c.id").as("wait_end"))
     .where("a.id", "=", attemptId)
     .where("a.account_id", "=", accountId)
