@@ -247,10 +247,16 @@ async function startOrRecover(ctx: MethodContext, campaignId: number, status: st
     else await ctx.engine.recover(ctx.accountId, campaignId);
   } catch (err) {
     // A concurrent StartNextCallTask started or recovered it first.
-    const now = await findCampaign(ctx.store.db, ctx.accountId, campaignId);
-    const running = now?.status === "running" || now?.status === "scheduled";
-    if (!(err instanceof EngineError && err.code === "invalid_state" && running)) throw err;
+    if (!(await runningAnyway(ctx, campaignId, err))) throw err;
   }
+}
+
+/** Whether `err` is the engine refusing a start or recover because a request beside this one has just
+ *  started or recovered the list: it is running, as asked. */
+async function runningAnyway(ctx: MethodContext, campaignId: number, err: unknown): Promise<boolean> {
+  if (!(err instanceof EngineError && err.code === "invalid_state")) return false;
+  const now = await findCampaign(ctx.store.db, ctx.accountId, campaignId);
+  return now?.status === "running" || now?.status === "scheduled";
 }
 
 export async function stopList(ctx: MethodContext, p: Params): Promise<Result> {
@@ -293,10 +299,8 @@ export async function recoverList(ctx: MethodContext, p: Params): Promise<Result
     const { recovered } = await ctx.engine.recover(ctx.accountId, list.campaign.id);
     return { result: true, count_recovery: recovered };
   } catch (err) {
-    // Recovered by a request beside this one: running, as asked, with nothing left for this one to count.
-    const now = await findCampaign(ctx.store.db, ctx.accountId, list.campaign.id);
-    const running = now?.status === "running" || now?.status === "scheduled";
-    if (!(err instanceof EngineError && err.code === "invalid_state" && running)) throw err;
+    // Recovered by a request beside this one: nothing left for this one to count.
+    if (!(await runningAnyway(ctx, list.campaign.id, err))) throw err;
     return { result: true, count_recovery: 0 };
   }
 }
