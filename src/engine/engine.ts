@@ -9,7 +9,7 @@ import { nextAllowed } from "../model/windows.ts";
 import { Xoshiro128 } from "../pacing/sim/random.ts";
 import { answerHistory, recordAgentOnAttempt } from "../store/agent-calls.ts";
 import { campaignHolder } from "../store/campaign-leases.ts";
-import { lastDialAt, untilWritten } from "../store/campaigns.ts";
+import { isBeingCreated, lastDialAt, untilWritten } from "../store/campaigns.ts";
 import type { Store } from "../store/db.ts";
 import { openDispatchStore } from "../store/dispatch/index.ts";
 import type { DispatchStore } from "../store/dispatch/types.ts";
@@ -179,12 +179,27 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     this.dispatcher.wake();
   }
 
-  async start(accountId: number, campaignId: number): Promise<CampaignStatus> {
-    return this.onFreshRead(accountId, campaignId, (row) => this.startFrom(row));
+  /** `finishingCreation`: the start of the vendor face request that is creating the campaign (only that
+   *  start may start one still being created; see creatingReason). */
+  async start(
+    accountId: number,
+    campaignId: number,
+    opts: { finishingCreation?: boolean } = {},
+  ): Promise<CampaignStatus> {
+    return this.onFreshRead(accountId, campaignId, (row) =>
+      this.startFrom(row, opts.finishingCreation ?? false),
+    );
   }
 
-  private async startFrom(row: Campaign): Promise<CampaignStatus | null> {
+  private async startFrom(row: Campaign, finishingCreation: boolean): Promise<CampaignStatus | null> {
     const campaignId = row.id;
+    if (isBeingCreated(row) && !finishingCreation) {
+      throw new EngineError(
+        "invalid_state",
+        `campaign ${campaignId} is still being created (${row.status_reason}): its contacts may not all be in; ` +
+          "it starts when the request creating it ends",
+      );
+    }
     if (!["draft", "scheduled", "stopped", "paused"].includes(row.status)) {
       throw new EngineError(
         "invalid_state",

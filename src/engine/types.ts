@@ -53,7 +53,11 @@ export interface EngineControl {
    *  can refuse a request that would start a campaign before it writes anything. */
   requireStartBalance(accountId: number, campaignId: number | null): Promise<void>;
   /** draft/scheduled/stopped → running (or scheduled when startAt is in the future). */
-  start(accountId: number, campaignId: number): Promise<CampaignStatus>;
+  start(
+    accountId: number,
+    campaignId: number,
+    opts?: { finishingCreation?: boolean },
+  ): Promise<CampaignStatus>;
   pause(accountId: number, campaignId: number): Promise<CampaignStatus>;
   resume(accountId: number, campaignId: number): Promise<CampaignStatus>;
   /** Stops dialing and hangs up calls not yet answered; pending contacts stay pending. */

@@ -11,6 +11,42 @@ export interface NewCampaignInput {
   name: string;
   settings: CampaignSettings;
   now: number;
+  /** Written as being created by this vendor face (see creatingReason). */
+  creatingBy?: CreatingFace;
+}
+
+/**
+ * A vendor face that creates a campaign and starts it in one request writes it as a draft with this status
+ * reason, and only the engine's start for that request (`finishingCreation`) clears it. A process killed in
+ * between leaves a draft that the face never shows, that nobody can start, and that the face's next creation
+ * in the account drops once it is CREATION_GIVE_UP_MS old; so the client's retry does not find two.
+ */
+export type CreatingFace = "voximplant" | "xcally" | "twin24";
+export function creatingReason(face: CreatingFace): string {
+  return `${face}_creating`;
+}
+export function isBeingCreated(c: Pick<Campaign, "status" | "status_reason">): boolean {
+  return c.status === "draft" && (c.status_reason?.endsWith("_creating") ?? false);
+}
+/** How old a creation must be before it counts as abandoned (another node may still be importing it). */
+export const CREATION_GIVE_UP_MS = 3600_000;
+
+/** Deletes the account's campaigns that `face` left in creation longer than CREATION_GIVE_UP_MS ago. */
+export async function dropAbandonedCreations(
+  db: Kysely<Database>,
+  accountId: number,
+  face: CreatingFace,
+  now: number,
+): Promise<void> {
+  const left = await db
+    .selectFrom("campaigns")
+    .select("id")
+    .where("account_id", "=", accountId)
+    .where("status", "=", "draft")
+    .where("status_reason", "=", creatingReason(face))
+    .where("created_at", "<", now - CREATION_GIVE_UP_MS)
+    .execute();
+  for (const { id } of left) await deleteCampaignUnlessStatus(db, accountId, Number(id), NOT_DRAFT);
 }
 
 export async function insertCampaign(db: Kysely<Database>, c: NewCampaignInput): Promise<Campaign> {
@@ -20,7 +56,7 @@ export async function insertCampaign(db: Kysely<Database>, c: NewCampaignInput):
       account_id: c.accountId,
       name: c.name,
       status: "draft",
-      status_reason: null,
+      status_reason: c.creatingBy ? creatingReason(c.creatingBy) : null,
       priority: c.settings.priority,
       settings: JSON.stringify(c.settings),
       created_at: c.now,

@@ -170,6 +170,8 @@ for (const dialect of dialects()) {
           const refused = await f.vox(cmd, { list_id: orphan });
           assert.equal(refused.error?.code, 101, `${cmd}: ${JSON.stringify(refused)}`);
         }
+        // Nor may the native API start it: its file may not all be in.
+        await assert.rejects(f.engine.start(f.accountId, orphan), /still being created/);
         await f.run(10 * 60_000);
         assert.deepEqual(
           f.originated.map((o) => o.to),

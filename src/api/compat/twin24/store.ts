@@ -1,7 +1,8 @@
 // The Twin24 face's own rows (migration 003): task uuid ↔ campaign, schedules and caller-id entities.
 // Plain functions taking the store's db; the core tables are read and written elsewhere, never here.
-import type { Kysely } from "kysely";
+import type { ExpressionBuilder, Kysely } from "kysely";
 import type { WeeklySchedule } from "../../../model/campaign-settings.ts";
+import { creatingReason } from "../../../store/campaigns.ts";
 import type { Campaign, Database } from "../../../store/schema.ts";
 
 export type Twin24TaskRow = {
@@ -48,14 +49,25 @@ export async function insertTask(db: Db, row: Twin24TaskRow): Promise<void> {
   await tables(db).insertInto("twin24_tasks").values(row).execute();
 }
 
-/** A task of this account; another account's task is as absent as a missing one. */
+/** A task of this account; another account's task is as absent as a missing one, and so is one still being
+ *  created (see creatingReason: a request killed before its start left it behind). */
 export async function findTask(db: Db, accountId: number, uuid: string): Promise<Twin24TaskRow | undefined> {
   return tables(db)
-    .selectFrom("twin24_tasks")
-    .selectAll()
-    .where("uuid", "=", uuid)
-    .where("account_id", "=", accountId)
+    .selectFrom("twin24_tasks as t")
+    .innerJoin("campaigns as c", "c.id", "t.campaign_id")
+    .selectAll("t")
+    .where("t.uuid", "=", uuid)
+    .where("t.account_id", "=", accountId)
+    .where(created)
     .executeTakeFirst();
+}
+
+function created(eb: ExpressionBuilder<Database & { c: Campaign }, "c">) {
+  return eb.or([
+    eb("c.status", "!=", "draft"),
+    eb("c.status_reason", "is", null),
+    eb("c.status_reason", "!=", creatingReason("twin24")),
+  ]);
 }
 
 /** The account's tasks with their campaigns, in campaign id order after `afterCampaignId`. */
@@ -69,7 +81,8 @@ export async function listTasks(
     .innerJoin("campaigns as c", "c.id", "t.campaign_id")
     .selectAll("c")
     .select("t.uuid as task_uuid")
-    .where("t.account_id", "=", accountId);
+    .where("t.account_id", "=", accountId)
+    .where(created);
   if (q.statuses?.length) query = query.where("c.status", "in", q.statuses);
   if (q.afterCampaignId !== undefined) query = query.where("c.id", ">", q.afterCampaignId);
   return query.orderBy("c.id").limit(q.limit).execute();

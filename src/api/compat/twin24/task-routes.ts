@@ -9,6 +9,7 @@ import type { CampaignStatus } from "../../../model/outcome.ts";
 import {
   countContactsByStatus,
   deleteCampaignUnlessStatus,
+  dropAbandonedCreations,
   findCampaign,
   insertCampaign,
   NOT_DRAFT,
@@ -150,8 +151,18 @@ export async function taskRoutes(app: FastifyInstance, deps: Twin24Deps): Promis
       const uuid = randomUUID();
       const now = clock.now();
       const accountId = req.account.id;
+      const starts = body.startType === "time";
+      // One this request starts is written as being created: a kill before the start leaves no task the
+      // client could see besides the one its retry makes (the next creation drops it later).
+      if (starts) await dropAbandonedCreations(store.db, accountId, "twin24", now);
       const campaign = await store.db.transaction().execute(async (trx) => {
-        const row = await insertCampaign(trx, { accountId, name: body.name, settings, now });
+        const row = await insertCampaign(trx, {
+          accountId,
+          name: body.name,
+          settings,
+          now,
+          ...(starts ? { creatingBy: "twin24" as const } : {}),
+        });
         const list = await insertList(trx, { accountId, campaignId: row.id, name: "candidates", now });
         await insertTask(trx, {
           uuid,
@@ -166,9 +177,9 @@ export async function taskRoutes(app: FastifyInstance, deps: Twin24Deps): Promis
       if (plans.length > 0) await engine.reloadWebhooks();
       // startType = time starts by itself: the engine holds it READY until startMoment. A start the engine
       // still refuses (the balance fell meanwhile) fails the whole request: the task goes again.
-      if (body.startType === "time") {
+      if (starts) {
         try {
-          await engine.start(accountId, campaign.id);
+          await engine.start(accountId, campaign.id, { finishingCreation: true });
         } catch (err) {
           await deleteCampaignUnlessStatus(store.db, accountId, campaign.id, NOT_DRAFT);
           if (plans.length > 0) await engine.reloadWebhooks();

@@ -1,18 +1,13 @@
 // Call lists as outdial campaigns: what the face keeps in settings.vendor.voximplant, finding a list by id or
 // name, and creating one (a campaign with one list). Storage only; lifecycle is the engine's.
 import type { CampaignSettings } from "../../../model/campaign-settings.ts";
-import { insertCampaign } from "../../../store/campaigns.ts";
+import { insertCampaign, isBeingCreated } from "../../../store/campaigns.ts";
 import type { Store } from "../../../store/db.ts";
 import { insertList } from "../../../store/lists.ts";
 import type { Campaign } from "../../../store/schema.ts";
 import { invalidArgument } from "./errors.ts";
 
 export const LIST_NAME = "call list";
-/** A list being created: a draft with this status reason until its file is in and it is started (or, manual,
- *  held). A process killed on the way leaves one behind; the face never shows it, and drops it later. */
-export const CREATING_REASON = "voximplant_creating";
-/** How old a list left in creation must be before it is dropped (another node may still be importing it). */
-export const CREATING_GIVE_UP_MS = 3600_000;
 
 /** Contacts of a manual list wait here until StartNextCallTask releases them one by one. */
 export const MANUAL_HOLD_AT = Date.UTC(9999, 0, 1);
@@ -42,7 +37,8 @@ export interface CallList {
 }
 
 export function asCallList(campaign: Campaign, listId: number): CallList | null {
-  if (campaign.status_reason === CREATING_REASON && campaign.status === "draft") return null;
+  // Being created (creatingReason): until its file is in and it is started (or, manual, held).
+  if (isBeingCreated(campaign)) return null;
   const settings = JSON.parse(campaign.settings) as CampaignSettings;
   const vox = settings.vendor?.voximplant as VoxListData | undefined;
   return vox ? { campaign, settings, vox, listId } : null;
@@ -101,12 +97,7 @@ export async function createCallList(
   c: { accountId: number; name: string; settings: CampaignSettings; now: number },
 ): Promise<{ campaignId: number; listId: number }> {
   return store.db.transaction().execute(async (trx) => {
-    const row = await insertCampaign(trx, c);
-    await trx
-      .updateTable("campaigns")
-      .set({ status_reason: CREATING_REASON })
-      .where("id", "=", row.id)
-      .execute();
+    const row = await insertCampaign(trx, { ...c, creatingBy: "voximplant" });
     const list = await insertList(trx, {
       accountId: c.accountId,
       campaignId: row.id,
@@ -115,19 +106,6 @@ export async function createCallList(
     });
     return { campaignId: row.id, listId: list.id };
   });
-}
-
-/** Drops the account's lists left in creation longer than CREATING_GIVE_UP_MS ago by a killed process. */
-export async function dropAbandonedCreations(store: Store, accountId: number, now: number): Promise<void> {
-  const left = await store.db
-    .selectFrom("campaigns")
-    .select("id")
-    .where("account_id", "=", accountId)
-    .where("status", "=", "draft")
-    .where("status_reason", "=", CREATING_REASON)
-    .where("created_at", "<", now - CREATING_GIVE_UP_MS)
-    .execute();
-  for (const { id } of left) await dropCallList(store, Number(id));
 }
 
 /** Removes a list whose file was refused, so a failed CreateCallList leaves nothing behind. */

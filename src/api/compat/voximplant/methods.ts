@@ -4,7 +4,7 @@
 import { randomUUID } from "node:crypto";
 import { EngineError } from "../../../engine/types.ts";
 import { MAX_PRIORITY, withDefaults } from "../../../model/campaign-settings.ts";
-import { findCampaign } from "../../../store/campaigns.ts";
+import { creatingReason, dropAbandonedCreations, findCampaign } from "../../../store/campaigns.ts";
 import { findQueue } from "../../../store/queues.ts";
 import type { NativeApiDeps } from "../../native/deps.ts";
 import { findSettingsProblem } from "../../native/schemas/campaign-settings.ts";
@@ -12,9 +12,7 @@ import { dialAgain } from "../dial-again.ts";
 import { type CsvFile, importCallListFile } from "./csv.ts";
 import { invalidArgument, VOX, VoxError } from "./errors.ts";
 import {
-  CREATING_REASON,
   createCallList,
-  dropAbandonedCreations,
   dropCallList,
   findCallList,
   findCallListByName,
@@ -103,8 +101,8 @@ export async function createList(ctx: MethodContext, p: Params, manual: boolean)
   if (problem) throw invalidArgument(problem.message);
 
   const now = ctx.clock.now();
-  await dropAbandonedCreations(ctx.store, ctx.accountId, now);
-  // Hidden until done (CREATING_REASON): a kill on the way leaves no list a client could see or recover.
+  await dropAbandonedCreations(ctx.store.db, ctx.accountId, "voximplant", now);
+  // Hidden until done (creatingReason): a kill on the way leaves no list a client could see or recover.
   const { campaignId, listId } = await createCallList(ctx.store, {
     accountId: ctx.accountId,
     name,
@@ -136,14 +134,14 @@ export async function createList(ctx: MethodContext, p: Params, manual: boolean)
   const batchId = randomUUID();
   if (!manual) {
     try {
-      await ctx.engine.start(ctx.accountId, campaignId);
+      await ctx.engine.start(ctx.accountId, campaignId, { finishingCreation: true });
     } catch (err) {
       if ((err as { code?: string }).code === "insufficient_balance") {
         await ctx.store.db
           .updateTable("campaigns")
           .set({ status_reason: null })
           .where("id", "=", campaignId)
-          .where("status_reason", "=", CREATING_REASON)
+          .where("status_reason", "=", creatingReason("voximplant"))
           .execute();
         throw new VoxError(
           VOX.BILLING,

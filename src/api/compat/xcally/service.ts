@@ -1,6 +1,6 @@
 import { type Kysely, type Selectable, sql } from "kysely";
 import { addCampaignAgents, foreignAgent } from "../../../store/agents.ts";
-import { findCampaign, untilWritten, updateCampaign } from "../../../store/campaigns.ts";
+import { findCampaign, isBeingCreated, untilWritten, updateCampaign } from "../../../store/campaigns.ts";
 import { insertContacts, type NewContactSpec } from "../../../store/contacts-insert.ts";
 import type { Campaign, Database } from "../../../store/schema.ts";
 import type { NativeApiDeps } from "../../native/deps.ts";
@@ -59,7 +59,9 @@ export function xcallyService(deps: XcallyDeps) {
 
   async function findQueue(accountId: number, id: number): Promise<Campaign> {
     const row = await findCampaign(store.db, accountId, id);
-    if (!row || parseSettings(row).vendor.xcally === undefined) throw notFound("queue", id);
+    // One being created (see creatingReason) is not there until the request creating it has started it.
+    if (!row || isBeingCreated(row) || parseSettings(row).vendor.xcally === undefined)
+      throw notFound("queue", id);
     return row;
   }
 

@@ -5,6 +5,7 @@ import type { FastifyInstance } from "fastify";
 import { withDefaults } from "../../../model/campaign-settings.ts";
 import {
   deleteCampaignUnlessStatus,
+  dropAbandonedCreations,
   insertCampaign,
   NOT_DRAFT,
   untilWritten,
@@ -47,17 +48,23 @@ export async function voiceRoutes(app: FastifyInstance, deps: XcallyDeps): Promi
       const { queue, settings } = settingsForQueue(req.body, withDefaults(undefined));
       assertSettings(settings);
       const accountId = req.account.id;
+      const now = clock.now();
+      const starts = queue.dialActive !== false;
+      // One this request starts is written as being created: a kill before the start leaves no queue the
+      // client could see besides the one its retry makes (the next creation drops it later).
+      if (starts) await dropAbandonedCreations(store.db, accountId, "xcally", now);
       const row = await insertCampaign(store.db, {
         accountId,
         name: req.body.name as string,
         settings,
-        now: clock.now(),
+        now,
+        ...(starts ? { creatingBy: "xcally" as const } : {}),
       });
       // An inactive queue is not started (dialActive: true later starts it). A start the engine refuses
       // (under 1 USD) fails the whole request: the queue it would have been is deleted, not left behind.
-      if (queue.dialActive !== false) {
+      if (starts) {
         try {
-          await engine.start(accountId, row.id);
+          await engine.start(accountId, row.id, { finishingCreation: true });
         } catch (err) {
           await deleteCampaignUnlessStatus(store.db, accountId, row.id, NOT_DRAFT);
           throw err;
