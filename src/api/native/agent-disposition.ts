@@ -6,7 +6,7 @@ import { localTimeIn } from "../../lib/time-zone.ts";
 import { invalidRequest } from "../plugins/errors.ts";
 import { requireActingAgent } from "./agents.ts";
 import type { NativeApiDeps } from "./deps.ts";
-import { errorResponses, idParams, isoTimeOrNull } from "./schemas/common.ts";
+import { errorResponses, idParams, isoTimeOrNull, readableTime } from "./schemas/common.ts";
 import { iso } from "./views.ts";
 
 export async function agentDispositionRoutes(app: FastifyInstance, deps: NativeApiDeps): Promise<void> {
@@ -104,7 +104,8 @@ export async function agentDispositionRoutes(app: FastifyInstance, deps: NativeA
         throw invalidRequest("dncList goes with dnc: true", "body.dncList");
       }
       const { callbackLocal } = req.body;
-      let callbackAt = req.body.callbackAt === undefined ? undefined : Date.parse(req.body.callbackAt);
+      let callbackAt =
+        req.body.callbackAt === undefined ? undefined : readableTime(req.body.callbackAt, "body.callbackAt");
       let callbackZone: string | null = null;
       if (callbackLocal !== undefined) {
         if (callbackAt !== undefined) {

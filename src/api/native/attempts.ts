@@ -15,6 +15,7 @@ import {
   isoTimeQuery,
   limitQuery,
   nextAfterId,
+  readableTime,
   splitList,
 } from "./schemas/common.ts";
 import { attemptSchema } from "./schemas/contact.ts";
@@ -82,8 +83,8 @@ export async function attemptRoutes(app: FastifyInstance, deps: NativeApiDeps): 
           contactId: q.contact_id,
           agentId: q.agent_id,
           outcomes: splitList(q.outcome),
-          since: q.since === undefined ? undefined : Date.parse(q.since),
-          until: q.until === undefined ? undefined : Date.parse(q.until),
+          since: q.since === undefined ? undefined : readableTime(q.since, "querystring.since"),
+          until: q.until === undefined ? undefined : readableTime(q.until, "querystring.until"),
         },
         { afterId: q.after_id, limit: q.limit + 1 },
       );

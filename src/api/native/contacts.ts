@@ -18,6 +18,7 @@ import {
   isoTimeQuery,
   keysetPageSchema,
   limitQuery,
+  readableTime,
   splitList,
 } from "./schemas/common.ts";
 import { contactSchema } from "./schemas/contact.ts";
@@ -59,7 +60,7 @@ export async function contactRoutes(app: FastifyInstance, deps: NativeApiDeps): 
               pattern: "^\\+[1-9]\\d{1,14}$",
               description: "An E.164 number such as +12125550100 (any of the contact's numbers)",
             },
-            external_id: { type: "string", minLength: 1, maxLength: 200 },
+            external_id: { type: "string", minLength: 1, maxLength: 1000 },
             flagged: {
               type: "boolean",
               description: "Only contacts whose phone failed normalization (or not)",
@@ -88,7 +89,10 @@ export async function contactRoutes(app: FastifyInstance, deps: NativeApiDeps): 
           externalId: q.external_id,
           flagged: q.flagged,
           lastOutcomes: splitList(q.last_outcome),
-          updatedSince: q.updated_since === undefined ? undefined : Date.parse(q.updated_since),
+          updatedSince:
+            q.updated_since === undefined
+              ? undefined
+              : readableTime(q.updated_since, "querystring.updated_since"),
         },
         { afterId: q.after_id, limit: q.limit + 1 },
       );

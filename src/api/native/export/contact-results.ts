@@ -15,6 +15,8 @@ export type Cell = string | number | boolean | null | string[];
 
 export interface ExportColumn {
   header: string;
+  /** The custom field it shows, for a custom field's column. */
+  customKey?: string;
   value(row: ContactResultRow, custom: Record<string, unknown>): Cell;
 }
 
@@ -34,6 +36,8 @@ const BASE_COLUMNS: ExportColumn[] = [
   { header: "last_disposed_by", value: (r) => r.last_disposed_by },
 ];
 
+export const BASE_COLUMN_COUNT = BASE_COLUMNS.length;
+
 /**
  * The base columns, then one per custom field. A custom field named like a base column is
  * "custom.<name>"; should that be taken too (a custom field really named so), "custom.<name>#2", #3, …:
@@ -49,7 +53,12 @@ export function exportColumns(customKeys: readonly string[]): ExportColumn[] {
       for (let n = 2; taken.has(header); n++) header = `custom.${key}#${n}`;
       taken.add(header);
     }
-    return { header, value: (_r, fields) => customCell(fields[key]) };
+    // Own properties only: a field named "__proto__" in one contact must not show Object.prototype in others.
+    return {
+      header,
+      customKey: key,
+      value: (_r, fields) => customCell(Object.hasOwn(fields, key) ? fields[key] : null),
+    };
   });
   return [...BASE_COLUMNS, ...custom];
 }
