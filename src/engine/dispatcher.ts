@@ -57,6 +57,8 @@ export interface DispatcherOptions {
 export class Dispatcher {
   readonly campaigns = new Map<number, CampaignRuntime>();
   private readonly calls = new Map<string, LiveCall>();
+  /** Writes of ended attempts under way (a claim carries them): flush() waits for them as for its own. */
+  private readonly finishing = new Set<Promise<unknown>>();
   private finished: FinishedAttempt[] = [];
   private timer: TimerHandle | null = null;
   private timerAt = Number.POSITIVE_INFINITY;
@@ -181,16 +183,27 @@ export class Dispatcher {
     if (known !== undefined && at < known) this.nextWaiting.set(campaignId, at);
   }
 
+  /** Writes every attempt that has ended so far, including those a pass is writing right now: whoever
+   *  writes after it (an agent's disposition) writes after them, and so do its webhook events. */
   async flush(): Promise<void> {
+    // First the writes under way: one that fails puts its batch back, to be written below.
+    await Promise.allSettled([...this.finishing]);
     const batch = this.takeFinished();
     if (batch.length === 0) return;
     try {
-      await this.o.dispatch.finish(batch);
+      await this.writingFinished(this.o.dispatch.finish(batch));
     } catch (err) {
       this.putBack(batch);
       throw err;
     }
     this.committed(batch);
+  }
+
+  private writingFinished<T>(write: Promise<T>): Promise<T> {
+    this.finishing.add(write);
+    const done = () => this.finishing.delete(write);
+    write.then(done, done);
+    return write;
   }
 
   /** After a commit of ended attempts: their charges reach the balance cache, their events delivery. */
@@ -311,7 +324,7 @@ export class Dispatcher {
       let k = 0;
       let deferredUntil = Number.POSITIVE_INFINITY;
       const finished = this.takeFinished();
-      const result = await this.o.dispatch
+      const claim = this.o.dispatch
         .claim({
           finished,
           campaignId: c.id,
@@ -333,6 +346,7 @@ export class Dispatcher {
           this.putBack(finished);
           throw err;
         });
+      const result = await (finished.length > 0 ? this.writingFinished(claim) : claim);
       this.committed(finished);
       if (hooks.takeSettled()) this.o.onEvents?.();
       if (promotePending) {

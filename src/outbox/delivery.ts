@@ -110,9 +110,11 @@ export class WebhookDelivery {
     try {
       const pending = await webhooksWithPending(this.o.store.db);
       const concurrency = this.o.concurrency ?? 32;
-      // Each subscription gets an equal share of the slots (a receiver that hangs holds only its own),
-      // and the walk starts one further each pass, so a share that does not divide evenly rotates.
-      const share = Math.max(1, Math.ceil(concurrency / Math.max(1, pending.length)));
+      // Each subscription gets an equal share of the slots, and never more than half of them even when it
+      // is the only one with events waiting: a receiver that hangs holds only its share, and one whose
+      // events come next finds slots free at once instead of behind the hung sends' timeouts. The walk
+      // starts one further each pass, so a share that does not divide evenly rotates.
+      const share = Math.max(1, Math.ceil(concurrency / Math.max(2, pending.length)));
       const start = pending.length ? this.turn++ % pending.length : 0;
       const hooks = [...pending.slice(start), ...pending.slice(0, start)];
       for (const hook of hooks) {
@@ -127,7 +129,8 @@ export class WebhookDelivery {
         wakeAt = Math.min(wakeAt, nextAt);
         for (const row of due) {
           if (this.stopped) break;
-          const leaseUntil = now + 2 * (this.o.timeoutMs ?? 10_000);
+          // From the time of the lease, not the pass's start: a long pass must not lease a row already expired.
+          const leaseUntil = this.o.clock.now() + 2 * (this.o.timeoutMs ?? 10_000);
           if (!(await leaseDelivery(this.o.store.db, row.id, this.o.nodeId, now, leaseUntil))) continue;
           this.inFlightByHook.set(hook.id, (this.inFlightByHook.get(hook.id) ?? 0) + 1);
           const p = this.send(hook, row).finally(() => {

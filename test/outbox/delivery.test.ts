@@ -356,8 +356,16 @@ test("with every send slot taken, delivery waits for a send to finish instead of
   try {
     const accountId = await createAccount(store);
     const { campaignId } = await createCampaign(store, accountId);
-    const { hook, sub } = await endedHook(store, accountId, url, "s", 3);
-    await atomically(store, outboxInserts(store.db, events(sub, campaignId, [1, 2, 3, 4], 1)));
+    // Two subscriptions: one alone may take only half of the slots.
+    const first = await endedHook(store, accountId, url, "s", 3);
+    const second = await endedHook(store, accountId, url, "s", 3);
+    await atomically(
+      store,
+      outboxInserts(store.db, [
+        ...events(first.sub, campaignId, [1, 2], 1),
+        ...events(second.sub, campaignId, [3, 4], 1),
+      ]),
+    );
     delivery.start();
     await until("two sends held by the receiver", async () => held.length === 2);
     const passes = delivery.stats.passes;
@@ -367,7 +375,13 @@ test("with every send slot taken, delivery waits for a send to finish instead of
     for (const res of held.splice(0)) res.end("ok");
     await until("the other two sent", async () => held.length === 2);
     for (const res of held.splice(0)) res.end("ok");
-    await until("all four delivered", async () => (await countByStatus(store, hook.id, "delivered")) === 4);
+    await until(
+      "all four delivered",
+      async () =>
+        (await countByStatus(store, first.hook.id, "delivered")) +
+          (await countByStatus(store, second.hook.id, "delivered")) ===
+        4,
+    );
   } finally {
     for (const res of held) res.end();
     await delivery.stop();
@@ -478,6 +492,56 @@ test("a receiver that hangs holds only its subscription's share of the send slot
     );
     // Before the shares, A took all four slots at every pass and B waited for A's timeouts, again and again.
     assert.ok(hung.held.length >= 2, "A keeps its own share busy");
+  } finally {
+    for (const res of hung.held) res.end();
+    await delivery.stop();
+    hung.server.closeAllConnections();
+    hung.server.close();
+    await rx.close();
+    await store.close();
+  }
+});
+
+test("a hanging receiver alone with events waiting takes half the slots: another's event that comes next goes at once", async () => {
+  const store = await openStore({ url: ":memory:" });
+  const hung = await holdingReceiver();
+  const rx = await receiver("sb", () => 200);
+  const timeoutMs = 4000;
+  const delivery = new WebhookDelivery({
+    allowPrivateNetworks: true, // the receivers listen on 127.0.0.1
+    store,
+    clock: new WallClock(),
+    nodeId: "n1",
+    baseBackoffMs: 1000,
+    maxBackoffMs: 5000,
+    timeoutMs,
+    pollMs: 50,
+    concurrency: 8,
+  });
+  try {
+    const a = await createAccount(store, "a");
+    const b = await createAccount(store, "b");
+    const ca = (await createCampaign(store, a)).campaignId;
+    const cb = (await createCampaign(store, b)).campaignId;
+    const hookA = await endedHook(store, a, hung.url, "sa", 3);
+    const hookB = await endedHook(store, b, rx.url, "sb", 3);
+    const contacts = Array.from({ length: 40 }, (_, i) => i + 1);
+    await atomically(store, outboxInserts(store.db, events(hookA.sub, ca, contacts, 1)));
+    delivery.start();
+    await until("A's share held", async () => hung.held.length >= 4);
+    await new Promise((r) => setTimeout(r, 300));
+    // Before: A, alone with events waiting, took all 8 slots, and B's event waited for their timeouts.
+    assert.equal(hung.held.length, 4, "half of the 8 slots");
+    const written = Date.now();
+    await atomically(store, outboxInserts(store.db, events(hookB.sub, cb, [1], 1)));
+    delivery.wake();
+    await until(
+      "B's event",
+      async () => (await countByStatus(store, hookB.hook.id, "delivered")) === 1,
+      10_000,
+    );
+    const waited = Date.now() - written;
+    assert.ok(waited < timeoutMs / 2, `B's event waited ${waited} ms`);
   } finally {
     for (const res of hung.held) res.end();
     await delivery.stop();
