@@ -27,7 +27,14 @@ export async function startServer(
   opts: { onReady?(s: RunningServer, bootstrapKey: string | null): Promise<void> | void } = {},
 ): Promise<RunningServer> {
   const clock = new WallClock();
-  const store = await openStore({ url: config.databaseUrl });
+  // To stderr until the app's logger exists.
+  let connectionBroke = (err: Error): void => {
+    process.stderr.write(`a database connection broke: ${err.message}\n`);
+  };
+  const store = await openStore({
+    url: config.databaseUrl,
+    onConnectionError: (err) => connectionBroke(err),
+  });
   if (store.dialect === "sqlite" && config.databaseUrl !== ":memory:") {
     for (const name of removeStaleScratchFiles(config.databaseUrl))
       process.stderr.write(`removed ${name}, left by an import whose process died\n`);
@@ -94,6 +101,7 @@ export async function startServer(
         ? { cert: fs.readFileSync(config.tlsCert), key: fs.readFileSync(config.tlsKey) }
         : undefined;
     const app = await buildApp({ store, engine, clock, config, logger: true, https });
+    connectionBroke = (err) => app.log.warn({ err }, "a database connection broke; the pool opens another");
     opened.app = app;
     const bootstrapKey = await ensureBootstrapKey(store, clock.now());
     await engine.run();

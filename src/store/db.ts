@@ -36,6 +36,9 @@ export interface OpenStoreOptions {
   /** SQLite page cache in MB (default 64). */
   sqliteCacheMb?: number;
   poolSize?: number;
+  /** PostgreSQL: a pooled connection the server or the network broke (a restart, a failover, an idle
+   *  reaper). The queries on it fail and the pool opens a new one; this only hears of it. */
+  onConnectionError?(err: Error): void;
 }
 
 /** A write refused by a unique index or constraint, on either dialect. */
@@ -65,8 +68,20 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
     const pool = new pg.Pool({
       connectionString: opts.url,
       max: opts.poolSize ?? 10,
+      // A pool whose connections are all taken makes the caller fail after this long instead of waiting
+      // for ever (the dispatch pass then retries; it must not hang with the node's heartbeat behind it),
+      // and keepalives find a connection whose peer vanished.
+      connectionTimeoutMillis: 10_000,
+      keepAlive: true,
       ...(schema ? { options: `-c search_path=${schema}` } : {}),
     });
+    // An 'error' nobody listens to ends the process: the pool emits it for an idle connection that broke,
+    // a connection for one that broke while checked out between two queries. Both are heard here for the
+    // connection's whole life; the queries on it fail on their own, and a released broken connection is
+    // dropped by the pool.
+    const heard = (err: Error) => opts.onConnectionError?.(err);
+    pool.on("error", heard);
+    pool.on("connect", (client) => client.on("error", heard));
     if (schema) await pool.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
     const db = new Kysely<Database>({ dialect: new CurrentSchemaPostgresDialect({ pool }) });
     store = { db, dialect: "postgres", pool, schema, close: () => db.destroy() };
