@@ -4,6 +4,7 @@
 // dialed by each node for the agents logged in there, so they take no lease.
 import { usesAgents } from "../model/campaign-settings.ts";
 import { holdCampaigns, releaseCampaigns } from "../store/campaign-leases.ts";
+import { lastDialAt } from "../store/campaigns.ts";
 import type { Store } from "../store/db.ts";
 import type { Dispatcher } from "./dispatcher.ts";
 
@@ -28,7 +29,14 @@ export class CampaignLeases {
     for (const rt of robots) {
       const had = rt.holder?.nodeId === nodeId;
       rt.holder = holders.get(rt.id) ?? null;
-      if (had && rt.holder?.nodeId !== nodeId) await dispatcher.releaseQueued(rt);
+      const has = rt.holder?.nodeId === nodeId;
+      if (had && !has) await dispatcher.releaseQueued(rt);
+      // Taken over: the campaign's calls per second go on from the last node's last dial, not from what
+      // this node saw when it last dialed it (a handover must not allow a burst within the same second).
+      if (!had && has) {
+        const last = await lastDialAt(this.o.store.db, rt.id);
+        if (last !== null) rt.spacing.consume(last);
+      }
     }
   }
 

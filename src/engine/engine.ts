@@ -524,14 +524,16 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     if (!row) return;
     const known = this.dispatcher.campaigns.get(row.id);
     if (known) {
-      const wasDialing = known.status === "running" || known.status === "scheduled";
+      const was = known.status;
+      const wasDialing = was === "running" || was === "scheduled";
       known.update(row);
+      // Paused or stopped through another node: what this node claimed for a coming slot goes back, and a
+      // stop hangs up the calls not answered yet, as it does on the node that was asked (also after a pause
+      // this node had seen: a paused campaign's calls still ring).
       if (wasDialing && known.status !== "running" && known.status !== "scheduled") {
-        // Paused or stopped through another node: what this node claimed for a coming slot goes back, and a
-        // stop hangs up the calls not answered yet, as it does on the node that was asked.
         await this.dispatcher.releaseQueued(known);
-        if (known.status === "stopped") this.dispatcher.hangupUnanswered(known);
       }
+      if (known.status === "stopped" && was !== "stopped") this.dispatcher.hangupUnanswered(known);
     } else if (ACTIVE.includes(row.status as CampaignStatus)) {
       const rt = new CampaignRuntime(row);
       this.attachWebhooks(rt);
