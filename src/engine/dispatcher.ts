@@ -416,7 +416,24 @@ export class Dispatcher {
     const slot = call.campaign.spacing.take(at);
     call.startedAt = slot;
     if (slot <= this.o.clock.now()) this.originate(call);
-    else call.queuedTimer = this.o.clock.at(slot, () => this.originate(call));
+    else call.queuedTimer = this.o.clock.at(slot, () => this.originateQueued(call));
+  }
+
+  /**
+   * A dial queued for its slot goes out only if this node may still dial the campaign then. A node that
+   * stalled past its lease meanwhile (a paused VM, a long collection) finds another node holding it, which
+   * has recorded this attempt lost and dials the contact itself: the dial is given back instead (a no-op
+   * in the store once the other node has settled it).
+   */
+  private originateQueued(call: LiveCall): void {
+    if (call.campaign.dialsOn(this.o.nodeId, this.o.clock.now())) {
+      this.originate(call);
+      return;
+    }
+    this.forgetUndialed(call);
+    this.o.agents.released(call);
+    this.invalidateWaiting(call.campaign.id);
+    this.o.dispatch.release([this.releasedDial(call)]).catch((err) => this.o.onError?.(err));
   }
 
   /**
