@@ -50,26 +50,57 @@ export function buildCampaignWindows(settings: CampaignSettings): CampaignWindow
   };
 }
 
-/** The zones the callee window must hold in: the contact's own, else the campaign's defaultZone, else every
- *  zone the number could be in (calling hours are a legal limit: when the zone is unknown, nobody may be
- *  called outside them wherever they are), else, for a number with no country, UTC. */
-function calleeZones(c: Candidate, phone: string, settings: CampaignSettings): readonly string[] {
-  if (c.time_zone !== null) return [c.time_zone];
+/**
+ * The zones the callee window must hold in for a call to `phones[index]`, or null when nothing tells:
+ * - the contact's own zone; but when it is the zone the import would have inferred from its first number and
+ *   another number is dialed, the window must also hold in the zone that number decides (each number is
+ *   called on its own clock: a New York contact's Los Angeles mobile is not called at 06:00 there);
+ * - else the zone the dialed number decides; else the campaign's defaultZone;
+ * - else every zone the number's country has (calling hours are a legal limit: when the zone is unknown,
+ *   nobody may be called outside them wherever they are);
+ * - a number with no country at all (kept as written) has no zone to go by: null, never UTC.
+ */
+function calleeZones(
+  c: Candidate,
+  phones: readonly string[],
+  index: number,
+  settings: CampaignSettings,
+): readonly string[] | null {
+  const phone = phones[index];
+  if (c.time_zone !== null) {
+    if (index === 0) return [c.time_zone];
+    const own = decidedZone(phone);
+    return own === null || own === c.time_zone || c.time_zone !== decidedZone(phones[0])
+      ? [c.time_zone]
+      : [c.time_zone, own];
+  }
+  const own = decidedZone(phone);
+  if (own !== null) return [own];
   if (settings.defaultZone !== null) return [settings.defaultZone];
   const zones = possibleZones(phone);
-  return zones.length ? zones : ["UTC"];
+  return zones.length ? zones : null;
 }
 
+/** The one zone a number decides (null when its area spans several, or it has no country). */
+function decidedZone(phone: string): string | null {
+  const zones = possibleZones(phone);
+  return zones.length === 1 ? zones[0] : null;
+}
+
+/** The windows a call to `phones[index]` must be in, or null when the callee window cannot be judged. */
 function contactConstraints(
   c: Candidate,
-  phone: string,
+  phones: readonly string[],
+  index: number,
   settings: CampaignSettings,
   w: CampaignWindows,
-): WindowConstraint[] {
+): WindowConstraint[] | null {
   const list = w.campaign.slice();
   const calleeWindow = effectiveCalleeWindow(settings);
   if (calleeWindow) {
-    for (const zone of calleeZones(c, phone, settings)) {
+    const zones = calleeZones(c, phones, index, settings);
+    if (zones === null) return null;
+    for (const zone of zones) {
       let cw = w.calleeByZone.get(zone);
       if (!cw) {
         cw = dailyLocalWindow(calleeWindow, zone);
@@ -105,10 +136,15 @@ export function recentWindowMs(settings: CampaignSettings): number | null {
   let span = 0;
   for (const c of caps) {
     for (const [key, ms] of ROLLING) if (c[key] !== undefined) span = Math.max(span, ms);
-    if (c.perDay !== undefined) span = Math.max(span, DAY);
+    // A calendar day in the callee's zone lies within the last 25 h (the day clocks go back is 25 h long).
+    if (c.perDay !== undefined) span = Math.max(span, LONGEST_LOCAL_DAY);
   }
   return Math.max(span, gap);
 }
+
+const LONGEST_LOCAL_DAY = DAY + 3600_000;
+/** Why a contact waits whose dialed number has no country and no zone to go by. */
+export const UNKNOWN_ZONE_REASON = "unknown_zone";
 
 /** The rolling caps and the span each counts calls over. */
 const ROLLING: readonly (readonly ["per24h" | "per7d" | "per30d", number])[] = [
@@ -185,10 +221,16 @@ export function windowsOpen(
   phone: string,
   at: number,
 ): boolean {
-  const allowed = nextAllowed(
-    at,
-    contactConstraints(c, phone, settingsFor(settings, parsePolicy(c.policy)), windows),
+  const phones = JSON.parse(c.phones) as string[];
+  const index = Math.max(0, phones.indexOf(phone));
+  const constraints = contactConstraints(
+    c,
+    phones,
+    index,
+    settingsFor(settings, parsePolicy(c.policy)),
+    windows,
   );
+  const allowed = constraints === null ? null : nextAllowed(at, constraints);
   return allowed !== null && allowed.at <= at;
 }
 
@@ -237,7 +279,11 @@ export function decideClaim(
   }
 
   const phone = phones[phoneIndex];
-  const allowed = nextAllowed(at, contactConstraints(c, phone, settings, ctx.windows));
+  const constraints = contactConstraints(c, phones, phoneIndex, settings, ctx.windows);
+  // A number kept as written, with no country: its calling hours cannot be told; the campaign's
+  // defaultZone would say them. It waits (explain counts it) rather than be called at some UTC hour.
+  if (constraints === null) return { kind: "defer", until: at + DAY, reason: UNKNOWN_ZONE_REASON };
+  const allowed = nextAllowed(at, constraints);
   if (allowed === null) return { kind: "defer", until: at + DAY, reason: "no_window" };
   if (allowed.at > at) {
     if (policy?.finishAt !== undefined && allowed.at >= policy.finishAt) {

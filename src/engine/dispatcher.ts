@@ -494,7 +494,9 @@ export class Dispatcher {
     try {
       const c = call.campaign;
       const now = this.o.clock.now();
-      refusal = !windowsOpen(c.settings, c.windows, call.contact, call.phone, now)
+      // Its calling hours must hold when it goes out: in the campaign's next calls-per-second slot, which
+      // at a low rate may be a minute or more away (it went out at 21:02 after a press at 20:59).
+      refusal = !windowsOpen(c.settings, c.windows, call.contact, call.phone, c.spacing.peek(now))
         ? "window_closed"
         : (await this.o.dispatch.listedPhones(c.accountId, c.id, [call.phone], now)).length > 0
           ? "dnc_listed"

@@ -42,9 +42,14 @@ export class DialSpacing {
    * free one — another dial took a slot in between.
    */
   take(at: number): number {
-    const free = this.last + this.intervalMs;
-    const slot = !this.cps || at >= free - 1 ? at : Math.ceil(free);
+    const slot = this.peek(at);
     this.consume(slot);
     return slot;
+  }
+
+  /** The slot `take(at)` would give now, left free. */
+  peek(at: number): number {
+    const free = this.last + this.intervalMs;
+    return !this.cps || at >= free - 1 ? at : Math.ceil(free);
   }
 }

@@ -1,0 +1,152 @@
+// Calling hours are judged on the clock of the number dialed, at the moment it is dialed:
+// - a contact's second number in another zone is called in its own hours (its zone, when only inferred from
+//   the first number, was used for every number: a Los Angeles mobile called at 06:00 there);
+// - a number with no country (kept as written) has no clock to go by: it waits (unknown_zone) instead of
+//   being judged in UTC, until the campaign names a defaultZone;
+// - a previewed dial placed in a later calls-per-second slot is checked at that slot (it went out after 21:00);
+// - a per-day cap counts the whole local day, also the 25 h day the clocks go back.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { DateTime } from "luxon";
+import { UNKNOWN_ZONE_REASON } from "../../src/engine/claim-decision.ts";
+import { addContacts } from "../../src/lists/import.ts";
+import { accountList, addDncNumbers } from "../../src/store/dnc.ts";
+import { queueAgents, simulatedAgents } from "../helpers/agents.ts";
+import { harness } from "../helpers/engine-harness.ts";
+import { createCampaign } from "../helpers/fixtures.ts";
+
+// Monday 2026-01-05 14:00 UTC = 09:00 New York = 06:00 Los Angeles.
+const START = Date.UTC(2026, 0, 5, 14, 0, 0);
+const NY = "+12125550100";
+const LA = "+13105550100";
+const LONDON = "+442079460123";
+const SPLIT = "+12192345678"; // 219, Indiana: Central and Eastern, no zone of its own
+const window9to20 = { calleeWindow: { from: "09:00", to: "20:00" } };
+
+for (const [label, phones, extra] of [
+  ["New York first, Los Angeles second", [NY, LA], {}],
+  ["London first, Los Angeles second", [LONDON, LA], {}],
+  [
+    "a split area code first, Los Angeles second, defaultZone New York",
+    [SPLIT, LA],
+    { defaultZone: "America/New_York" },
+  ],
+] as const) {
+  test(`the second number is called in its own hours: ${label} (the first on the do-not-call list)`, async () => {
+    const h = await harness({ start: START, scenario: "all_human", maintenanceMs: 600_000 });
+    try {
+      const ids = await createCampaign(
+        h.store,
+        h.accountId,
+        { ...window9to20, ...extra },
+        { now: h.clock.now() },
+      );
+      const report = await addContacts(h.store, { accountId: h.accountId, ...ids, now: h.clock.now() }, [
+        { phones: [...phones] },
+      ]);
+      assert.equal(report.inserted, 1);
+      const entry = { phone: phones[0], source: "t", reason: null, expiresAt: null };
+      await addDncNumbers(h.store, accountList(h.accountId), [entry], h.clock.now());
+      await h.engine.start(h.accountId, ids.campaignId);
+      await h.runToEnd(2 * 86_400_000);
+      const attempts = await h.attempts(ids.campaignId);
+      assert.equal(attempts.length, 1);
+      assert.equal(attempts[0].phone, LA);
+      const local = DateTime.fromMillis(attempts[0].started_at, { zone: "America/Los_Angeles" });
+      assert.ok(local.hour >= 9 && local.hour < 20, `dialed at ${local.toISO()} in Los Angeles`);
+    } finally {
+      await h.close();
+    }
+  });
+}
+
+test("a number with no country waits under a callee window; with a defaultZone it is called in that zone's hours", async () => {
+  // 09:00 UTC = 04:00 in New York.
+  const h = await harness({
+    start: Date.UTC(2026, 0, 5, 9, 0, 0),
+    scenario: "all_human",
+    maintenanceMs: 600_000,
+  });
+  try {
+    const campaigns: number[] = [];
+    for (const extra of [{}, { defaultZone: "America/New_York" }]) {
+      const ids = await createCampaign(
+        h.store,
+        h.accountId,
+        { ...window9to20, ...extra },
+        { now: h.clock.now() },
+      );
+      const at = { accountId: h.accountId, ...ids, now: h.clock.now(), phonePolicy: "flag" as const };
+      assert.equal((await addContacts(h.store, at, [{ phone: "(212) 555-0100" }])).inserted, 1);
+      await h.engine.start(h.accountId, ids.campaignId);
+      campaigns.push(ids.campaignId);
+    }
+    await h.clock.run({ until: h.clock.now() + 86_400_000 });
+    const [unknown, known] = campaigns;
+    assert.equal((await h.attempts(unknown)).length, 0, "not judged in UTC");
+    const [waiting] = await h.contacts(unknown);
+    assert.equal(waiting.wait_reason, UNKNOWN_ZONE_REASON);
+    const [call] = await h.attempts(known);
+    const local = DateTime.fromMillis(call.started_at, { zone: "America/New_York" });
+    assert.ok(local.hour >= 9 && local.hour < 20, `dialed at ${local.toISO()}`);
+  } finally {
+    await h.close();
+  }
+});
+
+test("a previewed dial placed in a later calls-per-second slot is checked against the hours at that slot", async () => {
+  // 20:59 in New York: a minute of calling hours left; three agents press dial, one call each 100 s.
+  const zone = "America/New_York";
+  const h = await harness({
+    start: Date.UTC(2026, 0, 6, 1, 59, 0),
+    seed: 3,
+    scenario: { outcomes: { no_answer: 1 } },
+    maintenanceMs: 600_000,
+  });
+  try {
+    const id = await h.campaign(
+      { dialMethod: "preview", callsPerSecond: 0.01, maxAttemptsPerContact: 1, wrapUpSec: 0 },
+      [0, 1, 2].map((i) => ({ phones: [`+1212555010${i}`], timeZone: zone })),
+    );
+    const agents = await queueAgents(h, id, 3);
+    await simulatedAgents(h, { talkSec: 20, wrapSec: 0, previewSec: 1 }).login(id, agents);
+    await h.engine.start(h.accountId, id);
+    await h.clock.run({ until: h.clock.now() + 3600_000 });
+    const attempts = await h.attempts(id);
+    assert.ok(attempts.length >= 1, "the first went out in time");
+    for (const a of attempts) {
+      const local = DateTime.fromMillis(a.started_at, { zone });
+      assert.ok(local.hour >= 8 && local.hour < 21, `${a.phone} dialed at ${local.toFormat("HH:mm:ss")}`);
+    }
+  } finally {
+    await h.close();
+  }
+});
+
+test("a per-day cap counts the whole local day, also the 25 h day the clocks go back", async () => {
+  const zone = "America/New_York";
+  const phone = "+12125550177";
+  // Sunday 2026-11-01 (the US fall-back day), 00:05 EDT; the second campaign may call from 23:30 EST.
+  const h = await harness({
+    start: Date.UTC(2026, 10, 1, 4, 5),
+    scenario: "all_human",
+    maintenanceMs: 600_000,
+  });
+  try {
+    const caps = { phoneCaps: { perDay: 1 } };
+    const a = await h.campaign(caps, [{ phones: [phone], timeZone: zone }], "a");
+    const lateThatDay = Date.UTC(2026, 10, 2, 4, 30);
+    const b = await h.campaign(caps, [{ phones: [phone], timeZone: zone, startAt: lateThatDay }], "b");
+    await h.engine.start(h.accountId, a);
+    await h.engine.start(h.accountId, b);
+    await h.runToEnd(3 * 86_400_000);
+    const calls = [...(await h.attempts(a)), ...(await h.attempts(b))].sort(
+      (x, y) => x.started_at - y.started_at,
+    );
+    assert.equal(calls.length, 2);
+    const days = calls.map((c) => DateTime.fromMillis(c.started_at, { zone }).toISODate());
+    assert.notEqual(days[0], days[1], "two calls on one calendar day in the callee's zone");
+  } finally {
+    await h.close();
+  }
+});
