@@ -92,6 +92,8 @@ export async function startServer(
       maxBackoffMs: config.webhookBackoffMaxMs,
       timeoutMs: config.webhookTimeoutMs,
       allowPrivateNetworks: config.webhookAllowPrivate,
+      keepDeliveredMs: config.webhookKeepDeliveredMs,
+      keepDeadMs: config.webhookKeepDeadMs,
       onError: (err) => app.log.error({ err }, "webhook delivery pass failed"),
     });
     opened.delivery = delivery;

@@ -39,6 +39,10 @@ export interface Config {
   webhookTimeoutMs: number;
   /** Webhooks may go to loopback, private and link-local addresses (default: public addresses only). */
   webhookAllowPrivate: boolean;
+  /** Delivered events leave the outbox this long after delivery; dead letters this long after they were
+   *  written (they stay listed and replayable until then). */
+  webhookKeepDeliveredMs: number;
+  webhookKeepDeadMs: number;
   /** On a stop signal, HTTP requests under way may take this long to finish before their connections close. */
   shutdownGraceMs: number;
   /** The operator's bearer token for GET /metrics (Prometheus); null = no /metrics. A secret. */
@@ -107,6 +111,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     webhookBackoffMaxMs: integer(env, "OUTDIAL_WEBHOOK_BACKOFF_MAX_MS", 3_600_000, 10, 86_400_000),
     webhookTimeoutMs: integer(env, "OUTDIAL_WEBHOOK_TIMEOUT_MS", 10_000, 100, 300_000),
     webhookAllowPrivate: flag(env, "OUTDIAL_WEBHOOK_ALLOW_PRIVATE"),
+    webhookKeepDeliveredMs: integer(env, "OUTDIAL_WEBHOOK_KEEP_DELIVERED_DAYS", 7, 1, 3650) * 86_400_000,
+    webhookKeepDeadMs: integer(env, "OUTDIAL_WEBHOOK_KEEP_DEAD_DAYS", 30, 1, 3650) * 86_400_000,
     shutdownGraceMs: integer(env, "OUTDIAL_SHUTDOWN_GRACE_MS", 10_000, 0, 600_000),
     metricsToken: secret(env, "OUTDIAL_METRICS_TOKEN", 16),
     trustProxy: proxyList(env, "OUTDIAL_TRUST_PROXY"),

@@ -8,7 +8,13 @@ import { type Agent, request } from "undici";
 import type { Clock, TimerHandle } from "../clock/clock.ts";
 import type { Store } from "../store/db.ts";
 import type { WebhookDeliveryRow, WebhookRow } from "../store/schema.ts";
-import { dueHeads, leaseDelivery, recordDelivery, webhooksWithPending } from "../store/webhooks.ts";
+import {
+  dueHeads,
+  leaseDelivery,
+  pruneDeliveries,
+  recordDelivery,
+  webhooksWithPending,
+} from "../store/webhooks.ts";
 import { checkLiteralHost, DestinationRefused, webhookAgent } from "./destinations.ts";
 
 export interface DeliveryOptions {
@@ -27,6 +33,9 @@ export interface DeliveryOptions {
   random?: () => number;
   /** Send to loopback, private and link-local addresses too (default: public addresses only). */
   allowPrivateNetworks?: boolean;
+  /** How long delivered events, and dead letters, stay in the outbox (default 7 and 30 days). */
+  keepDeliveredMs?: number;
+  keepDeadMs?: number;
   onError?(err: unknown): void;
 }
 
@@ -43,6 +52,9 @@ export function signature(secret: string, timestamp: number, body: string): stri
   return `t=${timestamp},v1=${mac}`;
 }
 
+const PRUNE_EVERY_MS = 3_600_000;
+const PRUNE_BATCH = 1000;
+
 export class WebhookDelivery {
   private timer: TimerHandle | null = null;
   private timerAt = Number.POSITIVE_INFINITY;
@@ -56,7 +68,8 @@ export class WebhookDelivery {
   private readonly inFlightByHook = new Map<number, number>();
   /** Where the next pass starts among the subscriptions, so the first in the table is not always first. */
   private turn = 0;
-  readonly stats = { passes: 0, sent: 0, delivered: 0, failed: 0, dead: 0 };
+  readonly stats = { passes: 0, sent: 0, delivered: 0, failed: 0, dead: 0, pruned: 0 };
+  private nextPruneAt = Number.NEGATIVE_INFINITY;
 
   /** Made at the first send, closed by stop(); none (undici's default) when private destinations are allowed. */
   private agent: Agent | undefined;
@@ -108,6 +121,7 @@ export class WebhookDelivery {
     const now = this.o.clock.now();
     let wakeAt = now + (this.o.pollMs ?? 1000);
     try {
+      if (now >= this.nextPruneAt) await this.prune(now);
       const pending = await webhooksWithPending(this.o.store.db);
       const concurrency = this.o.concurrency ?? 32;
       // Each subscription gets an equal share of the slots, and never more than half of them even when it
@@ -154,6 +168,22 @@ export class WebhookDelivery {
       wakeAt = now;
     }
     this.wake(Math.max(wakeAt, now));
+  }
+
+  /** The outbox would otherwise keep every event and its payload for ever. An hour between rounds; a round
+   *  deletes in batches, so no one transaction holds the table long. */
+  private async prune(now: number): Promise<void> {
+    this.nextPruneAt = now + PRUNE_EVERY_MS;
+    const cutoffs = {
+      deliveredBefore: now - (this.o.keepDeliveredMs ?? 7 * 86_400_000),
+      deadBefore: now - (this.o.keepDeadMs ?? 30 * 86_400_000),
+      limit: PRUNE_BATCH,
+    };
+    for (let batch = 0; batch < 100 && !this.stopped; batch++) {
+      const removed = await pruneDeliveries(this.o.store.db, cutoffs);
+      this.stats.pruned += removed;
+      if (removed < PRUNE_BATCH) break;
+    }
   }
 
   private async send(hook: WebhookRow, row: WebhookDeliveryRow): Promise<void> {

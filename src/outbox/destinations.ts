@@ -96,3 +96,23 @@ function publicLookup(hostname: string, options: dns.LookupOptions, callback: Lo
 export function webhookAgent(): Agent {
   return new Agent({ connect: { lookup: publicLookup as never } });
 }
+
+/**
+ * Why a subscription's URL cannot be used, or null: what the API schema's pattern lets through but no
+ * request can go to (a host or port that does not parse), and credentials in it, which undici never sends
+ * and which every reader of the subscription would see. Receivers check the signature header instead.
+ */
+export function webhookUrlProblem(url: string): string | null {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return "is not a URL a request can be sent to";
+  }
+  if (u.protocol !== "http:" && u.protocol !== "https:") return "must be an http:// or https:// URL";
+  if (u.hostname === "") return "has no host";
+  if (u.username !== "" || u.password !== "") {
+    return "may not carry a user name or password (they would not be sent): check the x-outdial-signature header";
+  }
+  return null;
+}

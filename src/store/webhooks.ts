@@ -271,3 +271,25 @@ export async function replayDeliveries(
   const r = await q.executeTakeFirst();
   return Number(r.numUpdatedRows);
 }
+
+/**
+ * Removes up to `limit` events that are done with: delivered before `deliveredBefore`, or dead-lettered and
+ * written before `deadBefore`. Returns how many went; the caller repeats while a batch comes back full.
+ */
+export async function pruneDeliveries(
+  db: Kysely<Database>,
+  o: { deliveredBefore: number; deadBefore: number; limit: number },
+): Promise<number> {
+  const done = db
+    .selectFrom("webhook_deliveries")
+    .select("id")
+    .where((eb) =>
+      eb.or([
+        eb.and([eb("status", "=", "delivered"), eb("delivered_at", "<", o.deliveredBefore)]),
+        eb.and([eb("status", "=", "dead"), eb("created_at", "<", o.deadBefore)]),
+      ]),
+    )
+    .limit(o.limit);
+  const r = await db.deleteFrom("webhook_deliveries").where("id", "in", done).executeTakeFirst();
+  return Number(r.numDeletedRows);
+}

@@ -2,6 +2,7 @@
 // replay of dead-lettered events. The secret that signs deliveries is in the creation answer only.
 import { randomBytes } from "node:crypto";
 import type { FastifyInstance } from "fastify";
+import { webhookUrlProblem } from "../../outbox/destinations.ts";
 import { EVENT_TYPES } from "../../outbox/events.ts";
 import { findCampaign } from "../../store/campaigns.ts";
 import type { WebhookDeliveryRow, WebhookRow } from "../../store/schema.ts";
@@ -16,7 +17,7 @@ import {
   updateWebhook,
   type WebhookEdit,
 } from "../../store/webhooks.ts";
-import { notFound } from "../plugins/errors.ts";
+import { invalidRequest, notFound } from "../plugins/errors.ts";
 import { keysetPage, type NativeApiDeps } from "./deps.ts";
 import {
   afterIdQuery,
@@ -28,6 +29,11 @@ import {
   nextAfterId,
 } from "./schemas/common.ts";
 import { iso } from "./views.ts";
+
+function assertUsableUrl(url: string): void {
+  const problem = webhookUrlProblem(url);
+  if (problem) throw invalidRequest(`url ${problem}`, "body.url");
+}
 
 const DELIVERY_STATUSES = ["pending", "delivered", "dead"] as const;
 const DEFAULT_MAX_ATTEMPTS = 12;
@@ -176,6 +182,7 @@ export async function webhookRoutes(app: FastifyInstance, deps: NativeApiDeps): 
     },
     async (req, reply) => {
       const b = req.body;
+      assertUsableUrl(b.url);
       if (b.campaignId !== undefined && !(await findCampaign(store.db, req.account.id, b.campaignId))) {
         throw notFound("campaign", b.campaignId);
       }
@@ -244,6 +251,7 @@ export async function webhookRoutes(app: FastifyInstance, deps: NativeApiDeps): 
       },
     },
     async (req) => {
+      if (req.body.url !== undefined) assertUsableUrl(req.body.url);
       const row = await updateWebhook(store.db, req.account.id, req.params.id, req.body, clock.now());
       if (!row) throw notFound("webhook", req.params.id);
       await engine.reloadWebhooks();

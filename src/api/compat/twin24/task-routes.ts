@@ -6,6 +6,7 @@ import type { FastifyInstance } from "fastify";
 import type { Kysely } from "kysely";
 import type { CampaignSettings } from "../../../model/campaign-settings.ts";
 import type { CampaignStatus } from "../../../model/outcome.ts";
+import { webhookUrlProblem } from "../../../outbox/destinations.ts";
 import {
   countContactsByStatus,
   deleteCampaignUnlessStatus,
@@ -97,6 +98,11 @@ export async function taskPlan(
 ): Promise<{ settings: CampaignSettings; plans: WebhookPlan[] }> {
   const problem = findRuleProblem(body);
   if (problem) throw invalidRequest(problem.message, problem.field);
+  for (const [i, entry] of (body.webhookUrls ?? []).entries()) {
+    const url = typeof entry === "string" ? entry : entry.url;
+    const urlProblem = typeof url === "string" && url !== "" ? webhookUrlProblem(url) : null;
+    if (urlProblem) throw invalidRequest(`webhookUrls[${i}]: the URL ${urlProblem}`, `webhookUrls[${i}]`);
+  }
   const plans = webhookPlans(body.webhookUrls);
   if (plans.length > 0 && !roleAllows(account.role, "webhooks:manage")) {
     throw new ApiError("forbidden", 403, `role ${account.role} may not subscribe webhookUrls`, "webhookUrls");

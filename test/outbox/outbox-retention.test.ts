@@ -1,0 +1,98 @@
+// The outbox keeps an event and its payload only as long as it is of use: a delivered one for
+// keepDeliveredMs after its delivery, a dead letter (listed and replayable) for keepDeadMs after it was
+// written, a pending one until it is delivered or dies. It kept every row for ever.
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { VirtualClock } from "../../src/clock/virtual-clock.ts";
+import { WebhookDelivery } from "../../src/outbox/delivery.ts";
+import { outboxRows } from "../../src/outbox/events.ts";
+import { atomically } from "../../src/store/atomic.ts";
+import { insertWebhook, outboxInserts } from "../../src/store/webhooks.ts";
+import { createAccount, createCampaign } from "../helpers/fixtures.ts";
+import { dialects } from "../helpers/stores.ts";
+
+const DAY = 86_400_000;
+const T0 = Date.UTC(2026, 0, 5, 9, 0, 0);
+
+for (const dialect of dialects())
+  describe(`outbox retention [${dialect.name}]`, () => {
+    test("delivered events go after 7 days, dead letters after 30, pending ones stay", async () => {
+      const store = await dialect.open();
+      const clock = new VirtualClock(T0);
+      const delivery = new WebhookDelivery({
+        store,
+        clock,
+        nodeId: "n1",
+        baseBackoffMs: 1000,
+        maxBackoffMs: 5000,
+        // A pass an hour (as often as it prunes) keeps a month of virtual time quick.
+        pollMs: 3_600_000,
+        keepDeliveredMs: 7 * DAY,
+        keepDeadMs: 30 * DAY,
+      });
+      try {
+        const accountId = await createAccount(store, "acme", T0);
+        const { campaignId } = await createCampaign(store, accountId);
+        // An inactive subscription: the delivery loop sends nothing, it only prunes.
+        const hook = await insertWebhook(store.db, {
+          accountId,
+          campaignId: null,
+          url: "https://example.com/h",
+          secret: "s",
+          events: ["attempt.ended"],
+          delaySec: 0,
+          partialResults: true,
+          maxAttempts: 3,
+          active: false,
+          now: T0,
+        });
+        const sub = {
+          id: hook.id,
+          accountId,
+          campaignId: null,
+          events: new Set(["attempt.ended"]),
+          delaySec: 0,
+          partialResults: true,
+        };
+        const rows = [1, 2, 3].flatMap((contactId) =>
+          outboxRows([sub], {
+            type: "attempt.ended",
+            accountId,
+            campaignId,
+            contactId,
+            final: false,
+            at: T0,
+            data: {},
+          }),
+        );
+        await atomically(store, outboxInserts(store.db, rows));
+        const ids = (
+          await store.db.selectFrom("webhook_deliveries").select("id").orderBy("id").execute()
+        ).map((r) => r.id);
+        const set = (id: number, status: string, deliveredAt: number | null) =>
+          store.db
+            .updateTable("webhook_deliveries")
+            .set({ status, delivered_at: deliveredAt })
+            .where("id", "=", id)
+            .execute();
+        await set(ids[0], "delivered", T0 + DAY);
+        await set(ids[1], "dead", null);
+        const left = async () =>
+          (await store.db.selectFrom("webhook_deliveries").select("status").orderBy("id").execute()).map(
+            (r) => r.status,
+          );
+
+        delivery.start();
+        await clock.run({ until: T0 + 7 * DAY });
+        assert.deepEqual(await left(), ["delivered", "dead", "pending"], "a delivered event stays 7 days");
+        await clock.run({ until: T0 + 8 * DAY + 2 * 3600_000 });
+        assert.deepEqual(await left(), ["dead", "pending"]);
+        await clock.run({ until: T0 + 31 * DAY });
+        assert.deepEqual(await left(), ["pending"]);
+        assert.equal(delivery.stats.pruned, 2);
+      } finally {
+        await delivery.stop();
+        await store.close();
+      }
+    });
+  });
