@@ -186,5 +186,9 @@ export const errorResponses = {
   409: { description: "A concurrent write clashed", ...errorSchema },
   413: { description: "Over the size, row or contact limits", ...errorSchema },
   415: { description: "A body type the route does not read", ...errorSchema },
-  429: { description: "Too many wrong passwords from this address (Basic credentials)", ...errorSchema },
+  429: {
+    description:
+      "Too many wrong passwords from this address (Basic credentials), or too many imports running on the node (too_many_imports)",
+    ...errorSchema,
+  },
 } as const;

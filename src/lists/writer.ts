@@ -2,6 +2,7 @@
 // upload streams and invisible until commit, which first sets aside rows whose first phone or
 // external_id the campaign already holds; abort (or a failed commit) leaves contacts as they were.
 import type { Store } from "../store/db.ts";
+import { ImportError } from "./errors.ts";
 import type { StageOutput } from "./parse-host.ts";
 import { PgContactsWriter } from "./pg-writer.ts";
 import { SqliteContactsWriter } from "./sqlite-writer.ts";
@@ -51,6 +52,17 @@ export interface ContactsWriter {
 
 export function createWriter(store: Store, target: WriterTarget): ContactsWriter {
   if (store.dialect === "sqlite" && store.sqlite) return new SqliteContactsWriter(store.sqlite, target);
-  if (store.dialect === "postgres" && store.pool) return new PgContactsWriter(store.pool, target);
+  if (store.dialect === "postgres" && store.pool) {
+    const pool = store.importPool ?? store.pool;
+    // Every import connection is in use: the client is told to come back rather than left waiting.
+    if (pool.totalCount >= pool.options.max && pool.idleCount === 0) {
+      throw new ImportError({
+        code: "too_many_imports",
+        status: 429,
+        message: `${pool.options.max} imports are running on this node; send it again when one has ended`,
+      });
+    }
+    return new PgContactsWriter(pool, target);
+  }
   throw new Error(`no raw connection for the ${store.dialect} store`);
 }

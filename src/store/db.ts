@@ -18,6 +18,9 @@ export interface Store {
   sqlite?: SQLite.Database;
   /** The raw pg pool (PostgreSQL only). */
   pool?: pg.Pool;
+  /** PostgreSQL: the connections imports hold for the whole of an upload, apart from `pool`, so that
+   *  uploads (slow clients included) can never take the connections the dispatcher's heartbeat needs. */
+  importPool?: pg.Pool;
   /** The PostgreSQL schema the store lives in, when not the default one. */
   schema?: string;
   close(): Promise<void>;
@@ -36,6 +39,8 @@ export interface OpenStoreOptions {
   /** SQLite page cache in MB (default 64). */
   sqliteCacheMb?: number;
   poolSize?: number;
+  /** PostgreSQL: imports at once (each holds one connection of its own; default 4). */
+  importConnections?: number;
   /** PostgreSQL: a pooled connection the server or the network broke (a restart, a failover, an idle
    *  reaper). The queries on it fail and the pool opens a new one; this only hears of it. */
   onConnectionError?(err: Error): void;
@@ -65,26 +70,36 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
       throw new Error(`invalid schema name "${schema}"`);
     // The schema goes in the connection's startup options, so every pooled connection has it from its
     // first query on (a SET issued on "connect" would race the pool's first query).
-    const pool = new pg.Pool({
-      connectionString: opts.url,
-      max: opts.poolSize ?? 10,
-      // A pool whose connections are all taken makes the caller fail after this long instead of waiting
-      // for ever (the dispatch pass then retries; it must not hang with the node's heartbeat behind it),
-      // and keepalives find a connection whose peer vanished.
-      connectionTimeoutMillis: 10_000,
-      keepAlive: true,
-      ...(schema ? { options: `-c search_path=${schema}` } : {}),
-    });
-    // An 'error' nobody listens to ends the process: the pool emits it for an idle connection that broke,
-    // a connection for one that broke while checked out between two queries. Both are heard here for the
-    // connection's whole life; the queries on it fail on their own, and a released broken connection is
-    // dropped by the pool.
-    const heard = (err: Error) => opts.onConnectionError?.(err);
-    pool.on("error", heard);
-    pool.on("connect", (client) => client.on("error", heard));
+    const newPool = (max: number) => {
+      const made = new pg.Pool({
+        connectionString: opts.url,
+        max,
+        // A pool whose connections are all taken makes the caller fail after this long instead of waiting
+        // for ever (the dispatch pass then retries; it must not hang with the node's heartbeat behind
+        // it), and keepalives find a connection whose peer vanished.
+        connectionTimeoutMillis: 10_000,
+        keepAlive: true,
+        ...(schema ? { options: `-c search_path=${schema}` } : {}),
+      });
+      // An 'error' nobody listens to ends the process: the pool emits it for an idle connection that
+      // broke, a connection for one that broke while checked out between two queries. Both are heard
+      // here for the connection's whole life; the queries on it fail on their own, and a released broken
+      // connection is dropped by the pool.
+      const heard = (err: Error) => opts.onConnectionError?.(err);
+      made.on("error", heard);
+      made.on("connect", (client) => client.on("error", heard));
+      return made;
+    };
+    const pool = newPool(opts.poolSize ?? 10);
+    // Opens its connections only when imports run.
+    const importPool = newPool(opts.importConnections ?? 4);
     if (schema) await pool.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
     const db = new Kysely<Database>({ dialect: new CurrentSchemaPostgresDialect({ pool }) });
-    store = { db, dialect: "postgres", pool, schema, close: () => db.destroy() };
+    const close = async () => {
+      await db.destroy();
+      await importPool.end();
+    };
+    store = { db, dialect: "postgres", pool, importPool, schema, close };
   } else {
     if (opts.url !== ":memory:") fs.mkdirSync(path.dirname(path.resolve(opts.url)), { recursive: true });
     const sqlite = new SQLite(opts.url);

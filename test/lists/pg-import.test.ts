@@ -15,12 +15,12 @@ if (!url && pgRequired())
   );
 const skip = url ? false : "set OUTDIAL_TEST_PG_URL to run the PostgreSQL import tests";
 
-async function pgFixture(): Promise<{
+async function pgFixture(extra: { importConnections?: number } = {}): Promise<{
   store: Store;
   target: { accountId: number; campaignId: number; listId: number; now: number };
 }> {
   const schema = `lists_test_${process.pid}_${Math.floor(Math.random() * 1e9)}`;
-  const store = await openStore({ url: url as string, pgSchema: schema, poolSize: 4 });
+  const store = await openStore({ url: url as string, pgSchema: schema, poolSize: 4, ...extra });
   const accountId = await createAccount(store, "a", NOW);
   const { campaignId, listId } = await createCampaign(store, accountId, {}, { name: "c", now: NOW });
   const close = store.close;
@@ -213,6 +213,32 @@ test("PostgreSQL: a row set aside for its external_id does not hold its phone ag
         ["+12125550102", "A"],
       ],
     );
+  } finally {
+    await store.close();
+  }
+});
+
+test("PostgreSQL: imports hold connections of their own; one over the limit is a 429, and the store goes on", {
+  skip,
+}, async () => {
+  const { store, target } = await pgFixture({ importConnections: 1 });
+  const second = await createCampaign(store, target.accountId, {}, { name: "c2", now: NOW });
+  try {
+    // An upload that stays open (a slow client) holds the one import connection of this store.
+    const { PassThrough } = await import("node:stream");
+    const slow = new PassThrough();
+    slow.write("phone\n+79161234567\n");
+    const first = importCsv(store, { ...target, defaultCountry: "RU" }, slow);
+    while ((store.importPool?.totalCount ?? 0) === 0) await new Promise((r) => setTimeout(r, 10));
+    await assert.rejects(
+      importCsv(store, { ...target, ...second, defaultCountry: "RU" }, streamOf("phone\n+79161234568\n")),
+      (err: unknown) => err instanceof ImportError && err.status === 429 && err.code === "too_many_imports",
+    );
+    // The connections the dispatcher and the API use are all still there.
+    const busy = await Promise.all([1, 2, 3, 4].map(() => count(store)));
+    assert.deepEqual(busy, [0, 0, 0, 0]);
+    slow.end();
+    assert.equal((await first).inserted, 1);
   } finally {
     await store.close();
   }
