@@ -48,24 +48,33 @@ async function inTransaction<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise
   }
 }
 
-async function loadRecent(c: pg.PoolClient, rows: Candidate[], since: number): Promise<RecentCalls> {
-  const recent: RecentCalls = { byPhone: new Map(), byContact: new Map(), phoneBusyUntil: new Map() };
-  const byContact = recent.byContact;
-  const phones = new Set<string>();
-  for (const r of rows) for (const p of JSON.parse(r.phones) as string[]) phones.add(p);
-  // Caps and gaps count calls across the account's campaigns, which other nodes claim at the same time:
-  // a transaction-scoped lock per number (taken in one sorted order, so two claims cannot deadlock) makes
-  // a second claim of the same number wait for the first to commit, and then see its call.
+/**
+ * Caps and gaps count calls across the account's campaigns, which other nodes claim at the same time: a
+ * transaction-scoped lock per number (taken in one sorted order, so two claims cannot deadlock) makes a
+ * second claim of the same number wait for the first to commit, and then see its call. Every claim takes
+ * it, with caps or not: a capped campaign must also wait for an uncapped one's claim of the number.
+ */
+async function lockPhones(c: pg.PoolClient, rows: Candidate[], phones: readonly string[]): Promise<void> {
   await c.query(
     `SELECT pg_advisory_xact_lock(k) FROM (
        SELECT DISTINCT hashtextextended($1::text || ':' || p, 0) AS k FROM unnest($2::text[]) AS p ORDER BY k
      ) AS locks`,
-    [String(rows[0].account_id), [...phones]],
+    [String(rows[0].account_id), phones],
   );
+}
+
+async function loadRecent(
+  c: pg.PoolClient,
+  rows: Candidate[],
+  phones: readonly string[],
+  since: number,
+): Promise<RecentCalls> {
+  const recent: RecentCalls = { byPhone: new Map(), byContact: new Map(), phoneBusyUntil: new Map() };
+  const byContact = recent.byContact;
   const p = await c.query<{ phone: string; started_at: number; ended_at: number | null }>(
     `SELECT phone, started_at, ended_at FROM attempts
       WHERE account_id = $1 AND phone = ANY($2::text[]) AND ${RECENT_BY_PHONE_WHERE}`,
-    [rows[0].account_id, [...phones], since],
+    [rows[0].account_id, phones, since],
   );
   for (const r of p.rows) noteRecentCall(recent, r.phone, r.started_at, r.ended_at);
   const k = await c.query<{ contact_id: number; started_at: number }>(
@@ -251,14 +260,17 @@ export function postgresDispatchStore(pool: pg.Pool): DispatchStore {
                 [req.held.contactId, req.campaignId, req.held.agentId, req.now],
               );
         if (rows.length === 0) return { started: [], examined: 0, nextWaitingAt };
+        const phones = batchPhones(rows);
+        await lockPhones(client, rows, phones);
         if ((await client.query(DNC_ANY, [rows[0].account_id, req.now, req.campaignId])).rowCount) {
-          const among = [rows[0].account_id, batchPhones(rows), req.now, req.campaignId];
+          const among = [rows[0].account_id, phones, req.now, req.campaignId];
           markListed(
             rows,
             (await client.query<{ phone: string }>(DNC_AMONG_PG, among)).rows.map((r) => r.phone),
           );
         }
-        const recent = req.recentSince !== null ? await loadRecent(client, rows, req.recentSince) : null;
+        const recent =
+          req.recentSince !== null ? await loadRecent(client, rows, phones, req.recentSince) : null;
         const starts: { c: Candidate; d: Extract<ClaimDecision, { kind: "start" }> }[] = [];
         const defers: { c: Candidate; d: Extract<ClaimDecision, { kind: "defer" }> }[] = [];
         const finals: { c: Candidate; d: Extract<ClaimDecision, { kind: "final" }> }[] = [];
