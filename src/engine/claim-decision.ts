@@ -58,7 +58,8 @@ export function buildCampaignWindows(settings: CampaignSettings): CampaignWindow
  * - else the zone the dialed number decides; else the campaign's defaultZone;
  * - else every zone the number's country has (calling hours are a legal limit: when the zone is unknown,
  *   nobody may be called outside them wherever they are);
- * - a number with no country at all (kept as written) has no zone to go by: null, never UTC.
+ * - a number with no country at all (kept as written) has no zone to go by: null, never UTC (the claim
+ *   moves on to the contact's next number, as from a listed one).
  */
 function calleeZones(
   c: Candidate,
@@ -68,11 +69,9 @@ function calleeZones(
 ): readonly string[] | null {
   const phone = phones[index];
   if (c.time_zone !== null) {
-    if (index === 0) return [c.time_zone];
-    const own = decidedZone(phone);
-    return own === null || own === c.time_zone || c.time_zone !== decidedZone(phones[0])
-      ? [c.time_zone]
-      : [c.time_zone, own];
+    if (index === 0 || c.time_zone !== decidedZone(phones[0])) return [c.time_zone];
+    // Inferred from the first number: the dialed one's own zone, or every zone of its country, too.
+    return [c.time_zone, ...possibleZones(phone).filter((z) => z !== c.time_zone)];
   }
   const own = decidedZone(phone);
   if (own !== null) return [own];
@@ -142,8 +141,9 @@ export function recentWindowMs(settings: CampaignSettings): number | null {
   return Math.max(span, gap);
 }
 
-const LONGEST_LOCAL_DAY = DAY + 3600_000;
-/** Why a contact waits whose dialed number has no country and no zone to go by. */
+// 25 h where clocks go back an hour; 26 h at Antarctica/Troll (+02 to +00); a margin over both.
+const LONGEST_LOCAL_DAY = DAY + 3 * 3600_000;
+/** Why a contact settled (or, asked again at dial time, waits) whose numbers have no zone to go by. */
 export const UNKNOWN_ZONE_REASON = "unknown_zone";
 
 /** The rolling caps and the span each counts calls over. */
@@ -189,24 +189,24 @@ function capDeferral(
 export const DNC_REASON = "dnc";
 
 /**
- * The phone to dial instead of a listed one: the next the multi-number strategy would move to (sequential:
- * the following ones; parallel: round from the current one) that still has attempts and is not listed.
- * null when none is left.
+ * The phone to dial instead of one it may not (listed, or with no clock to go by): the next the
+ * multi-number strategy would move to (sequential: the following ones; parallel: round from the current
+ * one) that still has attempts and may be dialed. null when none is left.
  */
-function unlistedPhoneIndex(
+function usablePhoneIndex(
   phones: string[],
-  listed: ReadonlySet<string>,
+  unusable: (j: number) => boolean,
   c: Candidate,
   settings: CampaignSettings,
 ): number | null {
-  if (!listed.has(phones[c.phone_index])) return c.phone_index;
+  if (!unusable(c.phone_index)) return c.phone_index;
   const phoneAttempts = JSON.parse(c.phone_attempts) as number[];
   const retryCounts = JSON.parse(c.retry_counts) as Record<string, number>;
   const perPhone = settings.maxAttemptsPerPhone ?? Number.POSITIVE_INFINITY;
   const steps = settings.multiNumber === "sequential" ? phones.length - c.phone_index : phones.length;
   for (let step = 1; step < steps; step++) {
     const j = (c.phone_index + step) % phones.length;
-    if (listed.has(phones[j]) || (phoneAttempts[j] ?? 0) >= perPhone || retryCounts[`${j}:blocked`]) continue;
+    if (unusable(j) || (phoneAttempts[j] ?? 0) >= perPhone || retryCounts[`${j}:blocked`]) continue;
     return j;
   }
   return null;
@@ -262,8 +262,19 @@ export function decideClaim(
   ) {
     return { kind: "final", status: "exhausted", reason: "max_attempts_per_contact" };
   }
-  const phoneIndex = c.dnc ? unlistedPhoneIndex(phones, c.dnc, c, settings) : c.phone_index;
+  const listed = c.dnc;
+  let phoneIndex = listed
+    ? usablePhoneIndex(phones, (j) => listed.has(phones[j]), c, settings)
+    : c.phone_index;
   if (phoneIndex === null) return { kind: "final", status: "suppressed", reason: DNC_REASON };
+  // A number with no clock to go by under a callee window is passed over like a listed one; a contact with
+  // none other to call settles (the campaign can complete; a defaultZone and a list reset bring it back).
+  if (effectiveCalleeWindow(settings) && calleeZones(c, phones, phoneIndex, settings) === null) {
+    const noClock = (j: number) =>
+      (listed?.has(phones[j]) ?? false) || calleeZones(c, phones, j, settings) === null;
+    phoneIndex = usablePhoneIndex(phones, noClock, c, settings);
+    if (phoneIndex === null) return { kind: "final", status: "failed", reason: UNKNOWN_ZONE_REASON };
+  }
 
   // 72 h after an abandoned call, only a dial with its agent already there may reach the person. The
   // outcome's rule (outcomes.ts abandonRule) usually has the contact wait already; this catches every other

@@ -415,17 +415,18 @@ export class Dispatcher {
   private place(call: LiveCall, at: number): void {
     const slot = call.campaign.spacing.take(at);
     call.startedAt = slot;
-    if (slot <= this.o.clock.now()) this.originate(call);
-    else call.queuedTimer = this.o.clock.at(slot, () => this.originateQueued(call));
+    if (slot <= this.o.clock.now()) this.originateIfHeld(call);
+    else call.queuedTimer = this.o.clock.at(slot, () => this.originateIfHeld(call));
   }
 
   /**
-   * A dial queued for its slot goes out only if this node may still dial the campaign then. A node that
-   * stalled past its lease meanwhile (a paused VM, a long collection) finds another node holding it, which
-   * has recorded this attempt lost and dials the contact itself: the dial is given back instead (a no-op
-   * in the store once the other node has settled it).
+   * A dial goes out only if this node may still dial the campaign at that moment. A node that stalled past
+   * its lease (a paused VM, a long collection, a claim that waited on the database), before the claim
+   * returned or while the dial waited for its slot, finds another node holding it, which has recorded this
+   * attempt lost and dials the contact itself: the dial is given back instead (a no-op in the store once
+   * the other node has settled it).
    */
-  private originateQueued(call: LiveCall): void {
+  private originateIfHeld(call: LiveCall): void {
     if (call.campaign.dialsOn(this.o.nodeId, this.o.clock.now())) {
       this.originate(call);
       return;
@@ -518,7 +519,16 @@ export class Dispatcher {
       await this.releaseReserved(call);
       return refusal ?? "given_back";
     }
-    this.place(call, this.o.clock.now());
+    // Checked again against the slot it now takes, with no wait in between: the awaits above let another
+    // agent's dial take the slot seen before them.
+    const now = this.o.clock.now();
+    const c = call.campaign;
+    if (!windowsOpen(c.settings, c.windows, call.contact, call.phone, c.spacing.peek(now))) {
+      call.dialRequested = false;
+      await this.releaseReserved(call);
+      return "window_closed";
+    }
+    this.place(call, now);
     return "placed";
   }
 

@@ -364,9 +364,10 @@ describe("agent desktop API", () => {
   });
 
   test("preview: a number listed do-not-call, or calling hours closed, after the preview is not dialed", async () => {
-    // Contacts without a zone keep the campaign's default zone (UTC); the clock starts at 12:00 UTC.
+    // The numbers are San Francisco's: their hours are Los Angeles time. The clock starts at 12:00 UTC,
+    // 04:00 there.
     const { campaignId, agentId } = await campaignWithAgent(
-      { dialMethod: "preview", calleeWindow: { from: "09:00", to: "12:05" }, defaultZone: "UTC" },
+      { dialMethod: "preview", calleeWindow: { from: "01:00", to: "04:05" } },
       2,
     );
     assert.equal((await post(`/v1/agents/${agentId}/login`, { campaignId })).statusCode, 200);
@@ -389,7 +390,7 @@ describe("agent desktop API", () => {
       .executeTakeFirstOrThrow();
     assert.deepEqual(listedRow, { status: "suppressed", attempts: 0 }, "the claim's rules settled it");
 
-    await f.clock.run({ until: f.clock.now() + 10 * 60_000 }); // the agent reads until 12:10
+    await f.clock.run({ until: f.clock.now() + 10 * 60_000 }); // the agent reads until 04:10 there
     const closed = await post(`/v1/agents/${agentId}/preview/dial`);
     assert.equal(errorOf(closed).code, "window_closed");
     const waiting = await f.store.db

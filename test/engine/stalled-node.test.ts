@@ -125,3 +125,91 @@ for (const dialect of dialects()) {
     });
   });
 }
+
+for (const dialect of dialects()) {
+  describe(`a node stalled inside its pass's claim (its slot due at once) [${dialect.name}]`, () => {
+    test("dials nothing it claimed before the stall once another node holds the campaign", async () => {
+      const store = await dialect.open();
+      const t0 = Date.UTC(2026, 0, 5, 9, 0, 0);
+      const clock = new VirtualClock(t0);
+      const aClock = new StallableClock(clock);
+      const aDriver = new KeepingDriver(
+        createDriver("sim", { clock: aClock }, { seed: 1, scenario: "default", maxChannels: null }),
+      );
+      const aDials: { at: number; phone: string }[] = [];
+      const orig = aDriver.originate.bind(aDriver);
+      aDriver.originate = (req) => {
+        aDials.push({ at: clock.now(), phone: req.to });
+        orig(req);
+      };
+      const a = new Engine({
+        store,
+        clock: aClock,
+        driver: aDriver,
+        nodeId: "node-a",
+        leaseMs: LEASE_MS,
+        maxChannels: null,
+      });
+      const b = engineNode(store, clock, "node-b", 2, LEASE_MS);
+      let stallNext = false;
+      let stalledClaimIds: number[] = [];
+      let stallEnd = 0;
+      const realClaim = a.dispatch.claim.bind(a.dispatch);
+      a.dispatch.claim = async (req) => {
+        const r = await realClaim(req);
+        if (stallNext && r.started.length > 0) {
+          stallNext = false;
+          stalledClaimIds = r.started.map((s) => s.contact.id);
+          // Node A stops here for 100 s (a GC pause, a paused VM, a claim that sat in a dead connection).
+          aClock.stalled = true;
+          await clock.run({ until: clock.now() + 100_000 });
+          stallEnd = clock.now();
+          aClock.stalled = false;
+          setImmediate(() => void aClock.resume());
+        }
+        return r;
+      };
+      try {
+        const accountId = await createAccount(store, "acme", t0);
+        await a.run();
+        await b.engine.run();
+        const ids = await createCampaign(
+          store,
+          accountId,
+          { maxConcurrent: 10, callsPerSecond: 2 },
+          { now: t0 },
+        );
+        await addContacts(
+          store,
+          { accountId, ...ids },
+          Array.from({ length: 500 }, (_, i) => ({ phones: [`+1202555${String(1000 + i)}`] })),
+          t0,
+        );
+        await a.start(accountId, ids.campaignId);
+        await clock.run({ until: t0 + 20_000 });
+        stallNext = true;
+        await clock.run({ until: t0 + 200_000, stop: () => stallEnd > 0 });
+        assert.ok(stallEnd > 0, "the stall happened");
+        assert.ok(b.dialedAt.length > 0, "node B took the campaign over");
+        await clock.run({ until: clock.now() + 2_000 });
+        const late = aDials.filter((d) => d.at >= stallEnd);
+        const rows = await store.db
+          .selectFrom("attempts")
+          .select(["contact_id", "owner", "outcome", "started_at"])
+          .where("contact_id", "in", stalledClaimIds)
+          .orderBy("id")
+          .execute();
+        assert.ok(
+          rows.some((r) => r.owner === "node-a" && r.outcome === "lost"),
+          JSON.stringify(rows),
+        );
+        assert.equal(late.length, 0, `node A dialed ${late.length} call(s) without the campaign's lease`);
+      } finally {
+        aClock.stalled = false;
+        await a.shutdown();
+        await b.engine.shutdown();
+        await store.close();
+      }
+    });
+  });
+}
