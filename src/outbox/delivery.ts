@@ -70,6 +70,7 @@ export class WebhookDelivery {
   private turn = 0;
   readonly stats = { passes: 0, sent: 0, delivered: 0, failed: 0, dead: 0, pruned: 0 };
   private nextPruneAt = Number.NEGATIVE_INFINITY;
+  private pruning: Promise<void> | null = null;
 
   /** Made at the first send, closed by stop(); none (undici's default) when private destinations are allowed. */
   private agent: Agent | undefined;
@@ -99,6 +100,7 @@ export class WebhookDelivery {
     // closed): wait for it, and then for every send it began.
     await this.passDone;
     await Promise.allSettled([...this.inFlight]);
+    await this.pruning;
     // Its idle keep-alive connections would otherwise outlive the service.
     await this.agent?.close();
     this.agent = undefined;
@@ -121,22 +123,31 @@ export class WebhookDelivery {
     const now = this.o.clock.now();
     let wakeAt = now + (this.o.pollMs ?? 1000);
     try {
-      if (now >= this.nextPruneAt) await this.prune(now);
+      // Beside the sends, not before them: a round over a large outbox must not hold up delivery.
+      if (now >= this.nextPruneAt && this.pruning === null) {
+        this.pruning = this.prune(now)
+          .catch((err) => this.o.onError?.(err))
+          .finally(() => {
+            this.pruning = null;
+          });
+      }
       const pending = await webhooksWithPending(this.o.store.db);
       const concurrency = this.o.concurrency ?? 32;
-      // Each subscription gets an equal share of the slots, and never more than half of them even when it
-      // is the only one with events waiting: a receiver that hangs holds only its share, and one whose
-      // events come next finds slots free at once instead of behind the hung sends' timeouts. The walk
-      // starts one further each pass, so a share that does not divide evenly rotates.
-      const share = Math.max(1, Math.ceil(concurrency / Math.max(2, pending.length)));
+      // A few slots are kept for subscriptions with nothing in flight, and the rest are shared equally
+      // among those with events waiting: receivers that hang, however many, hold only their shares, and a
+      // subscription whose events come next finds a slot free at once instead of behind the hung sends'
+      // timeouts; one alone may use all but the reserve. The walk starts one further each pass, so a share
+      // that does not divide evenly rotates.
+      const reserve = Math.max(1, Math.floor(concurrency / 8));
+      const share = Math.max(1, Math.ceil((concurrency - reserve) / Math.max(1, pending.length)));
       const start = pending.length ? this.turn++ % pending.length : 0;
       const hooks = [...pending.slice(start), ...pending.slice(0, start)];
       for (const hook of hooks) {
         if (this.stopped) break;
-        const free = Math.min(
-          concurrency - this.inFlight.size,
-          share - (this.inFlightByHook.get(hook.id) ?? 0),
-        );
+        const own = this.inFlightByHook.get(hook.id) ?? 0;
+        let free = Math.min(concurrency - reserve - this.inFlight.size, share - own);
+        // The reserve: one slot for a subscription that has none, while any is left.
+        if (free <= 0 && own === 0 && this.inFlight.size < concurrency) free = 1;
         // With every slot taken, the next send to finish asks for the next pass (its finally wakes us).
         if (free <= 0) continue;
         const { due, nextAt } = await dueHeads(this.o.store.db, hook.id, now, free);

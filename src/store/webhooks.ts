@@ -215,7 +215,8 @@ export async function recordDelivery(db: Kysely<Database>, r: DeliveryResult): P
       ...(r.ok
         ? { status: "delivered", delivered_at: r.now }
         : r.retryAt === null
-          ? { status: "dead" }
+          ? // A dead letter's next_attempt_at is when it died (retention counts from then; a replay sets it anew).
+            { status: "dead", next_attempt_at: r.now }
           : { next_attempt_at: r.retryAt }),
     }))
     .where("id", "=", r.id)
@@ -273,8 +274,8 @@ export async function replayDeliveries(
 }
 
 /**
- * Removes up to `limit` events that are done with: delivered before `deliveredBefore`, or dead-lettered and
- * written before `deadBefore`. Returns how many went; the caller repeats while a batch comes back full.
+ * Removes up to `limit` events that are done with: delivered before `deliveredBefore`, or dead-lettered
+ * before `deadBefore`. Returns how many went; the caller repeats while a batch comes back full.
  */
 export async function pruneDeliveries(
   db: Kysely<Database>,
@@ -286,7 +287,7 @@ export async function pruneDeliveries(
     .where((eb) =>
       eb.or([
         eb.and([eb("status", "=", "delivered"), eb("delivered_at", "<", o.deliveredBefore)]),
-        eb.and([eb("status", "=", "dead"), eb("created_at", "<", o.deadBefore)]),
+        eb.and([eb("status", "=", "dead"), eb("next_attempt_at", "<", o.deadBefore)]),
       ]),
     )
     .limit(o.limit);

@@ -1,6 +1,6 @@
 // The outbox keeps an event and its payload only as long as it is of use: a delivered one for
-// keepDeliveredMs after its delivery, a dead letter (listed and replayable) for keepDeadMs after it was
-// written, a pending one until it is delivered or dies. It kept every row for ever.
+// keepDeliveredMs after its delivery, a dead letter (listed and replayable) for keepDeadMs after it died, a
+// pending one until it is delivered or dies. It kept every row for ever. Pruning runs beside the sends.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { VirtualClock } from "../../src/clock/virtual-clock.ts";
@@ -54,7 +54,7 @@ for (const dialect of dialects())
           delaySec: 0,
           partialResults: true,
         };
-        const rows = [1, 2, 3].flatMap((contactId) =>
+        const rows = [1, 2, 3, 4].flatMap((contactId) =>
           outboxRows([sub], {
             type: "attempt.ended",
             accountId,
@@ -69,14 +69,16 @@ for (const dialect of dialects())
         const ids = (
           await store.db.selectFrom("webhook_deliveries").select("id").orderBy("id").execute()
         ).map((r) => r.id);
-        const set = (id: number, status: string, deliveredAt: number | null) =>
+        const set = (id: number, status: string, deliveredAt: number | null, diedAt = T0) =>
           store.db
             .updateTable("webhook_deliveries")
-            .set({ status, delivered_at: deliveredAt })
+            .set({ status, delivered_at: deliveredAt, next_attempt_at: diedAt })
             .where("id", "=", id)
             .execute();
         await set(ids[0], "delivered", T0 + DAY);
         await set(ids[1], "dead", null);
+        // Written at T0 but dead only after weeks of retries: kept 30 days from its death.
+        await set(ids[3], "dead", null, T0 + 25 * DAY);
         const left = async () =>
           (await store.db.selectFrom("webhook_deliveries").select("status").orderBy("id").execute()).map(
             (r) => r.status,
@@ -84,12 +86,18 @@ for (const dialect of dialects())
 
         delivery.start();
         await clock.run({ until: T0 + 7 * DAY });
-        assert.deepEqual(await left(), ["delivered", "dead", "pending"], "a delivered event stays 7 days");
+        assert.deepEqual(
+          await left(),
+          ["delivered", "dead", "pending", "dead"],
+          "a delivered event stays 7 days",
+        );
         await clock.run({ until: T0 + 8 * DAY + 2 * 3600_000 });
-        assert.deepEqual(await left(), ["dead", "pending"]);
+        assert.deepEqual(await left(), ["dead", "pending", "dead"]);
         await clock.run({ until: T0 + 31 * DAY });
+        assert.deepEqual(await left(), ["pending", "dead"]);
+        await clock.run({ until: T0 + 56 * DAY });
         assert.deepEqual(await left(), ["pending"]);
-        assert.equal(delivery.stats.pruned, 2);
+        assert.equal(delivery.stats.pruned, 3);
       } finally {
         await delivery.stop();
         await store.close();

@@ -101,6 +101,9 @@ async function* mapRows(rows: AsyncIterable<Cell[]>): AsyncGenerator<FlatCell[]>
 /** A JSON array of flat objects, the same fields as the CSV columns but with `phones` as an array, and of the
  *  custom fields only those the contact has. */
 function jsonExport(src: ExportSource, columns: readonly ExportColumn[]): Readable {
+  const base = columns.filter((c) => c.customKey === undefined);
+  // A contact's own custom fields, by name: a campaign of thousands of sparse fields is not walked per row.
+  const place = new Map(columns.map((c, i) => [c.customKey, i] as const));
   async function* chunks(): AsyncGenerator<string> {
     yield "[";
     let first = true;
@@ -108,8 +111,12 @@ function jsonExport(src: ExportSource, columns: readonly ExportColumn[]): Readab
       const parts: string[] = [];
       for (const row of page) {
         const custom = JSON.parse(row.custom) as Record<string, unknown>;
-        const own = columns.filter((c) => c.customKey === undefined || Object.hasOwn(custom, c.customKey));
-        const record = Object.fromEntries(own.map((c) => [c.header, c.value(row, custom)]));
+        const own = Object.keys(custom)
+          .map((key) => place.get(key))
+          .filter((i): i is number => i !== undefined)
+          .sort((x, y) => x - y)
+          .map((i) => columns[i]);
+        const record = Object.fromEntries([...base, ...own].map((c) => [c.header, c.value(row, custom)]));
         parts.push((first ? "\n" : ",\n") + JSON.stringify(record));
         first = false;
       }
