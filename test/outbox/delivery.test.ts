@@ -6,7 +6,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { test } from "node:test";
 import { WallClock } from "../../src/clock/clock.ts";
-import { backoffMs, signature, WebhookDelivery } from "../../src/outbox/delivery.ts";
+import { backoffMs, type DeliveryOptions, signature, WebhookDelivery } from "../../src/outbox/delivery.ts";
 import { type OutboxRow, outboxRows, type Subscription } from "../../src/outbox/events.ts";
 import { atomically } from "../../src/store/atomic.ts";
 import { openStore, type Store } from "../../src/store/db.ts";
@@ -81,6 +81,19 @@ async function endedHook(store: Store, accountId: number, url: string, secret: s
     now: Date.now(),
   });
   return { hook, sub: subscriptionOf(hook.id, accountId) };
+}
+
+/** Delivery to receivers on 127.0.0.1 on the wall clock, with short backoffs; `o` sets the rest. */
+function localDelivery(store: Store, o: Partial<DeliveryOptions>): WebhookDelivery {
+  return new WebhookDelivery({
+    allowPrivateNetworks: true,
+    store,
+    clock: new WallClock(),
+    nodeId: "n1",
+    baseBackoffMs: 1000,
+    maxBackoffMs: 5000,
+    ...o,
+  });
 }
 
 /** A receiver on 127.0.0.1 that answers no request until the test ends it (`held`). */
@@ -342,17 +355,7 @@ test("webhook routes validate their input and check roles and accounts", async (
 test("with every send slot taken, delivery waits for a send to finish instead of scanning again and again", async () => {
   const store = await openStore({ url: ":memory:" });
   const { held, url, server } = await holdingReceiver();
-  const delivery = new WebhookDelivery({
-    allowPrivateNetworks: true, // the receivers listen on 127.0.0.1
-    store,
-    clock: new WallClock(),
-    nodeId: "n1",
-    baseBackoffMs: 1000,
-    maxBackoffMs: 5000,
-    timeoutMs: 5000,
-    pollMs: 1000,
-    concurrency: 2,
-  });
+  const delivery = localDelivery(store, { timeoutMs: 5000, pollMs: 1000, concurrency: 2 });
   try {
     const accountId = await createAccount(store);
     const { campaignId } = await createCampaign(store, accountId);
@@ -453,17 +456,7 @@ test("a receiver that hangs holds only its subscription's share of the send slot
   const store = await openStore({ url: ":memory:" });
   const hung = await holdingReceiver();
   const rx = await receiver("sb", () => 200);
-  const delivery = new WebhookDelivery({
-    allowPrivateNetworks: true, // the receivers listen on 127.0.0.1
-    store,
-    clock: new WallClock(),
-    nodeId: "n1",
-    baseBackoffMs: 1000,
-    maxBackoffMs: 5000,
-    timeoutMs: 3000,
-    pollMs: 100,
-    concurrency: 4,
-  });
+  const delivery = localDelivery(store, { timeoutMs: 3000, pollMs: 100, concurrency: 4 });
   try {
     const a = await createAccount(store, "a");
     const b = await createAccount(store, "b");
@@ -508,17 +501,7 @@ for (const hungCount of [1, 2]) {
     const hung = await holdingReceiver();
     const rx = await receiver("sb", () => 200);
     const timeoutMs = 4000;
-    const delivery = new WebhookDelivery({
-      allowPrivateNetworks: true, // the receivers listen on 127.0.0.1
-      store,
-      clock: new WallClock(),
-      nodeId: "n1",
-      baseBackoffMs: 1000,
-      maxBackoffMs: 5000,
-      timeoutMs,
-      pollMs: 50,
-      concurrency: 8,
-    });
+    const delivery = localDelivery(store, { timeoutMs, pollMs: 50, concurrency: 8 });
     try {
       const a = await createAccount(store, "a");
       const b = await createAccount(store, "b");
