@@ -52,12 +52,15 @@ export async function startServer(
       const { driver, engine, delivery, app } = opened;
       // Dialing stops at once; requests under way get the grace period to finish, then their connections
       // are closed (one slow client must not keep the node dialing, or alive, after a stop signal).
-      await Promise.all([engine?.shutdown(), app ? closeHttp(app, config.shutdownGraceMs) : undefined]);
-      // Again: a request served meanwhile (a campaign started) may have taken a lease. Stopping the engine
-      // releases its leases, so a node started right after this one dials at once.
+      await Promise.all([engine?.stopDialing(), app ? closeHttp(app, config.shutdownGraceMs) : undefined]);
+      // The driver hangs up the calls still on the line, and the engine records how each ended: left to
+      // another node's sweep, they would be recorded lost and their people called again. Only then are
+      // the campaigns let go (their calls no longer count against anyone's limits), so a node started
+      // right after this one dials at once. Stopping again also covers a request served meanwhile (a
+      // campaign started) that took a lease.
+      await driver?.close();
       await engine?.shutdown();
       await delivery?.stop();
-      await driver?.close();
       await store.close();
     })();
     return closing;

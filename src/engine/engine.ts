@@ -420,6 +420,14 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     );
   }
 
+  /** Places no more calls, and gives back what was claimed but not dialed. Calls on the line go on, and
+   *  their outcomes are still recorded by shutdown(): a node that stops closes its driver (hanging them
+   *  up) between the two. */
+  async stopDialing(): Promise<void> {
+    await this.dispatcher.shutdown();
+  }
+
+  /** Stops dialing, records the outcomes of calls that ended meanwhile, and lets its campaigns go. */
   async shutdown(): Promise<void> {
     await this.dispatcher.shutdown();
     await this.leases.release();

@@ -152,3 +152,47 @@ test("with the sip driver, a SIP address already taken fails the start, and noth
     taken.close();
   }
 });
+
+test("on close, the calls still on the line are hung up and recorded, none left for another node to find lost", async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "outdial-drain-"));
+  const databaseUrl = path.join(dir, "outdial.db");
+  const env = {
+    OUTDIAL_DATABASE_URL: databaseUrl,
+    OUTDIAL_HOST: "127.0.0.1",
+    OUTDIAL_PORT: "0",
+    OUTDIAL_LOG_LEVEL: "silent",
+    OUTDIAL_SHUTDOWN_GRACE_MS: "100",
+  };
+  let campaignId = 0;
+  const server = await startServer(loadConfig(env), {
+    onReady: async (s) => {
+      campaignId = (await ensureDemoCampaign(s.store, s.engine, Date.now())).campaignId;
+    },
+  });
+  const until = Date.now() + 10_000;
+  while (server.engine.dispatcher.inFlight === 0 && Date.now() < until)
+    await new Promise((r) => setTimeout(r, 20));
+  const onLine = server.engine.dispatcher.inFlight;
+  assert.ok(onLine > 0, "calls on the line at the close");
+  await server.close();
+  const store = await openStore({ url: databaseUrl });
+  try {
+    const open = await store.db
+      .selectFrom("attempts")
+      .select("id")
+      .where("campaign_id", "=", campaignId)
+      .where("ended_at", "is", null)
+      .execute();
+    assert.deepEqual(open, [], "every attempt has its end recorded");
+    const inProgress = await store.db
+      .selectFrom("contacts")
+      .select("id")
+      .where("campaign_id", "=", campaignId)
+      .where("status", "=", "in_progress")
+      .execute();
+    assert.deepEqual(inProgress, [], `${inProgress.length} of ${onLine} contacts left in progress`);
+  } finally {
+    await store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

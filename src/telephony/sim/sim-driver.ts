@@ -164,6 +164,8 @@ export class SimDriver implements TelephonyDriver {
   }
 
   async close(): Promise<void> {
+    // Calls still up are hung up, as a real driver's are, each with its ended event.
+    for (const callId of [...this.calls.keys()]) this.hangup(callId);
     this.closed = true;
     for (const call of this.calls.values()) for (const t of call.timers) t.cancel();
     this.calls.clear();
