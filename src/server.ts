@@ -100,7 +100,7 @@ export async function startServer(
       onError: (err) => app.log.error({ err }, "webhook delivery pass failed"),
     });
     opened.delivery = delivery;
-    engine.onEvents = () => delivery.wake();
+    engine.onEvents = () => delivery.eventsWritten();
     const https =
       config.tlsCert && config.tlsKey
         ? { cert: fs.readFileSync(config.tlsCert), key: fs.readFileSync(config.tlsKey) }

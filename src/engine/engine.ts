@@ -340,6 +340,10 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     return this.writes.cancelContact(accountId, contactId, this.clock.now());
   }
 
+  outboxChanged(): void {
+    this.onEvents?.();
+  }
+
   wake(): void {
     this.dispatcher.invalidateWaiting();
     this.dispatcher.wake();

@@ -79,6 +79,8 @@ export interface EngineControl {
   billingChanged(accountId: number): Promise<void>;
   /** Called after a webhook subscription was created, changed or deleted. */
   reloadWebhooks(): Promise<void>;
+  /** Events were put in the outbox outside the engine (a replay): delivery looks at once. */
+  outboxChanged(): void;
   /** This process's dialing so far and now, for /metrics. */
   metrics(): EngineMetrics;
   /** How an agent campaign is being paced on this node: its latest decision, the recent ones that

@@ -53,6 +53,7 @@ export function signature(secret: string, timestamp: number, body: string): stri
 }
 
 const PRUNE_EVERY_MS = 3_600_000;
+const QUIET_MAX_MS = 5_000;
 const PRUNE_BATCH = 1000;
 
 export class WebhookDelivery {
@@ -68,8 +69,11 @@ export class WebhookDelivery {
   private readonly inFlightByHook = new Map<number, number>();
   /** Where the next pass starts among the subscriptions, so the first in the table is not always first. */
   private turn = 0;
-  readonly stats = { passes: 0, sent: 0, delivered: 0, failed: 0, dead: 0, pruned: 0 };
+  readonly stats = { passes: 0, scans: 0, sent: 0, delivered: 0, failed: 0, dead: 0, pruned: 0 };
   private nextPruneAt = Number.NEGATIVE_INFINITY;
+  /** Subscriptions whose last look found nothing due, and until when they need none: a backlog in
+   *  backoff (a receiver down for hours) is not read again at every pass, which each send's end asks for. */
+  private readonly quietUntil = new Map<number, number>();
   private pruning: Promise<void> | null = null;
 
   /** Made at the first send, closed by stop(); none (undici's default) when private destinations are allowed. */
@@ -82,7 +86,13 @@ export class WebhookDelivery {
     this.wake();
   }
 
-  /** Asks for a pass at `at` (default now), e.g. after new events were written. */
+  /** New events were written on this node: every subscription is looked at again in a pass now. */
+  eventsWritten(): void {
+    this.quietUntil.clear();
+    this.wake();
+  }
+
+  /** Asks for a pass at `at` (default now). */
   wake(at?: number): void {
     if (this.stopped) return;
     const when = at ?? this.o.clock.now();
@@ -150,8 +160,17 @@ export class WebhookDelivery {
         if (free <= 0 && own === 0 && this.inFlight.size < concurrency) free = 1;
         // With every slot taken, the next send to finish asks for the next pass (its finally wakes us).
         if (free <= 0) continue;
+        const quiet = this.quietUntil.get(hook.id);
+        if (quiet !== undefined && now < quiet) {
+          wakeAt = Math.min(wakeAt, quiet);
+          continue;
+        }
+        this.stats.scans++;
         const { due, nextAt } = await dueHeads(this.o.store.db, hook.id, now, free);
         wakeAt = Math.min(wakeAt, nextAt);
+        // Another node's events for it are seen within QUIET_MAX_MS; this node's wake it at once.
+        if (due.length === 0) this.quietUntil.set(hook.id, Math.min(nextAt, now + QUIET_MAX_MS));
+        else this.quietUntil.delete(hook.id);
         for (const row of due) {
           if (this.stopped) break;
           // From the time of the lease, not the pass's start: a long pass must not lease a row already expired.

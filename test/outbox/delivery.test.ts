@@ -247,6 +247,9 @@ test("after its last try an event is dead-lettered, listed, and replayed through
       maxBackoffMs: 50,
       pollMs: 30,
     });
+    // As the server wires them: what the engine writes (or the API replays) wakes delivery.
+    const started = delivery;
+    f.engine.onEvents = () => started.eventsWritten();
     delivery.start();
     await until("two dead letters", async () => (await countByStatus(f.store, hook.id, "dead")) === 2);
 
@@ -541,6 +544,46 @@ for (const hungCount of [1, 2]) {
     }
   });
 }
+
+test("a backlog in backoff is not read again at every pass; this node's new events are seen at once", async () => {
+  const store = await openStore({ url: ":memory:" });
+  const rx = await receiver("s", () => 500);
+  const delivery = localDelivery(store, {
+    baseBackoffMs: 60_000,
+    maxBackoffMs: 60_000,
+    pollMs: 20,
+    timeoutMs: 2000,
+  });
+  try {
+    const accountId = await createAccount(store);
+    const { campaignId } = await createCampaign(store, accountId);
+    const { hook, sub } = await endedHook(store, accountId, rx.url, "s", 5);
+    const contacts = Array.from({ length: 30 }, (_, i) => i + 1);
+    await atomically(store, outboxInserts(store.db, events(sub, campaignId, contacts, 1)));
+    delivery.start();
+    await until("the first tries", async () => rx.got.length >= 30);
+    await new Promise((r) => setTimeout(r, 200));
+    const scans = delivery.stats.scans;
+    const passes = delivery.stats.passes;
+    await new Promise((r) => setTimeout(r, 1500));
+    // Every pass (one each 20 ms) read the whole backlog; now at most one read each 5 s.
+    assert.ok(delivery.stats.passes - passes >= 20, "passes went on");
+    assert.ok(
+      delivery.stats.scans - scans <= 1,
+      `${delivery.stats.scans - scans} reads of the backlog in 1.5 s`,
+    );
+    // A new event written on this node (for a contact not backing off) goes at once.
+    const got = rx.got.length;
+    await atomically(store, outboxInserts(store.db, events(sub, campaignId, [99], 1)));
+    delivery.eventsWritten();
+    await until("the new event's try", async () => rx.got.length > got, 1000);
+    assert.equal(await countByStatus(store, hook.id, "pending"), 31);
+  } finally {
+    await delivery.stop();
+    await rx.close();
+    await store.close();
+  }
+});
 
 for (const dialect of dialects()) {
   test(`contacts whose first event keeps failing, however many, do not hold back other contacts' events [${dialect.name}]`, async () => {

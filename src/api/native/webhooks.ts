@@ -338,6 +338,7 @@ export async function webhookRoutes(app: FastifyInstance, deps: NativeApiDeps): 
       if (replayed === 0 && !(await findDelivery(store.db, hook.id, req.params.deliveryId))) {
         throw notFound("delivery", req.params.deliveryId);
       }
+      if (replayed > 0) engine.outboxChanged();
       return { replayed };
     },
   );
@@ -358,7 +359,9 @@ export async function webhookRoutes(app: FastifyInstance, deps: NativeApiDeps): 
     },
     async (req) => {
       const hook = await owned(req.account.id, req.params.id);
-      return { replayed: await replayDeliveries(store.db, hook.id, clock.now()) };
+      const replayed = await replayDeliveries(store.db, hook.id, clock.now());
+      if (replayed > 0) engine.outboxChanged();
+      return { replayed };
     },
   );
 }
