@@ -182,6 +182,8 @@ export class WebhookDelivery {
             const left = (this.inFlightByHook.get(hook.id) ?? 1) - 1;
             if (left > 0) this.inFlightByHook.set(hook.id, left);
             else this.inFlightByHook.delete(hook.id);
+            // Its contact's next event may go now: the subscription is looked at again in the next pass.
+            this.quietUntil.delete(hook.id);
             this.wake();
           });
           this.inFlight.add(p);

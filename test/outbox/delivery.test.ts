@@ -585,6 +585,36 @@ test("a backlog in backoff is not read again at every pass; this node's new even
   }
 });
 
+test("a contact's next event goes as soon as its last is answered, also while a pass found it in flight", async () => {
+  const store = await openStore({ url: ":memory:" });
+  // Each answer takes 150 ms: passes in between find the contact's head leased, nothing due.
+  const slow = http.createServer((req, res) => {
+    req.resume();
+    setTimeout(() => res.end("ok"), 150);
+  });
+  await new Promise<void>((resolve) => slow.listen(0, "127.0.0.1", resolve));
+  const rx = {
+    url: `http://127.0.0.1:${(slow.address() as AddressInfo).port}/hook`,
+    close: () => slow.close(),
+  };
+  const delivery = localDelivery(store, { pollMs: 20, timeoutMs: 2000 });
+  try {
+    const accountId = await createAccount(store);
+    const { campaignId } = await createCampaign(store, accountId);
+    const { hook, sub } = await endedHook(store, accountId, rx.url, "s", 5);
+    await atomically(store, outboxInserts(store.db, events(sub, campaignId, [1], 5)));
+    const began = Date.now();
+    delivery.start();
+    await until("five events", async () => (await countByStatus(store, hook.id, "delivered")) === 5, 20_000);
+    const took = Date.now() - began;
+    assert.ok(took < 3000, `five events one after the other took ${took} ms`);
+  } finally {
+    await delivery.stop();
+    await rx.close();
+    await store.close();
+  }
+});
+
 for (const dialect of dialects()) {
   test(`contacts whose first event keeps failing, however many, do not hold back other contacts' events [${dialect.name}]`, async () => {
     const store = await dialect.open();
