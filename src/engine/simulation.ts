@@ -102,8 +102,10 @@ export async function simulateCampaign(o: SimulationOptions): Promise<Simulation
     },
   });
   const agents = sim ? await agentReport(engine, sim, o) : undefined;
-  await engine.shutdown();
+  // As a node stops: no more dials, the calls a cut-off run left up are hung up, and their ends recorded.
+  await engine.stopDialing();
   await driver.close();
+  await engine.shutdown();
   const wallMs = performance.now() - wall0;
   const simulatedMs = clock.now() - t0;
 

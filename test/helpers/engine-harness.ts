@@ -97,8 +97,9 @@ export async function harness(opts: {
         .orderBy("id")
         .execute(),
     async close() {
-      await engine.shutdown();
+      await engine.stopDialing();
       await driver.close();
+      await engine.shutdown();
       await store.close();
     },
   };

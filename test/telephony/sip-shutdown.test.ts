@@ -32,7 +32,9 @@ describe("sip driver close() against SIPp", { skip: skipWithoutSipp }, () => {
     const resent = Number(/-{10}> BYE\s+1\s+(\d+)/.exec(exit.output)?.[1]);
     assert.ok(resent >= 1, `${resent} retransmissions of the BYE (${exit.output.slice(-1500)})`);
     assert.deepEqual(warnings, []);
-    assert.deepEqual(h.endings, [], "the engine hears nothing once it closed the driver");
+    // The call close() hung up is reported, once, so that the engine records its outcome (it was hung up
+    // before its answer came: the answer crossed the hang-up).
+    assert.equal(h.endings.length, 1, "the engine hears how the call close() hung up ended");
   });
 
   it("a call that rings only after 2.5 s is still cancelled when it does", async () => {

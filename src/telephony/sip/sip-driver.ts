@@ -66,6 +66,9 @@ export class SipDriver implements TelephonyDriver {
   private readonly warn: (message: string) => void;
   private rtp: dgram.Socket | null = null;
   private closed = false;
+  /** Set once close() is done with the calls: until then the calls it hangs up are reported as they end,
+   *  so that their outcomes are recorded (the engine writes them before it lets its campaigns go). */
+  private silenced = false;
   private opening: Promise<void> | null = null;
   private closing: Promise<void> | null = null;
 
@@ -212,6 +215,7 @@ export class SipDriver implements TelephonyDriver {
     this.refusing = 0;
     this.bySipId.clear();
     this.byes.clear();
+    this.silenced = true;
     await this.closeSockets();
   }
 
@@ -406,7 +410,7 @@ export class SipDriver implements TelephonyDriver {
       if (this.bySipId.get(call.sipCallId) === call) this.bySipId.delete(call.sipCallId);
     });
     this.lingering.add(forget);
-    if (!this.closed)
+    if (!this.silenced)
       this.listener?.ended(endedEvent(call, cause, code, this.ctx.clock.now(), answeredAfterCancel));
   }
 }
