@@ -1,7 +1,7 @@
 // The engine: owns the dispatcher, applies lifecycle commands (start, pause, resume, stop, recover),
 // keeps the dispatcher's view of campaigns in step with the database, reconciles leases of dead
 // processes, and explains why a campaign is not dialing.
-import type { Clock } from "../clock/clock.ts";
+import type { Clock, TimerHandle } from "../clock/clock.ts";
 import { LOW_BALANCE_REASON } from "../model/billing.ts";
 import { usesAgents, withDefaults } from "../model/campaign-settings.ts";
 import type { CampaignStatus } from "../model/outcome.ts";
@@ -64,6 +64,11 @@ export class Engine implements EngineControl, CampaignStatusWriter {
   readonly dispatch: DispatchStore;
   private readonly store: Store;
   private readonly clock: Clock;
+  private readonly renewHeartbeat: (now: number) => Promise<void>;
+  private readonly heartbeatSlackMs: number;
+  private renewAt = Number.NEGATIVE_INFINITY;
+  private heartbeatTimer: TimerHandle | null = null;
+  private heartbeatWrite: Promise<void> = Promise.resolve();
   readonly billing: AccountBilling;
   /** Agents logged in on this node, and the desktop commands they send. */
   readonly board: AgentBoard;
@@ -153,13 +158,14 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     // The node's heartbeat (which keeps every contact it leased) is renewed at a third of a lease's life
     // and leases are swept at half of it, so a live process never loses one and a dead one's are found
     // within 1.5 lease lengths; campaigns changed by another node are picked up every 5 s.
-    let renewAt = Number.NEGATIVE_INFINITY;
+    this.renewHeartbeat = async (now) => {
+      await this.dispatch.heartbeat(o.nodeId, now + leaseMs, now);
+      this.renewAt = now + leaseMs / 3;
+    };
+    this.heartbeatSlackMs = leaseMs / 6;
     let sweepAt = Number.NEGATIVE_INFINITY;
     this.dispatcher.maintenance = async (now) => {
-      if (now >= renewAt) {
-        await this.dispatch.heartbeat(o.nodeId, now + leaseMs, now);
-        renewAt = now + leaseMs / 3;
-      }
+      if (now >= this.renewAt) await this.renewHeartbeat(now);
       if (now >= sweepAt) {
         await this.reconcileExpired(now);
         sweepAt = now + leaseMs / 2;
@@ -177,6 +183,31 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     await this.refreshCampaigns();
     await this.leases.hold(this.clock.now());
     this.dispatcher.wake();
+    this.keepHeartbeat(this.clock.now() + this.heartbeatSlackMs);
+  }
+
+  /**
+   * The dispatch pass renews the heartbeat; this watch renews it when the pass has not (stuck on the
+   * database, or stopped while calls drain at shutdown): a live node's calls must never look lost to
+   * another node. It looks a sixth of a lease after each renewal was due.
+   */
+  private keepHeartbeat(at: number): void {
+    this.heartbeatTimer = this.clock.at(at, async () => {
+      const now = this.clock.now();
+      let next = Math.max(this.renewAt, now) + this.heartbeatSlackMs;
+      if (now >= this.renewAt) {
+        const write = this.renewHeartbeat(now);
+        this.heartbeatWrite = write.catch(() => {});
+        try {
+          await write;
+          next = this.renewAt + this.heartbeatSlackMs;
+        } catch (err) {
+          this.onError?.(err);
+          next = now + 1000;
+        }
+      }
+      if (this.heartbeatTimer !== null) this.keepHeartbeat(next);
+    });
   }
 
   /** `finishingCreation`: the start of the vendor face request that is creating the campaign (only that
@@ -431,8 +462,20 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     await this.dispatcher.shutdown();
   }
 
+  /** Stops every timer (dialing, the heartbeat) and hands nothing over: what a killed process leaves
+   *  behind, for tests of what other nodes then do. */
+  async halt(): Promise<void> {
+    this.heartbeatTimer?.cancel();
+    this.heartbeatTimer = null;
+    await this.heartbeatWrite;
+    await this.dispatcher.shutdown();
+  }
+
   /** Stops dialing, records the outcomes of calls that ended meanwhile, and lets its campaigns go. */
   async shutdown(): Promise<void> {
+    this.heartbeatTimer?.cancel();
+    this.heartbeatTimer = null;
+    await this.heartbeatWrite;
     await this.dispatcher.shutdown();
     await this.leases.release();
   }

@@ -183,7 +183,7 @@ for (const dialect of dialects()) {
 
         // Node A dies with its last three calls up: B records them lost once A's heartbeat has lapsed.
         const diedAt = clock.now();
-        await a.dispatcher.shutdown(); // stops every timer: no heartbeat, like a SIGKILL
+        await a.halt(); // stops every timer: no heartbeat, like a SIGKILL
         await clock.run({ until: diedAt + LEASE_MS / 2 });
         assert.equal((await ended()).length, 6, "nothing lost before the heartbeat lapses");
         await clock.run({ until: diedAt + 2 * LEASE_MS });
@@ -256,7 +256,7 @@ for (const dialect of dialects()) {
         });
         await a2.run();
         const diedAt = clock.now();
-        await b.engine.dispatcher.shutdown(); // stops every timer: no renewal, no release, like a SIGKILL
+        await b.engine.halt(); // stops every timer: no renewal, no release, like a SIGKILL
         const before = (await attempts()).length;
         await clock.run({ until: clock.now() + 6 * 3_600_000 });
         const after = await attempts();

@@ -2,6 +2,8 @@
 // each run gets its own schema. Skipped otherwise.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { importCallListFile } from "../../src/api/compat/voximplant/csv.ts";
+import { VOX, VoxError } from "../../src/api/compat/voximplant/errors.ts";
 import { addContacts, ImportError, importCsv } from "../../src/lists/import.ts";
 import { openStore, type Store } from "../../src/store/db.ts";
 import { createAccount, createCampaign } from "../helpers/fixtures.ts";
@@ -240,6 +242,30 @@ test("PostgreSQL: imports hold connections of their own; one over the limit is a
     slow.end();
     assert.equal((await first).inserted, 1);
   } finally {
+    await store.close();
+  }
+});
+
+test("PostgreSQL: the Voximplant face answers a busy node as a transient error, not as a fault of the file", {
+  skip,
+}, async () => {
+  const { store, target } = await pgFixture({ importConnections: 1 });
+  const held = await (store.importPool as NonNullable<typeof store.importPool>).connect(); // another upload
+  try {
+    const err = await importCallListFile(
+      store,
+      target,
+      { content: Buffer.from("phone_number\n+12025550101\n") },
+      1_000_000,
+    ).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof VoxError);
+    assert.equal(err.code, VOX.INTERNAL, err.message);
+    assert.match(err.message, /send the request again/);
+  } finally {
+    held.release();
     await store.close();
   }
 });

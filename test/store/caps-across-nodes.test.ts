@@ -1,6 +1,6 @@
 // Frequency caps and the minimum gap hold across the account's campaigns on several PostgreSQL nodes: a
-// capped campaign's claim of a number waits for another node's claim of it, whatever that campaign's own
-// settings. Only claims with caps took the per-number lock, so a capped campaign neither waited for nor saw
+// capped campaign's claim of a number another node's claim holds leaves it for a second (then sees that
+// call), whatever that campaign's own settings; and a claim stalled elsewhere holds up nothing else. Only claims with caps took the per-number lock, so a capped campaign neither waited for nor saw
 // an uncapped campaign's call to the number starting on another node, and called it too. Real claim code
 // and decisions; only the other node's COMMIT is held back a moment.
 import assert from "node:assert/strict";
@@ -64,36 +64,43 @@ for (const dialect of dialects().filter((d) => d.name === "postgres")) {
                 .where("id", "=", id)
                 .executeTakeFirstOrThrow(),
             );
-          const claimOn = (store: typeof store1, rt: CampaignRuntime, owner: string) => {
-            const hooks = claimHooks(rt, t0);
+          const claimOn = (store: typeof store1, rt: CampaignRuntime, owner: string, now = t0) => {
+            const hooks = claimHooks(rt, now);
             return openDispatchStore(store).claim({
               campaignId: rt.id,
               limit: 1,
               owner,
-              now: t0,
-              leaseUntil: t0 + 86_400_000,
+              now,
+              leaseUntil: now + 86_400_000,
               recentSince: hooks.recentSince,
               promoteDue: true,
               settledEvents: undefined,
-              decide: (cand, recent) => hooks.decide(cand, t0, recent),
+              decide: (cand, recent) => hooks.decide(cand, now, recent),
             });
           };
           const second = claimOn(store2, await runtime(free.campaignId), "node-2");
           await atCommit; // node 2's claim has taken its contact and recorded its attempt, not yet committed
-          const first = claimOn(store1, await runtime(capped.campaignId), "node-1");
-          const settledFirst = await Promise.race([
-            first.then(() => true),
-            new Promise((r) => setTimeout(() => r(false), 1000)),
-          ]);
-          assert.equal(settledFirst, false, "the capped claim waits for the other claim of the number");
-          release();
-          const [r1, r2] = await Promise.all([first, second]);
-          assert.equal(r2.started.length, 1);
+          // It does not wait for the other claim either: the contact waits a second, the claim goes on.
+          const r1 = await claimOn(store1, await runtime(capped.campaignId), "node-1");
           assert.equal(
             r1.started.length,
             0,
             "the capped campaign dialed a number another campaign's call to it was starting",
           );
+          const waiting = await store1.db
+            .selectFrom("contacts")
+            .select(["wait_reason", "next_attempt_at"])
+            .where("campaign_id", "=", capped.campaignId)
+            .executeTakeFirstOrThrow();
+          assert.deepEqual(
+            [waiting.wait_reason, Number(waiting.next_attempt_at)],
+            ["number_busy", t0 + 1000],
+          );
+          release();
+          assert.equal((await second).started.length, 1);
+          // A second on, the number's call is on record: the cap defers the contact.
+          const later = await claimOn(store1, await runtime(capped.campaignId), "node-1", t0 + 1000);
+          assert.equal(later.started.length, 0);
         } finally {
           release?.();
           await store2.close();

@@ -48,19 +48,29 @@ async function inTransaction<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise
   }
 }
 
+/** How long a contact whose number another claim holds waits before it is looked at again. */
+const NUMBER_BUSY_MS = 1000;
+const NUMBER_BUSY_REASON = "number_busy";
+
 /**
  * Caps and gaps count calls across the account's campaigns, which other nodes claim at the same time: a
- * transaction-scoped lock per number (taken in one sorted order, so two claims cannot deadlock) makes a
- * second claim of the same number wait for the first to commit, and then see its call. Every claim takes
- * it, with caps or not: a capped campaign must also wait for an uncapped one's claim of the number.
+ * transaction-scoped lock per number makes a second claim of a number see the first's call once that
+ * commits. Every claim takes them, with caps or not (a capped campaign must also see an uncapped one's
+ * claim of the number), and none waits for one: a number another claim holds (committing now, or stalled
+ * on a paused node) makes its contact wait a second, while the rest of the batch goes on. Waiting would
+ * let one stalled transaction elsewhere stop this node's dialing. Returns the numbers held elsewhere.
  */
-async function lockPhones(c: pg.PoolClient, rows: Candidate[], phones: readonly string[]): Promise<void> {
-  await c.query(
-    `SELECT pg_advisory_xact_lock(k) FROM (
-       SELECT DISTINCT hashtextextended($1::text || ':' || p, 0) AS k FROM unnest($2::text[]) AS p ORDER BY k
-     ) AS locks`,
+async function lockPhones(
+  c: pg.PoolClient,
+  rows: Candidate[],
+  phones: readonly string[],
+): Promise<Set<string>> {
+  const { rows: locks } = await c.query<{ p: string; got: boolean }>(
+    `SELECT p, pg_try_advisory_xact_lock(hashtextextended($1::text || ':' || p, 0)) AS got
+       FROM unnest($2::text[]) AS p`,
     [String(rows[0].account_id), phones],
   );
+  return new Set(locks.filter((l) => !l.got).map((l) => l.p));
 }
 
 async function loadRecent(
@@ -261,7 +271,7 @@ export function postgresDispatchStore(pool: pg.Pool): DispatchStore {
               );
         if (rows.length === 0) return { started: [], examined: 0, nextWaitingAt };
         const phones = batchPhones(rows);
-        await lockPhones(client, rows, phones);
+        const busy = await lockPhones(client, rows, phones);
         if ((await client.query(DNC_ANY, [rows[0].account_id, req.now, req.campaignId])).rowCount) {
           const among = [rows[0].account_id, phones, req.now, req.campaignId];
           markListed(
@@ -275,6 +285,13 @@ export function postgresDispatchStore(pool: pg.Pool): DispatchStore {
         const defers: { c: Candidate; d: Extract<ClaimDecision, { kind: "defer" }> }[] = [];
         const finals: { c: Candidate; d: Extract<ClaimDecision, { kind: "final" }> }[] = [];
         for (const c of rows) {
+          if (busy.size > 0 && (JSON.parse(c.phones) as string[]).some((p) => busy.has(p))) {
+            defers.push({
+              c,
+              d: { kind: "defer", until: req.now + NUMBER_BUSY_MS, reason: NUMBER_BUSY_REASON },
+            });
+            continue;
+          }
           const d = req.decide(c, recent);
           if (d.kind === "start") starts.push({ c, d });
           else if (d.kind === "defer") defers.push({ c, d });

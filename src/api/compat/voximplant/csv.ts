@@ -7,7 +7,7 @@ import iconv from "iconv-lite";
 import { ImportError, importCsv } from "../../../lists/import.ts";
 import type { ColumnMapping } from "../../../lists/types.ts";
 import type { Store } from "../../../store/db.ts";
-import { invalidArgument } from "./errors.ts";
+import { invalidArgument, toVoxError } from "./errors.ts";
 
 export const START_EXECUTION = "__start_execution_time";
 export const END_EXECUTION = "__end_execution_time";
@@ -123,7 +123,7 @@ export async function importCallListFile(
     },
     Readable.from([file.content]),
   ).catch((err: unknown) => {
-    if (err instanceof ImportError) throw invalidArgument(`file_content: ${inVoxTerms(err.message)}`);
+    if (err instanceof ImportError) throw toVoxError(err, inVoxTerms);
     throw err;
   });
   return { count: report.inserted, phoneColumn: scan.phoneColumn };

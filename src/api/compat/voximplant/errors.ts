@@ -32,7 +32,7 @@ export function invalidArgument(message: string): VoxError {
   return new VoxError(VOX.INVALID_ARGUMENTS, message);
 }
 
-export function toVoxError(err: unknown): VoxError {
+export function toVoxError(err: unknown, words: (message: string) => string = (m) => m): VoxError {
   if (err instanceof VoxError) return err;
   if (err instanceof ApiError) {
     if (err.status === 401 || err.status === 429) {
@@ -42,7 +42,12 @@ export function toVoxError(err: unknown): VoxError {
     if (err.status >= 500) return new VoxError(VOX.INTERNAL, "Internal error");
     return new VoxError(VOX.INVALID_ARGUMENTS, err.message);
   }
-  if (err instanceof ImportError) return new VoxError(VOX.INVALID_ARGUMENTS, `file_content: ${err.message}`);
+  if (err instanceof ImportError) {
+    // A busy node is no fault of the file: the client is told to send it again.
+    if (err.status === 429)
+      return new VoxError(VOX.INTERNAL, `Server busy, send the request again: ${err.message}`);
+    return new VoxError(VOX.INVALID_ARGUMENTS, `file_content: ${words(err.message)}`);
+  }
   if (err instanceof EngineError) {
     if (err.code === "insufficient_balance") return new VoxError(VOX.BILLING, err.message);
     return new VoxError(VOX.INVALID_ARGUMENTS, err.message);
