@@ -413,8 +413,15 @@ export class Dispatcher {
   /** Originates the call in the first calls-per-second slot from `at` on, which it takes: the pass's own
    *  slots are that already, and an agent's dial placed meanwhile pushes them on rather than doubling up. */
   private place(call: LiveCall, at: number): void {
-    const slot = call.campaign.spacing.take(at);
+    const c = call.campaign;
+    const slot = c.spacing.take(at);
     call.startedAt = slot;
+    // Pushed past the slot its rules were judged for (an agent's dial took that one meanwhile): its calling
+    // hours must hold at the slot it got, or it goes back.
+    if (slot > at + 1 && !windowsOpen(c.settings, c.windows, call.contact, call.phone, slot)) {
+      this.giveBack(call);
+      return;
+    }
     if (slot <= this.o.clock.now()) this.originateIfHeld(call);
     else call.queuedTimer = this.o.clock.at(slot, () => this.originateIfHeld(call));
   }
@@ -427,10 +434,13 @@ export class Dispatcher {
    * the other node has settled it).
    */
   private originateIfHeld(call: LiveCall): void {
-    if (call.campaign.dialsOn(this.o.nodeId, this.o.clock.now())) {
-      this.originate(call);
-      return;
-    }
+    if (call.campaign.dialsOn(this.o.nodeId, this.o.clock.now())) this.originate(call);
+    else this.giveBack(call);
+  }
+
+  /** A claimed dial that will not go out returns its contact as if never claimed (the claim's rules then
+   *  settle it), and its capacity. */
+  private giveBack(call: LiveCall): void {
     this.forgetUndialed(call);
     this.o.agents.released(call);
     this.invalidateWaiting(call.campaign.id);

@@ -227,3 +227,34 @@ test("two previewed dials pressed together near 21:00 at a low calls-per-second:
     await h.close();
   }
 });
+
+test("a pass's dial pushed to a later slot by a dial that took its own meanwhile is checked at the slot it got", async () => {
+  const zone = "America/New_York";
+  // 20:59:00 in New York, one call each 100 s.
+  const h = await harness({
+    start: Date.UTC(2026, 0, 6, 1, 59, 0),
+    scenario: "all_human",
+    maintenanceMs: 600_000,
+  });
+  try {
+    const id = await h.campaign(
+      { callsPerSecond: 0.01, maxAttemptsPerContact: 1, calleeWindow: { from: "08:00", to: "21:00" } },
+      [{ phones: ["+12125550100"], timeZone: zone }],
+    );
+    // While the pass's claim is in the database, another dial (an agent's) takes the slot it planned for.
+    const claim = h.engine.dispatch.claim.bind(h.engine.dispatch);
+    h.engine.dispatch.claim = async (req) => {
+      const result = await claim(req);
+      h.engine.dispatcher.campaigns.get(id)?.spacing.consume(h.clock.now());
+      return result;
+    };
+    await h.engine.start(h.accountId, id);
+    await h.clock.run({ until: h.clock.now() + 300_000 });
+    for (const a of await h.attempts(id)) {
+      const local = DateTime.fromMillis(a.started_at, { zone });
+      assert.ok(local.hour < 21, `dialed at ${local.toFormat("HH:mm:ss")}`);
+    }
+  } finally {
+    await h.close();
+  }
+});
