@@ -33,6 +33,7 @@ import * as m017 from "./migrations/017_webhook_heads.ts";
 import * as m018 from "./migrations/018_disposed_by.ts";
 import * as m019 from "./migrations/019_abandoned_at.ts";
 import * as m020 from "./migrations/020_node_heartbeats.ts";
+import * as m021 from "./migrations/021_webhook_retention.ts";
 import type { Database } from "./schema.ts";
 
 const MIGRATIONS: Record<string, Migration> = {
@@ -56,6 +57,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "018_disposed_by": m018,
   "019_abandoned_at": m019,
   "020_node_heartbeats": m020,
+  "021_webhook_retention": m021,
 };
 
 class StaticProvider implements MigrationProvider {
