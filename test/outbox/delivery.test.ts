@@ -259,6 +259,7 @@ test("after its last try an event is dead-lettered, listed, and replayed through
     for (const d of dead.json().data) {
       assert.equal(d.attempts, 2);
       assert.equal(d.last_error, "ECONNREFUSED");
+      assert.ok(Date.parse(d.dead_at) >= Date.parse(d.created_at), `dead_at ${d.dead_at}`);
       assert.equal(d.payload.type, "attempt.ended");
     }
 

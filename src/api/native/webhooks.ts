@@ -95,6 +95,10 @@ const deliverySchema = {
     last_error: { type: ["string", "null"] },
     created_at: isoTime,
     delivered_at: isoTimeOrNull,
+    dead_at: {
+      ...isoTimeOrNull,
+      description: "When a dead letter's last try failed (its 30 days count from then)",
+    },
     payload: { type: "object", additionalProperties: true },
   },
 } as const;
@@ -126,6 +130,8 @@ function deliveryView(r: WebhookDeliveryRow) {
     last_error: r.last_error,
     created_at: iso(r.created_at),
     delivered_at: iso(r.delivered_at),
+    // A dead letter's next_attempt_at is the time it died (store/webhooks.ts recordDelivery).
+    dead_at: r.status === "dead" ? iso(r.next_attempt_at) : null,
     payload: JSON.parse(r.payload) as Record<string, unknown>,
   };
 }
