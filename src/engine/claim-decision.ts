@@ -67,17 +67,25 @@ function calleeZones(
   index: number,
   settings: CampaignSettings,
 ): readonly string[] | null {
-  const phone = phones[index];
   if (c.time_zone !== null) {
     if (index === 0 || c.time_zone !== decidedZone(phones[0])) return [c.time_zone];
     // Inferred from the first number: the dialed one's own zone, or every zone of its country, too.
-    return [c.time_zone, ...possibleZones(phone).filter((z) => z !== c.time_zone)];
+    return [c.time_zone, ...possibleZones(phones[index]).filter((z) => z !== c.time_zone)];
   }
-  const own = decidedZone(phone);
-  if (own !== null) return [own];
+  const zones = possibleZones(phones[index]);
+  if (zones.length === 1) return zones; // the number decides its zone
   if (settings.defaultZone !== null) return [settings.defaultZone];
-  const zones = possibleZones(phone);
   return zones.length ? zones : null;
+}
+
+/** calleeZones when the campaign keeps a callee window; none to hold in when it does not. */
+function windowZones(
+  c: Candidate,
+  phones: readonly string[],
+  index: number,
+  settings: CampaignSettings,
+): readonly string[] | null {
+  return effectiveCalleeWindow(settings) ? calleeZones(c, phones, index, settings) : [];
 }
 
 /** The one zone a number decides (null when its area spans several, or it has no country). */
@@ -86,18 +94,17 @@ function decidedZone(phone: string): string | null {
   return zones.length === 1 ? zones[0] : null;
 }
 
-/** The windows a call to `phones[index]` must be in, or null when the callee window cannot be judged. */
+/** The windows a call must be in, given the zones its callee window holds in (windowZones), or null when
+ *  that window cannot be judged. */
 function contactConstraints(
   c: Candidate,
-  phones: readonly string[],
-  index: number,
+  zones: readonly string[] | null,
   settings: CampaignSettings,
   w: CampaignWindows,
 ): WindowConstraint[] | null {
   const list = w.campaign.slice();
   const calleeWindow = effectiveCalleeWindow(settings);
   if (calleeWindow) {
-    const zones = calleeZones(c, phones, index, settings);
     if (zones === null) return null;
     for (const zone of zones) {
       let cw = w.calleeByZone.get(zone);
@@ -143,7 +150,7 @@ export function recentWindowMs(settings: CampaignSettings): number | null {
 
 // 25 h where clocks go back an hour; 26 h at Antarctica/Troll (+02 to +00); a margin over both.
 const LONGEST_LOCAL_DAY = DAY + 3 * 3600_000;
-/** Why a contact settled (or, asked again at dial time, waits) whose numbers have no zone to go by. */
+/** Why a contact settled whose numbers have no zone to go by (at dial time, such a number's window is closed). */
 export const UNKNOWN_ZONE_REASON = "unknown_zone";
 
 /** The rolling caps and the span each counts calls over. */
@@ -222,14 +229,9 @@ export function windowsOpen(
   at: number,
 ): boolean {
   const phones = JSON.parse(c.phones) as string[];
-  const index = Math.max(0, phones.indexOf(phone));
-  const constraints = contactConstraints(
-    c,
-    phones,
-    index,
-    settingsFor(settings, parsePolicy(c.policy)),
-    windows,
-  );
+  const own = settingsFor(settings, parsePolicy(c.policy));
+  const zones = windowZones(c, phones, Math.max(0, phones.indexOf(phone)), own);
+  const constraints = contactConstraints(c, zones, own, windows);
   const allowed = constraints === null ? null : nextAllowed(at, constraints);
   return allowed !== null && allowed.at <= at;
 }
@@ -269,11 +271,13 @@ export function decideClaim(
   if (phoneIndex === null) return { kind: "final", status: "suppressed", reason: DNC_REASON };
   // A number with no clock to go by under a callee window is passed over like a listed one; a contact with
   // none other to call settles (the campaign can complete; a defaultZone and a list reset bring it back).
-  if (effectiveCalleeWindow(settings) && calleeZones(c, phones, phoneIndex, settings) === null) {
+  let zones = windowZones(c, phones, phoneIndex, settings);
+  if (zones === null) {
     const noClock = (j: number) =>
-      (listed?.has(phones[j]) ?? false) || calleeZones(c, phones, j, settings) === null;
+      (listed?.has(phones[j]) ?? false) || windowZones(c, phones, j, settings) === null;
     phoneIndex = usablePhoneIndex(phones, noClock, c, settings);
     if (phoneIndex === null) return { kind: "final", status: "failed", reason: UNKNOWN_ZONE_REASON };
+    zones = windowZones(c, phones, phoneIndex, settings);
   }
 
   // 72 h after an abandoned call, only a dial with its agent already there may reach the person. The
@@ -290,10 +294,9 @@ export function decideClaim(
   }
 
   const phone = phones[phoneIndex];
-  const constraints = contactConstraints(c, phones, phoneIndex, settings, ctx.windows);
-  // A number kept as written, with no country: its calling hours cannot be told; the campaign's
-  // defaultZone would say them. It waits (explain counts it) rather than be called at some UTC hour.
-  if (constraints === null) return { kind: "defer", until: at + DAY, reason: UNKNOWN_ZONE_REASON };
+  const constraints = contactConstraints(c, zones, settings, ctx.windows);
+  // The number chosen above has a clock to go by; a bug that broke that must not call anyone.
+  if (constraints === null) throw new Error(`contact ${c.id}: phone ${phoneIndex} chosen with no zone`);
   const allowed = nextAllowed(at, constraints);
   if (allowed === null) return { kind: "defer", until: at + DAY, reason: "no_window" };
   if (allowed.at > at) {
