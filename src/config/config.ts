@@ -3,6 +3,7 @@
 import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
+import { DEFAULT_KEEP_DEAD_DAYS, DEFAULT_KEEP_DELIVERED_DAYS } from "../outbox/delivery.ts";
 
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -111,8 +112,10 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     webhookBackoffMaxMs: integer(env, "OUTDIAL_WEBHOOK_BACKOFF_MAX_MS", 3_600_000, 10, 86_400_000),
     webhookTimeoutMs: integer(env, "OUTDIAL_WEBHOOK_TIMEOUT_MS", 10_000, 100, 300_000),
     webhookAllowPrivate: flag(env, "OUTDIAL_WEBHOOK_ALLOW_PRIVATE"),
-    webhookKeepDeliveredMs: integer(env, "OUTDIAL_WEBHOOK_KEEP_DELIVERED_DAYS", 7, 1, 3650) * 86_400_000,
-    webhookKeepDeadMs: integer(env, "OUTDIAL_WEBHOOK_KEEP_DEAD_DAYS", 30, 1, 3650) * 86_400_000,
+    webhookKeepDeliveredMs:
+      integer(env, "OUTDIAL_WEBHOOK_KEEP_DELIVERED_DAYS", DEFAULT_KEEP_DELIVERED_DAYS, 1, 3650) * 86_400_000,
+    webhookKeepDeadMs:
+      integer(env, "OUTDIAL_WEBHOOK_KEEP_DEAD_DAYS", DEFAULT_KEEP_DEAD_DAYS, 1, 3650) * 86_400_000,
     shutdownGraceMs: integer(env, "OUTDIAL_SHUTDOWN_GRACE_MS", 10_000, 0, 600_000),
     metricsToken: secret(env, "OUTDIAL_METRICS_TOKEN", 16),
     trustProxy: proxyList(env, "OUTDIAL_TRUST_PROXY"),

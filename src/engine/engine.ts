@@ -473,10 +473,7 @@ export class Engine implements EngineControl, CampaignStatusWriter {
 
   /** Stops dialing, records the outcomes of calls that ended meanwhile, and lets its campaigns go. */
   async shutdown(): Promise<void> {
-    this.heartbeatTimer?.cancel();
-    this.heartbeatTimer = null;
-    await this.heartbeatWrite;
-    await this.dispatcher.shutdown();
+    await this.halt();
     await this.leases.release();
   }
 

@@ -52,6 +52,10 @@ export function signature(secret: string, timestamp: number, body: string): stri
   return `t=${timestamp},v1=${mac}`;
 }
 
+/** How long delivered events and dead letters stay in the outbox unless configured (config.ts reads these). */
+export const DEFAULT_KEEP_DELIVERED_DAYS = 7;
+export const DEFAULT_KEEP_DEAD_DAYS = 30;
+const DAY_MS = 86_400_000;
 const PRUNE_EVERY_MS = 3_600_000;
 const QUIET_MAX_MS = 5_000;
 const PRUNE_BATCH = 1000;
@@ -207,8 +211,8 @@ export class WebhookDelivery {
   private async prune(now: number): Promise<void> {
     this.nextPruneAt = now + PRUNE_EVERY_MS;
     const cutoffs = {
-      deliveredBefore: now - (this.o.keepDeliveredMs ?? 7 * 86_400_000),
-      deadBefore: now - (this.o.keepDeadMs ?? 30 * 86_400_000),
+      deliveredBefore: now - (this.o.keepDeliveredMs ?? DEFAULT_KEEP_DELIVERED_DAYS * DAY_MS),
+      deadBefore: now - (this.o.keepDeadMs ?? DEFAULT_KEEP_DEAD_DAYS * DAY_MS),
       limit: PRUNE_BATCH,
     };
     for (let batch = 0; batch < 100 && !this.stopped; batch++) {
