@@ -78,7 +78,6 @@ export class WebhookDelivery {
   /** Subscriptions whose last look found nothing due, and until when they need none: a backlog in
    *  backoff (a receiver down for hours) is not read again at every pass, which each send's end asks for. */
   private readonly quietUntil = new Map<number, number>();
-  private pruning: Promise<void> | null = null;
 
   /** Made at the first send, closed by stop(); none (undici's default) when private destinations are allowed. */
   private agent: Agent | undefined;
@@ -114,7 +113,6 @@ export class WebhookDelivery {
     // closed): wait for it, and then for every send it began.
     await this.passDone;
     await Promise.allSettled([...this.inFlight]);
-    await this.pruning;
     // Its idle keep-alive connections would otherwise outlive the service.
     await this.agent?.close();
     this.agent = undefined;
@@ -137,14 +135,8 @@ export class WebhookDelivery {
     const now = this.o.clock.now();
     let wakeAt = now + (this.o.pollMs ?? 1000);
     try {
-      // Beside the sends, not before them: a round over a large outbox must not hold up delivery.
-      if (now >= this.nextPruneAt && this.pruning === null) {
-        this.pruning = this.prune(now)
-          .catch((err) => this.o.onError?.(err))
-          .finally(() => {
-            this.pruning = null;
-          });
-      }
+      // Once an hour, before the sends: each kind's round is a range of its own index (migration 021).
+      if (now >= this.nextPruneAt) await this.prune(now);
       const pending = await webhooksWithPending(this.o.store.db);
       const concurrency = this.o.concurrency ?? 32;
       // A few slots are kept for subscriptions with nothing in flight, and the rest are shared equally
