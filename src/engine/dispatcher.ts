@@ -406,24 +406,26 @@ export class Dispatcher {
     this.calls.set(call.callId, call);
     if (usesAgents(c.settings)) this.o.agents.launched(call);
     // A reserved call takes its calls-per-second slot when the agent dials it (dialReserved).
-    if (!reservedFor) this.place(call, s.decision.at);
+    if (!reservedFor && !this.place(call, s.decision.at, s.decision.at)) this.giveBack(call);
     return call;
   }
 
   /** Originates the call in the first calls-per-second slot from `at` on, which it takes: the pass's own
-   *  slots are that already, and an agent's dial placed meanwhile pushes them on rather than doubling up. */
-  private place(call: LiveCall, at: number): void {
+   *  slots are that already, and an agent's dial placed meanwhile pushes them on rather than doubling up.
+   *  Its calling hours were judged for the moment `judgedFor`; pushed past it (an agent's dial took that
+   *  slot meanwhile), they must hold at the slot it got, or it is not placed and false is returned (the
+   *  caller gives it back). */
+  private place(call: LiveCall, at: number, judgedFor: number): boolean {
     const c = call.campaign;
+    const next = c.spacing.peek(at);
+    if (next > judgedFor + 1 && !windowsOpen(c.settings, c.windows, call.contact, call.phone, next)) {
+      return false;
+    }
     const slot = c.spacing.take(at);
     call.startedAt = slot;
-    // Pushed past the slot its rules were judged for (an agent's dial took that one meanwhile): its calling
-    // hours must hold at the slot it got, or it goes back.
-    if (slot > at + 1 && !windowsOpen(c.settings, c.windows, call.contact, call.phone, slot)) {
-      this.giveBack(call);
-      return;
-    }
     if (slot <= this.o.clock.now()) this.originateIfHeld(call);
     else call.queuedTimer = this.o.clock.at(slot, () => this.originateIfHeld(call));
+    return true;
   }
 
   /**
@@ -502,14 +504,15 @@ export class Dispatcher {
     call.dialRequested = true;
     let refusal: "dnc_listed" | "window_closed" | null;
     let marked: boolean;
+    let judgedFor: number;
     try {
       const c = call.campaign;
-      const now = this.o.clock.now();
       // Its calling hours must hold when it goes out: in the campaign's next calls-per-second slot, which
       // at a low rate may be a minute or more away (it went out at 21:02 after a press at 20:59).
-      refusal = !windowsOpen(c.settings, c.windows, call.contact, call.phone, c.spacing.peek(now))
+      judgedFor = c.spacing.peek(this.o.clock.now());
+      refusal = !windowsOpen(c.settings, c.windows, call.contact, call.phone, judgedFor)
         ? "window_closed"
-        : (await this.o.dispatch.listedPhones(c.accountId, c.id, [call.phone], now)).length > 0
+        : (await this.o.dispatch.listedPhones(c.accountId, c.id, [call.phone], this.o.clock.now())).length > 0
           ? "dnc_listed"
           : null;
       marked = refusal === null ? await this.o.dispatch.markDialed(call.attemptId) : true;
@@ -524,22 +527,12 @@ export class Dispatcher {
       this.o.agents.released(call);
       return "given_back";
     }
-    if (refusal !== null || this.stopped) {
-      call.dialRequested = false;
-      await this.releaseReserved(call);
-      return refusal ?? "given_back";
-    }
-    // Checked again against the slot it now takes, with no wait in between: the awaits above let another
-    // agent's dial take the slot seen before them.
-    const now = this.o.clock.now();
-    const c = call.campaign;
-    if (!windowsOpen(c.settings, c.windows, call.contact, call.phone, c.spacing.peek(now))) {
-      call.dialRequested = false;
-      await this.releaseReserved(call);
-      return "window_closed";
-    }
-    this.place(call, now);
-    return "placed";
+    // The awaits above may have let another agent's dial take the slot judged for: `place` judges the one
+    // it gets, with no wait in between.
+    if (refusal === null && !this.stopped && this.place(call, this.o.clock.now(), judgedFor)) return "placed";
+    call.dialRequested = false;
+    await this.releaseReserved(call);
+    return refusal ?? (this.stopped ? "given_back" : "window_closed");
   }
 
   /** Gives back a previewed contact that was not dialed (even if asked to, while it waits for its slot),
