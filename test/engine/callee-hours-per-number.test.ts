@@ -12,7 +12,7 @@ import { UNKNOWN_ZONE_REASON } from "../../src/engine/claim-decision.ts";
 import { addContacts } from "../../src/lists/import.ts";
 import { accountList, addDncNumbers } from "../../src/store/dnc.ts";
 import { queueAgents, simulatedAgents } from "../helpers/agents.ts";
-import { harness } from "../helpers/engine-harness.ts";
+import { type Harness, harness } from "../helpers/engine-harness.ts";
 import { createCampaign } from "../helpers/fixtures.ts";
 
 // Monday 2026-01-05 14:00 UTC = 09:00 New York = 06:00 Los Angeles.
@@ -131,28 +131,37 @@ test("a second number whose zone the number leaves open (219) after a New York f
   }
 });
 
+const NEW_YORK = "America/New_York";
+
+/** 20:59:00 in New York: a minute of calling hours left. */
+const AT_2059_IN_NEW_YORK = {
+  start: Date.UTC(2026, 0, 6, 1, 59, 0),
+  seed: 3,
+  scenario: { outcomes: { no_answer: 1 } },
+  maintenanceMs: 600_000,
+};
+
+/** A preview campaign dialing one call each 100 s, with `count` New York contacts and as many agents. */
+async function previewCampaignOfNewYorkers(h: Harness, count: number) {
+  const id = await h.campaign(
+    { dialMethod: "preview", callsPerSecond: 0.01, maxAttemptsPerContact: 1, wrapUpSec: 0 },
+    Array.from({ length: count }, (_, i) => ({ phones: [`+1212555010${i}`], timeZone: NEW_YORK })),
+  );
+  return { id, agents: await queueAgents(h, id, count) };
+}
+
 test("a previewed dial placed in a later calls-per-second slot is checked against the hours at that slot", async () => {
-  // 20:59 in New York: a minute of calling hours left; three agents press dial, one call each 100 s.
-  const zone = "America/New_York";
-  const h = await harness({
-    start: Date.UTC(2026, 0, 6, 1, 59, 0),
-    seed: 3,
-    scenario: { outcomes: { no_answer: 1 } },
-    maintenanceMs: 600_000,
-  });
+  // A minute of calling hours left; three agents press dial, one call each 100 s.
+  const h = await harness(AT_2059_IN_NEW_YORK);
   try {
-    const id = await h.campaign(
-      { dialMethod: "preview", callsPerSecond: 0.01, maxAttemptsPerContact: 1, wrapUpSec: 0 },
-      [0, 1, 2].map((i) => ({ phones: [`+1212555010${i}`], timeZone: zone })),
-    );
-    const agents = await queueAgents(h, id, 3);
+    const { id, agents } = await previewCampaignOfNewYorkers(h, 3);
     await simulatedAgents(h, { talkSec: 20, wrapSec: 0, previewSec: 1 }).login(id, agents);
     await h.engine.start(h.accountId, id);
     await h.clock.run({ until: h.clock.now() + 3600_000 });
     const attempts = await h.attempts(id);
     assert.ok(attempts.length >= 1, "the first went out in time");
     for (const a of attempts) {
-      const local = DateTime.fromMillis(a.started_at, { zone });
+      const local = DateTime.fromMillis(a.started_at, { zone: NEW_YORK });
       assert.ok(local.hour >= 8 && local.hour < 21, `${a.phone} dialed at ${local.toFormat("HH:mm:ss")}`);
     }
   } finally {
@@ -189,20 +198,9 @@ for (const [zone, start, lateThatDay] of [
 }
 
 test("two previewed dials pressed together near 21:00 at a low calls-per-second: the second is refused, not late", async () => {
-  const zone = "America/New_York";
-  // 20:59:00 in New York, one call each 100 s.
-  const h = await harness({
-    start: Date.UTC(2026, 0, 6, 1, 59, 0),
-    seed: 3,
-    scenario: { outcomes: { no_answer: 1 } },
-    maintenanceMs: 600_000,
-  });
+  const h = await harness(AT_2059_IN_NEW_YORK);
   try {
-    const id = await h.campaign(
-      { dialMethod: "preview", callsPerSecond: 0.01, maxAttemptsPerContact: 1, wrapUpSec: 0 },
-      [0, 1].map((i) => ({ phones: [`+1212555010${i}`], timeZone: zone })),
-    );
-    const agents = await queueAgents(h, id, 2);
+    const { id, agents } = await previewCampaignOfNewYorkers(h, 2);
     await h.engine.start(h.accountId, id);
     for (const a of agents) {
       await h.engine.agents.login(h.accountId, a, id);
@@ -220,7 +218,7 @@ test("two previewed dials pressed together near 21:00 at a low calls-per-second:
     const attempts = await h.attempts(id);
     assert.ok(attempts.length >= 1);
     for (const a of attempts) {
-      const local = DateTime.fromMillis(a.started_at, { zone });
+      const local = DateTime.fromMillis(a.started_at, { zone: NEW_YORK });
       assert.ok(local.hour >= 8 && local.hour < 21, `${a.phone} dialed at ${local.toFormat("HH:mm:ss")}`);
     }
   } finally {

@@ -145,10 +145,7 @@ for (const dialect of dialects()) {
       flaky = rows[12].event_id; // contact 13, third event
       await atomically(store, outboxInserts(store.db, rows));
 
-      delivery = new WebhookDelivery({
-        allowPrivateNetworks: true, // the receivers listen on 127.0.0.1
-        store,
-        clock: new WallClock(),
+      delivery = localDelivery(store, {
         nodeId: "node-a",
         baseBackoffMs: 40,
         maxBackoffMs: 200,
@@ -238,10 +235,7 @@ test("after its last try an event is dead-lettered, listed, and replayed through
     const { campaignId } = await createCampaign(f.store, f.accountId);
     const sub = subscriptionOf(hook.id, f.accountId);
     await atomically(f.store, outboxInserts(f.store.db, events(sub, campaignId, [1, 2], 1)));
-    delivery = new WebhookDelivery({
-      allowPrivateNetworks: true, // the receivers listen on 127.0.0.1
-      store: f.store,
-      clock: new WallClock(),
+    delivery = localDelivery(f.store, {
       nodeId: "node-a",
       baseBackoffMs: 20,
       maxBackoffMs: 50,
@@ -424,11 +418,7 @@ for (const dialect of dialects()) {
 test("a receiver that never answers: each try times out, is recorded as such, and the event ends dead", async () => {
   const store = await openStore({ url: ":memory:" });
   const { held, url, server } = await holdingReceiver();
-  const delivery = new WebhookDelivery({
-    allowPrivateNetworks: true, // the receivers listen on 127.0.0.1
-    store,
-    clock: new WallClock(),
-    nodeId: "n1",
+  const delivery = localDelivery(store, {
     baseBackoffMs: 50,
     maxBackoffMs: 100,
     timeoutMs: 300,
@@ -621,11 +611,7 @@ for (const dialect of dialects()) {
     const store = await dialect.open();
     const refused = new Set<string>();
     const rx = await receiver("s", (eventId) => (refused.has(eventId) ? 410 : 200));
-    const delivery = new WebhookDelivery({
-      allowPrivateNetworks: true, // the receivers listen on 127.0.0.1
-      store,
-      clock: new WallClock(),
-      nodeId: "n1",
+    const delivery = localDelivery(store, {
       baseBackoffMs: 600_000,
       maxBackoffMs: 3_600_000,
       pollMs: 100,
@@ -675,10 +661,7 @@ for (const dialect of dialects()) {
       const { campaignId } = await createCampaign(store, accountId);
       const { hook, sub } = await endedHook(store, accountId, rx.url, secret, 5);
       await atomically(store, outboxInserts(store.db, events(sub, campaignId, [1], 1)));
-      const delivery = new WebhookDelivery({
-        allowPrivateNetworks: true, // the receivers listen on 127.0.0.1
-        store,
-        clock: new WallClock(),
+      const delivery = localDelivery(store, {
         nodeId: "node-a",
         baseBackoffMs: 40,
         maxBackoffMs: 200,
