@@ -3,7 +3,12 @@
 
 import type { TimerHandle } from "../clock/clock.ts";
 import { type CampaignSettings, orderClassOf } from "../model/campaign-settings.ts";
-import { parsePolicy, settingsFor } from "../model/contact-policy.ts";
+import {
+  type ContactPolicy,
+  FINISH_PASSED_REASON,
+  parsePolicy,
+  settingsFor,
+} from "../model/contact-policy.ts";
 import type { CampaignStatus, Outcome } from "../model/outcome.ts";
 import {
   ABANDON_REDIAL_GAP_MS,
@@ -175,7 +180,8 @@ export function finishedFromEnd(
   owner: string,
   chargeMicros = 0,
 ): FinishedAttempt {
-  const settings = settingsFor(call.campaign.settings, parsePolicy(call.contact.policy));
+  const policy = parsePolicy(call.contact.policy);
+  const settings = settingsFor(call.campaign.settings, policy);
   const outcome: Outcome = call.abandoned ? "abandoned" : outcomeOf(ev);
   const talkSec = ev.talkSec;
   const state = dialState(call.contact, call.seq, call.phoneIndex, call.phoneAttempts);
@@ -211,7 +217,10 @@ export function finishedFromEnd(
     talkSec,
     success: isSuccess(outcome, talkSec, settings),
     details: JSON.stringify(details),
-    contact: abandonRule(settings, nextContactState(settings, state, outcome, talkSec, now), outcome, now),
+    contact: finishRule(
+      policy,
+      abandonRule(settings, nextContactState(settings, state, outcome, talkSec, now), outcome, now),
+    ),
   };
   if (call.startedAt !== call.claimedStartAt) f.dialedAt = call.startedAt;
   const c = call.campaign;
@@ -220,6 +229,17 @@ export function finishedFromEnd(
     f.events = finishEvents(c.webhooks, { ...call, accountId: c.accountId, campaignId: c.id }, f);
   }
   return f;
+}
+
+/** A contact's own last moment to call (ContactPolicy.finishAt): a next try at or after it can never
+ *  happen, so the contact ends now, exhausted, rather than waiting for it. */
+function finishRule(
+  policy: ContactPolicy | null,
+  next: FinishedAttempt["contact"],
+): FinishedAttempt["contact"] {
+  if (policy?.finishAt === undefined || !("nextAt" in next) || next.nextAt < policy.finishAt) return next;
+  const { phoneAttempts, retryCounts } = next;
+  return { status: "exhausted", phoneAttempts, retryCounts, waitReason: FINISH_PASSED_REASON };
 }
 
 function abandonRule(
@@ -236,6 +256,7 @@ function abandonRule(
 /** The attempt of a process that died mid-call: its result is unknown, it is counted, never redialed as itself. */
 export function lostAttempt(c: CampaignRuntime, lost: ExpiredLease, now: number): FinishedAttempt {
   const phoneAttempts = lost.contact.phone_attempts;
+  const policy = parsePolicy(lost.contact.policy);
   const state = dialState(lost.contact, lost.seq, lost.phoneIndex, phoneAttempts);
   const f: FinishedAttempt = {
     attemptId: lost.attemptId ?? 0,
@@ -249,13 +270,7 @@ export function lostAttempt(c: CampaignRuntime, lost: ExpiredLease, now: number)
     talkSec: 0,
     success: false,
     details: JSON.stringify({ leaseOwner: lost.owner, startedAt: lost.startedAt }),
-    contact: nextContactState(
-      settingsFor(c.settings, parsePolicy(lost.contact.policy)),
-      state,
-      "lost",
-      0,
-      now,
-    ),
+    contact: finishRule(policy, nextContactState(settingsFor(c.settings, policy), state, "lost", 0, now)),
   };
   if (c.webhooks.length) {
     const info = {

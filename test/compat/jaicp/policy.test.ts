@@ -92,3 +92,33 @@ for (const dialect of dialects()) {
     }
   });
 }
+
+test("a number whose next retry would fall after its finishDateTime ends exhausted at its last call, and its campaign completes", async () => {
+  const start = Date.UTC(2026, 0, 5, 9, 0, 0);
+  const h = await harness({ scenario: "always_busy", start });
+  try {
+    const { campaignId, listId } = await createCampaign(h.store, h.accountId, { maxConcurrent: 1 });
+    const job: CallJob = {
+      phone: "12125550100",
+      finishDateTime: "2026-01-05T10:00:00Z", // an hour from now
+      retryIntervalInMinutes: 1440, // the next try would be tomorrow
+      maxAttempts: 5,
+    };
+    const scope = { accountId: h.accountId, campaignId, listId, now: h.clock.now() };
+    const [id] = await insertContacts(h.store.db, scope, [contactForJob(job, "")]);
+    await h.engine.start(h.accountId, campaignId);
+    await h.runToEnd(3 * 3_600_000);
+    assert.equal((await h.attempts(campaignId)).length, 1, "one busy call before finishDateTime");
+    const c = (await h.contacts(campaignId)).find((x) => x.id === id);
+    assert.equal(c?.status, "exhausted", `the number is ${c?.status} (${c?.wait_reason})`);
+    assert.equal(c?.wait_reason, "finish_time_passed");
+    const campaign = await h.store.db
+      .selectFrom("campaigns")
+      .select("status")
+      .where("id", "=", campaignId)
+      .executeTakeFirstOrThrow();
+    assert.equal(campaign.status, "completed", "nothing is left that could ever be dialed");
+  } finally {
+    await h.close();
+  }
+});
