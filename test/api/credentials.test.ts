@@ -222,6 +222,30 @@ describe("service accounts and users", () => {
     assert.equal((await from("198.51.100.1", basic("tess", "a good long password"))).statusCode, 200);
   });
 
+  test("wrong passwords sent all at once are throttled too: no more than the limit are checked", async () => {
+    const created = await f.call({
+      method: "POST",
+      url: "/v1/users",
+      payload: { username: "burst", password: "a good long password", role: "supervisor" },
+    });
+    assert.equal(created.statusCode, 201, created.body);
+    // The right password among 40 guesses sent together, from one address.
+    const tries = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        f.call({
+          method: "GET",
+          url: "/v1/campaigns",
+          key: null,
+          remoteAddress: "198.51.100.77",
+          headers: { authorization: basic("burst", i === 30 ? "a good long password" : `guess ${i}`) },
+        }),
+      ),
+    );
+    const codes = tries.map((r) => r.statusCode);
+    assert.equal(codes.filter((c) => c === 401).length, 10, codes.join(" "));
+    assert.equal(codes.filter((c) => c === 429).length, 30, codes.join(" "));
+  });
+
   test("behind a proxy named in OUTDIAL_TRUST_PROXY, wrong passwords count by the forwarded client address", async () => {
     const proxied = await apiFixture(undefined, { OUTDIAL_TRUST_PROXY: "10.0.0.7" });
     try {

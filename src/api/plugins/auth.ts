@@ -179,18 +179,22 @@ let decoyHash: Promise<string> | null = null;
 async function user(pair: string, address: string, deps: AuthDeps): Promise<RequestAccount> {
   const colon = pair.indexOf(":");
   const name = colon > 0 ? pair.slice(0, colon) : "";
-  const wait = deps.throttle.retryAfterMs(address, name);
+  const wait = deps.throttle.begin(address, name);
   if (wait > 0) throw new TooManyTries(Math.ceil(wait / 1000));
-  // No user name holds a NUL (the API refuses one), and PostgreSQL would refuse it in the query.
-  const row = name !== "" && !name.includes("\u0000") ? await findUserByName(deps.store.db, name) : undefined;
-  const usable = row !== undefined && row.disabled_at === null;
-  decoyHash ??= hashPassword(randomBytes(16).toString("hex"));
-  const hash = usable ? row.password_hash : await decoyHash;
-  const ok = (await verifyPassword(colon > 0 ? pair.slice(colon + 1) : pair, hash)) && usable;
-  if (!row || !ok) {
-    deps.throttle.failed(address, name);
-    throw unauthorized("the user name or password is wrong, or the user is disabled");
+  let row: Awaited<ReturnType<typeof findUserByName>>;
+  let ok: boolean;
+  try {
+    // No user name holds a NUL (the API refuses one), and PostgreSQL would refuse it in the query.
+    row = name !== "" && !name.includes("\u0000") ? await findUserByName(deps.store.db, name) : undefined;
+    const usable = row !== undefined && row.disabled_at === null;
+    decoyHash ??= hashPassword(randomBytes(16).toString("hex"));
+    const hash = usable ? (row?.password_hash ?? "") : await decoyHash;
+    ok = (await verifyPassword(colon > 0 ? pair.slice(colon + 1) : pair, hash)) && usable;
+  } catch (err) {
+    deps.throttle.refund(address, name); // the database failed, not the password
+    throw err;
   }
+  if (!row || !ok) throw unauthorized("the user name or password is wrong, or the user is disabled");
   deps.throttle.succeeded(address, name);
   return { id: row.account_id, role: row.role, via: { kind: "user", id: row.id } };
 }

@@ -65,17 +65,40 @@ export class PasswordThrottle {
     );
   }
 
-  failed(address: string, userName: string): void {
+  /**
+   * A try about to be checked: 0 and counted as a failure from now on, or the milliseconds to wait (and
+   * nothing counted). Counted before the password is checked, in the same synchronous step as the limit:
+   * checked first and counted after its awaits, a burst of tries sent at once all passed the limit.
+   */
+  begin(address: string, userName: string): number {
+    const wait = this.retryAfterMs(address, userName);
+    if (wait > 0) return wait;
     const now = this.clock.now();
     if (this.windows.size >= MAX_ENTRIES) this.sweep(now);
     const from = client(address);
     this.count(`a:${from}`, now);
     this.count(`u:${from}|${userName.slice(0, NAME_CHARS)}`, now);
+    return 0;
   }
 
-  /** The right password: the name's count from that address starts again (the address's does not). */
+  /** The right password: the try is not a failure, and the name's count from that address starts again
+   *  (the address's keeps its earlier failures). */
   succeeded(address: string, userName: string): void {
-    this.windows.delete(`u:${client(address)}|${userName.slice(0, NAME_CHARS)}`);
+    const from = client(address);
+    this.windows.delete(`u:${from}|${userName.slice(0, NAME_CHARS)}`);
+    this.uncount(`a:${from}`);
+  }
+
+  /** A try that could not be checked (the database failed): it is not counted. */
+  refund(address: string, userName: string): void {
+    const from = client(address);
+    this.uncount(`a:${from}`);
+    this.uncount(`u:${from}|${userName.slice(0, NAME_CHARS)}`);
+  }
+
+  private uncount(key: string): void {
+    const w = this.windows.get(key);
+    if (w && w.failures > 0) w.failures--;
   }
 
   private blockedFor(key: string, limit: number, now: number): number {
