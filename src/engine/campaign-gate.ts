@@ -16,12 +16,14 @@ export type Gate = { open: true; haltWake: number } | { open: false; wakeAt: num
  * Starts a scheduled campaign whose time has come, halts one past its lifetime, stops one whose account is
  * under the balance floor, and keeps one outside its weekly windows waiting; `lastBlock` says which.
  * Open: the campaign may claim, and `haltWake` is when it must be looked at again for its lifetime.
+ * A campaign that may not dial but has every contact final (its last call ended after its window closed)
+ * is completed, not left running until the window opens again, nor halted at its end time.
  */
 export async function gateCampaign(
   c: CampaignRuntime,
   now: number,
   w: CampaignStatusWriter,
-  releaseQueued: () => Promise<unknown>,
+  act: { releaseQueued(): Promise<unknown>; completeIfDrained(): Promise<void> },
 ): Promise<Gate> {
   const closed = { open: false, wakeAt: Number.POSITIVE_INFINITY } as const;
   if (c.status === "scheduled") {
@@ -34,21 +36,30 @@ export async function gateCampaign(
   }
   if (c.status !== "running") return closed;
   if (c.haltAt !== null && now >= c.haltAt) {
+    if (c.inFlight === 0) {
+      await act.completeIfDrained();
+      if (c.status !== "running") return closed;
+    }
     await w.setStatus(c, "halted", now, "lifetime or end time reached");
-    await releaseQueued();
+    await act.releaseQueued();
     return closed;
   }
   if (!(await w.hasBalance(c.accountId))) {
     // Voximplant's rule: under 1 USD, processing stops at once; a top-up and a resume or recover go on.
     c.lastBlock = { code: "balance", until: null };
     await w.setStatus(c, "stopped", now, LOW_BALANCE_REASON);
-    await releaseQueued();
+    await act.releaseQueued();
     return closed;
   }
   const haltWake = c.haltAt ?? Number.POSITIVE_INFINITY;
   if (c.windows.campaign.length) {
     const open = nextAllowed(now, c.windows.campaign);
     if (open === null || open.at > now) {
+      if (c.inFlight === 0 && c.drainCheckDue) {
+        c.drainCheckDue = false;
+        await act.completeIfDrained();
+        if (c.status !== "running") return closed;
+      }
       c.lastBlock = { code: "window_closed", until: open?.at ?? null };
       return { open: false, wakeAt: Math.min(open?.at ?? Number.POSITIVE_INFINITY, haltWake) };
     }

@@ -35,8 +35,9 @@ export class CampaignRuntime {
   webhooks: Subscription[] = [];
   /** Who held its dispatch lease at the last look (store/campaign-leases.ts); agent campaigns have none. */
   holder: CampaignHolder | null = null;
-  /** True once a pass found nothing queued, nothing waiting and nothing in flight. */
-  drained = false;
+  /** Whether a pass that may not dial (outside its windows, at its end time) should look whether every
+   *  contact is final, to complete it: set when a call ends and when the row is read again. */
+  drainCheckDue = true;
   /** The settings as stored: a row read again is parsed again only if they changed (stored settings may
    *  leave defaults out, so comparing with the parsed ones would rebuild everything at every look). */
   private settingsText: string;
@@ -67,7 +68,7 @@ export class CampaignRuntime {
       this.windows = buildCampaignWindows(this.settings);
       this.spacing.setRate(this.settings.callsPerSecond);
     }
-    this.drained = false;
+    this.drainCheckDue = true;
   }
 
   /** Whether `nodeId` may dial this campaign at `now`: agent campaigns are dialed by every node that has

@@ -152,6 +152,7 @@ export class Dispatcher {
         : ended;
     this.calls.delete(ev.callId);
     call.campaign.inFlight--;
+    call.campaign.drainCheckDue = true;
     const now = this.o.clock.now();
     if (usesAgents(call.campaign.settings) || call.agent) this.o.agents.ended(call, ev, now);
     // Hung up while AMD still listened (the line dropped; or a stop, on a driver that does not report
@@ -281,7 +282,13 @@ export class Dispatcher {
       return { started: 0, wakeAt: Number.POSITIVE_INFINITY };
     }
     const w = this.o.statusWriter;
-    const gate = await gateCampaign(c, now, w, () => this.releaseQueued(c));
+    const gate = await gateCampaign(c, now, w, {
+      releaseQueued: () => this.releaseQueued(c),
+      completeIfDrained: async () => {
+        await this.flush(); // the last calls' outcomes, so that their contacts count as final
+        await w.completeIfDrained(c, now);
+      },
+    });
     if (!gate.open) return { started: 0, wakeAt: gate.wakeAt };
     const haltWake = gate.haltWake;
 

@@ -1,0 +1,77 @@
+// A campaign whose work is done while it may not dial (its last call ended after its weekly window closed)
+// completes then: not when the window next opens, and not as "halted" when its end time comes first.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { type Harness, harness } from "../helpers/engine-harness.ts";
+
+const FRIDAY_1759 = Date.UTC(2026, 0, 9, 17, 59, 0);
+const WEEKDAYS_9_TO_18 = { zone: "UTC", ranges: [{ days: [1, 2, 3, 4, 5], from: "09:00", to: "18:00" }] };
+
+async function campaignRow(h: Harness, id: number) {
+  return h.store.db.selectFrom("campaigns").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
+}
+
+test("a campaign whose last call ends just after its window closes completes when that call ends", async () => {
+  const h = await harness({ start: FRIDAY_1759, scenario: { base: "all_human", talkSec: 120 } });
+  try {
+    const id = await h.campaign({ maxAttemptsPerContact: 1, schedule: WEEKDAYS_9_TO_18 }, [
+      { phones: ["+12025550001"] },
+    ]);
+    await h.engine.start(h.accountId, id);
+    await h.runToEnd(5 * 86_400_000);
+    const [call] = await h.attempts(id);
+    const row = await campaignRow(h, id);
+    assert.equal(row.status, "completed");
+    const late = Number(row.finished_at) - Number(call.ended_at);
+    assert.ok(
+      late >= 0 && late < 60_000,
+      `completed ${(late / 3_600_000).toFixed(1)} h after its last call ended`,
+    );
+  } finally {
+    await h.close();
+  }
+});
+
+test("a campaign with nothing left to dial is completed, not halted, when its end time comes", async () => {
+  const h = await harness({ start: FRIDAY_1759, scenario: { base: "all_human", talkSec: 120 } });
+  try {
+    const endAt = Date.UTC(2026, 0, 10, 12, 0, 0); // Saturday noon, before the window opens again
+    const id = await h.campaign({ maxAttemptsPerContact: 1, schedule: WEEKDAYS_9_TO_18, endAt }, [
+      { phones: ["+12025550001"] },
+    ]);
+    await h.engine.start(h.accountId, id);
+    await h.runToEnd(5 * 86_400_000);
+    assert.deepEqual(
+      (await h.contacts(id)).map((c) => c.status),
+      ["succeeded"],
+    );
+    const row = await campaignRow(h, id);
+    assert.equal(row.status, "completed", `${row.status} (${row.status_reason}) with every contact final`);
+  } finally {
+    await h.close();
+  }
+});
+
+test("a campaign still holding a contact for its next window stays running after its last call of the day", async () => {
+  const h = await harness({ start: FRIDAY_1759, scenario: { base: "always_busy" } });
+  try {
+    const id = await h.campaign(
+      {
+        maxAttemptsPerContact: 2,
+        schedule: WEEKDAYS_9_TO_18,
+        retry: { busy: { intervalSec: 600, maxRetries: 1 } },
+      },
+      [{ phones: ["+12025550001"] }],
+    );
+    await h.engine.start(h.accountId, id);
+    await h.clock.run({ until: Date.UTC(2026, 0, 10, 12, 0, 0) });
+    assert.equal((await campaignRow(h, id)).status, "running", "its retry waits for Monday");
+    await h.runToEnd(5 * 86_400_000);
+    const calls = await h.attempts(id);
+    assert.equal(calls.length, 2);
+    assert.equal(new Date(calls[1].started_at).getUTCDay(), 1, "retried on Monday");
+    assert.equal((await campaignRow(h, id)).status, "completed");
+  } finally {
+    await h.close();
+  }
+});
