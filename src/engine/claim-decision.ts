@@ -152,6 +152,8 @@ export function recentWindowMs(settings: CampaignSettings): number | null {
 const LONGEST_LOCAL_DAY = DAY + 3 * 3600_000;
 /** Why a contact settled whose numbers have no zone to go by (at dial time, such a number's window is closed). */
 export const UNKNOWN_ZONE_REASON = "unknown_zone";
+/** Why a contact settled whose windows are never all open at once on any of its numbers' clocks. */
+export const NEVER_OPEN_REASON = "no_window";
 
 /** The rolling caps and the span each counts calls over. */
 const ROLLING: readonly (readonly ["per24h" | "per7d" | "per30d", number])[] = [
@@ -265,16 +267,35 @@ export function decideClaim(
     return { kind: "final", status: "exhausted", reason: "max_attempts_per_contact" };
   }
   const listed = c.dnc;
-  let phoneIndex = listed
-    ? usablePhoneIndex(phones, (j) => listed.has(phones[j]), c, settings)
-    : c.phone_index;
-  if (phoneIndex === null) return { kind: "final", status: "suppressed", reason: DNC_REASON };
+  // A number at its attempt limit: normally moved past after its last attempt, but the limit may have been
+  // lowered since (a PATCH) while the contact waited. Only a contact with that many attempts can have one.
+  const perPhone = settings.maxAttemptsPerPhone;
+  const spent =
+    typeof perPhone === "number" && c.attempts >= perPhone
+      ? (j: number) => ((JSON.parse(c.phone_attempts) as number[])[j] ?? 0) >= perPhone
+      : null;
+  let phoneIndex =
+    listed || spent
+      ? usablePhoneIndex(
+          phones,
+          (j) => (listed?.has(phones[j]) ?? false) || (spent?.(j) ?? false),
+          c,
+          settings,
+        )
+      : c.phone_index;
+  if (phoneIndex === null) {
+    return listed?.has(phones[c.phone_index])
+      ? { kind: "final", status: "suppressed", reason: DNC_REASON }
+      : { kind: "final", status: "exhausted", reason: "max_attempts_per_phone" };
+  }
   // A number with no clock to go by under a callee window is passed over like a listed one; a contact with
   // none other to call settles (the campaign can complete; a defaultZone and a list reset bring it back).
   let zones = windowZones(c, phones, phoneIndex, settings);
   if (zones === null) {
     const noClock = (j: number) =>
-      (listed?.has(phones[j]) ?? false) || windowZones(c, phones, j, settings) === null;
+      (listed?.has(phones[j]) ?? false) ||
+      (spent?.(j) ?? false) ||
+      windowZones(c, phones, j, settings) === null;
     phoneIndex = usablePhoneIndex(phones, noClock, c, settings);
     if (phoneIndex === null) return { kind: "final", status: "failed", reason: UNKNOWN_ZONE_REASON };
     zones = windowZones(c, phones, phoneIndex, settings);
@@ -293,12 +314,30 @@ export function decideClaim(
     }
   }
 
-  const phone = phones[phoneIndex];
-  const constraints = contactConstraints(c, zones, settings, ctx.windows);
   // The number chosen above has a clock to go by; a bug that broke that must not call anyone.
-  if (constraints === null) throw new Error(`contact ${c.id}: phone ${phoneIndex} chosen with no zone`);
-  const allowed = nextAllowed(at, constraints);
-  if (allowed === null) return { kind: "defer", until: at + DAY, reason: "no_window" };
+  const constraintsOf = (j: number, z: readonly string[] | null) => {
+    const found = contactConstraints(c, z, settings, ctx.windows);
+    if (found === null) throw new Error(`contact ${c.id}: phone ${j} chosen with no zone`);
+    return found;
+  };
+  let constraints = constraintsOf(phoneIndex, zones);
+  let allowed = nextAllowed(at, constraints);
+  if (allowed === null) {
+    // Its windows are never all open at once for this number (a mobile of unknown zone in a country eleven
+    // hours wide under a nine-hour callee window; its own weekly ranges on days the campaign does not call):
+    // another number may do; a contact with none settles, like one with no clock, so the campaign completes.
+    const neverOpen = (j: number) => {
+      if ((listed?.has(phones[j]) ?? false) || (spent?.(j) ?? false)) return true;
+      const found = contactConstraints(c, windowZones(c, phones, j, settings), settings, ctx.windows);
+      return found === null || nextAllowed(at, found) === null;
+    };
+    phoneIndex = usablePhoneIndex(phones, neverOpen, c, settings);
+    if (phoneIndex === null) return { kind: "final", status: "failed", reason: NEVER_OPEN_REASON };
+    constraints = constraintsOf(phoneIndex, windowZones(c, phones, phoneIndex, settings));
+    allowed = nextAllowed(at, constraints);
+    if (allowed === null) throw new Error(`contact ${c.id}: phone ${phoneIndex} chosen with no window`);
+  }
+  const phone = phones[phoneIndex];
   if (allowed.at > at) {
     if (policy?.finishAt !== undefined && allowed.at >= policy.finishAt) {
       return { kind: "final", status: "exhausted", reason: FINISH_PASSED_REASON };

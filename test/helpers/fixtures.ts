@@ -36,6 +36,8 @@ export interface ContactSpec {
   startAt?: number | null;
   custom?: Record<string, string>;
   externalId?: string | null;
+  /** JSON of the contact's own call policy (model/contact-policy.ts). */
+  policy?: string | null;
 }
 
 /** Contacts due from `now` (or their startAt), waiting for the dispatcher to promote them; their ids. */
