@@ -1,6 +1,7 @@
 // Contacts written one request at a time, with their ids back (the bulk paths stream through lists/). A
 // contact due now goes straight into the dial queue, as imports write them.
 import type { Kysely } from "kysely";
+import { type CampaignSettings, orderClassOf } from "../model/campaign-settings.ts";
 import type { Database } from "./schema.ts";
 
 export interface NewContactSpec {
@@ -42,6 +43,16 @@ async function insertChunks(
 ): Promise<number[]> {
   const queueDue = opts.queueDue ?? true;
   const { now } = target;
+  // New contacts sort as first attempts under the campaign's attempt order, as imports write them.
+  const campaign = await db
+    .selectFrom("campaigns")
+    .select("settings")
+    .where("id", "=", target.campaignId)
+    .executeTakeFirst();
+  const attemptOrder = campaign
+    ? (JSON.parse(campaign.settings) as Partial<CampaignSettings>).attemptOrder
+    : undefined;
+  const orderClass = orderClassOf({ attemptOrder: attemptOrder ?? "first_attempts" }, false);
   const out: number[] = [];
   for (let i = 0; i < specs.length; i += CHUNK) {
     const rows = specs.slice(i, i + CHUNK).map((s) => {
@@ -61,7 +72,7 @@ async function insertChunks(
         priority: s.priority ?? 0,
         status: "pending",
         ready: queueDue && due <= now ? 1 : 0,
-        order_class: 0,
+        order_class: orderClass,
         attempts: 0,
         phone_index: 0,
         phone_attempts: JSON.stringify(s.phones.map(() => 0)),

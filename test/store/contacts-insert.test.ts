@@ -34,5 +34,29 @@ for (const dialect of dialects()) {
         await store.close();
       }
     });
+
+    test("new contacts sort as first attempts under the campaign's attempt order, as imports write them", async () => {
+      const store = await dialect.open();
+      try {
+        const accountId = await createAccount(store);
+        for (const [attemptOrder, orderClass] of [
+          ["first_attempts", 0],
+          ["repeated_attempts", 1],
+        ] as const) {
+          const ids = await createCampaign(store, accountId, { attemptOrder });
+          const [id] = await insertContacts(store.db, { accountId, ...ids, now: 0 }, [
+            { phones: ["+12025550100"] },
+          ]);
+          const row = await store.db
+            .selectFrom("contacts")
+            .select("order_class")
+            .where("id", "=", id)
+            .executeTakeFirstOrThrow();
+          assert.equal(row.order_class, orderClass, attemptOrder);
+        }
+      } finally {
+        await store.close();
+      }
+    });
   });
 }
