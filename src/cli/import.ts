@@ -1,9 +1,10 @@
 // `outdial import --campaign ID FILE`: streams a CSV into a campaign of the local database (the one
 // OUTDIAL_DATABASE_URL names), with a progress bar and the per-row report.
 import fs from "node:fs";
+import os from "node:os";
 import { parseArgs } from "node:util";
 import { loadConfig } from "../config/config.ts";
-import { importCsv } from "../lists/import.ts";
+import { ImportError, importCsv } from "../lists/import.ts";
 import { openStore } from "../store/db.ts";
 import { progressBar } from "./progress.ts";
 
@@ -25,6 +26,74 @@ function idOption(name: string, value: string): number {
   return n;
 }
 
+/** The names the API's `delimiter` takes for a tab (import-routes.ts), which a shell makes awkward to type. */
+function delimiterOption(value: string | undefined): string | undefined {
+  return value === "tab" || value === "\\t" ? "\t" : value;
+}
+
+/** The import names options as the HTTP API spells them; here they are flags. */
+const OPTION_OF_FIELD: Record<string, string> = {
+  encoding: "--encoding",
+  delimiter: "--delimiter",
+  default_country: "--default-country",
+  phone_policy: "--phone-policy",
+  duplicate_policy: "--duplicate-policy",
+};
+
+/** Advice in place of the import's own, which names API syntax (map.phone=…, encoding=…) the CLI lacks. */
+const CLI_ADVICE: Record<string, string> = {
+  missing_phone_column:
+    "outdial import does not map columns: rename the phone column to phone (or number, msisdn), or pass --delimiter if the fields are not separated by commas",
+  too_many_custom_fields: "outdial import does not map columns: remove the columns not to keep from the file",
+  bad_encoding: "pass the file's encoding with --encoding (e.g. --encoding windows-1251)",
+  payload_too_large: "OUTDIAL_MAX_IMPORT_BYTES sets the limit",
+};
+
+function inCliTerms(err: unknown): unknown {
+  if (!(err instanceof ImportError)) return err;
+  const advice = CLI_ADVICE[err.code];
+  if (advice) return new Error(`${err.reason}; ${advice}`);
+  const option = err.field === undefined ? undefined : OPTION_OF_FIELD[err.field];
+  const optionProblem = err.code === "invalid_option" || err.code === "unknown_encoding";
+  return new Error(option && optionProblem ? `${option}: ${err.reason}` : err.reason);
+}
+
+/**
+ * Ctrl-C, or a supervisor's SIGTERM, while the file streams in: left to the default, the process dies
+ * with the (empty) list it made and a scratch file next to the database, which only `outdial serve`
+ * would ever clear. Instead the import is stopped through its source, cleaning up after itself.
+ */
+class Interruption {
+  signal: NodeJS.Signals | null = null;
+  private stopImport: (() => void) | null = null;
+  private readonly onSignal = (signal: NodeJS.Signals) => {
+    if (this.signal !== null) return;
+    this.signal = signal;
+    this.stopImport?.();
+  };
+
+  constructor() {
+    process.on("SIGINT", this.onSignal);
+    process.on("SIGTERM", this.onSignal);
+  }
+
+  /** `stop` runs on the first signal, or at once if one has come already. */
+  whenSignalled(stop: () => void): void {
+    this.stopImport = stop;
+    if (this.signal !== null) stop();
+  }
+
+  /** The shell's convention for a process ended by a signal: 128 + its number (130 for SIGINT). */
+  get exitCode(): number {
+    return 128 + (this.signal === null ? 0 : os.constants.signals[this.signal]);
+  }
+
+  dispose(): void {
+    process.off("SIGINT", this.onSignal);
+    process.off("SIGTERM", this.onSignal);
+  }
+}
+
 export async function importCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -43,16 +112,22 @@ export async function importCommand(argv: string[]): Promise<number> {
   if (!file || !values.campaign) throw new Error("usage: outdial import --campaign ID [--list ID] FILE");
   const campaignId = idOption("--campaign", values.campaign);
   const givenList = values.list === undefined ? null : idOption("--list", values.list);
-  // Checked before anything is written: a failed import leaves no list behind.
+  // Checked before anything is written: a failed import leaves no list behind. Duplicates are skipped
+  // by default, as through the API: calling someone twice is the costlier mistake.
   const phonePolicy = choice("--phone-policy", values["phone-policy"] ?? "skip", PHONE_POLICIES);
   const duplicatePolicy = choice(
     "--duplicate-policy",
-    values["duplicate-policy"] ?? "allow",
+    values["duplicate-policy"] ?? "skip",
     DUPLICATE_POLICIES,
   );
   const size = fs.statSync(file).size;
   const config = loadConfig();
   const store = await openStore({ url: config.databaseUrl });
+  const interruption = new Interruption();
+  const interrupted = (what: string): number => {
+    process.stderr.write(`outdial import: interrupted by ${interruption.signal}; ${what}\n`);
+    return interruption.exitCode;
+  };
   try {
     const campaign = await store.db
       .selectFrom("campaigns")
@@ -73,6 +148,10 @@ export async function importCommand(argv: string[]): Promise<number> {
     }
     const bar = progressBar("import", size, "bytes");
     const source = fs.createReadStream(file);
+    // The import takes errors (ours included) from the stream once it reads it; until then this keeps an
+    // early one from crashing the process before the list is deleted.
+    source.on("error", () => {});
+    interruption.whenSignalled(() => source.destroy(new Error("interrupted")));
     let read = 0;
     source.on("data", (chunk) => {
       read += chunk.length;
@@ -85,23 +164,30 @@ export async function importCommand(argv: string[]): Promise<number> {
         campaignId: campaign.id,
         listId,
         now,
-        delimiter: values.delimiter,
+        delimiter: delimiterOption(values.delimiter),
         encoding: values.encoding,
         defaultCountry: values["default-country"],
         phonePolicy,
         duplicatePolicy,
+        maxBytes: config.maxImportBytes,
       },
       source,
     ).catch(async (err) => {
       bar.stop();
       // The import wrote no contact (all or nothing); the list this command made for it goes too.
       if (created) await store.db.deleteFrom("lists").where("id", "=", listId).execute();
-      throw err;
+      if (interruption.signal) return null;
+      throw inCliTerms(err);
     });
     bar.stop();
+    if (report === null) return interrupted("nothing was imported");
     process.stdout.write(`${JSON.stringify({ listId, ...report }, null, 2)}\n`);
+    // The signal came once the whole file was read: the contacts were committed and are kept (a server on
+    // the same database may be calling them already).
+    if (interruption.signal) return interrupted(`the import had finished; list ${listId} is kept`);
     return 0;
   } finally {
+    interruption.dispose();
     await store.close();
   }
 }

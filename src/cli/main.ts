@@ -6,9 +6,11 @@ const USAGE = `outdial — outbound call-campaign engine
 
 usage:
   outdial serve [--demo]                       run the API and the dialer (config from OUTDIAL_* env)
-  outdial import --campaign ID [--list ID] FILE [--delimiter ;] [--encoding windows-1251]
-                 [--phone-policy reject|skip|flag] [--duplicate-policy allow|skip|reject] [--default-country RU]
+  outdial import --campaign ID [--list ID] FILE [--delimiter ;|tab] [--encoding windows-1251]
+                 [--phone-policy skip|reject|flag] [--duplicate-policy skip|allow|reject] [--default-country RU]
                                                import a CSV into a campaign of the local database
+                                               (both policies default to skip; columns are found by
+                                               their header names: phone, external_id, time_zone, …)
   outdial simulate CAMPAIGN.json CONTACTS.csv [--seed N] [--max-hours H] [--agents N] [--json]
                                                run a campaign on the virtual clock and the sim driver
   outdial explain ID [--url URL] [--key KEY]   why campaign ID is or is not dialing right now

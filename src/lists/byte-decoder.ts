@@ -1,7 +1,7 @@
 // Turns the uploaded bytes into UTF-8 for the CSV parser, in chunks, checking they really are in the
 // declared encoding. UTF-8 input is only validated (no copy); GB18030 is decoded by Node's TextDecoder,
 // other encodings are transcoded through iconv-lite. A UTF-8 or UTF-16 byte order mark at the start is
-// honoured and removed.
+// honoured and removed, whatever encoding was declared.
 import { isUtf8 } from "node:buffer";
 import iconv from "iconv-lite";
 import { badRequest } from "./errors.ts";
@@ -126,14 +126,19 @@ export class ByteDecoder {
     };
   }
 
+  /** A byte order mark overrides whatever encoding was declared: a mark is what the file says it is
+   *  (Excel's "CSV UTF-8" is often sent as windows-1251), and read in the declared legacy encoding it
+   *  would be mojibake in the first header name. */
   private stripBom(input: Buffer): Buffer {
-    const { plan } = this;
-    const utf8Bom = input[0] === 0xef && input[1] === 0xbb && input[2] === 0xbf;
+    // UTF-32LE's mark starts with UTF-16LE's; iconv-lite's UTF-32 decoder reads its own marks.
+    if (this.plan.kind === "single" && /^(utf32|ucs4)/.test(this.plan.name.replace(/[^0-9a-z]/g, "")))
+      return input;
+    if (input[0] === 0xef && input[1] === 0xbb && input[2] === 0xbf) {
+      this.plan = { kind: "utf8" };
+      return input.subarray(3);
+    }
     const le = input[0] === 0xff && input[1] === 0xfe;
     const be = input[0] === 0xfe && input[1] === 0xff;
-    if (plan.kind !== "utf8" && plan.kind !== "utf16") return input;
-    if (plan.kind === "utf8" && utf8Bom) return input.subarray(3);
-    // A UTF-16 mark overrides a declared UTF-8 (the default) or the other UTF-16 byte order.
     if (le) this.plan = { kind: "utf16", endian: "le" };
     else if (be) this.plan = { kind: "utf16", endian: "be" };
     return le || be ? input.subarray(2) : input;

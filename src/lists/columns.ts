@@ -1,7 +1,7 @@
 // Which CSV column holds what: an explicit mapping, or, without one, the usual header names
 // (phone/phones/number/msisdn…, external_id/id/uuid, time_zone/timezone/tz/gmtZone, priority…).
 // Every other column becomes a custom field, unless the mapping lists the custom columns itself.
-import { badRequest } from "./errors.ts";
+import { badRequest, badRequestWithHint } from "./errors.ts";
 import type { ColumnMapping } from "./types.ts";
 
 export interface ResolvedColumns {
@@ -28,7 +28,8 @@ const SINGLE_FIELDS: readonly SingleField[] = [
 /** Header names (lower case, without spaces, "_" and "-") recognised when there is no mapping. */
 const KNOWN: Record<SingleField, readonly string[]> = {
   external_id: ["externalid", "id", "uuid"],
-  time_zone: ["timezone", "tz", "gmtzone", "zone"],
+  // Not "zone": CRMs use it for sales regions (North, South…), which as time zones fail every row.
+  time_zone: ["timezone", "tz", "gmtzone"],
   daily_from: ["dailyfrom"],
   daily_to: ["dailyto"],
   start_at: ["startat"],
@@ -85,9 +86,10 @@ export function resolveColumns(
     }
   }
   if (out.phone.length === 0) {
-    throw badRequest(
+    throw badRequestWithHint(
       "missing_phone_column",
-      "no phone column: name it phone/number/msisdn or map one (map.phone=<column>)",
+      "no phone column",
+      "name it phone/number/msisdn or map one (map.phone=<column>)",
       "columns.phone",
     );
   }

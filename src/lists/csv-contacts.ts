@@ -6,7 +6,7 @@ import { ByteDecoder, type EncodingPlan } from "./byte-decoder.ts";
 import { resolveColumns } from "./columns.ts";
 import { ContactRules, jsonString, type RowInput, type RulesOptions } from "./contact-rules.ts";
 import { type CsvCore, FastCsvCore, fastCsvSupports } from "./csv-fast.ts";
-import { ImportError } from "./errors.ts";
+import { badRequestWithHint, ImportError } from "./errors.ts";
 import { type ColumnMapping, DEFAULT_LIMITS, type RowIssue } from "./types.ts";
 
 export interface CsvOptions {
@@ -158,15 +158,16 @@ export class CsvContactParser {
   }
 
   private badEncoding(): never {
-    // Rows before the bad byte were parsed; the bad byte sits in the next one.
-    const row = this.rows + 1;
-    throw new ImportError({
-      code: "bad_encoding",
-      status: 400,
-      message: `row ${row} (line ${this.csv.info.lines}) has bytes that are not valid ${this.decoder.encodingName}; pass the file's encoding (e.g. encoding=windows-1251)`,
-      field: "encoding",
+    // Rows before the bad byte were parsed; the bad byte sits in the next one, or in the header (row 0)
+    // while that has not been read.
+    const row = this.columns === null && this.opts.header ? 0 : this.rows + 1;
+    throw badRequestWithHint(
+      "bad_encoding",
+      `row ${row} (line ${this.csv.info.lines}) has bytes that are not valid ${this.decoder.encodingName}`,
+      "pass the file's encoding (e.g. encoding=windows-1251)",
+      "encoding",
       row,
-    });
+    );
   }
 
   private record(fields: string[]): void {
@@ -222,12 +223,12 @@ export class CsvContactParser {
     }
     const resolved = resolveColumns(names, this.opts.columns);
     if (resolved.custom.length > DEFAULT_LIMITS.maxCustomFields) {
-      throw new ImportError({
-        code: "too_many_custom_fields",
-        status: 400,
-        message: `${resolved.custom.length} columns would become custom fields, at most ${DEFAULT_LIMITS.maxCustomFields} are allowed: map the ones to keep (map.custom=<column>,…)`,
-        field: "columns.custom",
-      });
+      throw badRequestWithHint(
+        "too_many_custom_fields",
+        `${resolved.custom.length} columns would become custom fields, at most ${DEFAULT_LIMITS.maxCustomFields} are allowed`,
+        "map the ones to keep (map.custom=<column>,…)",
+        "columns.custom",
+      );
     }
     const at = (name: string | undefined) => (name === undefined ? -1 : names.indexOf(name));
     return {

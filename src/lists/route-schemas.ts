@@ -1,6 +1,7 @@
 // JSON schemas of the import routes: they validate requests and document the API through @fastify/swagger.
 
 import { idSchema } from "../api/native/schemas/common.ts";
+import { errorResponseSchema } from "../api/plugins/errors.ts";
 import { DEFAULT_LIMITS, DUPLICATE_POLICIES, PHONE_POLICIES } from "./types.ts";
 
 export const paramsSchema = {
@@ -44,7 +45,7 @@ export const importQuerySchema = {
     encoding: {
       type: "string",
       description:
-        "utf-8 (default), utf-16le/be, windows-1251, koi8-r, latin1 …; UTF-8/UTF-16 byte order marks are honoured.",
+        "utf-8 (default), utf-16le/be, windows-1251, koi8-r, latin1 …; a UTF-8/UTF-16 byte order mark wins over the encoding named.",
     },
     delimiter: {
       type: "string",
@@ -168,27 +169,22 @@ export const reportSchema = {
   },
 } as const;
 
-const errorSchema = {
-  type: "object",
-  properties: {
-    error: {
-      type: "object",
-      properties: { code: { type: "string" }, message: { type: "string" }, field: { type: "string" } },
-    },
-  },
-} as const;
-
+// The error handler's own schema: a property it sets (the row an import failed at) that a schema of
+// ours left out would be dropped by Fastify's serializer.
 export const errorResponses = {
-  400: { description: "Invalid options, malformed CSV, bad encoding, a rejected row", ...errorSchema },
-  401: { description: "No credentials, or credentials not accepted", ...errorSchema },
-  403: { description: "The credentials' role may not write contacts", ...errorSchema },
-  404: { description: "No such campaign or list in the account", ...errorSchema },
-  409: { description: "A concurrent write clashed", ...errorSchema },
-  413: { description: "Over the size, row or contact limits", ...errorSchema },
-  415: { description: "A body type the route does not read", ...errorSchema },
+  400: {
+    ...errorResponseSchema,
+    description: "Invalid options, malformed CSV, bad encoding, a rejected row",
+  },
+  401: { ...errorResponseSchema, description: "No credentials, or credentials not accepted" },
+  403: { ...errorResponseSchema, description: "The credentials' role may not write contacts" },
+  404: { ...errorResponseSchema, description: "No such campaign or list in the account" },
+  409: { ...errorResponseSchema, description: "A concurrent write clashed" },
+  413: { ...errorResponseSchema, description: "Over the size, row or contact limits" },
+  415: { ...errorResponseSchema, description: "A body type the route does not read" },
   429: {
+    ...errorResponseSchema,
     description:
       "Too many wrong passwords from this address (Basic credentials), or too many imports running on the node (too_many_imports)",
-    ...errorSchema,
   },
 } as const;

@@ -1,8 +1,8 @@
 // The CLI run as a user runs it (bin/outdial.mjs): help on every command, numeric options that refuse
-// typos instead of running with a silent default, and a start banner that never shows the database's
-// password.
+// typos instead of running with a silent default, a start banner that never shows the database's
+// password, and an import that defaults, advises and cleans up after itself as the API's does.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import net from "node:net";
@@ -84,49 +84,18 @@ test("simulate refuses a CSV that brings no contact instead of idling to its tim
 });
 
 test("a failed import writes nothing, not even the list it would have made", async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "outdial-cli-import-"));
-  const env = { OUTDIAL_DATABASE_URL: path.join(dir, "outdial.db") };
-  const store = await openStore({ url: env.OUTDIAL_DATABASE_URL });
-  const accountId = await insertAccount(store.db, "acme", 0);
-  const { campaignId } = await createCampaign(store, accountId);
-  await store.close();
-  const counts = async () => {
-    const s = await openStore({ url: env.OUTDIAL_DATABASE_URL });
-    try {
-      const lists = await s.db
-        .selectFrom("lists")
-        .select((e) => e.fn.countAll<number>().as("n"))
-        .executeTakeFirst();
-      const contacts = await s.db
-        .selectFrom("contacts")
-        .select((e) => e.fn.countAll<number>().as("n"))
-        .executeTakeFirst();
-      return [Number(lists?.n), Number(contacts?.n)];
-    } finally {
-      await s.close();
-    }
-  };
-  const id = String(campaignId);
+  const { dir, rows, run } = await importDatabase();
+  const counts = async () => [await rows("lists"), await rows("contacts")];
   for (const args of [
     [path.join(dir, "missing.csv")],
     ["--phone-policy", "bogus", "examples/contacts.csv"],
     ["examples/contacts.csv"], // the file uses ';', not the default ',': no phone column
   ]) {
-    const r = outdialWith(env, "import", "--campaign", id, ...args);
+    const r = run(...args);
     assert.equal(r.code, 1, `${args.join(" ")}: ${r.out}`);
     assert.deepEqual(await counts(), [1, 0], `${args.join(" ")} left something behind`);
   }
-  const ok = outdialWith(
-    env,
-    "import",
-    "--campaign",
-    id,
-    "--delimiter",
-    ";",
-    "--default-country",
-    "US",
-    "examples/contacts.csv",
-  );
+  const ok = run("--delimiter", ";", "--default-country", "US", "examples/contacts.csv");
   assert.equal(ok.code, 0, ok.err);
   const [lists, contacts] = await counts();
   assert.equal(lists, 2);
@@ -262,4 +231,150 @@ test("explain and pacing look for outdial where serve listens under the same set
   assert.equal(defaultApiUrl({ OUTDIAL_HOST: "0.0.0.0" }), "http://127.0.0.1:8080");
   assert.equal(defaultApiUrl({ OUTDIAL_HOST: "::" }), "http://[::1]:8080");
   assert.equal(defaultApiUrl({ OUTDIAL_HOST: "fd00::5" }), "http://[fd00::5]:8080");
+});
+
+/** A SQLite database file with one account and campaign, for `outdial import`. */
+async function importDatabase() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "outdial-cli-import-"));
+  const env = { OUTDIAL_DATABASE_URL: path.join(dir, "outdial.db") };
+  const store = await openStore({ url: env.OUTDIAL_DATABASE_URL });
+  const accountId = await insertAccount(store.db, "acme", 0);
+  const { campaignId } = await createCampaign(store, accountId);
+  await store.close();
+  const rows = async (table: "lists" | "contacts") => {
+    const s = await openStore({ url: env.OUTDIAL_DATABASE_URL });
+    try {
+      const r = await s.db
+        .selectFrom(table)
+        .select((e) => e.fn.countAll<number>().as("n"))
+        .executeTakeFirst();
+      return Number(r?.n);
+    } finally {
+      await s.close();
+    }
+  };
+  const run = (...args: string[]) => outdialWith(env, "import", "--campaign", String(campaignId), ...args);
+  return { dir, env, campaignId, rows, run };
+}
+
+test("import skips a phone the campaign already has by default, as the API does; --duplicate-policy allow keeps it", async () => {
+  const { dir, rows, run } = await importDatabase();
+  const csv = path.join(dir, "people.csv");
+  fs.writeFileSync(csv, "phone,name\n+12125550100,Ann\n+12125550101,Bob\n+12125550100,Ann again\n");
+  const first = run(csv);
+  assert.equal(first.code, 0, first.err);
+  assert.deepEqual([JSON.parse(first.out).inserted, JSON.parse(first.out).skipped], [2, 1]);
+  assert.equal(run(csv).code, 0);
+  assert.equal(await rows("contacts"), 2, "the second import of the same file adds nobody");
+  const allowed = run("--duplicate-policy", "allow", csv);
+  assert.equal(allowed.code, 0, allowed.err);
+  assert.equal(await rows("contacts"), 5);
+  assert.match(outdial("--help").out, /--duplicate-policy skip\|allow\|reject/);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test("import takes --delimiter tab as the API takes delimiter=tab, and its advice names its own options", async () => {
+  const { dir, rows, run } = await importDatabase();
+  const tsv = path.join(dir, "people.tsv");
+  fs.writeFileSync(tsv, "phone\tname\n+12125550100\tAnn\n");
+  for (const tab of ["tab", "\\t"]) {
+    const r = run("--delimiter", tab, "--duplicate-policy", "allow", tsv);
+    assert.equal(r.code, 0, `--delimiter ${tab}: ${r.err}`);
+  }
+  assert.equal(await rows("contacts"), 2);
+  const cell = path.join(dir, "cell.csv");
+  fs.writeFileSync(cell, "Cell,name\n+12125550100,Ann\n");
+  const noPhone = run(cell);
+  assert.equal(noPhone.code, 1);
+  assert.match(
+    noPhone.err,
+    /no phone column; outdial import does not map columns: rename the phone column to phone/,
+  );
+  const cp1251 = path.join(dir, "cp1251.csv");
+  fs.writeFileSync(
+    cp1251,
+    Buffer.concat([Buffer.from("phone,name\n+79161234567,"), Buffer.from([0xc8, 0xec, 0xff, 0x0a])]),
+  );
+  const badBytes = run(cp1251);
+  assert.equal(badBytes.code, 1);
+  assert.match(
+    badBytes.err,
+    /row 1 \(line 2\) has bytes that are not valid UTF-8; pass the file's encoding with --encoding/,
+  );
+  const country = run("--default-country", "XX", tsv);
+  assert.match(country.err, /--default-country: unknown country "XX"/);
+  for (const r of [noPhone, badBytes, country])
+    assert.doesNotMatch(r.err, /map\.|encoding=|default_country/, r.err);
+  assert.equal(run("--encoding", "windows-1251", cp1251).code, 0);
+  assert.deepEqual(
+    [await rows("lists"), await rows("contacts")],
+    [4, 3],
+    "only the imports that succeeded kept a list",
+  );
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test("import refuses a file over OUTDIAL_MAX_IMPORT_BYTES, naming the setting, and leaves nothing", async () => {
+  const { dir, env, campaignId, rows } = await importDatabase();
+  const csv = path.join(dir, "people.csv");
+  let body = "phone\n";
+  for (let i = 0; i < 100; i++) body += `+1212555${String(i).padStart(4, "0")}\n`;
+  fs.writeFileSync(csv, body); // 1,306 bytes
+  const args = ["import", "--campaign", String(campaignId), csv];
+  const r = outdialWith({ ...env, OUTDIAL_MAX_IMPORT_BYTES: "1K" }, ...args);
+  assert.equal(r.code, 1, r.out);
+  assert.match(r.err, /the file is larger than 1024 bytes; OUTDIAL_MAX_IMPORT_BYTES sets the limit/);
+  assert.deepEqual([await rows("lists"), await rows("contacts")], [1, 0]);
+  assert.equal(outdialWith({ ...env, OUTDIAL_MAX_IMPORT_BYTES: "2K" }, ...args).code, 0);
+  assert.equal(await rows("contacts"), 100);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test("an import interrupted by SIGINT or SIGTERM exits 130 or 143, leaving no list and no scratch file", {
+  timeout: 120_000,
+}, async () => {
+  const { dir, env, campaignId, rows } = await importDatabase();
+  // Large enough to be parsed in a worker and staged in a scratch file for a while.
+  const csv = path.join(dir, "big.csv");
+  const fd = fs.openSync(csv, "w");
+  fs.writeSync(fd, "phone,name\n");
+  for (let j = 0; j < 12; j++) {
+    let chunk = "";
+    for (let i = 0; i < 25_000; i++)
+      chunk += `+1212555${String(i % 10_000).padStart(4, "0")},person ${j}-${i} ${"x".repeat(30)}\n`;
+    fs.writeSync(fd, chunk);
+  }
+  fs.closeSync(fd);
+  const scratch = () => fs.readdirSync(dir).filter((n) => n.startsWith(".outdial-import-"));
+  for (const [signal, expected] of [
+    ["SIGINT", 130],
+    ["SIGTERM", 143],
+  ] as const) {
+    const child = spawn(
+      process.execPath,
+      ["bin/outdial.mjs", "import", "--campaign", String(campaignId), csv],
+      {
+        env: { ...process.env, ...env },
+        stdio: ["ignore", "ignore", "pipe"],
+      },
+    );
+    let err = "";
+    child.stderr.on("data", (d) => {
+      err += d;
+    });
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    const until = Date.now() + 60_000;
+    while (scratch().length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+    assert.ok(scratch().length > 0, "the import started staging rows");
+    child.kill(signal);
+    assert.equal(await exited, expected, err);
+    assert.match(err, new RegExp(`interrupted by ${signal}; nothing was imported`));
+    assert.deepEqual(scratch(), [], `${signal}: scratch files left next to the database`);
+    assert.deepEqual(
+      [await rows("lists"), await rows("contacts")],
+      [1, 0],
+      `${signal}: the import's list is left`,
+    );
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
 });

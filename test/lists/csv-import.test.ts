@@ -122,6 +122,64 @@ test("a UTF-8 byte order mark is dropped from the first header name", async () =
   assert.deepEqual(JSON.parse((await contactRows(f))[0].custom), { name: "x" });
 });
 
+test("a byte order mark wins over the encoding declared: the file is read in the mark's encoding", async () => {
+  const utf8 = Buffer.from("\ufeffphone,name\n+79161234567,Анна\n", "utf8");
+  const utf16le = Buffer.concat([
+    Buffer.from([0xff, 0xfe]),
+    iconv.encode("phone,name\n+79161234567,Анна\n", "utf-16le"),
+  ]);
+  const utf16be = Buffer.concat([
+    Buffer.from([0xfe, 0xff]),
+    iconv.encode("phone,name\n+79161234567,Анна\n", "utf-16be"),
+  ]);
+  for (const [label, bytes] of [
+    ["UTF-8", utf8],
+    ["UTF-16LE", utf16le],
+    ["UTF-16BE", utf16be],
+  ] as const) {
+    for (const encoding of ["windows-1251", "koi8-r", "latin1", "gb18030", "big5", "utf-16le", "utf-8"]) {
+      const f = await fixture();
+      const report = await run(f, bytes, { encoding });
+      assert.deepEqual(report, { ...clean, rows: 1, inserted: 1 }, `${label} file declared ${encoding}`);
+      assert.deepEqual(
+        JSON.parse((await contactRows(f))[0].custom),
+        { name: "Анна" },
+        `${label} as ${encoding}`,
+      );
+      await f.store.close();
+    }
+  }
+});
+
+test("a bad byte in the header is reported in the header (row 0), one in the first row as row 1", async () => {
+  const f = await fixture();
+  const header = Buffer.concat([
+    Buffer.from("phone,"),
+    iconv.encode("Имя", "windows-1251"),
+    Buffer.from("\n"),
+  ]);
+  const body = Buffer.from("+79161234567,Ann\n");
+  for (const worker of [false, true]) {
+    const inHeader = await rejects(run(f, Buffer.concat([header, body]), { worker }), {
+      code: "bad_encoding",
+      row: 0,
+      field: "encoding",
+    });
+    assert.match(inHeader.message, /^row 0 \(line 1\)/);
+    const inRow = Buffer.concat([
+      Buffer.from("phone,name\n+79161234567,"),
+      iconv.encode("Имя", "windows-1251"),
+    ]);
+    await rejects(run(f, inRow, { worker }), { code: "bad_encoding", row: 1 });
+    // Without a header the first line is data row 1.
+    await rejects(run(f, Buffer.concat([header, body]), { worker, header: false }), {
+      code: "bad_encoding",
+      row: 1,
+    });
+  }
+  assert.equal(await countContacts(f), 0);
+});
+
 test("windows-1251 bytes declared as UTF-8: 400 bad_encoding naming the row, nothing written", async () => {
   const f = await fixture();
   const bytes = Buffer.concat([
@@ -342,6 +400,21 @@ test("header recognition without a mapping, and header=false", async () => {
     code: "unknown_column",
     field: "columns.phone",
   });
+});
+
+test('a column headed "zone" (a CRM\'s sales region) is a custom field, not the time zone', async () => {
+  const f = await fixture();
+  const report = await run(f, "phone,name,Zone\n+12125550100,Ann,North\n+12125550101,Bob,South\n");
+  assert.deepEqual(report, { ...clean, rows: 2, inserted: 2 });
+  const rows = await contactRows(f);
+  // The zone is the one the (New York) number decides, as for any row without a zone column.
+  assert.deepEqual(
+    rows.map((r) => [JSON.parse(r.custom), r.time_zone]),
+    [
+      [{ name: "Ann", Zone: "North" }, "America/New_York"],
+      [{ name: "Bob", Zone: "South" }, "America/New_York"],
+    ],
+  );
 });
 
 test("options are checked before anything is read", async () => {

@@ -468,3 +468,37 @@ test("a bad multipart upload to a list that does not exist is a 404, and the nod
     await f.close();
   }
 });
+
+test("a 400 found at a row names it in error.row, through the routes' own error schema", async () => {
+  const { f, base } = await appWithList();
+  try {
+    const csv = await f.call({
+      method: "POST",
+      url: `${base}/import?phone_policy=reject`,
+      headers: { "content-type": "text/csv" },
+      payload: "phone\n+12125550100\nbad\n",
+    });
+    assert.equal(csv.statusCode, 400, csv.body);
+    assert.deepEqual([csv.json().error.code, csv.json().error.row], ["invalid_phone", 2]);
+    const header = await f.call({
+      method: "POST",
+      url: `${base}/import`,
+      headers: { "content-type": "text/csv" },
+      payload: Buffer.concat([Buffer.from("phone,"), Buffer.from([0xc8, 0xec, 0xff]), Buffer.from("\n")]),
+    });
+    assert.deepEqual(
+      [header.statusCode, header.json().error.code, header.json().error.row],
+      [400, "bad_encoding", 0],
+    );
+    const json = await f.call({
+      method: "POST",
+      url: `${base}/contacts`,
+      payload: { contacts: [{ phone: "+12125550100" }, { phone: "x" }], phone_policy: "reject" },
+    });
+    assert.equal(json.statusCode, 400, json.body);
+    assert.equal(json.json().error.row, 2);
+    assert.deepEqual(await storedPhones(f), []);
+  } finally {
+    await f.close();
+  }
+});
