@@ -247,3 +247,17 @@ export function campaignZone(s: Pick<CampaignSettings, "defaultZone">): string {
 }
 
 export const MAX_PRIORITY = 2 ** 31;
+
+type AmdTuningKey = "params" | "falsePositiveShare" | "voicemailMessage";
+
+/** Of a campaign's AMD settings, those of `keys` it has: what a vendor face with no field for them keeps
+ *  across its edits (set through /v1, they must not be lost to an edit that cannot say them). */
+export function amdKept(
+  amd: CampaignSettings["amd"],
+  keys: readonly AmdTuningKey[],
+): Partial<NonNullable<CampaignSettings["amd"]>> {
+  const kept: Partial<NonNullable<CampaignSettings["amd"]>> = {};
+  if (!amd) return kept;
+  for (const key of keys) if (amd[key] !== undefined) Object.assign(kept, { [key]: amd[key] });
+  return kept;
+}

@@ -410,5 +410,61 @@ for (const dialect of dialects()) {
         await f.close();
       }
     });
+    test("a campaign halted at its end time with numbers waiting refuses new ones too; at its lifetime, not", async () => {
+      for (const ends of ["endAt", "lifetime"] as const) {
+        const f = await fixture();
+        try {
+          const hour = 3_600_000;
+          const endAt = f.clock.now() + hour;
+          const { id, token } = await setUp(f, {
+            calleeWindow: { from: "00:00", to: "24:00" },
+            ...(ends === "endAt" ? { endAt } : { lifetimeSec: 3600 }),
+          });
+          const addPhones = (payload: object) =>
+            f.call({ method: "POST", url: `/api/calls/campaign/${token}/addPhones`, key: null, payload });
+          // One dialed at once, one held past the end: the campaign halts with a number waiting.
+          const first = await addPhones([
+            { phone: "12125550301" },
+            { phone: "12125550302", startDateTime: new Date(endAt + 24 * hour).toISOString() },
+          ]);
+          assert.equal(first.statusCode, 200, first.body);
+          assert.equal((await f.call({ method: "POST", url: `/v1/campaigns/${id}/start` })).statusCode, 200);
+          await f.run(2 * hour);
+          assert.equal((await f.call({ method: "GET", url: `/v1/campaigns/${id}` })).json().status, "halted");
+          const one = await f.call({
+            method: "GET",
+            url: `/api/calls/campaign/${token}/addPhone?phone=12125550303`,
+            key: null,
+          });
+          const many = await addPhones([{ phone: "12125550304" }]);
+          const phones = async () =>
+            (
+              await f.store.db
+                .selectFrom("contacts")
+                .select("phone")
+                .where("campaign_id", "=", id)
+                .orderBy("id")
+                .execute()
+            ).map((c) => c.phone);
+          if (ends === "endAt") {
+            for (const r of [one, many]) {
+              assert.equal(r.statusCode, 409, r.body);
+              assert.match(r.json().error.message, /change its endAt/);
+            }
+            assert.deepEqual(await phones(), ["+12125550301", "+12125550302"]);
+          } else {
+            // Its recover counts the lifetime again from then, so the numbers can still be dialed.
+            for (const r of [one, many]) assert.equal(r.statusCode, 200, r.body);
+            assert.equal(
+              (await f.call({ method: "POST", url: `/v1/campaigns/${id}/recover` })).statusCode,
+              200,
+            );
+            assert.equal((await phones()).length, 4);
+          }
+        } finally {
+          await f.close();
+        }
+      }
+    });
   });
 }

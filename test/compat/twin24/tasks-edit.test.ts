@@ -163,6 +163,83 @@ for (const dialect of dialects()) {
         dialect.open,
       ));
 
+    test("settings the body has no field for, set through /v1, survive an edit; its own fields follow it", () =>
+      withFixture(
+        "all_human",
+        async (f) => {
+          const uuid = await f.createTask(
+            manualTask({ additionalOptions: { detectRobot: true, detectRobotMode: "back" } }),
+          );
+          const { campaignId } = await f.task(uuid);
+          const endAt = f.clock.now() + 7 * 86_400_000;
+          const native = {
+            phoneCaps: { per30d: 4 },
+            contactCaps: { perDay: 1 },
+            minGapSec: 3600,
+            endAt,
+            priority: 5,
+            maxConcurrent: 20,
+            ringTimeoutSec: 25,
+            defaultZone: "Europe/Paris",
+            retryIntervalSec: 900,
+            amd: { enabled: true, mode: "background", falsePositiveShare: 0.05, voicemailMessage: "vm-1" },
+          };
+          const patch = await f.call({
+            method: "PATCH",
+            url: `/v1/campaigns/${campaignId}`,
+            payload: { settings: { ...native, retry: { rejected: { intervalSec: 60, maxRetries: 1 } } } },
+          });
+          assert.equal(patch.statusCode, 200, patch.body);
+
+          const put = await f.call({
+            method: "PUT",
+            url: `${TASKS}/${uuid}`,
+            payload: manualTask({
+              name: "renamed",
+              cps: 1.05,
+              additionalOptions: {
+                detectRobot: true,
+                detectRobotMode: "block",
+                detectRobotGreeting: "g-2",
+                fullListTime: 12,
+              },
+              redialStrategyOptions: { redialStrategyEn: true, busy: { redial: true, time: 60, count: 2 } },
+            }),
+          });
+          assert.equal(put.statusCode, 200, put.body);
+          const after = (await f.call({ method: "GET", url: `/v1/campaigns/${campaignId}` })).json();
+          const s = after.settings;
+          const { amd: _amd, ...kept } = native;
+          for (const [k, v] of Object.entries(kept)) assert.deepEqual(s[k], v, k);
+          assert.equal(after.priority, 5);
+          assert.deepEqual(s.retry.rejected, { intervalSec: 60, maxRetries: 1 });
+          assert.deepEqual(s.amd, {
+            enabled: true,
+            mode: "blocking",
+            greeting: "g-2",
+            falsePositiveShare: 0.05,
+            voicemailMessage: "vm-1",
+          });
+          // What the body says replaces what was there.
+          assert.equal(s.callsPerSecond, 5);
+          assert.equal(s.successMinTalkSec, 12);
+          assert.deepEqual(s.retry.busy, { intervalSec: 60, maxRetries: 2 });
+          assert.equal((s.vendor.twin24 as { cps: number }).cps, 1.05);
+          assert.equal(after.name, "renamed");
+
+          // A startMoment the kept endAt would come before is refused, naming the field.
+          const late = await f.call({
+            method: "PUT",
+            url: `${TASKS}/${uuid}`,
+            payload: manualTask({ startType: "time", startMoment: "2026-02-01 10:00" }),
+          });
+          assert.equal(late.statusCode, 400, late.body);
+          assert.equal(errorOf(late).field, "startMoment");
+          assert.equal((await f.task(uuid)).status, "BLANK");
+        },
+        dialect.open,
+      ));
+
     test("the creation rules answer 400 and change nothing; startType = time makes a BLANK task READY", () =>
       withFixture(
         "all_human",

@@ -281,6 +281,42 @@ describe("settings", () => {
     assert.equal(wholeDay.calleeWindow, null);
   });
 
+  test("an edit onto stored settings: the body's fields follow it, every other setting stays", () => {
+    const refs = { schedule: null, callerIds: [] };
+    const created = toSettings(
+      body({ additionalOptions: { detectRobot: true, detectRobotMode: "back" } }),
+      refs,
+    );
+    const stored = {
+      ...created,
+      phoneCaps: { per7d: 2 },
+      minGapSec: 600,
+      maxConcurrent: 3,
+      rejectedIsFinal: true,
+      retry: { ...created.retry, rejected: { intervalSec: 30, maxRetries: 2 } },
+      amd: { enabled: true, mode: "background" as const, params: { totalAnalysisTime: 4000 } },
+      vendor: { ...created.vendor, xcally: { name: "q" } },
+    };
+    const edited = toSettings(body({ cps: 1.07, lifetime: 300 }), refs, stored);
+    assert.deepEqual(edited.phoneCaps, { per7d: 2 });
+    assert.equal(edited.minGapSec, 600);
+    assert.equal(edited.maxConcurrent, 3);
+    assert.equal(edited.rejectedIsFinal, true);
+    assert.deepEqual(edited.retry.rejected, { intervalSec: 30, maxRetries: 2 });
+    assert.deepEqual(edited.vendor.xcally, { name: "q" });
+    assert.equal((edited.vendor.twin24 as { cps: number }).cps, 1.07);
+    assert.equal(edited.callsPerSecond, 7);
+    assert.equal(edited.lifetimeSec, 300);
+    // detectRobot false (manualTask's) turns AMD off, its tuning with it.
+    assert.equal(edited.amd, null);
+    const withAmd = toSettings(
+      body({ additionalOptions: { detectRobot: true, detectRobotMode: "back" } }),
+      refs,
+      stored,
+    );
+    assert.deepEqual(withAmd.amd, { enabled: true, mode: "background", params: { totalAnalysisTime: 4000 } });
+  });
+
   test("fullListTime is the success threshold", () => {
     const s = toSettings(body({ additionalOptions: { fullListTime: 25 } }), {
       schedule: null,

@@ -69,6 +69,38 @@ for (const dialect of dialects())
       ]);
     });
 
+    test("a reported row is the line of the file its record starts on, past blank lines and multi-line cells", async () => {
+      for (const eol of ["\n", "\r\n"]) {
+        const text = [
+          HEADER, // line 1
+          `Ann;"Main St 1${eol}side door${eol}${eol}ring twice";+14155550621`, // lines 2-5
+          "", // line 6
+          "Bob;Рим;not-a-phone", // line 7
+          `Cid;"two${eol}lines";12`, // lines 8-9
+          `${"Я".repeat(256)};Рим;+14155550622`, // line 10
+          "",
+        ].join(eol);
+        const up = await upload(Buffer.from(text), "text/csv; charset=utf-8");
+        assert.equal(up.statusCode, 201, up.body);
+        const res = await f.call({
+          method: "POST",
+          url: `/api/cm/contacts/upload/${up.json().id}`,
+          payload: { binding: { firstName: "Имя", phone: " телефон", cf_1: "Город" }, ListId: listId },
+        });
+        assert.equal(res.statusCode, 200, res.body);
+        assert.equal(res.json().created, 1);
+        assert.deepEqual(
+          res.json().errors.map((e: { row: number; field: string }) => [e.row, e.field]),
+          [
+            [7, "phone"],
+            [8, "phone"],
+            [10, "firstName"],
+          ],
+          JSON.stringify(eol),
+        );
+      }
+    });
+
     test("duplicates: a field the binding does not fill is a 400; a row with its key fields empty is no duplicate", async () => {
       const list = (await f.call({ method: "POST", url: "/api/cm/lists", payload: { name: "dups" } })).json()
         .id;

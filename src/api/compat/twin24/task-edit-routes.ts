@@ -187,13 +187,16 @@ export async function taskEditRoutes(app: FastifyInstance, deps: Twin24Deps): Pr
     async (req) => {
       const accountId = req.account.id;
       const task = await ownedTask(deps, accountId, req.params.id);
-      const { settings, plans } = await taskPlan(store.db, req.account, req.body);
+      const { settingsOver, plans } = await taskPlan(store.db, req.account, req.body);
       // Decided on a read and written only onto it (basedOn): a start or an edit landing in between is
       // read again, so the halt time and the manual-start rule follow the task as it is.
       const { current, starts } = await untilWritten(
         async () => {
           const read = await findCampaign(store.db, accountId, task.campaign_id);
           if (!read) throw notFound("autoCall task", req.params.id);
+          // Onto the settings read, so what /v1 set meanwhile is kept too (or the write sees it changed).
+          const stored = parseSettings(read);
+          const settings = settingsOver(stored);
           // The start below would be refused under 1 USD: refuse the whole edit before anything is written.
           const starts = req.body.startType === "time" && read.status === "draft";
           if (starts) await engine.requireStartBalance(accountId, read.id);
@@ -202,7 +205,7 @@ export async function taskEditRoutes(app: FastifyInstance, deps: Twin24Deps): Pr
           // dial at once (a paused one at its /resume).
           const now = clock.now();
           const unschedules = unstartsAsManual(read, req.body, now);
-          const times = startAndHaltAfterEdit(read, parseSettings(read), settings, now);
+          const times = startAndHaltAfterEdit(read, stored, settings, now);
           const written = await store.db.transaction().execute(async (trx) => {
             const updated = await updateCampaign(trx, accountId, read.id, {
               name: req.body.name,

@@ -90,12 +90,20 @@ async function resolveRefs(db: Kysely<Database>, accountId: number, body: TaskBo
   return { schedule, callerIds };
 }
 
-/** The campaign settings and webhook subscriptions a task body makes, or the 4xx that says why not. */
+/**
+ * The campaign settings and webhook subscriptions a task body makes, or the 4xx that says why not.
+ * `settings` are a new task's; `settingsOver` gives an edited task's, onto its stored settings (checked
+ * again: a startMoment may now fall after an endAt set through /v1).
+ */
 export async function taskPlan(
   db: Kysely<Database>,
   account: RequestAccount,
   body: TaskBody,
-): Promise<{ settings: CampaignSettings; plans: WebhookPlan[] }> {
+): Promise<{
+  settings: CampaignSettings;
+  settingsOver: (stored: CampaignSettings) => CampaignSettings;
+  plans: WebhookPlan[];
+}> {
   const problem = findRuleProblem(body);
   if (problem) throw invalidRequest(problem.message, problem.field);
   for (const [i, entry] of (body.webhookUrls ?? []).entries()) {
@@ -107,10 +115,23 @@ export async function taskPlan(
   if (plans.length > 0 && !roleAllows(account.role, "webhooks:manage")) {
     throw new ApiError("forbidden", 403, `role ${account.role} may not subscribe webhookUrls`, "webhookUrls");
   }
-  const settings = toSettings(body, await resolveRefs(db, account.id, body));
-  const settingsProblem = findSettingsProblem(settings, "settings");
-  if (settingsProblem) throw invalidRequest(settingsProblem.message);
-  return { settings, plans };
+  const refs = await resolveRefs(db, account.id, body);
+  const checked = (settings: CampaignSettings): CampaignSettings => {
+    const problem = findSettingsProblem(settings, "settings");
+    if (!problem) return settings;
+    if (problem.field === "settings.endAt") {
+      throw invalidRequest(
+        `startMoment must be before the task's endAt (${new Date(settings.endAt as number).toISOString()}, set through /v1/campaigns)`,
+        "startMoment",
+      );
+    }
+    throw invalidRequest(problem.message);
+  };
+  return {
+    settings: checked(toSettings(body, refs)),
+    settingsOver: (stored) => checked(toSettings(body, refs, stored)),
+    plans,
+  };
 }
 
 /** A task's webhookUrls entry as a native subscription of its campaign, with a secret of its own. */

@@ -2,6 +2,7 @@
 // ("required if …", the cps encoding, startMoment). Pure: no store, no clock; routes.ts resolves the ids.
 import { localTimeIn } from "../../../lib/time-zone.ts";
 import {
+  amdKept,
   type CampaignSettings,
   DEFAULT_SETTINGS,
   type RetryRule,
@@ -219,8 +220,9 @@ export interface ResolvedRefs {
   callerIds: string[];
 }
 
-/** The retry rules: redialStrategyEn = false or redial = false makes the outcome final for that number. */
-export function retryRules(redial: TaskBody["redialStrategyOptions"]): Partial<Record<RetryKey, RetryRule>> {
+/** The outcomes Twin24 has redial rules for: redialStrategyEn = false or redial = false makes the outcome
+ *  final for that number. */
+function redialRules(redial: TaskBody["redialStrategyOptions"]): Partial<Record<RetryKey, RetryRule>> {
   const out: Partial<Record<RetryKey, RetryRule>> = {};
   for (const [rule, key] of Object.entries(REDIAL_RULES) as [RedialRuleName, RetryKey][]) {
     const r = redial[rule];
@@ -229,14 +231,71 @@ export function retryRules(redial: TaskBody["redialStrategyOptions"]): Partial<R
         ? { intervalSec: r.time ?? 0, maxRetries: r.count ?? 0 }
         : { intervalSec: 0, maxRetries: 0 };
   }
-  // Twin24 has no rule for a declined call (SIP 603): that number is never called again, but the
-  // candidate's other numbers still are (the core would end the whole candidate without a rule).
-  out.rejected = { intervalSec: 0, maxRetries: 0 };
   return out;
 }
 
-/** Complete core settings for a checked body (findRuleProblem returned null). */
-export function toSettings(body: TaskBody, refs: ResolvedRefs): CampaignSettings {
+/** A new task's retry rules: its redial rules, and a declined call's. */
+export function retryRules(redial: TaskBody["redialStrategyOptions"]): Partial<Record<RetryKey, RetryRule>> {
+  // Twin24 has no rule for a declined call (SIP 603): that number is never called again, but the
+  // candidate's other numbers still are (the core would end the whole candidate without a rule).
+  return { ...redialRules(redial), rejected: { intervalSec: 0, maxRetries: 0 } };
+}
+
+/**
+ * Complete core settings for a checked body (findRuleProblem returned null). A new task starts from the
+ * defaults; an edited one (`stored`: its campaign's settings) keeps every setting Twin24 has no field for,
+ * as set through /v1 (frequency caps, minGapSec, endAt, priority, concurrency, agents, AMD tuning, other
+ * faces' vendor fields…): the body is the whole task only as far as Twin24 can say it.
+ */
+export function toSettings(body: TaskBody, refs: ResolvedRefs, stored?: CampaignSettings): CampaignSettings {
+  const said = twin24Settings(body, refs);
+  if (!stored) {
+    return withDefaults({
+      ...said,
+      maxConcurrent: TWIN24_MAX_CONCURRENT,
+      retry: retryRules(body.redialStrategyOptions),
+      rejectedIsFinal: false,
+      defaultZone: DEFAULT_TWIN24_ZONE,
+      ringTimeoutSec: DEFAULT_SETTINGS.ringTimeoutSec,
+      vendor: { twin24: vendorFields(body) },
+    });
+  }
+  const { twin24: _old, ...otherVendors } = stored.vendor;
+  return {
+    ...stored,
+    ...said,
+    // Rules for outcomes Twin24 has none for (a declined call's among them) stay as they are.
+    retry: { ...stored.retry, ...said.retry },
+    // What /v1 set on the AMD that the task body has no field for.
+    amd: said.amd
+      ? { ...amdKept(stored.amd, ["params", "falsePositiveShare", "voicemailMessage"]), ...said.amd }
+      : null,
+    vendor: { ...otherVendors, twin24: vendorFields(body) },
+  };
+}
+
+/** The settings a task body has fields for: on an edit these, and only these, follow the body. */
+function twin24Settings(
+  body: TaskBody,
+  refs: ResolvedRefs,
+): Pick<
+  CampaignSettings,
+  | "callsPerSecond"
+  | "maxAttemptsPerContact"
+  | "maxAttemptsPerPhone"
+  | "retry"
+  | "startAt"
+  | "lifetimeSec"
+  | "schedule"
+  | "calleeWindow"
+  | "successMinTalkSec"
+  | "multiNumber"
+  | "callerIds"
+  | "callerIdMode"
+  | "amd"
+  | "record"
+  | "bot"
+> {
   const opts = body.additionalOptions;
   const redial = body.redialStrategyOptions;
   const cps = decodeCps(body.cps) as number;
@@ -249,13 +308,11 @@ export function toSettings(body: TaskBody, refs: ResolvedRefs): CampaignSettings
     !given(opts.allowCallTimeFrom) ||
     !given(opts.allowCallTimeTo) ||
     (opts.allowCallTimeFrom === 0 && opts.allowCallTimeTo >= 86_399);
-  return withDefaults({
-    maxConcurrent: TWIN24_MAX_CONCURRENT,
+  return {
     callsPerSecond: cps,
     maxAttemptsPerContact: limitOf(redial.candidateLimit) ?? UNLIMITED_ATTEMPTS,
     maxAttemptsPerPhone: limitOf(redial.numberLimit),
-    retry: retryRules(redial),
-    rejectedIsFinal: false,
+    retry: redialRules(redial),
     startAt,
     lifetimeSec: given(body.lifetime) ? body.lifetime : null,
     schedule: refs.schedule,
@@ -267,7 +324,6 @@ export function toSettings(body: TaskBody, refs: ResolvedRefs): CampaignSettings
             to: clockTime((opts.allowCallTimeTo as number) + 1),
           }
         : null,
-    defaultZone: DEFAULT_TWIN24_ZONE,
     successMinTalkSec: opts.fullListTime,
     multiNumber: body.callStrategy === "PARALLEL" ? "parallel" : "sequential",
     callerIds: refs.callerIds,
@@ -288,9 +344,7 @@ export function toSettings(body: TaskBody, refs: ResolvedRefs): CampaignSettings
       onTransfer: body.secondExec === "ch" ? "forward" : body.secondExec,
       transferTo: body.secondExec === "ch" ? (body.secondExecData as string) : null,
     },
-    ringTimeoutSec: DEFAULT_SETTINGS.ringTimeoutSec,
-    vendor: { twin24: vendorFields(body) },
-  });
+  };
 }
 
 /** Fields outdial does not act on, kept verbatim so a task reads back as it was sent. */

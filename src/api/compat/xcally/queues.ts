@@ -27,6 +27,7 @@
 import {
   AGENT_DEFAULT_MAX_CONCURRENT,
   type AgentSelection,
+  amdKept,
   type CampaignSettings,
   type DialMethod,
   type RetryRule,
@@ -141,16 +142,10 @@ export function scheduleForSpec(spec: TimeSpec): CampaignSettings["schedule"] {
   return { zone: spec.zone ?? "UTC", ranges };
 }
 
-/** The full queue (defaults under the body) and the settings it maps to over `base`. */
 /** What /v1 set on the campaign's AMD that Motion's queue has no field for: kept across queue edits. */
-function amdKeptFrom(amd: CampaignSettings["amd"]): Partial<NonNullable<CampaignSettings["amd"]>> {
-  if (!amd) return {};
-  return {
-    ...(amd.falsePositiveShare !== undefined ? { falsePositiveShare: amd.falsePositiveShare } : {}),
-    ...(amd.voicemailMessage !== undefined ? { voicemailMessage: amd.voicemailMessage } : {}),
-  };
-}
+const MOTION_AMD_KEPT = ["falsePositiveShare", "voicemailMessage"] as const;
 
+/** The full queue (defaults under the body) and the settings it maps to over `base`. */
 export function settingsForQueue(
   body: QueueBody,
   base: CampaignSettings,
@@ -182,7 +177,7 @@ export function settingsForQueue(
     },
     amd:
       queue.dialAMDActive === true
-        ? { ...amdKeptFrom(base.amd), enabled: true, mode: "blocking", params: amdParams }
+        ? { ...amdKept(base.amd, MOTION_AMD_KEPT), enabled: true, mode: "blocking", params: amdParams }
         : null,
     schedule: scheduleForSpec(spec.value),
     // A spec that limits month days or months is no weekly schedule: the engine keeps to the spec itself.

@@ -6,7 +6,7 @@
 // "telefono") and adds the rows to a list. Rows whose phone is not valid are reported and skipped; rows
 // whose `duplicates` fields (each bound to a column) equal, as text, a contact already in the list (or an
 // earlier row) are counted and skipped; a row with all of them empty is no duplicate.
-import { parse } from "csv-parse/sync";
+import { type InfoRecord, parse } from "csv-parse/sync";
 import { ByteDecoder, resolveEncoding } from "../../../lists/byte-decoder.ts";
 import { idSchema } from "../../native/schemas/common.ts";
 import { invalidRequest } from "../../plugins/errors.ts";
@@ -86,6 +86,27 @@ export function duplicateKey(c: ParsedContact, fields: string[]): string | null 
   return values.every((v) => v === "") ? null : JSON.stringify(values);
 }
 
+/**
+ * The line of the file each record starts on, so a report points where the user's editor does: blank lines
+ * and quoted cells holding line breaks make it differ from the record's index. csv-parse's info.lines is
+ * the line a record ends on, and it counts every CR and every LF inside a quoted cell as a line of its own
+ * (a CRLF there as two), also in the count of every later record; both are taken back out here.
+ */
+function startLines(parsed: { record: string[]; info: InfoRecord }[]): number[] {
+  let overCounted = 0;
+  return parsed.map(({ record, info }) => {
+    let breakChars = 0;
+    let crlfs = 0;
+    for (const cell of record) {
+      breakChars += cell.match(/[\r\n]/g)?.length ?? 0;
+      crlfs += cell.match(/\r\n/g)?.length ?? 0;
+    }
+    const start = info.lines - overCounted - breakChars;
+    overCounted += crlfs;
+    return start;
+  });
+}
+
 export function contactsFromCsv(
   text: string,
   body: UploadBody,
@@ -102,12 +123,21 @@ export function contactsFromCsv(
   });
   const firstLine = text.slice(0, text.indexOf("\n") >>> 0);
   const delimiter = (firstLine.match(/;/g)?.length ?? 0) > (firstLine.match(/,/g)?.length ?? 0) ? ";" : ",";
-  let records: string[][];
+  let parsed: { record: string[]; info: InfoRecord }[];
   try {
-    records = parse(text, { delimiter, bom: true, skip_empty_lines: true, relax_column_count: true });
+    // The typings do not know that info: true makes each record {record, info}.
+    parsed = parse(text, {
+      delimiter,
+      bom: true,
+      skip_empty_lines: true,
+      relax_column_count: true,
+      info: true,
+    }) as unknown as { record: string[]; info: InfoRecord }[];
   } catch (err) {
     throw invalidRequest(`file: not a CSV file: ${(err as Error).message}`, "id");
   }
+  const records = parsed.map((p) => p.record);
+  const lines = startLines(parsed);
   const header = (records[0] ?? []).map((h) => h.trim());
   const columns: [string, number][] = Object.entries(body.binding).map(([field, column]) => {
     const index = header.indexOf(column.trim());
@@ -133,14 +163,14 @@ export function contactsFromCsv(
     const long = columns.find(([field]) => String(row[field] ?? "").length > contactFieldMax(field));
     if (long) {
       const [field] = long;
-      errors.push({ row: i + 2, field, message: `longer than ${contactFieldMax(field)} characters` });
+      errors.push({ row: lines[i + 1], field, message: `longer than ${contactFieldMax(field)} characters` });
       return;
     }
     let contact: ParsedContact;
     try {
       contact = parseContact(row, "");
     } catch (err) {
-      errors.push({ row: i + 2, field: "phone", message: (err as Error).message });
+      errors.push({ row: lines[i + 1], field: "phone", message: (err as Error).message });
       return;
     }
     const key = dupFields.length ? duplicateKey(contact, dupFields) : null;
