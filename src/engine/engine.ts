@@ -244,10 +244,19 @@ export class Engine implements EngineControl, CampaignStatusWriter {
       runtime.settings.startAt !== null && runtime.settings.startAt > now ? "scheduled" : "running";
     // A scheduled campaign starts dialing at its start time: its lifetime counts from then.
     const startedAt = row.started_at ?? (status === "scheduled" ? (runtime.settings.startAt as number) : now);
+    const haltAt = haltAtFor(runtime.settings, startedAt);
+    // Started, it would only be halted at the next pass: say so instead of answering "running".
+    if (haltAt !== null && haltAt <= now) {
+      throw new EngineError(
+        "invalid_state",
+        `campaign ${campaignId} ended at ${new Date(haltAt).toISOString()} (its endAt, or its lifetime from its ` +
+          "first start); change its endAt or lifetimeSec first, or recover it to count its lifetime again",
+      );
+    }
     const written = await this.commitStatus(row, status, now, {
       status_reason: null,
       started_at: startedAt,
-      halt_at: haltAtFor(runtime.settings, startedAt),
+      halt_at: haltAt,
       finished_at: null,
     });
     if (!written) return null;

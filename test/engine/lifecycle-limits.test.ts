@@ -103,3 +103,29 @@ test("stopped and started again while its answered calls are on the line: they s
     await h.close();
   }
 });
+
+test("a stopped campaign whose end time has passed is refused a start (it would only halt), and a recover says why too", async () => {
+  const start = Date.UTC(2026, 0, 5, 12, 0, 0);
+  const h = await harness({ start, scenario: "always_no_answer" });
+  try {
+    const endAt = start + HOUR;
+    const id = await h.campaign({ maxConcurrent: 1, callsPerSecond: 0.01, endAt }, [
+      { phones: ["+12025551000"] },
+      { phones: ["+12025551001"] },
+    ]);
+    await h.engine.start(h.accountId, id);
+    await h.clock.run({ until: start + 60_000 });
+    await h.engine.stop(h.accountId, id);
+    await h.clock.run({ until: endAt + 60_000 });
+    await assert.rejects(h.engine.start(h.accountId, id), /ended at 2026-01-05T13:00:00.000Z/);
+    await assert.rejects(h.engine.recover(h.accountId, id), /change its endAt first/);
+    const row = await h.store.db
+      .selectFrom("campaigns")
+      .select("status")
+      .where("id", "=", id)
+      .executeTakeFirstOrThrow();
+    assert.equal(row.status, "stopped");
+  } finally {
+    await h.close();
+  }
+});

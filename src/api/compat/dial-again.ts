@@ -9,7 +9,6 @@ import { sql } from "kysely";
 import { EngineError } from "../../engine/types.ts";
 import { LOW_BALANCE_REASON } from "../../model/billing.ts";
 import { withDefaults } from "../../model/campaign-settings.ts";
-import type { CampaignStatus } from "../../model/outcome.ts";
 import { findCampaign } from "../../store/campaigns.ts";
 import type { NativeApiDeps } from "../native/deps.ts";
 
@@ -49,13 +48,10 @@ export async function dialAgain(
   }
 }
 
-/** Statuses only the engine's recover makes dial again, which it refuses once the end time has passed. */
-const BACK_ONLY_BY_RECOVER: readonly CampaignStatus[] = ["completed", "halted"];
-
 /**
- * Refuses (the engine's invalid_state) to add to a completed or halted campaign whose end time has passed:
- * one halted at its endAt with numbers still waiting can no more dial them than one that completed. One
- * halted at its lifetime is not refused: a recover counts its lifetime again from then.
+ * Refuses (the engine's invalid_state) to add to a campaign whose end time has passed, whatever its status:
+ * no start, resume or recover makes it dial again (a running one halts at its next pass). One halted at its
+ * lifetime is not refused: a recover counts its lifetime again from then.
  */
 export async function refuseIfEnded(
   deps: Pick<NativeApiDeps, "store" | "engine">,
@@ -63,10 +59,7 @@ export async function refuseIfEnded(
   campaignId: number,
 ): Promise<void> {
   const current = await findCampaign(deps.store.db, accountId, campaignId);
-  const ended =
-    current && BACK_ONLY_BY_RECOVER.includes(current.status as CampaignStatus)
-      ? deps.engine.endedError(current)
-      : null;
+  const ended = current ? deps.engine.endedError(current) : null;
   if (ended) throw ended;
 }
 

@@ -466,5 +466,27 @@ for (const dialect of dialects()) {
         }
       }
     });
+
+    test("a campaign stopped before its end time refuses numbers once it has passed: nothing could dial them", async () => {
+      const f = await fixture();
+      try {
+        const endAt = f.clock.now() + 3_600_000;
+        const { id, token } = await setUp(f, { calleeWindow: { from: "00:00", to: "24:00" }, endAt });
+        assert.equal((await f.call({ method: "POST", url: `/v1/campaigns/${id}/start` })).statusCode, 200);
+        assert.equal((await f.call({ method: "POST", url: `/v1/campaigns/${id}/stop` })).statusCode, 200);
+        await f.run(2 * 3_600_000);
+        const add = await f.call({
+          method: "GET",
+          url: `/api/calls/campaign/${token}/addPhone?phone=12125550305`,
+          key: null,
+        });
+        assert.equal(add.statusCode, 409, add.body);
+        assert.match(add.json().error.message, /change its endAt/);
+        const start = await f.call({ method: "POST", url: `/v1/campaigns/${id}/start` });
+        assert.equal(start.statusCode, 409, start.body);
+      } finally {
+        await f.close();
+      }
+    });
   });
 }
