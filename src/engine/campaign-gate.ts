@@ -56,8 +56,8 @@ export async function gateCampaign(
     const open = nextAllowed(now, c.windows.campaign);
     if (open === null || open.at > now) {
       if (c.inFlight === 0 && c.drainCheckDue) {
-        c.drainCheckDue = false;
         await act.completeIfDrained();
+        c.drainCheckDue = false; // only once the look has run: one that failed is tried again next pass
         if (c.status !== "running") return closed;
       }
       c.lastBlock = { code: "window_closed", until: open?.at ?? null };

@@ -36,7 +36,8 @@ export class CampaignRuntime {
   /** Who held its dispatch lease at the last look (store/campaign-leases.ts); agent campaigns have none. */
   holder: CampaignHolder | null = null;
   /** Whether a pass that may not dial (outside its windows, at its end time) should look whether every
-   *  contact is final, to complete it: set when a call ends and when the row is read again. */
+   *  contact is final, to complete it: set when a call ends or a lost one is recorded, and when the status
+   *  read differs; cleared once a look has run. */
   drainCheckDue = true;
   /** The settings as stored: a row read again is parsed again only if they changed (stored settings may
    *  leave defaults out, so comparing with the parsed ones would rebuild everything at every look). */
@@ -57,6 +58,9 @@ export class CampaignRuntime {
 
   update(row: Campaign): void {
     const settingsChanged = row.settings !== this.settingsText;
+    // Started, recovered or resumed elsewhere: its contacts may all be final already. (Not at every read:
+    // the maintenance pass reads every campaign every few seconds, and the look counts its contacts.)
+    if (row.status !== this.status) this.drainCheckDue = true;
     this.settingsText = row.settings;
     this.status = row.status as CampaignStatus;
     this.priority = row.priority;
@@ -68,7 +72,6 @@ export class CampaignRuntime {
       this.windows = buildCampaignWindows(this.settings);
       this.spacing.setRate(this.settings.callsPerSecond);
     }
-    this.drainCheckDue = true;
   }
 
   /** Whether `nodeId` may dial this campaign at `now`: agent campaigns are dialed by every node that has

@@ -9,7 +9,12 @@ import {
   type FrequencyCaps,
 } from "../model/campaign-settings.ts";
 import { FINISH_PASSED_REASON, parsePolicy, settingsFor } from "../model/contact-policy.ts";
-import { ABANDON_REDIAL_GAP_MS, ABANDONED_WAIT_REASON, countedAttempts } from "../model/redial-policy.ts";
+import {
+  ABANDON_REDIAL_GAP_MS,
+  ABANDONED_WAIT_REASON,
+  CALLBACKS_KEY,
+  countedAttempts,
+} from "../model/redial-policy.ts";
 import { parseTimeSpec, timeSpecWindow } from "../model/time-spec.ts";
 import {
   dailyLocalWindow,
@@ -246,6 +251,15 @@ export interface DecideContext {
   nextCallerId(phone: string): string | null;
 }
 
+/** Which of the contact's numbers have used their attempts (null when none has). A callback an agent
+ *  set gives one attempt beyond the limits, on its number as on the contact (countedAttempts). */
+function spentNumbers(c: Candidate, perPhone: number): ((j: number) => boolean) | null {
+  const counts = JSON.parse(c.retry_counts) as Record<string, number>;
+  const allowed = perPhone + (counts[CALLBACKS_KEY] ?? 0);
+  const used = JSON.parse(c.phone_attempts) as number[];
+  return used.some((n) => n >= allowed) ? (j) => (used[j] ?? 0) >= allowed : null;
+}
+
 export function decideClaim(
   ctx: DecideContext,
   c: Candidate,
@@ -270,10 +284,7 @@ export function decideClaim(
   // A number at its attempt limit: normally moved past after its last attempt, but the limit may have been
   // lowered since (a PATCH) while the contact waited. Only a contact with that many attempts can have one.
   const perPhone = settings.maxAttemptsPerPhone;
-  const spent =
-    typeof perPhone === "number" && c.attempts >= perPhone
-      ? (j: number) => ((JSON.parse(c.phone_attempts) as number[])[j] ?? 0) >= perPhone
-      : null;
+  const spent = typeof perPhone === "number" && c.attempts >= perPhone ? spentNumbers(c, perPhone) : null;
   let phoneIndex =
     listed || spent
       ? usablePhoneIndex(

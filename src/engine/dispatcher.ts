@@ -511,13 +511,12 @@ export class Dispatcher {
     call.dialRequested = true;
     let refusal: "dnc_listed" | "window_closed" | null;
     let marked: boolean;
-    let judgedFor: number;
     try {
       const c = call.campaign;
       // Its calling hours must hold when it goes out: in the campaign's next calls-per-second slot, which
       // at a low rate may be a minute or more away (it went out at 21:02 after a press at 20:59).
-      judgedFor = c.spacing.peek(this.o.clock.now());
-      refusal = !windowsOpen(c.settings, c.windows, call.contact, call.phone, judgedFor)
+      const slot = c.spacing.peek(this.o.clock.now());
+      refusal = !windowsOpen(c.settings, c.windows, call.contact, call.phone, slot)
         ? "window_closed"
         : (await this.o.dispatch.listedPhones(c.accountId, c.id, [call.phone], this.o.clock.now())).length > 0
           ? "dnc_listed"
@@ -534,9 +533,11 @@ export class Dispatcher {
       this.o.agents.released(call);
       return "given_back";
     }
-    // The awaits above may have let another agent's dial take the slot judged for: `place` judges the one
-    // it gets, with no wait in between.
-    if (refusal === null && !this.stopped && this.place(call, this.o.clock.now(), judgedFor)) return "placed";
+    // The awaits above may have let another agent's dial take the slot judged for, or new settings in
+    // (narrower hours, another rate): `place` judges the slot it gets, as they now stand, with no wait.
+    const againAlways = Number.NEGATIVE_INFINITY;
+    if (refusal === null && !this.stopped && this.place(call, this.o.clock.now(), againAlways))
+      return "placed";
     call.dialRequested = false;
     await this.releaseReserved(call);
     return refusal ?? (this.stopped ? "given_back" : "window_closed");
@@ -639,6 +640,7 @@ export class Dispatcher {
   /** Records an expired lease of a dead process as a lost attempt and applies the redial policy. */
   queueLost(c: CampaignRuntime, lost: Parameters<typeof lostAttempt>[1], now: number): void {
     const f = lostAttempt(c, lost, now);
+    c.drainCheckDue = true;
     this.finished.push(f);
     this.counted(f.outcome);
     if ("nextAt" in f.contact) this.noteWaiting(c.id, f.contact.nextAt);

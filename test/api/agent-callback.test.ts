@@ -25,7 +25,7 @@ describe("a callback from the agent's disposition", () => {
 
   const { post, state, advanceUntil, attempts } = agentShorthands(() => f);
 
-  test("scheduled after the call, dialed at its time beyond the attempt limit, to the agent", async () => {
+  test("scheduled after the call, dialed at its time beyond the attempt limits (per contact and per number), to the agent", async () => {
     const { id: campaignId, listId } = await createCampaignViaApi(f, {
       name: "callbacks",
       settings: {
@@ -33,6 +33,7 @@ describe("a callback from the agent's disposition", () => {
         scenario: "all_human",
         calleeWindow: { from: "00:00", to: "24:00" },
         maxAttemptsPerContact: 1,
+        maxAttemptsPerPhone: 1,
         wrapUpSec: 5,
       },
     });

@@ -246,6 +246,27 @@ describe("service accounts and users", () => {
     assert.equal(codes.filter((c) => c === 429).length, 30, codes.join(" "));
   });
 
+  test("the right password sent many times at once goes through every time: tries being checked only make the rest wait", async () => {
+    const created = await f.call({
+      method: "POST",
+      url: "/v1/users",
+      payload: { username: "busy.client", password: "a good long password", role: "supervisor" },
+    });
+    assert.equal(created.statusCode, 201, created.body);
+    const tries = await Promise.all(
+      Array.from({ length: 60 }, () =>
+        f.call({
+          method: "GET",
+          url: "/v1/campaigns",
+          key: null,
+          remoteAddress: "198.51.100.78",
+          headers: { authorization: basic("busy.client", "a good long password") },
+        }),
+      ),
+    );
+    assert.deepEqual(new Set(tries.map((r) => r.statusCode)), new Set([200]));
+  });
+
   test("behind a proxy named in OUTDIAL_TRUST_PROXY, wrong passwords count by the forwarded client address", async () => {
     const proxied = await apiFixture(undefined, { OUTDIAL_TRUST_PROXY: "10.0.0.7" });
     try {

@@ -52,7 +52,7 @@ test("a campaign with nothing left to dial is completed, not halted, when its en
   }
 });
 
-test("a campaign still holding a contact for its next window stays running after its last call of the day", async () => {
+test("a campaign still holding a contact for its next window stays running after its last call of the day, without looking again and again", async () => {
   const h = await harness({ start: FRIDAY_1759, scenario: { base: "always_busy" } });
   try {
     const id = await h.campaign(
@@ -64,7 +64,18 @@ test("a campaign still holding a contact for its next window stays running after
       [{ phones: ["+12025550001"] }],
     );
     await h.engine.start(h.accountId, id);
+    await h.clock.run({ until: Date.UTC(2026, 0, 9, 19, 0, 0) }); // its last call of the day long over
+    // Looking is a count of its contacts: not at every maintenance pass of a closed weekend.
+    const store = h.engine.dispatch;
+    const count = store.countByStatus.bind(store);
+    let counted = 0;
+    store.countByStatus = (campaignId) => {
+      counted++;
+      return count(campaignId);
+    };
     await h.clock.run({ until: Date.UTC(2026, 0, 10, 12, 0, 0) });
+    store.countByStatus = count;
+    assert.ok(counted <= 1, `its contacts counted ${counted} times while its window was closed`);
     assert.equal((await campaignRow(h, id)).status, "running", "its retry waits for Monday");
     await h.runToEnd(5 * 86_400_000);
     const calls = await h.attempts(id);

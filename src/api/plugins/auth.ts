@@ -179,7 +179,7 @@ let decoyHash: Promise<string> | null = null;
 async function user(pair: string, address: string, deps: AuthDeps): Promise<RequestAccount> {
   const colon = pair.indexOf(":");
   const name = colon > 0 ? pair.slice(0, colon) : "";
-  const wait = deps.throttle.begin(address, name);
+  const wait = await deps.throttle.begin(address, name);
   if (wait > 0) throw new TooManyTries(Math.ceil(wait / 1000));
   let row: Awaited<ReturnType<typeof findUserByName>>;
   let ok: boolean;
@@ -194,7 +194,10 @@ async function user(pair: string, address: string, deps: AuthDeps): Promise<Requ
     deps.throttle.refund(address, name); // the database failed, not the password
     throw err;
   }
-  if (!row || !ok) throw unauthorized("the user name or password is wrong, or the user is disabled");
+  if (!row || !ok) {
+    deps.throttle.failed(address, name);
+    throw unauthorized("the user name or password is wrong, or the user is disabled");
+  }
   deps.throttle.succeeded(address, name);
   return { id: row.account_id, role: row.role, via: { kind: "user", id: row.id } };
 }

@@ -23,6 +23,8 @@ export const DEFAULT_PASSWORD_LIMITS: PasswordThrottleLimits = {
 
 /** Entries kept before expired windows are swept out (a flood of made-up names must not grow memory). */
 const MAX_ENTRIES = 10_000;
+/** Tries one client may have waiting for its other tries' checks; beyond, refused for a second. */
+const MAX_WAITING = 200;
 /** User names are kept this long at most in a key: longer ones exist nowhere, and memory stays bounded. */
 const NAME_CHARS = 128;
 
@@ -49,6 +51,10 @@ interface Window {
 
 export class PasswordThrottle {
   private readonly windows = new Map<string, Window>();
+  /** Tries being checked now, by count key (an address's, a name's from an address). */
+  private readonly checking = new Map<string, number>();
+  /** Tries of each client waiting for its tries being checked to end. */
+  private readonly waiting = new Map<string, (() => void)[]>();
 
   constructor(
     private readonly clock: Clock,
@@ -66,39 +72,76 @@ export class PasswordThrottle {
   }
 
   /**
-   * A try about to be checked: 0 and counted as a failure from now on, or the milliseconds to wait (and
-   * nothing counted). Counted before the password is checked, in the same synchronous step as the limit:
-   * checked first and counted after its awaits, a burst of tries sent at once all passed the limit.
+   * A try about to be checked: resolves to 0 once it may be checked, or to the milliseconds to wait. A try
+   * being checked counts against the limits as if it will fail, in the same synchronous step as the limit
+   * is read (checked first and counted after the hash, a burst of guesses sent at once all passed the
+   * limit); a try that would go over them while others are being checked waits for those (the right
+   * password then goes through, as it would have sent alone), and is refused only once failures fill them.
+   * Each try ends with `failed`, `succeeded` or `refund`.
    */
-  begin(address: string, userName: string): number {
-    const wait = this.retryAfterMs(address, userName);
-    if (wait > 0) return wait;
-    const now = this.clock.now();
-    if (this.windows.size >= MAX_ENTRIES) this.sweep(now);
+  async begin(address: string, userName: string): Promise<number> {
     const from = client(address);
-    this.count(`a:${from}`, now);
-    this.count(`u:${from}|${userName.slice(0, NAME_CHARS)}`, now);
+    const keys = this.keysOf(from, userName);
+    for (;;) {
+      const wait = this.retryAfterMs(address, userName);
+      if (wait > 0) return wait;
+      const room = keys.every(([key, limit]) => this.failuresIn(key) + (this.checking.get(key) ?? 0) < limit);
+      if (room) break;
+      const queue = this.waiting.get(from) ?? [];
+      if (queue.length >= MAX_WAITING) return 1000;
+      this.waiting.set(from, queue);
+      await new Promise<void>((resolve) => queue.push(resolve));
+    }
+    for (const [key] of keys) this.checking.set(key, (this.checking.get(key) ?? 0) + 1);
     return 0;
   }
 
-  /** The right password: the try is not a failure, and the name's count from that address starts again
-   *  (the address's keeps its earlier failures). */
+  /** A wrong password (or an unknown or disabled user): counted. */
+  failed(address: string, userName: string): void {
+    const now = this.clock.now();
+    if (this.windows.size >= MAX_ENTRIES) this.sweep(now);
+    for (const [key] of this.settle(address, userName)) this.count(key, now);
+  }
+
+  /** The right password: the name's count from that address starts again (the address's does not). */
   succeeded(address: string, userName: string): void {
-    const from = client(address);
-    this.windows.delete(`u:${from}|${userName.slice(0, NAME_CHARS)}`);
-    this.uncount(`a:${from}`);
+    const [, [userKey]] = this.settle(address, userName);
+    this.windows.delete(userKey);
   }
 
-  /** A try that could not be checked (the database failed): it is not counted. */
+  /** A try that could not be checked (the database failed): not counted. */
   refund(address: string, userName: string): void {
-    const from = client(address);
-    this.uncount(`a:${from}`);
-    this.uncount(`u:${from}|${userName.slice(0, NAME_CHARS)}`);
+    this.settle(address, userName);
   }
 
-  private uncount(key: string): void {
+  /** Ends a try's check, and lets the address's tries waiting for it look again. */
+  private settle(address: string, userName: string): [string, number][] {
+    const from = client(address);
+    const keys = this.keysOf(from, userName);
+    for (const [key] of keys) {
+      const n = (this.checking.get(key) ?? 0) - 1;
+      if (n > 0) this.checking.set(key, n);
+      else this.checking.delete(key);
+    }
+    const queue = this.waiting.get(from);
+    if (queue) {
+      this.waiting.delete(from);
+      for (const wake of queue) wake();
+    }
+    return keys;
+  }
+
+  /** The address's count and the name's (from that address), each with its limit. */
+  private keysOf(from: string, userName: string): [string, number][] {
+    return [
+      [`a:${from}`, this.limits.perAddress],
+      [`u:${from}|${userName.slice(0, NAME_CHARS)}`, this.limits.perUser],
+    ];
+  }
+
+  private failuresIn(key: string): number {
     const w = this.windows.get(key);
-    if (w && w.failures > 0) w.failures--;
+    return w && this.clock.now() - w.startedAt < this.limits.windowMs ? w.failures : 0;
   }
 
   private blockedFor(key: string, limit: number, now: number): number {
