@@ -107,6 +107,9 @@ export interface Pacer extends PacerFeedback {
    * `decide`; the caller hangs them up and reports each as a no-answer.
    */
   releases?(): ReadonlyArray<LineView>;
+  /** How many of the last `decide`'s dials were placed (concurrency, calls per second or a lack of
+   *  contacts may hold some back); called after each decision, before the next. */
+  placed?(dials: number): void;
 }
 
 export function countAgents(agents: ReadonlyArray<AgentView>, state: AgentState): number {

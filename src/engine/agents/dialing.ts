@@ -252,6 +252,7 @@ export class AgentDialing {
    */
   placed(c: CampaignRuntime, placed: number, heldBy: string | null): void {
     const p = this.pacing.get(c.id);
+    p?.pacer?.placed?.(placed);
     const d = p?.unplaced;
     if (!p || !d) return;
     p.unplaced = null;

@@ -325,11 +325,13 @@ export function simulate(options: SimulationOptions): SimulationResult {
       pacer.onDialResult?.({ now, outcome: "no_answer", ringMs: now - line.dialedAt, censored: true });
     }
     const n = Math.min(wanted, maxLines - lines.length);
-    for (let i = 0; i < n; i++) {
+    let placed = 0;
+    for (; placed < n; placed++) {
       const lead = takeLead(now);
       if (lead === null) break;
       dial(lead, now, null);
     }
+    pacer.placed?.(placed);
   };
 
   for (const d of options.schedule ?? []) queue.push(d.atMs, { kind: "dial", lead: d.lead });
