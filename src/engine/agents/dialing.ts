@@ -319,12 +319,21 @@ export class AgentDialing {
     call.waitTimer = this.o.clock.after(c.settings.abandonAfterSec * 1000, () => this.abandon(call));
   }
 
-  /** An agent became ready: the oldest live answer of its campaign still waiting goes to it. */
+  /** An agent became ready: the oldest live answer of its campaign still waiting goes to it. One that has
+   *  waited past the grace is abandoned instead, whether or not its timer has run: on a busy event loop
+   *  (a long synchronous transaction) a timer runs late, and the person was put through after 2.2 s. */
   agentReady(agent: LiveAgent): void {
     const p = this.pacing.get(agent.campaignId);
-    const call = p?.waiting[0];
-    if (!call || agent.state !== "ready" || agent.claiming) return;
-    this.connect(call, agent, this.o.clock.now());
+    if (!p || agent.state !== "ready" || agent.claiming) return;
+    const now = this.o.clock.now();
+    for (let call = p.waiting[0]; call; call = p.waiting[0]) {
+      const waited = call.waitingSince === null ? 0 : now - call.waitingSince;
+      if (waited <= call.campaign.settings.abandonAfterSec * 1000) {
+        this.connect(call, agent, now);
+        return;
+      }
+      this.abandon(call);
+    }
   }
 
   private connect(call: LiveCall, agent: LiveAgent, now: number): void {
