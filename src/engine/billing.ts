@@ -21,10 +21,12 @@ export class AccountBilling {
     }
   }
 
-  async hasBalance(accountId: number): Promise<boolean> {
+  /** Whether the account may dial, owing `owedMicros` more than the balance read says (charges of ended
+   *  calls not written yet). */
+  async hasBalance(accountId: number, owedMicros = 0): Promise<boolean> {
     if (!this.accounts.has(accountId)) await this.reload([accountId]);
     const balance = this.accounts.get(accountId)?.balanceMicros ?? null;
-    return balance === null || balance >= MIN_BALANCE_MICROS;
+    return balance === null || balance - owedMicros >= MIN_BALANCE_MICROS;
   }
 
   /** What an ended call costs its account; 0 for unmetered accounts and free destinations. */

@@ -23,7 +23,12 @@ export async function gateCampaign(
   c: CampaignRuntime,
   now: number,
   w: CampaignStatusWriter,
-  act: { releaseQueued(): Promise<unknown>; completeIfDrained(): Promise<void> },
+  act: {
+    releaseQueued(): Promise<unknown>;
+    completeIfDrained(): Promise<void>;
+    /** Charges of the account's ended calls not written yet (this pass's claim writes them). */
+    owedMicros(): number;
+  },
 ): Promise<Gate> {
   const closed = { open: false, wakeAt: Number.POSITIVE_INFINITY } as const;
   if (c.status === "scheduled") {
@@ -44,7 +49,9 @@ export async function gateCampaign(
     await act.releaseQueued();
     return closed;
   }
-  if (!(await w.hasBalance(c.accountId))) {
+  // With the charges this pass is about to write: the claim that writes them places calls in the slots
+  // their calls freed, which overspent a whole wave of calls past the floor.
+  if (!(await w.hasBalance(c.accountId, act.owedMicros()))) {
     // Voximplant's rule: under 1 USD, processing stops at once; a top-up and a resume or recover go on.
     c.lastBlock = { code: "balance", until: null };
     await w.setStatus(c, "stopped", now, LOW_BALANCE_REASON);

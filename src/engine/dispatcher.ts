@@ -213,6 +213,13 @@ export class Dispatcher {
     if (this.o.onEvents && batch.some((f) => f.events?.length)) this.o.onEvents();
   }
 
+  /** Charges of the account's ended calls waiting to be written. */
+  private owedBy(accountId: number): number {
+    let micros = 0;
+    for (const f of this.finished) if (f.charge?.accountId === accountId) micros += f.charge.micros;
+    return micros;
+  }
+
   private takeFinished(): FinishedAttempt[] {
     const batch = this.finished;
     this.finished = [];
@@ -288,6 +295,7 @@ export class Dispatcher {
         await this.flush(); // the last calls' outcomes, so that their contacts count as final
         await w.completeIfDrained(c, now);
       },
+      owedMicros: () => this.owedBy(c.accountId),
     });
     if (!gate.open) return { started: 0, wakeAt: gate.wakeAt };
     const haltWake = gate.haltWake;

@@ -544,8 +544,13 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     else if (row.status !== holder.status) this.statusSet(c, c.status);
   }
 
-  async hasBalance(accountId: number): Promise<boolean> {
-    return this.billing.hasBalance(accountId);
+  async hasBalance(accountId: number, owedMicros = 0): Promise<boolean> {
+    if (await this.billing.hasBalance(accountId, owedMicros)) return true;
+    // Confirmed from the store before anything stops: the cache follows charges between reloads, and a
+    // reload (a top-up, a start) that read a charge already committed before the cache noted it takes it
+    // twice, which stopped a funded campaign.
+    await this.billing.reload([accountId]);
+    return this.billing.hasBalance(accountId, owedMicros);
   }
 
   chargeFor(c: CampaignRuntime, phone: string, answered: boolean, talkSec: number): number {

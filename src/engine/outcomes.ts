@@ -119,7 +119,7 @@ export function originateRequest(call: LiveCall): OriginateRequest {
 export interface CampaignStatusWriter {
   setStatus(c: CampaignRuntime, status: CampaignStatus, now: number, reason?: string): Promise<void>;
   completeIfDrained(c: CampaignRuntime, now: number): Promise<void>;
-  hasBalance(accountId: number): Promise<boolean>;
+  hasBalance(accountId: number, owedMicros?: number): Promise<boolean>;
   /** What an ended call costs (0 when the account is not metered). */
   chargeFor(c: CampaignRuntime, phone: string, answered: boolean, talkSec: number): number;
   /** Charges the store has committed, so the next balance check sees them. */

@@ -178,3 +178,78 @@ test("a call hung up while AMD still listens was connected: it is answered and c
     await h.close();
   }
 });
+
+/** Calls of 30 s at 0.10 USD a minute, each answered 5 s after its dial; `usd` on the balance. */
+async function meteredCampaign(usd: number, maxConcurrent: number, contacts: number) {
+  const h = await harness({ scenario: { base: "all_human", ringSec: 5, talkSec: 30, postDialSec: 0 } });
+  await setRates(h.store, h.accountId, { defaultMicrosPerMinute: usdToMicros(0.1), prefixes: [] });
+  await topUp(h.store, h.accountId, usdToMicros(usd), "funds", h.clock.now());
+  const id = await h.campaign(
+    { maxConcurrent, successMinTalkSec: 0 },
+    Array.from({ length: contacts }, (_, i) => ({ phones: [`+1202555${4100 + i}`] })),
+  );
+  await h.engine.billingChanged(h.accountId);
+  const status = async () =>
+    (await h.store.db.selectFrom("campaigns").select("status").where("id", "=", id).executeTakeFirstOrThrow())
+      .status;
+  const balance = async () =>
+    Number(
+      (
+        await h.store.db
+          .selectFrom("accounts")
+          .select("balance_micros")
+          .where("id", "=", h.accountId)
+          .executeTakeFirstOrThrow()
+      ).balance_micros,
+    );
+  return { h, id, status, balance };
+}
+
+for (const maxConcurrent of [1, 10]) {
+  test(`no call is placed once the charges of ended calls take the balance under 1 USD (maxConcurrent ${maxConcurrent})`, async () => {
+    // 1.05 USD: the first wave's charges take it under the floor.
+    const { h, id, status } = await meteredCampaign(1.05, maxConcurrent, 40);
+    try {
+      await h.engine.start(h.accountId, id);
+      await h.clock.advance(3_600_000);
+      assert.equal(await status(), "stopped");
+      const [first] = await h.store.db
+        .selectFrom("balance_transactions")
+        .select("created_at")
+        .where("kind", "=", "charge")
+        .orderBy("id")
+        .execute();
+      const late = (await h.attempts(id)).filter((a) => Number(a.started_at) >= Number(first.created_at));
+      assert.equal(late.length, 0, `${late.length} calls started once the balance was under 1 USD`);
+    } finally {
+      await h.close();
+    }
+  });
+}
+
+test("a top-up served while a charge is being written does not stop a campaign the account can pay for", async () => {
+  const { h, id, status, balance } = await meteredCampaign(1.15, 1, 10);
+  try {
+    // The top-up's reload of the balance reads the charge already committed, before the dispatcher notes
+    // it: the cache took it twice. Served here inside the claim's await, where PostgreSQL's COMMIT travels.
+    const dispatch = h.engine.dispatch;
+    const claim = dispatch.claim.bind(dispatch);
+    let served = false;
+    dispatch.claim = async (req) => {
+      const result = await claim(req);
+      if (!served && req.finished?.some((f) => f.charge)) {
+        served = true;
+        await topUp(h.store, h.accountId, usdToMicros(0.01), "small top-up", h.clock.now());
+        await h.engine.billingChanged(h.accountId);
+      }
+      return result;
+    };
+    await h.engine.start(h.accountId, id);
+    await h.clock.advance(50_000);
+    assert.ok(served);
+    assert.ok((await balance()) >= usdToMicros(1), "the account holds at least 1 USD");
+    assert.equal(await status(), "running");
+  } finally {
+    await h.close();
+  }
+});
