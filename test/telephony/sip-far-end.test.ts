@@ -244,6 +244,68 @@ describe("sip driver toward a bare UDP far end", () => {
     assert.equal(h.endings.length, 1);
   });
 
+  it("a BYE before any 2xx reached us ends the call failed, not answered; the late 2xx is ACKed, not hung up", async () => {
+    const { call } = await setUp();
+    const h = call("eb1");
+    const invite = await far.next("INVITE ");
+    far.reply(invite, 180, "Ringing", { toTag: "far1" });
+    await until("the 180", () => h.ringing === 1);
+    // The callee's 200 was lost on the way: never ACKed, the far end ends the session (§13.3.1.4).
+    far.send(inDialog(invite, "BYE", 1, "far1"), invite.from);
+    assert.match((await far.next("SIP/2.0 200")).text, /CSeq: 1 BYE/);
+    const ended = await h.ended;
+    // "normal" would be a person reached: a success, and the contact never called again.
+    assert.equal(ended.cause, "failed");
+    assert.deepEqual(ended.result, { reason: "bye_before_answer" });
+    assert.equal(ended.answeredBy, undefined);
+    assert.equal(ended.talkSec, 0);
+    assert.deepEqual(h.answered, []);
+    // A retransmission of that 200 still gets its ACK, but no BYE: its dialog is over already.
+    const contact = `Contact: <sip:far@127.0.0.1:${far.port}>`;
+    far.reply(invite, 200, "OK", { toTag: "far1", headers: [contact], body: SDP });
+    const ack = await far.next("ACK ");
+    assert.match(headerOf(ack.text, "To") ?? "", /;tag=far1$/);
+    await sleep(200);
+    assert.equal(far.all("BYE ").length, 0, "no BYE for a dialog the far end ended");
+    assert.equal(h.endings.length, 1);
+  });
+
+  it("a BYE before any 2xx on a call cancelled at its ring timeout ends no_answer; the 487 after it is ACKed", async () => {
+    const { call } = await setUp();
+    const h = call("eb2", "+15550100", 0.3);
+    const invite = await far.next("INVITE ");
+    far.reply(invite, 180, "Ringing", { toTag: "far1" });
+    far.reply(await far.next("CANCEL "), 200, "OK");
+    far.send(inDialog(invite, "BYE", 1, "far1"), invite.from);
+    const ended = await h.ended;
+    assert.equal(ended.cause, "no_answer");
+    assert.deepEqual(ended.result, { reason: "bye_before_answer" });
+    assert.equal(ended.answeredBy, undefined);
+    // The INVITE's own final answer: unacknowledged, the trunk would resend it until its timer ran out.
+    far.reply(invite, 487, "Request Terminated", { toTag: "far1" });
+    const ack = await far.next("ACK ");
+    assert.match(headerOf(ack.text, "CSeq") ?? "", /^1 ACK$/);
+    await sleep(100);
+    assert.equal(h.endings.length, 1);
+  });
+
+  it("a hang-up while the INVITE is challenged leaves the challenge unanswered and ends cancelled", async () => {
+    const { call } = await setUp({ username: "alice", password: "s3cret" });
+    const h = call("hc1");
+    const invite = await far.next("INVITE ");
+    driver!.hangup("hc1"); // a campaign stopped as the call went out: no response yet, so no CANCEL
+    const challenge = 'Proxy-Authenticate: Digest realm="trunk", nonce="n1"';
+    far.reply(invite, 407, "Proxy Authentication Required", { toTag: "px", headers: [challenge] });
+    await far.next("ACK ");
+    const ended = await h.ended;
+    // Withdrawn before its answer, as a 487 would say: the attempt goes back, not spent as failed.
+    assert.equal(ended.cause, "cancelled");
+    assert.equal(ended.code, 407);
+    await sleep(200);
+    const answered = far.all("INVITE ").filter((d) => headerOf(d.text, "Proxy-Authorization") !== undefined);
+    assert.equal(answered.length, 0, "no INVITE with credentials for a call hung up");
+  });
+
   it("a BYE from another dialog of the call (a fork we hung up) does not end the call", async () => {
     const { call } = await setUp();
     const h = call("fb1");

@@ -64,9 +64,9 @@ describe("sip driver close() toward a far end that does not settle", () => {
           if (invite.text.includes(`X-Outdial-Call-Id: ${id}\r`)) return invite;
         }
       };
-      call("silent");
+      const silent = call("silent");
       await inviteOf("silent");
-      call("ringing");
+      const ringing = call("ringing");
       far.reply(await inviteOf("ringing"), 100, "Trying");
       const answered = call("answered");
       const invite = await inviteOf("answered");
@@ -84,6 +84,55 @@ describe("sip driver close() toward a far end that does not settle", () => {
       assert.match(about("ringing"), /CANCEL had no final answer/);
       assert.match(about("answered"), /BYE was not answered/);
       assert.ok(far.all("CANCEL ").length >= 1 && far.all("BYE ").length >= 1);
+      // Each is still recorded, once, as far as the driver knows: left unreported, its attempt would stay
+      // open until a lease check called it lost and dialed the contact again.
+      for (const h of [silent, ringing, answered]) assert.equal(h.endings.length, 1);
+      assert.equal(silent.endings[0].cause, "cancelled");
+      assert.equal(ringing.endings[0].cause, "cancelled");
+      const talked = answered.endings[0];
+      assert.equal(talked.cause, "normal");
+      assert.equal(talked.answeredBy, "human");
+      // Until our BYE, not until close() gave up on its answer.
+      assert.ok(talked.talkSec >= 0 && talked.talkSec < 0.2, `talk ${talked.talkSec}`);
+    } finally {
+      await driver.close();
+      await far.close();
+    }
+  });
+});
+
+describe("sip driver close() recording the calls it gives up on", () => {
+  it("an answered call whose BYE is never answered ends normal, its talk time up to our hang-up", async () => {
+    const far = await FarEnd.open();
+    const { driver, call, warnings } = await driverFor(far.port, { closeWaitMs: 400 });
+    try {
+      const h = call("t1");
+      await far.answer();
+      assert.deepEqual(h.answered, ["human"]);
+      await sleep(300); // the callee talks
+      await driver.close(); // the BYE goes out, and the trunk never answers it
+      assert.equal(h.endings.length, 1, "the engine hears how the answered call ended");
+      const ended = h.endings[0];
+      assert.equal(ended.cause, "normal");
+      assert.equal(ended.answeredBy, "human");
+      assert.ok(ended.talkSec >= 0.25 && ended.talkSec < 0.55, `talk ${ended.talkSec}`);
+      assert.equal(warnings.length, 1, warnings.join("\n"));
+    } finally {
+      await driver.close();
+      await far.close();
+    }
+  });
+
+  it("a call past its ring timeout whose CANCEL is never answered ends no_answer", async () => {
+    const far = await FarEnd.open();
+    const { driver, call } = await driverFor(far.port, { closeWaitMs: 300 });
+    try {
+      const h = call("r1", "+15550100", 0.2);
+      far.reply(await far.next("INVITE "), 180, "Ringing", { toTag: "far1" });
+      await far.next("CANCEL "); // the ring time ran out; no 200, no 487
+      await driver.close();
+      assert.equal(h.endings.length, 1);
+      assert.equal(h.endings[0].cause, "no_answer");
     } finally {
       await driver.close();
       await far.close();

@@ -30,7 +30,7 @@ export interface SipDriverOptions {
    *  4 s by default. */
   t2Ms?: number;
   /** How long close() waits for its calls to settle (cancelled, hung up, answered) before it gives up on
-   *  them and says so; CLOSE_WAIT_MS by default. */
+   *  them, says so, and reports each ended as far as it knows; CLOSE_WAIT_MS by default. */
   closeWaitMs?: number;
   /** Where the driver reports what it could not do (calls close() left unsettled); stderr by default. */
   warn?: (message: string) => void;
@@ -74,8 +74,9 @@ export interface SipCall {
   ending: boolean;
   /** When we hung up an answered call: its talk time ends there, not when the BYE is answered. */
   hungUpAt: number | null;
-  /** The ACK of a final failure, resent if the failure is (our ACK was lost). */
-  failAck: string | null;
+  /** The From tag of a BYE that ended the call before any 2xx reached us: that dialog is over at the far
+   *  end, so a 2xx of it that still comes is ACKed but not hung up again (a BYE would only draw a 481). */
+  byeBeforeAnswer: string | null;
   /** Ended and reported; kept 64·T1 to answer retransmissions. */
   done: boolean;
   /** The far end's last INVITE in the dialog (a re-INVITE) and our 2xx to it, resent until its ACK. */
@@ -107,7 +108,7 @@ export function newCall(req: OriginateRequest, now: number): SipCall {
     timers: [],
     ending: false,
     hungUpAt: null,
-    failAck: null,
+    byeBeforeAnswer: null,
     done: false,
     answering: null,
   };
@@ -122,18 +123,22 @@ export function causeOf(status: number, cancel: CancelReason | null): EndCause {
   return "failed";
 }
 
+/** What an ended event may say besides its cause and times. */
+export type EndDetails = Pick<CallEnded, "answeredAfterCancel" | "result">;
+
 /** What the engine hears of a call's end at `now`: talk time ends at our hang-up if it was ours. */
 export function endedEvent(
   call: SipCall,
   cause: EndCause,
   code: number | undefined,
   now: number,
-  answeredAfterCancel = false,
+  details: EndDetails = {},
 ): CallEnded {
   const end = call.hungUpAt ?? now;
   const answeredAt = cause === "normal" ? call.answeredAt : null;
   return {
-    ...(answeredAfterCancel ? { answeredAfterCancel } : {}),
+    ...(details.answeredAfterCancel ? { answeredAfterCancel: true } : {}),
+    ...(details.result ? { result: details.result } : {}),
     callId: call.req.callId,
     cause,
     ...(code === undefined ? {} : { code }),

@@ -23,11 +23,7 @@ export interface DigestChallenge {
 /** Reads a WWW-Authenticate / Proxy-Authenticate value; null when it is not a Digest challenge we can answer. */
 export function parseChallenge(value: string | undefined): DigestChallenge | null {
   if (!value || !/^digest\s/i.test(value.trim())) return null;
-  const params = new Map<string, string>();
-  const re = /([a-z0-9_-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))/gi;
-  for (let m = re.exec(value); m !== null; m = re.exec(value)) {
-    params.set(m[1].toLowerCase(), m[2] !== undefined ? m[2].replace(/\\(.)/g, "$1") : m[3]);
-  }
+  const params = authParams(value);
   const realm = params.get("realm");
   const nonce = params.get("nonce");
   if (realm === undefined || nonce === undefined) return null;
@@ -44,6 +40,66 @@ export function parseChallenge(value: string | undefined): DigestChallenge | nul
     qop: qops.includes("auth") ? "auth" : undefined,
     stale: (params.get("stale") ?? "").toLowerCase() === "true",
   };
+}
+
+/**
+ * The `name=value` and `name="quoted value"` pairs of a challenge, found where a search for them anywhere
+ * in it would find them, in one pass: the header is the trunk's (or anyone's who can send us a datagram),
+ * and a regex retried at each position of a long run of name characters with no `=` after it takes time
+ * quadratic in its length (60 KB of it held the event loop for a second and a half).
+ */
+export function authParams(value: string): Map<string, string> {
+  const params = new Map<string, string>();
+  const n = value.length;
+  let i = 0;
+  while (i < n) {
+    if (!isNameChar(value.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    const start = i;
+    while (i < n && isNameChar(value.charCodeAt(i))) i++;
+    // A name not followed by `=` and a value is skipped whole: no later part of it is followed by one either.
+    let j = skipSpace(value, i);
+    if (value[j] !== "=") continue;
+    j = skipSpace(value, j + 1);
+    const found = quotedAt(value, j) ?? tokenAt(value, j);
+    if (!found) continue;
+    params.set(value.slice(start, i).toLowerCase(), found.text);
+    i = found.end;
+  }
+  return params;
+}
+
+const isNameChar = (c: number) =>
+  (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 45;
+const isSpace = (ch: string) => /\s/.test(ch);
+
+function skipSpace(value: string, from: number): number {
+  let i = from;
+  while (i < value.length && isSpace(value[i])) i++;
+  return i;
+}
+
+/** A quoted string at `at`, unescaped; null when there is none or it never closes. Each unclosed one is
+ *  read to the end at most once: any quote after it that could open another would have closed it. */
+function quotedAt(value: string, at: number): { text: string; end: number } | null {
+  if (value[at] !== '"') return null;
+  let text = "";
+  for (let i = at + 1; i < value.length; i++) {
+    const ch = value[i];
+    if (ch === '"') return { text, end: i + 1 };
+    if (ch === "\\" && i + 1 < value.length) text += value[++i];
+    else text += ch;
+  }
+  return null;
+}
+
+/** An unquoted value at `at` (up to a space or comma); null when it is empty. */
+function tokenAt(value: string, at: number): { text: string; end: number } | null {
+  let i = at;
+  while (i < value.length && value[i] !== "," && !isSpace(value[i])) i++;
+  return i === at ? null : { text: value.slice(at, i), end: i };
 }
 
 const md5 = (s: string) => createHash("md5").update(s, "utf8").digest("hex");

@@ -10,8 +10,8 @@ import type { Peer, SipTransport } from "./transport.ts";
 export interface DialogHost {
   /** The call a Call-ID names, ended ones too while they linger. */
   find(sipCallId: string): SipCall | undefined;
-  /** The far end hung up. */
-  ended(call: SipCall): void;
+  /** The far end hung up with a BYE from `fromTag`: answered or not, as the call's state says. */
+  ended(call: SipCall, fromTag: string | undefined): void;
   /** Our 2xx to the far end's re-INVITE was never ACKed: the session ends with our BYE (§13.3.1.4). */
   hangUp(call: SipCall): void;
 }
@@ -34,7 +34,7 @@ export class IncomingRequests {
     }
     if (req.method === "BYE") {
       this.respond(req, from, toUs ? 200 : 481, toUs ? "OK" : "Call/Transaction Does Not Exist");
-      if (ours && !call.done) this.host.ended(call);
+      if (ours && !call.done) this.host.ended(call, param(header(req, "from"), "tag"));
       return;
     }
     if (req.method === "OPTIONS" || (ours && ["INFO", "NOTIFY", "UPDATE"].includes(req.method))) {

@@ -138,8 +138,11 @@ export function param(value: string | undefined, name: string): string | undefin
 /** The URI inside a name-addr (`"Bob" <sip:bob@host>;tag=1` → `sip:bob@host`), or an addr-spec as given. */
 export function uriOf(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
-  const m = /<([^>]*)>/.exec(value);
-  if (m) return m[1];
+  // The first `<` and the first `>` after it, found by indexOf: a regex retried at each `<` of a long run
+  // of them with no `>` after takes time quadratic in the header's length, and every 2xx resent brings it.
+  const open = value.indexOf("<");
+  const close = open === -1 ? -1 : value.indexOf(">", open + 1);
+  if (close !== -1) return value.slice(open + 1, close);
   return value.split(";")[0].trim();
 }
 

@@ -17,6 +17,7 @@ import {
   type CancelReason,
   CLOSE_WAIT_MS,
   causeOf,
+  type EndDetails,
   endedEvent,
   newBranch,
   newCall,
@@ -81,7 +82,7 @@ export class SipDriver implements TelephonyDriver {
     this.compose = new SipComposer(this.trunk, opts);
     this.incoming = new IncomingRequests(this.transport, this.compose, {
       find: (sipCallId) => this.bySipId.get(sipCallId),
-      ended: (call) => this.end(call, "normal"),
+      ended: (call, fromTag) => this.farEndHungUp(call, fromTag),
       hangUp: (call) => {
         if (call.answeredAt !== null) this.bye(call);
       },
@@ -195,11 +196,15 @@ export class SipDriver implements TelephonyDriver {
       await new Promise<void>((r) => this.ctx.clock.after(20, r));
     }
     // What did not settle is said, not dropped: each may leave a callee on the line with nobody to hang up.
-    for (const call of this.calls.values()) {
+    // Nor is it left unrecorded: its attempt would stay open until a lease check called it lost and dialed
+    // the contact again, a callee who talked to us included. It ends as far as the driver knows: an answered
+    // call at our hang-up, any other as given up before the answer.
+    for (const call of [...this.calls.values()]) {
       const why = unsettled(call);
       if (why) this.warn(`sip driver closed after ${this.closeWaitMs} ms with call ${why}`);
-      call.inviteTx?.cancel();
-      for (const t of call.timers) t.cancel();
+      if (call.answeredAt !== null) this.end(call, "normal");
+      else if (call.refused) this.end(call, "failed", 503);
+      else this.end(call, causeOf(487, call.cancel ?? "hangup"));
     }
     for (const bye of this.byes.values()) {
       const of = bye.ends ? `call ${bye.ends.req.callId}` : "a forked dialog of a call";
@@ -293,8 +298,11 @@ export class SipDriver implements TelephonyDriver {
     // A 2xx is acknowledged whenever it comes, the call ended or not: its callee is on the line.
     if (res.status >= 200 && res.status < 300) this.onAnswer(call, res);
     else if (call.done) {
-      // A failure retransmitted: our ACK was lost on the way.
-      if (res.status >= 300 && call.failAck) this.transport.send(call.failAck, this.trunk);
+      // A failure after the call ended: retransmitted (our ACK was lost), or the INVITE's own final answer
+      // coming after the call ended otherwise (the far end's BYE, Timer B). Unacknowledged, the trunk
+      // resends it until its own timeout.
+      if (res.status < 300) return;
+      this.transport.send(this.compose.failureAck(call, header(res, "to")), this.trunk);
     } else if (res.status < 200) this.onProvisional(call, res);
     else this.onFailure(call, res);
   }
@@ -355,9 +363,10 @@ export class SipDriver implements TelephonyDriver {
     if (call.cancel || call.done) {
       // The answer crossed our CANCEL, or came after the call was given up (Timer B, no 487 after the
       // CANCEL): the callee is on the line, so it ends with a BYE. The engine hears of it as cancelled
-      // (unless it has heard of the call's end already), flagged: someone answered and was hung up on.
-      this.bye(call);
-      this.end(call, causeOf(487, call.cancel), 487, true);
+      // (unless it has heard of the call's end already), flagged: someone answered and was hung up on. A
+      // 2xx of the dialog whose BYE ended the call is only ACKed: there is nobody left on that line.
+      if (call.byeBeforeAnswer !== (call.remoteTag ?? "")) this.bye(call);
+      this.end(call, causeOf(487, call.cancel), 487, { answeredAfterCancel: true });
       return;
     }
     call.answeredAt = this.ctx.clock.now();
@@ -369,22 +378,29 @@ export class SipDriver implements TelephonyDriver {
   private onFailure(call: SipCall, res: SipResponse): void {
     call.inviteTx?.cancel();
     // Every final non-2xx is acknowledged in the INVITE's transaction (§17.1.1.3), retransmissions too.
-    call.failAck = this.compose.failureAck(call, header(res, "to"));
-    this.transport.send(call.failAck, this.trunk);
+    this.transport.send(this.compose.failureAck(call, header(res, "to")), this.trunk);
     // After a 2xx the call is up whatever else comes: only a BYE ends it.
     if (call.ending || call.answeredAt !== null) return;
-    const credential = call.cancel ? null : this.answer(res, "INVITE", this.compose.requestUri(call));
+    const credential = this.answer(res, "INVITE", this.compose.requestUri(call));
     if (credential && call.authTries < MAX_AUTH_TRIES) {
       const known = call.credentials.find((c) => c.name === credential.name && c.realm === credential.realm);
       // A realm that challenges the answer it had refuses the password, unless its nonce had gone stale.
       if (!known || credential.stale) {
-        call.credentials = [...call.credentials.filter((c) => c !== known), credential];
-        call.authTries++;
-        call.cseq++;
-        call.provisional = false;
-        call.failAck = null;
-        this.sendInvite(call);
-        return;
+        // Hung up meanwhile, the challenge is left unanswered on purpose: the call was withdrawn before its
+        // answer, as a CANCEL answered 487 would say, and its attempt goes back. (A ring timeout that ran
+        // out while the trunk had not even challenged yet stays the trunk's failure, as with Timer B.)
+        if (call.cancel === "hangup") {
+          this.end(call, causeOf(487, call.cancel), res.status);
+          return;
+        }
+        if (call.cancel === null) {
+          call.credentials = [...call.credentials.filter((c) => c !== known), credential];
+          call.authTries++;
+          call.cseq++;
+          call.provisional = false;
+          this.sendInvite(call);
+          return;
+        }
       }
     }
     this.end(call, causeOf(res.status, call.cancel), res.status);
@@ -397,7 +413,23 @@ export class SipDriver implements TelephonyDriver {
     return answerChallenge(res, { username, password: this.opts.password ?? "" }, method, uri);
   }
 
-  private end(call: SipCall, cause: EndCause, code?: number, answeredAfterCancel = false): void {
+  /** The far end's BYE. One before any 2xx reached us (an early dialog, or a 2xx lost on the way) says
+   *  nobody is known to have answered: ended "normal", the engine would record a person reached, a success
+   *  whose contact is never called again. */
+  private farEndHungUp(call: SipCall, fromTag: string | undefined): void {
+    if (call.answeredAt !== null) {
+      this.end(call, "normal");
+      return;
+    }
+    call.byeBeforeAnswer = fromTag ?? "";
+    // Given up on already, it ends as that CANCEL's 487 would. Otherwise the call we placed never came up
+    // (whoever picked up behind a lost 2xx heard nothing from us): failed, so the contact is tried again,
+    // not no_answer, which would blame a callee who may well have answered.
+    const cause = call.cancel ? causeOf(487, call.cancel) : "failed";
+    this.end(call, cause, undefined, { result: { reason: "bye_before_answer" } });
+  }
+
+  private end(call: SipCall, cause: EndCause, code?: number, details: EndDetails = {}): void {
     if (call.done) return;
     call.done = true;
     if (call.refused) this.refusing--;
@@ -410,7 +442,6 @@ export class SipDriver implements TelephonyDriver {
       if (this.bySipId.get(call.sipCallId) === call) this.bySipId.delete(call.sipCallId);
     });
     this.lingering.add(forget);
-    if (!this.silenced)
-      this.listener?.ended(endedEvent(call, cause, code, this.ctx.clock.now(), answeredAfterCancel));
+    if (!this.silenced) this.listener?.ended(endedEvent(call, cause, code, this.ctx.clock.now(), details));
   }
 }
