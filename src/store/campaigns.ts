@@ -196,11 +196,14 @@ function isPreviewText(settings: string): boolean {
   return (JSON.parse(settings) as Partial<CampaignSettings>).dialMethod === "preview";
 }
 
-/** Deletes the campaign (its lists, contacts and attempts cascade) unless its status is one of `keep`.
- *  Returns whether a row was deleted; the status test is in the same statement, so a campaign started
- *  meanwhile is never deleted. */
 /** Every status but draft: deleteCampaignUnlessStatus with these removes a campaign that never started. */
 export const NOT_DRAFT: readonly CampaignStatus[] = CAMPAIGN_STATUSES.filter((s) => s !== "draft");
+
+/** Deletes the campaign (its lists, contacts and attempts cascade) unless its status is one of `keep`, or
+ *  one of its contacts is on a call: a stop hangs up only unanswered calls, and an answered call's outcome
+ *  and charge must find their rows when it ends (a stopped campaign deleted mid-call left them unbilled).
+ *  Returns whether a row was deleted; the tests are in the same statement, so a campaign started meanwhile
+ *  is never deleted. */
 
 export async function deleteCampaignUnlessStatus(
   db: Kysely<Database>,
@@ -213,6 +216,16 @@ export async function deleteCampaignUnlessStatus(
     .where("account_id", "=", accountId)
     .where("id", "=", id)
     .where("status", "not in", keep)
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom("contacts")
+            .select("contacts.id")
+            .where("contacts.status", "=", "in_progress")
+            .where("contacts.campaign_id", "=", id),
+        ),
+      ),
+    )
     .executeTakeFirst();
   if (Number(result.numDeletedRows) === 0) return false;
   // The campaign's own do-not-call list goes with it (its rows name it by number, without a foreign key,

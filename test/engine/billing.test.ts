@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { usdToMicros } from "../../src/model/billing.ts";
 import { setRates, topUp } from "../../src/store/billing.ts";
+import { deleteCampaignUnlessStatus } from "../../src/store/campaigns.ts";
 import { harness } from "../helpers/engine-harness.ts";
 import { dialects } from "../helpers/stores.ts";
 
@@ -249,6 +250,35 @@ test("a top-up served while a charge is being written does not stop a campaign t
     assert.ok(served);
     assert.ok((await balance()) >= usdToMicros(1), "the account holds at least 1 USD");
     assert.equal(await status(), "running");
+  } finally {
+    await h.close();
+  }
+});
+
+test("a stopped campaign is not deleted while its answered calls talk on: they end, are charged, then it goes", async () => {
+  const h = await harness({ scenario: { base: "all_human", ringSec: 5, talkSec: 120, postDialSec: 0 } });
+  try {
+    await setRates(h.store, h.accountId, { defaultMicrosPerMinute: usdToMicros(0.1), prefixes: [] });
+    await topUp(h.store, h.accountId, usdToMicros(20), "funds", h.clock.now());
+    const id = await h.campaign({ maxConcurrent: 2 }, [
+      { phones: ["+12025554101"] },
+      { phones: ["+12025554102"] },
+    ]);
+    await h.engine.billingChanged(h.accountId);
+    await h.engine.start(h.accountId, id);
+    await h.clock.advance(30_000); // both answered at 5 s, talking until 125 s
+    await h.engine.stop(h.accountId, id); // a stop hangs up only unanswered calls
+    const ACTIVE = ["running", "scheduled", "paused"] as const;
+    assert.equal(await deleteCampaignUnlessStatus(h.store.db, h.accountId, id, ACTIVE), false);
+    await h.clock.advance(200_000);
+    await h.engine.dispatcher.flush();
+    const charges = await h.store.db
+      .selectFrom("balance_transactions")
+      .select("amount_micros")
+      .where("kind", "=", "charge")
+      .execute();
+    assert.equal(charges.length, 2, "one charge per answered call");
+    assert.equal(await deleteCampaignUnlessStatus(h.store.db, h.accountId, id, ACTIVE), true);
   } finally {
     await h.close();
   }

@@ -231,6 +231,12 @@ export async function campaignRoutes(app: FastifyInstance, deps: NativeApiDeps):
       }
       const row = await findCampaign(store.db, req.account.id, id);
       if (!row) throw notFound("campaign", id);
+      if (!ACTIVE_STATUSES.includes(row.status as CampaignStatus)) {
+        throw conflict(
+          "campaign_busy",
+          `campaign ${id} has calls still on the line (a stop hangs up only unanswered ones): delete it once they end`,
+        );
+      }
       throw conflict("campaign_active", `campaign ${id} is ${row.status}; stop it before deleting it`);
     },
   );

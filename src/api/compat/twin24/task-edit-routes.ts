@@ -251,6 +251,12 @@ export async function taskEditRoutes(app: FastifyInstance, deps: Twin24Deps): Pr
       if (!(await deleteCampaignUnlessStatus(store.db, accountId, task.campaign_id, LIVE))) {
         const row = await findCampaign(store.db, accountId, task.campaign_id);
         if (!row) throw notFound("autoCall task", req.params.id);
+        if (!LIVE.includes(row.status as CampaignStatus)) {
+          throw conflict(
+            "task_busy",
+            `task ${task.uuid} has calls still on the line: delete it once they end`,
+          );
+        }
         throw conflict(
           "task_active",
           `task ${task.uuid} is ${TASK_STATUS[row.status as CampaignStatus]}; stop it before deleting it`,
