@@ -59,7 +59,7 @@ export function installMetrics(
   });
   new client.Gauge({
     name: "outdial_campaigns",
-    help: "Campaigns this node dispatches, by status",
+    help: "Campaigns this node dispatches, by status (one without agents on the node holding its lease; one with agents on every node)",
     labelNames: ["status"],
     registers: [registry],
     collect() {

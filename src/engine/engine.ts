@@ -401,7 +401,12 @@ export class Engine implements EngineControl, CampaignStatusWriter {
       ended: { ...d.stats.outcomes },
       dispatchPasses: d.stats.passes,
       callsInFlight: d.inFlight,
-      campaigns: tally(d.campaigns.values(), (c) => c.status),
+      // Every node tracks every active campaign; a robot campaign is counted by the node holding its lease
+      // only, so that a sum over the nodes counts it once.
+      campaigns: tally(
+        [...d.campaigns.values()].filter((c) => c.dialsOn(this.nodeId, this.clock.now())),
+        (c) => c.status,
+      ),
       agents: tally(this.board.all(), (a) => a.state),
     };
   }
