@@ -20,6 +20,7 @@ import { installErrorHandling, toErrorResponse } from "./api/plugins/errors.ts";
 import { registerOpenApi } from "./api/plugins/openapi.ts";
 import type { Permission } from "./api/plugins/permissions.ts";
 import { schemaController } from "./api/plugins/schema-validation.ts";
+import { installNativeTextGuard } from "./api/plugins/text-guard.ts";
 import type { Clock } from "./clock/clock.ts";
 import type { Config } from "./config/config.ts";
 import type { EngineControl } from "./engine/types.ts";
@@ -77,6 +78,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(voximplantApi, { store, engine, clock, maxBytes: config.maxImportBytes });
   await app.register(async (scope) => {
     // The import routes live in lists/ and leave authorization to the application: adding contacts.
+    // Their JSON bodies are held to the native API's rules on text.
+    installNativeTextGuard(scope);
     scope.addHook("onRoute", (route) => {
       route.config = { permission: "contacts:write" satisfies Permission, ...(route.config ?? {}) };
     });

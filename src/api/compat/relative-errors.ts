@@ -4,7 +4,7 @@
 // and say how many bytes a request body may have when one is over.
 import type { FastifyError, FastifyInstance, FastifyRequest } from "fastify";
 import { ApiError, invalidRequest, toErrorResponse } from "../plugins/errors.ts";
-import { installNulGuard, nulMessage } from "../plugins/nul-guard.ts";
+import { installTextGuard, textProblemMessage } from "../plugins/text-guard.ts";
 import { describeViolation, type SchemaViolation } from "../plugins/validation-errors.ts";
 
 /** Only the native path's own "body" goes, never one inside a name the client sent ("variables.body.x"). */
@@ -24,7 +24,9 @@ export function installRelativeFieldErrors(app: FastifyInstance): void {
     if (e.field !== undefined) e.field = e.field.replace(LEADING_BODY, "");
     return reply.status(status).send(body);
   });
-  installNulGuard(app, (field) => invalidRequest(nulMessage(field), field === "" ? undefined : field));
+  installTextGuard(app, (field, _part, reason) =>
+    invalidRequest(textProblemMessage(field, reason), field === "" ? undefined : field),
+  );
 }
 
 /** A schema error on the body with its paths relative to the body (the body itself still "body"); a JSON

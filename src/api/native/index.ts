@@ -1,8 +1,7 @@
 // The native /v1 API: every route plugin, registered in one place.
 import type { FastifyInstance } from "fastify";
 import type { AgentSnapshot } from "../../engine/agents/board.ts";
-import { invalidRequest } from "../plugins/errors.ts";
-import { installNulGuard, nulMessage, qualifiedField } from "../plugins/nul-guard.ts";
+import { installNativeTextGuard } from "../plugins/text-guard.ts";
 import { agentActionRoutes } from "./agent-actions.ts";
 import { agentCallbackRoutes } from "./agent-callbacks.ts";
 import { agentDispositionRoutes } from "./agent-disposition.ts";
@@ -44,10 +43,7 @@ function liveStates(snapshots: Map<number, AgentSnapshot>): Map<number, AgentLiv
 }
 
 export async function nativeApi(app: FastifyInstance, deps: NativeApiDeps): Promise<void> {
-  installNulGuard(app, (field, part) => {
-    const named = qualifiedField(part, field);
-    return invalidRequest(nulMessage(named), named);
-  });
+  installNativeTextGuard(app);
   await app.register(healthRoutes);
   await app.register(campaignRoutes, deps);
   await app.register(campaignLifecycleRoutes, deps);

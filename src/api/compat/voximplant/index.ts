@@ -184,7 +184,13 @@ async function collectParams(req: FastifyRequest, maxBytes: number): Promise<Par
     if (!source || typeof source !== "object") return;
     for (const [k, v] of Object.entries(source as Record<string, unknown>)) {
       if (v === undefined || v === null) continue;
-      out[k] = Buffer.isBuffer(v) ? v : Array.isArray(v) ? String(v[v.length - 1]) : String(v);
+      const last = Array.isArray(v) ? v[v.length - 1] : v;
+      // Voximplant's parameters are texts and numbers; a JSON body may hold anything (5,000 nested arrays
+      // overflowed the stack of String()).
+      if (last !== null && typeof last === "object" && !Buffer.isBuffer(last)) {
+        throw invalidArgument(`The '${k}' parameter must be a text or a number`);
+      }
+      out[k] = Buffer.isBuffer(last) ? last : String(last ?? "");
     }
   };
   put(req.query);

@@ -1,6 +1,7 @@
 // Reading Voximplant's text parameters (every value arrives as a form or query string): integers, booleans,
 // ';'-separated id lists, UTC dates and names, each failing with Voximplant's "Invalid arguments". Pure.
 import { isIP } from "node:net";
+import { stringProblem } from "../../plugins/text-guard.ts";
 import { invalidArgument } from "./errors.ts";
 
 /** What a request carried: text fields, and file_content possibly as bytes. */
@@ -10,8 +11,13 @@ export function text(p: Params, name: string): string | undefined {
   const v = p[name];
   if (v === undefined) return undefined;
   const s = typeof v === "string" ? v : v.toString("utf8");
-  // PostgreSQL stores no NUL in text: refused here, as every text parameter is read through text().
-  if (s.includes("\u0000")) throw invalidArgument(`The '${name}' parameter cannot contain a NUL character`);
+  // PostgreSQL stores no NUL in text, and a lone surrogate would come back as U+FFFD: refused here, as every
+  // text parameter is read through text().
+  const problem = stringProblem(s);
+  if (problem === "nul") throw invalidArgument(`The '${name}' parameter cannot contain a NUL character`);
+  if (problem === "surrogate") {
+    throw invalidArgument(`The '${name}' parameter cannot contain a lone UTF-16 surrogate`);
+  }
   return s === "" ? undefined : s;
 }
 
