@@ -10,6 +10,11 @@ import { decideClaim, recentWindowMs } from "./claim-decision.ts";
 import { settledAtClaimEvents } from "./events.ts";
 import type { CampaignStatusWriter } from "./outcomes.ts";
 
+/** How often a campaign that may not dial looks whether it is drained without being told to: contacts
+ *  made final where this node cannot see (a cancel served by another node) are found within this. The
+ *  look counts the campaign's contacts, so not at every pass. */
+const DRAIN_LOOK_EVERY_MS = 10 * 60_000;
+
 export type Gate = { open: true; haltWake: number } | { open: false; wakeAt: number };
 
 /**
@@ -62,9 +67,11 @@ export async function gateCampaign(
   if (c.windows.campaign.length) {
     const open = nextAllowed(now, c.windows.campaign);
     if (open === null || open.at > now) {
-      if (c.inFlight === 0 && c.drainCheckDue) {
+      if (c.inFlight === 0 && (c.drainCheckDue || now - c.drainLookedAt >= DRAIN_LOOK_EVERY_MS)) {
         await act.completeIfDrained();
-        c.drainCheckDue = false; // only once the look has run: one that failed is tried again next pass
+        // Only once the look has run: one that failed is tried again at the next pass.
+        c.drainCheckDue = false;
+        c.drainLookedAt = now;
         if (c.status !== "running") return closed;
       }
       c.lastBlock = { code: "window_closed", until: open?.at ?? null };

@@ -36,9 +36,11 @@ export class CampaignRuntime {
   /** Who held its dispatch lease at the last look (store/campaign-leases.ts); agent campaigns have none. */
   holder: CampaignHolder | null = null;
   /** Whether a pass that may not dial (outside its windows, at its end time) should look whether every
-   *  contact is final, to complete it: set when a call ends or a lost one is recorded, and when the status
-   *  read differs; cleared once a look has run. */
+   *  contact is final, to complete it: set when a call ends, a lost one is recorded or a contact is
+   *  cancelled here, and when the status read differs; cleared once a look has run. */
   drainCheckDue = true;
+  /** When such a look last ran (campaign-gate.ts: it also looks every few minutes untold). */
+  drainLookedAt = Number.NEGATIVE_INFINITY;
   /** The settings as stored: a row read again is parsed again only if they changed (stored settings may
    *  leave defaults out, so comparing with the parsed ones would rebuild everything at every look). */
   private settingsText: string;

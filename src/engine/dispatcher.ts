@@ -59,6 +59,8 @@ export class Dispatcher {
   private readonly calls = new Map<string, LiveCall>();
   /** Writes of ended attempts under way (a claim carries them): flush() waits for them as for its own. */
   private readonly finishing = new Set<Promise<unknown>>();
+  /** Batches of ended attempts taken for a write that has not committed (or failed) yet. */
+  private readonly beingWritten = new Set<FinishedAttempt[]>();
   private finished: FinishedAttempt[] = [];
   private timer: TimerHandle | null = null;
   private timerAt = Number.POSITIVE_INFINITY;
@@ -209,25 +211,31 @@ export class Dispatcher {
 
   /** After a commit of ended attempts: their charges reach the balance cache, their events delivery. */
   private committed(batch: FinishedAttempt[]): void {
+    this.beingWritten.delete(batch);
     for (const f of batch) if (f.charge) this.o.statusWriter.noteCharged(f.charge.accountId, f.charge.micros);
     if (this.o.onEvents && batch.some((f) => f.events?.length)) this.o.onEvents();
   }
 
-  /** Charges of the account's ended calls waiting to be written. */
+  /** Charges of the account's ended calls not yet in the balance cache: waiting to be written, or being
+   *  written (by a flush from elsewhere too: an agent's disposition) and not yet noted. */
   private owedBy(accountId: number): number {
     let micros = 0;
-    for (const f of this.finished) if (f.charge?.accountId === accountId) micros += f.charge.micros;
+    for (const batch of [this.finished, ...this.beingWritten]) {
+      for (const f of batch) if (f.charge?.accountId === accountId) micros += f.charge.micros;
+    }
     return micros;
   }
 
   private takeFinished(): FinishedAttempt[] {
     const batch = this.finished;
     this.finished = [];
+    if (batch.length > 0) this.beingWritten.add(batch);
     return batch;
   }
 
   /** A failed write keeps its outcomes for the next pass rather than leaving them to lease expiry. */
   private putBack(batch: FinishedAttempt[]): void {
+    this.beingWritten.delete(batch);
     this.finished = batch.concat(this.finished);
   }
 

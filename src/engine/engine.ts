@@ -377,7 +377,14 @@ export class Engine implements EngineControl, CampaignStatusWriter {
   }
 
   async cancelContact(accountId: number, contactId: number): Promise<boolean> {
-    return this.writes.cancelContact(accountId, contactId, this.clock.now());
+    const campaignId = await this.writes.cancelContact(accountId, contactId, this.clock.now());
+    if (campaignId === null) return false;
+    // It may have been the campaign's last contact: one outside its hours completes now, not when they open.
+    const rt = this.dispatcher.campaigns.get(campaignId);
+    if (rt) rt.drainCheckDue = true;
+    this.dispatcher.invalidateWaiting(campaignId);
+    this.wake();
+    return true;
   }
 
   outboxChanged(): void {

@@ -83,10 +83,11 @@ export class StateWrites {
     return changed > 0;
   }
 
-  /** Cancels a pending contact with its contact.status_changed event; false if it was not pending. */
-  async cancelContact(accountId: number, contactId: number, now: number): Promise<boolean> {
+  /** Cancels a pending contact with its contact.status_changed event; its campaign's id, or null if it was
+   *  not pending. */
+  async cancelContact(accountId: number, contactId: number, now: number): Promise<number | null> {
     const contact = await findContact(this.store.db, accountId, contactId);
-    if (contact?.status !== "pending") return false;
+    if (contact?.status !== "pending") return null;
     const subs = this.forCampaign(accountId, contact.campaign_id);
     const events = settledAtClaimEvents(subs, contact, "cancelled", "cancelled by request", now);
     const [changed] = await atomically(
@@ -95,7 +96,7 @@ export class StateWrites {
       { thenIfChanged: outboxInserts(this.store.db, events) },
     );
     if (changed && events.length) this.eventsWritten();
-    return changed > 0;
+    return changed > 0 ? contact.campaign_id : null;
   }
 
   /**

@@ -144,6 +144,7 @@ export class PredictivePacer implements Pacer {
   decide(snapshot: PacingSnapshot): number {
     const { now } = snapshot;
     const floor = progressiveDials(snapshot);
+    this.unplaced = null; // an earlier decision's dials are not this one's, placed or not
     this.lastDialDropChance = null;
     this.nextDialDropChance = null;
     this.released = [];
@@ -183,7 +184,6 @@ export class PredictivePacer implements Pacer {
     if (lo < headroom) {
       this.nextDialDropChance = refused === lo + 1 ? refusedChance : forecast.dropChance(lo + 1);
     }
-    this.unplaced = null;
     if (lo > floor) {
       this.lastDialDropChance = forecast.dropChance(lo);
       this.unplaced = {

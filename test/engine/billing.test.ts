@@ -228,6 +228,39 @@ for (const maxConcurrent of [1, 10]) {
   });
 }
 
+test("charges another flush is writing (an agent's disposition) count against the floor too", async () => {
+  const { h, id, status } = await meteredCampaign(1.05, 10, 40);
+  try {
+    // A slow commit of the outcomes, as PostgreSQL's travels; a flush from outside the pass whenever ended
+    // calls wait, as an agent's disposition flushes.
+    const store = h.engine.dispatch;
+    const finish = store.finish.bind(store);
+    store.finish = async (batch) => {
+      await new Promise<void>((r) => setTimeout(r, 30));
+      return finish(batch);
+    };
+    const d = h.engine.dispatcher as unknown as { finished: unknown[]; wake(at?: number): void };
+    const wake = d.wake.bind(d);
+    d.wake = (at?: number) => {
+      if (d.finished.length > 0) void h.engine.dispatcher.flush().catch(() => {});
+      wake(at);
+    };
+    await h.engine.start(h.accountId, id);
+    await h.clock.advance(3_600_000);
+    assert.equal(await status(), "stopped");
+    const [first] = await h.store.db
+      .selectFrom("balance_transactions")
+      .select("created_at")
+      .where("kind", "=", "charge")
+      .orderBy("id")
+      .execute();
+    const late = (await h.attempts(id)).filter((a) => Number(a.started_at) >= Number(first.created_at));
+    assert.equal(late.length, 0, `${late.length} calls started once the balance was under 1 USD`);
+  } finally {
+    await h.close();
+  }
+});
+
 test("a top-up served while a charge is being written does not stop a campaign the account can pay for", async () => {
   const { h, id, status, balance } = await meteredCampaign(1.15, 1, 10);
   try {

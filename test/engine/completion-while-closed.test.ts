@@ -75,13 +75,48 @@ test("a campaign still holding a contact for its next window stays running after
     };
     await h.clock.run({ until: Date.UTC(2026, 0, 10, 12, 0, 0) });
     store.countByStatus = count;
-    assert.ok(counted <= 1, `its contacts counted ${counted} times while its window was closed`);
+    // 17 h closed: a look every 10 minutes at most (it was every 5 s, 12,240 times).
+    assert.ok(counted <= 17 * 6 + 1, `its contacts counted ${counted} times while its window was closed`);
     assert.equal((await campaignRow(h, id)).status, "running", "its retry waits for Monday");
     await h.runToEnd(5 * 86_400_000);
     const calls = await h.attempts(id);
     assert.equal(calls.length, 2);
     assert.equal(new Date(calls[1].started_at).getUTCDay(), 1, "retried on Monday");
     assert.equal((await campaignRow(h, id)).status, "completed");
+  } finally {
+    await h.close();
+  }
+});
+
+test("a closed campaign whose last waiting contact is cancelled completes then, here at once, from another node within minutes", async () => {
+  const h = await harness({ start: FRIDAY_1759, scenario: { base: "always_busy" } });
+  try {
+    const settings = {
+      maxAttemptsPerContact: 2,
+      schedule: WEEKDAYS_9_TO_18,
+      retry: { busy: { intervalSec: 600, maxRetries: 1 } },
+    };
+    const here = await h.campaign(settings, [{ phones: ["+12025550001"] }], "here");
+    const elsewhere = await h.campaign(settings, [{ phones: ["+12025550002"] }], "elsewhere");
+    await h.engine.start(h.accountId, here);
+    await h.engine.start(h.accountId, elsewhere);
+    await h.clock.run({ until: Date.UTC(2026, 0, 9, 19, 0, 0) }); // busy once each; retries wait for Monday
+    const [mine] = await h.contacts(here);
+    const cancelledAt = h.clock.now();
+    assert.equal(await h.engine.cancelContact(h.accountId, mine.id), true);
+    // Another node's cancel: the same write, which this node does not see.
+    const [theirs] = await h.contacts(elsewhere);
+    await h.store.db
+      .updateTable("contacts")
+      .set({ status: "cancelled" })
+      .where("id", "=", theirs.id)
+      .execute();
+    await h.clock.run({ until: Date.UTC(2026, 0, 9, 20, 0, 0) });
+    const [a, b] = [await campaignRow(h, here), await campaignRow(h, elsewhere)];
+    assert.equal(a.status, "completed");
+    assert.ok(Number(a.finished_at) - cancelledAt < 10_000, "completed at the cancel");
+    assert.equal(b.status, "completed");
+    assert.ok(Number(b.finished_at) - cancelledAt <= 11 * 60_000, "completed within minutes");
   } finally {
     await h.close();
   }

@@ -344,3 +344,25 @@ test("a released line leaves the forecast: the next dial is judged as if it were
   const early = { ...late, ringingAt: now - 10_000 };
   assert.equal(decide([early], { releaseAfterRingMs: 5000 }).released, 0, "5 s asked: 15 s kept");
 });
+
+test("placed() books forecast drops for the dials placed of the last decision only, never an earlier one's", () => {
+  const tracker = new AbandonTracker();
+  const pacer = new PredictivePacer({ tracker, graceMs: 1000 });
+  teach(pacer, 0.2);
+  const now = 300_000;
+  const asked = pacer.decide(snapshot(now, TEN_READY));
+  assert.equal(pacer.mode, "model");
+  assert.ok(asked > 10, `asked ${asked} lines for 10 ready agents`);
+  // That decision's claim failed (no placed() for it); the campaign then goes over its target.
+  for (let i = 0; i < 200; i++) tracker.recordLiveAnswer(now + 1, i % 5 === 0 ? "no_agent" : "connected");
+  const before = pacer.insight().calibration;
+  // More agents ready now: a progressive decision with more dials than the earlier one's floor.
+  const thirtyReady: [AgentState, number][] = [
+    ...Array.from({ length: 30 }, (): [AgentState, number] => ["ready", 0]),
+    ...TEN_READY.slice(10),
+  ];
+  const progressive = pacer.decide(snapshot(now + 500, thirtyReady));
+  assert.equal(pacer.mode, "fallback");
+  pacer.placed(progressive);
+  assert.equal(pacer.insight().calibration, before, "a fallback decision booked the earlier one's drops");
+});
