@@ -6,7 +6,7 @@ import { test } from "node:test";
 import { usdToMicros } from "../../src/model/billing.ts";
 import { setRates, topUp } from "../../src/store/billing.ts";
 import { deleteCampaignUnlessStatus } from "../../src/store/campaigns.ts";
-import { harness } from "../helpers/engine-harness.ts";
+import { type Harness, harness } from "../helpers/engine-harness.ts";
 import { dialects } from "../helpers/stores.ts";
 
 for (const dialect of dialects()) {
@@ -206,6 +206,18 @@ async function meteredCampaign(usd: number, maxConcurrent: number, contacts: num
   return { h, id, status, balance };
 }
 
+/** The first charge took the balance under 1 USD: no call may have started from then on. */
+async function noCallAfterFirstCharge(h: Harness, campaignId: number): Promise<void> {
+  const [first] = await h.store.db
+    .selectFrom("balance_transactions")
+    .select("created_at")
+    .where("kind", "=", "charge")
+    .orderBy("id")
+    .execute();
+  const late = (await h.attempts(campaignId)).filter((a) => Number(a.started_at) >= Number(first.created_at));
+  assert.equal(late.length, 0, `${late.length} calls started once the balance was under 1 USD`);
+}
+
 for (const maxConcurrent of [1, 10]) {
   test(`no call is placed once the charges of ended calls take the balance under 1 USD (maxConcurrent ${maxConcurrent})`, async () => {
     // 1.05 USD: the first wave's charges take it under the floor.
@@ -214,14 +226,7 @@ for (const maxConcurrent of [1, 10]) {
       await h.engine.start(h.accountId, id);
       await h.clock.advance(3_600_000);
       assert.equal(await status(), "stopped");
-      const [first] = await h.store.db
-        .selectFrom("balance_transactions")
-        .select("created_at")
-        .where("kind", "=", "charge")
-        .orderBy("id")
-        .execute();
-      const late = (await h.attempts(id)).filter((a) => Number(a.started_at) >= Number(first.created_at));
-      assert.equal(late.length, 0, `${late.length} calls started once the balance was under 1 USD`);
+      await noCallAfterFirstCharge(h, id);
     } finally {
       await h.close();
     }
@@ -248,14 +253,7 @@ test("charges another flush is writing (an agent's disposition) count against th
     await h.engine.start(h.accountId, id);
     await h.clock.advance(3_600_000);
     assert.equal(await status(), "stopped");
-    const [first] = await h.store.db
-      .selectFrom("balance_transactions")
-      .select("created_at")
-      .where("kind", "=", "charge")
-      .orderBy("id")
-      .execute();
-    const late = (await h.attempts(id)).filter((a) => Number(a.started_at) >= Number(first.created_at));
-    assert.equal(late.length, 0, `${late.length} calls started once the balance was under 1 USD`);
+    await noCallAfterFirstCharge(h, id);
   } finally {
     await h.close();
   }
