@@ -8,6 +8,7 @@ import {
   effectiveCalleeWindow,
   type FrequencyCaps,
 } from "../model/campaign-settings.ts";
+import { campaignConstraints } from "../model/campaign-windows.ts";
 import { FINISH_PASSED_REASON, parsePolicy, settingsFor } from "../model/contact-policy.ts";
 import {
   ABANDON_REDIAL_GAP_MS,
@@ -15,7 +16,6 @@ import {
   CALLBACKS_KEY,
   countedAttempts,
 } from "../model/redial-policy.ts";
-import { parseTimeSpec, timeSpecWindow } from "../model/time-spec.ts";
 import {
   dailyLocalWindow,
   dailyUtcWindow,
@@ -37,22 +37,8 @@ export interface CampaignWindows {
   policyRanges: Map<string, WindowConstraint>;
 }
 
-/** A validated time spec as a window (settings are validated on the way in; a bad one here is a bug). */
-function timeSpecConstraint(text: string, defaultZone: string): WindowConstraint {
-  const spec = parseTimeSpec(text);
-  if (!spec.ok) throw new Error(`invalid time spec ${JSON.stringify(text)}: ${spec.error.message}`);
-  return timeSpecWindow(spec.value, spec.value.zone ?? defaultZone);
-}
-
 export function buildCampaignWindows(settings: CampaignSettings): CampaignWindows {
-  return {
-    campaign: [
-      ...(settings.schedule ? [weeklySchedule(settings.schedule)] : []),
-      ...(settings.timeSpec ? [timeSpecConstraint(settings.timeSpec, campaignZone(settings))] : []),
-    ],
-    calleeByZone: new Map(),
-    policyRanges: new Map(),
-  };
+  return { campaign: campaignConstraints(settings), calleeByZone: new Map(), policyRanges: new Map() };
 }
 
 /**

@@ -12,8 +12,13 @@ import type { TelephonyDriver } from "../telephony/driver.ts";
 import { CampaignRuntime } from "./campaign-runtime.ts";
 import type { Explanation } from "./types.ts";
 
+/** Dates reach ±8.64e15 ms; a slot or wake computed past that (Infinity too) is said, not thrown on. */
 const iso = (t: number | null | undefined) =>
-  t === null || t === undefined ? "an unknown time" : new Date(t).toISOString();
+  t === null || t === undefined
+    ? "an unknown time"
+    : Math.abs(t) <= 8.64e15
+      ? new Date(t).toISOString()
+      : "a time beyond any date";
 
 export async function explainCampaign(args: {
   row: Campaign;

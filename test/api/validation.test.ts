@@ -167,6 +167,27 @@ const BAD_SETTINGS: { name: string; settings: Record<string, unknown>; field: st
     field: "body.settings.endAt",
     mentions: /later than/,
   },
+  {
+    name: "a time spec that never opens (the 31st of February)",
+    settings: { timeSpec: "*,*,31,feb" },
+    field: "body.settings.timeSpec",
+    mentions: /never open/,
+  },
+  {
+    name: "a Monday schedule under a time spec of Sundays",
+    settings: {
+      timeSpec: "*,sun,*,*",
+      schedule: { zone: "UTC", ranges: [{ days: [1], from: "09:00", to: "10:00" }] },
+    },
+    field: "body.settings.timeSpec",
+    mentions: /never open/,
+  },
+  {
+    name: "under one call a day (the next slot would be past any date)",
+    settings: { callsPerSecond: 1e-13 },
+    field: "body.settings.callsPerSecond",
+    mentions: /one call a day/,
+  },
 ];
 
 describe("validation errors", () => {

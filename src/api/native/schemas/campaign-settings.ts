@@ -4,6 +4,7 @@
 
 import { IANAZone } from "luxon";
 import { type CampaignSettings, MAX_PRIORITY } from "../../../model/campaign-settings.ts";
+import { campaignEverOpens } from "../../../model/campaign-windows.ts";
 import { RETRY_KEYS } from "../../../model/outcome.ts";
 import { parseTimeSpec } from "../../../model/time-spec.ts";
 import { validateDailyWindow, validateWeeklySchedule } from "../../../model/windows.ts";
@@ -301,7 +302,14 @@ export interface SettingsProblem {
 
 /** The first problem a schema cannot see in complete settings: unknown zones, a range starting at 24:00,
  *  an end before the start. `prefix` is the settings' own path, e.g. "body.settings". */
-export function findSettingsProblem(s: Partial<CampaignSettings>, prefix: string): SettingsProblem | null {
+/** One call a day. */
+export const MIN_CALLS_PER_SECOND = 1 / 86_400;
+
+export function findSettingsProblem(
+  s: Partial<CampaignSettings>,
+  prefix: string,
+  now = Date.now(),
+): SettingsProblem | null {
   const zones: [string, string | undefined][] = [
     ["defaultZone", s.defaultZone ?? undefined],
     ["schedule.zone", s.schedule?.zone],
@@ -328,6 +336,23 @@ export function findSettingsProblem(s: Partial<CampaignSettings>, prefix: string
       const field = `${prefix}.schedule.${first.field}`;
       return { field, message: `${field}: ${first.message}` };
     }
+  }
+  // Its windows checked above must also open at some time: a 31st of February, or a Monday schedule under
+  // a Sunday time spec, was saved, and the campaign then ran for ever with nothing dialed.
+  if (
+    (s.schedule || s.timeSpec) &&
+    !campaignEverOpens(
+      { schedule: s.schedule ?? null, timeSpec: s.timeSpec ?? null, defaultZone: s.defaultZone ?? null },
+      now,
+    )
+  ) {
+    const field = `${prefix}.${s.timeSpec ? "timeSpec" : "schedule"}`;
+    return { field, message: `${field}: the campaign's schedule and time spec are never open at once` };
+  }
+  // One call a day at the least: a slower rate put the next call's slot past any date JavaScript can write.
+  if (typeof s.callsPerSecond === "number" && s.callsPerSecond < MIN_CALLS_PER_SECOND) {
+    const field = `${prefix}.callsPerSecond`;
+    return { field, message: `${field} must be at least ${MIN_CALLS_PER_SECOND} (one call a day), or null` };
   }
   if (s.calleeWindow) {
     const [first] = validateDailyWindow(s.calleeWindow);
