@@ -3,7 +3,7 @@
 // processes, and explains why a campaign is not dialing.
 import type { Clock, TimerHandle } from "../clock/clock.ts";
 import { LOW_BALANCE_REASON } from "../model/billing.ts";
-import { usesAgents, withDefaults } from "../model/campaign-settings.ts";
+import { type CampaignSettings, usesAgents, withDefaults } from "../model/campaign-settings.ts";
 import type { CampaignStatus } from "../model/outcome.ts";
 import { nextAllowed } from "../model/windows.ts";
 import { Xoshiro128 } from "../pacing/sim/random.ts";
@@ -245,14 +245,8 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     // A scheduled campaign starts dialing at its start time: its lifetime counts from then.
     const startedAt = row.started_at ?? (status === "scheduled" ? (runtime.settings.startAt as number) : now);
     const haltAt = haltAtFor(runtime.settings, startedAt);
-    // Started, it would only be halted at the next pass: say so instead of answering "running".
-    if (haltAt !== null && haltAt <= now) {
-      throw new EngineError(
-        "invalid_state",
-        `campaign ${campaignId} ended at ${new Date(haltAt).toISOString()} (its endAt, or its lifetime from its ` +
-          "first start); change its endAt or lifetimeSec first, or recover it to count its lifetime again",
-      );
-    }
+    const ended = this.startEndedError(campaignId, haltAt);
+    if (ended) throw ended;
     const written = await this.commitStatus(row, status, now, {
       status_reason: null,
       started_at: startedAt,
@@ -584,6 +578,28 @@ export class Engine implements EngineControl, CampaignStatusWriter {
   /** A metered account under 1 USD may not start or resume dialing (Voximplant's rule). */
   private async requireBalance(row: Campaign): Promise<void> {
     await this.requireStartBalance(row.account_id, row.id);
+  }
+
+  /** Started, a campaign whose halt time has passed would only be halted at the next pass: refused, and
+   *  said why, instead of answering "running". */
+  private startEndedError(campaignId: number, haltAt: number | null): EngineError | null {
+    if (haltAt === null || haltAt > this.clock.now()) return null;
+    return new EngineError(
+      "invalid_state",
+      `campaign ${campaignId} ended at ${new Date(haltAt).toISOString()} (its endAt, or its lifetime from its ` +
+        "first start); change its endAt or lifetimeSec first, or recover it to count its lifetime again",
+    );
+  }
+
+  /** What a start of the campaign with these settings would refuse (its balance, its end time), checked by
+   *  a face before it writes an edit that starts it: the edit is then refused whole, not half applied. */
+  async requireStartable(row: Campaign, settings: CampaignSettings): Promise<void> {
+    await this.requireStartBalance(row.account_id, row.id);
+    const now = this.clock.now();
+    const scheduled = settings.startAt !== null && settings.startAt > now;
+    const startedAt = row.started_at ?? (scheduled ? (settings.startAt as number) : now);
+    const ended = this.startEndedError(row.id, haltAtFor(settings, startedAt));
+    if (ended) throw ended;
   }
 
   async requireStartBalance(accountId: number, campaignId: number | null): Promise<void> {

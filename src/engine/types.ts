@@ -1,5 +1,6 @@
 // The engine's public surface, as the API faces and the CLI call it. Faces translate and delegate here;
 // they hold no scheduling logic.
+import type { CampaignSettings } from "../model/campaign-settings.ts";
 import type { CampaignStatus } from "../model/outcome.ts";
 import type { AbandonCounts, AbandonWindow } from "../pacing/index.ts";
 import type { Campaign } from "../store/schema.ts";
@@ -52,6 +53,9 @@ export interface EngineControl {
   /** Throws what start would for the account's balance (409 insufficient_balance under 1 USD), so a face
    *  can refuse a request that would start a campaign before it writes anything. */
   requireStartBalance(accountId: number, campaignId: number | null): Promise<void>;
+  /** Throws what a start of the campaign with these settings would (its balance, its end time passed),
+   *  for a face's edit that starts it: refused whole before anything is written. */
+  requireStartable(row: Campaign, settings: CampaignSettings): Promise<void>;
   /** draft/scheduled/stopped → running (or scheduled when startAt is in the future). */
   start(
     accountId: number,

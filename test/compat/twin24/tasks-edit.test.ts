@@ -240,6 +240,34 @@ for (const dialect of dialects()) {
         dialect.open,
       ));
 
+    test("an edit that would start a task past its end time (set through /v1) is refused whole", () =>
+      withFixture(
+        "all_human",
+        async (f) => {
+          const uuid = await f.createTask(manualTask({ name: "kept" }));
+          const { campaignId } = await f.task(uuid);
+          const endAt = f.clock.now() + 3_600_000; // 13:00 UTC, 16:00 in Moscow
+          const patch = await f.call({
+            method: "PATCH",
+            url: `/v1/campaigns/${campaignId}`,
+            payload: { settings: { endAt } },
+          });
+          assert.equal(patch.statusCode, 200, patch.body);
+          await f.clock.advance(2 * 3_600_000);
+          const put = await f.call({
+            method: "PUT",
+            url: `${TASKS}/${uuid}`,
+            payload: manualTask({ name: "lost", startType: "time", startMoment: "2026-01-05 15:30" }),
+          });
+          assert.equal(put.statusCode, 409, put.body);
+          assert.match(errorOf(put).message, /ended at 2026-01-05T13:00:00.000Z/);
+          const task = await f.task(uuid);
+          assert.equal(task.name, "kept");
+          assert.equal(task.status, "BLANK");
+        },
+        dialect.open,
+      ));
+
     test("the creation rules answer 400 and change nothing; startType = time makes a BLANK task READY", () =>
       withFixture(
         "all_human",

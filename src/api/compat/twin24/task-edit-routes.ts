@@ -197,9 +197,10 @@ export async function taskEditRoutes(app: FastifyInstance, deps: Twin24Deps): Pr
           // Onto the settings read, so what /v1 set meanwhile is kept too (or the write sees it changed).
           const stored = parseSettings(read);
           const settings = settingsOver(stored);
-          // The start below would be refused under 1 USD: refuse the whole edit before anything is written.
+          // The start below would be refused under 1 USD, or past the task's end time: refuse the whole edit
+          // before anything is written.
           const starts = req.body.startType === "time" && read.status === "draft";
-          if (starts) await engine.requireStartBalance(accountId, read.id);
+          if (starts) await engine.requireStartable(read, settings);
           // A manual task waits for /start (the seed): one READY for its startMoment (or paused before it)
           // is BLANK again, as if created so, or the engine would find it scheduled with no start time and
           // dial at once (a paused one at its /resume).

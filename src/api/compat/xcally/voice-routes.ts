@@ -100,7 +100,10 @@ export async function voiceRoutes(app: FastifyInstance, deps: XcallyDeps): Promi
     // before anything is written.
     const starts =
       body.dialActive === true && ["paused", "draft", "stopped", "completed"].includes(current.status);
-    if (starts) await engine.requireStartBalance(accountId, current.id);
+    // A draft or stopped queue is started, which its end time may also refuse.
+    if (starts && ["draft", "stopped"].includes(current.status))
+      await engine.requireStartable(current, settings);
+    else if (starts) await engine.requireStartBalance(accountId, current.id);
     return store.db.transaction().execute(async (trx) => {
       const updated = await updateCampaign(trx, accountId, current.id, {
         name: body.name,
