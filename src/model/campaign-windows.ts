@@ -1,7 +1,7 @@
 // The windows a campaign itself may dial in: its weekly schedule and its time spec, both on the campaign's
 // clock (contacts' own windows are the claim's: engine/claim-decision.ts). Pure.
 import { type CampaignSettings, campaignZone } from "./campaign-settings.ts";
-import { parseTimeSpec, timeSpecWindow } from "./time-spec.ts";
+import { parseTimeSpec, TIME_SPEC_HORIZON_MS, timeSpecWindow } from "./time-spec.ts";
 import { nextAllowed, type WindowConstraint, weeklySchedule } from "./windows.ts";
 
 /** A validated time spec as a window (settings are validated on the way in; a bad one here is a bug). */
@@ -20,12 +20,13 @@ export function campaignConstraints(
   ];
 }
 
-/** Whether the campaign's own windows are ever all open at once (within the year the window search looks
- *  ahead from `from`): a 31st of February, or a schedule of Mondays under a time spec of Sundays, never are. */
+/** Whether the campaign's own windows are ever all open at once: a 31st of February, or a schedule of Mondays
+ *  under a time spec of Sundays, never are (a 29th of February is, once in four years; one that must also
+ *  be a given weekday may be further off than the eight years looked at, and is refused). */
 export function campaignEverOpens(
   settings: Pick<CampaignSettings, "schedule" | "timeSpec" | "defaultZone">,
   from: number,
 ): boolean {
   const constraints = campaignConstraints(settings);
-  return constraints.length === 0 || nextAllowed(from, constraints) !== null;
+  return constraints.length === 0 || nextAllowed(from, constraints, TIME_SPEC_HORIZON_MS) !== null;
 }

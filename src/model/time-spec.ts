@@ -124,8 +124,8 @@ export function parseTimeSpec(text: unknown, path = "timeSpec"): Parsed<TimeSpec
 }
 
 const MINUTE = 60_000;
-/** How far nextOpen/nextClose look before answering "never". */
-const HORIZON_MS = 400 * 86_400_000;
+/** How far nextOpen/nextClose look before answering "never": past the next 29th of February. */
+export const TIME_SPEC_HORIZON_MS = 8 * 366 * 86_400_000;
 
 /** The spec as a calling window in `zone` (the spec's own zone wins when it names one). */
 export function timeSpecWindow(spec: TimeSpec, zone: string, reason = "window"): WindowConstraint {
@@ -162,7 +162,7 @@ export function timeSpecWindow(spec: TimeSpec, zone: string, reason = "window"):
   function seek(t: number, want: boolean): number | null {
     if (isOpen(t) === want) return t;
     let x = Math.ceil(t / MINUTE) * MINUTE;
-    const end = t + HORIZON_MS;
+    const end = t + TIME_SPEC_HORIZON_MS;
     while (x <= end) {
       const d = local(x);
       const minuteOfDay = d.hour * 60 + d.minute;

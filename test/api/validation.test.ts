@@ -215,6 +215,15 @@ describe("validation errors", () => {
     });
   }
 
+  test("a time spec open only on the 29th of February opens at some time: accepted", async () => {
+    const res = await f.call({
+      method: "POST",
+      url: "/v1/campaigns",
+      payload: { name: "leap day", settings: { timeSpec: "09:00-18:00,*,29,feb" } },
+    });
+    assert.equal(res.statusCode, 201, res.body);
+  });
+
   test("nothing is stored for a refused campaign", async () => {
     const rows = await f.store.db.selectFrom("campaigns").select("id").where("name", "=", "bad").execute();
     assert.equal(rows.length, 0);

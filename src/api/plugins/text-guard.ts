@@ -26,8 +26,8 @@ export function stringProblem(text: string): "nul" | "surrogate" | undefined {
 }
 
 /** The first string (value or key) of a parsed body or query that cannot be stored as sent, or the first
- *  value nested too deep; undefined when there is none. Buffers (raw uploads) are not text and are not
- *  looked into. Iterative, so no body can overflow the stack. */
+ *  value nested too deep; undefined when there is none. Buffers and streams (raw uploads) are not text and
+ *  are not looked into. Iterative, so no body can overflow the stack. */
 export function textProblem(value: unknown): TextProblem | undefined {
   const stack: [unknown, string, number][] = [[value, "", 0]];
   for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
@@ -37,7 +37,9 @@ export function textProblem(value: unknown): TextProblem | undefined {
       if (reason) return { path, reason };
       continue;
     }
-    if (v === null || typeof v !== "object" || Buffer.isBuffer(v)) continue;
+    // Only what JSON, a form or a query parses into: arrays and plain objects. A raw upload's body is the
+    // request stream itself (the import routes read it as it comes), whose sockets the walk must not enter.
+    if (v === null || typeof v !== "object" || !(Array.isArray(v) || isPlainObject(v))) continue;
     if (depth >= MAX_DEPTH) return { path, reason: "depth" };
     const children: [unknown, string][] = [];
     if (Array.isArray(v)) {
@@ -54,6 +56,11 @@ export function textProblem(value: unknown): TextProblem | undefined {
     for (let i = children.length - 1; i >= 0; i--) stack.push([children[i][0], children[i][1], depth + 1]);
   }
   return undefined;
+}
+
+function isPlainObject(v: object): boolean {
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
 }
 
 export function textProblemMessage(field: string, reason: TextProblem["reason"]): string {
