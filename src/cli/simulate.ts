@@ -36,7 +36,8 @@ export function formatReport(r: SimulationReport): string {
   if (a) {
     lines.push(
       `agents              ${a.count}`,
-      `  occupancy         ${(100 * a.occupancy).toFixed(1)}% ((talk + wrap-up) / logged-in time)`,
+      `  occupancy         ${(100 * a.occupancy).toFixed(1)}% ((talk + wrap-up) / logged-in time on shift)`,
+      `  on shift          ${a.onShiftHours.toFixed(1)} agent-hours (stretches of over 15 min with no call up are off shift)`,
       `  abandonment       ${(100 * a.abandonRate).toFixed(2)}% (${count(a.abandoned)} of ${count(a.liveAnswers)} live answers${Number.isInteger(a.abandoned) ? "" : ", AMD false positives estimated"})`,
       `  live connects     ${a.liveConnectsPerAgentHour.toFixed(1)} per agent-hour`,
       `  wait between calls ${a.meanWaitSec.toFixed(1)} s mean`,
