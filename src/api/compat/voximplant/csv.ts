@@ -1,13 +1,15 @@
 // A Voximplant call list file into a list's contacts: the control columns (__start_execution_time,
 // __end_execution_time, __start_at, __task_uuid) mapped onto the import's fields, the rest custom data, then
-// lists/importCsv does the rest. Reads the file once beforehand only to check __task_uuid; stores nothing else.
+// lists/importCsv does the rest (on a worker thread for a large file). Reads the header beforehand, and the
+// __task_uuid column when there is one (in chunks, between which other work runs); stores nothing else.
 import { Readable } from "node:stream";
+import { parse as parseStream } from "csv-parse";
 import { parse } from "csv-parse/sync";
 import iconv from "iconv-lite";
 import { ImportError, importCsv } from "../../../lists/import.ts";
 import type { ColumnMapping } from "../../../lists/types.ts";
 import type { Store } from "../../../store/db.ts";
-import { invalidArgument, toVoxError } from "./errors.ts";
+import { invalidArgument, toVoxError, VoxError } from "./errors.ts";
 
 export const START_EXECUTION = "__start_execution_time";
 export const END_EXECUTION = "__end_execution_time";
@@ -26,30 +28,43 @@ export interface CsvFile {
   quote?: string;
 }
 
-interface Scan {
+interface Header {
   mapping: ColumnMapping;
   phoneColumn: string;
-  uuids: string[];
+  /** Where the __task_uuid column is, or -1. */
+  uuidAt: number;
 }
 
-function decode(file: CsvFile): string {
+/** Bytes read to find the header: far more than any header row (the import itself limits the columns). */
+const HEADER_BYTES = 1 << 20;
+/** Bytes of the file handed to the __task_uuid check at a time: the event loop runs between them. */
+const SCAN_CHUNK_BYTES = 64 << 10;
+
+function decoderOf(file: CsvFile): string {
   const encoding = file.encoding ?? "utf-8";
   if (!iconv.encodingExists(encoding))
     throw invalidArgument(`The 'encoding' parameter: unknown encoding ${encoding}`);
-  return iconv.decode(file.content, encoding).replace(/^\uFEFF/, "");
+  return encoding;
 }
 
-/** The header and the __task_uuid column, checked: at most 40 of [A-Za-z0-9-:], unique in the file. */
-export function scanCsv(file: CsvFile): Scan {
+function csvOptions(file: CsvFile) {
+  return {
+    delimiter: file.delimiter ?? ";",
+    quote: file.quote ?? '"',
+    escape: file.escape ?? file.quote ?? '"',
+    skip_empty_lines: true,
+    relax_column_count: true,
+    bom: true,
+  };
+}
+
+/** The header row, mapped onto the import's fields. Only the file's start is read: parsed whole, a file at
+ *  the size limit held the event loop (every call, every account) for seconds. */
+export function readHeader(file: CsvFile): Header {
   let rows: string[][];
   try {
-    rows = parse(decode(file), {
-      delimiter: file.delimiter ?? ";",
-      quote: file.quote ?? '"',
-      escape: file.escape ?? file.quote ?? '"',
-      skip_empty_lines: true,
-      relax_column_count: true,
-    }) as string[][];
+    const start = iconv.decode(file.content.subarray(0, HEADER_BYTES), decoderOf(file));
+    rows = parse(start, { ...csvOptions(file), to: 1 }) as string[][];
   } catch (err) {
     throw invalidArgument(`file_content: ${(err as Error).message}`);
   }
@@ -63,26 +78,43 @@ export function scanCsv(file: CsvFile): Scan {
   if (header.includes(START_EXECUTION)) mapping.daily_from = START_EXECUTION;
   if (header.includes(END_EXECUTION)) mapping.daily_to = END_EXECUTION;
   if (header.includes(START_AT)) mapping.start_at = START_AT;
-  const uuids: string[] = [];
-  const at = header.indexOf(TASK_UUID);
-  if (at >= 0) {
-    mapping.external_id = TASK_UUID;
-    const seen = new Set<string>();
-    rows.slice(1).forEach((row, i) => {
+  const uuidAt = header.indexOf(TASK_UUID);
+  if (uuidAt >= 0) mapping.external_id = TASK_UUID;
+  return { mapping, phoneColumn, uuidAt };
+}
+
+/** The __task_uuid values, checked: at most 40 of [A-Za-z0-9-:], unique in the file. Streamed in chunks,
+ *  so a large file does not hold the event loop. */
+async function taskUuids(file: CsvFile, at: number): Promise<string[]> {
+  const chunks = (function* () {
+    for (let i = 0; i < file.content.length; i += SCAN_CHUNK_BYTES) {
+      yield file.content.subarray(i, i + SCAN_CHUNK_BYTES);
+    }
+  })();
+  const rows = Readable.from(chunks)
+    .pipe(iconv.decodeStream(decoderOf(file)))
+    .pipe(parseStream({ ...csvOptions(file), from: 2 }));
+  const seen = new Set<string>();
+  let i = 0;
+  try {
+    for await (const row of rows as AsyncIterable<string[]>) {
+      i++;
       const v = (row[at] ?? "").trim();
-      if (v === "") return;
+      if (v === "") continue;
       if (!UUID.test(v)) {
         throw invalidArgument(
-          `file_content: row ${i + 1}, ${TASK_UUID} must be up to 40 latin letters, digits, '-' or ':'`,
+          `file_content: row ${i}, ${TASK_UUID} must be up to 40 latin letters, digits, '-' or ':'`,
         );
       }
       if (seen.has(v))
-        throw invalidArgument(`file_content: row ${i + 1}, ${TASK_UUID} ${v} repeats an earlier row`);
+        throw invalidArgument(`file_content: row ${i}, ${TASK_UUID} ${v} repeats an earlier row`);
       seen.add(v);
-      uuids.push(v);
-    });
+    }
+  } catch (err) {
+    if (err instanceof VoxError) throw err;
+    throw invalidArgument(`file_content: ${(err as Error).message}`); // the parser's: malformed quoting…
   }
-  return { mapping, phoneColumn, uuids };
+  return [...seen];
 }
 
 /** Imports the file into the list (all rows or none); the number of stored records. */
@@ -94,13 +126,14 @@ export async function importCallListFile(
   /** A manual list's tasks: written held (until StartNextCallTask) in the import's own commit. */
   holdUntil?: number,
 ): Promise<{ count: number; phoneColumn: string }> {
-  const scan = scanCsv(file);
-  for (let i = 0; i < scan.uuids.length; i += 500) {
+  const scan = readHeader(file);
+  const uuids = scan.uuidAt >= 0 ? await taskUuids(file, scan.uuidAt) : [];
+  for (let i = 0; i < uuids.length; i += 500) {
     const taken = await store.db
       .selectFrom("contacts")
       .select("external_id")
       .where("campaign_id", "=", target.campaignId)
-      .where("external_id", "in", scan.uuids.slice(i, i + 500))
+      .where("external_id", "in", uuids.slice(i, i + 500))
       .executeTakeFirst();
     if (taken)
       throw invalidArgument(`file_content: ${TASK_UUID} ${taken.external_id} is already in the call list`);
@@ -118,7 +151,6 @@ export async function importCallListFile(
       phonePolicy: "reject",
       duplicatePolicy: "allow",
       maxBytes,
-      worker: false,
       holdUntil,
     },
     Readable.from([file.content]),
