@@ -32,3 +32,21 @@ test("a __task_uuid repeated far into the file (past the first chunks) is refuse
     await f.close();
   }
 });
+
+test("a file in another encoding sent as a text field is refused (101), not stored as U+FFFD", async () => {
+  const f = await voxFixture();
+  try {
+    // A text field is read as UTF-8 before any encoding applies: windows-1251 bytes would be mojibake.
+    const made = await f.vox(
+      "CreateCallList",
+      listFields({ encoding: "windows-1251", file_content: "phone;name\n+12125550141;Ivan\n" }),
+    );
+    assert.equal(made.error?.code, 101, JSON.stringify(made));
+    assert.match(made.error.msg, /must be sent as a file/);
+    // UTF-8 as a text field is read as it is.
+    const plain = await f.vox("CreateCallList", listFields({ name: "utf8", encoding: "utf-8" }));
+    assert.equal(plain.count, 2, JSON.stringify(plain));
+  } finally {
+    await f.close();
+  }
+});

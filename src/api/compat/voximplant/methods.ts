@@ -1,7 +1,9 @@
 // The call list methods that change things: CreateCallList, CreateManualCallList, AppendToCallList,
 // StartNextCallTask, StopCallListProcessing, RecoverCallList. Translates and delegates: rows to the import,
 // lifecycle to the engine; it schedules nothing (a manual list's tasks are released, the engine dials them).
+
 import { randomUUID } from "node:crypto";
+import iconv from "iconv-lite";
 import { EngineError } from "../../../engine/types.ts";
 import { MAX_PRIORITY, withDefaults } from "../../../model/campaign-settings.ts";
 import { creatingReason, dropAbandonedCreations, findCampaign } from "../../../store/campaigns.ts";
@@ -32,9 +34,19 @@ function fileOf(p: Params): CsvFile {
   const raw = p.file_content;
   if (raw === undefined || raw.length === 0)
     throw invalidArgument("The 'file_content' parameter is required");
+  const encoding = text(p, "encoding");
+  // A text field (form, url-encoded, query, JSON) reaches us already read as UTF-8: a file in another
+  // encoding came through as U+FFFD, stored with a success. Its bytes are kept only as a file part or the
+  // raw body.
+  const other = encoding !== undefined && iconv.encodingExists(encoding) && !/^utf-?8$/i.test(encoding);
+  if (typeof raw === "string" && other) {
+    throw invalidArgument(
+      `The 'file_content' parameter: a file in ${encoding} must be sent as a file (a multipart file part or the request body), not as a text field, which is read as UTF-8`,
+    );
+  }
   return {
     content: typeof raw === "string" ? Buffer.from(raw, "utf8") : raw,
-    encoding: text(p, "encoding"),
+    encoding,
     delimiter: text(p, "delimiter"),
     escape: text(p, "escape"),
     quote: text(p, "quote"),
