@@ -8,10 +8,17 @@ import type { Store } from "../store/db.ts";
 import type { AgentDialing } from "./agents/dialing.ts";
 import type { CampaignRuntime } from "./campaign-runtime.ts";
 
-/** The record's figures as a tracker tallies them: the estimated false positives as known ones. */
+/** The record's figures as a tracker tallies them: the estimated false positives as known ones (the verdicts
+ *  they were estimated from kept beside, for the pacing view's "among N machine verdicts"). */
 function tally(w: AbandonmentWindow): Tally {
   const estimated = w.estimatedFalsePositives;
-  return { live: w.liveAnswers, drops: w.abandoned - estimated, fps: estimated, machines: 0 };
+  return {
+    live: w.liveAnswers,
+    drops: w.abandoned - estimated,
+    fps: estimated,
+    machines: 0,
+    estimatedMachines: w.machineVerdicts,
+  };
 }
 
 /**

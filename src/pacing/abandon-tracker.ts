@@ -37,6 +37,9 @@ export interface Tally {
   drops: number;
   fps: number;
   machines: number;
+  /** Machine verdicts whose false positives are already estimated within `fps` (an abandonment group's
+   *  other campaigns, each at its own share): shown with the verdicts, never estimated again. */
+  estimatedMachines?: number;
 }
 
 function counts(t: Tally, falsePositiveShare: number, own: Tally = t): AbandonCounts {
@@ -50,7 +53,7 @@ function counts(t: Tally, falsePositiveShare: number, own: Tally = t): AbandonCo
     abandoned,
     drops: t.drops,
     falsePositives,
-    machineVerdicts: t.machines,
+    machineVerdicts: t.machines + (t.estimatedMachines ?? 0),
     rate: liveAnswers > 0 ? abandoned / liveAnswers : 0,
     ownShare: liveAnswers > 0 ? ownLive / liveAnswers : 1,
   };
@@ -194,6 +197,7 @@ export class AbandonTracker {
           drops: own.drops + o.drops,
           fps: own.fps + o.fps,
           machines: own.machines + o.machines,
+          estimatedMachines: (own.estimatedMachines ?? 0) + (o.estimatedMachines ?? 0),
         }
       : own;
     return counts(tally, this.falsePositiveShare, own);

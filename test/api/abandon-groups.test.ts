@@ -179,6 +179,38 @@ for (const dialect of dialects()) {
       for (const id of a.agentIds) await post(`/v1/agents/${id}/logout`);
     });
 
+    test("a member's pacing view counts the machine verdicts behind the group's estimated false positives", async () => {
+      const settings = { ...predictive, abandonGroup: "verdicts" };
+      const b = await agentCampaign(f, { name: "B", settings, contacts: contacts(10, 5000), agents: [] });
+      // B's record: 200 people connected and 500 AMD machine verdicts (2% of them counted as people: 10).
+      const now = f.clock.now();
+      for (let i = 0; i < 700; i++) {
+        await insertAttempt(f.store, {
+          accountId: f.accountId,
+          campaignId: b.campaignId,
+          contactId: b.contactIds[i % 10],
+          seq: 1000 + i,
+          startedAt: now - 3_600_000 + i * 1000,
+          answeredAt: now - 3_600_000 + i * 1000 + 5000,
+          outcome: i < 200 ? "human" : "machine",
+          details: i < 200 ? null : JSON.stringify({ amd: true }),
+        });
+      }
+      const a = await agentCampaign(f, {
+        name: "A",
+        settings,
+        contacts: contacts(200, 5100),
+        agents: ["v0", "v1"],
+      });
+      await startDialing(a.campaignId, a.agentIds, 0, 100);
+      const view = await pacingView(f, a.campaignId);
+      await post(`/v1/campaigns/${a.campaignId}/stop`);
+      for (const id of a.agentIds) await post(`/v1/agents/${id}/logout`);
+      assert.ok(view.abandonment, "A's pacer tracks the group's rate");
+      const { amd_false_positives: fps, amd_machine_verdicts: verdicts } = view.abandonment;
+      assert.ok(fps >= 10 && verdicts >= 500, `${fps} false positives estimated among ${verdicts} verdicts`);
+    });
+
     test("a group name must be 1–64 characters", async () => {
       for (const abandonGroup of ["", "x".repeat(65)]) {
         const res = await f.call({
