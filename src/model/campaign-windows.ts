@@ -1,7 +1,7 @@
 // The windows a campaign itself may dial in: its weekly schedule and its time spec, both on the campaign's
 // clock (contacts' own windows are the claim's: engine/claim-decision.ts). Pure.
 import { type CampaignSettings, campaignZone } from "./campaign-settings.ts";
-import { parseTimeSpec, TIME_SPEC_HORIZON_MS, timeSpecWindow } from "./time-spec.ts";
+import { parseTimeSpec, timeSpecEverOpens, timeSpecWindow } from "./time-spec.ts";
 import { nextAllowed, type WindowConstraint, weeklySchedule } from "./windows.ts";
 
 /** A validated time spec as a window (settings are validated on the way in; a bad one here is a bug). */
@@ -20,13 +20,22 @@ export function campaignConstraints(
   ];
 }
 
+/** Rounds of the window search a save may spend on a schedule and a time spec together; past them, the
+ *  settings are taken to open (an adversarial pair alternating minute by minute cost seconds). */
+const EVER_OPENS_ROUNDS = 1_000;
+
 /** Whether the campaign's own windows are ever all open at once: a 31st of February, or a schedule of Mondays
- *  under a time spec of Sundays, never are (a 29th of February is, once in four years; one that must also
- *  be a given weekday may be further off than the eight years looked at, and is refused). */
+ *  under a time spec of Sundays, never are (a 29th of February is, once in four years). A time spec alone is
+ *  judged from its fields; with a weekly schedule too, the next 400 days are searched, within a budget. */
 export function campaignEverOpens(
   settings: Pick<CampaignSettings, "schedule" | "timeSpec" | "defaultZone">,
   from: number,
 ): boolean {
-  const constraints = campaignConstraints(settings);
-  return constraints.length === 0 || nextAllowed(from, constraints, TIME_SPEC_HORIZON_MS) !== null;
+  if (settings.timeSpec) {
+    const spec = parseTimeSpec(settings.timeSpec);
+    if (!spec.ok || !timeSpecEverOpens(spec.value)) return false;
+  }
+  if (!settings.schedule || !settings.timeSpec) return true;
+  const found = nextAllowed(from, campaignConstraints(settings), undefined, EVER_OPENS_ROUNDS);
+  return found !== null;
 }

@@ -124,8 +124,24 @@ export function parseTimeSpec(text: unknown, path = "timeSpec"): Parsed<TimeSpec
 }
 
 const MINUTE = 60_000;
-/** How far nextOpen/nextClose look before answering "never": past the next 29th of February. */
-export const TIME_SPEC_HORIZON_MS = 8 * 366 * 86_400_000;
+/** How far nextOpen/nextClose look before answering "never" (a spec open only on the 29th of February
+ *  is simply not due yet; campaignEverOpens tells it from one that never opens). */
+const HORIZON_MS = 400 * 86_400_000;
+
+/** Days in each month (index 1–12) at most: February's 29th comes in leap years. */
+const MAX_MONTH_DAYS = [0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** Whether the spec is open at some time, ever: some minute, some weekday, and a month holding one of its
+ *  days. Every date but the 29th of February falls on each weekday within seven years, and that one within
+ *  twenty-eight, so the days and weekdays need no walk through the calendar. */
+export function timeSpecEverOpens(spec: TimeSpec): boolean {
+  if (!spec.minutes.includes(1) || !spec.weekdays.includes(1)) return false;
+  for (let m = 1; m <= 12; m++) {
+    if (spec.months[m] !== 1) continue;
+    for (let d = 1; d <= MAX_MONTH_DAYS[m]; d++) if (spec.monthDays[d] === 1) return true;
+  }
+  return false;
+}
 
 /** The spec as a calling window in `zone` (the spec's own zone wins when it names one). */
 export function timeSpecWindow(spec: TimeSpec, zone: string, reason = "window"): WindowConstraint {
@@ -162,7 +178,7 @@ export function timeSpecWindow(spec: TimeSpec, zone: string, reason = "window"):
   function seek(t: number, want: boolean): number | null {
     if (isOpen(t) === want) return t;
     let x = Math.ceil(t / MINUTE) * MINUTE;
-    const end = t + TIME_SPEC_HORIZON_MS;
+    const end = t + HORIZON_MS;
     while (x <= end) {
       const d = local(x);
       const minuteOfDay = d.hour * 60 + d.minute;

@@ -394,6 +394,8 @@ export function nextAllowed(
   t: number,
   constraints: WindowConstraint[],
   horizonMs = DEFAULT_HORIZON_MS,
+  /** Rounds to spend at most; past them the answer is `{at: Infinity}` ("not known to be never"). */
+  maxRounds = Number.POSITIVE_INFINITY,
 ): { at: number; reason: string | null } | null {
   let reason: string | null = null;
   for (const c of constraints) {
@@ -407,7 +409,8 @@ export function nextAllowed(
   let cur = t;
   // Each move jumps to the earliest instant one constraint allows, a lower bound for the intersection;
   // a full round without a move is the answer. The horizon ends rounds that would chase forever.
-  for (;;) {
+  for (let round = 0; ; round++) {
+    if (round >= maxRounds) return { at: Number.POSITIVE_INFINITY, reason };
     let moved = false;
     for (const c of constraints) {
       if (c.isOpen(cur)) continue;

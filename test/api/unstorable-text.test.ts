@@ -48,6 +48,20 @@ describe("text that cannot be stored as sent", () => {
     assert.equal(pair.json().name, "spring \u{1f338}");
   });
 
+  test("a NUL in a query parameter is refused too (JAICP stores the extra ones as the contact's data)", async () => {
+    const res = await f.call({
+      method: "GET",
+      url: `/api/calls/campaign/${token}/addPhone?phone=12125550100&note=a%00b`,
+      key: null,
+    });
+    assert.equal(res.statusCode, 400, res.body);
+    const nul = await f.call({ method: "GET", url: "/v1/campaigns?cursor=a%00b" });
+    assert.equal(nul.statusCode, 400, nul.body);
+    assert.equal(nul.json().error.field, "querystring.cursor");
+    const stored = await f.store.db.selectFrom("contacts").select("custom").execute();
+    assert.deepEqual(stored, []);
+  });
+
   test("a body nested 5,000 deep is a 4xx on every face, in its own format", async () => {
     const deep = nested(5000);
     const native = await send("/v1/campaigns", `{"name":"x","settings":{"vendor":{"a":${deep}}}}`);

@@ -3,7 +3,13 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { DateTime } from "luxon";
-import { parseTimeSpec, type TimeSpec, timeSpecWindow } from "../../src/model/time-spec.ts";
+import { campaignEverOpens } from "../../src/model/campaign-windows.ts";
+import {
+  parseTimeSpec,
+  type TimeSpec,
+  timeSpecEverOpens,
+  timeSpecWindow,
+} from "../../src/model/time-spec.ts";
 
 function spec(text: string): TimeSpec {
   const r = parseTimeSpec(text);
@@ -124,4 +130,42 @@ test("DST: a window just after the spring gap opens when the clock jumps; a repe
   assert.equal(autumn.nextOpen(Date.UTC(2026, 9, 24, 23, 0)), Date.UTC(2026, 9, 25, 0, 30));
   assert.equal(autumn.nextOpen(Date.UTC(2026, 9, 25, 0, 50)), Date.UTC(2026, 9, 25, 1, 30));
   assert.equal(autumn.nextClose(Date.UTC(2026, 9, 25, 1, 30)), Date.UTC(2026, 9, 25, 1, 46));
+});
+
+test("whether a time spec ever opens is read from its fields: a 31st of February never, a 29th once in four years", () => {
+  const opens = (text: string) => {
+    const spec = parseTimeSpec(text);
+    assert.ok(spec.ok);
+    return timeSpecEverOpens(spec.value);
+  };
+  assert.equal(opens("*,*,31,feb"), false);
+  assert.equal(opens("*,*,30-31,feb"), false);
+  assert.equal(opens("*,*,31,apr&jun&sep&nov"), false);
+  assert.equal(opens("*,*,29,feb"), true);
+  assert.equal(opens("09:00-18:00,sun,29,feb"), true); // 2032-02-29 is a Sunday
+  assert.equal(opens("*,*,31,*"), true);
+});
+
+test("a schedule and a time spec that alternate minute by minute are judged within a budget, not for seconds", () => {
+  const hhmm = (m: number) =>
+    `${String(Math.floor(m / 60)).padStart(2, "0")}:${String(m % 60).padStart(2, "0")}`;
+  const timeSpec = `${Array.from({ length: 82 }, (_, i) => hhmm(2 * i + 1)).join("&")},*,*,*`;
+  const ranges = Array.from({ length: 82 }, (_, i) => ({
+    days: [1, 2, 3, 4, 5, 6, 7],
+    from: hhmm(2 * i),
+    to: hhmm(2 * i + 1),
+  }));
+  const from = Date.UTC(2026, 0, 5);
+  // Past the search's budget it is not known never to open: accepted, not refused after a long search.
+  assert.equal(
+    campaignEverOpens({ timeSpec, schedule: { zone: "UTC", ranges }, defaultZone: null }, from),
+    true,
+  );
+  // A plain pair that never meets is found so within the budget.
+  const apart = {
+    timeSpec: "09:00-10:00,*,*,*",
+    schedule: { zone: "UTC", ranges: [{ days: [1, 2, 3, 4, 5], from: "18:00", to: "19:00" }] },
+    defaultZone: null,
+  };
+  assert.equal(campaignEverOpens(apart, from), false);
 });

@@ -37,9 +37,10 @@ export function textProblem(value: unknown): TextProblem | undefined {
       if (reason) return { path, reason };
       continue;
     }
-    // Only what JSON, a form or a query parses into: arrays and plain objects. A raw upload's body is the
-    // request stream itself (the import routes read it as it comes), whose sockets the walk must not enter.
-    if (v === null || typeof v !== "object" || !(Array.isArray(v) || isPlainObject(v))) continue;
+    // A raw upload's body is bytes, or the request stream itself (the import routes read it as it comes),
+    // whose sockets the walk must not enter. Anything else is walked: a query or path parameters come as
+    // objects of their parsers' own classes, not plain ones (skipping those let a NUL through).
+    if (v === null || typeof v !== "object" || Buffer.isBuffer(v) || isStream(v)) continue;
     if (depth >= MAX_DEPTH) return { path, reason: "depth" };
     const children: [unknown, string][] = [];
     if (Array.isArray(v)) {
@@ -58,9 +59,8 @@ export function textProblem(value: unknown): TextProblem | undefined {
   return undefined;
 }
 
-function isPlainObject(v: object): boolean {
-  const proto = Object.getPrototypeOf(v);
-  return proto === Object.prototype || proto === null;
+function isStream(v: object): boolean {
+  return typeof (v as { pipe?: unknown }).pipe === "function";
 }
 
 export function textProblemMessage(field: string, reason: TextProblem["reason"]): string {
