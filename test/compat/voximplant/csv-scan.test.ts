@@ -33,19 +33,28 @@ test("a __task_uuid repeated far into the file (past the first chunks) is refuse
   }
 });
 
-test("a file in another encoding sent as a text field is refused (101), not stored as U+FFFD", async () => {
+test("a text field is read as the text it is; one whose bytes were not UTF-8 (U+FFFD) is refused, not stored so", async () => {
   const f = await voxFixture();
   try {
-    // A text field is read as UTF-8 before any encoding applies: windows-1251 bytes would be mojibake.
-    const made = await f.vox(
+    // The official client sends every file as a text field, encoding named or not: a whole text is kept.
+    const kept = await f.vox(
       "CreateCallList",
-      listFields({ encoding: "windows-1251", file_content: "phone;name\n+12125550141;Ivan\n" }),
+      listFields({ name: "kept", encoding: "windows-1251", file_content: "phone;name\n+12125550141;Иван\n" }),
     );
-    assert.equal(made.error?.code, 101, JSON.stringify(made));
-    assert.match(made.error.msg, /must be sent as a file/);
-    // UTF-8 as a text field is read as it is.
-    const plain = await f.vox("CreateCallList", listFields({ name: "utf8", encoding: "utf-8" }));
-    assert.equal(plain.count, 2, JSON.stringify(plain));
+    assert.equal(kept.count, 1, JSON.stringify(kept));
+    const details = await f.vox("GetCallListDetails", { list_id: kept.list_id, output: "json" });
+    assert.equal(JSON.parse(details.result[0].custom_data).name, "Иван");
+    // windows-1251 bytes read as UTF-8 on their way in: nothing to recover them from.
+    const lost = await f.vox(
+      "CreateCallList",
+      listFields({
+        name: "lost",
+        encoding: "windows-1251",
+        file_content: "phone;name\n+12125550142;\uFFFD\uFFFD\n",
+      }),
+    );
+    assert.equal(lost.error?.code, 101, JSON.stringify(lost));
+    assert.match(lost.error.msg, /must be sent as a file/);
   } finally {
     await f.close();
   }

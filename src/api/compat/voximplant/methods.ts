@@ -35,18 +35,25 @@ function fileOf(p: Params): CsvFile {
   if (raw === undefined || raw.length === 0)
     throw invalidArgument("The 'file_content' parameter is required");
   const encoding = text(p, "encoding");
-  // A text field (form, url-encoded, query, JSON) reaches us already read as UTF-8: a file in another
-  // encoding came through as U+FFFD, stored with a success. Its bytes are kept only as a file part or the
-  // raw body.
-  const other = encoding !== undefined && iconv.encodingExists(encoding) && !/^utf-?8$/i.test(encoding);
-  if (typeof raw === "string" && other) {
-    throw invalidArgument(
-      `The 'file_content' parameter: a file in ${encoding} must be sent as a file (a multipart file part or the request body), not as a text field, which is read as UTF-8`,
-    );
+  // A text field (form, url-encoded, query, JSON) reaches us as text, already read as UTF-8: `encoding` is
+  // for bytes (a file part, the raw body). The official client sends every file as a text field, so one
+  // that reads whole is taken as it is; one with U+FFFD lost bytes that were not UTF-8 on the way in (a
+  // windows-1251 file was stored so, with result true), and is refused.
+  if (typeof raw === "string") {
+    const declared = encoding !== undefined && iconv.encodingExists(encoding) && !/^utf-?8$/i.test(encoding);
+    if (declared && raw.includes("\uFFFD")) {
+      throw invalidArgument(
+        `The 'file_content' parameter: a file in ${encoding} must be sent as a file (a multipart file part or the request body), not as a text field, which is read as UTF-8`,
+      );
+    }
   }
   return {
     content: typeof raw === "string" ? Buffer.from(raw, "utf8") : raw,
-    encoding,
+    // Read as UTF-8 whatever it names (an unknown name is still refused, when the file is read).
+    encoding:
+      typeof raw === "string" && encoding !== undefined && iconv.encodingExists(encoding)
+        ? undefined
+        : encoding,
     delimiter: text(p, "delimiter"),
     escape: text(p, "escape"),
     quote: text(p, "quote"),
