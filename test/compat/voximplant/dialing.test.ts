@@ -298,3 +298,19 @@ describe("balance: at least 1 USD", () => {
       assert.equal(new Set(f.originated.map((r) => r.to)).size, 3);
     }));
 });
+
+test("RecoverCallList of a stopped manual list counts only the tasks it makes due: its held ones wait for StartNextCallTask", () =>
+  withFixture({ scenario: "all_human" }, async (f) => {
+    const out = await f.vox(
+      "CreateManualCallList",
+      listFields({ name: "manual", file_content: "phone\n+12125550151\n+12125550152\n+12125550153\n" }),
+    );
+    await f.vox("StartNextCallTask", { list_id: out.list_id });
+    await f.run(600_000);
+    await f.vox("StopCallListProcessing", { list_id: out.list_id });
+    const before = f.originated.length;
+    const recovered = await f.vox("RecoverCallList", { list_id: out.list_id });
+    await f.run(HOUR);
+    assert.equal(f.originated.length, before, "held tasks stay held");
+    assert.deepEqual(recovered, { result: true, count_recovery: 0 });
+  }));

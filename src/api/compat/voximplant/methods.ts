@@ -294,6 +294,19 @@ export async function stopList(ctx: MethodContext, p: Params): Promise<Result> {
   return { result: true, msg: `Call list ${list.campaign.id} processing stopped` };
 }
 
+/** count_recovery: the tasks due to be dialed now. A manual list's tasks wait for StartNextCallTask (held
+ *  until then): recovering the list does not make them due, so they are not counted. */
+async function dueTasks(ctx: MethodContext, campaignId: number): Promise<number> {
+  const row = await ctx.store.db
+    .selectFrom("contacts")
+    .select((eb) => eb.fn.countAll().as("n"))
+    .where("campaign_id", "=", campaignId)
+    .where("status", "=", "pending")
+    .where("next_attempt_at", "<=", ctx.clock.now())
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
 export async function recoverList(ctx: MethodContext, p: Params): Promise<Result> {
   const list = await findCallList(
     ctx.store,
@@ -304,17 +317,11 @@ export async function recoverList(ctx: MethodContext, p: Params): Promise<Result
   if (status === "running") return { result: true, count_recovery: 0 };
   if (status === "draft" || status === "scheduled") {
     await startOrRecover(ctx, list.campaign.id, status);
-    const row = await ctx.store.db
-      .selectFrom("contacts")
-      .select((eb) => eb.fn.countAll().as("n"))
-      .where("campaign_id", "=", list.campaign.id)
-      .where("status", "=", "pending")
-      .executeTakeFirst();
-    return { result: true, count_recovery: Number(row?.n ?? 0) };
+    return { result: true, count_recovery: await dueTasks(ctx, list.campaign.id) };
   }
   try {
-    const { recovered } = await ctx.engine.recover(ctx.accountId, list.campaign.id);
-    return { result: true, count_recovery: recovered };
+    await ctx.engine.recover(ctx.accountId, list.campaign.id);
+    return { result: true, count_recovery: await dueTasks(ctx, list.campaign.id) };
   } catch (err) {
     // Recovered by a request beside this one: nothing left for this one to count.
     if (!(await runningAnyway(ctx, list.campaign.id, err))) throw err;
