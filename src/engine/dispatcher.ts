@@ -385,9 +385,11 @@ export class Dispatcher {
         this.invalidateWaiting(c.id);
         return { started, wakeAt: Number.POSITIVE_INFINITY };
       }
-      for (const s of result.started) this.launch(c, s);
-      started += result.started.length;
-      capacity -= result.started.length;
+      // A dial pushed past its hours at the slot it got is given back at once: neither started nor counted.
+      let launched = 0;
+      for (const s of result.started) if (this.launch(c, s)) launched++;
+      started += launched;
+      capacity -= launched;
       if (result.examined < slots.length) {
         queueDry = true;
         break;
@@ -423,13 +425,21 @@ export class Dispatcher {
     return { started, wakeAt };
   }
 
-  private launch(c: CampaignRuntime, s: StartedAttempt, reservedFor: LiveAgent | null = null): LiveCall {
+  /** The call of a claimed attempt, placed in its slot; null if it was given back instead (see place). */
+  private launch(
+    c: CampaignRuntime,
+    s: StartedAttempt,
+    reservedFor: LiveAgent | null = null,
+  ): LiveCall | null {
     c.inFlight++;
     const call = newLiveCall(c, s, reservedFor);
     this.calls.set(call.callId, call);
     if (usesAgents(c.settings)) this.o.agents.launched(call);
     // A reserved call takes its calls-per-second slot when the agent dials it (dialReserved).
-    if (!reservedFor && !this.place(call, s.decision.at, s.decision.at)) this.giveBack(call);
+    if (!reservedFor && !this.place(call, s.decision.at, s.decision.at)) {
+      this.giveBack(call);
+      return null;
+    }
     return call;
   }
 
