@@ -1,6 +1,7 @@
 // Runs one campaign to its end on the virtual clock and the sim driver, and reports what happened:
 // the engine behind `outdial simulate` and `npm run bench:dispatch`. The same seed gives the same report.
 import { VirtualClock } from "../clock/virtual-clock.ts";
+import { withDefaults } from "../model/campaign-settings.ts";
 import { createAgent, setCampaignAgents } from "../store/agents.ts";
 import type { Store } from "../store/db.ts";
 import { createDriver } from "../telephony/index.ts";
@@ -184,8 +185,9 @@ async function logInAgents(
  *  night outside calling hours, or the days before a retry or a 72-hour wait ends. */
 const OFF_SHIFT_AFTER_MS = 15 * 60_000;
 
-/** Time within [from, to] that no call of the campaign was up, in stretches longer than OFF_SHIFT_AFTER_MS. */
-async function offShiftMs(o: SimulationOptions, from: number, to: number): Promise<number> {
+/** Time within [from, to] that no call of the campaign was up nor in its wrap-up (at most the campaign's
+ *  wrapUpSec after it), in stretches longer than OFF_SHIFT_AFTER_MS. */
+async function offShiftMs(o: SimulationOptions, from: number, to: number, wrapUpMs: number): Promise<number> {
   const calls = await o.store.db
     .selectFrom("attempts")
     .select(["started_at", "ended_at"])
@@ -197,7 +199,7 @@ async function offShiftMs(o: SimulationOptions, from: number, to: number): Promi
   for (const c of calls) {
     const start = Number(c.started_at);
     if (start - busyUntil > OFF_SHIFT_AFTER_MS) off += start - busyUntil;
-    busyUntil = Math.max(busyUntil, c.ended_at === null ? to : Number(c.ended_at));
+    busyUntil = Math.max(busyUntil, c.ended_at === null ? to : Number(c.ended_at) + wrapUpMs);
   }
   if (to - busyUntil > OFF_SHIFT_AFTER_MS) off += to - busyUntil;
   return off;
@@ -214,7 +216,13 @@ async function agentReport(
   // Agents stay logged in from the start to the campaign's last event, days of nothing to dial included:
   // measured over that, one retry two days ahead made a team at 84% read 2% busy. Such stretches are
   // taken out of their logged-in and ready time (nobody is on a call or in wrap-up then).
-  const offMs = t.agents * (await offShiftMs(o, span.from, span.to));
+  const row = await o.store.db
+    .selectFrom("campaigns")
+    .select("settings")
+    .where("id", "=", o.campaignId)
+    .executeTakeFirstOrThrow();
+  const wrapUpMs = withDefaults(JSON.parse(row.settings)).wrapUpSec * 1000;
+  const offMs = t.agents * (await offShiftMs(o, span.from, span.to, wrapUpMs));
   const onShiftMs = Math.max(0, t.loggedInMs - offMs);
   const readyMs = Math.max(0, t.readyMs - offMs);
   const hours = onShiftMs / 3_600_000;

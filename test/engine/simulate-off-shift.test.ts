@@ -72,3 +72,36 @@ test("simulate: agent figures describe the agents' work, not the days the campai
     `wait between calls ${tail.agents.meanWaitSec.toFixed(0)} s vs ${base.agents.meanWaitSec.toFixed(0)} s`,
   );
 });
+
+test("simulate: a wrap-up is on shift, however long the stretch with no call up that it falls in", async () => {
+  const store = await openStore({ url: ":memory:" });
+  try {
+    const accountId = await createAccount(store, "acme", t0);
+    const settings = {
+      dialMethod: "progressive" as const,
+      maxAttemptsPerContact: 1,
+      wrapUpSec: 3000,
+      scenario: "all_human",
+      calleeWindow: { from: "00:00", to: "24:00" },
+    };
+    const ids = await createCampaign(store, accountId, settings, { now: t0 });
+    // The second person is due two hours after the first: the first call's wrap-up falls in that stretch.
+    const specs = [{ phones: ["+12025550001"] }, { phones: ["+12025550002"], startAt: t0 + 2 * 3_600_000 }];
+    await addContacts(store, { accountId, ...ids }, specs, t0);
+    const r = await simulateCampaign({
+      store,
+      accountId,
+      campaignId: ids.campaignId,
+      startAt: t0,
+      seed: 3,
+      scenario: "all_human",
+      // Wrap-ups of 40–45 minutes: longer than a stretch with no call up that is taken as off shift.
+      agents: { count: 2, talkSec: 60, wrapSec: { kind: "uniform", min: 2400, max: 2700 } },
+    });
+    assert.ok(r.agents);
+    assert.ok(r.agents.occupancy <= 1, `occupancy ${r.agents.occupancy}`);
+    assert.ok(r.agents.occupancy > 0.3, `occupancy ${r.agents.occupancy}: a call and its 40-minute wrap-up`);
+  } finally {
+    await store.close();
+  }
+});
