@@ -3,6 +3,7 @@
 // seconds), and its __task_uuid column when it has one, streamed in chunks, checked to the last row.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import iconv from "iconv-lite";
 import { readHeader } from "../../../src/api/compat/voximplant/csv.ts";
 import { listFields, voxFixture } from "./helpers.ts";
 
@@ -33,26 +34,50 @@ test("a __task_uuid repeated far into the file (past the first chunks) is refuse
   }
 });
 
-test("a text field is read as the text it is; one whose bytes were not UTF-8 (U+FFFD) is refused, not stored so", async () => {
+test("file_content's bytes meet its encoding however they come; a multipart text field that lost them is refused", async () => {
   const f = await voxFixture();
+  const cp1251 = iconv.encode("phone;name\n+12125550141;Иван\n", "windows-1251");
+  const nameOf = async (listId: number) =>
+    JSON.parse((await f.vox("GetCallListDetails", { list_id: listId, output: "json" })).result[0].custom_data)
+      .name;
+  const fields = (name: string) =>
+    Object.entries(listFields({ name, encoding: "windows-1251" })).filter(([k]) => k !== "file_content");
   try {
-    // The official client sends every file as a text field, encoding named or not: a whole text is kept.
-    const kept = await f.vox(
-      "CreateCallList",
-      listFields({ name: "kept", encoding: "windows-1251", file_content: "phone;name\n+12125550141;Иван\n" }),
-    );
-    assert.equal(kept.count, 1, JSON.stringify(kept));
-    const details = await f.vox("GetCallListDetails", { list_id: kept.list_id, output: "json" });
-    assert.equal(JSON.parse(details.result[0].custom_data).name, "Иван");
-    // windows-1251 bytes read as UTF-8 on their way in: nothing to recover them from.
-    const lost = await f.vox(
-      "CreateCallList",
-      listFields({
-        name: "lost",
-        encoding: "windows-1251",
-        file_content: "phone;name\n+12125550142;\uFFFD\uFFFD\n",
-      }),
-    );
+    // url-encoded (curl --data-urlencode): the escapes are the file's bytes.
+    const escaped = [...cp1251].map((b) => `%${b.toString(16).padStart(2, "0")}`).join("");
+    const form = `${new URLSearchParams([["cmd", "CreateCallList"], ...fields("form").map(([k, v]) => [k, String(v)])])}&file_content=${escaped}`;
+    const byForm = await f.call({
+      method: "POST",
+      url: "/platform_api",
+      payload: form,
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
+    assert.equal(byForm.json().count, 1, byForm.body);
+    assert.equal(await nameOf(byForm.json().list_id), "Иван");
+    // A multipart text field is read as UTF-8 on its way in (curl -F 'file_content=<f.csv'): an ASCII file
+    // (as the official client sends it, encoding named or not) is kept; one whose bytes were lost is refused.
+    const multipart = async (name: string, content: Buffer) => {
+      const b = "XyZb";
+      const parts = [["cmd", "CreateCallList"], ...fields(name)].map(([k, v]) =>
+        Buffer.from(`--${b}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`),
+      );
+      const body = Buffer.concat([
+        ...parts,
+        Buffer.from(`--${b}\r\nContent-Disposition: form-data; name="file_content"\r\n\r\n`),
+        content,
+        Buffer.from(`\r\n--${b}--\r\n`),
+      ]);
+      const res = await f.call({
+        method: "POST",
+        url: "/platform_api",
+        payload: body,
+        headers: { "content-type": `multipart/form-data; boundary=${b}` },
+      });
+      return res.json();
+    };
+    const ascii = await multipart("ascii", Buffer.from("phone;name\n+12125550142;Ivan\n"));
+    assert.equal(ascii.count, 1, JSON.stringify(ascii));
+    const lost = await multipart("lost", cp1251);
     assert.equal(lost.error?.code, 101, JSON.stringify(lost));
     assert.match(lost.error.msg, /must be sent as a file/);
   } finally {

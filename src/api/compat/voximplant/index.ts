@@ -76,7 +76,7 @@ export async function voximplantApi(app: FastifyInstance, deps: VoximplantDeps):
   app.addContentTypeParser(
     "application/x-www-form-urlencoded",
     { parseAs: "string", bodyLimit: deps.maxBytes },
-    (_req, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))),
+    (_req, body, done) => done(null, formFields(body as string)),
   );
   for (const type of RAW_TYPES) {
     if (app.hasContentTypeParser(type)) app.removeContentTypeParser(type);
@@ -176,6 +176,38 @@ export async function voximplantApi(app: FastifyInstance, deps: VoximplantDeps):
   });
 }
 
+/** The bytes a form value's percent-escapes stand for ('+' a space), whatever their encoding. */
+function percentBytes(value: string): Buffer {
+  const bytes: number[] = [];
+  for (let i = 0; i < value.length; i++) {
+    const ch = value[i];
+    if (ch === "%" && /^[0-9A-Fa-f]{2}$/.test(value.slice(i + 1, i + 3))) {
+      bytes.push(Number.parseInt(value.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else if (ch === "+") bytes.push(0x20);
+    else for (const b of Buffer.from(ch, "utf8")) bytes.push(b);
+  }
+  return Buffer.from(bytes);
+}
+
+/**
+ * A url-encoded form (a body, or a query string) as fields; the last of a repeated name wins. `file_content`
+ * keeps its bytes, for its `encoding` to read: decoded as UTF-8 here, a windows-1251 file sent this way was
+ * lost (U+FFFD, or left as escapes by the query parser and stored as an empty list).
+ */
+function formFields(form: string): Record<string, string | Buffer> {
+  const out: Record<string, string | Buffer> = {};
+  for (const pair of form.split("&")) {
+    if (pair === "") continue;
+    const at = pair.indexOf("=");
+    const rawName = at < 0 ? pair : pair.slice(0, at);
+    const rawValue = at < 0 ? "" : pair.slice(at + 1);
+    const [[name, value] = ["", ""]] = new URLSearchParams(`${rawName}=${rawValue}`);
+    out[name] = name === "file_content" ? percentBytes(rawValue) : value;
+  }
+  return out;
+}
+
 /** Query fields, then the body's: multipart fields and files, url-encoded or JSON fields, or a raw body as
  *  file_content. Later sources win. */
 async function collectParams(req: FastifyRequest, maxBytes: number): Promise<Params> {
@@ -193,7 +225,8 @@ async function collectParams(req: FastifyRequest, maxBytes: number): Promise<Par
       out[k] = Buffer.isBuffer(last) ? last : String(last ?? "");
     }
   };
-  put(req.query);
+  const query = req.url.indexOf("?");
+  put(query < 0 ? {} : formFields(req.url.slice(query + 1)));
   if (req.isMultipart()) {
     try {
       for await (const part of req.parts()) {
