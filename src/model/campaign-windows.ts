@@ -2,7 +2,9 @@
 // clock (contacts' own windows are the claim's: engine/claim-decision.ts). Pure.
 import { type CampaignSettings, campaignZone } from "./campaign-settings.ts";
 import { parseTimeSpec, timeSpecEverOpens, timeSpecWindow } from "./time-spec.ts";
-import { nextAllowed, type WindowConstraint, weeklySchedule } from "./windows.ts";
+import { searchWindows, type WindowConstraint, weeklySchedule } from "./windows.ts";
+
+const DAY_MS = 86_400_000;
 
 /** A validated time spec as a window (settings are validated on the way in; a bad one here is a bug). */
 function timeSpecConstraint(text: string, defaultZone: string): WindowConstraint {
@@ -36,6 +38,6 @@ export function campaignEverOpens(
     if (!spec.ok || !timeSpecEverOpens(spec.value)) return false;
   }
   if (!settings.schedule || !settings.timeSpec) return true;
-  const found = nextAllowed(from, campaignConstraints(settings), undefined, EVER_OPENS_ROUNDS);
-  return found !== null;
+  // Past the budget it is not known never to open: accepted (the engine's own search is bounded too).
+  return searchWindows(from, campaignConstraints(settings), DAY_MS * 400, EVER_OPENS_ROUNDS) !== null;
 }

@@ -386,17 +386,31 @@ export function notAfter(t1: number, reason = "end"): WindowConstraint {
   };
 }
 
+/** Rounds of the search nextAllowed spends at most: windows that never meet but alternate minute by minute
+ *  took a second of event loop per look; windows that meet need a few rounds a day they do not. */
+export const WINDOW_SEARCH_ROUNDS = 2_000;
+
 /**
  * The earliest instant ≥ t at which every constraint is open, with the reason of the first constraint
- * that was closed at t (null when all are open now); null when there is none within `horizonMs`.
+ * that was closed at t (null when all are open now); null when there is none within `horizonMs`, or none
+ * found within the search's rounds.
  */
 export function nextAllowed(
   t: number,
   constraints: WindowConstraint[],
   horizonMs = DEFAULT_HORIZON_MS,
-  /** Rounds to spend at most; past them the answer is `{at: Infinity}` ("not known to be never"). */
-  maxRounds = Number.POSITIVE_INFINITY,
 ): { at: number; reason: string | null } | null {
+  const found = searchWindows(t, constraints, horizonMs, WINDOW_SEARCH_ROUNDS);
+  return found === "exhausted" ? null : found;
+}
+
+/** nextAllowed's search, saying "exhausted" when it ran out of rounds (not known never to open). */
+export function searchWindows(
+  t: number,
+  constraints: WindowConstraint[],
+  horizonMs: number,
+  maxRounds: number,
+): { at: number; reason: string | null } | null | "exhausted" {
   let reason: string | null = null;
   for (const c of constraints) {
     if (!c.isOpen(t)) {
@@ -409,8 +423,7 @@ export function nextAllowed(
   let cur = t;
   // Each move jumps to the earliest instant one constraint allows, a lower bound for the intersection;
   // a full round without a move is the answer. The horizon ends rounds that would chase forever.
-  for (let round = 0; ; round++) {
-    if (round >= maxRounds) return { at: Number.POSITIVE_INFINITY, reason };
+  for (let round = 0; round < maxRounds; round++) {
     let moved = false;
     for (const c of constraints) {
       if (c.isOpen(cur)) continue;
@@ -422,4 +435,5 @@ export function nextAllowed(
     }
     if (!moved) return { at: cur, reason };
   }
+  return "exhausted";
 }

@@ -13,6 +13,7 @@ import {
   notBefore,
   validateDailyWindow,
   validateWeeklySchedule,
+  WINDOW_SEARCH_ROUNDS,
   type WindowConstraint,
   weeklySchedule,
 } from "../../src/model/windows.ts";
@@ -415,4 +416,21 @@ test("random schedules: nextAllowed is open everywhere and no earlier minute is"
     });
     assert.equal(r?.at ?? null, expected, label);
   }
+});
+
+test("the search for a time all windows are open is bounded in rounds: windows that alternate minute by minute", () => {
+  const everyOther = (odd: number): WindowConstraint => ({
+    reason: "window",
+    isOpen: (t) => Math.floor(t / 60_000) % 2 === odd,
+    nextOpen: (t) => {
+      looks++;
+      const minute = Math.floor(t / 60_000);
+      return (minute % 2 === odd ? minute : minute + 1) * 60_000;
+    },
+    nextClose: (t) => (Math.floor(t / 60_000) + 1) * 60_000,
+  });
+  let looks = 0;
+  // Never open together; without a bound, 400 days of minutes were walked (a second of event loop a look).
+  assert.equal(nextAllowed(0, [everyOther(0), everyOther(1)]), null);
+  assert.ok(looks <= 2 * WINDOW_SEARCH_ROUNDS, `${looks} looks`);
 });
