@@ -314,3 +314,21 @@ test("RecoverCallList of a stopped manual list counts only the tasks it makes du
     assert.equal(f.originated.length, before, "held tasks stay held");
     assert.deepEqual(recovered, { result: true, count_recovery: 0 });
   }));
+
+test("RecoverCallList counts an automatic list's tasks that start later: they are restored too", () =>
+  withFixture({ scenario: "all_human" }, async (f) => {
+    const later = new Date(T0 + 3 * HOUR).toISOString();
+    const made = await f.vox(
+      "CreateCallList",
+      listFields({
+        name: "later",
+        file_content: `phone_number;first_name;__start_at\n+12125550101;Ann;${later}\n+12125550102;Bob;${later}\n`,
+      }),
+    );
+    assert.equal(made.count, 2, JSON.stringify(made));
+    assert.equal((await f.vox("StopCallListProcessing", { list_id: made.list_id })).result, true);
+    const recovered = await f.vox("RecoverCallList", { list_id: made.list_id });
+    assert.deepEqual(recovered, { result: true, count_recovery: 2 });
+    await f.run(4 * HOUR);
+    assert.equal(f.originated.length, 2, "both dialed at their start time");
+  }));

@@ -294,15 +294,16 @@ export async function stopList(ctx: MethodContext, p: Params): Promise<Result> {
   return { result: true, msg: `Call list ${list.campaign.id} processing stopped` };
 }
 
-/** count_recovery: the tasks due to be dialed now. A manual list's tasks wait for StartNextCallTask (held
- *  until then): recovering the list does not make them due, so they are not counted. */
+/** count_recovery: the tasks the list will dial, now or at their start times. A manual list's tasks wait
+ *  for StartNextCallTask (held until then): recovering the list does not release them, so they are not
+ *  counted. */
 async function dueTasks(ctx: MethodContext, campaignId: number): Promise<number> {
   const row = await ctx.store.db
     .selectFrom("contacts")
     .select((eb) => eb.fn.countAll().as("n"))
     .where("campaign_id", "=", campaignId)
     .where("status", "=", "pending")
-    .where("next_attempt_at", "<=", ctx.clock.now())
+    .where("next_attempt_at", "<", MANUAL_HOLD_AT)
     .executeTakeFirst();
   return Number(row?.n ?? 0);
 }
