@@ -271,15 +271,9 @@ export function decideClaim(
   // lowered since (a PATCH) while the contact waited. Only a contact with that many attempts can have one.
   const perPhone = settings.maxAttemptsPerPhone;
   const spent = typeof perPhone === "number" && c.attempts >= perPhone ? spentNumbers(c, perPhone) : null;
-  let phoneIndex =
-    listed || spent
-      ? usablePhoneIndex(
-          phones,
-          (j) => (listed?.has(phones[j]) ?? false) || (spent?.(j) ?? false),
-          c,
-          settings,
-        )
-      : c.phone_index;
+  // A number passed over whatever its windows: on a do-not-call list, or at its attempt limit.
+  const passedOver = (j: number) => (listed?.has(phones[j]) ?? false) || (spent?.(j) ?? false);
+  let phoneIndex = listed || spent ? usablePhoneIndex(phones, passedOver, c, settings) : c.phone_index;
   if (phoneIndex === null) {
     return listed?.has(phones[c.phone_index])
       ? { kind: "final", status: "suppressed", reason: DNC_REASON }
@@ -289,10 +283,7 @@ export function decideClaim(
   // none other to call settles (the campaign can complete; a defaultZone and a list reset bring it back).
   let zones = windowZones(c, phones, phoneIndex, settings);
   if (zones === null) {
-    const noClock = (j: number) =>
-      (listed?.has(phones[j]) ?? false) ||
-      (spent?.(j) ?? false) ||
-      windowZones(c, phones, j, settings) === null;
+    const noClock = (j: number) => passedOver(j) || windowZones(c, phones, j, settings) === null;
     phoneIndex = usablePhoneIndex(phones, noClock, c, settings);
     if (phoneIndex === null) return { kind: "final", status: "failed", reason: UNKNOWN_ZONE_REASON };
     zones = windowZones(c, phones, phoneIndex, settings);
@@ -324,7 +315,7 @@ export function decideClaim(
     // hours wide under a nine-hour callee window; its own weekly ranges on days the campaign does not call):
     // another number may do; a contact with none settles, like one with no clock, so the campaign completes.
     const neverOpen = (j: number) => {
-      if ((listed?.has(phones[j]) ?? false) || (spent?.(j) ?? false)) return true;
+      if (passedOver(j)) return true;
       const found = contactConstraints(c, windowZones(c, phones, j, settings), settings, ctx.windows);
       return found === null || nextAllowed(at, found) === null;
     };

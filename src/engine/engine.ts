@@ -239,12 +239,7 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     }
     await this.requireBalance(row);
     const now = this.clock.now();
-    const runtime = new CampaignRuntime(row);
-    const status: CampaignStatus =
-      runtime.settings.startAt !== null && runtime.settings.startAt > now ? "scheduled" : "running";
-    // A scheduled campaign starts dialing at its start time: its lifetime counts from then.
-    const startedAt = row.started_at ?? (status === "scheduled" ? (runtime.settings.startAt as number) : now);
-    const haltAt = haltAtFor(runtime.settings, startedAt);
+    const { status, startedAt, haltAt } = this.startTimes(row, new CampaignRuntime(row).settings, now);
     const ended = this.startEndedError(campaignId, haltAt);
     if (ended) throw ended;
     const written = await this.commitStatus(row, status, now, {
@@ -595,11 +590,20 @@ export class Engine implements EngineControl, CampaignStatusWriter {
    *  a face before it writes an edit that starts it: the edit is then refused whole, not half applied. */
   async requireStartable(row: Campaign, settings: CampaignSettings): Promise<void> {
     await this.requireStartBalance(row.account_id, row.id);
-    const now = this.clock.now();
+    const ended = this.startEndedError(row.id, this.startTimes(row, settings, this.clock.now()).haltAt);
+    if (ended) throw ended;
+  }
+
+  /** What a start now makes of the campaign: scheduled for a start time ahead, else running; and when it
+   *  starts and must halt (a scheduled campaign's lifetime counts from its start time). */
+  private startTimes(
+    row: Campaign,
+    settings: CampaignSettings,
+    now: number,
+  ): { status: CampaignStatus; startedAt: number; haltAt: number | null } {
     const scheduled = settings.startAt !== null && settings.startAt > now;
     const startedAt = row.started_at ?? (scheduled ? (settings.startAt as number) : now);
-    const ended = this.startEndedError(row.id, haltAtFor(settings, startedAt));
-    if (ended) throw ended;
+    return { status: scheduled ? "scheduled" : "running", startedAt, haltAt: haltAtFor(settings, startedAt) };
   }
 
   async requireStartBalance(accountId: number, campaignId: number | null): Promise<void> {
