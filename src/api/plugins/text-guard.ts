@@ -25,36 +25,53 @@ export function stringProblem(text: string): "nul" | "surrogate" | undefined {
   return LONE_SURROGATE.test(text) ? "surrogate" : undefined;
 }
 
+/** A value met in the walk: where it sits is kept as its parent and key, and spelt out only for a problem. */
+interface Visit {
+  value: unknown;
+  depth: number;
+  key: string | number | null;
+  parent: Visit | null;
+}
+
+function pathOf(visit: Visit, last?: string): string {
+  const keys: (string | number)[] = last === undefined ? [] : [last];
+  for (let at: Visit | null = visit; at !== null && at.key !== null; at = at.parent) keys.unshift(at.key);
+  let path = "";
+  for (const k of keys) path = typeof k === "number" ? `${path}[${k}]` : path === "" ? k : `${path}.${k}`;
+  return path;
+}
+
 /** The first string (value or key) of a parsed body or query that cannot be stored as sent, or the first
  *  value nested too deep; undefined when there is none. Buffers and streams (raw uploads) are not text and
  *  are not looked into. Iterative, so no body can overflow the stack. */
 export function textProblem(value: unknown): TextProblem | undefined {
-  const stack: [unknown, string, number][] = [[value, "", 0]];
-  for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
-    const [v, path, depth] = next;
+  const stack: Visit[] = [{ value, depth: 0, key: null, parent: null }];
+  for (let visit = stack.pop(); visit !== undefined; visit = stack.pop()) {
+    const v = visit.value;
     if (typeof v === "string") {
       const reason = stringProblem(v);
-      if (reason) return { path, reason };
+      if (reason) return { path: pathOf(visit), reason };
       continue;
     }
     // A raw upload's body is bytes, or the request stream itself (the import routes read it as it comes),
     // whose sockets the walk must not enter. Anything else is walked: a query or path parameters come as
     // objects of their parsers' own classes, not plain ones (skipping those let a NUL through).
     if (v === null || typeof v !== "object" || Buffer.isBuffer(v) || isStream(v)) continue;
-    if (depth >= MAX_DEPTH) return { path, reason: "depth" };
-    const children: [unknown, string][] = [];
-    if (Array.isArray(v)) {
-      for (let i = 0; i < v.length; i++) children.push([v[i], `${path}[${i}]`]);
-    } else {
-      for (const [k, item] of Object.entries(v)) {
-        const at = path === "" ? k : `${path}.${k}`;
-        const reason = stringProblem(k);
-        if (reason) return { path: at, reason };
-        children.push([item, at]);
-      }
-    }
+    if (visit.depth >= MAX_DEPTH) return { path: pathOf(visit), reason: "depth" };
+    const depth = visit.depth + 1;
     // Pushed in reverse, so that values are looked at in reading order.
-    for (let i = children.length - 1; i >= 0; i--) stack.push([children[i][0], children[i][1], depth + 1]);
+    if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) stack.push({ value: v[i], depth, key: i, parent: visit });
+      continue;
+    }
+    const entries = Object.entries(v);
+    for (const [k] of entries) {
+      const reason = stringProblem(k);
+      if (reason) return { path: pathOf(visit, k), reason };
+    }
+    for (let i = entries.length - 1; i >= 0; i--) {
+      stack.push({ value: entries[i][1], depth, key: entries[i][0], parent: visit });
+    }
   }
   return undefined;
 }
