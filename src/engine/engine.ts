@@ -13,6 +13,7 @@ import { isBeingCreated, lastDialAt, untilWritten } from "../store/campaigns.ts"
 import type { Store } from "../store/db.ts";
 import { openDispatchStore } from "../store/dispatch/index.ts";
 import type { DispatchStore } from "../store/dispatch/types.ts";
+import { pruneNumberHistory } from "../store/number-history.ts";
 import { scenariosByKey } from "../store/scenarios.ts";
 import type { Campaign, CampaignUpdate } from "../store/schema.ts";
 import type { TelephonyDriver } from "../telephony/driver.ts";
@@ -164,11 +165,16 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     };
     this.heartbeatSlackMs = leaseMs / 6;
     let sweepAt = Number.NEGATIVE_INFINITY;
+    let pruneAt = Number.NEGATIVE_INFINITY;
     this.dispatcher.maintenance = async (now) => {
       if (now >= this.renewAt) await this.renewHeartbeat(now);
       if (now >= sweepAt) {
         await this.reconcileExpired(now);
         sweepAt = now + leaseMs / 2;
+      }
+      if (now >= pruneAt) {
+        pruneAt = now + 3_600_000;
+        await pruneNumberHistory(o.store.db, now);
       }
       await this.refreshCampaigns();
       await this.leases.hold(now);

@@ -4,6 +4,7 @@ import type { CampaignSettings } from "../model/campaign-settings.ts";
 import { CAMPAIGN_STATUSES, type CampaignStatus } from "../model/outcome.ts";
 import { enforceAbandonedWait } from "./abandon-wait.ts";
 import { LIVE_COUNTS, type LiveCounts, SETTLED_COUNTS, statusCounts } from "./dispatch/counts.ts";
+import { keepCallsOfCampaign } from "./number-history.ts";
 import type { Campaign, Database } from "./schema.ts";
 
 export interface NewCampaignInput {
@@ -46,7 +47,7 @@ export async function dropAbandonedCreations(
     .where("status_reason", "=", creatingReason(face))
     .where("created_at", "<", now - CREATION_GIVE_UP_MS)
     .execute();
-  for (const { id } of left) await deleteCampaignUnlessStatus(db, accountId, Number(id), NOT_DRAFT);
+  for (const { id } of left) await deleteCampaignUnlessStatus(db, accountId, Number(id), NOT_DRAFT, now);
 }
 
 export async function insertCampaign(db: Kysely<Database>, c: NewCampaignInput): Promise<Campaign> {
@@ -202,39 +203,50 @@ export const NOT_DRAFT: readonly CampaignStatus[] = CAMPAIGN_STATUSES.filter((s)
 /** Deletes the campaign (its lists, contacts and attempts cascade) unless its status is one of `keep`, or
  *  one of its contacts is on a call: a stop hangs up only unanswered calls, and an answered call's outcome
  *  and charge must find their rows when it ends (a stopped campaign deleted mid-call left them unbilled).
- *  Returns whether a row was deleted; the tests are in the same statement, so a campaign started meanwhile
- *  is never deleted. */
-
+ *  Its calls of the last year stay on record for the account's per-number caps and minimum gap
+ *  (number-history.ts), in the same transaction. Returns whether a row was deleted; the tests are in the
+ *  delete itself, so a campaign started meanwhile is never deleted. */
 export async function deleteCampaignUnlessStatus(
   db: Kysely<Database>,
   accountId: number,
   id: number,
   keep: readonly CampaignStatus[],
+  now: number,
 ): Promise<boolean> {
-  const result = await db
-    .deleteFrom("campaigns")
-    .where("account_id", "=", accountId)
-    .where("id", "=", id)
-    .where("status", "not in", keep)
-    .where(({ not, exists, selectFrom }) =>
-      not(
-        exists(
-          selectFrom("contacts")
-            .select("contacts.id")
-            .where("contacts.status", "=", "in_progress")
-            .where("contacts.campaign_id", "=", id),
-        ),
-      ),
-    )
-    .executeTakeFirst();
-  if (Number(result.numDeletedRows) === 0) return false;
-  // The campaign's own do-not-call list goes with it (its rows name it by number, without a foreign key,
-  // since 0 names the account's list; ids are never reused, so a leftover would only be dead weight).
-  await db
-    .deleteFrom("dnc_numbers")
-    .where("account_id", "=", accountId)
-    .where("campaign_id", "=", id)
-    .execute();
+  const notDeleted = new Error("campaign not deleted");
+  try {
+    await db.transaction().execute(async (trx) => {
+      await keepCallsOfCampaign(trx, id, now);
+      const result = await trx
+        .deleteFrom("campaigns")
+        .where("account_id", "=", accountId)
+        .where("id", "=", id)
+        .where("status", "not in", keep)
+        .where(({ not, exists, selectFrom }) =>
+          not(
+            exists(
+              selectFrom("contacts")
+                .select("contacts.id")
+                .where("contacts.status", "=", "in_progress")
+                .where("contacts.campaign_id", "=", id),
+            ),
+          ),
+        )
+        .executeTakeFirst();
+      // Nothing deleted: the copy goes back with the transaction.
+      if (Number(result.numDeletedRows) === 0) throw notDeleted;
+      // The campaign's own do-not-call list goes with it (its rows name it by number, without a foreign
+      // key, since 0 names the account's list; ids are never reused, so a leftover would only be dead weight).
+      await trx
+        .deleteFrom("dnc_numbers")
+        .where("account_id", "=", accountId)
+        .where("campaign_id", "=", id)
+        .execute();
+    });
+  } catch (err) {
+    if (err === notDeleted) return false;
+    throw err;
+  }
   return true;
 }
 

@@ -34,6 +34,7 @@ import * as m018 from "./migrations/018_disposed_by.ts";
 import * as m019 from "./migrations/019_abandoned_at.ts";
 import * as m020 from "./migrations/020_node_heartbeats.ts";
 import * as m021 from "./migrations/021_webhook_retention.ts";
+import * as m022 from "./migrations/022_number_history.ts";
 import type { Database } from "./schema.ts";
 
 const MIGRATIONS: Record<string, Migration> = {
@@ -58,6 +59,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "019_abandoned_at": m019,
   "020_node_heartbeats": m020,
   "021_webhook_retention": m021,
+  "022_number_history": m022,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -314,6 +314,16 @@ export interface NodeHeartbeatsTable {
   alive_until: number;
 }
 
+/** A call of a deleted campaign, kept for the account's per-number caps and minimum gap (022). */
+export interface NumberHistoryTable {
+  id: Id;
+  account_id: number;
+  /** E.164, as the attempt dialed it. */
+  phone: string;
+  started_at: number;
+  ended_at: number | null;
+}
+
 export interface Database {
   accounts: AccountsTable;
   api_keys: ApiKeysTable;
@@ -336,6 +346,7 @@ export interface Database {
   agent_queue_members: AgentQueueMembersTable;
   campaign_leases: CampaignLeasesTable;
   node_heartbeats: NodeHeartbeatsTable;
+  number_history: NumberHistoryTable;
 }
 
 export type Account = Selectable<AccountsTable>;

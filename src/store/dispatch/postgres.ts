@@ -17,6 +17,7 @@ import type {
   WaitingSummary,
 } from "./types.ts";
 import {
+  deletedCampaignsCalls,
   earlierProcessOf,
   expiredLease,
   finishesCurrentAttempt,
@@ -83,7 +84,8 @@ async function loadRecent(
   const byContact = recent.byContact;
   const p = await c.query<{ phone: string; started_at: number; ended_at: number | null }>(
     `SELECT phone, started_at, ended_at FROM attempts
-      WHERE account_id = $1 AND phone = ANY($2::text[]) AND ${RECENT_BY_PHONE_WHERE}`,
+      WHERE account_id = $1 AND phone = ANY($2::text[]) AND ${RECENT_BY_PHONE_WHERE}
+    UNION ALL ${deletedCampaignsCalls("phone = ANY($2::text[])")}`,
     [rows[0].account_id, phones, since],
   );
   for (const r of p.rows) noteRecentCall(recent, r.phone, r.started_at, r.ended_at);

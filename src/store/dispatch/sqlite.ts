@@ -20,6 +20,7 @@ import type {
 } from "./types.ts";
 import {
   abandonedAt,
+  deletedCampaignsCalls,
   earlierProcessOf,
   expiredLease,
   finishesCurrentAttempt,
@@ -76,7 +77,8 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
     ),
     recentByPhone: db.prepare(
       `SELECT phone, started_at, ended_at FROM attempts
-        WHERE account_id = $1 AND phone IN (SELECT value FROM json_each($2)) AND ${RECENT_BY_PHONE_WHERE}`,
+        WHERE account_id = $1 AND phone IN (SELECT value FROM json_each($2)) AND ${RECENT_BY_PHONE_WHERE}
+      UNION ALL ${deletedCampaignsCalls("phone IN (SELECT value FROM json_each($2))")}`,
     ),
     recentByContact: db.prepare(
       `SELECT contact_id, started_at FROM attempts

@@ -63,6 +63,13 @@ export interface RecentCalls {
  *  since `since` (a minimum gap runs from a call's end). $1 account, $2 phones, $3 since. */
 export const RECENT_BY_PHONE_WHERE = "(started_at >= $3 OR ended_at IS NULL OR ended_at >= $3)";
 
+/** The calls of deleted campaigns the same rules count (store/number-history.ts): a UNION ALL arm for the
+ *  attempts' query, with `phones` the same test of `phone` as that query's. */
+export function deletedCampaignsCalls(phones: string): string {
+  return `SELECT phone, started_at, ended_at FROM number_history
+      WHERE account_id = $1 AND ${phones} AND (started_at >= $3 OR ended_at >= $3)`;
+}
+
 /** Adds one loaded call to the phone's start times and busy-until. */
 export function noteRecentCall(
   recent: Pick<RecentCalls, "byPhone" | "phoneBusyUntil">,

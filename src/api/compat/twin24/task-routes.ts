@@ -208,7 +208,7 @@ export async function taskRoutes(app: FastifyInstance, deps: Twin24Deps): Promis
         try {
           await engine.start(accountId, campaign.id, { finishingCreation: true });
         } catch (err) {
-          await deleteCampaignUnlessStatus(store.db, accountId, campaign.id, NOT_DRAFT);
+          await deleteCampaignUnlessStatus(store.db, accountId, campaign.id, NOT_DRAFT, now);
           if (plans.length > 0) await engine.reloadWebhooks();
           throw err;
         }

@@ -66,7 +66,7 @@ export async function voiceRoutes(app: FastifyInstance, deps: XcallyDeps): Promi
         try {
           await engine.start(accountId, row.id, { finishingCreation: true });
         } catch (err) {
-          await deleteCampaignUnlessStatus(store.db, accountId, row.id, NOT_DRAFT);
+          await deleteCampaignUnlessStatus(store.db, accountId, row.id, NOT_DRAFT, now);
           throw err;
         }
       }
