@@ -248,6 +248,14 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     const { status, startedAt, haltAt } = this.startTimes(row, new CampaignRuntime(row).settings, now);
     const ended = this.startEndedError(campaignId, haltAt);
     if (ended) throw ended;
+    // Started again before its start time, it would only be written scheduled once more: the second of two
+    // starts is refused, as for a running campaign, and no second status event goes out.
+    if (row.status === "scheduled" && status === "scheduled") {
+      throw new EngineError(
+        "invalid_state",
+        `campaign ${campaignId} is already scheduled to start at ${new Date(startedAt).toISOString()}`,
+      );
+    }
     const written = await this.commitStatus(row, status, now, {
       status_reason: null,
       started_at: startedAt,
@@ -298,8 +306,10 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     await this.requireBalance(row);
     const now = this.clock.now();
     const settings = new CampaignRuntime(row).settings;
-    const status: CampaignStatus =
-      settings.startAt !== null && settings.startAt > now ? "scheduled" : "running";
+    const { status, haltAt } = this.startTimes(row, settings, now);
+    // Past its end time it would only be halted at the next pass: refused and said why, as a start is.
+    const ended = this.startEndedError(campaignId, haltAt);
+    if (ended) throw ended;
     // One stopped for its balance had a finish time: it is going on, not finished.
     if (!(await this.commitStatus(row, status, now, { status_reason: null, finished_at: null }))) return null;
     await this.reload(row.id);
@@ -346,24 +356,36 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     const now = this.clock.now();
     const ended = this.endedError(row);
     if (ended) throw ended;
-    const haltAt = haltAtFor(new CampaignRuntime(row).settings, now);
+    const { status, startedAt, haltAt } = this.recoverTimes(row, now);
     const recovered = (await this.dispatch.countByStatus(row.id)).pending ?? 0;
-    const written = await this.commitStatus(row, "running", now, {
+    const written = await this.commitStatus(row, status, now, {
       status_reason: null,
-      started_at: now,
+      started_at: startedAt,
       halt_at: haltAt,
       finished_at: null,
     });
     if (!written) return null;
     await this.reload(row.id);
-    return { status: "running", recovered };
+    return { status, recovered };
+  }
+
+  /** What a recover makes of the campaign: its lifetime counts again, from now, or from its start time
+   *  while that is still ahead (one paused or stopped before it began waits for it, scheduled); its end
+   *  time holds. */
+  private recoverTimes(
+    row: Campaign,
+    now: number,
+  ): { status: CampaignStatus; startedAt: number; haltAt: number | null } {
+    const settings = new CampaignRuntime(row).settings;
+    const scheduled = settings.startAt !== null && settings.startAt > now;
+    const startedAt = scheduled ? (settings.startAt as number) : now;
+    return { status: scheduled ? "scheduled" : "running", startedAt, haltAt: haltAtFor(settings, startedAt) };
   }
 
   /** Why a recover now would be refused for the campaign's end time (its endAt has passed), or null. */
   endedError(row: Campaign): EngineError | null {
     const now = this.clock.now();
-    // A recovered campaign's lifetime counts again from now, or it would halt at once; its end time holds.
-    const haltAt = haltAtFor(new CampaignRuntime(row).settings, now);
+    const { haltAt } = this.recoverTimes(row, now);
     if (haltAt === null || haltAt > now) return null;
     return new EngineError(
       "invalid_state",

@@ -15,7 +15,8 @@ const SUMMARIES: Record<Command, string> = {
   pause: "Pause dialing; calls in progress finish",
   resume: "Resume a paused campaign",
   stop: "Stop dialing and hang up calls not yet answered; pending contacts stay pending",
-  recover: "Bring a stopped, halted or completed campaign back and make its pending and lost contacts due",
+  recover:
+    "Bring a paused, stopped, halted or completed campaign back: its lifetime counts again (from its start time while that is ahead: scheduled), and its pending contacts, those of calls lost with a node among them, are dialed as their retry times come. `recovered` counts them",
 };
 
 export async function campaignLifecycleRoutes(app: FastifyInstance, deps: NativeApiDeps): Promise<void> {
