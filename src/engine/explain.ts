@@ -70,6 +70,14 @@ export async function explainCampaign(args: {
         add("balance", "contacts came after it completed, under 1 USD of balance; top it up and recover it");
         break;
       }
+      if ((counts.pending ?? 0) > 0) {
+        // A list reset after completion: the dispatcher leaves a completed campaign alone until a recover.
+        add(
+          "completed",
+          `the campaign completed, but ${counts.pending} contact${counts.pending === 1 ? " is" : "s are"} pending again (a list was reset); recover it to dial them`,
+        );
+        break;
+      }
       add("completed", "every contact has reached a final status");
       break;
     case "halted":
@@ -85,6 +93,7 @@ export async function explainCampaign(args: {
   }
 
   if (status === "running") {
+    const haltAt = rt.haltAt;
     const elsewhere = args.holder && args.holder.nodeId !== args.nodeId && !usesAgents(rt.settings);
     if (elsewhere) {
       // Not a block: the figures below (calls in flight, the last pass) are this node's, not the dialing one's.
@@ -93,14 +102,33 @@ export async function explainCampaign(args: {
         `node ${args.holder?.nodeId} dispatches this campaign; calls in flight and the last pass shown here are this node's (${args.nodeId})`,
       );
     }
+    // The dispatcher's gate (engine/campaign-gate.ts) halts a running campaign at its first pass at or past
+    // halt_at, before it looks at anything else: no dial comes at or after that instant.
+    const halting = haltAt !== null && now >= haltAt;
+    if (halting) {
+      add(
+        "halting",
+        `the campaign reached its end time or lifetime at ${iso(haltAt)}; the dispatcher halts it at its next pass`,
+        haltAt,
+      );
+    }
     if (!args.hasBalance)
       add("balance", "the account balance is under 1 USD; dialing stops at the next pass");
+    /** When the campaign windows are first open from now (the gate's search); null: never again. */
+    let windowOpensAt: number | null = now;
     if (rt.windows.campaign.length) {
       const open = args.nextAllowed(now, rt.windows.campaign);
+      windowOpensAt = open?.at ?? null;
       if (open === null) add("window_closed", "the campaign schedule never opens again", null);
       else if (open.at > now) {
         add("window_closed", `the campaign schedule is closed until ${iso(open.at)}`, open.at);
-        nextDialAt = open.at;
+        if (!halting && haltAt !== null && open.at >= haltAt) {
+          add(
+            "ends_before_open",
+            `the campaign halts at its end time or lifetime at ${iso(haltAt)}, before its schedule opens again`,
+            haltAt,
+          );
+        }
       }
     }
     if (rt.inFlight >= rt.settings.maxConcurrent) {
@@ -129,8 +157,28 @@ export async function explainCampaign(args: {
           : "no contact is left to dial",
         nextWaiting,
       );
-      if (reasons.every((r) => r.code === "no_contacts_due" || r.code === "other_node"))
-        nextDialAt = nextWaiting;
+    }
+    // The next dial: the first instant, not before now nor before the earliest contact falls due, at which
+    // the campaign's windows are open (the gate's own search) — and before halt_at, where the gate halts the
+    // campaign instead. Under the balance floor the gate stops it at the next pass: no dial is coming.
+    const contactDueAt = due > 0 ? now : nextWaiting;
+    if (!halting && args.hasBalance && windowOpensAt !== null && contactDueAt !== null) {
+      const from = Math.max(now, contactDueAt);
+      const slot = rt.windows.campaign.length
+        ? (args.nextAllowed(from, rt.windows.campaign)?.at ?? null)
+        : from;
+      if (slot !== null && haltAt !== null && slot >= haltAt) {
+        if (!reasons.some((r) => r.code === "ends_before_open")) {
+          add(
+            "ends_before_due",
+            `the campaign halts at its end time or lifetime at ${iso(haltAt)}, before a contact is due while its schedule is open`,
+            haltAt,
+          );
+        }
+      } else if (slot !== null && slot > now) {
+        // Saturation now does not hold the dial back past a later slot; at `now` itself, `dialing` decides.
+        nextDialAt = slot;
+      }
     }
   }
   const warnings = driverWarnings(rt.settings, args.driver);

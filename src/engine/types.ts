@@ -22,7 +22,8 @@ export interface Explanation {
   dialing: boolean;
   /** Machine-readable reasons, most important first: not_running, paused, not_started, window_closed,
    *  no_contacts_due, concurrency_saturated, cps_saturated, global_channels_saturated, balance, no_agents,
-   *  completed, halted. */
+   *  completed, halted; halting (its end time has passed: the next pass halts it), ends_before_open and
+   *  ends_before_due (it halts before its schedule opens, or before a contact falls due while it is open). */
   reasons: { code: string; message: string; until?: number | null }[];
   /** What the campaign asks for that this node's telephony driver cannot do (it dials regardless):
    *  amd_unavailable, announcements_unavailable, agents_not_connected, recording_unavailable. */
