@@ -29,6 +29,10 @@ import {
   voicemailOf,
 } from "./outcomes.ts";
 
+/** A dial whose slot is further than this from the do-not-call check that let it through (its claim, or an
+ *  agent's press) is checked again when the slot comes. A pass claims for the next second (lookaheadMs). */
+const DNC_FRESH_MS = 2000;
+
 export interface DispatcherOptions {
   dispatch: DispatchStore;
   statusWriter: CampaignStatusWriter;
@@ -456,9 +460,30 @@ export class Dispatcher {
     }
     const slot = c.spacing.take(at);
     call.startedAt = slot;
-    if (slot <= this.o.clock.now()) this.originateIfHeld(call);
-    else call.queuedTimer = this.o.clock.at(slot, () => this.originateIfHeld(call));
+    const now = this.o.clock.now();
+    if (slot <= now) this.originateIfHeld(call);
+    else if (slot - now <= DNC_FRESH_MS)
+      call.queuedTimer = this.o.clock.at(slot, () => this.originateIfHeld(call));
+    else call.queuedTimer = this.o.clock.at(slot, () => void this.originateIfUnlisted(call));
     return true;
+  }
+
+  /** A dial that waited long for its slot (an agent's, at a low calls-per-second) looks at the do-not-call
+   *  lists again first: a number listed meanwhile (an opt-out import, another agent's disposition) is
+   *  given back for the claim's rules to settle, never dialed. A list that cannot be read gives it back too. */
+  private async originateIfUnlisted(call: LiveCall): Promise<void> {
+    const c = call.campaign;
+    let listed: boolean;
+    try {
+      listed =
+        (await this.o.dispatch.listedPhones(c.accountId, c.id, [call.phone], this.o.clock.now())).length > 0;
+    } catch (err) {
+      this.o.onError?.(err);
+      listed = true;
+    }
+    if (this.calls.get(call.callId) !== call || call.originated) return; // given back meanwhile
+    if (listed) this.giveBack(call);
+    else this.originateIfHeld(call);
   }
 
   /**
