@@ -13,8 +13,8 @@ import { FINISH_PASSED_REASON, parsePolicy, settingsFor } from "../model/contact
 import {
   ABANDON_REDIAL_GAP_MS,
   ABANDONED_WAIT_REASON,
-  CALLBACKS_KEY,
   countedAttempts,
+  countedPhoneAttempts,
 } from "../model/redial-policy.ts";
 import {
   dailyLocalWindow,
@@ -124,11 +124,12 @@ function contactConstraints(
   return list;
 }
 
-/** How far back the store must look for caps and the minimum gap, or null when none is configured. */
+/** How far back the store must look for caps and the minimum gap, or null when none is configured. A gap
+ *  of 0 still needs the calls: it is no gap after a call's end, but never a call while one is live. */
 export function recentWindowMs(settings: CampaignSettings): number | null {
-  const gap = settings.minGapSec ? settings.minGapSec * 1000 : 0;
+  const gap = settings.minGapSec === null ? null : settings.minGapSec * 1000;
   const caps = [settings.phoneCaps, settings.contactCaps].filter((c) => c !== null);
-  if (caps.length === 0 && !gap) return null;
+  if (caps.length === 0 && gap === null) return null;
   // As far back as the longest rolling cap looks (a calendar day lies within the last 24 h and a bit).
   let span = 0;
   for (const c of caps) {
@@ -136,8 +137,11 @@ export function recentWindowMs(settings: CampaignSettings): number | null {
     // A calendar day in the callee's zone lies within the last 25 h (the day clocks go back is 25 h long).
     if (c.perDay !== undefined) span = Math.max(span, LONGEST_LOCAL_DAY);
   }
-  return Math.max(span, gap);
+  return Math.max(span, gap ?? 0);
 }
+
+/** With a minimum gap of 0, a number on a live call is looked at again this much later. */
+const LIVE_CALL_RECHECK_MS = 10_000;
 
 // 25 h where clocks go back an hour; 26 h at Antarctica/Troll (+02 to +00); a margin over both.
 const LONGEST_LOCAL_DAY = DAY + 3 * 3600_000;
@@ -206,7 +210,8 @@ function usablePhoneIndex(
   const steps = settings.multiNumber === "sequential" ? phones.length - c.phone_index : phones.length;
   for (let step = 1; step < steps; step++) {
     const j = (c.phone_index + step) % phones.length;
-    if (unusable(j) || (phoneAttempts[j] ?? 0) >= perPhone || retryCounts[`${j}:blocked`]) continue;
+    if (unusable(j) || countedPhoneAttempts(phoneAttempts, retryCounts, j) >= perPhone) continue;
+    if (retryCounts[`${j}:blocked`]) continue;
     return j;
   }
   return null;
@@ -238,12 +243,13 @@ export interface DecideContext {
 }
 
 /** Which of the contact's numbers have used their attempts (null when none has). A callback an agent
- *  set gives one attempt beyond the limits, on its number as on the contact (countedAttempts). */
+ *  set gives one attempt beyond the limits, on its number as on the contact (countedPhoneAttempts,
+ *  countedAttempts). */
 function spentNumbers(c: Candidate, perPhone: number): ((j: number) => boolean) | null {
   const counts = JSON.parse(c.retry_counts) as Record<string, number>;
-  const allowed = perPhone + (counts[CALLBACKS_KEY] ?? 0);
   const used = JSON.parse(c.phone_attempts) as number[];
-  return used.some((n) => n >= allowed) ? (j) => (used[j] ?? 0) >= allowed : null;
+  const spent = (j: number) => countedPhoneAttempts(used, counts, j) >= perPhone;
+  return used.some((_, j) => spent(j)) ? spent : null;
 }
 
 export function decideClaim(
@@ -337,10 +343,12 @@ export function decideClaim(
     const zone = c.time_zone ?? campaignZone(settings);
     const phoneTimes = recent.byPhone.get(phone);
     const busyUntil = recent.phoneBusyUntil.get(phone);
-    if (settings.minGapSec && busyUntil !== undefined) {
-      // The gap runs from the end of the last call; a call still live defers by the gap, to look again.
+    if (settings.minGapSec !== null && busyUntil !== undefined) {
+      // The gap runs from the end of the last call; a call still live defers by the gap (a gap of 0: a
+      // while), to look again.
       const gapMs = settings.minGapSec * 1000;
-      const until = busyUntil === Number.POSITIVE_INFINITY ? at + gapMs : busyUntil + gapMs;
+      const until =
+        busyUntil === Number.POSITIVE_INFINITY ? at + (gapMs || LIVE_CALL_RECHECK_MS) : busyUntil + gapMs;
       if (at < until) return { kind: "defer", until, reason: "min_gap" };
     }
     const phoneUntil = capDeferral(phoneTimes, at, settings.phoneCaps, zone);

@@ -44,6 +44,10 @@ export const WITHDRAWN_KEY = "withdrawn";
 
 /** Counter of callbacks an agent scheduled with the person: each grants one attempt beyond the limits. */
 export const CALLBACKS_KEY = "callbacks";
+/** Counter of those callbacks already made: the attempt that ends after a callback was granted is its call.
+ *  Each made callback is also counted on the number it was made on (`${phoneIndex}:callbacks`), which it
+ *  gives one attempt beyond maxAttemptsPerPhone. */
+export const CALLBACKS_MADE_KEY = "callbacksMade";
 /** wait_reason of a contact waiting for its scheduled callback. */
 export const CALLBACK_REASON = "callback";
 /** wait_reason of a contact whose call was abandoned, waiting out the 72 hours before it may be dialed. */
@@ -66,6 +70,22 @@ export function countedAttempts(attempts: number, retryCounts: Record<string, nu
   );
 }
 
+/** Callbacks granted whose call has not been made yet: the next call may be on any number. */
+function callbacksToMake(retryCounts: Record<string, number>): number {
+  return Math.max(0, (retryCounts[CALLBACKS_KEY] ?? 0) - (retryCounts[CALLBACKS_MADE_KEY] ?? 0));
+}
+
+/** Attempts on phone `i` that count against maxAttemptsPerPhone: all but the callbacks made on it. A
+ *  callback still to make may go to any number, so each is allowed that one attempt more until it is made.
+ *  The one rule for the claim, the redial decision and a phones edit. */
+export function countedPhoneAttempts(
+  phoneAttempts: readonly number[],
+  retryCounts: Record<string, number>,
+  i: number,
+): number {
+  return (phoneAttempts[i] ?? 0) - (retryCounts[`${i}:${CALLBACKS_KEY}`] ?? 0) - callbacksToMake(retryCounts);
+}
+
 function ruleFor(key: RetryKey, settings: CampaignSettings): RetryRule {
   const own = settings.retry[key];
   if (own) return own;
@@ -85,7 +105,6 @@ export function decideAfterAttempt(
   now: number,
 ): RedialDecision {
   const success = isSuccess(outcome, talkSec, settings);
-  if (success) return { final: true, status: "succeeded", reason: "success", state };
   if (outcome === "cancelled") {
     // The dialer hung up before an answer (stop, halt): the contact was not reached and keeps its budget.
     const phoneAttempts = [...state.phoneAttempts];
@@ -97,17 +116,25 @@ export function decideAfterAttempt(
     const next = { ...state, phoneAttempts, retryCounts };
     return { final: false, nextAt: now, phoneIndex: state.phoneIndex, reason: "withdrawn", state: next };
   }
+  const retryCounts = { ...state.retryCounts };
+  const next: DialState = { ...state, retryCounts };
+  if (callbacksToMake(state.retryCounts) > 0) {
+    // A callback was granted since the last attempt, so this was its call: its one attempt beyond the
+    // limits is on this number (countedPhoneAttempts). From here the contact goes on by the rules.
+    const onPhone = `${state.phoneIndex}:${CALLBACKS_KEY}`;
+    retryCounts[CALLBACKS_MADE_KEY] = (retryCounts[CALLBACKS_MADE_KEY] ?? 0) + 1;
+    retryCounts[onPhone] = (retryCounts[onPhone] ?? 0) + 1;
+  }
+  if (success) return { final: true, status: "succeeded", reason: "success", state: next };
   const key = retryKeyFor(outcome, success);
   if (key === null) throw new Error(`no retry key for outcome ${outcome}`);
   if (key === "rejected" && (settings.rejectedIsFinal || !settings.retry.rejected)) {
-    return { final: true, status: "failed", reason: "rejected", state };
+    return { final: true, status: "failed", reason: "rejected", state: next };
   }
 
   const rule = ruleFor(key, settings);
   const counterKey = `${state.phoneIndex}:${key}`;
   const used = state.retryCounts[counterKey] ?? 0;
-  const retryCounts = { ...state.retryCounts };
-  const next: DialState = { ...state, retryCounts };
   if (used < rule.maxRetries) retryCounts[counterKey] = used + 1;
 
   if (countedAttempts(state.attempts, state.retryCounts) >= settings.maxAttemptsPerContact) {
@@ -117,9 +144,10 @@ export function decideAfterAttempt(
   const perPhone = settings.maxAttemptsPerPhone ?? Number.POSITIVE_INFINITY;
   // A phone stays usable while it has attempts left and the outcome that ended its last try may be retried.
   // A phone whose outcome rule ran out is marked blocked for good, so a later pass skips it too.
-  if (used >= rule.maxRetries) retryCounts[`${state.phoneIndex}:blocked`] = 1;
+  const ruleRanOut = used >= rule.maxRetries;
+  if (ruleRanOut) retryCounts[`${state.phoneIndex}:blocked`] = 1;
   const usable = (i: number): boolean =>
-    (state.phoneAttempts[i] ?? 0) < perPhone && !retryCounts[`${i}:blocked`];
+    countedPhoneAttempts(state.phoneAttempts, retryCounts, i) < perPhone && !retryCounts[`${i}:blocked`];
   const interval = rule.intervalSec * 1000;
 
   if (settings.multiNumber === "sequential") {
@@ -153,6 +181,11 @@ export function decideAfterAttempt(
       };
     }
   }
+  // Nothing left to dial. The outcome's rule may still allow retries on this number: then its attempt
+  // limit is what ended the contact (the number was not blocked, so the limit is why it is not usable).
+  if (!ruleRanOut) {
+    return { final: true, status: "exhausted", reason: "max_attempts_per_phone", state: next };
+  }
   const noRetryAllowed = rule.maxRetries === 0;
   return {
     final: true,
@@ -172,9 +205,10 @@ export interface PhoneUse {
 /**
  * The same use after the contact's phones were edited from `before` to `after`: a phone kept (wherever it
  * moved) keeps its attempts, retry counters and block; a new one starts afresh; a removed one's counters
- * go. The phone to dial next is the first in the new order with tries left (`perPhone` attempts, not
- * blocked): sequential dialing only moves forward, so a phone put ahead of the one the contact was on is
- * not skipped. With none left it is past the last phone, and the contact is exhausted at its next claim.
+ * go. The phone to dial next is the first in the new order with tries left (`perPhone` attempts as
+ * countedPhoneAttempts counts them, not blocked): sequential dialing only moves forward, so a phone put
+ * ahead of the one the contact was on is not skipped. With none left it is past the last phone, and the
+ * contact is exhausted at its next claim.
  */
 export function renumberPhones(
   before: readonly string[],
@@ -201,6 +235,10 @@ export function renumberPhones(
   }
   const phoneAttempts = from.map((i) => (i >= 0 ? (use.phoneAttempts[i] ?? 0) : 0));
   const limit = perPhone ?? Number.POSITIVE_INFINITY;
-  const left = phoneAttempts.findIndex((n, j) => n < limit && retryCounts[`${j}:blocked`] === undefined);
+  const left = phoneAttempts.findIndex(
+    (_, j) =>
+      countedPhoneAttempts(phoneAttempts, retryCounts, j) < limit &&
+      retryCounts[`${j}:blocked`] === undefined,
+  );
   return { phoneIndex: left >= 0 ? left : after.length, phoneAttempts, retryCounts };
 }

@@ -196,7 +196,15 @@ for (const dialect of dialects()) {
             attempts: 2,
             phone_index: 1,
             phone_attempts: "[1,1]",
-            retry_counts: JSON.stringify({ "0:busy": 1, "1:no_answer": 1, "1:blocked": 1, callbacks: 1 }),
+            // A callback was granted and made on the second phone.
+            retry_counts: JSON.stringify({
+              "0:busy": 1,
+              "1:no_answer": 1,
+              "1:blocked": 1,
+              callbacks: 1,
+              callbacksMade: 1,
+              "1:callbacks": 1,
+            }),
             wait_reason: "retry",
             next_attempt_at: f.clock.now() + HOUR,
           },
@@ -211,6 +219,8 @@ for (const dialect of dialects()) {
         "2:no_answer": 1,
         "2:blocked": 1,
         callbacks: 1,
+        callbacksMade: 1,
+        "2:callbacks": 1,
       });
       // Sequential dialing only moves forward: the next phone is the first with tries left, the new one.
       assert.equal(stored.phone_index, 0);
@@ -225,7 +235,7 @@ for (const dialect of dialects()) {
       assert.equal(dropped.statusCode, 200, dropped.body);
       stored = await row(id);
       assert.deepEqual(JSON.parse(stored.phone_attempts), [1, 0]);
-      assert.deepEqual(JSON.parse(stored.retry_counts), { "0:busy": 1, callbacks: 1 });
+      assert.deepEqual(JSON.parse(stored.retry_counts), { "0:busy": 1, callbacks: 1, callbacksMade: 1 });
       assert.equal(stored.phone_index, 1);
       assert.equal(stored.attempts, 2, "the contact's own count is not the phones'");
       // Only used phones left: past the last one, so the next claim finds the contact exhausted.
