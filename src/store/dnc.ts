@@ -17,7 +17,8 @@ export interface DncList {
 export const accountList = (accountId: number): DncList => ({ accountId, campaignId: 0 });
 
 export interface DncEntry {
-  /** E.164. */
+  /** E.164; a number that is not valid as written, as a contact kept flagged holds it (the dispatcher
+   *  compares the exact text). */
   phone: string;
   source: string;
   reason: string | null;

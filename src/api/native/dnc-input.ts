@@ -1,13 +1,15 @@
 // What the do-not-call routes take in: numbers from a JSON list or from the phone column(s) of a CSV file,
-// each normalized to E.164 with lib/phone.ts and recorded with a per-row report of what was skipped and
-// why. The CSV is decoded and parsed with the contact import's machinery (lists/: encodings and byte
-// order marks, any delimiter and quote, malformed-file and limit errors as ImportError, rendered 400/413).
+// each normalized to E.164 with lib/phone.ts (under phone_policy=flag one that is not a valid number is
+// listed as written, as a contact import's phone_policy=flag keeps it: see listablePhone) and recorded with a per-row report of
+// what was skipped and why. The CSV is decoded and parsed with the contact import's machinery (lists/:
+// encodings and byte order marks, any delimiter and quote, malformed-file and limit errors as ImportError,
+// rendered 400/413).
 import { phoneDetails } from "../../lib/phone.ts";
 import { ByteDecoder, resolveEncoding } from "../../lists/byte-decoder.ts";
 import { resolveColumns } from "../../lists/columns.ts";
 import { createCsvCore } from "../../lists/csv-contacts.ts";
 import { badRequest, ImportError } from "../../lists/errors.ts";
-import type { RowIssue } from "../../lists/types.ts";
+import { DEFAULT_LIMITS, type RowIssue } from "../../lists/types.ts";
 import type { DncEntry } from "../../store/dnc.ts";
 
 export const DNC_LIMITS = {
@@ -22,8 +24,10 @@ export const DNC_LIMITS = {
   maxErrors: 1000,
 } as const;
 
-export type DncPhonePolicy = "skip" | "reject";
-export const DNC_PHONE_POLICIES: readonly DncPhonePolicy[] = ["skip", "reject"];
+/** A phone that is not a valid number: skipped and reported, the request refused, or listed as written
+ *  (flag: the text a contact imported with phone_policy=flag keeps, and is dialed on). */
+export type DncPhonePolicy = "skip" | "reject" | "flag";
+export const DNC_PHONE_POLICIES: readonly DncPhonePolicy[] = ["skip", "reject", "flag"];
 
 export interface DncReport {
   rows: number;
@@ -32,6 +36,34 @@ export interface DncReport {
   skipped: number;
   errors: RowIssue[];
   errors_truncated: boolean;
+}
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: what a phone kept as written may not hold
+const CONTROL_ALL = /[\u0000-\u001f]/g;
+const DIGIT = /\p{Nd}/u;
+
+/**
+ * The text a do-not-call entry lists for `raw`: its E.164 form when it is a valid number (with
+ * `defaultCountry`), else the text exactly as a contact import under phone_policy=flag keeps that phone
+ * (lists/contact-rules.ts: trimmed, control characters dropped, at most maxFlaggedPhoneLength characters),
+ * which is what the contact's phones hold, what the claim compares the list with (store/dispatch/dnc.ts:
+ * exact text) and what an agent's "do not call" disposition lists. `flagged` says which. Text that no
+ * import keeps, or that holds no digit at all, is not a number to list: the reason why, as a string.
+ *
+ * Keep the kept-as-written rule in step with ContactRules.accept (it is inline there, not exported).
+ */
+export function listablePhone(
+  raw: string,
+  defaultCountry?: string,
+): { phone: string; invalid: string | null } | string {
+  const text = raw.trim();
+  const details = phoneDetails(text, defaultCountry);
+  if (typeof details !== "string") return { phone: details.e164, invalid: null };
+  const kept = text.replace(CONTROL_ALL, "").trim();
+  if (!DIGIT.test(kept)) return details;
+  const limit = DEFAULT_LIMITS.maxFlaggedPhoneLength;
+  if (kept.length > limit) return `${details}; too long to keep as written (over ${limit} characters)`;
+  return { phone: kept, invalid: details };
 }
 
 /** Collects a request's numbers: one entry per phone, a row problem for each one skipped. */
@@ -45,26 +77,35 @@ export class DncBatch {
 
   constructor(private readonly opts: { defaultCountry?: string; phonePolicy: DncPhonePolicy }) {}
 
-  /** `field` names the input in a reject error (body.numbers[3], or the CSV column). */
+  /**
+   * `field` names the input in a reject error (body.numbers[3], or the CSV column). Under phone_policy=flag
+   * a number that is not valid is listed as written (listablePhone), so a contact kept flagged with it is
+   * not dialed.
+   */
   add(row: number, raw: string, field: string, entry: Omit<DncEntry, "phone">): void {
-    const parsed = phoneDetails(raw, this.opts.defaultCountry);
+    const parsed = listablePhone(raw, this.opts.defaultCountry);
     if (typeof parsed === "string") {
       this.invalid({ row, field, code: "invalid_phone", message: parsed, value: raw });
       return;
     }
-    const earlier = this.firstRow.get(parsed.e164);
+    if (parsed.invalid !== null && this.opts.phonePolicy !== "flag") {
+      this.invalid({ row, field, code: "invalid_phone", message: parsed.invalid, value: raw });
+      return;
+    }
+    const { phone } = parsed;
+    const earlier = this.firstRow.get(phone);
     if (earlier !== undefined) {
       this.skip({
         row,
         field,
         code: "duplicate",
-        message: `${parsed.e164} is already in row ${earlier} of this request`,
+        message: `${phone} is already in row ${earlier} of this request`,
         value: raw,
       });
       return;
     }
-    this.firstRow.set(parsed.e164, row);
-    this.entries.set(parsed.e164, { phone: parsed.e164, ...entry });
+    this.firstRow.set(phone, row);
+    this.entries.set(phone, { phone, ...entry });
   }
 
   /** A row that cannot be listed: skipped and reported, or under phone_policy=reject a 400 for it all. */

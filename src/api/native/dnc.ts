@@ -23,7 +23,7 @@ import type { DncNumberRow } from "../../store/schema.ts";
 import { ApiError, invalidRequest, notFound } from "../plugins/errors.ts";
 import { CSV_TYPES, csvFileBody } from "../plugins/file-body.ts";
 import { keysetPage, type NativeApiDeps } from "./deps.ts";
-import { DNC_LIMITS, DncBatch, readDncCsv } from "./dnc-input.ts";
+import { DNC_LIMITS, DncBatch, listablePhone, readDncCsv } from "./dnc-input.ts";
 import {
   afterIdQuery,
   errorResponses,
@@ -32,6 +32,7 @@ import {
   readableTime,
 } from "./schemas/common.ts";
 import {
+  ADD_BODY_LIMIT,
   type AddBody,
   addBodySchema,
   entrySchema,
@@ -89,12 +90,23 @@ function addItem(
   batch.add(row, item.phone, `${field}.phone`, { source: defaults.source, reason, expiresAt });
 }
 
-/** A phone of the path: E.164 with or without its "+" (a "+" is awkward in a URL). */
-function pathPhone(raw: string): string {
+/**
+ * The texts a phone of the path may be listed as, the likeliest first: its E.164 form (written with or
+ * without its "+", which is awkward in a URL), then, for a number that is listed as written (not valid:
+ * listablePhone, as a contact kept flagged holds it), that text (URL-encoded in the path), and for digits
+ * alone also those digits after a "+". A 400 when it could be no listed entry (no digit in it).
+ */
+function pathPhones(raw: string): string[] {
   const text = raw.trim();
-  const parsed = normalizePhone(/^\d+$/.test(text) ? `+${text}` : text);
-  if (!parsed.ok) throw invalidRequest(`params.phone: ${parsed.reason}`, "params.phone");
-  return parsed.e164;
+  const digitsOnly = /^\d+$/.test(text);
+  const out: string[] = [];
+  const parsed = normalizePhone(digitsOnly ? `+${text}` : text);
+  if (parsed.ok) out.push(parsed.e164);
+  const kept = listablePhone(text);
+  if (typeof kept !== "string") out.push(kept.phone);
+  else if (!parsed.ok) throw invalidRequest(`params.phone: ${kept}`, "params.phone");
+  if (digitsOnly) out.push(`+${text}`);
+  return [...new Set(out)];
 }
 
 export async function dncRoutes(app: FastifyInstance, deps: NativeApiDeps): Promise<void> {
@@ -118,14 +130,17 @@ export async function dncRoutes(app: FastifyInstance, deps: NativeApiDeps): Prom
     "/v1/dnc",
     {
       config: { permission: "contacts:write" },
-      bodyLimit: 8 * 1024 * 1024,
+      bodyLimit: ADD_BODY_LIMIT,
       schema: {
         tags: ["dnc"],
         summary: "Add numbers to the account's do-not-call list",
         description:
           `Up to ${DNC_LIMITS.maxNumbers} numbers (more: 413), each a string or {phone, reason, expires_at}, ` +
           "normalized to E.164. Numbers already listed are refreshed; invalid ones are skipped and reported " +
-          "(phone_policy=reject refuses the request instead). A request that fails writes nothing.",
+          "(phone_policy=reject refuses the request instead; phone_policy=flag lists a number that is not " +
+          "valid as written, trimmed and without control characters: the text a contact imported with " +
+          "phone_policy=flag keeps and is dialed on; text with no digit or over 64 characters is still " +
+          "skipped). A request that fails writes nothing.",
         body: addBodySchema,
         response: { 200: reportSchema, ...errorResponses },
       },
@@ -269,11 +284,13 @@ export async function dncRoutes(app: FastifyInstance, deps: NativeApiDeps): Prom
       },
     },
     async (req) => {
-      const phone = pathPhone(req.params.phone);
+      const phones = pathPhones(req.params.phone);
       const list = await listOf(req.account.id, req.query.campaign_id);
-      const row = await findDncNumber(store.db, list, phone, clock.now());
-      if (!row) throw notListed(phone);
-      return view(row);
+      for (const phone of phones) {
+        const row = await findDncNumber(store.db, list, phone, clock.now());
+        if (row) return view(row);
+      }
+      throw notListed(phones[0]);
     },
   );
 
@@ -290,10 +307,13 @@ export async function dncRoutes(app: FastifyInstance, deps: NativeApiDeps): Prom
       },
     },
     async (req, reply) => {
-      const phone = pathPhone(req.params.phone);
+      const phones = pathPhones(req.params.phone);
       const list = await listOf(req.account.id, req.query.campaign_id);
-      if (!(await removeDncNumber(store.db, list, phone, clock.now()))) throw notListed(phone);
-      return reply.status(204).send();
+      // One entry: the first of the path's readings that is listed.
+      for (const phone of phones) {
+        if (await removeDncNumber(store.db, list, phone, clock.now())) return reply.status(204).send();
+      }
+      throw notListed(phones[0]);
     },
   );
 }

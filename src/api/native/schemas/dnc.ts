@@ -16,16 +16,26 @@ const source = {
   maxLength: MAX_SOURCE_LENGTH,
   description: "The list it came from",
 } as const;
-const reason = { type: ["string", "null"], maxLength: 500 } as const;
+/** The longest reason an entry keeps. */
+export const MAX_REASON_LENGTH = 500;
+/** The longest phone text an item may hold (a number kept as written is at most as long). */
+export const MAX_PHONE_LENGTH = 64;
+/** The longest expires_at: ISO 8601 needs 35 ("2027-12-31T23:59:59.123456789+05:00"); the format alone
+ *  would take any number of fraction digits, and the body limit is computed from this. */
+export const MAX_TIME_LENGTH = 64;
+
+const reason = { type: ["string", "null"], maxLength: MAX_REASON_LENGTH } as const;
 const expiresAt = {
   ...isoTimeOrNull,
+  maxLength: MAX_TIME_LENGTH,
   description: "When the entry lapses (the number may be dialed again); null or absent = never",
 } as const;
 const phonePolicy = {
   type: "string",
   enum: DNC_PHONE_POLICIES,
   default: "skip",
-  description: "An invalid number: skip it and report it (default), or refuse the whole request",
+  description:
+    "A number that is not valid: skip it and report it (default), refuse the whole request, or (flag) list it as written, as a contact import's phone_policy=flag keeps it (text with no digit, or over 64 characters, is still skipped)",
 } as const;
 const csv = contactImportQuery.properties;
 /** Which list: a campaign's own, else the account's. */
@@ -48,7 +58,11 @@ export const entrySchema = {
   required: ["id", "phone", "source", "reason", "created_at", "expires_at"],
   properties: {
     id: { type: "integer" },
-    phone: { type: "string", description: "E.164" },
+    phone: {
+      type: "string",
+      description:
+        "E.164; a number that is not valid is listed as written (as a contact import's phone_policy=flag keeps it)",
+    },
     campaign_id: {
       type: ["integer", "null"],
       description: "The campaign whose list holds it; null = the account's",
@@ -83,7 +97,12 @@ export const phoneParams = {
   required: ["phone"],
   additionalProperties: false,
   properties: {
-    phone: { type: "string", minLength: 1, maxLength: 64, description: "E.164, with or without the +" },
+    phone: {
+      type: "string",
+      minLength: 1,
+      maxLength: MAX_PHONE_LENGTH,
+      description: "E.164, with or without the +; or a number listed as written, URL-encoded",
+    },
   },
 } as const;
 
@@ -124,10 +143,10 @@ export const addBodySchema = {
       // own type), so an error names what is wrong with the item given rather than "must be a string".
       items: {
         type: ["string", "object"],
-        maxLength: 64,
+        maxLength: MAX_PHONE_LENGTH,
         required: ["phone"],
         additionalProperties: false,
-        properties: { phone: { type: "string", maxLength: 64 }, reason, expires_at: expiresAt },
+        properties: { phone: { type: "string", maxLength: MAX_PHONE_LENGTH }, reason, expires_at: expiresAt },
       },
     },
     source,
@@ -155,9 +174,18 @@ export const importQuerySchema = {
     },
     default_country: csv.default_country,
     source: { ...source, description: "The list it came from (default: the file name, else csv)" },
-    reason: { type: "string", maxLength: 500 },
+    reason: { type: "string", maxLength: MAX_REASON_LENGTH },
     expires_at: { ...isoTime, description: "When the entries lapse; absent = never" },
     phone_policy: phonePolicy,
     campaign_id: campaignList,
   },
 } as const;
+
+/**
+ * The body limit of POST /v1/dnc, 16 MiB: 10,000 numbers at their limits as UTF-8 text (a phone of 64
+ * characters, a reason of 500 Cyrillic ones at 2 bytes each, an expires_at, the keys and punctuation: about
+ * 1,200 bytes an item, 12 MB in all) fit, and a body is never held in memory at more than that. A body
+ * that spells every character as \uXXXX escapes can be over it within the schema's limits: 413
+ * payload_too_large, which says the limit; send fewer numbers at once.
+ */
+export const ADD_BODY_LIMIT = 16 * 1024 * 1024;
