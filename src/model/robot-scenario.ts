@@ -14,10 +14,15 @@ export interface RobotScenario {
   talkSec: Dist | null;
 }
 
+/** `{{field}}`: any name without braces (a CSV header's: "Имя", "first name"), spaces around it ignored. */
+const FIELD = /\{\{([^{}]*)\}\}/g;
+
 /** The script with the contact's data filled in; a field the contact lacks is left empty (only its own
- *  fields count: "{{constructor}}" must not read Object.prototype's). */
+ *  fields count: "{{constructor}}" must not read Object.prototype's). "{{}}" names no field: said as is. */
 export function renderSay(template: string, data: Record<string, unknown>): string {
-  return template.replace(/\{\{\s*([\w.-]+)\s*\}\}/g, (_, field: string) => {
+  return template.replace(FIELD, (whole, inner: string) => {
+    const field = inner.trim();
+    if (field === "") return whole;
     const v = Object.hasOwn(data, field) ? data[field] : undefined;
     return v === undefined || v === null ? "" : String(v);
   });

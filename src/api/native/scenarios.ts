@@ -30,7 +30,12 @@ const scenarioBody = {
       description: "What campaigns name it by (bot.scriptId)",
     },
     name: { type: "string", minLength: 1, maxLength: 200 },
-    say: { type: ["string", "null"], maxLength: 10_000, description: "{{field}} takes the contact's data" },
+    say: {
+      type: ["string", "null"],
+      maxLength: 10_000,
+      description:
+        "{{field}} takes the contact's data field of that name (any name without braces, e.g. {{Имя}} or {{first name}})",
+    },
     results: {
       type: "array",
       minItems: 1,
@@ -46,18 +51,18 @@ const scenarioBody = {
         },
       },
     },
+    // One schema for the three shapes (each keyword applies to its own type), so an error names what is
+    // wrong with the value given rather than "must be null". The range is written as GET answers it
+    // ({kind: "uniform", min, max}), or without its kind: what GET returned can be PUT back.
     talkSec: {
-      description: "Conversation length on the sim driver: seconds, or a uniform range",
-      anyOf: [
-        { type: "null" },
-        seconds,
-        {
-          type: "object",
-          required: ["min", "max"],
-          additionalProperties: false,
-          properties: { min: seconds, max: seconds },
-        },
-      ],
+      description:
+        'Conversation length on the sim driver: seconds, or a uniform range {min, max} (kind "uniform" optional, as GET answers it)',
+      type: ["number", "object", "null"],
+      minimum: seconds.minimum,
+      maximum: seconds.maximum,
+      required: ["min", "max"],
+      additionalProperties: false,
+      properties: { kind: { type: "string", enum: ["uniform"] }, min: seconds, max: seconds },
     },
   },
 } as const;
@@ -81,7 +86,7 @@ type Body = {
   name: string;
   say?: string | null;
   results: RobotScenario["results"];
-  talkSec?: number | { min: number; max: number } | null;
+  talkSec?: number | { kind?: "uniform"; min: number; max: number } | null;
 };
 
 function view(row: ScenarioRow) {
