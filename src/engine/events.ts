@@ -134,6 +134,34 @@ export function settledAtClaimEvents(
   });
 }
 
+/** A settled contact made pending again by an agent's callback. Not final: its result is still to come. */
+export function reopenedEvents(
+  subs: readonly Subscription[],
+  accountId: number,
+  c: { contactId: number; campaignId: number; from: string; reason: string; custom: string },
+  now: number,
+): OutboxRow[] {
+  let data: Record<string, unknown>;
+  try {
+    data = JSON.parse(c.custom) as Record<string, unknown>;
+  } catch {
+    data = {};
+  }
+  return outboxRows(subs, {
+    type: "contact.status_changed",
+    accountId,
+    campaignId: c.campaignId,
+    contactId: c.contactId,
+    final: false,
+    at: now,
+    data: {
+      from: c.from,
+      to: "pending",
+      contact: { id: c.contactId, status: "pending", reason: c.reason, data },
+    },
+  });
+}
+
 export function campaignStatusEvents(
   subs: readonly Subscription[],
   accountId: number,

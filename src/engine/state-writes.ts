@@ -4,6 +4,7 @@
 import type { CompiledQuery } from "kysely";
 import type { CampaignStatus } from "../model/outcome.ts";
 import type { Subscription } from "../outbox/events.ts";
+import { type CallbackRefusal, scheduleCallback } from "../store/agent-calls.ts";
 import { atomically } from "../store/atomic.ts";
 import { cancelPendingContactQuery, findContact } from "../store/contacts-query.ts";
 import type { Store } from "../store/db.ts";
@@ -13,6 +14,7 @@ import {
   campaignStatusEvents,
   type DispositionInfo,
   dispositionEvents,
+  reopenedEvents,
   settledAtClaimEvents,
 } from "./events.ts";
 
@@ -97,6 +99,27 @@ export class StateWrites {
     );
     if (changed && events.length) this.eventsWritten();
     return changed > 0 ? contact.campaign_id : null;
+  }
+
+  /**
+   * Schedules an agent's callback for the attempt's contact (store/agent-calls.ts scheduleCallback); one
+   * that had settled is pending again, and its contact.status_changed goes in the same transaction.
+   */
+  async scheduleCallback(
+    accountId: number,
+    attemptId: number,
+    at: number,
+    now: number,
+    forAgent: number | null,
+  ): Promise<CallbackRefusal | null> {
+    let written = false;
+    const refused = await scheduleCallback(this.store, accountId, attemptId, at, now, forAgent, (c) => {
+      const events = reopenedEvents(this.forCampaign(accountId, c.campaignId), accountId, c, now);
+      written = events.length > 0;
+      return outboxInserts(this.store.db, events);
+    });
+    if (refused === null && written) this.eventsWritten();
+    return refused;
   }
 
   /**

@@ -1,7 +1,9 @@
+import type { CompiledQuery } from "kysely";
 import { campaignZone, withDefaults } from "../model/campaign-settings.ts";
 import { CALLBACK_REASON, CALLBACKS_KEY } from "../model/redial-policy.ts";
 import { abandonedWaitEnd } from "./abandon-wait.ts";
 import { countsForAbandonment } from "./abandonment.ts";
+import { atomically } from "./atomic.ts";
 import type { Store } from "./db.ts";
 import { PERSONAL_CALLBACK_REASON } from "./dispatch/types.ts";
 
@@ -65,6 +67,8 @@ export async function scheduleCallback(
   at: number,
   now: number,
   forAgent: number | null = null,
+  /** The outbox rows that say a settled contact is pending again, written in the same transaction. */
+  reopenedEvents?: (reopened: ReopenedContact) => CompiledQuery[],
 ): Promise<CallbackRefusal | null> {
   const row = await store.db
     .selectFrom("attempts as a")
@@ -79,6 +83,8 @@ export async function scheduleCallback(
       "c.updated_at",
       "c.wait_reason",
       "c.attempts",
+      "c.campaign_id",
+      "c.custom",
       "k.settings",
     ])
     .select(abandonedWaitEnd("c.id").as("wait_end"))
@@ -103,12 +109,13 @@ export async function scheduleCallback(
     (row.wait_reason === CALLBACK_REASON || row.wait_reason === PERSONAL_CALLBACK_REASON) &&
     Number(row.attempts) === Number(row.seq);
   if (!moves) counts[CALLBACKS_KEY] = (counts[CALLBACKS_KEY] ?? 0) + 1;
-  const r = await store.db
+  const reason = forAgent === null ? CALLBACK_REASON : PERSONAL_CALLBACK_REASON;
+  const update = store.db
     .updateTable("contacts")
     .set({
       status: "pending",
       ready: 0,
-      wait_reason: forAgent === null ? CALLBACK_REASON : PERSONAL_CALLBACK_REASON,
+      wait_reason: reason,
       callback_agent_id: forAgent,
       next_attempt_at: at,
       retry_counts: JSON.stringify(counts),
@@ -117,8 +124,33 @@ export async function scheduleCallback(
     .where("id", "=", row.contact_id)
     .where("status", "=", row.status)
     .where("updated_at", "=", row.updated_at)
-    .executeTakeFirst();
-  return Number(r.numUpdatedRows) > 0 ? null : "call_in_progress";
+    .compile();
+  // A contact that had settled (succeeded, failed…) is pending again: subscribers hear it, or the callback
+  // call's result would read as a second final result with nothing between.
+  const events =
+    row.status === "pending" || !reopenedEvents
+      ? []
+      : reopenedEvents({
+          contactId: Number(row.contact_id),
+          campaignId: Number(row.campaign_id),
+          from: row.status,
+          reason,
+          custom: row.custom,
+        });
+  const [changed] = await atomically(store, [update], { thenIfChanged: events });
+  return changed > 0 ? null : "call_in_progress";
+}
+
+/** A settled contact a callback made pending again. */
+export interface ReopenedContact {
+  contactId: number;
+  campaignId: number;
+  /** The status it had settled to. */
+  from: string;
+  /** Its wait reason now: callback or personal_callback. */
+  reason: string;
+  /** Its custom fields, as stored (JSON text). */
+  custom: string;
 }
 
 /** The zone of the person an attempt called, as its campaign's windows read it: the contact's own zone,

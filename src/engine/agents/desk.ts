@@ -5,7 +5,7 @@
 import type { Clock } from "../../clock/clock.ts";
 import { amdFalsePositiveShare, withDefaults } from "../../model/campaign-settings.ts";
 import { abandonment, groupCampaigns, pooledAbandonment } from "../../store/abandonment.ts";
-import { calleeZone, scheduleCallback } from "../../store/agent-calls.ts";
+import { calleeZone } from "../../store/agent-calls.ts";
 import { type CampaignAgent, campaignAgents, getAgent } from "../../store/agents.ts";
 import type { Store } from "../../store/db.ts";
 import { dncInserts } from "../../store/dnc.ts";
@@ -304,7 +304,7 @@ export class AgentDesk {
       // The ended call's outcome may still wait for the next pass: write it first, or it would overwrite us.
       await this.d.dispatcher.flush();
       const forAgent = personal ? agentId : null;
-      const refused = await scheduleCallback(this.d.store, accountId, target, callbackAt, now, forAgent);
+      const refused = await this.d.writes.scheduleCallback(accountId, target, callbackAt, now, forAgent);
       if (refused === "not_found") throw new EngineError("not_found", `attempt ${target} not found`, 404);
       if (refused === "call_in_progress") throw callbackRefused(target);
       if (refused) throw abandonedWait(callbackAt, refused.abandonedWait);
