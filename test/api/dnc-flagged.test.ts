@@ -63,14 +63,27 @@ for (const dialect of dialects()) {
       assert.equal(skipped.json().errors[0].code, "invalid_phone");
       const res = await add({ numbers, default_country: "US", phone_policy: "flag" });
       assert.equal(res.statusCode, 200, res.body);
-      assert.deepEqual(res.json(), {
+      const { errors, ...counts } = res.json();
+      assert.deepEqual(counts, {
         rows: 2,
         added: 2,
+        flagged: 2,
         already_listed: 0,
         skipped: 0,
-        errors: [],
         errors_truncated: false,
       });
+      // Each is said to be listed as written, as an import reports a phone it keeps flagged.
+      assert.deepEqual(
+        errors.map((e: { row: number; code: string; message: string }) => [
+          e.row,
+          e.code,
+          /listed as written$/.test(e.message),
+        ]),
+        [
+          [1, "invalid_phone", true],
+          [2, "invalid_phone", true],
+        ],
+      );
       assert.deepEqual(await listed(), held);
       // Adding it again is a refresh, as for any listed number.
       assert.deepEqual((await add({ numbers: [FLAGGED], phone_policy: "flag" })).json().already_listed, 1);
@@ -146,7 +159,7 @@ for (const dialect of dialects()) {
       const res = await add({ numbers: ["nope", "---", "\u0001\u0002", " ", FLAGGED], phone_policy: "flag" });
       assert.equal(res.statusCode, 200, res.body);
       const report = res.json();
-      assert.deepEqual([report.rows, report.added, report.skipped], [5, 1, 4]);
+      assert.deepEqual([report.rows, report.added, report.flagged, report.skipped], [5, 1, 1, 4]);
       assert.deepEqual(
         report.errors.map((e: { row: number; code: string }) => [e.row, e.code]),
         [
@@ -154,6 +167,7 @@ for (const dialect of dialects()) {
           [2, "invalid_phone"],
           [3, "invalid_phone"],
           [4, "invalid_phone"],
+          [5, "invalid_phone"],
         ],
       );
       assert.deepEqual(await listed(), [FLAGGED]);
@@ -178,6 +192,7 @@ for (const dialect of dialects()) {
         csv.json().errors.map((e: { row: number; code: string; message: string }) => [e.row, e.code]),
         [
           [1, "invalid_phone"],
+          [2, "invalid_phone"],
           [3, "invalid_phone"],
         ],
       );
@@ -186,6 +201,32 @@ for (const dialect of dialects()) {
 
       const bad = await f.call({ method: "GET", url: "/v1/dnc/hello" });
       assert.deepEqual([bad.statusCode, errorOf(bad).field], [400, "params.phone"]);
+    });
+
+    test("digits that are one entry's E.164 form and another's text as written name neither: 409", async () => {
+      assert.equal((await add({ numbers: ["+79161234567"] })).json().added, 1);
+      assert.equal((await add({ numbers: ["79161234567"], phone_policy: "flag" })).json().flagged, 1);
+      for (const method of ["GET", "DELETE"] as const) {
+        const res = await f.call({ method, url: "/v1/dnc/79161234567" });
+        assert.deepEqual(
+          [res.statusCode, errorOf(res).code, errorOf(res).field],
+          [409, "ambiguous_phone", "params.phone"],
+        );
+      }
+      assert.deepEqual(await listed(), ["+79161234567", "79161234567"], "nothing taken off on a guess");
+      const written = await f.call({ method: "GET", url: "/v1/dnc/79161234567?as_written=true" });
+      assert.equal(written.json().phone, "79161234567");
+      assert.equal(
+        (await f.call({ method: "DELETE", url: "/v1/dnc/79161234567?as_written=true" })).statusCode,
+        204,
+      );
+      assert.deepEqual(await listed(), ["+79161234567"], "the person's opt-out stays");
+      assert.equal(
+        (await f.call({ method: "GET", url: "/v1/dnc/79161234567" })).json().phone,
+        "+79161234567",
+      );
+      assert.equal((await f.call({ method: "DELETE", url: "/v1/dnc/%2B79161234567" })).statusCode, 204);
+      assert.deepEqual(await listed(), []);
     });
   });
 }

@@ -32,6 +32,8 @@ export const DNC_PHONE_POLICIES: readonly DncPhonePolicy[] = ["skip", "reject", 
 export interface DncReport {
   rows: number;
   added: number;
+  /** Under phone_policy=flag: numbers listed as written. */
+  flagged?: number;
   already_listed: number;
   skipped: number;
   errors: RowIssue[];
@@ -47,7 +49,7 @@ const DIGIT = /\p{Nd}/u;
  * `defaultCountry`), else the text exactly as a contact import under phone_policy=flag keeps that phone
  * (lists/contact-rules.ts: trimmed, control characters dropped, at most maxFlaggedPhoneLength characters),
  * which is what the contact's phones hold, what the claim compares the list with (store/dispatch/dnc.ts:
- * exact text) and what an agent's "do not call" disposition lists. `flagged` says which. Text that no
+ * exact text) and what an agent's "do not call" disposition lists; `invalid` says why it is not valid. Text that no
  * import keeps, or that holds no digit at all, is not a number to list: the reason why, as a string.
  *
  * Keep the kept-as-written rule in step with ContactRules.accept (it is inline there, not exported).
@@ -72,6 +74,7 @@ export class DncBatch {
   readonly issues: RowIssue[] = [];
   rows = 0;
   skipped = 0;
+  flagged = 0;
   private issuesTruncated = false;
   private readonly firstRow = new Map<string, number>();
 
@@ -106,6 +109,12 @@ export class DncBatch {
     }
     this.firstRow.set(phone, row);
     this.entries.set(phone, { phone, ...entry });
+    if (parsed.invalid !== null) {
+      // Listed, and said so, as an import reports a phone it keeps flagged.
+      this.flagged++;
+      const message = `${parsed.invalid}; listed as written`;
+      this.note({ row, field, code: "invalid_phone", message, value: raw });
+    }
   }
 
   /** A row that cannot be listed: skipped and reported, or under phone_policy=reject a 400 for it all. */
@@ -120,6 +129,10 @@ export class DncBatch {
 
   skip(issue: RowIssue): void {
     this.skipped++;
+    this.note(issue);
+  }
+
+  private note(issue: RowIssue): void {
     if (this.issues.length < DNC_LIMITS.maxErrors) this.issues.push(issue);
     else this.issuesTruncated = true;
   }
@@ -128,6 +141,7 @@ export class DncBatch {
     return {
       rows: this.rows,
       added: written.added,
+      ...(this.opts.phonePolicy === "flag" ? { flagged: this.flagged } : {}),
       already_listed: written.alreadyListed,
       skipped: this.skipped,
       errors: this.issues,

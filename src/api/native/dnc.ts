@@ -35,6 +35,7 @@ import {
   ADD_BODY_LIMIT,
   type AddBody,
   addBodySchema,
+  entryQuerySchema,
   entrySchema,
   type ImportQuery,
   importQuerySchema,
@@ -91,21 +92,25 @@ function addItem(
 }
 
 /**
- * The texts a phone of the path may be listed as, the likeliest first: its E.164 form (written with or
- * without its "+", which is awkward in a URL), then, for a number that is listed as written (not valid:
- * listablePhone, as a contact kept flagged holds it), that text (URL-encoded in the path), and for digits
- * alone also those digits after a "+". A 400 when it could be no listed entry (no digit in it).
+ * The entry texts a phone of the path may name: its E.164 form (written with or without its "+", which is
+ * awkward in a URL), and the text as written (an entry listed with phone_policy=flag, as a contact kept
+ * flagged holds it; URL-encoded in the path), digits alone also after a "+". With `asWritten`, only the
+ * text as written. A 400 when it could name no entry.
  */
-function pathPhones(raw: string): string[] {
+function pathPhones(raw: string, asWritten: boolean): string[] {
   const text = raw.trim();
+  const kept = listablePhone(text);
+  if (asWritten) {
+    if (typeof kept === "string") throw invalidRequest(`params.phone: ${kept}`, "params.phone");
+    return [kept.phone];
+  }
   const digitsOnly = /^\d+$/.test(text);
   const out: string[] = [];
   const parsed = normalizePhone(digitsOnly ? `+${text}` : text);
   if (parsed.ok) out.push(parsed.e164);
-  const kept = listablePhone(text);
+  else if (digitsOnly) out.push(`+${text}`);
   if (typeof kept !== "string") out.push(kept.phone);
   else if (!parsed.ok) throw invalidRequest(`params.phone: ${kept}`, "params.phone");
-  if (digitsOnly) out.push(`+${text}`);
   return [...new Set(out)];
 }
 
@@ -271,7 +276,34 @@ export async function dncRoutes(app: FastifyInstance, deps: NativeApiDeps): Prom
     },
   );
 
-  app.get<{ Params: { phone: string }; Querystring: { campaign_id?: number } }>(
+  type EntryQuery = { campaign_id?: number; as_written?: boolean };
+
+  /** The listed entry the path names. A path whose readings name two listed entries (digits that are a
+   *  number's E.164 form and another entry's text as written) is a 409 that says how to name either, not a
+   *  guess: a DELETE of the wrong one would take a person's opt-out off the list. */
+  async function findEntry(accountId: number, rawPhone: string, q: EntryQuery): Promise<DncNumberRow> {
+    const readings = pathPhones(rawPhone, q.as_written === true);
+    const list = await listOf(accountId, q.campaign_id);
+    const found: DncNumberRow[] = [];
+    for (const phone of readings) {
+      const row = await findDncNumber(store.db, list, phone, clock.now());
+      if (row) found.push(row);
+    }
+    if (found.length > 1) {
+      const [a, b] = found.map((r) => r.phone);
+      throw new ApiError(
+        "ambiguous_phone",
+        409,
+        `both ${a} and ${b} are on the list: write the number with its + (%2B) for ${a}, or add ` +
+          `as_written=true for the exact text ${b}`,
+        "params.phone",
+      );
+    }
+    if (found.length === 0) throw notListed(readings[0]);
+    return found[0];
+  }
+
+  app.get<{ Params: { phone: string }; Querystring: EntryQuery }>(
     "/v1/dnc/:phone",
     {
       config: { permission: "contacts:read" },
@@ -279,22 +311,14 @@ export async function dncRoutes(app: FastifyInstance, deps: NativeApiDeps): Prom
         tags: ["dnc"],
         summary: "Whether a number is on the do-not-call list: its entry, or 404",
         params: phoneParams,
-        querystring: listQuerySchema,
+        querystring: entryQuerySchema,
         response: { 200: entrySchema, ...errorResponses },
       },
     },
-    async (req) => {
-      const phones = pathPhones(req.params.phone);
-      const list = await listOf(req.account.id, req.query.campaign_id);
-      for (const phone of phones) {
-        const row = await findDncNumber(store.db, list, phone, clock.now());
-        if (row) return view(row);
-      }
-      throw notListed(phones[0]);
-    },
+    async (req) => view(await findEntry(req.account.id, req.params.phone, req.query)),
   );
 
-  app.delete<{ Params: { phone: string }; Querystring: { campaign_id?: number } }>(
+  app.delete<{ Params: { phone: string }; Querystring: EntryQuery }>(
     "/v1/dnc/:phone",
     {
       config: { permission: "dnc:remove" },
@@ -302,18 +326,15 @@ export async function dncRoutes(app: FastifyInstance, deps: NativeApiDeps): Prom
         tags: ["dnc"],
         summary: "Take a number off the do-not-call list; contacts still pending may be dialed on it again",
         params: phoneParams,
-        querystring: listQuerySchema,
+        querystring: entryQuerySchema,
         response: { 204: { type: "null", description: "Removed" }, ...errorResponses },
       },
     },
     async (req, reply) => {
-      const phones = pathPhones(req.params.phone);
+      const entry = await findEntry(req.account.id, req.params.phone, req.query);
       const list = await listOf(req.account.id, req.query.campaign_id);
-      // One entry: the first of the path's readings that is listed.
-      for (const phone of phones) {
-        if (await removeDncNumber(store.db, list, phone, clock.now())) return reply.status(204).send();
-      }
-      throw notListed(phones[0]);
+      if (!(await removeDncNumber(store.db, list, entry.phone, clock.now()))) throw notListed(entry.phone);
+      return reply.status(204).send();
     },
   );
 }

@@ -53,6 +53,21 @@ export const listQuerySchema = {
   properties: { campaign_id: campaignList },
 } as const;
 
+/** The query of the routes that name one entry by its phone. */
+export const entryQuerySchema = {
+  type: "object",
+  additionalProperties: false,
+  properties: {
+    campaign_id: campaignList,
+    as_written: {
+      type: "boolean",
+      default: false,
+      description:
+        "The path is the exact text of an entry listed as written (phone_policy=flag), not a number to read as E.164",
+    },
+  },
+} as const;
+
 export const entrySchema = {
   type: "object",
   required: ["id", "phone", "source", "reason", "created_at", "expires_at"],
@@ -80,6 +95,11 @@ export const reportSchema = {
   properties: {
     rows: { type: "integer", description: "Numbers (JSON) or data rows (CSV) read" },
     added: { type: "integer", description: "Numbers not listed before" },
+    flagged: {
+      type: "integer",
+      description:
+        "Under phone_policy=flag: numbers that are not valid, listed as written (each also in errors, code invalid_phone)",
+    },
     already_listed: {
       type: "integer",
       description: "Numbers already listed; source, reason and expiry refreshed",
