@@ -3,8 +3,10 @@ import { type Kysely, sql } from "kysely";
 import type { CampaignSettings } from "../model/campaign-settings.ts";
 import { CAMPAIGN_STATUSES, type CampaignStatus } from "../model/outcome.ts";
 import { enforceAbandonedWait } from "./abandon-wait.ts";
+import { atomically } from "./atomic.ts";
+import type { Store } from "./db.ts";
 import { LIVE_COUNTS, type LiveCounts, SETTLED_COUNTS, statusCounts } from "./dispatch/counts.ts";
-import { keepCallsOfCampaign } from "./number-history.ts";
+import { keepCallsQuery } from "./number-history.ts";
 import type { Campaign, Database } from "./schema.ts";
 
 export interface NewCampaignInput {
@@ -34,12 +36,12 @@ export const CREATION_GIVE_UP_MS = 3600_000;
 
 /** Deletes the account's campaigns that `face` left in creation longer than CREATION_GIVE_UP_MS ago. */
 export async function dropAbandonedCreations(
-  db: Kysely<Database>,
+  store: Store,
   accountId: number,
   face: CreatingFace,
   now: number,
 ): Promise<void> {
-  const left = await db
+  const left = await store.db
     .selectFrom("campaigns")
     .select("id")
     .where("account_id", "=", accountId)
@@ -47,7 +49,7 @@ export async function dropAbandonedCreations(
     .where("status_reason", "=", creatingReason(face))
     .where("created_at", "<", now - CREATION_GIVE_UP_MS)
     .execute();
-  for (const { id } of left) await deleteCampaignUnlessStatus(db, accountId, Number(id), NOT_DRAFT, now);
+  for (const { id } of left) await deleteCampaignUnlessStatus(store, accountId, Number(id), NOT_DRAFT, now);
 }
 
 export async function insertCampaign(db: Kysely<Database>, c: NewCampaignInput): Promise<Campaign> {
@@ -204,50 +206,48 @@ export const NOT_DRAFT: readonly CampaignStatus[] = CAMPAIGN_STATUSES.filter((s)
  *  one of its contacts is on a call: a stop hangs up only unanswered calls, and an answered call's outcome
  *  and charge must find their rows when it ends (a stopped campaign deleted mid-call left them unbilled).
  *  Its calls of the last year stay on record for the account's per-number caps and minimum gap
- *  (number-history.ts), in the same transaction. Returns whether a row was deleted; the tests are in the
- *  delete itself, so a campaign started meanwhile is never deleted. */
+ *  (number-history.ts). One transaction: the tests first (on PostgreSQL holding the campaign row, so no
+ *  start comes between), then, only for a campaign they let go, the copy and the delete; a refused delete
+ *  copies nothing. Returns whether it was deleted. */
 export async function deleteCampaignUnlessStatus(
-  db: Kysely<Database>,
+  store: Store,
   accountId: number,
   id: number,
   keep: readonly CampaignStatus[],
   now: number,
 ): Promise<boolean> {
-  const notDeleted = new Error("campaign not deleted");
-  try {
-    await db.transaction().execute(async (trx) => {
-      await keepCallsOfCampaign(trx, id, now);
-      const result = await trx
-        .deleteFrom("campaigns")
-        .where("account_id", "=", accountId)
-        .where("id", "=", id)
-        .where("status", "not in", keep)
-        .where(({ not, exists, selectFrom }) =>
-          not(
-            exists(
-              selectFrom("contacts")
-                .select("contacts.id")
-                .where("contacts.status", "=", "in_progress")
-                .where("contacts.campaign_id", "=", id),
-            ),
-          ),
-        )
-        .executeTakeFirst();
-      // Nothing deleted: the copy goes back with the transaction.
-      if (Number(result.numDeletedRows) === 0) throw notDeleted;
+  const db = store.db;
+  const deletable = db
+    .selectFrom("campaigns")
+    .select("id")
+    .where("account_id", "=", accountId)
+    .where("id", "=", id)
+    .$if(keep.length > 0, (q) => q.where("status", "not in", keep))
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom("contacts")
+            .select("contacts.id")
+            .where("contacts.status", "=", "in_progress")
+            .where("contacts.campaign_id", "=", id),
+        ),
+      ),
+    );
+  const guard = store.dialect === "postgres" ? deletable.forUpdate().compile() : deletable.compile();
+  const [found] = await atomically(store, [guard], {
+    thenIfChanged: [
+      keepCallsQuery(db, accountId, id, now),
+      db.deleteFrom("campaigns").where("account_id", "=", accountId).where("id", "=", id).compile(),
       // The campaign's own do-not-call list goes with it (its rows name it by number, without a foreign
-      // key, since 0 names the account's list; ids are never reused, so a leftover would only be dead weight).
-      await trx
+      // key, since 0 names the account's list; ids are never reused, so a leftover would be dead weight).
+      db
         .deleteFrom("dnc_numbers")
         .where("account_id", "=", accountId)
         .where("campaign_id", "=", id)
-        .execute();
-    });
-  } catch (err) {
-    if (err === notDeleted) return false;
-    throw err;
-  }
-  return true;
+        .compile(),
+    ],
+  });
+  return found > 0;
 }
 
 /** Contacts by status (only the statuses the campaign has). From the indexes dispatch keeps (see

@@ -300,7 +300,7 @@ test("a stopped campaign is not deleted while its answered calls talk on: they e
     await h.clock.advance(30_000); // both answered at 5 s, talking until 125 s
     await h.engine.stop(h.accountId, id); // a stop hangs up only unanswered calls
     const ACTIVE = ["running", "scheduled", "paused"] as const;
-    assert.equal(await deleteCampaignUnlessStatus(h.store.db, h.accountId, id, ACTIVE, h.clock.now()), false);
+    assert.equal(await deleteCampaignUnlessStatus(h.store, h.accountId, id, ACTIVE, h.clock.now()), false);
     await h.clock.advance(200_000);
     await h.engine.dispatcher.flush();
     const charges = await h.store.db
@@ -309,7 +309,7 @@ test("a stopped campaign is not deleted while its answered calls talk on: they e
       .where("kind", "=", "charge")
       .execute();
     assert.equal(charges.length, 2, "one charge per answered call");
-    assert.equal(await deleteCampaignUnlessStatus(h.store.db, h.accountId, id, ACTIVE, h.clock.now()), true);
+    assert.equal(await deleteCampaignUnlessStatus(h.store, h.accountId, id, ACTIVE, h.clock.now()), true);
   } finally {
     await h.close();
   }

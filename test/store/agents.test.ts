@@ -252,7 +252,7 @@ for (const dialect of dialects()) {
         wait_ms: 400,
       });
 
-      assert.equal(await deleteCampaignUnlessStatus(store.db, acme, c2, ["running"], NOW), true);
+      assert.equal(await deleteCampaignUnlessStatus(store, acme, c2, ["running"], NOW), true);
       assert.deepEqual(await campaignsOfAgent(store.db, b.id), [{ campaignId: ids.campaignId, penalty: 1 }]);
     });
   });

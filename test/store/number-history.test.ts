@@ -60,7 +60,7 @@ async function calledAndDeleted(store: Store): Promise<number> {
     .where("id", "=", old.campaignId)
     .execute();
   assert.equal(
-    await deleteCampaignUnlessStatus(store.db, accountId, old.campaignId, ["running"], t0 + DAY),
+    await deleteCampaignUnlessStatus(store, accountId, old.campaignId, ["running"], t0 + DAY),
     true,
   );
   const left = await store.db.selectFrom("attempts").select("id").execute();
@@ -107,9 +107,21 @@ for (const dialect of dialects()) {
         const next = await createCampaign(store, other, { phoneCaps: { per30d: 1 } }, { now: t0, name: "x" });
         await addContacts(store, { accountId: other, ...next }, [{ phones: [PHONE] }], t0 + DAY);
         assert.equal((await claimOne(store, next.campaignId, t0 + DAY)).started.length, 1);
+        // Another account's delete of it is refused and copies nothing, nor does the owner's refused one.
+        const acme = (
+          await store.db
+            .selectFrom("accounts")
+            .select("id")
+            .where("name", "=", "acme")
+            .executeTakeFirstOrThrow()
+        ).id;
+        assert.equal(
+          await deleteCampaignUnlessStatus(store, Number(acme), next.campaignId, [], t0 + DAY),
+          false,
+        );
         // The running campaign's delete is refused, and its call is not copied.
         assert.equal(
-          await deleteCampaignUnlessStatus(store.db, other, next.campaignId, ["draft"], t0 + DAY),
+          await deleteCampaignUnlessStatus(store, other, next.campaignId, ["draft"], t0 + DAY),
           false,
         );
         const kept = await store.db.selectFrom("number_history").select(["account_id", "phone"]).execute();

@@ -224,7 +224,7 @@ export async function campaignRoutes(app: FastifyInstance, deps: NativeApiDeps):
     },
     async (req, reply) => {
       const { id } = req.params;
-      if (await deleteCampaignUnlessStatus(store.db, req.account.id, id, ACTIVE_STATUSES, clock.now())) {
+      if (await deleteCampaignUnlessStatus(store, req.account.id, id, ACTIVE_STATUSES, clock.now())) {
         // Its queue went with it: agents logged in to it are members of nothing now.
         tellAgentsChanged(deps, req.account.id);
         return reply.status(204).send();

@@ -249,7 +249,7 @@ export async function taskEditRoutes(app: FastifyInstance, deps: Twin24Deps): Pr
       const accountId = req.account.id;
       const task = await ownedTask(deps, accountId, req.params.id);
       // The status test is in the delete itself, so a task started meanwhile is never deleted.
-      if (!(await deleteCampaignUnlessStatus(store.db, accountId, task.campaign_id, LIVE, clock.now()))) {
+      if (!(await deleteCampaignUnlessStatus(store, accountId, task.campaign_id, LIVE, clock.now()))) {
         const row = await findCampaign(store.db, accountId, task.campaign_id);
         if (!row) throw notFound("autoCall task", req.params.id);
         if (!LIVE.includes(row.status as CampaignStatus)) {

@@ -181,7 +181,7 @@ export async function taskRoutes(app: FastifyInstance, deps: Twin24Deps): Promis
       const starts = body.startType === "time";
       // One this request starts is written as being created: a kill before the start leaves no task the
       // client could see besides the one its retry makes (the next creation drops it later).
-      if (starts) await dropAbandonedCreations(store.db, accountId, "twin24", now);
+      if (starts) await dropAbandonedCreations(store, accountId, "twin24", now);
       const campaign = await store.db.transaction().execute(async (trx) => {
         const row = await insertCampaign(trx, {
           accountId,
@@ -208,7 +208,7 @@ export async function taskRoutes(app: FastifyInstance, deps: Twin24Deps): Promis
         try {
           await engine.start(accountId, campaign.id, { finishingCreation: true });
         } catch (err) {
-          await deleteCampaignUnlessStatus(store.db, accountId, campaign.id, NOT_DRAFT, now);
+          await deleteCampaignUnlessStatus(store, accountId, campaign.id, NOT_DRAFT, now);
           if (plans.length > 0) await engine.reloadWebhooks();
           throw err;
         }

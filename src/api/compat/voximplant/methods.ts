@@ -120,7 +120,7 @@ export async function createList(ctx: MethodContext, p: Params, manual: boolean)
   if (problem) throw invalidArgument(problem.message);
 
   const now = ctx.clock.now();
-  await dropAbandonedCreations(ctx.store.db, ctx.accountId, "voximplant", now);
+  await dropAbandonedCreations(ctx.store, ctx.accountId, "voximplant", now);
   // Hidden until done (creatingReason): a kill on the way leaves no list a client could see or recover.
   const { campaignId, listId } = await createCallList(ctx.store, {
     accountId: ctx.accountId,

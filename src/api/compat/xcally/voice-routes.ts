@@ -52,7 +52,7 @@ export async function voiceRoutes(app: FastifyInstance, deps: XcallyDeps): Promi
       const starts = queue.dialActive !== false;
       // One this request starts is written as being created: a kill before the start leaves no queue the
       // client could see besides the one its retry makes (the next creation drops it later).
-      if (starts) await dropAbandonedCreations(store.db, accountId, "xcally", now);
+      if (starts) await dropAbandonedCreations(store, accountId, "xcally", now);
       const row = await insertCampaign(store.db, {
         accountId,
         name: req.body.name as string,
@@ -66,7 +66,7 @@ export async function voiceRoutes(app: FastifyInstance, deps: XcallyDeps): Promi
         try {
           await engine.start(accountId, row.id, { finishingCreation: true });
         } catch (err) {
-          await deleteCampaignUnlessStatus(store.db, accountId, row.id, NOT_DRAFT, now);
+          await deleteCampaignUnlessStatus(store, accountId, row.id, NOT_DRAFT, now);
           throw err;
         }
       }
