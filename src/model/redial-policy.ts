@@ -71,7 +71,7 @@ export function countedAttempts(attempts: number, retryCounts: Record<string, nu
 }
 
 /** Callbacks granted whose call has not been made yet: the next call may be on any number. */
-function callbacksToMake(retryCounts: Record<string, number>): number {
+export function callbacksToMake(retryCounts: Record<string, number>): number {
   return Math.max(0, (retryCounts[CALLBACKS_KEY] ?? 0) - (retryCounts[CALLBACKS_MADE_KEY] ?? 0));
 }
 

@@ -1,6 +1,6 @@
 import type { CompiledQuery } from "kysely";
 import { campaignZone, withDefaults } from "../model/campaign-settings.ts";
-import { CALLBACK_REASON, CALLBACKS_KEY } from "../model/redial-policy.ts";
+import { CALLBACK_REASON, CALLBACKS_KEY, callbacksToMake } from "../model/redial-policy.ts";
 import { abandonedWaitEnd } from "./abandon-wait.ts";
 import { countsForAbandonment } from "./abandonment.ts";
 import { atomically } from "./atomic.ts";
@@ -85,6 +85,9 @@ export async function scheduleCallback(
       "c.attempts",
       "c.campaign_id",
       "c.custom",
+      "c.phones",
+      "c.phone_index",
+      "a.phone",
       "k.settings",
     ])
     .select(abandonedWaitEnd("c.id").as("wait_end"))
@@ -104,11 +107,20 @@ export async function scheduleCallback(
   const counts = JSON.parse(row.retry_counts) as Record<string, number>;
   // One call, one promised callback: a second time set from the same call ("3 pm… no, 4 pm", or two
   // desktops) moves it, and must not earn the contact another attempt beyond the campaign's limits.
+  // A callback of this call not made yet is one whatever the contact waits on now: a claim that deferred
+  // it (a cap, the minimum gap, the callee's hours) rewrote its wait reason.
   const moves =
     row.status === "pending" &&
-    (row.wait_reason === CALLBACK_REASON || row.wait_reason === PERSONAL_CALLBACK_REASON) &&
-    Number(row.attempts) === Number(row.seq);
+    Number(row.attempts) === Number(row.seq) &&
+    (callbacksToMake(counts) > 0 ||
+      row.wait_reason === CALLBACK_REASON ||
+      row.wait_reason === PERSONAL_CALLBACK_REASON);
   if (!moves) counts[CALLBACKS_KEY] = (counts[CALLBACKS_KEY] ?? 0) + 1;
+  // A contact past its last number (its phones edited after they were all used) is called back on the
+  // number of this call, or its first: the claim would settle it exhausted with the callback unmade.
+  const phones = JSON.parse(row.phones) as string[];
+  const phoneIndex =
+    Number(row.phone_index) < phones.length ? undefined : Math.max(0, phones.indexOf(row.phone));
   const reason = forAgent === null ? CALLBACK_REASON : PERSONAL_CALLBACK_REASON;
   const update = store.db
     .updateTable("contacts")
@@ -119,6 +131,7 @@ export async function scheduleCallback(
       callback_agent_id: forAgent,
       next_attempt_at: at,
       retry_counts: JSON.stringify(counts),
+      ...(phoneIndex === undefined ? {} : { phone_index: phoneIndex }),
       updated_at: Math.max(now, Number(row.updated_at) + 1),
     })
     .where("id", "=", row.contact_id)
