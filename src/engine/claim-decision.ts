@@ -60,10 +60,18 @@ function calleeZones(
 ): readonly string[] | null {
   if (c.time_zone !== null) {
     if (index === 0 || c.time_zone !== decidedZone(phones[0])) return [c.time_zone];
-    // Inferred from the first number: the dialed one's own zone, or every zone of its country, too.
-    return [c.time_zone, ...possibleZones(phones[index]).filter((z) => z !== c.time_zone)];
+    // Inferred from the first number: the person may be there, and the dialed number where its own zone
+    // (or, as for a contact with no zone, the campaign's default, else every zone of its country) says.
+    const own = ownZones(phones[index], settings) ?? [];
+    return [c.time_zone, ...own.filter((z) => z !== c.time_zone)];
   }
-  const zones = possibleZones(phones[index]);
+  return ownZones(phones[index], settings);
+}
+
+/** The zones a number's calling hours are held in when nothing else is known of the person: its own, the
+ *  campaign's default when the number's country has several, else all of them; null for no country. */
+function ownZones(phone: string, settings: CampaignSettings): readonly string[] | null {
+  const zones = possibleZones(phone);
   if (zones.length === 1) return zones; // the number decides its zone
   if (settings.defaultZone !== null) return [settings.defaultZone];
   return zones.length ? zones : null;
