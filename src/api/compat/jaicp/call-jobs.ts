@@ -20,7 +20,7 @@ export interface TimeInterval {
 /** One element of POST /addPhones. */
 export interface CallJob {
   phone: string | number;
-  gmtZone?: string;
+  gmtZone?: string | null;
   payload?: Record<string, unknown>;
   startDateTime?: string;
   finishDateTime?: string;
@@ -88,7 +88,7 @@ export function contactForJob(job: CallJob, field: string): NewContactSpec {
     throw invalidRequest(`${field}phone: ${phone.reason}: ${JSON.stringify(raw)}`, `${field}phone`);
   let timeZone: string | null;
   try {
-    timeZone = job.gmtZone !== undefined ? parseZone(job.gmtZone) : inferZone(phone.e164);
+    timeZone = job.gmtZone != null ? parseZone(job.gmtZone) : inferZone(phone.e164);
   } catch (err) {
     if (err instanceof ZoneError) throw invalidRequest(`${field}gmtZone: ${err.message}`, `${field}gmtZone`);
     throw err;

@@ -40,7 +40,8 @@ const callJobSchema = {
   additionalProperties: false,
   properties: {
     phone: { type: ["string", "integer"], minLength: 1, maxLength: 32, minimum: 1 },
-    gmtZone: { type: "string", maxLength: 64 },
+    // null as absent: Java and Kotlin clients write unset optional fields so.
+    gmtZone: { type: ["string", "null"], maxLength: 64 },
     payload: { type: "object", additionalProperties: true, maxProperties: 200 },
     startDateTime: { type: "string", format: "date-time" },
     finishDateTime: { type: "string", format: "date-time" },

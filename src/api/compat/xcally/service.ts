@@ -1,4 +1,5 @@
 import { type Kysely, type Selectable, sql } from "kysely";
+import { inferZone } from "../../../lib/time-zone.ts";
 import { addCampaignAgents, foreignAgent } from "../../../store/agents.ts";
 import { findCampaign, isBeingCreated, untilWritten, updateCampaign } from "../../../store/campaigns.ts";
 import { insertContacts, type NewContactSpec } from "../../../store/contacts-insert.ts";
@@ -116,6 +117,8 @@ export function xcallyService(deps: XcallyDeps) {
       }
       specs.push({
         phones: [c.phone],
+        // As every other way in: the zone the number decides, if any (per-day caps, callbacks read it).
+        timeZone: inferZone(c.phone),
         externalId: String(c.id),
         custom: { firstName: c.first_name, lastName: c.last_name, ...storedCustom(c.custom) },
         priority,
