@@ -86,10 +86,17 @@ export async function explainCampaign(args: {
         `the campaign reached its end time or lifetime at ${iso(row.halt_at)}; recover it to dial`,
       );
       break;
-    case "scheduled":
-      nextDialAt = rt.settings.startAt;
-      add("not_started", `the campaign starts at ${iso(rt.settings.startAt)}`, rt.settings.startAt);
+    case "scheduled": {
+      const startAt = rt.settings.startAt;
+      add("not_started", `the campaign starts at ${iso(startAt)}`, startAt);
+      // Its first dial: the first instant its schedule is open from the start time on, before it halts.
+      const opens =
+        startAt === null || !rt.windows.campaign.length
+          ? startAt
+          : (args.nextAllowed(startAt, rt.windows.campaign)?.at ?? null);
+      nextDialAt = opens !== null && (rt.haltAt === null || opens < rt.haltAt) ? opens : null;
       break;
+    }
   }
 
   if (status === "running") {
@@ -175,8 +182,9 @@ export async function explainCampaign(args: {
             haltAt,
           );
         }
-      } else if (slot !== null && slot > now) {
+      } else if (slot !== null && slot > now && !reasons.some((r) => r.code in AGENT_BLOCKS)) {
         // Saturation now does not hold the dial back past a later slot; at `now` itself, `dialing` decides.
+        // A campaign waiting on its agents (none logged in, a preview) dials when they act: no time to say.
         nextDialAt = slot;
       }
     }

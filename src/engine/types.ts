@@ -35,6 +35,9 @@ export interface Explanation {
   /** Pending contacts grouped by what they wait on. */
   waiting: WaitGroup[];
   /** Earliest time the campaign will dial again, when it can be computed. */
+  /** When the next dial can come, as the campaign's schedule, start and end times and its contacts' due
+   *  times say (a callee's own hours, a cap or the agents may hold a contact later); null when none is
+   *  coming or it waits on its agents. */
   nextDialAt: number | null;
 }
 

@@ -170,3 +170,47 @@ test("explain of a completed campaign whose list was reset says its pending cont
     JSON.stringify(e.reasons),
   );
 });
+
+test("agent campaign with no agent logged in: explain promises no dial time", async () => {
+  const start = Date.UTC(2026, 0, 5, 12, 0, 0);
+  const h = await harness({ start, scenario: "all_human" });
+  try {
+    const id = await h.campaign({ dialMethod: "predictive", calleeWindow: { from: "00:00", to: "23:59" } }, [
+      { phones: ["+12125550100"], startAt: start + 3_600_000 },
+    ]);
+    await h.engine.start(h.accountId, id);
+    await h.clock.run({ until: start + 60_000 });
+    const e = await h.engine.explain(h.accountId, id);
+    await h.clock.run({ until: start + 4 * 3_600_000 });
+    assert.equal((await h.attempts(id)).length, 0, "sanity: nothing dialed without agents");
+    assert.equal(
+      e.nextDialAt,
+      null,
+      `explain said next dial at ${iso(e.nextDialAt)} (reasons ${JSON.stringify(e.reasons.map((r) => r.code))}); nothing was dialed`,
+    );
+  } finally {
+    await h.close();
+  }
+});
+
+test("scheduled campaign whose start time falls in closed hours: nextDialAt is when its schedule opens", async () => {
+  const start = Date.UTC(2026, 0, 5, 5, 0, 0); // Monday 05:00
+  const h = await harness({ start, scenario: "all_human" });
+  try {
+    const id = await h.campaign({ schedule, startAt: Date.UTC(2026, 0, 5, 6, 0, 0) }, [
+      { phones: ["+12125550100"] },
+    ]);
+    assert.equal(await h.engine.start(h.accountId, id), "scheduled");
+    const e = await h.engine.explain(h.accountId, id);
+    await h.clock.run({ until: Date.UTC(2026, 0, 5, 12, 0, 0) });
+    const a = await h.attempts(id);
+    assert.equal(a.length, 1, "sanity: one dial");
+    assert.equal(
+      e.nextDialAt,
+      a[0].started_at,
+      `explain said next dial at ${iso(e.nextDialAt)}; the dispatcher dialed at ${iso(a[0].started_at)}`,
+    );
+  } finally {
+    await h.close();
+  }
+});

@@ -103,6 +103,10 @@ export const explanationSchema = {
         },
       },
     },
-    nextDialAt: { type: ["integer", "null"], description: "ms epoch" },
+    nextDialAt: {
+      type: ["integer", "null"],
+      description:
+        "ms epoch: the earliest the next dial can come by the campaign's schedule, start and end times and its contacts' due times (a callee's own hours, a cap or the agents may hold a contact later); null when none is coming or it waits on its agents",
+    },
   },
 } as const;
