@@ -71,9 +71,10 @@ const pct = (x) => (x === null || x === undefined ? "–" : `${(x * 100).toFixed
 /** Lifecycle commands offered for each status (the engine refuses the others). */
 const COMMANDS = {
   draft: ["start"],
-  scheduled: ["stop"],
+  scheduled: ["pause", "stop"],
   running: ["pause", "stop"],
-  paused: ["resume", "stop"],
+  // Recover too: a paused campaign whose lifetime ran out is refused a resume, and recover counts it again.
+  paused: ["resume", "recover", "stop"],
   stopped: ["start", "recover"],
   halted: ["recover"],
   completed: ["recover"],
