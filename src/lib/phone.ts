@@ -16,6 +16,16 @@ export interface PhoneDetails {
   nationalNumber: string;
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: what a phone kept as written may not hold
+const CONTROL_ALL = /[\u0000-\u001f]/g;
+
+/** A phone that is not a valid number, as it is kept "as written" (an import's phone_policy=flag, Twin24's
+ *  normalization error flag, a do-not-call entry for such a number): trimmed, control characters dropped.
+ *  One rule, so that the dialer and the do-not-call lists compare the same text. */
+export function phoneAsWritten(raw: string): string {
+  return raw.replace(CONTROL_ALL, "").trim();
+}
+
 export function isSupportedPhoneCountry(country: string): country is CountryCode {
   return isSupportedCountry(country);
 }

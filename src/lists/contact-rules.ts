@@ -3,7 +3,7 @@
 // request, and the policy deciding whether a problem fails the import, skips the row or flags it.
 // Accepted rows come out as flat tuples (ROW_STRIDE values each) ready to be staged (stage.ts).
 import { DateTime } from "luxon";
-import { phoneDetails } from "../lib/phone.ts";
+import { phoneAsWritten, phoneDetails } from "../lib/phone.ts";
 import { parseZone, ZoneError, zoneForNumber } from "../lib/time-zone.ts";
 import { ImportError } from "./errors.ts";
 import { NumberSet } from "./number-set.ts";
@@ -66,8 +66,6 @@ const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)$/;
 const E164 = /^\+\d{1,15}$/;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: these are what an external id or a kept phone may not hold
 const CONTROL = /[\u0000-\u001f]/;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: see CONTROL
-const CONTROL_ALL = /[\u0000-\u001f]/g;
 const TIME_OF_DAY = /^(\d{1,2}):(\d{2})(?::(\d{2}))?$/;
 
 export class ContactRules {
@@ -116,7 +114,7 @@ export class ContactRules {
       const details = phoneDetails(text, opts.defaultCountry);
       let phone: string;
       if (typeof details === "string") {
-        phone = text.replace(CONTROL_ALL, "").trim();
+        phone = phoneAsWritten(text);
         if (phone === "") continue; // control characters only: as a blank cell, under every policy
         if (opts.phonePolicy !== "flag") return this.invalidRow(row, "phone", "invalid_phone", details, text);
         if (phone.length > DEFAULT_LIMITS.maxFlaggedPhoneLength) {

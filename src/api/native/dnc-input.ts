@@ -4,7 +4,7 @@
 // what was skipped and why. The CSV is decoded and parsed with the contact import's machinery (lists/:
 // encodings and byte order marks, any delimiter and quote, malformed-file and limit errors as ImportError,
 // rendered 400/413).
-import { phoneDetails } from "../../lib/phone.ts";
+import { phoneAsWritten, phoneDetails } from "../../lib/phone.ts";
 import { ByteDecoder, resolveEncoding } from "../../lists/byte-decoder.ts";
 import { resolveColumns } from "../../lists/columns.ts";
 import { createCsvCore } from "../../lists/csv-contacts.ts";
@@ -40,8 +40,6 @@ export interface DncReport {
   errors_truncated: boolean;
 }
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: what a phone kept as written may not hold
-const CONTROL_ALL = /[\u0000-\u001f]/g;
 const DIGIT = /\p{Nd}/u;
 
 /**
@@ -61,7 +59,7 @@ export function listablePhone(
   const text = raw.trim();
   const details = phoneDetails(text, defaultCountry);
   if (typeof details !== "string") return { phone: details.e164, invalid: null };
-  const kept = text.replace(CONTROL_ALL, "").trim();
+  const kept = phoneAsWritten(text);
   if (!DIGIT.test(kept)) return details;
   const limit = DEFAULT_LIMITS.maxFlaggedPhoneLength;
   if (kept.length > limit) return `${details}; too long to keep as written (over ${limit} characters)`;

@@ -11,6 +11,7 @@ import {
   toSettings,
   webhookPlans,
 } from "../../../src/api/compat/twin24/translate.ts";
+import { listablePhone } from "../../../src/api/native/dnc-input.ts";
 import { manualTask, redial, seedBody } from "./helpers.ts";
 
 const seed = () =>
@@ -394,6 +395,24 @@ describe("numbers", () => {
         },
       );
     }
+  });
+  test("a number kept flagged is the text an import keeps and a do-not-call entry lists (control characters dropped)", () => {
+    const raw = " 12\u0007345\t";
+    const flagged = { ...ru, normalizationErrorAction: "SET_NORMALIZATION_ERROR_FLAG" } as const;
+    assert.deepEqual(normalizeNumber(raw, flagged), { keep: "12345", flagged: true });
+    assert.deepEqual(
+      normalizeNumber(raw, {
+        phoneNormalization: null,
+        checkPhone: false,
+        normalizationErrorAction: "IGNORE_NORMALIZATION_ERROR",
+      }),
+      { keep: "12345", flagged: true },
+    );
+    const listed = listablePhone(raw);
+    assert.ok(typeof listed !== "string");
+    assert.equal(listed.phone, "12345");
+    // Nothing but control characters is no number to keep.
+    assert.equal(normalizeNumber("\u0001\u0002", flagged).keep, null);
   });
   test("IGNORE_NORMALIZATION_ERROR leaves the number out; SET_NORMALIZATION_ERROR_FLAG keeps it flagged", () => {
     const ignored = normalizeNumber("12345", {

@@ -2,7 +2,7 @@
 // phoneNormalization / normalizationErrorAction / checkPhone, variables as custom fields, the timezone
 // offset as a zone, and the lists module's findings back in the API's names. Pure; the lists module
 // validates again and writes (it must not be bypassed).
-import { normalizePhone, normalizeRuPhone } from "../../../lib/phone.ts";
+import { normalizePhone, normalizeRuPhone, phoneAsWritten } from "../../../lib/phone.ts";
 import type { ContactInput, RowIssue } from "../../../lists/types.ts";
 
 export interface Candidate {
@@ -49,17 +49,19 @@ export function normalizeNumber(
   rules: NumberRules,
 ): { keep: string; flagged: boolean } | { keep: null; reason: string } {
   const text = raw.trim();
+  // Kept flagged, it is the text an import keeps and the do-not-call lists compare (phoneAsWritten).
+  const written = phoneAsWritten(text);
   if (rules.phoneNormalization === "RU") {
     const r = normalizeRuPhone(text);
     if (r.ok) return { keep: r.e164, flagged: false };
-    if (rules.normalizationErrorAction === "SET_NORMALIZATION_ERROR_FLAG")
-      return { keep: text, flagged: true };
+    if (rules.normalizationErrorAction === "SET_NORMALIZATION_ERROR_FLAG" && written !== "")
+      return { keep: written, flagged: true };
     return { keep: null, reason: `cannot be normalized to a RU number: ${r.reason}` };
   }
   const digits = text.replace(/[\s()\-.]/g, "");
   const r = normalizePhone(/^\+/.test(digits) ? digits : `+${digits}`);
   if (r.ok) return { keep: r.e164, flagged: false };
-  if (!rules.checkPhone) return { keep: text, flagged: true };
+  if (!rules.checkPhone && written !== "") return { keep: written, flagged: true };
   return { keep: null, reason: r.reason };
 }
 
