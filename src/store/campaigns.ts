@@ -233,8 +233,23 @@ export async function deleteCampaignUnlessStatus(
         ),
       ),
     );
-  const guard = store.dialect === "postgres" ? deletable.forUpdate().compile() : deletable.compile();
-  const [found] = await atomically(store, [guard], {
+  // On PostgreSQL the campaign row is locked first, in a statement of its own: a claim holds it key-shared
+  // until it commits (dispatch/postgres.ts), and the tests, a statement after the lock, then see the
+  // contacts it put on calls (a test in the locking statement would read them as before the wait).
+  const guards =
+    store.dialect === "postgres"
+      ? [
+          db
+            .selectFrom("campaigns")
+            .select("id")
+            .where("account_id", "=", accountId)
+            .where("id", "=", id)
+            .forUpdate()
+            .compile(),
+          deletable.compile(),
+        ]
+      : [deletable.compile()];
+  const counts = await atomically(store, guards, {
     thenIfChanged: [
       keepCallsQuery(db, accountId, id, now),
       db.deleteFrom("campaigns").where("account_id", "=", accountId).where("id", "=", id).compile(),
@@ -247,7 +262,7 @@ export async function deleteCampaignUnlessStatus(
         .compile(),
     ],
   });
-  return found > 0;
+  return counts.slice(0, guards.length).every((n) => n > 0);
 }
 
 /** Contacts by status (only the statuses the campaign has). From the indexes dispatch keeps (see

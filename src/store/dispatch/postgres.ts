@@ -253,6 +253,10 @@ export function postgresDispatchStore(pool: pg.Pool): DispatchStore {
     async claim(req): Promise<ClaimResult> {
       return inTransaction(pool, async (client) => {
         if (req.finished?.length) await applyFinished(client, req.finished);
+        // The campaign row, key-share locked: a delete (store/campaigns.ts) waits for this claim to commit
+        // and then sees the contacts it put on calls, instead of cascading them away mid-call. A status
+        // change (a stop, a pause) does not wait for it.
+        await client.query("SELECT 1 FROM campaigns WHERE id = $1 FOR KEY SHARE", [req.campaignId]);
         let nextWaitingAt: number | null | undefined;
         if (req.promoteDue) {
           await promote(client, req.campaignId, req.now, PG_PROMOTE_LIMIT);
