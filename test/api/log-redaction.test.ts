@@ -21,6 +21,11 @@ test("a campaign token in the path is redacted, percent-encoded or not", () => {
     assert.ok(!/SeCrEt123|%53eCrEt123/.test(shown), `${url} → ${shown}`);
     assert.match(shown, /\/api\/calls\/campaign\/\[redacted\]\/addPhones?/);
   }
+  // Malformed paths (404s) whose log line must not show the token either.
+  for (const url of ["/api/calls/campaign//SeCrEt123/addPhone", "/API/Calls/Campaign/SeCrEt123/addPhone"]) {
+    const shown = urlForLog(url);
+    assert.ok(!/SeCrEt123/.test(shown), `${url} → ${shown}`);
+  }
   assert.equal(urlForLog("/v1/campaigns/1"), "/v1/campaigns/1");
   assert.equal(urlForLog("/v1/contacts?q=%ZZ"), "/v1/contacts?q=%ZZ");
 });

@@ -12,7 +12,8 @@ import { installRelativeFieldErrors } from "../relative-errors.ts";
 import { type CallJob, contactForJob, WEEKDAYS } from "./call-jobs.ts";
 
 /** The campaign token in this face's paths: a secret, which a log line must not carry. */
-export const CAMPAIGN_TOKEN_IN_PATH = /(\/api\/calls\/campaign\/)[^/?#]+/;
+// Any case and doubled slashes too: such a path is a 404, but its log line must not show the token.
+export const CAMPAIGN_TOKEN_IN_PATH = /(\/api\/+calls\/+campaign\/+)[^/?#]+/i;
 
 /** Call jobs per POST /addPhones; send more in further requests. */
 export const MAX_JOBS_PER_REQUEST = 10_000;
