@@ -3,7 +3,7 @@
 import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
-import { DEFAULT_KEEP_DEAD_DAYS, DEFAULT_KEEP_DELIVERED_DAYS } from "../outbox/delivery.ts";
+import { DEFAULT_KEEP_DEAD_DAYS, DEFAULT_KEEP_DELIVERED_DAYS } from "../outbox/retention.ts";
 
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];

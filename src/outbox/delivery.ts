@@ -4,18 +4,14 @@
 // waits while an earlier one is in flight or backing off. Delivery is at least once: a process killed
 // after the receiver answered but before the outbox was updated sends that event again, with its id.
 import { createHmac } from "node:crypto";
+import { performance } from "node:perf_hooks";
 import { type Agent, request } from "undici";
 import type { Clock, TimerHandle } from "../clock/clock.ts";
 import type { Store } from "../store/db.ts";
 import type { WebhookDeliveryRow, WebhookRow } from "../store/schema.ts";
-import {
-  dueHeads,
-  leaseDelivery,
-  pruneDeliveries,
-  recordDelivery,
-  webhooksWithPending,
-} from "../store/webhooks.ts";
+import { dueHeads, dueHeadsOf, leaseHead, recordDelivery, webhooksWithPending } from "../store/webhooks.ts";
 import { checkLiteralHost, DestinationRefused, webhookAgent } from "./destinations.ts";
+import { OutboxRetention } from "./retention.ts";
 
 export interface DeliveryOptions {
   store: Store;
@@ -53,12 +49,14 @@ export function signature(secret: string, timestamp: number, body: string): stri
 }
 
 /** How long delivered events and dead letters stay in the outbox unless configured (config.ts reads these). */
-export const DEFAULT_KEEP_DELIVERED_DAYS = 7;
-export const DEFAULT_KEEP_DEAD_DAYS = 30;
-const DAY_MS = 86_400_000;
-const PRUNE_EVERY_MS = 3_600_000;
 const QUIET_MAX_MS = 5_000;
-const PRUNE_BATCH = 1000;
+/** Due heads taken from one read of a subscription's outbox; they wait in memory for free send slots. */
+const SCAN_BATCH = 500;
+/** A read of a subscription's heads costs time in proportion to its pending events (100,000: 25-35 ms on
+ *  SQLite, synchronous): the next waits this many times the thread's busy time during it (on the wall
+ *  clock), so however large a backlog, its reads take at most about a twentieth of the thread the dialer
+ *  shares. */
+const SCAN_GAP_FACTOR = 19;
 
 export class WebhookDelivery {
   private timer: TimerHandle | null = null;
@@ -74,18 +72,42 @@ export class WebhookDelivery {
   /** Where the next pass starts among the subscriptions, so the first in the table is not always first. */
   private turn = 0;
   readonly stats = { passes: 0, scans: 0, sent: 0, delivered: 0, failed: 0, dead: 0, pruned: 0 };
-  private nextPruneAt = Number.NEGATIVE_INFINITY;
-  /** Subscriptions whose last look found nothing due, and until when they need none: a backlog in
-   *  backoff (a receiver down for hours) is not read again at every pass, which each send's end asks for. */
+  /** Deletes delivered events and dead letters once they are old enough (retention.ts). */
+  private readonly retention: OutboxRetention;
+  /** Per subscription, until when its outbox need not be read again: when its last read's next head
+   *  comes due (at most QUIET_MAX_MS, for other nodes' events), brought forward by this node's failed
+   *  sends' retry times. A backlog in backoff (a receiver down for hours) is read when some of it comes due,
+   *  not at every pass nor after every failed send. Absent: read at the next pass. */
   private readonly quietUntil = new Map<number, number>();
+  /** Per subscription, not before when its outbox may be read again (SCAN_GAP_FACTOR; wall clock only). */
+  private readonly scanAllowedAt = new Map<number, number>();
+  /** Per subscription, due heads its last read found that wait for a send slot, earliest due first. */
+  private readonly ready = new Map<number, WebhookDeliveryRow[]>();
+  /** Per subscription, order keys to look up by key (not by reading the whole outbox again), and from
+   *  when: a key whose event was answered (delivered or dead) at once, its next event may go now; a key
+   *  whose next event was not due yet when looked up (a subscription's delay, a live lease), when it is. */
+  private readonly followUps = new Map<number, Map<string, number>>();
+  /** Per subscription, order keys with a send in flight from this node. */
+  private readonly sendingKeys = new Map<number, Set<string>>();
+  /** Per subscription, keys of those sends whose head was refused meanwhile (a dead letter replayed, an
+   *  earlier event, must wait for the send to end): when the send ends, however, the key is looked up. */
+  private readonly blocked = new Map<number, Set<string>>();
+  /** The last pass left due events (or subscriptions it could not look at) for want of a send slot: the
+   *  next send to end asks for a pass. */
+  private slotsWanted = false;
 
   /** Made at the first send, closed by stop(); none (undici's default) when private destinations are allowed. */
   private agent: Agent | undefined;
 
-  constructor(private readonly o: DeliveryOptions) {}
+  constructor(private readonly o: DeliveryOptions) {
+    this.retention = new OutboxRetention(o, (n) => {
+      this.stats.pruned += n;
+    });
+  }
 
   start(): void {
     this.stopped = false;
+    this.retention.start();
     this.wake();
   }
 
@@ -110,8 +132,9 @@ export class WebhookDelivery {
     this.timer?.cancel();
     this.timer = null;
     // A pass reading the outbox now would otherwise lease and send after this returned (and the store
-    // closed): wait for it, and then for every send it began.
+    // closed): wait for it, and then for every send it began; a prune round stops at its next batch.
     await this.passDone;
+    await this.retention.stop();
     await Promise.allSettled([...this.inFlight]);
     // Its idle keep-alive connections would otherwise outlive the service.
     await this.agent?.close();
@@ -132,12 +155,16 @@ export class WebhookDelivery {
       passEnded = resolve;
     });
     this.stats.passes++;
+    this.slotsWanted = false;
     const now = this.o.clock.now();
     let wakeAt = now + (this.o.pollMs ?? 1000);
     try {
-      // Once an hour, before the sends: each kind's round is a range of its own index (migration 021).
-      if (now >= this.nextPruneAt) await this.prune(now);
       const pending = await webhooksWithPending(this.o.store.db);
+      // What is kept of a subscription with nothing pending any more (or made inactive) goes.
+      const live = new Set(pending.map((h) => h.id));
+      for (const kept of [this.ready, this.followUps, this.quietUntil, this.scanAllowedAt, this.blocked]) {
+        for (const id of kept.keys()) if (!live.has(id)) kept.delete(id);
+      }
       const concurrency = this.o.concurrency ?? 32;
       // A few slots are kept for subscriptions with nothing in flight, and the rest are shared equally
       // among those with events waiting: receivers that hang, however many, hold only their shares, and a
@@ -154,36 +181,119 @@ export class WebhookDelivery {
         let free = Math.min(concurrency - reserve - this.inFlight.size, share - own);
         // The reserve: one slot for a subscription that has none, while any is left.
         if (free <= 0 && own === 0 && this.inFlight.size < concurrency) free = 1;
+        let ready = this.ready.get(hook.id) ?? [];
+        // Keys to look up now; the others' time is when the pass after must come.
+        const keys: string[] = [];
+        for (const [key, at] of this.followUps.get(hook.id) ?? []) {
+          if (at <= now) keys.push(key);
+          else wakeAt = Math.min(wakeAt, at);
+        }
+        // When to read its outbox again: not while it is quiet, nor sooner than its last read allows.
+        const readAt = Math.max(
+          this.quietUntil.get(hook.id) ?? now,
+          this.scanAllowedAt.get(hook.id) ?? Number.NEGATIVE_INFINITY,
+        );
         // With every slot taken, the next send to finish asks for the next pass (its finally wakes us).
-        if (free <= 0) continue;
-        const quiet = this.quietUntil.get(hook.id);
-        if (quiet !== undefined && now < quiet) {
-          wakeAt = Math.min(wakeAt, quiet);
+        if (free <= 0) {
+          if (ready.length || keys.length || now >= readAt) this.slotsWanted = true;
           continue;
         }
-        this.stats.scans++;
-        const { due, nextAt } = await dueHeads(this.o.store.db, hook.id, now, free);
-        wakeAt = Math.min(wakeAt, nextAt);
-        // Another node's events for it are seen within QUIET_MAX_MS; this node's wake it at once.
-        if (due.length === 0) this.quietUntil.set(hook.id, Math.min(nextAt, now + QUIET_MAX_MS));
-        else this.quietUntil.delete(hook.id);
-        for (const row of due) {
-          if (this.stopped) break;
-          // From the time of the lease, not the pass's start: a long pass must not lease a row already expired.
-          const leaseUntil = this.o.clock.now() + 2 * (this.o.timeoutMs ?? 10_000);
-          if (!(await leaseDelivery(this.o.store.db, row.id, this.o.nodeId, now, leaseUntil))) continue;
-          this.inFlightByHook.set(hook.id, (this.inFlightByHook.get(hook.id) ?? 0) + 1);
-          const p = this.send(hook, row).finally(() => {
-            this.inFlight.delete(p);
-            const left = (this.inFlightByHook.get(hook.id) ?? 1) - 1;
-            if (left > 0) this.inFlightByHook.set(hook.id, left);
-            else this.inFlightByHook.delete(hook.id);
-            // Its contact's next event may go now: the subscription is looked at again in the next pass.
-            this.quietUntil.delete(hook.id);
-            this.wake();
-          });
-          this.inFlight.add(p);
+        if (keys.length) {
+          // Contacts whose event was just answered: their next event, if due, joins the queue's end; if
+          // not due yet, its key is looked up again when it is.
+          const lookups = this.followUps.get(hook.id) as Map<string, number>;
+          for (const key of keys) lookups.delete(key);
+          if (lookups.size === 0) this.followUps.delete(hook.id);
+          try {
+            const { due, later } = await dueHeadsOf(this.o.store.db, hook.id, keys, now);
+            const have = new Set(ready.map((r) => r.id));
+            ready = ready.concat(due.filter((r) => !have.has(r.id)));
+            for (const { orderKey, at } of later) {
+              this.followUp(hook.id, orderKey, at);
+              wakeAt = Math.min(wakeAt, at);
+            }
+          } catch (err) {
+            // Kept, and looked up again at the next pass (another subscription's turn is not lost).
+            for (const key of keys) this.followUp(hook.id, key, now);
+            this.o.onError?.(err);
+          }
         }
+        let read = false;
+        if (ready.length === 0) {
+          if (now < readAt) {
+            wakeAt = Math.min(wakeAt, readAt);
+            continue;
+          }
+          this.stats.scans++;
+          read = true;
+          const elu = performance.eventLoopUtilization();
+          const began = performance.now();
+          const { due, nextAt, more } = await dueHeads(
+            this.o.store.db,
+            hook.id,
+            now,
+            Math.max(free, SCAN_BATCH),
+          );
+          // The wall clock's thread is the dialer's too; a virtual clock's time does not pass while reading.
+          // What the gap spares is that thread, so it is the thread's busy time while the read lasted (its
+          // event-loop utilisation) that is multiplied, not the read's duration. On SQLite the read is
+          // synchronous and the two are the same; on PostgreSQL most of an awaited read is network and pool
+          // waits, with the thread idle (or running the dialer), which must not space reads 19× as long.
+          // Busy time counts whatever else ran meanwhile too: reads are spaced more while the thread is
+          // busy, when that matters. And no sooner than the read lasted: one subscription's reads hold a
+          // pooled connection at most half the time.
+          if (!this.o.clock.virtual) {
+            const busy = performance.eventLoopUtilization(elu).active;
+            const lasted = performance.now() - began;
+            this.scanAllowedAt.set(hook.id, this.o.clock.now() + Math.max(SCAN_GAP_FACTOR * busy, lasted));
+          }
+          // Read again once the next head comes due (or as soon as allowed, when more were due than taken);
+          // another node's events for it are seen within QUIET_MAX_MS, this node's wake it at once.
+          this.quietUntil.set(hook.id, more ? now : Math.min(nextAt, now + QUIET_MAX_MS));
+          ready = due;
+        }
+        let refused = 0;
+        while (ready.length > 0 && free > 0 && !this.stopped) {
+          const head = ready.shift() as WebhookDeliveryRow;
+          // From the time of the lease, not the pass's start: a long pass must not lease a row already expired.
+          const leasedAt = this.o.clock.now();
+          const leaseUntil = leasedAt + 2 * (this.o.timeoutMs ?? 10_000);
+          // Still due, not leased, its key's head and its key not in flight (any node may have changed it
+          // since it was read).
+          const row = await leaseHead(this.o.store.db, head.id, this.o.nodeId, leasedAt, leaseUntil);
+          if (!row) {
+            refused++;
+            // An earlier event of a key this node is sending (a replayed dead letter): it goes next, once
+            // that send ends, whatever its outcome.
+            if (this.sendingKeys.get(hook.id)?.has(head.order_key)) {
+              const blocked = this.blocked.get(hook.id) ?? new Set<string>();
+              blocked.add(head.order_key);
+              this.blocked.set(hook.id, blocked);
+            }
+            continue;
+          }
+          free--;
+          this.begin(hook, row, leaseUntil);
+        }
+        if (ready.length > 0) {
+          this.ready.set(hook.id, ready);
+          this.slotsWanted = true;
+          continue;
+        }
+        this.ready.delete(hook.id);
+        if (free <= 0 || this.stopped) continue;
+        // Heads held from an earlier read (or looked up by key) ran out refused (taken by another node, or
+        // behind an event put back in the queue) with slots still free: its outbox is read again as soon
+        // as its last read allows, not after the quiet time or at the next poll.
+        if (refused > 0 && !read) this.quietUntil.delete(hook.id);
+        // The pass after comes when its next head comes due (or it may be read again), though not at once
+        // after a read whose heads were all refused (one refused while a send of its key lasts would be
+        // read again and again): those wait for the next read as usual.
+        const next = Math.max(
+          this.quietUntil.get(hook.id) ?? now,
+          this.scanAllowedAt.get(hook.id) ?? Number.NEGATIVE_INFINITY,
+        );
+        if (next > now || !read) wakeAt = Math.min(wakeAt, next);
       }
     } catch (err) {
       this.o.onError?.(err);
@@ -198,23 +308,63 @@ export class WebhookDelivery {
     this.wake(Math.max(wakeAt, now));
   }
 
-  /** The outbox would otherwise keep every event and its payload for ever. An hour between rounds; a round
-   *  deletes in batches, so no one transaction holds the table long. */
-  private async prune(now: number): Promise<void> {
-    this.nextPruneAt = now + PRUNE_EVERY_MS;
-    const cutoffs = {
-      deliveredBefore: now - (this.o.keepDeliveredMs ?? DEFAULT_KEEP_DELIVERED_DAYS * DAY_MS),
-      deadBefore: now - (this.o.keepDeadMs ?? DEFAULT_KEEP_DEAD_DAYS * DAY_MS),
-      limit: PRUNE_BATCH,
-    };
-    for (let batch = 0; batch < 100 && !this.stopped; batch++) {
-      const removed = await pruneDeliveries(this.o.store.db, cutoffs);
-      this.stats.pruned += removed;
-      if (removed < PRUNE_BATCH) break;
-    }
+  /** Sends a leased event; when it ends, asks for what its outcome makes possible. */
+  private begin(hook: WebhookRow, row: WebhookDeliveryRow, leaseUntil: number): void {
+    this.inFlightByHook.set(hook.id, (this.inFlightByHook.get(hook.id) ?? 0) + 1);
+    const sending = this.sendingKeys.get(hook.id) ?? new Set<string>();
+    sending.add(row.order_key);
+    this.sendingKeys.set(hook.id, sending);
+    const p = this.send(hook, row)
+      // Not recorded: the event goes again once the lease runs out.
+      .then(
+        (again) => (again === undefined ? leaseUntil + 1 : again),
+        () => leaseUntil + 1,
+      )
+      .then((again) => {
+        this.inFlight.delete(p);
+        const left = (this.inFlightByHook.get(hook.id) ?? 1) - 1;
+        if (left > 0) this.inFlightByHook.set(hook.id, left);
+        else this.inFlightByHook.delete(hook.id);
+        const sending = this.sendingKeys.get(hook.id);
+        sending?.delete(row.order_key);
+        if (sending?.size === 0) this.sendingKeys.delete(hook.id);
+        const blocked = this.blocked.get(hook.id);
+        const waitedOn = blocked?.delete(row.order_key) ?? false;
+        if (blocked?.size === 0) this.blocked.delete(hook.id);
+        if (again === null) {
+          // Delivered or dead: its contact's next event may go now; it alone is looked up (its oldest
+          // pending event: a dead letter replayed meanwhile goes before the later ones).
+          this.followUp(hook.id, row.order_key, this.o.clock.now());
+          this.wake();
+          return;
+        }
+        if (waitedOn) {
+          // An earlier event of its key, refused while this one was in flight, goes once the lease is gone:
+          // now if the outcome was recorded, when the lease runs out if not.
+          const at = again === leaseUntil + 1 ? again : this.o.clock.now();
+          this.followUp(hook.id, row.order_key, at);
+          this.wake(at);
+        }
+        // It backs off: nothing else became due, and the subscription's outbox is not read again for it
+        // before its retry time. A slot came free, which only matters to events waiting for one.
+        const quiet = this.quietUntil.get(hook.id);
+        if (quiet !== undefined && again < quiet) this.quietUntil.set(hook.id, again);
+        if (this.slotsWanted) this.wake();
+        else this.wake(again);
+      });
+    this.inFlight.add(p);
   }
 
-  private async send(hook: WebhookRow, row: WebhookDeliveryRow): Promise<void> {
+  /** Asks for `key`'s head to be looked up at `at` (or sooner, if asked already). */
+  private followUp(hookId: number, key: string, at: number): void {
+    const lookups = this.followUps.get(hookId) ?? new Map<string, number>();
+    lookups.set(key, Math.min(at, lookups.get(key) ?? at));
+    this.followUps.set(hookId, lookups);
+  }
+
+  /** Sends one leased event and records the outcome. Returns its retry time, null when it is done with
+   *  (delivered or dead), undefined when the outcome could not be recorded. */
+  private async send(hook: WebhookRow, row: WebhookDeliveryRow): Promise<number | null | undefined> {
     const timestamp = this.o.clock.now();
     let httpStatus: number | null = null;
     let error: string | null = null;
@@ -274,7 +424,9 @@ export class WebhookDelivery {
     } catch (err) {
       // The lease runs out and the event goes again: at least once, never lost.
       this.o.onError?.(err);
+      return undefined;
     }
+    return retryAt;
   }
 }
 

@@ -1,7 +1,7 @@
 // Webhook subscriptions (CRUD for the API, the active set for the engine) and their outbox: the delivery
 // queue's reads and writes. Events themselves are built in outbox/events.ts and written by whoever changes
 // the state they report, in the same transaction.
-import { type CompiledQuery, type Kysely, sql } from "kysely";
+import { type CompiledQuery, type ExpressionBuilder, type Kysely, sql } from "kysely";
 import {
   OUTBOX_COLUMN_TYPES,
   OUTBOX_COLUMNS,
@@ -136,41 +136,121 @@ export async function webhooksWithPending(db: Kysely<Database>): Promise<Webhook
  * The events of one subscription that may go now: the oldest pending event of each order key (a contact,
  * or a campaign), due and not leased, earliest due first; and when the next of the others comes due.
  * Heads are found over every order key (the partial index webhook_deliveries_heads), so keys whose head
- * is backing off never hide the rest, however many they are.
+ * is backing off never hide the rest, however many they are. That read costs time in proportion to the
+ * subscription's pending events: delivery reads a batch at a time and spaces the reads (outbox/delivery.ts).
+ * `more`: more heads than `limit` are due.
  */
 export async function dueHeads(
   db: Kysely<Database>,
   webhookId: number,
   now: number,
   limit: number,
-): Promise<{ due: WebhookDeliveryRow[]; nextAt: number }> {
-  const heads = db
+): Promise<{ due: WebhookDeliveryRow[]; nextAt: number; more: boolean }> {
+  const due: WebhookDeliveryRow[] = [];
+  let nextAt = Number.POSITIVE_INFINITY;
+  let more = false;
+  for (const { goesAt, row } of await headsOf(db, webhookId, now, limit + 1, null)) {
+    if (goesAt > now) {
+      nextAt = goesAt;
+      break;
+    }
+    if (due.length < limit) due.push(row);
+    else more = true;
+  }
+  return { due, nextAt, more };
+}
+
+/**
+ * The heads (as dueHeads) of just these order keys: after one of their events was answered, its
+ * successor may go. A range of webhook_deliveries_heads per key, whatever the backlog. `due`: those that
+ * may go now; `later`: the keys whose head may not go yet (a subscription's delay, a retry time, a live
+ * lease), and when it may. A key with nothing pending is in neither.
+ */
+export async function dueHeadsOf(
+  db: Kysely<Database>,
+  webhookId: number,
+  orderKeys: readonly string[],
+  now: number,
+): Promise<{ due: WebhookDeliveryRow[]; later: { orderKey: string; at: number }[] }> {
+  const due: WebhookDeliveryRow[] = [];
+  const later: { orderKey: string; at: number }[] = [];
+  // A few hundred keys at most (one per send that ended since the last pass); chunks keep any statement
+  // well inside both dialects' parameter limits.
+  for (let i = 0; i < orderKeys.length; i += 500) {
+    const keys = orderKeys.slice(i, i + 500);
+    for (const { goesAt, row } of await headsOf(db, webhookId, now, keys.length, keys)) {
+      if (goesAt > now) later.push({ orderKey: row.order_key, at: goesAt });
+      else due.push(row);
+    }
+  }
+  return { due, later };
+}
+
+/** The first `limit` heads of a subscription (of the given keys only, unless null), each with when it may
+ *  go, earliest first. */
+async function headsOf(
+  db: Kysely<Database>,
+  webhookId: number,
+  now: number,
+  limit: number,
+  orderKeys: readonly string[] | null,
+): Promise<{ goesAt: number; row: WebhookDeliveryRow }[]> {
+  let heads = db
     .selectFrom("webhook_deliveries")
     .select((eb) => eb.fn.min("id").as("id"))
     .where("webhook_id", "=", webhookId)
-    .where("status", "=", "pending")
-    .groupBy("order_key");
+    .where("status", "=", "pending");
+  if (orderKeys) heads = heads.where("order_key", "in", orderKeys);
   // When each head may go: its retry time, or just after a live lease (another send of it) runs out.
   const goesAt = sql<number>`CASE WHEN d.lease_expires_at >= ${now} THEN d.lease_expires_at + 1 ELSE d.next_attempt_at END`;
   const rows = await db
     .selectFrom("webhook_deliveries as d")
-    .innerJoin(heads.as("h"), "h.id", "d.id")
+    .innerJoin(heads.groupBy("order_key").as("h"), "h.id", "d.id")
     .selectAll("d")
     .select(goesAt.as("goes_at"))
     .orderBy(goesAt)
     .orderBy("d.id")
-    .limit(limit + 1)
+    .limit(limit)
     .execute();
-  const due: WebhookDeliveryRow[] = [];
-  let nextAt = Number.POSITIVE_INFINITY;
-  for (const { goes_at, ...row } of rows) {
-    if (Number(goes_at) > now) {
-      nextAt = Number(goes_at);
-      break;
-    }
-    if (due.length < limit) due.push(row);
-  }
-  return { due, nextAt };
+  return rows.map(({ goes_at, ...row }) => ({ goesAt: Number(goes_at), row }));
+}
+
+/**
+ * Leases a delivery as leaseDelivery does, and only while it is still its order key's head and no event
+ * of its key is in flight: delivery keeps a read's due heads for a while, and meanwhile an earlier event
+ * of the key may have been put back in the queue (a replay), or, the other way round, a dead letter
+ * replayed (now the head) while the key's next event is being sent must wait for that send's end, or the
+ * receiver would get two of one contact's events at once, possibly out of order. A live lease is
+ * lease_expires_at >= now (as below and in dueHeads); only pending rows hold one. Returns the row as it
+ * is now (its attempts counted by any node), or undefined.
+ */
+export async function leaseHead(
+  db: Kysely<Database>,
+  id: number,
+  owner: string,
+  now: number,
+  until: number,
+): Promise<WebhookDeliveryRow | undefined> {
+  // Its key's pending events (a range of webhook_deliveries_heads): none earlier, and none (a later one)
+  // with a live lease.
+  const sameKeyPending = (eb: ExpressionBuilder<Database, "webhook_deliveries">) =>
+    eb
+      .selectFrom("webhook_deliveries as p")
+      .select("p.id")
+      .whereRef("p.webhook_id", "=", "webhook_deliveries.webhook_id")
+      .whereRef("p.order_key", "=", "webhook_deliveries.order_key")
+      .where("p.status", "=", "pending");
+  return db
+    .updateTable("webhook_deliveries")
+    .set({ lease_owner: owner, lease_expires_at: until })
+    .where("id", "=", id)
+    .where("status", "=", "pending")
+    .where("next_attempt_at", "<=", now)
+    .where((eb) => eb.or([eb("lease_expires_at", "is", null), eb("lease_expires_at", "<", now)]))
+    .where((eb) => eb.not(eb.exists(sameKeyPending(eb).whereRef("p.id", "<", "webhook_deliveries.id"))))
+    .where((eb) => eb.not(eb.exists(sameKeyPending(eb).where("p.lease_expires_at", ">=", now))))
+    .returningAll()
+    .executeTakeFirst();
 }
 
 /** Takes a due delivery for this node unless another holds a live lease on it. Due is checked here too:
