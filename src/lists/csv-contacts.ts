@@ -226,7 +226,7 @@ export class CsvContactParser {
       throw badRequestWithHint(
         "too_many_custom_fields",
         `${resolved.custom.length} columns would become custom fields, at most ${DEFAULT_LIMITS.maxCustomFields} are allowed`,
-        "map the ones to keep (map.custom=<column>,…)",
+        "map the ones to keep (map.custom=<column>,…), and with it every other column you want, since a mapping turns off finding columns by their header names (map.phone=, map.external_id=, map.time_zone=…)",
         "columns.custom",
       );
     }
