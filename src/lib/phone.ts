@@ -16,14 +16,17 @@ export interface PhoneDetails {
   nationalNumber: string;
 }
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: what a phone kept as written may not hold
+// biome-ignore lint/suspicious/noControlCharactersInRegex: what a phone may not hold
+const CONTROL = /[\u0000-\u001f]/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: see CONTROL
 const CONTROL_ALL = /[\u0000-\u001f]/g;
 
-/** A phone that is not a valid number, as it is kept "as written" (an import's phone_policy=flag, Twin24's
- *  normalization error flag, a do-not-call entry for such a number): trimmed, control characters dropped.
- *  One rule, so that the dialer and the do-not-call lists compare the same text. */
+/** A phone as it is read and, when it is not a valid number, kept "as written" (an import's
+ *  phone_policy=flag, Twin24's normalization error flag, a do-not-call entry for such a number): trimmed,
+ *  control characters dropped (a tab pasted into a number, a line break in a CSV cell), before it is parsed
+ *  too. One rule, so that the dialer and the do-not-call lists compare the same text. */
 export function phoneAsWritten(raw: string): string {
-  return raw.replace(CONTROL_ALL, "").trim();
+  return CONTROL.test(raw) ? raw.replace(CONTROL_ALL, "").trim() : raw.trim();
 }
 
 export function isSupportedPhoneCountry(country: string): country is CountryCode {

@@ -109,13 +109,13 @@ export class ContactRules {
     let flagNotes: string[] | null = null;
     const raws = input.phones;
     for (let i = 0; i < raws.length; i++) {
-      const text = raws[i].trim();
+      // Control characters only: as a blank cell, under every policy.
+      const text = phoneAsWritten(raws[i]);
       if (text === "") continue;
       const details = phoneDetails(text, opts.defaultCountry);
       let phone: string;
       if (typeof details === "string") {
-        phone = phoneAsWritten(text);
-        if (phone === "") continue; // control characters only: as a blank cell, under every policy
+        phone = text;
         if (opts.phonePolicy !== "flag") return this.invalidRow(row, "phone", "invalid_phone", details, text);
         if (phone.length > DEFAULT_LIMITS.maxFlaggedPhoneLength) {
           const limit = DEFAULT_LIMITS.maxFlaggedPhoneLength;

@@ -56,10 +56,9 @@ export function listablePhone(
   raw: string,
   defaultCountry?: string,
 ): { phone: string; invalid: string | null } | string {
-  const text = raw.trim();
-  const details = phoneDetails(text, defaultCountry);
+  const kept = phoneAsWritten(raw);
+  const details = phoneDetails(kept, defaultCountry);
   if (typeof details !== "string") return { phone: details.e164, invalid: null };
-  const kept = phoneAsWritten(text);
   if (!DIGIT.test(kept)) return details;
   const limit = DEFAULT_LIMITS.maxFlaggedPhoneLength;
   if (kept.length > limit) return `${details}; too long to keep as written (over ${limit} characters)`;

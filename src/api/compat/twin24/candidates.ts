@@ -48,9 +48,9 @@ export function normalizeNumber(
   raw: string,
   rules: NumberRules,
 ): { keep: string; flagged: boolean } | { keep: null; reason: string } {
-  const text = raw.trim();
-  // Kept flagged, it is the text an import keeps and the do-not-call lists compare (phoneAsWritten).
-  const written = phoneAsWritten(text);
+  // Read, and kept flagged, as the text an import keeps and the do-not-call lists compare (phoneAsWritten).
+  const text = phoneAsWritten(raw);
+  const written = text;
   if (rules.phoneNormalization === "RU") {
     const r = normalizeRuPhone(text);
     if (r.ok) return { keep: r.e164, flagged: false };
