@@ -1,6 +1,11 @@
 import type { CompiledQuery } from "kysely";
 import { campaignZone, withDefaults } from "../model/campaign-settings.ts";
-import { CALLBACK_REASON, CALLBACKS_KEY, callbacksToMake } from "../model/redial-policy.ts";
+import {
+  CALLBACK_REASON,
+  CALLBACKS_KEY,
+  CALLBACKS_MADE_KEY,
+  callbacksToMake,
+} from "../model/redial-policy.ts";
 import { abandonedWaitEnd } from "./abandon-wait.ts";
 import { countsForAbandonment } from "./abandonment.ts";
 import { atomically } from "./atomic.ts";
@@ -107,15 +112,20 @@ export async function scheduleCallback(
   const counts = JSON.parse(row.retry_counts) as Record<string, number>;
   // One call, one promised callback: a second time set from the same call ("3 pm… no, 4 pm", or two
   // desktops) moves it, and must not earn the contact another attempt beyond the campaign's limits.
-  // A callback of this call not made yet is one whatever the contact waits on now: a claim that deferred
-  // it (a cap, the minimum gap, the callee's hours) rewrote its wait reason.
+  // A callback granted and not made yet (from this call or an earlier one) is the one the person has,
+  // whatever the contact waits on now (a claim that deferred it rewrote its wait reason). Contacts whose
+  // counters predate callbacksMade keep the rule they had: a callback of the latest call still waiting.
+  const tracked = counts[CALLBACKS_MADE_KEY] !== undefined;
   const moves =
     row.status === "pending" &&
-    Number(row.attempts) === Number(row.seq) &&
-    (callbacksToMake(counts) > 0 ||
-      row.wait_reason === CALLBACK_REASON ||
-      row.wait_reason === PERSONAL_CALLBACK_REASON);
-  if (!moves) counts[CALLBACKS_KEY] = (counts[CALLBACKS_KEY] ?? 0) + 1;
+    (tracked
+      ? callbacksToMake(counts) > 0
+      : (row.wait_reason === CALLBACK_REASON || row.wait_reason === PERSONAL_CALLBACK_REASON) &&
+        Number(row.attempts) === Number(row.seq));
+  if (!moves) {
+    counts[CALLBACKS_KEY] = (counts[CALLBACKS_KEY] ?? 0) + 1;
+    counts[CALLBACKS_MADE_KEY] ??= 0;
+  }
   // A contact past its last number (its phones edited after they were all used) is called back on the
   // number of this call, or its first: the claim would settle it exhausted with the callback unmade.
   const phones = JSON.parse(row.phones) as string[];

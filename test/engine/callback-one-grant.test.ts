@@ -31,21 +31,18 @@ test("moving a callback the claim deferred (phone cap) does not grant a second e
     // At its time the claim defers it: the number had its one call of the day.
     await h.clock.run({ until: h.clock.now() + 900_000 });
     const [waiting] = await h.contacts(id);
-    console.log("after the claim:", waiting.status, waiting.wait_reason, waiting.retry_counts);
+    assert.equal(waiting.status, "pending");
+    assert.notEqual(waiting.wait_reason, "callback", "the claim deferred it: its wait reason is the cap's");
     // The agent moves the callback from the same call ("no, in half an hour").
     assert.equal(
       await scheduleCallback(h.store, h.accountId, first.id, h.clock.now() + 1_800_000, h.clock.now()),
       null,
     );
     const [moved] = await h.contacts(id);
-    console.log("after the move:", moved.retry_counts);
     await h.runToEnd(6 * 86_400_000);
     const calls = await h.attempts(id);
     const [contact] = await h.contacts(id);
-    console.log(
-      calls.map((c) => new Date(Number(c.started_at)).toISOString()),
-      contact.retry_counts,
-    );
+    assert.equal(JSON.parse(contact.retry_counts).callbacks, 1, "one callback granted");
     // Two regular attempts and the one callback.
     assert.equal(calls.length, 3, `calls: ${calls.length}`);
     assert.equal(JSON.parse(moved.retry_counts).callbacks, 1, "a move must not count a second callback");
@@ -72,7 +69,6 @@ test("a callback set after a phones edit of a spent contact is dialed", async ()
     const edited = await editContact(h.store, h.accountId, c.id, { phones: [A] }, { now: h.clock.now() });
     assert.equal(edited.kind, "edited", JSON.stringify(edited));
     [c] = await h.contacts(id);
-    console.log("after the edit:", c.phone_index, c.phone_attempts, c.retry_counts);
     // The agent of the first call (on A) sets the callback the person asked for.
     const at = h.clock.now() + 600_000;
     assert.equal(await scheduleCallback(h.store, h.accountId, first.id, at, h.clock.now()), null);
