@@ -131,6 +131,8 @@ export class WebhookDelivery {
     this.stopped = true;
     this.timer?.cancel();
     this.timer = null;
+    // Or a start() after would find a pass asked for at that time and never ask again.
+    this.timerAt = Number.POSITIVE_INFINITY;
     // A pass reading the outbox now would otherwise lease and send after this returned (and the store
     // closed): wait for it, and then for every send it began; a prune round stops at its next batch.
     await this.passDone;
