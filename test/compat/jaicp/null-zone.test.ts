@@ -30,5 +30,13 @@ test("GET addPhone with an empty gmtZone= (a blank form field)", async () => {
     url: `/api/calls/campaign/${token}/addPhone?phone=12125550123&gmtZone=`,
     key: null,
   });
-  console.log(res.statusCode, res.body);
+  // A blank form field is no zone given: inferred from the number (New York), not a 400.
+  assert.equal(res.statusCode, 200, res.body);
+  const row = await f.store.db
+    .selectFrom("contacts")
+    .select("time_zone")
+    .where("phone", "=", "+12125550123")
+    .orderBy("id", "desc")
+    .executeTakeFirstOrThrow();
+  assert.equal(row.time_zone, "America/New_York");
 });

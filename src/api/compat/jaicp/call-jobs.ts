@@ -88,7 +88,9 @@ export function contactForJob(job: CallJob, field: string): NewContactSpec {
     throw invalidRequest(`${field}phone: ${phone.reason}: ${JSON.stringify(raw)}`, `${field}phone`);
   let timeZone: string | null;
   try {
-    timeZone = job.gmtZone != null ? parseZone(job.gmtZone) : inferZone(phone.e164);
+    // null or blank (an empty form field) is no zone given: the number's own, if it decides one.
+    timeZone =
+      job.gmtZone != null && job.gmtZone.trim() !== "" ? parseZone(job.gmtZone) : inferZone(phone.e164);
   } catch (err) {
     if (err instanceof ZoneError) throw invalidRequest(`${field}gmtZone: ${err.message}`, `${field}gmtZone`);
     throw err;
