@@ -62,9 +62,11 @@ function calleeZones(
     if (index === 0 || c.time_zone !== decidedZone(phones[0])) return [c.time_zone];
     // Inferred from the first number: the person may be there, and the dialed number where its own zone
     // (or, as for a contact with no zone, the campaign's default, else every zone of its country) says.
-    // A number with no country has no clock of its own: passed over, as alone (unless a defaultZone).
-    const own = ownZones(phones[index], settings);
-    return own === null ? null : [c.time_zone, ...own.filter((z) => z !== c.time_zone)];
+    // A number with no country of its own (kept as written) is the person's: held in the contact's zone.
+    // Passing it over would send a parallel contact straight back to the number it just rang, retry
+    // interval or not.
+    const own = ownZones(phones[index], settings) ?? [];
+    return [c.time_zone, ...own.filter((z) => z !== c.time_zone)];
   }
   return ownZones(phones[index], settings);
 }
