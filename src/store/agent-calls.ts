@@ -123,6 +123,10 @@ export async function scheduleCallback(
       : (row.wait_reason === CALLBACK_REASON || row.wait_reason === PERSONAL_CALLBACK_REASON) &&
         Number(row.attempts) === Number(row.seq));
   if (!moves) {
+    // A contact that settled with a callback unmade (cancelled, suppressed…) owes it no more: the new
+    // one is the only one.
+    if (row.status !== "pending" && counts[CALLBACKS_MADE_KEY] !== undefined)
+      counts[CALLBACKS_KEY] = counts[CALLBACKS_MADE_KEY];
     counts[CALLBACKS_KEY] = (counts[CALLBACKS_KEY] ?? 0) + 1;
     counts[CALLBACKS_MADE_KEY] ??= 0;
   }
