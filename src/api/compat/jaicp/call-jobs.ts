@@ -2,7 +2,7 @@
 // gmtZone form, the payload for the script, and the CallJobParameters of its own call policy. Pure; the
 // routes write what this returns. A number with a policy is dialed before numbers without one.
 
-import { normalizePhone } from "../../../lib/phone.ts";
+import { normalizePhone, phoneAsWritten } from "../../../lib/phone.ts";
 import { inferZone, parseZone, ZoneError } from "../../../lib/time-zone.ts";
 import type { WeeklyRange } from "../../../model/campaign-settings.ts";
 import type { ContactPolicy } from "../../../model/contact-policy.ts";
@@ -82,7 +82,7 @@ function instant(value: string | undefined, field: string): number | undefined {
 
 /** The contact for a call job; `field` prefixes the names in errors ("[3]" for the fourth of a list). */
 export function contactForJob(job: CallJob, field: string): NewContactSpec {
-  const raw = String(job.phone).trim();
+  const raw = phoneAsWritten(String(job.phone));
   const phone = normalizePhone(/^\d+$/.test(raw) ? `+${raw}` : raw);
   if (!phone.ok)
     throw invalidRequest(`${field}phone: ${phone.reason}: ${JSON.stringify(raw)}`, `${field}phone`);
