@@ -612,6 +612,7 @@ export class Dispatcher {
       attemptId: d.attemptId,
       contactId: d.contact.id,
       owner: this.o.nodeId,
+      releasedAt: this.o.clock.now(),
     };
   }
 

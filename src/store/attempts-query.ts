@@ -1,4 +1,5 @@
-// Reads of call attempts for the API, keyset-paged by id.
+// Reads of call attempts for the API, keyset-paged by id. An attempt held for an agent's preview and not
+// dialed yet (reserved, migration 015) is no attempt yet: it is left out, as it is deleted if given back.
 import type { Kysely } from "kysely";
 import type { AttemptRow, Database } from "./schema.ts";
 
@@ -18,7 +19,11 @@ export async function queryCampaignAttempts(
   filters: AttemptFilters,
   page: { afterId?: number; limit: number },
 ): Promise<AttemptRow[]> {
-  let q = db.selectFrom("attempts").selectAll().where("campaign_id", "=", campaignId);
+  let q = db
+    .selectFrom("attempts")
+    .selectAll()
+    .where("campaign_id", "=", campaignId)
+    .where("reserved", "is", null);
   if (filters.contactId !== undefined) q = q.where("contact_id", "=", filters.contactId);
   if (filters.agentId !== undefined) q = q.where("agent_id", "=", filters.agentId);
   if (filters.outcomes?.length) q = q.where("outcome", "in", filters.outcomes);
@@ -34,7 +39,11 @@ export async function queryContactAttempts(
   contactId: number,
   page: { afterId?: number; limit: number },
 ): Promise<AttemptRow[]> {
-  let q = db.selectFrom("attempts").selectAll().where("contact_id", "=", contactId);
+  let q = db
+    .selectFrom("attempts")
+    .selectAll()
+    .where("contact_id", "=", contactId)
+    .where("reserved", "is", null);
   if (page.afterId !== undefined) q = q.where("id", ">", page.afterId);
   return q.orderBy("id").limit(page.limit).execute();
 }

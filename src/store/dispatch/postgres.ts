@@ -27,6 +27,7 @@ import {
   noteRecentCall,
   PROMOTE_LIMIT,
   RECENT_BY_PHONE_WHERE,
+  releasedTouchSql,
   releaseSql,
   reservedJson,
 } from "./types.ts";
@@ -408,6 +409,7 @@ export function postgresDispatchStore(pool: pg.Pool): DispatchStore {
               [r.defer.until, r.defer.reason, r.contactId],
             );
           }
+          await client.query(releasedTouchSql(["$1", "$2"], "greatest"), [r.releasedAt ?? 0, r.contactId]);
         }
       });
     },

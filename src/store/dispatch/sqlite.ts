@@ -30,6 +30,7 @@ import {
   noteRecentCall,
   PROMOTE_LIMIT,
   RECENT_BY_PHONE_WHERE,
+  releasedTouchSql,
   releaseSql,
   reservedJson,
 } from "./types.ts";
@@ -113,6 +114,7 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
     release: db.prepare(releaseSql(false, ["?", "?", "?", "?", "?"])),
     releaseExpired: db.prepare(releaseSql(true, ["?", "?", "?", "?", "?"])),
     reserve: db.prepare("UPDATE attempts SET reserved = ? WHERE id = ?"),
+    releasedTouch: db.prepare(releasedTouchSql(["?", "?"], "max")),
     deferReleased: db.prepare(
       "UPDATE contacts SET ready = 0, next_attempt_at = ?, wait_reason = ? WHERE id = ? AND status = 'pending'",
     ),
@@ -323,6 +325,7 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
       if (!changed) continue;
       s.deleteAttempt.run(r.attemptId);
       if (r.defer) s.deferReleased.run(r.defer.until, r.defer.reason, r.contactId);
+      s.releasedTouch.run(r.releasedAt ?? 0, r.contactId);
     }
   });
 

@@ -177,6 +177,16 @@ export interface ReleasedDial extends ReservedState {
   /** Given back to wait (an agent skipped it) rather than to the dial queue: in the same transaction, so
    *  no other claim can take it in between. */
   defer?: { until: number; reason: string };
+  /** When it is given back: the contact's updated_at moves on to it (readers of updated_since hear that it
+   *  is pending again). */
+  releasedAt?: number;
+}
+
+/** After a release: the contact reads as changed, and its last attempt is the one before the released. */
+export function releasedTouchSql(p: readonly string[], greatest: "max" | "greatest"): string {
+  return `UPDATE contacts SET updated_at = ${greatest}(updated_at + 1, ${p[0]}),
+    last_attempt_at = (SELECT max(a.started_at) FROM attempts a WHERE a.contact_id = contacts.id)
+    WHERE id = ${p[1]}`;
 }
 
 export interface WaitingSummary {
