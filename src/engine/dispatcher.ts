@@ -685,7 +685,7 @@ export class Dispatcher {
   async releaseLost(lost: ExpiredLease & { reserved: ReservedState }, now: number): Promise<void> {
     if (lost.attemptId === null) return;
     const released = { ...lost.reserved, attemptId: lost.attemptId, contactId: lost.contact.id };
-    await this.o.dispatch.release([{ ...released, owner: { expiredBefore: now } }]);
+    await this.o.dispatch.release([{ ...released, owner: { expiredBefore: now }, releasedAt: now }]);
     this.invalidateWaiting(lost.contact.campaign_id);
   }
 

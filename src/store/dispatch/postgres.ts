@@ -104,7 +104,7 @@ async function loadRecent(
 // claimed in between out of the queue.
 const DUE_IDS_SQL = `SELECT id FROM contacts WHERE campaign_id = $1 AND status = 'pending' and ready = 0
   AND next_attempt_at <= $2 AND callback_agent_id IS NULL ORDER BY next_attempt_at LIMIT $3`;
-const PROMOTE_SQL = `UPDATE contacts SET ready = 1, wait_reason = NULL
+const PROMOTE_SQL = `UPDATE contacts SET ready = 1, wait_reason = NULL, updated_at = greatest(updated_at + 1, $2)
   WHERE id = ANY($1::bigint[]) AND status = 'pending' AND ready = 0`;
 
 async function promote(
@@ -115,7 +115,7 @@ async function promote(
 ): Promise<number> {
   const ids = (await q.query<{ id: number }>(DUE_IDS_SQL, [campaignId, now, limit])).rows.map((r) => r.id);
   if (ids.length === 0) return 0;
-  return (await q.query(PROMOTE_SQL, [ids])).rowCount ?? 0;
+  return (await q.query(PROMOTE_SQL, [ids, now])).rowCount ?? 0;
 }
 
 /** Contacts promoted per statement on PostgreSQL. */

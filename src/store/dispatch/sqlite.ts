@@ -44,9 +44,9 @@ const CURRENT_ATTEMPT = `EXISTS (SELECT 1 FROM attempts t WHERE t.id = ? AND ${f
 export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
   const s = {
     promote: db.prepare(
-      `UPDATE contacts SET ready = 1, wait_reason = NULL WHERE id IN (
-        SELECT id FROM contacts WHERE campaign_id = ? AND status = 'pending' and ready = 0
-          AND next_attempt_at <= ? AND callback_agent_id IS NULL ORDER BY next_attempt_at LIMIT ?)`,
+      `UPDATE contacts SET ready = 1, wait_reason = NULL, updated_at = max(updated_at + 1, $now) WHERE id IN (
+        SELECT id FROM contacts WHERE campaign_id = $campaign AND status = 'pending' and ready = 0
+          AND next_attempt_at <= $now AND callback_agent_id IS NULL ORDER BY next_attempt_at LIMIT $limit)`,
     ),
     nextWaiting: db.prepare(
       `SELECT min(next_attempt_at) AS m FROM contacts WHERE campaign_id = ? AND status = 'pending' AND ready = 0
@@ -198,7 +198,7 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
     if (req.finished?.length) applyFinished(req.finished);
     let nextWaitingAt: number | null | undefined;
     if (req.promoteDue) {
-      s.promote.run(req.campaignId, req.now, PROMOTE_LIMIT);
+      s.promote.run({ campaign: req.campaignId, now: req.now, limit: PROMOTE_LIMIT });
       nextWaitingAt = (s.nextWaiting.get(req.campaignId) as { m: number | null }).m;
     }
     const rows = (
@@ -335,7 +335,7 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
 
   return {
     async promoteDue(campaignId, now, limit = PROMOTE_LIMIT) {
-      return s.promote.run(campaignId, now, limit).changes;
+      return s.promote.run({ campaign: campaignId, now, limit }).changes;
     },
     async nextWaitingAt(campaignId) {
       const row = s.nextWaiting.get(campaignId) as { m: number | null };

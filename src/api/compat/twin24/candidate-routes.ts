@@ -150,6 +150,8 @@ export async function candidateRoutes(app: FastifyInstance, deps: Twin24Deps): P
         const attempts = await store.db
           .selectFrom("attempts")
           .selectAll()
+          // One held for an agent's preview and not dialed is no call yet (as in the native API).
+          .where("reserved", "is", null)
           .where(
             "contact_id",
             "in",
