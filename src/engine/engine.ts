@@ -326,8 +326,18 @@ export class Engine implements EngineControl, CampaignStatusWriter {
       throw new EngineError("invalid_state", `campaign ${campaignId} is ${row.status} and cannot be stopped`);
     }
     const now = this.clock.now();
-    if (!(await this.writeStatus(row, "stopped", now, "stopped by request", { ifUnchanged: true })))
-      return null;
+    // Stopped before its start time, it never began: a later start is its first, and its lifetime counts
+    // from then (it counted from the start time that passed meanwhile, and could be refused as ended).
+    const notBegun = row.started_at !== null && row.started_at > now;
+    const written = notBegun
+      ? await this.commitStatus(row, "stopped", now, {
+          status_reason: "stopped by request",
+          finished_at: now,
+          started_at: null,
+          halt_at: null,
+        })
+      : await this.writeStatus(row, "stopped", now, "stopped by request", { ifUnchanged: true });
+    if (!written) return null;
     const rt = this.dispatcher.campaigns.get(row.id);
     if (rt) {
       rt.status = "stopped";

@@ -34,7 +34,7 @@ import {
   type WebhookPlan,
   webhookPlans,
 } from "./translate.ts";
-import { taskView } from "./views.ts";
+import { refusalInTaskTerms, taskView } from "./views.ts";
 
 export const TASK_PATH = "/cis/api/v1/telephony/autoCall";
 const DEFAULT_WEBHOOK_MAX_ATTEMPTS = 12;
@@ -254,10 +254,15 @@ export async function taskRoutes(app: FastifyInstance, deps: Twin24Deps): Promis
         const before = await findCampaign(store.db, accountId, task.campaign_id);
         if (!before) throw notFound("autoCall task", req.params.id);
         // A FINISHED task given new candidates starts again: the engine calls that a recovery.
-        const status: CampaignStatus =
-          command === "start" && before.status === "completed"
-            ? (await engine.recover(accountId, task.campaign_id)).status
-            : await engine[command](accountId, task.campaign_id);
+        let status: CampaignStatus;
+        try {
+          status =
+            command === "start" && before.status === "completed"
+              ? (await engine.recover(accountId, task.campaign_id)).status
+              : await engine[command](accountId, task.campaign_id);
+        } catch (err) {
+          throw refusalInTaskTerms(err, task.uuid, task.campaign_id);
+        }
         const row = await findCampaign(store.db, accountId, task.campaign_id);
         if (!row) throw notFound("autoCall task", req.params.id);
         return taskView(task.uuid, { ...row, status }, await countContactsByStatus(store.db, row.id));

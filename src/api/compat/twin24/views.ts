@@ -1,3 +1,4 @@
+import { EngineError } from "../../../engine/types.ts";
 // What the Twin24 face answers: task statuses in Twin24's names, the task, its candidates and their
 // calls. Pure mapping from core rows; nothing here reads the store or decides anything.
 import type { CampaignStatus, ContactStatus, Outcome } from "../../../model/outcome.ts";
@@ -118,4 +119,25 @@ export function candidateView(c: ContactRow, calls: AttemptRow[]) {
     nextCallAt: c.status === "pending" ? iso(c.next_attempt_at) : null,
     calls: calls.map(callView),
   };
+}
+
+/**
+ * An engine refusal of a task's lifecycle command in the face's own terms: the task's id for the
+ * campaign's, Twin24's statuses, and advice it can follow (it has a lifetime, no endAt or recover).
+ */
+export function refusalInTaskTerms(err: unknown, uuid: string, campaignId: number): unknown {
+  if (!(err instanceof EngineError)) return err;
+  const message = err.message
+    .replaceAll(`campaign ${campaignId}`, `task ${uuid}`)
+    .replace("(its endAt, or its lifetime from its first start)", "(its lifetime from its first start)")
+    .replace(
+      "; change its endAt or lifetimeSec first, or recover it to count its lifetime again",
+      "; change its lifetime first",
+    )
+    .replace(
+      /\b(draft|scheduled|running|paused|stopped|completed|halted)\b/g,
+      (s) => TASK_STATUS[s as CampaignStatus],
+    )
+    .replace(/\bcampaigns?\b/g, (s) => (s === "campaign" ? "task" : "tasks"));
+  return new EngineError(err.code, message, err.status);
 }
