@@ -148,6 +148,7 @@ export class Engine implements EngineControl, CampaignStatusWriter {
       driver: o.driver,
       writes: this.writes,
       callbacks: this.callbacks,
+      reopenForCallback: (accountId, campaignId) => this.reopenForCallback(accountId, campaignId),
     });
     const leaseMs = o.leaseMs ?? 60_000;
     this.leases = new CampaignLeases({
@@ -390,6 +391,24 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     const scheduled = settings.startAt !== null && settings.startAt > now;
     const startedAt = scheduled ? (settings.startAt as number) : now;
     return { status: scheduled ? "scheduled" : "running", startedAt, haltAt: haltAtFor(settings, startedAt) };
+  }
+
+  /** A campaign completes when its last call ends, while its agent may still be wrapping up: a callback
+   *  agreed then makes a contact pending again, and is only made if the campaign runs (recovered here; one
+   *  past its end time or under the balance floor stays completed, said through onError). */
+  private async reopenForCallback(accountId: number, campaignId: number): Promise<void> {
+    const row = await this.store.db
+      .selectFrom("campaigns")
+      .select("status")
+      .where("account_id", "=", accountId)
+      .where("id", "=", campaignId)
+      .executeTakeFirst();
+    if (row?.status !== "completed") return;
+    try {
+      await this.recover(accountId, campaignId);
+    } catch (err) {
+      this.onError?.(err);
+    }
   }
 
   /** Why a recover now would be refused for the campaign's end time (its endAt has passed), or null. */

@@ -35,6 +35,9 @@ export interface DeskDeps {
   /** Writes that carry webhook events (the disposition's attempt.disposed). */
   writes: StateWrites;
   callbacks: PersonalCallbacks;
+  /** Brings back a campaign that completed while an agent wrapped up its last call, now that a callback
+   *  makes one of its contacts pending again (engine.ts: a recover). */
+  reopenForCallback(accountId: number, campaignId: number): Promise<void>;
 }
 
 const DIAL_REFUSALS = {
@@ -307,6 +310,12 @@ export class AgentDesk {
       const refused = await this.d.writes.scheduleCallback(accountId, target, callbackAt, now, forAgent);
       if (refused === "not_found") throw new EngineError("not_found", `attempt ${target} not found`, 404);
       if (refused === "call_in_progress") throw callbackRefused(target);
+      if (refused === "callback_made") {
+        throw new EngineError(
+          "callback_made",
+          `attempt ${target}: the callback agreed on this call has been made; set a new one from that call`,
+        );
+      }
       if (refused) throw abandonedWait(callbackAt, refused.abandonedWait);
       // The call may have been in another campaign than the agent's current one: forget them all.
       this.d.dispatcher.invalidateWaiting();
@@ -340,6 +349,7 @@ export class AgentDesk {
     );
     if (recorded === null) throw new EngineError("not_found", `attempt ${target} not found`, 404);
     if (target === agent.lastAttemptId) agent.lastDisposed = true;
+    if (callbackAt !== null) await this.d.reopenForCallback(accountId, recorded.campaignId);
     const phone = recorded.phone;
     const dncCampaignId = opts.dnc === "campaign" ? recorded.campaignId : null;
     return {
