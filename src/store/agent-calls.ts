@@ -52,7 +52,7 @@ export async function answerHistory(store: Store, campaignId: number): Promise<A
 }
 
 /** Why a callback was not scheduled: `abandonedWait` holds the end of the 72 h wait it would cut short. */
-export type CallbackRefusal = "call_in_progress" | "not_found" | { abandonedWait: number };
+export type CallbackRefusal = "call_in_progress" | "not_found" | "callback_made" | { abandonedWait: number };
 
 /**
  * Schedules a callback the person agreed to on the attempt's call: the contact waits (wait_reason
@@ -122,7 +122,12 @@ export async function scheduleCallback(
       ? callbacksToMake(counts) > 0
       : (row.wait_reason === CALLBACK_REASON || row.wait_reason === PERSONAL_CALLBACK_REASON) &&
         Number(row.attempts) === Number(row.seq));
+  // The call that earned a callback earns no second one once that callback was made (a desktop sending
+  // its disposition again after another agent made the call would reopen the contact for a third call).
+  const earnedKey = `callbackOf:${Number(row.seq)}`;
+  if (!moves && counts[earnedKey] !== undefined && callbacksToMake(counts) === 0) return "callback_made";
   if (!moves) {
+    counts[earnedKey] = 1;
     // A contact that settled with a callback unmade (cancelled, suppressed…) owes it no more: the new
     // one is the only one.
     if (row.status !== "pending" && counts[CALLBACKS_MADE_KEY] !== undefined)

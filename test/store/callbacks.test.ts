@@ -63,7 +63,7 @@ for (const dialect of dialects()) {
       assert.equal(c.wait_reason, "callback");
       assert.equal(Number(c.next_attempt_at), AT);
       const counts = JSON.parse(c.retry_counts);
-      assert.deepEqual(counts, { human: 1, callbacks: 1, callbacksMade: 0 });
+      assert.deepEqual(counts, { human: 1, "callbackOf:1": 1, callbacks: 1, callbacksMade: 0 });
       assert.equal(countedAttempts(c.attempts, counts), 0, "the next attempt is within a limit of 1");
       // Set again from the same call ("3 pm… no, 4 pm"), it moves: still the one attempt granted.
       assert.equal(await scheduleCallback(store, accountId, attemptId, AT + 1000, NOW + 1), null);
