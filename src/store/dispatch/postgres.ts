@@ -405,7 +405,7 @@ export function postgresDispatchStore(pool: pg.Pool): DispatchStore {
           await client.query("DELETE FROM attempts WHERE id = $1 AND ended_at IS NULL", [r.attemptId]);
           if (r.defer) {
             await client.query(
-              "UPDATE contacts SET ready = 0, next_attempt_at = $1, wait_reason = $2 WHERE id = $3 AND status = 'pending'",
+              `UPDATE contacts SET ready = 0, next_attempt_at = $1, wait_reason = ${heldOr("$2")} WHERE id = $3 AND status = 'pending'`,
               [r.defer.until, r.defer.reason, r.contactId],
             );
           }

@@ -116,7 +116,7 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
     reserve: db.prepare("UPDATE attempts SET reserved = ? WHERE id = ?"),
     releasedTouch: db.prepare(releasedTouchSql(["?", "?"], "max")),
     deferReleased: db.prepare(
-      "UPDATE contacts SET ready = 0, next_attempt_at = ?, wait_reason = ? WHERE id = ? AND status = 'pending'",
+      `UPDATE contacts SET ready = 0, next_attempt_at = ?, wait_reason = ${heldOr("?")} WHERE id = ? AND status = 'pending'`,
     ),
     markDialed: db.prepare("UPDATE attempts SET reserved = NULL WHERE id = ? AND reserved IS NOT NULL"),
     expireOwn: db.prepare(
