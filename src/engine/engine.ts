@@ -37,6 +37,8 @@ import {
   type Explanation,
 } from "./types.ts";
 
+/** status_reason of a campaign paused while scheduled, before its start time: it has not begun. */
+const PAUSED_BEFORE_START = "paused before its start time";
 const ACTIVE: CampaignStatus[] = ["running", "scheduled", "paused"];
 /** How often the abandonment groups' pooled figures are re-read from the store (engine/abandon-groups.ts). */
 const GROUP_REFRESH_MS = 30_000;
@@ -149,6 +151,7 @@ export class Engine implements EngineControl, CampaignStatusWriter {
       writes: this.writes,
       callbacks: this.callbacks,
       reopenForCallback: (accountId, campaignId) => this.reopenForCallback(accountId, campaignId),
+      reopenRefusal: (accountId, attemptId) => this.reopenRefusal(accountId, attemptId),
     });
     const leaseMs = o.leaseMs ?? 60_000;
     this.leases = new CampaignLeases({
@@ -246,7 +249,8 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     }
     await this.requireBalance(row);
     const now = this.clock.now();
-    const { status, startedAt, haltAt } = this.startTimes(row, new CampaignRuntime(row).settings, now);
+    const settingsNow = new CampaignRuntime(row).settings;
+    const { status, startedAt, haltAt } = this.startTimes(row, settingsNow, now, await this.begun(row, now));
     const ended = this.startEndedError(campaignId, haltAt);
     if (ended) throw ended;
     // Started again before its start time, it would only be written scheduled once more: the second of two
@@ -281,8 +285,11 @@ export class Engine implements EngineControl, CampaignStatusWriter {
         `campaign ${campaignId} is ${row.status}; only a running or scheduled campaign can be paused`,
       );
     }
-    if (!(await this.writeStatus(row, "paused", this.clock.now(), undefined, { ifUnchanged: true })))
-      return null;
+    const now = this.clock.now();
+    // Paused before its start time it has not begun: said so, and a resume counts its lifetime afresh.
+    const notBegun = row.status === "scheduled" && row.started_at !== null && row.started_at > now;
+    const reason = notBegun ? PAUSED_BEFORE_START : undefined;
+    if (!(await this.writeStatus(row, "paused", now, reason, { ifUnchanged: true }))) return null;
     const rt = this.dispatcher.campaigns.get(row.id);
     if (rt) {
       rt.status = "paused";
@@ -307,12 +314,15 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     await this.requireBalance(row);
     const now = this.clock.now();
     const settings = new CampaignRuntime(row).settings;
-    const { status, haltAt } = this.startTimes(row, settings, now);
+    const begun = await this.begun(row, now);
+    const { status, startedAt, haltAt } = this.startTimes(row, settings, now, begun);
     // Past its end time it would only be halted at the next pass: refused and said why, as a start is.
     const ended = this.startEndedError(campaignId, haltAt);
     if (ended) throw ended;
+    const times = begun ? {} : { started_at: startedAt, halt_at: haltAt };
     // One stopped for its balance had a finish time: it is going on, not finished.
-    if (!(await this.commitStatus(row, status, now, { status_reason: null, finished_at: null }))) return null;
+    if (!(await this.commitStatus(row, status, now, { status_reason: null, finished_at: null, ...times })))
+      return null;
     await this.reload(row.id);
     return status;
   }
@@ -409,6 +419,28 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     } catch (err) {
       this.onError?.(err);
     }
+  }
+
+  /** Why a callback from the attempt could not be made: its campaign completed and could not be recovered
+   *  (past its end time, under the balance floor). Asked before the callback is written. */
+  private async reopenRefusal(accountId: number, attemptId: number): Promise<EngineError | null> {
+    const row = await this.store.db
+      .selectFrom("attempts as a")
+      .innerJoin("campaigns as c", "c.id", "a.campaign_id")
+      .selectAll("c")
+      .where("a.id", "=", attemptId)
+      .where("a.account_id", "=", accountId)
+      .executeTakeFirst();
+    if (row?.status !== "completed") return null;
+    const ended = this.endedError(row);
+    if (ended) return ended;
+    try {
+      await this.requireBalance(row);
+    } catch (err) {
+      if (err instanceof EngineError) return err;
+      throw err;
+    }
+    return null;
   }
 
   /** Why a recover now would be refused for the campaign's end time (its endAt has passed), or null. */
@@ -647,7 +679,11 @@ export class Engine implements EngineControl, CampaignStatusWriter {
    *  a face before it writes an edit that starts it: the edit is then refused whole, not half applied. */
   async requireStartable(row: Campaign, settings: CampaignSettings): Promise<void> {
     await this.requireStartBalance(row.account_id, row.id);
-    const ended = this.startEndedError(row.id, this.startTimes(row, settings, this.clock.now()).haltAt);
+    const now = this.clock.now();
+    const ended = this.startEndedError(
+      row.id,
+      this.startTimes(row, settings, now, await this.begun(row, now)).haltAt,
+    );
     if (ended) throw ended;
   }
 
@@ -657,10 +693,19 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     row: Campaign,
     settings: CampaignSettings,
     now: number,
+    begun = true,
   ): { status: CampaignStatus; startedAt: number; haltAt: number | null } {
     const scheduled = settings.startAt !== null && settings.startAt > now;
-    const startedAt = row.started_at ?? (scheduled ? (settings.startAt as number) : now);
+    // A start time that passed while the campaign sat paused or stopped, never having dialed, is no start:
+    // its lifetime counts from this one (it was refused as ended having made no call).
+    const kept = row.started_at !== null && (begun || row.started_at > now) ? row.started_at : null;
+    const startedAt = kept ?? (scheduled ? (settings.startAt as number) : now);
     return { status: scheduled ? "scheduled" : "running", startedAt, haltAt: haltAtFor(settings, startedAt) };
+  }
+
+  /** Whether the campaign began: not one paused before its start time (said by its status reason). */
+  private async begun(row: Campaign, _now: number): Promise<boolean> {
+    return !(row.status === "paused" && row.status_reason === PAUSED_BEFORE_START);
   }
 
   async requireStartBalance(accountId: number, campaignId: number | null): Promise<void> {

@@ -38,6 +38,8 @@ export interface DeskDeps {
   /** Brings back a campaign that completed while an agent wrapped up its last call, now that a callback
    *  makes one of its contacts pending again (engine.ts: a recover). */
   reopenForCallback(accountId: number, campaignId: number): Promise<void>;
+  /** Why a callback from the attempt could not be made (its campaign completed and cannot be recovered). */
+  reopenRefusal(accountId: number, attemptId: number): Promise<EngineError | null>;
 }
 
 const DIAL_REFUSALS = {
@@ -307,6 +309,8 @@ export class AgentDesk {
       // The ended call's outcome may still wait for the next pass: write it first, or it would overwrite us.
       await this.d.dispatcher.flush();
       const forAgent = personal ? agentId : null;
+      const unmakeable = await this.d.reopenRefusal(accountId, target);
+      if (unmakeable) throw unmakeable;
       const refused = await this.d.writes.scheduleCallback(accountId, target, callbackAt, now, forAgent);
       if (refused === "not_found") throw new EngineError("not_found", `attempt ${target} not found`, 404);
       if (refused === "call_in_progress") throw callbackRefused(target);

@@ -424,7 +424,7 @@ for (const dialect of dialects()) {
           await f.run(60_000);
           assert.deepEqual(await transitions(second), [
             { from: "draft", to: "scheduled", reason: null },
-            { from: "scheduled", to: "paused", reason: null },
+            { from: "scheduled", to: "paused", reason: "paused before its start time" },
             { from: "paused", to: "draft", reason: null },
           ]);
         },
