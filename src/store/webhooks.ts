@@ -216,8 +216,9 @@ async function headsOf(
 }
 
 /**
- * Leases a delivery as leaseDelivery does, and only while it is still its order key's head and no event
- * of its key is in flight: delivery keeps a read's due heads for a while, and meanwhile an earlier event
+ * Takes a due delivery for this node unless another holds a live lease on it (due is checked here too:
+ * another node may have failed it into backoff since), and only while it is still its order key's head
+ * and no event of its key is in flight: delivery keeps a read's due heads for a while, and meanwhile an earlier event
  * of the key may have been put back in the queue (a replay), or, the other way round, a dead letter
  * replayed (now the head) while the key's next event is being sent must wait for that send's end, or the
  * receiver would get two of one contact's events at once, possibly out of order. A live lease is
@@ -251,26 +252,6 @@ export async function leaseHead(
     .where((eb) => eb.not(eb.exists(sameKeyPending(eb).where("p.lease_expires_at", ">=", now))))
     .returningAll()
     .executeTakeFirst();
-}
-
-/** Takes a due delivery for this node unless another holds a live lease on it. Due is checked here too:
- *  another node may have failed it into backoff since this one scanned it. */
-export async function leaseDelivery(
-  db: Kysely<Database>,
-  id: number,
-  owner: string,
-  now: number,
-  until: number,
-): Promise<boolean> {
-  const r = await db
-    .updateTable("webhook_deliveries")
-    .set({ lease_owner: owner, lease_expires_at: until })
-    .where("id", "=", id)
-    .where("status", "=", "pending")
-    .where("next_attempt_at", "<=", now)
-    .where((eb) => eb.or([eb("lease_expires_at", "is", null), eb("lease_expires_at", "<", now)]))
-    .executeTakeFirst();
-  return Number(r.numUpdatedRows) > 0;
 }
 
 export interface DeliveryResult {

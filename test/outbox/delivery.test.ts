@@ -10,7 +10,7 @@ import { backoffMs, type DeliveryOptions, signature, WebhookDelivery } from "../
 import { type OutboxRow, outboxRows, type Subscription } from "../../src/outbox/events.ts";
 import { atomically } from "../../src/store/atomic.ts";
 import { openStore, type Store } from "../../src/store/db.ts";
-import { insertWebhook, leaseDelivery, outboxInserts } from "../../src/store/webhooks.ts";
+import { insertWebhook, leaseHead, outboxInserts } from "../../src/store/webhooks.ts";
 import { apiFixture } from "../api/helpers.ts";
 import { createAccount, createCampaign } from "../helpers/fixtures.ts";
 import { dialects } from "../helpers/stores.ts";
@@ -407,8 +407,8 @@ for (const dialect of dialects()) {
         .set({ next_attempt_at: retryAt, attempts: 1, lease_owner: null, lease_expires_at: null })
         .where("id", "=", row.id)
         .execute();
-      assert.equal(await leaseDelivery(store.db, row.id, "n2", retryAt - 1, retryAt + 20_000), false);
-      assert.equal(await leaseDelivery(store.db, row.id, "n2", retryAt, retryAt + 20_000), true);
+      assert.equal(await leaseHead(store.db, row.id, "n2", retryAt - 1, retryAt + 20_000), undefined);
+      assert.equal((await leaseHead(store.db, row.id, "n2", retryAt, retryAt + 20_000))?.id, row.id);
     } finally {
       await store.close();
     }
