@@ -39,6 +39,11 @@ import {
 
 /** status_reason of a campaign paused while scheduled, before its start time: it has not begun. */
 const PAUSED_BEFORE_START = "paused before its start time";
+
+/** Whether the campaign began: not one paused before its start time (one stopped then has no start). */
+function hasBegun(row: Campaign): boolean {
+  return !(row.status === "paused" && row.status_reason === PAUSED_BEFORE_START);
+}
 const ACTIVE: CampaignStatus[] = ["running", "scheduled", "paused"];
 /** How often the abandonment groups' pooled figures are re-read from the store (engine/abandon-groups.ts). */
 const GROUP_REFRESH_MS = 30_000;
@@ -249,8 +254,7 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     }
     await this.requireBalance(row);
     const now = this.clock.now();
-    const settingsNow = new CampaignRuntime(row).settings;
-    const { status, startedAt, haltAt } = this.startTimes(row, settingsNow, now, await this.begun(row, now));
+    const { status, startedAt, haltAt } = this.startTimes(row, new CampaignRuntime(row).settings, now);
     const ended = this.startEndedError(campaignId, haltAt);
     if (ended) throw ended;
     // Started again before its start time, it would only be written scheduled once more: the second of two
@@ -314,12 +318,11 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     await this.requireBalance(row);
     const now = this.clock.now();
     const settings = new CampaignRuntime(row).settings;
-    const begun = await this.begun(row, now);
-    const { status, startedAt, haltAt } = this.startTimes(row, settings, now, begun);
+    const { status, startedAt, haltAt } = this.startTimes(row, settings, now);
     // Past its end time it would only be halted at the next pass: refused and said why, as a start is.
     const ended = this.startEndedError(campaignId, haltAt);
     if (ended) throw ended;
-    const times = begun ? {} : { started_at: startedAt, halt_at: haltAt };
+    const times = hasBegun(row) ? {} : { started_at: startedAt, halt_at: haltAt };
     // One stopped for its balance had a finish time: it is going on, not finished.
     if (!(await this.commitStatus(row, status, now, { status_reason: null, finished_at: null, ...times })))
       return null;
@@ -679,11 +682,7 @@ export class Engine implements EngineControl, CampaignStatusWriter {
    *  a face before it writes an edit that starts it: the edit is then refused whole, not half applied. */
   async requireStartable(row: Campaign, settings: CampaignSettings): Promise<void> {
     await this.requireStartBalance(row.account_id, row.id);
-    const now = this.clock.now();
-    const ended = this.startEndedError(
-      row.id,
-      this.startTimes(row, settings, now, await this.begun(row, now)).haltAt,
-    );
+    const ended = this.startEndedError(row.id, this.startTimes(row, settings, this.clock.now()).haltAt);
     if (ended) throw ended;
   }
 
@@ -693,19 +692,13 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     row: Campaign,
     settings: CampaignSettings,
     now: number,
-    begun = true,
   ): { status: CampaignStatus; startedAt: number; haltAt: number | null } {
     const scheduled = settings.startAt !== null && settings.startAt > now;
     // A start time that passed while the campaign sat paused or stopped, never having dialed, is no start:
     // its lifetime counts from this one (it was refused as ended having made no call).
-    const kept = row.started_at !== null && (begun || row.started_at > now) ? row.started_at : null;
+    const kept = row.started_at !== null && (hasBegun(row) || row.started_at > now) ? row.started_at : null;
     const startedAt = kept ?? (scheduled ? (settings.startAt as number) : now);
     return { status: scheduled ? "scheduled" : "running", startedAt, haltAt: haltAtFor(settings, startedAt) };
-  }
-
-  /** Whether the campaign began: not one paused before its start time (said by its status reason). */
-  private async begun(row: Campaign, _now: number): Promise<boolean> {
-    return !(row.status === "paused" && row.status_reason === PAUSED_BEFORE_START);
   }
 
   async requireStartBalance(accountId: number, campaignId: number | null): Promise<void> {

@@ -50,18 +50,17 @@ export function normalizeNumber(
 ): { keep: string; flagged: boolean } | { keep: null; reason: string } {
   // Read, and kept flagged, as the text an import keeps and the do-not-call lists compare (phoneAsWritten).
   const text = phoneAsWritten(raw);
-  const written = text;
   if (rules.phoneNormalization === "RU") {
     const r = normalizeRuPhone(text);
     if (r.ok) return { keep: r.e164, flagged: false };
-    if (rules.normalizationErrorAction === "SET_NORMALIZATION_ERROR_FLAG" && written !== "")
-      return { keep: written, flagged: true };
+    if (rules.normalizationErrorAction === "SET_NORMALIZATION_ERROR_FLAG" && text !== "")
+      return { keep: text, flagged: true };
     return { keep: null, reason: `cannot be normalized to a RU number: ${r.reason}` };
   }
   const digits = text.replace(/[\s()\-.]/g, "");
   const r = normalizePhone(/^\+/.test(digits) ? digits : `+${digits}`);
   if (r.ok) return { keep: r.e164, flagged: false };
-  if (!rules.checkPhone && written !== "") return { keep: written, flagged: true };
+  if (!rules.checkPhone && text !== "") return { keep: text, flagged: true };
   return { keep: null, reason: r.reason };
 }
 
