@@ -55,6 +55,11 @@ export const ABANDONED_WAIT_REASON = "abandoned_72h";
 /** An abandoned callee is not dialed again for 72 h, unless an agent is reserved before the dial (preview). */
 export const ABANDON_REDIAL_GAP_MS = 72 * 3600 * 1000;
 
+/** Under parallel dialing, when the contact moved on to its next number: the time (ms) from which it may come
+ *  back round to a number it has tried in this pass (the retry interval of the outcome it moved on after).
+ *  The claim needs it when it passes the next number over (listed, say) and goes round from there. */
+export const ROUND_BACK_AT_KEY = "roundBackAt";
+
 /** Counter of the attempts made before the contact's list was last reset for another round: they stay on
  *  record (and number the next attempt) but no longer count against the limits. */
 export const EARLIER_ROUNDS_KEY = "earlierRounds";
@@ -172,6 +177,7 @@ export function decideAfterAttempt(
       const j = (state.phoneIndex + step) % state.phoneCount;
       if (!usable(j)) continue;
       const wrapped = j <= state.phoneIndex;
+      if (!wrapped) retryCounts[ROUND_BACK_AT_KEY] = now + interval;
       return {
         final: false,
         nextAt: wrapped ? now + interval : now,
