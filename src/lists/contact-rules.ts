@@ -13,6 +13,13 @@ import { DEFAULT_LIMITS, type DuplicatePolicy, type PhonePolicy, type RowIssue }
  * Tuple layout of an accepted row. PHONES is null for the common single plain E.164 phone (the stage
  * writes ["<phone>"] itself), and next_attempt_at is left to the stage too: fewer values to carry.
  */
+/** Why a number that is not valid (`details` says why) cannot be kept as written, or null when it can: the
+ *  one rule for an import's phone_policy=flag and for listing such a number as do-not-call. */
+export function tooLongToKeep(text: string, details: string): string | null {
+  const limit = DEFAULT_LIMITS.maxFlaggedPhoneLength;
+  return text.length > limit ? `${details}; too long to keep as written (over ${limit} characters)` : null;
+}
+
 export const ROW = 0;
 export const EXTERNAL_ID = 1;
 export const PHONES = 2;
@@ -117,11 +124,8 @@ export class ContactRules {
       if (typeof details === "string") {
         phone = text;
         if (opts.phonePolicy !== "flag") return this.invalidRow(row, "phone", "invalid_phone", details, text);
-        if (phone.length > DEFAULT_LIMITS.maxFlaggedPhoneLength) {
-          const limit = DEFAULT_LIMITS.maxFlaggedPhoneLength;
-          const message = `${details}; too long to keep as written (over ${limit} characters)`;
-          return this.invalidRow(row, "phone", "invalid_phone", message, text);
-        }
+        const tooLong = tooLongToKeep(text, details);
+        if (tooLong !== null) return this.invalidRow(row, "phone", "invalid_phone", tooLong, text);
         flagNotes ??= [];
         flagNotes.push(details, text);
         flagged = 1;

@@ -7,9 +7,10 @@
 import { phoneAsWritten, phoneDetails } from "../../lib/phone.ts";
 import { ByteDecoder, resolveEncoding } from "../../lists/byte-decoder.ts";
 import { resolveColumns } from "../../lists/columns.ts";
+import { tooLongToKeep } from "../../lists/contact-rules.ts";
 import { createCsvCore } from "../../lists/csv-contacts.ts";
 import { badRequest, ImportError } from "../../lists/errors.ts";
-import { DEFAULT_LIMITS, type RowIssue } from "../../lists/types.ts";
+import type { RowIssue } from "../../lists/types.ts";
 import type { DncEntry } from "../../store/dnc.ts";
 
 export const DNC_LIMITS = {
@@ -49,8 +50,6 @@ const DIGIT = /\p{Nd}/u;
  * which is what the contact's phones hold, what the claim compares the list with (store/dispatch/dnc.ts:
  * exact text) and what an agent's "do not call" disposition lists; `invalid` says why it is not valid. Text that no
  * import keeps, or that holds no digit at all, is not a number to list: the reason why, as a string.
- *
- * Keep the kept-as-written rule in step with ContactRules.accept (it is inline there, not exported).
  */
 export function listablePhone(
   raw: string,
@@ -60,9 +59,7 @@ export function listablePhone(
   const details = phoneDetails(kept, defaultCountry);
   if (typeof details !== "string") return { phone: details.e164, invalid: null };
   if (!DIGIT.test(kept)) return details;
-  const limit = DEFAULT_LIMITS.maxFlaggedPhoneLength;
-  if (kept.length > limit) return `${details}; too long to keep as written (over ${limit} characters)`;
-  return { phone: kept, invalid: details };
+  return tooLongToKeep(kept, details) ?? { phone: kept, invalid: details };
 }
 
 /** Collects a request's numbers: one entry per phone, a row problem for each one skipped. */
