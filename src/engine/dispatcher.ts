@@ -461,7 +461,8 @@ export class Dispatcher {
     const slot = c.spacing.take(at);
     call.startedAt = slot;
     const now = this.o.clock.now();
-    if (slot <= now) this.originateIfHeld(call);
+    if (call.markOnDial) call.queuedTimer = this.o.clock.at(slot, () => void this.originateIfUnlisted(call));
+    else if (slot <= now) this.originateIfHeld(call);
     else if (slot - now <= DNC_FRESH_MS)
       call.queuedTimer = this.o.clock.at(slot, () => this.originateIfHeld(call));
     else call.queuedTimer = this.o.clock.at(slot, () => void this.originateIfUnlisted(call));
@@ -470,19 +471,29 @@ export class Dispatcher {
 
   /** A dial that waited long for its slot (an agent's, at a low calls-per-second) looks at the do-not-call
    *  lists again first: a number listed meanwhile (an opt-out import, another agent's disposition) is
-   *  given back for the claim's rules to settle, never dialed. A list that cannot be read gives it back too. */
+   *  given back for the claim's rules to settle, never dialed. A list that cannot be read gives it back too.
+   *  An agent's dial is marked dialed for good only now (markOnDial). */
   private async originateIfUnlisted(call: LiveCall): Promise<void> {
     const c = call.campaign;
     let listed: boolean;
+    let marked = true;
     try {
       listed =
         (await this.o.dispatch.listedPhones(c.accountId, c.id, [call.phone], this.o.clock.now())).length > 0;
+      if (!listed && call.markOnDial && this.calls.get(call.callId) === call) {
+        marked = await this.o.dispatch.markDialed(call.attemptId);
+        call.markOnDial = false;
+      }
     } catch (err) {
       this.o.onError?.(err);
       listed = true;
     }
     if (this.calls.get(call.callId) !== call || call.originated) return; // given back meanwhile
-    if (listed) this.giveBack(call);
+    if (!marked) {
+      // Another node's sweep gave the contact back (this node's lease ran out): it is not ours to dial.
+      this.forgetUndialed(call);
+      this.o.agents.released(call);
+    } else if (listed) this.giveBack(call);
     else this.originateIfHeld(call);
   }
 
@@ -572,7 +583,9 @@ export class Dispatcher {
         : (await this.o.dispatch.listedPhones(c.accountId, c.id, [call.phone], this.o.clock.now())).length > 0
           ? "dnc_listed"
           : null;
-      marked = refusal === null ? await this.o.dispatch.markDialed(call.attemptId) : true;
+      // A dial whose slot is more than a moment away is marked when it goes out (markOnDial), not now.
+      call.markOnDial = refusal === null && slot - this.o.clock.now() > DNC_FRESH_MS;
+      marked = refusal === null && !call.markOnDial ? await this.o.dispatch.markDialed(call.attemptId) : true;
     } catch (err) {
       call.dialRequested = false; // nothing was dialed: the agent may try again
       throw err;

@@ -54,6 +54,9 @@ export interface LiveCall extends AgentCallState {
   /** A previewing agent chose to dial it: its attempt counts from then on unless it is given back before
    *  it goes out (a skip while it waits for its calls-per-second slot, a pause, a stop). */
   dialRequested: boolean;
+  /** A preview dial waiting for its calls-per-second slot: its attempt is still reserved and is marked dialed
+   *  when the slot comes, so a process that dies while it waits gives the contact back, not an attempt. */
+  markOnDial: boolean;
   /** The contact as claimed (its state before this attempt). */
   contact: Candidate;
   /** Attempts per phone including this one, as written at the claim. */
@@ -83,6 +86,7 @@ export function newLiveCall(c: CampaignRuntime, s: StartedAttempt, reservedFor: 
     amdOn: false,
     queuedTimer: null,
     dialRequested: false,
+    markOnDial: false,
     contact: s.contact,
     phoneAttempts: s.decision.phoneAttempts,
     agent: reservedFor,

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import { test } from "node:test";
 import SQLite from "better-sqlite3";
-import { apiClient, childSetup, dialLog, startOutdial, waitFor } from "../helpers/child.ts";
+import { apiClient, childSetup, dialLog, exited, startOutdial, waitFor } from "../helpers/child.ts";
 
 interface ContactRow {
   id: number;
@@ -36,9 +36,6 @@ function read(file: string, campaignId: number): { contacts: ContactRow[]; attem
     db.close();
   }
 }
-
-const exited = (child: ReturnType<typeof startOutdial>["child"]) =>
-  new Promise((resolve) => child.once("exit", resolve));
 
 test("a previewed contact survives SIGKILL and SIGTERM undialed and uncounted", {
   timeout: 120_000,

@@ -114,3 +114,11 @@ export function dialLog(file: string): string[] {
         .map((line) => String((JSON.parse(line) as { callId: string }).callId))
     : [];
 }
+
+/** Resolves when the child has exited (at once if it already has). */
+export function exited(child: ReturnType<typeof startOutdial>["child"]): Promise<unknown> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve(null);
+    else child.once("exit", resolve);
+  });
+}
