@@ -7,7 +7,7 @@ import { type CampaignSettings, usesAgents, withDefaults } from "../model/campai
 import type { CampaignStatus } from "../model/outcome.ts";
 import { nextAllowed } from "../model/windows.ts";
 import { Xoshiro128 } from "../pacing/sim/random.ts";
-import { answerHistory, recordAgentOnAttempt } from "../store/agent-calls.ts";
+import { answerHistory, completedWithCallbacks, recordAgentOnAttempt } from "../store/agent-calls.ts";
 import { campaignHolder } from "../store/campaign-leases.ts";
 import { isBeingCreated, lastDialAt, untilWritten } from "../store/campaigns.ts";
 import type { Store } from "../store/db.ts";
@@ -196,6 +196,9 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     // Nothing is held yet: any lease under this node's id is an earlier process's (a restart keeps the id).
     await this.dispatch.expireLeasesOf(this.nodeId);
     await this.refreshCampaigns();
+    // A callback written by a process that died before recovering the campaign its call completed.
+    for (const k of await completedWithCallbacks(this.store.db))
+      await this.reopenForCallback(k.account_id, k.id);
     await this.leases.hold(this.clock.now());
     this.dispatcher.wake();
     this.keepHeartbeat(this.clock.now() + this.heartbeatSlackMs);

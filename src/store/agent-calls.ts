@@ -12,6 +12,29 @@ import { atomically } from "./atomic.ts";
 import type { Store } from "./db.ts";
 import { PERSONAL_CALLBACK_REASON } from "./dispatch/types.ts";
 
+/**
+ * Completed campaigns with a contact waiting for a callback: a process that died between writing the
+ * callback and recovering the campaign it completed (engine reopenForCallback) left them so, and nothing
+ * would ever dial it. Read at startup. A waiting callback is pending and not ready: the waiting index.
+ */
+export async function completedWithCallbacks(db: Store["db"]): Promise<{ account_id: number; id: number }[]> {
+  return db
+    .selectFrom("campaigns as k")
+    .select(["k.account_id", "k.id"])
+    .where("k.status", "=", "completed")
+    .where(({ exists, selectFrom }) =>
+      exists(
+        selectFrom("contacts as c")
+          .select("c.id")
+          .whereRef("c.campaign_id", "=", "k.id")
+          .where("c.status", "=", "pending")
+          .where("c.ready", "=", 0)
+          .where("c.wait_reason", "in", [CALLBACK_REASON, PERSONAL_CALLBACK_REASON]),
+      ),
+    )
+    .execute();
+}
+
 export async function recordAgentOnAttempt(
   store: Store,
   attemptId: number,

@@ -26,12 +26,16 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export function startOutdial(env: NodeJS.ProcessEnv): {
+/** Starts `outdial serve` as a child process; `script` may name a test entry (outdial-hooked.mjs). */
+export function startOutdial(
+  env: NodeJS.ProcessEnv,
+  script = "bin/outdial.mjs",
+): {
   child: ChildProcess;
   output: () => string;
   ready: Promise<void>;
 } {
-  const child = spawn(process.execPath, ["bin/outdial.mjs", "serve"], {
+  const child = spawn(process.execPath, [script, "serve"], {
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -1,0 +1,18 @@
+#!/usr/bin/env node
+// bin/outdial.mjs with one hook, for crash tests (OUTDIAL_TEST_HOOK): the process stops for good at the named
+// step and says so on stdout, so that a test can SIGKILL it exactly there. Nothing else differs.
+import { register } from "tsx/esm/api";
+
+register();
+const hook = process.env.OUTDIAL_TEST_HOOK ?? "";
+if (hook === "reopenForCallback") {
+  const { Engine } = await import("../../src/engine/engine.ts");
+  Engine.prototype.reopenForCallback = async () => {
+    process.stdout.write("HOOK reached reopenForCallback\n");
+    await new Promise(() => {});
+  };
+} else if (hook !== "") {
+  throw new Error(`unknown OUTDIAL_TEST_HOOK ${hook}`);
+}
+const { main } = await import("../../src/cli/main.ts");
+process.exitCode = await main(process.argv.slice(2));
