@@ -1,8 +1,8 @@
-import { EngineError } from "../../../engine/types.ts";
 // What the Twin24 face answers: task statuses in Twin24's names, the task, its candidates and their
 // calls. Pure mapping from core rows; nothing here reads the store or decides anything.
 import type { CampaignStatus, ContactStatus, Outcome } from "../../../model/outcome.ts";
 import type { AttemptRow, Campaign, ContactRow } from "../../../store/schema.ts";
+import { refusalInTerms } from "../refusal-terms.ts";
 import type { RedialRuleName } from "./translate.ts";
 
 /**
@@ -126,18 +126,13 @@ export function candidateView(c: ContactRow, calls: AttemptRow[]) {
  * campaign's, Twin24's statuses, and advice it can follow (it has a lifetime, no endAt or recover).
  */
 export function refusalInTaskTerms(err: unknown, uuid: string, campaignId: number): unknown {
-  if (!(err instanceof EngineError)) return err;
-  const message = err.message
-    .replaceAll(`campaign ${campaignId}`, `task ${uuid}`)
-    .replace("(its endAt, or its lifetime from its first start)", "(its lifetime from its first start)")
-    .replace(
-      "; change its endAt or lifetimeSec first, or recover it to count its lifetime again",
-      "; change its lifetime first",
-    )
-    .replace(
-      /\b(draft|scheduled|running|paused|stopped|completed|halted)\b/g,
-      (s) => TASK_STATUS[s as CampaignStatus],
-    )
-    .replace(/\bcampaigns?\b/g, (s) => (s === "campaign" ? "task" : "tasks"));
-  return new EngineError(err.code, message, err.status);
+  return refusalInTerms(err, {
+    name: (id) => (id === campaignId ? `task ${uuid}` : `task ${id}`),
+    noun: ["task", "tasks"],
+    statuses: TASK_STATUS,
+    ended: {
+      cause: "(its lifetime from its first start)",
+      startAdvice: "; change its lifetime first",
+    },
+  });
 }

@@ -4,6 +4,7 @@ import type { FastifyError, FastifyInstance, FastifyReply } from "fastify";
 import { EngineError } from "../../../engine/types.ts";
 import { ImportError } from "../../../lists/errors.ts";
 import { ApiError } from "../../plugins/errors.ts";
+import { refusalInListTerms } from "./terms.ts";
 
 /** Codes of Voximplant's HTTP API error list (voximplant.com/docs/references/httpapi/errors). */
 export const VOX = {
@@ -49,8 +50,10 @@ export function toVoxError(err: unknown, words: (message: string) => string = (m
     return new VoxError(VOX.INVALID_ARGUMENTS, `file_content: ${words(err.message)}`);
   }
   if (err instanceof EngineError) {
-    if (err.code === "insufficient_balance") return new VoxError(VOX.BILLING, err.message);
-    return new VoxError(VOX.INVALID_ARGUMENTS, err.message);
+    // Said of the call list (list_id is the campaign's id), never of "campaign 12" and its endAt.
+    const { message } = refusalInListTerms(err) as EngineError;
+    if (err.code === "insufficient_balance") return new VoxError(VOX.BILLING, message);
+    return new VoxError(VOX.INVALID_ARGUMENTS, message);
   }
   const fe = err as Partial<FastifyError>;
   if (typeof fe.statusCode === "number" && fe.statusCode >= 400 && fe.statusCode < 500) {

@@ -11,17 +11,9 @@ import { invalidArgument, VOX, VoxError } from "./errors.ts";
 import { allCallLists, asCallList, findCallList, MANUAL_HOLD_AT } from "./lists.ts";
 import type { MethodContext } from "./methods.ts";
 import { bool, formatUtc, int, intList, oneOf, type Params, text, utcDate } from "./params.ts";
+import { LIST_STATUS } from "./terms.ts";
 
 const ACTIVE: readonly string[] = ["running", "scheduled", "paused"] satisfies CampaignStatus[];
-const LIST_STATUS: Record<string, string> = {
-  draft: "New",
-  scheduled: "In progress",
-  running: "In progress",
-  paused: "Paused",
-  stopped: "Canceled",
-  halted: "Canceled",
-  completed: "Completed",
-};
 
 function listView(c: Campaign): Record<string, unknown> {
   const { vox, settings } = asCallList(c, 0)!;
@@ -36,7 +28,7 @@ function listView(c: Campaign): Record<string, unknown> {
     dt_submit: formatUtc(c.created_at),
     dt_complete: formatUtc(c.finished_at),
     interval_seconds: vox.interval_seconds,
-    status: LIST_STATUS[c.status] ?? c.status,
+    status: LIST_STATUS[c.status as CampaignStatus] ?? c.status,
     is_active: ACTIVE.includes(c.status),
     type_list: vox.type,
     task_priority_strategy: vox.task_priority_strategy,

@@ -11,6 +11,7 @@ import { parseSettings } from "../../native/views.ts";
 import { ApiError, conflict, invalidRequest, notFound } from "../../plugins/errors.ts";
 import { dialAgain } from "../dial-again.ts";
 import { findOrCreateList } from "../named-list.ts";
+import { refusalInTerms } from "../refusal-terms.ts";
 import { type ContactBody, type ParsedContact, parseContact, storedCustom } from "./contacts.ts";
 import {
   type DuplicateType,
@@ -141,7 +142,7 @@ export function xcallyService(deps: XcallyDeps) {
     contacts: Selectable<XcallyContactsTable>[],
   ): Promise<[number, number]> {
     const [added, skipped] = await copyInto(store.db, campaign, xcallyListId, contacts);
-    if (added > 0) await dialAgain(deps, campaign.account_id, campaign.id);
+    if (added > 0) await inQueueTerms(dialAgain(deps, campaign.account_id, campaign.id));
     return [added, skipped];
   }
 
@@ -196,7 +197,7 @@ export function xcallyService(deps: XcallyDeps) {
       }
       return { rows, changed };
     });
-    for (const campaignId of changed) await dialAgain(deps, accountId, campaignId);
+    for (const campaignId of changed) await inQueueTerms(dialAgain(deps, accountId, campaignId));
     return rows;
   }
 
@@ -281,6 +282,33 @@ function agentNotFound(id: number, of: "list" | "queue"): ApiError {
     404,
     `agent ${id} not found: a ${of}'s users are outdial agents (POST /v1/agents)`,
   );
+}
+
+/**
+ * An engine refusal (a queue's start, pause, resume or recover) in Motion's terms: the queue's id (the
+ * campaign's own, the one in /api/voice/queues/{id}) and no advice naming outdial's settings (endAt,
+ * lifetimeSec), which a queue has no field for. Statuses keep their names: the queue's `status` shows them.
+ */
+export function refusalInQueueTerms(err: unknown): unknown {
+  const advice = "; dialActive cannot make it dial again until its end time (no queue field) is moved";
+  return refusalInTerms(err, {
+    name: (id) => `queue ${id}`,
+    noun: ["queue", "queues"],
+    ended: {
+      cause: "(its end time, or its lifetime counted from its first start)",
+      startAdvice: advice,
+      recoverAdvice: advice,
+    },
+  });
+}
+
+/** `work`, its engine refusals said in Motion's terms. */
+export async function inQueueTerms<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (err) {
+    throw refusalInQueueTerms(err);
+  }
 }
 
 export function assertSettings(settings: Parameters<typeof findSettingsProblem>[0]): void {

@@ -2,7 +2,8 @@
 // dialActive starts, pauses, resumes or recovers them through the engine), lists linked to queues (their
 // contacts copied in by service.ts) and agents linked with a penalty (the campaign's queue of agents). No scheduling here.
 import type { FastifyInstance } from "fastify";
-import { withDefaults } from "../../../model/campaign-settings.ts";
+import { EngineError } from "../../../engine/types.ts";
+import { type CampaignSettings, withDefaults } from "../../../model/campaign-settings.ts";
 import {
   deleteCampaignUnlessStatus,
   dropAbandonedCreations,
@@ -22,6 +23,8 @@ import {
   assertSettings,
   type IdsBody,
   idsBody,
+  inQueueTerms,
+  refusalInQueueTerms,
   type XcallyDeps,
   xcallyService,
 } from "./service.ts";
@@ -67,7 +70,7 @@ export async function voiceRoutes(app: FastifyInstance, deps: XcallyDeps): Promi
           await engine.start(accountId, row.id, { finishingCreation: true });
         } catch (err) {
           await deleteCampaignUnlessStatus(store, accountId, row.id, NOT_DRAFT, now);
-          throw err;
+          throw refusalInQueueTerms(err);
         }
       }
       return reply.status(201).send(queueView(await findQueue(accountId, row.id)));
@@ -96,14 +99,9 @@ export async function voiceRoutes(app: FastifyInstance, deps: XcallyDeps): Promi
     const { queue, settings } = settingsForQueue(merged, before);
     assertSettings(settings);
     const order = scheduledOrderOf(queue);
-    // dialActive: true starts, resumes or recovers it, which is refused under 1 USD: refuse the whole edit
-    // before anything is written.
-    const starts =
-      body.dialActive === true && ["paused", "draft", "stopped", "completed"].includes(current.status);
-    // A draft or stopped queue is started, which its end time may also refuse.
-    if (starts && ["draft", "stopped"].includes(current.status))
-      await engine.requireStartable(current, settings);
-    else if (starts) await engine.requireStartBalance(accountId, current.id);
+    // dialActive: true starts, resumes or recovers it, which the engine refuses under 1 USD or past the
+    // end time the edited settings give: the whole edit is refused before anything is written.
+    if (body.dialActive === true) await inQueueTerms(requireActivation(current, settings));
     return store.db.transaction().execute(async (trx) => {
       const updated = await updateCampaign(trx, accountId, current.id, {
         name: body.name,
@@ -122,6 +120,38 @@ export async function voiceRoutes(app: FastifyInstance, deps: XcallyDeps): Promi
       }
       return true;
     });
+  }
+
+  /** Throws what the start, resume or recover that dialActive: true makes of `current` would, were it
+   *  given `settings`: each checks the balance and the end time, as the engine's command does. */
+  async function requireActivation(current: Campaign, settings: CampaignSettings): Promise<void> {
+    // A start and a resume count the end time alike (from the first start, or from now).
+    if (["paused", "draft", "stopped"].includes(current.status))
+      await engine.requireStartable(current, settings);
+    else if (current.status === "completed") {
+      await engine.requireStartBalance(current.account_id, current.id);
+      const ended = engine.endedError({ ...current, settings: JSON.stringify(settings) });
+      if (ended) throw ended;
+    }
+  }
+
+  /** dialActive after the edit: the queue paused, or started, resumed or recovered. A command refused
+   *  because a request beside this one has just done the same is no refusal: the queue is as asked. */
+  async function applyDialActive(current: Campaign, dialActive: boolean): Promise<void> {
+    const { account_id: accountId, id } = current;
+    try {
+      if (!dialActive && ACTIVE.includes(current.status)) await engine.pause(accountId, id);
+      if (dialActive) {
+        if (current.status === "paused") await engine.resume(accountId, id);
+        else if (current.status === "draft" || current.status === "stopped")
+          await engine.start(accountId, id);
+        else if (current.status === "completed") await engine.recover(accountId, id);
+      }
+    } catch (err) {
+      const now =
+        err instanceof EngineError && err.code === "invalid_state" ? await findQueue(accountId, id) : null;
+      if (now === null || ACTIVE.includes(now.status) !== dialActive) throw refusalInQueueTerms(err);
+    }
   }
 
   app.put<{ Params: { id: number }; Body: QueueBody }>(
@@ -149,14 +179,7 @@ export async function voiceRoutes(app: FastifyInstance, deps: XcallyDeps): Promi
           conflict("edit_conflict", `queue ${req.params.id} kept changing during the edit; send it again`),
       );
       engine.wake();
-      if (req.body.dialActive === false && ACTIVE.includes(current.status))
-        await engine.pause(accountId, current.id);
-      if (req.body.dialActive === true) {
-        if (current.status === "paused") await engine.resume(accountId, current.id);
-        else if (current.status === "draft" || current.status === "stopped")
-          await engine.start(accountId, current.id);
-        else if (current.status === "completed") await engine.recover(accountId, current.id);
-      }
+      if (req.body.dialActive !== undefined) await applyDialActive(current, req.body.dialActive);
       return queueView(await findQueue(accountId, current.id));
     },
   );
