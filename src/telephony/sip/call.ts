@@ -77,10 +77,28 @@ export interface SipCall {
   /** The From tag of a BYE that ended the call before any 2xx reached us: that dialog is over at the far
    *  end, so a 2xx of it that still comes is ACKed but not hung up again (a BYE would only draw a 481). */
   byeBeforeAnswer: string | null;
+  /** The far end hung up the answered call with a BYE: ours, crossing it, has nobody left to reach. */
+  remoteBye: boolean;
   /** Ended and reported; kept 64·T1 to answer retransmissions. */
   done: boolean;
   /** The far end's last INVITE in the dialog (a re-INVITE) and our 2xx to it, resent until its ACK. */
   answering: { seq: number; acked: boolean; tx: Retransmission } | null;
+  /** What our session description says of the stream (our answer to an offer on hold is not sendrecv)
+   *  and how often it changed (its o= version, RFC 3264 §8). */
+  direction: Direction;
+  sdpVersion: number;
+}
+
+export type Direction = "sendrecv" | "sendonly" | "recvonly" | "inactive";
+
+/** The direction that answers an offer's (RFC 3264 §6.1): a media-level attribute over a session-level one. */
+export function answerDirection(offer: string): Direction {
+  let offered: string | undefined;
+  for (const m of offer.matchAll(/^a=(sendrecv|sendonly|recvonly|inactive)[ \t]*\r?$/gm)) offered = m[1];
+  if (offered === "sendonly") return "recvonly";
+  if (offered === "recvonly") return "sendonly";
+  if (offered === "inactive") return "inactive";
+  return "sendrecv";
 }
 
 export function newCall(req: OriginateRequest, now: number): SipCall {
@@ -109,8 +127,11 @@ export function newCall(req: OriginateRequest, now: number): SipCall {
     ending: false,
     hungUpAt: null,
     byeBeforeAnswer: null,
+    remoteBye: false,
     done: false,
     answering: null,
+    direction: "sendrecv",
+    sdpVersion: 0,
   };
 }
 
@@ -223,13 +244,14 @@ export class SipComposer {
     return `<sip:outdial@${this.hostPort}>`;
   }
 
-  /** The call's offer; the same o= line each time, as the answer to a re-INVITE must keep it (RFC 3264 §8). */
+  /** The call's session description; the same o= line each time, as the answer to a re-INVITE must keep
+   *  it, its version one up for each change (RFC 3264 §8). */
   sdp(call: SipCall): string {
     const ip = this.host.includes(":") ? "IP6" : "IP4";
     const session = call.startedAt % 1e9;
     return [
       "v=0",
-      `o=outdial ${session} ${session} IN ${ip} ${this.host}`,
+      `o=outdial ${session} ${session + call.sdpVersion} IN ${ip} ${this.host}`,
       "s=outdial",
       `c=IN ${ip} ${this.host}`,
       "t=0 0",
@@ -237,7 +259,7 @@ export class SipComposer {
       "a=rtpmap:0 PCMU/8000",
       "a=rtpmap:8 PCMA/8000",
       "a=rtpmap:101 telephone-event/8000",
-      "a=sendrecv",
+      `a=${call.direction}`,
       "",
     ].join("\r\n");
   }
@@ -327,9 +349,12 @@ export class SipComposer {
       ["CSeq", header(req, "cseq") ?? ""],
       ["User-Agent", "outdial"],
     );
-    if (req.method === "INVITE" && status === 200) {
-      headers.push(["Contact", this.contact()], ["Content-Type", "application/sdp"]);
+    // A 2xx to a target refresh request names where we are (RFC 3261 §12.2.2, RFC 3311 §5.2); a body is
+    // always our session description.
+    if ((req.method === "INVITE" || req.method === "UPDATE") && status === 200) {
+      headers.push(["Contact", this.contact()]);
     }
+    if (body) headers.push(["Content-Type", "application/sdp"]);
     if (status === 405) headers.push(["Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS"]);
     return formatResponse(status, reason, headers, body);
   }

@@ -161,3 +161,21 @@ export function answerChallenge(
   }
   return null;
 }
+
+/** Requests a challenged request may send with credentials: a proxy's realm, the PBX's, a stale nonce once. */
+export const MAX_AUTH_TRIES = 3;
+
+/**
+ * What a request challenged again carries next: `held` with `fresh` in place of the same realm's old answer.
+ * Null when it must not go again: that realm refused the answer it had (a wrong password), unless only its
+ * nonce had gone stale.
+ */
+export function renewCredentials(
+  held: Credential[],
+  fresh: Credential & { stale: boolean },
+): Credential[] | null {
+  const known = held.find((c) => c.name === fresh.name && c.realm === fresh.realm);
+  if (known && !fresh.stale) return null;
+  const { stale: _, ...credential } = fresh;
+  return [...held.filter((c) => c !== known), credential];
+}

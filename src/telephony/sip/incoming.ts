@@ -1,9 +1,12 @@
 // What the far end asks of the sip driver (RFC 3261 §8.2, §12.2.2): a BYE ends the call, a re-INVITE (a
-// session refresh) gets our offer again, OPTIONS and in-dialog INFO, NOTIFY and UPDATE an empty 200, and
-// anything else a refusal (an outbound dialer takes no calls). Our 2xx to an INVITE is the UAS core's to
-// resend until its ACK (§13.3.1.4): UDP may lose it, and a far end without it tears the call down.
-import type { SipCall, SipComposer } from "./call.ts";
-import { header, param, parseCSeq, type SipRequest } from "./message.ts";
+// session refresh) gets our answer (or our offer again), an in-dialog UPDATE with an offer its answer and
+// one without an empty 200 (RFC 3311), OPTIONS and in-dialog INFO and NOTIFY an empty 200, and anything
+// else a refusal (an outbound dialer takes no calls). A re-INVITE or UPDATE naming a Contact moves the
+// dialog's remote target there (a target refresh, §12.2.2): our BYE goes to it. Our 2xx to an INVITE is
+// the UAS core's to resend until its ACK (§13.3.1.4): UDP may lose it, and a far end without it tears the
+// call down.
+import { answerDirection, type SipCall, type SipComposer } from "./call.ts";
+import { header, param, parseCSeq, type SipRequest, uriOf } from "./message.ts";
 import type { Peer, SipTransport } from "./transport.ts";
 
 /** What answering a request may do to the driver's calls. */
@@ -37,8 +40,14 @@ export class IncomingRequests {
       if (ours && !call.done) this.host.ended(call, param(header(req, "from"), "tag"));
       return;
     }
-    if (req.method === "OPTIONS" || (ours && ["INFO", "NOTIFY", "UPDATE"].includes(req.method))) {
+    if (req.method === "OPTIONS" || (ours && ["INFO", "NOTIFY"].includes(req.method))) {
       this.respond(req, from, 200, "OK");
+      return;
+    }
+    if (req.method === "UPDATE" && ours) {
+      if (!call.done) this.refreshTarget(call, req);
+      // An offer gets its answer in the 200 (RFC 3311 §5.2); a refresh without one, an empty 200.
+      this.respond(req, from, 200, "OK", req.body.trim() ? this.answerTo(call, req.body) : "");
       return;
     }
     if (req.method === "INVITE" && ours && !call.done) {
@@ -69,7 +78,10 @@ export class IncomingRequests {
       return;
     }
     last?.tx.cancel();
-    const text = this.compose.response(req, 200, "OK", this.compose.sdp(call));
+    this.refreshTarget(call, req);
+    // An offer gets its answer; an INVITE without one gets ours (the session's, again).
+    const body = req.body.trim() ? this.answerTo(call, req.body) : this.compose.sdp(call);
+    const text = this.compose.response(req, 200, "OK", body);
     // Resent at T1, 2·T1, … up to T2 (the non-INVITE schedule, as §13.3.1.4 asks); no ACK within 64·T1 and
     // the session is over. The call's timers hold it, so the call's end stops it too.
     const seq = cseq.seq;
@@ -78,6 +90,23 @@ export class IncomingRequests {
     });
     call.answering = { seq, acked: false, tx };
     call.timers.push(tx);
+  }
+
+  /** A target refresh request naming a Contact: in-dialog requests go there from now on (§12.2.2). */
+  private refreshTarget(call: SipCall, req: SipRequest): void {
+    const target = uriOf(header(req, "contact"))?.trim();
+    if (target) call.remoteTarget = target;
+  }
+
+  /** Our answer to the far end's offer: the stream its direction allows (RFC 3264 §6.1), the session's o=
+   *  line, its version one up whenever what it says changes (§8). */
+  private answerTo(call: SipCall, offer: string): string {
+    const direction = answerDirection(offer);
+    if (direction !== call.direction) {
+      call.direction = direction;
+      call.sdpVersion++;
+    }
+    return this.compose.sdp(call);
   }
 
   /** An ACK to our 2xx carries the INVITE's sequence number (§13.2.2.4); it stops the 2xx going out. */

@@ -13,6 +13,7 @@ import type {
   OriginateRequest,
   TelephonyDriver,
 } from "../driver.ts";
+import { OutgoingByes } from "./bye.ts";
 import {
   type CancelReason,
   CLOSE_WAIT_MS,
@@ -26,25 +27,12 @@ import {
   type SipDriverOptions,
   unsettled,
 } from "./call.ts";
-import { answerChallenge, type Credential } from "./digest.ts";
+import { answerChallenge, type Credential, MAX_AUTH_TRIES, renewCredentials } from "./digest.ts";
 import { IncomingRequests } from "./incoming.ts";
 import { header, param, parseCSeq, type SipMessage, type SipResponse, uriOf } from "./message.ts";
-import { bindSink, type Peer, type Retransmission, SipTransport } from "./transport.ts";
+import { bindSink, type Peer, SipTransport } from "./transport.ts";
 
 export { causeOf, type SipDriverOptions };
-
-/** INVITEs a challenged call may send with credentials: a proxy's realm, the PBX's, a stale nonce once. */
-const MAX_AUTH_TRIES = 3;
-
-interface Bye {
-  /** The dialog it ends: the call's own, or another one a forked INVITE made. */
-  dialog: SipCall;
-  seq: number;
-  tx: Retransmission;
-  /** The call that ends with its answer; null for a fork's dialog, which the engine never heard of. */
-  ends: SipCall | null;
-  authorized: boolean;
-}
 
 export class SipDriver implements TelephonyDriver {
   readonly name = "sip";
@@ -55,8 +43,8 @@ export class SipDriver implements TelephonyDriver {
   private readonly calls = new Map<string, SipCall>();
   /** Calls by SIP Call-ID, ended ones too for 64·T1 (to answer retransmissions). */
   private readonly bySipId = new Map<string, SipCall>();
-  /** BYEs being retransmitted, by branch: they outlive the call they end. */
-  private readonly byes = new Map<string, Bye>();
+  /** Our BYEs, resent until answered: they outlive the call they end. */
+  private readonly byes: OutgoingByes;
   /** Calls refused for maxChannels whose 503 is still on the way. */
   private refusing = 0;
   /** Timers that forget ended calls, cancelled at close so they do not hold the process open. */
@@ -89,6 +77,11 @@ export class SipDriver implements TelephonyDriver {
     });
     this.closeWaitMs = opts.closeWaitMs ?? CLOSE_WAIT_MS;
     this.warn = opts.warn ?? ((message) => process.stderr.write(`outdial: ${message}\n`));
+    this.byes = new OutgoingByes(this.transport, this.compose, this.trunk, {
+      answer: (res, method, uri) => this.answer(res, method, uri),
+      ended: (call, details) => this.end(call, "normal", undefined, details),
+      warn: (message) => this.warn(message),
+    });
     this.capabilities = {
       amd: false,
       recording: false,
@@ -206,20 +199,12 @@ export class SipDriver implements TelephonyDriver {
       else if (call.refused) this.end(call, "failed", 503);
       else this.end(call, causeOf(487, call.cancel ?? "hangup"));
     }
-    for (const bye of this.byes.values()) {
-      const of = bye.ends ? `call ${bye.ends.req.callId}` : "a forked dialog of a call";
-      const why = "unsettled: its BYE was not answered, so the callee may still be on the line";
-      this.warn(
-        `sip driver closed after ${this.closeWaitMs} ms with ${of} (Call-ID ${bye.dialog.sipCallId}) ${why}`,
-      );
-      bye.tx.cancel();
-    }
+    this.byes.abandon(this.closeWaitMs);
     for (const t of this.lingering) t.cancel();
     this.lingering.clear();
     this.calls.clear();
     this.refusing = 0;
     this.bySipId.clear();
-    this.byes.clear();
     this.silenced = true;
     await this.closeSockets();
   }
@@ -259,18 +244,7 @@ export class SipDriver implements TelephonyDriver {
     if (call.ending) return;
     call.ending = true;
     call.hungUpAt = this.ctx.clock.now();
-    this.sendBye(call, call.cseq + 1, call);
-  }
-
-  /** A BYE in `dialog`, resent until answered (or 64·T1); `ends` is the call that ends with it. */
-  private sendBye(dialog: SipCall, seq: number, ends: SipCall | null, credentials: Credential[] = []): void {
-    const branch = newBranch();
-    const text = this.compose.inDialog(dialog, "BYE", seq, branch, credentials);
-    const tx = this.transport.retransmit(text, this.trunk, false, () => {
-      this.byes.delete(branch);
-      if (ends) this.end(ends, "normal");
-    });
-    this.byes.set(branch, { dialog, seq, tx, ends, authorized: credentials.length > 0 });
+    this.byes.send(call, call.cseq + 1, call);
   }
 
   // ——— what the trunk sends ———
@@ -285,7 +259,7 @@ export class SipDriver implements TelephonyDriver {
     if (!cseq) return;
     const branch = param(header(res, "via"), "branch");
     if (cseq.method === "BYE") {
-      this.onByeAnswer(res, branch ?? "");
+      this.byes.onAnswer(res, branch ?? "");
       return;
     }
     const call = this.bySipId.get(header(res, "call-id") ?? "");
@@ -305,17 +279,6 @@ export class SipDriver implements TelephonyDriver {
       this.transport.send(this.compose.failureAck(call, header(res, "to")), this.trunk);
     } else if (res.status < 200) this.onProvisional(call, res);
     else this.onFailure(call, res);
-  }
-
-  private onByeAnswer(res: SipResponse, branch: string): void {
-    const bye = this.byes.get(branch);
-    if (!bye || res.status < 200) return;
-    bye.tx.cancel();
-    this.byes.delete(branch);
-    // A challenged BYE never reached the callee, who is still on the line: it goes again with credentials.
-    const credential = bye.authorized ? null : this.answer(res, "BYE", this.compose.target(bye.dialog));
-    if (credential) this.sendBye(bye.dialog, bye.seq + 1, bye.ends, [credential]);
-    else if (bye.ends) this.end(bye.ends, "normal");
   }
 
   private onProvisional(call: SipCall, res: SipResponse): void {
@@ -347,7 +310,7 @@ export class SipDriver implements TelephonyDriver {
       const tag = dialog.remoteTag ?? "";
       if (!call.forks.has(tag)) {
         call.forks.add(tag);
-        this.sendBye(dialog, call.cseq + 1, null);
+        this.byes.send(dialog, call.cseq + 1, null);
       }
       return;
     }
@@ -383,9 +346,9 @@ export class SipDriver implements TelephonyDriver {
     if (call.ending || call.answeredAt !== null) return;
     const credential = this.answer(res, "INVITE", this.compose.requestUri(call));
     if (credential && call.authTries < MAX_AUTH_TRIES) {
-      const known = call.credentials.find((c) => c.name === credential.name && c.realm === credential.realm);
       // A realm that challenges the answer it had refuses the password, unless its nonce had gone stale.
-      if (!known || credential.stale) {
+      const renewed = renewCredentials(call.credentials, credential);
+      if (renewed) {
         // Hung up meanwhile, the challenge is left unanswered on purpose: the call was withdrawn before its
         // answer, as a CANCEL answered 487 would say, and its attempt goes back. (A ring timeout that ran
         // out while the trunk had not even challenged yet stays the trunk's failure, as with Timer B.)
@@ -394,7 +357,7 @@ export class SipDriver implements TelephonyDriver {
           return;
         }
         if (call.cancel === null) {
-          call.credentials = [...call.credentials.filter((c) => c !== known), credential];
+          call.credentials = renewed;
           call.authTries++;
           call.cseq++;
           call.provisional = false;
@@ -418,6 +381,7 @@ export class SipDriver implements TelephonyDriver {
    *  whose contact is never called again. */
   private farEndHungUp(call: SipCall, fromTag: string | undefined): void {
     if (call.answeredAt !== null) {
+      call.remoteBye = true;
       this.end(call, "normal");
       return;
     }

@@ -1,0 +1,113 @@
+// The sip driver's BYEs: each resent until answered (or 64·T1), its digest challenges answered as an
+// INVITE's are (a proxy's realm and the PBX's in turn, a new nonce when one goes stale, MAX_AUTH_TRIES at
+// most), and a BYE that never got through said, not hidden: the call still ends (its channel must be
+// freed), but the callee may still be on the line.
+import type { EndDetails, SipCall, SipComposer } from "./call.ts";
+import { newBranch } from "./call.ts";
+import { type Credential, MAX_AUTH_TRIES, renewCredentials } from "./digest.ts";
+import type { SipResponse } from "./message.ts";
+import type { Peer, Retransmission, SipTransport } from "./transport.ts";
+
+interface Bye {
+  /** The dialog it ends: the call's own, or another one a forked INVITE made. */
+  dialog: SipCall;
+  seq: number;
+  tx: Retransmission;
+  /** The call that ends with its answer; null for a fork's dialog, which the engine never heard of. */
+  ends: SipCall | null;
+  /** What it carries, one per realm that challenged it. */
+  credentials: Credential[];
+  /** BYEs of this hang-up sent with credentials so far. */
+  authTries: number;
+}
+
+/** What a BYE's answer may do to the driver. */
+export interface ByeHost {
+  /** Our credentials answering a 401 or 407 to `method` on `uri`; null without them or a challenge. */
+  answer(res: SipResponse, method: string, uri: string): (Credential & { stale: boolean }) | null;
+  /** `call` is over at our hang-up; `details` say so when its BYE was not taken. */
+  ended(call: SipCall, details: EndDetails): void;
+  warn(message: string): void;
+}
+
+export class OutgoingByes {
+  /** BYEs being retransmitted, by branch: they outlive the call they end. */
+  private readonly byes = new Map<string, Bye>();
+
+  constructor(
+    private readonly transport: SipTransport,
+    private readonly compose: SipComposer,
+    private readonly trunk: Peer,
+    private readonly host: ByeHost,
+  ) {}
+
+  get size(): number {
+    return this.byes.size;
+  }
+
+  /** A BYE in `dialog`, resent until answered (or 64·T1); `ends` is the call that ends with it. */
+  send(
+    dialog: SipCall,
+    seq: number,
+    ends: SipCall | null,
+    credentials: Credential[] = [],
+    authTries = 0,
+  ): void {
+    const branch = newBranch();
+    const text = this.compose.inDialog(dialog, "BYE", seq, branch, credentials);
+    const tx = this.transport.retransmit(text, this.trunk, false, () => {
+      const bye = this.byes.get(branch);
+      this.byes.delete(branch);
+      if (bye) this.failed(bye, "was never answered");
+    });
+    this.byes.set(branch, { dialog, seq, tx, ends, credentials, authTries });
+  }
+
+  /** A response to one of our BYEs (matched by its Via branch). */
+  onAnswer(res: SipResponse, branch: string): void {
+    const bye = this.byes.get(branch);
+    if (!bye || res.status < 200) return;
+    bye.tx.cancel();
+    this.byes.delete(branch);
+    if (res.status < 300 || bye.dialog.remoteBye) {
+      // Taken; or the callee hung up meanwhile (BYEs crossing), so whatever it answers ours, nobody is left.
+      if (bye.ends) this.host.ended(bye.ends, {});
+      return;
+    }
+    // A challenged BYE never reached the callee, who is still on the line: it goes again with credentials.
+    const fresh = this.host.answer(res, "BYE", this.compose.target(bye.dialog));
+    const next = fresh && bye.authTries < MAX_AUTH_TRIES ? renewCredentials(bye.credentials, fresh) : null;
+    if (next) {
+      this.send(bye.dialog, bye.seq + 1, bye.ends, next, bye.authTries + 1);
+      return;
+    }
+    this.failed(bye, `was answered ${res.status}${res.reason ? ` ${res.reason}` : ""}`, res.status);
+  }
+
+  /** close(): the BYEs still out are given up on, each said. */
+  abandon(closeWaitMs: number): void {
+    for (const bye of this.byes.values()) {
+      const of = bye.ends ? `call ${bye.ends.req.callId}` : "a forked dialog of a call";
+      const why = "unsettled: its BYE was not answered, so the callee may still be on the line";
+      this.host.warn(
+        `sip driver closed after ${closeWaitMs} ms with ${of} (Call-ID ${bye.dialog.sipCallId}) ${why}`,
+      );
+      bye.tx.cancel();
+    }
+    this.byes.clear();
+  }
+
+  /** A BYE that did not get through: the call ends all the same (the engine frees its channel), said. */
+  private failed(bye: Bye, what: string, code?: number): void {
+    if (bye.dialog.remoteBye) {
+      if (bye.ends) this.host.ended(bye.ends, {});
+      return;
+    }
+    const of = bye.ends ? `call ${bye.ends.req.callId}` : "a forked dialog of a call";
+    this.host.warn(
+      `sip driver hung up ${of} (Call-ID ${bye.dialog.sipCallId}) but its BYE ${what}: the callee may still be on the line`,
+    );
+    const result = { reason: "bye_unconfirmed", ...(code === undefined ? {} : { code }) };
+    if (bye.ends) this.host.ended(bye.ends, { result });
+  }
+}
