@@ -13,10 +13,9 @@ import { FINISH_PASSED_REASON, parsePolicy, settingsFor } from "../model/contact
 import {
   ABANDON_REDIAL_GAP_MS,
   ABANDONED_WAIT_REASON,
-  callbacksToMake,
   countedAttempts,
   countedPhoneAttempts,
-  ROUND_BACK_AT_KEY,
+  phoneRetryAt,
 } from "../model/redial-policy.ts";
 import {
   dailyLocalWindow,
@@ -230,18 +229,6 @@ function usablePhoneIndex(
   return null;
 }
 
-/**
- * When a contact whose number was passed over, and whose claim went round from there to a number before it
- * (parallel dialing), may come back round to that number: as if its redial decision had gone round itself,
- * after the retry interval of the outcome it moved on after. null when nothing holds it: no such move
- * recorded, or a personal callback to make (its time is the person's).
- */
-function roundBackAt(c: Candidate): number | null {
-  const retryCounts = JSON.parse(c.retry_counts) as Record<string, number>;
-  if (callbacksToMake(retryCounts) > 0) return null;
-  return retryCounts[ROUND_BACK_AT_KEY] ?? null;
-}
-
 /** Whether the contact's windows (the campaign's, the callee's hours, its own) are open at `at`: asked
  *  again when an agent dials a contact it previewed a while before. */
 export function windowsOpen(
@@ -356,7 +343,10 @@ export function decideClaim(
     allowed = nextAllowed(at, constraints);
     if (allowed === null) throw new Error(`contact ${c.id}: phone ${phoneIndex} chosen with no window`);
   }
-  const roundBack = phoneIndex < c.phone_index ? roundBackAt(c) : null;
+  // Another number than the one the redial decision chose (it was passed over): it may have been rung just
+  // now, in this pass (parallel dialing goes round from the one passed over), and waits its interval.
+  const roundBack =
+    phoneIndex !== c.phone_index ? phoneRetryAt(JSON.parse(c.retry_counts), phoneIndex) : null;
   if (roundBack !== null && at < roundBack) {
     if (policy?.finishAt !== undefined && roundBack >= policy.finishAt) {
       return { kind: "final", status: "exhausted", reason: FINISH_PASSED_REASON };

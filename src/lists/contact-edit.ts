@@ -9,7 +9,12 @@ import type { Updateable } from "kysely";
 import { phoneDetails } from "../lib/phone.ts";
 import { zoneForNumber } from "../lib/time-zone.ts";
 import { withDefaults } from "../model/campaign-settings.ts";
-import { ABANDONED_WAIT_REASON, CALLBACK_REASON, renumberPhones } from "../model/redial-policy.ts";
+import {
+  ABANDONED_WAIT_REASON,
+  CALLBACK_REASON,
+  phoneRetryAt,
+  renumberPhones,
+} from "../model/redial-policy.ts";
 import { clockOfDay } from "../model/windows.ts";
 import { editContactQuery, findContact } from "../store/contacts-query.ts";
 import { isUniqueViolation, type Store } from "../store/db.ts";
@@ -196,13 +201,14 @@ export async function editContact(
     ...columns,
     updated_at: Math.max(now, Number(stored.updated_at) + 1),
   };
+  let retryAt: number | null = null;
   if (phonesChanged) {
     const campaign = await store.db
       .selectFrom("campaigns")
       .select("settings")
       .where("id", "=", stored.campaign_id)
       .executeTakeFirstOrThrow();
-    const { maxAttemptsPerPhone } = withDefaults(JSON.parse(campaign.settings));
+    const { maxAttemptsPerPhone, multiNumber } = withDefaults(JSON.parse(campaign.settings));
     const before = JSON.parse(stored.phones) as string[];
     const after = JSON.parse(columns.phones as string) as string[];
     const use = renumberPhones(
@@ -213,8 +219,10 @@ export async function editContact(
         retryCounts: JSON.parse(stored.retry_counts),
       },
       maxAttemptsPerPhone,
+      multiNumber === "parallel" ? stored.phone_index : undefined,
     );
     set.phone_index = use.phoneIndex;
+    retryAt = phoneRetryAt(use.retryCounts, use.phoneIndex);
     set.phone_attempts = JSON.stringify(use.phoneAttempts);
     set.retry_counts = JSON.stringify(use.retryCounts);
   }
@@ -232,7 +240,8 @@ export async function editContact(
       stored.wait_reason === CALLBACK_REASON ||
       stored.wait_reason === PERSONAL_CALLBACK_REASON ||
       stored.wait_reason === ABANDONED_WAIT_REASON;
-    const from = waits ? Number(stored.next_attempt_at) : now;
+    // Nor is a number's own (parallel dialing: the edit may put the contact on a number rung just now).
+    const from = Math.max(waits ? Number(stored.next_attempt_at) : now, retryAt ?? 0);
     const next = Math.max(from, columns.start_at ?? from);
     set.ready = 0;
     set.next_attempt_at = next;

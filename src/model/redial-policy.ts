@@ -55,10 +55,18 @@ export const ABANDONED_WAIT_REASON = "abandoned_72h";
 /** An abandoned callee is not dialed again for 72 h, unless an agent is reserved before the dial (preview). */
 export const ABANDON_REDIAL_GAP_MS = 72 * 3600 * 1000;
 
-/** Under parallel dialing, when the contact moved on to its next number: the time (ms) from which it may come
- *  back round to a number it has tried in this pass (the retry interval of the outcome it moved on after).
- *  The claim needs it when it passes the next number over (listed, say) and goes round from there. */
-export const ROUND_BACK_AT_KEY = "roundBackAt";
+/** Under parallel dialing, `${phoneIndex}:retryAt` is when that number may be rung again: for each number
+ *  tried in the pass, the retry interval of the pass's latest outcome from its end, as the redial decision
+ *  comes back round. The decision honours it by its choice; the claim reads it when it dials another number
+ *  than the one chosen (it passed that one over), and a phones edit when it moves the contact. */
+export const RETRY_AT_KEY = "retryAt";
+
+/** When phone `i` may be rung again (RETRY_AT_KEY), or null when nothing holds it: never set, or a callback
+ *  to make (its time is the person's). */
+export function phoneRetryAt(retryCounts: Record<string, number>, i: number): number | null {
+  if (callbacksToMake(retryCounts) > 0) return null;
+  return retryCounts[`${i}:${RETRY_AT_KEY}`] ?? null;
+}
 
 /** Counter of the attempts made before the contact's list was last reset for another round: they stay on
  *  record (and number the next attempt) but no longer count against the limits. */
@@ -173,11 +181,15 @@ export function decideAfterAttempt(
   } else {
     // parallel: after each failed attempt move to the next number; coming back round to a number already
     // tried in this pass waits the retry interval.
+    // Every number tried in this pass (this one and those before it) may be rung again from now + interval,
+    // as the choice below comes back round; kept for the claim and a phones edit (RETRY_AT_KEY).
+    if (state.phoneCount > 1) {
+      for (let k = 0; k <= state.phoneIndex; k++) retryCounts[`${k}:${RETRY_AT_KEY}`] = now + interval;
+    }
     for (let step = 1; step <= state.phoneCount; step++) {
       const j = (state.phoneIndex + step) % state.phoneCount;
       if (!usable(j)) continue;
       const wrapped = j <= state.phoneIndex;
-      if (!wrapped) retryCounts[ROUND_BACK_AT_KEY] = now + interval;
       return {
         final: false,
         nextAt: wrapped ? now + interval : now,
@@ -213,14 +225,18 @@ export interface PhoneUse {
  * moved) keeps its attempts, retry counters and block; a new one starts afresh; a removed one's counters
  * go. The phone to dial next is the first in the new order with tries left (`perPhone` attempts as
  * countedPhoneAttempts counts them, not blocked): sequential dialing only moves forward, so a phone put
- * ahead of the one the contact was on is not skipped. With none left it is past the last phone, and the
- * contact is exhausted at its next claim.
+ * ahead of the one the contact was on is not skipped. Parallel dialing (`keep`) goes on from the number the
+ * contact was on, or, that one gone, from the first not rung yet. With none left it is past the last phone,
+ * and the contact is exhausted at its next claim.
  */
 export function renumberPhones(
   before: readonly string[],
   after: readonly string[],
   use: Omit<PhoneUse, "phoneIndex">,
   perPhone: number | null,
+  /** Parallel dialing: the phone the contact was on, which stays next if it is kept and has tries left
+   *  (the pass goes on where it was, rather than back to a number just rung). */
+  keep?: number,
 ): PhoneUse {
   const taken = new Set<number>();
   const from = after.map((phone) => {
@@ -241,10 +257,16 @@ export function renumberPhones(
   }
   const phoneAttempts = from.map((i) => (i >= 0 ? (use.phoneAttempts[i] ?? 0) : 0));
   const limit = perPhone ?? Number.POSITIVE_INFINITY;
-  const left = phoneAttempts.findIndex(
-    (_, j) =>
-      countedPhoneAttempts(phoneAttempts, retryCounts, j) < limit &&
-      retryCounts[`${j}:blocked`] === undefined,
-  );
+  const hasTries = (j: number) =>
+    countedPhoneAttempts(phoneAttempts, retryCounts, j) < limit && retryCounts[`${j}:blocked`] === undefined;
+  let left = -1;
+  if (keep !== undefined) {
+    // Parallel: where the pass was; that number gone, the first not rung yet (none has a time to wait for).
+    const kept = newIndex.get(keep);
+    left = kept !== undefined && hasTries(kept) ? kept : -1;
+    if (left < 0)
+      left = phoneAttempts.findIndex((_, j) => hasTries(j) && !(`${j}:${RETRY_AT_KEY}` in retryCounts));
+  }
+  if (left < 0) left = phoneAttempts.findIndex((_, j) => hasTries(j));
   return { phoneIndex: left >= 0 ? left : after.length, phoneAttempts, retryCounts };
 }
