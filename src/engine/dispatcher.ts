@@ -461,8 +461,13 @@ export class Dispatcher {
     const slot = c.spacing.take(at);
     call.startedAt = slot;
     const now = this.o.clock.now();
-    if (call.markOnDial) call.queuedTimer = this.o.clock.at(slot, () => void this.originateIfUnlisted(call));
-    else if (slot <= now) this.originateIfHeld(call);
+    if (call.markOnDial) {
+      // An agent's dial: marked dialed when it goes out (by dialReserved when its slot is now), its lists
+      // looked at again if it waited long.
+      const recheck = slot - now > DNC_FRESH_MS;
+      if (slot > now)
+        call.queuedTimer = this.o.clock.at(slot, () => void this.originateIfUnlisted(call, recheck));
+    } else if (slot <= now) this.originateIfHeld(call);
     else if (slot - now <= DNC_FRESH_MS)
       call.queuedTimer = this.o.clock.at(slot, () => this.originateIfHeld(call));
     else call.queuedTimer = this.o.clock.at(slot, () => void this.originateIfUnlisted(call));
@@ -470,16 +475,18 @@ export class Dispatcher {
   }
 
   /** A dial that waited long for its slot (an agent's, at a low calls-per-second) looks at the do-not-call
-   *  lists again first: a number listed meanwhile (an opt-out import, another agent's disposition) is
-   *  given back for the claim's rules to settle, never dialed. A list that cannot be read gives it back too.
-   *  An agent's dial is marked dialed for good only now (markOnDial). */
-  private async originateIfUnlisted(call: LiveCall): Promise<void> {
+   *  lists again first (`recheck`): a number listed meanwhile (an opt-out import, another agent's
+   *  disposition) is given back for the claim's rules to settle, never dialed. A list that cannot be read
+   *  gives it back too. An agent's dial is marked dialed for good only now (markOnDial). */
+  private async originateIfUnlisted(call: LiveCall, recheck = true): Promise<void> {
     const c = call.campaign;
-    let listed: boolean;
+    let listed = false;
     let marked = true;
     try {
-      listed =
-        (await this.o.dispatch.listedPhones(c.accountId, c.id, [call.phone], this.o.clock.now())).length > 0;
+      if (recheck) {
+        const now = this.o.clock.now();
+        listed = (await this.o.dispatch.listedPhones(c.accountId, c.id, [call.phone], now)).length > 0;
+      }
       if (!listed && call.markOnDial && this.calls.get(call.callId) === call) {
         marked = await this.o.dispatch.markDialed(call.attemptId);
         call.markOnDial = false;
@@ -562,8 +569,8 @@ export class Dispatcher {
   }
 
   /**
-   * Places the call a previewing agent chose to dial, in the campaign's next calls-per-second slot, once
-   * its attempt is marked dialed for good (see ClaimRequest.reserve). The contact was claimed when the
+   * Places the call a previewing agent chose to dial, in the campaign's next calls-per-second slot; its
+   * attempt is marked dialed for good as it goes out (see ClaimRequest.reserve). The contact was claimed when the
    * agent asked for it, maybe minutes ago: if its number went on a do-not-call list or its calling hours
    * closed since, it is given back undialed instead, for the claim's rules to settle ("given_back": a
    * pause or stop gave it back meanwhile).
@@ -572,7 +579,6 @@ export class Dispatcher {
     if (call.dialRequested) return "placed";
     call.dialRequested = true;
     let refusal: "dnc_listed" | "window_closed" | null;
-    let marked: boolean;
     try {
       const c = call.campaign;
       // Its calling hours must hold when it goes out: in the campaign's next calls-per-second slot, which
@@ -583,25 +589,38 @@ export class Dispatcher {
         : (await this.o.dispatch.listedPhones(c.accountId, c.id, [call.phone], this.o.clock.now())).length > 0
           ? "dnc_listed"
           : null;
-      // A dial whose slot is more than a moment away is marked when it goes out (markOnDial), not now.
-      call.markOnDial = refusal === null && slot - this.o.clock.now() > DNC_FRESH_MS;
-      marked = refusal === null && !call.markOnDial ? await this.o.dispatch.markDialed(call.attemptId) : true;
+      // Marked dialed when it goes out, in the slot `place` takes (markOnDial), not now: a process that dies
+      // while it waits for that slot gives the contact back, not an attempt.
+      call.markOnDial = refusal === null;
     } catch (err) {
       call.dialRequested = false; // nothing was dialed: the agent may try again
       throw err;
     }
     if (this.calls.get(call.callId) !== call) return "given_back"; // a pause or stop gave it back meanwhile
-    if (!marked) {
-      // Another node's sweep gave the contact back (this node's lease ran out): it is not ours to dial.
-      this.forgetUndialed(call);
-      this.o.agents.released(call);
-      return "given_back";
-    }
     // The awaits above may have let another agent's dial take the slot judged for, or new settings in
     // (narrower hours, another rate): `place` judges the slot it gets, as they now stand, with no wait.
     const againAlways = Number.NEGATIVE_INFINITY;
-    if (refusal === null && !this.stopped && this.place(call, this.o.clock.now(), againAlways))
+    if (refusal === null && !this.stopped && this.place(call, this.o.clock.now(), againAlways)) {
+      if (call.queuedTimer !== null) return "placed"; // marked when its slot comes
+      // Its slot is now: marked dialed for good, then dialed.
+      let marked: boolean;
+      try {
+        marked = await this.o.dispatch.markDialed(call.attemptId);
+      } catch (err) {
+        call.dialRequested = false; // nothing was dialed: the agent may try again
+        throw err;
+      }
+      if (this.calls.get(call.callId) !== call) return "given_back";
+      if (!marked) {
+        // Another node's sweep gave the contact back (this node's lease ran out): it is not ours to dial.
+        this.forgetUndialed(call);
+        this.o.agents.released(call);
+        return "given_back";
+      }
+      call.markOnDial = false;
+      this.originateIfHeld(call);
       return "placed";
+    }
     call.dialRequested = false;
     await this.releaseReserved(call);
     return refusal ?? (this.stopped ? "given_back" : "window_closed");
