@@ -90,6 +90,8 @@ export class Engine implements EngineControl, CampaignStatusWriter {
   private readonly onError: ((err: unknown) => void) | undefined;
   /** When the abandonment groups' figures were last read (refreshAbandonGroups). */
   private groupsReadAt = Number.NEGATIVE_INFINITY;
+  /** Campaigns reopenForLostCallbacks could not recover. */
+  private readonly callbackReopenRefused = new Set<number>();
   private groupMembership = "";
   private readonly nodeId: string;
   private readonly driver: TelephonyDriver;
@@ -155,7 +157,9 @@ export class Engine implements EngineControl, CampaignStatusWriter {
       driver: o.driver,
       writes: this.writes,
       callbacks: this.callbacks,
-      reopenForCallback: (accountId, campaignId) => this.reopenForCallback(accountId, campaignId),
+      reopenForCallback: async (accountId, campaignId) => {
+        await this.reopenForCallback(accountId, campaignId);
+      },
       reopenRefusal: (accountId, attemptId) => this.reopenRefusal(accountId, attemptId),
     });
     const leaseMs = o.leaseMs ?? 60_000;
@@ -179,6 +183,7 @@ export class Engine implements EngineControl, CampaignStatusWriter {
       if (now >= this.renewAt) await this.renewHeartbeat(now);
       if (now >= sweepAt) {
         await this.reconcileExpired(now);
+        await this.reopenForLostCallbacks();
         sweepAt = now + leaseMs / 2;
       }
       if (now >= pruneAt) {
@@ -196,9 +201,7 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     // Nothing is held yet: any lease under this node's id is an earlier process's (a restart keeps the id).
     await this.dispatch.expireLeasesOf(this.nodeId);
     await this.refreshCampaigns();
-    // A callback written by a process that died before recovering the campaign its call completed.
-    for (const k of await completedWithCallbacks(this.store.db))
-      await this.reopenForCallback(k.account_id, k.id);
+    await this.reopenForLostCallbacks();
     await this.leases.hold(this.clock.now());
     this.dispatcher.wake();
     this.keepHeartbeat(this.clock.now() + this.heartbeatSlackMs);
@@ -412,18 +415,38 @@ export class Engine implements EngineControl, CampaignStatusWriter {
   /** A campaign completes when its last call ends, while its agent may still be wrapping up: a callback
    *  agreed then makes a contact pending again, and is only made if the campaign runs (recovered here; one
    *  past its end time or under the balance floor stays completed, said through onError). */
-  private async reopenForCallback(accountId: number, campaignId: number): Promise<void> {
-    const row = await this.store.db
-      .selectFrom("campaigns")
-      .select("status")
-      .where("account_id", "=", accountId)
-      .where("id", "=", campaignId)
-      .executeTakeFirst();
-    if (row?.status !== "completed") return;
+  /**
+   * Recovers the completed campaigns with a contact waiting for a callback: a process that died between
+   * writing the callback and recovering the campaign its call completed left them so (read at startup, and
+   * in the sweep, for a node that died and is not coming back). One that could not be recovered (past its
+   * end, under the balance floor) is not tried again by this process: explain says what to do with it.
+   */
+  private async reopenForLostCallbacks(): Promise<void> {
+    for (const k of await completedWithCallbacks(this.store.db)) {
+      if (this.callbackReopenRefused.has(k.id)) continue;
+      if (!(await this.reopenForCallback(k.account_id, k.id))) this.callbackReopenRefused.add(k.id);
+    }
+  }
+
+  /** Recovers a campaign completed on the call a callback was agreed on; false when that was refused. */
+  private async reopenForCallback(accountId: number, campaignId: number): Promise<boolean> {
+    const completed = async () =>
+      (
+        await this.store.db
+          .selectFrom("campaigns")
+          .select("status")
+          .where("account_id", "=", accountId)
+          .where("id", "=", campaignId)
+          .executeTakeFirst()
+      )?.status === "completed";
+    if (!(await completed())) return true;
     try {
       await this.recover(accountId, campaignId);
+      return true;
     } catch (err) {
+      if (!(await completed())) return true; // another node (or request) recovered it meanwhile
       this.onError?.(err);
+      return false;
     }
   }
 
