@@ -2,6 +2,7 @@
 // file that simulates is a file the API would accept.
 import { Ajv } from "ajv";
 import { campaignSettingsSchema, findSettingsProblem } from "../api/native/schemas/campaign-settings.ts";
+import { DUPLICATE_POLICIES, type DuplicatePolicy } from "../lists/types.ts";
 import type { CampaignSettings } from "../model/campaign-settings.ts";
 import { checkDist, type Dist, resolveScenario } from "../telephony/sim/scenario.ts";
 
@@ -13,7 +14,9 @@ export interface CampaignFile {
   seed?: number;
   /** ISO 8601 start of the simulation (default 2026-01-05T06:00:00Z, a Monday). */
   startAt?: string;
-  csv?: { delimiter?: string; encoding?: string; defaultCountry?: string };
+  /** How the contacts CSV is read; a phone repeated in it is skipped unless duplicatePolicy says otherwise,
+   *  as `outdial import` and the HTTP import do. */
+  csv?: { delimiter?: string; encoding?: string; defaultCountry?: string; duplicatePolicy?: DuplicatePolicy };
   /** Simulated agents for a campaign that dials for agents: how many, and their talk and wrap-up times
    *  in seconds (a number, or a distribution as in sim scenarios). */
   agents?: { count: number; talkSec?: Dist; wrapSec?: Dist; previewSec?: Dist };
@@ -57,6 +60,7 @@ const fileSchema = {
         delimiter: { type: "string", minLength: 1, maxLength: 4 },
         encoding: { type: "string", minLength: 1, maxLength: 40 },
         defaultCountry: { type: "string", pattern: "^[A-Z]{2}$" },
+        duplicatePolicy: { type: "string", enum: DUPLICATE_POLICIES },
       },
     },
   },
@@ -80,12 +84,20 @@ export function parseCampaignFile(text: string, source: string): CampaignFile {
   if (!validate(data)) {
     const e = validate.errors?.[0];
     const where = e ? e.instancePath.replaceAll("/", ".").replace(/^\./, "") || "(root)" : "(root)";
-    const extra = e?.params && "additionalProperty" in e.params ? ` "${e.params.additionalProperty}"` : "";
+    const extra =
+      e?.params && "additionalProperty" in e.params
+        ? ` "${e.params.additionalProperty}"`
+        : e?.params && "allowedValues" in e.params
+          ? ` (${(e.params.allowedValues as string[]).join(", ")})`
+          : "";
     throw new Error(`${source}: ${where} ${e?.message ?? "is invalid"}${extra}`);
   }
   const file = data as CampaignFile;
   if (file.startAt !== undefined && Number.isNaN(Date.parse(file.startAt)))
     throw new Error(`${source}: startAt is not a date`);
+  // Date.parse rolls a day the month lacks over into the next month (2026-02-30 runs as March 2).
+  const noSuchDay = file.startAt === undefined ? null : missingDay(file.startAt.trim());
+  if (noSuchDay) throw new Error(`${source}: startAt "${file.startAt}" is not a calendar date: ${noSuchDay}`);
   // Date.parse reads a time without a zone in the machine's own zone: the same file and seed would give
   // another simulation under another TZ. The file must say which instant it means.
   if (file.startAt !== undefined && !ZONED_INSTANT.test(file.startAt.trim()))
@@ -107,4 +119,16 @@ export function parseCampaignFile(text: string, source: string): CampaignFile {
     throw new Error(`${source}: ${(err as Error).message}`);
   }
   return file;
+}
+
+/** Why the date an ISO 8601 string starts with does not exist (e.g. "2026-02 has 28 days"), or null. */
+function missingDay(text: string): string | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(text);
+  if (!m) return null;
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (month < 1 || month > 12) return `there is no month ${m[2]}`;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1];
+  if (day < 1 || day > days) return `${m[1]}-${m[2]} has ${days} days`;
+  return null;
 }

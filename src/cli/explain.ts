@@ -2,6 +2,7 @@
 import { parseArgs } from "node:util";
 import type { Explanation } from "../engine/types.ts";
 import { apiGet } from "./api-get.ts";
+import { refuseExtraPositionals } from "./args.ts";
 
 export function formatExplanation(e: Explanation): string {
   const lines = [`campaign ${e.campaignId}: ${e.status}, ${e.dialing ? "dialing" : "not dialing"}`];
@@ -34,6 +35,7 @@ export async function explainCommand(argv: string[]): Promise<number> {
   });
   const id = positionals[0];
   if (!id) throw new Error("usage: outdial explain ID [--url URL] [--key KEY]");
+  refuseExtraPositionals(positionals, 1, "explain takes one campaign id");
   const body = await apiGet(`/v1/campaigns/${encodeURIComponent(id)}/explain`, values);
   if (body === null) return 1;
   process.stdout.write(

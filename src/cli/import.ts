@@ -4,8 +4,10 @@ import fs from "node:fs";
 import os from "node:os";
 import { parseArgs } from "node:util";
 import { loadConfig } from "../config/config.ts";
-import { ImportError, importCsv } from "../lists/import.ts";
+import { importCsv } from "../lists/import.ts";
 import { openStore } from "../store/db.ts";
+import { refuseExtraPositionals } from "./args.ts";
+import { type ImportTerms, inTermsOf } from "./import-terms.ts";
 import { progressBar } from "./progress.ts";
 
 const PHONE_POLICIES = ["reject", "skip", "flag"] as const;
@@ -31,32 +33,24 @@ function delimiterOption(value: string | undefined): string | undefined {
   return value === "tab" || value === "\\t" ? "\t" : value;
 }
 
-/** The import names options as the HTTP API spells them; here they are flags. */
-const OPTION_OF_FIELD: Record<string, string> = {
-  encoding: "--encoding",
-  delimiter: "--delimiter",
-  default_country: "--default-country",
-  phone_policy: "--phone-policy",
-  duplicate_policy: "--duplicate-policy",
+/** The import's options and advice as flags: it names them as the HTTP API spells them. */
+const CLI_TERMS: ImportTerms = {
+  options: {
+    encoding: "--encoding",
+    delimiter: "--delimiter",
+    default_country: "--default-country",
+    phone_policy: "--phone-policy",
+    duplicate_policy: "--duplicate-policy",
+  },
+  advice: {
+    missing_phone_column:
+      "outdial import does not map columns: rename the phone column to phone (or number, msisdn), or pass --delimiter if the fields are not separated by commas",
+    too_many_custom_fields:
+      "outdial import does not map columns: remove the columns not to keep from the file",
+    bad_encoding: "pass the file's encoding with --encoding (e.g. --encoding windows-1251)",
+    payload_too_large: "OUTDIAL_MAX_IMPORT_BYTES sets the limit",
+  },
 };
-
-/** Advice in place of the import's own, which names API syntax (map.phone=…, encoding=…) the CLI lacks. */
-const CLI_ADVICE: Record<string, string> = {
-  missing_phone_column:
-    "outdial import does not map columns: rename the phone column to phone (or number, msisdn), or pass --delimiter if the fields are not separated by commas",
-  too_many_custom_fields: "outdial import does not map columns: remove the columns not to keep from the file",
-  bad_encoding: "pass the file's encoding with --encoding (e.g. --encoding windows-1251)",
-  payload_too_large: "OUTDIAL_MAX_IMPORT_BYTES sets the limit",
-};
-
-function inCliTerms(err: unknown): unknown {
-  if (!(err instanceof ImportError)) return err;
-  const advice = CLI_ADVICE[err.code];
-  if (advice) return new Error(`${err.reason}; ${advice}`);
-  const option = err.field === undefined ? undefined : OPTION_OF_FIELD[err.field];
-  const optionProblem = err.code === "invalid_option" || err.code === "unknown_encoding";
-  return new Error(option && optionProblem ? `${option}: ${err.reason}` : err.reason);
-}
 
 /**
  * Ctrl-C, or a supervisor's SIGTERM, while the file streams in: left to the default, the process dies
@@ -110,6 +104,8 @@ export async function importCommand(argv: string[]): Promise<number> {
   });
   const file = positionals[0];
   if (!file || !values.campaign) throw new Error("usage: outdial import --campaign ID [--list ID] FILE");
+  // Several files would each be all or nothing, and a failure halfway would leave some imported.
+  refuseExtraPositionals(positionals, 1, "import takes one file (run it once per file)");
   const campaignId = idOption("--campaign", values.campaign);
   const givenList = values.list === undefined ? null : idOption("--list", values.list);
   // Checked before anything is written: a failed import leaves no list behind. Duplicates are skipped
@@ -177,7 +173,7 @@ export async function importCommand(argv: string[]): Promise<number> {
       // The import wrote no contact (all or nothing); the list this command made for it goes too.
       if (created) await store.db.deleteFrom("lists").where("id", "=", listId).execute();
       if (interruption.signal) return null;
-      throw inCliTerms(err);
+      throw inTermsOf(err, CLI_TERMS);
     });
     bar.stop();
     if (report === null) return interrupted("nothing was imported");

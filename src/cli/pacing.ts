@@ -2,6 +2,7 @@
 // and what they rested on) and prints them as a table, newest first.
 import { parseArgs } from "node:util";
 import { apiGet } from "./api-get.ts";
+import { refuseExtraPositionals } from "./args.ts";
 
 /** One decision as GET /v1/campaigns/{id}/pacing answers it. */
 export interface PacingDecisionBody {
@@ -130,6 +131,7 @@ export async function pacingCommand(argv: string[]): Promise<number> {
   if (!id || !Number.isInteger(limit) || limit < 1) {
     throw new Error("usage: outdial pacing ID [--limit N] [--url URL] [--key KEY] [--json]");
   }
+  refuseExtraPositionals(positionals, 1, "pacing takes one campaign id");
   const body = await apiGet(`/v1/campaigns/${encodeURIComponent(id)}/pacing`, values);
   if (body === null) return 1;
   process.stdout.write(

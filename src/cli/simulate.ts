@@ -9,8 +9,28 @@ import { insertAccount } from "../store/accounts.ts";
 import { insertCampaign } from "../store/campaigns.ts";
 import { openStore } from "../store/db.ts";
 import { insertList } from "../store/lists.ts";
+import { refuseExtraPositionals } from "./args.ts";
 import { type CampaignFile, parseCampaignFile } from "./campaign-file.ts";
+import { type ImportTerms, inTermsOf } from "./import-terms.ts";
 import { progressBar } from "./progress.ts";
+
+/** The import's options and advice as the campaign file's csv fields (simulate has no import flags). */
+function campaignFileTerms(campaignPath: string): ImportTerms {
+  return {
+    options: {
+      encoding: `${campaignPath}: csv.encoding`,
+      delimiter: `${campaignPath}: csv.delimiter`,
+      default_country: `${campaignPath}: csv.defaultCountry`,
+      duplicate_policy: `${campaignPath}: csv.duplicatePolicy`,
+    },
+    advice: {
+      missing_phone_column: `outdial simulate does not map columns: rename the phone column to phone (or number, msisdn), or set csv.delimiter in ${campaignPath} if the fields are not separated by commas`,
+      too_many_custom_fields:
+        "outdial simulate does not map columns: remove the columns not to keep from the file",
+      bad_encoding: `set the file's encoding as csv.encoding in ${campaignPath} (e.g. "csv": {"encoding": "windows-1251"})`,
+    },
+  };
+}
 
 export function formatReport(r: SimulationReport): string {
   const hours = r.simulatedMs / 3_600_000;
@@ -25,7 +45,7 @@ export function formatReport(r: SimulationReport): string {
       .map(([k, v]) => `${k} ${v}`)
       .join(", ")}`,
     `success rate        ${(100 * r.successRate).toFixed(1)}% of contacts`,
-    `calls per hour      ${r.callsPerHour.toFixed(0)}`,
+    `calls per hour      ${r.callsPerHour.toFixed(0)} (over ${(r.dialingMs / 3_600_000).toFixed(2)} h of dialing: stretches of over 15 min with no call up left out)`,
     `simulated duration  ${hours.toFixed(2)} h (${Math.round(r.simulatedMs / 1000)} s)`,
     `campaign status     ${r.campaignStatus}`,
     `wall time           ${(r.wallMs / 1000).toFixed(2)} s (${r.attemptsPerSec.toFixed(0)} attempts/s)`,
@@ -65,6 +85,7 @@ export async function simulateCommand(argv: string[]): Promise<number> {
   });
   const [campaignPath, csvPath] = positionals;
   if (!campaignPath || !csvPath) throw new Error("usage: outdial simulate CAMPAIGN.json CONTACTS.csv");
+  refuseExtraPositionals(positionals, 2, "simulate takes one campaign file and one CSV file");
   const file = parseCampaignFile(fs.readFileSync(campaignPath, "utf8"), campaignPath);
   const settings = withDefaults(file.settings ?? {});
   if (file.scenario !== undefined)
@@ -113,10 +134,13 @@ export async function simulateCommand(argv: string[]): Promise<number> {
         encoding: file.csv?.encoding,
         defaultCountry: file.csv?.defaultCountry,
         phonePolicy: "skip",
-        duplicatePolicy: "allow",
+        // As `outdial import` and the HTTP import: a repeated phone is one person, not two to call.
+        duplicatePolicy: file.csv?.duplicatePolicy ?? "skip",
       },
       source,
-    );
+    ).catch((err) => {
+      throw inTermsOf(err, campaignFileTerms(campaignPath));
+    });
     importBar.stop();
     // A campaign without contacts waits for some (as a running one does for an import): here nothing
     // would ever come, and the run would idle to its time limit.

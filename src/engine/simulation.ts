@@ -35,7 +35,12 @@ export interface SimulationReport {
   byOutcome: Record<string, number>;
   byStatus: Record<string, number>;
   successRate: number;
+  /** Attempts per hour of dialingMs. */
   callsPerHour: number;
+  /** The simulated time less its stretches of more than 15 minutes with no call up (nor in its wrap-up):
+   *  nights and weekends outside calling hours, the wait for the schedule to open, the days before a
+   *  retry. The same stretches take simulated agents off shift. */
+  dialingMs: number;
   simulatedMs: number;
   wallMs: number;
   attemptsPerSec: number;
@@ -72,6 +77,7 @@ export async function simulateCampaign(o: SimulationOptions): Promise<Simulation
     .where("id", "=", o.campaignId)
     .executeTakeFirstOrThrow();
   const scenario = o.scenario ?? (JSON.parse(row.settings).scenario as string | null) ?? "default";
+  const wrapUpMs = withDefaults(JSON.parse(row.settings)).wrapUpSec * 1000;
   const driver = createDriver("sim", { clock }, { seed: o.seed ?? 1, scenario });
   const engine = new Engine({
     store: o.store,
@@ -105,7 +111,8 @@ export async function simulateCampaign(o: SimulationOptions): Promise<Simulation
       return !d.campaigns.has(o.campaignId) && d.inFlight === 0;
     },
   });
-  const agents = sim ? await agentReport(engine, sim, o, { from: t0, to: clock.now() }) : undefined;
+  const offMs = await offShiftMs(o, t0, clock.now(), wrapUpMs);
+  const agents = sim ? await agentReport(engine, sim, o, offMs) : undefined;
   // As a node stops: no more dials, the calls a cut-off run left up are hung up, and their ends recorded.
   await engine.stopDialing();
   await driver.close();
@@ -134,13 +141,15 @@ export async function simulateCampaign(o: SimulationOptions): Promise<Simulation
   const byStatus = Object.fromEntries(statuses.map((r) => [r.status, Number(r.n)]));
   const attempts = Object.values(byOutcome).reduce((a, b) => a + b, 0);
   const contacts = Object.values(byStatus).reduce((a, b) => a + b, 0);
+  const dialingMs = Math.max(0, simulatedMs - offMs);
   return {
     contacts,
     attempts,
     byOutcome,
     byStatus,
     successRate: contacts ? (byStatus.succeeded ?? 0) / contacts : 0,
-    callsPerHour: simulatedMs > 0 ? attempts / (simulatedMs / 3_600_000) : 0,
+    callsPerHour: dialingMs > 0 ? attempts / (dialingMs / 3_600_000) : 0,
+    dialingMs,
     simulatedMs,
     wallMs,
     attemptsPerSec: wallMs > 0 ? attempts / (wallMs / 1000) : 0,
@@ -205,24 +214,19 @@ async function offShiftMs(o: SimulationOptions, from: number, to: number, wrapUp
   return off;
 }
 
+/** `offMsEach` is the run's time off shift (offShiftMs), the same for every agent. */
 async function agentReport(
   engine: Engine,
   sim: SimulatedAgents,
   o: SimulationOptions,
-  span: { from: number; to: number },
+  offMsEach: number,
 ): Promise<AgentReport> {
   const t = sim.totals();
   const rates = await engine.agents.abandonment(o.accountId, o.campaignId);
   // Agents stay logged in from the start to the campaign's last event, days of nothing to dial included:
   // measured over that, one retry two days ahead made a team at 84% read 2% busy. Such stretches are
   // taken out of their logged-in and ready time (nobody is on a call or in wrap-up then).
-  const row = await o.store.db
-    .selectFrom("campaigns")
-    .select("settings")
-    .where("id", "=", o.campaignId)
-    .executeTakeFirstOrThrow();
-  const wrapUpMs = withDefaults(JSON.parse(row.settings)).wrapUpSec * 1000;
-  const offMs = t.agents * (await offShiftMs(o, span.from, span.to, wrapUpMs));
+  const offMs = t.agents * offMsEach;
   const onShiftMs = Math.max(0, t.loggedInMs - offMs);
   const readyMs = Math.max(0, t.readyMs - offMs);
   const hours = onShiftMs / 3_600_000;

@@ -215,7 +215,7 @@ test("on a terminal, a command that fails mid-progress stops its bar, prints on 
   assert.ok(r.stdout.includes("\u001b[?7h"), "line wrapping is switched back on");
   assert.match(
     r.stdout,
-    /\n\r?outdial simulate: unknown encoding "bogus"/,
+    /\n\r?outdial simulate: \S+campaign\.json: csv\.encoding: unknown encoding "bogus"/,
     "the error has a line of its own",
   );
 });
