@@ -191,6 +191,7 @@ export class Engine implements EngineControl, CampaignStatusWriter {
         await pruneNumberHistory(o.store.db, now);
       }
       await this.refreshCampaigns();
+      await this.refreshMembership();
       await this.leases.hold(now);
       await this.callbacks.releaseOverdue(now);
     };
@@ -523,6 +524,17 @@ export class Engine implements EngineControl, CampaignStatusWriter {
       ),
       agents: tally(this.board.all(), (a) => a.state),
     };
+  }
+
+  /**
+   * Queue membership as the database has it, for the agents logged in on this node: a removal (or an agent
+   * or queue deleted) served by another node reaches them within a maintenance pass, as one served here
+   * does at once (agentsChanged). Read only for the accounts with agents here.
+   */
+  private async refreshMembership(): Promise<void> {
+    const accounts = new Set<number>();
+    for (const agent of this.board.all()) accounts.add(agent.who.accountId);
+    for (const accountId of accounts) await this.agents.membershipChanged(accountId);
   }
 
   agentsChanged(accountId: number): void {
