@@ -190,9 +190,11 @@ export function decideAfterAttempt(
       const j = (state.phoneIndex + step) % state.phoneCount;
       if (!usable(j)) continue;
       const wrapped = j <= state.phoneIndex;
+      // A number ahead may have been rung in this pass all the same (the phones were reordered since).
+      const own = wrapped ? null : phoneRetryAt(retryCounts, j);
       return {
         final: false,
-        nextAt: wrapped ? now + interval : now,
+        nextAt: wrapped ? now + interval : Math.max(now, own ?? now),
         phoneIndex: j,
         reason: wrapped ? "retry" : "next_number",
         state: next,

@@ -129,6 +129,13 @@ describe("parallel dialing and a phones edit between two numbers", () => {
     assert.ok(gap(2) >= 3_600_000 - 60_000, `back round to the first: ${gap(2) / 1000} s`);
   });
 
+  test("the numbers reordered: the second is rung, and the first, now after it, waits its interval", async () => {
+    const { phones, gap } = await editedAfterFirstCall([MOBILE, HOME]);
+    assert.deepEqual(phones.slice(0, 3), [HOME, MOBILE, HOME]);
+    assert.ok(gap(1) < 60_000, `the second number right after the edit: ${gap(1) / 1000} s`);
+    assert.ok(gap(2) >= 3_600_000 - 60_000, `the first number again after ${gap(2) / 1000} s`);
+  });
+
   test("only the first number left: it waits its retry interval", async () => {
     const { phones, gap } = await editedAfterFirstCall([HOME]);
     assert.equal(phones[1], HOME);
