@@ -41,9 +41,9 @@ test("a wrap-up cut off by a logout reports its length, censored, once", async (
   );
   board.wrapUp(ann, 60, (ms, censored) => ended.push(["logout", ms, censored]));
   // Taken out of the queue during their calls: they log out as their wrap-ups end.
-  bob.leaving = true;
-  cy.leaving = true;
-  dee.leaving = true;
+  bob.leftQueue = true;
+  cy.leftQueue = true;
+  dee.leftQueue = true;
   board.wrapUp(bob, 60, (ms, censored) => ended.push(["leaving, ready", ms, censored]));
   board.wrapUp(cy, 60, (ms, censored) => ended.push(["leaving, paused", ms, censored]));
   board.wrapUp(dee, 60, (ms, censored) => ended.push(["leaving, timer", ms, censored]));

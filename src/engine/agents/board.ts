@@ -89,7 +89,15 @@ export class LiveAgent {
   readonly stats: AgentStats = emptyStats();
 
   /** Taken out of the campaign's queue while busy: logs out when it would next be ready. */
-  leaving = false;
+  leftQueue = false;
+  /** Logging out, its preview being given back: logs out rather than go ready for an instant. Apart from
+   *  leftQueue, which each re-read of the queue sets afresh. */
+  loggingOut = false;
+
+  /** Logs out when it would next be ready (or pause), and is not counted on to free up. */
+  get leaving(): boolean {
+    return this.leftQueue || this.loggingOut;
+  }
 
   constructor(
     readonly who: AgentIdentity,

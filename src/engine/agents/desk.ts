@@ -159,12 +159,11 @@ export class AgentDesk {
       if (call) {
         // Given back, it would be ready for an instant and a person waiting would be put through to it:
         // leaving, it logs out instead.
-        const wasLeaving = agent.leaving;
-        agent.leaving = true;
+        agent.loggingOut = true;
         try {
           await this.d.dispatcher.releaseReserved(call);
         } catch (err) {
-          agent.leaving = wasLeaving;
+          agent.loggingOut = false;
           throw err;
         }
       }
@@ -205,7 +204,7 @@ export class AgentDesk {
         if (order >= 0) {
           agent.penalty = queue[order].penalty;
           agent.order = order;
-          agent.leaving = false;
+          agent.leftQueue = false;
           continue;
         }
         const preview = agent.state === "reserved" ? this.reservedCall(agent) : undefined;
@@ -213,12 +212,12 @@ export class AgentDesk {
           if (preview) {
             // Leaving, it logs out when the preview is given back rather than go ready (and be given a
             // person waiting) for an instant.
-            agent.leaving = true;
+            agent.leftQueue = true;
             await this.d.dispatcher.releaseReserved(preview);
           }
           if (this.d.board.get(agent.id) === agent) this.d.board.logout(agent);
         } else {
-          agent.leaving = true;
+          agent.leftQueue = true;
         }
       }
     }
