@@ -7,6 +7,8 @@ import type { FileBodyDoc } from "./file-body.ts";
 
 export const OPENAPI_PATH = "/v1/openapi.json";
 export const DOCS_PATH = "/docs";
+/** The routes that answer with the docs page (or send to it). */
+const DOCS_PAGES = new Set([DOCS_PATH, `${DOCS_PATH}/`, `${DOCS_PATH}/static/index.html`]);
 
 export async function registerOpenApi(app: FastifyInstance, opts: { version: string }): Promise<void> {
   await app.register(swagger, {
@@ -65,10 +67,18 @@ export async function registerOpenApi(app: FastifyInstance, opts: { version: str
     uiConfig: { persistAuthorization: false },
     // The page takes a key: no other site may frame it (clickjacking), nor may a browser guess its types.
     uiHooks: {
-      onRequest: (_req, reply, done) => {
+      onRequest: (req, reply, done) => {
         reply.header("x-frame-options", "DENY");
         reply.header("content-security-policy", "frame-ancestors 'none'");
         reply.header("x-content-type-options", "nosniff");
+        // The page finds its document at location.href + "/./json": under a query string (a shared link's
+        // ?utm_source=…) that is the page itself, and it shows no operation. The page takes no query, so
+        // it is sent to its own address without one (the #fragment of a deep link stays with the browser).
+        const query = req.url.indexOf("?");
+        if (query >= 0 && DOCS_PAGES.has(req.routeOptions.url ?? "")) {
+          reply.redirect(req.url.slice(0, query));
+          return;
+        }
         done();
       },
     },

@@ -88,43 +88,120 @@ function warningItems(why, tag) {
   );
 }
 
-function campaignRow(c, why) {
+/** What each row last showed of what is not plain cell text: its status's buttons and its "now" cell. */
+const shown = new WeakMap();
+
+/** Sets a node's text only when it differs, so an unchanged cell is left alone (and a selection in it). */
+function setText(node, text) {
+  const value = String(text);
+  if (node.textContent !== value) node.textContent = value;
+}
+
+/** A new, empty row for campaign `id`; updateRow fills it. Its cells are found again by data-field. */
+function newRow(id) {
+  const fill = el("div");
+  const row = el(
+    "tr",
+    { "data-id": id },
+    el("td", {}, el("span", { "data-field": "name" }), " ", el("span", { class: "muted" }, `#${id}`)),
+    el("td", {}, el("span", { class: "status", "data-field": "status" })),
+    el("td", {}, el("div", { class: "bar", "data-field": "progress" }, fill)),
+    el("td", { class: "num", "data-field": "pending" }),
+    el("td", { class: "num", "data-field": "succeeded" }),
+    el("td", { class: "num", "data-field": "failed" }),
+    el("td", { class: "num", "data-field": "in-flight" }),
+    el("td", { "data-field": "now" }),
+    el("td", { "data-field": "actions" }),
+  );
+  row.addEventListener("click", () => {
+    selected = id;
+    refresh();
+  });
+  shown.set(row, { status: null, now: null });
+  return row;
+}
+
+/** Brings a row up to date in place: cells change their text, and the buttons are made again only when
+ *  the status (and so the commands offered) changes, so a button under the pointer or holding the
+ *  keyboard's focus outlives every refresh. `result` is explain's answer ({ why }) or its error
+ *  ({ error }): then the figures are not known, and the row says why instead of showing zeros. */
+function updateRow(row, c, result) {
+  const cell = (field) => row.querySelector(`[data-field="${field}"]`);
+  const state = shown.get(row);
+  const { why, error } = result;
+  row.classList.toggle("selected", c.id === selected);
+  setText(cell("name"), c.name);
+  const status = cell("status");
+  setText(status, c.status);
+  status.className = `status ${c.status}`;
+
   const counts = why?.counts ?? {};
   const total = Object.values(counts).reduce((a, b) => a + b, 0);
   const open = (counts.pending ?? 0) + (counts.in_progress ?? 0);
   const done = total - open;
-  const bar = el("div", { class: "bar", title: `${done} of ${total} contacts done` });
-  const fill = el("div");
-  fill.style.width = `${total > 0 ? (100 * done) / total : 0}%`;
-  bar.append(fill);
-  const now = why ? (why.dialing ? "dialing" : (why.reasons[0]?.message ?? "")) : "";
-  const actions = el("td");
-  for (const command of COMMANDS[c.status] ?? []) {
-    const button = el("button", { type: "button", "data-command": command }, command);
-    button.addEventListener("click", (event) => {
-      event.stopPropagation();
-      run(c.id, command);
-    });
-    actions.append(button, " ");
+  const bar = cell("progress");
+  bar.title = why ? `${done} of ${total} contacts done` : "not known";
+  bar.firstChild.style.width = `${why && total > 0 ? (100 * done) / total : 0}%`;
+  setText(cell("pending"), why ? open : "–");
+  setText(cell("succeeded"), why ? (counts.succeeded ?? 0) : "–");
+  setText(cell("failed"), why ? (counts.failed ?? 0) + (counts.exhausted ?? 0) : "–");
+  setText(cell("in-flight"), why ? (why.inFlight ?? "") : "–");
+
+  // The "now" cell holds no control: made again whenever what it says changes.
+  const now = error
+    ? { error: error.message }
+    : {
+        text: why.dialing ? "dialing" : (why.reasons[0]?.message ?? ""),
+        warnings: (why.warnings ?? []).map((w) => [w.code, w.message]),
+      };
+  const nowKey = JSON.stringify(now);
+  if (state.now !== nowKey) {
+    state.now = nowKey;
+    cell("now").replaceChildren(
+      ...(error
+        ? [el("span", { class: "error" }, `could not explain: ${error.message}`)]
+        : [now.text, ...warningItems(why, "div")]),
+    );
   }
-  const row = el(
-    "tr",
-    { "data-id": c.id, class: c.id === selected ? "selected" : undefined },
-    el("td", {}, `${c.name} `, el("span", { class: "muted" }, `#${c.id}`)),
-    el("td", {}, el("span", { class: `status ${c.status}`, "data-field": "status" }, c.status)),
-    el("td", {}, bar),
-    el("td", { class: "num", "data-field": "pending" }, open),
-    el("td", { class: "num", "data-field": "succeeded" }, counts.succeeded ?? 0),
-    el("td", { class: "num", "data-field": "failed" }, (counts.failed ?? 0) + (counts.exhausted ?? 0)),
-    el("td", { class: "num", "data-field": "in-flight" }, why?.inFlight ?? ""),
-    el("td", { "data-field": "now" }, now, ...warningItems(why, "div")),
-    actions,
-  );
-  row.addEventListener("click", () => {
-    selected = c.id;
-    refresh();
+
+  if (state.status !== c.status) {
+    state.status = c.status;
+    const actions = cell("actions");
+    // A keyboard user on one of the old buttons stays on the row: on the same command if still offered.
+    const focused = actions.contains(document.activeElement)
+      ? document.activeElement.getAttribute("data-command")
+      : null;
+    const buttons = (COMMANDS[c.status] ?? []).map((command) => {
+      const button = el("button", { type: "button", "data-command": command }, command);
+      button.addEventListener("click", (event) => {
+        event.stopPropagation();
+        run(c.id, command);
+      });
+      return button;
+    });
+    actions.replaceChildren(...buttons.flatMap((b) => [b, " "]));
+    if (focused !== null && buttons.length > 0) {
+      (buttons.find((b) => b.getAttribute("data-command") === focused) ?? buttons[0]).focus();
+    }
+  }
+}
+
+/** The table shows `campaigns` in their order: rows already there are updated (and moved only when the
+ *  order changed), new ones added, those of campaigns no longer listed removed. */
+function showCampaigns(campaigns, results) {
+  const body = $("campaigns").tBodies[0];
+  const rows = new Map([...body.rows].map((row) => [row.getAttribute("data-id"), row]));
+  let previous = null;
+  campaigns.forEach((c, i) => {
+    let row = rows.get(String(c.id));
+    if (row) rows.delete(String(c.id));
+    else row = newRow(c.id);
+    updateRow(row, c, results[i]);
+    const place = previous ? previous.nextSibling : body.firstChild;
+    if (row !== place) body.insertBefore(row, place);
+    previous = row;
   });
-  return row;
+  for (const row of rows.values()) row.remove();
 }
 
 async function run(id, command) {
@@ -149,21 +226,27 @@ function fillTable(table, rows) {
   );
 }
 
-async function showDetail(c, why, current) {
+/** The selected campaign's detail; when its explain failed (`error`), the reasons say so and the waiting
+ *  contacts are not known, while its results, agents and pacing are read as ever. */
+async function showDetail(c, { why, error }, current) {
   $("detail").hidden = false;
   $("detail-title").textContent = `${c.name} (#${c.id}) — ${c.settings.dialMethod ?? "robot"}`;
-  fillList($("reasons"), why.dialing ? ["dialing now"] : why.reasons.map((r) => r.message));
+  if (error) {
+    $("reasons").replaceChildren(el("li", { class: "error" }, `could not explain: ${error.message}`));
+  } else fillList($("reasons"), why.dialing ? ["dialing now"] : why.reasons.map((r) => r.message));
   const warnings = warningItems(why, "li");
   $("warnings").replaceChildren(...warnings);
   $("warnings-box").hidden = warnings.length === 0;
   fillList(
     $("waiting"),
-    why.waiting.length === 0
-      ? ["none"]
-      : why.waiting.map(
-          (w) =>
-            `${w.count} on ${w.reason}${w.nextAt ? ` (first at ${new Date(w.nextAt).toLocaleString()})` : ""}`,
-        ),
+    error
+      ? ["not known"]
+      : why.waiting.length === 0
+        ? ["none"]
+        : why.waiting.map(
+            (w) =>
+              `${w.count} on ${w.reason}${w.nextAt ? ` (first at ${new Date(w.nextAt).toLocaleString()})` : ""}`,
+          ),
   );
   const [report, agents, pacing] = await Promise.all([
     optional(`/v1/campaigns/${c.id}/report?bucket=day`),
@@ -207,21 +290,34 @@ async function refresh() {
   const started = performance.now();
   try {
     const list = await api("/v1/campaigns?limit=100");
+    // Each campaign's explain, or why it failed: that row then says so rather than show made-up zeros.
+    // A key no longer accepted fails the whole refresh (and signs out).
     const explanations = await Promise.all(
-      list.data.map((c) => api(`/v1/campaigns/${c.id}/explain`).catch(() => null)),
+      list.data.map((c) =>
+        api(`/v1/campaigns/${c.id}/explain`).then(
+          (why) => ({ why }),
+          (error) => {
+            if (error instanceof ApiError && error.status === 401) throw error;
+            return { error };
+          },
+        ),
+      ),
     );
     // Overtaken by a newer refresh (a click) or a sign-out: what this one read is already old.
     const current = () => mine === generation;
     if (!current()) return;
-    $("campaigns").tBodies[0].replaceChildren(...list.data.map((c, i) => campaignRow(c, explanations[i])));
+    showCampaigns(list.data, explanations);
     $("no-campaigns").hidden = list.data.length > 0;
     // One page only (each row costs an explain per refresh): say so rather than hide the rest silently.
     $("more-campaigns").hidden = !list.next_cursor;
     const i = list.data.findIndex((c) => c.id === selected);
-    if (i >= 0 && explanations[i]) await showDetail(list.data[i], explanations[i], current);
+    if (i >= 0) await showDetail(list.data[i], explanations[i], current);
     else $("detail").hidden = true;
     if (!current()) return;
-    $("updated").textContent = `updated ${new Date().toLocaleTimeString()}`;
+    const failed = explanations.filter((e) => e.error).length;
+    $("updated").textContent =
+      `updated ${new Date().toLocaleTimeString()}` +
+      (failed > 0 ? `; could not explain ${failed} of ${explanations.length} campaigns` : "");
   } catch (err) {
     if (mine !== generation) return; // signed out, or overtaken: not this refresh's business any more
     if (err instanceof ApiError && err.status === 401) return signOut("That key is no longer accepted.");

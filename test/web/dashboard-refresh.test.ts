@@ -1,0 +1,235 @@
+// The dashboard's refresh (every 2 s) in a real browser (Debian's Chromium, driven by playwright-core): a
+// campaign whose explain fails says so in its row, its detail and the header instead of showing made-up
+// zeros; rows are updated in place, so a click straddling a refresh still lands and a keyboard user's
+// focus on a row's button stays there. Under CI (or OUTDIAL_REQUIRE_BROWSER=1) a missing Chromium fails
+// the suite.
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { after, before, describe, test } from "node:test";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { type ApiFixture, apiFixture, createCampaignViaApi, insertContacts } from "../api/helpers.ts";
+
+const CHROMIUM = process.env.OUTDIAL_CHROMIUM ?? "/usr/bin/chromium";
+const required = process.env.OUTDIAL_REQUIRE_BROWSER === "1" || process.env.CI === "true";
+const missing = !existsSync(CHROMIUM);
+if (missing && required) {
+  throw new Error(
+    `Chromium is required here (CI or OUTDIAL_REQUIRE_BROWSER=1) but ${CHROMIUM} does not exist`,
+  );
+}
+
+describe("dashboard refresh in Chromium", { skip: missing ? `no Chromium at ${CHROMIUM}` : false }, () => {
+  let f: ApiFixture;
+  let base: string;
+  let browser: Browser;
+  const pageErrors: string[] = [];
+
+  before(async () => {
+    f = await apiFixture();
+    base = await f.app.listen({ host: "127.0.0.1", port: 0 });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      // As root in a sandboxed machine with no network beyond loopback.
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    });
+  });
+  after(async () => {
+    await browser?.close();
+    await f?.close();
+  });
+
+  /** A campaign of `contacts` contacts, a draft. */
+  async function campaign(name: string, contacts = 0): Promise<number> {
+    const c = await createCampaignViaApi(f, { name, settings: {} });
+    await insertContacts(
+      f.store,
+      { accountId: f.accountId, campaignId: c.id, listId: c.listId },
+      Array.from({ length: contacts }, (_, i) => ({ phones: JSON.stringify([`+1415555${4000 + i}`]) })),
+    );
+    return c.id;
+  }
+
+  async function status(id: number): Promise<string> {
+    const row = await f.store.db
+      .selectFrom("campaigns")
+      .select("status")
+      .where("id", "=", id)
+      .executeTakeFirstOrThrow();
+    return row.status;
+  }
+
+  /** A page signed in with the owner's key, once `id`'s row is drawn; `setup` runs before it opens. */
+  async function signedIn(id: number, setup?: (page: Page) => Promise<unknown>): Promise<Page> {
+    const page = await browser.newPage();
+    page.setDefaultTimeout(10_000);
+    page.on("pageerror", (err) => pageErrors.push(err.message));
+    await setup?.(page);
+    await page.goto(`${base}/dashboard/`);
+    await page.fill("#key", f.key);
+    await page.click("#key-form button");
+    await page.locator(`#campaigns tr[data-id="${id}"] [data-field="status"]`).waitFor();
+    await page.waitForSelector("#updated:text-matches('^updated')");
+    return page;
+  }
+
+  /** Waits for the page's next refresh to finish (the header's time changes: refreshes are ≥ 2 s apart). */
+  async function nextRefresh(page: Page): Promise<void> {
+    const before = await page.textContent("#updated");
+    await page.waitForFunction(
+      (was) => {
+        const now = document.getElementById("updated")?.textContent ?? "";
+        return now !== was && now.startsWith("updated");
+      },
+      before,
+      { timeout: 10_000 },
+    );
+  }
+
+  const cell = (page: Page, id: number, field: string) =>
+    page.locator(`#campaigns tr[data-id="${id}"] [data-field="${field}"]`);
+
+  test("a campaign whose explain fails says so, in its row, its detail and the header, not 0 pending", async () => {
+    const broken = await campaign("Spring renewals", 40);
+    const fine = await campaign("Autumn renewals", 7);
+    let failing = true;
+    const page = await signedIn(broken, (p) =>
+      // The API answers every other call; this campaign's explain fails as a server error would.
+      p.route(`**/v1/campaigns/${broken}/explain`, (route) =>
+        failing
+          ? route.fulfill({
+              status: 500,
+              contentType: "application/json",
+              body: JSON.stringify({ error: { code: "internal", message: "database is locked" } }),
+            })
+          : route.continue(),
+      ),
+    );
+    assert.equal(await cell(page, broken, "now").textContent(), "could not explain: database is locked");
+    for (const field of ["pending", "succeeded", "failed", "in-flight"]) {
+      assert.equal(await cell(page, broken, field).textContent(), "–", `${field} is not known, not 0`);
+    }
+    assert.equal(await cell(page, broken, "status").textContent(), "draft", "the list's status still shows");
+    assert.equal(await cell(page, broken, "progress").getAttribute("title"), "not known");
+    assert.match((await page.textContent("#updated")) ?? "", /could not explain 1 of \d+ campaigns/);
+    // The other campaign's figures are its own.
+    assert.equal(await cell(page, fine, "pending").textContent(), "7");
+    assert.match((await cell(page, fine, "now").textContent()) ?? "", /draft; start it to dial/);
+
+    // Selected, its detail stays and says why it cannot tell what the campaign is waiting for.
+    await page.locator(`#campaigns tr[data-id="${broken}"]`).click();
+    await page.waitForSelector("#detail:not([hidden]) #reasons li.error");
+    assert.equal(await page.textContent("#reasons"), "could not explain: database is locked");
+    assert.equal(await page.textContent("#waiting"), "not known");
+    assert.match((await page.textContent("#detail-title")) ?? "", /Spring renewals/);
+    await page.waitForSelector("#results td:text('attempts')");
+
+    // Once explain answers again, so does the page.
+    failing = false;
+    await page.waitForSelector(`#campaigns tr[data-id="${broken}"] [data-field="pending"]:text-is("40")`);
+    await page.waitForSelector("#reasons li:has-text('draft; start it to dial')");
+    await nextRefresh(page);
+    assert.doesNotMatch((await page.textContent("#updated")) ?? "", /could not explain/);
+    assert.equal(await page.locator("#campaigns .error").count(), 0);
+    await page.close();
+    assert.deepEqual(pageErrors, [], "no script errors");
+  });
+
+  test("a click on a button whose press and release straddle a refresh still lands", async () => {
+    const id = await campaign("Click me");
+    const page = await signedIn(id);
+    const button = page.locator(`#campaigns tr[data-id="${id}"] button[data-command="start"]`);
+    const box = await button.boundingBox();
+    assert.ok(box);
+    await button.evaluate((b) => {
+      (window as unknown as { pressed: Element }).pressed = b;
+    });
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.down();
+    await nextRefresh(page);
+    const kept = await page.evaluate(() => (window as unknown as { pressed: Element }).pressed.isConnected);
+    await page.mouse.up();
+    // The press and release make a click: the campaign starts (or the refusal says why).
+    await page
+      .waitForSelector(`#campaigns tr[data-id="${id}"] [data-field="status"]:text-is("running")`, {
+        timeout: 5000,
+      })
+      .catch(() => {});
+    assert.equal(
+      await status(id),
+      "running",
+      `the click was lost (notice: ${await page.textContent("#notice")})`,
+    );
+    assert.equal(kept, true, "the refresh kept the button being pressed");
+    await page.close();
+    assert.deepEqual(pageErrors, [], "no script errors");
+  });
+
+  test("keyboard focus on a row's button stays there across refreshes, and on the row when it acts", async () => {
+    const id = await campaign("Keyboard");
+    const page = await signedIn(id);
+    const start = page.locator(`#campaigns tr[data-id="${id}"] button[data-command="start"]`);
+    await start.focus();
+    await start.evaluate((b) => {
+      (window as unknown as { focused: Element }).focused = b;
+    });
+    await nextRefresh(page);
+    await nextRefresh(page);
+    assert.equal(
+      await page.evaluate(
+        () => document.activeElement === (window as unknown as { focused: Element }).focused,
+      ),
+      true,
+      "the same button still has the focus",
+    );
+
+    // Enter on it starts the campaign: the buttons change with the status, and the focus stays on the row.
+    await page.keyboard.press("Enter");
+    await page.waitForSelector(`#campaigns tr[data-id="${id}"] [data-field="status"]:text-is("running")`);
+    assert.equal(await status(id), "running");
+    assert.deepEqual(
+      await page.evaluate(() => {
+        const active = document.activeElement;
+        return [active?.closest("tr")?.getAttribute("data-id"), active?.getAttribute("data-command")];
+      }),
+      [String(id), "pause"],
+    );
+    await page.close();
+    assert.deepEqual(pageErrors, [], "no script errors");
+  });
+
+  test("rows follow the list: a new campaign appears in its place, a deleted one goes, none twice", async () => {
+    const id = await campaign("Stays");
+    const gone = await campaign("Goes");
+    const page = await signedIn(id);
+    const kept = await page.locator(`#campaigns tr[data-id="${id}"]`).elementHandle();
+    const added = await campaign("Arrives", 3);
+    const del = await f.call({ method: "DELETE", url: `/v1/campaigns/${gone}` });
+    assert.ok(del.statusCode < 300, del.body);
+    await page.waitForSelector(`#campaigns tr[data-id="${added}"] [data-field="pending"]:text-is("3")`);
+    await page.waitForSelector(`#campaigns tr[data-id="${gone}"]`, { state: "detached" });
+    const list = await f.call({ method: "GET", url: "/v1/campaigns?limit=100" });
+    const ids = (list.json() as { data: { id: number }[] }).data.map((c) => String(c.id));
+    assert.deepEqual(
+      await page
+        .locator("#campaigns tbody tr")
+        .evaluateAll((rows) => rows.map((r) => r.getAttribute("data-id"))),
+      ids,
+      "the rows are the list's campaigns in its order",
+    );
+    assert.equal(await kept?.evaluate((row) => row.isConnected), true, "an unchanged campaign keeps its row");
+    assert.equal(
+      await page.locator(`#campaigns tr[data-id="${added}"] [data-field="name"]`).textContent(),
+      "Arrives",
+    );
+    await page.close();
+    assert.deepEqual(pageErrors, [], "no script errors");
+  });
+});
