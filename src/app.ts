@@ -114,7 +114,8 @@ function loggerOptions(deps: AppDeps): FastifyServerOptions["logger"] {
   };
 }
 
-/** A request's URL as logs may show it: secrets that some faces carry in the path are replaced. */
+/** A request's URL as logs may show it: secrets that some faces carry in the path or the query are
+ *  replaced. */
 export function urlForLog(url: string): string {
   // The router decodes the path before matching, so "/api/calls/%63ampaign/<token>" reaches the route too;
   // and "campaign%2F<token>" reaches the 404 handler's log line. Each segment is decoded on its own, so
@@ -131,6 +132,24 @@ export function urlForLog(url: string): string {
       }
     })
     .join("/");
-  if (!CAMPAIGN_TOKEN_IN_PATH.test(decoded)) return url;
-  return decoded.replace(CAMPAIGN_TOKEN_IN_PATH, "$1[redacted]") + (q < 0 ? "" : url.slice(q));
+  const query = q < 0 ? "" : `?${queryForLog(url.slice(q + 1))}`;
+  if (!CAMPAIGN_TOKEN_IN_PATH.test(decoded)) return path + query;
+  return decoded.replace(CAMPAIGN_TOKEN_IN_PATH, "$1[redacted]") + query;
+}
+
+/** Query parameters that are secrets: Voximplant's clients may send their API key as `api_key`. */
+const SECRET_QUERY_PARAMS = new Set(["api_key"]);
+
+/** A query string with the secrets' values replaced. A name is read as the faces read it (URLSearchParams:
+ *  "api%5Fkey" is api_key too), and in any case. */
+function queryForLog(query: string): string {
+  return query
+    .split("&")
+    .map((pair) => {
+      const at = pair.indexOf("=");
+      const rawName = at < 0 ? pair : pair.slice(0, at);
+      const name = new URLSearchParams(`${rawName}=`).keys().next().value ?? "";
+      return SECRET_QUERY_PARAMS.has(name.trim().toLowerCase()) ? `${rawName}=[redacted]` : pair;
+    })
+    .join("&");
 }

@@ -58,6 +58,8 @@ export interface RulesOptions {
   startAtNumbers: "seconds" | "ms";
   /** How the daily window's fields are named in reports (CSV columns or the JSON property). */
   dailyFields: readonly [string, string];
+  /** A window given by one end: the other is the day's start (00:00:00) or end (24:00:00). */
+  openWindowEnds?: boolean;
   maxErrors?: number;
 }
 
@@ -164,8 +166,12 @@ export class ContactRules {
       timeZone = zoneForNumber(firstCountry, firstNational);
     }
 
-    const fromText = input.dailyFrom?.trim() || "";
-    const toText = input.dailyTo?.trim() || "";
+    let fromText = input.dailyFrom?.trim() || "";
+    let toText = input.dailyTo?.trim() || "";
+    if (opts.openWindowEnds && (fromText === "") !== (toText === "")) {
+      if (fromText === "") fromText = "00:00:00";
+      else toText = "24:00:00";
+    }
     let dailyFrom: number | null = null;
     let dailyTo: number | null = null;
     if (fromText || toText) {

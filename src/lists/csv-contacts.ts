@@ -7,7 +7,7 @@ import { resolveColumns } from "./columns.ts";
 import { ContactRules, jsonString, type RowInput, type RulesOptions } from "./contact-rules.ts";
 import { type CsvCore, FastCsvCore, fastCsvSupports } from "./csv-fast.ts";
 import { badRequestWithHint, ImportError } from "./errors.ts";
-import { type ColumnMapping, DEFAULT_LIMITS, type RowIssue } from "./types.ts";
+import { type ColumnMapping, DEFAULT_LIMITS, type LenientRows, type RowIssue } from "./types.ts";
 
 export interface CsvOptions {
   encoding: EncodingPlan;
@@ -21,6 +21,7 @@ export interface CsvOptions {
   rules: Omit<RulesOptions, "startAtNumbers" | "dailyFields">;
   /** Rows per emitted batch. */
   batchRows: number;
+  lenient?: LenientRows;
 }
 
 export interface CsvSummary {
@@ -49,13 +50,14 @@ interface ColumnsPlan {
 }
 
 export function csvParserOptions(
-  opts: Pick<CsvOptions, "delimiter" | "quote" | "escape" | "maxFieldLength">,
+  opts: Pick<CsvOptions, "delimiter" | "quote" | "escape" | "maxFieldLength" | "lenient">,
 ) {
   return {
     delimiter: opts.delimiter,
     quote: opts.quote,
     escape: opts.escape,
-    relax_column_count: false,
+    // Ragged rows are evened out (or refused) row by row in CsvContactParser.record.
+    relax_column_count: opts.lenient?.raggedRows === true,
     relax_quotes: false,
     skip_empty_lines: true,
     // A runaway quoted field would otherwise grow until the whole upload is in memory.
@@ -71,7 +73,7 @@ export function csvParserOptions(
  * 400 naming the option.
  */
 export function createCsvCore(
-  opts: Pick<CsvOptions, "delimiter" | "quote" | "escape" | "maxFieldLength">,
+  opts: Pick<CsvOptions, "delimiter" | "quote" | "escape" | "maxFieldLength" | "lenient">,
   fast = true,
 ): CsvCore {
   let parser: Parser;
@@ -89,7 +91,11 @@ export function createCsvCore(
     throw new ImportError({ code: "invalid_option", status: 400, message: (err as Error).message, field });
   }
   if (fast && fastCsvSupports(opts)) {
-    return new FastCsvCore({ ...opts, maxRecordSize: csvParserOptions(opts).max_record_size });
+    return new FastCsvCore({
+      ...opts,
+      maxRecordSize: csvParserOptions(opts).max_record_size,
+      relaxColumnCount: opts.lenient?.raggedRows === true,
+    });
   }
   const core = (parser as unknown as { api?: CsvCore }).api;
   if (!core || typeof core.parse !== "function")
@@ -117,6 +123,7 @@ export class CsvContactParser {
       ...opts.rules,
       startAtNumbers: "seconds",
       dailyFields: ["daily_from", "daily_to"],
+      openWindowEnds: opts.lenient?.openWindowEnds === true,
     });
   }
 
@@ -170,12 +177,16 @@ export class CsvContactParser {
     );
   }
 
-  private record(fields: string[]): void {
+  private record(record: string[]): void {
+    let fields = record;
     if (this.columns === null) {
       this.columns = this.planColumns(fields);
       if (this.opts.header) return;
     }
     const plan = this.columns;
+    const width = plan.names.length;
+    // Only with lenient.raggedRows does the parser hand on rows of another width.
+    if (fields.length < width) fields = fields.concat(new Array<string>(width - fields.length).fill(""));
     // A row of empty cells (spreadsheets leave them at the end) is no row at all.
     if (plan.phones.length > 0 && fields[plan.phones[0]] === "" && fields.every((f) => f.trim() === ""))
       return;
@@ -188,12 +199,29 @@ export class CsvContactParser {
         row,
       });
     }
+    if (fields.length > width) {
+      const extra = fields.length - width;
+      if (fields.slice(width).some((f) => f.trim() !== "")) {
+        this.rules.invalidRow(
+          row,
+          `column ${width + 1}`,
+          "extra_cells",
+          `the row has ${fields.length} cells, the header ${width}: a cell past the header must be empty`,
+        );
+        return;
+      }
+      fields = fields.slice(0, fields.length - extra);
+    }
     const max = this.opts.maxFieldLength;
     for (let i = 0; i < fields.length; i++) {
       if (fields[i].length > max) this.tooLong(row, plan.names[i]);
     }
     const phones: string[] = [];
-    for (const i of plan.phones) phones.push(fields[i]);
+    const separator = this.opts.lenient?.phoneSeparator;
+    for (const i of plan.phones) {
+      if (separator) phones.push(...fields[i].split(separator));
+      else phones.push(fields[i]);
+    }
     let custom = "{";
     for (let c = 0; c < plan.custom.length; c++) {
       const col = plan.custom[c];

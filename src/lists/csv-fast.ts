@@ -23,6 +23,8 @@ export interface FastCsvOptions {
   quote: string;
   escape: string;
   maxRecordSize: number;
+  /** Rows of any width (csv-parse's relax_column_count). */
+  relaxColumnCount?: boolean;
 }
 
 const CR = 13;
@@ -63,6 +65,7 @@ export class FastCsvCore implements CsvCore {
   private readonly quote: number;
   private readonly quoteChar: string;
   private readonly maxRecordSize: number;
+  private readonly relaxColumnCount: boolean;
   private pending = "";
   // Callers hand over whole characters (byte-decoder.ts); this only guards against a cut one.
   private readonly decoder = new StringDecoder("utf8");
@@ -74,6 +77,7 @@ export class FastCsvCore implements CsvCore {
     this.quote = opts.quote.charCodeAt(0);
     this.quoteChar = opts.quote;
     this.maxRecordSize = opts.maxRecordSize;
+    this.relaxColumnCount = opts.relaxColumnCount === true;
   }
 
   parse(
@@ -152,7 +156,7 @@ export class FastCsvCore implements CsvCore {
         }
         break; // a record delimiter
       }
-      if (this.expected >= 0 && record.length !== this.expected) {
+      if (!this.relaxColumnCount && this.expected >= 0 && record.length !== this.expected) {
         // At the end of the text a last line end is not counted yet (see quoted()).
         const atEnd = p >= n && isLineEnd(text.charCodeAt(n - 1));
         throw inconsistent(this.expected, record.length, atEnd ? lines - 1 : lines);

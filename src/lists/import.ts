@@ -49,6 +49,7 @@ export async function importCsv(store: Store, req: ImportRequest, source: Readab
     columns: req.columns,
     maxRows: positive(req.maxRows, DEFAULT_LIMITS.maxRows, "max_rows"),
     maxFieldLength: validation.maxFieldLength,
+    ...(req.lenient ? { lenient: req.lenient } : {}),
   };
   createCsvCore(csvOptions); // option errors now, before anything is read
   const loaded = await loadTarget(store, req, req.now);

@@ -38,6 +38,17 @@ export interface ValidationOptions {
   maxFieldLength?: number;
 }
 
+/** Looser rows, for a vendor face's own files (Voximplant's call lists); the native import sets none. */
+export interface LenientRows {
+  /** A row shorter than the header gets empty cells for the rest; cells past the header are dropped when
+   *  empty, and make the row invalid (`extra_cells`) when not. */
+  raggedRows?: boolean;
+  /** A phone cell holding several numbers separated by this text: the contact's phones, in order. */
+  phoneSeparator?: string;
+  /** A daily window given by one end only: a missing start is 00:00:00, a missing end 24:00:00. */
+  openWindowEnds?: boolean;
+}
+
 export interface ImportRequest extends ContactsTarget, ValidationOptions {
   /** Any encoding iconv-lite knows; utf-8 by default. UTF-8/UTF-16 byte order marks are honoured. */
   encoding?: string;
@@ -53,6 +64,7 @@ export interface ImportRequest extends ContactsTarget, ValidationOptions {
   /** Every row's start time (ms epoch), whatever the file says: rows written held in the same commit, for
    *  a list whose tasks wait to be asked for (Voximplant's manual lists). */
   holdUntil?: number;
+  lenient?: LenientRows;
 }
 
 export type AddContactsRequest = ContactsTarget & ValidationOptions;

@@ -50,6 +50,10 @@ declare module "fastify" {
     /** Authorized by the campaign token in the `token` path parameter instead (JAICP's Calls API); the
      *  token allows exactly the routes that say so, for its one campaign. */
     campaignToken?: boolean;
+    /** Also takes `account_id` + `api_key` parameters in place of an Authorization header (Voximplant's
+     *  clients): from the query string here; from a form body (which only the route reads) by the route's
+     *  own call to `authenticateParams`, before it does anything, while req.account is still null. */
+    paramCredentials?: boolean;
   }
 }
 
@@ -106,7 +110,11 @@ export function installAuth(
     }
     let who: RequestAccount;
     try {
-      who = await authenticate(req, deps);
+      if (config.paramCredentials && !req.headers.authorization) {
+        const sent = queryCredentials(req.url);
+        if (sent === null && isFormBody(req)) return; // the route authenticates once it has read the body
+        who = await paramCredentials(sent ?? {}, deps);
+      } else who = await authenticate(req, deps);
     } catch (err) {
       if (err instanceof TooManyTries) reply.header("retry-after", String(err.retryAfterSec));
       throw err;
@@ -124,6 +132,63 @@ export function installAuth(
 }
 
 const DOCS_PREFIX = DOCS_PATH;
+
+/** account_id + api_key as parameters, as the route read them; either may be missing. */
+export interface ParamCredentials {
+  accountId?: string;
+  apiKey?: string;
+}
+
+/** The credentials of the query string, or null when it carries no api_key. The last of a repeated name
+ *  wins, as the Voximplant face reads its parameters. */
+function queryCredentials(url: string): ParamCredentials | null {
+  const q = url.indexOf("?");
+  if (q < 0) return null;
+  const params = new URLSearchParams(url.slice(q + 1));
+  const apiKey = params.getAll("api_key").at(-1);
+  return apiKey === undefined ? null : { accountId: params.getAll("account_id").at(-1), apiKey };
+}
+
+function isFormBody(req: FastifyRequest): boolean {
+  const type = (req.headers["content-type"] ?? "").toLowerCase();
+  return type.startsWith("multipart/form-data") || type.startsWith("application/x-www-form-urlencoded");
+}
+
+/** An API key given as a parameter: looked up as in the header, and it must be one of account_id's. */
+async function paramCredentials(
+  sent: ParamCredentials,
+  deps: { store: Store; clock: Clock },
+): Promise<RequestAccount> {
+  if (sent.apiKey === undefined || sent.apiKey === "") {
+    throw unauthorized(
+      "credentials are required: send Authorization: Bearer <API key or JWT> or Basic, or account_id and api_key",
+    );
+  }
+  const accountId = /^\s*\d{1,15}\s*$/.test(sent.accountId ?? "") ? Number(sent.accountId) : null;
+  return apiKey(sent.apiKey, deps, accountId ?? -1);
+}
+
+/**
+ * For a route with `paramCredentials` whose credentials came in a form body (req.account is then null):
+ * authenticates them and checks the route's permission exactly as the onRequest hook does for a header.
+ */
+export async function authenticateParams(
+  req: FastifyRequest,
+  sent: ParamCredentials,
+  deps: { store: Store; clock: Clock },
+): Promise<void> {
+  if (req.account) return;
+  const permission = req.routeOptions.config.permission;
+  const who = await paramCredentials(sent, deps);
+  if (!permission || !roleAllows(who.role, permission)) {
+    throw new ApiError(
+      "forbidden",
+      403,
+      `role ${who.role} may not do this (needs ${permission ?? "a permission"})`,
+    );
+  }
+  req.account = who;
+}
 
 function unauthorized(message: string): ApiError {
   return new ApiError("unauthorized", 401, message);
@@ -149,10 +214,17 @@ async function campaignToken(token: string | undefined, deps: { store: Store }):
   return { id: row.account_id, role: "campaign_token", via: { kind: "campaign_token", id: row.campaign_id } };
 }
 
-async function apiKey(token: string, deps: { store: Store; clock: Clock }): Promise<RequestAccount> {
+async function apiKey(
+  token: string,
+  deps: { store: Store; clock: Clock },
+  /** Given with the key as a parameter: the key must be this account's. */
+  accountId?: number,
+): Promise<RequestAccount> {
   const key = await findActiveApiKeyByHash(deps.store.db, hashApiKey(token));
-  // Unknown and revoked keys get the same answer: which keys once existed is nobody's business.
-  if (!key) throw unauthorized("the API key is not valid or has been revoked");
+  // Unknown and revoked keys, and another account's, get the same answer: which keys once existed is
+  // nobody's business.
+  if (!key || (accountId !== undefined && key.account_id !== accountId))
+    throw unauthorized("the API key is not valid or has been revoked");
   await touchApiKeyLastUsed(deps.store.db, key.id, deps.clock.now(), LAST_USED_GRANULARITY_MS);
   return { id: key.account_id, role: key.role, via: { kind: "api_key", id: key.id } };
 }

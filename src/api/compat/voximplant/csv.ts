@@ -17,6 +17,12 @@ export const START_AT = "__start_at";
 export const TASK_UUID = "__task_uuid";
 const CONTROL = [START_EXECUTION, END_EXECUTION, START_AT, TASK_UUID];
 const PHONE_HEADER = /^(phone|phones|number|msisdn|tel|telephone|mobile|phonenumber)\d*$/;
+/** Looser names, tried in this order once no header is named like a phone outright: "client_phone",
+ *  "Телефон", "Номер телефона"; "tel" only as a word of its own ("tel", "home tel", "tel_2"), not in
+ *  "hotel" or "telegram"; "номер" (any number: "Номер договора" is one) last. */
+const PHONE_HEADER_HINTS = [/phone|телефон/, /(^|[^\p{L}])tel([^\p{L}]|$)/u, /номер/];
+/** Several numbers in the phone cell (Voximplant's guide: "+18881231231,+18881231232"). */
+const PHONE_SEPARATOR = ",";
 const UUID = /^[A-Za-z0-9:-]{1,40}$/;
 
 export interface CsvFile {
@@ -72,7 +78,11 @@ export function readHeader(file: CsvFile): Header {
   if (!header || header.length === 0) throw invalidArgument("file_content: the file has no header row");
   const plain = header.filter((h) => !CONTROL.includes(h));
   const phoneColumn =
-    plain.find((h) => PHONE_HEADER.test(h.toLowerCase().replace(/[\s_-]+/g, ""))) ?? plain[0];
+    plain.find((h) => PHONE_HEADER.test(h.toLowerCase().replace(/[\s_-]+/g, ""))) ??
+    PHONE_HEADER_HINTS.map((hint) => plain.find((h) => hint.test(h.toLowerCase()))).find(
+      (h) => h !== undefined,
+    ) ??
+    plain[0];
   if (phoneColumn === undefined) throw invalidArgument("file_content: no column holds a phone number");
   const mapping: ColumnMapping = { phone: phoneColumn, custom: plain.filter((h) => h !== phoneColumn) };
   if (header.includes(START_EXECUTION)) mapping.daily_from = START_EXECUTION;
@@ -152,6 +162,9 @@ export async function importCallListFile(
       duplicatePolicy: "allow",
       maxBytes,
       holdUntil,
+      // Voximplant's files: a trailing ';' or left-out empty cells, several numbers in the phone cell,
+      // and either end of the daily window on its own (its documentation lists them apart).
+      lenient: { raggedRows: true, phoneSeparator: PHONE_SEPARATOR, openWindowEnds: true },
     },
     Readable.from([file.content]),
   ).catch((err: unknown) => {

@@ -1,9 +1,12 @@
 // The Voximplant face at /platform_api: `POST /platform_api` with the method in `cmd`, or
 // `/platform_api/<Method>`, parameters as multipart, url-encoded, query or raw-body (file_content) fields.
 // Dispatches to methods.ts / views.ts, checks each method's own permission, renders errors the Voximplant way.
+// Credentials: the Authorization header, or Voximplant's `account_id` + `api_key` parameters (query: checked
+// by the auth hook; form body: checked here, once the body is read, before anything else).
 import multipart from "@fastify/multipart";
 import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from "fastify";
 import type { NativeApiDeps } from "../../native/deps.ts";
+import { authenticateParams } from "../../plugins/auth.ts";
 import { type Permission, roleAllows } from "../../plugins/permissions.ts";
 import { installVoxErrors, invalidArgument, VOX, VoxError } from "./errors.ts";
 import {
@@ -85,8 +88,21 @@ export async function voximplantApi(app: FastifyInstance, deps: VoximplantDeps):
     );
   }
 
-  const handle = async (req: FastifyRequest, reply: FastifyReply, fromPath?: string): Promise<unknown> => {
+  /** The parameters, the caller authenticated by them when the auth hook could not (a form body's
+   *  account_id + api_key); the api_key is dropped, so no method sees or stores it. */
+  const authenticated = async (req: FastifyRequest): Promise<Params> => {
     const params = await collectParams(req, deps.maxBytes);
+    const raw = (name: string) => {
+      const v = params[name];
+      return v === undefined ? undefined : typeof v === "string" ? v : v.toString("utf8");
+    };
+    await authenticateParams(req, { accountId: raw("account_id"), apiKey: raw("api_key") }, deps);
+    delete params.api_key;
+    return params;
+  };
+
+  const handle = async (req: FastifyRequest, reply: FastifyReply, fromPath?: string): Promise<unknown> => {
+    const params = await authenticated(req);
     const cmd = fromPath ?? (typeof params.cmd === "string" ? params.cmd.trim() : undefined);
     if (!cmd) throw new VoxError(VOX.MISSING_CMD, "Missing 'cmd' parameter");
     const method = BY_LOWER.get(cmd.toLowerCase());
@@ -103,7 +119,7 @@ export async function voximplantApi(app: FastifyInstance, deps: VoximplantDeps):
 
   const common = {
     bodyLimit: deps.maxBytes,
-    config: { permission: "campaigns:read" as Permission },
+    config: { permission: "campaigns:read" as Permission, paramCredentials: true },
   };
   app.post(
     "/platform_api",
@@ -157,6 +173,7 @@ export async function voximplantApi(app: FastifyInstance, deps: VoximplantDeps):
   // Anything else under /platform_api is an unknown command, answered the Voximplant way, not as a
   // native 404 its clients would drop.
   const unknown = async (req: FastifyRequest) => {
+    await authenticated(req);
     throw new VoxError(VOX.UNKNOWN_COMMAND, `Unknown command ${req.method} '${req.url.split("?")[0]}'`);
   };
   const otherMethods: HTTPMethods[] = ["PUT", "DELETE", "PATCH", "OPTIONS"];

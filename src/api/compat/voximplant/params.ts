@@ -109,7 +109,9 @@ export function utcDate(p: Params, name: string): number | undefined {
 /** A call list name: 1–255 characters, neither '/' nor '\'. */
 export function listName(p: Params, name: string): string {
   const v = required(p, name);
-  if (v.length > 255) throw invalidArgument(`The '${name}' parameter must be at most 255 characters`);
+  // Characters (code points), not UTF-16 units: 200 emoji are 200 characters. Lone surrogates are refused
+  // by text().
+  if ([...v].length > 255) throw invalidArgument(`The '${name}' parameter must be at most 255 characters`);
   if (/[/\\]/.test(v)) throw invalidArgument(`The '${name}' parameter cannot contain '/' or '\\'`);
   return v;
 }

@@ -54,8 +54,10 @@ export async function getCallLists(ctx: MethodContext, p: Params): Promise<Recor
     if (ids && !ids.includes(c.id)) return false;
     if (name !== undefined && !c.name.toLowerCase().includes(name)) return false;
     if (active !== undefined && ACTIVE.includes(c.status) !== active) return false;
-    if (from !== undefined && c.created_at < from) return false;
-    if (to !== undefined && c.created_at > to) return false;
+    // Compared to the second, as dt_submit shows it: to_date = a list's dt_submit finds that list.
+    const submitted = Math.floor(c.created_at / 1000) * 1000;
+    if (from !== undefined && submitted < from) return false;
+    if (to !== undefined && submitted > to) return false;
     if (type !== undefined && vox.type !== type) return false;
     if (apps && (vox.application_id === null || !apps.includes(vox.application_id))) return false;
     return true;
