@@ -1,5 +1,5 @@
 // Vendor faces whose clients send a bare body name fields as the body does ("cps", "[3].phone"), not as
-// the native API does ("body.cps"); otherwise errors keep the native {"error": {code, message, field}}.
+// the native API does ("body.cps"), and query parameters by their names ("phone"); otherwise errors keep the native {"error": {code, message, field}}.
 // The same faces (Twin24, JAICP, Xcally) refuse text holding a NUL character with a 400 naming the field,
 // and say how many bytes a request body may have when one is over.
 import type { FastifyError, FastifyInstance, FastifyRequest } from "fastify";
@@ -29,7 +29,8 @@ export function installRelativeFieldErrors(app: FastifyInstance): void {
   );
 }
 
-/** A schema error on the body with its paths relative to the body (the body itself still "body"); a JSON
+/** A schema error on the body or the query with its paths relative to it (the body itself still "body",
+ *  the query "query"); a JSON
  *  body over the limit with the limit in bytes; anything else as it is. */
 function relative(err: unknown, req: FastifyRequest): unknown {
   const fe = err as Partial<FastifyError & { validation: SchemaViolation[]; validationContext: string }>;
@@ -43,10 +44,13 @@ function relative(err: unknown, req: FastifyRequest): unknown {
       `the request body is over this request's limit of ${limit} bytes`,
     );
   }
-  if (!Array.isArray(fe.validation) || fe.validation.length === 0 || fe.validationContext !== "body")
-    return err;
+  const context = fe.validationContext;
+  if (!Array.isArray(fe.validation) || fe.validation.length === 0) return err;
+  if (context !== "body" && context !== "querystring") return err;
+  // A query's parameters are named as the client sent them too ("phone", not "querystring.phone").
+  const whole = context === "body" ? "body" : "query";
   const p = describeViolation(MARK, fe.validation[0]);
   const unmark = (s: string) =>
-    s.replaceAll(`${MARK}.`, "").replaceAll(`${MARK}[`, "[").replaceAll(MARK, "body");
+    s.replaceAll(`${MARK}.`, "").replaceAll(`${MARK}[`, "[").replaceAll(MARK, whole);
   return invalidRequest(unmark(p.message), unmark(p.field));
 }

@@ -64,6 +64,28 @@ const callJobSchema = {
   },
 } as const;
 
+/**
+ * Java and Kotlin clients write an unset optional field as null, and often an unset collection as empty:
+ * each such field of a job is taken as absent (it would otherwise refuse the whole batch, or, counted as a
+ * policy, send the job ahead of the others). Runs before the schema; the phone is left to it.
+ */
+function absentAsAbsent(body: unknown): void {
+  if (!Array.isArray(body)) return;
+  for (const job of body) {
+    if (job === null || typeof job !== "object" || Array.isArray(job)) continue;
+    const fields = job as Record<string, unknown>;
+    for (const [name, value] of Object.entries(fields)) {
+      if (name === "phone") continue;
+      const empty =
+        value === null ||
+        ((name === "allowedDays" || name === "allowedTime") &&
+          typeof value === "object" &&
+          Object.keys(value as object).length === 0);
+      if (empty) delete fields[name];
+    }
+  }
+}
+
 export async function jaicpApi(app: FastifyInstance, deps: NativeApiDeps): Promise<void> {
   const { store, clock } = deps;
   installRelativeFieldErrors(app);
@@ -115,6 +137,7 @@ export async function jaicpApi(app: FastifyInstance, deps: NativeApiDeps): Promi
     {
       config: { campaignToken: true },
       bodyLimit: ADD_PHONES_BODY_LIMIT,
+      preValidation: async (req) => absentAsAbsent(req.body),
       schema: {
         tags: ["jaicp"],
         summary: `JAICP: add numbers, each with its own call policy (CallJobParameters); at most ${MAX_JOBS_PER_REQUEST}`,
