@@ -124,6 +124,7 @@ export class Engine implements EngineControl, CampaignStatusWriter {
       },
       agentsChanged: () => this.dispatcher.wake(),
       claimCameBackEmpty: (agent) => this.dialing.agentReady(agent),
+      loggedOut: (agent) => this.agents.sessionEnded(agent.id),
     };
     this.dispatcher = new Dispatcher({
       agents: this.dialing,
@@ -161,6 +162,8 @@ export class Engine implements EngineControl, CampaignStatusWriter {
         await this.reopenForCallback(accountId, campaignId);
       },
       reopenRefusal: (accountId, attemptId) => this.reopenRefusal(accountId, attemptId),
+      nodeId: o.nodeId,
+      onError: o.onError,
     });
     const leaseMs = o.leaseMs ?? 60_000;
     this.leases = new CampaignLeases({
@@ -201,6 +204,10 @@ export class Engine implements EngineControl, CampaignStatusWriter {
   async run(): Promise<void> {
     // Nothing is held yet: any lease under this node's id is an earlier process's (a restart keeps the id).
     await this.dispatch.expireLeasesOf(this.nodeId);
+    // Agents' sessions under this id are an earlier process's (its agents went with it); the heartbeat is
+    // written before any login here, which it keeps this node's sessions alive for.
+    await this.agents.endSessions();
+    await this.renewHeartbeat(this.clock.now());
     await this.refreshCampaigns();
     await this.reopenForLostCallbacks();
     await this.leases.hold(this.clock.now());
@@ -615,6 +622,8 @@ export class Engine implements EngineControl, CampaignStatusWriter {
   async shutdown(): Promise<void> {
     await this.halt();
     await this.leases.release();
+    // Its agents' sessions go with it: they may log in on another node at once.
+    await this.agents.endSessions().catch((err) => this.onError?.(err));
   }
 
   // CampaignStatusWriter ---------------------------------------------------------------------------

@@ -35,6 +35,7 @@ import * as m019 from "./migrations/019_abandoned_at.ts";
 import * as m020 from "./migrations/020_node_heartbeats.ts";
 import * as m021 from "./migrations/021_webhook_retention.ts";
 import * as m022 from "./migrations/022_number_history.ts";
+import * as m023 from "./migrations/023_agent_sessions.ts";
 import type { Database } from "./schema.ts";
 
 const MIGRATIONS: Record<string, Migration> = {
@@ -60,6 +61,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "020_node_heartbeats": m020,
   "021_webhook_retention": m021,
   "022_number_history": m022,
+  "023_agent_sessions": m023,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -324,6 +324,14 @@ export interface NumberHistoryTable {
   ended_at: number | null;
 }
 
+/** The node an agent is logged in on (023): one node at a time (store/agent-sessions.ts). */
+export interface AgentSessionsTable {
+  agent_id: number;
+  account_id: number;
+  node_id: string;
+  logged_in_at: number;
+}
+
 export interface Database {
   accounts: AccountsTable;
   api_keys: ApiKeysTable;
@@ -347,6 +355,7 @@ export interface Database {
   campaign_leases: CampaignLeasesTable;
   node_heartbeats: NodeHeartbeatsTable;
   number_history: NumberHistoryTable;
+  agent_sessions: AgentSessionsTable;
 }
 
 export type Account = Selectable<AccountsTable>;

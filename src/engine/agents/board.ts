@@ -167,6 +167,8 @@ export interface BoardListener {
   /** A ready agent's claim (a preview, a personal callback) came back empty: a person who started waiting
    *  while it was held back may take it now. */
   claimCameBackEmpty?(agent: LiveAgent): void;
+  /** The agent left the board, whatever the way (logout, its queue, deleted): its session on this node ends. */
+  loggedOut?(agent: LiveAgent): void;
 }
 
 export class AgentBoard {
@@ -227,6 +229,7 @@ export class AgentBoard {
     const out = loggedOut(agent.who);
     this.emit(agent.who, { type: "state", at: now, agent: out });
     this.listener?.agentsChanged(agent.campaignId);
+    this.listener?.loggedOut?.(agent);
     // How long it would have lasted is not known, only that it lasted this long: a censored observation.
     wrapEnd?.(now - agent.since, true);
     return out;

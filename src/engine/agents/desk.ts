@@ -6,6 +6,13 @@ import type { Clock } from "../../clock/clock.ts";
 import { amdFalsePositiveShare, withDefaults } from "../../model/campaign-settings.ts";
 import { abandonment, groupCampaigns, pooledAbandonment } from "../../store/abandonment.ts";
 import { calleeZone } from "../../store/agent-calls.ts";
+import {
+  agentSessionNodes,
+  claimAgentSession,
+  dropAgentSession,
+  endAgentSession,
+  endNodeSessions,
+} from "../../store/agent-sessions.ts";
 import { type CampaignAgent, campaignAgents, getAgent } from "../../store/agents.ts";
 import type { Store } from "../../store/db.ts";
 import { dncInserts } from "../../store/dnc.ts";
@@ -40,6 +47,9 @@ export interface DeskDeps {
   reopenForCallback(accountId: number, campaignId: number): Promise<void>;
   /** Why a callback from the attempt could not be made (its campaign completed and cannot be recovered). */
   reopenRefusal(accountId: number, attemptId: number): Promise<EngineError | null>;
+  /** This node's id, on the sessions of the agents logged in here (store/agent-sessions.ts). */
+  nodeId: string;
+  onError?(err: unknown): void;
 }
 
 const DIAL_REFUSALS = {
@@ -104,12 +114,23 @@ function dispositionTarget(
 }
 
 export class AgentDesk {
+  /** This node's session writes, one after the other: a logout's delete lands before a later login's claim. */
+  private sessionWrites: Promise<unknown> = Promise.resolve();
+
   constructor(private readonly d: DeskDeps) {}
 
+  /**
+   * An agent is logged in on one node at a time (its state lives in that node's memory): the login takes
+   * the agent's session row for this node, refused while it names another node whose heartbeat lives.
+   */
   async login(accountId: number, agentId: number, campaignId: number): Promise<AgentSnapshot> {
     const row = await this.agentRow(accountId, agentId);
     const already = this.loggedIn(agentId, campaignId);
-    if (already) return already;
+    if (already) {
+      // Its session may have been ended through another node meanwhile (it then leaves at the next pass).
+      await this.claimSession(accountId, agentId);
+      return this.loggedIn(agentId, campaignId) ?? this.login(accountId, agentId, campaignId);
+    }
     const campaign = await this.d.store.db
       .selectFrom("campaigns")
       .select(["id", "status"])
@@ -125,6 +146,8 @@ export class AgentDesk {
         `agent ${agentId} is not in the queue of campaign ${campaignId}; add it with PUT /v1/campaigns/${campaignId}/agents`,
       );
     if (order < 0) throw notInQueue();
+    // Before the board: a maintenance pass that finds the agent on it finds its session too.
+    await this.claimSession(accountId, agentId);
     // Another login of the agent may have got here while we awaited the store: answer as it did.
     const meanwhile = this.loggedIn(agentId, campaignId);
     if (meanwhile) return meanwhile;
@@ -147,7 +170,12 @@ export class AgentDesk {
   async logout(accountId: number, agentId: number): Promise<AgentSnapshot> {
     const row = await this.agentRow(accountId, agentId);
     const agent = this.d.board.get(agentId);
-    if (!agent) return loggedOut({ id: agentId, accountId, name: row.name });
+    if (!agent) {
+      // Logged in on another node (a desktop behind a load balancer): its session ends here, and that node
+      // logs it out at its next maintenance pass (membershipChanged).
+      await this.sessionWrite(() => dropAgentSession(this.d.store.db, accountId, agentId));
+      return loggedOut({ id: agentId, accountId, name: row.name });
+    }
     if (agent.state === "on_call") {
       throw new EngineError("on_call", `agent ${agentId} is on a call; hang up before logging out`);
     }
@@ -168,7 +196,11 @@ export class AgentDesk {
         }
       }
     }
-    return this.d.board.get(agent.id) === agent ? this.d.board.logout(agent) : loggedOut(agent.who);
+    const out = this.d.board.get(agent.id) === agent ? this.d.board.logout(agent) : loggedOut(agent.who);
+    // Answered once its session has ended (sessionEnded; a failure went to onError): a login on another
+    // node right after is not refused.
+    await this.sessionWrites;
+    return out;
   }
 
   /**
@@ -176,7 +208,8 @@ export class AgentDesk {
    * queueId): logged-in members take their new penalty and place; an agent no longer in its campaign's
    * queue logs out — at once when ready or paused (a preview not yet dialed is given back), and after its
    * call and wrap-up (so it can still set the disposition) when busy. Its personal callbacks in that
-   * campaign are released to the campaign's other agents.
+   * campaign are released to the campaign's other agents. An agent whose session no longer names this node
+   * (logged out through another node, or taken there once this node's heartbeat lapsed) leaves the same way.
    */
   async membershipChanged(accountId: number): Promise<void> {
     // Each campaign's queue is read once, for its logged-in agents and its personal callbacks alike.
@@ -196,12 +229,15 @@ export class AgentDesk {
       list.push(agent);
       byCampaign.set(agent.campaignId, list);
     }
+    // Read after the board was looked at: an agent on it by then had its session written (login claims it
+    // before the board).
+    const sessions = byCampaign.size > 0 ? await agentSessionNodes(this.d.store.db, accountId) : new Map();
     for (const [campaignId, agents] of byCampaign) {
       const queue = await queueOf(campaignId);
       for (const agent of agents) {
         if (this.d.board.get(agent.id) !== agent) continue; // logged out meanwhile
         const order = queue.findIndex((m) => m.agentId === agent.id);
-        if (order >= 0) {
+        if (order >= 0 && sessions.get(agent.id) === this.d.nodeId) {
           agent.penalty = queue[order].penalty;
           agent.order = order;
           agent.leftQueue = false;
@@ -232,6 +268,41 @@ export class AgentDesk {
       this.d.dispatcher.invalidateWaiting();
       this.d.dispatcher.wake();
     }
+  }
+
+  /** The board's word that the agent left it (every way out goes through board.logout): its session here
+   *  ends. A failed delete is reported, never thrown into the logout. */
+  sessionEnded(agentId: number): void {
+    this.sessionWrite(() => endAgentSession(this.d.store.db, agentId, this.d.nodeId)).catch((err) =>
+      this.d.onError?.(err),
+    );
+  }
+
+  /** Ends every session under this node's id: at its start (a restarted node's agents lost theirs with the
+   *  process) and at its shutdown. */
+  async endSessions(): Promise<void> {
+    await this.sessionWrite(() => endNodeSessions(this.d.store.db, this.d.nodeId));
+  }
+
+  private async claimSession(accountId: number, agentId: number): Promise<void> {
+    const now = this.d.clock.now();
+    const nodeId = this.d.nodeId;
+    const taken = await this.sessionWrite(() =>
+      claimAgentSession(this.d.store.db, { agentId, accountId, nodeId }, now),
+    );
+    if (!taken) {
+      throw new EngineError(
+        "logged_in_elsewhere",
+        `agent ${agentId} is logged in on another node; log out first, or wait for that node's session to lapse`,
+        409,
+      );
+    }
+  }
+
+  private sessionWrite<T>(write: () => Promise<T>): Promise<T> {
+    const done = this.sessionWrites.then(write);
+    this.sessionWrites = done.catch(() => {});
+    return done;
   }
 
   /** Ready from paused, or the end of wrap-up. */

@@ -1,0 +1,87 @@
+// Agent sessions: the node each agent is logged in on (migration 023). Agent state lives in that node's
+// memory, so an agent is logged in on one node at a time: a login takes the row for its node unless it
+// names another node whose heartbeat (node_heartbeats) still lives. One conditional upsert on the agent's
+// primary key decides it, so of two logins on two nodes at once only one takes the row.
+import type { Kysely } from "kysely";
+import type { Database } from "./schema.ts";
+
+/**
+ * Takes the agent's session for `nodeId`: inserts the row, or replaces one naming this node, a node whose
+ * heartbeat lapsed or a node with none. Answers false (nothing written) when another live node holds it.
+ */
+export async function claimAgentSession(
+  db: Kysely<Database>,
+  s: { agentId: number; accountId: number; nodeId: string },
+  now: number,
+): Promise<boolean> {
+  const taken = await db
+    .insertInto("agent_sessions")
+    .values({ agent_id: s.agentId, account_id: s.accountId, node_id: s.nodeId, logged_in_at: now })
+    .onConflict((oc) =>
+      oc
+        .column("agent_id")
+        .doUpdateSet((eb) => ({
+          account_id: eb.ref("excluded.account_id"),
+          node_id: eb.ref("excluded.node_id"),
+          logged_in_at: eb.ref("excluded.logged_in_at"),
+        }))
+        .where((eb) =>
+          eb.or([
+            eb("agent_sessions.node_id", "=", s.nodeId),
+            eb.not(
+              eb.exists(
+                eb
+                  .selectFrom("node_heartbeats as h")
+                  .select("h.node_id")
+                  .whereRef("h.node_id", "=", "agent_sessions.node_id")
+                  .where("h.alive_until", ">", now),
+              ),
+            ),
+          ]),
+        ),
+    )
+    .returning("node_id")
+    .executeTakeFirst();
+  return taken !== undefined;
+}
+
+/** The nodes the account's agents are logged in on, by agent id. */
+export async function agentSessionNodes(
+  db: Kysely<Database>,
+  accountId: number,
+): Promise<Map<number, string>> {
+  const rows = await db
+    .selectFrom("agent_sessions")
+    .select(["agent_id", "node_id"])
+    .where("account_id", "=", accountId)
+    .execute();
+  return new Map(rows.map((r) => [Number(r.agent_id), r.node_id]));
+}
+
+/** Ends the agent's session on `nodeId` (a session another node took meanwhile stays). */
+export async function endAgentSession(db: Kysely<Database>, agentId: number, nodeId: string): Promise<void> {
+  await db
+    .deleteFrom("agent_sessions")
+    .where("agent_id", "=", agentId)
+    .where("node_id", "=", nodeId)
+    .execute();
+}
+
+/** Ends the agent's session wherever it is (a logout served by a node the agent is not logged in on). */
+export async function dropAgentSession(
+  db: Kysely<Database>,
+  accountId: number,
+  agentId: number,
+): Promise<void> {
+  await db
+    .deleteFrom("agent_sessions")
+    .where("agent_id", "=", agentId)
+    .where("account_id", "=", accountId)
+    .execute();
+}
+
+/** Ends every session on `nodeId`: at its start (a restarted node's agents lost theirs with the process)
+ *  and at its shutdown. */
+export async function endNodeSessions(db: Kysely<Database>, nodeId: string): Promise<void> {
+  await db.deleteFrom("agent_sessions").where("node_id", "=", nodeId).execute();
+}

@@ -1,0 +1,205 @@
+// An agent is logged in on one node at a time. Agent state lives in the memory of the node the agent
+// logged in on: logged in on node A and (its desktop reconnecting through the load balancer) on node B, it
+// was counted ready by both, and each put a caller through to it. A login elsewhere is now refused (409
+// logged_in_elsewhere) while the first node's heartbeat lives; a logout works through any node.
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { VirtualClock } from "../../src/clock/virtual-clock.ts";
+import { EngineError } from "../../src/engine/types.ts";
+import { createAgent, setCampaignAgents } from "../../src/store/agents.ts";
+import type { Store } from "../../src/store/db.ts";
+import { addContacts, createAccount, createCampaign } from "../helpers/fixtures.ts";
+import { engineNode, type Node } from "../helpers/nodes.ts";
+import { dialects } from "../helpers/stores.ts";
+
+const LEASE_MS = 60_000;
+
+async function setup(store: Store, clock: VirtualClock, contacts: number) {
+  const accountId = await createAccount(store, "acme", clock.now());
+  const ids = await createCampaign(
+    store,
+    accountId,
+    { dialMethod: "progressive", maxConcurrent: 5, calleeWindow: { from: "00:00", to: "24:00" } } as never,
+    { now: clock.now() },
+  );
+  await addContacts(
+    store,
+    { accountId, ...ids },
+    Array.from({ length: contacts }, (_, i) => ({ phones: [`+1202555${1000 + i}`] })),
+    clock.now(),
+  );
+  const agent = await createAgent(
+    store.db,
+    accountId,
+    { name: "x", userId: null, extension: null },
+    clock.now(),
+  );
+  assert.equal(
+    await setCampaignAgents(
+      store,
+      accountId,
+      ids.campaignId,
+      [{ agentId: agent.id, penalty: 0 }],
+      clock.now(),
+    ),
+    null,
+  );
+  return { accountId, campaignId: ids.campaignId, agentId: agent.id };
+}
+
+async function refusal(p: Promise<unknown>): Promise<string | null> {
+  try {
+    await p;
+    return null;
+  } catch (err) {
+    assert.ok(err instanceof EngineError, String(err));
+    assert.equal(err.status, 409);
+    return err.code;
+  }
+}
+
+async function sessionNode(store: Store, agentId: number): Promise<string | null> {
+  const row = await store.db
+    .selectFrom("agent_sessions")
+    .select("node_id")
+    .where("agent_id", "=", agentId)
+    .executeTakeFirst();
+  return row?.node_id ?? null;
+}
+
+for (const dialect of dialects())
+  describe(`an agent is logged in on one node at a time [${dialect.name}]`, () => {
+    async function withNodes(
+      contacts: number,
+      fn: (
+        x: { store: Store; clock: VirtualClock; a: Node; b: Node } & Awaited<ReturnType<typeof setup>>,
+      ) => Promise<void>,
+    ) {
+      const store = await dialect.open();
+      const clock = new VirtualClock(Date.UTC(2026, 0, 5, 15, 0, 0));
+      const a = engineNode(store, clock, "node-a", 1, LEASE_MS);
+      const b = engineNode(store, clock, "node-b", 2, LEASE_MS);
+      try {
+        const ids = await setup(store, clock, contacts);
+        await a.engine.run();
+        await b.engine.run();
+        await fn({ store, clock, a, b, ...ids });
+      } finally {
+        await a.engine.shutdown();
+        await b.engine.shutdown();
+        await store.close();
+      }
+    }
+
+    test("a second login on another node is refused, and no agent is ever on two calls at once", async () => {
+      await withNodes(60, async ({ store, clock, a, b, accountId, campaignId, agentId }) => {
+        await a.engine.start(accountId, campaignId);
+        await a.engine.agents.login(accountId, agentId, campaignId);
+        assert.equal(
+          await refusal(b.engine.agents.login(accountId, agentId, campaignId)),
+          "logged_in_elsewhere",
+        );
+        assert.equal(b.engine.board.get(agentId), undefined);
+        assert.equal(await sessionNode(store, agentId), "node-a");
+        await clock.run({ until: clock.now() + 10 * 60_000 });
+        // Still refused ten minutes on: node A lives.
+        assert.equal(
+          await refusal(b.engine.agents.login(accountId, agentId, campaignId)),
+          "logged_in_elsewhere",
+        );
+        const atts = await store.db
+          .selectFrom("attempts")
+          .selectAll()
+          .where("agent_id", "=", agentId)
+          .orderBy("started_at")
+          .execute();
+        assert.ok(atts.length > 0, "the agent took no call");
+        const iv = atts
+          .map((x) => [Number(x.answered_at ?? x.started_at), Number(x.ended_at)] as const)
+          .sort((p, q) => p[0] - q[0]);
+        let overlaps = 0;
+        for (let i = 1; i < iv.length; i++) if (iv[i][0] < iv[i - 1][1]) overlaps++;
+        assert.equal(overlaps, 0, `agent ${agentId} was put through to ${overlaps} call(s) while on another`);
+        assert.deepEqual([...new Set(atts.map((x) => x.owner))], ["node-a"]);
+      });
+    });
+
+    test("a logout on its node ends the session: a login on another node then succeeds", async () => {
+      await withNodes(0, async ({ store, a, b, accountId, campaignId, agentId }) => {
+        await a.engine.agents.login(accountId, agentId, campaignId);
+        assert.equal((await a.engine.agents.logout(accountId, agentId)).state, "logged_out");
+        assert.equal((await b.engine.agents.login(accountId, agentId, campaignId)).state, "ready");
+        assert.equal(await sessionNode(store, agentId), "node-b");
+        // Logged in again on the node it is on: answered as before, the session kept.
+        assert.equal((await b.engine.agents.login(accountId, agentId, campaignId)).state, "ready");
+        assert.equal(await sessionNode(store, agentId), "node-b");
+      });
+    });
+
+    test("a logout through another node works; the first node logs the agent out within a maintenance pass", async () => {
+      await withNodes(0, async ({ store, clock, a, b, accountId, campaignId, agentId }) => {
+        await a.engine.agents.login(accountId, agentId, campaignId);
+        assert.equal((await b.engine.agents.logout(accountId, agentId)).state, "logged_out");
+        assert.equal(await sessionNode(store, agentId), null);
+        assert.ok(a.engine.board.get(agentId), "node A keeps the agent until its next pass");
+        await clock.run({ until: clock.now() + 6_000 });
+        assert.equal(a.engine.board.get(agentId), undefined, "node A still has the agent after a pass");
+        assert.equal((await a.engine.agents.state(accountId, agentId)).state, "logged_out");
+        assert.equal((await b.engine.agents.login(accountId, agentId, campaignId)).state, "ready");
+        await clock.run({ until: clock.now() + 6_000 });
+        assert.equal(b.engine.board.get(agentId)?.state, "ready", "node B logged its own agent out");
+        assert.equal(await sessionNode(store, agentId), "node-b");
+      });
+    });
+
+    test("once node A dies and its heartbeat lapses, a login on node B succeeds", async () => {
+      await withNodes(0, async ({ store, clock, a, b, accountId, campaignId, agentId }) => {
+        await a.engine.agents.login(accountId, agentId, campaignId);
+        await a.engine.halt();
+        await clock.run({ until: clock.now() + 10_000 });
+        assert.equal(
+          await refusal(b.engine.agents.login(accountId, agentId, campaignId)),
+          "logged_in_elsewhere",
+        );
+        await clock.run({ until: clock.now() + LEASE_MS + 5_000 });
+        assert.equal((await b.engine.agents.login(accountId, agentId, campaignId)).state, "ready");
+        assert.equal(await sessionNode(store, agentId), "node-b");
+      });
+    });
+
+    test("a restarted node's sessions end with the process", async () => {
+      await withNodes(0, async ({ store, clock, a, accountId, campaignId, agentId }) => {
+        await a.engine.agents.login(accountId, agentId, campaignId);
+        await a.engine.halt();
+        const again = engineNode(store, clock, "node-a", 3, LEASE_MS);
+        try {
+          await again.engine.run();
+          assert.equal(await sessionNode(store, agentId), null);
+          assert.equal((await again.engine.agents.login(accountId, agentId, campaignId)).state, "ready");
+        } finally {
+          await again.engine.shutdown();
+        }
+      });
+    });
+
+    test("two concurrent logins on two nodes: exactly one succeeds", async () => {
+      await withNodes(0, async ({ store, a, b, accountId, campaignId, agentId }) => {
+        for (let round = 0; round < 10; round++) {
+          const [x, y] = [a, b].map((n) => n.engine.agents.login(accountId, agentId, campaignId));
+          const codes = await Promise.all([refusal(x), refusal(y)]);
+          const won = codes.map((c) => c === null);
+          assert.equal(won.filter(Boolean).length, 1, `round ${round}: ${codes.join(", ")}`);
+          assert.deepEqual(
+            codes.filter((c) => c !== null),
+            ["logged_in_elsewhere"],
+          );
+          const winner = won[0] ? a : b;
+          const loser = won[0] ? b : a;
+          assert.ok(winner.engine.board.get(agentId));
+          assert.equal(loser.engine.board.get(agentId), undefined);
+          assert.equal(await sessionNode(store, agentId), won[0] ? "node-a" : "node-b");
+          await winner.engine.agents.logout(accountId, agentId);
+        }
+      });
+    });
+  });
