@@ -24,6 +24,7 @@ export async function claimAgentSession(
           account_id: eb.ref("excluded.account_id"),
           node_id: eb.ref("excluded.node_id"),
           logged_in_at: eb.ref("excluded.logged_in_at"),
+          logout_requested_at: null,
         }))
         .where((eb) =>
           eb.or([
@@ -45,17 +46,22 @@ export async function claimAgentSession(
   return taken !== undefined;
 }
 
-/** The nodes the account's agents are logged in on, by agent id. */
+/** The account's agents' sessions, by agent id: the node each is on, and whether a logout was asked for. */
 export async function agentSessionNodes(
   db: Kysely<Database>,
   accountId: number,
-): Promise<Map<number, string>> {
+): Promise<Map<number, { nodeId: string; logoutRequested: boolean }>> {
   const rows = await db
     .selectFrom("agent_sessions")
-    .select(["agent_id", "node_id"])
+    .select(["agent_id", "node_id", "logout_requested_at"])
     .where("account_id", "=", accountId)
     .execute();
-  return new Map(rows.map((r) => [Number(r.agent_id), r.node_id]));
+  return new Map(
+    rows.map((r) => [
+      Number(r.agent_id),
+      { nodeId: r.node_id, logoutRequested: r.logout_requested_at !== null },
+    ]),
+  );
 }
 
 /** Ends the agent's session on `nodeId` (a session another node took meanwhile stays). */
@@ -67,17 +73,21 @@ export async function endAgentSession(db: Kysely<Database>, agentId: number, nod
     .execute();
 }
 
-/** Ends the agent's session wherever it is (a logout served by a node the agent is not logged in on). */
-export async function dropAgentSession(
+/** Asks the node the agent is logged in on to log it out (a logout served by another node): the row stays,
+ *  refusing logins elsewhere, until that node ends it. False when the agent has no session. */
+export async function requestAgentLogout(
   db: Kysely<Database>,
   accountId: number,
   agentId: number,
-): Promise<void> {
-  await db
-    .deleteFrom("agent_sessions")
+  now: number,
+): Promise<boolean> {
+  const r = await db
+    .updateTable("agent_sessions")
+    .set({ logout_requested_at: now })
     .where("agent_id", "=", agentId)
     .where("account_id", "=", accountId)
-    .execute();
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
 }
 
 /** Ends every session on `nodeId`: at its start (a restarted node's agents lost theirs with the process)

@@ -330,6 +330,7 @@ export interface AgentSessionsTable {
   account_id: number;
   node_id: string;
   logged_in_at: number;
+  logout_requested_at: number | null;
 }
 
 export interface Database {

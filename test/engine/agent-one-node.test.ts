@@ -139,16 +139,57 @@ for (const dialect of dialects())
     test("a logout through another node works; the first node logs the agent out within a maintenance pass", async () => {
       await withNodes(0, async ({ store, clock, a, b, accountId, campaignId, agentId }) => {
         await a.engine.agents.login(accountId, agentId, campaignId);
-        assert.equal((await b.engine.agents.logout(accountId, agentId)).state, "logged_out");
-        assert.equal(await sessionNode(store, agentId), null);
+        // Asked for, not done: node B answers so, and a login on B is refused until node A has done it
+        // (else the agent would be ready on both nodes until A's next pass).
+        assert.equal(await refusal(b.engine.agents.logout(accountId, agentId)), "logged_in_elsewhere");
+        assert.equal(await sessionNode(store, agentId), "node-a");
+        assert.equal(
+          await refusal(b.engine.agents.login(accountId, agentId, campaignId)),
+          "logged_in_elsewhere",
+        );
         assert.ok(a.engine.board.get(agentId), "node A keeps the agent until its next pass");
         await clock.run({ until: clock.now() + 6_000 });
+        assert.equal(await sessionNode(store, agentId), null);
         assert.equal(a.engine.board.get(agentId), undefined, "node A still has the agent after a pass");
         assert.equal((await a.engine.agents.state(accountId, agentId)).state, "logged_out");
         assert.equal((await b.engine.agents.login(accountId, agentId, campaignId)).state, "ready");
         await clock.run({ until: clock.now() + 6_000 });
         assert.equal(b.engine.board.get(agentId)?.state, "ready", "node B logged its own agent out");
         assert.equal(await sessionNode(store, agentId), "node-b");
+      });
+    });
+
+    test("a busy agent logged out through another node: no login there until node A lets it go after its call", async () => {
+      await withNodes(200, async ({ store, clock, a, b, accountId, campaignId, agentId }) => {
+        await a.engine.start(accountId, campaignId);
+        await b.engine.reload(campaignId);
+        await a.engine.agents.login(accountId, agentId, campaignId);
+        for (let i = 0; i < 600 && a.engine.board.get(agentId)?.state !== "on_call"; i++)
+          await clock.run({ until: clock.now() + 500 });
+        assert.equal(a.engine.board.get(agentId)?.state, "on_call");
+        assert.equal(await refusal(b.engine.agents.logout(accountId, agentId)), "logged_in_elsewhere");
+        assert.equal(
+          await refusal(b.engine.agents.login(accountId, agentId, campaignId)),
+          "logged_in_elsewhere",
+        );
+        // Node A lets the agent go once its call and wrap-up are over, and takes no call for it after.
+        for (let i = 0; i < 1200 && a.engine.board.get(agentId) !== undefined; i++)
+          await clock.run({ until: clock.now() + 500 });
+        assert.equal(a.engine.board.get(agentId), undefined, "node A let the agent go");
+        assert.equal(await sessionNode(store, agentId), null);
+        assert.equal((await b.engine.agents.login(accountId, agentId, campaignId)).state, "ready");
+        await clock.run({ until: clock.now() + 5 * 60_000 });
+        const calls = await store.db
+          .selectFrom("attempts")
+          .selectAll()
+          .where("agent_id", "=", agentId)
+          .where("answered_at", "is not", null)
+          .execute();
+        const spans = calls
+          .map((x) => [Number(x.answered_at), Number(x.ended_at ?? clock.now())] as const)
+          .sort((p, q) => p[0] - q[0]);
+        for (let i = 1; i < spans.length; i++)
+          assert.ok(spans[i][0] >= spans[i - 1][1], "the agent was put through to two calls at once");
       });
     });
 

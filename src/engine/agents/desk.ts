@@ -9,9 +9,9 @@ import { calleeZone } from "../../store/agent-calls.ts";
 import {
   agentSessionNodes,
   claimAgentSession,
-  dropAgentSession,
   endAgentSession,
   endNodeSessions,
+  requestAgentLogout,
 } from "../../store/agent-sessions.ts";
 import { type CampaignAgent, campaignAgents, getAgent } from "../../store/agents.ts";
 import type { Store } from "../../store/db.ts";
@@ -171,9 +171,20 @@ export class AgentDesk {
     const row = await this.agentRow(accountId, agentId);
     const agent = this.d.board.get(agentId);
     if (!agent) {
-      // Logged in on another node (a desktop behind a load balancer): its session ends here, and that node
-      // logs it out at its next maintenance pass (membershipChanged).
-      await this.sessionWrite(() => dropAgentSession(this.d.store.db, accountId, agentId));
+      // Logged in on another node (a desktop behind a load balancer): that node logs it out at its next
+      // maintenance pass (membershipChanged), after its call and wrap-up when busy, and ends the session,
+      // which refuses logins elsewhere until then.
+      const now = this.d.clock.now();
+      const elsewhere = await this.sessionWrite(() =>
+        requestAgentLogout(this.d.store.db, accountId, agentId, now),
+      );
+      if (elsewhere) {
+        throw new EngineError(
+          "logged_in_elsewhere",
+          `agent ${agentId} is logged in on another node: it is logged out there at that node's next maintenance pass (after its call and wrap-up when busy); log in again once it is`,
+          409,
+        );
+      }
       return loggedOut({ id: agentId, accountId, name: row.name });
     }
     if (agent.state === "on_call") {
@@ -237,7 +248,8 @@ export class AgentDesk {
       for (const agent of agents) {
         if (this.d.board.get(agent.id) !== agent) continue; // logged out meanwhile
         const order = queue.findIndex((m) => m.agentId === agent.id);
-        if (order >= 0 && sessions.get(agent.id) === this.d.nodeId) {
+        const session = sessions.get(agent.id);
+        if (order >= 0 && session?.nodeId === this.d.nodeId && !session.logoutRequested) {
           agent.penalty = queue[order].penalty;
           agent.order = order;
           agent.leftQueue = false;

@@ -15,6 +15,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn("account_id", big, (c) => c.notNull())
     .addColumn("node_id", "text", (c) => c.notNull())
     .addColumn("logged_in_at", big, (c) => c.notNull())
+    // A logout served by another node: the holding node logs the agent out (and ends the row) at its next
+    // maintenance pass; the row keeps refusing logins elsewhere until then.
+    .addColumn("logout_requested_at", big)
     .execute();
   await db.schema.createIndex("agent_sessions_node").on("agent_sessions").columns(["node_id"]).execute();
 }
