@@ -304,7 +304,8 @@ describe("validation errors", () => {
       { url: "/v1/campaigns/1e400", field: "params.id" },
       { url: "/v1/campaigns/1/attempts?after_id=1e400", field: "querystring.after_id" },
       { url: "/v1/balance/transactions?limit=1e400", field: "querystring.limit" },
-      { url: "/api/cm/lists?offset=1e400", field: "querystring.offset" },
+      // A vendor face names its query parameters as the client sent them.
+      { url: "/api/cm/lists?offset=1e400", field: "offset" },
     ];
     for (const c of cases) {
       const res = await f.call({ method: "GET", url: c.url });
