@@ -112,7 +112,14 @@ export function installAuth(
     try {
       if (config.paramCredentials && !req.headers.authorization) {
         const sent = queryCredentials(req.url);
-        if (sent === null && isFormBody(req)) return; // the route authenticates once it has read the body
+        if (sent === null && isFormBody(req)) {
+          // The route authenticates once it has read the body: only a small one is read for a client not
+          // yet known, its size given up front (Node's parser then reads no more).
+          if (Number(req.headers["content-length"]) <= PRE_AUTH_BODY_BYTES) return;
+          throw unauthorized(
+            `account_id and api_key are read from a form body of at most ${PRE_AUTH_BODY_BYTES} bytes (with its Content-Length); send them in the query string or an Authorization header`,
+          );
+        }
         who = await paramCredentials(sent ?? {}, deps);
       } else who = await authenticate(req, deps);
     } catch (err) {
@@ -148,6 +155,9 @@ function queryCredentials(url: string): ParamCredentials | null {
   const apiKey = params.getAll("api_key").at(-1);
   return apiKey === undefined ? null : { accountId: params.getAll("account_id").at(-1), apiKey };
 }
+
+/** The largest form body read before its account_id + api_key are checked. */
+export const PRE_AUTH_BODY_BYTES = 64 * 1024;
 
 function isFormBody(req: FastifyRequest): boolean {
   const type = (req.headers["content-type"] ?? "").toLowerCase();
