@@ -3,9 +3,9 @@
 // progress as the clock runs, the selected campaign's detail, a role that may not steer, the page's
 // security headers, and on a node with the sip driver the warnings explain gives for what it cannot do. Under CI (or OUTDIAL_REQUIRE_BROWSER=1) a missing Chromium fails the suite.
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
-import { type Browser, chromium, type Page } from "playwright-core";
+
+import type { Browser, Page } from "playwright-core";
 import { loadConfig } from "../../src/config/config.ts";
 import type { Explanation } from "../../src/engine/types.ts";
 import { type RunningServer, startServer } from "../../src/server.ts";
@@ -16,30 +16,7 @@ import {
   createCampaignViaApi,
   insertContacts,
 } from "../api/helpers.ts";
-
-const CHROMIUM = process.env.OUTDIAL_CHROMIUM ?? "/usr/bin/chromium";
-const required = process.env.OUTDIAL_REQUIRE_BROWSER === "1" || process.env.CI === "true";
-const missing = !existsSync(CHROMIUM);
-if (missing && required) {
-  throw new Error(
-    `Chromium is required here (CI or OUTDIAL_REQUIRE_BROWSER=1) but ${CHROMIUM} does not exist`,
-  );
-}
-
-const launchChromium = () =>
-  chromium.launch({
-    executablePath: CHROMIUM,
-    // As root in a sandboxed machine with no network beyond loopback.
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+import { chromiumSkip, launchChromium } from "../helpers/browser.ts";
 
 /** A page that records its script errors and CSP violations in `errors`. */
 async function newPage(browser: Browser, errors: string[]): Promise<Page> {
@@ -52,7 +29,7 @@ async function newPage(browser: Browser, errors: string[]): Promise<Page> {
   return page;
 }
 
-describe("dashboard in Chromium", { skip: missing ? `no Chromium at ${CHROMIUM}` : false }, () => {
+describe("dashboard in Chromium", { skip: chromiumSkip }, () => {
   let f: ApiFixture;
   let base: string;
   let browser: Browser;
@@ -257,7 +234,7 @@ describe("dashboard in Chromium", { skip: missing ? `no Chromium at ${CHROMIUM}`
 });
 
 describe("dashboard of a node on the sip driver", {
-  skip: missing ? `no Chromium at ${CHROMIUM}` : false,
+  skip: chromiumSkip,
 }, () => {
   let server: RunningServer;
   let key = "";

@@ -3,19 +3,11 @@
 // to its own address without the query; in Chromium (driven by playwright-core) it then shows every
 // operation. Under CI (or OUTDIAL_REQUIRE_BROWSER=1) a missing Chromium fails the suite.
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
-import { type Browser, chromium } from "playwright-core";
-import { type ApiFixture, apiFixture } from "../api/helpers.ts";
 
-const CHROMIUM = process.env.OUTDIAL_CHROMIUM ?? "/usr/bin/chromium";
-const required = process.env.OUTDIAL_REQUIRE_BROWSER === "1" || process.env.CI === "true";
-const missing = !existsSync(CHROMIUM);
-if (missing && required) {
-  throw new Error(
-    `Chromium is required here (CI or OUTDIAL_REQUIRE_BROWSER=1) but ${CHROMIUM} does not exist`,
-  );
-}
+import type { Browser } from "playwright-core";
+import { type ApiFixture, apiFixture } from "../api/helpers.ts";
+import { chromiumSkip, launchChromium } from "../helpers/browser.ts";
 
 describe("docs page under a query string", () => {
   let f: ApiFixture;
@@ -51,26 +43,14 @@ describe("docs page under a query string", () => {
   });
 });
 
-describe("docs page in Chromium", { skip: missing ? `no Chromium at ${CHROMIUM}` : false }, () => {
+describe("docs page in Chromium", { skip: chromiumSkip }, () => {
   let f: ApiFixture;
   let base: string;
   let browser: Browser;
   before(async () => {
     f = await apiFixture();
     base = await f.app.listen({ host: "127.0.0.1", port: 0 });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      // As root in a sandboxed machine with no network beyond loopback.
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();
