@@ -2,7 +2,49 @@
 // store gets a schema of its own, dropped afterwards). Under CI (CI=true, or OUTDIAL_REQUIRE_PG=1) a
 // missing PostgreSQL is an error, never a silent skip.
 import { randomBytes } from "node:crypto";
+import type pg from "pg";
 import { openStore, type Store } from "../../src/store/db.ts";
+
+/**
+ * OUTDIAL_TEST_DB_JITTER_MS=N (PostgreSQL) delays each statement by a random 0–N ms before it goes out and
+ * as much after its result: a run under it shows the tests that read what a write not awaited has yet to
+ * land (one failed in CI on a slower PostgreSQL).
+ */
+function withJitter(store: Store): Store {
+  const ms = Number(process.env.OUTDIAL_TEST_DB_JITTER_MS ?? 0);
+  const pool = store.pool;
+  if (!(ms > 0) || !pool) return store;
+  const pause = () => new Promise((r) => setTimeout(r, Math.random() * ms));
+  const patched = new WeakSet<object>();
+  const patch = (client: pg.PoolClient) => {
+    if (patched.has(client)) return client;
+    patched.add(client);
+    const query = client.query.bind(client) as (...args: unknown[]) => Promise<unknown>;
+    const delayed = async (args: unknown[]) => {
+      await pause();
+      const result = await query(...args);
+      await pause();
+      return result;
+    };
+    (client as { query: unknown }).query = (...args: unknown[]) => {
+      // A Submittable (a cursor, a COPY stream) or a callback call answers synchronously: left as it is.
+      const first = args[0] as { submit?: unknown } | undefined;
+      if (typeof first?.submit === "function" || typeof args.at(-1) === "function") return query(...args);
+      return delayed(args);
+    };
+    return client;
+  };
+  type Done = (err?: Error) => void;
+  type Callback = (err: Error | undefined, client: pg.PoolClient | undefined, done: Done) => void;
+  const connect = pool.connect.bind(pool) as unknown as (cb?: Callback) => Promise<pg.PoolClient> | undefined;
+  // Kysely's PostgreSQL driver takes a client for each statement and sends it with client.query; pool.query
+  // takes one with a callback.
+  (pool as { connect: unknown }).connect = (cb?: Callback) => {
+    if (cb) return connect((err, client, done) => cb(err, client && patch(client), done));
+    return (connect() as Promise<pg.PoolClient>).then(patch);
+  };
+  return store;
+}
 
 export interface DialectCase {
   name: "sqlite" | "postgres";
@@ -32,7 +74,7 @@ export function dialects(): DialectCase[] {
           await store.pool!.query(`DROP SCHEMA "${schema}" CASCADE`);
           await close();
         };
-        return store;
+        return withJitter(store);
       },
     });
   } else if (pgRequired()) {
