@@ -64,6 +64,27 @@ export async function agentSessionNodes(
   );
 }
 
+/** The live node other than `nodeId` the agent is logged in on, if any (a session whose node's heartbeat
+ *  lapsed is no login: that node is gone, its agents with it). */
+export async function agentSessionElsewhere(
+  db: Kysely<Database>,
+  accountId: number,
+  agentId: number,
+  nodeId: string,
+  now: number,
+): Promise<string | null> {
+  const row = await db
+    .selectFrom("agent_sessions as s")
+    .innerJoin("node_heartbeats as h", "h.node_id", "s.node_id")
+    .select("s.node_id")
+    .where("s.agent_id", "=", agentId)
+    .where("s.account_id", "=", accountId)
+    .where("s.node_id", "!=", nodeId)
+    .where("h.alive_until", ">", now)
+    .executeTakeFirst();
+  return row?.node_id ?? null;
+}
+
 /** Ends the agent's session on `nodeId` (a session another node took meanwhile stays). */
 export async function endAgentSession(db: Kysely<Database>, agentId: number, nodeId: string): Promise<void> {
   await db

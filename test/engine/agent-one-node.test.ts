@@ -219,6 +219,24 @@ for (const dialect of dialects())
       });
     });
 
+    test("an action served by a node the agent is not logged in on is refused as logged in elsewhere, not logged out", async () => {
+      await withNodes(0, async ({ clock, a, b, accountId, campaignId, agentId }) => {
+        await a.engine.agents.login(accountId, agentId, campaignId);
+        for (const act of [
+          () => b.engine.agents.pause(accountId, agentId, "lunch"),
+          () => b.engine.agents.ready(accountId, agentId),
+          () => b.engine.agents.hangup(accountId, agentId),
+          () => b.engine.agents.previewNext(accountId, agentId),
+        ])
+          assert.equal(await refusal(act()), "logged_in_elsewhere");
+        assert.equal((await a.engine.agents.pause(accountId, agentId, "lunch")).state, "paused");
+        // Node A dies: once its heartbeat lapses the agent is logged out everywhere, and said so.
+        await a.engine.halt();
+        await clock.run({ until: clock.now() + LEASE_MS + 5_000 });
+        await assert.rejects(b.engine.agents.ready(accountId, agentId), { code: "logged_out" });
+      });
+    });
+
     test("a restarted node's sessions end with the process", async () => {
       await withNodes(0, async ({ store, clock, a, accountId, campaignId, agentId }) => {
         await a.engine.agents.login(accountId, agentId, campaignId);

@@ -7,6 +7,7 @@ import { amdFalsePositiveShare, withDefaults } from "../../model/campaign-settin
 import { abandonment, groupCampaigns, pooledAbandonment } from "../../store/abandonment.ts";
 import { calleeZone } from "../../store/agent-calls.ts";
 import {
+  agentSessionElsewhere,
   agentSessionNodes,
   claimAgentSession,
   endAgentSession,
@@ -637,8 +638,18 @@ export class AgentDesk {
   private async live(accountId: number, agentId: number): Promise<LiveAgent> {
     await this.agentRow(accountId, agentId);
     const agent = this.d.board.get(agentId);
-    if (!agent) throw new EngineError("logged_out", `agent ${agentId} is not logged in`);
-    return agent;
+    if (agent) return agent;
+    // Logged in on another node (a desktop behind a load balancer without sticky sessions): its state is
+    // in that node's memory, so only that node can act on it; answering "logged out" would be untrue.
+    const now = this.d.clock.now();
+    if (await agentSessionElsewhere(this.d.store.db, accountId, agentId, this.d.nodeId, now)) {
+      throw new EngineError(
+        "logged_in_elsewhere",
+        `agent ${agentId} is logged in on another node, which holds its state: send its actions to that node (route an agent's requests to one node), or log it out and in again here`,
+        409,
+      );
+    }
+    throw new EngineError("logged_out", `agent ${agentId} is not logged in`);
   }
 
   private async agentRow(accountId: number, agentId: number) {
