@@ -536,12 +536,14 @@ export class Engine implements EngineControl, CampaignStatusWriter {
   /**
    * Queue membership as the database has it, for the agents logged in on this node: a removal (or an agent
    * or queue deleted) served by another node reaches them within a maintenance pass, as one served here
-   * does at once (agentsChanged). Read only for the accounts with agents here.
+   * does at once (agentsChanged). Read only for the accounts with agents here. Then this node's session
+   * rows left without their agent are ended (desk.reconcileSessions).
    */
   private async refreshMembership(): Promise<void> {
     const accounts = new Set<number>();
     for (const agent of this.board.all()) accounts.add(agent.who.accountId);
     for (const accountId of accounts) await this.agents.membershipChanged(accountId);
+    await this.agents.reconcileSessions();
   }
 
   agentsChanged(accountId: number): void {

@@ -111,6 +111,16 @@ export async function requestAgentLogout(
   return Number(r.numUpdatedRows) > 0;
 }
 
+/** The agents whose sessions name `nodeId`. */
+export async function nodeSessionAgents(db: Kysely<Database>, nodeId: string): Promise<number[]> {
+  const rows = await db
+    .selectFrom("agent_sessions")
+    .select("agent_id")
+    .where("node_id", "=", nodeId)
+    .execute();
+  return rows.map((r) => Number(r.agent_id));
+}
+
 /** Ends every session on `nodeId`: at its start (a restarted node's agents lost theirs with the process)
  *  and at its shutdown. */
 export async function endNodeSessions(db: Kysely<Database>, nodeId: string): Promise<void> {

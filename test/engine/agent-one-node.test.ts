@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { VirtualClock } from "../../src/clock/virtual-clock.ts";
 import { EngineError } from "../../src/engine/types.ts";
+import { claimAgentSession } from "../../src/store/agent-sessions.ts";
 import { createAgent, setCampaignAgents } from "../../src/store/agents.ts";
 import type { Store } from "../../src/store/db.ts";
 import { addContacts, createAccount, createCampaign } from "../helpers/fixtures.ts";
@@ -234,6 +235,27 @@ for (const dialect of dialects())
         await a.engine.halt();
         await clock.run({ until: clock.now() + LEASE_MS + 5_000 });
         await assert.rejects(b.engine.agents.ready(accountId, agentId), { code: "logged_out" });
+      });
+    });
+
+    test("a session row left behind on a live node (its delete failed) is ended within a maintenance pass", async () => {
+      await withNodes(0, async ({ store, clock, b, accountId, campaignId, agentId }) => {
+        // As if node A logged the agent out and the session's delete failed (a database blip).
+        assert.equal(
+          await claimAgentSession(store.db, { agentId, accountId, nodeId: "node-a" }, clock.now()),
+          true,
+        );
+        assert.equal(
+          await refusal(b.engine.agents.login(accountId, agentId, campaignId)),
+          "logged_in_elsewhere",
+        );
+        await clock.run({ until: clock.now() + 6_000 });
+        assert.equal(await sessionNodeSettled(store, agentId), null);
+        assert.equal((await b.engine.agents.login(accountId, agentId, campaignId)).state, "ready");
+        // Node B's own agent keeps its row through B's passes.
+        await clock.run({ until: clock.now() + 30_000 });
+        assert.equal(await sessionNode(store, agentId), "node-b");
+        assert.equal(b.engine.board.get(agentId)?.state, "ready");
       });
     });
 

@@ -12,6 +12,7 @@ import {
   claimAgentSession,
   endAgentSession,
   endNodeSessions,
+  nodeSessionAgents,
   requestAgentLogout,
 } from "../../store/agent-sessions.ts";
 import { type CampaignAgent, campaignAgents, getAgent } from "../../store/agents.ts";
@@ -117,6 +118,8 @@ function dispositionTarget(
 export class AgentDesk {
   /** This node's session writes, one after the other: a logout's delete lands before a later login's claim. */
   private sessionWrites: Promise<unknown> = Promise.resolve();
+  /** Agents whose login has claimed (or is claiming) their session and is not yet on the board, by count. */
+  private readonly claiming = new Map<number, number>();
 
   constructor(private readonly d: DeskDeps) {}
 
@@ -147,17 +150,26 @@ export class AgentDesk {
         `agent ${agentId} is not in the queue of campaign ${campaignId}; add it with PUT /v1/campaigns/${campaignId}/agents`,
       );
     if (order < 0) throw notInQueue();
-    // Before the board: a maintenance pass that finds the agent on it finds its session too.
-    await this.claimSession(accountId, agentId);
-    // Another login of the agent may have got here while we awaited the store: answer as it did.
-    const meanwhile = this.loggedIn(agentId, campaignId);
-    if (meanwhile) return meanwhile;
-    const agent = this.d.board.login(
-      { id: agentId, accountId, name: row.name },
-      campaignId,
-      queue[order].penalty,
-      order,
-    );
+    // Before the board: a maintenance pass that finds the agent on it finds its session too. Until the
+    // agent is on the board, reconcileSessions leaves the row it claims alone.
+    this.claiming.set(agentId, (this.claiming.get(agentId) ?? 0) + 1);
+    let agent: LiveAgent;
+    try {
+      await this.claimSession(accountId, agentId);
+      // Another login of the agent may have got here while we awaited the store: answer as it did.
+      const meanwhile = this.loggedIn(agentId, campaignId);
+      if (meanwhile) return meanwhile;
+      agent = this.d.board.login(
+        { id: agentId, accountId, name: row.name },
+        campaignId,
+        queue[order].penalty,
+        order,
+      );
+    } finally {
+      const n = (this.claiming.get(agentId) ?? 1) - 1;
+      if (n > 0) this.claiming.set(agentId, n);
+      else this.claiming.delete(agentId);
+    }
     // A removal that committed after our read told the board before the agent was on it: read again now
     // that it is. One committing later finds it on the board (membershipChanged runs after the commit).
     const still = await campaignAgents(this.d.store.db, campaignId);
@@ -289,6 +301,23 @@ export class AgentDesk {
     this.sessionWrite(() => endAgentSession(this.d.store.db, agentId, this.d.nodeId)).catch((err) =>
       this.d.onError?.(err),
     );
+  }
+
+  /**
+   * Ends this node's session rows whose agent is not on its board: a delete that failed (a database blip
+   * at logout) would otherwise refuse the agent's logins on every other node for as long as this node
+   * lives. Run each maintenance pass; a login between its claim and the board is left alone.
+   */
+  async reconcileSessions(): Promise<void> {
+    const rows = await nodeSessionAgents(this.d.store.db, this.d.nodeId);
+    for (const agentId of rows) {
+      if (this.d.board.get(agentId) || this.claiming.has(agentId)) continue;
+      // Decided again in the queue of session writes: a login may have claimed the row meanwhile.
+      await this.sessionWrite(async () => {
+        if (this.d.board.get(agentId) || this.claiming.has(agentId)) return;
+        await endAgentSession(this.d.store.db, agentId, this.d.nodeId);
+      });
+    }
   }
 
   /** Ends every session under this node's id: at its start (a restarted node's agents lost theirs with the
