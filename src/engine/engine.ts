@@ -546,11 +546,14 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     await this.agents.reconcileSessions();
   }
 
-  agentsChanged(accountId: number): void {
-    this.agents
-      .membershipChanged(accountId)
-      .catch((err) => this.onError?.(err))
-      .finally(() => this.wake());
+  async agentsChanged(accountId: number): Promise<void> {
+    try {
+      await this.agents.membershipChanged(accountId);
+    } catch (err) {
+      this.onError?.(err);
+    } finally {
+      this.wake();
+    }
   }
 
   /** Re-reads one campaign (after its settings or status changed) and asks for a pass. */

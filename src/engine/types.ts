@@ -79,8 +79,9 @@ export interface EngineControl {
   /** Called after contacts were added or settings changed, so the dispatcher looks again now. */
   wake(): void;
   /** Called after an account's queues changed (agents, memberships, a campaign's queueId): logged-in agents
-   *  follow (see AgentDesk.membershipChanged), then the dispatcher looks again. */
-  agentsChanged(accountId: number): void;
+   *  follow (see AgentDesk.membershipChanged), then the dispatcher looks again. Resolves once they have
+   *  (an agent taken out while ready is logged out, its session ended); never rejects (errors go to onError). */
+  agentsChanged(accountId: number): Promise<void>;
   /** Cancels a pending contact (with its contact.status_changed event); false if it was not pending. */
   cancelContact(accountId: number, contactId: number): Promise<boolean>;
   /** Called after an account's balance or rates changed (a top-up may let its campaigns go on). */

@@ -66,7 +66,7 @@ for (const dc of dialects())
         for (let i = 0; i < k; i++) await new Promise((r) => setImmediate(r));
         const del = f.call({ method: "DELETE", url: `/v1/campaigns/${campaignId}/agents/${a}` });
         const [l, d] = await Promise.all([login, del]);
-        await new Promise((r) => setTimeout(r, 30)); // membershipChanged runs after the 204
+        // The removal's answer comes once membershipChanged has run: read at once.
         const inQueue = await queueHoldsAnyone(campaignId);
         const live = f.engine.board.get(a);
         if (live && !inQueue)

@@ -349,7 +349,9 @@ for (const dialect of dialects()) {
           asked.push({ accountId, ids });
           return new Map(ids.filter((id) => live.has(id)).map((id) => [id, live.get(id)!]));
         },
-        agentsChanged: (accountId) => changed.push(accountId),
+        agentsChanged: (accountId) => {
+          changed.push(accountId);
+        },
       });
       app.post<{ Params: { id: number } }>(
         "/test/agents/:id/act",

@@ -175,7 +175,7 @@ export async function agentRoutes(app: FastifyInstance, deps: NativeApiDeps): Pr
       };
       if (fields.userId !== null) await checkUserBinding(accountId, fields.userId);
       const row = await bindingWrite(fields.userId, () => createAgent(db, accountId, fields, clock.now()));
-      changed(accountId);
+      await changed(accountId);
       return reply.status(201).send(await oneAgentView(accountId, row!));
     },
   );
@@ -240,7 +240,7 @@ export async function agentRoutes(app: FastifyInstance, deps: NativeApiDeps): Pr
       if (userId != null) await checkUserBinding(accountId, userId, id);
       const row = await bindingWrite(userId, () => updateAgent(db, accountId, id, req.body, clock.now()));
       if (!row) throw notFound("agent", id);
-      changed(accountId);
+      await changed(accountId);
       return oneAgentView(accountId, row);
     },
   );
@@ -268,7 +268,7 @@ export async function agentRoutes(app: FastifyInstance, deps: NativeApiDeps): Pr
         );
       }
       if (!(await deleteAgent(db, req.account.id, req.params.id))) throw notFound("agent", req.params.id);
-      changed(req.account.id);
+      await changed(req.account.id);
       return reply.status(204).send();
     },
   );
@@ -291,7 +291,7 @@ export async function agentRoutes(app: FastifyInstance, deps: NativeApiDeps): Pr
       assertListedOnce(members);
       const refusal = await setCampaignAgents(store, accountId, req.params.id, members, clock.now());
       if (refusal) throw membershipRefused(refusal);
-      changed(accountId);
+      await changed(accountId);
       return queueView(accountId, req.params.id);
     },
   );
@@ -331,7 +331,7 @@ export async function agentRoutes(app: FastifyInstance, deps: NativeApiDeps): Pr
         if (!(await findCampaign(db, accountId, id))) throw notFound("campaign", id);
         throw new ApiError("not_found", 404, `agent ${agentId} is not in campaign ${id}'s queue`);
       }
-      changed(accountId);
+      await changed(accountId);
       return reply.status(204).send();
     },
   );

@@ -184,7 +184,7 @@ export async function campaignRoutes(app: FastifyInstance, deps: NativeApiDeps):
         () => conflict("edit_conflict", `campaign ${id} kept changing during the edit; send it again`),
       );
       // Another queue: agents logged in through the old one may no longer belong.
-      if (req.body.settings?.queueId !== undefined) tellAgentsChanged(deps, accountId);
+      if (req.body.settings?.queueId !== undefined) await tellAgentsChanged(deps, accountId);
       else engine.wake();
       return campaignView(row);
     },
@@ -226,7 +226,7 @@ export async function campaignRoutes(app: FastifyInstance, deps: NativeApiDeps):
       const { id } = req.params;
       if (await deleteCampaignUnlessStatus(store, req.account.id, id, ACTIVE_STATUSES, clock.now())) {
         // Its queue went with it: agents logged in to it are members of nothing now.
-        tellAgentsChanged(deps, req.account.id);
+        await tellAgentsChanged(deps, req.account.id);
         return reply.status(204).send();
       }
       const row = await findCampaign(store.db, req.account.id, id);

@@ -15,13 +15,14 @@ export interface NativeApiDeps {
   ) => Map<number, AgentLiveState> | Promise<Map<number, AgentLiveState>>;
   /** Told after an agent or a queue (a campaign's own, a named one, a campaign's queueId) was created,
    *  changed or deleted; absent, the engine's agentsChanged (see tellAgentsChanged). */
-  agentsChanged?: (accountId: number) => void;
+  agentsChanged?: (accountId: number) => void | Promise<void>;
 }
 
-/** Tells whoever follows the account's queues that they changed: the deps' hook, else the engine. */
-export function tellAgentsChanged(deps: NativeApiDeps, accountId: number): void {
-  if (deps.agentsChanged) deps.agentsChanged(accountId);
-  else deps.engine.agentsChanged(accountId);
+/** Tells whoever follows the account's queues that they changed: the deps' hook, else the engine. Awaited
+ *  by the routes, so that their answer comes once agents taken out of a queue while ready are logged out. */
+export async function tellAgentsChanged(deps: NativeApiDeps, accountId: number): Promise<void> {
+  if (deps.agentsChanged) await deps.agentsChanged(accountId);
+  else await deps.engine.agentsChanged(accountId);
 }
 
 export interface AgentLiveState {

@@ -142,7 +142,7 @@ export async function queueRoutes(app: FastifyInstance, deps: NativeApiDeps): Pr
     },
     async (req, reply) => {
       if (!(await deleteQueue(db, req.account.id, req.params.id))) throw notFound("queue", req.params.id);
-      changed(req.account.id);
+      await changed(req.account.id);
       return reply.status(204).send();
     },
   );
@@ -165,7 +165,7 @@ export async function queueRoutes(app: FastifyInstance, deps: NativeApiDeps): Pr
       assertListedOnce(members);
       const refusal = await setQueueMembers(store, accountId, req.params.id, members, clock.now());
       if (refusal) throw membershipRefused(refusal);
-      changed(accountId);
+      await changed(accountId);
       return membersView(accountId, req.params.id);
     },
   );

@@ -293,6 +293,9 @@ export class AgentDesk {
       this.d.dispatcher.invalidateWaiting();
       this.d.dispatcher.wake();
     }
+    // Resolved once the sessions of the agents it logged out have ended (sessionEnded): a login on another
+    // node right after the change's answer is not refused.
+    await this.sessionWrites;
   }
 
   /** The board's word that the agent left it (every way out goes through board.logout): its session here

@@ -256,7 +256,7 @@ export function xcallyService(deps: XcallyDeps) {
     const refusal = await addCampaignAgents(store.db, accountId, campaignId, members, now);
     if (refusal?.missing === "agent") throw agentNotFound(refusal.id, "queue");
     if (refusal) throw notFound("queue", campaignId);
-    engine.agentsChanged(accountId);
+    await engine.agentsChanged(accountId);
     // Written only onto the settings read (basedOn): a queue edit landing in between is read again, not lost.
     await untilWritten(
       async () => {
