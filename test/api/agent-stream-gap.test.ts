@@ -38,9 +38,13 @@ describe("agent event stream: events between the first snapshot and the subscrip
     };
     const s = await openEventStream(`${base}/v1/agents/${ann}/events`, `Bearer ${f.key}`);
     (desk as { state: typeof orig }).state = orig;
+    // The pause's event crosses a socket to the reader in this process: up to 5 s for it (a busy machine),
+    // while a stream that missed it would never show it.
+    const shownNow = () => s.events.filter((e) => e.event === "state").map(stateOf);
     await sleep(300);
+    for (const end = Date.now() + 5000; shownNow().at(-1) !== "paused" && Date.now() < end; ) await sleep(20);
     const actual = f.engine.board.get(ann)?.state;
-    const shown = s.events.filter((e) => e.event === "state").map(stateOf);
+    const shown = shownNow();
     s.close();
     assert.equal(actual, "paused");
     assert.equal(shown.at(-1), "paused", "the stream's last state is the agent's state");
@@ -66,9 +70,17 @@ describe("agent event stream: events between the first snapshot and the subscrip
           body: "{}",
         }),
       ]);
+      // The change's event reaches the reader over a socket: given up to 2 s (a busy machine) to come; a
+      // stream that missed it stays stale.
+      const last = () =>
+        s.events
+          .filter((e) => e.event === "state")
+          .map(stateOf)
+          .at(-1);
       await sleep(30);
-      const shown = s.events.filter((e) => e.event === "state").map(stateOf);
-      if (shown.at(-1) !== f.engine.board.get(bob)?.state) stale++;
+      for (const end = Date.now() + 2000; last() !== f.engine.board.get(bob)?.state && Date.now() < end; )
+        await sleep(10);
+      if (last() !== f.engine.board.get(bob)?.state) stale++;
       s.close();
     }
     assert.equal(stale, 0);

@@ -24,8 +24,9 @@ export class ObservedEngine extends Engine {
   }
 
   /** The wake count once no wake() came for `quietMs`: a change made just before (an agent created tells
-   *  the engine after its database work, later on a slow database) cannot land in a count taken after. */
-  async settledWakes(quietMs = 100, ms = 5000): Promise<number> {
+   *  the engine after its database work, later on a slow database) cannot land in a count taken after.
+   *  The quiet time is long enough for that work on a busy PostgreSQL (its statements can take tens of ms). */
+  async settledWakes(quietMs = 400, ms = 5000): Promise<number> {
     const until = Date.now() + ms;
     for (;;) {
       const seen = this.wakes;
@@ -122,6 +123,10 @@ export async function advanceClockUntil(
     await f.clock.run({ until: f.clock.now() + stepMs });
     await new Promise((r) => setTimeout(r, 2));
   }
+  // What the last steps set off may still be on its way through the database (a write the engine does not
+  // await, a busy or slow server): up to 5 s more of wall time, with the virtual clock held still.
+  for (const end = Date.now() + 5000; !done() && Date.now() < end; )
+    await new Promise((r) => setTimeout(r, 10));
   if (!done()) throw new Error(`the awaited state did not come within ${maxSteps} steps of ${stepMs} ms`);
 }
 

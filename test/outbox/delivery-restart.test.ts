@@ -64,7 +64,9 @@ test("delivery started again after a stop delivers", async () => {
     });
     await atomically(store, outboxInserts(store.db, rows));
     d.eventsWritten();
-    await sleep(3000);
+    // Up to 10 s for the send (a slow machine), then more than a poll's time for a second one to show.
+    for (const end = Date.now() + 10_000; rx.got.length === 0 && Date.now() < end; ) await sleep(25);
+    await sleep(1500);
     assert.equal(rx.got.length, 1, `received ${rx.got.length} events; passes=${d.stats.passes}`);
   } finally {
     await d.stop();

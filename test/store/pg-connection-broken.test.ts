@@ -32,8 +32,12 @@ async function watchedStore() {
   const admin = new pg.Client({ connectionString: pgUrl });
   await admin.connect();
   const terminate = async (which: number[]) => {
+    const before = heard.length;
     await admin.query("SELECT pg_terminate_backend(p) FROM unnest($1::int[]) AS p", [which]);
-    // The client hears of it when the server's goodbye arrives.
+    // The client hears of it when the server's goodbye arrives: soon, later on a busy machine (up to 5 s
+    // for the first), then 200 ms for the others.
+    for (const end = Date.now() + 5000; heard.length === before && Date.now() < end; )
+      await new Promise((r) => setTimeout(r, 10));
     await new Promise((r) => setTimeout(r, 200));
   };
   const close = async (s: Store) => {

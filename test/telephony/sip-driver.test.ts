@@ -135,15 +135,19 @@ describe("sip driver toward a trunk that never answers", () => {
       if (invites.length === 0) first.at = Date.now();
       invites.push(Date.now() - first.at);
     });
-    const { driver, call } = await driverFor(silent.address().port, { t1Ms: 25 });
+    // Each resend is timed from the one before, Timer B from the start: the seventh INVITE (63·T1) goes T1
+    // before Timer B (64·T1), and the first doubling is told from lateness by T1/2. T1 is 100 ms so that a
+    // busy machine's late timers (a few to tens of ms each, adding up over six resends) fit in those margins.
+    const T1 = 100;
+    const { driver, call } = await driverFor(silent.address().port, { t1Ms: T1 });
     try {
       const started = Date.now();
       const ended = await call("s1").ended;
       const took = Date.now() - started;
       assert.equal(ended.cause, "failed");
       assert.equal(ended.code, 408);
-      assert.ok(took >= 64 * 25 - 10 && took < 64 * 25 + 1000, `gave up after ${took} ms`);
-      // Sent at 0, 25, 75, 175, 375, 775 and 1575 ms: seven INVITEs, each gap twice the one before.
+      assert.ok(took >= 64 * T1 - 10 && took < 64 * T1 + 1000, `gave up after ${took} ms`);
+      // Sent at 0, 1, 3, 7, 15, 31 and 63 T1: seven INVITEs, each gap twice the one before.
       assert.equal(invites.length, 7, `INVITEs at ${invites.join(", ")} ms`);
       for (let i = 2; i < invites.length; i++) {
         const gap = invites[i] - invites[i - 1];

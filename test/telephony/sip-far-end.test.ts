@@ -185,7 +185,7 @@ describe("sip driver toward a bare UDP far end", () => {
   });
 
   it("resends its 200 to a re-INVITE at T1, 2·T1, … up to T2 until the ACK, then no more (§13.3.1.4)", async () => {
-    const { call } = await setUp({ t1Ms: 20, t2Ms: 80 });
+    const { call } = await setUp({ t1Ms: 50, t2Ms: 200 });
     const h = call("re2");
     const invite = await answer();
     const reinvite = inDialog(invite, "INVITE", 7, "far1", SDP);
@@ -199,11 +199,13 @@ describe("sip driver toward a bare UDP far end", () => {
     await sleep(400);
     assert.equal(far.all("SIP/2.0 200").length, oks.length, "no 200 after the ACK");
     assert.ok(oks.every((ok) => /^CSeq: 7 INVITE\r$/m.test(ok.text)));
-    // Sent at 0, 20, 60, 140, 220 … ms: doubling from T1, then every T2.
+    // Sent at 0, 50, 150, 350, 550 … ms: doubling from T1, then every T2. T1 and T2 are large enough that
+    // a busy machine's late timers (tens of ms) stay inside the bounds, which still tell 50 from 100 and a
+    // gap held at T2 (200) from one that went on doubling (400).
     const gaps = oks.slice(1).map((ok, i) => ok.at - oks[i].at);
-    assert.ok(gaps[0] >= 10 && gaps[0] < 50, `gaps ${gaps.join(", ")}`);
-    assert.ok(gaps[1] >= 30 && gaps[1] < 75, `gaps ${gaps.join(", ")}`);
-    for (const gap of gaps.slice(2, 5)) assert.ok(gap >= 65 && gap < 130, `gaps ${gaps.join(", ")}`);
+    assert.ok(gaps[0] >= 35 && gaps[0] < 95, `gaps ${gaps.join(", ")}`);
+    assert.ok(gaps[1] >= 80 && gaps[1] < 170, `gaps ${gaps.join(", ")}`);
+    for (const gap of gaps.slice(2, 5)) assert.ok(gap >= 170 && gap < 320, `gaps ${gaps.join(", ")}`);
     assert.equal(h.endings.length, 0, "the call is still up");
   });
 
@@ -239,7 +241,7 @@ describe("sip driver toward a bare UDP far end", () => {
     far.reply(ours, 481, "Call/Transaction Does Not Exist");
     const ended = await h.ended;
     assert.equal(ended.cause, "normal");
-    assert.ok(ended.talkSec >= 0.15 && ended.talkSec < 0.5, `talk ${ended.talkSec}`);
+    assert.ok(ended.talkSec >= 0.15 && ended.talkSec < 1, `talk ${ended.talkSec}`);
     await sleep(100);
     assert.equal(h.endings.length, 1);
   });

@@ -77,7 +77,7 @@ describe("sip driver close() toward a far end that does not settle", () => {
       const started = Date.now();
       await driver.close(); // the CANCEL and the BYE go out, and are never answered
       const took = Date.now() - started;
-      assert.ok(took >= 290 && took < 800, `close() took ${took} ms`);
+      assert.ok(took >= 290 && took < 1500, `close() took ${took} ms`);
       assert.equal(warnings.length, 3, warnings.join("\n"));
       const about = (id: string) => warnings.find((w) => w.includes(`call ${id} `)) ?? "";
       assert.match(about("silent"), /INVITE had no response.*§9\.1/);

@@ -139,7 +139,7 @@ describe("dashboard refresh in Chromium", { skip: chromiumSkip }, () => {
     // The press and release make a click: the campaign starts (or the refusal says why).
     await page
       .waitForSelector(`#campaigns tr[data-id="${id}"] [data-field="status"]:text-is("running")`, {
-        timeout: 5000,
+        timeout: 15_000,
       })
       .catch(() => {});
     assert.equal(

@@ -210,7 +210,7 @@ describe("dashboard in Chromium", { skip: chromiumSkip }, () => {
     await page.locator(`#campaigns tr[data-id="${desk.campaignId}"]`).click();
     await page.waitForSelector("#agents-box:not([hidden]) #agents td");
     // Before, only the first 100 agents were read: Zed, logged in to this campaign, was "none logged in".
-    await page.waitForSelector("#agents td:text('Zed')", { timeout: 5000 });
+    await page.waitForSelector("#agents td:text('Zed')", { timeout: 15_000 });
     assert.equal(await page.isVisible("#more-campaigns"), false, "every campaign is on the page");
     await page.close();
     assert.deepEqual(pageErrors, [], "no script errors, no CSP violations");
@@ -226,7 +226,7 @@ describe("dashboard in Chromium", { skip: chromiumSkip }, () => {
     await page.click("#key-form button");
     await page.locator("#campaigns tbody tr").first().waitFor();
     // Before, the oldest campaign just was not there.
-    await page.waitForSelector("#more-campaigns:not([hidden])", { timeout: 5000 });
+    await page.waitForSelector("#more-campaigns:not([hidden])", { timeout: 15_000 });
     assert.equal(await page.locator("#campaigns tbody tr").count(), 100);
     await page.close();
     assert.deepEqual(pageErrors, [], "no script errors, no CSP violations");

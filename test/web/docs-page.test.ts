@@ -71,7 +71,7 @@ describe("docs page in Chromium", { skip: chromiumSkip }, () => {
       });
       await page.goto(`${base}${path}`);
       const ops = await page
-        .waitForSelector(".opblock", { timeout: 8000 })
+        .waitForSelector(".opblock", { timeout: 20_000 })
         .then(() => page.locator(".opblock").count())
         .catch(() => 0);
       assert.ok(ops > 50, `${path}: ${ops} operations shown (documents read: ${documents.join(", ")})`);
