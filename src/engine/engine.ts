@@ -47,6 +47,8 @@ function hasBegun(row: Campaign): boolean {
 const ACTIVE: CampaignStatus[] = ["running", "scheduled", "paused"];
 /** How often the abandonment groups' pooled figures are re-read from the store (engine/abandon-groups.ts). */
 const GROUP_REFRESH_MS = 30_000;
+/** Tries of an agent link's write (linkAgent): about four minutes of backing off in all. */
+const LINK_TRIES = 8;
 
 export interface EngineOptions {
   store: Store;
@@ -76,6 +78,9 @@ export class Engine implements EngineControl, CampaignStatusWriter {
   private readonly heartbeatSlackMs: number;
   private renewAt = Number.NEGATIVE_INFINITY;
   private heartbeatTimer: TimerHandle | null = null;
+  /** Agent links (the agent put through to an attempt) whose write failed, waiting to be tried again. */
+  private halted = false;
+  private readonly linksToRetry = new Map<number, { agentId: number; waitMs: number; timer: TimerHandle }>();
   private heartbeatWrite: Promise<void> = Promise.resolve();
   readonly billing: AccountBilling;
   /** Agents logged in on this node, and the desktop commands they send. */
@@ -111,9 +116,7 @@ export class Engine implements EngineControl, CampaignStatusWriter {
       board: this.board,
       clock: o.clock,
       driver: o.driver,
-      onConnect: (call, agent, waitMs) => {
-        recordAgentOnAttempt(o.store, call.attemptId, agent.id, waitMs).catch((err) => o.onError?.(err));
-      },
+      onConnect: (call, agent, waitMs) => this.linkAgent(call.attemptId, agent.id, waitMs, 0),
       onError: o.onError,
     });
     this.board.listener = {
@@ -202,6 +205,7 @@ export class Engine implements EngineControl, CampaignStatusWriter {
 
   /** Loads the active campaigns and starts dispatching. */
   async run(): Promise<void> {
+    this.halted = false;
     // Nothing is held yet: any lease under this node's id is an earlier process's (a restart keeps the id).
     await this.dispatch.expireLeasesOf(this.nodeId);
     // Agents' sessions under this id are an earlier process's (its agents went with it); the heartbeat is
@@ -614,11 +618,30 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     await this.dispatcher.shutdown();
   }
 
+  /**
+   * Writes the agent (and the person's wait) onto the attempt it was put through to. Not awaited by the
+   * bridge; a failed write (a database blip) is reported and tried again, backing off, so that the agent
+   * report and exports do not lose the call's agent for good.
+   */
+  private linkAgent(attemptId: number, agentId: number, waitMs: number, tries: number): void {
+    recordAgentOnAttempt(this.store, attemptId, agentId, waitMs).catch((err) => {
+      this.onError?.(err);
+      if (this.halted || tries + 1 >= LINK_TRIES) return;
+      const timer = this.clock.after(Math.min(60_000, 1000 * 2 ** tries), () => {
+        this.linksToRetry.delete(attemptId);
+        this.linkAgent(attemptId, agentId, waitMs, tries + 1);
+      });
+      this.linksToRetry.set(attemptId, { agentId, waitMs, timer });
+    });
+  }
+
   /** Stops every timer (dialing, the heartbeat) and hands nothing over: what a killed process leaves
    *  behind, for tests of what other nodes then do. */
   async halt(): Promise<void> {
     this.heartbeatTimer?.cancel();
     this.heartbeatTimer = null;
+    this.halted = true;
+    for (const link of this.linksToRetry.values()) link.timer.cancel();
     await this.heartbeatWrite;
     await this.dispatcher.shutdown();
   }
@@ -626,6 +649,13 @@ export class Engine implements EngineControl, CampaignStatusWriter {
   /** Stops dialing, records the outcomes of calls that ended meanwhile, and lets its campaigns go. */
   async shutdown(): Promise<void> {
     await this.halt();
+    // Agent links still waiting for a retry get one last try.
+    for (const [attemptId, link] of [...this.linksToRetry]) {
+      this.linksToRetry.delete(attemptId);
+      await recordAgentOnAttempt(this.store, attemptId, link.agentId, link.waitMs).catch((err) =>
+        this.onError?.(err),
+      );
+    }
     await this.leases.release();
     // Its agents' sessions go with it: they may log in on another node at once.
     await this.agents.endSessions().catch((err) => this.onError?.(err));
