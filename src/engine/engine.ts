@@ -7,7 +7,7 @@ import { type CampaignSettings, usesAgents, withDefaults } from "../model/campai
 import type { CampaignStatus } from "../model/outcome.ts";
 import { nextAllowed } from "../model/windows.ts";
 import { Xoshiro128 } from "../pacing/sim/random.ts";
-import { answerHistory, completedWithCallbacks, recordAgentOnAttempt } from "../store/agent-calls.ts";
+import { answerHistory, completedWithCallbacks } from "../store/agent-calls.ts";
 import { campaignHolder } from "../store/campaign-leases.ts";
 import { isBeingCreated, lastDialAt, untilWritten } from "../store/campaigns.ts";
 import type { Store } from "../store/db.ts";
@@ -18,6 +18,7 @@ import { scenariosByKey } from "../store/scenarios.ts";
 import type { Campaign, CampaignUpdate } from "../store/schema.ts";
 import type { TelephonyDriver } from "../telephony/driver.ts";
 import { refreshAbandonGroups } from "./abandon-groups.ts";
+import { AgentLinks } from "./agent-links.ts";
 import { AgentBoard } from "./agents/board.ts";
 import { AgentDesk } from "./agents/desk.ts";
 import { AgentDialing } from "./agents/dialing.ts";
@@ -47,8 +48,6 @@ function hasBegun(row: Campaign): boolean {
 const ACTIVE: CampaignStatus[] = ["running", "scheduled", "paused"];
 /** How often the abandonment groups' pooled figures are re-read from the store (engine/abandon-groups.ts). */
 const GROUP_REFRESH_MS = 30_000;
-/** Tries of an agent link's write (linkAgent): about four minutes of backing off in all. */
-const LINK_TRIES = 8;
 
 export interface EngineOptions {
   store: Store;
@@ -78,9 +77,8 @@ export class Engine implements EngineControl, CampaignStatusWriter {
   private readonly heartbeatSlackMs: number;
   private renewAt = Number.NEGATIVE_INFINITY;
   private heartbeatTimer: TimerHandle | null = null;
-  /** Agent links (the agent put through to an attempt) whose write failed, waiting to be tried again. */
-  private halted = false;
-  private readonly linksToRetry = new Map<number, { agentId: number; waitMs: number; timer: TimerHandle }>();
+  /** The agent put through to each call, written onto its attempt (tried again after a failed write). */
+  private readonly links: AgentLinks;
   private heartbeatWrite: Promise<void> = Promise.resolve();
   readonly billing: AccountBilling;
   /** Agents logged in on this node, and the desktop commands they send. */
@@ -110,13 +108,14 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     this.dispatch = openDispatchStore(o.store);
     this.billing = new AccountBilling(o.store);
     this.writes = new StateWrites(o.store, () => this.onEvents?.());
+    this.links = new AgentLinks(o.store, o.clock, (err) => this.onError?.(err));
     const rng = new Xoshiro128(o.seed ?? Date.now());
     this.board = new AgentBoard(o.clock, () => rng.next());
     this.dialing = new AgentDialing({
       board: this.board,
       clock: o.clock,
       driver: o.driver,
-      onConnect: (call, agent, waitMs) => this.linkAgent(call.attemptId, agent.id, waitMs, 0),
+      onConnect: (call, agent, waitMs) => this.links.link(call.attemptId, agent.id, waitMs),
       onError: o.onError,
     });
     this.board.listener = {
@@ -205,7 +204,7 @@ export class Engine implements EngineControl, CampaignStatusWriter {
 
   /** Loads the active campaigns and starts dispatching. */
   async run(): Promise<void> {
-    this.halted = false;
+    this.links.resume();
     // Nothing is held yet: any lease under this node's id is an earlier process's (a restart keeps the id).
     await this.dispatch.expireLeasesOf(this.nodeId);
     // Agents' sessions under this id are an earlier process's (its agents went with it); the heartbeat is
@@ -618,30 +617,12 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     await this.dispatcher.shutdown();
   }
 
-  /**
-   * Writes the agent (and the person's wait) onto the attempt it was put through to. Not awaited by the
-   * bridge; a failed write (a database blip) is reported and tried again, backing off, so that the agent
-   * report and exports do not lose the call's agent for good.
-   */
-  private linkAgent(attemptId: number, agentId: number, waitMs: number, tries: number): void {
-    recordAgentOnAttempt(this.store, attemptId, agentId, waitMs).catch((err) => {
-      this.onError?.(err);
-      if (this.halted || tries + 1 >= LINK_TRIES) return;
-      const timer = this.clock.after(Math.min(60_000, 1000 * 2 ** tries), () => {
-        this.linksToRetry.delete(attemptId);
-        this.linkAgent(attemptId, agentId, waitMs, tries + 1);
-      });
-      this.linksToRetry.set(attemptId, { agentId, waitMs, timer });
-    });
-  }
-
   /** Stops every timer (dialing, the heartbeat) and hands nothing over: what a killed process leaves
    *  behind, for tests of what other nodes then do. */
   async halt(): Promise<void> {
     this.heartbeatTimer?.cancel();
     this.heartbeatTimer = null;
-    this.halted = true;
-    for (const link of this.linksToRetry.values()) link.timer.cancel();
+    this.links.halt();
     await this.heartbeatWrite;
     await this.dispatcher.shutdown();
   }
@@ -649,13 +630,7 @@ export class Engine implements EngineControl, CampaignStatusWriter {
   /** Stops dialing, records the outcomes of calls that ended meanwhile, and lets its campaigns go. */
   async shutdown(): Promise<void> {
     await this.halt();
-    // Agent links still waiting for a retry get one last try.
-    for (const [attemptId, link] of [...this.linksToRetry]) {
-      this.linksToRetry.delete(attemptId);
-      await recordAgentOnAttempt(this.store, attemptId, link.agentId, link.waitMs).catch((err) =>
-        this.onError?.(err),
-      );
-    }
+    await this.links.flush();
     await this.leases.release();
     // Its agents' sessions go with it: they may log in on another node at once.
     await this.agents.endSessions().catch((err) => this.onError?.(err));
