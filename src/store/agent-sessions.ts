@@ -94,19 +94,29 @@ export async function endAgentSession(db: Kysely<Database>, agentId: number, nod
     .execute();
 }
 
-/** Asks the node the agent is logged in on to log it out (a logout served by another node): the row stays,
- *  refusing logins elsewhere, until that node ends it. False when the agent has no session. */
+/** Asks the live node (not `nodeId`) the agent is logged in on to log it out (a logout served by another
+ *  node): the row stays, refusing logins elsewhere, until that node ends it. False when no live node other
+ *  than `nodeId` holds the agent (a lapsed node's row is no login). */
 export async function requestAgentLogout(
   db: Kysely<Database>,
-  accountId: number,
-  agentId: number,
+  s: { accountId: number; agentId: number; nodeId: string },
   now: number,
 ): Promise<boolean> {
   const r = await db
     .updateTable("agent_sessions")
     .set({ logout_requested_at: now })
-    .where("agent_id", "=", agentId)
-    .where("account_id", "=", accountId)
+    .where("agent_id", "=", s.agentId)
+    .where("account_id", "=", s.accountId)
+    .where("node_id", "!=", s.nodeId)
+    .where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom("node_heartbeats as h")
+          .select("h.node_id")
+          .whereRef("h.node_id", "=", "agent_sessions.node_id")
+          .where("h.alive_until", ">", now),
+      ),
+    )
     .executeTakeFirst();
   return Number(r.numUpdatedRows) > 0;
 }

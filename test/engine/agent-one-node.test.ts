@@ -235,6 +235,8 @@ for (const dialect of dialects())
         await a.engine.halt();
         await clock.run({ until: clock.now() + LEASE_MS + 5_000 });
         await assert.rejects(b.engine.agents.ready(accountId, agentId), { code: "logged_out" });
+        // A logout through B says the same: no node is left to ask (it answered 409 logged_in_elsewhere).
+        assert.equal((await b.engine.agents.logout(accountId, agentId)).state, "logged_out");
       });
     });
 

@@ -188,8 +188,9 @@ export class AgentDesk {
       // maintenance pass (membershipChanged), after its call and wrap-up when busy, and ends the session,
       // which refuses logins elsewhere until then.
       const now = this.d.clock.now();
+      const nodeId = this.d.nodeId;
       const elsewhere = await this.sessionWrite(() =>
-        requestAgentLogout(this.d.store.db, accountId, agentId, now),
+        requestAgentLogout(this.d.store.db, { accountId, agentId, nodeId }, now),
       );
       if (elsewhere) {
         throw new EngineError(
