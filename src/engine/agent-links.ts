@@ -55,12 +55,14 @@ export class AgentLinks {
    *  last try. */
   async flush(): Promise<void> {
     await Promise.all([...this.inFlight]);
-    for (const [attemptId, u] of [...this.unwritten]) {
-      this.unwritten.delete(attemptId);
-      await recordAgentOnAttempt(this.store, attemptId, u.agentId, u.waitMs).catch((err) =>
-        this.onError?.(err),
-      );
-    }
+    const last = [...this.unwritten];
+    this.unwritten.clear();
+    // Side by side: with the database down, one after another would hold shutdown a connect timeout each.
+    await Promise.all(
+      last.map(([attemptId, u]) =>
+        recordAgentOnAttempt(this.store, attemptId, u.agentId, u.waitMs).catch((err) => this.onError?.(err)),
+      ),
+    );
   }
 
   private write(attemptId: number, agentId: number, waitMs: number, tries: number): void {

@@ -94,31 +94,34 @@ export async function endAgentSession(db: Kysely<Database>, agentId: number, nod
     .execute();
 }
 
-/** Asks the live node (not `nodeId`) the agent is logged in on to log it out (a logout served by another
- *  node): the row stays, refusing logins elsewhere, until that node ends it. False when no live node other
- *  than `nodeId` holds the agent (a lapsed node's row is no login). */
+/**
+ * Asks the node (not `nodeId`) the agent is logged in on to log it out (a logout served by another node):
+ * the row stays, refusing logins elsewhere, until that node ends it. Marked whether or not that node's
+ * heartbeat lives: a stalled node (a paused VM) that runs again logs the agent out rather than go on
+ * putting calls through to it. Answers the node, and whether it is live (a lapsed node's row is no login),
+ * or null when no other node holds the agent.
+ */
 export async function requestAgentLogout(
   db: Kysely<Database>,
   s: { accountId: number; agentId: number; nodeId: string },
   now: number,
-): Promise<boolean> {
-  const r = await db
+): Promise<{ nodeId: string; live: boolean } | null> {
+  const marked = await db
     .updateTable("agent_sessions")
     .set({ logout_requested_at: now })
     .where("agent_id", "=", s.agentId)
     .where("account_id", "=", s.accountId)
     .where("node_id", "!=", s.nodeId)
-    .where((eb) =>
-      eb.exists(
-        eb
-          .selectFrom("node_heartbeats as h")
-          .select("h.node_id")
-          .whereRef("h.node_id", "=", "agent_sessions.node_id")
-          .where("h.alive_until", ">", now),
-      ),
-    )
+    .returning("node_id")
     .executeTakeFirst();
-  return Number(r.numUpdatedRows) > 0;
+  if (!marked) return null;
+  const heartbeat = await db
+    .selectFrom("node_heartbeats")
+    .select("node_id")
+    .where("node_id", "=", marked.node_id)
+    .where("alive_until", ">", now)
+    .executeTakeFirst();
+  return { nodeId: marked.node_id, live: heartbeat !== undefined };
 }
 
 /** The agents whose sessions name `nodeId`. */

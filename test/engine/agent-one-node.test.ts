@@ -261,6 +261,24 @@ for (const dialect of dialects())
       });
     });
 
+    test("a logout through another node while the agent's node is stalled: that node logs it out when it runs again", async () => {
+      await withNodes(0, async ({ store, clock, a, b, accountId, campaignId, agentId }) => {
+        await a.engine.agents.login(accountId, agentId, campaignId);
+        // Node A stalls (a paused VM): its heartbeat lapses while it still holds the agent.
+        await store.db
+          .updateTable("node_heartbeats")
+          .set({ alive_until: clock.now() - 1 })
+          .where("node_id", "=", "node-a")
+          .execute();
+        // No live node holds the agent: logged out, as its other actions on B say.
+        assert.equal((await b.engine.agents.logout(accountId, agentId)).state, "logged_out");
+        // Node A runs again: it does not go on putting calls through to an agent told it is logged out.
+        await clock.run({ until: clock.now() + 6_000 });
+        assert.equal(a.engine.board.get(agentId), undefined, "node A let the agent go");
+        assert.equal(await sessionNodeSettled(store, agentId), null);
+      });
+    });
+
     test("a restarted node's sessions end with the process", async () => {
       await withNodes(0, async ({ store, clock, a, accountId, campaignId, agentId }) => {
         await a.engine.agents.login(accountId, agentId, campaignId);

@@ -77,7 +77,7 @@ for (const dialect of dialects())
           ),
           null,
         );
-        b.engine.agentsChanged(accountId);
+        await b.engine.agentsChanged(accountId);
         const removedAt = clock.now();
         await clock.run({ until: clock.now() + 60_000 });
         const state = (await a.engine.agents.state(accountId, x.id)).state;

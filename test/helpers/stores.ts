@@ -27,9 +27,14 @@ function withJitter(store: Store): Store {
       return result;
     };
     (client as { query: unknown }).query = (...args: unknown[]) => {
-      // A Submittable (a cursor, a COPY stream) or a callback call answers synchronously: left as it is.
+      // A Submittable (a cursor, a COPY stream) answers synchronously: left as it is.
       const first = args[0] as { submit?: unknown } | undefined;
-      if (typeof first?.submit === "function" || typeof args.at(-1) === "function") return query(...args);
+      if (typeof first?.submit === "function") return query(...args);
+      // A callback call (pool.query sends its statements so) answers nothing: sent after the pause.
+      if (typeof args.at(-1) === "function") {
+        void pause().then(() => query(...args));
+        return undefined;
+      }
       return delayed(args);
     };
     return client;

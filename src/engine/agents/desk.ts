@@ -192,7 +192,7 @@ export class AgentDesk {
       const elsewhere = await this.sessionWrite(() =>
         requestAgentLogout(this.d.store.db, { accountId, agentId, nodeId }, now),
       );
-      if (elsewhere) {
+      if (elsewhere?.live) {
         throw new EngineError(
           "logged_in_elsewhere",
           `agent ${agentId} is logged in on another node: it is logged out there at that node's next maintenance pass (after its call and wrap-up when busy); log in again once it is`,
