@@ -126,7 +126,7 @@ export class Engine implements EngineControl, CampaignStatusWriter {
       },
       agentsChanged: () => this.dispatcher.wake(),
       claimCameBackEmpty: (agent) => this.dialing.agentReady(agent),
-      loggedOut: (agent) => this.agents.sessionEnded(agent.id),
+      loggedOut: (agent) => this.agents.sessions.ended(agent.id),
     };
     this.dispatcher = new Dispatcher({
       agents: this.dialing,
@@ -209,7 +209,7 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     await this.dispatch.expireLeasesOf(this.nodeId);
     // Agents' sessions under this id are an earlier process's (its agents went with it); the heartbeat is
     // written before any login here, which it keeps this node's sessions alive for.
-    await this.agents.endSessions();
+    await this.agents.sessions.endAll();
     await this.renewHeartbeat(this.clock.now());
     await this.refreshCampaigns();
     await this.reopenForLostCallbacks();
@@ -540,13 +540,13 @@ export class Engine implements EngineControl, CampaignStatusWriter {
    * Queue membership as the database has it, for the agents logged in on this node: a removal (or an agent
    * or queue deleted) served by another node reaches them within a maintenance pass, as one served here
    * does at once (agentsChanged). Read only for the accounts with agents here. Then this node's session
-   * rows left without their agent are ended (desk.reconcileSessions).
+   * rows left without their agent are ended (agents/sessions.ts reconcile).
    */
   private async refreshMembership(): Promise<void> {
     const accounts = new Set<number>();
     for (const agent of this.board.all()) accounts.add(agent.who.accountId);
     for (const accountId of accounts) await this.agents.membershipChanged(accountId);
-    await this.agents.reconcileSessions();
+    await this.agents.sessions.reconcile();
   }
 
   async agentsChanged(accountId: number): Promise<void> {
@@ -633,7 +633,7 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     await this.links.flush();
     await this.leases.release();
     // Its agents' sessions go with it: they may log in on another node at once.
-    await this.agents.endSessions().catch((err) => this.onError?.(err));
+    await this.agents.sessions.endAll().catch((err) => this.onError?.(err));
   }
 
   // CampaignStatusWriter ---------------------------------------------------------------------------

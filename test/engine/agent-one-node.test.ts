@@ -69,7 +69,7 @@ async function sessionNode(store: Store, agentId: number): Promise<string | null
 }
 
 /** The session row once node A's delete landed: a node lets an agent go from its board at once and ends the
- *  session row in a write after it (desk.sessionEnded), so a read right after may still see the row. */
+ *  session row in a write after it (agents/sessions.ts ended), so a read right after may still see the row. */
 async function sessionNodeSettled(store: Store, agentId: number): Promise<string | null> {
   for (let i = 0; i < 100; i++) {
     const node = await sessionNode(store, agentId);

@@ -1,20 +1,11 @@
 // The agent desktop's commands: log in to a campaign's queue, go ready, pause, end wrap-up, hang up, set a
 // disposition, and the preview flow (ask for the next contact, then dial or skip it). Each checks the
 // agent's state and answers with an EngineError the API turns into a 4xx; the states themselves are the
-// board's, the calls the dispatcher's.
+// board's, the calls the dispatcher's, the sessions (one node at a time) agents/sessions.ts's.
 import type { Clock } from "../../clock/clock.ts";
 import { amdFalsePositiveShare, withDefaults } from "../../model/campaign-settings.ts";
 import { abandonment, groupCampaigns, pooledAbandonment } from "../../store/abandonment.ts";
 import { calleeZone } from "../../store/agent-calls.ts";
-import {
-  agentSessionElsewhere,
-  agentSessionNodes,
-  claimAgentSession,
-  endAgentSession,
-  endNodeSessions,
-  nodeSessionAgents,
-  requestAgentLogout,
-} from "../../store/agent-sessions.ts";
 import { type CampaignAgent, campaignAgents, getAgent } from "../../store/agents.ts";
 import type { Store } from "../../store/db.ts";
 import { dncInserts } from "../../store/dnc.ts";
@@ -29,11 +20,12 @@ import {
   type AgentEvent,
   type AgentSnapshot,
   type ContactCard,
-  type LiveAgent,
+  LiveAgent,
   loggedOut,
 } from "./board.ts";
 import { contactCard } from "./dialing.ts";
 import type { PersonalCallbacks } from "./personal-callbacks.ts";
+import { AgentSessions } from "./sessions.ts";
 
 export interface DeskDeps {
   store: Store;
@@ -116,12 +108,12 @@ function dispositionTarget(
 }
 
 export class AgentDesk {
-  /** This node's session writes, one after the other: a logout's delete lands before a later login's claim. */
-  private sessionWrites: Promise<unknown> = Promise.resolve();
-  /** Agents whose login has claimed (or is claiming) their session and is not yet on the board, by count. */
-  private readonly claiming = new Map<number, number>();
+  /** The sessions of the agents logged in here: one node at a time (agents/sessions.ts). */
+  readonly sessions: AgentSessions;
 
-  constructor(private readonly d: DeskDeps) {}
+  constructor(private readonly d: DeskDeps) {
+    this.sessions = new AgentSessions(d);
+  }
 
   /**
    * An agent is logged in on one node at a time (its state lives in that node's memory): the login takes
@@ -132,7 +124,7 @@ export class AgentDesk {
     const already = this.loggedIn(agentId, campaignId);
     if (already) {
       // Its session may have been ended through another node meanwhile (it then leaves at the next pass).
-      await this.claimSession(accountId, agentId);
+      await this.sessions.claimAgain(accountId, agentId);
       return this.loggedIn(agentId, campaignId) ?? this.login(accountId, agentId, campaignId);
     }
     const campaign = await this.d.store.db
@@ -150,26 +142,20 @@ export class AgentDesk {
         `agent ${agentId} is not in the queue of campaign ${campaignId}; add it with PUT /v1/campaigns/${campaignId}/agents`,
       );
     if (order < 0) throw notInQueue();
-    // Before the board: a maintenance pass that finds the agent on it finds its session too. Until the
-    // agent is on the board, reconcileSessions leaves the row it claims alone.
-    this.claiming.set(agentId, (this.claiming.get(agentId) ?? 0) + 1);
-    let agent: LiveAgent;
-    try {
-      await this.claimSession(accountId, agentId);
+    // The session before the board: a maintenance pass that finds the agent on it finds its session too.
+    const onBoard = await this.sessions.claimFor(accountId, agentId, () => {
       // Another login of the agent may have got here while we awaited the store: answer as it did.
       const meanwhile = this.loggedIn(agentId, campaignId);
       if (meanwhile) return meanwhile;
-      agent = this.d.board.login(
+      return this.d.board.login(
         { id: agentId, accountId, name: row.name },
         campaignId,
         queue[order].penalty,
         order,
       );
-    } finally {
-      const n = (this.claiming.get(agentId) ?? 1) - 1;
-      if (n > 0) this.claiming.set(agentId, n);
-      else this.claiming.delete(agentId);
-    }
+    });
+    if (!(onBoard instanceof LiveAgent)) return onBoard;
+    const agent = onBoard;
     // A removal that committed after our read told the board before the agent was on it: read again now
     // that it is. One committing later finds it on the board (membershipChanged runs after the commit).
     const still = await campaignAgents(this.d.store.db, campaignId);
@@ -187,12 +173,7 @@ export class AgentDesk {
       // Logged in on another node (a desktop behind a load balancer): that node logs it out at its next
       // maintenance pass (membershipChanged), after its call and wrap-up when busy, and ends the session,
       // which refuses logins elsewhere until then.
-      const now = this.d.clock.now();
-      const nodeId = this.d.nodeId;
-      const elsewhere = await this.sessionWrite(() =>
-        requestAgentLogout(this.d.store.db, { accountId, agentId, nodeId }, now),
-      );
-      if (elsewhere?.live) {
+      if (await this.sessions.askHolderToLogOut(accountId, agentId)) {
         throw new EngineError(
           "logged_in_elsewhere",
           `agent ${agentId} is logged in on another node: it is logged out there at that node's next maintenance pass (after its call and wrap-up when busy); log in again once it is`,
@@ -222,9 +203,9 @@ export class AgentDesk {
       }
     }
     const out = this.d.board.get(agent.id) === agent ? this.d.board.logout(agent) : loggedOut(agent.who);
-    // Answered once its session has ended (sessionEnded; a failure went to onError): a login on another
+    // Answered once its session has ended (sessions.ended; a failure went to onError): a login on another
     // node right after is not refused.
-    await this.sessionWrites;
+    await this.sessions.settled();
     return out;
   }
 
@@ -256,7 +237,7 @@ export class AgentDesk {
     }
     // Read after the board was looked at: an agent on it by then had its session written (login claims it
     // before the board).
-    const sessions = byCampaign.size > 0 ? await agentSessionNodes(this.d.store.db, accountId) : new Map();
+    const sessions = byCampaign.size > 0 ? await this.sessions.ofAccount(accountId) : new Map();
     for (const [campaignId, agents] of byCampaign) {
       const queue = await queueOf(campaignId);
       for (const agent of agents) {
@@ -294,61 +275,9 @@ export class AgentDesk {
       this.d.dispatcher.invalidateWaiting();
       this.d.dispatcher.wake();
     }
-    // Resolved once the sessions of the agents it logged out have ended (sessionEnded): a login on another
+    // Resolved once the sessions of the agents it logged out have ended (sessions.ended): a login on another
     // node right after the change's answer is not refused.
-    await this.sessionWrites;
-  }
-
-  /** The board's word that the agent left it (every way out goes through board.logout): its session here
-   *  ends. A failed delete is reported, never thrown into the logout. */
-  sessionEnded(agentId: number): void {
-    this.sessionWrite(() => endAgentSession(this.d.store.db, agentId, this.d.nodeId)).catch((err) =>
-      this.d.onError?.(err),
-    );
-  }
-
-  /**
-   * Ends this node's session rows whose agent is not on its board: a delete that failed (a database blip
-   * at logout) would otherwise refuse the agent's logins on every other node for as long as this node
-   * lives. Run each maintenance pass; a login between its claim and the board is left alone.
-   */
-  async reconcileSessions(): Promise<void> {
-    const rows = await nodeSessionAgents(this.d.store.db, this.d.nodeId);
-    for (const agentId of rows) {
-      if (this.d.board.get(agentId) || this.claiming.has(agentId)) continue;
-      // Decided again in the queue of session writes: a login may have claimed the row meanwhile.
-      await this.sessionWrite(async () => {
-        if (this.d.board.get(agentId) || this.claiming.has(agentId)) return;
-        await endAgentSession(this.d.store.db, agentId, this.d.nodeId);
-      });
-    }
-  }
-
-  /** Ends every session under this node's id: at its start (a restarted node's agents lost theirs with the
-   *  process) and at its shutdown. */
-  async endSessions(): Promise<void> {
-    await this.sessionWrite(() => endNodeSessions(this.d.store.db, this.d.nodeId));
-  }
-
-  private async claimSession(accountId: number, agentId: number): Promise<void> {
-    const now = this.d.clock.now();
-    const nodeId = this.d.nodeId;
-    const taken = await this.sessionWrite(() =>
-      claimAgentSession(this.d.store.db, { agentId, accountId, nodeId }, now),
-    );
-    if (!taken) {
-      throw new EngineError(
-        "logged_in_elsewhere",
-        `agent ${agentId} is logged in on another node; log out first, or wait for that node's session to lapse`,
-        409,
-      );
-    }
-  }
-
-  private sessionWrite<T>(write: () => Promise<T>): Promise<T> {
-    const done = this.sessionWrites.then(write);
-    this.sessionWrites = done.catch(() => {});
-    return done;
+    await this.sessions.settled();
   }
 
   /** Ready from paused, or the end of wrap-up. */
@@ -674,8 +603,7 @@ export class AgentDesk {
     if (agent) return agent;
     // Logged in on another node (a desktop behind a load balancer without sticky sessions): its state is
     // in that node's memory, so only that node can act on it; answering "logged out" would be untrue.
-    const now = this.d.clock.now();
-    if (await agentSessionElsewhere(this.d.store.db, accountId, agentId, this.d.nodeId, now)) {
+    if (await this.sessions.heldElsewhere(accountId, agentId)) {
       throw new EngineError(
         "logged_in_elsewhere",
         `agent ${agentId} is logged in on another node, which holds its state: send its actions to that node (route an agent's requests to one node), or log it out and in again here`,
