@@ -130,3 +130,38 @@ test("a number whose next retry would fall after its finishDateTime ends exhaust
     await h.close();
   }
 });
+
+test("a retry that falls at its allowed window's end waits for the next allowed day (a week on)", async () => {
+  const h = await harness({
+    scenario: "always_busy",
+    start: MONDAY,
+    // Nothing changes behind the engine's back: a pass every ten minutes idles the week faster.
+    maintenanceMs: 600_000,
+  });
+  try {
+    const { campaignId, listId } = await createCampaign(h.store, h.accountId, { maxConcurrent: 1 });
+    // Wednesdays 12:00–13:00 New York time; the retry an hour after a 12:00 call is 13:00, the window's end.
+    const job: CallJob = {
+      phone: "12125550103",
+      gmtZone: "America/New_York",
+      allowedDays: ["wed"],
+      allowedTime: { default: [{ localTimeFrom: "12:00", localTimeTo: "13:00" }] },
+      maxAttempts: 2,
+      retryIntervalInMinutes: 60,
+    };
+    const scope = { accountId: h.accountId, campaignId, listId, now: h.clock.now() };
+    await insertContacts(h.store.db, scope, [contactForJob(job, "")]);
+    await h.engine.start(h.accountId, campaignId);
+    await h.runToEnd(10 * 86_400_000);
+    const started = (await h.attempts(campaignId)).map((a) =>
+      DateTime.fromMillis(Number(a.started_at), { zone: "America/New_York" }),
+    );
+    assert.deepEqual(
+      started.map((t) => `${t.weekdayShort} ${t.toFormat("HH")}`),
+      ["Wed 12", "Wed 12"],
+    );
+    assert.equal(started[1].diff(started[0], "days").days >= 7 - 1 / 24, true, "a week apart");
+  } finally {
+    await h.close();
+  }
+});
