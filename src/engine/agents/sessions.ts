@@ -34,10 +34,6 @@ export class AgentSessions {
 
   constructor(private readonly d: SessionDeps) {}
 
-  get nodeId(): string {
-    return this.d.nodeId;
-  }
-
   /**
    * Claims the agent's session for this node, then runs `toBoard` (which puts the agent on the board, or
    * answers as a login that got there first did). Until it has run, reconcile() leaves the row alone.
