@@ -104,6 +104,9 @@ const report = await simulateCampaign({
   startAt: t0,
   tickGapMs: tickMs,
   claimBatch: 2000,
+  // What a production node does: a 60 s lease and a maintenance pass every 5 s.
+  leaseMs: 60_000,
+  maintenanceMs: 5_000,
   onProgress: (n) => process.stderr.write(`  ${n} attempts\r`),
   progressEvery: 100_000,
 });

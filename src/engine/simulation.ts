@@ -22,6 +22,11 @@ export interface SimulationOptions {
   maxSimMs?: number;
   tickGapMs?: number;
   claimBatch?: number;
+  /** Lease length and maintenance spacing. By default a pass a minute: one process owns the whole run, so
+   *  nothing changes behind the engine's back that a pass every 5 s would find (no other node, no API), and a
+   *  run with days of waiting stays quick. bench/dispatch passes the production spacing it measures. */
+  leaseMs?: number;
+  maintenanceMs?: number;
   /** Simulated agents, for a campaign that dials for agents. */
   agents?: { count: number; talkSec?: Dist; wrapSec?: Dist; previewSec?: Dist } | null;
   /** Called about every `progressEvery` attempts with the attempts finished so far. */
@@ -86,9 +91,10 @@ export async function simulateCampaign(o: SimulationOptions): Promise<Simulation
     nodeId: "simulation",
     // The engine draws too (which of several free agents takes a call): the same seed, the same run.
     seed: o.seed ?? 1,
-    // The production lease length: a live node keeps its leases by one heartbeat row, whatever their number.
     tickGapMs: o.tickGapMs ?? 100,
     claimBatch: o.claimBatch,
+    leaseMs: o.leaseMs ?? 180_000,
+    maintenanceMs: o.maintenanceMs ?? 60_000,
     onError: (err) => {
       throw err;
     },
