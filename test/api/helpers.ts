@@ -69,11 +69,21 @@ export async function apiFixture(
   env: Record<string, string> = {},
   /** The app's logger (AppDeps.logger); silent by default. */
   logger: AppDeps["logger"] = false,
+  /** The engine's lease and maintenance spacing: a test that idles through virtual days where nothing
+   *  changes behind the engine's back runs them faster with fewer passes (see test/helpers/engine-harness). */
+  timing: { leaseMs?: number; maintenanceMs?: number } = {},
 ): Promise<ApiFixture> {
   const store = await open();
   const clock = new VirtualClock(Date.UTC(2026, 0, 5, 12, 0, 0));
   const driver = createDriver("sim", { clock }, { seed: 1 });
-  const engine = new ObservedEngine({ store, clock, driver, nodeId: "api-test", leaseMs: 60_000 });
+  const engine = new ObservedEngine({
+    store,
+    clock,
+    driver,
+    nodeId: "api-test",
+    leaseMs: timing.leaseMs ?? 60_000,
+    maintenanceMs: timing.maintenanceMs,
+  });
   const config = loadConfig({ OUTDIAL_DATABASE_URL: ":memory:", ...env });
   const app = await buildApp({ store, engine, clock, config, logger });
   await app.ready();
