@@ -10,11 +10,10 @@ import { ApiError } from "../../plugins/errors.ts";
 import {
   BASE_COLUMN_COUNT,
   type Cell,
-  collectCustomKeys,
-  type ExportColumn,
-  exportColumns,
+  ExportColumns,
   resultPages,
   resultRows,
+  scanForExport,
 } from "./contact-results.ts";
 
 export const EXPORT_FORMATS = ["csv", "json", "xlsx"] as const;
@@ -31,33 +30,48 @@ export interface ExportSource {
   campaignId: number;
   /** CSV: begin with a UTF-8 byte order mark. */
   bom?: boolean;
+  /** XLSX: rows in a sheet, the header row included (Excel's own by default; a test takes a few). */
+  xlsxMaxRows?: number;
   onError(err: unknown): void;
 }
 
-/** Excel's limits: columns in a sheet, characters in a cell. */
+/** Excel's limits: columns and rows in a sheet (the header row is one), characters in a cell. */
 export const XLSX_MAX_COLUMNS = 16_384;
+export const XLSX_MAX_ROWS = 1_048_576;
 export const XLSX_MAX_CELL_CHARS = 32_767;
 
 export async function openExport(format: ExportFormat, src: ExportSource): Promise<Readable> {
   // Every format names the custom fields the same way: from all of the campaign's contacts, so that two
-  // different fields never share a name (exportColumns).
-  const columns = exportColumns(await collectCustomKeys(src.db, src.campaignId));
-  if (format === "json") return jsonExport(src, columns);
-  if (format === "xlsx" && columns.length > XLSX_MAX_COLUMNS) {
+  // different fields never share a name (ExportColumns). The export holds the contacts this pass saw.
+  const scope = await scanForExport(src.db, src.campaignId);
+  const columns = new ExportColumns(scope.customKeys);
+  if (format === "json") return jsonExport(src, scope.lastId, columns);
+  const width = columns.list.length;
+  if (format === "xlsx" && width > XLSX_MAX_COLUMNS) {
     throw new ApiError(
       "too_many_columns",
       400,
-      `the export has ${columns.length} columns (its contacts have ${columns.length - BASE_COLUMN_COUNT} different ` +
+      `the export has ${width} columns (its contacts have ${width - BASE_COLUMN_COUNT} different ` +
         `custom fields); an XLSX sheet holds at most ${XLSX_MAX_COLUMNS}: export as csv or json`,
       "querystring.format",
     );
   }
-  const headers = columns.map((c) => c.header);
-  const rows = resultRows(src.db, src.campaignId, columns);
+  const maxRows = src.xlsxMaxRows ?? XLSX_MAX_ROWS;
+  if (format === "xlsx" && scope.rows > maxRows - 1) {
+    throw new ApiError(
+      "too_many_rows",
+      400,
+      `the export has ${scope.rows} contacts; an XLSX sheet holds at most ${maxRows - 1} under its ` +
+        "header row: export as csv or json",
+      "querystring.format",
+    );
+  }
+  const headers = columns.list.map((c) => c.header);
+  const rows = resultRows(src.db, src.campaignId, scope.lastId, columns.list);
   const flat = mapRows(rows);
   return format === "csv"
     ? csvStream(headers, flat, { bom: src.bom }, src.onError)
-    : xlsxStream("results", headers, flat, src.onError);
+    : xlsxStream("results", headers, flat, src.onError, maxRows);
 }
 
 /** Lists go into one cell: "+12125550100;+12125550101". */
@@ -99,23 +113,21 @@ async function* mapRows(rows: AsyncIterable<Cell[]>): AsyncGenerator<FlatCell[]>
 }
 
 /** A JSON array of flat objects, the same fields as the CSV columns but with `phones` as an array, and of the
- *  custom fields only those the contact has. */
-function jsonExport(src: ExportSource, columns: readonly ExportColumn[]): Readable {
-  const base = columns.filter((c) => c.customKey === undefined);
-  // A contact's own custom fields, by name: a campaign of thousands of sparse fields is not walked per row.
-  const place = new Map(columns.map((c, i) => [c.customKey, i] as const));
+ *  custom fields only those the contact has (one given to it after the first pass too). */
+function jsonExport(src: ExportSource, lastId: number, columns: ExportColumns): Readable {
+  const base = columns.list.filter((c) => c.customKey === undefined);
   async function* chunks(): AsyncGenerator<string> {
     yield "[";
     let first = true;
-    for await (const page of resultPages(src.db, src.campaignId)) {
+    for await (const page of resultPages(src.db, src.campaignId, lastId)) {
       const parts: string[] = [];
       for (const row of page) {
         const custom = JSON.parse(row.custom) as Record<string, unknown>;
+        // A contact's own custom fields, by name: a campaign of thousands of sparse fields is not walked per row.
         const own = Object.keys(custom)
-          .map((key) => place.get(key))
-          .filter((i): i is number => i !== undefined)
+          .map((key) => columns.indexOf(key))
           .sort((x, y) => x - y)
-          .map((i) => columns[i]);
+          .map((i) => columns.list[i]);
         const record = Object.fromEntries([...base, ...own].map((c) => [c.header, c.value(row, custom)]));
         parts.push((first ? "\n" : ",\n") + JSON.stringify(record));
         first = false;
@@ -136,6 +148,7 @@ export function xlsxStream(
   headers: string[],
   rows: AsyncIterable<FlatCell[]>,
   onError: (err: unknown) => void,
+  maxRows = XLSX_MAX_ROWS,
 ): Readable {
   const out = new PassThrough();
   const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({
@@ -149,6 +162,9 @@ export function xlsxStream(
     let n = 0;
     for await (const row of rows) {
       if (out.destroyed) return;
+      // Past Excel's last row the file would open as damaged, the rows beyond "repaired" away: a caller that
+      // cannot count its rows first (the native export refuses with a 400) ends the download as failed.
+      if (n + 1 >= maxRows) throw new Error(`an XLSX sheet holds at most ${maxRows} rows`);
       sheet.addRow(row.map(withinCellLimit)).commit();
       // exceljs takes no backpressure, neither from the client nor from its own compressor (the sheet's XML
       // is written into the zip's input without waiting, and piles up there while the reads outrun
