@@ -258,6 +258,9 @@ describe("settings", () => {
       unsuccessful: { intervalSec: 3600, maxRetries: 1 },
       // No Twin24 rule: a declined number is not called again, the candidate's other numbers still are.
       rejected: { intervalSec: 0, maxRetries: 0 },
+      // No Twin24 rule either: the nearest one's (congestion's, answerNoList's).
+      lost: { intervalSec: 60, maxRetries: 1 },
+      abandoned: { intervalSec: 3600, maxRetries: 1 },
     });
     assert.equal(s.rejectedIsFinal, false);
     assert.equal(s.maxAttemptsPerContact, 4);

@@ -253,11 +253,12 @@ export async function taskRoutes(app: FastifyInstance, deps: Twin24Deps): Promis
         const task = await ownedTask(deps, accountId, req.params.id);
         const before = await findCampaign(store.db, accountId, task.campaign_id);
         if (!before) throw notFound("autoCall task", req.params.id);
-        // A FINISHED task given new candidates starts again: the engine calls that a recovery.
+        // A FINISHED task given new candidates starts again, and so does a HALTED one (its lifetime over):
+        // the engine calls that a recovery, and counts the lifetime afresh.
         let status: CampaignStatus;
         try {
           status =
-            command === "start" && before.status === "completed"
+            command === "start" && (before.status === "completed" || before.status === "halted")
               ? (await engine.recover(accountId, task.campaign_id)).status
               : await engine[command](accountId, task.campaign_id);
         } catch (err) {

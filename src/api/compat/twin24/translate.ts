@@ -221,7 +221,11 @@ export interface ResolvedRefs {
 }
 
 /** The outcomes Twin24 has redial rules for: redialStrategyEn = false or redial = false makes the outcome
- *  final for that number. */
+ *  final for that number. Two of ours have no Twin24 rule and follow the nearest one, so that no outcome is
+ *  left to the core's default (redialed every retryIntervalSec up to the attempt limit) when the client
+ *  turned redials off: a call lost with the node that held it (the person may have talked with the bot) is
+ *  a failure on the dialer's side, as congestion is; an abandoned call (a person answered, no agent took
+ *  it) is an answer that did not become a conversation, as answerNoList's is. */
 function redialRules(redial: TaskBody["redialStrategyOptions"]): Partial<Record<RetryKey, RetryRule>> {
   const out: Partial<Record<RetryKey, RetryRule>> = {};
   for (const [rule, key] of Object.entries(REDIAL_RULES) as [RedialRuleName, RetryKey][]) {
@@ -231,6 +235,8 @@ function redialRules(redial: TaskBody["redialStrategyOptions"]): Partial<Record<
         ? { intervalSec: r.time ?? 0, maxRetries: r.count ?? 0 }
         : { intervalSec: 0, maxRetries: 0 };
   }
+  out.lost = out[REDIAL_RULES.congestion];
+  out.abandoned = out[REDIAL_RULES.answerNoList];
   return out;
 }
 

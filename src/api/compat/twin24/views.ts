@@ -53,9 +53,12 @@ export function redialRuleOf(outcome: string | null, success: boolean | null): R
     case "machine":
       return "answerMash";
     case "failed":
+    case "lost":
       return "congestion";
     case "human":
       return success ? null : "answerNoList";
+    case "abandoned":
+      return "answerNoList";
     default:
       return null;
   }
