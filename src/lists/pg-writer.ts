@@ -98,8 +98,8 @@ export class PgContactsWriter implements ContactsWriter {
     }
   }
 
-  /** As SqliteContactsWriter.markDuplicates: repeated external_ids, stored external_ids and phones, then
-   *  phones repeating an earlier row still standing. */
+  /** As SqliteContactsWriter.markDuplicates: stored external_ids and phones, external_ids repeating an
+   *  earlier row still standing, then phones repeating an earlier row still standing. */
   private async markDuplicates(
     client: pg.PoolClient,
     opts: CommitOptions,
@@ -107,19 +107,10 @@ export class PgContactsWriter implements ContactsWriter {
     const campaignId = this.target.campaignId;
     let marked = false;
     const withIds = await client.query(`SELECT 1 FROM ${STAGE} WHERE external_id IS NOT NULL LIMIT 1`);
-    if ((withIds.rowCount ?? 0) > 0) {
-      await client.query(`CREATE INDEX ON ${STAGE} (external_id, row)`);
-      await client.query(
-        `UPDATE ${STAGE} s SET dup = $1 WHERE s.external_id IS NOT NULL
-           AND EXISTS (SELECT 1 FROM ${STAGE} p WHERE p.external_id = s.external_id AND p.row < s.row)`,
-        [DUP_REPEATED_EXTERNAL_ID],
-      );
-      marked = true;
-    }
     const any = await client.query("SELECT 1 FROM contacts WHERE campaign_id = $1 LIMIT 1", [campaignId]);
     if ((any.rowCount ?? 0) > 0) {
       await client.query(
-        `UPDATE ${STAGE} s SET dup = $1 WHERE s.dup = 0 AND s.external_id IS NOT NULL
+        `UPDATE ${STAGE} s SET dup = $1 WHERE s.external_id IS NOT NULL
            AND EXISTS (SELECT 1 FROM contacts c WHERE c.campaign_id = $2 AND c.external_id = s.external_id)`,
         [DUP_STORED_EXTERNAL_ID, campaignId],
       );
@@ -130,6 +121,16 @@ export class PgContactsWriter implements ContactsWriter {
           [DUP_STORED_PHONE, campaignId],
         );
       }
+      marked = true;
+    }
+    if ((withIds.rowCount ?? 0) > 0) {
+      await client.query(`CREATE INDEX ON ${STAGE} (external_id, row)`);
+      await client.query(
+        `UPDATE ${STAGE} s SET dup = $1 WHERE s.dup = 0 AND s.external_id IS NOT NULL
+           AND EXISTS (SELECT 1 FROM ${STAGE} p
+             WHERE p.external_id = s.external_id AND p.row < s.row AND p.dup = 0)`,
+        [DUP_REPEATED_EXTERNAL_ID],
+      );
       marked = true;
     }
     if ((withIds.rowCount ?? 0) > 0 && opts.phoneRepeats && opts.duplicatePolicy !== "allow") {

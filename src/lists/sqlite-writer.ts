@@ -211,10 +211,11 @@ export class SqliteContactsWriter implements ContactsWriter {
   }
 
   /**
-   * Marks staged rows to leave out, with set-based statements: an external_id repeating an earlier row of
-   * the import; then, if the campaign has contacts, an external_id or (unless duplicates are allowed) a
-   * first phone it already holds, looked up through the contacts indexes; then a first phone repeating an
-   * earlier row still standing (only when validation saw one may, see CommitOptions.phoneRepeats).
+   * Marks staged rows to leave out, with set-based statements: if the campaign has contacts, an external_id
+   * or (unless duplicates are allowed) a first phone it already holds, looked up through the contacts
+   * indexes; then an external_id repeating an earlier row still standing (a row set aside for its stored
+   * phone claims no id: the next row with it is the contact); then a first phone repeating an earlier row
+   * still standing (only when validation saw one may, see CommitOptions.phoneRepeats).
    */
   private markDuplicates(opts: CommitOptions): Omit<CommitResult, "inserted"> & { withIds: boolean } {
     const { db, schema } = this;
@@ -224,19 +225,11 @@ export class SqliteContactsWriter implements ContactsWriter {
     let marked = false;
     const withIds =
       db.prepare(`SELECT 1 FROM ${stage} WHERE external_id IS NOT NULL LIMIT 1`).get() !== undefined;
-    if (withIds) {
-      db.exec(`CREATE INDEX "${schema}".stage_external_id ON stage (external_id, row)`);
-      db.prepare(
-        `UPDATE ${stage} AS s SET dup = ? WHERE s.external_id IS NOT NULL
-           AND EXISTS (SELECT 1 FROM ${stage} p WHERE p.external_id = s.external_id AND p.row < s.row)`,
-      ).run(DUP_REPEATED_EXTERNAL_ID);
-      marked = true;
-    }
     if (
       db.prepare("SELECT 1 FROM main.contacts WHERE campaign_id = ? LIMIT 1").get(campaignId) !== undefined
     ) {
       db.prepare(
-        `UPDATE ${stage} AS s SET dup = ? WHERE s.dup = 0 AND s.external_id IS NOT NULL
+        `UPDATE ${stage} AS s SET dup = ? WHERE s.external_id IS NOT NULL
            AND EXISTS (SELECT 1 FROM main.contacts c WHERE c.campaign_id = ? AND c.external_id = s.external_id)`,
       ).run(DUP_STORED_EXTERNAL_ID, campaignId);
       if (opts.duplicatePolicy !== "allow") {
@@ -245,6 +238,17 @@ export class SqliteContactsWriter implements ContactsWriter {
              AND EXISTS (SELECT 1 FROM main.contacts c WHERE c.campaign_id = ? AND c.phone = s.phone)`,
         ).run(DUP_STORED_PHONE, campaignId);
       }
+      marked = true;
+    }
+    if (withIds) {
+      // The earliest standing row of an id is never marked, and every later one is whichever is looked at
+      // first: the outcome does not hang on the order the statement visits rows in.
+      db.exec(`CREATE INDEX "${schema}".stage_external_id ON stage (external_id, row)`);
+      db.prepare(
+        `UPDATE ${stage} AS s SET dup = ? WHERE s.dup = 0 AND s.external_id IS NOT NULL
+           AND EXISTS (SELECT 1 FROM ${stage} p
+             WHERE p.external_id = s.external_id AND p.row < s.row AND p.dup = 0)`,
+      ).run(DUP_REPEATED_EXTERNAL_ID);
       marked = true;
     }
     if (withIds && opts.phoneRepeats && opts.duplicatePolicy !== "allow") {

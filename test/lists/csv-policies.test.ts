@@ -170,6 +170,30 @@ test("a repeated external_id is skipped and reported, or rejects the import", as
   assert.equal(await countContacts(f), 2);
 });
 
+test("a row set aside for its stored phone claims no external_id: the next row with it is the contact", async () => {
+  const f = await fixture();
+  await run(f, "phone\n+79161234567\n");
+  const csv = "phone,id\n+79161234567,W\n+79161234568,W\n+79161234569,W\n";
+  const report = await run(f, csv);
+  assert.deepEqual(
+    [report.inserted, report.errors.map((e) => [e.row, e.code, e.message])],
+    [
+      1,
+      [
+        [1, "duplicate_phone", "the campaign already has a contact with this phone"],
+        [3, "duplicate_external_id", "external_id repeats an earlier row"],
+      ],
+    ],
+  );
+  assert.deepEqual(
+    (await contactRows(f)).map((r) => [r.phone, r.external_id]),
+    [
+      ["+79161234567", null],
+      ["+79161234568", "W"],
+    ],
+  );
+});
+
 test("limits: bytes → 413 payload_too_large, rows → 413 too_many_rows, field length → 400; nothing written", async () => {
   const f = await fixture();
   const body = `phone,name\n${Array.from({ length: 50 }, (_, i) => `+7916123${String(4500 + i)},n${i}`).join("\n")}\n`;
