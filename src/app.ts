@@ -88,6 +88,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       getAccountId: (req) => req.account.id,
       wake: () => engine.wake(),
       maxBytes: config.maxImportBytes,
+      idleMs: config.importIdleMs,
       now: () => clock.now(),
     });
   });

@@ -31,6 +31,8 @@ export interface Config {
   tlsKey: string | null;
   /** Upper bound of one uploaded contact file. */
   maxImportBytes: number;
+  /** Wall time a CSV upload may send nothing before it is given up (408), releasing the campaign's import. */
+  importIdleMs: number;
   /** Names this process as a lease owner; must differ between nodes sharing a database. */
   nodeId: string;
   /** Webhook retries: the first after about this long, doubling up to webhookBackoffMaxMs. */
@@ -107,6 +109,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     tlsCert,
     tlsKey,
     maxImportBytes: byteSize(env, "OUTDIAL_MAX_IMPORT_BYTES", 200 * MIB),
+    importIdleMs: integer(env, "OUTDIAL_IMPORT_IDLE_SEC", 60, 1, 3600) * 1000,
     nodeId: text(env, "OUTDIAL_NODE_ID", `${os.hostname()}-${process.pid}`),
     webhookBackoffBaseMs: integer(env, "OUTDIAL_WEBHOOK_BACKOFF_BASE_MS", 10_000, 10, 3_600_000),
     webhookBackoffMaxMs: integer(env, "OUTDIAL_WEBHOOK_BACKOFF_MAX_MS", 3_600_000, 10, 86_400_000),

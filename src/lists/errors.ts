@@ -1,7 +1,7 @@
 // The one error the import raises for a whole request: the API renders it as {error:{code,message,field,row}}
 // with `status` as the HTTP status. Row-level problems are not errors but entries of the report.
 
-export type ImportErrorStatus = 400 | 404 | 409 | 413 | 429;
+export type ImportErrorStatus = 400 | 404 | 408 | 409 | 413 | 429;
 
 export interface ImportErrorData {
   code: string;

@@ -39,6 +39,8 @@ export interface ImportRoutesOptions {
   maxBytes?: number;
   maxRows?: number;
   maxFieldLength?: number;
+  /** Wall time an upload may send nothing before it is given up (ImportRequest.idleMs). */
+  idleMs?: number;
   /** ms epoch source for created_at; the wall clock when absent. */
   now?: () => number;
 }
@@ -139,6 +141,7 @@ export async function importRoutes(app: FastifyInstance, opts: ImportRoutesOptio
             maxBytes: opts.maxBytes,
             maxRows: opts.maxRows,
             maxFieldLength: opts.maxFieldLength,
+            idleMs: opts.idleMs,
           },
           source,
         );

@@ -40,6 +40,7 @@ export async function importCsv(store: Store, req: ImportRequest, source: Readab
   const validation = checkValidation(req);
   const encoding = resolveEncoding(req.encoding);
   const maxBytes = positive(req.maxBytes, DEFAULT_LIMITS.maxBytes, "max_bytes");
+  const idleMs = positive(req.idleMs, DEFAULT_LIMITS.idleMs, "idle_ms");
   const csvOptions: Omit<CsvOptions, "rules" | "batchRows"> = {
     encoding,
     delimiter: req.delimiter ?? ",",
@@ -76,7 +77,7 @@ export async function importCsv(store: Store, req: ImportRequest, source: Readab
       // The worker is decided once the upload proves large (or small, by ending first).
       const held: Buffer[] = [];
       let bytes = 0;
-      await readChunks(source, async (chunk) => {
+      await readChunks(source, idleMs, async (chunk) => {
         bytes += chunk.length;
         if (bytes > maxBytes) {
           throw new ImportError({
@@ -207,13 +208,31 @@ function report(summary: CsvSummary, stored: CommitResult): ImportReport {
 
 /**
  * Reads `source` chunk by chunk, waiting for `onChunk` before the next. On failure the source is paused,
- * not destroyed: an HTTP request must stay open for the error response.
+ * not destroyed: an HTTP request must stay open for the error response. A source that sends nothing for
+ * `idleMs` while it is waited on fails the read (the time its chunks take to stage does not count).
  */
-function readChunks(source: Readable, onChunk: (chunk: Buffer) => Promise<void>): Promise<void> {
+function readChunks(
+  source: Readable,
+  idleMs: number,
+  onChunk: (chunk: Buffer) => Promise<void>,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     let failed = false;
     let current: Promise<void> = Promise.resolve();
+    let idle: NodeJS.Timeout | null = null;
+    const waitForClient = () => {
+      idle = setTimeout(() => {
+        onError(
+          new ImportError({
+            code: "upload_stalled",
+            status: 408,
+            message: `the upload sent nothing for ${idleMs / 1000} s and was given up; send the file again`,
+          }),
+        );
+      }, idleMs);
+    };
     const cleanup = () => {
+      if (idle) clearTimeout(idle);
       source.off("data", onData);
       source.off("end", onEnd);
       source.off("error", onError);
@@ -229,12 +248,15 @@ function readChunks(source: Readable, onChunk: (chunk: Buffer) => Promise<void>)
       current.then(resolve, () => {});
     };
     const onData = (data: Buffer | string) => {
+      if (idle) clearTimeout(idle);
       source.pause();
       const chunk = typeof data === "string" ? Buffer.from(data) : data;
       current = onChunk(chunk);
       current.then(
         () => {
-          if (!failed) source.resume();
+          if (failed) return;
+          waitForClient();
+          source.resume();
         },
         (err) => {
           onError(err);
@@ -249,6 +271,7 @@ function readChunks(source: Readable, onChunk: (chunk: Buffer) => Promise<void>)
     finished(source, (err) => {
       if (err) onError(err);
     });
+    waitForClient();
     source.resume();
   });
 }

@@ -179,6 +179,10 @@ export const errorResponses = {
   401: { ...errorResponseSchema, description: "No credentials, or credentials not accepted" },
   403: { ...errorResponseSchema, description: "The credentials' role may not write contacts" },
   404: { ...errorResponseSchema, description: "No such campaign or list in the account" },
+  408: {
+    ...errorResponseSchema,
+    description: "The upload sent nothing for OUTDIAL_IMPORT_IDLE_SEC and was given up (upload_stalled)",
+  },
   409: { ...errorResponseSchema, description: "A concurrent write clashed" },
   413: { ...errorResponseSchema, description: "Over the size, row or contact limits" },
   415: { ...errorResponseSchema, description: "A body type the route does not read" },

@@ -59,6 +59,10 @@ export interface ImportRequest extends ContactsTarget, ValidationOptions {
   columns?: ColumnMapping;
   maxBytes?: number;
   maxRows?: number;
+  /** Wall time the upload may send nothing before it is given up (408 upload_stalled): a client gone quiet
+   *  without closing its connection would otherwise hold the campaign's import lock for as long as it
+   *  stays open. A network timeout, so on the wall clock, not the engine's. */
+  idleMs?: number;
   /** Parse in a worker thread: by default only once the body is over 1 MiB. */
   worker?: boolean | "auto";
   /** Every row's start time (ms epoch), whatever the file says: rows written held in the same commit, for
@@ -103,6 +107,7 @@ export interface ImportReport {
 export const DEFAULT_LIMITS = {
   maxBytes: 200 * 1024 * 1024,
   maxRows: 2_000_000,
+  idleMs: 60_000,
   maxFieldLength: 1024,
   /** Contacts per JSON bulk add request. */
   maxContacts: 10_000,
