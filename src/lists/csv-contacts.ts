@@ -47,6 +47,9 @@ interface ColumnsPlan {
   startAt: number;
   priority: number;
   custom: { index: number; key: string }[];
+  /** Columns with no name in the header row (a spreadsheet's trailing empty columns): no field, and their
+   *  cells must be empty, as cells past the header must. */
+  unnamed: number[];
 }
 
 export function csvParserOptions(
@@ -212,9 +215,19 @@ export class CsvContactParser {
       }
       fields = fields.slice(0, fields.length - extra);
     }
+    const filled = plan.unnamed.find((i) => fields[i].trim() !== "");
+    if (filled !== undefined) {
+      this.rules.invalidRow(
+        row,
+        `column ${filled + 1}`,
+        "unnamed_column",
+        `column ${filled + 1} has no name in the header row: its cells must be empty (name it to import it)`,
+      );
+      return;
+    }
     const max = this.opts.maxFieldLength;
     for (let i = 0; i < fields.length; i++) {
-      if (fields[i].length > max) this.tooLong(row, plan.names[i]);
+      if (fields[i].length > max) this.tooLong(row, plan.names[i] || `column ${i + 1}`);
     }
     const phones: string[] = [];
     const separator = this.opts.lenient?.phoneSeparator;
@@ -249,7 +262,12 @@ export class CsvContactParser {
     if (this.opts.header) {
       for (const name of names) if (name.length > max) this.tooLong(0, name.slice(0, 40));
     }
-    const resolved = resolveColumns(names, this.opts.columns);
+    // A header cell left empty names no column (spreadsheets end lines with empty cells once formatted).
+    const unnamed = names.flatMap((n, i) => (n === "" ? [i] : []));
+    const resolved = resolveColumns(
+      names.filter((n) => n !== ""),
+      this.opts.columns,
+    );
     if (resolved.custom.length > DEFAULT_LIMITS.maxCustomFields) {
       throw badRequestWithHint(
         "too_many_custom_fields",
@@ -269,6 +287,7 @@ export class CsvContactParser {
       startAt: at(resolved.start_at),
       priority: at(resolved.priority),
       custom: resolved.custom.map((n) => ({ index: names.indexOf(n), key: `${jsonString(n)}:` })),
+      unnamed,
     };
   }
 

@@ -160,6 +160,13 @@ for (const dialect of dialects()) {
       assert.deepEqual(await phones(), []);
     });
 
+    test("POST /v1/dnc/import: columns with no name in the header row are no columns (not a duplicate)", async () => {
+      const res = await csv("phone,note,,\n+14155550100,a,,\n+14155550101,,,\n");
+      assert.equal(res.statusCode, 200, res.body);
+      assert.equal(res.json().added, 2);
+      assert.deepEqual((await phones()).sort(), ["+14155550100", "+14155550101"]);
+    });
+
     test("POST /v1/dnc/import reads a windows-1251 file with ';' and reports the rows it skipped", async () => {
       const file = iconv.encode(
         [

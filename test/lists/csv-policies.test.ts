@@ -413,3 +413,41 @@ test("an external_id over 1,000 UTF-8 bytes, a kept phone over 64 characters and
     row: 1,
   });
 });
+
+test("columns with no name in the header row: no field, no duplicate; a value under one is an invalid row", async () => {
+  const f = await fixture();
+  // Spreadsheets end every line with the empty cells of formatted columns.
+  const report = await run(
+    f,
+    "phone,name,,\n+79161234567,Ann,,\n+79161234568,Bob,, \n+79161234569,Cy,,VIP\n",
+  );
+  assert.deepEqual(
+    [report.inserted, report.skipped, report.errors],
+    [
+      2,
+      1,
+      [
+        {
+          row: 3,
+          field: "column 4",
+          code: "unnamed_column",
+          message: "column 4 has no name in the header row: its cells must be empty (name it to import it)",
+        },
+      ],
+    ],
+  );
+  assert.deepEqual(
+    (await contactRows(f)).map((r) => [r.phone, JSON.parse(r.custom)]),
+    [
+      ["+79161234567", { name: "Ann" }],
+      ["+79161234568", { name: "Bob" }],
+    ],
+  );
+  // Under phone_policy reject, the import fails on it and writes nothing.
+  const g = await fixture();
+  await rejects(run(g, "phone,\n+79161234567,\n+79161234568,x\n", { phonePolicy: "reject" }), {
+    code: "unnamed_column",
+    row: 2,
+  });
+  assert.equal(await countContacts(g), 0);
+});

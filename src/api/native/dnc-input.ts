@@ -233,7 +233,9 @@ export function readDncCsv(bytes: Buffer, opts: DncCsvOptions, batch: DncBatch):
 /** The contact import's column rules, with the errors naming this route's query option. */
 function phoneColumns(names: string[], wanted: string[] | undefined): string[] {
   try {
-    return resolveColumns(names, wanted ? { phone: wanted } : undefined).phone;
+    // A header cell left empty names no column (spreadsheets' trailing empty cells), as in a contact import.
+    const named = names.filter((n) => n !== "");
+    return resolveColumns(named, wanted ? { phone: wanted } : undefined).phone;
   } catch (err) {
     if (err instanceof ImportError) {
       throw badRequest(err.code, err.message.replace("map.phone", "phone_column"), "phone_column");
