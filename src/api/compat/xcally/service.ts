@@ -22,6 +22,9 @@ import {
 } from "./queues.ts";
 import { type XcallyContactsTable, xcallyTables } from "./store.ts";
 
+/** A copied contact's external_id is this and its Xcally contact id ("xcally:12"). */
+export const XCALLY_EXTERNAL_ID_PREFIX = "xcally:";
+
 export type XcallyDeps = NativeApiDeps & { maxBytes?: number };
 export const CSV_TYPES = [
   "application/x-www-form-urlencoded",
@@ -120,7 +123,8 @@ export function xcallyService(deps: XcallyDeps) {
         phones: [c.phone],
         // As every other way in: the zone the number decides, if any (per-day caps, callbacks read it).
         timeZone: inferZone(c.phone),
-        externalId: String(c.id),
+        // Namespaced: a client's own external ids ("1", "2"… from a CRM) share the campaign's unique index.
+        externalId: `${XCALLY_EXTERNAL_ID_PREFIX}${c.id}`,
         custom: { firstName: c.first_name, lastName: c.last_name, ...storedCustom(c.custom) },
         priority,
       });
@@ -135,15 +139,30 @@ export function xcallyService(deps: XcallyDeps) {
     return [specs.length, contacts.length - specs.length];
   }
 
-  /** copyInto, then a completed queue given new contacts is recovered, so they get dialed. */
-  async function materialize(
-    campaign: Campaign,
-    xcallyListId: number,
-    contacts: Selectable<XcallyContactsTable>[],
-  ): Promise<[number, number]> {
-    const [added, skipped] = await copyInto(store.db, campaign, xcallyListId, contacts);
-    if (added > 0) await inQueueTerms(dialAgain(deps, campaign.account_id, campaign.id));
-    return [added, skipped];
+  /** Links an Xcally list to a queue and copies its contacts in, in one transaction (a failed copy leaves
+   *  no link behind, which a retry would take for done); then a completed queue given new contacts is
+   *  recovered, so they get dialed. Null when the list was linked already (perhaps by a request beside
+   *  this one): nothing to copy again. */
+  async function linkList(campaign: Campaign, xcallyListId: number): Promise<[number, number] | null> {
+    const copied = await store.db.transaction().execute(async (trx) => {
+      const x = xcallyTables(trx);
+      const link = await x
+        .insertInto("xcally_queue_lists")
+        .values({ campaign_id: campaign.id, list_id: xcallyListId, created_at: clock.now() })
+        .onConflict((oc) => oc.columns(["campaign_id", "list_id"]).doNothing())
+        .executeTakeFirst();
+      if (Number(link.numInsertedOrUpdatedRows ?? 0) === 0) return null;
+      const contacts = await x
+        .selectFrom("xcally_contacts")
+        .selectAll()
+        .where("list_id", "=", xcallyListId)
+        .orderBy("id")
+        .execute();
+      return copyInto(trx, campaign, xcallyListId, contacts);
+    });
+    if (copied !== null && copied[0] > 0)
+      await inQueueTerms(dialAgain(deps, campaign.account_id, campaign.id));
+    return copied;
   }
 
   async function addContacts(
@@ -273,7 +292,7 @@ export function xcallyService(deps: XcallyDeps) {
     );
   }
 
-  return { db, findList, findQueue, queueView, materialize, addContacts, insertParsed, linkAgents };
+  return { db, findList, findQueue, queueView, linkList, addContacts, insertParsed, linkAgents };
 }
 
 function agentNotFound(id: number, of: "list" | "queue"): ApiError {
@@ -313,5 +332,12 @@ export async function inQueueTerms<T>(work: Promise<T>): Promise<T> {
 
 export function assertSettings(settings: Parameters<typeof findSettingsProblem>[0]): void {
   const problem = findSettingsProblem(settings, "settings");
+  // The time spec is dialGlobalInterval's, checked as a spec before: what is left is a date it never
+  // matches (a 31st of February), said in the queue's own terms.
+  if (problem?.field === "settings.timeSpec")
+    throw invalidRequest(
+      "dialGlobalInterval: the spec never opens (no date has its days of the month in its months)",
+      "dialGlobalInterval",
+    );
   if (problem) throw invalidRequest(problem.message, problem.field);
 }

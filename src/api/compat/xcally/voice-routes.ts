@@ -31,7 +31,7 @@ import {
 
 export async function voiceRoutes(app: FastifyInstance, deps: XcallyDeps): Promise<void> {
   const { store, clock, engine } = deps;
-  const { db, findList, findQueue, queueView, materialize, linkAgents } = xcallyService(deps);
+  const { db, findList, findQueue, queueView, linkList, linkAgents } = xcallyService(deps);
 
   // ---- voice: outbound queues ----
 
@@ -128,7 +128,7 @@ export async function voiceRoutes(app: FastifyInstance, deps: XcallyDeps): Promi
     // A start and a resume count the end time alike (from the first start, or from now).
     if (["paused", "draft", "stopped"].includes(current.status))
       await engine.requireStartable(current, settings);
-    else if (current.status === "completed") {
+    else if (current.status === "completed" || current.status === "halted") {
       await engine.requireStartBalance(current.account_id, current.id);
       const ended = engine.endedError({ ...current, settings: JSON.stringify(settings) });
       if (ended) throw ended;
@@ -145,7 +145,8 @@ export async function voiceRoutes(app: FastifyInstance, deps: XcallyDeps): Promi
         if (current.status === "paused") await engine.resume(accountId, id);
         else if (current.status === "draft" || current.status === "stopped")
           await engine.start(accountId, id);
-        else if (current.status === "completed") await engine.recover(accountId, id);
+        else if (current.status === "completed" || current.status === "halted")
+          await engine.recover(accountId, id);
       }
     } catch (err) {
       const now =
@@ -205,22 +206,10 @@ export async function voiceRoutes(app: FastifyInstance, deps: XcallyDeps): Promi
       let added = 0;
       let skipped = 0;
       for (const listId of ids) {
-        // Linked already (perhaps by a request running beside this one): nothing to copy again.
-        const link = await db
-          .insertInto("xcally_queue_lists")
-          .values({ campaign_id: campaign.id, list_id: listId, created_at: clock.now() })
-          .onConflict((oc) => oc.columns(["campaign_id", "list_id"]).doNothing())
-          .executeTakeFirst();
-        if (Number(link.numInsertedOrUpdatedRows ?? 0) === 0) continue;
-        const contacts = await db
-          .selectFrom("xcally_contacts")
-          .selectAll()
-          .where("list_id", "=", listId)
-          .orderBy("id")
-          .execute();
-        const [a, s] = await materialize(campaign, listId, contacts);
-        added += a;
-        skipped += s;
+        const copied = await linkList(campaign, listId);
+        if (copied === null) continue;
+        added += copied[0];
+        skipped += copied[1];
       }
       return { id: campaign.id, ids, contactsAdded: added, duplicatesSkipped: skipped };
     },
