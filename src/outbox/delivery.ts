@@ -3,7 +3,7 @@
 // One contact's events (one campaign's, for campaign events) go out one at a time in write order: the next
 // waits while an earlier one is in flight or backing off. Delivery is at least once: a process killed
 // after the receiver answered but before the outbox was updated sends that event again, with its id.
-import { createHmac } from "node:crypto";
+import { createHmac, randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { type Agent, request } from "undici";
 import type { Clock, TimerHandle } from "../clock/clock.ts";
@@ -40,6 +40,11 @@ export interface DeliveryOptions {
 export function backoffMs(failures: number, baseMs: number, maxMs: number, random: () => number): number {
   const ceiling = Math.min(maxMs, baseMs * 2 ** Math.max(0, failures - 1));
   return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}
+
+/** A subscription's signing secret: 192 random bits. */
+export function newWebhookSecret(): string {
+  return `whsec_${randomBytes(24).toString("base64url")}`;
 }
 
 /** The signature header: `t=<ms>,v1=<hex HMAC-SHA256 of "<t>.<body>">`, as a receiver recomputes it. */

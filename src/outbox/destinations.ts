@@ -112,7 +112,7 @@ export function webhookUrlProblem(url: string): string | null {
   if (u.protocol !== "http:" && u.protocol !== "https:") return "must be an http:// or https:// URL";
   if (u.hostname === "") return "has no host";
   if (u.username !== "" || u.password !== "") {
-    return "may not carry a user name or password (they would not be sent): check the x-outdial-signature header";
+    return "may not carry a user name or password (they would not be sent): check the x-outdial-signature header (POST /v1/webhooks/{id}/rotate-secret gives a subscription's secret)";
   }
   return null;
 }

@@ -1,7 +1,7 @@
 // Webhook subscriptions (CRUD for the API, the active set for the engine) and their outbox: the delivery
 // queue's reads and writes. Events themselves are built in outbox/events.ts and written by whoever changes
 // the state they report, in the same transaction.
-import { type CompiledQuery, type ExpressionBuilder, type Kysely, sql } from "kysely";
+import { type CompiledQuery, type ExpressionBuilder, type Kysely, sql, type Updateable } from "kysely";
 import {
   OUTBOX_COLUMN_TYPES,
   OUTBOX_COLUMNS,
@@ -11,7 +11,7 @@ import {
 } from "../outbox/events.ts";
 import { isPostgresDb } from "./dialect.ts";
 import { deleteOwned, findOwned, listOwned } from "./owned-rows.ts";
-import type { Database, WebhookDeliveryRow, WebhookRow } from "./schema.ts";
+import type { Database, WebhookDeliveryRow, WebhookRow, WebhooksTable } from "./schema.ts";
 
 export interface NewWebhook {
   accountId: number;
@@ -65,17 +65,35 @@ export async function updateWebhook(
   edit: WebhookEdit,
   now: number,
 ): Promise<WebhookRow | undefined> {
+  return setOwnedWebhook(db, accountId, id, {
+    updated_at: now,
+    ...(edit.url !== undefined ? { url: edit.url } : {}),
+    ...(edit.events !== undefined ? { events: JSON.stringify(edit.events) } : {}),
+    ...(edit.delaySec !== undefined ? { delay_sec: edit.delaySec } : {}),
+    ...(edit.partialResults !== undefined ? { partial_results: edit.partialResults ? 1 : 0 } : {}),
+    ...(edit.maxAttempts !== undefined ? { max_attempts: edit.maxAttempts } : {}),
+    ...(edit.active !== undefined ? { active: edit.active ? 1 : 0 } : {}),
+  });
+}
+
+/** A new signing secret for the account's subscription; undefined when it has none by that id. */
+export const rotateWebhookSecret = (
+  db: Kysely<Database>,
+  accountId: number,
+  id: number,
+  secret: string,
+  now: number,
+) => setOwnedWebhook(db, accountId, id, { secret, updated_at: now });
+
+function setOwnedWebhook(
+  db: Kysely<Database>,
+  accountId: number,
+  id: number,
+  values: Updateable<WebhooksTable>,
+): Promise<WebhookRow | undefined> {
   return db
     .updateTable("webhooks")
-    .set({
-      updated_at: now,
-      ...(edit.url !== undefined ? { url: edit.url } : {}),
-      ...(edit.events !== undefined ? { events: JSON.stringify(edit.events) } : {}),
-      ...(edit.delaySec !== undefined ? { delay_sec: edit.delaySec } : {}),
-      ...(edit.partialResults !== undefined ? { partial_results: edit.partialResults ? 1 : 0 } : {}),
-      ...(edit.maxAttempts !== undefined ? { max_attempts: edit.maxAttempts } : {}),
-      ...(edit.active !== undefined ? { active: edit.active ? 1 : 0 } : {}),
-    })
+    .set(values)
     .where("id", "=", id)
     .where("account_id", "=", accountId)
     .returningAll()

@@ -39,6 +39,7 @@ const ROUTES: [string, string][] = [
   ["get", "/v1/webhooks/{id}/deliveries"],
   ["post", "/v1/webhooks/{id}/deliveries/{deliveryId}/replay"],
   ["post", "/v1/webhooks/{id}/replay"],
+  ["post", "/v1/webhooks/{id}/rotate-secret"],
   ["post", "/v1/users"],
   ["get", "/v1/users"],
   ["patch", "/v1/users/{id}"],

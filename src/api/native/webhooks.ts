@@ -1,7 +1,7 @@
 // Webhook subscriptions of the caller's account, their deliveries (the outbox as the account sees it) and
 // replay of dead-lettered events. The secret that signs deliveries is in the creation answer only.
-import { randomBytes } from "node:crypto";
 import type { FastifyInstance } from "fastify";
+import { newWebhookSecret } from "../../outbox/delivery.ts";
 import { webhookUrlProblem } from "../../outbox/destinations.ts";
 import { EVENT_TYPES } from "../../outbox/events.ts";
 import { findCampaign } from "../../store/campaigns.ts";
@@ -14,6 +14,7 @@ import {
   listDeliveries,
   listWebhooks,
   replayDeliveries,
+  rotateWebhookSecret,
   updateWebhook,
   type WebhookEdit,
 } from "../../store/webhooks.ts";
@@ -81,6 +82,13 @@ const webhookSchema = {
     updated_at: isoTime,
   },
 } as const;
+
+/** A subscription with its signing secret: only in the answers that make one. */
+const webhookWithSecretSchema = {
+  ...webhookSchema,
+  required: [...webhookSchema.required, "secret"],
+  properties: { ...webhookSchema.properties, secret: { type: "string" } },
+};
 
 const deliverySchema = {
   type: "object",
@@ -177,11 +185,7 @@ export async function webhookRoutes(app: FastifyInstance, deps: NativeApiDeps): 
           },
         },
         response: {
-          201: {
-            ...webhookSchema,
-            required: [...webhookSchema.required, "secret"],
-            properties: { ...webhookSchema.properties, secret: { type: "string" } },
-          },
+          201: webhookWithSecretSchema,
           ...errorResponses,
         },
       },
@@ -192,7 +196,7 @@ export async function webhookRoutes(app: FastifyInstance, deps: NativeApiDeps): 
       if (b.campaignId !== undefined && !(await findCampaign(store.db, req.account.id, b.campaignId))) {
         throw notFound("campaign", b.campaignId);
       }
-      const secret = `whsec_${randomBytes(24).toString("base64url")}`;
+      const secret = newWebhookSecret();
       const row = await insertWebhook(store.db, {
         accountId: req.account.id,
         campaignId: b.campaignId ?? null,
@@ -262,6 +266,33 @@ export async function webhookRoutes(app: FastifyInstance, deps: NativeApiDeps): 
       if (!row) throw notFound("webhook", req.params.id);
       await engine.reloadWebhooks();
       return webhookView(row);
+    },
+  );
+
+  app.post<{ Params: { id: number } }>(
+    "/v1/webhooks/:id/rotate-secret",
+    {
+      config: { permission: "webhooks:manage" },
+      schema: {
+        tags: ["webhooks"],
+        summary:
+          "A new signing secret, shown once in this answer: a subscription made by a vendor face (Twin24's " +
+          "webhookUrls) gets the secret its receiver checks here, and a lost one is replaced. Requests sent " +
+          "from now on are signed with it; one already on the wire was signed with the old one",
+        params: idParams("id"),
+        response: { 200: webhookWithSecretSchema, ...errorResponses },
+      },
+    },
+    async (req) => {
+      const row = await rotateWebhookSecret(
+        store.db,
+        req.account.id,
+        req.params.id,
+        newWebhookSecret(),
+        clock.now(),
+      );
+      if (!row) throw notFound("webhook", req.params.id);
+      return { ...webhookView(row), secret: row.secret };
     },
   );
 

@@ -1,11 +1,12 @@
 // Twin24 autoCall tasks: create one (a campaign with its list and webhook subscriptions), read its status,
 // start / pause / resume / stop it. Translates and delegates: settings to translate.ts, lifecycle to the
 // engine; it must not schedule anything itself.
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import type { Kysely } from "kysely";
 import type { CampaignSettings } from "../../../model/campaign-settings.ts";
 import type { CampaignStatus } from "../../../model/outcome.ts";
+import { newWebhookSecret } from "../../../outbox/delivery.ts";
 import { webhookUrlProblem } from "../../../outbox/destinations.ts";
 import {
   countContactsByStatus,
@@ -143,7 +144,7 @@ export async function insertTaskWebhook(
   await insertWebhook(db, {
     ...at,
     url: plan.url,
-    secret: `whsec_${randomBytes(24).toString("base64url")}`,
+    secret: newWebhookSecret(),
     events: plan.events,
     delaySec: plan.delaySec,
     partialResults: plan.partialResults,
