@@ -218,6 +218,8 @@ function readChunks(
 ): Promise<void> {
   return new Promise((resolve, reject) => {
     let failed = false;
+    // The end can come before the last chunk is staged (both buffered): no waiting for the client after it.
+    let ended = false;
     let current: Promise<void> = Promise.resolve();
     let idle: NodeJS.Timeout | null = null;
     const waitForClient = () => {
@@ -244,6 +246,7 @@ function readChunks(
       reject(err);
     };
     const onEnd = () => {
+      ended = true;
       cleanup();
       current.then(resolve, () => {});
     };
@@ -254,7 +257,7 @@ function readChunks(
       current = onChunk(chunk);
       current.then(
         () => {
-          if (failed) return;
+          if (failed || ended) return;
           waitForClient();
           source.resume();
         },

@@ -5,8 +5,11 @@
 import assert from "node:assert/strict";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { PassThrough, Readable } from "node:stream";
 import { after, before, test } from "node:test";
+import { importCsv } from "../../src/lists/import.ts";
 import { type ApiFixture, apiFixture } from "../api/helpers.ts";
+import { createCampaign } from "../helpers/fixtures.ts";
 
 let f: ApiFixture;
 let base: string;
@@ -136,4 +139,24 @@ test("an upload that keeps sending, however slowly, is not given up", async () =
   });
   assert.equal(await answer, 200);
   assert.deepEqual(await phones(campaignId), ["+13125550300", "+13125550301", "+13125550302"]);
+});
+
+test("no idle timer outlives a finished import, when the end comes before the last chunk is staged", async () => {
+  const timeouts = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
+  const g = await apiFixture();
+  try {
+    const { campaignId, listId } = await createCampaign(g.store, g.accountId);
+    const target = { accountId: g.accountId, campaignId, listId, now: g.clock.now(), idleMs: 30_000 };
+    await new Promise((r) => setTimeout(r, 20));
+    const before = timeouts();
+    const buffered = new PassThrough();
+    buffered.end("phone\n+12125550100\n"); // data and end both buffered, as a small upload queued for the lock
+    assert.equal((await importCsv(g.store, target, buffered)).inserted, 1);
+    const chunks = Readable.from([Buffer.from("phone\n"), Buffer.from("+12125550101\n")]);
+    assert.equal((await importCsv(g.store, target, chunks)).inserted, 1);
+    await new Promise((r) => setImmediate(r));
+    assert.equal(timeouts(), before, "an idle timer is still armed after the imports answered");
+  } finally {
+    await g.close();
+  }
 });
