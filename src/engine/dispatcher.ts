@@ -222,6 +222,14 @@ export class Dispatcher {
 
   /** Charges of the account's ended calls not yet in the balance cache: waiting to be written, or being
    *  written (by a flush from elsewhere too: an agent's disposition) and not yet noted. */
+  /** Whether the campaign's account is over its balance floor, with the charges not yet written; when
+   *  not, the pass is woken to stop the campaign (campaign-gate). */
+  private async hasBalanceFor(c: CampaignRuntime): Promise<boolean> {
+    if (await this.o.statusWriter.hasBalance(c.accountId, this.owedBy(c.accountId))) return true;
+    this.wake();
+    return false;
+  }
+
   private owedBy(accountId: number): number {
     let micros = 0;
     for (const batch of [this.finished, ...this.beingWritten]) {
@@ -535,6 +543,10 @@ export class Dispatcher {
     agent: LiveAgent,
     heldContactId?: number,
   ): Promise<LiveCall | null> {
+    // Under the balance floor (the charges not yet written counted, as the pass's gate counts them) an
+    // agent's dial waits for the pass, which stops the campaign: an agent who went ready as the call that
+    // took the account under it ended was put through to a due callback before the pass could.
+    if (!(await this.hasBalanceFor(c))) return null;
     const now = this.o.clock.now();
     const hooks = claimHooks(c, now, this.o.onError, true);
     // A given contact (a personal callback) is tried once: if the rules defer or settle it, that stands.
@@ -575,7 +587,9 @@ export class Dispatcher {
    * closed since, it is given back undialed instead, for the claim's rules to settle ("given_back": a
    * pause or stop gave it back meanwhile).
    */
-  async dialReserved(call: LiveCall): Promise<"placed" | "given_back" | "dnc_listed" | "window_closed"> {
+  async dialReserved(
+    call: LiveCall,
+  ): Promise<"placed" | "given_back" | "dnc_listed" | "window_closed" | "under_balance_floor"> {
     if (call.dialRequested) return "placed";
     call.dialRequested = true;
     let refusal: "dnc_listed" | "window_closed" | null;
@@ -589,6 +603,12 @@ export class Dispatcher {
         : (await this.o.dispatch.listedPhones(c.accountId, c.id, [call.phone], this.o.clock.now())).length > 0
           ? "dnc_listed"
           : null;
+      // Claimed maybe minutes ago: a charge since may have taken the account under its floor.
+      if (refusal === null && !(await this.hasBalanceFor(c))) {
+        call.dialRequested = false;
+        await this.releaseReserved(call);
+        return "under_balance_floor";
+      }
       // Marked dialed when it goes out, in the slot `place` takes (markOnDial), not now: a process that dies
       // while it waits for that slot gives the contact back, not an attempt.
       call.markOnDial = refusal === null;

@@ -62,6 +62,12 @@ const DIAL_REFUSALS = {
       "window_closed",
       "the contact's calling hours closed after the preview: not dialed; it waits for them to open",
     ),
+  under_balance_floor: () =>
+    new EngineError(
+      "insufficient_balance",
+      "the account balance went under 1 USD after the preview: not dialed; the campaign stops until a top-up",
+      409,
+    ),
 };
 
 /** How soon after a call is put through a disposition without attemptId may be meant for the call before. */
