@@ -26,14 +26,20 @@ async function metered(usd: number) {
   return h;
 }
 
+/** A started preview campaign of three people and Ann, logged in to it and ready. */
+async function previewCampaign(h: Awaited<ReturnType<typeof metered>>) {
+  const id = await h.campaign(open, people);
+  const [ann] = await queueAgents(h, id, 1);
+  await h.engine.start(h.accountId, id);
+  await h.engine.agents.login(h.accountId, ann, id);
+  await h.engine.agents.ready(h.accountId, ann).catch(() => {});
+  return { id, ann };
+}
+
 test("a personal callback due as a charge takes the account under its floor is not dialed", async () => {
   const h = await metered(2.5);
   try {
-    const id = await h.campaign(open, people);
-    const [ann] = await queueAgents(h, id, 1);
-    await h.engine.start(h.accountId, id);
-    await h.engine.agents.login(h.accountId, ann, id);
-    await h.engine.agents.ready(h.accountId, ann).catch(() => {});
+    const { id, ann } = await previewCampaign(h);
     const state = async () => (await h.engine.agents.state(h.accountId, ann)).state;
     const step = () => h.clock.run({ until: h.clock.now() + 1000 });
 
@@ -83,11 +89,7 @@ test("a personal callback due as a charge takes the account under its floor is n
 test("a previewed contact is not dialed once the balance went under the floor after the preview", async () => {
   const h = await metered(5);
   try {
-    const id = await h.campaign(open, people);
-    const [ann] = await queueAgents(h, id, 1);
-    await h.engine.start(h.accountId, id);
-    await h.engine.agents.login(h.accountId, ann, id);
-    await h.engine.agents.ready(h.accountId, ann).catch(() => {});
+    const { id, ann } = await previewCampaign(h);
     assert.ok(await h.engine.agents.previewNext(h.accountId, ann));
     // Spent elsewhere meanwhile (another node's calls): 0.50 USD left.
     await h.store.db
