@@ -63,6 +63,23 @@ for (const d of dialects()) {
       ]);
     });
 
+    test("an external_id of the copies' own form already in the campaign makes that contact a duplicate", async () => {
+      const q = await ok("POST", "/api/voice/queues", { ...QUEUE, name: "reimport", dialActive: false }, 201);
+      const xl = await ok("POST", "/api/cm/lists", { name: "crm3" }, 201);
+      const [xc] = await ok("POST", `/api/cm/lists/${xl.id}/contacts`, [{ phone: "+14155550601" }], 201);
+      // A native import of another queue's export: its external_ids read "xcally:N".
+      const nl = await ok("POST", `/v1/campaigns/${q.id}/lists`, { name: "re-import" }, 201);
+      const reimported = { phone: "+14155550699", external_id: `xcally:${xc.id + 1}` };
+      await ok("POST", `/v1/campaigns/${q.id}/lists/${nl.id}/contacts`, { contacts: [reimported] }, 200);
+      await ok("POST", `/api/voice/queues/${q.id}/lists`, { ids: [xl.id] }, 200);
+      const added = await ok("POST", "/api/cm/contacts", { phone: "+14155550602", ListId: xl.id }, 201);
+      assert.equal(added.id, xc.id + 1);
+      assert.deepEqual(await campaignContacts(q.id), [
+        { phone: "+14155550601", external_id: `xcally:${xc.id}` },
+        { phone: "+14155550699", external_id: `xcally:${xc.id + 1}` },
+      ]);
+    });
+
     test("a link whose copy fails is not kept: the client's retry copies the list", async () => {
       const q = await ok("POST", "/api/voice/queues", { ...QUEUE, name: "retry", dialActive: false }, 201);
       const list = await ok("POST", "/api/cm/lists", { name: "retry" }, 201);

@@ -113,8 +113,16 @@ export function xcallyService(deps: XcallyDeps) {
       if (mode === "onlyIfOpen") q = q.where("status", "in", ["pending", "in_progress"]);
       for (const r of await q.execute()) seen.add(r.phone);
     }
+    // An external_id of this namespace already in the campaign (a native import of an export of another
+    // queue, say) would break the copy on the unique index: that contact counts as a duplicate.
+    const taken = await takenExternalIds(
+      on,
+      campaign.id,
+      contacts.map((c) => `${XCALLY_EXTERNAL_ID_PREFIX}${c.id}`),
+    );
     const specs: NewContactSpec[] = [];
     for (const c of contacts) {
+      if (taken.has(`${XCALLY_EXTERNAL_ID_PREFIX}${c.id}`)) continue;
       if (mode !== "never") {
         if (seen.has(c.phone)) continue;
         seen.add(c.phone);
@@ -328,6 +336,25 @@ export async function inQueueTerms<T>(work: Promise<T>): Promise<T> {
   } catch (err) {
     throw refusalInQueueTerms(err);
   }
+}
+
+/** Which of `ids` the campaign's contacts hold as external_id, read in chunks on the unique index. */
+async function takenExternalIds(
+  on: Kysely<Database>,
+  campaignId: number,
+  ids: string[],
+): Promise<Set<string>> {
+  const taken = new Set<string>();
+  for (let i = 0; i < ids.length; i += 500) {
+    const rows = await on
+      .selectFrom("contacts")
+      .select("external_id")
+      .where("campaign_id", "=", campaignId)
+      .where("external_id", "in", ids.slice(i, i + 500))
+      .execute();
+    for (const r of rows) if (r.external_id !== null) taken.add(r.external_id);
+  }
+  return taken;
 }
 
 export function assertSettings(settings: Parameters<typeof findSettingsProblem>[0]): void {

@@ -31,7 +31,7 @@ import {
 
 export async function voiceRoutes(app: FastifyInstance, deps: XcallyDeps): Promise<void> {
   const { store, clock, engine } = deps;
-  const { db, findList, findQueue, queueView, linkList, linkAgents } = xcallyService(deps);
+  const { findList, findQueue, queueView, linkList, linkAgents } = xcallyService(deps);
 
   // ---- voice: outbound queues ----
 
