@@ -7,7 +7,8 @@ import { type ApiFixture, agentCampaign, agentShorthands, apiFixture } from "./h
 describe("callback set twice on the same call", () => {
   let f: ApiFixture;
   before(async () => {
-    f = await apiFixture();
+    // A pass a minute: each test idles through a day where nothing changes behind the engine's back.
+    f = await apiFixture(undefined, {}, false, { leaseMs: 180_000, maintenanceMs: 60_000 });
   });
   after(() => f.close());
   const { post, state, advanceUntil, attempts } = agentShorthands(() => f);

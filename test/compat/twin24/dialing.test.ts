@@ -229,44 +229,60 @@ describe("redial rules and limits", () => {
     }));
 });
 
+/** A pass a minute for the tests that idle through the night to a window's opening. */
+const MINUTE_PASSES = { maintenanceMs: 60_000 };
+
 describe("time", () => {
   test("useTr: allowCallTimeFrom/To in each callee's own time", () =>
-    withFixture("all_human", async (f) => {
-      // 09:00–18:00 local. At T0 (12:00 UTC) it is 15:00 at UTC+3 and 19:00 at UTC+7.
-      const uuid = await started(
-        f,
-        { cps: 1.01, additionalOptions: { useTr: true, allowCallTimeFrom: 32_400, allowCallTimeTo: 64_799 } },
-        [
-          { phone: A, timezone: 10_800 },
-          { phone: B, timezone: 25_200 },
-        ],
-      );
-      await f.run(16 * 3600 * SEC);
-      const byPhone = new Map((await f.attempts(uuid)).map((a) => [a.phone, a.started_at]));
-      assert.equal(byPhone.get(A), T0);
-      const opens = Date.UTC(2026, 0, 6, 2, 0, 0);
-      const b = byPhone.get(B) as number;
-      assert.ok(b >= opens && b < opens + SEC, new Date(b).toISOString());
-    }));
+    withFixture(
+      "all_human",
+      async (f) => {
+        // 09:00–18:00 local. At T0 (12:00 UTC) it is 15:00 at UTC+3 and 19:00 at UTC+7.
+        const uuid = await started(
+          f,
+          {
+            cps: 1.01,
+            additionalOptions: { useTr: true, allowCallTimeFrom: 32_400, allowCallTimeTo: 64_799 },
+          },
+          [
+            { phone: A, timezone: 10_800 },
+            { phone: B, timezone: 25_200 },
+          ],
+        );
+        await f.run(16 * 3600 * SEC);
+        const byPhone = new Map((await f.attempts(uuid)).map((a) => [a.phone, a.started_at]));
+        assert.equal(byPhone.get(A), T0);
+        const opens = Date.UTC(2026, 0, 6, 2, 0, 0);
+        const b = byPhone.get(B) as number;
+        assert.ok(b >= opens && b < opens + SEC, new Date(b).toISOString());
+      },
+      undefined,
+      MINUTE_PASSES,
+    ));
 
   test("scheduleId: calls only in the schedule's hours, in its zone", () =>
-    withFixture("all_human", async (f) => {
-      const res = await f.call({
-        method: "POST",
-        url: "/cis/api/v1/telephony/schedule",
-        payload: {
-          name: "tuesdays",
-          timezone: "Asia/Yekaterinburg",
-          ranges: [{ days: [2], from: "09:00", to: "12:00" }],
-        },
-      });
-      const scheduleId = (res.json() as { id: { identity: string } }).id.identity;
-      // T0 is a Monday; the first call waits for Tuesday 09:00 at UTC+5, 04:00 UTC.
-      const uuid = await started(f, { scheduleId }, [{ phone: A }]);
-      await f.run(24 * 3600 * SEC);
-      const [attempt] = await f.attempts(uuid);
-      assert.equal(attempt.started_at, Date.UTC(2026, 0, 6, 4, 0, 0));
-    }));
+    withFixture(
+      "all_human",
+      async (f) => {
+        const res = await f.call({
+          method: "POST",
+          url: "/cis/api/v1/telephony/schedule",
+          payload: {
+            name: "tuesdays",
+            timezone: "Asia/Yekaterinburg",
+            ranges: [{ days: [2], from: "09:00", to: "12:00" }],
+          },
+        });
+        const scheduleId = (res.json() as { id: { identity: string } }).id.identity;
+        // T0 is a Monday; the first call waits for Tuesday 09:00 at UTC+5, 04:00 UTC.
+        const uuid = await started(f, { scheduleId }, [{ phone: A }]);
+        await f.run(24 * 3600 * SEC);
+        const [attempt] = await f.attempts(uuid);
+        assert.equal(attempt.started_at, Date.UTC(2026, 0, 6, 4, 0, 0));
+      },
+      undefined,
+      MINUTE_PASSES,
+    ));
 
   test("startType = time: READY until startMoment (Moscow time), then dialing", () =>
     withFixture("all_human", async (f) => {

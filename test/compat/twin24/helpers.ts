@@ -47,6 +47,9 @@ export async function twin24Fixture(
     start?: number;
     /** The store to run on (test/helpers/stores.ts dialects()); SQLite in memory by default. */
     openStore?: () => Promise<Store>;
+    /** The engine's maintenance spacing: a test idling through hours where nothing changes behind the
+     *  engine's back runs them faster with a pass a minute. */
+    maintenanceMs?: number;
   } = {},
 ): Promise<Twin24Fixture> {
   const store = opts.openStore ? await opts.openStore() : await openStore({ url: ":memory:" });
@@ -61,6 +64,7 @@ export async function twin24Fixture(
     driver,
     nodeId: "twin24-test",
     leaseMs: 3_600_000,
+    maintenanceMs: opts.maintenanceMs,
     onError: (err) => errors.push(err),
   });
   const app = await buildApp({
@@ -230,8 +234,9 @@ export async function withFixture(
   scenario: string | Record<string, unknown>,
   fn: (f: Twin24Fixture) => Promise<void>,
   openStore?: () => Promise<Store>,
+  more: { maintenanceMs?: number } = {},
 ): Promise<void> {
-  const f = await twin24Fixture({ scenario, openStore });
+  const f = await twin24Fixture({ scenario, openStore, ...more });
   try {
     await fn(f);
   } finally {
