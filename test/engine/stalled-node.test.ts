@@ -4,74 +4,26 @@
 // lease (they did: a real call on record as lost, and the contact called again by the other node).
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import type { Clock, TimerHandle } from "../../src/clock/clock.ts";
 import { VirtualClock } from "../../src/clock/virtual-clock.ts";
-import { Engine } from "../../src/engine/engine.ts";
 import type { Store } from "../../src/store/db.ts";
-import { createDriver } from "../../src/telephony/index.ts";
 import { addContacts, createAccount, createCampaign } from "../helpers/fixtures.ts";
-import { KeepingDriver } from "../helpers/keeping-driver.ts";
 import { engineNode } from "../helpers/nodes.ts";
+import { stallableNode } from "../helpers/stallable-clock.ts";
 import { dialects } from "../helpers/stores.ts";
 
 const LEASE_MS = 60_000;
-
-/** One process's view of the shared virtual clock: while stalled, its timers wait and then run in order. */
-class StallableClock implements Clock {
-  readonly virtual = true;
-  stalled = false;
-  private deferred: (() => void | Promise<void>)[] = [];
-  constructor(private readonly inner: VirtualClock) {}
-  now(): number {
-    return this.inner.now();
-  }
-  at(at: number, fn: () => void | Promise<void>): TimerHandle {
-    let cancelled = false;
-    const run = () => (cancelled ? undefined : fn());
-    const h = this.inner.at(at, () => {
-      if (this.stalled) this.deferred.push(run);
-      else return run();
-    });
-    return {
-      cancel: () => {
-        cancelled = true;
-        h.cancel();
-      },
-    };
-  }
-  after(ms: number, fn: () => void | Promise<void>): TimerHandle {
-    return this.at(this.inner.now() + ms, fn);
-  }
-  async resume(): Promise<void> {
-    this.stalled = false;
-    const due = this.deferred;
-    this.deferred = [];
-    for (const fn of due) await fn();
-  }
-}
 
 /** Node A (whose clock can stall) and node B on one store, A dialing a 2 calls/s campaign for 20 s. */
 async function nodeADialing(store: Store) {
   const t0 = Date.UTC(2026, 0, 5, 9, 0, 0);
   const clock = new VirtualClock(t0);
-  const aClock = new StallableClock(clock);
-  const aDriver = new KeepingDriver(
-    createDriver("sim", { clock: aClock }, { seed: 1, scenario: "default", maxChannels: null }),
-  );
+  const { aClock, aDriver, a } = stallableNode(store, clock, "default", LEASE_MS);
   const aDialedAt: number[] = [];
   const orig = aDriver.originate.bind(aDriver);
   aDriver.originate = (req) => {
     aDialedAt.push(clock.now());
     orig(req);
   };
-  const a = new Engine({
-    store,
-    clock: aClock,
-    driver: aDriver,
-    nodeId: "node-a",
-    leaseMs: LEASE_MS,
-    maxChannels: null,
-  });
   const b = engineNode(store, clock, "node-b", 2, LEASE_MS);
   const close = async () => {
     aClock.stalled = false;

@@ -30,6 +30,7 @@ import {
   releasedTouchSql,
   releaseSql,
   reservedJson,
+  sweptAsLost,
 } from "./types.ts";
 
 const CANDIDATE_COLUMNS = `id, account_id, campaign_id, phones, custom, time_zone, daily_from_sec, daily_to_sec,
@@ -200,7 +201,39 @@ async function applyFinished(client: pg.PoolClient, items: FinishedAttempt[]): P
     const charged = items.filter((x) => x.charge?.micros && applied.has(`${x.contactId}:${x.attemptId}`));
     await chargeCalls(client, charged);
   }
-  return rows[0]?.applied ?? 0;
+  const applied = rows[0]?.applied ?? 0;
+  const owned = items.filter((x) => x.owner !== null);
+  if (applied < items.length && owned.length > 0) await endSweptAttempts(client, owned);
+  return applied;
+}
+
+/** This node's calls that outlived its lease (a stall) and that another node's sweep recorded lost: see
+ *  sweptAsLost. An item applied above no longer matches (its attempt was just ended as it was). */
+async function endSweptAttempts(client: pg.PoolClient, items: FinishedAttempt[]): Promise<void> {
+  const col = <T>(f: (x: FinishedAttempt) => T): T[] => items.map(f);
+  const { rows } = await client.query<{ id: string }>(
+    `UPDATE attempts t SET answered_at = v.answered_at, ended_at = v.ended_at, outcome = v.outcome,
+       cause = v.cause, talk_sec = v.talk_sec, success = v.success, details = v.details
+     FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::float8[], $7::int[],
+       $8::text[]) AS v(attempt_id, answered_at, ended_at, outcome, cause, talk_sec, success, details)
+     WHERE t.id = v.attempt_id AND ${sweptAsLost("t")}
+     RETURNING t.id`,
+    [
+      col((x) => x.attemptId),
+      col((x) => x.answeredAt),
+      col((x) => x.endedAt),
+      col((x) => x.outcome),
+      col((x) => x.cause),
+      col((x) => x.talkSec),
+      col((x) => (x.success ? 1 : 0)),
+      col((x) => x.details),
+    ],
+  );
+  const ended = new Set(rows.map((r) => Number(r.id)));
+  await chargeCalls(
+    client,
+    items.filter((x) => x.charge?.micros && ended.has(x.attemptId)),
+  );
 }
 
 /** Takes applied attempts' charges from their accounts' balances, with one ledger row each. */

@@ -33,6 +33,7 @@ import {
   releasedTouchSql,
   releaseSql,
   reservedJson,
+  sweptAsLost,
 } from "./types.ts";
 
 const CANDIDATE_COLUMNS = `id, account_id, campaign_id, phones, custom, time_zone, daily_from_sec, daily_to_sec,
@@ -88,6 +89,10 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
     endAttempt: db.prepare(
       `UPDATE attempts SET answered_at = ?, ended_at = ?, outcome = ?, cause = ?, talk_sec = ?, success = ?, details = ?
         WHERE id = ? AND ended_at IS NULL`,
+    ),
+    endSweptAttempt: db.prepare(
+      `UPDATE attempts SET answered_at = ?, ended_at = ?, outcome = ?, cause = ?, talk_sec = ?, success = ?, details = ?
+        WHERE id = ? AND ${sweptAsLost("attempts")}`,
     ),
     contactNext: db.prepare(
       `UPDATE contacts SET status = 'pending', ready = ?, next_attempt_at = ?, phone_index = ?, phone_attempts = ?,
@@ -286,23 +291,16 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
             ? s.contactFinalExpired.run(...args, f.now).changes
             : s.contactFinal.run(...args, f.owner, f.attemptId).changes;
       }
-      if (changes === 0) continue;
+      if (changes === 0) {
+        // This node's call outlived its lease (a stall) and another node's sweep recorded it lost: see
+        // sweptAsLost.
+        if (f.owner !== null && s.endSweptAttempt.run(...attemptEnd(f)).changes > 0) charge(f);
+        continue;
+      }
       applied++;
       writeEvents(f.events);
-      if (f.charge && f.charge.micros > 0) {
-        s.chargeBalance.run(f.charge.micros, f.charge.accountId);
-        s.insertCharge.run(f.charge.accountId, -f.charge.micros, f.attemptId, f.now);
-      }
-      s.endAttempt.run(
-        f.answeredAt,
-        f.endedAt,
-        f.outcome,
-        f.cause,
-        f.talkSec,
-        f.success ? 1 : 0,
-        f.details,
-        f.attemptId,
-      );
+      charge(f);
+      s.endAttempt.run(...attemptEnd(f));
       // Rare (agents' dials only), so kept out of the statements every attempt runs.
       if (f.dialedAt !== undefined) {
         s.redateAttempt.run(f.dialedAt, f.attemptId);
@@ -310,6 +308,23 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
       }
     }
     return applied;
+  }
+  function attemptEnd(f: FinishedAttempt) {
+    return [
+      f.answeredAt,
+      f.endedAt,
+      f.outcome,
+      f.cause,
+      f.talkSec,
+      f.success ? 1 : 0,
+      f.details,
+      f.attemptId,
+    ] as const;
+  }
+  function charge(f: FinishedAttempt): void {
+    if (!f.charge || f.charge.micros <= 0) return;
+    s.chargeBalance.run(f.charge.micros, f.charge.accountId);
+    s.insertCharge.run(f.charge.accountId, -f.charge.micros, f.attemptId, f.now);
   }
   const finishTx = db.transaction(applyFinished);
 

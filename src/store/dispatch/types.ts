@@ -218,6 +218,14 @@ export function finishesCurrentAttempt(contact: string): string {
   return `t.contact_id = ${contact}.id AND t.seq = ${contact}.attempts`;
 }
 
+/** SQL: an attempt (`t`, or the statement's table) another node's sweep recorded lost when its node's
+ *  lease ran out (engine/outcomes.ts lostAttempt). The node, if it was only stalled, may still write what
+ *  its call was: the attempt then gets that, and an answered call its charge, once (the row is lost no
+ *  more after it). The contact stays as the sweep left it. */
+export function sweptAsLost(attempt: string): string {
+  return `${attempt}.outcome = 'lost' AND ${attempt}.cause = 'lease_expired'`;
+}
+
 /** A claim given back undialed goes back where it came from: the dial queue, or held for its agent (the
  *  hold lasts until the attempt ends). SET clause for the give-back statements. */
 const RELEASED_READY = `ready = CASE WHEN callback_agent_id IS NULL THEN 1 ELSE 0 END,
