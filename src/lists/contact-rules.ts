@@ -365,3 +365,12 @@ const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 export function jsonString(value: string): string {
   return NEEDS_ESCAPE.test(value) ? JSON.stringify(value) : `"${value}"`;
 }
+
+/** Whether `text` has more than `max` characters (code points: an emoji is one, not its two UTF-16 units);
+ *  counted only past `max` units, which every shorter text is under. */
+export function longerThan(text: string, max: number): boolean {
+  if (text.length <= max) return false;
+  let n = 0;
+  for (const _ of text) if (++n > max) return true;
+  return false;
+}

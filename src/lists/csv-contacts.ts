@@ -4,7 +4,7 @@
 import { Parser } from "csv-parse";
 import { ByteDecoder, type EncodingPlan } from "./byte-decoder.ts";
 import { resolveColumns } from "./columns.ts";
-import { ContactRules, jsonString, type RowInput, type RulesOptions } from "./contact-rules.ts";
+import { ContactRules, jsonString, longerThan, type RowInput, type RulesOptions } from "./contact-rules.ts";
 import { type CsvCore, FastCsvCore, fastCsvSupports } from "./csv-fast.ts";
 import { badRequestWithHint, ImportError } from "./errors.ts";
 import { type ColumnMapping, DEFAULT_LIMITS, type LenientRows, type RowIssue } from "./types.ts";
@@ -159,6 +159,18 @@ export class CsvContactParser {
     if (err === undefined) return;
     if (err instanceof ImportError) throw err;
     const line = (err as { lines?: number }).lines ?? this.csv.info.lines;
+    if ((err as { code?: string }).code === "CSV_MAX_RECORD_SIZE") {
+      // The parser's own cap on a row (a runaway quoted field would otherwise grow until the whole upload
+      // is in memory) is met by a value far over the field limit: said as that limit, not a parse error.
+      throw new ImportError({
+        code: "field_too_long",
+        status: 400,
+        message:
+          `row ${this.rows + 1} (line ${line}): a value is longer than ${this.opts.maxFieldLength} ` +
+          "characters (or a quote is never closed)",
+        row: this.rows + 1,
+      });
+    }
     throw new ImportError({
       code: "malformed_csv",
       status: 400,
@@ -227,7 +239,7 @@ export class CsvContactParser {
     }
     const max = this.opts.maxFieldLength;
     for (let i = 0; i < fields.length; i++) {
-      if (fields[i].length > max) this.tooLong(row, plan.names[i] || `column ${i + 1}`);
+      if (longerThan(fields[i], max)) this.tooLong(row, plan.names[i] || `column ${i + 1}`);
     }
     const phones: string[] = [];
     const separator = this.opts.lenient?.phoneSeparator;
@@ -260,7 +272,7 @@ export class CsvContactParser {
     const max = this.opts.maxFieldLength;
     const names = this.opts.header ? first.map((n) => n.trim()) : first.map((_, i) => String(i + 1));
     if (this.opts.header) {
-      for (const name of names) if (name.length > max) this.tooLong(0, name.slice(0, 40));
+      for (const name of names) if (longerThan(name, max)) this.tooLong(0, name.slice(0, 40));
     }
     // A header cell left empty names no column (spreadsheets end lines with empty cells once formatted).
     const unnamed = names.flatMap((n, i) => (n === "" ? [i] : []));

@@ -1,6 +1,6 @@
 // A contact of the JSON bulk add → the row input the shared rules take. Types are checked here (a
 // wrong type is an invalid row, handled by the phone policy); JAICP-style numeric phones are accepted.
-import { type ContactRules, jsonString, type RowInput } from "./contact-rules.ts";
+import { type ContactRules, jsonString, longerThan, type RowInput } from "./contact-rules.ts";
 import { ImportError } from "./errors.ts";
 import { type ContactInput, DEFAULT_LIMITS } from "./types.ts";
 
@@ -22,7 +22,7 @@ export function contactInput(
       rules.invalidRow(row, field, `invalid_${field.split(".")[0]}`, "expected a string");
       return null;
     }
-    if (value.length > maxFieldLength) {
+    if (longerThan(value, maxFieldLength)) {
       throw new ImportError({
         code: "field_too_long",
         status: 400,

@@ -2,7 +2,8 @@
 // import writes nothing.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { contactRows, countContacts, fixture, rejects, run } from "./helpers.ts";
+import { addContacts } from "../../src/lists/import.ts";
+import { contactRows, countContacts, fixture, rejects, run, target } from "./helpers.ts";
 
 const withBadPhones = "phone,name\n+79161234567,a\nnot-a-phone,b\n+7916,c\n+79161234568,d\n";
 
@@ -204,6 +205,25 @@ test("limits: bytes → 413 payload_too_large, rows → 413 too_many_rows, field
   assert.match(err.message, /row 2, column "note"/);
   assert.equal((await run(f, long, { maxFieldLength: 2000 })).inserted, 2);
   assert.equal(await countContacts(f), 2);
+});
+
+test("the field limit counts characters, not UTF-16 units; a value far past it is field_too_long too", async () => {
+  const f = await fixture();
+  const astral = "\u{1F600}"; // one character, two UTF-16 units
+  const fits = `phone,note\n+79161234567,${astral.repeat(1024)}\n`;
+  assert.equal((await run(f, fits)).inserted, 1, "1,024 characters (2,048 units) are within 1,024");
+  const over = `phone,note\n+79161234568,${astral.repeat(1025)}\n`;
+  await rejects(run(f, over), { code: "field_too_long", status: 400, row: 1, field: "note" });
+  // Past the parser's own cap on a row (it keeps a runaway quote from holding the upload in memory).
+  const huge = `phone,note\n+79161234569,ok\n+79161234560,${"x".repeat(400_000)}\n`;
+  const err = await rejects(run(f, huge), { code: "field_too_long", status: 400, row: 2 });
+  assert.match(err.message, /row 2 \(line 3\): a value is longer than 1024 characters/);
+  assert.equal(await countContacts(f), 1);
+  // The JSON bulk add counts the same way.
+  const added = await addContacts(f.store, { ...target(f) }, [
+    { phone: "+79161234561", custom: { note: astral.repeat(1024) } },
+  ]);
+  assert.equal(added.inserted, 1);
 });
 
 test("a bad zone: 400 naming row and field time_zone under reject, a skipped row otherwise", async () => {
