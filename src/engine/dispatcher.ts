@@ -220,8 +220,6 @@ export class Dispatcher {
     if (this.o.onEvents && batch.some((f) => f.events?.length)) this.o.onEvents();
   }
 
-  /** Charges of the account's ended calls not yet in the balance cache: waiting to be written, or being
-   *  written (by a flush from elsewhere too: an agent's disposition) and not yet noted. */
   /** Whether the campaign's account is over its balance floor, with the charges not yet written; when
    *  not, the pass is woken to stop the campaign (campaign-gate). */
   private async hasBalanceFor(c: CampaignRuntime): Promise<boolean> {
@@ -230,6 +228,8 @@ export class Dispatcher {
     return false;
   }
 
+  /** Charges of the account's ended calls not yet in the balance cache: waiting to be written, or being
+   *  written (by a flush from elsewhere too: an agent's disposition) and not yet noted. */
   private owedBy(accountId: number): number {
     let micros = 0;
     for (const batch of [this.finished, ...this.beingWritten]) {

@@ -162,13 +162,15 @@ export class CsvContactParser {
     if ((err as { code?: string }).code === "CSV_MAX_RECORD_SIZE") {
       // The parser's own cap on a row (a runaway quoted field would otherwise grow until the whole upload
       // is in memory) is met by a value far over the field limit: said as that limit, not a parse error.
+      // In the header while that has not been read: row 0, as the header's other errors say.
+      const row = this.columns === null && this.opts.header ? 0 : this.rows + 1;
       throw new ImportError({
         code: "field_too_long",
         status: 400,
         message:
-          `row ${this.rows + 1} (line ${line}): a value is longer than ${this.opts.maxFieldLength} ` +
+          `row ${row} (line ${line}): a value is longer than ${this.opts.maxFieldLength} ` +
           "characters (or a quote is never closed)",
-        row: this.rows + 1,
+        row,
       });
     }
     throw new ImportError({

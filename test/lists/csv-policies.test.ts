@@ -219,6 +219,8 @@ test("the field limit counts characters, not UTF-16 units; a value far past it i
   const err = await rejects(run(f, huge), { code: "field_too_long", status: 400, row: 2 });
   assert.match(err.message, /row 2 \(line 3\): a value is longer than 1024 characters/);
   assert.equal(await countContacts(f), 1);
+  // In the header: row 0, as a header name over the limit is.
+  await rejects(run(f, `phone,${"n".repeat(400_000)}\n+79161234562,x\n`), { code: "field_too_long", row: 0 });
   // The JSON bulk add counts the same way.
   const added = await addContacts(f.store, { ...target(f) }, [
     { phone: "+79161234561", custom: { note: astral.repeat(1024) } },
