@@ -35,7 +35,11 @@ export function settingsFor(settings: CampaignSettings, policy: ContactPolicy | 
   if (!policy || (policy.maxAttempts === undefined && policy.retryIntervalSec === undefined)) return settings;
   return {
     ...settings,
-    ...(policy.maxAttempts !== undefined ? { maxAttemptsPerContact: policy.maxAttempts } : {}),
+    // In place of the campaign's attempt limits, the per-number one too: a call job has one number, for
+    // which a campaign's maxAttemptsPerPhone of 1 would otherwise end a job of maxAttempts 3 after one call.
+    ...(policy.maxAttempts !== undefined
+      ? { maxAttemptsPerContact: policy.maxAttempts, maxAttemptsPerPhone: null }
+      : {}),
     ...(policy.retryIntervalSec !== undefined
       ? { retryIntervalSec: policy.retryIntervalSec, retry: {} }
       : {}),

@@ -107,6 +107,8 @@ export async function jaicpApi(app: FastifyInstance, deps: NativeApiDeps): Promi
   app.get<{ Params: { token: string }; Querystring: Record<string, string> }>(
     "/api/calls/campaign/:token/addPhone",
     {
+      // A HEAD (a link checker, a chat app's preview of the URL) must not queue a call.
+      exposeHeadRoute: false,
       config: { campaignToken: true },
       schema: {
         tags: ["jaicp"],
