@@ -126,7 +126,7 @@ describe("list settings", () => {
       assert.equal(await status(), "Completed");
     }));
 
-  test("AppendToCallList to a completed list past its end time stores the tasks and answers success; none is dialed", () =>
+  test("AppendToCallList to a completed list past its end time is refused (101) and stores nothing", () =>
     withFixture({ scenario: "all_human" }, async (f) => {
       const out = await f.vox("CreateCallList", listFields({ file_content: "phone\n+12125553029\n" }));
       await f.run(HOUR);
@@ -138,14 +138,19 @@ describe("list settings", () => {
       });
       assert.equal(patched.statusCode, 200, patched.body);
       await f.run(2 * 60 * SEC);
+      // Refused before anything is written (no recover or StartNextCallTask could dial it), so a client
+      // that moves the end time and sends the same file again adds each task once.
       const more = await f.vox("AppendToCallList", {
         list_id: out.list_id,
         file_content: "phone\n+12125553030\n",
       });
-      // The tasks are written before the list could be brought back: an error now would make a retry add
-      // them twice. The list stays completed until its end time is changed.
-      assert.equal(more.result, true, JSON.stringify(more));
-      assert.equal(more.count, 1);
+      assert.equal(more.error?.code, 101, JSON.stringify(more));
+      assert.match(more.error?.msg ?? "", /end time/);
+      const details = await f.call({
+        method: "GET",
+        url: `/platform_api/GetCallListDetails?list_id=${out.list_id}&output=json`,
+      });
+      assert.equal(details.json().count, 1, "nothing stored");
       await f.run(HOUR);
       assert.deepEqual(
         f.originated.map((r) => r.to),

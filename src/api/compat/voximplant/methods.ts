@@ -10,7 +10,7 @@ import { creatingReason, dropAbandonedCreations, findCampaign } from "../../../s
 import { findQueue } from "../../../store/queues.ts";
 import type { NativeApiDeps } from "../../native/deps.ts";
 import { findSettingsProblem } from "../../native/schemas/campaign-settings.ts";
-import { dialAgain } from "../dial-again.ts";
+import { dialAgain, refuseIfEnded } from "../dial-again.ts";
 import { type CsvFile, importCallListFile } from "./csv.ts";
 import { invalidArgument, VOX, VoxError } from "./errors.ts";
 import {
@@ -186,6 +186,8 @@ export async function appendToList(ctx: MethodContext, p: Params): Promise<Resul
       ? await findCallList(ctx.store, ctx.accountId, id)
       : await findCallListByName(ctx.store, ctx.accountId, name as string);
   const file = fileOf(p);
+  // Nothing is written for a list past its end time: no recover or StartNextCallTask can dial it.
+  await refuseIfEnded(ctx, ctx.accountId, list.campaign.id);
   const target = {
     accountId: ctx.accountId,
     campaignId: list.campaign.id,
