@@ -22,8 +22,8 @@ import {
 } from "./queues.ts";
 import { type XcallyContactsTable, xcallyTables } from "./store.ts";
 
-/** A copied contact's external_id is this and its Xcally contact id ("xcally:12"). */
-export const XCALLY_EXTERNAL_ID_PREFIX = "xcally:";
+/** A copied contact's external_id: "xcally:" and its Xcally contact id ("xcally:12"). */
+const copyExternalId = (c: { id: number }): string => `xcally:${c.id}`;
 
 export type XcallyDeps = NativeApiDeps & { maxBytes?: number };
 export const CSV_TYPES = [
@@ -115,14 +115,10 @@ export function xcallyService(deps: XcallyDeps) {
     }
     // An external_id of this namespace already in the campaign (a native import of an export of another
     // queue, say) would break the copy on the unique index: that contact counts as a duplicate.
-    const taken = await takenExternalIds(
-      on,
-      campaign.id,
-      contacts.map((c) => `${XCALLY_EXTERNAL_ID_PREFIX}${c.id}`),
-    );
+    const taken = await takenExternalIds(on, campaign.id, contacts.map(copyExternalId));
     const specs: NewContactSpec[] = [];
     for (const c of contacts) {
-      if (taken.has(`${XCALLY_EXTERNAL_ID_PREFIX}${c.id}`)) continue;
+      if (taken.has(copyExternalId(c))) continue;
       if (mode !== "never") {
         if (seen.has(c.phone)) continue;
         seen.add(c.phone);
@@ -132,7 +128,7 @@ export function xcallyService(deps: XcallyDeps) {
         // As every other way in: the zone the number decides, if any (per-day caps, callbacks read it).
         timeZone: inferZone(c.phone),
         // Namespaced: a client's own external ids ("1", "2"… from a CRM) share the campaign's unique index.
-        externalId: `${XCALLY_EXTERNAL_ID_PREFIX}${c.id}`,
+        externalId: copyExternalId(c),
         custom: { firstName: c.first_name, lastName: c.last_name, ...storedCustom(c.custom) },
         priority,
       });
