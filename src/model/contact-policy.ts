@@ -1,14 +1,14 @@
 // A contact's own call policy (JAICP's CallJobParameters in neutral form): a last moment to call, its own
 // attempt limit and retry interval, and weekly calling ranges on the contact's own clock. It narrows the
 // campaign's settings for that contact; it never widens the campaign's windows. Pure.
-import type { CampaignSettings, WeeklyRange } from "./campaign-settings.ts";
+import type { CampaignSettings, RetryRule, WeeklyRange } from "./campaign-settings.ts";
 
 export interface ContactPolicy {
   /** No call starts after this moment (ms epoch); the contact then ends as exhausted. */
   finishAt?: number;
   /** Attempts in total, instead of the campaign's maxAttemptsPerContact. */
   maxAttempts?: number;
-  /** Pause before each next attempt whatever the outcome, instead of the campaign's retry rules. */
+  /** Pause before each next attempt whatever the outcome, instead of the intervals of the campaign's rules. */
   retryIntervalSec?: number;
   /** Weekly calling ranges, local to the contact's zone. */
   ranges?: WeeklyRange[];
@@ -30,6 +30,16 @@ export function parsePolicy(text: string | null): ContactPolicy | null {
   return p;
 }
 
+/** The contact's interval in every retry rule: which outcomes are retried, and how many times, stay the
+ *  campaign's (a campaign that retries declines keeps retrying them; one that ends busy numbers still does). */
+function withInterval(settings: CampaignSettings, intervalSec: number): Partial<CampaignSettings> {
+  const retry: CampaignSettings["retry"] = {};
+  for (const [key, rule] of Object.entries(settings.retry) as [keyof CampaignSettings["retry"], RetryRule][]) {
+    retry[key] = { ...rule, intervalSec };
+  }
+  return { retryIntervalSec: intervalSec, retry };
+}
+
 /** The campaign's settings as they apply to a contact with this policy. */
 export function settingsFor(settings: CampaignSettings, policy: ContactPolicy | null): CampaignSettings {
   if (!policy || (policy.maxAttempts === undefined && policy.retryIntervalSec === undefined)) return settings;
@@ -40,8 +50,6 @@ export function settingsFor(settings: CampaignSettings, policy: ContactPolicy | 
     ...(policy.maxAttempts !== undefined
       ? { maxAttemptsPerContact: policy.maxAttempts, maxAttemptsPerPhone: null }
       : {}),
-    ...(policy.retryIntervalSec !== undefined
-      ? { retryIntervalSec: policy.retryIntervalSec, retry: {} }
-      : {}),
+    ...(policy.retryIntervalSec !== undefined ? withInterval(settings, policy.retryIntervalSec) : {}),
   };
 }

@@ -165,3 +165,28 @@ test("a retry that falls at its allowed window's end waits for the next allowed 
     await h.close();
   }
 });
+
+test("retryIntervalInMinutes changes only the pause: outcomes the campaign retries or ends stay so", async () => {
+  const start = Date.UTC(2026, 0, 5, 9, 0, 0);
+  // Every call is declined; the campaign retries declines (at most 5 times), ends busy numbers at once.
+  const h = await harness({ scenario: { outcomes: { rejected: 1 } }, start, maintenanceMs: 60_000 });
+  try {
+    const { campaignId, listId } = await createCampaign(h.store, h.accountId, {
+      maxConcurrent: 1,
+      maxAttemptsPerContact: 3,
+      rejectedIsFinal: false,
+      retry: { rejected: { intervalSec: 3600, maxRetries: 5 }, busy: { intervalSec: 3600, maxRetries: 0 } },
+    });
+    const job: CallJob = { phone: "12125550104", retryIntervalInMinutes: 5 };
+    const scope = { accountId: h.accountId, campaignId, listId, now: h.clock.now() };
+    await insertContacts(h.store.db, scope, [contactForJob(job, "")]);
+    await h.engine.start(h.accountId, campaignId);
+    await h.runToEnd(86_400_000);
+    const started = (await h.attempts(campaignId)).map((a) => Number(a.started_at));
+    assert.equal(started.length, 3, "declined three times: the campaign's limit, not one call");
+    // Five minutes apart (the job's interval), not an hour (the campaign's).
+    assert.ok(started[1] - started[0] < 10 * 60_000, `${(started[1] - started[0]) / 60_000} min apart`);
+  } finally {
+    await h.close();
+  }
+});
