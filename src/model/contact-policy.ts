@@ -1,7 +1,8 @@
 // A contact's own call policy (JAICP's CallJobParameters in neutral form): a last moment to call, its own
 // attempt limit and retry interval, and weekly calling ranges on the contact's own clock. It narrows the
 // campaign's settings for that contact; it never widens the campaign's windows. Pure.
-import type { CampaignSettings, RetryRule, WeeklyRange } from "./campaign-settings.ts";
+import type { CampaignSettings, WeeklyRange } from "./campaign-settings.ts";
+import type { RetryKey } from "./outcome.ts";
 
 export interface ContactPolicy {
   /** No call starts after this moment (ms epoch); the contact then ends as exhausted. */
@@ -34,8 +35,9 @@ export function parsePolicy(text: string | null): ContactPolicy | null {
  *  campaign's (a campaign that retries declines keeps retrying them; one that ends busy numbers still does). */
 function withInterval(settings: CampaignSettings, intervalSec: number): Partial<CampaignSettings> {
   const retry: CampaignSettings["retry"] = {};
-  for (const [key, rule] of Object.entries(settings.retry) as [keyof CampaignSettings["retry"], RetryRule][]) {
-    retry[key] = { ...rule, intervalSec };
+  for (const key of Object.keys(settings.retry) as RetryKey[]) {
+    const rule = settings.retry[key];
+    if (rule) retry[key] = { ...rule, intervalSec };
   }
   return { retryIntervalSec: intervalSec, retry };
 }
