@@ -1,5 +1,5 @@
 // Voximplant call list files and lists as its clients and documentation have them (audit vox3): phone
-// columns named in other words, ragged rows, several numbers in one cell, one end of the daily window,
+// columns named in other words, ragged rows, several numbers in one cell (and given back whole), one end of the daily window,
 // to_date at dt_submit's precision, names counted in characters.
 import assert from "node:assert/strict";
 import { test } from "node:test";
@@ -143,6 +143,9 @@ test("D7 several comma-separated numbers in the phone cell (Voximplant's guide) 
     assert.equal(c.phone, "+12125550111");
     assert.deepEqual(JSON.parse(c.phones), ["+12125550111", "+12125550112"]);
     assert.deepEqual(JSON.parse(c.custom), { first_name: "Elon", last_name: "Musk" });
+    // GetCallListDetails gives the cell back whole, not only the number being dialed.
+    const [task] = await tasks(f, res.list_id);
+    assert.equal(JSON.parse(task.custom_data).numbers, "+12125550111,+12125550112");
     const bad = await f.vox(
       "CreateCallList",
       listFields({ name: "bad", file_content: "numbers;first_name\n+12125550111,not-a-number;Elon\n" }),

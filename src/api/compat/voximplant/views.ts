@@ -145,7 +145,9 @@ export async function getCallListDetails(
   const phoneColumn = list.vox.phone_column || "phone";
   const toTask = (c: Selectable<ContactsTable>): Task => {
     const [statusId, status] = taskStatus(c.status);
-    const custom = { [phoneColumn]: c.phone, ...(JSON.parse(c.custom) as Record<string, unknown>) };
+    // The phone cell as it was given: every number of it, not the one being dialed now.
+    const cell = (JSON.parse(c.phones) as string[]).join(",");
+    const custom = { [phoneColumn]: cell, ...(JSON.parse(c.custom) as Record<string, unknown>) };
     const startAt = c.start_at === null || Number(c.start_at) === MANUAL_HOLD_AT ? null : Number(c.start_at);
     return {
       list_id: list.campaign.id,
