@@ -1,7 +1,7 @@
 // What to do with one queued contact at its dial slot: start an attempt now, wait for a window or a
 // frequency cap, or finish it because nothing is left to dial.
 import { DateTime } from "luxon";
-import { possibleZones } from "../lib/time-zone.ts";
+import { isOneOfZones, possibleZones } from "../lib/time-zone.ts";
 import {
   type CampaignSettings,
   campaignZone,
@@ -47,7 +47,8 @@ export function buildCampaignWindows(settings: CampaignSettings): CampaignWindow
  * - the contact's own zone; but when it is the zone the import would have inferred from its first number and
  *   another number is dialed, the window must also hold in the zone that number decides (each number is
  *   called on its own clock: a New York contact's Los Angeles mobile is not called at 06:00 there);
- * - else the zone the dialed number decides; else the campaign's defaultZone;
+ * - else the zone the dialed number decides; else the campaign's defaultZone when it is a zone of the
+ *   number's country (or the number has none);
  * - else every zone the number's country has (calling hours are a legal limit: when the zone is unknown,
  *   nobody may be called outside them wherever they are);
  * - a number with no country at all (kept as written) has no zone to go by: null, never UTC (the claim
@@ -73,11 +74,14 @@ function calleeZones(
 }
 
 /** The zones a number's calling hours are held in when nothing else is known of the person: its own, the
- *  campaign's default when the number's country has several, else all of them; null for no country. */
+ *  campaign's default when the number's country has several and the default is one of them, else all of
+ *  them; for a number with no country, the default or null. A default of another country is not the
+ *  callee's clock: a Sydney number under a Chicago default would be rung at 02:00 Sydney time. */
 function ownZones(phone: string, settings: CampaignSettings): readonly string[] | null {
   const zones = possibleZones(phone);
   if (zones.length === 1) return zones; // the number decides its zone
-  if (settings.defaultZone !== null) return [settings.defaultZone];
+  const byDefault = settings.defaultZone;
+  if (byDefault !== null && (zones.length === 0 || isOneOfZones(byDefault, zones))) return [byDefault];
   return zones.length ? zones : null;
 }
 

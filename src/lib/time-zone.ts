@@ -139,6 +139,31 @@ export function possibleZones(e164: string): readonly string[] {
   return one ? [one] : countryZones(details.country);
 }
 
+/** Whether `zone` is one of `zones`, whichever of its names either is spelled with ("Asia/Calcutta" is
+ *  "Asia/Kolkata"). A fixed offset is none of them. */
+export function isOneOfZones(zone: string, zones: readonly string[]): boolean {
+  // The claim asks this for every contact of unknown zone; a country's list is one array, kept.
+  let answers = memberships.get(zones);
+  if (!answers) {
+    answers = new Map();
+    memberships.set(zones, answers);
+  }
+  let answer = answers.get(zone);
+  if (answer === undefined) {
+    const own = canonicalZone(zone);
+    answer = zones.some((z) => canonicalZone(z) === own);
+    answers.set(zone, answer);
+  }
+  return answer;
+}
+
+const memberships = new WeakMap<readonly string[], Map<string, boolean>>();
+
+function canonicalZone(zone: string): string {
+  const known = ct.getTimezone(zone);
+  return known?.aliasOf ?? known?.name ?? zone;
+}
+
 const zonesByCountry = new Map<string, readonly string[]>();
 
 function countryZones(country: string): readonly string[] {

@@ -114,7 +114,8 @@ export interface CampaignSettings {
   timeSpec?: string | null;
   /** Window in each callee's own zone (e.g. 09:00–21:00). */
   calleeWindow: DailyWindow | null;
-  /** Zone of contacts whose zone is unknown (for the callee window, their own ranges and per-day caps).
+  /** Zone of contacts whose zone is unknown (for the callee window, their own ranges and per-day caps); the
+   *  callee window takes it only for numbers of a country it is a zone of, or of none.
    *  null: not chosen. The callee window then holds in every zone the number's country has (the strictest
    *  reading: nobody is called outside it wherever they are); their own ranges, per-day caps, time specs
    *  and reports use UTC. */
