@@ -2,7 +2,7 @@
 // spacing for calls per second, and caller-id rotation. The database stays the source of truth; this is
 // rebuilt from it on start and refreshed when the campaign changes.
 
-import { type CampaignSettings, usesAgents, withDefaults } from "../model/campaign-settings.ts";
+import { type CampaignSettings, changesWaits, usesAgents, withDefaults } from "../model/campaign-settings.ts";
 import type { CampaignStatus } from "../model/outcome.ts";
 import type { RobotScenario } from "../model/robot-scenario.ts";
 import type { Subscription } from "../outbox/events.ts";
@@ -58,8 +58,10 @@ export class CampaignRuntime {
     this.spacing = new DialSpacing(this.settings.callsPerSecond);
   }
 
-  update(row: Campaign): void {
+  /** Takes the row's status and settings; true when the new settings move what contacts may wait on. */
+  update(row: Campaign): boolean {
     const settingsChanged = row.settings !== this.settingsText;
+    const before = this.settings;
     // Started, recovered or resumed elsewhere: its contacts may all be final already. (Not at every read:
     // the maintenance pass reads every campaign every few seconds, and the look counts its contacts.)
     if (row.status !== this.status) this.drainCheckDue = true;
@@ -74,6 +76,7 @@ export class CampaignRuntime {
       this.windows = buildCampaignWindows(this.settings);
       this.spacing.setRate(this.settings.callsPerSecond);
     }
+    return settingsChanged && changesWaits(before, this.settings);
   }
 
   /** Whether `nodeId` may dial this campaign at `now`: agent campaigns are dialed by every node that has

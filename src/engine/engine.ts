@@ -9,7 +9,7 @@ import { nextAllowed } from "../model/windows.ts";
 import { Xoshiro128 } from "../pacing/sim/random.ts";
 import { answerHistory, completedWithCallbacks } from "../store/agent-calls.ts";
 import { campaignHolder } from "../store/campaign-leases.ts";
-import { isBeingCreated, lastDialAt, untilWritten } from "../store/campaigns.ts";
+import { isBeingCreated, lastDialAt, rejudgeWaits, untilWritten } from "../store/campaigns.ts";
 import type { Store } from "../store/db.ts";
 import { openDispatchStore } from "../store/dispatch/index.ts";
 import type { DispatchStore } from "../store/dispatch/types.ts";
@@ -574,6 +574,13 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     this.dispatcher.wake();
   }
 
+  async campaignEdited(campaignId: number): Promise<void> {
+    await this.reload(campaignId).catch((err) => {
+      this.onError?.(err);
+      this.wake();
+    });
+  }
+
   /** Gives each campaign the robot scenario its bot script id names (re-read with the campaigns). */
   private async attachRobots(runtimes = [...this.dispatcher.campaigns.values()]): Promise<void> {
     const wanted = runtimes.flatMap((rt) =>
@@ -776,7 +783,12 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     if (known) {
       const was = known.status;
       const wasDialing = was === "running" || was === "scheduled";
-      known.update(row);
+      // Settings edited (here or on another node): contacts this node's passes put off under the old ones
+      // until now are judged again, as the edit itself did for those waiting then.
+      if (known.update(row)) {
+        await rejudgeWaits(this.store.db, row.id, this.clock.now());
+        this.dispatcher.invalidateWaiting(row.id);
+      }
       // Paused or stopped through another node: what this node claimed for a coming slot goes back, and a
       // stop hangs up the calls not answered yet, as it does on the node that was asked (also after a pause
       // this node had seen: a paused campaign's calls still ring).

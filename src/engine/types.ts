@@ -78,6 +78,10 @@ export interface EngineControl {
   explain(accountId: number, campaignId: number): Promise<Explanation>;
   /** Called after contacts were added or settings changed, so the dispatcher looks again now. */
   wake(): void;
+  /** Called after a campaign's settings were edited: the engine takes them before its next pass (one under
+   *  the old ones would put off again the contacts the edit made due). Never rejects (errors go to onError;
+   *  the maintenance pass's own re-read then takes the edit). */
+  campaignEdited(campaignId: number): Promise<void>;
   /** Called after an account's queues changed (agents, memberships, a campaign's queueId): logged-in agents
    *  follow (see AgentDesk.membershipChanged), then the dispatcher looks again. Resolves once they have
    *  (an agent taken out while ready is logged out, its session ended); never rejects (errors go to onError). */

@@ -262,3 +262,33 @@ export function amdKept(
   for (const key of keys) if (amd[key] !== undefined) Object.assign(kept, { [key]: amd[key] });
   return kept;
 }
+
+/** The settings a contact's wait can come from: its windows (the campaign's schedule and time spec, the
+ *  callee window, which the dial method defaults and the default zone places), its caps and minimum gap. */
+const WAIT_SETTINGS = [
+  "schedule",
+  "timeSpec",
+  "calleeWindow",
+  "dialMethod",
+  "defaultZone",
+  "contactCaps",
+  "phoneCaps",
+  "minGapSec",
+] as const;
+
+/** The waits those settings give (the claim's defer reasons); a retry's interval, a callback and the 72 h
+ *  after an abandoned call are the contact's own and stand. */
+export const SETTINGS_WAIT_REASONS = [
+  "window",
+  "callee_window",
+  "contact_window",
+  "min_gap",
+  "phone_cap",
+  "contact_cap",
+];
+
+/** Whether an edit from `before` to `after` moves what a contact may be waiting on. */
+export function changesWaits(before: Partial<CampaignSettings>, after: Partial<CampaignSettings>): boolean {
+  const [was, is] = [withDefaults(before), withDefaults(after)];
+  return WAIT_SETTINGS.some((k) => JSON.stringify(was[k] ?? null) !== JSON.stringify(is[k] ?? null));
+}

@@ -1,6 +1,6 @@
 // Campaign rows as the API reads and edits them; lifecycle changes (status) belong to the engine.
 import { type Kysely, sql } from "kysely";
-import type { CampaignSettings } from "../model/campaign-settings.ts";
+import { type CampaignSettings, changesWaits, SETTINGS_WAIT_REASONS } from "../model/campaign-settings.ts";
 import { CAMPAIGN_STATUSES, type CampaignStatus } from "../model/outcome.ts";
 import { enforceAbandonedWait } from "./abandon-wait.ts";
 import { atomically } from "./atomic.ts";
@@ -159,10 +159,14 @@ export async function updateCampaign(
   id: number,
   edit: CampaignEdit,
 ): Promise<Campaign | undefined> {
+  const before =
+    edit.settings === undefined
+      ? undefined
+      : (JSON.parse(
+          edit.basedOn?.settings ?? (await storedSettings(db, accountId, id)),
+        ) as Partial<CampaignSettings>);
   const leavesPreview =
-    edit.settings !== undefined &&
-    edit.settings.dialMethod !== "preview" &&
-    (edit.basedOn !== undefined ? isPreviewText(edit.basedOn.settings) : await isPreview(db, accountId, id));
+    edit.settings !== undefined && edit.settings.dialMethod !== "preview" && before?.dialMethod === "preview";
   let update = db
     .updateTable("campaigns")
     .set({
@@ -182,21 +186,39 @@ export async function updateCampaign(
   const updated = await update.returningAll().executeTakeFirst();
   // Preview dials skip the 72 h after an abandoned call; no other method may.
   if (updated && leavesPreview) await enforceAbandonedWait(db, id, edit.now);
+  if (updated && edit.settings && before && changesWaits(before, edit.settings)) {
+    await rejudgeWaits(db, id, edit.now);
+  }
   return updated;
 }
 
-async function isPreview(db: Kysely<Database>, accountId: number, id: number): Promise<boolean> {
+async function storedSettings(db: Kysely<Database>, accountId: number, id: number): Promise<string> {
   const row = await db
     .selectFrom("campaigns")
     .select("settings")
     .where("account_id", "=", accountId)
     .where("id", "=", id)
     .executeTakeFirst();
-  return row !== undefined && isPreviewText(row.settings);
+  return row?.settings ?? "{}";
 }
 
-function isPreviewText(settings: string): boolean {
-  return (JSON.parse(settings) as Partial<CampaignSettings>).dialMethod === "preview";
+/** Makes the contacts waiting on the campaign's settings due, so the claim judges them again under the new
+ *  ones: widened hours reach a contact put off to the old opening now, not hours later. Those still shut
+ *  out are put off again, to the new time. */
+export async function rejudgeWaits(db: Kysely<Database>, campaignId: number, now: number): Promise<void> {
+  await db
+    .updateTable("contacts")
+    .set({
+      next_attempt_at: now,
+      wait_reason: null,
+      updated_at: sql<number>`case when updated_at + 1 > ${now} then updated_at + 1 else ${now} end`,
+    })
+    .where("campaign_id", "=", campaignId)
+    .where("status", "=", "pending")
+    .where("ready", "=", 0)
+    .where("next_attempt_at", ">", now)
+    .where("wait_reason", "in", SETTINGS_WAIT_REASONS)
+    .execute();
 }
 
 /** Every status but draft: deleteCampaignUnlessStatus with these removes a campaign that never started. */

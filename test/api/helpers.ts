@@ -14,13 +14,18 @@ import { openStore, type Store } from "../../src/store/db.ts";
 import type { NewContact } from "../../src/store/schema.ts";
 import { createDriver } from "../../src/telephony/index.ts";
 
-/** The real engine, on the virtual clock and the sim driver, with a count of its wake() calls so a test can
- *  see the API tell it about new contacts. The clock is not advanced here, so nothing is ever dialed. */
+/** The real engine, on the virtual clock and the sim driver, with a count of its wake() calls (and of the
+ *  passes an edit's re-read asks for) so a test can see the API tell it about new contacts and edits. The
+ *  clock is not advanced here, so nothing is ever dialed. */
 export class ObservedEngine extends Engine {
   wakes = 0;
   override wake(): void {
     this.wakes++;
     super.wake();
+  }
+  override async reload(campaignId: number): Promise<void> {
+    this.wakes++;
+    await super.reload(campaignId);
   }
 
   /** The wake count once no wake() came for `quietMs`: a change made just before (an agent created tells

@@ -89,7 +89,11 @@ test("unknown zone with a defaultZone: the window is read in that zone, as the c
 test("a defaultZone of another country is not the callee's clock: the number's own country's zones hold", async () => {
   // 15:00 UTC: 09:00 in Chicago, 02:00 in Sydney, 23:00 in Perth. An Australian number of unknown zone
   // waits for 09:00 in every Australian zone, as with no defaultZone at all.
-  const h = await harness({ start: Date.UTC(2026, 0, 5, 15, 0, 0), scenario: "all_human", maintenanceMs: 600_000 });
+  const h = await harness({
+    start: Date.UTC(2026, 0, 5, 15, 0, 0),
+    scenario: "all_human",
+    maintenanceMs: 600_000,
+  });
   try {
     const id = await h.campaign(
       { calleeWindow: { from: "09:00", to: "21:00" }, defaultZone: "America/Chicago" },
@@ -112,10 +116,9 @@ test("a defaultZone spelled by an old name of one of the country's zones still a
     maintenanceMs: 600_000,
   });
   try {
-    const id = await h.campaign(
-      { calleeWindow: { from: "09:00", to: "21:00" }, defaultZone: "US/Eastern" },
-      [{ phones: [US_SPLIT_AREA_CODE] }],
-    );
+    const id = await h.campaign({ calleeWindow: { from: "09:00", to: "21:00" }, defaultZone: "US/Eastern" }, [
+      { phones: [US_SPLIT_AREA_CODE] },
+    ]);
     await h.engine.start(h.accountId, id);
     await h.runToEnd(86_400_000);
     const [first] = await h.attempts(id);

@@ -183,9 +183,9 @@ export async function campaignRoutes(app: FastifyInstance, deps: NativeApiDeps):
         },
         () => conflict("edit_conflict", `campaign ${id} kept changing during the edit; send it again`),
       );
+      await engine.campaignEdited(id);
       // Another queue: agents logged in through the old one may no longer belong.
       if (req.body.settings?.queueId !== undefined) await tellAgentsChanged(deps, accountId);
-      else engine.wake();
       return campaignView(row);
     },
   );

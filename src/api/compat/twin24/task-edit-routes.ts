@@ -225,7 +225,7 @@ export async function taskEditRoutes(app: FastifyInstance, deps: Twin24Deps): Pr
         () => conflict("edit_conflict", `task ${req.params.id} kept changing during the edit; send it again`),
       );
       await engine.reloadWebhooks();
-      engine.wake();
+      await engine.campaignEdited(current.id);
       // As at creation, startType = time starts a task not yet started: the engine holds it READY.
       if (starts) await engine.start(accountId, current.id);
       const row = await findCampaign(store.db, accountId, current.id);

@@ -289,7 +289,7 @@ export function xcallyService(deps: XcallyDeps) {
         const { settings } = settingsForQueue(before.vendor.xcally as QueueBody, before, true);
         if (!(await updateCampaign(store.db, accountId, campaignId, { settings, basedOn: row, now })))
           return null;
-        engine.wake();
+        await engine.campaignEdited(campaignId);
         return true;
       },
       () => conflict("edit_conflict", `queue ${campaignId} kept changing while agents joined; send it again`),

@@ -179,7 +179,7 @@ export async function voiceRoutes(app: FastifyInstance, deps: XcallyDeps): Promi
         () =>
           conflict("edit_conflict", `queue ${req.params.id} kept changing during the edit; send it again`),
       );
-      engine.wake();
+      await engine.campaignEdited(current.id);
       if (req.body.dialActive !== undefined) await applyDialActive(current, req.body.dialActive);
       return queueView(await findQueue(accountId, current.id));
     },
