@@ -2,7 +2,8 @@
 // put through. Without attemptId it is then ambiguous: it is refused (409 disposition_ambiguous, naming
 // both calls) rather than filed on the new call; with attemptId it goes where it was meant. Once the call
 // before has its disposition, or the new call has lasted a while, a disposition without attemptId is the
-// new call's, as before.
+// new call's, as before. So too while the agent's next call (a preview's) rings: a late result is not
+// filed on a call nobody has answered.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { type ApiFixture, agentCampaign, agentShorthands, apiFixture } from "./helpers.ts";
@@ -75,5 +76,48 @@ describe("disposition racing the wrap-up timer", () => {
         [second, "interested"],
       ].sort(),
     );
+  });
+
+  test("a result sent while the agent's next preview call rings is refused as ambiguous, not filed on it", async () => {
+    const { campaignId, agentIds } = await agentCampaign(f, {
+      name: "preview ring",
+      settings: {
+        scenario: JSON.stringify({
+          outcomes: { human: 1 },
+          talkSec: { kind: "fixed", value: 3600 },
+          ringSec: { kind: "fixed", value: 20 },
+        }),
+        dialMethod: "preview",
+        wrapUpSec: 5,
+      },
+      contacts: [{ phone: "+14155557101" }, { phone: "+14155557102" }],
+      agents: ["Bea"],
+    });
+    const [bea] = agentIds;
+    assert.equal((await post(`/v1/agents/${bea}/login`, { campaignId })).statusCode, 200);
+    assert.equal((await post(`/v1/campaigns/${campaignId}/start`)).statusCode, 200);
+    const next1 = await post(`/v1/agents/${bea}/preview/next`);
+    assert.equal(next1.statusCode, 200, next1.body);
+    const first = next1.json().contact.attempt_id as number;
+    assert.equal((await post(`/v1/agents/${bea}/preview/dial`)).statusCode, 200);
+    await advanceUntil(() => state(bea) === "on_call", 500, 200);
+    assert.equal((await post(`/v1/agents/${bea}/hangup`)).statusCode, 200);
+    // The wrap-up runs out before Bea has typed the result; she previews and dials the next person.
+    await advanceUntil(() => state(bea) === "ready", 1000, 20);
+    const next2 = await post(`/v1/agents/${bea}/preview/next`);
+    assert.equal(next2.statusCode, 200, next2.body);
+    const second = next2.json().contact.attempt_id as number;
+    assert.equal((await post(`/v1/agents/${bea}/preview/dial`)).statusCode, 200);
+    await advanceUntil(() => f.engine.dispatcher.liveCalls.get(String(second))?.originated === true, 200, 50);
+    await f.clock.run({ until: f.clock.now() + 3000 });
+    assert.equal(state(bea), "reserved", "the second call rings");
+
+    const late = await post(`/v1/agents/${bea}/disposition`, { disposition: "sale" });
+    assert.equal(late.statusCode, 409, late.body);
+    assert.equal(late.json().error.code, "disposition_ambiguous");
+    assert.match(late.json().error.message, new RegExp(`dialing call ${second} .*call ${first}`));
+    const named = await post(`/v1/agents/${bea}/disposition`, { disposition: "sale", attemptId: first });
+    assert.equal(named.statusCode, 200, named.body);
+    assert.equal(named.json().attempt_id, first);
   });
 });

@@ -85,19 +85,24 @@ function dispositionTarget(
   const live = agent.callId === null ? undefined : liveCalls.get(agent.callId);
   const current = agent.callId === null || (live && !live.originated) ? null : Number(agent.callId);
   // A disposition sent in wrap-up can arrive just after the wrap-up ended and the next person was put
-  // through: without attemptId it is then ambiguous, and guessing would file it on the wrong call.
+  // through, or (preview, a personal callback) the agent's next call was dialed and rings: without
+  // attemptId it is then ambiguous, and guessing would file it on the wrong call (a ringing one nobody
+  // has answered is never what a late result is about).
   const connectedAt = live?.connectedAt ?? null;
   if (
     attemptId === null &&
     current !== null &&
     agent.lastAttemptId !== null &&
     !agent.lastDisposed &&
-    connectedAt !== null &&
-    now - connectedAt < AMBIGUOUS_DISPOSITION_MS
+    (connectedAt === null || now - connectedAt < AMBIGUOUS_DISPOSITION_MS)
   ) {
+    const took =
+      connectedAt === null
+        ? `is dialing call ${current}`
+        : `took call ${current} ${Math.round((now - connectedAt) / 1000)} s ago`;
     throw new EngineError(
       "disposition_ambiguous",
-      `agent ${agent.id} took call ${current} ${Math.round((now - connectedAt) / 1000)} s ago and has not set call ${agent.lastAttemptId}'s disposition: name the call (attemptId)`,
+      `agent ${agent.id} ${took} and has not set call ${agent.lastAttemptId}'s disposition: name the call (attemptId)`,
     );
   }
   const own = [current, agent.lastAttemptId];
