@@ -93,7 +93,9 @@ function dispositionTarget(
     attemptId === null &&
     current !== null &&
     agent.lastAttemptId !== null &&
+    agent.lastAttemptId !== current &&
     !agent.lastDisposed &&
+    live !== undefined &&
     (connectedAt === null || now - connectedAt < AMBIGUOUS_DISPOSITION_MS)
   ) {
     const took =
