@@ -77,10 +77,18 @@ export function installMetrics(
   });
   new client.Gauge({
     name: "outdial_calls_in_flight",
-    help: "Calls placed and not ended yet",
+    help: "Calls placed and not ended yet (lines in use)",
     registers: [registry],
     collect() {
       this.set(engine.metrics().callsInFlight);
+    },
+  });
+  new client.Gauge({
+    name: "outdial_dials_reserved",
+    help: "Contacts claimed for a dial not placed yet (a preview being read, a dial waiting for its slot)",
+    registers: [registry],
+    collect() {
+      this.set(engine.metrics().dialsReserved);
     },
   });
 

@@ -114,6 +114,13 @@ export class Dispatcher {
     return n;
   }
 
+  /** Of inFlight, the calls handed to the driver (the rest are claimed, waiting for a slot or an agent). */
+  get placedCalls(): number {
+    let n = 0;
+    for (const call of this.calls.values()) if (call.originated) n++;
+    return n;
+  }
+
   get liveCalls(): ReadonlyMap<string, LiveCall> {
     return this.calls;
   }

@@ -521,11 +521,13 @@ export class Engine implements EngineControl, CampaignStatusWriter {
       for (const x of items) out[key(x)] = (out[key(x)] ?? 0) + 1;
       return out;
     };
+    const placed = d.placedCalls;
     return {
       dials: d.stats.originated,
       ended: { ...d.stats.outcomes },
       dispatchPasses: d.stats.passes,
-      callsInFlight: d.inFlight,
+      callsInFlight: placed,
+      dialsReserved: d.inFlight - placed,
       // Every node tracks every active campaign; a robot campaign is counted by the node holding its lease
       // only, so that a sum over the nodes counts it once.
       campaigns: tally(

@@ -115,7 +115,11 @@ export interface EngineMetrics {
   /** Attempts ended since the process started, by outcome (lost ones found after a crash included). */
   ended: Record<string, number>;
   dispatchPasses: number;
+  /** Calls handed to the driver and not ended yet: lines in use. */
   callsInFlight: number;
+  /** Contacts claimed for a dial not placed yet: a preview an agent reads, a dial waiting for its
+   *  calls-per-second slot. They hold a place under maxConcurrent, not a line. */
+  dialsReserved: number;
   /** Campaigns this node dispatches, by status. */
   campaigns: Record<string, number>;
   /** Agents logged in on this node, by state. */

@@ -4,7 +4,14 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { ConfigError, describeConfig, loadConfig } from "../../src/config/config.ts";
-import { type ApiFixture, apiFixture, createCampaignViaApi, insertContacts } from "./helpers.ts";
+import {
+  type ApiFixture,
+  agentCampaign,
+  agentShorthands,
+  apiFixture,
+  createCampaignViaApi,
+  insertContacts,
+} from "./helpers.ts";
 
 const TOKEN = "metrics-token-0123456789";
 
@@ -21,6 +28,7 @@ describe("metrics", () => {
   });
   after(() => f.close());
 
+  const { post } = agentShorthands(() => f);
   const scrape = (authorization?: string) =>
     f.app.inject({ method: "GET", url: "/metrics", headers: authorization ? { authorization } : {} });
 
@@ -70,6 +78,36 @@ describe("metrics", () => {
     assert.ok(!text.includes("/v1/contacts/999999"), "paths with ids never become series");
     assert.ok((sample(text, "outdial_process_cpu_user_seconds_total") ?? 0) > 0);
     assert.ok(!text.includes(TOKEN) && !text.includes(f.key));
+  });
+
+  test("previews being read are reserved dials, not calls in flight", async () => {
+    const { campaignId, agentIds } = await agentCampaign(f, {
+      name: "preview",
+      settings: { dialMethod: "preview" },
+      contacts: [{ phone: "+14155554001" }, { phone: "+14155554002" }, { phone: "+14155554003" }],
+      agents: ["Ann", "Bob", "Cy"],
+    });
+    for (const id of agentIds)
+      assert.equal((await post(`/v1/agents/${id}/login`, { campaignId })).statusCode, 200);
+    assert.equal((await post(`/v1/campaigns/${campaignId}/start`)).statusCode, 200);
+    const before = (await scrape(`Bearer ${TOKEN}`)).body;
+    for (const id of agentIds) {
+      const next = await post(`/v1/agents/${id}/preview/next`);
+      assert.equal(next.statusCode, 200, next.body);
+    }
+    const text = (await scrape(`Bearer ${TOKEN}`)).body;
+    assert.equal(
+      sample(text, "outdial_dials_total"),
+      sample(before, "outdial_dials_total"),
+      "nothing dialed",
+    );
+    assert.equal(sample(text, "outdial_calls_in_flight"), 0, "no line in use");
+    assert.equal(sample(text, "outdial_dials_reserved"), 3, "three contacts on agents' screens");
+    const dial = await post(`/v1/agents/${agentIds[0]}/preview/dial`);
+    assert.equal(dial.statusCode, 200, dial.body);
+    const after = (await scrape(`Bearer ${TOKEN}`)).body;
+    assert.equal(sample(after, "outdial_calls_in_flight"), 1);
+    assert.equal(sample(after, "outdial_dials_reserved"), 2);
   });
 
   test("without a token configured there is no /metrics; a short token is refused at start", async () => {
