@@ -1,7 +1,7 @@
 // What to do with one queued contact at its dial slot: start an attempt now, wait for a window or a
 // frequency cap, or finish it because nothing is left to dial.
 import { DateTime } from "luxon";
-import { isOneOfZones, possibleZones } from "../lib/time-zone.ts";
+import { defaultZoneFits, possibleZones } from "../lib/time-zone.ts";
 import {
   type CampaignSettings,
   campaignZone,
@@ -81,7 +81,7 @@ function ownZones(phone: string, settings: CampaignSettings): readonly string[] 
   const zones = possibleZones(phone);
   if (zones.length === 1) return zones; // the number decides its zone
   const byDefault = settings.defaultZone;
-  if (byDefault !== null && (zones.length === 0 || isOneOfZones(byDefault, zones))) return [byDefault];
+  if (byDefault !== null && defaultZoneFits(byDefault, zones)) return [byDefault];
   return zones.length ? zones : null;
 }
 

@@ -139,6 +139,22 @@ export function possibleZones(e164: string): readonly string[] {
   return one ? [one] : countryZones(details.country);
 }
 
+/** Whether a campaign's default zone stands for a person whose number could be in any of `zones` (its
+ *  country's): only if it is one of them, or the number has no country. A zone of another country is not
+ *  the person's clock. */
+export function defaultZoneFits(defaultZone: string, zones: readonly string[]): boolean {
+  return zones.length === 0 || isOneOfZones(defaultZone, zones);
+}
+
+/** The one zone a person is known to be in: their own, else the one their number decides, else the
+ *  campaign's default where it fits (defaultZoneFits); null when none is known. */
+export function personZone(ownZone: string | null, phone: string, defaultZone: string | null): string | null {
+  if (ownZone !== null) return ownZone;
+  const zones = possibleZones(phone);
+  if (zones.length === 1) return zones[0];
+  return defaultZone !== null && defaultZoneFits(defaultZone, zones) ? defaultZone : null;
+}
+
 /** Whether `zone` is one of `zones`, whichever of its names either is spelled with ("Asia/Calcutta" is
  *  "Asia/Kolkata"). A fixed offset is none of them. */
 export function isOneOfZones(zone: string, zones: readonly string[]): boolean {

@@ -1,5 +1,5 @@
 import type { CompiledQuery } from "kysely";
-import { campaignZone, withDefaults } from "../model/campaign-settings.ts";
+import { withDefaults } from "../model/campaign-settings.ts";
 import {
   CALLBACK_REASON,
   CALLBACKS_KEY,
@@ -208,17 +208,25 @@ export interface ReopenedContact {
   custom: string;
 }
 
-/** The zone of the person an attempt called, as its campaign's windows read it: the contact's own zone,
- *  else the campaign's default. Null when the account has no such attempt. */
-export async function calleeZone(store: Store, accountId: number, attemptId: number): Promise<string | null> {
+/** What tells the zone of the person an attempt called: the contact's own zone, the number called and the
+ *  campaign's default zone; undefined when the account has no such attempt. */
+export async function calleeZoneFacts(
+  store: Store,
+  accountId: number,
+  attemptId: number,
+): Promise<{ ownZone: string | null; phone: string; defaultZone: string | null } | undefined> {
   const row = await store.db
     .selectFrom("attempts as a")
     .innerJoin("contacts as c", "c.id", "a.contact_id")
     .innerJoin("campaigns as k", "k.id", "a.campaign_id")
-    .select(["c.time_zone", "k.settings"])
+    .select(["c.time_zone", "a.phone", "k.settings"])
     .where("a.id", "=", attemptId)
     .where("a.account_id", "=", accountId)
     .executeTakeFirst();
-  if (!row) return null;
-  return row.time_zone ?? campaignZone(withDefaults(JSON.parse(row.settings)));
+  if (!row) return undefined;
+  return {
+    ownZone: row.time_zone,
+    phone: row.phone,
+    defaultZone: withDefaults(JSON.parse(row.settings)).defaultZone,
+  };
 }

@@ -137,15 +137,16 @@ describe("a callback from the agent's disposition", () => {
     assert.equal(settled.attempts, 2);
   });
 
-  test("a callback in the person's local time is read in the contact's zone, else the campaign's", async () => {
+  test("a callback in the person's local time is read in the contact's zone, else the campaign's where it fits", async () => {
     const {
       campaignId,
       contactIds,
       agentIds: [agentId],
     } = await agentCampaign(f, {
       name: "local callbacks",
-      settings: { dialMethod: "progressive", defaultZone: "Asia/Tokyo", wrapUpSec: 600 },
-      contacts: [{ phone: "+12125553101", timeZone: "America/New_York" }, { phone: "+12125553102" }],
+      settings: { dialMethod: "progressive", defaultZone: "America/Boise", wrapUpSec: 600 },
+      // Idaho's 208 spans two zones: the number alone does not tell, the campaign's default (one of them) does.
+      contacts: [{ phone: "+12125553101", timeZone: "America/New_York" }, { phone: "+12085553102" }],
       agents: ["Lou"],
     });
     assert.equal((await post(`/v1/agents/${agentId}/login`, { campaignId })).statusCode, 200);
@@ -169,7 +170,7 @@ describe("a callback from the agent's disposition", () => {
 
     for (const [i, zone] of [
       [0, "America/New_York"],
-      [1, "Asia/Tokyo"],
+      [1, "America/Boise"],
     ] as const) {
       await advanceUntil(() => state(agentId) === "on_call");
       assert.equal((await post(`/v1/agents/${agentId}/hangup`)).statusCode, 200);
@@ -203,6 +204,43 @@ describe("a callback from the agent's disposition", () => {
     }
     const plain = await attempts(campaignId);
     assert.equal(plain.length, 2, "nothing dialed before the callbacks' times");
+  });
+
+  test("a callback in local time for a person of unknown zone is refused, not read in UTC", async () => {
+    const {
+      campaignId,
+      agentIds: [agentId],
+    } = await agentCampaign(f, {
+      name: "unknown zone",
+      // A Chicago default is not the clock of a Sydney number, whose country has several zones.
+      settings: { dialMethod: "progressive", defaultZone: "America/Chicago", wrapUpSec: 600 },
+      contacts: [{ phone: "+12085553201" }, { phone: "+61291234567" }],
+      agents: ["Ida"],
+    });
+    assert.equal((await post(`/v1/agents/${agentId}/login`, { campaignId })).statusCode, 200);
+    assert.equal((await post(`/v1/campaigns/${campaignId}/start`)).statusCode, 200);
+    const zones: (string | null)[] = [];
+    for (let i = 0; i < 2; i++) {
+      await advanceUntil(() => state(agentId) === "on_call", 1000, 2000);
+      assert.equal((await post(`/v1/agents/${agentId}/hangup`)).statusCode, 200);
+      await advanceUntil(() => state(agentId) === "wrap_up", 100, 50);
+      const local = DateTime.fromMillis(f.clock.now(), { zone: "UTC" })
+        .plus({ days: 2 })
+        .toFormat("yyyy-LL-dd'T'10:00");
+      const res = await post(`/v1/agents/${agentId}/disposition`, {
+        disposition: "cb",
+        callbackLocal: local,
+      });
+      zones.push(res.statusCode === 200 ? res.json().callback_zone : null);
+      if (res.statusCode !== 200) {
+        assert.equal(res.statusCode, 400, res.body);
+        assert.equal(errorOf(res).field, "body.callbackLocal");
+        assert.match(errorOf(res).message, /time zone is not known.*give callbackAt/);
+      }
+      assert.equal((await post(`/v1/agents/${agentId}/ready`)).statusCode, 200);
+    }
+    // The Idaho number's zone is the Chicago default's country's; the Sydney number's is not known.
+    assert.deepEqual(zones, ["America/Chicago", null]);
   });
 
   // Ann's call with X ended; while she wrapped up, the campaign called X again and nobody was free: the

@@ -112,6 +112,13 @@ export async function agentDispositionRoutes(app: FastifyInstance, deps: NativeA
           throw invalidRequest("give callbackAt or callbackLocal, not both", "body.callbackLocal");
         }
         callbackZone = await desk.callbackZone(req.account.id, agentId, attemptId ?? null);
+        if (callbackZone === null) {
+          // Read in UTC, "call me at 10:00" from Idaho would be a call at 03:00 there.
+          throw invalidRequest(
+            "the person's time zone is not known (none of their own, their number's country has several and the campaign's defaultZone is not one of them): give callbackAt",
+            "body.callbackLocal",
+          );
+        }
         callbackAt = localTimeIn(callbackLocal, callbackZone);
         if (Number.isNaN(callbackAt)) {
           throw invalidRequest(`${callbackLocal} is not a date and time`, "body.callbackLocal");

@@ -3,9 +3,10 @@
 // agent's state and answers with an EngineError the API turns into a 4xx; the states themselves are the
 // board's, the calls the dispatcher's, the sessions (one node at a time) agents/sessions.ts's.
 import type { Clock } from "../../clock/clock.ts";
+import { personZone } from "../../lib/time-zone.ts";
 import { amdFalsePositiveShare, withDefaults } from "../../model/campaign-settings.ts";
 import { abandonment, groupCampaigns, pooledAbandonment } from "../../store/abandonment.ts";
-import { calleeZone } from "../../store/agent-calls.ts";
+import { calleeZoneFacts } from "../../store/agent-calls.ts";
 import { type CampaignAgent, campaignAgents, getAgent } from "../../store/agents.ts";
 import type { Store } from "../../store/db.ts";
 import { dncInserts } from "../../store/dnc.ts";
@@ -428,12 +429,14 @@ export class AgentDesk {
    * The zone a callback given in the person's local time is read in: the zone of the contact called on the
    * agent's current or last call (or `attemptId`), else its campaign's default zone.
    */
-  async callbackZone(accountId: number, agentId: number, attemptId: number | null): Promise<string> {
+  /** The zone of the person the disposition is about, as the callee window reads it (personZone); null
+   *  when none is known. */
+  async callbackZone(accountId: number, agentId: number, attemptId: number | null): Promise<string | null> {
     const agent = await this.live(accountId, agentId);
     const target = dispositionTarget(agent, attemptId, this.d.dispatcher.liveCalls, this.d.clock.now());
-    const zone = await calleeZone(this.d.store, accountId, target);
-    if (zone === null) throw new EngineError("not_found", `attempt ${target} not found`, 404);
-    return zone;
+    const facts = await calleeZoneFacts(this.d.store, accountId, target);
+    if (facts === undefined) throw new EngineError("not_found", `attempt ${target} not found`, 404);
+    return personZone(facts.ownZone, facts.phone, facts.defaultZone);
   }
 
   /** Hands one of the agent's personal callbacks (not yet being dialed) to its campaign's other agents. */
