@@ -3,7 +3,7 @@
 // both calls) rather than filed on the new call; with attemptId it goes where it was meant. Once the call
 // before has its disposition, or the new call has lasted a while, a disposition without attemptId is the
 // new call's, as before. So too while the agent's next call (a preview's) rings: a late result is not
-// filed on a call nobody has answered.
+// filed on a call nobody has answered, nor on it once it ended unanswered.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { type ApiFixture, agentCampaign, agentShorthands, apiFixture } from "./helpers.ts";
@@ -116,8 +116,12 @@ describe("disposition racing the wrap-up timer", () => {
     assert.equal(late.statusCode, 409, late.body);
     assert.equal(late.json().error.code, "disposition_ambiguous");
     assert.match(late.json().error.message, new RegExp(`dialing call ${second} .*call ${first}`));
-    const named = await post(`/v1/agents/${bea}/disposition`, { disposition: "sale", attemptId: first });
-    assert.equal(named.statusCode, 200, named.body);
-    assert.equal(named.json().attempt_id, first);
+    // Bea hangs up the ringing call: nobody was reached on it, so a result without attemptId is still the
+    // first call's, not the unanswered one's.
+    assert.equal((await post(`/v1/agents/${bea}/hangup`)).statusCode, 200);
+    await advanceUntil(() => !f.engine.dispatcher.liveCalls.has(String(second)), 200, 50);
+    const after = await post(`/v1/agents/${bea}/disposition`, { disposition: "sale" });
+    assert.equal(after.statusCode, 200, after.body);
+    assert.equal(after.json().attempt_id, first);
   });
 });

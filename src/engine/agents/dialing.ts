@@ -427,8 +427,13 @@ export class AgentDialing {
   private callOver(call: LiveCall, outcome: string, talkSec: number, now: number): LiveAgent | null {
     const agent = call.agent;
     if (!agent || agent.callId !== call.callId || this.o.board.get(agent.id) !== agent) return null;
-    agent.lastAttemptId = call.attemptId;
-    agent.lastDisposed = false;
+    // A call the agent never reached anyone on (no answer, a machine, hung up ringing) does not displace
+    // a call before it still waiting for its result: a late result without attemptId is that call's.
+    const keepsEarlier = call.connectedAt === null && agent.lastAttemptId !== null && !agent.lastDisposed;
+    if (!keepsEarlier) {
+      agent.lastAttemptId = call.attemptId;
+      agent.lastDisposed = false;
+    }
     this.o.board.emit(agent.who, {
       type: "call_ended",
       at: now,
