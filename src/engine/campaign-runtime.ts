@@ -29,6 +29,9 @@ export class CampaignRuntime {
   private presence: LocalPresence | null = null;
   /** Why the last dispatch pass did not dial, for the explain endpoint. */
   lastBlock: { code: string; until: number | null } | null = null;
+  /** When settings were written that move what contacts wait on, until the next pass re-judges the contacts
+   *  put off since (dispatcher.ts); null: nothing to re-judge. */
+  waitsEditedAt: number | null = null;
   /** The robot scenario its bot script id names, when the account has one by that key. */
   robot: RobotScenario | null = null;
   /** Active webhook subscriptions that take this campaign's events (the engine keeps them current). */
@@ -58,8 +61,9 @@ export class CampaignRuntime {
     this.spacing = new DialSpacing(this.settings.callsPerSecond);
   }
 
-  /** Takes the row's status and settings; true when the new settings move what contacts may wait on. */
-  update(row: Campaign): boolean {
+  /** Takes the row's status and settings. New settings that move what contacts may wait on leave
+   *  waitsEditedAt for the next pass. */
+  update(row: Campaign): void {
     const settingsChanged = row.settings !== this.settingsText;
     const before = this.settings;
     // Started, recovered or resumed elsewhere: its contacts may all be final already. (Not at every read:
@@ -76,7 +80,9 @@ export class CampaignRuntime {
       this.windows = buildCampaignWindows(this.settings);
       this.spacing.setRate(this.settings.callsPerSecond);
     }
-    return settingsChanged && changesWaits(before, this.settings);
+    if (settingsChanged && changesWaits(before, this.settings)) {
+      this.waitsEditedAt = Math.min(this.waitsEditedAt ?? Number.POSITIVE_INFINITY, Number(row.updated_at));
+    }
   }
 
   /** Whether `nodeId` may dial this campaign at `now`: agent campaigns are dialed by every node that has

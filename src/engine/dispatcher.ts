@@ -51,6 +51,9 @@ export interface DispatcherOptions {
   claimBatch?: number;
   /** How far ahead of its slot a rate-limited dial may be claimed. */
   lookaheadMs?: number;
+  /** Makes due again the campaign's contacts written since `since` that wait on its settings (an edit's
+   *  re-judging, store/campaigns.ts rejudgeWaits). */
+  rejudgeWaits(campaignId: number, since: number, now: number): Promise<void>;
   onError?(err: unknown): void;
   /** Called after a commit that wrote webhook events, so delivery can look at once. */
   onEvents?(): void;
@@ -313,7 +316,15 @@ export class Dispatcher {
     if (!c.dialsOn(this.o.nodeId, now)) {
       // Another node dispatches it, or this node's lease lapsed; maintenance looks again within seconds.
       c.lastBlock = { code: "other_node", until: null };
+      c.waitsEditedAt = null; // the node dialing it re-judges what it put off
       return { started: 0, wakeAt: Number.POSITIVE_INFINITY };
+    }
+    if (c.waitsEditedAt !== null) {
+      // Its hours or caps were edited: what a pass under the old ones put off since (one under way as the
+      // edit was taken, with the settings it started with) is judged again before this pass claims.
+      await this.o.rejudgeWaits(c.id, c.waitsEditedAt, now);
+      c.waitsEditedAt = null;
+      this.invalidateWaiting(c.id);
     }
     const w = this.o.statusWriter;
     const gate = await gateCampaign(c, now, w, {

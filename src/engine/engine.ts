@@ -140,6 +140,7 @@ export class Engine implements EngineControl, CampaignStatusWriter {
       maintenanceMs: o.maintenanceMs,
       maxChannels: o.maxChannels ?? o.driver.capabilities.maxChannels,
       claimBatch: o.claimBatch,
+      rejudgeWaits: (campaignId, since, now) => rejudgeWaits(o.store.db, campaignId, now, since),
       onError: o.onError,
       onEvents: () => this.onEvents?.(),
     });
@@ -785,12 +786,7 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     if (known) {
       const was = known.status;
       const wasDialing = was === "running" || was === "scheduled";
-      // Settings edited (here or on another node): contacts this node's passes put off under the old ones
-      // until now are judged again, as the edit itself did for those waiting then.
-      if (known.update(row)) {
-        await rejudgeWaits(this.store.db, row.id, this.clock.now());
-        this.dispatcher.invalidateWaiting(row.id);
-      }
+      known.update(row);
       // Paused or stopped through another node: what this node claimed for a coming slot goes back, and a
       // stop hangs up the calls not answered yet, as it does on the node that was asked (also after a pause
       // this node had seen: a paused campaign's calls still ring).

@@ -204,9 +204,15 @@ async function storedSettings(db: Kysely<Database>, accountId: number, id: numbe
 
 /** Makes the contacts waiting on the campaign's settings due, so the claim judges them again under the new
  *  ones: widened hours reach a contact put off to the old opening now, not hours later. Those still shut
- *  out are put off again, to the new time. */
-export async function rejudgeWaits(db: Kysely<Database>, campaignId: number, now: number): Promise<void> {
-  await db
+ *  out are put off again, to the new time. With `since`, only contacts written since then (put off by a
+ *  pass under the old settings after the edit's own rejudge). */
+export async function rejudgeWaits(
+  db: Kysely<Database>,
+  campaignId: number,
+  now: number,
+  since?: number,
+): Promise<void> {
+  let q = db
     .updateTable("contacts")
     .set({
       next_attempt_at: now,
@@ -217,8 +223,9 @@ export async function rejudgeWaits(db: Kysely<Database>, campaignId: number, now
     .where("status", "=", "pending")
     .where("ready", "=", 0)
     .where("next_attempt_at", ">", now)
-    .where("wait_reason", "in", SETTINGS_WAIT_REASONS)
-    .execute();
+    .where("wait_reason", "in", SETTINGS_WAIT_REASONS);
+  if (since !== undefined) q = q.where("updated_at", ">=", since);
+  await q.execute();
 }
 
 /** Every status but draft: deleteCampaignUnlessStatus with these removes a campaign that never started. */
