@@ -164,6 +164,16 @@ describe("sip driver toward a bare UDP far end", () => {
     await assert.rejects(far.next("INVITE ", 300));
   });
 
+  it("a caller id with a character beyond the BMP (an emoji) goes out escaped as UTF-8; half of one as U+FFFD", async () => {
+    const { call } = await setUp();
+    assert.doesNotThrow(() => call("cid-emoji", "+15550100", 20, "ACME \u{1F4DE}"));
+    const invite = await far.next("INVITE ", 1000);
+    assert.match(invite.text, /^From: .*sip:ACME%20%F0%9F%93%9E@/m);
+    assert.doesNotThrow(() => call("cid-half", "+15550101", 20, "ACME \ud83d"));
+    const second = await far.next("INVITE ", 1000);
+    assert.match(second.text, /^From: .*sip:ACME%20%EF%BF%BD@/m);
+  });
+
   it("writes an IPv6 trunk's address in brackets in the From URI", async () => {
     const { call } = await setUp({}, "::1");
     call("v6");

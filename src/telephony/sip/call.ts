@@ -182,8 +182,10 @@ export function unsettled(call: SipCall): string | null {
 
 export const token = (bytes = 8) => randomBytes(bytes).toString("hex");
 export const newBranch = () => `z9hG4bK${token()}`;
-/** A phone or caller id as the user part of a SIP URI: anything outside RFC 3261's user characters escaped. */
-const userPart = (s: string) => s.replace(/[^A-Za-z0-9\-_.!~*'()&=+$,;?/]/g, (c) => encodeURIComponent(c));
+/** A phone or caller id as the user part of a SIP URI: anything outside RFC 3261's user characters escaped,
+ *  a character beyond the BMP whole (as UTF-8), half of one (not text at all) as U+FFFD, never a throw. */
+const userPart = (s: string) =>
+  s.replace(/\p{Cs}/gu, "\uFFFD").replace(/[^A-Za-z0-9\-_.!~*'()&=+$,;?/]/gu, (c) => encodeURIComponent(c));
 
 /** A display name is a quoted string: quotes, backslashes and control characters are dropped from it. */
 function displayName(id: string): string {
