@@ -551,6 +551,13 @@ export class Dispatcher {
     this.o.dispatch.release([this.releasedDial(call)]).catch((err) => this.o.onError?.(err));
   }
 
+  /** Whether the campaign may take one more call under its maxConcurrent and the node's channels, as a
+   *  pass counts them (dials claimed and not placed yet, previews on agents' screens, hold a place). */
+  hasLineFor(c: CampaignRuntime): boolean {
+    const channelsFree = this.o.maxChannels === null || this.inFlight < this.o.maxChannels;
+    return channelsFree && c.inFlight < c.settings.maxConcurrent;
+  }
+
   /**
    * Preview: claims the campaign's next due contact for an agent, who sees it before anything is dialed;
    * with `heldContactId`, that contact only, if it is still the agent's due personal callback. The attempt

@@ -479,6 +479,13 @@ export class AgentDesk {
     }
     if (agent.claiming)
       throw new EngineError("invalid_state", `agent ${agentId} is already asking for a contact`);
+    if (!this.d.dispatcher.hasLineFor(c)) {
+      throw new EngineError(
+        "concurrency_saturated",
+        `all ${c.settings.maxConcurrent} calls campaign ${c.id} may have at once are up or on agents' screens (or the node's channels are): try again when one ends`,
+        409,
+      );
+    }
     // Held back from answered calls while the claim awaits, without a state change a desktop would see.
     agent.claiming = true;
     let call: LiveCall | null;

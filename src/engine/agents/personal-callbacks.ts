@@ -147,6 +147,8 @@ export class PersonalCallbacks {
       (c.settings.ringTimeoutSec + c.settings.abandonAfterSec) * 1000 + AMD_MARGIN_MS;
     if (!drained && this.d.dialing.needs(agent)) return now + DRAIN_STEP_MS;
     if (!this.available(agent)) return null;
+    // At its maxConcurrent (or the node's channels) the callback waits, its agent kept for it, for a line.
+    if (!this.d.dispatcher.hasLineFor(c)) return now + DRAIN_STEP_MS;
     // Held back from answered calls while the claim awaits, as a previewing agent is.
     agent.claiming = true;
     let call: Awaited<ReturnType<Dispatcher["claimForAgent"]>>;
