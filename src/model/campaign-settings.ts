@@ -62,7 +62,7 @@ export interface CampaignSettings {
   dialMethod: DialMethod;
   /** Power: lines per ready agent, fractional (1.5 = three lines for two ready agents). */
   powerRatio: number;
-  /** Predictive: the cap on abandoned / live answers it holds to (0.03 = 3 %). */
+  /** Power and predictive: the cap on abandoned / live answers they hold to (0.03 = 3 %). */
   targetAbandonRate: number;
   /** Campaigns of the account with the same group share one abandonment rate (a VICIdial drop-rate group,
    *  or the call centre Ofcom may judge): each one's pacer answers to the pooled counts. Null = its own. */

@@ -142,6 +142,10 @@ export interface AbandonTrackerOptions {
   falsePositiveShare?: number;
 }
 
+/** Live answers a window needs before the pacers judge its rate alone against the target (isOverTarget's
+ *  minLiveAnswers). */
+export const FALLBACK_AFTER_LIVE_ANSWERS = 100;
+
 export class AbandonTracker {
   /** Writable: a campaign's target can change while its counts go on. */
   targetRate: number;

@@ -41,6 +41,7 @@ export function createPacer(method: DialMethod, settings: PacerSettings): Pacer 
       return new PowerPacer({
         ratio: settings.powerRatio ?? 1.5,
         maxLinesPerAgent: settings.maxLinesPerAgent,
+        tracker: settings.tracker,
       });
     case "predictive":
       return new PredictivePacer({

@@ -1,7 +1,7 @@
 // pacing/predictive owns the predictive pacer: dial ahead of agents becoming free from live estimates,
 // held to the abandonment target by the shared tracker. It must not touch the store, telephony or clock.
 
-import type { AbandonTracker } from "./abandon-tracker.ts";
+import { type AbandonTracker, FALLBACK_AFTER_LIVE_ANSWERS } from "./abandon-tracker.ts";
 import { DropBudget, type DropBudgetOptions } from "./drop-budget.ts";
 import { DurationEstimator, RingModel } from "./estimators.ts";
 import { Forecast } from "./forecast.ts";
@@ -148,7 +148,9 @@ export class PredictivePacer implements Pacer {
     this.lastDialDropChance = null;
     this.nextDialDropChance = null;
     this.released = [];
-    if (this.tracker.isOverTarget(now, this.options.fallbackAfterLiveAnswers ?? 100)) {
+    if (
+      this.tracker.isOverTarget(now, this.options.fallbackAfterLiveAnswers ?? FALLBACK_AFTER_LIVE_ANSWERS)
+    ) {
       this.mode = "fallback";
       this.threshold = 0; // no dial beyond one per ready agent may risk a drop
       return floor;

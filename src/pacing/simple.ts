@@ -1,6 +1,7 @@
 // pacing/simple owns the pacers that need no model: preview, progressive and power. They count agents
 // and lines in the snapshot; they must not touch the store, telephony or the clock.
 
+import { type AbandonTracker, FALLBACK_AFTER_LIVE_ANSWERS } from "./abandon-tracker.ts";
 import { countAgents, loggedInAgents, type Pacer, type PacingSnapshot } from "./types.ts";
 
 /** One line per ready agent, counting the lines already out: a live answer always finds an agent. */
@@ -28,6 +29,9 @@ export interface PowerOptions {
   ratio: number;
   /** Never more lines out than this many per logged-in agent. */
   maxLinesPerAgent?: number;
+  /** The campaign's abandonment: over its target in any window, the ratio gives way to progressive, as
+   *  predictive's model does (the legal limit holds whatever the dial method). */
+  tracker?: AbandonTracker;
 }
 
 /**
@@ -44,6 +48,10 @@ export class PowerPacer implements Pacer {
   }
 
   decide(snapshot: PacingSnapshot): number {
+    if (this.options.tracker?.isOverTarget(snapshot.now, FALLBACK_AFTER_LIVE_ANSWERS)) {
+      this.carry = 0;
+      return progressiveDials(snapshot);
+    }
     const ready = countAgents(snapshot.agents, "ready");
     const cap = Math.floor((this.options.maxLinesPerAgent ?? Infinity) * loggedInAgents(snapshot.agents));
     const target = this.options.ratio * ready + this.carry;

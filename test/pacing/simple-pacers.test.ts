@@ -2,6 +2,7 @@
 // whole simulated shift (never more lines than free agents, so nobody is dropped).
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { AbandonTracker } from "../../src/pacing/abandon-tracker.ts";
 import { OB50 } from "../../src/pacing/sim/scenario.ts";
 import { simulate } from "../../src/pacing/sim/simulator.ts";
 import { PowerPacer, PreviewPacer, ProgressivePacer } from "../../src/pacing/simple.ts";
@@ -35,6 +36,18 @@ test("power dials ratio × ready agents (fractional), counting lines out, under 
   const capped = new PowerPacer({ ratio: 3, maxLinesPerAgent: 1.2 });
   assert.equal(capped.decide(snapshot({ ready: 10 })), 12);
   assert.throws(() => new PowerPacer({ ratio: 0.5 }), RangeError);
+});
+
+test("power over its abandonment target in any window dials as progressive until it is back under", () => {
+  const tracker = new AbandonTracker({ targetRate: 0.03 });
+  const p = new PowerPacer({ ratio: 2, tracker });
+  for (let i = 0; i < 120; i++) tracker.recordLiveAnswer(i, "connected");
+  assert.equal(p.decide(snapshot({ ready: 4, on_call: 6 })), 8, "under target: the ratio");
+  for (let i = 0; i < 5; i++) tracker.recordLiveAnswer(200 + i, "no_agent"); // 5 of 125: 4 %
+  assert.equal(p.decide(snapshot({ ready: 4, on_call: 6 })), 4, "over target: one line per ready agent");
+  assert.equal(p.decide(snapshot({ ready: 4, on_call: 6 }, ["ringing"])), 3);
+  for (let i = 0; i < 60; i++) tracker.recordLiveAnswer(300 + i, "connected"); // 5 of 185: 2.7 %
+  assert.equal(p.decide(snapshot({ ready: 4, on_call: 6 })), 8, "back under: the ratio again");
 });
 
 test("a fractional power ratio holds on average when agents free up one at a time", () => {

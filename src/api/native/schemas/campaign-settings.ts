@@ -95,7 +95,8 @@ export const campaignSettingsSchema = {
       type: "number",
       minimum: 0.001,
       maximum: 0.5,
-      description: "Predictive dialing: the cap on abandoned / live answers (0.03 = 3 %)",
+      description:
+        "Power and predictive dialing: the cap on abandoned / live answers (0.03 = 3 %); over it in any window they dial one line per ready agent",
     },
     abandonGroup: {
       type: ["string", "null"],
