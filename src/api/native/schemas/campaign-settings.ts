@@ -105,7 +105,13 @@ export const campaignSettingsSchema = {
       description:
         "Agent campaigns of the account with the same group share one abandonment rate, pooled over their live answers (a drop-rate group, or the call centre a regulator judges): each one's predictive pacer holds the pooled rate under the strictest targetAbandonRate of the group's campaigns, and GET /v1/campaigns/{id}/abandonment reports the group's figures too. Null: the campaign's own",
     },
-    maxLinesPerAgent: { type: "number", minimum: 1, maximum: 20 },
+    maxLinesPerAgent: {
+      type: "number",
+      minimum: 1,
+      maximum: 20,
+      description:
+        "Power and predictive: lines not yet with an agent (ringing, or answered and waiting) per logged-in agent, beyond the calls agents are on; fractional allowed",
+    },
     abandonAfterSec: {
       type: "number",
       minimum: 0.5,
