@@ -67,7 +67,7 @@ export interface CampaignSettings {
   /** Campaigns of the account with the same group share one abandonment rate (a VICIdial drop-rate group,
    *  or the call centre Ofcom may judge): each one's pacer answers to the pooled counts. Null = its own. */
   abandonGroup: string | null;
-  /** Power and predictive: never more lines out than this per logged-in agent. */
+  /** Power and predictive: never more lines not yet with an agent than this per logged-in agent. */
   maxLinesPerAgent: number;
   /** A live answer that gets no agent within this many seconds is abandoned. */
   abandonAfterSec: number;
