@@ -230,3 +230,20 @@ export async function calleeZoneFacts(
     defaultZone: withDefaults(JSON.parse(row.settings)).defaultZone,
   };
 }
+
+/** Whether the account's attempt was put through to the agent and has ended. */
+export async function agentCallEnded(
+  store: Store,
+  accountId: number,
+  agentId: number,
+  attemptId: number,
+): Promise<boolean> {
+  const row = await store.db
+    .selectFrom("attempts")
+    .select("ended_at")
+    .where("id", "=", attemptId)
+    .where("account_id", "=", accountId)
+    .where("agent_id", "=", agentId)
+    .executeTakeFirst();
+  return row !== undefined && row.ended_at !== null;
+}

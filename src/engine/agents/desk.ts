@@ -6,7 +6,7 @@ import type { Clock } from "../../clock/clock.ts";
 import { personZone } from "../../lib/time-zone.ts";
 import { amdFalsePositiveShare, withDefaults } from "../../model/campaign-settings.ts";
 import { abandonment, groupCampaigns, pooledAbandonment } from "../../store/abandonment.ts";
-import { calleeZoneFacts } from "../../store/agent-calls.ts";
+import { agentCallEnded, calleeZoneFacts } from "../../store/agent-calls.ts";
 import { type CampaignAgent, campaignAgents, getAgent } from "../../store/agents.ts";
 import type { Store } from "../../store/db.ts";
 import { dncInserts } from "../../store/dnc.ts";
@@ -351,12 +351,17 @@ export class AgentDesk {
     callbackAt: number | null;
     callbackPersonal: boolean;
   }> {
-    const agent = await this.live(accountId, agentId);
     const now = this.d.clock.now();
-    const target = dispositionTarget(agent, attemptId, this.d.dispatcher.liveCalls, now);
+    const { agent, target } = await this.dispositionTargetOf(accountId, agentId, attemptId, now);
     const callbackAt = opts.callbackAt ?? null;
     const personal = callbackAt !== null && opts.personal === true;
-    if (personal && agent.leaving) {
+    if (personal && agent === null) {
+      throw new EngineError(
+        "logged_out",
+        `agent ${agentId} is not logged in: a callback held for it needs it logged in; set the callback for the campaign instead`,
+      );
+    }
+    if (personal && agent !== null && agent.leaving) {
       // It would be held for an agent who can no longer log in to the campaign, and never made.
       throw new EngineError(
         "invalid_state",
@@ -411,7 +416,7 @@ export class AgentDesk {
       dnc ? listing : undefined,
     );
     if (recorded === null) throw new EngineError("not_found", `attempt ${target} not found`, 404);
-    if (target === agent.lastAttemptId) agent.lastDisposed = true;
+    if (agent && target === agent.lastAttemptId) agent.lastDisposed = true;
     if (callbackAt !== null) await this.d.reopenForCallback(accountId, recorded.campaignId);
     const phone = recorded.phone;
     const dncCampaignId = opts.dnc === "campaign" ? recorded.campaignId : null;
@@ -425,15 +430,10 @@ export class AgentDesk {
     };
   }
 
-  /**
-   * The zone a callback given in the person's local time is read in: the zone of the contact called on the
-   * agent's current or last call (or `attemptId`), else its campaign's default zone.
-   */
-  /** The zone of the person the disposition is about, as the callee window reads it (personZone); null
-   *  when none is known. */
+  /** The zone a callback given in the person's local time is read in: that of the person the disposition is
+   *  about, as the callee window reads it (personZone); null when none is known. */
   async callbackZone(accountId: number, agentId: number, attemptId: number | null): Promise<string | null> {
-    const agent = await this.live(accountId, agentId);
-    const target = dispositionTarget(agent, attemptId, this.d.dispatcher.liveCalls, this.d.clock.now());
+    const { target } = await this.dispositionTargetOf(accountId, agentId, attemptId, this.d.clock.now());
     const facts = await calleeZoneFacts(this.d.store, accountId, target);
     if (facts === undefined) throw new EngineError("not_found", `attempt ${target} not found`, 404);
     return personZone(facts.ownZone, facts.phone, facts.defaultZone);
@@ -618,6 +618,30 @@ export class AgentDesk {
     if (agent.state !== "reserved" || agent.callId === null) return undefined;
     const call = this.d.dispatcher.liveCalls.get(agent.callId);
     return call && call.agent === agent ? call : undefined;
+  }
+
+  /** The call a disposition is about (dispositionTarget), with the agent when it is logged in here. An agent
+   *  logged out (from wrap-up, or by a restart) may still name an ended call that was put through to it:
+   *  its result is not lost with the session. */
+  private async dispositionTargetOf(
+    accountId: number,
+    agentId: number,
+    attemptId: number | null,
+    now: number,
+  ): Promise<{ agent: LiveAgent | null; target: number }> {
+    try {
+      const agent = await this.live(accountId, agentId);
+      return { agent, target: dispositionTarget(agent, attemptId, this.d.dispatcher.liveCalls, now) };
+    } catch (err) {
+      if (!(err instanceof EngineError) || err.code !== "logged_out" || attemptId === null) throw err;
+      await this.d.dispatcher.flush(); // the call's end may still wait for the next pass
+      if (await agentCallEnded(this.d.store, accountId, agentId, attemptId))
+        return { agent: null, target: attemptId };
+      throw new EngineError(
+        "logged_out",
+        `agent ${agentId} is not logged in; logged out, it may set the disposition only of an ended call put through to it (attempt ${attemptId} is not one)`,
+      );
+    }
   }
 
   private async live(accountId: number, agentId: number): Promise<LiveAgent> {
