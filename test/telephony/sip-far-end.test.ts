@@ -174,6 +174,32 @@ describe("sip driver toward a bare UDP far end", () => {
     assert.match(second.text, /^From: .*sip:ACME%20%EF%BF%BD@/m);
   });
 
+  it("a callee who answers as we cancel holds the channel until the trunk answers our BYE (maxChannels)", async () => {
+    const { call } = await setUp({ maxChannels: 1 });
+    const first = call("glare1");
+    const invite = await far.next("INVITE ");
+    far.reply(invite, 180, "Ringing", { toTag: "t1" });
+    await sleep(30);
+    driver!.hangup("glare1");
+    const cancel = await far.next("CANCEL ");
+    // The callee picked up as we cancelled: the 2xx crosses the CANCEL.
+    const headers = [`Contact: <sip:far@127.0.0.1:${far.port}>`, "Content-Type: application/sdp"];
+    far.reply(invite, 200, "OK", { toTag: "t1", headers, body: SDP });
+    far.reply(cancel, 200, "OK");
+    far.reply(invite, 487, "Request Terminated", { toTag: "t1" }); // late, after the 2xx: only ACKed
+    await far.next("ACK ");
+    const bye = await far.next("BYE ");
+    assert.equal(await Promise.race([first.ended.then(() => "ended"), sleep(300).then(() => "up")]), "up");
+    // A call placed meanwhile finds the trunk's only channel taken: refused by the driver, as the trunk would.
+    const second = await call("glare2").ended;
+    assert.equal(second.cause, "failed");
+    assert.equal(far.all("INVITE ").length, 1, "no second INVITE while the channel is held");
+    far.reply(bye, 200, "OK");
+    const ended = await first.ended;
+    assert.equal(ended.cause, "cancelled");
+    assert.equal(ended.answeredAfterCancel, true, "the callee answered and was hung up on");
+  });
+
   it("writes an IPv6 trunk's address in brackets in the From URI", async () => {
     const { call } = await setUp({}, "::1");
     call("v6");

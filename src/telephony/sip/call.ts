@@ -77,6 +77,9 @@ export interface SipCall {
   /** The From tag of a BYE that ended the call before any 2xx reached us: that dialog is over at the far
    *  end, so a 2xx of it that still comes is ACKed but not hung up again (a BYE would only draw a 481). */
   byeBeforeAnswer: string | null;
+  /** How the call ends once the BYE to a callee who answered as we cancelled is answered (till then the
+   *  callee holds the trunk's channel); null: as a hang-up of an answered call. */
+  endsAs: { cause: EndCause; code: number } | null;
   /** The far end hung up the answered call with a BYE: ours, crossing it, has nobody left to reach. */
   remoteBye: boolean;
   /** Ended and reported; kept 64·T1 to answer retransmissions. */
@@ -127,6 +130,7 @@ export function newCall(req: OriginateRequest, now: number): SipCall {
     ending: false,
     hungUpAt: null,
     byeBeforeAnswer: null,
+    endsAs: null,
     remoteBye: false,
     done: false,
     answering: null,

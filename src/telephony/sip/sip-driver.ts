@@ -79,7 +79,10 @@ export class SipDriver implements TelephonyDriver {
     this.warn = opts.warn ?? ((message) => process.stderr.write(`outdial: ${message}\n`));
     this.byes = new OutgoingByes(this.transport, this.compose, this.trunk, {
       answer: (res, method, uri) => this.answer(res, method, uri),
-      ended: (call, details) => this.end(call, "normal", undefined, details),
+      ended: (call, details) =>
+        call.endsAs
+          ? this.end(call, call.endsAs.cause, call.endsAs.code, { ...details, answeredAfterCancel: true })
+          : this.end(call, "normal", undefined, details),
       warn: (message) => this.warn(message),
     });
     this.capabilities = {
@@ -328,7 +331,18 @@ export class SipDriver implements TelephonyDriver {
       // CANCEL): the callee is on the line, so it ends with a BYE. The engine hears of it as cancelled
       // (unless it has heard of the call's end already), flagged: someone answered and was hung up on. A
       // 2xx of the dialog whose BYE ended the call is only ACKed: there is nobody left on that line.
-      if (call.byeBeforeAnswer !== (call.remoteTag ?? "")) this.bye(call);
+      const hangsUp = call.byeBeforeAnswer !== (call.remoteTag ?? "");
+      if (hangsUp && !call.done && !call.ending) {
+        // The call ends when the trunk answers the BYE, not now: until then the callee holds its channel,
+        // and a call the engine placed in it at once would be refused (maxChannels).
+        call.endsAs = { cause: causeOf(487, call.cancel), code: 487 };
+        // The CANCEL's wait for its 487 is over: the BYE's own answer (or its 64·T1) ends the call now.
+        for (const t of call.timers) t.cancel();
+        call.timers = [];
+        this.bye(call);
+        return;
+      }
+      if (hangsUp) this.bye(call);
       this.end(call, causeOf(487, call.cancel), 487, { answeredAfterCancel: true });
       return;
     }
