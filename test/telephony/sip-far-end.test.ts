@@ -200,6 +200,31 @@ describe("sip driver toward a bare UDP far end", () => {
     assert.equal(ended.answeredAfterCancel, true, "the callee answered and was hung up on");
   });
 
+  it("a challenge resent after the INVITE went again with credentials (our ACK lost) is ACKed again (§17.1.1.2)", async () => {
+    const { call } = await setUp({ username: "alice", password: "s3cret" });
+    call("auth-retx");
+    const first = await far.next("INVITE ");
+    const challenge = {
+      toTag: "px1",
+      headers: ['Proxy-Authenticate: Digest realm="proxy.test", nonce="n1"'],
+    };
+    far.reply(first, 407, "Proxy Authentication Required", challenge);
+    await far.next("ACK ");
+    const second = await far.next("INVITE ");
+    far.reply(second, 100, "Trying");
+    // The proxy never got that ACK: its INVITE server transaction resends the 407 until Timer H (64·T1).
+    far.reply(first, 407, "Proxy Authentication Required", challenge);
+    await until("the second ACK", () => far.all("ACK ").length === 2, 1000);
+    const [, again] = far.all("ACK ");
+    assert.equal(
+      headerOf(again.text, "via"),
+      headerOf(first.text, "via"),
+      "in the first INVITE's transaction",
+    );
+    assert.match(again.text, /^CSeq: 1 ACK/m);
+    assert.equal(far.all("INVITE ").length, 2, "the call goes on with the second INVITE, not a third");
+  });
+
   it("writes an IPv6 trunk's address in brackets in the From URI", async () => {
     const { call } = await setUp({}, "::1");
     call("v6");

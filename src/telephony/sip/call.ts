@@ -65,6 +65,9 @@ export interface SipCall {
   /** What the INVITE carries, one per realm that challenged it; its ACK carries them too (§13.2.2.4). */
   credentials: Credential[];
   authTries: number;
+  /** The INVITEs a challenge answered, resent with credentials since: the challenge may come again (our ACK
+   *  to it lost) and is ACKed again (RFC 3261 §17.1.1.2). */
+  challenged: { branch: string; seq: number }[];
   /** To tags of the other dialogs a forked INVITE made: each ACKed and hung up once. */
   forks: Set<string>;
   /** Refused for maxChannels before it went out: it holds no channel while its 503 is on the way. */
@@ -124,6 +127,7 @@ export function newCall(req: OriginateRequest, now: number): SipCall {
     ack: null,
     credentials: [],
     authTries: 0,
+    challenged: [],
     forks: new Set(),
     refused: false,
     timers: [],

@@ -271,7 +271,14 @@ export class SipDriver implements TelephonyDriver {
       if (res.status >= 200) call.cancelTx?.cancel();
       return;
     }
-    if (cseq.method !== "INVITE" || cseq.seq !== call.cseq || branch !== call.branch) return;
+    if (cseq.method !== "INVITE") return;
+    if (res.status >= 300 && call.challenged.some((c) => c.branch === branch && c.seq === cseq.seq)) {
+      // A challenge we answered already, resent (our ACK to it was lost): ACKed again, in its own transaction.
+      const earlier = { ...call, branch: branch ?? "", cseq: cseq.seq };
+      this.transport.send(this.compose.failureAck(earlier, header(res, "to")), this.trunk);
+      return;
+    }
+    if (cseq.seq !== call.cseq || branch !== call.branch) return;
     // A 2xx is acknowledged whenever it comes, the call ended or not: its callee is on the line.
     if (res.status >= 200 && res.status < 300) this.onAnswer(call, res);
     else if (call.done) {
@@ -371,6 +378,7 @@ export class SipDriver implements TelephonyDriver {
           return;
         }
         if (call.cancel === null) {
+          call.challenged.push({ branch: call.branch, seq: call.cseq });
           call.credentials = renewed;
           call.authTries++;
           call.cseq++;
