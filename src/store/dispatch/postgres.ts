@@ -30,6 +30,7 @@ import {
   releasedTouchSql,
   releaseSql,
   reservedJson,
+  STILL_RESERVED_SQL,
   sweptAsLost,
 } from "./types.ts";
 
@@ -427,6 +428,14 @@ export function postgresDispatchStore(pool: pg.Pool): DispatchStore {
       await inTransaction(pool, async (client) => {
         for (const r of items) {
           const expired = typeof r.owner !== "string";
+          // A sweep's give-back of a preview its stalled owner dialed meanwhile (markDialed): that call is
+          // not undone. The row stays locked to the commit, so a markDialed after this waits and finds it gone.
+          if (expired) {
+            const held = await client.query(`${STILL_RESERVED_SQL.replace("?", "$1")} FOR UPDATE`, [
+              r.attemptId,
+            ]);
+            if (!held.rowCount) continue;
+          }
           const u = await client.query(releaseSql(expired, ["$1", "$2", "$3", "$4", "$5"]), [
             r.attempts,
             r.phoneIndex,

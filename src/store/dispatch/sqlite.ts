@@ -33,6 +33,7 @@ import {
   releasedTouchSql,
   releaseSql,
   reservedJson,
+  STILL_RESERVED_SQL,
   sweptAsLost,
 } from "./types.ts";
 
@@ -128,6 +129,7 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
       `UPDATE contacts SET lease_owner = ?, lease_expires_at = 0 WHERE status = 'in_progress' AND lease_owner = ?`,
     ),
     deleteAttempt: db.prepare("DELETE FROM attempts WHERE id = ? AND ended_at IS NULL"),
+    stillReserved: db.prepare(STILL_RESERVED_SQL),
     redateAttempt: db.prepare("UPDATE attempts SET started_at = ? WHERE id = ?"),
     redateContact: db.prepare("UPDATE contacts SET last_attempt_at = ? WHERE id = ?"),
     heartbeat: db.prepare(
@@ -330,6 +332,9 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
 
   const releaseTx = db.transaction((items: ReleasedDial[]) => {
     for (const r of items) {
+      // A sweep's give-back of a preview its stalled owner dialed meanwhile (markDialed): that call is
+      // not undone; the next sweep records it lost, and the owner's own result, if it comes, stands.
+      if (typeof r.owner !== "string" && !s.stillReserved.get(r.attemptId)) continue;
       const changed = (typeof r.owner === "string" ? s.release : s.releaseExpired).run(
         r.attempts,
         r.phoneIndex,

@@ -283,6 +283,10 @@ export function reservedJson(c: Pick<Candidate, "attempts" | "phone_index" | "ph
   return JSON.stringify(reservedStateOf(c));
 }
 
+/** SQL (one `?` placeholder: the attempt id) finding an attempt still reserved for a preview, never dialed. */
+export const STILL_RESERVED_SQL =
+  "SELECT 1 FROM attempts WHERE id = ? AND reserved IS NOT NULL AND ended_at IS NULL";
+
 /** SQL giving a claimed contact back as if never claimed, if it still has its owner's lease or (`expired`)
  *  if that lease ran out. `p`: the dialect's placeholders for attempts, phone_index, phone_attempts, id,
  *  and the owner or the time the lease must have run out by. */
