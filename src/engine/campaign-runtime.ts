@@ -29,9 +29,15 @@ export class CampaignRuntime {
   private presence: LocalPresence | null = null;
   /** Why the last dispatch pass did not dial, for the explain endpoint. */
   lastBlock: { code: string; until: number | null } | null = null;
-  /** When settings were written that move what contacts wait on, until the next pass re-judges the contacts
-   *  put off since (dispatcher.ts); null: nothing to re-judge. */
+  /** Set when this node took settings that move what contacts wait on: its passes may have put contacts off
+   *  under the old ones since it last read the campaign, this time (its clock); the next pass that dials
+   *  the campaign judges them again (dispatcher.ts). null: nothing to re-judge. */
   waitsEditedAt: number | null = null;
+  /** When this node last read the campaign (update); null before the first re-read. */
+  private readAt: number | null = null;
+  /** Whether this node dialed the campaign at its last pass: one that starts to (a lease taken over from a
+   *  node that died before it took an edit) judges again what was put off just before (dispatcher.ts). */
+  dialing = false;
   /** The robot scenario its bot script id names, when the account has one by that key. */
   robot: RobotScenario | null = null;
   /** Active webhook subscriptions that take this campaign's events (the engine keeps them current). */
@@ -48,7 +54,9 @@ export class CampaignRuntime {
    *  leave defaults out, so comparing with the parsed ones would rebuild everything at every look). */
   private settingsText: string;
 
-  constructor(row: Campaign) {
+  /** `readAt`: when the row was read, for a runtime this node keeps (update). */
+  constructor(row: Campaign, readAt: number | null = null) {
+    this.readAt = readAt;
     this.id = row.id;
     this.accountId = row.account_id;
     this.status = row.status as CampaignStatus;
@@ -61,9 +69,11 @@ export class CampaignRuntime {
     this.spacing = new DialSpacing(this.settings.callsPerSecond);
   }
 
-  /** Takes the row's status and settings. New settings that move what contacts may wait on leave
-   *  waitsEditedAt for the next pass. */
-  update(row: Campaign): void {
+  /** Takes the row's status and settings, read at `now`. New settings that move what contacts may wait on
+   *  leave waitsEditedAt for the next pass: the time this node last read the campaign, before which its
+   *  passes judged under settings it knew were current (a later write to the row, a rename say, must not
+   *  narrow it). */
+  update(row: Campaign, now: number): void {
     const settingsChanged = row.settings !== this.settingsText;
     const before = this.settings;
     // Started, recovered or resumed elsewhere: its contacts may all be final already. (Not at every read:
@@ -81,8 +91,10 @@ export class CampaignRuntime {
       this.spacing.setRate(this.settings.callsPerSecond);
     }
     if (settingsChanged && changesWaits(before, this.settings)) {
-      this.waitsEditedAt = Math.min(this.waitsEditedAt ?? Number.POSITIVE_INFINITY, Number(row.updated_at));
+      const since = this.readAt ?? now;
+      this.waitsEditedAt = Math.min(this.waitsEditedAt ?? Number.POSITIVE_INFINITY, since);
     }
+    this.readAt = now;
   }
 
   /** Whether `nodeId` may dial this campaign at `now`: agent campaigns are dialed by every node that has

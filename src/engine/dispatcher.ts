@@ -282,7 +282,7 @@ export class Dispatcher {
       // Ended attempts ride along with the pass's first claim (one commit); whatever is left is flushed last.
       if (now >= this.nextMaintenanceAt) {
         await this.maintenance(now);
-        this.nextMaintenanceAt = now + Math.min(this.o.maintenanceMs ?? 5000, this.o.leaseMs / 3);
+        this.nextMaintenanceAt = now + Math.min(this.o.maintenanceMs ?? 5000, Math.floor(this.o.leaseMs / 3));
       }
       wakeAt = this.nextMaintenanceAt;
       let globalFree =
@@ -316,12 +316,21 @@ export class Dispatcher {
     if (!c.dialsOn(this.o.nodeId, now)) {
       // Another node dispatches it, or this node's lease lapsed; maintenance looks again within seconds.
       c.lastBlock = { code: "other_node", until: null };
-      c.waitsEditedAt = null; // the node dialing it re-judges what it put off
+      // The node dialing it re-judges what it put off; should this one take it over, it looks back then.
+      c.waitsEditedAt = null;
+      c.dialing = false;
       return { started: 0, wakeAt: Number.POSITIVE_INFINITY };
     }
+    if (!c.dialing) {
+      // Taken up (a start, a restart, a lease taken over): the node that dialed it before may have died
+      // between an edit of its hours and its own re-read, having put contacts off under the old ones. It
+      // re-read within a maintenance interval, or died, and its lease ran out since: two leases back cover it.
+      c.dialing = true;
+      c.waitsEditedAt = Math.min(c.waitsEditedAt ?? Number.POSITIVE_INFINITY, now - 2 * this.o.leaseMs);
+    }
     if (c.waitsEditedAt !== null) {
-      // Its hours or caps were edited: what a pass under the old ones put off since (one under way as the
-      // edit was taken, with the settings it started with) is judged again before this pass claims.
+      // Its hours or caps were edited: what passes under the old ones put off since is judged again before
+      // this pass claims.
       await this.o.rejudgeWaits(c.id, c.waitsEditedAt, now);
       c.waitsEditedAt = null;
       this.invalidateWaiting(c.id);

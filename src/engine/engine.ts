@@ -180,9 +180,9 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     // within 1.5 lease lengths; campaigns changed by another node are picked up every 5 s.
     this.renewHeartbeat = async (now) => {
       await this.dispatch.heartbeat(o.nodeId, now + leaseMs, now);
-      this.renewAt = now + leaseMs / 3;
+      this.renewAt = now + Math.floor(leaseMs / 3);
     };
-    this.heartbeatSlackMs = leaseMs / 6;
+    this.heartbeatSlackMs = Math.floor(leaseMs / 6);
     let sweepAt = Number.NEGATIVE_INFINITY;
     let pruneAt = Number.NEGATIVE_INFINITY;
     this.dispatcher.maintenance = async (now) => {
@@ -190,7 +190,7 @@ export class Engine implements EngineControl, CampaignStatusWriter {
       if (now >= sweepAt) {
         await this.reconcileExpired(now);
         await this.reopenForLostCallbacks();
-        sweepAt = now + leaseMs / 2;
+        sweepAt = now + Math.floor(leaseMs / 2);
       }
       if (now >= pruneAt) {
         pruneAt = now + 3_600_000;
@@ -786,7 +786,7 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     if (known) {
       const was = known.status;
       const wasDialing = was === "running" || was === "scheduled";
-      known.update(row);
+      known.update(row, this.clock.now());
       // Paused or stopped through another node: what this node claimed for a coming slot goes back, and a
       // stop hangs up the calls not answered yet, as it does on the node that was asked (also after a pause
       // this node had seen: a paused campaign's calls still ring).
@@ -795,7 +795,7 @@ export class Engine implements EngineControl, CampaignStatusWriter {
       }
       if (known.status === "stopped" && was !== "stopped") this.dispatcher.hangupUnanswered(known);
     } else if (ACTIVE.includes(row.status as CampaignStatus)) {
-      const rt = new CampaignRuntime(row);
+      const rt = new CampaignRuntime(row, this.clock.now());
       this.attachWebhooks(rt);
       // Its calls-per-second spacing goes on from the campaign's last dial: a stop and start, a restart
       // or another node's handover must not allow a burst within the same second.
