@@ -38,6 +38,8 @@ export class CampaignRuntime {
   /** Whether this node dialed the campaign at its last pass: one that starts to (a lease taken over from a
    *  node that died before it took an edit) judges again what was put off just before (dispatcher.ts). */
   dialing = false;
+  /** Agents' claims under way for it (dispatcher.claimForAgent): places held under maxConcurrent. */
+  agentClaims = 0;
   /** The robot scenario its bot script id names, when the account has one by that key. */
   robot: RobotScenario | null = null;
   /** Active webhook subscriptions that take this campaign's events (the engine keeps them current). */

@@ -76,6 +76,8 @@ export class Dispatcher {
   private passDone: Promise<void> = Promise.resolve();
   private again = false;
   private stopped = false;
+  /** Agents' claims under way (claimForAgent): each holds a place until its call is launched or not. */
+  private agentClaims = 0;
   private lastPassAt = Number.NEGATIVE_INFINITY;
   private nextMaintenanceAt = Number.NEGATIVE_INFINITY;
   /** Earliest next_attempt_at of each campaign's waiting contacts; -Infinity = unknown, look it up. */
@@ -286,7 +288,9 @@ export class Dispatcher {
       }
       wakeAt = this.nextMaintenanceAt;
       let globalFree =
-        this.o.maxChannels === null ? Number.POSITIVE_INFINITY : this.o.maxChannels - this.inFlight;
+        this.o.maxChannels === null
+          ? Number.POSITIVE_INFINITY
+          : this.o.maxChannels - this.inFlight - this.agentClaims;
       const active = [...this.campaigns.values()].sort((a, b) => a.priority - b.priority || a.id - b.id);
       for (const c of active) {
         const r = await this.dispatchCampaign(c, now, globalFree);
@@ -355,7 +359,7 @@ export class Dispatcher {
     let promotePending = waitingAt <= now;
 
     let started = 0;
-    let capacity = Math.min(c.settings.maxConcurrent - c.inFlight, globalFree);
+    let capacity = Math.min(c.settings.maxConcurrent - c.inFlight - c.agentClaims, globalFree);
     let agentWake = Number.POSITIVE_INFINITY;
     let pacerBound = false;
     if (usesAgents(c.settings)) {
@@ -563,8 +567,8 @@ export class Dispatcher {
   /** Whether the campaign may take one more call under its maxConcurrent and the node's channels, as a
    *  pass counts them (dials claimed and not placed yet, previews on agents' screens, hold a place). */
   hasLineFor(c: CampaignRuntime): boolean {
-    const channelsFree = this.o.maxChannels === null || this.inFlight < this.o.maxChannels;
-    return channelsFree && c.inFlight < c.settings.maxConcurrent;
+    const channelsFree = this.o.maxChannels === null || this.inFlight + this.agentClaims < this.o.maxChannels;
+    return channelsFree && c.inFlight + c.agentClaims < c.settings.maxConcurrent;
   }
 
   /**
@@ -573,6 +577,23 @@ export class Dispatcher {
    * holds its lease like any other; `dialReserved` places it, `releaseReserved` gives it back.
    */
   async claimForAgent(
+    c: CampaignRuntime,
+    agent: LiveAgent,
+    heldContactId?: number,
+  ): Promise<LiveCall | null> {
+    // Its place under maxConcurrent is held from here (hasLineFor, a pass's capacity), before the awaits:
+    // agents asking at once, or a pass claiming meanwhile, must not all find the same last line free.
+    c.agentClaims++;
+    this.agentClaims++;
+    try {
+      return await this.claimForAgentHeld(c, agent, heldContactId);
+    } finally {
+      c.agentClaims--;
+      this.agentClaims--;
+    }
+  }
+
+  private async claimForAgentHeld(
     c: CampaignRuntime,
     agent: LiveAgent,
     heldContactId?: number,

@@ -41,6 +41,35 @@ describe("a preview campaign's maxConcurrent", () => {
     const later = await post(`/v1/agents/${cy}/preview/next`);
     assert.equal(later.statusCode, 200, later.body);
   });
+
+  test("agents asking at the same moment, with a claim that takes a while, get one card between them", async () => {
+    const { campaignId, agentIds: agents } = await agentCampaign(f, {
+      name: "preview cap race",
+      settings: { dialMethod: "preview", maxConcurrent: 1, wrapUpSec: 1 },
+      contacts: [{ phone: "+14155554201" }, { phone: "+14155554202" }, { phone: "+14155554203" }],
+      agents: ["Di", "Ed", "Flo"],
+    });
+    for (const id of agents) {
+      assert.equal((await post(`/v1/agents/${id}/login`, { campaignId })).statusCode, 200);
+    }
+    assert.equal((await post(`/v1/campaigns/${campaignId}/start`)).statusCode, 200);
+    // A claim that takes a few ms, as a PostgreSQL round trip does (SQLite answers within the same tick).
+    const dispatch = (
+      f.engine.dispatcher as unknown as { o: { dispatch: { claim: (r: unknown) => Promise<unknown> } } }
+    ).o.dispatch;
+    const claim = dispatch.claim.bind(dispatch);
+    dispatch.claim = async (r: unknown) => {
+      await new Promise((ok) => setTimeout(ok, 5));
+      return claim(r);
+    };
+    try {
+      const answers = await Promise.all(agents.map((id) => post(`/v1/agents/${id}/preview/next`)));
+      const codes = answers.map((a) => a.statusCode).sort();
+      assert.deepEqual(codes, [200, 409, 409], "one card; the others told the lines are taken");
+    } finally {
+      dispatch.claim = claim;
+    }
+  });
 });
 
 test("simulated preview agents never have more calls up than maxConcurrent", async () => {
