@@ -231,19 +231,20 @@ export async function calleeZoneFacts(
   };
 }
 
-/** Whether the account's attempt was put through to the agent and has ended. */
-export async function agentCallEnded(
+/** The last call put through to the agent, if it has ended with no disposition yet: the one a session
+ *  that ended (a logout in wrap-up, a restart) left without its result. Null otherwise. */
+export async function lastUndisposedCall(
   store: Store,
   accountId: number,
   agentId: number,
-  attemptId: number,
-): Promise<boolean> {
+): Promise<number | null> {
   const row = await store.db
     .selectFrom("attempts")
-    .select("ended_at")
-    .where("id", "=", attemptId)
+    .select(["id", "ended_at", "disposition"])
     .where("account_id", "=", accountId)
     .where("agent_id", "=", agentId)
+    .orderBy("id", "desc")
+    .limit(1)
     .executeTakeFirst();
-  return row !== undefined && row.ended_at !== null;
+  return row && row.ended_at !== null && row.disposition === null ? Number(row.id) : null;
 }

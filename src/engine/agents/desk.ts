@@ -6,7 +6,7 @@ import type { Clock } from "../../clock/clock.ts";
 import { personZone } from "../../lib/time-zone.ts";
 import { amdFalsePositiveShare, withDefaults } from "../../model/campaign-settings.ts";
 import { abandonment, groupCampaigns, pooledAbandonment } from "../../store/abandonment.ts";
-import { agentCallEnded, calleeZoneFacts } from "../../store/agent-calls.ts";
+import { calleeZoneFacts, lastUndisposedCall } from "../../store/agent-calls.ts";
 import { type CampaignAgent, campaignAgents, getAgent } from "../../store/agents.ts";
 import type { Store } from "../../store/db.ts";
 import { dncInserts } from "../../store/dnc.ts";
@@ -620,26 +620,31 @@ export class AgentDesk {
     return call && call.agent === agent ? call : undefined;
   }
 
-  /** The call a disposition is about (dispositionTarget), with the agent when it is logged in here. An agent
-   *  logged out (from wrap-up, or by a restart) may still name an ended call that was put through to it:
-   *  its result is not lost with the session. */
+  /** The call a disposition is about (dispositionTarget), with the agent when it is logged in here. A
+   *  session that ended (a logout in wrap-up, a restart) does not take its last call's result with it: the
+   *  last call put through to the agent, ended and not yet disposed, may still be named by attemptId,
+   *  logged out or logged in again. */
   private async dispositionTargetOf(
     accountId: number,
     agentId: number,
     attemptId: number | null,
     now: number,
   ): Promise<{ agent: LiveAgent | null; target: number }> {
+    let agent: LiveAgent | null = null;
     try {
-      const agent = await this.live(accountId, agentId);
+      agent = await this.live(accountId, agentId);
       return { agent, target: dispositionTarget(agent, attemptId, this.d.dispatcher.liveCalls, now) };
     } catch (err) {
-      if (!(err instanceof EngineError) || err.code !== "logged_out" || attemptId === null) throw err;
+      const loggedOut = err instanceof EngineError && err.code === "logged_out";
+      const notOwn = err instanceof EngineError && err.code === "invalid_state" && agent !== null;
+      if ((!loggedOut && !notOwn) || attemptId === null) throw err;
       await this.d.dispatcher.flush(); // the call's end may still wait for the next pass
-      if (await agentCallEnded(this.d.store, accountId, agentId, attemptId))
-        return { agent: null, target: attemptId };
+      const left = await lastUndisposedCall(this.d.store, accountId, agentId);
+      if (left === attemptId) return { agent, target: attemptId };
+      if (notOwn) throw err;
       throw new EngineError(
         "logged_out",
-        `agent ${agentId} is not logged in; logged out, it may set the disposition only of an ended call put through to it (attempt ${attemptId} is not one)`,
+        `agent ${agentId} is not logged in; logged out, it may set the disposition only of the last call put through to it, ended and not yet disposed (attempt ${attemptId} is not that call)`,
       );
     }
   }
