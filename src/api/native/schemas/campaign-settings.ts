@@ -103,7 +103,7 @@ export const campaignSettingsSchema = {
       minLength: 1,
       maxLength: 64,
       description:
-        "Agent campaigns of the account with the same group share one abandonment rate, pooled over their live answers (a drop-rate group, or the call centre a regulator judges): each one's predictive pacer holds the pooled rate under the strictest targetAbandonRate of the group's campaigns, and GET /v1/campaigns/{id}/abandonment reports the group's figures too. Null: the campaign's own",
+        "Agent campaigns of the account with the same group share one abandonment rate, pooled over their live answers (a drop-rate group, or the call centre a regulator judges): each one's predictive pacer holds the pooled rate under the strictest targetAbandonRate of the group's campaigns (a power one dials progressive while it is over), and GET /v1/campaigns/{id}/abandonment reports the group's figures too. Null: the campaign's own",
     },
     maxLinesPerAgent: {
       type: "number",
