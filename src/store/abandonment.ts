@@ -26,6 +26,9 @@ export interface CountedCampaign {
   falsePositiveShare: number;
   /** Its own cap (settings.targetAbandonRate); a group answers to the strictest of its campaigns'. */
   targetAbandonRate?: number;
+  /** Only its answers agents had (put through to one, or abandoned waiting for one): a member that dials
+   *  as a robot now, whose past agent calls still count, and whose robot answers would only dilute. */
+  agentAnswersOnly?: boolean;
 }
 
 const COLUMN = { rolling24h: "n_day", rolling30d: "n_month", campaign: "n" } as const;
@@ -68,6 +71,8 @@ export async function groupAbandonment(
 interface AnswerCountRow {
   campaign_id: number;
   outcome: string | null;
+  /** 1 when the answer was put through to an agent. */
+  with_agent: number;
   n: number;
   n_day: number;
   n_month: number;
@@ -86,6 +91,7 @@ async function answerCounts(
       : await store.db
           .selectFrom("attempts")
           .select(["campaign_id", "outcome", sql<number>`count(*)`.as("n")])
+          .select(sql<number>`case when agent_id is null then 0 else 1 end`.as("with_agent"))
           .select([
             sql<number>`sum(case when answered_at > ${day} then 1 else 0 end)`.as("n_day"),
             sql<number>`sum(case when answered_at > ${month} then 1 else 0 end)`.as("n_month"),
@@ -98,7 +104,7 @@ async function answerCounts(
           .where("outcome", "in", ["human", "abandoned", "machine"])
           .where(countsForAbandonment(store))
           .where("answered_at", "is not", null)
-          .groupBy(["campaign_id", "outcome"])
+          .groupBy(["campaign_id", "outcome", sql`case when agent_id is null then 0 else 1 end`])
           .execute();
   return rows;
 }
@@ -109,6 +115,7 @@ function fold(
   counted: (campaignId: number) => boolean,
 ): AbandonmentWindows {
   const share = new Map(campaigns.map((c) => [c.id, c.falsePositiveShare]));
+  const agentAnswersOnly = new Set(campaigns.filter((c) => c.agentAnswersOnly).map((c) => c.id));
   const window = (column: (typeof COLUMN)[keyof typeof COLUMN]): AbandonmentWindow => {
     let people = 0;
     let abandons = 0;
@@ -116,6 +123,11 @@ function fold(
     let estimated = 0;
     for (const r of rows) {
       if (!counted(Number(r.campaign_id))) continue;
+      if (
+        agentAnswersOnly.has(Number(r.campaign_id)) &&
+        !(r.outcome === "abandoned" || (r.outcome === "human" && Number(r.with_agent) === 1))
+      )
+        continue;
       const n = Number(r[column] ?? 0);
       if (r.outcome === "machine") {
         machineVerdicts += n;
@@ -152,8 +164,10 @@ export function abandonment(
   return pooledAbandonment(store, [{ id: campaignId, falsePositiveShare }], now);
 }
 
-/** The account's agent campaigns in the abandonment group, each with its AMD estimate. A robot campaign
- *  abandons nobody (no agent is wanted), so its answers would only dilute the group's rate. */
+/** The account's campaigns in the abandonment group, each with its AMD estimate. A robot campaign abandons
+ *  nobody (no agent is wanted): one that dials as a robot now counts only the answers agents had when it
+ *  dialed for them (switched from predictive, its abandons of the last 24 h still happened), not its
+ *  robot answers, which would only dilute the group's rate. */
 export async function groupCampaigns(
   store: Store,
   accountId: number,
@@ -168,12 +182,14 @@ export async function groupCampaigns(
   const out: CountedCampaign[] = [];
   for (const r of rows) {
     const s = withDefaults(JSON.parse(r.settings));
-    if (s.abandonGroup === group && usesAgents(s))
+    if (s.abandonGroup !== group) continue;
+    if (usesAgents(s)) {
       out.push({
         id: Number(r.id),
         falsePositiveShare: amdFalsePositiveShare(s),
         targetAbandonRate: s.targetAbandonRate,
       });
+    } else out.push({ id: Number(r.id), falsePositiveShare: 0, agentAnswersOnly: true });
   }
   return out;
 }

@@ -153,7 +153,8 @@ for (const dialect of dialects()) {
       for (let i = 0; i < 90; i++) await answer(robot, "human");
       const group = (await abandonment(agents.campaignId)).group;
       assert.ok(group);
-      assert.deepEqual(group.campaign_ids, [agents.campaignId]);
+      // A member still (its agent calls, had it dialed for agents before, would count), its robot answers not.
+      assert.deepEqual(group.campaign_ids.sort(), [agents.campaignId, robot.campaignId].sort());
       assert.equal(group.campaign.rate, 0.1, "1 of the desk's 10, not 1 of 100");
     });
 
@@ -221,6 +222,64 @@ for (const dialect of dialects()) {
         assert.equal(res.statusCode, 400, res.body);
         assert.match((res.json() as { error: { field?: string } }).error.field ?? "", /abandonGroup/);
       }
+    });
+
+    test("a member switched to robot keeps its agent calls' abandons in the group's rate, not its robot answers", async () => {
+      const members: Awaited<ReturnType<typeof agentCampaign>>[] = [];
+      for (const name of ["switch A", "switch B"]) {
+        members.push(
+          await agentCampaign(f, {
+            name,
+            settings: { ...predictive, abandonGroup: "switch" },
+            contacts: contacts(10, name === "switch A" ? 900 : 950),
+            agents: [`${name} agent`],
+          }),
+        );
+      }
+      const now = f.clock.now();
+      // A: 5 abandoned and 45 put through an hour ago; B: 50 put through.
+      for (const [m, member] of members.entries()) {
+        for (let i = 0; i < 50; i++) {
+          const abandoned = m === 0 && i < 5;
+          await insertAttempt(f.store, {
+            accountId: f.accountId,
+            campaignId: member.campaignId,
+            contactId: member.contactIds[i % 10],
+            seq: 200 + i,
+            startedAt: now - 3600_000 + i * 1000,
+            answeredAt: now - 3600_000 + i * 1000 + 5000,
+            outcome: abandoned ? "abandoned" : "human",
+            agentId: abandoned ? null : member.agentIds[0],
+          });
+        }
+      }
+      const group = async () => (await abandonment(members[1].campaignId)).group;
+      assert.deepEqual(
+        [(await group())?.rolling_24h.abandoned, (await group())?.rolling_24h.live_answers],
+        [5, 100],
+      );
+      const patch = await f.call({
+        method: "PATCH",
+        url: `/v1/campaigns/${members[0].campaignId}`,
+        payload: { settings: { dialMethod: "robot" } },
+      });
+      assert.equal(patch.statusCode, 200, patch.body);
+      // As a robot, A's people answer with no agent: they would only dilute the group's rate.
+      for (let i = 0; i < 20; i++) {
+        await insertAttempt(f.store, {
+          accountId: f.accountId,
+          campaignId: members[0].campaignId,
+          contactId: members[0].contactIds[i % 10],
+          seq: 300 + i,
+          startedAt: now + i * 1000,
+          answeredAt: now + i * 1000 + 5000,
+          outcome: "human",
+        });
+      }
+      const after = await group();
+      assert.deepEqual(after?.campaign_ids.sort(), [members[0].campaignId, members[1].campaignId].sort());
+      assert.equal(after?.rolling_24h.abandoned, 5, "the people abandoned an hour ago still were");
+      assert.equal(after?.rolling_24h.live_answers, 100, "robot answers not counted");
     });
   });
 }

@@ -306,6 +306,8 @@ export async function insertAttempt(
     answeredAt: number | null;
     /** Default: 30 s after the start; null = still in progress. */
     endedAt: number | null;
+    /** The agent the call was put through to. */
+    agentId: number | null;
   }>,
 ): Promise<number> {
   const row = await store.db
@@ -327,6 +329,7 @@ export async function insertAttempt(
       success: a.success ?? null,
       owner: "test",
       details: a.details ?? null,
+      agent_id: a.agentId ?? null,
     })
     .returning("id")
     .executeTakeFirstOrThrow();

@@ -76,7 +76,12 @@ export async function campaignAbandonmentRoutes(app: FastifyInstance, deps: Nati
                   "The campaign's abandonment group (settings.abandonGroup) pooled over its campaigns, this one included: the rate its pacer holds under target_rate. Null when it has none",
                 properties: {
                   name: { type: "string" },
-                  campaign_ids: { type: "array", items: { type: "integer" } },
+                  campaign_ids: {
+                    type: "array",
+                    items: { type: "integer" },
+                    description:
+                      "The group's campaigns; one dialing as a robot counts only the answers agents had when it dialed for them",
+                  },
                   ...windowsSchema,
                 },
               },
