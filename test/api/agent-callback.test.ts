@@ -189,6 +189,12 @@ describe("a callback from the agent's disposition", () => {
         const badShape = await dispose({ callbackLocal: "tomorrow 10am" });
         assert.equal(badShape.statusCode, 400, badShape.body);
         assert.equal(errorOf(badShape).field, "body.callbackLocal");
+        // A mistyped year is refused, not a contact held (and its campaign kept from completing) for ever.
+        for (const body of [{ callbackLocal: "9999-12-31T23:59" }, { callbackAt: "2099-01-01T00:00:00Z" }]) {
+          const far = await dispose(body);
+          assert.equal(far.statusCode, 400, far.body);
+          assert.match(errorOf(far).message, /within a year/);
+        }
         const yesterday = tomorrowTen(zone).minus({ days: 2 }).toFormat("yyyy-LL-dd'T'HH:mm");
         const past = await dispose({ callbackLocal: yesterday });
         assert.equal(past.statusCode, 400, past.body);

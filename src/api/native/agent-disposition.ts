@@ -9,6 +9,9 @@ import type { NativeApiDeps } from "./deps.ts";
 import { errorResponses, idParams, isoTimeOrNull, readableTime } from "./schemas/common.ts";
 import { iso } from "./views.ts";
 
+/** How far ahead a callback may be set. */
+const MAX_CALLBACK_AHEAD_MS = 366 * 24 * 3600 * 1000;
+
 export async function agentDispositionRoutes(app: FastifyInstance, deps: NativeApiDeps): Promise<void> {
   const { store, engine, clock } = deps;
   const desk = engine.agents;
@@ -59,7 +62,7 @@ export async function agentDispositionRoutes(app: FastifyInstance, deps: NativeA
               type: "string",
               format: "date-time",
               description:
-                "The person agreed to be called back then: the contact waits until that time and gets one attempt beyond the campaign's limits (once the call has ended). Within 72 h of an abandoned call of the contact a campaign callback is a 409 abandoned_wait (a personal one is allowed: its agent is reserved first)",
+                "The person agreed to be called back then (within a year): the contact waits until that time and gets one attempt beyond the campaign's limits (once the call has ended). Within 72 h of an abandoned call of the contact a campaign callback is a 409 abandoned_wait (a personal one is allowed: its agent is reserved first)",
             },
             callbackLocal: {
               type: "string",
@@ -130,6 +133,10 @@ export async function agentDispositionRoutes(app: FastifyInstance, deps: NativeA
           `${field.slice(5)} must be in the future${callbackZone ? ` (read in ${callbackZone})` : ""}`,
           field,
         );
+      }
+      // A mistyped year would hold the contact, and keep its campaign from completing, for ever.
+      if (callbackAt !== undefined && callbackAt > clock.now() + MAX_CALLBACK_AHEAD_MS) {
+        throw invalidRequest(`${field.slice(5)} must be within a year from now`, field);
       }
       if (callbackPersonal === true && callbackAt === undefined) {
         throw invalidRequest("callbackPersonal needs callbackAt or callbackLocal", "body.callbackPersonal");
