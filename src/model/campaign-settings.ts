@@ -277,15 +277,15 @@ const WAIT_SETTINGS = [
 ] as const;
 
 /** The waits those settings can be behind (the claim's defer reasons). A wait is named for the window shut
- *  at the moment it was judged, not for the one that set its end: a contact's own window, or its own start,
- *  can name a wait the campaign's hours made longer. A retry's interval, a callback and the 72 h after an
- *  abandoned call are the contact's own and stand. */
+ *  at the moment it was judged, not for the one that set its end: a contact's own window can name a wait the
+ *  campaign's hours made longer. A retry's interval, a callback, the 72 h after an abandoned call and a
+ *  start time ("start_at": a list reset's `startAt` lives only in the wait, so judging it again would lose
+ *  it) are the contact's own and stand. */
 export const SETTINGS_WAIT_REASONS = [
   "window",
   "callee_window",
   "contact_window",
   "daily_window",
-  "start_at",
   "min_gap",
   "phone_cap",
   "contact_cap",
