@@ -108,7 +108,6 @@ export async function startServer(
     const app = await buildApp({ store, engine, clock, config, logger: true, https });
     connectionBroke = (err) => app.log.warn({ err }, "a database connection broke; the pool opens another");
     opened.app = app;
-    const bootstrapKey = await ensureBootstrapKey(store, clock.now());
     await engine.run();
     // A face's campaign given contacts just as the previous process died is brought back now.
     await dialAgainAfterRestart({ store, engine }).catch((err: unknown) =>
@@ -116,6 +115,9 @@ export async function startServer(
     );
     delivery.start();
     const url = await app.listen({ host: config.host, port: config.port });
+    // Made once it listens: a first start that cannot (its port taken) must not make, and never show, the
+    // owner's key, leaving every later start to find an account and print none.
+    const bootstrapKey = await ensureBootstrapKey(store, clock.now());
     const server: RunningServer = { app, engine, store, url, close: closeAll };
     await opts.onReady?.(server, bootstrapKey);
     return server;

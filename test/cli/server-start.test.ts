@@ -58,6 +58,34 @@ test("a start that cannot listen releases the campaign leases it took", async ()
   }
 });
 
+test("a first start that cannot listen makes no owner key; the next start makes and shows it", async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "outdial-start-"));
+  const env = { OUTDIAL_DATABASE_URL: path.join(dir, "outdial.db"), OUTDIAL_LOG_LEVEL: "silent" };
+  const occupied = net.createServer();
+  await new Promise<void>((resolve) => occupied.listen(0, "127.0.0.1", resolve));
+  const port = (occupied.address() as net.AddressInfo).port;
+  try {
+    await assert.rejects(
+      startServer(loadConfig({ ...env, OUTDIAL_HOST: "127.0.0.1", OUTDIAL_PORT: String(port) })),
+      /EADDRINUSE/,
+    );
+  } finally {
+    occupied.close();
+  }
+  let shown: string | null = null;
+  const next = await startServer(loadConfig({ ...env, OUTDIAL_HOST: "127.0.0.1", OUTDIAL_PORT: "0" }), {
+    onReady: (_s, key) => {
+      shown = key;
+    },
+  });
+  try {
+    assert.match(String(shown), /^od_/, "the owner key is made and shown by the start that listens");
+  } finally {
+    await next.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test("on close, dialing stops at once and a request left half-sent is cut after the grace period", async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "outdial-stop-"));
   const dialLog = path.join(dir, "dials.log");
