@@ -19,3 +19,9 @@ export function inTermsOf(err: unknown, terms: ImportTerms): unknown {
   const optionProblem = err.code === "invalid_option" || err.code === "unknown_encoding";
   return new Error(option && optionProblem ? `${option}: ${err.reason}` : err.reason);
 }
+
+/** The names the API's `delimiter` takes for a tab (import-routes.ts), which a shell or a JSON file makes
+ *  awkward to write: `--delimiter tab`, a campaign file's `"csv": {"delimiter": "tab"}`. */
+export function delimiterOption(value: string | undefined): string | undefined {
+  return value === "tab" || value === "\\t" ? "\t" : value;
+}

@@ -7,7 +7,7 @@ import { loadConfig } from "../config/config.ts";
 import { importCsv } from "../lists/import.ts";
 import { openStore } from "../store/db.ts";
 import { refuseExtraPositionals } from "./args.ts";
-import { type ImportTerms, inTermsOf } from "./import-terms.ts";
+import { delimiterOption, type ImportTerms, inTermsOf } from "./import-terms.ts";
 import { progressBar } from "./progress.ts";
 
 const PHONE_POLICIES = ["reject", "skip", "flag"] as const;
@@ -26,11 +26,6 @@ function idOption(name: string, value: string): number {
   if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1)
     throw new Error(`${name} must be a positive whole number (got "${value}")`);
   return n;
-}
-
-/** The names the API's `delimiter` takes for a tab (import-routes.ts), which a shell makes awkward to type. */
-function delimiterOption(value: string | undefined): string | undefined {
-  return value === "tab" || value === "\\t" ? "\t" : value;
 }
 
 /** The import's options and advice as flags: it names them as the HTTP API spells them. */

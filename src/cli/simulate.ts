@@ -11,7 +11,7 @@ import { openStore } from "../store/db.ts";
 import { insertList } from "../store/lists.ts";
 import { refuseExtraPositionals } from "./args.ts";
 import { type CampaignFile, parseCampaignFile } from "./campaign-file.ts";
-import { type ImportTerms, inTermsOf } from "./import-terms.ts";
+import { delimiterOption, type ImportTerms, inTermsOf } from "./import-terms.ts";
 import { progressBar } from "./progress.ts";
 
 /** The import's options and advice as the campaign file's csv fields (simulate has no import flags). */
@@ -130,7 +130,7 @@ export async function simulateCommand(argv: string[]): Promise<number> {
         campaignId: campaign.id,
         listId: list.id,
         now: startAt,
-        delimiter: file.csv?.delimiter,
+        delimiter: delimiterOption(file.csv?.delimiter),
         encoding: file.csv?.encoding,
         defaultCountry: file.csv?.defaultCountry,
         phonePolicy: "skip",

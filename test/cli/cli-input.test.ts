@@ -107,6 +107,12 @@ test("simulate skips a repeated phone by default, as the import does; csv.duplic
   const reject = run({ duplicatePolicy: "reject" });
   assert.equal(reject.code, 1, reject.out);
   assert.match(reject.err, /row 2, phone: the phone repeats/);
+  // A tab written as import's --delimiter takes it, as a campaign file can hardly write one otherwise.
+  const tsv = write(dir, "dup.tsv", "phone\tname\n+12125550100\tAnn\n+12125550101\tBob\n");
+  const file = { scenario: "all_human", settings: { maxAttemptsPerContact: 1 }, csv: { delimiter: "tab" } };
+  const tabbed = outdial({}, "simulate", write(dir, "t.json", JSON.stringify(file)), tsv, "--json");
+  assert.equal(tabbed.code, 0, tabbed.err);
+  assert.equal(JSON.parse(tabbed.out).contacts, 2);
   const bogus = run({ duplicatePolicy: "once" });
   assert.equal(bogus.code, 1, bogus.out);
   assert.match(
