@@ -19,8 +19,15 @@ export function defaultApiUrl(env: NodeJS.ProcessEnv = process.env): string {
 /** GETs `path` from the running outdial; a refusal is printed and gives null. */
 export async function apiGet(path: string, target: ApiTarget): Promise<unknown | null> {
   const url = (target.url ?? defaultApiUrl()).replace(/\/+$/, "");
-  const key = target.key ?? process.env.OUTDIAL_API_KEY;
+  const key = (target.key ?? process.env.OUTDIAL_API_KEY)?.trim();
   if (!key) throw new Error("an API key is needed: --key or OUTDIAL_API_KEY");
+  // A header carries printable ASCII only; fetch's own refusal would print the whole key (and blame the
+  // server). The key is never repeated in the message.
+  if (!/^[\x21-\x7e]+$/.test(key)) {
+    throw new Error(
+      "the API key (--key or OUTDIAL_API_KEY) holds a space, line break or other character a header cannot carry",
+    );
+  }
   // fetch's own "fetch failed" says nothing of where or why; a user needs both (is outdial running?).
   let res: Response;
   try {

@@ -192,6 +192,14 @@ test("import refuses an id that is not one; explain says where outdial could not
     new RegExp(`cannot reach outdial at http://127.0.0.1:${port} \\(ECONNREFUSED\\)`),
     r.err,
   );
+  // A key pasted with a line break in it: said so, and never printed (fetch's own refusal quoted it whole).
+  const secret = "od_YywY54VgjM8D1X4z5\nxst9Me8oPTg3J";
+  for (const command of ["explain", "pacing"]) {
+    const bad = outdial(command, "1", "--key", secret, "--url", `http://127.0.0.1:${port}`);
+    assert.equal(bad.code, 1);
+    assert.match(bad.err, /the API key \(--key or OUTDIAL_API_KEY\) holds a space, line break/);
+    assert.ok(!bad.err.includes("YywY54"), `key printed: ${bad.err}`);
+  }
 });
 
 test("on a terminal, a command that fails mid-progress stops its bar, prints on its own line and exits", {
