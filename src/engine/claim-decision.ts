@@ -1,7 +1,7 @@
 // What to do with one queued contact at its dial slot: start an attempt now, wait for a window or a
 // frequency cap, or finish it because nothing is left to dial.
 import { DateTime } from "luxon";
-import { defaultZoneFits, possibleZones } from "../lib/time-zone.ts";
+import { numberZones, possibleZones } from "../lib/time-zone.ts";
 import {
   type CampaignSettings,
   campaignZone,
@@ -73,16 +73,10 @@ function calleeZones(
   return ownZones(phones[index], settings);
 }
 
-/** The zones a number's calling hours are held in when nothing else is known of the person: its own, the
- *  campaign's default when the number's country has several and the default is one of them, else all of
- *  them; for a number with no country, the default or null. A default of another country is not the
- *  callee's clock: a Sydney number under a Chicago default would be rung at 02:00 Sydney time. */
+/** The zones a number's calling hours are held in when nothing else is known of the person (numberZones,
+ *  with the campaign's default zone). */
 function ownZones(phone: string, settings: CampaignSettings): readonly string[] | null {
-  const zones = possibleZones(phone);
-  if (zones.length === 1) return zones; // the number decides its zone
-  const byDefault = settings.defaultZone;
-  if (byDefault !== null && defaultZoneFits(byDefault, zones)) return [byDefault];
-  return zones.length ? zones : null;
+  return numberZones(phone, settings.defaultZone);
 }
 
 /** calleeZones when the campaign keeps a callee window; none to hold in when it does not. */

@@ -76,8 +76,6 @@ export class Dispatcher {
   private passDone: Promise<void> = Promise.resolve();
   private again = false;
   private stopped = false;
-  /** Agents' claims under way (claimForAgent): each holds a place until its call is launched or not. */
-  private agentClaims = 0;
   private lastPassAt = Number.NEGATIVE_INFINITY;
   private nextMaintenanceAt = Number.NEGATIVE_INFINITY;
   /** Earliest next_attempt_at of each campaign's waiting contacts; -Infinity = unknown, look it up. */
@@ -116,6 +114,14 @@ export class Dispatcher {
   get inFlight(): number {
     let n = 0;
     for (const c of this.campaigns.values()) n += c.inFlight;
+    return n;
+  }
+
+  /** Agents' claims under way on this node (claimForAgent, counted per campaign): each holds a place until
+   *  its call is launched or not. */
+  private get agentClaims(): number {
+    let n = 0;
+    for (const c of this.campaigns.values()) n += c.agentClaims;
     return n;
   }
 
@@ -584,12 +590,10 @@ export class Dispatcher {
     // Its place under maxConcurrent is held from here (hasLineFor, a pass's capacity), before the awaits:
     // agents asking at once, or a pass claiming meanwhile, must not all find the same last line free.
     c.agentClaims++;
-    this.agentClaims++;
     try {
       return await this.claimForAgentHeld(c, agent, heldContactId);
     } finally {
       c.agentClaims--;
-      this.agentClaims--;
     }
   }
 

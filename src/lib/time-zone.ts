@@ -146,13 +146,22 @@ export function defaultZoneFits(defaultZone: string, zones: readonly string[]): 
   return zones.length === 0 || isOneOfZones(defaultZone, zones);
 }
 
-/** The one zone a person is known to be in: their own, else the one their number decides, else the
- *  campaign's default where it fits (defaultZoneFits); null when none is known. */
+/** The zones a number's calling hours are held in when nothing else is known of the person: its own, the
+ *  campaign's default when the number's country has several and the default is one of them, else all of
+ *  them; for a number with no country, the default or null. A default of another country is not the
+ *  callee's clock: a Sydney number under a Chicago default would be rung at 02:00 Sydney time. */
+export function numberZones(phone: string, defaultZone: string | null): readonly string[] | null {
+  const zones = possibleZones(phone);
+  if (zones.length === 1) return zones; // the number decides its zone
+  if (defaultZone !== null && defaultZoneFits(defaultZone, zones)) return [defaultZone];
+  return zones.length ? zones : null;
+}
+
+/** The one zone a person is known to be in: their own, else the one numberZones gives; null when none is. */
 export function personZone(ownZone: string | null, phone: string, defaultZone: string | null): string | null {
   if (ownZone !== null) return ownZone;
-  const zones = possibleZones(phone);
-  if (zones.length === 1) return zones[0];
-  return defaultZone !== null && defaultZoneFits(defaultZone, zones) ? defaultZone : null;
+  const zones = numberZones(phone, defaultZone);
+  return zones?.length === 1 ? zones[0] : null;
 }
 
 /** Whether `zone` is one of `zones`, whichever of its names either is spelled with ("Asia/Calcutta" is
