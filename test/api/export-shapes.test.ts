@@ -91,4 +91,39 @@ describe("an XLS cell over Excel's 32,767 characters", () => {
       await f.close();
     }
   });
+
+  test("a cut keeps an emoji whole and counts characters, not UTF-16 units", async () => {
+    const f = await voxFixture();
+    try {
+      // Two rows whose texts are one unit apart: whichever parity the cut falls on, one of them would
+      // end inside an emoji's pair.
+      const cols = Array.from({ length: 40 }, (_, i) => `f${i}`);
+      const emoji = "😀".repeat(450);
+      const row = (lead: string) => `+1212555010${lead.length + 1};${lead}${cols.map(() => emoji).join(";")}`;
+      const file = `phone_number;${cols.join(";")}\n${row("")}\n${row("a")}\n`;
+      const out = await f.vox("CreateCallList", listFields({ name: "emoji", file_content: file }));
+      assert.equal(out.count, 2, JSON.stringify(out));
+      const res = await f.call({
+        method: "GET",
+        url: `/platform_api/GetCallListDetails?list_id=${out.list_id}&output=xls`,
+      });
+      assert.equal(res.statusCode, 200);
+      const wb = new ExcelJS.Workbook();
+      await wb.xlsx.load(res.rawPayload as unknown as ArrayBuffer);
+      for (const r of [2, 3]) {
+        const cells = wb.worksheets[0].getRow(r).values as unknown[];
+        const [long] = cells.filter((v): v is string => typeof v === "string" && v.includes('"f0"'));
+        assert.ok(long.length <= 32_767 && long.length >= 32_766, `row ${r}: ${long.length} units`);
+        assert.ok(
+          !long.includes("\uFFFD"),
+          `row ${r} ends in half an emoji: ${JSON.stringify(long.slice(-40))}`,
+        );
+        const [, count] = /… \[cut: (\d+) characters\]$/.exec(long) ?? [];
+        // 40 fields of 450 emoji each, and the JSON around them: some 18,000 characters, not 36,000 units.
+        assert.ok(Number(count) > 18_000 && Number(count) < 19_000, `row ${r}: cut: ${count} characters`);
+      }
+    } finally {
+      await f.close();
+    }
+  });
 });

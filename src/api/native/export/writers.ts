@@ -187,9 +187,16 @@ export function xlsxStream(
 /** A text longer than an Excel cell holds is cut to fit, and says so at its end (Excel would call the file
  *  damaged); only the Voximplant face's custom_data (every field of a task in one JSON text) gets there. */
 function withinCellLimit(cell: FlatCell): FlatCell {
+  // Excel's limit is in UTF-16 units, as JavaScript's length; the mark counts characters, and the cut
+  // keeps an emoji (two units) whole rather than leave half of it, which the file would carry as U+FFFD.
   if (typeof cell !== "string" || cell.length <= XLSX_MAX_CELL_CHARS) return cell;
-  const mark = `… [cut: ${cell.length} characters]`;
-  return cell.slice(0, XLSX_MAX_CELL_CHARS - mark.length) + mark;
+  let characters = 0;
+  for (const _ of cell) characters++;
+  const mark = `… [cut: ${characters} characters]`;
+  let end = XLSX_MAX_CELL_CHARS - mark.length;
+  const last = cell.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end--;
+  return cell.slice(0, end) + mark;
 }
 
 /** The streams exceljs writes a sheet's XML into (its StreamBuf's pipes), with whether each is over its
