@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { parse } from "csv-parse/sync";
 import ExcelJS from "exceljs";
-import { listFields, voxFixture } from "../compat/voximplant/helpers.ts";
+import { listFields, type VoxFixture, voxFixture } from "../compat/voximplant/helpers.ts";
 import { dialects } from "../helpers/stores.ts";
 import { type ApiFixture, apiFixture, createCampaignViaApi, insertContacts } from "./helpers.ts";
 
@@ -67,26 +67,34 @@ for (const dialect of dialects())
     });
   });
 
+/** The custom_data cell of each row of a Voximplant list made from `file`, read from its XLS download. */
+async function customDataCells(f: VoxFixture, file: string, rows: number): Promise<string[]> {
+  const out = await f.vox("CreateCallList", listFields({ name: "wide", file_content: file }));
+  assert.equal(out.count, rows, JSON.stringify(out));
+  const res = await f.call({
+    method: "GET",
+    url: `/platform_api/GetCallListDetails?list_id=${out.list_id}&output=xls`,
+  });
+  assert.equal(res.statusCode, 200);
+  const wb = new ExcelJS.Workbook();
+  await wb.xlsx.load(res.rawPayload as unknown as ArrayBuffer);
+  return Array.from({ length: rows }, (_, i) => {
+    const cells = wb.worksheets[0].getRow(i + 2).values as unknown[];
+    const long = cells.filter((v): v is string => typeof v === "string" && v.includes('"f0"'));
+    assert.equal(long.length, 1, "the custom_data cell");
+    return long[0];
+  });
+}
+
 describe("an XLS cell over Excel's 32,767 characters", () => {
   test("Voximplant's custom_data of 40 fields of 1,000 characters is cut, and says so", async () => {
     const f = await voxFixture();
     try {
       const cols = Array.from({ length: 40 }, (_, i) => `f${i}`);
       const file = `phone_number;${cols.join(";")}\n+12125550101;${cols.map(() => "a".repeat(1000)).join(";")}\n`;
-      const out = await f.vox("CreateCallList", listFields({ name: "wide", file_content: file }));
-      assert.equal(out.count, 1, JSON.stringify(out));
-      const res = await f.call({
-        method: "GET",
-        url: `/platform_api/GetCallListDetails?list_id=${out.list_id}&output=xls`,
-      });
-      assert.equal(res.statusCode, 200);
-      const wb = new ExcelJS.Workbook();
-      await wb.xlsx.load(res.rawPayload as unknown as ArrayBuffer);
-      const cells = wb.worksheets[0].getRow(2).values as unknown[];
-      const long = cells.filter((v): v is string => typeof v === "string" && v.includes('"f0"'));
-      assert.equal(long.length, 1, "the custom_data cell");
-      assert.equal(long[0].length, 32_767);
-      assert.match(long[0], /… \[cut: 40\d{3} characters\]$/);
+      const [long] = await customDataCells(f, file, 1);
+      assert.equal(long.length, 32_767);
+      assert.match(long, /… \[cut: 40\d{3} characters\]$/);
     } finally {
       await f.close();
     }
@@ -101,18 +109,8 @@ describe("an XLS cell over Excel's 32,767 characters", () => {
       const emoji = "😀".repeat(450);
       const row = (lead: string) => `+1212555010${lead.length + 1};${lead}${cols.map(() => emoji).join(";")}`;
       const file = `phone_number;${cols.join(";")}\n${row("")}\n${row("a")}\n`;
-      const out = await f.vox("CreateCallList", listFields({ name: "emoji", file_content: file }));
-      assert.equal(out.count, 2, JSON.stringify(out));
-      const res = await f.call({
-        method: "GET",
-        url: `/platform_api/GetCallListDetails?list_id=${out.list_id}&output=xls`,
-      });
-      assert.equal(res.statusCode, 200);
-      const wb = new ExcelJS.Workbook();
-      await wb.xlsx.load(res.rawPayload as unknown as ArrayBuffer);
-      for (const r of [2, 3]) {
-        const cells = wb.worksheets[0].getRow(r).values as unknown[];
-        const [long] = cells.filter((v): v is string => typeof v === "string" && v.includes('"f0"'));
+      for (const [i, long] of (await customDataCells(f, file, 2)).entries()) {
+        const r = i + 1;
         assert.ok(long.length <= 32_767 && long.length >= 32_766, `row ${r}: ${long.length} units`);
         assert.ok(
           !long.includes("\uFFFD"),
