@@ -12,6 +12,7 @@ import type { WebhookDeliveryRow, WebhookRow } from "../store/schema.ts";
 import { dueHeads, dueHeadsOf, leaseHead, recordDelivery, webhooksWithPending } from "../store/webhooks.ts";
 import { checkLiteralHost, DestinationRefused, webhookAgent } from "./destinations.ts";
 import { OutboxRetention } from "./retention.ts";
+import { SendSlots } from "./send-slots.ts";
 
 export interface DeliveryOptions {
   store: Store;
@@ -72,8 +73,8 @@ export class WebhookDelivery {
   /** Settles when the pass under way (if any) ends: stop() waits for it, then for the sends it began. */
   private passDone: Promise<void> = Promise.resolve();
   private readonly inFlight = new Set<Promise<void>>();
-  /** Sends in flight per subscription: none may take more than its share of the slots. */
-  private readonly inFlightByHook = new Map<number, number>();
+  /** Sends in flight per subscription and account: none may take more than its share of the slots. */
+  private readonly slots: SendSlots;
   /** Where the next pass starts among the subscriptions, so the first in the table is not always first. */
   private turn = 0;
   readonly stats = { passes: 0, scans: 0, sent: 0, delivered: 0, failed: 0, dead: 0, pruned: 0 };
@@ -105,6 +106,7 @@ export class WebhookDelivery {
   private agent: Agent | undefined;
 
   constructor(private readonly o: DeliveryOptions) {
+    this.slots = new SendSlots(o.concurrency ?? 32);
     this.retention = new OutboxRetention(o, (n) => {
       this.stats.pruned += n;
     });
@@ -172,22 +174,14 @@ export class WebhookDelivery {
       for (const kept of [this.ready, this.followUps, this.quietUntil, this.scanAllowedAt, this.blocked]) {
         for (const id of kept.keys()) if (!live.has(id)) kept.delete(id);
       }
-      const concurrency = this.o.concurrency ?? 32;
-      // A few slots are kept for subscriptions with nothing in flight, and the rest are shared equally
-      // among those with events waiting: receivers that hang, however many, hold only their shares, and a
-      // subscription whose events come next finds a slot free at once instead of behind the hung sends'
-      // timeouts; one alone may use all but the reserve. The walk starts one further each pass, so a share
-      // that does not divide evenly rotates.
-      const reserve = Math.max(1, Math.floor(concurrency / 8));
-      const share = Math.max(1, Math.ceil((concurrency - reserve) / Math.max(1, pending.length)));
+      // Slots are shared among the subscriptions with something to send now (send-slots.ts); the walk
+      // starts one further each pass, so a share that does not divide evenly rotates.
       const start = pending.length ? this.turn++ % pending.length : 0;
       const hooks = [...pending.slice(start), ...pending.slice(0, start)];
+      this.slots.plan(hooks.filter((h) => this.wantsToSend(h, now)));
       for (const hook of hooks) {
         if (this.stopped) break;
-        const own = this.inFlightByHook.get(hook.id) ?? 0;
-        let free = Math.min(concurrency - reserve - this.inFlight.size, share - own);
-        // The reserve: one slot for a subscription that has none, while any is left.
-        if (free <= 0 && own === 0 && this.inFlight.size < concurrency) free = 1;
+        let free = this.slots.free(hook);
         let ready = this.ready.get(hook.id) ?? [];
         // Keys to look up now; the others' time is when the pass after must come.
         const keys: string[] = [];
@@ -195,11 +189,7 @@ export class WebhookDelivery {
           if (at <= now) keys.push(key);
           else wakeAt = Math.min(wakeAt, at);
         }
-        // When to read its outbox again: not while it is quiet, nor sooner than its last read allows.
-        const readAt = Math.max(
-          this.quietUntil.get(hook.id) ?? now,
-          this.scanAllowedAt.get(hook.id) ?? Number.NEGATIVE_INFINITY,
-        );
+        const readAt = this.readAt(hook.id, now);
         // With every slot taken, the next send to finish asks for the next pass (its finally wakes us).
         if (free <= 0) {
           if (ready.length || keys.length || now >= readAt) this.slotsWanted = true;
@@ -259,29 +249,8 @@ export class WebhookDelivery {
           this.quietUntil.set(hook.id, more ? now : Math.min(nextAt, now + QUIET_MAX_MS));
           ready = due;
         }
-        let refused = 0;
-        while (ready.length > 0 && free > 0 && !this.stopped) {
-          const head = ready.shift() as WebhookDeliveryRow;
-          // From the time of the lease, not the pass's start: a long pass must not lease a row already expired.
-          const leasedAt = this.o.clock.now();
-          const leaseUntil = leasedAt + 2 * (this.o.timeoutMs ?? 10_000);
-          // Still due, not leased, its key's head and its key not in flight (any node may have changed it
-          // since it was read).
-          const row = await leaseHead(this.o.store.db, head.id, this.o.nodeId, leasedAt, leaseUntil);
-          if (!row) {
-            refused++;
-            // An earlier event of a key this node is sending (a replayed dead letter): it goes next, once
-            // that send ends, whatever its outcome.
-            if (this.sendingKeys.get(hook.id)?.has(head.order_key)) {
-              const blocked = this.blocked.get(hook.id) ?? new Set<string>();
-              blocked.add(head.order_key);
-              this.blocked.set(hook.id, blocked);
-            }
-            continue;
-          }
-          free--;
-          this.begin(hook, row, leaseUntil);
-        }
+        const { refused, sent } = await this.leaseReady(hook, ready, free);
+        free -= sent;
         if (ready.length > 0) {
           this.ready.set(hook.id, ready);
           this.slotsWanted = true;
@@ -302,6 +271,7 @@ export class WebhookDelivery {
         );
         if (next > now || !read) wakeAt = Math.min(wakeAt, next);
       }
+      await this.topUp(hooks);
     } catch (err) {
       this.o.onError?.(err);
     } finally {
@@ -315,9 +285,71 @@ export class WebhookDelivery {
     this.wake(Math.max(wakeAt, now));
   }
 
+  /** When `hookId`'s outbox may be read again: not while it is quiet, nor sooner than its last read allows. */
+  private readAt(hookId: number, now: number): number {
+    return Math.max(
+      this.quietUntil.get(hookId) ?? now,
+      this.scanAllowedAt.get(hookId) ?? Number.NEGATIVE_INFINITY,
+    );
+  }
+
+  /** Holds a slot, or has events in hand, a key to look up, or an outbox to read now. */
+  private wantsToSend(hook: WebhookRow, now: number): boolean {
+    if (this.slots.holds(hook) || (this.ready.get(hook.id)?.length ?? 0) > 0) return true;
+    for (const at of this.followUps.get(hook.id)?.values() ?? []) if (at <= now) return true;
+    return now >= this.readAt(hook.id, now);
+  }
+
+  /** Leases and sends up to `free` of `ready`'s heads (taken from its front). */
+  private async leaseReady(
+    hook: WebhookRow,
+    ready: WebhookDeliveryRow[],
+    free: number,
+  ): Promise<{ refused: number; sent: number }> {
+    let refused = 0;
+    let sent = 0;
+    while (ready.length > 0 && sent < free && !this.stopped) {
+      const head = ready.shift() as WebhookDeliveryRow;
+      // From the time of the lease, not the pass's start: a long pass must not lease a row already expired.
+      const leasedAt = this.o.clock.now();
+      const leaseUntil = leasedAt + 2 * (this.o.timeoutMs ?? 10_000);
+      // Still due, not leased, its key's head and its key not in flight (any node may have changed it
+      // since it was read).
+      const row = await leaseHead(this.o.store.db, head.id, this.o.nodeId, leasedAt, leaseUntil);
+      if (!row) {
+        refused++;
+        // An earlier event of a key this node is sending (a replayed dead letter): it goes next, once
+        // that send ends, whatever its outcome.
+        if (this.sendingKeys.get(hook.id)?.has(head.order_key)) {
+          const blocked = this.blocked.get(hook.id) ?? new Set<string>();
+          blocked.add(head.order_key);
+          this.blocked.set(hook.id, blocked);
+        }
+        continue;
+      }
+      sent++;
+      this.begin(hook, row, leaseUntil);
+    }
+    return { refused, sent };
+  }
+
+  /** Slots the walk left unused (shares were planned before reads found that some subscriptions had
+   *  nothing due) go to those with heads still waiting, shared among them. */
+  private async topUp(hooks: WebhookRow[]): Promise<void> {
+    const waiting = hooks.filter((h) => (this.ready.get(h.id)?.length ?? 0) > 0);
+    if (waiting.length === 0 || this.slots.idle <= 0) return;
+    this.slots.plan(hooks.filter((h) => this.slots.holds(h) || waiting.includes(h)));
+    for (const hook of waiting) {
+      if (this.stopped) return;
+      const ready = this.ready.get(hook.id) as WebhookDeliveryRow[];
+      await this.leaseReady(hook, ready, this.slots.free(hook));
+      if (ready.length === 0) this.ready.delete(hook.id);
+    }
+  }
+
   /** Sends a leased event; when it ends, asks for what its outcome makes possible. */
   private begin(hook: WebhookRow, row: WebhookDeliveryRow, leaseUntil: number): void {
-    this.inFlightByHook.set(hook.id, (this.inFlightByHook.get(hook.id) ?? 0) + 1);
+    this.slots.take(hook);
     const sending = this.sendingKeys.get(hook.id) ?? new Set<string>();
     sending.add(row.order_key);
     this.sendingKeys.set(hook.id, sending);
@@ -329,9 +361,7 @@ export class WebhookDelivery {
       )
       .then((again) => {
         this.inFlight.delete(p);
-        const left = (this.inFlightByHook.get(hook.id) ?? 1) - 1;
-        if (left > 0) this.inFlightByHook.set(hook.id, left);
-        else this.inFlightByHook.delete(hook.id);
+        this.slots.release(hook);
         const sending = this.sendingKeys.get(hook.id);
         sending?.delete(row.order_key);
         if (sending?.size === 0) this.sendingKeys.delete(hook.id);

@@ -355,16 +355,16 @@ test("with every send slot taken, delivery waits for a send to finish instead of
   const { held, url, server } = await holdingReceiver();
   const delivery = localDelivery(store, { timeoutMs: 5000, pollMs: 1000, concurrency: 2 });
   try {
-    const accountId = await createAccount(store);
-    const { campaignId } = await createCampaign(store, accountId);
-    // Two subscriptions: one alone may take only half of the slots.
-    const first = await endedHook(store, accountId, url, "s", 3);
-    const second = await endedHook(store, accountId, url, "s", 3);
+    const a = await createAccount(store, "a");
+    const b = await createAccount(store, "b");
+    // Two accounts' subscriptions: one alone may take only half of the slots.
+    const first = await endedHook(store, a, url, "s", 3);
+    const second = await endedHook(store, b, url, "s", 3);
     await atomically(
       store,
       outboxInserts(store.db, [
-        ...events(first.sub, campaignId, [1, 2], 1),
-        ...events(second.sub, campaignId, [3, 4], 1),
+        ...events(first.sub, (await createCampaign(store, a)).campaignId, [1, 2], 1),
+        ...events(second.sub, (await createCampaign(store, b)).campaignId, [3, 4], 1),
       ]),
     );
     delivery.start();
@@ -535,6 +535,80 @@ for (const hungCount of [1, 2]) {
     }
   });
 }
+
+test("subscriptions whose events all back off leave the send slots to one with events due (hooks6)", async () => {
+  const store = await openStore({ url: ":memory:" });
+  const healthy = await holdingReceiver();
+  const delivery = localDelivery(store, { timeoutMs: 4000, pollMs: 50, concurrency: 8 });
+  try {
+    const accountId = await createAccount(store);
+    const { campaignId } = await createCampaign(store, accountId);
+    // 20 subscriptions (receivers down) whose one event each backs off for an hour.
+    for (let i = 0; i < 20; i++) {
+      const down = await endedHook(store, accountId, `http://127.0.0.1:9/down-${i}`, "s", 12);
+      await atomically(store, outboxInserts(store.db, events(down.sub, campaignId, [1000 + i], 1)));
+      await store.db
+        .updateTable("webhook_deliveries")
+        .set({ attempts: 5, next_attempt_at: Date.now() + 3_600_000 })
+        .where("webhook_id", "=", down.hook.id)
+        .execute();
+    }
+    const { sub } = await endedHook(store, accountId, healthy.url, "s", 12);
+    const contacts = Array.from({ length: 20 }, (_, i) => i + 1);
+    await atomically(store, outboxInserts(store.db, events(sub, campaignId, contacts, 1)));
+    delivery.start();
+    // Shared among all 21 with events pending, its share was one slot of the 7: one event per round trip.
+    await until("7 sends at once", async () => healthy.held.length >= 7, 3000);
+  } finally {
+    for (const res of healthy.held) res.end();
+    await delivery.stop();
+    healthy.server.closeAllConnections();
+    healthy.server.close();
+    await store.close();
+  }
+});
+
+test("one account's many hung subscriptions hold its share; another account's event goes at once (hooks6)", async () => {
+  const store = await openStore({ url: ":memory:" });
+  const hung = await holdingReceiver();
+  const rx = await receiver("sb", () => 200);
+  const timeoutMs = 4000;
+  const delivery = localDelivery(store, { timeoutMs, pollMs: 50, concurrency: 8 });
+  try {
+    const a = await createAccount(store, "a");
+    const b = await createAccount(store, "b");
+    const ca = (await createCampaign(store, a)).campaignId;
+    const cb = (await createCampaign(store, b)).campaignId;
+    // More subscriptions than slots, each with one event, all hanging: each took a share of one, and
+    // those left took the reserve.
+    for (let i = 0; i < 12; i++) {
+      const hook = await endedHook(store, a, `${hung.url}${i}`, "sa", 3);
+      await atomically(store, outboxInserts(store.db, events(hook.sub, ca, [i + 1], 1)));
+    }
+    const hookB = await endedHook(store, b, rx.url, "sb", 3);
+    delivery.start();
+    await until("the hung sends", async () => hung.held.length >= 7);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(hung.held.length, 7, "A holds its share and leaves the last slot");
+    const written = Date.now();
+    await atomically(store, outboxInserts(store.db, events(hookB.sub, cb, [1], 1)));
+    delivery.wake();
+    await until(
+      "B's event",
+      async () => (await countByStatus(store, hookB.hook.id, "delivered")) === 1,
+      10_000,
+    );
+    const waited = Date.now() - written;
+    assert.ok(waited < timeoutMs / 2, `B's event waited ${waited} ms`);
+  } finally {
+    for (const res of hung.held) res.end();
+    await delivery.stop();
+    hung.server.closeAllConnections();
+    hung.server.close();
+    await rx.close();
+    await store.close();
+  }
+});
 
 test("a backlog in backoff is not read again at every pass; this node's new events are seen at once", async () => {
   const store = await openStore({ url: ":memory:" });
