@@ -118,6 +118,9 @@ export async function voximplantApi(app: FastifyInstance, deps: VoximplantDeps):
   };
 
   const common = {
+    // Its GET forms run write methods with the credentials in the query: a HEAD (a link checker, a chat
+    // app's preview of the URL), which Fastify would answer with the GET's handler, must run nothing.
+    exposeHeadRoute: false,
     bodyLimit: deps.maxBytes,
     config: { permission: "campaigns:read" as Permission, paramCredentials: true },
   };
