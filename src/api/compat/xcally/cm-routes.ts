@@ -14,7 +14,15 @@ import {
   MAX_CONTACTS_PER_REQUEST,
   storedCustom,
 } from "./contacts.ts";
-import { anyObject, CSV_TYPES, type IdsBody, idsBody, type XcallyDeps, xcallyService } from "./service.ts";
+import {
+  anyObject,
+  CSV_TYPES,
+  checkBodyId,
+  type IdsBody,
+  idsBody,
+  type XcallyDeps,
+  xcallyService,
+} from "./service.ts";
 import { charsetOf, contactsFromCsv, decodeUpload, type UploadBody, uploadBodySchema } from "./upload.ts";
 
 /** The route whose body is a CSV file, not JSON. */
@@ -264,6 +272,7 @@ export async function cmRoutes(app: FastifyInstance, deps: XcallyDeps): Promise<
       },
     },
     async (req) => {
+      checkBodyId(req.body, req.params.id, "list");
       const list = await findList(req.account.id, req.params.id);
       await linkAgents(req.account.id, "list", list.id, req.body);
       return { id: list.id, ids: req.body.ids };

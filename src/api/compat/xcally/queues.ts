@@ -192,6 +192,91 @@ export function settingsForQueue(
   return { queue, settings };
 }
 
+/** The Motion fields that make how a queue dials with agents (agentDialing). */
+export const AGENT_DIALING_FIELDS = [
+  "dialMethod",
+  "dialPowerLevel",
+  "dialPredictiveOptimization",
+  "dialPredictiveOptimizationPercentage",
+  "strategy",
+];
+
+const RETRY_FIELDS = [
+  ["busy", "dialBusyMaxRetry", "dialBusyRetryFrequency"],
+  ["no_answer", "dialNoAnswerMaxRetry", "dialNoAnswerRetryFrequency"],
+  ["failed", "dialCongestionMaxRetry", "dialCongestionRetryFrequency"],
+] as const;
+
+/**
+ * What an edit of a stored queue makes of `base`: only the settings the edit's `fields` map to are taken
+ * from `mapped` (settingsForQueue of the merged queue); the others stay as the campaign has them. A
+ * campaign's hours, ring timeout or retries set through /v1 are not put back to the queue's old values (or
+ * Motion's defaults) by a PUT that pauses it. The stored queue (vendor.xcally) and the line cap are the
+ * mapping's.
+ */
+export function editedSettings(
+  fields: Iterable<string>,
+  mapped: CampaignSettings,
+  base: CampaignSettings,
+): CampaignSettings {
+  const edited = new Set(fields);
+  const has = (...names: string[]) => names.some((n) => edited.has(n));
+  const out: CampaignSettings = {
+    ...base,
+    vendor: mapped.vendor,
+    maxConcurrent: mapped.maxConcurrent,
+    retry: { ...base.retry },
+  };
+  if (has("dialOriginateTimeout")) out.ringTimeoutSec = mapped.ringTimeoutSec;
+  if (has("dialGlobalMaxRetry")) out.maxAttemptsPerContact = mapped.maxAttemptsPerContact;
+  for (const [outcome, max, freq] of RETRY_FIELDS) {
+    const rule = mapped.retry[outcome] as RetryRule;
+    const now = base.retry[outcome];
+    if (!has(max, freq)) continue;
+    out.retry[outcome] = {
+      ...now,
+      intervalSec: has(freq) || !now ? rule.intervalSec : now.intervalSec,
+      maxRetries: has(max) || !now ? rule.maxRetries : now.maxRetries,
+    };
+  }
+  if ([...edited].some((f) => f.startsWith("dialAMD"))) out.amd = mapped.amd;
+  if (has("dialGlobalInterval")) {
+    out.schedule = mapped.schedule;
+    out.timeSpec = mapped.timeSpec;
+  }
+  // A queue without agents stays robot-style whatever its dialMethod (agentDialing); when agents join, the
+  // caller names every agent field.
+  if (has("dialMethod")) out.dialMethod = mapped.dialMethod;
+  if (has(...AGENT_DIALING_FIELDS.slice(1))) {
+    out.powerRatio = mapped.powerRatio;
+    out.targetAbandonRate = mapped.targetAbandonRate;
+    out.agentSelection = mapped.agentSelection;
+  }
+  return out;
+}
+
+/** The stored queue with the fields a campaign setting maps back to exactly read from `settings`: a
+ *  /v1 edit of the ring timeout, attempt limit, retry rules or AMD since shows through. The others (hours,
+ *  how it dials with agents) are shown as the queue was last sent. */
+export function liveQueue(
+  queue: Record<string, unknown>,
+  settings: CampaignSettings,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    ...queue,
+    dialOriginateTimeout: settings.ringTimeoutSec,
+    dialGlobalMaxRetry: settings.maxAttemptsPerContact - 1,
+    dialAMDActive: settings.amd?.enabled === true,
+  };
+  for (const [outcome, max, freq] of RETRY_FIELDS) {
+    const rule = settings.retry[outcome];
+    if (!rule) continue;
+    out[max] = rule.maxRetries;
+    out[freq] = rule.intervalSec;
+  }
+  return out;
+}
+
 const STRATEGIES: Record<string, AgentSelection> = {
   leastrecent: "longest_idle",
   ringall: "longest_idle",

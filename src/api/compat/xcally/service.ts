@@ -14,7 +14,10 @@ import { findOrCreateList } from "../named-list.ts";
 import { refusalInTerms } from "../refusal-terms.ts";
 import { type ContactBody, type ParsedContact, parseContact, storedCustom } from "./contacts.ts";
 import {
+  AGENT_DIALING_FIELDS,
   type DuplicateType,
+  editedSettings,
+  liveQueue,
   type QueueBody,
   scheduledOrderOf,
   scheduledPriority,
@@ -23,7 +26,9 @@ import {
 import { type XcallyContactsTable, xcallyTables } from "./store.ts";
 
 /** A copied contact's external_id: "xcally:" and its Xcally contact id ("xcally:12"). */
-const copyExternalId = (c: { id: number }): string => `xcally:${c.id}`;
+/** Namespaces the external ids of the face's copies of Xcally contacts. */
+export const COPY_ID_PREFIX = "xcally:";
+const copyExternalId = (c: { id: number }): string => `${COPY_ID_PREFIX}${c.id}`;
 
 export type XcallyDeps = NativeApiDeps & { maxBytes?: number };
 export const CSV_TYPES = [
@@ -45,6 +50,13 @@ export const idsBody = {
   },
 } as const;
 export type IdsBody = { id?: number | string; ids: number[]; penalty?: number | string };
+
+/** Motion sends the object's id in the body too: one naming another object than the path's is a 400, not
+ *  the list or agents linked to the path's without a word. */
+export function checkBodyId(body: IdsBody, pathId: number, what: "queue" | "list"): void {
+  if (body.id !== undefined && Number(body.id) !== pathId)
+    throw invalidRequest(`id: ${body.id} is not the ${what} of the path (${pathId})`, "id");
+}
 
 export const ACTIVE = ["running", "scheduled"];
 
@@ -71,9 +83,9 @@ export function xcallyService(deps: XcallyDeps) {
   }
 
   function queueView(row: Campaign) {
-    const queue = parseSettings(row).vendor.xcally as Record<string, unknown>;
+    const settings = parseSettings(row);
     return {
-      ...queue,
+      ...liveQueue(settings.vendor.xcally as Record<string, unknown>, settings),
       id: row.id,
       name: row.name,
       dialActive: ACTIVE.includes(row.status),
@@ -109,9 +121,11 @@ export function xcallyService(deps: XcallyDeps) {
     const mode = queue.dialCheckDuplicateType ?? "always";
     const seen = new Set<string>();
     if (mode !== "never") {
-      let q = on.selectFrom("contacts").select("phone").where("campaign_id", "=", campaign.id);
+      // Every number of a contact, not its first alone: a /v1 contact's second number is in the campaign.
+      let q = on.selectFrom("contacts").select("phones").where("campaign_id", "=", campaign.id);
       if (mode === "onlyIfOpen") q = q.where("status", "in", ["pending", "in_progress"]);
-      for (const r of await q.execute()) seen.add(r.phone);
+      for (const r of await q.execute())
+        for (const phone of JSON.parse(r.phones) as string[]) seen.add(phone);
     }
     // An external_id of this namespace already in the campaign (a native import of an export of another
     // queue, say) would break the copy on the unique index: that contact counts as a duplicate.
@@ -286,7 +300,8 @@ export function xcallyService(deps: XcallyDeps) {
         const row = await findQueue(accountId, campaignId);
         const before = parseSettings(row);
         if (before.dialMethod !== "robot") return true;
-        const { settings } = settingsForQueue(before.vendor.xcally as QueueBody, before, true);
+        const { settings: mapped } = settingsForQueue(before.vendor.xcally as QueueBody, before, true);
+        const settings = editedSettings(AGENT_DIALING_FIELDS, mapped, before);
         if (!(await updateCampaign(store.db, accountId, campaignId, { settings, basedOn: row, now })))
           return null;
         await engine.campaignEdited(campaignId);

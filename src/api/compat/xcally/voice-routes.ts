@@ -16,11 +16,19 @@ import type { Campaign } from "../../../store/schema.ts";
 import { errorResponses, idParams } from "../../native/schemas/common.ts";
 import { parseSettings } from "../../native/views.ts";
 import { conflict } from "../../plugins/errors.ts";
-import { type QueueBody, queueBodySchema, scheduledOrderOf, settingsForQueue } from "./queues.ts";
+import {
+  editedSettings,
+  type QueueBody,
+  queueBodySchema,
+  scheduledOrderOf,
+  settingsForQueue,
+} from "./queues.ts";
 import {
   ACTIVE,
   anyObject,
   assertSettings,
+  COPY_ID_PREFIX,
+  checkBodyId,
   type IdsBody,
   idsBody,
   inQueueTerms,
@@ -96,7 +104,8 @@ export async function voiceRoutes(app: FastifyInstance, deps: XcallyDeps): Promi
     const accountId = current.account_id;
     const before = parseSettings(current);
     const merged = { ...(before.vendor.xcally as QueueBody), ...body };
-    const { queue, settings } = settingsForQueue(merged, before);
+    const { queue, settings: mapped } = settingsForQueue(merged, before);
+    const settings = editedSettings(Object.keys(body), mapped, before);
     assertSettings(settings);
     const order = scheduledOrderOf(queue);
     // dialActive: true starts, resumes or recovers it, which the engine refuses under 1 USD or past the
@@ -111,11 +120,13 @@ export async function voiceRoutes(app: FastifyInstance, deps: XcallyDeps): Promi
       });
       if (!updated) return false;
       // Priorities hold the scheduled order (queues.ts): the other direction is the same numbers negated.
+      // The face's own copies only: a contact added through /v1 keeps the priority it was given.
       if (order !== scheduledOrderOf(before.vendor.xcally as Record<string, unknown>)) {
         await trx
           .updateTable("contacts")
-          .set((eb) => ({ priority: eb.neg(eb.ref("priority")) }))
+          .set((eb) => ({ priority: eb.neg(eb.ref("priority")), updated_at: clock.now() }))
           .where("campaign_id", "=", current.id)
+          .where("external_id", "like", `${COPY_ID_PREFIX}%`)
           .execute();
       }
       return true;
@@ -200,6 +211,7 @@ export async function voiceRoutes(app: FastifyInstance, deps: XcallyDeps): Promi
     },
     async (req) => {
       const accountId = req.account.id;
+      checkBodyId(req.body, req.params.id, "queue");
       const campaign = await findQueue(accountId, req.params.id);
       const ids = [...new Set(req.body.ids)];
       for (const id of ids) await findList(accountId, id);
@@ -229,6 +241,7 @@ export async function voiceRoutes(app: FastifyInstance, deps: XcallyDeps): Promi
       },
     },
     async (req) => {
+      checkBodyId(req.body, req.params.id, "queue");
       const campaign = await findQueue(req.account.id, req.params.id);
       await linkAgents(req.account.id, "queue", campaign.id, req.body);
       return { id: campaign.id, ids: req.body.ids, penalty: String(req.body.penalty ?? "0") };
