@@ -8,6 +8,7 @@ import type { Store } from "./db.ts";
 import { LIVE_COUNTS, type LiveCounts, SETTLED_COUNTS, statusCounts } from "./dispatch/counts.ts";
 import { keepCallsQuery } from "./number-history.ts";
 import type { Campaign, Database } from "./schema.ts";
+import { scopedPendingDeliveries } from "./webhooks.ts";
 
 export interface NewCampaignInput {
   accountId: number;
@@ -261,7 +262,10 @@ export async function deleteCampaignUnlessStatus(
             .where("contacts.campaign_id", "=", id),
         ),
       ),
-    );
+    )
+    // Its own subscriptions go with it: not while they have events to deliver (its last results, its
+    // completion), which would be lost without a word.
+    .where(({ not, exists }) => not(exists(scopedPendingDeliveries(db, id))));
   // On PostgreSQL the campaign row is locked first, in a statement of its own: a claim holds it key-shared
   // until it commits (dispatch/postgres.ts), and the tests, a statement after the lock, then see the
   // contacts it put on calls (a test in the locking statement would read them as before the wait).

@@ -132,6 +132,23 @@ export function outboxInserts(db: Kysely<Database>, rows: OutboxRow[]): Compiled
 // Delivery ------------------------------------------------------------------------------------------
 
 /** Subscriptions with undelivered events, with what delivery needs of them. */
+/** The events active subscriptions of this campaign alone (not account-wide ones) have still to deliver:
+ *  a delete of the campaign would take them with it (the subscriptions cascade). */
+export function scopedPendingDeliveries(db: Kysely<Database>, campaignId: number) {
+  return db
+    .selectFrom("webhook_deliveries as d")
+    .innerJoin("webhooks as w", "w.id", "d.webhook_id")
+    .select("d.id")
+    .where("w.campaign_id", "=", campaignId)
+    .where("w.active", "=", 1)
+    .where("d.status", "=", "pending");
+}
+
+/** Whether deleting the campaign would drop events its own subscriptions have still to deliver. */
+export async function hasScopedPendingDeliveries(db: Kysely<Database>, campaignId: number): Promise<boolean> {
+  return (await scopedPendingDeliveries(db, campaignId).limit(1).execute()).length > 0;
+}
+
 export async function webhooksWithPending(db: Kysely<Database>): Promise<WebhookRow[]> {
   return db
     .selectFrom("webhooks")

@@ -15,6 +15,7 @@ import {
 } from "../../store/campaigns.ts";
 import { findQueue } from "../../store/queues.ts";
 import type { Campaign } from "../../store/schema.ts";
+import { hasScopedPendingDeliveries } from "../../store/webhooks.ts";
 import { ApiError, conflict, invalidRequest, notFound } from "../plugins/errors.ts";
 import { type NativeApiDeps, tellAgentsChanged } from "./deps.ts";
 import { campaignNameSchema, campaignSchema, campaignWithCountsSchema } from "./schemas/campaign.ts";
@@ -217,7 +218,8 @@ export async function campaignRoutes(app: FastifyInstance, deps: NativeApiDeps):
       config: { permission: "campaigns:write" },
       schema: {
         tags: ["campaigns"],
-        summary: "Delete a campaign that is not active, with its lists, contacts and attempts",
+        summary:
+          "Delete a campaign that is not active, with its lists, contacts, attempts and own webhooks (409 deliveries_pending while those have events to deliver)",
         params: idParams("id"),
         response: { 204: { type: "null", description: "Deleted" }, ...errorResponses },
       },
@@ -232,6 +234,12 @@ export async function campaignRoutes(app: FastifyInstance, deps: NativeApiDeps):
       const row = await findCampaign(store.db, req.account.id, id);
       if (!row) throw notFound("campaign", id);
       if (!ACTIVE_STATUSES.includes(row.status as CampaignStatus)) {
+        if (await hasScopedPendingDeliveries(store.db, id)) {
+          throw conflict(
+            "deliveries_pending",
+            `campaign ${id}'s own webhooks have events still to deliver, which its deletion would drop: delete it once they are delivered (or dead-lettered), or delete those webhooks first to drop them`,
+          );
+        }
         throw conflict(
           "campaign_busy",
           `campaign ${id} has calls still on the line (a stop hangs up only unanswered ones): delete it once they end`,

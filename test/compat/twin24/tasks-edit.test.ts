@@ -433,7 +433,7 @@ for (const dialect of dialects()) {
   });
 
   describe(`task delete [${dialect.name}]`, () => {
-    test("a task that may dial is refused with 409; a stopped one goes with its candidates and webhooks", () =>
+    test("a task that may dial is refused with 409; a stopped one goes with its candidates and webhooks, once they hold no results to deliver", () =>
       withFixture(
         "all_human",
         async (f) => {
@@ -450,6 +450,16 @@ for (const dialect of dialects()) {
 
           assert.equal((await f.command(uuid, "stop")).statusCode, 200);
           await f.run(60_000);
+          // Its webhook's receiver never answered: the results it holds would go with the task.
+          const holding = await f.call({ method: "DELETE", url: `${TASKS}/${uuid}` });
+          assert.equal(holding.statusCode, 409, holding.body);
+          assert.equal(errorOf(holding).code, "task_webhooks_pending");
+          const dropped = await f.call({
+            method: "PUT",
+            url: `${TASKS}/${uuid}`,
+            payload: manualTask({ webhookUrls: [] }),
+          });
+          assert.equal(dropped.statusCode, 200, dropped.body);
           const gone = await f.call({ method: "DELETE", url: `${TASKS}/${uuid}` });
           assert.equal(gone.statusCode, 204, gone.body);
           assert.equal((await f.call({ method: "GET", url: `${TASKS}/${uuid}` })).statusCode, 404);

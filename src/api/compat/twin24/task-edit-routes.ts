@@ -16,7 +16,12 @@ import {
   updateCampaign,
 } from "../../../store/campaigns.ts";
 import type { Campaign, Database } from "../../../store/schema.ts";
-import { activeSubscriptions, outboxInserts, updateWebhook } from "../../../store/webhooks.ts";
+import {
+  activeSubscriptions,
+  hasScopedPendingDeliveries,
+  outboxInserts,
+  updateWebhook,
+} from "../../../store/webhooks.ts";
 import { parseSettings } from "../../native/views.ts";
 import { conflict, notFound } from "../../plugins/errors.ts";
 import type { Twin24Deps } from "./deps.ts";
@@ -253,6 +258,12 @@ export async function taskEditRoutes(app: FastifyInstance, deps: Twin24Deps): Pr
         const row = await findCampaign(store.db, accountId, task.campaign_id);
         if (!row) throw notFound("autoCall task", req.params.id);
         if (!LIVE.includes(row.status as CampaignStatus)) {
+          if (await hasScopedPendingDeliveries(store.db, task.campaign_id)) {
+            throw conflict(
+              "task_webhooks_pending",
+              `task ${task.uuid}'s webhooks have results still to deliver, which its deletion would drop: delete it once they are delivered, or drop its webhookUrls with a PUT first`,
+            );
+          }
           throw conflict(
             "task_busy",
             `task ${task.uuid} has calls still on the line: delete it once they end`,
