@@ -11,13 +11,14 @@ import { from as copyFrom } from "pg-copy-streams";
 import type { StageOutput } from "./parse-host.ts";
 import { CONTACT_COLUMNS, copyText, STAGE_COLUMNS, STAGE_DEFINITION, stageSelect } from "./stage.ts";
 import {
-  DUP_REPEATED_EXTERNAL_ID,
   DUP_REPEATED_PHONE,
   DUP_STORED_EXTERNAL_ID,
   DUP_STORED_PHONE,
   type MarkedRow,
+  markRepeatedIdsSql,
   markRepeatedPhonesSql,
   rejectDuplicate,
+  standAgainSql,
   storedDuplicateIssue,
 } from "./stored-duplicates.ts";
 import type { CommitOptions, CommitResult, ContactsWriter, WriterTarget } from "./writer.ts";
@@ -125,18 +126,21 @@ export class PgContactsWriter implements ContactsWriter {
     }
     if ((withIds.rowCount ?? 0) > 0) {
       await client.query(`CREATE INDEX ON ${STAGE} (external_id, row)`);
-      await client.query(
-        `UPDATE ${STAGE} s SET dup = $1 WHERE s.dup = 0 AND s.external_id IS NOT NULL
-           AND EXISTS (SELECT 1 FROM ${STAGE} p
-             WHERE p.external_id = s.external_id AND p.row < s.row AND p.dup = 0)`,
-        [DUP_REPEATED_EXTERNAL_ID],
-      );
+      await client.query(markRepeatedIdsSql(STAGE));
       marked = true;
     }
     if ((withIds.rowCount ?? 0) > 0 && opts.phoneRepeats && opts.duplicatePolicy !== "allow") {
       await client.query(`CREATE INDEX ON ${STAGE} (phone, row) WHERE external_id IS NOT NULL`);
       await client.query(markRepeatedPhonesSql(STAGE, "$1"), [DUP_REPEATED_PHONE]);
-      marked = true;
+      const standAgain = async () => {
+        let moved = 0;
+        for (const sql of standAgainSql(STAGE)) moved += (await client.query(sql)).rowCount ?? 0;
+        return moved;
+      };
+      while ((await standAgain()) > 0) {
+        await client.query(markRepeatedIdsSql(STAGE));
+        await client.query(markRepeatedPhonesSql(STAGE, "$1"), [DUP_REPEATED_PHONE]);
+      }
     }
     const none = { flagged: opts.flagged, skipped: 0, issues: [] };
     if (!marked) return none;

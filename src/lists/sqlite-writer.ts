@@ -19,13 +19,14 @@ import {
 } from "./sqlite-checkpoint.ts";
 import { CONTACT_COLUMNS, ScratchStage, stageSelect } from "./stage.ts";
 import {
-  DUP_REPEATED_EXTERNAL_ID,
   DUP_REPEATED_PHONE,
   DUP_STORED_EXTERNAL_ID,
   DUP_STORED_PHONE,
   type MarkedRow,
+  markRepeatedIdsSql,
   markRepeatedPhonesSql,
   rejectDuplicate,
+  standAgainSql,
   storedDuplicateIssue,
 } from "./stored-duplicates.ts";
 import type { CommitOptions, CommitResult, ContactsWriter, WriterTarget } from "./writer.ts";
@@ -244,17 +245,17 @@ export class SqliteContactsWriter implements ContactsWriter {
       // The earliest standing row of an id is never marked, and every later one is whichever is looked at
       // first: the outcome does not hang on the order the statement visits rows in.
       db.exec(`CREATE INDEX "${schema}".stage_external_id ON stage (external_id, row)`);
-      db.prepare(
-        `UPDATE ${stage} AS s SET dup = ? WHERE s.dup = 0 AND s.external_id IS NOT NULL
-           AND EXISTS (SELECT 1 FROM ${stage} p
-             WHERE p.external_id = s.external_id AND p.row < s.row AND p.dup = 0)`,
-      ).run(DUP_REPEATED_EXTERNAL_ID);
+      db.exec(markRepeatedIdsSql(stage));
       marked = true;
     }
     if (withIds && opts.phoneRepeats && opts.duplicatePolicy !== "allow") {
       db.exec(`CREATE INDEX "${schema}".stage_id_phone ON stage (phone, row) WHERE external_id IS NOT NULL`);
       db.exec(markRepeatedPhonesSql(stage, String(DUP_REPEATED_PHONE)));
-      marked = true;
+      const standAgain = standAgainSql(stage).map((sql) => db.prepare(sql));
+      while (standAgain.reduce((n, st) => n + st.run().changes, 0) > 0) {
+        db.exec(markRepeatedIdsSql(stage));
+        db.exec(markRepeatedPhonesSql(stage, String(DUP_REPEATED_PHONE)));
+      }
     }
     const none = { flagged: opts.flagged, skipped: 0, issues: [], withIds };
     if (!marked) return none;

@@ -24,6 +24,33 @@ export function markRepeatedPhonesSql(stage: string, mark: string): string {
                 AND p.row < s.row AND p.dup = 0)`;
 }
 
+/** The statement marking DUP_REPEATED_EXTERNAL_ID: a row still standing whose external_id an earlier
+ *  standing row has (served by the index on (external_id, row)). As above, the earliest standing row of an
+ *  id is never marked: the outcome does not hang on the order the statement visits rows in. */
+export function markRepeatedIdsSql(stage: string): string {
+  return `UPDATE ${stage} AS s SET dup = ${DUP_REPEATED_EXTERNAL_ID} WHERE s.dup = 0 AND s.external_id IS NOT NULL
+    AND EXISTS (SELECT 1 FROM ${stage} p
+      WHERE p.external_id = s.external_id AND p.row < s.row AND p.dup = 0)`;
+}
+
+/**
+ * Rows set aside for repeating an earlier row's external_id, or phone, that no earlier standing row holds
+ * any more: that row was set aside after them (an id-holder whose phone repeats a row before it). They
+ * stand again, and the two markings run again, until these move nothing: then every row is kept or set
+ * aside as a walk in file order would decide (the first row of an id or phone is kept; a later one is set
+ * aside, for its id first).
+ */
+export function standAgainSql(stage: string): string[] {
+  return [
+    `UPDATE ${stage} AS s SET dup = 0 WHERE s.dup = ${DUP_REPEATED_EXTERNAL_ID}
+      AND NOT EXISTS (SELECT 1 FROM ${stage} p
+        WHERE p.external_id = s.external_id AND p.row < s.row AND p.dup = 0)`,
+    `UPDATE ${stage} AS s SET dup = 0 WHERE s.dup = ${DUP_REPEATED_PHONE}
+      AND NOT EXISTS (SELECT 1 FROM ${stage} p
+        WHERE p.external_id IS NOT NULL AND p.phone = s.phone AND p.row < s.row AND p.dup = 0)`,
+  ];
+}
+
 /** A staged row marked at commit (see the DUP_ marks). */
 export interface MarkedRow {
   row: number | string;
