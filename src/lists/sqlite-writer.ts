@@ -137,7 +137,12 @@ export class SqliteContactsWriter implements ContactsWriter {
     db.pragma(`cache_size = ${-COMMIT_CACHE_KIB}`);
     db.pragma(`threads = ${SORTER_THREADS}`);
     try {
-      const { withIds, ...duplicates } = this.markDuplicates(opts);
+      db.pragma(`"${schema}".journal_mode = OFF`);
+      // Marked before the write lock (the marking of a large import takes long): another process (the CLI
+      // beside a server) may add contacts meanwhile, which are looked for again under the lock.
+      const seenUpTo = (db.prepare("SELECT max(id) AS id FROM main.contacts").get() as { id: number | null })
+        .id;
+      let { withIds, ...duplicates } = this.markDuplicates(opts);
       const kept = opts.staged - duplicates.skipped;
       // Rows without an external_id never enter its (partial) index: no need to rebuild it then.
       const rebuild = this.indexesToRebuild(kept).filter((i) => withIds || i.name !== "contacts_external_id");
@@ -156,6 +161,13 @@ export class SqliteContactsWriter implements ContactsWriter {
               status: 404,
               message: "the list no longer exists",
             });
+          }
+          const since = db
+            .prepare("SELECT 1 FROM main.contacts WHERE campaign_id = ? AND id > ? LIMIT 1")
+            .get(campaign, seenUpTo ?? 0);
+          if (since !== undefined) {
+            db.exec(`UPDATE "${schema}".stage SET dup = 0 WHERE dup <> 0`);
+            ({ withIds, ...duplicates } = this.markDuplicates(opts));
           }
           const dropped = rebuild.filter((index) => {
             try {
@@ -222,7 +234,6 @@ export class SqliteContactsWriter implements ContactsWriter {
     const { db, schema } = this;
     const stage = `"${schema}".stage`;
     const campaignId = this.target.campaignId;
-    db.pragma(`"${schema}".journal_mode = OFF`);
     let marked = false;
     const withIds =
       db.prepare(`SELECT 1 FROM ${stage} WHERE external_id IS NOT NULL LIMIT 1`).get() !== undefined;
@@ -244,12 +255,14 @@ export class SqliteContactsWriter implements ContactsWriter {
     if (withIds) {
       // The earliest standing row of an id is never marked, and every later one is whichever is looked at
       // first: the outcome does not hang on the order the statement visits rows in.
-      db.exec(`CREATE INDEX "${schema}".stage_external_id ON stage (external_id, row)`);
+      db.exec(`CREATE INDEX IF NOT EXISTS "${schema}".stage_external_id ON stage (external_id, row)`);
       db.exec(markRepeatedIdsSql(stage));
       marked = true;
     }
     if (withIds && opts.phoneRepeats && opts.duplicatePolicy !== "allow") {
-      db.exec(`CREATE INDEX "${schema}".stage_id_phone ON stage (phone, row) WHERE external_id IS NOT NULL`);
+      db.exec(
+        `CREATE INDEX IF NOT EXISTS "${schema}".stage_id_phone ON stage (phone, row) WHERE external_id IS NOT NULL`,
+      );
       db.exec(markRepeatedPhonesSql(stage, String(DUP_REPEATED_PHONE)));
       const standAgain = standAgainSql(stage).map((sql) => db.prepare(sql));
       while (standAgain.reduce((n, st) => n + st.run().changes, 0) > 0) {
