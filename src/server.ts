@@ -8,7 +8,7 @@ import { buildApp } from "./app.ts";
 import { WallClock } from "./clock/clock.ts";
 import type { Config } from "./config/config.ts";
 import { Engine } from "./engine/engine.ts";
-import { removeStaleScratchFiles } from "./lists/sqlite-writer.ts";
+import { sweepScratchFilesAtStart } from "./lists/sqlite-writer.ts";
 import { WebhookDelivery } from "./outbox/delivery.ts";
 import { openStore, type Store } from "./store/db.ts";
 import type { TelephonyDriver } from "./telephony/driver.ts";
@@ -35,10 +35,7 @@ export async function startServer(
     url: config.databaseUrl,
     onConnectionError: (err) => connectionBroke(err),
   });
-  if (store.dialect === "sqlite" && config.databaseUrl !== ":memory:") {
-    for (const name of removeStaleScratchFiles(config.databaseUrl))
-      process.stderr.write(`removed ${name}, left by an import whose process died\n`);
-  }
+  sweepScratchFilesAtStart(store.dialect, config.databaseUrl);
   // What is open so far: a start that fails halfway (a bad TLS file, the port in use) closes it again.
   const opened: {
     driver?: TelephonyDriver;

@@ -5,6 +5,7 @@ import os from "node:os";
 import { parseArgs } from "node:util";
 import { loadConfig } from "../config/config.ts";
 import { importCsv } from "../lists/import.ts";
+import { sweepScratchFilesAtStart } from "../lists/sqlite-writer.ts";
 import { openStore } from "../store/db.ts";
 import { refuseExtraPositionals } from "./args.ts";
 import { delimiterOption, type ImportTerms, inTermsOf } from "./import-terms.ts";
@@ -114,6 +115,7 @@ export async function importCommand(argv: string[]): Promise<number> {
   const size = fs.statSync(file).size;
   const config = loadConfig();
   const store = await openStore({ url: config.databaseUrl });
+  sweepScratchFilesAtStart(store.dialect, config.databaseUrl);
   const interruption = new Interruption();
   const interrupted = (what: string): number => {
     process.stderr.write(`outdial import: interrupted by ${interruption.signal}; ${what}\n`);

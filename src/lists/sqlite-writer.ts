@@ -83,6 +83,14 @@ export function removeStaleScratchFiles(databaseFile: string): string[] {
   return removed;
 }
 
+/** At the start of a process that imports into a SQLite file (the server, the CLI): the scratch files of
+ *  imports whose process died go, each said on stderr. A killed CLI import left its own for good. */
+export function sweepScratchFilesAtStart(dialect: string, databaseUrl: string): void {
+  if (dialect !== "sqlite" || databaseUrl === ":memory:") return;
+  for (const name of removeStaleScratchFiles(databaseUrl))
+    process.stderr.write(`removed ${name}, left by an import whose process died\n`);
+}
+
 export class SqliteContactsWriter implements ContactsWriter {
   readonly output: StageOutput;
   private readonly file: string;

@@ -322,6 +322,32 @@ test("import takes --delimiter tab as the API takes delimiter=tab, and its advic
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
+test("import removes the scratch files of a CLI import that was killed (only a server start did) (import6)", async () => {
+  const { dir, rows, run } = await importDatabase();
+  // A process that is gone: its pid names the files a SIGKILL left.
+  const dead = spawnSync(process.execPath, ["-e", ""]).pid;
+  const left = [
+    `.outdial-import-${dead}-1-0123456789ab.tmp`,
+    `.outdial-import-${dead}-1-0123456789ab.tmp-journal`,
+  ];
+  for (const name of left) fs.writeFileSync(path.join(dir, name), "staged rows");
+  const csv = path.join(dir, "people.csv");
+  fs.writeFileSync(csv, "phone\n+12125550100\n");
+  const r = run(csv);
+  assert.equal(r.code, 0, r.err);
+  for (const name of left)
+    assert.match(
+      r.err,
+      new RegExp(`removed ${name.replaceAll(".", "\\.")}, left by an import whose process died`),
+    );
+  assert.deepEqual(
+    fs.readdirSync(dir).filter((n) => n.startsWith(".outdial-import-")),
+    [],
+  );
+  assert.equal(await rows("contacts"), 1);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
 test("import refuses a file over OUTDIAL_MAX_IMPORT_BYTES, naming the setting, and leaves nothing", async () => {
   const { dir, env, campaignId, rows } = await importDatabase();
   const csv = path.join(dir, "people.csv");
