@@ -59,8 +59,10 @@ export function csvParserOptions(
     delimiter: opts.delimiter,
     quote: opts.quote,
     escape: opts.escape,
-    // Ragged rows are evened out (or refused) row by row in CsvContactParser.record.
-    relax_column_count: opts.lenient?.raggedRows === true,
+    // Rows of another width than the header are evened out (or refused) row by row in
+    // CsvContactParser.record: a short row's missing cells are empty, a value past the header makes its
+    // row invalid (extra_cells), as the README says; not the whole file a 400.
+    relax_column_count: true,
     relax_quotes: false,
     skip_empty_lines: true,
     // A runaway quoted field would otherwise grow until the whole upload is in memory.
@@ -97,7 +99,7 @@ export function createCsvCore(
     return new FastCsvCore({
       ...opts,
       maxRecordSize: csvParserOptions(opts).max_record_size,
-      relaxColumnCount: opts.lenient?.raggedRows === true,
+      relaxColumnCount: true,
     });
   }
   const core = (parser as unknown as { api?: CsvCore }).api;
@@ -202,10 +204,13 @@ export class CsvContactParser {
     }
     const plan = this.columns;
     const width = plan.names.length;
-    // Only with lenient.raggedRows does the parser hand on rows of another width.
     if (fields.length < width) fields = fields.concat(new Array<string>(width - fields.length).fill(""));
     // A row of empty cells (spreadsheets leave them at the end) is no row at all.
-    if (plan.phones.length > 0 && fields[plan.phones[0]] === "" && fields.every((f) => f.trim() === ""))
+    if (
+      plan.phones.length > 0 &&
+      fields[plan.phones[0]].trim() === "" &&
+      fields.every((f) => f.trim() === "")
+    )
       return;
     const row = ++this.rows;
     if (row > this.opts.maxRows) {

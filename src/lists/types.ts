@@ -40,9 +40,6 @@ export interface ValidationOptions {
 
 /** Looser rows, for a vendor face's own files (Voximplant's call lists); the native import sets none. */
 export interface LenientRows {
-  /** A row shorter than the header gets empty cells for the rest; cells past the header are dropped when
-   *  empty, and make the row invalid (`extra_cells`) when not. */
-  raggedRows?: boolean;
   /** A phone cell holding several numbers separated by this text: the contact's phones, in order. */
   phoneSeparator?: string;
   /** A daily window given by one end only: a missing start is 00:00:00, a missing end 24:00:00. */

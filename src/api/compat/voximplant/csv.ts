@@ -164,7 +164,7 @@ export async function importCallListFile(
       holdUntil,
       // Voximplant's files: a trailing ';' or left-out empty cells, several numbers in the phone cell,
       // and either end of the daily window on its own (its documentation lists them apart).
-      lenient: { raggedRows: true, phoneSeparator: PHONE_SEPARATOR, openWindowEnds: true },
+      lenient: { phoneSeparator: PHONE_SEPARATOR, openWindowEnds: true },
     },
     Readable.from([file.content]),
   ).catch((err: unknown) => {
