@@ -257,6 +257,18 @@ test("after its last try an event is dead-lettered, listed, and replayed through
       assert.equal(d.payload.type, "attempt.ended");
     }
 
+    // Made inactive, it sends nothing: a replay is refused, not answered `replayed: 2` for nothing.
+    const toggle = (active: boolean) =>
+      f.call({ method: "PATCH", url: `/v1/webhooks/${hook.id}`, payload: { active } });
+    assert.equal((await toggle(false)).statusCode, 200);
+    for (const url of [`/v1/webhooks/${hook.id}/replay`, `/v1/webhooks/${hook.id}/deliveries/1/replay`]) {
+      const refused = await f.call({ method: "POST", url });
+      assert.equal(refused.statusCode, 409, refused.body);
+      assert.equal(refused.json().error.code, "webhook_inactive");
+    }
+    assert.equal(await countByStatus(f.store, hook.id, "dead"), 2, "still dead letters");
+    assert.equal((await toggle(true)).statusCode, 200);
+
     rx = await receiver(secret.value, () => 200, port);
     const replay = await f.call({ method: "POST", url: `/v1/webhooks/${hook.id}/replay` });
     assert.deepEqual(replay.json(), { replayed: 2 });

@@ -18,7 +18,7 @@ import {
   updateWebhook,
   type WebhookEdit,
 } from "../../store/webhooks.ts";
-import { invalidRequest, notFound } from "../plugins/errors.ts";
+import { conflict, invalidRequest, notFound } from "../plugins/errors.ts";
 import { keysetPage, type NativeApiDeps } from "./deps.ts";
 import {
   afterIdQuery,
@@ -371,6 +371,7 @@ export async function webhookRoutes(app: FastifyInstance, deps: NativeApiDeps): 
     },
     async (req) => {
       const hook = await owned(req.account.id, req.params.id);
+      assertActive(hook);
       const replayed = await replayDeliveries(store.db, hook.id, clock.now(), [req.params.deliveryId]);
       if (replayed === 0 && !(await findDelivery(store.db, hook.id, req.params.deliveryId))) {
         throw notFound("delivery", req.params.deliveryId);
@@ -396,9 +397,20 @@ export async function webhookRoutes(app: FastifyInstance, deps: NativeApiDeps): 
     },
     async (req) => {
       const hook = await owned(req.account.id, req.params.id);
+      assertActive(hook);
       const replayed = await replayDeliveries(store.db, hook.id, clock.now());
       if (replayed > 0) engine.outboxChanged();
       return { replayed };
     },
   );
+}
+
+/** An inactive subscription sends nothing: its events, replayed or new, wait until it is active again. A
+ *  replay answered `replayed: N` and sent nothing. */
+function assertActive(hook: WebhookRow): void {
+  if (hook.active !== 1)
+    throw conflict(
+      "webhook_inactive",
+      `webhook ${hook.id} is inactive: its events wait until it is made active again (PATCH active: true)`,
+    );
 }
