@@ -314,8 +314,17 @@ for (const dialect of dialects()) {
             const uuid = await f.createTask(manualTask({ startType: "time", startMoment }));
             await f.addCandidates(uuid, [{ phone: "+79161110001" }]);
             assert.equal((await f.task(uuid)).status, "READY");
+            // Its status change is in the outbox: delivery is told at once, not left to its next poll.
+            const before = f.engine.onEvents;
+            let told = 0;
+            f.engine.onEvents = () => {
+              told++;
+              before?.();
+            };
             const res = await f.call({ method: "PUT", url: `${TASKS}/${uuid}`, payload: manualTask() });
+            f.engine.onEvents = before;
             assert.equal(res.statusCode, 200, res.body);
+            assert.ok(told > 0, "webhook delivery was told of the status change");
             assert.deepEqual(
               [res.json().status, res.json().startedAt, res.json().haltAt],
               ["BLANK", null, null],

@@ -195,7 +195,7 @@ export async function taskEditRoutes(app: FastifyInstance, deps: Twin24Deps): Pr
       const { settingsOver, plans } = await taskPlan(store.db, req.account, req.body);
       // Decided on a read and written only onto it (basedOn): a start or an edit landing in between is
       // read again, so the halt time and the manual-start rule follow the task as it is.
-      const { current, starts } = await untilWritten(
+      const { current, starts, unscheduled } = await untilWritten(
         async () => {
           const read = await findCampaign(store.db, accountId, task.campaign_id);
           if (!read) throw notFound("autoCall task", req.params.id);
@@ -225,11 +225,13 @@ export async function taskEditRoutes(app: FastifyInstance, deps: Twin24Deps): Pr
             if (unschedules) await unschedule(trx, accountId, read, now);
             return true;
           });
-          return written ? { current: read, starts } : null;
+          return written ? { current: read, starts, unscheduled: unschedules } : null;
         },
         () => conflict("edit_conflict", `task ${req.params.id} kept changing during the edit; send it again`),
       );
       await engine.reloadWebhooks();
+      // The status change to BLANK went to the outbox: delivery looks now, not at its next poll.
+      if (unscheduled) engine.outboxChanged();
       await engine.campaignEdited(current.id);
       // As at creation, startType = time starts a task not yet started: the engine holds it READY.
       if (starts) await engine.start(accountId, current.id);
