@@ -50,6 +50,11 @@ export async function attemptRoutes(app: FastifyInstance, deps: NativeApiDeps): 
       schema: {
         tags: ["attempts"],
         summary: "A campaign's call attempts, in id order",
+        description:
+          "A listing, not a change feed: an attempt is listed once dialed, with the id it got when its contact " +
+          "was claimed, so a preview's attempt dialed after later ones were listed (or, with several nodes on " +
+          "PostgreSQL, one committed late) has an id below a cursor already passed. Follow a running campaign " +
+          "with webhooks (attempt.ended); page through this listing for what is there now.",
         params: idParams("id"),
         querystring: {
           type: "object",
