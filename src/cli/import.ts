@@ -174,10 +174,21 @@ export async function importCommand(argv: string[]): Promise<number> {
     });
     bar.stop();
     if (report === null) return interrupted("nothing was imported");
-    process.stdout.write(`${JSON.stringify({ listId, ...report }, null, 2)}\n`);
+    // A file that brought no contact, and none the campaign has already (every row invalid, or no row at
+    // all), is a failure a script's `outdial import … && …` must see; the list made for it goes.
+    const broughtNothing =
+      report.inserted === 0 && !report.errors.some((e) => e.code.startsWith("duplicate_"));
+    if (broughtNothing && created) await store.db.deleteFrom("lists").where("id", "=", listId).execute();
+    const shown = broughtNothing && created ? { listId: null, ...report } : { listId, ...report };
+    process.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
     // The signal came once the whole file was read: the contacts were committed and are kept (a server on
     // the same database may be calling them already).
     if (interruption.signal) return interrupted(`the import had finished; list ${listId} is kept`);
+    if (broughtNothing) {
+      const why = report.rows === 0 ? "it has no rows" : `none of its ${report.rows} rows is valid`;
+      process.stderr.write(`outdial import: nothing imported from ${file}: ${why}\n`);
+      return 1;
+    }
     return 0;
   } finally {
     interruption.dispose();

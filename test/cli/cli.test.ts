@@ -348,6 +348,32 @@ test("import removes the scratch files of a CLI import that was killed (only a s
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
+test("import of a file that brings nothing exits 1 and leaves no list; one whose rows are all there already exits 0 (cli6)", async () => {
+  const { dir, rows, run } = await importDatabase();
+  const lists = await rows("lists");
+  for (const [what, body, why] of [
+    ["every row invalid", "phone\nnot a phone\nalso bad\n", /none of its 2 rows is valid/],
+    ["an empty file", "", /it has no rows/],
+    ["a header only", "phone\n", /it has no rows/],
+  ] as const) {
+    const csv = path.join(dir, "c.csv");
+    fs.writeFileSync(csv, body);
+    const r = run(csv);
+    assert.equal(r.code, 1, `${what}: ${r.out}`);
+    assert.match(r.err, why, what);
+    assert.equal(JSON.parse(r.out).listId, null, what);
+    assert.equal(await rows("lists"), lists, `${what}: the empty list it made is gone`);
+  }
+  const csv = path.join(dir, "people.csv");
+  fs.writeFileSync(csv, "phone\n+12125550100\n");
+  assert.equal(run(csv).code, 0);
+  // Run again: nothing new, but nothing wrong either (a script re-running an import).
+  const again = run(csv);
+  assert.equal(again.code, 0, again.err);
+  assert.equal(JSON.parse(again.out).inserted, 0);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
 test("import refuses a file over OUTDIAL_MAX_IMPORT_BYTES, naming the setting, and leaves nothing", async () => {
   const { dir, env, campaignId, rows } = await importDatabase();
   const csv = path.join(dir, "people.csv");
