@@ -52,17 +52,19 @@ interface ColumnsPlan {
   unnamed: number[];
 }
 
-export function csvParserOptions(
-  opts: Pick<CsvOptions, "delimiter" | "quote" | "escape" | "maxFieldLength" | "lenient">,
-) {
+type CoreOptions = Pick<CsvOptions, "delimiter" | "quote" | "escape" | "maxFieldLength" | "lenient"> & {
+  /** Rows of another width than the header are handed on, for the reader to even out or refuse row by
+   *  row (CsvContactParser.record: a short row's missing cells are empty, a value past the header makes
+   *  its row invalid, extra_cells); else such a row is a malformed_csv for the whole file. */
+  raggedRows?: boolean;
+};
+
+export function csvParserOptions(opts: CoreOptions) {
   return {
     delimiter: opts.delimiter,
     quote: opts.quote,
     escape: opts.escape,
-    // Rows of another width than the header are evened out (or refused) row by row in
-    // CsvContactParser.record: a short row's missing cells are empty, a value past the header makes its
-    // row invalid (extra_cells), as the README says; not the whole file a 400.
-    relax_column_count: true,
+    relax_column_count: opts.raggedRows === true,
     relax_quotes: false,
     skip_empty_lines: true,
     // A runaway quoted field would otherwise grow until the whole upload is in memory.
@@ -77,10 +79,7 @@ export function csvParserOptions(
  * or for the usual dialect FastCsvCore, which gives the same records faster. Option errors become a
  * 400 naming the option.
  */
-export function createCsvCore(
-  opts: Pick<CsvOptions, "delimiter" | "quote" | "escape" | "maxFieldLength" | "lenient">,
-  fast = true,
-): CsvCore {
+export function createCsvCore(opts: CoreOptions, fast = true): CsvCore {
   let parser: Parser;
   try {
     parser = new Parser(csvParserOptions(opts) as never);
@@ -99,7 +98,7 @@ export function createCsvCore(
     return new FastCsvCore({
       ...opts,
       maxRecordSize: csvParserOptions(opts).max_record_size,
-      relaxColumnCount: true,
+      relaxColumnCount: opts.raggedRows === true,
     });
   }
   const core = (parser as unknown as { api?: CsvCore }).api;
@@ -123,7 +122,7 @@ export class CsvContactParser {
     private readonly sink: BatchSink,
   ) {
     this.decoder = new ByteDecoder(opts.encoding);
-    this.csv = createCsvCore(opts);
+    this.csv = createCsvCore({ ...opts, raggedRows: true });
     this.rules = new ContactRules({
       ...opts.rules,
       startAtNumbers: "seconds",
