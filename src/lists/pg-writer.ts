@@ -11,15 +11,17 @@ import { from as copyFrom } from "pg-copy-streams";
 import type { StageOutput } from "./parse-host.ts";
 import { CONTACT_COLUMNS, copyText, STAGE_COLUMNS, STAGE_DEFINITION, stageSelect } from "./stage.ts";
 import {
+  type CompetingRow,
+  competingRowsSql,
+  DUP_REPEATED_EXTERNAL_ID,
   DUP_REPEATED_PHONE,
   DUP_STORED_EXTERNAL_ID,
   DUP_STORED_PHONE,
   type MarkedRow,
   markRepeatedIdsSql,
-  markRepeatedPhonesSql,
   rejectDuplicate,
-  standAgainSql,
   storedDuplicateIssue,
+  walkCompetingRows,
 } from "./stored-duplicates.ts";
 import type { CommitOptions, CommitResult, ContactsWriter, WriterTarget } from "./writer.ts";
 
@@ -124,23 +126,22 @@ export class PgContactsWriter implements ContactsWriter {
       }
       marked = true;
     }
-    if ((withIds.rowCount ?? 0) > 0) {
+    if ((withIds.rowCount ?? 0) > 0 && opts.phoneRepeats && opts.duplicatePolicy !== "allow") {
+      // Ids and phones both: the rows that compete are walked in file order (walkCompetingRows).
+      const rows = await client.query<CompetingRow>(competingRowsSql(STAGE, "row"));
+      const { ids, phones } = walkCompetingRows(rows.rows);
+      for (const [mark, keys] of [
+        [DUP_REPEATED_EXTERNAL_ID, ids],
+        [DUP_REPEATED_PHONE, phones],
+      ] as const) {
+        if (keys.length > 0)
+          await client.query(`UPDATE ${STAGE} SET dup = $1 WHERE row = ANY($2::bigint[])`, [mark, keys]);
+      }
+      marked = true;
+    } else if ((withIds.rowCount ?? 0) > 0) {
       await client.query(`CREATE INDEX ON ${STAGE} (external_id, row)`);
       await client.query(markRepeatedIdsSql(STAGE));
       marked = true;
-    }
-    if ((withIds.rowCount ?? 0) > 0 && opts.phoneRepeats && opts.duplicatePolicy !== "allow") {
-      await client.query(`CREATE INDEX ON ${STAGE} (phone, row) WHERE external_id IS NOT NULL`);
-      await client.query(markRepeatedPhonesSql(STAGE, "$1"), [DUP_REPEATED_PHONE]);
-      const standAgain = async () => {
-        let moved = 0;
-        for (const sql of standAgainSql(STAGE)) moved += (await client.query(sql)).rowCount ?? 0;
-        return moved;
-      };
-      while ((await standAgain()) > 0) {
-        await client.query(markRepeatedIdsSql(STAGE));
-        await client.query(markRepeatedPhonesSql(STAGE, "$1"), [DUP_REPEATED_PHONE]);
-      }
     }
     const none = { flagged: opts.flagged, skipped: 0, issues: [] };
     if (!marked) return none;

@@ -19,15 +19,17 @@ import {
 } from "./sqlite-checkpoint.ts";
 import { CONTACT_COLUMNS, ScratchStage, stageSelect } from "./stage.ts";
 import {
+  type CompetingRow,
+  competingRowsSql,
+  DUP_REPEATED_EXTERNAL_ID,
   DUP_REPEATED_PHONE,
   DUP_STORED_EXTERNAL_ID,
   DUP_STORED_PHONE,
   type MarkedRow,
   markRepeatedIdsSql,
-  markRepeatedPhonesSql,
   rejectDuplicate,
-  standAgainSql,
   storedDuplicateIssue,
+  walkCompetingRows,
 } from "./stored-duplicates.ts";
 import type { CommitOptions, CommitResult, ContactsWriter, WriterTarget } from "./writer.ts";
 
@@ -171,8 +173,9 @@ export class SqliteContactsWriter implements ContactsWriter {
             });
           }
           const since = db
-            .prepare("SELECT 1 FROM main.contacts WHERE campaign_id = ? AND id > ? LIMIT 1")
-            .get(campaign, seenUpTo ?? 0);
+            // Over the rows added since (by rowid), not through the campaign's index: its every contact.
+            .prepare("SELECT 1 FROM main.contacts WHERE id > ? AND +campaign_id = ? LIMIT 1")
+            .get(seenUpTo ?? 0, campaign);
           if (since !== undefined) {
             db.exec(`UPDATE "${schema}".stage SET dup = 0 WHERE dup <> 0`);
             ({ withIds, ...duplicates } = this.markDuplicates(opts));
@@ -235,8 +238,9 @@ export class SqliteContactsWriter implements ContactsWriter {
    * Marks staged rows to leave out, with set-based statements: if the campaign has contacts, an external_id
    * or (unless duplicates are allowed) a first phone it already holds, looked up through the contacts
    * indexes; then an external_id repeating an earlier row still standing (a row set aside for its stored
-   * phone claims no id: the next row with it is the contact); then a first phone repeating an earlier row
-   * still standing (only when validation saw one may, see CommitOptions.phoneRepeats).
+   * phone claims no id: the next row with it is the contact), and a first phone repeating an earlier row
+   * with an id still standing (only when validation saw one may, see CommitOptions.phoneRepeats): those two
+   * together by a walk in file order of the rows that compete (walkCompetingRows).
    */
   private markDuplicates(opts: CommitOptions): Omit<CommitResult, "inserted"> & { withIds: boolean } {
     const { db, schema } = this;
@@ -260,23 +264,21 @@ export class SqliteContactsWriter implements ContactsWriter {
       }
       marked = true;
     }
-    if (withIds) {
+    if (withIds && opts.phoneRepeats && opts.duplicatePolicy !== "allow") {
+      // Ids and phones both: the rows that compete are walked in file order (walkCompetingRows).
+      const rows = db.prepare(competingRowsSql(stage, "rowid")).all() as CompetingRow[];
+      const { ids, phones } = walkCompetingRows(rows);
+      // One statement a mark: one by one, each row was a write of its own (some 0.7 ms).
+      const mark = db.prepare(`UPDATE ${stage} SET dup = ? WHERE rowid IN (SELECT value FROM json_each(?))`);
+      if (ids.length > 0) mark.run(DUP_REPEATED_EXTERNAL_ID, JSON.stringify(ids));
+      if (phones.length > 0) mark.run(DUP_REPEATED_PHONE, JSON.stringify(phones));
+      marked = true;
+    } else if (withIds) {
       // The earliest standing row of an id is never marked, and every later one is whichever is looked at
       // first: the outcome does not hang on the order the statement visits rows in.
       db.exec(`CREATE INDEX IF NOT EXISTS "${schema}".stage_external_id ON stage (external_id, row)`);
       db.exec(markRepeatedIdsSql(stage));
       marked = true;
-    }
-    if (withIds && opts.phoneRepeats && opts.duplicatePolicy !== "allow") {
-      db.exec(
-        `CREATE INDEX IF NOT EXISTS "${schema}".stage_id_phone ON stage (phone, row) WHERE external_id IS NOT NULL`,
-      );
-      db.exec(markRepeatedPhonesSql(stage, String(DUP_REPEATED_PHONE)));
-      const standAgain = standAgainSql(stage).map((sql) => db.prepare(sql));
-      while (standAgain.reduce((n, st) => n + st.run().changes, 0) > 0) {
-        db.exec(markRepeatedIdsSql(stage));
-        db.exec(markRepeatedPhonesSql(stage, String(DUP_REPEATED_PHONE)));
-      }
     }
     const none = { flagged: opts.flagged, skipped: 0, issues: [], withIds };
     if (!marked) return none;

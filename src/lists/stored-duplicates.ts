@@ -11,22 +11,10 @@ export const DUP_REPEATED_EXTERNAL_ID = 3;
 /** The first phone repeats an earlier row of the import that is kept (one with an external_id). */
 export const DUP_REPEATED_PHONE = 4;
 
-/**
- * The statement marking DUP_REPEATED_PHONE, run once external_ids and stored phones are marked: a row
- * still standing whose phone an earlier standing row with an external_id has. Only such earlier rows are
- * staged beside a repeat (ContactRules stages no other), so the partial index `stage_id_phone` on
- * (phone, row) WHERE external_id IS NOT NULL serves it. The earliest standing row of a phone is never
- * marked, so the result is the same whether the statement sees its own changes or not.
- */
-export function markRepeatedPhonesSql(stage: string, mark: string): string {
-  return `UPDATE ${stage} AS s SET dup = ${mark} WHERE s.dup = 0
-    AND EXISTS (SELECT 1 FROM ${stage} p WHERE p.external_id IS NOT NULL AND p.phone = s.phone
-                AND p.row < s.row AND p.dup = 0)`;
-}
-
-/** The statement marking DUP_REPEATED_EXTERNAL_ID: a row still standing whose external_id an earlier
- *  standing row has (served by the index on (external_id, row)). As above, the earliest standing row of an
- *  id is never marked: the outcome does not hang on the order the statement visits rows in. */
+/** The statement marking DUP_REPEATED_EXTERNAL_ID when no phone repeats one of a row with an id (else
+ *  walkCompetingRows decides): a row still standing whose external_id an earlier standing row has (served
+ *  by the index on (external_id, row)). The earliest standing row of an id is never marked, so the outcome
+ *  does not hang on the order the statement visits rows in. */
 export function markRepeatedIdsSql(stage: string): string {
   return `UPDATE ${stage} AS s SET dup = ${DUP_REPEATED_EXTERNAL_ID} WHERE s.dup = 0 AND s.external_id IS NOT NULL
     AND EXISTS (SELECT 1 FROM ${stage} p
@@ -34,21 +22,47 @@ export function markRepeatedIdsSql(stage: string): string {
 }
 
 /**
- * Rows set aside for repeating an earlier row's external_id, or phone, that no earlier standing row holds
- * any more: that row was set aside after them (an id-holder whose phone repeats a row before it). They
- * stand again, and the two markings run again, until these move nothing: then every row is kept or set
- * aside as a walk in file order would decide (the first row of an id or phone is kept; a later one is set
- * aside, for its id first).
+ * The standing rows whose external_id or phone another standing row shares (a phone only where a row with
+ * an external_id has it: the others' repeats were settled at parse), in file order, with `key` the column
+ * a mark is written back by. The others neither are set aside nor set any aside.
  */
-export function standAgainSql(stage: string): string[] {
-  return [
-    `UPDATE ${stage} AS s SET dup = 0 WHERE s.dup = ${DUP_REPEATED_EXTERNAL_ID}
-      AND NOT EXISTS (SELECT 1 FROM ${stage} p
-        WHERE p.external_id = s.external_id AND p.row < s.row AND p.dup = 0)`,
-    `UPDATE ${stage} AS s SET dup = 0 WHERE s.dup = ${DUP_REPEATED_PHONE}
-      AND NOT EXISTS (SELECT 1 FROM ${stage} p
-        WHERE p.external_id IS NOT NULL AND p.phone = s.phone AND p.row < s.row AND p.dup = 0)`,
-  ];
+export function competingRowsSql(stage: string, key: string): string {
+  return `SELECT ${key} AS key, external_id, phone FROM ${stage} s WHERE s.dup = 0 AND (
+      s.external_id IN (SELECT external_id FROM ${stage} WHERE dup = 0 AND external_id IS NOT NULL
+                        GROUP BY external_id HAVING count(*) > 1)
+      OR s.phone IN (SELECT phone FROM ${stage} WHERE dup = 0
+                     GROUP BY phone HAVING count(*) > 1 AND count(external_id) > 0))
+    ORDER BY s.row`;
+}
+
+export interface CompetingRow {
+  key: number | string;
+  external_id: string | null;
+  phone: string;
+}
+
+/**
+ * Which competing rows are set aside, walked in file order: a row whose external_id a kept row has is set
+ * aside for it; else one whose phone a kept row with an external_id has, for that. Set-based statements
+ * cannot decide this in one go: a row set aside for its phone holds no id, so a later row of that id
+ * stands, which may in turn set aside a later row of its phone, and so on down a chain.
+ */
+export function walkCompetingRows(rows: Iterable<CompetingRow>): {
+  ids: CompetingRow["key"][];
+  phones: CompetingRow["key"][];
+} {
+  const keptIds = new Set<string>();
+  const keptPhones = new Set<string>();
+  const marked = { ids: [] as CompetingRow["key"][], phones: [] as CompetingRow["key"][] };
+  for (const r of rows) {
+    if (r.external_id !== null && keptIds.has(r.external_id)) marked.ids.push(r.key);
+    else if (keptPhones.has(r.phone)) marked.phones.push(r.key);
+    else if (r.external_id !== null) {
+      keptIds.add(r.external_id);
+      keptPhones.add(r.phone);
+    }
+  }
+  return marked;
 }
 
 /** A staged row marked at commit (see the DUP_ marks). */
