@@ -78,6 +78,21 @@ for (const d of dialects()) {
       assert.equal(view.dialBusyMaxRetry, 5);
     });
 
+    test("a PUT of one AMD number keeps the detection /v1 switched on, with that number in it (review32)", async () => {
+      const q = await ok("POST", "/api/voice/queues", { ...QUEUE, name: "amd", dialActive: false }, 201);
+      await ok(
+        "PATCH",
+        `/v1/campaigns/${q.id}`,
+        { settings: { amd: { enabled: true, mode: "blocking" } } },
+        200,
+      );
+      assert.equal((await ok("GET", `/api/voice/queues/${q.id}`, undefined, 200)).dialAMDActive, true);
+      await ok("PUT", `/api/voice/queues/${q.id}`, { dialAMDGreeting: 1500 }, 200);
+      assert.equal((await ok("GET", `/api/voice/queues/${q.id}`, undefined, 200)).dialAMDActive, true);
+      const s = await settingsOf(q.id);
+      assert.deepEqual([s.amd?.enabled, s.amd?.mode, s.amd?.params], [true, "blocking", { greeting: 1500 }]);
+    });
+
     test("after a /v1 edit, GET /api/voice/queues/{id} answers the ring timeout and retry count the campaign uses", async () => {
       const q = await ok("POST", "/api/voice/queues", { ...QUEUE, name: "stale", dialActive: false }, 201);
       await ok(

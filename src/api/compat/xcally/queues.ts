@@ -239,7 +239,15 @@ export function editedSettings(
       maxRetries: has(max) || !now ? rule.maxRetries : now.maxRetries,
     };
   }
-  if ([...edited].some((f) => f.startsWith("dialAMD"))) out.amd = mapped.amd;
+  if (has("dialAMDActive")) out.amd = mapped.amd;
+  else if (base.amd) {
+    // A number of AMD() edited alone: into the detection the campaign has, on or off as it is.
+    const queue = mapped.vendor.xcally as Record<string, unknown>;
+    const params = { ...base.amd.params };
+    for (const [field, name] of Object.entries(AMD_FIELDS))
+      if (has(field) && typeof queue[field] === "number") params[name] = queue[field];
+    out.amd = { ...base.amd, params };
+  }
   if (has("dialGlobalInterval")) {
     out.schedule = mapped.schedule;
     out.timeSpec = mapped.timeSpec;
