@@ -30,6 +30,8 @@ export async function gateCampaign(
   w: CampaignStatusWriter,
   act: {
     releaseQueued(): Promise<unknown>;
+    /** Hangs up the campaign's calls not answered yet (a stop's: dispatcher.hangupUnanswered). */
+    hangupUnanswered(): void;
     completeIfDrained(): Promise<void>;
     /** Charges of the account's ended calls not written yet (this pass's claim writes them). */
     owedMicros(): number;
@@ -61,6 +63,8 @@ export async function gateCampaign(
     c.lastBlock = { code: "balance", until: null };
     await w.setStatus(c, "stopped", now, LOW_BALANCE_REASON);
     await act.releaseQueued();
+    // As a stop by request: the lines still ringing would be answered, and charged, under the floor.
+    act.hangupUnanswered();
     return closed;
   }
   const haltWake = c.haltAt ?? Number.POSITIVE_INFINITY;

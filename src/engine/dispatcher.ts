@@ -348,6 +348,7 @@ export class Dispatcher {
     const w = this.o.statusWriter;
     const gate = await gateCampaign(c, now, w, {
       releaseQueued: () => this.releaseQueued(c),
+      hangupUnanswered: () => this.hangupUnanswered(c),
       completeIfDrained: async () => {
         await this.flush(); // the last calls' outcomes, so that their contacts count as final
         await w.completeIfDrained(c, now);

@@ -75,8 +75,10 @@ for (const dialect of dialects()) {
         .where("account_id", "=", h.accountId)
         .where("kind", "=", "charge")
         .execute();
-      assert.equal(charges.length, before.length);
-      for (const a of before) {
+      // Lines still ringing at the stop were hung up, unanswered and free.
+      const answered = before.filter((a) => a.answered_at !== null);
+      assert.equal(charges.length, answered.length);
+      for (const a of answered) {
         const c = charges.filter((x) => x.attempt_id === a.id);
         assert.equal(c.length, 1, `attempt ${a.id} charged once`);
         const minutes = Math.max(1, Math.ceil(a.talk_sec! / 60));
@@ -232,6 +234,45 @@ for (const maxConcurrent of [1, 10]) {
     }
   });
 }
+
+test("a stop for the balance hangs up the lines still ringing, as a stop by request does (balance6)", async () => {
+  // People answer after 2–50 s of ringing and talk 5 s, at 0.10 USD a minute on 1.05 USD: the first charge
+  // takes the account under 1 USD while most of the wave still rings. Those lines were answered, and
+  // charged, after the stop.
+  const h = await harness({
+    scenario: {
+      base: "all_human",
+      postDialSec: 0,
+      ringSec: { kind: "uniform", min: 2, max: 50 },
+      talkSec: 5,
+    },
+  });
+  try {
+    await setRates(h.store, h.accountId, { defaultMicrosPerMinute: usdToMicros(0.1), prefixes: [] });
+    await topUp(h.store, h.accountId, usdToMicros(1.05), "funds", h.clock.now());
+    await h.engine.billingChanged(h.accountId);
+    const id = await h.campaign(
+      { maxConcurrent: 10, successMinTalkSec: 0, callsPerSecond: 10 },
+      Array.from({ length: 40 }, (_, i) => ({ phones: [`+1202555${4100 + i}`] })),
+    );
+    await h.engine.start(h.accountId, id);
+    await h.clock.advance(600_000);
+    const row = await h.store.db
+      .selectFrom("campaigns")
+      .selectAll()
+      .where("id", "=", id)
+      .executeTakeFirstOrThrow();
+    assert.deepEqual([row.status, row.status_reason], ["stopped", "balance under 1 USD"]);
+    const attempts = await h.attempts(id);
+    assert.ok(attempts.length > 1, "a wave was placed");
+    const late = attempts.filter(
+      (a) => a.answered_at !== null && Number(a.answered_at) > Number(row.updated_at),
+    );
+    assert.equal(late.length, 0, `${late.length} lines rang on after the stop and were answered`);
+  } finally {
+    await h.close();
+  }
+});
 
 test("charges another flush is writing (an agent's disposition) count against the floor too", async () => {
   const { h, id, status } = await meteredCampaign(1.05, 10, 40);
