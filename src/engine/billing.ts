@@ -7,18 +7,41 @@ import type { Store } from "../store/db.ts";
 
 export class AccountBilling {
   private accounts = new Map<number, AccountBillingState>();
+  /** Per reload under way, the charges noted meanwhile by account. */
+  private readonly reloads = new Set<Map<number, number>>();
 
   constructor(private readonly store: Store) {}
 
-  /** Re-reads the given accounts, or every known one. */
-  async reload(accountIds: number[] = [...this.accounts.keys()]): Promise<void> {
+  /** Re-reads the given accounts, or every known one. Returns the balances read (null: unmetered). */
+  async reload(accountIds: number[] = [...this.accounts.keys()]): Promise<Map<number, number | null>> {
     const ids = [...new Set(accountIds)];
-    const fresh = await loadBilling(this.store.db, ids);
+    // A charge committed and noted while the read is on its way may be missing from it, and the read would
+    // put the balance from before it back: counted again instead. Counted twice at worst (it committed
+    // before the read), which errs under the floor, where a verdict is confirmed from the store.
+    const noted = new Map<number, number>();
+    this.reloads.add(noted);
+    let fresh: Map<number, AccountBillingState>;
+    try {
+      fresh = await loadBilling(this.store.db, ids);
+    } finally {
+      this.reloads.delete(noted);
+    }
+    const read = new Map<number, number | null>();
     for (const id of ids) {
       const state = fresh.get(id);
+      read.set(id, state?.balanceMicros ?? null);
+      if (state && state.balanceMicros !== null) state.balanceMicros -= noted.get(id) ?? 0;
       if (state) this.accounts.set(id, state);
       else this.accounts.delete(id);
     }
+    return read;
+  }
+
+  /** Whether the account may dial, judged from the balance the store holds now: the cache may count a
+   *  charge twice (see reload), which must not stop a campaign the account can pay for. */
+  async confirmBalance(accountId: number, owedMicros = 0): Promise<boolean> {
+    const balance = (await this.reload([accountId])).get(accountId) ?? null;
+    return balance === null || balance - owedMicros >= MIN_BALANCE_MICROS;
   }
 
   /** Whether the account may dial, owing `owedMicros` more than the balance read says (charges of ended
@@ -40,5 +63,6 @@ export class AccountBilling {
   noteCharged(accountId: number, micros: number): void {
     const state = this.accounts.get(accountId);
     if (state && state.balanceMicros !== null) state.balanceMicros -= micros;
+    for (const noted of this.reloads) noted.set(accountId, (noted.get(accountId) ?? 0) + micros);
   }
 }

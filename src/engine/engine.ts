@@ -709,8 +709,7 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     // Confirmed from the store before anything stops: the cache follows charges between reloads, and a
     // reload (a top-up, a start) that read a charge already committed before the cache noted it takes it
     // twice, which stopped a funded campaign.
-    await this.billing.reload([accountId]);
-    return this.billing.hasBalance(accountId, owedMicros);
+    return this.billing.confirmBalance(accountId, owedMicros);
   }
 
   chargeFor(c: CampaignRuntime, phone: string, answered: boolean, talkSec: number): number {

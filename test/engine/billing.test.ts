@@ -3,10 +3,21 @@
 // resume (or recover) let it go on. On both dialects.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import type {
+  KyselyPlugin,
+  PluginTransformQueryArgs,
+  PluginTransformResultArgs,
+  QueryResult,
+  RootOperationNode,
+  UnknownRow,
+} from "kysely";
+import { AccountBilling } from "../../src/engine/billing.ts";
 import { usdToMicros } from "../../src/model/billing.ts";
 import { setRates, topUp } from "../../src/store/billing.ts";
 import { deleteCampaignUnlessStatus } from "../../src/store/campaigns.ts";
+import { openStore } from "../../src/store/db.ts";
 import { type Harness, harness } from "../helpers/engine-harness.ts";
+import { createAccount } from "../helpers/fixtures.ts";
 import { dialects } from "../helpers/stores.ts";
 
 for (const dialect of dialects()) {
@@ -353,5 +364,58 @@ test("a stopped campaign is not deleted while its answered calls talk on: they e
     assert.equal(await deleteCampaignUnlessStatus(h.store, h.accountId, id, ACTIVE, h.clock.now()), true);
   } finally {
     await h.close();
+  }
+});
+
+test("a charge committed while a reload is on its way still counts against the floor once the reload ends (balance6)", async () => {
+  const store = await openStore({ url: ":memory:" });
+  try {
+    const accountId = await createAccount(store, "acme", 0);
+    await topUp(store, accountId, usdToMicros(1.05), "funds", 0);
+
+    // The dispatcher's flush of an ended call (0.10 USD) commits and is noted just after the reload read
+    // the accounts row: exactly what sqlite.ts charge() + dispatcher.committed() do.
+    let armed = false;
+    const charge = usdToMicros(0.1);
+    const plugin: KyselyPlugin = {
+      transformQuery: (a: PluginTransformQueryArgs): RootOperationNode => a.node,
+      transformResult: async (a: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> => {
+        const rows = a.result.rows as { balance_micros?: number }[];
+        if (armed && rows.some((r) => "balance_micros" in r)) {
+          armed = false;
+          store
+            .sqlite!.prepare("UPDATE accounts SET balance_micros = balance_micros - ? WHERE id = ?")
+            .run(charge, accountId);
+          store
+            .sqlite!.prepare(
+              "INSERT INTO balance_transactions (account_id, kind, amount_micros, attempt_id, note, created_at) VALUES (?, 'charge', ?, 1, NULL, 1)",
+            )
+            .run(accountId, -charge);
+          racing.noteCharged(accountId, charge);
+        }
+        return a.result;
+      },
+    };
+    const racing = new AccountBilling({ ...store, db: store.db.withPlugin(plugin) });
+    await racing.reload([accountId]);
+    assert.equal(await racing.hasBalance(accountId), true, "1.05 USD: may dial");
+    armed = true; // the next reload (a maintenance pass, a top-up elsewhere, a start) meets a flush
+    await racing.reload([accountId]);
+
+    const stored = (
+      await store.db
+        .selectFrom("accounts")
+        .select("balance_micros")
+        .where("id", "=", accountId)
+        .executeTakeFirstOrThrow()
+    ).balance_micros;
+    assert.equal(stored, usdToMicros(0.95));
+    assert.equal(
+      await racing.hasBalance(accountId),
+      false,
+      "the cache forgot the charge: it lets calls out under 1 USD",
+    );
+  } finally {
+    await store.close();
   }
 });
