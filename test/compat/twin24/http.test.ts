@@ -28,6 +28,32 @@ function errorOf(res: { json(): unknown }) {
 }
 
 describe("creating a task", () => {
+  test('a webhookUrls entry whose url is left unset ("" or null) is no subscription, not a 400 (twin6)', async () => {
+    const res = await f.call({
+      method: "POST",
+      url: TASKS,
+      payload: manualTask({
+        name: "unset urls",
+        webhookUrls: [
+          { url: "", partialResults: false, delay: 0 },
+          { url: null, delay: null },
+          { url: "https://unset.example/hook", events: null },
+        ],
+      }),
+    });
+    assert.equal(res.statusCode, 200, res.body);
+    const task = await f.task((res.json() as { id: { identity: string } }).id.identity);
+    const hooks = (await f.call({ method: "GET", url: "/v1/webhooks" })).json() as {
+      data: { campaign_id: number; url: string; events: string[] }[];
+    };
+    const mine = hooks.data.filter((h) => h.campaign_id === task.campaignId);
+    assert.deepEqual(
+      mine.map((h) => h.url),
+      ["https://unset.example/hook"],
+    );
+    assert.ok(mine[0].events.length > 1, "events: null takes every event, as none given does");
+  });
+
   test("the seed's request, with its scheduleId and cidData created first", async () => {
     const scheduleId = await create("schedule", {
       name: "weekdays",

@@ -50,11 +50,17 @@ const webhookEntry = {
   description: "An http(s) URL",
   additionalProperties: false,
   properties: {
-    url: { type: "string", maxLength: 2000, pattern: "^https?://[^\\s]+$", description: "An http(s) URL" },
+    // Not required (the seed): "" or null, as its clients send a field left unset, is no subscription.
+    url: {
+      type: ["string", "null"],
+      maxLength: 2000,
+      pattern: "^(https?://[^\\s]+)?$",
+      description: "An http(s) URL; empty or null: no subscription",
+    },
     partialResults: { type: ["boolean", "null"] },
     delay: { type: ["integer", "null"], minimum: 0, maximum: 86_400 },
     events: {
-      type: "object",
+      type: ["object", "null"],
       propertyNames: { enum: [...TWIN24_EVENT_NAMES] },
       additionalProperties: {
         type: "object",

@@ -24,10 +24,10 @@ export interface RedialLimit {
 }
 
 export interface WebhookObject {
-  url?: string;
+  url?: string | null;
   partialResults?: boolean;
   delay?: number;
-  events?: Record<string, { name?: string; value?: boolean }>;
+  events?: Record<string, { name?: string; value?: boolean }> | null;
 }
 
 /** The task body as the schema lets it through (strings may still be "" or null where Twin24 sends them). */
@@ -405,7 +405,7 @@ export function webhookPlans(urls: TaskBody["webhookUrls"]): WebhookPlan[] {
     }
     if (!given(entry.url)) continue;
     const events =
-      entry.events === undefined
+      entry.events === undefined || entry.events === null
         ? all
         : [
             ...new Set(
