@@ -347,6 +347,13 @@ function signOut(message = "") {
   sessionStorage.removeItem(KEY_ITEM);
   $("sign-in-error").textContent = message;
   $("updated").textContent = "";
+  // Nothing of this account stays in the page: a key of another typed into the same tab would show it,
+  // as that account's, until (or, failing, instead of) its first refresh.
+  $("campaigns").tBodies[0]?.replaceChildren();
+  for (const id of ["notice", "pacing"]) $(id).textContent = "";
+  for (const id of ["reasons", "warnings", "waiting"]) $(id).replaceChildren();
+  for (const id of ["results", "agents"]) $(id).tBodies[0]?.replaceChildren();
+  for (const id of ["detail", "more-campaigns", "no-campaigns"]) $(id).hidden = true;
   show(false);
 }
 
