@@ -9,7 +9,7 @@ export function formatExplanation(e: Explanation): string {
   for (const r of e.reasons) lines.push(`  - ${r.message}`);
   for (const w of e.warnings ?? []) lines.push(`  ! ${w.message}`);
   lines.push(
-    `  in flight ${e.inFlight}/${e.maxConcurrent}, calls per second ${e.callsPerSecond ?? "unlimited"}`,
+    `  in flight ${e.inFlight}/${e.maxConcurrent} (${e.callsPlaced} placed), calls per second ${e.callsPerSecond ?? "unlimited"}`,
   );
   lines.push(
     `  contacts: ${

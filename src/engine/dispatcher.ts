@@ -132,6 +132,13 @@ export class Dispatcher {
     return n;
   }
 
+  /** Of one campaign's inFlight, the calls handed to the driver. */
+  placedCallsOf(campaignId: number): number {
+    let n = 0;
+    for (const call of this.calls.values()) if (call.originated && call.campaign.id === campaignId) n++;
+    return n;
+  }
+
   get liveCalls(): ReadonlyMap<string, LiveCall> {
     return this.calls;
   }

@@ -955,6 +955,7 @@ export class Engine implements EngineControl, CampaignStatusWriter {
       hasBalance: await this.hasBalance(accountId),
       holder: await campaignHolder(this.store.db, row.id, this.clock.now()),
       nodeId: this.nodeId,
+      callsPlaced: this.dispatcher.placedCallsOf(row.id),
       driver: this.driver,
       nextAllowed,
     });

@@ -29,6 +29,8 @@ export async function explainCampaign(args: {
   /** Who holds the campaign's dispatch lease now, and which node answers. */
   holder: CampaignHolder | null;
   nodeId: string;
+  /** Of the campaign's inFlight on this node, the calls handed to the driver. */
+  callsPlaced: number;
   driver: Pick<TelephonyDriver, "name" | "capabilities">;
   nextAllowed(t: number, c: WindowConstraint[]): { at: number; reason: string | null } | null;
 }): Promise<Explanation> {
@@ -199,6 +201,7 @@ export async function explainCampaign(args: {
     reasons,
     warnings,
     inFlight: rt.inFlight,
+    callsPlaced: args.callsPlaced,
     maxConcurrent: rt.settings.maxConcurrent,
     callsPerSecond: rt.settings.callsPerSecond,
     counts,

@@ -28,7 +28,11 @@ export interface Explanation {
   /** What the campaign asks for that this node's telephony driver cannot do (it dials regardless):
    *  amd_unavailable, announcements_unavailable, agents_not_connected, recording_unavailable. */
   warnings: { code: string; message: string }[];
+  /** Calls placed and dials reserved on this node (claimed, waiting for their slot; previews on agents'
+   *  screens): what counts against maxConcurrent. */
   inFlight: number;
+  /** Of inFlight, the calls handed to the telephony driver (ringing or talking). */
+  callsPlaced: number;
   maxConcurrent: number;
   callsPerSecond: number | null;
   counts: Record<string, number>;

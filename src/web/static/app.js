@@ -145,7 +145,13 @@ function updateRow(row, c, result) {
   setText(cell("pending"), why ? open : "–");
   setText(cell("succeeded"), why ? (counts.succeeded ?? 0) : "–");
   setText(cell("failed"), why ? (counts.failed ?? 0) + (counts.exhausted ?? 0) : "–");
-  setText(cell("in-flight"), why ? (why.inFlight ?? "") : "–");
+  // Calls placed, as /metrics counts them; dials reserved (previews being read, dials waiting for their
+  // slot) are no lines in use, but hold places under the cap.
+  const reserved = why ? why.inFlight - why.callsPlaced : 0;
+  setText(
+    cell("in-flight"),
+    why ? `${why.callsPlaced}${reserved > 0 ? ` (+${reserved} reserved)` : ""}` : "–",
+  );
 
   // The "now" cell holds no control: made again whenever what it says changes.
   const now = error

@@ -57,6 +57,7 @@ export const explanationSchema = {
     "reasons",
     "warnings",
     "inFlight",
+    "callsPlaced",
     "maxConcurrent",
     "counts",
     "waiting",
@@ -87,7 +88,15 @@ export const explanationSchema = {
         properties: { code: { type: "string" }, message: { type: "string" } },
       },
     },
-    inFlight: { type: "integer" },
+    inFlight: {
+      type: "integer",
+      description:
+        "Calls placed and dials reserved on this node (claimed and waiting for their slot, previews on agents' screens): what counts against maxConcurrent",
+    },
+    callsPlaced: {
+      type: "integer",
+      description: "Of inFlight, the calls handed to the telephony driver (ringing or talking)",
+    },
     maxConcurrent: { type: "integer" },
     callsPerSecond: { type: ["number", "null"] },
     counts: { type: "object", additionalProperties: { type: "integer" } },
