@@ -338,7 +338,8 @@ export class WebhookDelivery {
   private async topUp(hooks: WebhookRow[]): Promise<void> {
     const waiting = hooks.filter((h) => (this.ready.get(h.id)?.length ?? 0) > 0);
     if (waiting.length === 0 || this.slots.idle <= 0) return;
-    this.slots.plan(hooks.filter((h) => this.slots.holds(h) || waiting.includes(h)));
+    const wants = new Set(waiting);
+    this.slots.plan(hooks.filter((h) => this.slots.holds(h) || wants.has(h)));
     for (const hook of waiting) {
       if (this.stopped) return;
       const ready = this.ready.get(hook.id) as WebhookDeliveryRow[];
