@@ -7,6 +7,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import client from "prom-client";
 import type { EngineControl } from "../engine/types.ts";
+import { textAnswer } from "./plugins/openapi.ts";
 
 const digest = (s: string) => createHash("sha256").update(s).digest();
 
@@ -117,12 +118,15 @@ export function installMetrics(
     "/metrics",
     {
       // Checked here, against the operator's token: account keys have no business seeing every account.
-      config: { public: true },
+      config: {
+        public: true,
+        operator: true,
+        openapiResponses: { 200: textAnswer("Prometheus text exposition format", "text/plain") },
+      },
       schema: {
         tags: ["system"],
         summary:
           "Prometheus metrics of this process (the operator's OUTDIAL_METRICS_TOKEN as a bearer token)",
-        security: [],
         response: {
           200: { type: "string", description: "Prometheus text exposition format" },
           401: { type: "object", properties: { error: { type: "object", additionalProperties: true } } },

@@ -144,6 +144,12 @@ type Operation = {
   parameters?: { in: string; name: string }[];
   requestBody?: { content: Record<string, { schema: Record<string, unknown> }> };
 };
+interface OpenApiOperationWithContent {
+  security?: unknown[];
+  "x-permission"?: string;
+  responses: Record<string, { content?: Record<string, unknown> }>;
+}
+
 interface OpenApiDoc {
   openapi: string;
   info: { title: string; version: string };
@@ -217,10 +223,35 @@ describe("OpenAPI document and docs page", () => {
       const res = await withMetrics.call({ method: "GET", url: "/v1/openapi.json", key: null });
       const paths = (JSON.parse(res.body) as OpenApiDoc).paths;
       assert.deepEqual(Object.keys(paths["/metrics"] ?? {}), ["get"]);
-      assert.deepEqual(Object.keys(paths["/metrics"].get.responses).sort(), ["200", "401"]);
+      const metrics = paths["/metrics"].get as unknown as OpenApiOperationWithContent;
+      assert.deepEqual(Object.keys(metrics.responses).sort(), ["200", "401"]);
+      // As it answers: Prometheus text, to the operator's token (it was declared JSON, and open; web6).
+      const scrape = await withMetrics.app.inject({
+        url: "/metrics",
+        headers: { authorization: "Bearer a-long-operator-token" },
+      });
+      assert.match(String(scrape.headers["content-type"]), /^text\/plain/);
+      assert.deepEqual(Object.keys(metrics.responses["200"].content ?? {}), ["text/plain"]);
+      assert.deepEqual(metrics.security, [{ metricsToken: [] }]);
+      assert.equal(metrics["x-permission"], "operator");
     } finally {
       await withMetrics.close();
     }
+  });
+
+  test("answers that are no JSON are declared with their media type, and the refusals beside them as JSON (web6)", async () => {
+    const content = (path: string, code: string) =>
+      Object.keys(
+        (doc.paths[path].get as unknown as OpenApiOperationWithContent).responses[code]?.content ?? {},
+      );
+    for (const path of ["/v1/agents/{id}/events", "/v1/agents/events"]) {
+      assert.deepEqual(content(path, "200"), ["text/event-stream"], path);
+      assert.deepEqual(content(path, "4XX"), ["application/json"], path);
+    }
+    const refused = await f.call({ method: "GET", url: "/v1/agents/999/events" });
+    assert.equal(refused.statusCode, 404);
+    assert.match(String(refused.headers["content-type"]), /^application\/json/);
+    assert.deepEqual(content("/api/calls/campaign/{token}/addPhone", "200"), ["text/plain"]);
   });
 
   test("healthz is public; the native routes are not", () => {

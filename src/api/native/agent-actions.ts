@@ -8,10 +8,14 @@ import type { AgentEvent, AgentSnapshot, ContactCard } from "../../engine/agents
 import { agentForUser } from "../../store/agents.ts";
 import { credentialStamp } from "../plugins/auth.ts";
 import { ApiError } from "../plugins/errors.ts";
+import { textAnswer } from "../plugins/openapi.ts";
 import { requireActingAgent } from "./agents.ts";
 import type { NativeApiDeps } from "./deps.ts";
 import { errorResponses, idParams, idSchema, isoTimeOrNull } from "./schemas/common.ts";
 import { iso } from "./views.ts";
+
+/** The event streams' 200 as documented: an event stream, where their refusals are JSON. */
+const EVENT_STREAM = { 200: textAnswer("Server-Sent Events", "text/event-stream") };
 
 const statsSchema = {
   type: "object",
@@ -282,13 +286,12 @@ export async function agentActionRoutes(app: FastifyInstance, deps: NativeApiDep
   app.get<{ Params: { id: number } }>(
     "/v1/agents/:id/events",
     {
-      config: act,
+      config: { ...act, openapiResponses: EVENT_STREAM },
       schema: {
         tags: ["agents"],
         summary:
           "The agent's event stream (text/event-stream): state, offer (preview), callback (a personal callback dialed for the agent), call and call_ended events; the current state first",
         params: agentParams,
-        produces: ["text/event-stream"],
         response: { 200: { type: "string", description: "Server-Sent Events" }, ...errorResponses },
       },
     },
@@ -310,11 +313,10 @@ export async function agentActionRoutes(app: FastifyInstance, deps: NativeApiDep
   app.get(
     "/v1/agents/events",
     {
-      config: { permission: "agents:read" },
+      config: { permission: "agents:read", openapiResponses: EVENT_STREAM },
       schema: {
         tags: ["agents"],
         summary: "Every agent event of the account (text/event-stream), for a supervisor's wallboard",
-        produces: ["text/event-stream"],
         response: { 200: { type: "string", description: "Server-Sent Events" }, ...errorResponses },
       },
     },

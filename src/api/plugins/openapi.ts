@@ -5,6 +5,16 @@ import swaggerUi from "@fastify/swagger-ui";
 import type { FastifyInstance } from "fastify";
 import type { FileBodyDoc } from "./file-body.ts";
 
+declare module "fastify" {
+  interface FastifyContextConfig {
+    /** Public to the account checks, taking the operator's metrics token (/metrics) instead: documented so. */
+    operator?: boolean;
+    /** Answers as the OpenAPI document shows them, over the schema's (not used to serialize): text or an
+     *  event stream, each with its own media type. */
+    openapiResponses?: Record<string, unknown>;
+  }
+}
+
 export const OPENAPI_PATH = "/v1/openapi.json";
 export const DOCS_PATH = "/docs";
 /** The routes that answer with the docs page (or send to it). */
@@ -18,13 +28,33 @@ export async function registerOpenApi(app: FastifyInstance, opts: { version: str
         permission?: string;
         public?: boolean;
         campaignToken?: boolean;
+        operator?: boolean;
         openapiBody?: FileBodyDoc;
+        openapiResponses?: Record<string, unknown>;
       };
       const permission =
-        config.permission ?? (config.campaignToken ? "campaign-token" : config.public ? "public" : null);
+        config.permission ??
+        (config.campaignToken
+          ? "campaign-token"
+          : config.operator
+            ? "operator"
+            : config.public
+              ? "public"
+              : null);
       let documented = permission ? { ...schema, "x-permission": permission } : schema;
       // A file body the route reads itself: shown, though Fastify never validates it.
       if (config.openapiBody) documented = { ...documented, body: config.openapiBody };
+      // Answers that are no JSON (text, an event stream), each with its media type: a route-wide
+      // `produces` would declare its JSON refusals as that type too.
+      if (config.openapiResponses) {
+        const { produces: _, ...rest } = documented as Record<string, unknown>;
+        const response = {
+          ...((schema as { response?: object }).response ?? {}),
+          ...config.openapiResponses,
+        };
+        documented = { ...rest, response };
+      }
+      if (config.operator) documented = { ...documented, security: [{ metricsToken: [] }] };
       return { schema: documented, url };
     },
     openapi: {
@@ -45,6 +75,11 @@ export async function registerOpenApi(app: FastifyInstance, opts: { version: str
               "An API key (od_…), or a JWT signed by a service account's private key (RS256, kid = its key id)",
           },
           basicAuth: { type: "http", scheme: "basic", description: "An account user's name and password" },
+          metricsToken: {
+            type: "http",
+            scheme: "bearer",
+            description: "The operator's OUTDIAL_METRICS_TOKEN (no account's key)",
+          },
         },
       },
       // Either one: each alone authenticates a request.
@@ -84,4 +119,9 @@ export async function registerOpenApi(app: FastifyInstance, opts: { version: str
     },
   });
   app.get(OPENAPI_PATH, { schema: { hide: true }, config: { public: true } }, async () => app.swagger());
+}
+
+/** A documented answer of text in `mediaType` (route config `openapiResponses`). */
+export function textAnswer(description: string, mediaType: string) {
+  return { description, content: { [mediaType]: { schema: { type: "string" } } } };
 }

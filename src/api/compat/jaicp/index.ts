@@ -6,6 +6,7 @@ import { insertContacts, type NewContactSpec } from "../../../store/contacts-ins
 import type { NativeApiDeps } from "../../native/deps.ts";
 import { errorResponses } from "../../native/schemas/common.ts";
 import { invalidRequest } from "../../plugins/errors.ts";
+import { textAnswer } from "../../plugins/openapi.ts";
 import { dialAgain, refuseIfEnded } from "../dial-again.ts";
 import { findOrCreateList } from "../named-list.ts";
 import { installRelativeFieldErrors } from "../relative-errors.ts";
@@ -109,7 +110,10 @@ export async function jaicpApi(app: FastifyInstance, deps: NativeApiDeps): Promi
     {
       // A HEAD (a link checker, a chat app's preview of the URL) must not queue a call.
       exposeHeadRoute: false,
-      config: { campaignToken: true },
+      config: {
+        campaignToken: true,
+        openapiResponses: { 200: textAnswer("The created call job id", "text/plain") },
+      },
       schema: {
         tags: ["jaicp"],
         summary: "JAICP: add one number; every other query parameter is payload for the script",
