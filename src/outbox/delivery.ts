@@ -265,10 +265,7 @@ export class WebhookDelivery {
         // The pass after comes when its next head comes due (or it may be read again), though not at once
         // after a read whose heads were all refused (one refused while a send of its key lasts would be
         // read again and again): those wait for the next read as usual.
-        const next = Math.max(
-          this.quietUntil.get(hook.id) ?? now,
-          this.scanAllowedAt.get(hook.id) ?? Number.NEGATIVE_INFINITY,
-        );
+        const next = this.readAt(hook.id, now);
         if (next > now || !read) wakeAt = Math.min(wakeAt, next);
       }
       await this.topUp(hooks);

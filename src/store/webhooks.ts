@@ -131,7 +131,6 @@ export function outboxInserts(db: Kysely<Database>, rows: OutboxRow[]): Compiled
 
 // Delivery ------------------------------------------------------------------------------------------
 
-/** Subscriptions with undelivered events, with what delivery needs of them. */
 /** The events active subscriptions of this campaign alone (not account-wide ones) have still to deliver:
  *  a delete of the campaign would take them with it (the subscriptions cascade). */
 export function scopedPendingDeliveries(db: Kysely<Database>, campaignId: number) {
@@ -149,6 +148,7 @@ export async function hasScopedPendingDeliveries(db: Kysely<Database>, campaignI
   return (await scopedPendingDeliveries(db, campaignId).limit(1).execute()).length > 0;
 }
 
+/** Subscriptions with undelivered events, with what delivery needs of them. */
 export async function webhooksWithPending(db: Kysely<Database>): Promise<WebhookRow[]> {
   return db
     .selectFrom("webhooks")
