@@ -8,7 +8,7 @@ import type { Store } from "./db.ts";
 import { LIVE_COUNTS, type LiveCounts, SETTLED_COUNTS, statusCounts } from "./dispatch/counts.ts";
 import { keepCallsQuery } from "./number-history.ts";
 import type { Campaign, Database } from "./schema.ts";
-import { scopedPendingDeliveries } from "./webhooks.ts";
+import { hasScopedPendingDeliveries, scopedPendingDeliveries } from "./webhooks.ts";
 
 export interface NewCampaignInput {
   accountId: number;
@@ -296,6 +296,29 @@ export async function deleteCampaignUnlessStatus(
     ],
   });
   return counts.slice(0, guards.length).every((n) => n > 0);
+}
+
+/** Why deleteCampaignUnlessStatus deleted nothing, read after it: the campaign is gone (or another
+ *  account's), in a status kept, its own webhooks hold events to deliver, or its calls are still on. */
+export async function campaignDeleteRefusal(
+  db: Kysely<Database>,
+  accountId: number,
+  id: number,
+  keep: readonly CampaignStatus[],
+): Promise<
+  { reason: "missing" } | { reason: "kept" | "deliveries_pending" | "busy"; status: CampaignStatus }
+> {
+  const row = await db
+    .selectFrom("campaigns")
+    .select("status")
+    .where("account_id", "=", accountId)
+    .where("id", "=", id)
+    .executeTakeFirst();
+  if (!row) return { reason: "missing" };
+  const status = row.status as CampaignStatus;
+  if (keep.includes(status)) return { reason: "kept", status };
+  if (await hasScopedPendingDeliveries(db, id)) return { reason: "deliveries_pending", status };
+  return { reason: "busy", status };
 }
 
 /** Contacts by status (only the statuses the campaign has). From the indexes dispatch keeps (see

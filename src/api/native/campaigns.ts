@@ -4,6 +4,7 @@ import { startAndHaltAfterEdit } from "../../engine/campaign-runtime.ts";
 import { type CampaignSettings, withDefaults } from "../../model/campaign-settings.ts";
 import { CAMPAIGN_STATUSES, type CampaignStatus } from "../../model/outcome.ts";
 import {
+  campaignDeleteRefusal,
   countContactsByStatus,
   deleteCampaignUnlessStatus,
   findCampaign,
@@ -15,7 +16,6 @@ import {
 } from "../../store/campaigns.ts";
 import { findQueue } from "../../store/queues.ts";
 import type { Campaign } from "../../store/schema.ts";
-import { hasScopedPendingDeliveries } from "../../store/webhooks.ts";
 import { ApiError, conflict, invalidRequest, notFound } from "../plugins/errors.ts";
 import { type NativeApiDeps, tellAgentsChanged } from "./deps.ts";
 import { campaignNameSchema, campaignSchema, campaignWithCountsSchema } from "./schemas/campaign.ts";
@@ -231,21 +231,21 @@ export async function campaignRoutes(app: FastifyInstance, deps: NativeApiDeps):
         await tellAgentsChanged(deps, req.account.id);
         return reply.status(204).send();
       }
-      const row = await findCampaign(store.db, req.account.id, id);
-      if (!row) throw notFound("campaign", id);
-      if (!ACTIVE_STATUSES.includes(row.status as CampaignStatus)) {
-        if (await hasScopedPendingDeliveries(store.db, id)) {
-          throw conflict(
-            "deliveries_pending",
-            `campaign ${id}'s own webhooks have events still to deliver, which its deletion would drop: delete it once they are delivered (or dead-lettered), or delete those webhooks first to drop them`,
-          );
-        }
+      const refusal = await campaignDeleteRefusal(store.db, req.account.id, id, ACTIVE_STATUSES);
+      if (refusal.reason === "missing") throw notFound("campaign", id);
+      if (refusal.reason === "deliveries_pending") {
+        throw conflict(
+          "deliveries_pending",
+          `campaign ${id}'s own webhooks have events still to deliver, which its deletion would drop: delete it once they are delivered (or dead-lettered), or delete those webhooks first to drop them`,
+        );
+      }
+      if (refusal.reason === "busy") {
         throw conflict(
           "campaign_busy",
           `campaign ${id} has calls still on the line (a stop hangs up only unanswered ones): delete it once they end`,
         );
       }
-      throw conflict("campaign_active", `campaign ${id} is ${row.status}; stop it before deleting it`);
+      throw conflict("campaign_active", `campaign ${id} is ${refusal.status}; stop it before deleting it`);
     },
   );
 }

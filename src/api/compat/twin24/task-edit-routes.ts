@@ -9,6 +9,7 @@ import { startAndHaltAfterEdit } from "../../../engine/campaign-runtime.ts";
 import { campaignStatusEvents } from "../../../engine/events.ts";
 import type { CampaignStatus } from "../../../model/outcome.ts";
 import {
+  campaignDeleteRefusal,
   countContactsByStatus,
   deleteCampaignUnlessStatus,
   findCampaign,
@@ -16,12 +17,7 @@ import {
   updateCampaign,
 } from "../../../store/campaigns.ts";
 import type { Campaign, Database } from "../../../store/schema.ts";
-import {
-  activeSubscriptions,
-  hasScopedPendingDeliveries,
-  outboxInserts,
-  updateWebhook,
-} from "../../../store/webhooks.ts";
+import { activeSubscriptions, outboxInserts, updateWebhook } from "../../../store/webhooks.ts";
 import { parseSettings } from "../../native/views.ts";
 import { conflict, notFound } from "../../plugins/errors.ts";
 import type { Twin24Deps } from "./deps.ts";
@@ -257,15 +253,15 @@ export async function taskEditRoutes(app: FastifyInstance, deps: Twin24Deps): Pr
       const task = await ownedTask(deps, accountId, req.params.id);
       // The status test is in the delete itself, so a task started meanwhile is never deleted.
       if (!(await deleteCampaignUnlessStatus(store, accountId, task.campaign_id, LIVE, clock.now()))) {
-        const row = await findCampaign(store.db, accountId, task.campaign_id);
-        if (!row) throw notFound("autoCall task", req.params.id);
-        if (!LIVE.includes(row.status as CampaignStatus)) {
-          if (await hasScopedPendingDeliveries(store.db, task.campaign_id)) {
-            throw conflict(
-              "task_webhooks_pending",
-              `task ${task.uuid}'s webhooks have results still to deliver, which its deletion would drop: delete it once they are delivered, or drop its webhookUrls with a PUT first`,
-            );
-          }
+        const refusal = await campaignDeleteRefusal(store.db, accountId, task.campaign_id, LIVE);
+        if (refusal.reason === "missing") throw notFound("autoCall task", req.params.id);
+        if (refusal.reason === "deliveries_pending") {
+          throw conflict(
+            "task_webhooks_pending",
+            `task ${task.uuid}'s webhooks have results still to deliver, which its deletion would drop: delete it once they are delivered, or drop its webhookUrls with a PUT first`,
+          );
+        }
+        if (refusal.reason === "busy") {
           throw conflict(
             "task_busy",
             `task ${task.uuid} has calls still on the line: delete it once they end`,
@@ -273,7 +269,7 @@ export async function taskEditRoutes(app: FastifyInstance, deps: Twin24Deps): Pr
         }
         throw conflict(
           "task_active",
-          `task ${task.uuid} is ${TASK_STATUS[row.status as CampaignStatus]}; stop it before deleting it`,
+          `task ${task.uuid} is ${TASK_STATUS[refusal.status]}; stop it before deleting it`,
         );
       }
       await engine.reloadWebhooks();
