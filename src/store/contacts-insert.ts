@@ -1,8 +1,22 @@
 // Contacts written one request at a time, with their ids back (the bulk paths stream through lists/). A
 // contact due now goes straight into the dial queue, as imports write them.
-import type { Kysely } from "kysely";
+import { type Kysely, sql } from "kysely";
 import { type CampaignSettings, orderClassOf } from "../model/campaign-settings.ts";
+import { isPostgresDb } from "./dialect.ts";
 import type { Database } from "./schema.ts";
+
+/** The PostgreSQL advisory lock that orders every writer checking a campaign's stored contacts for
+ *  duplicates (imports and JSON adds, the Xcally copy), across outdial nodes. */
+export function contactsLockKey(campaignId: number): string {
+  return `outdial.contacts.${campaignId}`;
+}
+
+/** Takes that lock for the rest of `trx` on PostgreSQL. On SQLite a transaction's first write takes the
+ *  database's one write lock, and the import re-checks under it (sqlite-writer.ts). */
+export async function lockCampaignContacts(trx: Kysely<Database>, campaignId: number): Promise<void> {
+  if (!isPostgresDb(trx)) return;
+  await sql`SELECT pg_advisory_xact_lock(hashtextextended(${contactsLockKey(campaignId)}, 0))`.execute(trx);
+}
 
 export interface NewContactSpec {
   phones: string[];

@@ -1,6 +1,8 @@
 // Xcally face: duplicate checks and links decided on a prior SELECT.
 import assert from "node:assert/strict";
+import { PassThrough } from "node:stream";
 import { after, before, describe, test } from "node:test";
+import { importCsv } from "../../src/lists/import.ts";
 import { type ApiFixture, apiFixture } from "../api/helpers.ts";
 import { dialects } from "../helpers/stores.ts";
 
@@ -84,6 +86,42 @@ for (const d of dialects()) {
           );
       }
       assert.deepEqual(bad, []);
+    });
+
+    test("dialCheckDuplicateType=always: an Xcally add during a /v1 import of the same phone leaves one contact", async () => {
+      const list = (await x("POST", "/api/cm/lists", { name: "during-import" })).json().id;
+      const q = (await x("POST", "/api/voice/queues", { ...QUEUE, name: "during-import" })).json().id;
+      const link = await x("POST", `/api/voice/queues/${q}/lists`, { ids: [list] });
+      assert.equal(link.statusCode, 200, link.body);
+      const native = await f.call({
+        method: "POST",
+        url: `/v1/campaigns/${q}/lists`,
+        payload: { name: "n" },
+      });
+      assert.equal(native.statusCode, 201, native.body);
+      const phone = "+14155562000";
+      const upload = new PassThrough();
+      upload.write(`phone\n${phone}\n`);
+      const imported = importCsv(
+        f.store,
+        { accountId: f.accountId, campaignId: q, listId: native.json().id },
+        upload,
+      );
+      await new Promise((r) => setTimeout(r, 300)); // the import has begun and holds its locks
+      let added = false;
+      const add = x("POST", "/api/cm/contacts", { phone, ListId: list }).then((r) => {
+        added = true;
+        return r;
+      });
+      await new Promise((r) => setTimeout(r, 400));
+      // On PostgreSQL the copy waits for the import's commit: had it gone first, each would have read the
+      // other's phone as missing (on SQLite the import re-checks under the write lock instead).
+      if (d.name === "postgres") assert.equal(added, false, "the Xcally copy ran beside an open import");
+      upload.end();
+      await imported;
+      const res = await add;
+      assert.equal(res.statusCode, 201, res.body);
+      assert.deepEqual(await phonesOf(q), [phone]);
     });
 
     test("the same agent linked to a list by two requests at once: both 200", async () => {

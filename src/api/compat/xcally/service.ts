@@ -2,7 +2,7 @@ import { type Kysely, type Selectable, sql } from "kysely";
 import { inferZone } from "../../../lib/time-zone.ts";
 import { addCampaignAgents, foreignAgent } from "../../../store/agents.ts";
 import { findCampaign, isBeingCreated, untilWritten, updateCampaign } from "../../../store/campaigns.ts";
-import { insertContacts, type NewContactSpec } from "../../../store/contacts-insert.ts";
+import { insertContacts, lockCampaignContacts, type NewContactSpec } from "../../../store/contacts-insert.ts";
 import type { Campaign, Database } from "../../../store/schema.ts";
 import type { NativeApiDeps } from "../../native/deps.ts";
 import { findSettingsProblem } from "../../native/schemas/campaign-settings.ts";
@@ -108,7 +108,9 @@ export function xcallyService(deps: XcallyDeps) {
       return store.db.transaction().execute((trx) => copyInto(trx, campaign, xcallyListId, contacts));
     }
     // The campaign's row lock orders two copies at once: the second reads the phones the first added,
-    // instead of both finding a phone missing and the person being called twice.
+    // instead of both finding a phone missing and the person being called twice. On PostgreSQL an import
+    // or /v1 add in flight holds the contacts lock to its commit: taken first, so neither order deadlocks.
+    await lockCampaignContacts(on, campaign.id);
     await on
       .updateTable("campaigns")
       .set({ id: sql.ref("id") })
