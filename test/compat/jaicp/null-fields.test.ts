@@ -70,3 +70,50 @@ test("GET addPhone errors name the field as the client wrote it (phone), like gm
   assert.equal(twice.statusCode, 400);
   assert.equal(twice.json().error.field, "phone", twice.body);
 });
+
+test("allowedTime with its unset weekdays written as null takes the days given; all null is no policy", async () => {
+  const res = await post([
+    {
+      phone: 79110000000,
+      allowedTime: {
+        default: [{ localTimeFrom: "10:00", localTimeTo: "18:00" }],
+        mon: null,
+        tue: [{ localTimeFrom: "12:00", localTimeTo: "13:00" }],
+        wed: null,
+        thu: null,
+        fri: null,
+        sat: null,
+        sun: null,
+      },
+    },
+    { phone: 79110000001, allowedTime: { default: null, mon: null } },
+  ]);
+  assert.equal(res.statusCode, 200, res.body);
+  const [given, none] = await Promise.all(
+    res
+      .json()
+      .map((id: number) =>
+        f.store.db.selectFrom("contacts").selectAll().where("id", "=", id).executeTakeFirstOrThrow(),
+      ),
+  );
+  const ranges = JSON.parse(given.policy as string).ranges as { days: number[]; from: string }[];
+  assert.deepEqual(
+    ranges.map((r) => [r.days[0], r.from]),
+    [1, 2, 3, 4, 5, 6, 7].map((d) => [d, d === 2 ? "12:00" : "10:00"]),
+  );
+  assert.equal(none.policy, null);
+});
+
+test("GET addPhone: a payload parameter given twice is payload as a list; gmtZone twice is a 400", async () => {
+  const res = await get("phone=79110000000&name=Alex&tag=a&tag=b");
+  assert.equal(res.statusCode, 200, res.body);
+  const row = await f.store.db
+    .selectFrom("contacts")
+    .selectAll()
+    .where("id", "=", Number(res.body))
+    .executeTakeFirstOrThrow();
+  assert.deepEqual(JSON.parse(row.custom), { name: "Alex", tag: ["a", "b"] });
+  const zones = await get("phone=79110000000&gmtZone=Z&gmtZone=%2B03:00");
+  assert.equal(zones.statusCode, 400, zones.body);
+  assert.equal(zones.json().error.field, "gmtZone", zones.body);
+});

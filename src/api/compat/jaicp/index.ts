@@ -77,6 +77,11 @@ function absentAsAbsent(body: unknown): void {
     const fields = job as Record<string, unknown>;
     for (const [name, value] of Object.entries(fields)) {
       if (name === "phone") continue;
+      // The same clients' AllowedTime class writes the weekdays it was not given as null.
+      if (name === "allowedTime" && value !== null && typeof value === "object" && !Array.isArray(value)) {
+        const days = value as Record<string, unknown>;
+        for (const [day, ranges] of Object.entries(days)) if (ranges === null) delete days[day];
+      }
       const empty =
         value === null ||
         ((name === "allowedDays" || name === "allowedTime") &&
@@ -105,7 +110,7 @@ export async function jaicpApi(app: FastifyInstance, deps: NativeApiDeps): Promi
     return ids;
   }
 
-  app.get<{ Params: { token: string }; Querystring: Record<string, string> }>(
+  app.get<{ Params: { token: string }; Querystring: Record<string, string | string[]> }>(
     "/api/calls/campaign/:token/addPhone",
     {
       // A HEAD (a link checker, a chat app's preview of the URL) must not queue a call.
@@ -123,7 +128,13 @@ export async function jaicpApi(app: FastifyInstance, deps: NativeApiDeps): Promi
           type: "object",
           required: ["phone"],
           properties: { phone: { type: "string", minLength: 1, maxLength: 32 }, gmtZone: { type: "string" } },
-          additionalProperties: { type: "string", maxLength: 4000 },
+          // A parameter given twice (?tag=a&tag=b, as form serializers write a list) is payload as a list.
+          additionalProperties: {
+            anyOf: [
+              { type: "string", maxLength: 4000 },
+              { type: "array", maxItems: 100, items: { type: "string", maxLength: 4000 } },
+            ],
+          },
           maxProperties: 200,
         },
         response: { 200: { type: "string", description: "The created call job id" }, ...errorResponses },
@@ -132,6 +143,7 @@ export async function jaicpApi(app: FastifyInstance, deps: NativeApiDeps): Promi
     async (req, reply) => {
       const { phone, gmtZone, ...payload } = req.query;
       if (Array.isArray(phone)) throw invalidRequest("phone: give one number", "phone");
+      if (Array.isArray(gmtZone)) throw invalidRequest("gmtZone: give one zone", "gmtZone");
       const spec = contactForJob({ phone, gmtZone, payload }, "");
       const [id] = await addContacts(req.account.id, req.account.via.id, [spec]);
       return reply.type("text/plain; charset=utf-8").send(String(id));
@@ -147,7 +159,7 @@ export async function jaicpApi(app: FastifyInstance, deps: NativeApiDeps): Promi
       schema: {
         tags: ["jaicp"],
         summary: `JAICP: add numbers, each with its own call policy (CallJobParameters); at most ${MAX_JOBS_PER_REQUEST}`,
-        description: `At most ${MAX_JOBS_PER_REQUEST} call jobs and ${ADD_PHONES_BODY_LIMIT} bytes (more: 413).`,
+        description: `At most ${MAX_JOBS_PER_REQUEST} call jobs (more: 400 naming the body) and ${ADD_PHONES_BODY_LIMIT} bytes (more: 413).`,
         security: [],
         params: { type: "object", required: ["token"], properties: { token: { type: "string" } } },
         body: { type: "array", minItems: 1, maxItems: MAX_JOBS_PER_REQUEST, items: callJobSchema },
