@@ -3,7 +3,14 @@
 // the desktop never shows a stale state for good.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { type ApiFixture, agentCampaign, apiFixture, openEventStream, type StreamEvent } from "./helpers.ts";
+import {
+  type ApiFixture,
+  agentCampaign,
+  agentShorthands,
+  apiFixture,
+  openEventStream,
+  type StreamEvent,
+} from "./helpers.ts";
 
 /** The agent state a `state` event carries. */
 const stateOf = (e: StreamEvent) => (e.data.agent as { state: string }).state;
@@ -84,5 +91,53 @@ describe("agent event stream: events between the first snapshot and the subscrip
       s.close();
     }
     assert.equal(stale, 0);
+  });
+
+  test("a stream that reconnects while the agent is on a call, then in its wrap-up, is shown the contact again", async () => {
+    const { campaignId, agentIds } = await agentCampaign(f, {
+      name: "sse-reconnect",
+      settings: {
+        dialMethod: "progressive",
+        wrapUpSec: 600,
+        scenario: JSON.stringify({ outcomes: { human: 1 }, talkSec: { kind: "fixed", value: 60 } }),
+      },
+      contacts: [{ phone: "+12125551234", custom: { name: "Zoe" } }],
+      agents: ["Cy"],
+    });
+    const [cy] = agentIds;
+    const { post, state, advanceUntil } = agentShorthands(() => f);
+    assert.equal((await post(`/v1/agents/${cy}/login`, { campaignId })).statusCode, 200);
+    const before = await openEventStream(`${base}/v1/agents/${cy}/events`, `Bearer ${f.key}`);
+    assert.equal((await post(`/v1/campaigns/${campaignId}/start`)).statusCode, 200);
+    await advanceUntil(() => state(cy) === "on_call");
+    for (const end = Date.now() + 5000; !before.events.some((e) => e.event === "call") && Date.now() < end; )
+      await sleep(20);
+    const call = before.events.find((e) => e.event === "call");
+    before.close();
+    assert.ok(call, "the first stream was shown the call");
+    const reconnect = async (expected: string) => {
+      const s = await openEventStream(`${base}/v1/agents/${cy}/events`, `Bearer ${f.key}`);
+      for (const end = Date.now() + 5000; s.events.length < 2 && Date.now() < end; ) await sleep(20);
+      s.close();
+      assert.deepEqual(
+        s.events.map((e) => e.event),
+        ["state", "call"],
+      );
+      assert.equal(stateOf(s.events[0]), expected);
+      assert.deepEqual(s.events[1].data, call.data, "the same card as the call event");
+      assert.equal((s.events[1].data.contact as { data: { name: string } }).data.name, "Zoe");
+    };
+    await reconnect("on_call");
+    await advanceUntil(() => state(cy) === "wrap_up");
+    await reconnect("wrap_up");
+    assert.equal((await post(`/v1/agents/${cy}/ready`)).statusCode, 200);
+    const idle = await openEventStream(`${base}/v1/agents/${cy}/events`, `Bearer ${f.key}`);
+    await sleep(300);
+    idle.close();
+    assert.deepEqual(
+      idle.events.map((e) => e.event),
+      ["state"],
+      "a ready agent holds no call: no card",
+    );
   });
 });

@@ -290,7 +290,7 @@ export async function agentActionRoutes(app: FastifyInstance, deps: NativeApiDep
       schema: {
         tags: ["agents"],
         summary:
-          "The agent's event stream (text/event-stream): state, offer (preview), callback (a personal callback dialed for the agent), call and call_ended events; the current state first",
+          "The agent's event stream (text/event-stream): state, offer (preview), callback (a personal callback dialed for the agent), call and call_ended events. Each connection opens with the current state and, while the agent holds a call (reserved, on it, or in its wrap-up), the offer, callback or call event that showed its contact, again; ids count per connection (a reconnect's Last-Event-ID replays nothing else)",
         params: agentParams,
         response: { 200: { type: "string", description: "Server-Sent Events" }, ...errorResponses },
       },
@@ -303,9 +303,15 @@ export async function agentActionRoutes(app: FastifyInstance, deps: NativeApiDep
       const stamp = await credentialStamp(req, deps);
       const allowed = async () =>
         (await credentialStamp(req, deps)) === stamp && (await actingAs(req).catch(() => null)) === agentId;
-      const first = (): AgentEvent[] => [
-        { type: "state", at: clock.now(), agent: desk.stateNow(accountId, agentId, known.name) },
-      ];
+      const first = (): AgentEvent[] => {
+        const card = desk.cardNow(agentId);
+        const state: AgentEvent = {
+          type: "state",
+          at: clock.now(),
+          agent: desk.stateNow(accountId, agentId, known.name),
+        };
+        return card ? [state, card] : [state];
+      };
       stream(req, reply, first, (send) => desk.watch(agentId, send), openStreams, allowed);
     },
   );

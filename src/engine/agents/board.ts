@@ -68,6 +68,9 @@ export class LiveAgent {
   pauseReason: string | null = null;
   /** The call the agent holds (reserved for, on, or wrapping up). */
   callId: string | null = null;
+  /** The event that showed the agent that call's contact (offer, callback or call): a desktop whose
+   *  stream reconnects gets it again, as nothing else the agent may read names the person on the line. */
+  card: AgentEvent | null = null;
   lastAttemptId: number | null = null;
   /** A disposition has been set on lastAttemptId (during this login). */
   lastDisposed = false;
@@ -267,6 +270,7 @@ export class AgentBoard {
     if (state === "ready") {
       agent.readySince = now;
       agent.callId = null;
+      agent.card = null;
     }
     this.announce(agent, now);
     if (state === "ready") this.listener?.agentReady(agent);
@@ -316,6 +320,13 @@ export class AgentBoard {
   /** Every agent event of the account (a supervisor's wallboard). */
   subscribeAccount(accountId: number, fn: (e: AgentEvent) => void): () => void {
     return addTo(this.accountSubscribers, accountId, fn);
+  }
+
+  /** Shows the agent the contact of the call it now holds (agent.callId), and keeps the event for a
+   *  stream that reconnects (LiveAgent.card). */
+  showCard(agent: LiveAgent, event: Extract<AgentEvent, { type: "offer" | "callback" | "call" }>): void {
+    agent.card = event;
+    this.emit(agent.who, event);
   }
 
   emit(who: AgentIdentity, event: AgentEvent): void {

@@ -508,7 +508,7 @@ export class AgentDesk {
     agent.callId = call.callId;
     this.d.board.move(agent, "reserved");
     const card = contactCard(call);
-    this.d.board.emit(agent.who, { type: "offer", at: this.d.clock.now(), contact: card });
+    this.d.board.showCard(agent, { type: "offer", at: this.d.clock.now(), contact: card });
     return card;
   }
 
@@ -546,6 +546,12 @@ export class AgentDesk {
   stateNow(accountId: number, agentId: number, name: string): AgentSnapshot {
     const agent = this.d.board.get(agentId);
     return agent ? agent.snapshot(this.d.clock.now()) : loggedOut({ id: agentId, accountId, name });
+  }
+
+  /** The event that showed the agent the contact of the call it holds now, if it holds one. */
+  cardNow(agentId: number): AgentEvent | null {
+    const agent = this.d.board.get(agentId);
+    return agent?.callId ? agent.card : null;
   }
 
   /** Live states of the account's logged-in agents (on this node), by agent id. */

@@ -349,7 +349,7 @@ export class AgentDialing {
     agent.stats.calls++;
     this.tracker(c).recordLiveAnswer(now, "connected");
     this.o.board.move(agent, "on_call");
-    this.o.board.emit(agent.who, { type: "call", at: now, contact: contactCard(call), waitMs });
+    this.o.board.showCard(agent, { type: "call", at: now, contact: contactCard(call), waitMs });
     this.o.onConnect?.(call, agent, waitMs);
   }
 

@@ -176,7 +176,7 @@ export class PersonalCallbacks {
     // The call first: the state event the move sends carries it.
     agent.callId = call.callId;
     this.d.board.move(agent, "reserved");
-    this.d.board.emit(agent.who, { type: "callback", at: this.d.clock.now(), contact: contactCard(call) });
+    this.d.board.showCard(agent, { type: "callback", at: this.d.clock.now(), contact: contactCard(call) });
     await this.d.dispatcher.dialReserved(call);
     return null;
   }
