@@ -6,7 +6,7 @@ import { LOW_BALANCE_REASON } from "../model/billing.ts";
 import { nextAllowed } from "../model/windows.ts";
 import type { Candidate, ClaimDecision, ClaimRequest, RecentCalls } from "../store/dispatch/types.ts";
 import type { CampaignRuntime } from "./campaign-runtime.ts";
-import { decideClaim, recentWindowMs } from "./claim-decision.ts";
+import { type DecideContext, decideClaim, recentWindowMs } from "./claim-decision.ts";
 import { settledAtClaimEvents } from "./events.ts";
 import type { CampaignStatusWriter } from "./outcomes.ts";
 
@@ -102,11 +102,16 @@ export function claimHooks(
   /** An agent's own claim (a preview or a personal callback): its agent is there before the dial. */
   agentReserved = false,
 ): ClaimHooks {
-  const ctx = {
+  const startedNow = new Set<string>();
+  const ctx: DecideContext = {
     settings: c.settings,
     windows: c.windows,
     agentReserved,
     nextCallerId: (phone: string) => c.nextCallerId(phone),
+    numbersInFlight: {
+      has: (phone) => c.numberInFlight(phone) || startedNow.has(phone),
+      add: (phone) => startedNow.add(phone),
+    },
   };
   const recentMs = recentWindowMs(c.settings);
   let settled = false;

@@ -23,6 +23,8 @@ export class CampaignRuntime {
   haltAt: number | null;
   /** Dials claimed and not yet ended (queued for their slot or on the line). */
   inFlight = 0;
+  /** Those dials' numbers, with how many each (a campaign is dialed by one node: its lease). */
+  private readonly numbersInFlight = new Map<string, number>();
   readonly spacing: DialSpacing;
   private callerIdTurn = 0;
   /** Built from the caller ids on first use after each settings change. */
@@ -107,6 +109,24 @@ export class CampaignRuntime {
   }
 
   /** The caller id for a call to `phone`: the first, each in turn, or in turn among the closest to it. */
+  /** A dial claimed (launch) or gone (ended, given back): keeps inFlight and its numbers together. */
+  dialClaimed(phone: string): void {
+    this.inFlight++;
+    this.numbersInFlight.set(phone, (this.numbersInFlight.get(phone) ?? 0) + 1);
+  }
+
+  dialGone(phone: string): void {
+    this.inFlight--;
+    const left = (this.numbersInFlight.get(phone) ?? 1) - 1;
+    if (left > 0) this.numbersInFlight.set(phone, left);
+    else this.numbersInFlight.delete(phone);
+  }
+
+  /** Whether a dial of this campaign to `phone` is claimed and not yet ended. */
+  numberInFlight(phone: string): boolean {
+    return this.numbersInFlight.has(phone);
+  }
+
   nextCallerId(phone: string): string | null {
     const ids = this.settings.callerIds;
     if (ids.length === 0) return null;

@@ -250,7 +250,14 @@ export interface DecideContext {
   /** The claim is an agent's own (a preview, a personal callback): the agent is there before the dial. */
   agentReserved: boolean;
   nextCallerId(phone: string): string | null;
+  /** The campaign's numbers with a dial claimed and not ended, this claim's starts among them. With no
+   *  minimum gap set, a second contact with a number on the line waits: the same person rung twice at once
+   *  (a number added twice, by a client's retry) is never what anyone wants. */
+  numbersInFlight?: { has(phone: string): boolean; add(phone: string): void };
 }
+
+/** Why a contact waits whose number the campaign has on the line (no minimum gap set; with one, min_gap). */
+export const NUMBER_IN_FLIGHT_REASON = "number_busy";
 
 /** Which of the contact's numbers have used their attempts (null when none has). A callback an agent
  *  set gives one attempt beyond the limits, on its number as on the contact (countedPhoneAttempts,
@@ -359,6 +366,9 @@ export function decideClaim(
     return { kind: "defer", until: allowed.at, reason: allowed.reason ?? "window" };
   }
 
+  if (settings.minGapSec === null && ctx.numbersInFlight?.has(phone)) {
+    return { kind: "defer", until: at + LIVE_CALL_RECHECK_MS, reason: NUMBER_IN_FLIGHT_REASON };
+  }
   if (recent) {
     const zone = c.time_zone ?? campaignZone(settings);
     const phoneTimes = recent.byPhone.get(phone);
@@ -381,6 +391,7 @@ export function decideClaim(
     recent.byContact.set(c.id, [...(recent.byContact.get(c.id) ?? []), at]);
   }
 
+  ctx.numbersInFlight?.add(phone);
   const phoneAttempts = JSON.parse(c.phone_attempts) as number[];
   while (phoneAttempts.length < phones.length) phoneAttempts.push(0);
   phoneAttempts[phoneIndex] += 1;

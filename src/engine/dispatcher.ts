@@ -182,7 +182,7 @@ export class Dispatcher {
         ? { ...ended, cause: "no_answer" }
         : ended;
     this.calls.delete(ev.callId);
-    call.campaign.inFlight--;
+    call.campaign.dialGone(call.phone);
     call.campaign.drainCheckDue = true;
     const now = this.o.clock.now();
     if (usesAgents(call.campaign.settings) || call.agent) this.o.agents.ended(call, ev, now);
@@ -488,8 +488,8 @@ export class Dispatcher {
     s: StartedAttempt,
     reservedFor: LiveAgent | null = null,
   ): LiveCall | null {
-    c.inFlight++;
     const call = newLiveCall(c, s, reservedFor);
+    c.dialClaimed(call.phone);
     this.calls.set(call.callId, call);
     if (usesAgents(c.settings)) this.o.agents.launched(call);
     // A reserved call takes its calls-per-second slot when the agent dials it (dialReserved).
@@ -740,7 +740,7 @@ export class Dispatcher {
     call.queuedTimer?.cancel();
     call.queuedTimer = null;
     this.calls.delete(call.callId);
-    call.campaign.inFlight--;
+    call.campaign.dialGone(call.phone);
   }
 
   private originate(call: LiveCall): void {

@@ -126,7 +126,8 @@ export interface CampaignSettings {
   contactCaps: FrequencyCaps | null;
   /** Counted across every campaign of the account. */
   phoneCaps: FrequencyCaps | null;
-  /** Minimum seconds between two calls to the same number, across the account's campaigns. */
+  /** Minimum seconds between two calls to the same number, across the account's campaigns. null: none, but
+   *  one campaign never has two calls to a number at once (claim-decision.ts numbersInFlight). */
   minGapSec: number | null;
   /** Originate options handed to the driver. */
   ringTimeoutSec: number;
