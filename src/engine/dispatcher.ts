@@ -103,7 +103,7 @@ export class Dispatcher {
         if (call) {
           call.answeredAt = o.clock.now();
           call.answeredBy = by;
-          if (usesAgents(call.campaign.settings) || call.agent) o.agents.answered(call, by, call.answeredAt);
+          if (call.forAgents || call.agent) o.agents.answered(call, by, call.answeredAt);
           else if (by === "machine") this.leaveVoicemail(call);
         }
       },
@@ -185,7 +185,7 @@ export class Dispatcher {
     call.campaign.dialGone(call.phone);
     call.campaign.drainCheckDue = true;
     const now = this.o.clock.now();
-    if (usesAgents(call.campaign.settings) || call.agent) this.o.agents.ended(call, ev, now);
+    if (call.forAgents || call.agent) this.o.agents.ended(call, ev, now);
     // Hung up while AMD still listened (the line dropped; or a stop, on a driver that does not report
     // pickups): the line was connected though no verdict reached us, so the call is answered from the
     // moment it connected, and billed like any answered call.
@@ -491,7 +491,7 @@ export class Dispatcher {
     const call = newLiveCall(c, s, reservedFor);
     c.dialClaimed(call.phone);
     this.calls.set(call.callId, call);
-    if (usesAgents(c.settings)) this.o.agents.launched(call);
+    if (call.forAgents) this.o.agents.launched(call);
     // A reserved call takes its calls-per-second slot when the agent dials it (dialReserved).
     if (!reservedFor && !this.place(call, s.decision.at, s.decision.at)) {
       this.giveBack(call);

@@ -2,7 +2,7 @@
 // and the contact's next state, through the redial policy.
 
 import type { TimerHandle } from "../clock/clock.ts";
-import { type CampaignSettings, orderClassOf } from "../model/campaign-settings.ts";
+import { type CampaignSettings, orderClassOf, usesAgents } from "../model/campaign-settings.ts";
 import {
   type ContactPolicy,
   FINISH_PASSED_REASON,
@@ -50,6 +50,9 @@ export interface LiveCall extends AgentCallState {
   originated: boolean;
   /** Dialed with AMD on: a machine verdict is AMD's, and may have been a person hung up on. */
   amdOn: boolean;
+  /** Dialed for agents (the campaign's method then used them): its answer and end go to the agents' side,
+   *  which counts it among the campaign's lines, whatever the method is by then (an edit mid-call). */
+  forAgents: boolean;
   queuedTimer: TimerHandle | null;
   /** A previewing agent chose to dial it: its attempt counts from then on unless it is given back before
    *  it goes out (a skip while it waits for its calls-per-second slot, a pause, a stop). */
@@ -84,6 +87,7 @@ export function newLiveCall(c: CampaignRuntime, s: StartedAttempt, reservedFor: 
     withdrawn: false,
     originated: false,
     amdOn: false,
+    forAgents: usesAgents(c.settings) || reservedFor !== null,
     queuedTimer: null,
     dialRequested: false,
     markOnDial: false,
