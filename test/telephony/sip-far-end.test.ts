@@ -200,6 +200,44 @@ describe("sip driver toward a bare UDP far end", () => {
     assert.equal(ended.answeredAfterCancel, true, "the callee answered and was hung up on");
   });
 
+  /** A call whose callee picked up as we cancelled it: the 2xx crosses the CANCEL; our BYE is out. */
+  const answeredAsCancelled = async (made: Awaited<ReturnType<typeof setUp>>, id: string) => {
+    const h = made.call(id);
+    const invite = await far.next("INVITE ");
+    far.reply(invite, 180, "Ringing", { toTag: "far1" });
+    await sleep(30);
+    driver!.hangup(id);
+    far.reply(await far.next("CANCEL "), 200, "OK");
+    const headers = [`Contact: <sip:far@127.0.0.1:${far.port}>`, "Content-Type: application/sdp"];
+    far.reply(invite, 200, "OK", { toTag: "far1", headers, body: SDP });
+    await far.next("ACK ");
+    return { h, invite, bye: await far.next("BYE ") };
+  };
+
+  it("answered as we cancelled, then the callee's BYE crosses ours: still answered and hung up on, no warning", async () => {
+    const made = await setUp();
+    const { h, invite, bye } = await answeredAsCancelled(made, "cross1");
+    far.send(inDialog(invite, "BYE", 1, "far1"), { address: "127.0.0.1", port: driver!.address!.port });
+    await far.next("SIP/2.0 200");
+    far.reply(bye, 481, "Call/Transaction Does Not Exist"); // its dialog is gone when ours arrives
+    const ended = await h.ended;
+    await sleep(100);
+    assert.equal(ended.cause, "cancelled");
+    assert.equal(ended.answeredAfterCancel, true, "the callee answered and was hung up on");
+    assert.equal(ended.result, undefined, "not a BYE before the answer: a 2xx came");
+    assert.deepEqual(made.warnings, [], "the callee hung up: nobody left on the line to warn of");
+  });
+
+  it("answered as we cancelled, our BYE unanswered when the driver closes: still answered and hung up on", async () => {
+    const made = await setUp({ closeWaitMs: 300 });
+    const { h } = await answeredAsCancelled(made, "cross2");
+    await driver!.close();
+    driver = null;
+    const ended = await h.ended;
+    assert.equal(ended.cause, "cancelled");
+    assert.equal(ended.answeredAfterCancel, true, "the callee answered and was hung up on");
+  });
+
   it("a challenge resent after the INVITE went again with credentials (our ACK lost) is ACKed again (§17.1.1.2)", async () => {
     const { call } = await setUp({ username: "alice", password: "s3cret" });
     call("auth-retx");

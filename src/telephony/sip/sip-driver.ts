@@ -80,9 +80,7 @@ export class SipDriver implements TelephonyDriver {
     this.byes = new OutgoingByes(this.transport, this.compose, this.trunk, {
       answer: (res, method, uri) => this.answer(res, method, uri),
       ended: (call, details) =>
-        call.endsAs
-          ? this.end(call, call.endsAs.cause, call.endsAs.code, { ...details, answeredAfterCancel: true })
-          : this.end(call, "normal", undefined, details),
+        call.endsAs ? this.endAfterCancel(call, details) : this.end(call, "normal", undefined, details),
       warn: (message) => this.warn(message),
     });
     this.capabilities = {
@@ -199,6 +197,7 @@ export class SipDriver implements TelephonyDriver {
       const why = unsettled(call);
       if (why) this.warn(`sip driver closed after ${this.closeWaitMs} ms with call ${why}`);
       if (call.answeredAt !== null) this.end(call, "normal");
+      else if (call.endsAs) this.endAfterCancel(call);
       else if (call.refused) this.end(call, "failed", 503);
       else this.end(call, causeOf(487, call.cancel ?? "hangup"));
     }
@@ -407,12 +406,25 @@ export class SipDriver implements TelephonyDriver {
       this.end(call, "normal");
       return;
     }
+    if (call.endsAs) {
+      // The callee's BYE crossed ours, after a 2xx that crossed our CANCEL: someone answered and was hung
+      // up on all the same, and nobody is left on the line for our BYE's 481 to warn of.
+      call.remoteBye = true;
+      this.endAfterCancel(call);
+      return;
+    }
     call.byeBeforeAnswer = fromTag ?? "";
     // Given up on already, it ends as that CANCEL's 487 would. Otherwise the call we placed never came up
     // (whoever picked up behind a lost 2xx heard nothing from us): failed, so the contact is tried again,
     // not no_answer, which would blame a callee who may well have answered.
     const cause = call.cancel ? causeOf(487, call.cancel) : "failed";
     this.end(call, cause, undefined, { result: { reason: "bye_before_answer" } });
+  }
+
+  /** Ends a call whose 2xx crossed our CANCEL (call.endsAs): given up on, flagged as answered. */
+  private endAfterCancel(call: SipCall, details: EndDetails = {}): void {
+    const as = call.endsAs as { cause: EndCause; code: number };
+    this.end(call, as.cause, as.code, { ...details, answeredAfterCancel: true });
   }
 
   private end(call: SipCall, cause: EndCause, code?: number, details: EndDetails = {}): void {
