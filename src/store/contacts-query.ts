@@ -131,6 +131,8 @@ export async function readContactResultsPage(
           .selectFrom("attempts as a")
           .select("a.talk_sec")
           .whereRef("a.contact_id", "=", "c.id")
+          // A call made: not a preview being read (a reserved row), nor one still on the line.
+          .where("a.ended_at", "is not", null)
           .orderBy("a.seq", "desc")
           .limit(1)
           .as("last_talk_sec"),
@@ -147,6 +149,7 @@ export async function readContactResultsPage(
           .select("a.agent_id")
           .whereRef("a.contact_id", "=", "c.id")
           .where("a.agent_id", "is not", null)
+          .where("a.ended_at", "is not", null)
           .orderBy("a.seq", "desc")
           .limit(1)
           .as("last_agent_id"),

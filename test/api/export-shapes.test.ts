@@ -8,7 +8,13 @@ import { parse } from "csv-parse/sync";
 import ExcelJS from "exceljs";
 import { listFields, type VoxFixture, voxFixture } from "../compat/voximplant/helpers.ts";
 import { dialects } from "../helpers/stores.ts";
-import { type ApiFixture, apiFixture, createCampaignViaApi, insertContacts } from "./helpers.ts";
+import {
+  type ApiFixture,
+  apiFixture,
+  createCampaignViaApi,
+  insertAttempt,
+  insertContacts,
+} from "./helpers.ts";
 
 for (const dialect of dialects())
   describe(`export columns [${dialect.name}]`, () => {
@@ -17,6 +23,45 @@ for (const dialect of dialects())
       f = await apiFixture(dialect.open);
     });
     after(() => f.close());
+
+    test("last_talk_sec and last_agent_id are those of the last call made, not of a preview being read", async () => {
+      const c = await createCampaignViaApi(f, { name: "held", settings: { dialMethod: "preview" } });
+      const agent = await f.call({ method: "POST", url: "/v1/agents", payload: { name: "reader" } });
+      assert.equal(agent.statusCode, 201, agent.body);
+      const now = f.clock.now();
+      const at = { accountId: f.accountId, campaignId: c.id, listId: c.listId };
+      const [contactId] = await insertContacts(f.store, at, [
+        { status: "in_progress", attempts: 2, last_outcome: "human", last_attempt_at: now - 1000 },
+      ]);
+      const call = { ...at, contactId, outcome: "human", talkSec: 40, success: 0 };
+      await insertAttempt(f.store, {
+        ...call,
+        seq: 1,
+        startedAt: now - 3_600_000,
+        answeredAt: now - 3_590_000,
+      });
+      const held = await insertAttempt(f.store, {
+        ...at,
+        contactId,
+        seq: 2,
+        startedAt: now - 1000,
+        endedAt: null,
+      });
+      await f.store.db
+        .updateTable("attempts")
+        .set({
+          reserved: JSON.stringify({ attempts: 1, phoneIndex: 0, phoneAttempts: "[1]" }),
+          agent_id: agent.json().id,
+        })
+        .where("id", "=", held)
+        .execute();
+      const r = await f.call({ method: "GET", url: `/v1/campaigns/${c.id}/export?format=json` });
+      assert.equal(r.statusCode, 200, r.body);
+      const [row] = r.json();
+      assert.equal(row.last_outcome, "human");
+      assert.equal(row.last_talk_sec, 40);
+      assert.equal(row.last_agent_id ?? null, null, "the agent reading the preview has made no call yet");
+    });
 
     test("JSON names a custom field as the CSV does, and never two fields alike", async () => {
       const c = await createCampaignViaApi(f, { name: "names" });
