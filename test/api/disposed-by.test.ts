@@ -104,6 +104,7 @@ for (const dialect of dialects()) {
       assert.equal(report.data.length, 1);
       assert.equal(report.data[0].agent_id, agentId);
       assert.equal(report.data[0].calls, 0);
+      assert.equal(report.data[0].mean_talk_sec, null, "no call: no mean talk time, not 0 s");
       assert.deepEqual(report.data[0].dispositions, { "no answer": 1 });
 
       // The export: no agent took the contact's call; the disposition and who set it are there.

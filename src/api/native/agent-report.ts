@@ -15,7 +15,7 @@ const agentFiguresSchema = {
     name: { type: ["string", "null"], description: "null when the agent was deleted since" },
     calls: { type: "integer", description: "Calls connected to the agent" },
     talk_sec: { type: "number" },
-    mean_talk_sec: { type: "number" },
+    mean_talk_sec: { type: ["number", "null"], description: "talk_sec / calls; null with no calls" },
     mean_wait_ms: { type: ["integer", "null"], description: "Mean wait of the people, answer → agent" },
     dispositions: {
       type: "object",
@@ -74,7 +74,7 @@ export async function agentReportRoutes(app: FastifyInstance, deps: NativeApiDep
           name: x.name,
           calls: x.calls,
           talk_sec: x.talkSec,
-          mean_talk_sec: x.calls > 0 ? x.talkSec / x.calls : 0,
+          mean_talk_sec: x.calls > 0 ? x.talkSec / x.calls : null,
           mean_wait_ms: x.meanWaitMs,
           dispositions: x.dispositions,
         })),
