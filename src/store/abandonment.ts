@@ -2,7 +2,12 @@
 // campaigns' whole lives, from the attempts on record, for one campaign or pooled over an abandonment
 // group. The engine's live trackers (pacing/abandon-tracker.ts) count the same things as they happen.
 import { type RawBuilder, sql } from "kysely";
-import { amdFalsePositiveShare, usesAgents, withDefaults } from "../model/campaign-settings.ts";
+import {
+  amdFalsePositiveShare,
+  type CampaignSettings,
+  usesAgents,
+  withDefaults,
+} from "../model/campaign-settings.ts";
 import type { Store } from "./db.ts";
 
 export interface AbandonmentWindow {
@@ -157,17 +162,23 @@ function fold(
 /** One campaign's figures (see pooledAbandonment). */
 export function abandonment(
   store: Store,
-  campaignId: number,
+  campaign: CountedCampaign,
   now: number,
-  falsePositiveShare: number,
 ): Promise<AbandonmentWindows> {
-  return pooledAbandonment(store, [{ id: campaignId, falsePositiveShare }], now);
+  return pooledAbandonment(store, [campaign], now);
 }
 
-/** The account's campaigns in the abandonment group, each with its AMD estimate. A robot campaign abandons
- *  nobody (no agent is wanted): one that dials as a robot now counts only the answers agents had when it
- *  dialed for them (switched from predictive, its abandons of the last 24 h still happened), not its
- *  robot answers, which would only dilute the group's rate. */
+/** How a campaign's answers count, by its settings now. A robot campaign abandons nobody (no agent is
+ *  wanted): one that dials as a robot now counts only the answers agents had when it dialed for them
+ *  (switched from predictive, its abandons of the last 24 h still happened), not its robot answers, which
+ *  would only dilute its rate, nor an estimate of people among its machine verdicts. */
+export function countedCampaign(id: number, s: CampaignSettings): CountedCampaign {
+  return usesAgents(s)
+    ? { id, falsePositiveShare: amdFalsePositiveShare(s), targetAbandonRate: s.targetAbandonRate }
+    : { id, falsePositiveShare: 0, agentAnswersOnly: true };
+}
+
+/** The account's campaigns in the abandonment group, each counted as countedCampaign says. */
 export async function groupCampaigns(
   store: Store,
   accountId: number,
@@ -182,14 +193,7 @@ export async function groupCampaigns(
   const out: CountedCampaign[] = [];
   for (const r of rows) {
     const s = withDefaults(JSON.parse(r.settings));
-    if (s.abandonGroup !== group) continue;
-    if (usesAgents(s)) {
-      out.push({
-        id: Number(r.id),
-        falsePositiveShare: amdFalsePositiveShare(s),
-        targetAbandonRate: s.targetAbandonRate,
-      });
-    } else out.push({ id: Number(r.id), falsePositiveShare: 0, agentAnswersOnly: true });
+    if (s.abandonGroup === group) out.push(countedCampaign(Number(r.id), s));
   }
   return out;
 }

@@ -280,6 +280,11 @@ for (const dialect of dialects()) {
       assert.deepEqual(after?.campaign_ids.sort(), [members[0].campaignId, members[1].campaignId].sort());
       assert.equal(after?.rolling_24h.abandoned, 5, "the people abandoned an hour ago still were");
       assert.equal(after?.rolling_24h.live_answers, 100, "robot answers not counted");
+      // The campaign's own figures count as the group does: its 5 abandons against its 50 agent answers.
+      const own = await abandonment(members[0].campaignId);
+      assert.equal(own.rolling_24h.abandoned, 5);
+      assert.equal(own.rolling_24h.live_answers, 50, "its robot answers not counted in its own rate either");
+      assert.equal(own.rolling_24h.amd_false_positives_estimated, 0);
     });
   });
 }

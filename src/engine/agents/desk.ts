@@ -4,8 +4,8 @@
 // board's, the calls the dispatcher's, the sessions (one node at a time) agents/sessions.ts's.
 import type { Clock } from "../../clock/clock.ts";
 import { personZone } from "../../lib/time-zone.ts";
-import { amdFalsePositiveShare, withDefaults } from "../../model/campaign-settings.ts";
-import { abandonment, groupCampaigns, pooledAbandonment } from "../../store/abandonment.ts";
+import { withDefaults } from "../../model/campaign-settings.ts";
+import { abandonment, countedCampaign, groupCampaigns, pooledAbandonment } from "../../store/abandonment.ts";
 import { calleeZoneFacts, lastUndisposedCall } from "../../store/agent-calls.ts";
 import { type CampaignAgent, campaignAgents, getAgent } from "../../store/agents.ts";
 import type { Store } from "../../store/db.ts";
@@ -580,15 +580,15 @@ export class AgentDesk {
       .executeTakeFirst();
     if (!row) throw new EngineError("not_found", `campaign ${campaignId} not found`, 404);
     const settings = withDefaults(JSON.parse(row.settings));
-    const falsePositiveShare = amdFalsePositiveShare(settings);
+    const counted = countedCampaign(campaignId, settings);
     const now = this.d.clock.now();
     const group = settings.abandonGroup;
     const members = group === null ? [] : await groupCampaigns(this.d.store, accountId, group);
     return {
       campaignId,
       targetRate: settings.targetAbandonRate,
-      falsePositiveShare,
-      ...(await abandonment(this.d.store, campaignId, now, falsePositiveShare)),
+      falsePositiveShare: counted.falsePositiveShare,
+      ...(await abandonment(this.d.store, counted, now)),
       group:
         group === null
           ? null
