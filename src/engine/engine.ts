@@ -164,7 +164,8 @@ export class Engine implements EngineControl, CampaignStatusWriter {
       reopenForCallback: async (accountId, campaignId) => {
         await this.reopenForCallback(accountId, campaignId);
       },
-      reopenRefusal: (accountId, attemptId) => this.reopenRefusal(accountId, attemptId),
+      reopenRefusal: (accountId, attemptId, callbackAt) =>
+        this.reopenRefusal(accountId, attemptId, callbackAt),
       nodeId: o.nodeId,
       onError: o.onError,
     });
@@ -464,7 +465,11 @@ export class Engine implements EngineControl, CampaignStatusWriter {
 
   /** Why a callback from the attempt could not be made: its campaign completed and could not be recovered
    *  (past its end time, under the balance floor). Asked before the callback is written. */
-  private async reopenRefusal(accountId: number, attemptId: number): Promise<EngineError | null> {
+  private async reopenRefusal(
+    accountId: number,
+    attemptId: number,
+    callbackAt: number,
+  ): Promise<EngineError | null> {
     const row = await this.store.db
       .selectFrom("attempts as a")
       .innerJoin("campaigns as c", "c.id", "a.campaign_id")
@@ -472,7 +477,21 @@ export class Engine implements EngineControl, CampaignStatusWriter {
       .where("a.id", "=", attemptId)
       .where("a.account_id", "=", accountId)
       .executeTakeFirst();
-    if (row?.status !== "completed") return null;
+    if (!row) return null;
+    // A callback at or after the campaign halts would wait there for good: its end time, or (dialing, or
+    // about to) the halt its lifetime set. A stopped or completed campaign's lifetime counts again from a
+    // recover, so only its end time is sure.
+    const endAt = new CampaignRuntime(row).settings.endAt;
+    const lifetimeHalt = ["running", "paused", "scheduled"].includes(row.status) ? row.halt_at : null;
+    const ends = [endAt, lifetimeHalt].filter((t): t is number => t !== null);
+    if (ends.length > 0 && callbackAt >= Math.min(...ends)) {
+      const at = new Date(Math.min(...ends)).toISOString();
+      return new EngineError(
+        "callback_after_end",
+        `campaign ${row.id} ends at ${at}: a callback then or later would never be made; set an earlier one, or move the campaign's endAt (lifetimeSec) first`,
+      );
+    }
+    if (row.status !== "completed") return null;
     const ended = this.endedError(row);
     if (ended) return ended;
     try {

@@ -81,3 +81,54 @@ test("a callback whose campaign cannot be recovered (endAt passed in wrap-up) is
     `answered ${cb.statusCode}; campaign ${await camp(campaignId)}, contact ${c.status}/${c.wait_reason}, calls ${calls.length}: the callback promised is never made`,
   );
 });
+
+for (const [ends, setting] of [
+  ["endAt", (now: number) => ({ endAt: now + 3_600_000 })],
+  ["lifetimeSec", () => ({ lifetimeSec: 3_600 })],
+] as const) {
+  test(`a running campaign: a callback at or after its ${ends} is a 409 callback_after_end, one before it is taken`, async () => {
+    const r = await agentCampaign(f, {
+      name: `ends by ${ends}`,
+      settings: {
+        dialMethod: "progressive",
+        wrapUpSec: 120,
+        ...setting(f.clock.now()),
+        scenario: JSON.stringify({ outcomes: { human: 1 }, talkSec: { kind: "fixed", value: 3600 } }),
+      },
+      contacts: [{ phone: "+14155553711" }, { phone: "+14155553712" }, { phone: "+14155553713" }],
+      agents: [`A ${ends}`],
+    });
+    const [ann] = r.agentIds;
+    assert.equal((await post(`/v1/agents/${ann}/login`, { campaignId: r.campaignId })).statusCode, 200);
+    assert.equal((await post(`/v1/campaigns/${r.campaignId}/start`)).statusCode, 200);
+    await advanceUntil(() => state(ann) === "on_call");
+    await post(`/v1/agents/${ann}/hangup`);
+    await advanceUntil(() => state(ann) === "wrap_up", 100, 50);
+    assert.equal(await camp(r.campaignId), "running");
+    const { halt_at } = await f.store.db
+      .selectFrom("campaigns")
+      .select("halt_at")
+      .where("id", "=", r.campaignId)
+      .executeTakeFirstOrThrow();
+    const haltAt = Number(halt_at);
+    const late = await post(`/v1/agents/${ann}/disposition`, {
+      disposition: "call back",
+      callbackAt: new Date(haltAt).toISOString(),
+    });
+    assert.equal(late.statusCode, 409, late.body);
+    assert.equal(late.json().error.code, "callback_after_end");
+    assert.match(late.json().error.message, new RegExp(new Date(haltAt).toISOString()));
+    const [att] = await attempts(r.campaignId);
+    const c = await f.store.db
+      .selectFrom("contacts")
+      .selectAll()
+      .where("id", "=", Number(att.contact_id))
+      .executeTakeFirstOrThrow();
+    assert.notEqual(c.wait_reason, "callback", "nothing written");
+    const inTime = await post(`/v1/agents/${ann}/disposition`, {
+      disposition: "call back",
+      callbackAt: new Date(haltAt - 60_000).toISOString(),
+    });
+    assert.equal(inTime.statusCode, 200, inTime.body);
+  });
+}

@@ -40,8 +40,9 @@ export interface DeskDeps {
   /** Brings back a campaign that completed while an agent wrapped up its last call, now that a callback
    *  makes one of its contacts pending again (engine.ts: a recover). */
   reopenForCallback(accountId: number, campaignId: number): Promise<void>;
-  /** Why a callback from the attempt could not be made (its campaign completed and cannot be recovered). */
-  reopenRefusal(accountId: number, attemptId: number): Promise<EngineError | null>;
+  /** Why a callback at `callbackAt` on the attempt's campaign would never be made (past its end; completed
+   *  and not to be recovered), or null. */
+  reopenRefusal(accountId: number, attemptId: number, callbackAt: number): Promise<EngineError | null>;
   /** This node's id, on the sessions of the agents logged in here (store/agent-sessions.ts). */
   nodeId: string;
   onError?(err: unknown): void;
@@ -373,7 +374,7 @@ export class AgentDesk {
       // The ended call's outcome may still wait for the next pass: write it first, or it would overwrite us.
       await this.d.dispatcher.flush();
       const forAgent = personal ? agentId : null;
-      const unmakeable = await this.d.reopenRefusal(accountId, target);
+      const unmakeable = await this.d.reopenRefusal(accountId, target, callbackAt);
       if (unmakeable) throw unmakeable;
       const refused = await this.d.writes.scheduleCallback(accountId, target, callbackAt, now, forAgent);
       if (refused === "not_found") throw new EngineError("not_found", `attempt ${target} not found`, 404);
