@@ -9,6 +9,9 @@ import { type CsvCore, FastCsvCore, fastCsvSupports } from "./csv-fast.ts";
 import { badRequestWithHint, ImportError } from "./errors.ts";
 import { type ColumnMapping, DEFAULT_LIMITS, type LenientRows, type RowIssue } from "./types.ts";
 
+/** An international number written without its '+' (LenientRows.plusOptional). */
+const BARE_DIGITS = /^\s*\d{8,15}\s*$/;
+
 export interface CsvOptions {
   encoding: EncodingPlan;
   delimiter: string;
@@ -252,6 +255,10 @@ export class CsvContactParser {
     for (const i of plan.phones) {
       if (separator) phones.push(...fields[i].split(separator));
       else phones.push(fields[i]);
+    }
+    if (this.opts.lenient?.plusOptional) {
+      for (let p = 0; p < phones.length; p++)
+        if (BARE_DIGITS.test(phones[p])) phones[p] = `+${phones[p].trim()}`;
     }
     let custom = "{";
     for (let c = 0; c < plan.custom.length; c++) {

@@ -44,6 +44,8 @@ export interface LenientRows {
   phoneSeparator?: string;
   /** A daily window given by one end only: a missing start is 00:00:00, a missing end 24:00:00. */
   openWindowEnds?: boolean;
+  /** A number written as 8–15 digits alone is international without its '+' (79261234567). */
+  plusOptional?: boolean;
 }
 
 export interface ImportRequest extends ContactsTarget, ValidationOptions {

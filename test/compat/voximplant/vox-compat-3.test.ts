@@ -152,3 +152,87 @@ test("D7 several comma-separated numbers in the phone cell (Voximplant's guide) 
     );
     assert.equal(bad.error?.code, 101, JSON.stringify(bad));
   }));
+
+// Audit vox7: numbers as digits (the guide writes 18881231231), 'numbers' wherever it stands, a header
+// ending in ';' as Excel writes it with its rows, a task's numbers tried in turn.
+test("D8 numbers written as digits without '+' are taken as international; 'numbers' anywhere is the phone column", () =>
+  withFixture(async (f) => {
+    const res = await f.vox(
+      "CreateCallList",
+      listFields({
+        file_content: "first_name;last_name;numbers\nElon;Musk;12125550101,12125550102\nIvan;P;79261234567\n",
+      }),
+    );
+    assert.equal(res.error, undefined, JSON.stringify(res));
+    const rows = await contacts(f, res.list_id);
+    assert.deepEqual(
+      rows.map((c) => JSON.parse(c.phones)),
+      [["+12125550101", "+12125550102"], ["+79261234567"]],
+    );
+    // Too short to be a whole international number: still refused, naming the row.
+    const short = await f.vox(
+      "CreateCallList",
+      listFields({ name: "short", file_content: "phone\n4155550\n" }),
+    );
+    assert.equal(short.error?.code, 101, JSON.stringify(short));
+  }));
+
+test("D9 a header row ending in ';' is taken; a cell under that empty name still refuses the file", () =>
+  withFixture(async (f) => {
+    const res = await f.vox(
+      "CreateCallList",
+      listFields({ file_content: "phone;name;\n+12125550101;Ann;\n" }),
+    );
+    assert.equal(res.error, undefined, JSON.stringify(res));
+    assert.equal(res.count, 1);
+    assert.deepEqual(JSON.parse((await contacts(f, res.list_id))[0].custom), { name: "Ann" });
+    const filled = await f.vox(
+      "CreateCallList",
+      listFields({ name: "filled", file_content: "phone;name;\n+12125550101;Ann;VIP\n" }),
+    );
+    assert.equal(filled.error?.code, 101, JSON.stringify(filled));
+  }));
+
+test("D10 a task's numbers are tried in turn: a failed attempt on the first moves to the second", async () => {
+  const f = await voxFixture({ scenario: { outcomes: { busy: 1 } } });
+  try {
+    const l = await f.vox(
+      "CreateCallList",
+      listFields({
+        num_attempts: 3,
+        interval_seconds: 60,
+        file_content: 'phone\n"+12125550101,+12125550102"\n',
+      }),
+    );
+    assert.equal(l.error, undefined, JSON.stringify(l));
+    await f.run(3_600_000);
+    assert.deepEqual(
+      (await f.attempts(l.list_id)).map((a) => a.phone),
+      ["+12125550101", "+12125550102", "+12125550101"],
+    );
+  } finally {
+    await f.close();
+  }
+});
+
+test("D11 attempts_left counts as the engine does: a ringing call a stop hung up is given back", async () => {
+  const f = await voxFixture({ scenario: { outcomes: { no_answer: 1 } } });
+  try {
+    const l = await f.vox(
+      "CreateCallList",
+      listFields({ num_attempts: 3, interval_seconds: 3600, file_content: "phone\n+12125550101\n" }),
+    );
+    await f.run(5_000); // the first call rings
+    await f.vox("StopCallListProcessing", { list_id: l.list_id });
+    await f.run(60_000);
+    const left = (await tasks(f, l.list_id))[0].attempts_left;
+    const before = (await f.attempts(l.list_id)).length;
+    await f.vox("RecoverCallList", { list_id: l.list_id });
+    await f.run(6 * 3_600_000);
+    const made = (await f.attempts(l.list_id)).length - before;
+    assert.equal(left, 3, "the withdrawn call is no attempt used");
+    assert.equal(made, left);
+  } finally {
+    await f.close();
+  }
+});

@@ -16,7 +16,7 @@ export const END_EXECUTION = "__end_execution_time";
 export const START_AT = "__start_at";
 export const TASK_UUID = "__task_uuid";
 const CONTROL = [START_EXECUTION, END_EXECUTION, START_AT, TASK_UUID];
-const PHONE_HEADER = /^(phone|phones|number|msisdn|tel|telephone|mobile|phonenumber)\d*$/;
+const PHONE_HEADER = /^(phone|phones|numbers?|msisdn|tel|telephone|mobile|phonenumber)\d*$/;
 /** Looser names, tried in this order once no header is named like a phone outright: "client_phone",
  *  "Телефон", "Номер телефона"; "tel" only as a word of its own ("tel", "home tel", "tel_2"), not in
  *  "hotel" or "telegram"; "номер" (any number: "Номер договора" is one) last. */
@@ -76,7 +76,9 @@ export function readHeader(file: CsvFile): Header {
   }
   const header = rows[0]?.map((h) => h.trim());
   if (!header || header.length === 0) throw invalidArgument("file_content: the file has no header row");
-  const plain = header.filter((h) => !CONTROL.includes(h));
+  // An empty name (the header's trailing ';', as a spreadsheet writes it) names no column: the import
+  // refuses the file only if such a column holds something.
+  const plain = header.filter((h) => h !== "" && !CONTROL.includes(h));
   const phoneColumn =
     plain.find((h) => PHONE_HEADER.test(h.toLowerCase().replace(/[\s_-]+/g, ""))) ??
     PHONE_HEADER_HINTS.map((hint) => plain.find((h) => hint.test(h.toLowerCase()))).find(
@@ -164,7 +166,8 @@ export async function importCallListFile(
       holdUntil,
       // Voximplant's files: a trailing ';' or left-out empty cells, several numbers in the phone cell,
       // and either end of the daily window on its own (its documentation lists them apart).
-      lenient: { phoneSeparator: PHONE_SEPARATOR, openWindowEnds: true },
+      // Numbers are digits as often as E.164 (the guide's 18881231231): 8–15 digits alone are taken as '+…'.
+      lenient: { phoneSeparator: PHONE_SEPARATOR, openWindowEnds: true, plusOptional: true },
     },
     Readable.from([file.content]),
   ).catch((err: unknown) => {

@@ -107,6 +107,8 @@ export async function createList(ctx: MethodContext, p: Params, manual: boolean)
     // final in the core unless it has a rule, so it is given the same one.
     retry: { rejected: { intervalSec: interval, maxRetries: numAttempts } },
     rejectedIsFinal: false,
+    // A task's numbers in turn: each failed attempt moves to the next (with one number, no difference).
+    multiNumber: "parallel",
     attemptOrder: vox.task_priority_strategy,
     // The rule's scenario runs on answer: the robot scenario keyed by the rule id, when the account has one.
     bot: { scriptId: String(ruleId), onTransfer: "end", transferTo: null },

@@ -4,6 +4,7 @@ import { pipeline, Readable, type Transform } from "node:stream";
 import iconv from "iconv-lite";
 import type { Selectable } from "kysely";
 import type { CampaignStatus } from "../../../model/outcome.ts";
+import { countedAttempts } from "../../../model/redial-policy.ts";
 import { clockOfDay } from "../../../model/windows.ts";
 import type { Campaign, ContactsTable } from "../../../store/schema.ts";
 import { csvStream, xlsxStream } from "../../native/export/writers.ts";
@@ -159,7 +160,11 @@ export async function getCallListDetails(
       start_at: startAt === null ? null : Math.floor(startAt / 1000),
       status_id: statusId,
       status,
-      attempts_left: Math.max(0, list.vox.num_attempts - c.attempts),
+      // As the engine counts them against num_attempts: a ringing call a stop hung up is given back.
+      attempts_left: Math.max(
+        0,
+        list.vox.num_attempts - countedAttempts(c.attempts, JSON.parse(c.retry_counts)),
+      ),
       last_attempt: formatUtc(c.last_attempt_at === null ? null : Number(c.last_attempt_at)),
       result_data: c.last_outcome,
     };
