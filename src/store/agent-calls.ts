@@ -208,6 +208,20 @@ export interface ReopenedContact {
   custom: string;
 }
 
+/** Whether the callback agreed on the attempt's call is still to be made (its contact waits for it). */
+export async function callbackUnmade(store: Store, accountId: number, attemptId: number): Promise<boolean> {
+  const row = await store.db
+    .selectFrom("attempts as a")
+    .innerJoin("contacts as c", "c.id", "a.contact_id")
+    .select(["a.seq", "c.status", "c.retry_counts"])
+    .where("a.id", "=", attemptId)
+    .where("a.account_id", "=", accountId)
+    .executeTakeFirst();
+  if (row?.status !== "pending") return false;
+  const counts = JSON.parse(row.retry_counts) as Record<string, number>;
+  return counts[`callbackOf:${Number(row.seq)}`] !== undefined && callbacksToMake(counts) > 0;
+}
+
 /** What tells the zone of the person an attempt called: the contact's own zone, the number called and the
  *  campaign's default zone; undefined when the account has no such attempt. */
 export async function calleeZoneFacts(

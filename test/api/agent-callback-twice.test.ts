@@ -62,4 +62,38 @@ describe("callback set twice on the same call", () => {
       assert.equal(JSON.parse(contact.retry_counts).callbacks, 1, contact.retry_counts);
     });
   }
+
+  test("a disposition without the callback on its call, while the callback waits, is a 409 callback_pending; with dnc it is taken", async () => {
+    const { campaignId, agentIds } = await agentCampaign(f, {
+      name: "correct",
+      settings: {
+        dialMethod: "progressive",
+        wrapUpSec: 120,
+        maxAttemptsPerContact: 1,
+        scenario: JSON.stringify({ outcomes: { human: 1 }, talkSec: { kind: "fixed", value: 3600 } }),
+      },
+      contacts: [{ phone: "+14155553811" }, { phone: "+14155553812" }],
+      agents: ["Corrector"],
+    });
+    const [ann] = agentIds;
+    assert.equal((await post(`/v1/agents/${ann}/login`, { campaignId })).statusCode, 200);
+    assert.equal((await post(`/v1/campaigns/${campaignId}/start`)).statusCode, 200);
+    await advanceUntil(() => state(ann) === "on_call");
+    await post(`/v1/agents/${ann}/hangup`);
+    await advanceUntil(() => state(ann) === "wrap_up", 100, 50);
+    const [att] = await attempts(campaignId);
+    const at = new Date(f.clock.now() + 3600_000).toISOString();
+    const agreed = await post(`/v1/agents/${ann}/disposition`, { disposition: "callback", callbackAt: at });
+    assert.equal(agreed.statusCode, 200, agreed.body);
+    const corrected = await post(`/v1/agents/${ann}/disposition`, { disposition: "not interested" });
+    assert.equal(corrected.statusCode, 409, corrected.body);
+    assert.equal(corrected.json().error.code, "callback_pending");
+    const row = (await attempts(campaignId)).find((a) => a.id === att.id);
+    assert.equal(row?.disposition, "callback", "nothing written");
+    // Moved, it is taken; a do-not-call request is taken too (the number is never dialed again).
+    const moved = await post(`/v1/agents/${ann}/disposition`, { disposition: "callback", callbackAt: at });
+    assert.equal(moved.statusCode, 200, moved.body);
+    const dnc = await post(`/v1/agents/${ann}/disposition`, { disposition: "do not call", dnc: true });
+    assert.equal(dnc.statusCode, 200, dnc.body);
+  });
 });

@@ -62,7 +62,7 @@ export async function agentDispositionRoutes(app: FastifyInstance, deps: NativeA
               type: "string",
               format: "date-time",
               description:
-                "The person agreed to be called back then (within a year): the contact waits until that time and gets one attempt beyond the campaign's limits (once the call has ended). Within 72 h of an abandoned call of the contact a campaign callback is a 409 abandoned_wait (a personal one is allowed: its agent is reserved first); one at or after the campaign's end (its endAt, or the halt its lifetimeSec set) is a 409 callback_after_end",
+                "The person agreed to be called back then (within a year): the contact waits until that time and gets one attempt beyond the campaign's limits (once the call has ended). Within 72 h of an abandoned call of the contact a campaign callback is a 409 abandoned_wait (a personal one is allowed: its agent is reserved first); one at or after the campaign's end (its endAt, or the halt its lifetimeSec set) is a 409 callback_after_end. A disposition without callbackAt (nor dnc) on a call whose callback is still to be made is a 409 callback_pending",
             },
             callbackLocal: {
               type: "string",

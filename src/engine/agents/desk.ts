@@ -6,7 +6,7 @@ import type { Clock } from "../../clock/clock.ts";
 import { personZone } from "../../lib/time-zone.ts";
 import { withDefaults } from "../../model/campaign-settings.ts";
 import { abandonment, countedCampaign, groupCampaigns, pooledAbandonment } from "../../store/abandonment.ts";
-import { calleeZoneFacts, lastUndisposedCall } from "../../store/agent-calls.ts";
+import { callbackUnmade, calleeZoneFacts, lastUndisposedCall } from "../../store/agent-calls.ts";
 import { type CampaignAgent, campaignAgents, getAgent } from "../../store/agents.ts";
 import type { Store } from "../../store/db.ts";
 import { dncInserts } from "../../store/dnc.ts";
@@ -367,6 +367,18 @@ export class AgentDesk {
       throw new EngineError(
         "invalid_state",
         `agent ${agentId} has left campaign ${agent.campaignId}'s queue; set the callback for the campaign instead`,
+      );
+    }
+    if (
+      callbackAt === null &&
+      opts.dnc === undefined &&
+      (await callbackUnmade(this.d.store, accountId, target))
+    ) {
+      // A correction that leaves the callback out would read as if none was agreed, while the contact
+      // still waits for it and is called: an undo would need the state the call left it in, not kept.
+      throw new EngineError(
+        "callback_pending",
+        `attempt ${target}: the callback agreed on this call is still to be made; give callbackAt again to move it, dnc if the person asked not to be called, or have a supervisor cancel the contact`,
       );
     }
     if (callbackAt !== null) {
