@@ -29,6 +29,15 @@ export function phoneAsWritten(raw: string): string {
   return CONTROL.test(raw) ? raw.replace(CONTROL_ALL, "").trim() : raw.trim();
 }
 
+/** A number a face takes as international with or without its '+' (Twin24, Xcally: the country code is
+ *  always there): spaces, dashes, dots and brackets dropped, a leading 00 read as '+', and '+' put before
+ *  the digits when missing, ready for normalizePhone. */
+export function asInternational(text: string): string {
+  const compact = text.replace(/[\s()\-.]/g, "");
+  if (compact.startsWith("+")) return compact;
+  return `+${compact.startsWith("00") ? compact.slice(2) : compact}`;
+}
+
 export function isSupportedPhoneCountry(country: string): country is CountryCode {
   return isSupportedCountry(country);
 }

@@ -23,7 +23,7 @@ export async function dialAgain(
     engine.wake();
     return;
   }
-  if (engine.endedError(current)) return;
+  if (engine.endedError(current) || switchedOff(current.settings)) return;
   try {
     await engine.recover(accountId, campaignId);
   } catch (err) {
@@ -93,8 +93,16 @@ export async function dialAgainAfterRestart(deps: Pick<NativeApiDeps, "store" | 
   return broughtBack.length;
 }
 
+/** An Xcally queue its client switched off (dialActive: false): a completed one stays so until switched on,
+ *  whatever contacts its lists are given (a running one is paused by the switch itself). */
+function switchedOff(settingsText: string): boolean {
+  const xcally = withDefaults(JSON.parse(settingsText)).vendor.xcally as { dialActive?: unknown } | undefined;
+  return xcally?.dialActive === false;
+}
+
 /** Whether a face brings the campaign back when contacts are added to it (the callers of dialAgain). */
 function bringsBackOnAdd(settingsText: string, hasJaicpToken: boolean): boolean {
+  if (switchedOff(settingsText)) return false;
   const { vendor } = withDefaults(JSON.parse(settingsText));
   const vox = vendor.voximplant as { type?: string } | undefined;
   // A manual Voximplant list is dialed by StartNextCallTask, never on an add.

@@ -2,7 +2,7 @@
 // phoneNormalization / normalizationErrorAction / checkPhone, variables as custom fields, the timezone
 // offset as a zone, and the lists module's findings back in the API's names. Pure; the lists module
 // validates again and writes (it must not be bypassed).
-import { normalizePhone, normalizeRuPhone, phoneAsWritten } from "../../../lib/phone.ts";
+import { asInternational, normalizePhone, normalizeRuPhone, phoneAsWritten } from "../../../lib/phone.ts";
 import type { ContactInput, RowIssue } from "../../../lists/types.ts";
 
 export interface Candidate {
@@ -57,8 +57,7 @@ export function normalizeNumber(
       return { keep: text, flagged: true };
     return { keep: null, reason: `cannot be normalized to a RU number: ${r.reason}` };
   }
-  const digits = text.replace(/[\s()\-.]/g, "");
-  const r = normalizePhone(/^\+/.test(digits) ? digits : `+${digits}`);
+  const r = normalizePhone(asInternational(text));
   if (r.ok) return { keep: r.e164, flagged: false };
   if (!rules.checkPhone && text !== "") return { keep: text, flagged: true };
   return { keep: null, reason: r.reason };

@@ -39,7 +39,7 @@ const pageQuery = {
 
 export async function cmRoutes(app: FastifyInstance, deps: XcallyDeps): Promise<void> {
   const { clock } = deps;
-  const { db, findList, addContacts, insertParsed, linkAgents } = xcallyService(deps);
+  const { db, findList, addContacts, insertParsed, linkAgents, withdrawCopies } = xcallyService(deps);
 
   // ---- contact manager: lists ----
 
@@ -139,6 +139,7 @@ export async function cmRoutes(app: FastifyInstance, deps: XcallyDeps): Promise<
       },
     },
     async (req) => {
+      checkBodyId(req.body, req.params.id, "list");
       await findList(req.account.id, req.params.id);
       const row = await db
         .updateTable("xcally_lists")
@@ -161,13 +162,16 @@ export async function cmRoutes(app: FastifyInstance, deps: XcallyDeps): Promise<
       config: { permission: "contacts:write" },
       schema: {
         tags: ["xcally"],
-        summary: "Xcally: delete a list with its contacts (contacts already copied into campaigns stay)",
+        summary:
+          "Xcally: delete a list with its contacts; their copies still waiting in the queues it feeds are cancelled (one on a call finishes it)",
         params: idParams("id"),
         response: { 204: { type: "null", description: "Deleted" }, ...errorResponses },
       },
     },
     async (req, reply) => {
       const id = (await findList(req.account.id, req.params.id)).id;
+      // First, so a delete cut short by a crash leaves the list for the retry to finish the job.
+      await withdrawCopies(req.account.id, id);
       await db.transaction().execute(async (trx) => {
         await trx.deleteFrom("xcally_contacts").where("list_id", "=", id).execute();
         await trx.deleteFrom("xcally_queue_lists").where("list_id", "=", id).execute();

@@ -2,7 +2,7 @@
 // Phones: E.164 ("+39…") or digits only, taken as international (country code first, as Motion dials
 // them without a country); anything libphonenumber finds invalid is a 400 naming the field. There is no
 // default country, so a national number such as the seed's placeholder "1234567890" is refused.
-import { normalizePhone, phoneAsWritten } from "../../../lib/phone.ts";
+import { asInternational, normalizePhone, phoneAsWritten } from "../../../lib/phone.ts";
 import { idSchema } from "../../native/schemas/common.ts";
 import { invalidRequest } from "../../plugins/errors.ts";
 
@@ -70,7 +70,8 @@ function fieldText(v: unknown): string | null {
  *  name null and a blank (or null) cf_ field left out, as an empty CSV cell is. */
 export function parseContact(body: ContactBody, prefix: string): ParsedContact {
   const raw = phoneAsWritten(String(body.phone ?? ""));
-  const phone = normalizePhone(/^\d+$/.test(raw) ? `+${raw}` : raw);
+  // Motion's numbers carry the country code, written with or without '+', '00', spaces or dashes.
+  const phone = normalizePhone(/^[\d\s()\-.]+$/.test(raw) ? asInternational(raw) : raw);
   if (!phone.ok)
     throw invalidRequest(`${prefix}phone: ${phone.reason}: ${JSON.stringify(raw)}`, `${prefix}phone`);
   const custom: Record<string, string> = {};

@@ -53,9 +53,10 @@ export type IdsBody = { id?: number | string; ids: number[]; penalty?: number | 
 
 /** Motion sends the object's id in the body too: one naming another object than the path's is a 400, not
  *  the list or agents linked to the path's without a word. */
-export function checkBodyId(body: IdsBody, pathId: number, what: "queue" | "list"): void {
-  if (body.id !== undefined && Number(body.id) !== pathId)
-    throw invalidRequest(`id: ${body.id} is not the ${what} of the path (${pathId})`, "id");
+export function checkBodyId(body: object, pathId: number, what: "queue" | "list"): void {
+  const id = (body as { id?: unknown }).id;
+  if (id !== undefined && Number(id) !== pathId)
+    throw invalidRequest(`id: ${id} is not the ${what} of the path (${pathId})`, "id");
 }
 
 export const ACTIVE = ["running", "scheduled"];
@@ -157,6 +158,37 @@ export function xcallyService(deps: XcallyDeps) {
       await insertContacts(on, { ...target, listId: list.id }, specs);
     }
     return [specs.length, contacts.length - specs.length];
+  }
+
+  /** Cancels the copies still waiting to be dialed, in the queues the list feeds, of an Xcally list's
+   *  contacts (a list deleted: Motion dials nobody of it again). A copy on a call now finishes it. */
+  async function withdrawCopies(accountId: number, xcallyListId: number): Promise<void> {
+    const linked = await db
+      .selectFrom("xcally_queue_lists")
+      .select("campaign_id")
+      .where("list_id", "=", xcallyListId)
+      .execute();
+    if (linked.length === 0) return;
+    const ids = await db
+      .selectFrom("xcally_contacts")
+      .select("id")
+      .where("list_id", "=", xcallyListId)
+      .execute();
+    for (let i = 0; i < ids.length; i += 500) {
+      const waiting = await store.db
+        .selectFrom("contacts")
+        .select("id")
+        .where("account_id", "=", accountId)
+        .where(
+          "campaign_id",
+          "in",
+          linked.map((l) => l.campaign_id),
+        )
+        .where("external_id", "in", ids.slice(i, i + 500).map(copyExternalId))
+        .where("status", "=", "pending")
+        .execute();
+      for (const c of waiting) await engine.cancelContact(accountId, Number(c.id));
+    }
   }
 
   /** Links an Xcally list to a queue and copies its contacts in, in one transaction (a failed copy leaves
@@ -313,7 +345,17 @@ export function xcallyService(deps: XcallyDeps) {
     );
   }
 
-  return { db, findList, findQueue, queueView, linkList, addContacts, insertParsed, linkAgents };
+  return {
+    db,
+    findList,
+    findQueue,
+    queueView,
+    linkList,
+    addContacts,
+    insertParsed,
+    linkAgents,
+    withdrawCopies,
+  };
 }
 
 function agentNotFound(id: number, of: "list" | "queue"): ApiError {

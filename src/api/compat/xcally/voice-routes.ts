@@ -180,6 +180,7 @@ export async function voiceRoutes(app: FastifyInstance, deps: XcallyDeps): Promi
     },
     async (req) => {
       const accountId = req.account.id;
+      checkBodyId(req.body, req.params.id, "queue");
       // The merge is made from a read; if another edit lands in between, read again and merge onto it
       // (a scheduled-order flip made twice from one read would negate the priorities back).
       const current = await untilWritten(
