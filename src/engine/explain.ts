@@ -91,11 +91,14 @@ export async function explainCampaign(args: {
     case "scheduled": {
       const startAt = rt.settings.startAt;
       add("not_started", `the campaign starts at ${iso(startAt)}`, startAt);
-      // Its first dial: the first instant its schedule is open from the start time on, before it halts.
+      // Its first dial: the first instant its schedule is open from the start time on, and a contact due,
+      // before it halts; with no contact waiting, none.
+      const contactDueAt = due > 0 ? now : nextWaiting;
+      const from = startAt === null || contactDueAt === null ? null : Math.max(startAt, contactDueAt);
       const opens =
-        startAt === null || !rt.windows.campaign.length
-          ? startAt
-          : (args.nextAllowed(startAt, rt.windows.campaign)?.at ?? null);
+        from === null || !rt.windows.campaign.length
+          ? from
+          : (args.nextAllowed(from, rt.windows.campaign)?.at ?? null);
       nextDialAt = opens !== null && (rt.haltAt === null || opens < rt.haltAt) ? opens : null;
       break;
     }
@@ -172,7 +175,8 @@ export async function explainCampaign(args: {
     // campaign instead. Under the balance floor the gate stops it at the next pass: no dial is coming.
     const contactDueAt = due > 0 ? now : nextWaiting;
     if (!halting && args.hasBalance && windowOpensAt !== null && contactDueAt !== null) {
-      const from = Math.max(now, contactDueAt);
+      // Calls per second space the dials from the last one: no dial before the next slot either.
+      const from = Math.max(now, contactDueAt, rt.spacing.nextSlot(now));
       const slot = rt.windows.campaign.length
         ? (args.nextAllowed(from, rt.windows.campaign)?.at ?? null)
         : from;

@@ -214,3 +214,119 @@ test("scheduled campaign whose start time falls in closed hours: nextDialAt is w
     await h.close();
   }
 });
+
+// Audit sched7: calls per second hold the next dial to their slot; a scheduled campaign's first dial waits
+// for a contact due, and none is coming without one.
+test("contacts due, held by calls per second: nextDialAt is the next slot", async () => {
+  const h = await harness({
+    start: Date.UTC(2026, 0, 5, 10, 0, 0),
+    scenario: "always_no_answer",
+    maintenanceMs: 600_000,
+  });
+  try {
+    const id = await h.campaign(
+      { maxConcurrent: 5, callsPerSecond: 0.01, maxAttemptsPerContact: 1 }, // one dial every 100 s
+      [{ phones: ["+12125550100"] }, { phones: ["+12125550101"] }, { phones: ["+12125550102"] }],
+    );
+    await h.engine.start(h.accountId, id);
+    await h.clock.run({ until: Date.UTC(2026, 0, 5, 10, 0, 50) });
+    assert.equal((await h.attempts(id)).length, 1, "sanity: one dial so far");
+    const e = await h.engine.explain(h.accountId, id);
+    const cps = e.reasons.find((r) => r.code === "cps_saturated");
+    assert.ok(cps, `sanity: cps_saturated in ${JSON.stringify(e.reasons)}`);
+    await h.clock.run({ until: Date.UTC(2026, 0, 5, 10, 2, 0) });
+    const a = await h.attempts(id);
+    assert.ok(a.length >= 2, "sanity: a second dial came");
+    assert.equal(
+      e.nextDialAt,
+      a[1].started_at,
+      `explain said nextDialAt ${iso(e.nextDialAt)} (cps reason until ${iso(cps.until)}); the dispatcher dialed at ${iso(a[1].started_at)}`,
+    );
+  } finally {
+    await h.close();
+  }
+});
+
+test("a retry falls due before the next calls-per-second slot: nextDialAt is the slot, when the dial comes", async () => {
+  const start = Date.UTC(2026, 0, 5, 10, 0, 0);
+  const h = await harness({ start, scenario: "always_no_answer", maintenanceMs: 600_000 });
+  try {
+    const id = await h.campaign(
+      // one dial an hour; the retry falls due 10 minutes after the first call
+      { maxConcurrent: 5, callsPerSecond: 1 / 3600, maxAttemptsPerContact: 2, retryIntervalSec: 600 },
+      [{ phones: ["+12125550100"] }],
+    );
+    await h.engine.start(h.accountId, id);
+    await h.clock.run({ until: start + 120_000 });
+    assert.equal((await h.attempts(id)).length, 1, "sanity: first dial");
+    const e = await h.engine.explain(h.accountId, id);
+    await h.clock.run({ until: start + 3 * 3_600_000 });
+    const a = await h.attempts(id);
+    assert.equal(a.length, 2, "sanity: the retry was dialed");
+    assert.equal(
+      e.nextDialAt,
+      a[1].started_at,
+      `explain said nextDialAt ${iso(e.nextDialAt)} (reasons ${e.reasons.map((r) => r.code).join(",")}); the dispatcher dialed at ${iso(a[1].started_at)}`,
+    );
+  } finally {
+    await h.close();
+  }
+});
+
+test("scheduled campaign whose only contact is due hours after the start time: nextDialAt is the contact's due time", async () => {
+  const start = Date.UTC(2026, 0, 5, 8, 0, 0);
+  const h = await harness({ start, scenario: "all_human", maintenanceMs: 600_000 });
+  try {
+    const id = await h.campaign({ startAt: start + HOUR }, [
+      { phones: ["+12125550100"], startAt: start + 5 * HOUR },
+    ]);
+    assert.equal(await h.engine.start(h.accountId, id), "scheduled");
+    const e = await h.engine.explain(h.accountId, id);
+    await h.clock.run({ until: start + 10 * HOUR });
+    const a = await h.attempts(id);
+    assert.equal(a.length, 1, "sanity: one dial");
+    assert.equal(a[0].started_at, start + 5 * HOUR, "sanity: dialed at the contact's start time");
+    assert.equal(
+      e.nextDialAt,
+      a[0].started_at,
+      `explain said ${iso(e.nextDialAt)}; dialed at ${iso(a[0].started_at)}`,
+    );
+  } finally {
+    await h.close();
+  }
+});
+
+test("running campaign whose only contact waits for its start time: nextDialAt is that time (control)", async () => {
+  const start = Date.UTC(2026, 0, 5, 8, 0, 0);
+  const h = await harness({ start, scenario: "all_human", maintenanceMs: 600_000 });
+  try {
+    const id = await h.campaign({}, [{ phones: ["+12125550100"], startAt: start + 5 * HOUR }]);
+    assert.equal(await h.engine.start(h.accountId, id), "running");
+    await h.clock.run({ until: start + 1000 });
+    const e = await h.engine.explain(h.accountId, id);
+    await h.clock.run({ until: start + 10 * HOUR });
+    const a = await h.attempts(id);
+    assert.equal(
+      e.nextDialAt,
+      a[0].started_at,
+      `explain said ${iso(e.nextDialAt)}; dialed at ${iso(a[0].started_at)}`,
+    );
+  } finally {
+    await h.close();
+  }
+});
+
+test("scheduled campaign with no contact to dial: nextDialAt is null (none is coming)", async () => {
+  const start = Date.UTC(2026, 0, 5, 8, 0, 0);
+  const h = await harness({ start, scenario: "all_human", maintenanceMs: 600_000 });
+  try {
+    const id = await h.campaign({ startAt: start + HOUR }, []);
+    assert.equal(await h.engine.start(h.accountId, id), "scheduled");
+    const e = await h.engine.explain(h.accountId, id);
+    await h.clock.run({ until: start + 3 * HOUR });
+    assert.equal((await h.attempts(id)).length, 0, "sanity: no dial");
+    assert.equal(e.nextDialAt, null, `explain promised a dial at ${iso(e.nextDialAt)}; none came`);
+  } finally {
+    await h.close();
+  }
+});
