@@ -8,7 +8,7 @@
 import type { Updateable } from "kysely";
 import { phoneDetails } from "../lib/phone.ts";
 import { zoneForNumber } from "../lib/time-zone.ts";
-import { withDefaults } from "../model/campaign-settings.ts";
+import { SETTINGS_WAIT_REASONS, withDefaults } from "../model/campaign-settings.ts";
 import {
   ABANDONED_WAIT_REASON,
   CALLBACK_REASON,
@@ -19,6 +19,14 @@ import { clockOfDay } from "../model/windows.ts";
 import { editContactQuery, findContact } from "../store/contacts-query.ts";
 import { isUniqueViolation, type Store } from "../store/db.ts";
 import { PERSONAL_CALLBACK_REASON } from "../store/dispatch/types.ts";
+
+/** Why a contact waits for its start time. */
+const START_AT_REASON = "start_at";
+/** The wait's name in the claim (engine/claim-decision.ts NUMBER_IN_FLIGHT_REASON). */
+const NUMBER_IN_FLIGHT_REASON = "number_busy";
+/** retry_counts: the retry's own time under a start time an edit set later (see editContact). */
+const RETRY_BENEATH_START_KEY = "retryBeneathStartAt";
+
 import type { ContactRow, ContactsTable } from "../store/schema.ts";
 import {
   ContactRules,
@@ -234,18 +242,41 @@ export async function editContact(
     columns.daily_to_sec !== stored.daily_to_sec;
   const redial = stored.status === "pending" && rescheduled;
   if (redial) {
-    // A rule's wait (a retry's interval, a callback, 72 h after an abandoned call) is never cut short.
-    const waits =
-      stored.attempts > 0 ||
-      stored.wait_reason === CALLBACK_REASON ||
-      stored.wait_reason === PERSONAL_CALLBACK_REASON ||
-      stored.wait_reason === ABANDONED_WAIT_REASON;
-    // Nor is a number's own (parallel dialing: the edit may put the contact on a number rung just now).
-    const from = Math.max(waits ? Number(stored.next_attempt_at) : now, retryAt ?? 0);
+    const reason = stored.wait_reason;
+    const counts = JSON.parse((set.retry_counts as string | undefined) ?? stored.retry_counts) as Record<
+      string,
+      number
+    >;
+    // A rule's wait (a retry's interval, a callback, 72 h after an abandoned call) is never cut short. A
+    // wait the contact's data or the campaign's settings set (a window, a number's cap or gap, a start
+    // time) is judged again from now, as a campaign edit does (rejudgeWaits): the claim set it on a contact
+    // already due, and the data it was judged by may be what changed.
+    const promised =
+      reason === CALLBACK_REASON || reason === PERSONAL_CALLBACK_REASON || reason === ABANDONED_WAIT_REASON;
+    const judged =
+      reason !== null &&
+      (SETTINGS_WAIT_REASONS.includes(reason) ||
+        reason === NUMBER_IN_FLIGHT_REASON ||
+        reason === START_AT_REASON);
+    const retrying = !promised && !judged && stored.attempts > 0;
+    // A start time an edit laid over a retry keeps the retry's own time beneath it, for when it is moved.
+    const beneath = reason === START_AT_REASON ? (counts[RETRY_BENEATH_START_KEY] ?? null) : null;
+    const base = promised || retrying ? Number(stored.next_attempt_at) : Math.max(now, beneath ?? now);
+    // Nor is a number's own wait cut short (parallel dialing: the edit may put the contact on a number rung
+    // just now).
+    const from = Math.max(base, retryAt ?? 0);
     const next = Math.max(from, columns.start_at ?? from);
     set.ready = 0;
     set.next_attempt_at = next;
-    if (!waits) set.wait_reason = next > now ? "start_at" : null;
+    delete counts[RETRY_BENEATH_START_KEY];
+    if (!promised) {
+      if (next > from) {
+        set.wait_reason = START_AT_REASON;
+        if (from > now) counts[RETRY_BENEATH_START_KEY] = from;
+      } else if (next <= now) set.wait_reason = null;
+      else if (!retrying) set.wait_reason = "retry"; // the retry beneath, or a number's own wait
+    }
+    set.retry_counts = JSON.stringify(counts);
   }
   try {
     const r = await editContactQuery(

@@ -151,7 +151,7 @@ export async function contactRoutes(app: FastifyInstance, deps: NativeApiDeps): 
             start_at: orNull(input.start_at),
           },
           description:
-            "New phones start their per-phone attempt counts afresh; phones kept (wherever they move in the list) keep their attempts, retry counters and block, and the next phone dialed is the first in the new order with tries left. A pending contact whose phones, start time, zone or window changed is judged again: at once (or at the new start time) if it has not been called, else when its retry or callback was due",
+            "New phones start their per-phone attempt counts afresh; phones kept (wherever they move in the list) keep their attempts, retry counters and block, and the next phone dialed is the first in the new order with tries left. A pending contact whose phones, start time, zone or window changed is judged again: at once (or at the new start time) unless a rule holds it, in which case when its retry or callback is due; a wait for a window, a cap or a gap is judged again from now. A start time later than a retry keeps the retry beneath it: taken back, the retry's own time holds again",
         },
         response: { 200: contactSchema, ...errorResponses },
       },
