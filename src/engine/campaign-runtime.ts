@@ -23,7 +23,8 @@ export class CampaignRuntime {
   haltAt: number | null;
   /** Dials claimed and not yet ended (queued for their slot or on the line). */
   inFlight = 0;
-  /** Those dials' numbers, with how many each (a campaign is dialed by one node: its lease). */
+  /** Those dials' numbers, with how many each: this node's (an agent campaign is dialed by every node with
+   *  its agents, each knowing its own calls only). */
   private readonly numbersInFlight = new Map<string, number>();
   readonly spacing: DialSpacing;
   private callerIdTurn = 0;
@@ -108,13 +109,13 @@ export class CampaignRuntime {
     return this.holder !== null && this.holder.nodeId === nodeId && this.holder.expiresAt > now;
   }
 
-  /** The caller id for a call to `phone`: the first, each in turn, or in turn among the closest to it. */
   /** A dial claimed (launch) or gone (ended, given back): keeps inFlight and its numbers together. */
   dialClaimed(phone: string): void {
     this.inFlight++;
     this.numbersInFlight.set(phone, (this.numbersInFlight.get(phone) ?? 0) + 1);
   }
 
+  /** The other half of dialClaimed. */
   dialGone(phone: string): void {
     this.inFlight--;
     const left = (this.numbersInFlight.get(phone) ?? 1) - 1;
@@ -127,6 +128,7 @@ export class CampaignRuntime {
     return this.numbersInFlight.has(phone);
   }
 
+  /** The caller id for a call to `phone`: the first, each in turn, or in turn among the closest to it. */
   nextCallerId(phone: string): string | null {
     const ids = this.settings.callerIds;
     if (ids.length === 0) return null;

@@ -228,6 +228,17 @@ describe("sip driver toward a bare UDP far end", () => {
     assert.deepEqual(made.warnings, [], "the callee hung up: nobody left on the line to warn of");
   });
 
+  it("answered as we cancelled, BYEs crossed, ours unanswered when the driver closes: no warning", async () => {
+    const made = await setUp({ closeWaitMs: 300 });
+    const { h, invite } = await answeredAsCancelled(made, "cross3");
+    far.send(inDialog(invite, "BYE", 1, "far1"), { address: "127.0.0.1", port: driver!.address!.port });
+    await far.next("SIP/2.0 200");
+    assert.equal((await h.ended).answeredAfterCancel, true);
+    await driver!.close();
+    driver = null;
+    assert.deepEqual(made.warnings, [], "the callee hung up: nobody left on the line to warn of");
+  });
+
   it("answered as we cancelled, our BYE unanswered when the driver closes: still answered and hung up on", async () => {
     const made = await setUp({ closeWaitMs: 300 });
     const { h } = await answeredAsCancelled(made, "cross2");

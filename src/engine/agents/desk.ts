@@ -564,7 +564,9 @@ export class AgentDesk {
   /** The event that showed the agent the contact of the call it holds now, if it holds one. */
   cardNow(agentId: number): AgentEvent | null {
     const agent = this.d.board.get(agentId);
-    return agent?.callId ? agent.card : null;
+    // Paused out of its wrap-up, it still has the call to dispose of, but holds it no more.
+    const holds = agent?.state === "reserved" || agent?.state === "on_call" || agent?.state === "wrap_up";
+    return holds && agent.callId ? agent.card : null;
   }
 
   /** Live states of the account's logged-in agents (on this node), by agent id. */

@@ -87,12 +87,14 @@ export class OutgoingByes {
   /** close(): the BYEs still out are given up on, each said. */
   abandon(closeWaitMs: number): void {
     for (const bye of this.byes.values()) {
+      bye.tx.cancel();
+      // The callee's own BYE came (crossing ours): nobody is left on the line.
+      if (bye.dialog.remoteBye) continue;
       const of = bye.ends ? `call ${bye.ends.req.callId}` : "a forked dialog of a call";
       const why = "unsettled: its BYE was not answered, so the callee may still be on the line";
       this.host.warn(
         `sip driver closed after ${closeWaitMs} ms with ${of} (Call-ID ${bye.dialog.sipCallId}) ${why}`,
       );
-      bye.tx.cancel();
     }
     this.byes.clear();
   }

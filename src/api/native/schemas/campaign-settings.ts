@@ -231,7 +231,7 @@ export const campaignSettingsSchema = {
       minimum: 0,
       maximum: ONE_YEAR_SEC,
       description:
-        "Seconds from the end of a call to a number until the next call to it, across the account's campaigns (never while one is live). null (the default): no gap, but the campaign itself still has at most one call to a number at a time",
+        "Seconds from the end of a call to a number until the next call to it, across the account's campaigns (never while one is live). null (the default): no gap, but the campaign itself still has at most one call to a number at a time from the node dialing it (0 holds across nodes, for an agent campaign every node with its agents dials)",
     },
     ringTimeoutSec: { type: "integer", minimum: 1, maximum: 600 },
     callerIds: { type: "array", maxItems: 1000, items: { type: "string", minLength: 1, maxLength: 64 } },
