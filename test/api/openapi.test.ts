@@ -5,6 +5,7 @@ import { type ApiFixture, apiFixture } from "./helpers.ts";
 /** Every route of the application, as the OpenAPI document must list it. */
 const ROUTES: [string, string][] = [
   ["get", "/healthz"],
+  ["get", "/readyz"],
   ["post", "/v1/campaigns"],
   ["get", "/v1/campaigns"],
   ["get", "/v1/campaigns/{id}"],

@@ -44,7 +44,7 @@ function liveStates(snapshots: Map<number, AgentSnapshot>): Map<number, AgentLiv
 
 export async function nativeApi(app: FastifyInstance, deps: NativeApiDeps): Promise<void> {
   installNativeTextGuard(app);
-  await app.register(healthRoutes);
+  await app.register(healthRoutes, deps);
   await app.register(campaignRoutes, deps);
   await app.register(campaignLifecycleRoutes, deps);
   await app.register(listRoutes, deps);
