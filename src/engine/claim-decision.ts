@@ -25,7 +25,12 @@ import {
   type WindowConstraint,
   weeklySchedule,
 } from "../model/windows.ts";
-import type { Candidate, ClaimDecision, RecentCalls } from "../store/dispatch/types.ts";
+import {
+  type Candidate,
+  type ClaimDecision,
+  NUMBER_BUSY_REASON,
+  type RecentCalls,
+} from "../store/dispatch/types.ts";
 
 const DAY = 86_400_000;
 
@@ -256,9 +261,6 @@ export interface DecideContext {
   numbersInFlight?: { has(phone: string): boolean; add(phone: string): void };
 }
 
-/** Why a contact waits whose number the campaign has on the line (no minimum gap set; with one, min_gap). */
-export const NUMBER_IN_FLIGHT_REASON = "number_busy";
-
 /** Which of the contact's numbers have used their attempts (null when none has). A callback an agent
  *  set gives one attempt beyond the limits, on its number as on the contact (countedPhoneAttempts,
  *  countedAttempts). */
@@ -367,7 +369,7 @@ export function decideClaim(
   }
 
   if (settings.minGapSec === null && ctx.numbersInFlight?.has(phone)) {
-    return { kind: "defer", until: at + LIVE_CALL_RECHECK_MS, reason: NUMBER_IN_FLIGHT_REASON };
+    return { kind: "defer", until: at + LIVE_CALL_RECHECK_MS, reason: NUMBER_BUSY_REASON };
   }
   if (recent) {
     const zone = c.time_zone ?? campaignZone(settings);

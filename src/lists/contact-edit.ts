@@ -18,15 +18,7 @@ import {
 import { clockOfDay } from "../model/windows.ts";
 import { editContactQuery, findContact } from "../store/contacts-query.ts";
 import { isUniqueViolation, type Store } from "../store/db.ts";
-import { PERSONAL_CALLBACK_REASON } from "../store/dispatch/types.ts";
-
-/** Why a contact waits for its start time. */
-const START_AT_REASON = "start_at";
-/** The wait's name in the claim (engine/claim-decision.ts NUMBER_IN_FLIGHT_REASON). */
-const NUMBER_IN_FLIGHT_REASON = "number_busy";
-/** retry_counts: the retry's own time under a start time an edit set later (see editContact). */
-const RETRY_BENEATH_START_KEY = "retryBeneathStartAt";
-
+import { NUMBER_BUSY_REASON, PERSONAL_CALLBACK_REASON } from "../store/dispatch/types.ts";
 import type { ContactRow, ContactsTable } from "../store/schema.ts";
 import {
   ContactRules,
@@ -44,6 +36,11 @@ import {
 import { ImportError } from "./errors.ts";
 import { contactInput } from "./json-contacts.ts";
 import { type ContactInput, DEFAULT_LIMITS } from "./types.ts";
+
+/** Why a contact waits for a start time: its own (the start_at column), or a list reset's. */
+const START_AT_REASON = "start_at";
+/** retry_counts: the retry's own time under a start time an edit set later (see editContact). */
+const RETRY_BENEATH_START_KEY = "retryBeneathStartAt";
 
 /** What a PATCH may change; a field given as null is cleared, an absent one kept. */
 export interface ContactEdit {
@@ -253,15 +250,19 @@ export async function editContact(
     // already due, and the data it was judged by may be what changed.
     const promised =
       reason === CALLBACK_REASON || reason === PERSONAL_CALLBACK_REASON || reason === ABANDONED_WAIT_REASON;
+    // The contact's own start time is data the edit may change; a list reset's lives only in the wait.
+    const ownStart =
+      reason === START_AT_REASON &&
+      stored.start_at !== null &&
+      Number(stored.next_attempt_at) === Number(stored.start_at);
     const judged =
       reason !== null &&
-      (SETTINGS_WAIT_REASONS.includes(reason) ||
-        reason === NUMBER_IN_FLIGHT_REASON ||
-        reason === START_AT_REASON);
-    const retrying = !promised && !judged && stored.attempts > 0;
+      (SETTINGS_WAIT_REASONS.includes(reason) || reason === NUMBER_BUSY_REASON || ownStart);
+    // A retry's interval, and a start time a list reset set (it lives only in the wait), are kept too.
+    const kept = !promised && !judged && (stored.attempts > 0 || reason === START_AT_REASON);
     // A start time an edit laid over a retry keeps the retry's own time beneath it, for when it is moved.
     const beneath = reason === START_AT_REASON ? (counts[RETRY_BENEATH_START_KEY] ?? null) : null;
-    const base = promised || retrying ? Number(stored.next_attempt_at) : Math.max(now, beneath ?? now);
+    const base = promised || kept ? Number(stored.next_attempt_at) : Math.max(now, beneath ?? now);
     // Nor is a number's own wait cut short (parallel dialing: the edit may put the contact on a number rung
     // just now).
     const from = Math.max(base, retryAt ?? 0);
@@ -274,7 +275,7 @@ export async function editContact(
         set.wait_reason = START_AT_REASON;
         if (from > now) counts[RETRY_BENEATH_START_KEY] = from;
       } else if (next <= now) set.wait_reason = null;
-      else if (!retrying) set.wait_reason = "retry"; // the retry beneath, or a number's own wait
+      else if (!kept) set.wait_reason = "retry"; // the retry beneath, or a number's own wait
     }
     set.retry_counts = JSON.stringify(counts);
   }

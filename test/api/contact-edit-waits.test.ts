@@ -142,3 +142,34 @@ test("a start time later than a retry is the wait's reason; an edit of the zone 
   assert.equal(zone.json().next_attempt_at, new Date(now + HOUR).toISOString(), "a retry's interval stands");
   assert.equal((await row(cid)).wait_reason, "retry");
 });
+
+test("a zone edit keeps a list reset's start time, which lives only in the wait", async () => {
+  for (const attempts of [0, 1]) {
+    const { id: campaignId, listId } = await createCampaignViaApi(f, { name: `reset-start-${attempts}` });
+    const now = f.clock.now();
+    const [cid] = await insertContacts(f.store, { accountId: f.accountId, campaignId, listId }, [
+      {
+        phones: JSON.stringify(["+442071234555"]),
+        status: "failed",
+        attempts,
+        phone_attempts: `[${attempts}]`,
+      },
+    ]);
+    const startAt = new Date(now + 5 * HOUR).toISOString();
+    const reset = await f.call({
+      method: "POST",
+      url: `/v1/campaigns/${campaignId}/lists/${listId}/reset`,
+      payload: { startAt },
+    });
+    assert.equal(reset.statusCode, 200, reset.body);
+    assert.equal((await row(cid)).wait_reason, "start_at");
+    const zone = await f.call({
+      method: "PATCH",
+      url: `/v1/contacts/${cid}`,
+      payload: { time_zone: "Europe/Paris" },
+    });
+    assert.equal(zone.statusCode, 200, zone.body);
+    assert.equal(zone.json().next_attempt_at, startAt, `attempts ${attempts}: the reset's start time stands`);
+    assert.equal((await row(cid)).wait_reason, "start_at");
+  }
+});

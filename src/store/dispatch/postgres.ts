@@ -24,6 +24,7 @@ import {
   HEARTBEAT_MEMORY_MS,
   heldOr,
   leaseLapsed,
+  NUMBER_BUSY_REASON,
   noteRecentCall,
   PROMOTE_LIMIT,
   RECENT_BY_PHONE_WHERE,
@@ -54,7 +55,6 @@ async function inTransaction<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise
 
 /** How long a contact whose number another claim holds waits before it is looked at again. */
 const NUMBER_BUSY_MS = 1000;
-const NUMBER_BUSY_REASON = "number_busy";
 
 /**
  * Caps and gaps count calls across the account's campaigns, which other nodes claim at the same time: a

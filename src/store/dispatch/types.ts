@@ -200,6 +200,9 @@ export const PROMOTE_LIMIT = 20_000;
 
 /** wait_reason of a contact held for one agent (a personal callback): promotion leaves it out. */
 export const PERSONAL_CALLBACK_REASON = "callback_personal";
+/** wait_reason of a contact whose number is taken: claimed at that instant by another node (postgres.ts), or
+ *  on a call of the campaign with no minimum gap set (engine/claim-decision.ts). */
+export const NUMBER_BUSY_REASON = "number_busy";
 /** SQL for a deferred contact's wait_reason (`reason`, a parameter or column), except that a held contact
  *  stays marked as held: explain and the counts read that reason from the waiting index. */
 export function heldOr(reason: string): string {
