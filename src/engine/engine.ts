@@ -478,14 +478,14 @@ export class Engine implements EngineControl, CampaignStatusWriter {
       .where("a.account_id", "=", accountId)
       .executeTakeFirst();
     if (!row) return null;
-    // A callback at or after the campaign halts would wait there for good: its end time, or (dialing, or
-    // about to) the halt its lifetime set. A stopped or completed campaign's lifetime counts again from a
-    // recover, so only its end time is sure.
-    const endAt = new CampaignRuntime(row).settings.endAt;
-    const lifetimeHalt = ["running", "paused", "scheduled"].includes(row.status) ? row.halt_at : null;
-    const ends = [endAt, lifetimeHalt].filter((t): t is number => t !== null);
-    if (ends.length > 0 && callbackAt >= Math.min(...ends)) {
-      const at = new Date(Math.min(...ends)).toISOString();
+    // A callback at or after the campaign halts would wait there for good: dialing (or about to), at its
+    // halt_at (its end time or lifetime, whichever comes first: haltAtFor). A stopped or completed one's
+    // lifetime counts again from a recover, so only its end time is sure.
+    const endsAt = ACTIVE.includes(row.status as CampaignStatus)
+      ? row.halt_at
+      : new CampaignRuntime(row).settings.endAt;
+    if (endsAt !== null && callbackAt >= endsAt) {
+      const at = new Date(endsAt).toISOString();
       return new EngineError(
         "callback_after_end",
         `campaign ${row.id} ends at ${at}: a callback then or later would never be made; set an earlier one, or move the campaign's endAt (lifetimeSec) first`,
