@@ -8,7 +8,7 @@
 import { sql } from "kysely";
 import { EngineError } from "../../engine/types.ts";
 import { LOW_BALANCE_REASON } from "../../model/billing.ts";
-import { withDefaults } from "../../model/campaign-settings.ts";
+import { type CampaignSettings, withDefaults } from "../../model/campaign-settings.ts";
 import { findCampaign } from "../../store/campaigns.ts";
 import type { NativeApiDeps } from "../native/deps.ts";
 
@@ -23,7 +23,7 @@ export async function dialAgain(
     engine.wake();
     return;
   }
-  if (engine.endedError(current) || switchedOff(current.settings)) return;
+  if (engine.endedError(current) || switchedOff(withDefaults(JSON.parse(current.settings)).vendor)) return;
   try {
     await engine.recover(accountId, campaignId);
   } catch (err) {
@@ -95,15 +95,14 @@ export async function dialAgainAfterRestart(deps: Pick<NativeApiDeps, "store" | 
 
 /** An Xcally queue its client switched off (dialActive: false): a completed one stays so until switched on,
  *  whatever contacts its lists are given (a running one is paused by the switch itself). */
-function switchedOff(settingsText: string): boolean {
-  const xcally = withDefaults(JSON.parse(settingsText)).vendor.xcally as { dialActive?: unknown } | undefined;
-  return xcally?.dialActive === false;
+function switchedOff(vendor: CampaignSettings["vendor"]): boolean {
+  return (vendor.xcally as { dialActive?: unknown } | undefined)?.dialActive === false;
 }
 
 /** Whether a face brings the campaign back when contacts are added to it (the callers of dialAgain). */
 function bringsBackOnAdd(settingsText: string, hasJaicpToken: boolean): boolean {
-  if (switchedOff(settingsText)) return false;
   const { vendor } = withDefaults(JSON.parse(settingsText));
+  if (switchedOff(vendor)) return false;
   const vox = vendor.voximplant as { type?: string } | undefined;
   // A manual Voximplant list is dialed by StartNextCallTask, never on an add.
   if (vox !== undefined) return vox.type !== "MANUAL";
