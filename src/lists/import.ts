@@ -54,7 +54,7 @@ export async function importCsv(store: Store, req: ImportRequest, source: Readab
   };
   createCsvCore(csvOptions); // option errors now, before anything is read
   const loaded = await loadTarget(store, req, req.now);
-  const target = req.holdUntil === undefined ? loaded : { ...loaded, holdUntil: Math.trunc(req.holdUntil) };
+  const target = req.holdBase === undefined ? loaded : { ...loaded, holdBase: Math.trunc(req.holdBase) };
   return withCampaignLock(store, req.campaignId, async () => {
     const writer = createWriter(store, target);
     const hosting = { host: null as ParseHost | null };

@@ -73,16 +73,16 @@ export class PgContactsWriter implements ContactsWriter {
     (this.copy as Writable).end();
     await this.copied;
     const duplicates = await this.markDuplicates(client, opts);
-    const { accountId, campaignId, listId, orderClass, now, holdUntil } = this.target;
+    const { accountId, campaignId, listId, orderClass, now, holdBase } = this.target;
     const select = stageSelect("postgres", {
       ids: "$1::bigint, $2::bigint, $3::bigint",
       orderClass: "$4::integer",
       now: "$5::bigint",
-      ...(holdUntil === undefined ? {} : { startAt: "$6::bigint" }),
+      ...(holdBase === undefined ? {} : { holdBase: "$6::bigint" }),
     });
     const res = await client.query(
       `INSERT INTO contacts (${CONTACT_COLUMNS}) SELECT ${select} FROM ${STAGE} s WHERE s.dup = 0 ORDER BY s.row`,
-      [accountId, campaignId, listId, orderClass, now, ...(holdUntil === undefined ? [] : [holdUntil])],
+      [accountId, campaignId, listId, orderClass, now, ...(holdBase === undefined ? [] : [holdBase])],
     );
     await client.query("COMMIT");
     this.release();

@@ -188,13 +188,13 @@ export class SqliteContactsWriter implements ContactsWriter {
               return false; // in use by a statement still running: it simply grows row by row
             }
           });
-          const { accountId, campaignId, listId, orderClass, now, holdUntil } = this.target;
-          const held = holdUntil === undefined ? {} : { startAt: holdUntil };
+          const { accountId, campaignId, listId, orderClass, now, holdBase } = this.target;
+          const held = holdBase === undefined ? {} : { holdBase };
           const select = stageSelect("sqlite", {
             ids: ":account, :campaign, :list",
             orderClass: ":orderClass",
             now: ":now",
-            ...(holdUntil === undefined ? {} : { startAt: ":startAt" }),
+            ...(holdBase === undefined ? {} : { holdBase: ":holdBase" }),
           });
           const inserted = db
             .prepare(

@@ -61,17 +61,18 @@ const ZEROS = new Array(20).fill("0").join(",");
 
 /**
  * SELECT list from stage `s` for CONTACT_COLUMNS, given placeholders for account, campaign, list, order
- * class and now (and startAt: every row's start time instead of its own, when given). A single plain phone's JSON and next_attempt_at (the start time, never before now) are
+ * class and now (and holdBase: rows held, each at holdBase plus its own start time or 0; WriterTarget). A
+ * single plain phone's JSON and next_attempt_at (the start time, never before now) are
  * made here rather than carried through the stage. A contact due now goes straight into the dial queue
  * (ready = 1, the partial index contacts_dial_queue), so the dispatcher need not promote it first; one
  * with a start time still ahead waits (ready = 0) with wait_reason 'start_at', as promotion expects.
  */
 export function stageSelect(
   dialect: "sqlite" | "postgres",
-  p: { ids: string; orderClass: string; now: string; startAt?: string },
+  p: { ids: string; orderClass: string; now: string; holdBase?: string },
 ): string {
   const later = dialect === "sqlite" ? "max" : "greatest";
-  const start = p.startAt ?? "s.start_at";
+  const start = p.holdBase === undefined ? "s.start_at" : `(${p.holdBase} + coalesce(s.start_at, 0))`;
   return `${p.ids}, s.external_id, coalesce(s.phones, '["' || s.phone || '"]'), s.phone, s.custom, s.time_zone,
     s.daily_from_sec, s.daily_to_sec, ${start}, s.priority, 'pending',
     CASE WHEN ${start} > ${p.now} THEN 0 ELSE 1 END, CASE WHEN ${start} > ${p.now} THEN 'start_at' END,

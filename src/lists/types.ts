@@ -64,9 +64,10 @@ export interface ImportRequest extends ContactsTarget, ValidationOptions {
   idleMs?: number;
   /** Parse in a worker thread: by default only once the body is over 1 MiB. */
   worker?: boolean | "auto";
-  /** Every row's start time (ms epoch), whatever the file says: rows written held in the same commit, for
-   *  a list whose tasks wait to be asked for (Voximplant's manual lists). */
-  holdUntil?: number;
+  /** Rows written held in the same commit, for a list whose tasks wait to be asked for (Voximplant's
+   *  manual lists): each row's start time is this (ms epoch, far ahead) plus the row's own start time (0
+   *  when it has none), so a held row keeps the time before which it may not be released. */
+  holdBase?: number;
   lenient?: LenientRows;
 }
 

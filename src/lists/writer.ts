@@ -15,8 +15,8 @@ export interface WriterTarget {
   /** 0 when the campaign dials first attempts first, else 1 (new contacts have no attempts). */
   orderClass: number;
   now: number;
-  /** Every row's start time, whatever its own (ImportRequest.holdUntil). */
-  holdUntil?: number;
+  /** Rows written held above this start time (ImportRequest.holdBase). */
+  holdBase?: number;
 }
 
 export interface CommitOptions {

@@ -124,9 +124,45 @@ for (const dialect of dialects()) {
           .execute();
         assert.deepEqual(
           added.map((c) => [Number(c.start_at), Number(c.next_attempt_at), c.ready, c.wait_reason]),
-          [0, 1].map(() => [MANUAL_HOLD_AT, MANUAL_HOLD_AT, 0, "start_at"]),
-          "held whatever the file's __start_at says",
+          [MANUAL_HOLD_AT, MANUAL_HOLD_AT + 1000].map((at) => [at, at, 0, "start_at"]),
+          "held whatever the file's __start_at says, keeping it above the hold",
         );
+      } finally {
+        await f.close();
+      }
+    });
+
+    test("StartNextCallTask releases no task before its file __start_at, and the task keeps that time", async () => {
+      const f = await voxFixture({ scenario: "all_human", store: dialect.open });
+      try {
+        const at = (T0 + 3600_000) / 1000;
+        const file = `phone;__start_at\n+12125554050;${at}\n+12125554051;\n`;
+        const manual = await f.vox("CreateManualCallList", listFields({ name: "later", file_content: file }));
+        const details = async () =>
+          (await f.vox("GetCallListDetails", { list_id: manual.list_id, output: "json" })).result.map(
+            (t: { start_at: number | null }) => t.start_at,
+          );
+        assert.deepEqual(await details(), [at, null], "a held task shows its file's start time");
+        const start = () => f.vox("StartNextCallTask", { list_id: manual.list_id });
+        assert.deepEqual(await start(), { result: 1, list_id: manual.list_id });
+        await f.run(600_000);
+        assert.deepEqual(
+          f.originated.map((r) => r.to),
+          ["+12125554051"],
+          "the task due now is released, not the first one in the file",
+        );
+        const early = await start();
+        assert.equal(early.error?.code, 101, JSON.stringify(early));
+        assert.match(early.error.msg, new RegExp(new Date(at * 1000).toISOString()));
+        await f.run(3000_000);
+        assert.ok(f.clock.now() >= at * 1000);
+        assert.deepEqual(await start(), { result: 1, list_id: manual.list_id });
+        await f.run(600_000);
+        assert.deepEqual(
+          f.originated.map((r) => r.to),
+          ["+12125554051", "+12125554050"],
+        );
+        assert.equal((await details())[0], at, "released, it keeps the file's start time");
       } finally {
         await f.close();
       }

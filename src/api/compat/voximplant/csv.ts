@@ -136,7 +136,7 @@ export async function importCallListFile(
   file: CsvFile,
   maxBytes: number,
   /** A manual list's tasks: written held (until StartNextCallTask) in the import's own commit. */
-  holdUntil?: number,
+  holdBase?: number,
 ): Promise<{ count: number; phoneColumn: string }> {
   const scan = readHeader(file);
   const uuids = scan.uuidAt >= 0 ? await taskUuids(file, scan.uuidAt) : [];
@@ -163,7 +163,7 @@ export async function importCallListFile(
       phonePolicy: "reject",
       duplicatePolicy: "allow",
       maxBytes,
-      holdUntil,
+      holdBase,
       // Voximplant's files: a trailing ';' or left-out empty cells, several numbers in the phone cell,
       // and either end of the daily window on its own (its documentation lists them apart).
       // Numbers are digits as often as E.164 (the guide's 18881231231): 8–15 digits alone are taken as '+…'.

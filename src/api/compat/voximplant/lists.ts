@@ -9,8 +9,21 @@ import { invalidArgument } from "./errors.ts";
 
 export const LIST_NAME = "call list";
 
-/** Contacts of a manual list wait here until StartNextCallTask releases them one by one. */
+/** Contacts of a manual list wait at or above this start time until StartNextCallTask releases them one
+ *  by one: held at MANUAL_HOLD_AT plus the file's own `__start_at` (0 when it has none), so the task keeps
+ *  the time before which it may not be released. */
 export const MANUAL_HOLD_AT = Date.UTC(9999, 0, 1);
+
+/** Whether a contact's start_at is a manual list's hold. */
+export function isHeld(startAt: number | null): boolean {
+  return startAt !== null && startAt >= MANUAL_HOLD_AT;
+}
+
+/** The file's `__start_at` (ms) a held task keeps, or null when the file gave none. */
+export function heldFileStart(startAt: number): number | null {
+  const own = startAt - MANUAL_HOLD_AT;
+  return own > 0 ? own : null;
+}
 
 /** The Voximplant-only fields of a call list, kept verbatim. */
 export interface VoxListData {

@@ -18,6 +18,7 @@ import {
   dropCallList,
   findCallList,
   findCallListByName,
+  heldFileStart,
   MANUAL_HOLD_AT,
   type VoxListData,
 } from "./lists.ts";
@@ -213,9 +214,10 @@ export async function appendToList(ctx: MethodContext, p: Params): Promise<Resul
   return { result: true, count, list_id: list.campaign.id, batch_id: randomUUID() };
 }
 
-/** Releases the next held task of the first manual list (in the order given) that has one. Concurrent
- *  calls each release a task of their own: the release is conditional on the task still being held, and a
- *  call that lost the task to another goes on to the next one. */
+/** Releases the next held task of the first manual list (in the order given) that has one whose file
+ *  `__start_at` has come (a task the file starts later is not released before then). Concurrent calls
+ *  each release a task of their own: the release is conditional on the task still being held, and a call
+ *  that lost the task to another goes on to the next one. */
 export async function startNextTask(ctx: MethodContext, p: Params): Promise<Result> {
   const ids = intList(p, "list_id");
   if (!ids || ids.length === 0)
@@ -229,14 +231,16 @@ export async function startNextTask(ctx: MethodContext, p: Params): Promise<Resu
     for (;;) {
       const next = await ctx.store.db
         .selectFrom("contacts")
-        .select(["id", "custom"])
+        .select(["id", "custom", "start_at"])
         .where("list_id", "=", list.listId)
         .where("status", "=", "pending")
-        .where("start_at", "=", MANUAL_HOLD_AT)
+        .where("start_at", ">=", MANUAL_HOLD_AT)
+        .where("start_at", "<=", MANUAL_HOLD_AT + ctx.clock.now())
         .orderBy("priority")
         .orderBy("id")
         .executeTakeFirst();
       if (!next) break;
+      const heldAt = Number(next.start_at);
       if (!started && ["draft", "stopped", "completed", "halted"].includes(list.campaign.status)) {
         await startOrRecover(ctx, list.campaign.id, list.campaign.status);
       }
@@ -246,12 +250,19 @@ export async function startNextTask(ctx: MethodContext, p: Params): Promise<Resu
         customParams === undefined
           ? next.custom
           : JSON.stringify({ ...JSON.parse(next.custom), custom_params: customParams });
+      // The file's start time stays the task's (GetCallListDetails shows it); it is dialed now.
       const released = await ctx.store.db
         .updateTable("contacts")
-        .set({ start_at: now, next_attempt_at: now, wait_reason: null, custom, updated_at: now })
+        .set({
+          start_at: heldFileStart(heldAt) ?? now,
+          next_attempt_at: now,
+          wait_reason: null,
+          custom,
+          updated_at: now,
+        })
         .where("id", "=", next.id)
         .where("status", "=", "pending")
-        .where("start_at", "=", MANUAL_HOLD_AT)
+        .where("start_at", "=", heldAt)
         .executeTakeFirst();
       if (Number(released.numUpdatedRows) === 1) {
         ctx.engine.wake();
@@ -259,7 +270,25 @@ export async function startNextTask(ctx: MethodContext, p: Params): Promise<Resu
       }
     }
   }
-  throw invalidArgument("No tasks left to start in the given call lists");
+  const later = await heldLater(ctx, ids);
+  throw invalidArgument(
+    later === null
+      ? "No tasks left to start in the given call lists"
+      : `No task is due to start in the given call lists before ${new Date(later).toISOString()} (its __start_at)`,
+  );
+}
+
+/** The earliest file start time of a task still held in the given manual lists (all of them due later). */
+async function heldLater(ctx: MethodContext, ids: number[]): Promise<number | null> {
+  const row = await ctx.store.db
+    .selectFrom("contacts")
+    .select((eb) => eb.fn.min("start_at").as("at"))
+    .where("account_id", "=", ctx.accountId)
+    .where("campaign_id", "in", ids)
+    .where("status", "=", "pending")
+    .where("start_at", ">=", MANUAL_HOLD_AT)
+    .executeTakeFirst();
+  return row?.at == null ? null : heldFileStart(Number(row.at));
 }
 
 async function startOrRecover(ctx: MethodContext, campaignId: number, status: string): Promise<void> {

@@ -9,7 +9,7 @@ import { clockOfDay } from "../../../model/windows.ts";
 import type { Campaign, ContactsTable } from "../../../store/schema.ts";
 import { csvStream, xlsxStream } from "../../native/export/writers.ts";
 import { invalidArgument, VOX, VoxError } from "./errors.ts";
-import { allCallLists, asCallList, findCallList, MANUAL_HOLD_AT } from "./lists.ts";
+import { allCallLists, asCallList, findCallList, heldFileStart, isHeld } from "./lists.ts";
 import type { MethodContext } from "./methods.ts";
 import { bool, formatUtc, int, intList, oneOf, type Params, text, utcDate } from "./params.ts";
 import { LIST_STATUS } from "./terms.ts";
@@ -144,12 +144,14 @@ export async function getCallListDetails(
       "The 'delimiter' parameter must be 1 to 4 characters, none of them a quote or line break",
     );
   const phoneColumn = list.vox.phone_column || "phone";
+  const manual = list.vox.type === "MANUAL";
   const toTask = (c: Selectable<ContactsTable>): Task => {
     const [statusId, status] = taskStatus(c.status);
     // The phone cell as it was given: every number of it, not the one being dialed now.
     const cell = (JSON.parse(c.phones) as string[]).join(",");
     const custom = { [phoneColumn]: cell, ...(JSON.parse(c.custom) as Record<string, unknown>) };
-    const startAt = c.start_at === null || Number(c.start_at) === MANUAL_HOLD_AT ? null : Number(c.start_at);
+    const stored = c.start_at === null ? null : Number(c.start_at);
+    const startAt = stored !== null && manual && isHeld(stored) ? heldFileStart(stored) : stored;
     return {
       list_id: list.campaign.id,
       task_id: Number(c.id),
