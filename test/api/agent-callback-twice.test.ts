@@ -88,6 +88,9 @@ describe("callback set twice on the same call", () => {
     const corrected = await post(`/v1/agents/${ann}/disposition`, { disposition: "not interested" });
     assert.equal(corrected.statusCode, 409, corrected.body);
     assert.equal(corrected.json().error.code, "callback_pending");
+    // The way out it names must be one a role may take: a supervisor has no contacts:write to cancel.
+    assert.doesNotMatch(corrected.json().error.message, /supervisor/);
+    assert.match(corrected.json().error.message, /contacts:write/);
     const row = (await attempts(campaignId)).find((a) => a.id === att.id);
     assert.equal(row?.disposition, "callback", "nothing written");
     // Moved, it is taken; a do-not-call request is taken too (the number is never dialed again).

@@ -378,7 +378,7 @@ export class AgentDesk {
       // still waits for it and is called: an undo would need the state the call left it in, not kept.
       throw new EngineError(
         "callback_pending",
-        `attempt ${target}: the callback agreed on this call is still to be made; give callbackAt again to move it, dnc if the person asked not to be called, or have a supervisor cancel the contact`,
+        `attempt ${target}: the callback agreed on this call is still to be made; give callbackAt again to move it, dnc if the person asked not to be called, or have the contact cancelled (POST /v1/contacts/{id}/cancel, by a role with contacts:write: owner, admin, developer or call list manager)`,
       );
     }
     if (callbackAt !== null) {
