@@ -20,6 +20,10 @@ const iso = (t: number | null | undefined) =>
       ? new Date(t).toISOString()
       : "a time beyond any date";
 
+/** Under the balance floor a paused or draft campaign is not dialed and the way to dial is refused. */
+const UNDER_FLOOR_REFUSED = (what: string) =>
+  `the account balance is under 1 USD; ${what} is refused (409 insufficient_balance) until it is topped up`;
+
 export async function explainCampaign(args: {
   row: Campaign;
   runtime: CampaignRuntime | null;
@@ -53,13 +57,20 @@ export async function explainCampaign(args: {
   switch (status) {
     case "draft":
       add("not_running", "the campaign is a draft; start it to dial");
+      if (!args.hasBalance) add("balance", UNDER_FLOOR_REFUSED("a start"));
       break;
     case "paused":
       add("paused", "the campaign is paused; resume it to dial");
+      if (!args.hasBalance) add("balance", UNDER_FLOOR_REFUSED("a resume"));
       break;
     case "stopped":
       if (row.status_reason === LOW_BALANCE_REASON) {
-        add("balance", "the account balance is under 1 USD; top it up and resume or recover the campaign");
+        add(
+          "balance",
+          args.hasBalance
+            ? "the campaign stopped when the account balance fell under 1 USD; it is topped up now: resume or recover the campaign to dial"
+            : "the account balance is under 1 USD; top it up and resume or recover the campaign",
+        );
         break;
       }
       add(
@@ -69,7 +80,12 @@ export async function explainCampaign(args: {
       break;
     case "completed":
       if (row.status_reason === LOW_BALANCE_REASON) {
-        add("balance", "contacts came after it completed, under 1 USD of balance; top it up and recover it");
+        add(
+          "balance",
+          args.hasBalance
+            ? "contacts came after it completed, under 1 USD of balance; it is topped up now: recover it"
+            : "contacts came after it completed, under 1 USD of balance; top it up and recover it",
+        );
         break;
       }
       if ((counts.pending ?? 0) > 0) {
@@ -91,6 +107,14 @@ export async function explainCampaign(args: {
     case "scheduled": {
       const startAt = rt.settings.startAt;
       add("not_started", `the campaign starts at ${iso(startAt)}`, startAt);
+      if (!args.hasBalance) {
+        // The gate stops it for the balance at its start time: no dial is coming unless it is topped up.
+        add(
+          "balance",
+          "the account balance is under 1 USD; at its start time the campaign stops unless it is topped up",
+        );
+        break;
+      }
       // Its first dial: the first instant its schedule is open from the start time on, and a contact due,
       // before it halts; with no contact waiting, none.
       const contactDueAt = due > 0 ? now : nextWaiting;
