@@ -42,39 +42,66 @@ export async function loadBilling(
   return out;
 }
 
-/** Adds to the balance (an unmetered account becomes metered from 0) with its ledger row; the new balance. */
+/** What a top-up did: added, or found its idempotency key already used (`earlier` is that top-up, which
+ *  may differ from this one: the caller decides whether that is a replay or a key reused). */
+export type TopUpResult =
+  | { added: true; balanceMicros: number }
+  | { added: false; earlier: { amountMicros: number; note: string | null } };
+
+/** Adds to the balance (an unmetered account becomes metered from 0) with its ledger row. With a key, a
+ *  top-up whose key the account has used before adds nothing: the ledger row and the balance change
+ *  commit together, so a retry after a lost answer, or two at once, credit the account once. */
 export async function topUp(
   store: Store,
   accountId: number,
   micros: number,
   note: string | null,
   now: number,
-): Promise<number> {
+  idempotencyKey: string | null = null,
+): Promise<TopUpResult> {
   const db = store.db;
-  await atomically(store, [
-    db
-      .updateTable("accounts")
-      .set((eb) => ({ balance_micros: eb(eb.fn.coalesce("balance_micros", eb.val(0)), "+", micros) }))
-      .where("id", "=", accountId)
-      .compile(),
-    db
-      .insertInto("balance_transactions")
-      .values({
-        account_id: accountId,
-        kind: "top_up",
-        amount_micros: micros,
-        attempt_id: null,
-        note,
-        created_at: now,
-      })
-      .compile(),
-  ]);
+  const [ledgered] = await atomically(
+    store,
+    [
+      db
+        .insertInto("balance_transactions")
+        .values({
+          account_id: accountId,
+          kind: "top_up",
+          amount_micros: micros,
+          attempt_id: null,
+          note,
+          created_at: now,
+          idempotency_key: idempotencyKey,
+        })
+        .onConflict((oc) => oc.columns(["account_id", "idempotency_key"]).doNothing())
+        .compile(),
+    ],
+    {
+      thenIfChanged: [
+        db
+          .updateTable("accounts")
+          .set((eb) => ({ balance_micros: eb(eb.fn.coalesce("balance_micros", eb.val(0)), "+", micros) }))
+          .where("id", "=", accountId)
+          .compile(),
+      ],
+    },
+  );
+  if (ledgered === 0 && idempotencyKey !== null) {
+    const earlier = await db
+      .selectFrom("balance_transactions")
+      .select(["amount_micros", "note"])
+      .where("account_id", "=", accountId)
+      .where("idempotency_key", "=", idempotencyKey)
+      .executeTakeFirstOrThrow();
+    return { added: false, earlier: { amountMicros: Number(earlier.amount_micros), note: earlier.note } };
+  }
   const row = await db
     .selectFrom("accounts")
     .select("balance_micros")
     .where("id", "=", accountId)
     .executeTakeFirst();
-  return row?.balance_micros ?? 0;
+  return { added: true, balanceMicros: row?.balance_micros ?? 0 };
 }
 
 /** Replaces the account's rate table. */

@@ -36,6 +36,7 @@ import * as m020 from "./migrations/020_node_heartbeats.ts";
 import * as m021 from "./migrations/021_webhook_retention.ts";
 import * as m022 from "./migrations/022_number_history.ts";
 import * as m023 from "./migrations/023_agent_sessions.ts";
+import * as m024 from "./migrations/024_top_up_keys.ts";
 import type { Database } from "./schema.ts";
 
 const MIGRATIONS: Record<string, Migration> = {
@@ -62,6 +63,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "021_webhook_retention": m021,
   "022_number_history": m022,
   "023_agent_sessions": m023,
+  "024_top_up_keys": m024,
 };
 
 class StaticProvider implements MigrationProvider {

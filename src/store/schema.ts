@@ -32,6 +32,8 @@ export interface BalanceTransactionsTable {
   attempt_id: number | null;
   note: string | null;
   created_at: number;
+  /** A top-up's key from its client: unique per account, so a retried top-up adds nothing (024). */
+  idempotency_key: Generated<string | null>;
 }
 
 export interface ApiKeysTable {

@@ -4,7 +4,7 @@ import type { FastifyInstance } from "fastify";
 import { microsToUsd, usdToMicros } from "../../model/billing.ts";
 import { listTransactions, loadBilling, setRates, topUp } from "../../store/billing.ts";
 import type { BalanceTransactionRow } from "../../store/schema.ts";
-import { invalidRequest } from "../plugins/errors.ts";
+import { ApiError, invalidRequest } from "../plugins/errors.ts";
 import { keysetPage, type NativeApiDeps } from "./deps.ts";
 import { afterIdQuery, errorResponses, isoTime, limitQuery, nextAfterId } from "./schemas/common.ts";
 import { iso } from "./views.ts";
@@ -80,7 +80,7 @@ export async function billingRoutes(app: FastifyInstance, deps: NativeApiDeps): 
     async (req) => balanceView(req.account.id),
   );
 
-  app.post<{ Body: { amountUsd: number; note?: string } }>(
+  app.post<{ Body: { amountUsd: number; note?: string }; Headers: { "idempotency-key"?: string } }>(
     "/v1/balance/top-up",
     {
       config: { permission: "billing:manage" },
@@ -88,6 +88,20 @@ export async function billingRoutes(app: FastifyInstance, deps: NativeApiDeps): 
         tags: ["billing"],
         summary:
           "Add to the balance (the first top-up makes the account metered); resume stopped campaigns after",
+        description:
+          "With an Idempotency-Key header, a top-up whose key the account has used before adds nothing: the same amount and note answer the balance as it is now (Idempotent-Replayed: true), a different one is a 409 idempotency_key_reused. Keys are kept for good.",
+        headers: {
+          type: "object",
+          properties: {
+            "idempotency-key": {
+              type: "string",
+              minLength: 1,
+              maxLength: 255,
+              pattern: "^[\\x21-\\x7e]+$",
+              description: "1–255 visible ASCII characters, unique per top-up (a UUID, an invoice number)",
+            },
+          },
+        },
         body: {
           type: "object",
           required: ["amountUsd"],
@@ -101,9 +115,23 @@ export async function billingRoutes(app: FastifyInstance, deps: NativeApiDeps): 
         response: { 200: balanceSchema, ...errorResponses },
       },
     },
-    async (req) => {
+    async (req, reply) => {
       const micros = exactMicros(req.body.amountUsd, "body.amountUsd");
-      await topUp(store, req.account.id, micros, req.body.note ?? null, clock.now());
+      const note = req.body.note ?? null;
+      const key = req.headers["idempotency-key"] ?? null;
+      const done = await topUp(store, req.account.id, micros, note, clock.now(), key);
+      if (!done.added) {
+        if (done.earlier.amountMicros !== micros || done.earlier.note !== note) {
+          throw new ApiError(
+            "idempotency_key_reused",
+            409,
+            `Idempotency-Key ${JSON.stringify(key)} was used by an earlier top-up of ${microsToUsd(done.earlier.amountMicros)} USD${done.earlier.note === null ? "" : ` (${JSON.stringify(done.earlier.note)})`}; nothing was added`,
+            "headers.idempotency-key",
+          );
+        }
+        reply.header("idempotent-replayed", "true");
+        return balanceView(req.account.id);
+      }
       await engine.billingChanged(req.account.id);
       return balanceView(req.account.id);
     },
