@@ -90,3 +90,39 @@ test("a task edit switches off its own subscriptions it no longer lists, not the
     await f.close();
   }
 });
+
+test("a PUT leaves a subscription an operator paused through /v1 paused; one a PUT dropped comes back when listed again", async () => {
+  const f = await twin24Fixture();
+  try {
+    const body = { ...seedBody(), startType: "manual", startMoment: "" };
+    const uuid = await f.createTask(body);
+    const { campaignId } = await f.task(uuid);
+    const hookOf = async () => {
+      const hooks = (await f.call({ method: "GET", url: "/v1/webhooks" })).json() as {
+        data: { id: number; url: string; active: boolean; campaign_id: number }[];
+      };
+      const own = hooks.data.filter((h) => h.campaign_id === campaignId);
+      assert.equal(own.length, 1, JSON.stringify(own));
+      return own[0];
+    };
+    const hook = await hookOf();
+    const paused = await f.call({
+      method: "PATCH",
+      url: `/v1/webhooks/${hook.id}`,
+      payload: { active: false },
+    });
+    assert.equal(paused.statusCode, 200, paused.body);
+    const put = (payload: Record<string, unknown>) =>
+      f.call({ method: "PUT", url: `${TASKS}/${uuid}`, payload: { ...body, ...payload } });
+    // A rename repeating the same webhookUrls: the operator's pause holds (receiver in maintenance, say).
+    assert.equal((await put({ name: "renamed" })).statusCode, 200);
+    assert.deepEqual([(await hookOf()).active, (await hookOf()).id], [false, hook.id]);
+    // Dropped by one PUT and listed again by the next: the client asked for it, so it is active again.
+    assert.equal((await put({ name: "renamed", webhookUrls: null })).statusCode, 200);
+    assert.equal((await hookOf()).active, false);
+    assert.equal((await put({ name: "renamed again" })).statusCode, 200);
+    assert.deepEqual([(await hookOf()).active, (await hookOf()).id], [true, hook.id]);
+  } finally {
+    await f.close();
+  }
+});

@@ -27,6 +27,7 @@ import {
   insertTaskWebhook,
   ownedTask,
   TASK_PATH,
+  TWIN24_DROPPED_WEBHOOKS,
   TWIN24_WEBHOOKS,
   taskPlan,
   taskSchema,
@@ -47,7 +48,9 @@ interface TaskListQuery {
 /**
  * Makes a task's subscriptions what its webhookUrls now say: an entry whose URL a subscription already has
  * updates it (its secret stays), a new URL subscribes, and a URL no longer listed is deactivated, not
- * deleted, so its dead letters stay listed and replayable.
+ * deleted, so its dead letters stay listed and replayable. Whether a listed one is active is left as it
+ * is (Twin24 has no field for it: an operator may have paused it through /v1), unless an earlier PUT
+ * dropped it: listed again, it is active again.
  */
 async function syncTaskWebhooks(
   db: Kysely<Database>,
@@ -59,17 +62,27 @@ async function syncTaskWebhooks(
     .selectAll()
     .where("account_id", "=", at.accountId)
     .where("campaign_id", "=", at.campaignId)
-    .where("made_by", "=", TWIN24_WEBHOOKS)
+    .where("made_by", "in", [TWIN24_WEBHOOKS, TWIN24_DROPPED_WEBHOOKS])
     .orderBy("id")
     .execute();
   const unmatched = [...plans];
   for (const hook of existing) {
     const i = unmatched.findIndex((p) => p.url === hook.url);
     const plan = i >= 0 ? unmatched.splice(i, 1)[0] : null;
+    const dropped = hook.made_by === TWIN24_DROPPED_WEBHOOKS;
     const edit = plan
-      ? { events: plan.events, delaySec: plan.delaySec, partialResults: plan.partialResults, active: true }
+      ? {
+          events: plan.events,
+          delaySec: plan.delaySec,
+          partialResults: plan.partialResults,
+          ...(dropped ? { active: true } : {}),
+        }
       : { active: false };
     await updateWebhook(db, at.accountId, hook.id, edit, at.now);
+    const madeBy = plan ? TWIN24_WEBHOOKS : TWIN24_DROPPED_WEBHOOKS;
+    if (hook.made_by !== madeBy) {
+      await db.updateTable("webhooks").set({ made_by: madeBy }).where("id", "=", hook.id).execute();
+    }
   }
   for (const plan of unmatched) await insertTaskWebhook(db, at, plan);
 }

@@ -156,6 +156,9 @@ export async function insertTaskWebhook(
 
 /** webhooks.made_by of the subscriptions a task's webhookUrls made. */
 export const TWIN24_WEBHOOKS = "twin24";
+/** webhooks.made_by of one a PUT dropped from the task's webhookUrls (so deactivated by the face, not by
+ *  an operator through /v1): listed again, it is made active again; an operator's deactivation stays. */
+export const TWIN24_DROPPED_WEBHOOKS = "twin24:dropped";
 
 export async function taskRoutes(app: FastifyInstance, deps: Twin24Deps): Promise<void> {
   const { store, engine, clock } = deps;
