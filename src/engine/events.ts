@@ -32,6 +32,48 @@ function transferOf(details: string | null): { to: string | null; atSec: number 
   return { to: typeof t.to === "string" ? t.to : null, atSec: typeof t.atSec === "number" ? t.atSec : 0 };
 }
 
+const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
+
+/** data.attempt of attempt.ended. */
+function endedAttempt(info: EndedAttemptInfo, f: FinishedAttempt): Record<string, unknown> {
+  return {
+    id: f.attemptId,
+    seq: info.seq,
+    phone: info.phone,
+    callerId: info.callerId,
+    startedAt: iso(info.startedAt),
+    answeredAt: iso(f.answeredAt),
+    endedAt: iso(f.endedAt),
+    outcome: f.outcome,
+    cause: f.cause,
+    talkSec: f.talkSec,
+    success: f.success,
+    // As GET /v1/.../attempts gives them: why a no_answer was hung up early (releasedByPacer), AMD's
+    // verdict, a bot's result, a voicemail left.
+    details: f.details === null ? null : (JSON.parse(f.details) as Record<string, unknown>),
+  };
+}
+
+/**
+ * attempt.ended again for a call another node's sweep recorded `lost` while this node stalled, now that
+ * this node tells what it really was (the store writes it only if it corrects that record). `corrects`
+ * names the outcome subscribers heard; the contact is as the sweep left it (only its id is given: this
+ * node's view of it is stale). Final, so subscribers of settled results only hear the correction too.
+ */
+export function correctionEvents(
+  subs: readonly Subscription[],
+  info: EndedAttemptInfo,
+  f: FinishedAttempt,
+): OutboxRow[] {
+  const base = { accountId: info.accountId, campaignId: info.campaignId, contactId: f.contactId, at: f.now };
+  const data = {
+    attempt: endedAttempt(info, f),
+    contact: { id: f.contactId },
+    corrects: { outcome: "lost" },
+  };
+  return outboxRows(subs, { ...base, type: "attempt.ended", final: true, data });
+}
+
 /** attempt.transferred when a bot forwarded the call, attempt.ended, then contact.retry_scheduled or
  *  contact.status_changed (and contact.succeeded). */
 export function finishEvents(
@@ -49,32 +91,8 @@ export function finishEvents(
     data: customData(info.contact),
     ...("nextAt" in f.contact ? { nextAttemptAt: new Date(f.contact.nextAt).toISOString() } : {}),
   };
-  const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
   const events: EventInput[] = [
-    {
-      ...base,
-      type: "attempt.ended",
-      final: settled,
-      data: {
-        attempt: {
-          id: f.attemptId,
-          seq: info.seq,
-          phone: info.phone,
-          callerId: info.callerId,
-          startedAt: iso(info.startedAt),
-          answeredAt: iso(f.answeredAt),
-          endedAt: iso(f.endedAt),
-          outcome: f.outcome,
-          cause: f.cause,
-          talkSec: f.talkSec,
-          success: f.success,
-          // As GET /v1/.../attempts gives them: why a no_answer was hung up early (releasedByPacer), AMD's
-          // verdict, a bot's result, a voicemail left.
-          details: f.details === null ? null : (JSON.parse(f.details) as Record<string, unknown>),
-        },
-        contact,
-      },
-    },
+    { ...base, type: "attempt.ended", final: settled, data: { attempt: endedAttempt(info, f), contact } },
   ];
   const transfer = transferOf(f.details);
   if (transfer) {

@@ -22,7 +22,7 @@ import type { CallEnded, OriginateRequest } from "../telephony/driver.ts";
 import type { LiveAgent } from "./agents/board.ts";
 import type { AgentCallState } from "./agents/dialing.ts";
 import type { CampaignRuntime } from "./campaign-runtime.ts";
-import { finishEvents } from "./events.ts";
+import { correctionEvents, finishEvents } from "./events.ts";
 
 export interface LiveCall extends AgentCallState {
   callId: string;
@@ -234,7 +234,9 @@ export function finishedFromEnd(
   const c = call.campaign;
   if (chargeMicros > 0) f.charge = { accountId: c.accountId, micros: chargeMicros };
   if (c.webhooks.length) {
-    f.events = finishEvents(c.webhooks, { ...call, accountId: c.accountId, campaignId: c.id }, f);
+    const info = { ...call, accountId: c.accountId, campaignId: c.id };
+    f.events = finishEvents(c.webhooks, info, f);
+    f.correctionEvents = () => correctionEvents(c.webhooks, info, f);
   }
   return f;
 }

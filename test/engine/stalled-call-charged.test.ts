@@ -2,12 +2,14 @@
 // carrier: another node's sweep records the attempt lost (no answer, no charge) and gives the contact on.
 // When the stalled node runs again its call ends, and its finish found the contact no longer its own and
 // was dropped whole: the call that happened was never charged, and its attempt read lost with 0 s of talk
-// (found by an audit, 2026-12-05). The attempt now gets what it was and its charge, once.
+// (found by an audit, 2026-12-05). The attempt now gets what it was and its charge, once, and webhook
+// subscribers, told attempt.ended lost by the sweep, hear attempt.ended again with what it was (hooks8).
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { VirtualClock } from "../../src/clock/virtual-clock.ts";
 import { usdToMicros } from "../../src/model/billing.ts";
 import { setRates, topUp } from "../../src/store/billing.ts";
+import { insertWebhook } from "../../src/store/webhooks.ts";
 import { addContacts, createAccount, createCampaign } from "../helpers/fixtures.ts";
 import { engineNode } from "../helpers/nodes.ts";
 import { stallableNode } from "../helpers/stallable-clock.ts";
@@ -29,6 +31,18 @@ for (const dialect of dialects()) {
         const accountId = await createAccount(store, "acme", t0);
         await setRates(store, accountId, { defaultMicrosPerMinute: usdToMicros(0.1), prefixes: [] });
         await topUp(store, accountId, usdToMicros(100), "funds", t0);
+        const hook = await insertWebhook(store.db, {
+          accountId,
+          campaignId: null,
+          url: "https://hooks.example/h",
+          secret: "s",
+          events: ["attempt.ended"],
+          delaySec: 0,
+          partialResults: true,
+          maxAttempts: 5,
+          active: true,
+          now: t0,
+        });
         await a.run();
         const ids = await createCampaign(
           store,
@@ -42,6 +56,7 @@ for (const dialect of dialects()) {
         while (!answered()) await clock.run({ until: clock.now() + 500 });
         const attemptId = Number(answered()?.attemptId);
         await b.engine.run();
+        await b.engine.reloadWebhooks();
         aClock.stalled = true; // A's event loop stops for 100 s; its call talks on
         await clock.run({ until: clock.now() + 100_000 });
         const attempt = () =>
@@ -71,6 +86,28 @@ for (const dialect of dialects()) {
           .where("id", "=", accountId)
           .executeTakeFirstOrThrow();
         assert.equal(Number(account.balance_micros), usdToMicros(99.7));
+        const told = (
+          await store.db
+            .selectFrom("webhook_deliveries")
+            .select("payload")
+            .where("webhook_id", "=", hook.id)
+            .orderBy("id")
+            .execute()
+        ).map(
+          (r) =>
+            JSON.parse(r.payload).data as {
+              attempt: { id: number; outcome: string; talkSec: number };
+              corrects?: { outcome: string };
+            },
+        );
+        assert.deepEqual(
+          told.map((d) => [d.attempt.id, d.attempt.outcome, d.attempt.talkSec, d.corrects?.outcome ?? null]),
+          [
+            [attemptId, "lost", 0, null],
+            [attemptId, "human", 150, "lost"],
+          ],
+          "the sweep's lost, then what the call was",
+        );
       } finally {
         aClock.stalled = false;
         await a.shutdown();

@@ -235,6 +235,10 @@ async function endSweptAttempts(client: pg.PoolClient, items: FinishedAttempt[])
     client,
     items.filter((x) => x.charge?.micros && ended.has(x.attemptId)),
   );
+  await insertEvents(
+    client,
+    items.flatMap((x) => (x.correctionEvents && ended.has(x.attemptId) ? x.correctionEvents() : [])),
+  );
 }
 
 /** Takes applied attempts' charges from their accounts' balances, with one ledger row each. */

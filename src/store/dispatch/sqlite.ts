@@ -296,7 +296,10 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
       if (changes === 0) {
         // This node's call outlived its lease (a stall) and another node's sweep recorded it lost: see
         // sweptAsLost.
-        if (f.owner !== null && s.endSweptAttempt.run(...attemptEnd(f)).changes > 0) charge(f);
+        if (f.owner !== null && s.endSweptAttempt.run(...attemptEnd(f)).changes > 0) {
+          charge(f);
+          writeEvents(f.correctionEvents?.());
+        }
         continue;
       }
       applied++;

@@ -146,6 +146,9 @@ export interface FinishedAttempt {
     | { status: string; phoneAttempts: string; retryCounts: string; waitReason: string };
   /** Written with the outcome, and only if the outcome is (its lease still held). */
   events?: OutboxRow[];
+  /** Written instead if another node's sweep recorded the attempt lost and this outcome corrects that
+   *  record (engine/events.ts correctionEvents); built only then. */
+  correctionEvents?: () => OutboxRow[];
   /** What the call cost a metered account, taken from its balance with the outcome, once per attempt. */
   charge?: { accountId: number; micros: number };
 }
