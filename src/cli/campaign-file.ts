@@ -40,7 +40,8 @@ const fileSchema = {
     name: { type: "string", minLength: 1, maxLength: 200 },
     settings: campaignSettingsSchema,
     scenario: { type: ["string", "object"] },
-    seed: { type: "integer" },
+    // As --seed: a negative seed would replay another (hashSeed folds -1 onto 0).
+    seed: { type: "integer", minimum: 0, maximum: 4_294_967_295 },
     startAt: { type: "string", format: "date-time" },
     agents: {
       type: "object",

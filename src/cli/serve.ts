@@ -9,6 +9,16 @@ import { ensureDemoCampaign } from "./demo.ts";
 export async function serveCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { demo: { type: "boolean" } } });
   const config = loadConfig();
+  // Taken from before the start: a SIGTERM right after "listening" (onReady runs before startServer
+  // returns) would otherwise kill the node the default way, with no shutdown.
+  let stop: ((signal: string) => void) | null = null;
+  let early: string | null = null;
+  const onSignal = (signal: string) => {
+    if (stop) stop(signal);
+    else early ??= signal;
+  };
+  process.once("SIGINT", () => onSignal("SIGINT"));
+  process.once("SIGTERM", () => onSignal("SIGTERM"));
   const server = await startServer(config, {
     onReady: async (s, bootstrapKey) => {
       const out = process.stdout;
@@ -43,16 +53,18 @@ export async function serveCommand(argv: string[]): Promise<number> {
       }
     },
   });
-  await new Promise<void>((resolve) => {
-    const shutdown = (signal: string) => {
+  // A supervisor must learn of a shutdown that failed (calls perhaps left unrecorded): exit 1 then.
+  return await new Promise<number>((resolve) => {
+    stop = (signal: string) => {
       process.stdout.write(`${signal}: shutting down\n`);
-      server.close().then(resolve, (err) => {
-        process.stderr.write(`shutdown failed: ${String(err)}\n`);
-        resolve();
-      });
+      server.close().then(
+        () => resolve(0),
+        (err) => {
+          process.stderr.write(`shutdown failed: ${String(err)}\n`);
+          resolve(1);
+        },
+      );
     };
-    process.once("SIGINT", () => shutdown("SIGINT"));
-    process.once("SIGTERM", () => shutdown("SIGTERM"));
+    if (early !== null) stop(early);
   });
-  return 0;
 }

@@ -86,6 +86,13 @@ export async function simulateCommand(argv: string[]): Promise<number> {
   const [campaignPath, csvPath] = positionals;
   if (!campaignPath || !csvPath) throw new Error("usage: outdial simulate CAMPAIGN.json CONTACTS.csv");
   refuseExtraPositionals(positionals, 2, "simulate takes one campaign file and one CSV file");
+  // Checked now, not after the import: a typo must not cost the minutes a large CSV takes to read.
+  const seedFlag =
+    values.seed !== undefined ? numberOption("--seed", values.seed, 0, MAX_SEED, true) : undefined;
+  const maxSimMs =
+    values["max-hours"] !== undefined
+      ? numberOption("--max-hours", values["max-hours"], 0.001, 100_000, false) * 3_600_000
+      : undefined;
   const file = parseCampaignFile(fs.readFileSync(campaignPath, "utf8"), campaignPath);
   const settings = withDefaults(file.settings ?? {});
   if (file.scenario !== undefined)
@@ -95,6 +102,13 @@ export async function simulateCommand(argv: string[]): Promise<number> {
   if (agents !== null && settings.dialMethod === "robot") {
     throw new Error(
       `agents need a campaign that dials for them: ${campaignPath} dials "robot"; set settings.dialMethod to preview, progressive, power or predictive`,
+    );
+  }
+  // And the other way round: a campaign that dials for agents places no call without one, and the run
+  // would idle to its time limit (30 simulated days) and report nothing.
+  if (agents === null && settings.dialMethod !== "robot") {
+    throw new Error(
+      `${campaignPath} dials "${settings.dialMethod}", which calls for agents, and has none: set agents.count in the file or pass --agents N`,
     );
   }
   const startAt = file.startAt ? Date.parse(file.startAt) : Date.UTC(2026, 0, 5, 6, 0, 0);
@@ -163,17 +177,11 @@ export async function simulateCommand(argv: string[]): Promise<number> {
       store,
       accountId,
       campaignId: campaign.id,
-      seed:
-        values.seed !== undefined
-          ? numberOption("--seed", values.seed, 0, 2 ** 32 - 1, true)
-          : (file.seed ?? 1),
+      seed: seedFlag ?? file.seed ?? 1,
       scenario: file.scenario ?? null,
       startAt,
       agents,
-      maxSimMs:
-        values["max-hours"] !== undefined
-          ? numberOption("--max-hours", values["max-hours"], 0.001, 100_000, false) * 3_600_000
-          : undefined,
+      maxSimMs,
       onProgress: (n) => simBar.update(n),
       progressEvery: 1000,
     });
@@ -184,6 +192,9 @@ export async function simulateCommand(argv: string[]): Promise<number> {
     await store.close();
   }
 }
+
+/** The largest seed, as --seed and a campaign file's seed take it (0 to 2^32 - 1). */
+const MAX_SEED = 2 ** 32 - 1;
 
 /** A numeric option's value, or an error naming it (a typo must not run as seed 0 or without a limit). */
 function numberOption(name: string, flag: string, min: number, max: number, whole: boolean): number {

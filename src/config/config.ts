@@ -95,7 +95,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   }
   const driver = oneOf(env, "OUTDIAL_DRIVER", DRIVER_NAMES, "sim");
   return Object.freeze({
-    databaseUrl: text(env, "OUTDIAL_DATABASE_URL", "./data/outdial.db"),
+    databaseUrl: databaseUrl(env, "OUTDIAL_DATABASE_URL"),
     host: text(env, "OUTDIAL_HOST", "127.0.0.1"),
     port: integer(env, "OUTDIAL_PORT", 8080, 0, 65535),
     logLevel: oneOf(env, "OUTDIAL_LOG_LEVEL", LOG_LEVELS, "info"),
@@ -155,6 +155,27 @@ export function maskUrlPassword(url: string): string {
     if (/pass|secret|token|key/i.test(key)) parsed.searchParams.set(key, "***");
   }
   return parsed.toString();
+}
+
+/**
+ * A PostgreSQL URL (postgres:// or postgresql://, the scheme in any case, written lower-case here) or a
+ * SQLite file path. Anything else that looks like a URL (mysql://, postgres+ssl://, a typo) is refused:
+ * taken as a path it would become a fresh SQLite database in folders named after the URL, its password
+ * among them.
+ */
+function databaseUrl(env: Env, name: string): string {
+  const value = text(env, name, "./data/outdial.db");
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(value);
+  if (!scheme) return value;
+  const lower = scheme[1].toLowerCase();
+  if (lower !== "postgres" && lower !== "postgresql") {
+    // Only the scheme is shown: the rest may hold a password where no URL parser would look for one.
+    throw new ConfigError(
+      name,
+      `must be a postgres:// (or postgresql://) URL or a SQLite file path, got a ${scheme[0]} URL`,
+    );
+  }
+  return `${lower}${value.slice(scheme[1].length)}`;
 }
 
 /** host, host:port, [v6]:port, or sip:host[:port]: the trunk or the local address of the sip driver. */

@@ -59,7 +59,8 @@ export function isForeignKeyViolation(err: unknown): boolean {
 }
 
 export function isPostgresUrl(url: string): boolean {
-  return /^postgres(ql)?:\/\//.test(url);
+  // postgres:// or postgresql://, the scheme in any case: URL schemes are case-insensitive, and pg takes both.
+  return /^postgres(ql)?:\/\//i.test(url);
 }
 
 export async function openStore(opts: OpenStoreOptions): Promise<Store> {

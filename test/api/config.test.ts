@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { describeConfig, loadConfig } from "../../src/config/config.ts";
+import { isPostgresUrl } from "../../src/store/db.ts";
 
 const EXISTING_FILE = fileURLToPath(import.meta.url);
 
@@ -93,6 +94,53 @@ describe("loadConfig", () => {
     for (const [url, shown] of cases) {
       assert.equal(describeConfig(loadConfig({ OUTDIAL_DATABASE_URL: url })).databaseUrl, shown, url);
     }
+  });
+
+  // A URL of another scheme (mysql://, a typo) used to be taken as a SQLite file path: folders named after
+  // the URL, its password among them, and a fresh database in them, under a postgres:// banner.
+  test("the database URL is postgres:// or postgresql:// in any case, or a path; another URL is refused", () => {
+    const taken: [string, string][] = [
+      ["Postgres://u:p@db:5432/outdial", "postgres://u:p@db:5432/outdial"],
+      ["POSTGRESQL://db/outdial?sslmode=require", "postgresql://db/outdial?sslmode=require"],
+      ["postgres://u:p@db/outdial", "postgres://u:p@db/outdial"],
+      ["./data/outdial.db", "./data/outdial.db"],
+      [":memory:", ":memory:"],
+      ["/var/lib/outdial/outdial.db", "/var/lib/outdial/outdial.db"],
+    ];
+    for (const [url, read] of taken) {
+      const c = loadConfig({ OUTDIAL_DATABASE_URL: url });
+      assert.equal(c.databaseUrl, read, url);
+      assert.equal(isPostgresUrl(c.databaseUrl), url.includes("://"), url);
+    }
+    assert.equal(
+      describeConfig(loadConfig({ OUTDIAL_DATABASE_URL: "Postgres://u:s3cret@db/x" })).databaseUrl,
+      "postgres://u:***@db/x",
+    );
+    for (const url of [
+      "mysql://ops:s3cret@127.0.0.1/outdial",
+      "postgress://ops:s3cret@db/outdial",
+      "postgres+ssl://ops:s3cret@db/outdial",
+      "sqlite:///var/lib/outdial.db",
+      "MySQL://ops:s3cr/et@db/outdial",
+    ]) {
+      assert.throws(
+        () => loadConfig({ OUTDIAL_DATABASE_URL: url }),
+        (err: Error) =>
+          err.name === "ConfigError" &&
+          /OUTDIAL_DATABASE_URL must be a postgres:\/\/ \(or postgresql:\/\/\) URL or a SQLite file path/.test(
+            err.message,
+          ) &&
+          !/s3cr/.test(err.message),
+        url,
+      );
+    }
+  });
+
+  test("isPostgresUrl takes the scheme in any case", () => {
+    for (const url of ["postgres://h/d", "Postgres://h/d", "POSTGRESQL://h/d", "postgresql://h/d"])
+      assert.ok(isPostgresUrl(url), url);
+    for (const url of ["./postgres.db", "postgres:h/d", "mysql://h/d", ":memory:"])
+      assert.ok(!isPostgresUrl(url), url);
   });
 
   test("the sip driver: its trunk, local address and credentials; the password masked", () => {
