@@ -5,9 +5,21 @@
 // as markup), and the page's CSP allows no other script.
 
 const REFRESH_MS = 2000;
-/** Counting a campaign of a million contacts takes the server a few hundred ms: the page waits at least
- *  this many times as long as its last refresh took, so it never keeps the server busy more than 1/10. */
+/** Counting a campaign of a million contacts takes the server a few hundred ms: after a good refresh the
+ *  page waits at least this many times as long as it took, so it never keeps the server busy more than
+ *  1/10. Not after a failed one: what took long there was the failure (a gateway's timeout), not work. */
 const IDLE_FACTOR = 10;
+/** After failed refreshes the page tries again 2 s, 4 s, 8 s, … later, never more than this. */
+const MAX_RETRY_MS = 30_000;
+/** A call with no answer by then is given up (a dropped connection, a proxy holding it), so one lost
+ *  request cannot stop the refreshing for good. */
+const TIMEOUT_MS = 10_000;
+/** A row's buttons stay disabled while its command runs and this long after they are drawn again, and the
+ *  row takes no second command meanwhile: the second click of a double-click (a second Enter) must not land
+ *  on the button drawn where the first one was ("recover" where "stop" was) and undo the command. */
+const HOLD_MS = 500;
+/** Explain's reasons that do not keep a campaign from dialing: shown beside "dialing", not instead of it. */
+const NON_BLOCKING = new Set(["other_node"]);
 const KEY_ITEM = "outdial.key";
 
 const $ = (id) => document.getElementById(id);
@@ -16,6 +28,13 @@ let selected = null;
 let timer = null;
 /** Bumped by each refresh: a refresh overtaken by a newer one (a click) leaves the next turn to it. */
 let generation = 0;
+/** Failed refreshes in a row (they space the retries), and when the board last showed a good one. */
+let failures = 0;
+let lastUpdated = null;
+/** Campaigns whose command is on its way, and those whose buttons are held (HOLD_MS) after one or after a
+ *  redraw, each with the timer that lets them go. */
+const commanding = new Set();
+const held = new Map();
 
 /** An element with attributes (class, data-*, …) and children (nodes or text). */
 function el(tag, attrs = {}, ...children) {
@@ -34,12 +53,40 @@ class ApiError extends Error {
   }
 }
 
+/** A call that got no answer within TIMEOUT_MS. */
+class NoAnswer extends Error {}
+
 async function api(path, method = "GET") {
-  const res = await fetch(path, { method, headers: { authorization: `Bearer ${key}` } });
-  const body = await res.json().catch(() => null);
+  let res;
+  let text;
+  try {
+    res = await fetch(path, {
+      method,
+      headers: { authorization: `Bearer ${key}` },
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+    });
+    text = await res.text();
+  } catch (err) {
+    if (err?.name === "TimeoutError") throw new NoAnswer(`no answer within ${TIMEOUT_MS / 1000} s`);
+    throw err;
+  }
+  let body = null;
+  try {
+    body = JSON.parse(text);
+  } catch {}
   if (!res.ok) throw new ApiError(res.status, body?.error?.message ?? `HTTP ${res.status}`);
   return body;
 }
+
+/** An instant as the page shows every one: the browser's local time, its zone named. */
+const formatTime = (ms) => new Date(ms).toLocaleString(undefined, { timeZoneName: "short" });
+const formatClock = (date) => date.toLocaleTimeString(undefined, { timeZoneName: "short" });
+/** The server's text with its ISO times (explain writes them in UTC) shown like every other time here. */
+const localTimes = (text) =>
+  String(text).replace(/\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?Z\b/g, (iso) => {
+    const ms = Date.parse(iso);
+    return Number.isNaN(ms) ? iso : formatTime(ms);
+  });
 
 /** The same call, or null when the key's role may not read it (a section is then left out). */
 async function optional(path) {
@@ -84,8 +131,35 @@ const COMMANDS = {
  *  `tag` element each, marked as a warning; none when there are none. */
 function warningItems(why, tag) {
   return (why?.warnings ?? []).map((w) =>
-    el(tag, { class: "warning", "data-code": w.code }, el("strong", {}, "Warning: "), w.message),
+    el(tag, { class: "warning", "data-code": w.code }, el("strong", {}, "Warning: "), localTimes(w.message)),
   );
+}
+
+/** Explain's reasons split: those that keep the campaign from dialing, and those that do not (while it
+ *  dials, every reason is one of these: on a cluster, that another node dispatches it). */
+function splitReasons(why) {
+  const notes = why.dialing ? why.reasons : why.reasons.filter((r) => NON_BLOCKING.has(r.code));
+  const blocking = why.dialing ? [] : why.reasons.filter((r) => !notes.includes(r));
+  return { blocking, notes };
+}
+
+/** Disables or enables campaign `id`'s buttons as it is held or not. */
+function setButtons(id, row = $("campaigns").tBodies[0].querySelector(`tr[data-id="${id}"]`)) {
+  const disabled = commanding.has(id) || held.has(id);
+  for (const button of row?.querySelectorAll("button[data-command]") ?? []) button.disabled = disabled;
+}
+
+/** Holds campaign `id`'s buttons for HOLD_MS from now. */
+function hold(id, row) {
+  clearTimeout(held.get(id));
+  held.set(
+    id,
+    setTimeout(() => {
+      held.delete(id);
+      setButtons(id);
+    }, HOLD_MS),
+  );
+  setButtons(id, row);
 }
 
 /** What each row last showed of what is not plain cell text: its status's buttons and its "now" cell. */
@@ -100,9 +174,10 @@ function setText(node, text) {
 /** A new, empty row for campaign `id`; updateRow fills it. Its cells are found again by data-field. */
 function newRow(id) {
   const fill = el("div");
+  // Focusable (not in the tab order): a keyboard user's focus waits on the row while its buttons change.
   const row = el(
     "tr",
-    { "data-id": id },
+    { "data-id": id, tabindex: "-1" },
     el("td", {}, el("span", { "data-field": "name" }), " ", el("span", { class: "muted" }, `#${id}`)),
     el("td", {}, el("span", { class: "status", "data-field": "status" })),
     el("td", {}, el("div", { class: "bar", "data-field": "progress" }, fill)),
@@ -148,16 +223,26 @@ function updateRow(row, c, result) {
   // Calls placed, as /metrics counts them; dials reserved (previews being read, dials waiting for their
   // slot) are no lines in use, but hold places under the cap.
   const reserved = why ? why.inFlight - why.callsPlaced : 0;
+  // Explain's figures are this node's: where another node dispatches the campaign, the row says so.
+  const elsewhere = why?.reasons.find((r) => r.code === "other_node");
+  const inFlight = cell("in-flight");
   setText(
-    cell("in-flight"),
-    why ? `${why.callsPlaced}${reserved > 0 ? ` (+${reserved} reserved)` : ""}` : "–",
+    inFlight,
+    why
+      ? `${why.callsPlaced}${reserved > 0 ? ` (+${reserved} reserved)` : ""}${elsewhere ? " on this node" : ""}`
+      : "–",
   );
+  if (elsewhere) inFlight.title = elsewhere.message;
+  else inFlight.removeAttribute("title");
 
-  // The "now" cell holds no control: made again whenever what it says changes.
+  // The "now" cell holds no control: made again whenever what it says changes. Beside "dialing" (or what
+  // keeps it from dialing), the reasons that do not stop it: dialing on another node is still news.
+  const split = why ? splitReasons(why) : null;
   const now = error
     ? { error: error.message }
     : {
-        text: why.dialing ? "dialing" : (why.reasons[0]?.message ?? ""),
+        text: why.dialing ? "dialing" : localTimes((split.blocking[0] ?? why.reasons[0])?.message ?? ""),
+        notes: split.notes.map((r) => [r.code, localTimes(r.message)]),
         warnings: (why.warnings ?? []).map((w) => [w.code, w.message]),
       };
   const nowKey = JSON.stringify(now);
@@ -166,17 +251,21 @@ function updateRow(row, c, result) {
     cell("now").replaceChildren(
       ...(error
         ? [el("span", { class: "error" }, `could not explain: ${error.message}`)]
-        : [now.text, ...warningItems(why, "div")]),
+        : [
+            now.text,
+            ...now.notes.map(([code, message]) => el("div", { class: "note", "data-code": code }, message)),
+            ...warningItems(why, "div"),
+          ]),
     );
   }
 
   if (state.status !== c.status) {
+    const redrawn = state.status !== null;
     state.status = c.status;
     const actions = cell("actions");
-    // A keyboard user on one of the old buttons stays on the row: on the same command if still offered.
-    const focused = actions.contains(document.activeElement)
-      ? document.activeElement.getAttribute("data-command")
-      : null;
+    // A keyboard user on one of the old buttons stays on the row, on the row itself: not on a new button,
+    // where a second Enter would run the command drawn in place of the one just run (start after stop).
+    const focused = actions.contains(document.activeElement);
     const buttons = (COMMANDS[c.status] ?? []).map((command) => {
       const button = el("button", { type: "button", "data-command": command }, command);
       button.addEventListener("click", (event) => {
@@ -185,10 +274,12 @@ function updateRow(row, c, result) {
       });
       return button;
     });
+    if (focused) row.focus();
     actions.replaceChildren(...buttons.flatMap((b) => [b, " "]));
-    if (focused !== null && buttons.length > 0) {
-      (buttons.find((b) => b.getAttribute("data-command") === focused) ?? buttons[0]).focus();
-    }
+    // Buttons drawn again where others were (the status changed) take no click for a moment: it was meant
+    // for the old ones. A row's first buttons replace none.
+    if (redrawn) hold(c.id, row);
+    else setButtons(c.id, row);
   }
 }
 
@@ -211,13 +302,27 @@ function showCampaigns(campaigns, results) {
 }
 
 async function run(id, command) {
+  // A second command on the row while its first runs or just after (a double-click, Enter twice): ignored.
+  if (commanding.has(id) || held.has(id)) return;
+  commanding.add(id);
+  const row = $("campaigns").tBodies[0].querySelector(`tr[data-id="${id}"]`);
+  // Focus on the button moves to its row first: disabled, the button would drop it.
+  if (row?.querySelector('[data-field="actions"]').contains(document.activeElement)) row.focus();
+  setButtons(id, row);
   try {
     await api(`/v1/campaigns/${id}/${command}`, "POST");
     $("notice").textContent = "";
   } catch (err) {
-    $("notice").textContent = `${command} campaign ${id}: ${err.message}`;
+    $("notice").textContent =
+      `${command} campaign ${id}: ${err.message}` +
+      (err instanceof NoAnswer ? "; it may have been done: the board shows what is" : "");
   }
-  refresh();
+  try {
+    await refresh();
+  } finally {
+    commanding.delete(id);
+    hold(id);
+  }
 }
 
 function fillList(list, items) {
@@ -239,7 +344,14 @@ async function showDetail(c, { why, error }, current) {
   $("detail-title").textContent = `${c.name} (#${c.id}) — ${c.settings.dialMethod ?? "robot"}`;
   if (error) {
     $("reasons").replaceChildren(el("li", { class: "error" }, `could not explain: ${error.message}`));
-  } else fillList($("reasons"), why.dialing ? ["dialing now"] : why.reasons.map((r) => r.message));
+  } else {
+    // What keeps it from dialing first, then what does not (another node dispatching it).
+    const { blocking, notes } = splitReasons(why);
+    fillList($("reasons"), [
+      ...(why.dialing ? ["dialing now"] : blocking.map((r) => localTimes(r.message))),
+      ...notes.map((r) => localTimes(r.message)),
+    ]);
+  }
   const warnings = warningItems(why, "li");
   $("warnings").replaceChildren(...warnings);
   $("warnings-box").hidden = warnings.length === 0;
@@ -250,8 +362,7 @@ async function showDetail(c, { why, error }, current) {
       : why.waiting.length === 0
         ? ["none"]
         : why.waiting.map(
-            (w) =>
-              `${w.count} on ${w.reason}${w.nextAt ? ` (first at ${new Date(w.nextAt).toLocaleString()})` : ""}`,
+            (w) => `${w.count} on ${w.reason}${w.nextAt ? ` (first at ${formatTime(w.nextAt)})` : ""}`,
           ),
   );
   const [report, agents, pacing] = await Promise.all([
@@ -294,6 +405,9 @@ async function refresh() {
   if (document.hidden) return;
   const mine = ++generation;
   const started = performance.now();
+  /** Whether this refresh went well: every call answered. One that got no answer spaces the next try as a
+   *  failure does, though the board shows what the others answered. */
+  let good = false;
   try {
     const list = await api("/v1/campaigns?limit=100");
     // Each campaign's explain, or why it failed: that row then says so rather than show made-up zeros.
@@ -321,17 +435,29 @@ async function refresh() {
     else $("detail").hidden = true;
     if (!current()) return;
     const failed = explanations.filter((e) => e.error).length;
+    lastUpdated = new Date();
     $("updated").textContent =
-      `updated ${new Date().toLocaleTimeString()}` +
+      `updated ${formatClock(lastUpdated)}` +
       (failed > 0 ? `; could not explain ${failed} of ${explanations.length} campaigns` : "");
+    $("board").classList.remove("stale");
+    good = !explanations.some((e) => e.error instanceof NoAnswer);
   } catch (err) {
     if (mine !== generation) return; // signed out, or overtaken: not this refresh's business any more
     if (err instanceof ApiError && err.status === 401) return signOut("That key is no longer accepted.");
-    // In the header, where the next good refresh replaces it (the notice is for the buttons' refusals).
-    $("updated").textContent = `could not refresh: ${err.message}`;
+    // In the header, where the next good refresh replaces it (the notice is for the buttons' refusals);
+    // the board stays, marked as what it is: an old picture.
+    $("updated").textContent =
+      `${lastUpdated ? `last updated ${formatClock(lastUpdated)} — ` : ""}not live: could not refresh (${err.message})`;
+    $("board").classList.add("stale");
   }
   if (key && mine === generation) {
-    timer = setTimeout(refresh, Math.max(REFRESH_MS, IDLE_FACTOR * (performance.now() - started)));
+    failures = good ? 0 : failures + 1;
+    timer = setTimeout(
+      refresh,
+      good
+        ? Math.max(REFRESH_MS, IDLE_FACTOR * (performance.now() - started))
+        : Math.min(MAX_RETRY_MS, REFRESH_MS * 2 ** (failures - 1)),
+    );
   }
 }
 
@@ -350,6 +476,9 @@ function signOut(message = "") {
   generation++;
   key = null;
   selected = null;
+  failures = 0;
+  lastUpdated = null;
+  $("board").classList.remove("stale");
   sessionStorage.removeItem(KEY_ITEM);
   $("sign-in-error").textContent = message;
   $("updated").textContent = "";
