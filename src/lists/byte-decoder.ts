@@ -2,6 +2,13 @@
 // declared encoding. UTF-8 input is only validated (no copy); GB18030 is decoded by Node's TextDecoder,
 // other encodings are transcoded through iconv-lite. A UTF-8 or UTF-16 byte order mark at the start is
 // honoured and removed, whatever encoding was declared.
+//
+// A NUL (U+0000) is bad input in every encoding: no text file of contacts holds one (PostgreSQL cannot
+// store it in text, and the API refuses it everywhere else), while it is in every ASCII character of
+// UTF-16 (and UTF-32) text. Read as UTF-8, a UTF-16 file without a byte order mark is ASCII and NULs,
+// valid UTF-8 to the letter, and would be stored as garbage; read in the wrong UTF-16 or as UTF-32's
+// half, NUL characters come out too. So a NUL is reported like a byte invalid in the encoding
+// (Decoded.nul says which, for the hint).
 import { isUtf8 } from "node:buffer";
 import iconv from "iconv-lite";
 import { badRequest } from "./errors.ts";
@@ -57,6 +64,8 @@ export interface Decoded {
   bytes: Buffer;
   /** The input holds bytes that are not valid in its encoding, right after `bytes`. */
   bad: boolean;
+  /** What is bad is a NUL character (the file is likely UTF-16, or in another encoding than read in). */
+  nul?: boolean;
 }
 
 const EMPTY: Buffer = Buffer.alloc(0);
@@ -109,7 +118,7 @@ export class ByteDecoder {
     if (this.plan.kind === "utf8") {
       const out = this.validateUtf8(tail);
       // A multi-byte sequence cut off by the end of the file.
-      return this.carry.length ? { bytes: out.bytes, bad: true } : out;
+      return this.carry.length && !out.bad ? { bytes: out.bytes, bad: true } : out;
     }
     const out = this.transcode(tail);
     if (out.bad) return out;
@@ -149,8 +158,13 @@ export class ByteDecoder {
     const end = completeUtf8Length(input);
     this.carry = end < input.length ? Buffer.from(input.subarray(end)) : EMPTY;
     const complete = input.subarray(0, end);
-    if (isUtf8(complete)) return { bytes: complete, bad: false };
-    return { bytes: complete.subarray(0, firstInvalidUtf8(complete)), bad: true };
+    // memchr: a small cost beside isUtf8's.
+    const nul = complete.indexOf(0);
+    const valid = isUtf8(complete) ? complete.length : firstInvalidUtf8(complete);
+    if (nul >= 0 && nul < valid) return { bytes: complete.subarray(0, nul), bad: true, nul: true };
+    return valid === complete.length
+      ? { bytes: complete, bad: false }
+      : { bytes: complete.subarray(0, valid), bad: true };
   }
 
   private transcode(chunk: Buffer): Decoded {
@@ -194,6 +208,9 @@ export class ByteDecoder {
     // TextDecoder only ever yields whole surrogate pairs.
     const lone = kind === "gb18030" ? -1 : (bad >= 0 ? text.slice(0, bad) : text).search(LONE_SURROGATE);
     if (lone >= 0) bad = lone;
+    const nul = text.indexOf("\u0000");
+    if (nul >= 0 && (bad < 0 || nul < bad))
+      return { bytes: Buffer.from(text.slice(0, nul), "utf8"), bad: true, nul: true };
     if (bad >= 0) return { bytes: Buffer.from(text.slice(0, bad), "utf8"), bad: true };
     return { bytes: Buffer.from(text, "utf8"), bad: false };
   }

@@ -13,7 +13,17 @@ export interface ResolvedColumns {
   start_at?: string;
   priority?: string;
   custom: string[];
+  /** Without a header and without a custom mapping: every cell of a row that no field is mapped to is
+   *  a custom field too, named by its position (resolvePositions). */
+  restCustom?: boolean;
 }
+
+/**
+ * The highest column position a mapping may name without a header: a spreadsheet's last column (XFD),
+ * the limit an XLSX export already keeps to (XLSX_MAX_COLUMNS). Rows themselves may be of any width.
+ */
+export const MAX_POSITION = 16_384;
+const POSITION = /^[1-9]\d*$/;
 
 type SingleField = Exclude<keyof ColumnMapping, "phone" | "custom">;
 const SINGLE_FIELDS: readonly SingleField[] = [
@@ -51,28 +61,10 @@ export function resolveColumns(
       throw badRequest("duplicate_column", `the header names column "${name}" twice`, "columns");
     seen.add(name);
   }
-  const taken = new Set<string>();
-  const use = (name: string, field: string): string => {
-    if (!seen.has(name))
-      throw badRequest(
-        "unknown_column",
-        `no column "${name}" in the file (mapped to ${field})`,
-        `columns.${field}`,
-      );
-    if (taken.has(name))
-      throw badRequest("duplicate_mapping", `column "${name}" is mapped twice`, `columns.${field}`);
-    taken.add(name);
-    return name;
-  };
+  const { taken, use } = columnUser((name) => (seen.has(name) ? name : null), "");
   const out: ResolvedColumns = { phone: [], custom: [] };
   if (mapping) {
-    const phones =
-      mapping.phone === undefined ? [] : Array.isArray(mapping.phone) ? mapping.phone : [mapping.phone];
-    out.phone = phones.map((p) => use(p, "phone"));
-    for (const field of SINGLE_FIELDS) {
-      const name = mapping[field];
-      if (name !== undefined && name !== "") out[field] = use(name, field);
-    }
+    mapFields(mapping, use, out);
   } else if (names.every((n, i) => n === String(i + 1))) {
     // No header and no mapping: the first column is the phone.
     out.phone = [use("1", "phone")];
@@ -98,5 +90,71 @@ export function resolveColumns(
   } else {
     out.custom = names.filter((n) => !taken.has(n));
   }
+  return out;
+}
+
+type UseColumn = (name: string, field: string) => string;
+
+/** The `use` of a mapped column: `column` gives its name in the file, or null when the file has none by
+ *  that name (400 unknown_column, `unknownHint` after the message); a column mapped twice is a 400. */
+function columnUser(
+  column: (name: string) => string | null,
+  unknownHint: string,
+): { taken: Set<string>; use: UseColumn } {
+  const taken = new Set<string>();
+  const use = (name: string, field: string): string => {
+    const found = column(name);
+    if (found === null)
+      throw badRequest(
+        "unknown_column",
+        `no column "${name}" in the file (mapped to ${field})${unknownHint}`,
+        `columns.${field}`,
+      );
+    if (taken.has(found))
+      throw badRequest("duplicate_mapping", `column "${name}" is mapped twice`, `columns.${field}`);
+    taken.add(found);
+    return found;
+  };
+  return { taken, use };
+}
+
+/** The phone and single fields an explicit mapping names, each checked by `use`. */
+function mapFields(mapping: ColumnMapping, use: UseColumn, out: ResolvedColumns): void {
+  const phones =
+    mapping.phone === undefined ? [] : Array.isArray(mapping.phone) ? mapping.phone : [mapping.phone];
+  out.phone = phones.map((p) => use(p, "phone"));
+  for (const field of SINGLE_FIELDS) {
+    const name = mapping[field];
+    if (name !== undefined && name !== "") out[field] = use(name, field);
+  }
+}
+
+/**
+ * Without a header (header=false) columns are positions 1, 2, … and rows may be of any width, so a
+ * mapping is checked against no row: any position from 1 to MAX_POSITION is a column (a row without
+ * that cell has it empty). Without a mapping the first column is the phone. Unless the mapping lists
+ * the custom columns, every other cell of a row is a custom field (`restCustom`).
+ */
+export function resolvePositions(mapping: ColumnMapping | undefined): ResolvedColumns {
+  const { use } = columnUser((name) => {
+    const position = name.trim();
+    return POSITION.test(position) && Number(position) <= MAX_POSITION ? position : null;
+  }, `: without a header, columns are numbered 1, 2, … up to ${MAX_POSITION}`);
+  const out: ResolvedColumns = { phone: [], custom: [] };
+  if (mapping) {
+    mapFields(mapping, use, out);
+  } else {
+    out.phone = [use("1", "phone")];
+  }
+  if (out.phone.length === 0) {
+    throw badRequestWithHint(
+      "missing_phone_column",
+      "no phone column",
+      "map one (map.phone=<column number>)",
+      "columns.phone",
+    );
+  }
+  if (mapping?.custom) out.custom = mapping.custom.map((c) => use(c, "custom"));
+  else out.restCustom = true;
   return out;
 }

@@ -3,7 +3,7 @@
 // Whole-import problems (malformed CSV, bad bytes, limits, a "reject" policy) are thrown as ImportError.
 import { Parser } from "csv-parse";
 import { ByteDecoder, type EncodingPlan } from "./byte-decoder.ts";
-import { resolveColumns } from "./columns.ts";
+import { type ResolvedColumns, resolveColumns, resolvePositions } from "./columns.ts";
 import { ContactRules, jsonString, longerThan, type RowInput, type RulesOptions } from "./contact-rules.ts";
 import { type CsvCore, FastCsvCore, fastCsvSupports } from "./csv-fast.ts";
 import { badRequestWithHint, ImportError } from "./errors.ts";
@@ -53,6 +53,14 @@ interface ColumnsPlan {
   /** Columns with no name in the header row (a spreadsheet's trailing empty columns): no field, and their
    *  cells must be empty, as cells past the header must. */
   unnamed: number[];
+  /** Null with a header. Without one (resolvePositions, `names` and `unnamed` empty) rows may be of any
+   *  width: a cell a row lacks is empty, and no cell is past a header. */
+  headerless: {
+    /** Every cell not mapped to a field is a custom field named by its position (no custom mapping). */
+    restCustom: boolean;
+    /** Per index, whether a field is mapped to it (restCustom only). */
+    taken: boolean[];
+  } | null;
 }
 
 type CoreOptions = Pick<CsvOptions, "delimiter" | "quote" | "escape" | "maxFieldLength" | "lenient"> & {
@@ -69,6 +77,11 @@ export function csvParserOptions(opts: CoreOptions) {
     escape: opts.escape,
     relax_column_count: opts.raggedRows === true,
     relax_quotes: false,
+    // Any line end ends a record, wherever it is in the file (CRLF as one): csv-parse would otherwise
+    // keep the first one it meets as the only one, and a file whose lines do not all end alike (a
+    // Windows-made header, rows appended on Unix) would merge rows or keep "\r" in the last cell.
+    // Checked in this order, so CRLF is matched before its CR alone. FastCsvCore does the same.
+    record_delimiter: ["\r\n", "\n", "\r"],
     skip_empty_lines: true,
     // A runaway quoted field would otherwise grow until the whole upload is in memory.
     max_record_size: opts.maxFieldLength * 256 + 65_536,
@@ -137,13 +150,13 @@ export class CsvContactParser {
   write(chunk: Buffer): void {
     const decoded = this.decoder.decode(chunk);
     this.feed(decoded.bytes, false);
-    if (decoded.bad) this.badEncoding();
+    if (decoded.bad) this.badEncoding(decoded.nul === true);
   }
 
   end(): CsvSummary {
     const decoded = this.decoder.end();
     this.feed(decoded.bytes, false);
-    if (decoded.bad) this.badEncoding();
+    if (decoded.bad) this.badEncoding(decoded.nul === true);
     this.feed(undefined, true);
     if (this.batchCount > 0) this.flush();
     const { rules } = this;
@@ -185,13 +198,29 @@ export class CsvContactParser {
     });
   }
 
-  private badEncoding(): never {
+  private badEncoding(nul: boolean): never {
     // Rows before the bad byte were parsed; the bad byte sits in the next one, or in the header (row 0)
     // while that has not been read.
     const row = this.columns === null && this.opts.header ? 0 : this.rows + 1;
+    const where = `row ${row} (line ${this.csv.info.lines})`;
+    const name = this.decoder.encodingName;
+    if (nul) {
+      // ByteDecoder: no text CSV holds a NUL, while every ASCII character of UTF-16 text does.
+      const utf8 = name === "UTF-8";
+      throw badRequestWithHint(
+        "bad_encoding",
+        `${where} has a NUL character, which no CSV of contacts holds: the file is not ${name}` +
+          (utf8 ? " (a NUL byte is in every ASCII character of UTF-16 text)" : ""),
+        utf8
+          ? "pass the file's encoding (encoding=utf-16le, or utf-16be)"
+          : "pass the file's encoding (e.g. encoding=utf-16le, utf-16be or utf-8)",
+        "encoding",
+        row,
+      );
+    }
     throw badRequestWithHint(
       "bad_encoding",
-      `row ${row} (line ${this.csv.info.lines}) has bytes that are not valid ${this.decoder.encodingName}`,
+      `${where} has bytes that are not valid ${name}`,
       "pass the file's encoding (e.g. encoding=windows-1251)",
       "encoding",
       row,
@@ -205,12 +234,15 @@ export class CsvContactParser {
       if (this.opts.header) return;
     }
     const plan = this.columns;
-    const width = plan.names.length;
+    const { headerless } = plan;
+    // Without a header a row is not filled up: a mapped cell it lacks is read as empty (`?? ""` below),
+    // however far the mapping reaches.
+    const width = headerless === null ? plan.names.length : 0;
     if (fields.length < width) fields = fields.concat(new Array<string>(width - fields.length).fill(""));
     // A row of empty cells (spreadsheets leave them at the end) is no row at all.
     if (
       plan.phones.length > 0 &&
-      fields[plan.phones[0]].trim() === "" &&
+      (fields[plan.phones[0]] ?? "").trim() === "" &&
       fields.every((f) => f.trim() === "")
     )
       return;
@@ -223,7 +255,7 @@ export class CsvContactParser {
         row,
       });
     }
-    if (fields.length > width) {
+    if (fields.length > width && headerless === null) {
       const extra = fields.length - width;
       if (fields.slice(width).some((f) => f.trim() !== "")) {
         this.rules.invalidRow(
@@ -248,13 +280,15 @@ export class CsvContactParser {
     }
     const max = this.opts.maxFieldLength;
     for (let i = 0; i < fields.length; i++) {
-      if (longerThan(fields[i], max)) this.tooLong(row, plan.names[i] || `column ${i + 1}`);
+      if (longerThan(fields[i], max))
+        this.tooLong(row, headerless === null ? plan.names[i] || `column ${i + 1}` : String(i + 1));
     }
     const phones: string[] = [];
     const separator = this.opts.lenient?.phoneSeparator;
     for (const i of plan.phones) {
-      if (separator) phones.push(...fields[i].split(separator));
-      else phones.push(fields[i]);
+      const cell = fields[i] ?? "";
+      if (separator) phones.push(...cell.split(separator));
+      else phones.push(cell);
     }
     if (this.opts.lenient?.plusOptional) {
       for (let p = 0; p < phones.length; p++)
@@ -263,16 +297,17 @@ export class CsvContactParser {
     let custom = "{";
     for (let c = 0; c < plan.custom.length; c++) {
       const col = plan.custom[c];
-      custom += (c === 0 ? "" : ",") + col.key + jsonString(fields[col.index]);
+      custom += (c === 0 ? "" : ",") + col.key + jsonString(fields[col.index] ?? "");
     }
+    if (headerless?.restCustom) custom += this.restCustom(row, fields, headerless.taken);
     const input: RowInput = {
       phones,
-      externalId: plan.externalId >= 0 ? fields[plan.externalId] : null,
-      timeZone: plan.timeZone >= 0 ? fields[plan.timeZone] : null,
-      dailyFrom: plan.dailyFrom >= 0 ? fields[plan.dailyFrom] : null,
-      dailyTo: plan.dailyTo >= 0 ? fields[plan.dailyTo] : null,
-      startAt: plan.startAt >= 0 ? fields[plan.startAt] : null,
-      priority: plan.priority >= 0 ? fields[plan.priority] : null,
+      externalId: plan.externalId >= 0 ? (fields[plan.externalId] ?? "") : null,
+      timeZone: plan.timeZone >= 0 ? (fields[plan.timeZone] ?? "") : null,
+      dailyFrom: plan.dailyFrom >= 0 ? (fields[plan.dailyFrom] ?? "") : null,
+      dailyTo: plan.dailyTo >= 0 ? (fields[plan.dailyTo] ?? "") : null,
+      startAt: plan.startAt >= 0 ? (fields[plan.startAt] ?? "") : null,
+      priority: plan.priority >= 0 ? (fields[plan.priority] ?? "") : null,
       customJson: `${custom}}`,
     };
     if (this.rules.accept(row, input, this.batch)) {
@@ -282,38 +317,62 @@ export class CsvContactParser {
   }
 
   private planColumns(first: string[]): ColumnsPlan {
+    if (!this.opts.header) return this.planPositions();
     const max = this.opts.maxFieldLength;
-    const names = this.opts.header ? first.map((n) => n.trim()) : first.map((_, i) => String(i + 1));
-    if (this.opts.header) {
-      for (const name of names) if (longerThan(name, max)) this.tooLong(0, name.slice(0, 40));
-    }
+    const names = first.map((n) => n.trim());
+    for (const name of names) if (longerThan(name, max)) this.tooLong(0, name.slice(0, 40));
     // A header cell left empty names no column (spreadsheets end lines with empty cells once formatted).
     const unnamed = names.flatMap((n, i) => (n === "" ? [i] : []));
     const resolved = resolveColumns(
       names.filter((n) => n !== ""),
       this.opts.columns,
     );
-    if (resolved.custom.length > DEFAULT_LIMITS.maxCustomFields) {
-      throw badRequestWithHint(
-        "too_many_custom_fields",
-        `${resolved.custom.length} columns would become custom fields, at most ${DEFAULT_LIMITS.maxCustomFields} are allowed`,
-        "map the ones to keep (map.custom=<column>,…), and with it every other column you want, since a mapping turns off finding columns by their header names (map.phone=, map.external_id=, map.time_zone=…)",
-        "columns.custom",
-      );
-    }
-    const at = (name: string | undefined) => (name === undefined ? -1 : names.indexOf(name));
+    tooManyCustomFields(resolved.custom.length);
+    return { ...plan(resolved, (name) => names.indexOf(name)), names, unnamed, headerless: null };
+  }
+
+  /** Without a header: columns are positions 1, 2, …, whatever the first row's width (resolvePositions). */
+  private planPositions(): ColumnsPlan {
+    const resolved = resolvePositions(this.opts.columns);
+    tooManyCustomFields(resolved.custom.length);
+    const indexes = plan(resolved, (position) => Number(position) - 1);
+    const mapped = [
+      ...indexes.phones,
+      indexes.externalId,
+      indexes.timeZone,
+      indexes.dailyFrom,
+      indexes.dailyTo,
+      indexes.startAt,
+      indexes.priority,
+      ...indexes.custom.map((c) => c.index),
+    ];
+    const taken = new Array<boolean>(Math.max(...mapped) + 1).fill(false);
+    for (const i of mapped) if (i >= 0) taken[i] = true;
     return {
-      names,
-      phones: resolved.phone.map((n) => names.indexOf(n)),
-      externalId: at(resolved.external_id),
-      timeZone: at(resolved.time_zone),
-      dailyFrom: at(resolved.daily_from),
-      dailyTo: at(resolved.daily_to),
-      startAt: at(resolved.start_at),
-      priority: at(resolved.priority),
-      custom: resolved.custom.map((n) => ({ index: names.indexOf(n), key: `${jsonString(n)}:` })),
-      unnamed,
+      ...indexes,
+      names: [],
+      unnamed: [],
+      headerless: { restCustom: resolved.restCustom === true, taken },
     };
+  }
+
+  /**
+   * Without a header nor a custom mapping, the row's cells no field is mapped to, as the rest of the
+   * custom fields' JSON (each with a leading comma unless first). No more than maxCustomFields: past
+   * that the file is refused, as a header naming that many custom columns is.
+   */
+  private restCustom(row: number, fields: string[], taken: boolean[]): string {
+    let out = "";
+    let count = 0;
+    for (let i = 0; i < fields.length; i++) {
+      if (taken[i] === true) continue;
+      if (++count > DEFAULT_LIMITS.maxCustomFields) {
+        const cells = fields.length - taken.filter(Boolean).length;
+        tooManyCustomFields(cells, row);
+      }
+      out += `${count === 1 ? "" : ","}"${i + 1}":${jsonString(fields[i])}`;
+    }
+    return out;
   }
 
   private tooLong(row: number, column: string): never {
@@ -335,3 +394,43 @@ export class CsvContactParser {
 }
 
 function noop(): void {}
+
+/** The field indexes of resolved columns, `index` giving a column's. */
+function plan(
+  resolved: ResolvedColumns,
+  index: (column: string) => number,
+): Omit<ColumnsPlan, "names" | "unnamed" | "headerless"> {
+  const at = (column: string | undefined) => (column === undefined ? -1 : index(column));
+  return {
+    phones: resolved.phone.map(index),
+    externalId: at(resolved.external_id),
+    timeZone: at(resolved.time_zone),
+    dailyFrom: at(resolved.daily_from),
+    dailyTo: at(resolved.daily_to),
+    startAt: at(resolved.start_at),
+    priority: at(resolved.priority),
+    custom: resolved.custom.map((c) => ({ index: index(c), key: `${jsonString(c)}:` })),
+  };
+}
+
+/** More custom fields than a contact may have: the whole file is refused (from a header's columns, or
+ *  without a header from the cells of row `row`). */
+function tooManyCustomFields(count: number, row?: number): void {
+  const max = DEFAULT_LIMITS.maxCustomFields;
+  if (count <= max) return;
+  if (row !== undefined) {
+    throw badRequestWithHint(
+      "too_many_custom_fields",
+      `row ${row} has ${count} cells that would become custom fields, at most ${max} are allowed`,
+      "map the columns to keep by number (map.custom=2,3,…), and with it every other column you want (map.phone=1, map.external_id=…)",
+      "columns.custom",
+      row,
+    );
+  }
+  throw badRequestWithHint(
+    "too_many_custom_fields",
+    `${count} columns would become custom fields, at most ${max} are allowed`,
+    "map the ones to keep (map.custom=<column>,…), and with it every other column you want, since a mapping turns off finding columns by their header names (map.phone=, map.external_id=, map.time_zone=…)",
+    "columns.custom",
+  );
+}

@@ -4,6 +4,10 @@
 // and decodes each field on its own, which made it the largest single cost of a large import. This one
 // decodes a chunk once and cuts fields out of the text. test/lists/csv-fast.test.ts compares the two
 // on generated inputs, malformed ones included.
+//
+// A record ends at any line end outside quotes, CRLF, LF or CR alike (CRLF is one), wherever it is in
+// the file: csv-parse is given all three as record delimiters (csvParserOptions), not left to fix the
+// one it finds first, which made a file whose lines do not all end alike merge its rows into one.
 
 import { StringDecoder } from "node:string_decoder";
 
@@ -29,11 +33,6 @@ export interface FastCsvOptions {
 
 const CR = 13;
 const LF = 10;
-/** Record delimiter, discovered from the first line end outside quotes as csv-parse does. */
-const RD_UNKNOWN = 0;
-const RD_LF = 1;
-const RD_CRLF = 2;
-const RD_CR = 3;
 
 /** Whether these options are ones FastCsvCore reproduces csv-parse for. */
 export function fastCsvSupports(opts: { delimiter: string; quote: string; escape: string }): boolean {
@@ -69,7 +68,6 @@ export class FastCsvCore implements CsvCore {
   private pending = "";
   // Callers hand over whole characters (byte-decoder.ts); this only guards against a cut one.
   private readonly decoder = new StringDecoder("utf8");
-  private rd = RD_UNKNOWN;
   private expected = -1;
 
   constructor(opts: FastCsvOptions) {
@@ -107,22 +105,15 @@ export class FastCsvCore implements CsvCore {
     let start = 0;
     while (start < n) {
       let lines = this.info.lines;
-      let rd = this.rd;
       let p = start;
       let c = text.charCodeAt(p);
       if (c === LF || c === CR) {
-        // A line end where a record starts: csv-parse skips empty lines.
-        if (rd === RD_UNKNOWN) {
-          if (c === CR && p + 1 >= n && !end) return start;
-          rd = discover(text, p);
-        }
-        if (rd === RD_CRLF && c === CR && p + 1 >= n && !end) return start;
-        if (isRecordDelimiter(text, p, rd)) {
-          this.rd = rd;
-          this.info.lines = lines + 1;
-          start = p + (rd === RD_CRLF ? 2 : 1);
-          continue;
-        }
+        // A line end where a record starts: csv-parse skips empty lines. "\r" ending the text may still
+        // become "\r\n".
+        if (c === CR && p + 1 >= n && !end) return start;
+        this.info.lines = lines + 1;
+        start = p + lineEndLength(text, p);
+        continue;
       }
       const record: string[] = [];
       let recordChars = 0;
@@ -130,20 +121,20 @@ export class FastCsvCore implements CsvCore {
         // One field from p.
         let value: string;
         if (p < n && text.charCodeAt(p) === quote) {
-          const field = this.quoted(text, p, end, lines, rd, recordChars);
+          const field = this.quoted(text, p, end, lines, recordChars);
           if (field === null) return start;
-          ({ value, p, lines, rd } = field);
+          ({ value, p, lines } = field);
           if (p < n && text.charCodeAt(p) === 0) {
             // csv-parse takes a NUL after a closing quote as ending the quote, then as field text.
-            const rest = this.unquoted(text, p, end, lines, rd, record.length, recordChars + value.length);
+            const rest = this.unquoted(text, p, end, lines, record.length, recordChars + value.length);
             if (rest === null) return start;
             value += rest.value;
-            ({ p, lines, rd } = rest);
+            p = rest.p;
           }
         } else {
-          const field = this.unquoted(text, p, end, lines, rd, record.length, recordChars);
+          const field = this.unquoted(text, p, end, lines, record.length, recordChars);
           if (field === null) return start;
-          ({ value, p, lines, rd } = field);
+          ({ value, p } = field);
         }
         record.push(value);
         recordChars += value.length;
@@ -157,17 +148,15 @@ export class FastCsvCore implements CsvCore {
         break; // a record delimiter
       }
       if (!this.relaxColumnCount && this.expected >= 0 && record.length !== this.expected) {
-        // At the end of the text a last line end is not counted yet (see quoted()).
-        const atEnd = p >= n && isLineEnd(text.charCodeAt(n - 1));
-        throw inconsistent(this.expected, record.length, atEnd ? lines - 1 : lines);
+        throw inconsistent(this.expected, record.length, lines);
       }
       if (p < n) {
-        p += rd === RD_CRLF ? 2 : 1;
+        // A line end, whole: a "\r" ending the text made unquoted()/quoted() wait for what follows.
+        p += lineEndLength(text, p);
         lines++;
       }
       if (this.expected < 0) this.expected = record.length;
       this.info.lines = lines;
-      this.rd = rd;
       start = p;
       push(record);
     }
@@ -180,13 +169,11 @@ export class FastCsvCore implements CsvCore {
     p: number,
     end: boolean,
     linesIn: number,
-    rdIn: number,
     recordChars: number,
-  ): { value: string; p: number; lines: number; rd: number } | null {
+  ): { value: string; p: number; lines: number } | null {
     const { delimiter, quote } = this;
     const n = text.length;
     let lines = linesIn;
-    let rd = rdIn;
     let value = "";
     let from = p + 1;
     let q = from;
@@ -217,14 +204,11 @@ export class FastCsvCore implements CsvCore {
       }
       value += text.slice(from, next);
       this.checkSize(recordChars, value, 0, value.length, linesIn);
-      if (after === -1 || after === delimiter || after === 0) return { value, p: next + 1, lines, rd };
+      if (after === -1 || after === delimiter || after === 0) return { value, p: next + 1, lines };
       if (after === LF || after === CR) {
-        if (rd === RD_UNKNOWN) {
-          if (after === CR && next + 2 >= n && !end) return null;
-          rd = discover(text, next + 1);
-        }
-        if (rd === RD_CRLF && after === CR && next + 2 >= n && !end) return null;
-        if (isRecordDelimiter(text, next + 1, rd)) return { value, p: next + 1, lines, rd };
+        // "\r" ending the text may still become "\r\n" (records() steps over the line end whole).
+        if (after === CR && next + 2 >= n && !end) return null;
+        return { value, p: next + 1, lines };
       }
       throw new CsvFormatError(
         "CSV_INVALID_CLOSING_QUOTE",
@@ -235,40 +219,31 @@ export class FastCsvCore implements CsvCore {
   }
 
   /**
-   * An unquoted field from `p` up to a delimiter or a record delimiter (not consumed). Null when the
-   * text ends before the field can be known complete.
+   * An unquoted field from `p` up to a delimiter or a line end (not consumed). Null when the text ends
+   * before the field can be known complete. Such a field holds no line end, so its line is `lines`.
    */
   private unquoted(
     text: string,
     p: number,
     end: boolean,
-    linesIn: number,
-    rdIn: number,
+    lines: number,
     column: number,
     recordChars: number,
-  ): { value: string; p: number; lines: number; rd: number } | null {
+  ): { value: string; p: number } | null {
     const { delimiter, quote } = this;
     const n = text.length;
-    let lines = linesIn;
-    let rd = rdIn;
     const from = p;
     let k = p;
     for (; k < n; k++) {
       const c = text.charCodeAt(k);
       if (c === delimiter) break;
       if (c === LF || c === CR) {
-        if (rd === RD_UNKNOWN) {
-          // "\r" at the end of the text may still become "\r\n".
-          if (c === CR && k + 1 >= n && !end) return null;
-          rd = discover(text, k);
-        }
-        if (rd === RD_CRLF && c === CR && k + 1 >= n && !end) return null;
-        if (isRecordDelimiter(text, k, rd)) break;
-        lines++;
-        continue;
+        // "\r" at the end of the text may still become "\r\n".
+        if (c === CR && k + 1 >= n && !end) return null;
+        break;
       }
       if (c === quote) {
-        this.checkSize(recordChars, text, from, k, linesIn);
+        this.checkSize(recordChars, text, from, k, lines);
         throw new CsvFormatError(
           "INVALID_OPENING_QUOTE",
           `Invalid Opening Quote: a quote is found on field ${JSON.stringify(column)} at line ${lines}, value is ${JSON.stringify(text.slice(from, k))}`,
@@ -276,9 +251,9 @@ export class FastCsvCore implements CsvCore {
         );
       }
     }
-    this.checkSize(recordChars, text, from, k, linesIn);
+    this.checkSize(recordChars, text, from, k, lines);
     if (k >= n && !end) return null;
-    return { value: text.slice(from, k), p: k, lines, rd };
+    return { value: text.slice(from, k), p: k };
   }
 
   /**
@@ -309,17 +284,9 @@ function isLineEnd(c: number): boolean {
   return c === LF || c === CR;
 }
 
-function discover(text: string, k: number): number {
-  const c = text.charCodeAt(k);
-  if (c === CR) return text.charCodeAt(k + 1) === LF ? RD_CRLF : RD_CR;
-  return RD_LF;
-}
-
-function isRecordDelimiter(text: string, k: number, rd: number): boolean {
-  const c = text.charCodeAt(k);
-  if (rd === RD_LF) return c === LF;
-  if (rd === RD_CR) return c === CR;
-  return rd === RD_CRLF && c === CR && text.charCodeAt(k + 1) === LF;
+/** The length of the line end at `k` (CR, LF or CRLF): 2 for CRLF, else 1. */
+function lineEndLength(text: string, k: number): number {
+  return text.charCodeAt(k) === CR && text.charCodeAt(k + 1) === LF ? 2 : 1;
 }
 
 function inconsistent(expected: number, got: number, lines: number): CsvFormatError {

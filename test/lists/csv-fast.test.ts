@@ -88,3 +88,106 @@ test("well-formed files: quoted delimiters, quotes and line ends, CRLF, other de
     }
   }
 });
+
+test("mixed line ends: CRLF, LF and CR each end a record anywhere in the file, CRLF as one", () => {
+  // Records as expected, from both parsers, whole and cut at every byte (a CRLF split across chunks).
+  const cases: [string, string[][], number][] = [
+    // A Windows-made header, rows appended by a Unix tool.
+    [
+      "phone,name\r\n+1,Ann\n+2,Bob\n",
+      [
+        ["phone", "name"],
+        ["+1", "Ann"],
+        ["+2", "Bob"],
+      ],
+      4,
+    ],
+    // The reverse: no "\r" is left at the end of the last cells.
+    [
+      "phone,name\n+1,Ann\r\n+2,Bob\r\n",
+      [
+        ["phone", "name"],
+        ["+1", "Ann"],
+        ["+2", "Bob"],
+      ],
+      4,
+    ],
+    // Old Mac line ends among the others, and empty lines of each kind skipped.
+    [
+      "a,b\r1,2\n\r\n3,4\r\n\r5,6\n\n",
+      [
+        ["a", "b"],
+        ["1", "2"],
+        ["3", "4"],
+        ["5", "6"],
+      ],
+      8,
+    ],
+    // "\n\r" is two line ends (an empty line between), not one.
+    ["a\n\rb\n", [["a"], ["b"]], 4],
+    // Line ends inside quotes are data, whichever they are; a closing quote may meet any line end.
+    [
+      'phone,note\n+1,"x\r\ny"\r+2,"p\rq\nr"\r\n+3,"z"\n+4,"\r"',
+      [
+        ["phone", "note"],
+        ["+1", "x\r\ny"],
+        ["+2", "p\rq\nr"],
+        ["+3", "z"],
+        ["+4", "\r"],
+      ],
+      10,
+    ],
+    // A last record without a line end, after a CR.
+    [
+      "a,b\r1,2",
+      [
+        ["a", "b"],
+        ["1", "2"],
+      ],
+      2,
+    ],
+  ];
+  for (const [text, records, lines] of cases) {
+    const size = Buffer.byteLength(text);
+    for (const fast of [false, true]) {
+      assert.deepEqual(run(text, [], fast), { records }, `${JSON.stringify(text)}, fast=${fast}`);
+      const core = createCsvCore({ delimiter: ",", quote: '"', escape: '"', maxFieldLength: 4 }, fast);
+      core.parse(
+        Buffer.from(text),
+        false,
+        () => {},
+        () => {},
+      );
+      core.parse(
+        undefined,
+        true,
+        () => {},
+        () => {},
+      );
+      assert.equal(core.info.lines, lines, `lines of ${JSON.stringify(text)}, fast=${fast}`);
+    }
+    for (let cut = 0; cut <= size; cut++) {
+      assert.deepEqual(run(text, [cut], true), { records }, `${JSON.stringify(text)} cut at ${cut}`);
+      for (let cut2 = cut; cut2 <= size; cut2++) {
+        const got = run(text, [cut, cut2], true);
+        assert.deepEqual(got, { records }, `${JSON.stringify(text)} cut at ${cut}, ${cut2}`);
+      }
+    }
+  }
+});
+
+test("mixed line ends: errors name the same line from both parsers", () => {
+  const cases = [
+    'a,b\r\n1,2\n3,"x"y\r\n',
+    "a,b\n1,2\r\n3,4,5\n",
+    'a\r1\n"open\r\nstill\n',
+    'a\n1\r2 "q"\r\n',
+  ];
+  for (const text of cases) {
+    const expected = run(text, [], false);
+    assert.ok(expected.error, `${JSON.stringify(text)} is malformed`);
+    for (let cut = 0; cut <= text.length; cut++) {
+      assert.deepEqual(run(text, [cut], true), expected, `${JSON.stringify(text)} cut at ${cut}`);
+    }
+  }
+});
