@@ -505,13 +505,19 @@ export class Engine implements EngineControl, CampaignStatusWriter {
 
   /** Why a recover now would be refused for the campaign's end time (its endAt has passed), or null. */
   endedError(row: Campaign): EngineError | null {
-    const now = this.clock.now();
-    const { haltAt } = this.recoverTimes(row, now);
-    if (haltAt === null || haltAt > now) return null;
+    const endedAt = this.endedAt(row);
+    if (endedAt === null) return null;
     return new EngineError(
       "invalid_state",
-      `campaign ${row.id} ended at ${new Date(haltAt).toISOString()}; change its endAt first`,
+      `campaign ${row.id} ended at ${new Date(endedAt).toISOString()}; change its endAt first`,
     );
+  }
+
+  /** The end time a recover now would halt the campaign at, if it has passed (the recover is refused). */
+  private endedAt(row: Campaign): number | null {
+    const now = this.clock.now();
+    const { haltAt } = this.recoverTimes(row, now);
+    return haltAt === null || haltAt > now ? null : haltAt;
   }
 
   async cancelContact(accountId: number, contactId: number): Promise<boolean> {
@@ -972,6 +978,7 @@ export class Engine implements EngineControl, CampaignStatusWriter {
       dispatch: this.dispatch,
       now: this.clock.now(),
       hasBalance: await this.hasBalance(accountId),
+      endedAt: this.endedAt(row),
       holder: await campaignHolder(this.store.db, row.id, this.clock.now()),
       nodeId: this.nodeId,
       callsPlaced: this.dispatcher.placedCallsOf(row.id),

@@ -30,6 +30,8 @@ export async function explainCampaign(args: {
   dispatch: DispatchStore;
   now: number;
   hasBalance: boolean;
+  /** The end time (endAt) that has passed and makes a recover refused until it is changed, or null. */
+  endedAt: number | null;
   /** Who holds the campaign's dispatch lease now, and which node answers. */
   holder: CampaignHolder | null;
   nodeId: string;
@@ -101,7 +103,9 @@ export async function explainCampaign(args: {
     case "halted":
       add(
         "halted",
-        `the campaign reached its end time or lifetime at ${iso(row.halt_at)}; recover it to dial`,
+        args.endedAt === null
+          ? `the campaign reached its end time or lifetime at ${iso(row.halt_at)}; recover it to dial`
+          : `the campaign reached its end time at ${iso(args.endedAt)}; change its endAt, then recover it to dial`,
       );
       break;
     case "scheduled": {
@@ -126,6 +130,14 @@ export async function explainCampaign(args: {
       nextDialAt = opens !== null && (rt.haltAt === null || opens < rt.haltAt) ? opens : null;
       break;
     }
+  }
+
+  if (args.endedAt !== null && (status === "stopped" || status === "completed")) {
+    // The recover the reason above names is refused (409) until the end time moves.
+    add(
+      "ended",
+      `its end time passed at ${iso(args.endedAt)}: a recover is refused until its endAt is changed`,
+    );
   }
 
   if (status === "running") {
