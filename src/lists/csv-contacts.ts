@@ -70,6 +70,13 @@ type CoreOptions = Pick<CsvOptions, "delimiter" | "quote" | "escape" | "maxField
   raggedRows?: boolean;
 };
 
+/** Any line end ends a record, wherever it is in the file (CRLF as one): csv-parse would otherwise keep
+ *  the first one it meets as the only one, and a file whose lines do not all end alike (a Windows-made
+ *  header, rows appended on Unix) would merge rows or keep "\r" in the last cell. Checked in this order,
+ *  so CRLF is matched before its CR alone. FastCsvCore does the same; every csv-parse of an upload (the
+ *  faces' own scans among them) takes this. */
+export const ANY_LINE_END = ["\r\n", "\n", "\r"];
+
 export function csvParserOptions(opts: CoreOptions) {
   return {
     delimiter: opts.delimiter,
@@ -77,11 +84,7 @@ export function csvParserOptions(opts: CoreOptions) {
     escape: opts.escape,
     relax_column_count: opts.raggedRows === true,
     relax_quotes: false,
-    // Any line end ends a record, wherever it is in the file (CRLF as one): csv-parse would otherwise
-    // keep the first one it meets as the only one, and a file whose lines do not all end alike (a
-    // Windows-made header, rows appended on Unix) would merge rows or keep "\r" in the last cell.
-    // Checked in this order, so CRLF is matched before its CR alone. FastCsvCore does the same.
-    record_delimiter: ["\r\n", "\n", "\r"],
+    record_delimiter: ANY_LINE_END,
     skip_empty_lines: true,
     // A runaway quoted field would otherwise grow until the whole upload is in memory.
     max_record_size: opts.maxFieldLength * 256 + 65_536,

@@ -84,3 +84,27 @@ test("file_content's bytes meet its encoding however they come; a multipart text
     await f.close();
   }
 });
+
+test("a file whose lines do not all end alike (CRLF header, LF rows) is scanned as the import reads it", async () => {
+  const f = await voxFixture({ scenario: "all_human" });
+  try {
+    // The __task_uuid scan kept the first line end as the only one: one record "u-1\n+1212…", refused.
+    const file = "phone;__task_uuid\r\n+12125554001;u-1\n+12125554002;u-2\n";
+    const out = await f.vox(
+      "CreateCallList",
+      listFields({ name: "mixed", file_content: file, application_id: 3 }),
+    );
+    assert.equal(out.count, 2, JSON.stringify(out));
+    const dup = await f.vox("AppendToCallList", {
+      list_id: out.list_id,
+      file_content: "__task_uuid;phone\r\nu-9;+12125554003\nu-2;+12125554004\n",
+    });
+    assert.equal(
+      dup.error?.code,
+      101,
+      `a repeated uuid on a later LF row is still found: ${JSON.stringify(dup)}`,
+    );
+  } finally {
+    await f.close();
+  }
+});

@@ -52,6 +52,20 @@ for (const dialect of dialects())
 
     const csv = (name: string, city: string, phone: string) => `${HEADER}\n${name};${city};${phone}\n`;
 
+    test("a file whose lines do not all end alike (CRLF header, LF rows) gives one contact a row", async () => {
+      // csv-parse kept the first line end as the only one: every row folded into the first contact.
+      const rows = await imported(
+        Buffer.from(
+          `${HEADER}\r\nАнна;Москва;+14155550621\nБорис;Рим;+14155550622\rВера;Рига;+14155550623\n`,
+        ),
+      );
+      assert.deepEqual(rows, [
+        ["Анна", "Москва", "+14155550621"],
+        ["Борис", "Рим", "+14155550622"],
+        ["Вера", "Рига", "+14155550623"],
+      ]);
+    });
+
     test("a cell longer than the field allows is reported for its row, which is left out", async () => {
       const text = `${HEADER}\n${"Я".repeat(256)};Москва;+14155550611\nЕва;${"x".repeat(4001)};+14155550612\nИра;Рим;+14155550613\n`;
       const up = await upload(Buffer.from(text), "text/csv; charset=utf-8");

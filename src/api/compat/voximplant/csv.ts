@@ -6,6 +6,7 @@ import { Readable } from "node:stream";
 import { parse as parseStream } from "csv-parse";
 import { parse } from "csv-parse/sync";
 import iconv from "iconv-lite";
+import { ANY_LINE_END } from "../../../lists/csv-contacts.ts";
 import { ImportError, importCsv } from "../../../lists/import.ts";
 import type { ColumnMapping } from "../../../lists/types.ts";
 import type { Store } from "../../../store/db.ts";
@@ -58,6 +59,7 @@ function csvOptions(file: CsvFile) {
     delimiter: file.delimiter ?? ";",
     quote: file.quote ?? '"',
     escape: file.escape ?? file.quote ?? '"',
+    record_delimiter: ANY_LINE_END,
     skip_empty_lines: true,
     relax_column_count: true,
     bom: true,

@@ -8,6 +8,7 @@
 // earlier row) are counted and skipped; a row with all of them empty is no duplicate.
 import { type InfoRecord, parse } from "csv-parse/sync";
 import { ByteDecoder, resolveEncoding } from "../../../lists/byte-decoder.ts";
+import { ANY_LINE_END } from "../../../lists/csv-contacts.ts";
 import { idSchema } from "../../native/schemas/common.ts";
 import { invalidRequest } from "../../plugins/errors.ts";
 import { type ContactBody, contactFieldMax, type ParsedContact, parseContact } from "./contacts.ts";
@@ -128,6 +129,7 @@ export function contactsFromCsv(
     // The typings do not know that info: true makes each record {record, info}.
     parsed = parse(text, {
       delimiter,
+      record_delimiter: ANY_LINE_END,
       bom: true,
       skip_empty_lines: true,
       relax_column_count: true,
