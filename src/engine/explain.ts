@@ -139,6 +139,10 @@ export async function explainCampaign(args: {
       `its end time passed at ${iso(args.endedAt)}: a recover is refused until its endAt is changed`,
     );
   }
+  const recoverable = status === "stopped" || status === "completed" || status === "halted";
+  if (recoverable && !args.hasBalance && !reasons.some((r) => r.code === "balance")) {
+    add("balance", UNDER_FLOOR_REFUSED("a recover"));
+  }
 
   if (status === "running") {
     const haltAt = rt.haltAt;

@@ -1,6 +1,6 @@
 // Explain under the balance floor: a scheduled campaign the gate will stop at its start time promises no
 // dial; a campaign stopped for its balance and topped up since is not told the balance is still short; a
-// paused one is told its resume is refused.
+// paused one is told its resume is refused, a stopped one its recover (review34).
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { usdToMicros } from "../../src/model/billing.ts";
@@ -120,6 +120,33 @@ test("E3: explain of a paused campaign under the balance floor says the balance,
       ex.reasons.some((r) => r.code === "balance"),
       `explain: ${JSON.stringify(ex.reasons)}`,
     );
+  } finally {
+    await h.close();
+  }
+});
+
+test("E4: explain of a campaign stopped by request under the balance floor says its recover is refused", async () => {
+  const h = await harness({ scenario: human });
+  try {
+    await setRates(h.store, h.accountId, { defaultMicrosPerMinute: usdToMicros(1), prefixes: [] });
+    await topUp(h.store, h.accountId, usdToMicros(2.5), "funds", h.clock.now());
+    await h.engine.billingChanged(h.accountId);
+    const id = await h.campaign({ maxConcurrent: 1 }, [{ phones: ["+12025550100"] }], "c");
+    await h.engine.start(h.accountId, id);
+    await h.engine.stop(h.accountId, id);
+    await h.store.db
+      .updateTable("accounts")
+      .set({ balance_micros: usdToMicros(0.5) })
+      .where("id", "=", h.accountId)
+      .execute();
+    await h.engine.billingChanged(h.accountId);
+    await assert.rejects(h.engine.recover(h.accountId, id), /under 1 USD/);
+    const ex = await h.engine.explain(h.accountId, id);
+    assert.deepEqual(
+      ex.reasons.map((r) => r.code),
+      ["not_running", "balance"],
+    );
+    assert.match(ex.reasons[1].message, /a recover is refused/);
   } finally {
     await h.close();
   }

@@ -117,11 +117,17 @@ test("a PUT leaves a subscription an operator paused through /v1 paused; one a P
     // A rename repeating the same webhookUrls: the operator's pause holds (receiver in maintenance, say).
     assert.equal((await put({ name: "renamed" })).statusCode, 200);
     assert.deepEqual([(await hookOf()).active, (await hookOf()).id], [false, hook.id]);
-    // Dropped by one PUT and listed again by the next: the client asked for it, so it is active again.
+    // Active, dropped by one PUT and listed again by the next: the client asked for it, so it is active again.
+    await f.call({ method: "PATCH", url: `/v1/webhooks/${hook.id}`, payload: { active: true } });
     assert.equal((await put({ name: "renamed", webhookUrls: null })).statusCode, 200);
     assert.equal((await hookOf()).active, false);
     assert.equal((await put({ name: "renamed again" })).statusCode, 200);
     assert.deepEqual([(await hookOf()).active, (await hookOf()).id], [true, hook.id]);
+    // Paused through /v1, then dropped and listed again: the operator's pause holds (review34).
+    await f.call({ method: "PATCH", url: `/v1/webhooks/${hook.id}`, payload: { active: false } });
+    assert.equal((await put({ name: "renamed", webhookUrls: null })).statusCode, 200);
+    assert.equal((await put({ name: "renamed again" })).statusCode, 200);
+    assert.equal((await hookOf()).active, false);
   } finally {
     await f.close();
   }

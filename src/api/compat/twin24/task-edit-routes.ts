@@ -79,7 +79,9 @@ async function syncTaskWebhooks(
         }
       : { active: false };
     await updateWebhook(db, at.accountId, hook.id, edit, at.now);
-    const madeBy = plan ? TWIN24_WEBHOOKS : TWIN24_DROPPED_WEBHOOKS;
+    // Marked dropped only if this PUT switches it off: one already paused through /v1 stays paused when
+    // listed again.
+    const madeBy = plan || (!dropped && !hook.active) ? TWIN24_WEBHOOKS : TWIN24_DROPPED_WEBHOOKS;
     if (hook.made_by !== madeBy) {
       await db.updateTable("webhooks").set({ made_by: madeBy }).where("id", "=", hook.id).execute();
     }
