@@ -43,7 +43,9 @@ const CLI_TERMS: ImportTerms = {
       "outdial import does not map columns: rename the phone column to phone (or number, msisdn), or pass --delimiter if the fields are not separated by commas",
     too_many_custom_fields:
       "outdial import does not map columns: remove the columns not to keep from the file",
-    bad_encoding: "pass the file's encoding with --encoding (e.g. --encoding windows-1251)",
+    // In place of the import's hint, which may be the one for a NUL (UTF-16 text read as UTF-8).
+    bad_encoding:
+      "pass the file's encoding with --encoding (e.g. --encoding windows-1251; for a NUL character, which every ASCII character of UTF-16 text holds: --encoding utf-16le or utf-16be)",
     payload_too_large: "OUTDIAL_MAX_IMPORT_BYTES sets the limit",
   },
 };

@@ -27,7 +27,8 @@ function campaignFileTerms(campaignPath: string): ImportTerms {
       missing_phone_column: `outdial simulate does not map columns: rename the phone column to phone (or number, msisdn), or set csv.delimiter in ${campaignPath} if the fields are not separated by commas`,
       too_many_custom_fields:
         "outdial simulate does not map columns: remove the columns not to keep from the file",
-      bad_encoding: `set the file's encoding as csv.encoding in ${campaignPath} (e.g. "csv": {"encoding": "windows-1251"})`,
+      // In place of the import's hint, which may be the one for a NUL (UTF-16 text read as UTF-8).
+      bad_encoding: `set the file's encoding as csv.encoding in ${campaignPath} (e.g. "csv": {"encoding": "windows-1251"}; for a NUL character, which every ASCII character of UTF-16 text holds: "utf-16le" or "utf-16be")`,
     },
   };
 }

@@ -6,7 +6,7 @@
 // rendered 400/413).
 import { phoneAsWritten, phoneDetails } from "../../lib/phone.ts";
 import { ByteDecoder, resolveEncoding } from "../../lists/byte-decoder.ts";
-import { resolveColumns } from "../../lists/columns.ts";
+import { resolveColumns, resolvePositions } from "../../lists/columns.ts";
 import { tooLongToKeep } from "../../lists/contact-rules.ts";
 import { createCsvCore } from "../../lists/csv-contacts.ts";
 import { badRequest, ImportError } from "../../lists/errors.ts";
@@ -156,26 +156,39 @@ export interface DncCsvOptions {
   entry: Omit<DncEntry, "phone">;
 }
 
-/** Reads every phone cell of the file into the batch. Whole-file problems throw ImportError. */
+/**
+ * Reads every phone cell of the file into the batch. Whole-file problems throw ImportError. Without a
+ * header (header=false) columns are positions 1, 2, … as in a contact import (lists/columns.ts
+ * resolvePositions): rows may be of any width, a phone column a row lacks is empty in it, and
+ * phone_column may name a column only later rows have. With a header every row has its width.
+ */
 export function readDncCsv(bytes: Buffer, opts: DncCsvOptions, batch: DncBatch): void {
   const decoder = new ByteDecoder(resolveEncoding(opts.encoding));
   const quote = opts.quote ?? '"';
+  const header = opts.header ?? true;
   const csv = createCsvCore({
     delimiter: opts.delimiter ?? ",",
     quote,
     escape: opts.escape ?? quote,
     maxFieldLength: DNC_LIMITS.maxFieldLength,
+    raggedRows: !header,
   });
-  const header = opts.header ?? true;
-  let names: string[] | null = null;
+  /** A column's name in a report: its header cell, or its position (1-based) without a header. */
+  let nameOf: ((i: number) => string) | null = null;
   let phoneAt: number[] = [];
 
   const record = (fields: string[]): void => {
-    if (names === null) {
-      names = header ? fields.map((n) => n.trim()) : fields.map((_, i) => String(i + 1));
-      phoneAt = phoneColumns(names, opts.phoneColumns).map((n) => names!.indexOf(n));
-      if (header) return;
+    if (nameOf === null) {
+      if (header) {
+        const names = fields.map((n) => n.trim());
+        phoneAt = phoneColumns(names, opts.phoneColumns).map((n) => names.indexOf(n));
+        nameOf = (i) => names[i];
+        return;
+      }
+      phoneAt = phonePositions(opts.phoneColumns).map((p) => Number(p) - 1);
+      nameOf = (i) => String(i + 1);
     }
+    const name = nameOf;
     if (fields.every((f) => f.trim() === "")) return;
     const row = ++batch.rows;
     if (row > opts.maxRows) {
@@ -188,20 +201,21 @@ export function readDncCsv(bytes: Buffer, opts: DncCsvOptions, batch: DncBatch):
     }
     for (let i = 0; i < fields.length; i++) {
       if (fields[i].length > DNC_LIMITS.maxFieldLength) {
-        const message = `column "${names[i]}": a value is longer than ${DNC_LIMITS.maxFieldLength} characters`;
-        throw badRequest("field_too_long", message, names[i], row);
+        const message = `column "${name(i)}": a value is longer than ${DNC_LIMITS.maxFieldLength} characters`;
+        throw badRequest("field_too_long", message, name(i), row);
       }
     }
-    const cells = phoneAt.filter((i) => fields[i].trim() !== "");
+    // A cell a shorter row lacks (only without a header) is empty.
+    const cells = phoneAt.filter((i) => (fields[i] ?? "").trim() !== "");
     if (cells.length === 0) {
       batch.invalid({
         row,
-        field: names[phoneAt[0]],
+        field: name(phoneAt[0]),
         code: "missing_phone",
         message: "no phone in this row",
       });
     }
-    for (const i of cells) batch.add(row, fields[i], names[i], opts.entry);
+    for (const i of cells) batch.add(row, fields[i], name(i), opts.entry);
   };
 
   const feed = (chunk: Buffer | undefined, end: boolean): void => {
@@ -218,13 +232,16 @@ export function readDncCsv(bytes: Buffer, opts: DncCsvOptions, batch: DncBatch):
   for (const decoded of [decoder.decode(bytes), decoder.end()]) {
     feed(decoded.bytes, false);
     if (decoded.bad) {
-      throw new ImportError({
-        code: "bad_encoding",
-        status: 400,
-        message: `row ${batch.rows + 1} has bytes that are not valid ${decoder.encodingName}; pass the file's encoding (e.g. encoding=windows-1251)`,
-        field: "encoding",
-        row: batch.rows + 1,
-      });
+      const row = batch.rows + 1;
+      const name = decoder.encodingName;
+      // A NUL (ByteDecoder): the file is likely UTF-16, whose every ASCII character holds one.
+      const message = decoded.nul
+        ? `row ${row} has a NUL character, which no CSV of phones holds: the file is not ${name}; ` +
+          (name === "UTF-8"
+            ? "pass the file's encoding (encoding=utf-16le, or utf-16be)"
+            : "pass the file's encoding (e.g. encoding=utf-16le, utf-16be or utf-8)")
+        : `row ${row} has bytes that are not valid ${name}; pass the file's encoding (e.g. encoding=windows-1251)`;
+      throw new ImportError({ code: "bad_encoding", status: 400, message, field: "encoding", row });
     }
   }
   feed(undefined, true);
@@ -236,6 +253,18 @@ function phoneColumns(names: string[], wanted: string[] | undefined): string[] {
     // A header cell left empty names no column (spreadsheets' trailing empty cells), as in a contact import.
     const named = names.filter((n) => n !== "");
     return resolveColumns(named, wanted ? { phone: wanted } : undefined).phone;
+  } catch (err) {
+    if (err instanceof ImportError) {
+      throw badRequest(err.code, err.message.replace("map.phone", "phone_column"), "phone_column");
+    }
+    throw err;
+  }
+}
+
+/** The phone columns of a file without a header: positions, whatever the rows' widths. */
+function phonePositions(wanted: string[] | undefined): string[] {
+  try {
+    return resolvePositions(wanted ? { phone: wanted } : undefined).phone;
   } catch (err) {
     if (err instanceof ImportError) {
       throw badRequest(err.code, err.message.replace("map.phone", "phone_column"), "phone_column");

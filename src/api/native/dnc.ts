@@ -192,7 +192,8 @@ export async function dncRoutes(app: FastifyInstance, deps: NativeApiDeps): Prom
           "The CSV is the raw body (text/csv, application/octet-stream) or the `file` part of a multipart form, " +
           `at most ${DNC_LIMITS.maxBytes / 1024 / 1024} MiB and ${DNC_LIMITS.maxRows} rows (more: 413). Phones are ` +
           "read from the phone_column(s), else from the columns named phone/number/msisdn/tel/mobile, else " +
-          "from the first column of a file without a header. Rows without a valid phone are skipped and " +
+          "from the first column of a file without a header (whose columns are numbered 1, 2, …, up to 16,384, " +
+          "its rows of any width). Rows without a valid phone are skipped and " +
           "reported; a malformed file, bytes not in its encoding or a limit exceeded write nothing.",
         querystring: importQuerySchema,
         response: { 200: reportSchema, ...errorResponses },
