@@ -3,7 +3,6 @@
 // file's own terms, calls per hour counts dialing time only, and simulated calls end when either side
 // hangs up.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -11,16 +10,8 @@ import { test } from "node:test";
 import { parseCampaignFile } from "../../src/cli/campaign-file.ts";
 import { insertAccount } from "../../src/store/accounts.ts";
 import { openStore } from "../../src/store/db.ts";
+import { outdialSync as outdial } from "../helpers/child.ts";
 import { createCampaign } from "../helpers/fixtures.ts";
-
-function outdial(env: Record<string, string>, ...args: string[]) {
-  const r = spawnSync(process.execPath, ["bin/outdial.mjs", ...args], {
-    encoding: "utf8",
-    env: { ...process.env, ...env },
-    timeout: 120_000,
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
 
 function tmp(t: { after(fn: () => void): void }, prefix: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `outdial-cli-${prefix}-`));

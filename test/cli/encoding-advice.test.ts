@@ -3,7 +3,6 @@
 // (--encoding utf-16le, a campaign file's "utf-16le"), not only at windows-1251; bytes not valid in the
 // encoding still get the windows-1251 example.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -11,16 +10,8 @@ import { test } from "node:test";
 import iconv from "iconv-lite";
 import { insertAccount } from "../../src/store/accounts.ts";
 import { openStore } from "../../src/store/db.ts";
+import { outdialSync as outdial } from "../helpers/child.ts";
 import { createCampaign } from "../helpers/fixtures.ts";
-
-function outdial(env: Record<string, string>, ...args: string[]) {
-  const r = spawnSync(process.execPath, ["bin/outdial.mjs", ...args], {
-    encoding: "utf8",
-    env: { ...process.env, ...env },
-    timeout: 120_000,
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
 
 function tmp(t: { after(fn: () => void): void }): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "outdial-cli-nul-"));

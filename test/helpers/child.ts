@@ -1,5 +1,5 @@
 // outdial as a real child process (bin/outdial.mjs serve), for the tests that kill it.
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
@@ -125,4 +125,14 @@ export function exited(child: ReturnType<typeof startOutdial>["child"]): Promise
     if (child.exitCode !== null || child.signalCode !== null) resolve(null);
     else child.once("exit", resolve);
   });
+}
+
+/** Runs `outdial ARGS…` to its end with `env` added: its exit code, stdout and stderr. */
+export function outdialSync(env: Record<string, string>, ...args: string[]) {
+  const r = spawnSync(process.execPath, ["bin/outdial.mjs", ...args], {
+    encoding: "utf8",
+    env: { ...process.env, ...env },
+    timeout: 120_000,
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr };
 }

@@ -7,54 +7,35 @@
 // command runs and for 500 ms after they are drawn again, the row takes no second command meanwhile, and the
 // keyboard's focus waits on the row itself.
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import type { Browser, Page } from "playwright-core";
-import { type ApiFixture, apiFixture, createCampaignViaApi } from "../api/helpers.ts";
-import { chromiumSkip, launchChromium } from "../helpers/browser.ts";
+import { describe, test } from "node:test";
+import type { Page } from "playwright-core";
+import { chromiumSkip } from "../helpers/browser.ts";
+import { campaignWithContacts, dashboardSuite, openDashboard } from "../helpers/dashboard.ts";
 
 describe("dashboard: a command twice in a row", { skip: chromiumSkip }, () => {
-  let f: ApiFixture;
-  let base: string;
-  let browser: Browser;
+  const s = dashboardSuite();
   const pageErrors: string[] = [];
-  before(async () => {
-    f = await apiFixture();
-    base = await f.app.listen({ host: "127.0.0.1", port: 0 });
-    browser = await launchChromium();
-  });
-  after(async () => {
-    await browser?.close();
-    await f?.close();
-  });
 
   /** A campaign, started unless `draft`. */
-  async function campaign(name: string, draft = false): Promise<number> {
-    const c = await createCampaignViaApi(f, { name, settings: {} });
-    if (!draft) {
-      const res = await f.call({ method: "POST", url: `/v1/campaigns/${c.id}/start` });
-      assert.equal(res.statusCode, 200, res.body);
-    }
-    return c.id;
-  }
+  const campaign = async (name: string, draft = false): Promise<number> =>
+    (await campaignWithContacts(s.f, name, 0, {}, { start: !draft })).id;
 
   /** A signed-in page, once `id`'s row shows, and the POSTs it sends ("status path"). */
   async function open(id: number): Promise<{ page: Page; posts: string[] }> {
-    const page = await browser.newPage();
-    page.setDefaultTimeout(10_000);
-    page.on("pageerror", (err) => pageErrors.push(err.message));
     const posts: string[] = [];
-    page.on("response", (res) => {
-      if (res.request().method() === "POST") posts.push(`${res.status()} ${new URL(res.url()).pathname}`);
+    const page = await openDashboard(s.browser, s.base, s.f.key, {
+      errors: pageErrors,
+      setup: (p) =>
+        p.on("response", (res) => {
+          if (res.request().method() === "POST") posts.push(`${res.status()} ${new URL(res.url()).pathname}`);
+        }),
+      waitFor: [`#campaigns tr[data-id="${id}"] button`],
     });
-    await page.goto(`${base}/dashboard/`);
-    await page.fill("#key", f.key);
-    await page.click("#key-form button");
-    await page.locator(`#campaigns tr[data-id="${id}"] button`).first().waitFor();
     return { page, posts };
   }
 
   const status = async (id: number) =>
-    (await f.call({ method: "GET", url: `/v1/campaigns/${id}` })).json().status as string;
+    (await s.f.call({ method: "GET", url: `/v1/campaigns/${id}` })).json().status as string;
 
   for (const [command, after] of [
     ["stop", "stopped"],
@@ -65,7 +46,7 @@ describe("dashboard: a command twice in a row", { skip: chromiumSkip }, () => {
       // so the new buttons are drawn exactly where the old ones were.
       const other = await campaign(`${command} before`);
       assert.equal(
-        (await f.call({ method: "POST", url: `/v1/campaigns/${other}/${command}` })).statusCode,
+        (await s.f.call({ method: "POST", url: `/v1/campaigns/${other}/${command}` })).statusCode,
         200,
       );
       const id = await campaign(`Double ${command}`);

@@ -3,33 +3,19 @@
 // ones too: a refresh that failed slowly (a gateway timing out after 4 s while the node restarted) put the
 // next try 40 s off, and the page said "could not refresh" for 40 s after the server was back (web8).
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import type { Browser } from "playwright-core";
-import { type ApiFixture, apiFixture, createCampaignViaApi } from "../api/helpers.ts";
-import { chromiumSkip, launchChromium } from "../helpers/browser.ts";
+import { describe, test } from "node:test";
+import { createCampaignViaApi } from "../api/helpers.ts";
+import { chromiumSkip } from "../helpers/browser.ts";
+import { dashboardSuite, openDashboard } from "../helpers/dashboard.ts";
 
 describe("dashboard after failed refreshes", { skip: chromiumSkip }, () => {
-  let f: ApiFixture;
-  let base: string;
-  let browser: Browser;
-  before(async () => {
-    f = await apiFixture();
-    base = await f.app.listen({ host: "127.0.0.1", port: 0 });
-    browser = await launchChromium();
-  });
-  after(async () => {
-    await browser?.close();
-    await f?.close();
-  });
+  const s = dashboardSuite();
 
   test("the page is back within a retry of the server answering again, the retries 2 s then 4 s apart", async () => {
-    const c = await createCampaignViaApi(f, { name: "Back", settings: {} });
-    const page = await browser.newPage();
-    page.setDefaultTimeout(10_000);
-    await page.goto(`${base}/dashboard/`);
-    await page.fill("#key", f.key);
-    await page.click("#key-form button");
-    await page.waitForSelector("#updated:text-matches('^updated')");
+    const c = await createCampaignViaApi(s.f, { name: "Back", settings: {} });
+    const page = await openDashboard(s.browser, s.base, s.f.key, {
+      waitFor: ["#updated:text-matches('^updated')"],
+    });
     // The next list read fails after 4 s (a gateway timing out while the node restarts), the one after it
     // at once; then all is well.
     const tries: number[] = [];
@@ -45,7 +31,7 @@ describe("dashboard after failed refreshes", { skip: chromiumSkip }, () => {
     });
     await page.waitForSelector("#updated:text-matches('could not refresh')", { timeout: 15_000 });
     const failedAt = Date.now();
-    assert.equal((await f.call({ method: "POST", url: `/v1/campaigns/${c.id}/start` })).statusCode, 200);
+    assert.equal((await s.f.call({ method: "POST", url: `/v1/campaigns/${c.id}/start` })).statusCode, 200);
     await page
       .locator(`#campaigns tr[data-id="${c.id}"] [data-field="status"]:text-is("running")`)
       .waitFor({ timeout: 15_000 })

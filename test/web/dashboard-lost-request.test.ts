@@ -4,35 +4,24 @@
 // call is given up after 10 s: the refresh goes on (that row says it got no answer), the next one comes 2 s
 // later, and while the list itself cannot be read the header says the board is not live.
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import type { Browser, Page, Route } from "playwright-core";
-import { type ApiFixture, apiFixture, createCampaignViaApi } from "../api/helpers.ts";
-import { chromiumSkip, launchChromium } from "../helpers/browser.ts";
+import { describe, test } from "node:test";
+import type { Page, Route } from "playwright-core";
+import { createCampaignViaApi } from "../api/helpers.ts";
+import { chromiumSkip } from "../helpers/browser.ts";
+import { dashboardSuite, openDashboard } from "../helpers/dashboard.ts";
 
 describe("dashboard after a lost request", { skip: chromiumSkip }, () => {
-  let f: ApiFixture;
-  let base: string;
-  let browser: Browser;
-  before(async () => {
-    f = await apiFixture();
-    base = await f.app.listen({ host: "127.0.0.1", port: 0 });
-    browser = await launchChromium();
-  });
-  after(async () => {
-    await browser?.close();
-    await f?.close();
-  });
+  const s = dashboardSuite();
 
   /** A signed-in page once its first refresh is shown, and a draft campaign on it. */
   async function open(name: string): Promise<{ page: Page; id: number }> {
-    const c = await createCampaignViaApi(f, { name, settings: {} });
-    const page = await browser.newPage();
-    page.setDefaultTimeout(10_000);
-    await page.goto(`${base}/dashboard/`);
-    await page.fill("#key", f.key);
-    await page.click("#key-form button");
-    await page.locator(`#campaigns tr[data-id="${c.id}"] [data-field="status"]:text-is("draft")`).waitFor();
-    await page.waitForSelector("#updated:text-matches('^updated')");
+    const c = await createCampaignViaApi(s.f, { name, settings: {} });
+    const page = await openDashboard(s.browser, s.base, s.f.key, {
+      waitFor: [
+        `#campaigns tr[data-id="${c.id}"] [data-field="status"]:text-is("draft")`,
+        "#updated:text-matches('^updated')",
+      ],
+    });
     return { page, id: c.id };
   }
 
@@ -47,7 +36,7 @@ describe("dashboard after a lost request", { skip: chromiumSkip }, () => {
   }
 
   const start = async (id: number) => {
-    const res = await f.call({ method: "POST", url: `/v1/campaigns/${id}/start` });
+    const res = await s.f.call({ method: "POST", url: `/v1/campaigns/${id}/start` });
     assert.equal(res.statusCode, 200, res.body);
   };
 

@@ -4,34 +4,21 @@
 // caveat: a supervisor read "0 calls in flight" for a campaign that may have had its 10 lines busy (web8).
 // Now the reasons that do not block are shown beside "dialing", and In flight says it is this node's.
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import type { Browser } from "playwright-core";
-import { type ApiFixture, apiFixture, createCampaignViaApi, insertContacts } from "../api/helpers.ts";
-import { chromiumSkip, launchChromium } from "../helpers/browser.ts";
+import { describe, test } from "node:test";
+import { chromiumSkip } from "../helpers/browser.ts";
+import { campaignWithContacts, dashboardSuite, openDashboard } from "../helpers/dashboard.ts";
 
 describe("dashboard of a campaign another node dispatches", { skip: chromiumSkip }, () => {
-  let f: ApiFixture;
-  let base: string;
-  let browser: Browser;
-  before(async () => {
-    f = await apiFixture();
-    base = await f.app.listen({ host: "127.0.0.1", port: 0 });
-    browser = await launchChromium();
-  });
-  after(async () => {
-    await browser?.close();
-    await f?.close();
-  });
+  const s = dashboardSuite();
 
   test("the row and the detail say the figures are this node's, not the dispatching node's", async () => {
-    const c = await createCampaignViaApi(f, {
-      name: "Elsewhere",
-      settings: { calleeWindow: { from: "00:00", to: "24:00" } },
-    });
-    await insertContacts(
-      f.store,
-      { accountId: f.accountId, campaignId: c.id, listId: c.listId },
-      Array.from({ length: 5 }, (_, i) => ({ phones: JSON.stringify([`+1415555${5000 + i}`]) })),
+    const { f } = s;
+    const c = await campaignWithContacts(
+      f,
+      "Elsewhere",
+      5,
+      { calleeWindow: { from: "00:00", to: "24:00" } },
+      { firstPhone: 5000 },
     );
     // Node "node-b" of the cluster holds the campaign's dispatch lease (as holdCampaigns writes it).
     await f.store.db
@@ -50,11 +37,7 @@ describe("dashboard of a campaign another node dispatches", { skip: chromiumSkip
     const message: string = why.reasons[0].message;
     assert.match(message, /node node-b dispatches this campaign/);
 
-    const page = await browser.newPage();
-    page.setDefaultTimeout(10_000);
-    await page.goto(`${base}/dashboard/`);
-    await page.fill("#key", f.key);
-    await page.click("#key-form button");
+    const page = await openDashboard(s.browser, s.base, f.key);
     const row = page.locator(`#campaigns tr[data-id="${c.id}"]`);
     await row.locator('[data-field="status"]:text-is("running")').waitFor();
     await row.locator('[data-field="now"] .note').waitFor();

@@ -4,41 +4,22 @@
 // focus on a row's button stays there. Under CI (or OUTDIAL_REQUIRE_BROWSER=1) a missing Chromium fails
 // the suite.
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 
-import type { Browser, Page } from "playwright-core";
-import { type ApiFixture, apiFixture, createCampaignViaApi, insertContacts } from "../api/helpers.ts";
-import { chromiumSkip, launchChromium } from "../helpers/browser.ts";
+import type { Page } from "playwright-core";
+import { chromiumSkip } from "../helpers/browser.ts";
+import { campaignWithContacts, dashboardSuite, openDashboard } from "../helpers/dashboard.ts";
 
 describe("dashboard refresh in Chromium", { skip: chromiumSkip }, () => {
-  let f: ApiFixture;
-  let base: string;
-  let browser: Browser;
+  const s = dashboardSuite();
   const pageErrors: string[] = [];
 
-  before(async () => {
-    f = await apiFixture();
-    base = await f.app.listen({ host: "127.0.0.1", port: 0 });
-    browser = await launchChromium();
-  });
-  after(async () => {
-    await browser?.close();
-    await f?.close();
-  });
-
   /** A campaign of `contacts` contacts, a draft. */
-  async function campaign(name: string, contacts = 0): Promise<number> {
-    const c = await createCampaignViaApi(f, { name, settings: {} });
-    await insertContacts(
-      f.store,
-      { accountId: f.accountId, campaignId: c.id, listId: c.listId },
-      Array.from({ length: contacts }, (_, i) => ({ phones: JSON.stringify([`+1415555${4000 + i}`]) })),
-    );
-    return c.id;
-  }
+  const campaign = async (name: string, contacts = 0): Promise<number> =>
+    (await campaignWithContacts(s.f, name, contacts)).id;
 
   async function status(id: number): Promise<string> {
-    const row = await f.store.db
+    const row = await s.f.store.db
       .selectFrom("campaigns")
       .select("status")
       .where("id", "=", id)
@@ -47,18 +28,12 @@ describe("dashboard refresh in Chromium", { skip: chromiumSkip }, () => {
   }
 
   /** A page signed in with the owner's key, once `id`'s row is drawn; `setup` runs before it opens. */
-  async function signedIn(id: number, setup?: (page: Page) => Promise<unknown>): Promise<Page> {
-    const page = await browser.newPage();
-    page.setDefaultTimeout(10_000);
-    page.on("pageerror", (err) => pageErrors.push(err.message));
-    await setup?.(page);
-    await page.goto(`${base}/dashboard/`);
-    await page.fill("#key", f.key);
-    await page.click("#key-form button");
-    await page.locator(`#campaigns tr[data-id="${id}"] [data-field="status"]`).waitFor();
-    await page.waitForSelector("#updated:text-matches('^updated')");
-    return page;
-  }
+  const signedIn = (id: number, setup?: (page: Page) => Promise<unknown>): Promise<Page> =>
+    openDashboard(s.browser, s.base, s.f.key, {
+      errors: pageErrors,
+      setup,
+      waitFor: [`#campaigns tr[data-id="${id}"] [data-field="status"]`, "#updated:text-matches('^updated')"],
+    });
 
   /** Waits for the page's next refresh to finish (the header's time changes: refreshes are ≥ 2 s apart). */
   async function nextRefresh(page: Page): Promise<void> {
@@ -192,11 +167,11 @@ describe("dashboard refresh in Chromium", { skip: chromiumSkip }, () => {
     const page = await signedIn(id);
     const kept = await page.locator(`#campaigns tr[data-id="${id}"]`).elementHandle();
     const added = await campaign("Arrives", 3);
-    const del = await f.call({ method: "DELETE", url: `/v1/campaigns/${gone}` });
+    const del = await s.f.call({ method: "DELETE", url: `/v1/campaigns/${gone}` });
     assert.ok(del.statusCode < 300, del.body);
     await page.waitForSelector(`#campaigns tr[data-id="${added}"] [data-field="pending"]:text-is("3")`);
     await page.waitForSelector(`#campaigns tr[data-id="${gone}"]`, { state: "detached" });
-    const list = await f.call({ method: "GET", url: "/v1/campaigns?limit=100" });
+    const list = await s.f.call({ method: "GET", url: "/v1/campaigns?limit=100" });
     const ids = (list.json() as { data: { id: number }[] }).data.map((c) => String(c.id));
     assert.deepEqual(
       await page

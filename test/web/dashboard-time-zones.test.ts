@@ -3,47 +3,28 @@
 // and the waiting contacts in the browser's zone with no zone named ("first at 1/5/2026, 10:00:00 AM"), for
 // a campaign whose own zone is a third one (web8). The reasons' ISO times are now written as the others.
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import type { Browser } from "playwright-core";
-import { type ApiFixture, apiFixture, createCampaignViaApi, insertContacts } from "../api/helpers.ts";
-import { chromiumSkip, launchChromium } from "../helpers/browser.ts";
+import { describe, test } from "node:test";
+import { chromiumSkip } from "../helpers/browser.ts";
+import { campaignWithContacts, dashboardSuite, openDashboard } from "../helpers/dashboard.ts";
 
 describe("dashboard times", { skip: chromiumSkip }, () => {
-  let f: ApiFixture;
-  let base: string;
-  let browser: Browser;
-  before(async () => {
-    f = await apiFixture();
-    base = await f.app.listen({ host: "127.0.0.1", port: 0 });
-    browser = await launchChromium();
-  });
-  after(async () => {
-    await browser?.close();
-    await f?.close();
-  });
+  const s = dashboardSuite();
 
   test("one instant is shown the same way, its zone named, in the row, the reasons and the waiting contacts", async () => {
-    const c = await createCampaignViaApi(f, { name: "TZ", settings: { defaultZone: "Europe/Moscow" } });
+    const { f } = s;
     const at = f.clock.now() + 3 * 3_600_000; // 15:00 UTC, 10:00 in New York, 18:00 in Moscow
-    await insertContacts(
-      f.store,
-      { accountId: f.accountId, campaignId: c.id, listId: c.listId },
-      Array.from({ length: 3 }, (_, i) => ({
-        phones: JSON.stringify([`+1415555${6000 + i}`]),
-        next_attempt_at: at,
-        wait_reason: "retry",
-      })),
+    const c = await campaignWithContacts(
+      f,
+      "TZ",
+      3,
+      { defaultZone: "Europe/Moscow" },
+      { firstPhone: 6000, contact: { next_attempt_at: at, wait_reason: "retry" }, start: true },
     );
-    assert.equal((await f.call({ method: "POST", url: `/v1/campaigns/${c.id}/start` })).statusCode, 200);
     const why = (await f.call({ method: "GET", url: `/v1/campaigns/${c.id}/explain` })).json();
     assert.match(why.reasons[0].message, /2026-01-05T15:00:00\.000Z/, "the API writes UTC ISO times");
 
-    const ctx = await browser.newContext({ timezoneId: "America/New_York", locale: "en-US" });
-    const page = await ctx.newPage();
-    page.setDefaultTimeout(10_000);
-    await page.goto(`${base}/dashboard/`);
-    await page.fill("#key", f.key);
-    await page.click("#key-form button");
+    const ctx = await s.browser.newContext({ timezoneId: "America/New_York", locale: "en-US" });
+    const page = await openDashboard(ctx, s.base, f.key);
     const row = page.locator(`#campaigns tr[data-id="${c.id}"]`);
     await row.locator('[data-field="status"]:text-is("running")').waitFor();
     await row.click();

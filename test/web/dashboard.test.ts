@@ -9,86 +9,69 @@ import type { Browser, Page } from "playwright-core";
 import { loadConfig } from "../../src/config/config.ts";
 import type { Explanation } from "../../src/engine/types.ts";
 import { type RunningServer, startServer } from "../../src/server.ts";
-import {
-  type ApiFixture,
-  agentCampaign,
-  apiFixture,
-  createCampaignViaApi,
-  insertContacts,
-} from "../api/helpers.ts";
+import { agentCampaign, createCampaignViaApi } from "../api/helpers.ts";
 import { chromiumSkip, launchChromium } from "../helpers/browser.ts";
-
-/** A page that records its script errors and CSP violations in `errors`. */
-async function newPage(browser: Browser, errors: string[]): Promise<Page> {
-  const page = await browser.newPage();
-  page.setDefaultTimeout(10_000);
-  page.on("pageerror", (err) => errors.push(err.message));
-  page.on("console", (msg) => {
-    if (msg.type() === "error" && !msg.text().startsWith("Failed to load resource")) errors.push(msg.text());
-  });
-  return page;
-}
+import {
+  campaignWithContacts,
+  dashboardSuite,
+  newDashboardPage,
+  openDashboard,
+  type PageOptions,
+} from "../helpers/dashboard.ts";
 
 describe("dashboard in Chromium", { skip: chromiumSkip }, () => {
-  let f: ApiFixture;
-  let base: string;
-  let browser: Browser;
   let campaignId: number;
   const pageErrors: string[] = [];
   /** Every answer of 400 or more the pages got, as "status METHOD path". */
   const refusals: string[] = [];
-
-  before(async () => {
-    f = await apiFixture();
-    base = await f.app.listen({ host: "127.0.0.1", port: 0 });
-    const created = await createCampaignViaApi(f, {
-      name: "Spring renewals",
-      settings: { scenario: "all_human", maxConcurrent: 5, calleeWindow: { from: "00:00", to: "24:00" } },
-    });
-    campaignId = created.id;
-    await insertContacts(
-      f.store,
-      { accountId: f.accountId, campaignId, listId: created.listId },
-      Array.from({ length: 40 }, (_, i) => ({ phones: JSON.stringify([`+1415555${String(3000 + i)}`]) })),
-    );
-    // Another campaign's agent, logged in: the robot campaign's detail must not show her.
-    const staffed = await agentCampaign(f, {
-      name: "Callbacks desk",
-      settings: { dialMethod: "progressive" },
-      contacts: [{ phone: "+14155553999" }],
-      agents: ["Alice"],
-    });
-    const login = await f.call({
-      method: "POST",
-      url: `/v1/agents/${staffed.agentIds[0]}/login`,
-      payload: { campaignId: staffed.campaignId },
-    });
-    assert.equal(login.statusCode, 200, login.body);
-    browser = await launchChromium();
-  });
-  after(async () => {
-    await browser?.close();
-    await f?.close();
+  const s = dashboardSuite({
+    async setup(f) {
+      campaignId = (
+        await campaignWithContacts(
+          f,
+          "Spring renewals",
+          40,
+          { scenario: "all_human", maxConcurrent: 5, calleeWindow: { from: "00:00", to: "24:00" } },
+          { firstPhone: 3000 },
+        )
+      ).id;
+      // Another campaign's agent, logged in: the robot campaign's detail must not show her.
+      const staffed = await agentCampaign(f, {
+        name: "Callbacks desk",
+        settings: { dialMethod: "progressive" },
+        contacts: [{ phone: "+14155553999" }],
+        agents: ["Alice"],
+      });
+      const login = await f.call({
+        method: "POST",
+        url: `/v1/agents/${staffed.agentIds[0]}/login`,
+        payload: { campaignId: staffed.campaignId },
+      });
+      assert.equal(login.statusCode, 200, login.body);
+    },
   });
 
-  async function openPage(): Promise<Page> {
-    const page = await newPage(browser, pageErrors);
-    page.on("response", (res) => {
-      if (res.status() >= 400)
-        refusals.push(`${res.status()} ${res.request().method()} ${new URL(res.url()).pathname}`);
-    });
-    return page;
-  }
+  /** Pages record their script errors, CSP violations and refusals. */
+  const watched: PageOptions = {
+    errors: pageErrors,
+    consoleErrors: true,
+    setup: (page) =>
+      page.on("response", (res) => {
+        if (res.status() >= 400)
+          refusals.push(`${res.status()} ${res.request().method()} ${new URL(res.url()).pathname}`);
+      }),
+  };
+  const signIn = (key: string) => openDashboard(s.browser, s.base, key, watched);
 
   const row = (page: Page) => page.locator(`#campaigns tr[data-id="${campaignId}"]`);
 
   test("/ leads to the dashboard, served with a strict content security policy", async () => {
     for (const path of ["/", "/dashboard"]) {
-      const res = await fetch(`${base}${path}`, { redirect: "manual" });
+      const res = await fetch(`${s.base}${path}`, { redirect: "manual" });
       assert.equal(res.status, 302, path);
       assert.equal(res.headers.get("location"), "/dashboard/");
     }
-    const page = await fetch(`${base}/dashboard/`);
+    const page = await fetch(`${s.base}/dashboard/`);
     assert.equal(page.status, 200);
     const csp = page.headers.get("content-security-policy") ?? "";
     assert.match(csp, /default-src 'none'/);
@@ -98,14 +81,14 @@ describe("dashboard in Chromium", { skip: chromiumSkip }, () => {
   });
 
   test("a refused key stays on the form; the owner's key shows the campaign, starts it and watches it progress", async () => {
-    const page = await openPage();
-    await page.goto(`${base}/`);
+    const page = await newDashboardPage(s.browser, watched);
+    await page.goto(`${s.base}/`);
     await page.fill("#key", "od_not-a-real-key");
     await page.click("#key-form button");
     await page.waitForSelector("#sign-in-error:text('That key was not accepted.')");
     assert.equal(await page.isVisible("#board"), false);
 
-    await page.fill("#key", f.key);
+    await page.fill("#key", s.f.key);
     await page.click("#key-form button");
     await row(page).waitFor();
     assert.match((await row(page).textContent()) ?? "", /Spring renewals/);
@@ -118,7 +101,7 @@ describe("dashboard in Chromium", { skip: chromiumSkip }, () => {
 
     await row(page).locator('button[data-command="start"]').click();
     await row(page).locator('[data-field="status"]:text("running")').waitFor();
-    const status = await f.store.db
+    const status = await s.f.store.db
       .selectFrom("campaigns")
       .select("status")
       .where("id", "=", campaignId)
@@ -126,7 +109,7 @@ describe("dashboard in Chromium", { skip: chromiumSkip }, () => {
     assert.equal(status.status, "running", "the page's button started it through the API");
 
     // The campaign runs on the virtual clock; the page shows what happened at its next refresh.
-    await f.clock.run({ until: f.clock.now() + 10 * 60_000 });
+    await s.f.clock.run({ until: s.f.clock.now() + 10 * 60_000 });
     await page.waitForFunction(
       (id) => {
         const cell = document.querySelector(`#campaigns tr[data-id="${id}"] [data-field="succeeded"]`);
@@ -136,7 +119,7 @@ describe("dashboard in Chromium", { skip: chromiumSkip }, () => {
       { timeout: 10_000 },
     );
     const succeeded = Number(await row(page).locator('[data-field="succeeded"]').textContent());
-    const db = await f.store.db
+    const db = await s.f.store.db
       .selectFrom("contacts")
       .select((eb) => eb.fn.countAll<number>().as("n"))
       .where("campaign_id", "=", campaignId)
@@ -168,10 +151,7 @@ describe("dashboard in Chromium", { skip: chromiumSkip }, () => {
   });
 
   test("a supervisor's key sees the campaigns but is told it may not pause one", async () => {
-    const page = await openPage();
-    await page.goto(`${base}/dashboard/`);
-    await page.fill("#key", await f.keyWithRole("supervisor"));
-    await page.click("#key-form button");
+    const page = await signIn(await s.f.keyWithRole("supervisor"));
     await row(page).locator('button[data-command="pause"]').click();
     await page.waitForSelector("#notice:has-text('may not do this')");
     assert.match((await page.textContent("#notice")) ?? "", new RegExp(`pause campaign ${campaignId}:`));
@@ -188,25 +168,22 @@ describe("dashboard in Chromium", { skip: chromiumSkip }, () => {
   test("a campaign's agents show however many agents the account has", async () => {
     // 100 agents of the account come first (one page of /v1/agents?limit=100), then the desk's own.
     for (let i = 0; i < 100; i++) {
-      const res = await f.call({ method: "POST", url: "/v1/agents", payload: { name: `Spare ${i}` } });
+      const res = await s.f.call({ method: "POST", url: "/v1/agents", payload: { name: `Spare ${i}` } });
       assert.equal(res.statusCode, 201, res.body);
     }
-    const desk = await agentCampaign(f, {
+    const desk = await agentCampaign(s.f, {
       name: "Late desk",
       settings: { dialMethod: "progressive" },
       contacts: [{ phone: "+14155553998" }],
       agents: ["Zed"],
     });
-    const login = await f.call({
+    const login = await s.f.call({
       method: "POST",
       url: `/v1/agents/${desk.agentIds[0]}/login`,
       payload: { campaignId: desk.campaignId },
     });
     assert.equal(login.statusCode, 200, login.body);
-    const page = await openPage();
-    await page.goto(`${base}/dashboard/`);
-    await page.fill("#key", f.key);
-    await page.click("#key-form button");
+    const page = await signIn(s.f.key);
     await page.locator(`#campaigns tr[data-id="${desk.campaignId}"]`).click();
     await page.waitForSelector("#agents-box:not([hidden]) #agents td");
     // Before, only the first 100 agents were read: Zed, logged in to this campaign, was "none logged in".
@@ -217,11 +194,8 @@ describe("dashboard in Chromium", { skip: chromiumSkip }, () => {
   });
 
   test("after a sign-out another account's key never sees the last one's campaigns (web6)", async () => {
-    const other = await f.newAccount("globex");
-    const page = await openPage();
-    await page.goto(`${base}/dashboard/`);
-    await page.fill("#key", f.key);
-    await page.click("#key-form button");
+    const other = await s.f.newAccount("globex");
+    const page = await signIn(s.f.key);
     await row(page).waitFor();
     await row(page).click();
     await page.waitForSelector("#detail:not([hidden])");
@@ -252,13 +226,10 @@ describe("dashboard in Chromium", { skip: chromiumSkip }, () => {
   });
 
   test("an account with more campaigns than the page shows is told so", async () => {
-    const res = await f.call({ method: "GET", url: "/v1/campaigns?limit=100" });
+    const res = await s.f.call({ method: "GET", url: "/v1/campaigns?limit=100" });
     const have = (res.json() as { data: unknown[] }).data.length;
-    for (let i = have; i <= 100; i++) await createCampaignViaApi(f, { name: `Filler ${i}`, settings: {} });
-    const page = await openPage();
-    await page.goto(`${base}/dashboard/`);
-    await page.fill("#key", f.key);
-    await page.click("#key-form button");
+    for (let i = have; i <= 100; i++) await createCampaignViaApi(s.f, { name: `Filler ${i}`, settings: {} });
+    const page = await signIn(s.f.key);
     await page.locator("#campaigns tbody tr").first().waitFor();
     // Before, the oldest campaign just was not there.
     await page.waitForSelector("#more-campaigns:not([hidden])", { timeout: 15_000 });
@@ -316,13 +287,8 @@ describe("dashboard of a node on the sip driver", {
     return JSON.parse(text) as T;
   }
 
-  async function signIn(): Promise<Page> {
-    const page = await newPage(browser, pageErrors);
-    await page.goto(`${server.url}/dashboard/`);
-    await page.fill("#key", key);
-    await page.click("#key-form button");
-    return page;
-  }
+  const signIn = (): Promise<Page> =>
+    openDashboard(browser, server.url, key, { errors: pageErrors, consoleErrors: true });
 
   test("a campaign asking for AMD and recording shows explain's warnings; one asking for neither, none", async () => {
     const warned = await api<{ id: number }>("POST", "/v1/campaigns", {

@@ -5,9 +5,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 
-import type { Browser } from "playwright-core";
 import { type ApiFixture, apiFixture } from "../api/helpers.ts";
-import { chromiumSkip, launchChromium } from "../helpers/browser.ts";
+import { chromiumSkip } from "../helpers/browser.ts";
+import { dashboardSuite } from "../helpers/dashboard.ts";
 
 describe("docs page under a query string", () => {
   let f: ApiFixture;
@@ -44,18 +44,7 @@ describe("docs page under a query string", () => {
 });
 
 describe("docs page in Chromium", { skip: chromiumSkip }, () => {
-  let f: ApiFixture;
-  let base: string;
-  let browser: Browser;
-  before(async () => {
-    f = await apiFixture();
-    base = await f.app.listen({ host: "127.0.0.1", port: 0 });
-    browser = await launchChromium();
-  });
-  after(async () => {
-    await browser?.close();
-    await f?.close();
-  });
+  const s = dashboardSuite();
 
   for (const [path, shown] of [
     ["/docs", "/docs"],
@@ -64,12 +53,12 @@ describe("docs page in Chromium", { skip: chromiumSkip }, () => {
     ["/docs?utm_source=wiki#/campaigns", "/docs#/campaigns"],
   ]) {
     test(`${path} shows the API's operations`, async () => {
-      const page = await browser.newPage();
+      const page = await s.browser.newPage();
       const documents: string[] = [];
       page.on("response", (res) => {
         if (new URL(res.url()).pathname.endsWith("/json")) documents.push(`${res.status()} ${res.url()}`);
       });
-      await page.goto(`${base}${path}`);
+      await page.goto(`${s.base}${path}`);
       const ops = await page
         .waitForSelector(".opblock", { timeout: 20_000 })
         .then(() => page.locator(".opblock").count())
