@@ -16,6 +16,7 @@ import {
   countedAttempts,
   countedPhoneAttempts,
   phoneRetryAt,
+  withdrawnRetry,
 } from "../model/redial-policy.ts";
 import {
   dailyLocalWindow,
@@ -273,16 +274,29 @@ function spentNumbers(c: Candidate, perPhone: number): ((j: number) => boolean) 
 
 export function decideClaim(
   ctx: DecideContext,
-  c: Candidate,
+  candidate: Candidate,
   at: number,
   recent: RecentCalls | null,
 ): ClaimDecision {
-  const policy = parsePolicy(c.policy);
+  const policy = parsePolicy(candidate.policy);
   const settings = settingsFor(ctx.settings, policy);
   if (policy?.finishAt !== undefined && at >= policy.finishAt) {
     return { kind: "final", status: "exhausted", reason: FINISH_PASSED_REASON };
   }
-  const phones = JSON.parse(c.phones) as string[];
+  const phones = JSON.parse(candidate.phones) as string[];
+  // A retry granted under rules tightened since (redials switched off, a count lowered) is not made.
+  const withdrawn =
+    candidate.attempts > 0 && candidate.last_outcome
+      ? withdrawnRetry(settings, {
+          phoneIndex: candidate.phone_index,
+          phoneCount: phones.length,
+          retryCounts: candidate.retry_counts,
+          phoneAttempts: candidate.phone_attempts,
+          lastOutcome: candidate.last_outcome,
+        })
+      : null;
+  if (withdrawn?.final) return { kind: "final", status: withdrawn.status, reason: withdrawn.reason };
+  const c = withdrawn ? { ...candidate, phone_index: withdrawn.phoneIndex } : candidate;
   if (c.phone_index >= phones.length) return { kind: "final", status: "exhausted", reason: "no_phone_left" };
   // Parsing the counters only at the limit keeps the hot path cheap; withdrawn attempts don't count.
   if (

@@ -215,6 +215,52 @@ export function decideAfterAttempt(
   };
 }
 
+/**
+ * Whether the retry a contact waits for still stands under the rules it is claimed by. The rule of its last
+ * outcome may have been tightened (redials switched off, a count lowered: a PATCH, a Twin24 PUT) after the
+ * retry was granted; that retry is then not made. null when it stands (or is not a retry: a number not
+ * rung yet, a callback to make); else the next number (sequential dialing) or the final status the rules
+ * give, as decideAfterAttempt would have under them. Judged only where the pending dial is known to retry
+ * the last attempt's number: sequential dialing, or a single number.
+ */
+export function withdrawnRetry(
+  settings: CampaignSettings,
+  c: {
+    phoneIndex: number;
+    phoneCount: number;
+    retryCounts: string;
+    phoneAttempts: string;
+    lastOutcome: string;
+  },
+):
+  | { final: true; status: "failed" | "exhausted"; reason: string }
+  | { final: false; phoneIndex: number }
+  | null {
+  if (settings.multiNumber !== "sequential" && c.phoneCount > 1) return null;
+  const key = retryKeyFor(c.lastOutcome as Outcome, false);
+  if (key === null) return null;
+  const retryCounts = JSON.parse(c.retryCounts) as Record<string, number>;
+  const granted = retryCounts[`${c.phoneIndex}:${key}`] ?? 0;
+  if (granted === 0 || callbacksToMake(retryCounts) > 0) return null;
+  const rejectedFinal = key === "rejected" && (settings.rejectedIsFinal || !settings.retry.rejected);
+  const rule = ruleFor(key, settings);
+  if (!rejectedFinal && granted <= rule.maxRetries) return null;
+  const phoneAttempts = JSON.parse(c.phoneAttempts) as number[];
+  if ((phoneAttempts[c.phoneIndex] ?? 0) === 0) return null;
+  if (!rejectedFinal) {
+    const perPhone = settings.maxAttemptsPerPhone ?? Number.POSITIVE_INFINITY;
+    for (let j = c.phoneIndex + 1; j < c.phoneCount; j++) {
+      if (countedPhoneAttempts(phoneAttempts, retryCounts, j) < perPhone && !retryCounts[`${j}:blocked`]) {
+        return { final: false, phoneIndex: j };
+      }
+    }
+  }
+  if (rejectedFinal) return { final: true, status: "failed", reason: "rejected" };
+  return rule.maxRetries === 0
+    ? { final: true, status: "failed", reason: `no_retry_on_${key}` }
+    : { final: true, status: "exhausted", reason: `retries_used_on_${key}` };
+}
+
 /** What a contact has used of each phone, as stored: attempts and retry counters by phone index. */
 export interface PhoneUse {
   phoneIndex: number;

@@ -26,6 +26,9 @@ export interface Candidate {
   policy: string | null;
   /** When its latest abandoned call ended, or null: no claim without an agent reserved dials it within 72 h. */
   abandoned_at: number | null;
+  /** Its latest attempt's outcome (absent where the reader does not select it): a retry its rule no longer
+   *  allows is not made (withdrawnRetry). */
+  last_outcome?: string | null;
   /** Set by the claim when some phone of its batch is on the account's do-not-call list: those phones. */
   dnc?: ReadonlySet<string>;
 }
