@@ -16,6 +16,7 @@ import {
   countedAttempts,
   countedPhoneAttempts,
   phoneRetryAt,
+  phoneUsable,
   withdrawnRetry,
 } from "../model/redial-policy.ts";
 import {
@@ -226,8 +227,7 @@ function usablePhoneIndex(
   const steps = settings.multiNumber === "sequential" ? phones.length - c.phone_index : phones.length;
   for (let step = 1; step < steps; step++) {
     const j = (c.phone_index + step) % phones.length;
-    if (unusable(j) || countedPhoneAttempts(phoneAttempts, retryCounts, j) >= perPhone) continue;
-    if (retryCounts[`${j}:blocked`]) continue;
+    if (unusable(j) || !phoneUsable(phoneAttempts, retryCounts, j, perPhone)) continue;
     return j;
   }
   return null;

@@ -20,7 +20,7 @@ const iso = (t: number | null | undefined) =>
       ? new Date(t).toISOString()
       : "a time beyond any date";
 
-/** Under the balance floor a paused or draft campaign is not dialed and the way to dial is refused. */
+/** Under the balance floor the command that would dial a campaign (start, resume, recover) is refused. */
 const UNDER_FLOOR_REFUSED = (what: string) =>
   `the account balance is under 1 USD; ${what} is refused (409 insufficient_balance) until it is topped up`;
 

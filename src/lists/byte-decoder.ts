@@ -274,3 +274,12 @@ function firstInvalidUtf8(buf: Buffer): number {
   }
   return buf.length;
 }
+
+/** What to pass when the input is not valid in `encodingName`: after a NUL (one in every ASCII character
+ *  of UTF-16 text), a UTF-16 encoding; else another single- or multi-byte one. */
+export function encodingAdvice(encodingName: string, nul: boolean): string {
+  if (!nul) return "pass the file's encoding (e.g. encoding=windows-1251)";
+  return encodingName === "UTF-8"
+    ? "pass the file's encoding (encoding=utf-16le, or utf-16be)"
+    : "pass the file's encoding (e.g. encoding=utf-16le, utf-16be or utf-8)";
+}

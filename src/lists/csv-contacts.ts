@@ -2,7 +2,7 @@
 // and in the calling thread for small ones; it is synchronous and keeps no more than one batch.
 // Whole-import problems (malformed CSV, bad bytes, limits, a "reject" policy) are thrown as ImportError.
 import { Parser } from "csv-parse";
-import { ByteDecoder, type EncodingPlan } from "./byte-decoder.ts";
+import { ByteDecoder, type EncodingPlan, encodingAdvice } from "./byte-decoder.ts";
 import { type ResolvedColumns, resolveColumns, resolvePositions } from "./columns.ts";
 import { ContactRules, jsonString, longerThan, type RowInput, type RulesOptions } from "./contact-rules.ts";
 import { type CsvCore, FastCsvCore, fastCsvSupports } from "./csv-fast.ts";
@@ -214,9 +214,7 @@ export class CsvContactParser {
         "bad_encoding",
         `${where} has a NUL character, which no CSV of contacts holds: the file is not ${name}` +
           (utf8 ? " (a NUL byte is in every ASCII character of UTF-16 text)" : ""),
-        utf8
-          ? "pass the file's encoding (encoding=utf-16le, or utf-16be)"
-          : "pass the file's encoding (e.g. encoding=utf-16le, utf-16be or utf-8)",
+        encodingAdvice(name, true),
         "encoding",
         row,
       );
@@ -224,7 +222,7 @@ export class CsvContactParser {
     throw badRequestWithHint(
       "bad_encoding",
       `${where} has bytes that are not valid ${name}`,
-      "pass the file's encoding (e.g. encoding=windows-1251)",
+      encodingAdvice(name, false),
       "encoding",
       row,
     );

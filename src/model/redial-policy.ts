@@ -141,7 +141,7 @@ export function decideAfterAttempt(
   if (success) return { final: true, status: "succeeded", reason: "success", state: next };
   const key = retryKeyFor(outcome, success);
   if (key === null) throw new Error(`no retry key for outcome ${outcome}`);
-  if (key === "rejected" && (settings.rejectedIsFinal || !settings.retry.rejected)) {
+  if (rejectedIsFinal(key, settings)) {
     return { final: true, status: "failed", reason: "rejected", state: next };
   }
 
@@ -159,8 +159,7 @@ export function decideAfterAttempt(
   // A phone whose outcome rule ran out is marked blocked for good, so a later pass skips it too.
   const ruleRanOut = used >= rule.maxRetries;
   if (ruleRanOut) retryCounts[`${state.phoneIndex}:blocked`] = 1;
-  const usable = (i: number): boolean =>
-    countedPhoneAttempts(state.phoneAttempts, retryCounts, i) < perPhone && !retryCounts[`${i}:blocked`];
+  const usable = (i: number): boolean => phoneUsable(state.phoneAttempts, retryCounts, i, perPhone);
   const interval = rule.intervalSec * 1000;
 
   if (settings.multiNumber === "sequential") {
@@ -206,13 +205,31 @@ export function decideAfterAttempt(
   if (!ruleRanOut) {
     return { final: true, status: "exhausted", reason: "max_attempts_per_phone", state: next };
   }
-  const noRetryAllowed = rule.maxRetries === 0;
-  return {
-    final: true,
-    status: noRetryAllowed ? "failed" : "exhausted",
-    reason: noRetryAllowed ? `no_retry_on_${key}` : `retries_used_on_${key}`,
-    state: next,
-  };
+  return { final: true, ...ruleRanOutEnd(key, rule), state: next };
+}
+
+/** A declined call ends the contact: declines are final by the settings, or have no retry rule. */
+function rejectedIsFinal(key: RetryKey, settings: CampaignSettings): boolean {
+  return key === "rejected" && (settings.rejectedIsFinal || !settings.retry.rejected);
+}
+
+/** Whether phone `i` may still be dialed: attempts left under `perPhone`, and not blocked by a rule that
+ *  ran out on it. */
+export function phoneUsable(
+  phoneAttempts: readonly number[],
+  retryCounts: Record<string, number>,
+  i: number,
+  perPhone: number,
+): boolean {
+  return countedPhoneAttempts(phoneAttempts, retryCounts, i) < perPhone && !retryCounts[`${i}:blocked`];
+}
+
+/** How a contact ends whose last outcome's rule ran out with no number left: failed when the rule allows
+ *  no retry at all, exhausted when its retries were used. */
+function ruleRanOutEnd(key: RetryKey, rule: RetryRule): { status: "failed" | "exhausted"; reason: string } {
+  return rule.maxRetries === 0
+    ? { status: "failed", reason: `no_retry_on_${key}` }
+    : { status: "exhausted", reason: `retries_used_on_${key}` };
 }
 
 /**
@@ -242,7 +259,7 @@ export function withdrawnRetry(
   const retryCounts = JSON.parse(c.retryCounts) as Record<string, number>;
   const granted = retryCounts[`${c.phoneIndex}:${key}`] ?? 0;
   if (granted === 0 || callbacksToMake(retryCounts) > 0) return null;
-  const rejectedFinal = key === "rejected" && (settings.rejectedIsFinal || !settings.retry.rejected);
+  const rejectedFinal = rejectedIsFinal(key, settings);
   const rule = ruleFor(key, settings);
   if (!rejectedFinal && granted <= rule.maxRetries) return null;
   const phoneAttempts = JSON.parse(c.phoneAttempts) as number[];
@@ -250,15 +267,11 @@ export function withdrawnRetry(
   if (!rejectedFinal) {
     const perPhone = settings.maxAttemptsPerPhone ?? Number.POSITIVE_INFINITY;
     for (let j = c.phoneIndex + 1; j < c.phoneCount; j++) {
-      if (countedPhoneAttempts(phoneAttempts, retryCounts, j) < perPhone && !retryCounts[`${j}:blocked`]) {
-        return { final: false, phoneIndex: j };
-      }
+      if (phoneUsable(phoneAttempts, retryCounts, j, perPhone)) return { final: false, phoneIndex: j };
     }
   }
   if (rejectedFinal) return { final: true, status: "failed", reason: "rejected" };
-  return rule.maxRetries === 0
-    ? { final: true, status: "failed", reason: `no_retry_on_${key}` }
-    : { final: true, status: "exhausted", reason: `retries_used_on_${key}` };
+  return { final: true, ...ruleRanOutEnd(key, rule) };
 }
 
 /** What a contact has used of each phone, as stored: attempts and retry counters by phone index. */
@@ -305,8 +318,7 @@ export function renumberPhones(
   }
   const phoneAttempts = from.map((i) => (i >= 0 ? (use.phoneAttempts[i] ?? 0) : 0));
   const limit = perPhone ?? Number.POSITIVE_INFINITY;
-  const hasTries = (j: number) =>
-    countedPhoneAttempts(phoneAttempts, retryCounts, j) < limit && retryCounts[`${j}:blocked`] === undefined;
+  const hasTries = (j: number) => phoneUsable(phoneAttempts, retryCounts, j, limit);
   let left = -1;
   if (keep !== undefined) {
     // Parallel: where the pass was; that number gone, the first not rung yet (none has a time to wait for).

@@ -5,7 +5,7 @@
 // encodings and byte order marks, any delimiter and quote, malformed-file and limit errors as ImportError,
 // rendered 400/413).
 import { phoneAsWritten, phoneDetails } from "../../lib/phone.ts";
-import { ByteDecoder, resolveEncoding } from "../../lists/byte-decoder.ts";
+import { ByteDecoder, encodingAdvice, resolveEncoding } from "../../lists/byte-decoder.ts";
 import { resolveColumns, resolvePositions } from "../../lists/columns.ts";
 import { tooLongToKeep } from "../../lists/contact-rules.ts";
 import { createCsvCore } from "../../lists/csv-contacts.ts";
@@ -235,12 +235,11 @@ export function readDncCsv(bytes: Buffer, opts: DncCsvOptions, batch: DncBatch):
       const row = batch.rows + 1;
       const name = decoder.encodingName;
       // A NUL (ByteDecoder): the file is likely UTF-16, whose every ASCII character holds one.
-      const message = decoded.nul
-        ? `row ${row} has a NUL character, which no CSV of phones holds: the file is not ${name}; ` +
-          (name === "UTF-8"
-            ? "pass the file's encoding (encoding=utf-16le, or utf-16be)"
-            : "pass the file's encoding (e.g. encoding=utf-16le, utf-16be or utf-8)")
-        : `row ${row} has bytes that are not valid ${name}; pass the file's encoding (e.g. encoding=windows-1251)`;
+      const nul = decoded.nul === true;
+      const problem = nul
+        ? `a NUL character, which no CSV of phones holds: the file is not ${name}`
+        : `bytes that are not valid ${name}`;
+      const message = `row ${row} has ${problem}; ${encodingAdvice(name, nul)}`;
       throw new ImportError({ code: "bad_encoding", status: 400, message, field: "encoding", row });
     }
   }
