@@ -55,7 +55,7 @@ export const findWebhook = (db: Kysely<Database>, accountId: number, id: number)
 export const listWebhooks = (db: Kysely<Database>, accountId: number) => listOwned(db, "webhooks", accountId);
 
 export type WebhookEdit = Partial<
-  Pick<NewWebhook, "url" | "events" | "delaySec" | "partialResults" | "maxAttempts" | "active">
+  Pick<NewWebhook, "url" | "events" | "delaySec" | "partialResults" | "maxAttempts" | "active" | "madeBy">
 >;
 
 export async function updateWebhook(
@@ -73,6 +73,7 @@ export async function updateWebhook(
     ...(edit.partialResults !== undefined ? { partial_results: edit.partialResults ? 1 : 0 } : {}),
     ...(edit.maxAttempts !== undefined ? { max_attempts: edit.maxAttempts } : {}),
     ...(edit.active !== undefined ? { active: edit.active ? 1 : 0 } : {}),
+    ...(edit.madeBy !== undefined ? { made_by: edit.madeBy } : {}),
   });
 }
 

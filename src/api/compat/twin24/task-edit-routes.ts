@@ -17,7 +17,12 @@ import {
   updateCampaign,
 } from "../../../store/campaigns.ts";
 import type { Campaign, Database } from "../../../store/schema.ts";
-import { activeSubscriptions, outboxInserts, updateWebhook } from "../../../store/webhooks.ts";
+import {
+  activeSubscriptions,
+  outboxInserts,
+  updateWebhook,
+  type WebhookEdit,
+} from "../../../store/webhooks.ts";
 import { parseSettings } from "../../native/views.ts";
 import { conflict, notFound } from "../../plugins/errors.ts";
 import type { Twin24Deps } from "./deps.ts";
@@ -70,7 +75,10 @@ async function syncTaskWebhooks(
     const i = unmatched.findIndex((p) => p.url === hook.url);
     const plan = i >= 0 ? unmatched.splice(i, 1)[0] : null;
     const dropped = hook.made_by === TWIN24_DROPPED_WEBHOOKS;
-    const edit = plan
+    // Marked dropped only if this PUT switches it off: one already paused through /v1 stays paused when
+    // listed again.
+    const madeBy = plan || (!dropped && !hook.active) ? TWIN24_WEBHOOKS : TWIN24_DROPPED_WEBHOOKS;
+    const edit: WebhookEdit = plan
       ? {
           events: plan.events,
           delaySec: plan.delaySec,
@@ -78,13 +86,8 @@ async function syncTaskWebhooks(
           ...(dropped ? { active: true } : {}),
         }
       : { active: false };
+    if (hook.made_by !== madeBy) edit.madeBy = madeBy;
     await updateWebhook(db, at.accountId, hook.id, edit, at.now);
-    // Marked dropped only if this PUT switches it off: one already paused through /v1 stays paused when
-    // listed again.
-    const madeBy = plan || (!dropped && !hook.active) ? TWIN24_WEBHOOKS : TWIN24_DROPPED_WEBHOOKS;
-    if (hook.made_by !== madeBy) {
-      await db.updateTable("webhooks").set({ made_by: madeBy }).where("id", "=", hook.id).execute();
-    }
   }
   for (const plan of unmatched) await insertTaskWebhook(db, at, plan);
 }
