@@ -9,12 +9,22 @@ import { harness } from "../helpers/engine-harness.ts";
 
 const human = { base: "all_human", postDialSec: 0, ringSec: 2, talkSec: 5 };
 
-test("E1: explain of a scheduled campaign under the balance floor promises no dial at its start time", async () => {
+/** A harness whose account pays 1 USD a minute and holds `usd`. */
+async function fundedHarness(usd: number) {
   const h = await harness({ scenario: human });
+  await setRates(h.store, h.accountId, { defaultMicrosPerMinute: usdToMicros(1), prefixes: [] });
+  await topUp(h.store, h.accountId, usdToMicros(usd), "funds", h.clock.now());
+  await h.engine.billingChanged(h.accountId);
+  return h;
+}
+
+type Harness = Awaited<ReturnType<typeof harness>>;
+const campaignRow = (h: Harness, id: number) =>
+  h.store.db.selectFrom("campaigns").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
+
+test("E1: explain of a scheduled campaign under the balance floor promises no dial at its start time", async () => {
+  const h = await fundedHarness(2.5);
   try {
-    await setRates(h.store, h.accountId, { defaultMicrosPerMinute: usdToMicros(1), prefixes: [] });
-    await topUp(h.store, h.accountId, usdToMicros(2.5), "funds", h.clock.now());
-    await h.engine.billingChanged(h.accountId);
     const startAt = h.clock.now() + 3_600_000;
     const later = await h.campaign(
       { startAt, maxConcurrent: 1, successMinTalkSec: 0 },
@@ -41,11 +51,7 @@ test("E1: explain of a scheduled campaign under the balance floor promises no di
 
     // What really happens at the start time: stopped for the balance, nothing dialed.
     await h.clock.advance(3_700_000);
-    const row = await h.store.db
-      .selectFrom("campaigns")
-      .selectAll()
-      .where("id", "=", later)
-      .executeTakeFirstOrThrow();
+    const row = await campaignRow(h, later);
     assert.equal(row.status, "stopped");
     assert.equal((await h.attempts(later)).length, 0);
 
@@ -60,22 +66,15 @@ test("E1: explain of a scheduled campaign under the balance floor promises no di
 });
 
 test("E2: after a top-up, explain of a campaign stopped for its balance does not say the balance is under 1 USD", async () => {
-  const h = await harness({ scenario: human });
+  const h = await fundedHarness(1.5);
   try {
-    await setRates(h.store, h.accountId, { defaultMicrosPerMinute: usdToMicros(1), prefixes: [] });
-    await topUp(h.store, h.accountId, usdToMicros(1.5), "funds", h.clock.now());
-    await h.engine.billingChanged(h.accountId);
     const id = await h.campaign(
       { maxConcurrent: 1, successMinTalkSec: 0 },
       Array.from({ length: 5 }, (_, i) => ({ phones: [`+1202555020${i}`] })),
     );
     await h.engine.start(h.accountId, id);
     await h.clock.advance(120_000);
-    const row = await h.store.db
-      .selectFrom("campaigns")
-      .selectAll()
-      .where("id", "=", id)
-      .executeTakeFirstOrThrow();
+    const row = await campaignRow(h, id);
     assert.equal(row.status, "stopped");
     assert.equal(row.status_reason, "balance under 1 USD");
 
@@ -91,11 +90,8 @@ test("E2: after a top-up, explain of a campaign stopped for its balance does not
 });
 
 test("E3: explain of a paused campaign under the balance floor says the balance, not only 'resume it to dial'", async () => {
-  const h = await harness({ scenario: human });
+  const h = await fundedHarness(2.5);
   try {
-    await setRates(h.store, h.accountId, { defaultMicrosPerMinute: usdToMicros(1), prefixes: [] });
-    await topUp(h.store, h.accountId, usdToMicros(2.5), "funds", h.clock.now());
-    await h.engine.billingChanged(h.accountId);
     const paused = await h.campaign(
       { maxConcurrent: 1, successMinTalkSec: 0 },
       [{ phones: ["+12025550300"] }],
@@ -126,11 +122,8 @@ test("E3: explain of a paused campaign under the balance floor says the balance,
 });
 
 test("E4: explain of a campaign stopped by request under the balance floor says its recover is refused", async () => {
-  const h = await harness({ scenario: human });
+  const h = await fundedHarness(2.5);
   try {
-    await setRates(h.store, h.accountId, { defaultMicrosPerMinute: usdToMicros(1), prefixes: [] });
-    await topUp(h.store, h.accountId, usdToMicros(2.5), "funds", h.clock.now());
-    await h.engine.billingChanged(h.accountId);
     const id = await h.campaign({ maxConcurrent: 1 }, [{ phones: ["+12025550100"] }], "c");
     await h.engine.start(h.accountId, id);
     await h.engine.stop(h.accountId, id);
