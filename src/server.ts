@@ -1,12 +1,11 @@
 // Composition root for a running outdial node: opens the store, the telephony driver and the engine,
 // builds the HTTP app, listens, and shuts everything down in order on SIGTERM/SIGINT.
-import fs from "node:fs";
 import type { FastifyInstance } from "fastify";
 import { dialAgainAfterRestart } from "./api/compat/dial-again.ts";
 import { ensureBootstrapKey } from "./api/plugins/auth.ts";
 import { buildApp } from "./app.ts";
 import { WallClock } from "./clock/clock.ts";
-import type { Config } from "./config/config.ts";
+import { type Config, readTlsFiles } from "./config/config.ts";
 import { Engine } from "./engine/engine.ts";
 import { sweepScratchFilesAtStart } from "./lists/sqlite-writer.ts";
 import { WebhookDelivery } from "./outbox/delivery.ts";
@@ -98,10 +97,7 @@ export async function startServer(
     });
     opened.delivery = delivery;
     engine.onEvents = () => delivery.eventsWritten();
-    const https =
-      config.tlsCert && config.tlsKey
-        ? { cert: fs.readFileSync(config.tlsCert), key: fs.readFileSync(config.tlsKey) }
-        : undefined;
+    const https = readTlsFiles(config);
     const app = await buildApp({ store, engine, clock, config, logger: true, https });
     connectionBroke = (err) => app.log.warn({ err }, "a database connection broke; the pool opens another");
     opened.app = app;

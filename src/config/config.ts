@@ -1,8 +1,10 @@
 // config/ owns the process configuration: one typed, frozen object read once from the environment, with
 // defaults, failing fast on a bad value. It must not import store/, engine/ or api/.
+import crypto from "node:crypto";
 import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
+import tls from "node:tls";
 import { DEFAULT_KEEP_DEAD_DAYS, DEFAULT_KEEP_DELIVERED_DAYS } from "../outbox/retention.ts";
 
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -282,6 +284,42 @@ function secret(env: Env, name: string, minLength: number): string | null {
   if (value.length < minLength) throw new ConfigError(name, `must be at least ${minLength} characters long`);
   return value;
 }
+
+/**
+ * The TLS files' contents, each checked on its own so that a bad one is named by its variable (node's
+ * own errors name neither: "PEM routines::no start line"); undefined when TLS is off.
+ */
+export function readTlsFiles(config: Pick<Config, "tlsCert" | "tlsKey">): TlsFiles | undefined {
+  if (config.tlsCert === null || config.tlsKey === null) return undefined;
+  const cert = fs.readFileSync(config.tlsCert);
+  const key = fs.readFileSync(config.tlsKey);
+  const refused = (variable: string, what: string, err: unknown) =>
+    new ConfigError(variable, `${what}: ${err instanceof Error ? err.message : String(err)}`);
+  try {
+    new crypto.X509Certificate(cert);
+  } catch (err) {
+    throw refused(TLS_CERT, `names a file that holds no PEM certificate (${config.tlsCert})`, err);
+  }
+  try {
+    crypto.createPrivateKey(key);
+  } catch (err) {
+    throw refused(TLS_KEY, `names a file that holds no unencrypted private key (${config.tlsKey})`, err);
+  }
+  try {
+    tls.createSecureContext({ cert, key });
+  } catch (err) {
+    throw refused(TLS_KEY, "is not the key of the certificate in OUTDIAL_TLS_CERT", err);
+  }
+  return { cert, key };
+}
+
+export interface TlsFiles {
+  cert: Buffer;
+  key: Buffer;
+}
+
+const TLS_CERT = "OUTDIAL_TLS_CERT";
+const TLS_KEY = "OUTDIAL_TLS_KEY";
 
 function optionalPath(env: Env, name: string): string | null {
   const value = raw(env, name);

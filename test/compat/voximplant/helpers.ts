@@ -1,7 +1,6 @@
 // The Voximplant face under test: the whole app on in-memory SQLite with the real engine on a virtual clock
 // and the sim driver (keeping every originate request), reachable by inject or, with `tls`, over HTTPS on
 // 127.0.0.1 with a certificate signed by a test CA. Also service-account credentials and form bodies.
-import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
@@ -20,74 +19,10 @@ import type { AttemptRow } from "../../../src/store/schema.ts";
 import type { OriginateRequest } from "../../../src/telephony/driver.ts";
 import { createDriver } from "../../../src/telephony/index.ts";
 import { KeepingDriver } from "../../helpers/keeping-driver.ts";
+import { testPki } from "../../helpers/test-pki.ts";
 
 /** Monday 2026-01-05 12:00 UTC. */
 export const T0 = Date.UTC(2026, 0, 5, 12, 0, 0);
-
-/** A test CA and a server certificate for 127.0.0.1 it signed, made once per process with openssl. */
-let pki: { ca: string; cert: string; key: string } | null = null;
-export function testPki(): { ca: string; cert: string; key: string } {
-  if (pki) return pki;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "outdial-vox-tls-"));
-  const f = (n: string) => path.join(dir, n);
-  const run = (...args: string[]) => execFileSync("openssl", args, { stdio: "pipe" });
-  run(
-    "req",
-    "-x509",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-days",
-    "2",
-    "-subj",
-    "/CN=outdial test CA",
-    "-keyout",
-    f("ca.key"),
-    "-out",
-    f("ca.pem"),
-    "-addext",
-    "basicConstraints=critical,CA:TRUE",
-    "-addext",
-    "keyUsage=critical,keyCertSign,cRLSign",
-  );
-  run(
-    "req",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-subj",
-    "/CN=127.0.0.1",
-    "-keyout",
-    f("srv.key"),
-    "-out",
-    f("srv.csr"),
-  );
-  fs.writeFileSync(f("ext.cnf"), "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n");
-  run(
-    "x509",
-    "-req",
-    "-in",
-    f("srv.csr"),
-    "-CA",
-    f("ca.pem"),
-    "-CAkey",
-    f("ca.key"),
-    "-CAcreateserial",
-    "-days",
-    "2",
-    "-out",
-    f("srv.pem"),
-    "-extfile",
-    f("ext.cnf"),
-  );
-  pki = {
-    ca: fs.readFileSync(f("ca.pem"), "utf8"),
-    cert: fs.readFileSync(f("srv.pem"), "utf8"),
-    key: fs.readFileSync(f("srv.key"), "utf8"),
-  };
-  fs.rmSync(dir, { recursive: true, force: true });
-  return pki;
-}
 
 export interface VoxFixture {
   app: FastifyInstance;

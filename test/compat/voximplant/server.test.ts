@@ -7,7 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { test } from "node:test";
 import { freePort, startOutdial } from "../../helpers/child.ts";
-import { testPki } from "./helpers.ts";
+import { testPki } from "../../helpers/test-pki.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: the client and the answers are untyped JavaScript at runtime
 type Loose = any;
