@@ -37,11 +37,14 @@ export async function main(argv: string[]): Promise<number> {
       case "pacing":
         return await (await import("./pacing.ts")).pacingCommand(rest);
       case undefined:
+        // No command is a usage error: the usage goes where errors go, so a script piping stdout sees none.
+        process.stderr.write(USAGE);
+        return 1;
       case "help":
       case "--help":
       case "-h":
         process.stdout.write(USAGE);
-        return command === undefined ? 1 : 0;
+        return 0;
       default:
         process.stderr.write(`unknown command: ${command}\n\n${USAGE}`);
         return 2;

@@ -38,6 +38,16 @@ test("--help works on every command and exits 0", () => {
   }
 });
 
+test("no command is a usage error: the usage on stderr, exit 1; help asked for goes to stdout", () => {
+  const none = outdial();
+  assert.equal(none.code, 1);
+  assert.equal(none.out, "");
+  assert.match(none.err, /usage:/);
+  const help = outdial("help");
+  assert.equal(help.code, 0);
+  assert.match(help.out, /usage:/);
+});
+
 test("simulate refuses a seed or a time limit that is not a number", () => {
   for (const [flag, value] of [
     ["--seed", "abc"],
