@@ -19,6 +19,7 @@ import type { AgentDialing } from "./agents/dialing.ts";
 import { claimHooks, gateCampaign } from "./campaign-gate.ts";
 import type { CampaignRuntime } from "./campaign-runtime.ts";
 import { windowsOpen } from "./claim-decision.ts";
+import { HeartbeatHold } from "./heartbeat-hold.ts";
 import {
   type CampaignStatusWriter,
   finishedFromEnd,
@@ -63,6 +64,8 @@ export interface DispatcherOptions {
 
 export class Dispatcher {
   readonly campaigns = new Map<number, CampaignRuntime>();
+  /** The engine reports each heartbeat renewal here; a dial whose claim outlived a lapse is given back. */
+  readonly heartbeat = new HeartbeatHold();
   private readonly calls = new Map<string, LiveCall>();
   /** Writes of ended attempts under way (a claim carries them): flush() waits for them as for its own. */
   private readonly finishing = new Set<Promise<unknown>>();
@@ -404,6 +407,7 @@ export class Dispatcher {
       let k = 0;
       let deferredUntil = Number.POSITIVE_INFINITY;
       const finished = this.takeFinished();
+      const heartbeatRun = this.heartbeat.run;
       const claim = this.o.dispatch
         .claim({
           finished,
@@ -444,7 +448,7 @@ export class Dispatcher {
       }
       // A dial pushed past its hours at the slot it got is given back at once: neither started nor counted.
       let launched = 0;
-      for (const s of result.started) if (this.launch(c, s)) launched++;
+      for (const s of result.started) if (this.launch(c, s, heartbeatRun)) launched++;
       started += launched;
       capacity -= launched;
       if (result.examined < slots.length) {
@@ -486,9 +490,10 @@ export class Dispatcher {
   private launch(
     c: CampaignRuntime,
     s: StartedAttempt,
+    heartbeatRun: number,
     reservedFor: LiveAgent | null = null,
   ): LiveCall | null {
-    const call = newLiveCall(c, s, reservedFor);
+    const call = newLiveCall(c, s, reservedFor, heartbeatRun);
     c.dialClaimed(call.phone);
     this.calls.set(call.callId, call);
     if (call.forAgents) this.o.agents.launched(call);
@@ -535,6 +540,7 @@ export class Dispatcher {
     const c = call.campaign;
     let listed = false;
     let marked = true;
+    let markedNow = false;
     try {
       if (recheck) {
         const now = this.o.clock.now();
@@ -542,6 +548,7 @@ export class Dispatcher {
       }
       if (!listed && call.markOnDial && this.calls.get(call.callId) === call) {
         marked = await this.o.dispatch.markDialed(call.attemptId);
+        markedNow = marked;
         call.markOnDial = false;
       }
     } catch (err) {
@@ -554,18 +561,22 @@ export class Dispatcher {
       this.forgetUndialed(call);
       this.o.agents.released(call);
     } else if (listed) this.giveBack(call);
-    else this.originateIfHeld(call);
+    else this.originateIfHeld(call, markedNow);
   }
 
   /**
-   * A dial goes out only if this node may still dial the campaign at that moment. A node that stalled past
-   * its lease (a paused VM, a long collection, a claim that waited on the database), before the claim
-   * returned or while the dial waited for its slot, finds another node holding it, which has recorded this
-   * attempt lost and dials the contact itself: the dial is given back instead (a no-op in the store once
-   * the other node has settled it).
+   * A dial goes out only if this node may still dial the campaign at that moment and its claim is still
+   * this node's. A node that stalled past its lease (a paused VM, a long collection, a claim that waited on
+   * the database), before the claim returned or while the dial waited for its slot, may find another node
+   * holding the campaign, or (an agent campaign, which every node dials) its heartbeat lapsed meanwhile:
+   * another node has then recorded this attempt lost and given the contact on. The dial is given back
+   * instead (a no-op in the store once the other node has settled it). `markedDialed`: the store has just
+   * confirmed the claim is this node's (markDialed), which no heartbeat can say better.
    */
-  private originateIfHeld(call: LiveCall): void {
-    if (call.campaign.dialsOn(this.o.nodeId, this.o.clock.now())) this.originate(call);
+  private originateIfHeld(call: LiveCall, markedDialed = false): void {
+    const now = this.o.clock.now();
+    const ours = markedDialed || this.heartbeat.holds(call.heartbeatRun, now);
+    if (ours && call.campaign.dialsOn(this.o.nodeId, now)) this.originate(call);
     else this.giveBack(call);
   }
 
@@ -620,6 +631,7 @@ export class Dispatcher {
     const held = heldContactId === undefined ? undefined : { contactId: heldContactId, agentId: agent.id };
     const rounds = held === undefined ? 20 : 1;
     for (let round = 0; round < rounds; round++) {
+      const heartbeatRun = this.heartbeat.run;
       const result = await this.o.dispatch.claim({
         campaignId: c.id,
         limit: 1,
@@ -641,7 +653,7 @@ export class Dispatcher {
         await this.o.dispatch.release([this.releasedDial(s)]);
         return null;
       }
-      if (s) return this.launch(c, s, agent);
+      if (s) return this.launch(c, s, heartbeatRun, agent);
       if (result.examined === 0) return null;
     }
     return null;
@@ -705,7 +717,7 @@ export class Dispatcher {
         return "given_back";
       }
       call.markOnDial = false;
-      this.originateIfHeld(call);
+      this.originateIfHeld(call, true);
       return "placed";
     }
     call.dialRequested = false;

@@ -181,6 +181,7 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     // within 1.5 lease lengths; campaigns changed by another node are picked up every 5 s.
     this.renewHeartbeat = async (now) => {
       await this.dispatch.heartbeat(o.nodeId, now + leaseMs, now);
+      this.dispatcher.heartbeat.renewed(now + leaseMs, this.clock.now());
       this.renewAt = now + Math.floor(leaseMs / 3);
     };
     this.heartbeatSlackMs = Math.floor(leaseMs / 6);

@@ -37,6 +37,8 @@ export interface LiveCall extends AgentCallState {
   startedAt: number;
   /** The start the claim wrote to the attempt; an agent's dial goes out later. */
   claimedStartAt: number;
+  /** The heartbeat run its claim was made in (HeartbeatHold): a lapse since means it may be another's. */
+  heartbeatRun: number;
   answeredAt: number | null;
   answeredBy: "human" | "machine" | null;
   /** When the telephony reported the far end ringing (null until then, or when it never says). */
@@ -67,7 +69,12 @@ export interface LiveCall extends AgentCallState {
 }
 
 /** The live call of an attempt just claimed; `reservedFor`: the agent a preview reserved it for. */
-export function newLiveCall(c: CampaignRuntime, s: StartedAttempt, reservedFor: LiveAgent | null): LiveCall {
+export function newLiveCall(
+  c: CampaignRuntime,
+  s: StartedAttempt,
+  reservedFor: LiveAgent | null,
+  heartbeatRun: number,
+): LiveCall {
   return {
     callId: String(s.attemptId),
     attemptId: s.attemptId,
@@ -79,6 +86,7 @@ export function newLiveCall(c: CampaignRuntime, s: StartedAttempt, reservedFor: 
     callerId: s.decision.callerId,
     startedAt: s.decision.at,
     claimedStartAt: s.decision.at,
+    heartbeatRun,
     answeredAt: null,
     answeredBy: null,
     ringingAt: null,
