@@ -726,11 +726,19 @@ export class Dispatcher {
   }
 
   /** Gives back a previewed contact that was not dialed (even if asked to, while it waits for its slot),
-   *  as if it had never been claimed. */
+   *  as if it had never been claimed. A write that fails leaves the preview with its agent, so the skip (or
+   *  logout) can be tried again: the contact is still claimed in the store (agents9). */
   async releaseReserved(call: LiveCall, defer?: ReleasedDial["defer"]): Promise<void> {
     if (call.originated || this.calls.get(call.callId) !== call) return;
+    // Out of the map during the write, so that no dial or other give-back takes it meanwhile.
+    this.calls.delete(call.callId);
+    try {
+      await this.o.dispatch.release([{ ...this.releasedDial(call), defer }]);
+    } catch (err) {
+      this.calls.set(call.callId, call);
+      throw err;
+    }
     this.forgetUndialed(call);
-    await this.o.dispatch.release([{ ...this.releasedDial(call), defer }]);
     this.o.agents.released(call);
     this.invalidateWaiting(call.campaign.id);
     this.wake();
