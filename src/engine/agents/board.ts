@@ -6,7 +6,7 @@
 import type { Clock, TimerHandle } from "../../clock/clock.ts";
 import type { AgentSelection } from "../../model/campaign-settings.ts";
 import type { AgentState } from "../../pacing/types.ts";
-import { type RoundRobinMemory, selectAgent } from "./selection.ts";
+import { type RoundRobinMemory, rememberServed, selectAgent } from "./selection.ts";
 
 export type AgentStatus = "logged_out" | AgentState;
 
@@ -74,6 +74,10 @@ export class LiveAgent {
   lastAttemptId: number | null = null;
   /** A disposition has been set on lastAttemptId (during this login). */
   lastDisposed = false;
+  /** The call the agent holds (callId) whose disposition was set before it ended — the usual desktop flow,
+   *  the result picked while still talking: when the call ends and becomes lastAttemptId, lastDisposed
+   *  starts from this rather than false. A call id, so one left from an earlier call never matches. */
+  disposedCallId: string | null = null;
   callsTaken = 0;
   /** A preview claim for this agent is under way: no answered call may take it meanwhile. */
   claiming = false;
@@ -305,12 +309,13 @@ export class AgentBoard {
   /** The ready agent of the campaign that takes the next answered call, or null. */
   select(campaignId: number, strategy: AgentSelection): LiveAgent | null {
     const ready = [...this.of(campaignId)].filter((a) => a.state === "ready" && !a.claiming);
-    let memory = this.roundRobin.get(campaignId);
-    if (!memory) {
-      memory = {};
-      this.roundRobin.set(campaignId, memory);
-    }
-    return selectAgent(ready, strategy, memory, this.random);
+    return selectAgent(ready, strategy, this.roundRobinOf(campaignId), this.random);
+  }
+
+  /** The agent was given a person without select() choosing it (one waiting when it became ready): the
+   *  campaign's round robin goes on from it, as it would had select() chosen it. */
+  served(agent: LiveAgent): void {
+    rememberServed(this.roundRobinOf(agent.campaignId), agent);
   }
 
   subscribe(agentId: number, fn: (e: AgentEvent) => void): () => void {
@@ -332,6 +337,15 @@ export class AgentBoard {
   emit(who: AgentIdentity, event: AgentEvent): void {
     for (const fn of this.subscribers.get(who.id) ?? []) fn(event);
     for (const fn of this.accountSubscribers.get(who.accountId) ?? []) fn(event);
+  }
+
+  private roundRobinOf(campaignId: number): RoundRobinMemory {
+    let memory = this.roundRobin.get(campaignId);
+    if (!memory) {
+      memory = {};
+      this.roundRobin.set(campaignId, memory);
+    }
+    return memory;
   }
 
   private announce(agent: LiveAgent, now: number): void {

@@ -122,6 +122,14 @@ function dispositionTarget(
   return target;
 }
 
+/** Remembers that the agent set `target`'s result: its last call's, or that of the call it holds, which
+ *  becomes its last call, disposed, when it ends (dialing.ts callOver). A result for an older call (named,
+ *  after a logout) changes neither. */
+function noteDisposed(agent: LiveAgent, target: number): void {
+  if (target === agent.lastAttemptId) agent.lastDisposed = true;
+  else if (String(target) === agent.callId) agent.disposedCallId = agent.callId;
+}
+
 export class AgentDesk {
   /** The sessions of the agents logged in here: one node at a time (agents/sessions.ts). */
   readonly sessions: AgentSessions;
@@ -429,7 +437,7 @@ export class AgentDesk {
       dnc ? listing : undefined,
     );
     if (recorded === null) throw new EngineError("not_found", `attempt ${target} not found`, 404);
-    if (agent && target === agent.lastAttemptId) agent.lastDisposed = true;
+    if (agent) noteDisposed(agent, target);
     if (callbackAt !== null) await this.d.reopenForCallback(accountId, recorded.campaignId);
     const phone = recorded.phone;
     const dncCampaignId = opts.dnc === "campaign" ? recorded.campaignId : null;

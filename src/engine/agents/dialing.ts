@@ -329,6 +329,8 @@ export class AgentDialing {
     for (let call = p.waiting[0]; call; call = p.waiting[0]) {
       const waited = call.waitingSince === null ? 0 : now - call.waitingSince;
       if (waited <= call.campaign.settings.abandonAfterSec * 1000) {
+        // Not chosen by select(), it is served all the same: round robin goes on after it.
+        this.o.board.served(agent);
         this.connect(call, agent, now);
         return;
       }
@@ -430,9 +432,12 @@ export class AgentDialing {
     // A call the agent never reached anyone on (no answer, a machine, hung up ringing) does not displace
     // a call before it still waiting for its result: a late result without attemptId is that call's.
     const keepsEarlier = call.connectedAt === null && agent.lastAttemptId !== null && !agent.lastDisposed;
+    // Its result may have been set while it lasted (picked while still talking, or a ring nobody answered).
+    const disposed = agent.disposedCallId === call.callId;
+    agent.disposedCallId = null;
     if (!keepsEarlier) {
       agent.lastAttemptId = call.attemptId;
-      agent.lastDisposed = false;
+      agent.lastDisposed = disposed;
     }
     this.o.board.emit(agent.who, {
       type: "call_ended",

@@ -47,8 +47,14 @@ export function selectAgent<A extends SelectableAgent>(
       break;
     }
   }
-  memory.lastOrder = chosen.order;
+  rememberServed(memory, chosen);
   return chosen;
+}
+
+/** `agent` is given the call: round robin goes on from its place in the queue. Recorded for every strategy,
+ *  so a campaign switched to round robin starts after the agent served last. */
+export function rememberServed(memory: RoundRobinMemory, agent: SelectableAgent): void {
+  memory.lastOrder = agent.order;
 }
 
 function minBy<A>(items: readonly A[], key: (a: A) => number): A {
