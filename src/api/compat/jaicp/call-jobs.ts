@@ -4,10 +4,14 @@
 
 import { normalizePhone, phoneAsWritten } from "../../../lib/phone.ts";
 import { inferZone, parseZone, ZoneError } from "../../../lib/time-zone.ts";
+import { DEFAULT_LIMITS } from "../../../lists/types.ts";
 import type { WeeklyRange } from "../../../model/campaign-settings.ts";
 import type { ContactPolicy } from "../../../model/contact-policy.ts";
 import type { NewContactSpec } from "../../../store/contacts-insert.ts";
 import { invalidRequest } from "../../plugins/errors.ts";
+
+/** A payload's fields become the contact's custom fields: no more than any other way of adding one takes. */
+export const MAX_PAYLOAD_FIELDS = DEFAULT_LIMITS.maxCustomFields;
 
 export const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;
 type Weekday = (typeof WEEKDAYS)[number];
@@ -47,6 +51,17 @@ export function priorityFor(job: CallJob): number {
   return hasPolicy ? -1 - (job.dialerPriority ?? 0) : 0;
 }
 
+/** "HH:mm" or "HH:mm:ss" (Jackson writes a java.time.LocalTime with its seconds) → seconds of the day. */
+function secondsOf(time: string): number {
+  const [h, min, s = 0] = time.split(":").map(Number);
+  return (h * 60 + min) * 60 + s;
+}
+
+/** A time as ranges keep it: "HH:mm", its seconds only when not zero ("10:00:00" → "10:00"). */
+function clockTime(time: string): string {
+  return time.endsWith(":00") && time.length === 8 ? time.slice(0, 5) : time;
+}
+
 function weeklyRanges(job: CallJob, field: string): WeeklyRange[] | undefined {
   if (job.allowedDays === undefined && job.allowedTime === undefined) return undefined;
   const days = job.allowedDays ?? WEEKDAYS;
@@ -56,7 +71,10 @@ function weeklyRanges(job: CallJob, field: string): WeeklyRange[] | undefined {
     const key = job.allowedTime?.[day] !== undefined ? day : "default";
     const intervals = job.allowedTime?.[key] ?? [{ localTimeFrom: "00:00", localTimeTo: "24:00" }];
     intervals.forEach((t, i) => {
-      if (t.localTimeFrom >= t.localTimeTo && t.localTimeTo !== "00:00") {
+      // Compared as seconds of the day: as text, "10:00" would come before the same time "10:00:00".
+      const [from, to] = [secondsOf(t.localTimeFrom), secondsOf(t.localTimeTo)];
+      // An interval ending at midnight ends the day.
+      if (from >= to && to !== 0) {
         const at = `${field}.allowedTime.${key}[${i}]`;
         throw invalidRequest(
           `${at}: localTimeFrom ${t.localTimeFrom} is not before localTimeTo ${t.localTimeTo}`,
@@ -65,8 +83,8 @@ function weeklyRanges(job: CallJob, field: string): WeeklyRange[] | undefined {
       }
       ranges.push({
         days: [WEEKDAYS.indexOf(day) + 1],
-        from: t.localTimeFrom,
-        to: t.localTimeTo === "00:00" ? "24:00" : t.localTimeTo,
+        from: clockTime(t.localTimeFrom),
+        to: to === 0 ? "24:00" : clockTime(t.localTimeTo),
       });
     });
   }
@@ -78,6 +96,28 @@ function instant(value: string | undefined, field: string): number | undefined {
   const t = Date.parse(value);
   if (Number.isNaN(t)) throw invalidRequest(`${field}: not a date-time: ${JSON.stringify(value)}`, field);
   return t;
+}
+
+/**
+ * The path of the first integer in a payload that JSON.parse could not read exactly (beyond ±2^53: a 64-bit
+ * CRM or order id), or undefined. Such a number has already been rounded: the script would get another id
+ * than the client sent, so it is refused as text that cannot be stored is. A stack, not recursion: a body
+ * of 16 MiB may nest a million levels deep.
+ */
+function inexactInteger(payload: unknown, path: string): string | undefined {
+  const stack: [unknown, string][] = [[payload, path]];
+  for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
+    const [value, at] = next;
+    if (typeof value === "number" && Number.isInteger(value) && !Number.isSafeInteger(value)) return at;
+    if (value === null || typeof value !== "object") continue;
+    const entries = Array.isArray(value)
+      ? value.map((item, i): [unknown, string] => [item, `${at}[${i}]`])
+      : Object.entries(value).map(([key, item]): [unknown, string] => [item, `${at}.${key}`]);
+    // Pushed last first, so the one named is the first as the client wrote them (one at a time: spreading
+    // a list of millions would overflow the call stack).
+    for (let i = entries.length - 1; i >= 0; i--) stack.push(entries[i]);
+  }
+  return undefined;
 }
 
 /** The contact for a call job; `field` prefixes the names in errors ("[3]" for the fourth of a list). */
@@ -94,6 +134,11 @@ export function contactForJob(job: CallJob, field: string): NewContactSpec {
   } catch (err) {
     if (err instanceof ZoneError) throw invalidRequest(`${field}gmtZone: ${err.message}`, `${field}gmtZone`);
     throw err;
+  }
+  const inexact = inexactInteger(job.payload, `${field}payload`);
+  if (inexact !== undefined) {
+    const message = `an integer beyond ±${Number.MAX_SAFE_INTEGER} is not read exactly from JSON`;
+    throw invalidRequest(`${inexact}: ${message}; send it as a string`, inexact);
   }
   const startAt = instant(job.startDateTime, `${field}startDateTime`);
   const finishAt = instant(job.finishDateTime, `${field}finishDateTime`);

@@ -10,7 +10,7 @@ import { textAnswer } from "../../plugins/openapi.ts";
 import { dialAgain, refuseIfEnded } from "../dial-again.ts";
 import { findOrCreateList } from "../named-list.ts";
 import { installRelativeFieldErrors } from "../relative-errors.ts";
-import { type CallJob, contactForJob, WEEKDAYS } from "./call-jobs.ts";
+import { type CallJob, contactForJob, MAX_PAYLOAD_FIELDS, WEEKDAYS } from "./call-jobs.ts";
 
 /** The campaign token in this face's paths: a secret, which a log line must not carry. */
 // Any case and doubled slashes too: such a path is a 404, but its log line must not show the token.
@@ -24,7 +24,12 @@ export const MAX_JOBS_PER_REQUEST = 10_000;
 export const ADD_PHONES_BODY_LIMIT = 16 * 1024 * 1024;
 const LIST_NAME = "Calls API";
 
-const localTime = { type: "string", pattern: "^([01]\\d|2[0-3]):[0-5]\\d$" } as const;
+// Seconds too: Jackson writes a java.time.LocalTime as "10:00:00", as the core's WeeklyRange takes it.
+const localTime = {
+  type: "string",
+  pattern: "^([01]\\d|2[0-3]):[0-5]\\d(:[0-5]\\d)?$",
+  description: "A time of day as HH:mm or HH:mm:ss",
+} as const;
 const intervals = {
   type: "array",
   minItems: 1,
@@ -44,7 +49,7 @@ const callJobSchema = {
     phone: { type: ["string", "integer"], minLength: 1, maxLength: 32, minimum: 1 },
     // null as absent: Java and Kotlin clients write unset optional fields so.
     gmtZone: { type: ["string", "null"], maxLength: 64 },
-    payload: { type: "object", additionalProperties: true, maxProperties: 200 },
+    payload: { type: "object", additionalProperties: true, maxProperties: MAX_PAYLOAD_FIELDS },
     startDateTime: { type: "string", format: "date-time" },
     finishDateTime: { type: "string", format: "date-time" },
     allowedDays: {
@@ -122,6 +127,7 @@ export async function jaicpApi(app: FastifyInstance, deps: NativeApiDeps): Promi
       schema: {
         tags: ["jaicp"],
         summary: "JAICP: add one number; every other query parameter is payload for the script",
+        description: `At most ${MAX_PAYLOAD_FIELDS} payload parameters (more: 400 naming the query).`,
         security: [],
         params: { type: "object", required: ["token"], properties: { token: { type: "string" } } },
         querystring: {
@@ -135,7 +141,6 @@ export async function jaicpApi(app: FastifyInstance, deps: NativeApiDeps): Promi
               { type: "array", maxItems: 100, items: { type: "string", maxLength: 4000 } },
             ],
           },
-          maxProperties: 200,
         },
         response: { 200: { type: "string", description: "The created call job id" }, ...errorResponses },
       },
@@ -144,6 +149,12 @@ export async function jaicpApi(app: FastifyInstance, deps: NativeApiDeps): Promi
       const { phone, gmtZone, ...payload } = req.query;
       if (Array.isArray(phone)) throw invalidRequest("phone: give one number", "phone");
       if (Array.isArray(gmtZone)) throw invalidRequest("gmtZone: give one zone", "gmtZone");
+      // Counted here, not by the schema: phone and gmtZone are parameters too, gmtZone not always given.
+      const fields = Object.keys(payload).length;
+      if (fields > MAX_PAYLOAD_FIELDS) {
+        const most = `at most ${MAX_PAYLOAD_FIELDS} payload parameters besides phone and gmtZone`;
+        throw invalidRequest(`query: ${most} (${fields} given)`, "query");
+      }
       const spec = contactForJob({ phone, gmtZone, payload }, "");
       const [id] = await addContacts(req.account.id, req.account.via.id, [spec]);
       return reply.type("text/plain; charset=utf-8").send(String(id));
