@@ -1,11 +1,13 @@
 // What the far end asks of the sip driver (RFC 3261 §8.2, §12.2.2): a BYE ends the call, a re-INVITE (a
 // session refresh) gets our answer (or our offer again), an in-dialog UPDATE with an offer its answer and
 // one without an empty 200 (RFC 3311), OPTIONS and in-dialog INFO and NOTIFY an empty 200, and anything
-// else a refusal (an outbound dialer takes no calls). A re-INVITE or UPDATE naming a Contact moves the
+// else a refusal (an outbound dialer takes no calls). An answer has the offer's m= lines, our audio for its
+// first audio stream and the others declined (RFC 3264 §6); an offer without audio (a fax gateway's T.38)
+// gets a 488, and the session stays as it was (§14.2). A re-INVITE or UPDATE naming a Contact moves the
 // dialog's remote target there (a target refresh, §12.2.2): our BYE goes to it. Our 2xx to an INVITE is
 // the UAS core's to resend until its ACK (§13.3.1.4): UDP may lose it, and a far end without it tears the
 // call down.
-import { answerDirection, type SipCall, type SipComposer } from "./call.ts";
+import { answerDirection, type Direction, type SipCall, type SipComposer } from "./call.ts";
 import { header, param, parseCSeq, type SipRequest, uriOf } from "./message.ts";
 import type { Peer, SipTransport } from "./transport.ts";
 
@@ -19,7 +21,39 @@ export interface DialogHost {
   hangUp(call: SipCall): void;
 }
 
+/** An SDP body's lines before its first m= line, and each media section from its m= line to the next. */
+interface SdpSections {
+  session: string[];
+  media: string[][];
+}
+
+function sdpSections(sdp: string): SdpSections {
+  const out: SdpSections = { session: [], media: [] };
+  for (const line of sdp.split(/\r?\n/)) {
+    if (line === "") continue;
+    if (line.startsWith("m=")) out.media.push([line]);
+    else (out.media.at(-1) ?? out.session).push(line);
+  }
+  return out;
+}
+
+/** A stream we can take: audio on a port (one offered with port 0 is off, and stays so in the answer). */
+const LIVE_AUDIO = /^m=audio +[1-9]\d*(\/\d+)? /;
+
+/** An offered stream declined (RFC 3264 §6): its m= line with port 0, its formats as offered. */
+function declined(mLine: string): string {
+  return mLine.replace(/^(m=\S+ +)\d+(\/\d+)?/, (_, head: string) => `${head}0`);
+}
+
+/** How an answer lays the offer's streams out: ours (null) where the audio goes, the declined ones as
+ *  they read. Our own offer has our audio stream alone. */
+type Layout = (string | null)[];
+const OUR_OFFER: Layout = [null];
+
 export class IncomingRequests {
+  /** The layout of each call's last SDP, where it is not our offer's: a change is a new version (§8). */
+  private readonly layouts = new WeakMap<SipCall, Layout>();
+
   constructor(
     private readonly transport: SipTransport,
     private readonly compose: SipComposer,
@@ -45,9 +79,14 @@ export class IncomingRequests {
       return;
     }
     if (req.method === "UPDATE" && ours) {
-      if (!call.done) this.refreshTarget(call, req);
       // An offer gets its answer in the 200 (RFC 3311 §5.2); a refresh without one, an empty 200.
-      this.respond(req, from, 200, "OK", req.body.trim() ? this.answerTo(call, req.body) : "");
+      const answer = req.body.trim() ? this.answerTo(call, req.body) : "";
+      if (answer === null) {
+        this.respond(req, from, 488, "Not Acceptable Here");
+        return;
+      }
+      if (!call.done) this.refreshTarget(call, req);
+      this.respond(req, from, 200, "OK", answer);
       return;
     }
     if (req.method === "INVITE" && ours && !call.done) {
@@ -77,10 +116,16 @@ export class IncomingRequests {
       if (cseq.seq < last.seq) this.respond(req, from, 500, "Server Internal Error");
       return;
     }
+    // An offer gets its answer; an INVITE without one gets ours (the session's, again).
+    const body = req.body.trim() ? this.answerTo(call, req.body) : this.ourOffer(call);
+    if (body === null) {
+      // Refused, the re-INVITE changes nothing (§14.2): not the session, not the target, not a 2xx still
+      // awaiting its ACK. A copy of it gets the 488 again.
+      this.respond(req, from, 488, "Not Acceptable Here");
+      return;
+    }
     last?.tx.cancel();
     this.refreshTarget(call, req);
-    // An offer gets its answer; an INVITE without one gets ours (the session's, again).
-    const body = req.body.trim() ? this.answerTo(call, req.body) : this.compose.sdp(call);
     const text = this.compose.response(req, 200, "OK", body);
     // Resent at T1, 2·T1, … up to T2 (the non-INVITE schedule, as §13.3.1.4 asks); no ACK within 64·T1 and
     // the session is over. The call's timers hold it, so the call's end stops it too.
@@ -98,15 +143,36 @@ export class IncomingRequests {
     if (target) call.remoteTarget = target;
   }
 
-  /** Our answer to the far end's offer: the stream its direction allows (RFC 3264 §6.1), the session's o=
-   *  line, its version one up whenever what it says changes (§8). */
-  private answerTo(call: SipCall, offer: string): string {
-    const direction = answerDirection(offer);
-    if (direction !== call.direction) {
+  /** Our answer to the far end's offer, or null when it offers no audio we can take: its m= lines in order
+   *  (RFC 3264 §6), the first live audio stream ours in the direction its attributes allow (§6.1), every
+   *  other one declined; the session's o= line, its version one up whenever what it says changes (§8). */
+  private answerTo(call: SipCall, offer: string): string | null {
+    const offered = sdpSections(offer);
+    const audio = offered.media.findIndex((m) => LIVE_AUDIO.test(m[0]));
+    if (audio === -1) return null;
+    // Only the audio stream's own attributes and the session's: a video stream's sendonly says nothing of it.
+    const direction = answerDirection([...offered.session, ...offered.media[audio]].join("\r\n"));
+    const layout = offered.media.map((m, i) => (i === audio ? null : declined(m[0])));
+    return this.describe(call, direction, layout);
+  }
+
+  /** Our offer again, in the session's direction, our audio stream alone. */
+  private ourOffer(call: SipCall): string {
+    return this.describe(call, call.direction, OUR_OFFER);
+  }
+
+  /** The session's SDP with our audio stream where `layout` has it, its version up if it changed. */
+  private describe(call: SipCall, direction: Direction, layout: Layout): string {
+    const last = this.layouts.get(call) ?? OUR_OFFER;
+    const moved = layout.length !== last.length || layout.some((m, i) => m !== last[i]);
+    if (direction !== call.direction || moved) {
       call.direction = direction;
       call.sdpVersion++;
+      this.layouts.set(call, layout);
     }
-    return this.compose.sdp(call);
+    const ours = sdpSections(this.compose.sdp(call));
+    const media = layout.flatMap((m) => (m === null ? ours.media[0] : [m]));
+    return [...ours.session, ...media, ""].join("\r\n");
   }
 
   /** An ACK to our 2xx carries the INVITE's sequence number (§13.2.2.4); it stops the 2xx going out. */

@@ -138,12 +138,29 @@ export function param(value: string | undefined, name: string): string | undefin
 /** The URI inside a name-addr (`"Bob" <sip:bob@host>;tag=1` → `sip:bob@host`), or an addr-spec as given. */
 export function uriOf(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
-  // The first `<` and the first `>` after it, found by indexOf: a regex retried at each `<` of a long run
-  // of them with no `>` after takes time quadratic in the header's length, and every 2xx resent brings it.
-  const open = value.indexOf("<");
+  // The first `<` past the display name and the first `>` after it, found in one pass each: a regex retried
+  // at each `<` of a long run of them with no `>` after takes time quadratic in the header's length, and
+  // every 2xx resent brings it.
+  const open = angleOpen(value);
   const close = open === -1 ? -1 : value.indexOf(">", open + 1);
   if (close !== -1) return value.slice(open + 1, close);
   return value.split(";")[0].trim();
+}
+
+/** Where a name-addr's `<` is, or -1: the first outside a quoted display name, which may hold `<` and `>`
+ *  (`"Front <Desk>" <sip:…>`) and a `\"` that does not end it (RFC 3261 §25.1 quoted-pair). */
+function angleOpen(value: string): number {
+  let quoted = false;
+  for (let i = 0; i < value.length; i++) {
+    const ch = value[i];
+    if (quoted) {
+      // A backslash escapes the character after it, whatever it is.
+      if (ch === "\\") i++;
+      else if (ch === '"') quoted = false;
+    } else if (ch === "<") return i;
+    else if (ch === '"') quoted = true;
+  }
+  return -1;
 }
 
 /** A header's comma-separated values; a comma in a quoted display name or inside <uri> separates nothing. */
