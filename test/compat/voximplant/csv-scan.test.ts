@@ -34,7 +34,7 @@ test("a __task_uuid repeated far into the file (past the first chunks) is refuse
   }
 });
 
-test("file_content's bytes meet its encoding however they come; a multipart text field that lost them is refused", async () => {
+test("file_content's bytes meet its encoding however they come, a multipart text field's too", async () => {
   const f = await voxFixture();
   const cp1251 = iconv.encode("phone;name\n+12125550141;Иван\n", "windows-1251");
   const nameOf = async (listId: number) =>
@@ -54,8 +54,8 @@ test("file_content's bytes meet its encoding however they come; a multipart text
     });
     assert.equal(byForm.json().count, 1, byForm.body);
     assert.equal(await nameOf(byForm.json().list_id), "Иван");
-    // A multipart text field is read as UTF-8 on its way in (curl -F 'file_content=<f.csv'): an ASCII file
-    // (as the official client sends it, encoding named or not) is kept; one whose bytes were lost is refused.
+    // A multipart text field keeps its bytes (curl -F 'file_content=<f.csv'): an ASCII file (as the official
+    // client sends it, encoding named or not) is kept, and a windows-1251 one is read in its encoding.
     const multipart = async (name: string, content: Buffer) => {
       const b = "XyZb";
       const parts = [["cmd", "CreateCallList"], ...fields(name)].map(([k, v]) =>
@@ -77,9 +77,9 @@ test("file_content's bytes meet its encoding however they come; a multipart text
     };
     const ascii = await multipart("ascii", Buffer.from("phone;name\n+12125550142;Ivan\n"));
     assert.equal(ascii.count, 1, JSON.stringify(ascii));
-    const lost = await multipart("lost", cp1251);
-    assert.equal(lost.error?.code, 101, JSON.stringify(lost));
-    assert.match(lost.error.msg, /must be sent as a file/);
+    const cyrillic = await multipart("cyrillic", cp1251);
+    assert.equal(cyrillic.count, 1, JSON.stringify(cyrillic));
+    assert.equal(await nameOf(cyrillic.list_id), "Иван");
   } finally {
     await f.close();
   }

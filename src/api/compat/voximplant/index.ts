@@ -3,7 +3,7 @@
 // Dispatches to methods.ts / views.ts, checks each method's own permission, renders errors the Voximplant way.
 // Credentials: the Authorization header, or Voximplant's `account_id` + `api_key` parameters (query: checked
 // by the auth hook; form body: checked here, once the body is read, before anything else).
-import multipart from "@fastify/multipart";
+import multipart, { type MultipartFile } from "@fastify/multipart";
 import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from "fastify";
 import type { NativeApiDeps } from "../../native/deps.ts";
 import { authenticateParams } from "../../plugins/auth.ts";
@@ -17,7 +17,7 @@ import {
   startNextTask,
   stopList,
 } from "./methods.ts";
-import type { Params } from "./params.ts";
+import { type Params, text } from "./params.ts";
 import { getCallListDetails, getCallLists } from "./views.ts";
 
 export interface VoximplantDeps extends NativeApiDeps {
@@ -54,6 +54,8 @@ const METHODS: Record<string, { permission: Permission; run: Run }> = {
 const BY_LOWER = new Map(Object.entries(METHODS).map(([name, m]) => [name.toLowerCase(), m]));
 
 const RAW_TYPES = ["text/csv", "application/csv", "application/octet-stream"];
+/** Parts a multipart body may have: far more than the fields of any method. */
+const MAX_PARTS = 200;
 
 const responses = {
   200: {
@@ -74,7 +76,11 @@ const responses = {
 export async function voximplantApi(app: FastifyInstance, deps: VoximplantDeps): Promise<void> {
   installVoxErrors(app);
   await app.register(multipart, {
-    limits: { fieldSize: deps.maxBytes, fileSize: deps.maxBytes, fields: 200, files: 4 },
+    // Every part is taken as a file, so its bytes reach us as they were sent: a text field is decoded by
+    // the parser as UTF-8 with U+FFFD for what is not, and a windows-1251 file or list name sent so
+    // (curl -F 'file_content=<f.csv') was stored garbled. The method reading a parameter decodes it.
+    isPartAFile: () => true,
+    limits: { fileSize: deps.maxBytes, files: MAX_PARTS },
   });
   app.addContentTypeParser(
     "application/x-www-form-urlencoded",
@@ -103,7 +109,7 @@ export async function voximplantApi(app: FastifyInstance, deps: VoximplantDeps):
 
   const handle = async (req: FastifyRequest, reply: FastifyReply, fromPath?: string): Promise<unknown> => {
     const params = await authenticated(req);
-    const cmd = fromPath ?? (typeof params.cmd === "string" ? params.cmd.trim() : undefined);
+    const cmd = fromPath ?? text(params, "cmd")?.trim();
     if (!cmd) throw new VoxError(VOX.MISSING_CMD, "Missing 'cmd' parameter");
     const method = BY_LOWER.get(cmd.toLowerCase());
     if (!method) throw new VoxError(VOX.UNKNOWN_COMMAND, `Unknown command '${cmd}'`);
@@ -211,9 +217,10 @@ function percentBytes(value: string): Buffer {
 }
 
 /**
- * A url-encoded form (a body, or a query string) as fields; the last of a repeated name wins. `file_content`
- * keeps its bytes, for its `encoding` to read: decoded as UTF-8 here, a windows-1251 file sent this way was
- * lost (U+FFFD, or left as escapes by the query parser and stored as an empty list).
+ * A url-encoded form (a body, or a query string) as fields; the last of a repeated name wins. Each value
+ * keeps its bytes, for the method to read: `file_content` in its `encoding`, the others as UTF-8 or refused.
+ * Decoded as UTF-8 here, a windows-1251 file sent this way was lost (U+FFFD, or left as escapes by the query
+ * parser and stored as an empty list).
  */
 function formFields(form: string): Record<string, string | Buffer> {
   const out: Record<string, string | Buffer> = {};
@@ -222,10 +229,26 @@ function formFields(form: string): Record<string, string | Buffer> {
     const at = pair.indexOf("=");
     const rawName = at < 0 ? pair : pair.slice(0, at);
     const rawValue = at < 0 ? "" : pair.slice(at + 1);
-    const [[name, value] = ["", ""]] = new URLSearchParams(`${rawName}=${rawValue}`);
-    out[name] = name === "file_content" ? percentBytes(rawValue) : value;
+    const [[name] = [""]] = new URLSearchParams(`${rawName}=`);
+    out[name] = percentBytes(rawValue);
   }
   return out;
+}
+
+/** A multipart part's bytes (every part is a file, see the multipart registration). */
+async function partBytes(part: MultipartFile, maxBytes: number): Promise<Buffer> {
+  try {
+    return await part.toBuffer();
+  } catch (err) {
+    // @fastify/multipart cuts a part at fileSize and says so by this error: refused naming the field, as a
+    // raw body over the limit is, never imported cut short.
+    if ((err as { code?: unknown }).code === "FST_REQ_FILE_TOO_LARGE") {
+      throw invalidArgument(
+        `Request body is too large: the '${part.fieldname}' field is over ${maxBytes} bytes`,
+      );
+    }
+    throw err;
+  }
 }
 
 /** Query fields, then the body's: multipart fields and files, url-encoded or JSON fields, or a raw body as
@@ -250,14 +273,8 @@ async function collectParams(req: FastifyRequest, maxBytes: number): Promise<Par
   if (req.isMultipart()) {
     try {
       for await (const part of req.parts()) {
-        if (part.type === "file") out[part.fieldname] = await part.toBuffer();
-        else if (part.valueTruncated) {
-          // @fastify/multipart cuts a text field at fieldSize and says so only here: refused, as a raw body
-          // over the limit is, never imported cut short.
-          throw invalidArgument(
-            `Request body is too large: the '${part.fieldname}' field is over ${maxBytes} bytes`,
-          );
-        } else out[part.fieldname] = String(part.value ?? "");
+        if (part.type !== "file") throw new Error(`multipart: the '${part.fieldname}' part was read as text`);
+        out[part.fieldname] = await partBytes(part, maxBytes);
       }
     } catch (err) {
       // The multipart parser's own errors (no boundary, a body cut short) carry no status: the client's.

@@ -36,15 +36,15 @@ function fileOf(p: Params): CsvFile {
   if (raw === undefined || raw.length === 0)
     throw invalidArgument("The 'file_content' parameter is required");
   const encoding = text(p, "encoding");
-  // A text field (form, url-encoded, query, JSON) reaches us as text, already read as UTF-8: `encoding` is
-  // for bytes (a file part, the raw body). The official client sends every file as a text field, so one
-  // that reads whole is taken as it is; one with U+FFFD lost bytes that were not UTF-8 on the way in (a
-  // windows-1251 file was stored so, with result true), and is refused.
+  // Multipart parts, url-encoded and query values and the raw body reach us as bytes, read in `encoding`
+  // (or refused when they are not in it). Only a JSON body's field is text, read as UTF-8 by the JSON
+  // parser: one that reads whole is taken as it is; one with U+FFFD lost bytes that were not UTF-8 on the
+  // way in (a windows-1251 file was stored so, with result true), and is refused.
   if (typeof raw === "string") {
     const declared = encoding !== undefined && iconv.encodingExists(encoding) && !/^utf-?8$/i.test(encoding);
     if (declared && raw.includes("\uFFFD")) {
       throw invalidArgument(
-        `The 'file_content' parameter: a file in ${encoding} must be sent as a file (a multipart file part or the request body), not as a text field, which is read as UTF-8`,
+        `The 'file_content' parameter: a file in ${encoding} must be sent as bytes (a multipart part, a url-encoded field or the request body), not in a JSON body, which is read as UTF-8`,
       );
     }
   }

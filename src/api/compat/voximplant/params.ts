@@ -4,13 +4,17 @@ import { isIP } from "node:net";
 import { stringProblem } from "../../plugins/text-guard.ts";
 import { invalidArgument } from "./errors.ts";
 
-/** What a request carried: text fields, and file_content possibly as bytes. */
+/** What a request carried: text (a JSON body's fields), or the bytes a field came as (multipart parts,
+ *  url-encoded and query values), read as text only by the method that wants the parameter. */
 export type Params = Record<string, string | Buffer>;
+
+/** Fails on bytes that are not UTF-8, where Buffer#toString would put U+FFFD in their place. */
+const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 export function text(p: Params, name: string): string | undefined {
   const v = p[name];
   if (v === undefined) return undefined;
-  const s = typeof v === "string" ? v : v.toString("utf8");
+  const s = typeof v === "string" ? v : utf8Text(name, v);
   // PostgreSQL stores no NUL in text, and a lone surrogate would come back as U+FFFD: refused here, as every
   // text parameter is read through text().
   const problem = stringProblem(s);
@@ -19,6 +23,16 @@ export function text(p: Params, name: string): string | undefined {
     throw invalidArgument(`The '${name}' parameter cannot contain a lone UTF-16 surrogate`);
   }
   return s === "" ? undefined : s;
+}
+
+/** A parameter's bytes as text: UTF-8, as Voximplant's parameters are, or refused rather than stored with
+ *  U+FFFD in place of the bytes (a list named in windows-1251, sent by a form in that encoding). */
+function utf8Text(name: string, bytes: Buffer): string {
+  try {
+    return STRICT_UTF8.decode(bytes);
+  } catch {
+    throw invalidArgument(`The '${name}' parameter is not UTF-8 text`);
+  }
 }
 
 export function required(p: Params, name: string): string {

@@ -67,11 +67,13 @@ export async function getCallLists(ctx: MethodContext, p: Params): Promise<Recor
   return { result: page.map(listView), count: page.length, total_count: found.length };
 }
 
-/** Voximplant's task statuses: 0 New, 1 In progress, 2 Processed, 3 Error, 4 Canceled. */
-function taskStatus(status: string): [number, string] {
+/** Voximplant's task statuses: 0 New, 1 In progress, 2 Processed, 3 Error, 4 Canceled. A pending task that
+ *  has been called (it waits for its next attempt) is in progress: New is a task no call has been made for,
+ *  and a client counting New tasks as "not called yet" counted the ones waiting for a retry. */
+function taskStatus(status: string, called: boolean): [number, string] {
   switch (status) {
     case "pending":
-      return [0, "New"];
+      return called ? [1, "In progress"] : [0, "New"];
     case "in_progress":
       return [1, "In progress"];
     case "succeeded":
@@ -146,7 +148,7 @@ export async function getCallListDetails(
   const phoneColumn = list.vox.phone_column || "phone";
   const manual = list.vox.type === "MANUAL";
   const toTask = (c: Selectable<ContactsTable>): Task => {
-    const [statusId, status] = taskStatus(c.status);
+    const [statusId, status] = taskStatus(c.status, c.last_attempt_at !== null);
     // The phone cell as it was given: every number of it, not the one being dialed now.
     const cell = (JSON.parse(c.phones) as string[]).join(",");
     const custom = { [phoneColumn]: cell, ...(JSON.parse(c.custom) as Record<string, unknown>) };
