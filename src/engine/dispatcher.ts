@@ -402,8 +402,10 @@ export class Dispatcher {
     let queueDry = false;
     const hooks = claimHooks(c, now, this.o.onError);
     for (let round = 0; round < 8 && capacity > 0; round++) {
-      const slots = c.spacing.slots(now, now + this.lookaheadMs, Math.min(capacity, this.claimBatch));
-      if (slots.length === 0 || slots[0] >= now + this.lookaheadMs) break;
+      // No slot at or past the halt: a dial claimed for it would go out before the pass that halts.
+      const horizon = Math.min(now + this.lookaheadMs, c.haltAt ?? Number.POSITIVE_INFINITY);
+      const slots = c.spacing.slots(now, horizon, Math.min(capacity, this.claimBatch));
+      if (slots.length === 0 || slots[0] >= horizon) break;
       let k = 0;
       let deferredUntil = Number.POSITIVE_INFINITY;
       const finished = this.takeFinished();
@@ -508,11 +510,12 @@ export class Dispatcher {
   /** Originates the call in the first calls-per-second slot from `at` on, which it takes: the pass's own
    *  slots are that already, and an agent's dial placed meanwhile pushes them on rather than doubling up.
    *  Its calling hours were judged for the moment `judgedFor`; pushed past it (an agent's dial took that
-   *  slot meanwhile), they must hold at the slot it got, or it is not placed and false is returned (the
-   *  caller gives it back). */
+   *  slot meanwhile), they must hold at the slot it got, and the slot must come before the campaign's
+   *  halt, or it is not placed and false is returned (the caller gives it back). */
   private place(call: LiveCall, at: number, judgedFor: number): boolean {
     const c = call.campaign;
     const next = c.spacing.peek(at);
+    if (c.haltAt !== null && next >= c.haltAt) return false; // nothing dials at or after the halt
     if (next > judgedFor + 1 && !windowsOpen(c.settings, c.windows, call.contact, call.phone, next)) {
       return false;
     }
