@@ -95,7 +95,7 @@ export async function importCsv(store: Store, req: ImportRequest, source: Readab
       const host = hosting.host ?? start(req.worker === true);
       for (const early of held.splice(0)) await host.write(early);
       const summary = await host.end();
-      return report(summary, await commit(writer, validation.duplicatePolicy, summary));
+      return report(summary, await commit(writer, validation.duplicatePolicy, summary, req.refuseSetAside));
     } catch (err) {
       await hosting.host?.abort();
       await writer.abort();
@@ -163,11 +163,13 @@ async function commit(
   writer: ContactsWriter,
   duplicatePolicy: DuplicatePolicy,
   summary: CsvSummary,
+  refuseSetAside = false,
 ): Promise<CommitResult> {
   const staged = summary.rows - summary.skipped;
   try {
     return await writer.commit({
       duplicatePolicy,
+      refuseSetAside,
       staged,
       flagged: summary.flagged,
       phoneRepeats: summary.phoneRepeats,

@@ -20,6 +20,7 @@ import {
   DUP_STORED_PHONE,
   type MarkedRow,
   markRepeatedIdsSql,
+  refusesSetAside,
   rejectDuplicate,
   storedDuplicateIssue,
   walkCompetingRows,
@@ -151,12 +152,13 @@ export class PgContactsWriter implements ContactsWriter {
     );
     const skipped = Number(counts.rows[0].n);
     if (skipped === 0) return none;
+    const refused = refusesSetAside(opts);
     const rows = await client.query<MarkedRow>(
       `SELECT row, dup, external_id, phone FROM ${STAGE} WHERE dup <> 0 ORDER BY row LIMIT $1`,
-      [opts.duplicatePolicy === "reject" ? 1 : opts.maxIssues],
+      [refused ? 1 : opts.maxIssues],
     );
     const issues = rows.rows.map(storedDuplicateIssue);
-    if (opts.duplicatePolicy === "reject") throw rejectDuplicate(issues[0]);
+    if (refused) throw rejectDuplicate(issues[0]);
     return { flagged: opts.flagged - Number(counts.rows[0].f), skipped, issues };
   }
 

@@ -27,6 +27,7 @@ import {
   DUP_STORED_PHONE,
   type MarkedRow,
   markRepeatedIdsSql,
+  refusesSetAside,
   rejectDuplicate,
   storedDuplicateIssue,
   walkCompetingRows,
@@ -286,11 +287,12 @@ export class SqliteContactsWriter implements ContactsWriter {
       .prepare(`SELECT count(*) AS n, coalesce(sum(flagged), 0) AS f FROM ${stage} WHERE dup <> 0`)
       .get() as { n: number; f: number };
     if (counts.n === 0) return none;
+    const refused = refusesSetAside(opts);
     const rows = db
       .prepare(`SELECT row, dup, external_id, phone FROM ${stage} WHERE dup <> 0 ORDER BY row LIMIT ?`)
-      .all(opts.duplicatePolicy === "reject" ? 1 : opts.maxIssues) as MarkedRow[];
+      .all(refused ? 1 : opts.maxIssues) as MarkedRow[];
     const issues = rows.map(storedDuplicateIssue);
-    if (opts.duplicatePolicy === "reject") throw rejectDuplicate(issues[0]);
+    if (refused) throw rejectDuplicate(issues[0]);
     return { flagged: opts.flagged - counts.f, skipped: counts.n, issues, withIds };
   }
 

@@ -3,6 +3,7 @@
 // the error when duplicatePolicy is "reject".
 import { ImportError } from "./errors.ts";
 import type { RowIssue } from "./types.ts";
+import type { CommitOptions } from "./writer.ts";
 
 /** Marks in the stage's `dup` column. */
 export const DUP_STORED_EXTERNAL_ID = 1;
@@ -108,6 +109,12 @@ export function storedDuplicateIssue(row: MarkedRow): RowIssue {
         message: "the campaign already has a contact with this phone",
         value: row.phone,
       };
+}
+
+/** Whether a row set aside as a duplicate fails the commit: the "reject" policy, or a request that asked
+ *  for it whatever the policy (ImportRequest.refuseSetAside). */
+export function refusesSetAside(opts: Pick<CommitOptions, "duplicatePolicy" | "refuseSetAside">): boolean {
+  return opts.duplicatePolicy === "reject" || opts.refuseSetAside === true;
 }
 
 export function rejectDuplicate(issue: RowIssue): ImportError {

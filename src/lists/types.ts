@@ -68,6 +68,11 @@ export interface ImportRequest extends ContactsTarget, ValidationOptions {
    *  manual lists): each row's start time is this (ms epoch, far ahead) plus the row's own start time (0
    *  when it has none), so a held row keeps the time before which it may not be released. */
   holdBase?: number;
+  /** Any row the commit would set aside as a duplicate of a stored contact or an earlier row (under "allow":
+   *  an external_id the campaign holds or the file repeats) refuses the whole import instead, naming the
+   *  first, as "reject" does. Checked inside the import's lock, so an import running meanwhile cannot slip
+   *  an id past a check made before it (Voximplant's __task_uuid: unique in its list, phones may repeat). */
+  refuseSetAside?: boolean;
   lenient?: LenientRows;
 }
 

@@ -27,6 +27,8 @@ export interface CommitOptions {
   /** Some staged rows repeat the first phone of an earlier staged row with an external_id (see
    *  ContactRules.phoneRepeats): once external_ids are settled, all but the earliest standing are set aside. */
   phoneRepeats?: boolean;
+  /** A row set aside as a duplicate fails the commit, whatever the policy (ImportRequest.refuseSetAside). */
+  refuseSetAside?: boolean;
   maxIssues: number;
 }
 

@@ -164,6 +164,9 @@ export async function importCallListFile(
       columns: scan.mapping,
       phonePolicy: "reject",
       duplicatePolicy: "allow",
+      // A __task_uuid the list holds (or the file repeats) refuses the file, judged inside the import's lock:
+      // the check above, made before it, lets through one an append running meanwhile is writing.
+      refuseSetAside: true,
       maxBytes,
       holdBase,
       // Voximplant's files: a trailing ';' or left-out empty cells, several numbers in the phone cell,
