@@ -160,6 +160,31 @@ export function recentWindowMs(settings: CampaignSettings): number | null {
 /** With a minimum gap of 0, a number on a live call is looked at again this much later. */
 const LIVE_CALL_RECHECK_MS = 10_000;
 
+/** Why a contact ended exhausted at claim: its own finish time passed, or comes before it may be called. */
+const finishPassed = (): ClaimDecision => ({
+  kind: "final",
+  status: "exhausted",
+  reason: FINISH_PASSED_REASON,
+});
+
+/**
+ * The claim's answer for a contact that may not be called before `until` (a window, a retry, a cap, the
+ * minimum gap, the 72 h after an abandon). A number with its own finish time (policy.finishAt, a JAICP
+ * job's finishDateTime) at or before then can never be called: it ends now, exhausted, instead of waiting
+ * pending, and its campaign running, until a 30-day cap frees it.
+ */
+function waitFor(until: number, reason: string, finishAt: number | undefined): ClaimDecision {
+  return finishAt !== undefined && until >= finishAt ? finishPassed() : { kind: "defer", until, reason };
+}
+
+/** The claim's answer for a number on a live call that nothing else holds: looked at again a while later,
+ *  as the call may end any moment (no earliest time to judge a finish time by), but not after the contact's
+ *  finish time, where the claim ends it. */
+function lookAgain(at: number, reason: string, finishAt: number | undefined): ClaimDecision {
+  const until = Math.min(at + LIVE_CALL_RECHECK_MS, finishAt ?? Number.POSITIVE_INFINITY);
+  return { kind: "defer", until, reason };
+}
+
 // 25 h where clocks go back an hour; 26 h at Antarctica/Troll (+02 to +00); a margin over both.
 const LONGEST_LOCAL_DAY = DAY + 3 * 3600_000;
 /** Why a contact settled whose numbers have no zone to go by (at dial time, such a number's window is closed). */
@@ -280,9 +305,8 @@ export function decideClaim(
 ): ClaimDecision {
   const policy = parsePolicy(candidate.policy);
   const settings = settingsFor(ctx.settings, policy);
-  if (policy?.finishAt !== undefined && at >= policy.finishAt) {
-    return { kind: "final", status: "exhausted", reason: FINISH_PASSED_REASON };
-  }
+  const finishAt = policy?.finishAt;
+  if (finishAt !== undefined && at >= finishAt) return finishPassed();
   const phones = JSON.parse(candidate.phones) as string[];
   // A retry granted under rules tightened since (redials switched off, a count lowered) is not made.
   const withdrawn =
@@ -333,12 +357,7 @@ export function decideClaim(
   // way back into the queue (a preview campaign switched while the contact was reserved, say).
   if (c.abandoned_at !== null && !ctx.agentReserved && settings.dialMethod !== "preview") {
     const until = Number(c.abandoned_at) + ABANDON_REDIAL_GAP_MS;
-    if (at < until) {
-      if (policy?.finishAt !== undefined && until >= policy.finishAt) {
-        return { kind: "final", status: "exhausted", reason: FINISH_PASSED_REASON };
-      }
-      return { kind: "defer", until, reason: ABANDONED_WAIT_REASON };
-    }
+    if (at < until) return waitFor(until, ABANDONED_WAIT_REASON, finishAt);
   }
 
   // The number chosen above has a clock to go by; a bug that broke that must not call anyone.
@@ -368,39 +387,30 @@ export function decideClaim(
   // now, in this pass (parallel dialing goes round from the one passed over), and waits its interval.
   const roundBack =
     phoneIndex !== c.phone_index ? phoneRetryAt(JSON.parse(c.retry_counts), phoneIndex) : null;
-  if (roundBack !== null && at < roundBack) {
-    if (policy?.finishAt !== undefined && roundBack >= policy.finishAt) {
-      return { kind: "final", status: "exhausted", reason: FINISH_PASSED_REASON };
-    }
-    return { kind: "defer", until: roundBack, reason: "retry" };
-  }
+  if (roundBack !== null && at < roundBack) return waitFor(roundBack, "retry", finishAt);
   const phone = phones[phoneIndex];
-  if (allowed.at > at) {
-    if (policy?.finishAt !== undefined && allowed.at >= policy.finishAt) {
-      return { kind: "final", status: "exhausted", reason: FINISH_PASSED_REASON };
-    }
-    return { kind: "defer", until: allowed.at, reason: allowed.reason ?? "window" };
-  }
+  if (allowed.at > at) return waitFor(allowed.at, allowed.reason ?? "window", finishAt);
 
   if (settings.minGapSec === null && ctx.numbersInFlight?.has(phone)) {
-    return { kind: "defer", until: at + LIVE_CALL_RECHECK_MS, reason: NUMBER_BUSY_REASON };
+    return lookAgain(at, NUMBER_BUSY_REASON, finishAt);
   }
   if (recent) {
     const zone = c.time_zone ?? campaignZone(settings);
     const phoneTimes = recent.byPhone.get(phone);
     const busyUntil = recent.phoneBusyUntil.get(phone);
     if (settings.minGapSec !== null && busyUntil !== undefined) {
-      // The gap runs from the end of the last call; a call still live defers by the gap (a gap of 0: a
-      // while), to look again.
+      // The gap runs from the end of the last call. One still live ends no sooner than now: the number
+      // waits the gap from now at least, to look again then (a gap of 0: a while).
       const gapMs = settings.minGapSec * 1000;
-      const until =
-        busyUntil === Number.POSITIVE_INFINITY ? at + (gapMs || LIVE_CALL_RECHECK_MS) : busyUntil + gapMs;
-      if (at < until) return { kind: "defer", until, reason: "min_gap" };
+      if (busyUntil === Number.POSITIVE_INFINITY) {
+        return gapMs > 0 ? waitFor(at + gapMs, "min_gap", finishAt) : lookAgain(at, "min_gap", finishAt);
+      }
+      if (at < busyUntil + gapMs) return waitFor(busyUntil + gapMs, "min_gap", finishAt);
     }
     const phoneUntil = capDeferral(phoneTimes, at, settings.phoneCaps, zone);
-    if (phoneUntil !== null) return { kind: "defer", until: phoneUntil, reason: "phone_cap" };
+    if (phoneUntil !== null) return waitFor(phoneUntil, "phone_cap", finishAt);
     const contactUntil = capDeferral(recent.byContact.get(c.id), at, settings.contactCaps, zone);
-    if (contactUntil !== null) return { kind: "defer", until: contactUntil, reason: "contact_cap" };
+    if (contactUntil !== null) return waitFor(contactUntil, "contact_cap", finishAt);
     // Later candidates of this same claim see this call too.
     recent.byPhone.set(phone, [...(phoneTimes ?? []), at]);
     recent.phoneBusyUntil.set(phone, Number.POSITIVE_INFINITY);

@@ -3,8 +3,9 @@
 // grouped by the rule they wait on.
 import { LOW_BALANCE_REASON } from "../model/billing.ts";
 import { usesAgents } from "../model/campaign-settings.ts";
+import { campaignEverOpens } from "../model/campaign-windows.ts";
 import type { CampaignStatus } from "../model/outcome.ts";
-import type { WindowConstraint } from "../model/windows.ts";
+import { firstOpenWithin, type WindowConstraint } from "../model/windows.ts";
 import type { CampaignHolder } from "../store/campaign-leases.ts";
 import type { DispatchStore } from "../store/dispatch/types.ts";
 import type { Campaign } from "../store/schema.ts";
@@ -19,6 +20,26 @@ const iso = (t: number | null | undefined) =>
     : Math.abs(t) <= 8.64e15
       ? new Date(t).toISOString()
       : "a time beyond any date";
+
+/** How far explain looks for the campaign's schedule to open: four years and a day hold a 29th of February
+ *  (past the claim's 400 days, which a spec open only on that day is accepted with). */
+const LEAP_CYCLE_MS = (4 * 365 + 2) * 86_400_000;
+
+/**
+ * When the campaign's windows first open from `from`: the gate's own search, then, off the claim path, a
+ * longer one (a 29th of February opens up to four years on). null: none found within four years.
+ */
+function scheduleOpensAt(
+  from: number,
+  windows: WindowConstraint[],
+  nextAllowed: (t: number, c: WindowConstraint[]) => { at: number } | null,
+): number | null {
+  if (!windows.length) return from;
+  const near = nextAllowed(from, windows);
+  if (near !== null) return near.at;
+  const far = firstOpenWithin(from, windows, LEAP_CYCLE_MS);
+  return far === "exhausted" ? null : far;
+}
 
 /** Under the balance floor the command that would dial a campaign (start, resume, recover) is refused. */
 const UNDER_FLOOR_REFUSED = (what: string) =>
@@ -123,10 +144,7 @@ export async function explainCampaign(args: {
       // before it halts; with no contact waiting, none.
       const contactDueAt = due > 0 ? now : nextWaiting;
       const from = startAt === null || contactDueAt === null ? null : Math.max(startAt, contactDueAt);
-      const opens =
-        from === null || !rt.windows.campaign.length
-          ? from
-          : (args.nextAllowed(from, rt.windows.campaign)?.at ?? null);
+      const opens = from === null ? null : scheduleOpensAt(from, rt.windows.campaign, args.nextAllowed);
       nextDialAt = opens !== null && (rt.haltAt === null || opens < rt.haltAt) ? opens : null;
       break;
     }
@@ -166,21 +184,25 @@ export async function explainCampaign(args: {
     }
     if (!args.hasBalance)
       add("balance", "the account balance is under 1 USD; dialing stops at the next pass");
-    /** When the campaign windows are first open from now (the gate's search); null: never again. */
-    let windowOpensAt: number | null = now;
-    if (rt.windows.campaign.length) {
-      const open = args.nextAllowed(now, rt.windows.campaign);
-      windowOpensAt = open?.at ?? null;
-      if (open === null) add("window_closed", "the campaign schedule never opens again", null);
-      else if (open.at > now) {
-        add("window_closed", `the campaign schedule is closed until ${iso(open.at)}`, open.at);
-        if (!halting && haltAt !== null && open.at >= haltAt) {
-          add(
-            "ends_before_open",
-            `the campaign halts at its end time or lifetime at ${iso(haltAt)}, before its schedule opens again`,
-            haltAt,
-          );
-        }
+    /** When the campaign windows are first open from now; null: not within four years, or never. */
+    const windowOpensAt = scheduleOpensAt(now, rt.windows.campaign, args.nextAllowed);
+    if (windowOpensAt === null) {
+      // "Never" only when the save's own check says so: a 29th of February is eight years off across 2100.
+      add(
+        "window_closed",
+        campaignEverOpens(rt.settings, now)
+          ? "no opening of the campaign schedule was found within the next four years"
+          : "the campaign schedule never opens again",
+        null,
+      );
+    } else if (windowOpensAt > now) {
+      add("window_closed", `the campaign schedule is closed until ${iso(windowOpensAt)}`, windowOpensAt);
+      if (!halting && haltAt !== null && windowOpensAt >= haltAt) {
+        add(
+          "ends_before_open",
+          `the campaign halts at its end time or lifetime at ${iso(haltAt)}, before its schedule opens again`,
+          haltAt,
+        );
       }
     }
     if (rt.inFlight >= rt.settings.maxConcurrent) {
@@ -217,9 +239,7 @@ export async function explainCampaign(args: {
     if (!halting && args.hasBalance && windowOpensAt !== null && contactDueAt !== null) {
       // Calls per second space the dials from the last one: no dial before the next slot either.
       const from = Math.max(now, contactDueAt, rt.spacing.nextSlot(now));
-      const slot = rt.windows.campaign.length
-        ? (args.nextAllowed(from, rt.windows.campaign)?.at ?? null)
-        : from;
+      const slot = scheduleOpensAt(from, rt.windows.campaign, args.nextAllowed);
       if (slot !== null && haltAt !== null && slot >= haltAt) {
         if (!reasons.some((r) => r.code === "ends_before_open")) {
           add(

@@ -5,7 +5,7 @@
 // includes its end minute ("09:00-17:00" still matches at 17:00:59); this module does the same.
 // A spec becomes a WindowConstraint, so it combines with every other calling window through nextAllowed.
 import { DateTime, IANAZone } from "luxon";
-import type { WindowConstraint, WindowValidationError } from "./windows.ts";
+import { WINDOW_HORIZON_MS, type WindowConstraint, type WindowValidationError } from "./windows.ts";
 
 export interface TimeSpec {
   /** Open minutes of the day, 0–1439. */
@@ -124,9 +124,10 @@ export function parseTimeSpec(text: unknown, path = "timeSpec"): Parsed<TimeSpec
 }
 
 const MINUTE = 60_000;
-/** How far nextOpen/nextClose look before answering "never" (a spec open only on the 29th of February
- *  is simply not due yet; campaignEverOpens tells it from one that never opens). */
-const HORIZON_MS = 400 * 86_400_000;
+/** How far nextOpen/nextClose look before answering "never": the window search's own horizon, which
+ *  firstOpenWithin relies on (a spec open only on the 29th of February is simply not due yet;
+ *  campaignEverOpens tells it from one that never opens). */
+const HORIZON_MS = WINDOW_HORIZON_MS;
 
 /** Days in each month (index 1–12) at most: February's 29th comes in leap years. */
 const MAX_MONTH_DAYS = [0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];

@@ -27,7 +27,10 @@ const DAY = 86_400_000;
 const WEEK = 7 * DAY;
 /** 1970-01-01 was a Thursday: shifting by 3 days puts Monday 00:00 at position 0 of a week. */
 const WEEK_ORIGIN = 3 * DAY;
-const DEFAULT_HORIZON_MS = 400 * DAY;
+/** How far one window search looks before answering "none": nextAllowed's, and each time spec's own
+ *  (model/time-spec.ts). Enough for the claim; a spec open only on a 29th of February can open past it
+ *  (firstOpenWithin looks further, a horizon at a time). */
+export const WINDOW_HORIZON_MS = 400 * DAY;
 
 // ---------------------------------------------------------------------------------------------------------
 // Zone offsets
@@ -398,7 +401,7 @@ export const WINDOW_SEARCH_ROUNDS = 2_000;
 export function nextAllowed(
   t: number,
   constraints: WindowConstraint[],
-  horizonMs = DEFAULT_HORIZON_MS,
+  horizonMs = WINDOW_HORIZON_MS,
 ): { at: number; reason: string | null } | null {
   const found = searchWindows(t, constraints, horizonMs, WINDOW_SEARCH_ROUNDS);
   return found === "exhausted" ? null : found;
@@ -436,4 +439,24 @@ export function searchWindows(
     if (!moved) return { at: cur, reason };
   }
   return "exhausted";
+}
+
+/**
+ * The earliest instant ≥ t at which every constraint is open, up to `spanMs` ahead (past one horizon), for
+ * a look off the claim path (explain) that must tell "not for four years" from "never". Searched a horizon
+ * at a time: no constraint looks further in one search. null: none within the span; "exhausted": a search
+ * ran out of rounds (whether and when it opens is not known).
+ */
+export function firstOpenWithin(
+  t: number,
+  constraints: WindowConstraint[],
+  spanMs: number,
+): number | null | "exhausted" {
+  const end = t + spanMs;
+  for (let from = t; from < end; from += WINDOW_HORIZON_MS) {
+    const horizon = Math.min(WINDOW_HORIZON_MS, end - from);
+    const found = searchWindows(from, constraints, horizon, WINDOW_SEARCH_ROUNDS);
+    if (found !== null) return found === "exhausted" ? found : found.at;
+  }
+  return null;
 }
