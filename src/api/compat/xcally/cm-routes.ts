@@ -3,7 +3,7 @@
 import { randomUUID } from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import { errorResponses, idParams, idSchema } from "../../native/schemas/common.ts";
-import { invalidRequest, notFound } from "../../plugins/errors.ts";
+import { invalidRequest } from "../../plugins/errors.ts";
 import {
   type ContactBody,
   contactBodySchema,
@@ -12,8 +12,8 @@ import {
   listBodySchema,
   listView,
   MAX_CONTACTS_PER_REQUEST,
-  storedCustom,
 } from "./contacts.ts";
+import { listDeletion } from "./list-delete.ts";
 import {
   anyObject,
   CSV_TYPES,
@@ -23,7 +23,8 @@ import {
   type XcallyDeps,
   xcallyService,
 } from "./service.ts";
-import { charsetOf, contactsFromCsv, decodeUpload, type UploadBody, uploadBodySchema } from "./upload.ts";
+import { charsetOf, decodeUpload, type UploadBody, uploadBodySchema } from "./upload.ts";
+import { importUpload } from "./upload-import.ts";
 
 /** The route whose body is a CSV file, not JSON. */
 export const UPLOAD_PATH = "/api/cm/contacts/upload";
@@ -38,8 +39,10 @@ const pageQuery = {
 } as const;
 
 export async function cmRoutes(app: FastifyInstance, deps: XcallyDeps): Promise<void> {
-  const { clock } = deps;
-  const { db, findList, addContacts, insertParsed, linkAgents, withdrawCopies } = xcallyService(deps);
+  const { clock, store } = deps;
+  const service = xcallyService(deps);
+  const { db, findList, addContacts, linkAgents } = service;
+  const { deleteList } = listDeletion(deps);
 
   // ---- contact manager: lists ----
 
@@ -170,18 +173,7 @@ export async function cmRoutes(app: FastifyInstance, deps: XcallyDeps): Promise<
     },
     async (req, reply) => {
       const id = (await findList(req.account.id, req.params.id)).id;
-      // First, so a delete cut short by a crash leaves the list for the retry to finish the job.
-      await withdrawCopies(req.account.id, id);
-      await db.transaction().execute(async (trx) => {
-        await trx.deleteFrom("xcally_contacts").where("list_id", "=", id).execute();
-        await trx.deleteFrom("xcally_queue_lists").where("list_id", "=", id).execute();
-        await trx
-          .deleteFrom("xcally_agent_links")
-          .where("kind", "=", "list")
-          .where("target_id", "=", id)
-          .execute();
-        await trx.deleteFrom("xcally_lists").where("id", "=", id).execute();
-      });
+      await deleteList(req.account.id, id);
       return reply.status(204).send();
     },
   );
@@ -355,32 +347,6 @@ export async function cmRoutes(app: FastifyInstance, deps: XcallyDeps): Promise<
         },
       },
     },
-    async (req) => {
-      const accountId = req.account.id;
-      const upload = await db
-        .selectFrom("xcally_uploads")
-        .selectAll()
-        .where("account_id", "=", accountId)
-        .where("name", "=", req.params.file)
-        .executeTakeFirst();
-      if (!upload) throw notFound("file", req.params.file);
-      await findList(accountId, req.body.ListId);
-      const existing = (
-        await db.selectFrom("xcally_contacts").selectAll().where("list_id", "=", req.body.ListId).execute()
-      ).map((r) => ({
-        firstName: r.first_name,
-        lastName: r.last_name,
-        phone: r.phone,
-        custom: storedCustom(r.custom),
-      }));
-      const { contacts, duplicates, errors } = contactsFromCsv(upload.content, req.body, existing);
-      const rows = await insertParsed(accountId, req.body.ListId, contacts);
-      await db
-        .deleteFrom("xcally_uploads")
-        .where("account_id", "=", accountId)
-        .where("name", "=", upload.name)
-        .execute();
-      return { created: rows.length, duplicates, errors };
-    },
+    async (req) => importUpload(store.db, service, req.account.id, req.params.file, req.body),
   );
 }

@@ -13,6 +13,7 @@ import { dialAgain } from "../dial-again.ts";
 import { findOrCreateList } from "../named-list.ts";
 import { refusalInTerms } from "../refusal-terms.ts";
 import { type ContactBody, type ParsedContact, parseContact, storedCustom } from "./contacts.ts";
+import { lockList } from "./list-lock.ts";
 import {
   AGENT_DIALING_FIELDS,
   type DuplicateType,
@@ -25,10 +26,10 @@ import {
 } from "./queues.ts";
 import { type XcallyContactsTable, xcallyTables } from "./store.ts";
 
-/** A copied contact's external_id: "xcally:" and its Xcally contact id ("xcally:12"). */
 /** Namespaces the external ids of the face's copies of Xcally contacts. */
 export const COPY_ID_PREFIX = "xcally:";
-const copyExternalId = (c: { id: number }): string => `${COPY_ID_PREFIX}${c.id}`;
+/** A copied contact's external_id: "xcally:" and its Xcally contact id ("xcally:12"). */
+export const copyExternalId = (c: { id: number }): string => `${COPY_ID_PREFIX}${c.id}`;
 
 export type XcallyDeps = NativeApiDeps & { maxBytes?: number };
 export const CSV_TYPES = [
@@ -61,6 +62,15 @@ export function checkBodyId(body: object, pathId: number, what: "queue" | "list"
 
 export const ACTIVE = ["running", "scheduled"];
 
+/** A queue's dialActive as read back: true while it dials (running or scheduled, however it got there: a
+ *  /v1 resume too), and when it ran dry (completed) with its switch on, as it dials what its lists are
+ *  given then (dialAgain recovers it): a client writing back what it read must not switch it off. False
+ *  when paused, stopped, draft or halted (past its end time), or completed after a dialActive: false. */
+export function dialActiveOf(queue: Record<string, unknown>, status: string): boolean {
+  if (ACTIVE.includes(status)) return true;
+  return status === "completed" && queue.dialActive !== false;
+}
+
 export function xcallyService(deps: XcallyDeps) {
   const { store, clock, engine } = deps;
   const db = xcallyTables(store.db);
@@ -85,11 +95,12 @@ export function xcallyService(deps: XcallyDeps) {
 
   function queueView(row: Campaign) {
     const settings = parseSettings(row);
+    const queue = settings.vendor.xcally as Record<string, unknown>;
     return {
-      ...liveQueue(settings.vendor.xcally as Record<string, unknown>, settings),
+      ...liveQueue(queue, settings),
       id: row.id,
       name: row.name,
-      dialActive: ACTIVE.includes(row.status),
+      dialActive: dialActiveOf(queue, row.status),
       status: row.status,
       createdAt: new Date(row.created_at).toISOString(),
       updatedAt: new Date(row.updated_at).toISOString(),
@@ -127,6 +138,9 @@ export function xcallyService(deps: XcallyDeps) {
       // Every number of a contact, not its first alone: a /v1 contact's second number is in the campaign.
       let q = on.selectFrom("contacts").select("phones").where("campaign_id", "=", campaign.id);
       if (mode === "onlyIfOpen") q = q.where("status", "in", ["pending", "in_progress"]);
+      // "always" is also the contacts already called: a copy cancelled before its first call (its list
+      // deleted, say) was never called, and the number it held is no duplicate of a new contact.
+      else q = q.where((eb) => eb.or([eb("status", "<>", "cancelled"), eb("attempts", ">", 0)]));
       for (const r of await q.execute())
         for (const phone of JSON.parse(r.phones) as string[]) seen.add(phone);
     }
@@ -160,37 +174,6 @@ export function xcallyService(deps: XcallyDeps) {
     return [specs.length, contacts.length - specs.length];
   }
 
-  /** Cancels the copies still waiting to be dialed, in the queues the list feeds, of an Xcally list's
-   *  contacts (a list deleted: Motion dials nobody of it again). A copy on a call now finishes it. */
-  async function withdrawCopies(accountId: number, xcallyListId: number): Promise<void> {
-    const linked = await db
-      .selectFrom("xcally_queue_lists")
-      .select("campaign_id")
-      .where("list_id", "=", xcallyListId)
-      .execute();
-    if (linked.length === 0) return;
-    const ids = await db
-      .selectFrom("xcally_contacts")
-      .select("id")
-      .where("list_id", "=", xcallyListId)
-      .execute();
-    for (let i = 0; i < ids.length; i += 500) {
-      const waiting = await store.db
-        .selectFrom("contacts")
-        .select("id")
-        .where("account_id", "=", accountId)
-        .where(
-          "campaign_id",
-          "in",
-          linked.map((l) => l.campaign_id),
-        )
-        .where("external_id", "in", ids.slice(i, i + 500).map(copyExternalId))
-        .where("status", "=", "pending")
-        .execute();
-      for (const c of waiting) await engine.cancelContact(accountId, Number(c.id));
-    }
-  }
-
   /** Links an Xcally list to a queue and copies its contacts in, in one transaction (a failed copy leaves
    *  no link behind, which a retry would take for done); then a completed queue given new contacts is
    *  recovered, so they get dialed. Null when the list was linked already (perhaps by a request beside
@@ -198,6 +181,7 @@ export function xcallyService(deps: XcallyDeps) {
   async function linkList(campaign: Campaign, xcallyListId: number): Promise<[number, number] | null> {
     const copied = await store.db.transaction().execute(async (trx) => {
       const x = xcallyTables(trx);
+      await lockList(x, campaign.account_id, xcallyListId);
       const link = await x
         .insertInto("xcally_queue_lists")
         .values({ campaign_id: campaign.id, list_id: xcallyListId, created_at: clock.now() })
@@ -232,44 +216,62 @@ export function xcallyService(deps: XcallyDeps) {
   async function insertParsed(accountId: number, listId: number, parsed: ParsedContact[]) {
     await findList(accountId, listId);
     if (parsed.length === 0) return [];
-    const now = clock.now();
-    const { rows, changed } = await store.db.transaction().execute(async (trx) => {
-      const x = xcallyTables(trx);
-      const rows: Selectable<XcallyContactsTable>[] = [];
-      for (let i = 0; i < parsed.length; i += 500) {
-        const chunk = await x
-          .insertInto("xcally_contacts")
-          .values(
-            parsed.slice(i, i + 500).map((p) => ({
-              account_id: accountId,
-              list_id: listId,
-              first_name: p.firstName,
-              last_name: p.lastName,
-              phone: p.phone,
-              custom: JSON.stringify(p.custom),
-              created_at: now,
-              updated_at: now,
-            })),
-          )
-          .returningAll()
-          .execute();
-        rows.push(...chunk);
-      }
-      const links = await x
-        .selectFrom("xcally_queue_lists")
-        .select("campaign_id")
-        .where("list_id", "=", listId)
-        .orderBy("campaign_id") // one order of the per-list locks for every writer
-        .execute();
-      const changed: number[] = [];
-      for (const l of links) {
-        const campaign = await findCampaign(trx, accountId, l.campaign_id);
-        if (campaign && (await copyInto(trx, campaign, listId, rows))[0] > 0) changed.push(campaign.id);
-      }
-      return { rows, changed };
-    });
-    for (const campaignId of changed) await inQueueTerms(dialAgain(deps, accountId, campaignId));
+    const { rows, changed } = await store.db
+      .transaction()
+      .execute((trx) => writeContacts(trx, accountId, listId, parsed));
+    await dialChanged(accountId, changed);
     return rows;
+  }
+
+  /** insertParsed's writes, in the caller's transaction `trx`, under the list's lock (list-lock.ts): the
+   *  contacts, and their copies into the queues the list is linked to. Returns the rows written and the
+   *  campaigns given contacts, for dialChanged once `trx` has committed. */
+  async function writeContacts(
+    trx: Kysely<Database>,
+    accountId: number,
+    listId: number,
+    parsed: ParsedContact[],
+  ): Promise<{ rows: Selectable<XcallyContactsTable>[]; changed: number[] }> {
+    const x = xcallyTables(trx);
+    await lockList(x, accountId, listId);
+    const now = clock.now();
+    const rows: Selectable<XcallyContactsTable>[] = [];
+    for (let i = 0; i < parsed.length; i += 500) {
+      const chunk = await x
+        .insertInto("xcally_contacts")
+        .values(
+          parsed.slice(i, i + 500).map((p) => ({
+            account_id: accountId,
+            list_id: listId,
+            first_name: p.firstName,
+            last_name: p.lastName,
+            phone: p.phone,
+            custom: JSON.stringify(p.custom),
+            created_at: now,
+            updated_at: now,
+          })),
+        )
+        .returningAll()
+        .execute();
+      rows.push(...chunk);
+    }
+    const links = await x
+      .selectFrom("xcally_queue_lists")
+      .select("campaign_id")
+      .where("list_id", "=", listId)
+      .orderBy("campaign_id") // one order of the per-campaign locks for every writer
+      .execute();
+    const changed: number[] = [];
+    for (const l of links) {
+      const campaign = await findCampaign(trx, accountId, l.campaign_id);
+      if (campaign && (await copyInto(trx, campaign, listId, rows))[0] > 0) changed.push(campaign.id);
+    }
+    return { rows, changed };
+  }
+
+  /** The campaigns writeContacts gave contacts dial them (a completed one is recovered). */
+  async function dialChanged(accountId: number, changed: number[]): Promise<void> {
+    for (const campaignId of changed) await inQueueTerms(dialAgain(deps, accountId, campaignId));
   }
 
   async function linkAgents(accountId: number, kind: "list" | "queue", targetId: number, body: IdsBody) {
@@ -353,8 +355,9 @@ export function xcallyService(deps: XcallyDeps) {
     linkList,
     addContacts,
     insertParsed,
+    writeContacts,
+    dialChanged,
     linkAgents,
-    withdrawCopies,
   };
 }
 

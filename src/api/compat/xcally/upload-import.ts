@@ -1,0 +1,59 @@
+// The import step of the two-step CSV upload (POST /api/cm/contacts/upload/{name}): the upload's rows added
+// to a list, once. The upload is claimed (deleted) in the import's own transaction, and the list's contacts
+// are read for the `duplicates` check under the list's lock (list-lock.ts): the same import sent twice at
+// once (a retry after a timeout, a double click) finds the upload gone the second time (a 404), and two
+// imports of different files into one list each see the other's rows, instead of both adding them.
+import type { Kysely } from "kysely";
+import type { Database } from "../../../store/schema.ts";
+import { notFound } from "../../plugins/errors.ts";
+import { storedCustom } from "./contacts.ts";
+import { lockList } from "./list-lock.ts";
+import type { xcallyService } from "./service.ts";
+import { xcallyTables } from "./store.ts";
+import { contactsFromCsv, type RowError, type UploadBody } from "./upload.ts";
+
+type Service = ReturnType<typeof xcallyService>;
+
+export interface ImportResult {
+  created: number;
+  duplicates: number;
+  errors: RowError[];
+}
+
+/** All or nothing: a file refused (a 400) or a failed write leaves the upload for a corrected retry. */
+export async function importUpload(
+  db: Kysely<Database>,
+  service: Pick<Service, "writeContacts" | "dialChanged">,
+  accountId: number,
+  name: string,
+  body: UploadBody,
+): Promise<ImportResult> {
+  const { created, duplicates, errors, changed } = await db.transaction().execute(async (trx) => {
+    const x = xcallyTables(trx);
+    // The upload first, as the route always answered: a file unknown is a 404 whatever the list.
+    const upload = await x
+      .deleteFrom("xcally_uploads")
+      .where("account_id", "=", accountId)
+      .where("name", "=", name)
+      .returning("content")
+      .executeTakeFirst();
+    if (!upload) throw notFound("file", name);
+    await lockList(x, accountId, body.ListId);
+    const existing = (
+      await x.selectFrom("xcally_contacts").selectAll().where("list_id", "=", body.ListId).execute()
+    ).map((r) => ({
+      firstName: r.first_name,
+      lastName: r.last_name,
+      phone: r.phone,
+      custom: storedCustom(r.custom),
+    }));
+    const { contacts, duplicates, errors } = contactsFromCsv(upload.content, body, existing);
+    const { rows, changed } =
+      contacts.length > 0
+        ? await service.writeContacts(trx, accountId, body.ListId, contacts)
+        : { rows: [], changed: [] };
+    return { created: rows.length, duplicates, errors, changed };
+  });
+  await service.dialChanged(accountId, changed);
+  return { created, duplicates, errors };
+}
