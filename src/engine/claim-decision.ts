@@ -157,6 +157,9 @@ export function recentWindowMs(settings: CampaignSettings): number | null {
   return Math.max(span, gap ?? 0);
 }
 
+/** Why the claim cancelled a contact withdrawn while it was on a call (engine withdrawContact). */
+export const WITHDRAWN_REASON = "withdrawn after its call";
+
 /** With a minimum gap of 0, a number on a live call is looked at again this much later. */
 const LIVE_CALL_RECHECK_MS = 10_000;
 
@@ -303,6 +306,8 @@ export function decideClaim(
   at: number,
   recent: RecentCalls | null,
 ): ClaimDecision {
+  // Withdrawn while it was on a call (a deleted Xcally list's copy): the retry that call left is not made.
+  if (candidate.withdrawn_at != null) return { kind: "final", status: "cancelled", reason: WITHDRAWN_REASON };
   const policy = parsePolicy(candidate.policy);
   const settings = settingsFor(ctx.settings, policy);
   const finishAt = policy?.finishAt;

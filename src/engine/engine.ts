@@ -532,6 +532,20 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     return true;
   }
 
+  /**
+   * Takes a contact out of its campaign for good: one waiting is cancelled now (as cancelContact); one on a
+   * call finishes that call and is then settled cancelled, never dialed again. "cancelled", "after_call",
+   * or null when it is neither waiting nor on a call (settled already, or not the account's).
+   */
+  async withdrawContact(accountId: number, contactId: number): Promise<"cancelled" | "after_call" | null> {
+    // Twice: a call that ends between the two writes leaves the contact pending for its retry.
+    for (let round = 0; round < 2; round++) {
+      if (await this.cancelContact(accountId, contactId)) return "cancelled";
+      if (await this.writes.withdrawAfterCall(accountId, contactId, this.clock.now())) return "after_call";
+    }
+    return null;
+  }
+
   outboxChanged(): void {
     this.onEvents?.();
   }

@@ -102,6 +102,21 @@ export class StateWrites {
   }
 
   /**
+   * Withdraws a contact on a call now: its call goes on, and the claim then settles it cancelled instead of
+   * dialing it again (claim-decision.ts). False when it is not on a call (any more).
+   */
+  async withdrawAfterCall(accountId: number, contactId: number, now: number): Promise<boolean> {
+    const r = await this.store.db
+      .updateTable("contacts")
+      .set({ withdrawn_at: now })
+      .where("account_id", "=", accountId)
+      .where("id", "=", contactId)
+      .where("status", "=", "in_progress")
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
+  /**
    * Schedules an agent's callback for the attempt's contact (store/agent-calls.ts scheduleCallback); one
    * that had settled is pending again, and its contact.status_changed goes in the same transaction.
    */

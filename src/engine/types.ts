@@ -92,6 +92,9 @@ export interface EngineControl {
   agentsChanged(accountId: number): Promise<void>;
   /** Cancels a pending contact (with its contact.status_changed event); false if it was not pending. */
   cancelContact(accountId: number, contactId: number): Promise<boolean>;
+  /** Takes a contact out for good: cancelled if pending; on a call, settled cancelled once it ends, never
+   *  dialed again. null: neither (settled already, or not the account's). */
+  withdrawContact(accountId: number, contactId: number): Promise<"cancelled" | "after_call" | null>;
   /** Called after an account's balance or rates changed (a top-up may let its campaigns go on). */
   billingChanged(accountId: number): Promise<void>;
   /** Called after a webhook subscription was created, changed or deleted. */

@@ -37,6 +37,7 @@ import * as m021 from "./migrations/021_webhook_retention.ts";
 import * as m022 from "./migrations/022_number_history.ts";
 import * as m023 from "./migrations/023_agent_sessions.ts";
 import * as m024 from "./migrations/024_top_up_keys.ts";
+import * as m025 from "./migrations/025_withdraw_after_call.ts";
 import type { Database } from "./schema.ts";
 
 const MIGRATIONS: Record<string, Migration> = {
@@ -64,6 +65,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "022_number_history": m022,
   "023_agent_sessions": m023,
   "024_top_up_keys": m024,
+  "025_withdraw_after_call": m025,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -117,6 +117,9 @@ export interface ContactsTable {
   callback_agent_id: ColumnType<number | null, number | null | undefined, number | null>;
   /** When the contact's latest abandoned call ended; null if none was. The claim keeps 72 h after it. */
   abandoned_at: ColumnType<number | null, number | null | undefined, number | null>;
+  /** When it was withdrawn while on a call (engine withdrawContact); the claim then settles it cancelled
+   *  instead of dialing it again. null: never. */
+  withdrawn_at: ColumnType<number | null, number | null | undefined, number | null>;
   created_at: number;
   updated_at: number;
 }

@@ -36,7 +36,8 @@ import {
 } from "./types.ts";
 
 const CANDIDATE_COLUMNS = `id, account_id, campaign_id, phones, custom, time_zone, daily_from_sec, daily_to_sec,
-  start_at, attempts, phone_index, phone_attempts, retry_counts, next_attempt_at, policy, abandoned_at, last_outcome`;
+  start_at, attempts, phone_index, phone_attempts, retry_counts, next_attempt_at, policy, abandoned_at, last_outcome,
+  withdrawn_at`;
 
 async function inTransaction<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();

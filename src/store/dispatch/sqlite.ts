@@ -38,7 +38,8 @@ import {
 } from "./types.ts";
 
 const CANDIDATE_COLUMNS = `id, account_id, campaign_id, phones, custom, time_zone, daily_from_sec, daily_to_sec,
-  start_at, attempts, phone_index, phone_attempts, retry_counts, next_attempt_at, policy, abandoned_at, last_outcome`;
+  start_at, attempts, phone_index, phone_attempts, retry_counts, next_attempt_at, policy, abandoned_at, last_outcome,
+  withdrawn_at`;
 
 /** The outcome's attempt (the last parameter) is the contact's latest: see finishesCurrentAttempt. */
 const CURRENT_ATTEMPT = `EXISTS (SELECT 1 FROM attempts t WHERE t.id = ? AND ${finishesCurrentAttempt("contacts")})`;

@@ -29,6 +29,8 @@ export interface Candidate {
   /** Its latest attempt's outcome (absent where the reader does not select it): a retry its rule no longer
    *  allows is not made (withdrawnRetry). */
   last_outcome?: string | null;
+  /** When it was withdrawn while on a call (absent where the reader does not select it): settled cancelled. */
+  withdrawn_at?: number | null;
   /** Set by the claim when some phone of its batch is on the account's do-not-call list: those phones. */
   dnc?: ReadonlySet<string>;
 }

@@ -1,6 +1,6 @@
-// Deleting an Xcally list: its contacts, links to queues and agent links go, and their copies still
-// waiting in the queues it feeds are cancelled (Motion dials nobody of a deleted list again). A copy on a
-// call at that moment finishes it.
+// Deleting an Xcally list: its contacts, links to queues and agent links go, and their copies in the queues
+// it feeds are withdrawn (Motion dials nobody of a deleted list again): cancelled if waiting; one on a call
+// at that moment finishes it and is not called again.
 import type { Kysely } from "kysely";
 import type { Database } from "../../../store/schema.ts";
 import { lockList } from "./list-lock.ts";
@@ -42,12 +42,13 @@ export function listDeletion(deps: XcallyDeps) {
     await withdraw(accountId, copies);
   }
 
-  /** Cancels the copies still waiting to be dialed (pending); one on a call now finishes it. */
+  /** Withdraws the copies still to be dialed: waiting ones are cancelled, one on a call finishes it and is
+   *  then settled cancelled (engine withdrawContact), its retry never made. */
   async function withdraw(accountId: number, copies: Copies): Promise<void> {
     if (copies.campaignIds.length === 0) return;
     for (let i = 0; i < copies.externalIds.length; i += 500) {
-      const waiting = await waitingCopies(store.db, accountId, copies, i);
-      for (const c of waiting) await engine.cancelContact(accountId, Number(c.id));
+      const open = await openCopies(store.db, accountId, copies, i);
+      for (const c of open) await engine.withdrawContact(accountId, Number(c.id));
     }
   }
 
@@ -69,14 +70,14 @@ async function copiesOf(on: XcallyDb, listId: number): Promise<Copies> {
   return { campaignIds: linked.map((l) => l.campaign_id), externalIds: contacts.map(copyExternalId) };
 }
 
-/** The pending copies among 500 external ids from `from`. */
-function waitingCopies(db: Kysely<Database>, accountId: number, copies: Copies, from: number) {
+/** The copies still to be dialed (waiting, or on a call) among 500 external ids from `from`. */
+function openCopies(db: Kysely<Database>, accountId: number, copies: Copies, from: number) {
   return db
     .selectFrom("contacts")
     .select("id")
     .where("account_id", "=", accountId)
     .where("campaign_id", "in", copies.campaignIds)
     .where("external_id", "in", copies.externalIds.slice(from, from + 500))
-    .where("status", "=", "pending")
+    .where("status", "in", ["pending", "in_progress"])
     .execute();
 }
