@@ -66,6 +66,8 @@ export class Dispatcher {
   readonly campaigns = new Map<number, CampaignRuntime>();
   /** The engine reports each heartbeat renewal here; a dial whose claim outlived a lapse is given back. */
   readonly heartbeat = new HeartbeatHold();
+  /** Previews being given back (releaseReserved), each with its write. */
+  private readonly releasing = new Map<string, { call: LiveCall; done: Promise<void> }>();
   private readonly calls = new Map<string, LiveCall>();
   /** Writes of ended attempts under way (a claim carries them): flush() waits for them as for its own. */
   private readonly finishing = new Set<Promise<unknown>>();
@@ -144,6 +146,12 @@ export class Dispatcher {
 
   get liveCalls(): ReadonlyMap<string, LiveCall> {
     return this.calls;
+  }
+
+  /** A live call, or a preview being given back (releaseReserved): a logout or a queue change meanwhile
+   *  joins that give-back rather than find no preview and leave it to come back to nobody if it fails. */
+  callOrReleasing(callId: string): LiveCall | undefined {
+    return this.calls.get(callId) ?? this.releasing.get(callId)?.call;
   }
 
   /** Asks for a pass at `at` (default now), unless one is already due sooner. */
@@ -732,11 +740,19 @@ export class Dispatcher {
    *  as if it had never been claimed. A write that fails leaves the preview with its agent, so the skip (or
    *  logout) can be tried again: the contact is still claimed in the store (agents9). */
   async releaseReserved(call: LiveCall, defer?: ReleasedDial["defer"]): Promise<void> {
+    // A give-back of it under way (a skip, when a logout comes): this one's outcome is that one's.
+    const underWay = this.releasing.get(call.callId);
+    if (underWay?.call === call) return underWay.done;
     if (call.originated || this.calls.get(call.callId) !== call) return;
-    // Out of the map during the write, so that no dial or other give-back takes it meanwhile.
+    // Out of the map during the write, so that no dial takes it meanwhile.
     this.calls.delete(call.callId);
+    const done = this.o.dispatch
+      .release([{ ...this.releasedDial(call), defer }])
+      .then(() => undefined)
+      .finally(() => this.releasing.delete(call.callId));
+    this.releasing.set(call.callId, { call, done });
     try {
-      await this.o.dispatch.release([{ ...this.releasedDial(call), defer }]);
+      await done;
     } catch (err) {
       this.calls.set(call.callId, call);
       throw err;

@@ -209,7 +209,7 @@ export class AgentDesk {
       throw new EngineError("on_call", `agent ${agentId} is on a call; hang up before logging out`);
     }
     if (agent.state === "reserved") {
-      const call = this.reservedCall(agent);
+      const call = this.reservedCall(agent, true);
       if (call?.originated) {
         throw new EngineError("on_call", `agent ${agentId}'s preview call is ringing; hang up first`);
       }
@@ -273,7 +273,7 @@ export class AgentDesk {
           agent.leftQueue = false;
           continue;
         }
-        const preview = agent.state === "reserved" ? this.reservedCall(agent) : undefined;
+        const preview = agent.state === "reserved" ? this.reservedCall(agent, true) : undefined;
         if (agent.state === "ready" || agent.state === "paused" || (preview && !preview.originated)) {
           if (preview) {
             // Leaving, it logs out when the preview is given back rather than go ready (and be given a
@@ -643,9 +643,11 @@ export class AgentDesk {
     );
   }
 
-  private reservedCall(agent: LiveAgent): LiveCall | undefined {
+  /** The agent's preview; `releasing`: also one being given back (a logout joins that give-back). */
+  private reservedCall(agent: LiveAgent, releasing = false): LiveCall | undefined {
     if (agent.state !== "reserved" || agent.callId === null) return undefined;
-    const call = this.d.dispatcher.liveCalls.get(agent.callId);
+    const d = this.d.dispatcher;
+    const call = releasing ? d.callOrReleasing(agent.callId) : d.liveCalls.get(agent.callId);
     return call && call.agent === agent ? call : undefined;
   }
 
