@@ -1,5 +1,7 @@
 // A contact of the JSON bulk add → the row input the shared rules take. Types are checked here (a
-// wrong type is an invalid row, handled by the phone policy); JAICP-style numeric phones are accepted.
+// wrong type is an invalid row, handled by the phone policy); JAICP-style numeric phones are accepted, a
+// number JSON could not read exactly is not.
+import { INEXACT_INTEGER_ADVICE, inexactInteger } from "../lib/json-numbers.ts";
 import { type ContactRules, jsonString, longerThan, type RowInput } from "./contact-rules.ts";
 import { ImportError } from "./errors.ts";
 import { type ContactInput, DEFAULT_LIMITS } from "./types.ts";
@@ -17,7 +19,10 @@ export function contactInput(
   }
   const text = (value: unknown, field: string): string | null | undefined => {
     if (value === undefined || value === null) return undefined;
-    if (typeof value === "number" && Number.isFinite(value)) return String(value);
+    if (typeof value === "number" && Number.isFinite(value)) {
+      refuseInexact(value, row, field);
+      return String(value);
+    }
     if (typeof value !== "string") {
       rules.invalidRow(row, field, `invalid_${field.split(".")[0]}`, "expected a string");
       return null;
@@ -110,7 +115,7 @@ export function contactInput(
         return null;
       }
       if (text(key, "custom") === null) return null;
-      const shown = text(String(value), `custom.${key}`) as string;
+      const shown = text(typeof value === "boolean" ? String(value) : value, `custom.${key}`) as string;
       parts.push(`${jsonString(key)}:${jsonString(shown)}`);
     }
     if (parts.length > DEFAULT_LIMITS.maxCustomFields) {
@@ -131,4 +136,19 @@ export function contactInput(
     priority: priority as number | null | undefined,
     customJson,
   };
+}
+
+/**
+ * A number JSON.parse could not read exactly (a 64-bit CRM id beyond ±2^53) refuses the request, whatever
+ * the phone policy, as a value too long to store does: its text would be another id than the client sent.
+ */
+function refuseInexact(value: number, row: number, field: string): void {
+  if (inexactInteger(value, field) === undefined) return;
+  throw new ImportError({
+    code: "inexact_integer",
+    status: 400,
+    message: `row ${row}, ${field}: ${INEXACT_INTEGER_ADVICE}`,
+    field,
+    row,
+  });
 }

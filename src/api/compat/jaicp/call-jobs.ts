@@ -2,6 +2,7 @@
 // gmtZone form, the payload for the script, and the CallJobParameters of its own call policy. Pure; the
 // routes write what this returns. A number with a policy is dialed before numbers without one.
 
+import { INEXACT_INTEGER_ADVICE, inexactInteger } from "../../../lib/json-numbers.ts";
 import { normalizePhone, phoneAsWritten } from "../../../lib/phone.ts";
 import { inferZone, parseZone, ZoneError } from "../../../lib/time-zone.ts";
 import { DEFAULT_LIMITS } from "../../../lists/types.ts";
@@ -98,28 +99,6 @@ function instant(value: string | undefined, field: string): number | undefined {
   return t;
 }
 
-/**
- * The path of the first integer in a payload that JSON.parse could not read exactly (beyond ±2^53: a 64-bit
- * CRM or order id), or undefined. Such a number has already been rounded: the script would get another id
- * than the client sent, so it is refused as text that cannot be stored is. A stack, not recursion: a body
- * of 16 MiB may nest a million levels deep.
- */
-function inexactInteger(payload: unknown, path: string): string | undefined {
-  const stack: [unknown, string][] = [[payload, path]];
-  for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
-    const [value, at] = next;
-    if (typeof value === "number" && Number.isInteger(value) && !Number.isSafeInteger(value)) return at;
-    if (value === null || typeof value !== "object") continue;
-    const entries = Array.isArray(value)
-      ? value.map((item, i): [unknown, string] => [item, `${at}[${i}]`])
-      : Object.entries(value).map(([key, item]): [unknown, string] => [item, `${at}.${key}`]);
-    // Pushed last first, so the one named is the first as the client wrote them (one at a time: spreading
-    // a list of millions would overflow the call stack).
-    for (let i = entries.length - 1; i >= 0; i--) stack.push(entries[i]);
-  }
-  return undefined;
-}
-
 /** The contact for a call job; `field` prefixes the names in errors ("[3]" for the fourth of a list). */
 export function contactForJob(job: CallJob, field: string): NewContactSpec {
   const raw = phoneAsWritten(String(job.phone));
@@ -137,8 +116,7 @@ export function contactForJob(job: CallJob, field: string): NewContactSpec {
   }
   const inexact = inexactInteger(job.payload, `${field}payload`);
   if (inexact !== undefined) {
-    const message = `an integer beyond ±${Number.MAX_SAFE_INTEGER} is not read exactly from JSON`;
-    throw invalidRequest(`${inexact}: ${message}; send it as a string`, inexact);
+    throw invalidRequest(`${inexact}: ${INEXACT_INTEGER_ADVICE}`, inexact);
   }
   const startAt = instant(job.startDateTime, `${field}startDateTime`);
   const finishAt = instant(job.finishDateTime, `${field}finishDateTime`);
