@@ -1,7 +1,7 @@
 // Numbers as JSON.parse leaves them. An integer beyond ±2^53 (a 64-bit CRM or order id) is already rounded
 // when a route sees it: stored, it would be another id than the client sent, under a 200. Every way a JSON
 // number becomes a contact's data (the JAICP payload, the native JSON add and contact edit, Twin24's
-// variables) refuses it with this advice, as text that cannot be stored is refused.
+// variables, Xcally's cf_ fields) refuses it with this advice, as text that cannot be stored is refused.
 
 /** What such a refusal says after the field it names. */
 export const INEXACT_INTEGER_ADVICE = `an integer beyond ±${Number.MAX_SAFE_INTEGER} is not read exactly from JSON; send it as a string`;

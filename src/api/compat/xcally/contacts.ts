@@ -2,6 +2,7 @@
 // Phones: E.164 ("+39…") or digits only, taken as international (country code first, as Motion dials
 // them without a country); anything libphonenumber finds invalid is a 400 naming the field. There is no
 // default country, so a national number such as the seed's placeholder "1234567890" is refused.
+import { INEXACT_INTEGER_ADVICE, inexactInteger } from "../../../lib/json-numbers.ts";
 import { asInternational, normalizePhone, phoneAsWritten } from "../../../lib/phone.ts";
 import { idSchema } from "../../native/schemas/common.ts";
 import { invalidRequest } from "../../plugins/errors.ts";
@@ -76,7 +77,11 @@ export function parseContact(body: ContactBody, prefix: string): ParsedContact {
     throw invalidRequest(`${prefix}phone: ${phone.reason}: ${JSON.stringify(raw)}`, `${prefix}phone`);
   const custom: Record<string, string> = {};
   for (const [k, v] of Object.entries(body)) {
-    const text = /^cf_\d+$/.test(k) ? fieldText(v) : null;
+    if (!/^cf_\d+$/.test(k)) continue;
+    // A 64-bit id JSON.parse rounded would be stored as another id than sent.
+    if (inexactInteger(v, `${prefix}${k}`) !== undefined)
+      throw invalidRequest(`${prefix}${k}: ${INEXACT_INTEGER_ADVICE}`, `${prefix}${k}`);
+    const text = fieldText(v);
     if (text !== null) custom[k] = text;
   }
   return {
