@@ -296,6 +296,8 @@ export function readTlsFiles(config: Pick<Config, "tlsCert" | "tlsKey">): TlsFil
   const refused = (variable: string, what: string, err: unknown) =>
     new ConfigError(variable, `${what}: ${err instanceof Error ? err.message : String(err)}`);
   try {
+    // X509Certificate reads DER too, which the TLS context does not: a DER file is refused here, named.
+    if (!cert.includes("-----BEGIN CERTIFICATE-----")) throw new Error("no PEM certificate block in it");
     new crypto.X509Certificate(cert);
   } catch (err) {
     throw refused(TLS_CERT, `names a file that holds no PEM certificate (${config.tlsCert})`, err);

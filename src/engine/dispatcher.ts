@@ -508,7 +508,7 @@ export class Dispatcher {
     this.calls.set(call.callId, call);
     if (call.forAgents) this.o.agents.launched(call);
     // A reserved call takes its calls-per-second slot when the agent dials it (dialReserved).
-    if (!reservedFor && !this.place(call, s.decision.at, s.decision.at)) {
+    if (!reservedFor && this.place(call, s.decision.at, s.decision.at) !== null) {
       this.giveBack(call);
       return null;
     }
@@ -519,13 +519,13 @@ export class Dispatcher {
    *  slots are that already, and an agent's dial placed meanwhile pushes them on rather than doubling up.
    *  Its calling hours were judged for the moment `judgedFor`; pushed past it (an agent's dial took that
    *  slot meanwhile), they must hold at the slot it got, and the slot must come before the campaign's
-   *  halt, or it is not placed and false is returned (the caller gives it back). */
-  private place(call: LiveCall, at: number, judgedFor: number): boolean {
+   *  halt, or it is not placed and why is returned (the caller gives it back); null: placed. */
+  private place(call: LiveCall, at: number, judgedFor: number): "campaign_ending" | "window_closed" | null {
     const c = call.campaign;
     const next = c.spacing.peek(at);
-    if (c.haltAt !== null && next >= c.haltAt) return false; // nothing dials at or after the halt
+    if (c.haltAt !== null && next >= c.haltAt) return "campaign_ending"; // nothing dials at or after the halt
     if (next > judgedFor + 1 && !windowsOpen(c.settings, c.windows, call.contact, call.phone, next)) {
-      return false;
+      return "window_closed";
     }
     const slot = c.spacing.take(at);
     call.startedAt = slot;
@@ -540,7 +540,7 @@ export class Dispatcher {
     else if (slot - now <= DNC_FRESH_MS)
       call.queuedTimer = this.o.clock.at(slot, () => this.originateIfHeld(call));
     else call.queuedTimer = this.o.clock.at(slot, () => void this.originateIfUnlisted(call));
-    return true;
+    return null;
   }
 
   /** A dial that waited long for its slot (an agent's, at a low calls-per-second) looks at the do-not-call
@@ -679,7 +679,9 @@ export class Dispatcher {
    */
   async dialReserved(
     call: LiveCall,
-  ): Promise<"placed" | "given_back" | "dnc_listed" | "window_closed" | "under_balance_floor"> {
+  ): Promise<
+    "placed" | "given_back" | "dnc_listed" | "window_closed" | "campaign_ending" | "under_balance_floor"
+  > {
     if (call.dialRequested) return "placed";
     call.dialRequested = true;
     let refusal: "dnc_listed" | "window_closed" | null;
@@ -710,7 +712,9 @@ export class Dispatcher {
     // The awaits above may have let another agent's dial take the slot judged for, or new settings in
     // (narrower hours, another rate): `place` judges the slot it gets, as they now stand, with no wait.
     const againAlways = Number.NEGATIVE_INFINITY;
-    if (refusal === null && !this.stopped && this.place(call, this.o.clock.now(), againAlways)) {
+    const unplaced =
+      refusal === null && !this.stopped ? this.place(call, this.o.clock.now(), againAlways) : undefined;
+    if (unplaced === null) {
       if (call.queuedTimer !== null) return "placed"; // marked when its slot comes
       // Its slot is now: marked dialed for good, then dialed.
       let marked: boolean;
@@ -733,7 +737,7 @@ export class Dispatcher {
     }
     call.dialRequested = false;
     await this.releaseReserved(call);
-    return refusal ?? (this.stopped ? "given_back" : "window_closed");
+    return refusal ?? unplaced ?? "given_back";
   }
 
   /** Gives back a previewed contact that was not dialed (even if asked to, while it waits for its slot),

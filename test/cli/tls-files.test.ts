@@ -33,6 +33,17 @@ test("a certificate file that holds no certificate is named", () => {
   );
 });
 
+test("a certificate in DER (binary), which node's TLS does not read, is named as not PEM", () => {
+  const pki = testPki();
+  const der = new crypto.X509Certificate(pki.cert).raw;
+  const f = path.join(dir, "c.der");
+  fs.writeFileSync(f, der);
+  assert.throws(
+    () => readTlsFiles({ tlsCert: f, tlsKey: file("k.pem", pki.key) }),
+    /invalid configuration: OUTDIAL_TLS_CERT names a file that holds no PEM certificate/,
+  );
+});
+
 test("a key file that holds no key is named", () => {
   const pki = testPki();
   assert.throws(

@@ -64,6 +64,11 @@ const DIAL_REFUSALS = {
       "window_closed",
       "the contact's calling hours closed after the preview: not dialed; it waits for them to open",
     ),
+  campaign_ending: () =>
+    new EngineError(
+      "campaign_ending",
+      "the campaign reaches its end time or lifetime before this dial's calls-per-second slot: not dialed",
+    ),
   under_balance_floor: () =>
     new EngineError(
       "insufficient_balance",
