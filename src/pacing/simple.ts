@@ -1,7 +1,7 @@
 // pacing/simple owns the pacers that need no model: preview, progressive and power. They count agents
 // and lines in the snapshot; they must not touch the store, telephony or the clock.
 
-import { type AbandonTracker, FALLBACK_AFTER_LIVE_ANSWERS } from "./abandon-tracker.ts";
+import type { AbandonTracker } from "./abandon-tracker.ts";
 import { countAgents, loggedInAgents, type Pacer, type PacingSnapshot } from "./types.ts";
 
 /** One line per ready agent, counting the lines already out: a live answer always finds an agent. */
@@ -48,13 +48,19 @@ export class PowerPacer implements Pacer {
   }
 
   decide(snapshot: PacingSnapshot): number {
-    if (this.options.tracker?.isOverTarget(snapshot.now, FALLBACK_AFTER_LIVE_ANSWERS)) {
+    // Over the target in any window, at once (no model here that a few early answers could mislead).
+    if (this.options.tracker?.isOverTarget(snapshot.now)) {
       this.carry = 0;
       return progressiveDials(snapshot);
     }
     const ready = countAgents(snapshot.agents, "ready");
     const cap = Math.floor((this.options.maxLinesPerAgent ?? Infinity) * loggedInAgents(snapshot.agents));
-    const target = this.options.ratio * ready + this.carry;
+    const base = this.options.ratio * ready;
+    // The fraction carried is owed to a decision that places lines for agents not dialed for yet: one that
+    // comes while the lines already placed for these agents still ring (the engine decides on every event)
+    // would pay it twice, and 1.5 would dial 2 lines per agent freed.
+    const owed = snapshot.lines.length < Math.floor(base + 1e-9) ? this.carry : 0;
+    const target = base + owed;
     const wanted = Math.min(Math.floor(target + 1e-9), cap);
     const placed = Math.max(0, wanted - snapshot.lines.length);
     // Only a fraction is owed: lines the cap withheld are not made up later.
