@@ -82,10 +82,15 @@ function flatCell(cell: Cell): string | number | boolean | null {
 type FlatCell = string | number | boolean | null;
 
 /** A text a spreadsheet would run as a formula (=, +, -, @, tab or CR first: OWASP's CSV injection) gets a
- *  leading apostrophe, which spreadsheets show as text. Numbers and phones stay as they are (+12125550100,
- *  a contact's phones "+12125550100;+12125550101"): digits and punctuation alone cannot call anything. */
+ *  leading apostrophe, which spreadsheets show as text; so does each part after a ',' ';' or tab inside it:
+ *  a spreadsheet whose list separator is another than the file's (Excel's is ';' in much of Europe) splits
+ *  the cell there, and "x;=cmd|…" would open as a DDE formula (reports9). Numbers and phones stay as they
+ *  are (+12125550100, a contact's phones "+12125550100;+12125550101"): digits and punctuation alone cannot
+ *  call anything. */
 export function inertCell(value: string): string {
-  return /^[=+\-@\t\r]/.test(value) && !/^[+-]?\d[\d ().;+-]*$/.test(value) ? `'${value}` : value;
+  if (/^[+-]?\d[\d ().;+-]*$/.test(value)) return value;
+  const inner = value.replace(/([,;\t])(?=[=+\-@\t\r])/g, "$1'");
+  return /^[=+\-@\t\r]/.test(inner) ? `'${inner}` : inner;
 }
 
 /** A CSV with a header row, written as the client reads (also the Voximplant face's list details). */
