@@ -41,7 +41,7 @@ const attemptPage = {
 } as const;
 
 export async function attemptRoutes(app: FastifyInstance, deps: NativeApiDeps): Promise<void> {
-  const { store } = deps;
+  const { store, clock } = deps;
 
   app.get<{ Params: { id: number }; Querystring: CampaignAttemptsQuery }>(
     "/v1/campaigns/:id/attempts",
@@ -92,6 +92,7 @@ export async function attemptRoutes(app: FastifyInstance, deps: NativeApiDeps): 
           until: q.until === undefined ? undefined : readableTime(q.until, "querystring.until"),
         },
         { afterId: q.after_id, limit: q.limit + 1 },
+        clock.now(),
       );
       return keysetPage(rows, q.limit, attemptView);
     },
@@ -116,10 +117,12 @@ export async function attemptRoutes(app: FastifyInstance, deps: NativeApiDeps): 
     async (req) => {
       const contact = await findContact(store.db, req.account.id, req.params.id);
       if (!contact) throw notFound("contact", req.params.id);
-      const rows = await queryContactAttempts(store.db, contact.id, {
-        afterId: req.query.after_id,
-        limit: req.query.limit + 1,
-      });
+      const rows = await queryContactAttempts(
+        store.db,
+        contact.id,
+        { afterId: req.query.after_id, limit: req.query.limit + 1 },
+        clock.now(),
+      );
       return keysetPage(rows, req.query.limit, attemptView);
     },
   );
