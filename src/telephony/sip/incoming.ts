@@ -93,6 +93,13 @@ export class IncomingRequests {
       this.reinvite(call, req, from);
       return;
     }
+    // A To tag names a dialog: one this driver no longer has (the call ended) or never had gets 481, so the
+    // far end ends its side of it (RFC 3261 §12.2.2). Outside a dialog, a new INVITE is declined: a dialer
+    // takes no incoming calls.
+    if (param(header(req, "to"), "tag") !== undefined) {
+      this.respond(req, from, 481, "Call/Transaction Does Not Exist");
+      return;
+    }
     this.respond(
       req,
       from,
