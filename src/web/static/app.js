@@ -1,8 +1,8 @@
 // The dashboard's page script: a client of the native API (/v1) with the key the user typed, kept in
-// sessionStorage. It shows every campaign's progress, why it is or is not dialing and what it asks for
-// that the node's telephony driver cannot do (explain's warnings), runs the lifecycle commands, and for
-// the selected campaign its results, agents and pacing. Data is only ever put on the page as text (never
-// as markup), and the page's CSP allows no other script.
+// sessionStorage. It shows the 100 newest campaigns' progress (and says when there are more), why each is
+// or is not dialing and what it asks for that the node's telephony driver cannot do (explain's warnings),
+// runs the lifecycle commands, and for the selected campaign its results, agents and pacing. Data is only
+// ever put on the page as text (never as markup), and the page's CSP allows no other script.
 
 const REFRESH_MS = 2000;
 /** Counting a campaign of a million contacts takes the server a few hundred ms: after a good refresh the
