@@ -99,8 +99,8 @@ export function webhookAgent(): Agent {
 
 /**
  * Why a subscription's URL cannot be used, or null: what the API schema's pattern lets through but no
- * request can go to (a host or port that does not parse), and credentials in it, which undici never sends
- * and which every reader of the subscription would see. Receivers check the signature header instead.
+ * request can go to (a host or port that does not parse, port 0), and credentials in it, which undici never
+ * sends and which every reader of the subscription would see. Receivers check the signature header instead.
  */
 export function webhookUrlProblem(url: string): string | null {
   let u: URL;
@@ -111,6 +111,8 @@ export function webhookUrlProblem(url: string): string | null {
   }
   if (u.protocol !== "http:" && u.protocol !== "https:") return "must be an http:// or https:// URL";
   if (u.hostname === "") return "has no host";
+  // Port 0 parses, but no connection can be made to it: every event would be tried and dead-lettered.
+  if (u.port === "0") return "is not a URL a request can be sent to (port 0)";
   if (u.username !== "" || u.password !== "") {
     return "may not carry a user name or password (they would not be sent): check the x-outdial-signature header (POST /v1/webhooks/{id}/rotate-secret gives a subscription's secret)";
   }

@@ -389,9 +389,12 @@ export async function pruneDeliveries(
     ["dead", "next_attempt_at", o.deadBefore, "webhook_deliveries_dead"],
   ] as const) {
     const from = sql.raw(sqlite ? `webhook_deliveries INDEXED BY ${index}` : "webhook_deliveries");
-    const r = await sql`DELETE FROM webhook_deliveries WHERE id IN (
-        SELECT id FROM ${from} WHERE status = ${sql.lit(status)} AND ${sql.ref(column)} < ${before}
-        ORDER BY ${sql.ref(column)} LIMIT ${o.limit})`.execute(db);
+    // The condition again outside the subquery: a replay that commits while the DELETE waits for the row's
+    // lock made it pending, and PostgreSQL re-checks only the DELETE's own WHERE on the row as committed
+    // (webhooks10); without it the replayed event went, never sent.
+    const done = sql`status = ${sql.lit(status)} AND ${sql.ref(column)} < ${before}`;
+    const r = await sql`DELETE FROM webhook_deliveries WHERE ${done} AND id IN (
+        SELECT id FROM ${from} WHERE ${done} ORDER BY ${sql.ref(column)} LIMIT ${o.limit})`.execute(db);
     removed += Number(r.numAffectedRows ?? 0);
   }
   return removed;

@@ -15,6 +15,7 @@ describe("webhook URLs", () => {
 
   const refused = [
     ["http://example.com:99999/hook", /not a URL a request can be sent to/],
+    ["https://example.com:0/hook", /not a URL a request can be sent to \(port 0\)/],
     ["http://exa%mple.com/", /not a URL a request can be sent to/],
     ["http://[::1/", /not a URL a request can be sent to/],
     ["https://user:secret@example.com/hook", /user name or password/],

@@ -7,7 +7,7 @@ import { VirtualClock } from "../../src/clock/virtual-clock.ts";
 import { WebhookDelivery } from "../../src/outbox/delivery.ts";
 import { outboxRows } from "../../src/outbox/events.ts";
 import { atomically } from "../../src/store/atomic.ts";
-import { insertWebhook, outboxInserts } from "../../src/store/webhooks.ts";
+import { insertWebhook, outboxInserts, pruneDeliveries, replayDeliveries } from "../../src/store/webhooks.ts";
 import { createAccount, createCampaign } from "../helpers/fixtures.ts";
 import { dialects } from "../helpers/stores.ts";
 
@@ -103,4 +103,80 @@ for (const dialect of dialects())
         await store.close();
       }
     });
+  });
+
+// A replay (POST /v1/webhooks/{id}/replay) that commits while a prune round's DELETE waits for the row's
+// lock: PostgreSQL re-checks only the DELETE's own WHERE on the row as committed, and the event the API had
+// answered `replayed: 1` for was deleted, never sent (webhooks10). SQLite runs one write at a time.
+for (const dialect of dialects())
+  test(`a dead letter replayed while a prune round runs stays pending [${dialect.name}]`, async () => {
+    const store = await dialect.open();
+    try {
+      const accountId = await createAccount(store, "acme", T0);
+      const { campaignId } = await createCampaign(store, accountId);
+      const hook = await insertWebhook(store.db, {
+        accountId,
+        campaignId: null,
+        url: "https://example.com/h",
+        secret: "s",
+        events: ["attempt.ended"],
+        delaySec: 0,
+        partialResults: true,
+        maxAttempts: 3,
+        active: true,
+        now: T0,
+      });
+      const sub = { id: hook.id, accountId, campaignId: null, events: new Set(["attempt.ended"]) };
+      const event = {
+        type: "attempt.ended" as const,
+        accountId,
+        campaignId,
+        contactId: 1,
+        final: true,
+        at: T0,
+      };
+      const rows = outboxRows([{ ...sub, delaySec: 0, partialResults: true }], { ...event, data: {} });
+      await atomically(store, outboxInserts(store.db, rows));
+      // It died 40 days ago: past the 30 days a dead letter is kept.
+      await store.db
+        .updateTable("webhook_deliveries")
+        .set({ status: "dead", attempts: 3, next_attempt_at: T0 })
+        .execute();
+      const now = T0 + 40 * DAY;
+
+      let replayed = -1;
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      let written!: () => void;
+      const replayWritten = new Promise<void>((resolve) => {
+        written = resolve;
+      });
+      // The replay's transaction, held open a moment after its UPDATE so the prune's DELETE meets the row.
+      const replay = store.db.transaction().execute(async (trx) => {
+        replayed = await replayDeliveries(trx, hook.id, now);
+        written();
+        await held;
+      });
+      await replayWritten;
+      const prune = pruneDeliveries(store.db, {
+        deliveredBefore: now - 7 * DAY,
+        deadBefore: now - 30 * DAY,
+        limit: 1000,
+      });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      release();
+      await replay;
+      const removed = await prune;
+      assert.equal(replayed, 1);
+      const left = await store.db.selectFrom("webhook_deliveries").select("status").execute();
+      assert.deepEqual(
+        left.map((r) => r.status),
+        ["pending"],
+        `the replayed event is kept to be sent (the prune removed ${removed})`,
+      );
+    } finally {
+      await store.close();
+    }
   });
