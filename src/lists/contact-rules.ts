@@ -9,10 +9,11 @@ import { ImportError } from "./errors.ts";
 import { NumberSet } from "./number-set.ts";
 import { DEFAULT_LIMITS, type DuplicatePolicy, type PhonePolicy, type RowIssue } from "./types.ts";
 
-/**
- * Tuple layout of an accepted row. PHONES is null for the common single plain E.164 phone (the stage
- * writes ["<phone>"] itself), and next_attempt_at is left to the stage too: fewer values to carry.
- */
+/** The end of the note on a phone kept as written under phone_policy "flag" (the only issue on a row that
+ *  is stored all the same: every other one skips it). A face that reports such numbers itself knows the
+ *  note by it (twin24/candidates.ts). */
+export const KEPT_FLAGGED = "kept as written and flagged";
+
 /** Why a number that is not valid (`details` says why) cannot be kept as written, or null when it can: the
  *  one rule for an import's phone_policy=flag and for listing such a number as do-not-call. */
 export function tooLongToKeep(text: string, details: string): string | null {
@@ -20,6 +21,10 @@ export function tooLongToKeep(text: string, details: string): string | null {
   return text.length > limit ? `${details}; too long to keep as written (over ${limit} characters)` : null;
 }
 
+/**
+ * Tuple layout of an accepted row. PHONES is null for the common single plain E.164 phone (the stage
+ * writes ["<phone>"] itself), and next_attempt_at is left to the stage too: fewer values to carry.
+ */
 export const ROW = 0;
 export const EXTERNAL_ID = 1;
 export const PHONES = 2;
@@ -227,7 +232,7 @@ export class ContactRules {
       this.flagged++;
       const notes = flagNotes as string[];
       for (let i = 0; i < notes.length; i += 2)
-        this.note(row, "phone", "invalid_phone", `${notes[i]}; kept as written and flagged`, notes[i + 1]);
+        this.note(row, "phone", "invalid_phone", `${notes[i]}; ${KEPT_FLAGGED}`, notes[i + 1]);
     }
     out.push(
       row,

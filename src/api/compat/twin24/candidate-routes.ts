@@ -9,7 +9,14 @@ import { findCampaign } from "../../../store/campaigns.ts";
 import { queryContacts } from "../../../store/contacts-query.ts";
 import type { AttemptRow } from "../../../store/schema.ts";
 import { notFound } from "../../plugins/errors.ts";
-import { apiField, apiMessage, type Candidate, numberRulesOf, prepareCandidates } from "./candidates.ts";
+import {
+  apiField,
+  apiMessage,
+  batchErrors,
+  type Candidate,
+  numberRulesOf,
+  prepareCandidates,
+} from "./candidates.ts";
 import type { Twin24Deps } from "./deps.ts";
 import { candidatesBodySchema, candidatesReportSchema, errorResponses, uuidParams } from "./schema.ts";
 import { ownedTask, TASK_PATH } from "./task-routes.ts";
@@ -79,16 +86,15 @@ export async function candidateRoutes(app: FastifyInstance, deps: Twin24Deps): P
               throw err instanceof ImportError ? inBatchTerms(err, rowOf) : err;
             });
       if (report.inserted > 0) engine.wake();
-      const errors = [
-        ...prepared.issues,
-        ...report.errors.map((e) => ({
+      const errors = batchErrors(
+        prepared,
+        report.errors.map((e) => ({
           ...e,
           row: rowOf[e.row - 1] ?? e.row,
           field: apiField(e.field),
           message: apiMessage(e.message, e.field),
         })),
-      ];
-      errors.sort((a, b) => a.row - b.row);
+      );
       return {
         received: req.body.batch.length,
         added: report.inserted,

@@ -3,6 +3,7 @@
 // offset as a zone, and the lists module's findings back in the API's names. Pure; the lists module
 // validates again and writes (it must not be bypassed).
 import { asInternational, normalizePhone, normalizeRuPhone, phoneAsWritten } from "../../../lib/phone.ts";
+import { KEPT_FLAGGED } from "../../../lists/contact-rules.ts";
 import type { ContactInput, RowIssue } from "../../../lists/types.ts";
 
 export interface Candidate {
@@ -28,6 +29,15 @@ export interface PreparedCandidates {
   contacts: (ContactInput | null)[];
   /** Numbers left out or kept flagged, and candidates left with no number. */
   issues: RowIssue[];
+  /** The numbers kept as written and flagged: their issues (among `issues`) and the text the lists module
+   *  keeps, and quotes when it notes the number itself. */
+  kept: KeptNumber[];
+}
+
+export interface KeptNumber {
+  row: number;
+  text: string;
+  issue: RowIssue;
 }
 
 /** The task's normalization settings as stored in settings.vendor.twin24. */
@@ -75,6 +85,7 @@ export function zoneOf(timezone: number | string): string {
 
 export function prepareCandidates(candidates: Candidate[], rules: NumberRules): PreparedCandidates {
   const issues: RowIssue[] = [];
+  const kept: KeptNumber[] = [];
   const contacts = candidates.map((c, i): ContactInput | null => {
     const row = i + 1;
     const raws = typeof c.phone === "string" ? [c.phone] : c.phone;
@@ -93,13 +104,15 @@ export function prepareCandidates(candidates: Candidate[], rules: NumberRules): 
         return;
       }
       if (n.flagged) {
-        issues.push({
+        const issue = {
           row,
           field,
           code: "normalization_error",
           message: "kept as written and flagged: it could not be normalized",
           value: raw,
-        });
+        };
+        issues.push(issue);
+        kept.push({ row, text: n.keep, issue });
       }
       phones.push(n.keep);
     });
@@ -122,7 +135,31 @@ export function prepareCandidates(candidates: Candidate[], rules: NumberRules): 
       contact.time_zone = zoneOf(c.timezone);
     return contact;
   });
-  return { contacts, issues };
+  return { contacts, issues, kept };
+}
+
+/** The lists module's note on a phone it kept as written under phonePolicy "flag" (ContactRules.accept). */
+function isKeptNote(issue: RowIssue): boolean {
+  return (
+    issue.code === "invalid_phone" && issue.field === "phone" && issue.message.endsWith(`; ${KEPT_FLAGGED}`)
+  );
+}
+
+/**
+ * The answer's errors, one per problem, in batch order: the face's and the lists module's (`fromModule`
+ * already in the batch's rows and the API's names). A number kept flagged is the face's to report, at its
+ * own phone[j]: the module's note on the same text restates it without the index, in the native API's
+ * advice. Any other note the module makes on a row means it did not store that candidate (invalid,
+ * duplicate, set aside), so the face's "kept as written" on it goes, as the module drops its own then.
+ * Everything else the module says is passed on.
+ */
+export function batchErrors(prepared: PreparedCandidates, fromModule: RowIssue[]): RowIssue[] {
+  const said = new Set(prepared.kept.map((k) => `${k.row} ${k.text}`));
+  const news = fromModule.filter((i) => !(isKeptNote(i) && said.has(`${i.row} ${i.value}`)));
+  const notStored = new Set(news.filter((i) => !isKeptNote(i)).map((i) => i.row));
+  const untrue = new Set(prepared.kept.filter((k) => notStored.has(k.row)).map((k) => k.issue));
+  // Sorting is stable: within a row the face's issues stay in number order, ahead of the module's.
+  return [...prepared.issues.filter((i) => !untrue.has(i)), ...news].sort((a, b) => a.row - b.row);
 }
 
 /** The lists module's names of the fields a candidate fills → the API's. */
