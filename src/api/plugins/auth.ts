@@ -99,6 +99,16 @@ export function installAuth(
     }
   });
 
+  // RFC 9110 §11.6.1: a 401 names the schemes that would be accepted. Clients that send credentials only
+  // once challenged (curl --anyauth, .NET's Credentials, Java's Authenticator) never log in without it. Set
+  // on the way out, so whichever face's error handler rendered the 401 carries it (Voximplant's answers
+  // come as 200 and carry none); a public route's own 401 (the operator's metrics token) is not ours.
+  app.addHook("onSend", async (req, reply) => {
+    if (reply.statusCode === 401 && !req.routeOptions.config?.public) {
+      reply.header("www-authenticate", CHALLENGE);
+    }
+  });
+
   app.addHook("onRequest", async (req, reply) => {
     const config = req.routeOptions.config;
     const url = req.routeOptions.url;
@@ -139,6 +149,9 @@ export function installAuth(
 }
 
 const DOCS_PREFIX = DOCS_PATH;
+
+/** Both schemes, as every authenticated route takes either (see `authenticate`). */
+const CHALLENGE = 'Bearer realm="outdial", Basic realm="outdial", charset="UTF-8"';
 
 /** account_id + api_key as parameters, as the route read them; either may be missing. */
 export interface ParamCredentials {
@@ -214,8 +227,34 @@ async function authenticate(req: FastifyRequest, deps: AuthDeps): Promise<Reques
     return looksLikeJwt(bearer[1]) ? serviceAccount(bearer[1], deps) : apiKey(bearer[1], deps);
   }
   const basic = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
-  if (basic) return user(Buffer.from(basic[1], "base64").toString("utf8"), req.ip, deps);
+  if (basic) {
+    refuseCrossSiteBasic(req);
+    return user(Buffer.from(basic[1], "base64").toString("utf8"), req.ip, deps);
+  }
   throw unauthorized("the Authorization header must be Bearer <API key or JWT> or Basic <user:password>");
+}
+
+/** Sec-Fetch-Site of a request that a page of another site (or of a sibling subdomain) made. */
+const FOREIGN_SITES = new Set(["cross-site", "same-site"]);
+
+/**
+ * A browser that once answered our Basic challenge attaches the credentials it remembers to every later
+ * request to this server on its own, a form that another site's page posts included (Xcally's upload
+ * takes a urlencoded form): refused before the password is checked or counted. Browsers say where a
+ * request comes from in Sec-Fetch-Site; servers and curl send none, and the dashboard (same-origin) uses
+ * Bearer, which no browser attaches on its own.
+ */
+function refuseCrossSiteBasic(req: FastifyRequest): void {
+  const sites = String(req.headers["sec-fetch-site"] ?? "")
+    .toLowerCase()
+    .split(",");
+  if (sites.some((site) => FOREIGN_SITES.has(site.trim()))) {
+    throw new ApiError(
+      "cross_site_refused",
+      403,
+      "a browser page of another site may not use this server's Basic credentials",
+    );
+  }
 }
 
 async function campaignToken(token: string | undefined, deps: { store: Store }): Promise<RequestAccount> {

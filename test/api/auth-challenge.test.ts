@@ -1,0 +1,145 @@
+// Every 401 names the schemes the server takes (RFC 9110 §11.6.1: a 401 MUST carry WWW-Authenticate), on
+// each face that answers in HTTP statuses: native /v1, Xcally, Twin24 and JAICP; Voximplant answers its
+// errors as HTTP 200 in its own shape and carries none. Clients that send credentials only once challenged
+// (curl --anyauth, .NET, Java's Authenticator) log in: shown with a real curl against a listening app. And
+// since a challenged browser then attaches the Basic credentials on its own to later requests, a cross-site
+// form included, a Basic request a browser marks as coming from another site (Sec-Fetch-Site cross-site or
+// same-site) is refused 403 before its password is checked or counted; same-origin ones, requests without
+// Sec-Fetch-Site (servers, curl) and Bearer keys are not affected.
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { after, before, describe, test } from "node:test";
+import { promisify } from "node:util";
+import { type ApiFixture, apiFixture, errorOf } from "./helpers.ts";
+
+const run = promisify(execFile);
+
+const CHALLENGE = 'Bearer realm="outdial", Basic realm="outdial", charset="UTF-8"';
+const PASSWORD = "correct horse battery";
+const basic = (user: string, pass: string) => `Basic ${Buffer.from(`${user}:${pass}`).toString("base64")}`;
+
+/** Whether curl can be run here; CI must have it, elsewhere its test is skipped. */
+async function curlAvailable(): Promise<boolean> {
+  try {
+    await run("curl", ["--version"]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe("401 challenges, and Basic refused to other sites' pages", () => {
+  let f: ApiFixture;
+  before(async () => {
+    f = await apiFixture();
+    const made = await f.call({
+      method: "POST",
+      url: "/v1/users",
+      payload: { username: "ann", password: PASSWORD, role: "admin" },
+    });
+    assert.equal(made.statusCode, 201, made.body);
+  });
+  after(() => f.close());
+
+  test("a 401 on every face names both schemes in WWW-Authenticate", async () => {
+    const urls = [
+      "/v1/campaigns", // native
+      "/api/cm/lists", // Xcally
+      "/api/voice/queues/1", // Xcally's voice routes
+      "/cis/api/v1/telephony/schedule/00000000-0000-4000-8000-000000000000", // Twin24
+      "/api/calls/campaign/ct_nope/addPhone?phone=79110000000", // JAICP (a campaign token in the path)
+    ];
+    for (const url of urls) {
+      const res = await f.call({ method: "GET", url, key: null });
+      assert.equal(res.statusCode, 401, url);
+      assert.equal(res.headers["www-authenticate"], CHALLENGE, url);
+    }
+  });
+
+  test("a wrong password, an unknown key and a malformed header are challenged again", async () => {
+    for (const authorization of [basic("ann", "wrong password!"), "Bearer od_not-a-real-key", "Digest x"]) {
+      const res = await f.call({
+        method: "GET",
+        url: "/api/cm/lists",
+        key: null,
+        headers: { authorization },
+      });
+      assert.equal(res.statusCode, 401, authorization);
+      assert.equal(res.headers["www-authenticate"], CHALLENGE, authorization);
+    }
+  });
+
+  test("answers other than 401 carry no challenge, nor Voximplant's errors (HTTP 200 in its own shape)", async () => {
+    const ok = await f.call({ method: "GET", url: "/v1/campaigns" });
+    assert.equal(ok.statusCode, 200);
+    assert.equal(ok.headers["www-authenticate"], undefined);
+    const vox = await f.call({ method: "GET", url: "/platform_api/GetCallLists", key: null });
+    assert.equal(vox.statusCode, 200);
+    assert.ok(vox.json().error, vox.body);
+    assert.equal(vox.headers["www-authenticate"], undefined);
+  });
+
+  test("curl --anyauth (credentials sent once challenged) reaches Xcally's lists", async (t) => {
+    if (!(await curlAvailable())) {
+      if (process.env.CI === "true") assert.fail("curl is needed for this test and is not installed");
+      t.skip("curl is not installed");
+      return;
+    }
+    const address = await f.app.listen({ port: 0, host: "127.0.0.1" });
+    const status = (user: string) =>
+      run("curl", [
+        "-s",
+        "-o",
+        "/dev/null",
+        "-w",
+        "%{http_code}",
+        "--anyauth",
+        "-u",
+        user,
+        `${address}/api/cm/lists`,
+      ]);
+    assert.equal((await status(`ann:${PASSWORD}`)).stdout.trim(), "200");
+    assert.equal((await status("ann:wrong password!")).stdout.trim(), "401");
+  });
+
+  test("Basic from another site's page is refused 403, unchecked and uncounted; same-origin Basic works", async () => {
+    // A form another site's page posts to Xcally's upload (it takes urlencoded bodies), the browser adding
+    // the Basic credentials it remembers.
+    const upload = (authorization: string, site?: string) =>
+      f.call({
+        method: "POST",
+        url: "/api/cm/contacts/upload",
+        key: null,
+        remoteAddress: "198.51.100.40",
+        headers: {
+          authorization,
+          "content-type": "application/x-www-form-urlencoded",
+          ...(site === undefined ? {} : { "sec-fetch-site": site }),
+        },
+        payload: "phone\n12125550100\n",
+      });
+    for (const site of ["cross-site", "same-site", "Cross-Site"]) {
+      const refused = await upload(basic("ann", PASSWORD), site);
+      assert.equal(refused.statusCode, 403, `${site}: ${refused.body}`);
+      assert.equal(errorOf(refused).code, "cross_site_refused");
+      assert.match(errorOf(refused).message, /another site may not use this server's Basic credentials/);
+    }
+    // Wrong passwords from another site's page are not checked, so they do not count towards a block.
+    for (let i = 0; i < 12; i++) {
+      assert.equal((await upload(basic("ann", `guess ${i}`), "cross-site")).statusCode, 403);
+    }
+    for (const site of ["same-origin", "none", undefined]) {
+      const stored = await upload(basic("ann", PASSWORD), site);
+      assert.equal(stored.statusCode, 201, `${site}: ${stored.body}`);
+    }
+  });
+
+  test("a Bearer key is not refused for Sec-Fetch-Site: no browser attaches it on its own", async () => {
+    const res = await f.call({
+      method: "GET",
+      url: "/api/cm/lists",
+      headers: { "sec-fetch-site": "cross-site" },
+    });
+    assert.equal(res.statusCode, 200, res.body);
+  });
+});
