@@ -1,15 +1,16 @@
-// The engine: owns the dispatcher, applies lifecycle commands (start, pause, resume, stop, recover),
-// keeps the dispatcher's view of campaigns in step with the database, reconciles leases of dead
-// processes, and explains why a campaign is not dialing.
+// The engine: owns the dispatcher and the agents' desk, runs lifecycle commands (start, pause, resume, stop,
+// recover: decided in campaign-commands.ts) on a fresh read of the campaign, keeps the dispatcher's view of
+// campaigns in step with the database, reconciles leases of dead processes, and explains why a campaign is
+// not dialing. It is the composition root of engine/, which is why it is long: it wires the parts together
+// and carries what one command needs of several of them.
 import type { Clock, TimerHandle } from "../clock/clock.ts";
-import { LOW_BALANCE_REASON } from "../model/billing.ts";
 import { type CampaignSettings, usesAgents, withDefaults } from "../model/campaign-settings.ts";
 import type { CampaignStatus } from "../model/outcome.ts";
 import { nextAllowed } from "../model/windows.ts";
 import { Xoshiro128 } from "../pacing/sim/random.ts";
-import { answerHistory, completedWithCallbacks } from "../store/agent-calls.ts";
+import { answerHistory } from "../store/agent-calls.ts";
 import { campaignHolder } from "../store/campaign-leases.ts";
-import { isBeingCreated, lastDialAt, rejudgeWaits, untilWritten } from "../store/campaigns.ts";
+import { lastDialAt, rejudgeWaits, untilWritten } from "../store/campaigns.ts";
 import type { Store } from "../store/db.ts";
 import { openDispatchStore } from "../store/dispatch/index.ts";
 import type { DispatchStore } from "../store/dispatch/types.ts";
@@ -24,8 +25,10 @@ import { AgentDesk } from "./agents/desk.ts";
 import { AgentDialing } from "./agents/dialing.ts";
 import { PersonalCallbacks } from "./agents/personal-callbacks.ts";
 import { AccountBilling } from "./billing.ts";
+import { CallbackReopening } from "./callback-reopen.ts";
+import { ACTIVE_STATUSES, CampaignCommands } from "./campaign-commands.ts";
 import { CampaignLeases } from "./campaign-leases.ts";
-import { CampaignRuntime, haltAtFor } from "./campaign-runtime.ts";
+import { CampaignRuntime } from "./campaign-runtime.ts";
 import { Dispatcher } from "./dispatcher.ts";
 import { explainCampaign } from "./explain.ts";
 import type { CampaignStatusWriter } from "./outcomes.ts";
@@ -38,14 +41,6 @@ import {
   type Explanation,
 } from "./types.ts";
 
-/** status_reason of a campaign paused while scheduled, before its start time: it has not begun. */
-const PAUSED_BEFORE_START = "paused before its start time";
-
-/** Whether the campaign began: not one paused before its start time (one stopped then has no start). */
-function hasBegun(row: Campaign): boolean {
-  return !(row.status === "paused" && row.status_reason === PAUSED_BEFORE_START);
-}
-const ACTIVE: CampaignStatus[] = ["running", "scheduled", "paused"];
 /** How often the abandonment groups' pooled figures are re-read from the store (engine/abandon-groups.ts). */
 const GROUP_REFRESH_MS = 30_000;
 
@@ -88,13 +83,13 @@ export class Engine implements EngineControl, CampaignStatusWriter {
   private readonly callbacks: PersonalCallbacks;
   private readonly writes: StateWrites;
   private readonly leases: CampaignLeases;
+  private readonly commands: CampaignCommands;
+  private readonly reopening: CallbackReopening;
   /** Set by whoever delivers webhooks; called after a commit that wrote events. */
   onEvents: (() => void) | undefined;
   private readonly onError: ((err: unknown) => void) | undefined;
   /** When the abandonment groups' figures were last read (refreshAbandonGroups). */
   private groupsReadAt = Number.NEGATIVE_INFINITY;
-  /** Campaigns reopenForLostCallbacks could not recover. */
-  private readonly callbackReopenRefused = new Set<number>();
   private groupMembership = "";
   private readonly nodeId: string;
   private readonly driver: TelephonyDriver;
@@ -162,10 +157,10 @@ export class Engine implements EngineControl, CampaignStatusWriter {
       writes: this.writes,
       callbacks: this.callbacks,
       reopenForCallback: async (accountId, campaignId) => {
-        await this.reopenForCallback(accountId, campaignId);
+        await this.reopening.reopen(accountId, campaignId);
       },
       reopenRefusal: (accountId, attemptId, callbackAt) =>
-        this.reopenRefusal(accountId, attemptId, callbackAt),
+        this.reopening.refusal(accountId, attemptId, callbackAt),
       nodeId: o.nodeId,
       onError: o.onError,
     });
@@ -175,6 +170,22 @@ export class Engine implements EngineControl, CampaignStatusWriter {
       dispatcher: this.dispatcher,
       nodeId: o.nodeId,
       leaseMs,
+    });
+    this.commands = new CampaignCommands({
+      clock: o.clock,
+      dispatcher: this.dispatcher,
+      dispatch: this.dispatch,
+      requireBalance: (row) => this.requireBalance(row),
+      writeStatus: (from, status, now, reason, opts) => this.writeStatus(from, status, now, reason, opts),
+      commitStatus: (from, status, now, set) => this.commitStatus(from, status, now, set),
+      reload: (campaignId) => this.reload(campaignId),
+    });
+    this.reopening = new CallbackReopening({
+      store: o.store,
+      recover: (accountId, campaignId) => this.recover(accountId, campaignId),
+      endedError: (row) => this.endedError(row),
+      requireBalance: (row) => this.requireBalance(row),
+      onError: o.onError,
     });
     // The node's heartbeat (which keeps every contact it leased) is renewed at a third of a lease's life
     // and leases are swept at half of it, so a live process never loses one and a dead one's are found
@@ -191,7 +202,7 @@ export class Engine implements EngineControl, CampaignStatusWriter {
       if (now >= this.renewAt) await this.renewHeartbeat(now);
       if (now >= sweepAt) {
         await this.reconcileExpired(now);
-        await this.reopenForLostCallbacks();
+        await this.reopening.reopenLost();
         sweepAt = now + Math.floor(leaseMs / 2);
       }
       if (now >= pruneAt) {
@@ -215,7 +226,7 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     await this.agents.sessions.endAll();
     await this.renewHeartbeat(this.clock.now());
     await this.refreshCampaigns();
-    await this.reopenForLostCallbacks();
+    await this.reopening.reopenLost();
     await this.leases.hold(this.clock.now());
     this.dispatcher.wake();
     this.keepHeartbeat(this.clock.now() + this.heartbeatSlackMs);
@@ -253,272 +264,32 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     opts: { finishingCreation?: boolean } = {},
   ): Promise<CampaignStatus> {
     return this.onFreshRead(accountId, campaignId, (row) =>
-      this.startFrom(row, opts.finishingCreation ?? false),
+      this.commands.start(row, opts.finishingCreation ?? false),
     );
   }
 
-  private async startFrom(row: Campaign, finishingCreation: boolean): Promise<CampaignStatus | null> {
-    const campaignId = row.id;
-    if (isBeingCreated(row) && !finishingCreation) {
-      throw new EngineError(
-        "invalid_state",
-        `campaign ${campaignId} is still being created (${row.status_reason}): its contacts may not all be in; ` +
-          "it starts when the request creating it ends",
-      );
-    }
-    if (!["draft", "scheduled", "stopped", "paused"].includes(row.status)) {
-      throw new EngineError(
-        "invalid_state",
-        `campaign ${campaignId} is ${row.status}; only a draft, scheduled, paused or stopped campaign can be started`,
-      );
-    }
-    await this.requireBalance(row);
-    const now = this.clock.now();
-    const { status, startedAt, haltAt } = this.startTimes(row, new CampaignRuntime(row).settings, now);
-    const ended = this.startEndedError(campaignId, haltAt);
-    if (ended) throw ended;
-    // Started again before its start time, it would only be written scheduled once more: the second of two
-    // starts is refused, as for a running campaign, and no second status event goes out.
-    if (row.status === "scheduled" && status === "scheduled") {
-      throw new EngineError(
-        "invalid_state",
-        `campaign ${campaignId} is already scheduled to start at ${new Date(startedAt).toISOString()}`,
-      );
-    }
-    const written = await this.commitStatus(row, status, now, {
-      status_reason: null,
-      started_at: startedAt,
-      halt_at: haltAt,
-      finished_at: null,
-    });
-    if (!written) return null;
-    await this.reload(row.id);
-    return status;
-  }
-
   async pause(accountId: number, campaignId: number): Promise<CampaignStatus> {
-    return this.onFreshRead(accountId, campaignId, (row) => this.pauseFrom(row));
-  }
-
-  private async pauseFrom(row: Campaign): Promise<CampaignStatus | null> {
-    const campaignId = row.id;
-    if (row.status === "paused") return "paused";
-    if (row.status !== "running" && row.status !== "scheduled") {
-      throw new EngineError(
-        "invalid_state",
-        `campaign ${campaignId} is ${row.status}; only a running or scheduled campaign can be paused`,
-      );
-    }
-    const now = this.clock.now();
-    // Paused before its start time it has not begun: said so, and a resume counts its lifetime afresh.
-    const notBegun = row.status === "scheduled" && row.started_at !== null && row.started_at > now;
-    const reason = notBegun ? PAUSED_BEFORE_START : undefined;
-    if (!(await this.writeStatus(row, "paused", now, reason, { ifUnchanged: true }))) return null;
-    const rt = this.dispatcher.campaigns.get(row.id);
-    if (rt) {
-      rt.status = "paused";
-      await this.dispatcher.releaseQueued(rt);
-    }
-    return "paused";
+    return this.onFreshRead(accountId, campaignId, (row) => this.commands.pause(row));
   }
 
   async resume(accountId: number, campaignId: number): Promise<CampaignStatus> {
-    return this.onFreshRead(accountId, campaignId, (row) => this.resumeFrom(row));
-  }
-
-  private async resumeFrom(row: Campaign): Promise<CampaignStatus | null> {
-    const campaignId = row.id;
-    const stoppedForBalance = row.status === "stopped" && row.status_reason === LOW_BALANCE_REASON;
-    if (row.status !== "paused" && !stoppedForBalance) {
-      throw new EngineError(
-        "invalid_state",
-        `campaign ${campaignId} is ${row.status}; only a paused campaign (or one stopped for its balance) can be resumed`,
-      );
-    }
-    await this.requireBalance(row);
-    const now = this.clock.now();
-    const settings = new CampaignRuntime(row).settings;
-    const { status, startedAt, haltAt } = this.startTimes(row, settings, now);
-    // Past its end time it would only be halted at the next pass: refused and said why, as a start is.
-    const ended = this.startEndedError(campaignId, haltAt);
-    if (ended) throw ended;
-    const times = hasBegun(row) ? {} : { started_at: startedAt, halt_at: haltAt };
-    // One stopped for its balance had a finish time: it is going on, not finished.
-    if (!(await this.commitStatus(row, status, now, { status_reason: null, finished_at: null, ...times })))
-      return null;
-    await this.reload(row.id);
-    return status;
+    return this.onFreshRead(accountId, campaignId, (row) => this.commands.resume(row));
   }
 
   async stop(accountId: number, campaignId: number): Promise<CampaignStatus> {
-    return this.onFreshRead(accountId, campaignId, (row) => this.stopFrom(row));
-  }
-
-  private async stopFrom(row: Campaign): Promise<CampaignStatus | null> {
-    const campaignId = row.id;
-    if (!["running", "scheduled", "paused", "draft"].includes(row.status)) {
-      throw new EngineError("invalid_state", `campaign ${campaignId} is ${row.status} and cannot be stopped`);
-    }
-    const now = this.clock.now();
-    // Stopped before its start time, it never began: a later start is its first, and its lifetime counts
-    // from then (it counted from the start time that passed meanwhile, and could be refused as ended).
-    const notBegun = row.started_at !== null && row.started_at > now;
-    const written = notBegun
-      ? await this.commitStatus(row, "stopped", now, {
-          status_reason: "stopped by request",
-          finished_at: now,
-          started_at: null,
-          halt_at: null,
-        })
-      : await this.writeStatus(row, "stopped", now, "stopped by request", { ifUnchanged: true });
-    if (!written) return null;
-    const rt = this.dispatcher.campaigns.get(row.id);
-    if (rt) {
-      rt.status = "stopped";
-      await this.dispatcher.releaseQueued(rt);
-      this.dispatcher.hangupUnanswered(rt);
-    }
-    return "stopped";
+    return this.onFreshRead(accountId, campaignId, (row) => this.commands.stop(row));
   }
 
   async recover(
     accountId: number,
     campaignId: number,
   ): Promise<{ status: CampaignStatus; recovered: number }> {
-    return this.onFreshRead(accountId, campaignId, (row) => this.recoverFrom(row));
-  }
-
-  private async recoverFrom(row: Campaign): Promise<{ status: CampaignStatus; recovered: number } | null> {
-    const campaignId = row.id;
-    if (!["stopped", "halted", "completed", "paused"].includes(row.status)) {
-      throw new EngineError(
-        "invalid_state",
-        `campaign ${campaignId} is ${row.status}; only a stopped, halted, completed or paused campaign can be recovered`,
-      );
-    }
-    await this.requireBalance(row);
-    const now = this.clock.now();
-    const ended = this.endedError(row);
-    if (ended) throw ended;
-    const { status, startedAt, haltAt } = this.recoverTimes(row, now);
-    const recovered = (await this.dispatch.countByStatus(row.id)).pending ?? 0;
-    const written = await this.commitStatus(row, status, now, {
-      status_reason: null,
-      started_at: startedAt,
-      halt_at: haltAt,
-      finished_at: null,
-    });
-    if (!written) return null;
-    await this.reload(row.id);
-    return { status, recovered };
-  }
-
-  /** What a recover makes of the campaign: its lifetime counts again, from now, or from its start time
-   *  while that is still ahead (one paused or stopped before it began waits for it, scheduled); its end
-   *  time holds. */
-  private recoverTimes(
-    row: Campaign,
-    now: number,
-  ): { status: CampaignStatus; startedAt: number; haltAt: number | null } {
-    const settings = new CampaignRuntime(row).settings;
-    const scheduled = settings.startAt !== null && settings.startAt > now;
-    const startedAt = scheduled ? (settings.startAt as number) : now;
-    return { status: scheduled ? "scheduled" : "running", startedAt, haltAt: haltAtFor(settings, startedAt) };
-  }
-
-  /** A campaign completes when its last call ends, while its agent may still be wrapping up: a callback
-   *  agreed then makes a contact pending again, and is only made if the campaign runs (recovered here; one
-   *  past its end time or under the balance floor stays completed, said through onError). */
-  /**
-   * Recovers the completed campaigns with a contact waiting for a callback: a process that died between
-   * writing the callback and recovering the campaign its call completed left them so (read at startup, and
-   * in the sweep, for a node that died and is not coming back). One that could not be recovered (past its
-   * end, under the balance floor) is not tried again by this process: explain says what to do with it.
-   */
-  private async reopenForLostCallbacks(): Promise<void> {
-    for (const k of await completedWithCallbacks(this.store.db)) {
-      if (this.callbackReopenRefused.has(k.id)) continue;
-      if (!(await this.reopenForCallback(k.account_id, k.id))) this.callbackReopenRefused.add(k.id);
-    }
-  }
-
-  /** Recovers a campaign completed on the call a callback was agreed on; false when that was refused. */
-  private async reopenForCallback(accountId: number, campaignId: number): Promise<boolean> {
-    const completed = async () =>
-      (
-        await this.store.db
-          .selectFrom("campaigns")
-          .select("status")
-          .where("account_id", "=", accountId)
-          .where("id", "=", campaignId)
-          .executeTakeFirst()
-      )?.status === "completed";
-    if (!(await completed())) return true;
-    try {
-      await this.recover(accountId, campaignId);
-      return true;
-    } catch (err) {
-      if (!(await completed())) return true; // another node (or request) recovered it meanwhile
-      this.onError?.(err);
-      return false;
-    }
-  }
-
-  /** Why a callback from the attempt could not be made: its campaign completed and could not be recovered
-   *  (past its end time, under the balance floor). Asked before the callback is written. */
-  private async reopenRefusal(
-    accountId: number,
-    attemptId: number,
-    callbackAt: number,
-  ): Promise<EngineError | null> {
-    const row = await this.store.db
-      .selectFrom("attempts as a")
-      .innerJoin("campaigns as c", "c.id", "a.campaign_id")
-      .selectAll("c")
-      .where("a.id", "=", attemptId)
-      .where("a.account_id", "=", accountId)
-      .executeTakeFirst();
-    if (!row) return null;
-    // A callback at or after the campaign halts would wait there for good: dialing (or about to), at its
-    // halt_at (its end time or lifetime, whichever comes first: haltAtFor). A stopped or completed one's
-    // lifetime counts again from a recover, so only its end time is sure.
-    const endsAt = ACTIVE.includes(row.status as CampaignStatus)
-      ? row.halt_at
-      : new CampaignRuntime(row).settings.endAt;
-    if (endsAt !== null && callbackAt >= endsAt) {
-      const at = new Date(endsAt).toISOString();
-      return new EngineError(
-        "callback_after_end",
-        `campaign ${row.id} ends at ${at}: a callback then or later would never be made; set an earlier one, or move the campaign's endAt (lifetimeSec) first`,
-      );
-    }
-    if (row.status !== "completed") return null;
-    const ended = this.endedError(row);
-    if (ended) return ended;
-    try {
-      await this.requireBalance(row);
-    } catch (err) {
-      if (err instanceof EngineError) return err;
-      throw err;
-    }
-    return null;
+    return this.onFreshRead(accountId, campaignId, (row) => this.commands.recover(row));
   }
 
   /** Why a recover now would be refused for the campaign's end time (its endAt has passed), or null. */
   endedError(row: Campaign): EngineError | null {
-    const endedAt = this.endedAt(row);
-    if (endedAt === null) return null;
-    return new EngineError(
-      "invalid_state",
-      `campaign ${row.id} ended at ${new Date(endedAt).toISOString()}; change its endAt first`,
-    );
-  }
-
-  /** The end time a recover now would halt the campaign at, if it has passed (the recover is refused). */
-  private endedAt(row: Campaign): number | null {
-    const now = this.clock.now();
-    const { haltAt } = this.recoverTimes(row, now);
-    return haltAt === null || haltAt > now ? null : haltAt;
+    return this.commands.endedError(row);
   }
 
   async cancelContact(accountId: number, contactId: number): Promise<boolean> {
@@ -608,7 +379,7 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     const rt = this.dispatcher.campaigns.get(campaignId);
     // As in statusSet: calls still on the line keep the runtime (their limits, pacing and abandonment).
     if (!row) this.untrack(campaignId);
-    else if (!ACTIVE.includes(row.status as CampaignStatus) && (rt?.inFlight ?? 0) === 0)
+    else if (!ACTIVE_STATUSES.includes(row.status as CampaignStatus) && (rt?.inFlight ?? 0) === 0)
       this.untrack(campaignId);
     await this.attachRobots();
     await this.seedAbandonment();
@@ -720,7 +491,7 @@ export class Engine implements EngineControl, CampaignStatusWriter {
 
   private statusSet(c: CampaignRuntime, status: CampaignStatus): void {
     c.status = status;
-    if (!ACTIVE.includes(status)) {
+    if (!ACTIVE_STATUSES.includes(status)) {
       // Calls in flight still end and are recorded; the campaign just takes no new dials.
       if (c.inFlight === 0) this.untrack(c.id);
     }
@@ -773,38 +544,13 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     await this.requireStartBalance(row.account_id, row.id);
   }
 
-  /** Started, a campaign whose halt time has passed would only be halted at the next pass: refused, and
-   *  said why, instead of answering "running". */
-  private startEndedError(campaignId: number, haltAt: number | null): EngineError | null {
-    if (haltAt === null || haltAt > this.clock.now()) return null;
-    return new EngineError(
-      "invalid_state",
-      `campaign ${campaignId} ended at ${new Date(haltAt).toISOString()} (its endAt, or its lifetime from its ` +
-        "first start); change its endAt or lifetimeSec first, or recover it to count its lifetime again",
-    );
-  }
-
   /** What a start of the campaign with these settings would refuse (its balance, its end time), checked by
    *  a face before it writes an edit that starts it: the edit is then refused whole, not half applied. */
   async requireStartable(row: Campaign, settings: CampaignSettings): Promise<void> {
     await this.requireStartBalance(row.account_id, row.id);
-    const ended = this.startEndedError(row.id, this.startTimes(row, settings, this.clock.now()).haltAt);
+    const { haltAt } = this.commands.startTimes(row, settings, this.clock.now());
+    const ended = this.commands.startEndedError(row.id, haltAt);
     if (ended) throw ended;
-  }
-
-  /** What a start now makes of the campaign: scheduled for a start time ahead, else running; and when it
-   *  starts and must halt (a scheduled campaign's lifetime counts from its start time). */
-  private startTimes(
-    row: Campaign,
-    settings: CampaignSettings,
-    now: number,
-  ): { status: CampaignStatus; startedAt: number; haltAt: number | null } {
-    const scheduled = settings.startAt !== null && settings.startAt > now;
-    // A start time that passed while the campaign sat paused or stopped, never having dialed, is no start:
-    // its lifetime counts from this one (it was refused as ended having made no call).
-    const kept = row.started_at !== null && (hasBegun(row) || row.started_at > now) ? row.started_at : null;
-    const startedAt = kept ?? (scheduled ? (settings.startAt as number) : now);
-    return { status: scheduled ? "scheduled" : "running", startedAt, haltAt: haltAtFor(settings, startedAt) };
   }
 
   async requireStartBalance(accountId: number, campaignId: number | null): Promise<void> {
@@ -833,7 +579,7 @@ export class Engine implements EngineControl, CampaignStatusWriter {
         await this.dispatcher.releaseQueued(known);
       }
       if (known.status === "stopped" && was !== "stopped") this.dispatcher.hangupUnanswered(known);
-    } else if (ACTIVE.includes(row.status as CampaignStatus)) {
+    } else if (ACTIVE_STATUSES.includes(row.status as CampaignStatus)) {
       const rt = new CampaignRuntime(row, this.clock.now());
       this.attachWebhooks(rt);
       // Its calls-per-second spacing goes on from the campaign's last dial: a stop and start, a restart
@@ -849,7 +595,7 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     const rows = await this.store.db
       .selectFrom("campaigns")
       .selectAll()
-      .where("status", "in", ACTIVE)
+      .where("status", "in", ACTIVE_STATUSES)
       .execute();
     const seen = new Set<number>();
     for (const row of rows) {
@@ -993,7 +739,7 @@ export class Engine implements EngineControl, CampaignStatusWriter {
       dispatch: this.dispatch,
       now: this.clock.now(),
       hasBalance: await this.hasBalance(accountId),
-      endedAt: this.endedAt(row),
+      endedAt: this.commands.endedAt(row),
       holder: await campaignHolder(this.store.db, row.id, this.clock.now()),
       nodeId: this.nodeId,
       callsPlaced: this.dispatcher.placedCallsOf(row.id),

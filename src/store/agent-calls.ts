@@ -14,7 +14,7 @@ import { PERSONAL_CALLBACK_REASON } from "./dispatch/types.ts";
 
 /**
  * Completed campaigns with a contact waiting for a callback: a process that died between writing the
- * callback and recovering the campaign it completed (engine reopenForCallback) left them so, and nothing
+ * callback and recovering the campaign it completed (engine/callback-reopen.ts) left them so, and nothing
  * would ever dial it. Read at startup. A waiting callback is pending and not ready: the waiting index.
  */
 export async function completedWithCallbacks(db: Store["db"]): Promise<{ account_id: number; id: number }[]> {

@@ -1,5 +1,5 @@
 // A callback agreed in wrap-up on the call that completed its campaign: the callback is written, then the
-// campaign is recovered (engine reopenForCallback), two steps. outdial SIGKILLed between them left the
+// campaign is recovered (engine/callback-reopen.ts), two steps. outdial SIGKILLed between them left the
 // campaign completed for good with the callback pending, never made (the agent's retry is refused after a
 // restart: the process that knew the agent's last call is gone). A restart now recovers such a campaign.
 import assert from "node:assert/strict";

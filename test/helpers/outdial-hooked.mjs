@@ -6,8 +6,9 @@ import { register } from "tsx/esm/api";
 register();
 const hook = process.env.OUTDIAL_TEST_HOOK ?? "";
 if (hook === "reopenForCallback") {
-  const { Engine } = await import("../../src/engine/engine.ts");
-  Engine.prototype.reopenForCallback = async () => {
+  // The recover of a campaign completed on the call a callback was agreed on (engine/callback-reopen.ts).
+  const { CallbackReopening } = await import("../../src/engine/callback-reopen.ts");
+  CallbackReopening.prototype.reopen = async () => {
     process.stdout.write("HOOK reached reopenForCallback\n");
     await new Promise(() => {});
   };
