@@ -73,7 +73,8 @@ for (const dialect of dialects()) {
             row: 4,
             field: "body.numbers[3]",
             code: "duplicate",
-            message: "+12125550100 is already in row 1 of this request",
+            message:
+              "+12125550100 is already in row 1 of this request: listed once, with this row's reason, until the later of the two expiries",
             value: "+12125550100",
           },
         ],
@@ -482,6 +483,32 @@ for (const dialect of dialects()) {
       assert.equal(await entry("+12125550101"), new Date(f.clock.now() + 2 * 86_400_000).toISOString());
       await add({ numbers: ["+12125550101"] });
       assert.equal(await entry("+12125550101"), null);
+    });
+
+    // A CRM export holding a 30-day opt-out and a later permanent one for one person: the request kept the
+    // first item only, and the number was dialed again after 30 days (dncbill10).
+    test("a number twice in one request is listed as two requests would list it: the longer listing", async () => {
+      const inADay = new Date(f.clock.now() + 86_400_000).toISOString();
+      const inTwoDays = new Date(f.clock.now() + 2 * 86_400_000).toISOString();
+      const res = await add({
+        numbers: [
+          { phone: "+12125550170", expires_at: inADay, reason: "not this month" },
+          { phone: "+1 212 555 0170", expires_at: null, reason: "never call again" },
+          { phone: "+12125550171", expires_at: inTwoDays, reason: "later" },
+          { phone: "+12125550171", expires_at: inADay, reason: "sooner" },
+        ],
+      });
+      assert.equal(res.statusCode, 200, res.body);
+      assert.deepEqual([res.json().added, res.json().skipped], [2, 2]);
+      const entry = async (phone: string) => {
+        const e = (await f.call({ method: "GET", url: `/v1/dnc/${phone}` })).json() as Entry;
+        return [e.expires_at, e.reason];
+      };
+      assert.deepEqual(await entry("+12125550170"), [null, "never call again"]);
+      assert.deepEqual(await entry("+12125550171"), [inTwoDays, "sooner"]);
+      await f.clock.advance(3 * 86_400_000);
+      const listed = (await f.call({ method: "GET", url: "/v1/dnc/+12125550170" })).statusCode;
+      assert.equal(listed, 200, "asked never to be called again: still listed");
     });
 
     test("a campaign's own list: kept apart from the account's, and only for the account's campaigns", async () => {

@@ -62,6 +62,11 @@ export function listablePhone(
   return tooLongToKeep(kept, details) ?? { phone: kept, invalid: details };
 }
 
+/** The longer of two listings' expiries: "until removed" (null) beats any date, else the later one. */
+function longerListing(a: number | null, b: number | null): number | null {
+  return a === null || b === null ? null : Math.max(a, b);
+}
+
 /** Collects a request's numbers: one entry per phone, a row problem for each one skipped. */
 export class DncBatch {
   readonly entries = new Map<string, DncEntry>();
@@ -92,11 +97,17 @@ export class DncBatch {
     const { phone } = parsed;
     const earlier = this.firstRow.get(phone);
     if (earlier !== undefined) {
+      // Merged as two requests would be (store/dnc.ts addDncNumbers): this row's source and reason, and the
+      // longer listing of the two. Keeping the first alone let a 30-day opt-out before a permanent one in
+      // the same request list the number for 30 days only (dncbill10).
+      const kept = this.entries.get(phone) as DncEntry;
+      const expiresAt = longerListing(kept.expiresAt, entry.expiresAt);
+      this.entries.set(phone, { ...kept, ...entry, phone, expiresAt });
       this.skip({
         row,
         field,
         code: "duplicate",
-        message: `${phone} is already in row ${earlier} of this request`,
+        message: `${phone} is already in row ${earlier} of this request: listed once, with this row's reason, until the later of the two expiries`,
         value: raw,
       });
       return;
