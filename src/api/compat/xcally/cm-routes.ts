@@ -24,7 +24,7 @@ import {
   xcallyService,
 } from "./service.ts";
 import { charsetOf, decodeUpload, type UploadBody, uploadBodySchema } from "./upload.ts";
-import { importUpload } from "./upload-import.ts";
+import { importUpload, storeUpload } from "./upload-import.ts";
 
 /** The route whose body is a CSV file, not JSON. */
 export const UPLOAD_PATH = "/api/cm/contacts/upload";
@@ -313,10 +313,7 @@ export async function cmRoutes(app: FastifyInstance, deps: XcallyDeps): Promise<
           "body",
         );
       const name = `${randomUUID()}.csv`;
-      await db
-        .insertInto("xcally_uploads")
-        .values({ account_id: req.account.id, name, content, created_at: clock.now() })
-        .execute();
+      await storeUpload(store.db, req.account.id, name, content, clock.now());
       return reply.status(201).send({ id: name, size: bytes.length });
     },
   );
@@ -347,6 +344,6 @@ export async function cmRoutes(app: FastifyInstance, deps: XcallyDeps): Promise<
         },
       },
     },
-    async (req) => importUpload(store.db, service, req.account.id, req.params.file, req.body),
+    async (req) => importUpload(store.db, service, req.account.id, req.params.file, req.body, clock.now()),
   );
 }

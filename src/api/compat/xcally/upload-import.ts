@@ -5,7 +5,7 @@
 // imports of different files into one list each see the other's rows, instead of both adding them.
 import type { Kysely } from "kysely";
 import type { Database } from "../../../store/schema.ts";
-import { notFound } from "../../plugins/errors.ts";
+import { ApiError, notFound } from "../../plugins/errors.ts";
 import { storedCustom } from "./contacts.ts";
 import { lockList } from "./list-lock.ts";
 import type { xcallyService } from "./service.ts";
@@ -13,6 +13,48 @@ import { xcallyTables } from "./store.ts";
 import { contactsFromCsv, type RowError, type UploadBody } from "./upload.ts";
 
 type Service = ReturnType<typeof xcallyService>;
+
+/** An upload not imported within a day is deleted (by the next upload of any account), and refused as
+ *  unknown meanwhile: uploads of up to 200 MiB that nobody imports must not pile up in the database. */
+export const UPLOAD_KEEP_MS = 24 * 3600_000;
+/** Uploads an account may have waiting for their import at once. */
+export const MAX_WAITING_UPLOADS = 20;
+
+/**
+ * Stores an uploaded file for its import, once the expired uploads are gone; refused (429) while the
+ * account has MAX_WAITING_UPLOADS files waiting.
+ */
+export async function storeUpload(
+  db: Kysely<Database>,
+  accountId: number,
+  name: string,
+  content: string,
+  now: number,
+): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const x = xcallyTables(trx);
+    await x
+      .deleteFrom("xcally_uploads")
+      .where("created_at", "<=", now - UPLOAD_KEEP_MS)
+      .execute();
+    const waiting = await x
+      .selectFrom("xcally_uploads")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .where("account_id", "=", accountId)
+      .executeTakeFirstOrThrow();
+    if (Number(waiting.n) >= MAX_WAITING_UPLOADS) {
+      throw new ApiError(
+        "too_many_uploads",
+        429,
+        `${MAX_WAITING_UPLOADS} uploaded files are waiting for their import (POST /api/cm/contacts/upload/{id}); import them, or wait for them to expire (${UPLOAD_KEEP_MS / 3600_000} h after their upload)`,
+      );
+    }
+    await x
+      .insertInto("xcally_uploads")
+      .values({ account_id: accountId, name, content, created_at: now })
+      .execute();
+  });
+}
 
 export interface ImportResult {
   created: number;
@@ -27,6 +69,7 @@ export async function importUpload(
   accountId: number,
   name: string,
   body: UploadBody,
+  now: number,
 ): Promise<ImportResult> {
   const { created, duplicates, errors, changed } = await db.transaction().execute(async (trx) => {
     const x = xcallyTables(trx);
@@ -35,6 +78,7 @@ export async function importUpload(
       .deleteFrom("xcally_uploads")
       .where("account_id", "=", accountId)
       .where("name", "=", name)
+      .where("created_at", ">", now - UPLOAD_KEEP_MS)
       .returning("content")
       .executeTakeFirst();
     if (!upload) throw notFound("file", name);
