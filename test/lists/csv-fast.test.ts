@@ -1,8 +1,15 @@
 // FastCsvCore against csv-parse (createCsvCore's other choice) on generated inputs, cut into random
-// chunks: the same records, or the same error code and line.
+// chunks: the same records, or the same error code and line. And a record cut by chunk ends is read
+// once: FastCsvCore goes on where the last chunk stopped instead of reading the record again from its
+// start, which made a long value in small chunks cost its length times its chunks (a 200,000-character
+// value in 7-byte chunks blocked the thread that dials for 17 s).
 import assert from "node:assert/strict";
+import { Readable } from "node:stream";
 import { test } from "node:test";
 import { createCsvCore } from "../../src/lists/csv-contacts.ts";
+import { FastCsvCore } from "../../src/lists/csv-fast.ts";
+import { importCsv } from "../../src/lists/import.ts";
+import { fixture, rejects, target } from "./helpers.ts";
 
 type Outcome = { records: string[][]; error?: { code: string; lines: number; message: string } };
 
@@ -190,4 +197,84 @@ test("mixed line ends: errors name the same line from both parsers", () => {
       assert.deepEqual(run(text, [cut], true), expected, `${JSON.stringify(text)} cut at ${cut}`);
     }
   }
+});
+
+test("the same records, errors and lines in chunks of any size, one byte included", () => {
+  const rnd = random(7);
+  for (let i = 0; i < 5_000; i++) {
+    let text = "";
+    const len = 1 + Math.floor(rnd() * 16);
+    for (let k = 0; k < len; k++) text += PIECES[Math.floor(rnd() * PIECES.length)];
+    const size = Buffer.byteLength(text);
+    const expected = run(text, [size], false);
+    if (expected.error?.code === "CSV_MAX_RECORD_SIZE") continue;
+    const everyByte = Array.from({ length: size }, (_, k) => k);
+    assert.deepEqual(run(text, everyByte, true), expected, `input ${JSON.stringify(text)} byte by byte`);
+  }
+});
+
+/** A record of `value` cut into 7-byte chunks; the parser and the records it gave. */
+function longRecord(value: string) {
+  const core = createCsvCore({ delimiter: ",", quote: '"', escape: '"', maxFieldLength: 1024 });
+  assert.ok(core instanceof FastCsvCore);
+  const bytes = Buffer.from(`phone,note\n+14155550100,${value}\n`);
+  const records: string[][] = [];
+  let chunks = 0;
+  for (let at = 0; at < bytes.length; at += 7, chunks++) {
+    assert.equal(
+      core.parse(
+        bytes.subarray(at, at + 7),
+        false,
+        (r) => records.push(r),
+        () => {},
+      ),
+      undefined,
+    );
+  }
+  assert.equal(
+    core.parse(
+      undefined,
+      true,
+      (r) => records.push(r),
+      () => {},
+    ),
+    undefined,
+  );
+  return { core, records, bytes: bytes.length, chunks };
+}
+
+test("a long record in small chunks is read once: characters read grow with its length, not with length × chunks", () => {
+  const long = "x".repeat(200_000);
+  for (const [value, text] of [
+    [`"${long}"`, long],
+    [
+      `"${long.slice(0, 99_999)}""${long.slice(0, 99_999)}"`,
+      `${long.slice(0, 99_999)}"${long.slice(0, 99_999)}`,
+    ],
+    [long, long],
+    [`"a\r${long}\rb"`, `a\r${long}\rb`],
+  ]) {
+    const { core, records, bytes, chunks } = longRecord(value);
+    assert.deepEqual(records, [
+      ["phone", "note"],
+      ["+14155550100", text],
+    ]);
+    assert.equal(core.info.lines, value.includes("\r") ? 5 : 3);
+    // Only a CR or a quote ending a chunk (its meaning hangs on the next character) is read again. Read
+    // from its start on every chunk, the record would cost some 28,600 chunks × 100,000 characters.
+    assert.ok(core.charsRead <= bytes + 2 * chunks, `${core.charsRead} characters read for ${bytes} bytes`);
+  }
+});
+
+test("a value past the parser's cap, in small chunks: field_too_long naming its row", async () => {
+  const f = await fixture();
+  const body = Buffer.from(`phone,note\n+14155550100,ok\n+14155550101,"${"x".repeat(400_000)}"\n`);
+  const chunks: Buffer[] = [];
+  for (let at = 0; at < body.length; at += 7) chunks.push(body.subarray(at, at + 7));
+  const err = await rejects(importCsv(f.store, { ...target(f), worker: false }, Readable.from(chunks)), {
+    code: "field_too_long",
+    status: 400,
+    row: 2,
+  });
+  assert.match(err.message, /^row 2 \(line 3\): a value is longer than 1024 characters/);
 });
