@@ -202,10 +202,8 @@ export class CsvContactParser {
   }
 
   private badEncoding(nul: boolean): never {
-    // Rows before the bad byte were parsed; the bad byte sits in the next one, or in the header (row 0)
-    // while that has not been read.
-    const row = this.columns === null && this.opts.header ? 0 : this.rows + 1;
-    const where = `row ${row} (line ${this.csv.info.lines})`;
+    const { row, line } = this.badByteRow();
+    const where = `row ${row} (line ${line})`;
     const name = this.decoder.encodingName;
     if (nul) {
       // ByteDecoder: no text CSV holds a NUL, while every ASCII character of UTF-16 text does.
@@ -226,6 +224,29 @@ export class CsvContactParser {
       "encoding",
       row,
     );
+  }
+
+  /**
+   * The row (and line) the bad byte is in, the text before it having been parsed. The parser may still
+   * hold the row before it whole, waiting for what follows its line end (a CR may yet be a CRLF; csv-parse
+   * keeps a line end's bytes until it sees the next), so `rows + 1` can name that row instead. A stand-in
+   * character in the bad byte's place ends the text, and the rows are counted up to the record holding
+   * it: the header is row 0, and a row of blank cells no row, as record() counts them. A stand-in that
+   * breaks the CSV (right after a closing quote) is in the record being read.
+   */
+  private badByteRow(): { row: number; line: number } {
+    let header = this.columns === null && this.opts.header;
+    let rows = this.rows;
+    let row = 0;
+    const count = (record: string[]) => {
+      if (header) header = false;
+      else if (record.some((f) => f.trim() !== "")) row = ++rows;
+    };
+    const err =
+      this.csv.parse(Buffer.from(standIn(this.opts)), false, count, noop) ??
+      this.csv.parse(undefined, true, count, noop);
+    if (err === undefined) return { row, line: this.csv.info.lines };
+    return { row: header ? 0 : rows + 1, line: (err as { lines?: number }).lines ?? this.csv.info.lines };
   }
 
   private record(record: string[]): void {
@@ -395,6 +416,12 @@ export class CsvContactParser {
 }
 
 function noop(): void {}
+
+/** A character that is plain text in this dialect: not in its delimiter, quote or escape. */
+function standIn(opts: { delimiter: string; quote: string; escape: string }): string {
+  const special = opts.delimiter + opts.quote + opts.escape;
+  return [..."xyz"].find((c) => !special.includes(c)) ?? "x";
+}
 
 /** The field indexes of resolved columns, `index` giving a column's. */
 function plan(
