@@ -4,7 +4,7 @@ import fs from "node:fs";
 import os from "node:os";
 import { parseArgs } from "node:util";
 import { loadConfig } from "../config/config.ts";
-import { importCsv } from "../lists/import.ts";
+import { type ImportReport, importCsv, importCsvIntoNewList } from "../lists/import.ts";
 import { sweepScratchFilesAtStart } from "../lists/sqlite-writer.ts";
 import { openStore } from "../store/db.ts";
 import { refuseExtraPositionals } from "./args.ts";
@@ -52,8 +52,9 @@ const CLI_TERMS: ImportTerms = {
 
 /**
  * Ctrl-C, or a supervisor's SIGTERM, while the file streams in: left to the default, the process dies
- * with the (empty) list it made and a scratch file next to the database, which only `outdial serve`
- * would ever clear. Instead the import is stopped through its source, cleaning up after itself.
+ * leaving its scratch file next to the database until the next start sweeps it. Instead the import is
+ * stopped through its source, cleaning up after itself and saying so. (The list it makes for the file
+ * is made by the commit, so not even SIGKILL leaves one behind: importCsvIntoNewList.)
  */
 class Interruption {
   signal: NodeJS.Signals | null = null;
@@ -106,8 +107,8 @@ export async function importCommand(argv: string[]): Promise<number> {
   refuseExtraPositionals(positionals, 1, "import takes one file (run it once per file)");
   const campaignId = idOption("--campaign", values.campaign);
   const givenList = values.list === undefined ? null : idOption("--list", values.list);
-  // Checked before anything is written: a failed import leaves no list behind. Duplicates are skipped
-  // by default, as through the API: calling someone twice is the costlier mistake.
+  // Checked before anything is read. Duplicates are skipped by default, as through the API: calling
+  // someone twice is the costlier mistake.
   const phonePolicy = choice("--phone-policy", values["phone-policy"] ?? "skip", PHONE_POLICIES);
   const duplicatePolicy = choice(
     "--duplicate-policy",
@@ -130,21 +131,10 @@ export async function importCommand(argv: string[]): Promise<number> {
       .where("id", "=", campaignId)
       .executeTakeFirst();
     if (!campaign) throw new Error(`campaign ${values.campaign} not found`);
-    let listId = givenList;
-    const now = Date.now();
-    const created = listId === null;
-    if (listId === null) {
-      const list = await store.db
-        .insertInto("lists")
-        .values({ account_id: campaign.account_id, campaign_id: campaign.id, name: file, created_at: now })
-        .returning("id")
-        .executeTakeFirstOrThrow();
-      listId = list.id;
-    }
     const bar = progressBar("import", size, "bytes");
     const source = fs.createReadStream(file);
     // The import takes errors (ours included) from the stream once it reads it; until then this keeps an
-    // early one from crashing the process before the list is deleted.
+    // early one from crashing the process before the import has failed and cleaned up.
     source.on("error", () => {});
     interruption.whenSignalled(() => source.destroy(new Error("interrupted")));
     let read = 0;
@@ -152,40 +142,45 @@ export async function importCommand(argv: string[]): Promise<number> {
       read += chunk.length;
       bar.update(read);
     });
-    const report = await importCsv(
-      store,
-      {
-        accountId: campaign.account_id,
-        campaignId: campaign.id,
-        listId,
-        now,
-        delimiter: delimiterOption(values.delimiter),
-        encoding: values.encoding,
-        defaultCountry: values["default-country"],
-        phonePolicy,
-        duplicatePolicy,
-        maxBytes: config.maxImportBytes,
-      },
-      source,
-    ).catch(async (err) => {
+    const request = {
+      accountId: campaign.account_id,
+      campaignId: campaign.id,
+      now: Date.now(),
+      delimiter: delimiterOption(values.delimiter),
+      encoding: values.encoding,
+      defaultCountry: values["default-country"],
+      phonePolicy,
+      duplicatePolicy,
+      maxBytes: config.maxImportBytes,
+    };
+    // Without --list, a list named after the file, made by the import's commit: a failed or killed import
+    // (all or nothing) leaves none, and a file that stages no row makes none (listId null).
+    const imported: Promise<{ listId: number | null; report: ImportReport }> =
+      givenList === null
+        ? importCsvIntoNewList(store, { ...request, newListName: file }, source)
+        : importCsv(store, { ...request, listId: givenList }, source).then((report) => ({
+            listId: givenList,
+            report,
+          }));
+    const result = await imported.catch((err) => {
       bar.stop();
-      // The import wrote no contact (all or nothing); the list this command made for it goes too.
-      if (created) await store.db.deleteFrom("lists").where("id", "=", listId).execute();
       if (interruption.signal) return null;
       throw inTermsOf(err, CLI_TERMS);
     });
     bar.stop();
-    if (report === null) return interrupted("nothing was imported");
+    if (result === null) return interrupted("nothing was imported");
+    const { listId, report } = result;
     // A file that brought no contact, and none the campaign has already (every row invalid, or no row at
-    // all), is a failure a script's `outdial import … && …` must see; the list made for it goes.
+    // all), is a failure a script's `outdial import … && …` must see.
     const broughtNothing =
       report.inserted === 0 && !report.errors.some((e) => e.code.startsWith("duplicate_"));
-    if (broughtNothing && created) await store.db.deleteFrom("lists").where("id", "=", listId).execute();
-    const shown = broughtNothing && created ? { listId: null, ...report } : { listId, ...report };
-    process.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ listId, ...report }, null, 2)}\n`);
     // The signal came once the whole file was read: the contacts were committed and are kept (a server on
     // the same database may be calling them already).
-    if (interruption.signal) return interrupted(`the import had finished; list ${listId} is kept`);
+    if (interruption.signal)
+      return interrupted(
+        `the import had finished; ${listId === null ? "nothing was imported" : `list ${listId} is kept`}`,
+      );
     if (broughtNothing) {
       const why = report.rows === 0 ? "it has no rows" : `none of its ${report.rows} rows is valid`;
       process.stderr.write(`outdial import: nothing imported from ${file}: ${why}\n`);

@@ -59,10 +59,13 @@ export function positive(value: number | undefined, fallback: number, field: str
   return value;
 }
 
-/** Loads the campaign and list, checking both belong to the account. */
+/** An import into a list made for it, named `newListName` (see WriterTarget). */
+export type NewListTarget = Omit<ContactsTarget, "listId"> & { newListName: string };
+
+/** Loads the campaign and list (unless a new one is to be made), checking both belong to the account. */
 export async function loadTarget(
   store: Store,
-  target: ContactsTarget,
+  target: ContactsTarget | NewListTarget,
   now: number | undefined,
 ): Promise<WriterTarget> {
   const campaign = await store.db
@@ -78,7 +81,8 @@ export async function loadTarget(
       field: "campaignId",
     });
   }
-  if (!(await findList(store.db, target.campaignId, target.listId))) {
+  const newList = "newListName" in target;
+  if (!newList && !(await findList(store.db, target.campaignId, target.listId))) {
     throw new ImportError({
       code: "list_not_found",
       status: 404,
@@ -90,7 +94,7 @@ export async function loadTarget(
   return {
     accountId: target.accountId,
     campaignId: target.campaignId,
-    listId: target.listId,
+    ...(newList ? { newListName: target.newListName } : { listId: target.listId }),
     orderClass: orderClassOf(settings, false),
     now: now ?? new WallClock().now(),
   };

@@ -7,7 +7,13 @@ import { resolveEncoding } from "./byte-decoder.ts";
 import { ContactRules } from "./contact-rules.ts";
 import { type CsvOptions, type CsvSummary, createCsvCore } from "./csv-contacts.ts";
 import { ImportError } from "./errors.ts";
-import { checkValidation, loadTarget, positive, withCampaignLock } from "./import-setup.ts";
+import {
+  checkValidation,
+  loadTarget,
+  type NewListTarget,
+  positive,
+  withCampaignLock,
+} from "./import-setup.ts";
 import { contactInput } from "./json-contacts.ts";
 import { createParseHost, type ParseHost } from "./parse-host.ts";
 import {
@@ -32,8 +38,31 @@ const BATCH_ROWS = { rows: 500, copy: 2000 } as const;
 /** Uploads smaller than this are parsed on the calling thread: a worker costs more than it saves. */
 const WORKER_THRESHOLD_BYTES = 1024 * 1024;
 
+/** An import into a list made for it (see WriterTarget): `outdial import` without --list. */
+export type NewListImportRequest = Omit<ImportRequest, "listId"> & NewListTarget;
+
 /** Streams a CSV into the list. Memory stays flat: the source is read only as fast as rows are stored. */
 export async function importCsv(store: Store, req: ImportRequest, source: Readable): Promise<ImportReport> {
+  return (await importRows(store, req, source)).report;
+}
+
+/**
+ * importCsv into a new list named `req.newListName`, which the commit makes with the contacts: an import
+ * that fails or is killed leaves none. `listId` is null when no row was staged (no list was made).
+ */
+export function importCsvIntoNewList(
+  store: Store,
+  req: NewListImportRequest,
+  source: Readable,
+): Promise<{ listId: number | null; report: ImportReport }> {
+  return importRows(store, req, source);
+}
+
+async function importRows(
+  store: Store,
+  req: ImportRequest | NewListImportRequest,
+  source: Readable,
+): Promise<{ listId: number | null; report: ImportReport }> {
   // Hold the stream until rows can be taken: a caller's own "data" listener (a progress bar) would
   // otherwise start it flowing while the campaign is still being looked up, and those bytes be lost.
   source.pause();
@@ -95,7 +124,8 @@ export async function importCsv(store: Store, req: ImportRequest, source: Readab
       const host = hosting.host ?? start(req.worker === true);
       for (const early of held.splice(0)) await host.write(early);
       const summary = await host.end();
-      return report(summary, await commit(writer, validation.duplicatePolicy, summary, req.refuseSetAside));
+      const stored = await commit(writer, validation.duplicatePolicy, summary, req.refuseSetAside);
+      return { listId: stored.listId, report: report(summary, stored) };
     } catch (err) {
       await hosting.host?.abort();
       await writer.abort();

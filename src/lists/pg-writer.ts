@@ -74,7 +74,8 @@ export class PgContactsWriter implements ContactsWriter {
     (this.copy as Writable).end();
     await this.copied;
     const duplicates = await this.markDuplicates(client, opts);
-    const { accountId, campaignId, listId, orderClass, now, holdBase } = this.target;
+    const listId = await this.listInTransaction(client, opts.staged);
+    const { accountId, campaignId, orderClass, now, holdBase } = this.target;
     const select = stageSelect("postgres", {
       ids: "$1::bigint, $2::bigint, $3::bigint",
       orderClass: "$4::integer",
@@ -87,7 +88,20 @@ export class PgContactsWriter implements ContactsWriter {
     );
     await client.query("COMMIT");
     this.release();
-    return { ...duplicates, inserted: res.rowCount ?? 0 };
+    return { ...duplicates, listId, inserted: res.rowCount ?? 0 };
+  }
+
+  /** The target list, or the new one (see WriterTarget), made in the import's transaction if any row was
+   *  staged. A list or campaign deleted meanwhile fails a foreign key. */
+  private async listInTransaction(client: pg.PoolClient, staged: number): Promise<number | null> {
+    const { target } = this;
+    if ("listId" in target) return target.listId;
+    if (staged === 0) return null;
+    const made = await client.query<{ id: string }>(
+      "INSERT INTO lists (account_id, campaign_id, name, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+      [target.accountId, target.campaignId, target.newListName, target.now],
+    );
+    return Number(made.rows[0].id);
   }
 
   async abort(): Promise<void> {
@@ -108,7 +122,7 @@ export class PgContactsWriter implements ContactsWriter {
   private async markDuplicates(
     client: pg.PoolClient,
     opts: CommitOptions,
-  ): Promise<Omit<CommitResult, "inserted">> {
+  ): Promise<Omit<CommitResult, "inserted" | "listId">> {
     const campaignId = this.target.campaignId;
     let marked = false;
     const withIds = await client.query(`SELECT 1 FROM ${STAGE} WHERE external_id IS NOT NULL LIMIT 1`);

@@ -130,7 +130,8 @@ export class SqliteContactsWriter implements ContactsWriter {
     this.inline = null;
     if (opts.staged === 0 || !fs.existsSync(this.file)) {
       this.removeScratch();
-      return { inserted: 0, flagged: 0, skipped: 0, issues: [] };
+      const listId = "listId" in this.target ? this.target.listId : null;
+      return { listId, inserted: 0, flagged: 0, skipped: 0, issues: [] };
     }
     const { db, schema } = this;
     // Everything from here on is synchronous: begun while another request's Kysely transaction is open,
@@ -165,14 +166,8 @@ export class SqliteContactsWriter implements ContactsWriter {
       try {
         db.exec("BEGIN IMMEDIATE");
         try {
-          const { listId: list, campaignId: campaign } = this.target;
-          if (!db.prepare("SELECT 1 FROM main.lists WHERE id = ? AND campaign_id = ?").get(list, campaign)) {
-            throw new ImportError({
-              code: "list_not_found",
-              status: 404,
-              message: "the list no longer exists",
-            });
-          }
+          const listId = this.listInTransaction();
+          const campaign = this.target.campaignId;
           const since = db
             // Over the rows added since (by rowid), not through the campaign's index: its every contact.
             .prepare("SELECT 1 FROM main.contacts WHERE id > ? AND +campaign_id = ? LIMIT 1")
@@ -189,7 +184,7 @@ export class SqliteContactsWriter implements ContactsWriter {
               return false; // in use by a statement still running: it simply grows row by row
             }
           });
-          const { accountId, campaignId, listId, orderClass, now, holdBase } = this.target;
+          const { accountId, campaignId, orderClass, now, holdBase } = this.target;
           const held = holdBase === undefined ? {} : { holdBase };
           const select = stageSelect("sqlite", {
             ids: ":account, :campaign, :list",
@@ -212,7 +207,7 @@ export class SqliteContactsWriter implements ContactsWriter {
             }).changes;
           for (const index of dropped) db.exec(index.sql);
           db.exec("COMMIT");
-          return { ...duplicates, inserted };
+          return { ...duplicates, listId, inserted };
         } catch (err) {
           if (db.inTransaction) db.exec("ROLLBACK");
           throw err;
@@ -229,6 +224,28 @@ export class SqliteContactsWriter implements ContactsWriter {
     }
   }
 
+  /**
+   * Inside the commit's transaction, with foreign keys off: the target list, checked to be there still, or
+   * the new one (see WriterTarget), made now in the campaign, checked to be there still.
+   */
+  private listInTransaction(): number {
+    const { db, target } = this;
+    const { accountId, campaignId, now } = target;
+    if ("listId" in target) {
+      const list = db.prepare("SELECT 1 FROM main.lists WHERE id = ? AND campaign_id = ?");
+      if (!list.get(target.listId, campaignId)) throw gone("list_not_found", "the list");
+      return target.listId;
+    }
+    const campaign = db.prepare("SELECT 1 FROM main.campaigns WHERE id = ? AND account_id = ?");
+    if (!campaign.get(campaignId, accountId)) throw gone("campaign_not_found", "the campaign");
+    const made = db
+      .prepare(
+        "INSERT INTO main.lists (account_id, campaign_id, name, created_at) VALUES (?, ?, ?, ?) RETURNING id",
+      )
+      .get(accountId, campaignId, target.newListName, now) as { id: number };
+    return made.id;
+  }
+
   async abort(): Promise<void> {
     this.inline?.close();
     this.inline = null;
@@ -243,7 +260,9 @@ export class SqliteContactsWriter implements ContactsWriter {
    * with an id still standing (only when validation saw one may, see CommitOptions.phoneRepeats): those two
    * together by a walk in file order of the rows that compete (walkCompetingRows).
    */
-  private markDuplicates(opts: CommitOptions): Omit<CommitResult, "inserted"> & { withIds: boolean } {
+  private markDuplicates(
+    opts: CommitOptions,
+  ): Omit<CommitResult, "inserted" | "listId"> & { withIds: boolean } {
     const { db, schema } = this;
     const stage = `"${schema}".stage`;
     const campaignId = this.target.campaignId;
@@ -317,4 +336,9 @@ export class SqliteContactsWriter implements ContactsWriter {
     fs.rmSync(this.file, { force: true });
     liveScratch.delete(this.file);
   }
+}
+
+/** The import's list or campaign, deleted while the file streamed in. */
+function gone(code: "list_not_found" | "campaign_not_found", what: string): ImportError {
+  return new ImportError({ code, status: 404, message: `${what} no longer exists` });
 }

@@ -8,10 +8,16 @@ import { PgContactsWriter } from "./pg-writer.ts";
 import { SqliteContactsWriter } from "./sqlite-writer.ts";
 import type { DuplicatePolicy, RowIssue } from "./types.ts";
 
-export interface WriterTarget {
+/**
+ * The list an import's rows go into: `listId`, one that exists, or a new one named `newListName`. A new
+ * list is made by the transaction that commits the rows, and only when there are rows: an import that
+ * fails, or whose process is killed (where no cleanup runs), leaves no list behind.
+ */
+export type WriterTarget = TargetBase & ({ listId: number } | { newListName: string });
+
+interface TargetBase {
   accountId: number;
   campaignId: number;
-  listId: number;
   /** 0 when the campaign dials first attempts first, else 1 (new contacts have no attempts). */
   orderClass: number;
   now: number;
@@ -33,6 +39,8 @@ export interface CommitOptions {
 }
 
 export interface CommitResult {
+  /** The list the rows went into; null for a new list when no row was staged (none was made). */
+  listId: number | null;
   inserted: number;
   flagged: number;
   /** Rows set aside as duplicates of stored contacts. */
