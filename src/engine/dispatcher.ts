@@ -535,12 +535,47 @@ export class Dispatcher {
       // looked at again if it waited long.
       const recheck = slot - now > DNC_FRESH_MS;
       if (slot > now)
-        call.queuedTimer = this.o.clock.at(slot, () => void this.originateIfUnlisted(call, recheck));
+        call.queuedTimer = this.o.clock.at(
+          slot,
+          this.ifFunded(call, () => void this.originateIfUnlisted(call, recheck)),
+        );
     } else if (slot <= now) this.originateIfHeld(call);
     else if (slot - now <= DNC_FRESH_MS)
-      call.queuedTimer = this.o.clock.at(slot, () => this.originateIfHeld(call));
-    else call.queuedTimer = this.o.clock.at(slot, () => void this.originateIfUnlisted(call));
+      call.queuedTimer = this.o.clock.at(
+        slot,
+        this.ifFunded(call, () => this.originateIfHeld(call)),
+      );
+    else
+      call.queuedTimer = this.o.clock.at(
+        slot,
+        this.ifFunded(call, () => void this.originateIfUnlisted(call)),
+      );
     return null;
+  }
+
+  /**
+   * A dial claimed ahead of its slot, of an account near its balance floor, asks for the balance again when
+   * the slot comes: another node's charge may have taken the account under the floor since the claim, and
+   * this node runs no pass before its claimed slots go out (dncbill10). Under it, the dial is given back and
+   * the pass woken to stop the campaign. Far from the floor, or unmetered, it goes at once.
+   */
+  private ifFunded(call: LiveCall, go: () => void): () => void {
+    return () => {
+      const c = call.campaign;
+      if (!this.o.statusWriter.nearFloor(c.accountId)) return go();
+      const stillQueued = () => this.calls.get(call.callId) === call && !call.originated;
+      this.hasBalanceFor(c).then(
+        (funded) => {
+          if (!stillQueued()) return;
+          if (funded) go();
+          else this.giveBack(call);
+        },
+        (err) => {
+          this.o.onError?.(err);
+          if (stillQueued()) this.giveBack(call);
+        },
+      );
+    };
   }
 
   /** A dial that waited long for its slot (an agent's, at a low calls-per-second) looks at the do-not-call

@@ -515,12 +515,14 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     else if (row.status !== holder.status) this.statusSet(c, c.status);
   }
 
+  /** Whether the account may dial: near its floor, from the balance the store holds now, with the charges
+   *  of every node (AccountBilling.hasBalance). */
   async hasBalance(accountId: number, owedMicros = 0): Promise<boolean> {
-    if (await this.billing.hasBalance(accountId, owedMicros)) return true;
-    // Confirmed from the store before anything stops: the cache follows charges between reloads, and a
-    // reload (a top-up, a start) that read a charge already committed before the cache noted it takes it
-    // twice, which stopped a funded campaign.
-    return this.billing.confirmBalance(accountId, owedMicros);
+    return this.billing.hasBalance(accountId, owedMicros);
+  }
+
+  nearFloor(accountId: number): boolean {
+    return this.billing.nearFloor(accountId);
   }
 
   chargeFor(c: CampaignRuntime, phone: string, answered: boolean, talkSec: number): number {

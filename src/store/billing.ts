@@ -42,6 +42,20 @@ export async function loadBilling(
   return out;
 }
 
+/** The balance the store holds now (null: unmetered; undefined: no such account): one row by its key, for
+ *  the checks of an account near its floor, which make it at each dispatch pass. */
+export async function loadBalance(
+  db: Kysely<Database>,
+  accountId: number,
+): Promise<number | null | undefined> {
+  const row = await db
+    .selectFrom("accounts")
+    .select("balance_micros")
+    .where("id", "=", accountId)
+    .executeTakeFirst();
+  return row?.balance_micros;
+}
+
 /** What a top-up did: added, or found its idempotency key already used (`earlier` is that top-up, which
  *  may differ from this one: the caller decides whether that is a replay or a key reused). */
 export type TopUpResult =
