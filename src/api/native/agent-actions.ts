@@ -100,11 +100,31 @@ function eventView(e: AgentEvent) {
 /** How often an open stream checks that its credential still holds (revoked, disabled, role changed). */
 const RECHECK_MS = 5000;
 const KEEP_ALIVE_MS = 15_000;
+/** The most a stream holds for a client that stopped reading (a laptop asleep, a stalled proxy) before
+ *  it is dropped: about 3,700 state events (~280 bytes each). Dropped rather than skipping events: the
+ *  client reconnects, as after any drop, and opens with a fresh snapshot, where skipped events would
+ *  leave its view silently stale. Unbounded, the audit measured 8.2 MB after 30,000 events. */
+const MAX_BUFFERED_BYTES = 1024 * 1024;
+
+/** The credential's stamp as the stream opens (see `credentialStamp`), taken after the route's awaits: a
+ *  credential revoked meanwhile is refused here, not streamed to with a null stamp that every later check
+ *  would find unchanged. */
+async function openingStamp(req: FastifyRequest, deps: NativeApiDeps): Promise<string> {
+  const stamp = await credentialStamp(req, deps);
+  if (stamp === null) throw new ApiError("unauthorized", 401, "the credential was revoked or disabled");
+  return stamp;
+}
+
+/** Whether the credential still is the one the stream opened with: never once revoked (its stamp is
+ *  then null, and the opening stamp never is). */
+async function sameCredential(req: FastifyRequest, deps: NativeApiDeps, stamp: string): Promise<boolean> {
+  return (await credentialStamp(req, deps)) === stamp;
+}
 
 /** Holds the response open as an event stream: one `event:`/`data:` pair per event, a comment every 15 s
- *  so proxies keep the connection, until the client goes away, its credential stops allowing it
- *  (`allowed`, asked every 5 s), or the server closes (`open` holds each stream's end, for the server's
- *  close to call: a desktop left open must not hold a shutdown forever). */
+ *  so proxies keep the connection, until the client goes away, stops reading (MAX_BUFFERED_BYTES), its
+ *  credential stops allowing it (`allowed`, asked every 5 s), or the server closes (`open` holds each
+ *  stream's end, for the server's close to call: a desktop left open must not hold a shutdown forever). */
 function stream(
   req: FastifyRequest,
   reply: FastifyReply,
@@ -116,6 +136,9 @@ function stream(
 ): void {
   reply.hijack();
   const res = reply.raw;
+  // A client gone during the route's awaits closed before anyone listened: nothing would ever end its
+  // stream (subscribed, rechecked every 5 s for as long as the credential holds), so none is opened.
+  if (req.raw.destroyed) return void res.destroy();
   res.writeHead(200, {
     "content-type": "text/event-stream; charset=utf-8",
     "cache-control": "no-cache, no-transform",
@@ -130,7 +153,10 @@ function stream(
   // A comment at once: a stream with nothing to say yet (no agent logged in) still shows it is live.
   res.write(": connected\n\n");
   for (const e of first()) send(e);
-  const unsubscribe = subscribe(send);
+  const unsubscribe = subscribe((e) => {
+    send(e);
+    if (res.writableLength > MAX_BUFFERED_BYTES) drop();
+  });
   // Wall-clock timers for the network and the credential, not engine time.
   let quiet = 0;
   const keepAlive = setInterval(() => {
@@ -153,6 +179,12 @@ function stream(
   const end = () => {
     finish();
     res.end();
+  };
+  // A client that stopped reading would not take a polite end either (it waits behind the buffer): the
+  // connection is cut, which frees the buffer.
+  const drop = () => {
+    finish();
+    res.destroy();
   };
   open.add(end);
   req.raw.on("close", finish);
@@ -300,9 +332,9 @@ export async function agentActionRoutes(app: FastifyInstance, deps: NativeApiDep
       const accountId = req.account.id;
       // Checks the agent is the account's (404 if not); its state is read again when the stream opens.
       const known = await desk.state(accountId, agentId);
-      const stamp = await credentialStamp(req, deps);
+      const stamp = await openingStamp(req, deps);
       const allowed = async () =>
-        (await credentialStamp(req, deps)) === stamp && (await actingAs(req).catch(() => null)) === agentId;
+        (await sameCredential(req, deps, stamp)) && (await actingAs(req).catch(() => null)) === agentId;
       const first = (): AgentEvent[] => {
         const card = desk.cardNow(agentId);
         const state: AgentEvent = {
@@ -330,8 +362,8 @@ export async function agentActionRoutes(app: FastifyInstance, deps: NativeApiDep
       const accountId = req.account.id;
       const first = (): AgentEvent[] =>
         [...desk.states(accountId).values()].map((agent) => ({ type: "state", at: clock.now(), agent }));
-      const stamp = await credentialStamp(req, deps);
-      const allowed = async () => (await credentialStamp(req, deps)) === stamp;
+      const stamp = await openingStamp(req, deps);
+      const allowed = () => sameCredential(req, deps, stamp);
       stream(req, reply, first, (send) => desk.subscribeAccount(accountId, send), openStreams, allowed);
     },
   );
