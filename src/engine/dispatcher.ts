@@ -2,6 +2,10 @@
 // campaigns in priority order and claims as many due contacts as concurrency, calls per second and the
 // driver's channels allow, originating each at its own dial slot. Passes run on the Clock: on a timer
 // for the next thing that can change (a slot, a retry coming due, a window opening) and whenever a call ends.
+// It is long on purpose: every path a claimed dial takes on this node (a pass's claim, an agent's preview
+// and its dial, the slot, the balance and heartbeat checks there, the give-back) reads and writes the same
+// calls map and capacity counts, whose invariants are kept by keeping those paths in one class; the rules
+// that decide a dial live elsewhere (claim-decision.ts, campaign-gate.ts, store/dispatch).
 import type { Clock, TimerHandle } from "../clock/clock.ts";
 import { usesAgents } from "../model/campaign-settings.ts";
 import type {
