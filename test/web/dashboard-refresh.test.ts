@@ -1,12 +1,14 @@
 // The dashboard's refresh (every 2 s) in a real browser (Debian's Chromium, driven by playwright-core): a
 // campaign whose explain fails says so in its row, its detail and the header instead of showing made-up
-// zeros; rows are updated in place, so a click straddling a refresh still lands and a keyboard user's
-// focus on a row's button stays there. Under CI (or OUTDIAL_REQUIRE_BROWSER=1) a missing Chromium fails
-// the suite.
+// zeros; a failed read of the selected campaign's report, agents or pacing says so in that part of the
+// detail, and the board stays live (it failed the whole refresh: "not live" over rows just refreshed, and
+// the next refreshes 2, 4, 8 … 30 s apart while that campaign was selected: webdesk10); rows are updated in
+// place, so a click straddling a refresh still lands and a keyboard user's focus on a row's button stays
+// there. Under CI (or OUTDIAL_REQUIRE_BROWSER=1) a missing Chromium fails the suite.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
-import type { Page } from "playwright-core";
+import type { Page, Request, Route } from "playwright-core";
 import { chromiumSkip } from "../helpers/browser.ts";
 import { campaignWithContacts, dashboardSuite, openDashboard } from "../helpers/dashboard.ts";
 
@@ -93,6 +95,71 @@ describe("dashboard refresh in Chromium", { skip: chromiumSkip }, () => {
     await nextRefresh(page);
     assert.doesNotMatch((await page.textContent("#updated")) ?? "", /could not explain/);
     assert.equal(await page.locator("#campaigns .error").count(), 0);
+    await page.close();
+    assert.deepEqual(pageErrors, [], "no script errors");
+  });
+
+  /** The times of the page's next `n` reads of the list (each refresh starts with one). */
+  const nextListReads = (page: Page, n: number): Promise<number[]> =>
+    new Promise((resolve) => {
+      const times: number[] = [];
+      const seen = (req: Request) => {
+        if (!req.url().endsWith("/v1/campaigns?limit=100")) return;
+        times.push(Date.now());
+        if (times.length < n) return;
+        page.off("request", seen);
+        resolve(times);
+      };
+      page.on("request", seen);
+    });
+
+  /** Answers a route with `status` and an error saying `message`. */
+  const failWith = (status: number, message: string) => (route: Route) =>
+    route.fulfill({
+      status,
+      contentType: "application/json",
+      body: JSON.stringify({ error: { code: "unavailable", message } }),
+    });
+
+  test("the selected campaign's report failing says so in its detail; the board stays live, every 2 s", async () => {
+    const id = await campaign("Big one", 3);
+    const page = await signedIn(id, (p) =>
+      p.route("**/v1/campaigns/*/report*", failWith(503, "report timed out")),
+    );
+    await page.locator(`#campaigns tr[data-id="${id}"]`).click();
+    await page.waitForSelector("#results td.error, #updated:text-matches('not live')");
+    assert.doesNotMatch((await page.textContent("#updated")) ?? "", /not live/);
+    assert.equal(await page.textContent("#results"), "not known: report timed out");
+    assert.match((await page.textContent("#reasons")) ?? "", /draft; start it to dial/);
+    // Three refreshes with the campaign selected, each 2 s after the last (not 2, 4 then 8 s).
+    const reads = await nextListReads(page, 4);
+    const gaps = reads.slice(1).map((t, i) => t - reads[i]);
+    assert.ok(
+      gaps.every((gap) => gap < 3800),
+      `refreshes ${JSON.stringify(gaps)} ms apart`,
+    );
+    await nextRefresh(page);
+    assert.match((await page.textContent("#updated")) ?? "", /^updated [^;]*$/, "live, nothing failed");
+    assert.equal(await page.locator("#board.stale").count(), 0, "the board is not marked stale");
+    await page.close();
+    assert.deepEqual(pageErrors, [], "no script errors");
+  });
+
+  test("agents and pacing that cannot be read say so in their place; the results still show", async () => {
+    const id = (await campaignWithContacts(s.f, "Desk", 2, { dialMethod: "progressive" })).id;
+    const page = await signedIn(id, async (p) => {
+      await p.route("**/v1/agents*", failWith(500, "agents unavailable"));
+      await p.route(`**/v1/campaigns/${id}/pacing`, failWith(503, "pacing unavailable"));
+    });
+    await page.locator(`#campaigns tr[data-id="${id}"]`).click();
+    await page.waitForSelector("#agents td.error, #updated:text-matches('not live')");
+    assert.doesNotMatch((await page.textContent("#updated")) ?? "", /not live/);
+    assert.equal(await page.isVisible("#agents-box"), true);
+    assert.equal(await page.textContent("#agents"), "not known: agents unavailable");
+    assert.equal(await page.textContent("#pacing.error"), "not known: pacing unavailable");
+    await page.waitForSelector("#results td:text('attempts')");
+    await nextRefresh(page);
+    assert.equal(await page.locator("#board.stale").count(), 0, "the board is not marked stale");
     await page.close();
     assert.deepEqual(pageErrors, [], "no script errors");
   });

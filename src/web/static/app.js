@@ -14,9 +14,10 @@ const MAX_RETRY_MS = 30_000;
 /** A call with no answer by then is given up (a dropped connection, a proxy holding it), so one lost
  *  request cannot stop the refreshing for good. */
 const TIMEOUT_MS = 10_000;
-/** A row's buttons stay disabled while its command runs and this long after they are drawn again, and the
- *  row takes no second command meanwhile: the second click of a double-click (a second Enter) must not land
- *  on the button drawn where the first one was ("recover" where "stop" was) and undo the command. */
+/** A row's buttons stay disabled while its command runs and this long after they are drawn again or move,
+ *  and the row takes no second command meanwhile: the second click of a double-click (a second Enter) must
+ *  not land on the button drawn where the first one was ("recover" where "stop" was) and undo the command,
+ *  nor a click aimed at one campaign's "stop" on the row a refresh moved there (a campaign added above). */
 const HOLD_MS = 500;
 /** Explain's reasons that do not keep a campaign from dialing: shown beside "dialing", not instead of it. */
 const NON_BLOCKING = new Set(["other_node"]);
@@ -32,7 +33,7 @@ let generation = 0;
 let failures = 0;
 let lastUpdated = null;
 /** Campaigns whose command is on its way, and those whose buttons are held (HOLD_MS) after one or after a
- *  redraw, each with the timer that lets them go. */
+ *  redraw or a move, each with the timer that lets them go. */
 const commanding = new Set();
 const held = new Map();
 
@@ -96,6 +97,19 @@ async function optional(path) {
     if (err instanceof ApiError && (err.status === 403 || err.status === 404)) return null;
     throw err;
   }
+}
+
+/** A call's answer ({ value }) or why it failed ({ error }), for a part of the page that says so in its own
+ *  place (a row, a section of the detail) rather than fail the whole refresh. A key no longer accepted
+ *  still fails it (and signs out). */
+function settle(call) {
+  return call.then(
+    (value) => ({ value }),
+    (error) => {
+      if (error instanceof ApiError && error.status === 401) throw error;
+      return { error };
+    },
+  );
 }
 
 /** Every agent of the account, page by page (a campaign's staff may sit past the first page), or null
@@ -162,7 +176,8 @@ function hold(id, row) {
   setButtons(id, row);
 }
 
-/** What each row last showed of what is not plain cell text: its status's buttons and its "now" cell. */
+/** Each row's campaign, and what the row last showed of what is not plain cell text: its status's buttons
+ *  and its "now" cell. */
 const shown = new WeakMap();
 
 /** Sets a node's text only when it differs, so an unchanged cell is left alone (and a selection in it). */
@@ -192,7 +207,7 @@ function newRow(id) {
     selected = id;
     refresh();
   });
-  shown.set(row, { status: null, now: null });
+  shown.set(row, { id, status: null, now: null });
   return row;
 }
 
@@ -283,22 +298,58 @@ function updateRow(row, c, result) {
   }
 }
 
+/** Where a row's buttons are on the screen. */
+function buttonsPlace(row) {
+  const { x, y, width, height } = row.querySelector('[data-field="actions"]').getBoundingClientRect();
+  return `${x} ${y} ${width} ${height}`;
+}
+
+/** Makes `change` (anything that can move the rows: the rows themselves, a line above them) and holds the
+ *  buttons of every row it put somewhere else on the screen, and of new rows drawn among old ones: a click
+ *  aimed a moment ago at the button that was there is not meant for these. That covers every way a row
+ *  moves: a campaign added above it (the newest are drawn on top) or one deleted, a row above it growing a
+ *  line (a warning), the header or the notice wrapping onto another line. */
+function holdMoved(change) {
+  const body = $("campaigns").tBodies[0];
+  const before = new Map([...body.rows].map((row) => [row, buttonsPlace(row)]));
+  change();
+  // The first rows drawn (after signing in) take the place of none.
+  if (before.size === 0) return;
+  for (const row of body.rows) {
+    if (before.get(row) !== buttonsPlace(row)) hold(shown.get(row).id, row);
+  }
+}
+
 /** The table shows `campaigns` in their order: rows already there are updated (and moved only when the
- *  order changed), new ones added, those of campaigns no longer listed removed. */
+ *  order changed), new ones added, those of campaigns no longer listed removed; those that moved are held. */
 function showCampaigns(campaigns, results) {
   const body = $("campaigns").tBodies[0];
   const rows = new Map([...body.rows].map((row) => [row.getAttribute("data-id"), row]));
-  let previous = null;
-  campaigns.forEach((c, i) => {
-    let row = rows.get(String(c.id));
-    if (row) rows.delete(String(c.id));
-    else row = newRow(c.id);
-    updateRow(row, c, results[i]);
-    const place = previous ? previous.nextSibling : body.firstChild;
-    if (row !== place) body.insertBefore(row, place);
-    previous = row;
+  holdMoved(() => {
+    let previous = null;
+    campaigns.forEach((c, i) => {
+      let row = rows.get(String(c.id));
+      if (row) rows.delete(String(c.id));
+      else row = newRow(c.id);
+      updateRow(row, c, results[i]);
+      const place = previous ? previous.nextSibling : body.firstChild;
+      if (row !== place) body.insertBefore(row, place);
+      previous = row;
+    });
+    for (const row of rows.values()) row.remove();
   });
-  for (const row of rows.values()) row.remove();
+}
+
+/** The notice above the table (a command's refusal); a longer one may wrap and move the rows. */
+const setNotice = (text) => holdMoved(() => setText($("notice"), text));
+
+/** The header's line, and whether the board is marked as an old picture; a longer line may wrap and move
+ *  the rows. */
+function setHeader(text, stale) {
+  holdMoved(() => {
+    setText($("updated"), text);
+    $("board").classList.toggle("stale", stale);
+  });
 }
 
 async function run(id, command) {
@@ -311,11 +362,12 @@ async function run(id, command) {
   setButtons(id, row);
   try {
     await api(`/v1/campaigns/${id}/${command}`, "POST");
-    $("notice").textContent = "";
+    setNotice("");
   } catch (err) {
-    $("notice").textContent =
+    setNotice(
       `${command} campaign ${id}: ${err.message}` +
-      (err instanceof NoAnswer ? "; it may have been done: the board shows what is" : "");
+        (err instanceof NoAnswer ? "; it may have been done: the board shows what is" : ""),
+    );
   }
   try {
     await refresh();
@@ -337,8 +389,62 @@ function fillTable(table, rows) {
   );
 }
 
+/** One table row saying why a section of the detail is not known (its read failed). */
+const notKnown = (error) =>
+  el("tr", {}, el("td", { class: "error", colspan: 2 }, `not known: ${error.message}`));
+
+/** The detail's results: the report's figures, or why they are not known. */
+function showResults({ value: report, error }) {
+  if (error) return $("results").tBodies[0].replaceChildren(notKnown(error));
+  fillTable(
+    $("results"),
+    report
+      ? [
+          ["attempts", report.attempts],
+          ["answered", `${report.answered} (${pct(report.answer_rate)})`],
+          ["live answers", report.live_answers],
+          ["successes", `${report.successes} (${pct(report.success_rate)})`],
+          ["mean talk", report.mean_talk_sec === null ? "–" : `${report.mean_talk_sec.toFixed(0)} s`],
+          ...Object.entries(report.by_outcome).map(([outcome, n]) => [outcome, n]),
+        ]
+      : [["not readable with this key", ""]],
+  );
+}
+
+/** The pacer's latest decision in a line, or that there is none yet. */
+function pacingText(latest) {
+  if (!latest) return "no pacing decision on this node yet";
+  const lines = Object.values(latest.lines).reduce((a, b) => a + b, 0);
+  const predictive = latest.predictive;
+  return (
+    `latest decision: ${latest.agents.ready} ready, ${lines} lines out, asked ${latest.dials}, placed ${latest.placed ?? "–"}` +
+    (predictive
+      ? `; ${predictive.mode}, next line's drop chance ${pct(predictive.next_dial_drop_chance)} against ${pct(predictive.threshold)} allowed`
+      : "")
+  );
+}
+
+/** The detail's agents (those logged in to campaign `c`) and the pacer's latest decision, each or why it is
+ *  not known; the box is left out when it has nothing to say. */
+function showAgentsAndPacing(c, agents, pacing) {
+  const staff = agents.value?.filter((a) => a.state !== "logged_out" && a.state_campaign_id === c.id) ?? [];
+  $("agents-box").hidden = staff.length === 0 && !agents.error && pacing.value === null && !pacing.error;
+  if (agents.error) $("agents").tBodies[0].replaceChildren(notKnown(agents.error));
+  else
+    fillTable(
+      $("agents"),
+      staff.length === 0 ? [["none logged in", ""]] : staff.map((a) => [a.name, a.state]),
+    );
+  $("pacing").className = pacing.error ? "error" : "muted";
+  $("pacing").textContent = pacing.error
+    ? `not known: ${pacing.error.message}`
+    : pacingText(pacing.value?.latest);
+}
+
 /** The selected campaign's detail; when its explain failed (`error`), the reasons say so and the waiting
- *  contacts are not known, while its results, agents and pacing are read as ever. */
+ *  contacts are not known, while its results, agents and pacing are read as ever. A read of those that
+ *  fails is said in its section (the rows were refreshed all the same): the errors are returned, so that
+ *  the refresh can space the next one when a call got no answer. */
 async function showDetail(c, { why, error }, current) {
   $("detail").hidden = false;
   $("detail-title").textContent = `${c.name} (#${c.id}) — ${c.settings.dialMethod ?? "robot"}`;
@@ -366,36 +472,16 @@ async function showDetail(c, { why, error }, current) {
           ),
   );
   const [report, agents, pacing] = await Promise.all([
-    optional(`/v1/campaigns/${c.id}/report?bucket=day`),
-    allAgents(),
+    settle(optional(`/v1/campaigns/${c.id}/report?bucket=day`)),
+    settle(allAgents()),
     c.settings.dialMethod && c.settings.dialMethod !== "robot"
-      ? optional(`/v1/campaigns/${c.id}/pacing`)
-      : null,
+      ? settle(optional(`/v1/campaigns/${c.id}/pacing`))
+      : { value: null },
   ]);
-  if (!current()) return;
-  fillTable(
-    $("results"),
-    report
-      ? [
-          ["attempts", report.attempts],
-          ["answered", `${report.answered} (${pct(report.answer_rate)})`],
-          ["live answers", report.live_answers],
-          ["successes", `${report.successes} (${pct(report.success_rate)})`],
-          ["mean talk", report.mean_talk_sec === null ? "–" : `${report.mean_talk_sec.toFixed(0)} s`],
-          ...Object.entries(report.by_outcome).map(([outcome, n]) => [outcome, n]),
-        ]
-      : [["not readable with this key", ""]],
-  );
-  const staff = agents?.filter((a) => a.state !== "logged_out" && a.state_campaign_id === c.id) ?? [];
-  $("agents-box").hidden = staff.length === 0 && pacing === null;
-  fillTable($("agents"), staff.length === 0 ? [["none logged in", ""]] : staff.map((a) => [a.name, a.state]));
-  const latest = pacing?.latest;
-  $("pacing").textContent = latest
-    ? `latest decision: ${latest.agents.ready} ready, ${Object.values(latest.lines).reduce((a, b) => a + b, 0)} lines out, asked ${latest.dials}, placed ${latest.placed ?? "–"}` +
-      (latest.predictive
-        ? `; ${latest.predictive.mode}, next line's drop chance ${pct(latest.predictive.next_dial_drop_chance)} against ${pct(latest.predictive.threshold)} allowed`
-        : "")
-    : "no pacing decision on this node yet";
+  if (!current()) return [];
+  showResults(report);
+  showAgentsAndPacing(c, agents, pacing);
+  return [report, agents, pacing].filter((r) => r.error).map((r) => r.error);
 }
 
 async function refresh() {
@@ -414,13 +500,7 @@ async function refresh() {
     // A key no longer accepted fails the whole refresh (and signs out).
     const explanations = await Promise.all(
       list.data.map((c) =>
-        api(`/v1/campaigns/${c.id}/explain`).then(
-          (why) => ({ why }),
-          (error) => {
-            if (error instanceof ApiError && error.status === 401) throw error;
-            return { error };
-          },
-        ),
+        settle(api(`/v1/campaigns/${c.id}/explain`)).then(({ value, error }) => ({ why: value, error })),
       ),
     );
     // Overtaken by a newer refresh (a click) or a sign-out: what this one read is already old.
@@ -431,24 +511,27 @@ async function refresh() {
     // One page only (each row costs an explain per refresh): say so rather than hide the rest silently.
     $("more-campaigns").hidden = !list.next_cursor;
     const i = list.data.findIndex((c) => c.id === selected);
-    if (i >= 0) await showDetail(list.data[i], explanations[i], current);
-    else $("detail").hidden = true;
+    // The detail's failures are said in the detail: the board is live all the same.
+    const detailErrors = i >= 0 ? await showDetail(list.data[i], explanations[i], current) : [];
+    if (i < 0) $("detail").hidden = true;
     if (!current()) return;
     const failed = explanations.filter((e) => e.error).length;
     lastUpdated = new Date();
-    $("updated").textContent =
+    setHeader(
       `updated ${formatClock(lastUpdated)}` +
-      (failed > 0 ? `; could not explain ${failed} of ${explanations.length} campaigns` : "");
-    $("board").classList.remove("stale");
-    good = !explanations.some((e) => e.error instanceof NoAnswer);
+        (failed > 0 ? `; could not explain ${failed} of ${explanations.length} campaigns` : ""),
+      false,
+    );
+    good = ![...explanations.map((e) => e.error), ...detailErrors].some((e) => e instanceof NoAnswer);
   } catch (err) {
     if (mine !== generation) return; // signed out, or overtaken: not this refresh's business any more
     if (err instanceof ApiError && err.status === 401) return signOut("That key is no longer accepted.");
     // In the header, where the next good refresh replaces it (the notice is for the buttons' refusals);
     // the board stays, marked as what it is: an old picture.
-    $("updated").textContent =
-      `${lastUpdated ? `last updated ${formatClock(lastUpdated)} — ` : ""}not live: could not refresh (${err.message})`;
-    $("board").classList.add("stale");
+    setHeader(
+      `${lastUpdated ? `last updated ${formatClock(lastUpdated)} — ` : ""}not live: could not refresh (${err.message})`,
+      true,
+    );
   }
   if (key && mine === generation) {
     failures = good ? 0 : failures + 1;
