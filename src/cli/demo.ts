@@ -1,5 +1,6 @@
-// The demo campaign of `npm start`: a few hundred made-up contacts in three countries on the "demo" sim
-// scenario, started once. Later starts find it and leave it as it is.
+// The demo campaign of `npm start`: a few hundred made-up contacts in three time zones on the "demo" sim
+// scenario, started once. Later starts find it and leave it as it is. It runs on the sim driver only
+// (serve.ts refuses --demo on any other): its numbers are fictional, never to be dialed for real.
 import type { Engine } from "../engine/engine.ts";
 import { addContacts } from "../lists/import.ts";
 import { withDefaults } from "../model/campaign-settings.ts";
@@ -9,15 +10,23 @@ import { insertList } from "../store/lists.ts";
 
 const DEMO_NAME = "Demo: spring appointment reminders";
 
+/** Fictional numbers only (a demo started on a real trunk by mistake must reach nobody): Ofcom's drama
+ *  range for London, 020 7946 0000–0999, and the North American 555-0100–0199 set aside for fiction in
+ *  every area code (212 New York, 310 Los Angeles); each valid to libphonenumber. */
+const DEMO_NUMBER_RANGES = [
+  { prefix: "+442079460", first: 0, size: 1000, zone: "Europe/London" },
+  { prefix: "+12125550", first: 100, size: 100, zone: "America/New_York" },
+  { prefix: "+13105550", first: 100, size: 100, zone: "America/Los_Angeles" },
+];
+
+/** `n` numbers dealt round the ranges in turn, so the callee-local rules have three zones to work with;
+ *  distinct while n is at most 300 (the 555 ranges hold 100 each). */
 function demoPhones(n: number): { phone: string; zone: string }[] {
-  // Numbers from ranges set aside for fiction (UK 020 7946 0xxx, US 555-01xx) and a Moscow block,
-  // all valid to libphonenumber, in three zones so the callee-local rules have something to do.
   const out: { phone: string; zone: string }[] = [];
   for (let i = 0; i < n; i++) {
-    if (i % 3 === 0)
-      out.push({ phone: `+442079460${String(i % 1000).padStart(3, "0")}`, zone: "Europe/London" });
-    else if (i % 3 === 1) out.push({ phone: `+12125550${100 + (i % 100)}`, zone: "America/New_York" });
-    else out.push({ phone: `+7495123${String(i).padStart(4, "0")}`, zone: "Europe/Moscow" });
+    const range = DEMO_NUMBER_RANGES[i % DEMO_NUMBER_RANGES.length];
+    const line = range.first + (Math.floor(i / DEMO_NUMBER_RANGES.length) % range.size);
+    out.push({ phone: `${range.prefix}${String(line).padStart(3, "0")}`, zone: range.zone });
   }
   return out;
 }
@@ -59,7 +68,8 @@ export async function ensureDemoCampaign(
     retryIntervalSec: 60,
     retry: { busy: { intervalSec: 30, maxRetries: 2 }, no_answer: { intervalSec: 45, maxRetries: 2 } },
     successMinTalkSec: 5,
-    callerIds: ["+442079460000", "+12122000000"],
+    // Fictional too, and outside the contacts' lines: 020 7946 0999 is no contact's, 646 555-0100 neither.
+    callerIds: ["+442079460999", "+16465550100"],
     callerIdMode: "rotate",
     scenario: "demo",
   });

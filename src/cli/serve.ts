@@ -1,5 +1,6 @@
 // `outdial serve [--demo]`: runs the node. With --demo (what `npm start` does) it also creates, once, a
-// demo campaign on the sim driver and prints its progress every few seconds so a newcomer can watch.
+// demo campaign on the sim driver and prints its progress every few seconds so a newcomer can watch; on
+// any other driver --demo is refused.
 import { parseArgs } from "node:util";
 import { loadConfig, maskUrlPassword } from "../config/config.ts";
 import { startServer } from "../server.ts";
@@ -9,6 +10,8 @@ import { ensureDemoCampaign } from "./demo.ts";
 export async function serveCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { demo: { type: "boolean" } } });
   const config = loadConfig();
+  // Before anything is opened: on a real trunk the demo would dial its made-up numbers for real.
+  if (values.demo && config.driver !== "sim") throw new Error(demoRefusal(config.driver));
   // Taken from before the start: a SIGTERM right after "listening" (onReady runs before startServer
   // returns) would otherwise kill the node the default way, with no shutdown.
   let stop: ((signal: string) => void) | null = null;
@@ -67,4 +70,12 @@ export async function serveCommand(argv: string[]): Promise<number> {
     };
     if (early !== null) stop(early);
   });
+}
+
+/** Why --demo is refused on `driver`, and what to run instead. */
+function demoRefusal(driver: string): string {
+  return (
+    `--demo dials made-up numbers and runs only on the sim driver, not on OUTDIAL_DRIVER=${driver}; ` +
+    "drop --demo (run `outdial serve`, not `npm start`) to serve without the demo campaign"
+  );
 }
