@@ -108,7 +108,7 @@ export function parseCampaignFile(text: string, source: string): CampaignFile {
   const problem = file.settings ? findSettingsProblem(file.settings, "settings") : null;
   if (problem) throw new Error(`${source}: ${problem.message}`);
   // The schema only knows a distribution's kind: a uniform without min and max would give the agents
-  // NaN seconds, and the run would never end. The file's scenario and distributions are checked in full
+  // NaN seconds, and the run would never end; a misspelled clip ("mx") would run unclipped. The file's scenario and distributions are checked in full
   // here, before any import, with the sim driver's own rules (findSettingsProblem checks settings.scenario).
   try {
     if (file.scenario !== undefined) resolveScenario(file.scenario);

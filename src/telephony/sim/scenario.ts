@@ -69,7 +69,19 @@ export const NAMED_SCENARIOS: Record<string, SimScenario> = {
 
 export class ScenarioError extends Error {}
 
-/** Checks a time distribution; throws ScenarioError naming `where.field` (e.g. scenario.talkSec) and why. */
+/** The fields each kind of distribution takes besides `kind`: required, then optional (the clip). */
+const DIST_FIELDS: Record<string, { required: string[]; optional: string[] }> = {
+  fixed: { required: ["value"], optional: [] },
+  uniform: { required: ["min", "max"], optional: [] },
+  lognormal: { required: ["median", "sigma"], optional: ["min", "max"] },
+  exponential: { required: ["mean"], optional: ["min", "max"] },
+};
+
+/**
+ * Checks a time distribution; throws ScenarioError naming `where.field` (e.g. scenario.talkSec) and why.
+ * A field its kind does not take is refused too: a misspelled clip ("mx" for "max") would otherwise be
+ * dropped without a word, and the distribution run unclipped.
+ */
 export function checkDist(d: unknown, field: string, where = "scenario"): Dist {
   const bad = (why: string) => new ScenarioError(`${where}.${field}: ${why}`);
   if (typeof d === "number") {
@@ -78,36 +90,29 @@ export function checkDist(d: unknown, field: string, where = "scenario"): Dist {
   }
   if (!d || typeof d !== "object") throw bad("must be a number or a distribution object");
   const o = d as Record<string, unknown>;
-  const num = (k: string, optional = false) => {
+  // Own kinds only: "constructor" or "toString" are not distributions.
+  const fields =
+    typeof o.kind === "string" && Object.hasOwn(DIST_FIELDS, o.kind) ? DIST_FIELDS[o.kind] : null;
+  if (!fields) throw bad("kind must be fixed, uniform, lognormal or exponential");
+  const num = (k: string, optional: boolean) => {
     const v = o[k];
     if (v === undefined && optional) return;
     if (typeof v !== "number" || !Number.isFinite(v) || v < 0)
       throw bad(`${k} must be a non-negative number`);
   };
-  switch (o.kind) {
-    case "fixed":
-      num("value");
-      break;
-    case "uniform":
-      num("min");
-      num("max");
-      break;
-    case "lognormal":
-      num("median");
-      num("sigma");
-      num("min", true);
-      num("max", true);
-      break;
-    case "exponential":
-      num("mean");
-      num("min", true);
-      num("max", true);
-      break;
-    default:
-      throw bad("kind must be fixed, uniform, lognormal or exponential");
-  }
+  for (const k of fields.required) num(k, false);
+  for (const k of fields.optional) num(k, true);
+  const known = ["kind", ...fields.required, ...fields.optional];
   // A clip whose floor is above its ceiling would silently give the ceiling for every draw.
-  if (typeof o.min === "number" && typeof o.max === "number" && o.min > o.max) throw bad("min is above max");
+  const { min, max } = o;
+  if (known.includes("min") && typeof min === "number" && typeof max === "number" && min > max)
+    throw bad("min is above max");
+  const unknown = Object.keys(o).find((k) => !known.includes(k));
+  if (unknown !== undefined) {
+    throw new ScenarioError(
+      `${where}.${field}.${unknown}: unknown field of a ${o.kind} distribution (it takes ${known.join(", ")})`,
+    );
+  }
   return d as Dist;
 }
 
