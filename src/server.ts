@@ -1,11 +1,13 @@
 // Composition root for a running outdial node: opens the store, the telephony driver and the engine,
 // builds the HTTP app, listens, and shuts everything down in order on SIGTERM/SIGINT.
+import dns from "node:dns";
+import fs from "node:fs";
 import type { FastifyInstance } from "fastify";
 import { dialAgainAfterRestart } from "./api/compat/dial-again.ts";
 import { ensureBootstrapKey } from "./api/plugins/auth.ts";
 import { buildApp } from "./app.ts";
 import { WallClock } from "./clock/clock.ts";
-import { type Config, readTlsFiles } from "./config/config.ts";
+import { type Config, ConfigError, readTlsFiles, type TlsFiles } from "./config/config.ts";
 import { Engine } from "./engine/engine.ts";
 import { sweepScratchFilesAtStart } from "./lists/sqlite-writer.ts";
 import { WebhookDelivery } from "./outbox/delivery.ts";
@@ -25,6 +27,7 @@ export async function startServer(
   config: Config,
   opts: { onReady?(s: RunningServer, bootstrapKey: string | null): Promise<void> | void } = {},
 ): Promise<RunningServer> {
+  const https = await checkBeforeOpening(config);
   const clock = new WallClock();
   // To stderr until the app's logger exists.
   let connectionBroke = (err: Error): void => {
@@ -97,7 +100,6 @@ export async function startServer(
     });
     opened.delivery = delivery;
     engine.onEvents = () => delivery.eventsWritten();
-    const https = readTlsFiles(config);
     const app = await buildApp({ store, engine, clock, config, logger: true, https });
     connectionBroke = (err) => app.log.warn({ err }, "a database connection broke; the pool opens another");
     opened.app = app;
@@ -107,7 +109,9 @@ export async function startServer(
       app.log.error({ err }, "bringing back campaigns given contacts before a restart failed"),
     );
     delivery.start();
-    const url = await app.listen({ host: config.host, port: config.port });
+    const url = await app.listen({ host: config.host, port: config.port }).catch((err: unknown) => {
+      throw listenRefused(err, config);
+    });
     // Made once it listens: a first start that cannot (its port taken) must not make, and never show, the
     // owner's key, leaving every later start to find an account and print none.
     const bootstrapKey = await ensureBootstrapKey(store, clock.now());
@@ -118,6 +122,48 @@ export async function startServer(
     await closeAll().catch(() => {});
     throw err;
   }
+}
+
+/**
+ * What the configuration names that only a start can check, checked before the database is opened and
+ * migrated: a bad TLS file, a host that does not resolve or a dial log that cannot be written is refused
+ * naming its variable, and leaves nothing behind. Returns the TLS files' contents.
+ */
+async function checkBeforeOpening(config: Config): Promise<TlsFiles | undefined> {
+  const https = readTlsFiles(config);
+  try {
+    await dns.promises.lookup(config.host);
+  } catch (err) {
+    throw new ConfigError(
+      "OUTDIAL_HOST",
+      `does not resolve to an address (${config.host}): ${messageOf(err)}`,
+    );
+  }
+  // The sim driver opens it the same way (append, created if missing) once the store is open.
+  if (config.driver === "sim" && config.simDialLog !== null) {
+    try {
+      fs.closeSync(fs.openSync(config.simDialLog, "a"));
+    } catch (err) {
+      throw new ConfigError("OUTDIAL_SIM_DIAL_LOG", `cannot be appended to: ${messageOf(err)}`);
+    }
+  }
+  return https;
+}
+
+/** A failed listen named by the variable to change: the address for one not on this host, else the port
+ *  (taken, or privileged); node's own message ("listen EADDRINUSE …") is kept at the end. */
+function listenRefused(err: unknown, config: Config): unknown {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  const where = `${config.host} port ${config.port}`;
+  if (code === "EADDRNOTAVAIL" || code === "ENOTFOUND" || code === "EAI_AGAIN")
+    return new ConfigError("OUTDIAL_HOST", `is not an address of this host (${where}): ${messageOf(err)}`);
+  if (code === "EADDRINUSE" || code === "EACCES")
+    return new ConfigError("OUTDIAL_PORT", `cannot be listened on (${where}): ${messageOf(err)}`);
+  return err;
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
 
 /** Closes the HTTP server: requests under way may finish within `graceMs`, then every connection is cut. */

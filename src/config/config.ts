@@ -6,6 +6,7 @@ import net from "node:net";
 import os from "node:os";
 import tls from "node:tls";
 import { DEFAULT_KEEP_DEAD_DAYS, DEFAULT_KEEP_DELIVERED_DAYS } from "../outbox/retention.ts";
+import { resolveScenario } from "../telephony/sim/scenario.ts";
 
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -96,14 +97,16 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     );
   }
   const driver = oneOf(env, "OUTDIAL_DRIVER", DRIVER_NAMES, "sim");
+  const backoff = webhookBackoff(env);
   return Object.freeze({
     databaseUrl: databaseUrl(env, "OUTDIAL_DATABASE_URL"),
     host: text(env, "OUTDIAL_HOST", "127.0.0.1"),
     port: integer(env, "OUTDIAL_PORT", 8080, 0, 65535),
     logLevel: oneOf(env, "OUTDIAL_LOG_LEVEL", LOG_LEVELS, "info"),
     driver,
-    simSeed: integer(env, "OUTDIAL_SIM_SEED", 1, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER),
-    simScenario: text(env, "OUTDIAL_SIM_SCENARIO", "default"),
+    // As `simulate --seed`: the sim driver's hash folds a seed to 32 bits, so -1 would replay seed 0.
+    simSeed: integer(env, "OUTDIAL_SIM_SEED", 1, 0, 4_294_967_295),
+    simScenario: simScenario(env, "OUTDIAL_SIM_SCENARIO"),
     simDialLog: optionalText(env, "OUTDIAL_SIM_DIAL_LOG"),
     sip: driver === "sip" ? sipConfig(env) : null,
     // Below a second a lease would need renewing faster than one dispatch pass reliably runs.
@@ -113,8 +116,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     maxImportBytes: byteSize(env, "OUTDIAL_MAX_IMPORT_BYTES", 200 * MIB),
     importIdleMs: integer(env, "OUTDIAL_IMPORT_IDLE_SEC", 60, 1, 3600) * 1000,
     nodeId: text(env, "OUTDIAL_NODE_ID", `${os.hostname()}-${process.pid}`),
-    webhookBackoffBaseMs: integer(env, "OUTDIAL_WEBHOOK_BACKOFF_BASE_MS", 10_000, 10, 3_600_000),
-    webhookBackoffMaxMs: integer(env, "OUTDIAL_WEBHOOK_BACKOFF_MAX_MS", 3_600_000, 10, 86_400_000),
+    webhookBackoffBaseMs: backoff.baseMs,
+    webhookBackoffMaxMs: backoff.maxMs,
     webhookTimeoutMs: integer(env, "OUTDIAL_WEBHOOK_TIMEOUT_MS", 10_000, 100, 300_000),
     webhookAllowPrivate: flag(env, "OUTDIAL_WEBHOOK_ALLOW_PRIVATE"),
     webhookKeepDeliveredMs:
@@ -178,6 +181,34 @@ function databaseUrl(env: Env, name: string): string {
     );
   }
   return `${lower}${value.slice(scheme[1].length)}`;
+}
+
+/** A sim scenario name or inline JSON, checked now: a typo would otherwise fail only the first dial. */
+function simScenario(env: Env, name: string): string {
+  const value = text(env, name, "default");
+  try {
+    resolveScenario(value);
+  } catch (err) {
+    throw new ConfigError(
+      name,
+      `is not a sim scenario: ${(err as Error).message.replace(/^scenario:\s*/, "")}`,
+    );
+  }
+  return value;
+}
+
+/** The first webhook retry's delay and the ceiling it doubles up to; a first delay above the ceiling
+ *  would be run as retries every ceiling, not what either number says. */
+function webhookBackoff(env: Env): { baseMs: number; maxMs: number } {
+  const baseMs = integer(env, "OUTDIAL_WEBHOOK_BACKOFF_BASE_MS", 10_000, 10, 3_600_000);
+  const maxMs = integer(env, "OUTDIAL_WEBHOOK_BACKOFF_MAX_MS", 3_600_000, 10, 86_400_000);
+  if (baseMs > maxMs) {
+    throw new ConfigError(
+      "OUTDIAL_WEBHOOK_BACKOFF_BASE_MS",
+      `(${baseMs}) must not be above OUTDIAL_WEBHOOK_BACKOFF_MAX_MS (${maxMs})`,
+    );
+  }
+  return { baseMs, maxMs };
 }
 
 /** host, host:port, [v6]:port, or sip:host[:port]: the trunk or the local address of the sip driver. */
@@ -291,10 +322,8 @@ function secret(env: Env, name: string, minLength: number): string | null {
  */
 export function readTlsFiles(config: Pick<Config, "tlsCert" | "tlsKey">): TlsFiles | undefined {
   if (config.tlsCert === null || config.tlsKey === null) return undefined;
-  const cert = fs.readFileSync(config.tlsCert);
-  const key = fs.readFileSync(config.tlsKey);
-  const refused = (variable: string, what: string, err: unknown) =>
-    new ConfigError(variable, `${what}: ${err instanceof Error ? err.message : String(err)}`);
+  const cert = readNamedFile(TLS_CERT, config.tlsCert);
+  const key = readNamedFile(TLS_KEY, config.tlsKey);
   try {
     // X509Certificate reads DER too, which the TLS context does not: a DER file is refused here, named.
     if (!cert.includes("-----BEGIN CERTIFICATE-----")) throw new Error("no PEM certificate block in it");
@@ -313,6 +342,19 @@ export function readTlsFiles(config: Pick<Config, "tlsCert" | "tlsKey">): TlsFil
     throw refused(TLS_KEY, "is not the key of the certificate in OUTDIAL_TLS_CERT", err);
   }
   return { cert, key };
+}
+
+/** A file's bytes; one that cannot be read (a directory, no permission) is refused naming its variable. */
+function readNamedFile(variable: string, file: string): Buffer {
+  try {
+    return fs.readFileSync(file);
+  } catch (err) {
+    throw refused(variable, `names a file that cannot be read (${file})`, err);
+  }
+}
+
+function refused(variable: string, what: string, err: unknown): ConfigError {
+  return new ConfigError(variable, `${what}: ${err instanceof Error ? err.message : String(err)}`);
 }
 
 export interface TlsFiles {
