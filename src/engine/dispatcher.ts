@@ -558,15 +558,15 @@ export class Dispatcher {
   }
 
   /**
-   * A dial claimed ahead of its slot, of an account near its balance floor, asks for the balance again when
-   * the slot comes: another node's charge may have taken the account under the floor since the claim, and
-   * this node runs no pass before its claimed slots go out (dncbill10). Under it, the dial is given back and
-   * the pass woken to stop the campaign. Far from the floor, or unmetered, it goes at once.
+   * A dial of a metered account claimed ahead of its slot asks for the balance again when the slot comes:
+   * another node's charge may have taken the account under the floor since the claim, and this node runs
+   * no pass before its claimed slots go out (dncbill10). Under it, the dial is given back and the pass
+   * woken to stop the campaign. An unmetered account's dial goes at once.
    */
   private ifFunded(call: LiveCall, go: () => void): () => void {
     return () => {
       const c = call.campaign;
-      if (!this.o.statusWriter.nearFloor(c.accountId)) return go();
+      if (!this.o.statusWriter.metered(c.accountId)) return go();
       const stillQueued = () => this.calls.get(call.callId) === call && !call.originated;
       this.hasBalanceFor(c).then(
         (funded) => {

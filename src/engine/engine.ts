@@ -515,14 +515,14 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     else if (row.status !== holder.status) this.statusSet(c, c.status);
   }
 
-  /** Whether the account may dial: near its floor, from the balance the store holds now, with the charges
-   *  of every node (AccountBilling.hasBalance). */
+  /** Whether the account may dial: a metered one judged from the balance the store holds now, with the
+   *  charges of every node (AccountBilling.hasBalance). */
   async hasBalance(accountId: number, owedMicros = 0): Promise<boolean> {
     return this.billing.hasBalance(accountId, owedMicros);
   }
 
-  nearFloor(accountId: number): boolean {
-    return this.billing.nearFloor(accountId);
+  metered(accountId: number): boolean {
+    return this.billing.metered(accountId);
   }
 
   chargeFor(c: CampaignRuntime, phone: string, answered: boolean, talkSec: number): number {

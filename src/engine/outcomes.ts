@@ -136,9 +136,9 @@ export interface CampaignStatusWriter {
   setStatus(c: CampaignRuntime, status: CampaignStatus, now: number, reason?: string): Promise<void>;
   completeIfDrained(c: CampaignRuntime, now: number): Promise<void>;
   hasBalance(accountId: number, owedMicros?: number): Promise<boolean>;
-  /** Whether the account is metered and near enough its floor that hasBalance asks the store: a dial
-   *  claimed earlier asks again when its slot comes. False costs nothing to know. */
-  nearFloor(accountId: number): boolean;
+  /** Whether the account pays for its calls, so that hasBalance asks the store: a dial claimed earlier
+   *  asks again when its slot comes. Costs nothing to know. */
+  metered(accountId: number): boolean;
   /** What an ended call costs (0 when the account is not metered). */
   chargeFor(c: CampaignRuntime, phone: string, answered: boolean, talkSec: number): number;
   /** Charges the store has committed, so the next balance check sees them. */

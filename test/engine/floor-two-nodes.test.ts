@@ -1,9 +1,9 @@
 // The 1 USD floor with two nodes dialing campaigns of one metered account. A node's balance cache sees its
 // own charges as they commit and the other node's only at its maintenance re-read (every 5 s), so node B
 // went on claiming calls for up to 5 s after node A's charge took the balance under 1 USD (audit
-// dncbill10). An account near its floor is now judged from the store at each pass; one far above it, or
-// unmetered, costs no query. And a call B claimed before the charge committed, for the next second's slots
-// (lookahead), asks again when its slot comes, the account being near its floor (dispatcher ifFunded).
+// dncbill10). A metered account is now judged from the store at each pass, and a call B claimed before the
+// charge committed, for the next second's slots (lookahead), asks again when its slot comes (dispatcher
+// ifFunded). An unmetered account costs no query.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { KyselyPlugin } from "kysely";
@@ -48,12 +48,19 @@ function node(
   return { engine, dialed, errors };
 }
 
+/** The account's money and A's calls: by default 1.05 USD at 0.10 USD a minute, 2 s talks. */
+const SMALL_CHARGES = { balanceUsd: 1.05, usdPerMinute: 0.1, talkSec: 2 };
+
 /**
- * Node A dials campaign x, node B campaign y, of one account with 1.05 USD at 0.10 USD a minute: A's people
- * answer at once and talk 2 s, so A's first charge (at +3 s) takes the balance under 1 USD; B's ring 40 s
- * unanswered (free). Returns when the first charge was written and when each node placed its calls.
+ * Node A dials campaign x, node B campaign y, of one account (`money`): A's people answer at once and talk
+ * `money.talkSec`, so that A's first charge takes the balance under 1 USD; B's ring 40 s unanswered (free).
+ * Returns when the first charge was written and when each node placed its calls.
  */
-async function twoNodesOneAccount(open: () => Promise<Store>, b: Partial<CampaignSettings>) {
+async function twoNodesOneAccount(
+  open: () => Promise<Store>,
+  b: Partial<CampaignSettings>,
+  money = SMALL_CHARGES,
+) {
   const store = await open();
   const t0 = Date.UTC(2026, 0, 5, 15, 0, 0);
   const clock = new VirtualClock(t0);
@@ -61,13 +68,16 @@ async function twoNodesOneAccount(open: () => Promise<Store>, b: Partial<Campaig
     base: "all_human",
     postDialSec: 0,
     ringSec: 1,
-    talkSec: 2,
+    talkSec: money.talkSec,
   });
   const nodeB = node(store, clock, "node-b", 2, { base: "always_no_answer", postDialSec: 0, ringSec: 40 });
   try {
     const accountId = await createAccount(store, "acme", t0);
-    await setRates(store, accountId, { defaultMicrosPerMinute: usdToMicros(0.1), prefixes: [] });
-    await topUp(store, accountId, usdToMicros(1.05), "funds", t0);
+    await setRates(store, accountId, {
+      defaultMicrosPerMinute: usdToMicros(money.usdPerMinute),
+      prefixes: [],
+    });
+    await topUp(store, accountId, usdToMicros(money.balanceUsd), "funds", t0);
     await nodeA.engine.run();
     await nodeB.engine.run();
     const settings = { maxConcurrent: 20, callsPerSecond: 5, successMinTalkSec: 0 };
@@ -80,7 +90,7 @@ async function twoNodesOneAccount(open: () => Promise<Store>, b: Partial<Campaig
     // Each campaign started on its node, which takes its lease at once.
     await nodeA.engine.start(accountId, x.campaignId);
     await nodeB.engine.start(accountId, y.campaignId);
-    await clock.run({ until: t0 + 120_000 });
+    await clock.run({ until: t0 + 60_000 + money.talkSec * 1000 });
 
     const first = await store.db
       .selectFrom("balance_transactions")
@@ -120,7 +130,24 @@ for (const dialect of dialects()) {
       assert.deepEqual(late, { a: 0, b: 0 });
     });
 
-    test("only an account near its floor costs a query at each check", async () => {
+    // A call is charged whole when it ends: one of 150 s at 1 USD a minute takes 3 USD at once, from 3.50
+    // to 0.50. B's cache, far above the floor, had no reason to look (review36): a metered account is now
+    // judged from the store at every check.
+    test("one long call's charge takes the balance from far above the floor to under it: B stops", async () => {
+      const r = await twoNodesOneAccount(
+        dialect.open,
+        {},
+        { balanceUsd: 3.5, usdPerMinute: 1, talkSec: 150 },
+      );
+      assert.ok(
+        r.b.some((t) => t < r.under),
+        "node B dialed before the charge",
+      );
+      const late = { a: r.a.filter((t) => t > r.under).length, b: r.b.filter((t) => t > r.under).length };
+      assert.deepEqual(late, { a: 0, b: 0 });
+    });
+
+    test("only a metered account costs a query at each check", async () => {
       const store = await dialect.open();
       try {
         let reads = 0;
@@ -145,18 +172,9 @@ for (const dialect of dialects()) {
         };
         assert.deepEqual(
           { rich: await checks(rich), poor: await checks(poor), free: await checks(free) },
-          { rich: 0, poor: 10, free: 0 },
-          "within 1 USD of the floor: one read per check; above it or unmetered: none",
+          { rich: 10, poor: 10, free: 0 },
+          "metered: one read (one row by its key) per check, however rich; unmetered: none",
         );
-
-        // Another node charges `rich` 2 USD between two reads: the margin becomes twice that, 4 USD.
-        await store.db
-          .updateTable("accounts")
-          .set((eb) => ({ balance_micros: eb("balance_micros", "-", usdToMicros(2)) }))
-          .where("id", "=", rich)
-          .execute();
-        await billing.reload([rich]);
-        assert.equal(await checks(rich), 10, "3 USD, within 4 USD of the floor: read at each check");
       } finally {
         await store.close();
       }
