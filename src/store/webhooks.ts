@@ -371,31 +371,49 @@ export async function replayDeliveries(
   return Number(r.numUpdatedRows);
 }
 
+/** What a prune removes: delivered before `deliveredBefore`, dead-lettered before `deadBefore`. */
+export interface PruneBounds {
+  deliveredBefore: number;
+  deadBefore: number;
+  limit: number;
+}
+
 /**
  * Removes up to `limit` events that are done with: delivered before `deliveredBefore`, or dead-lettered
  * before `deadBefore`. Returns how many went; the caller repeats while a batch comes back full.
  */
-export async function pruneDeliveries(
-  db: Kysely<Database>,
-  o: { deliveredBefore: number; deadBefore: number; limit: number },
-): Promise<number> {
-  // One statement per kind, each a range of its partial index (migration 021); SQLite is told which, since
-  // its planner, without statistics, walks the queue index and sorts every delivered row instead. The
-  // status is written as a literal: a partial index serves only a condition known when it is planned.
-  const sqlite = !isPostgresDb(db);
+export async function pruneDeliveries(db: Kysely<Database>, o: PruneBounds): Promise<number> {
   let removed = 0;
-  for (const [status, column, before, index] of [
-    ["delivered", "delivered_at", o.deliveredBefore, "webhook_deliveries_delivered"],
-    ["dead", "next_attempt_at", o.deadBefore, "webhook_deliveries_dead"],
-  ] as const) {
-    const from = sql.raw(sqlite ? `webhook_deliveries INDEXED BY ${index}` : "webhook_deliveries");
-    // The condition again outside the subquery: a replay that commits while the DELETE waits for the row's
-    // lock made it pending, and PostgreSQL re-checks only the DELETE's own WHERE on the row as committed
-    // (webhooks10); without it the replayed event went, never sent.
-    const done = sql`status = ${sql.lit(status)} AND ${sql.ref(column)} < ${before}`;
-    const r = await sql`DELETE FROM webhook_deliveries WHERE ${done} AND id IN (
-        SELECT id FROM ${from} WHERE ${done} ORDER BY ${sql.ref(column)} LIMIT ${o.limit})`.execute(db);
-    removed += Number(r.numAffectedRows ?? 0);
+  for (const statement of pruneStatements(db, o)) {
+    removed += Number((await statement.execute(db)).numAffectedRows ?? 0);
   }
   return removed;
+}
+
+/**
+ * The prune's statements, one per kind, each a range of its partial index (migration 021); SQLite is told
+ * which, since its planner, without statistics, walks the queue index and sorts every delivered row
+ * instead. The status is written as a literal: a partial index serves only a condition known when it is
+ * planned. Exported for the test of SQLite's plan.
+ */
+export function pruneStatements(db: Kysely<Database>, o: PruneBounds) {
+  const sqlite = !isPostgresDb(db);
+  return (
+    [
+      ["delivered", "delivered_at", o.deliveredBefore, "webhook_deliveries_delivered"],
+      ["dead", "next_attempt_at", o.deadBefore, "webhook_deliveries_dead"],
+    ] as const
+  ).map(([status, column, before, index]) => {
+    const done = sql`status = ${sql.lit(status)} AND ${sql.ref(column)} < ${before}`;
+    const chosen = sql`SELECT id FROM ${sql.raw(sqlite ? `webhook_deliveries INDEXED BY ${index}` : "webhook_deliveries")}
+      WHERE ${done} ORDER BY ${sql.ref(column)} LIMIT ${o.limit}`;
+    // PostgreSQL: the condition again outside the subquery. A replay that commits while the DELETE waits
+    // for the row's lock made it pending, and PostgreSQL re-checks only the DELETE's own WHERE on the row
+    // as committed (webhooks10); without it the replayed event went, never sent. SQLite runs one write at
+    // a time, and there the outer condition would make its planner walk every delivered event through the
+    // queue index for each batch (review36).
+    return sqlite
+      ? sql`DELETE FROM webhook_deliveries WHERE id IN (${chosen})`
+      : sql`DELETE FROM webhook_deliveries WHERE ${done} AND id IN (${chosen})`;
+  });
 }
