@@ -7,14 +7,23 @@ import type { FastifyInstance } from "fastify";
 
 export const DASHBOARD_PATH = "/dashboard/";
 
+/** Every file the page loads, by name under DASHBOARD_PATH. app.js imports the other modules: one missing
+ *  here is a 404 to the browser, and the page script does not run at all. A module must be served as
+ *  JavaScript (nosniff, and module scripts are refused under any other type). */
 const FILES: Record<string, string> = {
   "": "text/html; charset=utf-8",
   "app.js": "text/javascript; charset=utf-8",
+  "api.js": "text/javascript; charset=utf-8",
+  "detail.js": "text/javascript; charset=utf-8",
+  "dom.js": "text/javascript; charset=utf-8",
+  "explain.js": "text/javascript; charset=utf-8",
+  "rows.js": "text/javascript; charset=utf-8",
   "app.css": "text/css; charset=utf-8",
   "favicon.svg": "image/svg+xml",
 };
 
-/** No inline script or style, nothing from elsewhere, no framing: the key typed into the page stays in it. */
+/** No inline script or style, nothing from elsewhere, no framing: the key typed into the page stays in it.
+ *  script-src 'self' admits app.js's imports of the modules beside it (same origin), and nothing else. */
 const SECURITY_HEADERS = {
   "content-security-policy":
     "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
