@@ -13,6 +13,7 @@ import { dialAgain } from "../dial-again.ts";
 import { findOrCreateList } from "../named-list.ts";
 import { refusalInTerms } from "../refusal-terms.ts";
 import { type ContactBody, type ParsedContact, parseContact, storedCustom } from "./contacts.ts";
+import { phonesInCampaign } from "./duplicate-phones.ts";
 import { lockList } from "./list-lock.ts";
 import {
   AGENT_DIALING_FIELDS,
@@ -133,17 +134,16 @@ export function xcallyService(deps: XcallyDeps) {
     };
     const priority = scheduledPriority(scheduledOrderOf(queue), clock.now());
     const mode = queue.dialCheckDuplicateType ?? "always";
-    const seen = new Set<string>();
-    if (mode !== "never") {
-      // Every number of a contact, not its first alone: a /v1 contact's second number is in the campaign.
-      let q = on.selectFrom("contacts").select("phones").where("campaign_id", "=", campaign.id);
-      if (mode === "onlyIfOpen") q = q.where("status", "in", ["pending", "in_progress"]);
-      // "always" is also the contacts already called: a copy cancelled before its first call (its list
-      // deleted, say) was never called, and the number it held is no duplicate of a new contact.
-      else q = q.where((eb) => eb.or([eb("status", "<>", "cancelled"), eb("attempts", ">", 0)]));
-      for (const r of await q.execute())
-        for (const phone of JSON.parse(r.phones) as string[]) seen.add(phone);
-    }
+    // Every number of a contact, not its first alone: a /v1 contact's second number is in the campaign.
+    const seen =
+      mode === "never"
+        ? new Set<string>()
+        : await phonesInCampaign(
+            on,
+            campaign.id,
+            mode,
+            contacts.map((c) => c.phone),
+          );
     // An external_id of this namespace already in the campaign (a native import of an export of another
     // queue, say) would break the copy on the unique index: that contact counts as a duplicate.
     const taken = await takenExternalIds(on, campaign.id, contacts.map(copyExternalId));
