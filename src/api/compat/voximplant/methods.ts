@@ -4,6 +4,7 @@
 
 import { randomUUID } from "node:crypto";
 import iconv from "iconv-lite";
+import { sql } from "kysely";
 import { EngineError } from "../../../engine/types.ts";
 import { MAX_PRIORITY, withDefaults } from "../../../model/campaign-settings.ts";
 import { creatingReason, dropAbandonedCreations, findCampaign } from "../../../store/campaigns.ts";
@@ -229,16 +230,7 @@ export async function startNextTask(ctx: MethodContext, p: Params): Promise<Resu
     let started = false;
     // A task lost to a concurrent call is no longer held: the same look-up then finds the next one.
     for (;;) {
-      const next = await ctx.store.db
-        .selectFrom("contacts")
-        .select(["id", "custom", "start_at"])
-        .where("list_id", "=", list.listId)
-        .where("status", "=", "pending")
-        .where("start_at", ">=", MANUAL_HOLD_AT)
-        .where("start_at", "<=", MANUAL_HOLD_AT + ctx.clock.now())
-        .orderBy("priority")
-        .orderBy("id")
-        .executeTakeFirst();
+      const next = await nextHeldTask(ctx, list.listId);
       if (!next) break;
       const heldAt = Number(next.start_at);
       if (!started && ["draft", "stopped", "completed", "halted"].includes(list.campaign.status)) {
@@ -276,6 +268,24 @@ export async function startNextTask(ctx: MethodContext, p: Params): Promise<Resu
       ? "No tasks left to start in the given call lists"
       : `No task is due to start in the given call lists before ${new Date(later).toISOString()} (its __start_at)`,
   );
+}
+
+/** The list's first held task (by priority, then id) whose file start time has come. The status and hold
+ *  bound are literals, not parameters: they are the WHERE of the partial index contacts_manual_held
+ *  (store/migrations/026), which a planner uses only for a query that visibly implies it. Through it the
+ *  look-up reads one task; without it every held task of the list was read and sorted (300,000: ~650 ms). */
+async function nextHeldTask(ctx: MethodContext, listId: number) {
+  return ctx.store.db
+    .selectFrom("contacts")
+    .select(["id", "custom", "start_at"])
+    .where("list_id", "=", listId)
+    .where("status", "=", sql.lit("pending"))
+    .where("start_at", ">=", sql.lit(MANUAL_HOLD_AT))
+    .where("start_at", "<=", MANUAL_HOLD_AT + ctx.clock.now())
+    .orderBy("priority")
+    .orderBy("id")
+    .limit(1)
+    .executeTakeFirst();
 }
 
 /** The earliest file start time of a task still held in the given manual lists (all of them due later). */
