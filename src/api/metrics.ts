@@ -138,8 +138,10 @@ export function installMetrics(
       // The scheme's name is case-insensitive (RFC 9110), the token is not.
       const sent = (req.headers.authorization ?? "").replace(/^bearer(?=\s)/i, "Bearer");
       if (!timingSafeEqual(digest(sent), expected)) {
+        // Its own challenge (RFC 9110 §11.6.1): the operator's token, not an account's key or password.
         return reply
           .status(401)
+          .header("www-authenticate", 'Bearer realm="outdial-metrics"')
           .send({ error: { code: "unauthorized", message: "send the metrics token as a Bearer token" } });
       }
       return reply.type(registry.contentType).send(await registry.metrics());

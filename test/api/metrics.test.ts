@@ -33,7 +33,9 @@ describe("metrics", () => {
     f.app.inject({ method: "GET", url: "/metrics", headers: authorization ? { authorization } : {} });
 
   test("the operator's token only", async () => {
-    assert.equal((await scrape()).statusCode, 401);
+    const bare = await scrape();
+    assert.equal(bare.statusCode, 401);
+    assert.equal(bare.headers["www-authenticate"], 'Bearer realm="outdial-metrics"', "names its one scheme");
     assert.equal((await scrape(`Bearer ${f.key}`)).statusCode, 401, "an account's key is not the token");
     assert.equal((await scrape(`Bearer ${TOKEN}x`)).statusCode, 401);
     assert.equal((await scrape(`bearer ${TOKEN}`)).statusCode, 200, "the scheme's name in any case");
