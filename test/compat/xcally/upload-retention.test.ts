@@ -76,4 +76,20 @@ for (const dialect of dialects())
       assert.equal((await importInto(ids[0])).statusCode, 200);
       assert.equal((await upload("+14155559999")).statusCode, 201);
     });
+
+    test("uploads sent at once still stop at the cap (PostgreSQL: counted under a per-account lock)", async () => {
+      await f.clock.advance(UPLOAD_KEEP_MS);
+      // One first, alone: it deletes the expired uploads, whose row locks would otherwise queue the rest.
+      assert.equal((await upload("+14155551999")).statusCode, 201);
+      const extra = 6;
+      const answers = await Promise.all(
+        Array.from({ length: MAX_WAITING_UPLOADS - 1 + extra }, (_, i) =>
+          upload(`+1415555${String(2000 + i)}`),
+        ),
+      );
+      const codes = answers.map((a) => a.statusCode);
+      assert.equal(codes.filter((c) => c === 201).length, MAX_WAITING_UPLOADS - 1, codes.join(","));
+      assert.equal(codes.filter((c) => c === 429).length, extra, codes.join(","));
+      assert.equal(await stored(), MAX_WAITING_UPLOADS);
+    });
   });

@@ -3,7 +3,8 @@
 // are read for the `duplicates` check under the list's lock (list-lock.ts): the same import sent twice at
 // once (a retry after a timeout, a double click) finds the upload gone the second time (a 404), and two
 // imports of different files into one list each see the other's rows, instead of both adding them.
-import type { Kysely } from "kysely";
+import { type Kysely, sql } from "kysely";
+import { isPostgresDb } from "../../../store/dialect.ts";
 import type { Database } from "../../../store/schema.ts";
 import { ApiError, notFound } from "../../plugins/errors.ts";
 import { storedCustom } from "./contacts.ts";
@@ -32,6 +33,14 @@ export async function storeUpload(
   now: number,
 ): Promise<void> {
   await db.transaction().execute(async (trx) => {
+    // The count and the insert in turn per account: under PostgreSQL's READ COMMITTED, uploads sent at once
+    // would each count the others' uncommitted rows as absent and all pass the cap. (SQLite: the store's one
+    // connection runs one transaction at a time.)
+    if (isPostgresDb(trx)) {
+      await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`outdial.xcally_uploads.${accountId}`}, 0))`.execute(
+        trx,
+      );
+    }
     const x = xcallyTables(trx);
     await x
       .deleteFrom("xcally_uploads")
