@@ -9,44 +9,17 @@ import { describe, test } from "node:test";
 import type { KyselyPlugin } from "kysely";
 import { VirtualClock } from "../../src/clock/virtual-clock.ts";
 import { AccountBilling } from "../../src/engine/billing.ts";
-import { Engine } from "../../src/engine/engine.ts";
 import { usdToMicros } from "../../src/model/billing.ts";
 import type { CampaignSettings } from "../../src/model/campaign-settings.ts";
 import { setRates, topUp } from "../../src/store/billing.ts";
 import type { Store } from "../../src/store/db.ts";
-import { createDriver } from "../../src/telephony/index.ts";
 import { addContacts, createAccount, createCampaign } from "../helpers/fixtures.ts";
+import { engineNode } from "../helpers/nodes.ts";
 import { dialects } from "../helpers/stores.ts";
 
 /** How far ahead of its slot a dispatch pass claims a dial (the dispatcher's default lookaheadMs). */
 const LOOKAHEAD_MS = 1000;
-
-function node(
-  store: Store,
-  clock: VirtualClock,
-  name: string,
-  seed: number,
-  scenario: Record<string, unknown>,
-) {
-  const driver = createDriver("sim", { clock }, { seed, scenario, maxChannels: null });
-  const dialed: number[] = [];
-  const originate = driver.originate.bind(driver);
-  driver.originate = (req) => {
-    dialed.push(clock.now());
-    originate(req);
-  };
-  const errors: unknown[] = [];
-  const engine = new Engine({
-    store,
-    clock,
-    driver,
-    nodeId: name,
-    leaseMs: 60_000,
-    maxChannels: null,
-    onError: (e) => errors.push(e),
-  });
-  return { engine, dialed, errors };
-}
+const LEASE_MS = 60_000;
 
 /** The account's money and A's calls: by default 1.05 USD at 0.10 USD a minute, 2 s talks. */
 const SMALL_CHARGES = { balanceUsd: 1.05, usdPerMinute: 0.1, talkSec: 2 };
@@ -64,13 +37,17 @@ async function twoNodesOneAccount(
   const store = await open();
   const t0 = Date.UTC(2026, 0, 5, 15, 0, 0);
   const clock = new VirtualClock(t0);
-  const nodeA = node(store, clock, "node-a", 1, {
+  const nodeA = engineNode(store, clock, "node-a", 1, LEASE_MS, {
     base: "all_human",
     postDialSec: 0,
     ringSec: 1,
     talkSec: money.talkSec,
   });
-  const nodeB = node(store, clock, "node-b", 2, { base: "always_no_answer", postDialSec: 0, ringSec: 40 });
+  const nodeB = engineNode(store, clock, "node-b", 2, LEASE_MS, {
+    base: "always_no_answer",
+    postDialSec: 0,
+    ringSec: 40,
+  });
   try {
     const accountId = await createAccount(store, "acme", t0);
     await setRates(store, accountId, {
@@ -100,7 +77,7 @@ async function twoNodesOneAccount(
       .executeTakeFirst();
     assert.ok(first, "a call was charged");
     assert.deepEqual([nodeA.errors, nodeB.errors], [[], []]);
-    return { under: Number(first.created_at), a: nodeA.dialed, b: nodeB.dialed };
+    return { under: Number(first.created_at), a: nodeA.dialedAt, b: nodeB.dialedAt };
   } finally {
     await nodeA.engine.shutdown();
     await nodeB.engine.shutdown();

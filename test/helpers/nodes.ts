@@ -20,10 +20,10 @@ export function engineNode(
   name: string,
   seed: number,
   leaseMs: number,
+  /** The sim driver's scenario: a preset's name or its fields. */
+  scenario: string | Record<string, unknown> = "default",
 ): Node {
-  const driver = new KeepingDriver(
-    createDriver("sim", { clock }, { seed, scenario: "default", maxChannels: null }),
-  );
+  const driver = new KeepingDriver(createDriver("sim", { clock }, { seed, scenario, maxChannels: null }));
   const dialedAt: number[] = [];
   const originate = driver.originate.bind(driver);
   driver.originate = (req) => {
