@@ -206,10 +206,31 @@ export const AGENT_DEFAULT_MAX_CONCURRENT = 200;
 
 export function withDefaults(partial: Partial<CampaignSettings> | undefined): CampaignSettings {
   const settings = { ...DEFAULT_SETTINGS, ...(partial ?? {}), retry: { ...(partial?.retry ?? {}) } };
-  if (partial?.maxConcurrent === undefined && usesAgents(settings)) {
-    settings.maxConcurrent = AGENT_DEFAULT_MAX_CONCURRENT;
-  }
+  if (partial?.maxConcurrent === undefined) settings.maxConcurrent = defaultMaxConcurrent(settings);
   return settings;
+}
+
+/** The line cap a campaign of this kind gets when none is given. */
+export function defaultMaxConcurrent(s: Pick<CampaignSettings, "dialMethod">): number {
+  return usesAgents(s) ? AGENT_DEFAULT_MAX_CONCURRENT : DEFAULT_SETTINGS.maxConcurrent;
+}
+
+/**
+ * `edited` (stored settings with an edit merged on) with its line cap following a switch between robot and
+ * agent dialing: a cap still at the old kind's default moves to the new kind's, unless the edit gives one.
+ * The stored settings hold the default written out, so without this a robot campaign made predictive kept
+ * 10 lines (under one per agent past a few agents) and a predictive one made robot dialed 200 at once.
+ * A cap set to anything else is the caller's, and stays.
+ */
+export function withCapAfterEdit(
+  before: CampaignSettings,
+  edit: Partial<CampaignSettings>,
+  edited: CampaignSettings,
+): CampaignSettings {
+  const switched = usesAgents(before) !== usesAgents(edited);
+  if (!switched || edit.maxConcurrent !== undefined) return edited;
+  if (before.maxConcurrent !== defaultMaxConcurrent(before)) return edited;
+  return { ...edited, maxConcurrent: defaultMaxConcurrent(edited) };
 }
 
 /** The dial queue's sort class of a contact: with attemptOrder, first attempts (0 or 1) sort before or

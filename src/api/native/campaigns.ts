@@ -1,7 +1,7 @@
 // Campaign CRUD: create, list, read (with contact counts), edit name and settings, delete.
 import type { FastifyInstance } from "fastify";
 import { startAndHaltAfterEdit } from "../../engine/campaign-runtime.ts";
-import { type CampaignSettings, withDefaults } from "../../model/campaign-settings.ts";
+import { type CampaignSettings, withCapAfterEdit, withDefaults } from "../../model/campaign-settings.ts";
 import { CAMPAIGN_STATUSES, type CampaignStatus } from "../../model/outcome.ts";
 import {
   campaignDeleteRefusal,
@@ -194,7 +194,9 @@ export async function campaignRoutes(app: FastifyInstance, deps: NativeApiDeps):
   /** The edit merged onto `current`, written only if its settings are still stored (undefined if not). */
   async function applyEdit(current: Campaign, body: EditBody): Promise<Campaign | undefined> {
     const before = parseSettings(current);
-    const settings = body.settings ? { ...before, ...body.settings } : undefined;
+    const settings = body.settings
+      ? withCapAfterEdit(before, body.settings, { ...before, ...body.settings })
+      : undefined;
     if (settings) assertSettings(settings, "body.settings");
     const now = clock.now();
     const times = settings ? startAndHaltAfterEdit(current, before, settings, now) : {};
