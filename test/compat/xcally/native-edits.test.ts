@@ -123,8 +123,10 @@ for (const d of dialects()) {
         `/v1/campaigns/${q.id}/lists/${nl.id}/contacts`,
         {
           contacts: [
-            { phone: "+14155550701", priority: 1 }, // urgent: "lower dials first"
-            { phone: "+14155550702", priority: 10 },
+            // Ids of a CRM's own scheme that look like the face's copies' "xcally:" but for case: SQLite's
+            // LIKE ignores ASCII case, and took them for copies (parity11).
+            { phone: "+14155550701", priority: 1, external_id: "XCALLY:crm-1" }, // urgent: "lower dials first"
+            { phone: "+14155550702", priority: 10, external_id: "XCALLY:crm-2" },
           ],
         },
         200,

@@ -2,6 +2,7 @@
 // dialActive starts, pauses, resumes or recovers them through the engine), lists linked to queues (their
 // contacts copied in by service.ts) and agents linked with a penalty (the campaign's queue of agents). No scheduling here.
 import type { FastifyInstance } from "fastify";
+import { sql } from "kysely";
 import { EngineError } from "../../../engine/types.ts";
 import { type CampaignSettings, withDefaults } from "../../../model/campaign-settings.ts";
 import {
@@ -126,7 +127,8 @@ export async function voiceRoutes(app: FastifyInstance, deps: XcallyDeps): Promi
           .updateTable("contacts")
           .set((eb) => ({ priority: eb.neg(eb.ref("priority")), updated_at: clock.now() }))
           .where("campaign_id", "=", current.id)
-          .where("external_id", "like", `${COPY_ID_PREFIX}%`)
+          // Not LIKE: SQLite's ignores ASCII case, and would take a /v1 id "XCALLY:…" for a copy.
+          .where(sql`substr(external_id, 1, ${COPY_ID_PREFIX.length})`, "=", COPY_ID_PREFIX)
           .execute();
       }
       return true;
