@@ -44,7 +44,9 @@ export async function agentReport(
       sql<number>`count(case when a.wait_ms is not null and a.ended_at is not null then 1 end)`.as("calls"),
       sql<
         number | null
-      >`sum(case when a.wait_ms is not null and a.ended_at is not null then a.talk_sec end)`.as("talk_sec"),
+      >`sum(case when a.wait_ms is not null and a.ended_at is not null then round(a.talk_sec * 1000) end)`.as(
+        "talk_ms",
+      ),
       sql<number | null>`avg(case when a.ended_at is not null then a.wait_ms end)`.as("mean_wait_ms"),
     ])
     .groupBy(["a.agent_id", "g.name"])
@@ -66,7 +68,8 @@ export async function agentReport(
       agentId: Number(t.agent_id),
       name: t.name ?? null,
       calls: Number(t.calls),
-      talkSec: Number(t.talk_sec ?? 0),
+      // Whole milliseconds, as the campaign report sums them (campaign-report.ts addSeconds).
+      talkSec: Number(t.talk_ms ?? 0) / 1000,
       meanWaitMs: t.mean_wait_ms === null ? null : Math.round(Number(t.mean_wait_ms)),
       dispositions: {},
     });

@@ -29,6 +29,14 @@ export interface CampaignReport extends PeriodFigures {
   buckets: ({ start: number } & PeriodFigures)[];
 }
 
+/** Seconds added at millisecond precision, whatever the order of the additions. Talk time is summed in
+ *  SQL as whole milliseconds too: a sum of fractional seconds depends on the order of its additions, and
+ *  the dialects add differently (SQLite compensates rounding errors, PostgreSQL does not), so one report
+ *  showed 170.367 on one and 170.36700000000002 on the other (parity11). */
+export function addSeconds(a: number, b: number): number {
+  return Math.round((a + b) * 1000) / 1000;
+}
+
 const empty = (): PeriodFigures => ({ attempts: 0, answered: 0, liveAnswers: 0, successes: 0, talkSec: 0 });
 
 function add(into: PeriodFigures, row: PeriodFigures): void {
@@ -36,7 +44,7 @@ function add(into: PeriodFigures, row: PeriodFigures): void {
   into.answered += row.answered;
   into.liveAnswers += row.liveAnswers;
   into.successes += row.successes;
-  into.talkSec += row.talkSec;
+  into.talkSec = addSeconds(into.talkSec, row.talkSec);
 }
 
 /** The campaign's ended attempts that started in [from, to), in total and per `bucket` of `zone`'s clock. */
@@ -53,7 +61,7 @@ export async function campaignReport(
       sql<number>`count(*)`.as("attempts"),
       sql<number>`sum(CASE WHEN answered_at IS NOT NULL THEN 1 ELSE 0 END)`.as("answered"),
       sql<number>`sum(CASE WHEN success = 1 THEN 1 ELSE 0 END)`.as("successes"),
-      sql<number | null>`sum(talk_sec)`.as("talk_sec"),
+      sql<number | null>`sum(round(talk_sec * 1000))`.as("talk_ms"),
     ])
     .where("campaign_id", "=", campaignId)
     .where("started_at", ">=", o.from)
@@ -72,10 +80,10 @@ export async function campaignReport(
       answered: Number(r.answered),
       liveAnswers: live ? n : 0,
       successes: Number(r.successes),
-      talkSec: Number(r.talk_sec ?? 0),
+      talkSec: Number(r.talk_ms ?? 0) / 1000,
     };
     add(report, figures);
-    if (live) report.liveTalkSec += figures.talkSec;
+    if (live) report.liveTalkSec = addSeconds(report.liveTalkSec, figures.talkSec);
     report.byOutcome[outcome] = (report.byOutcome[outcome] ?? 0) + n;
     const start = DateTime.fromMillis(Math.floor(Number(r.quarter)) * QUARTER_MS, { zone: o.zone })
       .startOf(o.bucket)
