@@ -1,5 +1,5 @@
 // Campaign rows as the API reads and edits them; lifecycle changes (status) belong to the engine.
-import { type Kysely, sql } from "kysely";
+import { type Kysely, type SelectQueryBuilder, sql } from "kysely";
 import { type CampaignSettings, changesWaits, SETTINGS_WAIT_REASONS } from "../model/campaign-settings.ts";
 import { CAMPAIGN_STATUSES, type CampaignStatus } from "../model/outcome.ts";
 import { enforceAbandonedWait } from "./abandon-wait.ts";
@@ -103,20 +103,37 @@ export async function listCampaigns(
   accountId: number,
   q: CampaignListQuery,
 ): Promise<Campaign[]> {
-  let query = db.selectFrom("campaigns").selectAll().where("account_id", "=", accountId);
+  let query = db.selectFrom("campaigns").where("account_id", "=", accountId);
   if (q.statuses?.length) query = query.where("status", "in", q.statuses);
-  if (q.nameContains) {
-    const pattern = `%${escapeLike(q.nameContains.toLowerCase())}%`;
-    query = query.where(sql<boolean>`lower(name) like ${pattern} escape '\\'`);
-  }
   if (q.beforeId !== undefined) query = query.where("id", "<", q.beforeId);
-  query = query.orderBy("id", "desc").limit(q.limit);
+  query = query.orderBy("id", "desc");
+  if (q.nameContains) {
+    const page = await pageOfNamed(query, q.nameContains, q.offset ?? 0, q.limit);
+    if (page.length === 0) return [];
+    return db.selectFrom("campaigns").selectAll().where("id", "in", page).orderBy("id", "desc").execute();
+  }
+  query = query.limit(q.limit);
   if (q.offset) query = query.offset(q.offset);
-  return query.execute();
+  return query.selectAll().execute();
 }
 
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+/**
+ * The ids of a page of the campaigns `query` selects whose name contains `text`, ignoring case as
+ * JavaScript folds it, on both dialects: PostgreSQL's lower() is the server locale's (a final Σ becomes σ,
+ * not ς; İ becomes i; under LC_CTYPE=C no Cyrillic is folded at all), so a name searched with a word copied
+ * from it was found on SQLite and not on PostgreSQL (parity11). An account's campaigns are few enough to
+ * read their names.
+ */
+async function pageOfNamed(
+  query: SelectQueryBuilder<Database, "campaigns", object>,
+  text: string,
+  offset: number,
+  limit: number,
+): Promise<number[]> {
+  const wanted = text.toLowerCase();
+  const rows = await query.select(["id", "name"]).execute();
+  const named = rows.filter((r) => r.name.toLowerCase().includes(wanted));
+  return named.slice(offset, offset + limit).map((r) => r.id);
 }
 
 export interface CampaignEdit {

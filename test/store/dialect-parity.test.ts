@@ -33,6 +33,32 @@ for (const dialect of dialects()) {
         }
         // LIKE's own wildcards in the text are literal.
         assert.equal((await listCampaigns(store.db, accountId, { nameContains: "%", limit: 10 })).length, 0);
+        // Letters PostgreSQL's lower() folds otherwise than JavaScript's (a final capital sigma, a dotted
+        // capital I): found by a word copied from the name, or typed in lower case (parity11).
+        await createCampaign(store, accountId, {}, { name: "ΝΕΟΙ ΠΕΛΑΤΕΣ" });
+        await createCampaign(store, accountId, {}, { name: "İSTANBUL leads" });
+        for (const [needle, name] of [
+          ["ΠΕΛΑΤΕΣ", "ΝΕΟΙ ΠΕΛΑΤΕΣ"],
+          ["πελατες", "ΝΕΟΙ ΠΕΛΑΤΕΣ"],
+          ["İSTANBUL", "İSTANBUL leads"],
+        ]) {
+          const found = await listCampaigns(store.db, accountId, { nameContains: needle, limit: 10 });
+          assert.deepEqual(
+            found.map((c) => c.name),
+            [name],
+            needle,
+          );
+        }
+        // Paged as without a search: newest first, offset and keyset alike.
+        for (const n of [1, 2, 3]) await createCampaign(store, accountId, {}, { name: `page ${n}` });
+        const names = async (q: { offset?: number; beforeId?: number }) =>
+          (await listCampaigns(store.db, accountId, { nameContains: "PAGE", limit: 2, ...q })).map(
+            (c) => c.name,
+          );
+        assert.deepEqual(await names({}), ["page 3", "page 2"]);
+        assert.deepEqual(await names({ offset: 2 }), ["page 1"]);
+        const [, second] = await listCampaigns(store.db, accountId, { nameContains: "page", limit: 2 });
+        assert.deepEqual(await names({ beforeId: second.id }), ["page 1"]);
       } finally {
         await store.close();
       }
