@@ -12,6 +12,7 @@ import { Engine } from "./engine/engine.ts";
 import { sweepScratchFilesAtStart } from "./lists/sqlite-writer.ts";
 import { WebhookDelivery } from "./outbox/delivery.ts";
 import { openStore, type Store } from "./store/db.ts";
+import { sipDialogJournal } from "./store/sip-dialogs.ts";
 import type { TelephonyDriver } from "./telephony/driver.ts";
 import { createDriver } from "./telephony/index.ts";
 
@@ -73,7 +74,9 @@ export async function startServer(
         scenario: config.simScenario,
         dialLogPath: config.simDialLog ?? undefined,
       },
-      config.sip,
+      // The sip driver keeps its answered calls' dialogs in the store, so that a restart hangs up those a
+      // killed run left on the line.
+      config.sip === null ? null : { ...config.sip, journal: sipDialogJournal(store.db) },
     );
     opened.driver = driver;
     await driver.start?.();

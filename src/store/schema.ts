@@ -313,6 +313,28 @@ export interface CampaignLeasesTable {
   expires_at: number;
 }
 
+/** A dialog the sip driver confirmed (ACKed its 2xx) and has not ended: what a BYE in it needs, so that
+ *  the next run at the same SIP address (local_address) can hang it up (027). */
+export interface SipDialogsTable {
+  sip_call_id: string;
+  /** The callee's To tag; "" from a far end that sent none. */
+  remote_tag: string;
+  /** host:port as the driver's Via and Contact name it. */
+  local_address: string;
+  local_tag: string;
+  /** From and To without their tags. */
+  local_uri: string;
+  remote_uri: string;
+  remote_target: string;
+  /** JSON array of the Route header values, in order. */
+  route_set: string;
+  next_cseq: number;
+  /** Where the dialog's requests go (the trunk of the run that made it). */
+  peer_host: string;
+  peer_port: number;
+  answered_at: number;
+}
+
 /** A node process's heartbeat: the contacts it leased stay its own until `alive_until` (020). */
 export interface NodeHeartbeatsTable {
   node_id: string;
@@ -360,6 +382,7 @@ export interface Database {
   agent_queue_members: AgentQueueMembersTable;
   campaign_leases: CampaignLeasesTable;
   node_heartbeats: NodeHeartbeatsTable;
+  sip_dialogs: SipDialogsTable;
   number_history: NumberHistoryTable;
   agent_sessions: AgentSessionsTable;
 }

@@ -27,6 +27,9 @@ export interface ByeHost {
   answer(res: SipResponse, method: string, uri: string): (Credential & { stale: boolean }) | null;
   /** `call` is over at our hang-up; `details` say so when its BYE was not taken. */
   ended(call: SipCall, details: EndDetails): void;
+  /** `dialog`'s BYE is settled (answered, refused, or never answered): nothing more is sent in it. Not
+   *  said of one close() gives up on, which the next start hangs up again. */
+  over(dialog: SipCall): void;
   warn(message: string): void;
 }
 
@@ -55,7 +58,8 @@ export class OutgoingByes {
   ): void {
     const branch = newBranch();
     const text = this.compose.inDialog(dialog, "BYE", seq, branch, credentials);
-    const tx = this.transport.retransmit(text, this.trunk, false, () => {
+    // A dialog an earlier run made goes where that run sent its requests.
+    const tx = this.transport.retransmit(text, dialog.restored?.peer ?? this.trunk, false, () => {
       const bye = this.byes.get(branch);
       this.byes.delete(branch);
       if (bye) this.failed(bye, "was never answered");
@@ -71,6 +75,7 @@ export class OutgoingByes {
     this.byes.delete(branch);
     if (res.status < 300 || bye.dialog.remoteBye) {
       // Taken; or the callee hung up meanwhile (BYEs crossing), so whatever it answers ours, nobody is left.
+      this.host.over(bye.dialog);
       if (bye.ends) this.host.ended(bye.ends, {});
       return;
     }
@@ -90,10 +95,9 @@ export class OutgoingByes {
       bye.tx.cancel();
       // The callee's own BYE came (crossing ours): nobody is left on the line.
       if (bye.dialog.remoteBye) continue;
-      const of = bye.ends ? `call ${bye.ends.req.callId}` : "a forked dialog of a call";
       const why = "unsettled: its BYE was not answered, so the callee may still be on the line";
       this.host.warn(
-        `sip driver closed after ${closeWaitMs} ms with ${of} (Call-ID ${bye.dialog.sipCallId}) ${why}`,
+        `sip driver closed after ${closeWaitMs} ms with ${whose(bye)} (Call-ID ${bye.dialog.sipCallId}) ${why}`,
       );
     }
     this.byes.clear();
@@ -101,15 +105,21 @@ export class OutgoingByes {
 
   /** A BYE that did not get through: the call ends all the same (the engine frees its channel), said. */
   private failed(bye: Bye, what: string, code?: number): void {
+    this.host.over(bye.dialog);
     if (bye.dialog.remoteBye) {
       if (bye.ends) this.host.ended(bye.ends, {});
       return;
     }
-    const of = bye.ends ? `call ${bye.ends.req.callId}` : "a forked dialog of a call";
     this.host.warn(
-      `sip driver hung up ${of} (Call-ID ${bye.dialog.sipCallId}) but its BYE ${what}: the callee may still be on the line`,
+      `sip driver hung up ${whose(bye)} (Call-ID ${bye.dialog.sipCallId}) but its BYE ${what}: the callee may still be on the line`,
     );
     const result = { reason: "bye_unconfirmed", ...(code === undefined ? {} : { code }) };
     if (bye.ends) this.host.ended(bye.ends, { result });
   }
+}
+
+/** What a BYE ends, as a warning names it. */
+function whose(bye: Bye): string {
+  if (bye.ends) return `call ${bye.ends.req.callId}`;
+  return bye.dialog.restored ? "a call left up by an earlier run" : "a forked dialog of a call";
 }

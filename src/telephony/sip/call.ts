@@ -4,6 +4,7 @@
 import { randomBytes } from "node:crypto";
 import type { CallEnded, EndCause, OriginateRequest } from "../driver.ts";
 import type { Credential } from "./digest.ts";
+import type { DialogJournal } from "./journal.ts";
 import { formatRequest, formatResponse, header, param, type SipRequest } from "./message.ts";
 import type { Peer, Retransmission } from "./transport.ts";
 
@@ -34,6 +35,9 @@ export interface SipDriverOptions {
   closeWaitMs?: number;
   /** Where the driver reports what it could not do (calls close() left unsettled); stderr by default. */
   warn?: (message: string) => void;
+  /** Where answered calls' dialogs are kept until they end, so that a run killed mid-call has them hung
+   *  up by the next one at the same SIP address; none = in this process's memory only. */
+  journal?: DialogJournal | null;
 }
 
 /** close()'s default bound: room for an INVITE resent at T1 and 3·T1 (500 ms, 1.5 s) to draw its first
@@ -93,6 +97,16 @@ export interface SipCall {
    *  and how often it changed (its o= version, RFC 3264 §8). */
   direction: Direction;
   sdpVersion: number;
+  /** A dialog this run did not make (a previous run's, from the journal, or one whose 2xx nobody here
+   *  owns): its From and To as they were, and where its requests go. Null for the calls this run places. */
+  restored: RestoredDialog | null;
+}
+
+export interface RestoredDialog {
+  /** From and To without their tags. */
+  localUri: string;
+  remoteUri: string;
+  peer: Peer;
 }
 
 export type Direction = "sendrecv" | "sendonly" | "recvonly" | "inactive";
@@ -140,6 +154,7 @@ export function newCall(req: OriginateRequest, now: number): SipCall {
     answering: null,
     direction: "sendrecv",
     sdpVersion: 0,
+    restored: null,
   };
 }
 
@@ -227,7 +242,8 @@ export class SipComposer {
     return call.remoteTarget ?? this.requestUri(call);
   }
 
-  private get hostPort(): string {
+  /** Our SIP address as Via and Contact name it (host:port): the far end's way back to us. */
+  get hostPort(): string {
     return `${bracketed(this.host)}:${this.local?.port ?? this.opts.bindPort}`;
   }
 
@@ -235,15 +251,26 @@ export class SipComposer {
     return `sip:${userPart(call.req.to)}@${bracketed(this.trunk.host)}:${this.trunk.port}`;
   }
 
-  private from(call: SipCall): string {
+  /** The dialog's local URI (From without its tag), as a previous run wrote it for a restored one. */
+  localUri(call: SipCall): string {
+    if (call.restored) return call.restored.localUri;
     const id = call.req.callerId;
     const domain = this.opts.fromDomain ?? bracketed(this.trunk.host);
     const display = id ? `"${displayName(id)}" ` : '"Anonymous" ';
-    return `${display}<sip:${id ? userPart(id) : "anonymous"}@${domain}>;tag=${call.localTag}`;
+    return `${display}<sip:${id ? userPart(id) : "anonymous"}@${domain}>`;
+  }
+
+  /** The dialog's remote URI (To without its tag). */
+  remoteUri(call: SipCall): string {
+    return call.restored?.remoteUri ?? `<${this.requestUri(call)}>`;
+  }
+
+  private from(call: SipCall): string {
+    return `${this.localUri(call)};tag=${call.localTag}`;
   }
 
   private to(call: SipCall, remoteTag = call.remoteTag): string {
-    return `<${this.requestUri(call)}>${remoteTag ? `;tag=${remoteTag}` : ""}`;
+    return `${this.remoteUri(call)}${remoteTag ? `;tag=${remoteTag}` : ""}`;
   }
 
   private via(branch: string): string {

@@ -13,12 +13,15 @@ import type { Peer, SipTransport } from "./transport.ts";
 
 /** What answering a request may do to the driver's calls. */
 export interface DialogHost {
-  /** The call a Call-ID names, ended ones too while they linger. */
-  find(sipCallId: string): SipCall | undefined;
+  /** The call a Call-ID names, ended ones too while they linger; or, by Call-ID and the far end's tag
+   *  `fromTag`, a dialog none of this run's calls has (an earlier run's, being hung up). */
+  find(sipCallId: string, fromTag: string | undefined): SipCall | undefined;
   /** The far end hung up with a BYE from `fromTag`: answered or not, as the call's state says. */
   ended(call: SipCall, fromTag: string | undefined): void;
   /** Our 2xx to the far end's re-INVITE was never ACKed: the session ends with our BYE (§13.3.1.4). */
   hangUp(call: SipCall): void;
+  /** A target refresh moved the call's remote target: what is kept of its dialog must follow. */
+  retargeted(call: SipCall): void;
 }
 
 /** An SDP body's lines before its first m= line, and each media section from its m= line to the next. */
@@ -61,7 +64,7 @@ export class IncomingRequests {
   ) {}
 
   on(req: SipRequest, from: Peer): void {
-    const call = this.host.find(header(req, "call-id") ?? "");
+    const call = this.host.find(header(req, "call-id") ?? "", param(header(req, "from"), "tag"));
     const toUs = call !== undefined && param(header(req, "to"), "tag") === call.localTag;
     // The other dialogs of a forked INVITE share our tag: what comes in them neither ends nor changes the call.
     const ours = toUs && (call.remoteTag === null || param(header(req, "from"), "tag") === call.remoteTag);
@@ -72,6 +75,8 @@ export class IncomingRequests {
     if (req.method === "BYE") {
       this.respond(req, from, toUs ? 200 : 481, toUs ? "OK" : "Call/Transaction Does Not Exist");
       if (ours && !call.done) this.host.ended(call, param(header(req, "from"), "tag"));
+      // Over on our side already, our BYE perhaps still out: its 481 now says nothing of a callee left.
+      else if (ours) call.remoteBye = true;
       return;
     }
     if (req.method === "OPTIONS" || (ours && ["INFO", "NOTIFY"].includes(req.method))) {
@@ -147,7 +152,9 @@ export class IncomingRequests {
   /** A target refresh request naming a Contact: in-dialog requests go there from now on (§12.2.2). */
   private refreshTarget(call: SipCall, req: SipRequest): void {
     const target = uriOf(header(req, "contact"))?.trim();
-    if (target) call.remoteTarget = target;
+    if (!target || target === call.remoteTarget) return;
+    call.remoteTarget = target;
+    this.host.retargeted(call);
   }
 
   /** Our answer to the far end's offer, or null when it offers no audio we can take: its m= lines in order

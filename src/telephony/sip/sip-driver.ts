@@ -2,8 +2,9 @@
 // PBX and reports what the far end answered. It carries signalling only: it offers an audio stream whose
 // packets it discards, so the answered call's media belongs to the PBX (a queue, a bot) — no answering-
 // machine detection, recording or announcements here (capabilities say so). It answers a trunk's digest
-// challenge, cancels at the ring timeout, and ends answered calls with BYE on hangup and on close. What the
-// far end asks of it is answered in incoming.ts.
+// challenge, cancels at the ring timeout, and ends answered calls with BYE on hangup and on close; given a
+// journal, it keeps their dialogs there until they end, and at start hangs up those an earlier run left up
+// (journal.ts, unowned-dialogs.ts). What the far end asks of it is answered in incoming.ts.
 import type dgram from "node:dgram";
 import type {
   DriverCapabilities,
@@ -29,8 +30,10 @@ import {
 } from "./call.ts";
 import { answerChallenge, type Credential, MAX_AUTH_TRIES, renewCredentials } from "./digest.ts";
 import { IncomingRequests } from "./incoming.ts";
+import { DialogLog, journaled } from "./journal.ts";
 import { header, param, parseCSeq, type SipMessage, type SipResponse, uriOf } from "./message.ts";
 import { bindSink, type Peer, SipTransport } from "./transport.ts";
+import { UnownedDialogs } from "./unowned-dialogs.ts";
 
 export { causeOf, type SipDriverOptions };
 
@@ -51,6 +54,10 @@ export class SipDriver implements TelephonyDriver {
   private readonly lingering = new Set<{ cancel(): void }>();
   private readonly compose: SipComposer;
   private readonly incoming: IncomingRequests;
+  /** Answered calls' dialogs, kept until they end (in the journal, if the driver has one). */
+  private readonly log: DialogLog;
+  /** Dialogs no call of this run has: an earlier run's, and those of a 2xx for a call it does not know. */
+  private readonly unowned: UnownedDialogs;
   private readonly closeWaitMs: number;
   private readonly warn: (message: string) => void;
   private rtp: dgram.Socket | null = null;
@@ -69,20 +76,29 @@ export class SipDriver implements TelephonyDriver {
     this.transport = new SipTransport(ctx.clock, opts.t1Ms ?? 500, opts.t2Ms ?? 4000);
     this.compose = new SipComposer(this.trunk, opts);
     this.incoming = new IncomingRequests(this.transport, this.compose, {
-      find: (sipCallId) => this.bySipId.get(sipCallId),
+      find: (sipCallId, fromTag) => this.bySipId.get(sipCallId) ?? this.unowned.find(sipCallId, fromTag),
       ended: (call, fromTag) => this.farEndHungUp(call, fromTag),
       hangUp: (call) => {
         if (call.answeredAt !== null) this.bye(call);
       },
+      retargeted: (call) => {
+        if (call.ack !== null && !call.done) this.keepDialog(call);
+      },
     });
     this.closeWaitMs = opts.closeWaitMs ?? CLOSE_WAIT_MS;
     this.warn = opts.warn ?? ((message) => process.stderr.write(`outdial: ${message}\n`));
+    this.log = new DialogLog(opts.journal ?? null, this.warn);
     this.byes = new OutgoingByes(this.transport, this.compose, this.trunk, {
       answer: (res, method, uri) => this.answer(res, method, uri),
       ended: (call, details) =>
         call.endsAs ? this.endAfterCancel(call, details) : this.end(call, "normal", undefined, details),
+      over: (dialog) => {
+        this.log.forget(dialog.sipCallId, dialog.remoteTag);
+        if (dialog.restored) this.unowned.over(dialog);
+      },
       warn: (message) => this.warn(message),
     });
+    this.unowned = new UnownedDialogs(this.transport, this.compose, this.byes, ctx.clock, this.trunk);
     this.capabilities = {
       amd: false,
       recording: false,
@@ -111,6 +127,11 @@ export class SipDriver implements TelephonyDriver {
       this.refuseIfClosed();
       this.compose.rtpPort = this.rtp.address().port;
       this.compose.local = local;
+      // Bound, the address is ours alone: what the journal holds under it, an earlier run left up.
+      this.log.local = this.compose.hostPort;
+      const left = await this.log.left();
+      this.refuseIfClosed();
+      this.unowned.endLeft(left);
     } catch (err) {
       // A start that fails holds no port: its caller may never call close().
       await this.closeSockets();
@@ -202,12 +223,15 @@ export class SipDriver implements TelephonyDriver {
       else this.end(call, causeOf(487, call.cancel ?? "hangup"));
     }
     this.byes.abandon(this.closeWaitMs);
+    this.unowned.clear();
     for (const t of this.lingering) t.cancel();
     this.lingering.clear();
     this.calls.clear();
     this.refusing = 0;
     this.bySipId.clear();
     this.silenced = true;
+    // The journal is written before the store closes (the server closes the driver first).
+    await this.log.flush();
     await this.closeSockets();
   }
 
@@ -265,7 +289,12 @@ export class SipDriver implements TelephonyDriver {
       return;
     }
     const call = this.bySipId.get(header(res, "call-id") ?? "");
-    if (!call) return;
+    if (!call) {
+      // Once close() is done with its calls, a 2xx is left to the far end's own timeout (and its BYE).
+      const answer = cseq.method === "INVITE" && res.status >= 200 && res.status < 300;
+      if (answer && !this.silenced) this.unowned.onAnswer(res, cseq.seq);
+      return;
+    }
     if (cseq.method === "CANCEL") {
       if (res.status >= 200) call.cancelTx?.cancel();
       return;
@@ -319,6 +348,7 @@ export class SipDriver implements TelephonyDriver {
       const tag = dialog.remoteTag ?? "";
       if (!call.forks.has(tag)) {
         call.forks.add(tag);
+        this.keepDialog(dialog);
         this.byes.send(dialog, call.cseq + 1, null);
       }
       return;
@@ -329,6 +359,8 @@ export class SipDriver implements TelephonyDriver {
       call.routes = dialog.routes;
       // The ACK of a 2xx is its own transaction but carries the INVITE's sequence number (§13.2.2.4).
       call.ack = this.compose.inDialog(call, "ACK", call.cseq, newBranch(), call.credentials);
+      // Kept until it ends, unless the callee's BYE ended it already (a 2xx that came after it).
+      if (call.byeBeforeAnswer !== (call.remoteTag ?? "")) this.keepDialog(call);
     }
     this.transport.send(call.ack, this.trunk);
     if (call.answeredAt !== null || call.ending) return;
@@ -403,6 +435,7 @@ export class SipDriver implements TelephonyDriver {
   private farEndHungUp(call: SipCall, fromTag: string | undefined): void {
     if (call.answeredAt !== null) {
       call.remoteBye = true;
+      this.log.forget(call.sipCallId, call.remoteTag);
       this.end(call, "normal");
       return;
     }
@@ -410,6 +443,7 @@ export class SipDriver implements TelephonyDriver {
       // The callee's BYE crossed ours, after a 2xx that crossed our CANCEL: someone answered and was hung
       // up on all the same, and nobody is left on the line for our BYE's 481 to warn of.
       call.remoteBye = true;
+      this.log.forget(call.sipCallId, call.remoteTag);
       this.endAfterCancel(call);
       return;
     }
@@ -419,6 +453,11 @@ export class SipDriver implements TelephonyDriver {
     // not no_answer, which would blame a callee who may well have answered.
     const cause = call.cancel ? causeOf(487, call.cancel) : "failed";
     this.end(call, cause, undefined, { result: { reason: "bye_before_answer" } });
+  }
+
+  /** A confirmed dialog, kept (written again when its target moves) until it ends. */
+  private keepDialog(dialog: SipCall): void {
+    this.log.save(journaled(dialog, this.compose, this.trunk, this.ctx.clock.now()));
   }
 
   /** Ends a call whose 2xx crossed our CANCEL (call.endsAs): given up on, flagged as answered. */
