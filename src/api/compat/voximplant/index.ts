@@ -3,21 +3,15 @@
 // Dispatches to methods.ts / views.ts, checks each method's own permission, renders errors the Voximplant way.
 // Credentials: the Authorization header, or Voximplant's `account_id` + `api_key` parameters (query: checked
 // by the auth hook; form body: checked here, once the body is read, before anything else).
-import multipart, { type MultipartFile } from "@fastify/multipart";
 import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from "fastify";
 import type { NativeApiDeps } from "../../native/deps.ts";
 import { authenticateParams } from "../../plugins/auth.ts";
 import { type Permission, roleAllows } from "../../plugins/permissions.ts";
-import { installVoxErrors, invalidArgument, VOX, VoxError } from "./errors.ts";
-import {
-  appendToList,
-  createList,
-  type MethodContext,
-  recoverList,
-  startNextTask,
-  stopList,
-} from "./methods.ts";
+import { collectParams, installBodyParsers, RAW_TYPES } from "./body.ts";
+import { installVoxErrors, VOX, VoxError } from "./errors.ts";
+import { appendToList, createList, type MethodContext, recoverList, startNextTask } from "./methods.ts";
 import { type Params, text } from "./params.ts";
+import { stopList } from "./stop-list.ts";
 import { getCallListDetails, getCallLists } from "./views.ts";
 
 export interface VoximplantDeps extends NativeApiDeps {
@@ -53,10 +47,6 @@ const METHODS: Record<string, { permission: Permission; run: Run }> = {
 };
 const BY_LOWER = new Map(Object.entries(METHODS).map(([name, m]) => [name.toLowerCase(), m]));
 
-const RAW_TYPES = ["text/csv", "application/csv", "application/octet-stream"];
-/** Parts a multipart body may have: far more than the fields of any method. */
-const MAX_PARTS = 200;
-
 const responses = {
   200: {
     description:
@@ -75,24 +65,7 @@ const responses = {
 
 export async function voximplantApi(app: FastifyInstance, deps: VoximplantDeps): Promise<void> {
   installVoxErrors(app);
-  await app.register(multipart, {
-    // Every part is taken as a file, so its bytes reach us as they were sent: a text field is decoded by
-    // the parser as UTF-8 with U+FFFD for what is not, and a windows-1251 file or list name sent so
-    // (curl -F 'file_content=<f.csv') was stored garbled. The method reading a parameter decodes it.
-    isPartAFile: () => true,
-    limits: { fileSize: deps.maxBytes, files: MAX_PARTS },
-  });
-  app.addContentTypeParser(
-    "application/x-www-form-urlencoded",
-    { parseAs: "string", bodyLimit: deps.maxBytes },
-    (_req, body, done) => done(null, formFields(body as string)),
-  );
-  for (const type of RAW_TYPES) {
-    if (app.hasContentTypeParser(type)) app.removeContentTypeParser(type);
-    app.addContentTypeParser(type, { parseAs: "buffer", bodyLimit: deps.maxBytes }, (_req, body, done) =>
-      done(null, body),
-    );
-  }
+  await installBodyParsers(app, deps.maxBytes);
 
   /** The parameters, the caller authenticated by them when the auth hook could not (a form body's
    *  account_id + api_key); the api_key is dropped, so no method sees or stores it. */
@@ -200,93 +173,4 @@ export async function voximplantApi(app: FastifyInstance, deps: VoximplantDeps):
     schema: { hide: true },
     handler: unknown,
   });
-}
-
-/** The bytes a form value's percent-escapes stand for ('+' a space), whatever their encoding. */
-function percentBytes(value: string): Buffer {
-  const bytes: number[] = [];
-  for (let i = 0; i < value.length; i++) {
-    const ch = value[i];
-    if (ch === "%" && /^[0-9A-Fa-f]{2}$/.test(value.slice(i + 1, i + 3))) {
-      bytes.push(Number.parseInt(value.slice(i + 1, i + 3), 16));
-      i += 2;
-    } else if (ch === "+") bytes.push(0x20);
-    else for (const b of Buffer.from(ch, "utf8")) bytes.push(b);
-  }
-  return Buffer.from(bytes);
-}
-
-/**
- * A url-encoded form (a body, or a query string) as fields; the last of a repeated name wins. Each value
- * keeps its bytes, for the method to read: `file_content` in its `encoding`, the others as UTF-8 or refused.
- * Decoded as UTF-8 here, a windows-1251 file sent this way was lost (U+FFFD, or left as escapes by the query
- * parser and stored as an empty list).
- */
-function formFields(form: string): Record<string, string | Buffer> {
-  const out: Record<string, string | Buffer> = {};
-  for (const pair of form.split("&")) {
-    if (pair === "") continue;
-    const at = pair.indexOf("=");
-    const rawName = at < 0 ? pair : pair.slice(0, at);
-    const rawValue = at < 0 ? "" : pair.slice(at + 1);
-    const [[name] = [""]] = new URLSearchParams(`${rawName}=`);
-    out[name] = percentBytes(rawValue);
-  }
-  return out;
-}
-
-/** A multipart part's bytes (every part is a file, see the multipart registration). */
-async function partBytes(part: MultipartFile, maxBytes: number): Promise<Buffer> {
-  try {
-    return await part.toBuffer();
-  } catch (err) {
-    // @fastify/multipart cuts a part at fileSize and says so by this error: refused naming the field, as a
-    // raw body over the limit is, never imported cut short.
-    if ((err as { code?: unknown }).code === "FST_REQ_FILE_TOO_LARGE") {
-      throw invalidArgument(
-        `Request body is too large: the '${part.fieldname}' field is over ${maxBytes} bytes`,
-      );
-    }
-    throw err;
-  }
-}
-
-/** Query fields, then the body's: multipart fields and files, url-encoded or JSON fields, or a raw body as
- *  file_content. Later sources win. */
-async function collectParams(req: FastifyRequest, maxBytes: number): Promise<Params> {
-  const out: Params = {};
-  const put = (source: unknown) => {
-    if (!source || typeof source !== "object") return;
-    for (const [k, v] of Object.entries(source as Record<string, unknown>)) {
-      if (v === undefined || v === null) continue;
-      const last = Array.isArray(v) ? v[v.length - 1] : v;
-      // Voximplant's parameters are texts and numbers; a JSON body may hold anything (5,000 nested arrays
-      // overflowed the stack of String()).
-      if (last !== null && typeof last === "object" && !Buffer.isBuffer(last)) {
-        throw invalidArgument(`The '${k}' parameter must be a text or a number`);
-      }
-      out[k] = Buffer.isBuffer(last) ? last : String(last ?? "");
-    }
-  };
-  const query = req.url.indexOf("?");
-  put(query < 0 ? {} : formFields(req.url.slice(query + 1)));
-  if (req.isMultipart()) {
-    try {
-      for await (const part of req.parts()) {
-        if (part.type !== "file") throw new Error(`multipart: the '${part.fieldname}' part was read as text`);
-        out[part.fieldname] = await partBytes(part, maxBytes);
-      }
-    } catch (err) {
-      // The multipart parser's own errors (no boundary, a body cut short) carry no status: the client's.
-      const status = (err as { statusCode?: unknown }).statusCode;
-      if (err instanceof VoxError || typeof status === "number") throw err;
-      throw invalidArgument(`Malformed multipart body: ${(err as Error).message}`);
-    }
-  } else if (Buffer.isBuffer(req.body) || typeof req.body === "string") {
-    out.file_content = req.body;
-  } else if (req.body !== undefined && req.body !== null) {
-    if (typeof req.body !== "object") throw invalidArgument("Unreadable request body");
-    put(req.body);
-  }
-  return out;
 }

@@ -1,6 +1,7 @@
 // The call list methods that change things: CreateCallList, CreateManualCallList, AppendToCallList,
-// StartNextCallTask, StopCallListProcessing, RecoverCallList. Translates and delegates: rows to the import,
-// lifecycle to the engine; it schedules nothing (a manual list's tasks are released, the engine dials them).
+// StartNextCallTask, RecoverCallList (StopCallListProcessing is stop-list.ts). Translates and delegates: rows
+// to the import, lifecycle to the engine; it schedules nothing (a manual list's tasks are released, the
+// engine dials them).
 
 import { randomUUID } from "node:crypto";
 import iconv from "iconv-lite";
@@ -120,10 +121,10 @@ export async function createList(ctx: MethodContext, p: Params, manual: boolean)
       ? {}
       : { queueId, dialMethod: "predictive", abandonAfterSec: abandonAfterSec(avgWaitingSec) }),
   });
-  const problem = findSettingsProblem(settings, "settings");
+  const now = ctx.clock.now();
+  const problem = findSettingsProblem(settings, "settings", now);
   if (problem) throw invalidArgument(problem.message);
 
-  const now = ctx.clock.now();
   await dropAbandonedCreations(ctx.store, ctx.accountId, "voximplant", now);
   // Hidden until done (creatingReason): a kill on the way leaves no list a client could see or recover.
   const { campaignId, listId } = await createCallList(ctx.store, {
@@ -317,24 +318,6 @@ async function runningAnyway(ctx: MethodContext, campaignId: number, err: unknow
   if (!(err instanceof EngineError && err.code === "invalid_state")) return false;
   const now = await findCampaign(ctx.store.db, ctx.accountId, campaignId);
   return now?.status === "running" || now?.status === "scheduled";
-}
-
-export async function stopList(ctx: MethodContext, p: Params): Promise<Result> {
-  const list = await findCallList(
-    ctx.store,
-    ctx.accountId,
-    int(p, "list_id", { required: true, min: 1 }) as number,
-  );
-  const status = list.campaign.status;
-  if (["running", "scheduled", "paused"].includes(status)) {
-    try {
-      await ctx.engine.stop(ctx.accountId, list.campaign.id);
-    } catch (err) {
-      // Stopped (or finished) by a request beside this one: the list is not processing, as asked.
-      if (!(err instanceof EngineError && err.code === "invalid_state")) throw err;
-    }
-  }
-  return { result: true, msg: `Call list ${list.campaign.id} processing stopped` };
 }
 
 /** count_recovery: the tasks the list will dial, now or at their start times. A manual list's tasks wait

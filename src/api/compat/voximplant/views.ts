@@ -1,13 +1,14 @@
 // The reading methods: GetCallLists (filters and paging over the account's call lists) and
 // GetCallListDetails (a list's tasks as CSV, JSON or XLS). Reads the store; changes nothing.
 import { pipeline, Readable, type Transform } from "node:stream";
+import { stringify } from "csv-stringify";
 import iconv from "iconv-lite";
 import type { Selectable } from "kysely";
 import type { CampaignStatus } from "../../../model/outcome.ts";
 import { countedAttempts } from "../../../model/redial-policy.ts";
 import { clockOfDay } from "../../../model/windows.ts";
 import type { Campaign, ContactsTable } from "../../../store/schema.ts";
-import { csvStream, xlsxStream } from "../../native/export/writers.ts";
+import { xlsxStream } from "../../native/export/writers.ts";
 import { invalidArgument, VOX, VoxError } from "./errors.ts";
 import { allCallLists, asCallList, findCallList, heldFileStart, isHeld } from "./lists.ts";
 import type { MethodContext } from "./methods.ts";
@@ -185,7 +186,7 @@ export async function getCallListDetails(
     }
   })();
   if (output === "csv") {
-    const csv = csvStream([...COLUMNS], cells, { delimiter }, onError);
+    const csv = tasksCsv(cells, delimiter, onError);
     csv.setEncoding("utf8"); // iconv's encoder takes text
     return {
       body: pipeline(csv, iconv.encodeStream(encoding) as Transform, (err) => {
@@ -200,6 +201,24 @@ export async function getCallListDetails(
     contentType: "application/octet-stream",
     fileName: `call_list_${list.campaign.id}.xlsx`,
   };
+}
+
+/**
+ * The tasks as CSV, every value as the JSON output has it (quoted where it holds the delimiter, a quote or a
+ * line break). Clients parse this answer, match task_uuid and read custom_data's JSON: the native export's
+ * spreadsheet-formula guard (inertCell) put an apostrophe before a task_uuid's leading '-' and after each
+ * ',' before a '+' in custom_data ("+12125550100,'+12125550101"), values no client had sent.
+ */
+function tasksCsv(
+  cells: AsyncIterable<string[]>,
+  delimiter: string,
+  onError: (err: unknown) => void,
+): Readable {
+  const csv = stringify({ header: true, columns: [...COLUMNS], delimiter });
+  // pipeline carries the client's pace back to the reads and tears everything down on an error.
+  return pipeline(Readable.from(cells), csv, (err) => {
+    if (err) onError(err);
+  });
 }
 
 /** The list's contacts as tasks in id order, from the `offset`-th on, at most `limit`, a page at a time. */
