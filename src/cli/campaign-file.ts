@@ -71,6 +71,14 @@ const validate = new Ajv({ allErrors: false, strict: false, formats: { "date-tim
   fileSchema,
 );
 
+/** Where a simulation starts when its file names no startAt: a Monday, 06:00 UTC. */
+export const DEFAULT_START_AT = Date.UTC(2026, 0, 5, 6, 0, 0);
+
+/** The virtual clock's start for a checked campaign file: its startAt, or DEFAULT_START_AT. */
+export function campaignStart(file: CampaignFile): number {
+  return file.startAt === undefined ? DEFAULT_START_AT : Date.parse(file.startAt);
+}
+
 /** An ISO 8601 date and time with its offset (or a bare date, which JavaScript reads as UTC midnight). */
 const ZONED_INSTANT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2}))?$/i;
 
@@ -105,7 +113,9 @@ export function parseCampaignFile(text: string, source: string): CampaignFile {
     throw new Error(
       `${source}: startAt "${file.startAt}" needs a time zone: an ISO 8601 time ending in Z or ±hh:mm (e.g. 2026-03-02T06:00:00Z)`,
     );
-  const problem = file.settings ? findSettingsProblem(file.settings, "settings") : null;
+  // Judged at the campaign's own start: whether its windows open within 400 days is a question of the
+  // simulated time, not of the day it is simulated on.
+  const problem = file.settings ? findSettingsProblem(file.settings, "settings", campaignStart(file)) : null;
   if (problem) throw new Error(`${source}: ${problem.message}`);
   // The schema only knows a distribution's kind: a uniform without min and max would give the agents
   // NaN seconds, and the run would never end; a misspelled clip ("mx") would run unclipped. The file's scenario and distributions are checked in full

@@ -10,7 +10,7 @@ import { insertCampaign } from "../store/campaigns.ts";
 import { openStore } from "../store/db.ts";
 import { insertList } from "../store/lists.ts";
 import { refuseExtraPositionals } from "./args.ts";
-import { type CampaignFile, parseCampaignFile } from "./campaign-file.ts";
+import { type CampaignFile, campaignStart, parseCampaignFile } from "./campaign-file.ts";
 import { delimiterOption, type ImportTerms, inTermsOf } from "./import-terms.ts";
 import { progressBar } from "./progress.ts";
 
@@ -112,8 +112,8 @@ export async function simulateCommand(argv: string[]): Promise<number> {
       `${campaignPath} dials "${settings.dialMethod}", which calls for agents, and has none: set agents.count in the file or pass --agents N`,
     );
   }
-  const startAt = file.startAt ? Date.parse(file.startAt) : Date.UTC(2026, 0, 5, 6, 0, 0);
-  if (Number.isNaN(startAt)) throw new Error(`startAt "${file.startAt}" is not a date`);
+  // parseCampaignFile has checked startAt, and the settings against it.
+  const startAt = campaignStart(file);
 
   const store = await openStore({ url: ":memory:" });
   try {

@@ -63,7 +63,7 @@ export async function campaignRoutes(app: FastifyInstance, deps: NativeApiDeps):
     },
     async (req, reply) => {
       const settings = withDefaults(req.body.settings);
-      assertSettings(settings, "body.settings");
+      assertSettings(settings, "body.settings", clock.now());
       await assertOwnQueue(deps, req.account.id, settings.queueId);
       const row = await insertCampaign(store.db, {
         accountId: req.account.id,
@@ -197,7 +197,7 @@ export async function campaignRoutes(app: FastifyInstance, deps: NativeApiDeps):
     const settings = body.settings
       ? withCapAfterEdit(before, body.settings, { ...before, ...body.settings })
       : undefined;
-    if (settings) assertSettings(settings, "body.settings");
+    if (settings) assertSettings(settings, "body.settings", clock.now());
     const now = clock.now();
     const times = settings ? startAndHaltAfterEdit(current, before, settings, now) : {};
     const reorder = settings !== undefined && settings.attemptOrder !== before.attemptOrder;
@@ -252,8 +252,8 @@ export async function campaignRoutes(app: FastifyInstance, deps: NativeApiDeps):
   );
 }
 
-function assertSettings(settings: CampaignSettings, prefix: string): void {
-  const problem = findSettingsProblem(settings, prefix);
+function assertSettings(settings: CampaignSettings, prefix: string, now: number): void {
+  const problem = findSettingsProblem(settings, prefix, now);
   if (problem) throw invalidRequest(problem.message, problem.field);
 }
 

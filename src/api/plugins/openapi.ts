@@ -12,6 +12,9 @@ declare module "fastify" {
     /** Answers as the OpenAPI document shows them, over the schema's (not used to serialize): text or an
      *  event stream, each with its own media type. */
     openapiResponses?: Record<string, unknown>;
+    /** The JSON body as clients may send it, shown over the schema's: for a route whose preValidation
+     *  normalises the body (null as absent) before its stricter schema validates it. */
+    openapiBodyAsSent?: Record<string, unknown>;
   }
 }
 
@@ -30,6 +33,7 @@ export async function registerOpenApi(app: FastifyInstance, opts: { version: str
         campaignToken?: boolean;
         operator?: boolean;
         openapiBody?: FileBodyDoc;
+        openapiBodyAsSent?: Record<string, unknown>;
         openapiResponses?: Record<string, unknown>;
       };
       const permission =
@@ -44,6 +48,7 @@ export async function registerOpenApi(app: FastifyInstance, opts: { version: str
       let documented = permission ? { ...schema, "x-permission": permission } : schema;
       // A file body the route reads itself: shown, though Fastify never validates it.
       if (config.openapiBody) documented = { ...documented, body: config.openapiBody };
+      if (config.openapiBodyAsSent) documented = { ...documented, body: config.openapiBodyAsSent };
       // Answers that are no JSON (text, an event stream), each with its media type: a route-wide
       // `produces` would declare its JSON refusals as that type too.
       if (config.openapiResponses) {
@@ -57,6 +62,8 @@ export async function registerOpenApi(app: FastifyInstance, opts: { version: str
       if (config.operator) documented = { ...documented, security: [{ metricsToken: [] }] };
       return { schema: documented, url };
     },
+    transformObject: (doc) =>
+      "openapiObject" in doc ? bodiesOptionalWhereNullTaken(doc.openapiObject) : doc.swaggerObject,
     openapi: {
       openapi: "3.1.0",
       info: {
@@ -124,4 +131,26 @@ export async function registerOpenApi(app: FastifyInstance, opts: { version: str
 /** A documented answer of text in `mediaType` (route config `openapiResponses`). */
 export function textAnswer(description: string, mediaType: string) {
   return { description, content: { [mediaType]: { schema: { type: "string" } } } };
+}
+
+type MediaTypes = Record<string, { schema?: { type?: unknown } }>;
+type Operations = Record<string, { requestBody?: { required?: boolean; content?: MediaTypes } }>;
+
+/** @fastify/swagger marks every body required, as Fastify validates a missing body as null; but a body
+ *  schema that takes null (a list's reset: its defaults) takes no body at all, and is documented so. */
+function bodiesOptionalWhereNullTaken<T>(doc: T): T {
+  const paths = (doc as { paths?: Record<string, Operations> }).paths ?? {};
+  for (const operations of Object.values(paths)) {
+    for (const { requestBody } of Object.values(operations)) {
+      const media = Object.values(requestBody?.content ?? {});
+      if (requestBody && media.length > 0 && media.every((m) => takesNull(m.schema?.type))) {
+        requestBody.required = false;
+      }
+    }
+  }
+  return doc;
+}
+
+function takesNull(type: unknown): boolean {
+  return type === "null" || (Array.isArray(type) && type.includes("null"));
 }

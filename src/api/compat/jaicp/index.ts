@@ -11,6 +11,7 @@ import { dialAgain, refuseIfEnded } from "../dial-again.ts";
 import { findOrCreateList } from "../named-list.ts";
 import { installRelativeFieldErrors } from "../relative-errors.ts";
 import { type CallJob, contactForJob, MAX_PAYLOAD_FIELDS, WEEKDAYS } from "./call-jobs.ts";
+import { refuseQueryNotUtf8 } from "./query-text.ts";
 
 /** The campaign token in this face's paths: a secret, which a log line must not carry. */
 // Any case and doubled slashes too: such a path is a 404, but its log line must not show the token.
@@ -70,6 +71,37 @@ const callJobSchema = {
   },
 } as const;
 
+const addPhonesBody = {
+  type: "array",
+  minItems: 1,
+  maxItems: MAX_JOBS_PER_REQUEST,
+  items: callJobSchema,
+} as const;
+
+/** A field's schema that takes null too (the document's view of a field absentAsAbsent drops when null). */
+function orNull<S extends { type: string | readonly string[] }>(schema: S): Record<string, unknown> {
+  const types = [schema.type].flat();
+  return { ...schema, type: types.includes("null") ? types : [...types, "null"] };
+}
+
+/** A call job as clients may send it, for the OpenAPI document: null in any optional field or weekday of
+ *  allowedTime, and an empty allowedDays or allowedTime, all of which absentAsAbsent takes as absent before
+ *  callJobSchema (which Fastify validates) sees the job. Derived from it, so the two cannot drift apart. */
+function callJobAsSent(): Record<string, unknown> {
+  const { phone: _, allowedDays, allowedTime, ...optional } = callJobSchema.properties;
+  const { minItems: __, ...anyDays } = allowedDays;
+  const { minProperties: ___, ...anyTime } = allowedTime;
+  const days = Object.fromEntries(Object.entries(anyTime.properties).map(([d, s]) => [d, orNull(s)]));
+  const properties = {
+    // Spread first, so the fields keep their order; the phone stays as it is.
+    ...callJobSchema.properties,
+    ...Object.fromEntries(Object.entries(optional).map(([name, s]) => [name, orNull(s)])),
+    allowedDays: orNull(anyDays),
+    allowedTime: orNull({ ...anyTime, properties: days }),
+  };
+  return { ...callJobSchema, properties };
+}
+
 /**
  * Java and Kotlin clients write an unset optional field as null, and often an unset collection as empty:
  * each such field of a job is taken as absent (it would otherwise refuse the whole batch, or, counted as a
@@ -120,6 +152,7 @@ export async function jaicpApi(app: FastifyInstance, deps: NativeApiDeps): Promi
     {
       // A HEAD (a link checker, a chat app's preview of the URL) must not queue a call.
       exposeHeadRoute: false,
+      preValidation: async (req) => refuseQueryNotUtf8(req.url),
       config: {
         campaignToken: true,
         openapiResponses: { 200: textAnswer("The created call job id", "text/plain") },
@@ -149,6 +182,11 @@ export async function jaicpApi(app: FastifyInstance, deps: NativeApiDeps): Promi
       const { phone, gmtZone, ...payload } = req.query;
       if (Array.isArray(phone)) throw invalidRequest("phone: give one number", "phone");
       if (Array.isArray(gmtZone)) throw invalidRequest("gmtZone: give one zone", "gmtZone");
+      // addPhones' JSON parser refuses a "__proto__" key (a prototype-poisoning guard); the same payload
+      // field sent here is refused too, rather than taken by one route and not the other.
+      if (Object.hasOwn(payload, "__proto__")) {
+        throw invalidRequest("__proto__: a reserved name, not taken as a payload parameter", "__proto__");
+      }
       // Counted here, not by the schema: phone and gmtZone are parameters too, gmtZone not always given.
       const fields = Object.keys(payload).length;
       if (fields > MAX_PAYLOAD_FIELDS) {
@@ -164,7 +202,10 @@ export async function jaicpApi(app: FastifyInstance, deps: NativeApiDeps): Promi
   app.post<{ Params: { token: string }; Body: CallJob[] }>(
     "/api/calls/campaign/:token/addPhones",
     {
-      config: { campaignToken: true },
+      config: {
+        campaignToken: true,
+        openapiBodyAsSent: { ...addPhonesBody, items: callJobAsSent() },
+      },
       bodyLimit: ADD_PHONES_BODY_LIMIT,
       preValidation: async (req) => absentAsAbsent(req.body),
       schema: {
@@ -173,7 +214,7 @@ export async function jaicpApi(app: FastifyInstance, deps: NativeApiDeps): Promi
         description: `At most ${MAX_JOBS_PER_REQUEST} call jobs (more: 400 naming the body) and ${ADD_PHONES_BODY_LIMIT} bytes (more: 413).`,
         security: [],
         params: { type: "object", required: ["token"], properties: { token: { type: "string" } } },
-        body: { type: "array", minItems: 1, maxItems: MAX_JOBS_PER_REQUEST, items: callJobSchema },
+        body: addPhonesBody,
         response: { 200: { type: "array", items: { type: "integer" } }, ...errorResponses },
       },
     },

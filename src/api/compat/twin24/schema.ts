@@ -278,10 +278,14 @@ export const callerIdBodySchema = {
   },
 } as const;
 
+/** The refusals a Twin24 client meets by name, and the ranges for the rest, as the other faces list them:
+ *  a body over the limit is a 413, a wrong media type a 415, Basic guessing a 429, a failure a 500. */
 export const errorResponses = {
   400: errorResponseSchema,
   401: errorResponseSchema,
   403: errorResponseSchema,
   404: errorResponseSchema,
   409: errorResponseSchema,
+  "4xx": errorResponseSchema,
+  "5xx": errorResponseSchema,
 } as const;

@@ -206,7 +206,7 @@ export async function taskEditRoutes(app: FastifyInstance, deps: Twin24Deps): Pr
     async (req) => {
       const accountId = req.account.id;
       const task = await ownedTask(deps, accountId, req.params.id);
-      const { settingsOver, plans } = await taskPlan(store.db, req.account, req.body);
+      const { settingsOver, plans } = await taskPlan(store.db, req.account, req.body, clock.now());
       // Decided on a read and written only onto it (basedOn): a start or an edit landing in between is
       // read again, so the halt time and the manual-start rule follow the task as it is.
       const { current, starts, unscheduled } = await untilWritten(

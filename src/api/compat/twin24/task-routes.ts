@@ -100,6 +100,7 @@ export async function taskPlan(
   db: Kysely<Database>,
   account: RequestAccount,
   body: TaskBody,
+  now: number,
 ): Promise<{
   settings: CampaignSettings;
   settingsOver: (stored: CampaignSettings) => CampaignSettings;
@@ -118,7 +119,7 @@ export async function taskPlan(
   }
   const refs = await resolveRefs(db, account.id, body);
   const checked = (settings: CampaignSettings): CampaignSettings => {
-    const problem = findSettingsProblem(settings, "settings");
+    const problem = findSettingsProblem(settings, "settings", now);
     if (!problem) return settings;
     if (problem.field === "settings.endAt") {
       throw invalidRequest(
@@ -176,7 +177,7 @@ export async function taskRoutes(app: FastifyInstance, deps: Twin24Deps): Promis
     },
     async (req) => {
       const body = req.body;
-      const { settings, plans } = await taskPlan(store.db, req.account, body);
+      const { settings, plans } = await taskPlan(store.db, req.account, body, clock.now());
       // startType = time starts the task: under 1 USD that start is refused, so nothing is written.
       if (body.startType === "time") await engine.requireStartBalance(req.account.id, null);
       const uuid = randomUUID();

@@ -415,8 +415,8 @@ async function takenExternalIds(
   return taken;
 }
 
-export function assertSettings(settings: Parameters<typeof findSettingsProblem>[0]): void {
-  const problem = findSettingsProblem(settings, "settings");
+export function assertSettings(settings: Parameters<typeof findSettingsProblem>[0], now: number): void {
+  const problem = findSettingsProblem(settings, "settings", now);
   // The time spec is dialGlobalInterval's, checked as a spec before: what is left is a date it never
   // matches (a 31st of February), said in the queue's own terms.
   if (problem?.field === "settings.timeSpec")

@@ -58,7 +58,7 @@ export async function voiceRoutes(app: FastifyInstance, deps: XcallyDeps): Promi
     },
     async (req, reply) => {
       const { queue, settings } = settingsForQueue(req.body, withDefaults(undefined));
-      assertSettings(settings);
+      assertSettings(settings, clock.now());
       const accountId = req.account.id;
       const now = clock.now();
       const starts = queue.dialActive !== false;
@@ -107,7 +107,7 @@ export async function voiceRoutes(app: FastifyInstance, deps: XcallyDeps): Promi
     const merged = { ...(before.vendor.xcally as QueueBody), ...body };
     const { queue, settings: mapped } = settingsForQueue(merged, before);
     const settings = editedSettings(Object.keys(body), mapped, before);
-    assertSettings(settings);
+    assertSettings(settings, clock.now());
     const order = scheduledOrderOf(queue);
     // dialActive: true starts, resumes or recovers it, which the engine refuses under 1 USD or past the
     // end time the edited settings give: the whole edit is refused before anything is written.

@@ -307,15 +307,17 @@ export interface SettingsProblem {
   message: string;
 }
 
-/** The first problem a schema cannot see in complete settings: unknown zones, a range starting at 24:00,
- *  an end before the start. `prefix` is the settings' own path, e.g. "body.settings". */
 /** One call a day. */
 export const MIN_CALLS_PER_SECOND = 1 / 86_400;
 
+/** The first problem a schema cannot see in complete settings: unknown zones, a range starting at 24:00,
+ *  an end before the start. `prefix` is the settings' own path, e.g. "body.settings". `now` is the app
+ *  clock's (the campaign's start, for `outdial simulate`): a schedule under a time spec must open within
+ *  400 days of it, which on the real clock judged a simulated campaign by the day it was simulated. */
 export function findSettingsProblem(
   s: Partial<CampaignSettings>,
   prefix: string,
-  now = Date.now(),
+  now: number,
 ): SettingsProblem | null {
   const zones: [string, string | undefined][] = [
     ["defaultZone", s.defaultZone ?? undefined],
