@@ -120,7 +120,10 @@ export class Engine implements EngineControl, CampaignStatusWriter {
         this.dispatcher.wake();
       },
       agentsChanged: () => this.dispatcher.wake(),
-      claimCameBackEmpty: (agent) => this.dialing.agentReady(agent),
+      claimCameBackEmpty: (agent) => {
+        this.dialing.agentReady(agent);
+        this.callbacks.claimEnded(agent);
+      },
       loggedOut: (agent) => this.agents.sessions.ended(agent.id),
     };
     this.dispatcher = new Dispatcher({

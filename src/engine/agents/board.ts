@@ -309,7 +309,12 @@ export class AgentBoard {
   /** The ready agent of the campaign that takes the next answered call, or null. */
   select(campaignId: number, strategy: AgentSelection): LiveAgent | null {
     const ready = [...this.of(campaignId)].filter((a) => a.state === "ready" && !a.claiming);
-    return selectAgent(ready, strategy, this.roundRobinOf(campaignId), this.random);
+    // One taken out of the queue keeps its old place until it logs out: the others moved up past it.
+    const positionNow = (agentId: number) => {
+      const agent = this.agents.get(agentId);
+      return agent?.campaignId === campaignId && !agent.leftQueue ? agent.order : undefined;
+    };
+    return selectAgent(ready, strategy, this.roundRobinOf(campaignId), this.random, positionNow);
   }
 
   /** The agent was given a person without select() choosing it (one waiting when it became ready): the

@@ -25,6 +25,7 @@ import {
   loggedOut,
 } from "./board.ts";
 import { contactCard } from "./dialing.ts";
+import { personalCallbackRefusal } from "./personal-callback-refusal.ts";
 import type { PersonalCallbacks } from "./personal-callbacks.ts";
 import { AgentSessions } from "./sessions.ts";
 
@@ -369,18 +370,10 @@ export class AgentDesk {
     const { agent, target } = await this.dispositionTargetOf(accountId, agentId, attemptId, now);
     const callbackAt = opts.callbackAt ?? null;
     const personal = callbackAt !== null && opts.personal === true;
-    if (personal && agent === null) {
-      throw new EngineError(
-        "logged_out",
-        `agent ${agentId} is not logged in: a callback held for it needs it logged in; set the callback for the campaign instead`,
-      );
-    }
-    if (personal && agent !== null && agent.leaving) {
-      // It would be held for an agent who can no longer log in to the campaign, and never made.
-      throw new EngineError(
-        "invalid_state",
-        `agent ${agentId} has left campaign ${agent.campaignId}'s queue; set the callback for the campaign instead`,
-      );
+    if (personal) {
+      // It would be held for an agent who can no longer log in to the call's campaign, and never made.
+      const refused = await personalCallbackRefusal(this.d.store, accountId, agentId, agent, target);
+      if (refused) throw refused;
     }
     if (
       callbackAt === null &&
@@ -514,17 +507,16 @@ export class AgentDesk {
     }
     // Held back from answered calls while the claim awaits, without a state change a desktop would see.
     agent.claiming = true;
-    let call: LiveCall | null;
+    let call: LiveCall | null = null;
     try {
       call = await this.d.dispatcher.claimForAgent(c, agent);
     } finally {
       agent.claiming = false;
+      // Held back from answered calls and its due callback while the claim awaited (a failed one too): a
+      // person waiting meanwhile, or the callback, may take the agent now.
+      if (!call) this.d.board.claimEmpty(agent);
     }
-    if (!call) {
-      // Held back from answered calls while the claim awaited: one waiting meanwhile may take the agent.
-      this.d.board.claimEmpty(agent);
-      return null;
-    }
+    if (!call) return null;
     if (this.d.board.get(agent.id) !== agent || agent.state !== "ready") {
       // Logged out or paused while the claim awaited: the contact goes back untouched.
       await this.d.dispatcher.releaseReserved(call);

@@ -38,6 +38,9 @@ interface Watch {
   again: boolean;
   /** When the pacer stopped counting the agent for its due callback. */
   dueSince: number | null;
+  /** This class's own claim (serve) is telling the board it came back empty: not news to the look that
+   *  made it, which sets its own next look (claimEnded would otherwise start the next one at once). */
+  ownClaimEnding: boolean;
   /** The last look found no callback held for the agent in its campaign. Holds are only made by this
    *  agent's own dispositions (on this node, see `scheduled`), so until then its ready transitions need
    *  not ask the database again. */
@@ -52,6 +55,14 @@ export class PersonalCallbacks {
   /** The agent is ready (logged in, back from wrap-up or pause): its due callback goes first. */
   agentReady(agent: LiveAgent): void {
     this.look(agent).catch((err) => this.d.onError?.(err));
+  }
+
+  /** A claim that held the agent back (a preview/next) came back empty, the agent ready: a callback that fell
+   *  due meanwhile found it claiming and set no timer, so it looks now. A claim that found a contact moves
+   *  the agent on (reserved): it looks when the agent is next ready. */
+  claimEnded(agent: LiveAgent): void {
+    if (this.watch(agent).ownClaimEnding) return;
+    this.agentReady(agent);
   }
 
   /** A callback was just held for the agent: if it is logged in and idle, the new time may be the next. */
@@ -76,7 +87,7 @@ export class PersonalCallbacks {
   private watch(agent: LiveAgent): Watch {
     let w = this.watches.get(agent);
     if (!w) {
-      w = { busy: false, again: false, dueSince: null, holdsNone: false };
+      w = { busy: false, again: false, ownClaimEnding: false, dueSince: null, holdsNone: false };
       this.watches.set(agent, w);
     }
     return w;
@@ -163,7 +174,12 @@ export class PersonalCallbacks {
       agent.callbackDue = false;
       w.dueSince = null;
       // Held back from answered calls while the claim awaited: one waiting meanwhile may take the agent.
-      this.d.board.claimEmpty(agent);
+      w.ownClaimEnding = true;
+      try {
+        this.d.board.claimEmpty(agent);
+      } finally {
+        w.ownClaimEnding = false;
+      }
       return now + DRAIN_STEP_MS;
     }
     if (!this.available(agent)) {

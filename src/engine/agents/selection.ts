@@ -1,5 +1,6 @@
 // Which ready agent takes an answered call: the lowest penalty first, then the campaign's strategy among
-// those. Pure: the board passes the candidates, the memory of round-robin and a random source.
+// those. Pure: the board passes the candidates, the memory of round-robin, a random source and where an
+// agent served before stands in the queue now.
 import type { AgentSelection } from "../../model/campaign-settings.ts";
 
 export interface SelectableAgent {
@@ -13,11 +14,15 @@ export interface SelectableAgent {
   readonly order: number;
 }
 
+/** The agent's position in the campaign's queue now; undefined once it has left it or logged out. */
+export type QueuePosition = (agentId: number) => number | undefined;
+
 export function selectAgent<A extends SelectableAgent>(
   ready: readonly A[],
   strategy: AgentSelection,
   memory: RoundRobinMemory,
   random: () => number,
+  positionNow?: QueuePosition,
 ): A | null {
   if (ready.length === 0) return null;
   let best = Number.POSITIVE_INFINITY;
@@ -39,11 +44,10 @@ export function selectAgent<A extends SelectableAgent>(
       chosen = tier[Math.min(tier.length - 1, Math.floor(random() * tier.length))];
       break;
     case "round_robin": {
-      // The next agent after the last one served, in queue order, wrapping round.
+      // The next agent after the last one of this tier served, in queue order, wrapping round.
       const sorted = [...tier].sort((a, b) => a.order - b.order);
-      // The last one served is usually on its call now, so the memory is its place in the queue.
-      const lastOrder = memory.lastOrder ?? Number.NEGATIVE_INFINITY;
-      chosen = sorted.find((a) => a.order > lastOrder) ?? sorted[0];
+      const from = rotationStart(memory, best, positionNow);
+      chosen = sorted.find((a) => a.order >= from) ?? sorted[0];
       break;
     }
   }
@@ -51,10 +55,23 @@ export function selectAgent<A extends SelectableAgent>(
   return chosen;
 }
 
-/** `agent` is given the call: round robin goes on from its place in the queue. Recorded for every strategy,
- *  so a campaign switched to round robin starts after the agent served last. */
+/** `agent` is given the call: its tier's round robin goes on after it. Recorded for every strategy, so a
+ *  campaign switched to round robin starts after the agent served last. */
 export function rememberServed(memory: RoundRobinMemory, agent: SelectableAgent): void {
-  memory.lastOrder = agent.order;
+  memory.lastServed ??= new Map();
+  memory.lastServed.set(agent.penalty, { id: agent.id, order: agent.order });
+}
+
+/** The queue position the tier's rotation goes on from (the first ready agent there or after). The agent
+ *  served last is usually on its call, not among the candidates: still in the queue, the place after it
+ *  as the queue stands now (a change may have moved it); gone from the board (`positionNow` undefined), its
+ *  old place, which the agent behind it moved up to if it left the queue, and which is empty if it only
+ *  logged out. Without `positionNow`, the places remembered are taken to hold. Before any, the start. */
+function rotationStart(memory: RoundRobinMemory, penalty: number, positionNow?: QueuePosition): number {
+  const last = memory.lastServed?.get(penalty);
+  if (!last) return Number.NEGATIVE_INFINITY;
+  const now = positionNow ? positionNow(last.id) : last.order;
+  return now === undefined ? last.order : now + 1;
 }
 
 function minBy<A>(items: readonly A[], key: (a: A) => number): A {
@@ -70,7 +87,9 @@ function minBy<A>(items: readonly A[], key: (a: A) => number): A {
   return best;
 }
 
+/** One campaign's round robin. Each penalty tier rotates on its own: calls the preferred agents take must not
+ *  restart the overflow tier's turn at its first agent. */
 export interface RoundRobinMemory {
-  /** Queue position of the agent served last. */
-  lastOrder?: number;
+  /** By penalty: the agent of that tier served last, and its queue position then. */
+  lastServed?: Map<number, { id: number; order: number }>;
 }
