@@ -98,6 +98,14 @@ export class Dispatcher {
   constructor(private readonly o: DispatcherOptions) {
     this.claimBatch = o.claimBatch ?? 500;
     this.lookaheadMs = o.lookaheadMs ?? 1000;
+    o.agents.recordAbandonsWith((call, at) =>
+      o.dispatch.recordAbandon({
+        attemptId: call.attemptId,
+        contactId: call.contactId,
+        answeredAt: call.answeredAt ?? at,
+        at,
+      }),
+    );
     o.driver.setListener({
       ringing: (callId) => {
         const call = this.calls.get(callId);

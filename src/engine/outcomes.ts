@@ -274,24 +274,31 @@ function abandonRule(
   return next.nextAt >= earliest ? next : { ...next, nextAt: earliest, waitReason: ABANDONED_WAIT_REASON };
 }
 
-/** The attempt of a process that died mid-call: its result is unknown, it is counted, never redialed as itself. */
+/**
+ * The attempt of a process that died mid-call: its result is unknown, it is counted, never redialed as itself.
+ * One whose person the process had abandoned (it wrote so before hanging up: recordAbandon) is what it was,
+ * abandoned, answered when it was: the contact waits out the 72 hours, and the rates count it once.
+ */
 export function lostAttempt(c: CampaignRuntime, lost: ExpiredLease, now: number): FinishedAttempt {
   const phoneAttempts = lost.contact.phone_attempts;
   const policy = parsePolicy(lost.contact.policy);
+  const settings = settingsFor(c.settings, policy);
   const state = dialState(lost.contact, lost.seq, lost.phoneIndex, phoneAttempts);
+  const outcome: Outcome = lost.abandoned ? "abandoned" : "lost";
+  const next = nextContactState(settings, state, outcome, 0, now);
   const f: FinishedAttempt = {
     attemptId: lost.attemptId ?? 0,
     contactId: lost.contact.id,
     owner: null,
     now,
-    answeredAt: null,
+    answeredAt: lost.abandoned ? lost.answeredAt : null,
     endedAt: now,
-    outcome: "lost",
+    outcome,
     cause: "lease_expired",
     talkSec: 0,
     success: false,
     details: JSON.stringify({ leaseOwner: lost.owner, startedAt: lost.startedAt }),
-    contact: finishRule(policy, nextContactState(settingsFor(c.settings, policy), state, "lost", 0, now)),
+    contact: finishRule(policy, abandonRule(settings, next, outcome, now)),
   };
   if (c.webhooks.length) {
     const info = {

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // bin/outdial.mjs with one hook, for crash tests (OUTDIAL_TEST_HOOK): the process stops for good at the named
 // step and says so on stdout, so that a test can SIGKILL it exactly there. Nothing else differs.
+import fs from "node:fs";
 import { register } from "tsx/esm/api";
 
 register();
@@ -11,6 +12,16 @@ if (hook === "reopenForCallback") {
   CallbackReopening.prototype.reopen = async () => {
     process.stdout.write("HOOK reached reopenForCallback\n");
     await new Promise(() => {});
+  };
+} else if (hook === "afterAbandonHangup") {
+  // A person no agent came for was hung up on (agents/dialing.ts), the call's end not yet written: the whole
+  // process freezes (a synchronous loop: no timer, pass or write runs after it), as if killed right there.
+  const { AgentDialing } = await import("../../src/engine/agents/dialing.ts");
+  const hangUpAbandoned = AgentDialing.prototype.hangUpAbandoned;
+  AgentDialing.prototype.hangUpAbandoned = function (call) {
+    hangUpAbandoned.call(this, call);
+    fs.writeSync(1, `HOOK reached afterAbandonHangup ${call.phone}\n`);
+    for (;;) {}
   };
 } else if (hook !== "") {
   throw new Error(`unknown OUTDIAL_TEST_HOOK ${hook}`);

@@ -25,6 +25,12 @@ import type { AgentBoard, ContactCard, LiveAgent } from "./board.ts";
 const PREDICTIVE_STEP_MS = 500;
 /** Decisions kept for the pacing view: those that placed lines or changed the pacer's mode. */
 const DECISION_LOG = 100;
+/** How long an abandoned call's hang-up waits for the abandonment's write. The write takes a millisecond or
+ *  two; a database slow to answer (a failover) must not leave the person listening to silence. */
+const ABANDON_WRITE_WAIT_MS = 1000;
+
+/** Puts an abandonment on record in the store (the dispatcher's: DispatchStore.recordAbandon). */
+export type AbandonWrite = (call: LiveCall, at: number) => Promise<void>;
 
 interface CampaignPacing {
   key: string;
@@ -90,8 +96,15 @@ export class AgentDialing {
   private readonly trackers = new Map<number, AbandonTracker>();
   /** Per campaign in an abandonment group: the group's cap (the strictest of its campaigns' targets). */
   private readonly groupTargets = new Map<number, number>();
+  private abandonWrite: AbandonWrite | null = null;
 
   constructor(private readonly o: DialingOptions) {}
+
+  /** Each abandonment is written with `write` before its hang-up (the dispatcher, which owns the store's
+   *  dispatch path, gives it); without one, the hang-up goes at once. */
+  recordAbandonsWith(write: AbandonWrite): void {
+    this.abandonWrite = write;
+  }
 
   tracker(c: CampaignRuntime): AbandonTracker {
     let t = this.trackers.get(c.id);
@@ -334,7 +347,7 @@ export class AgentDialing {
         this.connect(call, agent, now);
         return;
       }
-      this.abandon(call);
+      void this.abandon(call);
     }
   }
 
@@ -355,12 +368,37 @@ export class AgentDialing {
     this.o.onConnect?.(call, agent, waitMs);
   }
 
-  private abandon(call: LiveCall): void {
+  /** Settles once the hang-up is sent: a virtual clock's run awaits it, as it awaits any timer's work. */
+  private abandon(call: LiveCall): Promise<void> {
     const p = this.pacing.get(call.campaign.id);
-    if (!p || call.waitingSince === null || call.connectedAt !== null) return;
+    if (!p || call.waitingSince === null || call.connectedAt !== null) return Promise.resolve();
     const now = this.o.clock.now();
     this.stopWaiting(call, p);
     this.markAbandoned(call, now);
+    return this.recordThenHangUp(call, now);
+  }
+
+  /**
+   * Hangs up on the person once the abandonment is on record. Until the call's end is written (the next
+   * pass) it lived in this process only: killed after the hang-up, the process left the attempt to the
+   * lease sweep as `lost`, whose retry rule called the person back seconds later (the 72-hour rule broken),
+   * and the rate rebuilt from the store missed the abandon. The hang-up waits at most ABANDON_WRITE_WAIT_MS.
+   */
+  private async recordThenHangUp(call: LiveCall, now: number): Promise<void> {
+    const write = this.abandonWrite;
+    if (write !== null) {
+      let giveUp = () => {};
+      const waited = new Promise<void>((resolve) => {
+        giveUp = resolve;
+      });
+      const timer = this.o.clock.after(ABANDON_WRITE_WAIT_MS, () => giveUp());
+      await Promise.race([write(call, now).catch((err) => this.o.onError?.(err)), waited]);
+      timer.cancel();
+    }
+    this.hangUpAbandoned(call);
+  }
+
+  private hangUpAbandoned(call: LiveCall): void {
     this.o.driver.hangup(call.callId, { announce: call.campaign.settings.abandonMessage });
   }
 

@@ -10,6 +10,7 @@ import type {
   ClaimDecision,
   ClaimResult,
   DispatchStore,
+  ExpiredLeaseRow,
   FinishedAttempt,
   OutboxRow,
   RecentCalls,
@@ -17,7 +18,10 @@ import type {
   WaitingSummary,
 } from "./types.ts";
 import {
+  abandonedAttemptSql,
+  abandonedContactSql,
   deletedCampaignsCalls,
+  EXPIRED_LEASE_COLUMNS,
   earlierProcessOf,
   expiredLease,
   finishesCurrentAttempt,
@@ -497,12 +501,17 @@ export function postgresDispatchStore(pool: pg.Pool): DispatchStore {
       await pool.query("DELETE FROM node_heartbeats WHERE alive_until < $1", [now - HEARTBEAT_MEMORY_MS]);
     },
 
+    async recordAbandon(a) {
+      // One statement: both rows or neither.
+      await pool.query(
+        `WITH a AS (${abandonedAttemptSql(["$1", "$2"])} RETURNING 1) ${abandonedContactSql(["$3", "$3", "$4"])}`,
+        [a.answeredAt, a.attemptId, a.at, a.contactId],
+      );
+    },
+
     async expiredLeases(now, limit) {
-      const { rows } = await pool.query(
-        `SELECT c.id, c.account_id, c.campaign_id, c.phones, c.custom, c.time_zone, c.daily_from_sec,
-          c.daily_to_sec, c.start_at, c.attempts, c.phone_index, c.phone_attempts, c.retry_counts,
-          c.next_attempt_at, c.policy, c.abandoned_at, c.lease_owner, a.id AS attempt_id, a.phone_index AS attempt_phone_index,
-          a.started_at AS attempt_started_at, a.reserved AS attempt_reserved
+      const { rows } = await pool.query<ExpiredLeaseRow>(
+        `SELECT ${EXPIRED_LEASE_COLUMNS}
           FROM contacts c LEFT JOIN attempts a ON a.contact_id = c.id AND a.seq = c.attempts
           WHERE c.status = 'in_progress' AND ${leaseLapsed("c", "$1")} ORDER BY c.lease_expires_at LIMIT $2`,
         [now, limit],

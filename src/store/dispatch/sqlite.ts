@@ -7,10 +7,12 @@ import { noTransactionOpen } from "../atomic.ts";
 import { LIVE_COUNTS, type LiveCounts, SETTLED_COUNTS, statusCounts, WAITING_SUMMARY } from "./counts.ts";
 import { batchPhones, DNC_AMONG_SQLITE, DNC_ANY, markListed } from "./dnc.ts";
 import type {
+  AbandonRecord,
   Candidate,
   ClaimRequest,
   ClaimResult,
   DispatchStore,
+  ExpiredLeaseRow,
   FinishedAttempt,
   OutboxRow,
   RecentCalls,
@@ -20,7 +22,10 @@ import type {
 } from "./types.ts";
 import {
   abandonedAt,
+  abandonedAttemptSql,
+  abandonedContactSql,
   deletedCampaignsCalls,
+  EXPIRED_LEASE_COLUMNS,
   earlierProcessOf,
   expiredLease,
   finishesCurrentAttempt,
@@ -138,11 +143,10 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
         ON CONFLICT (node_id) DO UPDATE SET alive_until = excluded.alive_until`,
     ),
     forgetHeartbeats: db.prepare("DELETE FROM node_heartbeats WHERE alive_until < ?"),
+    abandonedAttempt: db.prepare(abandonedAttemptSql(["?", "?"])),
+    abandonedContact: db.prepare(abandonedContactSql(["?", "?", "?"])),
     expired: db.prepare(
-      `SELECT c.id, c.account_id, c.campaign_id, c.phones, c.custom, c.time_zone, c.daily_from_sec,
-        c.daily_to_sec, c.start_at, c.attempts, c.phone_index, c.phone_attempts, c.retry_counts,
-        c.next_attempt_at, c.policy, c.abandoned_at, c.lease_owner, a.id AS attempt_id, a.phone_index AS attempt_phone_index,
-        a.started_at AS attempt_started_at, a.reserved AS attempt_reserved
+      `SELECT ${EXPIRED_LEASE_COLUMNS}
         FROM contacts c LEFT JOIN attempts a ON a.contact_id = c.id AND a.seq = c.attempts
         WHERE c.status = 'in_progress' AND ${leaseLapsed("c", "?")} ORDER BY c.lease_expires_at LIMIT ?`,
     ),
@@ -353,6 +357,11 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
     }
   });
 
+  const abandonTx = db.transaction((a: AbandonRecord) => {
+    s.abandonedAttempt.run(a.answeredAt, a.attemptId);
+    s.abandonedContact.run(a.at, a.at, a.contactId);
+  });
+
   const allDueTx = db.transaction(
     (campaignId: number, now: number) => s.allDue.run(now, now, campaignId).changes,
   );
@@ -396,15 +405,13 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
       s.heartbeat.run(owner, aliveUntil);
       s.forgetHeartbeats.run(now - HEARTBEAT_MEMORY_MS);
     },
+    async recordAbandon(a) {
+      // Written at once when no other transaction is open (the usual case): the hang-up waits for it.
+      if (db.inTransaction) await noTransactionOpen(db, 10_000);
+      abandonTx.immediate(a);
+    },
     async expiredLeases(now, limit) {
-      const rows = s.expired.all(now, limit) as (Candidate & {
-        lease_owner: string | null;
-        attempt_id: number | null;
-        attempt_phone_index: number | null;
-        attempt_started_at: number | null;
-        attempt_reserved: string | null;
-      })[];
-      return rows.map(expiredLease);
+      return (s.expired.all(now, limit) as ExpiredLeaseRow[]).map(expiredLease);
     },
     async countByStatus(campaignId) {
       return statusCounts(

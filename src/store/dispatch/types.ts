@@ -165,8 +165,21 @@ export interface ExpiredLease {
   seq: number;
   phoneIndex: number;
   startedAt: number | null;
+  /** When the open attempt was answered, if its process wrote that before it died (recordAbandon). */
+  answeredAt: number | null;
+  /** The open attempt's process abandoned the person on it (recordAbandon) before it died. */
+  abandoned: boolean;
   /** Set when the attempt was an agent's preview its process never dialed. */
   reserved: ReservedState | null;
+}
+
+/** A person who answered and whom no agent came for, hung up on: written as it happens (recordAbandon). */
+export interface AbandonRecord {
+  attemptId: number;
+  contactId: number;
+  answeredAt: number;
+  /** When the call was abandoned. */
+  at: number;
 }
 
 /** A contact's dialing state before a claim, restored as if the claim never happened. */
@@ -230,11 +243,32 @@ export function finishesCurrentAttempt(contact: string): string {
 }
 
 /** SQL: an attempt (`t`, or the statement's table) another node's sweep recorded lost when its node's
- *  lease ran out (engine/outcomes.ts lostAttempt). The node, if it was only stalled, may still write what
- *  its call was: the attempt then gets that, and an answered call its charge, once (the row is lost no
- *  more after it). The contact stays as the sweep left it. */
+ *  lease ran out (engine/outcomes.ts lostAttempt), or abandoned when the node had put the abandonment on
+ *  record first (recordAbandon). The node, if it was only stalled, may still write what its call was: the
+ *  attempt then gets that, and an answered call its charge, once (the row is no longer the sweep's after
+ *  it: its cause is the call's). The contact stays as the sweep left it. */
 export function sweptAsLost(attempt: string): string {
-  return `${attempt}.outcome = 'lost' AND ${attempt}.cause = 'lease_expired'`;
+  return `${attempt}.outcome IN ('lost', 'abandoned') AND ${attempt}.cause = 'lease_expired'`;
+}
+
+/**
+ * SQL recording an abandonment on its open attempt as it happens (`p`: placeholders for answered_at and
+ * the attempt id). Counted at once by the abandonment rate (store/abandonment.ts reads answered abandoned
+ * attempts) and read by the lease sweep should the process die before the call's end is written: the
+ * attempt's end writes the same outcome and answer, so the normal path records it once, as before. The
+ * open row's outcome is set early, but the readers of results (campaign-report.ts) count ended attempts.
+ */
+export function abandonedAttemptSql(p: readonly string[]): string {
+  return `UPDATE attempts SET outcome = 'abandoned', answered_at = ${p[0]} WHERE id = ${p[1]} AND ended_at IS NULL`;
+}
+
+/**
+ * SQL keeping the contact of an abandoned call out of the dial queue for 72 h from the abandonment on (`p`:
+ * placeholders for the time, twice, and the contact id): the claim reads contacts.abandoned_at. Never moves
+ * it back; the call's end later sets it to the end, as it always has.
+ */
+export function abandonedContactSql(p: readonly string[]): string {
+  return `UPDATE contacts SET abandoned_at = ${p[0]} WHERE id = ${p[2]} AND (abandoned_at IS NULL OR abandoned_at < ${p[1]})`;
 }
 
 /** A claim given back undialed goes back where it came from: the dial queue, or held for its agent (the
@@ -266,6 +300,9 @@ export interface DispatchStore {
   /** This node is alive until `aliveUntil`: its leased contacts stay its own until then, whatever their
    *  claim-time expiry. Also forgets heartbeats that lapsed long ago (processes gone for a day). */
   heartbeat(owner: string, aliveUntil: number, now: number): Promise<void>;
+  /** Puts an abandonment on record before the hang-up that ends the call (see AbandonRecord): the attempt
+   *  answered and abandoned, the contact's abandoned_at. Rare (a few per hundred live answers). */
+  recordAbandon(a: AbandonRecord): Promise<void>;
   /** In-progress contacts whose lease ran out before `now` (see leaseLapsed), with their open attempt. */
   expiredLeases(now: number, limit: number): Promise<ExpiredLease[]>;
   /** Counts of contacts by status for a campaign. */
@@ -326,18 +363,36 @@ export function leaseLapsed(c: string, now: string): string {
  */
 export const CLAIM_LEASE_MS = 86_400_000;
 
+/** A row of expiredLeases as the database gives it (EXPIRED_LEASE_COLUMNS). */
+export type ExpiredLeaseRow = Candidate & {
+  lease_owner: string | null;
+  attempt_id: number | null;
+  attempt_phone_index: number | null;
+  attempt_started_at: number | null;
+  attempt_answered_at: number | null;
+  attempt_outcome: string | null;
+  attempt_reserved: string | null;
+};
+
+/** The columns expiredLeases selects, from contacts `c` and their open attempt `a`. */
+export const EXPIRED_LEASE_COLUMNS = `c.id, c.account_id, c.campaign_id, c.phones, c.custom, c.time_zone,
+  c.daily_from_sec, c.daily_to_sec, c.start_at, c.attempts, c.phone_index, c.phone_attempts, c.retry_counts,
+  c.next_attempt_at, c.policy, c.abandoned_at, c.lease_owner, a.id AS attempt_id,
+  a.phone_index AS attempt_phone_index, a.started_at AS attempt_started_at, a.answered_at AS attempt_answered_at,
+  a.outcome AS attempt_outcome, a.reserved AS attempt_reserved`;
+
 /** An expiredLeases row (the contact's candidate columns, lease owner and open attempt) as an ExpiredLease. */
-export function expiredLease(
-  r: Candidate & {
-    lease_owner: string | null;
-    attempt_id: number | null;
-    attempt_phone_index: number | null;
-    attempt_started_at: number | null;
-    attempt_reserved: string | null;
-  },
-): ExpiredLease {
-  const { lease_owner, attempt_id, attempt_phone_index, attempt_started_at, attempt_reserved, ...contact } =
-    r;
+export function expiredLease(r: ExpiredLeaseRow): ExpiredLease {
+  const {
+    lease_owner,
+    attempt_id,
+    attempt_phone_index,
+    attempt_started_at,
+    attempt_answered_at,
+    attempt_outcome,
+    attempt_reserved,
+    ...contact
+  } = r;
   return {
     contact,
     owner: lease_owner,
@@ -345,6 +400,8 @@ export function expiredLease(
     seq: contact.attempts,
     phoneIndex: attempt_phone_index ?? contact.phone_index,
     startedAt: attempt_started_at === null ? null : Number(attempt_started_at),
+    answeredAt: attempt_answered_at === null ? null : Number(attempt_answered_at),
+    abandoned: attempt_outcome === "abandoned",
     reserved: attempt_reserved === null ? null : (JSON.parse(attempt_reserved) as ReservedState),
   };
 }
