@@ -55,21 +55,22 @@ function endedAttempt(info: EndedAttemptInfo, f: FinishedAttempt): Record<string
 }
 
 /**
- * attempt.ended again for a call another node's sweep recorded `lost` while this node stalled, now that
- * this node tells what it really was (the store writes it only if it corrects that record). `corrects`
- * names the outcome subscribers heard; the contact is as the sweep left it (only its id is given: this
+ * attempt.ended again for a call another node's sweep recorded `lost` (or `abandoned`, the abandonment
+ * being on record) while this node stalled, now that this node tells what it really was (the store writes
+ * it only if it corrects that record). `corrects` names the outcome subscribers heard (`swept`); the contact is as the sweep left it (only its id is given: this
  * node's view of it is stale). Final, so subscribers of settled results only hear the correction too.
  */
 export function correctionEvents(
   subs: readonly Subscription[],
   info: EndedAttemptInfo,
   f: FinishedAttempt,
+  swept: "lost" | "abandoned",
 ): OutboxRow[] {
   const base = { accountId: info.accountId, campaignId: info.campaignId, contactId: f.contactId, at: f.now };
   const data = {
     attempt: endedAttempt(info, f),
     contact: { id: f.contactId },
-    corrects: { outcome: "lost" },
+    corrects: { outcome: swept },
   };
   return outboxRows(subs, { ...base, type: "attempt.ended", final: true, data });
 }

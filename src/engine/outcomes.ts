@@ -106,6 +106,7 @@ export function newLiveCall(
     waitingSince: null,
     waitTimer: null,
     abandoned: false,
+    abandonRecorded: false,
   };
 }
 
@@ -247,7 +248,9 @@ export function finishedFromEnd(
   if (c.webhooks.length) {
     const info = { ...call, accountId: c.accountId, campaignId: c.id };
     f.events = finishEvents(c.webhooks, info, f);
-    f.correctionEvents = () => correctionEvents(c.webhooks, info, f);
+    // What the sweep told subscribers: abandoned when this node had put the abandonment on record.
+    const swept = call.abandonRecorded ? "abandoned" : "lost";
+    f.correctionEvents = () => correctionEvents(c.webhooks, info, f, swept);
   }
   return f;
 }

@@ -79,6 +79,9 @@ export interface AgentCallState {
   waitingSince: number | null;
   waitTimer: TimerHandle | null;
   abandoned: boolean;
+  /** The abandonment is on record (recordAbandon committed): a sweep of this attempt recorded it
+   *  abandoned, not lost, and a late write of its end corrects that. */
+  abandonRecorded: boolean;
 }
 
 export interface DialingOptions {
@@ -392,7 +395,13 @@ export class AgentDialing {
         giveUp = resolve;
       });
       const timer = this.o.clock.after(ABANDON_WRITE_WAIT_MS, () => giveUp());
-      await Promise.race([write(call, now).catch((err) => this.o.onError?.(err)), waited]);
+      const written = write(call, now).then(
+        () => {
+          call.abandonRecorded = true;
+        },
+        (err) => this.o.onError?.(err),
+      );
+      await Promise.race([written, waited]);
       timer.cancel();
     }
     this.hangUpAbandoned(call);
