@@ -117,6 +117,15 @@ export async function listCampaigns(
   return query.selectAll().execute();
 }
 
+/** Text compared without case. Lowercasing is not case folding: a final capital sigma lowers to ς (a word
+ *  typed whole, "ΠΡΟΣ", missed "ΠΡΟΣΦΟΡΑ"), and İ to i and a combining dot ("istanbul" missed "İSTANBUL"). */
+function foldCase(text: string): string {
+  return text
+    .toLowerCase()
+    .replace(/ς/g, "σ")
+    .replace(/i\u0307/g, "i");
+}
+
 /**
  * The ids of a page of the campaigns `query` selects whose name contains `text`, ignoring case as
  * JavaScript folds it, on both dialects: PostgreSQL's lower() is the server locale's (a final Σ becomes σ,
@@ -130,9 +139,9 @@ async function pageOfNamed(
   offset: number,
   limit: number,
 ): Promise<number[]> {
-  const wanted = text.toLowerCase();
+  const wanted = foldCase(text);
   const rows = await query.select(["id", "name"]).execute();
-  const named = rows.filter((r) => r.name.toLowerCase().includes(wanted));
+  const named = rows.filter((r) => foldCase(r.name).includes(wanted));
   return named.slice(offset, offset + limit).map((r) => r.id);
 }
 

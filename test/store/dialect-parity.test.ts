@@ -41,6 +41,9 @@ for (const dialect of dialects()) {
           ["ΠΕΛΑΤΕΣ", "ΝΕΟΙ ΠΕΛΑΤΕΣ"],
           ["πελατες", "ΝΕΟΙ ΠΕΛΑΤΕΣ"],
           ["İSTANBUL", "İSTANBUL leads"],
+          // Folded, not only lowered (review37): a plain i for the dotted capital, σ for a final ς.
+          ["istanbul", "İSTANBUL leads"],
+          ["ΝΕΟΙ ΠΕΛΑΤΕΣ", "ΝΕΟΙ ΠΕΛΑΤΕΣ"],
         ]) {
           const found = await listCampaigns(store.db, accountId, { nameContains: needle, limit: 10 });
           assert.deepEqual(
@@ -49,6 +52,13 @@ for (const dialect of dialects()) {
             needle,
           );
         }
+        // A word typed whole ends in ς when lowered; inside the name it is σ.
+        await createCampaign(store, accountId, {}, { name: "ΠΡΟΣΦΟΡΑ 2026" });
+        const offer = await listCampaigns(store.db, accountId, { nameContains: "ΠΡΟΣ", limit: 10 });
+        assert.deepEqual(
+          offer.map((c) => c.name),
+          ["ΠΡΟΣΦΟΡΑ 2026"],
+        );
         // Paged as without a search: newest first, offset and keyset alike.
         for (const n of [1, 2, 3]) await createCampaign(store, accountId, {}, { name: `page ${n}` });
         const names = async (q: { offset?: number; beforeId?: number }) =>
