@@ -8,9 +8,10 @@
 import { sql } from "kysely";
 import { EngineError } from "../../engine/types.ts";
 import { LOW_BALANCE_REASON } from "../../model/billing.ts";
-import { type CampaignSettings, withDefaults } from "../../model/campaign-settings.ts";
+import { withDefaults } from "../../model/campaign-settings.ts";
 import { findCampaign } from "../../store/campaigns.ts";
 import type { NativeApiDeps } from "../native/deps.ts";
+import { queueSwitchedOff } from "./xcally/dial-switch.ts";
 
 export async function dialAgain(
   deps: Pick<NativeApiDeps, "store" | "engine">,
@@ -23,7 +24,8 @@ export async function dialAgain(
     engine.wake();
     return;
   }
-  if (engine.endedError(current) || switchedOff(withDefaults(JSON.parse(current.settings)).vendor)) return;
+  const { vendor } = withDefaults(JSON.parse(current.settings));
+  if (engine.endedError(current) || queueSwitchedOff(vendor.xcally, current)) return;
   try {
     await engine.recover(accountId, campaignId);
   } catch (err) {
@@ -80,29 +82,35 @@ export async function dialAgainAfterRestart(deps: Pick<NativeApiDeps, "store" | 
   // completed campaign; INDEXED BY keeps it on the partial ones (PostgreSQL's planner finds them itself).
   const on = (index: string) =>
     sql.raw(store.dialect === "sqlite" ? `contacts k INDEXED BY ${index}` : "contacts k");
-  const { rows } = await sql<{ id: number; account_id: number; settings: string; has_token: unknown }>`
-    SELECT c.id, c.account_id, c.settings,
+  const { rows } = await sql<{
+    id: number;
+    account_id: number;
+    settings: string;
+    finished_at: number | null;
+    has_token: unknown;
+  }>`
+    SELECT c.id, c.account_id, c.settings, c.finished_at,
         EXISTS (SELECT 1 FROM campaign_tokens t WHERE t.campaign_id = c.id) AS has_token
       FROM campaigns c
       WHERE c.status = 'completed' AND (c.status_reason IS NULL OR c.status_reason <> ${LOW_BALANCE_REASON}) AND (
         EXISTS (SELECT 1 FROM ${on("contacts_dial_queue")} WHERE k.campaign_id = c.id AND k.ready = 1)
         OR EXISTS (SELECT 1 FROM ${on("contacts_waiting")}
           WHERE k.campaign_id = c.id AND k.status = 'pending' and k.ready = 0))`.execute(store.db);
-  const broughtBack = rows.filter((r) => bringsBackOnAdd(r.settings, Boolean(r.has_token)));
+  const broughtBack = rows.filter((r) => bringsBackOnAdd(r, Boolean(r.has_token)));
   for (const r of broughtBack) await dialAgain(deps, Number(r.account_id), Number(r.id));
   return broughtBack.length;
 }
 
-/** An Xcally queue its client switched off (dialActive: false): a completed one stays so until switched on,
- *  whatever contacts its lists are given (a running one is paused by the switch itself). */
-function switchedOff(vendor: CampaignSettings["vendor"]): boolean {
-  return (vendor.xcally as { dialActive?: unknown } | undefined)?.dialActive === false;
-}
-
-/** Whether a face brings the campaign back when contacts are added to it (the callers of dialAgain). */
-function bringsBackOnAdd(settingsText: string, hasJaicpToken: boolean): boolean {
-  const { vendor } = withDefaults(JSON.parse(settingsText));
-  if (switchedOff(vendor)) return false;
+/** Whether a face brings the completed campaign back when contacts are added to it (the callers of
+ *  dialAgain). Not an Xcally queue its client switched off (dialActive: false) and nothing started since:
+ *  it stays completed until switched on, whatever contacts its lists are given. */
+function bringsBackOnAdd(
+  completed: { settings: string; finished_at: number | null },
+  hasJaicpToken: boolean,
+): boolean {
+  const { vendor } = withDefaults(JSON.parse(completed.settings));
+  if (queueSwitchedOff(vendor.xcally, { status: "completed", finished_at: completed.finished_at }))
+    return false;
   const vox = vendor.voximplant as { type?: string } | undefined;
   // A manual Voximplant list is dialed by StartNextCallTask, never on an add.
   if (vox !== undefined) return vox.type !== "MANUAL";

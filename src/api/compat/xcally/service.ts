@@ -13,6 +13,7 @@ import { dialAgain } from "../dial-again.ts";
 import { findOrCreateList } from "../named-list.ts";
 import { refusalInTerms } from "../refusal-terms.ts";
 import { type ContactBody, type ParsedContact, parseContact, storedCustom } from "./contacts.ts";
+import { dialActiveOf, withoutSwitchTime } from "./dial-switch.ts";
 import { phonesInCampaign } from "./duplicate-phones.ts";
 import { lockList } from "./list-lock.ts";
 import {
@@ -61,17 +62,6 @@ export function checkBodyId(body: object, pathId: number, what: "queue" | "list"
     throw invalidRequest(`id: ${id} is not the ${what} of the path (${pathId})`, "id");
 }
 
-export const ACTIVE = ["running", "scheduled"];
-
-/** A queue's dialActive as read back: true while it dials (running or scheduled, however it got there: a
- *  /v1 resume too), and when it ran dry (completed) with its switch on, as it dials what its lists are
- *  given then (dialAgain recovers it): a client writing back what it read must not switch it off. False
- *  when paused, stopped, draft or halted (past its end time), or completed after a dialActive: false. */
-export function dialActiveOf(queue: Record<string, unknown>, status: string): boolean {
-  if (ACTIVE.includes(status)) return true;
-  return status === "completed" && queue.dialActive !== false;
-}
-
 export function xcallyService(deps: XcallyDeps) {
   const { store, clock, engine } = deps;
   const db = xcallyTables(store.db);
@@ -98,10 +88,10 @@ export function xcallyService(deps: XcallyDeps) {
     const settings = parseSettings(row);
     const queue = settings.vendor.xcally as Record<string, unknown>;
     return {
-      ...liveQueue(queue, settings),
+      ...liveQueue(withoutSwitchTime(queue), settings),
       id: row.id,
       name: row.name,
-      dialActive: dialActiveOf(queue, row.status),
+      dialActive: dialActiveOf(queue, row),
       status: row.status,
       createdAt: new Date(row.created_at).toISOString(),
       updatedAt: new Date(row.updated_at).toISOString(),
@@ -109,26 +99,24 @@ export function xcallyService(deps: XcallyDeps) {
   }
 
   /** Copies Xcally contacts into a campaign (into an outdial list named after the Xcally one), skipping the
-   *  duplicates the queue's dialCheckDuplicateType asks to skip, each placed by dialOrderByScheduledAt; on
-   *  `on`, a transaction of the caller's. Tells the engine nothing. Returns [added, skipped]. */
+   *  duplicates the queue's dialCheckDuplicateType asks to skip, each placed by dialOrderByScheduledAt as
+   *  the queue has them once locked; on `on`, a transaction of the caller's. Tells the engine nothing.
+   *  Returns [added, skipped]; [0, 0] for a campaign deleted meanwhile. */
   async function copyInto(
     on: Kysely<Database>,
-    campaign: Campaign,
+    into: Pick<Campaign, "id" | "account_id">,
     xcallyListId: number,
     contacts: Selectable<XcallyContactsTable>[],
   ): Promise<[number, number]> {
     if (!on.isTransaction) {
-      return store.db.transaction().execute((trx) => copyInto(trx, campaign, xcallyListId, contacts));
+      return store.db.transaction().execute((trx) => copyInto(trx, into, xcallyListId, contacts));
     }
     // The campaign's row lock orders two copies at once: the second reads the phones the first added,
     // instead of both finding a phone missing and the person being called twice. On PostgreSQL an import
     // or /v1 add in flight holds the contacts lock to its commit: taken first, so neither order deadlocks.
-    await lockCampaignContacts(on, campaign.id);
-    await on
-      .updateTable("campaigns")
-      .set({ id: sql.ref("id") })
-      .where("id", "=", campaign.id)
-      .execute();
+    await lockCampaignContacts(on, into.id);
+    const campaign = await lockCampaignRow(on, into);
+    if (!campaign) return [0, 0];
     const queue = parseSettings(campaign).vendor.xcally as Record<string, unknown> & {
       dialCheckDuplicateType?: DuplicateType;
     };
@@ -263,8 +251,8 @@ export function xcallyService(deps: XcallyDeps) {
       .execute();
     const changed: number[] = [];
     for (const l of links) {
-      const campaign = await findCampaign(trx, accountId, l.campaign_id);
-      if (campaign && (await copyInto(trx, campaign, listId, rows))[0] > 0) changed.push(campaign.id);
+      const into = { id: l.campaign_id, account_id: accountId };
+      if ((await copyInto(trx, into, listId, rows))[0] > 0) changed.push(into.id);
     }
     return { rows, changed };
   }
@@ -394,6 +382,26 @@ export async function inQueueTerms<T>(work: Promise<T>): Promise<T> {
   } catch (err) {
     throw refusalInQueueTerms(err);
   }
+}
+
+/**
+ * The campaign's row, locked until the end of `trx` and read as it is then (undefined if it is gone). A
+ * caller's own read may be older: a link reads its queue before it waits for the list's lock, and a PUT
+ * that flipped the order or the duplicate check meanwhile would be missed (copies given the old priority
+ * sign, or duplicates copied). A PUT that comes later waits for this lock, and its flip turns round what
+ * was copied under it too.
+ */
+function lockCampaignRow(
+  trx: Kysely<Database>,
+  campaign: Pick<Campaign, "id" | "account_id">,
+): Promise<Campaign | undefined> {
+  return trx
+    .updateTable("campaigns")
+    .set({ id: sql.ref("id") })
+    .where("account_id", "=", campaign.account_id)
+    .where("id", "=", campaign.id)
+    .returningAll()
+    .executeTakeFirst();
 }
 
 /** Which of `ids` the campaign's contacts hold as external_id, read in chunks on the unique index. */

@@ -108,6 +108,22 @@ function startLines(parsed: { record: string[]; info: InfoRecord }[]): number[] 
   });
 }
 
+/** The file's delimiter, guessed from its header: ";" when the header has more semicolons than commas,
+ *  else ",". The header is the first line the parser takes as a record, so not the raw text before the
+ *  first "\n": blank lines before it are skipped (a script's export may begin with one), a byte order
+ *  mark is no part of it, and a lone CR ends a line as the parser's record_delimiter has it. */
+export function guessDelimiter(text: string): ";" | "," {
+  let header = "";
+  for (const [line] of text.matchAll(/[^\r\n]+/g)) {
+    // trim() takes whitespace and the byte order mark (U+FEFF) alike.
+    if (line.trim() === "") continue;
+    header = line;
+    break;
+  }
+  const count = (c: string) => header.split(c).length - 1;
+  return count(";") > count(",") ? ";" : ",";
+}
+
 export function contactsFromCsv(
   text: string,
   body: UploadBody,
@@ -122,8 +138,7 @@ export function contactsFromCsv(
         `duplicates[${i}]`,
       );
   });
-  const firstLine = text.slice(0, text.indexOf("\n") >>> 0);
-  const delimiter = (firstLine.match(/;/g)?.length ?? 0) > (firstLine.match(/,/g)?.length ?? 0) ? ";" : ",";
+  const delimiter = guessDelimiter(text);
   let parsed: { record: string[]; info: InfoRecord }[];
   try {
     // The typings do not know that info: true makes each record {record, info}.

@@ -17,6 +17,7 @@ import type { Campaign } from "../../../store/schema.ts";
 import { errorResponses, idParams } from "../../native/schemas/common.ts";
 import { parseSettings } from "../../native/views.ts";
 import { conflict } from "../../plugins/errors.ts";
+import { ACTIVE, queueWithSwitch } from "./dial-switch.ts";
 import {
   editedSettings,
   type QueueBody,
@@ -25,7 +26,6 @@ import {
   settingsForQueue,
 } from "./queues.ts";
 import {
-  ACTIVE,
   anyObject,
   assertSettings,
   COPY_ID_PREFIX,
@@ -57,10 +57,11 @@ export async function voiceRoutes(app: FastifyInstance, deps: XcallyDeps): Promi
       },
     },
     async (req, reply) => {
-      const { queue, settings } = settingsForQueue(req.body, withDefaults(undefined));
-      assertSettings(settings, clock.now());
-      const accountId = req.account.id;
       const now = clock.now();
+      const body = queueWithSwitch({}, req.body, now);
+      const { queue, settings } = settingsForQueue(body, withDefaults(undefined));
+      assertSettings(settings, now);
+      const accountId = req.account.id;
       const starts = queue.dialActive !== false;
       // One this request starts is written as being created: a kill before the start leaves no queue the
       // client could see besides the one its retry makes (the next creation drops it later).
@@ -104,7 +105,7 @@ export async function voiceRoutes(app: FastifyInstance, deps: XcallyDeps): Promi
   async function applyQueueEdit(current: Campaign, body: QueueBody): Promise<boolean> {
     const accountId = current.account_id;
     const before = parseSettings(current);
-    const merged = { ...(before.vendor.xcally as QueueBody), ...body };
+    const merged = queueWithSwitch(before.vendor.xcally as QueueBody, body, clock.now());
     const { queue, settings: mapped } = settingsForQueue(merged, before);
     const settings = editedSettings(Object.keys(body), mapped, before);
     assertSettings(settings, clock.now());
@@ -165,7 +166,30 @@ export async function voiceRoutes(app: FastifyInstance, deps: XcallyDeps): Promi
       const now =
         err instanceof EngineError && err.code === "invalid_state" ? await findQueue(accountId, id) : null;
       if (now === null || ACTIVE.includes(now.status) !== dialActive) throw refusalInQueueTerms(err);
+      if (!dialActive && now.status === "completed") await stampSwitchOffAgain(accountId, id);
     }
+  }
+
+  /** A pause refused because the queue ran dry after the edit stamped its switch off: the finish came after
+   *  that time, so the queue would read as started since (dial-switch.ts). Stamped again, after the finish:
+   *  it stays off. Not if a request beside this one has switched it on, or anything started it, meanwhile.
+   *  Only the face's own field of a completed campaign changes: the engine is not told. */
+  async function stampSwitchOffAgain(accountId: number, id: number): Promise<void> {
+    await untilWritten(
+      async () => {
+        const read = await findQueue(accountId, id);
+        const before = parseSettings(read);
+        const queue = before.vendor.xcally as QueueBody;
+        if (queue.dialActive !== false || read.status !== "completed") return true;
+        const now = clock.now();
+        const xcally = queueWithSwitch(queue, { dialActive: false }, now);
+        const settings = { ...before, vendor: { ...before.vendor, xcally } };
+        return (await updateCampaign(store.db, accountId, id, { settings, basedOn: read, now }))
+          ? true
+          : null;
+      },
+      () => conflict("edit_conflict", `queue ${id} kept changing while it was switched off; send it again`),
+    );
   }
 
   app.put<{ Params: { id: number }; Body: QueueBody }>(
