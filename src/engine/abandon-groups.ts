@@ -1,9 +1,16 @@
 // engine/abandon-groups owns the pooling of abandonment over a group's campaigns (settings.abandonGroup):
 // it hands each agent campaign's tracker on this node what the group's other campaigns have on record, so
-// that its pacer answers to the pooled rate. It must not pace, dial or write anything.
+// that its pacer answers to the pooled rate under the group's cap, and reads a group's figures for the API.
+// It must not pace, dial or write anything.
 import { usesAgents } from "../model/campaign-settings.ts";
 import type { AbandonWindow, Tally } from "../pacing/abandon-tracker.ts";
-import { type AbandonmentWindow, groupAbandonment, groupCampaigns } from "../store/abandonment.ts";
+import {
+  type AbandonmentWindow,
+  type CountedCampaign,
+  groupAbandonment,
+  groupCampaigns,
+  pooledAbandonment,
+} from "../store/abandonment.ts";
 import type { Store } from "../store/db.ts";
 import type { AgentDialing } from "./agents/dialing.ts";
 import type { CampaignRuntime } from "./campaign-runtime.ts";
@@ -18,6 +25,29 @@ function tally(w: AbandonmentWindow): Tally {
     fps: estimated,
     machines: 0,
     estimatedMachines: w.machineVerdicts,
+  };
+}
+
+/**
+ * The cap a group's pooled rate is held under, which every member's pacer answers to whatever its own: the
+ * strictest target of the group's campaigns (one dialing as a robot has none). Null when none has one.
+ */
+export function groupTargetRate(
+  campaigns: Iterable<Pick<CountedCampaign, "targetAbandonRate">>,
+): number | null {
+  let target = Number.POSITIVE_INFINITY;
+  for (const c of campaigns) target = Math.min(target, c.targetAbandonRate ?? target);
+  return Number.isFinite(target) ? target : null;
+}
+
+/** A group's pooled figures as the record has them, with the cap they are held under, for the API. */
+export async function groupAbandonmentReport(store: Store, accountId: number, group: string, now: number) {
+  const members = await groupCampaigns(store, accountId, group);
+  return {
+    name: group,
+    targetRate: groupTargetRate(members),
+    campaignIds: members.map((m) => m.id),
+    ...(await pooledAbandonment(store, members, now)),
   };
 }
 
@@ -52,10 +82,8 @@ export async function refreshAbandonGroups(
     try {
       const campaigns = await groupCampaigns(store, accountId, group);
       const counts = await groupAbandonment(store, campaigns, now);
-      // One rate, one cap: the strictest target of the group's campaigns, on this node or not.
-      let target = Number.POSITIVE_INFINITY;
-      for (const c of campaigns) target = Math.min(target, c.targetAbandonRate ?? target);
-      for (const rt of members) target = Math.min(target, rt.settings.targetAbandonRate);
+      // One rate, one cap: the group's, from the record and this node's settings (newer, perhaps).
+      const target = groupTargetRate([...campaigns, ...members.map((rt) => rt.settings)]);
       for (const rt of members) {
         const w = counts.without(rt.id);
         const others: Record<AbandonWindow, Tally> = {

@@ -43,6 +43,12 @@ export class DropBudget {
     };
   }
 
+  /** Takes over how well the forecast has done so far: that does not depend on the cap. */
+  takeOver(previous: DropBudget): void {
+    this.predicted = previous.predicted;
+    this.realized = previous.realized;
+  }
+
   /** Drops the forecast expected from dials just placed. */
   notePredicted(expectedDrops: number): void {
     this.predicted += expectedDrops;

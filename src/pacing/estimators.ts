@@ -25,6 +25,12 @@ class Fading {
     return this.total / this.unit;
   }
 
+  /** Takes the state of `other`, whose counts are being copied in its units. */
+  copy(other: Fading): void {
+    this.unit = other.unit;
+    this.total = other.total;
+  }
+
   /** Counts pseudo-observations of the given weight, made before any real one. */
   addPrior(weight: number): void {
     this.total += weight;
@@ -120,6 +126,32 @@ export class DurationEstimator {
   observeCensored(elapsedMs: number): void {
     const weight = this.fading.add([this.done, this.flagged, this.lost]);
     this.lost[Math.min(this.bins, Math.max(0, Math.floor(elapsedMs / this.options.stepMs)))] += weight;
+  }
+
+  /**
+   * Replaces what this law learned with what `previous` (same step, its own range) learned; this law's
+   * prior stays. Durations past this range fold into its last bin, as `observe` folds them. Those that
+   * `previous` folded into its own last bin, when this law reaches further, are known only to have
+   * lasted that long: they count as censored there, not as ending there.
+   */
+  takeOver(previous: DurationEstimator): void {
+    if (previous.options.stepMs !== this.options.stepMs) throw new RangeError("laws of different steps");
+    const { bins, done, flagged, lost } = this;
+    done.fill(0);
+    flagged.fill(0);
+    lost.fill(0);
+    this.fading.copy(previous.fading);
+    const folded = previous.bins - 1;
+    for (let k = 0; k < previous.bins; k++) {
+      if (k === folded && bins > previous.bins) {
+        lost[k] += previous.done[k];
+        continue;
+      }
+      done[Math.min(k, bins - 1)] += previous.done[k];
+      flagged[Math.min(k, bins - 1)] += previous.flagged[k];
+    }
+    for (let k = 0; k <= previous.bins; k++) lost[Math.min(k, bins)] += previous.lost[k];
+    this.rebuild([]);
   }
 
   /** Recomputes `survival`, with the elapsed times of the calls still in progress as censored data. */
@@ -246,6 +278,19 @@ export class RingModel {
   observeCensored(ringMs: number): void {
     const weight = this.fading.add([this.human, this.machine, this.ringEnd, this.censored]);
     this.censored[binOf(ringMs, this.options.stepMs, this.bins)] += weight;
+  }
+
+  /** Replaces what this model learned (its prior included) with what `previous`, of the same bins, learned. */
+  takeOver(previous: RingModel): void {
+    if (previous.bins !== this.bins || previous.options.stepMs !== this.options.stepMs) {
+      throw new RangeError("ring models of different bins");
+    }
+    this.human.set(previous.human);
+    this.machine.set(previous.machine);
+    this.ringEnd.set(previous.ringEnd);
+    this.censored.set(previous.censored);
+    this.fading.copy(previous.fading);
+    this.rebuild();
   }
 
   rebuild(): void {

@@ -86,13 +86,18 @@ export class Forecast {
     for (const agent of snapshot.agents) {
       if (agent.state === "ready") ready++;
       else if (agent.state === "wrap_up") {
+        // The law's last bin holds every wrap-up that lasted that long, however much longer: it says
+        // nothing of when they end. An agent in it or past it is not foreseen free (read off that bin,
+        // one 650 s into a 900 s wrap-up was counted free within the second), nor is an end there.
+        const last = wrapBins - 1;
+        const elapsed = (snapshot.now - agent.since) / stepMs;
+        if (elapsed >= last) continue;
         // The law is by whole bins: read it between the two bins around the exact elapsed time.
-        const elapsed = Math.min(wrapBins - 1, (snapshot.now - agent.since) / stepMs);
         const e = Math.floor(elapsed);
         const part = elapsed - e;
         const at = (bin: number) => {
-          const lo = wrapSurvival[Math.min(bin, wrapBins)];
-          return lo + (wrapSurvival[Math.min(bin + 1, wrapBins)] - lo) * part;
+          const lo = wrapSurvival[Math.min(bin, last)];
+          return lo + (wrapSurvival[Math.min(bin + 1, last)] - lo) * part;
         };
         const base = at(e);
         if (base < 1e-12) {

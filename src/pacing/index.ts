@@ -27,8 +27,13 @@ export interface PacerSettings {
   graceMs?: number;
   /** Predictive: see PredictiveOptions.releaseAfterRingMs. */
   releaseAfterRingMs?: number | null;
+  /** Predictive: the campaign's timed wrap-up (see PredictiveOptions.wrapUpMs). */
+  wrapUpMs?: number | null;
   /** Predictive, for studies: the outer loop's options (see DropBudgetOptions). */
   budget?: PredictiveOptions["budget"];
+  /** The pacer this one replaces (the campaign's settings changed): a predictive one carries over what
+   *  the previous predictive one learned (see PredictivePacer.carryOver). */
+  previous?: Pacer | null;
 }
 
 export function createPacer(method: DialMethod, settings: PacerSettings): Pacer {
@@ -43,13 +48,17 @@ export function createPacer(method: DialMethod, settings: PacerSettings): Pacer 
         maxLinesPerAgent: settings.maxLinesPerAgent,
         tracker: settings.tracker,
       });
-    case "predictive":
-      return new PredictivePacer({
+    case "predictive": {
+      const pacer = new PredictivePacer({
         tracker: settings.tracker,
         graceMs: settings.graceMs,
         maxLinesPerAgent: settings.maxLinesPerAgent,
         releaseAfterRingMs: settings.releaseAfterRingMs,
+        wrapUpMs: settings.wrapUpMs,
         budget: settings.budget,
       });
+      if (settings.previous) pacer.carryOver(settings.previous);
+      return pacer;
+    }
   }
 }

@@ -34,6 +34,11 @@ export interface PredictiveOptions {
    * would probably find no agent is hung up unanswered (see `releases`). Null or absent: never.
    */
   releaseAfterRingMs?: number | null;
+  /**
+   * The campaign's timed wrap-up (ms): the engine ends every wrap-up by then. The wrap-up law is made to
+   * reach past it (see wrapLawMs). Null or absent: wrap-ups are taken to end within 600 s.
+   */
+  wrapUpMs?: number | null;
 }
 
 /** FTC TSR's safe harbour and Ofcom: an unanswered call rings at least 15 s before the caller gives up. */
@@ -45,6 +50,20 @@ const STEP_MS = 500;
 /** Dial → human verdict rarely exceeds 35 s; later arrivals are the business of later decisions. */
 const HORIZON_BINS = 70;
 const REBUILD_MS = 10_000;
+/** The wrap-up law's range for wrap-ups of unknown or shorter length: most end in well under a minute. */
+const WRAP_LAW_MS = 600_000;
+/** Room past a timed wrap-up's end, so the end itself falls in a bin of the law and not in its last bin,
+ *  which holds every longer wrap-up alike (and an end the engine's timer reports a little late). */
+const WRAP_LAW_MARGIN_MS = 60_000;
+
+/**
+ * How far the wrap-up law reaches. Past its range the forecast cannot tell when an agent frees, so a
+ * campaign whose timed wrap-up is longer (the schema allows an hour) gets a law reaching past it: with a
+ * 600 s law and 900 s wrap-ups, agents 650 s in were counted free within the second (pacing11).
+ */
+export function wrapLawMs(wrapUpMs: number | null | undefined): number {
+  return Math.max(WRAP_LAW_MS, (wrapUpMs ?? 0) + WRAP_LAW_MARGIN_MS);
+}
 
 /**
  * Each decision forecasts, bin by bin over the next 35 s, how many agents will be free (ready ones,
@@ -92,7 +111,7 @@ export class PredictivePacer implements Pacer {
     });
     this.wrap = new DurationEstimator({
       stepMs: STEP_MS,
-      maxMs: 600_000,
+      maxMs: wrapLawMs(options.wrapUpMs),
       memory: 3000,
       prior: { weight: 10, cdf: (ms) => lognormalCdf(ms, 40_000, 0.5) },
     });
@@ -115,6 +134,22 @@ export class PredictivePacer implements Pacer {
       this.ring.bins,
     );
     this.budget = new DropBudget({ targetRate: this.tracker.targetRate, ...options.budget });
+  }
+
+  /**
+   * Takes over what `previous` learned in the shift, when the campaign's pacer is rebuilt for new
+   * settings (a tighter target, another grace or lines cap): the share of dials reaching a person, ring
+   * times, talk and wrap-up laws and the outer loop's calibration describe the list, the agents and the
+   * forecast, not those settings. Without it an edit sent the pacer back to its priors (a mean talk of
+   * 8 min instead of the shift's 1 min). A pacer of another method has nothing to give.
+   */
+  carryOver(previous: Pacer): void {
+    if (!(previous instanceof PredictivePacer) || previous === this) return;
+    this.talk.takeOver(previous.talk);
+    this.wrap.takeOver(previous.wrap);
+    this.ring.takeOver(previous.ring);
+    this.budget.takeOver(previous.budget);
+    this.lastRebuild = Number.NEGATIVE_INFINITY; // the next decision rebuilds its forecast on them
   }
 
   onDialResult(result: DialResult): void {

@@ -63,7 +63,7 @@ export async function campaignAbandonmentRoutes(app: FastifyInstance, deps: Nati
             type: "object",
             properties: {
               campaign_id: { type: "integer" },
-              target_rate: { type: "number" },
+              target_rate: { type: "number", description: "The campaign's own targetAbandonRate" },
               amd_false_positive_share: {
                 type: "number",
                 description:
@@ -73,9 +73,14 @@ export async function campaignAbandonmentRoutes(app: FastifyInstance, deps: Nati
               group: {
                 type: ["object", "null"],
                 description:
-                  "The campaign's abandonment group (settings.abandonGroup) pooled over its campaigns, this one included: the rate its pacer holds under target_rate. Null when it has none",
+                  "The campaign's abandonment group (settings.abandonGroup) pooled over its campaigns, this one included: the rate its pacer holds under group.target_rate. Null when it has none",
                 properties: {
                   name: { type: "string" },
+                  target_rate: {
+                    type: ["number", "null"],
+                    description:
+                      "The strictest targetAbandonRate of the group's campaigns: the cap on the pooled rate, which binds this campaign's pacer whatever its own target_rate. Null when every campaign of the group dials as a robot",
+                  },
                   campaign_ids: {
                     type: "array",
                     items: { type: "integer" },
@@ -100,7 +105,12 @@ export async function campaignAbandonmentRoutes(app: FastifyInstance, deps: Nati
         target_rate: r.targetRate,
         amd_false_positive_share: r.falsePositiveShare,
         ...windows(r),
-        group: r.group && { name: r.group.name, campaign_ids: r.group.campaignIds, ...windows(r.group) },
+        group: r.group && {
+          name: r.group.name,
+          target_rate: r.group.targetRate,
+          campaign_ids: r.group.campaignIds,
+          ...windows(r.group),
+        },
       };
     },
   );

@@ -5,13 +5,14 @@
 import type { Clock } from "../../clock/clock.ts";
 import { personZone } from "../../lib/time-zone.ts";
 import { withDefaults } from "../../model/campaign-settings.ts";
-import { abandonment, countedCampaign, groupCampaigns, pooledAbandonment } from "../../store/abandonment.ts";
+import { abandonment, countedCampaign } from "../../store/abandonment.ts";
 import { callbackUnmade, calleeZoneFacts, lastUndisposedCall } from "../../store/agent-calls.ts";
 import { type CampaignAgent, campaignAgents, getAgent } from "../../store/agents.ts";
 import type { Store } from "../../store/db.ts";
 import { dncInserts } from "../../store/dnc.ts";
 import { releaseOrphanedCallbacks, releasePersonalCallback } from "../../store/personal-callbacks.ts";
 import type { TelephonyDriver } from "../../telephony/driver.ts";
+import { groupAbandonmentReport } from "../abandon-groups.ts";
 import type { Dispatcher } from "../dispatcher.ts";
 import type { LiveCall } from "../outcomes.ts";
 import type { StateWrites } from "../state-writes.ts";
@@ -603,20 +604,12 @@ export class AgentDesk {
     const counted = countedCampaign(campaignId, settings);
     const now = this.d.clock.now();
     const group = settings.abandonGroup;
-    const members = group === null ? [] : await groupCampaigns(this.d.store, accountId, group);
     return {
       campaignId,
       targetRate: settings.targetAbandonRate,
       falsePositiveShare: counted.falsePositiveShare,
       ...(await abandonment(this.d.store, counted, now)),
-      group:
-        group === null
-          ? null
-          : {
-              name: group,
-              campaignIds: members.map((m) => m.id),
-              ...(await pooledAbandonment(this.d.store, members, now)),
-            },
+      group: group === null ? null : await groupAbandonmentReport(this.d.store, accountId, group, now),
     };
   }
 

@@ -164,7 +164,8 @@ export class AgentDialing {
       this.pacing.set(c.id, p);
     }
     if (p.key !== key) {
-      // A new method or ratio starts a new pacer; the lines already out stay counted.
+      // A new method or ratio starts a new pacer; the lines already out stay counted, and a predictive one
+      // keeps what the one before it learned (an edit changes neither the list nor the agents' calls).
       p.key = key;
       p.pacer =
         s.dialMethod === "robot"
@@ -175,6 +176,8 @@ export class AgentDialing {
               maxLinesPerAgent: s.maxLinesPerAgent,
               graceMs: s.abandonAfterSec * 1000,
               releaseAfterRingMs: releaseAfterRingMs(s),
+              wrapUpMs: s.wrapUpSec * 1000,
+              previous: p.pacer,
             });
     }
     return p;
@@ -552,7 +555,7 @@ function hungUp(call: LiveCall): boolean {
 }
 
 function pacerKey(s: CampaignSettings): string {
-  return `${s.dialMethod}|${s.powerRatio}|${s.maxLinesPerAgent}|${s.abandonAfterSec}|${s.targetAbandonRate}|${releaseAfterRingMs(s)}`;
+  return `${s.dialMethod}|${s.powerRatio}|${s.maxLinesPerAgent}|${s.abandonAfterSec}|${s.targetAbandonRate}|${releaseAfterRingMs(s)}|${s.wrapUpSec}`;
 }
 
 /** Null (or absent from settings that skipped withDefaults): every line rings to the ring timeout. */
