@@ -2,6 +2,7 @@
 // builds the HTTP app, listens, and shuts everything down in order on SIGTERM/SIGINT.
 import dns from "node:dns";
 import fs from "node:fs";
+import os from "node:os";
 import type { FastifyInstance } from "fastify";
 import { dialAgainAfterRestart } from "./api/compat/dial-again.ts";
 import { ensureBootstrapKey } from "./api/plugins/auth.ts";
@@ -74,9 +75,18 @@ export async function startServer(
         scenario: config.simScenario,
         dialLogPath: config.simDialLog ?? undefined,
       },
-      // The sip driver keeps its answered calls' dialogs in the store, so that a restart hangs up those a
-      // killed run left on the line.
-      config.sip === null ? null : { ...config.sip, journal: sipDialogJournal(store.db) },
+      // The sip driver keeps its answered calls' dialogs in the store, under this node's id, so that a
+      // restart hangs up those a killed run left on the line (and no other live node's at the same address).
+      config.sip === null
+        ? null
+        : {
+            ...config.sip,
+            journal: sipDialogJournal(store.db, {
+              id: config.nodeId,
+              host: os.hostname(),
+              now: () => clock.now(),
+            }),
+          },
     );
     opened.driver = driver;
     await driver.start?.();

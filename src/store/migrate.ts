@@ -40,6 +40,7 @@ import * as m024 from "./migrations/024_top_up_keys.ts";
 import * as m025 from "./migrations/025_withdraw_after_call.ts";
 import * as m026 from "./migrations/026_contact_page_indexes.ts";
 import * as m027 from "./migrations/027_sip_dialogs.ts";
+import * as m028 from "./migrations/028_sip_dialog_node.ts";
 import type { Database } from "./schema.ts";
 
 const MIGRATIONS: Record<string, Migration> = {
@@ -70,6 +71,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "025_withdraw_after_call": m025,
   "026_contact_page_indexes": m026,
   "027_sip_dialogs": m027,
+  "028_sip_dialog_node": m028,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -321,6 +321,11 @@ export interface SipDialogsTable {
   remote_tag: string;
   /** host:port as the driver's Via and Contact name it. */
   local_address: string;
+  /** The node (config.nodeId) that kept it, whose heartbeat says whether it is still up (028); null in
+   *  rows written before 028, a dead run's. */
+  node_id: string | null;
+  /** The machine (os.hostname()) of that node: a process restarted there takes its rows at once (028). */
+  host: string | null;
   local_tag: string;
   /** From and To without their tags. */
   local_uri: string;

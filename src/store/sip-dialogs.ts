@@ -1,5 +1,9 @@
-// The sip driver's confirmed dialogs (027): written when the driver ACKs a 2xx, deleted when the dialog
-// ends, read at start by the next run at the same SIP address, which hangs up what is left. The driver
+// The sip driver's confirmed dialogs (027, 028): written when the driver ACKs a 2xx, under the node that
+// keeps it, deleted when the dialog ends. At start a node reads those under its SIP address that no other
+// live node holds, and hangs them up: its own id's (an earlier process under the same id), those kept on
+// its own machine (its port was theirs: a process restarted at once, under a new default id, before the
+// killed one's heartbeat lapsed), and those of a node whose heartbeat has lapsed. The address alone does not say whose a dialog is: nodes sharing the
+// database may name the same one (the default bind 127.0.0.1:5060, each toward its own PBX). The driver
 // takes them as its DialogJournal (telephony/sip/journal.ts, the same shape): it imports no store.
 import type { Kysely } from "kysely";
 import type { Database } from "./schema.ts";
@@ -18,13 +22,45 @@ export interface SipDialog {
   answeredAt: number;
 }
 
-/** The dialogs kept under `localAddress`, oldest first. */
-export async function sipDialogsAt(db: Kysely<Database>, localAddress: string): Promise<SipDialog[]> {
+/** The node a journal writes for: its id, the machine it runs on, its clock. */
+export interface JournalNode {
+  id: string;
+  host: string;
+  now: () => number;
+}
+
+/**
+ * The dialogs kept under `localAddress` that `node` takes, oldest first: its own id's, its own machine's,
+ * and those whose node has no live heartbeat (lapsed, forgotten, or a row from before 028). Another live
+ * node's are left alone. Judged as the engine judges a node's leases: alive while `alive_until` is past now.
+ */
+export async function sipDialogsLeft(
+  db: Kysely<Database>,
+  localAddress: string,
+  node: JournalNode,
+): Promise<SipDialog[]> {
+  const now = node.now();
   const rows = await db
-    .selectFrom("sip_dialogs")
-    .selectAll()
-    .where("local_address", "=", localAddress)
-    .orderBy("answered_at")
+    .selectFrom("sip_dialogs as d")
+    .selectAll("d")
+    .where("d.local_address", "=", localAddress)
+    .where((eb) =>
+      eb.or([
+        eb("d.node_id", "is", null),
+        eb("d.node_id", "=", node.id),
+        eb("d.host", "=", node.host),
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom("node_heartbeats as h")
+              .select("h.node_id")
+              .whereRef("h.node_id", "=", "d.node_id")
+              .where("h.alive_until", ">", now),
+          ),
+        ),
+      ]),
+    )
+    .orderBy("d.answered_at")
     .execute();
   return rows.map((r) => ({
     sipCallId: r.sip_call_id,
@@ -40,12 +76,20 @@ export async function sipDialogsAt(db: Kysely<Database>, localAddress: string): 
   }));
 }
 
-/** Keeps `d` under `localAddress`; a dialog kept already is rewritten (its remote target moved). */
-export async function saveSipDialog(db: Kysely<Database>, localAddress: string, d: SipDialog): Promise<void> {
+/** Keeps `d` under `localAddress` as node `nodeId`'s; a dialog kept already is rewritten (its remote
+ *  target moved), and becomes this node's. */
+export async function saveSipDialog(
+  db: Kysely<Database>,
+  node: Pick<JournalNode, "id" | "host">,
+  localAddress: string,
+  d: SipDialog,
+): Promise<void> {
   const row = {
     sip_call_id: d.sipCallId,
     remote_tag: d.remoteTag,
     local_address: localAddress,
+    node_id: node.id,
+    host: node.host,
     local_tag: d.localTag,
     local_uri: d.localUri,
     remote_uri: d.remoteUri,
@@ -78,11 +122,11 @@ export async function forgetSipDialog(
     .execute();
 }
 
-/** The three as the sip driver's journal. */
-export function sipDialogJournal(db: Kysely<Database>) {
+/** The three as the sip driver's journal, for `node`. */
+export function sipDialogJournal(db: Kysely<Database>, node: JournalNode) {
   return {
-    left: (localAddress: string) => sipDialogsAt(db, localAddress),
-    save: (localAddress: string, d: SipDialog) => saveSipDialog(db, localAddress, d),
+    left: (localAddress: string) => sipDialogsLeft(db, localAddress, node),
+    save: (localAddress: string, d: SipDialog) => saveSipDialog(db, node, localAddress, d),
     forget: (localAddress: string, sipCallId: string, remoteTag: string) =>
       forgetSipDialog(db, localAddress, sipCallId, remoteTag),
   };

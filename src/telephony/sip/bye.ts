@@ -73,7 +73,7 @@ export class OutgoingByes {
     if (!bye || res.status < 200) return;
     bye.tx.cancel();
     this.byes.delete(branch);
-    if (res.status < 300 || bye.dialog.remoteBye) {
+    if (res.status < 300 || bye.dialog.remoteBye || goneAfterRestart(bye.dialog, res.status)) {
       // Taken; or the callee hung up meanwhile (BYEs crossing), so whatever it answers ours, nobody is left.
       this.host.over(bye.dialog);
       if (bye.ends) this.host.ended(bye.ends, {});
@@ -116,6 +116,16 @@ export class OutgoingByes {
     const result = { reason: "bye_unconfirmed", ...(code === undefined ? {} : { code }) };
     if (bye.ends) this.host.ended(bye.ends, { result });
   }
+}
+
+/**
+ * Whether the far end says a dialog this run did not make is gone (481, or 404 from some PBXs): the
+ * commonest leftover of a killed run, whose callee hung up while the node was down, its BYE unanswered.
+ * Nobody is on the line, so nothing is worth a warning. A dialog of this run's own answered so is still
+ * said: its callee's BYE never reached us, which is not the usual course.
+ */
+function goneAfterRestart(dialog: SipCall, status: number): boolean {
+  return dialog.restored !== null && (status === 481 || status === 404);
 }
 
 /** What a BYE ends, as a warning names it. */

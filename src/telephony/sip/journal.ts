@@ -3,7 +3,8 @@
 // for good (only the far end could hang up). Now each dialog whose 2xx the driver ACKs is written down,
 // with what a BYE in it needs (RFC 3261 §12.2.1.1), until it is over; the next run at the same SIP address
 // reads what is left and hangs it up. Whoever creates the driver gives it the journal (the store's table
-// sip_dialogs): the driver knows no database.
+// sip_dialogs, which also knows which node kept each dialog and whether that node is still up): the driver
+// knows no database, and no other node.
 import type { SipCall, SipComposer } from "./call.ts";
 import type { Peer } from "./transport.ts";
 
@@ -28,10 +29,12 @@ export interface JournaledDialog {
 
 /**
  * Where the driver keeps its confirmed dialogs. `local` is the SIP address the far end knows this node by
- * (host:port, as Via and Contact name it): at start no other process holds it, so the dialogs under it are
- * those an earlier run left. A write happens once per answered call and once per ended one.
+ * (host:port, as Via and Contact name it). Other live nodes may name the same address (each on the default
+ * bind toward its own PBX, or behind one public host:port), so the journal also keeps whose each dialog is.
+ * A write happens once per answered call and once per ended one.
  */
 export interface DialogJournal {
+  /** Read once, at start: the dialogs under `local` an earlier run left, none a live node still holds. */
   left(local: string): Promise<JournaledDialog[]>;
   /** Writes the dialog, or rewrites it (its remote target moved). */
   save(local: string, dialog: JournaledDialog): Promise<void>;

@@ -127,7 +127,7 @@ export class SipDriver implements TelephonyDriver {
       this.refuseIfClosed();
       this.compose.rtpPort = this.rtp.address().port;
       this.compose.local = local;
-      // Bound, the address is ours alone: what the journal holds under it, an earlier run left up.
+      // Bound: what the journal holds under the address and no live node keeps, an earlier run left up.
       this.log.local = this.compose.hostPort;
       const left = await this.log.left();
       this.refuseIfClosed();
