@@ -86,11 +86,23 @@ type FlatCell = string | number | boolean | null;
  *  a spreadsheet whose list separator is another than the file's (Excel's is ';' in much of Europe) splits
  *  the cell there, and "x;=cmd|…" would open as a DDE formula (reports9). Numbers and phones stay as they
  *  are (+12125550100, a contact's phones "+12125550100;+12125550101"): digits and punctuation alone cannot
- *  call anything. */
+ *  call anything: "-150,50", "-1,234.50" and "-5%" as much as their positive forms (reports11). */
 export function inertCell(value: string): string {
-  if (/^[+-]?\d[\d ().;+-]*$/.test(value)) return value;
+  if (/^[+-]?\d[\d ().,;+-]*%?$/.test(value)) return value;
   const inner = value.replace(/([,;\t])(?=[=+\-@\t\r])/g, "$1'");
   return /^[=+\-@\t\r]/.test(inner) ? `'${inner}` : inner;
+}
+
+/** Headers made unique again after the formula guard: "=total" and "'=total" both come out "'=total", and
+ *  a reader by header name would keep one of the two columns (reports11). A repeat gets "#2", "#3", …. */
+function uniqueHeaders(headers: string[]): string[] {
+  const taken = new Set<string>();
+  return headers.map((h) => {
+    let header = h;
+    for (let n = 2; taken.has(header); n++) header = `${h}#${n}`;
+    taken.add(header);
+    return header;
+  });
 }
 
 /** A CSV with a header row, written as the client reads (also the Voximplant face's list details). */
@@ -103,7 +115,7 @@ export function csvStream(
   const csv = stringify({
     bom: opts.bom ?? false,
     header: true,
-    columns: headers.map(inertCell),
+    columns: uniqueHeaders(headers.map(inertCell)),
     delimiter: opts.delimiter ?? ",",
     cast: { boolean: (b) => (b ? "true" : "false"), string: inertCell },
   });
@@ -163,7 +175,7 @@ export function xlsxStream(
   });
   const sheet = workbook.addWorksheet(sheetName);
   void (async () => {
-    sheet.addRow(headers).commit();
+    sheet.addRow(headers.map(literalEscapes)).commit();
     let n = 0;
     for await (const row of rows) {
       if (out.destroyed) return;
@@ -189,9 +201,17 @@ export function xlsxStream(
   return out;
 }
 
+/** Text as a spreadsheet shows it: ECMA-376 (22.4.2.4) reads "_xHHHH_" in a cell as the character U+HHHH,
+ *  so a literal one is written with its first "_" escaped, "_x005F_" (an id "A_x0041_" opened as "AA";
+ *  reports11). */
+function literalEscapes(text: string): string {
+  return text.replace(/_(x[0-9A-Fa-f]{4}_)/g, "_x005F_$1");
+}
+
 /** A text longer than an Excel cell holds is cut to fit, and says so at its end (Excel would call the file
  *  damaged); only the Voximplant face's custom_data (every field of a task in one JSON text) gets there. */
 function withinCellLimit(cell: FlatCell): FlatCell {
+  if (typeof cell === "string") cell = literalEscapes(cell);
   // Excel's limit is in UTF-16 units, as JavaScript's length; the mark counts characters, and the cut
   // keeps an emoji (two units) whole rather than leave half of it, which the file would carry as U+FFFD.
   if (typeof cell !== "string" || cell.length <= XLSX_MAX_CELL_CHARS) return cell;
