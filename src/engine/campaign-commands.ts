@@ -13,10 +13,23 @@ import type { Campaign, CampaignUpdate } from "../store/schema.ts";
 import { CampaignRuntime, haltAtFor } from "./campaign-runtime.ts";
 import type { Dispatcher } from "./dispatcher.ts";
 import type { StatusHolder } from "./state-writes.ts";
-import { EngineError } from "./types.ts";
+import { EngineError, type RecoverOptions, type StopOptions } from "./types.ts";
 
 /** The statuses of a campaign the engine dispatches (or will, at its start time, or on a resume). */
 export const ACTIVE_STATUSES: CampaignStatus[] = ["running", "scheduled", "paused"];
+
+/** The statuses of a campaign that has finished dialing on its own: a stop refuses them unless asked. */
+const FINISHED_STATUSES: CampaignStatus[] = ["completed", "halted"];
+
+/** The statuses a recover brings back from. */
+const RECOVERABLE_STATUSES: CampaignStatus[] = ["stopped", "halted", "completed", "paused"];
+
+const STOPPED_BY_REQUEST = "stopped by request";
+
+/** "a, b or c", for an error naming the statuses a command takes. */
+function orList(items: readonly string[]): string {
+  return items.length < 2 ? items.join("") : `${items.slice(0, -1).join(", ")} or ${items[items.length - 1]}`;
+}
 
 /** status_reason of a campaign paused while scheduled, before its start time: it has not begun. */
 const PAUSED_BEFORE_START = "paused before its start time";
@@ -143,8 +156,12 @@ export class CampaignCommands {
     return status;
   }
 
-  async stop(row: Campaign): Promise<CampaignStatus | null> {
+  /** With `evenIfFinished`, a completed or halted campaign is stopped too (a face whose stop means "bring
+   *  it back only when asked": Voximplant's StopCallListProcessing); the native API refuses it. */
+  async stop(row: Campaign, opts: StopOptions = {}): Promise<CampaignStatus | null> {
     const campaignId = row.id;
+    const finished = FINISHED_STATUSES.includes(row.status as CampaignStatus);
+    if (finished && opts.evenIfFinished) return this.stopFinished(row);
     if (!["running", "scheduled", "paused", "draft"].includes(row.status)) {
       throw new EngineError("invalid_state", `campaign ${campaignId} is ${row.status} and cannot be stopped`);
     }
@@ -154,12 +171,12 @@ export class CampaignCommands {
     const notBegun = row.started_at !== null && row.started_at > now;
     const written = notBegun
       ? await this.host.commitStatus(row, "stopped", now, {
-          status_reason: "stopped by request",
+          status_reason: STOPPED_BY_REQUEST,
           finished_at: now,
           started_at: null,
           halt_at: null,
         })
-      : await this.host.writeStatus(row, "stopped", now, "stopped by request", { ifUnchanged: true });
+      : await this.host.writeStatus(row, "stopped", now, STOPPED_BY_REQUEST, { ifUnchanged: true });
     if (!written) return null;
     const rt = this.host.dispatcher.campaigns.get(row.id);
     if (rt) {
@@ -170,12 +187,27 @@ export class CampaignCommands {
     return "stopped";
   }
 
-  async recover(row: Campaign): Promise<{ status: CampaignStatus; recovered: number } | null> {
+  /** A finished campaign stopped: nothing dials it (a completed one has nothing left, a halted one is past
+   *  its end), so there is nothing to take back, and a call of one halted seconds ago ends as it would have.
+   *  Its finish time stays. */
+  private async stopFinished(row: Campaign): Promise<CampaignStatus | null> {
+    const now = this.host.clock.now();
+    const written = await this.host.commitStatus(row, "stopped", now, { status_reason: STOPPED_BY_REQUEST });
+    return written ? "stopped" : null;
+  }
+
+  /** With `onlyFrom`, only a campaign in one of those statuses is recovered, on the fresh read (a face
+   *  bringing a completed campaign back for new contacts must not recover one stopped meanwhile). */
+  async recover(
+    row: Campaign,
+    opts: RecoverOptions = {},
+  ): Promise<{ status: CampaignStatus; recovered: number } | null> {
     const campaignId = row.id;
-    if (!["stopped", "halted", "completed", "paused"].includes(row.status)) {
+    const from = RECOVERABLE_STATUSES.filter((s) => opts.onlyFrom?.includes(s) ?? true);
+    if (!from.includes(row.status as CampaignStatus)) {
       throw new EngineError(
         "invalid_state",
-        `campaign ${campaignId} is ${row.status}; only a stopped, halted, completed or paused campaign can be recovered`,
+        `campaign ${campaignId} is ${row.status}; only a ${orList(from)} campaign can be recovered`,
       );
     }
     await this.host.requireBalance(row);

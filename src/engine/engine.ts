@@ -39,6 +39,8 @@ import {
   EngineError,
   type EngineMetrics,
   type Explanation,
+  type RecoverOptions,
+  type StopOptions,
 } from "./types.ts";
 
 /** How often the abandonment groups' pooled figures are re-read from the store (engine/abandon-groups.ts). */
@@ -279,15 +281,16 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     return this.onFreshRead(accountId, campaignId, (row) => this.commands.resume(row));
   }
 
-  async stop(accountId: number, campaignId: number): Promise<CampaignStatus> {
-    return this.onFreshRead(accountId, campaignId, (row) => this.commands.stop(row));
+  async stop(accountId: number, campaignId: number, opts: StopOptions = {}): Promise<CampaignStatus> {
+    return this.onFreshRead(accountId, campaignId, (row) => this.commands.stop(row, opts));
   }
 
   async recover(
     accountId: number,
     campaignId: number,
+    opts: RecoverOptions = {},
   ): Promise<{ status: CampaignStatus; recovered: number }> {
-    return this.onFreshRead(accountId, campaignId, (row) => this.commands.recover(row));
+    return this.onFreshRead(accountId, campaignId, (row) => this.commands.recover(row, opts));
   }
 
   /** Why a recover now would be refused for the campaign's end time (its endAt has passed), or null. */

@@ -3,7 +3,7 @@
 // are matched against.
 import type { CompiledQuery } from "kysely";
 import type { CampaignStatus } from "../model/outcome.ts";
-import type { Subscription } from "../outbox/events.ts";
+import { type Subscription, subscriptionsOfCampaign } from "../outbox/events.ts";
 import { type CallbackRefusal, scheduleCallback } from "../store/agent-calls.ts";
 import { atomically } from "../store/atomic.ts";
 import { cancelPendingContactQuery, findContact } from "../store/contacts-query.ts";
@@ -36,9 +36,7 @@ export class StateWrites {
   }
 
   forCampaign(accountId: number, campaignId: number): Subscription[] {
-    return this.subscriptions.filter(
-      (s) => s.accountId === accountId && (s.campaignId === null || s.campaignId === campaignId),
-    );
+    return subscriptionsOfCampaign(this.subscriptions, accountId, campaignId);
   }
 
   /**

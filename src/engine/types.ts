@@ -7,6 +7,19 @@ import type { Campaign } from "../store/schema.ts";
 import type { AgentDesk } from "./agents/desk.ts";
 import type { PacingView } from "./agents/dialing.ts";
 
+export interface StopOptions {
+  /** A completed or halted campaign is stopped too (its finish time kept), so that nothing brings it back
+   *  unasked; without it, a stop refuses a finished campaign (the native API's 409). */
+  evenIfFinished?: boolean;
+}
+
+export interface RecoverOptions {
+  /** Only a campaign in one of these statuses, on the engine's fresh read, is recovered (else
+   *  invalid_state): a face bringing a completed campaign back for new contacts must not recover one a
+   *  stop reached meanwhile. */
+  onlyFrom?: readonly CampaignStatus[];
+}
+
 export interface WaitGroup {
   /** Rule a pending contact waits on: retry, window, callee_window, daily_window, start_at, cap, gap… */
   reason: string;
@@ -73,10 +86,14 @@ export interface EngineControl {
   pause(accountId: number, campaignId: number): Promise<CampaignStatus>;
   resume(accountId: number, campaignId: number): Promise<CampaignStatus>;
   /** Stops dialing and hangs up calls not yet answered; pending contacts stay pending. */
-  stop(accountId: number, campaignId: number): Promise<CampaignStatus>;
+  stop(accountId: number, campaignId: number, opts?: StopOptions): Promise<CampaignStatus>;
   /** Brings a stopped/halted/completed campaign back: failed and exhausted contacts are not touched;
    *  contacts left pending or lost are made due again. Returns how many contacts were recovered. */
-  recover(accountId: number, campaignId: number): Promise<{ status: CampaignStatus; recovered: number }>;
+  recover(
+    accountId: number,
+    campaignId: number,
+    opts?: RecoverOptions,
+  ): Promise<{ status: CampaignStatus; recovered: number }>;
   /** Why a recover now would be refused for the campaign's end time (its endAt has passed), or null. */
   endedError(row: Campaign): EngineError | null;
   explain(accountId: number, campaignId: number): Promise<Explanation>;

@@ -63,14 +63,24 @@ export interface EventInput {
   data: Record<string, unknown>;
 }
 
+/** Whether the subscription hears of the campaign: the account's own, for every campaign or this one. */
+function watches(s: Subscription, accountId: number, campaignId: number): boolean {
+  return s.accountId === accountId && (s.campaignId === null || s.campaignId === campaignId);
+}
+
+/** The subscriptions that hear of one campaign's events (whichever event types they take). */
+export function subscriptionsOfCampaign(
+  subs: readonly Subscription[],
+  accountId: number,
+  campaignId: number,
+): Subscription[] {
+  return subs.filter((s) => watches(s, accountId, campaignId));
+}
+
 /** The subscriptions that take this event. */
 export function subscribersOf(subs: readonly Subscription[], ev: EventInput): Subscription[] {
   return subs.filter(
-    (s) =>
-      s.accountId === ev.accountId &&
-      (s.campaignId === null || s.campaignId === ev.campaignId) &&
-      s.events.has(ev.type) &&
-      (s.partialResults || ev.final),
+    (s) => watches(s, ev.accountId, ev.campaignId) && s.events.has(ev.type) && (s.partialResults || ev.final),
   );
 }
 

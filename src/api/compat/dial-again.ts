@@ -27,7 +27,9 @@ export async function dialAgain(
   const { vendor } = withDefaults(JSON.parse(current.settings));
   if (engine.endedError(current) || queueSwitchedOff(vendor.xcally, current)) return;
   try {
-    await engine.recover(accountId, campaignId);
+    // Only from completed, on the engine's own fresh read: a StopCallListProcessing (or any stop) that
+    // lands after the read above is not undone.
+    await engine.recover(accountId, campaignId, { onlyFrom: ["completed"] });
   } catch (err) {
     if (!(err instanceof EngineError)) throw err;
     if (err.code === "insufficient_balance") {
@@ -40,7 +42,8 @@ export async function dialAgain(
         .execute();
       return;
     }
-    // Two requests adding contacts at once both saw it completed: the other one recovered it first.
+    // Two requests adding contacts at once both saw it completed: the other one recovered it first (or
+    // a stop came between: it stays stopped, and the wake finds nothing to dial).
     const now = await findCampaign(store.db, accountId, campaignId);
     if (err.code === "invalid_state" && now !== undefined && now.status !== "completed") {
       engine.wake();

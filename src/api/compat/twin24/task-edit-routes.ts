@@ -8,6 +8,7 @@ import type { Kysely } from "kysely";
 import { startAndHaltAfterEdit } from "../../../engine/campaign-runtime.ts";
 import { campaignStatusEvents } from "../../../engine/events.ts";
 import type { CampaignStatus } from "../../../model/outcome.ts";
+import { subscriptionsOfCampaign } from "../../../outbox/events.ts";
 import {
   campaignDeleteRefusal,
   countContactsByStatus,
@@ -130,9 +131,8 @@ async function unschedule(
     .where("status", "=", current.status)
     .executeTakeFirst();
   if (Number(result.numUpdatedRows) === 0) return;
-  const subs = (await activeSubscriptions(trx)).filter(
-    (s) => s.accountId === accountId && (s.campaignId === null || s.campaignId === current.id),
-  );
+  // Read in the edit's transaction, not the engine's copy: it holds the task's webhooks just synced.
+  const subs = subscriptionsOfCampaign(await activeSubscriptions(trx), accountId, current.id);
   const events = campaignStatusEvents(subs, accountId, current.id, current.status, "draft", null, now);
   for (const insert of outboxInserts(trx, events)) await trx.executeQuery(insert);
 }
