@@ -4,7 +4,7 @@
 // freed), but the callee may still be on the line.
 import type { EndDetails, SipCall, SipComposer } from "./call.ts";
 import { newBranch } from "./call.ts";
-import { type Credential, MAX_AUTH_TRIES, renewCredentials } from "./digest.ts";
+import { type Credential, type DigestClient, MAX_AUTH_TRIES, renewCredentials } from "./digest.ts";
 import type { SipResponse } from "./message.ts";
 import type { Peer, Retransmission, SipTransport } from "./transport.ts";
 
@@ -15,7 +15,7 @@ interface Bye {
   tx: Retransmission;
   /** The call that ends with its answer; null for a fork's dialog, which the engine never heard of. */
   ends: SipCall | null;
-  /** What it carries, one per realm that challenged it. */
+  /** The challenges it answers, one per realm that made one. */
   credentials: Credential[];
   /** BYEs of this hang-up sent with credentials so far. */
   authTries: number;
@@ -23,8 +23,6 @@ interface Bye {
 
 /** What a BYE's answer may do to the driver. */
 export interface ByeHost {
-  /** Our credentials answering a 401 or 407 to `method` on `uri`; null without them or a challenge. */
-  answer(res: SipResponse, method: string, uri: string): (Credential & { stale: boolean }) | null;
   /** `call` is over at our hang-up; `details` say so when its BYE was not taken. */
   ended(call: SipCall, details: EndDetails): void;
   /** `dialog`'s BYE is settled (answered, refused, or never answered): nothing more is sent in it. Not
@@ -41,6 +39,7 @@ export class OutgoingByes {
     private readonly transport: SipTransport,
     private readonly compose: SipComposer,
     private readonly trunk: Peer,
+    private readonly digest: DigestClient,
     private readonly host: ByeHost,
   ) {}
 
@@ -57,7 +56,9 @@ export class OutgoingByes {
     authTries = 0,
   ): void {
     const branch = newBranch();
-    const text = this.compose.inDialog(dialog, "BYE", seq, branch, credentials);
+    // Each BYE answers its challenges anew: the next count of each nonce, hashed for BYE and its target.
+    const authorization = this.digest.sign(credentials, "BYE", this.compose.target(dialog));
+    const text = this.compose.inDialog(dialog, "BYE", seq, branch, authorization);
     // A dialog an earlier run made goes where that run sent its requests.
     const tx = this.transport.retransmit(text, dialog.restored?.peer ?? this.trunk, false, () => {
       const bye = this.byes.get(branch);
@@ -80,7 +81,7 @@ export class OutgoingByes {
       return;
     }
     // A challenged BYE never reached the callee, who is still on the line: it goes again with credentials.
-    const fresh = this.host.answer(res, "BYE", this.compose.target(bye.dialog));
+    const fresh = this.digest.challenge(res);
     const next = fresh && bye.authTries < MAX_AUTH_TRIES ? renewCredentials(bye.credentials, fresh) : null;
     if (next) {
       this.send(bye.dialog, bye.seq + 1, bye.ends, next, bye.authTries + 1);

@@ -3,7 +3,7 @@
 // sends (RFC 3261 §8.1.1, §9.1, §12.2.1.1, §17.1.1.3), so the driver itself keeps only the state machine.
 import { randomBytes } from "node:crypto";
 import type { CallEnded, EndCause, OriginateRequest } from "../driver.ts";
-import type { Credential } from "./digest.ts";
+import type { AuthHeader, Credential } from "./digest.ts";
 import type { DialogJournal } from "./journal.ts";
 import { formatRequest, formatResponse, header, param, type SipRequest } from "./message.ts";
 import type { Peer, Retransmission } from "./transport.ts";
@@ -66,8 +66,11 @@ export interface SipCall {
   remoteTarget: string | null;
   routes: string[];
   ack: string | null;
-  /** What the INVITE carries, one per realm that challenged it; its ACK carries them too (§13.2.2.4). */
+  /** The challenges the INVITE answers, one per realm that made one. */
   credentials: Credential[];
+  /** Its answers to them as the INVITE out carries them, worked out when it went: the ACK of its 2xx
+   *  carries the same (§13.2.2.4). */
+  authorization: AuthHeader[];
   authTries: number;
   /** The INVITEs a challenge answered, resent with credentials since: the challenge may come again (our ACK
    *  to it lost) and is ACKed again (RFC 3261 §17.1.1.2). */
@@ -140,6 +143,7 @@ export function newCall(req: OriginateRequest, now: number): SipCall {
     routes: [],
     ack: null,
     credentials: [],
+    authorization: [],
     authTries: 0,
     challenged: [],
     forks: new Set(),
@@ -301,7 +305,7 @@ export class SipComposer {
     ].join("\r\n");
   }
 
-  /** The INVITE on the call's current branch and sequence number, with credentials when challenged. */
+  /** The INVITE on the call's current branch and sequence number, with its answers to the challenges. */
   invite(call: SipCall): string {
     const headers: [string, string][] = [
       ["Via", this.via(call.branch)],
@@ -321,7 +325,7 @@ export class SipComposer {
     headers.push(["X-Outdial-Call-Id", headerSafe(call.req.callId)]);
     const script = call.req.bot?.scriptId ?? call.req.robot?.key ?? null;
     if (script) headers.push(["X-Outdial-Script", headerSafe(script)]);
-    for (const c of call.credentials) headers.push([c.name, c.value]);
+    headers.push(...call.authorization);
     return formatRequest("INVITE", this.requestUri(call), headers, this.sdp(call));
   }
 
@@ -355,7 +359,7 @@ export class SipComposer {
     method: string,
     cseq: number,
     branch: string,
-    credentials: Credential[] = [],
+    authorization: AuthHeader[] = [],
   ): string {
     const headers: [string, string][] = [
       ["Via", this.via(branch)],
@@ -369,7 +373,7 @@ export class SipComposer {
       ["CSeq", `${cseq} ${method}`],
       ["User-Agent", "outdial"],
     );
-    for (const c of credentials) headers.push([c.name, c.value]);
+    headers.push(...authorization);
     return formatRequest(method, this.target(call), headers);
   }
 

@@ -3,12 +3,14 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { SipResponse } from "./message.ts";
 
-/** An Authorization or Proxy-Authorization header answering one realm's challenge. */
+/** One realm's challenge, which every request we send it from then on answers (a 401's or a 407's). */
 export interface Credential {
   name: "Authorization" | "Proxy-Authorization";
-  realm: string;
-  value: string;
+  challenge: DigestChallenge;
 }
+
+/** An Authorization or Proxy-Authorization header as one request carries it. */
+export type AuthHeader = [name: Credential["name"], value: string];
 
 export interface DigestChallenge {
   realm: string;
@@ -137,27 +139,16 @@ export function digestAuthorization(
 }
 
 /**
- * The credential answering a 401's or 407's challenge for `method` on `uri`, null when it holds none we can
- * answer. A server may offer several, in its order of preference (RFC 8760 §2.4, say SHA-256 before MD5):
- * the first we can answer is taken, as the RFC asks, not the first alone.
+ * The challenge of a 401 or 407 we can answer, null when it holds none. A server may offer several, in its
+ * order of preference (RFC 8760 §2.4, say SHA-256 before MD5): the first we can answer is taken, as the RFC
+ * asks, not the first alone.
  */
-export function answerChallenge(
-  res: SipResponse,
-  credentials: { username: string; password: string },
-  method: string,
-  uri: string,
-): (Credential & { stale: boolean }) | null {
+export function answerChallenge(res: SipResponse): Credential | null {
   const proxy = res.status === 407;
   if (!proxy && res.status !== 401) return null;
   for (const value of res.headers.get(proxy ? "proxy-authenticate" : "www-authenticate") ?? []) {
     const challenge = parseChallenge(value);
-    if (!challenge) continue;
-    return {
-      name: proxy ? "Proxy-Authorization" : "Authorization",
-      realm: challenge.realm,
-      value: digestAuthorization(challenge, credentials, method, uri),
-      stale: challenge.stale,
-    };
+    if (challenge) return { name: proxy ? "Proxy-Authorization" : "Authorization", challenge };
   }
   return null;
 }
@@ -166,16 +157,60 @@ export function answerChallenge(
 export const MAX_AUTH_TRIES = 3;
 
 /**
- * What a request challenged again carries next: `held` with `fresh` in place of the same realm's old answer.
- * Null when it must not go again: that realm refused the answer it had (a wrong password), unless only its
- * nonce had gone stale.
+ * What a request challenged again answers next: `held` with `fresh` in place of the same realm's old
+ * challenge. Null when it must not go again: that realm refused the answer it had (a wrong password), unless
+ * only its nonce had gone stale.
  */
-export function renewCredentials(
-  held: Credential[],
-  fresh: Credential & { stale: boolean },
-): Credential[] | null {
-  const known = held.find((c) => c.name === fresh.name && c.realm === fresh.realm);
-  if (known && !fresh.stale) return null;
-  const { stale: _, ...credential } = fresh;
-  return [...held.filter((c) => c !== known), credential];
+export function renewCredentials(held: Credential[], fresh: Credential): Credential[] | null {
+  const realm = fresh.challenge.realm;
+  const known = held.find((c) => c.name === fresh.name && c.challenge.realm === realm);
+  if (known && !fresh.challenge.stale) return null;
+  return [...held.filter((c) => c !== known), fresh];
+}
+
+/** Nonces whose counts are kept, the least recently used forgotten first. One forgotten would start again
+ *  at 1, a replay to a server that still takes it: 10,000 outlast a trunk's nonces (Kamailio's live 300 s
+ *  by default) at 30 new ones a second, in a megabyte or two. */
+const KEPT_NONCES = 10_000;
+
+/**
+ * Our side of digest authentication: the trunk's username and password, and how many requests have gone
+ * with each nonce. With qop, the count (nc) is the number of requests sent with the nonce, this one
+ * included (RFC 7616 §3.4), and a server that keeps count takes a number it has seen for a replay. So each
+ * request's answers are worked out as it goes out, for its own method and Request-URI, never copied from an
+ * earlier request's; and the counts are the driver's, not a call's: a nonce may come back in a challenge to
+ * a later request (a BYE's, with its INVITE's nonce).
+ */
+export class DigestClient {
+  private readonly counts = new Map<string, number>();
+
+  constructor(private readonly login: { username: string; password: string } | null) {}
+
+  /** The challenge of a 401 or 407 we answer; null without a username or a challenge we can answer. */
+  challenge(res: SipResponse): Credential | null {
+    return this.login ? answerChallenge(res) : null;
+  }
+
+  /** The headers answering each of `held` on one request, `method` on `uri`: each with its nonce's next
+   *  count and a fresh cnonce. A retransmission is the same request: it resends them as they were. */
+  sign(held: Credential[], method: string, uri: string): AuthHeader[] {
+    const login = this.login;
+    if (!login) return [];
+    return held.map(({ name, challenge }) => [
+      name,
+      digestAuthorization(challenge, login, method, uri, this.nextCount(challenge)),
+    ]);
+  }
+
+  private nextCount(challenge: DigestChallenge): number {
+    if (challenge.qop !== "auth") return 1;
+    const key = `${challenge.realm}\n${challenge.nonce}`;
+    const count = (this.counts.get(key) ?? 0) + 1;
+    // Put last again: the Map's order is then least recently used first.
+    this.counts.delete(key);
+    this.counts.set(key, count);
+    const oldest = this.counts.keys().next().value;
+    if (this.counts.size > KEPT_NONCES && oldest !== undefined) this.counts.delete(oldest);
+    return count;
+  }
 }

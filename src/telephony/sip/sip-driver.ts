@@ -28,7 +28,7 @@ import {
   type SipDriverOptions,
   unsettled,
 } from "./call.ts";
-import { answerChallenge, type Credential, MAX_AUTH_TRIES, renewCredentials } from "./digest.ts";
+import { DigestClient, MAX_AUTH_TRIES, renewCredentials } from "./digest.ts";
 import { IncomingRequests } from "./incoming.ts";
 import { DialogLog, journaled } from "./journal.ts";
 import { header, param, parseCSeq, type SipMessage, type SipResponse, uriOf } from "./message.ts";
@@ -53,6 +53,8 @@ export class SipDriver implements TelephonyDriver {
   /** Timers that forget ended calls, cancelled at close so they do not hold the process open. */
   private readonly lingering = new Set<{ cancel(): void }>();
   private readonly compose: SipComposer;
+  /** The trunk's username and password, and the count of each nonce's uses. */
+  private readonly digest: DigestClient;
   private readonly incoming: IncomingRequests;
   /** Answered calls' dialogs, kept until they end (in the journal, if the driver has one). */
   private readonly log: DialogLog;
@@ -75,6 +77,8 @@ export class SipDriver implements TelephonyDriver {
     this.trunk = { host: opts.trunk.host, port: opts.trunk.port };
     this.transport = new SipTransport(ctx.clock, opts.t1Ms ?? 500, opts.t2Ms ?? 4000);
     this.compose = new SipComposer(this.trunk, opts);
+    const login = opts.username ? { username: opts.username, password: opts.password ?? "" } : null;
+    this.digest = new DigestClient(login);
     this.incoming = new IncomingRequests(this.transport, this.compose, {
       find: (sipCallId, fromTag) => this.bySipId.get(sipCallId) ?? this.unowned.find(sipCallId, fromTag),
       ended: (call, fromTag) => this.farEndHungUp(call, fromTag),
@@ -88,8 +92,7 @@ export class SipDriver implements TelephonyDriver {
     this.closeWaitMs = opts.closeWaitMs ?? CLOSE_WAIT_MS;
     this.warn = opts.warn ?? ((message) => process.stderr.write(`outdial: ${message}\n`));
     this.log = new DialogLog(opts.journal ?? null, this.warn);
-    this.byes = new OutgoingByes(this.transport, this.compose, this.trunk, {
-      answer: (res, method, uri) => this.answer(res, method, uri),
+    this.byes = new OutgoingByes(this.transport, this.compose, this.trunk, this.digest, {
       ended: (call, details) =>
         call.endsAs ? this.endAfterCancel(call, details) : this.end(call, "normal", undefined, details),
       over: (dialog) => {
@@ -244,6 +247,7 @@ export class SipDriver implements TelephonyDriver {
 
   private sendInvite(call: SipCall): void {
     call.branch = newBranch();
+    call.authorization = this.digest.sign(call.credentials, "INVITE", this.compose.requestUri(call));
     call.inviteTx = this.transport.retransmit(this.compose.invite(call), this.trunk, true, () =>
       // Timer B: the trunk never answered at all, so the call failed, even if its ring time ran out first
       // (30 s by default, under 64·T1): a dead trunk read as "no answer" would spend contacts' attempts and
@@ -343,7 +347,7 @@ export class SipDriver implements TelephonyDriver {
     if (call.ack !== null && dialog.remoteTag !== call.remoteTag) {
       // Another branch of a forked INVITE answered too: its 2xx is ACKed in its own dialog, which is hung up
       // at once (§13.2.2.4); the call goes on with the callee who answered first.
-      const ack = this.compose.inDialog(dialog, "ACK", call.cseq, newBranch(), call.credentials);
+      const ack = this.compose.inDialog(dialog, "ACK", call.cseq, newBranch(), call.authorization);
       this.transport.send(ack, this.trunk);
       const tag = dialog.remoteTag ?? "";
       if (!call.forks.has(tag)) {
@@ -358,7 +362,7 @@ export class SipDriver implements TelephonyDriver {
       call.remoteTarget = dialog.remoteTarget;
       call.routes = dialog.routes;
       // The ACK of a 2xx is its own transaction but carries the INVITE's sequence number (§13.2.2.4).
-      call.ack = this.compose.inDialog(call, "ACK", call.cseq, newBranch(), call.credentials);
+      call.ack = this.compose.inDialog(call, "ACK", call.cseq, newBranch(), call.authorization);
       // Kept until it ends, unless the callee's BYE ended it already (a 2xx that came after it).
       if (call.byeBeforeAnswer !== (call.remoteTag ?? "")) this.keepDialog(call);
     }
@@ -396,7 +400,7 @@ export class SipDriver implements TelephonyDriver {
     this.transport.send(this.compose.failureAck(call, header(res, "to")), this.trunk);
     // After a 2xx the call is up whatever else comes: only a BYE ends it.
     if (call.ending || call.answeredAt !== null) return;
-    const credential = this.answer(res, "INVITE", this.compose.requestUri(call));
+    const credential = this.digest.challenge(res);
     if (credential && call.authTries < MAX_AUTH_TRIES) {
       // A realm that challenges the answer it had refuses the password, unless its nonce had gone stale.
       const renewed = renewCredentials(call.credentials, credential);
@@ -420,13 +424,6 @@ export class SipDriver implements TelephonyDriver {
       }
     }
     this.end(call, causeOf(res.status, call.cancel), res.status);
-  }
-
-  /** Our credentials answering a 401 or 407 to `method` on `uri`; null without them or a challenge to answer. */
-  private answer(res: SipResponse, method: string, uri: string): (Credential & { stale: boolean }) | null {
-    const username = this.opts.username;
-    if (!username) return null;
-    return answerChallenge(res, { username, password: this.opts.password ?? "" }, method, uri);
   }
 
   /** The far end's BYE. One before any 2xx reached us (an early dialog, or a 2xx lost on the way) says
