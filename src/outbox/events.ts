@@ -141,8 +141,11 @@ export const OUTBOX_COLUMN_TYPES = [
 ];
 
 /**
- * An outbox insert keeps only events whose subscription still exists: events are built from a cached
- * list of subscriptions, and one deleted since (through the API, or on another node) would otherwise fail
- * the whole write on its foreign key, again at every retry.
+ * An outbox insert keeps only events whose subscription still exists and is active: events are built from
+ * a cached list of subscriptions (re-read on this node's own webhook edits and at each maintenance pass).
+ * One deleted since (through the API, or on another node) would otherwise fail the whole write on its
+ * foreign key, again at every retry; one made inactive would take the next seconds' events, which its
+ * README promises it does not, and send them stale once active again.
  */
-export const OUTBOX_WEBHOOK_EXISTS = "EXISTS (SELECT 1 FROM webhooks w WHERE w.id = v.webhook_id)";
+export const OUTBOX_WEBHOOK_EXISTS =
+  "EXISTS (SELECT 1 FROM webhooks w WHERE w.id = v.webhook_id AND w.active = 1)";

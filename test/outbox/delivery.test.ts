@@ -680,7 +680,7 @@ for (const dialect of dialects()) {
       await until(
         "the other contact's event",
         async () => (await countByStatus(store, hook.id, "delivered")) === 1,
-        10_000,
+        30_000,
       );
       const seen = new Set(rx.got.map((g) => g.eventId));
       assert.ok(seen.has(good[0].event_id));

@@ -33,7 +33,8 @@ for (const dialect of dialects())
       try {
         const accountId = await createAccount(store, "acme", T0);
         const { campaignId } = await createCampaign(store, accountId);
-        // An inactive subscription: the delivery loop sends nothing, it only prunes.
+        // A subscription made inactive once its events are in: the delivery loop sends nothing, it only
+        // prunes (an inactive one takes no new events).
         const hook = await insertWebhook(store.db, {
           accountId,
           campaignId: null,
@@ -43,7 +44,7 @@ for (const dialect of dialects())
           delaySec: 0,
           partialResults: true,
           maxAttempts: 3,
-          active: false,
+          active: true,
           now: T0,
         });
         const sub = {
@@ -66,6 +67,7 @@ for (const dialect of dialects())
           }),
         );
         await atomically(store, outboxInserts(store.db, rows));
+        await store.db.updateTable("webhooks").set({ active: 0 }).where("id", "=", hook.id).execute();
         const ids = (
           await store.db.selectFrom("webhook_deliveries").select("id").orderBy("id").execute()
         ).map((r) => r.id);
