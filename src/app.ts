@@ -17,6 +17,7 @@ import { installMetrics } from "./api/metrics.ts";
 import { nativeApi } from "./api/native/index.ts";
 import { installAuth } from "./api/plugins/auth.ts";
 import { installErrorHandling, toErrorResponse } from "./api/plugins/errors.ts";
+import { installStrictJsonParser } from "./api/plugins/json-body.ts";
 import { registerOpenApi } from "./api/plugins/openapi.ts";
 import type { Permission } from "./api/plugins/permissions.ts";
 import { schemaController } from "./api/plugins/schema-validation.ts";
@@ -66,6 +67,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify(options) as unknown as FastifyInstance;
 
   installErrorHandling(app);
+  // Before any route or scope: every one inherits it, but Voximplant, which reads JSON its own way.
+  installStrictJsonParser(app);
   installAuth(app, { store, clock });
   await registerOpenApi(app, { version });
   // After the OpenAPI plugin, which documents only the routes added once it is in.

@@ -3,7 +3,7 @@
 // result:true, with `charset=windows-1251` declared too; multipart and url-encoded bodies were already
 // refused so (multipart-bytes.test.ts). Now such a body is refused with 101 naming the parameter, nothing
 // stored, and a UTF-8 JSON body is read as before. The parser is registered in the face's own scope: the
-// native API's JSON bodies keep Fastify's.
+// native API's JSON bodies keep the app's (plugins/json-body.ts), with the native error format.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import iconv from "iconv-lite";

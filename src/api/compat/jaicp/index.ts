@@ -11,6 +11,7 @@ import { dialAgain, refuseIfEnded } from "../dial-again.ts";
 import { findOrCreateList } from "../named-list.ts";
 import { installRelativeFieldErrors } from "../relative-errors.ts";
 import { type CallJob, contactForJob, MAX_PAYLOAD_FIELDS, WEEKDAYS } from "./call-jobs.ts";
+import { installJsonBodyParser } from "./json-body.ts";
 import { refuseQueryNotUtf8 } from "./query-text.ts";
 
 /** The campaign token in this face's paths: a secret, which a log line must not carry. */
@@ -132,6 +133,7 @@ function absentAsAbsent(body: unknown): void {
 export async function jaicpApi(app: FastifyInstance, deps: NativeApiDeps): Promise<void> {
   const { store, clock } = deps;
   installRelativeFieldErrors(app);
+  installJsonBodyParser(app);
 
   async function addContacts(
     accountId: number,
@@ -182,8 +184,9 @@ export async function jaicpApi(app: FastifyInstance, deps: NativeApiDeps): Promi
       const { phone, gmtZone, ...payload } = req.query;
       if (Array.isArray(phone)) throw invalidRequest("phone: give one number", "phone");
       if (Array.isArray(gmtZone)) throw invalidRequest("gmtZone: give one zone", "gmtZone");
-      // addPhones' JSON parser refuses a "__proto__" key (a prototype-poisoning guard); the same payload
-      // field sent here is refused too, rather than taken by one route and not the other.
+      // addPhones' JSON parser refuses a "__proto__" key (a prototype-poisoning guard), naming it
+      // (json-body.ts); the same payload field sent here is refused too, rather than taken by one route and
+      // not the other.
       if (Object.hasOwn(payload, "__proto__")) {
         throw invalidRequest("__proto__: a reserved name, not taken as a payload parameter", "__proto__");
       }

@@ -3,10 +3,9 @@
 // encodes in windows-1251, as 1C and older PHP do, sends "Алекс" as %C0%EB%E5%EA%F1; CESU-8 sends a lone
 // surrogate as %ED%A0%80). Such a parameter is refused naming it, as text-guard.ts refuses text it cannot
 // store as sent. Pure.
+import { strictUtf8 } from "../../../lib/strict-utf8.ts";
 import { invalidRequest } from "../../plugins/errors.ts";
 
-/** Fails on bytes that are not UTF-8 (CESU-8 surrogates among them), where decoding would guess. */
-const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const ESCAPE = /^%[0-9A-Fa-f]{2}$/;
 
 /** A query name or value as text, its escapes read as UTF-8 and '+' as a space; undefined when the bytes
@@ -25,11 +24,8 @@ export function strictQueryText(raw: string): string | undefined {
       i += ch.length - 1;
     }
   }
-  try {
-    return STRICT_UTF8.decode(Uint8Array.from(bytes));
-  } catch {
-    return undefined;
-  }
+  // A leading %EF%BB%BF stays U+FEFF: the parameter's text as sent.
+  return strictUtf8(Uint8Array.from(bytes));
 }
 
 /** Refuses the first parameter of `url`'s query whose name or value is not UTF-8, naming it: by its name

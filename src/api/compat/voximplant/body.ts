@@ -1,9 +1,10 @@
 // How the Voximplant face reads a request's parameters: the query, then the body as multipart parts,
 // url-encoded or JSON fields, or a raw file_content. Every value keeps its bytes (or, from JSON, is strictly
 // UTF-8), for the method reading it to decode; every body is held to the face's size limit. Registered in
-// the face's own scope: the app's other routes keep Fastify's parsers.
+// the face's own scope: the app's other routes keep the app's (plugins/json-body.ts for JSON).
 import multipart, { type MultipartFile } from "@fastify/multipart";
 import type { FastifyInstance, FastifyRequest } from "fastify";
+import { strictUtf8 } from "../../../lib/strict-utf8.ts";
 import { invalidArgument, VoxError } from "./errors.ts";
 import type { Params } from "./params.ts";
 
@@ -19,8 +20,6 @@ const MAX_PARTS = 200;
  */
 export const OTHER_PARTS_MAX_BYTES = 64 * 1024;
 
-/** Fails on bytes that are not UTF-8, where Buffer#toString would put U+FFFD in their place. */
-const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true });
 /** U+FFFD as UTF-8. */
 const REPLACEMENT_CHARACTER = Buffer.from("\uFFFD");
 
@@ -45,10 +44,9 @@ export async function installBodyParsers(app: FastifyInstance, maxBytes: number)
     "application/json",
     { parseAs: "buffer", bodyLimit: maxBytes },
     (req, body, done) => {
-      let text: string;
-      try {
-        text = STRICT_UTF8.decode(body as Buffer);
-      } catch {
+      // The BOM dropped here, and Fastify's parser drops one more: as the face has read a JSON body so far.
+      const text = strictUtf8(body as Buffer, { dropBom: true });
+      if (text === undefined) {
         done(notUtf8Json(body as Buffer), undefined);
         return;
       }

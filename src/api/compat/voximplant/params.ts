@@ -1,15 +1,13 @@
 // Reading Voximplant's text parameters (every value arrives as a form or query string): integers, booleans,
 // ';'-separated id lists, UTC dates and names, each failing with Voximplant's "Invalid arguments". Pure.
 import { isIP } from "node:net";
+import { strictUtf8 } from "../../../lib/strict-utf8.ts";
 import { stringProblem } from "../../plugins/text-guard.ts";
 import { invalidArgument } from "./errors.ts";
 
 /** What a request carried: text (a JSON body's fields), or the bytes a field came as (multipart parts,
  *  url-encoded and query values), read as text only by the method that wants the parameter. */
 export type Params = Record<string, string | Buffer>;
-
-/** Fails on bytes that are not UTF-8, where Buffer#toString would put U+FFFD in their place. */
-const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 export function text(p: Params, name: string): string | undefined {
   const v = p[name];
@@ -28,11 +26,10 @@ export function text(p: Params, name: string): string | undefined {
 /** A parameter's bytes as text: UTF-8, as Voximplant's parameters are, or refused rather than stored with
  *  U+FFFD in place of the bytes (a list named in windows-1251, sent by a form in that encoding). */
 function utf8Text(name: string, bytes: Buffer): string {
-  try {
-    return STRICT_UTF8.decode(bytes);
-  } catch {
-    throw invalidArgument(`The '${name}' parameter is not UTF-8 text`);
-  }
+  // A leading BOM is kept, as U+FEFF: a parameter's text is stored as sent.
+  const text = strictUtf8(bytes);
+  if (text === undefined) throw invalidArgument(`The '${name}' parameter is not UTF-8 text`);
+  return text;
 }
 
 export function required(p: Params, name: string): string {

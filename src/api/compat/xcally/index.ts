@@ -6,7 +6,9 @@
 // Asterisk AMD parameters. A queue's users are outdial agents in its queue.
 // Credentials are the account's users over HTTP Basic (or any API key), as on the native API.
 import type { FastifyInstance } from "fastify";
+import { strictUtf8 } from "../../../lib/strict-utf8.ts";
 import { invalidRequest } from "../../plugins/errors.ts";
+import { notUtf8Body } from "../../plugins/json-body.ts";
 import { installRelativeFieldErrors } from "../relative-errors.ts";
 import { cmRoutes, UPLOAD_PATH } from "./cm-routes.ts";
 import { CSV_TYPES, type XcallyDeps } from "./service.ts";
@@ -37,7 +39,10 @@ export async function xcallyApi(app: FastifyInstance, deps: XcallyDeps): Promise
 
 /** A non-upload body sent with a form or text type: JSON all the same, or a 400 saying what to send. */
 function jsonOf(body: Buffer): unknown {
-  const text = body.toString("utf8").replace(/^\uFEFF/, "");
+  // Strictly UTF-8, as an application/json body is read (plugins/json-body.ts): a form sent in windows-1251
+  // is refused, not stored with U+FFFD.
+  const text = strictUtf8(body, { dropBom: true });
+  if (text === undefined) throw notUtf8Body();
   if (text.trim() === "") return undefined;
   try {
     return JSON.parse(text);
