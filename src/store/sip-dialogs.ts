@@ -2,11 +2,14 @@
 // keeps it, deleted when the dialog ends. At start a node reads those under its SIP address that no other
 // live node holds, and hangs them up: its own id's (an earlier process under the same id), those kept on
 // its own machine (its port was theirs: a process restarted at once, under a new default id, before the
-// killed one's heartbeat lapsed), and those of a node whose heartbeat has lapsed. The address alone does not say whose a dialog is: nodes sharing the
-// database may name the same one (the default bind 127.0.0.1:5060, each toward its own PBX). The driver
-// takes them as its DialogJournal (telephony/sip/journal.ts, the same shape): it imports no store.
-import type { Kysely } from "kysely";
-import type { Database } from "./schema.ts";
+// killed one's heartbeat lapsed), and those of a node whose heartbeat has lapsed. The address alone does
+// not say whose a dialog is: nodes sharing the database may name the same one (the default bind
+// 127.0.0.1:5060, each toward its own PBX). What a node that never starts again at its address left (gone
+// for good, or back on another port or public host) is taken over by a live node's periodic look
+// (takeLapsedSipDialogs) and hung up from there.
+// The driver takes them as its DialogJournal (telephony/sip/journal.ts, the same shape): it imports no store.
+import type { ExpressionBuilder, Kysely, Selectable } from "kysely";
+import type { Database, SipDialogsTable } from "./schema.ts";
 
 /** A dialog as the driver gives and takes it. */
 export interface SipDialog {
@@ -49,20 +52,54 @@ export async function sipDialogsLeft(
         eb("d.node_id", "is", null),
         eb("d.node_id", "=", node.id),
         eb("d.host", "=", node.host),
-        eb.not(
-          eb.exists(
-            eb
-              .selectFrom("node_heartbeats as h")
-              .select("h.node_id")
-              .whereRef("h.node_id", "=", "d.node_id")
-              .where("h.alive_until", ">", now),
-          ),
-        ),
+        eb.not(keptAlive(eb, now)),
       ]),
     )
     .orderBy("d.answered_at")
     .execute();
-  return rows.map((r) => ({
+  return rows.map(dialogOf);
+}
+
+/**
+ * Takes over for `node`, under its `localAddress`, the dialogs of every other node with no live heartbeat
+ * (lapsed, or forgotten a day after), wherever they were kept, and returns them oldest first: the BYEs of
+ * a node that never starts again at its address. One statement, so that of the live nodes looking at once
+ * exactly one takes each row. The condition is the whole claim: on PostgreSQL a second node's UPDATE waits
+ * on the first's row lock, then reads the row again (now this node's, and this node is alive) and leaves
+ * it; SQLite runs one writer at a time. Once taken, a row is this node's like its own calls' (forgotten
+ * under this address when its BYE settles; left again, if this node dies too, to the next live one).
+ * Rows with no node (written before 028) are not taken: an older version still running writes them so.
+ */
+export async function takeLapsedSipDialogs(
+  db: Kysely<Database>,
+  localAddress: string,
+  node: JournalNode,
+): Promise<SipDialog[]> {
+  const rows = await db
+    .updateTable("sip_dialogs as d")
+    .set({ node_id: node.id, host: node.host, local_address: localAddress })
+    .where("d.node_id", "is not", null)
+    .where("d.node_id", "<>", node.id)
+    .where((eb) => eb.not(keptAlive(eb, node.now())))
+    .returningAll()
+    .execute();
+  return rows.map(dialogOf).sort((a, b) => a.answeredAt - b.answeredAt);
+}
+
+/** Whether the node that keeps dialog `d` has a heartbeat live at `now` (one lookup by its primary key).
+ *  Judged as the engine judges a node's leases: alive while `alive_until` is past now. */
+function keptAlive(eb: ExpressionBuilder<Database & { d: Database["sip_dialogs"] }, "d">, now: number) {
+  return eb.exists(
+    eb
+      .selectFrom("node_heartbeats as h")
+      .select("h.node_id")
+      .whereRef("h.node_id", "=", "d.node_id")
+      .where("h.alive_until", ">", now),
+  );
+}
+
+function dialogOf(r: Selectable<SipDialogsTable>): SipDialog {
+  return {
     sipCallId: r.sip_call_id,
     localTag: r.local_tag,
     remoteTag: r.remote_tag,
@@ -73,7 +110,7 @@ export async function sipDialogsLeft(
     nextCseq: Number(r.next_cseq),
     peer: { host: r.peer_host, port: Number(r.peer_port) },
     answeredAt: Number(r.answered_at),
-  }));
+  };
 }
 
 /** Keeps `d` under `localAddress` as node `nodeId`'s; a dialog kept already is rewritten (its remote
@@ -122,10 +159,11 @@ export async function forgetSipDialog(
     .execute();
 }
 
-/** The three as the sip driver's journal, for `node`. */
+/** The four as the sip driver's journal, for `node`. */
 export function sipDialogJournal(db: Kysely<Database>, node: JournalNode) {
   return {
     left: (localAddress: string) => sipDialogsLeft(db, localAddress, node),
+    takeLapsed: (localAddress: string) => takeLapsedSipDialogs(db, localAddress, node),
     save: (localAddress: string, d: SipDialog) => saveSipDialog(db, node, localAddress, d),
     forget: (localAddress: string, sipCallId: string, remoteTag: string) =>
       forgetSipDialog(db, localAddress, sipCallId, remoteTag),

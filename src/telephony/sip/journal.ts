@@ -2,9 +2,10 @@
 // each answered one: a node killed mid-call left its callees on the line and the trunk's channels taken
 // for good (only the far end could hang up). Now each dialog whose 2xx the driver ACKs is written down,
 // with what a BYE in it needs (RFC 3261 §12.2.1.1), until it is over; the next run at the same SIP address
-// reads what is left and hangs it up. Whoever creates the driver gives it the journal (the store's table
-// sip_dialogs, which also knows which node kept each dialog and whether that node is still up): the driver
-// knows no database, and no other node.
+// reads what is left and hangs it up, and what a node that never comes back there left is taken over by a
+// live node's periodic look (lapsed-dialogs.ts) and hung up from there. Whoever creates the driver gives it
+// the journal (the store's table sip_dialogs, which also knows which node kept each dialog and whether that
+// node is still up): the driver knows no database, and no other node.
 import type { SipCall, SipComposer } from "./call.ts";
 import type { Peer } from "./transport.ts";
 
@@ -36,6 +37,10 @@ export interface JournaledDialog {
 export interface DialogJournal {
   /** Read once, at start: the dialogs under `local` an earlier run left, none a live node still holds. */
   left(local: string): Promise<JournaledDialog[]>;
+  /** Asked every LAPSED_LOOK_MS (lapsed-dialogs.ts): the dialogs of nodes no longer alive, kept under any
+   *  address, taken over as this node's under `local`; each row is taken by one live node only. A journal
+   *  no other node writes has none to give (left out). */
+  takeLapsed?(local: string): Promise<JournaledDialog[]>;
   /** Writes the dialog, or rewrites it (its remote target moved). */
   save(local: string, dialog: JournaledDialog): Promise<void>;
   forget(local: string, sipCallId: string, remoteTag: string): Promise<void>;
@@ -81,6 +86,22 @@ export class DialogLog {
       return await this.journal.left(this.local);
     } catch (err) {
       this.warn(`sip driver could not read the dialogs an earlier run left up: ${messageOf(err)}`);
+      return [];
+    }
+  }
+
+  /** Whether the journal can give other nodes' dialogs (takeLapsed). */
+  get takesLapsed(): boolean {
+    return this.journal?.takeLapsed !== undefined;
+  }
+
+  /** Dead nodes' dialogs, taken over; none when they cannot be taken (said: the next look tries again). */
+  async takeLapsed(): Promise<JournaledDialog[]> {
+    if (!this.journal?.takeLapsed) return [];
+    try {
+      return await this.journal.takeLapsed(this.local);
+    } catch (err) {
+      this.warn(`sip driver could not take over the dialogs of nodes no longer alive: ${messageOf(err)}`);
       return [];
     }
   }

@@ -3,8 +3,9 @@
 // packets it discards, so the answered call's media belongs to the PBX (a queue, a bot) — no answering-
 // machine detection, recording or announcements here (capabilities say so). It answers a trunk's digest
 // challenge, cancels at the ring timeout, and ends answered calls with BYE on hangup and on close; given a
-// journal, it keeps their dialogs there until they end, and at start hangs up those an earlier run left up
-// (journal.ts, unowned-dialogs.ts). What the far end asks of it is answered in incoming.ts.
+// journal, it keeps their dialogs there until they end, at start hangs up those an earlier run left up, and
+// every 30 s those of nodes no longer alive (journal.ts, unowned-dialogs.ts, lapsed-dialogs.ts). What the
+// far end asks of it is answered in incoming.ts.
 import type dgram from "node:dgram";
 import type {
   DriverCapabilities,
@@ -31,6 +32,7 @@ import {
 import { DigestClient, MAX_AUTH_TRIES, renewCredentials } from "./digest.ts";
 import { IncomingRequests } from "./incoming.ts";
 import { DialogLog, journaled } from "./journal.ts";
+import { LapsedDialogs } from "./lapsed-dialogs.ts";
 import { header, param, parseCSeq, type SipMessage, type SipResponse, uriOf } from "./message.ts";
 import { bindSink, type Peer, SipTransport } from "./transport.ts";
 import { UnownedDialogs } from "./unowned-dialogs.ts";
@@ -60,6 +62,8 @@ export class SipDriver implements TelephonyDriver {
   private readonly log: DialogLog;
   /** Dialogs no call of this run has: an earlier run's, and those of a 2xx for a call it does not know. */
   private readonly unowned: UnownedDialogs;
+  /** The periodic look for dead nodes' dialogs, which this node takes over and hangs up. */
+  private readonly lapsed: LapsedDialogs;
   private readonly closeWaitMs: number;
   private readonly warn: (message: string) => void;
   private rtp: dgram.Socket | null = null;
@@ -102,6 +106,7 @@ export class SipDriver implements TelephonyDriver {
       warn: (message) => this.warn(message),
     });
     this.unowned = new UnownedDialogs(this.transport, this.compose, this.byes, ctx.clock, this.trunk);
+    this.lapsed = new LapsedDialogs(ctx.clock, this.log, (taken) => this.unowned.endLeft(taken));
     this.capabilities = {
       amd: false,
       recording: false,
@@ -135,6 +140,7 @@ export class SipDriver implements TelephonyDriver {
       const left = await this.log.left();
       this.refuseIfClosed();
       this.unowned.endLeft(left);
+      this.lapsed.start();
     } catch (err) {
       // A start that fails holds no port: its caller may never call close().
       await this.closeSockets();
@@ -204,6 +210,7 @@ export class SipDriver implements TelephonyDriver {
     this.closed = true;
     // A start() under way finishes binding (and then fails): its sockets are closed here, not left bound.
     await this.opening?.catch(() => {});
+    await this.lapsed.stop();
     // Calls left up would hold the trunk's channels (and someone on the line) until the far end gave up.
     // One whose INVITE had no response yet cannot be cancelled (§9.1): its CANCEL goes with the first
     // provisional, or its 2xx is ACKed and hung up, if either comes in time. The BYEs out are waited for
