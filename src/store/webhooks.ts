@@ -260,8 +260,45 @@ async function headsOf(
  * receiver would get two of one contact's events at once, possibly out of order. A live lease is
  * lease_expires_at >= now (as below and in dueHeads); only pending rows hold one. Returns the row as it
  * is now (its attempts counted by any node), or undefined.
+ *
+ * On PostgreSQL the leases of one order key take turns (lockOrderKeyOf): two nodes leasing two events of
+ * a key each checked the other's row on a snapshot from before the other's lease committed, and as they
+ * wrote different rows nothing made one wait (write skew under READ COMMITTED): a replayed dead letter
+ * and its key's next event went at once (webhooks12). A lease now checks after the key's lease before it
+ * committed; since only a lease sets one, a key never holds two live ones. A replay takes no turn: one
+ * committing while a lease checks just puts an earlier event back while the key's next is in flight, the
+ * case above. SQLite runs one write at a time.
  */
 export async function leaseHead(
+  db: Kysely<Database>,
+  id: number,
+  owner: string,
+  now: number,
+  until: number,
+): Promise<WebhookDeliveryRow | undefined> {
+  if (!isPostgresDb(db)) return leaseIfHead(db, id, owner, now, until);
+  const inTurn = async (trx: Kysely<Database>) => {
+    await lockOrderKeyOf(trx, id);
+    return leaseIfHead(trx, id, owner, now, until);
+  };
+  return db.isTransaction ? inTurn(db) : db.transaction().execute(inTurn);
+}
+
+/** PostgreSQL: waits for, then holds to the end of `trx`, the advisory lock of delivery `id`'s order key,
+ *  outdial.webhook_deliveries.<webhook id>.<order key> (the scheme of contactsLockKey); none when the row
+ *  is gone (the lease then finds nothing either). A lease thus costs a primary-key read more, and a
+ *  transaction round it (BEGIN, COMMIT) unless the caller's; the lock is held for the lease, not the send. */
+async function lockOrderKeyOf(trx: Kysely<Database>, id: number): Promise<void> {
+  const key = sql`'outdial.webhook_deliveries.' || webhook_id || '.' || order_key`;
+  await trx
+    .selectFrom("webhook_deliveries")
+    .select(sql`pg_advisory_xact_lock(hashtextextended(${key}, 0))`.as("locked"))
+    .where("id", "=", id)
+    .execute();
+}
+
+/** leaseHead's one statement. */
+async function leaseIfHead(
   db: Kysely<Database>,
   id: number,
   owner: string,
