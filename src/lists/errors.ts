@@ -65,3 +65,8 @@ export function badRequestWithHint(
 ): ImportError {
   return new ImportError({ code, status: 400, message: `${reason}; ${apiHint}`, field, row, apiHint });
 }
+
+/** The import's list or campaign, deleted while the file streamed in: the same 404 on either store. */
+export function targetGone(code: "list_not_found" | "campaign_not_found", what: string): ImportError {
+  return new ImportError({ code, status: 404, message: `${what} no longer exists` });
+}

@@ -9,6 +9,7 @@ import { finished } from "node:stream/promises";
 import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { contactsLockKey } from "../store/contacts-insert.ts";
+import { targetGone } from "./errors.ts";
 import type { StageOutput } from "./parse-host.ts";
 import { CONTACT_COLUMNS, copyText, STAGE_COLUMNS, STAGE_DEFINITION, stageSelect } from "./stage.ts";
 import {
@@ -92,11 +93,24 @@ export class PgContactsWriter implements ContactsWriter {
   }
 
   /** The target list, or the new one (see WriterTarget), made in the import's transaction if any row was
-   *  staged. A list or campaign deleted meanwhile fails a foreign key. */
+   *  staged. A list or campaign deleted while the file streamed in is the 404 SQLite answers (not a foreign
+   *  key's bare not_found); FOR KEY SHARE holds it until the commit, so a delete now waits for the import. */
   private async listInTransaction(client: pg.PoolClient, staged: number): Promise<number | null> {
     const { target } = this;
-    if ("listId" in target) return target.listId;
+    if ("listId" in target) {
+      const list = await client.query(
+        "SELECT 1 FROM lists WHERE id = $1 AND campaign_id = $2 FOR KEY SHARE",
+        [target.listId, target.campaignId],
+      );
+      if (list.rowCount === 0) throw targetGone("list_not_found", "the list");
+      return target.listId;
+    }
     if (staged === 0) return null;
+    const campaign = await client.query(
+      "SELECT 1 FROM campaigns WHERE id = $1 AND account_id = $2 FOR KEY SHARE",
+      [target.campaignId, target.accountId],
+    );
+    if (campaign.rowCount === 0) throw targetGone("campaign_not_found", "the campaign");
     const made = await client.query<{ id: string }>(
       "INSERT INTO lists (account_id, campaign_id, name, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
       [target.accountId, target.campaignId, target.newListName, target.now],

@@ -10,7 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import type SQLite from "better-sqlite3";
 import { noTransactionOpen } from "../store/atomic.ts";
-import { ImportError } from "./errors.ts";
+import { targetGone } from "./errors.ts";
 import type { StageOutput } from "./parse-host.ts";
 import {
   canCheckpointInBackground,
@@ -233,11 +233,11 @@ export class SqliteContactsWriter implements ContactsWriter {
     const { accountId, campaignId, now } = target;
     if ("listId" in target) {
       const list = db.prepare("SELECT 1 FROM main.lists WHERE id = ? AND campaign_id = ?");
-      if (!list.get(target.listId, campaignId)) throw gone("list_not_found", "the list");
+      if (!list.get(target.listId, campaignId)) throw targetGone("list_not_found", "the list");
       return target.listId;
     }
     const campaign = db.prepare("SELECT 1 FROM main.campaigns WHERE id = ? AND account_id = ?");
-    if (!campaign.get(campaignId, accountId)) throw gone("campaign_not_found", "the campaign");
+    if (!campaign.get(campaignId, accountId)) throw targetGone("campaign_not_found", "the campaign");
     const made = db
       .prepare(
         "INSERT INTO main.lists (account_id, campaign_id, name, created_at) VALUES (?, ?, ?, ?) RETURNING id",
@@ -336,9 +336,4 @@ export class SqliteContactsWriter implements ContactsWriter {
     fs.rmSync(this.file, { force: true });
     liveScratch.delete(this.file);
   }
-}
-
-/** The import's list or campaign, deleted while the file streamed in. */
-function gone(code: "list_not_found" | "campaign_not_found", what: string): ImportError {
-  return new ImportError({ code, status: 404, message: `${what} no longer exists` });
 }
