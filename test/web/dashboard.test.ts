@@ -150,6 +150,17 @@ describe("dashboard in Chromium", { skip: chromiumSkip }, () => {
     await page.close();
   });
 
+  test("a key with a character a header cannot carry is refused on the form, saying why", async () => {
+    const page = await newDashboardPage(s.browser, watched);
+    await page.goto(`${s.base}/`);
+    // Pasted from a chat with its curly quotes: the browser itself refuses it in a header, naming ISO-8859-1.
+    await page.fill("#key", `\u201c${s.f.key}\u201d`);
+    await page.click("#key-form button");
+    await page.waitForSelector("#sign-in-error:has-text('That is not an outdial key')");
+    assert.equal(await page.isVisible("#board"), false);
+    await page.close();
+  });
+
   test("a supervisor's key sees the campaigns but is told it may not pause one", async () => {
     const page = await signIn(await s.f.keyWithRole("supervisor"));
     await row(page).locator('button[data-command="pause"]').click();

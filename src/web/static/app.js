@@ -127,9 +127,20 @@ function signOut(message = "") {
   show(false);
 }
 
+/** What a key holds: printable ASCII (an API key is od_ and base64url, a service account's token base64url
+ *  and dots). The browser refuses any other character in a header with a message about ISO-8859-1 code
+ *  points that tells nothing of the key; a key pasted with a curly quote or a space inside is said so. */
+const KEY_SHAPE = /^[\x21-\x7e]+$/;
+
 $("key-form").addEventListener("submit", async (event) => {
   event.preventDefault();
-  setKey($("key").value.trim());
+  const typed = $("key").value.trim();
+  if (!KEY_SHAPE.test(typed)) {
+    return signOut(
+      "That is not an outdial key: a key holds letters, digits and - _ . only (no spaces, quotes or other characters).",
+    );
+  }
+  setKey(typed);
   try {
     await api("/v1/campaigns?limit=1");
   } catch (err) {
