@@ -13,13 +13,16 @@ import type { Campaign, CampaignUpdate } from "../store/schema.ts";
 import { CampaignRuntime, haltAtFor } from "./campaign-runtime.ts";
 import type { Dispatcher } from "./dispatcher.ts";
 import type { StatusHolder } from "./state-writes.ts";
-import { EngineError, type RecoverOptions, type StopOptions } from "./types.ts";
+import { EngineError, type RecoverOptions, type StartOptions, type StopOptions } from "./types.ts";
 
 /** The statuses of a campaign the engine dispatches (or will, at its start time, or on a resume). */
 export const ACTIVE_STATUSES: CampaignStatus[] = ["running", "scheduled", "paused"];
 
 /** The statuses of a campaign that has finished dialing on its own: a stop refuses them unless asked. */
 const FINISHED_STATUSES: CampaignStatus[] = ["completed", "halted"];
+
+/** The statuses a start starts from. */
+const STARTABLE_STATUSES: CampaignStatus[] = ["draft", "scheduled", "paused", "stopped"];
 
 /** The statuses a recover brings back from. */
 const RECOVERABLE_STATUSES: CampaignStatus[] = ["stopped", "halted", "completed", "paused"];
@@ -69,19 +72,20 @@ export interface CommandHost {
 export class CampaignCommands {
   constructor(private readonly host: CommandHost) {}
 
-  async start(row: Campaign, finishingCreation: boolean): Promise<CampaignStatus | null> {
+  async start(row: Campaign, opts: StartOptions = {}): Promise<CampaignStatus | null> {
     const campaignId = row.id;
-    if (isBeingCreated(row) && !finishingCreation) {
+    if (isBeingCreated(row) && !opts.finishingCreation) {
       throw new EngineError(
         "invalid_state",
         `campaign ${campaignId} is still being created (${row.status_reason}): its contacts may not all be in; ` +
           "it starts when the request creating it ends",
       );
     }
-    if (!["draft", "scheduled", "stopped", "paused"].includes(row.status)) {
+    const from = STARTABLE_STATUSES.filter((s) => opts.onlyFrom?.includes(s) ?? true);
+    if (!from.includes(row.status as CampaignStatus)) {
       throw new EngineError(
         "invalid_state",
-        `campaign ${campaignId} is ${row.status}; only a draft, scheduled, paused or stopped campaign can be started`,
+        `campaign ${campaignId} is ${row.status}; only a ${orList(from)} campaign can be started`,
       );
     }
     await this.host.requireBalance(row);

@@ -40,6 +40,7 @@ import {
   type EngineMetrics,
   type Explanation,
   type RecoverOptions,
+  type StartOptions,
   type StopOptions,
 } from "./types.ts";
 
@@ -261,16 +262,8 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     });
   }
 
-  /** `finishingCreation`: the start of the vendor face request that is creating the campaign (only that
-   *  start may start one still being created; see creatingReason). */
-  async start(
-    accountId: number,
-    campaignId: number,
-    opts: { finishingCreation?: boolean } = {},
-  ): Promise<CampaignStatus> {
-    return this.onFreshRead(accountId, campaignId, (row) =>
-      this.commands.start(row, opts.finishingCreation ?? false),
-    );
+  async start(accountId: number, campaignId: number, opts: StartOptions = {}): Promise<CampaignStatus> {
+    return this.onFreshRead(accountId, campaignId, (row) => this.commands.start(row, opts));
   }
 
   async pause(accountId: number, campaignId: number): Promise<CampaignStatus> {

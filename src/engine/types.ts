@@ -7,6 +7,15 @@ import type { Campaign } from "../store/schema.ts";
 import type { AgentDesk } from "./agents/desk.ts";
 import type { PacingView } from "./agents/dialing.ts";
 
+export interface StartOptions {
+  /** The start of the vendor face request that is creating the campaign: only that start may start one
+   *  still being created (see creatingReason). */
+  finishingCreation?: boolean;
+  /** Only a campaign in one of these statuses, on the engine's fresh read, is started (else
+   *  invalid_state): an edit that starts the draft it wrote must not start one a stop reached meanwhile. */
+  onlyFrom?: readonly CampaignStatus[];
+}
+
 export interface StopOptions {
   /** A completed or halted campaign is stopped too (its finish time kept), so that nothing brings it back
    *  unasked; without it, a stop refuses a finished campaign (the native API's 409). */
@@ -78,11 +87,7 @@ export interface EngineControl {
    *  for a face's edit that starts it: refused whole before anything is written. */
   requireStartable(row: Campaign, settings: CampaignSettings): Promise<void>;
   /** draft/scheduled/stopped → running (or scheduled when startAt is in the future). */
-  start(
-    accountId: number,
-    campaignId: number,
-    opts?: { finishingCreation?: boolean },
-  ): Promise<CampaignStatus>;
+  start(accountId: number, campaignId: number, opts?: StartOptions): Promise<CampaignStatus>;
   pause(accountId: number, campaignId: number): Promise<CampaignStatus>;
   resume(accountId: number, campaignId: number): Promise<CampaignStatus>;
   /** Stops dialing and hangs up calls not yet answered; pending contacts stay pending. */

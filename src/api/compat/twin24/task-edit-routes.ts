@@ -7,6 +7,7 @@ import type { FastifyInstance } from "fastify";
 import type { Kysely } from "kysely";
 import { startAndHaltAfterEdit } from "../../../engine/campaign-runtime.ts";
 import { campaignStatusEvents } from "../../../engine/events.ts";
+import { EngineError } from "../../../engine/types.ts";
 import type { CampaignStatus } from "../../../model/outcome.ts";
 import { subscriptionsOfCampaign } from "../../../outbox/events.ts";
 import {
@@ -137,6 +138,19 @@ async function unschedule(
   for (const insert of outboxInserts(trx, events)) await trx.executeQuery(insert);
 }
 
+/** Starts the task the edit judged unstarted, unless a command since has started or stopped it. */
+async function startIfStillDraft(deps: Twin24Deps, accountId: number, campaignId: number): Promise<void> {
+  try {
+    await deps.engine.start(accountId, campaignId, { onlyFrom: ["draft"] });
+  } catch (err) {
+    if (!(err instanceof EngineError && err.code === "invalid_state")) throw err;
+    // Refused as no longer a draft: that command stands. Any other refusal of a draft (its end time
+    // passed since the edit checked it) is the edit's answer.
+    const now = await findCampaign(deps.store.db, accountId, campaignId);
+    if (now?.status === "draft") throw err;
+  }
+}
+
 export async function taskEditRoutes(app: FastifyInstance, deps: Twin24Deps): Promise<void> {
   const { store, engine, clock } = deps;
 
@@ -247,8 +261,9 @@ export async function taskEditRoutes(app: FastifyInstance, deps: Twin24Deps): Pr
       // The status change to BLANK went to the outbox: delivery looks now, not at its next poll.
       if (unscheduled) engine.outboxChanged();
       await engine.campaignEdited(current.id);
-      // As at creation, startType = time starts a task not yet started: the engine holds it READY.
-      if (starts) await engine.start(accountId, current.id);
+      // As at creation, startType = time starts a task not yet started: the engine holds it READY. Only the
+      // draft this edit wrote: a /stop or /start landing since stands (the edit is written either way).
+      if (starts) await startIfStillDraft(deps, accountId, current.id);
       const row = await findCampaign(store.db, accountId, current.id);
       if (!row) throw notFound("autoCall task", req.params.id);
       return taskView(task.uuid, row, await countContactsByStatus(store.db, row.id));

@@ -259,12 +259,14 @@ export async function taskRoutes(app: FastifyInstance, deps: Twin24Deps): Promis
         const before = await findCampaign(store.db, accountId, task.campaign_id);
         if (!before) throw notFound("autoCall task", req.params.id);
         // A FINISHED task given new candidates starts again, and so does a HALTED one (its lifetime over):
-        // the engine calls that a recovery, and counts the lifetime afresh.
+        // the engine calls that a recovery, and counts the lifetime afresh; only from those, on its own
+        // fresh read (a command landing since is not undone, and a paused task keeps its lifetime).
         let status: CampaignStatus;
         try {
           status =
             command === "start" && (before.status === "completed" || before.status === "halted")
-              ? (await engine.recover(accountId, task.campaign_id)).status
+              ? (await engine.recover(accountId, task.campaign_id, { onlyFrom: ["completed", "halted"] }))
+                  .status
               : await engine[command](accountId, task.campaign_id);
         } catch (err) {
           throw refusalInTaskTerms(err, task.uuid, task.campaign_id);
