@@ -171,6 +171,15 @@ export function causeOf(status: number, cancel: CancelReason | null): EndCause {
   return "failed";
 }
 
+/** Marks the call ringing at its first 180, and says whether this one started it: only a 180 is the phone
+ *  ringing (a 183 often brings a carrier's early media before the handset is alerted, and the ringing time
+ *  is what a release after the legal minimum counts). */
+export function markRinging(call: SipCall, status: number): boolean {
+  if (status !== 180 || call.rang) return false;
+  call.rang = true;
+  return true;
+}
+
 /** What an ended event may say besides its cause and times. */
 export type EndDetails = Pick<CallEnded, "answeredAfterCancel" | "result">;
 

@@ -125,14 +125,50 @@ export function parseCSeq(value: string | undefined): { seq: number; method: str
   return m ? { seq: Number(m[1]), method: m[2].toUpperCase() } : null;
 }
 
-/** A header parameter (`;tag=abc`, `;branch=z9…`) of a From/To/Via value, outside its URI's angle brackets. */
+/** A header parameter (`;tag=abc`, `;branch=z9…`) of a From/To/Via value, or undefined; a parameter
+ *  without a value reads as "". */
 export function param(value: string | undefined, name: string): string | undefined {
   if (value === undefined) return undefined;
-  const close = value.lastIndexOf(">");
-  const tail = close === -1 ? value : value.slice(close + 1);
-  const re = new RegExp(`;\\s*${name}\\s*=\\s*("[^"]*"|[^;,\\s]+)`, "i");
-  const m = re.exec(tail);
-  return m ? m[1].replace(/^"|"$/g, "") : undefined;
+  const wanted = name.toLowerCase();
+  for (let at = paramsStart(value); at !== -1; ) {
+    const end = paramEnd(value, at + 1);
+    const text = value.slice(at + 1, end);
+    const eq = text.indexOf("=");
+    if ((eq === -1 ? text : text.slice(0, eq)).trim().toLowerCase() === wanted) {
+      return eq === -1 ? "" : unquoted(text.slice(eq + 1).trim());
+    }
+    at = value[end] === ";" ? end : -1;
+  }
+  return undefined;
+}
+
+/** The `;` before a header value's first parameter (RFC 3261 §20.10, §20.42), or -1: the first after a
+ *  name-addr's `<uri>`, whose own `;` are the URI's, or after an addr-spec or a Via's sent-by, and before
+ *  a comma that starts the header's next value. A `<` never closed has none. */
+function paramsStart(value: string): number {
+  const open = angleOpen(value);
+  const close = open === -1 ? -1 : value.indexOf(">", open + 1);
+  if (open !== -1 && close === -1) return -1;
+  const end = paramEnd(value, close + 1);
+  return value[end] === ";" ? end : -1;
+}
+
+/** Where the parameter that starts at `from` ends: at the next `;` or `,` outside a quoted value, which may
+ *  hold both, and `>` (found by the value's last `>`, or by a search for `;tag=`, such a value hid the tag or
+ *  branch after it, or gave one of its own); at the value's end if none. */
+function paramEnd(value: string, from: number): number {
+  for (let i = from; i < value.length; i++) {
+    const ch = value[i];
+    if (ch === '"') i = quoteEnd(value, i);
+    else if (ch === ";" || ch === ",") return i;
+  }
+  return value.length;
+}
+
+/** A parameter's value, its quotes and escapes undone if it is a quoted string. */
+function unquoted(raw: string): string {
+  const quoted = raw.length >= 2 && raw.startsWith('"') && raw.endsWith('"');
+  return quoted ? raw.slice(1, -1).replace(/\\(.)/gs, "$1") : raw;
 }
 
 /** The URI inside a name-addr (`"Bob" <sip:bob@host>;tag=1` → `sip:bob@host`), or an addr-spec as given. */
@@ -148,33 +184,39 @@ export function uriOf(value: string | undefined): string | undefined {
 }
 
 /** Where a name-addr's `<` is, or -1: the first outside a quoted display name, which may hold `<` and `>`
- *  (`"Front <Desk>" <sip:…>`) and a `\"` that does not end it (RFC 3261 §25.1 quoted-pair). */
+ *  (`"Front <Desk>" <sip:…>`). */
 function angleOpen(value: string): number {
-  let quoted = false;
   for (let i = 0; i < value.length; i++) {
-    const ch = value[i];
-    if (quoted) {
-      // A backslash escapes the character after it, whatever it is.
-      if (ch === "\\") i++;
-      else if (ch === '"') quoted = false;
-    } else if (ch === "<") return i;
-    else if (ch === '"') quoted = true;
+    if (value[i] === '"') i = quoteEnd(value, i);
+    else if (value[i] === "<") return i;
   }
   return -1;
 }
 
-/** A header's comma-separated values; a comma in a quoted display name or inside <uri> separates nothing. */
+/** Where the quoted string that opens at `open` ends (its closing quote), or the value's length if it never
+ *  does. A backslash escapes the character after it, whatever it is: a `\"` does not end the string, a
+ *  `\\` before a quote does not keep it open (RFC 3261 §25.1 quoted-pair). */
+function quoteEnd(value: string, open: number): number {
+  for (let i = open + 1; i < value.length; i++) {
+    if (value[i] === "\\") i++;
+    else if (value[i] === '"') return i;
+  }
+  return value.length;
+}
+
+/** A header's comma-separated values; a comma in a quoted string (a display name, a parameter's value) or
+ *  inside <uri> separates nothing. */
 function splitList(value: string): string[] {
   const out: string[] = [];
-  let quoted = false;
-  let bracketed = false;
   let start = 0;
   for (let i = 0; i < value.length; i++) {
     const ch = value[i];
-    if (ch === '"' && !bracketed) quoted = !quoted;
-    else if (ch === "<" && !quoted) bracketed = true;
-    else if (ch === ">" && !quoted) bracketed = false;
-    else if (ch === "," && !quoted && !bracketed) {
+    if (ch === '"') i = quoteEnd(value, i);
+    else if (ch === "<") {
+      // A URI holds no `>` (§25.1 escapes it); one never closed runs to the end.
+      const close = value.indexOf(">", i + 1);
+      i = close === -1 ? value.length : close;
+    } else if (ch === ",") {
       out.push(value.slice(start, i).trim());
       start = i + 1;
     }

@@ -22,6 +22,7 @@ import {
   causeOf,
   type EndDetails,
   endedEvent,
+  markRinging,
   newBranch,
   newCall,
   type SipCall,
@@ -331,14 +332,11 @@ export class SipDriver implements TelephonyDriver {
   }
 
   private onProvisional(call: SipCall, res: SipResponse): void {
+    // After a 2xx (a 1xx reordered behind it, or a forking proxy's other branch) it is news of nothing.
+    if (call.ack !== null) return;
     call.inviteTx?.cancel();
     call.provisional = true;
-    // Only 180 is the phone ringing: a 183 often brings a carrier's early media before the handset
-    // is alerted, and the ringing time is what a release after the legal minimum counts.
-    if (res.status === 180 && !call.rang) {
-      call.rang = true;
-      this.listener?.ringing(call.req.callId);
-    }
+    if (markRinging(call, res.status)) this.listener?.ringing(call.req.callId);
     if (call.cancel) this.cancel(call, call.cancel);
   }
 
