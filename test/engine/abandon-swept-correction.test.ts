@@ -4,13 +4,10 @@
 // outcome nobody was told (review37). It now names what the sweep recorded.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { VirtualClock } from "../../src/clock/virtual-clock.ts";
 import { AgentDialing } from "../../src/engine/agents/dialing.ts";
 import { createAgent, setCampaignAgents } from "../../src/store/agents.ts";
-import { insertWebhook } from "../../src/store/webhooks.ts";
 import { addContacts, createAccount, createCampaign } from "../helpers/fixtures.ts";
-import { engineNode } from "../helpers/nodes.ts";
-import { stallableNode } from "../helpers/stallable-clock.ts";
+import { attemptEndedHook, stallablePair, webhookData } from "../helpers/stallable-pair.ts";
 import { dialects } from "../helpers/stores.ts";
 
 const LEASE_MS = 60_000;
@@ -20,9 +17,10 @@ for (const dialect of dialects()) {
     test("the correction names the outcome the sweep told (abandoned), not lost", async () => {
       const store = await dialect.open();
       const t0 = Date.UTC(2026, 0, 5, 15, 0, 0);
-      const clock = new VirtualClock(t0);
-      const { aClock, a } = stallableNode(store, clock, "all_human", LEASE_MS);
-      const b = engineNode(store, clock, "node-b", 2, LEASE_MS, "all_human");
+      const { clock, aClock, a, b, close } = stallablePair(store, t0, LEASE_MS, {
+        a: "all_human",
+        b: "all_human",
+      });
       // A stalls right after its first abandon's hang-up: the abandonment is on record, the call's end not.
       const proto = AgentDialing.prototype as unknown as { hangUpAbandoned: (call: unknown) => void };
       const original = proto.hangUpAbandoned;
@@ -36,18 +34,7 @@ for (const dialect of dialects()) {
       };
       try {
         const accountId = await createAccount(store, "acme", t0);
-        const hook = await insertWebhook(store.db, {
-          accountId,
-          campaignId: null,
-          url: "https://hooks.example/h",
-          secret: "s",
-          events: ["attempt.ended"],
-          delaySec: 0,
-          partialResults: true,
-          maxAttempts: 5,
-          active: true,
-          now: t0,
-        });
+        const hook = await attemptEndedHook(store, accountId, t0);
         await a.run();
         const ids = await createCampaign(
           store,
@@ -111,20 +98,11 @@ for (const dialect of dialects()) {
         await clock.run({ until: clock.now() + 90_000 });
         await a.dispatcher.flush();
         const told = (
-          await store.db
-            .selectFrom("webhook_deliveries")
-            .select("payload")
-            .where("webhook_id", "=", hook.id)
-            .orderBy("id")
-            .execute()
-        )
-          .map(
-            (r) =>
-              JSON.parse(r.payload).data as {
-                attempt: { id: number; outcome: string };
-                corrects?: { outcome: string };
-              },
+          await webhookData<{ attempt: { id: number; outcome: string }; corrects?: { outcome: string } }>(
+            store,
+            hook.id,
           )
+        )
           .filter((d) => d.attempt.id === Number(abandoned.id))
           .map((d) => [d.attempt.outcome, d.corrects?.outcome ?? null]);
         assert.equal(told[0]?.[0], "abandoned", JSON.stringify(told));
@@ -137,10 +115,7 @@ for (const dialect of dialects()) {
         }
       } finally {
         proto.hangUpAbandoned = original;
-        aClock.stalled = false;
-        await a.shutdown();
-        await b.engine.shutdown();
-        await store.close();
+        await close();
       }
     });
   });

@@ -17,9 +17,15 @@ import { abandonment } from "../../src/store/abandonment.ts";
 import { answerHistory } from "../../src/store/agent-calls.ts";
 import type { Store } from "../../src/store/db.ts";
 import { openDispatchStore } from "../../src/store/dispatch/index.ts";
-import type { Candidate, ClaimDecision, DispatchStore } from "../../src/store/dispatch/types.ts";
-import { apiClient, childSetup, exited, startOutdial, waitFor } from "../helpers/child.ts";
+import type {
+  Candidate,
+  ClaimDecision,
+  DispatchStore,
+  StartedAttempt,
+} from "../../src/store/dispatch/types.ts";
+import { exited, waitFor } from "../helpers/child.ts";
 import { addContacts, createAccount, createCampaign } from "../helpers/fixtures.ts";
+import { campaignWithAgent, crashableOutdial } from "../helpers/hooked-child.ts";
 import { dialects } from "../helpers/stores.ts";
 
 /** The sim driver's dial log: who was called, when. */
@@ -36,41 +42,24 @@ function calls(file: string): { to: string; at: number }[] {
 test("SIGKILL right after an abandoned call's hang-up: the person waits 72 h, the abandon is on record", {
   timeout: 150_000,
 }, async () => {
-  const { dir, env, base } = await childSetup("outdial-abandon-killed-", {
-    OUTDIAL_NODE_ID: "the-same-node",
-    OUTDIAL_TEST_HOOK: "afterAbandonHangup",
-  });
-  const running: ReturnType<typeof startOutdial>[] = [];
+  const outdial = await crashableOutdial("outdial-abandon-killed-", { OUTDIAL_NODE_ID: "the-same-node" });
+  const { env } = outdial;
   try {
-    const first = startOutdial(env, "test/helpers/outdial-hooked.mjs");
-    running.push(first);
-    await first.ready;
-    const key = /OUTDIAL_API_KEY=(\S+)/.exec(first.output())?.[1];
-    assert.ok(key);
-    const api = apiClient(base, key);
-    const campaign = await api("POST", "/v1/campaigns", {
-      name: "power",
-      settings: {
-        scenario: "all_human",
-        dialMethod: "power",
-        powerRatio: 3,
-        maxLinesPerAgent: 3,
-        abandonAfterSec: 2,
-        maxAttemptsPerContact: 5,
-        retryIntervalSec: 1,
-        wrapUpSec: 60,
-        calleeWindow: { from: "00:00", to: "24:00" },
-      },
-    });
-    const list = await api("POST", `/v1/campaigns/${campaign.id}/lists`, { name: "people" });
+    const first = await outdial.start("afterAbandonHangup");
+    const api = outdial.apiOf(first);
     const phones = ["+12025550151", "+12025550152", "+12025550153"];
-    await api("POST", `/v1/campaigns/${campaign.id}/lists/${list.id}/contacts`, {
-      contacts: phones.map((phone) => ({ phone })),
-    });
-    const agent = await api("POST", "/v1/agents", { name: "Ann" });
-    await api("PUT", `/v1/campaigns/${campaign.id}/agents`, { agents: [{ agentId: agent.id, penalty: 0 }] });
-    await api("POST", `/v1/agents/${agent.id}/login`, { campaignId: campaign.id });
-    await api("POST", `/v1/campaigns/${campaign.id}/start`);
+    const settings = {
+      scenario: "all_human",
+      dialMethod: "power",
+      powerRatio: 3,
+      maxLinesPerAgent: 3,
+      abandonAfterSec: 2,
+      maxAttemptsPerContact: 5,
+      retryIntervalSec: 1,
+      wrapUpSec: 60,
+      calleeWindow: { from: "00:00", to: "24:00" },
+    };
+    const { campaign, agent } = await campaignWithAgent(api, "power", settings, phones);
     // Three lines for one agent, everyone answers: one call goes to Ann, the others wait 2 s for an agent
     // and are abandoned. The process freezes right after the first abandon's hang-up, and is killed.
     const abandonedPhone = await waitFor(
@@ -82,9 +71,7 @@ test("SIGKILL right after an abandoned call's hang-up: the person waits 72 h, th
     first.child.kill("SIGKILL");
     await exited(first.child);
 
-    const second = startOutdial({ ...env, OUTDIAL_TEST_HOOK: "" });
-    running.push(second);
-    await second.ready;
+    await outdial.start();
     await api("POST", `/v1/agents/${agent.id}/login`, { campaignId: campaign.id });
     // The sweep settles the dead process's attempts (2 s leases) all at once; the people whose calls were
     // merely lost are due again a second later (the `lost` retry rule), as the abandoned person was too
@@ -136,8 +123,7 @@ test("SIGKILL right after an abandoned call's hang-up: the person waits 72 h, th
     assert.ok(rate.campaign.abandoned >= 1);
     assert.ok(rate.campaign.abandoned <= onRecord.n, "no abandon counted twice");
   } finally {
-    for (const p of running) p.child.kill("SIGKILL");
-    fs.rmSync(dir, { recursive: true, force: true });
+    outdial.stop();
   }
 });
 
@@ -186,16 +172,33 @@ for (const dialect of dialects()) {
       return r.started;
     }
 
+    /** The abandonment written before the hang-up: answered 1.5 s after T0, given up on 2 s later. */
+    const recordAbandon = (ds: DispatchStore, s: StartedAttempt) =>
+      ds.recordAbandon({
+        attemptId: s.attemptId,
+        contactId: s.contact.id,
+        answeredAt: T0 + 1_500,
+        at: T0 + 3_500,
+      });
+
+    /** The live call of `s` as the node holds it once it hung up on the person as abandoned. */
+    function abandonedCall(rt: CampaignRuntime, s: StartedAttempt) {
+      const call = newLiveCall(rt, s, null, 0);
+      call.answeredAt = T0 + 1_500;
+      call.abandoned = true;
+      return call;
+    }
+
+    const attemptRow = (store: Store, id: number) =>
+      store.db.selectFrom("attempts").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
+    const contactRow = (store: Store, id: number) =>
+      store.db.selectFrom("contacts").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
+
     test("killed after the hang-up: the sweep records it abandoned and the contact waits 72 h", async () => {
       const { store, ds, rt, ids } = await setup();
       try {
         const [s] = await claimAll(ds, rt, "dead-node", T0 + 10_000);
-        await ds.recordAbandon({
-          attemptId: s.attemptId,
-          contactId: s.contact.id,
-          answeredAt: T0 + 1_500,
-          at: T0 + 3_500,
-        });
+        await recordAbandon(ds, s);
         // Counted at once, while the call is still open.
         assert.deepEqual(
           (await answerHistory(store, rt.id)).map((h) => h.event),
@@ -209,19 +212,11 @@ for (const dialect of dialects()) {
         assert.equal(lost.answeredAt, T0 + 1_500);
         assert.equal(await ds.finish([lostAttempt(rt, lost, sweepAt)]), 1);
 
-        const a = await store.db
-          .selectFrom("attempts")
-          .selectAll()
-          .where("id", "=", s.attemptId)
-          .executeTakeFirstOrThrow();
+        const a = await attemptRow(store, s.attemptId);
         assert.equal(a.outcome, "abandoned");
         assert.equal(a.cause, "lease_expired");
         assert.equal(Number(a.answered_at), T0 + 1_500);
-        const c = await store.db
-          .selectFrom("contacts")
-          .selectAll()
-          .where("id", "=", s.contact.id)
-          .executeTakeFirstOrThrow();
+        const c = await contactRow(store, s.contact.id);
         assert.equal(c.status, "pending");
         assert.equal(c.wait_reason, ABANDONED_WAIT_REASON);
         assert.equal(Number(c.next_attempt_at), sweepAt + ABANDON_REDIAL_GAP_MS);
@@ -244,32 +239,17 @@ for (const dialect of dialects()) {
       const { store, ds, rt } = await setup();
       try {
         const [s] = await claimAll(ds, rt, "live-node", T0 + 3_600_000);
-        const call = newLiveCall(rt, s, null, 0);
-        call.answeredAt = T0 + 1_500;
-        call.abandoned = true;
-        await ds.recordAbandon({
-          attemptId: s.attemptId,
-          contactId: s.contact.id,
-          answeredAt: T0 + 1_500,
-          at: T0 + 3_500,
-        });
+        const call = abandonedCall(rt, s);
+        await recordAbandon(ds, s);
         const endedAt = T0 + 4_000;
         const ended = { callId: call.callId, cause: "normal" as const, ringSec: 1.5, talkSec: 2.5 };
         assert.equal(await ds.finish([finishedFromEnd(call, ended, endedAt, "live-node")]), 1);
 
-        const a = await store.db
-          .selectFrom("attempts")
-          .selectAll()
-          .where("id", "=", s.attemptId)
-          .executeTakeFirstOrThrow();
+        const a = await attemptRow(store, s.attemptId);
         assert.equal(a.outcome, "abandoned");
         assert.equal(a.cause, "normal");
         assert.equal(Number(a.ended_at), endedAt);
-        const c = await store.db
-          .selectFrom("contacts")
-          .selectAll()
-          .where("id", "=", s.contact.id)
-          .executeTakeFirstOrThrow();
+        const c = await contactRow(store, s.contact.id);
         assert.equal(Number(c.abandoned_at), endedAt, "72 h from the call's end, as before");
         assert.equal(Number(c.next_attempt_at), endedAt + ABANDON_REDIAL_GAP_MS);
         const rate = await abandonment(store, { id: rt.id, falsePositiveShare: 0 }, endedAt);
@@ -284,26 +264,15 @@ for (const dialect of dialects()) {
       const { store, ds, rt } = await setup();
       try {
         const [s] = await claimAll(ds, rt, "stalled-node", T0 + 10_000);
-        const call = newLiveCall(rt, s, null, 0);
-        call.answeredAt = T0 + 1_500;
-        call.abandoned = true;
-        await ds.recordAbandon({
-          attemptId: s.attemptId,
-          contactId: s.contact.id,
-          answeredAt: T0 + 1_500,
-          at: T0 + 3_500,
-        });
+        const call = abandonedCall(rt, s);
+        await recordAbandon(ds, s);
         const sweepAt = T0 + 20_000;
         const lost = (await ds.expiredLeases(sweepAt, 10)).find((e) => e.attemptId === s.attemptId);
         assert.ok(lost);
         await ds.finish([lostAttempt(rt, lost, sweepAt)]);
         const ended = { callId: call.callId, cause: "normal" as const, ringSec: 1.5, talkSec: 2.5 };
         await ds.finish([finishedFromEnd(call, ended, sweepAt + 1_000, "stalled-node")]);
-        const a = await store.db
-          .selectFrom("attempts")
-          .selectAll()
-          .where("id", "=", s.attemptId)
-          .executeTakeFirstOrThrow();
+        const a = await attemptRow(store, s.attemptId);
         assert.equal(a.outcome, "abandoned");
         assert.equal(a.cause, "normal", "the call's own end, not the sweep's");
         const rate = await abandonment(store, { id: rt.id, falsePositiveShare: 0 }, sweepAt + 1_000);

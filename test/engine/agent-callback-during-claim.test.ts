@@ -12,6 +12,10 @@ import { type Harness, harness } from "../helpers/engine-harness.ts";
 // Monday 2026-01-05 14:00 UTC = 09:00 in Washington: inside the default calling hours.
 const START = Date.UTC(2026, 0, 5, 14, 0, 0);
 
+/** An engine whose every call is answered by a person who talks for an hour. */
+const everyoneAnswers = () =>
+  harness({ start: START, seed: 4, scenario: { outcomes: { human: 1 }, ringSec: 3, talkSec: 3600 } });
+
 /** A preview campaign; its agent takes the first contact's call and promises to call back itself in 10
  *  minutes, then goes ready. Answers when the callback is due. */
 async function callbackPromised(h: Harness, phones: string[]) {
@@ -66,11 +70,7 @@ async function previewAcrossDueTime(h: Harness, agentId: number, due: number) {
 }
 
 test("a personal callback due during a preview claim that comes back empty is dialed for the idle agent", async () => {
-  const h = await harness({
-    start: START,
-    seed: 4,
-    scenario: { outcomes: { human: 1 }, ringSec: 3, talkSec: 3600 },
-  });
+  const h = await everyoneAnswers();
   try {
     const { agentId, due } = await callbackPromised(h, ["+12025550101"]);
     const { agent, card } = await previewAcrossDueTime(h, agentId, due);
@@ -85,11 +85,7 @@ test("a personal callback due during a preview claim that comes back empty is di
 });
 
 test("a personal callback due during a preview claim that finds a contact waits for the agent's next ready: dialed once", async () => {
-  const h = await harness({
-    start: START,
-    seed: 4,
-    scenario: { outcomes: { human: 1 }, ringSec: 3, talkSec: 3600 },
-  });
+  const h = await everyoneAnswers();
   try {
     const { agentId, due } = await callbackPromised(h, ["+12025550101", "+12025550102"]);
     const { agent, card } = await previewAcrossDueTime(h, agentId, due);
@@ -116,11 +112,7 @@ test("a personal callback due during a preview claim that finds a contact waits 
 // agent): that must not start its next look at once, or a claim the rules keep refusing (the balance
 // floor, say) would run back to back, never letting the clock move.
 test("a personal callback whose own claim comes back empty waits before it tries again, not back to back", async () => {
-  const h = await harness({
-    start: START,
-    seed: 4,
-    scenario: { outcomes: { human: 1 }, ringSec: 3, talkSec: 3600 },
-  });
+  const h = await everyoneAnswers();
   try {
     const { agentId, due } = await callbackPromised(h, ["+12025550101"]);
     await h.clock.run({ until: due - 1 });

@@ -7,7 +7,7 @@ import { test } from "node:test";
 import { type SelectableAgent, selectAgent } from "../../src/engine/agents/selection.ts";
 import { setCampaignAgents } from "../../src/store/agents.ts";
 import { queueAgents } from "../helpers/agents.ts";
-import { harness } from "../helpers/engine-harness.ts";
+import { type Harness, harness } from "../helpers/engine-harness.ts";
 
 const START = Date.UTC(2026, 0, 5, 14, 0, 0);
 
@@ -18,6 +18,28 @@ const agent = (id: number, order: number, penalty = 0): SelectableAgent => ({
   callsTaken: 0,
   order,
 });
+
+/** A round-robin progressive campaign with four agents in its queue (`penalties` in queue order), all
+ *  logged in; `pick` asks the board for the next agent. */
+async function fourOnBoard(h: Harness, penalties?: number[]) {
+  const id = await h.campaign({ dialMethod: "progressive", agentSelection: "round_robin" }, []);
+  const [a, b, c, d] = await queueAgents(h, id, 4, penalties);
+  for (const x of [a, b, c, d]) await h.engine.agents.login(h.accountId, x, id);
+  const pick = () => h.engine.board.select(id, "round_robin")?.id;
+  return { id, a, b, c, d, pick };
+}
+
+/** The campaign's queue becomes `agentIds` (penalty 0), and the engine is told. */
+async function setQueue(h: Harness, id: number, agentIds: number[]) {
+  await setCampaignAgents(
+    h.store,
+    h.accountId,
+    id,
+    agentIds.map((agentId) => ({ agentId, penalty: 0 })),
+    h.clock.now(),
+  );
+  await h.engine.agents.membershipChanged(h.accountId);
+}
 
 test("each penalty tier rotates on its own", () => {
   const memory = {};
@@ -54,21 +76,11 @@ test("the next after the agent served last, where it stands now or, gone, where 
 test("through the board: round robin goes on after the agent served last when one ahead of it leaves the queue", async () => {
   const h = await harness({ start: START });
   try {
-    const id = await h.campaign({ dialMethod: "progressive", agentSelection: "round_robin" }, []);
-    const [a, b, c, d] = await queueAgents(h, id, 4);
-    for (const x of [a, b, c, d]) await h.engine.agents.login(h.accountId, x, id);
-    const pick = () => h.engine.board.select(id, "round_robin")?.id;
+    const { id, a, b, c, d, pick } = await fourOnBoard(h);
     assert.equal(pick(), a);
     assert.equal(pick(), b, "b was served last");
     // a leaves the queue (ready: logged out at once); b, c, d stay, each a place further up.
-    await setCampaignAgents(
-      h.store,
-      h.accountId,
-      id,
-      [b, c, d].map((agentId) => ({ agentId, penalty: 0 })),
-      h.clock.now(),
-    );
-    await h.engine.agents.membershipChanged(h.accountId);
+    await setQueue(h, id, [b, c, d]);
     assert.equal(h.engine.board.get(a), undefined, "a is logged out");
     assert.equal(pick(), c, "after b comes c, not skipped");
   } finally {
@@ -79,24 +91,14 @@ test("through the board: round robin goes on after the agent served last when on
 test("through the board: the agent served last taken out of the queue on its call is followed by the one behind it", async () => {
   const h = await harness({ start: START });
   try {
-    const id = await h.campaign({ dialMethod: "progressive", agentSelection: "round_robin" }, []);
-    const [a, b, c, d] = await queueAgents(h, id, 4);
-    for (const x of [a, b, c, d]) await h.engine.agents.login(h.accountId, x, id);
-    const pick = () => h.engine.board.select(id, "round_robin")?.id;
+    const { id, a, b, c, d, pick } = await fourOnBoard(h);
     assert.equal(pick(), a);
     assert.equal(pick(), b);
     const onCall = h.engine.board.get(b);
     assert.ok(onCall);
     onCall.state = "on_call";
     // b is taken out of the queue during its call (it stays, leaving, until the call ends); c, d move up.
-    await setCampaignAgents(
-      h.store,
-      h.accountId,
-      id,
-      [a, c, d].map((agentId) => ({ agentId, penalty: 0 })),
-      h.clock.now(),
-    );
-    await h.engine.agents.membershipChanged(h.accountId);
+    await setQueue(h, id, [a, c, d]);
     assert.equal(onCall.leaving, true);
     assert.equal(pick(), c, "after b comes c, not skipped");
   } finally {
@@ -107,9 +109,7 @@ test("through the board: the agent served last taken out of the queue on its cal
 test("through the board: the overflow agents (penalty 5) take turns while the preferred ones take calls in between", async () => {
   const h = await harness({ start: START });
   try {
-    const id = await h.campaign({ dialMethod: "progressive", agentSelection: "round_robin" }, []);
-    const [a, b, c, d] = await queueAgents(h, id, 4, [0, 0, 5, 5]);
-    for (const x of [a, b, c, d]) await h.engine.agents.login(h.accountId, x, id);
+    const { id, a, b, c, d } = await fourOnBoard(h, [0, 0, 5, 5]);
     const board = h.engine.board;
     const preferred = [board.get(a), board.get(b)];
     const overflow: string[] = [];

@@ -3,42 +3,26 @@
 // campaign completed for good with the callback pending, never made (the agent's retry is refused after a
 // restart: the process that knew the agent's last call is gone). A restart now recovers such a campaign.
 import assert from "node:assert/strict";
-import fs from "node:fs";
 import { test } from "node:test";
-import { apiClient, childSetup, dialLog, exited, startOutdial, waitFor } from "../helpers/child.ts";
+import { dialLog, exited, waitFor } from "../helpers/child.ts";
+import { campaignWithAgent, crashableOutdial } from "../helpers/hooked-child.ts";
 
 test("SIGKILL between writing a callback and recovering the completed campaign: the callback is made", {
   timeout: 120_000,
 }, async () => {
-  const { dir, env, base } = await childSetup("outdial-callback-reopen-", {
-    OUTDIAL_TEST_HOOK: "reopenForCallback",
-  });
-  const running: ReturnType<typeof startOutdial>[] = [];
+  const outdial = await crashableOutdial("outdial-callback-reopen-");
+  const { env } = outdial;
   try {
-    const first = startOutdial(env, "test/helpers/outdial-hooked.mjs");
-    running.push(first);
-    await first.ready;
-    const key = /OUTDIAL_API_KEY=(\S+)/.exec(first.output())?.[1];
-    assert.ok(key);
-    const api = apiClient(base, key);
-    const campaign = await api("POST", "/v1/campaigns", {
-      name: "last call",
-      settings: {
-        scenario: "all_human",
-        dialMethod: "progressive",
-        maxAttemptsPerContact: 1,
-        wrapUpSec: 60,
-        calleeWindow: { from: "00:00", to: "24:00" },
-      },
-    });
-    const list = await api("POST", `/v1/campaigns/${campaign.id}/lists`, { name: "people" });
-    await api("POST", `/v1/campaigns/${campaign.id}/lists/${list.id}/contacts`, {
-      contacts: [{ phone: "+14155553601" }],
-    });
-    const agent = await api("POST", "/v1/agents", { name: "Ann" });
-    await api("PUT", `/v1/campaigns/${campaign.id}/agents`, { agents: [{ agentId: agent.id, penalty: 0 }] });
-    await api("POST", `/v1/agents/${agent.id}/login`, { campaignId: campaign.id });
-    await api("POST", `/v1/campaigns/${campaign.id}/start`);
+    const first = await outdial.start("reopenForCallback");
+    const api = outdial.apiOf(first);
+    const settings = {
+      scenario: "all_human",
+      dialMethod: "progressive",
+      maxAttemptsPerContact: 1,
+      wrapUpSec: 60,
+      calleeWindow: { from: "00:00", to: "24:00" },
+    };
+    const { campaign, agent } = await campaignWithAgent(api, "last call", settings, ["+14155553601"]);
     await waitFor(
       "the agent on the call",
       async () => (await api("GET", `/v1/agents/${agent.id}`)).state === "on_call" || null,
@@ -60,9 +44,7 @@ test("SIGKILL between writing a callback and recovering the completed campaign: 
     await dispose;
     assert.equal(dialLog(env.OUTDIAL_SIM_DIAL_LOG).length, 1);
 
-    const second = startOutdial({ ...env, OUTDIAL_TEST_HOOK: "" });
-    running.push(second);
-    await second.ready;
+    await outdial.start();
     assert.equal(
       (await api("GET", `/v1/campaigns/${campaign.id}`)).status,
       "running",
@@ -80,7 +62,6 @@ test("SIGKILL between writing a callback and recovering the completed campaign: 
     assert.equal(started.length, 2);
     assert.ok(started[1] >= callbackAt - 1000, "the callback went out at its time, not before");
   } finally {
-    for (const p of running) p.child.kill("SIGKILL");
-    fs.rmSync(dir, { recursive: true, force: true });
+    outdial.stop();
   }
 });

@@ -4,10 +4,10 @@
 // restart under the same node id (a container's hostname and pid 1 stay the same) settles the leases
 // the dead process left instead of renewing them forever.
 import assert from "node:assert/strict";
-import fs from "node:fs";
 import { test } from "node:test";
 import SQLite from "better-sqlite3";
-import { apiClient, childSetup, dialLog, exited, startOutdial, waitFor } from "../helpers/child.ts";
+import { dialLog, exited, waitFor } from "../helpers/child.ts";
+import { campaignWithAgent, crashableOutdial } from "../helpers/hooked-child.ts";
 
 interface ContactRow {
   id: number;
@@ -40,37 +40,19 @@ function read(file: string, campaignId: number): { contacts: ContactRow[]; attem
 test("a previewed contact survives SIGKILL and SIGTERM undialed and uncounted", {
   timeout: 120_000,
 }, async () => {
-  const { dir, env, base } = await childSetup("outdial-preview-crash-", { OUTDIAL_NODE_ID: "the-same-node" });
-  const running: ReturnType<typeof startOutdial>[] = [];
-  const start = async () => {
-    const p = startOutdial(env);
-    running.push(p);
-    await p.ready;
-    return p;
-  };
+  const outdial = await crashableOutdial("outdial-preview-crash-", { OUTDIAL_NODE_ID: "the-same-node" });
+  const { env } = outdial;
   try {
-    const first = await start();
-    const key = /OUTDIAL_API_KEY=(\S+)/.exec(first.output())?.[1];
-    assert.ok(key);
-    const api = apiClient(base, key);
-    const campaign = await api("POST", "/v1/campaigns", {
-      name: "preview",
-      settings: {
-        dialMethod: "preview",
-        maxAttemptsPerContact: 1,
-        wrapUpSec: 1,
-        calleeWindow: { from: "00:00", to: "24:00" },
-      },
-    });
-    const list = await api("POST", `/v1/campaigns/${campaign.id}/lists`, { name: "people" });
+    const first = await outdial.start();
+    const api = outdial.apiOf(first);
+    const settings = {
+      dialMethod: "preview",
+      maxAttemptsPerContact: 1,
+      wrapUpSec: 1,
+      calleeWindow: { from: "00:00", to: "24:00" },
+    };
     const phones = ["+12025550101", "+12025550102"];
-    await api("POST", `/v1/campaigns/${campaign.id}/lists/${list.id}/contacts`, {
-      contacts: phones.map((phone) => ({ phone })),
-    });
-    const agent = await api("POST", "/v1/agents", { name: "Ann" });
-    await api("PUT", `/v1/campaigns/${campaign.id}/agents`, { agents: [{ agentId: agent.id, penalty: 0 }] });
-    await api("POST", `/v1/agents/${agent.id}/login`, { campaignId: campaign.id });
-    await api("POST", `/v1/campaigns/${campaign.id}/start`);
+    const { campaign, agent } = await campaignWithAgent(api, "preview", settings, phones);
     const offered = await api("POST", `/v1/agents/${agent.id}/preview/next`);
     assert.ok(offered.contact, "the agent is offered a contact");
 
@@ -83,7 +65,7 @@ test("a previewed contact survives SIGKILL and SIGTERM undialed and uncounted", 
     await exited(first.child);
 
     // Same node id: the leases the dead process left are settled, not renewed as this process's own.
-    const second = await start();
+    const second = await outdial.start();
     await waitFor("the previewed contact to be given back", () => {
       const now = read(env.OUTDIAL_DATABASE_URL, campaign.id);
       return now.contacts.every((c) => c.status === "pending") ? now : null;
@@ -132,7 +114,6 @@ test("a previewed contact survives SIGKILL and SIGTERM undialed and uncounted", 
       "the preview open at the stop went back",
     );
   } finally {
-    for (const p of running) p.child.kill("SIGKILL");
-    fs.rmSync(dir, { recursive: true, force: true });
+    outdial.stop();
   }
 });

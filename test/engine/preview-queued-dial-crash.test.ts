@@ -4,42 +4,29 @@
 // finished without a call. It is marked when its slot comes now, and a process that dies before gives the
 // contact back untouched.
 import assert from "node:assert/strict";
-import fs from "node:fs";
 import { test } from "node:test";
 import SQLite from "better-sqlite3";
-import { apiClient, childSetup, dialLog, exited, startOutdial, waitFor } from "../helpers/child.ts";
+import { dialLog, exited, waitFor } from "../helpers/child.ts";
+import { campaignWithAgent, crashableOutdial } from "../helpers/hooked-child.ts";
 
 test("SIGKILL while a previewed dial waits for its calls-per-second slot: the contact is not used up uncalled", {
   timeout: 120_000,
 }, async () => {
-  const { dir, env, base } = await childSetup("outdial-crash3-pq-", { OUTDIAL_NODE_ID: "the-same-node" });
-  const running: ReturnType<typeof startOutdial>[] = [];
+  const outdial = await crashableOutdial("outdial-crash3-pq-", { OUTDIAL_NODE_ID: "the-same-node" });
+  const { env } = outdial;
   try {
-    const first = startOutdial(env);
-    running.push(first);
-    await first.ready;
-    const key = /OUTDIAL_API_KEY=(\S+)/.exec(first.output())?.[1];
-    assert.ok(key);
-    const api = apiClient(base, key);
-    const campaign = await api("POST", "/v1/campaigns", {
-      name: "slow preview",
-      settings: {
-        scenario: "all_human",
-        dialMethod: "preview",
-        callsPerSecond: 0.02, // one call every 50 s
-        maxAttemptsPerContact: 1,
-        wrapUpSec: 1,
-        calleeWindow: { from: "00:00", to: "24:00" },
-      },
-    });
-    const list = await api("POST", `/v1/campaigns/${campaign.id}/lists`, { name: "people" });
-    await api("POST", `/v1/campaigns/${campaign.id}/lists/${list.id}/contacts`, {
-      contacts: [{ phone: "+12025550101" }, { phone: "+12025550102" }],
-    });
-    const agent = await api("POST", "/v1/agents", { name: "Ann" });
-    await api("PUT", `/v1/campaigns/${campaign.id}/agents`, { agents: [{ agentId: agent.id, penalty: 0 }] });
-    await api("POST", `/v1/agents/${agent.id}/login`, { campaignId: campaign.id });
-    await api("POST", `/v1/campaigns/${campaign.id}/start`);
+    const first = await outdial.start();
+    const api = outdial.apiOf(first);
+    const settings = {
+      scenario: "all_human",
+      dialMethod: "preview",
+      callsPerSecond: 0.02, // one call every 50 s
+      maxAttemptsPerContact: 1,
+      wrapUpSec: 1,
+      calleeWindow: { from: "00:00", to: "24:00" },
+    };
+    const phones = ["+12025550101", "+12025550102"];
+    const { campaign, agent } = await campaignWithAgent(api, "slow preview", settings, phones);
     // First contact: dialed at once, talked, hung up.
     assert.ok((await api("POST", `/v1/agents/${agent.id}/preview/next`)).contact);
     await api("POST", `/v1/agents/${agent.id}/preview/dial`);
@@ -61,9 +48,7 @@ test("SIGKILL while a previewed dial waits for its calls-per-second slot: the co
     first.child.kill("SIGKILL");
     await exited(first.child);
 
-    const again = startOutdial(env);
-    running.push(again);
-    await again.ready;
+    await outdial.start();
     const read = () => {
       const db = new SQLite(env.OUTDIAL_DATABASE_URL, { readonly: true });
       try {
@@ -95,7 +80,6 @@ test("SIGKILL while a previewed dial waits for its calls-per-second slot: the co
       `the contact nobody called is as before (it is ${JSON.stringify(b)})`,
     );
   } finally {
-    for (const p of running) p.child.kill("SIGKILL");
-    fs.rmSync(dir, { recursive: true, force: true });
+    outdial.stop();
   }
 });

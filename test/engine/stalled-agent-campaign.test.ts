@@ -5,11 +5,9 @@
 // take none (every node with agents dials them), so the node's heartbeat run guards them (HeartbeatHold).
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { VirtualClock } from "../../src/clock/virtual-clock.ts";
 import { createAgent, setCampaignAgents } from "../../src/store/agents.ts";
 import { addContacts, createAccount, createCampaign } from "../helpers/fixtures.ts";
-import { engineNode } from "../helpers/nodes.ts";
-import { stallableNode } from "../helpers/stallable-clock.ts";
+import { stallablePair } from "../helpers/stallable-pair.ts";
 import { dialects } from "../helpers/stores.ts";
 
 const LEASE_MS = 60_000;
@@ -28,15 +26,7 @@ for (const dialect of dialects())
     test("dials nothing it had queued for a slot once another node swept its attempts lost", async () => {
       const store = await dialect.open();
       const t0 = Date.UTC(2026, 0, 5, 15, 0, 0);
-      const clock = new VirtualClock(t0);
-      const { aClock, aDriver, a } = stallableNode(store, clock, SCENARIO, LEASE_MS);
-      const aDialed: { at: number; callId: string }[] = [];
-      const orig = aDriver.originate.bind(aDriver);
-      aDriver.originate = (req) => {
-        aDialed.push({ at: clock.now(), callId: String(req.callId) });
-        orig(req);
-      };
-      const b = engineNode(store, clock, "node-b", 2, LEASE_MS);
+      const { clock, aClock, a, aDialed, b, close } = stallablePair(store, t0, LEASE_MS, { a: SCENARIO });
       try {
         const accountId = await createAccount(store, "acme", t0);
         const ids = await createCampaign(
@@ -105,10 +95,7 @@ for (const dialect of dialects())
           `node A dialed attempts another node had already recorded lost (and given on): ${JSON.stringify(late)}`,
         );
       } finally {
-        aClock.stalled = false;
-        await a.shutdown();
-        await b.engine.shutdown();
-        await store.close();
+        await close();
       }
     });
   });

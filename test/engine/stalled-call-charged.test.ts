@@ -6,13 +6,10 @@
 // subscribers, told attempt.ended lost by the sweep, hear attempt.ended again with what it was (hooks8).
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { VirtualClock } from "../../src/clock/virtual-clock.ts";
 import { usdToMicros } from "../../src/model/billing.ts";
 import { setRates, topUp } from "../../src/store/billing.ts";
-import { insertWebhook } from "../../src/store/webhooks.ts";
 import { addContacts, createAccount, createCampaign } from "../helpers/fixtures.ts";
-import { engineNode } from "../helpers/nodes.ts";
-import { stallableNode } from "../helpers/stallable-clock.ts";
+import { attemptEndedHook, stallablePair, webhookData } from "../helpers/stallable-pair.ts";
 import { dialects } from "../helpers/stores.ts";
 
 const LEASE_MS = 60_000;
@@ -22,27 +19,14 @@ for (const dialect of dialects()) {
     test("is recorded as it was and charged once when it ends after another node swept it lost", async () => {
       const store = await dialect.open();
       const t0 = Date.UTC(2026, 0, 5, 15, 0, 0);
-      const clock = new VirtualClock(t0);
       // Every call: a person who talks 150 s, 3 started minutes at 0.10 USD.
       const scenario = { base: "all_human", talkSec: { kind: "fixed", value: 150 } };
-      const { aClock, a } = stallableNode(store, clock, scenario, LEASE_MS);
-      const b = engineNode(store, clock, "node-b", 2, LEASE_MS);
+      const { clock, aClock, a, b, close } = stallablePair(store, t0, LEASE_MS, { a: scenario });
       try {
         const accountId = await createAccount(store, "acme", t0);
         await setRates(store, accountId, { defaultMicrosPerMinute: usdToMicros(0.1), prefixes: [] });
         await topUp(store, accountId, usdToMicros(100), "funds", t0);
-        const hook = await insertWebhook(store.db, {
-          accountId,
-          campaignId: null,
-          url: "https://hooks.example/h",
-          secret: "s",
-          events: ["attempt.ended"],
-          delaySec: 0,
-          partialResults: true,
-          maxAttempts: 5,
-          active: true,
-          now: t0,
-        });
+        const hook = await attemptEndedHook(store, accountId, t0);
         await a.run();
         const ids = await createCampaign(
           store,
@@ -86,20 +70,10 @@ for (const dialect of dialects()) {
           .where("id", "=", accountId)
           .executeTakeFirstOrThrow();
         assert.equal(Number(account.balance_micros), usdToMicros(99.7));
-        const told = (
-          await store.db
-            .selectFrom("webhook_deliveries")
-            .select("payload")
-            .where("webhook_id", "=", hook.id)
-            .orderBy("id")
-            .execute()
-        ).map(
-          (r) =>
-            JSON.parse(r.payload).data as {
-              attempt: { id: number; outcome: string; talkSec: number };
-              corrects?: { outcome: string };
-            },
-        );
+        const told = await webhookData<{
+          attempt: { id: number; outcome: string; talkSec: number };
+          corrects?: { outcome: string };
+        }>(store, hook.id);
         assert.deepEqual(
           told.map((d) => [d.attempt.id, d.attempt.outcome, d.attempt.talkSec, d.corrects?.outcome ?? null]),
           [
@@ -109,10 +83,7 @@ for (const dialect of dialects()) {
           "the sweep's lost, then what the call was",
         );
       } finally {
-        aClock.stalled = false;
-        await a.shutdown();
-        await b.engine.shutdown();
-        await store.close();
+        await close();
       }
     });
   });

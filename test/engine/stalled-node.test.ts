@@ -4,11 +4,9 @@
 // lease (they did: a real call on record as lost, and the contact called again by the other node).
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { VirtualClock } from "../../src/clock/virtual-clock.ts";
 import type { Store } from "../../src/store/db.ts";
 import { addContacts, createAccount, createCampaign } from "../helpers/fixtures.ts";
-import { engineNode } from "../helpers/nodes.ts";
-import { stallableNode } from "../helpers/stallable-clock.ts";
+import { stallablePair } from "../helpers/stallable-pair.ts";
 import { dialects } from "../helpers/stores.ts";
 
 const LEASE_MS = 60_000;
@@ -16,21 +14,7 @@ const LEASE_MS = 60_000;
 /** Node A (whose clock can stall) and node B on one store, A dialing a 2 calls/s campaign for 20 s. */
 async function nodeADialing(store: Store) {
   const t0 = Date.UTC(2026, 0, 5, 9, 0, 0);
-  const clock = new VirtualClock(t0);
-  const { aClock, aDriver, a } = stallableNode(store, clock, "default", LEASE_MS);
-  const aDialedAt: number[] = [];
-  const orig = aDriver.originate.bind(aDriver);
-  aDriver.originate = (req) => {
-    aDialedAt.push(clock.now());
-    orig(req);
-  };
-  const b = engineNode(store, clock, "node-b", 2, LEASE_MS);
-  const close = async () => {
-    aClock.stalled = false;
-    await a.shutdown();
-    await b.engine.shutdown();
-    await store.close();
-  };
+  const { clock, aClock, a, aDialed, b, close } = stallablePair(store, t0, LEASE_MS, { a: "default" });
   const start = async () => {
     const accountId = await createAccount(store, "acme", t0);
     await a.run();
@@ -53,7 +37,7 @@ async function nodeADialing(store: Store) {
       rows.some((r) => r.owner === "node-a" && r.outcome === "lost"),
       JSON.stringify(rows),
     );
-    const late = aDialedAt.filter((t) => t >= since).length;
+    const late = aDialed.filter((d) => d.at >= since).length;
     assert.equal(late, 0, `node A dialed ${late} call(s) without the campaign's lease`);
   };
   return { clock, aClock, a, b, start, close, assertNoDialWithoutLease };

@@ -8,6 +8,7 @@ import { insertContacts } from "../../../src/store/contacts-insert.ts";
 import { apiFixture } from "../../api/helpers.ts";
 import { harness } from "../../helpers/engine-harness.ts";
 import { createCampaign } from "../../helpers/fixtures.ts";
+import { addPhone, campaignToken } from "./helpers.ts";
 
 const START = Date.UTC(2026, 0, 5, 9, 0, 0);
 
@@ -46,10 +47,7 @@ test("maxAttempts 3 on a one-number call job gives 3 attempts, whatever the camp
 test("HEAD …/addPhone (link checkers, proxies, monitors) does not create a call job", async () => {
   const f = await apiFixture();
   try {
-    const cid = (await f.call({ method: "POST", url: "/v1/campaigns", payload: { name: "bot" } })).json().id;
-    const token = (
-      await f.call({ method: "POST", url: `/v1/campaigns/${cid}/tokens`, payload: { name: "j" } })
-    ).json().token;
+    const { token } = await campaignToken(f);
     const res = await f.call({
       method: "HEAD",
       url: `/api/calls/campaign/${token}/addPhone?phone=79110000001`,
@@ -58,11 +56,7 @@ test("HEAD …/addPhone (link checkers, proxies, monitors) does not create a cal
     const written = (await f.store.db.selectFrom("contacts").select("id").execute()).length;
     assert.equal(written, 0, `HEAD answered ${res.statusCode} and wrote ${written} contact(s) to be dialed`);
     assert.equal(res.statusCode, 404);
-    const get = await f.call({
-      method: "GET",
-      url: `/api/calls/campaign/${token}/addPhone?phone=79110000001`,
-      key: null,
-    });
+    const get = await addPhone(f, token, "phone=79110000001");
     assert.equal(get.statusCode, 200, "GET still adds the number");
   } finally {
     await f.close();

@@ -4,47 +4,29 @@
 // query parameters besides phone and gmtZone, refuses more of those with a 400 naming the query. Nothing is
 // stored from a refused request; exactly 100 is taken.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import { DEFAULT_LIMITS } from "../../../src/lists/types.ts";
-import { type ApiFixture, apiFixture } from "../../api/helpers.ts";
+import { jaicpFace } from "./helpers.ts";
 
 const MAX = DEFAULT_LIMITS.maxCustomFields;
 
-let f: ApiFixture;
-let token: string;
-before(async () => {
-  f = await apiFixture();
-  const id = (await f.call({ method: "POST", url: "/v1/campaigns", payload: { name: "bot" } })).json().id;
-  token = (await f.call({ method: "POST", url: `/v1/campaigns/${id}/tokens`, payload: { name: "j" } })).json()
-    .token;
-});
-after(() => f.close());
+const face = jaicpFace();
 
-const post = (body: unknown) =>
-  f.call({
-    method: "POST",
-    url: `/api/calls/campaign/${token}/addPhones`,
-    key: null,
-    payload: body as object,
-  });
-const get = (q: string) =>
-  f.call({ method: "GET", url: `/api/calls/campaign/${token}/addPhone?${q}`, key: null });
+const post = face.addPhones;
+const get = face.addPhone;
 const fields = (n: number, prefix: string) =>
   Object.fromEntries(Array.from({ length: n }, (_, i) => [`${prefix}${i}`, "x"]));
 const customOf = async (id: number) =>
   JSON.parse(
-    (await f.store.db.selectFrom("contacts").select("custom").where("id", "=", id).executeTakeFirstOrThrow())
-      .custom,
-  );
-const contacts = async () =>
-  Number(
     (
-      await f.store.db
+      await face.f.store.db
         .selectFrom("contacts")
-        .select((eb) => eb.fn.countAll<number>().as("n"))
+        .select("custom")
+        .where("id", "=", id)
         .executeTakeFirstOrThrow()
-    ).n,
+    ).custom,
   );
+const contacts = face.contactCount;
 
 test("addPhones: a payload of more than 100 fields is a 400 naming it; 100 are taken", async () => {
   const before = await contacts();

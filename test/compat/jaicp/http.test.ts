@@ -1,37 +1,18 @@
 // The JAICP Calls API face over HTTP: campaign tokens, addPhone with every gmtZone form and payload from
 // the query, addPhones with call policies, errors naming the field, and tokens that reach one campaign only.
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import { type ApiFixture, apiFixture } from "../../api/helpers.ts";
+import { before, describe, test } from "node:test";
 import { dialects } from "../../helpers/stores.ts";
 import { type VoxFixture, voxFixture } from "../voximplant/helpers.ts";
+import * as jaicp from "./helpers.ts";
 
 describe("JAICP Calls API face", () => {
-  let f: ApiFixture;
-  let campaignId: number;
-  let token: string;
-  before(async () => {
-    f = await apiFixture();
-    campaignId = (
-      await f.call({ method: "POST", url: "/v1/campaigns", payload: { name: "bot calls" } })
-    ).json().id;
-    const created = await f.call({
-      method: "POST",
-      url: `/v1/campaigns/${campaignId}/tokens`,
-      payload: { name: "jaicp" },
-    });
-    assert.equal(created.statusCode, 201, created.body);
-    token = created.json().token;
-    assert.match(token, /^ct_/);
-  });
-  after(() => f.close());
+  const face = jaicp.jaicpFace({ name: "bot calls", tokenName: "jaicp" });
+  before(() => assert.match(face.token, /^ct_/));
 
   const contact = (id: number) =>
-    f.store.db.selectFrom("contacts").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
-  const addPhone = (query: string, t = token) =>
-    f.call({ method: "GET", url: `/api/calls/campaign/${t}/addPhone?${query}`, key: null });
-  const addPhones = (body: unknown, t = token) =>
-    f.call({ method: "POST", url: `/api/calls/campaign/${t}/addPhones`, key: null, payload: body as object });
+    face.f.store.db.selectFrom("contacts").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
+  const { addPhone, addPhones } = face;
 
   test("GET addPhone: the seed's example, the id as text, other parameters as payload", async () => {
     // As in the seed: the '+' of +03:00 is not escaped, so it arrives as a space.
@@ -40,7 +21,7 @@ describe("JAICP Calls API face", () => {
     assert.match(String(res.headers["content-type"]), /^text\/plain/);
     assert.match(res.body, /^\d+$/);
     const row = await contact(Number(res.body));
-    assert.equal(row.campaign_id, campaignId);
+    assert.equal(row.campaign_id, face.campaignId);
     assert.equal(row.phone, "+79110000000");
     assert.equal(row.time_zone, "UTC+03:00");
     assert.deepEqual(JSON.parse(row.custom), { name: "Alex" });
@@ -121,7 +102,7 @@ describe("JAICP Calls API face", () => {
   });
 
   test("bad call jobs are 400s naming the job and field; nothing of the request is written", async () => {
-    const before = await f.store.db
+    const before = await face.f.store.db
       .selectFrom("contacts")
       .select((eb) => eb.fn.countAll<number>().as("n"))
       .executeTakeFirstOrThrow();
@@ -182,7 +163,7 @@ describe("JAICP Calls API face", () => {
       assert.equal(res.statusCode, 400, `${JSON.stringify(body)}: ${res.body}`);
       assert.equal(res.json().error.field ?? "", field, JSON.stringify(body));
     }
-    const afterCount = await f.store.db
+    const afterCount = await face.f.store.db
       .selectFrom("contacts")
       .select((eb) => eb.fn.countAll<number>().as("n"))
       .executeTakeFirstOrThrow();
@@ -231,25 +212,12 @@ describe("JAICP Calls API face", () => {
     }));
     const body = JSON.stringify(jobs);
     assert.ok(body.length > 1024 * 1024, "over the app's own JSON limit");
-    const headers = { "content-type": "application/json" };
-    const res = await f.call({
-      method: "POST",
-      url: `/api/calls/campaign/${token}/addPhones`,
-      key: null,
-      payload: body,
-      headers,
-    });
+    const res = await face.addPhonesText(body);
     assert.equal(res.statusCode, 200, res.body.slice(0, 300));
     assert.equal((res.json() as number[]).length, 10_000);
 
     const huge = JSON.stringify([{ phone: "79110000007", payload: { a: "x".repeat(16 * 1024 * 1024) } }]);
-    const over = await f.call({
-      method: "POST",
-      url: `/api/calls/campaign/${token}/addPhones`,
-      key: null,
-      payload: huge,
-      headers,
-    });
+    const over = await face.addPhonesText(huge);
     assert.equal(over.statusCode, 413);
     assert.equal(over.json().error.code, "payload_too_large");
     assert.match(over.json().error.message, /16777216 bytes/);
@@ -257,12 +225,12 @@ describe("JAICP Calls API face", () => {
 
   test("a token reaches its own campaign only; unknown or revoked tokens are 401", async () => {
     assert.equal((await addPhone("phone=79110000006", "ct_nope")).statusCode, 401);
-    const other = await f.newAccount("other");
+    const other = await face.f.newAccount("other");
     const theirs = (
-      await f.call({ method: "POST", url: "/v1/campaigns", key: other.key, payload: { name: "theirs" } })
+      await face.f.call({ method: "POST", url: "/v1/campaigns", key: other.key, payload: { name: "theirs" } })
     ).json().id;
     const theirToken = (
-      await f.call({
+      await face.f.call({
         method: "POST",
         url: `/v1/campaigns/${theirs}/tokens`,
         key: other.key,
@@ -273,20 +241,27 @@ describe("JAICP Calls API face", () => {
     assert.equal((await contact(Number(res.body))).campaign_id, theirs);
     assert.equal((await contact(Number(res.body))).account_id, other.accountId);
     // The owner of one account cannot see or revoke another's tokens.
-    assert.equal((await f.call({ method: "GET", url: `/v1/campaigns/${theirs}/tokens` })).statusCode, 404);
+    assert.equal(
+      (await face.f.call({ method: "GET", url: `/v1/campaigns/${theirs}/tokens` })).statusCode,
+      404,
+    );
     // A campaign token is no API key.
     assert.equal(
-      (await f.call({ method: "GET", url: "/v1/campaigns", key: theirToken.token })).statusCode,
+      (await face.f.call({ method: "GET", url: "/v1/campaigns", key: theirToken.token })).statusCode,
       401,
     );
-    const revoked = await f.call({
+    const revoked = await face.f.call({
       method: "DELETE",
       url: `/v1/campaigns/${theirs}/tokens/${theirToken.id}`,
       key: other.key,
     });
     assert.equal(revoked.statusCode, 204);
     assert.equal((await addPhone("phone=79110000008", theirToken.token)).statusCode, 401);
-    const listed = await f.call({ method: "GET", url: `/v1/campaigns/${theirs}/tokens`, key: other.key });
+    const listed = await face.f.call({
+      method: "GET",
+      url: `/v1/campaigns/${theirs}/tokens`,
+      key: other.key,
+    });
     assert.ok(listed.json().data[0].revoked_at);
     assert.equal(listed.json().data[0].token, undefined);
   });
@@ -296,15 +271,8 @@ for (const dialect of dialects()) {
   describe(`JAICP Calls API face, dialing [${dialect.name}]`, () => {
     const fixture = () => voxFixture({ store: dialect.open }); // the engine runs; everyone answers
     const setUp = async (f: VoxFixture, settings: object = {}) => {
-      const id = (
-        await f.call({ method: "POST", url: "/v1/campaigns", payload: { name: "bot", settings } })
-      ).json().id;
-      const tokens = await f.call({
-        method: "POST",
-        url: `/v1/campaigns/${id}/tokens`,
-        payload: { name: "j" },
-      });
-      return { id, token: tokens.json().token as string };
+      const { campaignId: id, token } = await jaicp.campaignToken(f, { settings });
+      return { id, token };
     };
 
     test("concurrent first requests put their numbers in one 'Calls API' list", async () => {
@@ -312,13 +280,7 @@ for (const dialect of dialects()) {
       try {
         const { id, token } = await setUp(f);
         const answers = await Promise.all(
-          [0, 1, 2, 3].map((n) =>
-            f.call({
-              method: "GET",
-              url: `/api/calls/campaign/${token}/addPhone?phone=1212555020${n}`,
-              key: null,
-            }),
-          ),
+          [0, 1, 2, 3].map((n) => jaicp.addPhone(f, token, `phone=1212555020${n}`)),
         );
         assert.deepEqual(
           answers.map((r) => r.statusCode),
@@ -345,8 +307,7 @@ for (const dialect of dialects()) {
       const f = await fixture();
       try {
         const { id, token } = await setUp(f, { calleeWindow: { from: "00:00", to: "24:00" } });
-        const add = (phone: string) =>
-          f.call({ method: "GET", url: `/api/calls/campaign/${token}/addPhone?phone=${phone}`, key: null });
+        const add = (phone: string) => jaicp.addPhone(f, token, `phone=${phone}`);
         assert.equal((await add("12125550301")).statusCode, 200);
         assert.equal((await f.call({ method: "POST", url: `/v1/campaigns/${id}/start` })).statusCode, 200);
         await f.run(600_000);
@@ -354,12 +315,7 @@ for (const dialect of dialects()) {
           (await f.call({ method: "GET", url: `/v1/campaigns/${id}` })).json().status;
         assert.equal(await status(), "completed");
         assert.equal((await add("12125550302")).statusCode, 200);
-        const more = await f.call({
-          method: "POST",
-          url: `/api/calls/campaign/${token}/addPhones`,
-          key: null,
-          payload: [{ phone: "12125550303" }],
-        });
+        const more = await jaicp.addPhones(f, token, [{ phone: "12125550303" }]);
         assert.equal(more.statusCode, 200, more.body);
         await f.run(3_600_000);
         assert.deepEqual(
@@ -376,8 +332,7 @@ for (const dialect of dialects()) {
       try {
         const endAt = f.clock.now() + 3_600_000;
         const { id, token } = await setUp(f, { calleeWindow: { from: "00:00", to: "24:00" }, endAt });
-        const add = (phone: string) =>
-          f.call({ method: "GET", url: `/api/calls/campaign/${token}/addPhone?phone=${phone}`, key: null });
+        const add = (phone: string) => jaicp.addPhone(f, token, `phone=${phone}`);
         assert.equal((await add("12125550301")).statusCode, 200);
         assert.equal((await f.call({ method: "POST", url: `/v1/campaigns/${id}/start` })).statusCode, 200);
         await f.run(2 * 3_600_000); // it completes in minutes; then its end time passes
@@ -386,12 +341,7 @@ for (const dialect of dialects()) {
           "completed",
         );
         const one = await add("12125550302");
-        const many = await f.call({
-          method: "POST",
-          url: `/api/calls/campaign/${token}/addPhones`,
-          key: null,
-          payload: [{ phone: "12125550303" }],
-        });
+        const many = await jaicp.addPhones(f, token, [{ phone: "12125550303" }]);
         for (const r of [one, many]) {
           assert.equal(r.statusCode, 409, r.body);
           assert.match(r.json().error.message, /change its endAt/);
@@ -420,8 +370,7 @@ for (const dialect of dialects()) {
             calleeWindow: { from: "00:00", to: "24:00" },
             ...(ends === "endAt" ? { endAt } : { lifetimeSec: 3600 }),
           });
-          const addPhones = (payload: object) =>
-            f.call({ method: "POST", url: `/api/calls/campaign/${token}/addPhones`, key: null, payload });
+          const addPhones = (payload: object) => jaicp.addPhones(f, token, payload);
           // One dialed at once, one held past the end: the campaign halts with a number waiting.
           const first = await addPhones([
             { phone: "12125550301" },
@@ -431,11 +380,7 @@ for (const dialect of dialects()) {
           assert.equal((await f.call({ method: "POST", url: `/v1/campaigns/${id}/start` })).statusCode, 200);
           await f.run(2 * hour);
           assert.equal((await f.call({ method: "GET", url: `/v1/campaigns/${id}` })).json().status, "halted");
-          const one = await f.call({
-            method: "GET",
-            url: `/api/calls/campaign/${token}/addPhone?phone=12125550303`,
-            key: null,
-          });
+          const one = await jaicp.addPhone(f, token, "phone=12125550303");
           const many = await addPhones([{ phone: "12125550304" }]);
           const phones = async () =>
             (
@@ -475,11 +420,7 @@ for (const dialect of dialects()) {
         assert.equal((await f.call({ method: "POST", url: `/v1/campaigns/${id}/start` })).statusCode, 200);
         assert.equal((await f.call({ method: "POST", url: `/v1/campaigns/${id}/stop` })).statusCode, 200);
         await f.run(2 * 3_600_000);
-        const add = await f.call({
-          method: "GET",
-          url: `/api/calls/campaign/${token}/addPhone?phone=12125550305`,
-          key: null,
-        });
+        const add = await jaicp.addPhone(f, token, "phone=12125550305");
         assert.equal(add.statusCode, 409, add.body);
         assert.match(add.json().error.message, /change its endAt/);
         const start = await f.call({ method: "POST", url: `/v1/campaigns/${id}/start` });

@@ -3,34 +3,21 @@
 // TimeInterval. They are taken as the core's WeeklyRange takes "HH:mm[:ss]", kept without zero seconds, and
 // compared as times, not as text: "10:00" to "10:00:00" is an empty interval, "00:00:00" ends the day.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { type ApiFixture, apiFixture } from "../../api/helpers.ts";
+import { test } from "node:test";
+import { jaicpFace } from "./helpers.ts";
 
-let f: ApiFixture;
-let token: string;
-before(async () => {
-  f = await apiFixture();
-  const id = (await f.call({ method: "POST", url: "/v1/campaigns", payload: { name: "bot" } })).json().id;
-  token = (await f.call({ method: "POST", url: `/v1/campaigns/${id}/tokens`, payload: { name: "j" } })).json()
-    .token;
-});
-after(() => f.close());
+const face = jaicpFace();
 
 const post = (localTimeFrom: string, localTimeTo: string) =>
-  f.call({
-    method: "POST",
-    url: `/api/calls/campaign/${token}/addPhones`,
-    key: null,
-    payload: [
-      {
-        phone: 79110000000,
-        allowedDays: ["mon"],
-        allowedTime: { default: [{ localTimeFrom, localTimeTo }] },
-      },
-    ],
-  });
+  face.addPhones([
+    {
+      phone: 79110000000,
+      allowedDays: ["mon"],
+      allowedTime: { default: [{ localTimeFrom, localTimeTo }] },
+    },
+  ]);
 const rangesOf = async (id: number) => {
-  const row = await f.store.db
+  const row = await face.f.store.db
     .selectFrom("contacts")
     .select("policy")
     .where("id", "=", id)

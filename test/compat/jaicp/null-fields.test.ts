@@ -2,27 +2,12 @@
 // empty): each is taken as absent, not a 400 for the batch nor a policy that sends the job ahead. GET
 // addPhone's errors name its query parameters as the client wrote them ("phone", not "querystring.phone").
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { type ApiFixture, apiFixture } from "../../api/helpers.ts";
+import { test } from "node:test";
+import { jaicpFace } from "./helpers.ts";
 
-let f: ApiFixture;
-let token: string;
-before(async () => {
-  f = await apiFixture();
-  const id = (await f.call({ method: "POST", url: "/v1/campaigns", payload: { name: "bot" } })).json().id;
-  token = (await f.call({ method: "POST", url: `/v1/campaigns/${id}/tokens`, payload: { name: "j" } })).json()
-    .token;
-});
-after(() => f.close());
-const get = (q: string) =>
-  f.call({ method: "GET", url: `/api/calls/campaign/${token}/addPhone?${q}`, key: null });
-const post = (body: unknown) =>
-  f.call({
-    method: "POST",
-    url: `/api/calls/campaign/${token}/addPhones`,
-    key: null,
-    payload: body as object,
-  });
+const face = jaicpFace();
+const get = face.addPhone;
+const post = face.addPhones;
 
 test("a Jackson/Gson-style CallJob with every unset optional field written as null is taken, as gmtZone: null is", async () => {
   // The face already reads gmtZone: null as absent because "Java and Kotlin clients write unset optional
@@ -41,7 +26,7 @@ test("a Jackson/Gson-style CallJob with every unset optional field written as nu
   };
   const res = await post([job]);
   assert.equal(res.statusCode, 200, res.body);
-  const row = await f.store.db
+  const row = await face.f.store.db
     .selectFrom("contacts")
     .selectAll()
     .where("id", "=", res.json()[0])
@@ -53,7 +38,7 @@ test("a Jackson/Gson-style CallJob with every unset optional field written as nu
 test("payload: null (no payload) is taken; empty allowedDays and allowedTime are no policy", async () => {
   const res = await post([{ phone: 79110000000, payload: null, allowedDays: [], allowedTime: {} }]);
   assert.equal(res.statusCode, 200, res.body);
-  const row = await f.store.db
+  const row = await face.f.store.db
     .selectFrom("contacts")
     .selectAll()
     .where("id", "=", res.json()[0])
@@ -93,7 +78,7 @@ test("allowedTime with its unset weekdays written as null takes the days given; 
     res
       .json()
       .map((id: number) =>
-        f.store.db.selectFrom("contacts").selectAll().where("id", "=", id).executeTakeFirstOrThrow(),
+        face.f.store.db.selectFrom("contacts").selectAll().where("id", "=", id).executeTakeFirstOrThrow(),
       ),
   );
   const ranges = JSON.parse(given.policy as string).ranges as { days: number[]; from: string }[];
@@ -107,7 +92,7 @@ test("allowedTime with its unset weekdays written as null takes the days given; 
 test("GET addPhone: a payload parameter given twice is payload as a list; gmtZone twice is a 400", async () => {
   const res = await get("phone=79110000000&name=Alex&tag=a&tag=b");
   assert.equal(res.statusCode, 200, res.body);
-  const row = await f.store.db
+  const row = await face.f.store.db
     .selectFrom("contacts")
     .selectAll()
     .where("id", "=", Number(res.body))

@@ -4,37 +4,14 @@
 // number is, at any depth, nothing of the batch stored. The largest safe integer and the same id sent as a
 // string are kept exactly.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { type ApiFixture, apiFixture } from "../../api/helpers.ts";
+import { test } from "node:test";
+import { jaicpFace } from "./helpers.ts";
 
-let f: ApiFixture;
-let token: string;
-before(async () => {
-  f = await apiFixture();
-  const id = (await f.call({ method: "POST", url: "/v1/campaigns", payload: { name: "bot" } })).json().id;
-  token = (await f.call({ method: "POST", url: `/v1/campaigns/${id}/tokens`, payload: { name: "j" } })).json()
-    .token;
-});
-after(() => f.close());
+const face = jaicpFace();
 
 /** The body as text: the numbers must reach the server as the client wrote them. */
-const post = (body: string) =>
-  f.call({
-    method: "POST",
-    url: `/api/calls/campaign/${token}/addPhones`,
-    key: null,
-    payload: body,
-    headers: { "content-type": "application/json" },
-  });
-const contacts = async () =>
-  Number(
-    (
-      await f.store.db
-        .selectFrom("contacts")
-        .select((eb) => eb.fn.countAll<number>().as("n"))
-        .executeTakeFirstOrThrow()
-    ).n,
-  );
+const post = face.addPhonesText;
+const contacts = face.contactCount;
 
 test("a payload integer beyond 2^53 is a 400 naming it, at any depth, nothing stored", async () => {
   const before = await contacts();
@@ -56,7 +33,7 @@ test("the largest safe integer and a long id sent as a string are kept exactly",
     '[{"phone": 79110000002, "payload": {"max": 9007199254740991, "dealId": "9007199254740993", "n": 1.5}}]',
   );
   assert.equal(res.statusCode, 200, res.body);
-  const row = await f.store.db
+  const row = await face.f.store.db
     .selectFrom("contacts")
     .select("custom")
     .where("id", "=", res.json()[0])

@@ -4,28 +4,13 @@
 // GET does, and refuses "constructor": {"prototype": …} (the parser's other guard) the same way; nothing is
 // stored, and JSON that is malformed is answered as before.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { type ApiFixture, apiFixture } from "../../api/helpers.ts";
+import { test } from "node:test";
+import { jaicpFace } from "./helpers.ts";
 
-let f: ApiFixture;
-let token: string;
-before(async () => {
-  f = await apiFixture();
-  const id = (await f.call({ method: "POST", url: "/v1/campaigns", payload: { name: "bot" } })).json().id;
-  token = (await f.call({ method: "POST", url: `/v1/campaigns/${id}/tokens`, payload: { name: "j" } })).json()
-    .token;
-});
-after(() => f.close());
+const face = jaicpFace();
 
-const post = (body: string) =>
-  f.call({
-    method: "POST",
-    url: `/api/calls/campaign/${token}/addPhones`,
-    key: null,
-    headers: { "content-type": "application/json" },
-    payload: body,
-  });
-const contactCount = async () => (await f.store.db.selectFrom("contacts").select("id").execute()).length;
+const post = face.addPhonesText;
+const { contactCount } = face;
 
 async function assertReserved(body: string, field: string, message: RegExp): Promise<void> {
   const before = await contactCount();
@@ -45,11 +30,7 @@ test("a payload key __proto__ is refused naming the field, as GET addPhone names
     "[0].payload.__proto__",
     /^\[0\]\.payload\.__proto__: a reserved name, not taken as a payload parameter$/,
   );
-  const get = await f.call({
-    method: "GET",
-    url: `/api/calls/campaign/${token}/addPhone?phone=79110000000&__proto__=x`,
-    key: null,
-  });
+  const get = await face.addPhone("phone=79110000000&__proto__=x");
   assert.match(get.json().error.message, /^__proto__: a reserved name, not taken as a payload parameter$/);
 });
 

@@ -5,22 +5,11 @@
 // name) is now a 400 naming it, with nothing stored; UTF-8 escapes, '+' and a stray '%' read as before.
 // A payload parameter named "__proto__" is refused too, as addPhones' JSON parser refuses that key.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { type ApiFixture, apiFixture } from "../../api/helpers.ts";
+import { test } from "node:test";
+import { jaicpFace } from "./helpers.ts";
 
-let f: ApiFixture;
-let token: string;
-before(async () => {
-  f = await apiFixture();
-  const id = (await f.call({ method: "POST", url: "/v1/campaigns", payload: { name: "bot" } })).json().id;
-  token = (await f.call({ method: "POST", url: `/v1/campaigns/${id}/tokens`, payload: { name: "j" } })).json()
-    .token;
-});
-after(() => f.close());
-
-const addPhone = (query: string) =>
-  f.call({ method: "GET", url: `/api/calls/campaign/${token}/addPhone?${query}`, key: null });
-const contactCount = async () => (await f.store.db.selectFrom("contacts").select("id").execute()).length;
+const face = jaicpFace();
+const { addPhone, contactCount } = face;
 
 async function assertRefused(query: string, field: string, mentions: RegExp): Promise<void> {
   const before = await contactCount();
@@ -57,7 +46,7 @@ test("UTF-8 escapes, '+' as a space and a '%' that escapes nothing are taken as 
     "phone=79110000000&name=%D0%90%D0%BB%D0%B5%D0%BA%D1%81&note=a+b&rate=50%ZZ&sign=%F0%9F%93%9E",
   );
   assert.equal(res.statusCode, 200, res.body);
-  const row = await f.store.db
+  const row = await face.f.store.db
     .selectFrom("contacts")
     .select("custom")
     .where("id", "=", Number(res.body))
@@ -69,13 +58,7 @@ test("a payload parameter named __proto__ is refused on GET, as the same key is 
   await assertRefused("phone=79110000000&__proto__=x", "__proto__", /__proto__: a reserved name/);
   await assertRefused("phone=79110000000&%5F%5Fproto%5F%5F=x", "__proto__", /reserved name/);
   const before = await contactCount();
-  const posted = await f.call({
-    method: "POST",
-    url: `/api/calls/campaign/${token}/addPhones`,
-    key: null,
-    headers: { "content-type": "application/json" },
-    payload: '[{"phone":"79110000000","payload":{"__proto__":"x"}}]',
-  });
+  const posted = await face.addPhonesText('[{"phone":"79110000000","payload":{"__proto__":"x"}}]');
   assert.equal(posted.statusCode, 400, posted.body);
   assert.equal(await contactCount(), before);
 });
