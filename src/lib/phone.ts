@@ -14,6 +14,9 @@ export interface PhoneDetails {
   e164: string;
   country: string | undefined;
   nationalNumber: string;
+  /** The extension the text carries ("ext. 5", "x5", "#5", ";ext=5"), which `e164` leaves out and no call
+   *  dials: an importer reports it (extensionProblem) rather than keep the number without it. */
+  extension: string | undefined;
 }
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: what a phone may not hold
@@ -44,7 +47,8 @@ export function isSupportedPhoneCountry(country: string): country is CountryCode
 
 /**
  * Normalizes `raw` to E.164. Valid means exactly what `parsePhoneNumberFromString(raw, defaultCountry)
- * ?.isValid()` says, and `e164` is that parse's `.number` (an extension, if any, is dropped as there).
+ * ?.isValid()` says, and `e164` is that parse's `.number` (an extension, if any, is dropped as there; the
+ * imports, which must not drop it silently, read phoneDetails's `extension`).
  * An unsupported `defaultCountry` is ignored, as the library ignores it.
  */
 export function normalizePhone(raw: string, defaultCountry?: CountryCode): PhoneResult {
@@ -62,12 +66,50 @@ export function phoneDetails(raw: string, defaultCountry?: string): PhoneDetails
   if (fast === null) return notANumber(raw);
   if (fast !== undefined) {
     if (!fast.valid) return invalidFor(fast.country);
-    return { e164: fast.number, country: fast.country, nationalNumber: fast.nationalNumber };
+    // The fast path takes no text that could hold an extension.
+    return {
+      e164: fast.number,
+      country: fast.country,
+      nationalNumber: fast.nationalNumber,
+      extension: undefined,
+    };
   }
   const parsed = parsePhoneNumberFromString(raw, country as CountryCode | undefined);
   if (!parsed) return notANumber(raw);
   if (!parsed.isValid()) return invalidFor(parsed.country);
-  return { e164: parsed.number, country: parsed.country, nationalNumber: parsed.nationalNumber };
+  return {
+    e164: parsed.number,
+    country: parsed.country,
+    nationalNumber: parsed.nationalNumber,
+    extension: parsed.ext || undefined,
+  };
+}
+
+/** Why a number written with an extension is not imported or listed as it parses (the import's and the
+ *  do-not-call list's invalid_phone): the dialer calls `e164` alone, so the person behind the extension
+ *  would not be reached, and a do-not-call entry would list a number the person never gave. */
+export function extensionProblem(extension: string): string {
+  return `the number has an extension (${extension}), which the dialer cannot dial: write the number without it`;
+}
+
+/** Where a phone cell holds several numbers: a ';' not followed by a letter (RFC 3966's ";ext=5", ";isub=…"
+ *  stay with their number, as parts of it). */
+const CELL_SEPARATOR = /;(?!\s*[a-z])/i;
+
+/**
+ * Appends the numbers a CSV phone cell holds to `out`, in order: several separated by ';' ("+79161234567;
+ * +79167654321", as outdial's results export writes a contact's phones), else the cell itself. Without the
+ * split libphonenumber-js reads ";<digits>" as an extension, and the second number was dropped. Blank parts
+ * (a trailing ';') are left out.
+ */
+export function addCellPhones(out: string[], cell: string): void {
+  if (!cell.includes(";")) {
+    out.push(cell);
+    return;
+  }
+  const parts = cell.split(CELL_SEPARATOR).filter((part) => part.trim() !== "");
+  if (parts.length === 0) out.push(cell);
+  else out.push(...parts);
 }
 
 function notANumber(raw: string): string {

@@ -3,7 +3,7 @@
 // request, and the policy deciding whether a problem fails the import, skips the row or flags it.
 // Accepted rows come out as flat tuples (ROW_STRIDE values each) ready to be staged (stage.ts).
 import { DateTime } from "luxon";
-import { phoneAsWritten, phoneDetails } from "../lib/phone.ts";
+import { extensionProblem, type PhoneDetails, phoneAsWritten, phoneDetails } from "../lib/phone.ts";
 import { parseZone, ZoneError, zoneForNumber } from "../lib/time-zone.ts";
 import { ImportError } from "./errors.ts";
 import { NumberSet } from "./number-set.ts";
@@ -19,6 +19,13 @@ export const KEPT_FLAGGED = "kept as written and flagged";
 export function tooLongToKeep(text: string, details: string): string | null {
   const limit = DEFAULT_LIMITS.maxFlaggedPhoneLength;
   return text.length > limit ? `${details}; too long to keep as written (over ${limit} characters)` : null;
+}
+
+/** Why a parsed phone is not imported (nor listed as do-not-call) as its E.164 form, or null when it is: the
+ *  library's reason it is not valid, or an extension the E.164 form would drop (extensionProblem). */
+export function phoneProblem(details: PhoneDetails | string): string | null {
+  if (typeof details === "string") return details;
+  return details.extension === undefined ? null : extensionProblem(details.extension);
 }
 
 /**
@@ -127,21 +134,23 @@ export class ContactRules {
       const text = phoneAsWritten(raws[i]);
       if (text === "") continue;
       const details = phoneDetails(text, opts.defaultCountry);
+      const problem = phoneProblem(details);
       let phone: string;
-      if (typeof details === "string") {
+      if (problem === null) {
+        const parsed = details as PhoneDetails;
+        phone = parsed.e164;
+        if (phones.length === 0) {
+          firstCountry = parsed.country;
+          firstNational = parsed.nationalNumber;
+        }
+      } else {
         phone = text;
-        if (opts.phonePolicy !== "flag") return this.invalidRow(row, "phone", "invalid_phone", details, text);
-        const tooLong = tooLongToKeep(text, details);
+        if (opts.phonePolicy !== "flag") return this.invalidRow(row, "phone", "invalid_phone", problem, text);
+        const tooLong = tooLongToKeep(text, problem);
         if (tooLong !== null) return this.invalidRow(row, "phone", "invalid_phone", tooLong, text);
         flagNotes ??= [];
-        flagNotes.push(details, text);
+        flagNotes.push(problem, text);
         flagged = 1;
-      } else {
-        phone = details.e164;
-        if (phones.length === 0) {
-          firstCountry = details.country;
-          firstNational = details.nationalNumber;
-        }
       }
       if (!phones.includes(phone)) phones.push(phone);
     }

@@ -2,6 +2,7 @@
 // and in the calling thread for small ones; it is synchronous and keeps no more than one batch.
 // Whole-import problems (malformed CSV, bad bytes, limits, a "reject" policy) are thrown as ImportError.
 import { Parser } from "csv-parse";
+import { addCellPhones } from "../lib/phone.ts";
 import { ByteDecoder, type EncodingPlan, encodingAdvice } from "./byte-decoder.ts";
 import { type ResolvedColumns, resolveColumns, resolvePositions } from "./columns.ts";
 import { ContactRules, jsonString, longerThan, type RowInput, type RulesOptions } from "./contact-rules.ts";
@@ -50,6 +51,9 @@ interface ColumnsPlan {
   startAt: number;
   priority: number;
   custom: { index: number; key: string }[];
+  /** The columns the import reads, in column order, whose values are held to maxFieldLength; null: every
+   *  cell of a row (headerless, the unmapped cells being custom fields). */
+  read: number[] | null;
   /** Columns with no name in the header row (a spreadsheet's trailing empty columns): no field, and their
    *  cells must be empty, as cells past the header must. */
   unnamed: number[];
@@ -300,17 +304,13 @@ export class CsvContactParser {
       );
       return;
     }
-    const max = this.opts.maxFieldLength;
-    for (let i = 0; i < fields.length; i++) {
-      if (longerThan(fields[i], max))
-        this.tooLong(row, headerless === null ? plan.names[i] || `column ${i + 1}` : String(i + 1));
-    }
+    this.checkLengths(row, fields, plan);
     const phones: string[] = [];
     const separator = this.opts.lenient?.phoneSeparator;
     for (const i of plan.phones) {
       const cell = fields[i] ?? "";
-      if (separator) phones.push(...cell.split(separator));
-      else phones.push(cell);
+      if (separator) for (const part of cell.split(separator)) addCellPhones(phones, part);
+      else addCellPhones(phones, cell);
     }
     if (this.opts.lenient?.plusOptional) {
       for (let p = 0; p < phones.length; p++)
@@ -338,6 +338,19 @@ export class CsvContactParser {
     }
   }
 
+  /** A value over maxFieldLength in a cell the import reads fails the file; cells a mapping leaves out are
+   *  not read, so not checked either ("only the mapped columns are used"). */
+  private checkLengths(row: number, fields: string[], plan: ColumnsPlan): void {
+    const max = this.opts.maxFieldLength;
+    const { read, headerless } = plan;
+    const count = read === null ? fields.length : read.length;
+    for (let k = 0; k < count; k++) {
+      const i = read === null ? k : read[k];
+      if (longerThan(fields[i] ?? "", max))
+        this.tooLong(row, headerless === null ? plan.names[i] || `column ${i + 1}` : String(i + 1));
+    }
+  }
+
   private planColumns(first: string[]): ColumnsPlan {
     if (!this.opts.header) return this.planPositions();
     const max = this.opts.maxFieldLength;
@@ -350,7 +363,8 @@ export class CsvContactParser {
       this.opts.columns,
     );
     tooManyCustomFields(resolved.custom.length);
-    return { ...plan(resolved, (name) => names.indexOf(name)), names, unnamed, headerless: null };
+    const indexes = plan(resolved, (name) => names.indexOf(name));
+    return { ...indexes, read: readColumns(indexes), names, unnamed, headerless: null };
   }
 
   /** Without a header: columns are positions 1, 2, …, whatever the first row's width (resolvePositions). */
@@ -358,23 +372,17 @@ export class CsvContactParser {
     const resolved = resolvePositions(this.opts.columns);
     tooManyCustomFields(resolved.custom.length);
     const indexes = plan(resolved, (position) => Number(position) - 1);
-    const mapped = [
-      ...indexes.phones,
-      indexes.externalId,
-      indexes.timeZone,
-      indexes.dailyFrom,
-      indexes.dailyTo,
-      indexes.startAt,
-      indexes.priority,
-      ...indexes.custom.map((c) => c.index),
-    ];
-    const taken = new Array<boolean>(Math.max(...mapped) + 1).fill(false);
-    for (const i of mapped) if (i >= 0) taken[i] = true;
+    const mapped = readColumns(indexes);
+    const taken = new Array<boolean>(Math.max(-1, ...mapped) + 1).fill(false);
+    for (const i of mapped) taken[i] = true;
+    const restCustom = resolved.restCustom === true;
     return {
       ...indexes,
+      // Each cell is read when the ones no field is mapped to are custom fields.
+      read: restCustom ? null : mapped,
       names: [],
       unnamed: [],
-      headerless: { restCustom: resolved.restCustom === true, taken },
+      headerless: { restCustom, taken },
     };
   }
 
@@ -423,11 +431,26 @@ function standIn(opts: { delimiter: string; quote: string; escape: string }): st
   return [..."xyz"].find((c) => !special.includes(c)) ?? "x";
 }
 
+/** The indexes of the columns a plan reads (its fields', custom ones included), in column order. */
+function readColumns(indexes: Omit<ColumnsPlan, "read" | "names" | "unnamed" | "headerless">): number[] {
+  const mapped = [
+    ...indexes.phones,
+    indexes.externalId,
+    indexes.timeZone,
+    indexes.dailyFrom,
+    indexes.dailyTo,
+    indexes.startAt,
+    indexes.priority,
+    ...indexes.custom.map((c) => c.index),
+  ];
+  return [...new Set(mapped.filter((i) => i >= 0))].sort((a, b) => a - b);
+}
+
 /** The field indexes of resolved columns, `index` giving a column's. */
 function plan(
   resolved: ResolvedColumns,
   index: (column: string) => number,
-): Omit<ColumnsPlan, "names" | "unnamed" | "headerless"> {
+): Omit<ColumnsPlan, "read" | "names" | "unnamed" | "headerless"> {
   const at = (column: string | undefined) => (column === undefined ? -1 : index(column));
   return {
     phones: resolved.phone.map(index),

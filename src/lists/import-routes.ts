@@ -194,8 +194,9 @@ export async function importRoutes(app: FastifyInstance, opts: ImportRoutesOptio
 /** The `file` part of a multipart upload (a 400 naming `file` without one). @fastify/multipart cuts a part at
  *  `maxBytes` and only marks its stream `truncated`: a caller with a limit checks that flag after reading.
  *  One file is taken, never a second silently: the stream handed out ends only once the rest of the body
- *  is read, and fails with a 400 `multiple_files` naming `file` if another file part comes (form fields
- *  beside it are ignored), so a caller that writes only after the stream ends writes nothing. */
+ *  is read, and fails with a 400 `multiple_files` naming `file` if another file part comes (or a 400
+ *  `unexpected_form_field` naming a form field, before or after it: options go in the query string), so a
+ *  caller that writes only after the stream ends writes nothing. */
 export async function filePart(
   req: FastifyRequest,
   maxBytes = Number.MAX_SAFE_INTEGER,
@@ -239,13 +240,28 @@ export async function filePart(
   return { file, filename: part.filename };
 }
 
-/** The next file part, form fields passed over; undefined at the end of the body. */
+/** The next file part; undefined at the end of the body. A form field is a 400 naming it (formField). */
 async function nextFile(parts: AsyncIterableIterator<Multipart>): Promise<MultipartFile | undefined> {
-  // Not `for await`: leaving it would close the iterator, which must go on after the file is read.
-  for (let next = await parts.next(); !next.done; next = await parts.next()) {
-    if (next.value.type === "file") return next.value;
-  }
-  return undefined;
+  // Not a `for await`: leaving it would close the iterator, which must go on after the file is read.
+  const next = await parts.next();
+  if (next.done) return undefined;
+  if (next.value.type === "file") return next.value;
+  throw formField(next.value.fieldname);
+}
+
+/**
+ * A form field beside the file (curl -F phone_policy=reject) is refused, not passed over: passed over, the
+ * import ran with the defaults the caller meant to change (a partial list stored where all or nothing was
+ * asked). Not read as options either: a field after the file part comes once the rows are read, too late
+ * to say how to read them, so the one rule that holds whatever the order is the query string's.
+ */
+function formField(name: string): ImportError {
+  return new ImportError({
+    code: "unexpected_form_field",
+    status: 400,
+    message: `the form field \`${name}\` is not read: the body holds only the \`file\` part, the import's options go in the query string`,
+    field: name,
+  });
 }
 
 /** Reads the multipart body after its file part to the end: another file part is a 400. */

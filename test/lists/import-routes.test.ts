@@ -422,15 +422,19 @@ test("a multipart upload with a second file part is a 400 naming file, and store
       assert.match(error.message, new RegExp(`one file part.*\`${second}\``), second);
     }
     assert.deepEqual(await storedPhones(f), []);
-    // A form field beside the one file part is no file: the upload goes through.
+    // A form field beside the one file part is refused too (options go in the query string), nothing stored.
     const withField = await f.call({
       method: "POST",
       url: `${base}/import`,
       headers: { "content-type": `multipart/form-data; boundary=${boundary}` },
       payload: `${part("file", "a.csv", "phone\n+79161234567\n")}--${boundary}\r\nContent-Disposition: form-data; name="note"\r\n\r\nhello\r\n--${boundary}--\r\n`,
     });
-    assert.equal(withField.statusCode, 200, withField.body);
-    assert.deepEqual(await storedPhones(f), ["+79161234567"]);
+    assert.equal(withField.statusCode, 400, withField.body);
+    assert.deepEqual(
+      [withField.json().error.code, withField.json().error.field],
+      ["unexpected_form_field", "note"],
+    );
+    assert.deepEqual(await storedPhones(f), []);
   } finally {
     await f.close();
   }

@@ -4,10 +4,10 @@
 // what was skipped and why. The CSV is decoded and parsed with the contact import's machinery (lists/:
 // encodings and byte order marks, any delimiter and quote, malformed-file and limit errors as ImportError,
 // rendered 400/413).
-import { phoneAsWritten, phoneDetails } from "../../lib/phone.ts";
+import { addCellPhones, type PhoneDetails, phoneAsWritten, phoneDetails } from "../../lib/phone.ts";
 import { ByteDecoder, encodingAdvice, resolveEncoding } from "../../lists/byte-decoder.ts";
 import { resolveColumns, resolvePositions } from "../../lists/columns.ts";
-import { tooLongToKeep } from "../../lists/contact-rules.ts";
+import { phoneProblem, tooLongToKeep } from "../../lists/contact-rules.ts";
 import { createCsvCore } from "../../lists/csv-contacts.ts";
 import { badRequest, ImportError } from "../../lists/errors.ts";
 import type { RowIssue } from "../../lists/types.ts";
@@ -57,9 +57,12 @@ export function listablePhone(
 ): { phone: string; invalid: string | null } | string {
   const kept = phoneAsWritten(raw);
   const details = phoneDetails(kept, defaultCountry);
-  if (typeof details !== "string") return { phone: details.e164, invalid: null };
-  if (!DIGIT.test(kept)) return details;
-  return tooLongToKeep(kept, details) ?? { phone: kept, invalid: details };
+  // A number with an extension is not valid here as in a contact import: listed as written under flag,
+  // which is the text a contact imported with it under flag holds.
+  const problem = phoneProblem(details);
+  if (problem === null) return { phone: (details as PhoneDetails).e164, invalid: null };
+  if (!DIGIT.test(kept)) return problem;
+  return tooLongToKeep(kept, problem) ?? { phone: kept, invalid: problem };
 }
 
 /** The longer of two listings' expiries: "until removed" (null) beats any date, else the later one. */
@@ -210,8 +213,9 @@ export function readDncCsv(bytes: Buffer, opts: DncCsvOptions, batch: DncBatch):
         row,
       });
     }
-    for (let i = 0; i < fields.length; i++) {
-      if (fields[i].length > DNC_LIMITS.maxFieldLength) {
+    // Only the phone cells are read, so only they are held to the limit (a long note beside is no matter).
+    for (const i of phoneAt) {
+      if ((fields[i] ?? "").length > DNC_LIMITS.maxFieldLength) {
         const message = `column "${name(i)}": a value is longer than ${DNC_LIMITS.maxFieldLength} characters`;
         throw badRequest("field_too_long", message, name(i), row);
       }
@@ -226,7 +230,12 @@ export function readDncCsv(bytes: Buffer, opts: DncCsvOptions, batch: DncBatch):
         message: "no phone in this row",
       });
     }
-    for (const i of cells) batch.add(row, fields[i], name(i), opts.entry);
+    // A cell may hold several numbers ("a;b", as a results export writes a contact's phones): each is listed.
+    for (const i of cells) {
+      const numbers: string[] = [];
+      addCellPhones(numbers, fields[i]);
+      for (const number of numbers) batch.add(row, number, name(i), opts.entry);
+    }
   };
 
   const feed = (chunk: Buffer | undefined, end: boolean): void => {
