@@ -10,7 +10,7 @@ import type { CampaignStatus } from "../model/outcome.ts";
 import { isBeingCreated } from "../store/campaigns.ts";
 import type { DispatchStore } from "../store/dispatch/types.ts";
 import type { Campaign, CampaignUpdate } from "../store/schema.ts";
-import { CampaignRuntime, haltAtFor } from "./campaign-runtime.ts";
+import { CampaignRuntime, haltAtFor, hasBegun, PAUSED_BEFORE_START } from "./campaign-runtime.ts";
 import type { Dispatcher } from "./dispatcher.ts";
 import type { StatusHolder } from "./state-writes.ts";
 import { EngineError, type RecoverOptions, type StartOptions, type StopOptions } from "./types.ts";
@@ -32,14 +32,6 @@ const STOPPED_BY_REQUEST = "stopped by request";
 /** "a, b or c", for an error naming the statuses a command takes. */
 function orList(items: readonly string[]): string {
   return items.length < 2 ? items.join("") : `${items.slice(0, -1).join(", ")} or ${items[items.length - 1]}`;
-}
-
-/** status_reason of a campaign paused while scheduled, before its start time: it has not begun. */
-const PAUSED_BEFORE_START = "paused before its start time";
-
-/** Whether the campaign began: not one paused before its start time (one stopped then has no start). */
-function hasBegun(row: Campaign): boolean {
-  return !(row.status === "paused" && row.status_reason === PAUSED_BEFORE_START);
 }
 
 /** What the commands use of the engine. */
@@ -129,6 +121,7 @@ export class CampaignCommands {
     const rt = this.host.dispatcher.campaigns.get(row.id);
     if (rt) {
       rt.status = "paused";
+      rt.begun = !notBegun;
       await this.host.dispatcher.releaseQueued(rt);
     }
     return "paused";

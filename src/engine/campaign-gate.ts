@@ -46,6 +46,7 @@ export async function gateCampaign(
     }
     await w.setStatus(c, "running", now);
   }
+  if (c.status === "paused") return pausedGate(c, now, w);
   if (c.status !== "running") return closed;
   if (c.haltAt !== null && now >= c.haltAt) {
     if (c.inFlight === 0) {
@@ -83,6 +84,19 @@ export async function gateCampaign(
     }
   }
   return { open: true, haltWake };
+}
+
+/**
+ * A paused campaign's lifetime runs on: at its halt time it is halted, as a running one is (Twin24's
+ * lifetime: "after this time expires, the task is set to HALTED"), where it stayed paused with a resume
+ * refused as ended and no start that counts the lifetime afresh. One paused before its start time has not
+ * begun: its lifetime counts from its resume. Its calls still up end as they would have.
+ */
+async function pausedGate(c: CampaignRuntime, now: number, w: CampaignStatusWriter): Promise<Gate> {
+  if (!c.begun || c.haltAt === null) return { open: false, wakeAt: Number.POSITIVE_INFINITY };
+  if (now < c.haltAt) return { open: false, wakeAt: c.haltAt };
+  await w.setStatus(c, "halted", now, "lifetime or end time reached");
+  return { open: false, wakeAt: Number.POSITIVE_INFINITY };
 }
 
 export interface ClaimHooks {

@@ -12,6 +12,14 @@ import { buildCampaignWindows, type CampaignWindows } from "./claim-decision.ts"
 import { LocalPresence } from "./local-presence.ts";
 import { DialSpacing } from "./rate-limiter.ts";
 
+/** status_reason of a campaign paused while scheduled, before its start time: it has not begun. */
+export const PAUSED_BEFORE_START = "paused before its start time";
+
+/** Whether the campaign began: not one paused before its start time (one stopped then has no start). */
+export function hasBegun(row: Pick<Campaign, "status" | "status_reason">): boolean {
+  return !(row.status === "paused" && row.status_reason === PAUSED_BEFORE_START);
+}
+
 export class CampaignRuntime {
   id: number;
   accountId: number;
@@ -21,6 +29,8 @@ export class CampaignRuntime {
   windows: CampaignWindows;
   startedAt: number | null;
   haltAt: number | null;
+  /** False for one paused before its start time: its lifetime has not begun to run (hasBegun). */
+  begun: boolean;
   /** Dials claimed and not yet ended (queued for their slot or on the line). */
   inFlight = 0;
   /** Those dials' numbers, with how many each: this node's (an agent campaign is dialed by every node with
@@ -71,6 +81,7 @@ export class CampaignRuntime {
     this.windows = buildCampaignWindows(this.settings);
     this.startedAt = row.started_at;
     this.haltAt = row.halt_at;
+    this.begun = hasBegun(row);
     this.spacing = new DialSpacing(this.settings.callsPerSecond);
   }
 
@@ -89,6 +100,7 @@ export class CampaignRuntime {
     this.priority = row.priority;
     this.startedAt = row.started_at;
     this.haltAt = row.halt_at;
+    this.begun = hasBegun(row);
     if (settingsChanged) {
       this.settings = withDefaults(JSON.parse(row.settings));
       this.presence = null;

@@ -1,5 +1,5 @@
 // Lifecycle commands and the campaign's start and end times: a recover before the start time waits for it,
-// a resume past the end time is refused as a start is, and a second start of a scheduled campaign is
+// a paused campaign is halted at its end time (no start, resume or recover brings it back), and a second start of a scheduled campaign is
 // refused (one campaign.status_changed event, over the real API).
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
@@ -44,7 +44,7 @@ for (const [how, done] of [
   });
 }
 
-test("a resume past the end time is refused, as a start is; the campaign stays paused", async () => {
+test("a paused campaign is halted at its end time; neither a start, a resume nor a recover brings it back", async () => {
   const h = await harness({ start: START, scenario: "always_no_answer" });
   try {
     const endAt = START + HOUR;
@@ -56,14 +56,20 @@ test("a resume past the end time is refused, as a start is; the campaign stays p
     await h.clock.run({ until: START + 60_000 });
     await h.engine.pause(h.accountId, id);
     await h.clock.run({ until: endAt + HOUR });
-    await assert.rejects(h.engine.start(h.accountId, id), /ended at/);
-    await assert.rejects(h.engine.resume(h.accountId, id), /ended at/);
     const row = await h.store.db
       .selectFrom("campaigns")
-      .select("status")
+      .select(["status", "status_reason", "finished_at"])
       .where("id", "=", id)
       .executeTakeFirstOrThrow();
-    assert.equal(row.status, "paused");
+    // Halted when its end time came, as a running one is (it sat paused, with a resume refused, before).
+    assert.deepEqual(row, {
+      status: "halted",
+      status_reason: "lifetime or end time reached",
+      finished_at: endAt,
+    });
+    await assert.rejects(h.engine.start(h.accountId, id), /is halted/);
+    await assert.rejects(h.engine.resume(h.accountId, id), /is halted/);
+    await assert.rejects(h.engine.recover(h.accountId, id), /ended at/);
   } finally {
     await h.close();
   }
