@@ -245,13 +245,12 @@ export async function calleeZoneFacts(
   };
 }
 
-/** The last call put through to the agent, if it has ended with no disposition yet: the one a session
- *  that ended (a logout in wrap-up, a restart) left without its result. Null otherwise. */
-export async function lastUndisposedCall(
+/** The last call put through to the agent: whether it has ended, and has its result. Null when none was. */
+export async function lastCallOf(
   store: Store,
   accountId: number,
   agentId: number,
-): Promise<number | null> {
+): Promise<{ id: number; ended: boolean; disposed: boolean } | null> {
   const row = await store.db
     .selectFrom("attempts")
     .select(["id", "ended_at", "disposition"])
@@ -260,5 +259,70 @@ export async function lastUndisposedCall(
     .orderBy("id", "desc")
     .limit(1)
     .executeTakeFirst();
-  return row && row.ended_at !== null && row.disposition === null ? Number(row.id) : null;
+  if (!row) return null;
+  return { id: Number(row.id), ended: row.ended_at !== null, disposed: row.disposition !== null };
+}
+
+/** The last call put through to the agent, if it has ended with no disposition yet: the one a session
+ *  that ended (a logout in wrap-up, a restart) left without its result. Null otherwise. */
+export async function lastUndisposedCall(
+  store: Store,
+  accountId: number,
+  agentId: number,
+): Promise<number | null> {
+  const last = await lastCallOf(store, accountId, agentId);
+  return last?.ended && !last.disposed ? last.id : null;
+}
+
+/** How long a request setting a logged-out agent's last result holds it (claimUndisposedCall) against
+ *  another. Such a request takes well under a second; one whose process died frees the call after this. */
+export const UNDISPOSED_CLAIM_MS = 60_000;
+
+/**
+ * Takes, for one request, the right to set the result of the agent's ended call that has none
+ * (lastUndisposedCall): one guarded UPDATE stamps disposed_by and disposition_at (the claim's owner and
+ * time) while disposition is null and no other request holds the call, so of two requests sent together
+ * exactly one gets it, on PostgreSQL as on SQLite. The disposition write then replaces the stamp;
+ * releaseUndisposedCall undoes it when the request is refused. False when another request has the call,
+ * or its result is set.
+ */
+export async function claimUndisposedCall(
+  store: Store,
+  accountId: number,
+  agentId: number,
+  attemptId: number,
+  now: number,
+): Promise<boolean> {
+  const r = await store.db
+    .updateTable("attempts")
+    .set({ disposed_by: agentId, disposition_at: now })
+    .where("id", "=", attemptId)
+    .where("account_id", "=", accountId)
+    .where("agent_id", "=", agentId)
+    .where("ended_at", "is not", null)
+    .where("disposition", "is", null)
+    .where((eb) =>
+      eb.or([eb("disposition_at", "is", null), eb("disposition_at", "<=", now - UNDISPOSED_CLAIM_MS)]),
+    )
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
+
+/** Gives back a claim of claimUndisposedCall whose request was refused: the call may be disposed again. */
+export async function releaseUndisposedCall(
+  store: Store,
+  accountId: number,
+  agentId: number,
+  attemptId: number,
+  claimedAt: number,
+): Promise<void> {
+  await store.db
+    .updateTable("attempts")
+    .set({ disposed_by: null, disposition_at: null })
+    .where("id", "=", attemptId)
+    .where("account_id", "=", accountId)
+    .where("disposition", "is", null)
+    .where("disposed_by", "=", agentId)
+    .where("disposition_at", "=", claimedAt)
+    .execute();
 }

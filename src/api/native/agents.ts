@@ -23,7 +23,7 @@ import { findUser } from "../../store/credentials.ts";
 import { isUniqueViolation } from "../../store/db.ts";
 import type { QueueMembershipRefusal } from "../../store/queues.ts";
 import type { AgentRow, Database } from "../../store/schema.ts";
-import { ApiError, conflict, invalidRequest, notFound } from "../plugins/errors.ts";
+import { ApiError, invalidRequest, notFound } from "../plugins/errors.ts";
 import { type AgentLiveState, keysetPage, type NativeApiDeps, tellAgentsChanged } from "./deps.ts";
 import { agentFields, agentSchema, agentWithQueuesSchema, queueBody, queueSchema } from "./schemas/agent.ts";
 import { errorResponses, idParams, keysetPageSchema, keysetQuery } from "./schemas/common.ts";
@@ -252,22 +252,20 @@ export async function agentRoutes(app: FastifyInstance, deps: NativeApiDeps): Pr
       schema: {
         tags: ["agents"],
         summary:
-          "Delete an agent and its queue memberships; its attempts keep its id. Refused (409 agent_busy) while it is reserved, on a call or in wrap-up",
+          "Delete an agent and its queue memberships; its attempts keep its id. Refused (409 agent_busy) while it is reserved, on a call or in wrap-up, or paused without its last call's disposition",
         params: idParams("id"),
         response: { 204: { type: "null", description: "Deleted" }, ...errorResponses },
       },
     },
     async (req, reply) => {
-      // Deleted mid-call, the agent could no longer hang up, end its wrap-up or set the call's disposition
-      // (every desktop command needs the agent). Checked on this node, where its desktop is served.
-      const live = (await liveStates(req.account.id, [req.params.id])).get(req.params.id);
-      if (live && (live.state === "on_call" || live.state === "wrap_up" || live.state === "reserved")) {
-        throw conflict(
-          "agent_busy",
-          `agent ${req.params.id} is ${live.state}; delete it once it has finished the call (or log it out)`,
-        );
-      }
-      if (!(await deleteAgent(db, req.account.id, req.params.id))) throw notFound("agent", req.params.id);
+      // Deleted mid-call (or paused with the call's result unset), the agent could no longer hang up, end
+      // its wrap-up or set the call's disposition: the engine refuses, and logs an idle one out before the
+      // delete (engine/agents/agent-removal.ts). Checked on this node, where its desktop is served.
+      const { id } = req.params;
+      const deleted = await deps.engine.agents.remove(req.account.id, id, () =>
+        deleteAgent(db, req.account.id, id),
+      );
+      if (!deleted) throw notFound("agent", id);
       await changed(req.account.id);
       return reply.status(204).send();
     },

@@ -6,7 +6,7 @@ import type { Clock } from "../../clock/clock.ts";
 import { personZone } from "../../lib/time-zone.ts";
 import { withDefaults } from "../../model/campaign-settings.ts";
 import { abandonment, countedCampaign } from "../../store/abandonment.ts";
-import { callbackUnmade, calleeZoneFacts, lastUndisposedCall } from "../../store/agent-calls.ts";
+import { callbackUnmade, calleeZoneFacts } from "../../store/agent-calls.ts";
 import { type CampaignAgent, campaignAgents, getAgent } from "../../store/agents.ts";
 import type { Store } from "../../store/db.ts";
 import { dncInserts } from "../../store/dnc.ts";
@@ -17,6 +17,7 @@ import type { Dispatcher } from "../dispatcher.ts";
 import type { LiveCall } from "../outcomes.ts";
 import type { StateWrites } from "../state-writes.ts";
 import { EngineError } from "../types.ts";
+import { removeAgent } from "./agent-removal.ts";
 import {
   type AgentBoard,
   type AgentEvent,
@@ -26,6 +27,7 @@ import {
   loggedOut,
 } from "./board.ts";
 import { contactCard } from "./dialing.ts";
+import { disposeOnce, undisposedLastCall } from "./disposition-once.ts";
 import { personalCallbackRefusal } from "./personal-callback-refusal.ts";
 import type { PersonalCallbacks } from "./personal-callbacks.ts";
 import { AgentSessions } from "./sessions.ts";
@@ -78,6 +80,16 @@ const DIAL_REFUSALS = {
       409,
     ),
 };
+
+/** What a disposition recorded. */
+export interface Disposed {
+  attemptId: number;
+  disposition: string;
+  dncPhone: string | null;
+  dncCampaignId: number | null;
+  callbackAt: number | null;
+  callbackPersonal: boolean;
+}
 
 /** How soon after a call is put through a disposition without attemptId may be meant for the call before. */
 const AMBIGUOUS_DISPOSITION_MS = 10_000;
@@ -310,6 +322,11 @@ export class AgentDesk {
     await this.sessions.settled();
   }
 
+  /** Deletes the agent with `deleteRow` unless it is busy here; logs it out first (agent-removal.ts). */
+  remove(accountId: number, agentId: number, deleteRow: () => Promise<boolean>): Promise<boolean> {
+    return removeAgent(this.d.board, this.sessions, accountId, agentId, deleteRow);
+  }
+
   /** Ready from paused, or the end of wrap-up. */
   async ready(accountId: number, agentId: number): Promise<AgentSnapshot> {
     const agent = await this.live(accountId, agentId);
@@ -359,16 +376,26 @@ export class AgentDesk {
     disposition: string,
     attemptId: number | null,
     opts: { dnc?: "account" | "campaign"; callbackAt?: number; personal?: boolean } = {},
-  ): Promise<{
-    attemptId: number;
-    disposition: string;
-    dncPhone: string | null;
-    dncCampaignId: number | null;
-    callbackAt: number | null;
-    callbackPersonal: boolean;
-  }> {
+  ): Promise<Disposed> {
     const now = this.d.clock.now();
-    const { agent, target } = await this.dispositionTargetOf(accountId, agentId, attemptId, now);
+    const { agent, target, once } = await this.dispositionTargetOf(accountId, agentId, attemptId, now);
+    const record = () => this.record(accountId, agentId, agent, target, disposition, opts, now);
+    // The session that could correct it has ended: the call's result is set once (disposition-once.ts).
+    return once
+      ? disposeOnce(this.d.store, { accountId, agentId, attemptId: target, now }, record)
+      : record();
+  }
+
+  /** dispose() for the call `target`, the agent's (`agent` when logged in here). */
+  private async record(
+    accountId: number,
+    agentId: number,
+    agent: LiveAgent | null,
+    target: number,
+    disposition: string,
+    opts: { dnc?: "account" | "campaign"; callbackAt?: number; personal?: boolean },
+    now: number,
+  ): Promise<Disposed> {
     const callbackAt = opts.callbackAt ?? null;
     const personal = callbackAt !== null && opts.personal === true;
     if (personal) {
@@ -644,24 +671,25 @@ export class AgentDesk {
   /** The call a disposition is about (dispositionTarget), with the agent when it is logged in here. A
    *  session that ended (a logout in wrap-up, a restart) does not take its last call's result with it: the
    *  last call put through to the agent, ended and not yet disposed, may still be named by attemptId,
-   *  logged out or logged in again. */
+   *  logged out or logged in again — `once`, as no session is left to correct it. */
   private async dispositionTargetOf(
     accountId: number,
     agentId: number,
     attemptId: number | null,
     now: number,
-  ): Promise<{ agent: LiveAgent | null; target: number }> {
+  ): Promise<{ agent: LiveAgent | null; target: number; once: boolean }> {
     let agent: LiveAgent | null = null;
     try {
       agent = await this.live(accountId, agentId);
-      return { agent, target: dispositionTarget(agent, attemptId, this.d.dispatcher.liveCalls, now) };
+      const target = dispositionTarget(agent, attemptId, this.d.dispatcher.liveCalls, now);
+      return { agent, target, once: false };
     } catch (err) {
       const loggedOut = err instanceof EngineError && err.code === "logged_out";
       const notOwn = err instanceof EngineError && err.code === "invalid_state" && agent !== null;
       if ((!loggedOut && !notOwn) || attemptId === null) throw err;
       await this.d.dispatcher.flush(); // the call's end may still wait for the next pass
-      const left = await lastUndisposedCall(this.d.store, accountId, agentId);
-      if (left === attemptId) return { agent, target: attemptId };
+      const left = await undisposedLastCall(this.d.store, accountId, agentId, attemptId);
+      if (left === attemptId) return { agent, target: attemptId, once: true };
       if (notOwn) throw err;
       throw new EngineError(
         "logged_out",

@@ -11,7 +11,10 @@ import {
   nextPersonalCallback,
   releaseOverdueCallbacks,
 } from "../../store/personal-callbacks.ts";
+import type { CampaignRuntime } from "../campaign-runtime.ts";
+import { windowsOpen } from "../claim-decision.ts";
 import type { Dispatcher } from "../dispatcher.ts";
+import type { LiveCall } from "../outcomes.ts";
 import type { AgentBoard, LiveAgent } from "./board.ts";
 import type { AgentDialing } from "./dialing.ts";
 import { contactCard } from "./dialing.ts";
@@ -138,6 +141,17 @@ export class PersonalCallbacks {
     }
   }
 
+  /** Held back from answered calls while its claim awaited, the agent got nothing: one waiting meanwhile
+   *  may take it. Not news to the look that made the claim (ownClaimEnding), which sets its next look. */
+  private claimCameBackEmpty(agent: LiveAgent, w: Watch): void {
+    w.ownClaimEnding = true;
+    try {
+      this.d.board.claimEmpty(agent);
+    } finally {
+      w.ownClaimEnding = false;
+    }
+  }
+
   /** Dials the agent's due callback if it safely can; returns when to look again (null: on the next ready). */
   private async serve(agent: LiveAgent, w: Watch, held: HeldCallback | null): Promise<number | null> {
     const now = this.d.clock.now();
@@ -173,19 +187,26 @@ export class PersonalCallbacks {
       // the agent again, and the next look reads what the hold has become.
       agent.callbackDue = false;
       w.dueSince = null;
-      // Held back from answered calls while the claim awaited: one waiting meanwhile may take the agent.
-      w.ownClaimEnding = true;
-      try {
-        this.d.board.claimEmpty(agent);
-      } finally {
-        w.ownClaimEnding = false;
-      }
+      this.claimCameBackEmpty(agent, w);
       return now + DRAIN_STEP_MS;
     }
     if (!this.available(agent)) {
       // Logged out or paused while the claim awaited: the contact goes back, held for the agent still.
       await this.d.dispatcher.releaseReserved(call);
       return null;
+    }
+    // The claim judged the callee's hours (and the campaign's end) for now; the dial goes out in the
+    // campaign's next calls-per-second slot, which at a low rate is minutes away. Past the close (or the
+    // end), dialReserved would give it back and the agent, ready again, claim it again at once: a loop, a
+    // card on the desktop each time, until the clock reached the close. Given back unseen instead; at the
+    // slot the claim's own rules defer it (to the next opening).
+    const slot = c.spacing.peek(this.d.clock.now());
+    if (!dialableAt(c, call, slot)) {
+      await this.d.dispatcher.releaseReserved(call);
+      agent.callbackDue = false;
+      w.dueSince = null;
+      this.claimCameBackEmpty(agent, w);
+      return slot;
     }
     agent.callbackDue = false;
     w.dueSince = null;
@@ -196,4 +217,10 @@ export class PersonalCallbacks {
     await this.d.dispatcher.dialReserved(call);
     return null;
   }
+}
+
+/** Whether the claimed call may go out at `slot`: within the callee's hours, and before the campaign's end. */
+function dialableAt(c: CampaignRuntime, call: LiveCall, slot: number): boolean {
+  if (c.haltAt !== null && slot >= c.haltAt) return false;
+  return windowsOpen(c.settings, c.windows, call.contact, call.phone, slot);
 }
