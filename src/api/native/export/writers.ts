@@ -201,11 +201,19 @@ export function xlsxStream(
   return out;
 }
 
+/** Control characters XML 1.0 cannot carry (tab, line feed and carriage return it can), and DEL: exceljs
+ *  drops them from the sheet without a trace ("Line 1\vLine 2", FileMaker's line break in a field, opened
+ *  as "Line 1Line 2"; import12). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the characters to write as _xHHHH_
+const UNWRITABLE = /[\u0001-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
+
 /** Text as a spreadsheet shows it: ECMA-376 (22.4.2.4) reads "_xHHHH_" in a cell as the character U+HHHH,
  *  so a literal one is written with its first "_" escaped, "_x005F_" (an id "A_x0041_" opened as "AA";
- *  reports11). */
+ *  reports11), and a control character XML cannot carry is written so, as Excel writes it ("_x000B_"). */
 function literalEscapes(text: string): string {
-  return text.replace(/_(x[0-9A-Fa-f]{4}_)/g, "_x005F_$1");
+  return text
+    .replace(/_(x[0-9A-Fa-f]{4}_)/g, "_x005F_$1")
+    .replace(UNWRITABLE, (ch) => `_x${ch.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}_`);
 }
 
 /** A text longer than an Excel cell holds is cut to fit, and says so at its end (Excel would call the file
