@@ -385,6 +385,8 @@ describe("validation errors", () => {
     });
     assert.equal(big.statusCode, 413);
     assert.equal((big.json() as { error: { code: string } }).error.code, "payload_too_large");
+    // It names the limit (Fastify's own message named none: import12).
+    assert.match((big.json() as { error: { message: string } }).error.message, /limit of 1 MiB/);
 
     const missing = await f.call({ method: "GET", url: "/v1/nothing-here" });
     assert.equal(missing.statusCode, 404);

@@ -111,9 +111,20 @@ function render(
   return { status, body: { error: field === undefined ? { code, message } : { code, message, field } } };
 }
 
+/** Fastify's "Request body is too large" names no limit: a client cannot tell how much to send at once. */
+function bodyTooLarge(req: FastifyRequest): string {
+  const limit = req.routeOptions.bodyLimit;
+  const mib = limit / (1024 * 1024);
+  const size = Number.isInteger(mib) ? `${mib} MiB` : `${limit.toLocaleString("en-US")} bytes`;
+  return `the request body is over this route's limit of ${size}: send less at once`;
+}
+
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: unknown, req: FastifyRequest, reply: FastifyReply) => {
     const { status, body } = toErrorResponse(err);
+    if ((err as Partial<FastifyError>).code === "FST_ERR_CTP_BODY_TOO_LARGE") {
+      body.error.message = bodyTooLarge(req);
+    }
     if (status >= 500) req.log.error({ err }, "request failed");
     else req.log.info({ code: body.error.code, status }, "request refused");
     return reply.status(status).send(body);
