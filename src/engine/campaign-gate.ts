@@ -90,11 +90,14 @@ export async function gateCampaign(
  * A paused campaign's lifetime runs on: at its halt time it is halted, as a running one is (Twin24's
  * lifetime: "after this time expires, the task is set to HALTED"), where it stayed paused with a resume
  * refused as ended and no start that counts the lifetime afresh. One paused before its start time has not
- * begun: its lifetime counts from its resume. Its calls still up end as they would have.
+ * begun: its lifetime counts from its resume, and only its end time halts it. Its calls still up end as
+ * they would have.
  */
 async function pausedGate(c: CampaignRuntime, now: number, w: CampaignStatusWriter): Promise<Gate> {
-  if (!c.begun || c.haltAt === null) return { open: false, wakeAt: Number.POSITIVE_INFINITY };
-  if (now < c.haltAt) return { open: false, wakeAt: c.haltAt };
+  // Not begun, its lifetime waits for the resume, but its end time does not: no resume gets past it.
+  const haltAt = c.begun ? c.haltAt : c.settings.endAt;
+  if (haltAt === null) return { open: false, wakeAt: Number.POSITIVE_INFINITY };
+  if (now < haltAt) return { open: false, wakeAt: haltAt };
   await w.setStatus(c, "halted", now, "lifetime or end time reached");
   return { open: false, wakeAt: Number.POSITIVE_INFINITY };
 }

@@ -263,24 +263,12 @@ export async function lastCallOf(
   return { id: Number(row.id), ended: row.ended_at !== null, disposed: row.disposition !== null };
 }
 
-/** The last call put through to the agent, if it has ended with no disposition yet: the one a session
- *  that ended (a logout in wrap-up, a restart) left without its result. Null otherwise. */
-export async function lastUndisposedCall(
-  store: Store,
-  accountId: number,
-  agentId: number,
-): Promise<number | null> {
-  const last = await lastCallOf(store, accountId, agentId);
-  return last?.ended && !last.disposed ? last.id : null;
-}
-
 /** How long a request setting a logged-out agent's last result holds it (claimUndisposedCall) against
  *  another. Such a request takes well under a second; one whose process died frees the call after this. */
 export const UNDISPOSED_CLAIM_MS = 60_000;
 
 /**
- * Takes, for one request, the right to set the result of the agent's ended call that has none
- * (lastUndisposedCall): one guarded UPDATE stamps disposed_by and disposition_at (the claim's owner and
+ * Takes, for one request, the right to set the result of the agent's ended call that has none: one guarded UPDATE stamps disposed_by and disposition_at (the claim's owner and
  * time) while disposition is null and no other request holds the call, so of two requests sent together
  * exactly one gets it, on PostgreSQL as on SQLite. The disposition write then replaces the stamp;
  * releaseUndisposedCall undoes it when the request is refused. False when another request has the call,

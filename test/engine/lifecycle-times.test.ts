@@ -124,3 +124,34 @@ test("of two starts of a draft with a start time ahead, one is refused and one s
     ["scheduled"],
   );
 });
+
+// A campaign paused before its start time has not begun: its lifetime waits for the resume, but its end
+// time does not, and no resume gets past it. It was left paused for good, every resume refused as ended
+// (review38); it is halted at its end time as any other paused campaign.
+test("a campaign paused before its start time is halted at its end time, not left paused for good", async () => {
+  const h = await harness({ start: START, scenario: "always_no_answer" });
+  try {
+    const startAt = START + HOUR;
+    const endAt = START + 2 * HOUR;
+    const id = await h.campaign({ maxConcurrent: 1, maxAttemptsPerContact: 1, startAt, endAt }, [
+      { phones: ["+12025551000"] },
+    ]);
+    assert.equal(await h.engine.start(h.accountId, id), "scheduled");
+    await h.engine.pause(h.accountId, id);
+    await h.clock.run({ until: endAt - 60_000 });
+    const status = async () =>
+      (
+        await h.store.db
+          .selectFrom("campaigns")
+          .select("status")
+          .where("id", "=", id)
+          .executeTakeFirstOrThrow()
+      ).status;
+    assert.equal(await status(), "paused", "halted before its end time");
+    await h.clock.run({ until: endAt + HOUR });
+    assert.equal(await status(), "halted");
+    await assert.rejects(h.engine.resume(h.accountId, id), /is halted/);
+  } finally {
+    await h.close();
+  }
+});

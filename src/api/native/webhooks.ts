@@ -405,8 +405,8 @@ export async function webhookRoutes(app: FastifyInstance, deps: NativeApiDeps): 
   );
 }
 
-/** An inactive subscription sends nothing: its events, replayed or new, wait until it is active again. A
- *  replay answered `replayed: N` and sent nothing. */
+/** An inactive subscription sends nothing and takes no new events; what it holds, replayed or not, waits
+ *  until it is active again. A replay answered `replayed: N` and sent nothing. */
 function assertActive(hook: WebhookRow): void {
   if (hook.active !== 1)
     throw conflict(
