@@ -5,6 +5,7 @@
 // guarded UPDATE (store/agent-calls.ts claimUndisposedCall), so this holds on PostgreSQL too.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { claimUndisposedCall } from "../../src/store/agent-calls.ts";
 import { dialects } from "../helpers/stores.ts";
 import { type ApiFixture, agentCampaign, agentShorthands, apiFixture, errorOf } from "./helpers.ts";
 
@@ -79,6 +80,22 @@ for (const dc of dialects())
       assert.equal(errorOf(later).code, "already_disposed");
       const del = await f.call({ method: "DELETE", url: `/v1/webhooks/${hook.json().id}` });
       assert.equal(del.statusCode, 204);
+    });
+
+    test("a request's hold on setting the result is not shown as a result in the attempts API", async () => {
+      const { ann, attemptId } = await annLogsOutUndisposed("held", "+14155553603");
+      // As a request that took the right to set it and died before its write leaves the call.
+      await f.clock.run({ until: f.clock.now() + 5_000 }); // the call's end written
+      assert.ok(await claimUndisposedCall(f.store, f.accountId, ann, attemptId, f.clock.now()));
+      const row = await f.store.db
+        .selectFrom("attempts")
+        .select(["campaign_id"])
+        .where("id", "=", attemptId)
+        .executeTakeFirstOrThrow();
+      const page = await f.call({ method: "GET", url: `/v1/campaigns/${row.campaign_id}/attempts` });
+      assert.equal(page.statusCode, 200, page.body);
+      const view = page.json().data.find((a: { id: number }) => a.id === attemptId);
+      assert.deepEqual([view.disposition, view.disposed_by, view.disposition_at], [null, null, null]);
     });
 
     test("a try refused after the right to set it was taken gives it back: the next is recorded", async () => {

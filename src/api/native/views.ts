@@ -85,8 +85,9 @@ export function attemptView(row: AttemptRow) {
     agent_id: row.agent_id,
     wait_ms: row.wait_ms,
     disposition: row.disposition,
-    disposition_at: iso(row.disposition_at),
-    disposed_by: row.disposed_by,
+    // Without a disposition, a request's hold on setting it (disposition-once.ts), not a result: not shown.
+    disposition_at: row.disposition === null ? null : iso(row.disposition_at),
+    disposed_by: row.disposition === null ? null : row.disposed_by,
   };
 }
 
