@@ -3,13 +3,14 @@
 // routes write what this returns. A number with a policy is dialed before numbers without one.
 
 import { INEXACT_INTEGER_ADVICE, inexactInteger } from "../../../lib/json-numbers.ts";
-import { normalizePhone, phoneAsWritten } from "../../../lib/phone.ts";
+import { phoneAsWritten } from "../../../lib/phone.ts";
 import { inferZone, parseZone, ZoneError } from "../../../lib/time-zone.ts";
 import { DEFAULT_LIMITS } from "../../../lists/types.ts";
 import type { WeeklyRange } from "../../../model/campaign-settings.ts";
 import type { ContactPolicy } from "../../../model/contact-policy.ts";
 import type { NewContactSpec } from "../../../store/contacts-insert.ts";
 import { invalidRequest } from "../../plugins/errors.ts";
+import { dialablePhone } from "../dialable-phone.ts";
 
 /** A payload's fields become the contact's custom fields: no more than any other way of adding one takes. */
 export const MAX_PAYLOAD_FIELDS = DEFAULT_LIMITS.maxCustomFields;
@@ -102,7 +103,8 @@ function instant(value: string | undefined, field: string): number | undefined {
 /** The contact for a call job; `field` prefixes the names in errors ("[3]" for the fourth of a list). */
 export function contactForJob(job: CallJob, field: string): NewContactSpec {
   const raw = phoneAsWritten(String(job.phone));
-  const phone = normalizePhone(/^\d+$/.test(raw) ? `+${raw}` : raw);
+  // A number with an extension or a second number after ';' is refused, not called without it (dialablePhone).
+  const phone = dialablePhone(/^\d+$/.test(raw) ? `+${raw}` : raw);
   if (!phone.ok)
     throw invalidRequest(`${field}phone: ${phone.reason}: ${JSON.stringify(raw)}`, `${field}phone`);
   let timeZone: string | null;

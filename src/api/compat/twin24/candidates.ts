@@ -2,9 +2,10 @@
 // phoneNormalization / normalizationErrorAction / checkPhone, variables as custom fields, the timezone
 // offset as a zone, and the lists module's findings back in the API's names. Pure; the lists module
 // validates again and writes (it must not be bypassed).
-import { asInternational, normalizePhone, normalizeRuPhone, phoneAsWritten } from "../../../lib/phone.ts";
+import { asInternational, normalizeRuPhone, phoneAsWritten } from "../../../lib/phone.ts";
 import { KEPT_FLAGGED } from "../../../lists/contact-rules.ts";
 import type { ContactInput, RowIssue } from "../../../lists/types.ts";
+import { dialablePhone } from "../dialable-phone.ts";
 
 export interface Candidate {
   /** One number or several, in dialing order. */
@@ -53,7 +54,9 @@ export function numberRulesOf(vendor: Record<string, unknown>): NumberRules {
   };
 }
 
-/** One number: its E.164 form, the raw text to keep flagged, or null to leave it out (with why). */
+/** One number: its E.164 form, the raw text to keep flagged, or null to leave it out (with why). A number
+ *  with an extension, or two numbers in one string, will not normalize (dialablePhone): Twin24 takes one
+ *  number a string, several as an array. */
 export function normalizeNumber(
   raw: string,
   rules: NumberRules,
@@ -61,13 +64,15 @@ export function normalizeNumber(
   // Read, and kept flagged, as the text an import keeps and the do-not-call lists compare (phoneAsWritten).
   const text = phoneAsWritten(raw);
   if (rules.phoneNormalization === "RU") {
-    const r = normalizeRuPhone(text);
+    // normalizeRuPhone reads a '+' number as international, as dialablePhone does; digits without '+' must
+    // number 10 or 11, which a second number, or an extension after a whole number, pushes past.
+    const r = text.startsWith("+") ? dialablePhone(text) : normalizeRuPhone(text);
     if (r.ok) return { keep: r.e164, flagged: false };
     if (rules.normalizationErrorAction === "SET_NORMALIZATION_ERROR_FLAG" && text !== "")
       return { keep: text, flagged: true };
     return { keep: null, reason: `cannot be normalized to a RU number: ${r.reason}` };
   }
-  const r = normalizePhone(asInternational(text));
+  const r = dialablePhone(asInternational(text));
   if (r.ok) return { keep: r.e164, flagged: false };
   if (!rules.checkPhone && text !== "") return { keep: text, flagged: true };
   return { keep: null, reason: r.reason };

@@ -4,10 +4,10 @@
 import { randomUUID } from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import { IANAZone } from "luxon";
-import { normalizePhone } from "../../../lib/phone.ts";
 import type { WeeklySchedule } from "../../../model/campaign-settings.ts";
 import { validateWeeklySchedule } from "../../../model/windows.ts";
 import { invalidRequest, notFound } from "../../plugins/errors.ts";
+import { dialablePhone } from "../dialable-phone.ts";
 import type { Twin24Deps } from "./deps.ts";
 import {
   callerIdBodySchema,
@@ -126,7 +126,8 @@ export async function directoryRoutes(app: FastifyInstance, deps: Twin24Deps): P
       },
       async (req) => {
         const numbers = req.body.numbers.map((raw, i) => {
-          const r = normalizePhone(raw.startsWith("+") ? raw : `+${raw}`);
+          // A caller number with an extension, or two in one string, is refused (dialablePhone).
+          const r = dialablePhone(raw.startsWith("+") ? raw : `+${raw}`);
           if (!r.ok)
             throw invalidRequest(`numbers[${i}]: ${r.reason} (got ${JSON.stringify(raw)})`, `numbers[${i}]`);
           return r.e164;

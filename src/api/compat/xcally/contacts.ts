@@ -1,11 +1,13 @@
 // Xcally contact-manager lists and contacts: request schemas, parsing and the answers' shape.
 // Phones: E.164 ("+39…") or digits only, taken as international (country code first, as Motion dials
-// them without a country); anything libphonenumber finds invalid is a 400 naming the field. There is no
-// default country, so a national number such as the seed's placeholder "1234567890" is refused.
+// them without a country); anything libphonenumber finds invalid is a 400 naming the field, and so is a
+// number with an extension or a second number after ';' (dialablePhone). There is no default country, so a
+// national number such as the seed's placeholder "1234567890" is refused.
 import { INEXACT_INTEGER_ADVICE, inexactInteger } from "../../../lib/json-numbers.ts";
-import { asInternational, normalizePhone, phoneAsWritten } from "../../../lib/phone.ts";
+import { asInternational, phoneAsWritten } from "../../../lib/phone.ts";
 import { idSchema } from "../../native/schemas/common.ts";
 import { invalidRequest } from "../../plugins/errors.ts";
+import { dialablePhone } from "../dialable-phone.ts";
 
 export const MAX_CONTACTS_PER_REQUEST = 10_000;
 
@@ -72,7 +74,7 @@ function fieldText(v: unknown): string | null {
 export function parseContact(body: ContactBody, prefix: string): ParsedContact {
   const raw = phoneAsWritten(String(body.phone ?? ""));
   // Motion's numbers carry the country code, written with or without '+', '00', spaces or dashes.
-  const phone = normalizePhone(/^[\d\s()\-.]+$/.test(raw) ? asInternational(raw) : raw);
+  const phone = dialablePhone(/^[\d\s()\-.]+$/.test(raw) ? asInternational(raw) : raw);
   if (!phone.ok)
     throw invalidRequest(`${prefix}phone: ${phone.reason}: ${JSON.stringify(raw)}`, `${prefix}phone`);
   const custom: Record<string, string> = {};
