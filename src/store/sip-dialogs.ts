@@ -69,6 +69,8 @@ export async function sipDialogsLeft(
  * it; SQLite runs one writer at a time. Once taken, a row is this node's like its own calls' (forgotten
  * under this address when its BYE settles; left again, if this node dies too, to the next live one).
  * Rows with no node (written before 028) are not taken: an older version still running writes them so.
+ * Rows under this node's own id at another address are taken too: a node id is one live process's, so
+ * they are an earlier run's that came back elsewhere.
  */
 export async function takeLapsedSipDialogs(
   db: Kysely<Database>,
@@ -79,8 +81,14 @@ export async function takeLapsedSipDialogs(
     .updateTable("sip_dialogs as d")
     .set({ node_id: node.id, host: node.host, local_address: localAddress })
     .where("d.node_id", "is not", null)
-    .where("d.node_id", "<>", node.id)
-    .where((eb) => eb.not(keptAlive(eb, node.now())))
+    .where((eb) =>
+      eb.or([
+        eb.and([eb("d.node_id", "<>", node.id), eb.not(keptAlive(eb, node.now()))]),
+        // Its own id's at another address: an earlier run's, restarted under the same id elsewhere (a
+        // port-0 bind, a new public host), whose heartbeat this run keeps alive (crash12).
+        eb.and([eb("d.node_id", "=", node.id), eb("d.local_address", "<>", localAddress)]),
+      ]),
+    )
     .returningAll()
     .execute();
   return rows.map(dialogOf).sort((a, b) => a.answeredAt - b.answeredAt);
