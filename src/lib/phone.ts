@@ -127,9 +127,23 @@ function invalidFor(country: string | undefined): string {
  * starting with 8 or 7 are the same with a trunk/country prefix. A number written with "+" is taken as
  * international. The result must still be a valid number (so a KZ +7 7xx number passes, as +7 is shared).
  */
+/** A number as people write one: digits, with spaces (a no-break one too), dashes, dots, slashes and
+ *  brackets between them. */
+const RU_WRITTEN_NUMBER = /^[0-9\s\-\u2010-\u2015.()/]+$/u;
+
 export function normalizeRuPhone(raw: string): PhoneResult {
   const trimmed = raw.trim();
   if (trimmed.startsWith("+")) return normalizePhone(trimmed);
+  // Only the digits are kept below: an extension's or a second number's digits would be glued into the
+  // number ("916123456 x7" read as +79161234567, someone else's), so text holding more than digits and
+  // the separators people write between them is refused.
+  if (!RU_WRITTEN_NUMBER.test(trimmed)) {
+    return {
+      ok: false,
+      reason:
+        "a Russian number is digits with spaces, dashes, dots or brackets only (an extension or a second number?)",
+    };
+  }
   const digits = trimmed.replace(/[^0-9]/g, "");
   let candidate: string;
   if (digits.length === 10) candidate = `+7${digits}`;

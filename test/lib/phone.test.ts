@@ -194,6 +194,15 @@ test("normalizeRuPhone: Twin24's RU normalization", () => {
   assert.deepEqual(normalizeRuPhone("79161234567"), { ok: true, e164: "+79161234567", country: "RU" });
   assert.deepEqual(normalizeRuPhone("+44 20 7946 0958"), { ok: true, e164: "+442079460958", country: "GB" });
   assert.equal(normalizeRuPhone("59161234567").ok, false);
+  // Only digits are kept: an extension's digits were glued in, dialing someone else (facephones12).
+  for (const text of ["916123456 x7", "916123456 доб. 7", "91612345;67", "8916123456#7"]) {
+    assert.equal(normalizeRuPhone(text).ok, false, text);
+  }
+  assert.deepEqual(normalizeRuPhone("8\u00a0916\u2013123.45/67"), {
+    ok: true,
+    e164: "+79161234567",
+    country: "RU",
+  });
   assert.equal(normalizeRuPhone("916123456").ok, false);
   assert.equal(normalizeRuPhone("0000000000").ok, false, "10 digits that are no Russian number");
 });
