@@ -201,35 +201,63 @@ export function xlsxStream(
   return out;
 }
 
-/** Control characters XML 1.0 cannot carry (tab, line feed and carriage return it can), and DEL: exceljs
- *  drops them from the sheet without a trace ("Line 1\vLine 2", FileMaker's line break in a field, opened
- *  as "Line 1Line 2"; import12). */
+/** Characters XML 1.0 cannot carry, and DEL, to write as _xHHHH_ as Excel writes them. exceljs drops the
+ *  control characters (all but tab, line feed and carriage return) and DEL without a trace ("Line 1\vLine
+ *  2", FileMaker's line break in a field, opened as "Line 1Line 2"; import12), and writes the noncharacters
+ *  U+FFFE and U+FFFF as they are, which XML's Char excludes: one in any field made the whole sheet an XML
+ *  no strict parser reads, Excel's "We found a problem with some content" (review39). */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the characters to write as _xHHHH_
-const UNWRITABLE = /[\u0001-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
+const UNWRITABLE = /[\u0001-\u0008\u000b\u000c\u000e-\u001f\u007f\ufffe\uffff]/;
+
+/** What literalEscapes writes as _xHHHH_: each UNWRITABLE character, and each "_" a reader would take for
+ *  the start of an escape once those are written: one before "xHHHH_", or before "xHHHH" and an UNWRITABLE
+ *  character ("_x000B" then U+0001 is written "_x005F_x000B_x0001_", not "_x000B_x0001_", read "\vx0001_"). */
+const WRITTEN_ESCAPED = new RegExp(
+  `_(?=x[0-9A-Fa-f]{4}(?:_|${UNWRITABLE.source}))|${UNWRITABLE.source}`,
+  "g",
+);
+
+/** An _xHHHH_ escape, as a reader finds them: left to right, each after the end of the one before. */
+const ESCAPE = /_x[0-9A-Fa-f]{4}_/g;
 
 /** Text as a spreadsheet shows it: ECMA-376 (22.4.2.4) reads "_xHHHH_" in a cell as the character U+HHHH,
- *  so a literal one is written with its first "_" escaped, "_x005F_" (an id "A_x0041_" opened as "AA";
- *  reports11), and a control character XML cannot carry is written so, as Excel writes it ("_x000B_"). */
+ *  so a literal one is written with its "_" escaped, "_x005F_" (an id "A_x0041_" opened as "AA";
+ *  reports11), and a character XML cannot carry is written so, as Excel writes it ("_x000B_"). Each "_" is
+ *  judged on its own, overlapping ones too: "_x005F_x005F_" with its first "_" alone escaped,
+ *  "_x005F_x005F_x005F_", is read "_x005F_" (its last seven decoded too). */
 function literalEscapes(text: string): string {
-  return text
-    .replace(/_(x[0-9A-Fa-f]{4}_)/g, "_x005F_$1")
-    .replace(UNWRITABLE, (ch) => `_x${ch.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}_`);
+  return text.replace(
+    WRITTEN_ESCAPED,
+    (ch) => `_x${ch.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}_`,
+  );
 }
 
 /** A text longer than an Excel cell holds is cut to fit, and says so at its end (Excel would call the file
  *  damaged); only the Voximplant face's custom_data (every field of a task in one JSON text) gets there. */
 function withinCellLimit(cell: FlatCell): FlatCell {
-  if (typeof cell === "string") cell = literalEscapes(cell);
-  // Excel's limit is in UTF-16 units, as JavaScript's length; the mark counts characters, and the cut
-  // keeps an emoji (two units) whole rather than leave half of it, which the file would carry as U+FFFD.
-  if (typeof cell !== "string" || cell.length <= XLSX_MAX_CELL_CHARS) return cell;
+  if (typeof cell !== "string") return cell;
+  const written = literalEscapes(cell);
+  // Excel's limit is in UTF-16 units, as JavaScript's length, and held to by the text as written; the mark
+  // counts the characters of the text as it was, before its escapes.
+  if (written.length <= XLSX_MAX_CELL_CHARS) return written;
   let characters = 0;
   for (const _ of cell) characters++;
   const mark = `… [cut: ${characters} characters]`;
-  let end = XLSX_MAX_CELL_CHARS - mark.length;
-  const last = cell.charCodeAt(end - 1);
-  if (last >= 0xd800 && last <= 0xdbff) end--;
-  return cell.slice(0, end) + mark;
+  return written.slice(0, cutPoint(written, XLSX_MAX_CELL_CHARS - mark.length)) + mark;
+}
+
+/** Where to cut a text as written to keep at most `room` UTF-16 units of it: not inside an emoji (two
+ *  units), whose half the file would carry as U+FFFD, nor inside an _xHHHH_ escape, whose start a reader
+ *  would show as it is ("_x00"). The escapes are found from the text's start, as a reader finds them
+ *  (ESCAPE); an escape is ASCII, so a cut before an emoji's second half is in none. */
+function cutPoint(written: string, room: number): number {
+  const last = written.charCodeAt(room - 1);
+  if (last >= 0xd800 && last <= 0xdbff) return room - 1;
+  for (const m of written.matchAll(ESCAPE)) {
+    if (m.index >= room) break;
+    if (m.index + m[0].length > room) return m.index;
+  }
+  return room;
 }
 
 /** The streams exceljs writes a sheet's XML into (its StreamBuf's pipes), with whether each is over its
