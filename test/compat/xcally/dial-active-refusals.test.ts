@@ -121,6 +121,7 @@ for (const dialect of dialects())
         const settings = JSON.parse(after.settings) as CampaignSettings;
         assert.equal(after.name, "Renamed");
         assert.equal(settings.ringTimeoutSec, 45);
-        assert.deepEqual(settings.retry.busy, { intervalSec: 150, maxRetries: 9 });
+        // Motion's default busy frequency: 150 minutes.
+        assert.deepEqual(settings.retry.busy, { intervalSec: 150 * 60, maxRetries: 9 });
       });
   });

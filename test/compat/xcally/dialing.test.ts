@@ -268,24 +268,24 @@ for (const dialect of dialects()) {
 
     test("retry counts and frequencies per disposition, capped by dialGlobalMaxRetry", async () => {
       const cases = [
-        // busy twice more, 150 s after each call ends
+        // busy twice more, 150 s after each call ends (Motion's frequencies are minutes)
         {
           scenario: "always_busy",
-          body: { dialBusyMaxRetry: 2, dialBusyRetryFrequency: 150 },
+          body: { dialBusyMaxRetry: 2, dialBusyRetryFrequency: 2.5 },
           calls: 3,
           gap: 150,
         },
         // no answer once more, 300 s later
         {
           scenario: "always_no_answer",
-          body: { dialNoAnswerMaxRetry: 1, dialNoAnswerRetryFrequency: 300 },
+          body: { dialNoAnswerMaxRetry: 1, dialNoAnswerRetryFrequency: 5 },
           calls: 2,
           gap: 300,
         },
         // five busy retries allowed, but only two retries in all
         {
           scenario: "always_busy",
-          body: { dialBusyMaxRetry: 5, dialBusyRetryFrequency: 60, dialGlobalMaxRetry: 2 },
+          body: { dialBusyMaxRetry: 5, dialBusyRetryFrequency: 1, dialGlobalMaxRetry: 2 },
           calls: 3,
           gap: 60,
         },

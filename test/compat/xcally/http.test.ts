@@ -194,9 +194,10 @@ for (const dialect of dialects())
       assert.equal(settings.ringTimeoutSec, 30);
       assert.equal(settings.maxAttemptsPerContact, 5);
       assert.deepEqual(settings.retry, {
-        busy: { intervalSec: 120, maxRetries: 2 },
-        no_answer: { intervalSec: 600, maxRetries: 1 },
-        failed: { intervalSec: 150, maxRetries: 3 },
+        // Motion's frequencies are minutes.
+        busy: { intervalSec: 120 * 60, maxRetries: 2 },
+        no_answer: { intervalSec: 600 * 60, maxRetries: 1 },
+        failed: { intervalSec: 150 * 60, maxRetries: 3 },
       });
       assert.equal(settings.amd?.enabled, true);
       assert.equal(settings.amd?.mode, "blocking", "Motion runs AMD() before the queue");
@@ -258,7 +259,7 @@ for (const dialect of dialects())
       assert.equal(off.json().dialActive, false);
       let s = await settingsOf(q.id);
       assert.equal(s.status, "paused");
-      assert.deepEqual(s.settings.retry.busy, { intervalSec: 120, maxRetries: 7 });
+      assert.deepEqual(s.settings.retry.busy, { intervalSec: 120 * 60, maxRetries: 7 });
       assert.equal(s.settings.ringTimeoutSec, 30);
       const on = await x("PUT", `/api/voice/queues/${q.id}`, { dialActive: true });
       assert.equal(on.json().dialActive, true);

@@ -21,7 +21,7 @@ test("a list deleted while its contact is on a call: the contact is not redialed
     const q = await ok(
       "POST",
       "/api/voice/queues",
-      { name: "Q", type: "outbound", dialActive: false, dialBusyMaxRetry: 3, dialBusyRetryFrequency: 60 },
+      { name: "Q", type: "outbound", dialActive: false, dialBusyMaxRetry: 3, dialBusyRetryFrequency: 1 },
       201,
     );
     await ok("POST", `/api/voice/queues/${q.id}/lists`, { ids: [list.id] }, 200);

@@ -74,7 +74,7 @@ for (const d of dialects()) {
       assert.deepEqual(s.retry.busy, { intervalSec: 600, maxRetries: 5 });
       assert.equal(s.ringTimeoutSec, 20);
       const view = await ok("GET", `/api/voice/queues/${q.id}`, undefined, 200);
-      assert.equal(view.dialBusyRetryFrequency, 600);
+      assert.equal(view.dialBusyRetryFrequency, 10, "600 s, in Motion's minutes");
       assert.equal(view.dialBusyMaxRetry, 5);
     });
 

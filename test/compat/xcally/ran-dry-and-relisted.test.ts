@@ -91,7 +91,7 @@ for (const d of dialects()) {
         const q = await ok(
           "POST",
           "/api/voice/queues",
-          { name: "Q", type: "outbound", dialCheckDuplicateType: "always", dialBusyRetryFrequency: 3600 },
+          { name: "Q", type: "outbound", dialCheckDuplicateType: "always", dialBusyRetryFrequency: 60 },
           201,
         );
         const first = await ok("POST", "/api/cm/lists", { name: "first" }, 201);

@@ -60,3 +60,35 @@ export function queueSwitchedOff(
   if (typeof offAt !== "number" || campaign.finished_at === null) return true;
   return Number(campaign.finished_at) <= offAt;
 }
+
+/** An engine command the face sends for dialActive. */
+export type DialCommand = "pause" | "resume" | "start" | "recover";
+
+/** The command that makes a queue in `status` what dialActive asks, or null when it already is: off pauses
+ *  one that dials; on resumes a paused one, starts a draft or stopped one, recovers a completed or halted
+ *  one. */
+export function dialCommand(status: string, dialActive: boolean): DialCommand | null {
+  if (!dialActive) return ACTIVE.includes(status) ? "pause" : null;
+  if (status === "paused") return "resume";
+  if (status === "draft" || status === "stopped") return "start";
+  if (status === "completed" || status === "halted") return "recover";
+  return null;
+}
+
+/**
+ * After a command a PUT sent, the one that brings the queue back to its stored switch (the last one a PUT
+ * committed), or null. A PUT commits its switch, then sends the command it chose from the status it read:
+ * a later PUT that read the status before that command landed chose from a status the command then changed
+ * (off, then on: the second found it running and sent nothing, the first's pause came after). The only
+ * states such a late command leaves are a queue dialing with its switch off and a paused one with its
+ * switch on; a completed or halted one is where the engine put it, not undone here.
+ */
+export function settlingCommand(
+  queue: Record<string, unknown>,
+  campaign: Pick<Campaign, "status">,
+): DialCommand | null {
+  const on = queue.dialActive !== false;
+  if (!on && ACTIVE.includes(campaign.status)) return "pause";
+  if (on && campaign.status === "paused") return "resume";
+  return null;
+}

@@ -3,8 +3,10 @@
 //
 // Decisions:
 //  - dialOriginateTimeout → ringTimeoutSec.
-//  - dial{Busy,NoAnswer,Congestion}{MaxRetry,RetryFrequency} → retry.{busy,no_answer,failed} (frequency in
-//    seconds, as Motion takes it; congestion is outdial's "failed" outcome).
+//  - dial{Busy,NoAnswer,Congestion}{MaxRetry,RetryFrequency} → retry.{busy,no_answer,failed}; congestion is
+//    outdial's "failed" outcome. The frequencies are MINUTES, as Motion takes them ("Busy Retry Time: time in
+//    minutes …, default 150": called at 10:00, recalled at 12:30), so intervalSec = 60 × frequency; a read
+//    answers minutes again (a fraction when /v1 set seconds that are no whole minute: written back, the same).
 //  - dialGlobalMaxRetry counts retries after the first call: maxAttemptsPerContact = 1 + dialGlobalMaxRetry.
 //  - AMD is enabled when dialAMDActive is true (Motion's switch); the dialAMD* numbers then become amd.params
 //    under their Asterisk AMD() names (initialSilence, greeting, …). Without it they are only kept. Motion
@@ -12,8 +14,9 @@
 //    verdict, a person goes on after it (the sim driver times and bounds the verdict by these params).
 //  - dialGlobalInterval (an Asterisk time spec) is validated; when its day-of-month and month fields are "*"
 //    it becomes settings.schedule (weekday ranges, end minute included as Asterisk does) in the spec's own
-//    zone, else UTC. A spec restricting days of the month or months becomes settings.timeSpec, which the
-//    engine keeps to as it is (in the spec's zone, else the campaign's default zone, UTC).
+//    zone, else the queue's dialTimezone (Motion reads the hours there), else UTC. A spec restricting days of
+//    the month or months becomes settings.timeSpec, which the engine keeps to as it is (the dialTimezone
+//    appended as its zone field when it names none; with neither, the campaign's default zone, UTC).
 //  - dialOrderByScheduledAt: Motion dials its hopper by scheduledat, the time a contact entered it (ASC:
 //    oldest first; DESC, Motion's default: newest first). The core dials due contacts by their own priority
 //    first, so each contact copied into the queue gets the priority scheduledPriority() gives its copy time;
@@ -24,6 +27,7 @@
 //    (its calls go to whatever answers them, a bot or an IVR), as it did before agents existed.
 //    dialPowerLevel → powerRatio (at least 1); dialPredictiveOptimization "dropRate" with its Percentage →
 //    targetAbandonRate; strategy (Asterisk's queue strategies) → agentSelection. The rest is kept only.
+import { IANAZone } from "luxon";
 import {
   AGENT_DEFAULT_MAX_CONCURRENT,
   type AgentSelection,
@@ -53,7 +57,9 @@ const AMD_FIELDS: Record<string, string> = {
 };
 
 const count = { type: "integer", minimum: 0, maximum: 100 } as const;
-const seconds = { type: "integer", minimum: 0, maximum: 31_536_000 } as const;
+/** Motion's retry frequencies, in minutes: up to a year, the longest retry wait /v1 allows (intervalSec).
+ *  A number, not an integer: a read of seconds set through /v1 (90 s → 1.5) can be written back. */
+const minutes = { type: "number", minimum: 0, maximum: 525_600 } as const;
 const yesNo = { type: "string", maxLength: 10 } as const;
 
 /** The queue body; unknown fields are kept too (Motion sends many Asterisk queue options). */
@@ -67,14 +73,16 @@ export const queueBodySchema = {
     dialActive: { type: "boolean" },
     dialCheckDuplicateType: { type: "string", enum: [...DUPLICATE_TYPES] },
     dialGlobalInterval: { type: "string", maxLength: 500 },
+    // An IANA zone (checkDialTimezone); null or "" for none.
+    dialTimezone: { type: ["string", "null"], maxLength: 64 },
     dialOriginateTimeout: { type: "integer", minimum: 1, maximum: 600 },
     dialGlobalMaxRetry: { type: "integer", minimum: 0, maximum: 99 },
     dialBusyMaxRetry: count,
-    dialBusyRetryFrequency: seconds,
+    dialBusyRetryFrequency: minutes,
     dialNoAnswerMaxRetry: count,
-    dialNoAnswerRetryFrequency: seconds,
+    dialNoAnswerRetryFrequency: minutes,
     dialCongestionMaxRetry: count,
-    dialCongestionRetryFrequency: seconds,
+    dialCongestionRetryFrequency: minutes,
     dialAMDActive: { type: "boolean" },
     // Milliseconds, as Asterisk's AMD() takes them; bounded as /v1's amd.params are.
     ...Object.fromEntries(
@@ -97,6 +105,7 @@ export type QueueBody = Record<string, unknown> & {
   dialActive?: boolean;
   dialCheckDuplicateType?: DuplicateType;
   dialGlobalInterval?: string;
+  dialTimezone?: string | null;
 };
 
 /** Motion's defaults for the fields the mapping reads, so a bare body behaves as Motion would. */
@@ -120,8 +129,33 @@ function limitsMonthDays(spec: TimeSpec): boolean {
   return spec.monthDays.subarray(1).includes(0) || spec.months.subarray(1).includes(0);
 }
 
-/** The weekly schedule a spec makes, or null when its day-of-month or month fields are restricted. */
-export function scheduleForSpec(spec: TimeSpec): CampaignSettings["schedule"] {
+/** Refuses a body whose dialTimezone is no IANA zone (400 naming it). The routes check what a request
+ *  sends; a stored queue is not checked again, so one kept before the face read the field stays editable. */
+export function checkDialTimezone(body: QueueBody): void {
+  const zone = body.dialTimezone;
+  if (zone === undefined || zone === null || zone === "") return;
+  if (!IANAZone.isValidZone(zone))
+    throw invalidRequest(
+      `dialTimezone: ${JSON.stringify(zone)} is not an IANA time zone such as Europe/Rome`,
+      "dialTimezone",
+    );
+}
+
+/** The zone the queue's dialGlobalInterval is read in when the spec names none: its dialTimezone, or
+ *  null (UTC). A stored value that is no zone (kept before the face read it) counts as none, as then. */
+function dialTimezoneOf(queue: Record<string, unknown>): string | null {
+  const zone = queue.dialTimezone;
+  return typeof zone === "string" && zone !== "" && IANAZone.isValidZone(zone) ? zone : null;
+}
+
+/** The time spec the engine keeps to: the queue's, with `zone` as its zone field when it names none. */
+function timeSpecInZone(text: string, spec: TimeSpec, zone: string | null): string {
+  return spec.zone === null && zone !== null ? `${text},${zone}` : text;
+}
+
+/** The weekly schedule a spec makes, or null when its day-of-month or month fields are restricted; in the
+ *  spec's zone, else `zone` (the queue's dialTimezone), else UTC. */
+export function scheduleForSpec(spec: TimeSpec, zone: string | null = null): CampaignSettings["schedule"] {
   if (limitsMonthDays(spec)) return null;
   const runs: { from: string; to: string }[] = [];
   const hhmm = (m: number) =>
@@ -139,7 +173,7 @@ export function scheduleForSpec(spec: TimeSpec): CampaignSettings["schedule"] {
   if (days.length === 7 && runs.length === 1 && runs[0].from === "00:00" && runs[0].to === "24:00")
     return null;
   const ranges: WeeklyRange[] = runs.map((r) => ({ days, ...r }));
-  return { zone: spec.zone ?? "UTC", ranges };
+  return { zone: spec.zone ?? zone ?? "UTC", ranges };
 }
 
 /** What /v1 set on the campaign's AMD that Motion's queue has no field for: kept across queue edits. */
@@ -160,7 +194,11 @@ export function settingsForQueue(
   if (!spec.ok) throw invalidRequest(`${spec.error.field}: ${spec.error.message}`, "dialGlobalInterval");
   const open = spec.value.minutes.includes(1) && spec.value.weekdays.subarray(1).includes(1);
   if (!open) throw invalidRequest("dialGlobalInterval: the spec never opens", "dialGlobalInterval");
-  const rule = (max: string, freq: string): RetryRule => ({ intervalSec: num(freq), maxRetries: num(max) });
+  const rule = (max: string, freq: string): RetryRule => ({
+    intervalSec: Math.round(num(freq) * 60),
+    maxRetries: num(max),
+  });
+  const zone = dialTimezoneOf(queue);
   const amdParams: Record<string, number> = {};
   for (const [k, name] of Object.entries(AMD_FIELDS))
     if (typeof queue[k] === "number") amdParams[name] = num(k);
@@ -179,9 +217,11 @@ export function settingsForQueue(
       queue.dialAMDActive === true
         ? { ...amdKept(base.amd, MOTION_AMD_KEPT), enabled: true, mode: "blocking", params: amdParams }
         : null,
-    schedule: scheduleForSpec(spec.value),
+    schedule: scheduleForSpec(spec.value, zone),
     // A spec that limits month days or months is no weekly schedule: the engine keeps to the spec itself.
-    timeSpec: limitsMonthDays(spec.value) ? (queue.dialGlobalInterval as string) : null,
+    timeSpec: limitsMonthDays(spec.value)
+      ? timeSpecInZone(queue.dialGlobalInterval as string, spec.value, zone)
+      : null,
     vendor: { ...otherVendor, xcally: queue },
     ...agentDialing(queue, withAgents),
     // Motion's queues have no line cap of their own: the robot default until agents join, then an agent
@@ -248,7 +288,7 @@ export function editedSettings(
       if (has(field) && typeof queue[field] === "number") params[name] = queue[field];
     out.amd = { ...base.amd, params };
   }
-  if (has("dialGlobalInterval")) {
+  if (has("dialGlobalInterval", "dialTimezone")) {
     out.schedule = mapped.schedule;
     out.timeSpec = mapped.timeSpec;
   }
@@ -264,8 +304,9 @@ export function editedSettings(
 }
 
 /** The stored queue with the fields a campaign setting maps back to exactly read from `settings`: a
- *  /v1 edit of the ring timeout, attempt limit, retry rules or AMD since shows through. The others (hours,
- *  how it dials with agents) are shown as the queue was last sent. */
+ *  /v1 edit of the ring timeout, attempt limit, retry rules (frequencies in minutes, as Motion's) or AMD
+ *  since shows through. The others (hours and dialTimezone, how it dials with agents) are shown as the
+ *  queue was last sent. */
 export function liveQueue(
   queue: Record<string, unknown>,
   settings: CampaignSettings,
@@ -280,7 +321,7 @@ export function liveQueue(
     const rule = settings.retry[outcome];
     if (!rule) continue;
     out[max] = rule.maxRetries;
-    out[freq] = rule.intervalSec;
+    out[freq] = rule.intervalSec / 60;
   }
   return out;
 }

@@ -17,8 +17,9 @@ import type { Campaign } from "../../../store/schema.ts";
 import { errorResponses, idParams } from "../../native/schemas/common.ts";
 import { parseSettings } from "../../native/views.ts";
 import { conflict } from "../../plugins/errors.ts";
-import { ACTIVE, queueWithSwitch } from "./dial-switch.ts";
+import { ACTIVE, type DialCommand, dialCommand, queueWithSwitch, settlingCommand } from "./dial-switch.ts";
 import {
+  checkDialTimezone,
   editedSettings,
   type QueueBody,
   queueBodySchema,
@@ -37,6 +38,9 @@ import {
   type XcallyDeps,
   xcallyService,
 } from "./service.ts";
+
+/** Rounds of settleDialActive before a 409: each needs another PUT of dialActive to land meanwhile. */
+const MAX_SETTLING_ROUNDS = 5;
 
 export async function voiceRoutes(app: FastifyInstance, deps: XcallyDeps): Promise<void> {
   const { store, clock, engine } = deps;
@@ -58,6 +62,7 @@ export async function voiceRoutes(app: FastifyInstance, deps: XcallyDeps): Promi
     },
     async (req, reply) => {
       const now = clock.now();
+      checkDialTimezone(req.body);
       const body = queueWithSwitch({}, req.body, now);
       const { queue, settings } = settingsForQueue(body, withDefaults(undefined));
       assertSettings(settings, now);
@@ -149,24 +154,53 @@ export async function voiceRoutes(app: FastifyInstance, deps: XcallyDeps): Promi
     }
   }
 
-  /** dialActive after the edit: the queue paused, or started, resumed or recovered. A command refused
+  /** Sends one dialActive command to the engine, which decides what the queue then does. */
+  async function sendDialCommand(accountId: number, id: number, command: DialCommand): Promise<void> {
+    if (command === "pause") await engine.pause(accountId, id);
+    else if (command === "resume") await engine.resume(accountId, id);
+    else if (command === "start") await engine.start(accountId, id);
+    else await engine.recover(accountId, id);
+  }
+
+  /** dialActive after the edit (`current`: the queue as the edit was written onto it): the queue paused, or
+   *  started, resumed or recovered; then settled to the switch the last PUT committed. A command refused
    *  because a request beside this one has just done the same is no refusal: the queue is as asked. */
   async function applyDialActive(current: Campaign, dialActive: boolean): Promise<void> {
     const { account_id: accountId, id } = current;
+    const command = dialCommand(current.status, dialActive);
+    // No command, nothing of this request can land after a later PUT's read: that PUT decides.
+    if (command === null) return;
     try {
-      if (!dialActive && ACTIVE.includes(current.status)) await engine.pause(accountId, id);
-      if (dialActive) {
-        if (current.status === "paused") await engine.resume(accountId, id);
-        else if (current.status === "draft" || current.status === "stopped")
-          await engine.start(accountId, id);
-        else if (current.status === "completed" || current.status === "halted")
-          await engine.recover(accountId, id);
-      }
+      await sendDialCommand(accountId, id, command);
     } catch (err) {
       const now =
         err instanceof EngineError && err.code === "invalid_state" ? await findQueue(accountId, id) : null;
       if (now === null || ACTIVE.includes(now.status) !== dialActive) throw refusalInQueueTerms(err);
       if (!dialActive && now.status === "completed") await stampSwitchOffAgain(accountId, id);
+    }
+    await settleDialActive(accountId, id);
+  }
+
+  /** Brings the queue to its stored switch after this request's command (settlingCommand says why), until a
+   *  read finds them agreeing. Each further round means yet another PUT switched it meanwhile; past
+   *  MAX_SETTLING_ROUNDS the client is told to send it again (a 409, as an edit that keeps losing is). */
+  async function settleDialActive(accountId: number, id: number): Promise<void> {
+    for (let round = 0; ; round++) {
+      const read = await findQueue(accountId, id);
+      const command = settlingCommand(parseSettings(read).vendor.xcally as QueueBody, read);
+      if (command === null) return;
+      if (round === MAX_SETTLING_ROUNDS)
+        throw conflict("edit_conflict", `queue ${id} kept being switched on and off; send it again`);
+      try {
+        await sendDialCommand(accountId, id, command);
+      } catch (err) {
+        if (!(err instanceof EngineError)) throw err;
+        // Any other refusal (the balance, under 1 USD) is the engine's to make: the queue stays as it is,
+        // and reads so. This request asked for the other state, so the refusal is not its answer.
+        if (err.code !== "invalid_state") return;
+        // Moved meanwhile: read again. A pause refused because it ran dry is stamped off, as above.
+        if (command === "pause") await stampSwitchOffAgain(accountId, id);
+      }
     }
   }
 
@@ -207,6 +241,7 @@ export async function voiceRoutes(app: FastifyInstance, deps: XcallyDeps): Promi
     async (req) => {
       const accountId = req.account.id;
       checkBodyId(req.body, req.params.id, "queue");
+      checkDialTimezone(req.body);
       // The merge is made from a read; if another edit lands in between, read again and merge onto it
       // (a scheduled-order flip made twice from one read would negate the priorities back).
       const current = await untilWritten(
