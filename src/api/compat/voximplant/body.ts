@@ -6,9 +6,12 @@ import multipart, { type MultipartFile } from "@fastify/multipart";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { strictUtf8 } from "../../../lib/strict-utf8.ts";
 import { invalidArgument, VoxError } from "./errors.ts";
-import type { Params } from "./params.ts";
+import { ListValue, type Params } from "./params.ts";
 
-export const RAW_TYPES = ["text/csv", "application/csv", "application/octet-stream"];
+/** A raw body's types, read as file_content's bytes. text/plain too (curl's --data-binary with it, a client's
+ *  default for a string body): through Fastify's own parser it was decoded as UTF-8 with U+FFFD for what is
+ *  not, and a windows-1251 file was stored garbled with result:true. */
+export const RAW_TYPES = ["text/csv", "application/csv", "application/octet-stream", "text/plain"];
 /** Parts a multipart body may have: far more than the fields of any method. */
 const MAX_PARTS = 200;
 /**
@@ -169,6 +172,27 @@ async function partBytes(part: MultipartFile, budget: PartBudget): Promise<Buffe
   return Buffer.concat(chunks);
 }
 
+/** A field's value: bytes as they came, or a JSON body's text or number. Voximplant's parameters are texts
+ *  and numbers; a JSON body may hold anything (5,000 nested arrays overflowed the stack of String()). */
+function oneValue(name: string, v: unknown): string | Buffer {
+  if (Buffer.isBuffer(v)) return v;
+  if (typeof v === "object") throw invalidArgument(`The '${name}' parameter must be a text or a number`);
+  return String(v);
+}
+
+/** A JSON body's array, for a parameter that takes a list (an id list: [1, 2] as "1;2"); any other
+ *  parameter refuses it when read. Its elements must be texts or numbers. */
+function jsonList(name: string, items: unknown[]): ListValue {
+  return new ListValue(
+    items.map((item) => {
+      if (typeof item !== "string" && typeof item !== "number") {
+        throw invalidArgument(`The '${name}' parameter must be a text or a number, or a list of them`);
+      }
+      return String(item);
+    }),
+  );
+}
+
 /** Query fields, then the body's: multipart fields and files, url-encoded or JSON fields, or a raw body as
  *  file_content. Later sources win. */
 export async function collectParams(req: FastifyRequest, maxBytes: number): Promise<Params> {
@@ -177,13 +201,7 @@ export async function collectParams(req: FastifyRequest, maxBytes: number): Prom
     if (!source || typeof source !== "object") return;
     for (const [k, v] of Object.entries(source as Record<string, unknown>)) {
       if (v === undefined || v === null) continue;
-      const last = Array.isArray(v) ? v[v.length - 1] : v;
-      // Voximplant's parameters are texts and numbers; a JSON body may hold anything (5,000 nested arrays
-      // overflowed the stack of String()).
-      if (last !== null && typeof last === "object" && !Buffer.isBuffer(last)) {
-        throw invalidArgument(`The '${k}' parameter must be a text or a number`);
-      }
-      out[k] = Buffer.isBuffer(last) ? last : String(last ?? "");
+      out[k] = Array.isArray(v) ? jsonList(k, v) : oneValue(k, v);
     }
   };
   const query = req.url.indexOf("?");
@@ -201,7 +219,7 @@ export async function collectParams(req: FastifyRequest, maxBytes: number): Prom
       if (err instanceof VoxError || typeof status === "number") throw err;
       throw invalidArgument(`Malformed multipart body: ${(err as Error).message}`);
     }
-  } else if (Buffer.isBuffer(req.body) || typeof req.body === "string") {
+  } else if (Buffer.isBuffer(req.body)) {
     out.file_content = req.body;
   } else if (req.body !== undefined && req.body !== null) {
     if (typeof req.body !== "object") throw invalidArgument("Unreadable request body");

@@ -10,7 +10,7 @@ import { type Permission, roleAllows } from "../../plugins/permissions.ts";
 import { collectParams, installBodyParsers, RAW_TYPES } from "./body.ts";
 import { installVoxErrors, VOX, VoxError } from "./errors.ts";
 import { appendToList, createList, type MethodContext, recoverList, startNextTask } from "./methods.ts";
-import { type Params, text } from "./params.ts";
+import { type Params, single, text } from "./params.ts";
 import { stopList } from "./stop-list.ts";
 import { getCallListDetails, getCallLists } from "./views.ts";
 
@@ -72,7 +72,7 @@ export async function voximplantApi(app: FastifyInstance, deps: VoximplantDeps):
   const authenticated = async (req: FastifyRequest): Promise<Params> => {
     const params = await collectParams(req, deps.maxBytes);
     const raw = (name: string) => {
-      const v = params[name];
+      const v = single(params, name);
       return v === undefined ? undefined : typeof v === "string" ? v : v.toString("utf8");
     };
     await authenticateParams(req, { accountId: raw("account_id"), apiKey: raw("api_key") }, deps);

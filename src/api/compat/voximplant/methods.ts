@@ -24,7 +24,18 @@ import {
   MANUAL_HOLD_AT,
   type VoxListData,
 } from "./lists.ts";
-import { decimal, int, intList, ipAddress, listName, oneOf, type Params, text } from "./params.ts";
+import {
+  bool,
+  decimal,
+  int,
+  intList,
+  ipAddress,
+  listName,
+  oneOf,
+  type Params,
+  single,
+  text,
+} from "./params.ts";
 
 export interface MethodContext extends NativeApiDeps {
   accountId: number;
@@ -34,7 +45,7 @@ export interface MethodContext extends NativeApiDeps {
 type Result = Record<string, unknown>;
 
 function fileOf(p: Params): CsvFile {
-  const raw = p.file_content;
+  const raw = single(p, "file_content");
   if (raw === undefined || raw.length === 0)
     throw invalidArgument("The 'file_content' parameter is required");
   const encoding = text(p, "encoding");
@@ -69,6 +80,29 @@ function abandonAfterSec(avgWaitingSec: number): number {
   return Math.min(2, Math.max(0.5, avgWaitingSec));
 }
 
+/** 9999-12-31T23:59:59Z: the latest start time the campaign settings take. */
+const LATEST_START_SEC = 253_402_300_799;
+
+/** CreateCallList's start_at (Unix seconds, UTC) as the campaign's startAt (ms): the engine's start then
+ *  schedules the list for it, as the native API's start does. A time already past starts it now. */
+function startAtOf(p: Params): number | null {
+  const sec = int(p, "start_at", { min: 0, max: LATEST_START_SEC });
+  return sec === undefined ? null : sec * 1000;
+}
+
+/** start_at and is_cancelled are CreateCallList's (the 4.x client sends them to it): a manual list's tasks
+ *  start when StartNextCallTask releases them. Refused rather than ignored, as they were: a list asked to
+ *  wait dialed at once. */
+function refuseAutomaticOnly(p: Params): void {
+  for (const name of ["start_at", "is_cancelled"]) {
+    if (text(p, name) !== undefined) {
+      throw invalidArgument(
+        `The '${name}' parameter is not one of CreateManualCallList's: a manual list's tasks start when StartNextCallTask releases them`,
+      );
+    }
+  }
+}
+
 export async function createList(ctx: MethodContext, p: Params, manual: boolean): Promise<Result> {
   const ruleId = int(p, "rule_id", { required: true, min: 0 }) as number;
   const priority = int(p, "priority", { required: true, min: 0, max: MAX_PRIORITY }) as number;
@@ -82,6 +116,9 @@ export async function createList(ctx: MethodContext, p: Params, manual: boolean)
     : oneOf(p, "task_priority_strategy", ["first_attempts", "repeated_attempts"]);
   const queueId = int(p, "queue_id", { min: 0 }) ?? null;
   const avgWaitingSec = decimal(p, "avg_waiting_sec", { min: 0, max: 86_400 }) ?? 1;
+  if (manual) refuseAutomaticOnly(p);
+  const startAt = manual ? null : startAtOf(p);
+  const cancelled = !manual && bool(p, "is_cancelled") === true;
   if (queueId !== null && !(await findQueue(ctx.store.db, ctx.accountId, queueId))) {
     throw invalidArgument(`The 'queue_id' parameter: queue ${queueId} is not a queue of this account`);
   }
@@ -116,6 +153,7 @@ export async function createList(ctx: MethodContext, p: Params, manual: boolean)
     // The rule's scenario runs on answer: the robot scenario keyed by the rule id, when the account has one.
     bot: { scriptId: String(ruleId), onTransfer: "end", transferTo: null },
     vendor: { voximplant: vox },
+    startAt,
     // PDS: the list dials predictively for the queue's agents.
     ...(queueId === null
       ? {}
@@ -145,7 +183,8 @@ export async function createList(ctx: MethodContext, p: Params, manual: boolean)
     );
     count = imported.count;
     vox.phone_column = imported.phoneColumn;
-    // A manual list is done once its held tasks are in; an automatic one when the start below commits.
+    // A manual list is done once its held tasks are in; an automatic one when its start (or, created
+    // cancelled, its stop) below commits.
     await ctx.store.db
       .updateTable("campaigns")
       .set({ settings: JSON.stringify(settings), ...(manual ? { status_reason: null } : {}) })
@@ -155,30 +194,31 @@ export async function createList(ctx: MethodContext, p: Params, manual: boolean)
     await dropCallList(ctx.store, campaignId);
     throw err;
   }
-  const batchId = randomUUID();
-  if (!manual) {
-    try {
-      await ctx.engine.start(ctx.accountId, campaignId, { finishingCreation: true });
-    } catch (err) {
-      if ((err as { code?: string }).code === "insufficient_balance") {
-        await ctx.store.db
-          .updateTable("campaigns")
-          .set({ status_reason: null })
-          .where("id", "=", campaignId)
-          .where("status_reason", "=", creatingReason("voximplant"))
-          .execute();
-        throw new VoxError(
-          VOX.BILLING,
-          `The account's balance is under 1 USD: call list ${campaignId} is stored (${count} records) but not ` +
-            "processed; top up and call RecoverCallList",
-        );
-      }
-      throw err;
-    }
-  } else {
-    ctx.engine.wake();
+  if (cancelled) await ctx.engine.stop(ctx.accountId, campaignId);
+  else if (!manual) await startCreated(ctx, campaignId, count);
+  else ctx.engine.wake();
+  return { result: true, count, list_id: campaignId, batch_id: randomUUID() };
+}
+
+/** An automatic list's start, which ends its creation: running, or scheduled for its start_at. Under 1 USD
+ *  it is stored as a draft any Voximplant method shows, for RecoverCallList after a top-up. */
+async function startCreated(ctx: MethodContext, campaignId: number, count: number): Promise<void> {
+  try {
+    await ctx.engine.start(ctx.accountId, campaignId, { finishingCreation: true });
+  } catch (err) {
+    if ((err as { code?: string }).code !== "insufficient_balance") throw err;
+    await ctx.store.db
+      .updateTable("campaigns")
+      .set({ status_reason: null })
+      .where("id", "=", campaignId)
+      .where("status_reason", "=", creatingReason("voximplant"))
+      .execute();
+    throw new VoxError(
+      VOX.BILLING,
+      `The account's balance is under 1 USD: call list ${campaignId} is stored (${count} records) but not ` +
+        "processed; top up and call RecoverCallList",
+    );
   }
-  return { result: true, count, list_id: campaignId, batch_id: batchId };
 }
 
 export async function appendToList(ctx: MethodContext, p: Params): Promise<Result> {

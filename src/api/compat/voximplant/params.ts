@@ -1,16 +1,31 @@
-// Reading Voximplant's text parameters (every value arrives as a form or query string): integers, booleans,
-// ';'-separated id lists, UTC dates and names, each failing with Voximplant's "Invalid arguments". Pure.
+// Reading Voximplant's text parameters (every value arrives as a form or query string, or a JSON body's
+// field): integers, booleans, ';'-separated id lists (or a JSON body's arrays), UTC dates and names, each
+// failing with Voximplant's "Invalid arguments". Pure.
 import { isIP } from "node:net";
 import { strictUtf8 } from "../../../lib/strict-utf8.ts";
 import { stringProblem } from "../../plugins/text-guard.ts";
 import { invalidArgument } from "./errors.ts";
 
-/** What a request carried: text (a JSON body's fields), or the bytes a field came as (multipart parts,
- *  url-encoded and query values), read as text only by the method that wants the parameter. */
-export type Params = Record<string, string | Buffer>;
+/** A JSON body's array of texts and numbers, each as text: read only by a parameter that takes a list
+ *  (intList), refused by every other (cut to its last element, {"list_id": [1, 2]} read as list 2 alone). */
+export class ListValue {
+  constructor(readonly items: readonly string[]) {}
+}
+
+/** What a request carried: text (a JSON body's fields), the bytes a field came as (multipart parts,
+ *  url-encoded and query values), read as text only by the method that wants the parameter, or a JSON
+ *  body's list. */
+export type Params = Record<string, string | Buffer | ListValue>;
+
+/** A parameter that takes one value, as it came: a list is refused, naming the parameter. */
+export function single(p: Params, name: string): string | Buffer | undefined {
+  const v = p[name];
+  if (v instanceof ListValue) throw invalidArgument(`The '${name}' parameter takes one value, not a list`);
+  return v;
+}
 
 export function text(p: Params, name: string): string | undefined {
-  const v = p[name];
+  const v = single(p, name);
   if (v === undefined) return undefined;
   const s = typeof v === "string" ? v : utf8Text(name, v);
   // PostgreSQL stores no NUL in text, and a lone surrogate would come back as U+FFFD: refused here, as every
@@ -80,12 +95,12 @@ export function bool(p: Params, name: string): boolean | undefined {
   throw invalidArgument(`The '${name}' parameter must be true or false`);
 }
 
-/** "1;2;3" → [1,2,3]; "all" → null (no filter). */
+/** "1;2;3" (or a JSON body's [1, 2, 3]) → [1,2,3]; "all" → null (no filter). */
 export function intList(p: Params, name: string): number[] | null | undefined {
-  const raw = text(p, name)?.trim();
-  if (raw === undefined) return undefined;
-  if (raw.toLowerCase() === "all") return null;
-  return raw.split(";").map((part) => {
+  const parts = listParts(p, name);
+  if (parts === undefined) return undefined;
+  if (parts.length === 1 && parts[0].trim().toLowerCase() === "all") return null;
+  return parts.map((part) => {
     const t = part.trim();
     const n = /^\d+$/.test(t) ? Number(t) : Number.NaN;
     // An id past 2^53 would reach the database as 1e20 (or Infinity): out of a bigint's range.
@@ -93,6 +108,15 @@ export function intList(p: Params, name: string): number[] | null | undefined {
       throw invalidArgument(`The '${name}' parameter must be ids (1 or more) separated by ';' or 'all'`);
     return n;
   });
+}
+
+/** A list parameter's parts: a JSON body's array elements, or a text's ';'-separated parts. */
+function listParts(p: Params, name: string): string[] | undefined {
+  const v = p[name];
+  if (!(v instanceof ListValue)) return text(p, name)?.trim().split(";");
+  // An empty list would read as no filter at all: everything, for a client that asked for nothing.
+  if (v.items.length === 0) throw invalidArgument(`The '${name}' parameter is an empty list`);
+  return [...v.items];
 }
 
 /** "YYYY-MM-DD HH:mm:ss", UTC → ms epoch. */

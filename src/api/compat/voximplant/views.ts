@@ -17,6 +17,13 @@ import { LIST_STATUS } from "./terms.ts";
 
 const ACTIVE: readonly string[] = ["running", "scheduled", "paused"] satisfies CampaignStatus[];
 
+/** The statuses GetCallLists answers, once each: what its `status` filter takes. */
+const LIST_STATUSES = [...new Set(Object.values(LIST_STATUS))];
+
+function listStatus(c: Campaign): string {
+  return LIST_STATUS[c.status as CampaignStatus] ?? c.status;
+}
+
 function listView(c: Campaign): Record<string, unknown> {
   const { vox, settings } = asCallList(c, 0)!;
   return {
@@ -30,7 +37,7 @@ function listView(c: Campaign): Record<string, unknown> {
     dt_submit: formatUtc(c.created_at),
     dt_complete: formatUtc(c.finished_at),
     interval_seconds: vox.interval_seconds,
-    status: LIST_STATUS[c.status as CampaignStatus] ?? c.status,
+    status: listStatus(c),
     is_active: ACTIVE.includes(c.status),
     type_list: vox.type,
     task_priority_strategy: vox.task_priority_strategy,
@@ -51,6 +58,8 @@ export async function getCallLists(ctx: MethodContext, p: Params): Promise<Recor
   const count = int(p, "count", { min: 0 });
   const offset = int(p, "offset", { min: 0 }) ?? 0;
   const apps = intList(p, "application_id");
+  const rules = intList(p, "rule_id");
+  const status = oneOf(p, "status", LIST_STATUSES);
   const found = (await allCallLists(ctx.store, ctx.accountId)).filter((c) => {
     const vox = asCallList(c, 0)!.vox;
     if (ids && !ids.includes(c.id)) return false;
@@ -62,6 +71,8 @@ export async function getCallLists(ctx: MethodContext, p: Params): Promise<Recor
     if (to !== undefined && submitted > to) return false;
     if (type !== undefined && vox.type !== type) return false;
     if (apps && (vox.application_id === null || !apps.includes(vox.application_id))) return false;
+    if (rules && !rules.includes(vox.rule_id)) return false;
+    if (status !== undefined && listStatus(c) !== status) return false;
     return true;
   });
   const page = found.slice(offset, count === undefined ? undefined : offset + count);
@@ -118,6 +129,16 @@ export interface DetailsOutput {
 
 type Task = Record<(typeof COLUMNS)[number], string | number | null>;
 
+/** The batch_id CreateCallList and AppendToCallList answer names no stored batch: a task keeps no record of
+ *  the request that brought it (the contacts table has no column for one, and its custom data is the
+ *  scenario's). Refused, rather than answering every task of the list as that batch's. */
+function refuseBatchFilter(p: Params): void {
+  if (text(p, "batch_id") === undefined) return;
+  throw invalidArgument(
+    "The 'batch_id' parameter is not supported: outdial keeps no batches, so the tasks cannot be filtered by one (leave it out to read the whole list)",
+  );
+}
+
 export async function getCallListDetails(
   ctx: MethodContext,
   p: Params,
@@ -130,6 +151,7 @@ export async function getCallListDetails(
   );
   const count = int(p, "count", { min: 0 });
   const offset = int(p, "offset", { min: 0 }) ?? 0;
+  refuseBatchFilter(p);
   const output = (text(p, "output") ?? "csv").trim().toLowerCase();
   if (!["csv", "json", "xls", "xlsx"].includes(output)) {
     throw new VoxError(
