@@ -86,6 +86,14 @@ function ownZones(phone: string, settings: CampaignSettings): readonly string[] 
   return numberZones(phone, settings.defaultZone);
 }
 
+/** The zone whose calendar days a per-day cap counts: the contact's, else the dialed number's when it has
+ *  one zone (the calling hours already hold it there), else the campaign's default. */
+function capZone(c: Candidate, phone: string, settings: CampaignSettings): string {
+  if (c.time_zone !== null) return c.time_zone;
+  const own = ownZones(phone, settings);
+  return own?.length === 1 ? own[0] : campaignZone(settings);
+}
+
 /** calleeZones when the campaign keeps a callee window; none to hold in when it does not. */
 function windowZones(
   c: Candidate,
@@ -400,7 +408,7 @@ export function decideClaim(
     return lookAgain(at, NUMBER_BUSY_REASON, finishAt);
   }
   if (recent) {
-    const zone = c.time_zone ?? campaignZone(settings);
+    const zone = capZone(c, phone, settings);
     const phoneTimes = recent.byPhone.get(phone);
     const busyUntil = recent.phoneBusyUntil.get(phone);
     if (settings.minGapSec !== null && busyUntil !== undefined) {

@@ -117,8 +117,8 @@ export interface CampaignSettings {
   /** Zone of contacts whose zone is unknown (for the callee window, their own ranges and per-day caps); the
    *  callee window takes it only for numbers of a country it is a zone of, or of none.
    *  null: not chosen. The callee window then holds in every zone the number's country has (the strictest
-   *  reading: nobody is called outside it wherever they are); their own ranges, per-day caps, time specs
-   *  and reports use UTC. */
+   *  reading: nobody is called outside it wherever they are); their own ranges, time specs and reports use
+   *  UTC, and per-day caps the dialed number's zone when it has one, else UTC. */
   defaultZone: string | null;
   /** A human answer with talk ≥ this many seconds counts as success. */
   successMinTalkSec: number;
