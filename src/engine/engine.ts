@@ -188,7 +188,8 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     });
     this.reopening = new CallbackReopening({
       store: o.store,
-      recover: (accountId, campaignId) => this.recover(accountId, campaignId),
+      // Only from completed, on the engine's fresh read: a stop landing after the reopen's read stands.
+      recover: (accountId, campaignId) => this.recover(accountId, campaignId, { onlyFrom: ["completed"] }),
       endedError: (row) => this.endedError(row),
       requireBalance: (row) => this.requireBalance(row),
       onError: o.onError,
