@@ -251,10 +251,28 @@ export interface CampaignAgent extends QueueMember {
   extension: string | null;
 }
 
+/** A campaign's agent with where its membership comes from: the campaign's own queue, the named queue its
+ *  settings give, or both (removing it from one leaves it serving through the other). */
+export interface CampaignAgentWithSource extends CampaignAgent {
+  /** In the campaign's own queue (campaign_agents). */
+  own: boolean;
+  /** The named queue (settings.queueId) it is a member of, null when it is not. */
+  viaQueueId: number | null;
+}
+
 /** The agents who serve the campaign: its own (campaign_agents) and the members of the named queue its
  *  settings give (settings.queueId, when it is a queue of the campaign's account); an agent in both keeps
  *  the lower penalty. Lowest penalty first (then by agent id, for a stable order). */
 export async function campaignAgents(db: Kysely<Database>, campaignId: number): Promise<CampaignAgent[]> {
+  return (await campaignAgentsWithSource(db, campaignId)).map(({ own, viaQueueId, ...agent }) => agent);
+}
+
+/** campaignAgents, each telling where its membership comes from. One statement, so the sources always
+ *  agree with the list (a change between two reads could not make an agent listed without a source). */
+export async function campaignAgentsWithSource(
+  db: Kysely<Database>,
+  campaignId: number,
+): Promise<CampaignAgentWithSource[]> {
   const campaign = await db
     .selectFrom("campaigns")
     .select(["account_id", "settings"])
@@ -263,7 +281,7 @@ export async function campaignAgents(db: Kysely<Database>, campaignId: number): 
   if (!campaign) return [];
   const own = db
     .selectFrom("campaign_agents")
-    .select(["agent_id", "penalty"])
+    .select(["agent_id", "penalty", sql<number>`1`.as("own"), sql<number>`0`.as("queued")])
     .where("campaign_id", "=", campaignId);
   const queueId = (JSON.parse(campaign.settings) as { queueId?: number | null }).queueId ?? null;
   const members =
@@ -273,7 +291,12 @@ export async function campaignAgents(db: Kysely<Database>, campaignId: number): 
           db
             .selectFrom("agent_queue_members")
             .innerJoin("agent_queues", "agent_queues.id", "agent_queue_members.queue_id")
-            .select(["agent_queue_members.agent_id as agent_id", "agent_queue_members.penalty as penalty"])
+            .select([
+              "agent_queue_members.agent_id as agent_id",
+              "agent_queue_members.penalty as penalty",
+              sql<number>`0`.as("own"),
+              sql<number>`1`.as("queued"),
+            ])
             .where("agent_queues.id", "=", queueId)
             .where("agent_queues.account_id", "=", campaign.account_id),
         );
@@ -283,6 +306,8 @@ export async function campaignAgents(db: Kysely<Database>, campaignId: number): 
     .select((eb) => [
       "m.agent_id as agentId",
       eb.fn.min("m.penalty").as("penalty"),
+      eb.fn.max("m.own").as("own"),
+      eb.fn.max("m.queued").as("queued"),
       "agents.name as name",
       "agents.extension as extension",
     ])
@@ -290,7 +315,13 @@ export async function campaignAgents(db: Kysely<Database>, campaignId: number): 
     .execute();
   // Sorted here: ordering by an aggregate's alias is not portable across the two dialects.
   return rows
-    .map((r) => ({ ...r, agentId: Number(r.agentId), penalty: Number(r.penalty) }))
+    .map(({ queued, ...r }) => ({
+      ...r,
+      agentId: Number(r.agentId),
+      penalty: Number(r.penalty),
+      own: Number(r.own) === 1,
+      viaQueueId: Number(queued) === 1 ? queueId : null,
+    }))
     .sort((a, b) => a.penalty - b.penalty || a.agentId - b.agentId);
 }
 

@@ -6,7 +6,7 @@ import type { Kysely } from "kysely";
 import {
   type AgentFields,
   agentForUser,
-  campaignAgents,
+  campaignAgentsWithSource,
   campaignsOfAgent,
   createAgent,
   deleteAgent,
@@ -23,9 +23,15 @@ import { findUser } from "../../store/credentials.ts";
 import { isUniqueViolation } from "../../store/db.ts";
 import type { QueueMembershipRefusal } from "../../store/queues.ts";
 import type { AgentRow, Database } from "../../store/schema.ts";
-import { ApiError, invalidRequest, notFound } from "../plugins/errors.ts";
+import { ApiError, conflict, invalidRequest, notFound } from "../plugins/errors.ts";
 import { type AgentLiveState, keysetPage, type NativeApiDeps, tellAgentsChanged } from "./deps.ts";
-import { agentFields, agentSchema, agentWithQueuesSchema, queueBody, queueSchema } from "./schemas/agent.ts";
+import {
+  agentFields,
+  agentSchema,
+  agentWithQueuesSchema,
+  campaignQueueSchema,
+  queueBody,
+} from "./schemas/agent.ts";
 import { errorResponses, idParams, keysetPageSchema, keysetQuery } from "./schemas/common.ts";
 import { iso } from "./views.ts";
 
@@ -139,7 +145,7 @@ export async function agentRoutes(app: FastifyInstance, deps: NativeApiDeps): Pr
   }
 
   async function queueView(accountId: number, campaignId: number) {
-    const members = await campaignAgents(db, campaignId);
+    const members = await campaignAgentsWithSource(db, campaignId);
     const live = await liveStates(
       accountId,
       members.map((m) => m.agentId),
@@ -150,9 +156,29 @@ export async function agentRoutes(app: FastifyInstance, deps: NativeApiDeps): Pr
         name: m.name,
         extension: m.extension,
         penalty: m.penalty,
+        own: m.own,
+        via_queue_id: m.viaQueueId,
         ...liveView(live.get(m.agentId)),
       })),
     };
+  }
+
+  /** Why DELETE took no one out of the campaign's own queue: the campaign is not the account's, the agent
+   *  serves it only through the named queue its settings give (listed by GET, so a bare 404 would
+   *  contradict the listing: its membership ends in that queue's members), or it does not serve it. */
+  async function notRemoved(accountId: number, campaignId: number, agentId: number): Promise<ApiError> {
+    if (!(await findCampaign(db, accountId, campaignId))) return notFound("campaign", campaignId);
+    const member = (await campaignAgentsWithSource(db, campaignId)).find((m) => m.agentId === agentId);
+    if (member?.viaQueueId != null) {
+      const queueId = member.viaQueueId;
+      return conflict(
+        "agent_via_named_queue",
+        `agent ${agentId} serves campaign ${campaignId} through named queue ${queueId} (its settings.queueId), ` +
+          `not the campaign's own queue: take it out of that queue's members (PUT /v1/queues/${queueId}/members) ` +
+          "or change the campaign's settings.queueId",
+      );
+    }
+    return new ApiError("not_found", 404, `agent ${agentId} is not in campaign ${campaignId}'s queue`);
   }
 
   app.post<{ Body: AgentBody }>(
@@ -277,10 +303,11 @@ export async function agentRoutes(app: FastifyInstance, deps: NativeApiDeps): Pr
       config: { permission: "agents:manage" },
       schema: {
         tags: ["agents"],
-        summary: "Replace the campaign's queue: the agents it dials for, each with a penalty",
+        summary:
+          "Replace the campaign's own queue: the agents it dials for, each with a penalty; the members of the named queue its settings.queueId gives stay, and are listed too",
         params: idParams("id"),
         body: queueBody,
-        response: { 200: queueSchema, ...errorResponses },
+        response: { 200: campaignQueueSchema, ...errorResponses },
       },
     },
     async (req) => {
@@ -300,9 +327,10 @@ export async function agentRoutes(app: FastifyInstance, deps: NativeApiDeps): Pr
       config: { permission: "agents:read" },
       schema: {
         tags: ["agents"],
-        summary: "The campaign's queue, lowest penalty first, with each agent's live state",
+        summary:
+          "The agents who serve the campaign, its own and its named queue's (settings.queueId), lowest penalty first, with where each one's membership comes from and its live state",
         params: idParams("id"),
-        response: { 200: queueSchema, ...errorResponses },
+        response: { 200: campaignQueueSchema, ...errorResponses },
       },
     },
     async (req) => {
@@ -317,7 +345,8 @@ export async function agentRoutes(app: FastifyInstance, deps: NativeApiDeps): Pr
       config: { permission: "agents:manage" },
       schema: {
         tags: ["agents"],
-        summary: "Take an agent out of the campaign's queue",
+        summary:
+          "Take an agent out of the campaign's own queue. One serving it only through the named queue its settings.queueId gives is refused with 409 agent_via_named_queue (change that queue's members); one in both stays, through the named queue",
         params: idParams("id", "agentId"),
         response: { 204: { type: "null", description: "Removed" }, ...errorResponses },
       },
@@ -325,10 +354,8 @@ export async function agentRoutes(app: FastifyInstance, deps: NativeApiDeps): Pr
     async (req, reply) => {
       const { id, agentId } = req.params;
       const accountId = req.account.id;
-      if (!(await removeCampaignAgent(db, accountId, id, agentId))) {
-        if (!(await findCampaign(db, accountId, id))) throw notFound("campaign", id);
-        throw new ApiError("not_found", 404, `agent ${agentId} is not in campaign ${id}'s queue`);
-      }
+      if (!(await removeCampaignAgent(db, accountId, id, agentId)))
+        throw await notRemoved(accountId, id, agentId);
       await changed(accountId);
       return reply.status(204).send();
     },

@@ -113,3 +113,34 @@ export const queueSchema = {
     },
   },
 } as const;
+
+/** A campaign's agents (GET/PUT /v1/campaigns/{id}/agents): a queue's entries, each saying where its
+ *  membership comes from, since only the campaign's own members can be removed through the campaign. */
+export const campaignQueueSchema = {
+  type: "object",
+  required: ["data"],
+  properties: {
+    data: {
+      type: "array",
+      description:
+        "Lowest penalty first; an agent both in the campaign's own queue and in its named queue once, with the lower penalty",
+      items: {
+        ...queueSchema.properties.data.items,
+        required: [...queueSchema.properties.data.items.required, "own", "via_queue_id"],
+        properties: {
+          ...queueSchema.properties.data.items.properties,
+          own: {
+            type: "boolean",
+            description:
+              "In the campaign's own queue (PUT /v1/campaigns/{id}/agents), which DELETE /v1/campaigns/{id}/agents/{agentId} takes it out of",
+          },
+          via_queue_id: {
+            type: ["integer", "null"],
+            description:
+              "The named queue (the campaign's settings.queueId) the agent serves it through, null when none; such a membership is changed with PUT /v1/queues/{id}/members",
+          },
+        },
+      },
+    },
+  },
+} as const;
