@@ -7,6 +7,11 @@ import os from "node:os";
 import tls from "node:tls";
 import { DEFAULT_KEEP_DEAD_DAYS, DEFAULT_KEEP_DELIVERED_DAYS } from "../outbox/retention.ts";
 import { resolveScenario } from "../telephony/sim/scenario.ts";
+import { ConfigError } from "./config-error.ts";
+import { maskUrlPassword, readDatabaseUrl } from "./database-url.ts";
+
+// Re-exported: the rest of the code imports its configuration, errors included, from this one module.
+export { ConfigError, maskUrlPassword };
 
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -77,13 +82,6 @@ export interface SipConfig {
 
 export type Env = Record<string, string | undefined>;
 
-export class ConfigError extends Error {
-  constructor(variable: string, problem: string) {
-    super(`invalid configuration: ${variable} ${problem}`);
-    this.name = "ConfigError";
-  }
-}
-
 const MIB = 1024 * 1024;
 
 export function loadConfig(env: Env = process.env): Readonly<Config> {
@@ -99,7 +97,10 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   const driver = oneOf(env, "OUTDIAL_DRIVER", DRIVER_NAMES, "sim");
   const backoff = webhookBackoff(env);
   return Object.freeze({
-    databaseUrl: databaseUrl(env, "OUTDIAL_DATABASE_URL"),
+    databaseUrl: readDatabaseUrl(
+      "OUTDIAL_DATABASE_URL",
+      text(env, "OUTDIAL_DATABASE_URL", "./data/outdial.db"),
+    ),
     host: text(env, "OUTDIAL_HOST", "127.0.0.1"),
     port: integer(env, "OUTDIAL_PORT", 8080, 0, 65535),
     logLevel: oneOf(env, "OUTDIAL_LOG_LEVEL", LOG_LEVELS, "info"),
@@ -141,48 +142,6 @@ export function describeConfig(config: Readonly<Config>): Record<string, unknown
   };
 }
 
-/**
- * `postgres://user:secret@host/db` → `postgres://user:***@host/db`, and any query parameter that may hold a
- * secret (`?password=`, `sslpassword=`, …) masked too; a path (SQLite) unchanged. Read as pg reads it: the
- * password runs to the last `@` of the authority, so one holding an `@` is masked whole.
- */
-export function maskUrlPassword(url: string): string {
-  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(url);
-  if (!scheme) return url;
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return `${scheme[0]}***`; // not readable as a URL: show nothing of it
-  }
-  if (parsed.password) parsed.password = "***";
-  for (const key of [...parsed.searchParams.keys()]) {
-    if (/pass|secret|token|key/i.test(key)) parsed.searchParams.set(key, "***");
-  }
-  return parsed.toString();
-}
-
-/**
- * A PostgreSQL URL (postgres:// or postgresql://, the scheme in any case, written lower-case here) or a
- * SQLite file path. Anything else that looks like a URL (mysql://, postgres+ssl://, a typo) is refused:
- * taken as a path it would become a fresh SQLite database in folders named after the URL, its password
- * among them.
- */
-function databaseUrl(env: Env, name: string): string {
-  const value = text(env, name, "./data/outdial.db");
-  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(value);
-  if (!scheme) return value;
-  const lower = scheme[1].toLowerCase();
-  if (lower !== "postgres" && lower !== "postgresql") {
-    // Only the scheme is shown: the rest may hold a password where no URL parser would look for one.
-    throw new ConfigError(
-      name,
-      `must be a postgres:// (or postgresql://) URL or a SQLite file path, got a ${scheme[0]} URL`,
-    );
-  }
-  return `${lower}${value.slice(scheme[1].length)}`;
-}
-
 /** A sim scenario name or inline JSON, checked now: a typo would otherwise fail only the first dial. */
 function simScenario(env: Env, name: string): string {
   const value = text(env, name, "default");
@@ -220,10 +179,20 @@ function hostPort(name: string, fallbackPort: number, value: string): { host: st
   if (!m || port > 65535) {
     throw new ConfigError(
       name,
-      `must be host[:port] (a sip: URI for the trunk), got ${JSON.stringify(value)}`,
+      `must be host[:port] (a sip: URI for the trunk), got ${quoteWithoutUserInfo(value)}`,
     );
   }
   return { host: m[1].replace(/^\[|\]$/g, ""), port };
+}
+
+/**
+ * A refused value quoted for its message, without the user information of a `user:password@host` (what SIP
+ * providers hand out, RFC 3261 §19.1.1): an error reaches stderr and whatever log a supervisor keeps. Up to
+ * the last `@`, as a password may hold one.
+ */
+function quoteWithoutUserInfo(value: string): string {
+  const at = value.lastIndexOf("@");
+  return JSON.stringify(at === -1 ? value : `…${value.slice(at)}`);
 }
 
 function sipConfig(env: Env): SipConfig {
@@ -235,6 +204,14 @@ function sipConfig(env: Env): SipConfig {
     throw new ConfigError(
       "OUTDIAL_SIP_TRUNK",
       "is sips: (TLS), which the sip driver does not speak; use sip: (UDP)",
+    );
+  }
+  // The driver takes digest credentials from their own variables, never from the trunk's URI.
+  if (trunk.includes("@")) {
+    throw new ConfigError(
+      "OUTDIAL_SIP_TRUNK",
+      `is a URI with user information (${quoteWithoutUserInfo(trunk)}), which is not taken: give the trunk as ` +
+        "host[:port] or sip:host[:port] and its credentials in OUTDIAL_SIP_USERNAME and OUTDIAL_SIP_PASSWORD",
     );
   }
   const target = hostPort("OUTDIAL_SIP_TRUNK", 5060, trunk);
@@ -284,7 +261,7 @@ function bareHost(env: Env, name: string): string | null {
   if (net.isIP(value) || /^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(value)) return value;
   throw new ConfigError(
     name,
-    `must be a host name or IP address alone (no port, no scheme), got ${JSON.stringify(value)}`,
+    `must be a host name or IP address alone (no port, no scheme), got ${quoteWithoutUserInfo(value)}`,
   );
 }
 
