@@ -10,12 +10,21 @@ export interface AgentFigures {
   name: string | null;
   /** Calls connected to the agent. */
   calls: number;
+  /** The agent's own time on its calls: each call's talk less the person's wait before the agent joined. */
   talkSec: number;
   /** Mean answer → agent wait of the agent's calls, in ms; null when none was measured. */
   meanWaitMs: number | null;
   /** Calls the agent set the disposition of (taken by it or not), by disposition. */
   dispositions: Record<string, number>;
 }
+
+/** The agent's time on one call, in whole ms: talk_sec runs from the person's answer to the hang-up, and
+ *  the person first waited wait_ms for an agent, so the agent was on the line only for the rest (a call
+ *  answered at +5 s, put through to Ann after 30 s, ended at +95 s: talk_sec 90, Ann's talk 60 s). Never
+ *  below 0: the two are measured apart (the driver times the talk, the engine the wait). A CASE, not
+ *  max() or greatest(): SQLite has only the one, PostgreSQL only the other. */
+const agentTalkMs = sql<number>`case when round(a.talk_sec * 1000) > coalesce(a.wait_ms, 0)
+  then round(a.talk_sec * 1000) - coalesce(a.wait_ms, 0) else 0 end`;
 
 /** Figures of every agent who took (agent_id), or set the disposition of (disposed_by), a call of the
  *  campaign that started in [from, to), by agent id. */
@@ -44,7 +53,7 @@ export async function agentReport(
       sql<number>`count(case when a.wait_ms is not null and a.ended_at is not null then 1 end)`.as("calls"),
       sql<
         number | null
-      >`sum(case when a.wait_ms is not null and a.ended_at is not null then round(a.talk_sec * 1000) end)`.as(
+      >`sum(case when a.wait_ms is not null and a.ended_at is not null then ${agentTalkMs} end)`.as(
         "talk_ms",
       ),
       sql<number | null>`avg(case when a.ended_at is not null then a.wait_ms end)`.as("mean_wait_ms"),

@@ -63,7 +63,8 @@ for (const dialect of dialects())
         });
         assert.equal(agents.statusCode, 200, agents.body);
         const ann = agents.json().data.find((a: { agent_id: number }) => a.agent_id === agentId);
-        assert.equal(ann?.talk_sec, 170.367, agents.body);
+        // The agent's talk leaves out the people's 0.3 s waits for her: 170.367 − 0.9, still whole ms.
+        assert.equal(ann?.talk_sec, 169.467, agents.body);
       } finally {
         await f.close();
       }

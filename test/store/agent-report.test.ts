@@ -1,8 +1,8 @@
 // The per-agent report on both dialects: calls connected to each agent in the period (agent_id), their
-// talk time, the people's mean wait, dispositions counted per agent who set them (disposed_by), and its
-// name (null once deleted); calls outside the period, of another campaign, or never connected to an agent
-// are left out (though a disposition an agent set on one still counts among its dispositions, and puts an
-// agent who took no call in the report).
+// talk time (less the people's wait before the agent joined), the people's mean wait, dispositions counted
+// per agent who set them (disposed_by), and its name (null once deleted); calls outside the period, of
+// another campaign, or never connected to an agent are left out (though a disposition an agent set on one
+// still counts among its dispositions, and puts an agent who took no call in the report).
 import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, test } from "node:test";
 import { agentReport } from "../../src/store/agent-report.ts";
@@ -111,7 +111,9 @@ for (const dialect of dialects()) {
           agentId: seven,
           name: "Ann",
           calls: 3,
-          talkSec: 100,
+          // Her own time on the line: each call's talk less the person's wait for her (60 + 30 + 10 s less
+          // 0.2 + 0.5 + 0.3 s).
+          talkSec: 99,
           meanWaitMs: 333,
           dispositions: { sale: 2, "no sale": 1, "no answer": 1 },
         },
@@ -123,7 +125,7 @@ for (const dialect of dialects()) {
           meanWaitMs: null,
           dispositions: { "no answer": 1 },
         },
-        { agentId: eight, name: null, calls: 1, talkSec: 45, meanWaitMs: 1000, dispositions: {} },
+        { agentId: eight, name: null, calls: 1, talkSec: 44, meanWaitMs: 1000, dispositions: {} },
       ]);
       assert.deepEqual(
         (await agentReport(store, ids.campaignId, 2_000, 3_000)).map((a) => [a.agentId, a.calls]),

@@ -14,7 +14,11 @@ const agentFiguresSchema = {
     agent_id: { type: "integer" },
     name: { type: ["string", "null"], description: "null when the agent was deleted since" },
     calls: { type: "integer", description: "Calls connected to the agent" },
-    talk_sec: { type: "number" },
+    talk_sec: {
+      type: "number",
+      description:
+        "The agent's time on its calls: each call's talk (answer → hang-up) less the person's wait for the agent, so a wait counts in mean_wait_ms only",
+    },
     mean_talk_sec: { type: ["number", "null"], description: "talk_sec / calls; null with no calls" },
     mean_wait_ms: { type: ["integer", "null"], description: "Mean wait of the people, answer → agent" },
     dispositions: {

@@ -91,13 +91,18 @@ export function readableTime(value: string, field: string): number {
 }
 
 /** A report's period from its `from` and `to` query times (to defaults to `now`; from to null, the
- *  beginning): a 400 naming querystring.to unless from is before to. */
+ *  beginning): a 400 unless from is before to, naming the parameter the caller sent — querystring.from
+ *  when `to` was left to default to now, as nobody should be told about a `to` they never gave. */
 export function reportPeriod(
   q: { from?: string; to?: string },
   now: number,
 ): { from: number | null; to: number } {
   const to = q.to === undefined ? now : readableTime(q.to, "querystring.to");
   const from = q.from === undefined ? null : readableTime(q.from, "querystring.from");
-  if (from !== null && from >= to) throw invalidRequest("to must be after from", "querystring.to");
+  if (from !== null && from >= to) {
+    if (q.to === undefined)
+      throw invalidRequest("from must be before now (to defaults to now)", "querystring.from");
+    throw invalidRequest("to must be after from", "querystring.to");
+  }
   return { from, to };
 }
