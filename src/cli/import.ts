@@ -2,11 +2,12 @@
 // OUTDIAL_DATABASE_URL names), with a progress bar and the per-row report.
 import fs from "node:fs";
 import os from "node:os";
+import path from "node:path";
 import { parseArgs } from "node:util";
-import { loadConfig } from "../config/config.ts";
+import { loadConfig, maskUrlPassword } from "../config/config.ts";
 import { type ImportReport, importCsv, importCsvIntoNewList } from "../lists/import.ts";
 import { sweepScratchFilesAtStart } from "../lists/sqlite-writer.ts";
-import { openStore } from "../store/db.ts";
+import { isPostgresUrl, openStore } from "../store/db.ts";
 import { refuseExtraPositionals } from "./args.ts";
 import { delimiterOption, type ImportTerms, inTermsOf } from "./import-terms.ts";
 import { progressBar } from "./progress.ts";
@@ -87,6 +88,21 @@ class Interruption {
   }
 }
 
+/**
+ * The database the import writes to must be there already. The default, ./data/outdial.db, is relative to
+ * where the command runs: from another directory than the server's, opening it would make and migrate a new
+ * empty database (folders and all) and answer "campaign 2 not found" of a campaign the API shows. An import
+ * never wants a database made for it.
+ */
+function refuseMissingSqliteDatabase(databaseUrl: string): void {
+  if (isPostgresUrl(databaseUrl) || fs.existsSync(databaseUrl)) return;
+  const where = path.resolve(databaseUrl);
+  throw new Error(
+    `no database at ${maskUrlPassword(databaseUrl)}${where === databaseUrl ? "" : ` (${where})`}: ` +
+      "set OUTDIAL_DATABASE_URL to the server's database, or run the import from the server's directory",
+  );
+}
+
 export async function importCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -117,6 +133,7 @@ export async function importCommand(argv: string[]): Promise<number> {
   );
   const size = fs.statSync(file).size;
   const config = loadConfig();
+  refuseMissingSqliteDatabase(config.databaseUrl);
   const store = await openStore({ url: config.databaseUrl });
   sweepScratchFilesAtStart(store.dialect, config.databaseUrl);
   const interruption = new Interruption();
@@ -130,7 +147,8 @@ export async function importCommand(argv: string[]): Promise<number> {
       .select(["id", "account_id"])
       .where("id", "=", campaignId)
       .executeTakeFirst();
-    if (!campaign) throw new Error(`campaign ${values.campaign} not found`);
+    if (!campaign)
+      throw new Error(`campaign ${campaignId} not found in database ${maskUrlPassword(config.databaseUrl)}`);
     const bar = progressBar("import", size, "bytes");
     const source = fs.createReadStream(file);
     // The import takes errors (ours included) from the stream once it reads it; until then this keeps an

@@ -1,5 +1,5 @@
-// `outdial pacing ID`: asks a running outdial how an agent campaign is being paced (the latest decisions
-// and what they rested on) and prints them as a table, newest first.
+// `outdial pacing ID`: asks a running outdial how an agent campaign is being paced (the latest decision,
+// the recent ones that placed lines, and what they rested on) and prints them as a table, newest first.
 import { parseArgs } from "node:util";
 import { apiGet } from "./api-get.ts";
 import { refuseExtraPositionals } from "./args.ts";
@@ -52,6 +52,21 @@ const pct = (x: number | null | undefined) =>
 const round = (x: number) => (Number.isInteger(x) ? String(x) : x.toFixed(1));
 const total = (o: Record<string, number>) => Object.values(o).reduce((a, b) => a + b, 0);
 
+/** The API renders `latest` and the log's entries from the same records, field for field. */
+const sameDecision = (a: PacingDecisionBody, b: PacingDecisionBody) =>
+  JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * The decisions to show, newest first: the latest, then the logged ones. The log keeps only decisions that
+ * placed a line or changed mode, so a decision that asked for lines and placed none (held back by no
+ * contact due, calling hours, the concurrency cap, calls per second) is only in `latest` — and it is what
+ * a supervisor with idle agents runs the command to see. A latest that was logged is decisions[0].
+ */
+function newestFirst({ latest, decisions }: PacingBody): PacingDecisionBody[] {
+  if (latest === null || (decisions.length > 0 && sameDecision(latest, decisions[0]))) return decisions;
+  return [latest, ...decisions];
+}
+
 export function formatPacing(v: PacingBody, limit = 20): string {
   const out = [
     `campaign ${v.campaign_id} (${v.dial_method}), ${v.active ? "dispatched on this node" : "not dispatched on this node"}`,
@@ -67,13 +82,15 @@ export function formatPacing(v: PacingBody, limit = 20): string {
       );
     }
   }
-  const p = v.decisions[0]?.predictive;
+  const decisions = newestFirst(v);
+  // The estimates as of the latest decision, placed a line or not.
+  const p = decisions[0]?.predictive;
   if (p) {
     out.push(
       `  estimates: ${pct(p.human_share)} of dials reach a person, talk ${p.mean_talk_sec.toFixed(1)} s, wrap-up ${p.mean_wrap_up_sec.toFixed(1)} s, from ${Math.round(p.dial_results)} dial results; drops per forecast drop ${p.calibration.toFixed(2)}`,
     );
   }
-  if (v.decisions.length === 0) {
+  if (decisions.length === 0) {
     out.push("  no decisions yet");
     return `${out.join("\n")}\n`;
   }
@@ -92,7 +109,7 @@ export function formatPacing(v: PacingBody, limit = 20): string {
       "held by",
     ],
   ];
-  for (const d of v.decisions.slice(0, limit)) {
+  for (const d of decisions.slice(0, limit)) {
     const busy = total(d.agents) - d.agents.ready - (d.agents.paused ?? 0);
     const m = d.predictive;
     rows.push([

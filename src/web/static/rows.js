@@ -212,8 +212,10 @@ export function showCampaigns(campaigns, results, selected) {
   });
 }
 
-/** The notice above the table (a command's refusal); a longer one may wrap and move the rows. */
-const setNotice = (text) => holdMoved(() => setText($("notice"), text));
+/** The notice above the table (a command's refusal); a longer one may wrap and move the rows. The server
+ *  writes its times in UTC ISO ("campaign 1 ended at 2026-01-05T12:01:00.000Z"): shown as the page shows
+ *  every time. */
+const setNotice = (text) => holdMoved(() => setText($("notice"), localTimes(text)));
 
 /** The header's line, and whether the board is marked as an old picture; a longer line may wrap and move
  *  the rows. */
