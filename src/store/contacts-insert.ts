@@ -18,6 +18,16 @@ export async function lockCampaignContacts(trx: Kysely<Database>, campaignId: nu
   await sql`SELECT pg_advisory_xact_lock(hashtextextended(${contactsLockKey(campaignId)}, 0))`.execute(trx);
 }
 
+/** Takes that lock for the rest of `trx` (PostgreSQL) if no other transaction holds it; false if one does
+ *  (a contact write in flight, an import maybe for its whole upload). */
+export async function tryLockCampaignContacts(trx: Kysely<Database>, campaignId: number): Promise<boolean> {
+  const { rows } = await sql<{ locked: boolean }>`
+    SELECT pg_try_advisory_xact_lock(hashtextextended(${contactsLockKey(campaignId)}, 0)) AS locked`.execute(
+    trx,
+  );
+  return rows[0]?.locked === true;
+}
+
 export interface NewContactSpec {
   phones: string[];
   custom?: Record<string, unknown>;
@@ -42,8 +52,16 @@ export async function insertContacts(
   specs: NewContactSpec[],
   opts: { queueDue?: boolean } = {},
 ): Promise<number[]> {
-  if (specs.length <= CHUNK || db.isTransaction) return insertChunks(db, target, specs, opts);
-  return db.transaction().execute((trx) => insertChunks(trx, target, specs, opts));
+  // Under the campaign's contacts lock to the commit (PostgreSQL): a completion of the campaign does not
+  // read its contacts before these are in (state-writes.ts campaignStatus).
+  const insert = async (trx: Kysely<Database>) => {
+    await lockCampaignContacts(trx, target.campaignId);
+    return insertChunks(trx, target, specs, opts);
+  };
+  if (db.isTransaction) return insert(db);
+  // One statement on SQLite is its own transaction, under the database's one write lock.
+  if (specs.length <= CHUNK && !isPostgresDb(db)) return insertChunks(db, target, specs, opts);
+  return db.transaction().execute(insert);
 }
 
 /** Rows per INSERT: well under both dialects' bound-parameter limits. */
