@@ -440,6 +440,8 @@ export class Dispatcher {
           leaseUntil: slots[slots.length - 1] + CLAIM_LEASE_MS,
           recentSince: hooks.recentSince,
           promoteDue: promotePending,
+          // A dial slotted after now waits for its slot: reserved until then (marked dialed as it goes out).
+          reserveSlotsAfter: now,
           settledEvents: hooks.settledEvents,
           decide: (cand, recent) => {
             const d = hooks.decide(cand, slots[k], recent);
@@ -470,7 +472,15 @@ export class Dispatcher {
       }
       // A dial pushed past its hours at the slot it got is given back at once: neither started nor counted.
       let launched = 0;
-      for (const s of result.started) if (this.launch(c, s, heartbeatRun)) launched++;
+      const marking: Promise<void>[] = [];
+      for (const s of result.started) {
+        const call = this.launch(c, s, heartbeatRun, null, s.decision.at > now);
+        if (call === null) continue;
+        launched++;
+        // Claimed ahead of a slot that has come while the claim ran: marked dialed, then dialed.
+        if (call.markOnDial && call.queuedTimer === null) marking.push(this.originateIfUnlisted(call, false));
+      }
+      await Promise.all(marking);
       started += launched;
       capacity -= launched;
       if (result.examined < slots.length) {
@@ -508,19 +518,24 @@ export class Dispatcher {
     return { started, wakeAt };
   }
 
-  /** The call of a claimed attempt, placed in its slot; null if it was given back instead (see place). */
+  /** The call of a claimed attempt, placed in its slot; null if it was given back instead (see place).
+   *  `reserved`: the claim kept the attempt reserved (claimReserves), to be marked dialed as it goes out (by
+   *  its slot's timer, or by the caller when the slot came while the claim ran). */
   private launch(
     c: CampaignRuntime,
     s: StartedAttempt,
     heartbeatRun: number,
     reservedFor: LiveAgent | null = null,
+    reserved = false,
   ): LiveCall | null {
     const call = newLiveCall(c, s, reservedFor, heartbeatRun);
     c.dialClaimed(call.phone);
     this.calls.set(call.callId, call);
     if (call.forAgents) this.o.agents.launched(call);
     // A reserved call takes its calls-per-second slot when the agent dials it (dialReserved).
-    if (!reservedFor && this.place(call, s.decision.at, s.decision.at) !== null) {
+    if (reservedFor) return call;
+    call.markOnDial = reserved;
+    if (this.place(call, s.decision.at, s.decision.at) !== null) {
       this.giveBack(call);
       return null;
     }
@@ -543,13 +558,13 @@ export class Dispatcher {
     call.startedAt = slot;
     const now = this.o.clock.now();
     if (call.markOnDial) {
-      // An agent's dial: marked dialed when it goes out (by dialReserved when its slot is now), its lists
+      // Still reserved: marked dialed when it goes out (by its caller when its slot is now), its lists
       // looked at again if it waited long.
       const recheck = slot - now > DNC_FRESH_MS;
       if (slot > now)
         call.queuedTimer = this.o.clock.at(
           slot,
-          this.ifFunded(call, () => void this.originateIfUnlisted(call, recheck)),
+          this.ifFunded(call, () => this.originateIfUnlisted(call, recheck)),
         );
     } else if (slot <= now) this.originateIfHeld(call);
     else if (slot - now <= DNC_FRESH_MS)
@@ -560,7 +575,7 @@ export class Dispatcher {
     else
       call.queuedTimer = this.o.clock.at(
         slot,
-        this.ifFunded(call, () => void this.originateIfUnlisted(call)),
+        this.ifFunded(call, () => this.originateIfUnlisted(call)),
       );
     return null;
   }
@@ -571,12 +586,14 @@ export class Dispatcher {
    * no pass before its claimed slots go out (dncbill10). Under it, the dial is given back and the pass
    * woken to stop the campaign. An unmetered account's dial goes at once.
    */
-  private ifFunded(call: LiveCall, go: () => void): () => void {
+  private ifFunded(call: LiveCall, go: () => void | Promise<void>): () => void | Promise<void> {
+    // The dial's own promise is returned: a virtual clock waits for it (the mark, the list's read) before
+    // it moves on, as a wall clock's few microseconds would.
     return () => {
       const c = call.campaign;
       if (!this.o.statusWriter.metered(c.accountId)) return go();
       const stillQueued = () => this.calls.get(call.callId) === call && !call.originated;
-      this.hasBalanceFor(c).then(
+      return this.hasBalanceFor(c).then(
         (funded) => {
           if (!stillQueued()) return;
           if (funded) go();
@@ -592,8 +609,10 @@ export class Dispatcher {
 
   /** A dial that waited long for its slot (an agent's, at a low calls-per-second) looks at the do-not-call
    *  lists again first (`recheck`): a number listed meanwhile (an opt-out import, another agent's
-   *  disposition) is given back for the claim's rules to settle, never dialed. A list that cannot be read
-   *  gives it back too. An agent's dial is marked dialed for good only now (markOnDial). */
+   *  disposition), or a contact withdrawn (its list deleted), is given back for the claim's rules to
+   *  settle, never dialed. A list that cannot be read
+   *  gives it back too. A reserved dial (an agent's, or one claimed ahead of its slot) is marked dialed for
+   *  good only now (markOnDial). */
   private async originateIfUnlisted(call: LiveCall, recheck = true): Promise<void> {
     const c = call.campaign;
     let listed = false;
@@ -602,7 +621,9 @@ export class Dispatcher {
     try {
       if (recheck) {
         const now = this.o.clock.now();
-        listed = (await this.o.dispatch.listedPhones(c.accountId, c.id, [call.phone], now)).length > 0;
+        listed =
+          (await this.o.dispatch.listedPhones(c.accountId, c.id, [call.phone], now)).length > 0 ||
+          (await this.o.dispatch.isWithdrawn(call.contactId));
       }
       if (!listed && call.markOnDial && this.calls.get(call.callId) === call) {
         marked = await this.o.dispatch.markDialed(call.attemptId);
@@ -639,12 +660,15 @@ export class Dispatcher {
   }
 
   /** A claimed dial that will not go out returns its contact as if never claimed (the claim's rules then
-   *  settle it), and its capacity. */
+   *  settle it), and its capacity. Its agent (a personal callback's) is free once the contact is back in
+   *  the store: a look for the agent's callbacks before that would find none, and not look again. */
   private giveBack(call: LiveCall): void {
     this.forgetUndialed(call);
-    this.o.agents.released(call);
     this.invalidateWaiting(call.campaign.id);
-    this.o.dispatch.release([this.releasedDial(call)]).catch((err) => this.o.onError?.(err));
+    this.o.dispatch
+      .release([this.releasedDial(call)])
+      .catch((err) => this.o.onError?.(err))
+      .finally(() => this.o.agents.released(call));
   }
 
   /** Whether the campaign may take one more call under its maxConcurrent and the node's channels, as a
@@ -727,11 +751,17 @@ export class Dispatcher {
   async dialReserved(
     call: LiveCall,
   ): Promise<
-    "placed" | "given_back" | "dnc_listed" | "window_closed" | "campaign_ending" | "under_balance_floor"
+    | "placed"
+    | "given_back"
+    | "dnc_listed"
+    | "withdrawn"
+    | "window_closed"
+    | "campaign_ending"
+    | "under_balance_floor"
   > {
     if (call.dialRequested) return "placed";
     call.dialRequested = true;
-    let refusal: "dnc_listed" | "window_closed" | null;
+    let refusal: "dnc_listed" | "withdrawn" | "window_closed" | null;
     try {
       const c = call.campaign;
       // Its calling hours must hold when it goes out: in the campaign's next calls-per-second slot, which
@@ -741,7 +771,9 @@ export class Dispatcher {
         ? "window_closed"
         : (await this.o.dispatch.listedPhones(c.accountId, c.id, [call.phone], this.o.clock.now())).length > 0
           ? "dnc_listed"
-          : null;
+          : (await this.o.dispatch.isWithdrawn(call.contactId))
+            ? "withdrawn"
+            : null;
       // Claimed maybe minutes ago: a charge since may have taken the account under its floor.
       if (refusal === null && !(await this.hasBalanceFor(c))) {
         call.dialRequested = false;
@@ -852,18 +884,18 @@ export class Dispatcher {
     }
   }
 
-  /** Gives back dials claimed for a slot that has not come yet (pause, stop, halt). */
+  /** Gives back dials claimed for a slot that has not come yet (pause, stop, halt); their agents are free
+   *  once the contacts are back in the store (see giveBack). */
   async releaseQueued(c: CampaignRuntime): Promise<number> {
-    const released = [];
-    for (const call of this.calls.values()) {
-      if (call.campaign !== c || call.originated) continue;
-      this.forgetUndialed(call);
-      released.push(this.releasedDial(call));
-      this.o.agents.released(call);
+    const calls = [...this.calls.values()].filter((call) => call.campaign === c && !call.originated);
+    for (const call of calls) this.forgetUndialed(call);
+    try {
+      await this.o.dispatch.release(calls.map((call) => this.releasedDial(call)));
+    } finally {
+      for (const call of calls) this.o.agents.released(call);
     }
-    await this.o.dispatch.release(released);
     this.invalidateWaiting(c.id);
-    return released.length;
+    return calls.length;
   }
 
   /** A robot campaign's machine answer: left the campaign's message after its greeting, if it has one
@@ -890,7 +922,8 @@ export class Dispatcher {
     return n;
   }
 
-  /** A preview its process claimed but never dialed (it died first): the contact goes back untouched. */
+  /** A reserved dial (a preview, or one claimed ahead of its slot) its process claimed but never dialed (it
+   *  died first): the contact goes back untouched. */
   async releaseLost(lost: ExpiredLease & { reserved: ReservedState }, now: number): Promise<void> {
     if (lost.attemptId === null) return;
     const released = { ...lost.reserved, attemptId: lost.attemptId, contactId: lost.contact.id };

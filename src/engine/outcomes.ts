@@ -59,8 +59,9 @@ export interface LiveCall extends AgentCallState {
   /** A previewing agent chose to dial it: its attempt counts from then on unless it is given back before
    *  it goes out (a skip while it waits for its calls-per-second slot, a pause, a stop). */
   dialRequested: boolean;
-  /** A preview dial waiting for its calls-per-second slot: its attempt is still reserved and is marked dialed
-   *  when the slot comes, so a process that dies while it waits gives the contact back, not an attempt. */
+  /** A dial waiting for its calls-per-second slot (a preview's, or one claimed ahead of it): its attempt is
+   *  still reserved and is marked dialed when the slot comes, so a process that dies while it waits gives the
+   *  contact back, not an attempt. */
   markOnDial: boolean;
   /** The contact as claimed (its state before this attempt). */
   contact: Candidate;

@@ -23,6 +23,19 @@ if (hook === "reopenForCallback") {
     fs.writeSync(1, `HOOK reached afterAbandonHangup ${call.phone}\n`);
     for (;;) {}
   };
+} else if (hook === "robotDialQueued") {
+  // A robot dial claimed ahead of its calls-per-second slot, its claim committed, waits for the slot
+  // (engine/dispatcher.ts launch): the process freezes there, as if killed before the dial went out.
+  const { Dispatcher } = await import("../../src/engine/dispatcher.ts");
+  const launch = Dispatcher.prototype.launch;
+  Dispatcher.prototype.launch = function (...args) {
+    const call = launch.apply(this, args);
+    if (call !== null && call.queuedTimer !== null) {
+      fs.writeSync(1, `HOOK reached robotDialQueued ${call.phone}\n`);
+      for (;;) {}
+    }
+    return call;
+  };
 } else if (hook !== "") {
   throw new Error(`unknown OUTDIAL_TEST_HOOK ${hook}`);
 }

@@ -63,6 +63,11 @@ const DIAL_REFUSALS = {
       "dnc_listed",
       "the number went on a do-not-call list after the preview: not dialed; the contact goes back to the campaign's rules",
     ),
+  withdrawn: () =>
+    new EngineError(
+      "contact_withdrawn",
+      "the contact was taken out of its campaign after the preview (its list deleted): not dialed; it is cancelled",
+    ),
   window_closed: () =>
     new EngineError(
       "window_closed",

@@ -20,6 +20,7 @@ import type {
 import {
   abandonedAttemptSql,
   abandonedContactSql,
+  claimReserves,
   deletedCampaignsCalls,
   EXPIRED_LEASE_COLUMNS,
   earlierProcessOf,
@@ -412,11 +413,12 @@ export function postgresDispatchStore(pool: pg.Pool): DispatchStore {
             ],
           );
           const idByContact = new Map(ins.rows.map((r) => [r.contact_id, r.id]));
-          if (req.reserve) {
+          const reserved = starts.filter(({ d }) => claimReserves(req, d));
+          if (reserved.length > 0) {
             await client.query(
               `UPDATE attempts a SET reserved = v.state FROM unnest($1::bigint[], $2::text[]) AS v(id, state)
                 WHERE a.id = v.id`,
-              [starts.map(({ c }) => idByContact.get(c.id)), starts.map(({ c }) => reservedJson(c))],
+              [reserved.map(({ c }) => idByContact.get(c.id)), reserved.map(({ c }) => reservedJson(c))],
             );
           }
           for (const { c, d } of starts) {
@@ -473,6 +475,14 @@ export function postgresDispatchStore(pool: pg.Pool): DispatchStore {
         campaignId,
       ]);
       return rows.map((r) => r.phone);
+    },
+
+    async isWithdrawn(contactId) {
+      const { rowCount } = await pool.query(
+        "SELECT 1 FROM contacts WHERE id = $1 AND withdrawn_at IS NOT NULL",
+        [contactId],
+      );
+      return (rowCount ?? 0) > 0;
     },
 
     async markDialed(attemptId) {

@@ -24,6 +24,7 @@ import {
   abandonedAt,
   abandonedAttemptSql,
   abandonedContactSql,
+  claimReserves,
   deletedCampaignsCalls,
   EXPIRED_LEASE_COLUMNS,
   earlierProcessOf,
@@ -166,6 +167,7 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
     waiting: db.prepare(WAITING_SUMMARY),
     dncAny: db.prepare(DNC_ANY),
     dncAmong: db.prepare(DNC_AMONG_SQLITE),
+    withdrawn: db.prepare("SELECT 1 FROM contacts WHERE id = ? AND withdrawn_at IS NOT NULL"),
     allDue: db.prepare(
       `UPDATE contacts SET ready = 1, next_attempt_at = ?, wait_reason = NULL, updated_at = ?
         WHERE campaign_id = ? AND status = 'pending' AND callback_agent_id IS NULL`,
@@ -246,7 +248,7 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
           req.owner,
         );
         const attemptId = Number(info.lastInsertRowid);
-        if (req.reserve) s.reserve.run(reservedJson(c), attemptId);
+        if (claimReserves(req, d)) s.reserve.run(reservedJson(c), attemptId);
         started.push({ attemptId, contact: c, seq, decision: d });
       } else if (d.kind === "defer") {
         s.defer.run(d.until, d.reason, req.now, c.id);
@@ -391,6 +393,9 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
     async listedPhones(accountId, campaignId, phones, now) {
       const among = { 1: accountId, 2: JSON.stringify(phones), 3: now, 4: campaignId };
       return (s.dncAmong.all(among) as { phone: string }[]).map((r) => r.phone);
+    },
+    async isWithdrawn(contactId) {
+      return s.withdrawn.get(contactId) !== undefined;
     },
     async markDialed(attemptId) {
       // An agent's request, not a dispatcher pass that can simply retry: wait out another's transaction.

@@ -120,6 +120,18 @@ export interface ClaimRequest {
   /** An agent's preview: each attempt keeps the contact's state from before the claim (attempts.reserved)
    *  until markDialed, so a process that dies before the dial gives the contact back, not an attempt. */
   reserve?: boolean;
+  /** A dial whose slot comes after this time (claimed ahead of its calls-per-second slot) is reserved as a
+   *  preview is, and marked dialed when its slot comes: a process that dies while it waits gives the contact
+   *  back, not an attempt. One slotted now goes out with the claim: no write is added for it. */
+  reserveSlotsAfter?: number;
+}
+
+/** Whether a claim keeps this started attempt reserved until it is marked dialed (see ClaimRequest). */
+export function claimReserves(
+  req: Pick<ClaimRequest, "reserve" | "reserveSlotsAfter">,
+  d: Extract<ClaimDecision, { kind: "start" }>,
+): boolean {
+  return req.reserve === true || (req.reserveSlotsAfter !== undefined && d.at > req.reserveSlotsAfter);
 }
 
 export interface FinishedAttempt {
@@ -290,6 +302,8 @@ export interface DispatchStore {
   release(items: ReleasedDial[]): Promise<void>;
   /** Which of `phones` the account's or the campaign's do-not-call list holds now. */
   listedPhones(accountId: number, campaignId: number, phones: string[], now: number): Promise<string[]>;
+  /** Whether the contact was taken out of its campaign (withdrawn_at: its list deleted) since its claim. */
+  isWithdrawn(contactId: number): Promise<boolean>;
   /** An agent's previewed attempt is about to be dialed: from now on it counts, even if this process dies.
    *  False if the reservation is gone (a sweep gave the contact back after this node's lease ran out). */
   markDialed(attemptId: number): Promise<boolean>;
@@ -326,12 +340,12 @@ export function abandonedAt(f: Pick<FinishedAttempt, "outcome" | "endedAt">): nu
   return f.outcome === "abandoned" ? f.endedAt : null;
 }
 
-/** attempts.reserved of a contact claimed for an agent's preview: its state before the claim. */
+/** attempts.reserved of a contact claimed for an agent's preview or ahead of its slot: its state before the claim. */
 export function reservedJson(c: Pick<Candidate, "attempts" | "phone_index" | "phone_attempts">): string {
   return JSON.stringify(reservedStateOf(c));
 }
 
-/** SQL (one `?` placeholder: the attempt id) finding an attempt still reserved for a preview, never dialed. */
+/** SQL (one `?` placeholder: the attempt id) finding an attempt still reserved (see claimReserves), never dialed. */
 export const STILL_RESERVED_SQL =
   "SELECT 1 FROM attempts WHERE id = ? AND reserved IS NOT NULL AND ended_at IS NULL";
 
