@@ -1,12 +1,14 @@
 // Contacts written one request at a time, with their ids back (the bulk paths stream through lists/). A
 // contact due now goes straight into the dial queue, as imports write them.
-import { type Kysely, sql } from "kysely";
+import { type CompiledQuery, type Kysely, sql } from "kysely";
 import { type CampaignSettings, orderClassOf } from "../model/campaign-settings.ts";
 import { isPostgresDb } from "./dialect.ts";
 import type { Database } from "./schema.ts";
 
 /** The PostgreSQL advisory lock that orders every writer checking a campaign's stored contacts for
- *  duplicates (imports and JSON adds, the Xcally copy), across outdial nodes. */
+ *  duplicates (imports and JSON adds, the Xcally copy), across outdial nodes; also every writer making a
+ *  campaign's contacts pending (adds, list resets, callbacks) against the campaign's completion, which
+ *  must not read its contacts while one is in flight (state-writes.ts drainedWrite). */
 export function contactsLockKey(campaignId: number): string {
   return `outdial.contacts.${campaignId}`;
 }
@@ -16,6 +18,12 @@ export function contactsLockKey(campaignId: number): string {
 export async function lockCampaignContacts(trx: Kysely<Database>, campaignId: number): Promise<void> {
   if (!isPostgresDb(trx)) return;
   await sql`SELECT pg_advisory_xact_lock(hashtextextended(${contactsLockKey(campaignId)}, 0))`.execute(trx);
+}
+
+/** The statement taking that lock, for a batch of compiled statements run in one transaction (PostgreSQL
+ *  only: atomically's). */
+export function lockCampaignContactsQuery(db: Kysely<Database>, campaignId: number): CompiledQuery {
+  return sql`SELECT pg_advisory_xact_lock(hashtextextended(${contactsLockKey(campaignId)}, 0))`.compile(db);
 }
 
 /** Takes that lock for the rest of `trx` (PostgreSQL) if no other transaction holds it; false if one does

@@ -3,6 +3,8 @@
 import { type Kysely, sql } from "kysely";
 import { ABANDONED_WAIT_REASON, EARLIER_ROUNDS_KEY } from "../model/redial-policy.ts";
 import { abandonedWaitEnd } from "./abandon-wait.ts";
+import { atomically } from "./atomic.ts";
+import { lockCampaignContactsQuery } from "./contacts-insert.ts";
 import type { Store } from "./db.ts";
 import type { Database, ListRow } from "./schema.ts";
 
@@ -80,6 +82,7 @@ const ZEROS = new Array(20).fill("0").join(",");
 export async function resetListContacts(
   store: Store,
   o: {
+    campaignId: number;
     listId: number;
     statuses: readonly ResettableStatus[];
     from: number;
@@ -106,7 +109,7 @@ export async function resetListContacts(
           string | null
         >`CASE WHEN ${abandonedLately} THEN ${sql.lit(ABANDONED_WAIT_REASON)} ELSE ${fromReason} END`,
       ];
-  const r = await store.db
+  const update = store.db
     .updateTable("contacts")
     .set({
       status: "pending",
@@ -126,6 +129,10 @@ export async function resetListContacts(
     })
     .where("list_id", "=", o.listId)
     .where("status", "in", [...o.statuses])
-    .executeTakeFirst();
-  return Number(r.numUpdatedRows);
+    .compile();
+  // Contacts made pending again wait for a completion of the campaign in flight (PostgreSQL): written
+  // during its drained check, they would stay pending in a completed campaign (review40).
+  const queries = store.sqlite ? [update] : [lockCampaignContactsQuery(store.db, o.campaignId), update];
+  const counts = await atomically(store, queries);
+  return counts[queries.length - 1];
 }

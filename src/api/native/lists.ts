@@ -132,6 +132,7 @@ export async function listRoutes(app: FastifyInstance, deps: NativeApiDeps): Pro
       if (Number.isNaN(startAt)) throw invalidRequest("startAt is not a time", "body.startAt");
       const settings = withDefaults(JSON.parse(campaign.settings));
       const reset = await resetListContacts(store, {
+        campaignId: campaign.id,
         listId: list.id,
         statuses: req.body?.statuses ?? ["failed", "exhausted"],
         from: Math.max(now, startAt),
