@@ -34,6 +34,22 @@ function orList(items: readonly string[]): string {
   return items.length < 2 ? items.join("") : `${items.slice(0, -1).join(", ")} or ${items[items.length - 1]}`;
 }
 
+/** Refuses (invalid_state) a `verb` of the campaign unless its status is one of `statuses` the caller's
+ *  `onlyFrom` (if any) also names, judged on the row the command read. */
+function requireStatusAmong(
+  row: Campaign,
+  statuses: readonly CampaignStatus[],
+  onlyFrom: readonly CampaignStatus[] | undefined,
+  verb: string,
+): void {
+  const from = statuses.filter((s) => onlyFrom?.includes(s) ?? true);
+  if (from.includes(row.status as CampaignStatus)) return;
+  throw new EngineError(
+    "invalid_state",
+    `campaign ${row.id} is ${row.status}; only a ${orList(from)} campaign can be ${verb}`,
+  );
+}
+
 /** What the commands use of the engine. */
 export interface CommandHost {
   readonly clock: Clock;
@@ -73,13 +89,7 @@ export class CampaignCommands {
           "it starts when the request creating it ends",
       );
     }
-    const from = STARTABLE_STATUSES.filter((s) => opts.onlyFrom?.includes(s) ?? true);
-    if (!from.includes(row.status as CampaignStatus)) {
-      throw new EngineError(
-        "invalid_state",
-        `campaign ${campaignId} is ${row.status}; only a ${orList(from)} campaign can be started`,
-      );
-    }
+    requireStatusAmong(row, STARTABLE_STATUSES, opts.onlyFrom, "started");
     await this.host.requireBalance(row);
     const now = this.host.clock.now();
     const { status, startedAt, haltAt } = this.startTimes(row, new CampaignRuntime(row).settings, now);
@@ -199,14 +209,7 @@ export class CampaignCommands {
     row: Campaign,
     opts: RecoverOptions = {},
   ): Promise<{ status: CampaignStatus; recovered: number } | null> {
-    const campaignId = row.id;
-    const from = RECOVERABLE_STATUSES.filter((s) => opts.onlyFrom?.includes(s) ?? true);
-    if (!from.includes(row.status as CampaignStatus)) {
-      throw new EngineError(
-        "invalid_state",
-        `campaign ${campaignId} is ${row.status}; only a ${orList(from)} campaign can be recovered`,
-      );
-    }
+    requireStatusAmong(row, RECOVERABLE_STATUSES, opts.onlyFrom, "recovered");
     await this.host.requireBalance(row);
     const now = this.host.clock.now();
     const ended = this.endedError(row);

@@ -2,7 +2,8 @@
 // client sends besides the seed's. Both were ignored, so a client looking up "the lists of rule 7" (to stop
 // them, say) was answered, and acted on, every list of the account. Now they filter; `status` takes the
 // statuses GetCallLists answers (New, In progress, Paused, Canceled, Completed; any case), and any other
-// value is 101 naming it.
+// value is 101 naming it. The client's `rule_name` and `application_name` filters, which outdial cannot
+// apply (it keeps ids, not names), are refused with 101 instead of ignored.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { listFields, voxFixture } from "./helpers.ts";
@@ -44,6 +45,12 @@ test("GetCallLists filters on rule_id and status, and refuses a status it never 
         /'status' parameter must be one of New, In progress, Paused, Canceled, Completed/,
       ],
       [{ rule_id: "seven" }, /'rule_id' parameter must be ids/],
+      // Names are not kept: refused rather than ignored (every list answered as the rule's).
+      [{ rule_name: "seven" }, /'rule_name' parameter is not supported: .* filter by 'rule_id'/],
+      [
+        { application_name: "app" },
+        /'application_name' parameter is not supported: .* filter by 'application_id'/,
+      ],
     ] as const) {
       const out = await f.vox("GetCallLists", fields);
       assert.equal(out.error?.code, 101, JSON.stringify(out));

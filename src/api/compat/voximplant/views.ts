@@ -60,6 +60,7 @@ export async function getCallLists(ctx: MethodContext, p: Params): Promise<Recor
   const apps = intList(p, "application_id");
   const rules = intList(p, "rule_id");
   const status = oneOf(p, "status", LIST_STATUSES);
+  refuseNameFilters(p);
   const found = (await allCallLists(ctx.store, ctx.accountId)).filter((c) => {
     const vox = asCallList(c, 0)!.vox;
     if (ids && !ids.includes(c.id)) return false;
@@ -132,6 +133,20 @@ type Task = Record<(typeof COLUMNS)[number], string | number | null>;
 /** The batch_id CreateCallList and AppendToCallList answer names no stored batch: a task keeps no record of
  *  the request that brought it (the contacts table has no column for one, and its custom data is the
  *  scenario's). Refused, rather than answering every task of the list as that batch's. */
+/** The client's `rule_name` and `application_name` filters: outdial keeps a list's rule and application
+ *  ids, not their names, so it cannot filter by them; ignored, every list would be answered as theirs. */
+function refuseNameFilters(p: Params): void {
+  for (const [name, instead] of [
+    ["rule_name", "rule_id"],
+    ["application_name", "application_id"],
+  ]) {
+    if (text(p, name) === undefined) continue;
+    throw invalidArgument(
+      `The '${name}' parameter is not supported: outdial keeps no ${name.replace("_name", "")} names; filter by '${instead}'`,
+    );
+  }
+}
+
 function refuseBatchFilter(p: Params): void {
   if (text(p, "batch_id") === undefined) return;
   throw invalidArgument(
