@@ -650,13 +650,11 @@ export class Dispatcher {
    * holding the campaign, or (an agent campaign, which every node dials) its heartbeat lapsed meanwhile:
    * another node has then recorded this attempt lost and given the contact on. The dial is given back
    * instead (a no-op in the store once the other node has settled it). `markedDialed`: the store has just
-   * confirmed no sweep took the claim (markDialed), whatever lapse its heartbeat run went through; it is
-   * still given back if the heartbeat is lapsed now, since a sweep then records the marked attempt lost
-   * and gives its contact on while the call would be up (review40).
+   * confirmed the claim is this node's (markDialed), which no heartbeat can say better.
    */
   private originateIfHeld(call: LiveCall, markedDialed = false): void {
     const now = this.o.clock.now();
-    const ours = markedDialed ? this.heartbeat.alive(now) : this.heartbeat.holds(call.heartbeatRun, now);
+    const ours = markedDialed || this.heartbeat.holds(call.heartbeatRun, now);
     if (ours && call.campaign.dialsOn(this.o.nodeId, now)) this.originate(call);
     else this.giveBack(call);
   }

@@ -25,9 +25,4 @@ export class HeartbeatHold {
   holds(run: number, now: number): boolean {
     return run === this.currentRun && now < this.aliveUntil;
   }
-
-  /** Whether no sweep can take this node's claims at `now` (its heartbeat has not lapsed). */
-  alive(now: number): boolean {
-    return now < this.aliveUntil;
-  }
 }
