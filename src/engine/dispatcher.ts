@@ -626,7 +626,7 @@ export class Dispatcher {
           (await this.o.dispatch.isWithdrawn(call.contactId));
       }
       if (!listed && call.markOnDial && this.calls.get(call.callId) === call) {
-        marked = await this.o.dispatch.markDialed(call.attemptId);
+        marked = await this.o.dispatch.markDialed(call.attemptId, this.o.clock.now());
         markedNow = marked;
         call.markOnDial = false;
       }
@@ -798,7 +798,7 @@ export class Dispatcher {
       // Its slot is now: marked dialed for good, then dialed.
       let marked: boolean;
       try {
-        marked = await this.o.dispatch.markDialed(call.attemptId);
+        marked = await this.o.dispatch.markDialed(call.attemptId, this.o.clock.now());
       } catch (err) {
         call.dialRequested = false; // nothing was dialed: the agent may try again
         throw err;

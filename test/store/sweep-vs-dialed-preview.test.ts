@@ -60,8 +60,11 @@ for (const dialect of dialects())
       const [lost] = await d.expiredLeases(now, 500);
       assert.equal(lost.attemptId, attemptId);
       assert.ok(lost.reserved, "read as a preview never dialed");
-      // ...node A wakes: its agent's dial is marked, and A originates the call...
-      assert.equal(await d.markDialed(attemptId), true, "A may dial");
+      // ...node A wakes: by B's time its lease has run out, so its agent's dial is refused the mark...
+      assert.equal(await d.markDialed(attemptId, now), false, "a lapsed lease is no longer A's to dial");
+      // ...but A's clock runs behind B's: to A its heartbeat still lives, the dial is marked, and A originates
+      // the call...
+      assert.equal(await d.markDialed(attemptId, t0 + 1_000), true, "A may dial");
       // ...node B gives the contact back as it read it (Dispatcher.releaseLost).
       await d.release([
         { ...lost.reserved!, attemptId, contactId, owner: { expiredBefore: now }, releasedAt: now },

@@ -29,6 +29,7 @@ import {
   HEARTBEAT_MEMORY_MS,
   heldOr,
   leaseLapsed,
+  markDialedSql,
   NUMBER_BUSY_REASON,
   noteRecentCall,
   PROMOTE_LIMIT,
@@ -485,11 +486,8 @@ export function postgresDispatchStore(pool: pg.Pool): DispatchStore {
       return (rowCount ?? 0) > 0;
     },
 
-    async markDialed(attemptId) {
-      const r = await pool.query(
-        "UPDATE attempts SET reserved = NULL WHERE id = $1 AND reserved IS NOT NULL",
-        [attemptId],
-      );
+    async markDialed(attemptId, now) {
+      const r = await pool.query(markDialedSql("$1", "$2"), [attemptId, now]);
       return r.rowCount === 1;
     },
 

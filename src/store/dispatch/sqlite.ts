@@ -33,6 +33,7 @@ import {
   HEARTBEAT_MEMORY_MS,
   heldOr,
   leaseLapsed,
+  markDialedSql,
   noteRecentCall,
   PROMOTE_LIMIT,
   RECENT_BY_PHONE_WHERE,
@@ -131,7 +132,7 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
     deferReleased: db.prepare(
       `UPDATE contacts SET ready = 0, next_attempt_at = ?, wait_reason = ${heldOr("?")} WHERE id = ? AND status = 'pending'`,
     ),
-    markDialed: db.prepare("UPDATE attempts SET reserved = NULL WHERE id = ? AND reserved IS NOT NULL"),
+    markDialed: db.prepare(markDialedSql("?", "?")),
     expireOwn: db.prepare(
       `UPDATE contacts SET lease_owner = ?, lease_expires_at = 0 WHERE status = 'in_progress' AND lease_owner = ?`,
     ),
@@ -397,10 +398,10 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
     async isWithdrawn(contactId) {
       return s.withdrawn.get(contactId) !== undefined;
     },
-    async markDialed(attemptId) {
+    async markDialed(attemptId, now) {
       // An agent's request, not a dispatcher pass that can simply retry: wait out another's transaction.
       await noTransactionOpen(db, 10_000);
-      return s.markDialed.run(attemptId).changes === 1;
+      return s.markDialed.run(attemptId, now).changes === 1;
     },
     async expireLeasesOf(owner) {
       await noTransactionOpen(db, 10_000);

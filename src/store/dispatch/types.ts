@@ -304,9 +304,11 @@ export interface DispatchStore {
   listedPhones(accountId: number, campaignId: number, phones: string[], now: number): Promise<string[]>;
   /** Whether the contact was taken out of its campaign (withdrawn_at: its list deleted) since its claim. */
   isWithdrawn(contactId: number): Promise<boolean>;
-  /** An agent's previewed attempt is about to be dialed: from now on it counts, even if this process dies.
-   *  False if the reservation is gone (a sweep gave the contact back after this node's lease ran out). */
-  markDialed(attemptId: number): Promise<boolean>;
+  /** A reserved attempt (an agent's preview, a dial that waited for its slot) is about to be dialed: from
+   *  now on it counts, even if this process dies. False if the reservation is gone (a sweep gave the contact
+   *  back after this node's lease ran out) or the contact's lease has run out by `now` (a sweep may take it
+   *  at any moment: markDialedSql). */
+  markDialed(attemptId: number, now: number): Promise<boolean>;
   /** This node's leases left by an earlier process of the same node id (a restart keeps the id): they
    *  expire now and pass to earlierProcessOf(owner), for the sweep to settle, instead of being renewed
    *  as if this process held them. */
@@ -369,6 +371,18 @@ export function releaseSql(expired: boolean, p: readonly string[]): string {
 export function leaseLapsed(c: string, now: string): string {
   return `coalesce((SELECT h.alive_until FROM node_heartbeats h WHERE h.node_id = ${c}.lease_owner),
     ${c}.lease_expires_at) < ${now}`;
+}
+
+/**
+ * SQL that marks reserved attempt `id` dialed, only while its contact's lease has not run out by `now`
+ * (leaseLapsed): once it has, another node's sweep may record the attempt lost and give the contact on at
+ * any moment, so a mark then would let this node dial a contact that is no longer its own. A sweep that
+ * came first has taken the reservation away, and the mark finds nothing either way.
+ */
+export function markDialedSql(id: string, now: string): string {
+  return `UPDATE attempts SET reserved = NULL WHERE id = ${id} AND reserved IS NOT NULL
+    AND EXISTS (SELECT 1 FROM contacts c WHERE c.id = attempts.contact_id AND c.status = 'in_progress'
+      AND NOT (${leaseLapsed("c", now)}))`;
 }
 
 /**
