@@ -134,6 +134,47 @@ describe("401 challenges, and Basic refused to other sites' pages", () => {
     }
   });
 
+  test("over plain HTTP (no Sec-Fetch-Site), Basic from a page of another host is refused by its Origin or Referer", async () => {
+    // Browsers send Sec-Fetch-Site only to HTTPS and localhost: a form another site posts to a plain-HTTP
+    // outdial carries the remembered credentials with only Origin (or, failing it, Referer) naming its page.
+    const upload = (page: Record<string, string>) =>
+      f.call({
+        method: "POST",
+        url: "/api/cm/contacts/upload",
+        key: null,
+        remoteAddress: "198.51.100.41",
+        headers: {
+          authorization: basic("ann", PASSWORD),
+          "content-type": "application/x-www-form-urlencoded",
+          host: "dialer.example.com:8080",
+          ...page,
+        },
+        payload: "phone\n12125550101\n",
+      });
+    const foreign: Record<string, string>[] = [
+      { origin: "http://evil.example" },
+      { origin: "null" },
+      { origin: "http://dialer.example.com.evil.example:8080" },
+      { referer: "http://evil.example/form.html" },
+      { origin: "http://evil.example", referer: "http://dialer.example.com:8080/" },
+    ];
+    for (const page of foreign) {
+      const refused = await upload(page);
+      assert.equal(refused.statusCode, 403, `${JSON.stringify(page)}: ${refused.body}`);
+      assert.equal(errorOf(refused).code, "cross_site_refused");
+    }
+    // The server's own pages, whatever scheme or port a proxy in front of it shows them under.
+    const own: Record<string, string>[] = [
+      { origin: "http://dialer.example.com:8080" },
+      { origin: "https://DIALER.example.com" },
+      { referer: "http://dialer.example.com:8080/upload.html" },
+    ];
+    for (const page of own) {
+      const stored = await upload(page);
+      assert.equal(stored.statusCode, 201, `${JSON.stringify(page)}: ${stored.body}`);
+    }
+  });
+
   test("a Bearer key is not refused for Sec-Fetch-Site: no browser attaches it on its own", async () => {
     const res = await f.call({
       method: "GET",

@@ -240,20 +240,45 @@ const FOREIGN_SITES = new Set(["cross-site", "same-site"]);
 /**
  * A browser that once answered our Basic challenge attaches the credentials it remembers to every later
  * request to this server on its own, a form that another site's page posts included (Xcally's upload
- * takes a urlencoded form): refused before the password is checked or counted. Browsers say where a
- * request comes from in Sec-Fetch-Site; servers and curl send none, and the dashboard (same-origin) uses
- * Bearer, which no browser attaches on its own.
+ * takes a urlencoded form): refused before the password is checked or counted. Servers and curl send
+ * neither Sec-Fetch-Site nor Origin, and the dashboard (same-origin) uses Bearer, which no browser attaches
+ * on its own.
  */
 function refuseCrossSiteBasic(req: FastifyRequest): void {
-  const sites = String(req.headers["sec-fetch-site"] ?? "")
-    .toLowerCase()
-    .split(",");
-  if (sites.some((site) => FOREIGN_SITES.has(site.trim()))) {
+  if (fromForeignPage(req)) {
     throw new ApiError(
       "cross_site_refused",
       403,
       "a browser page of another site may not use this server's Basic credentials",
     );
+  }
+}
+
+/**
+ * Whether a browser page of another site made the request. Browsers say so in Sec-Fetch-Site, but only to
+ * HTTPS and localhost addresses: over plain HTTP to any other address (outdial's default without TLS) the
+ * page is known only by its Origin (sent with every POST) or, failing that, its Referer. One naming another
+ * host than the request's own (Host, or X-Forwarded-Host from a trusted proxy), or "null" (a sandboxed
+ * frame), is foreign. Hosts, not whole origins, are compared: a TLS-terminating proxy not listed in
+ * OUTDIAL_TRUST_PROXY makes the scheme and port differ for the server's own pages.
+ */
+function fromForeignPage(req: FastifyRequest): boolean {
+  const sites = String(req.headers["sec-fetch-site"] ?? "")
+    .toLowerCase()
+    .split(",");
+  if (sites.some((site) => FOREIGN_SITES.has(site.trim()))) return true;
+  const page = req.headers.origin ?? req.headers.referer;
+  if (page === undefined) return false;
+  const pageHost = hostnameOf(page);
+  return pageHost === null || pageHost !== hostnameOf(`http://${req.host}`);
+}
+
+/** The host name a URL names, lower case; null for anything that is not one ("null", garbage). */
+function hostnameOf(url: string): string | null {
+  try {
+    return new URL(url).hostname.toLowerCase();
+  } catch {
+    return null;
   }
 }
 

@@ -220,3 +220,56 @@ test("the request log never shows an api_key sent in the query", async () => {
     await store.close();
   }
 });
+
+test("a write method by GET under a user's Basic password is refused 104; by POST, or a read by GET, it runs", () =>
+  withFixture(async (f) => {
+    // A browser that remembers Basic credentials attaches them to an image another site's page embeds, with
+    // no Origin, and no Referer under referrerpolicy="no-referrer": nothing would tell such a GET apart.
+    const made = await f.call({
+      method: "POST",
+      url: "/v1/users",
+      payload: { username: "ann", password: "correct horse battery", role: "admin" },
+    });
+    assert.equal(made.statusCode, 201, made.body);
+    const authorization = `Basic ${Buffer.from("ann:correct horse battery").toString("base64")}`;
+    const created = await f.vox("CreateCallList", listFields());
+    assert.equal(created.error, undefined, JSON.stringify(created));
+    const byGet = (query: string) =>
+      f.call({ method: "GET", url: `/platform_api?${query}`, key: null, headers: { authorization } });
+    for (const cmd of ["StopCallListProcessing", "RecoverCallList"]) {
+      const refused = (await byGet(q({ cmd, list_id: created.list_id }))).json();
+      assert.equal(refused.error?.code, 104, `${cmd}: ${JSON.stringify(refused)}`);
+      assert.match(refused.error.msg, /by GET with a user's password; send it by POST/);
+    }
+    const viaPath = (
+      await f.call({
+        method: "GET",
+        url: `/platform_api/StopCallListProcessing?${q({ list_id: created.list_id })}`,
+        key: null,
+        headers: { authorization },
+      })
+    ).json();
+    assert.equal(viaPath.error?.code, 104, JSON.stringify(viaPath));
+    const read = (await byGet(q({ cmd: "GetCallLists" }))).json();
+    assert.equal(read.error, undefined, JSON.stringify(read));
+    assert.equal(read.total_count, 1);
+    const stopped = (
+      await f.call({
+        method: "POST",
+        url: "/platform_api/StopCallListProcessing",
+        key: null,
+        headers: { authorization, "content-type": "application/x-www-form-urlencoded" },
+        payload: q({ list_id: created.list_id }),
+      })
+    ).json();
+    assert.equal(stopped.error, undefined, JSON.stringify(stopped));
+    // The same GET with the account's API key runs, as Voximplant's clients send it.
+    const withKey = (
+      await f.call({
+        method: "GET",
+        url: `/platform_api?${q({ cmd: "RecoverCallList", list_id: created.list_id, account_id: f.accountId, api_key: f.key })}`,
+        key: null,
+      })
+    ).json();
+    assert.equal(withKey.error, undefined, JSON.stringify(withKey));
+  }));

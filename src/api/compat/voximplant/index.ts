@@ -63,6 +63,20 @@ const responses = {
   },
 } as const;
 
+/**
+ * A write method by GET under Basic credentials (an account user's, an outdial extension: Voximplant's
+ * clients send account_id + api_key or a JWT) is refused: a browser that remembers them attaches them to an
+ * image another site's page embeds, and such a GET may carry no Origin, Referer or Sec-Fetch-Site to tell
+ * (auth.ts refuseCrossSiteBasic).
+ */
+function refuseBasicWriteByGet(req: FastifyRequest, cmd: string, permission: Permission): void {
+  if (req.method !== "GET" || req.account.via.kind !== "user" || permission.endsWith(":read")) return;
+  throw new VoxError(
+    VOX.FORBIDDEN_COMMAND,
+    `Forbidden command: ${cmd} by GET with a user's password; send it by POST, or with api_key or a Bearer token`,
+  );
+}
+
 export async function voximplantApi(app: FastifyInstance, deps: VoximplantDeps): Promise<void> {
   installVoxErrors(app);
   await installBodyParsers(app, deps.maxBytes);
@@ -92,6 +106,7 @@ export async function voximplantApi(app: FastifyInstance, deps: VoximplantDeps):
         `Forbidden command: role ${req.account.role} may not call ${cmd}`,
       );
     }
+    refuseBasicWriteByGet(req, cmd, method.permission);
     const ctx: MethodContext = { ...deps, accountId: req.account.id };
     return method.run(ctx, params, reply);
   };
