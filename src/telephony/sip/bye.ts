@@ -3,7 +3,7 @@
 // most), and a BYE that never got through said, not hidden: the call still ends (its channel must be
 // freed), but the callee may still be on the line.
 import type { EndDetails, SipCall, SipComposer } from "./call.ts";
-import { newBranch } from "./call.ts";
+import { newBranch, peerOf } from "./call.ts";
 import { type Credential, type DigestClient, MAX_AUTH_TRIES, renewCredentials } from "./digest.ts";
 import type { SipResponse } from "./message.ts";
 import type { Peer, Retransmission, SipTransport } from "./transport.ts";
@@ -59,8 +59,8 @@ export class OutgoingByes {
     // Each BYE answers its challenges anew: the next count of each nonce, hashed for BYE and its target.
     const authorization = this.digest.sign(credentials, "BYE", this.compose.target(dialog));
     const text = this.compose.inDialog(dialog, "BYE", seq, branch, authorization);
-    // A dialog an earlier run made goes where that run sent its requests.
-    const tx = this.transport.retransmit(text, dialog.restored?.peer ?? this.trunk, false, () => {
+    // Where the dialog's INVITE went (an earlier run's, for a dialog that run made): the server holding it.
+    const tx = this.transport.retransmit(text, peerOf(dialog, this.trunk), false, () => {
       const bye = this.byes.get(branch);
       this.byes.delete(branch);
       if (bye) this.failed(bye, "was never answered");

@@ -9,7 +9,8 @@ import { formatRequest, formatResponse, header, param, type SipRequest } from ".
 import type { Peer, Retransmission } from "./transport.ts";
 
 export interface SipDriverOptions {
-  /** Where every request goes, as the configuration parsed it (an IPv6 host without brackets). */
+  /** Where every call goes, as the configuration parsed it (an IPv6 host without brackets). A host name is
+   *  resolved once per call, as its INVITE goes out, and all the call sends goes to that address. */
   trunk: Peer;
   /** The local UDP address; port 0 takes any free one. */
   bindHost: string;
@@ -94,6 +95,11 @@ export interface SipCall {
   remoteBye: boolean;
   /** Ended and reported; kept 64·T1 to answer retransmissions. */
   done: boolean;
+  /** Where the call's requests go (its INVITE, CANCEL, ACKs, BYE): the trunk's address as resolved once
+   *  when its INVITE went out, so that a trunk name answering with several servers in turn (round-robin DNS)
+   *  cannot send its CANCEL or an ACK to one that never saw the INVITE (RFC 3261 §9.1, §17.1.1.3). Null
+   *  until then. */
+  peer: Peer | null;
   /** The far end's last INVITE in the dialog (a re-INVITE) and our 2xx to it, resent until its ACK. */
   answering: { seq: number; acked: boolean; tx: Retransmission } | null;
   /** What our session description says of the stream (our answer to an offer on hold is not sendrecv)
@@ -155,11 +161,18 @@ export function newCall(req: OriginateRequest, now: number): SipCall {
     endsAs: null,
     remoteBye: false,
     done: false,
+    peer: null,
     answering: null,
     direction: "sendrecv",
     sdpVersion: 0,
     restored: null,
   };
+}
+
+/** Where requests in `call`'s dialog go: where an earlier run sent them for a dialog of its making, else
+ *  where the call's INVITE went; `trunk` (as configured) for a call whose INVITE has not gone out. */
+export function peerOf(call: SipCall, trunk: Peer): Peer {
+  return call.restored?.peer ?? call.peer ?? trunk;
 }
 
 /** Status codes → the engine's end causes (RFC 3261 §21; 487 depends on why the call was cancelled). */
@@ -215,6 +228,10 @@ export function unsettled(call: SipCall): string | null {
   }
   return `${id}its CANCEL had no final answer; if the callee answered meanwhile, nobody hangs up`;
 }
+
+/** What the driver takes (incoming.ts), as a 405's Allow lists it (RFC 3261 §20.5): UPDATE, INFO and
+ *  NOTIFY within a call's dialog only. */
+export const ALLOWED_METHODS = "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO, NOTIFY";
 
 export const token = (bytes = 8) => randomBytes(bytes).toString("hex");
 export const newBranch = () => `z9hG4bK${token()}`;
@@ -405,7 +422,7 @@ export class SipComposer {
       headers.push(["Contact", this.contact()]);
     }
     if (body) headers.push(["Content-Type", "application/sdp"]);
-    if (status === 405) headers.push(["Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS"]);
+    if (status === 405) headers.push(["Allow", ALLOWED_METHODS]);
     return formatResponse(status, reason, headers, body);
   }
 }

@@ -1,6 +1,7 @@
 // What the far end asks of the sip driver (RFC 3261 §8.2, §12.2.2): a BYE ends the call, a re-INVITE (a
 // session refresh) gets our answer (or our offer again), an in-dialog UPDATE with an offer its answer and
-// one without an empty 200 (RFC 3311), OPTIONS and in-dialog INFO and NOTIFY an empty 200, and anything
+// one without an empty 200 (RFC 3311), OPTIONS and in-dialog INFO and NOTIFY an empty 200, any other method
+// in the live call's dialog a 405 (501 if unknown) but never a 481, which would end the call, and anything
 // else a refusal (an outbound dialer takes no calls). An answer has the offer's m= lines, our audio for its
 // first audio stream and the others declined (RFC 3264 §6); an offer without audio (a fax gateway's T.38)
 // gets a 488, and the session stays as it was (§14.2). A re-INVITE or UPDATE naming a Contact moves the
@@ -53,6 +54,12 @@ function declined(mLine: string): string {
 type Layout = (string | null)[];
 const OUR_OFFER: Layout = [null];
 
+/** The methods of RFC 3261, and those of the extensions PBXs and trunks send (PRACK RFC 3262, SUBSCRIBE and
+ *  NOTIFY RFC 6665, REFER RFC 3515, INFO RFC 6086, MESSAGE RFC 3428, UPDATE RFC 3311, PUBLISH RFC 3903). */
+const CORE_METHODS = ["INVITE", "ACK", "CANCEL", "BYE", "REGISTER", "OPTIONS"];
+const EXTENSION_METHODS = ["PRACK", "SUBSCRIBE", "NOTIFY", "REFER", "INFO", "MESSAGE", "UPDATE", "PUBLISH"];
+const KNOWN_METHODS = new Set([...CORE_METHODS, ...EXTENSION_METHODS]);
+
 export class IncomingRequests {
   /** The layout of each call's last SDP, where it is not our offer's: a change is a new version (§8). */
   private readonly layouts = new WeakMap<SipCall, Layout>();
@@ -98,6 +105,13 @@ export class IncomingRequests {
       this.reinvite(call, req, from);
       return;
     }
+    // In the live call's dialog, what we do not take is refused as a method, never as the dialog: a 481
+    // tells the far end the dialog is gone (RFC 3261 §12.2.1.2), and a PBX transferring the callee (REFER)
+    // would hang it up. A CANCEL's 481 says only that it matches no transaction of ours (§9.2).
+    if (ours && !call.done && req.method !== "CANCEL") {
+      this.refuseMethod(req, from);
+      return;
+    }
     // A To tag names a dialog: one this driver no longer has (the call ended) or never had gets 481, so the
     // far end ends its side of it (RFC 3261 §12.2.2). Outside a dialog, a new INVITE is declined: a dialer
     // takes no incoming calls.
@@ -105,12 +119,15 @@ export class IncomingRequests {
       this.respond(req, from, 481, "Call/Transaction Does Not Exist");
       return;
     }
-    this.respond(
-      req,
-      from,
-      req.method === "INVITE" ? 603 : 405,
-      req.method === "INVITE" ? "Decline" : "Method Not Allowed",
-    );
+    if (req.method === "INVITE") this.respond(req, from, 603, "Decline");
+    else this.refuseMethod(req, from);
+  }
+
+  /** A method we know but do not take gets 405, its Allow naming what we take; one we do not know, 501
+   *  (RFC 3261 §8.2.1). */
+  private refuseMethod(req: SipRequest, from: Peer): void {
+    if (KNOWN_METHODS.has(req.method)) this.respond(req, from, 405, "Method Not Allowed");
+    else this.respond(req, from, 501, "Not Implemented");
   }
 
   /** A session refresh: the same offer again, in a 2xx resent until the ACK. */

@@ -23,7 +23,8 @@ export interface JournaledDialog {
   routes: string[];
   /** The sequence number our BYE takes. */
   nextCseq: number;
-  /** Where its requests went: the trunk of the run that made it. */
+  /** Where its requests went: the trunk's address as the run that made it resolved it for the call's INVITE
+   *  (a trunk name may answer with other servers since, which never saw the dialog). */
   peer: Peer;
   answeredAt: number;
 }

@@ -7,6 +7,7 @@
 // every 30 s those of nodes no longer alive (journal.ts, unowned-dialogs.ts, lapsed-dialogs.ts). What the
 // far end asks of it is answered in incoming.ts.
 import type dgram from "node:dgram";
+import { isIP } from "node:net";
 import type {
   DriverCapabilities,
   DriverContext,
@@ -25,6 +26,7 @@ import {
   markRinging,
   newBranch,
   newCall,
+  peerOf,
   type SipCall,
   SipComposer,
   type SipDriverOptions,
@@ -183,15 +185,42 @@ export class SipDriver implements TelephonyDriver {
     const ring = this.ctx.clock.after(req.ringTimeoutSec * 1000, () => {
       if (call.answeredAt === null) this.cancel(call, "timeout");
     });
-    try {
-      this.sendInvite(call);
-    } catch (err) {
-      ring.cancel();
-      throw err;
+    if (isIP(this.trunk.host) !== 0) {
+      // An address needs no lookup: the INVITE goes now, and whatever stops it throws to the caller.
+      call.peer = this.trunk;
+      try {
+        this.sendInvite(call);
+      } catch (err) {
+        ring.cancel();
+        throw err;
+      }
+    } else {
+      // A name is resolved once per call, now (DNS may change over a long run): all the call sends goes
+      // to that address (transport.ts resolve()).
+      void this.transport.resolve(this.trunk).then((peer) => this.dial(call, peer));
     }
     call.timers.push(ring);
     this.calls.set(req.callId, call);
     this.bySipId.set(call.sipCallId, call);
+  }
+
+  /** The trunk's name resolved for `call`: its INVITE goes to `peer`, unless the call was given up while
+   *  the name resolved. Nobody rang then: a hang-up is cancelled, a ring time run out the trunk's failure
+   *  (as Timer B reads one whose INVITE drew no response). */
+  private dial(call: SipCall, peer: Peer): void {
+    if (call.done) return;
+    call.peer = peer;
+    if (call.cancel) {
+      this.end(call, call.cancel === "hangup" ? "cancelled" : "failed");
+      return;
+    }
+    try {
+      this.sendInvite(call);
+    } catch (err) {
+      // Thrown here it would be an unhandled rejection; the engine hears of a call that failed instead.
+      this.warn(`sip driver could not send the INVITE of call ${call.req.callId}: ${String(err)}`);
+      this.end(call, "failed");
+    }
   }
 
   hangup(callId: string): void {
@@ -256,7 +285,7 @@ export class SipDriver implements TelephonyDriver {
   private sendInvite(call: SipCall): void {
     call.branch = newBranch();
     call.authorization = this.digest.sign(call.credentials, "INVITE", this.compose.requestUri(call));
-    call.inviteTx = this.transport.retransmit(this.compose.invite(call), this.trunk, true, () =>
+    call.inviteTx = this.transport.retransmit(this.compose.invite(call), this.peerOf(call), true, () =>
       // Timer B: the trunk never answered at all, so the call failed, even if its ring time ran out first
       // (30 s by default, under 64·T1): a dead trunk read as "no answer" would spend contacts' attempts and
       // hide the outage. Only a call the engine hung up meanwhile reads as cancelled.
@@ -270,12 +299,17 @@ export class SipDriver implements TelephonyDriver {
     // RFC 3261 §9.1: a CANCEL waits for a provisional response; the 1xx handler sends it then.
     if (!call.provisional || call.cancelTx) return;
     const text = this.compose.cancel(call);
-    call.cancelTx = this.transport.retransmit(text, this.trunk, false, () => {});
+    call.cancelTx = this.transport.retransmit(text, this.peerOf(call), false, () => {});
     call.timers.push(call.cancelTx);
     // The 487 should follow; a trunk that never sends it must not hold the call forever.
     call.timers.push(
       this.ctx.clock.after(64 * this.transport.t1Ms, () => this.end(call, causeOf(487, call.cancel), 487)),
     );
+  }
+
+  /** Where `call`'s requests go: the address its INVITE went to (RFC 3261 §9.1, §17.1.1.3). */
+  private peerOf(call: SipCall): Peer {
+    return peerOf(call, this.trunk);
   }
 
   private bye(call: SipCall): void {
@@ -315,7 +349,7 @@ export class SipDriver implements TelephonyDriver {
     if (res.status >= 300 && call.challenged.some((c) => c.branch === branch && c.seq === cseq.seq)) {
       // A challenge we answered already, resent (our ACK to it was lost): ACKed again, in its own transaction.
       const earlier = { ...call, branch: branch ?? "", cseq: cseq.seq };
-      this.transport.send(this.compose.failureAck(earlier, header(res, "to")), this.trunk);
+      this.transport.send(this.compose.failureAck(earlier, header(res, "to")), this.peerOf(call));
       return;
     }
     if (cseq.seq !== call.cseq || branch !== call.branch) return;
@@ -326,7 +360,7 @@ export class SipDriver implements TelephonyDriver {
       // coming after the call ended otherwise (the far end's BYE, Timer B). Unacknowledged, the trunk
       // resends it until its own timeout.
       if (res.status < 300) return;
-      this.transport.send(this.compose.failureAck(call, header(res, "to")), this.trunk);
+      this.transport.send(this.compose.failureAck(call, header(res, "to")), this.peerOf(call));
     } else if (res.status < 200) this.onProvisional(call, res);
     else this.onFailure(call, res);
   }
@@ -353,7 +387,7 @@ export class SipDriver implements TelephonyDriver {
       // Another branch of a forked INVITE answered too: its 2xx is ACKed in its own dialog, which is hung up
       // at once (§13.2.2.4); the call goes on with the callee who answered first.
       const ack = this.compose.inDialog(dialog, "ACK", call.cseq, newBranch(), call.authorization);
-      this.transport.send(ack, this.trunk);
+      this.transport.send(ack, this.peerOf(call));
       const tag = dialog.remoteTag ?? "";
       if (!call.forks.has(tag)) {
         call.forks.add(tag);
@@ -371,7 +405,7 @@ export class SipDriver implements TelephonyDriver {
       // Kept until it ends, unless the callee's BYE ended it already (a 2xx that came after it).
       if (call.byeBeforeAnswer !== (call.remoteTag ?? "")) this.keepDialog(call);
     }
-    this.transport.send(call.ack, this.trunk);
+    this.transport.send(call.ack, this.peerOf(call));
     if (call.answeredAt !== null || call.ending) return;
     if (call.cancel || call.done) {
       // The answer crossed our CANCEL, or came after the call was given up (Timer B, no 487 after the
@@ -402,7 +436,7 @@ export class SipDriver implements TelephonyDriver {
   private onFailure(call: SipCall, res: SipResponse): void {
     call.inviteTx?.cancel();
     // Every final non-2xx is acknowledged in the INVITE's transaction (§17.1.1.3), retransmissions too.
-    this.transport.send(this.compose.failureAck(call, header(res, "to")), this.trunk);
+    this.transport.send(this.compose.failureAck(call, header(res, "to")), this.peerOf(call));
     // After a 2xx the call is up whatever else comes: only a BYE ends it.
     if (call.ending || call.answeredAt !== null) return;
     const credential = this.digest.challenge(res);
@@ -459,7 +493,8 @@ export class SipDriver implements TelephonyDriver {
 
   /** A confirmed dialog, kept (written again when its target moves) until it ends. */
   private keepDialog(dialog: SipCall): void {
-    this.log.save(journaled(dialog, this.compose, this.trunk, this.ctx.clock.now()));
+    // The address its INVITE went to: a restart's BYE must reach the server that holds the dialog.
+    this.log.save(journaled(dialog, this.compose, this.peerOf(dialog), this.ctx.clock.now()));
   }
 
   /** Ends a call whose 2xx crossed our CANCEL (call.endsAs): given up on, flagged as answered. */

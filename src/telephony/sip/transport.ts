@@ -1,6 +1,9 @@
 // The SIP driver's UDP transport and its retransmission (RFC 3261 §17.1): one socket toward the trunk,
 // requests resent at T1, 2·T1, … until a response stops them or 64·T1 gives up. Timers run on the Clock.
+// Datagrams go to an address: a host name is resolved by resolve(), once for all a call sends.
 import dgram from "node:dgram";
+import dns from "node:dns";
+import { isIP } from "node:net";
 import type { Clock, TimerHandle } from "../../clock/clock.ts";
 import { MAX_DATAGRAM, parseMessage, type SipMessage } from "./message.ts";
 
@@ -18,6 +21,8 @@ export interface Retransmission {
 export class SipTransport {
   private socket: dgram.Socket | null = null;
   private handler: ((msg: SipMessage, from: Peer) => void) | null = null;
+  /** The address family the socket sends to (set by open()). */
+  private family: 4 | 6 = 4;
 
   constructor(
     private readonly clock: Clock,
@@ -30,6 +35,7 @@ export class SipTransport {
   async open(host: string, port: number, onMessage: (msg: SipMessage, from: Peer) => void): Promise<Peer> {
     this.handler = onMessage;
     const type = host.includes(":") ? "udp6" : "udp4";
+    this.family = type === "udp6" ? 6 : 4;
     const socket = dgram.createSocket({ type, recvBufferSize: 1 << 20 });
     this.socket = socket;
     try {
@@ -49,6 +55,24 @@ export class SipTransport {
     });
     const address = socket.address();
     return { host: address.address, port: address.port };
+  }
+
+  /**
+   * `peer` at one address of the socket's family, resolved now; an IP literal as it is, at once. Given a
+   * host name, send() would have each datagram resolve it anew (dgram does), and a name that answers with
+   * several servers in turn (round-robin DNS) would take a CANCEL or an ACK to a server that never saw the
+   * INVITE (RFC 3261 §9.1, §17.1.1.3). A name that does not resolve now comes back as it is: each
+   * datagram then tries again, and the INVITE's timeout (64·T1) fails a trunk that never resolves, as it
+   * fails one that never answers.
+   */
+  resolve(peer: Peer): Promise<Peer> {
+    if (isIP(peer.host) !== 0) return Promise.resolve(peer);
+    return new Promise((done) => {
+      // dns.lookup, as dgram's send() itself asks: /etc/hosts and the system's resolver, not DNS alone.
+      dns.lookup(peer.host, { family: this.family }, (err, address) => {
+        done(err ? peer : { host: address, port: peer.port });
+      });
+    });
   }
 
   send(text: string, to: Peer): void {
