@@ -1,7 +1,8 @@
 // Query filters the schema accepts must be read or refused by name: a leap-second date-time (the schema's
 // date-time takes 23:59:60, JavaScript cannot read it) in updated_since / since / until is a 400 naming the
 // field, as in the reports (it went to the database as NaN: a 500 on PostgreSQL, an empty page on SQLite);
-// an external_id filter takes every id a contact may have (up to 1,000 bytes; it stopped at 200).
+// an external_id filter takes every id a contact may have (up to 1,000 bytes; it stopped at 200); attempts'
+// since at or after their until is a 400 (it was an empty 200, a mistake read as "no calls then").
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { dialects } from "../helpers/stores.ts";
@@ -48,6 +49,23 @@ for (const dialect of dialects()) {
         assert.match(res.json().error.field, /^querystring\.(updated_since|since|until)$/);
       });
     }
+
+    test("attempts since at or after until: 400 naming until, not an empty page; since before until finds the attempt", async () => {
+      const attempts = (q: string) =>
+        f.call({ method: "GET", url: `/v1/campaigns/${campaignId}/attempts?${q}` });
+      for (const q of [
+        "since=2026-01-02T00:00:00Z&until=2026-01-01T00:00:00Z",
+        "since=2026-01-01T00:00:00Z&until=2026-01-01T00:00:00Z",
+      ]) {
+        const res = await attempts(q);
+        assert.equal(res.statusCode, 400, `${q}: ${res.body}`);
+        assert.equal(res.json().error.field, "querystring.until");
+        assert.match(res.json().error.message, /until must be after since/);
+      }
+      const found = await attempts("since=2026-01-01T00:00:00Z&until=2026-01-01T00:00:00.001Z");
+      assert.equal(found.statusCode, 200, found.body);
+      assert.equal(found.json().data.length, 1);
+    });
 
     test("a stored 300-character external_id can be searched for", async () => {
       const ext = "x".repeat(300);

@@ -4,7 +4,7 @@ import { OUTCOMES } from "../../model/outcome.ts";
 import { queryCampaignAttempts, queryContactAttempts } from "../../store/attempts-query.ts";
 import { findCampaign } from "../../store/campaigns.ts";
 import { findContact } from "../../store/contacts-query.ts";
-import { notFound } from "../plugins/errors.ts";
+import { invalidRequest, notFound } from "../plugins/errors.ts";
 import { keysetPage, type NativeApiDeps } from "./deps.ts";
 import {
   afterIdQuery,
@@ -71,7 +71,10 @@ export async function attemptRoutes(app: FastifyInstance, deps: NativeApiDeps): 
             },
             outcome: commaListQuery(OUTCOMES, "outcomes"),
             since: { ...isoTimeQuery, description: "Attempts started at or after this time (ISO 8601)" },
-            until: { ...isoTimeQuery, description: "Attempts started before this time (ISO 8601)" },
+            until: {
+              ...isoTimeQuery,
+              description: "Attempts started before this time (ISO 8601); after since, if both",
+            },
           },
         },
         response: attemptPage,
@@ -88,8 +91,7 @@ export async function attemptRoutes(app: FastifyInstance, deps: NativeApiDeps): 
           contactId: q.contact_id,
           agentId: q.agent_id,
           outcomes: splitList(q.outcome),
-          since: q.since === undefined ? undefined : readableTime(q.since, "querystring.since"),
-          until: q.until === undefined ? undefined : readableTime(q.until, "querystring.until"),
+          ...startedBetween(q),
         },
         { afterId: q.after_id, limit: q.limit + 1 },
         clock.now(),
@@ -126,4 +128,14 @@ export async function attemptRoutes(app: FastifyInstance, deps: NativeApiDeps): 
       return keysetPage(rows, req.query.limit, attemptView);
     },
   );
+}
+
+/** The `since` … `until` window of attempts' start times: a 400 unless since is before until (an empty
+ *  window is a caller's mistake, not a page with no attempts in it). */
+function startedBetween(q: { since?: string; until?: string }): { since?: number; until?: number } {
+  const since = q.since === undefined ? undefined : readableTime(q.since, "querystring.since");
+  const until = q.until === undefined ? undefined : readableTime(q.until, "querystring.until");
+  if (since !== undefined && until !== undefined && since >= until)
+    throw invalidRequest("until must be after since", "querystring.until");
+  return { since, until };
 }
