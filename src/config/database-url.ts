@@ -65,14 +65,17 @@ export function maskUrlPassword(url: string): string {
  * The rest of a value whose reader we do not know (`/app:s3cret@db/outdial`,
  * `postgresql://db/outdial?user=app&password=s3cret`, `sqlserver://db;password=s3cret`), masked with no
  * parser to say where a secret ends, so erring towards hiding too much: a `user:password@` from the first `:`
- * after any `//` to the last `@`, and everything after the first `password=` (or `secret=`, `token=`, `…key=`).
+ * after any `//` to the last `@` (a user information without `:`, `/s3cret@db`, whole: it may be a password
+ * alone), and everything after the first `password=` (or `secret=`, `token=`, `…key=`).
  */
 function maskByText(rest: string): string {
   let masked = rest;
   const at = masked.lastIndexOf("@");
   const slashes = masked.indexOf("//");
-  const colon = masked.indexOf(":", slashes !== -1 && slashes < at ? slashes + 2 : 0);
+  const userStart = slashes !== -1 && slashes < at ? slashes + 2 : masked.startsWith("/") ? 1 : 0;
+  const colon = masked.indexOf(":", userStart);
   if (colon !== -1 && colon < at) masked = `${masked.slice(0, colon + 1)}***${masked.slice(at)}`;
+  else if (at > userStart) masked = `${masked.slice(0, userStart)}***${masked.slice(at)}`;
   const secret = /(?:pass|secret|token|key)[^=]*=/i.exec(masked);
   if (secret) masked = `${masked.slice(0, secret.index + secret[0].length)}***`;
   return masked;

@@ -73,6 +73,10 @@ test("maskUrlPassword masks the password of a value it cannot read as a postgres
     // With no parser to say where the password ends, the rest is hidden: an `@` in it hides no part.
     [`mysql:app:${SECRET}@x@db/outdial`, "mysql:app:***@db/outdial"],
     [`postgres://app:${SECRET}@db/outdial`, "postgres://app:***@db/outdial"],
+    // A user information without a colon may be the password alone: hidden whole.
+    [`postgres:/${SECRET}@db.internal/outdial`, "postgres:/***@db.internal/outdial"],
+    [`mysql:${SECRET}@db/outdial`, "mysql:***@db/outdial"],
+    [`jdbc:mysql://${SECRET}@db/outdial`, "jdbc:mysql://***@db/outdial"],
   ];
   for (const [url, shown] of cases) assert.equal(maskUrlPassword(url), shown, url);
 });
