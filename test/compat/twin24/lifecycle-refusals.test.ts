@@ -4,7 +4,7 @@
 // in the face's terms (the task's id, Twin24 statuses, advice about its lifetime), not the native ones.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { seedBody, withFixture } from "./helpers.ts";
+import { manualTask, seedBody, withFixture } from "./helpers.ts";
 
 const TASKS = "/cis/api/v1/telephony/autoCall";
 
@@ -63,4 +63,48 @@ test("a /start past the lifetime is refused with advice the Twin24 face cannot f
     assert.equal(start.statusCode, 409);
     // Actual: "…change its endAt or lifetimeSec first, or recover it…": no such field or route in this face.
     assert.doesNotMatch(start.json().error.message, /lifetimeSec|endAt|recover/);
+  }));
+
+// A PUT with startType = time starts a BLANK task: the engine's refusal of that start is the edit's answer,
+// named as /start names it (twin24-13: it spoke of "campaign 1", lifetimeSec and recover).
+test("a PUT refused for the balance names the task, as /start does, not a campaign id", () =>
+  withFixture("all_human", async (f) => {
+    const uuid = await f.createTask(manualTask({ name: "b" }));
+    const { campaignId } = await f.task(uuid);
+    await f.call({ method: "POST", url: "/v1/balance/top-up", payload: { amountUsd: 0.5 } });
+    const start = await f.command(uuid, "start");
+    assert.equal(start.statusCode, 409);
+    assert.match(start.json().error.message, new RegExp(uuid), "the lifecycle route names the task");
+    const put = await f.call({
+      method: "PUT",
+      url: `${TASKS}/${uuid}`,
+      payload: manualTask({ startType: "time", startMoment: "2023-06-02 10:00" }),
+    });
+    assert.equal(put.statusCode, 409, put.body);
+    const msg = put.json().error.message as string;
+    assert.doesNotMatch(msg, new RegExp(`campaign ${campaignId}\\b`));
+    assert.match(msg, new RegExp(uuid));
+  }));
+
+test("a PUT refused as past the task's end gives no advice the face cannot follow (lifetimeSec, recover)", () =>
+  withFixture("all_human", async (f) => {
+    const uuid = await f.createTask(manualTask({ name: "kept" }));
+    const { campaignId } = await f.task(uuid);
+    const endAt = f.clock.now() + 3_600_000;
+    const patch = await f.call({
+      method: "PATCH",
+      url: `/v1/campaigns/${campaignId}`,
+      payload: { settings: { endAt } },
+    });
+    assert.equal(patch.statusCode, 200, patch.body);
+    await f.clock.advance(2 * 3_600_000);
+    const put = await f.call({
+      method: "PUT",
+      url: `${TASKS}/${uuid}`,
+      payload: manualTask({ startType: "time", startMoment: "2026-01-05 15:30" }),
+    });
+    assert.equal(put.statusCode, 409, put.body);
+    const msg = put.json().error.message as string;
+    assert.doesNotMatch(msg, /lifetimeSec|recover|campaign \d/);
+    assert.match(msg, new RegExp(uuid));
   }));

@@ -485,3 +485,37 @@ for (const dialect of dialects()) {
       ));
   });
 }
+
+// A body that passes the face's rules can still clash with what /v1 set on the task: the 400 names the Twin24
+// field it comes from, in the face's words (twin24-13: no field, "settings.timeSpec", "the campaign's").
+test("a schedule never open under the task's /v1 time spec: 400 naming scheduleId", () =>
+  withFixture("all_human", async (f) => {
+    const uuid = await f.createTask(manualTask({ name: "ts" }));
+    const { campaignId } = await f.task(uuid);
+    const patch = await f.call({
+      method: "PATCH",
+      url: `/v1/campaigns/${campaignId}`,
+      payload: { settings: { timeSpec: "*,sun,*,*" } },
+    });
+    assert.equal(patch.statusCode, 200, patch.body);
+    const sch = await f.call({
+      method: "POST",
+      url: "/cis/api/v1/telephony/schedule",
+      payload: {
+        name: "mondays",
+        timezone: "Europe/Moscow",
+        ranges: [{ days: [1], from: "09:00", to: "10:00" }],
+      },
+    });
+    assert.equal(sch.statusCode, 200, sch.body);
+    const scheduleId = (sch.json() as { id: { identity: string } }).id.identity;
+    const put = await f.call({
+      method: "PUT",
+      url: `/cis/api/v1/telephony/autoCall/${uuid}`,
+      payload: manualTask({ scheduleId }),
+    });
+    assert.equal(put.statusCode, 400, put.body);
+    const error = put.json().error as { message: string; field?: string };
+    assert.equal(error.field, "scheduleId");
+    assert.doesNotMatch(error.message, /settings\.|campaign/);
+  }));

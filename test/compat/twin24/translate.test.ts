@@ -43,6 +43,11 @@ describe("cps", () => {
     assert.match(decodeCps(11.01) as string, /at most 11/);
     assert.match(decodeCps(0) as string, /greater than 0/);
   });
+  test("a hair above 0 is N = 100, i.e. cps 0: refused, not read as one call every 100 s (twin24-13)", () => {
+    for (const bad of [1e-9, 1e-12]) {
+      assert.match(String(decodeCps(bad)), /at least 0\.01/, `cps ${bad}`);
+    }
+  });
 });
 
 describe("conditional rules", () => {

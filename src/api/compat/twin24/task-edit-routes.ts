@@ -40,7 +40,7 @@ import {
   taskSchema,
 } from "./task-routes.ts";
 import type { TaskBody, WebhookPlan } from "./translate.ts";
-import { TASK_STATUS, taskView } from "./views.ts";
+import { refusalInTaskTerms, TASK_STATUS, taskView } from "./views.ts";
 
 /** A task in one of these is dialing or may dial again by itself: stop it before deleting it. */
 const LIVE: readonly CampaignStatus[] = ["running", "scheduled", "paused"];
@@ -220,6 +220,11 @@ export async function taskEditRoutes(app: FastifyInstance, deps: Twin24Deps): Pr
     async (req) => {
       const accountId = req.account.id;
       const task = await ownedTask(deps, accountId, req.params.id);
+      // The engine's refusals of the start this edit asks for, named as the lifecycle routes name them.
+      const inTaskTerms = <T>(p: Promise<T>) =>
+        p.catch((err: unknown) => {
+          throw refusalInTaskTerms(err, task.uuid, task.campaign_id);
+        });
       const { settingsOver, plans } = await taskPlan(store.db, req.account, req.body, clock.now());
       // Decided on a read and written only onto it (basedOn): a start or an edit landing in between is
       // read again, so the halt time and the manual-start rule follow the task as it is.
@@ -233,7 +238,7 @@ export async function taskEditRoutes(app: FastifyInstance, deps: Twin24Deps): Pr
           // The start below would be refused under 1 USD, or past the task's end time: refuse the whole edit
           // before anything is written.
           const starts = req.body.startType === "time" && read.status === "draft";
-          if (starts) await engine.requireStartable(read, settings);
+          if (starts) await inTaskTerms(engine.requireStartable(read, settings));
           // A manual task waits for /start (the seed): one READY for its startMoment (or paused before it)
           // is BLANK again, as if created so, or the engine would find it scheduled with no start time and
           // dial at once (a paused one at its /resume).
@@ -263,7 +268,7 @@ export async function taskEditRoutes(app: FastifyInstance, deps: Twin24Deps): Pr
       await engine.campaignEdited(current.id);
       // As at creation, startType = time starts a task not yet started: the engine holds it READY. Only the
       // draft this edit wrote: a /stop or /start landing since stands (the edit is written either way).
-      if (starts) await startIfStillDraft(deps, accountId, current.id);
+      if (starts) await inTaskTerms(startIfStillDraft(deps, accountId, current.id));
       const row = await findCampaign(store.db, accountId, current.id);
       if (!row) throw notFound("autoCall task", req.params.id);
       return taskView(task.uuid, row, await countContactsByStatus(store.db, row.id));

@@ -127,7 +127,17 @@ export async function taskPlan(
         "startMoment",
       );
     }
-    throw invalidRequest(problem.message);
+    const field = taskFieldOf(problem.field);
+    if (field === "scheduleId" && problem.message.endsWith("never open at once")) {
+      throw invalidRequest(
+        "scheduleId: the schedule is never open within the time spec /v1 set on the task",
+        field,
+      );
+    }
+    throw invalidRequest(
+      `${field} does not go with what /v1/campaigns set on the task: ${problem.message}`,
+      field,
+    );
   };
   return {
     settings: checked(toSettings(body, refs)),
@@ -277,4 +287,14 @@ export async function taskRoutes(app: FastifyInstance, deps: Twin24Deps): Promis
       },
     );
   }
+}
+
+/** The Twin24 field a settings problem found after translation comes from (the body passed its own rules;
+ *  what it sets clashes with what /v1/campaigns set on the task): the schedule, the rate, the callee
+ *  window; else the body as a whole (a zone or a scenario only /v1 sets). */
+function taskFieldOf(settingsField: string): string {
+  if (/^settings\.(schedule|timeSpec)\b/.test(settingsField)) return "scheduleId";
+  if (settingsField.startsWith("settings.callsPerSecond")) return "cps";
+  if (settingsField.startsWith("settings.calleeWindow")) return "additionalOptions.allowCallTimeFrom";
+  return "body";
 }

@@ -124,6 +124,8 @@ export function decodeCps(cps: number): number | string {
     if (n > MAX_CPS_N) return `cps must be at most ${1 + MAX_CPS_N / 100} (${MAX_CPS_N} calls per second)`;
     return n;
   }
+  // 1 - N/100 with N = 100 is cps 0 (refused above, as no rate): a value a hair above 0 is no slower rate.
+  if (n >= 100) return "cps must be at least 0.01 (one call every 99 seconds)";
   return 1 / n;
 }
 
