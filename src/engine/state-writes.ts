@@ -6,7 +6,7 @@ import type { CampaignStatus } from "../model/outcome.ts";
 import { type Subscription, subscriptionsOfCampaign } from "../outbox/events.ts";
 import { type CallbackRefusal, scheduleCallback } from "../store/agent-calls.ts";
 import { atomically } from "../store/atomic.ts";
-import { tryLockCampaignContacts } from "../store/contacts-insert.ts";
+import { tryLockCampaignPending } from "../store/contacts-insert.ts";
 import { cancelPendingContactQuery, findContact } from "../store/contacts-query.ts";
 import type { Store } from "../store/db.ts";
 import type { Campaign, CampaignUpdate } from "../store/schema.ts";
@@ -89,14 +89,15 @@ export class StateWrites {
   /**
    * The `ifDrained` write on PostgreSQL. Its guard's subquery sees contacts as of the statement's start: a
    * contact a writer committed while the UPDATE waited for the campaign's row was missed, and stayed pending
-   * in a completed campaign, answered 200 and never dialed (jaicp12). Contact writers hold the campaign's
-   * contacts lock to their commit; taken first, the guard reads after them. It is not waited for (an import
-   * holds it through its upload, and this runs in a dispatch pass): with a write in flight the campaign is
-   * not drained, and the next pass, within seconds, looks again. Returns the rows changed.
+   * in a completed campaign, answered 200 and never dialed (jaicp12). Writers making contacts pending hold
+   * the campaign's pending lock shared to their commit; taken alone first, the guard reads after them. It is
+   * not waited for (an import holds its share through its upload, and this runs in a dispatch pass): with a
+   * write in flight the campaign is not drained, and the next pass, within seconds, looks again. Returns the
+   * rows changed.
    */
   private drainedWrite(campaignId: number, update: CompiledQuery, inserts: CompiledQuery[]): Promise<number> {
     return this.store.db.transaction().execute(async (trx) => {
-      if (!(await tryLockCampaignContacts(trx, campaignId))) return 0;
+      if (!(await tryLockCampaignPending(trx, campaignId))) return 0;
       const changed = Number((await trx.executeQuery(update)).numAffectedRows ?? 0);
       if (changed > 0) for (const q of inserts) await trx.executeQuery(q);
       return changed;

@@ -8,7 +8,7 @@ import type { Writable } from "node:stream";
 import { finished } from "node:stream/promises";
 import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
-import { contactsLockKey } from "../store/contacts-insert.ts";
+import { addContactsLockQuery } from "../store/contacts-insert.ts";
 import { targetGone } from "./errors.ts";
 import type { StageOutput } from "./parse-host.ts";
 import { CONTACT_COLUMNS, copyText, STAGE_COLUMNS, STAGE_DEFINITION, stageSelect } from "./stage.ts";
@@ -46,9 +46,8 @@ export class PgContactsWriter implements ContactsWriter {
     const client = await this.pool.connect();
     this.client = client;
     await client.query("BEGIN");
-    await client.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [
-      contactsLockKey(this.target.campaignId),
-    ]);
+    const locks = addContactsLockQuery(this.target.campaignId);
+    await client.query(locks.sql, [...locks.parameters]);
     await client.query(`CREATE TEMP TABLE ${STAGE} (${STAGE_DEFINITION}) ON COMMIT DROP`);
     const copy = client.query(copyFrom(`COPY ${STAGE} (${STAGE_COLUMNS.join(", ")}) FROM STDIN`));
     this.copy = copy;

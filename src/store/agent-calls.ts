@@ -9,7 +9,7 @@ import {
 import { abandonedWaitEnd } from "./abandon-wait.ts";
 import { countsForAbandonment } from "./abandonment.ts";
 import { atomically } from "./atomic.ts";
-import { lockCampaignContactsQuery } from "./contacts-insert.ts";
+import { holdOffCompletionQuery } from "./contacts-insert.ts";
 import type { Store } from "./db.ts";
 import { PERSONAL_CALLBACK_REASON } from "./dispatch/types.ts";
 
@@ -195,9 +195,7 @@ export async function scheduleCallback(
         });
   // A settled contact made pending again waits for a completion of its campaign in flight (PostgreSQL):
   // written during its drained check, it would stay pending in a completed campaign.
-  const queries = store.sqlite
-    ? [update]
-    : [lockCampaignContactsQuery(store.db, Number(row.campaign_id)), update];
+  const queries = store.sqlite ? [update] : [holdOffCompletionQuery(Number(row.campaign_id)), update];
   const changed = await atomically(store, queries, { thenIfChanged: events });
   return changed[queries.length - 1] > 0 ? null : "call_in_progress";
 }

@@ -1,36 +1,54 @@
 // Contacts written one request at a time, with their ids back (the bulk paths stream through lists/). A
 // contact due now goes straight into the dial queue, as imports write them.
-import { type CompiledQuery, type Kysely, sql } from "kysely";
+import { CompiledQuery, type Kysely, sql } from "kysely";
 import { type CampaignSettings, orderClassOf } from "../model/campaign-settings.ts";
 import { isPostgresDb } from "./dialect.ts";
 import type { Database } from "./schema.ts";
 
 /** The PostgreSQL advisory lock that orders every writer checking a campaign's stored contacts for
- *  duplicates (imports and JSON adds, the Xcally copy), across outdial nodes; also every writer making a
- *  campaign's contacts pending (adds, list resets, callbacks) against the campaign's completion, which
- *  must not read its contacts while one is in flight (state-writes.ts drainedWrite). */
+ *  duplicates (imports and JSON adds, the Xcally copy), across outdial nodes. An import holds it through
+ *  its upload. */
 export function contactsLockKey(campaignId: number): string {
   return `outdial.contacts.${campaignId}`;
 }
 
-/** Takes that lock for the rest of `trx` on PostgreSQL. On SQLite a transaction's first write takes the
- *  database's one write lock, and the import re-checks under it (sqlite-writer.ts). */
+/** The PostgreSQL advisory lock a campaign's completion takes alone (state-writes.ts drainedWrite), and every
+ *  writer making its contacts pending (adds, imports, list resets, callbacks) takes shared: the completion
+ *  must not read the contacts while one is in flight, and those writers need not wait for each other, a
+ *  callback least of all for an upload (import13). */
+export function pendingLockKey(campaignId: number): string {
+  return `outdial.pending.${campaignId}`;
+}
+
+/** The statement (PostgreSQL) a contact adder takes its locks with: the duplicates lock alone, then the
+ *  pending lock shared (the completion, alone on the second, never waits for the first: no deadlock). */
+export function addContactsLockQuery(campaignId: number): CompiledQuery {
+  return CompiledQuery.raw(
+    `SELECT pg_advisory_xact_lock(hashtextextended($1, 0)),
+      pg_advisory_xact_lock_shared(hashtextextended($2, 0))`,
+    [contactsLockKey(campaignId), pendingLockKey(campaignId)],
+  );
+}
+
+/** Takes a contact adder's locks for the rest of `trx` on PostgreSQL. On SQLite a transaction's first
+ *  write takes the database's one write lock, and the import re-checks under it (sqlite-writer.ts). */
 export async function lockCampaignContacts(trx: Kysely<Database>, campaignId: number): Promise<void> {
-  if (!isPostgresDb(trx)) return;
-  await sql`SELECT pg_advisory_xact_lock(hashtextextended(${contactsLockKey(campaignId)}, 0))`.execute(trx);
+  if (isPostgresDb(trx)) await trx.executeQuery(addContactsLockQuery(campaignId));
 }
 
-/** The statement taking that lock, for a batch of compiled statements run in one transaction (PostgreSQL
- *  only: atomically's). */
-export function lockCampaignContactsQuery(db: Kysely<Database>, campaignId: number): CompiledQuery {
-  return sql`SELECT pg_advisory_xact_lock(hashtextextended(${contactsLockKey(campaignId)}, 0))`.compile(db);
+/** The statement (PostgreSQL) that keeps a completion of the campaign off until the transaction ends (the
+ *  pending lock, shared), for a batch of compiled statements run in one transaction (atomically's). */
+export function holdOffCompletionQuery(campaignId: number): CompiledQuery {
+  return CompiledQuery.raw("SELECT pg_advisory_xact_lock_shared(hashtextextended($1, 0))", [
+    pendingLockKey(campaignId),
+  ]);
 }
 
-/** Takes that lock for the rest of `trx` (PostgreSQL) if no other transaction holds it; false if one does
- *  (a contact write in flight, an import maybe for its whole upload). */
-export async function tryLockCampaignContacts(trx: Kysely<Database>, campaignId: number): Promise<boolean> {
+/** Takes the pending lock alone for the rest of `trx` (PostgreSQL) if no other transaction holds it; false if
+ *  one does (a contact write in flight, an import maybe for its whole upload). */
+export async function tryLockCampaignPending(trx: Kysely<Database>, campaignId: number): Promise<boolean> {
   const { rows } = await sql<{ locked: boolean }>`
-    SELECT pg_try_advisory_xact_lock(hashtextextended(${contactsLockKey(campaignId)}, 0)) AS locked`.execute(
+    SELECT pg_try_advisory_xact_lock(hashtextextended(${pendingLockKey(campaignId)}, 0)) AS locked`.execute(
     trx,
   );
   return rows[0]?.locked === true;

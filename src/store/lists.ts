@@ -4,7 +4,7 @@ import { type Kysely, sql } from "kysely";
 import { ABANDONED_WAIT_REASON, EARLIER_ROUNDS_KEY } from "../model/redial-policy.ts";
 import { abandonedWaitEnd } from "./abandon-wait.ts";
 import { atomically } from "./atomic.ts";
-import { lockCampaignContactsQuery } from "./contacts-insert.ts";
+import { holdOffCompletionQuery } from "./contacts-insert.ts";
 import type { Store } from "./db.ts";
 import type { Database, ListRow } from "./schema.ts";
 
@@ -132,7 +132,7 @@ export async function resetListContacts(
     .compile();
   // Contacts made pending again wait for a completion of the campaign in flight (PostgreSQL): written
   // during its drained check, they would stay pending in a completed campaign (review40).
-  const queries = store.sqlite ? [update] : [lockCampaignContactsQuery(store.db, o.campaignId), update];
+  const queries = store.sqlite ? [update] : [holdOffCompletionQuery(o.campaignId), update];
   const counts = await atomically(store, queries);
   return counts[queries.length - 1];
 }

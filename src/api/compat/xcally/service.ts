@@ -113,7 +113,7 @@ export function xcallyService(deps: XcallyDeps) {
     }
     // The campaign's row lock orders two copies at once: the second reads the phones the first added,
     // instead of both finding a phone missing and the person being called twice. On PostgreSQL an import
-    // or /v1 add in flight holds the contacts lock to its commit: taken first, so neither order deadlocks.
+    // or /v1 add in flight holds the contacts locks to its commit: taken first, so neither order deadlocks.
     await lockCampaignContacts(on, into.id);
     const campaign = await lockCampaignRow(on, into);
     if (!campaign) return [0, 0];
