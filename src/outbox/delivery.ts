@@ -9,7 +9,14 @@ import { type Agent, request } from "undici";
 import type { Clock, TimerHandle } from "../clock/clock.ts";
 import type { Store } from "../store/db.ts";
 import type { WebhookDeliveryRow, WebhookRow } from "../store/schema.ts";
-import { dueHeads, dueHeadsOf, leaseHead, recordDelivery, webhooksWithPending } from "../store/webhooks.ts";
+import {
+  dueHeads,
+  dueHeadsOf,
+  type LeasedDelivery,
+  leaseHead,
+  recordDelivery,
+  webhooksWithPending,
+} from "../store/webhooks.ts";
 import { checkLiteralHost, DestinationRefused, webhookAgent } from "./destinations.ts";
 import { OutboxRetention } from "./retention.ts";
 import { SendSlots } from "./send-slots.ts";
@@ -310,8 +317,8 @@ export class WebhookDelivery {
       // From the time of the lease, not the pass's start: a long pass must not lease a row already expired.
       const leasedAt = this.o.clock.now();
       const leaseUntil = leasedAt + 2 * (this.o.timeoutMs ?? 10_000);
-      // Still due, not leased, its key's head and its key not in flight (any node may have changed it
-      // since it was read).
+      // Still due, not leased, its key's head, its key not in flight and its subscription active (any
+      // node may have changed them since they were read); sent as its subscription is now.
       const row = await leaseHead(this.o.store.db, head.id, this.o.nodeId, leasedAt, leaseUntil);
       if (!row) {
         refused++;
@@ -346,12 +353,12 @@ export class WebhookDelivery {
   }
 
   /** Sends a leased event; when it ends, asks for what its outcome makes possible. */
-  private begin(hook: WebhookRow, row: WebhookDeliveryRow, leaseUntil: number): void {
+  private begin(hook: WebhookRow, row: LeasedDelivery, leaseUntil: number): void {
     this.slots.take(hook);
     const sending = this.sendingKeys.get(hook.id) ?? new Set<string>();
     sending.add(row.order_key);
     this.sendingKeys.set(hook.id, sending);
-    const p = this.send(hook, row)
+    const p = this.send(row)
       // Not recorded: the event goes again once the lease runs out.
       .then(
         (again) => (again === undefined ? leaseUntil + 1 : again),
@@ -397,9 +404,10 @@ export class WebhookDelivery {
     this.followUps.set(hookId, lookups);
   }
 
-  /** Sends one leased event and records the outcome. Returns its retry time, null when it is done with
-   *  (delivered or dead), undefined when the outcome could not be recorded. */
-  private async send(hook: WebhookRow, row: WebhookDeliveryRow): Promise<number | null | undefined> {
+  /** Sends one leased event to its subscription's URL and secret as they were at the lease (not as the
+   *  pass read them: an edit may have committed since), and records the outcome. Returns its retry time,
+   *  null when it is done with (delivered or dead), undefined when the outcome could not be recorded. */
+  private async send(row: LeasedDelivery): Promise<number | null | undefined> {
     const timestamp = this.o.clock.now();
     let httpStatus: number | null = null;
     let error: string | null = null;
@@ -408,10 +416,10 @@ export class WebhookDelivery {
       const timeout = this.o.timeoutMs ?? 10_000;
       const allowPrivate = this.o.allowPrivateNetworks === true;
       if (!allowPrivate) {
-        checkLiteralHost(hook.url);
+        checkLiteralHost(row.url);
         this.agent ??= webhookAgent();
       }
-      const res = await request(hook.url, {
+      const res = await request(row.url, {
         dispatcher: this.agent,
         method: "POST",
         headers: {
@@ -420,7 +428,7 @@ export class WebhookDelivery {
           "x-outdial-event-id": row.event_id,
           "x-outdial-event-type": row.event_type,
           "x-outdial-delivery-attempt": String(row.attempts + 1),
-          "x-outdial-signature": signature(hook.secret, timestamp, row.payload),
+          "x-outdial-signature": signature(row.secret, timestamp, row.payload),
         },
         body: row.payload,
         // The whole exchange (connect, headers, a trickling body) within the timeout, so the lease (twice
@@ -440,7 +448,7 @@ export class WebhookDelivery {
     const ok = error === null;
     let retryAt: number | null = null;
     if (ok) this.stats.delivered++;
-    else if (failures >= hook.max_attempts) this.stats.dead++;
+    else if (failures >= row.max_attempts) this.stats.dead++;
     else {
       this.stats.failed++;
       retryAt =

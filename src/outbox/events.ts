@@ -32,6 +32,8 @@ export interface Subscription {
   accountId: number;
   /** null = every campaign of the account. */
   campaignId: number | null;
+  /** Its filter when the list was read. Events are not matched on it (subscribersOf); the outbox insert
+   *  checks the stored one. */
   events: ReadonlySet<string>;
   delaySec: number;
   partialResults: boolean;
@@ -77,11 +79,51 @@ export function subscriptionsOfCampaign(
   return subs.filter((s) => watches(s, accountId, campaignId));
 }
 
-/** The subscriptions that take this event. */
+/**
+ * The subscriptions that may take this event: of its account and campaign, and taking intermediate events
+ * unless it is final. Not its type: `subs` is a cached list (up to 5 s old), and a type added to a filter
+ * on another node meanwhile would never be written, where a guard can only drop rows. Whether the
+ * subscription's filter, as stored at the insert, names the type is OUTBOX_WEBHOOK_EXISTS's check.
+ */
 export function subscribersOf(subs: readonly Subscription[], ev: EventInput): Subscription[] {
-  return subs.filter(
-    (s) => watches(s, ev.accountId, ev.campaignId) && s.events.has(ev.type) && (s.partialResults || ev.final),
-  );
+  return subs.filter((s) => watches(s, ev.accountId, ev.campaignId) && (s.partialResults || ev.final));
+}
+
+/** A settled contact made pending again (an agent's callback, a list reset), as the store knows it. */
+export interface ReopenedContactInfo {
+  accountId: number;
+  campaignId: number;
+  contactId: number;
+  /** The status it had settled to. */
+  from: string;
+  /** What it waits on now (callback, start_at…), or null. */
+  reason: string | null;
+  /** Its custom fields, as stored (JSON text). */
+  custom: string;
+  at: number;
+}
+
+/** contact.status_changed from its settled status to pending. Not final: its result is still to come. */
+export function reopenedContactEvent(c: ReopenedContactInfo): EventInput {
+  let data: Record<string, unknown>;
+  try {
+    data = JSON.parse(c.custom) as Record<string, unknown>;
+  } catch {
+    data = {};
+  }
+  return {
+    type: "contact.status_changed",
+    accountId: c.accountId,
+    campaignId: c.campaignId,
+    contactId: c.contactId,
+    final: false,
+    at: c.at,
+    data: {
+      from: c.from,
+      to: "pending",
+      contact: { id: c.contactId, status: "pending", reason: c.reason, data },
+    },
+  };
 }
 
 /** The outbox rows of one event: one per subscription that takes it, all with the same event id. */
@@ -148,8 +190,10 @@ export const OUTBOX_COLUMN_TYPES = [
  *   write on its foreign key, again at every retry.
  * - It is active: one made inactive would take the next seconds' events, which its README promises it does
  *   not, and send them stale once active again.
- * - It still names the event's type: one whose `events` a PATCH on another node narrowed would take the
- *   dropped types for those seconds (4 attempt.ended in 4 s of a 10 calls/s campaign; review39). `events`
+ * - It names the event's type: the only type filter there is (subscribersOf builds rows for every type,
+ *   so a type added on another node is taken from that edit's commit; webhooks13), and one whose `events`
+ *   a PATCH on another node narrowed takes the dropped types no more (4 attempt.ended in 4 s of a
+ *   10 calls/s campaign got through when the cached filter decided; review39). `events`
  *   is stored as JSON.stringify of names from EVENT_TYPES (store/webhooks.ts), so each name sits in it
  *   between double quotes, unescaped: a LIKE on the quoted name finds it without parsing JSON per insert.
  *   The name's "_" are escaped ("!" occurs in no name), as LIKE reads "_" as any one character.

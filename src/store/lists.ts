@@ -2,11 +2,14 @@
 // reset a list's finished contacts for another round.
 import { type Kysely, sql } from "kysely";
 import { ABANDONED_WAIT_REASON, EARLIER_ROUNDS_KEY } from "../model/redial-policy.ts";
+import { outboxRows, reopenedContactEvent } from "../outbox/events.ts";
 import { abandonedWaitEnd } from "./abandon-wait.ts";
-import { atomically } from "./atomic.ts";
 import { holdOffCompletionQuery } from "./contacts-insert.ts";
 import type { Store } from "./db.ts";
-import type { Database, ListRow } from "./schema.ts";
+import { outboxInsertBatches } from "./outbox-insert-batch.ts";
+import type { Database, ListRow, WebhookRow } from "./schema.ts";
+import { runInOneTransaction, type TransactionSteps } from "./transaction-steps.ts";
+import { subscriptionOf } from "./webhooks.ts";
 
 export async function insertList(
   db: Kysely<Database>,
@@ -72,25 +75,143 @@ export type ResettableStatus = (typeof RESETTABLE_STATUSES)[number];
 /** Per-phone attempt counts of zero, as many as the contact has phones (at most 20). */
 const ZEROS = new Array(20).fill("0").join(",");
 
+/** Reopened contacts whose events are built at a time: their custom fields are read by the batch, so
+ *  however large the list, the reset holds a batch of them in memory, not the list's. */
+const EVENT_BATCH = 500;
+
+export interface ListReset {
+  campaignId: number;
+  /** The campaign's account (its subscriptions hear of the reset). */
+  accountId: number;
+  listId: number;
+  statuses: readonly ResettableStatus[];
+  from: number;
+  now: number;
+  orderClass: number;
+  previewOnly: boolean;
+}
+
 /**
  * Puts the list's contacts in `statuses` back to pending for another round: the limits count afresh (the
  * attempts made so far no longer count, per-phone and per-outcome counts restart) and the history stays.
  * They are due at `from`, except that one with a call abandoned lately waits out 72 h from its end (unless
  * `previewOnly`: an agent is reserved before every dial). Caps and do-not-call are checked again at each
- * dial. Returns how many.
+ * dial. Each contact reopened gets a contact.status_changed from its settled status to pending (not final),
+ * written in the same transaction, as a callback's reopening does: subscribers would otherwise hear its
+ * final result, then nothing, then the next round's (webhooks13). Returns how many contacts went back, and
+ * how many outbox rows were written (the caller wakes delivery after the commit).
  */
 export async function resetListContacts(
   store: Store,
-  o: {
-    campaignId: number;
-    listId: number;
-    statuses: readonly ResettableStatus[];
-    from: number;
-    now: number;
-    orderClass: number;
-    previewOnly: boolean;
-  },
-): Promise<number> {
+  o: ListReset,
+): Promise<{ reset: number; events: number }> {
+  return runInOneTransaction(store, () => resetSteps(store, o));
+}
+
+function* resetSteps(store: Store, o: ListReset): TransactionSteps<{ reset: number; events: number }> {
+  // Contacts made pending again wait for a completion of the campaign in flight (PostgreSQL): written
+  // during its drained check, they would stay pending in a completed campaign (review40).
+  if (!store.sqlite) yield holdOffCompletionQuery(o.campaignId);
+  // Read in the transaction, not the engine's cached list (up to 5 s old): a subscription made or widened
+  // on another node before the reset hears of it. Those not taking the event are passed over here, and
+  // with none the reset is the one UPDATE it always was.
+  const subscriptions = (yield campaignSubscriptionsQuery(store.db, o)).rows as unknown as WebhookRow[];
+  const takers = subscriptions.map(subscriptionOf).filter((s) => s.events.has("contact.status_changed"));
+  const update = resetUpdate(store, o);
+  if (takers.length === 0) return { reset: (yield update.compile()).count, events: 0 };
+  // In contact order, so the outbox's ids (one event per contact) are too, whatever RETURNING's order.
+  const reopened = (yield* reopenContacts(store, o, update)).sort((a, b) => a.id - b.id);
+  let events = 0;
+  for (let i = 0; i < reopened.length; i += EVENT_BATCH) {
+    const batch = reopened.slice(i, i + EVENT_BATCH);
+    const customs = (yield customsQuery(store.db, batch)).rows as { id: number; custom: string }[];
+    const customOf = new Map(customs.map((c) => [Number(c.id), c.custom]));
+    const rows = batch.flatMap((c) =>
+      outboxRows(
+        takers,
+        reopenedContactEvent({
+          accountId: o.accountId,
+          campaignId: o.campaignId,
+          contactId: c.id,
+          from: c.was,
+          reason: c.reason,
+          custom: customOf.get(c.id) ?? "{}",
+          at: o.now,
+        }),
+      ),
+    );
+    for (const insert of outboxInsertBatches(store.db, rows)) events += (yield insert).count;
+  }
+  return { reset: reopened.length, events };
+}
+
+/** The custom fields of a batch of contacts (their events' data), by primary key. */
+function customsQuery(db: Kysely<Database>, contacts: readonly Reopened[]) {
+  const ids = contacts.map((c) => c.id);
+  return db.selectFrom("contacts").select(["id", "custom"]).where("id", "in", ids).compile();
+}
+
+/** A contact the reset made pending: the status it had, and what it waits on now. */
+interface Reopened {
+  id: number;
+  was: string;
+  reason: string | null;
+}
+
+/**
+ * The reset's UPDATE, returning each contact it reopened with the status it had. PostgreSQL: one
+ * statement, the old status read from the row it locks (FOR UPDATE), so it is the status of the version
+ * updated: a callback or another reset of the campaign may run at the same time (they share its lock), and
+ * a contact one of them made pending meanwhile is re-read, found pending and left out, not reported twice.
+ * SQLite's RETURNING gives only new values and may not name an UPDATE's FROM tables: the statuses are read
+ * first, in the same transaction, which no other write enters.
+ */
+function* reopenContacts(
+  store: Store,
+  o: ListReset,
+  update: ReturnType<typeof resetUpdate>,
+): TransactionSteps<Reopened[]> {
+  if (store.sqlite) {
+    const before = (yield store.db
+      .selectFrom("contacts")
+      .select(["id", "status"])
+      .where("list_id", "=", o.listId)
+      .where("status", "in", [...o.statuses])
+      .compile()).rows as { id: number; status: string }[];
+    const was = new Map(before.map((c) => [Number(c.id), c.status]));
+    const after = (yield update.returning(["id", "wait_reason"]).compile()).rows as {
+      id: number;
+      wait_reason: string | null;
+    }[];
+    return after.map((c) => ({ id: Number(c.id), was: was.get(Number(c.id)) ?? "", reason: c.wait_reason }));
+  }
+  const old = store.db
+    .selectFrom("contacts")
+    .select(["id as reopened_id", "status as was"])
+    .where("list_id", "=", o.listId)
+    .where("status", "in", [...o.statuses])
+    .forUpdate();
+  const after = (yield update
+    .from(old.as("old"))
+    .whereRef("contacts.id", "=", "old.reopened_id")
+    .returning(["contacts.id", "old.was", "contacts.wait_reason"])
+    .compile()).rows as { id: number; was: string; wait_reason: string | null }[];
+  return after.map((c) => ({ id: Number(c.id), was: c.was, reason: c.wait_reason }));
+}
+
+/** The account's active subscriptions to every campaign or to this one. */
+function campaignSubscriptionsQuery(db: Kysely<Database>, o: ListReset) {
+  return db
+    .selectFrom("webhooks")
+    .selectAll()
+    .where("active", "=", 1)
+    .where("account_id", "=", o.accountId)
+    .where((eb) => eb.or([eb("campaign_id", "is", null), eb("campaign_id", "=", o.campaignId)]))
+    .compile();
+}
+
+/** The UPDATE that puts the list's contacts in `statuses` back to pending, due as resetListContacts says. */
+function resetUpdate(store: Store, o: ListReset) {
   const sqlite = store.dialect === "sqlite";
   const later = sql.raw(sqlite ? "max" : "greatest");
   const phoneCount = sqlite ? sql`json_array_length(phones)` : sql`json_array_length(phones::json)`;
@@ -109,7 +230,7 @@ export async function resetListContacts(
           string | null
         >`CASE WHEN ${abandonedLately} THEN ${sql.lit(ABANDONED_WAIT_REASON)} ELSE ${fromReason} END`,
       ];
-  const update = store.db
+  return store.db
     .updateTable("contacts")
     .set({
       status: "pending",
@@ -128,11 +249,5 @@ export async function resetListContacts(
       updated_at: o.now,
     })
     .where("list_id", "=", o.listId)
-    .where("status", "in", [...o.statuses])
-    .compile();
-  // Contacts made pending again wait for a completion of the campaign in flight (PostgreSQL): written
-  // during its drained check, they would stay pending in a completed campaign (review40).
-  const queries = store.sqlite ? [update] : [holdOffCompletionQuery(o.campaignId), update];
-  const counts = await atomically(store, queries);
-  return counts[queries.length - 1];
+    .where("status", "in", [...o.statuses]);
 }

@@ -1,7 +1,14 @@
 // Webhook subscriptions (CRUD for the API, the active set for the engine) and their outbox: the delivery
 // queue's reads and writes. Events themselves are built in outbox/events.ts and written by whoever changes
 // the state they report, in the same transaction.
-import { type CompiledQuery, type ExpressionBuilder, type Kysely, sql, type Updateable } from "kysely";
+import {
+  type CompiledQuery,
+  type ExpressionBuilder,
+  type Kysely,
+  type NotNull,
+  sql,
+  type Updateable,
+} from "kysely";
 import {
   OUTBOX_COLUMN_TYPES,
   OUTBOX_COLUMNS,
@@ -107,14 +114,19 @@ export const deleteWebhook = (db: Kysely<Database>, accountId: number, id: numbe
 /** Every active subscription, as the engine matches events against them. */
 export async function activeSubscriptions(db: Kysely<Database>): Promise<Subscription[]> {
   const rows = await db.selectFrom("webhooks").selectAll().where("active", "=", 1).execute();
-  return rows.map((r) => ({
+  return rows.map(subscriptionOf);
+}
+
+/** A subscription's row as the writers of events see it. */
+export function subscriptionOf(r: WebhookRow): Subscription {
+  return {
     id: r.id,
     accountId: r.account_id,
     campaignId: r.campaign_id,
     events: new Set(JSON.parse(r.events) as string[]),
     delaySec: r.delay_sec,
     partialResults: r.partial_results === 1,
-  }));
+  };
 }
 
 /** Inserts of outbox rows, compiled to run inside another statement's transaction; rows of a subscription
@@ -259,7 +271,8 @@ async function headsOf(
  * replayed (now the head) while the key's next event is being sent must wait for that send's end, or the
  * receiver would get two of one contact's events at once, possibly out of order. A live lease is
  * lease_expires_at >= now (as below and in dueHeads); only pending rows hold one. Returns the row as it
- * is now (its attempts counted by any node), or undefined.
+ * is now (its attempts counted by any node) with its subscription as it is now (leaseIfHead), or undefined
+ * (so too when the subscription is inactive).
  *
  * On PostgreSQL the leases of one order key take turns (lockOrderKeyOf): two nodes leasing two events of
  * a key each checked the other's row on a snapshot from before the other's lease committed, and as they
@@ -275,7 +288,7 @@ export async function leaseHead(
   owner: string,
   now: number,
   until: number,
-): Promise<WebhookDeliveryRow | undefined> {
+): Promise<LeasedDelivery | undefined> {
   if (!isPostgresDb(db)) return leaseIfHead(db, id, owner, now, until);
   const inTurn = async (trx: Kysely<Database>) => {
     await lockOrderKeyOf(trx, id);
@@ -297,14 +310,26 @@ async function lockOrderKeyOf(trx: Kysely<Database>, id: number): Promise<void> 
     .execute();
 }
 
-/** leaseHead's one statement. */
+/** A leased event, with its subscription's URL, secret and attempt limit as they were at the lease. */
+export interface LeasedDelivery extends WebhookDeliveryRow {
+  url: string;
+  secret: string;
+  max_attempts: number;
+}
+
+/**
+ * leaseHead's one statement. It leases only for an active subscription, and returns where and how to send
+ * as the subscription is at the lease: a pass reads its subscriptions once, at its start, and a PATCH
+ * (`active: false`, a new URL) or a rotated secret committed while it runs holds from its commit for every
+ * event leased after (webhooks13); one leased before it goes as it was.
+ */
 async function leaseIfHead(
   db: Kysely<Database>,
   id: number,
   owner: string,
   now: number,
   until: number,
-): Promise<WebhookDeliveryRow | undefined> {
+): Promise<LeasedDelivery | undefined> {
   // Its key's pending events (a range of webhook_deliveries_heads): none earlier, and none (a later one)
   // with a live lease.
   const sameKeyPending = (eb: ExpressionBuilder<Database, "webhook_deliveries">) =>
@@ -314,17 +339,31 @@ async function leaseIfHead(
       .whereRef("p.webhook_id", "=", "webhook_deliveries.webhook_id")
       .whereRef("p.order_key", "=", "webhook_deliveries.order_key")
       .where("p.status", "=", "pending");
-  return db
-    .updateTable("webhook_deliveries")
-    .set({ lease_owner: owner, lease_expires_at: until })
-    .where("id", "=", id)
-    .where("status", "=", "pending")
-    .where("next_attempt_at", "<=", now)
-    .where((eb) => eb.or([eb("lease_expires_at", "is", null), eb("lease_expires_at", "<", now)]))
-    .where((eb) => eb.not(eb.exists(sameKeyPending(eb).whereRef("p.id", "<", "webhook_deliveries.id"))))
-    .where((eb) => eb.not(eb.exists(sameKeyPending(eb).where("p.lease_expires_at", ">=", now))))
-    .returningAll()
-    .executeTakeFirst();
+  // Its subscription's row, by primary key. SQLite's RETURNING may not name an UPDATE's FROM tables, so
+  // what the send needs of it is read by subqueries.
+  const subscription = (eb: ExpressionBuilder<Database, "webhook_deliveries">) =>
+    eb.selectFrom("webhooks as w").whereRef("w.id", "=", "webhook_deliveries.webhook_id");
+  return (
+    db
+      .updateTable("webhook_deliveries")
+      .set({ lease_owner: owner, lease_expires_at: until })
+      .where("id", "=", id)
+      .where("status", "=", "pending")
+      .where("next_attempt_at", "<=", now)
+      .where((eb) => eb.or([eb("lease_expires_at", "is", null), eb("lease_expires_at", "<", now)]))
+      .where((eb) => eb.not(eb.exists(sameKeyPending(eb).whereRef("p.id", "<", "webhook_deliveries.id"))))
+      .where((eb) => eb.not(eb.exists(sameKeyPending(eb).where("p.lease_expires_at", ">=", now))))
+      .where((eb) => eb.exists(subscription(eb).select("w.id").where("w.active", "=", 1)))
+      .returningAll()
+      .returning((eb) => [
+        subscription(eb).select("w.url").as("url"),
+        subscription(eb).select("w.secret").as("secret"),
+        subscription(eb).select("w.max_attempts").as("max_attempts"),
+      ])
+      // The subscription exists (the lease's condition, in the same statement), so none of these is null.
+      .$narrowType<{ url: NotNull; secret: NotNull; max_attempts: NotNull }>()
+      .executeTakeFirst()
+  );
 }
 
 export interface DeliveryResult {

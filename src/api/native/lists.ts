@@ -88,7 +88,7 @@ export async function listRoutes(app: FastifyInstance, deps: NativeApiDeps): Pro
         summary:
           "Reset a list's finished contacts for another round: back to pending with their attempt counts afresh (their attempts stay on record)",
         description:
-          "Do-not-call contacts (suppressed) never go back; caps, calling hours and the do-not-call list are checked again at every dial, and a contact whose last call was abandoned still waits 72 h from it (except in preview campaigns). No webhook events are sent for the reset. A completed or stopped campaign dials them once recovered.",
+          "Do-not-call contacts (suppressed) never go back; caps, calling hours and the do-not-call list are checked again at every dial, and a contact whose last call was abandoned still waits 72 h from it (except in preview campaigns). Each contact put back is reported by a contact.status_changed event from its finished status to pending (not final: subscriptions with partialResults false do not get it). A completed or stopped campaign dials them once recovered.",
         params: {
           type: "object",
           required: ["id", "listId"],
@@ -131,8 +131,9 @@ export async function listRoutes(app: FastifyInstance, deps: NativeApiDeps): Pro
       const startAt = req.body?.startAt === undefined ? now : Date.parse(req.body.startAt);
       if (Number.isNaN(startAt)) throw invalidRequest("startAt is not a time", "body.startAt");
       const settings = withDefaults(JSON.parse(campaign.settings));
-      const reset = await resetListContacts(store, {
+      const { reset, events } = await resetListContacts(store, {
         campaignId: campaign.id,
+        accountId: campaign.account_id,
         listId: list.id,
         statuses: req.body?.statuses ?? ["failed", "exhausted"],
         from: Math.max(now, startAt),
@@ -141,6 +142,8 @@ export async function listRoutes(app: FastifyInstance, deps: NativeApiDeps): Pro
         previewOnly: settings.dialMethod === "preview",
       });
       if (reset > 0) deps.engine.wake();
+      // Its contact.status_changed events, committed with it, go out now rather than at the next poll.
+      if (events > 0) deps.engine.outboxChanged();
       // As it stands after the reset: a campaign that completed just before needs a recover to dial them.
       const after = await findCampaign(store.db, req.account.id, campaign.id);
       return { list_id: list.id, reset, campaign_status: after?.status ?? campaign.status };
