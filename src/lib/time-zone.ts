@@ -23,10 +23,41 @@ const PREFIXED = /^(UTC|GMT|UT)(.*)$/i;
 const REGION_ID = /^[A-Za-z][A-Za-z0-9~/._+-]*$/;
 
 /**
+ * The abbreviations contact files write for a zone (US CRMs export EST, CST, PST…; Russian ones MSK) that
+ * stand for one clock, read as the zone they are written for, daylight saving included. Taken as ids, one
+ * US file split in two: ICU reads "CST" and "PST" as Chicago and Los Angeles, but "EST" and "MST" are the
+ * tz database's fixed UTC−05:00 and UTC−07:00, which call New York an hour late for the eight months of
+ * daylight saving (the 08:00–21:00 callee window running to 22:00 on their clock), and "EDT" was refused.
+ */
+const ZONE_ABBREVIATIONS: Readonly<Record<string, string>> = {
+  EST: "America/New_York",
+  EDT: "America/New_York",
+  CST: "America/Chicago",
+  CDT: "America/Chicago",
+  MDT: "America/Denver",
+  PST: "America/Los_Angeles",
+  PDT: "America/Los_Angeles",
+  AKST: "America/Anchorage",
+  AKDT: "America/Anchorage",
+  HST: "Pacific/Honolulu",
+  JST: "Asia/Tokyo", // as ICU read it before: Japan has one clock
+  MSK: "Europe/Moscow",
+};
+
+/** Abbreviations of two clocks: refused, naming the zones meant. Guessed wrong, "MST" calls Arizona at 7 am
+ *  (read as Denver) or Colorado at 10 pm (read as Phoenix) for the eight months of daylight saving. */
+const AMBIGUOUS_ABBREVIATIONS: Readonly<Record<string, string>> = {
+  MST: "MST is Denver's clock (with daylight saving) or Phoenix's (without): write America/Denver, America/Phoenix or -07:00",
+};
+
+/**
  * Parses a zone into a name luxon accepts: an IANA id as the runtime spells it ("Europe/Moscow"), "UTC"
  * for a zero offset, or a fixed offset as "UTC+03:00" / "UTC-09:30". Accepted: "Z"; "+h", "+hh",
  * "+hhmm", "+hhmmss", "+hh:mm", "+hh:mm:ss" (also "+h:mm"), each with "-" too and optionally after
- * "UTC", "GMT" or "UT" ("GMT-03:00", "UTC+3", "UT+0530"); a bare "UTC"/"GMT"/"UT"; IANA TZDB ids.
+ * "UTC", "GMT" or "UT" ("GMT-03:00", "UTC+3", "UT+0530"); a bare "UTC"/"GMT"/"UT"; IANA TZDB ids; the
+ * abbreviations of ZONE_ABBREVIATIONS, as the zone each is written for (any case). Other abbreviations are
+ * refused: "MST" names two clocks, and ICU's legacy three-letter ids, which are no tz database ids, read
+ * "AST" as Anchorage (not Atlantic), "SST" as the Solomon Islands (not Samoa), "BST" as Dhaka.
  * Offsets lie within ±18:00 with minutes and seconds below 60; luxon keeps whole minutes only, so
  * seconds must be 00. A leading space before the digits stands for "+": in a URL query "+03:00" arrives
  * as " 03:00" unless the sender escaped it (JAICP's own addPhone example does not); so does the space in
@@ -50,29 +81,53 @@ export function parseZone(input: string): string {
   // The same unescaped "+" inside the one kind of IANA id that has it: "Etc/GMT+5" arrives as "Etc/GMT 5".
   const spaced = /^(Etc\/GMT) (\d{1,2})$/i.exec(text);
   if (spaced) text = `${spaced[1]}+${spaced[2]}`;
+  const abbreviated = abbreviationZone(input, text);
+  if (abbreviated !== null) return abbreviated;
   if (!REGION_ID.test(text) || !IANAZone.isValidZone(text)) {
     throw new ZoneError(input, "expected an offset like +03:00 or an IANA zone like Europe/Moscow");
+  }
+  // Only ICU's legacy aliases are valid without being tz database ids: with no "/", each is an abbreviation.
+  if (!text.includes("/") && !zoneSpellings().has(text.toLowerCase())) {
+    throw new ZoneError(
+      input,
+      "an abbreviation is not a zone: write an IANA zone like America/New_York or an offset like -05:00",
+    );
   }
   return spellZone(text);
 }
 
-let zoneSpellings: Map<string, string> | undefined;
+/** The zone an abbreviation is written for (ZONE_ABBREVIATIONS), a ZoneError for one of two clocks, or
+ *  null for anything else. */
+function abbreviationZone(input: string, text: string): string | null {
+  const upper = text.toUpperCase();
+  if (Object.hasOwn(ZONE_ABBREVIATIONS, upper)) return ZONE_ABBREVIATIONS[upper];
+  if (Object.hasOwn(AMBIGUOUS_ABBREVIATIONS, upper))
+    throw new ZoneError(input, AMBIGUOUS_ABBREVIATIONS[upper]);
+  return null;
+}
+
+let spellings: Map<string, string> | undefined;
+
+/** The tz database's ids (current and deprecated), by their lower-case form. */
+function zoneSpellings(): Map<string, string> {
+  if (!spellings) {
+    spellings = new Map();
+    const names = [
+      ...Object.keys(ct.getAllTimezones({ deprecated: true })),
+      ...Intl.supportedValuesOf("timeZone"),
+    ];
+    for (const name of names) spellings.set(name.toLowerCase(), name);
+  }
+  return spellings;
+}
 
 /**
  * The TZDB spelling of a valid id, keeping the id the caller chose (ICU would turn
  * "America/Argentina/Buenos_Aires" into its legacy "America/Buenos_Aires"): only the case is fixed.
  */
 function spellZone(id: string): string {
-  if (!zoneSpellings) {
-    zoneSpellings = new Map();
-    const names = [
-      ...Object.keys(ct.getAllTimezones({ deprecated: true })),
-      ...Intl.supportedValuesOf("timeZone"),
-    ];
-    for (const name of names) zoneSpellings.set(name.toLowerCase(), name);
-  }
   return (
-    zoneSpellings.get(id.toLowerCase()) ??
+    zoneSpellings().get(id.toLowerCase()) ??
     new Intl.DateTimeFormat("en-US", { timeZone: id }).resolvedOptions().timeZone
   );
 }

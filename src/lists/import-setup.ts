@@ -62,7 +62,8 @@ export function positive(value: number | undefined, fallback: number, field: str
 /** An import into a list made for it, named `newListName` (see WriterTarget). */
 export type NewListTarget = Omit<ContactsTarget, "listId"> & { newListName: string };
 
-/** Loads the campaign and list (unless a new one is to be made), checking both belong to the account. */
+/** Loads the campaign and list (unless a new one is to be made), checking both belong to the account, and
+ *  notes the campaign's status as the import begins (WriterTarget.campaignAtStart). */
 export async function loadTarget(
   store: Store,
   target: ContactsTarget | NewListTarget,
@@ -70,7 +71,7 @@ export async function loadTarget(
 ): Promise<WriterTarget> {
   const campaign = await store.db
     .selectFrom("campaigns")
-    .select(["id", "account_id", "settings"])
+    .select(["id", "account_id", "settings", "status", "finished_at"])
     .where("id", "=", target.campaignId)
     .executeTakeFirst();
   if (!campaign || Number(campaign.account_id) !== target.accountId) {
@@ -97,6 +98,10 @@ export async function loadTarget(
     ...(newList ? { newListName: target.newListName } : { listId: target.listId }),
     orderClass: orderClassOf(settings, false),
     now: now ?? new WallClock().now(),
+    campaignAtStart: {
+      status: campaign.status,
+      finishedAt: campaign.finished_at === null ? null : Number(campaign.finished_at),
+    },
   };
 }
 

@@ -3,13 +3,18 @@
 // So accepted rows go to a scratch database file while the upload streams (written on this thread in
 // small batches while the worker parses on; see stage.ts), and contacts is written by one synchronous
 // BEGIN IMMEDIATE … COMMIT at the end, with the scratch file attached: nothing else runs inside it, and a
-// failed import leaves no trace.
+// failed import leaves no trace. Nothing holds the campaign's completion off meanwhile (on PostgreSQL the
+// import's lock does, state-writes.ts): the commit undoes a completion that landed during the upload.
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type SQLite from "better-sqlite3";
+import type { CompiledQuery, Kysely } from "kysely";
+import { type EventInput, outboxRows } from "../outbox/events.ts";
 import { noTransactionOpen } from "../store/atomic.ts";
+import type { Database, WebhookRow } from "../store/schema.ts";
+import { outboxInserts, subscriptionOf } from "../store/webhooks.ts";
 import { targetGone } from "./errors.ts";
 import type { StageOutput } from "./parse-host.ts";
 import {
@@ -102,6 +107,8 @@ export class SqliteContactsWriter implements ContactsWriter {
 
   constructor(
     private readonly db: SQLite.Database,
+    /** The same database through Kysely: the store's statements, compiled to run inside the commit. */
+    private readonly kysely: Kysely<Database>,
     private readonly target: WriterTarget,
   ) {
     const n = ++scratchCounter;
@@ -206,6 +213,7 @@ export class SqliteContactsWriter implements ContactsWriter {
               ...held,
             }).changes;
           for (const index of dropped) db.exec(index.sql);
+          if (inserted > 0) this.undoCompletionSinceStart();
           db.exec("COMMIT");
           return { ...duplicates, listId, inserted };
         } catch (err) {
@@ -244,6 +252,58 @@ export class SqliteContactsWriter implements ContactsWriter {
       )
       .get(accountId, campaignId, target.newListName, now) as { id: number };
     return made.id;
+  }
+
+  /**
+   * Inside the commit's transaction: a campaign that completed while the file streamed in (its last
+   * contacts settled meanwhile) is running again, with a campaign.status_changed from completed, as the
+   * engine's recover writes it; its lifetime and end time go on as they were, since on PostgreSQL the
+   * completion would have waited for the import. The dispatcher takes it up again at its next look at the
+   * store (Engine.refreshCampaigns, every 5 s): the import may be another process's (the CLI). A campaign
+   * already completed when the import began stays so (README: new contacts wait for a recover).
+   */
+  private undoCompletionSinceStart(): void {
+    const { accountId, campaignId, now, campaignAtStart: start } = this.target;
+    const row = this.db
+      .prepare("SELECT status, finished_at FROM main.campaigns WHERE id = ?")
+      .get(campaignId) as { status: string; finished_at: number | null } | undefined;
+    if (row?.status !== "completed" || !start) return;
+    // Completed then, and not since: a completion since (after a recover) would have written another time.
+    if (start.status === "completed" && start.finishedAt === row.finished_at) return;
+    // Never before the completion it undoes (the import's time is that of its start).
+    const at = Math.max(now, row.finished_at ?? now);
+    const reopen = this.kysely
+      .updateTable("campaigns")
+      .set({ status: "running", status_reason: null, finished_at: null, updated_at: at })
+      .where("id", "=", campaignId)
+      .where("status", "=", "completed")
+      .compile();
+    this.run(reopen);
+    // Read here, not from an engine's cached list: the import may run in a process with no engine.
+    const read = this.kysely
+      .selectFrom("webhooks")
+      .selectAll()
+      .where("active", "=", 1)
+      .where("account_id", "=", accountId)
+      .where((eb) => eb.or([eb("campaign_id", "is", null), eb("campaign_id", "=", campaignId)]))
+      .compile();
+    const subscriptions = this.db.prepare(read.sql).all(...read.parameters) as WebhookRow[];
+    // engine/events.ts campaignStatusEvents' event (lists/ does not import engine/).
+    const event: EventInput = {
+      type: "campaign.status_changed",
+      accountId,
+      campaignId,
+      contactId: null,
+      final: true,
+      at,
+      data: { from: "completed", to: "running", reason: null },
+    };
+    for (const insert of outboxInserts(this.kysely, outboxRows(subscriptions.map(subscriptionOf), event)))
+      this.run(insert);
+  }
+
+  private run(query: CompiledQuery): void {
+    this.db.prepare(query.sql).run(...(query.parameters as unknown[]));
   }
 
   async abort(): Promise<void> {

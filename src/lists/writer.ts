@@ -23,6 +23,15 @@ interface TargetBase {
   now: number;
   /** Rows written held above this start time (ImportRequest.holdBase). */
   holdBase?: number;
+  /** The campaign as the import found it, before its first byte: on SQLite a completion since then is
+   *  undone by the commit (SqliteContactsWriter). Absent: nothing is undone. */
+  campaignAtStart?: CampaignAtStart;
+}
+
+/** A campaign's status and finish time (each completion writes a new one) when an import began. */
+export interface CampaignAtStart {
+  status: string;
+  finishedAt: number | null;
 }
 
 export interface CommitOptions {
@@ -61,7 +70,8 @@ export interface ContactsWriter {
 }
 
 export function createWriter(store: Store, target: WriterTarget): ContactsWriter {
-  if (store.dialect === "sqlite" && store.sqlite) return new SqliteContactsWriter(store.sqlite, target);
+  if (store.dialect === "sqlite" && store.sqlite)
+    return new SqliteContactsWriter(store.sqlite, store.db, target);
   if (store.dialect === "postgres" && store.pool) {
     const pool = store.importPool ?? store.pool;
     // Every import connection is in use: the client is told to come back rather than left waiting.
