@@ -4,7 +4,6 @@ import dns from "node:dns";
 import fs from "node:fs";
 import os from "node:os";
 import type { FastifyInstance } from "fastify";
-import { dialAgainAfterRestart } from "./api/compat/dial-again.ts";
 import { ensureBootstrapKey } from "./api/plugins/auth.ts";
 import { buildApp } from "./app.ts";
 import { WallClock } from "./clock/clock.ts";
@@ -116,11 +115,8 @@ export async function startServer(
     const app = await buildApp({ store, engine, clock, config, logger: true, https });
     connectionBroke = (err) => app.log.warn({ err }, "a database connection broke; the pool opens another");
     opened.app = app;
+    // Brings back, too, a face's campaign given contacts just as a process died (engine/face-add-recovery.ts).
     await engine.run();
-    // A face's campaign given contacts just as the previous process died is brought back now.
-    await dialAgainAfterRestart({ store, engine }).catch((err: unknown) =>
-      app.log.error({ err }, "bringing back campaigns given contacts before a restart failed"),
-    );
     delivery.start();
     const url = await app.listen({ host: config.host, port: config.port }).catch((err: unknown) => {
       throw listenRefused(err, config);

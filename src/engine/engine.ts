@@ -31,6 +31,7 @@ import { CampaignLeases } from "./campaign-leases.ts";
 import { CampaignRuntime } from "./campaign-runtime.ts";
 import { Dispatcher } from "./dispatcher.ts";
 import { explainCampaign } from "./explain.ts";
+import { FaceAddRecovery } from "./face-add-recovery.ts";
 import type { CampaignStatusWriter } from "./outcomes.ts";
 import { StateWrites, type StatusHolder } from "./state-writes.ts";
 import {
@@ -88,6 +89,7 @@ export class Engine implements EngineControl, CampaignStatusWriter {
   private readonly leases: CampaignLeases;
   private readonly commands: CampaignCommands;
   private readonly reopening: CallbackReopening;
+  private readonly faceAdds: FaceAddRecovery;
   /** Set by whoever delivers webhooks; called after a commit that wrote events. */
   onEvents: (() => void) | undefined;
   private readonly onError: ((err: unknown) => void) | undefined;
@@ -194,6 +196,12 @@ export class Engine implements EngineControl, CampaignStatusWriter {
       requireBalance: (row) => this.requireBalance(row),
       onError: o.onError,
     });
+    this.faceAdds = new FaceAddRecovery({
+      store: o.store,
+      recover: (accountId, campaignId) => this.recover(accountId, campaignId, { onlyFrom: ["completed"] }),
+      endedError: (row) => this.endedError(row),
+      onError: o.onError,
+    });
     // The node's heartbeat (which keeps every contact it leased) is renewed at a third of a lease's life
     // and leases are swept at half of it, so a live process never loses one and a dead one's are found
     // within 1.5 lease lengths; campaigns changed by another node are picked up every 5 s.
@@ -210,6 +218,7 @@ export class Engine implements EngineControl, CampaignStatusWriter {
       if (now >= sweepAt) {
         await this.reconcileExpired(now);
         await this.reopening.reopenLost();
+        await this.faceAdds.recoverLost();
         sweepAt = now + Math.floor(leaseMs / 2);
       }
       if (now >= pruneAt) {
@@ -234,6 +243,7 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     await this.renewHeartbeat(this.clock.now());
     await this.refreshCampaigns();
     await this.reopening.reopenLost();
+    await this.faceAdds.recoverLost();
     await this.leases.hold(this.clock.now());
     this.dispatcher.wake();
     this.keepHeartbeat(this.clock.now() + this.heartbeatSlackMs);

@@ -3,12 +3,13 @@
 // can be started, resumed or recovered without the face (POST /v1/campaigns/{id}/resume, the dashboard),
 // which leaves that flag false. So a queue that finished (completed) after the flag was set off has run
 // since, whoever started it, and counts as switched on. Read by the queue view and by dialAgain.
+import { SWITCHED_OFF_AT, switchedOffSinceRun } from "../../../model/face-adds.ts";
 import type { Campaign } from "../../../store/schema.ts";
 import type { QueueBody } from "./queues.ts";
 
 /** Where the stored queue keeps the time dialActive: false was set (ms epoch). Not a Motion field: left
  *  out of queue reads, and a body's own value is ignored. */
-export const SWITCHED_OFF_AT = "dialActiveOffAt";
+export { SWITCHED_OFF_AT };
 
 /** The statuses of a queue that dials (or will at its start time): dialActive reads true. */
 export const ACTIVE = ["running", "scheduled"];
@@ -53,12 +54,7 @@ export function queueSwitchedOff(
   queue: unknown,
   campaign: Pick<Campaign, "status" | "finished_at">,
 ): boolean {
-  const stored = queue as { dialActive?: unknown; [SWITCHED_OFF_AT]?: unknown } | undefined;
-  if (stored?.dialActive !== false) return false;
-  if (ACTIVE.includes(campaign.status)) return false;
-  const offAt = stored[SWITCHED_OFF_AT];
-  if (typeof offAt !== "number" || campaign.finished_at === null) return true;
-  return Number(campaign.finished_at) <= offAt;
+  return !ACTIVE.includes(campaign.status) && switchedOffSinceRun(queue, campaign.finished_at);
 }
 
 /** An engine command the face sends for dialActive. */
