@@ -635,11 +635,10 @@ export class Dispatcher {
       listed = true;
     }
     if (this.calls.get(call.callId) !== call || call.originated) return; // given back meanwhile
-    if (!marked) {
-      // Another node's sweep gave the contact back (this node's lease ran out): it is not ours to dial.
-      this.forgetUndialed(call);
-      this.o.agents.released(call);
-    } else if (listed) this.giveBack(call);
+    // Not marked: this node's lease ran out (its heartbeat lapsed), so it is not ours to dial. Given back:
+    // a no-op in the store if another node's sweep took the contact first, else the contact would stay
+    // in progress under a lease this node renews again, never dialed nor swept (review41).
+    if (!marked || listed) this.giveBack(call);
     else this.originateIfHeld(call, markedNow);
   }
 
@@ -805,9 +804,8 @@ export class Dispatcher {
       }
       if (this.calls.get(call.callId) !== call) return "given_back";
       if (!marked) {
-        // Another node's sweep gave the contact back (this node's lease ran out): it is not ours to dial.
-        this.forgetUndialed(call);
-        this.o.agents.released(call);
+        // This node's lease ran out: not ours to dial, and given back (as in originateIfUnlisted).
+        this.giveBack(call);
         return "given_back";
       }
       call.markOnDial = false;

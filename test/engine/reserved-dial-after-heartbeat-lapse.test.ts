@@ -82,8 +82,8 @@ for (const dialect of dialects())
         // B's sweep lands just after A's mark commits (a few ms later, on another node).
         const realMark = aAny.dispatch.markDialed.bind(aAny.dispatch);
         let swept = false;
-        aAny.dispatch.markDialed = async (id: number) => {
-          const ok = await realMark(id);
+        aAny.dispatch.markDialed = async (id: number, now: number) => {
+          const ok = await realMark(id, now);
           if (heartbeatDown && !swept) {
             swept = true;
             holdSweep = false;
