@@ -173,6 +173,18 @@ describe("401 challenges, and Basic refused to other sites' pages", () => {
       const stored = await upload(page);
       assert.equal(stored.statusCode, 201, `${JSON.stringify(page)}: ${stored.body}`);
     }
+    // Where the browser says where the page is from, its word decides: a proxy forwarding its upstream's Host
+    // (nginx's default) makes the server's own Origin differ from Host (review41).
+    const sameOrigin = await upload({
+      origin: "https://dialer.example.org",
+      "sec-fetch-site": "same-origin",
+    });
+    assert.equal(sameOrigin.statusCode, 201, sameOrigin.body);
+    const crossSite = await upload({
+      origin: "http://dialer.example.com:8080",
+      "sec-fetch-site": "cross-site",
+    });
+    assert.equal(crossSite.statusCode, 403, crossSite.body);
   });
 
   test("a Bearer key is not refused for Sec-Fetch-Site: no browser attaches it on its own", async () => {

@@ -255,18 +255,21 @@ function refuseCrossSiteBasic(req: FastifyRequest): void {
 }
 
 /**
- * Whether a browser page of another site made the request. Browsers say so in Sec-Fetch-Site, but only to
- * HTTPS and localhost addresses: over plain HTTP to any other address (outdial's default without TLS) the
- * page is known only by its Origin (sent with every POST) or, failing that, its Referer. One naming another
+ * Whether a browser page of another site made the request. Browsers say so in Sec-Fetch-Site, decisive
+ * where sent, but only to HTTPS and localhost addresses: over plain HTTP to any other address (outdial's
+ * default without TLS) the page is known only by its Origin (sent with every POST) or, failing that, its Referer. One naming another
  * host than the request's own (Host, or X-Forwarded-Host from a trusted proxy), or "null" (a sandboxed
  * frame), is foreign. Hosts, not whole origins, are compared: a TLS-terminating proxy not listed in
  * OUTDIAL_TRUST_PROXY makes the scheme and port differ for the server's own pages.
  */
 function fromForeignPage(req: FastifyRequest): boolean {
-  const sites = String(req.headers["sec-fetch-site"] ?? "")
-    .toLowerCase()
-    .split(",");
-  if (sites.some((site) => FOREIGN_SITES.has(site.trim()))) return true;
+  const fetchSite = req.headers["sec-fetch-site"];
+  // The browser's own word, where it gives one: a proxy that rewrites Host (nginx's default proxy_pass
+  // sends its upstream's) would make the server's own pages look foreign by their Origin.
+  if (fetchSite !== undefined) {
+    const sites = String(fetchSite).toLowerCase().split(",");
+    return sites.some((site) => FOREIGN_SITES.has(site.trim()));
+  }
   const page = req.headers.origin ?? req.headers.referer;
   if (page === undefined) return false;
   const pageHost = hostnameOf(page);
