@@ -96,6 +96,27 @@ export function parseZone(input: string): string {
   return spellZone(text);
 }
 
+/**
+ * Why `zone` cannot name a campaign's, a schedule's or a queue's zone (stored as given, an IANA name), or
+ * null if it can: `{ hint: null }` for no IANA zone at all; for an abbreviation, even one the tz database
+ * keeps as a fixed offset ("EST", "MST", "HST": an hour off the clock its users mean for eight months), or
+ * one of ICU's legacy aliases no tz database lists ("AST" read as Anchorage), the hint says what to write.
+ * A contact's zone reads the same abbreviations as the zone they are written for (parseZone): here, where a
+ * name is stored as given, one spelling per clock.
+ */
+export function zoneNameProblem(zone: string): { hint: string | null } | null {
+  if (!IANAZone.isValidZone(zone)) return { hint: null };
+  const upper = zone.toUpperCase();
+  if (Object.hasOwn(ZONE_ABBREVIATIONS, upper)) {
+    return { hint: `${zone} is an abbreviation: write ${ZONE_ABBREVIATIONS[upper]}` };
+  }
+  if (Object.hasOwn(AMBIGUOUS_ABBREVIATIONS, upper)) return { hint: AMBIGUOUS_ABBREVIATIONS[upper] };
+  if (!zone.includes("/") && !zoneSpellings().has(zone.toLowerCase())) {
+    return { hint: `${zone} is an abbreviation, not a zone: write one such as America/New_York` };
+  }
+  return null;
+}
+
 /** The zone an abbreviation is written for (ZONE_ABBREVIATIONS), a ZoneError for one of two clocks, or
  *  null for anything else. */
 function abbreviationZone(input: string, text: string): string | null {

@@ -3,7 +3,7 @@
 // task copies what they hold when it is created.
 import { randomUUID } from "node:crypto";
 import type { FastifyInstance } from "fastify";
-import { IANAZone } from "luxon";
+import { zoneNameProblem } from "../../../lib/time-zone.ts";
 import type { WeeklySchedule } from "../../../model/campaign-settings.ts";
 import { validateWeeklySchedule } from "../../../model/windows.ts";
 import { invalidRequest, notFound } from "../../plugins/errors.ts";
@@ -65,9 +65,10 @@ export async function directoryRoutes(app: FastifyInstance, deps: Twin24Deps): P
     },
     async (req) => {
       const { name, timezone, ranges } = req.body;
-      if (!IANAZone.isValidZone(timezone)) {
+      const zoneProblem = zoneNameProblem(timezone);
+      if (zoneProblem) {
         throw invalidRequest(
-          `timezone must be an IANA time zone such as Europe/Moscow (got ${JSON.stringify(timezone)})`,
+          `timezone must be an IANA time zone such as Europe/Moscow (got ${JSON.stringify(timezone)}${zoneProblem.hint ? `; ${zoneProblem.hint}` : ""})`,
           "timezone",
         );
       }

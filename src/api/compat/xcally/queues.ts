@@ -28,6 +28,7 @@
 //    dialPowerLevel → powerRatio (at least 1); dialPredictiveOptimization "dropRate" with its Percentage →
 //    targetAbandonRate; strategy (Asterisk's queue strategies) → agentSelection. The rest is kept only.
 import { IANAZone } from "luxon";
+import { zoneNameProblem } from "../../../lib/time-zone.ts";
 import {
   AGENT_DEFAULT_MAX_CONCURRENT,
   type AgentSelection,
@@ -134,9 +135,10 @@ function limitsMonthDays(spec: TimeSpec): boolean {
 export function checkDialTimezone(body: QueueBody): void {
   const zone = body.dialTimezone;
   if (zone === undefined || zone === null || zone === "") return;
-  if (!IANAZone.isValidZone(zone))
+  const problem = zoneNameProblem(zone);
+  if (problem)
     throw invalidRequest(
-      `dialTimezone: ${JSON.stringify(zone)} is not an IANA time zone such as Europe/Rome`,
+      `dialTimezone: ${problem.hint ?? `${JSON.stringify(zone)} is not an IANA time zone such as Europe/Rome`}`,
       "dialTimezone",
     );
 }

@@ -2,7 +2,7 @@
 // accepts. Time zones are checked after the schema by `findSettingsProblem`: whether a name is a real
 // IANA zone is a question for the zone database, not for a pattern.
 
-import { IANAZone } from "luxon";
+import { zoneNameProblem } from "../../../lib/time-zone.ts";
 import { type CampaignSettings, MAX_PRIORITY } from "../../../model/campaign-settings.ts";
 import { campaignEverOpens } from "../../../model/campaign-windows.ts";
 import { RETRY_KEYS } from "../../../model/outcome.ts";
@@ -326,12 +326,11 @@ export function findSettingsProblem(
   for (const [path, zone] of zones) {
     // IANA names only: luxon would also take "local" or "UTC+3", which mean different things on
     // different servers or ignore daylight saving.
-    if (zone !== undefined && !IANAZone.isValidZone(zone)) {
+    const problem = zone === undefined ? null : zoneNameProblem(zone);
+    if (problem) {
       const field = `${prefix}.${path}`;
-      return {
-        field,
-        message: `${field} must be an IANA time zone name such as Europe/Moscow (got ${JSON.stringify(zone)})`,
-      };
+      const got = `got ${JSON.stringify(zone)}${problem.hint ? `; ${problem.hint}` : ""}`;
+      return { field, message: `${field} must be an IANA time zone name such as Europe/Moscow (${got})` };
     }
   }
   if (s.timeSpec) {
