@@ -5,7 +5,6 @@
 // includes its end minute ("09:00-17:00" still matches at 17:00:59); this module does the same.
 // A spec becomes a WindowConstraint, so it combines with every other calling window through nextAllowed.
 import { DateTime, IANAZone } from "luxon";
-import { zoneNameProblem } from "../lib/time-zone.ts";
 import { WINDOW_HORIZON_MS, type WindowConstraint, type WindowValidationError } from "./windows.ts";
 
 export interface TimeSpec {
@@ -111,8 +110,7 @@ export function parseTimeSpec(text: unknown, path = "timeSpec"): Parsed<TimeSpec
   const months = parseField(parts[3].toLowerCase(), at(3), 13, 1, 12, named(MONTHS), "a month (jan … dec)");
   if (!months.ok) return months;
   const zone = parts[4] ?? null;
-  const zoneProblem = zone === null ? null : zoneNameProblem(zone);
-  if (zoneProblem) return fail(at(4), zoneProblem.hint ?? `"${zone}" is not an IANA time zone`);
+  if (zone !== null && !IANAZone.isValidZone(zone)) return fail(at(4), `"${zone}" is not an IANA time zone`);
   return {
     ok: true,
     value: {

@@ -337,6 +337,10 @@ export function findSettingsProblem(
     const spec = parseTimeSpec(s.timeSpec, `${prefix}.timeSpec`);
     if (!spec.ok)
       return { field: `${prefix}.timeSpec`, message: `${spec.error.field}: ${spec.error.message}` };
+    // Checked here, not by parseTimeSpec: a spec stored before abbreviations were refused still runs.
+    const zoneProblem = spec.value.zone === null ? null : zoneNameProblem(spec.value.zone);
+    if (zoneProblem?.hint)
+      return { field: `${prefix}.timeSpec`, message: `${prefix}.timeSpec: ${zoneProblem.hint}` };
   }
   if (s.schedule) {
     const [first] = validateWeeklySchedule(s.schedule);
