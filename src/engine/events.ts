@@ -1,6 +1,13 @@
 // The webhook events of the dispatch path, built from what the dispatcher knows when it records an
 // outcome, so the store can write them in the same transaction (outbox/events.ts turns them into rows).
-import { type EventInput, type OutboxRow, outboxRows, type Subscription } from "../outbox/events.ts";
+import {
+  campaignStatusEvent,
+  type EventInput,
+  type OutboxRow,
+  outboxRows,
+  reopenedContactEvent,
+  type Subscription,
+} from "../outbox/events.ts";
 import type { Candidate, FinishedAttempt } from "../store/dispatch/types.ts";
 
 export interface EndedAttemptInfo {
@@ -160,25 +167,7 @@ export function reopenedEvents(
   c: { contactId: number; campaignId: number; from: string; reason: string; custom: string },
   now: number,
 ): OutboxRow[] {
-  let data: Record<string, unknown>;
-  try {
-    data = JSON.parse(c.custom) as Record<string, unknown>;
-  } catch {
-    data = {};
-  }
-  return outboxRows(subs, {
-    type: "contact.status_changed",
-    accountId,
-    campaignId: c.campaignId,
-    contactId: c.contactId,
-    final: false,
-    at: now,
-    data: {
-      from: c.from,
-      to: "pending",
-      contact: { id: c.contactId, status: "pending", reason: c.reason, data },
-    },
-  });
+  return outboxRows(subs, reopenedContactEvent({ ...c, accountId, at: now }));
 }
 
 export function campaignStatusEvents(
@@ -190,15 +179,7 @@ export function campaignStatusEvents(
   reason: string | null,
   now: number,
 ): OutboxRow[] {
-  return outboxRows(subs, {
-    type: "campaign.status_changed",
-    accountId,
-    campaignId,
-    contactId: null,
-    final: true,
-    at: now,
-    data: { from, to, reason },
-  });
+  return outboxRows(subs, campaignStatusEvent(accountId, campaignId, { from, to, reason }, now));
 }
 
 /** What an agent's disposition of a call reports: the call, the agent and what the agent decided. */

@@ -11,10 +11,10 @@ import os from "node:os";
 import path from "node:path";
 import type SQLite from "better-sqlite3";
 import type { CompiledQuery, Kysely } from "kysely";
-import { type EventInput, outboxRows } from "../outbox/events.ts";
+import { campaignStatusEvent, outboxRows } from "../outbox/events.ts";
 import { noTransactionOpen } from "../store/atomic.ts";
 import type { Database, WebhookRow } from "../store/schema.ts";
-import { outboxInserts, subscriptionOf } from "../store/webhooks.ts";
+import { campaignSubscriptionsQuery, outboxInserts, subscriptionOf } from "../store/webhooks.ts";
 import { targetGone } from "./errors.ts";
 import type { StageOutput } from "./parse-host.ts";
 import {
@@ -280,24 +280,14 @@ export class SqliteContactsWriter implements ContactsWriter {
       .compile();
     this.run(reopen);
     // Read here, not from an engine's cached list: the import may run in a process with no engine.
-    const read = this.kysely
-      .selectFrom("webhooks")
-      .selectAll()
-      .where("active", "=", 1)
-      .where("account_id", "=", accountId)
-      .where((eb) => eb.or([eb("campaign_id", "is", null), eb("campaign_id", "=", campaignId)]))
-      .compile();
+    const read = campaignSubscriptionsQuery(this.kysely, { accountId, campaignId });
     const subscriptions = this.db.prepare(read.sql).all(...read.parameters) as WebhookRow[];
-    // engine/events.ts campaignStatusEvents' event (lists/ does not import engine/).
-    const event: EventInput = {
-      type: "campaign.status_changed",
+    const event = campaignStatusEvent(
       accountId,
       campaignId,
-      contactId: null,
-      final: true,
+      { from: "completed", to: "running", reason: null },
       at,
-      data: { from: "completed", to: "running", reason: null },
-    };
+    );
     for (const insert of outboxInserts(this.kysely, outboxRows(subscriptions.map(subscriptionOf), event)))
       this.run(insert);
   }

@@ -103,6 +103,24 @@ export interface ReopenedContactInfo {
   at: number;
 }
 
+/** campaign.status_changed, final: a campaign's status does not wait on anything further. */
+export function campaignStatusEvent(
+  accountId: number,
+  campaignId: number,
+  change: { from: string; to: string; reason: string | null },
+  at: number,
+): EventInput {
+  return {
+    type: "campaign.status_changed",
+    accountId,
+    campaignId,
+    contactId: null,
+    final: true,
+    at,
+    data: change,
+  };
+}
+
 /** contact.status_changed from its settled status to pending. Not final: its result is still to come. */
 export function reopenedContactEvent(c: ReopenedContactInfo): EventInput {
   let data: Record<string, unknown>;

@@ -9,7 +9,7 @@ import type { Store } from "./db.ts";
 import { outboxInsertBatches } from "./outbox-insert-batch.ts";
 import type { Database, ListRow, WebhookRow } from "./schema.ts";
 import { runInOneTransaction, type TransactionSteps } from "./transaction-steps.ts";
-import { subscriptionOf } from "./webhooks.ts";
+import { campaignSubscriptionsQuery, subscriptionOf } from "./webhooks.ts";
 
 export async function insertList(
   db: Kysely<Database>,
@@ -197,17 +197,6 @@ function* reopenContacts(
     .returning(["contacts.id", "old.was", "contacts.wait_reason"])
     .compile()).rows as { id: number; was: string; wait_reason: string | null }[];
   return after.map((c) => ({ id: Number(c.id), was: c.was, reason: c.wait_reason }));
-}
-
-/** The account's active subscriptions to every campaign or to this one. */
-function campaignSubscriptionsQuery(db: Kysely<Database>, o: ListReset) {
-  return db
-    .selectFrom("webhooks")
-    .selectAll()
-    .where("active", "=", 1)
-    .where("account_id", "=", o.accountId)
-    .where((eb) => eb.or([eb("campaign_id", "is", null), eb("campaign_id", "=", o.campaignId)]))
-    .compile();
 }
 
 /** The UPDATE that puts the list's contacts in `statuses` back to pending, due as resetListContacts says. */

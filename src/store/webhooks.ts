@@ -493,3 +493,18 @@ export function pruneStatements(db: Kysely<Database>, o: PruneBounds) {
       : sql`DELETE FROM webhook_deliveries WHERE ${done} AND id IN (${chosen})`;
   });
 }
+
+/** The campaign's active subscriptions (its own and its account's), read where the statement runs (a
+ *  transaction's), not from an engine's cache: what another node made or widened a moment ago counts. */
+export function campaignSubscriptionsQuery(
+  db: Kysely<Database>,
+  o: { accountId: number; campaignId: number },
+) {
+  return db
+    .selectFrom("webhooks")
+    .selectAll()
+    .where("active", "=", 1)
+    .where("account_id", "=", o.accountId)
+    .where((eb) => eb.or([eb("campaign_id", "is", null), eb("campaign_id", "=", o.campaignId)]))
+    .compile();
+}
