@@ -9,6 +9,11 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import * as jaicp from "../compat/jaicp/helpers.ts";
 import { voxFixture } from "../compat/voximplant/helpers.ts";
+import {
+  answeredOrWaitingForLock,
+  completionWaitingForRow,
+  type HeldCompletion,
+} from "../helpers/completion-race.ts";
 import { dialects } from "../helpers/stores.ts";
 
 const pg = dialects().find((d) => d.name === "postgres");
@@ -18,8 +23,7 @@ test("a list reset while the engine completes the campaign is dialed, or answere
   timeout: 120_000,
 }, async () => {
   const f = await voxFixture({ store: pg!.open });
-  const pool = f.store.pool!;
-  const holder = await pool.connect();
+  let completion: HeldCompletion | undefined;
   try {
     const { campaignId: id, token } = await jaicp.campaignToken(f, {
       settings: { calleeWindow: { from: "00:00", to: "24:00" } },
@@ -34,46 +38,23 @@ test("a list reset while the engine completes the campaign is dialed, or answere
       .executeTakeFirstOrThrow();
     assert.equal((await f.call({ method: "POST", url: `/v1/campaigns/${id}/start` })).statusCode, 200);
     await f.run(1_000); // the number is on its call
-    await holder.query("BEGIN");
-    await holder.query("SELECT id FROM campaigns WHERE id = $1 FOR NO KEY UPDATE", [id]);
-    const running = f.run(600_000);
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const { rows } = await pool.query(
-        `SELECT count(*)::int AS n FROM pg_stat_activity
-          WHERE wait_event_type = 'Lock' AND query ILIKE 'update "campaigns"%not exists%'`,
-      );
-      if (rows[0].n > 0) break;
-      if (Date.now() > deadline) throw new Error("the engine never tried to complete the campaign");
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    completion = await completionWaitingForRow(f, id);
     const before = await f.store.db
       .selectFrom("contacts")
       .select("status")
       .where("id", "=", contactId)
       .executeTakeFirstOrThrow();
     // The reset runs to its answer, or to the campaign's contacts lock the completion holds.
-    let answeredYet = false;
-    const resetting = f
-      .call({
-        method: "POST",
-        url: `/v1/campaigns/${id}/lists/${listId}/reset`,
-        payload: { statuses: ["succeeded", "failed", "exhausted"] },
-      })
-      .finally(() => {
-        answeredYet = true;
-      });
-    for (const until = Date.now() + 10_000; !answeredYet && Date.now() < until; ) {
-      const { rows } = await pool.query(
-        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND wait_event = 'advisory'",
-      );
-      if (rows[0].n > 0) break;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    await holder.query("COMMIT");
+    const resetting = f.call({
+      method: "POST",
+      url: `/v1/campaigns/${id}/lists/${listId}/reset`,
+      payload: { statuses: ["succeeded", "failed", "exhausted"] },
+    });
+    await answeredOrWaitingForLock(f.store.pool!, resetting);
+    await completion.release();
     const reset = await resetting;
     assert.equal(reset.statusCode, 200, reset.body);
-    await running;
+    await completion.running;
     await f.run(3_600_000);
     const row = await f.store.db
       .selectFrom("contacts")
@@ -87,7 +68,7 @@ test("a list reset while the engine completes the campaign is dialed, or answere
       `reset ${JSON.stringify(answered)} (contact was ${before.status}); now campaign ${status}, contact ${row.status} with ${row.attempts} attempts; dialed ${JSON.stringify(f.originated.map((r) => r.to))}`,
     );
   } finally {
-    holder.release();
+    await completion?.release();
     await f.close();
   }
 });

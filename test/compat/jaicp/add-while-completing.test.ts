@@ -7,11 +7,15 @@
 // campaign's contacts lock before its UPDATE (not waiting for it), and the face's insert holds it to its
 // commit: the add waits for the completion, then reads "completed" and recovers the campaign.
 //
-// A second connection holds the campaign row (FOR NO KEY UPDATE, which the face's inserts, taking FOR KEY
-// SHARE through their foreign keys, do not wait for) while the engine's completing UPDATE starts and waits
-// for it; the number is added then; the row is released.
+// The engine's completing UPDATE is held waiting for the campaign's row (completion-race.ts); the number is
+// added then; the row is released.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import {
+  answeredOrWaitingForLock,
+  completionWaitingForRow,
+  type HeldCompletion,
+} from "../../helpers/completion-race.ts";
 import { dialects } from "../../helpers/stores.ts";
 import { voxFixture } from "../voximplant/helpers.ts";
 import * as jaicp from "./helpers.ts";
@@ -23,8 +27,7 @@ test("a number added while the engine completes the campaign is dialed [postgres
   timeout: 120_000,
 }, async () => {
   const f = await voxFixture({ store: pg!.open });
-  const pool = f.store.pool!;
-  const holder = await pool.connect();
+  let completion: HeldCompletion | undefined;
   try {
     const { campaignId: id, token } = await jaicp.campaignToken(f, {
       settings: { calleeWindow: { from: "00:00", to: "24:00" } },
@@ -32,36 +35,15 @@ test("a number added while the engine completes the campaign is dialed [postgres
     assert.equal((await jaicp.addPhone(f, token, "phone=12125550301")).statusCode, 200);
     assert.equal((await f.call({ method: "POST", url: `/v1/campaigns/${id}/start` })).statusCode, 200);
     await f.run(1_000); // the first number is on its call
-    await holder.query("BEGIN");
-    await holder.query("SELECT id FROM campaigns WHERE id = $1 FOR NO KEY UPDATE", [id]);
     // The call ends; the engine finds nothing pending and sends its completing UPDATE, which waits for the row.
-    const running = f.run(600_000);
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const { rows } = await pool.query(
-        `SELECT count(*)::int AS n FROM pg_stat_activity
-          WHERE wait_event_type = 'Lock' AND query ILIKE 'update "campaigns"%not exists%'`,
-      );
-      if (rows[0].n > 0) break;
-      if (Date.now() > deadline) throw new Error("the engine never tried to complete the campaign");
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    completion = await completionWaitingForRow(f, id);
     // The add runs to its answer, or to the campaign's contacts lock the completion holds.
-    let answered = false;
-    const adding = jaicp.addPhone(f, token, "phone=12125550302").finally(() => {
-      answered = true;
-    });
-    for (const until = Date.now() + 10_000; !answered && Date.now() < until; ) {
-      const { rows } = await pool.query(
-        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND wait_event = 'advisory'",
-      );
-      if (rows[0].n > 0) break;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    await holder.query("COMMIT");
+    const adding = jaicp.addPhone(f, token, "phone=12125550302");
+    await answeredOrWaitingForLock(f.store.pool!, adding);
+    await completion.release();
     const added = await adding;
     assert.equal(added.statusCode, 200, added.body);
-    await running;
+    await completion.running;
     await f.run(3_600_000);
     const row = await f.store.db
       .selectFrom("contacts")
@@ -75,7 +57,7 @@ test("a number added while the engine completes the campaign is dialed [postgres
       `the number answered 200 (id ${added.body}) was never dialed: campaign ${status}, contact ${row.status} with ${row.attempts} attempts`,
     );
   } finally {
-    holder.release();
+    await completion?.release();
     await f.close();
   }
 });
