@@ -297,6 +297,12 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     return this.onFreshRead(accountId, campaignId, (row) => this.commands.recover(row, opts));
   }
 
+  /** What this node's sweep does for faces' adds lost to a crash (face-add-recovery.ts), at once: how many
+   *  completed campaigns with a pending contact it brought back or tried to. */
+  recoverFaceAdds(): Promise<number> {
+    return this.faceAdds.recoverLost();
+  }
+
   /** Why a recover now would be refused for the campaign's end time (its endAt has passed), or null. */
   endedError(row: Campaign): EngineError | null {
     return this.commands.endedError(row);

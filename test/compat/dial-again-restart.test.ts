@@ -7,7 +7,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, test } from "node:test";
-import { dialAgain, dialAgainAfterRestart } from "../../src/api/compat/dial-again.ts";
+import { dialAgain } from "../../src/api/compat/dial-again.ts";
 import { findOrCreateList } from "../../src/api/compat/named-list.ts";
 import { loadConfig } from "../../src/config/config.ts";
 import { LOW_BALANCE_REASON } from "../../src/model/billing.ts";
@@ -94,7 +94,7 @@ for (const dialect of dialects()) {
           .where("campaign_id", "=", idle)
           .execute();
 
-        assert.equal(await dialAgainAfterRestart({ store: f.store, engine: f.engine }), 4);
+        assert.equal(await f.engine.recoverFaceAdds(), 4);
         for (const id of [xcally, voxAuto, jaicp, early])
           assert.equal(await statusOf(f.store, id), "running");
         for (const id of [voxManual, native, idle, broke])
@@ -106,7 +106,7 @@ for (const dialect of dialects()) {
           "the brought-back campaigns dialed their new contacts, the others nothing",
         );
         // Once they are dialed, nothing is left to bring back.
-        assert.equal(await dialAgainAfterRestart({ store: f.store, engine: f.engine }), 0);
+        assert.equal(await f.engine.recoverFaceAdds(), 0);
 
         // An add under 1 USD leaves the campaign completed and says why; a top-up and a restart do not
         // dial it behind the client's back (the README: it waits for the client's start).
@@ -135,7 +135,7 @@ for (const dialect of dialects()) {
           ["balance"],
         );
         assert.equal((await topUp(20)).statusCode, 200);
-        assert.equal(await dialAgainAfterRestart({ store: f.store, engine: f.engine }), 0);
+        assert.equal(await f.engine.recoverFaceAdds(), 0);
         assert.equal(await statusOf(f.store, poor), "completed");
       } finally {
         await f.close();

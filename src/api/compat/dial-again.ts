@@ -5,7 +5,6 @@
 // written by then, so the request must not answer an error. A face that adds to one campaign asks
 // refuseIfEnded first, so that nothing is written for a campaign that can never dial it. Shared by the
 // faces; holds no scheduling logic.
-import { FaceAddRecovery } from "../../engine/face-add-recovery.ts";
 import { EngineError } from "../../engine/types.ts";
 import { withDefaults } from "../../model/campaign-settings.ts";
 import { findCampaign } from "../../store/campaigns.ts";
@@ -62,25 +61,4 @@ export async function refuseIfEnded(
   const current = await findCampaign(deps.store.db, accountId, campaignId);
   const ended = current ? deps.engine.endedError(current) : null;
   if (ended) throw ended;
-}
-
-/**
- * dialAgain runs after the new contacts commit, so a process that dies between the two leaves a face's
- * campaign completed with contacts nobody will dial (a retried request adds nothing new: duplicates). Every
- * engine brings such campaigns back at its start and in its sweep (engine/face-add-recovery.ts, the rule
- * in model/face-adds.ts); this asks it at once, for a caller that cannot wait for a sweep. Returns how many
- * it brought back or tried to (one under 1 USD, or past its end time, stays completed, as dialAgain leaves
- * it); an unexpected refusal is thrown.
- */
-export async function dialAgainAfterRestart(deps: Pick<NativeApiDeps, "store" | "engine">): Promise<number> {
-  const { store, engine } = deps;
-  const recovery = new FaceAddRecovery({
-    store,
-    recover: (accountId, campaignId) => engine.recover(accountId, campaignId, { onlyFrom: ["completed"] }),
-    endedError: (row) => engine.endedError(row),
-    onError: (err) => {
-      throw err;
-    },
-  });
-  return recovery.recoverLost();
 }

@@ -1,12 +1,11 @@
 // StopCallListProcessing of a list that has finished. It answered "processing stopped" but changed nothing
 // for a completed list (only running, scheduled and paused ones were stopped, and the engine's stop refuses
 // the others): the list stayed Completed, so the next AppendToCallList recovered it (dial-again.ts) and
-// dialed the new tasks although the client had stopped it, as a restart would (dialAgainAfterRestart). Now a
+// dialed the new tasks although the client had stopped it, as a restart's face-add recovery would. Now a
 // completed or halted list is marked stopped ("stopped by request", Canceled in GetCallLists, with its
 // campaign.status_changed event), and stays so until RecoverCallList, which counts and dials its new tasks.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { dialAgainAfterRestart } from "../../../src/api/compat/dial-again.ts";
 import { dialects } from "../../helpers/stores.ts";
 import { listFields, type VoxFixture, voxFixture } from "./helpers.ts";
 
@@ -62,7 +61,7 @@ for (const dialect of dialects()) {
           file_content: "phone\n+12125553027\n",
         });
         assert.equal(more.count, 1, JSON.stringify(more));
-        assert.equal(await dialAgainAfterRestart({ store: f.store, engine: f.engine }), 0);
+        assert.equal(await f.engine.recoverFaceAdds(), 0);
         await f.run(HOUR);
         assert.deepEqual(
           f.originated.map((r) => r.to),

@@ -6,10 +6,9 @@
 // set off (dial-switch.ts): a queue that finished after that time has been started since, whoever did it.
 // One switched off once completed stays off, a body cannot set that time, and a pause that loses to the
 // queue running dry still leaves it off. The dialing cases need dial-again.ts to judge the switch with
-// queueSwitchedOff (dialAgain, and dialAgainAfterRestart's bringsBackOnAdd).
+// queueSwitchedOff (dialAgain, and the engine's face-add recovery's bringsBackOnAdd).
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { dialAgainAfterRestart } from "../../../src/api/compat/dial-again.ts";
 import { findOrCreateList } from "../../../src/api/compat/named-list.ts";
 import { SWITCHED_OFF_AT } from "../../../src/api/compat/xcally/dial-switch.ts";
 import { withDefaults } from "../../../src/model/campaign-settings.ts";
@@ -137,7 +136,7 @@ for (const d of dialects()) {
         };
         const resumed = await queue("resumed since", now - 5 * MINUTE, "+14155550101");
         const off = await queue("off since", now, "+14155550102");
-        assert.equal(await dialAgainAfterRestart({ store: f.store, engine: f.engine }), 1);
+        assert.equal(await f.engine.recoverFaceAdds(), 1);
         await f.run(10 * MINUTE);
         assert.deepEqual(await called(f, resumed), ["+14155550101"]);
         assert.deepEqual(await called(f, off), []);

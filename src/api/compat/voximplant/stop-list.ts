@@ -1,7 +1,7 @@
 // StopCallListProcessing: the engine stops the list, whether it dials (running, scheduled, paused) or has
 // finished (completed, or halted at its end): a finished one is marked stopped so that nothing brings it
-// back unasked (AppendToCallList's dialAgain and dialAgainAfterRestart recover only completed lists) until
-// RecoverCallList. A draft and a stopped list are left as they are.
+// back unasked (AppendToCallList's dialAgain and the engine's face-add recovery recover only completed
+// lists) until RecoverCallList. A draft and a stopped list are left as they are.
 
 import { EngineError } from "../../../engine/types.ts";
 import type { CampaignStatus } from "../../../model/outcome.ts";
