@@ -274,7 +274,8 @@ export async function startNextTask(ctx: MethodContext, p: Params): Promise<Resu
       const next = await nextHeldTask(ctx, list.listId);
       if (!next) break;
       const heldAt = Number(next.start_at);
-      if (!started && ["draft", "stopped", "completed", "halted"].includes(list.campaign.status)) {
+      // A paused list is resumed too: the answer says the task is being called (RecoverCallList resumes one).
+      if (!started && ["draft", "stopped", "completed", "halted", "paused"].includes(list.campaign.status)) {
         await startOrRecover(ctx, list.campaign.id, list.campaign.status);
       }
       started = true;
