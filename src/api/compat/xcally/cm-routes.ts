@@ -14,6 +14,7 @@ import {
   MAX_CONTACTS_PER_REQUEST,
 } from "./contacts.ts";
 import { listDeletion } from "./list-delete.ts";
+import { lockList } from "./list-lock.ts";
 import {
   anyObject,
   CSV_TYPES,
@@ -143,18 +144,21 @@ export async function cmRoutes(app: FastifyInstance, deps: XcallyDeps): Promise<
     },
     async (req) => {
       checkBodyId(req.body, req.params.id, "list");
-      await findList(req.account.id, req.params.id);
-      const row = await db
-        .updateTable("xcally_lists")
-        .set({
-          ...(req.body.name !== undefined ? { name: req.body.name } : {}),
-          ...(req.body.description !== undefined ? { description: req.body.description } : {}),
-          updated_at: clock.now(),
-        })
-        .where("id", "=", req.params.id)
-        .where("account_id", "=", req.account.id)
-        .returningAll()
-        .executeTakeFirstOrThrow();
+      // Under the list's lock: a delete committed meanwhile is a 404, not an update of no row.
+      const row = await db.transaction().execute(async (trx) => {
+        await lockList(trx, req.account.id, req.params.id);
+        return trx
+          .updateTable("xcally_lists")
+          .set({
+            ...(req.body.name !== undefined ? { name: req.body.name } : {}),
+            ...(req.body.description !== undefined ? { description: req.body.description } : {}),
+            updated_at: clock.now(),
+          })
+          .where("id", "=", req.params.id)
+          .where("account_id", "=", req.account.id)
+          .returningAll()
+          .executeTakeFirstOrThrow();
+      });
       return listView(row);
     },
   );

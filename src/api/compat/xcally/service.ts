@@ -276,6 +276,8 @@ export function xcallyService(deps: XcallyDeps) {
       if (foreign) throw agentNotFound(foreign.id, "list");
     }
     await db.transaction().execute(async (trx) => {
+      // A list's delete removes its links: under the list's lock, links written after it would outlive it.
+      if (kind === "list") await lockList(trx, accountId, targetId);
       await trx
         .deleteFrom("xcally_agent_links")
         .where("kind", "=", kind)
