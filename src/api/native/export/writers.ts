@@ -86,9 +86,10 @@ type FlatCell = string | number | boolean | null;
  *  a spreadsheet whose list separator is another than the file's (Excel's is ';' in much of Europe) splits
  *  the cell there, and "x;=cmd|…" would open as a DDE formula (reports9). Numbers and phones stay as they
  *  are (+12125550100, a contact's phones "+12125550100;+12125550101"): digits and punctuation alone cannot
- *  call anything: "-150,50", "-1,234.50" and "-5%" as much as their positive forms (reports11). */
+ *  call anything: "-150,50", "-1,234.50" and "-5%" as much as their positive forms (reports11), nor can an
+ *  exponent's e or a leading dot: "-5e3", "-.5" (reports13). */
 export function inertCell(value: string): string {
-  if (/^[+-]?\d[\d ().,;+-]*%?$/.test(value)) return value;
+  if (/^[+-]?(?:\d[\d ().,;+-]*|\.\d+)(?:[eE][+-]?\d+)?%?$/.test(value)) return value;
   const inner = value.replace(/([,;\t])(?=[=+\-@\t\r])/g, "$1'");
   return /^[=+\-@\t\r]/.test(inner) ? `'${inner}` : inner;
 }
