@@ -136,7 +136,8 @@ export function installMetrics(
     async (req, reply) => {
       // Both sides hashed to one length, so the comparison takes the same time whatever was sent.
       // The scheme's name is case-insensitive (RFC 9110), the token is not.
-      const sent = (req.headers.authorization ?? "").replace(/^bearer(?=\s)/i, "Bearer");
+      // One or more spaces after it (RFC 9110 §11.4's 1*SP), as /v1 takes.
+      const sent = (req.headers.authorization ?? "").replace(/^bearer +/i, "Bearer ");
       if (!timingSafeEqual(digest(sent), expected)) {
         // Its own challenge (RFC 9110 §11.6.1): the operator's token, not an account's key or password.
         return reply

@@ -39,6 +39,11 @@ describe("metrics", () => {
     assert.equal((await scrape(`Bearer ${f.key}`)).statusCode, 401, "an account's key is not the token");
     assert.equal((await scrape(`Bearer ${TOKEN}x`)).statusCode, 401);
     assert.equal((await scrape(`bearer ${TOKEN}`)).statusCode, 200, "the scheme's name in any case");
+    assert.equal(
+      (await scrape(`Bearer  ${TOKEN}`)).statusCode,
+      200,
+      "one or more spaces after it (reports13)",
+    );
     assert.equal((await scrape(`Bearer ${TOKEN.toUpperCase()}x`)).statusCode, 401);
     const ok = await scrape(`Bearer ${TOKEN}`);
     assert.equal(ok.statusCode, 200, ok.body);
