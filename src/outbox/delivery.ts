@@ -318,8 +318,14 @@ export class WebhookDelivery {
       const leasedAt = this.o.clock.now();
       const leaseUntil = leasedAt + 2 * (this.o.timeoutMs ?? 10_000);
       // Still due, not leased, its key's head, its key not in flight and its subscription active (any
-      // node may have changed them since they were read); sent as its subscription is now.
-      const row = await leaseHead(this.o.store.db, head.id, this.o.nodeId, leasedAt, leaseUntil);
+      // node may have changed them since they were read); sent as its subscription is now. A key this node
+      // is sending is in flight whatever its lease says: a wall clock stepped forward past the lease while
+      // the send (timed on monotonic timers) was open would lease its event again, two requests for one
+      // contact at once (hooks13).
+      const inHand = this.sendingKeys.get(hook.id)?.has(head.order_key) ?? false;
+      const row = inHand
+        ? undefined
+        : await leaseHead(this.o.store.db, head.id, this.o.nodeId, leasedAt, leaseUntil);
       if (!row) {
         refused++;
         // An earlier event of a key this node is sending (a replayed dead letter): it goes next, once
