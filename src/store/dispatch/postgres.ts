@@ -448,13 +448,13 @@ export function postgresDispatchStore(pool: pg.Pool): DispatchStore {
             ]);
             if (!held.rowCount) continue;
           }
-          const u = await client.query(releaseSql(expired, ["$1", "$2", "$3", "$4", "$5"]), [
-            r.attempts,
-            r.phoneIndex,
-            r.phoneAttempts,
-            r.contactId,
-            typeof r.owner === "string" ? r.owner : r.owner.expiredBefore,
-          ]);
+          const restored = [r.attempts, r.phoneIndex, r.phoneAttempts, r.contactId];
+          const u = await client.query(
+            releaseSql(expired, ["$1", "$2", "$3", "$4", "$5", "$6"]),
+            typeof r.owner === "string"
+              ? [...restored, r.owner, r.attemptId]
+              : [...restored, r.owner.expiredBefore],
+          );
           if (!u.rowCount) continue;
           await client.query("DELETE FROM attempts WHERE id = $1 AND ended_at IS NULL", [r.attemptId]);
           if (r.defer) {

@@ -125,7 +125,7 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
         last_outcome = ?, abandoned_at = coalesce(?, abandoned_at), lease_owner = NULL, lease_expires_at = NULL, callback_agent_id = NULL, updated_at = ?
         WHERE id = ? AND status = 'in_progress' AND ${leaseLapsed("contacts", "?")}`,
     ),
-    release: db.prepare(releaseSql(false, ["?", "?", "?", "?", "?"])),
+    release: db.prepare(releaseSql(false, ["?", "?", "?", "?", "?", "?"])),
     releaseExpired: db.prepare(releaseSql(true, ["?", "?", "?", "?", "?"])),
     reserve: db.prepare("UPDATE attempts SET reserved = ? WHERE id = ?"),
     releasedTouch: db.prepare(releasedTouchSql(["?", "?"], "max")),
@@ -346,12 +346,11 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
       // A sweep's give-back of a preview its stalled owner dialed meanwhile (markDialed): that call is
       // not undone; the next sweep records it lost, and the owner's own result, if it comes, stands.
       if (typeof r.owner !== "string" && !s.stillReserved.get(r.attemptId)) continue;
-      const changed = (typeof r.owner === "string" ? s.release : s.releaseExpired).run(
-        r.attempts,
-        r.phoneIndex,
-        r.phoneAttempts,
-        r.contactId,
-        typeof r.owner === "string" ? r.owner : r.owner.expiredBefore,
+      const restored = [r.attempts, r.phoneIndex, r.phoneAttempts, r.contactId] as const;
+      const changed = (
+        typeof r.owner === "string"
+          ? s.release.run(...restored, r.owner, r.attemptId)
+          : s.releaseExpired.run(...restored, r.owner.expiredBefore)
       ).changes;
       if (!changed) continue;
       s.deleteAttempt.run(r.attemptId);

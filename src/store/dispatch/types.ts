@@ -351,11 +351,21 @@ export function reservedJson(c: Pick<Candidate, "attempts" | "phone_index" | "ph
 export const STILL_RESERVED_SQL =
   "SELECT 1 FROM attempts WHERE id = ? AND reserved IS NOT NULL AND ended_at IS NULL";
 
-/** SQL giving a claimed contact back as if never claimed, if it still has its owner's lease or (`expired`)
- *  if that lease ran out. `p`: the dialect's placeholders for attempts, phone_index, phone_attempts, id,
- *  and the owner or the time the lease must have run out by. */
+/**
+ * SQL giving a claimed contact back as if never claimed, if it still has its owner's lease on the claim
+ * being given back or (`expired`) if that lease ran out. `p`: the dialect's placeholders for attempts,
+ * phone_index, phone_attempts, id, the owner or the time the lease must have run out by, and (owner form
+ * only) the released attempt's id. The owner alone does not tell (see finishesCurrentAttempt): a give-back
+ * that lands after another node's sweep gave the contact back and this node claimed it again under a new
+ * attempt would set it pending mid-claim, to be dialed twice. The expired form is left as it was: its
+ * callers first check that the attempt they read is still reserved and open (STILL_RESERVED_SQL), and a
+ * contact claimed again holds a live lease. The attempt is found by primary key.
+ */
 export function releaseSql(expired: boolean, p: readonly string[]): string {
-  const lease = expired ? leaseLapsed("contacts", p[4]) : `lease_owner = ${p[4]}`;
+  const lease = expired
+    ? leaseLapsed("contacts", p[4])
+    : `lease_owner = ${p[4]} AND EXISTS (SELECT 1 FROM attempts t WHERE t.id = ${p[5]}
+      AND ${finishesCurrentAttempt("contacts")} AND t.ended_at IS NULL)`;
   return `UPDATE contacts SET status = 'pending', ${RELEASED_READY}, attempts = ${p[0]}, phone_index = ${p[1]},
     phone_attempts = ${p[2]}, lease_owner = NULL, lease_expires_at = NULL
     WHERE id = ${p[3]} AND status = 'in_progress' AND ${lease}`;
