@@ -1,14 +1,18 @@
 // The HTTP application as a plugin tree: error handling, authentication, the OpenAPI document and every
 // route, wired to the store, engine and clock it is given. It never listens: server.ts does, and tests
 // drive it with app.inject().
+import { maxHeaderSize, STATUS_CODES } from "node:http";
 import { createRequire } from "node:module";
+import type { Socket } from "node:net";
 import Fastify, {
+  type ConnectionError,
   type FastifyInstance,
   type FastifyReply,
   type FastifyRequest,
   type FastifyServerOptions,
 } from "fastify";
 import { CAMPAIGN_TOKEN_IN_PATH, jaicpApi } from "./api/compat/jaicp/index.ts";
+import { addPhoneTooLong } from "./api/compat/jaicp/query-limits.ts";
 import { twin24Api } from "./api/compat/twin24/index.ts";
 import { invalidArgument, isVoximplantUrl, sendVoxError } from "./api/compat/voximplant/errors.ts";
 import { voximplantApi } from "./api/compat/voximplant/index.ts";
@@ -16,7 +20,7 @@ import { xcallyApi } from "./api/compat/xcally/index.ts";
 import { installMetrics } from "./api/metrics.ts";
 import { nativeApi } from "./api/native/index.ts";
 import { installAuth } from "./api/plugins/auth.ts";
-import { installErrorHandling, toErrorResponse } from "./api/plugins/errors.ts";
+import { ApiError, installErrorHandling, toErrorResponse } from "./api/plugins/errors.ts";
 import { installStrictJsonParser } from "./api/plugins/json-body.ts";
 import { registerOpenApi } from "./api/plugins/openapi.ts";
 import type { Permission } from "./api/plugins/permissions.ts";
@@ -61,6 +65,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       const { status, body } = toErrorResponse(err);
       return (reply as FastifyReply).status(status).send(body);
     },
+    clientErrorHandler,
   };
   if (deps.https) options.https = deps.https;
   // Fastify's typings pick the server type from the options; the instance is the same either way.
@@ -96,6 +101,51 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     });
   });
   return app;
+}
+
+/**
+ * Requests Node's HTTP parser refuses before Fastify routes them, in the app's error shape rather than
+ * Fastify's default {"error": "…", "statusCode"}: a request line and headers over http.maxHeaderSize (16 KiB,
+ * Node's default, kept: a larger one is more memory per connection for every client), a request that is not
+ * HTTP, one that did not arrive in time. Written to the socket, as no reply exists yet.
+ */
+function clientErrorHandler(this: FastifyInstance, err: ConnectionError, socket: Socket): void {
+  if (err.code === "ECONNRESET" || socket.destroyed) return;
+  const refusal = clientErrorAnswer(err);
+  this.log[refusal.status === 400 ? "debug" : "info"](
+    { code: err.code },
+    "request refused by the HTTP parser",
+  );
+  if (socket.writable) {
+    const { status, body } = toErrorResponse(refusal);
+    const json = JSON.stringify(body);
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(json)}\r\nConnection: close\r\n\r\n${json}`,
+    );
+  }
+  socket.destroy(err);
+}
+
+function clientErrorAnswer(err: ConnectionError): ApiError {
+  if (err.code === "ERR_HTTP_REQUEST_TIMEOUT") {
+    return new ApiError("request_timeout", 408, "the request did not arrive in time");
+  }
+  if (err.code === "HPE_HEADER_OVERFLOW") {
+    // The packet the parser was reading: the request's start when it came in one piece, as a request of a
+    // few tens of KiB from one write does (Fastify's typings say otherwise; Node gives a Buffer).
+    const packet: unknown = err.rawPacket;
+    const start = Buffer.isBuffer(packet) ? packet.subarray(0, 512).toString("latin1") : "";
+    return (
+      addPhoneTooLong(start, maxHeaderSize) ??
+      new ApiError(
+        "headers_too_large",
+        431,
+        `the request line and headers are over ${maxHeaderSize} bytes, the most this server reads`,
+      )
+    );
+  }
+  return new ApiError("invalid_request", 400, "the request is not valid HTTP");
 }
 
 function loggerOptions(deps: AppDeps): FastifyServerOptions["logger"] {

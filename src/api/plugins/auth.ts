@@ -104,8 +104,9 @@ export function installAuth(
   // on the way out, so whichever face's error handler rendered the 401 carries it (Voximplant's answers
   // come as 200 and carry none); a public route's own 401 (the operator's metrics token) is not ours.
   app.addHook("onSend", async (req, reply) => {
-    if (reply.statusCode === 401 && !req.routeOptions.config?.public) {
-      reply.header("www-authenticate", CHALLENGE);
+    const config = req.routeOptions.config;
+    if (reply.statusCode === 401 && !config?.public) {
+      reply.header("www-authenticate", config?.campaignToken ? CAMPAIGN_TOKEN_CHALLENGE : CHALLENGE);
     }
   });
 
@@ -152,6 +153,15 @@ const DOCS_PREFIX = DOCS_PATH;
 
 /** Both schemes, as every authenticated route takes either (see `authenticate`). */
 const CHALLENGE = 'Bearer realm="outdial", Basic realm="outdial", charset="UTF-8"';
+
+/**
+ * A campaign-token route reads only the token in its path: inviting Bearer or Basic would have a browser
+ * opening a revoked addPhone link pop a login that no password can pass, and clients that answer
+ * challenges (curl --anyauth, .NET, Java) send an API key or password it never reads. The 401 still needs
+ * a challenge (RFC 9110 §11.6.1), so it names a scheme of its own that no client answers by itself; the
+ * body says the token is not valid or revoked.
+ */
+const CAMPAIGN_TOKEN_CHALLENGE = 'CampaignToken realm="outdial", in="path"';
 
 /** account_id + api_key as parameters, as the route read them; either may be missing. */
 export interface ParamCredentials {

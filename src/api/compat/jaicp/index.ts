@@ -1,6 +1,7 @@
 // The JAICP Calls API face: GET …/addPhone and POST …/addPhones under /api/calls/campaign/{token}, the
 // campaign token (made with POST /v1/campaigns/{id}/tokens) being the credential and naming the campaign.
 // Numbers land in the campaign's "Calls API" list; the answer is the created call job (contact) ids.
+import { maxHeaderSize } from "node:http";
 import type { FastifyInstance } from "fastify";
 import { insertContacts, type NewContactSpec } from "../../../store/contacts-insert.ts";
 import type { NativeApiDeps } from "../../native/deps.ts";
@@ -12,6 +13,13 @@ import { findOrCreateList } from "../named-list.ts";
 import { installRelativeFieldErrors } from "../relative-errors.ts";
 import { type CallJob, contactForJob, MAX_PAYLOAD_FIELDS, WEEKDAYS } from "./call-jobs.ts";
 import { installJsonBodyParser } from "./json-body.ts";
+import {
+  type AddPhoneQuery,
+  addPhoneLimits,
+  MAX_LIST_VALUES,
+  MAX_VALUE_CHARS,
+  refuseQueryOverLimits,
+} from "./query-limits.ts";
 import { refuseQueryNotUtf8 } from "./query-text.ts";
 
 /** The campaign token in this face's paths: a secret, which a log line must not carry. */
@@ -149,12 +157,15 @@ export async function jaicpApi(app: FastifyInstance, deps: NativeApiDeps): Promi
     return ids;
   }
 
-  app.get<{ Params: { token: string }; Querystring: Record<string, string | string[]> }>(
+  app.get<{ Params: { token: string }; Querystring: AddPhoneQuery }>(
     "/api/calls/campaign/:token/addPhone",
     {
       // A HEAD (a link checker, a chat app's preview of the URL) must not queue a call.
       exposeHeadRoute: false,
-      preValidation: async (req) => refuseQueryNotUtf8(req.url),
+      preValidation: async (req) => {
+        refuseQueryNotUtf8(req.url);
+        refuseQueryOverLimits(req.query);
+      },
       config: {
         campaignToken: true,
         openapiResponses: { 200: textAnswer("The created call job id", "text/plain") },
@@ -162,7 +173,7 @@ export async function jaicpApi(app: FastifyInstance, deps: NativeApiDeps): Promi
       schema: {
         tags: ["jaicp"],
         summary: "JAICP: add one number; every other query parameter is payload for the script",
-        description: `At most ${MAX_PAYLOAD_FIELDS} payload parameters (more: 400 naming the query).`,
+        description: addPhoneLimits(maxHeaderSize),
         security: [],
         params: { type: "object", required: ["token"], properties: { token: { type: "string" } } },
         querystring: {
@@ -172,8 +183,12 @@ export async function jaicpApi(app: FastifyInstance, deps: NativeApiDeps): Promi
           // A parameter given twice (?tag=a&tag=b, as form serializers write a list) is payload as a list.
           additionalProperties: {
             anyOf: [
-              { type: "string", maxLength: 4000 },
-              { type: "array", maxItems: 100, items: { type: "string", maxLength: 4000 } },
+              { type: "string", maxLength: MAX_VALUE_CHARS },
+              {
+                type: "array",
+                maxItems: MAX_LIST_VALUES,
+                items: { type: "string", maxLength: MAX_VALUE_CHARS },
+              },
             ],
           },
         },
@@ -182,19 +197,11 @@ export async function jaicpApi(app: FastifyInstance, deps: NativeApiDeps): Promi
     },
     async (req, reply) => {
       const { phone, gmtZone, ...payload } = req.query;
-      if (Array.isArray(phone)) throw invalidRequest("phone: give one number", "phone");
-      if (Array.isArray(gmtZone)) throw invalidRequest("gmtZone: give one zone", "gmtZone");
       // addPhones' JSON parser refuses a "__proto__" key (a prototype-poisoning guard), naming it
       // (json-body.ts); the same payload field sent here is refused too, rather than taken by one route and
       // not the other.
       if (Object.hasOwn(payload, "__proto__")) {
         throw invalidRequest("__proto__: a reserved name, not taken as a payload parameter", "__proto__");
-      }
-      // Counted here, not by the schema: phone and gmtZone are parameters too, gmtZone not always given.
-      const fields = Object.keys(payload).length;
-      if (fields > MAX_PAYLOAD_FIELDS) {
-        const most = `at most ${MAX_PAYLOAD_FIELDS} payload parameters besides phone and gmtZone`;
-        throw invalidRequest(`query: ${most} (${fields} given)`, "query");
       }
       const spec = contactForJob({ phone, gmtZone, payload }, "");
       const [id] = await addContacts(req.account.id, req.account.via.id, [spec]);
