@@ -1,7 +1,7 @@
 // Xcally contact manager routes (/api/cm/…): lists, contacts one by one and in bulk, the two-step CSV
 // upload (any encoding), and agents linked to lists (stored: outdial offers every agent every list). Contacts land in the face's own tables.
 import { randomUUID } from "node:crypto";
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import { errorResponses, idParams, idSchema } from "../../native/schemas/common.ts";
 import { invalidRequest } from "../../plugins/errors.ts";
 import {
@@ -29,6 +29,13 @@ import { importUpload, storeUpload } from "./upload-import.ts";
 
 /** The route whose body is a CSV file, not JSON. */
 export const UPLOAD_PATH = "/api/cm/contacts/upload";
+
+/** Bytes of a bulk add, in any encoding: 10,000 contacts shaped as the seed's (a name, a phone, two cf_
+ *  fields: ~120 bytes each, 1.2 MB) are over the app's 1 MiB; 16 MiB is ~1.7 KiB a contact. Contacts with
+ *  more in them go in more requests (the schema's own bounds allow far larger ones). */
+export const BULK_ADD_BODY_LIMIT = 16 * 1024 * 1024;
+
+const JSON_TYPE = /^\s*application\/json\s*(;|$)/i;
 
 const pageQuery = {
   type: "object",
@@ -205,9 +212,12 @@ export async function cmRoutes(app: FastifyInstance, deps: XcallyDeps): Promise<
     "/api/cm/lists/:id/contacts",
     {
       config: { permission: "contacts:write" },
+      // The route's own limit holds for a JSON body and a form alike (index.ts's parser takes the route's).
+      bodyLimit: BULK_ADD_BODY_LIMIT,
       schema: {
         tags: ["xcally"],
         summary: `Xcally: add contacts to a list; at most ${MAX_CONTACTS_PER_REQUEST}`,
+        description: `At most ${MAX_CONTACTS_PER_REQUEST} contacts (more: 400 naming the body) and ${BULK_ADD_BODY_LIMIT} bytes, as JSON or as a form (more: 413).`,
         params: idParams("id"),
         body: {
           type: "array",
@@ -283,6 +293,9 @@ export async function cmRoutes(app: FastifyInstance, deps: XcallyDeps): Promise<
     UPLOAD_PATH,
     {
       config: { permission: "contacts:write" },
+      // OUTDIAL_MAX_IMPORT_BYTES, for the file; never for JSON, which is refused unread (refuseJson).
+      bodyLimit: deps.maxBytes,
+      preParsing: refuseJson,
       schema: {
         tags: ["xcally"],
         summary: "Xcally: upload a CSV file (the body); import it with POST /api/cm/contacts/upload/{id}",
@@ -350,4 +363,12 @@ export async function cmRoutes(app: FastifyInstance, deps: XcallyDeps): Promise<
     },
     async (req) => importUpload(store.db, service, req.account.id, req.params.file, req.body, clock.now()),
   );
+}
+
+/** The upload's body is the file, never JSON: a JSON body is refused before it is read, so the upload's
+ *  limit (200 MiB by default) does not let a client have the server parse a JSON document that large. */
+async function refuseJson<T>(req: FastifyRequest, _reply: unknown, payload: T): Promise<T> {
+  if (JSON_TYPE.test(req.headers["content-type"] ?? ""))
+    throw invalidRequest("the body must be the CSV file (send it as text/csv, not application/json)", "body");
+  return payload;
 }

@@ -5,7 +5,6 @@ import { findCampaign, isBeingCreated, untilWritten, updateCampaign } from "../.
 import { insertContacts, lockCampaignContacts, type NewContactSpec } from "../../../store/contacts-insert.ts";
 import type { Campaign, Database } from "../../../store/schema.ts";
 import type { NativeApiDeps } from "../../native/deps.ts";
-import { findSettingsProblem } from "../../native/schemas/campaign-settings.ts";
 import { idSchema } from "../../native/schemas/common.ts";
 import { parseSettings } from "../../native/views.ts";
 import { ApiError, conflict, invalidRequest, notFound } from "../../plugins/errors.ts";
@@ -423,16 +422,4 @@ async function takenExternalIds(
     for (const r of rows) if (r.external_id !== null) taken.add(r.external_id);
   }
   return taken;
-}
-
-export function assertSettings(settings: Parameters<typeof findSettingsProblem>[0], now: number): void {
-  const problem = findSettingsProblem(settings, "settings", now);
-  // The time spec is dialGlobalInterval's, checked as a spec before: what is left is a date it never
-  // matches (a 31st of February), said in the queue's own terms.
-  if (problem?.field === "settings.timeSpec")
-    throw invalidRequest(
-      "dialGlobalInterval: the spec never opens (no date has its days of the month in its months)",
-      "dialGlobalInterval",
-    );
-  if (problem) throw invalidRequest(problem.message, problem.field);
 }

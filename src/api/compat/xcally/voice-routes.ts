@@ -18,6 +18,7 @@ import { errorResponses, idParams } from "../../native/schemas/common.ts";
 import { parseSettings } from "../../native/views.ts";
 import { conflict } from "../../plugins/errors.ts";
 import { ACTIVE, type DialCommand, dialCommand, queueWithSwitch, settlingCommand } from "./dial-switch.ts";
+import { assertSettings } from "./queue-settings-check.ts";
 import {
   checkDialTimezone,
   editedSettings,
@@ -28,7 +29,6 @@ import {
 } from "./queues.ts";
 import {
   anyObject,
-  assertSettings,
   COPY_ID_PREFIX,
   checkBodyId,
   type IdsBody,
@@ -113,7 +113,7 @@ export async function voiceRoutes(app: FastifyInstance, deps: XcallyDeps): Promi
     const merged = queueWithSwitch(before.vendor.xcally as QueueBody, body, clock.now());
     const { queue, settings: mapped } = settingsForQueue(merged, before);
     const settings = editedSettings(Object.keys(body), mapped, before);
-    assertSettings(settings, clock.now());
+    assertSettings(settings, clock.now(), before);
     const order = scheduledOrderOf(queue);
     // dialActive: true starts, resumes or recovers it, which the engine refuses under 1 USD or past the
     // end time the edited settings give: the whole edit is refused before anything is written.

@@ -305,6 +305,11 @@ export const campaignSettingsSchema = {
 export interface SettingsProblem {
   field: string;
   message: string;
+  /** What is wrong, for a face that says it in its own terms: `zone` names a zone that is no IANA zone or
+   *  an abbreviation; `never_open` windows that never open. None for the others. */
+  kind?: "zone" | "never_open";
+  /** The zone of a `zone` problem, as written. */
+  zone?: string;
 }
 
 /** One call a day. */
@@ -313,11 +318,15 @@ export const MIN_CALLS_PER_SECOND = 1 / 86_400;
 /** The first problem a schema cannot see in complete settings: unknown zones, a range starting at 24:00,
  *  an end before the start. `prefix` is the settings' own path, e.g. "body.settings". `now` is the app
  *  clock's (the campaign's start, for `outdial simulate`): a schedule under a time spec must open within
- *  400 days of it, which on the real clock judged a simulated campaign by the day it was simulated. */
+ *  400 days of it, which on the real clock judged a simulated campaign by the day it was simulated.
+ *  `keptZones` are the zones the stored settings already run in (settingsZones of them, for an edit): an
+ *  abbreviation among them, saved before abbreviations were refused, is let be (the engine still runs it),
+ *  so the campaign stays editable; one an edit brings in is refused. */
 export function findSettingsProblem(
   s: Partial<CampaignSettings>,
   prefix: string,
   now: number,
+  keptZones: ReadonlySet<string> = new Set(),
 ): SettingsProblem | null {
   const zones: [string, string | undefined][] = [
     ["defaultZone", s.defaultZone ?? undefined],
@@ -326,21 +335,23 @@ export function findSettingsProblem(
   for (const [path, zone] of zones) {
     // IANA names only: luxon would also take "local" or "UTC+3", which mean different things on
     // different servers or ignore daylight saving.
-    const problem = zone === undefined ? null : zoneNameProblem(zone);
+    const problem = zone === undefined ? null : newZoneProblem(zone, keptZones);
     if (problem) {
       const field = `${prefix}.${path}`;
       const got = `got ${JSON.stringify(zone)}${problem.hint ? `; ${problem.hint}` : ""}`;
-      return { field, message: `${field} must be an IANA time zone name such as Europe/Moscow (${got})` };
+      const message = `${field} must be an IANA time zone name such as Europe/Moscow (${got})`;
+      return { field, message, kind: "zone", zone };
     }
   }
   if (s.timeSpec) {
-    const spec = parseTimeSpec(s.timeSpec, `${prefix}.timeSpec`);
-    if (!spec.ok)
-      return { field: `${prefix}.timeSpec`, message: `${spec.error.field}: ${spec.error.message}` };
+    const field = `${prefix}.timeSpec`;
+    const spec = parseTimeSpec(s.timeSpec, field);
+    if (!spec.ok) return { field, message: `${spec.error.field}: ${spec.error.message}` };
     // Checked here, not by parseTimeSpec: a spec stored before abbreviations were refused still runs.
-    const zoneProblem = spec.value.zone === null ? null : zoneNameProblem(spec.value.zone);
-    if (zoneProblem?.hint)
-      return { field: `${prefix}.timeSpec`, message: `${prefix}.timeSpec: ${zoneProblem.hint}` };
+    const zone = spec.value.zone;
+    const zoneProblem = zone === null ? null : newZoneProblem(zone, keptZones);
+    if (zone !== null && zoneProblem?.hint)
+      return { field, message: `${field}: ${zoneProblem.hint}`, kind: "zone", zone };
   }
   if (s.schedule) {
     const [first] = validateWeeklySchedule(s.schedule);
@@ -359,7 +370,8 @@ export function findSettingsProblem(
     )
   ) {
     const field = `${prefix}.${s.timeSpec ? "timeSpec" : "schedule"}`;
-    return { field, message: `${field}: the campaign's schedule and time spec are never open at once` };
+    const message = `${field}: the campaign's schedule and time spec are never open at once`;
+    return { field, message, kind: "never_open" };
   }
   // One call a day at the least: a slower rate put the next call's slot past any date JavaScript can write.
   if (typeof s.callsPerSecond === "number" && s.callsPerSecond < MIN_CALLS_PER_SECOND) {
@@ -388,4 +400,18 @@ export function findSettingsProblem(
     }
   }
   return null;
+}
+
+/** The zones `s` runs in: its default zone, its schedule's and its time spec's own. */
+export function settingsZones(s: Partial<CampaignSettings>): Set<string> {
+  const spec = s.timeSpec ? parseTimeSpec(s.timeSpec) : null;
+  const zones = [s.defaultZone, s.schedule?.zone, spec?.ok ? spec.value.zone : null];
+  return new Set(zones.filter((z): z is string => typeof z === "string"));
+}
+
+/** zoneNameProblem's answer for `zone`, or null for an abbreviation the stored settings already run in. */
+function newZoneProblem(zone: string, keptZones: ReadonlySet<string>): { hint: string | null } | null {
+  const problem = zoneNameProblem(zone);
+  // A hint means the tz database has the name (an abbreviation), so it runs; no hint, it names no zone.
+  return problem?.hint && keptZones.has(zone) ? null : problem;
 }
