@@ -322,11 +322,11 @@ export class SipDriver implements TelephonyDriver {
   // ——— what the trunk sends ———
 
   private onMessage(msg: SipMessage, from: Peer): void {
-    if (msg.kind === "response") this.onResponse(msg);
+    if (msg.kind === "response") this.onResponse(msg, from);
     else this.incoming.on(msg, from);
   }
 
-  private onResponse(res: SipResponse): void {
+  private onResponse(res: SipResponse, from: Peer): void {
     const cseq = parseCSeq(header(res, "cseq"));
     if (!cseq) return;
     const branch = param(header(res, "via"), "branch");
@@ -338,7 +338,7 @@ export class SipDriver implements TelephonyDriver {
     if (!call) {
       // Once close() is done with its calls, a 2xx is left to the far end's own timeout (and its BYE).
       const answer = cseq.method === "INVITE" && res.status >= 200 && res.status < 300;
-      if (answer && !this.silenced) this.unowned.onAnswer(res, cseq.seq);
+      if (answer && !this.silenced) this.unowned.onAnswer(res, cseq.seq, from);
       return;
     }
     if (cseq.method === "CANCEL") {

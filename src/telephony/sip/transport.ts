@@ -75,6 +75,16 @@ export class SipTransport {
     });
   }
 
+  /** Every address of the socket's family `host` resolves to now (dns.lookup, as resolve()); none if it
+   *  does not resolve. */
+  addressesOf(host: string): Promise<string[]> {
+    return new Promise((done) => {
+      dns.lookup(host, { family: this.family, all: true }, (err, addresses) => {
+        done(err ? [] : addresses.map((a) => a.address));
+      });
+    });
+  }
+
   send(text: string, to: Peer): void {
     try {
       this.socket?.send(Buffer.from(text, "utf8"), to.port, to.host, () => {});
