@@ -79,6 +79,9 @@ test("a NaN timer time is refused where it is made, on both clocks", async () =>
 
 test("wall clock: a timer longer than setTimeout's 2^31 ms limit waits its whole time", async (t) => {
   t.mock.timers.enable({ apis: ["setTimeout", "Date"], now: 0 });
+  // The wall clock counts its waits on performance.now(), which the mock timers leave alone: it follows
+  // their time here.
+  t.mock.method(performance, "now", () => Date.now());
   const wall = new WallClock();
   let fired = 0;
   wall.after(30 * 86_400_000, () => {
@@ -97,4 +100,16 @@ test("wall clock: a timer longer than setTimeout's 2^31 ms limit waits its whole
   t.mock.timers.tick(20 * 86_400_000);
   for (let i = 0; i < 5; i++) await Promise.resolve();
   assert.equal(fired, 1);
+});
+
+test("wall clock: a timer waits real time, so a wall reading stepped back does not hold it", async (t) => {
+  const wall = new WallClock();
+  let fired = false;
+  const realNow = Date.now.bind(Date);
+  wall.after(50, () => {
+    fired = true;
+  });
+  t.mock.method(Date, "now", () => realNow() - 3_600_000); // NTP steps the wall clock back an hour
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(fired, true, "it ran after its 50 ms, not an hour later");
 });

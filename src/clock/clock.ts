@@ -8,9 +8,10 @@ export interface TimerHandle {
 export interface Clock {
   /** Milliseconds since the Unix epoch. */
   now(): number;
-  /** Runs `fn` once the clock reaches `at` (ms epoch); past times run as soon as possible. */
+  /** Runs `fn` once the clock reaches `at` (ms epoch); past times run as soon as possible. On the wall
+   *  clock: after the wait `at` is from now when armed, in real time, whatever the wall reading does. */
   at(at: number, fn: () => void | Promise<void>): TimerHandle;
-  /** Runs `fn` after `ms` milliseconds. */
+  /** Runs `fn` after `ms` milliseconds (of real time, on the wall clock). */
   after(ms: number, fn: () => void | Promise<void>): TimerHandle;
   readonly virtual: boolean;
 }
@@ -26,17 +27,20 @@ export class WallClock implements Clock {
   after(ms: number, fn: () => void | Promise<void>): TimerHandle {
     // As on the virtual clock, a NaN time is a bug where it was computed, not "now" (setTimeout's reading).
     if (Number.isNaN(ms)) throw new RangeError("wall clock: a timer's time is not a number (NaN)");
-    // setTimeout caps at 2^31-1 ms; longer waits re-arm themselves.
+    // setTimeout caps at 2^31-1 ms; longer waits re-arm themselves. The wait is counted in real time
+    // (performance.now(), monotonic), not by the wall reading: a wall clock stepped back an hour (NTP, a VM
+    // snapshot restored) must not hold every timer armed before the step for that hour; the engine takes
+    // the step in itself (dispatcher.ts clockWentBack), and `at` is turned into a wait when it is armed.
     const MAX = 2_147_000_000;
     let handle: NodeJS.Timeout;
     let cancelled = false;
-    const due = Date.now() + Math.max(0, ms);
+    const due = performance.now() + Math.max(0, ms);
     const arm = () => {
-      const left = due - Date.now();
+      const left = due - performance.now();
       handle = setTimeout(
         () => {
           if (cancelled) return;
-          if (due - Date.now() > 0) return arm();
+          if (due - performance.now() > 0) return arm();
           void Promise.resolve()
             .then(fn)
             .catch((err) =>

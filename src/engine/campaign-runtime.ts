@@ -114,6 +114,15 @@ export class CampaignRuntime {
     this.readAt = now;
   }
 
+  /** The wall clock was stepped back `stepMs` (dispatcher.ts clockWentBack): the times this node noted on
+   *  the old reading move back with it. */
+  clockWentBack(stepMs: number): void {
+    this.spacing.clockWentBack(stepMs);
+    if (this.readAt !== null) this.readAt -= stepMs;
+    if (this.waitsEditedAt !== null) this.waitsEditedAt -= stepMs;
+    this.drainLookedAt -= stepMs;
+  }
+
   /** Whether `nodeId` may dial this campaign at `now`: agent campaigns are dialed by every node that has
    *  their agents; any other only by the node holding its lease. */
   dialsOn(nodeId: string, now: number): boolean {

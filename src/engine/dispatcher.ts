@@ -87,6 +87,11 @@ export class Dispatcher {
   private stopped = false;
   private lastPassAt = Number.NEGATIVE_INFINITY;
   private nextMaintenanceAt = Number.NEGATIVE_INFINITY;
+  /** The latest reading of the clock (now()): one earlier than it is a step back of the wall clock. */
+  private clockSeen = Number.NEGATIVE_INFINITY;
+  /** Dials waiting for their slot (call.startedAt), each with what its timer runs: a step back of the wall
+   *  clock moves them (clockWentBack). */
+  private readonly queued = new Map<LiveCall, () => void | Promise<void>>();
   /** Earliest next_attempt_at of each campaign's waiting contacts; -Infinity = unknown, look it up. */
   private nextWaiting = new Map<number, number>();
   private readonly claimBatch: number;
@@ -94,6 +99,9 @@ export class Dispatcher {
   /** Counters for tests and benchmarks. */
   readonly stats = { originated: 0, finished: 0, passes: 0, outcomes: {} as Record<string, number> };
   maintenance: (now: number) => Promise<void> = async () => {};
+  /** Told when the wall clock went back `stepMs` (clockWentBack), to move what is timed outside the
+   *  dispatcher (the engine's heartbeat and sweeps). */
+  onClockBack: (stepMs: number) => void = () => {};
 
   constructor(private readonly o: DispatcherOptions) {
     this.claimBatch = o.claimBatch ?? 500;
@@ -169,12 +177,62 @@ export class Dispatcher {
   /** Asks for a pass at `at` (default now), unless one is already due sooner. */
   wake(at?: number): void {
     if (this.stopped) return;
-    const now = this.o.clock.now();
-    const when = Math.max(at ?? now, this.lastPassAt + this.o.tickGapMs);
+    const back = this.takeStepBack();
+    const now = this.clockSeen;
+    // A time reckoned before the clock went back (a pass's next wake) lies on the old reading too.
+    const when = Math.max(at === undefined ? now : at - back, this.lastPassAt + this.o.tickGapMs);
     if (when >= this.timerAt) return;
+    this.armPass(when);
+  }
+
+  private armPass(at: number): void {
     this.timer?.cancel();
-    this.timerAt = when;
-    this.timer = this.o.clock.at(when, () => this.pass());
+    this.timerAt = at;
+    this.timer = this.o.clock.at(at, () => this.pass());
+  }
+
+  /** The clock's reading as the dispatcher goes by it. A reading earlier than one seen before is a step
+   *  back of the wall clock, taken in at once (clockWentBack), except during a pass: until the pass ends
+   *  the clock reads as it last did, so that what the pass reckons, and what is reckoned meanwhile, lies
+   *  on the old reading and moves back with the rest when it ends. */
+  now(): number {
+    this.takeStepBack();
+    return this.clockSeen;
+  }
+
+  /** Takes in a step back of the wall clock since the last reading, unless a pass is under way; how far
+   *  it went back (0: it did not, or it waits for the pass's end). */
+  private takeStepBack(): number {
+    const reading = this.o.clock.now();
+    const back = this.clockSeen - reading;
+    if (back > 0 && this.busy) return 0;
+    this.clockSeen = reading;
+    if (!(back > 0)) return 0;
+    this.clockWentBack(back);
+    return back;
+  }
+
+  /**
+   * The wall clock was stepped back `stepMs` (NTP correcting a clock that ran ahead, a VM snapshot
+   * restored, an operator fixing the time): everything timed on the old reading moves back by the step,
+   * as if it had come right after the last reading. Nothing then waits out the step (the next pass, the
+   * maintenance, each campaign's dial spacing, the dials queued for their slot, the engine's heartbeat),
+   * and the calls-per-second spacing still holds from the dials just made: the real time between the two
+   * readings, which no reading tells, is taken as none, so they lie where they were or later, never
+   * earlier, and the next dial goes out at least a spacing of real time after them.
+   */
+  private clockWentBack(stepMs: number): void {
+    this.lastPassAt -= stepMs;
+    this.nextMaintenanceAt -= stepMs;
+    this.heartbeat.clockWentBack(stepMs);
+    for (const c of this.campaigns.values()) c.clockWentBack(stepMs);
+    for (const [call, run] of this.queued) {
+      call.queuedTimer?.cancel();
+      call.startedAt -= stepMs;
+      this.armSlot(call, run);
+    }
+    if (this.timer !== null && !this.stopped) this.armPass(this.timerAt - stepMs);
+    this.onClockBack(stepMs);
   }
 
   /** Forget what is known about waiting contacts (after an import or a settings change). */
@@ -307,12 +365,12 @@ export class Dispatcher {
       this.again = true;
       return;
     }
+    const now = this.now();
     this.busy = true;
     let passEnded!: () => void;
     this.passDone = new Promise((resolve) => {
       passEnded = resolve;
     });
-    const now = this.o.clock.now();
     this.lastPassAt = now;
     this.stats.passes++;
     let wakeAt = Number.POSITIVE_INFINITY;
@@ -345,7 +403,9 @@ export class Dispatcher {
       this.again = false;
       wakeAt = now;
     }
-    if (wakeAt < Number.POSITIVE_INFINITY) this.wake(wakeAt);
+    // The pass reckoned on the reading it began with: a step back meanwhile moves its next wake too.
+    const back = this.takeStepBack();
+    if (wakeAt < Number.POSITIVE_INFINITY) this.wake(wakeAt - back);
   }
 
   private async dispatchCampaign(
@@ -556,28 +616,37 @@ export class Dispatcher {
     }
     const slot = c.spacing.take(at);
     call.startedAt = slot;
-    const now = this.o.clock.now();
+    const now = this.now();
     if (call.markOnDial) {
       // Still reserved: marked dialed when it goes out (by its caller when its slot is now), its lists
       // looked at again if it waited long.
       const recheck = slot - now > DNC_FRESH_MS;
       if (slot > now)
-        call.queuedTimer = this.o.clock.at(
-          slot,
+        this.armSlot(
+          call,
           this.ifFunded(call, () => this.originateIfUnlisted(call, recheck)),
         );
     } else if (slot <= now) this.originateIfHeld(call);
     else if (slot - now <= DNC_FRESH_MS)
-      call.queuedTimer = this.o.clock.at(
-        slot,
+      this.armSlot(
+        call,
         this.ifFunded(call, () => this.originateIfHeld(call)),
       );
     else
-      call.queuedTimer = this.o.clock.at(
-        slot,
+      this.armSlot(
+        call,
         this.ifFunded(call, () => this.originateIfUnlisted(call)),
       );
     return null;
+  }
+
+  /** Sets the timer of a dial waiting for its slot (call.startedAt); forgetUndialed drops it. */
+  private armSlot(call: LiveCall, run: () => void | Promise<void>): void {
+    this.queued.set(call, run);
+    call.queuedTimer = this.o.clock.at(call.startedAt, () => {
+      this.queued.delete(call);
+      return run();
+    });
   }
 
   /**
@@ -765,7 +834,7 @@ export class Dispatcher {
       const c = call.campaign;
       // Its calling hours must hold when it goes out: in the campaign's next calls-per-second slot, which
       // at a low rate may be a minute or more away (it went out at 21:02 after a press at 20:59).
-      const slot = c.spacing.peek(this.o.clock.now());
+      const slot = c.spacing.peek(this.now());
       refusal = !windowsOpen(c.settings, c.windows, call.contact, call.phone, slot)
         ? "window_closed"
         : (await this.o.dispatch.listedPhones(c.accountId, c.id, [call.phone], this.o.clock.now())).length > 0
@@ -791,7 +860,7 @@ export class Dispatcher {
     // (narrower hours, another rate): `place` judges the slot it gets, as they now stand, with no wait.
     const againAlways = Number.NEGATIVE_INFINITY;
     const unplaced =
-      refusal === null && !this.stopped ? this.place(call, this.o.clock.now(), againAlways) : undefined;
+      refusal === null && !this.stopped ? this.place(call, this.now(), againAlways) : undefined;
     if (unplaced === null) {
       if (call.queuedTimer !== null) return "placed"; // marked when its slot comes
       // Its slot is now: marked dialed for good, then dialed.
@@ -859,6 +928,7 @@ export class Dispatcher {
   private forgetUndialed(call: LiveCall): void {
     call.queuedTimer?.cancel();
     call.queuedTimer = null;
+    this.queued.delete(call);
     this.calls.delete(call.callId);
     call.campaign.dialGone(call.phone);
   }

@@ -76,6 +76,8 @@ export class Engine implements EngineControl, CampaignStatusWriter {
   private readonly heartbeatSlackMs: number;
   private renewAt = Number.NEGATIVE_INFINITY;
   private heartbeatTimer: TimerHandle | null = null;
+  /** When heartbeatTimer fires. */
+  private heartbeatWatchAt = Number.NEGATIVE_INFINITY;
   /** The agent put through to each call, written onto its attempt (tried again after a failed write). */
   private readonly links: AgentLinks;
   private heartbeatWrite: Promise<void> = Promise.resolve();
@@ -230,6 +232,18 @@ export class Engine implements EngineControl, CampaignStatusWriter {
       await this.leases.hold(now);
       await this.callbacks.releaseOverdue(now);
     };
+    // The wall clock went back (dispatcher.ts clockWentBack): what is timed here on the old reading moves
+    // back with it, or the heartbeat, the sweeps and the abandonment figures would wait out the step.
+    this.dispatcher.onClockBack = (stepMs) => {
+      this.renewAt -= stepMs;
+      sweepAt -= stepMs;
+      pruneAt -= stepMs;
+      this.groupsReadAt -= stepMs;
+      if (this.heartbeatTimer !== null) {
+        this.heartbeatTimer.cancel();
+        this.keepHeartbeat(this.heartbeatWatchAt - stepMs);
+      }
+    };
   }
 
   /** Loads the active campaigns and starts dispatching. */
@@ -255,7 +269,8 @@ export class Engine implements EngineControl, CampaignStatusWriter {
    * another node. It looks a sixth of a lease after each renewal was due.
    */
   private keepHeartbeat(at: number): void {
-    this.heartbeatTimer = this.clock.at(at, async () => {
+    this.heartbeatWatchAt = at;
+    const watch = this.clock.at(at, async () => {
       const now = this.clock.now();
       let next = Math.max(this.renewAt, now) + this.heartbeatSlackMs;
       if (now >= this.renewAt) {
@@ -269,8 +284,10 @@ export class Engine implements EngineControl, CampaignStatusWriter {
           next = now + 1000;
         }
       }
-      if (this.heartbeatTimer !== null) this.keepHeartbeat(next);
+      // Not if stopped meanwhile, or set again for a step back of the clock (onClockBack).
+      if (this.heartbeatTimer === watch) this.keepHeartbeat(next);
     });
+    this.heartbeatTimer = watch;
   }
 
   async start(accountId: number, campaignId: number, opts: StartOptions = {}): Promise<CampaignStatus> {

@@ -21,6 +21,12 @@ export class HeartbeatHold {
     this.aliveUntil = aliveUntil;
   }
 
+  /** The wall clock was stepped back `stepMs` (dispatcher.ts clockWentBack): the renewal's alive_until,
+   *  reckoned on the old reading, holds as long as it did, not for the step longer. */
+  clockWentBack(stepMs: number): void {
+    this.aliveUntil -= stepMs;
+  }
+
   /** Whether a claim made in `run` is still this node's at `now`. */
   holds(run: number, now: number): boolean {
     return run === this.currentRun && now < this.aliveUntil;

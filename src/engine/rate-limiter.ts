@@ -4,14 +4,22 @@
 // milliseconds, each at its point on an exact schedule whose points are a spacing apart, rounded up: so
 // rounding never pushes the next dial later. Floating point can leave two points a hair under a spacing
 // apart, so the window rule is also kept exactly, on the dials' own whole-millisecond times.
+// Without a rate only the last dial is kept (one number a dial): a rate set later counts the second
+// before it as full, so the dials made unlimited and the first ones under the rate share no 1 s window.
 export class DialSpacing {
-  /** The last dial's point on the exact schedule (its time, or up to 1 ms before it). */
+  /** The last dial's point on the exact schedule (its time, or up to 1 ms before it; without a rate, its
+   *  time). */
   private last = Number.NEGATIVE_INFINITY;
-  /** The latest dials' times (whole ms), oldest first: as many as one 1 s window may hold. */
+  /** The latest dials' times (whole ms), oldest first: as many as one 1 s window may hold (under a rate). */
   private recent: number[] = [];
   constructor(private cps: number | null) {}
 
   setRate(cps: number | null): void {
+    // A burst made unlimited may have filled the second up to its last dial: the window ending there is
+    // taken as full, so the first dial under the rate waits a second after it (or its spacing, if longer).
+    if (!this.cps && cps && Number.isFinite(this.last)) {
+      this.recent = new Array(Math.max(1, Math.ceil(cps))).fill(wholeMsFrom(this.last));
+    }
     this.cps = cps;
   }
 
@@ -41,7 +49,14 @@ export class DialSpacing {
   consume(at: number): void {
     if (at <= this.last) return;
     this.last = at;
-    this.remember(at);
+    if (this.cps) this.remember(at);
+  }
+
+  /** The wall clock was stepped back `stepMs`: the dials taken on the old reading move back with it, so the
+   *  next one keeps its spacing from them instead of waiting out the step (dispatcher.ts clockWentBack). */
+  clockWentBack(stepMs: number): void {
+    this.last -= stepMs;
+    for (let i = 0; i < this.recent.length; i++) this.recent[i] -= stepMs;
   }
 
   /**
@@ -55,7 +70,7 @@ export class DialSpacing {
       const point = this.last + this.intervalMs;
       this.last = slot === wholeMsFrom(point) ? point : slot;
       this.remember(slot);
-    }
+    } else if (slot > this.last) this.last = slot; // for a rate set later (setRate)
     return slot;
   }
 
