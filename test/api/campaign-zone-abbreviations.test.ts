@@ -57,6 +57,37 @@ describe("a campaign's zones refuse abbreviations, naming the zone to write", ()
   });
 });
 
+test("a campaign stored with an abbreviation before they were refused can still have its settings edited", async () => {
+  const f = await apiFixture();
+  try {
+    const created = await f.call({
+      method: "POST",
+      url: "/v1/campaigns",
+      payload: { name: "old", settings: { defaultZone: "America/New_York" } },
+    });
+    assert.equal(created.statusCode, 201, created.body);
+    const id = created.json().id as number;
+    // As stored by a version that took abbreviations.
+    const stored = { ...created.json().settings, defaultZone: "EST", timeSpec: "09:00-18:00,*,1-15,*,EST" };
+    await f.store.db
+      .updateTable("campaigns")
+      .set({ settings: JSON.stringify(stored) })
+      .where("id", "=", id)
+      .execute();
+    const edit = (settings: Record<string, unknown>) =>
+      f.call({ method: "PATCH", url: `/v1/campaigns/${id}`, payload: { settings } });
+    const kept = await edit({ maxConcurrent: 3 });
+    assert.equal(kept.statusCode, 200, `an edit leaving the zones alone (review43): ${kept.body}`);
+    const brought = await edit({
+      schedule: { zone: "PST", ranges: [{ days: [1], from: "09:00", to: "18:00" }] },
+    });
+    assert.equal(brought.statusCode, 400, brought.body);
+    assert.equal(brought.json().error.field, "body.settings.schedule.zone", brought.body);
+  } finally {
+    await f.close();
+  }
+});
+
 test("a time spec stored with an abbreviation before they were refused still runs", () => {
   const constraints = campaignConstraints({ timeSpec: "09:00-18:00,*,*,*,EST", defaultZone: "UTC" } as never);
   assert.equal(constraints.length, 1);

@@ -19,7 +19,7 @@ import type { Campaign } from "../../store/schema.ts";
 import { ApiError, conflict, invalidRequest, notFound } from "../plugins/errors.ts";
 import { type NativeApiDeps, tellAgentsChanged } from "./deps.ts";
 import { campaignNameSchema, campaignSchema, campaignWithCountsSchema } from "./schemas/campaign.ts";
-import { campaignSettingsSchema, findSettingsProblem } from "./schemas/campaign-settings.ts";
+import { campaignSettingsSchema, findSettingsProblem, settingsZones } from "./schemas/campaign-settings.ts";
 import { commaListQuery, errorResponses, idParams, limitQuery, splitList } from "./schemas/common.ts";
 import { campaignView, contactCountsView, parseSettings } from "./views.ts";
 
@@ -197,7 +197,9 @@ export async function campaignRoutes(app: FastifyInstance, deps: NativeApiDeps):
     const settings = body.settings
       ? withCapAfterEdit(before, body.settings, { ...before, ...body.settings })
       : undefined;
-    if (settings) assertSettings(settings, "body.settings", clock.now());
+    // A zone the stored campaign already runs in (an abbreviation stored before they were refused) stays
+    // editable around; only a newly given one is refused.
+    if (settings) assertSettings(settings, "body.settings", clock.now(), settingsZones(before));
     const now = clock.now();
     const times = settings ? startAndHaltAfterEdit(current, before, settings, now) : {};
     const reorder = settings !== undefined && settings.attemptOrder !== before.attemptOrder;
@@ -252,8 +254,13 @@ export async function campaignRoutes(app: FastifyInstance, deps: NativeApiDeps):
   );
 }
 
-function assertSettings(settings: CampaignSettings, prefix: string, now: number): void {
-  const problem = findSettingsProblem(settings, prefix, now);
+function assertSettings(
+  settings: CampaignSettings,
+  prefix: string,
+  now: number,
+  keptZones?: ReadonlySet<string>,
+): void {
+  const problem = findSettingsProblem(settings, prefix, now, keptZones);
   if (problem) throw invalidRequest(problem.message, problem.field);
 }
 
