@@ -5,6 +5,11 @@
 // 201. Installed on the root, so the native API, the import routes and the faces without a JSON parser of
 // their own (Twin24, JAICP, Xcally's application/json) read JSON so; each renders the refusal in its own
 // error format. Voximplant replaces it in its scope with its own.
+// An empty body is no body, whatever the route (start, pause, an agent's actions, a list's reset take
+// none): many clients send `Content-Type: application/json` on every request (fetch and axios wrappers with
+// default headers, `curl -H 'content-type: application/json' -X POST`), and Fastify's parser refused those
+// documented body-less calls with a 400. A route that needs a body answers as to a request without one,
+// its validation naming the field `body`.
 import type { FastifyBodyParser, FastifyInstance } from "fastify";
 import { strictUtf8 } from "../../lib/strict-utf8.ts";
 import { invalidRequest } from "./errors.ts";
@@ -31,6 +36,10 @@ export function installStrictJsonParser(
   if (app.hasContentTypeParser("application/json")) app.removeContentTypeParser("application/json");
   // No bodyLimit here: Fastify then holds the body to the route's, else the server's, as with its own.
   app.addContentTypeParser("application/json", { parseAs: "buffer" }, (req, body, done) => {
+    if ((body as Buffer).length === 0) {
+      done(null, undefined);
+      return;
+    }
     // A leading BOM is kept: Fastify's parser drops one itself, so a body of a BOM alone stays invalid JSON
     // rather than becoming an empty body.
     const text = strictUtf8(body as Buffer);
