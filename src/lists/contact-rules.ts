@@ -126,6 +126,8 @@ export class ContactRules {
     let flagged = 0;
     let firstCountry: string | undefined;
     let firstNational = "";
+    /** The first phone parsed as a valid number (not a text kept as written): only such keys numerically. */
+    let firstValid = false;
     /** (reason, text) pairs of phones kept as written, reported once the row is accepted. */
     let flagNotes: string[] | null = null;
     const raws = input.phones;
@@ -142,6 +144,7 @@ export class ContactRules {
         if (phones.length === 0) {
           firstCountry = parsed.country;
           firstNational = parsed.nationalNumber;
+          firstValid = true;
         }
       } else {
         phone = text;
@@ -234,7 +237,7 @@ export class ContactRules {
     }
     const phone = phones[0];
     const e164 = E164.test(phone);
-    if (opts.duplicatePolicy !== "allow" && this.repeatsEarlierRow(phone, e164, externalId !== null))
+    if (opts.duplicatePolicy !== "allow" && this.repeatsEarlierRow(phone, firstValid, externalId !== null))
       return this.duplicate(row, "phone", "duplicate_phone", "the phone repeats an earlier row", phone);
 
     if (flagged) {
@@ -264,10 +267,12 @@ export class ContactRules {
    * Whether the row's first phone repeats an earlier row's for certain, and remembers it. A row without
    * an external_id takes its phone for good; one with an external_id only provisionally (it may be set
    * aside at commit), so a later row with that phone is staged and `phoneRepeats` leaves the call to the
-   * commit. Rows without external_ids pay one lookup, as before.
+   * commit. Rows without external_ids pay one lookup, as before. Only a parsed number (`valid`) is keyed by
+   * its digits: a text kept as written may look like E.164 yet start with a 0 ("+0442071838750"), which
+   * the number would drop, making it the same key as "+442071838750"; kept texts are keyed by the text.
    */
-  private repeatsEarlierRow(phone: string, e164: boolean, withId: boolean): boolean {
-    if (e164) {
+  private repeatsEarlierRow(phone: string, valid: boolean, withId: boolean): boolean {
+    if (valid) {
       const n = Number(phone.slice(1));
       if (!withId) {
         if (!this.seenNumbers.add(n)) return true;

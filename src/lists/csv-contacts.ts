@@ -186,8 +186,7 @@ export class CsvContactParser {
     if ((err as { code?: string }).code === "CSV_MAX_RECORD_SIZE") {
       // The parser's own cap on a row (a runaway quoted field would otherwise grow until the whole upload
       // is in memory) is met by a value far over the field limit: said as that limit, not a parse error.
-      // In the header while that has not been read: row 0, as the header's other errors say.
-      const row = this.columns === null && this.opts.header ? 0 : this.rows + 1;
+      const row = this.rowBeingRead();
       throw new ImportError({
         code: "field_too_long",
         status: 400,
@@ -201,8 +200,14 @@ export class CsvContactParser {
       code: "malformed_csv",
       status: 400,
       message: `malformed CSV at line ${line}: ${err.message}`,
-      row: this.rows + 1,
+      row: this.rowBeingRead(),
     });
+  }
+
+  /** The row a parse error is in: 0 while the header has not been read (ImportError.row: the header is
+   *  row 0, as its bad bytes say), else the data row after the last one counted. */
+  private rowBeingRead(): number {
+    return this.columns === null && this.opts.header ? 0 : this.rows + 1;
   }
 
   private badEncoding(nul: boolean): never {

@@ -14,6 +14,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { ApiError } from "../api/plugins/errors.ts";
 import { CSV_TYPES, csvFileBody } from "../api/plugins/file-body.ts";
 import type { Store } from "../store/db.ts";
+import { columnMapping } from "./column-query.ts";
 import { ImportError } from "./errors.ts";
 import { addContacts, importCsv } from "./import.ts";
 import {
@@ -23,13 +24,7 @@ import {
   paramsSchema,
   reportSchema,
 } from "./route-schemas.ts";
-import {
-  type ColumnMapping,
-  type ContactInput,
-  DEFAULT_LIMITS,
-  type DuplicatePolicy,
-  type PhonePolicy,
-} from "./types.ts";
+import { type ContactInput, DEFAULT_LIMITS, type DuplicatePolicy, type PhonePolicy } from "./types.ts";
 
 /** A JSON add's body: 10,000 contacts of ordinary size fit well inside (one with 100 custom fields at their
  *  limits does not: split such a batch). Said in the 413 and the OpenAPI description. */
@@ -73,17 +68,6 @@ interface ContactsBody {
 
 const UPLOAD_TYPES = CSV_TYPES.concat("multipart/form-data");
 
-const MAPPED_FIELDS = [
-  "phone",
-  "external_id",
-  "time_zone",
-  "daily_from",
-  "daily_to",
-  "start_at",
-  "priority",
-  "custom",
-] as const;
-
 export async function importRoutes(app: FastifyInstance, opts: ImportRoutesOptions): Promise<void> {
   // The body stays a stream: importCsv reads it at the pace rows are stored.
   for (const type of CSV_TYPES) {
@@ -105,8 +89,9 @@ export async function importRoutes(app: FastifyInstance, opts: ImportRoutesOptio
         summary: "Import contacts from a CSV file",
         description:
           "Streams a CSV (raw text/csv or application/octet-stream body, or the `file` part of multipart/form-data) " +
-          "into the list. Options go in the query string; columns are mapped with map.<field>=<column>[,<column>…] " +
-          "(map.phone=Phone1,Phone2). Without a mapping, common header names are recognised and every other " +
+          "into the list. Options go in the query string; columns are mapped with map.<field>=<column>, several " +
+          "comma-separated for map.phone and map.custom (map.phone=Phone1,Phone2), a name with a comma in double " +
+          'quotes (map.external_id="Client, ID"). Without a mapping, common header names are recognised and every other ' +
           "column becomes a custom field. All rows are stored or none.",
         params: paramsSchema,
         querystring: importQuerySchema,
@@ -152,7 +137,7 @@ export async function importRoutes(app: FastifyInstance, opts: ImportRoutesOptio
         return report;
       } catch (err) {
         closeIfUnread(req, reply);
-        if (err instanceof ImportError) throw inQueryTerms(err);
+        if (err instanceof ImportError) throw inRouteTerms(err);
         throw uploadErrors.has(err as object) ? malformedMultipart(err) : err;
       }
     },
@@ -187,7 +172,9 @@ export async function importRoutes(app: FastifyInstance, opts: ImportRoutesOptio
           maxFieldLength: opts.maxFieldLength,
         },
         body.contacts,
-      );
+      ).catch((err) => {
+        throw err instanceof ImportError ? inRouteTerms(err) : err;
+      });
       opts.wake();
       return report;
     },
@@ -317,30 +304,26 @@ export function refuseOtherTypes(req: FastifyRequest, reply: FastifyReply): void
   );
 }
 
-/** The import names a mapping error after its own option (columns.phone); here that is map.phone. */
-function inQueryTerms(err: ImportError): ImportError {
-  if (!err.field?.startsWith("columns.")) return err;
-  return new ImportError({ ...err.toData(), field: `map.${err.field.slice("columns.".length)}` });
+/**
+ * The import names inputs after its own options: a mapping error columns.phone, a missing target campaignId
+ * or listId (import-setup.ts, shared with the vendor faces, which name them in their own terms). Here
+ * those are map.phone and the path parameters, named by request part as every /v1 route names its inputs.
+ */
+function inRouteTerms(err: ImportError): ImportError {
+  const field = routeField(err.field);
+  return field === err.field ? err : new ImportError({ ...err.toData(), field });
+}
+
+function routeField(field: string | undefined): string | undefined {
+  if (field === "campaignId" || field === "listId") return `params.${field}`;
+  if (field?.startsWith("columns.")) return `map.${field.slice("columns.".length)}`;
+  return field;
 }
 
 /** "tab" and a literal "\t" stand for a tab, which is awkward to put in a URL. */
 function separator(value: string | undefined): string | undefined {
   if (value === "tab" || value === "\\t") return "\t";
   return value;
-}
-
-/** `map.phone=Phone1,Phone2&map.external_id=ID` → a column mapping; undefined when none is given. */
-function columnMapping(query: Record<string, unknown>): ColumnMapping | undefined {
-  let mapping: ColumnMapping | undefined;
-  for (const field of MAPPED_FIELDS) {
-    const value = query[`map.${field}`];
-    if (typeof value !== "string" || value === "") continue;
-    mapping ??= {};
-    const names = value.split(",").map((n) => n.trim());
-    if (field === "phone" || field === "custom") mapping[field] = names;
-    else mapping[field] = names[0];
-  }
-  return mapping;
 }
 
 /** After an error with the upload still coming, close the connection rather than read it all. */
