@@ -1,18 +1,10 @@
 // The import route's column mapping as the query string spells it (map.phone=Phone1,Phone2): which fields
 // take several columns, and how a column whose name holds a comma is named. No I/O.
+import { SINGLE_FIELDS } from "./columns.ts";
 import { badRequestWithHint } from "./errors.ts";
 import type { ColumnMapping } from "./types.ts";
 
-const MAPPED_FIELDS = [
-  "phone",
-  "external_id",
-  "time_zone",
-  "daily_from",
-  "daily_to",
-  "start_at",
-  "priority",
-  "custom",
-] as const;
+const MAPPED_FIELDS = ["phone", ...SINGLE_FIELDS, "custom"] as const;
 
 /**
  * `map.phone=Phone1,Phone2&map.external_id=ID` → a column mapping; undefined when none is given. Only the

@@ -25,8 +25,9 @@ export interface ResolvedColumns {
 export const MAX_POSITION = 16_384;
 const POSITION = /^[1-9]\d*$/;
 
-type SingleField = Exclude<keyof ColumnMapping, "phone" | "custom">;
-const SINGLE_FIELDS: readonly SingleField[] = [
+export type SingleField = Exclude<keyof ColumnMapping, "phone" | "custom">;
+/** The fields a mapping names one column for. */
+export const SINGLE_FIELDS: readonly SingleField[] = [
   "external_id",
   "time_zone",
   "daily_from",
