@@ -11,7 +11,8 @@ import {
 import type { Store } from "./db.ts";
 
 export interface AbandonmentWindow {
-  /** People who answered (agents' calls and abandons), plus the estimated AMD false positives. */
+  /** People who answered and were put through to an agent or abandoned, plus the estimated AMD false
+   *  positives. */
   liveAnswers: number;
   /** Abandoned people, plus the estimated AMD false positives. */
   abandoned: number;
@@ -31,24 +32,31 @@ export interface CountedCampaign {
   falsePositiveShare: number;
   /** Its own cap (settings.targetAbandonRate); a group answers to the strictest of its campaigns'. */
   targetAbandonRate?: number;
-  /** Only its answers agents had (put through to one, or abandoned waiting for one): a member that dials
-   *  as a robot now, whose past agent calls still count, and whose robot answers would only dilute. */
-  agentAnswersOnly?: boolean;
+  /** Its machine verdicts are left out: a campaign that dials as a robot now (its past agent calls still
+   *  count, as every campaign's do: countsForAbandonment). */
+  withoutMachineVerdicts?: boolean;
 }
 
 const COLUMN = { rolling24h: "n_day", rolling30d: "n_month", campaign: "n" } as const;
 
 /**
- * Whether an attempt row counts towards abandonment: a live answer, or a machine verdict AMD gave (its
- * details say so: outcomes.ts). A machine told apart without AMD hung up on nobody. CASE keeps PostgreSQL
- * from reading other rows' details as JSON.
+ * Whether an attempt row counts towards abandonment: a person abandoned, a person put through to an agent
+ * (agent_id, written when the call was connected: engine/agent-links.ts), or a machine verdict AMD gave
+ * (its details say so: outcomes.ts). A person who answered with no agent ever wanted heard a robot, and
+ * counts in no campaign's rate whatever it dials now: counted once the campaign is switched to agents, a
+ * robot's answers would dilute its rate and its group's (1,000 of them took a group at 10 % to 0.9 %). A
+ * link whose write was given up on leaves its call out: the rate reads higher, never lower. A machine told
+ * apart without AMD hung up on nobody. CASE keeps PostgreSQL from reading other rows' details
+ * as JSON.
  */
 export function countsForAbandonment(store: Store): RawBuilder<boolean> {
   const amd =
     store.dialect === "sqlite"
       ? sql`json_extract(details, '$.amd') = 1`
       : sql`(details::json ->> 'amd') = 'true'`;
-  return sql<boolean>`CASE WHEN outcome = 'machine' THEN ${amd} ELSE outcome IN ('human', 'abandoned') END`;
+  return sql<boolean>`CASE WHEN outcome = 'machine' THEN ${amd}
+    WHEN outcome = 'human' THEN agent_id IS NOT NULL
+    ELSE outcome = 'abandoned' END`;
 }
 
 /**
@@ -76,8 +84,6 @@ export async function groupAbandonment(
 interface AnswerCountRow {
   campaign_id: number;
   outcome: string | null;
-  /** 1 when the answer was put through to an agent. */
-  with_agent: number;
   n: number;
   n_day: number;
   n_month: number;
@@ -96,7 +102,6 @@ async function answerCounts(
       : await store.db
           .selectFrom("attempts")
           .select(["campaign_id", "outcome", sql<number>`count(*)`.as("n")])
-          .select(sql<number>`case when agent_id is null then 0 else 1 end`.as("with_agent"))
           .select([
             sql<number>`sum(case when answered_at > ${day} then 1 else 0 end)`.as("n_day"),
             sql<number>`sum(case when answered_at > ${month} then 1 else 0 end)`.as("n_month"),
@@ -109,7 +114,7 @@ async function answerCounts(
           .where("outcome", "in", ["human", "abandoned", "machine"])
           .where(countsForAbandonment(store))
           .where("answered_at", "is not", null)
-          .groupBy(["campaign_id", "outcome", sql`case when agent_id is null then 0 else 1 end`])
+          .groupBy(["campaign_id", "outcome"])
           .execute();
   return rows;
 }
@@ -120,7 +125,7 @@ function fold(
   counted: (campaignId: number) => boolean,
 ): AbandonmentWindows {
   const share = new Map(campaigns.map((c) => [c.id, c.falsePositiveShare]));
-  const agentAnswersOnly = new Set(campaigns.filter((c) => c.agentAnswersOnly).map((c) => c.id));
+  const withoutMachines = new Set(campaigns.filter((c) => c.withoutMachineVerdicts).map((c) => c.id));
   const window = (column: (typeof COLUMN)[keyof typeof COLUMN]): AbandonmentWindow => {
     let people = 0;
     let abandons = 0;
@@ -128,11 +133,7 @@ function fold(
     let estimated = 0;
     for (const r of rows) {
       if (!counted(Number(r.campaign_id))) continue;
-      if (
-        agentAnswersOnly.has(Number(r.campaign_id)) &&
-        !(r.outcome === "abandoned" || (r.outcome === "human" && Number(r.with_agent) === 1))
-      )
-        continue;
+      if (r.outcome === "machine" && withoutMachines.has(Number(r.campaign_id))) continue;
       const n = Number(r[column] ?? 0);
       if (r.outcome === "machine") {
         machineVerdicts += n;
@@ -168,14 +169,15 @@ export function abandonment(
   return pooledAbandonment(store, [campaign], now);
 }
 
-/** How a campaign's answers count, by its settings now. A robot campaign abandons nobody (no agent is
- *  wanted): one that dials as a robot now counts only the answers agents had when it dialed for them
- *  (switched from predictive, its abandons of the last 24 h still happened), not its robot answers, which
- *  would only dilute its rate, nor an estimate of people among its machine verdicts. */
+/** How a campaign's answers count, by its settings now. Whatever it dials, only the answers agents had
+ *  count (countsForAbandonment): switched from predictive to robot, its abandons of the last 24 h still
+ *  happened; switched the other way, its robot answers never risked an abandon. A robot campaign abandons
+ *  nobody (no agent is wanted), so one that dials as a robot now has no cap and no estimate of people
+ *  among its machine verdicts. */
 export function countedCampaign(id: number, s: CampaignSettings): CountedCampaign {
   return usesAgents(s)
     ? { id, falsePositiveShare: amdFalsePositiveShare(s), targetAbandonRate: s.targetAbandonRate }
-    : { id, falsePositiveShare: 0, agentAnswersOnly: true };
+    : { id, falsePositiveShare: 0, withoutMachineVerdicts: true };
 }
 
 /** The account's campaigns in the abandonment group, each counted as countedCampaign says. */

@@ -49,7 +49,8 @@ export async function recordAgentOnAttempt(
     .execute();
 }
 
-/** An answer the abandonment rate counts: a person connected or abandoned, or an AMD machine verdict. */
+/** An answer the abandonment rate counts: a person connected to an agent or abandoned, or an AMD machine
+ *  verdict (countsForAbandonment). */
 export interface AnswerRecord {
   at: number;
   event: "connected" | "no_agent" | "machine";
@@ -61,7 +62,9 @@ const EVENT_OF: Record<string, AnswerRecord["event"]> = {
   machine: "machine",
 };
 
-/** The campaign's answers in time order: live ones connected or abandoned, and AMD's machine verdicts. */
+/** The campaign's answers in time order, as its tracker counted them live: people connected to an agent or
+ *  abandoned, and AMD's machine verdicts. Its robot answers (had it dialed as a robot) are left out, as they
+ *  are from the rate the store reports (countsForAbandonment). */
 export async function answerHistory(store: Store, campaignId: number): Promise<AnswerRecord[]> {
   const rows = await store.db
     .selectFrom("attempts")

@@ -57,6 +57,7 @@ for (const dialect of dialects()) {
           startedAt: now - 3600_000 + i * 1000,
           answeredAt: now - 3600_000 + i * 1000 + 5000,
           outcome: i % 10 === 0 ? "abandoned" : "human",
+          agentId: i % 10 === 0 ? null : 424242, // put through to an agent (the engine writes its id)
         });
       }
       const a = await agentCampaign(f, {
@@ -148,6 +149,7 @@ for (const dialect of dialects()) {
           startedAt: now - 600_000,
           answeredAt: now - 590_000,
           outcome,
+          agentId: c === agents && outcome === "human" ? 424242 : null, // the desk's calls had an agent
         });
       for (let i = 0; i < 10; i++) await answer(agents, i === 0 ? "abandoned" : "human");
       for (let i = 0; i < 90; i++) await answer(robot, "human");

@@ -59,6 +59,7 @@ for (const dialect of dialects())
           answeredAt: at,
           outcome,
           details: details && JSON.stringify(details),
+          agentId: outcome === "human" ? 424242 : null, // put through to an agent
         });
       // As the engine writes AMD's verdicts (outcomes.ts).
       const amdVerdict = { answeredBy: "machine", ringSec: 12, amd: true };

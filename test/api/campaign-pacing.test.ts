@@ -142,6 +142,7 @@ describe("campaign pacing view", () => {
         startedAt: now - 3600_000 + i * 1000,
         answeredAt: now - 3600_000 + i * 1000 + 5000,
         outcome: i % 10 === 0 ? "abandoned" : "human",
+        agentId: i % 10 === 0 ? null : agentIds[0],
       });
     }
     await startDialing(campaignId, agentIds);
