@@ -16,12 +16,15 @@ import type { AgentDialing } from "./agents/dialing.ts";
 import type { CampaignRuntime } from "./campaign-runtime.ts";
 
 /** The record's figures as a tracker tallies them: the estimated false positives as known ones (the verdicts
- *  they were estimated from kept beside, for the pacing view's "among N machine verdicts"). */
+ *  they were estimated from kept beside, for the pacing view's "among N machine verdicts"). Drops are
+ *  whole people: `abandoned` is the count of abandoned attempts plus the estimate, added in floating point,
+ *  so taking the estimate off gives the count back only to within rounding (1 beside 8 machine verdicts at
+ *  0.02 gave 0.9999999999999999, which the view's integer `drops` truncated to 0): it is rounded. */
 function tally(w: AbandonmentWindow): Tally {
   const estimated = w.estimatedFalsePositives;
   return {
     live: w.liveAnswers,
-    drops: w.abandoned - estimated,
+    drops: Math.round(w.abandoned - estimated),
     fps: estimated,
     machines: 0,
     estimatedMachines: w.machineVerdicts,

@@ -440,12 +440,14 @@ export class Engine implements EngineControl, CampaignStatusWriter {
   }
 
   /** Agent campaigns count abandonment over 24 h, 30 days and their whole life: after a start or restart
-   *  the tracker is rebuilt from the attempts on record before the pacer answers to it; a campaign in an
-   *  abandonment group adds its group's other campaigns, re-read with the campaigns. */
+   *  the tracker is rebuilt from the attempts on record before the pacer answers to it (track() does so
+   *  for a campaign new here; this, for one switched from robot to agents, whose pass may have made an
+   *  empty tracker meanwhile); a campaign in an abandonment group adds its group's other campaigns,
+   *  re-read with the campaigns. */
   private async seedAbandonment(): Promise<void> {
     let seeded = false;
     for (const rt of this.dispatcher.campaigns.values()) {
-      if (!usesAgents(rt.settings) || this.dialing.hasTracker(rt.id)) continue;
+      if (!usesAgents(rt.settings) || this.dialing.isSeeded(rt.id)) continue;
       this.dialing.seed(rt, await answerHistory(this.store, rt.id));
       seeded = true;
     }
@@ -620,7 +622,16 @@ export class Engine implements EngineControl, CampaignStatusWriter {
       // Its calls-per-second spacing goes on from the campaign's last dial: a stop and start, a restart
       // or another node's handover must not allow a burst within the same second.
       const last = await lastDialAt(this.store.db, row.id);
+      // Its abandonment tracker is rebuilt from the record before any pass can see the campaign: a pass's
+      // wanted() would make an empty one, and a campaign at 10 % abandoned would dial ahead as if at 0.
+      const history = usesAgents(rt.settings) ? await answerHistory(this.store, row.id) : null;
+      // Tracked meanwhile (a start served while the campaigns were re-read): that runtime and its calls stand.
+      if (this.dispatcher.campaigns.has(row.id)) return this.track(row);
       if (last !== null) rt.spacing.consume(last);
+      if (history) {
+        this.dialing.seed(rt, history);
+        this.groupsReadAt = Number.NEGATIVE_INFINITY; // a new tracker needs its group's figures at once
+      }
       this.dispatcher.campaigns.set(row.id, rt);
     }
   }

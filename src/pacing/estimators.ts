@@ -156,7 +156,31 @@ export class DurationEstimator {
 
   /** Recomputes `survival`, with the elapsed times of the calls still in progress as censored data. */
   rebuild(ongoingElapsedMs: Iterable<number>): void {
-    const { bins, done, flagged, censored, lost, atRisk, survival } = this;
+    const { flagged, flaggedShare, survival } = this;
+    const scale = 1 / this.fading.unit;
+    survival[0] = 1;
+    this.meanMs = this.kaplanMeier(ongoingElapsedMs, (k, ended, next) => {
+      // One unflagged pseudo-observation per bin: a flag seen once does not make a bin certain.
+      flaggedShare[k] = (flagged[k] * scale) / (ended + 1);
+      survival[k + 1] = next;
+    });
+  }
+
+  /**
+   * The mean a rebuild now would give, leaving the law as last rebuilt: what a pacer decides on is rebuilt
+   * on its own cadence, and a view of what it learned must not move it.
+   */
+  currentMeanMs(ongoingElapsedMs: Iterable<number>): number {
+    return this.kaplanMeier(ongoingElapsedMs, () => {});
+  }
+
+  /** Walks the Kaplan–Meier survival over the bins, giving `each` every bin's ended count and the survival
+   *  past it; returns the law's mean (the area under the curve). Writes only its scratch arrays. */
+  private kaplanMeier(
+    ongoingElapsedMs: Iterable<number>,
+    each: (bin: number, ended: number, survivalAfter: number) => void,
+  ): number {
+    const { bins, done, censored, lost, atRisk } = this;
     const scale = 1 / this.fading.unit;
     // censored[k]: calls in progress (or cut off) that have come through bins 0…k−1 but not yet bin k.
     for (let k = 0; k <= bins; k++) censored[k] = lost[k] * scale;
@@ -168,18 +192,18 @@ export class DurationEstimator {
       atRisk[k] = laterDone + laterCensored;
       laterCensored += censored[k];
     }
-    survival[0] = 1;
+    let survival = 1;
+    let area = 0;
     for (let k = 0; k < bins; k++) {
       const ended = done[k] * scale;
-      // One unflagged pseudo-observation per bin: a flag seen once does not make a bin certain.
-      this.flaggedShare[k] = (flagged[k] * scale) / (ended + 1);
       const risk = atRisk[k] + this.priorAtRisk[k];
       const hazard = risk > 0 ? Math.min(1, (ended + this.priorDone[k]) / risk) : 1;
-      survival[k + 1] = survival[k] * (1 - hazard);
+      const next = survival * (1 - hazard);
+      each(k, ended, next);
+      area += survival + next;
+      survival = next;
     }
-    let area = 0;
-    for (let k = 0; k < bins; k++) area += survival[k] + survival[k + 1];
-    this.meanMs = (area / 2) * this.options.stepMs;
+    return (area / 2) * this.options.stepMs;
   }
 }
 
@@ -310,16 +334,7 @@ export class RingModel {
     // with R(a) the lines at risk in bin a (ended in it or later, or censored in it or later) and S the
     // Kaplan–Meier survival of ringing. Without censored lines this is Σ human[a][≤ v] / R(e), the plain
     // share. Walking e downwards keeps humanAtOrAfter[v] = Σ over a ≥ e of S(a) · human[a][v] / R(a).
-    const { ringEnd, censored } = this;
-    const atRisk = new Float64Array(B + 1);
-    for (let a = B - 1; a >= 0; a--) atRisk[a] = atRisk[a + 1] + ringEnd[a] + censored[a];
-    const survival = new Float64Array(B + 1);
-    survival[0] = 1;
-    for (let a = 0; a < B; a++) {
-      // (atRisk[a + 1] + censored[a]) / atRisk[a] is 1 − ringEnd[a] / atRisk[a] without its rounding to 0.
-      survival[a + 1] =
-        atRisk[a] > 0 ? (survival[a] * (atRisk[a + 1] + censored[a])) / atRisk[a] : survival[a];
-    }
+    const { atRisk, survival } = this.ringing();
     humanAtOrAfter.fill(0);
     for (let e = B - 1; e >= 0; e--) {
       if (atRisk[e] > 0) {
@@ -333,6 +348,41 @@ export class RingModel {
         ringingTable[e * B + v] = s > 0 && atRisk[e] > 0 ? cum / s : 0;
       }
     }
+  }
+
+  /**
+   * P(a new dial gives a human verdict by bin v) from the results as they stand, leaving the tables as last
+   * rebuilt (a view of what was learned must not move what a pacer decides on): ringingHumanBy(0, v) of a
+   * rebuild now, summed in another order.
+   */
+  currentNewHumanBy(v: number): number {
+    const B = this.bins;
+    const last = Math.min(v, B - 1);
+    const { atRisk, survival } = this.ringing();
+    let p = 0;
+    for (let a = 0; a < B; a++) {
+      if (!(atRisk[a] > 0)) continue;
+      const w = survival[a] / atRisk[a];
+      for (let u = a; u <= last; u++) p += this.human[a * B + u] * w;
+    }
+    return atRisk[0] > 0 ? p : 0;
+  }
+
+  /** Per answer bin a: the lines at risk in it (ended in it or later, or censored in it or later), and the
+   *  Kaplan–Meier survival of ringing up to it. */
+  private ringing(): { atRisk: Float64Array; survival: Float64Array } {
+    const B = this.bins;
+    const { ringEnd, censored } = this;
+    const atRisk = new Float64Array(B + 1);
+    for (let a = B - 1; a >= 0; a--) atRisk[a] = atRisk[a + 1] + ringEnd[a] + censored[a];
+    const survival = new Float64Array(B + 1);
+    survival[0] = 1;
+    for (let a = 0; a < B; a++) {
+      // (atRisk[a + 1] + censored[a]) / atRisk[a] is 1 − ringEnd[a] / atRisk[a] without its rounding to 0.
+      survival[a + 1] =
+        atRisk[a] > 0 ? (survival[a] * (atRisk[a + 1] + censored[a])) / atRisk[a] : survival[a];
+    }
+    return { atRisk, survival };
   }
 
   /** P(a line ringing in bin e gives a human verdict by bin v); 0 past the table. */

@@ -89,6 +89,10 @@ export class PredictivePacer implements Pacer {
   private readonly forecast: Forecast;
   private readonly budget: DropBudget;
   private lastRebuild = Number.NEGATIVE_INFINITY;
+  /** The calls and wrap-ups going on at the last decision (a snapshot is not kept): insight() explains it. */
+  private seen: Ongoing | null = null;
+  /** The estimates shown while decisions go without a rebuild (fallback, the lines cap); see estimates(). */
+  private shown: (Estimates & { at: number }) | null = null;
   private released: LineView[] = [];
   /** The last decision's dials beyond progressive, until the caller says how many it placed. */
   private unplaced: {
@@ -179,6 +183,8 @@ export class PredictivePacer implements Pacer {
   decide(snapshot: PacingSnapshot): number {
     const { now } = snapshot;
     const floor = progressiveDials(snapshot);
+    const seen = ongoing(snapshot);
+    this.seen = seen;
     this.unplaced = null; // an earlier decision's dials are not this one's, placed or not
     this.lastDialDropChance = null;
     this.nextDialDropChance = null;
@@ -194,7 +200,7 @@ export class PredictivePacer implements Pacer {
     const headroom =
       Math.floor(this.maxLinesPerAgent * loggedInAgents(snapshot.agents)) - snapshot.lines.length;
     if (headroom <= floor) return Math.max(0, Math.min(floor, headroom));
-    if (now - this.lastRebuild >= REBUILD_MS) this.rebuild(snapshot);
+    if (now - this.lastRebuild >= REBUILD_MS) this.rebuild(seen);
     const forecast = this.forecast;
     forecast.supply(snapshot, this.talk, this.wrap);
     forecast.demand(snapshot, this.ring);
@@ -288,9 +294,7 @@ export class PredictivePacer implements Pacer {
       threshold: this.threshold,
       lastDialDropChance: this.lastDialDropChance,
       nextDialDropChance: this.nextDialDropChance,
-      humanShare: this.forecast.humanShare,
-      meanTalkMs: this.talk.meanMs,
-      meanWrapMs: this.wrap.meanMs,
+      ...this.estimates(),
       dialResults: this.ring.results,
       talks: this.talk.observations,
       wrapUps: this.wrap.observations,
@@ -298,18 +302,65 @@ export class PredictivePacer implements Pacer {
     };
   }
 
-  private rebuild(snapshot: PacingSnapshot): void {
-    const onCall: number[] = [];
-    const inWrap: number[] = [];
-    for (const a of snapshot.agents) {
-      if (a.state === "on_call") onCall.push(snapshot.now - a.since);
-      else if (a.state === "wrap_up") inWrap.push(snapshot.now - a.since);
+  /**
+   * What the shift taught, for the pacing view: the model's figures, as decisions rebuild it every 10 s.
+   * A decision in fallback or at the lines cap returns before any rebuild, and a campaign in fallback all
+   * shift showed its priors (a 300 s talk, no dial reaching a person) beside hundreds of results (pacing13).
+   * While the model's figures are stale they are worked out apart, on the same cadence, leaving the model
+   * as last rebuilt: rebuilding it here would move the decisions that follow a fallback.
+   */
+  private estimates(): Estimates {
+    const s = this.seen;
+    if (s === null || s.now - this.lastRebuild < REBUILD_MS) {
+      return {
+        humanShare: this.forecast.humanShare,
+        meanTalkMs: this.talk.meanMs,
+        meanWrapMs: this.wrap.meanMs,
+      };
     }
-    this.talk.rebuild(onCall);
-    this.wrap.rebuild(inWrap);
+    if (this.shown === null || s.now - this.shown.at >= REBUILD_MS) {
+      this.shown = {
+        at: s.now,
+        humanShare: this.ring.currentNewHumanBy(HORIZON_BINS),
+        meanTalkMs: this.talk.currentMeanMs(s.onCall),
+        meanWrapMs: this.wrap.currentMeanMs(s.inWrap),
+      };
+    }
+    const { humanShare, meanTalkMs, meanWrapMs } = this.shown;
+    return { humanShare, meanTalkMs, meanWrapMs };
+  }
+
+  private rebuild(seen: Ongoing): void {
+    this.talk.rebuild(seen.onCall);
+    this.wrap.rebuild(seen.inWrap);
     this.ring.rebuild();
     this.forecast.learnNewDials(this.ring);
     this.forecast.learnTalk(this.talk);
-    this.lastRebuild = snapshot.now;
+    this.lastRebuild = seen.now;
   }
+}
+
+/** The learned estimates the pacing view shows. */
+interface Estimates {
+  humanShare: number;
+  meanTalkMs: number;
+  meanWrapMs: number;
+}
+
+/** How long each agent on a call, and each in wrap-up, has been so at `now`: durations still going, which
+ *  the talk and wrap-up laws count as censored. */
+interface Ongoing {
+  now: number;
+  onCall: number[];
+  inWrap: number[];
+}
+
+function ongoing(snapshot: PacingSnapshot): Ongoing {
+  const onCall: number[] = [];
+  const inWrap: number[] = [];
+  for (const a of snapshot.agents) {
+    if (a.state === "on_call") onCall.push(snapshot.now - a.since);
+    else if (a.state === "wrap_up") inWrap.push(snapshot.now - a.since);
+  }
+  return { now: snapshot.now, onCall, inWrap };
 }

@@ -97,6 +97,9 @@ export class AgentDialing {
   private readonly pacing = new Map<number, CampaignPacing>();
   /** Per campaign: the abandonment tracker, kept across settings changes, seeded from the store. */
   private readonly trackers = new Map<number, AbandonTracker>();
+  /** Campaigns whose tracker was made empty on first use, not seeded from the record (a pass that came
+   *  before the history was read): the engine's next seeding replaces it. */
+  private readonly unseeded = new Set<number>();
   /** Per campaign in an abandonment group: the group's cap (the strictest of its campaigns' targets). */
   private readonly groupTargets = new Map<number, number>();
   private abandonWrite: AbandonWrite | null = null;
@@ -114,6 +117,7 @@ export class AgentDialing {
     if (!t) {
       t = new AbandonTracker();
       this.trackers.set(c.id, t);
+      this.unseeded.add(c.id);
     }
     // In a group the pooled rate answers to the group's strictest cap, whatever this campaign's own.
     t.targetRate = Math.min(
@@ -126,6 +130,11 @@ export class AgentDialing {
 
   hasTracker(campaignId: number): boolean {
     return this.trackers.has(campaignId);
+  }
+
+  /** Whether the campaign's tracker holds its record: false with none yet, or with one made on first use. */
+  isSeeded(campaignId: number): boolean {
+    return this.trackers.has(campaignId) && !this.unseeded.has(campaignId);
   }
 
   /** Gives the campaign's tracker, if it still has one, its abandonment group's other counts and the group's
@@ -148,6 +157,7 @@ export class AgentDialing {
     const t = new AbandonTracker();
     for (const h of history) t.record(h.at, h.event);
     this.trackers.set(c.id, t);
+    this.unseeded.delete(c.id);
     this.tracker(c); // takes the campaign's target and AMD estimate, as every later use does
     // A pacer made meanwhile (a pass while the history was read) holds the tracker it was given: the
     // campaign's next decision makes a new one, on this tracker.
@@ -528,6 +538,7 @@ export class AgentDialing {
   forget(campaignId: number): void {
     this.pacing.delete(campaignId);
     this.trackers.delete(campaignId);
+    this.unseeded.delete(campaignId);
   }
 }
 
