@@ -519,3 +519,29 @@ test("a schedule never open under the task's /v1 time spec: 400 naming scheduleI
     assert.equal(error.field, "scheduleId");
     assert.doesNotMatch(error.message, /settings\.|campaign/);
   }));
+
+// A task whose /v1 time spec was stored with a zone abbreviation, before they were refused, runs in it; a PUT
+// that leaves the spec as it is must not be refused for it (review43: Xcally and /v1 PATCH kept such zones,
+// Twin24 refused the task's every edit).
+test("a task stored with a zone abbreviation in its /v1 time spec can still be edited", () =>
+  withFixture("all_human", async (f) => {
+    const uuid = await f.createTask(manualTask({ name: "est" }));
+    const { campaignId } = await f.task(uuid);
+    const row = await f.store.db
+      .selectFrom("campaigns")
+      .select("settings")
+      .where("id", "=", campaignId)
+      .executeTakeFirstOrThrow();
+    const stored = { ...JSON.parse(row.settings), timeSpec: "09:00-18:00,*,1-15,*,EST" };
+    await f.store.db
+      .updateTable("campaigns")
+      .set({ settings: JSON.stringify(stored) })
+      .where("id", "=", campaignId)
+      .execute();
+    const put = await f.call({
+      method: "PUT",
+      url: `/cis/api/v1/telephony/autoCall/${uuid}`,
+      payload: manualTask({ name: "est, renamed" }),
+    });
+    assert.equal(put.statusCode, 200, put.body);
+  }));

@@ -19,7 +19,7 @@ import {
 import { insertList } from "../../../store/lists.ts";
 import type { Database } from "../../../store/schema.ts";
 import { insertWebhook } from "../../../store/webhooks.ts";
-import { findSettingsProblem } from "../../native/schemas/campaign-settings.ts";
+import { findSettingsProblem, settingsZones } from "../../native/schemas/campaign-settings.ts";
 import type { RequestAccount } from "../../plugins/auth.ts";
 import { ApiError, invalidRequest, notFound } from "../../plugins/errors.ts";
 import { roleAllows } from "../../plugins/permissions.ts";
@@ -118,8 +118,10 @@ export async function taskPlan(
     throw new ApiError("forbidden", 403, `role ${account.role} may not subscribe webhookUrls`, "webhookUrls");
   }
   const refs = await resolveRefs(db, account.id, body);
-  const checked = (settings: CampaignSettings): CampaignSettings => {
-    const problem = findSettingsProblem(settings, "settings", now);
+  // A zone the stored task already runs in (an abbreviation /v1 stored before they were refused) stays
+  // editable around: only a newly given one is refused.
+  const checked = (settings: CampaignSettings, keptZones?: ReadonlySet<string>): CampaignSettings => {
+    const problem = findSettingsProblem(settings, "settings", now, keptZones);
     if (!problem) return settings;
     if (problem.field === "settings.endAt") {
       throw invalidRequest(
@@ -141,7 +143,7 @@ export async function taskPlan(
   };
   return {
     settings: checked(toSettings(body, refs)),
-    settingsOver: (stored) => checked(toSettings(body, refs, stored)),
+    settingsOver: (stored) => checked(toSettings(body, refs, stored), settingsZones(stored)),
     plans,
   };
 }
