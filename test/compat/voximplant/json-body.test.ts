@@ -71,3 +71,21 @@ for (const contentType of ["application/json", "application/json; charset=window
     }
   });
 }
+
+test("an empty JSON body is no body: the parameters in the query are read, not refused as an empty body", async () => {
+  const f = await voxFixture();
+  try {
+    const res = await f.call({
+      method: "POST",
+      url: "/platform_api/GetCallLists",
+      headers: { "content-type": "application/json" },
+      payload: "",
+    });
+    assert.equal(res.statusCode, 200, res.body);
+    const out = res.json();
+    assert.equal(out.error, undefined, res.body);
+    assert.deepEqual(out.result, []);
+  } finally {
+    await f.close();
+  }
+});

@@ -47,6 +47,12 @@ export async function installBodyParsers(app: FastifyInstance, maxBytes: number)
     "application/json",
     { parseAs: "buffer", bodyLimit: maxBytes },
     (req, body, done) => {
+      // An empty body is no body, as on the app's other routes (plugins/json-body.ts): the parameters may
+      // all be in the query, and a client may set this type on every request.
+      if ((body as Buffer).length === 0) {
+        done(null, undefined);
+        return;
+      }
       // The BOM dropped here, and Fastify's parser drops one more: as the face has read a JSON body so far.
       const text = strictUtf8(body as Buffer, { dropBom: true });
       if (text === undefined) {
