@@ -12,7 +12,6 @@ const LEADING_BODY = /^body(?=[.[])\.?/;
 /** Stands for the body where a schema error names it: the NUL guard refuses a NUL in any name or text
  *  before validation, so the client's own names never hold one. */
 const MARK = "\u0000";
-const JSON_TYPE = /^application\/json\s*(;|$)/i;
 
 export function installRelativeFieldErrors(app: FastifyInstance): void {
   app.setErrorHandler((err, req, reply) => {
@@ -30,13 +29,12 @@ export function installRelativeFieldErrors(app: FastifyInstance): void {
 }
 
 /** A schema error on the body or the query with its paths relative to it (the body itself still "body",
- *  the query "query"); a JSON
- *  body over the limit with the limit in bytes; anything else as it is. */
+ *  the query "query"); a body over the limit with the limit in bytes; anything else as it is. */
 function relative(err: unknown, req: FastifyRequest): unknown {
   const fe = err as Partial<FastifyError & { validation: SchemaViolation[]; validationContext: string }>;
-  // JSON is read by Fastify's own parser, whose limit is the route's or else the server's: the one
-  // routeOptions reports. A face's own parser (Xcally's uploads) may have another, not known here.
-  if (fe.code === "FST_ERR_CTP_BODY_TOO_LARGE" && JSON_TYPE.test(req.headers["content-type"] ?? "")) {
+  // Every parser of these faces (Fastify's JSON, Xcally's form and text) holds the body to the route's
+  // limit, else the server's: the one routeOptions reports, whatever the body's type.
+  if (fe.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
     const limit = req.routeOptions.bodyLimit;
     return new ApiError(
       "payload_too_large",

@@ -59,6 +59,11 @@ describe("xcally: a route's body limit is the same in every encoding", () => {
       const r = await post(`/api/cm/lists/${listId}/contacts`, type, body);
       assert.equal(r.statusCode, 413, r.body);
       assert.equal(errorOf(r).code, "payload_too_large");
+      assert.match(
+        errorOf(r).message,
+        new RegExp(`limit of ${BULK_ADD_BODY_LIMIT} bytes`),
+        "names the limit",
+      );
     });
 
     test(`another route's body is held to the app's 1 MiB as ${type}, not to the upload's limit`, async () => {
