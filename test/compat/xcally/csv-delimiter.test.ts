@@ -48,3 +48,26 @@ test("a semicolon CSV whose first line is empty imports by its header's columns"
     await f.close();
   }
 });
+
+test("a file the CSV parser refuses is a 400 naming the file (the path's {file}), not the body's id", async () => {
+  const f = await twin24Fixture({ scenario: "all_human" });
+  try {
+    const list = await f.call({ method: "POST", url: "/api/cm/lists", payload: { name: "L" } });
+    const up = await f.call({
+      method: "POST",
+      url: "/api/cm/contacts/upload",
+      headers: { "content-type": "text/csv" },
+      payload: 'name,phone\nAn"na,+12125550124\n"Bruno,+12125550125\n',
+    });
+    assert.equal(up.statusCode, 201, up.body);
+    const imported = await f.call({
+      method: "POST",
+      url: `/api/cm/contacts/upload/${up.json().id}`,
+      payload: { binding: { firstName: "name", phone: "phone" }, ListId: list.json().id },
+    });
+    assert.equal(imported.statusCode, 400, imported.body);
+    assert.equal(imported.json().error.field, "file", imported.body);
+  } finally {
+    await f.close();
+  }
+});

@@ -151,7 +151,8 @@ export function contactsFromCsv(
       info: true,
     }) as unknown as { record: string[]; info: InfoRecord }[];
   } catch (err) {
-    throw invalidRequest(`file: not a CSV file: ${(err as Error).message}`, "id");
+    // The file is the path's {file}; the body's optional `id` is not it (xcally13).
+    throw invalidRequest(`file: not a CSV file: ${(err as Error).message}`, "file");
   }
   const records = parsed.map((p) => p.record);
   const lines = startLines(parsed);
