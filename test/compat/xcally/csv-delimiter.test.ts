@@ -71,3 +71,28 @@ test("a file the CSV parser refuses is a 400 naming the file (the path's {file})
     await f.close();
   }
 });
+
+test("a binding to a column name the file has twice is a 400 naming it, not the first taken", async () => {
+  const f = await twin24Fixture({ scenario: "all_human" });
+  try {
+    const list = await f.call({ method: "POST", url: "/api/cm/lists", payload: { name: "L" } });
+    const up = await f.call({
+      method: "POST",
+      url: "/api/cm/contacts/upload",
+      headers: { "content-type": "text/csv" },
+      payload: "name,phone,phone\nAnna,,+12125550124\n",
+    });
+    assert.equal(up.statusCode, 201, up.body);
+    const imported = await f.call({
+      method: "POST",
+      url: `/api/cm/contacts/upload/${up.json().id}`,
+      payload: { binding: { firstName: "name", phone: "phone" }, ListId: list.json().id },
+    });
+    assert.equal(imported.statusCode, 400, imported.body);
+    const error = imported.json().error;
+    assert.equal(error.field, "binding.phone", imported.body);
+    assert.match(error.message, /two columns named "phone" \(columns 2 and 3\)/);
+  } finally {
+    await f.close();
+  }
+});

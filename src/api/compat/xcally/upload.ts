@@ -164,6 +164,13 @@ export function contactsFromCsv(
         `binding.${field}: the file has no column ${JSON.stringify(column)} (it has ${header.map((h) => JSON.stringify(h)).join(", ")})`,
         `binding.${field}`,
       );
+    // Two columns of that name: which one the client meant cannot be told (the first was taken silently).
+    const again = header.indexOf(column.trim(), index + 1);
+    if (again >= 0)
+      throw invalidRequest(
+        `binding.${field}: the file has two columns named ${JSON.stringify(column.trim())} (columns ${index + 1} and ${again + 1}): rename one`,
+        `binding.${field}`,
+      );
     return [field, index];
   });
   const seen = new Set(dupFields.length ? existing.map((c) => duplicateKey(c, dupFields)) : []);
