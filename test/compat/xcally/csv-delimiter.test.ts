@@ -21,7 +21,8 @@ test("the delimiter is guessed from the header, not from blank lines before it",
   assert.equal(guessDelimiter(""), ",");
 });
 
-test("a semicolon CSV whose first line is empty imports by its header's columns", async () => {
+/** Uploads `csv` into a new list's account and imports it with `binding` (and `duplicates`): the answer. */
+async function uploadAndImport(csv: string, binding: Record<string, string>, duplicates?: string[]) {
   const f = await twin24Fixture({ scenario: "all_human" });
   try {
     const list = await f.call({ method: "POST", url: "/api/cm/lists", payload: { name: "L" } });
@@ -30,69 +31,45 @@ test("a semicolon CSV whose first line is empty imports by its header's columns"
       method: "POST",
       url: "/api/cm/contacts/upload",
       headers: { "content-type": "text/csv" },
-      payload: "\r\nNome;telefono\r\nAnna;+12125550124\r\nBruno;+12125550125\r\n",
+      payload: csv,
     });
     assert.equal(up.statusCode, 201, up.body);
-    const imported = await f.call({
+    return await f.call({
       method: "POST",
       url: `/api/cm/contacts/upload/${up.json().id}`,
-      payload: {
-        binding: { firstName: "Nome", phone: "telefono" },
-        ListId: list.json().id,
-        duplicates: ["phone"],
-      },
+      payload: { binding, ListId: list.json().id, ...(duplicates ? { duplicates } : {}) },
     });
-    assert.equal(imported.statusCode, 200, imported.body);
-    assert.deepEqual(imported.json(), { created: 2, duplicates: 0, errors: [] });
   } finally {
     await f.close();
   }
+}
+
+test("a semicolon CSV whose first line is empty imports by its header's columns", async () => {
+  const imported = await uploadAndImport(
+    "\r\nNome;telefono\r\nAnna;+12125550124\r\nBruno;+12125550125\r\n",
+    { firstName: "Nome", phone: "telefono" },
+    ["phone"],
+  );
+  assert.equal(imported.statusCode, 200, imported.body);
+  assert.deepEqual(imported.json(), { created: 2, duplicates: 0, errors: [] });
 });
 
 test("a file the CSV parser refuses is a 400 naming the file (the path's {file}), not the body's id", async () => {
-  const f = await twin24Fixture({ scenario: "all_human" });
-  try {
-    const list = await f.call({ method: "POST", url: "/api/cm/lists", payload: { name: "L" } });
-    const up = await f.call({
-      method: "POST",
-      url: "/api/cm/contacts/upload",
-      headers: { "content-type": "text/csv" },
-      payload: 'name,phone\nAn"na,+12125550124\n"Bruno,+12125550125\n',
-    });
-    assert.equal(up.statusCode, 201, up.body);
-    const imported = await f.call({
-      method: "POST",
-      url: `/api/cm/contacts/upload/${up.json().id}`,
-      payload: { binding: { firstName: "name", phone: "phone" }, ListId: list.json().id },
-    });
-    assert.equal(imported.statusCode, 400, imported.body);
-    assert.equal(imported.json().error.field, "file", imported.body);
-  } finally {
-    await f.close();
-  }
+  const imported = await uploadAndImport('name,phone\nAn"na,+12125550124\n"Bruno,+12125550125\n', {
+    firstName: "name",
+    phone: "phone",
+  });
+  assert.equal(imported.statusCode, 400, imported.body);
+  assert.equal(imported.json().error.field, "file", imported.body);
 });
 
 test("a binding to a column name the file has twice is a 400 naming it, not the first taken", async () => {
-  const f = await twin24Fixture({ scenario: "all_human" });
-  try {
-    const list = await f.call({ method: "POST", url: "/api/cm/lists", payload: { name: "L" } });
-    const up = await f.call({
-      method: "POST",
-      url: "/api/cm/contacts/upload",
-      headers: { "content-type": "text/csv" },
-      payload: "name,phone,phone\nAnna,,+12125550124\n",
-    });
-    assert.equal(up.statusCode, 201, up.body);
-    const imported = await f.call({
-      method: "POST",
-      url: `/api/cm/contacts/upload/${up.json().id}`,
-      payload: { binding: { firstName: "name", phone: "phone" }, ListId: list.json().id },
-    });
-    assert.equal(imported.statusCode, 400, imported.body);
-    const error = imported.json().error;
-    assert.equal(error.field, "binding.phone", imported.body);
-    assert.match(error.message, /two columns named "phone" \(columns 2 and 3\)/);
-  } finally {
-    await f.close();
-  }
+  const imported = await uploadAndImport("name,phone,phone\nAnna,,+12125550124\n", {
+    firstName: "name",
+    phone: "phone",
+  });
+  assert.equal(imported.statusCode, 400, imported.body);
+  const error = imported.json().error;
+  assert.equal(error.field, "binding.phone", imported.body);
+  assert.match(error.message, /two columns named "phone" \(columns 2 and 3\)/);
 });
