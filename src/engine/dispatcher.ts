@@ -11,7 +11,6 @@ import { usesAgents } from "../model/campaign-settings.ts";
 import type {
   DispatchStore,
   ExpiredLease,
-  FinishedAttempt,
   ReleasedDial,
   ReservedState,
   StartedAttempt,
@@ -23,6 +22,7 @@ import type { AgentDialing } from "./agents/dialing.ts";
 import { claimHooks, gateCampaign } from "./campaign-gate.ts";
 import type { CampaignRuntime } from "./campaign-runtime.ts";
 import { windowsOpen } from "./claim-decision.ts";
+import { EndedAttempts } from "./ended-attempts.ts";
 import { HeartbeatHold } from "./heartbeat-hold.ts";
 import {
   type CampaignStatusWriter,
@@ -73,11 +73,7 @@ export class Dispatcher {
   /** Previews being given back (releaseReserved), each with its write. */
   private readonly releasing = new Map<string, { call: LiveCall; done: Promise<void> }>();
   private readonly calls = new Map<string, LiveCall>();
-  /** Writes of ended attempts under way (a claim carries them): flush() waits for them as for its own. */
-  private readonly finishing = new Set<Promise<unknown>>();
-  /** Batches of ended attempts taken for a write that has not committed (or failed) yet. */
-  private readonly beingWritten = new Set<FinishedAttempt[]>();
-  private finished: FinishedAttempt[] = [];
+  private readonly ended: EndedAttempts;
   private timer: TimerHandle | null = null;
   private timerAt = Number.POSITIVE_INFINITY;
   private busy = false;
@@ -106,6 +102,11 @@ export class Dispatcher {
   constructor(private readonly o: DispatcherOptions) {
     this.claimBatch = o.claimBatch ?? 500;
     this.lookaheadMs = o.lookaheadMs ?? 1000;
+    this.ended = new EndedAttempts({
+      finish: (batch) => o.dispatch.finish(batch),
+      noteCharged: (accountId, micros) => o.statusWriter.noteCharged(accountId, micros),
+      onEvents: o.onEvents && (() => o.onEvents?.()),
+    });
     o.agents.recordAbandonsWith((call, at) =>
       o.dispatch.recordAbandon({
         attemptId: call.attemptId,
@@ -280,7 +281,7 @@ export class Dispatcher {
       ev.talkSec,
     );
     const f = finishedFromEnd(call, ev, now, this.o.nodeId, charge);
-    this.finished.push(f);
+    this.ended.add(f);
     this.counted(f.outcome);
     if ("nextAt" in f.contact) this.noteWaiting(call.campaign.id, f.contact.nextAt);
     this.wake();
@@ -296,65 +297,17 @@ export class Dispatcher {
     if (known !== undefined && at < known) this.nextWaiting.set(campaignId, at);
   }
 
-  /** Writes every attempt that has ended so far, including those a pass is writing right now: whoever
-   *  writes after it (an agent's disposition) writes after them, and so do its webhook events. */
-  async flush(): Promise<void> {
-    // First the writes under way: one that fails puts its batch back, to be written below.
-    await Promise.allSettled([...this.finishing]);
-    const batch = this.takeFinished();
-    if (batch.length === 0) return;
-    try {
-      await this.writingFinished(this.o.dispatch.finish(batch));
-    } catch (err) {
-      this.putBack(batch);
-      throw err;
-    }
-    this.committed(batch);
-  }
-
-  private writingFinished<T>(write: Promise<T>): Promise<T> {
-    this.finishing.add(write);
-    const done = () => this.finishing.delete(write);
-    write.then(done, done);
-    return write;
-  }
-
-  /** After a commit of ended attempts: their charges reach the balance cache, their events delivery. */
-  private committed(batch: FinishedAttempt[]): void {
-    this.beingWritten.delete(batch);
-    for (const f of batch) if (f.charge) this.o.statusWriter.noteCharged(f.charge.accountId, f.charge.micros);
-    if (this.o.onEvents && batch.some((f) => f.events?.length)) this.o.onEvents();
+  /** Writes every attempt that has ended so far (EndedAttempts.flush). */
+  flush(): Promise<void> {
+    return this.ended.flush();
   }
 
   /** Whether the campaign's account is over its balance floor, with the charges not yet written; when
    *  not, the pass is woken to stop the campaign (campaign-gate). */
   private async hasBalanceFor(c: CampaignRuntime): Promise<boolean> {
-    if (await this.o.statusWriter.hasBalance(c.accountId, this.owedBy(c.accountId))) return true;
+    if (await this.o.statusWriter.hasBalance(c.accountId, this.ended.owedBy(c.accountId))) return true;
     this.wake();
     return false;
-  }
-
-  /** Charges of the account's ended calls not yet in the balance cache: waiting to be written, or being
-   *  written (by a flush from elsewhere too: an agent's disposition) and not yet noted. */
-  private owedBy(accountId: number): number {
-    let micros = 0;
-    for (const batch of [this.finished, ...this.beingWritten]) {
-      for (const f of batch) if (f.charge?.accountId === accountId) micros += f.charge.micros;
-    }
-    return micros;
-  }
-
-  private takeFinished(): FinishedAttempt[] {
-    const batch = this.finished;
-    this.finished = [];
-    if (batch.length > 0) this.beingWritten.add(batch);
-    return batch;
-  }
-
-  /** A failed write keeps its outcomes for the next pass rather than leaving them to lease expiry. */
-  private putBack(batch: FinishedAttempt[]): void {
-    this.beingWritten.delete(batch);
-    this.finished = batch.concat(this.finished);
   }
 
   private async pass(): Promise<void> {
@@ -443,7 +396,7 @@ export class Dispatcher {
         await this.flush(); // the last calls' outcomes, so that their contacts count as final
         await w.completeIfDrained(c, now);
       },
-      owedMicros: () => this.owedBy(c.accountId),
+      owedMicros: () => this.ended.owedBy(c.accountId),
     });
     if (!gate.open) return { started: 0, wakeAt: gate.wakeAt };
     const haltWake = gate.haltWake;
@@ -488,7 +441,7 @@ export class Dispatcher {
       if (slots.length === 0 || slots[0] >= horizon) break;
       let k = 0;
       let deferredUntil = Number.POSITIVE_INFINITY;
-      const finished = this.takeFinished();
+      const finished = this.ended.take();
       const heartbeatRun = this.heartbeat.run;
       const claim = this.o.dispatch
         .claim({
@@ -511,11 +464,11 @@ export class Dispatcher {
           },
         })
         .catch((err) => {
-          this.putBack(finished);
+          this.ended.putBack(finished);
           throw err;
         });
-      const result = await (finished.length > 0 ? this.writingFinished(claim) : claim);
-      this.committed(finished);
+      const result = await (finished.length > 0 ? this.ended.writing(claim) : claim);
+      this.ended.committed(finished);
       if (hooks.takeSettled()) this.o.onEvents?.();
       if (promotePending) {
         promotePending = false;
@@ -1003,7 +956,7 @@ export class Dispatcher {
   queueLost(c: CampaignRuntime, lost: Parameters<typeof lostAttempt>[1], now: number): void {
     const f = lostAttempt(c, lost, now);
     c.drainCheckDue = true;
-    this.finished.push(f);
+    this.ended.add(f);
     this.counted(f.outcome);
     if ("nextAt" in f.contact) this.noteWaiting(c.id, f.contact.nextAt);
   }

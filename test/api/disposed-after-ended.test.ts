@@ -77,5 +77,5 @@ for (const dialect of dialects()) {
 
 /** The dispatcher's private queue of ended attempts not yet taken for a write. */
 function queuedEnded(f: ApiFixture): number {
-  return (f.engine.dispatcher as unknown as { finished: unknown[] }).finished.length;
+  return (f.engine.dispatcher as unknown as { ended: { waitingCount: number } }).ended.waitingCount;
 }

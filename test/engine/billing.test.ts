@@ -296,10 +296,10 @@ test("charges another flush is writing (an agent's disposition) count against th
       await new Promise<void>((r) => setTimeout(r, 30));
       return finish(batch);
     };
-    const d = h.engine.dispatcher as unknown as { finished: unknown[]; wake(at?: number): void };
+    const d = h.engine.dispatcher as unknown as { ended: { waitingCount: number }; wake(at?: number): void };
     const wake = d.wake.bind(d);
     d.wake = (at?: number) => {
-      if (d.finished.length > 0) void h.engine.dispatcher.flush().catch(() => {});
+      if (d.ended.waitingCount > 0) void h.engine.dispatcher.flush().catch(() => {});
       wake(at);
     };
     await h.engine.start(h.accountId, id);
