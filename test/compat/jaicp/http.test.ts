@@ -67,6 +67,7 @@ describe("JAICP Calls API face", () => {
       { phone: 79110000002, gmtZone: "+03:00", payload: { name: "Alex", tags: ["vip"] } },
       {
         phone: "79110000003",
+        gmtZone: "Europe/Moscow",
         startDateTime: "2026-01-06T06:00:00Z",
         finishDateTime: "2026-01-09T18:00:00Z",
         allowedDays: ["mon", "wed"],
@@ -192,6 +193,7 @@ describe("JAICP Calls API face", () => {
     const res = await addPhones([
       {
         phone: "79110000007",
+        gmtZone: "Europe/Moscow",
         allowedDays: ["mon", "wed"],
         allowedTime: {
           default: [{ localTimeFrom: "10:00", localTimeTo: "18:00" }],

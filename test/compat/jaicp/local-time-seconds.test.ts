@@ -6,7 +6,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { jaicpFace } from "./helpers.ts";
 
-const face = jaicpFace();
+// A Russian mobile tells no zone: the job's hours are read in the campaign's defaultZone.
+const face = jaicpFace({ settings: { defaultZone: "Europe/Moscow" } });
 
 const post = (localTimeFrom: string, localTimeTo: string) =>
   face.addPhones([

@@ -60,6 +60,7 @@ test("allowedTime with its unset weekdays written as null takes the days given; 
   const res = await post([
     {
       phone: 79110000000,
+      gmtZone: "Europe/Moscow",
       allowedTime: {
         default: [{ localTimeFrom: "10:00", localTimeTo: "18:00" }],
         mon: null,

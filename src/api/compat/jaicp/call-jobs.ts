@@ -140,3 +140,31 @@ export function contactForJob(job: CallJob, field: string): NewContactSpec {
     policy: Object.keys(policy).length ? JSON.stringify(policy) : null,
   };
 }
+
+/** Ranges that open every day all day: the same hours on any clock. */
+function wholeWeek(ranges: readonly WeeklyRange[]): boolean {
+  const allDay = new Set(ranges.filter((r) => r.from === "00:00" && r.to === "24:00").flatMap((r) => r.days));
+  return WEEKDAYS.every((_, i) => allDay.has(i + 1));
+}
+
+/**
+ * contactForJob for a job of a campaign whose defaultZone is `defaultZone`, refusing (a 400 naming its
+ * gmtZone) a job with hours of its own whose subscriber's clock nothing tells: no gmtZone, a number that
+ * does not decide its zone (a Russian mobile, JAICP's own example) and no defaultZone. The engine would read
+ * those hours in UTC (claim-decision.ts): 09:00–18:00 would ring Vladivostok 19:00–04:00. Holding them in
+ * every zone of the number's country instead leaves no hour at all for Russia, a job never called.
+ */
+export function contactOfCampaign(job: CallJob, field: string, defaultZone: string | null): NewContactSpec {
+  const spec = contactForJob(job, field);
+  // Already checked by contactForJob: no refusal of its own here.
+  const ranges = weeklyRanges(job, field.replace(/\.$/, ""));
+  if (spec.timeZone === null && defaultZone === null && ranges !== undefined && !wholeWeek(ranges)) {
+    const own = (["allowedDays", "allowedTime"] as const).filter((f) => job[f] !== undefined);
+    throw invalidRequest(
+      `${field}gmtZone: ${own.join(" and ")} ${own.length > 1 ? "are" : "is"} read on the subscriber's clock: ` +
+        "give gmtZone, or set the campaign's defaultZone; this number does not tell its zone",
+      `${field}gmtZone`,
+    );
+  }
+  return spec;
+}

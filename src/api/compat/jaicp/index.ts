@@ -3,6 +3,8 @@
 // Numbers land in the campaign's "Calls API" list; the answer is the created call job (contact) ids.
 import { maxHeaderSize } from "node:http";
 import type { FastifyInstance } from "fastify";
+import { withDefaults } from "../../../model/campaign-settings.ts";
+import { findCampaign } from "../../../store/campaigns.ts";
 import { insertContacts, type NewContactSpec } from "../../../store/contacts-insert.ts";
 import type { NativeApiDeps } from "../../native/deps.ts";
 import { errorResponses } from "../../native/schemas/common.ts";
@@ -11,7 +13,7 @@ import { textAnswer } from "../../plugins/openapi.ts";
 import { dialAgain, refuseIfEnded } from "../dial-again.ts";
 import { findOrCreateList } from "../named-list.ts";
 import { installRelativeFieldErrors } from "../relative-errors.ts";
-import { type CallJob, contactForJob, MAX_PAYLOAD_FIELDS, WEEKDAYS } from "./call-jobs.ts";
+import { type CallJob, contactForJob, contactOfCampaign, MAX_PAYLOAD_FIELDS, WEEKDAYS } from "./call-jobs.ts";
 import { installJsonBodyParser } from "./json-body.ts";
 import {
   type AddPhoneQuery,
@@ -157,6 +159,12 @@ export async function jaicpApi(app: FastifyInstance, deps: NativeApiDeps): Promi
     return ids;
   }
 
+  /** The campaign's defaultZone: the clock of a job's own hours when neither the job nor its number tells one. */
+  async function campaignDefaultZone(accountId: number, campaignId: number): Promise<string | null> {
+    const campaign = await findCampaign(store.db, accountId, campaignId);
+    return campaign ? withDefaults(JSON.parse(campaign.settings)).defaultZone : null;
+  }
+
   app.get<{ Params: { token: string }; Querystring: AddPhoneQuery }>(
     "/api/calls/campaign/:token/addPhone",
     {
@@ -203,6 +211,7 @@ export async function jaicpApi(app: FastifyInstance, deps: NativeApiDeps): Promi
       if (Object.hasOwn(payload, "__proto__")) {
         throw invalidRequest("__proto__: a reserved name, not taken as a payload parameter", "__proto__");
       }
+      // No hours of its own (allowedTime=… here is payload), so no zone they need (contactOfCampaign).
       const spec = contactForJob({ phone, gmtZone, payload }, "");
       const [id] = await addContacts(req.account.id, req.account.via.id, [spec]);
       return reply.type("text/plain; charset=utf-8").send(String(id));
@@ -229,7 +238,9 @@ export async function jaicpApi(app: FastifyInstance, deps: NativeApiDeps): Promi
       },
     },
     async (req) => {
-      const specs = req.body.map((job, i) => contactForJob(job, `[${i}].`));
+      const defaultZone = await campaignDefaultZone(req.account.id, req.account.via.id);
+      // The first bad job refuses the request, as any other per-job error: nothing of it is written.
+      const specs = req.body.map((job, i) => contactOfCampaign(job, `[${i}].`, defaultZone));
       return addContacts(req.account.id, req.account.via.id, specs);
     },
   );
