@@ -14,7 +14,13 @@ import Fastify, {
 import { CAMPAIGN_TOKEN_IN_PATH, jaicpApi } from "./api/compat/jaicp/index.ts";
 import { addPhoneTooLong } from "./api/compat/jaicp/query-limits.ts";
 import { twin24Api } from "./api/compat/twin24/index.ts";
-import { invalidArgument, isVoximplantUrl, sendVoxError } from "./api/compat/voximplant/errors.ts";
+import {
+  invalidArgument,
+  isVoximplantUrl,
+  parserRefusalToVox,
+  sendVoxError,
+  voxErrorBody,
+} from "./api/compat/voximplant/errors.ts";
 import { voximplantApi } from "./api/compat/voximplant/index.ts";
 import { xcallyApi } from "./api/compat/xcally/index.ts";
 import { installMetrics } from "./api/metrics.ts";
@@ -104,40 +110,45 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 }
 
 /**
- * Requests Node's HTTP parser refuses before Fastify routes them, in the app's error shape rather than
- * Fastify's default {"error": "…", "statusCode"}: a request line and headers over http.maxHeaderSize (16 KiB,
- * Node's default, kept: a larger one is more memory per connection for every client), a request that is not
- * HTTP, one that did not arrive in time. Written to the socket, as no reply exists yet.
+ * Requests Node's HTTP parser refuses before Fastify routes them, in the error shape of the face the URL
+ * belongs to rather than Fastify's default {"error": "…", "statusCode"}: a request line and headers over
+ * http.maxHeaderSize (16 KiB, Node's default, kept: a larger one is more memory per connection for every
+ * client), a request that is not HTTP, one that did not arrive in time. Written to the socket, as no reply
+ * exists yet.
  */
 function clientErrorHandler(this: FastifyInstance, err: ConnectionError, socket: Socket): void {
   if (err.code === "ECONNRESET" || socket.destroyed) return;
-  const refusal = clientErrorAnswer(err);
+  const requestStart = requestStartOf(err);
+  const refusal = clientErrorAnswer(err, requestStart);
   this.log[refusal.status === 400 ? "debug" : "info"](
     { code: err.code },
     "request refused by the HTTP parser",
   );
-  if (socket.writable) {
-    const { status, body } = toErrorResponse(refusal);
-    const json = JSON.stringify(body);
-    socket.write(
-      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
-        `Content-Length: ${Buffer.byteLength(json)}\r\nConnection: close\r\n\r\n${json}`,
-    );
-  }
+  if (socket.writable) socket.write(clientErrorResponse(refusal, requestTargetOf(requestStart)));
   socket.destroy(err);
 }
 
-function clientErrorAnswer(err: ConnectionError): ApiError {
+/** The first bytes of the packet the parser was reading when it refused: the request's start when it came
+ *  in one piece, as a request of a few tens of KiB from one write does (Fastify's typings say otherwise;
+ *  Node gives a Buffer). Empty when there is none, as for a request that did not arrive in time. */
+function requestStartOf(err: ConnectionError): string {
+  const packet: unknown = err.rawPacket;
+  return Buffer.isBuffer(packet) ? packet.subarray(0, 512).toString("latin1") : "";
+}
+
+/** The request target (path and query, cut at 512 bytes) of a request start; null when the packet does not
+ *  begin with a request line (it was a later piece of the request). */
+function requestTargetOf(requestStart: string): string | null {
+  return /^[A-Z]+ (\/\S*)/.exec(requestStart)?.[1] ?? null;
+}
+
+function clientErrorAnswer(err: ConnectionError, requestStart: string): ApiError {
   if (err.code === "ERR_HTTP_REQUEST_TIMEOUT") {
     return new ApiError("request_timeout", 408, "the request did not arrive in time");
   }
   if (err.code === "HPE_HEADER_OVERFLOW") {
-    // The packet the parser was reading: the request's start when it came in one piece, as a request of a
-    // few tens of KiB from one write does (Fastify's typings say otherwise; Node gives a Buffer).
-    const packet: unknown = err.rawPacket;
-    const start = Buffer.isBuffer(packet) ? packet.subarray(0, 512).toString("latin1") : "";
     return (
-      addPhoneTooLong(start, maxHeaderSize) ??
+      addPhoneTooLong(requestStart, maxHeaderSize) ??
       new ApiError(
         "headers_too_large",
         431,
@@ -146,6 +157,20 @@ function clientErrorAnswer(err: ConnectionError): ApiError {
     );
   }
   return new ApiError("invalid_request", 400, "the request is not valid HTTP");
+}
+
+/** The raw HTTP answer to a refused request, in the error shape of the face its URL belongs to, as
+ *  frameworkErrors answers: Voximplant's clients drop non-2xx answers. Native when the URL is unknown. */
+function clientErrorResponse(refusal: ApiError, target: string | null): string {
+  const { status, body } =
+    target !== null && isVoximplantUrl(target)
+      ? { status: 200, body: voxErrorBody(parserRefusalToVox(refusal)) }
+      : toErrorResponse(refusal);
+  const json = JSON.stringify(body);
+  return (
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+    `Content-Length: ${Buffer.byteLength(json)}\r\nConnection: close\r\n\r\n${json}`
+  );
 }
 
 function loggerOptions(deps: AppDeps): FastifyServerOptions["logger"] {

@@ -67,13 +67,24 @@ export function isVoximplantUrl(url: string): boolean {
   return url === "/platform_api" || url.startsWith("/platform_api/") || url.startsWith("/platform_api?");
 }
 
+/** A request Node's HTTP parser refused before any route could (too long, not HTTP, too slow) as error 101.
+ *  One too long is told the face also reads its parameters from a POST body, which that limit spares. */
+export function parserRefusalToVox(refusal: ApiError): VoxError {
+  if (refusal.status !== 431) return toVoxError(refusal);
+  return invalidArgument(
+    `${refusal.message}; send long or many parameters in a POST body (url-encoded or multipart)`,
+  );
+}
+
+/** The body of a Voximplant error, sent with HTTP 200. */
+export function voxErrorBody(vox: VoxError): { error: { code: number; msg: string } } {
+  return { error: { code: vox.code, msg: vox.message } };
+}
+
 /** A Voximplant error as its clients read it: HTTP 200 with {"error": {"code", "msg"}}. */
 export function sendVoxError(reply: FastifyReply, vox: VoxError): FastifyReply {
   // A file answer may have set its own type before failing.
-  return reply
-    .status(200)
-    .type("application/json; charset=utf-8")
-    .send({ error: { code: vox.code, msg: vox.message } });
+  return reply.status(200).type("application/json; charset=utf-8").send(voxErrorBody(vox));
 }
 
 /** Every failure in the face's scope, the auth hook's 401/403 included, leaves as a Voximplant error. */
