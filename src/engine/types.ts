@@ -72,6 +72,9 @@ export class EngineError extends Error {
     readonly code: string,
     message: string,
     readonly status = 409,
+    /** The request input at fault, as the native API names it (body.campaignId): of two ids a request
+     *  gives, a client learns which one is wrong. */
+    readonly field?: string,
   ) {
     super(message);
   }

@@ -278,7 +278,7 @@ export async function agentRoutes(app: FastifyInstance, deps: NativeApiDeps): Pr
       schema: {
         tags: ["agents"],
         summary:
-          "Delete an agent and its queue memberships; its attempts keep its id. Refused (409 agent_busy) while it is reserved, on a call or in wrap-up, or paused without its last call's disposition",
+          "Delete an agent and its queue memberships; its attempts keep its id. Refused (409 agent_busy) while it is reserved, on a call or in wrap-up, or paused without its last call's disposition; and (409 logged_in_elsewhere) while it is logged in on another node, which alone knows whether it is busy: log it out first",
         params: idParams("id"),
         response: { 204: { type: "null", description: "Deleted" }, ...errorResponses },
       },
@@ -286,7 +286,8 @@ export async function agentRoutes(app: FastifyInstance, deps: NativeApiDeps): Pr
     async (req, reply) => {
       // Deleted mid-call (or paused with the call's result unset), the agent could no longer hang up, end
       // its wrap-up or set the call's disposition: the engine refuses, and logs an idle one out before the
-      // delete (engine/agents/agent-removal.ts). Checked on this node, where its desktop is served.
+      // delete (engine/agents/agent-removal.ts); one logged in on another node is refused, that node
+      // holding its state.
       const { id } = req.params;
       const deleted = await deps.engine.agents.remove(req.account.id, id, () =>
         deleteAgent(db, req.account.id, id),

@@ -84,7 +84,7 @@ export function toErrorResponse(err: unknown): { status: number; body: ErrorBody
     if (err.row !== undefined) out.body.error.row = err.row;
     return out;
   }
-  if (err instanceof EngineError) return render(err.status, err.code, err.message);
+  if (err instanceof EngineError) return render(err.status, err.code, err.message, err.field);
   // The handler found its campaign (queue, …), then a delete committed before its own write: answered as
   // the delete first would have been answered.
   if (isForeignKeyViolation(err)) {

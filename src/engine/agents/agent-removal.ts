@@ -2,7 +2,9 @@
 // while it holds a call (reserved, on it, in wrap-up) or still owes its last call's result (paused out of
 // its wrap-up) could never hang up or set that result: the delete is refused (409 agent_busy) until it
 // has finished. An agent that may go is logged out in the same turn of the event loop as the check, before
-// the delete awaits the store: ready, it could otherwise be put through to a person meanwhile.
+// the delete awaits the store: ready, it could otherwise be put through to a person meanwhile. An agent
+// logged in on another live node is refused too (409 logged_in_elsewhere): its state, busy or not, is in
+// that node's memory, and only that node can log it out.
 import { EngineError } from "../types.ts";
 import type { AgentBoard, LiveAgent } from "./board.ts";
 import type { AgentSessions } from "./sessions.ts";
@@ -27,7 +29,7 @@ export function removalRefusal(agent: LiveAgent): EngineError | null {
 }
 
 /** Deletes the agent with `deleteRow` (false: no such agent), after logging it out here; refused while
- *  it is busy (removalRefusal). An agent logged in on another node is that node's to log out. */
+ *  it is busy (removalRefusal), or logged in on another live node (that node's to log out). */
 export async function removeAgent(
   board: AgentBoard,
   sessions: AgentSessions,
@@ -44,6 +46,16 @@ export async function removeAgent(
     board.logout(agent);
     // The session ends first (sessions.ended), as after any logout.
     await sessions.settled();
+  } else if (await sessions.heldElsewhere(accountId, agentId)) {
+    // Whether it holds a call there this node cannot tell, and deleted it could no longer hang up or set a
+    // call's disposition there. Read right before the delete: a login there that claims its session after
+    // this read reads its queue again once on the board (desk.ts login), as each maintenance pass does, and
+    // leaves on finding it gone with the row.
+    throw new EngineError(
+      "logged_in_elsewhere",
+      `agent ${agentId} is logged in on another node, which holds its state: log the agent out first (POST /v1/agents/${agentId}/logout, through any node), then delete it`,
+      409,
+    );
   }
   return deleteRow();
 }

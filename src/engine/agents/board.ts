@@ -299,6 +299,14 @@ export class AgentBoard {
     });
   }
 
+  /** The agent's row was renamed while it is logged in: its live state, and the state event its desktop
+   *  and the wallboards are sent now, name it as its row does. */
+  rename(agent: LiveAgent, name: string): void {
+    if (agent.who.name === name) return;
+    agent.who.name = name;
+    this.announce(agent, this.clock.now());
+  }
+
   /** After a claim for the agent found nothing: it is free for answered calls again. */
   claimEmpty(agent: LiveAgent): void {
     if (this.get(agent.id) === agent && agent.state === "ready" && !agent.claiming) {

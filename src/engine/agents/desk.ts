@@ -180,7 +180,9 @@ export class AgentDesk {
       .where("id", "=", campaignId)
       .where("account_id", "=", accountId)
       .executeTakeFirst();
-    if (!campaign) throw new EngineError("not_found", `campaign ${campaignId} not found`, 404);
+    if (!campaign) {
+      throw new EngineError("not_found", `campaign ${campaignId} not found`, 404, "body.campaignId");
+    }
     const queue = await campaignAgents(this.d.store.db, campaignId);
     const order = queue.findIndex((m) => m.agentId === agentId);
     const notInQueue = () =>
@@ -257,12 +259,13 @@ export class AgentDesk {
   }
 
   /**
-   * After the account's queues changed (a campaign's agents, a named queue's members, a campaign's
-   * queueId): logged-in members take their new penalty and place; an agent no longer in its campaign's
-   * queue logs out — at once when ready or paused (a preview not yet dialed is given back), and after its
-   * call and wrap-up (so it can still set the disposition) when busy. Its personal callbacks in that
-   * campaign are released to the campaign's other agents. An agent whose session no longer names this node
-   * (logged out through another node, or taken there once this node's heartbeat lapsed) leaves the same way.
+   * After the account's queues or agents changed (a campaign's agents, a named queue's members, a
+   * campaign's queueId, an agent renamed): logged-in members take their new penalty, place and name; an
+   * agent no longer in its campaign's queue logs out — at once when ready or paused (a preview not yet
+   * dialed is given back), and after its call and wrap-up (so it can still set the disposition) when busy.
+   * Its personal callbacks in that campaign are released to the campaign's other agents. An agent whose
+   * session no longer names this node (logged out through another node, or taken there once this node's
+   * heartbeat lapsed) leaves the same way.
    */
   async membershipChanged(accountId: number): Promise<void> {
     // Each campaign's queue is read once, for its logged-in agents and its personal callbacks alike.
@@ -295,6 +298,7 @@ export class AgentDesk {
           agent.penalty = queue[order].penalty;
           agent.order = order;
           agent.leftQueue = false;
+          this.d.board.rename(agent, queue[order].name);
           continue;
         }
         const preview = agent.state === "reserved" ? this.reservedCall(agent, true) : undefined;
