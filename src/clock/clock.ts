@@ -8,6 +8,10 @@ export interface TimerHandle {
 export interface Clock {
   /** Milliseconds since the Unix epoch. */
   now(): number;
+  /** Milliseconds from an arbitrary origin, in the real time timers wait in: never stepped, so the time
+   *  between two readings of it tells a step of the wall reading (now) from time passing
+   *  (dispatcher.ts takeClockStep). On a virtual clock, its now(). */
+  monotonic(): number;
   /** Runs `fn` once the clock reaches `at` (ms epoch); past times run as soon as possible. On the wall
    *  clock: after the wait `at` is from now when armed, in real time, whatever the wall reading does. */
   at(at: number, fn: () => void | Promise<void>): TimerHandle;
@@ -21,6 +25,9 @@ export class WallClock implements Clock {
   now(): number {
     return Date.now();
   }
+  monotonic(): number {
+    return performance.now();
+  }
   at(at: number, fn: () => void | Promise<void>): TimerHandle {
     return this.after(at - Date.now(), fn);
   }
@@ -30,7 +37,7 @@ export class WallClock implements Clock {
     // setTimeout caps at 2^31-1 ms; longer waits re-arm themselves. The wait is counted in real time
     // (performance.now(), monotonic), not by the wall reading: a wall clock stepped back an hour (NTP, a VM
     // snapshot restored) must not hold every timer armed before the step for that hour; the engine takes
-    // the step in itself (dispatcher.ts clockWentBack), and `at` is turned into a wait when it is armed.
+    // the step in itself (dispatcher.ts takeClockStep), and `at` is turned into a wait when it is armed.
     const MAX = 2_147_000_000;
     let handle: NodeJS.Timeout;
     let cancelled = false;

@@ -25,6 +25,11 @@ export class VirtualClock implements Clock {
     return this.current;
   }
 
+  /** Virtual time is never stepped: its monotonic reading is its reading. */
+  monotonic(): number {
+    return this.current;
+  }
+
   /** Number of timers that are armed and not cancelled. */
   get pending(): number {
     return this.live;

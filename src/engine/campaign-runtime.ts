@@ -117,10 +117,17 @@ export class CampaignRuntime {
   /** The wall clock was stepped back `stepMs` (dispatcher.ts clockWentBack): the times this node noted on
    *  the old reading move back with it. */
   clockWentBack(stepMs: number): void {
-    this.spacing.clockWentBack(stepMs);
+    this.spacing.clockStepped(-stepMs);
     if (this.readAt !== null) this.readAt -= stepMs;
     if (this.waitsEditedAt !== null) this.waitsEditedAt -= stepMs;
     this.drainLookedAt -= stepMs;
+  }
+
+  /** The wall clock was stepped forward `stepMs` (dispatcher.ts clockWentForward): the dial spacing moves
+   *  with it. The other times stay: on the old reading they lie earlier, so a re-read, a re-judging from
+   *  waitsEditedAt or a drain look comes sooner or covers more, never less. */
+  clockWentForward(stepMs: number): void {
+    this.spacing.clockStepped(stepMs);
   }
 
   /** Whether `nodeId` may dial this campaign at `now`: agent campaigns are dialed by every node that has

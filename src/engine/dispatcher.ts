@@ -38,6 +38,15 @@ import {
  *  agent's press) is checked again when the slot comes. A pass claims for the next second (lookaheadMs). */
 const DNC_FRESH_MS = 2000;
 
+/** How much further than real time the wall reading may move between two readings before it is taken as a
+ *  step forward (takeClockStep). NTP slewing is left alone: it moves a clock's rate by at most half a
+ *  millisecond a second (on Linux the monotonic clock's with it) and readings come at most a maintenance
+ *  interval apart, so it adds up to a few ms between them; a pause between the two clocks' reads (a
+ *  preemption, a collection) counts as drift too. All far under this, while NTP steps are bigger (ntpd
+ *  steps from 128 ms, chrony from a second by default). A step under it is not taken in: it may let one
+ *  dial out that much early, once. */
+const STEP_FORWARD_MIN_MS = 250;
+
 export interface DispatcherOptions {
   dispatch: DispatchStore;
   statusWriter: CampaignStatusWriter;
@@ -85,8 +94,11 @@ export class Dispatcher {
   private nextMaintenanceAt = Number.NEGATIVE_INFINITY;
   /** The latest reading of the clock (now()): one earlier than it is a step back of the wall clock. */
   private clockSeen = Number.NEGATIVE_INFINITY;
-  /** Dials waiting for their slot (call.startedAt), each with what its timer runs: a step back of the wall
-   *  clock moves them (clockWentBack). */
+  /** The clock's monotonic reading taken with clockSeen: the real time between two readings, which a wall
+   *  reading further on than that is a step forward by (takeClockStep). */
+  private monotonicSeen = Number.NEGATIVE_INFINITY;
+  /** Dials waiting for their slot (call.startedAt), each with what its timer runs: a step of the wall
+   *  clock moves them (clockWentBack, clockWentForward). */
   private readonly queued = new Map<LiveCall, () => void | Promise<void>>();
   /** Earliest next_attempt_at of each campaign's waiting contacts; -Infinity = unknown, look it up. */
   private nextWaiting = new Map<number, number>();
@@ -178,9 +190,10 @@ export class Dispatcher {
   /** Asks for a pass at `at` (default now), unless one is already due sooner. */
   wake(at?: number): void {
     if (this.stopped) return;
-    const back = this.takeStepBack();
+    const back = this.takeClockStep();
     const now = this.clockSeen;
-    // A time reckoned before the clock went back (a pass's next wake) lies on the old reading too.
+    // A time reckoned before the clock went back (a pass's next wake) lies on the old reading too. (One
+    // reckoned before a step forward lies earlier than meant: a pass then comes early, which is harmless.)
     const when = Math.max(at === undefined ? now : at - back, this.lastPassAt + this.o.tickGapMs);
     if (when >= this.timerAt) return;
     this.armPass(when);
@@ -192,25 +205,36 @@ export class Dispatcher {
     this.timer = this.o.clock.at(at, () => this.pass());
   }
 
-  /** The clock's reading as the dispatcher goes by it. A reading earlier than one seen before is a step
-   *  back of the wall clock, taken in at once (clockWentBack), except during a pass: until the pass ends
-   *  the clock reads as it last did, so that what the pass reckons, and what is reckoned meanwhile, lies
-   *  on the old reading and moves back with the rest when it ends. */
+  /** The clock's reading as the dispatcher goes by it. A step of the wall clock since the last reading,
+   *  back (a reading earlier than it) or forward (takeClockStep), is taken in at once (clockWentBack,
+   *  clockWentForward), except during a pass: until the pass ends the clock reads as it last did, so that
+   *  what the pass reckons, and what is reckoned meanwhile, lies on the old reading and moves with the
+   *  rest when it ends. (A step forward taken in mid-pass would leave the slots the pass laid out on the
+   *  old reading: all due at once on the new one, their dials would go out together.) */
   now(): number {
-    this.takeStepBack();
+    this.takeClockStep();
     return this.clockSeen;
   }
 
-  /** Takes in a step back of the wall clock since the last reading, unless a pass is under way; how far
-   *  it went back (0: it did not, or it waits for the pass's end). */
-  private takeStepBack(): number {
+  /** Takes in a step of the wall clock since the last reading, unless a pass is under way: back, when the
+   *  reading is earlier than the last; forward, when it moved on further than real time did (the monotonic
+   *  reading) by more than STEP_FORWARD_MIN_MS. How far it went back (0: it did not, or it waits for the
+   *  pass's end). */
+  private takeClockStep(): number {
     const reading = this.o.clock.now();
+    const monotonic = this.o.clock.monotonic();
     const back = this.clockSeen - reading;
-    if (back > 0 && this.busy) return 0;
+    const ahead = reading - this.clockSeen - (monotonic - this.monotonicSeen);
+    const forward = this.clockSeen !== Number.NEGATIVE_INFINITY && ahead > STEP_FORWARD_MIN_MS;
+    if ((back > 0 || forward) && this.busy) return 0;
     this.clockSeen = reading;
-    if (!(back > 0)) return 0;
-    this.clockWentBack(back);
-    return back;
+    this.monotonicSeen = monotonic;
+    if (back > 0) {
+      this.clockWentBack(back);
+      return back;
+    }
+    if (forward) this.clockWentForward(ahead);
+    return 0;
   }
 
   /**
@@ -219,8 +243,9 @@ export class Dispatcher {
    * as if it had come right after the last reading. Nothing then waits out the step (the next pass, the
    * maintenance, each campaign's dial spacing, the dials queued for their slot, the engine's heartbeat),
    * and the calls-per-second spacing still holds from the dials just made: the real time between the two
-   * readings, which no reading tells, is taken as none, so they lie where they were or later, never
-   * earlier, and the next dial goes out at least a spacing of real time after them.
+   * readings is taken as none, so they lie where they were or later, never earlier, and the next dial goes
+   * out at least a spacing of real time after them. (The monotonic reading would tell that time, but any
+   * pause between the two clocks' reads would then make the step look longer, and the dials earlier.)
    */
   private clockWentBack(stepMs: number): void {
     this.lastPassAt -= stepMs;
@@ -234,6 +259,23 @@ export class Dispatcher {
     }
     if (this.timer !== null && !this.stopped) this.armPass(this.timerAt - stepMs);
     this.onClockBack(stepMs);
+  }
+
+  /**
+   * The wall clock was stepped forward `stepMs` (NTP correcting a clock that ran slow, a VM resumed): a
+   * wall reading cannot tell that from a long quiet gap, the monotonic one can. The timers keep waiting in
+   * real time (the dials queued for their slot, the next pass), so what is kept on the old reading moves
+   * forward with them: else the dials just made, an hour old on the new reading, would let the next ones
+   * go out at once beside those still queued (review44). The queued dials' timers are left as they are
+   * (armSlot armed them for a wait, not for a wall time). The maintenance is not moved: the next pass runs
+   * it, renewing the heartbeat from the new reading. During a pass it waits for the pass's end (now): the
+   * dials the pass places meanwhile, on the reading it froze, then wait longer than their slot, never less.
+   */
+  private clockWentForward(stepMs: number): void {
+    this.lastPassAt += stepMs;
+    this.timerAt += stepMs; // still +Infinity when no pass is armed
+    for (const c of this.campaigns.values()) c.clockWentForward(stepMs);
+    for (const call of this.queued.keys()) call.startedAt += stepMs;
   }
 
   /** Forget what is known about waiting contacts (after an import or a settings change). */
@@ -356,8 +398,9 @@ export class Dispatcher {
       this.again = false;
       wakeAt = now;
     }
-    // The pass reckoned on the reading it began with: a step back meanwhile moves its next wake too.
-    const back = this.takeStepBack();
+    // The pass reckoned on the reading it began with: a step meanwhile is taken in now, and one back moves
+    // its next wake too.
+    const back = this.takeClockStep();
     if (wakeAt < Number.POSITIVE_INFINITY) this.wake(wakeAt - back);
   }
 
@@ -562,6 +605,8 @@ export class Dispatcher {
    *  halt, or it is not placed and why is returned (the caller gives it back); null: placed. */
   private place(call: LiveCall, at: number, judgedFor: number): "campaign_ending" | "window_closed" | null {
     const c = call.campaign;
+    // Read before the slot is taken: a step of the clock since the last reading moves the spacing first.
+    const now = this.now();
     const next = c.spacing.peek(at);
     if (c.haltAt !== null && next >= c.haltAt) return "campaign_ending"; // nothing dials at or after the halt
     if (next > judgedFor + 1 && !windowsOpen(c.settings, c.windows, call.contact, call.phone, next)) {
@@ -569,7 +614,6 @@ export class Dispatcher {
     }
     const slot = c.spacing.take(at);
     call.startedAt = slot;
-    const now = this.now();
     if (call.markOnDial) {
       // Still reserved: marked dialed when it goes out (by its caller when its slot is now), its lists
       // looked at again if it waited long.
@@ -593,10 +637,12 @@ export class Dispatcher {
     return null;
   }
 
-  /** Sets the timer of a dial waiting for its slot (call.startedAt); forgetUndialed drops it. */
+  /** Sets the timer of a dial waiting for its slot (call.startedAt); forgetUndialed drops it. It waits from
+   *  the reading the slot was reckoned against (clockSeen), not for a wall time: a step of the wall clock
+   *  not yet taken in (one during a pass waits for its end) must not bring the dial out early. */
   private armSlot(call: LiveCall, run: () => void | Promise<void>): void {
     this.queued.set(call, run);
-    call.queuedTimer = this.o.clock.at(call.startedAt, () => {
+    call.queuedTimer = this.o.clock.after(call.startedAt - this.clockSeen, () => {
       this.queued.delete(call);
       return run();
     });

@@ -52,11 +52,13 @@ export class DialSpacing {
     if (this.cps) this.remember(at);
   }
 
-  /** The wall clock was stepped back `stepMs`: the dials taken on the old reading move back with it, so the
-   *  next one keeps its spacing from them instead of waiting out the step (dispatcher.ts clockWentBack). */
-  clockWentBack(stepMs: number): void {
-    this.last -= stepMs;
-    for (let i = 0; i < this.recent.length; i++) this.recent[i] -= stepMs;
+  /** The wall clock was stepped by `deltaMs` (back: negative; dispatcher.ts takeClockStep): the dials taken
+   *  on the old reading move with it, so the next one keeps its spacing from them in real time. Back, it
+   *  does not wait out the step; forward, it does not go out at once beside them, as if they were long
+   *  past. */
+  clockStepped(deltaMs: number): void {
+    this.last += deltaMs;
+    for (let i = 0; i < this.recent.length; i++) this.recent[i] += deltaMs;
   }
 
   /**

@@ -5,7 +5,7 @@
 // an hour ahead, and maintenance for times taken on the old reading (engine13). The rule
 // (dispatcher.ts clockWentBack): a reading earlier than the last one seen is a step back by the difference,
 // and everything timed on the old reading moves back by it. The real time between the two readings is
-// unknown and taken as none, so the dials just made lie where they were or later, never earlier: the
+// taken as none, so the dials just made lie where they were or later, never earlier: the
 // spacing still holds from them in real time. Here the clock's timers keep their delays in real time, as a
 // wall clock timing them on a monotonic clock does (src/clock WallClock re-arms them by the wall reading).
 import assert from "node:assert/strict";
@@ -20,13 +20,17 @@ import { createDriver } from "../../src/telephony/index.ts";
 import { addContacts, createAccount, createCampaign } from "../helpers/fixtures.ts";
 import { KeepingDriver } from "../helpers/keeping-driver.ts";
 
-/** A wall clock whose reading can be stepped; real time is the virtual clock's, which timers keep to. */
+/** A wall clock whose reading can be stepped; real time (monotonic) is the virtual clock's, which timers
+ *  keep to. */
 class SteppedClock implements Clock {
   readonly virtual = true;
   offset = 0;
   constructor(readonly real: VirtualClock) {}
   now(): number {
     return this.real.now() + this.offset;
+  }
+  monotonic(): number {
+    return this.real.now();
   }
   at(at: number, fn: () => void | Promise<void>): TimerHandle {
     return this.real.at(at - this.offset, fn);
@@ -144,7 +148,7 @@ test("after a step back the spacing holds from the dial just made, a spacing fro
   const s = new DialSpacing(1);
   const t = 1_767_614_700_000;
   assert.equal(s.take(t), t);
-  s.clockWentBack(3_600_000); // the next reading, an instant later, is an hour earlier
+  s.clockStepped(-3_600_000); // the next reading, an instant later, is an hour earlier
   const now = t - 3_600_000;
   assert.equal(s.nextSlot(now), now + 1000, "not an hour away, and not before a second has passed");
   assert.deepEqual(s.slots(now, now + 3000, 3), [now + 1000, now + 2000]);
@@ -157,7 +161,7 @@ test("at 3 calls/s, the dials taken on the old reading move back together: the s
     s.slots(t, t + 1000, 3).map((at) => s.take(at)),
     [t, t + 334, t + 667],
   );
-  s.clockWentBack(10_000);
+  s.clockStepped(-10_000);
   const now = t - 10_000 + 500; // read half a second of real time later, on the new reading
   assert.deepEqual(s.slots(now, now + 2000, 3), [t - 9000, t - 8666, t - 8333]);
 });

@@ -26,6 +26,7 @@ test("a person who waited 2.2 s for an agent is abandoned, not connected, even i
   const laggy: Clock = {
     virtual: true,
     now: () => v.now(),
+    monotonic: () => v.monotonic(),
     at: (at, fn) => v.at(at + 300, fn),
     after: (ms, fn) => v.after(ms + 300, fn),
   };

@@ -17,6 +17,9 @@ export class StallableClock implements Clock {
   now(): number {
     return this.inner.now();
   }
+  monotonic(): number {
+    return this.inner.monotonic();
+  }
   at(at: number, fn: () => void | Promise<void>): TimerHandle {
     let cancelled = false;
     const run = () => (cancelled ? undefined : fn());

@@ -1,0 +1,173 @@
+// A node whose wall clock is stepped FORWARD (NTP correcting a clock that ran slow, a VM resumed) keeps its
+// calls-per-second limit in real time. It used not to (review44): the dials queued for their slot kept
+// their real-time wait, while the next pass spaced new dials from the new reading, after dials that now
+// looked an hour old: both went out together, 20 dials in one real second at 10 cps. A wall reading cannot
+// tell a step forward from a long quiet gap; the monotonic reading can (Clock.monotonic), and what is kept
+// on the old reading moves forward by the step (dispatcher.ts clockWentForward). Here the clock's timers
+// keep their delays in real time, as WallClock's do.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { Clock, TimerHandle } from "../../src/clock/clock.ts";
+import { VirtualClock } from "../../src/clock/virtual-clock.ts";
+import { Engine } from "../../src/engine/engine.ts";
+import { DialSpacing } from "../../src/engine/rate-limiter.ts";
+import { openStore } from "../../src/store/db.ts";
+import type { DispatchStore } from "../../src/store/dispatch/types.ts";
+import type { OriginateRequest } from "../../src/telephony/driver.ts";
+import { createDriver } from "../../src/telephony/index.ts";
+import { addContacts, createAccount, createCampaign } from "../helpers/fixtures.ts";
+import { KeepingDriver } from "../helpers/keeping-driver.ts";
+
+const HOUR = 3_600_000;
+
+/** A wall clock whose reading can be stepped; real time (monotonic) is the virtual clock's, which timers
+ *  keep to. */
+class SteppedClock implements Clock {
+  readonly virtual = true;
+  offset = 0;
+  constructor(readonly real: VirtualClock) {}
+  now(): number {
+    return this.real.now() + this.offset;
+  }
+  monotonic(): number {
+    return this.real.now();
+  }
+  at(at: number, fn: () => void | Promise<void>): TimerHandle {
+    return this.real.at(at - this.offset, fn);
+  }
+  after(ms: number, fn: () => void | Promise<void>): TimerHandle {
+    return this.real.after(ms, fn);
+  }
+}
+
+/** Keeps when (in real time) each call was handed to the driver, and to which number. */
+class TimedDriver extends KeepingDriver {
+  readonly dialedAt: number[] = [];
+  readonly phones: string[] = [];
+  realNow: () => number = () => 0;
+  override originate(req: OriginateRequest): void {
+    this.dialedAt.push(this.realNow());
+    this.phones.push(req.to);
+    super.originate(req);
+  }
+}
+
+/** Dials a campaign at `cps` for a minute, steps the clock forward `stepMs` (between events, or while the
+ *  `inClaim`-th claim of a pass runs), and dials on for a minute. */
+async function stepForward(cps: number, stepMs: number, inClaim?: number) {
+  const real = new VirtualClock(Date.UTC(2026, 0, 5, 12, 0, 0));
+  const clock = new SteppedClock(real);
+  const store = await openStore({ url: ":memory:" });
+  const driver = new TimedDriver(
+    createDriver("sim", { clock }, { seed: 1, scenario: "default", maxChannels: null }),
+  );
+  driver.realNow = () => real.now();
+  const engine = new Engine({
+    store,
+    clock,
+    driver,
+    nodeId: "n1",
+    leaseMs: 60_000,
+    tickGapMs: 20,
+    maxChannels: null,
+  });
+  let steppedAt: number | null = null;
+  if (inClaim !== undefined) {
+    // The step lands after the pass has laid out its slots on the old reading, before it places the dials.
+    const dispatch = (engine.dispatcher as unknown as { o: { dispatch: DispatchStore } }).o.dispatch;
+    const claim = dispatch.claim.bind(dispatch);
+    let claims = 0;
+    dispatch.claim = async (req) => {
+      const result = await claim(req);
+      if (++claims === inClaim) {
+        clock.offset += stepMs;
+        steppedAt = real.now();
+      }
+      return result;
+    };
+  }
+  const accountId = await createAccount(store, "acme", clock.now());
+  await engine.run();
+  const settings = { maxConcurrent: 500, callsPerSecond: cps, maxAttemptsPerContact: 1 };
+  const { campaignId, listId } = await createCampaign(store, accountId, settings, { now: clock.now() });
+  const phones = Array.from({ length: 2000 }, (_, i) => ({ phones: [`+1202555${String(1000 + i)}`] }));
+  await addContacts(store, { accountId, campaignId, listId }, phones, clock.now());
+  try {
+    await engine.start(accountId, campaignId);
+    if (inClaim === undefined) {
+      await real.run({ until: real.now() + 60_000 });
+      clock.offset += stepMs;
+      steppedAt = real.now();
+      await real.run({ until: real.now() + 60_000 });
+    } else {
+      await real.run({ until: real.now() + 120_000 });
+    }
+    assert.ok(steppedAt !== null, "the clock was stepped");
+    return { dialedAt: driver.dialedAt, phones: driver.phones, steppedAt: steppedAt as number };
+  } finally {
+    await engine.stopDialing();
+    await driver.close();
+    await engine.shutdown();
+    await store.close();
+  }
+}
+
+/** The most dials any half-open real second holds. */
+function mostInOneSecond(times: number[]): number {
+  let most = 0;
+  for (let i = 0, j = 0; i < times.length; i++) {
+    while (times[i] - times[j] >= 1000) j++;
+    most = Math.max(most, i - j + 1);
+  }
+  return most;
+}
+
+function assertRateHeld(cps: number, r: { dialedAt: number[]; phones: string[]; steppedAt: number }): void {
+  assert.equal(new Set(r.phones).size, r.phones.length, "a number dialed twice");
+  const most = mostInOneSecond(r.dialedAt);
+  assert.ok(most <= cps, `${most} dials in one real second at ${cps} cps`);
+  const gaps = r.dialedAt.slice(1).map((t, i) => t - r.dialedAt[i]);
+  const spacing = Math.floor(1000 / cps);
+  assert.ok(Math.min(...gaps) >= spacing, `two dials ${Math.min(...gaps)} ms apart in real time`);
+  // Dialing goes on after the step, at the rate (not stopped by it either).
+  const after = r.dialedAt.filter((t) => t >= r.steppedAt && t < r.steppedAt + 60_000).length;
+  assert.ok(after >= cps * 60 * 0.95, `${after} dials in the minute after the step at ${cps} cps`);
+}
+
+for (const cps of [10, 3]) {
+  test(`a wall clock stepped forward an hour at ${cps} cps: no more than ${cps} dials in any real second`, async () =>
+    assertRateHeld(cps, await stepForward(cps, HOUR)));
+
+  // Under the lease (60 s), so that the heartbeat, renewed on the old reading, still holds the claims: a
+  // step of an hour has the dials claimed before it given back, which would hide a burst of them.
+  test(`stepped forward 10 s while a pass's claim runs, at ${cps} cps: the slots it laid out keep to real time`, async () =>
+    assertRateHeld(cps, await stepForward(cps, 10_000, 20)));
+
+  test(`stepped forward 10 s during the campaign's first claim, at ${cps} cps: its dials are still spaced`, async () =>
+    assertRateHeld(cps, await stepForward(cps, 10_000, 1)));
+
+  test(`stepped forward an hour while a pass's claim runs, at ${cps} cps: the rate holds`, async () =>
+    assertRateHeld(cps, await stepForward(cps, HOUR, 20)));
+}
+
+test("after a step forward the spacing holds from the dial just made, not from an hour before", () => {
+  const s = new DialSpacing(1);
+  const t = 1_767_614_700_000;
+  assert.equal(s.take(t), t);
+  s.clockStepped(HOUR); // the next reading, an instant later in real time, is an hour later
+  const now = t + HOUR;
+  assert.equal(s.nextSlot(now), now + 1000, "not at once: a second after the last dial, in real time");
+  assert.deepEqual(s.slots(now, now + 3000, 3), [now + 1000, now + 2000]);
+});
+
+test("at 3 calls/s, the dials taken on the old reading move forward together: the schedule goes on", () => {
+  const s = new DialSpacing(3);
+  const t = 1_767_614_700_000;
+  assert.deepEqual(
+    s.slots(t, t + 1000, 3).map((at) => s.take(at)),
+    [t, t + 334, t + 667],
+  );
+  s.clockStepped(10_000);
+  const now = t + 10_000 + 500; // read half a second of real time later, on the new reading
+  assert.deepEqual(s.slots(now, now + 2000, 3), [t + 11_000, t + 11_334, t + 11_667]);
+});
