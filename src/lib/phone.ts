@@ -24,12 +24,21 @@ const CONTROL = /[\u0000-\u001f]/;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: see CONTROL
 const CONTROL_ALL = /[\u0000-\u001f]/g;
 
+/** A spreadsheet's float of a whole number: a numeric phone column with an empty cell is exported as
+ *  floats ("4930123456.0", "4930123456,0" in a decimal-comma locale). Read as punctuation, the "." let the
+ *  zero join the digits: +49301234560, another valid number, dialed. Only digits (a leading "+") before
+ *  the zeros: "030 123456.0" or "123.0" may be something else, and keep the ordinary reading. */
+const SPREADSHEET_FLOAT = /^(\+?\d{6,})[.,]0+$/;
+
 /** A phone as it is read and, when it is not a valid number, kept "as written" (an import's
  *  phone_policy=flag, Twin24's normalization error flag, a do-not-call entry for such a number): trimmed,
- *  control characters dropped (a tab pasted into a number, a line break in a CSV cell), before it is parsed
- *  too. One rule, so that the dialer and the do-not-call lists compare the same text. */
+ *  control characters dropped (a tab pasted into a number, a line break in a CSV cell), a spreadsheet's
+ *  ".0" dropped (SPREADSHEET_FLOAT), before it is parsed too. One rule, read by every face before its own
+ *  (asInternational, the RU normalization, the library's parse), so that the dialer and the do-not-call
+ *  lists compare the same text. */
 export function phoneAsWritten(raw: string): string {
-  return CONTROL.test(raw) ? raw.replace(CONTROL_ALL, "").trim() : raw.trim();
+  const text = CONTROL.test(raw) ? raw.replace(CONTROL_ALL, "").trim() : raw.trim();
+  return SPREADSHEET_FLOAT.exec(text)?.[1] ?? text;
 }
 
 /** A number a face takes as international with or without its '+' (Twin24, Xcally: the country code is

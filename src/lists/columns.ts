@@ -1,5 +1,6 @@
 // Which CSV column holds what: an explicit mapping, or, without one, the usual header names
-// (phone/phones/number/msisdn…, external_id/id/uuid, time_zone/timezone/tz/gmtZone, priority…).
+// (phone/phones/number/msisdn…, external_id/id/uuid, time_zone/timezone/tz/gmtZone, priority…), a field's
+// own name before its looser aliases wherever the columns stand.
 // Every other column becomes a custom field, unless the mapping lists the custom columns itself.
 import { badRequest, badRequestWithHint } from "./errors.ts";
 import type { ColumnMapping } from "./types.ts";
@@ -36,7 +37,8 @@ export const SINGLE_FIELDS: readonly SingleField[] = [
   "priority",
 ];
 
-/** Header names (lower case, without spaces, "_" and "-") recognised when there is no mapping. */
+/** Header names (lower case, without spaces, "_" and "-") recognised when there is no mapping, the most
+ *  telling first: a file with several takes the one earliest here (knownColumn). */
 const KNOWN: Record<SingleField, readonly string[]> = {
   external_id: ["externalid", "id", "uuid"],
   // Not "zone": CRMs use it for sales regions (North, South…), which as time zones fail every row.
@@ -74,7 +76,7 @@ export function resolveColumns(
       if (PHONE_HEADER.test(squash(name))) out.phone.push(use(name, "phone"));
     }
     for (const field of SINGLE_FIELDS) {
-      const name = names.find((n) => !taken.has(n) && KNOWN[field].includes(squash(n)));
+      const name = knownColumn(names, KNOWN[field], taken);
       if (name !== undefined) out[field] = use(name, field);
     }
   }
@@ -92,6 +94,24 @@ export function resolveColumns(
     out.custom = names.filter((n) => !taken.has(n));
   }
   return out;
+}
+
+/**
+ * The column a field takes without a mapping: the first alias any free column is named by, not the first
+ * such column in the file. The results export's header is `id,external_id,phone,…`: in file order its `id`
+ * (outdial's row id) became the external_id and the CRM's own one a custom field. Columns not taken stay
+ * custom fields.
+ */
+function knownColumn(
+  names: readonly string[],
+  aliases: readonly string[],
+  taken: ReadonlySet<string>,
+): string | undefined {
+  for (const alias of aliases) {
+    const name = names.find((n) => !taken.has(n) && squash(n) === alias);
+    if (name !== undefined) return name;
+  }
+  return undefined;
 }
 
 type UseColumn = (name: string, field: string) => string;
