@@ -50,15 +50,25 @@ export async function startServer(
   const closeAll = () => {
     closing ??= (async () => {
       const { driver, engine, delivery, app } = opened;
-      // Dialing stops at once; requests under way get the grace period to finish, then their connections
-      // are closed (one slow client must not keep the node dialing, or alive, after a stop signal).
-      await Promise.all([engine?.stopDialing(), app ? closeHttp(app, config.shutdownGraceMs) : undefined]);
-      // The driver hangs up the calls still on the line, and the engine records how each ended: left to
-      // another node's sweep, they would be recorded lost and their people called again. Only then are
-      // the campaigns let go (their calls no longer count against anyone's limits), so a node started
-      // right after this one dials at once. Stopping again also covers a request served meanwhile (a
-      // campaign started) that took a lease.
-      await driver?.close();
+      // Requests under way get the grace period to finish, then their connections are closed (one slow
+      // client must not keep the node alive after a stop signal).
+      const httpClosed = app ? closeHttp(app, config.shutdownGraceMs) : undefined;
+      // Meanwhile, not after the grace: dialing stops, the driver hangs up the calls still on the line and
+      // how each ended is written. A supervisor's SIGKILL commonly comes as the grace would end (`docker
+      // stop`: 10 s); calls left to another node's sweep would be recorded lost and their people called
+      // again. A request served during the grace dials nothing (the dispatcher is stopped: a preview's
+      // dial is given back), and an agent's hang-up finds the call ended or ending.
+      const callsEnded = (async () => {
+        await engine?.stopDialing();
+        await driver?.close();
+        // A failed write keeps the outcomes for the engine's shutdown, which writes them again and fails
+        // the shutdown if it cannot.
+        await engine?.dispatcher.flush().catch(() => {});
+      })();
+      await Promise.all([callsEnded, httpClosed]);
+      // Only then are the campaigns let go (their calls no longer count against anyone's limits), so a node
+      // started right after this one dials at once; a lease taken by a request served during the grace (a
+      // campaign started) goes too.
       await engine?.shutdown();
       await delivery?.stop();
       await store.close();
