@@ -5,7 +5,7 @@
 import { Readable } from "node:stream";
 import { parse as parseStream } from "csv-parse";
 import { parse } from "csv-parse/sync";
-import iconv from "iconv-lite";
+import { ByteDecoder, type EncodingPlan, resolveEncoding } from "../../../lists/byte-decoder.ts";
 import { ANY_LINE_END } from "../../../lists/csv-contacts.ts";
 import { ImportError, importCsv } from "../../../lists/import.ts";
 import type { ColumnMapping } from "../../../lists/types.ts";
@@ -47,12 +47,21 @@ const HEADER_BYTES = 1 << 20;
 /** Bytes of the file handed to the __task_uuid check at a time: the event loop runs between them. */
 const SCAN_CHUNK_BYTES = 64 << 10;
 
-function decoderOf(file: CsvFile): string {
-  const encoding = file.encoding ?? "utf-8";
-  if (!iconv.encodingExists(encoding))
-    throw invalidArgument(`The 'encoding' parameter: unknown encoding ${encoding}`);
-  return encoding;
+/** The file is read beforehand as the import reads it (lists/byte-decoder): a byte order mark says the
+ *  encoding whatever was declared, so the header names the columns the import sees. */
+function decoderOf(file: CsvFile): ByteDecoder {
+  let plan: EncodingPlan;
+  try {
+    plan = resolveEncoding(file.encoding);
+  } catch (err) {
+    if (err instanceof ImportError) throw invalidArgument(`The 'encoding' parameter: ${err.message}`);
+    throw err;
+  }
+  return new ByteDecoder(plan);
 }
+
+/** What a lossy decoder puts for bytes not valid in the encoding. */
+const STAND_IN = "\ufffd";
 
 function csvOptions(file: CsvFile) {
   return {
@@ -62,7 +71,6 @@ function csvOptions(file: CsvFile) {
     record_delimiter: ANY_LINE_END,
     skip_empty_lines: true,
     relax_column_count: true,
-    bom: true,
   };
 }
 
@@ -70,8 +78,15 @@ function csvOptions(file: CsvFile) {
  *  the size limit held the event loop (every call, every account) for seconds. */
 export function readHeader(file: CsvFile): Header {
   let rows: string[][];
+  const decoder = decoderOf(file);
+  const decoded = [decoder.decode(file.content.subarray(0, HEADER_BYTES))];
+  if (!decoded[0].bad && file.content.length <= HEADER_BYTES) decoded.push(decoder.end());
+  const bad = decoded.some((d) => d.bad);
+  // Bytes not valid in the encoding are the import's to refuse (naming the row and the encoding to pass):
+  // a stand-in where they begin keeps a header they cut short (or the file they start) from being
+  // refused here first as having no header or no phone column.
+  const start = Buffer.concat(decoded.map((d) => d.bytes)).toString("utf8") + (bad ? STAND_IN : "");
   try {
-    const start = iconv.decode(file.content.subarray(0, HEADER_BYTES), decoderOf(file));
     rows = parse(start, { ...csvOptions(file), to: 1 }) as string[][];
   } catch (err) {
     throw invalidArgument(`file_content: ${(err as Error).message}`);
@@ -98,32 +113,51 @@ export function readHeader(file: CsvFile): Header {
 }
 
 /** The __task_uuid values, checked: at most 40 of [A-Za-z0-9-:], unique in the file. Streamed in chunks,
- *  so a large file does not hold the event loop. */
+ *  so a large file does not hold the event loop. Rows are numbered as the import numbers them. */
 async function taskUuids(file: CsvFile, at: number): Promise<string[]> {
-  const chunks = (function* () {
+  const decoder = decoderOf(file);
+  // The scan ends where bytes not valid in the encoding begin: the import refuses the file for them, naming
+  // their row, and the record they cut short is not judged here (a cut __task_uuid could repeat another).
+  let cut = false;
+  const text = (function* () {
     for (let i = 0; i < file.content.length; i += SCAN_CHUNK_BYTES) {
-      yield file.content.subarray(i, i + SCAN_CHUNK_BYTES);
+      const decoded = decoder.decode(file.content.subarray(i, i + SCAN_CHUNK_BYTES));
+      yield decoded.bytes;
+      if (decoded.bad) {
+        cut = true;
+        return;
+      }
     }
+    const decoded = decoder.end();
+    yield decoded.bytes;
+    cut = decoded.bad;
   })();
-  const rows = Readable.from(chunks)
-    .pipe(iconv.decodeStream(decoderOf(file)))
-    .pipe(parseStream({ ...csvOptions(file), from: 2 }));
+  const rows = Readable.from(text).pipe(parseStream({ ...csvOptions(file), from: 2 }));
   const seen = new Set<string>();
   let i = 0;
-  try {
-    for await (const row of rows as AsyncIterable<string[]>) {
-      i++;
-      const v = (row[at] ?? "").trim();
-      if (v === "") continue;
-      if (!UUID.test(v)) {
-        throw invalidArgument(
-          `file_content: row ${i}, ${TASK_UUID} must be up to 40 latin letters, digits, '-' or ':'`,
-        );
-      }
-      if (seen.has(v))
-        throw invalidArgument(`file_content: row ${i}, ${TASK_UUID} ${v} repeats an earlier row`);
-      seen.add(v);
+  const check = (row: string[]) => {
+    // A row of empty cells (a spreadsheet's blank line) is no row to the import (CsvContactParser.record).
+    if (row.every((cell) => cell.trim() === "")) return;
+    i++;
+    const v = (row[at] ?? "").trim();
+    if (v === "") return;
+    if (!UUID.test(v)) {
+      throw invalidArgument(
+        `file_content: row ${i}, ${TASK_UUID} must be up to 40 latin letters, digits, '-' or ':'`,
+      );
     }
+    if (seen.has(v))
+      throw invalidArgument(`file_content: row ${i}, ${TASK_UUID} ${v} repeats an earlier row`);
+    seen.add(v);
+  };
+  try {
+    // Each record is checked once the next one has come, the last once the scan knows it is whole.
+    let last: string[] | null = null;
+    for await (const row of rows as AsyncIterable<string[]>) {
+      if (last) check(last);
+      last = row;
+    }
+    if (last && !cut) check(last);
   } catch (err) {
     if (err instanceof VoxError) throw err;
     throw invalidArgument(`file_content: ${(err as Error).message}`); // the parser's: malformed quoting…

@@ -108,20 +108,35 @@ function startLines(parsed: { record: string[]; info: InfoRecord }[]): number[] 
   });
 }
 
-/** The file's delimiter, guessed from its header: ";" when the header has more semicolons than commas,
- *  else ",". The header is the first line the parser takes as a record, so not the raw text before the
- *  first "\n": blank lines before it are skipped (a script's export may begin with one), a byte order
- *  mark is no part of it, and a lone CR ends a line as the parser's record_delimiter has it. */
+/** The file's delimiter, guessed from its header: ";" when the header has more semicolons than commas
+ *  outside quotes, else ",". The header is the first record the parser takes, so not the raw text before
+ *  the first "\n": blank lines before it are skipped (a script's export may begin with one), a byte order
+ *  mark is no part of it, a lone CR ends a line as the parser's record_delimiter has it, and a quoted name
+ *  is no delimiter's (a European export's "Name, first";"Name, last") nor its line breaks the header's end. */
 export function guessDelimiter(text: string): ";" | "," {
-  let header = "";
-  for (const [line] of text.matchAll(/[^\r\n]+/g)) {
+  let start = text.length;
+  for (const line of text.matchAll(/[^\r\n]+/g)) {
     // trim() takes whitespace and the byte order mark (U+FEFF) alike.
-    if (line.trim() === "") continue;
-    header = line;
+    if (line[0].trim() === "") continue;
+    start = line.index;
     break;
   }
-  const count = (c: string) => header.split(c).length - 1;
-  return count(";") > count(",") ? ";" : ",";
+  let semicolons = 0;
+  let commas = 0;
+  let quoted = false;
+  for (let i = start; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      // "" in a quoted name is a quote character, not the name's end.
+      if (quoted && text[i + 1] === '"') i++;
+      else quoted = !quoted;
+    } else if (!quoted) {
+      if (c === "\n" || c === "\r") break;
+      if (c === ";") semicolons++;
+      else if (c === ",") commas++;
+    }
+  }
+  return semicolons > commas ? ";" : ",";
 }
 
 export function contactsFromCsv(
