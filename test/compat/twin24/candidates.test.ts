@@ -48,7 +48,7 @@ describe("candidates", () => {
           "WAITING",
           [],
         ],
-        [null, ["+74951112233"], {}, "UTC+07:00", "WAITING", []],
+        [null, ["+74951112233"], {}, 25200, "WAITING", []],
       ],
     );
     const task = await f.task(uuid);

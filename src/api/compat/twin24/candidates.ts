@@ -64,9 +64,10 @@ export function normalizeNumber(
   // Read, and kept flagged, as the text an import keeps and the do-not-call lists compare (phoneAsWritten).
   const text = phoneAsWritten(raw);
   if (rules.phoneNormalization === "RU") {
-    // normalizeRuPhone reads a '+' number as international, as dialablePhone does; digits without '+' must
-    // number 10 or 11, which a second number, or an extension after a whole number, pushes past.
+    // A '+' number is read as international, as dialablePhone does; digits without '+' must number 10 or
+    // 11, which a second number, or an extension after a whole number, pushes past.
     const r = text.startsWith("+") ? dialablePhone(text) : normalizeRuPhone(text);
+    if (r.ok && !r.e164.startsWith("+7")) return { keep: null, reason: notRuReason(r.e164) };
     if (r.ok) return { keep: r.e164, flagged: false };
     if (rules.normalizationErrorAction === "SET_NORMALIZATION_ERROR_FLAG" && text !== "")
       return { keep: text, flagged: true };
@@ -78,7 +79,19 @@ export function normalizeNumber(
   return { keep: null, reason: r.reason };
 }
 
-/** Seconds east of UTC → "+07:00"; text is passed on for the lists module's zone parser. */
+/**
+ * Why a valid '+' number that is not +7 will not normalize to RU format. "+8 (495) 123-45-67", a common slip
+ * for 8 495 …, reads as +84951234567, a valid Vietnamese number: taken as it stands, it was dialed abroad
+ * with no error. It is not read as 8 …: the '+' says international, and guessing which digit was the slip
+ * dials a stranger. It is left out under either normalizationErrorAction: kept as written, the lists module
+ * reads the text as the valid number it is and stores it unflagged, to be dialed abroad all the same.
+ */
+function notRuReason(e164: string): string {
+  return `cannot be normalized to a RU number: ${e164} is not a +7 number`;
+}
+
+/** Seconds east of UTC (whole minutes: timezoneIssue refuses others) → "+07:00"; text is passed on for the
+ *  lists module's zone parser. */
 export function zoneOf(timezone: number | string): string {
   if (typeof timezone === "string") return timezone;
   const sign = timezone < 0 ? "-" : "+";
@@ -95,11 +108,13 @@ export function prepareCandidates(candidates: Candidate[], rules: NumberRules): 
     const row = i + 1;
     const raws = typeof c.phone === "string" ? [c.phone] : c.phone;
     const phones: string[] = [];
+    const rowIssues: RowIssue[] = [];
+    const rowKept: KeptNumber[] = [];
     raws.forEach((raw, j) => {
       const field = `phone[${j}]`;
       const n = normalizeNumber(raw, rules);
       if (n.keep === null) {
-        issues.push({
+        rowIssues.push({
           row,
           field,
           code: "normalization_error",
@@ -116,13 +131,13 @@ export function prepareCandidates(candidates: Candidate[], rules: NumberRules): 
           message: "kept as written and flagged: it could not be normalized",
           value: raw,
         };
-        issues.push(issue);
-        kept.push({ row, text: n.keep, issue });
+        rowIssues.push(issue);
+        rowKept.push({ row, text: n.keep, issue });
       }
       phones.push(n.keep);
     });
     if (phones.length === 0) {
-      issues.push({
+      issues.push(...rowIssues, {
         row,
         field: "phone",
         code: "no_number",
@@ -130,6 +145,15 @@ export function prepareCandidates(candidates: Candidate[], rules: NumberRules): 
       });
       return null;
     }
+    const zoneIssue = timezoneIssue(c.timezone, row);
+    if (zoneIssue) {
+      // The candidate is not stored, so none of its numbers was kept: only those left out are reported.
+      const notKept = new Set(rowKept.map((k) => k.issue));
+      issues.push(...rowIssues.filter((issue) => !notKept.has(issue)), zoneIssue);
+      return null;
+    }
+    issues.push(...rowIssues);
+    kept.push(...rowKept);
     const custom: Record<string, string | number | boolean> = {};
     for (const [k, v] of Object.entries(c.variables ?? {})) if (v !== null) custom[k] = v;
     const contact: ContactInput = { phones, custom };
@@ -141,6 +165,22 @@ export function prepareCandidates(candidates: Candidate[], rules: NumberRules): 
     return contact;
   });
   return { contacts, issues, kept };
+}
+
+/**
+ * A timezone in seconds that is not whole minutes, as the lists module reports a zone it refuses (a bad
+ * zone is never kept: dialing at the wrong local hour is worse than not dialing). Zones keep whole minutes,
+ * so 25230 would be cut to +07:00 without a word, and read back as another value than the one sent.
+ */
+function timezoneIssue(timezone: Candidate["timezone"], row: number): RowIssue | null {
+  if (typeof timezone !== "number" || timezone % 60 === 0) return null;
+  return {
+    row,
+    field: "timezone",
+    code: "invalid_time_zone",
+    message: `invalid time zone ${timezone}: seconds east of UTC must be a whole number of minutes (a multiple of 60)`,
+    value: String(timezone),
+  };
 }
 
 /** The lists module's note on a phone it kept as written under phonePolicy "flag" (ContactRules.accept). */

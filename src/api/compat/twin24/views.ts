@@ -108,13 +108,30 @@ export function callView(a: AttemptRow) {
   };
 }
 
+/** A fixed offset as the lists module stores a contact's zone (parseZone): "UTC" or "UTC+07:00". */
+const STORED_OFFSET = /^UTC(?:([+-])(\d{2}):(\d{2}))?$/;
+
+/**
+ * A candidate's zone in the type Twin24 sends it: a fixed offset in seconds east of UTC (25200), as a
+ * client reading a candidate back into the int it sent expects; a zone name (given, or implied by the
+ * number) as text. The stored zone cannot tell seconds from an offset sent as text ("+07:00"): both read
+ * back as seconds.
+ */
+export function candidateTimezone(zone: string | null): number | string | null {
+  const offset = zone === null ? null : STORED_OFFSET.exec(zone);
+  if (!offset) return zone;
+  if (offset[1] === undefined) return 0;
+  const seconds = Number(offset[2]) * 3600 + Number(offset[3]) * 60;
+  return offset[1] === "-" ? -seconds : seconds;
+}
+
 export function candidateView(c: ContactRow, calls: AttemptRow[]) {
   return {
     id: c.id,
     clientExternalId: c.external_id,
     phone: JSON.parse(c.phones) as string[],
     variables: JSON.parse(c.custom) as Record<string, unknown>,
-    timezone: c.time_zone,
+    timezone: candidateTimezone(c.time_zone),
     normalizationError: c.flagged === 1,
     status: CANDIDATE_STATUS[c.status as ContactStatus] ?? c.status.toUpperCase(),
     attempts: c.attempts,
