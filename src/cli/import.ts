@@ -1,7 +1,6 @@
 // `outdial import --campaign ID FILE`: streams a CSV into a campaign of the local database (the one
 // OUTDIAL_DATABASE_URL names), with a progress bar and the per-row report.
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { loadConfig, maskUrlPassword } from "../config/config.ts";
@@ -10,6 +9,7 @@ import { sweepScratchFilesAtStart } from "../lists/sqlite-writer.ts";
 import { isPostgresUrl, openStore } from "../store/db.ts";
 import { refuseExtraPositionals } from "./args.ts";
 import { delimiterOption, type ImportTerms, inTermsOf } from "./import-terms.ts";
+import { Interruption } from "./interruption.ts";
 import { progressBar } from "./progress.ts";
 
 const PHONE_POLICIES = ["reject", "skip", "flag"] as const;
@@ -50,43 +50,6 @@ const CLI_TERMS: ImportTerms = {
     payload_too_large: "OUTDIAL_MAX_IMPORT_BYTES sets the limit",
   },
 };
-
-/**
- * Ctrl-C, or a supervisor's SIGTERM, while the file streams in: left to the default, the process dies
- * leaving its scratch file next to the database until the next start sweeps it. Instead the import is
- * stopped through its source, cleaning up after itself and saying so. (The list it makes for the file
- * is made by the commit, so not even SIGKILL leaves one behind: importCsvIntoNewList.)
- */
-class Interruption {
-  signal: NodeJS.Signals | null = null;
-  private stopImport: (() => void) | null = null;
-  private readonly onSignal = (signal: NodeJS.Signals) => {
-    if (this.signal !== null) return;
-    this.signal = signal;
-    this.stopImport?.();
-  };
-
-  constructor() {
-    process.on("SIGINT", this.onSignal);
-    process.on("SIGTERM", this.onSignal);
-  }
-
-  /** `stop` runs on the first signal, or at once if one has come already. */
-  whenSignalled(stop: () => void): void {
-    this.stopImport = stop;
-    if (this.signal !== null) stop();
-  }
-
-  /** The shell's convention for a process ended by a signal: 128 + its number (130 for SIGINT). */
-  get exitCode(): number {
-    return 128 + (this.signal === null ? 0 : os.constants.signals[this.signal]);
-  }
-
-  dispose(): void {
-    process.off("SIGINT", this.onSignal);
-    process.off("SIGTERM", this.onSignal);
-  }
-}
 
 /**
  * The database the import writes to must be there already. The default, ./data/outdial.db, is relative to
@@ -152,7 +115,9 @@ export async function importCommand(argv: string[]): Promise<number> {
     const bar = progressBar("import", size, "bytes");
     const source = fs.createReadStream(file);
     // The import takes errors (ours included) from the stream once it reads it; until then this keeps an
-    // early one from crashing the process before the import has failed and cleaned up.
+    // early one from crashing the process before the import has failed and cleaned up. A signal stops the
+    // import this way: it removes its scratch file and commits nothing. (The list it makes for the file is
+    // made by the commit, so not even SIGKILL leaves one behind: importCsvIntoNewList.)
     source.on("error", () => {});
     interruption.whenSignalled(() => source.destroy(new Error("interrupted")));
     let read = 0;

@@ -3,7 +3,8 @@
 import fs from "node:fs";
 import { parseArgs } from "node:util";
 import { type SimulationReport, simulateCampaign } from "../engine/simulation.ts";
-import { importCsv } from "../lists/import.ts";
+import { type ImportReport, importCsv } from "../lists/import.ts";
+import { sweepScratchFilesAtStart } from "../lists/sqlite-writer.ts";
 import { withDefaults } from "../model/campaign-settings.ts";
 import { insertAccount } from "../store/accounts.ts";
 import { insertCampaign } from "../store/campaigns.ts";
@@ -12,6 +13,7 @@ import { insertList } from "../store/lists.ts";
 import { refuseExtraPositionals } from "./args.ts";
 import { type CampaignFile, campaignStart, parseCampaignFile } from "./campaign-file.ts";
 import { delimiterOption, type ImportTerms, inTermsOf } from "./import-terms.ts";
+import { Interruption } from "./interruption.ts";
 import { progressBar } from "./progress.ts";
 
 /** The import's options and advice as the campaign file's csv fields (simulate has no import flags). */
@@ -116,6 +118,7 @@ export async function simulateCommand(argv: string[]): Promise<number> {
   const startAt = campaignStart(file);
 
   const store = await openStore({ url: ":memory:" });
+  sweepScratchFilesAtStart(store.dialect, ":memory:");
   try {
     const accountId = await insertAccount(store.db, "simulation", startAt);
     const campaign = await insertCampaign(store.db, {
@@ -133,30 +136,53 @@ export async function simulateCommand(argv: string[]): Promise<number> {
     const size = fs.statSync(csvPath).size;
     const importBar = progressBar("import  ", size, "bytes");
     const source = fs.createReadStream(csvPath);
-    let read = 0;
-    source.on("data", (chunk) => {
-      read += chunk.length;
-      importBar.update(read);
-    });
-    const report = await importCsv(
-      store,
-      {
-        accountId,
-        campaignId: campaign.id,
-        listId: list.id,
-        now: startAt,
-        delimiter: delimiterOption(file.csv?.delimiter),
-        encoding: file.csv?.encoding,
-        defaultCountry: file.csv?.defaultCountry,
-        phonePolicy: "skip",
-        // As `outdial import` and the HTTP import: a repeated phone is one person, not two to call.
-        duplicatePolicy: file.csv?.duplicatePolicy ?? "skip",
-      },
-      source,
-    ).catch((err) => {
-      throw inTermsOf(err, campaignFileTerms(campaignPath));
-    });
-    importBar.stop();
+    // The import takes errors (ours included) from the stream once it reads it; until then this keeps an
+    // early one from crashing the process before the import has failed and cleaned up.
+    source.on("error", () => {});
+    // The scratch file of an in-memory database's import is in the temp directory, which no outdial
+    // database lives in: a process killed the default way would leave it there (tens of MB) until an
+    // outdial start sweeps it. A signal stops the import instead, which removes it.
+    const interruption = new Interruption();
+    let report: ImportReport;
+    try {
+      interruption.whenSignalled(() => source.destroy(new Error("interrupted")));
+      let read = 0;
+      source.on("data", (chunk) => {
+        read += chunk.length;
+        importBar.update(read);
+      });
+      const imported = await importCsv(
+        store,
+        {
+          accountId,
+          campaignId: campaign.id,
+          listId: list.id,
+          now: startAt,
+          delimiter: delimiterOption(file.csv?.delimiter),
+          encoding: file.csv?.encoding,
+          defaultCountry: file.csv?.defaultCountry,
+          phonePolicy: "skip",
+          // As `outdial import` and the HTTP import: a repeated phone is one person, not two to call.
+          duplicatePolicy: file.csv?.duplicatePolicy ?? "skip",
+        },
+        source,
+      ).catch((err) => {
+        if (interruption.signal) return null;
+        throw inTermsOf(err, campaignFileTerms(campaignPath));
+      });
+      importBar.stop();
+      // Also when the signal came as the import finished: the user asked for no simulation.
+      if (imported === null || interruption.signal) {
+        process.stderr.write(
+          `outdial simulate: interrupted by ${interruption.signal}; nothing was simulated\n`,
+        );
+        return interruption.exitCode;
+      }
+      report = imported;
+    } finally {
+      // The simulation keeps no file: Ctrl-C during it may end the process at once, as before.
+      interruption.dispose();
+    }
     // A campaign without contacts waits for some (as a running one does for an import): here nothing
     // would ever come, and the run would idle to its time limit.
     if (report.inserted === 0) {

@@ -67,7 +67,12 @@ function processAlive(pid: number): boolean {
  *  stale too unless one of its imports has it open: a restarted server often gets the pid of the one that
  *  was killed (pid 1 in a container). Returns the files removed. */
 export function removeStaleScratchFiles(databaseFile: string): string[] {
-  const dir = path.dirname(path.resolve(databaseFile));
+  return removeStaleScratchFilesIn(path.dirname(path.resolve(databaseFile)));
+}
+
+/** removeStaleScratchFiles for a directory: only names outdial gives its scratch files (SCRATCH_NAME),
+ *  whose process is gone. */
+function removeStaleScratchFilesIn(dir: string): string[] {
   const removed: string[] = [];
   let names: string[];
   try {
@@ -85,18 +90,29 @@ export function removeStaleScratchFiles(databaseFile: string): string[] {
         : processAlive(pid)
     )
       continue;
-    fs.rmSync(path.join(dir, name), { force: true });
+    try {
+      fs.rmSync(path.join(dir, name), { force: true });
+    } catch {
+      continue; // another user's, in a shared temp directory: theirs to sweep
+    }
     removed.push(name);
   }
   return removed;
 }
 
-/** At the start of a process that imports into a SQLite file (the server, the CLI): the scratch files of
- *  imports whose process died go, each said on stderr. A killed CLI import left its own for good. */
+/** At the start of a process that imports (the server, the CLI): the scratch files of imports whose process
+ *  died go, each said on stderr. A killed CLI import left its own for good. Those of an in-memory database
+ *  (`outdial simulate`, tests) are in the temp directory, which is swept whatever the database. */
 export function sweepScratchFilesAtStart(dialect: string, databaseUrl: string): void {
-  if (dialect !== "sqlite" || databaseUrl === ":memory:") return;
-  for (const name of removeStaleScratchFiles(databaseUrl))
-    process.stderr.write(`removed ${name}, left by an import whose process died\n`);
+  const tmp = path.resolve(os.tmpdir());
+  const dirs = new Set([tmp]);
+  if (dialect === "sqlite" && databaseUrl !== ":memory:") dirs.add(path.dirname(path.resolve(databaseUrl)));
+  for (const dir of dirs) {
+    for (const name of removeStaleScratchFilesIn(dir))
+      process.stderr.write(
+        `removed ${dir === tmp ? path.join(dir, name) : name}, left by an import whose process died\n`,
+      );
+  }
 }
 
 export class SqliteContactsWriter implements ContactsWriter {

@@ -31,9 +31,12 @@ import {
 } from "./schemas/common.ts";
 import { iso } from "./views.ts";
 
-function assertUsableUrl(url: string): void {
+/** The URL to store: one a request can go to, in the one spelling new URL() gives it (HTTPS://Host/ is
+ *  https://host/), so every reader of the subscription sees the URL its events are sent to. */
+function usableUrl(url: string): string {
   const problem = webhookUrlProblem(url);
   if (problem) throw invalidRequest(`url ${problem}`, "body.url");
+  return new URL(url).href;
 }
 
 const DELIVERY_STATUSES = ["pending", "delivered", "dead"] as const;
@@ -43,7 +46,8 @@ const editable = {
   url: {
     type: "string",
     maxLength: 2000,
-    pattern: "^https?://[^\\s]+$",
+    // Schemes are case-insensitive (RFC 3986 §3.1): HTTPS://… is a URL new URL() and a request take.
+    pattern: "^[Hh][Tt][Tt][Pp][Ss]?://\\S+$",
     description: "http:// or https:// URL that receives a POST per event",
   },
   events: {
@@ -192,7 +196,7 @@ export async function webhookRoutes(app: FastifyInstance, deps: NativeApiDeps): 
     },
     async (req, reply) => {
       const b = req.body;
-      assertUsableUrl(b.url);
+      const url = usableUrl(b.url);
       if (b.campaignId !== undefined && !(await findCampaign(store.db, req.account.id, b.campaignId))) {
         throw notFound("campaign", b.campaignId);
       }
@@ -200,7 +204,7 @@ export async function webhookRoutes(app: FastifyInstance, deps: NativeApiDeps): 
       const row = await insertWebhook(store.db, {
         accountId: req.account.id,
         campaignId: b.campaignId ?? null,
-        url: b.url,
+        url,
         secret,
         events: b.events,
         delaySec: b.delaySec ?? 0,
@@ -261,8 +265,8 @@ export async function webhookRoutes(app: FastifyInstance, deps: NativeApiDeps): 
       },
     },
     async (req) => {
-      if (req.body.url !== undefined) assertUsableUrl(req.body.url);
-      const row = await updateWebhook(store.db, req.account.id, req.params.id, req.body, clock.now());
+      const edit = req.body.url === undefined ? req.body : { ...req.body, url: usableUrl(req.body.url) };
+      const row = await updateWebhook(store.db, req.account.id, req.params.id, edit, clock.now());
       if (!row) throw notFound("webhook", req.params.id);
       await engine.reloadWebhooks();
       return webhookView(row);
