@@ -54,6 +54,24 @@ describe("creating a task", () => {
     assert.ok(mine[0].events.length > 1, "events: null takes every event, as none given does");
   });
 
+  test("a webhookUrls URL's scheme is read in any case, as a string or an entry's url", async () => {
+    const res = await f.call({
+      method: "POST",
+      url: TASKS,
+      payload: manualTask({
+        name: "scheme case",
+        webhookUrls: ["HTTPS://upper.example/hook", { url: "Http://mixed.example/hook" }],
+      }),
+    });
+    assert.equal(res.statusCode, 200, res.body);
+    const task = await f.task((res.json() as { id: { identity: string } }).id.identity);
+    const hooks = (await f.call({ method: "GET", url: "/v1/webhooks" })).json() as {
+      data: { campaign_id: number; url: string }[];
+    };
+    const urls = hooks.data.filter((h) => h.campaign_id === task.campaignId).map((h) => h.url.toLowerCase());
+    assert.deepEqual(urls.sort(), ["http://mixed.example/hook", "https://upper.example/hook"]);
+  });
+
   test("the seed's request, with its scheduleId and cidData created first", async () => {
     const scheduleId = await create("schedule", {
       name: "weekdays",

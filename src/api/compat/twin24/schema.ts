@@ -43,10 +43,11 @@ const redialLimit = {
 /** A webhookUrls entry: a URL, or an object with one and its options. One schema with both types rather
  *  than anyOf, so an error names what is wrong with the entry given, not that it is not the other kind:
  *  the string keywords apply to a string only, the object ones to an object only. */
+// A URL's scheme is read in any case (RFC 3986), as the native /v1/webhooks reads it.
 const webhookEntry = {
   type: ["string", "object"],
   maxLength: 2000,
-  pattern: "^https?://[^\\s]+$",
+  pattern: "^[Hh][Tt][Tt][Pp][Ss]?://[^\\s]+$",
   description: "An http(s) URL",
   additionalProperties: false,
   properties: {
@@ -54,7 +55,7 @@ const webhookEntry = {
     url: {
       type: ["string", "null"],
       maxLength: 2000,
-      pattern: "^(https?://[^\\s]+)?$",
+      pattern: "^([Hh][Tt][Tt][Pp][Ss]?://[^\\s]+)?$",
       description: "An http(s) URL; empty or null: no subscription",
     },
     partialResults: { type: ["boolean", "null"] },
