@@ -41,7 +41,8 @@ export interface Config {
   maxImportBytes: number;
   /** Wall time a CSV upload may send nothing before it is given up (408), releasing the campaign's import. */
   importIdleMs: number;
-  /** Names this process as a lease owner; must differ between nodes sharing a database. */
+  /** Names this process as a lease owner; must differ between live processes sharing a database (a start
+   *  under an id a live process holds is refused). A fixed one is what a restart keeps. */
   nodeId: string;
   /** Webhook retries: the first after about this long, doubling up to webhookBackoffMaxMs. */
   webhookBackoffBaseMs: number;
@@ -116,7 +117,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     tlsKey,
     maxImportBytes: byteSize(env, "OUTDIAL_MAX_IMPORT_BYTES", 200 * MIB),
     importIdleMs: integer(env, "OUTDIAL_IMPORT_IDLE_SEC", 60, 1, 3600) * 1000,
-    nodeId: text(env, "OUTDIAL_NODE_ID", `${os.hostname()}-${process.pid}`),
+    nodeId: text(env, "OUTDIAL_NODE_ID", defaultNodeId()),
     webhookBackoffBaseMs: backoff.baseMs,
     webhookBackoffMaxMs: backoff.maxMs,
     webhookTimeoutMs: integer(env, "OUTDIAL_WEBHOOK_TIMEOUT_MS", 10_000, 100, 300_000),
@@ -129,6 +130,16 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     metricsToken: secret(env, "OUTDIAL_METRICS_TOKEN", 16),
     trustProxy: proxyList(env, "OUTDIAL_TRUST_PROXY"),
   });
+}
+
+/**
+ * Host name, a random part and pid. Host name and pid alone repeat: containers with host networking (how
+ * SIP usually runs in Docker or Kubernetes) share the host's name and are each pid 1, and two live
+ * processes under one id would take each other's calls for a dead process's. The default never named a
+ * process across restarts (a pid changes), so nothing relies on it being kept: that is OUTDIAL_NODE_ID's.
+ */
+function defaultNodeId(): string {
+  return `${os.hostname()}-${crypto.randomUUID().slice(0, 8)}-${process.pid}`;
 }
 
 /** The configuration with secrets masked, safe to log or print. */

@@ -3,6 +3,7 @@
 // campaigns in step with the database, reconciles leases of dead processes, and explains why a campaign is
 // not dialing. It is the composition root of engine/, which is why it is long: it wires the parts together
 // and carries what one command needs of several of them.
+import { randomUUID } from "node:crypto";
 import type { Clock, TimerHandle } from "../clock/clock.ts";
 import { type CampaignSettings, usesAgents, withDefaults } from "../model/campaign-settings.ts";
 import type { CampaignStatus } from "../model/outcome.ts";
@@ -13,7 +14,7 @@ import { campaignHolder } from "../store/campaign-leases.ts";
 import { lastDialAt, rejudgeWaits, untilWritten } from "../store/campaigns.ts";
 import type { Store } from "../store/db.ts";
 import { openDispatchStore } from "../store/dispatch/index.ts";
-import type { DispatchStore } from "../store/dispatch/types.ts";
+import { type DispatchStore, type HeartbeatHolder, NodeIdInUseError } from "../store/dispatch/types.ts";
 import { pruneNumberHistory } from "../store/number-history.ts";
 import { scenariosByKey } from "../store/scenarios.ts";
 import type { Campaign, CampaignUpdate } from "../store/schema.ts";
@@ -48,6 +49,9 @@ import {
 /** How often the abandonment groups' pooled figures are re-read from the store (engine/abandon-groups.ts). */
 const GROUP_REFRESH_MS = 30_000;
 
+/** What tells this process's heartbeat from another's under the same node id (Engine.holdNodeId). */
+const PROCESS_TOKEN = randomUUID();
+
 export interface EngineOptions {
   store: Store;
   clock: Clock;
@@ -65,6 +69,9 @@ export interface EngineOptions {
   onEvents?(): void;
   /** Seed of the engine's random choices (the random agent selection); default: from the wall clock. */
   seed?: number;
+  /** Written with the heartbeat to tell this process from another under the same node id; default: one
+   *  random token per OS process (tests give engines their own to stand for separate processes). */
+  processToken?: string;
 }
 
 export class Engine implements EngineControl, CampaignStatusWriter {
@@ -99,11 +106,17 @@ export class Engine implements EngineControl, CampaignStatusWriter {
   private groupsReadAt = Number.NEGATIVE_INFINITY;
   private groupMembership = "";
   private readonly nodeId: string;
+  private readonly processToken: string;
+  /** Whether run() claimed the node id's heartbeat (its shutdown lets it go), or was refused it: a process
+   *  refused lets go of nothing under the id. An engine never run holds nothing that is not its own. */
+  private nodeIdHeld: "held" | "refused" | null = null;
+  private readonly leaseMs: number;
   private readonly driver: TelephonyDriver;
 
   constructor(o: EngineOptions) {
     this.onError = o.onError;
     this.nodeId = o.nodeId;
+    this.processToken = o.processToken ?? PROCESS_TOKEN;
     this.driver = o.driver;
     this.store = o.store;
     this.clock = o.clock;
@@ -175,6 +188,7 @@ export class Engine implements EngineControl, CampaignStatusWriter {
       onError: o.onError,
     });
     const leaseMs = o.leaseMs ?? 60_000;
+    this.leaseMs = leaseMs;
     this.leases = new CampaignLeases({
       store: o.store,
       dispatcher: this.dispatcher,
@@ -208,7 +222,7 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     // and leases are swept at half of it, so a live process never loses one and a dead one's are found
     // within 1.5 lease lengths; campaigns changed by another node are picked up every 5 s.
     this.renewHeartbeat = async (now) => {
-      await this.dispatch.heartbeat(o.nodeId, now + leaseMs, now);
+      await this.dispatch.heartbeat(o.nodeId, now + leaseMs, now, this.processToken);
       this.dispatcher.heartbeat.renewed(now + leaseMs, this.clock.now());
       this.renewAt = now + Math.floor(leaseMs / 3);
     };
@@ -249,7 +263,9 @@ export class Engine implements EngineControl, CampaignStatusWriter {
   /** Loads the active campaigns and starts dispatching. */
   async run(): Promise<void> {
     this.links.resume();
-    // Nothing is held yet: any lease under this node's id is an earlier process's (a restart keeps the id).
+    await this.holdNodeId();
+    // Nothing is held yet: any lease under this node's id is an earlier process's (a restart keeps the id;
+    // holdNodeId made sure no other live process uses it).
     await this.dispatch.expireLeasesOf(this.nodeId);
     // Agents' sessions under this id are an earlier process's (its agents went with it); the heartbeat is
     // written before any login here, which it keeps this node's sessions alive for.
@@ -261,6 +277,38 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     await this.leases.hold(this.clock.now());
     this.dispatcher.wake();
     this.keepHeartbeat(this.clock.now() + this.heartbeatSlackMs);
+  }
+
+  /**
+   * Claims the node id's heartbeat for this process. A row another process keeps live is waited out, read
+   * again every sixth of a lease: a process killed renews it no more, and it lapses within a lease of its
+   * last renewal (at once after a clean shutdown, which lets it go). Renewed meanwhile, it is a live
+   * process's: refused before anything under the id is touched, as taking its leases for a dead one's
+   * would record its calls lost and dial those people again while they are on the line.
+   */
+  private async holdNodeId(): Promise<void> {
+    let seen: HeartbeatHolder | null = null;
+    for (;;) {
+      const now = this.clock.now();
+      const holder = await this.dispatch.claimHeartbeat(
+        this.nodeId,
+        this.processToken,
+        now + this.leaseMs,
+        now,
+      );
+      if (holder === null) break;
+      if (seen !== null && (holder.token !== seen.token || holder.aliveUntil > seen.aliveUntil)) {
+        this.nodeIdHeld = "refused";
+        throw new NodeIdInUseError(
+          `another live process uses node id ${this.nodeId} (set OUTDIAL_NODE_ID to a unique id per process)`,
+        );
+      }
+      seen = holder;
+      // Lapsed once past alive_until (leaseLapsed), so 1 ms past it.
+      const waitMs = Math.max(0, Math.min(holder.aliveUntil + 1 - now, this.heartbeatSlackMs));
+      await new Promise<void>((resolve) => this.clock.after(waitMs, resolve));
+    }
+    this.nodeIdHeld = "held";
   }
 
   /**
@@ -487,9 +535,16 @@ export class Engine implements EngineControl, CampaignStatusWriter {
   async shutdown(): Promise<void> {
     await this.halt();
     await this.links.flush();
+    // The leases and sessions under the id are another live process's: see holdNodeId.
+    if (this.nodeIdHeld === "refused") return;
     await this.leases.release();
     // Its agents' sessions go with it: they may log in on another node at once.
     await this.agents.sessions.endAll().catch((err) => this.onError?.(err));
+    // A process restarted under the id starts at once, rather than wait out this one's heartbeat.
+    if (this.nodeIdHeld === "held")
+      await this.dispatch
+        .releaseHeartbeat(this.nodeId, this.processToken)
+        .catch((err) => this.onError?.(err));
   }
 
   // CampaignStatusWriter ---------------------------------------------------------------------------

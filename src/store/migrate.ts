@@ -41,6 +41,7 @@ import * as m025 from "./migrations/025_withdraw_after_call.ts";
 import * as m026 from "./migrations/026_contact_page_indexes.ts";
 import * as m027 from "./migrations/027_sip_dialogs.ts";
 import * as m028 from "./migrations/028_sip_dialog_node.ts";
+import * as m029 from "./migrations/029_node_heartbeat_token.ts";
 import type { Database } from "./schema.ts";
 
 const MIGRATIONS: Record<string, Migration> = {
@@ -72,6 +73,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "026_contact_page_indexes": m026,
   "027_sip_dialogs": m027,
   "028_sip_dialog_node": m028,
+  "029_node_heartbeat_token": m029,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -344,6 +344,8 @@ export interface SipDialogsTable {
 export interface NodeHeartbeatsTable {
   node_id: string;
   alive_until: number;
+  /** The process that keeps it (029): null when none does (written before 029, or let go at a shutdown). */
+  process_token: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** A call of a deleted campaign, kept for the account's per-number caps and minimum gap (022). */

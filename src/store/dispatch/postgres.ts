@@ -20,6 +20,7 @@ import type {
 import {
   abandonedAttemptSql,
   abandonedContactSql,
+  claimHeartbeatSql,
   claimReserves,
   deletedCampaignsCalls,
   EXPIRED_LEASE_COLUMNS,
@@ -27,6 +28,7 @@ import {
   expiredLease,
   finishesCurrentAttempt,
   HEARTBEAT_MEMORY_MS,
+  heartbeatTaken,
   heldOr,
   leaseLapsed,
   markDialedSql,
@@ -36,6 +38,7 @@ import {
   RECENT_BY_PHONE_WHERE,
   releasedTouchSql,
   releaseSql,
+  renewHeartbeatSql,
   reservedJson,
   STILL_RESERVED_SQL,
   sweptAsLost,
@@ -500,13 +503,43 @@ export function postgresDispatchStore(pool: pg.Pool): DispatchStore {
       return r.rowCount ?? 0;
     },
 
-    async heartbeat(owner, aliveUntil, now) {
-      await pool.query(
-        `INSERT INTO node_heartbeats (node_id, alive_until) VALUES ($1, $2)
-          ON CONFLICT (node_id) DO UPDATE SET alive_until = excluded.alive_until`,
-        [owner, aliveUntil],
-      );
+    async heartbeat(owner, aliveUntil, now, token) {
+      if (token === undefined) {
+        await pool.query(
+          `INSERT INTO node_heartbeats (node_id, alive_until) VALUES ($1, $2)
+            ON CONFLICT (node_id) DO UPDATE SET alive_until = excluded.alive_until`,
+          [owner, aliveUntil],
+        );
+      } else {
+        const r = await pool.query(renewHeartbeatSql(["$1", "$2", "$3"]), [owner, aliveUntil, token]);
+        if (r.rowCount === 0) throw heartbeatTaken(owner);
+      }
       await pool.query("DELETE FROM node_heartbeats WHERE alive_until < $1", [now - HEARTBEAT_MEMORY_MS]);
+    },
+
+    async claimHeartbeat(owner, token, aliveUntil, now) {
+      for (;;) {
+        const claimed = await pool.query(claimHeartbeatSql(["$1", "$2", "$3", "$4"]), [
+          owner,
+          aliveUntil,
+          token,
+          now,
+        ]);
+        if (claimed.rowCount === 1) return null;
+        const r = await pool.query<{ process_token: string | null; alive_until: string | number }>(
+          "SELECT process_token, alive_until FROM node_heartbeats WHERE node_id = $1",
+          [owner],
+        );
+        // Gone in between (forgotten after a day's lapse): claimed at the next try.
+        if (r.rows[0]) return { token: r.rows[0].process_token, aliveUntil: Number(r.rows[0].alive_until) };
+      }
+    },
+
+    async releaseHeartbeat(owner, token) {
+      await pool.query(
+        "UPDATE node_heartbeats SET process_token = NULL WHERE node_id = $1 AND process_token = $2",
+        [owner, token],
+      );
     },
 
     async recordAbandon(a) {

@@ -14,6 +14,7 @@ import type {
   DispatchStore,
   ExpiredLeaseRow,
   FinishedAttempt,
+  HeartbeatHolder,
   OutboxRow,
   RecentCalls,
   ReleasedDial,
@@ -24,6 +25,7 @@ import {
   abandonedAt,
   abandonedAttemptSql,
   abandonedContactSql,
+  claimHeartbeatSql,
   claimReserves,
   deletedCampaignsCalls,
   EXPIRED_LEASE_COLUMNS,
@@ -31,6 +33,7 @@ import {
   expiredLease,
   finishesCurrentAttempt,
   HEARTBEAT_MEMORY_MS,
+  heartbeatTaken,
   heldOr,
   leaseLapsed,
   markDialedSql,
@@ -39,6 +42,7 @@ import {
   RECENT_BY_PHONE_WHERE,
   releasedTouchSql,
   releaseSql,
+  renewHeartbeatSql,
   reservedJson,
   STILL_RESERVED_SQL,
   sweptAsLost,
@@ -143,6 +147,12 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
     heartbeat: db.prepare(
       `INSERT INTO node_heartbeats (node_id, alive_until) VALUES (?, ?)
         ON CONFLICT (node_id) DO UPDATE SET alive_until = excluded.alive_until`,
+    ),
+    renewOwnHeartbeat: db.prepare(renewHeartbeatSql(["?", "?", "?"])),
+    claimHeartbeat: db.prepare(claimHeartbeatSql(["?", "?", "?", "?"])),
+    heartbeatHolder: db.prepare("SELECT process_token, alive_until FROM node_heartbeats WHERE node_id = ?"),
+    releaseHeartbeat: db.prepare(
+      "UPDATE node_heartbeats SET process_token = NULL WHERE node_id = ? AND process_token = ?",
     ),
     forgetHeartbeats: db.prepare("DELETE FROM node_heartbeats WHERE alive_until < ?"),
     abandonedAttempt: db.prepare(abandonedAttemptSql(["?", "?"])),
@@ -359,6 +369,15 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
     }
   });
 
+  // The claim and, when it changed nothing, the read of the row that kept it: one transaction, so the row
+  // read is the one that refused the claim.
+  const claimHeartbeatTx = db.transaction(
+    (owner: string, token: string, aliveUntil: number, now: number): HeartbeatHolder | null => {
+      if (s.claimHeartbeat.run(owner, aliveUntil, token, now).changes === 1) return null;
+      const row = s.heartbeatHolder.get(owner) as { process_token: string | null; alive_until: number };
+      return { token: row.process_token, aliveUntil: Number(row.alive_until) };
+    },
+  );
   const abandonTx = db.transaction((a: AbandonRecord) => {
     s.abandonedAttempt.run(a.answeredAt, a.attemptId);
     s.abandonedContact.run(a.at, a.at, a.contactId);
@@ -406,9 +425,17 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
       await noTransactionOpen(db, 10_000);
       return s.expireOwn.run(earlierProcessOf(owner), owner).changes;
     },
-    async heartbeat(owner, aliveUntil, now) {
-      s.heartbeat.run(owner, aliveUntil);
+    async heartbeat(owner, aliveUntil, now, token) {
+      if (token === undefined) s.heartbeat.run(owner, aliveUntil);
+      else if (s.renewOwnHeartbeat.run(owner, aliveUntil, token).changes === 0) throw heartbeatTaken(owner);
       s.forgetHeartbeats.run(now - HEARTBEAT_MEMORY_MS);
+    },
+    async claimHeartbeat(owner, token, aliveUntil, now) {
+      if (db.inTransaction) await noTransactionOpen(db, 10_000);
+      return claimHeartbeatTx.immediate(owner, token, aliveUntil, now);
+    },
+    async releaseHeartbeat(owner, token) {
+      s.releaseHeartbeat.run(owner, token);
     },
     async recordAbandon(a) {
       // Written at once when no other transaction is open (the usual case): the hang-up waits for it.

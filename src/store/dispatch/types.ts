@@ -314,8 +314,23 @@ export interface DispatchStore {
    *  as if this process held them. */
   expireLeasesOf(owner: string): Promise<number>;
   /** This node is alive until `aliveUntil`: its leased contacts stay its own until then, whatever their
-   *  claim-time expiry. Also forgets heartbeats that lapsed long ago (processes gone for a day). */
-  heartbeat(owner: string, aliveUntil: number, now: number): Promise<void>;
+   *  claim-time expiry. Also forgets heartbeats that lapsed long ago (processes gone for a day). With
+   *  `token` (the process's, as claimHeartbeat wrote it) the row must still be that process's: one another
+   *  process has claimed since (this one stalled past its lapse) throws NodeIdInUseError, as two processes
+   *  renewing one row would each take the other's calls for its own. */
+  heartbeat(owner: string, aliveUntil: number, now: number, token?: string): Promise<void>;
+  /** Writes the heartbeat of node id `owner` for process `token`, alive until `aliveUntil`, if no other
+   *  process keeps it live at `now` (see claimHeartbeatSql); else changes nothing and returns that row as
+   *  read just after (it may have lapsed or changed since). */
+  claimHeartbeat(
+    owner: string,
+    token: string,
+    aliveUntil: number,
+    now: number,
+  ): Promise<HeartbeatHolder | null>;
+  /** Process `token` lets go of node id `owner`'s heartbeat (a clean shutdown): the row keeps its
+   *  alive_until, so other nodes judge the id as before, but a process starting under it takes it at once. */
+  releaseHeartbeat(owner: string, token: string): Promise<void>;
   /** Puts an abandonment on record before the hang-up that ends the call (see AbandonRecord): the attempt
    *  answered and abandoned, the contact's abandoned_at. Rare (a few per hundred live answers). */
   recordAbandon(a: AbandonRecord): Promise<void>;
@@ -447,6 +462,49 @@ export function expiredLease(r: ExpiredLeaseRow): ExpiredLease {
 /** How long a lapsed heartbeat is kept: long enough for any sweep to settle what its node left. Once it
  *  is forgotten its contacts fall back on their own expiry, which has passed by then (a claim is older). */
 export const HEARTBEAT_MEMORY_MS = CLAIM_LEASE_MS;
+
+/** The process keeping a node id's heartbeat (token null: none, a row from before 029 or let go). */
+export interface HeartbeatHolder {
+  token: string | null;
+  aliveUntil: number;
+}
+
+/** Two live processes under one node id: each would take the other's leases, and calls, for a dead one's. */
+export class NodeIdInUseError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "NodeIdInUseError";
+  }
+}
+
+/**
+ * Claims node `p[0]`'s heartbeat for process `p[2]`, alive until `p[1]`: a row of no process (written
+ * before 029, or let go at a shutdown), this process's own, or one lapsed before `p[3]` (as leaseLapsed
+ * judges the contacts it holds: not yet at alive_until itself); one kept live by another process is left.
+ * One statement: of two processes starting at once, the second finds the first's row live.
+ */
+export function claimHeartbeatSql(p: readonly [string, string, string, string]): string {
+  return `INSERT INTO node_heartbeats (node_id, alive_until, process_token) VALUES (${p[0]}, ${p[1]}, ${p[2]})
+    ON CONFLICT (node_id) DO UPDATE SET alive_until = excluded.alive_until, process_token = excluded.process_token
+    WHERE node_heartbeats.process_token IS NULL OR node_heartbeats.process_token = excluded.process_token
+      OR node_heartbeats.alive_until < ${p[3]}`;
+}
+
+/** Renews node `p[0]`'s heartbeat until `p[1]` for process `p[2]`, only while the row is that process's
+ *  (or gone: forgotten after a day's lapse); no row changed means another process claimed it. */
+export function renewHeartbeatSql(p: readonly [string, string, string]): string {
+  return `INSERT INTO node_heartbeats (node_id, alive_until, process_token) VALUES (${p[0]}, ${p[1]}, ${p[2]})
+    ON CONFLICT (node_id) DO UPDATE SET alive_until = excluded.alive_until
+    WHERE node_heartbeats.process_token = excluded.process_token`;
+}
+
+/** A process's renewal of node `owner`'s heartbeat found it claimed by another process since. */
+export function heartbeatTaken(owner: string): NodeIdInUseError {
+  return new NodeIdInUseError(
+    `another process took over node id ${owner} after this one's heartbeat lapsed: this process no longer ` +
+      "holds its calls and stops dialing (set OUTDIAL_NODE_ID to a unique id per process)",
+  );
+}
 
 /** The lease owner of what a process left behind, once a new process of the same node id has started. */
 export function earlierProcessOf(owner: string): string {
