@@ -98,7 +98,6 @@ export async function startServer(
           },
     );
     opened.driver = driver;
-    await driver.start?.();
     const engine = new Engine({
       store,
       clock,
@@ -108,6 +107,10 @@ export async function startServer(
       onError: (err) => app.log.error({ err }, "dispatch pass failed"),
     });
     opened.engine = engine;
+    // The node id before the driver: a sip driver's start hangs up the dialogs kept under the id, which
+    // under an id another live process holds are that process's calls, on the line.
+    await engine.claimNodeId();
+    await driver.start?.();
     const delivery = new WebhookDelivery({
       store,
       clock,

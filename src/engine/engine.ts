@@ -49,7 +49,7 @@ import {
 /** How often the abandonment groups' pooled figures are re-read from the store (engine/abandon-groups.ts). */
 const GROUP_REFRESH_MS = 30_000;
 
-/** What tells this process's heartbeat from another's under the same node id (Engine.holdNodeId). */
+/** What tells this process's heartbeat from another's under the same node id (Engine.claimNodeId). */
 const PROCESS_TOKEN = randomUUID();
 
 export interface EngineOptions {
@@ -263,9 +263,9 @@ export class Engine implements EngineControl, CampaignStatusWriter {
   /** Loads the active campaigns and starts dispatching. */
   async run(): Promise<void> {
     this.links.resume();
-    await this.holdNodeId();
+    await this.claimNodeId();
     // Nothing is held yet: any lease under this node's id is an earlier process's (a restart keeps the id;
-    // holdNodeId made sure no other live process uses it).
+    // claimNodeId made sure no other live process uses it).
     await this.dispatch.expireLeasesOf(this.nodeId);
     // Agents' sessions under this id are an earlier process's (its agents went with it); the heartbeat is
     // written before any login here, which it keeps this node's sessions alive for.
@@ -284,9 +284,11 @@ export class Engine implements EngineControl, CampaignStatusWriter {
    * again every sixth of a lease: a process killed renews it no more, and it lapses within a lease of its
    * last renewal (at once after a clean shutdown, which lets it go). Renewed meanwhile, it is a live
    * process's: refused before anything under the id is touched, as taking its leases for a dead one's
-   * would record its calls lost and dial those people again while they are on the line.
+   * would record its calls lost and dial those people again while they are on the line. run() claims it;
+   * a server claims it before it starts its driver, whose start hangs up the sip dialogs kept under the id.
    */
-  private async holdNodeId(): Promise<void> {
+  async claimNodeId(): Promise<void> {
+    if (this.nodeIdHeld === "held") return;
     let seen: HeartbeatHolder | null = null;
     for (;;) {
       const now = this.clock.now();
@@ -535,7 +537,7 @@ export class Engine implements EngineControl, CampaignStatusWriter {
   async shutdown(): Promise<void> {
     await this.halt();
     await this.links.flush();
-    // The leases and sessions under the id are another live process's: see holdNodeId.
+    // The leases and sessions under the id are another live process's: see claimNodeId.
     if (this.nodeIdHeld === "refused") return;
     await this.leases.release();
     // Its agents' sessions go with it: they may log in on another node at once.
