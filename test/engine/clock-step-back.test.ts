@@ -10,35 +10,14 @@
 // wall clock timing them on a monotonic clock does (src/clock WallClock re-arms them by the wall reading).
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { Clock, TimerHandle } from "../../src/clock/clock.ts";
+import type { TimerHandle } from "../../src/clock/clock.ts";
 import { VirtualClock } from "../../src/clock/virtual-clock.ts";
 import { Engine } from "../../src/engine/engine.ts";
 import { DialSpacing } from "../../src/engine/rate-limiter.ts";
 import { openStore } from "../../src/store/db.ts";
-import type { OriginateRequest } from "../../src/telephony/driver.ts";
 import { createDriver } from "../../src/telephony/index.ts";
 import { addContacts, createAccount, createCampaign } from "../helpers/fixtures.ts";
-import { KeepingDriver } from "../helpers/keeping-driver.ts";
-
-/** A wall clock whose reading can be stepped; real time (monotonic) is the virtual clock's, which timers
- *  keep to. */
-class SteppedClock implements Clock {
-  readonly virtual = true;
-  offset = 0;
-  constructor(readonly real: VirtualClock) {}
-  now(): number {
-    return this.real.now() + this.offset;
-  }
-  monotonic(): number {
-    return this.real.now();
-  }
-  at(at: number, fn: () => void | Promise<void>): TimerHandle {
-    return this.real.at(at - this.offset, fn);
-  }
-  after(ms: number, fn: () => void | Promise<void>): TimerHandle {
-    return this.real.after(ms, fn);
-  }
-}
+import { SteppedClock, TimedDriver } from "../helpers/stepped-clock.ts";
 
 /** The same, with timers kept to the wall reading, as WallClock re-arms them: one set before a step back
  *  fires once the reading comes round to its time again. */
@@ -63,16 +42,6 @@ class WallReadingClock extends SteppedClock {
   }
   override after(ms: number, fn: () => void | Promise<void>): TimerHandle {
     return this.at(this.now() + ms, fn);
-  }
-}
-
-/** Keeps when (in real time) each call was handed to the driver. */
-class TimedDriver extends KeepingDriver {
-  readonly dialedAt: number[] = [];
-  realNow: () => number = () => 0;
-  override originate(req: OriginateRequest): void {
-    this.dialedAt.push(this.realNow());
-    super.originate(req);
   }
 }
 

@@ -7,50 +7,16 @@
 // keep their delays in real time, as WallClock's do.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { Clock, TimerHandle } from "../../src/clock/clock.ts";
 import { VirtualClock } from "../../src/clock/virtual-clock.ts";
 import { Engine } from "../../src/engine/engine.ts";
 import { DialSpacing } from "../../src/engine/rate-limiter.ts";
 import { openStore } from "../../src/store/db.ts";
 import type { DispatchStore } from "../../src/store/dispatch/types.ts";
-import type { OriginateRequest } from "../../src/telephony/driver.ts";
 import { createDriver } from "../../src/telephony/index.ts";
 import { addContacts, createAccount, createCampaign } from "../helpers/fixtures.ts";
-import { KeepingDriver } from "../helpers/keeping-driver.ts";
+import { SteppedClock, TimedDriver } from "../helpers/stepped-clock.ts";
 
 const HOUR = 3_600_000;
-
-/** A wall clock whose reading can be stepped; real time (monotonic) is the virtual clock's, which timers
- *  keep to. */
-class SteppedClock implements Clock {
-  readonly virtual = true;
-  offset = 0;
-  constructor(readonly real: VirtualClock) {}
-  now(): number {
-    return this.real.now() + this.offset;
-  }
-  monotonic(): number {
-    return this.real.now();
-  }
-  at(at: number, fn: () => void | Promise<void>): TimerHandle {
-    return this.real.at(at - this.offset, fn);
-  }
-  after(ms: number, fn: () => void | Promise<void>): TimerHandle {
-    return this.real.after(ms, fn);
-  }
-}
-
-/** Keeps when (in real time) each call was handed to the driver, and to which number. */
-class TimedDriver extends KeepingDriver {
-  readonly dialedAt: number[] = [];
-  readonly phones: string[] = [];
-  realNow: () => number = () => 0;
-  override originate(req: OriginateRequest): void {
-    this.dialedAt.push(this.realNow());
-    this.phones.push(req.to);
-    super.originate(req);
-  }
-}
 
 /** Dials a campaign at `cps` for a minute, steps the clock forward `stepMs` (between events, or while the
  *  `inClaim`-th claim of a pass runs), and dials on for a minute. */
