@@ -182,6 +182,18 @@ function offsetZone(input: string, text: string): string {
   return `UTC${sign}${pad2(Math.floor(totalMinutes / 60))}:${pad2(totalMinutes % 60)}`;
 }
 
+/** A zone as parseZone writes a fixed offset ("UTC", "UTC+07:00"). */
+const WRITTEN_OFFSET = /^UTC(?:([+-])(\d{2}):(\d{2}))?$/;
+
+/** The seconds east of UTC of a fixed offset as parseZone writes it (offsetZone); null for a zone name. */
+export function fixedOffsetSeconds(zone: string): number | null {
+  const offset = WRITTEN_OFFSET.exec(zone);
+  if (!offset) return null;
+  if (offset[1] === undefined) return 0;
+  const seconds = Number(offset[2]) * 3600 + Number(offset[3]) * 60;
+  return offset[1] === "-" ? -seconds : seconds;
+}
+
 function pad2(n: number): string {
   return n < 10 ? `0${n}` : String(n);
 }

@@ -1,5 +1,7 @@
 // What the Twin24 face answers: task statuses in Twin24's names, the task, its candidates and their
 // calls. Pure mapping from core rows; nothing here reads the store or decides anything.
+
+import { fixedOffsetSeconds } from "../../../lib/time-zone.ts";
 import type { CampaignStatus, ContactStatus, Outcome } from "../../../model/outcome.ts";
 import type { AttemptRow, Campaign, ContactRow } from "../../../store/schema.ts";
 import { refusalInTerms } from "../refusal-terms.ts";
@@ -108,9 +110,6 @@ export function callView(a: AttemptRow) {
   };
 }
 
-/** A fixed offset as the lists module stores a contact's zone (parseZone): "UTC" or "UTC+07:00". */
-const STORED_OFFSET = /^UTC(?:([+-])(\d{2}):(\d{2}))?$/;
-
 /**
  * A candidate's zone in the type Twin24 sends it: a fixed offset in seconds east of UTC (25200), as a
  * client reading a candidate back into the int it sent expects; a zone name (given, or implied by the
@@ -118,11 +117,7 @@ const STORED_OFFSET = /^UTC(?:([+-])(\d{2}):(\d{2}))?$/;
  * back as seconds.
  */
 export function candidateTimezone(zone: string | null): number | string | null {
-  const offset = zone === null ? null : STORED_OFFSET.exec(zone);
-  if (!offset) return zone;
-  if (offset[1] === undefined) return 0;
-  const seconds = Number(offset[2]) * 3600 + Number(offset[3]) * 60;
-  return offset[1] === "-" ? -seconds : seconds;
+  return zone === null ? null : (fixedOffsetSeconds(zone) ?? zone);
 }
 
 export function candidateView(c: ContactRow, calls: AttemptRow[]) {
