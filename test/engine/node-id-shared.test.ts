@@ -271,7 +271,10 @@ for (const dialect of dialects()) {
         });
         await ds.releaseHeartbeat("n", "p2");
         assert.equal(await ds.claimHeartbeat("n", "p3", 21_000, 10_000), null);
-        await ds.heartbeat("legacy", 50_000, 10_000);
+        await store.db
+          .insertInto("node_heartbeats")
+          .values({ node_id: "legacy", alive_until: 50_000, process_token: null })
+          .execute();
         assert.equal(await ds.claimHeartbeat("legacy", "p4", 51_000, 10_000), null);
       } finally {
         await store.close();

@@ -419,7 +419,7 @@ for (const dialect of dialects()) {
       await ds.promoteDue(c.campaignId, 0);
       const a = await claimStarting(c.campaignId, { limit: 2, owner: "a", now: 0, leaseUntil: 1000 });
       await claimStarting(c.campaignId, { limit: 1, owner: "b", now: 0, leaseUntil: 1000 });
-      await ds.heartbeat("a", 5000, 0);
+      await ds.heartbeat("a", 5000, 0, "p1");
       const expiredAt = async (now: number) =>
         (await ds.expiredLeases(now, 10))
           .map((e) => e.owner)
@@ -434,7 +434,7 @@ for (const dialect of dialects()) {
       assert.deepEqual(await expiredAt(5001), ["a", "a", "b"]);
       // A heartbeat renewed before the sweep's write wins over the sweep's earlier read: neither the lost
       // outcome nor the release of a preview takes a contact whose owner is alive again.
-      await ds.heartbeat("a", 9000, 5001);
+      await ds.heartbeat("a", 9000, 5001, "p1");
       const [first, second] = a.started;
       // The second, a preview never dialed (a sweep gives back only those; a dialed one is lost).
       await store.db
@@ -491,9 +491,9 @@ for (const dialect of dialects()) {
       assert.equal(await statusOf(second.contact.id), "pending");
       // Heartbeats lapsed for a day are forgotten; one lapsed for less, and live ones, stay.
       const day = 86_400_000;
-      await ds.heartbeat("c", 100_000_000 - day + 1, 0);
-      await ds.heartbeat("d", 200_000_000, 0);
-      await ds.heartbeat("b", 200_000_000, 100_000_000);
+      await ds.heartbeat("c", 100_000_000 - day + 1, 0, "p1");
+      await ds.heartbeat("d", 200_000_000, 0, "p1");
+      await ds.heartbeat("b", 200_000_000, 100_000_000, "p1");
       const nodes = async () =>
         (await store.db.selectFrom("node_heartbeats").select("node_id").orderBy("node_id").execute()).map(
           (n) => n.node_id,

@@ -86,12 +86,12 @@ async function staleGiveBack(
     { now: t0 },
   );
   const [contactId] = await addContacts(store, { accountId, campaignId, listId }, [{ phones: [PHONE] }], t0);
-  await d.heartbeat("node-a", t0 + 2_000, t0);
+  await d.heartbeat("node-a", t0 + 2_000, t0, "p1");
   const first = await claimPreview(d, campaignId, t0);
   const now = t0 + 10_000;
   assert.equal(await d.markDialed(first.attemptId, now), false, "A's lease lapsed");
   await sweep(d, first, now);
-  await d.heartbeat("node-a", now + 60_000, now);
+  await d.heartbeat("node-a", now + 60_000, now, "p1");
   const second = await claimPreview(d, campaignId, now + 1);
   assert.notEqual(second.attemptId, first.attemptId, "claimed again under a new attempt");
 

@@ -35,7 +35,7 @@ for (const dialect of dialects())
         t0,
       );
       await d.promoteDue(campaignId, t0);
-      await d.heartbeat("node-a", t0 + 2_000, t0);
+      await d.heartbeat("node-a", t0 + 2_000, t0, "p1");
       const claimed = await d.claim({
         campaignId,
         limit: 1,

@@ -28,6 +28,7 @@ import {
   expiredLease,
   finishesCurrentAttempt,
   HEARTBEAT_MEMORY_MS,
+  heartbeatHolderSql,
   heartbeatTaken,
   heldOr,
   leaseLapsed,
@@ -37,6 +38,7 @@ import {
   PROMOTE_LIMIT,
   RECENT_BY_PHONE_WHERE,
   releasedTouchSql,
+  releaseHeartbeatSql,
   releaseSql,
   renewHeartbeatSql,
   reservedJson,
@@ -504,16 +506,8 @@ export function postgresDispatchStore(pool: pg.Pool): DispatchStore {
     },
 
     async heartbeat(owner, aliveUntil, now, token) {
-      if (token === undefined) {
-        await pool.query(
-          `INSERT INTO node_heartbeats (node_id, alive_until) VALUES ($1, $2)
-            ON CONFLICT (node_id) DO UPDATE SET alive_until = excluded.alive_until`,
-          [owner, aliveUntil],
-        );
-      } else {
-        const r = await pool.query(renewHeartbeatSql(["$1", "$2", "$3"]), [owner, aliveUntil, token]);
-        if (r.rowCount === 0) throw heartbeatTaken(owner);
-      }
+      const r = await pool.query(renewHeartbeatSql(["$1", "$2", "$3"]), [owner, aliveUntil, token]);
+      if (r.rowCount === 0) throw heartbeatTaken(owner);
       await pool.query("DELETE FROM node_heartbeats WHERE alive_until < $1", [now - HEARTBEAT_MEMORY_MS]);
     },
 
@@ -527,7 +521,7 @@ export function postgresDispatchStore(pool: pg.Pool): DispatchStore {
         ]);
         if (claimed.rowCount === 1) return null;
         const r = await pool.query<{ process_token: string | null; alive_until: string | number }>(
-          "SELECT process_token, alive_until FROM node_heartbeats WHERE node_id = $1",
+          heartbeatHolderSql(["$1"]),
           [owner],
         );
         // Gone in between (forgotten after a day's lapse): claimed at the next try.
@@ -536,10 +530,7 @@ export function postgresDispatchStore(pool: pg.Pool): DispatchStore {
     },
 
     async releaseHeartbeat(owner, token) {
-      await pool.query(
-        "UPDATE node_heartbeats SET process_token = NULL WHERE node_id = $1 AND process_token = $2",
-        [owner, token],
-      );
+      await pool.query(releaseHeartbeatSql(["$1", "$2"]), [owner, token]);
     },
 
     async recordAbandon(a) {

@@ -33,6 +33,7 @@ import {
   expiredLease,
   finishesCurrentAttempt,
   HEARTBEAT_MEMORY_MS,
+  heartbeatHolderSql,
   heartbeatTaken,
   heldOr,
   leaseLapsed,
@@ -41,6 +42,7 @@ import {
   PROMOTE_LIMIT,
   RECENT_BY_PHONE_WHERE,
   releasedTouchSql,
+  releaseHeartbeatSql,
   releaseSql,
   renewHeartbeatSql,
   reservedJson,
@@ -144,16 +146,10 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
     stillReserved: db.prepare(STILL_RESERVED_SQL),
     redateAttempt: db.prepare("UPDATE attempts SET started_at = ? WHERE id = ?"),
     redateContact: db.prepare("UPDATE contacts SET last_attempt_at = ? WHERE id = ?"),
-    heartbeat: db.prepare(
-      `INSERT INTO node_heartbeats (node_id, alive_until) VALUES (?, ?)
-        ON CONFLICT (node_id) DO UPDATE SET alive_until = excluded.alive_until`,
-    ),
     renewOwnHeartbeat: db.prepare(renewHeartbeatSql(["?", "?", "?"])),
     claimHeartbeat: db.prepare(claimHeartbeatSql(["?", "?", "?", "?"])),
-    heartbeatHolder: db.prepare("SELECT process_token, alive_until FROM node_heartbeats WHERE node_id = ?"),
-    releaseHeartbeat: db.prepare(
-      "UPDATE node_heartbeats SET process_token = NULL WHERE node_id = ? AND process_token = ?",
-    ),
+    heartbeatHolder: db.prepare(heartbeatHolderSql(["?"])),
+    releaseHeartbeat: db.prepare(releaseHeartbeatSql(["?", "?"])),
     forgetHeartbeats: db.prepare("DELETE FROM node_heartbeats WHERE alive_until < ?"),
     abandonedAttempt: db.prepare(abandonedAttemptSql(["?", "?"])),
     abandonedContact: db.prepare(abandonedContactSql(["?", "?", "?"])),
@@ -426,8 +422,7 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
       return s.expireOwn.run(earlierProcessOf(owner), owner).changes;
     },
     async heartbeat(owner, aliveUntil, now, token) {
-      if (token === undefined) s.heartbeat.run(owner, aliveUntil);
-      else if (s.renewOwnHeartbeat.run(owner, aliveUntil, token).changes === 0) throw heartbeatTaken(owner);
+      if (s.renewOwnHeartbeat.run(owner, aliveUntil, token).changes === 0) throw heartbeatTaken(owner);
       s.forgetHeartbeats.run(now - HEARTBEAT_MEMORY_MS);
     },
     async claimHeartbeat(owner, token, aliveUntil, now) {

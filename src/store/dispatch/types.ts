@@ -314,11 +314,11 @@ export interface DispatchStore {
    *  as if this process held them. */
   expireLeasesOf(owner: string): Promise<number>;
   /** This node is alive until `aliveUntil`: its leased contacts stay its own until then, whatever their
-   *  claim-time expiry. Also forgets heartbeats that lapsed long ago (processes gone for a day). With
-   *  `token` (the process's, as claimHeartbeat wrote it) the row must still be that process's: one another
-   *  process has claimed since (this one stalled past its lapse) throws NodeIdInUseError, as two processes
-   *  renewing one row would each take the other's calls for its own. */
-  heartbeat(owner: string, aliveUntil: number, now: number, token?: string): Promise<void>;
+   *  claim-time expiry. Also forgets heartbeats that lapsed long ago (processes gone for a day). The row
+   *  must still be process `token`'s (as claimHeartbeat wrote it, or none): one another process has claimed
+   *  since (this one stalled past its lapse) throws NodeIdInUseError, as two processes renewing one row
+   *  would each take the other's calls for its own. */
+  heartbeat(owner: string, aliveUntil: number, now: number, token: string): Promise<void>;
   /** Writes the heartbeat of node id `owner` for process `token`, alive until `aliveUntil`, if no other
    *  process keeps it live at `now` (see claimHeartbeatSql); else changes nothing and returns that row as
    *  read just after (it may have lapsed or changed since). */
@@ -496,6 +496,16 @@ export function renewHeartbeatSql(p: readonly [string, string, string]): string 
   return `INSERT INTO node_heartbeats (node_id, alive_until, process_token) VALUES (${p[0]}, ${p[1]}, ${p[2]})
     ON CONFLICT (node_id) DO UPDATE SET alive_until = excluded.alive_until
     WHERE node_heartbeats.process_token = excluded.process_token`;
+}
+
+/** Node `p[0]`'s heartbeat row as a refused claim reports it (HeartbeatHolder). */
+export function heartbeatHolderSql(p: readonly [string]): string {
+  return `SELECT process_token, alive_until FROM node_heartbeats WHERE node_id = ${p[0]}`;
+}
+
+/** Process `p[1]` lets go of node `p[0]`'s heartbeat; a row another process holds is left as it is. */
+export function releaseHeartbeatSql(p: readonly [string, string]): string {
+  return `UPDATE node_heartbeats SET process_token = NULL WHERE node_id = ${p[0]} AND process_token = ${p[1]}`;
 }
 
 /** A process's renewal of node `owner`'s heartbeat found it claimed by another process since. */
