@@ -28,6 +28,7 @@ import {
   isoTimeOrNull,
   limitQuery,
   nextAfterId,
+  WEBHOOK_URL_BODY,
 } from "./schemas/common.ts";
 import { iso } from "./views.ts";
 
@@ -46,8 +47,7 @@ const editable = {
   url: {
     type: "string",
     maxLength: 2000,
-    // Schemes are case-insensitive (RFC 3986 §3.1): HTTPS://… is a URL new URL() and a request take.
-    pattern: "^[Hh][Tt][Tt][Pp][Ss]?://\\S+$",
+    pattern: `^${WEBHOOK_URL_BODY}$`,
     description: "http:// or https:// URL that receives a POST per event",
   },
   events: {

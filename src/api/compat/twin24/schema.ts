@@ -2,6 +2,7 @@
 // enums, which fields are always required), candidates, schedules, caller ids, and the answers. The
 // "required if …" rules are checked after the schema, in translate.ts, so each 400 can name its rule.
 import { DEFAULT_LIMITS } from "../../../lists/types.ts";
+import { WEBHOOK_URL_BODY } from "../../native/schemas/common.ts";
 import { errorResponseSchema } from "../../plugins/errors.ts";
 
 /** Strings Twin24 clients send as "" or null when unset. */
@@ -43,11 +44,10 @@ const redialLimit = {
 /** A webhookUrls entry: a URL, or an object with one and its options. One schema with both types rather
  *  than anyOf, so an error names what is wrong with the entry given, not that it is not the other kind:
  *  the string keywords apply to a string only, the object ones to an object only. */
-// A URL's scheme is read in any case (RFC 3986), as the native /v1/webhooks reads it.
 const webhookEntry = {
   type: ["string", "object"],
   maxLength: 2000,
-  pattern: "^[Hh][Tt][Tt][Pp][Ss]?://[^\\s]+$",
+  pattern: `^${WEBHOOK_URL_BODY}$`,
   description: "An http(s) URL",
   additionalProperties: false,
   properties: {
@@ -55,7 +55,7 @@ const webhookEntry = {
     url: {
       type: ["string", "null"],
       maxLength: 2000,
-      pattern: "^([Hh][Tt][Tt][Pp][Ss]?://[^\\s]+)?$",
+      pattern: `^(${WEBHOOK_URL_BODY})?$`,
       description: "An http(s) URL; empty or null: no subscription",
     },
     partialResults: { type: ["boolean", "null"] },

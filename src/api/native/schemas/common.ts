@@ -54,6 +54,10 @@ export function keysetPageSchema<T extends object>(items: T) {
   } as const;
 }
 
+/** An http(s) URL a webhook goes to, the pattern's body without anchors (a face may allow "" beside it).
+ *  Schemes are case-insensitive (RFC 3986 §3.1): HTTPS://… is a URL new URL() and a request take. */
+export const WEBHOOK_URL_BODY = "[Hh][Tt][Tt][Pp][Ss]?://\\S+";
+
 export const isoTime = { type: "string", format: "date-time" } as const;
 export const isoTimeOrNull = { type: ["string", "null"], format: "date-time" } as const;
 export const isoTimeQuery = {
