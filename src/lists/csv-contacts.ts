@@ -2,7 +2,7 @@
 // and in the calling thread for small ones; it is synchronous and keeps no more than one batch.
 // Whole-import problems (malformed CSV, bad bytes, limits, a "reject" policy) are thrown as ImportError.
 import { Parser } from "csv-parse";
-import { addCellPhones } from "../lib/phone.ts";
+import { addCellPhones, phoneAsWritten } from "../lib/phone.ts";
 import { ByteDecoder, type EncodingPlan, encodingAdvice } from "./byte-decoder.ts";
 import { type ResolvedColumns, resolveColumns, resolvePositions } from "./columns.ts";
 import { ContactRules, jsonString, longerThan, type RowInput, type RulesOptions } from "./contact-rules.ts";
@@ -11,7 +11,7 @@ import { badRequestWithHint, ImportError } from "./errors.ts";
 import { type ColumnMapping, DEFAULT_LIMITS, type LenientRows, type RowIssue } from "./types.ts";
 
 /** An international number written without its '+' (LenientRows.plusOptional). */
-const BARE_DIGITS = /^\s*\d{8,15}\s*$/;
+const BARE_DIGITS = /^\d{8,15}$/;
 
 export interface CsvOptions {
   encoding: EncodingPlan;
@@ -318,8 +318,11 @@ export class CsvContactParser {
       else addCellPhones(phones, cell);
     }
     if (this.opts.lenient?.plusOptional) {
-      for (let p = 0; p < phones.length; p++)
-        if (BARE_DIGITS.test(phones[p])) phones[p] = `+${phones[p].trim()}`;
+      // Read as written first (a spreadsheet's "79261234567.0" is those digits), as the rules read it after.
+      for (let p = 0; p < phones.length; p++) {
+        const written = phoneAsWritten(phones[p]);
+        if (BARE_DIGITS.test(written)) phones[p] = `+${written}`;
+      }
     }
     let custom = "{";
     for (let c = 0; c < plan.custom.length; c++) {

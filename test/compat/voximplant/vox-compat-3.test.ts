@@ -236,3 +236,18 @@ test("D11 attempts_left counts as the engine does: a ringing call a stop hung up
     await f.close();
   }
 });
+
+test("D12 digits without '+' written as a spreadsheet's float (79261234567.0) are the same international number", () =>
+  withFixture(async (f) => {
+    const res = await f.vox(
+      "CreateCallList",
+      listFields({ file_content: "phone_number;first_name\n12125550101.0;Ann\n79261234567.0;Bob\n" }),
+    );
+    assert.equal(res.error, undefined, JSON.stringify(res));
+    assert.equal(res.count, 2, JSON.stringify(res));
+    const rows = await contacts(f, res.list_id);
+    assert.deepEqual(
+      rows.map((c) => c.phone),
+      ["+12125550101", "+79261234567"],
+    );
+  }));
