@@ -27,7 +27,8 @@ export function sortRates(rates: { prefix: string; microsPerMinute: number }[]):
 }
 
 export function rateFor(table: RateTable, phone: string): number | null {
-  const digits = phone.replace(/^\+/, "");
+  // The digits dialed: a number kept as written ("+1 212 055 0100") has the same destination.
+  const digits = phone.replace(/\D/g, "");
   for (const r of table.prefixes) if (digits.startsWith(r.prefix)) return r.microsPerMinute;
   return table.defaultMicrosPerMinute;
 }
