@@ -233,7 +233,9 @@ export class Dispatcher {
       this.clockWentBack(back);
       return back;
     }
-    if (forward) this.clockWentForward(ahead);
+    // Whole milliseconds, as the times it moves are written (bigint): the monotonic reading has a fraction
+    // where the wall's has none. Up, so that nothing goes out early.
+    if (forward) this.clockWentForward(Math.ceil(ahead));
     return 0;
   }
 

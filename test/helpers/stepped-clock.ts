@@ -6,16 +6,25 @@ import type { OriginateRequest } from "../../src/telephony/driver.ts";
 import { KeepingDriver } from "./keeping-driver.ts";
 
 /** A wall clock whose reading can be stepped; real time (monotonic) is the virtual clock's, which timers
- *  keep to. */
+ *  keep to. With `subMillisecond`, the monotonic reading falls somewhere inside its millisecond, as
+ *  performance.now() does beside Date.now()'s whole milliseconds. */
 export class SteppedClock implements Clock {
   readonly virtual = true;
   offset = 0;
-  constructor(readonly real: VirtualClock) {}
+  private readings = 0;
+  private lastMonotonic = Number.NEGATIVE_INFINITY;
+  constructor(
+    readonly real: VirtualClock,
+    private readonly subMillisecond = false,
+  ) {}
   now(): number {
     return this.real.now() + this.offset;
   }
   monotonic(): number {
-    return this.real.now();
+    if (!this.subMillisecond) return this.real.now();
+    const reading = Math.max(this.lastMonotonic, this.real.now() + ((++this.readings * 0.377) % 1));
+    this.lastMonotonic = reading;
+    return reading;
   }
   at(at: number, fn: () => void | Promise<void>): TimerHandle {
     return this.real.at(at - this.offset, fn);
