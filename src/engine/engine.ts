@@ -107,9 +107,11 @@ export class Engine implements EngineControl, CampaignStatusWriter {
   private groupMembership = "";
   private readonly nodeId: string;
   private readonly processToken: string;
-  /** Whether run() claimed the node id's heartbeat (its shutdown lets it go), or was refused it: a process
-   *  refused lets go of nothing under the id. An engine never run holds nothing that is not its own. */
-  private nodeIdHeld: "held" | "refused" | null = null;
+  /** Whether run() claimed the node id's heartbeat (its shutdown lets it go); is claiming it (a claim that
+   *  failed on a statement leaves it so), was refused it, or lost it to another process since (its
+   *  renewal found the row taken): in those three, the leases and sessions under the id may be another
+   *  live process's, and this one lets go of none. An engine never run holds nothing not its own. */
+  private nodeIdHeld: "held" | "claiming" | "refused" | "lost" | null = null;
   private readonly leaseMs: number;
   private readonly driver: TelephonyDriver;
 
@@ -222,7 +224,10 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     // and leases are swept at half of it, so a live process never loses one and a dead one's are found
     // within 1.5 lease lengths; campaigns changed by another node are picked up every 5 s.
     this.renewHeartbeat = async (now) => {
-      await this.dispatch.heartbeat(o.nodeId, now + leaseMs, now, this.processToken);
+      await this.dispatch.heartbeat(o.nodeId, now + leaseMs, now, this.processToken).catch((err: unknown) => {
+        if (err instanceof NodeIdInUseError) this.nodeIdHeld = "lost";
+        throw err;
+      });
       this.dispatcher.heartbeat.renewed(now + leaseMs, this.clock.now());
       this.renewAt = now + Math.floor(leaseMs / 3);
     };
@@ -289,6 +294,7 @@ export class Engine implements EngineControl, CampaignStatusWriter {
    */
   async claimNodeId(): Promise<void> {
     if (this.nodeIdHeld === "held") return;
+    this.nodeIdHeld = "claiming";
     let seen: HeartbeatHolder | null = null;
     for (;;) {
       const now = this.clock.now();
@@ -537,8 +543,8 @@ export class Engine implements EngineControl, CampaignStatusWriter {
   async shutdown(): Promise<void> {
     await this.halt();
     await this.links.flush();
-    // The leases and sessions under the id are another live process's: see claimNodeId.
-    if (this.nodeIdHeld === "refused") return;
+    // The leases and sessions under the id may be another live process's: see nodeIdHeld.
+    if (this.nodeIdHeld !== "held" && this.nodeIdHeld !== null) return;
     await this.leases.release();
     // Its agents' sessions go with it: they may log in on another node at once.
     await this.agents.sessions.endAll().catch((err) => this.onError?.(err));

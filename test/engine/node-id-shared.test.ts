@@ -114,6 +114,22 @@ async function processAWithCalls(store: Store) {
   return { clock, a, attempts, session, inProgress };
 }
 
+/** The campaign leases and agent sessions held under node ids. */
+async function heldUnder(store: Store) {
+  return {
+    leases: await store.db
+      .selectFrom("campaign_leases")
+      .select(["campaign_id", "node_id"])
+      .orderBy("campaign_id")
+      .execute(),
+    sessions: await store.db
+      .selectFrom("agent_sessions")
+      .select(["agent_id", "node_id"])
+      .orderBy("agent_id")
+      .execute(),
+  };
+}
+
 /**
  * `engine.run()` with the virtual clock driven meanwhile: when (virtual time) it claimed the node id (or,
  * with no claim, ended), or the error it refused it with. The clock waits on each claim's statements, so
@@ -236,6 +252,54 @@ for (const dialect of dialects()) {
         const started = await runWhileClockRuns(clock, b.engine, 2 * LEASE_MS);
         assert.equal(started.error, null);
         assert.equal(started.startedAt, stoppedAt);
+      } finally {
+        await b.engine.shutdown();
+        await store.close();
+      }
+    });
+
+    // A start that failed (or a process whose id was taken) closes its engine: what it lets go of then must
+    // be its own, not the live process's campaign leases and agent sessions under the same id (review45).
+    test("a start whose claim fails on a statement while it waits lets go of nothing under the id", async () => {
+      const store = await dialect.open();
+      const { clock, a } = await processAWithCalls(store);
+      const b = nodeAProcess(store, clock, "process-b");
+      try {
+        const before = await heldUnder(store);
+        assert.equal(before.leases.length, 1, "A holds its robot campaign");
+        const claim = b.engine.dispatch.claimHeartbeat.bind(b.engine.dispatch);
+        let claims = 0;
+        b.engine.dispatch.claimHeartbeat = async (...args) => {
+          if (++claims === 2) throw new Error("Connection terminated unexpectedly");
+          return claim(...args);
+        };
+        const started = await runWhileClockRuns(clock, b.engine, LEASE_MS);
+        assert.match(String(started.error), /Connection terminated/);
+        await b.engine.shutdown(); // as a failed server start closes what it made
+        assert.deepEqual(await heldUnder(store), before);
+      } finally {
+        await a.engine.shutdown();
+        await store.close();
+      }
+    });
+
+    test("a process whose id another took after its heartbeat lapsed lets go of nothing at its shutdown", async () => {
+      const store = await dialect.open();
+      const { clock, a } = await processAWithCalls(store);
+      const b = nodeAProcess(store, clock, "process-b");
+      try {
+        await a.engine.halt(); // A stalls (a paused VM): none of its timers fire
+        await clock.run({ until: clock.now() + 2 * LEASE_MS });
+        const started = await runWhileClockRuns(clock, b.engine, LEASE_MS);
+        assert.equal(started.error, null);
+        await clock.run({ until: clock.now() + 10_000 });
+        const before = await heldUnder(store);
+        assert.equal(before.leases.length, 1, "B holds the robot campaign");
+        // A resumes: its next renewal (the dispatch pass's maintenance) finds the id B's.
+        const renew = (a.engine as unknown as { renewHeartbeat(now: number): Promise<void> }).renewHeartbeat;
+        await assert.rejects(renew(clock.now()), NodeIdInUseError);
+        await a.engine.shutdown();
+        assert.deepEqual(await heldUnder(store), before);
       } finally {
         await b.engine.shutdown();
         await store.close();
