@@ -204,8 +204,10 @@ export class ContactRules {
     }
 
     let startAt: number | null = null;
-    if (input.startAt !== undefined && input.startAt !== null && input.startAt !== "") {
-      startAt = this.instant(input.startAt);
+    // A blank cell is an empty one, as the daily window's are.
+    const startAtGiven = typeof input.startAt === "string" ? input.startAt.trim() : input.startAt;
+    if (startAtGiven !== undefined && startAtGiven !== null && startAtGiven !== "") {
+      startAt = this.instant(startAtGiven);
       if (startAt === null) {
         const unit = opts.startAtNumbers === "seconds" ? "unix seconds" : "ms since the epoch";
         const message = `expected ${unit} or an ISO 8601 time, from 1970 to 9999`;

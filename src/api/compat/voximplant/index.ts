@@ -96,7 +96,8 @@ export async function voximplantApi(app: FastifyInstance, deps: VoximplantDeps):
 
   const handle = async (req: FastifyRequest, reply: FastifyReply, fromPath?: string): Promise<unknown> => {
     const params = await authenticated(req);
-    const cmd = fromPath ?? text(params, "cmd")?.trim();
+    // "/platform_api/" routes with an empty method: the cmd parameter names it, as at "/platform_api".
+    const cmd = fromPath || text(params, "cmd")?.trim();
     if (!cmd) throw new VoxError(VOX.MISSING_CMD, "Missing 'cmd' parameter");
     const method = BY_LOWER.get(cmd.toLowerCase());
     if (!method) throw new VoxError(VOX.UNKNOWN_COMMAND, `Unknown command '${cmd}'`);

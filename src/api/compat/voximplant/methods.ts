@@ -222,8 +222,10 @@ async function startCreated(ctx: MethodContext, campaignId: number, count: numbe
 }
 
 export async function appendToList(ctx: MethodContext, p: Params): Promise<Result> {
-  const id = int(p, "list_id", { min: 1 });
   const name = text(p, "list_name");
+  // Voximplant's Go client sends list_id "0" beside a list_name (its field has no omitempty): no list.
+  const id =
+    name !== undefined && text(p, "list_id")?.trim() === "0" ? undefined : int(p, "list_id", { min: 1 });
   if (id === undefined && name === undefined)
     throw invalidArgument("The 'list_id' or 'list_name' parameter is required");
   const list =
