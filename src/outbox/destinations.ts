@@ -97,6 +97,17 @@ export function webhookAgent(): Agent {
   return new Agent({ connect: { lookup: publicLookup as never } });
 }
 
+/** A subscription's URL in the one spelling new URL() gives it (HTTPS://Host/h is https://host/h), as
+ *  every face stores it: so every reader sees the URL its events go to, and one URL is one subscription. A
+ *  text that is no URL (stored before it was checked) is its own spelling. */
+export function webhookUrlSpelling(url: string): string {
+  try {
+    return new URL(url).href;
+  } catch {
+    return url;
+  }
+}
+
 /**
  * Why a subscription's URL cannot be used, or null: what the API schema's pattern lets through but no
  * request can go to (a host or port that does not parse, port 0), and credentials in it, which undici never

@@ -2,7 +2,7 @@
 // replay of dead-lettered events. The secret that signs deliveries is in the creation answer only.
 import type { FastifyInstance } from "fastify";
 import { newWebhookSecret } from "../../outbox/delivery.ts";
-import { webhookUrlProblem } from "../../outbox/destinations.ts";
+import { webhookUrlProblem, webhookUrlSpelling } from "../../outbox/destinations.ts";
 import { EVENT_TYPES } from "../../outbox/events.ts";
 import { findCampaign } from "../../store/campaigns.ts";
 import type { WebhookDeliveryRow, WebhookRow } from "../../store/schema.ts";
@@ -32,12 +32,11 @@ import {
 } from "./schemas/common.ts";
 import { iso } from "./views.ts";
 
-/** The URL to store: one a request can go to, in the one spelling new URL() gives it (HTTPS://Host/ is
- *  https://host/), so every reader of the subscription sees the URL its events are sent to. */
+/** The URL to store: one a request can go to, in its one spelling (webhookUrlSpelling). */
 function usableUrl(url: string): string {
   const problem = webhookUrlProblem(url);
   if (problem) throw invalidRequest(`url ${problem}`, "body.url");
-  return new URL(url).href;
+  return webhookUrlSpelling(url);
 }
 
 const DELIVERY_STATUSES = ["pending", "delivered", "dead"] as const;

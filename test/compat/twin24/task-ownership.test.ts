@@ -85,7 +85,7 @@ test("a task edit switches off its own subscriptions it no longer lists, not the
     const active = Object.fromEntries(
       hooks.data.filter((h) => h.campaign_id === campaignId).map((h) => [h.url, h.active]),
     );
-    assert.deepEqual(active, { "https://example.com": false, "https://crm.example.com/hook": true });
+    assert.deepEqual(active, { "https://example.com/": false, "https://crm.example.com/hook": true });
   } finally {
     await f.close();
   }

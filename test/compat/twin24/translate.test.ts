@@ -354,7 +354,7 @@ describe("webhookUrls", () => {
     const [plan, ...rest] = webhookPlans(seedBody().webhookUrls as TaskBody["webhookUrls"]);
     assert.equal(rest.length, 0);
     assert.deepEqual(plan, {
-      url: "https://example.com",
+      url: "https://example.com/", // as new URL() spells it, as /v1/webhooks stores a URL
       events: [
         "attempt.ended",
         "contact.status_changed",
@@ -383,9 +383,9 @@ describe("webhookUrls", () => {
     assert.deepEqual(
       plans.map((p) => [p.url, p.events.length, p.partialResults]),
       [
-        ["https://a.example", 1, true],
-        ["https://b.example", 1, true],
-        ["https://c.example", 6, true],
+        ["https://a.example/", 1, true],
+        ["https://b.example/", 1, true],
+        ["https://c.example/", 6, true],
       ],
     );
   });

@@ -9,6 +9,7 @@ import { startAndHaltAfterEdit } from "../../../engine/campaign-runtime.ts";
 import { campaignStatusEvents } from "../../../engine/events.ts";
 import { EngineError } from "../../../engine/types.ts";
 import type { CampaignStatus } from "../../../model/outcome.ts";
+import { webhookUrlSpelling } from "../../../outbox/destinations.ts";
 import { subscriptionsOfCampaign } from "../../../outbox/events.ts";
 import {
   campaignDeleteRefusal,
@@ -74,7 +75,8 @@ async function syncTaskWebhooks(
     .execute();
   const unmatched = [...plans];
   for (const hook of existing) {
-    const i = unmatched.findIndex((p) => p.url === hook.url);
+    // One stored before URLs were stored in one spelling is matched in it.
+    const i = unmatched.findIndex((p) => p.url === webhookUrlSpelling(hook.url));
     const plan = i >= 0 ? unmatched.splice(i, 1)[0] : null;
     const dropped = hook.made_by === TWIN24_DROPPED_WEBHOOKS;
     // Marked dropped only if this PUT switches it off: one already paused through /v1 stays paused when

@@ -10,6 +10,7 @@ import {
   withDefaults,
 } from "../../../model/campaign-settings.ts";
 import type { RetryKey } from "../../../model/outcome.ts";
+import { webhookUrlSpelling } from "../../../outbox/destinations.ts";
 import { type EventType, TWIN24_EVENTS } from "../../../outbox/events.ts";
 
 export interface RedialRule {
@@ -402,7 +403,7 @@ export function webhookPlans(urls: TaskBody["webhookUrls"]): WebhookPlan[] {
   const out: WebhookPlan[] = [];
   for (const entry of urls ?? []) {
     if (typeof entry === "string") {
-      out.push({ url: entry, events: all, delaySec: 0, partialResults: true });
+      out.push({ url: webhookUrlSpelling(entry), events: all, delaySec: 0, partialResults: true });
       continue;
     }
     if (!given(entry.url)) continue;
@@ -419,7 +420,7 @@ export function webhookPlans(urls: TaskBody["webhookUrls"]): WebhookPlan[] {
           ];
     if (events.length === 0) continue;
     out.push({
-      url: entry.url,
+      url: webhookUrlSpelling(entry.url),
       events,
       delaySec: entry.delay ?? 0,
       partialResults: entry.partialResults ?? true,

@@ -1,0 +1,31 @@
+// A task's webhookUrls are stored in the one spelling new URL() gives (as /v1/webhooks stores them), so a
+// PUT naming the same URL spelled otherwise keeps its subscription, and the secret the receiver was given,
+// rather than switch it off for a new one whose secret nobody has (outbox audit).
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { manualTask, withFixture } from "./helpers.ts";
+
+const TASKS = "/cis/api/v1/telephony/autoCall";
+
+test("a PUT naming a task's webhook URL in another spelling keeps its subscription and secret", () =>
+  withFixture("all_human", async (f) => {
+    const uuid = await f.createTask(manualTask({ webhookUrls: ["HTTPS://Hooks.Example/h"] }));
+    const listed = (await f.call({ method: "GET", url: "/v1/webhooks" })).json().data;
+    assert.deepEqual(
+      listed.map((h: { url: string }) => h.url),
+      ["https://hooks.example/h"],
+    );
+    const rotated = await f.call({ method: "POST", url: `/v1/webhooks/${listed[0].id}/rotate-secret` });
+    assert.equal(rotated.statusCode, 200);
+    const put = await f.call({
+      method: "PUT",
+      url: `${TASKS}/${uuid}`,
+      payload: manualTask({ name: "renamed", webhookUrls: [{ url: "https://HOOKS.example:443/h" }] }),
+    });
+    assert.equal(put.statusCode, 200, put.body);
+    const after = (await f.call({ method: "GET", url: "/v1/webhooks" })).json().data;
+    assert.deepEqual(
+      after.map((h: { id: number; active: boolean }) => [h.id, h.active]),
+      [[listed[0].id, true]],
+    );
+  }));
