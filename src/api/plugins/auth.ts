@@ -3,11 +3,11 @@
 // or `Basic <user:password>` of an account user (Xcally's clients). The credential names its account and
 // role; the route names the permission it needs (`config.permission`); permissions.ts joins the two.
 // Every route must name a permission or be marked `config: { public: true }` (checked at start).
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import type { FastifyInstance, FastifyRequest, RouteOptions } from "fastify";
 import type { Kysely } from "kysely";
 import type { Clock } from "../../clock/clock.ts";
-import { insertFirstAccount } from "../../store/accounts.ts";
+import { findAccount, insertFirstAccount } from "../../store/accounts.ts";
 import { findActiveApiKeyByHash, insertApiKey, touchApiKeyLastUsed } from "../../store/api-keys.ts";
 import { findActiveCampaignToken } from "../../store/campaign-tokens.ts";
 import { findActiveServiceAccountByKeyId, findUser, findUserByName } from "../../store/credentials.ts";
@@ -50,9 +50,10 @@ declare module "fastify" {
     /** Authorized by the campaign token in the `token` path parameter instead (JAICP's Calls API); the
      *  token allows exactly the routes that say so, for its one campaign. */
     campaignToken?: boolean;
-    /** Also takes `account_id` + `api_key` parameters in place of an Authorization header (Voximplant's
-     *  clients): from the query string here; from a form body (which only the route reads) by the route's
-     *  own call to `authenticateParams`, before it does anything, while req.account is still null. */
+    /** Also takes `account_id` and/or `account_name` + `api_key` parameters in place of an Authorization
+     *  header (Voximplant's clients): from the query string here; from a form body (which only the route
+     *  reads) by the route's own call to `authenticateParams`, before it does anything, while req.account
+     *  is still null. */
     paramCredentials?: boolean;
   }
 }
@@ -128,7 +129,7 @@ export function installAuth(
           // yet known, its size given up front (Node's parser then reads no more).
           if (Number(req.headers["content-length"]) <= PRE_AUTH_BODY_BYTES) return;
           throw unauthorized(
-            `account_id and api_key are read from a form body of at most ${PRE_AUTH_BODY_BYTES} bytes (with its Content-Length); send them in the query string or an Authorization header`,
+            `account_id, account_name and api_key are read from a form body of at most ${PRE_AUTH_BODY_BYTES} bytes (with its Content-Length); send them in the query string or an Authorization header`,
           );
         }
         who = await paramCredentials(sent ?? {}, deps);
@@ -163,9 +164,11 @@ const CHALLENGE = 'Bearer realm="outdial", Basic realm="outdial", charset="UTF-8
  */
 const CAMPAIGN_TOKEN_CHALLENGE = 'CampaignToken realm="outdial", in="path"';
 
-/** account_id + api_key as parameters, as the route read them; either may be missing. */
+/** account_id and/or account_name + api_key as parameters, as the route read them; any may be missing. */
 export interface ParamCredentials {
   accountId?: string;
+  /** Voximplant's alternative to account_id: the account's name, as stored. */
+  accountName?: string;
   apiKey?: string;
 }
 
@@ -175,11 +178,14 @@ function queryCredentials(url: string): ParamCredentials | null {
   const q = url.indexOf("?");
   if (q < 0) return null;
   const params = new URLSearchParams(url.slice(q + 1));
-  const apiKey = params.getAll("api_key").at(-1);
-  return apiKey === undefined ? null : { accountId: params.getAll("account_id").at(-1), apiKey };
+  const last = (name: string) => params.getAll(name).at(-1);
+  const apiKey = last("api_key");
+  return apiKey === undefined
+    ? null
+    : { accountId: last("account_id"), accountName: last("account_name"), apiKey };
 }
 
-/** The largest form body read before its account_id + api_key are checked. */
+/** The largest form body read before its account_id / account_name + api_key are checked. */
 export const PRE_AUTH_BODY_BYTES = 64 * 1024;
 
 function isFormBody(req: FastifyRequest): boolean {
@@ -187,18 +193,58 @@ function isFormBody(req: FastifyRequest): boolean {
   return type.startsWith("multipart/form-data") || type.startsWith("application/x-www-form-urlencoded");
 }
 
-/** An API key given as a parameter: looked up as in the header, and it must be one of account_id's. */
+/**
+ * An API key given as a parameter: looked up as in the header, and it must be the account's that
+ * account_id or account_name names (both, when both are given).
+ */
 async function paramCredentials(
   sent: ParamCredentials,
   deps: { store: Store; clock: Clock },
 ): Promise<RequestAccount> {
   if (sent.apiKey === undefined || sent.apiKey === "") {
     throw unauthorized(
-      "credentials are required: send Authorization: Bearer <API key or JWT> or Basic, or account_id and api_key",
+      "credentials are required: send Authorization: Bearer <API key or JWT> or Basic, or account_id (or account_name) and api_key",
     );
   }
-  const accountId = /^\s*\d{1,15}\s*$/.test(sent.accountId ?? "") ? Number(sent.accountId) : null;
-  return apiKey(sent.apiKey, deps, accountId ?? -1);
+  const owner: KeyOwner = {};
+  if (sent.accountId !== undefined && sent.accountId !== "") {
+    // An id that is no number is no account's: refused as a wrong one is.
+    owner.id = /^\s*\d{1,15}\s*$/.test(sent.accountId) ? Number(sent.accountId) : -1;
+  }
+  if (sent.accountName !== undefined && sent.accountName !== "") owner.name = sent.accountName;
+  if (owner.id === undefined && owner.name === undefined) {
+    throw unauthorized("send account_id or account_name with api_key");
+  }
+  return apiKey(sent.apiKey, deps, owner);
+}
+
+/** The account an API key given as a parameter must belong to: every field given must match. */
+interface KeyOwner {
+  id?: number;
+  name?: string;
+}
+
+/**
+ * Whether the key's account (undefined: no key was found) is `owner`. Account names are not unique, so a
+ * name is checked against the key's own account, never looked up: an answer cannot tell whether some
+ * account has that name. That account is read even when no key was found, so a wrong name takes the time
+ * a wrong key does.
+ */
+async function keyBelongsTo(
+  db: Kysely<Database>,
+  keyAccountId: number | undefined,
+  owner: KeyOwner,
+): Promise<boolean> {
+  const account = owner.name === undefined ? undefined : await findAccount(db, keyAccountId ?? 0);
+  if (keyAccountId === undefined) return false;
+  if (owner.id !== undefined && owner.id !== keyAccountId) return false;
+  return owner.name === undefined || (account !== undefined && sameText(account.name, owner.name));
+}
+
+/** Compared by digests of one length, so the time taken does not tell how much of the name was right. */
+function sameText(a: string, b: string): boolean {
+  const digest = (s: string) => createHash("sha256").update(s).digest();
+  return timingSafeEqual(digest(a), digest(b));
 }
 
 /**
@@ -305,13 +351,13 @@ async function apiKey(
   token: string,
   deps: { store: Store; clock: Clock },
   /** Given with the key as a parameter: the key must be this account's. */
-  accountId?: number,
+  owner?: KeyOwner,
 ): Promise<RequestAccount> {
   const key = await findActiveApiKeyByHash(deps.store.db, hashApiKey(token));
-  // Unknown and revoked keys, and another account's, get the same answer: which keys once existed is
-  // nobody's business.
-  if (!key || (accountId !== undefined && key.account_id !== accountId))
-    throw unauthorized("the API key is not valid or has been revoked");
+  // Unknown and revoked keys, and another account's (by id or by name), get the same answer: which keys
+  // once existed, and which account names exist, is nobody's business.
+  const ownerMatches = owner === undefined || (await keyBelongsTo(deps.store.db, key?.account_id, owner));
+  if (!key || !ownerMatches) throw unauthorized("the API key is not valid or has been revoked");
   await touchApiKeyLastUsed(deps.store.db, key.id, deps.clock.now(), LAST_USED_GRANULARITY_MS);
   return { id: key.account_id, role: key.role, via: { kind: "api_key", id: key.id } };
 }

@@ -89,7 +89,11 @@ export async function voximplantApi(app: FastifyInstance, deps: VoximplantDeps):
       const v = single(params, name);
       return v === undefined ? undefined : typeof v === "string" ? v : v.toString("utf8");
     };
-    await authenticateParams(req, { accountId: raw("account_id"), apiKey: raw("api_key") }, deps);
+    await authenticateParams(
+      req,
+      { accountId: raw("account_id"), accountName: raw("account_name"), apiKey: raw("api_key") },
+      deps,
+    );
     delete params.api_key;
     return params;
   };
