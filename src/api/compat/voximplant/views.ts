@@ -4,6 +4,7 @@ import { pipeline, Readable, type Transform } from "node:stream";
 import { stringify } from "csv-stringify";
 import iconv from "iconv-lite";
 import type { Selectable } from "kysely";
+import type { CampaignSettings } from "../../../model/campaign-settings.ts";
 import type { CampaignStatus } from "../../../model/outcome.ts";
 import { countedAttempts } from "../../../model/redial-policy.ts";
 import { clockOfDay } from "../../../model/windows.ts";
@@ -24,24 +25,48 @@ function listStatus(c: Campaign): string {
   return LIST_STATUS[c.status as CampaignStatus] ?? c.status;
 }
 
+/** The rule a list runs: CreateCallList makes the rule id the bot's script id. A script that is no rule id
+ *  (set through /v1) runs no Voximplant rule, so the list names none rather than the one it was created with. */
+function liveRuleId(settings: CampaignSettings): number | null {
+  const script = settings.bot?.scriptId;
+  if (script === undefined || !/^\d+$/.test(script)) return null;
+  const ruleId = Number(script);
+  return Number.isSafeInteger(ruleId) ? ruleId : null;
+}
+
+/** The list's dialing settings as the engine applies them, the reverse of CreateCallList's mapping. Read from
+ *  the live settings, not the copy in settings.vendor.voximplant: an edit through /v1 (the dashboard) changes
+ *  only the live ones, and a list reporting its creation values disagreed with how it was being dialed. */
+function liveListSettings(settings: CampaignSettings) {
+  return {
+    rule_id: liveRuleId(settings),
+    max_simultaneous: settings.maxConcurrent,
+    num_attempts: settings.maxAttemptsPerContact,
+    interval_seconds: settings.retryIntervalSec,
+    task_priority_strategy: settings.attemptOrder,
+    queue_id: settings.queueId ?? null,
+  };
+}
+
 function listView(c: Campaign): Record<string, unknown> {
   const { vox, settings } = asCallList(c, 0)!;
+  const live = liveListSettings(settings);
   return {
     list_id: c.id,
     list_name: c.name,
     priority: settings.priority,
-    rule_id: vox.rule_id,
+    rule_id: live.rule_id,
     application_id: vox.application_id,
-    max_simultaneous: vox.max_simultaneous,
-    num_attempts: vox.num_attempts,
+    max_simultaneous: live.max_simultaneous,
+    num_attempts: live.num_attempts,
     dt_submit: formatUtc(c.created_at),
     dt_complete: formatUtc(c.finished_at),
-    interval_seconds: vox.interval_seconds,
+    interval_seconds: live.interval_seconds,
     status: listStatus(c),
     is_active: ACTIVE.includes(c.status),
     type_list: vox.type,
-    task_priority_strategy: vox.task_priority_strategy,
-    queue_id: vox.queue_id,
+    task_priority_strategy: live.task_priority_strategy,
+    queue_id: live.queue_id,
     avg_waiting_sec: vox.avg_waiting_sec,
     reference_ip: vox.reference_ip,
     server_location: vox.server_location,
@@ -62,7 +87,7 @@ export async function getCallLists(ctx: MethodContext, p: Params): Promise<Recor
   const status = oneOf(p, "status", LIST_STATUSES);
   refuseNameFilters(p);
   const found = (await allCallLists(ctx.store, ctx.accountId)).filter((c) => {
-    const vox = asCallList(c, 0)!.vox;
+    const { vox, settings } = asCallList(c, 0)!;
     if (ids && !ids.includes(c.id)) return false;
     if (name !== undefined && !c.name.toLowerCase().includes(name)) return false;
     if (active !== undefined && ACTIVE.includes(c.status) !== active) return false;
@@ -72,7 +97,8 @@ export async function getCallLists(ctx: MethodContext, p: Params): Promise<Recor
     if (to !== undefined && submitted > to) return false;
     if (type !== undefined && vox.type !== type) return false;
     if (apps && (vox.application_id === null || !apps.includes(vox.application_id))) return false;
-    if (rules && !rules.includes(vox.rule_id)) return false;
+    const ruleId = liveRuleId(settings);
+    if (rules && (ruleId === null || !rules.includes(ruleId))) return false;
     if (status !== undefined && listStatus(c) !== status) return false;
     return true;
   });
@@ -185,6 +211,7 @@ export async function getCallListDetails(
     );
   const phoneColumn = list.vox.phone_column || "phone";
   const manual = list.vox.type === "MANUAL";
+  const attemptsAllowed = liveListSettings(list.settings).num_attempts;
   const toTask = (c: Selectable<ContactsTable>): Task => {
     const [statusId, status] = taskStatus(c.status, c.last_attempt_at !== null);
     // The phone cell as it was given: every number of it, not the one being dialed now.
@@ -203,10 +230,7 @@ export async function getCallListDetails(
       status_id: statusId,
       status,
       // As the engine counts them against num_attempts: a ringing call a stop hung up is given back.
-      attempts_left: Math.max(
-        0,
-        list.vox.num_attempts - countedAttempts(c.attempts, JSON.parse(c.retry_counts)),
-      ),
+      attempts_left: Math.max(0, attemptsAllowed - countedAttempts(c.attempts, JSON.parse(c.retry_counts))),
       last_attempt: formatUtc(c.last_attempt_at === null ? null : Number(c.last_attempt_at)),
       result_data: c.last_outcome,
     };
