@@ -27,10 +27,12 @@
 //    (its calls go to whatever answers them, a bot or an IVR), as it did before agents existed.
 //    dialPowerLevel → powerRatio (at least 1); dialPredictiveOptimization "dropRate" with its Percentage →
 //    targetAbandonRate; strategy (Asterisk's queue strategies) → agentSelection. The rest is kept only.
+//    Agents joining change the dial method alone: the power ratio, abandonment target and agent selection
+//    are those the campaign has (the queue's, or set through /v1 since), and the line cap moves from the
+//    robot default to the agent one as a /v1 edit's would (withCapAfterEdit): a cap set through /v1 stays.
 import { IANAZone } from "luxon";
 import { zoneNameProblem } from "../../../lib/time-zone.ts";
 import {
-  AGENT_DEFAULT_MAX_CONCURRENT,
   type AgentSelection,
   amdKept,
   type CampaignSettings,
@@ -185,7 +187,6 @@ const MOTION_AMD_KEPT = ["falsePositiveShare", "voicemailMessage"] as const;
 export function settingsForQueue(
   body: QueueBody,
   base: CampaignSettings,
-  withAgents = base.dialMethod !== "robot",
 ): { queue: Record<string, unknown>; settings: CampaignSettings } {
   if (body.type !== undefined && body.type !== "outbound") {
     throw invalidRequest(`type: only "outbound" queues are campaigns here`, "type");
@@ -225,17 +226,15 @@ export function settingsForQueue(
       ? timeSpecInZone(queue.dialGlobalInterval as string, spec.value, zone)
       : null,
     vendor: { ...otherVendor, xcally: queue },
-    ...agentDialing(queue, withAgents),
-    // Motion's queues have no line cap of their own: the robot default until agents join, then an agent
-    // campaign's (which the pacer bounds per agent); a cap set through /v1 since stays.
-    maxConcurrent:
-      withAgents && base.dialMethod === "robot" ? AGENT_DEFAULT_MAX_CONCURRENT : base.maxConcurrent,
+    // Robot-style until agents join (joinQueue switches it). Motion's queues have no line cap of their own:
+    // the campaign's (its dial method's default, or one set through /v1) stays, in base.
+    ...agentDialing(queue, base.dialMethod !== "robot"),
   };
   return { queue, settings };
 }
 
 /** The Motion fields that make how a queue dials with agents (agentDialing). */
-export const AGENT_DIALING_FIELDS = [
+const AGENT_DIALING_FIELDS = [
   "dialMethod",
   "dialPowerLevel",
   "dialPredictiveOptimization",
@@ -253,8 +252,7 @@ const RETRY_FIELDS = [
  * What an edit of a stored queue makes of `base`: only the settings the edit's `fields` map to are taken
  * from `mapped` (settingsForQueue of the merged queue); the others stay as the campaign has them. A
  * campaign's hours, ring timeout or retries set through /v1 are not put back to the queue's old values (or
- * Motion's defaults) by a PUT that pauses it. The stored queue (vendor.xcally) and the line cap are the
- * mapping's.
+ * Motion's defaults) by a PUT that pauses it. The stored queue (vendor.xcally) is the mapping's.
  */
 export function editedSettings(
   fields: Iterable<string>,
@@ -266,7 +264,6 @@ export function editedSettings(
   const out: CampaignSettings = {
     ...base,
     vendor: mapped.vendor,
-    maxConcurrent: mapped.maxConcurrent,
     retry: { ...base.retry },
   };
   if (has("dialOriginateTimeout")) out.ringTimeoutSec = mapped.ringTimeoutSec;
@@ -294,8 +291,8 @@ export function editedSettings(
     out.schedule = mapped.schedule;
     out.timeSpec = mapped.timeSpec;
   }
-  // A queue without agents stays robot-style whatever its dialMethod (agentDialing); when agents join, the
-  // caller names every agent field.
+  // A queue without agents stays robot-style whatever its dialMethod (agentDialing): only agents joining
+  // switch it (joinQueue).
   if (has("dialMethod")) out.dialMethod = mapped.dialMethod;
   if (has(...AGENT_DIALING_FIELDS.slice(1))) {
     out.powerRatio = mapped.powerRatio;
@@ -339,11 +336,17 @@ const STRATEGIES: Record<string, AgentSelection> = {
   linear: "linear",
 };
 
+/** The method a queue dials by once it has agents: its dialMethod (Motion's default for a queue stored
+ *  without one). */
+export function agentDialMethodOf(queue: Record<string, unknown>): DialMethod {
+  return (queue.dialMethod ?? QUEUE_DEFAULTS.dialMethod) as DialMethod;
+}
+
 /** How the queue dials: by its dialMethod once it has agents, robot-style until then. */
 function agentDialing(queue: Record<string, unknown>, withAgents: boolean) {
   const pct = queue.dialPredictiveOptimizationPercentage;
   return {
-    dialMethod: withAgents ? (queue.dialMethod as DialMethod) : ("robot" as const),
+    dialMethod: withAgents ? agentDialMethodOf(queue) : ("robot" as const),
     powerRatio: Math.max(1, Number(queue.dialPowerLevel ?? 1) || 1),
     targetAbandonRate:
       queue.dialPredictiveOptimization === "dropRate" && typeof pct === "number" && pct > 0

@@ -1,5 +1,6 @@
 import { type Kysely, type Selectable, sql } from "kysely";
 import { inferZone } from "../../../lib/time-zone.ts";
+import { withCapAfterEdit } from "../../../model/campaign-settings.ts";
 import { addCampaignAgents, foreignAgent } from "../../../store/agents.ts";
 import { findCampaign, isBeingCreated, untilWritten, updateCampaign } from "../../../store/campaigns.ts";
 import { insertContacts, lockCampaignContacts, type NewContactSpec } from "../../../store/contacts-insert.ts";
@@ -16,14 +17,11 @@ import { dialActiveOf, withoutSwitchTime } from "./dial-switch.ts";
 import { phonesInCampaign } from "./duplicate-phones.ts";
 import { lockList } from "./list-lock.ts";
 import {
-  AGENT_DIALING_FIELDS,
+  agentDialMethodOf,
   type DuplicateType,
-  editedSettings,
   liveQueue,
-  type QueueBody,
   scheduledOrderOf,
   scheduledPriority,
-  settingsForQueue,
 } from "./queues.ts";
 import { type XcallyContactsTable, xcallyTables } from "./store.ts";
 
@@ -325,8 +323,11 @@ export function xcallyService(deps: XcallyDeps) {
         const row = await findQueue(accountId, campaignId);
         const before = parseSettings(row);
         if (before.dialMethod !== "robot") return true;
-        const { settings: mapped } = settingsForQueue(before.vendor.xcally as QueueBody, before, true);
-        const settings = editedSettings(AGENT_DIALING_FIELDS, mapped, before);
+        // Agents change how the queue dials, nothing else: its power ratio, abandonment target and agent
+        // selection stay as stored (set through /v1 since, or from the queue's fields), and its line cap
+        // follows the switch as a /v1 edit's would, so a cap the caller set is not lifted to the default.
+        const dialMethod = agentDialMethodOf(before.vendor.xcally as Record<string, unknown>);
+        const settings = withCapAfterEdit(before, { dialMethod }, { ...before, dialMethod });
         if (!(await updateCampaign(store.db, accountId, campaignId, { settings, basedOn: row, now })))
           return null;
         await engine.campaignEdited(campaignId);
