@@ -45,9 +45,49 @@ export function phoneAsWritten(raw: string): string {
  *  always there): spaces, dashes, dots and brackets dropped, a leading 00 read as '+', and '+' put before
  *  the digits when missing, ready for normalizePhone. */
 export function asInternational(text: string): string {
-  const compact = text.replace(/[\s()\-.]/g, "");
+  const compact = withoutSeparators(text);
   if (compact.startsWith("+")) return compact;
   return `+${compact.startsWith("00") ? compact.slice(2) : compact}`;
+}
+
+function withoutSeparators(text: string): string {
+  return text.replace(/[\s()\-.]/g, "");
+}
+
+/** National numbers written with no trunk '0', whose first digits are therefore also some country's code:
+ *  a NANP number's ten digits (646… is New Zealand's +64 as well) and a Russian number after its trunk '8'
+ *  (8 495… is Vietnam's +84). A national number with a trunk '0' never collides: no country code starts
+ *  with 0. */
+const NATIONAL_WITHOUT_ZERO_TRUNK: readonly { region: CountryCode; callingCode: string; digits: RegExp }[] = [
+  { region: "US", callingCode: "1", digits: /^\d{10}$/ },
+  { region: "RU", callingCode: "7", digits: /^8\d{10}$/ },
+];
+
+/**
+ * Why digits written without '+' or '00' cannot be taken as international (asInternational's reading) by a
+ * face that has no default country: they are also a valid national number of a country in
+ * NATIONAL_WITHOUT_ZERO_TRUNK, written the way people there write their own numbers, so the same text may
+ * name a number abroad too ("6462345678": New Zealand's +64, or Manhattan's +1 646), dialed without a word
+ * were it read as international. Where it is no number abroad ("2122345678"), the reason says which
+ * number it is at home rather than that it is invalid. Undefined when the text has a '+' or '00', or no
+ * national reading that differs from the international one ("12125550101" is +1 212 either way).
+ */
+export function nationalDigitsProblem(text: string): string | undefined {
+  const digits = withoutSeparators(text);
+  if (!/^\d+$/.test(digits) || digits.startsWith("00")) return undefined;
+  for (const { region, callingCode, digits: shape } of NATIONAL_WITHOUT_ZERO_TRUNK) {
+    if (!shape.test(digits)) continue;
+    const national = phoneDetails(digits, region);
+    if (typeof national === "string") continue;
+    const nationalCountry = national.country ?? region;
+    const international = phoneDetails(`+${digits}`);
+    if (typeof international === "string")
+      return `digits without '+' read as ${national.e164}, a ${nationalCountry} number written without its country code (with the first digits as the country code they are no valid number): write the number with its country code ('+${callingCode}…')`;
+    if (international.e164 === national.e164) continue;
+    const internationalCode = international.e164.slice(0, -international.nationalNumber.length);
+    return `digits without '+' read as two numbers: ${international.e164} (${international.country ?? "international"}) with the first digits as the country code, or ${national.e164}, a ${nationalCountry} number written without its country code: write the number with its country code ('+${callingCode}…' or '${internationalCode}…')`;
+  }
+  return undefined;
 }
 
 export function isSupportedPhoneCountry(country: string): country is CountryCode {

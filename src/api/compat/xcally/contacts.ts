@@ -2,9 +2,16 @@
 // Phones: E.164 ("+39…") or digits only, taken as international (country code first, as Motion dials
 // them without a country); anything libphonenumber finds invalid is a 400 naming the field, and so is a
 // number with an extension or a second number after ';' (dialablePhone). There is no default country, so a
-// national number such as the seed's placeholder "1234567890" is refused.
+// national number such as the seed's placeholder "1234567890" is refused, and so are digits that are also
+// a US (ten digits) or Russian ('8' trunk prefix) number as written there (nationalDigitsProblem): read as
+// international, Manhattan's "6462345678" was dialed in New Zealand.
 import { INEXACT_INTEGER_ADVICE, inexactInteger } from "../../../lib/json-numbers.ts";
-import { asInternational, phoneAsWritten } from "../../../lib/phone.ts";
+import {
+  asInternational,
+  nationalDigitsProblem,
+  type PhoneResult,
+  phoneAsWritten,
+} from "../../../lib/phone.ts";
 import { idSchema } from "../../native/schemas/common.ts";
 import { invalidRequest } from "../../plugins/errors.ts";
 import { dialablePhone } from "../dialable-phone.ts";
@@ -73,8 +80,14 @@ function fieldText(v: unknown): string | null {
  *  name null and a blank (or null) cf_ field left out, as an empty CSV cell is. */
 export function parseContact(body: ContactBody, prefix: string): ParsedContact {
   const raw = phoneAsWritten(String(body.phone ?? ""));
-  // Motion's numbers carry the country code, written with or without '+', '00', spaces or dashes.
-  const phone = dialablePhone(/^[\d\s()\-.]+$/.test(raw) ? asInternational(raw) : raw);
+  // Motion's numbers carry the country code, written with or without '+', '00', spaces or dashes; digits
+  // that are also a US or Russian number as written at home are refused rather than dialed abroad.
+  const digitsOnly = /^[\d\s()\-.]+$/.test(raw);
+  const nationalProblem = digitsOnly ? nationalDigitsProblem(raw) : undefined;
+  const phone: PhoneResult =
+    nationalProblem !== undefined
+      ? { ok: false, reason: nationalProblem }
+      : dialablePhone(digitsOnly ? asInternational(raw) : raw);
   if (!phone.ok)
     throw invalidRequest(`${prefix}phone: ${phone.reason}: ${JSON.stringify(raw)}`, `${prefix}phone`);
   const custom: Record<string, string> = {};
