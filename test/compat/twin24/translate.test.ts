@@ -447,6 +447,20 @@ describe("numbers", () => {
       keep: "89161234567",
       flagged: true,
     });
+    // Also a number at home (Moscow after its trunk 8, Manhattan without +1): not dialed in Vietnam or New
+    // Zealand; the reason names both readings.
+    for (const [raw, home, abroad] of [
+      ["84951234567", "+74951234567", "+84951234567"],
+      ["6462345678", "+16462345678", "+6462345678"],
+    ]) {
+      const out = normalizeNumber(raw, { ...off, checkPhone: true });
+      assert.equal(out.keep, null, raw);
+      assert.ok(!out.keep && out.reason.includes(home) && out.reason.includes(abroad), JSON.stringify(out));
+    }
+    assert.deepEqual(normalizeNumber("+84951234567", { ...off, checkPhone: true }), {
+      keep: "+84951234567",
+      flagged: false,
+    });
   });
   test("a candidate keeps its good numbers in order; one with none left is reported", () => {
     const prepared = prepareCandidates(

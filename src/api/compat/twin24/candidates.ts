@@ -2,7 +2,12 @@
 // phoneNormalization / normalizationErrorAction / checkPhone, variables as custom fields, the timezone
 // offset as a zone, and the lists module's findings back in the API's names. Pure; the lists module
 // validates again and writes (it must not be bypassed).
-import { asInternational, normalizeRuPhone, phoneAsWritten } from "../../../lib/phone.ts";
+import {
+  asInternational,
+  nationalDigitsProblem,
+  normalizeRuPhone,
+  phoneAsWritten,
+} from "../../../lib/phone.ts";
 import { KEPT_FLAGGED } from "../../../lists/contact-rules.ts";
 import type { ContactInput, RowIssue } from "../../../lists/types.ts";
 import { dialablePhone } from "../dialable-phone.ts";
@@ -73,7 +78,10 @@ export function normalizeNumber(
       return { keep: text, flagged: true };
     return { keep: null, reason: `cannot be normalized to a RU number: ${r.reason}` };
   }
-  const r = dialablePhone(asInternational(text));
+  // Digits that are also a US number as written there, or a Russian one after its trunk 8, are not taken
+  // as international: "84951234567" would be dialed in Vietnam (nationalDigitsProblem).
+  const ambiguous = /^[\d\s()\-.]+$/.test(text) ? nationalDigitsProblem(text) : undefined;
+  const r = ambiguous ? { ok: false as const, reason: ambiguous } : dialablePhone(asInternational(text));
   if (r.ok) return { keep: r.e164, flagged: false };
   if (!rules.checkPhone && text !== "") return { keep: text, flagged: true };
   return { keep: null, reason: r.reason };
