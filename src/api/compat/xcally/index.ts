@@ -21,8 +21,9 @@ export async function xcallyApi(app: FastifyInstance, deps: XcallyDeps): Promise
   // The upload's body is the CSV itself, whatever type curl --data-binary says it is; its bytes are kept
   // as they came, for the route to decode in the file's own encoding. Every other route takes JSON, which
   // the seed's curl lines send with -d and no type (application/x-www-form-urlencoded): read as JSON.
-  // No limit of the parser's own: a body is held to its route's (the upload's OUTDIAL_MAX_IMPORT_BYTES, the
-  // bulk add's 16 MiB, else the app's 1 MiB), as a JSON body is, so the limit never hangs on the type.
+  // No limit of the parser's own: a body is held to its route's (the upload's OUTDIAL_MAX_IMPORT_BYTES, then
+  // its own 16 MiB and rows, upload.ts; the bulk add's 16 MiB; else the app's 1 MiB), as a JSON body is, so
+  // the limit never hangs on the type.
   for (const type of CSV_TYPES) {
     if (app.hasContentTypeParser(type)) app.removeContentTypeParser(type);
     app.addContentTypeParser(type, { parseAs: "buffer" }, (req, body, done) => {

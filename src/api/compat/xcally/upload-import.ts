@@ -11,12 +11,12 @@ import { storedCustom } from "./contacts.ts";
 import { lockList } from "./list-lock.ts";
 import type { xcallyService } from "./service.ts";
 import { xcallyTables } from "./store.ts";
-import { contactsFromCsv, type RowError, type UploadBody } from "./upload.ts";
+import { checkUploadSize, contactsFromCsv, type RowError, type UploadBody } from "./upload.ts";
 
 type Service = ReturnType<typeof xcallyService>;
 
 /** An upload not imported within a day is deleted (by the next upload of any account), and refused as
- *  unknown meanwhile: uploads of up to 200 MiB that nobody imports must not pile up in the database. */
+ *  unknown meanwhile: uploads of up to 16 MiB that nobody imports must not pile up in the database. */
 export const UPLOAD_KEEP_MS = 24 * 3600_000;
 /** Uploads an account may have waiting for their import at once. */
 export const MAX_WAITING_UPLOADS = 20;
@@ -91,6 +91,7 @@ export async function importUpload(
       .returning("content")
       .executeTakeFirst();
     if (!upload) throw notFound("file", name);
+    checkUploadSize(upload.content);
     await lockList(x, accountId, body.ListId);
     const existing = (
       await x.selectFrom("xcally_contacts").selectAll().where("list_id", "=", body.ListId).execute()
