@@ -8,6 +8,12 @@ const TIMEOUT_MS = 10_000;
 const KEY_ITEM = "outdial.key";
 
 let key = sessionStorage.getItem(KEY_ITEM);
+/** Bumped whenever the key changes (a key typed in, a sign-out): what answers a call made before is no
+ *  business of the page after (another account's, or nobody's). */
+let session = 0;
+
+/** The session the page is in now: compared with the one a call was made in once it answers. */
+export const currentSession = () => session;
 
 /** Whether the page has a key to call with (one the tab kept, or one typed and being tried). */
 export const hasKey = () => Boolean(key);
@@ -15,6 +21,7 @@ export const hasKey = () => Boolean(key);
 /** Calls with `typed` from now on; only storeKey keeps it for the tab (once it is accepted). */
 export function setKey(typed) {
   key = typed;
+  session++;
 }
 
 export function storeKey() {
@@ -23,6 +30,7 @@ export function storeKey() {
 
 export function forgetKey() {
   key = null;
+  session++;
   sessionStorage.removeItem(KEY_ITEM);
 }
 
@@ -37,6 +45,9 @@ export class ApiError extends Error {
 export class NoAnswer extends Error {}
 
 export async function api(path, method = "GET") {
+  // Signed out while a refresh or a command was under way: its next calls are nobody's ("Bearer null"
+  // would be refused, and the refusal taken for the key's).
+  if (!key) throw new Error("not signed in");
   let res;
   let text;
   try {

@@ -2,7 +2,7 @@
 // each row's lifecycle buttons and the commands they run, and the holds that keep a click from landing on
 // a button it was not aimed at. The notice and the header line live here too: both sit above the rows, so
 // a change to either may move them.
-import { api, NoAnswer } from "./api.js";
+import { api, currentSession, NoAnswer } from "./api.js";
 import { $, el, localTimes, setText } from "./dom.js";
 import { splitReasons, warningItems } from "./explain.js";
 
@@ -12,8 +12,9 @@ import { splitReasons, warningItems } from "./explain.js";
  *  nor a click aimed at one campaign's "stop" on the row a refresh moved there (a campaign added above). */
 const HOLD_MS = 500;
 
-/** What the rows ask of the page script: a campaign selected (its row clicked) and the board read again
- *  (after a command). app.js gives them once: it imports this module, and an import back would be a cycle. */
+/** What the rows ask of the page script: a campaign selected (its row clicked, or Enter or Space on it)
+ *  and the board read again (after a command). app.js gives them once: it imports this module, and an
+ *  import back would be a cycle. */
 let page = { select: () => {}, refresh: async () => {} };
 
 export function connectRows(handlers) {
@@ -63,10 +64,11 @@ const shown = new WeakMap();
 /** A new, empty row for campaign `id`; updateRow fills it. Its cells are found again by data-field. */
 function newRow(id) {
   const fill = el("div");
-  // Focusable (not in the tab order): a keyboard user's focus waits on the row while its buttons change.
+  // In the tab order, so a keyboard user can select it (Enter or Space) as a click does; their focus also
+  // waits on the row while its buttons change.
   const row = el(
     "tr",
-    { "data-id": id, tabindex: "-1" },
+    { "data-id": id, tabindex: "0" },
     el("td", {}, el("span", { "data-field": "name" }), " ", el("span", { class: "muted" }, `#${id}`)),
     el("td", {}, el("span", { class: "status", "data-field": "status" })),
     el("td", {}, el("div", { class: "bar", "data-field": "progress" }, fill)),
@@ -78,6 +80,15 @@ function newRow(id) {
     el("td", { "data-field": "actions" }),
   );
   row.addEventListener("click", () => page.select(id));
+  row.addEventListener("keydown", (event) => {
+    // Keys pressed on one of its buttons are the button's.
+    if (event.target !== row || (event.key !== "Enter" && event.key !== " ")) return;
+    event.preventDefault(); // Space would scroll the page
+    // The focus lands here from a button that just ran a command: a second Enter (or a key repeat) was
+    // meant for that button, not for opening the campaign.
+    if (commanding.has(id) || held.has(id)) return;
+    page.select(id);
+  });
   shown.set(row, { id, status: null, now: null });
   return row;
 }
@@ -234,15 +245,23 @@ async function run(id, command) {
   // Focus on the button moves to its row first: disabled, the button would drop it.
   if (row?.querySelector('[data-field="actions"]').contains(document.activeElement)) row.focus();
   setButtons(id, row);
+  const session = currentSession();
+  let refusal = "";
   try {
     await api(`/v1/campaigns/${id}/${command}`, "POST");
-    setNotice("");
   } catch (err) {
-    setNotice(
+    refusal =
       `${command} campaign ${id}: ${err.message}` +
-        (err instanceof NoAnswer ? "; it may have been done: the board shows what is" : ""),
-    );
+      (err instanceof NoAnswer ? "; it may have been done: the board shows what is" : "");
   }
+  // Signed out meanwhile (and maybe in again, as another account): the answer is for a board no longer
+  // shown, and a refresh now would go out with no key or with another account's.
+  if (currentSession() !== session) {
+    commanding.delete(id);
+    setButtons(id);
+    return;
+  }
+  setNotice(refusal);
   try {
     await page.refresh();
   } finally {
