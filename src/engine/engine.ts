@@ -844,6 +844,7 @@ export class Engine implements EngineControl, CampaignStatusWriter {
     const row = await this.campaign(accountId, campaignId);
     return explainCampaign({
       row,
+      db: this.store.db,
       runtime: this.dispatcher.campaigns.get(row.id) ?? null,
       dispatch: this.dispatch,
       now: this.clock.now(),

@@ -1,14 +1,17 @@
 // "Why is this campaign not dialing?" — the question dialer users ask most (an empty hopper nobody can
 // explain). Answers from the campaign's state, its windows, the dispatcher's last pass and the contacts
 // grouped by the rule they wait on.
+import type { Kysely } from "kysely";
 import { LOW_BALANCE_REASON } from "../model/billing.ts";
 import { usesAgents } from "../model/campaign-settings.ts";
 import { campaignEverOpens } from "../model/campaign-windows.ts";
 import type { CampaignStatus } from "../model/outcome.ts";
 import { firstOpenWithin, type WindowConstraint } from "../model/windows.ts";
+import { agentSessionsElsewhere } from "../store/agent-sessions.ts";
+import { campaignAgents } from "../store/agents.ts";
 import type { CampaignHolder } from "../store/campaign-leases.ts";
 import type { DispatchStore } from "../store/dispatch/types.ts";
-import type { Campaign } from "../store/schema.ts";
+import type { Campaign, Database } from "../store/schema.ts";
 import type { TelephonyDriver } from "../telephony/driver.ts";
 import { CampaignRuntime } from "./campaign-runtime.ts";
 import type { Explanation } from "./types.ts";
@@ -45,8 +48,29 @@ function scheduleOpensAt(
 const UNDER_FLOOR_REFUSED = (what: string) =>
   `the account balance is under 1 USD; ${what} is refused (409 insufficient_balance) until it is topped up`;
 
+/**
+ * The other live nodes that agents of the campaign's queue are logged in on. An agent campaign is dialed
+ * by every node for the agents logged in to it there, so this node's last pass (no agent here) says
+ * nothing of those. The account's sessions elsewhere come first: on one node there are none, and the
+ * queue is not read.
+ */
+async function queueNodesElsewhere(
+  db: Kysely<Database>,
+  row: Campaign,
+  nodeId: string,
+  now: number,
+): Promise<string[]> {
+  const sessions = await agentSessionsElsewhere(db, { accountId: row.account_id, nodeId }, now);
+  if (sessions.size === 0) return [];
+  const queue = await campaignAgents(db, row.id);
+  const nodes = new Set(queue.flatMap((m) => sessions.get(m.agentId)?.nodeId ?? []));
+  return [...nodes].sort();
+}
+
 export async function explainCampaign(args: {
   row: Campaign;
+  /** Where the agents of the campaign's queue logged in on other nodes are read from. */
+  db: Kysely<Database>;
   runtime: CampaignRuntime | null;
   dispatch: DispatchStore;
   now: number;
@@ -164,12 +188,22 @@ export async function explainCampaign(args: {
 
   if (status === "running") {
     const haltAt = rt.haltAt;
+    const figuresHere = `calls in flight and the last pass shown here are this node's (${args.nodeId})`;
     const elsewhere = args.holder && args.holder.nodeId !== args.nodeId && !usesAgents(rt.settings);
-    if (elsewhere) {
-      // Not a block: the figures below (calls in flight, the last pass) are this node's, not the dialing one's.
+    // Agent campaigns hold no lease: every node dials one for its own agents.
+    const agentNodes = usesAgents(rt.settings)
+      ? await queueNodesElsewhere(args.db, row, args.nodeId, now)
+      : [];
+    // Not a block: the figures below (calls in flight, the last pass) are this node's, not the dialing one's.
+    if (elsewhere) add("other_node", `node ${args.holder?.nodeId} dispatches this campaign; ${figuresHere}`);
+    if (agentNodes.length > 0) {
+      const nodes =
+        agentNodes.length === 1
+          ? `node ${agentNodes[0]}, which dials`
+          : `nodes ${agentNodes.join(", ")}, which dial`;
       add(
         "other_node",
-        `node ${args.holder?.nodeId} dispatches this campaign; calls in flight and the last pass shown here are this node's (${args.nodeId})`,
+        `agents of the campaign's queue are logged in on ${nodes} it for those logged in to it; ${figuresHere}`,
       );
     }
     // The dispatcher's gate (engine/campaign-gate.ts) halts a running campaign at its first pass at or past
@@ -213,8 +247,11 @@ export async function explainCampaign(args: {
         "every channel of the telephony driver is in use by this or higher-priority campaigns",
       );
     }
-    const agentBlock = AGENT_BLOCKS[rt.lastBlock?.code ?? ""];
-    if (agentBlock && rt.settings.dialMethod !== "robot") add(rt.lastBlock?.code ?? "", agentBlock);
+    const agentBlockCode = rt.lastBlock?.code ?? "";
+    const agentBlock = AGENT_BLOCKS[agentBlockCode];
+    // No agent logged in here is no block while agents of the queue are logged in on another node.
+    const agentsElsewhere = agentBlockCode === "no_agents" && agentNodes.length > 0;
+    if (agentBlock && rt.settings.dialMethod !== "robot" && !agentsElsewhere) add(agentBlockCode, agentBlock);
     if (rt.lastBlock?.code === "cps_saturated" && (rt.lastBlock.until ?? 0) > now) {
       add(
         "cps_saturated",

@@ -64,8 +64,38 @@ export async function agentSessionNodes(
   );
 }
 
-/** The live node other than `nodeId` the agent is logged in on, if any (a session whose node's heartbeat
- *  lapsed is no login: that node is gone, its agents with it). */
+/** An agent's session on a live node: the node, and since when the agent is logged in there. */
+export interface LiveSession {
+  nodeId: string;
+  loggedInAt: number;
+}
+
+/**
+ * The account's agents logged in on a live node other than `nodeId` (null: on any live node), by agent id;
+ * only those of `agentIds` when given. A session whose node's heartbeat lapsed is no login: that node is
+ * gone, its agents with it.
+ */
+export async function agentSessionsElsewhere(
+  db: Kysely<Database>,
+  { accountId, nodeId, agentIds }: { accountId: number; nodeId: string | null; agentIds?: number[] },
+  now: number,
+): Promise<Map<number, LiveSession>> {
+  if (agentIds?.length === 0) return new Map();
+  let query = db
+    .selectFrom("agent_sessions as s")
+    .innerJoin("node_heartbeats as h", "h.node_id", "s.node_id")
+    .select(["s.agent_id", "s.node_id", "s.logged_in_at"])
+    .where("s.account_id", "=", accountId)
+    .where("h.alive_until", ">", now);
+  if (nodeId !== null) query = query.where("s.node_id", "!=", nodeId);
+  if (agentIds) query = query.where("s.agent_id", "in", agentIds);
+  const rows = await query.execute();
+  return new Map(
+    rows.map((r) => [Number(r.agent_id), { nodeId: r.node_id, loggedInAt: Number(r.logged_in_at) }]),
+  );
+}
+
+/** The live node other than `nodeId` the agent is logged in on, if any (see agentSessionsElsewhere). */
 export async function agentSessionElsewhere(
   db: Kysely<Database>,
   accountId: number,
@@ -73,16 +103,8 @@ export async function agentSessionElsewhere(
   nodeId: string,
   now: number,
 ): Promise<string | null> {
-  const row = await db
-    .selectFrom("agent_sessions as s")
-    .innerJoin("node_heartbeats as h", "h.node_id", "s.node_id")
-    .select("s.node_id")
-    .where("s.agent_id", "=", agentId)
-    .where("s.account_id", "=", accountId)
-    .where("s.node_id", "!=", nodeId)
-    .where("h.alive_until", ">", now)
-    .executeTakeFirst();
-  return row?.node_id ?? null;
+  const sessions = await agentSessionsElsewhere(db, { accountId, nodeId, agentIds: [agentId] }, now);
+  return sessions.get(agentId)?.nodeId ?? null;
 }
 
 /** Ends the agent's session on `nodeId` (a session another node took meanwhile stays). */

@@ -3,6 +3,7 @@
 // shows the engine's state of each agent, through deps.agentStates, and tells the engine of changes.
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Kysely } from "kysely";
+import { agentSessionsElsewhere } from "../../store/agent-sessions.ts";
 import {
   type AgentFields,
   agentForUser,
@@ -57,6 +58,9 @@ export async function requireActingAgent(
   );
 }
 
+/** The state of an agent logged in on another node: its state proper is in that node's memory. */
+const LOGGED_IN_ELSEWHERE = "logged_in_elsewhere";
+
 function liveView(s: AgentLiveState | undefined) {
   if (!s) return { state: "logged_out", state_since: null, state_campaign_id: null, pause_reason: null };
   return {
@@ -104,9 +108,31 @@ export async function agentRoutes(app: FastifyInstance, deps: NativeApiDeps): Pr
   const { store, clock } = deps;
   const db = store.db;
 
+  /** The agents' live states: this node's, and for an agent logged in on another live node (which alone
+   *  holds its state) logged_in_elsewhere, since its login there; else logged out. A session naming a live
+   *  node read here for an agent not on this node is another node's but for an instant (a login here
+   *  between its session and the board, a session row whose delete failed, ended at the next pass). */
   async function liveStates(accountId: number, ids: number[]): Promise<Map<number, AgentLiveState>> {
-    if (!deps.agentStates || ids.length === 0) return new Map();
-    return deps.agentStates(accountId, ids);
+    if (ids.length === 0) return new Map();
+    const here = deps.agentStates
+      ? await deps.agentStates(accountId, ids)
+      : new Map<number, AgentLiveState>();
+    const notHere = ids.filter((id) => (here.get(id)?.state ?? "logged_out") === "logged_out");
+    const elsewhere = await agentSessionsElsewhere(
+      db,
+      { accountId, nodeId: null, agentIds: notHere },
+      clock.now(),
+    );
+    const states = new Map(here);
+    for (const [id, session] of elsewhere) {
+      states.set(id, {
+        state: LOGGED_IN_ELSEWHERE,
+        since: session.loggedInAt,
+        campaignId: null,
+        pauseReason: null,
+      });
+    }
+    return states;
   }
   const changed = (accountId: number) => tellAgentsChanged(deps, accountId);
 

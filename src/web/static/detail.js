@@ -40,17 +40,25 @@ function pacingText(latest) {
   );
 }
 
-/** The detail's agents (those logged in to campaign `c`) and the pacer's latest decision, each or why it is
- *  not known; the box is left out when it has nothing to say. */
-function showAgentsAndPacing(c, agents, pacing) {
-  const staff = agents.value?.filter((a) => a.state !== "logged_out" && a.state_campaign_id === c.id) ?? [];
-  $("agents-box").hidden = staff.length === 0 && !agents.error && pacing.value === null && !pacing.error;
-  if (agents.error) $("agents").tBodies[0].replaceChildren(notKnown(agents.error));
-  else
-    fillTable(
-      $("agents"),
-      staff.length === 0 ? [["none logged in", ""]] : staff.map((a) => [a.name, a.state]),
-    );
+/** An agent logged in on another node (GET /v1/agents): its state and campaign are that node's to know. */
+const ELSEWHERE = "logged_in_elsewhere";
+
+/** The detail's agents (those logged in to campaign `c` here, and those of its queue logged in on another
+ *  node, which dials it for them) and the pacer's latest decision, each or why it is not known; the box is
+ *  left out when it has nothing to say. */
+function showAgentsAndPacing(c, agents, queue, pacing) {
+  const here = agents.value?.filter(
+    (a) => a.state !== "logged_out" && a.state !== ELSEWHERE && a.state_campaign_id === c.id,
+  );
+  const elsewhere = queue.value?.data.filter((a) => a.state === ELSEWHERE);
+  const staff = [
+    ...(here ?? []).map((a) => [a.name, a.state]),
+    ...(elsewhere ?? []).map((a) => [a.name, "logged in on another node"]),
+  ];
+  const error = agents.error ?? queue.error;
+  $("agents-box").hidden = staff.length === 0 && !error && pacing.value === null && !pacing.error;
+  if (error) $("agents").tBodies[0].replaceChildren(notKnown(error));
+  else fillTable($("agents"), staff.length === 0 ? [["none logged in", ""]] : staff);
   $("pacing").className = pacing.error ? "error" : "muted";
   $("pacing").textContent = pacing.error
     ? `not known: ${pacing.error.message}`
@@ -87,15 +95,16 @@ export async function showDetail(c, { why, error }, current) {
             (w) => `${w.count} on ${w.reason}${w.nextAt ? ` (first at ${formatTime(w.nextAt)})` : ""}`,
           ),
   );
-  const [report, agents, pacing] = await Promise.all([
+  const withAgents = c.settings.dialMethod && c.settings.dialMethod !== "robot";
+  const [report, agents, queue, pacing] = await Promise.all([
     settle(optional(`/v1/campaigns/${c.id}/report?bucket=day`)),
     settle(allAgents()),
-    c.settings.dialMethod && c.settings.dialMethod !== "robot"
-      ? settle(optional(`/v1/campaigns/${c.id}/pacing`))
-      : { value: null },
+    // The campaign's queue: which of those logged in on another node serve it.
+    withAgents ? settle(optional(`/v1/campaigns/${c.id}/agents`)) : { value: null },
+    withAgents ? settle(optional(`/v1/campaigns/${c.id}/pacing`)) : { value: null },
   ]);
   if (!current()) return [];
   showResults(report);
-  showAgentsAndPacing(c, agents, pacing);
-  return [report, agents, pacing].filter((r) => r.error).map((r) => r.error);
+  showAgentsAndPacing(c, agents, queue, pacing);
+  return [report, agents, queue, pacing].filter((r) => r.error).map((r) => r.error);
 }

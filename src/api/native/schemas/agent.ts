@@ -51,7 +51,8 @@ export const queueBody = {
 const liveState = {
   state: {
     type: "string",
-    description: "logged_out, ready, reserved, on_call, wrap_up or paused",
+    description:
+      "logged_out, ready, reserved, on_call, wrap_up, paused, or logged_in_elsewhere (on another live node of the cluster, which holds its state; state_since is its login there)",
   },
   state_since: { ...isoTimeOrNull, description: "null while logged out with no history" },
   state_campaign_id: {
