@@ -26,10 +26,20 @@ export function sortRates(rates: { prefix: string; microsPerMinute: number }[]):
   return [...rates].sort((a, b) => b.prefix.length - a.prefix.length || a.prefix.localeCompare(b.prefix));
 }
 
+/** The destination's digits with their country code, as prefixes are written: an E.164 number's, or a
+ *  number kept as written that says it is international ("+1 212 055 0100", "0044 20 7946 0000"). Null
+ *  for one that does not ("8 (495) 123-45-67" is national: its digits are no country's prefix). */
+function internationalDigits(phone: string): string | null {
+  const text = phone.trim();
+  if (text.startsWith("+")) return text.replace(/\D/g, "");
+  if (text.startsWith("00")) return text.slice(2).replace(/\D/g, "");
+  return null;
+}
+
 export function rateFor(table: RateTable, phone: string): number | null {
-  // The digits dialed: a number kept as written ("+1 212 055 0100") has the same destination.
-  const digits = phone.replace(/\D/g, "");
-  for (const r of table.prefixes) if (digits.startsWith(r.prefix)) return r.microsPerMinute;
+  const digits = internationalDigits(phone);
+  if (digits !== null)
+    for (const r of table.prefixes) if (digits.startsWith(r.prefix)) return r.microsPerMinute;
   return table.defaultMicrosPerMinute;
 }
 

@@ -22,4 +22,12 @@ test("the longest prefix of the number's digits sets the rate; none matching: th
 test("a number dialed as written is billed at its destination prefix's rate", () => {
   assert.equal(callCharge(table, "+1 212 055 0100", true, 30), 10_000);
   assert.equal(callCharge(table, "+1 (212) 055-0100", true, 30), 10_000);
+  assert.equal(callCharge(table, "001 212 055 0100", true, 30), 10_000, "00: international too");
+});
+
+test("a number as written without '+' or '00' names no country: the default rate", () => {
+  const withRussia = { ...table, prefixes: sortRates([{ prefix: "7", microsPerMinute: 5_000 }]) };
+  // "1…" here would be read as the US's prefix; "8 …" is a Russian national number, not +8….
+  assert.equal(callCharge(withRussia, "8 (495) 123-45-67", true, 30), 100_000);
+  assert.equal(callCharge(table, "1 212 055 0100", true, 30), 100_000);
 });
