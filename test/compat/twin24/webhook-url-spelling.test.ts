@@ -29,3 +29,21 @@ test("a PUT naming a task's webhook URL in another spelling keeps its subscripti
       [[listed[0].id, true]],
     );
   }));
+
+test("a subscription stored in another spelling (before this rule) is kept by a PUT, and respelled", () =>
+  withFixture("all_human", async (f) => {
+    const uuid = await f.createTask(manualTask({ webhookUrls: ["https://hooks.example/h"] }));
+    await f.store.db.updateTable("webhooks").set({ url: "HTTPS://Hooks.Example/h" }).execute();
+    const [before] = (await f.call({ method: "GET", url: "/v1/webhooks" })).json().data;
+    const put = await f.call({
+      method: "PUT",
+      url: `${TASKS}/${uuid}`,
+      payload: manualTask({ name: "renamed", webhookUrls: ["HTTPS://Hooks.Example/h"] }),
+    });
+    assert.equal(put.statusCode, 200, put.body);
+    const after = (await f.call({ method: "GET", url: "/v1/webhooks" })).json().data;
+    assert.deepEqual(
+      after.map((h: { id: number; url: string; active: boolean }) => [h.id, h.url, h.active]),
+      [[before.id, "https://hooks.example/h", true]],
+    );
+  }));

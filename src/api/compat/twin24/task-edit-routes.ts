@@ -88,6 +88,8 @@ async function syncTaskWebhooks(
           delaySec: plan.delaySec,
           partialResults: plan.partialResults,
           ...(dropped ? { active: true } : {}),
+          // One stored in another spelling takes the one every face stores now.
+          ...(hook.url !== plan.url ? { url: plan.url } : {}),
         }
       : { active: false };
     if (hook.made_by !== madeBy) edit.madeBy = madeBy;
