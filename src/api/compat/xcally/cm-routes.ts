@@ -24,7 +24,14 @@ import {
   type XcallyDeps,
   xcallyService,
 } from "./service.ts";
-import { charsetOf, decodeUpload, type UploadBody, uploadBodySchema } from "./upload.ts";
+import {
+  charsetOf,
+  checkDeclaredUploadSize,
+  decodeUpload,
+  MAX_UPLOAD_BYTES,
+  type UploadBody,
+  uploadBodySchema,
+} from "./upload.ts";
 import { importUpload, storeUpload } from "./upload-import.ts";
 
 /** The route whose body is a CSV file, not JSON. */
@@ -293,9 +300,13 @@ export async function cmRoutes(app: FastifyInstance, deps: XcallyDeps): Promise<
     UPLOAD_PATH,
     {
       config: { permission: "contacts:write" },
-      // OUTDIAL_MAX_IMPORT_BYTES, for the file; never for JSON, which is refused unread (refuseJson).
-      bodyLimit: deps.maxBytes,
-      preParsing: refuseJson,
+      // The upload's own limit (or OUTDIAL_MAX_IMPORT_BYTES if smaller), for the file, before the body is
+      // held; never for JSON, which is refused unread (refuseJson).
+      bodyLimit: deps.maxBytes === undefined ? undefined : Math.min(deps.maxBytes, MAX_UPLOAD_BYTES),
+      preParsing: async (req, reply, payload) => {
+        checkDeclaredUploadSize(req.headers["content-length"]);
+        return refuseJson(req, reply, payload);
+      },
       schema: {
         tags: ["xcally"],
         summary: "Xcally: upload a CSV file (the body); import it with POST /api/cm/contacts/upload/{id}",
