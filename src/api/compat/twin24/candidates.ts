@@ -80,7 +80,7 @@ export function normalizeNumber(
   }
   // Digits that are also a US number as written there, or a Russian one after its trunk 8, are not taken
   // as international: "84951234567" would be dialed in Vietnam (nationalDigitsProblem).
-  const ambiguous = /^[\d\s()\-.]+$/.test(text) ? nationalDigitsProblem(text) : undefined;
+  const ambiguous = nationalDigitsProblem(text);
   const r = ambiguous ? { ok: false as const, reason: ambiguous } : dialablePhone(asInternational(text));
   if (r.ok) return { keep: r.e164, flagged: false };
   if (!rules.checkPhone && text !== "") return { keep: text, flagged: true };

@@ -83,7 +83,7 @@ export function parseContact(body: ContactBody, prefix: string): ParsedContact {
   // Motion's numbers carry the country code, written with or without '+', '00', spaces or dashes; digits
   // that are also a US or Russian number as written at home are refused rather than dialed abroad.
   const digitsOnly = /^[\d\s()\-.]+$/.test(raw);
-  const nationalProblem = digitsOnly ? nationalDigitsProblem(raw) : undefined;
+  const nationalProblem = nationalDigitsProblem(raw);
   const phone: PhoneResult =
     nationalProblem !== undefined
       ? { ok: false, reason: nationalProblem }
