@@ -85,11 +85,6 @@ function linesUpTo(text: string, atMost: number): number {
   return unterminated ? lines + 1 : lines;
 }
 
-/**
- * Refuses (413) a file over the upload's limits: at its upload, and again at its import, for a file an
- * older node stored (a rolling upgrade) before they held. Stored text has no more UTF-16 code units than
- * the file had bytes in any encoding, so its length is held to the bytes' limit.
- */
 /** A body whose Content-Length is over MAX_UPLOAD_BYTES is refused before it is read (the route's
  *  bodyLimit would refuse it too, in the app's words rather than these). */
 export function checkDeclaredUploadSize(contentLength: string | undefined): void {
@@ -97,6 +92,11 @@ export function checkDeclaredUploadSize(contentLength: string | undefined): void
   if (bytes > MAX_UPLOAD_BYTES) throw uploadTooLarge(`has ${bytes} bytes`);
 }
 
+/**
+ * Refuses (413) a file over the upload's limits: at its upload, and again at its import, for a file an
+ * older node stored (a rolling upgrade) before they held. Stored text has no more UTF-16 code units than
+ * the file had bytes in any encoding, so its length is held to the bytes' limit.
+ */
 export function checkUploadSize(text: string): void {
   if (text.length > MAX_UPLOAD_BYTES) throw uploadTooLarge(`has ${text.length} characters`);
   // The header, the rows allowed, and one more to tell the limit is passed.
