@@ -44,6 +44,9 @@ describe("GetCallLists filters and paging", () => {
     assert.deepEqual((await names({ list_id: ids[0] })).names, ["alpha"]);
     assert.deepEqual((await names({ list_id: `${ids[0]};${ids[2]}` })).names, ["alpha", "gamma"]);
     assert.equal((await names({ list_id: "all" })).total, 4);
+    // The official Node client's type for these filters is 'any' | number | number[].
+    assert.equal((await names({ list_id: "any" })).total, 4);
+    assert.equal((await names({ application_id: "ANY" })).total, 4);
   });
 
   test("name, is_active, type_list, application_id, from_date / to_date", async () => {

@@ -95,11 +95,12 @@ export function bool(p: Params, name: string): boolean | undefined {
   throw invalidArgument(`The '${name}' parameter must be true or false`);
 }
 
-/** "1;2;3" (or a JSON body's [1, 2, 3]) → [1,2,3]; "all" → null (no filter). */
+/** "1;2;3" (or a JSON body's [1, 2, 3]) → [1,2,3]; "all" → null (no filter). "any" too: the docs say
+ *  'all', but the official Node client types these filters `'any' | number | number[]`. */
 export function intList(p: Params, name: string): number[] | null | undefined {
   const parts = listParts(p, name);
   if (parts === undefined) return undefined;
-  if (parts.length === 1 && parts[0].trim().toLowerCase() === "all") return null;
+  if (parts.length === 1 && ["all", "any"].includes(parts[0].trim().toLowerCase())) return null;
   return parts.map((part) => {
     const t = part.trim();
     const n = /^\d+$/.test(t) ? Number(t) : Number.NaN;
