@@ -285,7 +285,8 @@ export class SipComposer {
   localUri(call: SipCall): string {
     if (call.restored) return call.restored.localUri;
     const id = call.req.callerId;
-    const domain = this.opts.fromDomain ?? bracketed(this.trunk.host);
+    // An IPv6 literal is bracketed in a URI (RFC 3261 §25.1), from the trunk or configured.
+    const domain = bracketed(this.opts.fromDomain ?? this.trunk.host);
     const display = id ? `"${displayName(id)}" ` : '"Anonymous" ';
     return `${display}<sip:${id ? userPart(id) : "anonymous"}@${domain}>`;
   }

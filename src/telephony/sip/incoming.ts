@@ -86,29 +86,33 @@ export class IncomingRequests {
       else if (ours) call.remoteBye = true;
       return;
     }
-    if (req.method === "OPTIONS" || (ours && ["INFO", "NOTIFY"].includes(req.method))) {
+    // A call over on our side (our BYE out, or a restart's hang-up) stays findable for 64·T1, but its
+    // dialog is gone: an UPDATE or INFO in it gets 481 below, as a re-INVITE does, so a PBX refreshing the
+    // session (RFC 4028) after a BYE it never got ends its side instead of keeping the callee up.
+    const live = ours && !call.done;
+    if (req.method === "OPTIONS" || (live && ["INFO", "NOTIFY"].includes(req.method))) {
       this.respond(req, from, 200, "OK");
       return;
     }
-    if (req.method === "UPDATE" && ours) {
+    if (req.method === "UPDATE" && live) {
       // An offer gets its answer in the 200 (RFC 3311 §5.2); a refresh without one, an empty 200.
       const answer = req.body.trim() ? this.answerTo(call, req.body) : "";
       if (answer === null) {
         this.respond(req, from, 488, "Not Acceptable Here");
         return;
       }
-      if (!call.done) this.refreshTarget(call, req);
+      this.refreshTarget(call, req);
       this.respond(req, from, 200, "OK", answer);
       return;
     }
-    if (req.method === "INVITE" && ours && !call.done) {
+    if (req.method === "INVITE" && live) {
       this.reinvite(call, req, from);
       return;
     }
     // In the live call's dialog, what we do not take is refused as a method, never as the dialog: a 481
     // tells the far end the dialog is gone (RFC 3261 §12.2.1.2), and a PBX transferring the callee (REFER)
     // would hang it up. A CANCEL's 481 says only that it matches no transaction of ours (§9.2).
-    if (ours && !call.done && req.method !== "CANCEL") {
+    if (live && req.method !== "CANCEL") {
       this.refuseMethod(req, from);
       return;
     }
