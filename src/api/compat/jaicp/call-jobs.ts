@@ -3,7 +3,7 @@
 // routes write what this returns. A number with a policy is dialed before numbers without one.
 
 import { INEXACT_INTEGER_ADVICE, inexactInteger } from "../../../lib/json-numbers.ts";
-import { phoneAsWritten } from "../../../lib/phone.ts";
+import { nationalDigitsProblem, phoneAsWritten } from "../../../lib/phone.ts";
 import { inferZone, parseZone, ZoneError } from "../../../lib/time-zone.ts";
 import { DEFAULT_LIMITS } from "../../../lists/types.ts";
 import type { WeeklyRange } from "../../../model/campaign-settings.ts";
@@ -104,7 +104,13 @@ function instant(value: string | undefined, field: string): number | undefined {
 export function contactForJob(job: CallJob, field: string): NewContactSpec {
   const raw = phoneAsWritten(String(job.phone));
   // A number with an extension or a second number after ';' is refused, not called without it (dialablePhone).
-  const phone = dialablePhone(/^\d+$/.test(raw) ? `+${raw}` : raw);
+  // Digits that are also a US or Russian number as written at home are refused rather than dialed abroad:
+  // read as international, a Moscow "84951234567" (its trunk 8) went to Vietnam.
+  const nationalProblem = nationalDigitsProblem(raw);
+  const phone =
+    nationalProblem !== undefined
+      ? { ok: false as const, reason: nationalProblem }
+      : dialablePhone(/^\d+$/.test(raw) ? `+${raw}` : raw);
   if (!phone.ok)
     throw invalidRequest(`${field}phone: ${phone.reason}: ${JSON.stringify(raw)}`, `${field}phone`);
   let timeZone: string | null;
