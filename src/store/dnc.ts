@@ -95,6 +95,7 @@ export function dncInserts(
           account_id: list.accountId,
           campaign_id: list.campaignId,
           phone: e.phone,
+          search_key: dncSearchKey(e.phone),
           source: e.source,
           reason: e.reason,
           created_at: now,
@@ -156,11 +157,31 @@ export async function findDncNumber(
 }
 
 export interface DncFilter {
-  /** "+" and leading digits of the numbers to list, e.g. "+1212". */
+  /** Leading digits of the numbers to list as the caller wrote them (see dncSearchKey): "+1212" finds the
+   *  numbers written international that start +1 212; "1212" finds those too, and the numbers written
+   *  without a country code whose digits start 1212. */
   phonePrefix?: string;
   afterId?: number;
   limit: number;
 }
+
+/**
+ * What a search by leading digits compares (dnc_numbers.search_key): the phone's digits, after a "+" when
+ * it is written international: with its "+" ("+1 212 055 0100"), or with the "00" most of the world dials
+ * for it ("001 212 055 0100", as asInternational reads it), both "+12120550100". An E.164 phone is its own
+ * key. A number written without either ("(212) 055-0101", "1 212 055 0100") keeps its digits alone: its
+ * country is not written, so a search for "+1212" does not guess one for it.
+ */
+export function dncSearchKey(phone: string): string {
+  const digits = phone.replace(/[^0-9]/g, "");
+  if (/^[^0-9]*\+/.test(phone)) return `+${digits}`;
+  if (digits.startsWith("00")) return `+${digits.slice(2)}`;
+  return digits;
+}
+
+/** Above every international key ("+digits") and below every other: the keys compare in byte order (the
+ *  column's collation is "C" on PostgreSQL, BINARY on SQLite), where "+" sorts below the digits. */
+const ABOVE_INTERNATIONAL_KEYS = "0";
 
 /** Entries in force at `now`, in id order. */
 export async function listDncNumbers(
@@ -178,18 +199,30 @@ export async function listDncNumbers(
     .orderBy("id")
     .limit(filter.limit);
   if (filter.afterId !== undefined) q = q.where("id", ">", filter.afterId);
-  if (filter.phonePrefix !== undefined) {
-    // A range, not LIKE: it walks the (account_id, campaign_id, phone) index on both dialects.
-    const upper = nextDigitPrefix(filter.phonePrefix);
-    q = q.where("phone", ">=", filter.phonePrefix);
-    if (upper !== null) q = q.where("phone", "<", upper);
-  }
-  return q.execute();
+  const prefix = filter.phonePrefix;
+  if (prefix === undefined) return q.execute();
+  // Ranges, not LIKE: each walks the (account_id, campaign_id, search_key) index on both dialects. Digits
+  // without "+" read two (the international keys and those written without a country code), one query
+  // each: in one query, their OR was walked by neither dialect as a range.
+  const keyPrefixes = prefix.startsWith("+") ? [prefix] : [`+${prefix}`, prefix];
+  const found = await Promise.all(
+    keyPrefixes.map((keyPrefix) => {
+      const upper =
+        nextDigitPrefix(keyPrefix) ?? (keyPrefix.startsWith("+") ? ABOVE_INTERNATIONAL_KEYS : null);
+      const from = q.where("search_key", ">=", keyPrefix);
+      return (upper === null ? from : from.where("search_key", "<", upper)).execute();
+    }),
+  );
+  if (found.length === 1) return found[0];
+  return found
+    .flat()
+    .sort((x, y) => Number(x.id) - Number(y.id))
+    .slice(0, filter.limit);
 }
 
 /**
- * The least "+digits" string above every number that starts with `prefix` ("+1212" → "+1213", "+1299" →
- * "+13"); null when nothing is (all nines). Only digits are compared: a database whose collation is a
+ * The least "+digits" (or digits) string above every key that starts with `prefix` ("+1212" → "+1213",
+ * "+1299" → "+13", "212" → "213"); null when nothing is (all nines). Only digits are compared: a database whose collation is a
  * language's (en_US, ICU) weighs punctuation such as ":" after the digits, so `prefix + ":"` — right in
  * byte order — found nothing there.
  */

@@ -42,6 +42,7 @@ import * as m026 from "./migrations/026_contact_page_indexes.ts";
 import * as m027 from "./migrations/027_sip_dialogs.ts";
 import * as m028 from "./migrations/028_sip_dialog_node.ts";
 import * as m029 from "./migrations/029_node_heartbeat_token.ts";
+import * as m030 from "./migrations/030_dnc_search_key.ts";
 import type { Database } from "./schema.ts";
 
 const MIGRATIONS: Record<string, Migration> = {
@@ -74,6 +75,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "027_sip_dialogs": m027,
   "028_sip_dialog_node": m028,
   "029_node_heartbeat_token": m029,
+  "030_dnc_search_key": m030,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -296,8 +296,10 @@ export interface DncNumbersTable {
   account_id: number;
   /** The campaign whose own list holds the entry; 0 = the account-wide list. */
   campaign_id: Generated<number>;
-  /** E.164. */
+  /** E.164; a number that is not valid, as written (the text a contact kept flagged holds). */
   phone: string;
+  /** dncSearchKey(phone) (store/dnc.ts): what a search by leading digits compares. */
+  search_key: string;
   /** The list or file it came from. */
   source: string;
   reason: string | null;

@@ -61,8 +61,14 @@ for (const dialect of dialects()) {
         const after = await store.db.selectFrom("dnc_numbers").selectAll().orderBy("id").execute();
         assert.deepEqual(
           after.map((r) => ({ ...r, id: Number(r.id), account_id: Number(r.account_id) })),
-          before.map((r) => ({ ...r, id: Number(r.id), account_id: Number(r.account_id), campaign_id: 0 })),
-          "every entry kept, on the account's list",
+          before.map((r) => ({
+            ...r,
+            id: Number(r.id),
+            account_id: Number(r.account_id),
+            campaign_id: 0,
+            search_key: r.phone,
+          })),
+          "every entry kept, on the account's list (E.164, so each its own search key)",
         );
         const { id: campaignId } = await insertCampaign(store.db, {
           accountId,

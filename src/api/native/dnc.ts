@@ -249,7 +249,11 @@ export async function dncRoutes(app: FastifyInstance, deps: NativeApiDeps): Prom
               type: "string",
               pattern: "^\\s*\\+?[0-9]{1,15}$",
               description:
-                "Only numbers starting with these digits, e.g. +1212 (a whole number matches itself)",
+                "Only numbers starting with these digits, e.g. +1212 (a whole number matches itself). With " +
+                "the + (%2B, or a + left unencoded, which a query string reads as a space), the numbers " +
+                "written international: E.164, or listed as written with their + or 00 (+1 212 055 0100, " +
+                "001 212 055 0100); without it, those and the numbers listed as written without a country " +
+                "code whose digits start so (1212 also finds 1 212 055 0100).",
             },
             ...listQuerySchema.properties,
           },
@@ -262,12 +266,11 @@ export async function dncRoutes(app: FastifyInstance, deps: NativeApiDeps): Prom
     },
     async (req) => {
       const q = req.query;
-      const digits = q.phone?.replace(/[^0-9]/g, "");
       const rows = await listDncNumbers(
         store.db,
         await listOf(req.account.id, q.campaign_id),
         {
-          phonePrefix: digits === undefined ? undefined : `+${digits}`,
+          phonePrefix: q.phone === undefined ? undefined : searchedPrefix(q.phone),
           afterId: q.after_id,
           limit: q.limit + 1,
         },
@@ -338,6 +341,13 @@ export async function dncRoutes(app: FastifyInstance, deps: NativeApiDeps): Prom
       return reply.status(204).send();
     },
   );
+}
+
+/** ?phone= as listDncNumbers reads it: its digits, after a "+" when one was written. A "+" sent unencoded
+ *  in a query string arrives as a space (the schema's pattern lets it lead), and is read as the "+". */
+function searchedPrefix(phone: string): string {
+  const digits = phone.replace(/[^0-9]/g, "");
+  return /^\s|^\+/.test(phone) ? `+${digits}` : digits;
 }
 
 function notListed(phone: string): ApiError {

@@ -1,0 +1,180 @@
+// GET /v1/dnc?phone= lists the numbers starting with the digits given, on the account's list and on a
+// campaign's, whether an entry holds E.164 or the text a number was listed as written under
+// phone_policy=flag ("+1 212 055 0100", the text a flagged contact holds and is dialed on): the search
+// compares the entry's digits (dnc_numbers.search_key), not its text, whose digits spaces break up. Written
+// with "+" (or the "00" dialed for it), a number is international; written without, its country is not
+// known, and only a search without "+" finds it by its digits. Entries made before the key (migration 030)
+// are found as well.
+import assert from "node:assert/strict";
+import { after, before, beforeEach, describe, test } from "node:test";
+import type { Kysely } from "kysely";
+import { insertAccount } from "../../src/store/accounts.ts";
+import { accountList, dncSearchKey, listDncNumbers } from "../../src/store/dnc.ts";
+import { migrateTo, migrateToLatest } from "../../src/store/migrate.ts";
+import { dialects } from "../helpers/stores.ts";
+import { type ApiFixture, apiFixture, createCampaignViaApi } from "./helpers.ts";
+
+const NOW = Date.UTC(2026, 0, 5, 12, 0, 0);
+
+/** Not valid as written (NANP exchange 055), so listed as written under phone_policy=flag, in id order. */
+const WRITTEN = {
+  plus: "+1 212 055 0100",
+  doubleZero: "001 212 055 0101",
+  national: "(212) 055-0102",
+  noPlus: "1 212 055 0103",
+  otherArea: "+1 312 055 0104",
+};
+
+test("a search key is the phone's digits, after a + when it is written international", () => {
+  assert.equal(dncSearchKey("+12125550100"), "+12125550100");
+  assert.equal(dncSearchKey(WRITTEN.plus), "+12120550100");
+  assert.equal(dncSearchKey("(+1) 212-055-0100"), "+12120550100");
+  assert.equal(dncSearchKey(WRITTEN.doubleZero), "+12120550101");
+  assert.equal(dncSearchKey(WRITTEN.national), "2120550102");
+  assert.equal(dncSearchKey(WRITTEN.noPlus), "12120550103");
+  assert.equal(dncSearchKey("0212 055 0105"), "02120550105");
+});
+
+for (const dialect of dialects()) {
+  describe(`do-not-call search by leading digits, numbers listed as written [${dialect.name}]`, () => {
+    let f: ApiFixture;
+    before(async () => {
+      f = await apiFixture(dialect.open);
+    });
+    after(() => f.close());
+    beforeEach(() => f.store.db.deleteFrom("dnc_numbers").execute());
+
+    const search = async (query: string) => {
+      const res = await f.call({ method: "GET", url: `/v1/dnc?limit=100&${query}` });
+      assert.equal(res.statusCode, 200, res.body);
+      return (res.json().data as { phone: string }[]).map((e) => e.phone);
+    };
+
+    test("+1212 finds the numbers written +1 212 or 001 212; digits alone, those written without +", async () => {
+      const res = await f.call({
+        method: "POST",
+        url: "/v1/dnc",
+        payload: {
+          numbers: [...Object.values(WRITTEN), "+1 (212) 555-0199", "+212 6 12 34 56 78"],
+          phone_policy: "flag",
+        },
+      });
+      assert.deepEqual([res.json().added, res.json().flagged], [7, 5], res.body);
+      const e164 = ["+12125550199", "+212612345678"];
+
+      // Written with its + (%2B), or with a + left unencoded, which the query string reads as a space.
+      for (const query of ["phone=%2B1212", "phone=+1212"]) {
+        assert.deepEqual(await search(query), [WRITTEN.plus, WRITTEN.doubleZero, e164[0]], query);
+      }
+      assert.deepEqual(await search("phone=%2B121205"), [WRITTEN.plus, WRITTEN.doubleZero]);
+      assert.deepEqual(await search("phone=%2B1212555"), ["+12125550199"]);
+      // Digits without +: the international numbers as before, and the ones written without a country code.
+      assert.deepEqual(await search("phone=1212"), [
+        WRITTEN.plus,
+        WRITTEN.doubleZero,
+        WRITTEN.noPlus,
+        e164[0],
+      ]);
+      assert.deepEqual(await search("phone=212"), [WRITTEN.national, e164[1]]);
+      assert.deepEqual(await search("phone=%2B212"), [e164[1]]);
+      assert.deepEqual(await search("phone=%2B1"), [
+        WRITTEN.plus,
+        WRITTEN.doubleZero,
+        WRITTEN.otherArea,
+        e164[0],
+      ]);
+      // A whole number matches itself, however it was written.
+      assert.deepEqual(await search("phone=%2B12120550101"), [WRITTEN.doubleZero]);
+      assert.deepEqual(await search("phone=12120550103"), [WRITTEN.noPlus]);
+      assert.deepEqual(await search("phone=%2B12125550199"), [e164[0]]);
+      assert.deepEqual(await search("phone=%2B12120550103"), [], "written without +: not taken as +1");
+      // All nines: the range's top is open, and still holds no number written without +.
+      assert.deepEqual(await search("phone=%2B99"), []);
+
+      // Paged in id order through the matches, whichever of the two readings of 1212 each is found by.
+      const pages: string[][] = [];
+      for (let after: number | null = 0; after !== null; ) {
+        const res = await f.call({ method: "GET", url: `/v1/dnc?limit=2&phone=1212&after_id=${after}` });
+        const page = res.json() as { data: { phone: string }[]; next_after_id: number | null };
+        pages.push(page.data.map((e) => e.phone));
+        after = page.next_after_id;
+      }
+      assert.deepEqual(pages, [
+        [WRITTEN.plus, WRITTEN.doubleZero],
+        [WRITTEN.noPlus, e164[0]],
+      ]);
+    });
+
+    test("a campaign's list is searched the same way, apart from the account's", async () => {
+      const { id } = await createCampaignViaApi(f, { name: "dnc search" });
+      const add = async (numbers: string[], campaignId?: number) => {
+        const res = await f.call({
+          method: "POST",
+          url: "/v1/dnc",
+          payload: { numbers, phone_policy: "flag", ...(campaignId ? { campaign_id: campaignId } : {}) },
+        });
+        assert.equal(res.statusCode, 200, res.body);
+      };
+      await add([WRITTEN.plus, WRITTEN.national], id);
+      await add([WRITTEN.doubleZero]);
+      assert.deepEqual(await search(`campaign_id=${id}&phone=%2B1212`), [WRITTEN.plus]);
+      assert.deepEqual(await search(`campaign_id=${id}&phone=212`), [WRITTEN.national]);
+      assert.deepEqual(await search("phone=%2B1212"), [WRITTEN.doubleZero]);
+    });
+
+    test("entries listed before the search key are found after the upgrade", async () => {
+      const store = await dialect.open({ migrate: false });
+      try {
+        await migrateTo(store.db, "029_node_heartbeat_token", store.schema);
+        const accountId = await insertAccount(store.db, "acme", NOW);
+        // Written as the code before migration 030 wrote them (no search_key); past one backfill step.
+        const old = store.db as unknown as Kysely<Record<string, Record<string, unknown>>>;
+        const phones = [
+          ...Array.from({ length: 1200 }, (_, i) => `+44207946${String(i).padStart(4, "0")}`),
+          ...Object.values(WRITTEN),
+        ];
+        for (let i = 0; i < phones.length; i += 400) {
+          await old
+            .insertInto("dnc_numbers")
+            .values(
+              phones.slice(i, i + 400).map((phone) => ({
+                account_id: accountId,
+                campaign_id: 0,
+                phone,
+                source: "api",
+                reason: null,
+                created_at: NOW,
+                expires_at: null,
+              })),
+            )
+            .execute();
+        }
+        await migrateToLatest(store.db, store.schema);
+
+        const among = async (phonePrefix: string) =>
+          (await listDncNumbers(store.db, accountList(accountId), { phonePrefix, limit: 2000 }, NOW)).map(
+            (r) => r.phone,
+          );
+        assert.deepEqual(await among("+1212"), [WRITTEN.plus, WRITTEN.doubleZero]);
+        assert.deepEqual(await among("1212"), [WRITTEN.plus, WRITTEN.doubleZero, WRITTEN.noPlus]);
+        assert.deepEqual(await among("212"), [WRITTEN.national]);
+        assert.equal((await among("+44")).length, 1200);
+        assert.deepEqual(await among("+442079460119"), ["+442079460119"]);
+        const keys = await store.db.selectFrom("dnc_numbers").select(["phone", "search_key"]).execute();
+        for (const { phone, search_key } of keys) assert.equal(search_key, dncSearchKey(phone), phone);
+
+        if (dialect.name === "postgres") {
+          // A language's collation (glibc en_US) ignores the "+", which mixes "+1212…" with "1212…".
+          const column = await store.pool!.query(
+            `SELECT collation_name FROM information_schema.columns
+             WHERE table_schema = $1 AND table_name = 'dnc_numbers' AND column_name = 'search_key'`,
+            [store.schema],
+          );
+          assert.equal(column.rows[0]?.collation_name, "C");
+        }
+      } finally {
+        await store.close();
+      }
+    });
+  });
+}
