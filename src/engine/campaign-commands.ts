@@ -92,8 +92,9 @@ export class CampaignCommands {
     requireStatusAmong(row, STARTABLE_STATUSES, opts.onlyFrom, "started");
     await this.host.requireBalance(row);
     const now = this.host.clock.now();
-    const { status, startedAt, haltAt } = this.startTimes(row, new CampaignRuntime(row).settings, now);
-    const ended = this.startEndedError(campaignId, haltAt);
+    const settings = new CampaignRuntime(row).settings;
+    const { status, startedAt, haltAt } = this.startTimes(row, settings, now);
+    const ended = this.startEndedError(campaignId, haltAt, beginsAt(status, settings, now));
     if (ended) throw ended;
     // Started again before its start time, it would only be written scheduled once more: the second of two
     // starts is refused, as for a running campaign, and no second status event goes out.
@@ -151,7 +152,7 @@ export class CampaignCommands {
     const settings = new CampaignRuntime(row).settings;
     const { status, startedAt, haltAt } = this.startTimes(row, settings, now);
     // Past its end time it would only be halted at the next pass: refused and said why, as a start is.
-    const ended = this.startEndedError(campaignId, haltAt);
+    const ended = this.startEndedError(campaignId, haltAt, beginsAt(status, settings, now));
     if (ended) throw ended;
     const times = hasBegun(row) ? {} : { started_at: startedAt, halt_at: haltAt };
     // One stopped for its balance had a finish time: it is going on, not finished.
@@ -173,9 +174,10 @@ export class CampaignCommands {
       throw new EngineError("invalid_state", `campaign ${campaignId} is ${row.status} and cannot be stopped`);
     }
     const now = this.host.clock.now();
-    // Stopped before its start time, it never began: a later start is its first, and its lifetime counts
-    // from then (it counted from the start time that passed meanwhile, and could be refused as ended).
-    const notBegun = row.started_at !== null && row.started_at > now;
+    // Stopped before its start time, or paused before it and never resumed, it never began: a later start is
+    // its first, and its lifetime counts from then (it counted from the start time that passed meanwhile,
+    // and could be refused as ended having made no call).
+    const notBegun = row.started_at !== null && (row.started_at > now || !hasBegun(row));
     const written = notBegun
       ? await this.host.commitStatus(row, "stopped", now, {
           status_reason: STOPPED_BY_REQUEST,
@@ -258,13 +260,18 @@ export class CampaignCommands {
   }
 
   /** Started, a campaign whose halt time has passed would only be halted at the next pass: refused, and
-   *  said why, instead of answering "running". */
-  startEndedError(campaignId: number, haltAt: number | null): EngineError | null {
-    if (haltAt === null || haltAt > this.host.clock.now()) return null;
+   *  said why, instead of answering "running". So is one scheduled to begin (`beginsAt`) at or after its
+   *  halt time (a start time moved past a lifetime counted from its first start): it would sit scheduled,
+   *  then go running and halted in one pass at its start time, with no call. */
+  startEndedError(campaignId: number, haltAt: number | null, beginsAt?: number): EngineError | null {
+    const now = this.host.clock.now();
+    if (haltAt === null || haltAt > Math.max(now, beginsAt ?? now)) return null;
+    const when = `${haltAt <= now ? "ended" : "would end"} at ${new Date(haltAt).toISOString()}`;
+    const before = haltAt <= now ? "" : `, before its start time ${new Date(beginsAt ?? now).toISOString()}`;
     return new EngineError(
       "invalid_state",
-      `campaign ${campaignId} ended at ${new Date(haltAt).toISOString()} (its endAt, or its lifetime from its ` +
-        "first start); change its endAt or lifetimeSec first, or recover it to count its lifetime again",
+      `campaign ${campaignId} ${when} (its endAt, or its lifetime from its first start)${before}; change its ` +
+        `${before ? "startAt, " : ""}endAt or lifetimeSec first, or recover it to count its lifetime again`,
     );
   }
 
@@ -282,4 +289,9 @@ export class CampaignCommands {
     const startedAt = kept ?? (scheduled ? (settings.startAt as number) : now);
     return { status: scheduled ? "scheduled" : "running", startedAt, haltAt: haltAtFor(settings, startedAt) };
   }
+}
+
+/** When a start dials first: at its start time when it is scheduled for one, else now. */
+function beginsAt(status: CampaignStatus, settings: CampaignSettings, now: number): number {
+  return status === "scheduled" && settings.startAt !== null ? settings.startAt : now;
 }
