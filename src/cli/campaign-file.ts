@@ -86,7 +86,8 @@ const ZONED_INSTANT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d
 export function parseCampaignFile(text: string, source: string): CampaignFile {
   let data: unknown;
   try {
-    data = JSON.parse(text);
+    // A byte order mark, as Windows editors save "UTF-8" (RFC 8259 §8.1 lets a parser ignore it).
+    data = JSON.parse(text.replace(/^\uFEFF/, ""));
   } catch (err) {
     throw new Error(`${source}: not valid JSON (${(err as Error).message})`);
   }

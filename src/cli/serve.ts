@@ -10,6 +10,10 @@ import { ensureDemoCampaign } from "./demo.ts";
 export async function serveCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { demo: { type: "boolean" } } });
   const config = loadConfig();
+  // A reader of stdout that went away (a log shipper or `| tee` that died, `| head`) must not take the node
+  // down: its next write would raise EPIPE as an unhandled 'error', and a SIGTERM then killed the node before
+  // its calls were ended and recorded. pino's own lines are dropped the same way.
+  for (const stream of [process.stdout, process.stderr]) stream.on("error", () => {});
   // Before anything is opened: on a real trunk the demo would dial its made-up numbers for real.
   if (values.demo && config.driver !== "sim") throw new Error(demoRefusal(config.driver));
   // Taken from before the start: a SIGTERM right after "listening" (onReady runs before startServer
