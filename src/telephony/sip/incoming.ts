@@ -86,9 +86,10 @@ export class IncomingRequests {
       else if (ours) call.remoteBye = true;
       return;
     }
-    // A call over on our side (our BYE out, or a restart's hang-up) stays findable for 64·T1, but its
-    // dialog is gone: an UPDATE or INFO in it gets 481 below, as a re-INVITE does, so a PBX refreshing the
-    // session (RFC 4028) after a BYE it never got ends its side instead of keeping the callee up.
+    // A call over on our side (our BYE answered or given up on; a restored dialog a restart hangs up) stays
+    // findable for 64·T1, but its dialog is gone: an UPDATE or INFO in it gets 481 below, as a re-INVITE
+    // does, so a PBX refreshing the session (RFC 4028) after a BYE it never got ends its side instead of
+    // keeping the callee up. While a live call's BYE is still out it is not done, and is answered as live.
     const live = ours && !call.done;
     if (req.method === "OPTIONS" || (live && ["INFO", "NOTIFY"].includes(req.method))) {
       this.respond(req, from, 200, "OK");
