@@ -108,8 +108,6 @@ export interface ClaimHooks {
   /** The decision for one candidate at its dial slot `at`. A contact whose data makes the decision throw
    *  waits an hour instead of stalling the campaign. */
   decide(cand: Candidate, at: number, recent: RecentCalls | null): ClaimDecision;
-  /** Whether a claim since the last call settled contacts with webhook events (then delivery should look). */
-  takeSettled(): boolean;
 }
 
 export function claimHooks(
@@ -131,16 +129,10 @@ export function claimHooks(
     },
   };
   const recentMs = recentWindowMs(c.settings);
-  let settled = false;
   return {
     recentSince: recentMs === null ? null : now - recentMs,
-    settledEvents: c.webhooks.length
-      ? (cand, d) => {
-          const rows = settledAtClaimEvents(c.webhooks, cand, d.status, d.reason, now);
-          if (rows.length) settled = true;
-          return rows;
-        }
-      : undefined,
+    // Built by the store only for an account with a subscription (ClaimRequest.settledEvents).
+    settledEvents: (cand, d) => settledAtClaimEvents(cand, d.status, d.reason, now),
     decide(cand, at, recent) {
       try {
         return decideClaim(ctx, cand, at, recent);
@@ -148,11 +140,6 @@ export function claimHooks(
         onError?.(err);
         return { kind: "defer", until: at + 3_600_000, reason: "error" };
       }
-    },
-    takeSettled() {
-      const was = settled;
-      settled = false;
-      return was;
     },
   };
 }

@@ -5,7 +5,6 @@
 import { type CampaignSettings, changesWaits, usesAgents, withDefaults } from "../model/campaign-settings.ts";
 import type { CampaignStatus } from "../model/outcome.ts";
 import type { RobotScenario } from "../model/robot-scenario.ts";
-import type { Subscription } from "../outbox/events.ts";
 import type { CampaignHolder } from "../store/campaign-leases.ts";
 import type { Campaign } from "../store/schema.ts";
 import { buildCampaignWindows, type CampaignWindows } from "./claim-decision.ts";
@@ -55,8 +54,6 @@ export class CampaignRuntime {
   agentClaims = 0;
   /** The robot scenario its bot script id names, when the account has one by that key. */
   robot: RobotScenario | null = null;
-  /** Active webhook subscriptions that take this campaign's events (the engine keeps them current). */
-  webhooks: Subscription[] = [];
   /** Who held its dispatch lease at the last look (store/campaign-leases.ts); agent campaigns have none. */
   holder: CampaignHolder | null = null;
   /** Whether a pass that may not dial (outside its windows, at its end time) should look whether every

@@ -115,7 +115,7 @@ export class Dispatcher {
     this.claimBatch = o.claimBatch ?? 500;
     this.lookaheadMs = o.lookaheadMs ?? 1000;
     this.ended = new EndedAttempts({
-      finish: (batch) => o.dispatch.finish(batch),
+      finish: (batch) => o.dispatch.finishWithEvents(batch),
       noteCharged: (accountId, micros) => o.statusWriter.noteCharged(accountId, micros),
       onEvents: o.onEvents && (() => o.onEvents?.()),
     });
@@ -514,7 +514,7 @@ export class Dispatcher {
         });
       const result = await (finished.length > 0 ? this.ended.writing(claim) : claim);
       this.ended.committed(finished);
-      if (hooks.takeSettled()) this.o.onEvents?.();
+      if (result.eventsWritten > 0) this.o.onEvents?.();
       if (promotePending) {
         promotePending = false;
         waitingAt = result.nextWaitingAt ?? Number.POSITIVE_INFINITY;
@@ -796,7 +796,7 @@ export class Dispatcher {
         held,
         reserve: true,
       });
-      if (hooks.takeSettled()) this.o.onEvents?.();
+      if (result.eventsWritten > 0) this.o.onEvents?.();
       this.invalidateWaiting(c.id);
       const s = result.started[0];
       if (s && (c.status !== "running" || this.stopped)) {

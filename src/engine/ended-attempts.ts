@@ -4,11 +4,12 @@
 import type { FinishedAttempt } from "../store/dispatch/types.ts";
 
 export interface EndedAttemptsOptions {
-  /** Writes a batch in a transaction of its own (DispatchStore.finish). */
-  finish(batch: FinishedAttempt[]): Promise<unknown>;
+  /** Writes a batch in a transaction of its own (DispatchStore.finishWithEvents): the outbox rows it wrote. */
+  finish(batch: FinishedAttempt[]): Promise<{ eventsWritten: number }>;
   /** A committed charge, for the account's balance cache. */
   noteCharged(accountId: number, micros: number): void;
-  /** Called after a commit that wrote webhook events, so delivery can look at once. */
+  /** Called after a commit that wrote outbox rows (not merely carried events: an account without
+   *  subscriptions gets none), so delivery can look at once. */
   onEvents?(): void;
 }
 
@@ -52,11 +53,11 @@ export class EndedAttempts {
     return write;
   }
 
-  /** After a commit of a taken batch: its charges reach the balance cache, its events delivery. */
+  /** After a commit of a taken batch: its charges reach the balance cache. (Its events wake delivery
+   *  through whoever wrote them: the claim's result tells, or flush.) */
   committed(batch: FinishedAttempt[]): void {
     this.beingWritten.delete(batch);
     for (const f of batch) if (f.charge) this.o.noteCharged(f.charge.accountId, f.charge.micros);
-    if (this.o.onEvents && batch.some((f) => f.events?.length)) this.o.onEvents();
   }
 
   /** Writes every attempt that has ended so far, including those being written right now: whoever
@@ -66,13 +67,15 @@ export class EndedAttempts {
     await Promise.allSettled([...this.writes]);
     const batch = this.take();
     if (batch.length === 0) return;
+    let written: { eventsWritten: number };
     try {
-      await this.writing(this.o.finish(batch));
+      written = await this.writing(this.o.finish(batch));
     } catch (err) {
       this.putBack(batch);
       throw err;
     }
     this.committed(batch);
+    if (written.eventsWritten > 0) this.o.onEvents?.();
   }
 
   /** Charges of the account's ended calls not yet in the balance cache: waiting to be written, or being

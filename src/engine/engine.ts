@@ -681,7 +681,6 @@ export class Engine implements EngineControl, CampaignStatusWriter {
       if (known.status === "stopped" && was !== "stopped") this.dispatcher.hangupUnanswered(known);
     } else if (ACTIVE_STATUSES.includes(row.status as CampaignStatus)) {
       const rt = new CampaignRuntime(row, this.clock.now());
-      this.attachWebhooks(rt);
       // Its calls-per-second spacing goes on from the campaign's last dial: a stop and start, a restart
       // or another node's handover must not allow a burst within the same second.
       const last = await lastDialAt(this.store.db, row.id);
@@ -700,7 +699,6 @@ export class Engine implements EngineControl, CampaignStatusWriter {
   }
 
   private async refreshCampaigns(): Promise<void> {
-    await this.reloadWebhooks();
     const rows = await this.store.db
       .selectFrom("campaigns")
       .selectAll()
@@ -757,9 +755,7 @@ export class Engine implements EngineControl, CampaignStatusWriter {
       .selectAll()
       .where("id", "=", campaignId)
       .executeTakeFirstOrThrow();
-    const rt = new CampaignRuntime(row);
-    this.attachWebhooks(rt);
-    return rt;
+    return new CampaignRuntime(row);
   }
 
   /** Returns whether the status was written (with `ifDrained`, it may not be; see StateWrites). */
@@ -800,16 +796,6 @@ export class Engine implements EngineControl, CampaignStatusWriter {
       async () => command(await this.campaign(accountId, campaignId)),
       () => new EngineError("conflict", `campaign ${campaignId} kept changing; send the command again`, 409),
     );
-  }
-
-  /** Re-reads the active webhook subscriptions (after one was created, changed or deleted). */
-  async reloadWebhooks(): Promise<void> {
-    await this.writes.reloadSubscriptions();
-    for (const rt of this.dispatcher.campaigns.values()) this.attachWebhooks(rt);
-  }
-
-  private attachWebhooks(rt: CampaignRuntime): void {
-    rt.webhooks = this.writes.forCampaign(rt.accountId, rt.id);
   }
 
   private async campaign(accountId: number, campaignId: number): Promise<Campaign> {

@@ -1,12 +1,12 @@
 // The webhook events of the dispatch path, built from what the dispatcher knows when it records an
-// outcome, so the store can write them in the same transaction (outbox/events.ts turns them into rows).
+// outcome, so the store can write them in the same transaction (outbox/events.ts turns them into rows; the
+// store's insert picks the subscriptions that take them).
 import {
   campaignStatusEvent,
   type EventInput,
-  type OutboxRow,
-  outboxRows,
+  type EventRow,
+  eventRow,
   reopenedContactEvent,
-  type Subscription,
 } from "../outbox/events.ts";
 import type { Candidate, FinishedAttempt } from "../store/dispatch/types.ts";
 
@@ -68,28 +68,22 @@ function endedAttempt(info: EndedAttemptInfo, f: FinishedAttempt): Record<string
  * node's view of it is stale). Final, so subscribers of settled results only hear the correction too.
  */
 export function correctionEvents(
-  subs: readonly Subscription[],
   info: EndedAttemptInfo,
   f: FinishedAttempt,
   swept: "lost" | "abandoned",
-): OutboxRow[] {
+): EventRow[] {
   const base = { accountId: info.accountId, campaignId: info.campaignId, contactId: f.contactId, at: f.now };
   const data = {
     attempt: endedAttempt(info, f),
     contact: { id: f.contactId },
     corrects: { outcome: swept },
   };
-  return outboxRows(subs, { ...base, type: "attempt.ended", final: true, data });
+  return [eventRow({ ...base, type: "attempt.ended", final: true, data })];
 }
 
 /** attempt.transferred when a bot forwarded the call, attempt.ended, then contact.retry_scheduled or
  *  contact.status_changed (and contact.succeeded). */
-export function finishEvents(
-  subs: readonly Subscription[],
-  info: EndedAttemptInfo,
-  f: FinishedAttempt,
-): OutboxRow[] {
-  if (subs.length === 0) return [];
+export function finishEvents(info: EndedAttemptInfo, f: FinishedAttempt): EventRow[] {
   const settled = !("nextAt" in f.contact);
   const base = { accountId: info.accountId, campaignId: info.campaignId, contactId: f.contactId, at: f.now };
   const contact = {
@@ -138,18 +132,12 @@ export function finishEvents(
       data: { attemptId: f.attemptId, contact },
     });
   }
-  return events.flatMap((e) => outboxRows(subs, e));
+  return events.map(eventRow);
 }
 
 /** A queued contact settled at its slot without a call (nothing left to dial). */
-export function settledAtClaimEvents(
-  subs: readonly Subscription[],
-  c: Candidate,
-  status: string,
-  reason: string,
-  now: number,
-): OutboxRow[] {
-  return outboxRows(subs, {
+export function settledAtClaimEvents(c: Candidate, status: string, reason: string, now: number): EventRow[] {
+  const event: EventInput = {
     type: "contact.status_changed",
     accountId: c.account_id,
     campaignId: c.campaign_id,
@@ -157,29 +145,28 @@ export function settledAtClaimEvents(
     final: true,
     at: now,
     data: { from: "pending", to: status, contact: { id: c.id, status, reason, data: customData(c) } },
-  });
+  };
+  return [eventRow(event)];
 }
 
 /** A settled contact made pending again by an agent's callback. Not final: its result is still to come. */
 export function reopenedEvents(
-  subs: readonly Subscription[],
   accountId: number,
   c: { contactId: number; campaignId: number; from: string; reason: string; custom: string },
   now: number,
-): OutboxRow[] {
-  return outboxRows(subs, reopenedContactEvent({ ...c, accountId, at: now }));
+): EventRow[] {
+  return [eventRow(reopenedContactEvent({ ...c, accountId, at: now }))];
 }
 
 export function campaignStatusEvents(
-  subs: readonly Subscription[],
   accountId: number,
   campaignId: number,
   from: string,
   to: string,
   reason: string | null,
   now: number,
-): OutboxRow[] {
-  return outboxRows(subs, campaignStatusEvent(accountId, campaignId, { from, to, reason }, now));
+): EventRow[] {
+  return [eventRow(campaignStatusEvent(accountId, campaignId, { from, to, reason }, now))];
 }
 
 /** What an agent's disposition of a call reports: the call, the agent and what the agent decided. */
@@ -202,9 +189,8 @@ export interface DispositionInfo {
 
 /** attempt.disposed, for a CRM to record the agent's result of the call. A subscription names it to get it,
  *  so it goes to subscriptions without partial results too: it is a result, not an intermediate attempt. */
-export function dispositionEvents(subs: readonly Subscription[], d: DispositionInfo): OutboxRow[] {
-  if (subs.length === 0) return [];
-  return outboxRows(subs, {
+export function dispositionEvents(d: DispositionInfo): EventRow[] {
+  const event: EventInput = {
     type: "attempt.disposed",
     accountId: d.accountId,
     campaignId: d.campaignId,
@@ -222,5 +208,6 @@ export function dispositionEvents(subs: readonly Subscription[], d: DispositionI
       // Which do-not-call list: the account's (no campaign calls again) or this campaign's own.
       doNotCallList: d.dnc,
     },
-  });
+  };
+  return [eventRow(event)];
 }

@@ -193,7 +193,8 @@ function nextContactState(
 }
 
 /** The attempt's outcome and the contact's next state, with what the call cost (micro-USD, taken from a
- *  metered balance) and the webhook events of the campaign's subscriptions, all written together. */
+ *  metered balance) and its webhook events (built by the store only if the account has a subscription),
+ *  all written together. */
 export function finishedFromEnd(
   call: LiveCall,
   ev: CallEnded,
@@ -246,13 +247,20 @@ export function finishedFromEnd(
   if (call.startedAt !== call.claimedStartAt) f.dialedAt = call.startedAt;
   const c = call.campaign;
   if (chargeMicros > 0) f.charge = { accountId: c.accountId, micros: chargeMicros };
-  if (c.webhooks.length) {
-    const info = { ...call, accountId: c.accountId, campaignId: c.id };
-    f.events = finishEvents(c.webhooks, info, f);
-    // What the sweep told subscribers: abandoned when this node had put the abandonment on record.
-    const swept = call.abandonRecorded ? "abandoned" : "lost";
-    f.correctionEvents = () => correctionEvents(c.webhooks, info, f, swept);
-  }
+  // What the events tell of the call, taken now: they are built later, at the write, if at all.
+  const info = {
+    accountId: c.accountId,
+    campaignId: c.id,
+    contact: call.contact,
+    seq: call.seq,
+    phone: call.phone,
+    callerId: call.callerId,
+    startedAt: call.startedAt,
+  };
+  f.events = { accountId: c.accountId, build: () => finishEvents(info, f) };
+  // What the sweep told subscribers: abandoned when this node had put the abandonment on record.
+  const swept = call.abandonRecorded ? "abandoned" : "lost";
+  f.correctionEvents = { accountId: c.accountId, build: () => correctionEvents(info, f, swept) };
   return f;
 }
 
@@ -304,17 +312,15 @@ export function lostAttempt(c: CampaignRuntime, lost: ExpiredLease, now: number)
     details: JSON.stringify({ leaseOwner: lost.owner, startedAt: lost.startedAt }),
     contact: finishRule(policy, abandonRule(settings, next, outcome, now)),
   };
-  if (c.webhooks.length) {
-    const info = {
-      accountId: c.accountId,
-      campaignId: c.id,
-      contact: lost.contact,
-      seq: lost.seq,
-      phone: (JSON.parse(lost.contact.phones) as string[])[lost.phoneIndex] ?? null,
-      callerId: null,
-      startedAt: lost.startedAt,
-    };
-    f.events = finishEvents(c.webhooks, info, f);
-  }
+  const info = {
+    accountId: c.accountId,
+    campaignId: c.id,
+    contact: lost.contact,
+    seq: lost.seq,
+    phone: (JSON.parse(lost.contact.phones) as string[])[lost.phoneIndex] ?? null,
+    callerId: null,
+    startedAt: lost.startedAt,
+  };
+  f.events = { accountId: c.accountId, build: () => finishEvents(info, f) };
   return f;
 }

@@ -1,16 +1,15 @@
 // State changes the engine makes outside the dispatch path (campaign status, cancelling a contact), each
-// written in one transaction with the webhook events it causes, and the active subscriptions those events
-// are matched against.
+// written in one transaction with the webhook events it causes: its outbox inserts pick the subscriptions
+// taking them from the webhooks table as stored (outbox/events.ts OUTBOX_RECEIVERS), none cached here.
 import type { CompiledQuery } from "kysely";
 import type { CampaignStatus } from "../model/outcome.ts";
-import { type Subscription, subscriptionsOfCampaign } from "../outbox/events.ts";
 import { type CallbackRefusal, scheduleCallback } from "../store/agent-calls.ts";
 import { atomically } from "../store/atomic.ts";
 import { tryLockCampaignPending } from "../store/contacts-insert.ts";
 import { cancelPendingContactQuery, findContact } from "../store/contacts-query.ts";
 import type { Store } from "../store/db.ts";
 import type { Campaign, CampaignUpdate } from "../store/schema.ts";
-import { activeSubscriptions, outboxInserts } from "../store/webhooks.ts";
+import { outboxInserts } from "../store/webhooks.ts";
 import {
   campaignStatusEvents,
   type DispositionInfo,
@@ -23,22 +22,17 @@ import {
 export type StatusHolder = Pick<Campaign, "id" | "account_id" | "status"> &
   Partial<Pick<Campaign, "settings">>;
 
-export class StateWrites {
-  private subscriptions: Subscription[] = [];
+/** The outbox rows a transaction wrote: the counts `atomically` gives of its last `inserts` statements. */
+function rowsOf(counts: readonly number[], inserts: readonly CompiledQuery[]): number {
+  return counts.slice(counts.length - inserts.length).reduce((sum, n) => sum + n, 0);
+}
 
+export class StateWrites {
   constructor(
     private readonly store: Store,
-    /** Called after a commit that wrote events. */
+    /** Called after a commit that wrote outbox rows (an account without subscriptions gets none). */
     private readonly eventsWritten: () => void,
   ) {}
-
-  async reloadSubscriptions(): Promise<void> {
-    this.subscriptions = await activeSubscriptions(this.store.db);
-  }
-
-  forCampaign(accountId: number, campaignId: number): Subscription[] {
-    return subscriptionsOfCampaign(this.subscriptions, accountId, campaignId);
-  }
 
   /**
    * The status change and its campaign.status_changed events. With `ifDrained`, only if the campaign has
@@ -74,15 +68,19 @@ export class StateWrites {
         ),
       );
     }
-    const subs = this.forCampaign(from.account_id, from.id);
     const reason = set.status_reason ?? null;
-    const events = campaignStatusEvents(subs, from.account_id, from.id, from.status, status, reason, now);
+    const events = campaignStatusEvents(from.account_id, from.id, from.status, status, reason, now);
     const inserts = outboxInserts(this.store.db, events);
-    const changed =
-      opts.ifDrained && !this.store.sqlite
-        ? await this.drainedWrite(from.id, update.compile(), inserts)
-        : (await atomically(this.store, [update.compile()], { thenIfChanged: inserts }))[0];
-    if (changed > 0 && events.length) this.eventsWritten();
+    let changed: number;
+    let rows: number;
+    if (opts.ifDrained && !this.store.sqlite) {
+      ({ changed, rows } = await this.drainedWrite(from.id, update.compile(), inserts));
+    } else {
+      const counts = await atomically(this.store, [update.compile()], { thenIfChanged: inserts });
+      changed = counts[0];
+      rows = changed > 0 ? rowsOf(counts, inserts) : 0;
+    }
+    if (rows > 0) this.eventsWritten();
     return changed > 0;
   }
 
@@ -93,14 +91,20 @@ export class StateWrites {
    * the campaign's pending lock shared to their commit; taken alone first, the guard reads after them. It is
    * not waited for (an import holds its share through its upload, and this runs in a dispatch pass): with a
    * write in flight the campaign is not drained, and the next pass, within seconds, looks again. Returns the
-   * rows changed.
+   * rows changed and the outbox rows written.
    */
-  private drainedWrite(campaignId: number, update: CompiledQuery, inserts: CompiledQuery[]): Promise<number> {
+  private drainedWrite(
+    campaignId: number,
+    update: CompiledQuery,
+    inserts: CompiledQuery[],
+  ): Promise<{ changed: number; rows: number }> {
     return this.store.db.transaction().execute(async (trx) => {
-      if (!(await tryLockCampaignPending(trx, campaignId))) return 0;
+      if (!(await tryLockCampaignPending(trx, campaignId))) return { changed: 0, rows: 0 };
       const changed = Number((await trx.executeQuery(update)).numAffectedRows ?? 0);
-      if (changed > 0) for (const q of inserts) await trx.executeQuery(q);
-      return changed;
+      let rows = 0;
+      if (changed > 0)
+        for (const q of inserts) rows += Number((await trx.executeQuery(q)).numAffectedRows ?? 0);
+      return { changed, rows };
     });
   }
 
@@ -109,14 +113,17 @@ export class StateWrites {
   async cancelContact(accountId: number, contactId: number, now: number): Promise<number | null> {
     const contact = await findContact(this.store.db, accountId, contactId);
     if (contact?.status !== "pending") return null;
-    const subs = this.forCampaign(accountId, contact.campaign_id);
-    const events = settledAtClaimEvents(subs, contact, "cancelled", "cancelled by request", now);
-    const [changed] = await atomically(
+    const inserts = outboxInserts(
+      this.store.db,
+      settledAtClaimEvents(contact, "cancelled", "cancelled by request", now),
+    );
+    const counts = await atomically(
       this.store,
       [cancelPendingContactQuery(this.store.db, accountId, contactId, now)],
-      { thenIfChanged: outboxInserts(this.store.db, events) },
+      { thenIfChanged: inserts },
     );
-    if (changed && events.length) this.eventsWritten();
+    const changed = counts[0];
+    if (changed > 0 && rowsOf(counts, inserts) > 0) this.eventsWritten();
     return changed > 0 ? contact.campaign_id : null;
   }
 
@@ -146,14 +153,12 @@ export class StateWrites {
     now: number,
     forAgent: number | null,
   ): Promise<CallbackRefusal | null> {
-    let written = false;
-    const refused = await scheduleCallback(this.store, accountId, attemptId, at, now, forAgent, (c) => {
-      const events = reopenedEvents(this.forCampaign(accountId, c.campaignId), accountId, c, now);
-      written = events.length > 0;
-      return outboxInserts(this.store.db, events);
+    return scheduleCallback(this.store, accountId, attemptId, at, now, forAgent, {
+      inserts: (c) => outboxInserts(this.store.db, reopenedEvents(accountId, c, now)),
+      written: (rows) => {
+        if (rows > 0) this.eventsWritten();
+      },
     });
-    if (refused === null && written) this.eventsWritten();
-    return refused;
   }
 
   /**
@@ -181,7 +186,7 @@ export class StateWrites {
       .set({ disposition: d.disposition, disposition_at: d.at, disposed_by: d.agentId })
       .where("id", "=", attemptId)
       .compile();
-    const events = dispositionEvents(this.forCampaign(accountId, campaignId), {
+    const events = dispositionEvents({
       ...d,
       accountId,
       campaignId,
@@ -191,12 +196,9 @@ export class StateWrites {
       phone: row.phone,
     });
     const attempt = { phone: row.phone, campaignId };
-    await atomically(this.store, [
-      update,
-      ...(alsoWrite?.(attempt) ?? []),
-      ...outboxInserts(this.store.db, events),
-    ]);
-    if (events.length) this.eventsWritten();
+    const inserts = outboxInserts(this.store.db, events);
+    const counts = await atomically(this.store, [update, ...(alsoWrite?.(attempt) ?? []), ...inserts]);
+    if (rowsOf(counts, inserts) > 0) this.eventsWritten();
     return attempt;
   }
 }

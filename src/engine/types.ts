@@ -122,8 +122,6 @@ export interface EngineControl {
   withdrawContact(accountId: number, contactId: number): Promise<"cancelled" | "after_call" | null>;
   /** Called after an account's balance or rates changed (a top-up may let its campaigns go on). */
   billingChanged(accountId: number): Promise<void>;
-  /** Called after a webhook subscription was created, changed or deleted. */
-  reloadWebhooks(): Promise<void>;
   /** Events were put in the outbox outside the engine (a replay): delivery looks at once. */
   outboxChanged(): void;
   /** This process's dialing so far and now, for /metrics. */

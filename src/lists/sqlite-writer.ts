@@ -11,10 +11,10 @@ import os from "node:os";
 import path from "node:path";
 import type SQLite from "better-sqlite3";
 import type { CompiledQuery, Kysely } from "kysely";
-import { campaignStatusEvent, outboxRows } from "../outbox/events.ts";
+import { campaignStatusEvent, eventRow } from "../outbox/events.ts";
 import { noTransactionOpen } from "../store/atomic.ts";
-import type { Database, WebhookRow } from "../store/schema.ts";
-import { campaignSubscriptionsQuery, outboxInserts, subscriptionOf } from "../store/webhooks.ts";
+import type { Database } from "../store/schema.ts";
+import { outboxInserts } from "../store/webhooks.ts";
 import { targetGone } from "./errors.ts";
 import type { StageOutput } from "./parse-host.ts";
 import {
@@ -295,17 +295,14 @@ export class SqliteContactsWriter implements ContactsWriter {
       .where("status", "=", "completed")
       .compile();
     this.run(reopen);
-    // Read here, not from an engine's cached list: the import may run in a process with no engine.
-    const read = campaignSubscriptionsQuery(this.kysely, { accountId, campaignId });
-    const subscriptions = this.db.prepare(read.sql).all(...read.parameters) as WebhookRow[];
+    // The insert picks the campaign's subscriptions as stored: the import may run in a process with no engine.
     const event = campaignStatusEvent(
       accountId,
       campaignId,
       { from: "completed", to: "running", reason: null },
       at,
     );
-    for (const insert of outboxInserts(this.kysely, outboxRows(subscriptions.map(subscriptionOf), event)))
-      this.run(insert);
+    for (const insert of outboxInserts(this.kysely, [eventRow(event)])) this.run(insert);
   }
 
   private run(query: CompiledQuery): void {

@@ -1,6 +1,7 @@
 // outbox/ owns webhook events: what each one says, who gets it (subscriptions and their filters), and their
-// delivery. This file is pure: it builds outbox rows; the store writes them in the transaction of the state
-// change they report, and delivery.ts sends them. It must not touch the dispatcher's scheduling.
+// delivery. This file is pure: it builds event rows and the SQL that turns them into outbox rows, one per
+// subscription taking the event; the store writes them in the transaction of the state change they report,
+// and delivery.ts sends them. It must not touch the dispatcher's scheduling.
 import { randomUUID } from "node:crypto";
 
 /** Every event outdial emits. Twin24's names map onto these (TWIN24_EVENTS). */
@@ -26,30 +27,20 @@ export const TWIN24_EVENTS: Readonly<Record<string, EventType>> = {
   AUTOCALL_STATUS_CHANGED: "campaign.status_changed",
 };
 
-/** A subscription as the writers of events see it. */
-export interface Subscription {
-  id: number;
-  accountId: number;
-  /** null = every campaign of the account. */
-  campaignId: number | null;
-  /** Its filter when the list was read. Events are not matched on it (subscribersOf); the outbox insert
-   *  checks the stored one. */
-  events: ReadonlySet<string>;
-  delaySec: number;
-  partialResults: boolean;
-}
-
-/** One row of the outbox, ready to insert. */
-export interface OutboxRow {
+/**
+ * One event as written: a row per event, not per subscription. The outbox insert (outboxInsertSql) makes
+ * of it a delivery for each subscription that takes it, as the webhooks table holds them at that insert.
+ */
+export interface EventRow {
   account_id: number;
-  webhook_id: number;
+  campaign_id: number;
   event_id: string;
   event_type: string;
   order_key: string;
   payload: string;
-  status: "pending";
-  attempts: 0;
-  next_attempt_at: number;
+  /** 1 when the event settles its contact or campaign (EventInput.final): all a subscription without
+   *  partial results takes. */
+  final: 0 | 1;
   created_at: number;
 }
 
@@ -63,30 +54,6 @@ export interface EventInput {
   final: boolean;
   at: number;
   data: Record<string, unknown>;
-}
-
-/** Whether the subscription hears of the campaign: the account's own, for every campaign or this one. */
-function watches(s: Subscription, accountId: number, campaignId: number): boolean {
-  return s.accountId === accountId && (s.campaignId === null || s.campaignId === campaignId);
-}
-
-/** The subscriptions that hear of one campaign's events (whichever event types they take). */
-export function subscriptionsOfCampaign(
-  subs: readonly Subscription[],
-  accountId: number,
-  campaignId: number,
-): Subscription[] {
-  return subs.filter((s) => watches(s, accountId, campaignId));
-}
-
-/**
- * The subscriptions that may take this event: of its account and campaign, and taking intermediate events
- * unless it is final. Not its type: `subs` is a cached list (up to 5 s old), and a type added to a filter
- * on another node meanwhile would never be written, where a guard can only drop rows. Whether the
- * subscription's filter, as stored at the insert, names the type is OUTBOX_WEBHOOK_EXISTS's check.
- */
-export function subscribersOf(subs: readonly Subscription[], ev: EventInput): Subscription[] {
-  return subs.filter((s) => watches(s, ev.accountId, ev.campaignId) && (s.partialResults || ev.final));
 }
 
 /** A settled contact made pending again (an agent's callback, a list reset), as the store knows it. */
@@ -144,10 +111,8 @@ export function reopenedContactEvent(c: ReopenedContactInfo): EventInput {
   };
 }
 
-/** The outbox rows of one event: one per subscription that takes it, all with the same event id. */
-export function outboxRows(subs: readonly Subscription[], ev: EventInput): OutboxRow[] {
-  const targets = subscribersOf(subs, ev);
-  if (targets.length === 0) return [];
+/** The row of one event, with its id and the payload every subscription taking it is sent. */
+export function eventRow(ev: EventInput): EventRow {
   const eventId = randomUUID();
   const payload = JSON.stringify({
     id: eventId,
@@ -157,23 +122,35 @@ export function outboxRows(subs: readonly Subscription[], ev: EventInput): Outbo
     campaignId: ev.campaignId,
     data: ev.data,
   });
-  const orderKey = ev.contactId !== null ? `contact:${ev.contactId}` : `campaign:${ev.campaignId}`;
-  return targets.map((s) => ({
+  return {
     account_id: ev.accountId,
-    webhook_id: s.id,
+    campaign_id: ev.campaignId,
     event_id: eventId,
     event_type: ev.type,
-    order_key: orderKey,
+    order_key: ev.contactId !== null ? `contact:${ev.contactId}` : `campaign:${ev.campaignId}`,
     payload,
-    status: "pending",
-    attempts: 0,
-    next_attempt_at: ev.at + s.delaySec * 1000,
+    final: ev.final ? 1 : 0,
     created_at: ev.at,
-  }));
+  };
 }
 
-/** Column order of an outbox insert, shared by the dialects' hand-written statements. */
-export const OUTBOX_COLUMNS = [
+/** Column order of an event row in the outbox inserts' hand-written statements (then `ord`, its place). */
+export const EVENT_COLUMNS = [
+  "account_id",
+  "campaign_id",
+  "event_id",
+  "event_type",
+  "order_key",
+  "payload",
+  "final",
+  "created_at",
+] as const satisfies readonly (keyof EventRow)[];
+
+/** SQL types of EVENT_COLUMNS, in the same order (for statements whose values have no column to go by). */
+export const EVENT_COLUMN_TYPES = ["bigint", "bigint", "text", "text", "text", "text", "int", "bigint"];
+
+/** Columns of webhook_deliveries an outbox insert writes. */
+const OUTBOX_COLUMNS = [
   "account_id",
   "webhook_id",
   "event_id",
@@ -184,42 +161,40 @@ export const OUTBOX_COLUMNS = [
   "attempts",
   "next_attempt_at",
   "created_at",
-] as const satisfies readonly (keyof OutboxRow)[];
+].join(", ");
 
-/** SQL types of OUTBOX_COLUMNS, in the same order (for statements whose values have no column to go by). */
-export const OUTBOX_COLUMN_TYPES = [
-  "bigint",
-  "bigint",
-  "text",
-  "text",
-  "text",
-  "text",
-  "text",
-  "int",
-  "bigint",
-  "bigint",
-];
+/** An outbox insert up to its FROM: one delivery per event `v` and subscription `w` taking it, due after the
+ *  subscription's delay. */
+export const OUTBOX_INSERT = `INSERT INTO webhook_deliveries (${OUTBOX_COLUMNS})
+  SELECT v.account_id, w.id, v.event_id, v.event_type, v.order_key, v.payload, 'pending', 0,
+    v.created_at + w.delay_sec * 1000, v.created_at FROM`;
 
 /**
- * An outbox insert keeps only events whose subscription still takes them: events are built from a cached
- * list of subscriptions (re-read on this node's own webhook edits and at each maintenance pass, every 5 s),
- * so the guard reads the subscription's own row (by its primary key) in the insert's statement.
- * - It still exists: one deleted since (through the API, or on another node) would otherwise fail the whole
- *   write on its foreign key, again at every retry.
- * - It is active: one made inactive would take the next seconds' events, which its README promises it does
- *   not, and send them stale once active again.
- * - It names the event's type: the only type filter there is (subscribersOf builds rows for every type,
- *   so a type added on another node is taken from that edit's commit; webhooks13), and one whose `events`
- *   a PATCH on another node narrowed takes the dropped types no more (4 attempt.ended in 4 s of a
- *   10 calls/s campaign got through when the cached filter decided; review39). `events`
- *   is stored as JSON.stringify of names from EVENT_TYPES (store/webhooks.ts), so each name sits in it
- *   between double quotes, unescaped: a LIKE on the quoted name finds it without parsing JSON per insert.
- *   The name's "_" are escaped ("!" occurs in no name), as LIKE reads "_" as any one character.
- * Not checked here: its campaign, which no edit changes (WebhookEdit has none), so the cached one is the
- * row's; and partial_results, which gates on whether the event settles its contact (EventInput.final), a
- * thing the row does not carry: one narrowed to final results still takes intermediate events until the
- * next re-read.
+ * An outbox insert after its events (`v`: EVENT_COLUMNS and `ord`, their order): the subscriptions `w`
+ * taking each, read from the webhooks table in the insert's own statement, with ids in event order, then
+ * subscription (delivery order follows ids). No writer of events keeps a list of subscriptions: a cached
+ * one (re-read every 5 s and on this node's own edits) let a subscription made, or made active again, on
+ * another node take no events from this node for up to 5 s, lost for good, as a guard on the insert could
+ * only drop rows, never add them. Taken as stored at the insert:
+ * - Of the event's account, for every campaign or the event's own; a deleted one is not there (its rows
+ *   would fail the whole write on their foreign key, again at every retry).
+ * - Active: one made inactive would take the next seconds' events, which its README promises it does not,
+ *   and send them stale once active again.
+ * - Taking intermediate events (partial_results) unless the event is final: one narrowed to final results
+ *   on another node takes no intermediate event from that edit's commit.
+ * - Naming the event's type: a type added on another node is taken from that edit's commit (webhooks13),
+ *   and one whose `events` a PATCH narrowed takes the dropped types no more (review39). `events` is stored
+ *   as JSON.stringify of names from EVENT_TYPES (store/webhooks.ts), so each name sits in it between double
+ *   quotes, unescaped: a LIKE on the quoted name finds it without parsing JSON per insert. The name's "_"
+ *   are escaped ("!" occurs in no name), as LIKE reads "_" as any one character.
+ * An account without subscriptions gets no rows, found through the webhooks_account index.
  */
-export const OUTBOX_WEBHOOK_EXISTS =
-  "EXISTS (SELECT 1 FROM webhooks w WHERE w.id = v.webhook_id AND w.active = 1" +
-  " AND w.events LIKE ('%\"' || replace(v.event_type, '_', '!_') || '\"%') ESCAPE '!')";
+export const OUTBOX_RECEIVERS =
+  "JOIN webhooks w ON w.account_id = v.account_id AND (w.campaign_id IS NULL OR w.campaign_id = v.campaign_id)" +
+  " AND w.active = 1 AND (w.partial_results = 1 OR v.final = 1)" +
+  " AND w.events LIKE ('%\"' || replace(v.event_type, '_', '!_') || '\"%') ESCAPE '!' ORDER BY v.ord, w.id";
+
+/** The outbox insert of the events the FROM item `events` gives (OUTBOX_INSERT, OUTBOX_RECEIVERS). */
+export function outboxInsertSql(events: string): string {
+  return `${OUTBOX_INSERT} ${events} ${OUTBOX_RECEIVERS}`;
+}

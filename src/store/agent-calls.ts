@@ -99,8 +99,8 @@ export async function scheduleCallback(
   at: number,
   now: number,
   forAgent: number | null = null,
-  /** The outbox rows that say a settled contact is pending again, written in the same transaction. */
-  reopenedEvents?: (reopened: ReopenedContact) => CompiledQuery[],
+  /** The outbox inserts saying a settled contact is pending again, written in the same transaction. */
+  reopenedEvents?: ReopenedEvents,
 ): Promise<CallbackRefusal | null> {
   const row = await store.db
     .selectFrom("attempts as a")
@@ -189,7 +189,7 @@ export async function scheduleCallback(
   const events =
     row.status === "pending" || !reopenedEvents
       ? []
-      : reopenedEvents({
+      : reopenedEvents.inserts({
           contactId: Number(row.contact_id),
           campaignId: Number(row.campaign_id),
           from: row.status,
@@ -200,7 +200,19 @@ export async function scheduleCallback(
   // written during its drained check, it would stay pending in a completed campaign.
   const queries = store.sqlite ? [update] : [holdOffCompletionQuery(Number(row.campaign_id)), update];
   const changed = await atomically(store, queries, { thenIfChanged: events });
-  return changed[queries.length - 1] > 0 ? null : "call_in_progress";
+  if (changed[queries.length - 1] === 0) return "call_in_progress";
+  if (events.length > 0) {
+    reopenedEvents?.written(changed.slice(queries.length).reduce((sum, n) => sum + n, 0));
+  }
+  return null;
+}
+
+/** The events of a settled contact a callback makes pending again (scheduleCallback). */
+export interface ReopenedEvents {
+  /** Their outbox inserts, written in the callback's transaction. */
+  inserts(reopened: ReopenedContact): CompiledQuery[];
+  /** After the commit: the outbox rows those inserts wrote (none for an account without subscriptions). */
+  written(rows: number): void;
 }
 
 /** A settled contact a callback made pending again. */

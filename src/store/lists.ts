@@ -2,14 +2,14 @@
 // reset a list's finished contacts for another round.
 import { type Kysely, sql } from "kysely";
 import { ABANDONED_WAIT_REASON, EARLIER_ROUNDS_KEY } from "../model/redial-policy.ts";
-import { outboxRows, reopenedContactEvent } from "../outbox/events.ts";
+import { eventRow, reopenedContactEvent } from "../outbox/events.ts";
 import { abandonedWaitEnd } from "./abandon-wait.ts";
 import { holdOffCompletionQuery } from "./contacts-insert.ts";
 import type { Store } from "./db.ts";
 import { outboxInsertBatches } from "./outbox-insert-batch.ts";
 import type { Database, ListRow, WebhookRow } from "./schema.ts";
 import { runInOneTransaction, type TransactionSteps } from "./transaction-steps.ts";
-import { campaignSubscriptionsQuery, subscriptionOf } from "./webhooks.ts";
+import { campaignSubscriptionsQuery } from "./webhooks.ts";
 
 export async function insertList(
   db: Kysely<Database>,
@@ -112,13 +112,13 @@ function* resetSteps(store: Store, o: ListReset): TransactionSteps<{ reset: numb
   // Contacts made pending again wait for a completion of the campaign in flight (PostgreSQL): written
   // during its drained check, they would stay pending in a completed campaign (review40).
   if (!store.sqlite) yield holdOffCompletionQuery(o.campaignId);
-  // Read in the transaction, not the engine's cached list (up to 5 s old): a subscription made or widened
-  // on another node before the reset hears of it. Those not taking the event are passed over here, and
-  // with none the reset is the one UPDATE it always was.
+  // Read in the transaction: a subscription made or widened on another node before the reset hears of it.
+  // With none taking the event the reset is the one UPDATE it always was; else the outbox inserts pick the
+  // subscriptions taking each event as they read them (outbox/events.ts OUTBOX_RECEIVERS).
   const subscriptions = (yield campaignSubscriptionsQuery(store.db, o)).rows as unknown as WebhookRow[];
-  const takers = subscriptions.map(subscriptionOf).filter((s) => s.events.has("contact.status_changed"));
   const update = resetUpdate(store, o);
-  if (takers.length === 0) return { reset: (yield update.compile()).count, events: 0 };
+  if (!subscriptions.some((s) => (JSON.parse(s.events) as string[]).includes("contact.status_changed")))
+    return { reset: (yield update.compile()).count, events: 0 };
   // In contact order, so the outbox's ids (one event per contact) are too, whatever RETURNING's order.
   const reopened = (yield* reopenContacts(store, o, update)).sort((a, b) => a.id - b.id);
   let events = 0;
@@ -126,9 +126,8 @@ function* resetSteps(store: Store, o: ListReset): TransactionSteps<{ reset: numb
     const batch = reopened.slice(i, i + EVENT_BATCH);
     const customs = (yield customsQuery(store.db, batch)).rows as { id: number; custom: string }[];
     const customOf = new Map(customs.map((c) => [Number(c.id), c.custom]));
-    const rows = batch.flatMap((c) =>
-      outboxRows(
-        takers,
+    const rows = batch.map((c) =>
+      eventRow(
         reopenedContactEvent({
           accountId: o.accountId,
           campaignId: o.campaignId,

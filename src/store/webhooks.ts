@@ -1,5 +1,5 @@
-// Webhook subscriptions (CRUD for the API, the active set for the engine) and their outbox: the delivery
-// queue's reads and writes. Events themselves are built in outbox/events.ts and written by whoever changes
+// Webhook subscriptions (CRUD for the API) and their outbox: its inserts, which pick each event's
+// subscriptions from the table as stored, and the delivery queue's reads and writes. Events themselves are built in outbox/events.ts and written by whoever changes
 // the state they report, in the same transaction.
 import {
   type CompiledQuery,
@@ -9,14 +9,9 @@ import {
   sql,
   type Updateable,
 } from "kysely";
-import {
-  OUTBOX_COLUMN_TYPES,
-  OUTBOX_COLUMNS,
-  OUTBOX_WEBHOOK_EXISTS,
-  type OutboxRow,
-  type Subscription,
-} from "../outbox/events.ts";
+import type { EventRow } from "../outbox/events.ts";
 import { isPostgresDb } from "./dialect.ts";
+import { outboxInsertBatches } from "./outbox-insert-batch.ts";
 import { deleteOwned, findOwned, listOwned } from "./owned-rows.ts";
 import type { Database, WebhookDeliveryRow, WebhookRow, WebhooksTable } from "./schema.ts";
 
@@ -111,35 +106,11 @@ function setOwnedWebhook(
 export const deleteWebhook = (db: Kysely<Database>, accountId: number, id: number) =>
   deleteOwned(db, "webhooks", accountId, id);
 
-/** Every active subscription, as the engine matches events against them. */
-export async function activeSubscriptions(db: Kysely<Database>): Promise<Subscription[]> {
-  const rows = await db.selectFrom("webhooks").selectAll().where("active", "=", 1).execute();
-  return rows.map(subscriptionOf);
-}
-
-/** A subscription's row as the writers of events see it. */
-export function subscriptionOf(r: WebhookRow): Subscription {
-  return {
-    id: r.id,
-    accountId: r.account_id,
-    campaignId: r.campaign_id,
-    events: new Set(JSON.parse(r.events) as string[]),
-    delaySec: r.delay_sec,
-    partialResults: r.partial_results === 1,
-  };
-}
-
-/** Inserts of outbox rows, compiled to run inside another statement's transaction; rows of a subscription
- *  deleted meanwhile are left out (OUTBOX_WEBHOOK_EXISTS). */
-export function outboxInserts(db: Kysely<Database>, rows: OutboxRow[]): CompiledQuery[] {
-  const columns = sql.raw(OUTBOX_COLUMNS.join(", "));
-  return rows.map((row) => {
-    const values = OUTBOX_COLUMNS.map(
-      (k, i) => sql`CAST(${row[k]} AS ${sql.raw(OUTBOX_COLUMN_TYPES[i])}) AS ${sql.raw(k)}`,
-    );
-    return sql`INSERT INTO webhook_deliveries (${columns})
-      SELECT * FROM (SELECT ${sql.join(values)}) AS v WHERE ${sql.raw(OUTBOX_WEBHOOK_EXISTS)}`.compile(db);
-  });
+/** Inserts of the outbox rows of `events`, compiled to run inside another statement's transaction: each
+ *  event goes to the subscriptions that take it as the insert finds them stored (outbox/events.ts
+ *  OUTBOX_RECEIVERS), none when there are none. Each statement's count is the rows it wrote. */
+export function outboxInserts(db: Kysely<Database>, events: readonly EventRow[]): CompiledQuery[] {
+  return outboxInsertBatches(db, events);
 }
 
 // Delivery ------------------------------------------------------------------------------------------

@@ -82,7 +82,6 @@ for (const dialect of dialects()) {
           .executeTakeFirstOrThrow();
         assert.equal(abandoned.ended_at, null, "its end is not written yet");
         await b.engine.run();
-        await b.engine.reloadWebhooks();
         await clock.run({ until: clock.now() + 100_000 });
         const swept = await store.db
           .selectFrom("attempts")

@@ -35,7 +35,6 @@ for (const dialect of dialects()) {
           now: 0,
         });
         const writes = new StateWrites(store, () => {});
-        await writes.reloadSubscriptions();
         const holder = { id: ids.campaignId, account_id: accountId, status: "running" };
         const complete = () =>
           writes.campaignStatus(holder, "completed", 1000, { finished_at: 1000 }, { ifDrained: true });

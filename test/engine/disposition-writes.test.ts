@@ -41,7 +41,6 @@ for (const dialect of dialects()) {
           now: 0,
         });
         const writes = new StateWrites(store, () => {});
-        await writes.reloadSubscriptions();
         const d = {
           agentId: (await createAgent(store.db, accountId, { name: "Ann", userId: null, extension: null }, 0))
             .id,

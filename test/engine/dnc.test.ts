@@ -52,7 +52,6 @@ for (const dialect of dialects()) {
         active: true,
         now: h.clock.now(),
       });
-      await h.engine.reloadWebhooks();
       await list(h, ["+12125550100"]);
       // Another account's list is not this one's.
       const other = await insertAccount(h.store.db, "other", h.clock.now());

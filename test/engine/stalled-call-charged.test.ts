@@ -40,7 +40,6 @@ for (const dialect of dialects()) {
         while (!answered()) await clock.run({ until: clock.now() + 500 });
         const attemptId = Number(answered()?.attemptId);
         await b.engine.run();
-        await b.engine.reloadWebhooks();
         aClock.stalled = true; // A's event loop stops for 100 s; its call talks on
         await clock.run({ until: clock.now() + 100_000 });
         const attempt = () =>

@@ -77,7 +77,6 @@ async function drainedCampaign(store: Store) {
   await store.db.updateTable("contacts").set({ status: "succeeded" }).where("id", "=", done).execute();
   await subscribe(store, accountId, NOW);
   const writes = new StateWrites(store, () => {});
-  await writes.reloadSubscriptions();
   return { accountId, ...ids, writes };
 }
 

@@ -8,7 +8,7 @@ import net from "node:net";
 import { test } from "node:test";
 import { WallClock } from "../../src/clock/clock.ts";
 import { WebhookDelivery } from "../../src/outbox/delivery.ts";
-import { outboxRows } from "../../src/outbox/events.ts";
+import { eventRow } from "../../src/outbox/events.ts";
 import { atomically } from "../../src/store/atomic.ts";
 import { openStore } from "../../src/store/db.ts";
 import { insertWebhook, leaseHead, outboxInserts, replayDeliveries } from "../../src/store/webhooks.ts";
@@ -114,16 +114,8 @@ for (const dialect of dialects()) {
         active: true,
         now,
       });
-      const sub = {
-        id: hook.id,
-        accountId,
-        campaignId: null,
-        events: new Set(["attempt.ended"]),
-        delaySec: 0,
-        partialResults: true,
-      };
-      const rows = [0, 1].flatMap((round) =>
-        outboxRows([sub], {
+      const rows = [0, 1].flatMap((round) => [
+        eventRow({
           type: "attempt.ended",
           accountId,
           campaignId,
@@ -132,7 +124,7 @@ for (const dialect of dialects()) {
           at: now,
           data: { round },
         }),
-      );
+      ]);
       await atomically(store, outboxInserts(store.db, rows));
       const [first, second] = await store.db
         .selectFrom("webhook_deliveries")

@@ -11,7 +11,7 @@ import type { AddressInfo } from "node:net";
 import { test } from "node:test";
 import { WallClock } from "../../src/clock/clock.ts";
 import { WebhookDelivery } from "../../src/outbox/delivery.ts";
-import { outboxRows, type Subscription } from "../../src/outbox/events.ts";
+import { eventRow } from "../../src/outbox/events.ts";
 import { atomically } from "../../src/store/atomic.ts";
 import type { Store } from "../../src/store/db.ts";
 import { insertWebhook, leaseHead, outboxInserts, replayDeliveries } from "../../src/store/webhooks.ts";
@@ -45,25 +45,19 @@ async function hookOf(store: Store, url: string, delaySec: number, now = Date.no
     active: true,
     now,
   });
-  const sub: Subscription = {
-    id: hook.id,
-    accountId,
-    campaignId: null,
-    events: new Set(["attempt.ended"]),
-    delaySec,
-    partialResults: true,
-  };
   /** Writes contact 7's next event, at `at` (due delaySec later), as the engine does. */
   const write = async (round: number, at = Date.now()) => {
-    const rows = outboxRows([sub], {
-      type: "attempt.ended",
-      accountId,
-      campaignId,
-      contactId: 7,
-      final: false,
-      at,
-      data: { round },
-    });
+    const rows = [
+      eventRow({
+        type: "attempt.ended",
+        accountId,
+        campaignId,
+        contactId: 7,
+        final: false,
+        at,
+        data: { round },
+      }),
+    ];
     await atomically(store, outboxInserts(store.db, rows));
     return rows[0].event_id;
   };

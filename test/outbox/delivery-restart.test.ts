@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { WallClock } from "../../src/clock/clock.ts";
 import { WebhookDelivery } from "../../src/outbox/delivery.ts";
-import { outboxRows, type Subscription } from "../../src/outbox/events.ts";
+import { eventRow } from "../../src/outbox/events.ts";
 import { atomically } from "../../src/store/atomic.ts";
 import { openStore } from "../../src/store/db.ts";
 import { insertWebhook, outboxInserts } from "../../src/store/webhooks.ts";
@@ -28,7 +28,7 @@ test("delivery started again after a stop delivers", async () => {
     const now = Date.now();
     const accountId = await createAccount(store, "acme", now);
     const { campaignId } = await createCampaign(store, accountId);
-    const hook = await insertWebhook(store.db, {
+    await insertWebhook(store.db, {
       accountId,
       campaignId: null,
       url: rx.url,
@@ -40,28 +40,22 @@ test("delivery started again after a stop delivers", async () => {
       active: true,
       now,
     });
-    const sub: Subscription = {
-      id: hook.id,
-      accountId,
-      campaignId: null,
-      events: new Set(["attempt.ended"]),
-      delaySec: 0,
-      partialResults: true,
-    };
     d.start();
     await sleep(100);
     await d.stop();
     await sleep(1200); // past the cancelled poll timer's time
     d.start();
-    const rows = outboxRows([sub], {
-      type: "attempt.ended",
-      accountId,
-      campaignId,
-      contactId: 7,
-      final: false,
-      at: Date.now(),
-      data: {},
-    });
+    const rows = [
+      eventRow({
+        type: "attempt.ended",
+        accountId,
+        campaignId,
+        contactId: 7,
+        final: false,
+        at: Date.now(),
+        data: {},
+      }),
+    ];
     await atomically(store, outboxInserts(store.db, rows));
     d.eventsWritten();
     // Up to 10 s for the send (a slow machine), then more than a poll's time for a second one to show.

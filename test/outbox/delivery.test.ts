@@ -7,7 +7,7 @@ import type { AddressInfo } from "node:net";
 import { test } from "node:test";
 import { WallClock } from "../../src/clock/clock.ts";
 import { backoffMs, type DeliveryOptions, signature, WebhookDelivery } from "../../src/outbox/delivery.ts";
-import { type OutboxRow, outboxRows, type Subscription } from "../../src/outbox/events.ts";
+import { type EventRow, eventRow } from "../../src/outbox/events.ts";
 import { atomically } from "../../src/store/atomic.ts";
 import { openStore, type Store } from "../../src/store/db.ts";
 import { insertWebhook, leaseHead, outboxInserts } from "../../src/store/webhooks.ts";
@@ -34,12 +34,18 @@ async function countByStatus(store: Store, webhookId: number, status: string): P
   return Number(r.n);
 }
 
-function events(sub: Subscription, campaignId: number, contacts: number[], rounds: number): OutboxRow[] {
-  const rows: OutboxRow[] = [];
+/** A subscription as a test's events name it: the outbox insert gives each event to its account's. */
+interface Subscription {
+  id: number;
+  accountId: number;
+}
+
+function events(sub: Subscription, campaignId: number, contacts: number[], rounds: number): EventRow[] {
+  const rows: EventRow[] = [];
   for (let round = 0; round < rounds; round++) {
     for (const contactId of contacts) {
       rows.push(
-        ...outboxRows([sub], {
+        eventRow({
           type: "attempt.ended",
           accountId: sub.accountId,
           campaignId,
@@ -54,23 +60,23 @@ function events(sub: Subscription, campaignId: number, contacts: number[], round
   return rows;
 }
 
-/** The attempt.ended subscription a test's events go to, as the engine would hold it. */
+/** The attempt.ended subscription a test's events go to. */
 function subscriptionOf(webhookId: number, accountId: number): Subscription {
-  return {
-    id: webhookId,
-    accountId,
-    campaignId: null,
-    events: new Set(["attempt.ended"]),
-    delaySec: 0,
-    partialResults: true,
-  };
+  return { id: webhookId, accountId };
 }
 
-/** An account-wide attempt.ended webhook to `url`, and its subscription. */
-async function endedHook(store: Store, accountId: number, url: string, secret: string, maxAttempts: number) {
+/** An attempt.ended webhook to `url`, account-wide unless given a campaign, and its subscription. */
+async function endedHook(
+  store: Store,
+  accountId: number,
+  url: string,
+  secret: string,
+  maxAttempts: number,
+  campaignId: number | null = null,
+) {
   const hook = await insertWebhook(store.db, {
     accountId,
-    campaignId: null,
+    campaignId,
     url,
     secret,
     events: ["attempt.ended"],
@@ -515,11 +521,10 @@ for (const hungCount of [1, 2, 12]) {
       const ca = (await createCampaign(store, a)).campaignId;
       const cb = (await createCampaign(store, b)).campaignId;
       const contacts = Array.from({ length: 40 }, (_, i) => i + 1);
-      const rows: OutboxRow[] = [];
-      for (let i = 0; i < hungCount; i++) {
-        const hook = await endedHook(store, a, `${hung.url}${i}`, "sa", 3);
-        rows.push(...events(hook.sub, ca, contacts, 1));
-      }
+      // Each of A's events goes to every one of its subscriptions.
+      let hook = await endedHook(store, a, `${hung.url}0`, "sa", 3);
+      for (let i = 1; i < hungCount; i++) hook = await endedHook(store, a, `${hung.url}${i}`, "sa", 3);
+      const rows = events(hook.sub, ca, contacts, 1);
       const hookB = await endedHook(store, b, rx.url, "sb", 3);
       await atomically(store, outboxInserts(store.db, rows));
       delivery.start();
@@ -556,17 +561,19 @@ test("subscriptions whose events all back off leave the send slots to one with e
   try {
     const accountId = await createAccount(store);
     const { campaignId } = await createCampaign(store, accountId);
-    // 20 subscriptions (receivers down) whose one event each backs off for an hour.
+    // 20 subscriptions (receivers down) whose one event each backs off for an hour; each of its own
+    // campaign, so that it alone takes that event (and none of the healthy one's below).
     for (let i = 0; i < 20; i++) {
-      const down = await endedHook(store, accountId, `http://127.0.0.1:9/down-${i}`, "s", 12);
-      await atomically(store, outboxInserts(store.db, events(down.sub, campaignId, [1000 + i], 1)));
+      const own = (await createCampaign(store, accountId, {}, { name: `down-${i}` })).campaignId;
+      const down = await endedHook(store, accountId, `http://127.0.0.1:9/down-${i}`, "s", 12, own);
+      await atomically(store, outboxInserts(store.db, events(down.sub, own, [1000 + i], 1)));
       await store.db
         .updateTable("webhook_deliveries")
         .set({ attempts: 5, next_attempt_at: Date.now() + 3_600_000 })
         .where("webhook_id", "=", down.hook.id)
         .execute();
     }
-    const { sub } = await endedHook(store, accountId, healthy.url, "s", 12);
+    const { sub } = await endedHook(store, accountId, healthy.url, "s", 12, campaignId);
     const contacts = Array.from({ length: 20 }, (_, i) => i + 1);
     await atomically(store, outboxInserts(store.db, events(sub, campaignId, contacts, 1)));
     delivery.start();

@@ -6,7 +6,7 @@ import { WallClock } from "../../src/clock/clock.ts";
 import { loadConfig } from "../../src/config/config.ts";
 import { WebhookDelivery } from "../../src/outbox/delivery.ts";
 import { isPublicAddress } from "../../src/outbox/destinations.ts";
-import { outboxRows, type Subscription } from "../../src/outbox/events.ts";
+import { eventRow } from "../../src/outbox/events.ts";
 import { atomically } from "../../src/store/atomic.ts";
 import { openStore } from "../../src/store/db.ts";
 import { insertWebhook, outboxInserts } from "../../src/store/webhooks.ts";
@@ -86,25 +86,20 @@ for (const allowPrivateNetworks of [false, true]) {
           now: Date.now(),
         });
         hooks.push(hook);
-        const sub: Subscription = {
-          id: hook.id,
-          accountId,
-          campaignId: null,
-          events: new Set(["attempt.ended"]),
-          delaySec: 0,
-          partialResults: true,
-        };
-        const rows = outboxRows([sub], {
+      }
+      // One event, which each of the two subscriptions takes.
+      const events = [
+        eventRow({
           type: "attempt.ended",
           accountId,
           campaignId,
-          contactId: hook.id,
+          contactId: 1,
           final: false,
           at: Date.now(),
           data: {},
-        });
-        await atomically(store, outboxInserts(store.db, rows));
-      }
+        }),
+      ];
+      await atomically(store, outboxInserts(store.db, events));
       const delivery = new WebhookDelivery({
         store,
         clock: new WallClock(),

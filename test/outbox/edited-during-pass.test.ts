@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { WallClock } from "../../src/clock/clock.ts";
 import { WebhookDelivery } from "../../src/outbox/delivery.ts";
-import { outboxRows, type Subscription } from "../../src/outbox/events.ts";
+import { eventRow } from "../../src/outbox/events.ts";
 import { atomically } from "../../src/store/atomic.ts";
 import type { Store } from "../../src/store/db.ts";
 import type { WebhookRow } from "../../src/store/schema.ts";
@@ -34,11 +34,19 @@ async function until(what: string, fn: () => boolean | Promise<boolean>, ms = 10
   }
 }
 
-/** An account-wide attempt.ended subscription to `url`. */
-function subscribe(store: Store, accountId: number, url: string, secret: string, now: number) {
+/** An attempt.ended subscription to `url` for the campaign's events alone (each event is taken by every
+ *  subscription of its campaign or account, so a test's subscriptions each get their own campaign). */
+function subscribe(
+  store: Store,
+  accountId: number,
+  campaignId: number,
+  url: string,
+  secret: string,
+  now: number,
+) {
   return insertWebhook(store.db, {
     accountId,
-    campaignId: null,
+    campaignId,
     url,
     secret,
     events: ["attempt.ended"],
@@ -50,25 +58,19 @@ function subscribe(store: Store, accountId: number, url: string, secret: string,
   });
 }
 
-/** One attempt.ended of `contactId` for `hook`, as the engine writes it; its outbox row's id. */
-async function eventFor(store: Store, hook: WebhookRow, campaignId: number, contactId: number, now: number) {
-  const sub: Subscription = {
-    id: hook.id,
-    accountId: hook.account_id,
-    campaignId: null,
-    events: new Set(["attempt.ended"]),
-    delaySec: 0,
-    partialResults: true,
-  };
-  const rows = outboxRows([sub], {
-    type: "attempt.ended",
-    accountId: hook.account_id,
-    campaignId,
-    contactId,
-    final: true,
-    at: now,
-    data: {},
-  });
+/** One attempt.ended of `contactId` in `hook`'s campaign, as the engine writes it; its outbox row's id. */
+async function eventFor(store: Store, hook: WebhookRow, contactId: number, now: number) {
+  const rows = [
+    eventRow({
+      type: "attempt.ended",
+      accountId: hook.account_id,
+      campaignId: Number(hook.campaign_id),
+      contactId,
+      final: true,
+      at: now,
+      data: {},
+    }),
+  ];
   await atomically(store, outboxInserts(store.db, rows));
   const row = await store.db
     .selectFrom("webhook_deliveries")
@@ -86,8 +88,8 @@ for (const dialect of dialects()) {
       const now = Date.now();
       const accountId = await createAccount(store, "acme", now);
       const { campaignId } = await createCampaign(store, accountId);
-      const hook = await subscribe(store, accountId, "http://127.0.0.1:9/old", "old-secret", now);
-      const id = await eventFor(store, hook, campaignId, 7_130_201, now);
+      const hook = await subscribe(store, accountId, campaignId, "http://127.0.0.1:9/old", "old-secret", now);
+      const id = await eventFor(store, hook, 7_130_201, now);
 
       await updateWebhook(store.db, accountId, hook.id, { active: false }, now);
       assert.equal(await leaseHead(store.db, id, "n1", now, now + 20_000), undefined, "inactive: no lease");
@@ -128,16 +130,17 @@ for (const dialect of dialects().filter((d) => d.name === "postgres")) {
     try {
       const now = Date.now();
       const accountId = await createAccount(store, "acme", now);
-      const { campaignId } = await createCampaign(store, accountId);
+      const campaign = async (name: string) =>
+        (await createCampaign(store, accountId, {}, { name })).campaignId;
       // Contact ids unlikely to share an advisory lock key with another test file's (the keys are the
       // server's, across schemas).
-      const a = await subscribe(store, accountId, rxA.url, "sa", now);
-      const b = await subscribe(store, accountId, rxB.url, "sb", now);
-      const c = await subscribe(store, accountId, rxOld.url, "sc", now);
+      const a = await subscribe(store, accountId, await campaign("a"), rxA.url, "sa", now);
+      const b = await subscribe(store, accountId, await campaign("b"), rxB.url, "sb", now);
+      const c = await subscribe(store, accountId, await campaign("c"), rxOld.url, "sc", now);
       const [contactA, contactB, contactC] = [7_130_301, 7_130_302, 7_130_303];
-      await eventFor(store, a, campaignId, contactA, now);
-      const bEvent = await eventFor(store, b, campaignId, contactB, now);
-      await eventFor(store, c, campaignId, contactC, now);
+      await eventFor(store, a, contactA, now);
+      const bEvent = await eventFor(store, b, contactB, now);
+      await eventFor(store, c, contactC, now);
       // The first pass takes A first (subscriptions in id order) and waits at its lease.
       const key = `outdial.webhook_deliveries.${a.id}.contact:${contactA}`;
       await holder.query("SELECT pg_advisory_lock(hashtextextended($1, 0))", [key]);

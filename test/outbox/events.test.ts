@@ -64,7 +64,6 @@ for (const dialect of dialects()) {
         partialResults: true,
         active: false,
       });
-      await h.engine.reloadWebhooks();
       const contacts = Array.from({ length: 40 }, (_, i) => ({ phones: [`+1202555${String(2000 + i)}`] }));
       const id = await h.campaign(
         {
@@ -84,7 +83,6 @@ for (const dialect of dialects()) {
         partialResults: true,
         active: true,
       });
-      await h.engine.reloadWebhooks();
       await h.engine.start(h.accountId, id);
       await h.runToEnd();
 
@@ -180,7 +178,6 @@ for (const dialect of dialects()) {
         active: true,
         now: h.clock.now(),
       });
-      await h.engine.reloadWebhooks();
       const id = await h.campaign({}, [{ phones: ["+12025550100"] }]);
       const [contact] = await h.contacts(id);
       assert.equal(await h.engine.cancelContact(h.accountId, contact.id), true);
@@ -213,7 +210,6 @@ for (const dialect of dialects()) {
         });
       const doomed = await hook(ALL);
       const kept = await hook(ALL);
-      await h.engine.reloadWebhooks();
       const id = await h.campaign(
         { maxConcurrent: 5, maxAttemptsPerContact: 1 },
         Array.from({ length: 30 }, (_, i) => ({ phones: [`+1202555${String(2000 + i)}`] })),

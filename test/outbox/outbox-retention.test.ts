@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { VirtualClock } from "../../src/clock/virtual-clock.ts";
 import { WebhookDelivery } from "../../src/outbox/delivery.ts";
-import { outboxRows } from "../../src/outbox/events.ts";
+import { eventRow } from "../../src/outbox/events.ts";
 import { atomically } from "../../src/store/atomic.ts";
 import { insertWebhook, outboxInserts, pruneDeliveries, replayDeliveries } from "../../src/store/webhooks.ts";
 import { createAccount, createCampaign } from "../helpers/fixtures.ts";
@@ -47,16 +47,8 @@ for (const dialect of dialects())
           active: true,
           now: T0,
         });
-        const sub = {
-          id: hook.id,
-          accountId,
-          campaignId: null,
-          events: new Set(["attempt.ended"]),
-          delaySec: 0,
-          partialResults: true,
-        };
-        const rows = [1, 2, 3, 4].flatMap((contactId) =>
-          outboxRows([sub], {
+        const rows = [1, 2, 3, 4].flatMap((contactId) => [
+          eventRow({
             type: "attempt.ended",
             accountId,
             campaignId,
@@ -65,7 +57,7 @@ for (const dialect of dialects())
             at: T0,
             data: {},
           }),
-        );
+        ]);
         await atomically(store, outboxInserts(store.db, rows));
         await store.db.updateTable("webhooks").set({ active: 0 }).where("id", "=", hook.id).execute();
         const ids = (
@@ -128,7 +120,6 @@ for (const dialect of dialects())
         active: true,
         now: T0,
       });
-      const sub = { id: hook.id, accountId, campaignId: null, events: new Set(["attempt.ended"]) };
       const event = {
         type: "attempt.ended" as const,
         accountId,
@@ -137,7 +128,7 @@ for (const dialect of dialects())
         final: true,
         at: T0,
       };
-      const rows = outboxRows([{ ...sub, delaySec: 0, partialResults: true }], { ...event, data: {} });
+      const rows = [eventRow({ ...event, data: {} })];
       await atomically(store, outboxInserts(store.db, rows));
       // It died 40 days ago: past the 30 days a dead letter is kept.
       await store.db

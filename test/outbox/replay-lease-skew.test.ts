@@ -10,7 +10,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { type Kysely, sql } from "kysely";
-import { outboxRows, type Subscription } from "../../src/outbox/events.ts";
+import { eventRow } from "../../src/outbox/events.ts";
 import { atomically } from "../../src/store/atomic.ts";
 import type { Database } from "../../src/store/schema.ts";
 import {
@@ -60,14 +60,6 @@ for (const dialect of dialects().filter((d) => d.name === "postgres")) {
         active: true,
         now: T0,
       });
-      const sub: Subscription = {
-        id: hook.id,
-        accountId,
-        campaignId: null,
-        events: new Set(["attempt.ended"]),
-        delaySec: 0,
-        partialResults: true,
-      };
       for (const n of [1, 2]) {
         const event = {
           type: "attempt.ended" as const,
@@ -78,7 +70,7 @@ for (const dialect of dialects().filter((d) => d.name === "postgres")) {
           at: T0,
           data: { n },
         };
-        await atomically(store, outboxInserts(store.db, outboxRows([sub], event)));
+        await atomically(store, outboxInserts(store.db, [eventRow(event)]));
       }
       const [first, second] = await store.db
         .selectFrom("webhook_deliveries")

@@ -6,7 +6,7 @@ import { test } from "node:test";
 import { insertTaskWebhook } from "../../src/api/compat/twin24/task-routes.ts";
 import { WallClock } from "../../src/clock/clock.ts";
 import { WebhookDelivery } from "../../src/outbox/delivery.ts";
-import { outboxRows } from "../../src/outbox/events.ts";
+import { eventRow } from "../../src/outbox/events.ts";
 import { atomically } from "../../src/store/atomic.ts";
 import { outboxInserts } from "../../src/store/webhooks.ts";
 import { apiFixture } from "../api/helpers.ts";
@@ -54,14 +54,6 @@ test("a Twin24 task's subscription gets a secret its receiver checks deliveries 
     secret = rotated.json().secret;
     assert.equal((await f.call({ method: "GET", url: `/v1/webhooks/${hook.id}` })).json().secret, undefined);
 
-    const sub = {
-      id: hook.id,
-      accountId: f.accountId,
-      campaignId,
-      events: new Set(["attempt.ended"]),
-      delaySec: 0,
-      partialResults: true,
-    };
     const ended = {
       type: "attempt.ended",
       accountId: f.accountId,
@@ -71,7 +63,7 @@ test("a Twin24 task's subscription gets a secret its receiver checks deliveries 
     } as const;
     await atomically(
       f.store,
-      outboxInserts(f.store.db, outboxRows([sub], { ...ended, contactId: 1, at: Date.now() })),
+      outboxInserts(f.store.db, [eventRow({ ...ended, contactId: 1, at: Date.now() })]),
     );
     delivery.start();
     await until("the event delivered", () => rx.got.length === 1);
@@ -83,7 +75,7 @@ test("a Twin24 task's subscription gets a secret its receiver checks deliveries 
     assert.notEqual(secret, old);
     await atomically(
       f.store,
-      outboxInserts(f.store.db, outboxRows([sub], { ...ended, contactId: 2, at: Date.now() })),
+      outboxInserts(f.store.db, [eventRow({ ...ended, contactId: 2, at: Date.now() })]),
     );
     delivery.eventsWritten();
     await until("the second event delivered", () => rx.got.length === 2);

@@ -10,7 +10,7 @@ import type { AddressInfo } from "node:net";
 import { test } from "node:test";
 import { type TimerHandle, WallClock } from "../../src/clock/clock.ts";
 import { WebhookDelivery } from "../../src/outbox/delivery.ts";
-import { outboxRows } from "../../src/outbox/events.ts";
+import { eventRow } from "../../src/outbox/events.ts";
 import { atomically } from "../../src/store/atomic.ts";
 import { openStore } from "../../src/store/db.ts";
 import { insertWebhook, outboxInserts } from "../../src/store/webhooks.ts";
@@ -52,7 +52,7 @@ test("a wall-clock step while a send is in flight does not send the same contact
   try {
     const accountId = await createAccount(store);
     const { campaignId } = await createCampaign(store, accountId);
-    const hook = await insertWebhook(store.db, {
+    await insertWebhook(store.db, {
       accountId,
       campaignId: null,
       url,
@@ -64,16 +64,8 @@ test("a wall-clock step while a send is in flight does not send the same contact
       active: true,
       now: clock.now(),
     });
-    const sub = {
-      id: hook.id,
-      accountId,
-      campaignId: null,
-      events: new Set(["attempt.ended"]),
-      delaySec: 0,
-      partialResults: true,
-    };
-    const rows = [1, 2].flatMap((n) =>
-      outboxRows([sub], {
+    const rows = [1, 2].flatMap((n) => [
+      eventRow({
         type: "attempt.ended",
         accountId,
         campaignId,
@@ -82,7 +74,7 @@ test("a wall-clock step while a send is in flight does not send the same contact
         at: clock.now(),
         data: { n },
       }),
-    );
+    ]);
     await atomically(store, outboxInserts(store.db, rows));
     delivery = new WebhookDelivery({
       store,

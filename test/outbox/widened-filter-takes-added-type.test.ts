@@ -3,8 +3,8 @@
 // cached list of subscriptions (re-read every 5 s and on this node's own edits) and built no row for a type
 // the cached filter lacked; the outbox insert's guard can drop rows, not add them. So after "subscribe me to
 // contact.status_changed" on another node, the contacts settled in the next seconds never had theirs
-// written (lost, not late). Events are now built for every subscription of their campaign and the guard
-// (OUTBOX_WEBHOOK_EXISTS) alone checks the stored filter; narrowed-filter-takes-no-dropped-events.test.ts
+// written (lost, not late). Each outbox insert now picks the subscriptions taking the event from the
+// webhooks table as stored (OUTBOX_RECEIVERS); narrowed-filter-takes-no-dropped-events.test.ts
 // shows the other way round.
 import assert from "node:assert/strict";
 import { test } from "node:test";
@@ -28,7 +28,6 @@ for (const dialect of dialects()) {
         active: true,
         now: h.clock.now(),
       });
-      await h.engine.reloadWebhooks();
       // One attempt per contact: every call that ends settles its contact.
       const id = await h.campaign(
         { maxConcurrent: 10, callsPerSecond: 10, maxAttemptsPerContact: 1 },

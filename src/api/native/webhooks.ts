@@ -212,7 +212,6 @@ export async function webhookRoutes(app: FastifyInstance, deps: NativeApiDeps): 
         active: b.active ?? true,
         now: clock.now(),
       });
-      await engine.reloadWebhooks();
       return reply.status(201).send({ ...webhookView(row), secret });
     },
   );
@@ -267,7 +266,6 @@ export async function webhookRoutes(app: FastifyInstance, deps: NativeApiDeps): 
       const edit = req.body.url === undefined ? req.body : { ...req.body, url: usableUrl(req.body.url) };
       const row = await updateWebhook(store.db, req.account.id, req.params.id, edit, clock.now());
       if (!row) throw notFound("webhook", req.params.id);
-      await engine.reloadWebhooks();
       return webhookView(row);
     },
   );
@@ -313,7 +311,6 @@ export async function webhookRoutes(app: FastifyInstance, deps: NativeApiDeps): 
     async (req, reply) => {
       if (!(await deleteWebhook(store.db, req.account.id, req.params.id)))
         throw notFound("webhook", req.params.id);
-      await engine.reloadWebhooks();
       return reply.status(204).send();
     },
   );

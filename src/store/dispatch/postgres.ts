@@ -2,7 +2,7 @@
 // FOR UPDATE SKIP LOCKED so two nodes never take the same contact, and writes a whole batch with
 // unnest() arrays in a handful of round trips.
 import type pg from "pg";
-import { OUTBOX_COLUMN_TYPES, OUTBOX_COLUMNS, OUTBOX_WEBHOOK_EXISTS } from "../../outbox/events.ts";
+import { EVENT_COLUMN_TYPES, EVENT_COLUMNS, outboxInsertSql } from "../../outbox/events.ts";
 import { LIVE_COUNTS, type LiveCounts, SETTLED_COUNTS, statusCounts, WAITING_SUMMARY } from "./counts.ts";
 import { batchPhones, DNC_AMONG_PG, DNC_ANY, markListed } from "./dnc.ts";
 import type {
@@ -10,9 +10,9 @@ import type {
   ClaimDecision,
   ClaimResult,
   DispatchStore,
+  EventRow,
   ExpiredLeaseRow,
   FinishedAttempt,
-  OutboxRow,
   RecentCalls,
   StartedAttempt,
   WaitingSummary,
@@ -138,13 +138,28 @@ const PG_PROMOTE_LIMIT = Math.min(PROMOTE_LIMIT, 2000);
 const NEXT_WAITING_SQL = `SELECT min(next_attempt_at) AS m FROM contacts
   WHERE campaign_id = $1 AND status = 'pending' AND ready = 0 AND callback_agent_id IS NULL`;
 
-/** Records ended attempts and the contacts' next state in one statement, whatever the batch size; an
- *  item whose lease was lost meanwhile (another owner, or not expired for a reconciliation) is skipped. */
-async function applyFinished(client: pg.PoolClient, items: FinishedAttempt[]): Promise<number> {
+/**
+ * Records ended attempts and the contacts' next state in one statement, whatever the batch size; an item
+ * whose lease was lost meanwhile (another owner, or not expired for a reconciliation) is skipped. The same
+ * statement tells which of the items' accounts have an active subscription (LazyEvents): only their events
+ * are built and inserted, so a batch of accounts without any takes no further round trip for them.
+ * Returns how many were applied and the outbox rows written.
+ */
+async function applyFinished(
+  client: pg.PoolClient,
+  items: FinishedAttempt[],
+): Promise<{ applied: number; eventsWritten: number }> {
   const col = <T>(f: (x: FinishedAttempt) => T): T[] => items.map(f);
   const next = (x: FinishedAttempt) => ("nextAt" in x.contact ? x.contact : null);
-  const withEvents = items.some((x) => x.events?.length || x.charge?.micros);
-  const { rows } = await client.query<{ applied: number; keys?: string[] | null }>(
+  const eventAccounts = [
+    ...new Set(items.flatMap((x) => [x.events?.accountId, x.correctionEvents?.accountId])),
+  ].filter((a) => a !== undefined);
+  const withKeys = eventAccounts.length > 0 || items.some((x) => x.charge?.micros);
+  const { rows } = await client.query<{
+    applied: number;
+    keys?: string[] | null;
+    hooked?: string[] | null;
+  }>(
     `WITH v AS (
        SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::int[],
          $7::bigint[], $8::int[], $9::text[], $10::text[], $11::int[], $12::text[], $13::text[], $14::bigint[],
@@ -175,8 +190,11 @@ async function applyFinished(client: pg.PoolClient, items: FinishedAttempt[]): P
        RETURNING 1
      )
      SELECT (SELECT count(*) FROM c)::int AS applied, (SELECT count(*) FROM a)::int AS ended${
-       withEvents
-         ? ", (SELECT array_agg(c.contact_id::text || ':' || c.attempt_id::text) FROM c) AS keys"
+       withKeys ? ", (SELECT array_agg(c.contact_id::text || ':' || c.attempt_id::text) FROM c) AS keys" : ""
+     }${
+       eventAccounts.length > 0
+         ? `, ARRAY(SELECT DISTINCT w.account_id::text FROM webhooks w
+             WHERE w.account_id = ANY($21::bigint[]) AND w.active = 1) AS hooked`
          : ""
      }`,
     [
@@ -203,26 +221,40 @@ async function applyFinished(client: pg.PoolClient, items: FinishedAttempt[]): P
       col((x) => (x.success ? 1 : 0)),
       col((x) => x.details),
       col((x) => x.dialedAt ?? null),
+      ...(eventAccounts.length > 0 ? [eventAccounts] : []),
     ],
   );
-  if (withEvents) {
+  const hooked = new Set((rows[0]?.hooked ?? []).map(Number));
+  let eventsWritten = 0;
+  if (withKeys) {
     const applied = new Set(rows[0]?.keys ?? []);
+    const isApplied = (x: FinishedAttempt) => applied.has(`${x.contactId}:${x.attemptId}`);
     const events = items.flatMap((x) =>
-      x.events?.length && applied.has(`${x.contactId}:${x.attemptId}`) ? x.events : [],
+      x.events && hooked.has(x.events.accountId) && isApplied(x) ? x.events.build() : [],
     );
-    await insertEvents(client, events);
-    const charged = items.filter((x) => x.charge?.micros && applied.has(`${x.contactId}:${x.attemptId}`));
-    await chargeCalls(client, charged);
+    eventsWritten += await insertEvents(client, events);
+    await chargeCalls(
+      client,
+      items.filter((x) => x.charge?.micros && isApplied(x)),
+    );
   }
   const applied = rows[0]?.applied ?? 0;
   const owned = items.filter((x) => x.owner !== null);
-  if (applied < items.length && owned.length > 0) await endSweptAttempts(client, owned);
-  return applied;
+  if (applied < items.length && owned.length > 0) {
+    eventsWritten += await endSweptAttempts(client, owned, hooked);
+  }
+  return { applied, eventsWritten };
 }
 
 /** This node's calls that outlived its lease (a stall) and that another node's sweep recorded lost: see
- *  sweptAsLost. An item applied above no longer matches (its attempt was just ended as it was). */
-async function endSweptAttempts(client: pg.PoolClient, items: FinishedAttempt[]): Promise<void> {
+ *  sweptAsLost. An item applied above no longer matches (its attempt was just ended as it was). Their
+ *  correction events go out for the accounts in `hooked` (those with an active subscription); returns the
+ *  outbox rows written. */
+async function endSweptAttempts(
+  client: pg.PoolClient,
+  items: FinishedAttempt[],
+  hooked: ReadonlySet<number>,
+): Promise<number> {
   const col = <T>(f: (x: FinishedAttempt) => T): T[] => items.map(f);
   const { rows } = await client.query<{ id: string }>(
     `UPDATE attempts t SET answered_at = v.answered_at, ended_at = v.ended_at, outcome = v.outcome,
@@ -247,9 +279,13 @@ async function endSweptAttempts(client: pg.PoolClient, items: FinishedAttempt[])
     client,
     items.filter((x) => x.charge?.micros && ended.has(x.attemptId)),
   );
-  await insertEvents(
+  return insertEvents(
     client,
-    items.flatMap((x) => (x.correctionEvents && ended.has(x.attemptId) ? x.correctionEvents() : [])),
+    items.flatMap((x) =>
+      x.correctionEvents && ended.has(x.attemptId) && hooked.has(x.correctionEvents.accountId)
+        ? x.correctionEvents.build()
+        : [],
+    ),
   );
 }
 
@@ -278,16 +314,20 @@ async function chargeCalls(client: pg.PoolClient, items: FinishedAttempt[]): Pro
   );
 }
 
-/** Outbox rows in one statement, in the order given (ids follow it, and delivery order follows ids). */
-async function insertEvents(client: pg.PoolClient, events: OutboxRow[]): Promise<void> {
-  if (events.length === 0) return;
-  await client.query(
-    `INSERT INTO webhook_deliveries (${OUTBOX_COLUMNS.join(", ")})
-      SELECT ${OUTBOX_COLUMNS.map((k) => `v.${k}`).join(", ")}
-        FROM unnest(${OUTBOX_COLUMN_TYPES.map((t, i) => `$${i + 1}::${t}[]`).join(", ")}) WITH ORDINALITY
-        AS v(${OUTBOX_COLUMNS.join(", ")}, ord) WHERE ${OUTBOX_WEBHOOK_EXISTS} ORDER BY ord`,
-    OUTBOX_COLUMNS.map((k) => events.map((e) => e[k])),
+const INSERT_EVENTS_SQL = outboxInsertSql(
+  `unnest(${EVENT_COLUMN_TYPES.map((t, i) => `$${i + 1}::${t}[]`).join(", ")}) WITH ORDINALITY
+    AS v(${EVENT_COLUMNS.join(", ")}, ord)`,
+);
+
+/** The outbox rows of `events` in one statement, in the order given (ids follow it, and delivery order
+ *  follows ids), for the subscriptions taking each as stored (outboxInsertSql). Returns the rows written. */
+async function insertEvents(client: pg.PoolClient, events: EventRow[]): Promise<number> {
+  if (events.length === 0) return 0;
+  const r = await client.query(
+    INSERT_EVENTS_SQL,
+    EVENT_COLUMNS.map((k) => events.map((e) => e[k])),
   );
+  return r.rowCount ?? 0;
 }
 
 export function postgresDispatchStore(pool: pg.Pool): DispatchStore {
@@ -303,7 +343,9 @@ export function postgresDispatchStore(pool: pg.Pool): DispatchStore {
 
     async claim(req): Promise<ClaimResult> {
       return inTransaction(pool, async (client) => {
-        if (req.finished?.length) await applyFinished(client, req.finished);
+        let eventsWritten = req.finished?.length
+          ? (await applyFinished(client, req.finished)).eventsWritten
+          : 0;
         // The campaign row, key-share locked: a delete (store/campaigns.ts) waits for this claim to commit
         // and then sees the contacts it put on calls, instead of cascading them away mid-call. A status
         // change (a stop, a pause) does not wait for it.
@@ -326,7 +368,7 @@ export function postgresDispatchStore(pool: pg.Pool): DispatchStore {
                   AND status = 'pending' AND callback_agent_id = $3 AND next_attempt_at <= $4 FOR UPDATE SKIP LOCKED`,
                 [req.held.contactId, req.campaignId, req.held.agentId, req.now],
               );
-        if (rows.length === 0) return { started: [], examined: 0, nextWaitingAt };
+        if (rows.length === 0) return { started: [], examined: 0, nextWaitingAt, eventsWritten };
         const phones = batchPhones(rows);
         const busy = await lockPhones(client, rows, phones);
         if ((await client.query(DNC_ANY, [rows[0].account_id, req.now, req.campaignId])).rowCount) {
@@ -362,23 +404,31 @@ export function postgresDispatchStore(pool: pg.Pool): DispatchStore {
           );
         }
         if (finals.length) {
-          await client.query(
-            `UPDATE contacts c SET status = v.status, ready = 0, wait_reason = v.reason, callback_agent_id = NULL,
-              updated_at = $4
-              FROM unnest($1::bigint[], $2::text[], $3::text[]) AS v(id, status, reason) WHERE c.id = v.id`,
-            [
-              finals.map((x) => x.c.id),
-              finals.map((x) => x.d.status),
-              finals.map((x) => x.d.reason),
-              req.now,
-            ],
-          );
-          if (req.settledEvents) {
-            const settle = req.settledEvents;
-            await insertEvents(
-              client,
-              finals.flatMap((x) => settle(x.c, x.d)),
+          const finalize = `UPDATE contacts c SET status = v.status, ready = 0, wait_reason = v.reason,
+              callback_agent_id = NULL, updated_at = $4
+              FROM unnest($1::bigint[], $2::text[], $3::text[]) AS v(id, status, reason) WHERE c.id = v.id`;
+          const args = [
+            finals.map((x) => x.c.id),
+            finals.map((x) => x.d.status),
+            finals.map((x) => x.d.reason),
+            req.now,
+          ];
+          const settle = req.settledEvents;
+          if (!settle) await client.query(finalize, args);
+          else {
+            // The same statement tells whether the account (the campaign's: every row's) has an active
+            // subscription: their events are built only then (LazyEvents).
+            const { rows: found } = await client.query<{ hooked: boolean }>(
+              `WITH f AS (${finalize})
+                SELECT EXISTS (SELECT 1 FROM webhooks WHERE account_id = $5 AND active = 1) AS hooked`,
+              [...args, rows[0].account_id],
             );
+            if (found[0]?.hooked) {
+              eventsWritten += await insertEvents(
+                client,
+                finals.flatMap((x) => settle(x.c, x.d)),
+              );
+            }
           }
         }
         const started: StartedAttempt[] = [];
@@ -431,12 +481,17 @@ export function postgresDispatchStore(pool: pg.Pool): DispatchStore {
             started.push({ attemptId: idByContact.get(c.id)!, contact: c, seq: c.attempts + 1, decision: d });
           }
         }
-        return { started, examined: rows.length, nextWaitingAt };
+        return { started, examined: rows.length, nextWaitingAt, eventsWritten };
       });
     },
 
     async finish(items) {
       if (items.length === 0) return 0;
+      return (await inTransaction(pool, (client) => applyFinished(client, items))).applied;
+    },
+
+    async finishWithEvents(items) {
+      if (items.length === 0) return { applied: 0, eventsWritten: 0 };
       return inTransaction(pool, (client) => applyFinished(client, items));
     },
 

@@ -2,7 +2,7 @@
 // transaction (better-sqlite3 runs them synchronously, so no other writer interleaves in this process;
 // other processes wait on the write lock).
 import type SQLite from "better-sqlite3";
-import { OUTBOX_COLUMNS, OUTBOX_WEBHOOK_EXISTS } from "../../outbox/events.ts";
+import { EVENT_COLUMNS, outboxInsertSql } from "../../outbox/events.ts";
 import { noTransactionOpen } from "../atomic.ts";
 import { LIVE_COUNTS, type LiveCounts, SETTLED_COUNTS, statusCounts, WAITING_SUMMARY } from "./counts.ts";
 import { batchPhones, DNC_AMONG_SQLITE, DNC_ANY, markListed } from "./dnc.ts";
@@ -12,10 +12,11 @@ import type {
   ClaimRequest,
   ClaimResult,
   DispatchStore,
+  EventRow,
   ExpiredLeaseRow,
   FinishedAttempt,
   HeartbeatHolder,
-  OutboxRow,
+  LazyEvents,
   RecentCalls,
   ReleasedDial,
   StartedAttempt,
@@ -159,9 +160,9 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
         WHERE c.status = 'in_progress' AND ${leaseLapsed("c", "?")} ORDER BY c.lease_expires_at LIMIT ?`,
     ),
     insertEvent: db.prepare(
-      `INSERT INTO webhook_deliveries (${OUTBOX_COLUMNS.join(", ")})
-        SELECT * FROM (SELECT ${OUTBOX_COLUMNS.map((k) => `? AS ${k}`).join(", ")}) AS v WHERE ${OUTBOX_WEBHOOK_EXISTS}`,
+      outboxInsertSql(`(SELECT ${EVENT_COLUMNS.map((k) => `? AS ${k}`).join(", ")}, 0 AS ord) AS v`),
     ),
+    accountHasWebhook: db.prepare("SELECT 1 FROM webhooks WHERE account_id = ? AND active = 1 LIMIT 1"),
     chargeBalance: db.prepare(
       "UPDATE accounts SET balance_micros = balance_micros - ? WHERE id = ? AND balance_micros IS NOT NULL",
     ),
@@ -204,10 +205,36 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
     return recent;
   }
 
-  function writeEvents(rows: OutboxRow[] | undefined): void {
-    if (!rows) return;
-    for (const r of rows) s.insertEvent.run(...OUTBOX_COLUMNS.map((k) => r[k]));
+  /**
+   * The outbox writes of one transaction. Events are built only for an account with an active subscription
+   * as this transaction reads the webhooks table (once per account): every attempt's end carries its events
+   * lazily (LazyEvents), and an account without subscriptions pays one indexed lookup per batch for them.
+   * Each event is one insert, which picks the subscriptions taking it (outboxInsertSql).
+   */
+  function outboxWrites() {
+    const hooked = new Map<number, boolean>();
+    const hasWebhook = (accountId: number): boolean => {
+      let has = hooked.get(accountId);
+      if (has === undefined) {
+        has = s.accountHasWebhook.get(accountId) !== undefined;
+        hooked.set(accountId, has);
+      }
+      return has;
+    };
+    const w = {
+      /** Outbox rows written so far. */
+      written: 0,
+      write(accountId: number, build: () => EventRow[]): void {
+        if (!hasWebhook(accountId)) return;
+        for (const e of build()) w.written += s.insertEvent.run(...EVENT_COLUMNS.map((k) => e[k])).changes;
+      },
+      lazy(events: LazyEvents | undefined): void {
+        if (events) w.write(events.accountId, () => events.build());
+      },
+    };
+    return w;
   }
+  type OutboxWrites = ReturnType<typeof outboxWrites>;
 
   /** better-sqlite3 would nest a batch into a transaction someone else left open on this connection as a
    *  savepoint, and their rollback would undo claims already dialed. Refuse; the dispatcher retries. */
@@ -216,7 +243,8 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
   }
 
   const claimTx = db.transaction((req: ClaimRequest): ClaimResult => {
-    if (req.finished?.length) applyFinished(req.finished);
+    const outbox = outboxWrites();
+    if (req.finished?.length) applyFinished(req.finished, outbox);
     let nextWaitingAt: number | null | undefined;
     if (req.promoteDue) {
       s.promote.run({ campaign: req.campaignId, now: req.now, limit: PROMOTE_LIMIT });
@@ -227,7 +255,7 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
         ? s.queue.all(req.campaignId, req.limit)
         : s.held.all(req.held.contactId, req.campaignId, req.held.agentId, req.now)
     ) as Candidate[];
-    if (rows.length === 0) return { started: [], examined: 0, nextWaitingAt };
+    if (rows.length === 0) return { started: [], examined: 0, nextWaitingAt, eventsWritten: outbox.written };
     if (s.dncAny.get({ 1: rows[0].account_id, 2: req.now, 3: req.campaignId })) {
       const phones = JSON.stringify(batchPhones(rows));
       const among = { 1: rows[0].account_id, 2: phones, 3: req.now, 4: req.campaignId };
@@ -261,13 +289,14 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
         s.defer.run(d.until, d.reason, req.now, c.id);
       } else {
         s.finalize.run(d.status, d.reason, req.now, c.id);
-        if (req.settledEvents) writeEvents(req.settledEvents(c, d));
+        const settled = req.settledEvents;
+        if (settled) outbox.write(c.account_id, () => settled(c, d));
       }
     }
-    return { started, examined: rows.length, nextWaitingAt };
+    return { started, examined: rows.length, nextWaitingAt, eventsWritten: outbox.written };
   });
 
-  function applyFinished(items: FinishedAttempt[]): number {
+  function applyFinished(items: FinishedAttempt[], outbox: OutboxWrites): number {
     let applied = 0;
     for (const f of items) {
       const c = f.contact;
@@ -312,12 +341,12 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
         // sweptAsLost.
         if (f.owner !== null && s.endSweptAttempt.run(...attemptEnd(f)).changes > 0) {
           charge(f);
-          writeEvents(f.correctionEvents?.());
+          outbox.lazy(f.correctionEvents);
         }
         continue;
       }
       applied++;
-      writeEvents(f.events);
+      outbox.lazy(f.events);
       charge(f);
       s.endAttempt.run(...attemptEnd(f));
       // Rare (agents' dials only), so kept out of the statements every attempt runs.
@@ -345,7 +374,17 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
     s.chargeBalance.run(f.charge.micros, f.charge.accountId);
     s.insertCharge.run(f.charge.accountId, -f.charge.micros, f.attemptId, f.now);
   }
-  const finishTx = db.transaction(applyFinished);
+  const finishTx = db.transaction((items: FinishedAttempt[]) => {
+    const outbox = outboxWrites();
+    const applied = applyFinished(items, outbox);
+    return { applied, eventsWritten: outbox.written };
+  });
+
+  async function finishWithEvents(items: FinishedAttempt[]) {
+    if (items.length === 0) return { applied: 0, eventsWritten: 0 };
+    ownTransaction();
+    return finishTx.immediate(items);
+  }
 
   const releaseTx = db.transaction((items: ReleasedDial[]) => {
     for (const r of items) {
@@ -396,10 +435,9 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
       return claimTx.immediate(req);
     },
     async finish(items) {
-      if (items.length === 0) return 0;
-      ownTransaction();
-      return finishTx.immediate(items);
+      return (await finishWithEvents(items)).applied;
     },
+    finishWithEvents,
     async release(items) {
       if (items.length === 0) return;
       ownTransaction();

@@ -1,10 +1,21 @@
 // The dispatch hot path: the few statements the dispatcher runs per call, written once per dialect
 // (SQLite: prepared statements inside BEGIN IMMEDIATE; PostgreSQL: FOR UPDATE SKIP LOCKED). Kysely builds
 // everything else; here its per-query compile cost (~20 µs) would dominate at 20k attempts/s.
-import type { OutboxRow } from "../../outbox/events.ts";
+import type { EventRow } from "../../outbox/events.ts";
 
 /** Webhook events to write with a state change, in its transaction (outbox/events.ts builds them). */
-export type { OutboxRow };
+export type { EventRow };
+
+/**
+ * Webhook events of one account that a dispatch write may cause, built only when needed: the store builds
+ * them, inside the write's transaction, only if the account has an active subscription in the webhooks
+ * table as read there (never a cache: one made on another node a moment ago counts). Every attempt's end
+ * carries them, so an account without subscriptions must not pay for their payloads.
+ */
+export interface LazyEvents {
+  accountId: number;
+  build(): EventRow[];
+}
 
 /** A ready contact as the claim sees it, before the engine decides what to do with it. */
 export interface Candidate {
@@ -96,6 +107,8 @@ export interface ClaimResult {
   examined: number;
   /** With `promoteDue`: the earliest time a contact still waits for after the promotion, or null. */
   nextWaitingAt?: number | null;
+  /** Outbox rows the transaction wrote (of `finished` and settledEvents): delivery should look if any. */
+  eventsWritten: number;
 }
 
 export interface ClaimRequest {
@@ -112,8 +125,9 @@ export interface ClaimRequest {
   /** Promote waiting contacts due by `now` (as promoteDue does) before taking the queue, in the same
    *  transaction, and report nextWaitingAt. */
   promoteDue?: boolean;
-  /** Events of a contact the claim settles without a call (written only when set). */
-  settledEvents?(c: Candidate, d: Extract<ClaimDecision, { kind: "final" }>): OutboxRow[];
+  /** Events of a contact the claim settles without a call (written only when set; called only when the
+   *  contact's account has an active subscription, see LazyEvents). */
+  settledEvents?(c: Candidate, d: Extract<ClaimDecision, { kind: "final" }>): EventRow[];
   /** Claim this contact only, instead of the head of the dial queue: a personal callback, if it is still
    *  held for this agent and due by `now`. */
   held?: { contactId: number; agentId: number };
@@ -162,10 +176,10 @@ export interface FinishedAttempt {
       }
     | { status: string; phoneAttempts: string; retryCounts: string; waitReason: string };
   /** Written with the outcome, and only if the outcome is (its lease still held). */
-  events?: OutboxRow[];
+  events?: LazyEvents;
   /** Written instead if another node's sweep recorded the attempt lost and this outcome corrects that
    *  record (engine/events.ts correctionEvents); built only then. */
-  correctionEvents?: () => OutboxRow[];
+  correctionEvents?: LazyEvents;
   /** What the call cost a metered account, taken from its balance with the outcome, once per attempt. */
   charge?: { accountId: number; micros: number };
 }
@@ -296,8 +310,11 @@ export interface DispatchStore {
   nextWaitingAt(campaignId: number): Promise<number | null>;
   /** Claims up to `limit` queued contacts in dial order and applies `decide` to each, in one transaction. */
   claim(req: ClaimRequest): Promise<ClaimResult>;
-  /** Records ended attempts and the contacts' next state; rows whose lease moved on are left alone. */
+  /** Records ended attempts and the contacts' next state; rows whose lease moved on are left alone. Returns
+   *  how many were applied. */
   finish(items: FinishedAttempt[]): Promise<number>;
+  /** finish, also telling how many outbox rows the transaction wrote (delivery should look if any). */
+  finishWithEvents(items: FinishedAttempt[]): Promise<{ applied: number; eventsWritten: number }>;
   /** Gives back claimed dials that were never originated (pause/stop before their slot). */
   release(items: ReleasedDial[]): Promise<void>;
   /** Which of `phones` the account's or the campaign's do-not-call list holds now. */

@@ -10,7 +10,6 @@ import { campaignStatusEvents } from "../../../engine/events.ts";
 import { EngineError } from "../../../engine/types.ts";
 import type { CampaignStatus } from "../../../model/outcome.ts";
 import { webhookUrlSpelling } from "../../../outbox/destinations.ts";
-import { subscriptionsOfCampaign } from "../../../outbox/events.ts";
 import {
   campaignDeleteRefusal,
   countContactsByStatus,
@@ -20,12 +19,7 @@ import {
   updateCampaign,
 } from "../../../store/campaigns.ts";
 import type { Campaign, Database } from "../../../store/schema.ts";
-import {
-  activeSubscriptions,
-  outboxInserts,
-  updateWebhook,
-  type WebhookEdit,
-} from "../../../store/webhooks.ts";
+import { outboxInserts, updateWebhook, type WebhookEdit } from "../../../store/webhooks.ts";
 import { parseSettings } from "../../native/views.ts";
 import { conflict, notFound } from "../../plugins/errors.ts";
 import type { Twin24Deps } from "./deps.ts";
@@ -136,9 +130,8 @@ async function unschedule(
     .where("status", "=", current.status)
     .executeTakeFirst();
   if (Number(result.numUpdatedRows) === 0) return;
-  // Read in the edit's transaction, not the engine's copy: it holds the task's webhooks just synced.
-  const subs = subscriptionsOfCampaign(await activeSubscriptions(trx), accountId, current.id);
-  const events = campaignStatusEvents(subs, accountId, current.id, current.status, "draft", null, now);
+  // The insert reads the subscriptions in the edit's transaction: it holds the task's webhooks just synced.
+  const events = campaignStatusEvents(accountId, current.id, current.status, "draft", null, now);
   for (const insert of outboxInserts(trx, events)) await trx.executeQuery(insert);
 }
 
@@ -266,7 +259,6 @@ export async function taskEditRoutes(app: FastifyInstance, deps: Twin24Deps): Pr
         },
         () => conflict("edit_conflict", `task ${req.params.id} kept changing during the edit; send it again`),
       );
-      await engine.reloadWebhooks();
       // The status change to BLANK went to the outbox: delivery looks now, not at its next poll.
       if (unscheduled) engine.outboxChanged();
       await engine.campaignEdited(current.id);
@@ -314,7 +306,6 @@ export async function taskEditRoutes(app: FastifyInstance, deps: Twin24Deps): Pr
           `task ${task.uuid} is ${TASK_STATUS[refusal.status]}; stop it before deleting it`,
         );
       }
-      await engine.reloadWebhooks();
       return reply.status(204).send();
     },
   );

@@ -218,7 +218,6 @@ export async function taskRoutes(app: FastifyInstance, deps: Twin24Deps): Promis
         for (const plan of plans) await insertTaskWebhook(trx, { accountId, campaignId: row.id, now }, plan);
         return row;
       });
-      if (plans.length > 0) await engine.reloadWebhooks();
       // startType = time starts by itself: the engine holds it READY until startMoment. A start the engine
       // still refuses (the balance fell meanwhile) fails the whole request: the task goes again.
       if (starts) {
@@ -226,7 +225,6 @@ export async function taskRoutes(app: FastifyInstance, deps: Twin24Deps): Promis
           await engine.start(accountId, campaign.id, { finishingCreation: true });
         } catch (err) {
           await deleteCampaignUnlessStatus(store, accountId, campaign.id, NOT_DRAFT, now);
-          if (plans.length > 0) await engine.reloadWebhooks();
           throw err;
         }
       }
