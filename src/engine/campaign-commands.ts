@@ -94,7 +94,7 @@ export class CampaignCommands {
     const now = this.host.clock.now();
     const settings = new CampaignRuntime(row).settings;
     const { status, startedAt, haltAt } = this.startTimes(row, settings, now);
-    const ended = this.startEndedError(campaignId, haltAt, beginsAt(status, settings, now));
+    const ended = this.startEndedError(campaignId, { status, haltAt }, settings);
     if (ended) throw ended;
     // Started again before its start time, it would only be written scheduled once more: the second of two
     // starts is refused, as for a running campaign, and no second status event goes out.
@@ -152,7 +152,7 @@ export class CampaignCommands {
     const settings = new CampaignRuntime(row).settings;
     const { status, startedAt, haltAt } = this.startTimes(row, settings, now);
     // Past its end time it would only be halted at the next pass: refused and said why, as a start is.
-    const ended = this.startEndedError(campaignId, haltAt, beginsAt(status, settings, now));
+    const ended = this.startEndedError(campaignId, { status, haltAt }, settings);
     if (ended) throw ended;
     const times = hasBegun(row) ? {} : { started_at: startedAt, halt_at: haltAt };
     // One stopped for its balance had a finish time: it is going on, not finished.
@@ -260,14 +260,19 @@ export class CampaignCommands {
   }
 
   /** Started, a campaign whose halt time has passed would only be halted at the next pass: refused, and
-   *  said why, instead of answering "running". So is one scheduled to begin (`beginsAt`) at or after its
+   *  said why, instead of answering "running". So is one scheduled to begin (at its start time) at or after its
    *  halt time (a start time moved past a lifetime counted from its first start): it would sit scheduled,
    *  then go running and halted in one pass at its start time, with no call. */
-  startEndedError(campaignId: number, haltAt: number | null, beginsAt?: number): EngineError | null {
+  startEndedError(
+    campaignId: number,
+    { status, haltAt }: { status: CampaignStatus; haltAt: number | null },
+    settings: CampaignSettings,
+  ): EngineError | null {
     const now = this.host.clock.now();
-    if (haltAt === null || haltAt > Math.max(now, beginsAt ?? now)) return null;
+    const begins = beginsAt(status, settings, now);
+    if (haltAt === null || haltAt > begins) return null;
     const when = `${haltAt <= now ? "ended" : "would end"} at ${new Date(haltAt).toISOString()}`;
-    const before = haltAt <= now ? "" : `, before its start time ${new Date(beginsAt ?? now).toISOString()}`;
+    const before = haltAt <= now ? "" : `, before its start time ${new Date(begins).toISOString()}`;
     return new EngineError(
       "invalid_state",
       `campaign ${campaignId} ${when} (its endAt, or its lifetime from its first start)${before}; change its ` +

@@ -39,11 +39,18 @@ export async function gateCampaign(
 ): Promise<Gate> {
   const closed = { open: false, wakeAt: Number.POSITIVE_INFINITY } as const;
   if (c.status === "scheduled") {
+    // Halted at its halt time, and held back by its balance, before it is ever written running: a campaign
+    // that cannot dial is not reported started (scheduled -> running -> halted in one pass, with no call).
+    if (c.haltAt !== null && now >= c.haltAt) {
+      await w.setStatus(c, "halted", now, "lifetime or end time reached");
+      return closed;
+    }
     const startAt = c.settings.startAt ?? now;
     if (startAt > now) {
       c.lastBlock = { code: "not_started", until: startAt };
-      return { open: false, wakeAt: startAt };
+      return { open: false, wakeAt: Math.min(startAt, c.haltAt ?? Number.POSITIVE_INFINITY) };
     }
+    if (!(await w.hasBalance(c.accountId, act.owedMicros()))) return stopForBalance(c, now, w, act);
     await w.setStatus(c, "running", now);
   }
   if (c.status === "paused") return pausedGate(c, now, w);
@@ -59,15 +66,7 @@ export async function gateCampaign(
   }
   // With the charges this pass is about to write: the claim that writes them places calls in the slots
   // their calls freed, which overspent a whole wave of calls past the floor.
-  if (!(await w.hasBalance(c.accountId, act.owedMicros()))) {
-    // Voximplant's rule: under 1 USD, processing stops at once; a top-up and a resume or recover go on.
-    c.lastBlock = { code: "balance", until: null };
-    await w.setStatus(c, "stopped", now, LOW_BALANCE_REASON);
-    await act.releaseQueued();
-    // As a stop by request: the lines still ringing would be answered, and charged, under the floor.
-    act.hangupUnanswered();
-    return closed;
-  }
+  if (!(await w.hasBalance(c.accountId, act.owedMicros()))) return stopForBalance(c, now, w, act);
   const haltWake = c.haltAt ?? Number.POSITIVE_INFINITY;
   if (c.windows.campaign.length) {
     const open = nextAllowed(now, c.windows.campaign);
@@ -84,6 +83,21 @@ export async function gateCampaign(
     }
   }
   return { open: true, haltWake };
+}
+
+/** Voximplant's rule: under 1 USD, processing stops at once; a top-up and a resume or recover go on. */
+async function stopForBalance(
+  c: CampaignRuntime,
+  now: number,
+  w: CampaignStatusWriter,
+  act: { releaseQueued(): Promise<unknown>; hangupUnanswered(): void },
+): Promise<Gate> {
+  c.lastBlock = { code: "balance", until: null };
+  await w.setStatus(c, "stopped", now, LOW_BALANCE_REASON);
+  await act.releaseQueued();
+  // As a stop by request: the lines still ringing would be answered, and charged, under the floor.
+  act.hangupUnanswered();
+  return { open: false, wakeAt: Number.POSITIVE_INFINITY };
 }
 
 /**

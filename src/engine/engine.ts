@@ -648,8 +648,8 @@ export class Engine implements EngineControl, CampaignStatusWriter {
    *  a face before it writes an edit that starts it: the edit is then refused whole, not half applied. */
   async requireStartable(row: Campaign, settings: CampaignSettings): Promise<void> {
     await this.requireStartBalance(row.account_id, row.id);
-    const { haltAt } = this.commands.startTimes(row, settings, this.clock.now());
-    const ended = this.commands.startEndedError(row.id, haltAt);
+    const times = this.commands.startTimes(row, settings, this.clock.now());
+    const ended = this.commands.startEndedError(row.id, times, settings);
     if (ended) throw ended;
   }
 

@@ -19,7 +19,7 @@ export interface RefusalTerms {
   ended?: {
     /** For "(its endAt, or its lifetime from its first start)" of a refused start or resume. */
     cause?: string;
-    /** For "; change its endAt or lifetimeSec first, or recover it to count its lifetime again". */
+    /** For "; change its [startAt, ]endAt or lifetimeSec first, or recover it to count its lifetime again". */
     startAdvice?: string;
     /** For "; change its endAt first" of a refused recover. */
     recoverAdvice?: string;
@@ -27,8 +27,9 @@ export interface RefusalTerms {
 }
 
 const START_ENDED_CAUSE = "(its endAt, or its lifetime from its first start)";
+/** startEndedError's advice; "startAt, " when the start was to begin past its halt time. */
 const START_ENDED_ADVICE =
-  "; change its endAt or lifetimeSec first, or recover it to count its lifetime again";
+  /; change its (?:startAt, )?endAt or lifetimeSec first, or recover it to count its lifetime again/;
 /** endedError's advice: the end of the message. */
 const RECOVER_ENDED_ADVICE = /; change its endAt first$/;
 
