@@ -65,13 +65,22 @@ export async function startServer(
         // the shutdown if it cannot.
         await engine?.dispatcher.flush().catch(() => {});
       })();
-      await Promise.all([callsEnded, httpClosed]);
-      // Only then are the campaigns let go (their calls no longer count against anyone's limits), so a node
-      // started right after this one dials at once; a lease taken by a request served during the grace (a
-      // campaign started) goes too.
-      await engine?.shutdown();
-      await delivery?.stop();
-      await store.close();
+      try {
+        await Promise.all([callsEnded, httpClosed]);
+        // Only then are the campaigns let go (their calls no longer count against anyone's limits), so a
+        // node started right after this one dials at once; a lease taken by a request served during the
+        // grace (a campaign started) goes too.
+        await engine?.shutdown();
+      } finally {
+        // Whatever failed above (a database gone away refused the last writes): the webhook delivery left
+        // running kept leasing and sending from a node that had told its supervisor it stopped, and with
+        // the store kept the process from ever exiting.
+        try {
+          await delivery?.stop();
+        } finally {
+          await store.close();
+        }
+      }
     })();
     return closing;
   };
