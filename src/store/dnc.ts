@@ -5,6 +5,7 @@
 import { type CompiledQuery, type Kysely, sql } from "kysely";
 import { atomically } from "./atomic.ts";
 import type { Store } from "./db.ts";
+import { isPostgresDb } from "./dialect.ts";
 import type { Database, DncNumberRow } from "./schema.ts";
 
 /** Which do-not-call list: the account's own (campaignId 0) or one campaign's. A campaign's calls are
@@ -95,7 +96,7 @@ export function dncInserts(
           account_id: list.accountId,
           campaign_id: list.campaignId,
           phone: e.phone,
-          search_key: dncSearchKey(e.phone),
+          search_key: storedSearchKey(e.phone),
           source: e.source,
           reason: e.reason,
           created_at: now,
@@ -166,17 +167,29 @@ export interface DncFilter {
 }
 
 /**
- * What a search by leading digits compares (dnc_numbers.search_key): the phone's digits, after a "+" when
- * it is written international: with its "+" ("+1 212 055 0100"), or with the "00" most of the world dials
- * for it ("001 212 055 0100", as asInternational reads it), both "+12120550100". An E.164 phone is its own
- * key. A number written without either ("(212) 055-0101", "1 212 055 0100") keeps its digits alone: its
- * country is not written, so a search for "+1212" does not guess one for it.
+ * What a search by leading digits compares: the phone's digits, after a "+" when it is written
+ * international: with its "+" ("+1 212 055 0100"), or with the "00" most of the world dials for it
+ * ("001 212 055 0100", as asInternational reads it), both "+12120550100". An E.164 phone is its own key. A
+ * number written without either ("(212) 055-0101", "1 212 055 0100") keeps its digits alone: its country
+ * is not written, so a search for "+1212" does not guess one for it.
  */
 export function dncSearchKey(phone: string): string {
   const digits = phone.replace(/[^0-9]/g, "");
   if (/^[^0-9]*\+/.test(phone)) return `+${digits}`;
   if (digits.startsWith("00")) return `+${digits.slice(2)}`;
   return digits;
+}
+
+/** "+" and digits alone: the phone is its own search key. */
+const E164_TEXT = /^\+[0-9]+$/;
+
+/**
+ * dnc_numbers.search_key for `phone`: NULL for an E.164 phone, whose entry the search finds by its phone
+ * (as an older node of a rolling upgrade writes every entry: its inserts name no key), and dncSearchKey
+ * for one listed as written. Migration 030 tells the two apart by the same pattern in SQL.
+ */
+export function storedSearchKey(phone: string): string | null {
+  return E164_TEXT.test(phone) ? null : dncSearchKey(phone);
 }
 
 /** Above every international key ("+digits") and below every other: the keys compare in byte order (the
@@ -190,7 +203,22 @@ export async function listDncNumbers(
   filter: DncFilter,
   now: number,
 ): Promise<DncNumberRow[]> {
-  let q = db
+  const queries = dncListQueries(db, list, filter, now);
+  if (queries.length === 1) return queries[0].execute();
+  const byId = new Map<number, DncNumberRow>();
+  for (const rows of await Promise.all(queries.map((query) => query.execute()))) {
+    for (const row of rows) byId.set(Number(row.id), row);
+  }
+  return [...byId.entries()]
+    .sort(([x], [y]) => x - y)
+    .slice(0, filter.limit)
+    .map(([, row]) => row);
+}
+
+/** The queries listDncNumbers runs, each in id order and cut to the limit; it merges their rows by id.
+ *  Apart so that a test can see each walk its index. */
+export function dncListQueries(db: Kysely<Database>, list: DncList, filter: DncFilter, now: number) {
+  const q = db
     .selectFrom("dnc_numbers")
     .selectAll()
     .where("account_id", "=", list.accountId)
@@ -198,26 +226,30 @@ export async function listDncNumbers(
     .where(active(now))
     .orderBy("id")
     .limit(filter.limit);
-  if (filter.afterId !== undefined) q = q.where("id", ">", filter.afterId);
   const prefix = filter.phonePrefix;
-  if (prefix === undefined) return q.execute();
-  // Ranges, not LIKE: each walks the (account_id, campaign_id, search_key) index on both dialects. Digits
-  // without "+" read two (the international keys and those written without a country code), one query
-  // each: in one query, their OR was walked by neither dialect as a range.
-  const keyPrefixes = prefix.startsWith("+") ? [prefix] : [`+${prefix}`, prefix];
-  const found = await Promise.all(
-    keyPrefixes.map((keyPrefix) => {
-      const upper =
-        nextDigitPrefix(keyPrefix) ?? (keyPrefix.startsWith("+") ? ABOVE_INTERNATIONAL_KEYS : null);
-      const from = q.where("search_key", ">=", keyPrefix);
-      return (upper === null ? from : from.where("search_key", "<", upper)).execute();
-    }),
-  );
-  if (found.length === 1) return found[0];
-  return found
-    .flat()
-    .sort((x, y) => Number(x.id) - Number(y.id))
-    .slice(0, filter.limit);
+  if (prefix === undefined) return [filter.afterId === undefined ? q : q.where("id", ">", filter.afterId)];
+  // Without statistics SQLite walks (account_id, id) from after_id, every entry of the list, rather than a
+  // range and a sort of what it holds: the unary + leaves it the bound as a filter (PostgreSQL weighs both).
+  const afterId = isPostgresDb(db) ? sql.ref("id") : sql`+id`;
+  const from = filter.afterId === undefined ? q : q.where(afterId, ">", filter.afterId);
+  const range = (on: typeof q, column: "phone" | "search_key", lower: string, upper: string | null) => {
+    const above = on.where(column, ">=", lower);
+    return upper === null ? above : above.where(column, "<", upper);
+  };
+  // Ranges, not LIKE, one query each: each walks an index on both dialects (in one query, their OR was
+  // walked by neither dialect as a range). The phone's, (account_id, campaign_id, phone), for the E.164
+  // entries (no key: storedSearchKey); the partial one over the keys for those listed as written. Digits
+  // without "+" read two keys: the international ones and those written without a country code.
+  const international = prefix.startsWith("+") ? prefix : `+${prefix}`;
+  const queries = [
+    // No "0" above an all-nines prefix here: the phone compares in the database's collation, and a
+    // language's (glibc en_US) ignores the "+". Open-topped, the range still holds only "+99…" among the
+    // E.164 phones, in byte order as in a language's order of the digits.
+    range(from.where("search_key", "is", null), "phone", international, nextDigitPrefix(international)),
+    range(from, "search_key", international, nextDigitPrefix(international) ?? ABOVE_INTERNATIONAL_KEYS),
+  ];
+  if (international !== prefix) queries.push(range(from, "search_key", prefix, nextDigitPrefix(prefix)));
+  return queries;
 }
 
 /**

@@ -298,8 +298,9 @@ export interface DncNumbersTable {
   campaign_id: Generated<number>;
   /** E.164; a number that is not valid, as written (the text a contact kept flagged holds). */
   phone: string;
-  /** dncSearchKey(phone) (store/dnc.ts): what a search by leading digits compares. */
-  search_key: string;
+  /** What a search by leading digits compares (store/dnc.ts dncSearchKey) when the phone is not E.164;
+   *  null for an E.164 phone, its own key (storedSearchKey), and for any entry an older node added. */
+  search_key: string | null;
   /** The list or file it came from. */
   source: string;
   reason: string | null;

@@ -1,15 +1,23 @@
 // GET /v1/dnc?phone= lists the numbers starting with the digits given, on the account's list and on a
 // campaign's, whether an entry holds E.164 or the text a number was listed as written under
 // phone_policy=flag ("+1 212 055 0100", the text a flagged contact holds and is dialed on): the search
-// compares the entry's digits (dnc_numbers.search_key), not its text, whose digits spaces break up. Written
-// with "+" (or the "00" dialed for it), a number is international; written without, its country is not
-// known, and only a search without "+" finds it by its digits. Entries made before the key (migration 030)
-// are found as well.
+// compares such an entry's digits (dnc_numbers.search_key), not its text, whose digits spaces break up, and
+// an E.164 entry's phone (its key is NULL). Written with "+" (or the "00" dialed for it, on either side),
+// a number is international; written without, its country is not known, and only a search without "+"
+// finds it by its digits. Entries made before the key (migration 030), and those an older node of a
+// rolling upgrade adds after it (naming no key), are found as well; the migration writes only the entries
+// not written E.164, and its index holds only those.
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, test } from "node:test";
-import type { Kysely } from "kysely";
+import { CompiledQuery, type Kysely, sql } from "kysely";
 import { insertAccount } from "../../src/store/accounts.ts";
-import { accountList, dncSearchKey, listDncNumbers } from "../../src/store/dnc.ts";
+import {
+  accountList,
+  dncListQueries,
+  dncSearchKey,
+  listDncNumbers,
+  storedSearchKey,
+} from "../../src/store/dnc.ts";
 import { migrateTo, migrateToLatest } from "../../src/store/migrate.ts";
 import { dialects } from "../helpers/stores.ts";
 import { type ApiFixture, apiFixture, createCampaignViaApi } from "./helpers.ts";
@@ -33,6 +41,40 @@ test("a search key is the phone's digits, after a + when it is written internati
   assert.equal(dncSearchKey(WRITTEN.national), "2120550102");
   assert.equal(dncSearchKey(WRITTEN.noPlus), "12120550103");
   assert.equal(dncSearchKey("0212 055 0105"), "02120550105");
+});
+
+test("an E.164 phone is stored without a key (its own); any other with its key", () => {
+  assert.equal(storedSearchKey("+12125550100"), null);
+  assert.equal(storedSearchKey(WRITTEN.plus), "+12120550100");
+  assert.equal(storedSearchKey(WRITTEN.noPlus), "12120550103");
+  assert.equal(storedSearchKey("12120550103"), "12120550103");
+  assert.equal(storedSearchKey("+12125550100 "), "+12125550100");
+});
+
+test("a search for a prefix walks a range of an index (SQLite, without statistics)", async () => {
+  const store = await dialects()[0].open();
+  try {
+    const accountId = await insertAccount(store.db, "acme", NOW);
+    for (const phonePrefix of ["+1212", "1212", "+99"]) {
+      for (const afterId of [undefined, 7]) {
+        const filter = { phonePrefix, afterId, limit: 101 };
+        for (const query of dncListQueries(store.db, accountList(accountId), filter, NOW)) {
+          const { sql: text, parameters } = query.compile();
+          const { rows } = await store.db.executeQuery<{ detail: string }>(
+            CompiledQuery.raw(`EXPLAIN QUERY PLAN ${text}`, [...parameters]),
+          );
+          const plan = rows.map((row) => row.detail).join("; ");
+          assert.match(
+            plan,
+            /USING INDEX (sqlite_autoindex_dnc_numbers_1|dnc_numbers_search_key) \(account_id=\? AND campaign_id=\? AND (phone|search_key)>\?/,
+            `${phonePrefix} after ${afterId}: ${text} ${JSON.stringify(parameters)}: ${plan}`,
+          );
+        }
+      }
+    }
+  } finally {
+    await store.close();
+  }
 });
 
 for (const dialect of dialects()) {
@@ -105,6 +147,82 @@ for (const dialect of dialects()) {
       ]);
     });
 
+    test("?phone=00… reads the 00 as the +, as a listed number's 00 is read", async () => {
+      const res = await f.call({
+        method: "POST",
+        url: "/v1/dnc",
+        payload: {
+          numbers: [WRITTEN.doubleZero, WRITTEN.plus, WRITTEN.noPlus, "+12125550199"],
+          phone_policy: "flag",
+        },
+      });
+      assert.equal(res.statusCode, 200, res.body);
+      const international = [WRITTEN.doubleZero, WRITTEN.plus, "+12125550199"];
+      assert.deepEqual(await search("phone=001212"), international);
+      assert.deepEqual(await search("phone=%2B1212"), international);
+      assert.deepEqual(await search("phone=0012120550101"), [WRITTEN.doubleZero]);
+    });
+
+    test("an entry an older node adds after the upgrade (naming no search key) is found", async () => {
+      // Exactly what dncInserts wrote before migration 030: an older node of a rolling upgrade.
+      const old = f.store.db as unknown as Kysely<Record<string, Record<string, unknown>>>;
+      const olderNodes = ["+12125550123", "+442079460000"];
+      await old
+        .insertInto("dnc_numbers")
+        .values(
+          olderNodes.map((phone) => ({
+            account_id: f.accountId,
+            campaign_id: 0,
+            phone,
+            source: "api",
+            reason: null,
+            created_at: NOW,
+            expires_at: null,
+          })),
+        )
+        .execute();
+      const res = await f.call({
+        method: "POST",
+        url: "/v1/dnc",
+        payload: { numbers: [WRITTEN.plus, "+12125550199"], phone_policy: "flag" },
+      });
+      assert.equal(res.statusCode, 200, res.body);
+      const all = [olderNodes[0], WRITTEN.plus, "+12125550199"];
+      assert.deepEqual(await search("phone=%2B1212"), all);
+      assert.deepEqual(await search("phone=1212"), all);
+      assert.deepEqual(await search("phone=001212"), all);
+      assert.deepEqual(await search("phone=%2B12125550123"), [olderNodes[0]]);
+      assert.deepEqual(await search("phone=%2B44"), [olderNodes[1]]);
+      // NULL: an E.164 phone is its own key, whichever node wrote it.
+      const keys = await f.store.db
+        .selectFrom("dnc_numbers")
+        .select(["phone", "search_key"])
+        .orderBy("id")
+        .execute();
+      assert.deepEqual(keys, [
+        { phone: olderNodes[0], search_key: null },
+        { phone: olderNodes[1], search_key: null },
+        { phone: WRITTEN.plus, search_key: "+12120550100" },
+        { phone: "+12125550199", search_key: null },
+      ]);
+
+      // Merged in id order and cut to the page whichever query found each.
+      const res2 = await f.call({ method: "GET", url: `/v1/dnc?limit=1&phone=1212` });
+      const page = res2.json() as { data: { phone: string }[]; next_after_id: number | null };
+      assert.deepEqual(
+        page.data.map((e) => e.phone),
+        [olderNodes[0]],
+      );
+      const rest = await f.call({
+        method: "GET",
+        url: `/v1/dnc?limit=5&phone=1212&after_id=${page.next_after_id}`,
+      });
+      assert.deepEqual(
+        (rest.json().data as { phone: string }[]).map((e) => e.phone),
+        all.slice(1),
+      );
+    });
+
     test("a campaign's list is searched the same way, apart from the account's", async () => {
       const { id } = await createCampaignViaApi(f, { name: "dnc search" });
       const add = async (numbers: string[], campaignId?: number) => {
@@ -122,16 +240,19 @@ for (const dialect of dialects()) {
       assert.deepEqual(await search("phone=%2B1212"), [WRITTEN.doubleZero]);
     });
 
-    test("entries listed before the search key are found after the upgrade", async () => {
+    test("entries listed before the search key are found after the upgrade; only those not E.164 are written", async () => {
       const store = await dialect.open({ migrate: false });
       try {
         await migrateTo(store.db, "029_node_heartbeat_token", store.schema);
         const accountId = await insertAccount(store.db, "acme", NOW);
-        // Written as the code before migration 030 wrote them (no search_key); past one backfill step.
+        // Written as the code before migration 030 wrote them (no search_key); as written, past one
+        // backfill step.
         const old = store.db as unknown as Kysely<Record<string, Record<string, unknown>>>;
+        const paris = Array.from({ length: 1100 }, (_, i) => `+33 1 40 ${String(i).padStart(4, "0")}`);
+        const asWritten = [...paris, ...Object.values(WRITTEN)];
         const phones = [
           ...Array.from({ length: 1200 }, (_, i) => `+44207946${String(i).padStart(4, "0")}`),
-          ...Object.values(WRITTEN),
+          ...asWritten,
         ];
         for (let i = 0; i < phones.length; i += 400) {
           await old
@@ -149,7 +270,23 @@ for (const dialect of dialects()) {
             )
             .execute();
         }
+        const e164Ids = (
+          await old.selectFrom("dnc_numbers").select("id").where("phone", "like", "+44%").execute()
+        ).map((r) => Number(r.id));
+        // What the migration writes: PostgreSQL stamps each row version with the transaction that wrote
+        // it (xmin); SQLite counts the rows its connection changed.
+        const rowVersions = async () =>
+          dialect.name === "postgres"
+            ? (await store.pool!.query("SELECT id, xmin::text AS xmin FROM dnc_numbers ORDER BY id")).rows
+            : null;
+        const changed = async () =>
+          dialect.name === "sqlite"
+            ? Number((await sql<{ n: number }>`SELECT total_changes() AS n`.execute(store.db)).rows[0].n)
+            : 0;
+        const versionsBefore = await rowVersions();
+        const changedBefore = await changed();
         await migrateToLatest(store.db, store.schema);
+        const changedByMigration = (await changed()) - changedBefore;
 
         const among = async (phonePrefix: string) =>
           (await listDncNumbers(store.db, accountList(accountId), { phonePrefix, limit: 2000 }, NOW)).map(
@@ -160,8 +297,52 @@ for (const dialect of dialects()) {
         assert.deepEqual(await among("212"), [WRITTEN.national]);
         assert.equal((await among("+44")).length, 1200);
         assert.deepEqual(await among("+442079460119"), ["+442079460119"]);
+        assert.deepEqual(await among("+33"), paris);
+        assert.deepEqual(await among("3314010"), paris.slice(1000, 1100));
         const keys = await store.db.selectFrom("dnc_numbers").select(["phone", "search_key"]).execute();
-        for (const { phone, search_key } of keys) assert.equal(search_key, dncSearchKey(phone), phone);
+        for (const { phone, search_key } of keys) assert.equal(search_key, storedSearchKey(phone), phone);
+        for (const phone of asWritten) {
+          assert.ok(
+            keys.some((k) => k.phone === phone && k.search_key === dncSearchKey(phone)),
+            phone,
+          );
+        }
+
+        // Only the entries written otherwise than E.164 are written, never the E.164 ones (nearly all of a
+        // list: an UPDATE of each, under PostgreSQL's ALTER TABLE lock, held every DNC read of the
+        // dispatcher for as long); and only they are indexed.
+        if (dialect.name === "postgres") {
+          const written = new Set(
+            (await store.pool!.query("SELECT id FROM dnc_numbers WHERE search_key IS NOT NULL")).rows.map(
+              (r) => Number(r.id),
+            ),
+          );
+          const after = new Map(((await rowVersions()) ?? []).map((r) => [Number(r.id), r.xmin as string]));
+          for (const { id, xmin } of versionsBefore ?? []) {
+            if (!written.has(Number(id))) assert.equal(after.get(Number(id)), xmin, `row ${id} rewritten`);
+          }
+          assert.equal(written.size, asWritten.length);
+          assert.ok(e164Ids.every((id) => !written.has(id)));
+        } else {
+          // The keys of those written otherwise and the migration's own bookkeeping row: not the E.164 ones.
+          assert.ok(
+            changedByMigration <= asWritten.length + 2,
+            `the migration changed ${changedByMigration} rows`,
+          );
+        }
+        const index =
+          dialect.name === "postgres"
+            ? (
+                await store.pool!.query(
+                  "SELECT indexdef AS definition FROM pg_indexes WHERE schemaname = $1 AND indexname = $2",
+                  [store.schema, "dnc_numbers_search_key"],
+                )
+              ).rows[0]?.definition
+            : (
+                await sql<{ definition: string }>`SELECT sql AS definition FROM sqlite_master
+                  WHERE type = 'index' AND name = 'dnc_numbers_search_key'`.execute(store.db)
+              ).rows[0]?.definition;
+        assert.match(String(index), /where \(?"?search_key"? is not null\)?$/i, "a partial index");
 
         if (dialect.name === "postgres") {
           // A language's collation (glibc en_US) ignores the "+", which mixes "+1212…" with "1212…".

@@ -66,7 +66,7 @@ for (const dialect of dialects()) {
             id: Number(r.id),
             account_id: Number(r.account_id),
             campaign_id: 0,
-            search_key: r.phone,
+            search_key: null,
           })),
           "every entry kept, on the account's list (E.164, so each its own search key)",
         );

@@ -15,6 +15,7 @@ import {
   addDncNumbers,
   type DncEntry,
   type DncList,
+  dncSearchKey,
   findDncNumber,
   listDncNumbers,
   removeDncNumber,
@@ -253,7 +254,8 @@ export async function dncRoutes(app: FastifyInstance, deps: NativeApiDeps): Prom
                 "the + (%2B, or a + left unencoded, which a query string reads as a space), the numbers " +
                 "written international: E.164, or listed as written with their + or 00 (+1 212 055 0100, " +
                 "001 212 055 0100); without it, those and the numbers listed as written without a country " +
-                "code whose digits start so (1212 also finds 1 212 055 0100).",
+                "code whose digits start so (1212 also finds 1 212 055 0100). Leading 00 is read as the + " +
+                "(001212 is +1212).",
             },
             ...listQuerySchema.properties,
           },
@@ -343,11 +345,11 @@ export async function dncRoutes(app: FastifyInstance, deps: NativeApiDeps): Prom
   );
 }
 
-/** ?phone= as listDncNumbers reads it: its digits, after a "+" when one was written. A "+" sent unencoded
- *  in a query string arrives as a space (the schema's pattern lets it lead), and is read as the "+". */
+/** ?phone= as listDncNumbers reads it: read as a listed phone is (dncSearchKey), its digits after a "+"
+ *  when one was written or its "00" leads them (001212 is +1212). A "+" sent unencoded in a query string
+ *  arrives as a space (the schema's pattern lets it lead), and is read as the "+". */
 function searchedPrefix(phone: string): string {
-  const digits = phone.replace(/[^0-9]/g, "");
-  return /^\s|^\+/.test(phone) ? `+${digits}` : digits;
+  return dncSearchKey(phone.replace(/^\s+/, "+"));
 }
 
 function notListed(phone: string): ApiError {
