@@ -25,6 +25,24 @@ import { type ApiFixture, apiFixture, createCampaignViaApi } from "./helpers.ts"
 const NOW = Date.UTC(2026, 0, 5, 12, 0, 0);
 
 /** Not valid as written (NANP exchange 055), so listed as written under phone_policy=flag, in id order. */
+type AnyDb = Kysely<Record<string, Record<string, unknown>>>;
+
+/** Entries as dncInserts wrote them before migration 030, naming no search key (an older node's). */
+async function insertWithoutKey(db: AnyDb, accountId: number, phones: string[]): Promise<void> {
+  for (let i = 0; i < phones.length; i += 400) {
+    const rows = phones.slice(i, i + 400).map((phone) => ({
+      account_id: accountId,
+      campaign_id: 0,
+      phone,
+      source: "api",
+      reason: null,
+      created_at: NOW,
+      expires_at: null,
+    }));
+    await db.insertInto("dnc_numbers").values(rows).execute();
+  }
+}
+
 const WRITTEN = {
   plus: "+1 212 055 0100",
   doubleZero: "001 212 055 0101",
@@ -165,22 +183,9 @@ for (const dialect of dialects()) {
 
     test("an entry an older node adds after the upgrade (naming no search key) is found", async () => {
       // Exactly what dncInserts wrote before migration 030: an older node of a rolling upgrade.
-      const old = f.store.db as unknown as Kysely<Record<string, Record<string, unknown>>>;
+      const old = f.store.db as unknown as AnyDb;
       const olderNodes = ["+12125550123", "+442079460000"];
-      await old
-        .insertInto("dnc_numbers")
-        .values(
-          olderNodes.map((phone) => ({
-            account_id: f.accountId,
-            campaign_id: 0,
-            phone,
-            source: "api",
-            reason: null,
-            created_at: NOW,
-            expires_at: null,
-          })),
-        )
-        .execute();
+      await insertWithoutKey(old, f.accountId, olderNodes);
       const res = await f.call({
         method: "POST",
         url: "/v1/dnc",
@@ -247,29 +252,14 @@ for (const dialect of dialects()) {
         const accountId = await insertAccount(store.db, "acme", NOW);
         // Written as the code before migration 030 wrote them (no search_key); as written, past one
         // backfill step.
-        const old = store.db as unknown as Kysely<Record<string, Record<string, unknown>>>;
+        const old = store.db as unknown as AnyDb;
         const paris = Array.from({ length: 1100 }, (_, i) => `+33 1 40 ${String(i).padStart(4, "0")}`);
         const asWritten = [...paris, ...Object.values(WRITTEN)];
         const phones = [
           ...Array.from({ length: 1200 }, (_, i) => `+44207946${String(i).padStart(4, "0")}`),
           ...asWritten,
         ];
-        for (let i = 0; i < phones.length; i += 400) {
-          await old
-            .insertInto("dnc_numbers")
-            .values(
-              phones.slice(i, i + 400).map((phone) => ({
-                account_id: accountId,
-                campaign_id: 0,
-                phone,
-                source: "api",
-                reason: null,
-                created_at: NOW,
-                expires_at: null,
-              })),
-            )
-            .execute();
-        }
+        await insertWithoutKey(old, accountId, phones);
         const e164Ids = (
           await old.selectFrom("dnc_numbers").select("id").where("phone", "like", "+44%").execute()
         ).map((r) => Number(r.id));
