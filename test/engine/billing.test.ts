@@ -290,9 +290,12 @@ test("charges another flush is writing (an agent's disposition) count against th
   try {
     // A slow commit of the outcomes, as PostgreSQL's travels; a flush from outside the pass whenever ended
     // calls wait, as an agent's disposition flushes.
+    // (The dispatcher writes ended calls through finishWithEvents.)
     const store = h.engine.dispatch;
-    const finish = store.finish.bind(store);
-    store.finish = async (batch) => {
+    const finish = store.finishWithEvents.bind(store);
+    let slowCommits = 0;
+    store.finishWithEvents = async (batch) => {
+      slowCommits++;
       await new Promise<void>((r) => setTimeout(r, 30));
       return finish(batch);
     };
@@ -304,6 +307,7 @@ test("charges another flush is writing (an agent's disposition) count against th
     };
     await h.engine.start(h.accountId, id);
     await h.clock.advance(3_600_000);
+    assert.ok(slowCommits > 0, "the slow commit was taken");
     assert.equal(await status(), "stopped");
     await noCallAfterFirstCharge(h, id);
   } finally {
