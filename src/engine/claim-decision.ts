@@ -86,12 +86,22 @@ function ownZones(phone: string, settings: CampaignSettings): readonly string[] 
   return numberZones(phone, settings.defaultZone);
 }
 
-/** The zone whose calendar days a per-day cap counts: the contact's, else the dialed number's when it has
- *  one zone (the calling hours already hold it there), else the campaign's default. */
-function capZone(c: Candidate, phone: string, settings: CampaignSettings): string {
-  if (c.time_zone !== null) return c.time_zone;
-  const own = ownZones(phone, settings);
-  return own?.length === 1 ? own[0] : campaignZone(settings);
+/**
+ * The zones whose calendar days a per-day cap counts: the contact's own, else every zone the dialed
+ * number's calling hours are held in (ownZones: its one zone, a defaultZone that fits it, else each zone of
+ * its country), else the campaign's default, else UTC (a number with no country). Counting one zone for a
+ * number held in several let UTC midnight fall in the callee's afternoon: two calls in one local day.
+ * `held` is that list when the callee window already worked it out (windowZones), so it is not redone.
+ */
+function dayCapZones(
+  c: Candidate,
+  phone: string,
+  settings: CampaignSettings,
+  held: readonly string[] | null,
+): readonly string[] {
+  if (c.time_zone !== null) return [c.time_zone];
+  const own = held?.length ? held : ownZones(phone, settings);
+  return own ?? [campaignZone(settings)];
 }
 
 /** calleeZones when the campaign keeps a callee window; none to hold in when it does not. */
@@ -211,16 +221,25 @@ const ROLLING: readonly (readonly ["per24h" | "per7d" | "per30d", number])[] = [
 ];
 
 /** Start of the calendar day containing `t` in `zone` (ms epoch), and the start of the next one. */
-function localDayBounds(t: number, zone: string): [number, number] {
+function localDayBounds(t: number, zone: string): readonly [number, number] {
+  // A number of unknown zone has its day asked in every zone of its country, for every claim of the day:
+  // the day a zone is in is kept, and worked out again only once `t` leaves it.
+  const kept = dayByZone.get(zone);
+  if (kept && t >= kept[0] && t < kept[1]) return kept;
   const day = DateTime.fromMillis(t, { zone }).startOf("day");
-  return [day.toMillis(), day.plus({ days: 1 }).toMillis()];
+  const bounds = [day.toMillis(), day.plus({ days: 1 }).toMillis()] as const;
+  dayByZone.set(zone, bounds);
+  return bounds;
 }
+
+/** The local day last asked of each zone (localDayBounds): one entry a zone, as few as the zones used. */
+const dayByZone = new Map<string, readonly [number, number]>();
 
 function capDeferral(
   times: number[] | undefined,
   at: number,
   caps: FrequencyCaps | null,
-  zone: string,
+  dayZones: readonly string[],
 ): number | null {
   if (!caps || !times || times.length === 0) return null;
   let until: number | null = null;
@@ -233,13 +252,23 @@ function capDeferral(
       until = Math.max(until ?? 0, inWindow[inWindow.length - cap] + span);
     }
   }
-  if (caps.perDay !== undefined) {
-    const [dayStart, nextDay] = localDayBounds(at, zone);
-    // Every call of the day counts, those claimed for a later slot of the day too.
-    if (times.filter((t) => t >= dayStart && t < nextDay).length >= caps.perDay)
-      until = Math.max(until ?? 0, nextDay);
+  // Fewer calls than the cap in all the store looked back at: no day of any zone can be full.
+  if (caps.perDay !== undefined && times.length >= caps.perDay) {
+    // The callee may be in any of the zones: each one's day must have room, and the call waits for the
+    // last of the full days to end.
+    for (const zone of dayZones) {
+      const [dayStart, nextDay] = localDayBounds(at, zone);
+      // Every call of the day counts, those claimed for a later slot of the day too.
+      if (countWithin(times, dayStart, nextDay) >= caps.perDay) until = Math.max(until ?? 0, nextDay);
+    }
   }
   return until;
+}
+
+function countWithin(times: readonly number[], from: number, to: number): number {
+  let n = 0;
+  for (const t of times) if (t >= from && t < to) n++;
+  return n;
 }
 
 /** Why a contact settled at claim without a call: every phone it had left is on the do-not-call list. */
@@ -392,7 +421,8 @@ export function decideClaim(
     };
     phoneIndex = usablePhoneIndex(phones, neverOpen, c, settings);
     if (phoneIndex === null) return { kind: "final", status: "failed", reason: NEVER_OPEN_REASON };
-    constraints = constraintsOf(phoneIndex, windowZones(c, phones, phoneIndex, settings));
+    zones = windowZones(c, phones, phoneIndex, settings);
+    constraints = constraintsOf(phoneIndex, zones);
     allowed = nextAllowed(at, constraints);
     if (allowed === null) throw new Error(`contact ${c.id}: phone ${phoneIndex} chosen with no window`);
   }
@@ -408,7 +438,7 @@ export function decideClaim(
     return lookAgain(at, NUMBER_BUSY_REASON, finishAt);
   }
   if (recent) {
-    const zone = capZone(c, phone, settings);
+    const dayZones = dayCapZones(c, phone, settings, zones);
     const phoneTimes = recent.byPhone.get(phone);
     const busyUntil = recent.phoneBusyUntil.get(phone);
     if (settings.minGapSec !== null && busyUntil !== undefined) {
@@ -420,9 +450,9 @@ export function decideClaim(
       }
       if (at < busyUntil + gapMs) return waitFor(busyUntil + gapMs, "min_gap", finishAt);
     }
-    const phoneUntil = capDeferral(phoneTimes, at, settings.phoneCaps, zone);
+    const phoneUntil = capDeferral(phoneTimes, at, settings.phoneCaps, dayZones);
     if (phoneUntil !== null) return waitFor(phoneUntil, "phone_cap", finishAt);
-    const contactUntil = capDeferral(recent.byContact.get(c.id), at, settings.contactCaps, zone);
+    const contactUntil = capDeferral(recent.byContact.get(c.id), at, settings.contactCaps, dayZones);
     if (contactUntil !== null) return waitFor(contactUntil, "contact_cap", finishAt);
     // Later candidates of this same claim see this call too.
     recent.byPhone.set(phone, [...(phoneTimes ?? []), at]);
