@@ -50,6 +50,9 @@ export async function startServer(
   const closeAll = () => {
     closing ??= (async () => {
       const { driver, engine, delivery, app } = opened;
+      // No webhook send begins from now, and those in flight get the grace, not their own timeout (as long
+      // again): then they are cut short, their events given back for the next node or start to send.
+      delivery?.beginStop(config.shutdownGraceMs);
       // Requests under way get the grace period to finish, then their connections are closed (one slow
       // client must not keep the node alive after a stop signal).
       const httpClosed = app ? closeHttp(app, config.shutdownGraceMs) : undefined;

@@ -3,6 +3,8 @@
 // One contact's events (one campaign's, for campaign events) go out one at a time in write order: the next
 // waits while an earlier one is in flight or backing off. Delivery is at least once: a process killed
 // after the receiver answered but before the outbox was updated sends that event again, with its id.
+// A stop begins no send, and cuts short those in flight once its grace runs out: their events are given
+// back, due, their attempts not counted, and go again from the next node or start.
 import { createHmac, randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { type Agent, request } from "undici";
@@ -15,6 +17,7 @@ import {
   type LeasedDelivery,
   leaseHead,
   recordDelivery,
+  releaseLease,
   webhooksWithPending,
 } from "../store/webhooks.ts";
 import { checkLiteralHost, DestinationRefused, webhookAgent } from "./destinations.ts";
@@ -80,6 +83,11 @@ export class WebhookDelivery {
   /** Settles when the pass under way (if any) ends: stop() waits for it, then for the sends it began. */
   private passDone: Promise<void> = Promise.resolve();
   private readonly inFlight = new Set<Promise<void>>();
+  /** Aborted when a stop's grace runs out: the sends still in flight end then, not at their own timeout. */
+  private stopSends = new AbortController();
+  private stopSendsTimer: NodeJS.Timeout | undefined;
+  /** When (performance.now()) stopSendsTimer fires: a later stop's grace never lengthens an earlier one. */
+  private stopSendsAt = Number.POSITIVE_INFINITY;
   /** Sends in flight per subscription and account: none may take more than its share of the slots. */
   private readonly slots: SendSlots;
   /** Where the next pass starts among the subscriptions, so the first in the table is not always first. */
@@ -121,6 +129,7 @@ export class WebhookDelivery {
 
   start(): void {
     this.stopped = false;
+    if (this.stopSends.signal.aborted) this.stopSends = new AbortController();
     this.retention.start();
     this.wake();
   }
@@ -141,17 +150,37 @@ export class WebhookDelivery {
     this.timer = this.o.clock.at(when, () => this.pass());
   }
 
-  async stop(): Promise<void> {
+  /**
+   * No pass and no send begins from now (a node shutting down must not start sends its supervisor's kill
+   * would cut). The sends in flight get `graceMs` to be answered, then are aborted and their events given
+   * back, due at once; without `graceMs`, they run to their own timeout.
+   */
+  beginStop(graceMs?: number): void {
     this.stopped = true;
     this.timer?.cancel();
     this.timer = null;
     // Or a start() after would find a pass asked for at that time and never ask again.
     this.timerAt = Number.POSITIVE_INFINITY;
+    if (graceMs === undefined) return;
+    const at = performance.now() + graceMs;
+    if (at >= this.stopSendsAt) return;
+    this.stopSendsAt = at;
+    clearTimeout(this.stopSendsTimer);
+    const stopSends = this.stopSends;
+    this.stopSendsTimer = setTimeout(() => stopSends.abort(), Math.max(0, graceMs));
+  }
+
+  /** beginStop(graceMs), then waits for the pass and the sends under way to end. */
+  async stop(graceMs?: number): Promise<void> {
+    this.beginStop(graceMs);
     // A pass reading the outbox now would otherwise lease and send after this returned (and the store
     // closed): wait for it, and then for every send it began; a prune round stops at its next batch.
     await this.passDone;
     await this.retention.stop();
     await Promise.allSettled([...this.inFlight]);
+    clearTimeout(this.stopSendsTimer);
+    this.stopSendsTimer = undefined;
+    this.stopSendsAt = Number.POSITIVE_INFINITY;
     // Its idle keep-alive connections would otherwise outlive the service.
     await this.agent?.close();
     this.agent = undefined;
@@ -326,6 +355,11 @@ export class WebhookDelivery {
       const row = inHand
         ? undefined
         : await leaseHead(this.o.store.db, head.id, this.o.nodeId, leasedAt, leaseUntil);
+      if (row && this.stopped) {
+        // A stop began while the lease was being written: the event goes back, not out.
+        await this.giveBack(row);
+        break;
+      }
       if (!row) {
         refused++;
         // An earlier event of a key this node is sending (a replayed dead letter): it goes next, once
@@ -410,10 +444,24 @@ export class WebhookDelivery {
     this.followUps.set(hookId, lookups);
   }
 
+  /** Gives a leased event back, due now (its next_attempt_at has passed), its attempts not counted.
+   *  Returns when it is due, or undefined when the store refused (the lease then runs out). */
+  private async giveBack(row: LeasedDelivery): Promise<number | undefined> {
+    try {
+      await releaseLease(this.o.store.db, row.id, this.o.nodeId);
+      return this.o.clock.now();
+    } catch (err) {
+      this.o.onError?.(err);
+      return undefined;
+    }
+  }
+
   /** Sends one leased event to its subscription's URL and secret as they were at the lease (not as the
    *  pass read them: an edit may have committed since), and records the outcome. Returns its retry time,
-   *  null when it is done with (delivered or dead), undefined when the outcome could not be recorded. */
+   *  null when it is done with (delivered or dead), undefined when the outcome could not be recorded. A
+   *  send a stop cut short is no attempt: its event is given back (giveBack), not recorded. */
   private async send(row: LeasedDelivery): Promise<number | null | undefined> {
+    const stopSends = this.stopSends.signal;
     const timestamp = this.o.clock.now();
     let httpStatus: number | null = null;
     let error: string | null = null;
@@ -439,7 +487,7 @@ export class WebhookDelivery {
         body: row.payload,
         // The whole exchange (connect, headers, a trickling body) within the timeout, so the lease (twice
         // as long) outlives it and no other pass sends the event again meanwhile.
-        signal: AbortSignal.timeout(timeout),
+        signal: AbortSignal.any([AbortSignal.timeout(timeout), stopSends]),
         headersTimeout: timeout,
         bodyTimeout: timeout,
       });
@@ -447,6 +495,7 @@ export class WebhookDelivery {
       await res.body.dump();
       if (httpStatus < 200 || httpStatus >= 300) error = `HTTP ${httpStatus}`;
     } catch (err) {
+      if (stopSends.aborted) return this.giveBack(row);
       error = failureText(err);
     }
     const now = this.o.clock.now();

@@ -348,6 +348,18 @@ export interface DeliveryResult {
   retryAt: number | null;
 }
 
+/** Lets go of this node's lease on a pending event, recording no attempt (recordDelivery counts one): it is
+ *  due again at once, for any node. */
+export async function releaseLease(db: Kysely<Database>, id: number, owner: string): Promise<void> {
+  await db
+    .updateTable("webhook_deliveries")
+    .set({ lease_owner: null, lease_expires_at: null })
+    .where("id", "=", id)
+    .where("lease_owner", "=", owner)
+    .where("status", "=", "pending")
+    .execute();
+}
+
 export async function recordDelivery(db: Kysely<Database>, r: DeliveryResult): Promise<void> {
   await db
     .updateTable("webhook_deliveries")
