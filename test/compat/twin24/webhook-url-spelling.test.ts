@@ -47,3 +47,26 @@ test("a subscription stored in another spelling (before this rule) is kept by a 
       [[before.id, "https://hooks.example/h", true]],
     );
   }));
+
+test("a URL listed twice in webhookUrls (in any spelling) is a 400 naming the second, nothing made", () =>
+  withFixture("all_human", async (f) => {
+    const res = await f.call({
+      method: "POST",
+      url: TASKS,
+      payload: manualTask({
+        webhookUrls: ["https://hooks.example/h", { url: "HTTPS://Hooks.Example:443/h", events: {} }],
+      }),
+    });
+    assert.equal(res.statusCode, 400, res.body);
+    assert.match(res.body, /webhookUrls\[1\]/);
+    assert.match(res.body, /listed at webhookUrls\[0\] already/);
+    assert.deepEqual((await f.call({ method: "GET", url: "/v1/webhooks" })).json().data, []);
+    const uuid = await f.createTask(manualTask({ webhookUrls: ["https://hooks.example/h"] }));
+    const put = await f.call({
+      method: "PUT",
+      url: `${TASKS}/${uuid}`,
+      payload: manualTask({ webhookUrls: ["https://hooks.example/h", "https://hooks.example/h"] }),
+    });
+    assert.equal(put.statusCode, 400, put.body);
+    assert.equal((await f.call({ method: "GET", url: "/v1/webhooks" })).json().data.length, 1);
+  }));

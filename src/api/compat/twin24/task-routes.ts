@@ -7,7 +7,7 @@ import type { Kysely } from "kysely";
 import type { CampaignSettings } from "../../../model/campaign-settings.ts";
 import type { CampaignStatus } from "../../../model/outcome.ts";
 import { newWebhookSecret } from "../../../outbox/delivery.ts";
-import { webhookUrlProblem } from "../../../outbox/destinations.ts";
+import { webhookUrlProblem, webhookUrlSpelling } from "../../../outbox/destinations.ts";
 import {
   countContactsByStatus,
   deleteCampaignUnlessStatus,
@@ -108,10 +108,21 @@ export async function taskPlan(
 }> {
   const problem = findRuleProblem(body);
   if (problem) throw invalidRequest(problem.message, problem.field);
+  // Where each URL is listed: one listed twice would be two subscriptions, every event sent to it twice.
+  const listedAt = new Map<string, number>();
   for (const [i, entry] of (body.webhookUrls ?? []).entries()) {
     const url = typeof entry === "string" ? entry : entry.url;
-    const urlProblem = typeof url === "string" && url !== "" ? webhookUrlProblem(url) : null;
+    if (typeof url !== "string" || url === "") continue;
+    const urlProblem = webhookUrlProblem(url);
     if (urlProblem) throw invalidRequest(`webhookUrls[${i}]: the URL ${urlProblem}`, `webhookUrls[${i}]`);
+    const first = listedAt.get(webhookUrlSpelling(url));
+    if (first !== undefined) {
+      throw invalidRequest(
+        `webhookUrls[${i}]: the URL is listed at webhookUrls[${first}] already; list each URL once, with all the events it takes`,
+        `webhookUrls[${i}]`,
+      );
+    }
+    listedAt.set(webhookUrlSpelling(url), i);
   }
   const plans = webhookPlans(body.webhookUrls);
   if (plans.length > 0 && !roleAllows(account.role, "webhooks:manage")) {
