@@ -20,3 +20,17 @@ test("a queue edit keeps the campaign's AMD estimate and voicemail message while
   const fresh = settingsForQueue({ name: "q", dialAMDActive: true }, withDefaults({})).settings.amd;
   assert.equal(fresh?.falsePositiveShare, undefined, "nothing to keep: the default applies");
 });
+
+test("a queue written back as read keeps the AMD mode and greeting /v1 set; switched on anew, it is blocking", () => {
+  const base = withDefaults({
+    dialMethod: "progressive",
+    amd: { enabled: true, mode: "background", greeting: "hold-1" },
+  });
+  const kept = settingsForQueue({ name: "q", dialAMDActive: true }, base).settings.amd;
+  assert.equal(kept?.mode, "background");
+  assert.equal(kept?.greeting, "hold-1");
+  const off = withDefaults({ amd: { enabled: false, mode: "background", greeting: "hold-1" } });
+  const switchedOn = settingsForQueue({ name: "q", dialAMDActive: true }, off).settings.amd;
+  assert.equal(switchedOn?.mode, "blocking", "Motion's switch turns on blocking detection");
+  assert.equal(switchedOn?.greeting, undefined);
+});

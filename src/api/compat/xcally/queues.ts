@@ -183,6 +183,20 @@ export function scheduleForSpec(spec: TimeSpec, zone: string | null = null): Cam
 /** What /v1 set on the campaign's AMD that Motion's queue has no field for: kept across queue edits. */
 const MOTION_AMD_KEPT = ["falsePositiveShare", "voicemailMessage"] as const;
 
+/**
+ * The campaign's AMD with Motion's switch on: blocking detection, as Motion runs AMD() before the queue, with
+ * the queue's dialAMD* values. On a campaign whose AMD was on already, the mode and greeting /v1 set stay
+ * (Motion has no field for them): a client writing back the queue it read reset them to blocking and none.
+ */
+function motionAmd(
+  base: CampaignSettings["amd"],
+  params: Record<string, number>,
+): NonNullable<CampaignSettings["amd"]> {
+  const amd = { ...amdKept(base, MOTION_AMD_KEPT), enabled: true, params };
+  if (!base?.enabled) return { ...amd, mode: "blocking" };
+  return { ...amd, mode: base.mode, ...(base.greeting === undefined ? {} : { greeting: base.greeting }) };
+}
+
 /** The full queue (defaults under the body) and the settings it maps to over `base`. */
 export function settingsForQueue(
   body: QueueBody,
@@ -216,10 +230,7 @@ export function settingsForQueue(
       no_answer: rule("dialNoAnswerMaxRetry", "dialNoAnswerRetryFrequency"),
       failed: rule("dialCongestionMaxRetry", "dialCongestionRetryFrequency"),
     },
-    amd:
-      queue.dialAMDActive === true
-        ? { ...amdKept(base.amd, MOTION_AMD_KEPT), enabled: true, mode: "blocking", params: amdParams }
-        : null,
+    amd: queue.dialAMDActive === true ? motionAmd(base.amd, amdParams) : null,
     schedule: scheduleForSpec(spec.value, zone),
     // A spec that limits month days or months is no weekly schedule: the engine keeps to the spec itself.
     timeSpec: limitsMonthDays(spec.value)
