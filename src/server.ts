@@ -62,18 +62,20 @@ export async function startServer(
       // again. A request served during the grace dials nothing (the dispatcher is stopped: a preview's
       // dial is given back), and an agent's hang-up finds the call ended or ending.
       const callsEnded = (async () => {
-        await engine?.stopDialing();
-        await driver?.close();
         // A failed write keeps the outcomes for the engine's shutdown, which writes them again and fails
-        // the shutdown if it cannot.
+        // the shutdown if it cannot; the driver hangs up the calls on the line all the same.
+        await engine?.stopDialing().catch(() => {});
+        await driver?.close();
         await engine?.dispatcher.flush().catch(() => {});
       })();
       try {
-        await Promise.all([callsEnded, httpClosed]);
+        const settled = await Promise.allSettled([callsEnded, httpClosed]);
         // Only then are the campaigns let go (their calls no longer count against anyone's limits), so a
         // node started right after this one dials at once; a lease taken by a request served during the
-        // grace (a campaign started) goes too.
+        // grace (a campaign started) goes too. Whatever failed above: the engine's shutdown alone stops its
+        // timers (a live one kept the process from exiting), writes the kept outcomes and lets leases go.
         await engine?.shutdown();
+        for (const r of settled) if (r.status === "rejected") throw r.reason;
       } finally {
         // Whatever failed above (a database gone away refused the last writes): the webhook delivery left
         // running kept leasing and sending from a node that had told its supervisor it stopped, and with
