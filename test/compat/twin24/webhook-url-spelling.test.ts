@@ -48,18 +48,23 @@ test("a subscription stored in another spelling (before this rule) is kept by a 
     );
   }));
 
-test("a URL listed twice in webhookUrls (in any spelling) is a 400 naming the second, nothing made", () =>
+const only = (name: string, delay = 0) => ({ delay, events: { [name]: { name, value: true } } });
+
+test("an event a URL already takes, listed for it again (in any spelling), is a 400 naming the entry", () =>
   withFixture("all_human", async (f) => {
     const res = await f.call({
       method: "POST",
       url: TASKS,
       payload: manualTask({
-        webhookUrls: ["https://hooks.example/h", { url: "HTTPS://Hooks.Example:443/h", events: {} }],
+        webhookUrls: [
+          "https://hooks.example/h",
+          { url: "HTTPS://Hooks.Example:443/h", ...only("CALL_ENDED", 4) },
+        ],
       }),
     });
     assert.equal(res.statusCode, 400, res.body);
     assert.match(res.body, /webhookUrls\[1\]/);
-    assert.match(res.body, /listed at webhookUrls\[0\] already/);
+    assert.match(res.body, /takes attempt\.ended at webhookUrls\[0\] already/);
     assert.deepEqual((await f.call({ method: "GET", url: "/v1/webhooks" })).json().data, []);
     const uuid = await f.createTask(manualTask({ webhookUrls: ["https://hooks.example/h"] }));
     const put = await f.call({
@@ -69,4 +74,25 @@ test("a URL listed twice in webhookUrls (in any spelling) is a 400 naming the se
     });
     assert.equal(put.statusCode, 400, put.body);
     assert.equal((await f.call({ method: "GET", url: "/v1/webhooks" })).json().data.length, 1);
+  }));
+
+test("one URL listed for different events, each with its own delay, is a subscription for each", () =>
+  withFixture("all_human", async (f) => {
+    await f.createTask(
+      manualTask({
+        webhookUrls: [
+          { url: "https://hooks.example/h", ...only("AUTOCALL_STATUS_CHANGED") },
+          { url: "https://hooks.example/h", ...only("CALL_ENDED", 4) },
+          { url: "https://hooks.example/h", events: {} },
+        ],
+      }),
+    );
+    const hooks = (await f.call({ method: "GET", url: "/v1/webhooks" })).json().data;
+    assert.deepEqual(
+      hooks.map((h: { events: string[]; delay_sec: number }) => [h.events, h.delay_sec]),
+      [
+        [["campaign.status_changed"], 0],
+        [["attempt.ended"], 4],
+      ],
+    );
   }));

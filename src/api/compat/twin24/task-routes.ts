@@ -108,21 +108,25 @@ export async function taskPlan(
 }> {
   const problem = findRuleProblem(body);
   if (problem) throw invalidRequest(problem.message, problem.field);
-  // Where each URL is listed: one listed twice would be two subscriptions, every event sent to it twice.
-  const listedAt = new Map<string, number>();
+  // Where each URL takes each event: a URL may be listed again for other events (with another delay), but
+  // an event it already takes would go to it twice.
+  const takenAt = new Map<string, number>();
   for (const [i, entry] of (body.webhookUrls ?? []).entries()) {
     const url = typeof entry === "string" ? entry : entry.url;
     if (typeof url !== "string" || url === "") continue;
     const urlProblem = webhookUrlProblem(url);
     if (urlProblem) throw invalidRequest(`webhookUrls[${i}]: the URL ${urlProblem}`, `webhookUrls[${i}]`);
-    const first = listedAt.get(webhookUrlSpelling(url));
-    if (first !== undefined) {
-      throw invalidRequest(
-        `webhookUrls[${i}]: the URL is listed at webhookUrls[${first}] already; list each URL once, with all the events it takes`,
-        `webhookUrls[${i}]`,
-      );
+    for (const event of webhookPlans([entry])[0]?.events ?? []) {
+      const key = `${event} ${webhookUrlSpelling(url)}`;
+      const first = takenAt.get(key);
+      if (first !== undefined) {
+        throw invalidRequest(
+          `webhookUrls[${i}]: the URL takes ${event} at webhookUrls[${first}] already; each event goes to a URL once`,
+          `webhookUrls[${i}]`,
+        );
+      }
+      takenAt.set(key, i);
     }
-    listedAt.set(webhookUrlSpelling(url), i);
   }
   const plans = webhookPlans(body.webhookUrls);
   if (plans.length > 0 && !roleAllows(account.role, "webhooks:manage")) {
