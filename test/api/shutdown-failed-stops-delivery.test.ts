@@ -10,8 +10,7 @@ import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { test } from "node:test";
-import { loadConfig } from "../../src/config/config.ts";
-import { startServer } from "../../src/server.ts";
+import { serverWithApi } from "../helpers/server-api.ts";
 
 test("a failed engine shutdown still stops the webhook delivery and closes the store", {
   timeout: 60_000,
@@ -25,30 +24,13 @@ test("a failed engine shutdown still stops the webhook delivery and closes the s
   });
   await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", r));
   const hookPort = (receiver.address() as AddressInfo).port;
-  const config = loadConfig({
+  const { server, call } = await serverWithApi({
     OUTDIAL_DATABASE_URL: path.join(dir, "db.sqlite"),
-    OUTDIAL_PORT: "0",
     OUTDIAL_WEBHOOK_ALLOW_PRIVATE: "1",
     OUTDIAL_WEBHOOK_BACKOFF_BASE_MS: "200",
     OUTDIAL_WEBHOOK_BACKOFF_MAX_MS: "200",
     OUTDIAL_SHUTDOWN_GRACE_MS: "200",
-    OUTDIAL_LOG_LEVEL: "silent",
   });
-  let key = "";
-  const server = await startServer(config, {
-    onReady: (_s, k) => {
-      key = k ?? "";
-    },
-  });
-  const call = async (method: string, url: string, body?: unknown) => {
-    const res = await fetch(`${server.url}${url}`, {
-      method,
-      headers: { authorization: `Bearer ${key}`, ...(body ? { "content-type": "application/json" } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    assert.ok(res.ok, `${method} ${url}: ${res.status}`);
-    return res.json() as Promise<{ id: number }>;
-  };
   const campaign = await call("POST", "/v1/campaigns", { name: "w" });
   // Answered 500: retried every 200 ms, 12 tries (about 2.4 s) in all.
   await call("POST", "/v1/webhooks", {

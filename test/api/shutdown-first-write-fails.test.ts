@@ -7,36 +7,18 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { test } from "node:test";
-import { loadConfig } from "../../src/config/config.ts";
-import { startServer } from "../../src/server.ts";
 import { openStore } from "../../src/store/db.ts";
+import { serverWithApi } from "../helpers/server-api.ts";
 
 test("a transient failure of stopDialing's write still runs the engine shutdown", {
   timeout: 60_000,
 }, async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "shutdown-first-write-"));
   const dbPath = path.join(dir, "db.sqlite");
-  const config = loadConfig({
+  const { server, call } = await serverWithApi({
     OUTDIAL_DATABASE_URL: dbPath,
-    OUTDIAL_PORT: "0",
     OUTDIAL_SHUTDOWN_GRACE_MS: "200",
-    OUTDIAL_LOG_LEVEL: "silent",
   });
-  let key = "";
-  const server = await startServer(config, {
-    onReady: (_s, k) => {
-      key = k ?? "";
-    },
-  });
-  const call = async (method: string, url: string, body?: unknown) => {
-    const res = await fetch(`${server.url}${url}`, {
-      method,
-      headers: { authorization: `Bearer ${key}`, ...(body ? { "content-type": "application/json" } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    assert.ok(res.ok, `${method} ${url}: ${res.status}`);
-    return res.json() as Promise<{ id: number }>;
-  };
   const campaign = await call("POST", "/v1/campaigns", { name: "w" });
   const list = await call("POST", `/v1/campaigns/${campaign.id}/lists`, { name: "p" });
   await call("POST", `/v1/campaigns/${campaign.id}/lists/${list.id}/contacts`, {

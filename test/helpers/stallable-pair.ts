@@ -35,11 +35,16 @@ export function stallablePair(
 }
 
 /** A webhook of the account for attempt.ended, partial results included, delivered at once. */
-export function attemptEndedHook(store: Store, accountId: number, now: number) {
+export function attemptEndedHook(
+  store: Store,
+  accountId: number,
+  now: number,
+  url = "https://hooks.example/h",
+) {
   return insertWebhook(store.db, {
     accountId,
     campaignId: null,
-    url: "https://hooks.example/h",
+    url,
     secret: "s",
     events: ["attempt.ended"],
     delaySec: 0,

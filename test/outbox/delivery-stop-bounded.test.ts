@@ -10,14 +10,14 @@ import os from "node:os";
 import path from "node:path";
 import { test } from "node:test";
 import { WallClock } from "../../src/clock/clock.ts";
-import { loadConfig } from "../../src/config/config.ts";
 import { WebhookDelivery } from "../../src/outbox/delivery.ts";
 import { eventRow } from "../../src/outbox/events.ts";
-import { startServer } from "../../src/server.ts";
 import { atomically } from "../../src/store/atomic.ts";
 import { openStore, type Store } from "../../src/store/db.ts";
-import { insertWebhook, leaseHead, outboxInserts } from "../../src/store/webhooks.ts";
+import { leaseHead, outboxInserts } from "../../src/store/webhooks.ts";
 import { createAccount, createCampaign } from "../helpers/fixtures.ts";
+import { serverWithApi } from "../helpers/server-api.ts";
+import { attemptEndedHook } from "../helpers/stallable-pair.ts";
 import { dialects } from "../helpers/stores.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -59,34 +59,14 @@ test("server.close() with a webhook send in flight ends within the grace; the ev
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "delivery-stop-"));
   const dbPath = path.join(dir, "db.sqlite");
   const rx = await silentReceiver();
-  const config = loadConfig({
+  const { server, call } = await serverWithApi({
     OUTDIAL_DATABASE_URL: dbPath,
-    OUTDIAL_PORT: "0",
     OUTDIAL_WEBHOOK_ALLOW_PRIVATE: "1",
     OUTDIAL_WEBHOOK_TIMEOUT_MS: "30000",
     OUTDIAL_SHUTDOWN_GRACE_MS: "1000",
-    OUTDIAL_LOG_LEVEL: "silent",
-  });
-  let key = "";
-  const server = await startServer(config, {
-    onReady: (_s, k) => {
-      key = k ?? "";
-    },
   });
   try {
     try {
-      const call = async (method: string, url: string, body?: unknown) => {
-        const res = await fetch(`${server.url}${url}`, {
-          method,
-          headers: {
-            authorization: `Bearer ${key}`,
-            ...(body ? { "content-type": "application/json" } : {}),
-          },
-          body: body ? JSON.stringify(body) : undefined,
-        });
-        assert.ok(res.ok, `${method} ${url}: ${res.status} ${await res.clone().text()}`);
-        return res.json() as Promise<{ id: number }>;
-      };
       const campaign = await call("POST", "/v1/campaigns", { name: "w" });
       await call("POST", "/v1/webhooks", { url: rx.url, events: ["campaign.status_changed"] });
       const list = await call("POST", `/v1/campaigns/${campaign.id}/lists`, { name: "p" });
@@ -142,18 +122,7 @@ for (const dialect of dialects()) {
       const now = Date.now();
       const accountId = await createAccount(store, "acme", now);
       const { campaignId } = await createCampaign(store, accountId);
-      await insertWebhook(store.db, {
-        accountId,
-        campaignId: null,
-        url: rx.url,
-        secret: "s",
-        events: ["attempt.ended"],
-        delaySec: 0,
-        partialResults: true,
-        maxAttempts: 5,
-        active: true,
-        now,
-      });
+      await attemptEndedHook(store, accountId, now, rx.url);
       const event = (contactId: number) =>
         eventRow({
           type: "attempt.ended",
