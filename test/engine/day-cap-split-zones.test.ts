@@ -145,71 +145,61 @@ function assertOnePerDay(starts: number[], zones: readonly string[]): void {
   }
 }
 
+/** The call starts of one contact on the panhandle number, busy every time, retried every 30 min, over
+ *  22 h from Monday 22:00 UTC under a 09:00–21:00 callee window and `settings`. */
+async function busyPanhandleStarts(
+  open: Parameters<typeof harness>[0]["openStore"],
+  settings: Record<string, unknown>,
+): Promise<number[]> {
+  const h = await harness({
+    start: MONDAY_22_UTC,
+    scenario: forcedOutcomes({ [PANHANDLE]: "busy" }),
+    openStore: open,
+    maintenanceMs: 600_000,
+  });
+  try {
+    const id = await h.campaign(
+      {
+        ...settings,
+        calleeWindow: { from: "09:00", to: "21:00" },
+        maxAttemptsPerContact: 10,
+        retry: { busy: { intervalSec: 1800, maxRetries: 20 } },
+      },
+      [{ phones: [PANHANDLE] }],
+    );
+    await h.engine.start(h.accountId, id);
+    await h.runToEnd(22 * HOUR);
+    return (await h.attempts(id)).map((a) => a.started_at);
+  } finally {
+    await h.close();
+  }
+}
+
 for (const dialect of dialects()) {
   describe(`a busy number of a split area code under perDay 1 [${dialect.name}]`, () => {
     for (const caps of [{ phoneCaps: { perDay: 1 } }, { contactCaps: { perDay: 1 } }]) {
       const which = Object.keys(caps)[0];
       test(`${which}: rung once a day on the callee's clock, whichever of its zones they are in`, async () => {
-        const h = await harness({
-          start: MONDAY_22_UTC,
-          scenario: forcedOutcomes({ [PANHANDLE]: "busy" }),
-          openStore: dialect.open,
-          maintenanceMs: 600_000,
-        });
-        try {
-          const id = await h.campaign(
-            {
-              ...caps,
-              calleeWindow: { from: "09:00", to: "21:00" },
-              maxAttemptsPerContact: 10,
-              retry: { busy: { intervalSec: 1800, maxRetries: 20 } },
-            },
-            [{ phones: [PANHANDLE] }],
-          );
-          await h.engine.start(h.accountId, id);
-          await h.runToEnd(22 * HOUR);
-          const starts = (await h.attempts(id)).map((a) => a.started_at);
-          assertOnePerDay(starts, possibleZones(PANHANDLE));
-          // Tuesday's call comes when the window opens in every zone (09:00 Honolulu, 19:00 UTC).
-          assert.equal(starts.length, 2, `calls: ${starts.map((t) => new Date(t).toISOString()).join(", ")}`);
-          assert.ok(starts[0] < MONDAY_22_UTC + 60_000, "Monday's call at the start");
-          const tuesdayOpen = Date.UTC(2026, 0, 6, 19, 0);
-          assert.ok(starts[1] >= tuesdayOpen && starts[1] < tuesdayOpen + 60_000, "Tuesday's at the window");
-        } finally {
-          await h.close();
-        }
+        const starts = await busyPanhandleStarts(dialect.open, caps);
+        assertOnePerDay(starts, possibleZones(PANHANDLE));
+        // Tuesday's call comes when the window opens in every zone (09:00 Honolulu, 19:00 UTC).
+        assert.equal(starts.length, 2, `calls: ${starts.map((t) => new Date(t).toISOString()).join(", ")}`);
+        assert.ok(starts[0] < MONDAY_22_UTC + 60_000, "Monday's call at the start");
+        const tuesdayOpen = Date.UTC(2026, 0, 6, 19, 0);
+        assert.ok(starts[1] >= tuesdayOpen && starts[1] < tuesdayOpen + 60_000, "Tuesday's at the window");
       });
     }
 
     test("control: under a defaultZone of the number's country, that zone's days alone", async () => {
-      const h = await harness({
-        start: MONDAY_22_UTC,
-        scenario: forcedOutcomes({ [PANHANDLE]: "busy" }),
-        openStore: dialect.open,
-        maintenanceMs: 600_000,
+      const starts = await busyPanhandleStarts(dialect.open, {
+        phoneCaps: { perDay: 1 },
+        defaultZone: "America/Chicago",
       });
-      try {
-        const id = await h.campaign(
-          {
-            phoneCaps: { perDay: 1 },
-            calleeWindow: { from: "09:00", to: "21:00" },
-            defaultZone: "America/Chicago",
-            maxAttemptsPerContact: 10,
-            retry: { busy: { intervalSec: 1800, maxRetries: 20 } },
-          },
-          [{ phones: [PANHANDLE] }],
-        );
-        await h.engine.start(h.accountId, id);
-        await h.runToEnd(22 * HOUR);
-        const starts = (await h.attempts(id)).map((a) => a.started_at);
-        assertOnePerDay(starts, ["America/Chicago", "America/New_York"]);
-        assert.equal(starts.length, 2, `calls: ${starts.map((t) => new Date(t).toISOString()).join(", ")}`);
-        // Tuesday 09:00 in Chicago: neither Honolulu's day nor its calling hours hold it back.
-        const chicagoOpen = Date.UTC(2026, 0, 6, 15, 0);
-        assert.ok(starts[1] >= chicagoOpen && starts[1] < chicagoOpen + 60_000, "Tuesday's at 09:00 Chicago");
-      } finally {
-        await h.close();
-      }
+      assertOnePerDay(starts, ["America/Chicago", "America/New_York"]);
+      assert.equal(starts.length, 2, `calls: ${starts.map((t) => new Date(t).toISOString()).join(", ")}`);
+      // Tuesday 09:00 in Chicago: neither Honolulu's day nor its calling hours hold it back.
+      const chicagoOpen = Date.UTC(2026, 0, 6, 15, 0);
+      assert.ok(starts[1] >= chicagoOpen && starts[1] < chicagoOpen + 60_000, "Tuesday's at 09:00 Chicago");
     });
   });
 }

@@ -25,6 +25,26 @@ const taken = async (h: Awaited<ReturnType<typeof harness>>, hookId: number, typ
     ).n,
   );
 
+/** A subscription of the account's campaigns, written as another node's POST /v1/webhooks writes it
+ *  (committed; this engine is not told). */
+const subscribe = (
+  h: Awaited<ReturnType<typeof harness>>,
+  events: string[],
+  edit: { active?: boolean } = {},
+) =>
+  insertWebhook(h.store.db, {
+    accountId: h.accountId,
+    campaignId: null,
+    url: "http://127.0.0.1:9/hook",
+    secret: "s",
+    events,
+    delaySec: 0,
+    partialResults: true,
+    maxAttempts: 3,
+    active: edit.active ?? true,
+    now: h.clock.now(),
+  });
+
 for (const dialect of dialects()) {
   test(`a subscription created on another node hears of a campaign started right after [${dialect.name}]`, async () => {
     const h = await harness({ seed: 7, scenario: FAST_SCENARIO, openStore: dialect.open });
@@ -33,19 +53,7 @@ for (const dialect of dialects()) {
         { maxConcurrent: 10, callsPerSecond: 10, maxAttemptsPerContact: 1 },
         Array.from({ length: 200 }, (_, i) => ({ phones: [`+1202555${String(2000 + i)}`] })),
       );
-      // Written as another node's POST /v1/webhooks writes it (committed; this engine is not told).
-      const hook = await insertWebhook(h.store.db, {
-        accountId: h.accountId,
-        campaignId: null,
-        url: "http://127.0.0.1:9/hook",
-        secret: "s",
-        events: ["attempt.ended", "campaign.status_changed"],
-        delaySec: 0,
-        partialResults: true,
-        maxAttempts: 3,
-        active: true,
-        now: h.clock.now(),
-      });
+      const hook = await subscribe(h, ["attempt.ended", "campaign.status_changed"]);
       await h.engine.start(h.accountId, id);
       await h.clock.run({ until: h.clock.now() + 4_000 });
       const ended = (await h.attempts(id)).filter((a) => a.ended_at !== null).length;
@@ -60,18 +68,7 @@ for (const dialect of dialects()) {
   test(`a subscription made active again on another node takes events from that commit [${dialect.name}]`, async () => {
     const h = await harness({ seed: 7, scenario: FAST_SCENARIO, openStore: dialect.open });
     try {
-      const hook = await insertWebhook(h.store.db, {
-        accountId: h.accountId,
-        campaignId: null,
-        url: "http://127.0.0.1:9/hook",
-        secret: "s",
-        events: ["attempt.ended"],
-        delaySec: 0,
-        partialResults: true,
-        maxAttempts: 3,
-        active: false,
-        now: h.clock.now(),
-      });
+      const hook = await subscribe(h, ["attempt.ended"], { active: false });
       const id = await h.campaign(
         { maxConcurrent: 10, callsPerSecond: 10, maxAttemptsPerContact: 1 },
         Array.from({ length: 600 }, (_, i) => ({ phones: [`+1202555${String(2000 + i)}`] })),
@@ -93,22 +90,10 @@ for (const dialect of dialects()) {
   test(`a subscription narrowed to final results on another node takes no intermediate event from that commit [${dialect.name}]`, async () => {
     const h = await harness({ seed: 7, scenario: FAST_SCENARIO, openStore: dialect.open });
     try {
-      const hook = (partialResults: boolean) =>
-        insertWebhook(h.store.db, {
-          accountId: h.accountId,
-          campaignId: null,
-          url: "http://127.0.0.1:9/hook",
-          secret: "s",
-          events: ["attempt.ended", "contact.retry_scheduled"],
-          delaySec: 0,
-          partialResults,
-          maxAttempts: 3,
-          active: true,
-          now: h.clock.now(),
-        });
-      const narrowed = await hook(true);
+      const events = ["attempt.ended", "contact.retry_scheduled"];
+      const narrowed = await subscribe(h, events);
       // Keeps taking intermediate events: shows there were some to take after the narrowing.
-      const control = await hook(true);
+      const control = await subscribe(h, events);
       const id = await h.campaign(
         { maxConcurrent: 100, callsPerSecond: 20, maxAttemptsPerContact: 3 },
         Array.from({ length: 600 }, (_, i) => ({ phones: [`+1202555${String(2000 + i)}`] })),
