@@ -115,7 +115,7 @@ export class Dispatcher {
     this.claimBatch = o.claimBatch ?? 500;
     this.lookaheadMs = o.lookaheadMs ?? 1000;
     this.ended = new EndedAttempts({
-      finish: (batch) => o.dispatch.finishWithEvents(batch),
+      finish: (batch) => o.dispatch.finish(batch),
       noteCharged: (accountId, micros) => o.statusWriter.noteCharged(accountId, micros),
       onEvents: o.onEvents && (() => o.onEvents?.()),
     });

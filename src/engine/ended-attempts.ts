@@ -4,7 +4,7 @@
 import type { FinishedAttempt } from "../store/dispatch/types.ts";
 
 export interface EndedAttemptsOptions {
-  /** Writes a batch in a transaction of its own (DispatchStore.finishWithEvents): the outbox rows it wrote. */
+  /** Writes a batch in a transaction of its own (DispatchStore.finish): the outbox rows it wrote. */
   finish(batch: FinishedAttempt[]): Promise<{ eventsWritten: number }>;
   /** A committed charge, for the account's balance cache. */
   noteCharged(accountId: number, micros: number): void;

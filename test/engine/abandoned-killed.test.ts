@@ -210,7 +210,7 @@ for (const dialect of dialects()) {
         assert.ok(lost);
         assert.equal(lost.abandoned, true);
         assert.equal(lost.answeredAt, T0 + 1_500);
-        assert.equal(await ds.finish([lostAttempt(rt, lost, sweepAt)]), 1);
+        assert.equal((await ds.finish([lostAttempt(rt, lost, sweepAt)])).applied, 1);
 
         const a = await attemptRow(store, s.attemptId);
         assert.equal(a.outcome, "abandoned");
@@ -243,7 +243,7 @@ for (const dialect of dialects()) {
         await recordAbandon(ds, s);
         const endedAt = T0 + 4_000;
         const ended = { callId: call.callId, cause: "normal" as const, ringSec: 1.5, talkSec: 2.5 };
-        assert.equal(await ds.finish([finishedFromEnd(call, ended, endedAt, "live-node")]), 1);
+        assert.equal((await ds.finish([finishedFromEnd(call, ended, endedAt, "live-node")])).applied, 1);
 
         const a = await attemptRow(store, s.attemptId);
         assert.equal(a.outcome, "abandoned");

@@ -290,11 +290,10 @@ test("charges another flush is writing (an agent's disposition) count against th
   try {
     // A slow commit of the outcomes, as PostgreSQL's travels; a flush from outside the pass whenever ended
     // calls wait, as an agent's disposition flushes.
-    // (The dispatcher writes ended calls through finishWithEvents.)
     const store = h.engine.dispatch;
-    const finish = store.finishWithEvents.bind(store);
+    const finish = store.finish.bind(store);
     let slowCommits = 0;
-    store.finishWithEvents = async (batch) => {
+    store.finish = async (batch) => {
       slowCommits++;
       await new Promise<void>((r) => setTimeout(r, 30));
       return finish(batch);

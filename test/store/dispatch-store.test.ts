@@ -271,15 +271,19 @@ for (const dialect of dialects()) {
       };
       const final = { status: "succeeded", phoneAttempts: "[1]", retryCounts: "{}", waitReason: "success" };
       assert.equal(
-        await ds.finish([
-          { ...base, attemptId: s1.attemptId, contactId: s1.contact.id, owner: "intruder", contact: final },
-        ]),
+        (
+          await ds.finish([
+            { ...base, attemptId: s1.attemptId, contactId: s1.contact.id, owner: "intruder", contact: final },
+          ])
+        ).applied,
         0,
       );
       assert.equal(
-        await ds.finish([
-          { ...base, attemptId: s1.attemptId, contactId: s1.contact.id, owner: "a", contact: final },
-        ]),
+        (
+          await ds.finish([
+            { ...base, attemptId: s1.attemptId, contactId: s1.contact.id, owner: "a", contact: final },
+          ])
+        ).applied,
         1,
       );
       const a1 = await store.db
@@ -315,13 +319,15 @@ for (const dialect of dialects()) {
           waitReason: "retry",
         },
       };
-      assert.equal(await ds.finish([lost]), 1);
-      assert.equal(await ds.finish([lost]), 0, "a second reconciliation changes nothing");
+      assert.equal((await ds.finish([lost])).applied, 1);
+      assert.equal((await ds.finish([lost])).applied, 0, "a second reconciliation changes nothing");
       // The late result of the dead owner is ignored: the lease moved on.
       assert.equal(
-        await ds.finish([
-          { ...base, attemptId: s2.attemptId, contactId: s2.contact.id, owner: "a", contact: final },
-        ]),
+        (
+          await ds.finish([
+            { ...base, attemptId: s2.attemptId, contactId: s2.contact.id, owner: "a", contact: final },
+          ])
+        ).applied,
         0,
       );
       const row = await store.db
@@ -399,7 +405,7 @@ for (const dialect of dialects()) {
         contact: { status: "succeeded", phoneAttempts: "[1]", retryCounts: "{}", waitReason: "success" },
         ...(dialedAt === undefined ? {} : { dialedAt }),
       });
-      assert.equal(await ds.finish([ended(late, 61_000), ended(onTime)]), 2);
+      assert.equal((await ds.finish([ended(late, 61_000), ended(onTime)])).applied, 2);
       const attempt = (id: number) =>
         store.db.selectFrom("attempts").select("started_at").where("id", "=", id).executeTakeFirstOrThrow();
       const contact = (id: number) =>
@@ -464,7 +470,7 @@ for (const dialect of dialects()) {
           waitReason: "retry",
         },
       };
-      assert.equal(await ds.finish([lost]), 0);
+      assert.equal((await ds.finish([lost])).applied, 0);
       const released = {
         attemptId: second.attemptId,
         contactId: second.contact.id,
@@ -485,7 +491,7 @@ for (const dialect of dialects()) {
       assert.equal(await statusOf(first.contact.id), "in_progress");
       assert.equal(await statusOf(second.contact.id), "in_progress");
       // Past the renewed heartbeat both go.
-      assert.equal(await ds.finish([{ ...lost, now: 9001, endedAt: 9001 }]), 1);
+      assert.equal((await ds.finish([{ ...lost, now: 9001, endedAt: 9001 }])).applied, 1);
       await ds.release([{ ...released, owner: { expiredBefore: 9001 } }]);
       assert.equal(await statusOf(first.contact.id), "pending");
       assert.equal(await statusOf(second.contact.id), "pending");

@@ -140,7 +140,7 @@ for (const dialect of dialects()) {
       const store = await dialect.open();
       try {
         await staleGiveBack(store, async (d, first, now) => {
-          const settled = await d.finish([
+          const { applied: settled } = await d.finish([
             {
               attemptId: first.attemptId,
               contactId: first.contact.id,

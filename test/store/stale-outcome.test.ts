@@ -76,12 +76,15 @@ for (const dialect of dialects()) {
         // Node B's sweep, after A's lease ran out.
         const [lost] = await ds.expiredLeases(70_000, 10);
         assert.equal(lost.attemptId, first.attemptId);
-        assert.equal(await ds.finish([ended(first.attemptId, contactId, null, 70_000, "lost")]), 1);
+        assert.equal((await ds.finish([ended(first.attemptId, contactId, null, 70_000, "lost")])).applied, 1);
         const second = (await claim(70_001)).started[0];
         assert.equal(second.seq, 2);
 
         // The first call ends now, reported by its owner.
-        assert.equal(await ds.finish([ended(first.attemptId, contactId, "node-a", 80_000, "human")]), 0);
+        assert.equal(
+          (await ds.finish([ended(first.attemptId, contactId, "node-a", 80_000, "human")])).applied,
+          0,
+        );
         let row = await store.db
           .selectFrom("contacts")
           .selectAll()
@@ -91,7 +94,10 @@ for (const dialect of dialects()) {
         assert.equal(row.lease_owner, "node-a");
 
         // The second call's outcome is the one recorded.
-        assert.equal(await ds.finish([ended(second.attemptId, contactId, "node-a", 90_000, "human")]), 1);
+        assert.equal(
+          (await ds.finish([ended(second.attemptId, contactId, "node-a", 90_000, "human")])).applied,
+          1,
+        );
         row = await store.db
           .selectFrom("contacts")
           .selectAll()

@@ -486,11 +486,6 @@ export function postgresDispatchStore(pool: pg.Pool): DispatchStore {
     },
 
     async finish(items) {
-      if (items.length === 0) return 0;
-      return (await inTransaction(pool, (client) => applyFinished(client, items))).applied;
-    },
-
-    async finishWithEvents(items) {
       if (items.length === 0) return { applied: 0, eventsWritten: 0 };
       return inTransaction(pool, (client) => applyFinished(client, items));
     },

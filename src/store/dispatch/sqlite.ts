@@ -380,12 +380,6 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
     return { applied, eventsWritten: outbox.written };
   });
 
-  async function finishWithEvents(items: FinishedAttempt[]) {
-    if (items.length === 0) return { applied: 0, eventsWritten: 0 };
-    ownTransaction();
-    return finishTx.immediate(items);
-  }
-
   const releaseTx = db.transaction((items: ReleasedDial[]) => {
     for (const r of items) {
       // A sweep's give-back of a preview its stalled owner dialed meanwhile (markDialed): that call is
@@ -435,9 +429,10 @@ export function sqliteDispatchStore(db: SQLite.Database): DispatchStore {
       return claimTx.immediate(req);
     },
     async finish(items) {
-      return (await finishWithEvents(items)).applied;
+      if (items.length === 0) return { applied: 0, eventsWritten: 0 };
+      ownTransaction();
+      return finishTx.immediate(items);
     },
-    finishWithEvents,
     async release(items) {
       if (items.length === 0) return;
       ownTransaction();

@@ -311,10 +311,8 @@ export interface DispatchStore {
   /** Claims up to `limit` queued contacts in dial order and applies `decide` to each, in one transaction. */
   claim(req: ClaimRequest): Promise<ClaimResult>;
   /** Records ended attempts and the contacts' next state; rows whose lease moved on are left alone. Returns
-   *  how many were applied. */
-  finish(items: FinishedAttempt[]): Promise<number>;
-  /** finish, also telling how many outbox rows the transaction wrote (delivery should look if any). */
-  finishWithEvents(items: FinishedAttempt[]): Promise<{ applied: number; eventsWritten: number }>;
+   *  how many were applied, and how many outbox rows the transaction wrote (delivery should look if any). */
+  finish(items: FinishedAttempt[]): Promise<{ applied: number; eventsWritten: number }>;
   /** Gives back claimed dials that were never originated (pause/stop before their slot). */
   release(items: ReleasedDial[]): Promise<void>;
   /** Which of `phones` the account's or the campaign's do-not-call list holds now. */
